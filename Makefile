@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# layerfs: kernel module (kernel/), control tool (userspace/), tests.
+#
+#   make               build kernel/layerfs.ko and userspace/layerctl
+#   make check         install what is missing, build, run unit and guest tests
+#   make demo          install what is missing, build, boot the guest, run the demo
+#   make install       install the module (modules_install + depmod) and layerctl
+#   make style         checkpatch.pl over the kernel sources
+#   make clean
+
+KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+# Guest tests to run ("all" or a space-separated list of tests/guest names).
+TESTS ?= all
+
+.PHONY: all module userspace deps check unit guest-check demo install clean style
+
+all: module userspace
+
+module:
+	@test -d "$(KDIR)" || { echo "layerfs: no kernel headers at '$(KDIR)' (run 'make deps')" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+deps:
+	scripts/install-deps.sh
+
+# Each step is its own make so that KVER/KDIR are evaluated after the
+# packages they come from are installed.
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) guest-check
+
+unit:
+	$(MAKE) -C userspace check
+
+guest-check:
+	scripts/guest-run.sh --kver "$(KVER)" -- tests/guest/run.sh $(TESTS)
+
+demo: deps
+	$(MAKE) all
+	scripts/guest-run.sh --kver "$$(scripts/kver.sh)" -- tests/demo.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+style:
+	scripts/checkpatch.sh kernel/*.c kernel/*.h include/uapi/linux/layerfs.h include/layerfs/*.h
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	rm -rf build

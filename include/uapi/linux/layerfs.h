@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * layerfs control protocol, version 1.
+ *
+ * layerfs is a union filesystem whose read-only layers are named and kept
+ * in a registry inside the kernel.  The registry is driven over the generic
+ * netlink family LAYERFS_GENL_NAME ("layerfs"), version
+ * LAYERFS_GENL_VERSION.  The family lives in the initial network namespace
+ * only.
+ *
+ * Privilege
+ * ---------
+ * Every command, including dumps, requires CAP_SYS_ADMIN in the initial user
+ * namespace (checked against the opener of the netlink socket and the
+ * sender); otherwise it fails with -EPERM and changes nothing.
+ *
+ * Attribute tree
+ * --------------
+ * Each message carries at most one top-level LAYERFS_A_LAYER, a nested
+ * attribute holding one layer:
+ *
+ *   LAYERFS_A_LAYER                  NLA_NESTED
+ *     LAYERFS_LAYER_A_ID             NLA_U64     kernel-assigned, never reused
+ *                                                while the module is loaded
+ *     LAYERFS_LAYER_A_NAME           NLA_NUL_STRING  image reference (below)
+ *     LAYERFS_LAYER_A_PATH           NLA_NUL_STRING  absolute path of the
+ *                                                layer directory
+ *     LAYERFS_LAYER_A_PARENT         NLA_NUL_STRING  name of the parent layer
+ *     LAYERFS_LAYER_A_PARENT_ID      NLA_U64     id of the parent layer
+ *     LAYERFS_LAYER_A_AUTHOR         NLA_NUL_STRING  at most
+ *                                                LAYERFS_TEXT_MAX bytes
+ *     LAYERFS_LAYER_A_MESSAGE        NLA_NUL_STRING  at most
+ *                                                LAYERFS_TEXT_MAX bytes
+ *     LAYERFS_LAYER_A_CREATED        NLA_U64     nanoseconds since the epoch
+ *                                                (CLOCK_REALTIME)
+ *     LAYERFS_LAYER_A_FLAGS          NLA_U32     LAYERFS_LAYER_F_*
+ *     LAYERFS_LAYER_A_VIEWS          NLA_U32     mounted views using the layer
+ *     LAYERFS_LAYER_A_CHILDREN       NLA_U32     layers naming it as parent
+ *     LAYERFS_LAYER_A_PAD            (padding for 64-bit attributes)
+ *
+ * Strings must be NUL-terminated, without embedded NUL bytes.  Unknown
+ * attributes, unknown flag bits and malformed attributes are rejected with
+ * -EINVAL (strict validation), with an extended ACK naming the attribute.
+ *
+ * Layer names follow image references:
+ *
+ *   [namespace/]name[:tag]
+ *
+ * where each '/'-separated path component is lower-case letters and digits,
+ * optionally joined by one '.', one or two '_', or any number of '-'
+ * (e.g. "gakki/mytomcat", "my-app", "a.b__c"), and the optional tag is
+ * 1 to 128 characters of [A-Za-z0-9_.-] not starting with '.' or '-'.  The
+ * whole name is at most LAYERFS_NAME_MAX bytes.  Names are compared
+ * exactly: no default tag is implied ("base" and "base:latest" are two
+ * layers).  include/layerfs/refname.h implements the rule for kernel and
+ * userspace alike.
+ *
+ * Commands
+ * --------
+ * LAYERFS_CMD_LAYER_ADD
+ *   Registers a layer.  Request: LAYERFS_A_LAYER with NAME and PATH
+ *   required; PARENT (by name) or PARENT_ID, AUTHOR, MESSAGE, FLAGS
+ *   (LAYERFS_LAYER_F_FROZEN only) and CREATED (to restore a recorded
+ *   creation time; the current time when absent) optional.  The path is
+ *   resolved once, following symlinks, and the resulting directory is
+ *   pinned: renaming or unmounting the original path afterwards does not
+ *   redirect the layer, and an unmount of its filesystem fails with EBUSY
+ *   while the layer is registered.  The reply is a LAYERFS_CMD_LAYER_ADD
+ *   message carrying the new layer as LAYERFS_CMD_LAYER_GET would.
+ *   Errors:
+ *     -EINVAL   missing NAME or PATH, invalid name, relative path, bad flags
+ *     -ENOENT   path does not exist; parent layer unknown
+ *     -ENOTDIR  path (or a component of it) is not a directory
+ *     -EEXIST   a layer of that name exists; the directory is already
+ *               registered under another name
+ *     -ELOOP    the layer would be its own parent (a parent cycle); the
+ *               directory's filesystem is already stacked so deep that a
+ *               view on it would pass FILESYSTEM_MAX_STACK_DEPTH
+ *     -ENOSPC   the registry holds LAYERFS_LAYERS_MAX layers
+ *     -ENOMEM   out of memory
+ *     -EPERM    caller lacks CAP_SYS_ADMIN
+ *
+ * LAYERFS_CMD_LAYER_DEL
+ *   Unregisters a layer and unpins its directory.  Request:
+ *   LAYERFS_A_LAYER with NAME or ID.  The layer's files are not touched.
+ *   Errors:
+ *     -EINVAL   neither NAME nor ID given
+ *     -ENOENT   no such layer
+ *     -EBUSY    a mounted view or a child layer uses it
+ *     -EPERM    caller lacks CAP_SYS_ADMIN
+ *
+ * LAYERFS_CMD_LAYER_GET
+ *   Without NLM_F_DUMP: request LAYERFS_A_LAYER with NAME or ID; the reply
+ *   carries the layer with every attribute above that it has (PARENT and
+ *   PARENT_ID only if it has a parent; AUTHOR and MESSAGE only if set).
+ *   With NLM_F_DUMP: no attributes; one message per layer, in ascending ID
+ *   order.  A dump interrupted by concurrent changes skips removed layers
+ *   and includes layers added with a higher ID.
+ *   Errors: -EINVAL, -ENOENT, -EPERM as for LAYERFS_CMD_LAYER_DEL.
+ *
+ * Lifetime
+ * --------
+ * The registry is memory only: it is empty when the module loads, and
+ * unloading the module releases every layer.  The module cannot be unloaded
+ * while a view is mounted.  Userspace (layerctl) keeps persistent records.
+ */
+#ifndef _UAPI_LINUX_LAYERFS_H
+#define _UAPI_LINUX_LAYERFS_H
+
+#define LAYERFS_GENL_NAME	"layerfs"
+#define LAYERFS_GENL_VERSION	1
+
+/* Longest layer name, excluding the terminating NUL. */
+#define LAYERFS_NAME_MAX	255
+/* Longest author or message, excluding the terminating NUL. */
+#define LAYERFS_TEXT_MAX	4095
+/* Most layers the registry holds at once. */
+#define LAYERFS_LAYERS_MAX	65536
+
+enum layerfs_cmd {
+	LAYERFS_CMD_UNSPEC,
+	LAYERFS_CMD_LAYER_ADD,
+	LAYERFS_CMD_LAYER_DEL,
+	LAYERFS_CMD_LAYER_GET,
+	__LAYERFS_CMD_MAX
+};
+#define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
+
+enum layerfs_attr {
+	LAYERFS_A_UNSPEC,
+	LAYERFS_A_LAYER,
+	__LAYERFS_A_MAX
+};
+#define LAYERFS_A_MAX (__LAYERFS_A_MAX - 1)
+
+enum layerfs_layer_attr {
+	LAYERFS_LAYER_A_UNSPEC,
+	LAYERFS_LAYER_A_ID,
+	LAYERFS_LAYER_A_NAME,
+	LAYERFS_LAYER_A_PATH,
+	LAYERFS_LAYER_A_PARENT,
+	LAYERFS_LAYER_A_PARENT_ID,
+	LAYERFS_LAYER_A_AUTHOR,
+	LAYERFS_LAYER_A_MESSAGE,
+	LAYERFS_LAYER_A_CREATED,
+	LAYERFS_LAYER_A_FLAGS,
+	LAYERFS_LAYER_A_VIEWS,
+	LAYERFS_LAYER_A_CHILDREN,
+	LAYERFS_LAYER_A_PAD,
+	__LAYERFS_LAYER_A_MAX
+};
+#define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
+
+enum layerfs_layer_flag {
+	/* The layer is the frozen result of a commit: never written again. */
+	LAYERFS_LAYER_F_FROZEN = 1U << 0,
+	__LAYERFS_LAYER_F_ALL = LAYERFS_LAYER_F_FROZEN
+};
+
+#endif /* _UAPI_LINUX_LAYERFS_H */

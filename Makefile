@@ -53,7 +53,7 @@ install: all
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 style:
-	scripts/checkpatch.sh kernel/*.c kernel/*.h include/uapi/linux/layerfs.h include/layerfs/*.h
+	scripts/checkpatch.sh $(filter-out %.mod.c,$(wildcard kernel/*.c)) kernel/*.h include/uapi/linux/layerfs.h include/layerfs/*.h
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

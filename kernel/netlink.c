@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "layerfs": policies, operations and message
+ * construction.  The protocol is specified in include/uapi/linux/layerfs.h;
+ * this is the only file that speaks netlink.
+ *
+ * The family is not parallel_ops: genetlink serialises our doit and dumpit
+ * calls under genl_mutex, and layerfs_registry_lock orders them against
+ * the filesystem side.
+ */
+#include <linux/capability.h>
+#include <net/genetlink.h>
+
+#include <linux/layerfs.h>
+
+#include "layerfs.h"
+
+static const struct nla_policy layerfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
+	[LAYERFS_LAYER_A_ID]		= { .type = NLA_U64 },
+	[LAYERFS_LAYER_A_NAME]		= { .type = NLA_NUL_STRING,
+					    .len = LAYERFS_NAME_MAX },
+	[LAYERFS_LAYER_A_PATH]		= { .type = NLA_NUL_STRING,
+					    .len = PATH_MAX - 1 },
+	[LAYERFS_LAYER_A_PARENT]	= { .type = NLA_NUL_STRING,
+					    .len = LAYERFS_NAME_MAX },
+	[LAYERFS_LAYER_A_PARENT_ID]	= { .type = NLA_U64 },
+	[LAYERFS_LAYER_A_AUTHOR]	= { .type = NLA_NUL_STRING,
+					    .len = LAYERFS_TEXT_MAX },
+	[LAYERFS_LAYER_A_MESSAGE]	= { .type = NLA_NUL_STRING,
+					    .len = LAYERFS_TEXT_MAX },
+	[LAYERFS_LAYER_A_CREATED]	= { .type = NLA_U64 },
+	[LAYERFS_LAYER_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
+							  __LAYERFS_LAYER_F_ALL),
+	/* Reply-only attributes: refused in requests. */
+	[LAYERFS_LAYER_A_VIEWS]		= { .type = NLA_REJECT },
+	[LAYERFS_LAYER_A_CHILDREN]	= { .type = NLA_REJECT },
+	[LAYERFS_LAYER_A_PAD]		= { .type = NLA_REJECT },
+};
+
+static const struct nla_policy layerfs_policy[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_LAYER] = NLA_POLICY_NESTED(layerfs_layer_policy),
+};
+
+static struct genl_family layerfs_genl_family;
+
+/*
+ * A string attribute as a C string, or NULL if absent.  The policy already
+ * guarantees a terminating NUL; an embedded NUL would silently shorten the
+ * string, so it is refused.
+ */
+static int layerfs_nla_string(struct nlattr **tb, int type, const char **out,
+			      struct netlink_ext_ack *extack)
+{
+	const struct nlattr *nla = tb[type];
+
+	*out = NULL;
+	if (!nla)
+		return 0;
+	if (strnlen(nla_data(nla), nla_len(nla)) != nla_len(nla) - 1) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "embedded NUL in string");
+		return -EINVAL;
+	}
+	*out = nla_data(nla);
+	return 0;
+}
+
+/* Parse the nested LAYERFS_A_LAYER of a request into @tb. */
+static int layerfs_parse_layer(struct genl_info *info, struct nlattr **tb)
+{
+	static const int strings[] = {
+		LAYERFS_LAYER_A_NAME, LAYERFS_LAYER_A_PATH,
+		LAYERFS_LAYER_A_PARENT, LAYERFS_LAYER_A_AUTHOR,
+		LAYERFS_LAYER_A_MESSAGE,
+	};
+	const char *unused;
+	int i, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LAYERFS_A_LAYER))
+		return -EINVAL;
+	err = nla_parse_nested(tb, LAYERFS_LAYER_A_MAX,
+			       info->attrs[LAYERFS_A_LAYER],
+			       layerfs_layer_policy, info->extack);
+	if (err)
+		return err;
+	for (i = 0; i < ARRAY_SIZE(strings); i++) {
+		err = layerfs_nla_string(tb, strings[i], &unused, info->extack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Selects one layer: by NAME, else by ID. */
+static int layerfs_parse_selector(struct genl_info *info, struct nlattr **tb,
+				  const char **name, u64 *id)
+{
+	*name = NULL;
+	*id = 0;
+	if (tb[LAYERFS_LAYER_A_NAME] && tb[LAYERFS_LAYER_A_ID]) {
+		NL_SET_ERR_MSG(info->extack, "give a layer NAME or ID, not both");
+		return -EINVAL;
+	}
+	if (tb[LAYERFS_LAYER_A_NAME]) {
+		*name = nla_data(tb[LAYERFS_LAYER_A_NAME]);
+		return 0;
+	}
+	if (tb[LAYERFS_LAYER_A_ID]) {
+		*id = nla_get_u64(tb[LAYERFS_LAYER_A_ID]);
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LAYERFS_A_LAYER],
+			    "layer NAME or ID required");
+	return -EINVAL;
+}
+
+/* Fill one layer into @skb.  Caller holds layerfs_registry_lock. */
+static int layerfs_fill_layer(struct sk_buff *skb,
+			      const struct layerfs_layer *layer)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, LAYERFS_A_LAYER);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, LAYERFS_LAYER_A_ID, layer->id,
+			      LAYERFS_LAYER_A_PAD) ||
+	    nla_put_string(skb, LAYERFS_LAYER_A_NAME, layer->name) ||
+	    nla_put_string(skb, LAYERFS_LAYER_A_PATH, layer->path_name) ||
+	    nla_put_u64_64bit(skb, LAYERFS_LAYER_A_CREATED, layer->created_ns,
+			      LAYERFS_LAYER_A_PAD) ||
+	    nla_put_u32(skb, LAYERFS_LAYER_A_FLAGS, layer->flags) ||
+	    nla_put_u32(skb, LAYERFS_LAYER_A_VIEWS, layer->views) ||
+	    nla_put_u32(skb, LAYERFS_LAYER_A_CHILDREN, layer->children))
+		goto out_cancel;
+	if (layer->parent &&
+	    (nla_put_string(skb, LAYERFS_LAYER_A_PARENT, layer->parent->name) ||
+	     nla_put_u64_64bit(skb, LAYERFS_LAYER_A_PARENT_ID,
+			       layer->parent->id, LAYERFS_LAYER_A_PAD)))
+		goto out_cancel;
+	if (layer->author &&
+	    nla_put_string(skb, LAYERFS_LAYER_A_AUTHOR, layer->author))
+		goto out_cancel;
+	if (layer->message &&
+	    nla_put_string(skb, LAYERFS_LAYER_A_MESSAGE, layer->message))
+		goto out_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+out_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/* A reply carrying one layer, built under the registry lock. */
+static int layerfs_reply_layer(struct genl_info *info, u8 cmd,
+			       const char *name, u64 id)
+{
+	struct layerfs_layer *layer;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &layerfs_genl_family, 0, cmd);
+	if (!hdr) {
+		err = -EMSGSIZE;
+		goto out_free_msg;
+	}
+
+	mutex_lock(&layerfs_registry_lock);
+	layer = layerfs_layer_find(name, id);
+	if (layer)
+		err = layerfs_fill_layer(msg, layer);
+	else
+		err = -ENOENT;
+	mutex_unlock(&layerfs_registry_lock);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such layer");
+	if (err)
+		goto out_free_msg;
+
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return err;
+}
+
+static int layerfs_nl_layer_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	struct layerfs_layer_spec spec = {};
+	struct layerfs_layer *layer;
+	int err;
+
+	err = layerfs_parse_layer(info, tb);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[LAYERFS_A_LAYER], tb,
+			      LAYERFS_LAYER_A_NAME) ||
+	    NL_REQ_ATTR_CHECK(info->extack, info->attrs[LAYERFS_A_LAYER], tb,
+			      LAYERFS_LAYER_A_PATH))
+		return -EINVAL;
+	if (tb[LAYERFS_LAYER_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[LAYERFS_LAYER_A_ID],
+				    "layer ids are assigned by the kernel");
+		return -EINVAL;
+	}
+	if (tb[LAYERFS_LAYER_A_PARENT] && tb[LAYERFS_LAYER_A_PARENT_ID]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "give a PARENT or a PARENT_ID, not both");
+		return -EINVAL;
+	}
+
+	spec.name = nla_data(tb[LAYERFS_LAYER_A_NAME]);
+	spec.path = nla_data(tb[LAYERFS_LAYER_A_PATH]);
+	if (tb[LAYERFS_LAYER_A_PARENT])
+		spec.parent = nla_data(tb[LAYERFS_LAYER_A_PARENT]);
+	if (tb[LAYERFS_LAYER_A_PARENT_ID])
+		spec.parent_id = nla_get_u64(tb[LAYERFS_LAYER_A_PARENT_ID]);
+	if (tb[LAYERFS_LAYER_A_AUTHOR])
+		spec.author = nla_data(tb[LAYERFS_LAYER_A_AUTHOR]);
+	if (tb[LAYERFS_LAYER_A_MESSAGE])
+		spec.message = nla_data(tb[LAYERFS_LAYER_A_MESSAGE]);
+	if (tb[LAYERFS_LAYER_A_CREATED])
+		spec.created_ns = nla_get_u64(tb[LAYERFS_LAYER_A_CREATED]);
+	if (tb[LAYERFS_LAYER_A_FLAGS])
+		spec.flags = nla_get_u32(tb[LAYERFS_LAYER_A_FLAGS]);
+	if (tb[LAYERFS_LAYER_A_PARENT_ID] && !spec.parent_id) {
+		/* Ids start at 1: 0 names no layer. */
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[LAYERFS_LAYER_A_PARENT_ID],
+				    "no such parent layer");
+		return -ENOENT;
+	}
+
+	layer = layerfs_layer_add(&spec, info->extack);
+	if (IS_ERR(layer))
+		return PTR_ERR(layer);
+	/*
+	 * The layer is registered whatever happens to the reply; a failed
+	 * reply is reported but does not undo the registration.
+	 */
+	err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_ADD, NULL, layer->id);
+	layerfs_layer_put(layer);
+	return err;
+}
+
+static int layerfs_nl_layer_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	const char *name;
+	u64 id;
+	int err;
+
+	err = layerfs_parse_layer(info, tb);
+	if (err)
+		return err;
+	err = layerfs_parse_selector(info, tb, &name, &id);
+	if (err)
+		return err;
+	return layerfs_layer_del(name, id, info->extack);
+}
+
+static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	const char *name;
+	u64 id;
+	int err;
+
+	err = layerfs_parse_layer(info, tb);
+	if (err)
+		return err;
+	err = layerfs_parse_selector(info, tb, &name, &id);
+	if (err)
+		return err;
+	return layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, name, id);
+}
+
+/* Dump state: cb->args[0] is the id to resume from. */
+static int layerfs_nl_layer_dump(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct layerfs_layer *layer;
+	u64 id = cb->args[0] ?: 1;
+	int err = 0;
+	void *hdr;
+
+	mutex_lock(&layerfs_registry_lock);
+	while ((layer = layerfs_layer_next(&id))) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &layerfs_genl_family,
+				  NLM_F_MULTI, LAYERFS_CMD_LAYER_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
+		}
+		err = layerfs_fill_layer(skb, layer);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		id++;
+	}
+	mutex_unlock(&layerfs_registry_lock);
+	cb->args[0] = id;
+
+	/* A full skb ends this round; an empty one means one layer is too big. */
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static int layerfs_nl_dump_start(struct netlink_callback *cb)
+{
+	if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN required");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int layerfs_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			       struct genl_info *info)
+{
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		GENL_SET_ERR_MSG(info, "CAP_SYS_ADMIN required");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static const struct genl_ops layerfs_genl_ops[] = {
+	{
+		.cmd = LAYERFS_CMD_LAYER_ADD,
+		.doit = layerfs_nl_layer_add,
+	},
+	{
+		.cmd = LAYERFS_CMD_LAYER_DEL,
+		.doit = layerfs_nl_layer_del,
+	},
+	{
+		.cmd = LAYERFS_CMD_LAYER_GET,
+		.doit = layerfs_nl_layer_get,
+		.start = layerfs_nl_dump_start,
+		.dumpit = layerfs_nl_layer_dump,
+	},
+};
+
+static struct genl_family layerfs_genl_family __ro_after_init = {
+	.name = LAYERFS_GENL_NAME,
+	.version = LAYERFS_GENL_VERSION,
+	.maxattr = LAYERFS_A_MAX,
+	.policy = layerfs_policy,
+	.pre_doit = layerfs_nl_pre_doit,
+	.ops = layerfs_genl_ops,
+	.n_ops = ARRAY_SIZE(layerfs_genl_ops),
+	.module = THIS_MODULE,
+};
+
+int __init layerfs_netlink_init(void)
+{
+	return genl_register_family(&layerfs_genl_family);
+}
+
+void layerfs_netlink_exit(void)
+{
+	genl_unregister_family(&layerfs_genl_family);
+}

@@ -27,7 +27,7 @@ if [ "$n" -ne $# ]; then
 	echo "checkpatch: did not run on all $# files" >&2
 	exit 1
 fi
-if printf '%s\n' "$out" | grep -q ': ERROR:'; then
+if printf '%s\n' "$out" | grep -q '^ERROR:'; then
 	echo "checkpatch: errors found" >&2
 	exit 1
 fi

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit-test runner for layerctl: every pure part of userspace/ (all but
+ * the netlink socket and module loading, for which fake_nl.c stands in).
+ *
+ * Exits 0 only if every test passed.  CK_FORK=no runs the tests in this
+ * process (for valgrind); CK_RUN_SUITE / CK_RUN_CASE select tests.
+ */
+#include <stdlib.h>
+
+#include "suites.h"
+
+static Suite *(*const suites[])(void) = {
+	buf_suite,
+	parse_suite,
+	layerinfo_suite,
+	json_suite,
+	format_suite,
+	msg_suite,
+	cli_suite,
+};
+
+int main(void)
+{
+	SRunner *sr;
+	size_t i;
+	int failed;
+
+	sr = srunner_create(NULL);
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Scripted stand-in for userspace/nl.c (see fake_nl.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/layerfs.h>
+
+#include "fake_nl.h"
+#include "nl.h"
+
+struct fake_nl fake_nl;
+
+struct lfs_nl {
+	int failed;	/* the last request failed */
+};
+
+static struct lfs_nl fake_handle;
+
+void fake_nl_reset(void)
+{
+	free(fake_nl.req);
+	memset(&fake_nl, 0, sizeof(fake_nl));
+	memset(&fake_handle, 0, sizeof(fake_handle));
+}
+
+int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
+		char *err, size_t errlen)
+{
+	fake_nl.opens++;
+	fake_nl.module = module_path;
+	*nlp = NULL;
+	if (fake_nl.open_err) {
+		snprintf(err, errlen, "%s", fake_nl.open_msg);
+		return fake_nl.open_err;
+	}
+	*nlp = &fake_handle;
+	return 0;
+}
+
+/* The signature is nl.h's. */
+// cppcheck-suppress constParameter
+void lfs_nl_close(struct lfs_nl *nl)
+{
+	if (nl)
+		fake_nl.closes++;
+}
+
+const char *lfs_nl_extack(const struct lfs_nl *nl)
+{
+	return nl->failed ? fake_nl.extack : NULL;
+}
+
+/* Records a request; returns the scripted error. */
+static int fake_request(struct lfs_nl *nl, int cmd, int dump,
+			const struct lfs_layer *l)
+{
+	fake_nl.requests++;
+	fake_nl.cmd = cmd;
+	fake_nl.dump = dump;
+	free(fake_nl.req);
+	fake_nl.req = l ? lfs_layer_dup(l) : NULL;
+	nl->failed = fake_nl.err != 0;
+	return fake_nl.err;
+}
+
+static const struct lfs_layer *fake_find(const struct lfs_layer *key)
+{
+	size_t i;
+
+	for (i = 0; i < fake_nl.n_layers; i++)
+		if (key->name && !strcmp(fake_nl.layers[i]->name, key->name))
+			return fake_nl.layers[i];
+	return NULL;
+}
+
+static int fake_not_found(struct lfs_nl *nl)
+{
+	/* What the kernel would answer. */
+	fake_nl.extack = "no such layer";
+	nl->failed = 1;
+	return -ENOENT;
+}
+
+int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
+		     struct lfs_layer **created)
+{
+	int rc = fake_request(nl, LAYERFS_CMD_LAYER_ADD, 0, layer);
+
+	if (rc)
+		return rc;
+	if (created)
+		*created = lfs_layer_dup(layer);
+	return 0;
+}
+
+int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key)
+{
+	int rc = fake_request(nl, LAYERFS_CMD_LAYER_DEL, 0, key);
+
+	if (rc)
+		return rc;
+	return fake_find(key) ? 0 : fake_not_found(nl);
+}
+
+int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,
+		     struct lfs_layer **out)
+{
+	const struct lfs_layer *l;
+	int rc = fake_request(nl, LAYERFS_CMD_LAYER_GET, 0, key);
+
+	if (rc)
+		return rc;
+	l = fake_find(key);
+	if (!l)
+		return fake_not_found(nl);
+	*out = lfs_layer_dup(l);
+	return *out ? 0 : -ENOMEM;
+}
+
+int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg)
+{
+	size_t i;
+	int rc = fake_request(nl, LAYERFS_CMD_LAYER_GET, 1, NULL);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < fake_nl.n_layers; i++) {
+		rc = cb(fake_nl.layers[i], arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

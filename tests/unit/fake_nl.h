@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A stand-in for userspace/nl.c (the netlink I/O) in the unit tests: it
+ * implements nl.h from a scripted registry and records the requests, so
+ * that layerctl's commands run end to end on the host.
+ */
+#ifndef LAYERCTL_FAKE_NL_H
+#define LAYERCTL_FAKE_NL_H
+
+#include <stddef.h>
+
+#include "layerinfo.h"
+
+#define FAKE_NL_LAYERS_MAX 8
+
+struct fake_nl {
+	/* Script. */
+	int open_err;			/* lfs_nl_open() fails with this... */
+	const char *open_msg;		/* ...and this sentence */
+	int err;			/* every request fails with this... */
+	const char *extack;		/* ...and this extended ack */
+	const struct lfs_layer *layers[FAKE_NL_LAYERS_MAX];
+	size_t n_layers;		/* the registry for GET and dumps */
+
+	/* Record. */
+	int opens;			/* lfs_nl_open() calls */
+	int closes;			/* lfs_nl_close() calls on a handle */
+	const char *module;		/* module path given to lfs_nl_open() */
+	int requests;			/* request calls */
+	int cmd;			/* LAYERFS_CMD_* of the last request */
+	int dump;			/* the last request was a dump */
+	struct lfs_layer *req;		/* copy of its layer or key */
+};
+
+extern struct fake_nl fake_nl;
+
+/* Forgets script and record (frees the recorded request). */
+void fake_nl_reset(void);
+
+#endif /* LAYERCTL_FAKE_NL_H */

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The Check suites of the layerctl unit tests, one per source file. */
+#ifndef LAYERCTL_TEST_SUITES_H
+#define LAYERCTL_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *buf_suite(void);
+Suite *parse_suite(void);
+Suite *layerinfo_suite(void);
+Suite *json_suite(void);
+Suite *format_suite(void);
+Suite *msg_suite(void);
+Suite *cli_suite(void);
+
+#endif /* LAYERCTL_TEST_SUITES_H */

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command plumbing shared by layerctl's subcommands: the context every
+ * command runs in, the dispatcher tables, usage and error reporting.
+ *
+ * Adding a command: write cmd_foo() in its own file, declare it below and
+ * add one {name, fn, help} line to the table of its group (layerctl.c for
+ * top-level commands, layer.c for "layer ...").
+ */
+#ifndef LAYERCTL_CMD_H
+#define LAYERCTL_CMD_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+
+struct lfs_nl;
+
+struct lfs_ctx {
+	FILE *out;		/* results */
+	FILE *err;		/* errors and bad-usage texts */
+	const char *module;	/* --module PATH or $LAYERFS_MODULE, or NULL */
+	uint64_t now_ns;	/* "now" for relative times; 0: the clock */
+	struct lfs_nl *nl;	/* opened on first use by lfs_ctx_nl() */
+};
+
+/* A command returns the process exit status: 0 or 1. */
+typedef int (*lfs_cmd_fn)(struct lfs_ctx *ctx, int argc, char **argv);
+
+struct lfs_cmd {
+	const char *name;
+	lfs_cmd_fn fn;
+	const char *help;	/* one line for the group's usage */
+};
+
+/* Top-level commands. */
+int cmd_layer(struct lfs_ctx *ctx, int argc, char **argv);
+
+/* "layer" commands. */
+int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_layer_rm(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv);
+
+/* Runs layerctl: global options, then the command.  Returns the exit status. */
+int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv);
+
+/*
+ * Runs the command of group @cmds named by argv[1] with (argc - 1,
+ * argv + 1).  Handles "--help", "-h" and "help [COMMAND...]" itself.  The
+ * group's usage is @head, a "Commands:" list made from @cmds, then @tail
+ * (may be NULL).  @group is "" for the top level or e.g. "layer ".
+ */
+int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
+		 const struct lfs_cmd *cmds, const char *tail,
+		 int argc, char **argv);
+
+/* Prints @usage: to ctx->out and returns 0, or with @bad to ctx->err and 1. */
+int lfs_usage(struct lfs_ctx *ctx, const char *usage, int bad);
+
+/* "layerctl: COMMAND: REASON" and the usage to ctx->err; returns 1. */
+int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
+		    const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Bad usage as reported by getopt_long() (it returned @c). */
+int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
+		  int c, char **argv, const struct option *longopts);
+
+/* "layerctl: TEXT" to ctx->err; returns 1. */
+int lfs_errorf(struct lfs_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Reports a failed request about layer @name with the netlink handle's
+ * extended ack: "layerctl: layer 'NAME': EXTACK (STRERROR)".  Returns 1.
+ */
+int lfs_fail_layer(struct lfs_ctx *ctx, const char *name, int err);
+
+/* The same with a free-form subject: "layerctl: WHAT: ...".  Returns 1. */
+int lfs_fail(struct lfs_ctx *ctx, const char *what, int err);
+
+/* Checks a layer name given by the user; reports and returns 1 if bad. */
+int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name);
+
+/* The netlink handle, opened (and the module loaded) on first use. 0 or 1. */
+int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp);
+void lfs_ctx_close(struct lfs_ctx *ctx);
+
+/* Now, in ns since the epoch (ctx->now_ns if set). */
+uint64_t lfs_ctx_now(const struct lfs_ctx *ctx);
+
+/* Writes @b to ctx->out; 0, or 1 after reporting a failure. */
+int lfs_emit(struct lfs_ctx *ctx, const struct lfs_buf *b);
+
+#endif /* LAYERCTL_CMD_H */

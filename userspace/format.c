@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Human-readable output (see format.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "format.h"
+#include "parse.h"
+
+#define LFS_TABLE_GAP 3
+
+void lfs_fmt_escapedn(struct lfs_buf *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (; n--; s++) {
+		switch (*s) {
+		case '\\':
+			lfs_buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			lfs_buf_puts(b, "\\n");
+			break;
+		case '\t':
+			lfs_buf_puts(b, "\\t");
+			break;
+		case '\r':
+			lfs_buf_puts(b, "\\r");
+			break;
+		default:
+			if (*s < 0x20 || *s == 0x7f)
+				lfs_buf_printf(b, "\\x%02x", *s);
+			else
+				lfs_buf_putc(b, (char)*s);
+		}
+	}
+}
+
+void lfs_fmt_escaped(struct lfs_buf *b, const char *s)
+{
+	lfs_fmt_escapedn(b, s, strlen(s));
+}
+
+void lfs_fmt_flags(struct lfs_buf *b, uint32_t flags, const char *sep)
+{
+	const char *name;
+	uint32_t bit;
+	int first = 1;
+
+	if (!flags) {
+		lfs_buf_putc(b, '-');
+		return;
+	}
+	for (bit = 1; bit; bit <<= 1) {
+		if (!(flags & bit))
+			continue;
+		if (!first)
+			lfs_buf_puts(b, sep);
+		first = 0;
+		name = lfs_layer_flag_name(bit);
+		if (name)
+			lfs_buf_puts(b, name);
+		else
+			lfs_buf_printf(b, "0x%" PRIx32, bit);
+	}
+}
+
+/* "key:" padded so that every value starts in the same column. */
+#define LFS_SHOW_COL 10
+
+static void lfs_show_key(struct lfs_buf *b, const char *key)
+{
+	size_t n = strlen(key) + 1;
+
+	lfs_buf_puts(b, key);
+	lfs_buf_putc(b, ':');
+	lfs_buf_pad(b, ' ', n < LFS_SHOW_COL ? LFS_SHOW_COL - n : 1);
+}
+
+static void lfs_show_str(struct lfs_buf *b, const char *key, const char *v)
+{
+	lfs_show_key(b, key);
+	if (v && *v)
+		lfs_fmt_escaped(b, v);
+	else
+		lfs_buf_putc(b, '-');
+	lfs_buf_putc(b, '\n');
+}
+
+static void lfs_show_u64(struct lfs_buf *b, const char *key, int has,
+			 uint64_t v)
+{
+	lfs_show_key(b, key);
+	if (has)
+		lfs_buf_printf(b, "%" PRIu64 "\n", v);
+	else
+		lfs_buf_puts(b, "-\n");
+}
+
+/* A message: one line per line of text, continuation lines indented. */
+static void lfs_show_text(struct lfs_buf *b, const char *key, const char *v)
+{
+	if (!v || !*v) {
+		lfs_show_str(b, key, NULL);
+		return;
+	}
+	lfs_show_key(b, key);
+	for (;;) {
+		const char *nl = strchr(v, '\n');
+		size_t n = nl ? (size_t)(nl - v) : strlen(v);
+
+		lfs_fmt_escapedn(b, v, n);
+		lfs_buf_putc(b, '\n');
+		if (!nl || !nl[1])
+			break;	/* a final newline ends the text */
+		v = nl + 1;
+		if (*v != '\n')
+			lfs_buf_pad(b, ' ', LFS_SHOW_COL);	/* no trailing blanks */
+	}
+}
+
+void lfs_fmt_show(struct lfs_buf *b, const struct lfs_layer *l)
+{
+	char when[LFS_TIME_RFC3339_MAX];
+
+	lfs_show_u64(b, "id", l->has & LFS_HAS_ID, l->id);
+	lfs_show_str(b, "name", l->name);
+	lfs_show_str(b, "path", l->path);
+	if (!l->parent && (l->has & LFS_HAS_PARENT_ID)) {
+		lfs_show_key(b, "parent");
+		lfs_buf_printf(b, "#%" PRIu64 "\n", l->parent_id);
+	} else {
+		lfs_show_str(b, "parent", l->parent);
+	}
+	lfs_show_str(b, "author", l->author);
+	lfs_show_text(b, "message", l->message);
+	if ((l->has & LFS_HAS_CREATED) &&
+	    !lfs_time_rfc3339(l->created, when, sizeof(when)))
+		lfs_show_str(b, "created", when);
+	else
+		lfs_show_str(b, "created", NULL);
+	lfs_show_key(b, "flags");
+	lfs_fmt_flags(b, l->has & LFS_HAS_FLAGS ? l->flags : 0, ",");
+	lfs_buf_putc(b, '\n');
+	lfs_show_u64(b, "views", l->has & LFS_HAS_VIEWS, l->views);
+	lfs_show_u64(b, "children", l->has & LFS_HAS_CHILDREN, l->children);
+}
+
+enum {
+	COL_ID,
+	COL_NAME,
+	COL_PARENT,
+	COL_VIEWS,
+	COL_CHILDREN,
+	COL_CREATED,
+	COL_PATH,
+	COL_COUNT
+};
+
+static const char *const lfs_table_header[COL_COUNT] = {
+	"ID", "NAME", "PARENT", "VIEWS", "CHILDREN", "CREATED", "PATH",
+};
+
+/* Renders one cell into @b (which is reset first). */
+static void lfs_table_cell(struct lfs_buf *b, const struct lfs_layer *l,
+			   int col, uint64_t now_ns)
+{
+	char when[64];
+
+	lfs_buf_reset(b);
+	switch (col) {
+	case COL_ID:
+		if (l->has & LFS_HAS_ID)
+			lfs_buf_printf(b, "%" PRIu64, l->id);
+		else
+			lfs_buf_putc(b, '-');
+		break;
+	case COL_NAME:
+		lfs_fmt_escaped(b, l->name ? l->name : "-");
+		break;
+	case COL_PARENT:
+		if (l->parent)
+			lfs_fmt_escaped(b, l->parent);
+		else if (l->has & LFS_HAS_PARENT_ID)
+			lfs_buf_printf(b, "#%" PRIu64, l->parent_id);
+		else
+			lfs_buf_putc(b, '-');
+		break;
+	case COL_VIEWS:
+		if (l->has & LFS_HAS_VIEWS)
+			lfs_buf_printf(b, "%" PRIu32, l->views);
+		else
+			lfs_buf_putc(b, '-');
+		break;
+	case COL_CHILDREN:
+		if (l->has & LFS_HAS_CHILDREN)
+			lfs_buf_printf(b, "%" PRIu32, l->children);
+		else
+			lfs_buf_putc(b, '-');
+		break;
+	case COL_CREATED:
+		if ((l->has & LFS_HAS_CREATED) &&
+		    !lfs_time_ago(l->created, now_ns, when, sizeof(when)))
+			lfs_buf_puts(b, when);
+		else
+			lfs_buf_putc(b, '-');
+		break;
+	case COL_PATH:
+		lfs_fmt_escaped(b, l->path ? l->path : "-");
+		break;
+	}
+}
+
+/* Display width: UTF-8 code points (continuation bytes take no column). */
+static size_t lfs_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void lfs_table_put(struct lfs_buf *b, const char *cell, int col,
+			  const size_t *width)
+{
+	lfs_buf_puts(b, cell);
+	if (col == COL_COUNT - 1)
+		lfs_buf_putc(b, '\n');
+	else
+		lfs_buf_pad(b, ' ', width[col] - lfs_width(cell) +
+			    LFS_TABLE_GAP);
+}
+
+void lfs_fmt_table(struct lfs_buf *b, struct lfs_layer *const *layers,
+		   size_t n, uint64_t now_ns)
+{
+	size_t width[COL_COUNT];
+	struct lfs_buf cell = LFS_BUF_INIT;
+	size_t i, w;
+	int col;
+
+	for (col = 0; col < COL_COUNT; col++)
+		width[col] = strlen(lfs_table_header[col]);
+	for (i = 0; i < n; i++) {
+		for (col = 0; col < COL_COUNT; col++) {
+			lfs_table_cell(&cell, layers[i], col, now_ns);
+			w = lfs_width(lfs_buf_str(&cell));
+			if (w > width[col])
+				width[col] = w;
+		}
+	}
+	for (col = 0; col < COL_COUNT; col++)
+		lfs_table_put(b, lfs_table_header[col], col, width);
+	for (i = 0; i < n; i++) {
+		for (col = 0; col < COL_COUNT; col++) {
+			lfs_table_cell(&cell, layers[i], col, now_ns);
+			if (lfs_buf_error(&cell))
+				b->failed = 1;
+			lfs_table_put(b, lfs_buf_str(&cell), col, width);
+		}
+	}
+	lfs_buf_free(&cell);
+}
+
+void lfs_fmt_error(struct lfs_buf *b, const char *what, int err,
+		   const char *extack)
+{
+	const char *reason = strerror(err < 0 ? -err : err);
+
+	if (extack && *extack) {
+		lfs_buf_printf(b, "layerctl: %s: ", what);
+		lfs_fmt_escaped(b, extack);
+		lfs_buf_printf(b, " (%s)\n", reason);
+	} else {
+		lfs_buf_printf(b, "layerctl: %s: %s\n", what, reason);
+	}
+}

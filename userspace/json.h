@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Minimal JSON writer into a struct lfs_buf, compact output.  Pure: no I/O.
+ *
+ * Strings are written as UTF-8 with '"' and '\\' escaped and every control
+ * character (U+0000..U+001F, U+007F) as \u00XX.  Valid UTF-8 passes
+ * through; each byte that is not part of a valid UTF-8 sequence becomes
+ * U+FFFD, so the output is always valid JSON even for arbitrary file names.
+ */
+#ifndef LAYERCTL_JSON_H
+#define LAYERCTL_JSON_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "layerinfo.h"
+
+#define LFS_JSON_DEPTH_MAX 32
+
+struct lfs_json {
+	struct lfs_buf *b;
+	unsigned int depth;
+	int failed;				/* nesting error */
+	unsigned char count[LFS_JSON_DEPTH_MAX];	/* members so far (0/1) */
+	int after_key;				/* a key awaits its value */
+};
+
+void lfs_json_init(struct lfs_json *j, struct lfs_buf *b);
+void lfs_json_object_begin(struct lfs_json *j);
+void lfs_json_object_end(struct lfs_json *j);
+void lfs_json_array_begin(struct lfs_json *j);
+void lfs_json_array_end(struct lfs_json *j);
+void lfs_json_key(struct lfs_json *j, const char *key);
+void lfs_json_string(struct lfs_json *j, const char *s);
+void lfs_json_u64(struct lfs_json *j, uint64_t v);
+void lfs_json_bool(struct lfs_json *j, int v);
+void lfs_json_null(struct lfs_json *j);
+/* 0, -ENOMEM (buffer) or -EINVAL (unbalanced or too deep nesting). */
+int lfs_json_error(const struct lfs_json *j);
+
+/* Appends @s as a quoted, escaped JSON string. */
+void lfs_json_escape(struct lfs_buf *b, const char *s);
+
+/*
+ * One layer as an object:
+ *   {"id":1,"name":"base","path":"/x","parent":"p","parent_id":3,
+ *    "author":"...","message":"...","created":"2026-11-28T23:00:00.123456789Z",
+ *    "created_ns":...,"flags":["frozen"],"views":0,"children":0}
+ * Members the layer lacks are omitted.  Unknown flag bits are written as
+ * "0x..." strings.
+ */
+void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l);
+
+#endif /* LAYERCTL_JSON_H */

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Module autoload through libkmod, the way systemd does it (see kmod.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libkmod.h>
+
+#include "kmod.h"
+
+#define LFS_MODULE_NAME "layerfs"
+
+/* libkmod logs to stderr by default: keep quiet, errors are reported here. */
+static void lfs_kmod_log(void *data, int priority, const char *file, int line,
+			 const char *fn, const char *format, va_list args)
+{
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	(void)fn;
+	(void)format;
+	(void)args;
+}
+
+static int lfs_kmod_fail(char *err, size_t errlen, const char *what, int rc,
+			 const char *reason)
+{
+	snprintf(err, errlen, "cannot load module '%s': %s", what,
+		 reason ? reason : strerror(-rc));
+	return rc;
+}
+
+static int lfs_kmod_insert_path(struct kmod_ctx *ctx, const char *path,
+				char *err, size_t errlen)
+{
+	struct kmod_module *mod = NULL;
+	int rc;
+
+	rc = kmod_module_new_from_path(ctx, path, &mod);
+	if (rc < 0)
+		return lfs_kmod_fail(err, errlen, path, rc, NULL);
+	rc = kmod_module_insert_module(mod, 0, NULL);
+	kmod_module_unref(mod);
+	if (rc == -EEXIST)
+		rc = 0;	/* already loaded */
+	if (rc < 0)
+		return lfs_kmod_fail(err, errlen, path, rc, NULL);
+	return 0;
+}
+
+static int lfs_kmod_probe(struct kmod_ctx *ctx, char *err, size_t errlen)
+{
+	struct kmod_list *list = NULL, *it;
+	int rc, found = 0;
+
+	rc = kmod_load_resources(ctx);
+	if (rc < 0) {
+		snprintf(err, errlen,
+			 "cannot load module '%s': cannot read the module index in %s: %s (use --module PATH or LAYERFS_MODULE)",
+			 LFS_MODULE_NAME, kmod_get_dirname(ctx), strerror(-rc));
+		return rc;
+	}
+	rc = kmod_module_new_from_lookup(ctx, LFS_MODULE_NAME, &list);
+	if (rc < 0)
+		return lfs_kmod_fail(err, errlen, LFS_MODULE_NAME, rc, NULL);
+	kmod_list_foreach(it, list) {
+		struct kmod_module *mod = kmod_module_get_module(it);
+		int state = kmod_module_get_initstate(mod);
+
+		found = 1;
+		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
+			rc = 0;
+		} else {
+			rc = kmod_module_probe_insert_module(mod, 0, NULL, NULL,
+							     NULL, NULL);
+			if (rc > 0)
+				rc = -EPERM;	/* blacklisted: not with flags 0 */
+		}
+		kmod_module_unref(mod);
+		if (rc < 0)
+			break;
+	}
+	kmod_module_unref_list(list);
+	if (!found) {
+		snprintf(err, errlen,
+			 "cannot load module '%s': not found in %s (use --module PATH or LAYERFS_MODULE)",
+			 LFS_MODULE_NAME, kmod_get_dirname(ctx));
+		return -ENOENT;
+	}
+	if (rc < 0)
+		return lfs_kmod_fail(err, errlen, LFS_MODULE_NAME, rc, NULL);
+	return 0;
+}
+
+int lfs_kmod_load(const char *path, char *err, size_t errlen)
+{
+	struct kmod_ctx *ctx;
+	int rc;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return lfs_kmod_fail(err, errlen, path ? path : LFS_MODULE_NAME,
+				     -ENOMEM, NULL);
+	kmod_set_log_fn(ctx, lfs_kmod_log, NULL);
+	if (path)
+		rc = lfs_kmod_insert_path(ctx, path, err, errlen);
+	else
+		rc = lfs_kmod_probe(ctx, err, errlen);
+	kmod_unref(ctx);
+	return rc;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/* layerctl layer show NAME [--json] */
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "format.h"
+#include "json.h"
+#include "layerinfo.h"
+#include "nl.h"
+#include "parse.h"
+
+static const char lfs_usage_show[] =
+	"Usage: layerctl layer show NAME [--json]\n"
+	"\n"
+	"Show the layer NAME: id, name, path, parent, author, message,\n"
+	"creation time, flags, and how many views and child layers use it.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json  print one JSON object\n"
+	"  -h, --help  show this help\n";
+
+int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lfs_buf out = LFS_BUF_INIT;
+	struct lfs_layer key = { 0 };
+	struct lfs_layer *layer = NULL;
+	struct lfs_nl *nl;
+	int c, rc, json = 0;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return lfs_usage(ctx, lfs_usage_show, 0);
+		default:
+			return lfs_usage_opt(ctx, "layer show", lfs_usage_show,
+					     c, argv, opts);
+		}
+	}
+	if (argc - optind < 1)
+		return lfs_usage_error(ctx, "layer show", lfs_usage_show,
+				       "missing NAME");
+	if (argc - optind > 1)
+		return lfs_usage_error(ctx, "layer show", lfs_usage_show,
+				       "unexpected argument '%s'", argv[optind + 1]);
+	key.name = argv[optind];
+	if (lfs_check_name(ctx, "layer", key.name))
+		return 1;
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	rc = lfs_nl_layer_get(nl, &key, &layer);
+	if (rc < 0)
+		return lfs_fail_layer(ctx, key.name, rc);
+
+	if (json) {
+		struct lfs_json j;
+
+		lfs_json_init(&j, &out);
+		lfs_json_layer(&j, layer);
+		lfs_buf_putc(&out, '\n');
+	} else {
+		lfs_fmt_show(&out, layer);
+	}
+	rc = lfs_emit(ctx, &out);
+	lfs_buf_free(&out);
+	free(layer);
+	return rc;
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl: control tool for the layerfs union filesystem.
+ *
+ *   layerctl [--module PATH] COMMAND ...
+ *
+ * Global options, the top-level command table and main().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/layerfs.h>
+
+#include "cmd.h"
+#include "parse.h"
+
+#ifndef LAYERCTL_VERSION
+#define LAYERCTL_VERSION "0.1.0"
+#endif
+
+/* Top-level commands: one line each, one file each. */
+static const struct lfs_cmd lfs_commands[] = {
+	{ "layer", cmd_layer, "Manage the layer registry (add, rm, ls, show)" },
+	{ NULL, NULL, NULL }
+};
+
+static const char lfs_usage_head[] =
+	"Usage: layerctl [--module PATH] COMMAND [ARGS...]\n"
+	"       layerctl COMMAND --help\n"
+	"       layerctl --version\n"
+	"\n"
+	"Control the layerfs union filesystem.\n";
+
+static const char lfs_usage_tail[] =
+	"Options:\n"
+	"  -M, --module=PATH  load the layerfs module from PATH if it is not\n"
+	"                     loaded (default: $LAYERFS_MODULE, else 'layerfs'\n"
+	"                     from the module index)\n"
+	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n";
+
+int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "module", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *help[] = { argv[0], (char *)"--help", NULL };
+	char msg[256];
+	int c;
+
+	lfs_opt_reset();
+	/* '+': options end at the command, whose own options follow it. */
+	while ((c = getopt_long(argc, argv, "+:M:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'M':
+			ctx->module = optarg;
+			break;
+		case 'h':
+			return lfs_dispatch(ctx, "", lfs_usage_head,
+					    lfs_commands, lfs_usage_tail, 2, help);
+		case 'V':
+			fprintf(ctx->out, "layerctl %s (layerfs protocol %d)\n",
+				LAYERCTL_VERSION, LAYERFS_GENL_VERSION);
+			return 0;
+		default:
+			lfs_opt_error(msg, sizeof(msg), c, argv, opts);
+			lfs_errorf(ctx, "%s", msg);
+			return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
+					    lfs_usage_tail, 1, argv);
+		}
+	}
+	if (ctx->module && !*ctx->module)
+		ctx->module = NULL;
+	/* lfs_dispatch() wants the command in argv[1]. */
+	return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
+			    lfs_usage_tail, argc - optind + 1, argv + optind - 1);
+}
+
+#ifndef LAYERCTL_NO_MAIN
+int main(int argc, char **argv)
+{
+	struct lfs_ctx ctx = {
+		.out = stdout,
+		.err = stderr,
+		.module = getenv("LAYERFS_MODULE"),
+	};
+	int rc;
+
+	rc = layerctl_run(&ctx, argc, argv);
+	lfs_ctx_close(&ctx);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "layerctl: write error: %s\n", strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
+#endif

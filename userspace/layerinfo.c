@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Layer record helpers (see layerinfo.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/layerfs.h>
+
+#include "layerinfo.h"
+
+static size_t lfs_strsize(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static const char *lfs_strcopy(char **pos, const char *s)
+{
+	char *d = *pos;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*pos = d + n;
+	return d;
+}
+
+struct lfs_layer *lfs_layer_dup(const struct lfs_layer *l)
+{
+	size_t size = sizeof(*l);
+	struct lfs_layer *d;
+	char *pos;
+
+	size += lfs_strsize(l->name) + lfs_strsize(l->path) +
+		lfs_strsize(l->parent) + lfs_strsize(l->author) +
+		lfs_strsize(l->message);
+	d = malloc(size);
+	if (!d)
+		return NULL;
+	*d = *l;
+	pos = (char *)(d + 1);
+	d->name = lfs_strcopy(&pos, l->name);
+	d->path = lfs_strcopy(&pos, l->path);
+	d->parent = lfs_strcopy(&pos, l->parent);
+	d->author = lfs_strcopy(&pos, l->author);
+	d->message = lfs_strcopy(&pos, l->message);
+	return d;
+}
+
+const char *lfs_layer_flag_name(uint32_t bit)
+{
+	switch (bit) {
+	case LAYERFS_LAYER_F_FROZEN:
+		return "frozen";
+	default:
+		return NULL;
+	}
+}

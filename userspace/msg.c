@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/* layerfs message building and parsing (see msg.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/layerfs.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "msg.h"
+
+/* Room for an attribute holding @s, NUL included. */
+static size_t lfs_str_room(const char *s)
+{
+	return s ? NLA_ALIGN(NLA_HDRLEN + strlen(s) + 1) : 0;
+}
+
+/*
+ * The size of the request for @layer: libnl's default (one page) is too
+ * small for a layer with long author and message texts.
+ */
+static size_t lfs_msg_size(const struct lfs_layer *l)
+{
+	size_t size = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (l) {
+		size += NLA_HDRLEN;
+		size += lfs_str_room(l->name) + lfs_str_room(l->path) +
+			lfs_str_room(l->parent) + lfs_str_room(l->author) +
+			lfs_str_room(l->message);
+		/* ID, PARENT_ID, CREATED, FLAGS, VIEWS, CHILDREN */
+		size += 6 * NLA_ALIGN(NLA_HDRLEN + sizeof(uint64_t));
+	}
+	return NLMSG_ALIGN(size);
+}
+
+struct nl_msg *lfs_msg_request(int family, uint8_t cmd, int nlflags,
+			       const struct lfs_layer *layer)
+{
+	struct nl_msg *msg;
+	size_t size = lfs_msg_size(layer);
+
+	msg = nlmsg_alloc_size(size);
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, nlflags,
+			 cmd, LAYERFS_GENL_VERSION))
+		goto fail;
+	if (layer && lfs_msg_put_layer(msg, layer) < 0)
+		goto fail;
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+static int lfs_put_str(struct nl_msg *msg, int type, const char *s)
+{
+	return s ? nla_put_string(msg, type, s) : 0;
+}
+
+int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *l)
+{
+	struct nlattr *nest;
+
+	/* The kernel validates strictly: nests must carry NLA_F_NESTED. */
+	nest = nla_nest_start(msg, LAYERFS_A_LAYER | NLA_F_NESTED);
+	if (!nest)
+		return -EMSGSIZE;
+	if (((l->has & LFS_HAS_ID) &&
+	     nla_put_u64(msg, LAYERFS_LAYER_A_ID, l->id) < 0) ||
+	    lfs_put_str(msg, LAYERFS_LAYER_A_NAME, l->name) < 0 ||
+	    lfs_put_str(msg, LAYERFS_LAYER_A_PATH, l->path) < 0 ||
+	    lfs_put_str(msg, LAYERFS_LAYER_A_PARENT, l->parent) < 0 ||
+	    ((l->has & LFS_HAS_PARENT_ID) &&
+	     nla_put_u64(msg, LAYERFS_LAYER_A_PARENT_ID, l->parent_id) < 0) ||
+	    lfs_put_str(msg, LAYERFS_LAYER_A_AUTHOR, l->author) < 0 ||
+	    lfs_put_str(msg, LAYERFS_LAYER_A_MESSAGE, l->message) < 0 ||
+	    ((l->has & LFS_HAS_CREATED) &&
+	     nla_put_u64(msg, LAYERFS_LAYER_A_CREATED, l->created) < 0) ||
+	    ((l->has & LFS_HAS_FLAGS) &&
+	     nla_put_u32(msg, LAYERFS_LAYER_A_FLAGS, l->flags) < 0) ||
+	    ((l->has & LFS_HAS_VIEWS) &&
+	     nla_put_u32(msg, LAYERFS_LAYER_A_VIEWS, l->views) < 0) ||
+	    ((l->has & LFS_HAS_CHILDREN) &&
+	     nla_put_u32(msg, LAYERFS_LAYER_A_CHILDREN, l->children) < 0)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* How one attribute type must look in a reply. */
+enum lfs_kind { LFS_SKIP, LFS_NEST, LFS_U32, LFS_U64, LFS_STR };
+
+struct lfs_rule {
+	const char *name;	/* for messages; NULL: type unknown here */
+	enum lfs_kind kind;
+	size_t max;		/* strings: longest length without the NUL */
+	int empty_ok;		/* strings: "" allowed */
+};
+
+static const struct lfs_rule lfs_top_rules[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_LAYER] = { "LAYER", LFS_NEST, 0, 0 },
+};
+
+static const struct lfs_rule lfs_layer_rules[LAYERFS_LAYER_A_MAX + 1] = {
+	[LAYERFS_LAYER_A_ID]	    = { "ID", LFS_U64, 0, 0 },
+	[LAYERFS_LAYER_A_NAME]	    = { "NAME", LFS_STR, LAYERFS_NAME_MAX, 0 },
+	[LAYERFS_LAYER_A_PATH]	    = { "PATH", LFS_STR, PATH_MAX - 1, 0 },
+	[LAYERFS_LAYER_A_PARENT]    = { "PARENT", LFS_STR, LAYERFS_NAME_MAX, 0 },
+	[LAYERFS_LAYER_A_PARENT_ID] = { "PARENT_ID", LFS_U64, 0, 0 },
+	[LAYERFS_LAYER_A_AUTHOR]    = { "AUTHOR", LFS_STR, LAYERFS_TEXT_MAX, 1 },
+	[LAYERFS_LAYER_A_MESSAGE]   = { "MESSAGE", LFS_STR, LAYERFS_TEXT_MAX, 1 },
+	[LAYERFS_LAYER_A_CREATED]   = { "CREATED", LFS_U64, 0, 0 },
+	[LAYERFS_LAYER_A_FLAGS]	    = { "FLAGS", LFS_U32, 0, 0 },
+	[LAYERFS_LAYER_A_VIEWS]	    = { "VIEWS", LFS_U32, 0, 0 },
+	[LAYERFS_LAYER_A_CHILDREN]  = { "CHILDREN", LFS_U32, 0, 0 },
+	[LAYERFS_LAYER_A_PAD]	    = { "PAD", LFS_SKIP, 0, 0 },
+};
+
+/* libnl's own validation, applied on top of ours when filling tables. */
+static struct nla_policy lfs_top_policy[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_LAYER] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy lfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
+	[LAYERFS_LAYER_A_ID]	    = { .type = NLA_U64 },
+	[LAYERFS_LAYER_A_NAME]	    = { .type = NLA_STRING },
+	[LAYERFS_LAYER_A_PATH]	    = { .type = NLA_STRING },
+	[LAYERFS_LAYER_A_PARENT]    = { .type = NLA_STRING },
+	[LAYERFS_LAYER_A_PARENT_ID] = { .type = NLA_U64 },
+	[LAYERFS_LAYER_A_AUTHOR]    = { .type = NLA_STRING },
+	[LAYERFS_LAYER_A_MESSAGE]   = { .type = NLA_STRING },
+	[LAYERFS_LAYER_A_CREATED]   = { .type = NLA_U64 },
+	[LAYERFS_LAYER_A_FLAGS]	    = { .type = NLA_U32 },
+	[LAYERFS_LAYER_A_VIEWS]	    = { .type = NLA_U32 },
+	[LAYERFS_LAYER_A_CHILDREN]  = { .type = NLA_U32 },
+};
+
+static int lfs_bad(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int lfs_bad(char *why, size_t whylen, const char *fmt, ...)
+{
+	if (why && whylen) {
+		int n = snprintf(why, whylen, "malformed reply: ");
+
+		if (n > 0 && (size_t)n < whylen) {
+			va_list ap;
+
+			va_start(ap, fmt);
+			vsnprintf(why + n, whylen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EBADMSG;
+}
+
+/*
+ * Checks one attribute stream: each attribute fits, nothing is left over,
+ * no known type repeats, and each known attribute has its rule's shape.
+ */
+static int lfs_check_attrs(const struct nlattr *head, int len,
+			   const struct lfs_rule *rules, int maxtype,
+			   const char *where, char *why, size_t whylen)
+{
+	const struct nlattr *nla;
+	unsigned long long seen = 0;
+	int rem;
+
+	nla_for_each_attr(nla, head, len, rem) {
+		int type = nla_type(nla);
+		const struct lfs_rule *r;
+		const char *s;
+		int n = nla_len(nla);
+
+		if (type <= 0 || type > maxtype || !rules[type].name)
+			continue;	/* unknown here: ignored */
+		r = &rules[type];
+		if (r->kind != LFS_SKIP && (seen & (1ULL << type)))
+			return lfs_bad(why, whylen, "duplicate attribute %s",
+				       r->name);
+		seen |= 1ULL << type;
+		switch (r->kind) {
+		case LFS_SKIP:
+		case LFS_NEST:
+			break;
+		case LFS_U32:
+			if (n != (int)sizeof(uint32_t))
+				return lfs_bad(why, whylen,
+					       "attribute %s has %d bytes, not 4",
+					       r->name, n);
+			break;
+		case LFS_U64:
+			if (n != (int)sizeof(uint64_t))
+				return lfs_bad(why, whylen,
+					       "attribute %s has %d bytes, not 8",
+					       r->name, n);
+			break;
+		case LFS_STR:
+			s = nla_data(nla);
+			if (n < 1 || s[n - 1] != '\0')
+				return lfs_bad(why, whylen,
+					       "attribute %s is not NUL-terminated",
+					       r->name);
+			if (strlen(s) != (size_t)n - 1)
+				return lfs_bad(why, whylen,
+					       "attribute %s has an embedded NUL",
+					       r->name);
+			if (!r->empty_ok && n == 1)
+				return lfs_bad(why, whylen,
+					       "attribute %s is empty", r->name);
+			if ((size_t)n - 1 > r->max)
+				return lfs_bad(why, whylen,
+					       "attribute %s is longer than %zu bytes",
+					       r->name, r->max);
+			break;
+		}
+	}
+	if (rem > 0)
+		return lfs_bad(why, whylen, "truncated attribute in %s (%d bytes left)",
+			       where, rem);
+	return 0;
+}
+
+static uint64_t lfs_get_u64(const struct nlattr *nla)
+{
+	uint64_t v;
+
+	memcpy(&v, nla_data(nla), sizeof(v));
+	return v;
+}
+
+static uint32_t lfs_get_u32(const struct nlattr *nla)
+{
+	uint32_t v;
+
+	memcpy(&v, nla_data(nla), sizeof(v));
+	return v;
+}
+
+int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
+			struct lfs_layer *out, char *why, size_t whylen)
+{
+	struct nlattr *tb[LAYERFS_A_MAX + 1];
+	struct nlattr *lt[LAYERFS_LAYER_A_MAX + 1];
+	const struct genlmsghdr *gh;
+	struct nlattr *attrs, *nest;
+	int len, err;
+
+	memset(out, 0, sizeof(*out));
+	if (why && whylen)
+		why[0] = '\0';
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return lfs_bad(why, whylen, "message of %u bytes is shorter than its headers",
+			       nlh->nlmsg_len);
+	if (family >= 0 && nlh->nlmsg_type != family)
+		return lfs_bad(why, whylen, "unexpected message type %u",
+			       nlh->nlmsg_type);
+	gh = nlmsg_data(nlh);
+	if (cmd && gh->cmd != cmd)
+		return lfs_bad(why, whylen, "unexpected command %u", gh->cmd);
+
+	attrs = genlmsg_attrdata(gh, 0);
+	len = genlmsg_attrlen(gh, 0);
+	err = lfs_check_attrs(attrs, len, lfs_top_rules, LAYERFS_A_MAX,
+			      "message", why, whylen);
+	if (err)
+		return err;
+	if (nla_parse(tb, LAYERFS_A_MAX, attrs, len, lfs_top_policy) < 0)
+		return lfs_bad(why, whylen, "invalid attribute");
+	nest = tb[LAYERFS_A_LAYER];
+	if (!nest)
+		return lfs_bad(why, whylen, "missing attribute LAYER");
+
+	err = lfs_check_attrs(nla_data(nest), nla_len(nest), lfs_layer_rules,
+			      LAYERFS_LAYER_A_MAX, "LAYER", why, whylen);
+	if (err)
+		return err;
+	if (nla_parse_nested(lt, LAYERFS_LAYER_A_MAX, nest,
+			     lfs_layer_policy) < 0)
+		return lfs_bad(why, whylen, "invalid attribute in LAYER");
+
+	if (!lt[LAYERFS_LAYER_A_ID])
+		return lfs_bad(why, whylen, "missing attribute ID");
+	if (!lt[LAYERFS_LAYER_A_NAME])
+		return lfs_bad(why, whylen, "missing attribute NAME");
+	if (!lt[LAYERFS_LAYER_A_PATH])
+		return lfs_bad(why, whylen, "missing attribute PATH");
+
+	out->has |= LFS_HAS_ID;
+	out->id = lfs_get_u64(lt[LAYERFS_LAYER_A_ID]);
+	out->name = nla_data(lt[LAYERFS_LAYER_A_NAME]);
+	out->path = nla_data(lt[LAYERFS_LAYER_A_PATH]);
+	if (lt[LAYERFS_LAYER_A_PARENT])
+		out->parent = nla_data(lt[LAYERFS_LAYER_A_PARENT]);
+	if (lt[LAYERFS_LAYER_A_PARENT_ID]) {
+		out->has |= LFS_HAS_PARENT_ID;
+		out->parent_id = lfs_get_u64(lt[LAYERFS_LAYER_A_PARENT_ID]);
+	}
+	if (lt[LAYERFS_LAYER_A_AUTHOR])
+		out->author = nla_data(lt[LAYERFS_LAYER_A_AUTHOR]);
+	if (lt[LAYERFS_LAYER_A_MESSAGE])
+		out->message = nla_data(lt[LAYERFS_LAYER_A_MESSAGE]);
+	if (lt[LAYERFS_LAYER_A_CREATED]) {
+		out->has |= LFS_HAS_CREATED;
+		out->created = lfs_get_u64(lt[LAYERFS_LAYER_A_CREATED]);
+	}
+	if (lt[LAYERFS_LAYER_A_FLAGS]) {
+		out->has |= LFS_HAS_FLAGS;
+		out->flags = lfs_get_u32(lt[LAYERFS_LAYER_A_FLAGS]);
+	}
+	if (lt[LAYERFS_LAYER_A_VIEWS]) {
+		out->has |= LFS_HAS_VIEWS;
+		out->views = lfs_get_u32(lt[LAYERFS_LAYER_A_VIEWS]);
+	}
+	if (lt[LAYERFS_LAYER_A_CHILDREN]) {
+		out->has |= LFS_HAS_CHILDREN;
+		out->children = lfs_get_u32(lt[LAYERFS_LAYER_A_CHILDREN]);
+	}
+	return 0;
+}
+
+int lfs_msg_parse_status(const struct nlmsghdr *nlh, int *error,
+			 char *extack, size_t extack_len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const struct nlmsgerr *e;
+	size_t off;
+
+	*error = 0;
+	if (extack && extack_len)
+		extack[0] = '\0';
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
+		return -EBADMSG;
+
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		int v;
+
+		/* Older kernels end a dump without the errno payload. */
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(int))
+			return 0;
+		memcpy(&v, NLMSG_DATA(nlh), sizeof(v));
+		*error = v;
+		off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int));
+	} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+			return -EBADMSG;
+		e = NLMSG_DATA(nlh);
+		*error = e->error;
+		off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*e));
+		/* Without NLM_F_CAPPED the request's payload follows. */
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+		    e->msg.nlmsg_len > NLMSG_HDRLEN)
+			off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	} else {
+		return -EBADMSG;
+	}
+	if (*error > 0)
+		*error = -*error;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= nlh->nlmsg_len ||
+	    !extack || !extack_len)
+		return 0;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off),
+		      (int)(nlh->nlmsg_len - off), NULL) < 0)
+		return 0;
+	if (tb[NLMSGERR_ATTR_MSG]) {
+		const char *s = nla_data(tb[NLMSGERR_ATTR_MSG]);
+		size_t n = strnlen(s, (size_t)nla_len(tb[NLMSGERR_ATTR_MSG]));
+		if (n >= extack_len)
+			n = extack_len - 1;
+		memcpy(extack, s, n);
+		extack[n] = '\0';
+	}
+	return 0;
+}
+
+int lfs_msg_nlerr_to_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:
+		return 0;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_INVAL:
+	case NLE_MISSING_ATTR:
+	case NLE_ATTRSIZE:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:
+	case NLE_MSGTYPE_NOSUPPORT:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:
+	case NLE_NOATTR:
+		return -ENOENT;
+	case NLE_SEQ_MISMATCH:
+	case NLE_MSG_TRUNC:
+	case NLE_MSG_TOOSHORT:
+	case NLE_PARSE_ERR:
+		return -EBADMSG;
+	case NLE_MSG_OVERFLOW:
+		return -ENOBUFS;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_PROTO_MISMATCH:
+		return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+		return -ENODEV;
+	default:
+		return -EIO;
+	}
+}

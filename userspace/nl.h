@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The layerfs generic-netlink client: the only code that does netlink I/O.
+ *
+ * Every request function returns 0 or a negative errno.  After a failure,
+ * lfs_nl_extack() gives the kernel's extended-ack message for it (or, for
+ * a malformed reply, layerctl's description of the defect), or NULL if
+ * there is none.
+ */
+#ifndef LAYERCTL_NL_H
+#define LAYERCTL_NL_H
+
+#include <stddef.h>
+
+#include "layerinfo.h"
+
+struct lfs_nl;
+
+/*
+ * Connects to generic netlink and resolves the "layerfs" family.  If the
+ * family is missing, loads the module (from @module_path if not NULL, else
+ * "layerfs" through the module index, see kmod.h) and tries again.  On
+ * failure returns a negative errno and puts a complete sentence into @err
+ * ("cannot load module 'layerfs': ...").
+ */
+int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
+		char *err, size_t errlen);
+void lfs_nl_close(struct lfs_nl *nl);
+
+/* The extended-ack text of the last failed request, or NULL. */
+const char *lfs_nl_extack(const struct lfs_nl *nl);
+
+/*
+ * LAYERFS_CMD_LAYER_ADD with every member @layer has.  If @created is not
+ * NULL, it receives the kernel's copy of the new layer (free() it).
+ */
+int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
+		     struct lfs_layer **created);
+
+/* LAYERFS_CMD_LAYER_DEL by @key's name (or id, if it has no name). */
+int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key);
+
+/*
+ * LAYERFS_CMD_LAYER_GET by @key's name (or id); *@out receives the layer
+ * (free() it).
+ */
+int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,
+		     struct lfs_layer **out);
+
+/*
+ * Called once per layer of a dump, in ascending id order.  @layer is valid
+ * during the call only (lfs_layer_dup() keeps it).  A non-zero return
+ * (a negative errno) stops the dump and is returned by lfs_nl_layer_dump().
+ */
+typedef int (*lfs_layer_cb)(const struct lfs_layer *layer, void *arg);
+
+/* LAYERFS_CMD_LAYER_GET with NLM_F_DUMP. */
+int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg);
+
+#endif /* LAYERCTL_NL_H */

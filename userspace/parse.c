@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Argument parsing and value formatting helpers (see parse.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <layerfs/refname.h>
+
+#include "parse.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+const char *lfs_name_check(const char *name)
+{
+	return layerfs_ref_check(name);
+}
+
+void lfs_opt_reset(void)
+{
+	optind = 0;
+	opterr = 0;
+}
+
+/* The long option named by @arg ("--name" or "--name=value"), if any. */
+static const struct option *lfs_opt_find(const char *arg,
+					 const struct option *longopts,
+					 size_t *namelen)
+{
+	const struct option *o;
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	arg += 2;
+	n = strcspn(arg, "=");
+	*namelen = n;
+	for (o = longopts; o && o->name; o++)
+		if (strlen(o->name) == n && !strncmp(o->name, arg, n))
+			return o;
+	return NULL;
+}
+
+void lfs_opt_error(char *buf, size_t len, int c, char *const argv[],
+		   const struct option *longopts)
+{
+	/* The element getopt just stepped past, if it finished one. */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const struct option *o;
+	size_t n = 0;
+
+	if (!arg)
+		arg = "";
+	o = lfs_opt_find(arg, longopts, &n);
+	if (c == ':') {
+		/* A missing argument always ends its element. */
+		if (!strncmp(arg, "--", 2))
+			snprintf(buf, len, "option '%.*s' requires an argument",
+				 (int)(strcspn(arg, "=")), arg);
+		else
+			snprintf(buf, len, "option '-%c' requires an argument",
+				 optopt);
+	} else if (optopt && o && o->val == optopt && o->has_arg == no_argument &&
+		   arg[2 + n] == '=') {
+		snprintf(buf, len, "option '--%s' doesn't allow an argument",
+			 o->name);
+	} else if (optopt) {
+		snprintf(buf, len, "invalid option '-%c'", optopt);
+	} else if (!strncmp(arg, "--", 2)) {
+		snprintf(buf, len, "unrecognized option '%.*s'",
+			 (int)(strcspn(arg, "=")), arg);
+	} else {
+		snprintf(buf, len, "invalid option '%s'", arg);
+	}
+}
+
+int lfs_time_rfc3339(uint64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / NSEC_PER_SEC);
+	unsigned long frac = (unsigned long)(ns % NSEC_PER_SEC);
+	struct tm tm;
+	int n;
+
+	if (len)
+		buf[0] = '\0';
+	if (!gmtime_r(&sec, &tm))
+		return -EOVERFLOW;
+	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09luZ",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		     tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	if (n < 0 || (size_t)n >= len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int lfs_time_ago(uint64_t then_ns, uint64_t now_ns, char *buf, size_t len)
+{
+	uint64_t d, s;
+	unsigned long long v;
+	const char *unit;
+	int n;
+
+	if (then_ns > now_ns) {
+		d = then_ns - now_ns;
+		n = snprintf(buf, len, "%s",
+			     d < NSEC_PER_SEC ? "Less than a second ago" :
+			     "In the future");
+		goto out;
+	}
+	d = now_ns - then_ns;
+	s = d / NSEC_PER_SEC;
+	if (s < 1) {
+		n = snprintf(buf, len, "Less than a second ago");
+		goto out;
+	}
+	if (s == 1) {
+		n = snprintf(buf, len, "1 second ago");
+		goto out;
+	}
+	if (s < 60) {
+		v = s;
+		unit = "seconds";
+	} else if (s / 60 == 1) {
+		n = snprintf(buf, len, "About a minute ago");
+		goto out;
+	} else if (s < 60 * 60) {
+		v = s / 60;
+		unit = "minutes";
+	} else if ((s + 30 * 60) / 3600 == 1) {
+		n = snprintf(buf, len, "About an hour ago");
+		goto out;
+	} else if (s < 48 * 3600) {
+		v = (s + 30 * 60) / 3600;
+		unit = "hours";
+	} else if (s < 14 * 86400) {
+		v = s / 86400;
+		unit = "days";
+	} else if (s < 60 * 86400) {
+		v = s / (7 * 86400);
+		unit = "weeks";
+	} else if (s < 2 * 365 * 86400ULL) {
+		v = s / (30 * 86400);
+		unit = "months";
+	} else {
+		v = s / (365 * 86400ULL);
+		unit = "years";
+	}
+	n = snprintf(buf, len, "%llu %s ago", v, unit);
+out:
+	if (n < 0 || (size_t)n >= len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure helpers for command-line parsing and value formatting: layer-name
+ * validation (the rule of include/layerfs/refname.h, shared with the
+ * kernel), getopt error texts and time formatting.  No I/O.
+ */
+#ifndef LAYERCTL_PARSE_H
+#define LAYERCTL_PARSE_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* NULL if @name is a valid layer name, else the reason it is not. */
+const char *lfs_name_check(const char *name);
+
+/*
+ * Prepares getopt_long() for a fresh scan of a new argument vector: full
+ * re-initialisation (optind = 0) and no messages from getopt itself
+ * (opterr = 0), errors are described by lfs_opt_error().  Option strings
+ * must start with ':' so that a missing argument is reported as ':'.
+ */
+void lfs_opt_reset(void);
+
+/*
+ * Describes the error getopt_long() just reported (it returned @c, '?' or
+ * ':'), e.g. "unrecognized option '--foo'", "invalid option '-x'",
+ * "option '--parent' requires an argument", "option '--json' doesn't allow
+ * an argument".  Uses optind and optopt as getopt_long() left them.
+ */
+void lfs_opt_error(char *buf, size_t len, int c, char *const argv[],
+		   const struct option *longopts);
+
+/* Longest output of lfs_time_rfc3339(), including the NUL. */
+#define LFS_TIME_RFC3339_MAX 40
+
+/*
+ * Formats @ns nanoseconds since the epoch as RFC 3339 UTC with nanosecond
+ * precision: "2026-11-28T23:00:00.123456789Z".  0, or -ENOSPC if @len is
+ * too small (@buf then holds "").
+ */
+int lfs_time_rfc3339(uint64_t ns, char *buf, size_t len);
+
+/*
+ * Formats the age of @then_ns relative to @now_ns for humans, the way
+ * `docker images` does: "Less than a second ago", "5 seconds ago", "About a
+ * minute ago", "3 hours ago", "2 weeks ago", ...; "In the future" when
+ * @then_ns is more than a second after @now_ns.  0 or -ENOSPC.
+ */
+int lfs_time_ago(uint64_t then_ns, uint64_t now_ns, char *buf, size_t len);
+
+#endif /* LAYERCTL_PARSE_H */

@@ -113,6 +113,36 @@ static int layerfs_parse_selector(struct genl_info *info, struct nlattr **tb,
 	return -EINVAL;
 }
 
+/* Bytes of one layer message with strings of the given lengths. */
+static size_t layerfs_layer_msg_size(size_t name, size_t path, size_t parent,
+				     size_t author, size_t message)
+{
+	return GENL_HDRLEN + nla_total_size(0) +	/* LAYERFS_A_LAYER */
+	       3 * nla_total_size_64bit(sizeof(u64)) +	/* ID CREATED PARENT_ID */
+	       3 * nla_total_size(sizeof(u32)) +	/* FLAGS VIEWS CHILDREN */
+	       nla_total_size(name + 1) + nla_total_size(path + 1) +
+	       nla_total_size(parent + 1) + nla_total_size(author + 1) +
+	       nla_total_size(message + 1);
+}
+
+/* The largest layer message: what a dump skb must hold at least. */
+#define LAYERFS_LAYER_MSG_MAX						\
+	(NLMSG_HDRLEN + layerfs_layer_msg_size(LAYERFS_NAME_MAX, PATH_MAX,	\
+					       LAYERFS_NAME_MAX,		\
+					       LAYERFS_TEXT_MAX,		\
+					       LAYERFS_TEXT_MAX))
+
+static size_t layerfs_layer_size(const struct layerfs_layer *layer)
+{
+	return layerfs_layer_msg_size(strlen(layer->name),
+				      strlen(layer->path_name),
+				      layer->parent ?
+				      strlen(layer->parent->name) : 0,
+				      layer->author ? strlen(layer->author) : 0,
+				      layer->message ?
+				      strlen(layer->message) : 0);
+}
+
 /* Fill one layer into @skb.  Caller holds layerfs_registry_lock. */
 static int layerfs_fill_layer(struct sk_buff *skb,
 			      const struct layerfs_layer *layer)
@@ -156,35 +186,35 @@ static int layerfs_reply_layer(struct genl_info *info, u8 cmd,
 			       const char *name, u64 id)
 {
 	struct layerfs_layer *layer;
-	struct sk_buff *msg;
+	struct sk_buff *msg = NULL;
 	void *hdr;
 	int err;
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &layerfs_genl_family, 0, cmd);
-	if (!hdr) {
-		err = -EMSGSIZE;
-		goto out_free_msg;
-	}
-
 	mutex_lock(&layerfs_registry_lock);
 	layer = layerfs_layer_find(name, id);
-	if (layer)
-		err = layerfs_fill_layer(msg, layer);
-	else
-		err = -ENOENT;
-	mutex_unlock(&layerfs_registry_lock);
-	if (err == -ENOENT)
+	if (!layer) {
 		NL_SET_ERR_MSG(info->extack, "no such layer");
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	err = -ENOMEM;
+	msg = genlmsg_new(layerfs_layer_size(layer), GFP_KERNEL);
+	if (!msg)
+		goto out_unlock;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &layerfs_genl_family, 0, cmd);
+	if (!hdr)
+		goto out_unlock;
+	err = layerfs_fill_layer(msg, layer);
 	if (err)
-		goto out_free_msg;
+		goto out_unlock;
+	mutex_unlock(&layerfs_registry_lock);
 
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
-out_free_msg:
+out_unlock:
+	mutex_unlock(&layerfs_registry_lock);
 	nlmsg_free(msg);
 	return err;
 }
@@ -280,14 +310,33 @@ static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
 	return layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, name, id);
 }
 
-/* Dump state: cb->args[0] is the id to resume from. */
+/*
+ * Every skb of a dump holds at least one whole layer.  (cb->extack is not
+ * set while .start runs on 6.1, so the privilege check, which wants to
+ * explain itself, is done in the first dumpit call instead.)
+ */
+static int layerfs_nl_dump_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = LAYERFS_LAYER_MSG_MAX;
+	return 0;
+}
+
+/* Dump state: cb->args[0] is the id to resume from, 0 before the first call. */
 static int layerfs_nl_layer_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
 	struct layerfs_layer *layer;
-	u64 id = cb->args[0] ?: 1;
+	u64 id = cb->args[0];
 	int err = 0;
 	void *hdr;
+
+	if (!id) {
+		if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
+			NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN required");
+			return -EPERM;
+		}
+		id = 1;
+	}
 
 	mutex_lock(&layerfs_registry_lock);
 	while ((layer = layerfs_layer_next(&id))) {
@@ -309,19 +358,10 @@ static int layerfs_nl_layer_dump(struct sk_buff *skb,
 	mutex_unlock(&layerfs_registry_lock);
 	cb->args[0] = id;
 
-	/* A full skb ends this round; an empty one means one layer is too big. */
+	/* A full skb ends this round; min_dump_alloc makes one layer fit. */
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	return err ?: skb->len;
-}
-
-static int layerfs_nl_dump_start(struct netlink_callback *cb)
-{
-	if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN required");
-		return -EPERM;
-	}
-	return 0;
 }
 
 static int layerfs_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,

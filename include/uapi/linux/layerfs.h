@@ -41,6 +41,14 @@
  * Strings must be NUL-terminated, without embedded NUL bytes.  Unknown
  * attributes, unknown flag bits and malformed attributes are rejected with
  * -EINVAL (strict validation), with an extended ACK naming the attribute.
+ * VIEWS, CHILDREN and PAD appear in replies only and are refused in
+ * requests; so is ID in LAYERFS_CMD_LAYER_ADD (ids are assigned by the
+ * kernel), and a request naming a layer by both NAME and ID.
+ *
+ * One layer's message can be about 13 KiB (a PATH_MAX path and two
+ * LAYERFS_TEXT_MAX texts): receive with a buffer of at least 32 KiB, or
+ * peek at the length first.  Every skb of a dump holds at least one whole
+ * layer.
  *
  * Layer names follow image references:
  *
@@ -68,8 +76,11 @@
  *   while the layer is registered.  The reply is a LAYERFS_CMD_LAYER_ADD
  *   message carrying the new layer as LAYERFS_CMD_LAYER_GET would.
  *   Errors:
- *     -EINVAL   missing NAME or PATH, invalid name, relative path, bad flags
- *     -ENOENT   path does not exist; parent layer unknown
+ *     -EINVAL   missing NAME or PATH, invalid name, relative path, bad flags,
+ *               ID given, both PARENT and PARENT_ID given
+ *     -EOPNOTSUPP  path is on a pseudo filesystem (proc, sysfs, debugfs, ...)
+ *     -ENOENT   path does not exist; parent layer unknown (PARENT_ID 0
+ *               names no layer: ids start at 1)
  *     -ENOTDIR  path (or a component of it) is not a directory
  *     -EEXIST   a layer of that name exists; the directory is already
  *               registered under another name
@@ -84,7 +95,7 @@
  *   Unregisters a layer and unpins its directory.  Request:
  *   LAYERFS_A_LAYER with NAME or ID.  The layer's files are not touched.
  *   Errors:
- *     -EINVAL   neither NAME nor ID given
+ *     -EINVAL   neither NAME nor ID given, or both
  *     -ENOENT   no such layer
  *     -EBUSY    a mounted view or a child layer uses it
  *     -EPERM    caller lacks CAP_SYS_ADMIN
@@ -93,8 +104,10 @@
  *   Without NLM_F_DUMP: request LAYERFS_A_LAYER with NAME or ID; the reply
  *   carries the layer with every attribute above that it has (PARENT and
  *   PARENT_ID only if it has a parent; AUTHOR and MESSAGE only if set).
- *   With NLM_F_DUMP: no attributes; one message per layer, in ascending ID
- *   order.  A dump interrupted by concurrent changes skips removed layers
+ *   The reply command is LAYERFS_CMD_LAYER_GET.
+ *   With NLM_F_DUMP: no attributes; one LAYERFS_CMD_LAYER_GET message per
+ *   layer, in ascending ID order, with NLM_F_MULTI.  A refused dump (e.g.
+ *   -EPERM) reports its error and extended ACK in the NLMSG_DONE message.  A dump interrupted by concurrent changes skips removed layers
  *   and includes layers added with a higher ID.
  *   Errors: -EINVAL, -ENOENT, -EPERM as for LAYERFS_CMD_LAYER_DEL.
  *

@@ -40,7 +40,9 @@ check: deps
 unit:
 	$(MAKE) -C userspace check
 
+# The kernel-log checker is tested on the host first: guest results rely on it.
 guest-check:
+	tests/guest/klog-check-selftest.sh
 	scripts/guest-run.sh --kver "$(KVER)" -- tests/guest/run.sh $(TESTS)
 
 demo: deps

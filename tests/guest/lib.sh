@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Shell library for guest tests (tests/guest/t-*.sh), POSIX sh so tests may
+# use #!/bin/sh or #!/bin/bash.  Source it first:
+#
+#     . "$(dirname "$0")/lib.sh"
+#
+# Variables
+#   ROOT       repo root
+#   LAYERCTL   $ROOT/userspace/layerctl
+#   MODULE     $ROOT/kernel/layerfs.ko
+#   TEST_NAME  the test's name (t-NAME.sh)
+#   scratch    a fresh empty directory for this test under $LAYERFS_SCRATCH
+#              (tmpfs in the guest); anything mounted below it and the
+#              directory itself are removed when the test exits
+#
+# Module
+#   load_module     insmod $MODULE; if that fails the test bails out (exit 1)
+#   unload_module   rmmod layerfs (returns rmmod's status)
+#
+# Checks: each prints "ok N - WHAT" or "not ok N - WHAT" plus "#" lines
+# showing what went wrong, returns 0 / 1, and the test keeps going.
+#   expect_ok CMD...                 CMD exits 0
+#   expect_fail PATTERN CMD...       CMD exits non-zero (not killed by a
+#                                    signal) and its stderr matches the
+#                                    grep -E PATTERN
+#   expect_eq ACTUAL EXPECTED WHAT   the two strings are equal
+#   expect_match TEXT PATTERN WHAT   some line of TEXT matches grep -E PATTERN
+#   pass WHAT / fail WHAT [DETAIL...]  record a check decided by the test
+#   skip WHAT [REASON]               record a skipped check (counts as ok)
+#   diag MSG...                      print a "# MSG" comment
+#   done_testing                     print the plan and exit: 0 if every
+#                                    check passed, else 1
+# A test that exits without done_testing fails (e.g. it died early).
+#
+# lib.sh sets -u and unsets -e: checks must not end the test.
+
+set -u
+set +e
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC2034 # for the tests
+LAYERCTL=$ROOT/userspace/layerctl
+MODULE=$ROOT/kernel/layerfs.ko
+TEST_NAME=$(basename "$0" .sh)
+TEST_NAME=${TEST_NAME#t-}
+
+_lib_scratch_base=${LAYERFS_SCRATCH:-/tmp/layerfs-scratch}
+mkdir -p "$_lib_scratch_base"
+scratch=$(mktemp -d "$_lib_scratch_base/$TEST_NAME.XXXXXX") || exit 1
+_lib_tmp=$(mktemp -d "${TMPDIR:-/tmp}/layerfs-lib.XXXXXX") || exit 1
+_lib_n=0
+_lib_failed=0
+_lib_done=0
+
+# Unmount everything below $scratch (deepest first), then delete it.
+_lib_cleanup() {
+	awk -v d="$scratch" 'index($2, d "/") == 1 || $2 == d { print $2 }' /proc/self/mounts |
+		sort -r | while read -r m; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$scratch" "$_lib_tmp"
+}
+
+_lib_exit() {
+	_lib_rc=$1
+	_lib_cleanup
+	if [ "$_lib_done" = 0 ]; then
+		echo "# $TEST_NAME exited (status $_lib_rc) without done_testing after $_lib_n checks, $_lib_failed failed"
+		[ "$_lib_rc" != 0 ] || _lib_rc=1
+	fi
+	exit "$_lib_rc"
+}
+trap '_lib_exit $?' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+diag() { echo "# $*"; }
+
+pass() {
+	_lib_n=$((_lib_n + 1))
+	echo "ok $_lib_n - $1"
+	return 0
+}
+
+fail() {
+	_lib_n=$((_lib_n + 1))
+	_lib_failed=$((_lib_failed + 1))
+	echo "not ok $_lib_n - $1"
+	shift
+	for _lib_l in "$@"; do
+		printf '%s\n' "$_lib_l" | sed 's/^/#   /'
+	done
+	return 1
+}
+
+skip() {
+	_lib_n=$((_lib_n + 1))
+	echo "ok $_lib_n - $1 # SKIP${2:+ $2}"
+	return 0
+}
+
+# Print a captured file as indented diagnostics, under a heading.
+_lib_show() {
+	if [ -s "$2" ]; then
+		echo "#   $1:"
+		sed 's/^/#     /' "$2"
+	else
+		echo "#   $1: (empty)"
+	fi
+}
+
+expect_ok() {
+	if "$@" >"$_lib_tmp/out" 2>"$_lib_tmp/err"; then
+		pass "$*"
+	else
+		_lib_rc=$?
+		fail "$*" "expected exit status 0, got $_lib_rc"
+		_lib_show stdout "$_lib_tmp/out"
+		_lib_show stderr "$_lib_tmp/err"
+		return 1
+	fi
+}
+
+expect_fail() {
+	_lib_pat=$1
+	shift
+	if "$@" >"$_lib_tmp/out" 2>"$_lib_tmp/err"; then
+		_lib_rc=0
+	else
+		_lib_rc=$?
+	fi
+	_lib_what="$* fails with /$_lib_pat/"
+	if [ "$_lib_rc" = 0 ]; then
+		fail "$_lib_what" "expected failure, got exit status 0"
+	elif [ "$_lib_rc" -gt 128 ]; then
+		fail "$_lib_what" "killed by signal $((_lib_rc - 128)) (exit status $_lib_rc)"
+	elif ! grep -Eq -- "$_lib_pat" "$_lib_tmp/err"; then
+		fail "$_lib_what" "exit status $_lib_rc, but stderr does not match /$_lib_pat/"
+	else
+		pass "$_lib_what"
+		return 0
+	fi
+	_lib_show stdout "$_lib_tmp/out"
+	_lib_show stderr "$_lib_tmp/err"
+	return 1
+}
+
+expect_eq() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "expected: '$2'" "actual:   '$1'"
+	fi
+}
+
+expect_match() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		pass "$3"
+	else
+		fail "$3" "no line matches /$2/ in:" "$1"
+	fi
+}
+
+load_module() {
+	if ! insmod "$MODULE"; then
+		echo "Bail out! cannot load $MODULE"
+		exit 1
+	fi
+}
+
+unload_module() {
+	rmmod layerfs
+}
+
+done_testing() {
+	_lib_done=1
+	echo "1..$_lib_n"
+	if [ "$_lib_n" = 0 ]; then
+		echo "# $TEST_NAME: no checks ran"
+		exit 1
+	fi
+	if [ "$_lib_failed" != 0 ]; then
+		echo "# $TEST_NAME: $_lib_failed of $_lib_n checks failed"
+		exit 1
+	fi
+	exit 0
+}

@@ -23,8 +23,8 @@
 # showing what went wrong, returns 0 / 1, and the test keeps going.
 #   expect_ok CMD...                 CMD exits 0
 #   expect_fail PATTERN CMD...       CMD exits non-zero (not killed by a
-#                                    signal) and its stderr matches the
-#                                    grep -E PATTERN
+#                                    signal: status 129-192) and its stderr
+#                                    matches the grep -E PATTERN
 #   expect_eq ACTUAL EXPECTED WHAT   the two strings are equal
 #   expect_match TEXT PATTERN WHAT   some line of TEXT matches grep -E PATTERN
 #   pass WHAT / fail WHAT [DETAIL...]  record a check decided by the test
@@ -134,7 +134,7 @@ expect_fail() {
 	_lib_what="$* fails with /$_lib_pat/"
 	if [ "$_lib_rc" = 0 ]; then
 		fail "$_lib_what" "expected failure, got exit status 0"
-	elif [ "$_lib_rc" -gt 128 ]; then
+	elif [ "$_lib_rc" -gt 128 ] && [ "$_lib_rc" -le 192 ]; then
 		fail "$_lib_what" "killed by signal $((_lib_rc - 128)) (exit status $_lib_rc)"
 	elif ! grep -Eq -- "$_lib_pat" "$_lib_tmp/err"; then
 		fail "$_lib_what" "exit status $_lib_rc, but stderr does not match /$_lib_pat/"

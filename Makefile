@@ -34,6 +34,7 @@ deps:
 # packages they come from are installed.
 check: deps
 	$(MAKE) all
+	$(MAKE) style
 	$(MAKE) unit
 	$(MAKE) guest-check
 

@@ -14,6 +14,7 @@ linux-image-amd64 linux-headers-amd64
 libnl-3-dev libnl-genl-3-dev libkmod-dev check pkg-config
 qemu-system-x86 busybox-static kmod cpio gzip xz-utils zstd
 coreutils util-linux attr e2fsprogs
+linux-source-6.1 perl
 "
 
 # One dpkg-query call for all packages; anything not reported as "ii"

@@ -6,10 +6,22 @@
 #ifndef _LAYERFS_H
 #define _LAYERFS_H
 
+#include <linux/fs.h>
+#include <linux/fs_parser.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/types.h>
+
+/* statfs f_type of a view. */
+#define LAYERFS_SUPER_MAGIC	0x6c617966	/* "layf" */
+
+/* On-disk format: overlayfs's, so layers move between the two. */
+#define LAYERFS_XATTR_PREFIX	"trusted.overlay."
+#define LAYERFS_XATTR_OPAQUE	LAYERFS_XATTR_PREFIX "opaque"
+/* Name of layerfs's private directory inside the work directory. */
+#define LAYERFS_WORKDIR_NAME	"layerfs.work"
 
 struct netlink_ext_ack;
 
@@ -52,6 +64,79 @@ struct layerfs_layer_spec {
 	u32 flags;
 };
 
+/*
+ * A mounted view: sb->s_fs_info.  Immutable after fill_super except where
+ * noted.  Every layer in @layers holds a reference and counts in its
+ * @views, both dropped when the superblock dies.
+ */
+struct layerfs_view {
+	u64 id;
+	struct list_head node;		/* layerfs_views, registry lock */
+	unsigned int nlayers;
+	struct layerfs_layer **layers;	/* [0] is the top */
+	const char *image;		/* image=REF, or NULL */
+	struct vfsmount *upper_mnt;	/* private clone, or NULL: read-only */
+	struct dentry *upper_root;
+	struct dentry *workdir;		/* work/layerfs.work, or NULL */
+	struct path upper_orig;		/* upper as the mounter named it */
+	struct path work_orig;
+	const struct cred *creator_cred;
+	bool samefs;			/* all layers and upper on one sb */
+};
+
+/* One real directory or file below a view dentry. */
+struct layerfs_lower {
+	struct dentry *dentry;
+	unsigned int layer;		/* index into view->layers */
+};
+
+/*
+ * dentry->d_fsdata of every view dentry: the lower stack of this name,
+ * topmost first.  For a non-directory it has at most one entry (the object
+ * itself); for a directory, every lower directory merged into it.  Set
+ * before the dentry is instantiated and never changed.
+ */
+struct layerfs_entry {
+	bool opaque;			/* upper dir is opaque */
+	unsigned int numlower;
+	struct layerfs_lower lower[];
+};
+
+/*
+ * A view inode.  @upper is set once (copy-up publishes it with
+ * smp_store_release under @lock) and never cleared; readers use
+ * layerfs_inode_upper().  @lower is the topmost lower object, fixed at
+ * creation.
+ */
+struct layerfs_inode {
+	struct inode vfs_inode;
+	struct dentry *upper;
+	struct dentry *lower;
+	unsigned int lower_layer;
+	struct mutex lock;		/* copy-up, readdir cache */
+	struct layerfs_dir_cache *cache;
+};
+
+static inline struct layerfs_inode *LAYERFS_I(struct inode *inode)
+{
+	return container_of(inode, struct layerfs_inode, vfs_inode);
+}
+
+static inline struct layerfs_view *LAYERFS_V(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct layerfs_entry *LAYERFS_E(const struct dentry *dentry)
+{
+	return dentry->d_fsdata;
+}
+
+static inline struct dentry *layerfs_inode_upper(struct inode *inode)
+{
+	return smp_load_acquire(&LAYERFS_I(inode)->upper);
+}
+
 /* registry.c */
 extern struct mutex layerfs_registry_lock;
 int layerfs_registry_init(void);
@@ -64,6 +149,76 @@ struct layerfs_layer *layerfs_layer_find(const char *name, u64 id);
 struct layerfs_layer *layerfs_layer_next(u64 *id);
 void layerfs_layer_get(struct layerfs_layer *layer);
 void layerfs_layer_put(struct layerfs_layer *layer);
+
+void layerfs_layer_use(struct layerfs_layer *layer);
+void layerfs_layer_unuse(struct layerfs_layer *layer);
+
+/* params.c: what the mount options asked for, before resolution. */
+struct layerfs_fs_ctx {
+	char **names;			/* layer names, top first */
+	unsigned int nnames;
+	unsigned int capacity;
+	char *image;
+	char *upper;
+	char *work;
+};
+
+int layerfs_init_fs_context(struct fs_context *fc);
+extern const struct fs_parameter_spec layerfs_param_spec[];
+
+/* super.c */
+extern struct file_system_type layerfs_fs_type;
+int layerfs_get_tree(struct fs_context *fc);
+int layerfs_super_init(void);
+void layerfs_super_exit(void);
+
+/* util.c */
+const struct cred *layerfs_override_creds(struct super_block *sb);
+bool layerfs_is_whiteout(const struct dentry *dentry);
+bool layerfs_is_opaque_dir(struct dentry *dentry);
+void layerfs_path_upper(struct dentry *dentry, struct path *path);
+void layerfs_path_real(struct dentry *dentry, struct path *path);
+struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
+void layerfs_entry_free(struct layerfs_entry *entry);
+int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work);
+
+/* namei.c */
+struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
+			      unsigned int flags);
+extern const struct dentry_operations layerfs_dentry_ops;
+
+/* inode.c */
+struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
+				struct dentry *upper, struct dentry *lower,
+				unsigned int lower_layer);
+void layerfs_copyattr(struct inode *inode);
+int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
+		       int mask);
+int layerfs_getattr(struct user_namespace *mnt_userns, const struct path *path,
+		    struct kstat *stat, u32 request_mask, unsigned int flags);
+int layerfs_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
+		    struct iattr *attr);
+ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size);
+extern const struct inode_operations layerfs_file_inode_ops;
+extern const struct inode_operations layerfs_symlink_inode_ops;
+extern const struct inode_operations layerfs_special_inode_ops;
+extern const struct xattr_handler *layerfs_xattr_handlers[];
+
+/* dir.c */
+extern const struct inode_operations layerfs_dir_inode_ops;
+
+/* copy_up.c */
+int layerfs_copy_up(struct dentry *dentry);
+struct dentry *layerfs_lookup_temp(struct dentry *workdir);
+int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
+
+/* readdir.c */
+extern const struct file_operations layerfs_dir_ops;
+void layerfs_dir_cache_free(struct layerfs_inode *li);
+
+/* file.c */
+extern const struct file_operations layerfs_file_ops;
+extern const struct address_space_operations layerfs_aops;
 
 /* netlink.c */
 int layerfs_netlink_init(void);

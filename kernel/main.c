@@ -20,12 +20,17 @@ static int __init layerfs_init(void)
 	err = layerfs_registry_init();
 	if (err)
 		return err;
-	err = layerfs_netlink_init();
+	err = layerfs_super_init();
 	if (err)
 		goto out_registry_exit;
+	err = layerfs_netlink_init();
+	if (err)
+		goto out_super_exit;
 	pr_info("loaded\n");
 	return 0;
 
+out_super_exit:
+	layerfs_super_exit();
 out_registry_exit:
 	layerfs_registry_exit();
 	return err;
@@ -34,6 +39,7 @@ out_registry_exit:
 static void __exit layerfs_exit(void)
 {
 	layerfs_netlink_exit();
+	layerfs_super_exit();
 	layerfs_registry_exit();
 }
 

@@ -361,6 +361,25 @@ int layerfs_layer_del(const char *name, u64 id, struct netlink_ext_ack *extack)
 	return err;
 }
 
+/*
+ * A mounted view starts using @layer: it cannot be removed until the view
+ * calls layerfs_layer_unuse().  Caller holds layerfs_registry_lock.
+ */
+void layerfs_layer_use(struct layerfs_layer *layer)
+{
+	lockdep_assert_held(&layerfs_registry_lock);
+	layerfs_layer_get(layer);
+	layer->views++;
+}
+
+void layerfs_layer_unuse(struct layerfs_layer *layer)
+{
+	mutex_lock(&layerfs_registry_lock);
+	layer->views--;
+	mutex_unlock(&layerfs_registry_lock);
+	layerfs_layer_put(layer);
+}
+
 int layerfs_registry_init(void)
 {
 	return 0;

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copy-up: before anything changes a lower object, a copy of it (data,
+ * mode, owner, times, xattrs) is made in the upper directory.  The copy is
+ * built under a temporary name in the work directory and renamed into
+ * place, so a crash leaves either no upper object or a complete one; the
+ * work directory is emptied at the next mount.
+ *
+ * Locking: li->lock serialises copy-up of one inode; parents are copied up
+ * first, each under its own lock, never holding a child's.  The rename
+ * takes lock_rename(workdir, upper parent) as any rename does.
+ */
+#include <linux/atomic.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/xattr.h>
+
+#include "layerfs.h"
+
+/* Chunk per splice, so a fatal signal stops a huge copy-up quickly. */
+#define LAYERFS_COPY_CHUNK	(1 << 20)
+
+static atomic_long_t layerfs_temp_counter = ATOMIC_LONG_INIT(0);
+
+/* A fresh negative dentry in the work directory.  Caller holds its lock. */
+struct dentry *layerfs_lookup_temp(struct dentry *workdir)
+{
+	char name[24];
+	int len;
+
+	len = snprintf(name, sizeof(name), "#%lx",
+		       atomic_long_inc_return(&layerfs_temp_counter));
+	return lookup_one_len(name, workdir, len);
+}
+
+/* Copies every xattr but the overlay-private ones from @old to @new. */
+int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
+{
+	ssize_t list_size, size, vsize = 0;
+	char *buf, *name, *value = NULL;
+	int err = 0;
+
+	if (!(d_inode(old)->i_opflags & IOP_XATTR) ||
+	    !(d_inode(new)->i_opflags & IOP_XATTR))
+		return 0;
+
+	list_size = vfs_listxattr(old, NULL, 0);
+	if (list_size <= 0)
+		return list_size == -EOPNOTSUPP ? 0 : list_size;
+	buf = kvzalloc(list_size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	list_size = vfs_listxattr(old, buf, list_size);
+	if (list_size <= 0) {
+		err = list_size;
+		goto out_free;
+	}
+
+	for (name = buf; list_size > 0; name += strlen(name) + 1) {
+		list_size -= strlen(name) + 1;
+		if (!strncmp(name, LAYERFS_XATTR_PREFIX,
+			     sizeof(LAYERFS_XATTR_PREFIX) - 1))
+			continue;
+retry:
+		size = vfs_getxattr(&init_user_ns, old, name, value, vsize);
+		if (size == -ERANGE)
+			size = vfs_getxattr(&init_user_ns, old, name, NULL, 0);
+		if (size < 0) {
+			err = size;
+			break;
+		}
+		if (size > vsize) {
+			kvfree(value);
+			vsize = size;
+			value = kvmalloc(vsize, GFP_KERNEL);
+			if (!value) {
+				err = -ENOMEM;
+				break;
+			}
+			goto retry;
+		}
+		err = vfs_setxattr(&init_user_ns, new, name, value, size, 0);
+		if (err == -EOPNOTSUPP && !strncmp(name, XATTR_SECURITY_PREFIX,
+						   XATTR_SECURITY_PREFIX_LEN))
+			err = 0;	/* the upper's LSM labels it itself */
+		if (err)
+			break;
+	}
+	kvfree(value);
+out_free:
+	kvfree(buf);
+	return err;
+}
+
+/* Data of a regular file: reflink if possible, else copy, keeping holes. */
+static int layerfs_copy_data(const struct path *lower, struct file *new_file,
+			     loff_t len)
+{
+	struct file *old_file;
+	loff_t pos = 0, data, hole, end;
+	bool seek = true;
+	int err = 0;
+
+	old_file = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(old_file))
+		return PTR_ERR(old_file);
+
+	if (len && vfs_clone_file_range(old_file, 0, new_file, 0, len, 0) == len)
+		goto out_fput;
+
+	while (pos < len) {
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		data = pos;
+		end = len;
+		if (seek) {
+			data = vfs_llseek(old_file, pos, SEEK_DATA);
+			if (data == -ENXIO)
+				break;		/* a hole to the end */
+			if (data < 0) {
+				seek = false;	/* copy everything */
+				data = pos;
+			} else {
+				hole = vfs_llseek(old_file, data, SEEK_HOLE);
+				if (hole > data)
+					end = min(hole, len);
+			}
+		}
+		pos = data;
+		while (pos < end) {
+			loff_t out = pos;
+			ssize_t n;
+
+			n = do_splice_direct(old_file, &pos, new_file, &out,
+					     min_t(loff_t, end - pos,
+						   LAYERFS_COPY_CHUNK),
+					     SPLICE_F_MOVE);
+			if (n <= 0) {
+				err = n ?: -EIO;
+				goto out_fput;
+			}
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				goto out_fput;
+			}
+		}
+	}
+out_fput:
+	fput(old_file);
+	return err;
+}
+
+/* Owner, then mode (chown clears set-id bits), then times. */
+static int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_UID | ATTR_GID,
+		.ia_vfsuid = VFSUIDT_INIT(stat->uid),
+		.ia_vfsgid = VFSGIDT_INIT(stat->gid),
+	};
+	int err;
+
+	inode_lock(d_inode(new));
+	err = notify_change(&init_user_ns, new, &attr, NULL);
+	if (!err && !S_ISLNK(stat->mode)) {
+		attr.ia_valid = ATTR_MODE;
+		attr.ia_mode = stat->mode;
+		err = notify_change(&init_user_ns, new, &attr, NULL);
+	}
+	if (!err) {
+		attr.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+				ATTR_MTIME_SET;
+		attr.ia_atime = stat->atime;
+		attr.ia_mtime = stat->mtime;
+		err = notify_change(&init_user_ns, new, &attr, NULL);
+	}
+	inode_unlock(d_inode(new));
+	return err;
+}
+
+/* Creates the temporary copy of @lower in the work directory. */
+static int layerfs_create_temp(struct layerfs_view *view,
+			       const struct path *lower,
+			       const struct kstat *stat, struct dentry *temp)
+{
+	struct inode *wdir = d_inode(view->workdir);
+	struct delayed_call done;
+	const char *link;
+	int err;
+
+	switch (stat->mode & S_IFMT) {
+	case S_IFREG:
+		return vfs_create(&init_user_ns, wdir, temp, stat->mode & 0600,
+				  true);
+	case S_IFDIR:
+		return vfs_mkdir(&init_user_ns, wdir, temp, 0700);
+	case S_IFLNK:
+		link = vfs_get_link(lower->dentry, &done);
+		if (IS_ERR(link))
+			return PTR_ERR(link);
+		err = vfs_symlink(&init_user_ns, wdir, temp, link);
+		do_delayed_call(&done);
+		return err;
+	default:
+		return vfs_mknod(&init_user_ns, wdir, temp,
+				 stat->mode & (S_IFMT | 0600), stat->rdev);
+	}
+}
+
+/*
+ * Copy one object whose parent already has an upper.  Called with the
+ * mounter's credentials, write access to the upper mount and li->lock.
+ */
+static int layerfs_copy_up_one(struct dentry *dentry)
+{
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+	struct dentry *upperdir, *temp, *target, *trap;
+	struct path lower;
+	struct kstat stat;
+	struct file *file;
+	int err;
+
+	upperdir = layerfs_inode_upper(d_inode(dentry->d_parent));
+	if (WARN_ON_ONCE(!upperdir))
+		return -EIO;
+	lower.mnt = view->layers[LAYERFS_I(inode)->lower_layer]->path.mnt;
+	lower.dentry = LAYERFS_I(inode)->lower;
+	err = vfs_getattr(&lower, &stat, STATX_BASIC_STATS,
+			  AT_STATX_SYNC_AS_STAT);
+	if (err)
+		return err;
+
+	inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
+	temp = layerfs_lookup_temp(view->workdir);
+	if (IS_ERR(temp)) {
+		inode_unlock(d_inode(view->workdir));
+		return PTR_ERR(temp);
+	}
+	err = layerfs_create_temp(view, &lower, &stat, temp);
+	inode_unlock(d_inode(view->workdir));
+	if (err)
+		goto out_dput_temp;
+
+	if (S_ISREG(stat.mode)) {
+		struct path tpath = { .mnt = view->upper_mnt, .dentry = temp };
+
+		file = dentry_open(&tpath, O_WRONLY | O_LARGEFILE,
+				   current_cred());
+		if (IS_ERR(file)) {
+			err = PTR_ERR(file);
+			goto out_cleanup;
+		}
+		err = layerfs_copy_data(&lower, file, stat.size);
+		if (!err) {
+			struct iattr attr = {
+				.ia_valid = ATTR_SIZE,
+				.ia_size = stat.size,
+			};
+
+			inode_lock(d_inode(temp));
+			err = notify_change(&init_user_ns, temp, &attr, NULL);
+			inode_unlock(d_inode(temp));
+		}
+		fput(file);
+		if (err)
+			goto out_cleanup;
+	}
+	err = layerfs_copy_xattrs(lower.dentry, temp);
+	if (!err)
+		err = layerfs_copy_attrs(temp, &stat);
+	if (err)
+		goto out_cleanup;
+
+	trap = lock_rename(view->workdir, upperdir);
+	if (trap) {
+		/* The work directory is never an ancestor of an upper dir. */
+		err = -EIO;
+		goto out_unlock_rename;
+	}
+	target = lookup_one_len(dentry->d_name.name, upperdir,
+				dentry->d_name.len);
+	if (IS_ERR(target)) {
+		err = PTR_ERR(target);
+		goto out_unlock_rename;
+	}
+	err = -EEXIST;
+	if (d_is_negative(target)) {
+		struct renamedata rd = {
+			.old_mnt_userns = &init_user_ns,
+			.old_dir = d_inode(view->workdir),
+			.old_dentry = temp,
+			.new_mnt_userns = &init_user_ns,
+			.new_dir = d_inode(upperdir),
+			.new_dentry = target,
+		};
+
+		err = vfs_rename(&rd);
+	}
+	dput(target);
+	unlock_rename(view->workdir, upperdir);
+	if (err)
+		goto out_cleanup;
+
+	/* After the rename @temp is the upper dentry of @dentry. */
+	smp_store_release(&LAYERFS_I(inode)->upper, temp);
+	if (!S_ISDIR(stat.mode)) {
+		/* Hash by the real inode lookups will find from now on. */
+		remove_inode_hash(inode);
+		__insert_inode_hash(inode, (unsigned long)d_inode(temp));
+	}
+	layerfs_copyattr(inode);
+	return 0;
+
+out_unlock_rename:
+	unlock_rename(view->workdir, upperdir);
+out_cleanup:
+	inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
+	if (d_is_dir(temp))
+		vfs_rmdir(&init_user_ns, d_inode(view->workdir), temp);
+	else if (d_is_positive(temp))
+		vfs_unlink(&init_user_ns, d_inode(view->workdir), temp, NULL);
+	inode_unlock(d_inode(view->workdir));
+out_dput_temp:
+	dput(temp);
+	return err;
+}
+
+/* Copy up @dentry alone; its parent must already be in the upper. */
+static int layerfs_copy_up_locked(struct dentry *dentry)
+{
+	struct layerfs_inode *li = LAYERFS_I(d_inode(dentry));
+	int err = 0;
+
+	mutex_lock(&li->lock);
+	if (!layerfs_inode_upper(&li->vfs_inode))
+		err = layerfs_copy_up_one(dentry);
+	mutex_unlock(&li->lock);
+	return err;
+}
+
+/*
+ * Make sure @dentry has an upper object, copying up its ancestors first.
+ * Returns -EROFS for a view without upper.
+ */
+int layerfs_copy_up(struct dentry *dentry)
+{
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	const struct cred *old_cred;
+	int err = 0;
+
+	if (layerfs_inode_upper(d_inode(dentry)))
+		return 0;
+	if (!view->upper_mnt)
+		return -EROFS;
+
+	err = mnt_want_write(view->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	while (!err && !layerfs_inode_upper(d_inode(dentry))) {
+		struct dentry *next = dget(dentry), *parent;
+
+		/* Find the topmost ancestor still without an upper. */
+		for (;;) {
+			parent = dget_parent(next);
+			if (layerfs_inode_upper(d_inode(parent))) {
+				dput(parent);
+				break;
+			}
+			dput(next);
+			next = parent;
+		}
+		err = layerfs_copy_up_locked(next);
+		dput(next);
+	}
+	revert_creds(old_cred);
+	mnt_drop_write(view->upper_mnt);
+	return err;
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regular files: every open view file holds an open real file, and I/O,
+ * mmap, fsync and the rest go straight to it, so the data lives once, in
+ * the real inode's page cache, shared by every view of the same layer.
+ *
+ * Opening for write copies the file up first.  A file opened read-only
+ * before a copy-up still holds the lower file; each operation checks
+ * whether the real inode moved and then uses a freshly opened upper file,
+ * so reads after a copy-up see the upper's data.
+ */
+#include <linux/cred.h>
+#include <linux/fadvise.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/splice.h>
+#include <linux/uio.h>
+
+#include "layerfs.h"
+
+/* No access-time changes or fsnotify events on the real files. */
+#define LAYERFS_OPEN_FLAGS	(O_NOATIME | FMODE_NONOTIFY)
+
+static struct file *layerfs_open_real(const struct file *file,
+				      const struct path *realpath)
+{
+	struct inode *realinode = d_inode(realpath->dentry);
+	int flags = file->f_flags | LAYERFS_OPEN_FLAGS;
+	int acc_mode = ACC_MODE(flags);
+	const struct cred *old_cred;
+	struct file *realfile;
+	int err;
+
+	if (flags & O_APPEND)
+		acc_mode |= MAY_APPEND;
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	err = inode_permission(&init_user_ns, realinode, MAY_OPEN | acc_mode);
+	if (err) {
+		realfile = ERR_PTR(err);
+	} else {
+		if (!inode_owner_or_capable(&init_user_ns, realinode))
+			flags &= ~O_NOATIME;
+		/* The real file reports the view's path (e.g. in maps). */
+		realfile = open_with_fake_path(&file->f_path, flags, realinode,
+					       current_cred());
+	}
+	revert_creds(old_cred);
+	return realfile;
+}
+
+/*
+ * The real file to use now: the one opened with @file, or, if the file was
+ * copied up since, a new one on the upper (released by layerfs_put_real()).
+ */
+static struct file *layerfs_get_real(struct file *file)
+{
+	struct file *realfile = file->private_data;
+	struct path realpath;
+
+	layerfs_path_real(file_dentry(file), &realpath);
+	if (likely(file_inode(realfile) == d_inode(realpath.dentry)))
+		return realfile;
+	return layerfs_open_real(file, &realpath);
+}
+
+static void layerfs_put_real(struct file *file, struct file *realfile)
+{
+	if (realfile != file->private_data)
+		fput(realfile);
+}
+
+static int layerfs_open(struct inode *inode, struct file *file)
+{
+	struct dentry *dentry = file_dentry(file);
+	struct file *realfile;
+	struct path realpath;
+	int err;
+
+	if ((file->f_flags & O_ACCMODE) != O_RDONLY ||
+	    (file->f_flags & O_TRUNC)) {
+		err = layerfs_copy_up(dentry);
+		if (err)
+			return err;
+	}
+	/* Done by the VFS on the view file; not again on the real one. */
+	file->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+
+	layerfs_path_real(dentry, &realpath);
+	realfile = layerfs_open_real(file, &realpath);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	file->private_data = realfile;
+	return 0;
+}
+
+static int layerfs_release(struct inode *inode, struct file *file)
+{
+	fput(file->private_data);
+	return 0;
+}
+
+static rwf_t layerfs_iocb_to_rwf(int ifl)
+{
+	rwf_t flags = 0;
+
+	if (ifl & IOCB_NOWAIT)
+		flags |= RWF_NOWAIT;
+	if (ifl & IOCB_HIPRI)
+		flags |= RWF_HIPRI;
+	if (ifl & IOCB_DSYNC)
+		flags |= RWF_DSYNC;
+	if (ifl & IOCB_SYNC)
+		flags |= RWF_SYNC;
+	return flags;
+}
+
+static ssize_t layerfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct file *file = iocb->ki_filp;
+	const struct cred *old_cred;
+	struct file *realfile;
+	ssize_t ret;
+
+	if (!iov_iter_count(iter))
+		return 0;
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	ret = -EINVAL;
+	if ((iocb->ki_flags & IOCB_DIRECT) &&
+	    !(realfile->f_mode & FMODE_CAN_ODIRECT))
+		goto out_put;
+
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	ret = vfs_iter_read(realfile, iter, &iocb->ki_pos,
+			    layerfs_iocb_to_rwf(iocb->ki_flags));
+	revert_creds(old_cred);
+	touch_atime(&file->f_path);
+out_put:
+	layerfs_put_real(file, realfile);
+	return ret;
+}
+
+static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	int ifl = iocb->ki_flags;
+	const struct cred *old_cred;
+	struct file *realfile;
+	ssize_t ret;
+
+	if (!iov_iter_count(iter))
+		return 0;
+
+	inode_lock(inode);
+	layerfs_copyattr(inode);
+	/* Clears set-id bits and capabilities, as a write by anyone must. */
+	ret = file_remove_privs(file);
+	if (ret)
+		goto out_unlock;
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile)) {
+		ret = PTR_ERR(realfile);
+		goto out_unlock;
+	}
+	ret = -EINVAL;
+	if ((ifl & IOCB_DIRECT) && !(realfile->f_mode & FMODE_CAN_ODIRECT))
+		goto out_put;
+	/* The real file is opened with the view file's O_APPEND. */
+	ifl &= ~IOCB_APPEND;
+
+	old_cred = layerfs_override_creds(inode->i_sb);
+	file_start_write(realfile);
+	ret = vfs_iter_write(realfile, iter, &iocb->ki_pos,
+			     layerfs_iocb_to_rwf(ifl));
+	file_end_write(realfile);
+	revert_creds(old_cred);
+	layerfs_copyattr(inode);
+out_put:
+	layerfs_put_real(file, realfile);
+out_unlock:
+	inode_unlock(inode);
+	return ret;
+}
+
+static loff_t layerfs_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	const struct cred *old_cred;
+	struct file *realfile;
+	loff_t ret;
+
+	/* Position-only seeks need not reach the real file. */
+	if (offset == 0) {
+		if (whence == SEEK_CUR)
+			return file->f_pos;
+		if (whence == SEEK_SET)
+			return vfs_setpos(file, 0, 0);
+	}
+
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+
+	/* The real file's position is only ever this file's: sync them. */
+	inode_lock(inode);
+	realfile->f_pos = file->f_pos;
+	old_cred = layerfs_override_creds(inode->i_sb);
+	ret = vfs_llseek(realfile, offset, whence);
+	revert_creds(old_cred);
+	file->f_pos = realfile->f_pos;
+	inode_unlock(inode);
+
+	layerfs_put_real(file, realfile);
+	return ret;
+}
+
+static int layerfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *realfile = file->private_data;
+	const struct cred *old_cred;
+	int ret;
+
+	if (!realfile->f_op->mmap)
+		return -ENODEV;
+	if (WARN_ON(file != vma->vm_file))
+		return -EIO;
+
+	/* The mapping is the real file's: one page cache for every view. */
+	vma_set_file(vma, realfile);
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	ret = call_mmap(vma->vm_file, vma);
+	revert_creds(old_cred);
+	return ret;
+}
+
+static int layerfs_fsync(struct file *file, loff_t start, loff_t end,
+			 int datasync)
+{
+	const struct cred *old_cred;
+	struct file *realfile;
+	int ret;
+
+	/* Lower files are never written: only an upper file has dirt. */
+	if (!layerfs_inode_upper(file_inode(file)))
+		return 0;
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	ret = vfs_fsync_range(realfile, start, end, datasync);
+	revert_creds(old_cred);
+	layerfs_put_real(file, realfile);
+	return ret;
+}
+
+static long layerfs_fallocate(struct file *file, int mode, loff_t offset,
+			      loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	const struct cred *old_cred;
+	struct file *realfile;
+	long ret;
+
+	inode_lock(inode);
+	ret = file_remove_privs(file);
+	if (ret)
+		goto out_unlock;
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile)) {
+		ret = PTR_ERR(realfile);
+		goto out_unlock;
+	}
+	old_cred = layerfs_override_creds(inode->i_sb);
+	ret = vfs_fallocate(realfile, mode, offset, len);
+	revert_creds(old_cred);
+	layerfs_copyattr(inode);
+	layerfs_put_real(file, realfile);
+out_unlock:
+	inode_unlock(inode);
+	return ret;
+}
+
+static int layerfs_fadvise(struct file *file, loff_t offset, loff_t len,
+			   int advice)
+{
+	const struct cred *old_cred;
+	struct file *realfile;
+	int ret;
+
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	ret = vfs_fadvise(realfile, offset, len, advice);
+	revert_creds(old_cred);
+	layerfs_put_real(file, realfile);
+	return ret;
+}
+
+static int layerfs_flush(struct file *file, fl_owner_t id)
+{
+	struct file *realfile = file->private_data;
+	const struct cred *old_cred;
+	int ret = 0;
+
+	if (realfile->f_op->flush) {
+		old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+		ret = realfile->f_op->flush(realfile, id);
+		revert_creds(old_cred);
+	}
+	return ret;
+}
+
+const struct file_operations layerfs_file_ops = {
+	.open = layerfs_open,
+	.release = layerfs_release,
+	.llseek = layerfs_llseek,
+	.read_iter = layerfs_read_iter,
+	.write_iter = layerfs_write_iter,
+	.fsync = layerfs_fsync,
+	.mmap = layerfs_mmap,
+	.fallocate = layerfs_fallocate,
+	.fadvise = layerfs_fadvise,
+	.flush = layerfs_flush,
+	.splice_read = generic_file_splice_read,
+	.splice_write = iter_file_splice_write,
+};
+
+/* O_DIRECT opens are checked against this; the real file does the I/O. */
+const struct address_space_operations layerfs_aops = {
+	.direct_IO = noop_direct_IO,
+};

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * View inodes: creation, attributes, permission, symlinks and xattrs.
+ *
+ * A view inode mirrors its real object (upper if copied up, else the
+ * topmost lower).  Non-directories are hashed by their real inode, so two
+ * dentries of one hard-linked real file share one view inode; directories
+ * get a fresh inode per lookup.  Attributes are copied from the real inode
+ * at creation and after every change made through the view.
+ */
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/xattr.h>
+
+#include "layerfs.h"
+
+/* The real inode whose attributes the view inode shows. */
+static struct inode *layerfs_real_inode(struct inode *inode)
+{
+	struct dentry *upper = layerfs_inode_upper(inode);
+
+	if (upper)
+		return d_inode(upper);
+	return LAYERFS_I(inode)->lower ? d_inode(LAYERFS_I(inode)->lower) : NULL;
+}
+
+void layerfs_copyattr(struct inode *inode)
+{
+	struct inode *real = layerfs_real_inode(inode);
+
+	if (!real)
+		return;
+	inode->i_uid = real->i_uid;
+	inode->i_gid = real->i_gid;
+	inode->i_mode = real->i_mode;
+	inode->i_atime = real->i_atime;
+	inode->i_mtime = real->i_mtime;
+	inode->i_ctime = real->i_ctime;
+	inode->i_flags = (inode->i_flags & ~(S_APPEND | S_IMMUTABLE)) |
+			 (real->i_flags & (S_APPEND | S_IMMUTABLE));
+	i_size_write(inode, i_size_read(real));
+}
+
+static int layerfs_inode_test(struct inode *inode, void *data)
+{
+	return layerfs_real_inode(inode) == data;
+}
+
+static int layerfs_inode_set(struct inode *inode, void *data)
+{
+	return 0;
+}
+
+static void layerfs_init_ops(struct inode *inode, umode_t mode, dev_t rdev)
+{
+	inode->i_mode = mode;
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		inode->i_op = &layerfs_file_inode_ops;
+		inode->i_fop = &layerfs_file_ops;
+		break;
+	case S_IFDIR:
+		inode->i_op = &layerfs_dir_inode_ops;
+		inode->i_fop = &layerfs_dir_ops;
+		break;
+	case S_IFLNK:
+		inode->i_op = &layerfs_symlink_inode_ops;
+		break;
+	default:
+		inode->i_op = &layerfs_special_inode_ops;
+		init_special_inode(inode, mode, rdev);
+		break;
+	}
+}
+
+/*
+ * The view inode for a real @upper and/or @lower (from layer
+ * @lower_layer).  Consumes both references, on success and on failure.
+ */
+struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
+				struct dentry *upper, struct dentry *lower,
+				unsigned int lower_layer)
+{
+	struct inode *real = d_inode(upper ?: lower);
+	struct layerfs_inode *li;
+	struct inode *inode;
+
+	if (S_ISDIR(mode)) {
+		inode = new_inode(sb);
+		if (!inode) {
+			dput(upper);
+			dput(lower);
+			return ERR_PTR(-ENOMEM);
+		}
+	} else {
+		inode = iget5_locked(sb, (unsigned long)real, layerfs_inode_test,
+				     layerfs_inode_set, real);
+		if (!inode) {
+			dput(upper);
+			dput(lower);
+			return ERR_PTR(-ENOMEM);
+		}
+		if (!(inode->i_state & I_NEW)) {
+			/* Another alias of the same real file. */
+			dput(upper);
+			dput(lower);
+			return inode;
+		}
+	}
+
+	li = LAYERFS_I(inode);
+	li->upper = upper;
+	li->lower = lower;
+	li->lower_layer = lower_layer;
+	inode->i_ino = real->i_ino;
+	inode->i_generation = real->i_generation;
+	set_nlink(inode, real->i_nlink);
+	inode->i_mapping->a_ops = &layerfs_aops;
+	layerfs_init_ops(inode, real->i_mode, real->i_rdev);
+	layerfs_copyattr(inode);
+	if (inode->i_state & I_NEW)
+		unlock_new_inode(inode);
+	return inode;
+}
+
+int layerfs_getattr(struct user_namespace *mnt_userns,
+			   const struct path *path, struct kstat *stat,
+			   u32 request_mask, unsigned int flags)
+{
+	struct dentry *dentry = path->dentry;
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+	const struct cred *old_cred;
+	struct path realpath;
+	int err;
+
+	layerfs_path_real(dentry, &realpath);
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	err = vfs_getattr(&realpath, stat, request_mask, flags);
+	revert_creds(old_cred);
+	if (err)
+		return err;
+
+	/*
+	 * With every layer on one filesystem, real inode numbers are unique:
+	 * show them with the view's device.  Otherwise keep the real device
+	 * for non-directories, and give directories the view's device and
+	 * inode number so that find -xdev stays inside the view.
+	 */
+	if (view->samefs) {
+		stat->dev = dentry->d_sb->s_dev;
+	} else if (S_ISDIR(inode->i_mode)) {
+		stat->dev = dentry->d_sb->s_dev;
+		stat->ino = inode->i_ino;
+	}
+	/* A merged directory's link count means nothing: say so as btrfs does. */
+	if (S_ISDIR(inode->i_mode) && LAYERFS_E(dentry) &&
+	    LAYERFS_E(dentry)->numlower + !!layerfs_inode_upper(inode) > 1)
+		stat->nlink = 1;
+	return 0;
+}
+
+int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
+		       int mask)
+{
+	struct inode *upper_inode = NULL, *real;
+	struct dentry *upper = layerfs_inode_upper(inode);
+	const struct cred *old_cred;
+	int err;
+
+	if (upper)
+		upper_inode = d_inode(upper);
+	real = layerfs_real_inode(inode);
+	if (!real)
+		return -ECHILD;
+
+	/* The caller against the view inode... */
+	err = generic_permission(&init_user_ns, inode, mask);
+	if (err)
+		return err;
+
+	/* ...and the mounter against the real one. */
+	old_cred = layerfs_override_creds(inode->i_sb);
+	if (!upper_inode && !special_file(real->i_mode) && (mask & MAY_WRITE)) {
+		/* A write copies up: the mounter only needs to read it. */
+		mask &= ~(MAY_WRITE | MAY_APPEND);
+		mask |= MAY_READ;
+	}
+	err = inode_permission(&init_user_ns, real, mask);
+	revert_creds(old_cred);
+	return err;
+}
+
+static const char *layerfs_get_link(struct dentry *dentry, struct inode *inode,
+				    struct delayed_call *done)
+{
+	const struct cred *old_cred;
+	struct path realpath;
+	const char *p;
+
+	if (!dentry)
+		return ERR_PTR(-ECHILD);
+	layerfs_path_real(dentry, &realpath);
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	p = vfs_get_link(realpath.dentry, done);
+	revert_creds(old_cred);
+	return p;
+}
+
+static bool layerfs_is_private_xattr(const char *name)
+{
+	return !strncmp(name, LAYERFS_XATTR_PREFIX,
+			sizeof(LAYERFS_XATTR_PREFIX) - 1);
+}
+
+/* Lists the real object's xattrs without overlay-private ones. */
+ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size)
+{
+	const struct cred *old_cred;
+	struct path realpath;
+	ssize_t res, len;
+	char *s;
+
+	layerfs_path_real(dentry, &realpath);
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	res = vfs_listxattr(realpath.dentry, list, size);
+	revert_creds(old_cred);
+	if (res <= 0 || !size)
+		return res;
+
+	for (s = list, len = res; len > 0;) {
+		size_t slen = strnlen(s, len) + 1;
+
+		if (WARN_ON_ONCE(slen > len))
+			return -EIO;
+		len -= slen;
+		if (layerfs_is_private_xattr(s)) {
+			res -= slen;
+			memmove(s, s + slen, len);
+		} else {
+			s += slen;
+		}
+	}
+	return res;
+}
+
+static int layerfs_xattr_get(const struct xattr_handler *handler,
+			     struct dentry *dentry, struct inode *inode,
+			     const char *name, void *buffer, size_t size)
+{
+	const struct cred *old_cred;
+	struct path realpath;
+	int res;
+
+	layerfs_path_real(dentry, &realpath);
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	res = vfs_getxattr(&init_user_ns, realpath.dentry, name, buffer, size);
+	revert_creds(old_cred);
+	return res;
+}
+
+static int layerfs_xattr_set(const struct xattr_handler *handler,
+			     struct user_namespace *mnt_userns,
+			     struct dentry *dentry, struct inode *inode,
+			     const char *name, const void *value, size_t size,
+			     int flags)
+{
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	err = layerfs_copy_up(dentry);
+	if (err)
+		return err;
+	upper = layerfs_inode_upper(inode);
+	err = mnt_want_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	if (value)
+		err = vfs_setxattr(&init_user_ns, upper, name, value, size,
+				   flags);
+	else
+		err = vfs_removexattr(&init_user_ns, upper, name);
+	revert_creds(old_cred);
+	mnt_drop_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+	layerfs_copyattr(inode);
+	return err;
+}
+
+static int layerfs_private_xattr_get(const struct xattr_handler *handler,
+				     struct dentry *dentry, struct inode *inode,
+				     const char *name, void *buffer,
+				     size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static int layerfs_private_xattr_set(const struct xattr_handler *handler,
+				     struct user_namespace *mnt_userns,
+				     struct dentry *dentry, struct inode *inode,
+				     const char *name, const void *value,
+				     size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+/* Overlay-private xattrs are invisible and untouchable through a view. */
+static const struct xattr_handler layerfs_private_xattr_handler = {
+	.prefix = LAYERFS_XATTR_PREFIX,
+	.get = layerfs_private_xattr_get,
+	.set = layerfs_private_xattr_set,
+};
+
+static const struct xattr_handler layerfs_other_xattr_handler = {
+	.prefix = "",	/* every other name */
+	.get = layerfs_xattr_get,
+	.set = layerfs_xattr_set,
+};
+
+const struct xattr_handler *layerfs_xattr_handlers[] = {
+	&layerfs_private_xattr_handler,
+	&layerfs_other_xattr_handler,
+	NULL
+};
+
+int layerfs_setattr(struct user_namespace *mnt_userns,
+			   struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	err = setattr_prepare(&init_user_ns, dentry, attr);
+	if (err)
+		return err;
+	err = layerfs_copy_up(dentry);
+	if (err)
+		return err;
+	upper = layerfs_inode_upper(inode);
+
+	/* The view's file, not the real one, is what the caller truncates. */
+	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
+		attr->ia_valid &= ~ATTR_MODE;
+	attr->ia_valid &= ~ATTR_FILE;
+
+	err = mnt_want_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+	if (err)
+		return err;
+	inode_lock(d_inode(upper));
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	err = notify_change(&init_user_ns, upper, attr, NULL);
+	revert_creds(old_cred);
+	if (!err)
+		layerfs_copyattr(inode);
+	inode_unlock(d_inode(upper));
+	mnt_drop_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+	return err;
+}
+
+const struct inode_operations layerfs_file_inode_ops = {
+	.setattr = layerfs_setattr,
+	.permission = layerfs_permission,
+	.getattr = layerfs_getattr,
+	.listxattr = layerfs_listxattr,
+};
+
+const struct inode_operations layerfs_symlink_inode_ops = {
+	.setattr = layerfs_setattr,
+	.get_link = layerfs_get_link,
+	.getattr = layerfs_getattr,
+	.listxattr = layerfs_listxattr,
+};
+
+const struct inode_operations layerfs_special_inode_ops = {
+	.setattr = layerfs_setattr,
+	.permission = layerfs_permission,
+	.getattr = layerfs_getattr,
+	.listxattr = layerfs_listxattr,
+};

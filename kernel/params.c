@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mount options, through the fs_context API:
+ *
+ *   layers=TOP:...:BOTTOM   the stack, replacing any given before; a ':' inside
+ *                           a name (a tag) is written '\:', a '\' as '\\'
+ *   layer=NAME              appends one layer below those given before (for
+ *                           fsconfig(2), whose strings are short, and for
+ *                           stacks longer than a page of options)
+ *   image=REF               REF and its chain of parents, REF on top
+ *   upper=DIR,work=DIR      the writable upper directory and its work
+ *                           directory, on one filesystem; without them the
+ *                           view is read-only
+ *
+ * Layer names are checked here for syntax only; fill_super resolves them
+ * against the registry.
+ */
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/slab.h>
+
+#include <linux/layerfs.h>
+#include <layerfs/refname.h>
+
+#include "layerfs.h"
+
+enum layerfs_opt {
+	Opt_layers,
+	Opt_layer,
+	Opt_image,
+	Opt_upper,
+	Opt_work,
+};
+
+const struct fs_parameter_spec layerfs_param_spec[] = {
+	fsparam_string("layers", Opt_layers),
+	fsparam_string("layer", Opt_layer),
+	fsparam_string("image", Opt_image),
+	fsparam_string("upper", Opt_upper),
+	fsparam_string("work", Opt_work),
+	{}
+};
+
+static void layerfs_ctx_clear_names(struct layerfs_fs_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nnames; i++)
+		kfree(ctx->names[i]);
+	ctx->nnames = 0;
+}
+
+/* Appends a layer name, taking ownership of @name. */
+static int layerfs_ctx_add_name(struct fs_context *fc, char *name)
+{
+	struct layerfs_fs_ctx *ctx = fc->fs_private;
+	const char *why;
+	char **names;
+
+	why = layerfs_ref_check(name);
+	if (why) {
+		errorfc(fc, "invalid layer name '%s': %s", name, why);
+		kfree(name);
+		return -EINVAL;
+	}
+	if (ctx->nnames == ctx->capacity) {
+		unsigned int cap = ctx->capacity ? 2 * ctx->capacity : 8;
+
+		if (cap > LAYERFS_LAYERS_MAX) {
+			kfree(name);
+			errorfc(fc, "more than %u layers", LAYERFS_LAYERS_MAX);
+			return -EINVAL;
+		}
+		names = krealloc_array(ctx->names, cap, sizeof(*names),
+				       GFP_KERNEL);
+		if (!names) {
+			kfree(name);
+			return -ENOMEM;
+		}
+		ctx->names = names;
+		ctx->capacity = cap;
+	}
+	ctx->names[ctx->nnames++] = name;
+	return 0;
+}
+
+/* Splits "a\:1:b" into "a:1" and "b". */
+static int layerfs_ctx_set_layers(struct fs_context *fc, const char *list)
+{
+	const char *p = list;
+	char *name, *q;
+	int err;
+
+	layerfs_ctx_clear_names(fc->fs_private);
+	if (!*p)
+		return invalfc(fc, "empty layers=");
+	for (;;) {
+		name = kmalloc(strlen(p) + 1, GFP_KERNEL);
+		if (!name)
+			return -ENOMEM;
+		for (q = name; *p && *p != ':'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			*q++ = *p;
+		}
+		*q = '\0';
+		err = layerfs_ctx_add_name(fc, name);
+		if (err)
+			return err;
+		if (!*p)
+			return 0;
+		p++;
+	}
+}
+
+static int layerfs_parse_param(struct fs_context *fc,
+			       struct fs_parameter *param)
+{
+	struct layerfs_fs_ctx *ctx = fc->fs_private;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, layerfs_param_spec, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case Opt_layers:
+		return layerfs_ctx_set_layers(fc, param->string);
+	case Opt_layer:
+		/* Ownership of the string moves to the context. */
+		opt = layerfs_ctx_add_name(fc, param->string);
+		param->string = NULL;
+		return opt;
+	case Opt_image:
+		if (layerfs_ref_check(param->string))
+			return invalfc(fc, "invalid image name '%s': %s",
+				       param->string,
+				       layerfs_ref_check(param->string));
+		swap(ctx->image, param->string);
+		return 0;
+	case Opt_upper:
+		swap(ctx->upper, param->string);
+		return 0;
+	case Opt_work:
+		swap(ctx->work, param->string);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void layerfs_free_fc(struct fs_context *fc)
+{
+	struct layerfs_fs_ctx *ctx = fc->fs_private;
+
+	if (!ctx)
+		return;
+	layerfs_ctx_clear_names(ctx);
+	kfree(ctx->names);
+	kfree(ctx->image);
+	kfree(ctx->upper);
+	kfree(ctx->work);
+	kfree(ctx);
+}
+
+/* A view's stack and upper are fixed for its lifetime. */
+static int layerfs_reconfigure(struct fs_context *fc)
+{
+	struct layerfs_fs_ctx *ctx = fc->fs_private;
+	struct super_block *sb = fc->root->d_sb;
+
+	if (ctx->nnames || ctx->image || ctx->upper || ctx->work)
+		return invalfc(fc, "layers, image, upper and work cannot change on remount");
+	if (!(fc->sb_flags & SB_RDONLY) && !LAYERFS_V(sb)->upper_mnt)
+		return invalfc(fc, "a view without upper is read-only");
+	return 0;
+}
+
+static const struct fs_context_operations layerfs_context_ops = {
+	.parse_param = layerfs_parse_param,
+	.get_tree = layerfs_get_tree,
+	.reconfigure = layerfs_reconfigure,
+	.free = layerfs_free_fc,
+};
+
+int layerfs_init_fs_context(struct fs_context *fc)
+{
+	struct layerfs_fs_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	fc->fs_private = ctx;
+	fc->ops = &layerfs_context_ops;
+	return 0;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Directory listing.  An open view directory reads its sources (the upper
+ * directory, then the lower stack, top first) into one list of names, each
+ * name kept from the topmost source that has it; whiteouts are kept in the
+ * list only to hide the names below them, and are never shown.  The list is
+ * a snapshot taken when the directory is opened or rewound, so positions
+ * are stable list indices under telldir/seekdir, as POSIX allows for
+ * entries added or removed after opendir.
+ *
+ * Locking: a directory file's list is built and read under the file's
+ * f_pos lock, which getdents holds; nothing else touches it.
+ */
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/rbtree.h>
+#include <linux/slab.h>
+
+#include "layerfs.h"
+
+struct layerfs_dirent {
+	struct rb_node node;
+	struct list_head check;		/* DT_CHR names to test for whiteout */
+	u64 ino;
+	unsigned int type;
+	bool whiteout;
+	int len;
+	char name[];
+};
+
+struct layerfs_dir_file {
+	bool built;
+	unsigned int count;		/* visible entries */
+	struct layerfs_dirent **ents;	/* visible entries, in list order */
+	struct rb_root names;		/* all names, whiteouts too */
+};
+
+struct layerfs_fill_ctx {
+	struct dir_context ctx;
+	struct layerfs_dir_file *od;
+	struct list_head check;
+	unsigned int added;
+	int err;
+};
+
+/* No per-inode cache yet: each open file keeps its own list. */
+void layerfs_dir_cache_free(struct layerfs_inode *li)
+{
+}
+
+static struct layerfs_dirent *layerfs_dirent_find(struct rb_root *root,
+						  const char *name, int len,
+						  struct rb_node ***linkp,
+						  struct rb_node **parentp)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+
+	while (*link) {
+		struct layerfs_dirent *e = rb_entry(*link, struct layerfs_dirent,
+						    node);
+		int cmp = strncmp(name, e->name, len);
+
+		if (!cmp)
+			cmp = len - e->len;
+		if (!cmp)
+			return e;
+		parent = *link;
+		link = cmp < 0 ? &(*link)->rb_left : &(*link)->rb_right;
+	}
+	if (linkp) {
+		*linkp = link;
+		*parentp = parent;
+	}
+	return NULL;
+}
+
+static bool layerfs_fill_actor(struct dir_context *ctx, const char *name,
+			       int len, loff_t pos, u64 ino, unsigned int type)
+{
+	struct layerfs_fill_ctx *c = container_of(ctx, struct layerfs_fill_ctx,
+						  ctx);
+	struct rb_node **link, *parent;
+	struct layerfs_dirent *e;
+
+	if ((len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	if (layerfs_dirent_find(&c->od->names, name, len, &link, &parent))
+		return true;	/* hidden by a higher source */
+
+	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL);
+	if (!e) {
+		c->err = -ENOMEM;
+		return false;
+	}
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->len = len;
+	e->ino = ino;
+	e->type = type;
+	e->whiteout = false;
+	INIT_LIST_HEAD(&e->check);
+	if (type == DT_CHR)
+		list_add_tail(&e->check, &c->check);
+	rb_link_node(&e->node, parent, link);
+	rb_insert_color(&e->node, &c->od->names);
+	c->added++;
+	return true;
+}
+
+/*
+ * Reads one real directory into the list, then tests its new character
+ * devices for whiteouts (a lookup cannot run inside iterate_dir).
+ */
+static int layerfs_read_source(struct layerfs_fill_ctx *c,
+			       const struct path *realdir)
+{
+	struct layerfs_dirent *e, *tmp;
+	struct file *file;
+	int err;
+
+	file = dentry_open(realdir, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
+			   current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	c->ctx.pos = 0;
+	err = iterate_dir(file, &c->ctx);
+	fput(file);
+	if (!err)
+		err = c->err;
+
+	list_for_each_entry_safe(e, tmp, &c->check, check) {
+		struct dentry *d;
+
+		list_del_init(&e->check);
+		if (err)
+			continue;
+		d = lookup_one_unlocked(&init_user_ns, e->name, realdir->dentry,
+					e->len);
+		if (IS_ERR(d)) {
+			err = PTR_ERR(d);
+			continue;
+		}
+		e->whiteout = layerfs_is_whiteout(d);
+		dput(d);
+	}
+	return err;
+}
+
+static void layerfs_dir_file_clear(struct layerfs_dir_file *od)
+{
+	struct layerfs_dirent *e, *tmp;
+
+	rbtree_postorder_for_each_entry_safe(e, tmp, &od->names, node)
+		kfree(e);
+	od->names = RB_ROOT;
+	kvfree(od->ents);
+	od->ents = NULL;
+	od->count = 0;
+	od->built = false;
+}
+
+/* The sources of @dentry, top first: upper, then the lower stack. */
+static int layerfs_dir_build(struct dentry *dentry,
+			     struct layerfs_dir_file *od)
+{
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	struct layerfs_entry *entry = LAYERFS_E(dentry);
+	struct layerfs_fill_ctx c = {
+		.ctx.actor = layerfs_fill_actor,
+		.od = od,
+		.check = LIST_HEAD_INIT(c.check),
+	};
+	struct layerfs_dirent *e;
+	const struct cred *old_cred;
+	struct rb_node *node;
+	struct path path;
+	unsigned int i, n;
+	int err = 0;
+
+	layerfs_dir_file_clear(od);
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	layerfs_path_upper(dentry, &path);
+	if (path.dentry)
+		err = layerfs_read_source(&c, &path);
+	for (i = 0; !err && !entry->opaque && i < entry->numlower; i++) {
+		path.mnt = view->layers[entry->lower[i].layer]->path.mnt;
+		path.dentry = entry->lower[i].dentry;
+		err = layerfs_read_source(&c, &path);
+	}
+	revert_creds(old_cred);
+	if (err)
+		goto out_clear;
+
+	/* Visible entries, in name order: a stable, seekable sequence. */
+	err = -ENOMEM;
+	od->ents = kvcalloc(max(c.added, 1U), sizeof(*od->ents), GFP_KERNEL);
+	if (!od->ents)
+		goto out_clear;
+	n = 0;
+	for (node = rb_first(&od->names); node; node = rb_next(node)) {
+		e = rb_entry(node, struct layerfs_dirent, node);
+		if (!e->whiteout)
+			od->ents[n++] = e;
+	}
+	od->count = n;
+	od->built = true;
+	return 0;
+
+out_clear:
+	layerfs_dir_file_clear(od);
+	return err;
+}
+
+static int layerfs_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct layerfs_dir_file *od = file->private_data;
+	struct layerfs_dirent *e;
+	int err;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (!od->built || ctx->pos == 2) {
+		err = layerfs_dir_build(file->f_path.dentry, od);
+		if (err)
+			return err;
+	}
+	while (ctx->pos - 2 < od->count) {
+		e = od->ents[ctx->pos - 2];
+		if (!dir_emit(ctx, e->name, e->len, e->ino, e->type))
+			return 0;
+		ctx->pos++;
+	}
+	return 0;
+}
+
+static loff_t layerfs_dir_llseek(struct file *file, loff_t offset, int whence)
+{
+	return generic_file_llseek_size(file, offset, whence, INT_MAX, INT_MAX);
+}
+
+static int layerfs_dir_open(struct inode *inode, struct file *file)
+{
+	struct layerfs_dir_file *od;
+
+	od = kzalloc(sizeof(*od), GFP_KERNEL);
+	if (!od)
+		return -ENOMEM;
+	od->names = RB_ROOT;
+	file->private_data = od;
+	return 0;
+}
+
+static int layerfs_dir_release(struct inode *inode, struct file *file)
+{
+	struct layerfs_dir_file *od = file->private_data;
+
+	layerfs_dir_file_clear(od);
+	kfree(od);
+	return 0;
+}
+
+static int layerfs_dir_fsync(struct file *file, loff_t start, loff_t end,
+			     int datasync)
+{
+	const struct cred *old_cred;
+	struct file *realfile;
+	struct path upper;
+	int err;
+
+	layerfs_path_upper(file->f_path.dentry, &upper);
+	if (!upper.dentry)
+		return 0;
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	realfile = dentry_open(&upper, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(realfile)) {
+		err = PTR_ERR(realfile);
+	} else {
+		err = vfs_fsync_range(realfile, start, end, datasync);
+		fput(realfile);
+	}
+	revert_creds(old_cred);
+	return err;
+}
+
+const struct file_operations layerfs_dir_ops = {
+	.open = layerfs_dir_open,
+	.release = layerfs_dir_release,
+	.read = generic_read_dir,
+	.iterate_shared = layerfs_iterate,
+	.llseek = layerfs_dir_llseek,
+	.fsync = layerfs_dir_fsync,
+};

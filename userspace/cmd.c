@@ -74,8 +74,13 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 	const struct lfs_cmd *c;
 	const char *name;
 
-	if (argc < 2)
+	if (argc < 2) {
+		/* A batch prints no usage: say what is wrong instead. */
+		if (ctx->batch_line)
+			return lfs_errorf(ctx, "%.*s: missing command",
+					  (int)strcspn(group, " "), group);
 		return lfs_group_usage_print(ctx, head, cmds, tail, 1);
+	}
 	name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		return lfs_group_usage_print(ctx, head, cmds, tail, 0);
@@ -97,13 +102,23 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 
 int lfs_usage(struct lfs_ctx *ctx, const char *usage, int bad)
 {
+	if (bad && ctx->batch_line)
+		return 1;
 	fputs(usage, bad ? ctx->err : ctx->out);
 	return bad ? 1 : 0;
 }
 
-static void lfs_vreport(struct lfs_ctx *ctx, const char *fmt, va_list ap)
+/* "layerctl: ", and "batch line N: " while a batch line runs. */
+static void lfs_report_prefix(struct lfs_ctx *ctx)
 {
 	fputs("layerctl: ", ctx->err);
+	if (ctx->batch_line)
+		fprintf(ctx->err, "batch line %lu: ", ctx->batch_line);
+}
+
+static void lfs_vreport(struct lfs_ctx *ctx, const char *fmt, va_list ap)
+{
+	lfs_report_prefix(ctx);
 	vfprintf(ctx->err, fmt, ap);
 	fputc('\n', ctx->err);
 }
@@ -123,7 +138,8 @@ int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
 {
 	va_list ap;
 
-	fprintf(ctx->err, "layerctl: %s: ", command);
+	lfs_report_prefix(ctx);
+	fprintf(ctx->err, "%s: ", command);
 	va_start(ap, fmt);
 	vfprintf(ctx->err, fmt, ap);
 	va_end(ap);
@@ -142,14 +158,23 @@ int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
 
 int lfs_fail(struct lfs_ctx *ctx, const char *what, int err)
 {
-	struct lfs_buf b = LFS_BUF_INIT;
+	struct lfs_buf b = LFS_BUF_INIT, w = LFS_BUF_INIT;
 
-	lfs_fmt_error(&b, what, err, ctx->nl ? lfs_nl_extack(ctx->nl) : NULL);
-	if (lfs_buf_error(&b))
-		fprintf(ctx->err, "layerctl: %s: %s\n", what, strerror(-err));
+	/* In a batch, the subject starts with the line number. */
+	if (ctx->batch_line)
+		lfs_buf_printf(&w, "batch line %lu: %s", ctx->batch_line, what);
 	else
+		lfs_buf_puts(&w, what);
+	lfs_fmt_error(&b, lfs_buf_str(&w), err,
+		      ctx->nl ? lfs_nl_extack(ctx->nl) : NULL);
+	if (lfs_buf_error(&w) || lfs_buf_error(&b)) {
+		lfs_report_prefix(ctx);
+		fprintf(ctx->err, "%s: %s\n", what, strerror(-err));
+	} else {
 		fputs(lfs_buf_str(&b), ctx->err);
+	}
 	lfs_buf_free(&b);
+	lfs_buf_free(&w);
 	return 1;
 }
 

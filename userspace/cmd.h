@@ -22,9 +22,16 @@ struct lfs_nl;
 struct lfs_ctx {
 	FILE *out;		/* results */
 	FILE *err;		/* errors and bad-usage texts */
+	FILE *in;		/* "--batch -" reads this; NULL: stdin */
 	const char *module;	/* --module PATH or $LAYERFS_MODULE, or NULL */
 	uint64_t now_ns;	/* "now" for relative times; 0: the clock */
 	struct lfs_nl *nl;	/* opened on first use by lfs_ctx_nl() */
+	/*
+	 * While a batch runs (batch.c): the number of the line whose command
+	 * runs, else 0.  Errors then start "layerctl: batch line N: ", and
+	 * bad usage prints the error line only, not the whole usage text.
+	 */
+	unsigned long batch_line;
 };
 
 /* A command returns the process exit status: 0 or 1. */
@@ -49,6 +56,23 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv);
 int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv);
 
 /*
+ * Runs one top-level command, argv[1] (argv[0] is ignored), without global
+ * options: what a batch line runs.
+ */
+int layerctl_command(struct lfs_ctx *ctx, int argc, char **argv);
+
+/*
+ * Runs the commands of batch file @path ("-": ctx->in) one line at a time
+ * (batch.c).  Stops at the first failing line unless @force, which runs
+ * them all.  Returns 0 if every line succeeded, else 1.
+ */
+int lfs_batch_run(struct lfs_ctx *ctx, const char *path, int force);
+
+/* The same for an open stream; @name is used in messages about it. */
+int lfs_batch_stream(struct lfs_ctx *ctx, FILE *in, const char *name,
+		     int force);
+
+/*
  * Runs the command of group @cmds named by argv[1] with (argc - 1,
  * argv + 1).  Handles "--help", "-h" and "help [COMMAND...]" itself.  The
  * group's usage is @head, a "Commands:" list made from @cmds, then @tail
@@ -58,10 +82,16 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 		 const struct lfs_cmd *cmds, const char *tail,
 		 int argc, char **argv);
 
-/* Prints @usage: to ctx->out and returns 0, or with @bad to ctx->err and 1. */
+/*
+ * Prints @usage: to ctx->out and returns 0, or with @bad to ctx->err and 1
+ * (in a batch, a bad usage prints nothing: the error line said it).
+ */
 int lfs_usage(struct lfs_ctx *ctx, const char *usage, int bad);
 
-/* "layerctl: COMMAND: REASON" and the usage to ctx->err; returns 1. */
+/*
+ * "layerctl: COMMAND: REASON" and the usage to ctx->err; returns 1.  Here
+ * and below, in a batch "layerctl: " is followed by "batch line N: ".
+ */
 int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
 		    const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

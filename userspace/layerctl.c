@@ -3,6 +3,7 @@
  * layerctl: control tool for the layerfs union filesystem.
  *
  *   layerctl [--module PATH] COMMAND ...
+ *   layerctl [--module PATH] [--force] --batch FILE
  *
  * Global options, the top-level command table and main().
  */
@@ -29,6 +30,7 @@ static const struct lfs_cmd lfs_commands[] = {
 
 static const char lfs_usage_head[] =
 	"Usage: layerctl [--module PATH] COMMAND [ARGS...]\n"
+	"       layerctl [--module PATH] [--force] --batch FILE\n"
 	"       layerctl COMMAND --help\n"
 	"       layerctl --version\n"
 	"\n"
@@ -39,27 +41,51 @@ static const char lfs_usage_tail[] =
 	"  -M, --module=PATH  load the layerfs module from PATH if it is not\n"
 	"                     loaded (default: $LAYERFS_MODULE, else 'layerfs'\n"
 	"                     from the module index)\n"
+	"  -b, --batch=FILE   run the commands of FILE ('-': stdin), one per line\n"
+	"                     as after 'layerctl' (no global options), in one\n"
+	"                     process; stop at the first that fails.  Quoting as\n"
+	"                     in sh: '...', \"...\", \\; '#' starts a comment line\n"
+	"      --force        with --batch: run every line, then exit 1 if any\n"
+	"                     failed\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n";
+
+/* The top-level usage, as bad usage: to ctx->err, returns 1. */
+static int lfs_usage_top(struct lfs_ctx *ctx)
+{
+	char *argv[] = { (char *)"layerctl", NULL };
+
+	return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
+			    lfs_usage_tail, 1, argv);
+}
 
 int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "module", required_argument, NULL, 'M' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *help[] = { argv[0], (char *)"--help", NULL };
+	const char *batch = NULL;
 	char msg[256];
-	int c;
+	int c, force = 0;
 
 	lfs_opt_reset();
 	/* '+': options end at the command, whose own options follow it. */
-	while ((c = getopt_long(argc, argv, "+:M:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:M:b:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'M':
 			ctx->module = optarg;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'F':
+			force = 1;
 			break;
 		case 'h':
 			return lfs_dispatch(ctx, "", lfs_usage_head,
@@ -77,9 +103,27 @@ int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->module && !*ctx->module)
 		ctx->module = NULL;
+	if (batch) {
+		if (optind < argc) {
+			lfs_errorf(ctx, "unexpected argument '%s' after --batch",
+				   argv[optind]);
+			return lfs_usage_top(ctx);
+		}
+		return lfs_batch_run(ctx, batch, force);
+	}
+	if (force) {
+		lfs_errorf(ctx, "option '--force' needs --batch");
+		return lfs_usage_top(ctx);
+	}
 	/* lfs_dispatch() wants the command in argv[1]. */
 	return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
 			    lfs_usage_tail, argc - optind + 1, argv + optind - 1);
+}
+
+int layerctl_command(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
+			    lfs_usage_tail, argc, argv);
 }
 
 #ifndef LAYERCTL_NO_MAIN

@@ -158,3 +158,73 @@ out:
 	}
 	return 0;
 }
+
+#define LFS_STR_(x) #x
+#define LFS_STR(x) LFS_STR_(x)
+
+static int lfs_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+int lfs_split_words(char *line, char **argv, const char **why)
+{
+	/* Words are unquoted in place: w (write) never passes r (read). */
+	char *r = line, *w = line;
+	int n = 0;
+
+	while (lfs_is_blank(*r))
+		r++;
+	if (*r == '#')
+		r += strlen(r);
+	for (;;) {
+		char end;
+
+		while (lfs_is_blank(*r))
+			r++;
+		if (!*r)
+			break;
+		if (n == LFS_WORDS_MAX) {
+			*why = "too many words (at most " LFS_STR(LFS_WORDS_MAX) ")";
+			return -E2BIG;
+		}
+		argv[n++] = w;
+		while (*r && !lfs_is_blank(*r)) {
+			if (*r == '\'') {
+				for (r++; *r && *r != '\''; )
+					*w++ = *r++;
+				if (!*r++)
+					goto unterminated;
+			} else if (*r == '"') {
+				for (r++; *r && *r != '"'; ) {
+					if (r[0] == '\\' && (r[1] == '"' || r[1] == '\\'))
+						r++;
+					*w++ = *r++;
+				}
+				if (!*r++)
+					goto unterminated;
+			} else if (*r == '\\') {
+				if (!r[1]) {
+					*why = "backslash at end of line";
+					return -EINVAL;
+				}
+				*w++ = r[1];
+				r += 2;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		/* End of word: r is at a blank or at the end; w <= r. */
+		end = *r;
+		*w++ = '\0';
+		if (end)
+			r++;
+	}
+	argv[n] = NULL;
+	return n;
+
+unterminated:
+	*why = "unterminated quote";
+	return -EINVAL;
+}

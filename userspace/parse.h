@@ -2,7 +2,8 @@
 /*
  * Pure helpers for command-line parsing and value formatting: layer-name
  * validation (the rule of include/layerfs/refname.h, shared with the
- * kernel), getopt error texts and time formatting.  No I/O.
+ * kernel), getopt error texts, time formatting and the word splitter of
+ * batch lines.  No I/O.
  */
 #ifndef LAYERCTL_PARSE_H
 #define LAYERCTL_PARSE_H
@@ -48,5 +49,31 @@ int lfs_time_rfc3339(uint64_t ns, char *buf, size_t len);
  * @then_ns is more than a second after @now_ns.  0 or -ENOSPC.
  */
 int lfs_time_ago(uint64_t then_ns, uint64_t now_ns, char *buf, size_t len);
+
+/* Most words one batch line may have (a command and its arguments). */
+#define LFS_WORDS_MAX 64
+
+/*
+ * Splits one batch line into words, in place, the way a POSIX shell does
+ * without any expansion:
+ *   - words are separated by blanks (space, tab, CR, LF, VT, FF);
+ *   - '...' keeps everything up to the next ' literally;
+ *   - "..." does too, except that \" and \\ stand for " and \ (any other
+ *     backslash is kept);
+ *   - outside quotes, a backslash makes the next character literal;
+ *   - quoted and unquoted parts next to each other form one word, and ''
+ *     or "" alone is an empty word;
+ *   - a line whose first non-blank character is '#' is a comment.
+ * There is no variable, glob or tilde expansion and no line continuation.
+ *
+ * @line is NUL-terminated and rewritten: argv[0..n-1] point into it, and
+ * argv[n] is NULL, so @argv needs room for LFS_WORDS_MAX + 1 pointers.
+ * Returns n, the number of words (0 for a blank or comment line), or a
+ * negative errno with *@why set to a static description (and @argv
+ * undefined):
+ *   -EINVAL  "unterminated quote", "backslash at end of line"
+ *   -E2BIG   "too many words (at most 64)"
+ */
+int lfs_split_words(char *line, char **argv, const char **why);
 
 #endif /* LAYERCTL_PARSE_H */

@@ -18,6 +18,7 @@ static Suite *(*const suites[])(void) = {
 	format_suite,
 	msg_suite,
 	cli_suite,
+	batch_suite,
 };
 
 int main(void)

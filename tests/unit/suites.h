@@ -12,5 +12,6 @@ Suite *json_suite(void);
 Suite *format_suite(void);
 Suite *msg_suite(void);
 Suite *cli_suite(void);
+Suite *batch_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

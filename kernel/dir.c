@@ -1,14 +1,575 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directory inode operations: lookup and attributes for now; namespace
- * changes (create, mkdir, unlink, rename, ...) with whiteouts follow.
+ * Namespace changes in a view: create, mkdir, mknod, symlink, link,
+ * unlink, rmdir and rename.  Every change happens in the upper directory,
+ * after the parent (and for link and rename, the object) is copied up.
+ *
+ * Where a name is backed by a lower object, removing it leaves a whiteout,
+ * and a directory created or moved over a whiteout is made opaque, so the
+ * lower object stays hidden.  Replacing an upper object by a whiteout, or
+ * a whiteout by a new object, is one RENAME_EXCHANGE with an object
+ * prepared in the work directory: a crash leaves the old state or the new.
+ *
+ * Locking: the VFS holds the view directories' locks; the real upper
+ * directories are locked here, parent before child, and two at once only
+ * through lock_rename().  New objects are owned by the caller's fsuid and
+ * fsgid but created with the mounter's other credentials.
  */
+#include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/xattr.h>
 
 #include "layerfs.h"
 
+/* What to create: an object of @mode, or a hard link to @link. */
+struct layerfs_cattr {
+	umode_t mode;
+	dev_t rdev;
+	const char *symlink;
+	struct dentry *link;		/* upper dentry to link to, or NULL */
+};
+
+/*
+ * Switch to the mounter's credentials with the caller's fsuid and fsgid,
+ * so that new upper objects belong to the caller.
+ */
+static const struct cred *layerfs_creator_creds(struct super_block *sb)
+{
+	kuid_t fsuid = current_fsuid();
+	kgid_t fsgid = current_fsgid();
+	const struct cred *old_cred;
+	struct cred *cred;
+
+	old_cred = layerfs_override_creds(sb);
+	cred = prepare_creds();
+	if (!cred) {
+		revert_creds(old_cred);
+		return ERR_PTR(-ENOMEM);
+	}
+	cred->fsuid = fsuid;
+	cred->fsgid = fsgid;
+	put_cred(override_creds(cred));
+	put_cred(cred);
+	return old_cred;
+}
+
+static int layerfs_create_real(struct inode *dir, struct dentry *dentry,
+			       const struct layerfs_cattr *attr)
+{
+	int err;
+
+	if (attr->link)
+		return vfs_link(attr->link, &init_user_ns, dir, dentry, NULL);
+	switch (attr->mode & S_IFMT) {
+	case S_IFREG:
+		err = vfs_create(&init_user_ns, dir, dentry, attr->mode, true);
+		break;
+	case S_IFDIR:
+		err = vfs_mkdir(&init_user_ns, dir, dentry, attr->mode);
+		break;
+	case S_IFLNK:
+		err = vfs_symlink(&init_user_ns, dir, dentry, attr->symlink);
+		break;
+	default:
+		err = vfs_mknod(&init_user_ns, dir, dentry, attr->mode,
+				attr->rdev);
+		break;
+	}
+	/* Some filesystems leave the new dentry unhashed or negative. */
+	if (!err && (d_unhashed(dentry) || d_is_negative(dentry)))
+		err = -EIO;
+	return err;
+}
+
+static int layerfs_set_opaque(struct dentry *dentry)
+{
+	return vfs_setxattr(&init_user_ns, dentry, LAYERFS_XATTR_OPAQUE, "y", 1,
+			    0);
+}
+
+/*
+ * Exchange upper object @target (in @udir) with a new object made in the
+ * work directory by @make; afterwards @target sits in the work directory
+ * under a temporary name, returned in *@oldp for the caller to remove.
+ */
+static int layerfs_exchange_new(struct layerfs_view *view, struct dentry *udir,
+				const struct qstr *name, struct dentry *target,
+				const struct layerfs_cattr *attr, bool opaque,
+				struct dentry **newp)
+{
+	struct inode *wdir = d_inode(view->workdir);
+	struct dentry *temp, *cur, *trap;
+	int err;
+
+	trap = lock_rename(view->workdir, udir);
+	err = -EIO;
+	if (trap)
+		goto out_unlock;
+	cur = lookup_one_len(name->name, udir, name->len);
+	err = PTR_ERR(cur);
+	if (IS_ERR(cur))
+		goto out_unlock;
+	/* The name must still be what the caller saw. */
+	err = -ESTALE;
+	if (cur != target)
+		goto out_dput_cur;
+	temp = layerfs_lookup_temp(view->workdir);
+	err = PTR_ERR(temp);
+	if (IS_ERR(temp))
+		goto out_dput_cur;
+	if (attr)
+		err = layerfs_create_real(wdir, temp, attr);
+	else
+		err = vfs_whiteout(&init_user_ns, wdir, temp);
+	if (!err && opaque)
+		err = layerfs_set_opaque(temp);
+	if (!err) {
+		struct renamedata rd = {
+			.old_mnt_userns = &init_user_ns,
+			.old_dir = wdir,
+			.old_dentry = temp,
+			.new_mnt_userns = &init_user_ns,
+			.new_dir = d_inode(udir),
+			.new_dentry = cur,
+			.flags = RENAME_EXCHANGE,
+		};
+
+		err = vfs_rename(&rd);
+	}
+	if (err && d_is_positive(temp)) {
+		if (d_is_dir(temp))
+			vfs_rmdir(&init_user_ns, wdir, temp);
+		else
+			vfs_unlink(&init_user_ns, wdir, temp, NULL);
+	}
+	if (err)
+		dput(temp);
+	else
+		*newp = temp;	/* now at @name in @udir; @cur is in work */
+out_dput_cur:
+	dput(cur);
+out_unlock:
+	unlock_rename(view->workdir, udir);
+	return err;
+}
+
+/* Remove @old, moved into the work directory by an exchange. */
+static int layerfs_remove_work(struct layerfs_view *view, struct dentry *old)
+{
+	struct inode *wdir = d_inode(view->workdir);
+	int err = 0;
+
+	if (d_is_dir(old))
+		err = layerfs_clear_whiteouts(view->upper_mnt, old);
+	inode_lock_nested(wdir, I_MUTEX_PARENT);
+	if (!err && old->d_parent == view->workdir) {
+		if (d_is_dir(old))
+			err = vfs_rmdir(&init_user_ns, wdir, old);
+		else
+			err = vfs_unlink(&init_user_ns, wdir, old, NULL);
+	}
+	inode_unlock(wdir);
+	if (err)
+		pr_warn_ratelimited("layerfs: cannot clean up work entry (%d)\n",
+				    err);
+	return 0;	/* the change itself is done; the rest is cleanup */
+}
+
+/* Make the upper object for @dentry (negative in the view). */
+static int layerfs_create_upper(struct dentry *dentry,
+				const struct layerfs_cattr *attr,
+				struct dentry **upperp)
+{
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	struct dentry *udir = layerfs_inode_upper(d_inode(dentry->d_parent));
+	struct inode *udir_inode = d_inode(udir);
+	struct dentry *upper;
+	int err;
+
+	inode_lock_nested(udir_inode, I_MUTEX_PARENT);
+	upper = lookup_one_len(dentry->d_name.name, udir, dentry->d_name.len);
+	if (IS_ERR(upper)) {
+		inode_unlock(udir_inode);
+		return PTR_ERR(upper);
+	}
+	if (d_is_negative(upper)) {
+		err = layerfs_create_real(udir_inode, upper, attr);
+		/*
+		 * A new directory in a merged one can have nothing below it:
+		 * opaque spares later lookups the descent (as overlayfs does;
+		 * failure is harmless).
+		 */
+		if (!err && d_is_dir(upper) && !attr->link &&
+		    LAYERFS_E(dentry->d_parent)->numlower)
+			layerfs_set_opaque(upper);
+		inode_unlock(udir_inode);
+		if (err)
+			dput(upper);
+		else
+			*upperp = upper;
+		return err;
+	}
+	inode_unlock(udir_inode);
+	if (!layerfs_is_whiteout(upper)) {
+		dput(upper);
+		return -EEXIST;
+	}
+
+	/* Over a whiteout: a directory must hide what the whiteout hid. */
+	err = layerfs_exchange_new(view, udir, &dentry->d_name, upper, attr,
+				   S_ISDIR(attr->mode) && !attr->link, upperp);
+	if (!err)	/* the whiteout is in the work directory now */
+		layerfs_remove_work(view, upper);
+	dput(upper);
+	return err;
+}
+
+static int layerfs_create_object(struct inode *dir, struct dentry *dentry,
+				 const struct layerfs_cattr *attr)
+{
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	const struct cred *old_cred;
+	struct dentry *upper = NULL;
+	struct inode *inode;
+	int err;
+
+	err = layerfs_copy_up(dentry->d_parent);
+	if (err)
+		return err;
+	err = mnt_want_write(view->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_creator_creds(dentry->d_sb);
+	if (IS_ERR(old_cred)) {
+		err = PTR_ERR(old_cred);
+		goto out_drop_write;
+	}
+	err = layerfs_create_upper(dentry, attr, &upper);
+	revert_creds(old_cred);
+	if (err)
+		goto out_drop_write;
+
+	inode = layerfs_get_inode(dentry->d_sb, d_inode(upper)->i_mode, upper,
+				  NULL, 0);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out_drop_write;
+	}
+	d_instantiate(dentry, inode);
+	layerfs_copyattr(dir);
+out_drop_write:
+	mnt_drop_write(view->upper_mnt);
+	return err;
+}
+
+static int layerfs_create(struct user_namespace *mnt_userns, struct inode *dir,
+			  struct dentry *dentry, umode_t mode, bool excl)
+{
+	struct layerfs_cattr attr = { .mode = (mode & 07777) | S_IFREG };
+
+	return layerfs_create_object(dir, dentry, &attr);
+}
+
+static int layerfs_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
+			 struct dentry *dentry, umode_t mode)
+{
+	struct layerfs_cattr attr = { .mode = (mode & 07777) | S_IFDIR };
+
+	return layerfs_create_object(dir, dentry, &attr);
+}
+
+static int layerfs_mknod(struct user_namespace *mnt_userns, struct inode *dir,
+			 struct dentry *dentry, umode_t mode, dev_t rdev)
+{
+	struct layerfs_cattr attr = { .mode = mode, .rdev = rdev };
+
+	/* A 0/0 char device is a whiteout: say what overlayfs says. */
+	if (S_ISCHR(mode) && rdev == WHITEOUT_DEV)
+		return -EPERM;
+	return layerfs_create_object(dir, dentry, &attr);
+}
+
+static int layerfs_symlink(struct user_namespace *mnt_userns, struct inode *dir,
+			   struct dentry *dentry, const char *link)
+{
+	struct layerfs_cattr attr = { .mode = S_IFLNK | 0777, .symlink = link };
+
+	return layerfs_create_object(dir, dentry, &attr);
+}
+
+static int layerfs_link(struct dentry *old, struct inode *dir,
+			struct dentry *new)
+{
+	struct layerfs_view *view = LAYERFS_V(new->d_sb);
+	struct inode *inode = d_inode(old);
+	struct layerfs_cattr attr = { .mode = inode->i_mode };
+	const struct cred *old_cred;
+	struct dentry *upper = NULL;
+	int err;
+
+	err = layerfs_copy_up(old);
+	if (!err)
+		err = layerfs_copy_up(new->d_parent);
+	if (err)
+		return err;
+	attr.link = layerfs_inode_upper(inode);
+
+	err = mnt_want_write(view->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_override_creds(new->d_sb);
+	err = layerfs_create_upper(new, &attr, &upper);
+	revert_creds(old_cred);
+	mnt_drop_write(view->upper_mnt);
+	if (err)
+		return err;
+	dput(upper);
+
+	/* Both names share the view inode of the one real inode. */
+	ihold(inode);
+	set_nlink(inode, d_inode(attr.link)->i_nlink);
+	d_instantiate(new, inode);
+	layerfs_copyattr(dir);
+	return 0;
+}
+
+/*
+ * Remove @dentry: from the upper alone if no lower object backs the name,
+ * else by leaving a whiteout in its place.
+ */
+static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
+			     bool is_dir)
+{
+	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+	bool has_lower = LAYERFS_E(dentry)->numlower > 0;
+	struct dentry *udir, *upper, *cur, *whiteout = NULL;
+	const struct cred *old_cred;
+	int err;
+
+	err = layerfs_copy_up(dentry->d_parent);
+	if (err)
+		return err;
+	err = mnt_want_write(view->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	if (is_dir) {
+		err = layerfs_dir_check_empty(dentry);
+		if (err)
+			goto out_revert;
+	}
+	udir = layerfs_inode_upper(dir);
+	upper = layerfs_inode_upper(inode);
+
+	if (upper && has_lower) {
+		/* Swap the upper object for a whiteout, then drop it. */
+		err = layerfs_exchange_new(view, udir, &dentry->d_name, upper,
+					   NULL, false, &whiteout);
+		if (!err) {
+			dput(whiteout);
+			layerfs_remove_work(view, upper);
+		}
+		goto out_revert;
+	}
+
+	if (upper && is_dir) {
+		/* Whiteouts left in an upper-only directory go first. */
+		err = layerfs_clear_whiteouts(view->upper_mnt, upper);
+		if (err)
+			goto out_revert;
+	}
+	inode_lock_nested(d_inode(udir), I_MUTEX_PARENT);
+	cur = lookup_one_len(dentry->d_name.name, udir, dentry->d_name.len);
+	if (IS_ERR(cur)) {
+		err = PTR_ERR(cur);
+	} else if (upper && cur != upper) {
+		err = -ESTALE;
+	} else if (upper) {
+		if (is_dir)
+			err = vfs_rmdir(&init_user_ns, d_inode(udir), cur);
+		else
+			err = vfs_unlink(&init_user_ns, d_inode(udir), cur,
+					 NULL);
+	} else if (d_is_negative(cur)) {
+		err = vfs_whiteout(&init_user_ns, d_inode(udir), cur);
+	} else {
+		err = -ESTALE;
+	}
+	if (!IS_ERR(cur))
+		dput(cur);
+	inode_unlock(d_inode(udir));
+
+out_revert:
+	revert_creds(old_cred);
+	mnt_drop_write(view->upper_mnt);
+	if (err)
+		return err;
+
+	if (is_dir)
+		clear_nlink(inode);
+	else
+		drop_nlink(inode);
+	layerfs_copyattr(dir);
+	/* The name's lower stack is stale now: make the next lookup redo it. */
+	d_drop(dentry);
+	return 0;
+}
+
+static int layerfs_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return layerfs_do_remove(dir, dentry, false);
+}
+
+static int layerfs_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return layerfs_do_remove(dir, dentry, true);
+}
+
+/*
+ * Rename in the upper.  Directories backed by a lower directory are not
+ * moved (-EXDEV, as overlayfs without redirect_dir); userspace copies
+ * them.  A source name backed by a lower object is left as a whiteout
+ * (RENAME_WHITEOUT), and a directory moved onto a name backed by a lower
+ * object is made opaque.
+ */
+static int layerfs_rename(struct user_namespace *mnt_userns,
+			  struct inode *olddir, struct dentry *old,
+			  struct inode *newdir, struct dentry *new,
+			  unsigned int flags)
+{
+	struct layerfs_view *view = LAYERFS_V(old->d_sb);
+	bool exchange = flags & RENAME_EXCHANGE;
+	bool old_lower = LAYERFS_E(old)->numlower > 0;
+	bool new_lower = LAYERFS_E(new)->numlower > 0;
+	bool old_is_dir = d_is_dir(old);
+	bool new_is_dir = d_is_positive(new) && d_is_dir(new);
+	struct dentry *uold, *unew, *olddentry, *newdentry, *trap;
+	const struct cred *old_cred;
+	bool new_whiteout = false;
+	int err;
+
+	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
+		return -EINVAL;
+	flags &= ~RENAME_NOREPLACE;	/* the VFS has checked it */
+	if ((old_is_dir && old_lower) || (exchange && new_is_dir && new_lower))
+		return -EXDEV;
+	if (!exchange && new_is_dir && new_lower)
+		return -EXDEV;	/* replacing a merged directory */
+
+	err = layerfs_copy_up(old);
+	if (!err && d_is_positive(new))
+		err = layerfs_copy_up(new);
+	if (!err)
+		err = layerfs_copy_up(new->d_parent);
+	if (err)
+		return err;
+	if (!exchange && new_is_dir) {
+		err = layerfs_dir_check_empty(new);
+		if (err)
+			return err;
+	}
+
+	err = mnt_want_write(view->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_override_creds(old->d_sb);
+	uold = layerfs_inode_upper(olddir);
+	unew = layerfs_inode_upper(newdir);
+
+	trap = lock_rename(unew, uold);
+	olddentry = lookup_one_len(old->d_name.name, uold, old->d_name.len);
+	err = PTR_ERR(olddentry);
+	if (IS_ERR(olddentry))
+		goto out_unlock;
+	err = -ESTALE;
+	if (olddentry != layerfs_inode_upper(d_inode(old)))
+		goto out_dput_old;
+	newdentry = lookup_one_len(new->d_name.name, unew, new->d_name.len);
+	err = PTR_ERR(newdentry);
+	if (IS_ERR(newdentry))
+		goto out_dput_old;
+	err = -ESTALE;
+	if (d_is_positive(new)) {
+		if (newdentry != layerfs_inode_upper(d_inode(new)))
+			goto out_dput_new;
+	} else if (layerfs_is_whiteout(newdentry)) {
+		new_whiteout = true;
+	} else if (d_is_positive(newdentry)) {
+		goto out_dput_new;
+	}
+	/* Neither may be an ancestor of the other's parent. */
+	err = -EINVAL;
+	if (olddentry == trap)
+		goto out_dput_new;
+	err = -ENOTEMPTY;
+	if (newdentry == trap)
+		goto out_dput_new;
+
+	if (old_is_dir && (new_lower || new_whiteout)) {
+		err = layerfs_set_opaque(olddentry);
+		if (err)
+			goto out_dput_new;
+	}
+	if (new_whiteout && old_is_dir) {
+		/* A directory cannot replace the whiteout file: drop it first. */
+		err = vfs_unlink(&init_user_ns, d_inode(unew), newdentry, NULL);
+		if (err)
+			goto out_dput_new;
+	}
+	{
+		struct renamedata rd = {
+			.old_mnt_userns = &init_user_ns,
+			.old_dir = d_inode(uold),
+			.old_dentry = olddentry,
+			.new_mnt_userns = &init_user_ns,
+			.new_dir = d_inode(unew),
+			.new_dentry = newdentry,
+			.flags = flags,
+		};
+
+		if (!exchange && old_lower)
+			rd.flags |= RENAME_WHITEOUT;
+		if (exchange && new_is_dir && old_lower) {
+			err = layerfs_set_opaque(newdentry);
+			if (err)
+				goto out_dput_new;
+		}
+		err = vfs_rename(&rd);
+	}
+out_dput_new:
+	dput(newdentry);
+out_dput_old:
+	dput(olddentry);
+out_unlock:
+	unlock_rename(unew, uold);
+	revert_creds(old_cred);
+	mnt_drop_write(view->upper_mnt);
+	if (err)
+		return err;
+
+	layerfs_copyattr(olddir);
+	layerfs_copyattr(newdir);
+	if (d_is_positive(new) && !exchange)
+		drop_nlink(d_inode(new));
+	/* Lower stacks of both names are stale: redo their lookups. */
+	d_drop(old);
+	d_drop(new);
+	return 0;
+}
+
 const struct inode_operations layerfs_dir_inode_ops = {
 	.lookup = layerfs_lookup,
+	.create = layerfs_create,
+	.mkdir = layerfs_mkdir,
+	.mknod = layerfs_mknod,
+	.symlink = layerfs_symlink,
+	.link = layerfs_link,
+	.unlink = layerfs_unlink,
+	.rmdir = layerfs_rmdir,
+	.rename = layerfs_rename,
 	.permission = layerfs_permission,
 	.getattr = layerfs_getattr,
 	.setattr = layerfs_setattr,

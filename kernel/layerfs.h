@@ -14,8 +14,7 @@
 #include <linux/path.h>
 #include <linux/types.h>
 
-/* statfs f_type of a view. */
-#define LAYERFS_SUPER_MAGIC	0x6c617966	/* "layf" */
+#include <linux/layerfs.h>
 
 /* On-disk format: overlayfs's, so layers move between the two. */
 #define LAYERFS_XATTR_PREFIX	"trusted.overlay."
@@ -71,10 +70,14 @@ struct layerfs_layer_spec {
  */
 struct layerfs_view {
 	u64 id;
+	dev_t dev;			/* the superblock's s_dev */
 	struct list_head node;		/* layerfs_views, registry lock */
 	unsigned int nlayers;
 	struct layerfs_layer **layers;	/* [0] is the top */
 	const char *image;		/* image=REF, or NULL */
+	const char *source;		/* mount source name */
+	char *upper_name;		/* d_path of upper/work, or NULL */
+	char *work_name;
 	struct vfsmount *upper_mnt;	/* private clone, or NULL: read-only */
 	struct dentry *upper_root;
 	struct dentry *workdir;		/* work/layerfs.work, or NULL */
@@ -150,6 +153,7 @@ struct layerfs_layer *layerfs_layer_next(u64 *id);
 void layerfs_layer_get(struct layerfs_layer *layer);
 void layerfs_layer_put(struct layerfs_layer *layer);
 
+char *layerfs_path_string(const struct path *path);
 void layerfs_layer_use(struct layerfs_layer *layer);
 void layerfs_layer_unuse(struct layerfs_layer *layer);
 
@@ -172,6 +176,19 @@ int layerfs_get_tree(struct fs_context *fc);
 int layerfs_super_init(void);
 void layerfs_super_exit(void);
 
+/* A name read from a real directory (util.c). */
+struct layerfs_name {
+	struct list_head node;
+	int len;
+	unsigned int type;
+	char name[];
+};
+
+/* view.c */
+int layerfs_view_publish(struct fs_context *fc, struct layerfs_view *view);
+void layerfs_view_unpublish(struct layerfs_view *view);
+struct layerfs_view *layerfs_view_next(u64 *id);
+
 /* util.c */
 const struct cred *layerfs_override_creds(struct super_block *sb);
 bool layerfs_is_whiteout(const struct dentry *dentry);
@@ -180,6 +197,9 @@ void layerfs_path_upper(struct dentry *dentry, struct path *path);
 void layerfs_path_real(struct dentry *dentry, struct path *path);
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
 void layerfs_entry_free(struct layerfs_entry *entry);
+int layerfs_read_names(const struct path *dir, struct list_head *names);
+void layerfs_free_names(struct list_head *names);
+int layerfs_clear_whiteouts(struct vfsmount *mnt, struct dentry *dir);
 int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work);
 
 /* namei.c */
@@ -215,6 +235,7 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
 /* readdir.c */
 extern const struct file_operations layerfs_dir_ops;
 void layerfs_dir_cache_free(struct layerfs_inode *li);
+int layerfs_dir_check_empty(struct dentry *dentry);
 
 /* file.c */
 extern const struct file_operations layerfs_file_ops;

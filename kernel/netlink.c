@@ -39,6 +39,8 @@ static const struct nla_policy layerfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
 
 static const struct nla_policy layerfs_policy[LAYERFS_A_MAX + 1] = {
 	[LAYERFS_A_LAYER] = NLA_POLICY_NESTED(layerfs_layer_policy),
+	/* Views are only ever reported, never sent. */
+	[LAYERFS_A_VIEW] = { .type = NLA_REJECT },
 };
 
 static struct genl_family layerfs_genl_family;
@@ -364,6 +366,104 @@ static int layerfs_nl_layer_dump(struct sk_buff *skb,
 	return err ?: skb->len;
 }
 
+/*
+ * One message of view @view, with its layer names from stack index
+ * *@first on.  Returns 0 if the view is complete, 1 if the message is full
+ * and more names remain (*@first is advanced either way), or -EMSGSIZE if
+ * not even one name fitted.  Caller holds layerfs_registry_lock.
+ */
+static int layerfs_fill_view(struct sk_buff *skb, struct netlink_callback *cb,
+			     const struct layerfs_view *view,
+			     unsigned int *first)
+{
+	struct nlattr *nest, *layers;
+	unsigned int i = *first;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &layerfs_genl_family, NLM_F_MULTI,
+			  LAYERFS_CMD_VIEW_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, LAYERFS_A_VIEW);
+	if (!nest)
+		goto out_cancel;
+	if (nla_put_u64_64bit(skb, LAYERFS_VIEW_A_ID, view->id,
+			      LAYERFS_VIEW_A_PAD) ||
+	    nla_put_u32(skb, LAYERFS_VIEW_A_DEV, new_encode_dev(view->dev)) ||
+	    nla_put_string(skb, LAYERFS_VIEW_A_SOURCE, view->source) ||
+	    nla_put_u32(skb, LAYERFS_VIEW_A_NLAYERS, view->nlayers) ||
+	    nla_put_u32(skb, LAYERFS_VIEW_A_FIRST, i) ||
+	    nla_put_u32(skb, LAYERFS_VIEW_A_FLAGS,
+			view->upper_mnt ? 0 : LAYERFS_VIEW_F_RDONLY))
+		goto out_cancel;
+	if (!i && ((view->image &&
+		    nla_put_string(skb, LAYERFS_VIEW_A_IMAGE, view->image)) ||
+		   (view->upper_name &&
+		    nla_put_string(skb, LAYERFS_VIEW_A_UPPER, view->upper_name)) ||
+		   (view->work_name &&
+		    nla_put_string(skb, LAYERFS_VIEW_A_WORK, view->work_name))))
+		goto out_cancel;
+	layers = nla_nest_start(skb, LAYERFS_VIEW_A_LAYERS);
+	if (!layers)
+		goto out_cancel;
+	for (; i < view->nlayers; i++)
+		if (nla_put_string(skb, LAYERFS_VIEW_LAYER_A_NAME,
+				   view->layers[i]->name))
+			break;
+	if (i == *first && i < view->nlayers)
+		goto out_cancel;
+	nla_nest_end(skb, layers);
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	*first = i;
+	return i < view->nlayers;
+
+out_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/*
+ * Dump state: cb->args[0] is the view id to resume from (0 before the
+ * first call), cb->args[1] the stack index within that view.
+ */
+static int layerfs_nl_view_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	unsigned int first = cb->args[1];
+	struct layerfs_view *view;
+	u64 id = cb->args[0];
+	int ret = 0;
+
+	if (!id) {
+		if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
+			NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN required");
+			return -EPERM;
+		}
+		id = 1;
+	}
+
+	mutex_lock(&layerfs_registry_lock);
+	while ((view = layerfs_view_next(&id))) {
+		if (id != cb->args[0])
+			first = 0;	/* resumed view is gone: next one */
+		cb->args[0] = id;
+		ret = layerfs_fill_view(skb, cb, view, &first);
+		if (ret)
+			break;
+		id++;
+		cb->args[0] = id;
+		first = 0;
+	}
+	mutex_unlock(&layerfs_registry_lock);
+	cb->args[1] = first;
+
+	if (ret == -EMSGSIZE && !skb->len)
+		return -EMSGSIZE;
+	return skb->len;
+}
+
 static int layerfs_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			       struct genl_info *info)
 {
@@ -388,6 +488,11 @@ static const struct genl_ops layerfs_genl_ops[] = {
 		.doit = layerfs_nl_layer_get,
 		.start = layerfs_nl_dump_start,
 		.dumpit = layerfs_nl_layer_dump,
+	},
+	{
+		.cmd = LAYERFS_CMD_VIEW_GET,
+		.start = layerfs_nl_dump_start,
+		.dumpit = layerfs_nl_view_dump,
 	},
 };
 

@@ -215,6 +215,19 @@ out_clear:
 	return err;
 }
 
+/* 0 if directory @dentry shows no entries, -ENOTEMPTY if it does. */
+int layerfs_dir_check_empty(struct dentry *dentry)
+{
+	struct layerfs_dir_file od = { .names = RB_ROOT };
+	int err;
+
+	err = layerfs_dir_build(dentry, &od);
+	if (!err && od.count)
+		err = -ENOTEMPTY;
+	layerfs_dir_file_clear(&od);
+	return err;
+}
+
 static int layerfs_iterate(struct file *file, struct dir_context *ctx)
 {
 	struct layerfs_dir_file *od = file->private_data;

@@ -188,7 +188,7 @@ out_put_path:
 	return err;
 }
 
-static char *layerfs_path_string(const struct path *path)
+char *layerfs_path_string(const struct path *path)
 {
 	char *buf, *p, *res;
 

@@ -21,8 +21,6 @@
 
 #include "layerfs.h"
 
-static LIST_HEAD(layerfs_views);	/* under layerfs_registry_lock */
-static u64 layerfs_next_view_id = 1;	/* under layerfs_registry_lock */
 static struct kmem_cache *layerfs_inode_cachep;
 
 static struct inode *layerfs_alloc_inode(struct super_block *sb)
@@ -60,10 +58,7 @@ static void layerfs_view_free(struct layerfs_view *view)
 {
 	unsigned int i;
 
-	mutex_lock(&layerfs_registry_lock);
-	if (!list_empty(&view->node))
-		list_del(&view->node);
-	mutex_unlock(&layerfs_registry_lock);
+	layerfs_view_unpublish(view);
 
 	for (i = 0; i < view->nlayers; i++)
 		layerfs_layer_unuse(view->layers[i]);
@@ -76,6 +71,9 @@ static void layerfs_view_free(struct layerfs_view *view)
 	if (view->creator_cred)
 		put_cred(view->creator_cred);
 	kfree(view->image);
+	kfree(view->source);
+	kfree(view->upper_name);
+	kfree(view->work_name);
 	kfree(view);
 }
 
@@ -300,36 +298,11 @@ static int layerfs_view_take_upper(struct fs_context *fc,
 	}
 
 	view->upper_root = dget(view->upper_orig.dentry);
+	view->upper_name = layerfs_path_string(&view->upper_orig);
+	view->work_name = layerfs_path_string(&view->work_orig);
+	if (!view->upper_name || !view->work_name)
+		return -ENOMEM;
 	return 0;
-}
-
-/*
- * Give the view its id and put it on layerfs_views, claiming its upper and
- * work directories: the list is the one place that knows which are in use.
- */
-static int layerfs_view_publish(struct fs_context *fc,
-				struct layerfs_view *view)
-{
-	struct layerfs_view *other;
-	int err = 0;
-
-	mutex_lock(&layerfs_registry_lock);
-	list_for_each_entry(other, &layerfs_views, node) {
-		if (!view->upper_root || !other->upper_root)
-			continue;
-		if (other->upper_root == view->upper_root ||
-		    other->work_orig.dentry == view->work_orig.dentry) {
-			errorfc(fc, "upper or work is in use by view %llu",
-				other->id);
-			err = -EBUSY;
-			goto out_unlock;
-		}
-	}
-	view->id = layerfs_next_view_id++;
-	list_add_tail(&view->node, &layerfs_views);
-out_unlock:
-	mutex_unlock(&layerfs_registry_lock);
-	return err;
 }
 
 static int layerfs_view_mount_upper(struct fs_context *fc,
@@ -459,6 +432,7 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!view)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&view->node);
+	view->dev = sb->s_dev;
 	sb->s_fs_info = view;
 
 	err = layerfs_view_take_layers(fc, view);
@@ -475,6 +449,9 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	view->image = ctx->image;
 	ctx->image = NULL;
+	view->source = kstrdup(fc->source ?: "layerfs", GFP_KERNEL);
+	if (!view->source)
+		return -ENOMEM;
 
 	view->samefs = true;
 	for (i = 0; i < view->nlayers; i++) {

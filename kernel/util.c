@@ -82,24 +82,18 @@ void layerfs_entry_free(struct layerfs_entry *entry)
 	kfree(entry);
 }
 
-struct layerfs_clean_ctx {
+struct layerfs_names_ctx {
 	struct dir_context ctx;
-	struct list_head names;
+	struct list_head *names;
 	int err;
 };
 
-struct layerfs_clean_name {
-	struct list_head node;
-	int len;
-	char name[];
-};
-
-static bool layerfs_clean_actor(struct dir_context *ctx, const char *name,
+static bool layerfs_names_actor(struct dir_context *ctx, const char *name,
 				int len, loff_t pos, u64 ino, unsigned int type)
 {
-	struct layerfs_clean_ctx *c = container_of(ctx, struct layerfs_clean_ctx,
+	struct layerfs_names_ctx *c = container_of(ctx, struct layerfs_names_ctx,
 						   ctx);
-	struct layerfs_clean_name *n;
+	struct layerfs_name *n;
 
 	if ((len == 1 && name[0] == '.') ||
 	    (len == 2 && name[0] == '.' && name[1] == '.'))
@@ -112,56 +106,127 @@ static bool layerfs_clean_actor(struct dir_context *ctx, const char *name,
 	memcpy(n->name, name, len);
 	n->name[len] = '\0';
 	n->len = len;
-	list_add_tail(&n->node, &c->names);
+	n->type = type;
+	list_add_tail(&n->node, c->names);
 	return true;
 }
 
 /*
- * Empty the work directory left by an earlier mount.  It only ever holds
- * files, whiteouts and empty directories being prepared, so one level is
- * enough; anything else is refused rather than deleted.  Caller holds the
- * work base directory's lock and write access to the upper mount.
+ * The names in real directory @dir (without "." and ".."), appended to
+ * @names; free them with layerfs_free_names() also on error.  The caller
+ * must not hold the directory's lock.
  */
-int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work)
+int layerfs_read_names(const struct path *dir, struct list_head *names)
 {
-	struct layerfs_clean_ctx c = {
-		.ctx.actor = layerfs_clean_actor,
-		.names = LIST_HEAD_INIT(c.names),
+	struct layerfs_names_ctx c = {
+		.ctx.actor = layerfs_names_actor,
+		.names = names,
 	};
-	struct layerfs_clean_name *n, *tmp;
-	struct path path = { .mnt = view->upper_mnt, .dentry = work };
-	struct inode *dir = d_inode(work);
 	struct file *file;
 	int err;
 
-	file = dentry_open(&path, O_RDONLY | O_DIRECTORY, current_cred());
+	file = dentry_open(dir, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
+			   current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = iterate_dir(file, &c.ctx);
 	fput(file);
-	if (!err)
-		err = c.err;
+	return err ?: c.err;
+}
 
-	inode_lock_nested(dir, I_MUTEX_CHILD);
-	list_for_each_entry(n, &c.names, node) {
+void layerfs_free_names(struct list_head *names)
+{
+	struct layerfs_name *n, *tmp;
+
+	list_for_each_entry_safe(n, tmp, names, node)
+		kfree(n);
+	INIT_LIST_HEAD(names);
+}
+
+/*
+ * Remove the whiteouts in upper directory @dir so that it can be removed;
+ * -ENOTEMPTY if it holds anything else.  Caller has write access to the
+ * mount and does not hold @dir's lock.
+ */
+int layerfs_clear_whiteouts(struct vfsmount *mnt, struct dentry *dir)
+{
+	struct path path = { .mnt = mnt, .dentry = dir };
+	struct inode *inode = d_inode(dir);
+	struct layerfs_name *n;
+	LIST_HEAD(names);
+	int err;
+
+	err = layerfs_read_names(&path, &names);
+	if (err)
+		goto out_free;
+
+	inode_lock_nested(inode, I_MUTEX_CHILD);
+	list_for_each_entry(n, &names, node) {
 		struct dentry *child;
 
+		child = lookup_one_len(n->name, dir, n->len);
+		if (IS_ERR(child)) {
+			err = PTR_ERR(child);
+			break;
+		}
+		if (layerfs_is_whiteout(child))
+			err = vfs_unlink(&init_user_ns, inode, child, NULL);
+		else if (d_is_positive(child))
+			err = -ENOTEMPTY;
+		dput(child);
 		if (err)
 			break;
+	}
+	inode_unlock(inode);
+out_free:
+	layerfs_free_names(&names);
+	return err;
+}
+
+/*
+ * Empty the work directory left by an earlier mount.  It only ever holds
+ * objects being prepared: files, whiteouts, empty directories, and
+ * directories being removed that hold only whiteouts; anything else is
+ * refused rather than deleted.  Caller holds the work base directory's
+ * lock and write access to the upper mount.
+ */
+int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work)
+{
+	struct path path = { .mnt = view->upper_mnt, .dentry = work };
+	struct inode *dir = d_inode(work);
+	struct layerfs_name *n;
+	LIST_HEAD(names);
+	int err;
+
+	err = layerfs_read_names(&path, &names);
+	if (err)
+		goto out_free;
+
+	list_for_each_entry(n, &names, node) {
+		struct dentry *child;
+
+		inode_lock_nested(dir, I_MUTEX_CHILD);
 		child = lookup_one_len(n->name, work, n->len);
+		inode_unlock(dir);
 		if (IS_ERR(child)) {
 			err = PTR_ERR(child);
 			break;
 		}
 		if (d_is_dir(child))
-			err = vfs_rmdir(&init_user_ns, dir, child);
-		else if (d_is_positive(child))
-			err = vfs_unlink(&init_user_ns, dir, child, NULL);
+			err = layerfs_clear_whiteouts(view->upper_mnt, child);
+		if (!err) {
+			inode_lock_nested(dir, I_MUTEX_CHILD);
+			if (d_is_dir(child))
+				err = vfs_rmdir(&init_user_ns, dir, child);
+			else if (d_is_positive(child))
+				err = vfs_unlink(&init_user_ns, dir, child, NULL);
+			inode_unlock(dir);
+		}
 		dput(child);
+		if (err)
+			break;
 	}
-	inode_unlock(dir);
-
-	list_for_each_entry_safe(n, tmp, &c.names, node)
-		kfree(n);
+out_free:
+	layerfs_free_names(&names);
 	return err;
 }

@@ -16,8 +16,8 @@
  *
  * Attribute tree
  * --------------
- * Each message carries at most one top-level LAYERFS_A_LAYER, a nested
- * attribute holding one layer:
+ * Each message carries at most one top-level LAYERFS_A_LAYER or
+ * LAYERFS_A_VIEW.  LAYERFS_A_LAYER is a nested attribute holding one layer:
  *
  *   LAYERFS_A_LAYER                  NLA_NESTED
  *     LAYERFS_LAYER_A_ID             NLA_U64     kernel-assigned, never reused
@@ -37,6 +37,29 @@
  *     LAYERFS_LAYER_A_VIEWS          NLA_U32     mounted views using the layer
  *     LAYERFS_LAYER_A_CHILDREN       NLA_U32     layers naming it as parent
  *     LAYERFS_LAYER_A_PAD            (padding for 64-bit attributes)
+ *
+ * LAYERFS_A_VIEW holds one mounted view, or part of one (see
+ * LAYERFS_CMD_VIEW_GET):
+ *
+ *   LAYERFS_A_VIEW                   NLA_NESTED
+ *     LAYERFS_VIEW_A_ID              NLA_U64     kernel-assigned, never reused
+ *     LAYERFS_VIEW_A_DEV             NLA_U32     the superblock's st_dev, as
+ *                                                new_encode_dev() encodes it
+ *                                                (match /proc/self/mountinfo
+ *                                                to find mountpoints)
+ *     LAYERFS_VIEW_A_SOURCE          NLA_NUL_STRING  the mount source name
+ *     LAYERFS_VIEW_A_IMAGE           NLA_NUL_STRING  image=REF it was mounted
+ *                                                with, if any
+ *     LAYERFS_VIEW_A_UPPER           NLA_NUL_STRING  upper directory, if any
+ *     LAYERFS_VIEW_A_WORK            NLA_NUL_STRING  work directory, if any
+ *     LAYERFS_VIEW_A_FLAGS           NLA_U32     LAYERFS_VIEW_F_*
+ *     LAYERFS_VIEW_A_NLAYERS         NLA_U32     layers in the whole stack
+ *     LAYERFS_VIEW_A_FIRST           NLA_U32     stack index of the first
+ *                                                layer in LAYERS below
+ *     LAYERFS_VIEW_A_LAYERS          NLA_NESTED  a run of the stack, top
+ *                                                first:
+ *       LAYERFS_VIEW_LAYER_A_NAME    NLA_NUL_STRING, one per layer, in order
+ *     LAYERFS_VIEW_A_PAD             (padding for 64-bit attributes)
  *
  * Strings must be NUL-terminated, without embedded NUL bytes.  Unknown
  * attributes, unknown flag bits and malformed attributes are rejected with
@@ -111,6 +134,20 @@
  *   and includes layers added with a higher ID.
  *   Errors: -EINVAL, -ENOENT, -EPERM as for LAYERFS_CMD_LAYER_DEL.
  *
+ * LAYERFS_CMD_VIEW_GET
+ *   Dump only (NLM_F_DUMP), no attributes: the mounted views in ascending
+ *   ID order.  A view's stack can be longer than one message holds, so a
+ *   view may span several consecutive messages with the same ID: each
+ *   repeats ID, DEV, SOURCE, NLAYERS and FLAGS (the others only in the
+ *   first) and carries the run of layer names starting at stack index
+ *   FIRST.  A view is complete when FIRST plus the names received reach
+ *   NLAYERS.
+ *   Errors: -EPERM.
+ *
+ * Views are mounted with mount(2) or fsopen(2)/fsconfig(2) on filesystem
+ * type "layerfs"; see README.md for the options.  A view's statfs f_type
+ * is LAYERFS_SUPER_MAGIC.
+ *
  * Lifetime
  * --------
  * The registry is memory only: it is empty when the module loads, and
@@ -129,12 +166,15 @@
 #define LAYERFS_TEXT_MAX	4095
 /* Most layers the registry holds at once. */
 #define LAYERFS_LAYERS_MAX	65536
+/* statfs() f_type of a mounted view. */
+#define LAYERFS_SUPER_MAGIC	0x6c617966	/* "layf" */
 
 enum layerfs_cmd {
 	LAYERFS_CMD_UNSPEC,
 	LAYERFS_CMD_LAYER_ADD,
 	LAYERFS_CMD_LAYER_DEL,
 	LAYERFS_CMD_LAYER_GET,
+	LAYERFS_CMD_VIEW_GET,
 	__LAYERFS_CMD_MAX
 };
 #define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
@@ -142,6 +182,7 @@ enum layerfs_cmd {
 enum layerfs_attr {
 	LAYERFS_A_UNSPEC,
 	LAYERFS_A_LAYER,
+	LAYERFS_A_VIEW,
 	__LAYERFS_A_MAX
 };
 #define LAYERFS_A_MAX (__LAYERFS_A_MAX - 1)
@@ -163,6 +204,36 @@ enum layerfs_layer_attr {
 	__LAYERFS_LAYER_A_MAX
 };
 #define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
+
+enum layerfs_view_attr {
+	LAYERFS_VIEW_A_UNSPEC,
+	LAYERFS_VIEW_A_ID,
+	LAYERFS_VIEW_A_DEV,
+	LAYERFS_VIEW_A_SOURCE,
+	LAYERFS_VIEW_A_IMAGE,
+	LAYERFS_VIEW_A_UPPER,
+	LAYERFS_VIEW_A_WORK,
+	LAYERFS_VIEW_A_FLAGS,
+	LAYERFS_VIEW_A_NLAYERS,
+	LAYERFS_VIEW_A_FIRST,
+	LAYERFS_VIEW_A_LAYERS,
+	LAYERFS_VIEW_A_PAD,
+	__LAYERFS_VIEW_A_MAX
+};
+#define LAYERFS_VIEW_A_MAX (__LAYERFS_VIEW_A_MAX - 1)
+
+enum layerfs_view_layer_attr {
+	LAYERFS_VIEW_LAYER_A_UNSPEC,
+	LAYERFS_VIEW_LAYER_A_NAME,
+	__LAYERFS_VIEW_LAYER_A_MAX
+};
+#define LAYERFS_VIEW_LAYER_A_MAX (__LAYERFS_VIEW_LAYER_A_MAX - 1)
+
+enum layerfs_view_flag {
+	/* No upper directory: the view is read-only. */
+	LAYERFS_VIEW_F_RDONLY = 1U << 0,
+	__LAYERFS_VIEW_F_ALL = LAYERFS_VIEW_F_RDONLY
+};
 
 enum layerfs_layer_flag {
 	/* The layer is the frozen result of a commit: never written again. */

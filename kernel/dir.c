@@ -58,23 +58,29 @@ static const struct cred *layerfs_creator_creds(struct super_block *sb)
 static int layerfs_create_real(struct inode *dir, struct dentry *dentry,
 			       const struct layerfs_cattr *attr)
 {
+	umode_t mode = attr->mode;
 	int err;
 
 	if (attr->link)
 		return vfs_link(attr->link, &init_user_ns, dir, dentry, NULL);
-	switch (attr->mode & S_IFMT) {
+	/*
+	 * The view has SB_POSIXACL, so the VFS left the umask to us: an
+	 * upper without ACLs will not apply it either.
+	 */
+	if (!IS_POSIXACL(dir))
+		mode &= ~current_umask();
+	switch (mode & S_IFMT) {
 	case S_IFREG:
-		err = vfs_create(&init_user_ns, dir, dentry, attr->mode, true);
+		err = vfs_create(&init_user_ns, dir, dentry, mode, true);
 		break;
 	case S_IFDIR:
-		err = vfs_mkdir(&init_user_ns, dir, dentry, attr->mode);
+		err = vfs_mkdir(&init_user_ns, dir, dentry, mode);
 		break;
 	case S_IFLNK:
 		err = vfs_symlink(&init_user_ns, dir, dentry, attr->symlink);
 		break;
 	default:
-		err = vfs_mknod(&init_user_ns, dir, dentry, attr->mode,
-				attr->rdev);
+		err = vfs_mknod(&init_user_ns, dir, dentry, mode, attr->rdev);
 		break;
 	}
 	/* Some filesystems leave the new dentry unhashed or negative. */
@@ -355,6 +361,8 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 	err = mnt_want_write(view->upper_mnt);
 	if (err)
 		return err;
+	/* No copy-up of this object may run while its name goes away. */
+	mutex_lock(&LAYERFS_I(inode)->lock);
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	if (is_dir) {
 		err = layerfs_dir_check_empty(dentry);
@@ -404,6 +412,7 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 
 out_revert:
 	revert_creds(old_cred);
+	mutex_unlock(&LAYERFS_I(inode)->lock);
 	mnt_drop_write(view->upper_mnt);
 	if (err)
 		return err;
@@ -571,6 +580,7 @@ const struct inode_operations layerfs_dir_inode_ops = {
 	.rmdir = layerfs_rmdir,
 	.rename = layerfs_rename,
 	.permission = layerfs_permission,
+	.get_acl = layerfs_get_acl,
 	.getattr = layerfs_getattr,
 	.setattr = layerfs_setattr,
 	.listxattr = layerfs_listxattr,

@@ -12,6 +12,8 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
 #include <linux/xattr.h>
 
@@ -194,6 +196,25 @@ int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
 	return err;
 }
 
+/* ACLs are the real inode's; the VFS caches them on the view inode. */
+struct posix_acl *layerfs_get_acl(struct inode *inode, int type, bool rcu)
+{
+	struct inode *real = layerfs_real_inode(inode);
+	const struct cred *old_cred;
+	struct posix_acl *acl;
+
+	if (!real)
+		return rcu ? ERR_PTR(-ECHILD) : NULL;
+	if (!IS_POSIXACL(real))
+		return NULL;
+	if (rcu)
+		return get_cached_acl_rcu(real, type);
+	old_cred = layerfs_override_creds(inode->i_sb);
+	acl = get_acl(real, type);
+	revert_creds(old_cred);
+	return acl;
+}
+
 static const char *layerfs_get_link(struct dentry *dentry, struct inode *inode,
 				    struct delayed_call *done)
 {
@@ -262,11 +283,10 @@ static int layerfs_xattr_get(const struct xattr_handler *handler,
 	return res;
 }
 
-static int layerfs_xattr_set(const struct xattr_handler *handler,
-			     struct user_namespace *mnt_userns,
-			     struct dentry *dentry, struct inode *inode,
-			     const char *name, const void *value, size_t size,
-			     int flags)
+/* Sets (or with @value NULL removes) an xattr on the copied-up object. */
+static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
+				const char *name, const void *value,
+				size_t size, int flags)
 {
 	const struct cred *old_cred;
 	struct dentry *upper;
@@ -290,6 +310,78 @@ static int layerfs_xattr_set(const struct xattr_handler *handler,
 	layerfs_copyattr(inode);
 	return err;
 }
+
+static int layerfs_xattr_set(const struct xattr_handler *handler,
+			     struct user_namespace *mnt_userns,
+			     struct dentry *dentry, struct inode *inode,
+			     const char *name, const void *value, size_t size,
+			     int flags)
+{
+	return layerfs_xattr_change(dentry, inode, name, value, size, flags);
+}
+
+static int layerfs_acl_xattr_get(const struct xattr_handler *handler,
+				 struct dentry *dentry, struct inode *inode,
+				 const char *name, void *buffer, size_t size)
+{
+	return layerfs_xattr_get(handler, dentry, inode, handler->name, buffer,
+				 size);
+}
+
+/*
+ * The real ACL change runs with the mounter's credentials, so the checks a
+ * filesystem makes against its caller are made here, against the view
+ * inode and the real caller: valid ACL, owner or CAP_FOWNER, and the
+ * set-group-ID bit dropped when a non-member changes the access ACL.
+ */
+static int layerfs_acl_xattr_set(const struct xattr_handler *handler,
+				 struct user_namespace *mnt_userns,
+				 struct dentry *dentry, struct inode *inode,
+				 const char *name, const void *value,
+				 size_t size, int flags)
+{
+	struct posix_acl *acl = NULL;
+	int err;
+
+	if (value) {
+		acl = vfs_set_acl_prepare(&init_user_ns, &init_user_ns, value,
+					  size);
+		if (IS_ERR(acl))
+			return PTR_ERR(acl);
+	}
+	posix_acl_release(acl);
+	if (handler->flags == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
+		return value ? -EACCES : 0;
+	if (!inode_owner_or_capable(&init_user_ns, inode))
+		return -EPERM;
+	if ((inode->i_mode & S_ISGID) && handler->flags == ACL_TYPE_ACCESS &&
+	    !in_group_p(inode->i_gid) &&
+	    !capable_wrt_inode_uidgid(&init_user_ns, inode, CAP_FSETID)) {
+		struct iattr attr = { .ia_valid = ATTR_KILL_SGID };
+
+		err = layerfs_setattr(&init_user_ns, dentry, &attr);
+		if (err)
+			return err;
+	}
+	err = layerfs_xattr_change(dentry, inode, handler->name, value, size,
+				   flags);
+	forget_all_cached_acls(inode);
+	return err;
+}
+
+static const struct xattr_handler layerfs_acl_access_xattr_handler = {
+	.name = XATTR_NAME_POSIX_ACL_ACCESS,
+	.flags = ACL_TYPE_ACCESS,
+	.get = layerfs_acl_xattr_get,
+	.set = layerfs_acl_xattr_set,
+};
+
+static const struct xattr_handler layerfs_acl_default_xattr_handler = {
+	.name = XATTR_NAME_POSIX_ACL_DEFAULT,
+	.flags = ACL_TYPE_DEFAULT,
+	.get = layerfs_acl_xattr_get,
+	.set = layerfs_acl_xattr_set,
+};
 
 static int layerfs_private_xattr_get(const struct xattr_handler *handler,
 				     struct dentry *dentry, struct inode *inode,
@@ -322,6 +414,8 @@ static const struct xattr_handler layerfs_other_xattr_handler = {
 };
 
 const struct xattr_handler *layerfs_xattr_handlers[] = {
+	&layerfs_acl_access_xattr_handler,
+	&layerfs_acl_default_xattr_handler,
 	&layerfs_private_xattr_handler,
 	&layerfs_other_xattr_handler,
 	NULL
@@ -365,6 +459,7 @@ int layerfs_setattr(struct user_namespace *mnt_userns,
 const struct inode_operations layerfs_file_inode_ops = {
 	.setattr = layerfs_setattr,
 	.permission = layerfs_permission,
+	.get_acl = layerfs_get_acl,
 	.getattr = layerfs_getattr,
 	.listxattr = layerfs_listxattr,
 };
@@ -379,6 +474,7 @@ const struct inode_operations layerfs_symlink_inode_ops = {
 const struct inode_operations layerfs_special_inode_ops = {
 	.setattr = layerfs_setattr,
 	.permission = layerfs_permission,
+	.get_acl = layerfs_get_acl,
 	.getattr = layerfs_getattr,
 	.listxattr = layerfs_listxattr,
 };

@@ -199,6 +199,7 @@ struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
 void layerfs_entry_free(struct layerfs_entry *entry);
 int layerfs_read_names(const struct path *dir, struct list_head *names);
 void layerfs_free_names(struct list_head *names);
+int layerfs_check_d_type(const struct path *dir);
 int layerfs_clear_whiteouts(struct vfsmount *mnt, struct dentry *dir);
 int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work);
 
@@ -214,6 +215,7 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 void layerfs_copyattr(struct inode *inode);
 int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
 		       int mask);
+struct posix_acl *layerfs_get_acl(struct inode *inode, int type, bool rcu);
 int layerfs_getattr(struct user_namespace *mnt_userns, const struct path *path,
 		    struct kstat *stat, u32 request_mask, unsigned int flags);
 int layerfs_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,

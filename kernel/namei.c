@@ -124,7 +124,7 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 		return ERR_PTR(-ENAMETOOLONG);
 
 	if (pe->numlower) {
-		f.stack = kcalloc(pe->numlower, sizeof(*f.stack), GFP_KERNEL);
+		f.stack = kvcalloc(pe->numlower, sizeof(*f.stack), GFP_KERNEL);
 		if (!f.stack)
 			return ERR_PTR(-ENOMEM);
 	}
@@ -163,13 +163,13 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 		}
 	}
 	dentry->d_fsdata = entry;
-	kfree(f.stack);
+	kvfree(f.stack);
 	return d_splice_alias(inode, dentry);
 
 out_put:
 	dput(f.upper);
 	for (i = 0; i < f.n; i++)
 		dput(f.stack[i].dentry);
-	kfree(f.stack);
+	kvfree(f.stack);
 	return ERR_PTR(err);
 }

@@ -371,6 +371,12 @@ static int layerfs_make_workdir(struct fs_context *fc,
 		goto out_dput;
 	}
 	vfs_removexattr(&init_user_ns, work, LAYERFS_XATTR_OPAQUE);
+	err = layerfs_check_d_type(&(struct path){ .mnt = view->upper_mnt,
+						   .dentry = work });
+	if (err) {
+		errorfc(fc, "upper filesystem does not report d_type (%d)", err);
+		goto out_dput;
+	}
 	view->workdir = work;
 	inode_unlock(dir);
 	mnt_drop_write(view->upper_mnt);
@@ -381,8 +387,7 @@ out_dput:
 out_unlock:
 	inode_unlock(dir);
 	mnt_drop_write(view->upper_mnt);
-	if (err && !fc->log.log)
-		errorfc(fc, "cannot prepare work directory (%d)", err);
+	errorfc(fc, "cannot prepare the work directory (%d)", err);
 	return err;
 }
 
@@ -492,6 +497,8 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_d_op = &layerfs_dentry_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
+	/* ACLs are the real files'; see layerfs_get_acl(). */
+	sb->s_flags |= SB_POSIXACL;
 	sb->s_iflags |= SB_I_SKIP_SYNC;
 
 	root = layerfs_make_root(sb, view);

@@ -65,7 +65,8 @@ struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower)
 {
 	struct layerfs_entry *entry;
 
-	entry = kzalloc(struct_size(entry, lower, numlower), GFP_KERNEL);
+	/* Up to 16 bytes per layer: a view of thousands needs vmalloc. */
+	entry = kvzalloc(struct_size(entry, lower, numlower), GFP_KERNEL);
 	if (entry)
 		entry->numlower = numlower;
 	return entry;
@@ -79,7 +80,7 @@ void layerfs_entry_free(struct layerfs_entry *entry)
 		return;
 	for (i = 0; i < entry->numlower; i++)
 		dput(entry->lower[i].dentry);
-	kfree(entry);
+	kvfree(entry);
 }
 
 struct layerfs_names_ctx {
@@ -132,6 +133,42 @@ int layerfs_read_names(const struct path *dir, struct list_head *names)
 	err = iterate_dir(file, &c.ctx);
 	fput(file);
 	return err ?: c.err;
+}
+
+struct layerfs_dtype_ctx {
+	struct dir_context ctx;
+	bool d_type;
+};
+
+static bool layerfs_dtype_actor(struct dir_context *ctx, const char *name,
+				int len, loff_t pos, u64 ino, unsigned int type)
+{
+	struct layerfs_dtype_ctx *c = container_of(ctx, struct layerfs_dtype_ctx,
+						   ctx);
+
+	if (type != DT_UNKNOWN)
+		c->d_type = true;
+	return !c->d_type;
+}
+
+/*
+ * Does the filesystem of @dir report file types in readdir?  Without them
+ * every whiteout would cost a lookup, and overlayfs refuses such uppers.
+ */
+int layerfs_check_d_type(const struct path *dir)
+{
+	struct layerfs_dtype_ctx c = { .ctx.actor = layerfs_dtype_actor };
+	struct file *file;
+	int err;
+
+	file = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = iterate_dir(file, &c.ctx);
+	fput(file);
+	if (err)
+		return err;
+	return c.d_type ? 0 : -EOPNOTSUPP;
 }
 
 void layerfs_free_names(struct list_head *names)

@@ -137,6 +137,7 @@ static inline struct layerfs_entry *LAYERFS_E(const struct dentry *dentry)
 
 static inline struct dentry *layerfs_inode_upper(struct inode *inode)
 {
+	/* Pairs with smp_store_release() in copy-up: a non-NULL upper is whole. */
 	return smp_load_acquire(&LAYERFS_I(inode)->upper);
 }
 

@@ -2,7 +2,7 @@
 #
 # layerfs: kernel module (kernel/), control tool (userspace/), tests.
 #
-#   make               build kernel/layerfs.ko and userspace/layerctl
+#   make               build kernel/layerfs.ko, userspace/layerctl and tests/tools
 #   make check         install what is missing, build, run unit and guest tests
 #   make demo          install what is missing, build, boot the guest, run the demo
 #   make install       install the module (modules_install + depmod) and layerctl
@@ -16,9 +16,9 @@ DESTDIR ?=
 # Guest tests to run ("all" or a space-separated list of tests/guest names).
 TESTS ?= all
 
-.PHONY: all module userspace deps check unit guest-check demo install clean style
+.PHONY: all module userspace tools deps check unit guest-check demo install clean style
 
-all: module userspace
+all: module userspace tools
 
 module:
 	@test -d "$(KDIR)" || { echo "layerfs: no kernel headers at '$(KDIR)' (run 'make deps')" >&2; exit 1; }
@@ -26,6 +26,10 @@ module:
 
 userspace:
 	$(MAKE) -C userspace
+
+# Test tools the guest tests run (differential and page-cache tests).
+tools:
+	$(MAKE) -C tests/tools
 
 deps:
 	scripts/install-deps.sh
@@ -61,4 +65,5 @@ style:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/tools clean
 	rm -rf build

@@ -158,6 +158,13 @@ int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
 
 int lfs_fail(struct lfs_ctx *ctx, const char *what, int err)
 {
+	return lfs_fail_why(ctx, what, err,
+			    ctx->nl ? lfs_nl_extack(ctx->nl) : NULL);
+}
+
+int lfs_fail_why(struct lfs_ctx *ctx, const char *what, int err,
+		 const char *why)
+{
 	struct lfs_buf b = LFS_BUF_INIT, w = LFS_BUF_INIT;
 
 	/* In a batch, the subject starts with the line number. */
@@ -165,8 +172,7 @@ int lfs_fail(struct lfs_ctx *ctx, const char *what, int err)
 		lfs_buf_printf(&w, "batch line %lu: %s", ctx->batch_line, what);
 	else
 		lfs_buf_puts(&w, what);
-	lfs_fmt_error(&b, lfs_buf_str(&w), err,
-		      ctx->nl ? lfs_nl_extack(ctx->nl) : NULL);
+	lfs_fmt_error(&b, lfs_buf_str(&w), err, why);
 	if (lfs_buf_error(&w) || lfs_buf_error(&b)) {
 		lfs_report_prefix(ctx);
 		fprintf(ctx->err, "%s: %s\n", what, strerror(-err));

@@ -5,7 +5,7 @@
  *
  * Adding a command: write cmd_foo() in its own file, declare it below and
  * add one {name, fn, help} line to the table of its group (layerctl.c for
- * top-level commands, layer.c for "layer ...").
+ * top-level commands, layer.c for "layer ...", view.c for "view ...").
  */
 #ifndef LAYERCTL_CMD_H
 #define LAYERCTL_CMD_H
@@ -45,12 +45,18 @@ struct lfs_cmd {
 
 /* Top-level commands. */
 int cmd_layer(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_view(struct lfs_ctx *ctx, int argc, char **argv);
 
 /* "layer" commands. */
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_layer_rm(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv);
+
+/* "view" commands. */
+int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv);
 
 /* Runs layerctl: global options, then the command.  Returns the exit status. */
 int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv);
@@ -112,6 +118,14 @@ int lfs_fail_layer(struct lfs_ctx *ctx, const char *name, int err);
 
 /* The same with a free-form subject: "layerctl: WHAT: ...".  Returns 1. */
 int lfs_fail(struct lfs_ctx *ctx, const char *what, int err);
+
+/*
+ * The same with the explanation @why instead of the extended ack:
+ * "layerctl: WHAT: WHY (STRERROR)", or "layerctl: WHAT: STRERROR" if @why
+ * is NULL or "".  Returns 1.
+ */
+int lfs_fail_why(struct lfs_ctx *ctx, const char *what, int err,
+		 const char *why);
 
 /* Checks a layer name given by the user; reports and returns 1 if bad. */
 int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/layerfs.h>
+
 #include "format.h"
 #include "parse.h"
 
@@ -259,6 +261,123 @@ void lfs_fmt_table(struct lfs_buf *b, struct lfs_layer *const *layers,
 			if (lfs_buf_error(&cell))
 				b->failed = 1;
 			lfs_table_put(b, lfs_buf_str(&cell), col, width);
+		}
+	}
+	lfs_buf_free(&cell);
+}
+
+void lfs_fmt_layer_name(struct lfs_buf *b, const char *name)
+{
+	for (; *name; name++) {
+		if (*name == ':')
+			lfs_buf_puts(b, "\\:");
+		else
+			lfs_fmt_escapedn(b, name, 1);
+	}
+}
+
+void lfs_fmt_view_layers(struct lfs_buf *b, const struct lfs_view *v)
+{
+	size_t start = b->len;
+	uint32_t i;
+
+	for (i = 0; i < v->have; i++) {
+		if (i)
+			lfs_buf_putc(b, ':');
+		lfs_fmt_layer_name(b, v->layers[i]);
+	}
+	if (v->have <= 2 || lfs_buf_error(b) ||
+	    lfs_width(b->data + start) <= LFS_FMT_LAYERS_WIDTH)
+		return;
+	/* Too wide: the top, the bottom and the count. */
+	b->len = start;
+	b->data[start] = '\0';
+	lfs_fmt_layer_name(b, v->layers[0]);
+	lfs_buf_puts(b, ":...:");
+	lfs_fmt_layer_name(b, v->layers[v->have - 1]);
+	lfs_buf_printf(b, " (%" PRIu32 ")", v->nlayers);
+}
+
+enum {
+	VCOL_ID,
+	VCOL_MOUNTPOINT,
+	VCOL_LAYERS,
+	VCOL_UPPER,
+	VCOL_MODE,
+	VCOL_COUNT
+};
+
+static const char *const lfs_view_header[VCOL_COUNT] = {
+	"ID", "MOUNTPOINT", "LAYERS", "UPPER", "MODE",
+};
+
+static void lfs_view_cell(struct lfs_buf *b, const struct lfs_view *v,
+			  int col)
+{
+	size_t i;
+
+	lfs_buf_reset(b);
+	switch (col) {
+	case VCOL_ID:
+		lfs_buf_printf(b, "%" PRIu64, v->id);
+		break;
+	case VCOL_MOUNTPOINT:
+		for (i = 0; i < v->mountpoints.n; i++) {
+			if (i)
+				lfs_buf_putc(b, ',');
+			lfs_fmt_escaped(b, v->mountpoints.v[i]);
+		}
+		if (!v->mountpoints.n)
+			lfs_buf_putc(b, '-');
+		break;
+	case VCOL_LAYERS:
+		lfs_fmt_view_layers(b, v);
+		break;
+	case VCOL_UPPER:
+		lfs_fmt_escaped(b, v->upper ? v->upper : "-");
+		break;
+	case VCOL_MODE:
+		lfs_buf_puts(b, v->flags & LAYERFS_VIEW_F_RDONLY ? "ro" : "rw");
+		break;
+	}
+}
+
+static void lfs_view_put(struct lfs_buf *b, const char *cell, int col,
+			 const size_t *width)
+{
+	lfs_buf_puts(b, cell);
+	if (col == VCOL_COUNT - 1)
+		lfs_buf_putc(b, '\n');
+	else
+		lfs_buf_pad(b, ' ', width[col] - lfs_width(cell) +
+			    LFS_TABLE_GAP);
+}
+
+void lfs_fmt_views(struct lfs_buf *b, const struct lfs_view *views, size_t n)
+{
+	size_t width[VCOL_COUNT];
+	struct lfs_buf cell = LFS_BUF_INIT;
+	size_t i, w;
+	int col;
+
+	for (col = 0; col < VCOL_COUNT; col++)
+		width[col] = strlen(lfs_view_header[col]);
+	for (i = 0; i < n; i++) {
+		for (col = 0; col < VCOL_COUNT; col++) {
+			lfs_view_cell(&cell, &views[i], col);
+			w = lfs_width(lfs_buf_str(&cell));
+			if (w > width[col])
+				width[col] = w;
+		}
+	}
+	for (col = 0; col < VCOL_COUNT; col++)
+		lfs_view_put(b, lfs_view_header[col], col, width);
+	for (i = 0; i < n; i++) {
+		for (col = 0; col < VCOL_COUNT; col++) {
+			lfs_view_cell(&cell, &views[i], col);
+			if (lfs_buf_error(&cell))
+				b->failed = 1;
+			lfs_view_put(b, lfs_buf_str(&cell), col, width);
 		}
 	}
 	lfs_buf_free(&cell);

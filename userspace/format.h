@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "layerinfo.h"
+#include "viewinfo.h"
 
 /* Appends @s with control characters and backslashes escaped. */
 void lfs_fmt_escaped(struct lfs_buf *b, const char *s);
@@ -43,6 +44,32 @@ void lfs_fmt_show(struct lfs_buf *b, const struct lfs_layer *l);
  */
 void lfs_fmt_table(struct lfs_buf *b, struct lfs_layer *const *layers,
 		   size_t n, uint64_t now_ns);
+
+/*
+ * A layer name as in --layers and the kernel's layers= option: escaped as
+ * by lfs_fmt_escaped(), and ':' as "\:".
+ */
+void lfs_fmt_layer_name(struct lfs_buf *b, const char *name);
+
+/* Widest LAYERS cell of `view ls` shown in full (see lfs_fmt_view_layers). */
+#define LFS_FMT_LAYERS_WIDTH 48
+
+/*
+ * The LAYERS cell of `view ls`: the stack top first, names as by
+ * lfs_fmt_layer_name() joined by ':' (so it can be pasted into --layers).
+ * A stack of more than two layers that is wider than
+ * LFS_FMT_LAYERS_WIDTH columns is shortened to "TOP:...:BOTTOM (N)".
+ */
+void lfs_fmt_view_layers(struct lfs_buf *b, const struct lfs_view *v);
+
+/*
+ * `view ls`: a header line and one line per view, columns
+ * ID MOUNTPOINT LAYERS UPPER MODE separated by at least three spaces:
+ * MOUNTPOINT lists the mountpoints joined by ',' ("-" if the view has none
+ * in this mount namespace), UPPER is "-" for a read-only view, MODE is
+ * "ro" or "rw".  No trailing blanks.  With @n == 0 only the header.
+ */
+void lfs_fmt_views(struct lfs_buf *b, const struct lfs_view *views, size_t n);
 
 /*
  * An error line, newline included:

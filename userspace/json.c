@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/layerfs.h>
+
 #include "json.h"
 #include "parse.h"
 
@@ -21,8 +23,12 @@ static void lfs_json_sep(struct lfs_json *j)
 		j->after_key = 0;
 		return;
 	}
-	if (j->depth && j->count[j->depth - 1]++)
+	if (!j->depth)
+		return;
+	/* A flag, not a counter: an unsigned char would wrap at 256. */
+	if (j->count[j->depth - 1])
 		lfs_buf_putc(j->b, ',');
+	j->count[j->depth - 1] = 1;
 }
 
 static void lfs_json_open(struct lfs_json *j, char c)
@@ -237,5 +243,45 @@ void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l)
 		lfs_json_key(j, "children");
 		lfs_json_u64(j, l->children);
 	}
+	lfs_json_object_end(j);
+}
+
+static void lfs_json_opt_string(struct lfs_json *j, const char *key,
+				const char *s)
+{
+	if (!s)
+		return;
+	lfs_json_key(j, key);
+	lfs_json_string(j, s);
+}
+
+void lfs_json_view(struct lfs_json *j, const struct lfs_view *v)
+{
+	char dev[32];
+	size_t i;
+
+	lfs_json_object_begin(j);
+	lfs_json_key(j, "id");
+	lfs_json_u64(j, v->id);
+	snprintf(dev, sizeof(dev), "%u:%u", lfs_dev_major(v->dev),
+		 lfs_dev_minor(v->dev));
+	lfs_json_key(j, "dev");
+	lfs_json_string(j, dev);
+	lfs_json_opt_string(j, "source", v->source);
+	lfs_json_key(j, "mountpoints");
+	lfs_json_array_begin(j);
+	for (i = 0; i < v->mountpoints.n; i++)
+		lfs_json_string(j, v->mountpoints.v[i]);
+	lfs_json_array_end(j);
+	lfs_json_opt_string(j, "image", v->image);
+	lfs_json_key(j, "layers");
+	lfs_json_array_begin(j);
+	for (i = 0; i < v->have; i++)
+		lfs_json_string(j, v->layers[i]);
+	lfs_json_array_end(j);
+	lfs_json_opt_string(j, "upper", v->upper);
+	lfs_json_opt_string(j, "work", v->work);
+	lfs_json_key(j, "readonly");
+	lfs_json_bool(j, !!(v->flags & LAYERFS_VIEW_F_RDONLY));
 	lfs_json_object_end(j);
 }

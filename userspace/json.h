@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "layerinfo.h"
+#include "viewinfo.h"
 
 #define LFS_JSON_DEPTH_MAX 32
 
@@ -21,7 +22,7 @@ struct lfs_json {
 	struct lfs_buf *b;
 	unsigned int depth;
 	int failed;				/* nesting error */
-	unsigned char count[LFS_JSON_DEPTH_MAX];	/* members so far (0/1) */
+	unsigned char count[LFS_JSON_DEPTH_MAX];	/* any member yet (0/1) */
 	int after_key;				/* a key awaits its value */
 };
 
@@ -50,5 +51,15 @@ void lfs_json_escape(struct lfs_buf *b, const char *s);
  * "0x..." strings.
  */
 void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l);
+
+/*
+ * One view as an object:
+ *   {"id":1,"dev":"0:52","source":"layerfs","mountpoints":["/mnt"],
+ *    "image":"app:1","layers":["app:1","base"],"upper":"/u","work":"/w",
+ *    "readonly":false}
+ * "image", "upper" and "work" are omitted when the view lacks them;
+ * "mountpoints" is [] when it has none in this mount namespace.
+ */
+void lfs_json_view(struct lfs_json *j, const struct lfs_view *v);
 
 #endif /* LAYERCTL_JSON_H */

@@ -25,6 +25,9 @@
 /* Top-level commands: one line each, one file each. */
 static const struct lfs_cmd lfs_commands[] = {
 	{ "layer", cmd_layer, "Manage the layer registry (add, rm, ls, show)" },
+	{ "mount", cmd_mount, "Mount a view of a stack of layers or an image" },
+	{ "umount", cmd_umount, "Unmount a view" },
+	{ "view", cmd_view, "Inspect the mounted views (ls)" },
 	{ NULL, NULL, NULL }
 };
 

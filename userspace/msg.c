@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerfs message building and parsing (see msg.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/layerfs.h>
@@ -246,16 +248,18 @@ static uint32_t lfs_get_u32(const struct nlattr *nla)
 	return v;
 }
 
-int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
-			struct lfs_layer *out, char *why, size_t whylen)
+/*
+ * The checks every reply gets: headers, type @family, command @cmd, and
+ * the top-level attributes by @rules, parsed into @tb.
+ */
+static int lfs_msg_top(const struct nlmsghdr *nlh, int family, uint8_t cmd,
+		       const struct lfs_rule *rules, struct nla_policy *policy,
+		       struct nlattr **tb, char *why, size_t whylen)
 {
-	struct nlattr *tb[LAYERFS_A_MAX + 1];
-	struct nlattr *lt[LAYERFS_LAYER_A_MAX + 1];
 	const struct genlmsghdr *gh;
-	struct nlattr *attrs, *nest;
+	struct nlattr *attrs;
 	int len, err;
 
-	memset(out, 0, sizeof(*out));
 	if (why && whylen)
 		why[0] = '\0';
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
@@ -270,12 +274,28 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 
 	attrs = genlmsg_attrdata(gh, 0);
 	len = genlmsg_attrlen(gh, 0);
-	err = lfs_check_attrs(attrs, len, lfs_top_rules, LAYERFS_A_MAX,
-			      "message", why, whylen);
+	err = lfs_check_attrs(attrs, len, rules, LAYERFS_A_MAX, "message", why,
+			      whylen);
 	if (err)
 		return err;
-	if (nla_parse(tb, LAYERFS_A_MAX, attrs, len, lfs_top_policy) < 0)
+	if (nla_parse(tb, LAYERFS_A_MAX, attrs, len, policy) < 0)
 		return lfs_bad(why, whylen, "invalid attribute");
+	return 0;
+}
+
+int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
+			struct lfs_layer *out, char *why, size_t whylen)
+{
+	struct nlattr *tb[LAYERFS_A_MAX + 1];
+	struct nlattr *lt[LAYERFS_LAYER_A_MAX + 1];
+	struct nlattr *nest;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = lfs_msg_top(nlh, family, cmd, lfs_top_rules, lfs_top_policy, tb,
+			  why, whylen);
+	if (err)
+		return err;
 	nest = tb[LAYERFS_A_LAYER];
 	if (!nest)
 		return lfs_bad(why, whylen, "missing attribute LAYER");
@@ -326,6 +346,154 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		out->children = lfs_get_u32(lt[LAYERFS_LAYER_A_CHILDREN]);
 	}
 	return 0;
+}
+
+static const struct lfs_rule lfs_view_top_rules[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_VIEW] = { "VIEW", LFS_NEST, 0, 0 },
+};
+
+/* The longest mount source: mount(2) copies at most a page. */
+#define LFS_SOURCE_MAX 4095
+
+static const struct lfs_rule lfs_view_rules[LAYERFS_VIEW_A_MAX + 1] = {
+	[LAYERFS_VIEW_A_ID]	 = { "ID", LFS_U64, 0, 0 },
+	[LAYERFS_VIEW_A_DEV]	 = { "DEV", LFS_U32, 0, 0 },
+	[LAYERFS_VIEW_A_SOURCE]	 = { "SOURCE", LFS_STR, LFS_SOURCE_MAX, 1 },
+	[LAYERFS_VIEW_A_IMAGE]	 = { "IMAGE", LFS_STR, LAYERFS_NAME_MAX, 0 },
+	[LAYERFS_VIEW_A_UPPER]	 = { "UPPER", LFS_STR, PATH_MAX - 1, 0 },
+	[LAYERFS_VIEW_A_WORK]	 = { "WORK", LFS_STR, PATH_MAX - 1, 0 },
+	[LAYERFS_VIEW_A_FLAGS]	 = { "FLAGS", LFS_U32, 0, 0 },
+	[LAYERFS_VIEW_A_NLAYERS] = { "NLAYERS", LFS_U32, 0, 0 },
+	[LAYERFS_VIEW_A_FIRST]	 = { "FIRST", LFS_U32, 0, 0 },
+	[LAYERFS_VIEW_A_LAYERS]	 = { "LAYERS", LFS_NEST, 0, 0 },
+	[LAYERFS_VIEW_A_PAD]	 = { "PAD", LFS_SKIP, 0, 0 },
+};
+
+static struct nla_policy lfs_view_top_policy[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_VIEW] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy lfs_view_policy[LAYERFS_VIEW_A_MAX + 1] = {
+	[LAYERFS_VIEW_A_ID]	 = { .type = NLA_U64 },
+	[LAYERFS_VIEW_A_DEV]	 = { .type = NLA_U32 },
+	[LAYERFS_VIEW_A_SOURCE]	 = { .type = NLA_STRING },
+	[LAYERFS_VIEW_A_IMAGE]	 = { .type = NLA_STRING },
+	[LAYERFS_VIEW_A_UPPER]	 = { .type = NLA_STRING },
+	[LAYERFS_VIEW_A_WORK]	 = { .type = NLA_STRING },
+	[LAYERFS_VIEW_A_FLAGS]	 = { .type = NLA_U32 },
+	[LAYERFS_VIEW_A_NLAYERS] = { .type = NLA_U32 },
+	[LAYERFS_VIEW_A_FIRST]	 = { .type = NLA_U32 },
+	[LAYERFS_VIEW_A_LAYERS]	 = { .type = NLA_NESTED },
+};
+
+/* Checks the LAYERS nest and collects its names into @out. */
+static int lfs_msg_view_names(const struct nlattr *nest,
+			      struct lfs_view_part *out, char *why,
+			      size_t whylen)
+{
+	const struct nlattr *nla;
+	uint32_t n = 0;
+	int rem;
+
+	nla_for_each_nested(nla, nest, rem) {
+		const char *s = nla_data(nla);
+		int len = nla_len(nla);
+
+		if (nla_type(nla) != LAYERFS_VIEW_LAYER_A_NAME)
+			continue;
+		if (len < 1 || s[len - 1] != '\0')
+			return lfs_bad(why, whylen,
+				       "layer name %" PRIu32 " in LAYERS is not NUL-terminated", n);
+		if (strlen(s) != (size_t)len - 1)
+			return lfs_bad(why, whylen,
+				       "layer name %" PRIu32 " in LAYERS has an embedded NUL", n);
+		if (len == 1 || len - 1 > LAYERFS_NAME_MAX)
+			return lfs_bad(why, whylen,
+				       "layer name %" PRIu32 " in LAYERS is empty or longer than %d bytes",
+				       n, LAYERFS_NAME_MAX);
+		n++;
+	}
+	if (rem > 0)
+		return lfs_bad(why, whylen, "truncated attribute in LAYERS (%d bytes left)",
+			       rem);
+	if (!n)
+		return 0;
+	out->names = malloc(n * sizeof(*out->names));
+	if (!out->names)
+		return -ENOMEM;
+	nla_for_each_nested(nla, nest, rem)
+		if (nla_type(nla) == LAYERFS_VIEW_LAYER_A_NAME)
+			out->names[out->nnames++] = nla_data(nla);
+	return 0;
+}
+
+int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
+		       struct lfs_view_part *out, char *why, size_t whylen)
+{
+	struct nlattr *tb[LAYERFS_A_MAX + 1];
+	struct nlattr *vt[LAYERFS_VIEW_A_MAX + 1];
+	static const struct {
+		int type;
+		const char *name;
+	} required[] = {
+		{ LAYERFS_VIEW_A_ID, "ID" },
+		{ LAYERFS_VIEW_A_DEV, "DEV" },
+		{ LAYERFS_VIEW_A_SOURCE, "SOURCE" },
+		{ LAYERFS_VIEW_A_NLAYERS, "NLAYERS" },
+		{ LAYERFS_VIEW_A_FLAGS, "FLAGS" },
+	};
+	struct nlattr *nest;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = lfs_msg_top(nlh, family, cmd, lfs_view_top_rules,
+			  lfs_view_top_policy, tb, why, whylen);
+	if (err)
+		return err;
+	nest = tb[LAYERFS_A_VIEW];
+	if (!nest)
+		return lfs_bad(why, whylen, "missing attribute VIEW");
+	err = lfs_check_attrs(nla_data(nest), nla_len(nest), lfs_view_rules,
+			      LAYERFS_VIEW_A_MAX, "VIEW", why, whylen);
+	if (err)
+		return err;
+	if (nla_parse_nested(vt, LAYERFS_VIEW_A_MAX, nest, lfs_view_policy) < 0)
+		return lfs_bad(why, whylen, "invalid attribute in VIEW");
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!vt[required[i].type])
+			return lfs_bad(why, whylen, "missing attribute %s",
+				       required[i].name);
+
+	out->id = lfs_get_u64(vt[LAYERFS_VIEW_A_ID]);
+	out->dev = lfs_get_u32(vt[LAYERFS_VIEW_A_DEV]);
+	out->source = nla_data(vt[LAYERFS_VIEW_A_SOURCE]);
+	out->nlayers = lfs_get_u32(vt[LAYERFS_VIEW_A_NLAYERS]);
+	out->flags = lfs_get_u32(vt[LAYERFS_VIEW_A_FLAGS]);
+	if (vt[LAYERFS_VIEW_A_FIRST])
+		out->first = lfs_get_u32(vt[LAYERFS_VIEW_A_FIRST]);
+	if (vt[LAYERFS_VIEW_A_IMAGE])
+		out->image = nla_data(vt[LAYERFS_VIEW_A_IMAGE]);
+	if (vt[LAYERFS_VIEW_A_UPPER])
+		out->upper = nla_data(vt[LAYERFS_VIEW_A_UPPER]);
+	if (vt[LAYERFS_VIEW_A_WORK])
+		out->work = nla_data(vt[LAYERFS_VIEW_A_WORK]);
+	if (vt[LAYERFS_VIEW_A_LAYERS]) {
+		err = lfs_msg_view_names(vt[LAYERFS_VIEW_A_LAYERS], out, why,
+					 whylen);
+		if (err) {
+			lfs_msg_view_part_release(out);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void lfs_msg_view_part_release(struct lfs_view_part *part)
+{
+	free(part->names);
+	part->names = NULL;
+	part->nnames = 0;
 }
 
 int lfs_msg_parse_status(const struct nlmsghdr *nlh, int *error,

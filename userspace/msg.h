@@ -15,6 +15,7 @@
 #include <netlink/msg.h>
 
 #include "layerinfo.h"
+#include "viewinfo.h"
 
 /* Room for a parse-error or extended-ack text, NUL included. */
 #define LFS_MSG_WHY_MAX 256
@@ -47,6 +48,22 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *layer);
  */
 int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 			struct lfs_layer *out, char *why, size_t whylen);
+
+/*
+ * Parses one message of a LAYERFS_CMD_VIEW_GET dump.  The message checks
+ * are those of lfs_msg_parse_layer() for LAYERFS_A_VIEW; ID, DEV, SOURCE,
+ * NLAYERS and FLAGS are required, FIRST is 0 when absent, LAYERS holds
+ * only LAYERFS_VIEW_LAYER_A_NAME strings (each a non-empty name of at most
+ * LAYERFS_NAME_MAX bytes; other types are ignored).  On success @out's
+ * strings point into @nlh, out->names is allocated (free it with
+ * lfs_msg_view_part_release()) and 0 is returned; otherwise -EBADMSG with
+ * the reason in @why, or -ENOMEM.
+ */
+int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
+		       struct lfs_view_part *out, char *why, size_t whylen);
+
+/* Frees what lfs_msg_parse_view() allocated in @part. */
+void lfs_msg_view_part_release(struct lfs_view_part *part);
 
 /*
  * Decodes the status in an NLMSG_ERROR (ack or error) or NLMSG_DONE

@@ -44,6 +44,7 @@ struct lfs_nl_req {
 	int err;		/* first error (negative errno) */
 	char why[LFS_MSG_WHY_MAX];
 	lfs_layer_cb cb;	/* per reply layer */
+	lfs_view_part_cb vcb;	/* or per view message */
 	void *arg;
 };
 
@@ -55,6 +56,26 @@ static void lfs_nl_set_error(struct lfs_nl_req *req, int err, const char *why)
 	snprintf(req->why, sizeof(req->why), "%s", why ? why : "");
 }
 
+/* One message of a view dump. */
+static int lfs_nl_on_view(struct nl_msg *msg, struct lfs_nl_req *req)
+{
+	char why[LFS_MSG_WHY_MAX];
+	struct lfs_view_part part;
+	int rc;
+
+	rc = lfs_msg_parse_view(nlmsg_hdr(msg), req->nl->family, req->cmd,
+				&part, why, sizeof(why));
+	if (rc < 0) {
+		lfs_nl_set_error(req, rc, rc == -EBADMSG ? why : NULL);
+		return NL_SKIP;
+	}
+	rc = req->vcb(&part, req->arg);
+	lfs_msg_view_part_release(&part);
+	if (rc)
+		lfs_nl_set_error(req, rc < 0 ? rc : -ECANCELED, NULL);
+	return NL_OK;
+}
+
 static int lfs_nl_on_valid(struct nl_msg *msg, void *arg)
 {
 	struct lfs_nl_req *req = arg;
@@ -62,8 +83,10 @@ static int lfs_nl_on_valid(struct nl_msg *msg, void *arg)
 	struct lfs_layer layer;
 	int rc;
 
-	if (req->err || !req->cb)
+	if (req->err || (!req->cb && !req->vcb))
 		return NL_SKIP;	/* keep draining until the end */
+	if (req->vcb)
+		return lfs_nl_on_view(msg, req);
 	rc = lfs_msg_parse_layer(nlmsg_hdr(msg), req->nl->family, req->cmd,
 				 &layer, why, sizeof(why));
 	if (rc < 0) {
@@ -132,22 +155,20 @@ static int lfs_nl_on_dump_intr(struct nl_msg *msg, void *arg)
 
 /*
  * Sends one request and processes replies until its ack, error or end of
- * dump.  @cb receives each reply layer.
+ * dump.  @reqp gives the callback for replies (cb: layers, vcb: view
+ * messages) and its argument.
  */
-static int lfs_nl_transact(struct lfs_nl *nl, uint8_t cmd, int nlflags,
-			   const struct lfs_layer *layer, lfs_layer_cb cb,
-			   void *arg)
+static int lfs_nl_run(struct lfs_nl *nl, uint8_t cmd, int nlflags,
+		      const struct lfs_layer *layer,
+		      const struct lfs_nl_req *reqp)
 {
-	struct lfs_nl_req req;
+	struct lfs_nl_req req = *reqp;
 	struct nl_msg *msg;
 	struct nl_cb *nlcb;
 	int rc;
 
-	memset(&req, 0, sizeof(req));
 	req.nl = nl;
 	req.cmd = cmd;
-	req.cb = cb;
-	req.arg = arg;
 	nl->has_extack = 0;
 	nl->extack[0] = '\0';
 
@@ -193,6 +214,18 @@ static int lfs_nl_transact(struct lfs_nl *nl, uint8_t cmd, int nlflags,
 		snprintf(nl->extack, sizeof(nl->extack), "%s", req.why);
 	}
 	return req.err;
+}
+
+static int lfs_nl_transact(struct lfs_nl *nl, uint8_t cmd, int nlflags,
+			   const struct lfs_layer *layer, lfs_layer_cb cb,
+			   void *arg)
+{
+	struct lfs_nl_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.cb = cb;
+	req.arg = arg;
+	return lfs_nl_run(nl, cmd, nlflags, layer, &req);
 }
 
 const char *lfs_nl_extack(const struct lfs_nl *nl)
@@ -274,6 +307,16 @@ int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg)
 {
 	return lfs_nl_transact(nl, LAYERFS_CMD_LAYER_GET, NLM_F_DUMP, NULL,
 			       cb, arg);
+}
+
+int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg)
+{
+	struct lfs_nl_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.vcb = cb;
+	req.arg = arg;
+	return lfs_nl_run(nl, LAYERFS_CMD_VIEW_GET, NLM_F_DUMP, NULL, &req);
 }
 
 int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "layerinfo.h"
+#include "viewinfo.h"
 
 struct lfs_nl;
 
@@ -56,5 +57,15 @@ typedef int (*lfs_layer_cb)(const struct lfs_layer *layer, void *arg);
 
 /* LAYERFS_CMD_LAYER_GET with NLM_F_DUMP. */
 int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg);
+
+/*
+ * Called once per message of a view dump, in the order received.  @part
+ * (and its strings) is valid during the call only.  A non-zero return (a
+ * negative errno) stops the dump and is returned by lfs_nl_view_dump().
+ */
+typedef int (*lfs_view_part_cb)(const struct lfs_view_part *part, void *arg);
+
+/* LAYERFS_CMD_VIEW_GET with NLM_F_DUMP. */
+int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg);
 
 #endif /* LAYERCTL_NL_H */

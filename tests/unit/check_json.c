@@ -101,6 +101,34 @@ START_TEST(test_json_empty_array)
 }
 END_TEST
 
+/* Every separator of a long array (a view of thousands of layers). */
+START_TEST(test_json_long_array)
+{
+	struct lfs_buf b = LFS_BUF_INIT, want = LFS_BUF_INIT;
+	struct lfs_json j;
+	unsigned int i;
+
+	lfs_json_init(&j, &b);
+	lfs_json_object_begin(&j);
+	lfs_json_key(&j, "a");
+	lfs_json_array_begin(&j);
+	lfs_buf_puts(&want, "{\"a\":[");
+	for (i = 0; i < 1000; i++) {
+		lfs_json_u64(&j, i);
+		lfs_buf_printf(&want, "%s%u", i ? "," : "", i);
+	}
+	lfs_json_array_end(&j);
+	lfs_json_key(&j, "b");
+	lfs_json_bool(&j, 1);
+	lfs_json_object_end(&j);
+	lfs_buf_puts(&want, "],\"b\":true}");
+	ck_assert_int_eq(lfs_json_error(&j), 0);
+	ck_assert_str_eq(lfs_buf_str(&b), lfs_buf_str(&want));
+	lfs_buf_free(&b);
+	lfs_buf_free(&want);
+}
+END_TEST
+
 START_TEST(test_json_misuse)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
@@ -252,6 +280,7 @@ Suite *json_suite(void)
 	suite_add_tcase(s, esc);
 	tcase_add_test(wr, test_json_writer);
 	tcase_add_test(wr, test_json_empty_array);
+	tcase_add_test(wr, test_json_long_array);
 	tcase_add_test(wr, test_json_misuse);
 	tcase_add_test(wr, test_json_layer_full);
 	tcase_add_test(wr, test_json_layer_minimal);

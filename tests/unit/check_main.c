@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit-test runner for layerctl: every pure part of userspace/ (all but
- * the netlink socket and module loading, for which fake_nl.c stands in).
+ * the netlink socket, module loading and mounting, for which fake_nl.c and
+ * fake_sys.c stand in).
  *
  * Exits 0 only if every test passed.  CK_FORK=no runs the tests in this
  * process (for valgrind); CK_RUN_SUITE / CK_RUN_CASE select tests.
@@ -19,6 +20,8 @@ static Suite *(*const suites[])(void) = {
 	msg_suite,
 	cli_suite,
 	batch_suite,
+	view_suite,
+	mount_suite,
 };
 
 int main(void)

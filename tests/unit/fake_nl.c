@@ -133,3 +133,18 @@ int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg)
 	}
 	return 0;
 }
+
+int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg)
+{
+	size_t i;
+	int rc = fake_request(nl, LAYERFS_CMD_VIEW_GET, 1, NULL);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < fake_nl.n_view_parts; i++) {
+		rc = cb(fake_nl.view_parts[i], arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

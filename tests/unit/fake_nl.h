@@ -10,8 +10,10 @@
 #include <stddef.h>
 
 #include "layerinfo.h"
+#include "viewinfo.h"
 
 #define FAKE_NL_LAYERS_MAX 8
+#define FAKE_NL_VIEW_PARTS_MAX 8
 
 struct fake_nl {
 	/* Script. */
@@ -21,6 +23,8 @@ struct fake_nl {
 	const char *extack;		/* ...and this extended ack */
 	const struct lfs_layer *layers[FAKE_NL_LAYERS_MAX];
 	size_t n_layers;		/* the registry for GET and dumps */
+	const struct lfs_view_part *view_parts[FAKE_NL_VIEW_PARTS_MAX];
+	size_t n_view_parts;		/* the messages of a view dump */
 
 	/* Record. */
 	int opens;			/* lfs_nl_open() calls */

@@ -13,5 +13,7 @@ Suite *format_suite(void);
 Suite *msg_suite(void);
 Suite *cli_suite(void);
 Suite *batch_suite(void);
+Suite *view_suite(void);
+Suite *mount_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

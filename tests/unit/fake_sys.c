@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Scripted stand-in for userspace/sys.c (see fake_sys.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_sys.h"
+#include "sys.h"
+
+struct fake_sys fake_sys;
+
+static char *fake_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void fake_sys_reset(void)
+{
+	free(fake_sys.target);
+	free(fake_sys.source);
+	free(fake_sys.image);
+	free(fake_sys.upper);
+	free(fake_sys.work);
+	free(fake_sys.umount_target);
+	lfs_strv_free(&fake_sys.layers);
+	memset(&fake_sys, 0, sizeof(fake_sys));
+}
+
+static void fake_why(char *why, size_t whylen, const char *text)
+{
+	snprintf(why, whylen, "%s", text ? text : "");
+}
+
+int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
+		  char *why, size_t whylen)
+{
+	size_t i;
+
+	fake_sys.mounts++;
+	free(fake_sys.target);
+	free(fake_sys.source);
+	free(fake_sys.image);
+	free(fake_sys.upper);
+	free(fake_sys.work);
+	lfs_strv_free(&fake_sys.layers);
+	fake_sys.target = fake_dup(spec->target);
+	fake_sys.source = fake_dup(spec->source);
+	fake_sys.image = fake_dup(spec->image);
+	fake_sys.upper = fake_dup(spec->upper);
+	fake_sys.work = fake_dup(spec->work);
+	for (i = 0; i < spec->nlayers; i++)
+		if (lfs_strv_push(&fake_sys.layers, spec->layers[i]))
+			abort();
+	fake_sys.module = module_path;
+	fake_why(why, whylen, fake_sys.mount_err ? fake_sys.mount_why : NULL);
+	return fake_sys.mount_err;
+}
+
+int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen)
+{
+	fake_sys.umounts++;
+	free(fake_sys.umount_target);
+	fake_sys.umount_target = fake_dup(target);
+	fake_sys.lazy = lazy;
+	fake_why(why, whylen, fake_sys.umount_err ? fake_sys.umount_why : NULL);
+	return fake_sys.umount_err;
+}
+
+int lfs_sys_mountinfo(struct lfs_buf *out)
+{
+	fake_sys.mountinfo_reads++;
+	if (fake_sys.mountinfo_err)
+		return fake_sys.mountinfo_err;
+	lfs_buf_puts(out, fake_sys.mountinfo ? fake_sys.mountinfo : "");
+	return lfs_buf_error(out);
+}

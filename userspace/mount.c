@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] MNT
+ * layerctl mount REF MNT [--upper DIR --work DIR] [--name SOURCE]
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <linux/layerfs.h>
+
+#include "cmd.h"
+#include "format.h"
+#include "parse.h"
+#include "sys.h"
+#include "viewinfo.h"
+
+static const char lfs_usage_mount[] =
+	"Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] MNT\n"
+	"       layerctl mount --layer TOP [--layer NAME]... [--upper DIR --work DIR] [--name SOURCE] MNT\n"
+	"       layerctl mount REF MNT [--upper DIR --work DIR] [--name SOURCE]\n"
+	"\n"
+	"Mount a view on the directory MNT: registered layers merged into one\n"
+	"tree, the first on top.  With REF, the image REF: that layer and its\n"
+	"chain of parents, REF on top.  With --upper and --work the view is\n"
+	"writable and changes go to the upper directory; without them it is\n"
+	"read-only.\n"
+	"\n"
+	"Options:\n"
+	"  -L, --layers=LIST   the stack, top first, names separated by ':'; a ':'\n"
+	"                      in a name (before a tag) is written '\\:', e.g.\n"
+	"                      --layers 'gakki/mytomcat\\:1.1:tomcat\\:9'\n"
+	"  -l, --layer=NAME    one layer below those given before (repeat it for\n"
+	"                      each layer; no escaping needed)\n"
+	"  -u, --upper=DIR     the writable upper directory (an absolute path)\n"
+	"  -w, --work=DIR      its work directory: an absolute path on the same\n"
+	"                      filesystem, neither inside DIR nor containing it\n"
+	"  -n, --name=SOURCE   the mount source, as /proc/mounts shows it\n"
+	"                      (default 'layerfs')\n"
+	"  -h, --help          show this help\n";
+
+/* The longest string fsconfig(2) passes (256 bytes with the NUL). */
+#define LFS_FSCONFIG_STR_MAX 255
+
+/* "layerctl: mount MNT: KIND 'VALUE': REASON"; returns 1. */
+static int lfs_mount_refuse(struct lfs_ctx *ctx, const char *mnt,
+			    const char *kind, const char *value,
+			    const char *reason)
+{
+	struct lfs_buf m = LFS_BUF_INIT, v = LFS_BUF_INIT;
+
+	lfs_fmt_escaped(&m, mnt);
+	lfs_fmt_escaped(&v, value);
+	lfs_errorf(ctx, "mount %s: %s '%s': %s", lfs_buf_str(&m), kind,
+		   lfs_buf_str(&v), reason);
+	lfs_buf_free(&m);
+	lfs_buf_free(&v);
+	return 1;
+}
+
+/* Upper and work: absolute, and short enough for fsconfig(2). */
+static int lfs_mount_check_dir(struct lfs_ctx *ctx, const char *mnt,
+			       const char *kind, const char *dir)
+{
+	if (!dir)
+		return 0;
+	if (dir[0] != '/')
+		return lfs_mount_refuse(ctx, mnt, kind, dir,
+					"not an absolute path");
+	if (strlen(dir) > LFS_FSCONFIG_STR_MAX)
+		return lfs_mount_refuse(ctx, mnt, kind, dir,
+					"longer than 255 bytes, the most fsconfig(2) takes");
+	return 0;
+}
+
+int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "layers", required_argument, NULL, 'L' },
+		{ "layer", required_argument, NULL, 'l' },
+		{ "upper", required_argument, NULL, 'u' },
+		{ "work", required_argument, NULL, 'w' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lfs_mount_spec spec = { 0 };
+	struct lfs_strv layers = LFS_STRV_INIT;
+	char why[LFS_SYS_WHY_MAX];
+	struct lfs_buf what = LFS_BUF_INIT;
+	int c, rc = 1, given = 0, npos;
+	size_t i;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L':
+			given = 1;
+			if (lfs_layers_split(optarg, &layers) < 0) {
+				lfs_errorf(ctx, "%s", strerror(ENOMEM));
+				goto out;
+			}
+			break;
+		case 'l':
+			given = 1;
+			if (lfs_strv_push(&layers, optarg) < 0) {
+				lfs_errorf(ctx, "%s", strerror(ENOMEM));
+				goto out;
+			}
+			break;
+		case 'u':
+			spec.upper = optarg;
+			break;
+		case 'w':
+			spec.work = optarg;
+			break;
+		case 'n':
+			spec.source = optarg;
+			break;
+		case 'h':
+			rc = lfs_usage(ctx, lfs_usage_mount, 0);
+			goto out;
+		default:
+			rc = lfs_usage_opt(ctx, "mount", lfs_usage_mount, c, argv,
+					   opts);
+			goto out;
+		}
+	}
+	npos = argc - optind;
+	if (given && npos > 1) {
+		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				     "unexpected argument '%s' (give either --layers/--layer or an image REF)",
+				     argv[optind + 1]);
+		goto out;
+	}
+	if (!given && npos > 2) {
+		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				     "unexpected argument '%s'", argv[optind + 2]);
+		goto out;
+	}
+	if (npos == 0 || (!given && npos == 1)) {
+		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				     npos ? "one argument: give REF MNT, or --layers/--layer and MNT" :
+				     given ? "missing MNT" :
+				     "missing the layers (--layers, --layer or REF) and MNT");
+		goto out;
+	}
+	if (!!spec.upper != !!spec.work) {
+		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				     "--upper and --work go together");
+		goto out;
+	}
+	spec.target = argv[argc - 1];
+	if (!given) {
+		spec.image = argv[optind];
+		if (lfs_check_name(ctx, "image", spec.image))
+			goto out;
+	} else {
+		if (layers.n > LAYERFS_LAYERS_MAX) {
+			lfs_errorf(ctx, "mount: %zu layers, more than %d",
+				   layers.n, LAYERFS_LAYERS_MAX);
+			goto out;
+		}
+		for (i = 0; i < layers.n; i++)
+			if (lfs_check_name(ctx, "layer", layers.v[i]))
+				goto out;
+		spec.layers = layers.v;
+		spec.nlayers = layers.n;
+	}
+	if (lfs_mount_check_dir(ctx, spec.target, "upper", spec.upper) ||
+	    lfs_mount_check_dir(ctx, spec.target, "work", spec.work))
+		goto out;
+	if (spec.source && (!*spec.source ||
+			    strlen(spec.source) > LFS_FSCONFIG_STR_MAX)) {
+		lfs_mount_refuse(ctx, spec.target, "name", spec.source,
+				 *spec.source ? "longer than 255 bytes, the most fsconfig(2) takes" :
+				 "empty");
+		goto out;
+	}
+
+	rc = lfs_sys_mount(&spec, ctx->module, why, sizeof(why));
+	if (rc < 0) {
+		lfs_buf_puts(&what, "mount ");
+		lfs_fmt_escaped(&what, spec.target);
+		rc = lfs_fail_why(ctx, lfs_buf_error(&what) ? "mount" :
+				  lfs_buf_str(&what), rc, why);
+	}
+out:
+	lfs_buf_free(&what);
+	lfs_strv_free(&layers);
+	return rc;
+}

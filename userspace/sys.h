@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Mounting, unmounting and mount tables: the only code besides nl.c and
+ * kmod.c that talks to the kernel (tests/unit/fake_sys.c stands in for it
+ * in the unit tests).
+ *
+ * Every function returns 0 or a negative errno.  Where it takes @why, a
+ * failure leaves there the kernel's explanation (the fs_context messages
+ * of fsopen(2), "; "-joined, without their "e layerfs: " prefix) or
+ * layerctl's own, or "" if there is none: the caller prints
+ * "WHAT: WHY (STRERROR)".
+ */
+#ifndef LAYERCTL_SYS_H
+#define LAYERCTL_SYS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Room for @why. */
+#define LFS_SYS_WHY_MAX 1024
+
+/* What to mount; strings are borrowed. */
+struct lfs_mount_spec {
+	const char *target;	/* the mount point */
+	const char *source;	/* the mount source; NULL: "layerfs" */
+	const char *image;	/* image=REF, or NULL for... */
+	char *const *layers;	/* ...one layer=NAME each, top first */
+	size_t nlayers;
+	const char *upper;	/* NULL: read-only */
+	const char *work;
+};
+
+/*
+ * Mounts a view with the new mount API: fsopen("layerfs"), fsconfig()
+ * source, then image or one "layer" per layer, upper and work,
+ * FSCONFIG_CMD_CREATE, fsmount(), move_mount() onto the target.  If the
+ * filesystem type is unknown, loads the module first (from @module_path if
+ * not NULL, else by name; see kmod.h).
+ */
+int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
+		  char *why, size_t whylen);
+
+/*
+ * Unmounts the view mounted at @target (umount2(), MNT_DETACH if @lazy),
+ * after checking that @target is the root of a layerfs mount: -EINVAL
+ * with a reason otherwise.  EBUSY is explained.
+ */
+int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen);
+
+/* Appends the contents of /proc/self/mountinfo to @out. */
+int lfs_sys_mountinfo(struct lfs_buf *out);
+
+#endif /* LAYERCTL_SYS_H */

@@ -7,6 +7,8 @@
 #   make demo          install what is missing, build, boot the guest, run the demo
 #   make install       install the module (modules_install + depmod) and layerctl
 #   make style         checkpatch.pl over the kernel sources
+#   make bench         boot the guest, time layerfs against overlayfs and the
+#                      native filesystem (BENCH_QUICK=1: smoke run; BENCH_REPS=N)
 #   make clean
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
@@ -15,8 +17,12 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 # Guest tests to run ("all" or a space-separated list of tests/guest names).
 TESTS ?= all
+# make bench: BENCH_QUICK=1 for a short smoke run, BENCH_REPS=N repetitions
+# (more knobs in tests/bench/bench.sh).
+BENCH_QUICK ?= 0
+BENCH_REPS ?=
 
-.PHONY: all module userspace tools deps check unit guest-check demo install clean style
+.PHONY: all module userspace tools deps check unit guest-check demo bench install clean style
 
 all: module userspace tools
 
@@ -54,6 +60,11 @@ demo: deps
 	$(MAKE) all
 	scripts/guest-run.sh --kver "$$(scripts/kver.sh)" -- tests/demo.sh
 
+# Results: build/bench.json (and bench.tsv, bench.txt); see tests/bench/.
+bench: module userspace
+	$(MAKE) -C tests/bench
+	BENCH_QUICK="$(BENCH_QUICK)" BENCH_REPS="$(BENCH_REPS)" tests/bench/bench.sh --kver "$(KVER)"
+
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
@@ -66,4 +77,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests/tools clean
+	$(MAKE) -C tests/bench clean
 	rm -rf build

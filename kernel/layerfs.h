@@ -164,8 +164,8 @@ struct layerfs_fs_ctx {
 	unsigned int nnames;
 	unsigned int capacity;
 	char *image;
-	char *upper;
-	char *work;
+	struct path upper;		/* resolved upper=, or empty */
+	struct path work;		/* resolved work=, or empty */
 };
 
 int layerfs_init_fs_context(struct fs_context *fc);

@@ -10,13 +10,16 @@
  *   image=REF               REF and its chain of parents, REF on top
  *   upper=DIR,work=DIR      the writable upper directory and its work
  *                           directory, on one filesystem; without them the
- *                           view is read-only
+ *                           view is read-only.  Resolved when given (a
+ *                           relative path against the caller's cwd), as
+ *                           strings or through FSCONFIG_SET_PATH
  *
  * Layer names are checked here for syntax only; fill_super resolves them
  * against the registry.
  */
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 
 #include <linux/layerfs.h>
@@ -36,8 +39,8 @@ const struct fs_parameter_spec layerfs_param_spec[] = {
 	fsparam_string("layers", Opt_layers),
 	fsparam_string("layer", Opt_layer),
 	fsparam_string("image", Opt_image),
-	fsparam_string("upper", Opt_upper),
-	fsparam_string("work", Opt_work),
+	fsparam_path("upper", Opt_upper),
+	fsparam_path("work", Opt_work),
 	{}
 };
 
@@ -113,6 +116,28 @@ static int layerfs_ctx_set_layers(struct fs_context *fc, const char *list)
 	}
 }
 
+/* Resolves upper= or work= into @path, replacing an earlier value. */
+static int layerfs_ctx_set_dir(struct fs_context *fc,
+			       struct fs_parameter *param, struct path *path)
+{
+	struct path new;
+	int err;
+
+	err = fs_lookup_param(fc, param, false, LOOKUP_FOLLOW, &new);
+	if (err) {
+		errorfc(fc, "%s: cannot resolve the directory", param->key);
+		return err;
+	}
+	if (!d_is_dir(new.dentry)) {
+		errorfc(fc, "%s: not a directory", param->key);
+		path_put(&new);
+		return -ENOTDIR;
+	}
+	path_put(path);
+	*path = new;
+	return 0;
+}
+
 static int layerfs_parse_param(struct fs_context *fc,
 			       struct fs_parameter *param)
 {
@@ -140,11 +165,9 @@ static int layerfs_parse_param(struct fs_context *fc,
 		swap(ctx->image, param->string);
 		return 0;
 	case Opt_upper:
-		swap(ctx->upper, param->string);
-		return 0;
+		return layerfs_ctx_set_dir(fc, param, &ctx->upper);
 	case Opt_work:
-		swap(ctx->work, param->string);
-		return 0;
+		return layerfs_ctx_set_dir(fc, param, &ctx->work);
 	}
 	return -EINVAL;
 }
@@ -158,8 +181,8 @@ static void layerfs_free_fc(struct fs_context *fc)
 	layerfs_ctx_clear_names(ctx);
 	kfree(ctx->names);
 	kfree(ctx->image);
-	kfree(ctx->upper);
-	kfree(ctx->work);
+	path_put(&ctx->upper);
+	path_put(&ctx->work);
 	kfree(ctx);
 }
 
@@ -169,7 +192,7 @@ static int layerfs_reconfigure(struct fs_context *fc)
 	struct layerfs_fs_ctx *ctx = fc->fs_private;
 	struct super_block *sb = fc->root->d_sb;
 
-	if (ctx->nnames || ctx->image || ctx->upper || ctx->work)
+	if (ctx->nnames || ctx->image || ctx->upper.dentry || ctx->work.dentry)
 		return invalfc(fc, "layers, image, upper and work cannot change on remount");
 	if (!(fc->sb_flags & SB_RDONLY) && !LAYERFS_V(sb)->upper_mnt)
 		return invalfc(fc, "a view without upper is read-only");

@@ -252,25 +252,15 @@ static int layerfs_view_take_upper(struct fs_context *fc,
 {
 	struct layerfs_fs_ctx *ctx = fc->fs_private;
 	unsigned int i;
-	int err;
 
-	if (!ctx->upper && !ctx->work)
+	if (!ctx->upper.dentry && !ctx->work.dentry)
 		return 0;
-	if (!ctx->upper || !ctx->work)
+	if (!ctx->upper.dentry || !ctx->work.dentry)
 		return invalfc(fc, "upper= and work= go together");
 
-	err = kern_path(ctx->upper, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-			&view->upper_orig);
-	if (err) {
-		errorfc(fc, "upper '%s': cannot resolve (%d)", ctx->upper, err);
-		return err;
-	}
-	err = kern_path(ctx->work, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-			&view->work_orig);
-	if (err) {
-		errorfc(fc, "work '%s': cannot resolve (%d)", ctx->work, err);
-		return err;
-	}
+	/* The view owns the resolved paths from here on. */
+	swap(view->upper_orig, ctx->upper);
+	swap(view->work_orig, ctx->work);
 	if (view->upper_orig.mnt != view->work_orig.mnt)
 		return invalfc(fc, "upper and work must be on the same mount");
 	if (layerfs_dir_within(view->upper_orig.dentry, view->work_orig.dentry) ||

@@ -141,7 +141,8 @@
  *   repeats ID, DEV, SOURCE, NLAYERS and FLAGS (the others only in the
  *   first) and carries the run of layer names starting at stack index
  *   FIRST.  A view is complete when FIRST plus the names received reach
- *   NLAYERS.
+ *   NLAYERS; a view whose messages stop short of that was unmounted during
+ *   the dump.
  *   Errors: -EPERM.
  *
  * Views are mounted with mount(2) or fsopen(2)/fsconfig(2) on filesystem

@@ -161,11 +161,17 @@ out_unlock:
 	return err;
 }
 
-/* Remove @old, moved into the work directory by an exchange. */
+/*
+ * Remove @old, moved into the work directory by an exchange.  An extra
+ * reference keeps @old positive (unlink only unhashes a dentry in use):
+ * a view inode may still name it as its upper for open files.
+ */
 static int layerfs_remove_work(struct layerfs_view *view, struct dentry *old)
 {
 	struct inode *wdir = d_inode(view->workdir);
 	int err = 0;
+
+	dget(old);
 
 	if (d_is_dir(old))
 		err = layerfs_clear_whiteouts(view->upper_mnt, old);
@@ -177,6 +183,7 @@ static int layerfs_remove_work(struct layerfs_view *view, struct dentry *old)
 			err = vfs_unlink(&init_user_ns, wdir, old, NULL);
 	}
 	inode_unlock(wdir);
+	dput(old);
 	if (err)
 		pr_warn_ratelimited("layerfs: cannot clean up work entry (%d)\n",
 				    err);

@@ -62,6 +62,9 @@ static struct file *layerfs_get_real(struct file *file)
 	layerfs_path_real(file_dentry(file), &realpath);
 	if (likely(file_inode(realfile) == d_inode(realpath.dentry)))
 		return realfile;
+	/* Upper dentries of view inodes stay positive; see dir.c. */
+	if (WARN_ON_ONCE(d_is_negative(realpath.dentry)))
+		return ERR_PTR(-EIO);
 	return layerfs_open_real(file, &realpath);
 }
 

@@ -66,8 +66,8 @@ bench: module userspace
 	BENCH_QUICK="$(BENCH_QUICK)" BENCH_REPS="$(BENCH_REPS)" tests/bench/bench.sh --kver "$(KVER)"
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 style:

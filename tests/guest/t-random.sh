@@ -13,6 +13,7 @@
 #
 # LAYERFS_RANDOM_SEEDS: N (seeds 1..N), A-B or A,B,... (default 1-6)
 # LAYERFS_RANDOM_STEPS: operations per seed (default 40)
+# LAYERFS_RANDOM_BUDGET: seconds after which no new seed starts (default 200)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -34,7 +35,8 @@ expect_ok "$LAYERCTL" --batch "$scratch/layers"
 
 start=$(date +%s)
 {
-	"$TOOL" run "$d" rnd-top:rnd-mid:rnd-bot --seeds "$SEEDS" --steps "$STEPS" 2>&1
+	"$TOOL" run "$d" rnd-top:rnd-mid:rnd-bot --seeds "$SEEDS" --steps "$STEPS" \
+		--budget "${LAYERFS_RANDOM_BUDGET:-200}" 2>&1
 	echo $? >"$scratch/rc"
 } | tee "$scratch/random.out"
 rc=$(cat "$scratch/rc")

@@ -10,7 +10,11 @@
 # fails the test.  The driver prints one "ok N - CASE" / "not ok N - CASE:
 # overlayfs=..., layerfs=..." line per case and a summary.
 #
-# LAYERFS_SEMANTICS_ARGS: extra driver options, e.g. "-k 'rename*' -v".
+# LAYERFS_SEMANTICS_ARGS: extra driver options, e.g. "-k 'rename*' -v",
+# "--rdisk" (also layerfs reading the overlayfs upper), "--full" (read every
+# object through the mounts).  LAYERFS_SEMANTICS_BUDGET: seconds after which
+# no new case starts (default 240, under run.sh's 300 s per test); cases not
+# run are reported as skipped.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +36,8 @@ expect_ok "$LAYERCTL" --batch "$scratch/layers"
 start=$(date +%s)
 eval "set -- ${LAYERFS_SEMANTICS_ARGS:-}"
 {
-	"$TOOL" run "$d" 'sem\:top:sem-mid:sem-bot' -a "$ALLOW" "$@" 2>&1
+	"$TOOL" run "$d" 'sem\:top:sem-mid:sem-bot' -a "$ALLOW" \
+		--budget "${LAYERFS_SEMANTICS_BUDGET:-240}" "$@" 2>&1
 	echo $? >"$scratch/rc"
 } | tee "$scratch/semantics.out"
 rc=$(cat "$scratch/rc")

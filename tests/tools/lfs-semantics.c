@@ -3,8 +3,9 @@
  * lfs-semantics: differential test of layerfs against overlayfs.
  *
  *   lfs-semantics mkfixture DIR
- *   lfs-semantics run DIR LAYERS [-a ALLOWLIST] [-k GLOB] [-v] [--self]
- *                             [--no-rdisk]
+ *   lfs-semantics run DIR LAYERS [-a ALLOWLIST] [-k GLOB] [-x GLOB] [-j JOBS] [-v]
+ *                             [--budget SECONDS] [--rdisk] [--full-disk]
+ *                             [--full] [--self]
  *   lfs-semantics list
  *
  * mkfixture builds three lower layers, DIR/l1 (top), DIR/l2 and DIR/l3
@@ -31,8 +32,11 @@
  * xattrs without trusted.overlay.*, and st_ino as "the fixture object
  * l3/x" or "U"), and after unmounting both, the on-disk result:
  *
- *   disk   overlayfs on the lowers with B's upper   vs  with A's upper
- *   rdisk  layerfs on the lowers with A's upper     vs  overlayfs on it
+ *   disk   overlayfs on the lowers with B's upper   vs  A
+ *   rdisk  layerfs on the lowers with A's upper     vs  A  (with --rdisk)
+ *
+ * (--full-disk compares with overlayfs mounted again on A's upper rather
+ * than with A as it was before unmounting.)
  *
  * Each case prints "ok N - NAME" or "not ok N - NAME: overlayfs=...,
  * layerfs=..." with "#" lines for every difference (kind, path, both
@@ -41,7 +45,16 @@
  * mount, tree:FIELD, disk:FIELD or rdisk:FIELD) allows them.  Exit
  * status: 0 if every difference is allowed, 1 if not, 2 if the harness
  * itself failed.  --self mounts overlayfs in place of layerfs (checks the
- * harness on any kernel); -k runs only cases whose name matches GLOB.
+ * harness on any kernel); -k runs only cases whose name matches GLOB, -x
+ * leaves out those that do.
+ *
+ * Speed (every syscall is slow under TCG): cases run on -j JOBS threads
+ * (default 2), each with its own mounts; snapshots take the content and
+ * xattrs of untouched lower objects (same inode, attributes, mtime and
+ * ctime as in the fixture) from the fixture, except in the "nothing"
+ * cases, which read everything through the mounts; --full reads
+ * everything always.  --budget: start no case after SECONDS; the rest are
+ * reported as skipped ("ok N - CASE # SKIP").
  */
 
 #include <errno.h>
@@ -56,6 +69,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lfs-common.h"
@@ -249,15 +263,13 @@ static const char *const dirs[] = {
 };
 
 static const char *const files[] = {
-	"f_low", "f_shadow", "f_mid", "l1_only", "hl_a", "sparse", "x_file",
-	"f_suid", "f_ro", "f_empty", "tc_dirfile", "d_deep/a/b/c/file",
-	"sp ace", "d_merged/a", "d_merged/sub/s2",
+	"f_low", "f_shadow", "hl_a", "sparse", "x_file", "f_suid", "f_empty",
+	"d_deep/a/b/c/file", "d_merged/sub/s2",
 };
 
 static const char *const attr_targets[] = {
-	"f_low", "f_shadow", "hl_a", "f_suid", "x_file", "d_merged", "d_opq",
-	"d_empty", "d_sgid", "fifo", "chr", "sl_file", "d_deep/a/b/c/file",
-	"tc_filedir", "l1_only",
+	"f_low", "hl_a", "f_suid", "x_file", "d_merged", "d_opq", "d_sgid",
+	"fifo", "chr", "sl_file", "d_deep/a/b/c/file",
 };
 
 static void file_ops(const struct lfs_op *pre, size_t npre, const char *f)
@@ -368,7 +380,6 @@ static void build_cases(void)
 	for (i = 0; i < LFS_ARRAY_SIZE(files); i++)
 		file_ops(NULL, 0, files[i]);
 	file_ops(OPS(COPIED("f_low")), 1, "f_low");
-	file_ops(OPS(COPIED("hl_a")), 1, "hl_a");
 	file_ops(OPS(MKUPPER), 3, "u_file");
 	CS(O(MMAPW, .a = "f_low", .s = "MM", .off = 1));
 	CS(O(MMAPW, .a = "sparse", .s = "MM", .off = 131072));
@@ -406,7 +417,6 @@ static void build_cases(void)
 	attr_ops(OPS(COPIED("f_low")), 1, "f_low");
 	attr_ops(OPS(COPIED("d_merged")), 1, "d_merged");
 	attr_ops(OPS(MKUPPER), 3, "u_file");
-	attr_ops(OPS(MKUPPER), 3, "u_dir");
 	CS(O(CHOWN, .a = "sl_file", .n = 1234, .off = 5678));
 	CS(O(CHMOD, .a = "f_low", .n = 04755));
 	CS(O(CHMOD, .a = "d_merged", .n = 01777));
@@ -773,8 +783,13 @@ struct worker {
 struct outcome {
 	struct diffs ds;
 	char *result;		/* overlayfs's result, for -v */
+	bool skipped;		/* not run: the time budget was spent */
 	bool done;
 };
+
+static double budget, t_start;
+/* Seconds a case may take before the driver gives up on it. */
+#define CASE_TIMEOUT 60	/* --budget seconds (0: none), start time */
 
 static struct kase **todo;	/* the cases selected, in order */
 static struct outcome *outcomes;
@@ -979,7 +994,10 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&lock);
 		if (i >= ntodo)
 			return NULL;
-		run_case(w, i, todo[i], &outcomes[i]);
+		if (budget > 0 && lfs_now() - t_start > budget)
+			outcomes[i].skipped = true;
+		else
+			run_case(w, i, todo[i], &outcomes[i]);
 		pthread_mutex_lock(&lock);
 		outcomes[i].done = true;
 		pthread_cond_broadcast(&done_cond);
@@ -988,7 +1006,7 @@ static void *worker_main(void *arg)
 }
 
 struct stats {
-	size_t ok, allowed, bad, ino_only;
+	size_t ok, allowed, bad, ino_only, skipped;
 };
 
 static size_t kind_count_n;
@@ -1042,6 +1060,13 @@ static void report_case(size_t num, const struct kase *c, struct outcome *out,
 	struct diffs *ds = &out->ds;
 	struct allow *first_allow = NULL;
 	size_t i, j, nbad = 0;
+
+	if (out->skipped) {
+		printf("ok %zu - %s # SKIP time budget (%.0f s) spent\n", num, c->name,
+		       budget);
+		st->skipped++;
+		return;
+	}
 
 	for (i = 0; i < ds->n; i++) {
 		for (j = 0; j < i; j++)
@@ -1100,8 +1125,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: lfs-semantics mkfixture DIR\n"
-		"       lfs-semantics run DIR LAYERS [-a ALLOWLIST] [-k GLOB] [-j JOBS] [-v]\n"
-		"                         [--self] [--rdisk] [--full-disk] [--full]\n"
+		"       lfs-semantics run DIR LAYERS [-a ALLOWLIST] [-k GLOB] [-x GLOB] [-j JOBS] [-v]\n"
+		"                         [--budget SECONDS] [--self] [--rdisk] [--full-disk] [--full]\n"
 		"       lfs-semantics list\n");
 	return 2;
 }
@@ -1111,28 +1136,33 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "allow", required_argument, NULL, 'a' },
 		{ "only", required_argument, NULL, 'k' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "self", no_argument, NULL, 'S' },
 		{ "rdisk", no_argument, NULL, 'R' },
 		{ "full", no_argument, NULL, 'f' },
+		{ "budget", required_argument, NULL, 'b' },
 		{ "full-disk", no_argument, NULL, 'F' },
 		{}
 	};
 	double t_mount = 0, t_ops = 0, t_snap = 0, t_clean = 0, t0;
-	const char *only = NULL;
+	const char *only = NULL, *skip = NULL;
 	struct worker *workers;
 	struct stats st = {};
 	size_t i, njobs = 2;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "a:k:j:v", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:k:x:j:v", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			load_allowlist(optarg);
 			break;
 		case 'k':
 			only = optarg;
+			break;
+		case 'x':
+			skip = optarg;
 			break;
 		case 'j':
 			njobs = strtoul(optarg, NULL, 10);
@@ -1148,6 +1178,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'f':
 			full_snapshots = true;
+			break;
+		case 'b':
+			budget = strtod(optarg, NULL);
 			break;
 		case 'F':
 			full_disk = true;
@@ -1169,11 +1202,12 @@ static int cmd_run(int argc, char **argv)
 	if (!todo || !outcomes || !workers)
 		lfs_die("out of memory");
 	for (i = 0; i < ncases; i++)
-		if (!only || !fnmatch(only, cases[i].name, 0))
+		if ((!only || !fnmatch(only, cases[i].name, 0)) &&
+		    (!skip || fnmatch(skip, cases[i].name, 0)))
 			todo[ntodo++] = &cases[i];
 	printf("# %zu cases, %zu jobs\n", ntodo, njobs);
 
-	t0 = lfs_now();
+	t0 = t_start = lfs_now();
 	for (i = 0; i < njobs; i++) {
 		struct worker *w = &workers[i];
 
@@ -1190,10 +1224,28 @@ static int cmd_run(int argc, char **argv)
 			lfs_die("pthread_create failed");
 	}
 	for (i = 0; i < ntodo; i++) {
+		struct timespec limit;
+		int err = 0;
+
+		/*
+		 * A worker killed by a kernel oops never finishes its case:
+		 * say which case it was rather than wait for the runner's
+		 * timeout.
+		 */
+		clock_gettime(CLOCK_REALTIME, &limit);
+		limit.tv_sec += CASE_TIMEOUT;
 		pthread_mutex_lock(&lock);
-		while (!outcomes[i].done)
-			pthread_cond_wait(&done_cond, &lock);
+		while (!outcomes[i].done && err != ETIMEDOUT)
+			err = pthread_cond_timedwait(&done_cond, &lock, &limit);
 		pthread_mutex_unlock(&lock);
+		if (!outcomes[i].done) {
+			printf("not ok %zu - %s: did not finish within %d s (a kernel oops or hang? see the kernel log)\n",
+			       i + 1, todo[i]->name, CASE_TIMEOUT);
+			printf("# semantics: gave up at case %zu of %zu, %zu ok, %zu ok with allowed differences, %zu not ok\n",
+			       i + 1, ntodo, st.ok, st.allowed, st.bad + 1);
+			fflush(stdout);
+			_exit(1);
+		}
 		report_case(i + 1, todo[i], &outcomes[i], &st);
 	}
 	for (i = 0; i < njobs; i++) {
@@ -1221,8 +1273,11 @@ static int cmd_run(int argc, char **argv)
 	printf("# cases whose only differences are in st_ino: %zu\n", st.ino_only);
 	printf("# time (all jobs): mount/umount %.1f s, operations %.1f s, snapshots %.1f s, cleaning %.1f s\n",
 	       t_mount, t_ops, t_snap, t_clean);
-	printf("# semantics: %zu cases, %zu ok, %zu ok with allowed differences, %zu not ok, %.1f s\n",
-	       ntodo, st.ok, st.allowed, st.bad, lfs_now() - t0);
+	if (st.skipped)
+		printf("# %zu cases skipped: the time budget of %.0f s was spent (make it larger with --budget)\n",
+		       st.skipped, budget);
+	printf("# semantics: %zu cases, %zu ok, %zu ok with allowed differences, %zu not ok, %zu skipped, %.1f s\n",
+	       ntodo, st.ok, st.allowed, st.bad, st.skipped, lfs_now() - t0);
 	return st.bad ? 1 : 0;
 }
 

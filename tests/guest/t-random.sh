@@ -11,15 +11,16 @@
 # it prints the seed, the step and the difference, the shortest failing
 # prefix (replayed on fresh mounts) and a shrunk reproducer.
 #
-# LAYERFS_RANDOM_SEEDS: N (seeds 1..N), A-B or A,B,... (default 1-6)
-# LAYERFS_RANDOM_STEPS: operations per seed (default 40)
+# LAYERFS_RANDOM_SEEDS: N (seeds 1..N), A-B or A,B,... (default 1-8)
+# LAYERFS_RANDOM_STEPS: operations per seed (default 50)
 # LAYERFS_RANDOM_BUDGET: seconds after which no new seed starts (default 200)
+# LAYERFS_RANDOM_ARGS: extra driver options, e.g. "--avoid hl1,hl2 -v"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$ROOT/tests/tools/lfs-random
-SEEDS=${LAYERFS_RANDOM_SEEDS:-1-6}
-STEPS=${LAYERFS_RANDOM_STEPS:-40}
+SEEDS=${LAYERFS_RANDOM_SEEDS:-1-8}
+STEPS=${LAYERFS_RANDOM_STEPS:-50}
 [ -x "$TOOL" ] || { echo "Bail out! $TOOL not built (make tools)"; exit 1; }
 modprobe overlay || { echo "Bail out! no overlayfs"; exit 1; }
 load_module
@@ -34,9 +35,10 @@ EOT
 expect_ok "$LAYERCTL" --batch "$scratch/layers"
 
 start=$(date +%s)
+eval "set -- ${LAYERFS_RANDOM_ARGS:-}"
 {
 	"$TOOL" run "$d" rnd-top:rnd-mid:rnd-bot --seeds "$SEEDS" --steps "$STEPS" \
-		--budget "${LAYERFS_RANDOM_BUDGET:-200}" 2>&1
+		--budget "${LAYERFS_RANDOM_BUDGET:-200}" "$@" 2>&1
 	echo $? >"$scratch/rc"
 } | tee "$scratch/random.out"
 rc=$(cat "$scratch/rc")

@@ -63,8 +63,7 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
 
 	for (name = buf; list_size > 0; name += strlen(name) + 1) {
 		list_size -= strlen(name) + 1;
-		if (!strncmp(name, LAYERFS_XATTR_PREFIX,
-			     sizeof(LAYERFS_XATTR_PREFIX) - 1))
+		if (layerfs_is_private_xattr(name))
 			continue;
 retry:
 		size = vfs_getxattr(&init_user_ns, old, name, value, vsize);
@@ -185,6 +184,35 @@ static int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
 	return err;
 }
 
+/*
+ * Mark upper directory @upperdir as holding entries with an origin, so
+ * that readdir reports their origin inode numbers.  Caller does not hold
+ * the directory's lock.
+ */
+int layerfs_set_impure(struct dentry *upperdir)
+{
+	return vfs_setxattr(&init_user_ns, upperdir, LAYERFS_XATTR_IMPURE, "y",
+			    1, 0);
+}
+
+/*
+ * Put back the times of upper directory @dir after an entry was added or
+ * removed on the view's own behalf (copy-up, not the user).
+ */
+void layerfs_restore_times(struct dentry *dir, const struct kstat *stat)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+			    ATTR_MTIME_SET,
+		.ia_atime = stat->atime,
+		.ia_mtime = stat->mtime,
+	};
+
+	inode_lock(d_inode(dir));
+	notify_change(&init_user_ns, dir, &attr, NULL);
+	inode_unlock(d_inode(dir));
+}
+
 /* Creates the temporary copy of @lower in the work directory. */
 static int layerfs_create_temp(struct layerfs_view *view,
 			       const struct path *lower,
@@ -223,8 +251,9 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
 	struct dentry *upperdir, *temp, *target, *trap;
+	struct kstat stat, pstat;
+	u64 origin_ino = 0;
 	struct path lower;
-	struct kstat stat;
 	struct file *file;
 	int err;
 
@@ -278,6 +307,26 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 		err = layerfs_copy_attrs(temp, &stat);
 	if (err)
 		goto out_cleanup;
+	/* A hard-linked lower file has no single origin (as in overlayfs). */
+	if (S_ISDIR(stat.mode) || stat.nlink == 1) {
+		__le64 origin = cpu_to_le64(stat.ino);
+
+		err = vfs_setxattr(&init_user_ns, temp, LAYERFS_XATTR_ORIGIN,
+				   &origin, sizeof(origin), 0);
+		if (err)
+			goto out_cleanup;
+		origin_ino = stat.ino;
+		err = layerfs_set_impure(upperdir);
+		if (err)
+			goto out_cleanup;
+	}
+	/* The parent's times are the user's: the copy must not touch them. */
+	err = vfs_getattr(&(struct path){ .mnt = view->upper_mnt,
+					  .dentry = upperdir },
+			  &pstat, STATX_ATIME | STATX_MTIME,
+			  AT_STATX_SYNC_AS_STAT);
+	if (err)
+		goto out_cleanup;
 
 	trap = lock_rename(view->workdir, upperdir);
 	if (trap) {
@@ -308,8 +357,10 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	unlock_rename(view->workdir, upperdir);
 	if (err)
 		goto out_cleanup;
+	layerfs_restore_times(upperdir, &pstat);
 
 	/* After the rename @temp is the upper dentry of @dentry. */
+	LAYERFS_I(inode)->origin_ino = origin_ino;
 	smp_store_release(&LAYERFS_I(inode)->upper, temp);
 	if (!S_ISDIR(stat.mode)) {
 		/* Hash by the real inode lookups will find from now on. */

@@ -494,6 +494,15 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	old_cred = layerfs_override_creds(old->d_sb);
 	uold = layerfs_inode_upper(olddir);
 	unew = layerfs_inode_upper(newdir);
+	/* Objects with an origin make their new directory impure. */
+	if ((LAYERFS_I(d_inode(old))->origin_ino && uold != unew) ||
+	    (exchange && LAYERFS_I(d_inode(new))->origin_ino)) {
+		err = layerfs_set_impure(unew);
+		if (!err && exchange)
+			err = layerfs_set_impure(uold);
+		if (err)
+			goto out_revert;
+	}
 
 	trap = lock_rename(unew, uold);
 	olddentry = lookup_one_len(old->d_name.name, uold, old->d_name.len);
@@ -561,6 +570,7 @@ out_dput_old:
 	dput(olddentry);
 out_unlock:
 	unlock_rename(unew, uold);
+out_revert:
 	revert_creds(old_cred);
 	mnt_drop_write(view->upper_mnt);
 	if (err)

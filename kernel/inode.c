@@ -79,8 +79,50 @@ static void layerfs_init_ops(struct inode *inode, umode_t mode, dev_t rdev)
 }
 
 /*
+ * Origin inode number recorded on upper object @upper at copy-up, or 0.
+ * Called with the mounter's credentials.
+ */
+u64 layerfs_read_origin(struct dentry *upper)
+{
+	__le64 origin;
+
+	if (vfs_getxattr(&init_user_ns, upper, LAYERFS_XATTR_ORIGIN, &origin,
+			 sizeof(origin)) != sizeof(origin))
+		return 0;
+	return le64_to_cpu(origin);
+}
+
+/*
+ * The inode number a view shows for @inode whose real one is @real_ino:
+ * with every layer on one filesystem, an upper object keeps the number of
+ * the lower object it was copied up from, so st_ino and d_ino survive
+ * copy-up.
+ */
+u64 layerfs_ino(struct inode *inode, u64 real_ino)
+{
+	if (LAYERFS_V(inode->i_sb)->samefs && LAYERFS_I(inode)->origin_ino)
+		return LAYERFS_I(inode)->origin_ino;
+	return real_ino;
+}
+
+/*
+ * Whether the view inode of this object is shared by every name of it.
+ * A lower file with several links is copied up per name, each name then
+ * being its own file (overlayfs without index does the same): its names
+ * must not share a view inode.
+ */
+static bool layerfs_hash_inode(struct super_block *sb, struct dentry *upper,
+			       struct dentry *lower)
+{
+	if (upper || !lower || !LAYERFS_V(sb)->upper_mnt)
+		return true;
+	return d_inode(lower)->i_nlink <= 1;
+}
+
+/*
  * The view inode for a real @upper and/or @lower (from layer
  * @lower_layer).  Consumes both references, on success and on failure.
+ * Looks up the origin of an upper object with the mounter's credentials.
  */
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 				struct dentry *upper, struct dentry *lower,
@@ -90,7 +132,7 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	struct layerfs_inode *li;
 	struct inode *inode;
 
-	if (S_ISDIR(mode)) {
+	if (S_ISDIR(mode) || !layerfs_hash_inode(sb, upper, lower)) {
 		inode = new_inode(sb);
 		if (!inode) {
 			dput(upper);
@@ -117,6 +159,13 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	li->upper = upper;
 	li->lower = lower;
 	li->lower_layer = lower_layer;
+	li->origin_ino = 0;
+	if (upper && LAYERFS_V(sb)->samefs) {
+		const struct cred *old_cred = layerfs_override_creds(sb);
+
+		li->origin_ino = layerfs_read_origin(upper);
+		revert_creds(old_cred);
+	}
 	inode->i_ino = real->i_ino;
 	inode->i_generation = real->i_generation;
 	set_nlink(inode, real->i_nlink);
@@ -154,6 +203,7 @@ int layerfs_getattr(struct user_namespace *mnt_userns,
 	 */
 	if (view->samefs) {
 		stat->dev = dentry->d_sb->s_dev;
+		stat->ino = layerfs_ino(inode, stat->ino);
 	} else if (S_ISDIR(inode->i_mode)) {
 		stat->dev = dentry->d_sb->s_dev;
 		stat->ino = inode->i_ino;
@@ -231,12 +281,6 @@ static const char *layerfs_get_link(struct dentry *dentry, struct inode *inode,
 	return p;
 }
 
-static bool layerfs_is_private_xattr(const char *name)
-{
-	return !strncmp(name, LAYERFS_XATTR_PREFIX,
-			sizeof(LAYERFS_XATTR_PREFIX) - 1);
-}
-
 /* Lists the real object's xattrs without overlay-private ones. */
 ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
@@ -290,8 +334,19 @@ static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
 {
 	const struct cred *old_cred;
 	struct dentry *upper;
+	struct path realpath;
 	int err;
 
+	if (!value && !layerfs_inode_upper(inode)) {
+		/* Removing what is not there copies nothing up. */
+		layerfs_path_real(dentry, &realpath);
+		old_cred = layerfs_override_creds(dentry->d_sb);
+		err = vfs_getxattr(&init_user_ns, realpath.dentry, name, NULL,
+				   0);
+		revert_creds(old_cred);
+		if (err < 0)
+			return err;
+	}
 	err = layerfs_copy_up(dentry);
 	if (err)
 		return err;
@@ -407,6 +462,12 @@ static const struct xattr_handler layerfs_private_xattr_handler = {
 	.set = layerfs_private_xattr_set,
 };
 
+static const struct xattr_handler layerfs_own_xattr_handler = {
+	.prefix = LAYERFS_XATTR_OWN_PREFIX,
+	.get = layerfs_private_xattr_get,
+	.set = layerfs_private_xattr_set,
+};
+
 static const struct xattr_handler layerfs_other_xattr_handler = {
 	.prefix = "",	/* every other name */
 	.get = layerfs_xattr_get,
@@ -417,6 +478,7 @@ const struct xattr_handler *layerfs_xattr_handlers[] = {
 	&layerfs_acl_access_xattr_handler,
 	&layerfs_acl_default_xattr_handler,
 	&layerfs_private_xattr_handler,
+	&layerfs_own_xattr_handler,
 	&layerfs_other_xattr_handler,
 	NULL
 };

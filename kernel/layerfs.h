@@ -19,6 +19,15 @@
 /* On-disk format: overlayfs's, so layers move between the two. */
 #define LAYERFS_XATTR_PREFIX	"trusted.overlay."
 #define LAYERFS_XATTR_OPAQUE	LAYERFS_XATTR_PREFIX "opaque"
+/*
+ * layerfs's own metadata, ignored by overlayfs: the inode number of the
+ * lower object an upper object was copied up from (__le64), so that st_ino
+ * does not change on copy-up.
+ */
+#define LAYERFS_XATTR_OWN_PREFIX "trusted.layerfs."
+#define LAYERFS_XATTR_ORIGIN	LAYERFS_XATTR_OWN_PREFIX "origin"
+/* On an upper directory: some entries carry an origin (readdir must look). */
+#define LAYERFS_XATTR_IMPURE	LAYERFS_XATTR_OWN_PREFIX "impure"
 /* Name of layerfs's private directory inside the work directory. */
 #define LAYERFS_WORKDIR_NAME	"layerfs.work"
 
@@ -116,6 +125,7 @@ struct layerfs_inode {
 	struct dentry *upper;
 	struct dentry *lower;
 	unsigned int lower_layer;
+	u64 origin_ino;			/* copied up from this ino, or 0 */
 	struct mutex lock;		/* copy-up, readdir cache */
 	struct layerfs_dir_cache *cache;
 };
@@ -194,6 +204,7 @@ struct layerfs_view *layerfs_view_next(u64 *id);
 const struct cred *layerfs_override_creds(struct super_block *sb);
 bool layerfs_is_whiteout(const struct dentry *dentry);
 bool layerfs_is_opaque_dir(struct dentry *dentry);
+bool layerfs_is_private_xattr(const char *name);
 void layerfs_path_upper(struct dentry *dentry, struct path *path);
 void layerfs_path_real(struct dentry *dentry, struct path *path);
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
@@ -213,6 +224,8 @@ extern const struct dentry_operations layerfs_dentry_ops;
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 				struct dentry *upper, struct dentry *lower,
 				unsigned int lower_layer);
+u64 layerfs_read_origin(struct dentry *upper);
+u64 layerfs_ino(struct inode *inode, u64 real_ino);
 void layerfs_copyattr(struct inode *inode);
 int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
 		       int mask);
@@ -234,6 +247,8 @@ extern const struct inode_operations layerfs_dir_inode_ops;
 int layerfs_copy_up(struct dentry *dentry);
 struct dentry *layerfs_lookup_temp(struct dentry *workdir);
 int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
+void layerfs_restore_times(struct dentry *dir, const struct kstat *stat);
+int layerfs_set_impure(struct dentry *upperdir);
 
 /* readdir.c */
 extern const struct file_operations layerfs_dir_ops;

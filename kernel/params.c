@@ -125,7 +125,11 @@ static int layerfs_ctx_set_dir(struct fs_context *fc,
 
 	err = fs_lookup_param(fc, param, false, LOOKUP_FOLLOW, &new);
 	if (err) {
-		errorfc(fc, "%s: cannot resolve the directory", param->key);
+		if (param->type == fs_value_is_string)
+			errorfc(fc, "%s '%s': cannot resolve", param->key,
+				param->string);
+		else
+			errorfc(fc, "%s: cannot resolve", param->key);
 		return err;
 	}
 	if (!d_is_dir(new.dentry)) {

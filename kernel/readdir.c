@@ -18,6 +18,7 @@
 #include <linux/namei.h>
 #include <linux/rbtree.h>
 #include <linux/slab.h>
+#include <linux/xattr.h>
 
 #include "layerfs.h"
 
@@ -150,6 +151,38 @@ static int layerfs_read_source(struct layerfs_fill_ctx *c,
 	return err;
 }
 
+/*
+ * In an impure upper directory, entries copied up (or moved in) carry the
+ * inode number of their origin: report that, as stat does.  Runs right
+ * after the upper was read, when every entry in @od comes from it.
+ */
+static int layerfs_fix_origins(struct layerfs_dir_file *od,
+			       struct dentry *upperdir)
+{
+	struct layerfs_dirent *e;
+	struct rb_node *node;
+	char val;
+
+	if (vfs_getxattr(&init_user_ns, upperdir, LAYERFS_XATTR_IMPURE, &val,
+			 1) != 1)
+		return 0;
+	for (node = rb_first(&od->names); node; node = rb_next(node)) {
+		struct dentry *d;
+		u64 origin;
+
+		e = rb_entry(node, struct layerfs_dirent, node);
+		d = lookup_one_unlocked(&init_user_ns, e->name, upperdir,
+					e->len);
+		if (IS_ERR(d))
+			return PTR_ERR(d);
+		origin = d_is_positive(d) ? layerfs_read_origin(d) : 0;
+		dput(d);
+		if (origin)
+			e->ino = origin;
+	}
+	return 0;
+}
+
 static void layerfs_dir_file_clear(struct layerfs_dir_file *od)
 {
 	struct layerfs_dirent *e, *tmp;
@@ -184,8 +217,11 @@ static int layerfs_dir_build(struct dentry *dentry,
 	layerfs_dir_file_clear(od);
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	layerfs_path_upper(dentry, &path);
-	if (path.dentry)
+	if (path.dentry) {
 		err = layerfs_read_source(&c, &path);
+		if (!err && view->samefs)
+			err = layerfs_fix_origins(od, path.dentry);
+	}
 	for (i = 0; !err && !entry->opaque && i < entry->numlower; i++) {
 		path.mnt = view->layers[entry->lower[i].layer]->path.mnt;
 		path.dentry = entry->lower[i].dentry;

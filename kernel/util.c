@@ -40,6 +40,15 @@ bool layerfs_is_opaque_dir(struct dentry *dentry)
 	return n == 1 && val == 'y';
 }
 
+/* Names no user may see or set through a view. */
+bool layerfs_is_private_xattr(const char *name)
+{
+	return !strncmp(name, LAYERFS_XATTR_PREFIX,
+			sizeof(LAYERFS_XATTR_PREFIX) - 1) ||
+	       !strncmp(name, LAYERFS_XATTR_OWN_PREFIX,
+			sizeof(LAYERFS_XATTR_OWN_PREFIX) - 1);
+}
+
 /* The upper object of a view dentry; path->dentry is NULL if none. */
 void layerfs_path_upper(struct dentry *dentry, struct path *path)
 {

@@ -717,6 +717,20 @@ char *lfs_entry_str(const struct lfs_entry *e, unsigned int mask)
 	return sb.s;
 }
 
+/* An xattr list without layerfs's private trusted.layerfs.* names. */
+static char *lfs_xattr_public(const char *list)
+{
+	char *copy = lfs_strdup(list), *save = NULL, *tok;
+	struct lfs_sb sb = {};
+
+	lfs_sb_printf(&sb, "%s", "");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strncmp(tok, "trusted.layerfs.", 16))
+			lfs_sb_printf(&sb, "%s%s", sb.len ? "," : "", tok);
+	free(copy);
+	return sb.s;
+}
+
 size_t lfs_snap_compare(const struct lfs_snap *a, const struct lfs_snap *b,
 			unsigned int mask, lfs_report_fn report, void *ctx)
 {
@@ -744,12 +758,22 @@ size_t lfs_snap_compare(const struct lfs_snap *a, const struct lfs_snap *b,
 		}
 		for (f = 0; f < LFS_F_COUNT; f++) {
 			const char *x = a->e[i].f[f], *y = b->e[j].f[f];
+			const char *kind = lfs_field_names[f];
 
 			if (!(mask & (1u << f)))
 				continue;
 			if (x == y || (x && y && !strcmp(x, y)))
 				continue;
-			report(ctx, lfs_field_names[f], a->e[i].path, x, y);
+			if (f == LFS_F_XATTR && x && y) {
+				char *px = lfs_xattr_public(x), *py = lfs_xattr_public(y);
+
+				/* Only layerfs's own metadata differs. */
+				if (!strcmp(px, py))
+					kind = "xattr-private";
+				free(px);
+				free(py);
+			}
+			report(ctx, kind, a->e[i].path, x, y);
 			ndiff++;
 		}
 		i++;

@@ -140,7 +140,9 @@ char *lfs_entry_str(const struct lfs_entry *e, unsigned int mask);
 /*
  * Compare: calls @report(ctx, kind, path, a, b) per difference in the
  * fields of @mask (a/b: the two values, or whole entries for "presence";
- * NULL where absent).  Returns the number of differences.
+ * NULL where absent).  kind is the field's name, "presence", or
+ * "xattr-private" for xattrs that differ only in layerfs's own
+ * trusted.layerfs.* names.  Returns the number of differences.
  */
 typedef void (*lfs_report_fn)(void *ctx, const char *kind, const char *path,
 			      const char *a, const char *b);

@@ -96,12 +96,43 @@ static int layerfs_set_opaque(struct dentry *dentry)
 }
 
 /*
- * Exchange upper object @target (in @udir) with a new object made in the
- * work directory by @make; afterwards @target sits in the work directory
- * under a temporary name, returned in *@oldp for the caller to remove.
+ * Remove @old, moved into the work directory by an exchange.  An extra
+ * reference keeps @old positive (unlink only unhashes a dentry in use):
+ * a view inode may still name it as its upper for open files.
+ */
+static int layerfs_remove_work(struct layerfs_view *view, struct dentry *old)
+{
+	struct inode *wdir = d_inode(view->workdir);
+	int err = 0;
+
+	dget(old);
+
+	if (d_is_dir(old))
+		err = layerfs_clear_whiteouts(view->upper_mnt, old);
+	inode_lock_nested(wdir, I_MUTEX_PARENT);
+	if (!err && old->d_parent == view->workdir) {
+		if (d_is_dir(old))
+			err = vfs_rmdir(&init_user_ns, wdir, old);
+		else
+			err = vfs_unlink(&init_user_ns, wdir, old, NULL);
+	}
+	inode_unlock(wdir);
+	dput(old);
+	if (err)
+		pr_warn_ratelimited("layerfs: cannot clean up work entry (%d)\n",
+				    err);
+	return 0;	/* the change itself is done; the rest is cleanup */
+}
+
+/*
+ * Exchange the upper object named @name in @udir, which must be inode
+ * @expect, with a new object made in the work directory from @attr (a
+ * whiteout if @attr is NULL), made opaque if @opaque.  On success *@newp
+ * is the new object, now at @name, and the old object, moved into the
+ * work directory, is removed.
  */
 static int layerfs_exchange_new(struct layerfs_view *view, struct dentry *udir,
-				const struct qstr *name, struct dentry *target,
+				const struct qstr *name, struct inode *expect,
 				const struct layerfs_cattr *attr, bool opaque,
 				struct dentry **newp)
 {
@@ -119,7 +150,7 @@ static int layerfs_exchange_new(struct layerfs_view *view, struct dentry *udir,
 		goto out_unlock;
 	/* The name must still be what the caller saw. */
 	err = -ESTALE;
-	if (cur != target)
+	if (d_inode(cur) != expect)
 		goto out_dput_cur;
 	temp = layerfs_lookup_temp(view->workdir);
 	err = PTR_ERR(temp);
@@ -154,40 +185,17 @@ static int layerfs_exchange_new(struct layerfs_view *view, struct dentry *udir,
 		dput(temp);
 	else
 		*newp = temp;	/* now at @name in @udir; @cur is in work */
+	unlock_rename(view->workdir, udir);
+	if (!err)
+		layerfs_remove_work(view, cur);
+	dput(cur);
+	return err;
+
 out_dput_cur:
 	dput(cur);
 out_unlock:
 	unlock_rename(view->workdir, udir);
 	return err;
-}
-
-/*
- * Remove @old, moved into the work directory by an exchange.  An extra
- * reference keeps @old positive (unlink only unhashes a dentry in use):
- * a view inode may still name it as its upper for open files.
- */
-static int layerfs_remove_work(struct layerfs_view *view, struct dentry *old)
-{
-	struct inode *wdir = d_inode(view->workdir);
-	int err = 0;
-
-	dget(old);
-
-	if (d_is_dir(old))
-		err = layerfs_clear_whiteouts(view->upper_mnt, old);
-	inode_lock_nested(wdir, I_MUTEX_PARENT);
-	if (!err && old->d_parent == view->workdir) {
-		if (d_is_dir(old))
-			err = vfs_rmdir(&init_user_ns, wdir, old);
-		else
-			err = vfs_unlink(&init_user_ns, wdir, old, NULL);
-	}
-	inode_unlock(wdir);
-	dput(old);
-	if (err)
-		pr_warn_ratelimited("layerfs: cannot clean up work entry (%d)\n",
-				    err);
-	return 0;	/* the change itself is done; the rest is cleanup */
 }
 
 /* Make the upper object for @dentry (negative in the view). */
@@ -231,10 +239,9 @@ static int layerfs_create_upper(struct dentry *dentry,
 	}
 
 	/* Over a whiteout: a directory must hide what the whiteout hid. */
-	err = layerfs_exchange_new(view, udir, &dentry->d_name, upper, attr,
-				   S_ISDIR(attr->mode) && !attr->link, upperp);
-	if (!err)	/* the whiteout is in the work directory now */
-		layerfs_remove_work(view, upper);
+	err = layerfs_exchange_new(view, udir, &dentry->d_name, d_inode(upper),
+				   attr, S_ISDIR(attr->mode) && !attr->link,
+				   upperp);
 	dput(upper);
 	return err;
 }
@@ -381,12 +388,11 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 
 	if (upper && has_lower) {
 		/* Swap the upper object for a whiteout, then drop it. */
-		err = layerfs_exchange_new(view, udir, &dentry->d_name, upper,
-					   NULL, false, &whiteout);
-		if (!err) {
+		err = layerfs_exchange_new(view, udir, &dentry->d_name,
+					   d_inode(upper), NULL, false,
+					   &whiteout);
+		if (!err)
 			dput(whiteout);
-			layerfs_remove_work(view, upper);
-		}
 		goto out_revert;
 	}
 
@@ -400,7 +406,8 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 	cur = lookup_one_len(dentry->d_name.name, udir, dentry->d_name.len);
 	if (IS_ERR(cur)) {
 		err = PTR_ERR(cur);
-	} else if (upper && cur != upper) {
+	} else if (upper && d_inode(cur) != d_inode(upper)) {
+		/* (A hard link's upper may be another name of the inode.) */
 		err = -ESTALE;
 	} else if (upper) {
 		if (is_dir)
@@ -510,7 +517,7 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	if (IS_ERR(olddentry))
 		goto out_unlock;
 	err = -ESTALE;
-	if (olddentry != layerfs_inode_upper(d_inode(old)))
+	if (d_inode(olddentry) != d_inode(layerfs_inode_upper(d_inode(old))))
 		goto out_dput_old;
 	newdentry = lookup_one_len(new->d_name.name, unew, new->d_name.len);
 	err = PTR_ERR(newdentry);
@@ -518,7 +525,8 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 		goto out_dput_old;
 	err = -ESTALE;
 	if (d_is_positive(new)) {
-		if (newdentry != layerfs_inode_upper(d_inode(new)))
+		if (d_inode(newdentry) !=
+		    d_inode(layerfs_inode_upper(d_inode(new))))
 			goto out_dput_new;
 	} else if (layerfs_is_whiteout(newdentry)) {
 		new_whiteout = true;

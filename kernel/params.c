@@ -123,14 +123,18 @@ static int layerfs_ctx_set_dir(struct fs_context *fc,
 	struct path new;
 	int err;
 
-	err = fs_lookup_param(fc, param, false, LOOKUP_FOLLOW, &new);
-	if (err) {
-		if (param->type == fs_value_is_string)
+	if (param->type == fs_value_is_string) {
+		err = kern_path(param->string, LOOKUP_FOLLOW, &new);
+		if (err) {
 			errorfc(fc, "%s '%s': cannot resolve", param->key,
 				param->string);
-		else
-			errorfc(fc, "%s: cannot resolve", param->key);
-		return err;
+			return err;
+		}
+	} else {
+		/* FSCONFIG_SET_PATH; fs_lookup_param() reports failures. */
+		err = fs_lookup_param(fc, param, false, LOOKUP_FOLLOW, &new);
+		if (err)
+			return err;
 	}
 	if (!d_is_dir(new.dentry)) {
 		errorfc(fc, "%s: not a directory", param->key);

@@ -361,6 +361,7 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 
 	/* After the rename @temp is the upper dentry of @dentry. */
 	LAYERFS_I(inode)->origin_ino = origin_ino;
+	/* Publish, origin first: pairs with layerfs_inode_upper(). */
 	smp_store_release(&LAYERFS_I(inode)->upper, temp);
 	if (!S_ISDIR(stat.mode)) {
 		/* Hash by the real inode lookups will find from now on. */

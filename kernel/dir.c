@@ -479,8 +479,6 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	flags &= ~RENAME_NOREPLACE;	/* the VFS has checked it */
 	if ((old_is_dir && old_lower) || (exchange && new_is_dir && new_lower))
 		return -EXDEV;
-	if (!exchange && new_is_dir && new_lower)
-		return -EXDEV;	/* replacing a merged directory */
 
 	err = layerfs_copy_up(old);
 	if (!err && d_is_positive(new))
@@ -490,7 +488,22 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	if (err)
 		return err;
 	if (!exchange && new_is_dir) {
+		/*
+		 * The directory replaced must look empty; its upper may still
+		 * hold whiteouts, which go first.  The moved directory is then
+		 * made opaque below, so what they hid stays hidden.
+		 */
+		old_cred = layerfs_override_creds(old->d_sb);
 		err = layerfs_dir_check_empty(new);
+		if (!err && new_lower) {
+			err = mnt_want_write(view->upper_mnt);
+			if (!err) {
+				err = layerfs_clear_whiteouts(view->upper_mnt,
+							      layerfs_inode_upper(d_inode(new)));
+				mnt_drop_write(view->upper_mnt);
+			}
+		}
+		revert_creds(old_cred);
 		if (err)
 			return err;
 	}

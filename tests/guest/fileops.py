@@ -1,0 +1,679 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helper of tests/guest/t-fileops.sh: file operations (fsync, fallocate,
+# SEEK_DATA/HOLE, O_DIRECT, splice, copy_file_range, sendfile, locks, mmap,
+# statfs, st_ino across copy-up, truncate, O_APPEND, pread/pwrite past EOF)
+# run on an overlayfs mount and on a layerfs view of the same layers, results
+# compared.  One process for everything: every exec costs ~150 ms under TCG.
+#
+#   fileops.py mkfixture TOPDIR BOTTOMDIR
+#       fill the lower layers (pools of identical files, so that every case
+#       gets a pristine lower file on each mount)
+#   fileops.py run TMPDIR LABEL:OVLMNT:LFSMNT:OVLUPPER:LFSUPPER...
+#       run every case on each pair; prints "ok CASE" or
+#       "not ok CASE: overlayfs=..., layerfs=..." (t-fileops.sh numbers them)
+#       and "# ..." comments; exits 0 (differences are in the output)
+import ctypes
+import errno
+import fcntl
+import hashlib
+import mmap
+import os
+import sys
+import time
+
+NDATA = 120
+NSPARSE = 40
+DSIZE = 65536
+SSIZE = 8 << 20
+SPARSE_EXTENTS = ((0, 4096, b'A'), (4 << 20, 8192, b'B'))
+
+
+def data_bytes():
+    return bytes(range(256)) * (DSIZE // 256)
+
+
+def write_data(path):
+    with open(path, 'wb') as f:
+        f.write(data_bytes())
+
+
+def write_sparse(path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for off, ln, ch in SPARSE_EXTENTS:
+        os.pwrite(fd, ch * ln, off)
+    os.ftruncate(fd, SSIZE)
+    os.close(fd)
+
+
+def mkfixture(top, bottom):
+    for i in range(NDATA):
+        write_data(f'{bottom}/data.{i:03d}')
+    for i in range(NSPARSE):
+        write_sparse(f'{bottom}/sparse.{i:03d}')
+    os.mkdir(f'{bottom}/dir')
+    with open(f'{bottom}/dir/f', 'w') as f:
+        f.write('in dir\n')
+    with open(f'{top}/top.txt', 'w') as f:
+        f.write('top\n')
+
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_longlong,
+                           ctypes.c_longlong]
+libc.syncfs.argtypes = [ctypes.c_int]
+FALLOC_FL_KEEP_SIZE = 1
+FALLOC_FL_PUNCH_HOLE = 2
+
+
+def _chk(r):
+    if r != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return r
+
+
+def fallocate(fd, mode, off, ln):
+    return _chk(libc.fallocate(fd, mode, off, ln))
+
+
+def syncfs(fd):
+    return _chk(libc.syncfs(fd))
+
+
+def E(e):
+    return errno.errorcode.get(e.errno, 'errno%d' % e.errno)
+
+
+def R(fn, *a, **kw):
+    """Result of fn(*a, **kw), or its errno name."""
+    try:
+        return fn(*a, **kw)
+    except OSError as e:
+        return E(e)
+
+
+def h(b):
+    return f'{len(b)}:{hashlib.sha1(b).hexdigest()[:10]}'
+
+
+def readall(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def fh(path):
+    try:
+        return h(readall(path))
+    except OSError as e:
+        return E(e)
+
+
+def segments(fd):
+    """[(data_start, hole_start)...] by SEEK_DATA/SEEK_HOLE."""
+    out = []
+    pos = 0
+    while len(out) < 64:
+        try:
+            d = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as e:
+            if e.errno == errno.ENXIO:
+                break
+            return out + [E(e)]
+        hole = os.lseek(fd, d, os.SEEK_HOLE)
+        out.append((d, hole))
+        pos = hole
+    return out
+
+
+class Ctx:
+    def __init__(self, mnt, upper, tmp):
+        self.mnt, self.upper, self.tmp = mnt, upper, tmp
+        self.n = {'data': 0, 'sparse': 0, 'new': 0, 'tmp': 0}
+
+    def lower(self, kind):
+        i = self.n[kind]
+        self.n[kind] += 1
+        lim = NDATA if kind == 'data' else NSPARSE
+        if i >= lim:
+            raise RuntimeError(f'fixture pool {kind} exhausted')
+        return f'{self.mnt}/{kind}.{i:03d}'
+
+    def new(self, kind):
+        """A file created through the view (an upper file)."""
+        i = self.n['new']
+        self.n['new'] += 1
+        p = f'{self.mnt}/new.{i:03d}'
+        (write_data if kind == 'data' else write_sparse)(p)
+        return p
+
+    def tmpfile(self, content=None):
+        i = self.n['tmp']
+        self.n['tmp'] += 1
+        p = f'{self.tmp}/{os.path.basename(self.mnt)}.{i:03d}'
+        with open(p, 'wb') as f:
+            if content:
+                f.write(content)
+        return p
+
+    def in_upper(self, path):
+        return os.path.lexists(self.upper + path[len(self.mnt):])
+
+
+# --- cases: fn(ctx, get) -> comparable result; get(ctx, kind) a file path ---
+
+def c_fsync(ctx, get, sync):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDWR)
+    os.pwrite(fd, b'fs', 10)
+    r = R(sync, fd)
+    os.close(fd)
+    return r, fh(p), ctx.in_upper(p)
+
+
+def c_fsync_ro(ctx, get, sync):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDONLY)
+    r = R(sync, fd)
+    os.close(fd)
+    return r, ctx.in_upper(p)
+
+
+def c_fsync_dir(ctx, get, sync):
+    p = ctx.mnt + '/dir'
+    fd = os.open(p, os.O_RDONLY | os.O_DIRECTORY)
+    r = R(sync, fd)
+    os.close(fd)
+    return r, ctx.in_upper(p)
+
+
+def c_posix_fallocate(ctx, get):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDWR)
+    r = R(os.posix_fallocate, fd, 0, 4 * DSIZE)
+    st = os.fstat(fd)
+    os.close(fd)
+    return r, st.st_size, st.st_blocks, fh(p)
+
+
+def c_falloc_keep(ctx, get):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDWR)
+    r = R(fallocate, fd, FALLOC_FL_KEEP_SIZE, DSIZE, DSIZE)
+    st = os.fstat(fd)
+    os.close(fd)
+    return r, st.st_size, st.st_blocks, fh(p)
+
+
+def c_punch(ctx, get, kind, off, ln):
+    p = get(ctx, kind)
+    fd = os.open(p, os.O_RDWR)
+    r = R(fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, ln)
+    st = os.fstat(fd)
+    seg = segments(fd)
+    os.close(fd)
+    return r, st.st_size, seg, fh(p)
+
+
+def c_punch_nokeep(ctx, get):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDWR)
+    r = R(fallocate, fd, FALLOC_FL_PUNCH_HOLE, 4096, 4096)
+    os.close(fd)
+    return r, fh(p)
+
+
+def c_seek(ctx, get):
+    p = get(ctx, 'sparse')
+    fd = os.open(p, os.O_RDONLY)
+    before = segments(fd)
+    os.close(fd)
+    up0 = ctx.in_upper(p)
+    fd = os.open(p, os.O_WRONLY)  # copies a lower file up
+    os.close(fd)
+    fd = os.open(p, os.O_RDONLY)
+    after = segments(fd)
+    size = os.fstat(fd).st_size
+    os.close(fd)
+    return ('before', before, up0, 'after', after, ctx.in_upper(p), size,
+            fh(p))
+
+
+def c_seek_lower_eof(ctx, get):
+    p = get(ctx, 'sparse')
+    fd = os.open(p, os.O_RDONLY)
+    r = (R(os.lseek, fd, SSIZE, os.SEEK_DATA),
+         R(os.lseek, fd, SSIZE - 1, os.SEEK_HOLE),
+         R(os.lseek, fd, SSIZE + 1, os.SEEK_HOLE),
+         R(os.lseek, fd, 8192, os.SEEK_DATA))
+    os.close(fd)
+    return r
+
+
+def c_odirect(ctx, get, flags):
+    p = get(ctx, 'data')
+    try:
+        fd = os.open(p, flags | os.O_DIRECT)
+    except OSError as e:
+        return 'open', E(e), ctx.in_upper(p)
+    buf = mmap.mmap(-1, 8192)
+    rd = R(os.preadv, fd, [buf], 4096)
+    got = h(bytes(buf))
+    wr = None
+    if flags & os.O_ACCMODE != os.O_RDONLY:
+        buf[:] = b'D' * 8192
+        wr = R(os.pwritev, fd, [buf], 8192)
+        # unaligned: EINVAL
+        wr2 = R(os.pwrite, fd, b'x' * 100, 1)
+        wr = (wr, wr2)
+    os.close(fd)
+    buf.close()
+    return rd, got, wr, fh(p), ctx.in_upper(p)
+
+
+def c_splice_from(ctx, get):
+    src = get(ctx, 'data')
+    dst = ctx.tmpfile()
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(dst, os.O_WRONLY)
+    r, w = os.pipe()
+    n1 = R(os.splice, fi, w, 32768, offset_src=1000)
+    n2 = R(os.splice, r, fo, 32768, offset_dst=0)
+    for fd in (fi, fo, r, w):
+        os.close(fd)
+    return n1, n2, fh(dst), ctx.in_upper(src)
+
+
+def c_splice_to(ctx, get):
+    dst = get(ctx, 'data')
+    src = ctx.tmpfile(b'S' * 20000)
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(dst, os.O_WRONLY)
+    r, w = os.pipe()
+    n1 = R(os.splice, fi, w, 20000, offset_src=0)
+    n2 = R(os.splice, r, fo, 20000, offset_dst=DSIZE - 5000)
+    for fd in (fi, fo, r, w):
+        os.close(fd)
+    return n1, n2, fh(dst), ctx.in_upper(dst)
+
+
+def cfr_all(fi, fo, count, oi, oo):
+    total = 0
+    while total < count:
+        n = os.copy_file_range(fi, fo, count - total, oi + total, oo + total)
+        if n == 0:
+            break
+        total += n
+    return total
+
+
+def c_cfr(ctx, get, to):
+    src = get(ctx, 'data')
+    if to == 'view':
+        dst = ctx.new('data')
+    elif to == 'view-lower':
+        dst = ctx.lower('data')
+    else:
+        dst = ctx.tmpfile()
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(dst, os.O_WRONLY)
+    n = R(cfr_all, fi, fo, DSIZE - 100, 100, 3000)
+    os.close(fi)
+    os.close(fo)
+    return n, fh(dst), ctx.in_upper(src)
+
+
+def c_cfr_tmp_to(ctx, get):
+    dst = get(ctx, 'data')
+    src = ctx.tmpfile(b'C' * 10000)
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(dst, os.O_WRONLY)
+    n = R(cfr_all, fi, fo, 10000, 0, DSIZE + 100)
+    os.close(fi)
+    os.close(fo)
+    return n, fh(dst), ctx.in_upper(dst)
+
+
+def c_cfr_same(ctx, get):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDWR)
+    n = R(cfr_all, fd, fd, 4096, 0, DSIZE)
+    os.close(fd)
+    return n, fh(p)
+
+
+def c_sendfile(ctx, get, direction):
+    if direction == 'from':
+        src, dst = get(ctx, 'data'), ctx.tmpfile()
+        off, cnt = 500, DSIZE
+    else:
+        src, dst = ctx.tmpfile(b'F' * 12345), get(ctx, 'data')
+        off, cnt = 0, 12345
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(dst, os.O_WRONLY)
+    total = 0
+    try:
+        while True:
+            n = os.sendfile(fo, fi, off + total, cnt - total)
+            if n == 0:
+                break
+            total += n
+    except OSError as e:
+        total = (total, E(e))
+    os.close(fi)
+    os.close(fo)
+    return total, fh(dst), ctx.in_upper(get_path(src, dst, direction))
+
+
+def get_path(src, dst, direction):
+    return src if direction == 'from' else dst
+
+
+def in_child(fn):
+    """Run fn() in a forked child; its repr'd result."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            try:
+                res = repr(fn())
+            except BaseException as e:  # noqa: B902 - report anything
+                res = 'child raised ' + repr(e)
+            os.write(w, res.encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    out = b''
+    while True:
+        b = os.read(r, 4096)
+        if not b:
+            break
+        out += b
+    os.close(r)
+    os.waitpid(pid, 0)
+    return out.decode()
+
+
+def c_lockf(ctx, get, first):
+    """Parent holds a POSIX lock (fcntl.lockf); a child tries others."""
+    p = get(ctx, 'data')
+    if first == 'ro':
+        fd = os.open(p, os.O_RDONLY)
+        mine = R(fcntl.lockf, fd, fcntl.LOCK_SH, 100, 0)
+    else:
+        fd = os.open(p, os.O_RDWR)
+        mine = R(fcntl.lockf, fd, fcntl.LOCK_EX, 100, 0)
+    up0 = ctx.in_upper(p)
+
+    def child():
+        cfd = os.open(p, os.O_RDWR)  # copies up if still lower
+        out = (R(fcntl.lockf, cfd, fcntl.LOCK_EX | fcntl.LOCK_NB, 50, 0),
+               R(fcntl.lockf, cfd, fcntl.LOCK_SH | fcntl.LOCK_NB, 50, 20),
+               R(fcntl.lockf, cfd, fcntl.LOCK_EX | fcntl.LOCK_NB, 50, 200))
+        os.close(cfd)
+        return out
+    res = in_child(child)
+    os.close(fd)  # drops the parent's lock
+
+    def child2():
+        cfd = os.open(p, os.O_RDWR)
+        return R(fcntl.lockf, cfd, fcntl.LOCK_EX | fcntl.LOCK_NB, 100, 0)
+    res2 = in_child(child2)
+    return mine, up0, res, 'after close', res2, ctx.in_upper(p)
+
+
+def c_flock(ctx, get, first):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDONLY if first == 'ro' else os.O_RDWR)
+    mine = R(fcntl.flock, fd, fcntl.LOCK_EX)
+    up0 = ctx.in_upper(p)
+
+    def child():
+        cfd = os.open(p, os.O_RDWR)  # copies up if still lower
+        out = (R(fcntl.flock, cfd, fcntl.LOCK_SH | fcntl.LOCK_NB),
+               R(fcntl.flock, cfd, fcntl.LOCK_EX | fcntl.LOCK_NB))
+        os.close(cfd)
+        return out
+    res = in_child(child)
+    un = R(fcntl.flock, fd, fcntl.LOCK_UN)
+
+    def child2():
+        cfd = os.open(p, os.O_RDONLY)
+        return R(fcntl.flock, cfd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    res2 = in_child(child2)
+    os.close(fd)
+    return mine, up0, res, un, res2, ctx.in_upper(p)
+
+
+def c_mmap(ctx, get):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDWR)
+    m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    m[100:110] = b'MMAPWRITE!'
+    via_read = h(os.pread(fd, DSIZE, 0))
+    m.flush()
+    m.close()
+    os.close(fd)
+    return via_read, fh(p), ctx.in_upper(p)
+
+
+def c_mmap_ro(ctx, get):
+    """PROT_WRITE MAP_SHARED on an O_RDONLY fd: EACCES; MAP_PRIVATE ok."""
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        shared = 'mapped'
+    except OSError as e:
+        shared = E(e)
+    m = mmap.mmap(fd, 0, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_WRITE)
+    m[0:4] = b'PRIV'
+    priv = h(m[:])
+    m.close()
+    os.close(fd)
+    return shared, priv, fh(p), ctx.in_upper(p)
+
+
+def c_mmap_stale(ctx, get):
+    """A lower file mapped read-only, then written through another fd."""
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDONLY)
+    m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ)
+    wfd = os.open(p, os.O_RDWR)
+    os.pwrite(wfd, b'NEWDATA', 0)
+    seen = bytes(m[0:7])
+    rd = os.pread(fd, 7, 0)
+    m.close()
+    os.close(wfd)
+    os.close(fd)
+    return seen, rd, ctx.in_upper(p)
+
+
+def c_statfs(ctx, get):
+    p = get(ctx, 'data')
+    fields = ('f_bsize', 'f_frsize', 'f_blocks', 'f_files', 'f_namemax')
+    su = os.statvfs(ctx.upper)
+    out = []
+    for what in (ctx.mnt, p, ctx.mnt + '/dir'):
+        sv = os.statvfs(what)
+        out.append(tuple(f for f in fields
+                         if getattr(sv, f) != getattr(su, f)))
+    sv = os.statvfs(ctx.mnt)
+    diag(f'  statvfs {ctx.mnt}: ' + ' '.join(
+        f'{f}={getattr(sv, f)}/{getattr(su, f)}' for f in fields) +
+        ' (view/upper)')
+    return 'fields differing from the upper', out
+
+
+def c_stino(ctx, get):
+    p = get(ctx, 'data')
+    st0 = os.stat(p)
+    rfd = os.open(p, os.O_RDONLY)
+    fd = os.open(p, os.O_WRONLY | os.O_APPEND)
+    os.write(fd, b'+')
+    os.close(fd)
+    st1 = os.stat(p)
+    fst = os.fstat(rfd)
+    os.close(rfd)
+    # the same after dropping the dentry: a new lookup
+    st2 = os.stat(p)
+    return ('dev', st0.st_dev == st1.st_dev, st0.st_dev == fst.st_dev,
+            st0.st_dev == st2.st_dev,
+            'ino', st0.st_ino == st1.st_ino, st0.st_ino == fst.st_ino,
+            st0.st_ino == st2.st_ino, 'size', st1.st_size, fst.st_size,
+            ctx.in_upper(p))
+
+
+def c_truncate(ctx, get):
+    p = get(ctx, 'data')
+    ro = os.open(p, os.O_RDONLY)
+    r0 = R(os.ftruncate, ro, 10)
+    rw = os.open(p, os.O_RDWR)
+    r1 = R(os.ftruncate, rw, 1000)
+    s1 = (os.fstat(ro).st_size, os.fstat(rw).st_size)
+    d1 = h(os.pread(ro, 2000, 0))
+    r2 = R(os.ftruncate, rw, 100000)
+    d2 = h(os.pread(ro, 200000, 0))
+    s2 = os.fstat(ro).st_size
+    os.close(rw)
+    os.close(ro)
+    return r0, r1, s1, d1, r2, s2, d2, fh(p), ctx.in_upper(p)
+
+
+def c_append(ctx, get):
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_WRONLY | os.O_APPEND)
+    w1 = os.write(fd, b'app1')
+    pos1 = os.lseek(fd, 0, os.SEEK_CUR)
+    w2 = R(os.pwrite, fd, b'pw', 0)  # Linux: appends with O_APPEND
+    os.lseek(fd, 0, os.SEEK_SET)
+    w3 = os.write(fd, b'w3')
+    pos3 = os.lseek(fd, 0, os.SEEK_CUR)
+    size = os.fstat(fd).st_size
+    os.close(fd)
+    # clearing O_APPEND with F_SETFL is refused only for append-only inodes
+    fd = os.open(p, os.O_WRONLY | os.O_APPEND)
+    fl = fcntl.fcntl(fd, fcntl.F_SETFL, 0)
+    w4 = os.pwrite(fd, b'Z', 0)
+    os.close(fd)
+    return w1, pos1, w2, w3, pos3, size, fl, w4, fh(p), ctx.in_upper(p)
+
+
+def c_past_eof(ctx, get, kind):
+    p = get(ctx, kind)
+    size = os.stat(p).st_size
+    ro = os.open(p, os.O_RDONLY)
+    r0 = h(os.pread(ro, 100, size + 100))
+    r1 = R(os.pwrite, ro, b'x', size + 10)
+    up0 = ctx.in_upper(p)
+    fd = os.open(p, os.O_RDWR)
+    r2 = h(os.pread(fd, 100, size + 100))
+    w = os.pwrite(fd, b'z' * 10, size + 5000)
+    st = os.fstat(fd)
+    seg = segments(fd)
+    r3 = h(os.pread(ro, 6000, size - 10))
+    os.close(fd)
+    os.close(ro)
+    return r0, r1, up0, r2, w, st.st_size, seg, r3, fh(p), ctx.in_upper(p)
+
+
+def lower(ctx, kind):
+    return ctx.lower(kind)
+
+
+def upper(ctx, kind):
+    return ctx.new(kind)
+
+
+def cases():
+    out = []
+    for src, get in (('lower', lower), ('upper', upper)):
+        def add(name, fn, *a):
+            out.append((f'{name} ({src} file)', fn, get, a))
+        add('fsync', c_fsync, os.fsync)
+        add('fdatasync', c_fsync, os.fdatasync)
+        add('syncfs', c_fsync, syncfs)
+        add('fsync on O_RDONLY', c_fsync_ro, os.fsync)
+        add('syncfs on O_RDONLY', c_fsync_ro, syncfs)
+        add('posix_fallocate', c_posix_fallocate)
+        add('fallocate KEEP_SIZE', c_falloc_keep)
+        add('fallocate PUNCH_HOLE data', c_punch, 'data', 4096, 8192)
+        add('fallocate PUNCH_HOLE sparse', c_punch, 'sparse', 2048, 4096)
+        add('fallocate PUNCH_HOLE without KEEP_SIZE', c_punch_nokeep)
+        add('SEEK_DATA/SEEK_HOLE before and after copy-up', c_seek)
+        add('SEEK_DATA/SEEK_HOLE at EOF', c_seek_lower_eof)
+        add('O_DIRECT O_RDONLY read', c_odirect, os.O_RDONLY)
+        add('O_DIRECT O_RDWR read+write', c_odirect, os.O_RDWR)
+        add('splice view -> pipe -> tmpfs', c_splice_from)
+        add('splice tmpfs -> pipe -> view', c_splice_to)
+        add('copy_file_range view -> new view file', c_cfr, 'view')
+        add('copy_file_range view -> lower view file', c_cfr, 'view-lower')
+        add('copy_file_range view -> tmpfs', c_cfr, 'tmp')
+        add('copy_file_range tmpfs -> view', c_cfr_tmp_to)
+        add('copy_file_range within one file', c_cfr_same)
+        add('sendfile view -> tmpfs', c_sendfile, 'from')
+        add('sendfile tmpfs -> view', c_sendfile, 'to')
+        add('lockf two processes, O_RDWR first', c_lockf, 'rw')
+        add('lockf two processes, O_RDONLY first', c_lockf, 'ro')
+        add('flock two processes, O_RDWR first', c_flock, 'rw')
+        add('flock two processes, O_RDONLY first', c_flock, 'ro')
+        add('mmap MAP_SHARED write, read(), reopen', c_mmap)
+        add('mmap of an O_RDONLY fd', c_mmap_ro)
+        add('mmap O_RDONLY then write via another fd', c_mmap_stale)
+        add('statfs reports the upper', c_statfs)
+        add('st_dev/st_ino across append', c_stino)
+        add('ftruncate O_RDONLY then O_RDWR', c_truncate)
+        add('O_APPEND writes', c_append)
+        add('pread/pwrite past EOF', c_past_eof, 'data')
+        add('pread/pwrite past EOF sparse', c_past_eof, 'sparse')
+    fsd = (('fsync', os.fsync), ('syncfs', syncfs))
+    for name, fn in fsd:
+        out.append((f'{name} on a lower directory', c_fsync_dir, lower, (fn,)))
+    return out
+
+
+def diag(msg):
+    print('# ' + msg, flush=True)
+
+
+def run_one(ctx, fn, get, a):
+    try:
+        return repr(fn(ctx, get, *a))
+    except Exception as e:  # noqa: B902 - any exception is a result
+        return 'raised ' + repr(e)
+
+
+def run(tmp, pairs):
+    for spec in pairs:
+        label, om, lm, ou, lu = spec.split(':')
+        t0 = time.monotonic()
+        octx, lctx = Ctx(om, ou, tmp), Ctx(lm, lu, tmp)
+        nok = nfail = 0
+        for name, fn, get, a in cases():
+            ro = run_one(octx, fn, get, a)
+            rl = run_one(lctx, fn, get, a)
+            if ro == rl and not ro.startswith('raised'):
+                nok += 1
+                print(f'ok {label}: {name}', flush=True)
+                if os.environ.get('FILEOPS_VERBOSE'):
+                    diag(f'  {ro}')
+            else:
+                nfail += 1
+                print(f'not ok {label}: {name}: overlayfs={ro}, layerfs={rl}',
+                      flush=True)
+        diag(f'{label}: {nok} same, {nfail} different, '
+             f'{time.monotonic() - t0:.1f} s')
+
+
+def main():
+    if sys.argv[1] == 'mkfixture':
+        mkfixture(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == 'run':
+        run(sys.argv[2], sys.argv[3:])
+    else:
+        sys.exit('usage: fileops.py mkfixture TOP BOTTOM | run TMP PAIR...')
+
+
+if __name__ == '__main__':
+    main()

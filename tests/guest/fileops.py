@@ -518,7 +518,11 @@ def c_stino(ctx, get):
     os.close(rfd)
     # the same after dropping the dentry: a new lookup
     st2 = os.stat(p)
-    return ('dev', st0.st_dev == st1.st_dev, st0.st_dev == fst.st_dev,
+    root = os.stat(ctx.mnt).st_dev
+    diag(f'  {p}: st_dev {st0.st_dev:#x} -> {st1.st_dev:#x} (root '
+         f'{root:#x}), st_ino {st0.st_ino} -> {st1.st_ino}')
+    return ('dev as root', st0.st_dev == root, st1.st_dev == root,
+            'dev', st0.st_dev == st1.st_dev, st0.st_dev == fst.st_dev,
             st0.st_dev == st2.st_dev,
             'ino', st0.st_ino == st1.st_ino, st0.st_ino == fst.st_ino,
             st0.st_ino == st2.st_ino, 'size', st1.st_size, fst.st_size,

@@ -309,7 +309,10 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 		goto out_cleanup;
 	/* A hard-linked lower file has no single origin (as in overlayfs). */
 	if (S_ISDIR(stat.mode) || stat.nlink == 1) {
-		__le64 origin = cpu_to_le64(stat.ino);
+		struct layerfs_origin origin = {
+			.ino = cpu_to_le64(stat.ino),
+			.dev = cpu_to_le64(huge_encode_dev(stat.dev)),
+		};
 
 		err = vfs_setxattr(&init_user_ns, temp, LAYERFS_XATTR_ORIGIN,
 				   &origin, sizeof(origin), 0);
@@ -361,6 +364,7 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 
 	/* After the rename @temp is the upper dentry of @dentry. */
 	LAYERFS_I(inode)->origin_ino = origin_ino;
+	LAYERFS_I(inode)->origin_dev = stat.dev;
 	/* Publish, origin first: pairs with layerfs_inode_upper(). */
 	smp_store_release(&LAYERFS_I(inode)->upper, temp);
 	if (!S_ISDIR(stat.mode)) {

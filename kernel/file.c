@@ -50,18 +50,53 @@ static struct file *layerfs_open_real(const struct file *file,
 	return realfile;
 }
 
+/* Status flags that fcntl(F_SETFL) may change on the view file. */
+#define LAYERFS_SETFL_MASK	(O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT)
+
+/* Carry the view file's F_SETFL flags over to the real file. */
+static int layerfs_sync_flags(struct file *file, struct file *realfile)
+{
+	unsigned int flags = file->f_flags & LAYERFS_SETFL_MASK;
+	int err;
+
+	if (((flags ^ realfile->f_flags) & O_APPEND) &&
+	    IS_APPEND(file_inode(realfile)))
+		return -EPERM;
+	if ((flags & O_DIRECT) && !(realfile->f_mode & FMODE_CAN_ODIRECT))
+		return -EINVAL;
+	if (realfile->f_op->check_flags) {
+		err = realfile->f_op->check_flags(flags);
+		if (err)
+			return err;
+	}
+	spin_lock(&realfile->f_lock);
+	realfile->f_flags = (realfile->f_flags & ~LAYERFS_SETFL_MASK) | flags;
+	realfile->f_iocb_flags = iocb_flags(realfile);
+	spin_unlock(&realfile->f_lock);
+	return 0;
+}
+
 /*
  * The real file to use now: the one opened with @file, or, if the file was
  * copied up since, a new one on the upper (released by layerfs_put_real()).
+ * Its status flags are the view file's.
  */
 static struct file *layerfs_get_real(struct file *file)
 {
 	struct file *realfile = file->private_data;
 	struct path realpath;
+	int err;
 
 	layerfs_path_real(file_dentry(file), &realpath);
-	if (likely(file_inode(realfile) == d_inode(realpath.dentry)))
+	if (likely(file_inode(realfile) == d_inode(realpath.dentry))) {
+		if (unlikely((file->f_flags ^ realfile->f_flags) &
+			     LAYERFS_SETFL_MASK)) {
+			err = layerfs_sync_flags(file, realfile);
+			if (err)
+				return ERR_PTR(err);
+		}
 		return realfile;
+	}
 	/* Upper dentries of view inodes stay positive; see dir.c. */
 	if (WARN_ON_ONCE(d_is_negative(realpath.dentry)))
 		return ERR_PTR(-EIO);
@@ -172,7 +207,7 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	ret = -EINVAL;
 	if ((ifl & IOCB_DIRECT) && !(realfile->f_mode & FMODE_CAN_ODIRECT))
 		goto out_put;
-	/* The real file is opened with the view file's O_APPEND. */
+	/* The real file has the view file's O_APPEND (layerfs_get_real). */
 	ifl &= ~IOCB_APPEND;
 
 	old_cred = layerfs_override_creds(inode->i_sb);
@@ -318,6 +353,50 @@ static int layerfs_flush(struct file *file, fl_owner_t id)
 	return ret;
 }
 
+/*
+ * Copy between two view files: the real files' copy_file_range (reflink or
+ * in-filesystem copy where the upper offers one), else a splice copy.
+ */
+static ssize_t layerfs_copy_file_range(struct file *file_in, loff_t pos_in,
+				       struct file *file_out, loff_t pos_out,
+				       size_t len, unsigned int flags)
+{
+	struct inode *inode_out = file_inode(file_out);
+	struct file *real_in, *real_out;
+	const struct cred *old_cred;
+	ssize_t ret;
+
+	inode_lock(inode_out);
+	ret = file_remove_privs(file_out);
+	if (ret)
+		goto out_unlock;
+	real_out = layerfs_get_real(file_out);
+	if (IS_ERR(real_out)) {
+		ret = PTR_ERR(real_out);
+		goto out_unlock;
+	}
+	real_in = layerfs_get_real(file_in);
+	if (IS_ERR(real_in)) {
+		ret = PTR_ERR(real_in);
+		goto out_put_out;
+	}
+	old_cred = layerfs_override_creds(inode_out->i_sb);
+	ret = vfs_copy_file_range(real_in, pos_in, real_out, pos_out, len,
+				  flags);
+	revert_creds(old_cred);
+	layerfs_put_real(file_in, real_in);
+out_put_out:
+	layerfs_put_real(file_out, real_out);
+	layerfs_copyattr(inode_out);
+out_unlock:
+	inode_unlock(inode_out);
+	/* Real files on two filesystems: copy through the view files. */
+	if (ret == -EXDEV || ret == -EOPNOTSUPP)
+		ret = generic_copy_file_range(file_in, pos_in, file_out,
+					      pos_out, len, flags);
+	return ret;
+}
+
 const struct file_operations layerfs_file_ops = {
 	.open = layerfs_open,
 	.release = layerfs_release,
@@ -331,6 +410,7 @@ const struct file_operations layerfs_file_ops = {
 	.flush = layerfs_flush,
 	.splice_read = generic_file_splice_read,
 	.splice_write = iter_file_splice_write,
+	.copy_file_range = layerfs_copy_file_range,
 };
 
 /* O_DIRECT opens are checked against this; the real file does the I/O. */

@@ -82,27 +82,26 @@ static void layerfs_init_ops(struct inode *inode, umode_t mode, dev_t rdev)
  * Origin inode number recorded on upper object @upper at copy-up, or 0.
  * Called with the mounter's credentials.
  */
-u64 layerfs_read_origin(struct dentry *upper)
+u64 layerfs_read_origin(struct dentry *upper, dev_t *devp)
 {
-	__le64 origin;
+	struct layerfs_origin origin;
 
 	if (vfs_getxattr(&init_user_ns, upper, LAYERFS_XATTR_ORIGIN, &origin,
 			 sizeof(origin)) != sizeof(origin))
 		return 0;
-	return le64_to_cpu(origin);
+	if (devp)
+		*devp = huge_decode_dev(le64_to_cpu(origin.dev));
+	return le64_to_cpu(origin.ino);
 }
 
 /*
  * The inode number a view shows for @inode whose real one is @real_ino:
- * with every layer on one filesystem, an upper object keeps the number of
- * the lower object it was copied up from, so st_ino and d_ino survive
- * copy-up.
+ * an upper object keeps the number of the lower object it was copied up
+ * from, so st_ino and d_ino survive copy-up.
  */
 u64 layerfs_ino(struct inode *inode, u64 real_ino)
 {
-	if (LAYERFS_V(inode->i_sb)->samefs && LAYERFS_I(inode)->origin_ino)
-		return LAYERFS_I(inode)->origin_ino;
-	return real_ino;
+	return LAYERFS_I(inode)->origin_ino ?: real_ino;
 }
 
 /*
@@ -160,13 +159,13 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	li->lower = lower;
 	li->lower_layer = lower_layer;
 	li->origin_ino = 0;
-	if (upper && LAYERFS_V(sb)->samefs) {
+	if (upper) {
 		const struct cred *old_cred = layerfs_override_creds(sb);
 
-		li->origin_ino = layerfs_read_origin(upper);
+		li->origin_ino = layerfs_read_origin(upper, &li->origin_dev);
 		revert_creds(old_cred);
 	}
-	inode->i_ino = real->i_ino;
+	inode->i_ino = layerfs_ino(inode, real->i_ino);
 	inode->i_generation = real->i_generation;
 	set_nlink(inode, real->i_nlink);
 	inode->i_mapping->a_ops = &layerfs_aops;
@@ -197,9 +196,10 @@ int layerfs_getattr(struct user_namespace *mnt_userns,
 
 	/*
 	 * With every layer on one filesystem, real inode numbers are unique:
-	 * show them with the view's device.  Otherwise keep the real device
-	 * for non-directories, and give directories the view's device and
-	 * inode number so that find -xdev stays inside the view.
+	 * show them with the view's device.  Otherwise keep the real (or for
+	 * a copied-up file, the origin's) device and number for
+	 * non-directories, and give directories the view's device and inode
+	 * number so that find -xdev stays inside the view.
 	 */
 	if (view->samefs) {
 		stat->dev = dentry->d_sb->s_dev;
@@ -207,6 +207,10 @@ int layerfs_getattr(struct user_namespace *mnt_userns,
 	} else if (S_ISDIR(inode->i_mode)) {
 		stat->dev = dentry->d_sb->s_dev;
 		stat->ino = inode->i_ino;
+	} else if (LAYERFS_I(inode)->origin_ino) {
+		/* A copied-up file keeps its lower identity, as overlayfs. */
+		stat->dev = LAYERFS_I(inode)->origin_dev;
+		stat->ino = LAYERFS_I(inode)->origin_ino;
 	}
 	/* A merged directory's link count means nothing: say so as btrfs does. */
 	if (S_ISDIR(inode->i_mode) && LAYERFS_E(dentry) &&

@@ -20,9 +20,9 @@
 #define LAYERFS_XATTR_PREFIX	"trusted.overlay."
 #define LAYERFS_XATTR_OPAQUE	LAYERFS_XATTR_PREFIX "opaque"
 /*
- * layerfs's own metadata, ignored by overlayfs: the inode number of the
- * lower object an upper object was copied up from (__le64), so that st_ino
- * does not change on copy-up.
+ * layerfs's own metadata, ignored by overlayfs: the inode number and
+ * device of the lower object an upper object was copied up from (struct
+ * layerfs_origin), so that st_ino and st_dev do not change on copy-up.
  */
 #define LAYERFS_XATTR_OWN_PREFIX "trusted.layerfs."
 #define LAYERFS_XATTR_ORIGIN	LAYERFS_XATTR_OWN_PREFIX "origin"
@@ -126,6 +126,7 @@ struct layerfs_inode {
 	struct dentry *lower;
 	unsigned int lower_layer;
 	u64 origin_ino;			/* copied up from this ino, or 0 */
+	dev_t origin_dev;		/* ...on this device */
 	struct mutex lock;		/* copy-up, readdir cache */
 	struct layerfs_dir_cache *cache;
 };
@@ -224,7 +225,13 @@ extern const struct dentry_operations layerfs_dentry_ops;
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 				struct dentry *upper, struct dentry *lower,
 				unsigned int lower_layer);
-u64 layerfs_read_origin(struct dentry *upper);
+/* The value of LAYERFS_XATTR_ORIGIN. */
+struct layerfs_origin {
+	__le64 ino;
+	__le64 dev;			/* huge_encode_dev() */
+} __packed;
+
+u64 layerfs_read_origin(struct dentry *upper, dev_t *devp);
 u64 layerfs_ino(struct inode *inode, u64 real_ino);
 void layerfs_copyattr(struct inode *inode);
 int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,

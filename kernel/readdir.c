@@ -175,7 +175,7 @@ static int layerfs_fix_origins(struct layerfs_dir_file *od,
 					e->len);
 		if (IS_ERR(d))
 			return PTR_ERR(d);
-		origin = d_is_positive(d) ? layerfs_read_origin(d) : 0;
+		origin = d_is_positive(d) ? layerfs_read_origin(d, NULL) : 0;
 		dput(d);
 		if (origin)
 			e->ino = origin;
@@ -219,7 +219,7 @@ static int layerfs_dir_build(struct dentry *dentry,
 	layerfs_path_upper(dentry, &path);
 	if (path.dentry) {
 		err = layerfs_read_source(&c, &path);
-		if (!err && view->samefs)
+		if (!err)
 			err = layerfs_fix_origins(od, path.dentry);
 	}
 	for (i = 0; !err && !entry->opaque && i < entry->numlower; i++) {

@@ -643,9 +643,77 @@ def diag(msg):
 
 def run_one(ctx, fn, get, a):
     try:
-        return repr(fn(ctx, get, *a))
+        return fn(ctx, get, *a)
     except Exception as e:  # noqa: B902 - any exception is a result
         return 'raised ' + repr(e)
+
+
+def is_segs(v):
+    return (isinstance(v, list) and
+            all(isinstance(x, tuple) and len(x) == 2 for x in v))
+
+
+def strip_segs(v):
+    """The result with every SEEK_DATA/SEEK_HOLE segment list blanked."""
+    if is_segs(v) and v:
+        return 'SEGMENTS'
+    if isinstance(v, tuple):
+        return tuple(strip_segs(x) for x in v)
+    return v
+
+
+def all_segs(v):
+    if is_segs(v):
+        return [v]
+    if isinstance(v, tuple):
+        return [s for x in v for s in all_segs(x)]
+    return []
+
+
+def within(inner, outer):
+    return all(any(o0 <= a and b <= o1 for o0, o1 in outer)
+               for a, b in inner)
+
+
+def holes_kept(ro, rl):
+    """
+    README, known differences: layerfs copy-up keeps holes exactly, where
+    overlayfs 6.1 writes 1 MiB chunks.  Everything else must be the same,
+    and every data segment layerfs reports must lie inside one of
+    overlayfs's (same data, fewer allocated bytes).
+    """
+    if strip_segs(ro) != strip_segs(rl):
+        return False
+    so, sl = all_segs(ro), all_segs(rl)
+    return len(so) == len(sl) and all(within(b, a) for a, b in zip(so, sl))
+
+
+def cfr_across(ro, rl):
+    """
+    README, known differences: copy_file_range between view files whose
+    real files are on two filesystems copies (by splice) where overlayfs
+    returns EXDEV.  The copy must be whole: 3000 + DSIZE - 100 bytes.
+    """
+    return (isinstance(ro, tuple) and ro[0] == 'EXDEV' and
+            isinstance(rl, tuple) and rl[0] == DSIZE - 100 and
+            rl[1].startswith(f'{3000 + DSIZE - 100}:') and rl[2] == ro[2])
+
+
+# Documented differences: (case-name substring, check on both results).
+DOCUMENTED = (
+    ('SEEK_DATA/SEEK_HOLE before and after copy-up (lower', holes_kept),
+    ('PUNCH_HOLE sparse (lower', holes_kept),
+    ('past EOF sparse (lower', holes_kept),
+    ('copy_file_range view -> new view file (lower', cfr_across),
+    ('copy_file_range view -> lower view file (lower', cfr_across),
+)
+
+
+def documented(name, ro, rl):
+    for sub, check in DOCUMENTED:
+        if sub in name and check(ro, rl):
+            return sub
+    return None
 
 
 def run(tmp, pairs):
@@ -657,15 +725,20 @@ def run(tmp, pairs):
         for name, fn, get, a in cases():
             ro = run_one(octx, fn, get, a)
             rl = run_one(lctx, fn, get, a)
-            if ro == rl and not ro.startswith('raised'):
+            raised = isinstance(ro, str) and ro.startswith('raised')
+            doc = None if ro == rl else documented(name, ro, rl)
+            if (ro == rl or doc) and not raised:
                 nok += 1
-                print(f'ok {label}: {name}', flush=True)
-                if os.environ.get('FILEOPS_VERBOSE'):
-                    diag(f'  {ro}')
+                note = f' # documented difference: {doc}' if doc else ''
+                print(f'ok {label}: {name}{note}', flush=True)
+                if os.environ.get('FILEOPS_VERBOSE') or doc:
+                    diag(f'  overlayfs={ro!r}')
+                    if doc:
+                        diag(f'  layerfs={rl!r}')
             else:
                 nfail += 1
-                print(f'not ok {label}: {name}: overlayfs={ro}, layerfs={rl}',
-                      flush=True)
+                print(f'not ok {label}: {name}: overlayfs={ro!r}, '
+                      f'layerfs={rl!r}', flush=True)
         diag(f'{label}: {nok} same, {nfail} different, '
              f'{time.monotonic() - t0:.1f} s')
 

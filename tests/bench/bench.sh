@@ -14,7 +14,7 @@
 #   BENCH_DEPTHS="..."  stack depths (default "1 8 64 500"; "1 8" if quick)
 #   BENCH_FS="..."      backing filesystems (default "tmpfs ext4")
 #   BENCH_WORKLOADS="..."  workloads (default all; see guest.sh)
-#   BENCH_MEM=MB        guest memory (default 3072)
+#   BENCH_MEM=MB        guest memory (default 4096)
 #   BENCH_TIMEOUT=S     guest timeout (default 3600, quick 1200)
 #
 # Exits with guest-run.sh's status: non-zero if the guest failed, timed out
@@ -38,7 +38,7 @@ args=()
 [ -z "${BENCH_DEPTHS:-}" ] || args+=(--depths "$BENCH_DEPTHS")
 [ -z "${BENCH_FS:-}" ] || args+=(--fs "$BENCH_FS")
 [ -z "${BENCH_WORKLOADS:-}" ] || args+=(--workloads "$BENCH_WORKLOADS")
-mem=${BENCH_MEM:-3072}
+mem=${BENCH_MEM:-4096}
 if [ "$quick" = 1 ]; then timeout=${BENCH_TIMEOUT:-1200}; else timeout=${BENCH_TIMEOUT:-3600}; fi
 
 bench=$root/tests/bench/lfsbench

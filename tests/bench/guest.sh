@@ -48,14 +48,16 @@ done
 if [ "$quick" = 1 ]; then
 	: "${reps:=3}" "${depths:=1 8}"
 	big_mib=16 cu_mib=4
-	sizes=(--files 2000 --dirents 1000 --stat-iters 500 --open-iters 300
-		--rand-reads 500 --creates 10 --cold-names 30)
+	sizes=(--files 2000 --dirents 1000 --stat-iters 300 --open-iters 200
+		--rand-reads 300 --creates 5 --cold-names 30)
 else
 	: "${reps:=5}" "${depths:=1 8 64 500}"
 	big_mib=256 cu_mib=64
-	# Iteration counts: each timed region takes some 0.2-1 s under TCG.
-	sizes=(--files 20000 --dirents 10000 --stat-iters 4000 --open-iters 2000
-		--rand-reads 5000 --creates 30 --cold-names 100)
+	# Per timed region; stat, open, readdir, randread and create get 3x
+	# the repetitions (lfsbench.c).  A region takes some 0.05-0.5 s
+	# under TCG, except the full-size walk, seqread and copyup.
+	sizes=(--files 20000 --dirents 10000 --stat-iters 1500 --open-iters 700
+		--rand-reads 2000 --creates 10 --cold-names 100)
 fi
 # All workloads of one configuration; generous, TCG is slow.
 run_timeout=${BENCH_RUN_TIMEOUT:-3000}
@@ -79,7 +81,7 @@ info sizes "big.dat ${big_mib} MiB, cu.dat ${cu_mib} MiB, ${sizes[*]}"
 info cpus "$(nproc)"
 info memory_kib "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
 info clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
-info method "median of $reps repetitions; native, overlayfs, layerfs alternate within each repetition (the first system rotates); warm workloads get one untimed run per system first; cold lookups follow sync + drop_caches=3; big.dat and cu.dat are mlock'ed so they stay cached through drop_caches"
+info method "median of $reps repetitions ($((3 * reps)) for stat, open, readdir, randread, create); native, overlayfs, layerfs back to back within each repetition (the first one rotating), pinned to one CPU; warm workloads get one untimed run per system first (walk: after drop_caches); cold lookups follow sync + drop_caches=3; big.dat and cu.dat are mlock'ed so they stay cached through drop_caches"
 
 modprobe overlay || { echo "bench: modprobe overlay failed" >&2; exit 1; }
 modprobe ext4 2>/dev/null || true
@@ -158,11 +160,17 @@ for fs in $fslist; do
 		done
 		"$bench" umount "${opts[@]}" || say "$fs depth $d: unmount failed"
 		"$layerctl" -b "$base/rm.batch" >/dev/null || say "$fs depth $d: layerctl layer rm failed"
+		# Free the memory for the next configuration (tmpfs fixtures,
+		# millions of negative dentries at depth 500).
+		[ "$fs" != tmpfs ] || rm -rf "$base"
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
 		printf 'C\t%s\t%s\ttotal\t%ss\n' "$fs" "$d" "$(($(date +%s) - t0))" >>"$tsv"
 		say "$fs depth $d: done in $(($(date +%s) - t0))s"
 	done
 	kill "$pin_PID" 2>/dev/null
 	wait "$pin_PID" 2>/dev/null
+	[ "$fs" != tmpfs ] || rm -rf "$top"
 done
 
 info guest_seconds "$(($(date +%s) - t_start))"

@@ -2,14 +2,15 @@
 /*
  * lfsbench: fixtures and timing loops of `make bench` (tests/bench/).
  *
- *   lfsbench master DIR BIG_MIB CU_MIB     the shared big.dat and cu.dat
+ *   lfsbench master DIR BIG_MIB CU_MIB     the shared big.dat, cu.dat and
+ *                                          cu-native.dat
  *   lfsbench pin FILE...                   mlock the files' pages, then
  *                                          wait for SIGTERM
  *   lfsbench fixture OPTIONS               build one configuration
  *   lfsbench mount OPTIONS                 mount its overlayfs and layerfs
  *   lfsbench umount OPTIONS                unmount them
- *   lfsbench run OPTIONS WORKLOAD          time one workload on the three
- *                                          systems, alternating per rep
+ *   lfsbench run OPTIONS [WORKLOAD...]     time the workloads (default: all)
+ *                                          on the three systems
  *   lfsbench report TSV [JSON]             the table, the targets, JSON
  *
  * OPTIONS: --base DIR --depth D --prefix P --fs NAME --master DIR
@@ -25,22 +26,27 @@
  *   ou ow mo        overlayfs upper, work and mount point
  *   lu lw ml        layerfs upper, work and mount point
  *
- * The tree, in every layer and in n: directories t/dNN/sM (NN < files/1000,
- * M < 10) and big/ exist in every layer; file t/dNN/sM/fIIIII (I < files,
- * NN = I / 1000, M = I / 100 % 10) and entry big/eIIIII (I < dirents) are in
- * layer I % D; big.dat and cu.dat are in the bottom layer, hard links to
- * the master files (n/cu.dat is a copy, as the native copy-up appends to
- * it).
+ * The tree, in every layer and in n: the directories t/, t/dNN/ and
+ * t/dNN/sM/ (500 files per sM, 4 sM per dNN) and big/ exist in every layer;
+ * file I of the tree (t/dNN/sM/fIIIII, I < --files) and entry I of big/
+ * (big/eIIIII, I < --dirents) are in layer I % D only; big.dat and cu.dat
+ * are in the bottom layer, hard links to the master files; n/big.dat links
+ * to the master big.dat, n/cu.dat to cu-native.dat (a copy: the native
+ * "copy-up" appends to it).
  *
- * `run` prints one tab-separated line per system:
+ * Timing: for each workload, every system first gets its untimed warm-up
+ * runs (warm workloads), then the repetitions run with the three systems
+ * back to back in each, the first one rotating.  `run` prints one
+ * tab-separated line per system and workload:
  *
  *   R fs depth workload system status ops unit samples
  *
  * status is "ok" or "FAIL: why"; samples are the timed regions of each
  * repetition in nanoseconds (CLOCK_MONOTONIC), comma-separated; a
- * workload's timed region covers `ops` operations of `unit`.  `report` reads
- * these lines (and the X, F, I and C lines written by guest.sh and `mount`)
- * and prints medians and ratios.
+ * workload's timed region covers `ops` operations of `unit`.  W lines give
+ * the duration of the first warm-up run.  `report` reads these lines (and
+ * the X, F, I and C lines written by guest.sh and `mount`) and prints
+ * medians and ratios.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -58,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -271,9 +278,11 @@ static void write_pattern(const char *path, long mib, uint64_t seed)
 	free(buf);
 }
 
+static void copy_file(const char *from, const char *to);
+
 static int cmd_master(int argc, char **argv)
 {
-	char *p;
+	char *p, *q;
 
 	if (argc != 4)
 		die("usage: lfsbench master DIR BIG_MIB CU_MIB");
@@ -284,6 +293,9 @@ static int cmd_master(int argc, char **argv)
 	free(p);
 	p = xasprintf("%s/cu.dat", argv[1]);
 	write_pattern(p, num_arg("cu", argv[3]), 0xd1b54a32d192ed03ULL);
+	q = xasprintf("%s/cu-native.dat", argv[1]);
+	copy_file(p, q);
+	free(q);
 	free(p);
 	return 0;
 }
@@ -467,8 +479,11 @@ static int cmd_fixture(int argc, char **argv)
 	q = xasprintf("%s/l/%ld/cu.dat", b, opt.depth - 1);
 	xlink(p, q);
 	free(q);
+	free(p);
+	/* The native copy-up appends to it: one shared copy of cu.dat. */
+	p = xasprintf("%s/cu-native.dat", opt.master);
 	q = xasprintf("%s/n/cu.dat", b);
-	copy_file(p, q);
+	xlink(p, q);
 	free(q);
 	free(p);
 	syncfs(dfd);
@@ -1086,21 +1101,23 @@ struct workload {
 	int warmups;		/* untimed runs of @timed per system */
 	bool cold;		/* drop caches before each timed region */
 	bool names_absent;
+	int reps_mult;		/* short regions: --reps times this many */
+	bool cold_warmup;	/* drop caches before the first warm-up */
 };
 
 static const struct workload workloads[] = {
 	{ .name = "stat", .unit = "stat", .ops = &opt.stat_iters,
-	  .timed = w_stat, .warmups = 1 },
+	  .timed = w_stat, .warmups = 1, .reps_mult = 3 },
 	{ .name = "open", .unit = "open+close", .ops = &opt.open_iters,
-	  .timed = w_open, .warmups = 1 },
+	  .timed = w_open, .warmups = 1, .reps_mult = 3 },
 	{ .name = "readdir", .unit = "readdir of big/", .timed = w_readdir,
-	  .warmups = 1 },
+	  .warmups = 1, .reps_mult = 3 },
 	{ .name = "walk", .unit = "walk+stat of t/", .timed = w_walk,
-	  .warmups = 1 },
+	  .warmups = 1, .cold_warmup = true },
 	{ .name = "seqread", .unit = "read of big.dat", .timed = w_seqread },
 	{ .name = "randread", .unit = "pread 4 KiB", .ops = &opt.rand_reads,
 	  .before = w_randread_before, .timed = w_randread,
-	  .after = w_randread_after },
+	  .after = w_randread_after, .reps_mult = 3 },
 	{ .name = "lookup-cold", .unit = "stat (present), cold",
 	  .ops = &opt.cold_names, .timed = w_cold_present, .cold = true },
 	{ .name = "lookup-cold-absent", .unit = "stat (absent), cold",
@@ -1109,18 +1126,11 @@ static const struct workload workloads[] = {
 	{ .name = "create", .unit = "create+4 KiB+fsync", .writes = true,
 	  .ops = &opt.creates, .prepare = w_create_prepare,
 	  .before = w_create_before, .timed = w_create,
-	  .after = w_create_after },
+	  .after = w_create_after, .reps_mult = 3 },
 	{ .name = "copyup", .unit = "copy-up of cu.dat", .writes = true,
 	  .before = w_copyup_before, .timed = w_copyup,
 	  .after = w_copyup_after },
 };
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void cold_names(struct ctx *c, bool absent)
 {
@@ -1166,6 +1176,11 @@ static void run_workload(const struct workload *w, char *buf, long seq_bytes)
 	static int64_t samples[NSYS][MAX_REPS];
 	long ops = w->ops ? *w->ops : 1;
 	int64_t start = now_ns();
+	int reps = opt.reps * (w->reps_mult ? w->reps_mult : 1);
+	int64_t warm[NSYS] = { 0 };
+
+	if (reps > MAX_REPS)
+		reps = MAX_REPS;
 
 	for (int s = 0; s < NSYS; s++) {
 		struct ctx *c = &ctx[s];
@@ -1184,16 +1199,24 @@ static void run_workload(const struct workload *w, char *buf, long seq_bytes)
 			failf("not mounted (see the mount failure)");
 		else if (!reopen_root(c) && w->prepare)
 			w->prepare(c);
-		for (int k = 0; !why[0] && k < w->warmups; k++)
+		for (int k = 0; !why[0] && k < w->warmups; k++) {
+			int64_t t0;
+
+			if (k == 0 && w->cold_warmup)
+				drop_caches();
+			t0 = now_ns();
 			if ((!w->before || !w->before(c)) && !w->timed(c) && w->after)
 				w->after(c);
+			if (k == 0)
+				warm[s] = now_ns() - t0;
+		}
 		if (why[0]) {
 			failed[s] = true;
 			snprintf(fail_why[s], sizeof(fail_why[s]), "%s", why);
 		}
 	}
 
-	for (int r = 0; r < opt.reps; r++) {
+	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < NSYS; k++) {
 			int s = (r + k) % NSYS;	/* rotate who goes first */
 			struct ctx *c = &ctx[s];
@@ -1234,13 +1257,17 @@ static void run_workload(const struct workload *w, char *buf, long seq_bytes)
 			char t[32];
 
 			printf("ok");
-			fmt_time(t, sizeof(t), median_of(samples[s], opt.reps) / ops);
+			fmt_time(t, sizeof(t), median_of(samples[s], reps) / ops);
 			fprintf(stderr, " %s %s", sys_name[s], t);
 		}
 		printf("\t%ld\t%s\t", ops, w->unit);
-		for (int r = 0; !failed[s] && r < opt.reps; r++)
+		for (int r = 0; !failed[s] && r < reps; r++)
 			printf("%s%" PRId64, r ? "," : "", samples[s][r]);
 		printf("\n");
+		/* The first (untimed) warm-up run: a fresh view's cold caches. */
+		if (w->warmups && !failed[s])
+			printf("W\t%s\t%ld\t%s\t%s\t%" PRId64 "\n", opt.fs, opt.depth,
+			       w->name, sys_name[s], warm[s]);
 		if (ctx[s].rootfd >= 0)
 			close(ctx[s].rootfd);
 	}
@@ -1265,6 +1292,14 @@ static int cmd_run(int argc, char **argv)
 	char *buf, *big;
 
 	need_base();
+	/* One CPU: no migrations between the samples of a repetition. */
+	{
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	for (int k = i; k < argc; k++)
 		if (!find_workload(argv[k]))
 			die("unknown workload '%s'", argv[k]);
@@ -1293,9 +1328,12 @@ struct result {
 	char *fs, *work, *unit;
 	long depth, ops;
 	char *status[NSYS];		/* NULL: no result */
-	int64_t *samples[NSYS];
+	int64_t samples[NSYS][MAX_REPS];
 	int nsamples[NSYS];
 	double median[NSYS];		/* ns per op; NAN if none */
+	double min[NSYS];		/* ns per op */
+	double mad[NSYS];		/* median absolute deviation / median */
+	double warm[NSYS];		/* first untimed run, ns; NAN if none */
 };
 
 static struct result *results;
@@ -1303,6 +1341,8 @@ static int nresults;
 
 static struct result *result_for(const char *fs, long depth, const char *work)
 {
+	struct result *r;
+
 	for (int i = 0; i < nresults; i++)
 		if (!strcmp(results[i].fs, fs) && results[i].depth == depth &&
 		    !strcmp(results[i].work, work))
@@ -1310,13 +1350,14 @@ static struct result *result_for(const char *fs, long depth, const char *work)
 	results = realloc(results, (nresults + 1) * sizeof(*results));
 	if (!results)
 		die("out of memory");
-	memset(&results[nresults], 0, sizeof(*results));
-	results[nresults].fs = xstrdup(fs);
-	results[nresults].depth = depth;
-	results[nresults].work = xstrdup(work);
+	r = &results[nresults++];
+	memset(r, 0, sizeof(*r));
+	r->fs = xstrdup(fs);
+	r->depth = depth;
+	r->work = xstrdup(work);
 	for (int s = 0; s < NSYS; s++)
-		results[nresults].median[s] = NAN;
-	return &results[nresults++];
+		r->median[s] = r->min[s] = r->mad[s] = r->warm[s] = NAN;
+	return r;
 }
 
 static int sys_index(const char *name)
@@ -1344,19 +1385,46 @@ static int split_tabs(char *line, char **f, int max)
 	return n;
 }
 
-static double median_of(int64_t *v, int n)
+static int cmp_dbl(const void *a, const void *b)
 {
-	int64_t *t;
-	double m;
+	double x = *(const double *)a, y = *(const double *)b;
 
+	return x < y ? -1 : x > y;
+}
+
+static double median_dbl(double *v, int n)
+{
 	if (n == 0)
 		return NAN;
-	t = xmalloc(n * sizeof(*t));
-	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_i64);
-	m = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double median_of(int64_t *v, int n)
+{
+	double *t = xmalloc((n + 1) * sizeof(*t)), m;
+
+	for (int i = 0; i < n; i++)
+		t[i] = v[i];
+	m = median_dbl(t, n);
 	free(t);
 	return m;
+}
+
+/* Median, minimum and relative median absolute deviation of system @s. */
+static void summarize(struct result *r, int s)
+{
+	int n = r->nsamples[s];
+	double d[MAX_REPS], med = median_of(r->samples[s], n), ops = r->ops ? r->ops : 1;
+
+	r->median[s] = med / ops;
+	r->min[s] = INFINITY;
+	for (int i = 0; i < n; i++) {
+		d[i] = fabs(r->samples[s][i] - med);
+		if (r->samples[s][i] / ops < r->min[s])
+			r->min[s] = r->samples[s][i] / ops;
+	}
+	r->mad[s] = med > 0 ? median_dbl(d, n) / med : NAN;
 }
 
 static void fmt_time(char *buf, size_t n, double ns)
@@ -1373,6 +1441,7 @@ static void fmt_time(char *buf, size_t n, double ns)
 		snprintf(buf, n, "%.2f s", ns / 1e9);
 }
 
+/* Ratio of the medians of systems @a and @b. */
 static double ratio(const struct result *r, int a, int b)
 {
 	if (isnan(r->median[a]) || isnan(r->median[b]) || r->median[b] <= 0)
@@ -1380,10 +1449,40 @@ static double ratio(const struct result *r, int a, int b)
 	return r->median[a] / r->median[b];
 }
 
+/*
+ * Median of the per-repetition ratios: the two samples of a repetition ran
+ * back to back, so this cancels slow drift of the machine's speed.
+ */
+static double paired_ratio(const struct result *r, int a, int b)
+{
+	double v[MAX_REPS];
+	int n = 0;
+
+	if (isnan(r->median[a]) || isnan(r->median[b]))
+		return NAN;
+	for (int i = 0; i < r->nsamples[a] && i < r->nsamples[b]; i++)
+		if (r->samples[b][i] > 0)
+			v[n++] = (double)r->samples[a][i] / r->samples[b][i];
+	return median_dbl(v, n);
+}
+
+/* The largest relative MAD of the systems, in percent. */
+static double noise_pct(const struct result *r)
+{
+	double m = NAN;
+
+	for (int s = 0; s < NSYS; s++)
+		if (!isnan(r->mad[s]) && (isnan(m) || r->mad[s] > m))
+			m = r->mad[s];
+	return 100 * m;
+}
+
 static void fmt_ratio(char *buf, size_t n, double x)
 {
 	if (isnan(x))
 		snprintf(buf, n, "-");
+	else if (x >= 100)
+		snprintf(buf, n, "%.0f", x);
 	else
 		snprintf(buf, n, "%.2f", x);
 }
@@ -1410,121 +1509,129 @@ static void json_num(FILE *f, double x)
 		fprintf(f, "%.6g", x);
 }
 
-/* Target checks: one line per item, and whether all were met. */
+/* A target: its items and the ones missed. */
 struct check {
 	const char *name;
 	int total, met;
-	char *details;		/* "; "-joined misses */
-	size_t len;
+	char **missed;
 };
 
-static void check_item(struct check *ck, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void check_item(struct check *ck, bool ok, const char *fmt, ...)
+static void check_item(struct check *ck, const struct result *r, bool ok,
+		       const char *what)
 {
-	va_list ap;
-	char item[256];
+	char line[512];
 
 	ck->total++;
 	if (ok) {
 		ck->met++;
 		return;
 	}
-	va_start(ap, fmt);
-	vsnprintf(item, sizeof(item), fmt, ap);
-	va_end(ap);
-	ck->details = realloc(ck->details, ck->len + strlen(item) + 3);
-	if (!ck->details)
+	snprintf(line, sizeof(line), "%s depth %ld %s: %s (noise +-%.0f%%)",
+		 r->fs, r->depth, r->work, what, noise_pct(r));
+	ck->missed = realloc(ck->missed, (ck->total - ck->met) * sizeof(char *));
+	if (!ck->missed)
 		die("out of memory");
-	ck->len += sprintf(ck->details + ck->len, "%s%s", ck->len ? "\n" : "", item);
+	ck->missed[ck->total - ck->met - 1] = xstrdup(line);
 }
 
-static bool is_cached_read(const char *w)
+struct strlist {
+	char **v;
+	int n;
+};
+
+static void strlist_add(struct strlist *l, char *s)
 {
-	return !strcmp(w, "seqread") || !strcmp(w, "randread");
+	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	if (!l->v)
+		die("out of memory");
+	l->v[l->n++] = s;
 }
 
-static int cmd_report(int argc, char **argv)
+static void json_strlist(FILE *js, const struct strlist *l)
 {
-	FILE *in, *js = NULL;
+	fprintf(js, "[");
+	for (int i = 0; i < l->n; i++) {
+		fprintf(js, "%s\n    ", i ? "," : "");
+		json_str(js, l->v[i]);
+	}
+	fprintf(js, "\n  ]");
+}
+
+static void read_tsv(const char *path, struct strlist *info, struct strlist *fails,
+		     struct strlist *crashes, struct strlist *confs)
+{
+	FILE *in = fopen(path, "r");
 	char *line = NULL, *f[16];
 	size_t cap = 0;
-	char **info = NULL, **fails = NULL, **crashes = NULL, **confs = NULL;
-	int ninfo = 0, nfails = 0, ncrashes = 0, nconfs = 0;
-	struct check ck[2] = {
-		{ .name = "every workload within 1.10x of overlayfs (layerfs/overlayfs time <= 1.10) at depths 1 and 8" },
-		{ .name = "cached reads (seqread, randread) >= 0.97x native throughput (native/layerfs time >= 0.97), every depth" },
-	};
-	const char *prev_fs = "";
 
-	if (argc < 2 || argc > 3)
-		die("usage: lfsbench report TSV [JSON]");
-	in = fopen(argv[1], "r");
 	if (!in)
-		die("%s: %s", argv[1], strerror(errno));
+		die("%s: %s", path, strerror(errno));
 	while (getline(&line, &cap, in) > 0) {
-		int n = split_tabs(line, f, 16);
+		int n = split_tabs(line, f, 16), s;
 
-		if (n >= 9 && !strcmp(f[0], "R")) {
+		if (n >= 9 && !strcmp(f[0], "R") && (s = sys_index(f[4])) >= 0) {
 			struct result *r = result_for(f[1], atol(f[2]), f[3]);
-			int s = sys_index(f[4]);
 			char *p = f[8];
 
-			if (s < 0)
-				continue;
 			r->ops = atol(f[6]);
 			free(r->unit);
 			r->unit = xstrdup(f[7]);
+			free(r->status[s]);
 			r->status[s] = xstrdup(f[5]);
 			r->nsamples[s] = 0;
-			free(r->samples[s]);
-			r->samples[s] = xmalloc(MAX_REPS * sizeof(int64_t));
 			while (*p && r->nsamples[s] < MAX_REPS) {
 				r->samples[s][r->nsamples[s]++] = strtoll(p, &p, 10);
 				if (*p == ',')
 					p++;
 			}
 			if (!strcmp(f[5], "ok") && r->nsamples[s])
-				r->median[s] = median_of(r->samples[s], r->nsamples[s]) /
-					       (r->ops ? r->ops : 1);
+				summarize(r, s);
+		} else if (n >= 6 && !strcmp(f[0], "W") && (s = sys_index(f[4])) >= 0) {
+			result_for(f[1], atol(f[2]), f[3])->warm[s] = atof(f[5]);
 		} else if (n >= 5 && !strcmp(f[0], "X")) {
 			struct result *r = result_for(f[1], atol(f[2]), f[3]);
-			char *msg = xasprintf("FAIL: lfsbench run exited with status %s%s",
-					      f[4], atoi(f[4]) > 128 ? " (killed by a signal)" :
-					      atoi(f[4]) == 124 ? " (timed out)" : "");
+			int rc = atoi(f[4]);
+			char *msg = xasprintf("FAIL: crashed: lfsbench run exited with status %d%s",
+					      rc, rc == 124 ? " (timed out)" :
+					      rc > 128 ? " (killed by a signal)" : "");
 
-			for (int s = 0; s < NSYS; s++)
+			for (s = 0; s < NSYS; s++)
 				if (!r->status[s])
 					r->status[s] = xstrdup(msg);
-			crashes = realloc(crashes, (ncrashes + 1) * sizeof(*crashes));
-			crashes[ncrashes++] = xasprintf("%s depth %s %s: %s", f[1], f[2],
-							f[3], msg + 6);
+			strlist_add(crashes, xasprintf("%s depth %s %s: %s", f[1], f[2],
+						       f[3], msg + 6));
 			free(msg);
 		} else if (n >= 5 && !strcmp(f[0], "F")) {
-			fails = realloc(fails, (nfails + 1) * sizeof(*fails));
-			fails[nfails++] = xasprintf("%s depth %s %s: %s", f[1], f[2], f[3], f[4]);
+			strlist_add(fails, xasprintf("%s depth %s %s: %s", f[1], f[2],
+						     f[3], f[4]));
 		} else if (n >= 3 && !strcmp(f[0], "I")) {
-			info = realloc(info, (ninfo + 2) * sizeof(*info));
-			info[ninfo++] = xstrdup(f[1]);
-			info[ninfo++] = xstrdup(f[2]);
+			strlist_add(info, xstrdup(f[1]));
+			strlist_add(info, xstrdup(f[2]));
 		} else if (n >= 5 && !strcmp(f[0], "C")) {
-			confs = realloc(confs, (nconfs + 1) * sizeof(*confs));
-			confs[nconfs++] = xasprintf("%s depth %s %s: %s", f[1], f[2], f[3], f[4]);
+			strlist_add(confs, xasprintf("%s depth %s %s: %s", f[1], f[2],
+						     f[3], f[4]));
 		}
 	}
 	fclose(in);
 	free(line);
+}
 
-	printf("\nlayerfs benchmark: median time per operation (lower is better); ratios of medians.\n");
-	printf("L/N = layerfs/native, L/O = layerfs/overlayfs, O/N = overlayfs/native (> 1: slower).\n");
+static void print_table(void)
+{
+	const char *prev_fs = "";
+
+	printf("\nlayerfs benchmark: median time per operation (lower is better) and ratios of\n"
+	       "the medians: L/N = layerfs/native, L/O = layerfs/overlayfs, O/N =\n"
+	       "overlayfs/native (> 1: slower).  noise: the largest relative median absolute\n"
+	       "deviation of the three systems' samples.\n");
 	for (int i = 0; i < nresults; i++) {
 		struct result *r = &results[i];
-		char t[NSYS][32], ln[16], lo[16], on[16];
+		char t[NSYS][32], ln[16], lo[16], on[16], nz[16];
 
 		if (strcmp(prev_fs, r->fs)) {
-			printf("\n%-6s %5s %-19s %10s %10s %10s %6s %6s %6s  %s\n", "fs", "depth",
-			       "workload", "native", "overlayfs", "layerfs", "L/N", "L/O",
-			       "O/N", "per op");
+			printf("\n%-5s %5s %-18s %10s %10s %10s %6s %6s %6s %5s  %s\n", "fs",
+			       "depth", "workload", "native", "overlayfs", "layerfs", "L/N",
+			       "L/O", "O/N", "noise", "per op");
 			prev_fs = r->fs;
 		}
 		for (int s = 0; s < NSYS; s++)
@@ -1532,167 +1639,230 @@ static int cmd_report(int argc, char **argv)
 		fmt_ratio(ln, sizeof(ln), ratio(r, LAYERFS, NATIVE));
 		fmt_ratio(lo, sizeof(lo), ratio(r, LAYERFS, OVERLAY));
 		fmt_ratio(on, sizeof(on), ratio(r, OVERLAY, NATIVE));
-		printf("%-6s %5ld %-19s %10s %10s %10s %6s %6s %6s  %s\n", r->fs, r->depth,
-		       r->work, t[NATIVE], t[OVERLAY], t[LAYERFS], ln, lo, on,
-		       r->unit ? r->unit : "?");
+		if (isnan(noise_pct(r)))
+			snprintf(nz, sizeof(nz), "-");
+		else
+			snprintf(nz, sizeof(nz), "%.0f%%", noise_pct(r));
+		printf("%-5s %5ld %-18s %10s %10s %10s %6s %6s %6s %5s  %s\n", r->fs,
+		       r->depth, r->work, t[NATIVE], t[OVERLAY], t[LAYERFS], ln, lo, on,
+		       nz, r->unit ? r->unit : "?");
 	}
 
-	/* Targets. */
+	printf("\nFirst walk of t/ (the untimed warm-up run before the timed walks, right\n"
+	       "after sync + drop_caches: cold view and lower caches; one run each):\n");
+	printf("%-5s %5s %10s %10s %10s %6s\n", "fs", "depth", "native", "overlayfs",
+	       "layerfs", "L/O");
+	for (int i = 0; i < nresults; i++) {
+		struct result *r = &results[i];
+		char t[NSYS][32], lo[16];
+
+		if (strcmp(r->work, "walk"))
+			continue;
+		for (int s = 0; s < NSYS; s++) {
+			fmt_time(t[s], sizeof(t[s]), r->warm[s]);
+			if (isnan(r->warm[s]))
+				snprintf(t[s], sizeof(t[s]), "-");
+		}
+		fmt_ratio(lo, sizeof(lo), isnan(r->warm[LAYERFS]) || isnan(r->warm[OVERLAY]) ?
+			  NAN : r->warm[LAYERFS] / r->warm[OVERLAY]);
+		printf("%-5s %5ld %10s %10s %10s %6s\n", r->fs, r->depth, t[NATIVE],
+		       t[OVERLAY], t[LAYERFS], lo);
+	}
+}
+
+static void print_failures(const struct strlist *fails, const struct strlist *crashes)
+{
+	bool *shown = xmalloc((nresults + 1) * NSYS * sizeof(*shown));
+	int nf = fails->n + crashes->n;
+
+	printf("\nFailures:\n");
+	for (int i = 0; i < fails->n; i++)
+		printf("  mount/setup: %s\n", fails->v[i]);
+	for (int i = 0; i < crashes->n; i++)
+		printf("  crash: %s\n", crashes->v[i]);
+	/* Workload failures, grouped by configuration, system and status. */
+	for (int i = 0; i < nresults; i++) {
+		for (int s = 0; s < NSYS; s++) {
+			const char *st = results[i].status[s];
+			int nw = 0;
+
+			if (shown[i * NSYS + s] || !st || !strcmp(st, "ok") ||
+			    strstr(st, "FAIL: crashed"))
+				continue;
+			printf("  %s depth %ld %s: %s\n      in:", results[i].fs,
+			       results[i].depth, sys_name[s], st);
+			for (int j = i; j < nresults; j++) {
+				const char *sj = results[j].status[s];
+
+				if (strcmp(results[j].fs, results[i].fs) ||
+				    results[j].depth != results[i].depth || !sj || strcmp(sj, st))
+					continue;
+				shown[j * NSYS + s] = true;
+				printf("%s %s", nw++ ? "," : "", results[j].work);
+			}
+			printf("\n");
+			nf++;
+		}
+	}
+	if (!nf)
+		printf("  none\n");
+	free(shown);
+}
+
+#define NCHECKS 3
+
+static void eval_targets(struct check *ck)
+{
+	char what[128];
+
 	for (int i = 0; i < nresults; i++) {
 		struct result *r = &results[i];
 		double lo = ratio(r, LAYERFS, OVERLAY), ln = ratio(r, LAYERFS, NATIVE);
 
-		if (r->depth == 1 || r->depth == 8)
-			check_item(&ck[0], !isnan(lo) && lo <= 1.10,
-				   "%s depth %ld %s: %s", r->fs, r->depth, r->work,
-				   isnan(lo) ? "no ratio (a system failed)" :
-				   (snprintf(why, sizeof(why), "layerfs/overlayfs %.2f", lo), why));
-		if (is_cached_read(r->work))
-			check_item(&ck[1], !isnan(ln) && 1 / ln >= 0.97,
-				   "%s depth %ld %s: %s", r->fs, r->depth, r->work,
-				   isnan(ln) ? "no ratio (a system failed)" :
-				   (snprintf(why, sizeof(why), "layerfs throughput %.3fx native", 1 / ln), why));
-	}
-	printf("\nFailures:\n");
-	{
-		int nf = 0;
-
-		for (int i = 0; i < nfails; i++, nf++)
-			printf("  mount: %s\n", fails[i]);
-		for (int i = 0; i < ncrashes; i++, nf++)
-			printf("  crash: %s\n", crashes[i]);
-		/* Workload failures, grouped by configuration, system, status. */
-		bool *shown = xmalloc(nresults * NSYS * sizeof(*shown));
-
-		for (int i = 0; i < nresults; i++) {
-			for (int s = 0; s < NSYS; s++) {
-				const char *st = results[i].status[s];
-				int nw = 0;
-
-				if (shown[i * NSYS + s] || !st || !strcmp(st, "ok") ||
-				    strstr(st, "lfsbench run exited"))
-					continue;
-				printf("  %s depth %ld %s: %s\n      in:", results[i].fs,
-				       results[i].depth, sys_name[s], st);
-				for (int j = i; j < nresults; j++) {
-					const char *sj = results[j].status[s];
-
-					if (strcmp(results[j].fs, results[i].fs) ||
-					    results[j].depth != results[i].depth ||
-					    !sj || strcmp(sj, st))
-						continue;
-					shown[j * NSYS + s] = true;
-					printf("%s %s", nw++ ? "," : "", results[j].work);
-				}
-				printf("\n");
-				nf++;
-			}
+		if (r->depth == 1 || r->depth == 8) {
+			if (isnan(lo))
+				snprintf(what, sizeof(what), "no ratio (a system failed)");
+			else
+				snprintf(what, sizeof(what), "layerfs/overlayfs %.2f (paired %.2f)",
+					 lo, paired_ratio(r, LAYERFS, OVERLAY));
+			check_item(&ck[0], r, !isnan(lo) && lo <= 1.10, what);
 		}
-		free(shown);
-		if (!nf)
-			printf("  none\n");
+		for (int k = 1; k <= 2; k++) {
+			if (strcmp(r->work, k == 1 ? "seqread" : "randread"))
+				continue;
+			if (isnan(ln))
+				snprintf(what, sizeof(what), "no ratio (a system failed)");
+			else
+				snprintf(what, sizeof(what),
+					 "layerfs throughput %.3fx native (paired %.3fx)",
+					 1 / ln, 1 / paired_ratio(r, LAYERFS, NATIVE));
+			check_item(&ck[k], r, !isnan(ln) && 1 / ln >= 0.97, what);
+		}
 	}
-	printf("\nTargets:\n");
-	for (int k = 0; k < 2; k++) {
+}
+
+static void print_targets(const struct check *ck)
+{
+	printf("\nTargets (on the ratios of medians above):\n");
+	for (int k = 0; k < NCHECKS; k++) {
 		printf("  [%s] %s: %d of %d met\n",
 		       ck[k].total && ck[k].met == ck[k].total ? "MET" : "NOT MET",
 		       ck[k].name, ck[k].met, ck[k].total);
-		if (ck[k].details) {
-			char *p = ck[k].details, *nl;
-
-			for (; p; p = nl ? nl + 1 : NULL) {
-				nl = strchr(p, '\n');
-				printf("      missed: %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
-			}
-		}
+		for (int i = 0; i < ck[k].total - ck[k].met; i++)
+			printf("      missed: %s\n", ck[k].missed[i]);
 	}
+}
 
-	if (argc == 3) {
-		js = fopen(argv[2], "w");
-		if (!js)
-			die("%s: %s", argv[2], strerror(errno));
-		fprintf(js, "{\n  \"format\": \"layerfs-bench-1\",\n  \"info\": {");
-		for (int i = 0; i < ninfo; i += 2) {
-			fprintf(js, "%s\n    ", i ? "," : "");
-			json_str(js, info[i]);
-			fprintf(js, ": ");
-			json_str(js, info[i + 1]);
-		}
-		fprintf(js, "\n  },\n  \"config\": [");
-		for (int i = 0; i < nconfs; i++) {
-			fprintf(js, "%s\n    ", i ? "," : "");
-			json_str(js, confs[i]);
-		}
-		fprintf(js, "\n  ],\n  \"results\": [");
-		for (int i = 0; i < nresults; i++) {
-			struct result *r = &results[i];
+static void write_json(const char *path, const struct strlist *info,
+		       const struct strlist *confs, const struct strlist *fails,
+		       const struct strlist *crashes, const struct check *ck)
+{
+	FILE *js = fopen(path, "w");
+	static const int pairs[3][2] = {
+		{ LAYERFS, NATIVE }, { LAYERFS, OVERLAY }, { OVERLAY, NATIVE }
+	};
+	static const char *const pair_name[3] = {
+		"layerfs/native", "layerfs/overlayfs", "overlayfs/native"
+	};
 
-			fprintf(js, "%s\n    {\"fs\": ", i ? "," : "");
-			json_str(js, r->fs);
-			fprintf(js, ", \"depth\": %ld, \"workload\": ", r->depth);
-			json_str(js, r->work);
-			fprintf(js, ", \"unit\": ");
-			json_str(js, r->unit ? r->unit : "");
-			fprintf(js, ", \"ops\": %ld,\n     \"systems\": {", r->ops);
-			for (int s = 0; s < NSYS; s++) {
-				fprintf(js, "%s\n       ", s ? "," : "");
-				json_str(js, sys_name[s]);
-				fprintf(js, ": {\"status\": ");
-				json_str(js, r->status[s] ? r->status[s] : "FAIL: no result");
-				fprintf(js, ", \"median_ns_per_op\": ");
-				json_num(js, r->median[s]);
-				fprintf(js, ", \"samples_ns\": [");
-				for (int k = 0; k < r->nsamples[s]; k++)
-					fprintf(js, "%s%" PRId64, k ? ", " : "", r->samples[s][k]);
-				fprintf(js, "]}");
-			}
-			fprintf(js, "},\n     \"ratios\": {\"layerfs/native\": ");
-			json_num(js, ratio(r, LAYERFS, NATIVE));
-			fprintf(js, ", \"layerfs/overlayfs\": ");
-			json_num(js, ratio(r, LAYERFS, OVERLAY));
-			fprintf(js, ", \"overlayfs/native\": ");
-			json_num(js, ratio(r, OVERLAY, NATIVE));
-			fprintf(js, "}}");
-		}
-		fprintf(js, "\n  ],\n  \"failures\": [");
-		{
-			int k = 0;
+	if (!js)
+		die("%s: %s", path, strerror(errno));
+	fprintf(js, "{\n  \"format\": \"layerfs-bench-1\",\n  \"info\": {");
+	for (int i = 0; i + 1 < info->n; i += 2) {
+		fprintf(js, "%s\n    ", i ? "," : "");
+		json_str(js, info->v[i]);
+		fprintf(js, ": ");
+		json_str(js, info->v[i + 1]);
+	}
+	fprintf(js, "\n  },\n  \"notes\": ");
+	json_str(js, "Times are ns per operation (a workload's timed region covers "
+		 "'ops' operations of 'unit'). 'ratios' are ratios of the medians; "
+		 "'ratios_paired' the medians of the per-repetition ratios. "
+		 "'first_run_ns' is the untimed warm-up run (whole region, not per op).");
+	fprintf(js, ",\n  \"config\": ");
+	json_strlist(js, confs);
+	fprintf(js, ",\n  \"results\": [");
+	for (int i = 0; i < nresults; i++) {
+		struct result *r = &results[i];
 
-			for (int i = 0; i < nfails; i++) {
-				fprintf(js, "%s\n    ", k++ ? "," : "");
-				json_str(js, fails[i]);
-			}
-			for (int i = 0; i < ncrashes; i++) {
-				fprintf(js, "%s\n    ", k++ ? "," : "");
-				json_str(js, crashes[i]);
-			}
-		}
-		fprintf(js, "\n  ],\n  \"targets\": [");
-		for (int k = 0; k < 2; k++) {
-			fprintf(js, "%s\n    {\"target\": ", k ? "," : "");
-			json_str(js, ck[k].name);
-			fprintf(js, ", \"met\": %s, \"items\": %d, \"items_met\": %d, \"missed\": [",
-				ck[k].total && ck[k].met == ck[k].total ? "true" : "false",
-				ck[k].total, ck[k].met);
-			if (ck[k].details) {
-				char *p = ck[k].details, *nl;
-				int first = 1;
-
-				for (; p; p = nl ? nl + 1 : NULL) {
-					nl = strchr(p, '\n');
-					if (nl)
-						*nl = '\0';
-					fprintf(js, "%s", first ? "" : ", ");
-					json_str(js, p);
-					first = 0;
-				}
-			}
+		fprintf(js, "%s\n    {\"fs\": ", i ? "," : "");
+		json_str(js, r->fs);
+		fprintf(js, ", \"depth\": %ld, \"workload\": ", r->depth);
+		json_str(js, r->work);
+		fprintf(js, ", \"unit\": ");
+		json_str(js, r->unit ? r->unit : "");
+		fprintf(js, ", \"ops\": %ld,\n     \"systems\": {", r->ops);
+		for (int s = 0; s < NSYS; s++) {
+			fprintf(js, "%s\n       ", s ? "," : "");
+			json_str(js, sys_name[s]);
+			fprintf(js, ": {\"status\": ");
+			json_str(js, r->status[s] ? r->status[s] : "FAIL: no result");
+			fprintf(js, ", \"median_ns_per_op\": ");
+			json_num(js, r->median[s]);
+			fprintf(js, ", \"min_ns_per_op\": ");
+			json_num(js, r->min[s]);
+			fprintf(js, ", \"mad_rel\": ");
+			json_num(js, r->mad[s]);
+			fprintf(js, ", \"first_run_ns\": ");
+			json_num(js, r->warm[s]);
+			fprintf(js, ", \"samples_ns\": [");
+			for (int k = 0; k < r->nsamples[s]; k++)
+				fprintf(js, "%s%" PRId64, k ? ", " : "", r->samples[s][k]);
 			fprintf(js, "]}");
 		}
-		fprintf(js, "\n  ]\n}\n");
-		if (fclose(js))
-			die("%s: %s", argv[2], strerror(errno));
+		fprintf(js, "},\n     \"ratios\": {");
+		for (int k = 0; k < 3; k++) {
+			fprintf(js, "%s\"%s\": ", k ? ", " : "", pair_name[k]);
+			json_num(js, ratio(r, pairs[k][0], pairs[k][1]));
+		}
+		fprintf(js, "},\n     \"ratios_paired\": {");
+		for (int k = 0; k < 3; k++) {
+			fprintf(js, "%s\"%s\": ", k ? ", " : "", pair_name[k]);
+			json_num(js, paired_ratio(r, pairs[k][0], pairs[k][1]));
+		}
+		fprintf(js, "}}");
 	}
+	fprintf(js, "\n  ],\n  \"failures\": [");
+	for (int i = 0; i < fails->n + crashes->n; i++) {
+		fprintf(js, "%s\n    ", i ? "," : "");
+		json_str(js, i < fails->n ? fails->v[i] : crashes->v[i - fails->n]);
+	}
+	fprintf(js, "\n  ],\n  \"targets\": [");
+	for (int k = 0; k < NCHECKS; k++) {
+		fprintf(js, "%s\n    {\"target\": ", k ? "," : "");
+		json_str(js, ck[k].name);
+		fprintf(js, ", \"met\": %s, \"items\": %d, \"items_met\": %d, \"missed\": [",
+			ck[k].total && ck[k].met == ck[k].total ? "true" : "false",
+			ck[k].total, ck[k].met);
+		for (int i = 0; i < ck[k].total - ck[k].met; i++) {
+			fprintf(js, "%s", i ? ", " : "");
+			json_str(js, ck[k].missed[i]);
+		}
+		fprintf(js, "]}");
+	}
+	fprintf(js, "\n  ]\n}\n");
+	if (fclose(js))
+		die("%s: %s", path, strerror(errno));
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct strlist info = { 0 }, fails = { 0 }, crashes = { 0 }, confs = { 0 };
+	struct check ck[NCHECKS] = {
+		{ .name = "every workload within 1.10x of overlayfs (layerfs/overlayfs <= 1.10) at depths 1 and 8" },
+		{ .name = "cached reads >= 0.97x native throughput: sequential (seqread), every depth" },
+		{ .name = "cached reads >= 0.97x native throughput: random 4 KiB (randread), every depth" },
+	};
+
+	if (argc < 2 || argc > 3)
+		die("usage: lfsbench report TSV [JSON]");
+	read_tsv(argv[1], &info, &fails, &crashes, &confs);
+	print_table();
+	print_failures(&fails, &crashes);
+	eval_targets(ck);
+	print_targets(ck);
+	if (argc == 3)
+		write_json(argv[2], &info, &confs, &fails, &crashes, ck);
 	return 0;
 }
 

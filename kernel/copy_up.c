@@ -367,6 +367,8 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	LAYERFS_I(inode)->origin_dev = stat.dev;
 	/* Publish, origin first: pairs with layerfs_inode_upper(). */
 	smp_store_release(&LAYERFS_I(inode)->upper, temp);
+	/* The parent's listing now comes partly from the upper. */
+	layerfs_dir_changed(d_inode(dentry->d_parent));
 	if (!S_ISDIR(stat.mode)) {
 		/* Hash by the real inode lookups will find from now on. */
 		remove_inode_hash(inode);

@@ -271,6 +271,8 @@ static int layerfs_create_object(struct inode *dir, struct dentry *dentry,
 	if (err)
 		goto out_drop_write;
 
+	/* The upper holds the new name now, whatever happens next. */
+	layerfs_dir_changed(dir);
 	inode = layerfs_get_inode(dentry->d_sb, d_inode(upper)->i_mode, upper,
 				  NULL, 0);
 	if (IS_ERR(inode)) {
@@ -352,6 +354,7 @@ static int layerfs_link(struct dentry *old, struct inode *dir,
 	set_nlink(inode, d_inode(attr.link)->i_nlink);
 	d_instantiate(new, inode);
 	layerfs_copyattr(dir);
+	layerfs_dir_changed(dir);
 	return 0;
 }
 
@@ -436,6 +439,7 @@ out_revert:
 	else
 		drop_nlink(inode);
 	layerfs_copyattr(dir);
+	layerfs_dir_changed(dir);
 	/* The name's lower stack is stale now: make the next lookup redo it. */
 	d_drop(dentry);
 	return 0;
@@ -599,6 +603,8 @@ out_revert:
 
 	layerfs_copyattr(olddir);
 	layerfs_copyattr(newdir);
+	layerfs_dir_changed(olddir);
+	layerfs_dir_changed(newdir);
 	if (d_is_positive(new) && !exchange)
 		drop_nlink(d_inode(new));
 	/* Lower stacks of both names are stale: redo their lookups. */

@@ -127,8 +127,10 @@ struct layerfs_inode {
 	unsigned int lower_layer;
 	u64 origin_ino;			/* copied up from this ino, or 0 */
 	dev_t origin_dev;		/* ...on this device */
-	struct mutex lock;		/* copy-up, readdir cache */
-	struct layerfs_dir_cache *cache;
+	struct mutex lock;		/* copy-up */
+	spinlock_t cache_lock;		/* @cache */
+	struct layerfs_dir_cache *cache;	/* readdir snapshot, or NULL */
+	u64 dir_version;		/* bumped by namespace changes */
 };
 
 static inline struct layerfs_inode *LAYERFS_I(struct inode *inode)
@@ -260,6 +262,7 @@ int layerfs_set_impure(struct dentry *upperdir);
 /* readdir.c */
 extern const struct file_operations layerfs_dir_ops;
 void layerfs_dir_cache_free(struct layerfs_inode *li);
+void layerfs_dir_changed(struct inode *dir);
 int layerfs_dir_check_empty(struct dentry *dentry);
 
 /* file.c */

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directory listing.  An open view directory reads its sources (the upper
- * directory, then the lower stack, top first) into one list of names, each
- * name kept from the topmost source that has it; whiteouts are kept in the
- * list only to hide the names below them, and are never shown.  The list is
- * a snapshot taken when the directory is opened or rewound, so positions
+ * Directory listing.  A view directory's sources (the upper directory, then
+ * the lower stack, top first) are read into one list of names, each name
+ * kept from the topmost source that has it; whiteouts are kept in the list
+ * only to hide the names below them, and are never shown.  An open file
+ * reads a snapshot taken at its first getdents or at rewind, so positions
  * are stable list indices under telldir/seekdir, as POSIX allows for
  * entries added or removed after opendir.
  *
- * Locking: a directory file's list is built and read under the file's
- * f_pos lock, which getdents holds; nothing else touches it.
+ * Snapshots are cached on the inode and shared by every open file until
+ * the directory changes: namespace operations and copy-up of an entry bump
+ * li->dir_version, and a snapshot of an older version is not handed out
+ * again (a bump racing with a build only makes the next open rebuild).  li->cache_lock guards li->cache; a snapshot itself
+ * is immutable once built and freed with its last reference.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -32,8 +35,9 @@ struct layerfs_dirent {
 	char name[];
 };
 
-struct layerfs_dir_file {
-	bool built;
+struct layerfs_dir_cache {
+	refcount_t ref;
+	u64 version;			/* li->dir_version it was built at */
 	unsigned int count;		/* visible entries */
 	struct layerfs_dirent **ents;	/* visible entries, in list order */
 	struct rb_root names;		/* all names, whiteouts too */
@@ -41,16 +45,11 @@ struct layerfs_dir_file {
 
 struct layerfs_fill_ctx {
 	struct dir_context ctx;
-	struct layerfs_dir_file *od;
+	struct layerfs_dir_cache *od;
 	struct list_head check;
 	unsigned int added;
 	int err;
 };
-
-/* No per-inode cache yet: each open file keeps its own list. */
-void layerfs_dir_cache_free(struct layerfs_inode *li)
-{
-}
 
 static struct layerfs_dirent *layerfs_dirent_find(struct rb_root *root,
 						  const char *name, int len,
@@ -156,7 +155,7 @@ static int layerfs_read_source(struct layerfs_fill_ctx *c,
  * inode number of their origin: report that, as stat does.  Runs right
  * after the upper was read, when every entry in @od comes from it.
  */
-static int layerfs_fix_origins(struct layerfs_dir_file *od,
+static int layerfs_fix_origins(struct layerfs_dir_cache *od,
 			       struct dentry *upperdir)
 {
 	struct layerfs_dirent *e;
@@ -183,7 +182,7 @@ static int layerfs_fix_origins(struct layerfs_dir_file *od,
 	return 0;
 }
 
-static void layerfs_dir_file_clear(struct layerfs_dir_file *od)
+static void layerfs_dir_file_clear(struct layerfs_dir_cache *od)
 {
 	struct layerfs_dirent *e, *tmp;
 
@@ -193,12 +192,11 @@ static void layerfs_dir_file_clear(struct layerfs_dir_file *od)
 	kvfree(od->ents);
 	od->ents = NULL;
 	od->count = 0;
-	od->built = false;
 }
 
 /* The sources of @dentry, top first: upper, then the lower stack. */
 static int layerfs_dir_build(struct dentry *dentry,
-			     struct layerfs_dir_file *od)
+			     struct layerfs_dir_cache *od)
 {
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct layerfs_entry *entry = LAYERFS_E(dentry);
@@ -243,7 +241,6 @@ static int layerfs_dir_build(struct dentry *dentry,
 			od->ents[n++] = e;
 	}
 	od->count = n;
-	od->built = true;
 	return 0;
 
 out_clear:
@@ -254,7 +251,7 @@ out_clear:
 /* 0 if directory @dentry shows no entries, -ENOTEMPTY if it does. */
 int layerfs_dir_check_empty(struct dentry *dentry)
 {
-	struct layerfs_dir_file od = { .names = RB_ROOT };
+	struct layerfs_dir_cache od = { .names = RB_ROOT };
 	int err;
 
 	err = layerfs_dir_build(dentry, &od);
@@ -264,21 +261,85 @@ int layerfs_dir_check_empty(struct dentry *dentry)
 	return err;
 }
 
+static void layerfs_dir_cache_put(struct layerfs_dir_cache *c)
+{
+	if (c && refcount_dec_and_test(&c->ref)) {
+		layerfs_dir_file_clear(c);
+		kfree(c);
+	}
+}
+
+/* Inode teardown: drop the cached snapshot. */
+void layerfs_dir_cache_free(struct layerfs_inode *li)
+{
+	layerfs_dir_cache_put(li->cache);
+	li->cache = NULL;
+}
+
+/* A namespace change in directory @dir: cached snapshots are stale. */
+void layerfs_dir_changed(struct inode *dir)
+{
+	struct layerfs_inode *li = LAYERFS_I(dir);
+
+	WRITE_ONCE(li->dir_version, li->dir_version + 1);
+}
+
+/* A current snapshot of @dentry's listing, with a reference. */
+static struct layerfs_dir_cache *layerfs_dir_cache_get(struct dentry *dentry)
+{
+	struct layerfs_inode *li = LAYERFS_I(d_inode(dentry));
+	u64 version = READ_ONCE(li->dir_version);
+	struct layerfs_dir_cache *c, *old;
+	int err;
+
+	spin_lock(&li->cache_lock);
+	c = li->cache;
+	if (c && c->version == version)
+		refcount_inc(&c->ref);
+	else
+		c = NULL;
+	spin_unlock(&li->cache_lock);
+	if (c)
+		return c;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&c->ref, 1);
+	c->version = version;
+	c->names = RB_ROOT;
+	err = layerfs_dir_build(dentry, c);
+	if (err) {
+		kfree(c);
+		return ERR_PTR(err);
+	}
+
+	/* Keep it for the next opener; one reference is the inode's. */
+	refcount_inc(&c->ref);
+	spin_lock(&li->cache_lock);
+	old = li->cache;
+	li->cache = c;
+	spin_unlock(&li->cache_lock);
+	layerfs_dir_cache_put(old);
+	return c;
+}
+
 static int layerfs_iterate(struct file *file, struct dir_context *ctx)
 {
-	struct layerfs_dir_file *od = file->private_data;
+	struct layerfs_dir_cache *c = file->private_data;
 	struct layerfs_dirent *e;
-	int err;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	if (!od->built || ctx->pos == 2) {
-		err = layerfs_dir_build(file->f_path.dentry, od);
-		if (err)
-			return err;
+	if (!c || ctx->pos == 2) {
+		c = layerfs_dir_cache_get(file->f_path.dentry);
+		if (IS_ERR(c))
+			return PTR_ERR(c);
+		layerfs_dir_cache_put(file->private_data);
+		file->private_data = c;
 	}
-	while (ctx->pos - 2 < od->count) {
-		e = od->ents[ctx->pos - 2];
+	while (ctx->pos - 2 < c->count) {
+		e = c->ents[ctx->pos - 2];
 		if (!dir_emit(ctx, e->name, e->len, e->ino, e->type))
 			return 0;
 		ctx->pos++;
@@ -293,22 +354,13 @@ static loff_t layerfs_dir_llseek(struct file *file, loff_t offset, int whence)
 
 static int layerfs_dir_open(struct inode *inode, struct file *file)
 {
-	struct layerfs_dir_file *od;
-
-	od = kzalloc(sizeof(*od), GFP_KERNEL);
-	if (!od)
-		return -ENOMEM;
-	od->names = RB_ROOT;
-	file->private_data = od;
+	file->private_data = NULL;	/* snapshot taken at first getdents */
 	return 0;
 }
 
 static int layerfs_dir_release(struct inode *inode, struct file *file)
 {
-	struct layerfs_dir_file *od = file->private_data;
-
-	layerfs_dir_file_clear(od);
-	kfree(od);
+	layerfs_dir_cache_put(file->private_data);
 	return 0;
 }
 

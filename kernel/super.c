@@ -34,6 +34,8 @@ static struct inode *layerfs_alloc_inode(struct super_block *sb)
 	li->lower = NULL;
 	li->lower_layer = 0;
 	li->cache = NULL;
+	li->dir_version = 0;
+	spin_lock_init(&li->cache_lock);
 	mutex_init(&li->lock);
 	return &li->vfs_inode;
 }

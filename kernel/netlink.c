@@ -92,12 +92,21 @@ static int layerfs_parse_layer(struct genl_info *info, struct nlattr **tb)
 	return 0;
 }
 
-/* Selects one layer: by NAME, else by ID. */
-static int layerfs_parse_selector(struct genl_info *info, struct nlattr **tb,
-				  const char **name, u64 *id)
+/*
+ * The layer a request selects: by NAME, else by ID.  @name points into the
+ * request, valid for the rest of the doit call.
+ */
+static int layerfs_parse_selector(struct genl_info *info, const char **name,
+				  u64 *id)
 {
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	int err;
+
 	*name = NULL;
 	*id = 0;
+	err = layerfs_parse_layer(info, tb);
+	if (err)
+		return err;
 	if (tb[LAYERFS_LAYER_A_NAME] && tb[LAYERFS_LAYER_A_ID]) {
 		NL_SET_ERR_MSG(info->extack, "give a layer NAME or ID, not both");
 		return -EINVAL;
@@ -282,15 +291,11 @@ static int layerfs_nl_layer_add(struct sk_buff *skb, struct genl_info *info)
 
 static int layerfs_nl_layer_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
 	const char *name;
 	u64 id;
 	int err;
 
-	err = layerfs_parse_layer(info, tb);
-	if (err)
-		return err;
-	err = layerfs_parse_selector(info, tb, &name, &id);
+	err = layerfs_parse_selector(info, &name, &id);
 	if (err)
 		return err;
 	return layerfs_layer_del(name, id, info->extack);
@@ -298,15 +303,11 @@ static int layerfs_nl_layer_del(struct sk_buff *skb, struct genl_info *info)
 
 static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
 	const char *name;
 	u64 id;
 	int err;
 
-	err = layerfs_parse_layer(info, tb);
-	if (err)
-		return err;
-	err = layerfs_parse_selector(info, tb, &name, &id);
+	err = layerfs_parse_selector(info, &name, &id);
 	if (err)
 		return err;
 	return layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, name, id);

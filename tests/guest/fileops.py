@@ -162,6 +162,99 @@ class Ctx:
 
 # --- cases: fn(ctx, get) -> comparable result; get(ctx, kind) a file path ---
 
+class Dirent(ctypes.Structure):
+    _fields_ = [('d_ino', ctypes.c_uint64), ('d_off', ctypes.c_int64),
+                ('d_reclen', ctypes.c_ushort), ('d_type', ctypes.c_ubyte),
+                ('d_name', ctypes.c_char * 256)]
+
+
+libc.opendir.restype = ctypes.c_void_p
+libc.opendir.argtypes = [ctypes.c_char_p]
+libc.readdir.restype = ctypes.POINTER(Dirent)
+libc.readdir.argtypes = [ctypes.c_void_p]
+libc.telldir.restype = ctypes.c_long
+libc.telldir.argtypes = [ctypes.c_void_p]
+libc.seekdir.argtypes = [ctypes.c_void_p, ctypes.c_long]
+libc.rewinddir.argtypes = [ctypes.c_void_p]
+libc.closedir.argtypes = [ctypes.c_void_p]
+
+
+def dir_next(d):
+    """The next name (str) from DIR* @d, or None at the end."""
+    ent = libc.readdir(d)
+    if not ent:
+        return None
+    return ent.contents.d_name.decode()
+
+
+def c_seekdir(ctx, get):
+    """telldir/seekdir/rewinddir on the merged root give back the same names."""
+    d = libc.opendir(ctx.mnt.encode())
+    if not d:
+        return 'opendir ' + E(ctypes.get_errno())
+    marks, names = [], []
+    while True:
+        pos = libc.telldir(d)
+        name = dir_next(d)
+        if name is None:
+            break
+        marks.append(pos)
+        names.append(name)
+    checks = []
+    for k in (0, len(names) // 3, len(names) // 2, len(names) - 1):
+        libc.seekdir(d, marks[k])
+        checks.append(dir_next(d) == names[k])
+    libc.rewinddir(d)
+    again = []
+    while True:
+        name = dir_next(d)
+        if name is None:
+            break
+        again.append(name)
+    libc.closedir(d)
+    return (len(names), len(set(names)) == len(names), checks,
+            sorted(again) == sorted(names))
+
+
+def c_readdir_change(ctx, get):
+    """
+    Entries added and removed while a directory is being read: every name
+    present throughout is returned exactly once (POSIX); removed and added
+    names at most once.
+    """
+    gone_upper = ctx.new('data')                 # an upper file, removed
+    gone_lower = ctx.lower('data')               # a lower file, whited out
+    d = libc.opendir(ctx.mnt.encode())
+    if not d:
+        return 'opendir ' + E(ctypes.get_errno())
+    seen = []
+    for _ in range(40):
+        name = dir_next(d)
+        if name is None:
+            break
+        seen.append(name)
+    before = set(os.listdir(ctx.mnt))
+    added = ctx.mnt + '/added.readdir'
+    with open(added, 'w') as f:
+        f.write('x')
+    gone = {os.path.basename(gone_upper), os.path.basename(gone_lower)}
+    for g in gone:
+        os.unlink(ctx.mnt + '/' + g)
+    while True:
+        name = dir_next(d)
+        if name is None:
+            break
+        seen.append(name)
+    libc.closedir(d)
+    seen = [n for n in seen if n not in ('.', '..')]
+    stable = before - gone
+    return (all(seen.count(n) == 1 for n in stable),
+            all(seen.count(n) <= 1 for n in gone | {'added.readdir'}),
+            set(seen) <= before | {'added.readdir'},
+            sorted(os.listdir(ctx.mnt)) == sorted((before - gone) |
+                                                  {'added.readdir'}))
+
+
 def c_fsync(ctx, get, sync):
     p = get(ctx, 'data')
     fd = os.open(p, os.O_RDWR)
@@ -631,6 +724,10 @@ def cases():
         add('O_APPEND writes', c_append)
         add('pread/pwrite past EOF', c_past_eof, 'data')
         add('pread/pwrite past EOF sparse', c_past_eof, 'sparse')
+    out.append(('telldir/seekdir/rewinddir on the merged root', c_seekdir,
+                lower, ()))
+    out.append(('readdir while entries are added and removed',
+                c_readdir_change, lower, ()))
     fsd = (('fsync', os.fsync), ('syncfs', syncfs))
     for name, fn in fsd:
         out.append((f'{name} on a lower directory', c_fsync_dir, lower, (fn,)))

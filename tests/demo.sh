@@ -1,8 +1,10 @@
 #!/bin/sh
 # The seed scenario, as far as it is implemented: runs in the guest (see
-# `make demo`).  Builds a tomcat-like base layer, registers it and a child
-# layer with layerctl (which loads the module itself through libkmod), and
-# shows the registry.  Commit and views come with later work.
+# `make demo`).  Builds a tomcat-like base layer, registers it with layerctl
+# (which loads the module itself through libkmod), mounts a writable view
+# of it, deletes webapps/docs there (a whiteout lands in the upper), and
+# mounts the base image read-only beside it: docs absent in one, present in
+# the other, base files shared (same inode).  Commit comes with later work.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LAYERCTL=$ROOT/userspace/layerctl
@@ -25,6 +27,18 @@ run "$LAYERCTL" layer add gakki/mytomcat:1.1 "$store/mytomcat" --parent tomcat:9
 	-a liuzhuo -m 'del tomcat docs'
 run "$LAYERCTL" layer ls
 run "$LAYERCTL" layer show gakki/mytomcat:1.1
+
+mkdir -p "$store/upper" "$store/work" "$store/web" "$store/base"
+run "$LAYERCTL" mount gakki/mytomcat:1.1 "$store/web" --upper "$store/upper" \
+	--work "$store/work"
+run "$LAYERCTL" mount tomcat:9 "$store/base"
+run "$LAYERCTL" view ls
+run rm -r "$store/web/webapps/docs"
+run ls "$store/web/webapps" "$store/base/webapps"
+run ls -l "$store/upper/webapps"
+run stat -c '%i %n' "$store/web/bin/catalina.sh" "$store/base/bin/catalina.sh"
+run "$LAYERCTL" umount "$store/web"
+run "$LAYERCTL" umount "$store/base"
 run "$LAYERCTL" layer show tomcat:9 --json
 printf '\n$ %s\n' "$LAYERCTL layer rm tomcat:9   # refused: it has a child"
 if "$LAYERCTL" layer rm tomcat:9; then

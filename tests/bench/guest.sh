@@ -81,7 +81,7 @@ info sizes "big.dat ${big_mib} MiB, cu.dat ${cu_mib} MiB, ${sizes[*]}"
 info cpus "$(nproc)"
 info memory_kib "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
 info clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
-info method "median of $reps repetitions ($((3 * reps)) for stat, open, readdir, randread, create); native, overlayfs, layerfs back to back within each repetition (the first one rotating), pinned to one CPU; warm workloads get one untimed run per system first (walk: after drop_caches); cold lookups follow sync + drop_caches=3; big.dat and cu.dat are mlock'ed so they stay cached through drop_caches"
+info method "median of $reps repetitions ($((3 * reps)) for stat, open, readdir, randread, create); native, overlayfs, layerfs back to back within each repetition (the first one rotating), pinned to one CPU; warm workloads get one untimed run per system first; cold lookups follow sync + drop_caches=3; big.dat and cu.dat are mlock'ed so they stay cached through drop_caches"
 
 modprobe overlay || { echo "bench: modprobe overlay failed" >&2; exit 1; }
 modprobe ext4 2>/dev/null || true

@@ -1102,7 +1102,6 @@ struct workload {
 	bool cold;		/* drop caches before each timed region */
 	bool names_absent;
 	int reps_mult;		/* short regions: --reps times this many */
-	bool cold_warmup;	/* drop caches before the first warm-up */
 };
 
 static const struct workload workloads[] = {
@@ -1113,7 +1112,7 @@ static const struct workload workloads[] = {
 	{ .name = "readdir", .unit = "readdir of big/", .timed = w_readdir,
 	  .warmups = 1, .reps_mult = 3 },
 	{ .name = "walk", .unit = "walk+stat of t/", .timed = w_walk,
-	  .warmups = 1, .cold_warmup = true },
+	  .warmups = 1 },
 	{ .name = "seqread", .unit = "read of big.dat", .timed = w_seqread },
 	{ .name = "randread", .unit = "pread 4 KiB", .ops = &opt.rand_reads,
 	  .before = w_randread_before, .timed = w_randread,
@@ -1200,11 +1199,8 @@ static void run_workload(const struct workload *w, char *buf, long seq_bytes)
 		else if (!reopen_root(c) && w->prepare)
 			w->prepare(c);
 		for (int k = 0; !why[0] && k < w->warmups; k++) {
-			int64_t t0;
+			int64_t t0 = now_ns();
 
-			if (k == 0 && w->cold_warmup)
-				drop_caches();
-			t0 = now_ns();
 			if ((!w->before || !w->before(c)) && !w->timed(c) && w->after)
 				w->after(c);
 			if (k == 0)
@@ -1647,27 +1643,6 @@ static void print_table(void)
 		       r->depth, r->work, t[NATIVE], t[OVERLAY], t[LAYERFS], ln, lo, on,
 		       nz, r->unit ? r->unit : "?");
 	}
-
-	printf("\nFirst walk of t/ (the untimed warm-up run before the timed walks, right\n"
-	       "after sync + drop_caches: cold view and lower caches; one run each):\n");
-	printf("%-5s %5s %10s %10s %10s %6s\n", "fs", "depth", "native", "overlayfs",
-	       "layerfs", "L/O");
-	for (int i = 0; i < nresults; i++) {
-		struct result *r = &results[i];
-		char t[NSYS][32], lo[16];
-
-		if (strcmp(r->work, "walk"))
-			continue;
-		for (int s = 0; s < NSYS; s++) {
-			fmt_time(t[s], sizeof(t[s]), r->warm[s]);
-			if (isnan(r->warm[s]))
-				snprintf(t[s], sizeof(t[s]), "-");
-		}
-		fmt_ratio(lo, sizeof(lo), isnan(r->warm[LAYERFS]) || isnan(r->warm[OVERLAY]) ?
-			  NAN : r->warm[LAYERFS] / r->warm[OVERLAY]);
-		printf("%-5s %5ld %10s %10s %10s %6s\n", r->fs, r->depth, t[NATIVE],
-		       t[OVERLAY], t[LAYERFS], lo);
-	}
 }
 
 static void print_failures(const struct strlist *fails, const struct strlist *crashes)
@@ -1778,7 +1753,9 @@ static void write_json(const char *path, const struct strlist *info,
 	json_str(js, "Times are ns per operation (a workload's timed region covers "
 		 "'ops' operations of 'unit'). 'ratios' are ratios of the medians; "
 		 "'ratios_paired' the medians of the per-repetition ratios. "
-		 "'first_run_ns' is the untimed warm-up run (whole region, not per op).");
+		 "'first_run_ns' is the first untimed warm-up run (whole region, not per "
+		 "op); the systems warm up in the order native, overlayfs, layerfs, so "
+		 "a later one may find the lower filesystems' caches warmer.");
 	fprintf(js, ",\n  \"config\": ");
 	json_strlist(js, confs);
 	fprintf(js, ",\n  \"results\": [");

@@ -88,7 +88,7 @@ modprobe ext4 2>/dev/null || true
 if [ ! -d /sys/module/layerfs ]; then
 	insmod "$module" || { echo "bench: insmod $module failed" >&2; exit 1; }
 fi
-info layerfs_module "$(modinfo -F srcversion "$module" 2>/dev/null) $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet HEAD -- kernel 2>/dev/null || echo '+dirty kernel/')"
+info layerfs_commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet HEAD -- kernel 2>/dev/null || echo ' (kernel/ modified)')"
 say "depths $depths, reps $reps, filesystems $fslist$([ "$quick" = 1 ] && echo ', quick')"
 
 # prep_fs FS: prints the directory the configurations of FS go in.

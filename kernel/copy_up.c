@@ -298,6 +298,9 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 			err = notify_change(&init_user_ns, temp, &attr, NULL);
 			inode_unlock(d_inode(temp));
 		}
+		/* The data is on disk before the name can point at it. */
+		if (!err)
+			err = vfs_fsync(file, 0);
 		fput(file);
 		if (err)
 			goto out_cleanup;

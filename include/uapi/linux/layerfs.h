@@ -16,8 +16,8 @@
  *
  * Attribute tree
  * --------------
- * Each message carries at most one top-level LAYERFS_A_LAYER or
- * LAYERFS_A_VIEW.  LAYERFS_A_LAYER is a nested attribute holding one layer:
+ * Each message carries at most one top-level LAYERFS_A_LAYER and at most
+ * one LAYERFS_A_VIEW (only LAYERFS_CMD_VIEW_COMMIT requests carry both).  LAYERFS_A_LAYER is a nested attribute holding one layer:
  *
  *   LAYERFS_A_LAYER                  NLA_NESTED
  *     LAYERFS_LAYER_A_ID             NLA_U64     kernel-assigned, never reused
@@ -36,6 +36,12 @@
  *     LAYERFS_LAYER_A_FLAGS          NLA_U32     LAYERFS_LAYER_F_*
  *     LAYERFS_LAYER_A_VIEWS          NLA_U32     mounted views using the layer
  *     LAYERFS_LAYER_A_CHILDREN       NLA_U32     layers naming it as parent
+ *                                                or in their BASE
+ *     LAYERFS_LAYER_A_BASE           NLA_BINARY  array of __u64 layer ids,
+ *                                                top first: the stack this
+ *                                                layer was committed on when
+ *                                                it is not the parent's chain
+ *                                                (see Images below)
  *     LAYERFS_LAYER_A_PAD            (padding for 64-bit attributes)
  *
  * LAYERFS_A_VIEW holds one mounted view, or part of one (see
@@ -60,13 +66,20 @@
  *                                                first:
  *       LAYERFS_VIEW_LAYER_A_NAME    NLA_NUL_STRING, one per layer, in order
  *     LAYERFS_VIEW_A_PAD             (padding for 64-bit attributes)
+ *     LAYERFS_VIEW_A_NEW_UPPER       NLA_NUL_STRING  request only
+ *                                                (LAYERFS_CMD_VIEW_COMMIT):
+ *                                                absolute path of the empty
+ *                                                directory that becomes the
+ *                                                view's upper
+ *     LAYERFS_VIEW_A_COMMITS         NLA_U32     commits made on this view
  *
  * Strings must be NUL-terminated, without embedded NUL bytes.  Unknown
  * attributes, unknown flag bits and malformed attributes are rejected with
  * -EINVAL (strict validation), with an extended ACK naming the attribute.
  * VIEWS, CHILDREN and PAD appear in replies only and are refused in
  * requests; so is ID in LAYERFS_CMD_LAYER_ADD (ids are assigned by the
- * kernel), and a request naming a layer by both NAME and ID.
+ * kernel), and a request naming a layer by both NAME and ID.  BASE holds at
+ * most LAYERFS_LAYERS_MAX ids and its length must be a multiple of 8.
  *
  * One layer's message can be about 13 KiB (a PATH_MAX path and two
  * LAYERFS_TEXT_MAX texts): receive with a buffer of at least 32 KiB, or
@@ -86,12 +99,21 @@
  * layers).  include/layerfs/refname.h implements the rule for kernel and
  * userspace alike.
  *
+ * Images
+ * ------
+ * The image a layer names (mount option image=REF) is the layer followed
+ * by, if it has a BASE, the layers of BASE in order; otherwise by its
+ * parent's image.  A commit on a view mounted as image=REF, or on an
+ * explicit stack equal to the top layer's image, records no BASE; a
+ * commit on any other explicit stack records the stack below the new
+ * layer as its BASE, so that image=NEW mounts exactly the committed tree.
+ *
  * Commands
  * --------
  * LAYERFS_CMD_LAYER_ADD
  *   Registers a layer.  Request: LAYERFS_A_LAYER with NAME and PATH
  *   required; PARENT (by name) or PARENT_ID, AUTHOR, MESSAGE, FLAGS
- *   (LAYERFS_LAYER_F_FROZEN only) and CREATED (to restore a recorded
+ *   (LAYERFS_LAYER_F_FROZEN only), BASE and CREATED (to restore a recorded
  *   creation time; the current time when absent) optional.  The path is
  *   resolved once, following symlinks, and the resulting directory is
  *   pinned: renaming or unmounting the original path afterwards does not
@@ -102,8 +124,8 @@
  *     -EINVAL   missing NAME or PATH, invalid name, relative path, bad flags,
  *               ID given, both PARENT and PARENT_ID given
  *     -EOPNOTSUPP  path is on a pseudo filesystem (proc, sysfs, debugfs, ...)
- *     -ENOENT   path does not exist; parent layer unknown (PARENT_ID 0
- *               names no layer: ids start at 1)
+ *     -ENOENT   path does not exist; parent layer or a BASE layer unknown
+ *               (PARENT_ID 0 names no layer: ids start at 1)
  *     -ENOTDIR  path (or a component of it) is not a directory
  *     -EEXIST   a layer of that name exists; the directory is already
  *               registered under another name
@@ -120,7 +142,8 @@
  *   Errors:
  *     -EINVAL   neither NAME nor ID given, or both
  *     -ENOENT   no such layer
- *     -EBUSY    a mounted view or a child layer uses it
+ *     -EBUSY    a mounted view or a child layer uses it (as parent or in
+ *               its BASE)
  *     -EPERM    caller lacks CAP_SYS_ADMIN
  *
  * LAYERFS_CMD_LAYER_GET
@@ -144,6 +167,40 @@
  *   NLAYERS; a view whose messages stop short of that was unmounted during
  *   the dump.
  *   Errors: -EPERM.
+ *
+ * LAYERFS_CMD_VIEW_COMMIT
+ *   Freezes a writable view's upper directory into a new registered layer
+ *   and moves the view onto a fresh empty upper above it, atomically and
+ *   without copying data.  Request: LAYERFS_A_VIEW with ID and NEW_UPPER;
+ *   LAYERFS_A_LAYER with NAME, and optionally AUTHOR, MESSAGE and CREATED.
+ *   The new layer's PATH is the view's current upper directory, its parent
+ *   the view's top layer (BASE as described under Images), and it is
+ *   LAYERFS_LAYER_F_FROZEN.  NEW_UPPER must be an empty directory on the
+ *   same mount as the view's work directory, used by no other view and
+ *   not registered as a layer.
+ *   Writers to the view are quiesced (freeze_super) for the switch, and
+ *   the upper filesystem is synced, so that everything written before the
+ *   reply is in the new layer, on disk, and everything after goes to the
+ *   new upper.  Files open for writing stay usable: their next change
+ *   copies them up into the new upper.  The view's merged tree, inode
+ *   numbers included, is the same before and after.  On any error nothing
+ *   changes.  The reply is a LAYERFS_CMD_VIEW_COMMIT message carrying the
+ *   new layer as LAYERFS_CMD_LAYER_GET would.
+ *   Errors:
+ *     -EINVAL   missing view ID, NEW_UPPER or layer NAME; invalid name;
+ *               relative NEW_UPPER; PATH, PARENT, PARENT_ID, ID, BASE or
+ *               FLAGS given
+ *     -ENOENT   no such view; NEW_UPPER does not exist
+ *     -ENOTDIR  NEW_UPPER is not a directory
+ *     -EROFS    the view has no upper (read-only view)
+ *     -EEXIST   a layer of that name exists
+ *     -ENOTEMPTY  NEW_UPPER is not empty
+ *     -EXDEV    NEW_UPPER is not on the work directory's mount
+ *     -EBUSY    a file of the view is mapped shared and writable (the
+ *               extended ACK names it); NEW_UPPER is used by a view or a
+ *               layer; the view is frozen or being unmounted
+ *     -ENOSPC   the registry is full
+ *     -EPERM    caller lacks CAP_SYS_ADMIN
  *
  * Views are mounted with mount(2) or fsopen(2)/fsconfig(2) on filesystem
  * type "layerfs"; see README.md for the options.  A view's statfs f_type
@@ -176,6 +233,7 @@ enum layerfs_cmd {
 	LAYERFS_CMD_LAYER_DEL,
 	LAYERFS_CMD_LAYER_GET,
 	LAYERFS_CMD_VIEW_GET,
+	LAYERFS_CMD_VIEW_COMMIT,
 	__LAYERFS_CMD_MAX
 };
 #define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
@@ -202,6 +260,7 @@ enum layerfs_layer_attr {
 	LAYERFS_LAYER_A_VIEWS,
 	LAYERFS_LAYER_A_CHILDREN,
 	LAYERFS_LAYER_A_PAD,
+	LAYERFS_LAYER_A_BASE,
 	__LAYERFS_LAYER_A_MAX
 };
 #define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
@@ -219,6 +278,8 @@ enum layerfs_view_attr {
 	LAYERFS_VIEW_A_FIRST,
 	LAYERFS_VIEW_A_LAYERS,
 	LAYERFS_VIEW_A_PAD,
+	LAYERFS_VIEW_A_NEW_UPPER,
+	LAYERFS_VIEW_A_COMMITS,
 	__LAYERFS_VIEW_A_MAX
 };
 #define LAYERFS_VIEW_A_MAX (__LAYERFS_VIEW_A_MAX - 1)

@@ -17,7 +17,8 @@
  * Attribute tree
  * --------------
  * Each message carries at most one top-level LAYERFS_A_LAYER and at most
- * one LAYERFS_A_VIEW (only LAYERFS_CMD_VIEW_COMMIT requests carry both).  LAYERFS_A_LAYER is a nested attribute holding one layer:
+ * one LAYERFS_A_VIEW (only LAYERFS_CMD_VIEW_COMMIT requests carry both).
+ * LAYERFS_A_LAYER is a nested attribute holding one layer:
  *
  *   LAYERFS_A_LAYER                  NLA_NESTED
  *     LAYERFS_LAYER_A_ID             NLA_U64     kernel-assigned, never reused

@@ -11,7 +11,7 @@ set -eu
 PACKAGES="
 make gcc libc6-dev
 linux-image-amd64 linux-headers-amd64
-libnl-3-dev libnl-genl-3-dev libkmod-dev check pkg-config
+libnl-3-dev libnl-genl-3-dev libkmod-dev libjson-c-dev check pkg-config
 qemu-system-x86 busybox-static kmod cpio gzip xz-utils zstd
 coreutils util-linux attr acl e2fsprogs python3
 linux-source-6.1 perl

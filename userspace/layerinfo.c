@@ -31,6 +31,8 @@ struct lfs_layer *lfs_layer_dup(const struct lfs_layer *l)
 	struct lfs_layer *d;
 	char *pos;
 
+	/* BASE first, right behind the struct: 8-byte aligned. */
+	size += (size_t)l->nbase * sizeof(uint64_t);
 	size += lfs_strsize(l->name) + lfs_strsize(l->path) +
 		lfs_strsize(l->parent) + lfs_strsize(l->author) +
 		lfs_strsize(l->message);
@@ -39,12 +41,27 @@ struct lfs_layer *lfs_layer_dup(const struct lfs_layer *l)
 		return NULL;
 	*d = *l;
 	pos = (char *)(d + 1);
+	if (l->nbase) {
+		memcpy(pos, l->base, (size_t)l->nbase * sizeof(uint64_t));
+		d->base = pos;
+		pos += (size_t)l->nbase * sizeof(uint64_t);
+	} else {
+		d->base = NULL;
+	}
 	d->name = lfs_strcopy(&pos, l->name);
 	d->path = lfs_strcopy(&pos, l->path);
 	d->parent = lfs_strcopy(&pos, l->parent);
 	d->author = lfs_strcopy(&pos, l->author);
 	d->message = lfs_strcopy(&pos, l->message);
 	return d;
+}
+
+uint64_t lfs_layer_base_id(const struct lfs_layer *l, uint32_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)l->base + (size_t)i * sizeof(v), sizeof(v));
+	return v;
 }
 
 const char *lfs_layer_flag_name(uint32_t bit)

@@ -35,7 +35,17 @@ struct lfs_layer {
 	const char *parent;
 	const char *author;
 	const char *message;
+	/*
+	 * LAYERFS_LAYER_A_BASE: @nbase layer ids, top first, as raw
+	 * native-endian __u64s (possibly unaligned when borrowed from a
+	 * message: read them with lfs_layer_base_id()).  NULL/0 when absent.
+	 */
+	const void *base;
+	uint32_t nbase;
 };
+
+/* The @i-th id of @l's BASE. */
+uint64_t lfs_layer_base_id(const struct lfs_layer *l, uint32_t i);
 
 /*
  * A copy of @l in a single allocation (the strings live behind the struct):

@@ -37,6 +37,7 @@ static size_t lfs_msg_size(const struct lfs_layer *l)
 			lfs_str_room(l->message);
 		/* ID, PARENT_ID, CREATED, FLAGS, VIEWS, CHILDREN */
 		size += 6 * NLA_ALIGN(NLA_HDRLEN + sizeof(uint64_t));
+		size += NLA_HDRLEN + (size_t)l->nbase * sizeof(uint64_t);
 	}
 	return NLMSG_ALIGN(size);
 }
@@ -53,6 +54,37 @@ struct nl_msg *lfs_msg_request(int family, uint8_t cmd, int nlflags,
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, nlflags,
 			 cmd, LAYERFS_GENL_VERSION))
 		goto fail;
+	if (layer && lfs_msg_put_layer(msg, layer) < 0)
+		goto fail;
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+struct nl_msg *lfs_msg_view_commit(int family, uint64_t view_id,
+				   const char *new_upper,
+				   const struct lfs_layer *layer)
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	size_t size = lfs_msg_size(layer) + NLA_HDRLEN +
+		NLA_ALIGN(NLA_HDRLEN + sizeof(uint64_t)) +
+		lfs_str_room(new_upper);
+
+	msg = nlmsg_alloc_size(NLMSG_ALIGN(size));
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0,
+			 LAYERFS_CMD_VIEW_COMMIT, LAYERFS_GENL_VERSION))
+		goto fail;
+	nest = nla_nest_start(msg, LAYERFS_A_VIEW | NLA_F_NESTED);
+	if (!nest ||
+	    nla_put_u64(msg, LAYERFS_VIEW_A_ID, view_id) < 0 ||
+	    (new_upper &&
+	     nla_put_string(msg, LAYERFS_VIEW_A_NEW_UPPER, new_upper) < 0))
+		goto fail;
+	nla_nest_end(msg, nest);
 	if (layer && lfs_msg_put_layer(msg, layer) < 0)
 		goto fail;
 	return msg;
@@ -90,7 +122,10 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *l)
 	    ((l->has & LFS_HAS_VIEWS) &&
 	     nla_put_u32(msg, LAYERFS_LAYER_A_VIEWS, l->views) < 0) ||
 	    ((l->has & LFS_HAS_CHILDREN) &&
-	     nla_put_u32(msg, LAYERFS_LAYER_A_CHILDREN, l->children) < 0)) {
+	     nla_put_u32(msg, LAYERFS_LAYER_A_CHILDREN, l->children) < 0) ||
+	    (l->nbase &&
+	     nla_put(msg, LAYERFS_LAYER_A_BASE,
+		     (int)(l->nbase * sizeof(uint64_t)), l->base) < 0)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
@@ -99,7 +134,7 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *l)
 }
 
 /* How one attribute type must look in a reply. */
-enum lfs_kind { LFS_SKIP, LFS_NEST, LFS_U32, LFS_U64, LFS_STR };
+enum lfs_kind { LFS_SKIP, LFS_NEST, LFS_U32, LFS_U64, LFS_STR, LFS_U64S };
 
 struct lfs_rule {
 	const char *name;	/* for messages; NULL: type unknown here */
@@ -125,6 +160,7 @@ static const struct lfs_rule lfs_layer_rules[LAYERFS_LAYER_A_MAX + 1] = {
 	[LAYERFS_LAYER_A_VIEWS]	    = { "VIEWS", LFS_U32, 0, 0 },
 	[LAYERFS_LAYER_A_CHILDREN]  = { "CHILDREN", LFS_U32, 0, 0 },
 	[LAYERFS_LAYER_A_PAD]	    = { "PAD", LFS_SKIP, 0, 0 },
+	[LAYERFS_LAYER_A_BASE]	    = { "BASE", LFS_U64S, LAYERFS_LAYERS_MAX, 0 },
 };
 
 /* libnl's own validation, applied on top of ours when filling tables. */
@@ -144,6 +180,7 @@ static struct nla_policy lfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
 	[LAYERFS_LAYER_A_FLAGS]	    = { .type = NLA_U32 },
 	[LAYERFS_LAYER_A_VIEWS]	    = { .type = NLA_U32 },
 	[LAYERFS_LAYER_A_CHILDREN]  = { .type = NLA_U32 },
+	[LAYERFS_LAYER_A_BASE]	    = { .type = NLA_UNSPEC },
 };
 
 static int lfs_bad(char *why, size_t whylen, const char *fmt, ...)
@@ -199,6 +236,13 @@ static int lfs_check_attrs(const struct nlattr *head, int len,
 				return lfs_bad(why, whylen,
 					       "attribute %s has %d bytes, not 4",
 					       r->name, n);
+			break;
+		case LFS_U64S:
+			if (n % (int)sizeof(uint64_t) ||
+			    (size_t)n / sizeof(uint64_t) > r->max)
+				return lfs_bad(why, whylen,
+					       "attribute %s has %d bytes, not a multiple of 8 up to %zu ids",
+					       r->name, n, r->max);
 			break;
 		case LFS_U64:
 			if (n != (int)sizeof(uint64_t))
@@ -345,6 +389,11 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		out->has |= LFS_HAS_CHILDREN;
 		out->children = lfs_get_u32(lt[LAYERFS_LAYER_A_CHILDREN]);
 	}
+	if (lt[LAYERFS_LAYER_A_BASE] && nla_len(lt[LAYERFS_LAYER_A_BASE])) {
+		out->base = nla_data(lt[LAYERFS_LAYER_A_BASE]);
+		out->nbase = (uint32_t)(nla_len(lt[LAYERFS_LAYER_A_BASE]) /
+					sizeof(uint64_t));
+	}
 	return 0;
 }
 
@@ -367,6 +416,7 @@ static const struct lfs_rule lfs_view_rules[LAYERFS_VIEW_A_MAX + 1] = {
 	[LAYERFS_VIEW_A_FIRST]	 = { "FIRST", LFS_U32, 0, 0 },
 	[LAYERFS_VIEW_A_LAYERS]	 = { "LAYERS", LFS_NEST, 0, 0 },
 	[LAYERFS_VIEW_A_PAD]	 = { "PAD", LFS_SKIP, 0, 0 },
+	[LAYERFS_VIEW_A_COMMITS] = { "COMMITS", LFS_U32, 0, 0 },
 };
 
 static struct nla_policy lfs_view_top_policy[LAYERFS_A_MAX + 1] = {
@@ -384,6 +434,7 @@ static struct nla_policy lfs_view_policy[LAYERFS_VIEW_A_MAX + 1] = {
 	[LAYERFS_VIEW_A_NLAYERS] = { .type = NLA_U32 },
 	[LAYERFS_VIEW_A_FIRST]	 = { .type = NLA_U32 },
 	[LAYERFS_VIEW_A_LAYERS]	 = { .type = NLA_NESTED },
+	[LAYERFS_VIEW_A_COMMITS] = { .type = NLA_U32 },
 };
 
 /* Checks the LAYERS nest and collects its names into @out. */
@@ -472,6 +523,8 @@ int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 	out->flags = lfs_get_u32(vt[LAYERFS_VIEW_A_FLAGS]);
 	if (vt[LAYERFS_VIEW_A_FIRST])
 		out->first = lfs_get_u32(vt[LAYERFS_VIEW_A_FIRST]);
+	if (vt[LAYERFS_VIEW_A_COMMITS])
+		out->commits = lfs_get_u32(vt[LAYERFS_VIEW_A_COMMITS]);
 	if (vt[LAYERFS_VIEW_A_IMAGE])
 		out->image = nla_data(vt[LAYERFS_VIEW_A_IMAGE]);
 	if (vt[LAYERFS_VIEW_A_UPPER])

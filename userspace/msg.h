@@ -31,6 +31,17 @@
 struct nl_msg *lfs_msg_request(int family, uint8_t cmd, int nlflags,
 			       const struct lfs_layer *layer);
 
+/*
+ * A LAYERFS_CMD_VIEW_COMMIT request: LAYERFS_A_VIEW with ID @view_id and
+ * NEW_UPPER @new_upper (omitted if NULL), then LAYERFS_A_LAYER from
+ * @layer (NAME, AUTHOR, MESSAGE, CREATED: whatever it has; omitted if
+ * NULL).  The reply is parsed with lfs_msg_parse_layer() for
+ * LAYERFS_CMD_VIEW_COMMIT.  NULL if out of memory.
+ */
+struct nl_msg *lfs_msg_view_commit(int family, uint64_t view_id,
+				   const char *new_upper,
+				   const struct lfs_layer *layer);
+
 /* Appends the LAYERFS_A_LAYER nest for @layer; 0 or -EMSGSIZE. */
 int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *layer);
 

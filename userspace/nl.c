@@ -158,12 +158,28 @@ static int lfs_nl_on_dump_intr(struct nl_msg *msg, void *arg)
  * dump.  @reqp gives the callback for replies (cb: layers, vcb: view
  * messages) and its argument.
  */
+static int lfs_nl_run_msg(struct lfs_nl *nl, uint8_t cmd, struct nl_msg *msg,
+			  const struct lfs_nl_req *reqp);
+
 static int lfs_nl_run(struct lfs_nl *nl, uint8_t cmd, int nlflags,
 		      const struct lfs_layer *layer,
 		      const struct lfs_nl_req *reqp)
 {
-	struct lfs_nl_req req = *reqp;
 	struct nl_msg *msg;
+
+	nl->has_extack = 0;
+	nl->extack[0] = '\0';
+	msg = lfs_msg_request(nl->family, cmd, nlflags, layer);
+	if (!msg)
+		return -ENOMEM;
+	return lfs_nl_run_msg(nl, cmd, msg, reqp);
+}
+
+/* The same with a built request @msg, which it frees. */
+static int lfs_nl_run_msg(struct lfs_nl *nl, uint8_t cmd, struct nl_msg *msg,
+			  const struct lfs_nl_req *reqp)
+{
+	struct lfs_nl_req req = *reqp;
 	struct nl_cb *nlcb;
 	int rc;
 
@@ -172,9 +188,6 @@ static int lfs_nl_run(struct lfs_nl *nl, uint8_t cmd, int nlflags,
 	nl->has_extack = 0;
 	nl->extack[0] = '\0';
 
-	msg = lfs_msg_request(nl->family, cmd, nlflags, layer);
-	if (!msg)
-		return -ENOMEM;
 	nlcb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!nlcb) {
 		nlmsg_free(msg);
@@ -275,6 +288,41 @@ static int lfs_nl_single(struct lfs_nl *nl, uint8_t cmd,
 	}
 	if (out)
 		*out = got;
+	else
+		free(got);
+	return 0;
+}
+
+int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
+		       const char *new_upper, const struct lfs_layer *layer,
+		       struct lfs_layer **created)
+{
+	struct lfs_layer *got = NULL;
+	struct lfs_nl_req req;
+	struct nl_msg *msg;
+	int rc;
+
+	nl->has_extack = 0;
+	nl->extack[0] = '\0';
+	msg = lfs_msg_view_commit(nl->family, view_id, new_upper, layer);
+	if (!msg)
+		return -ENOMEM;
+	memset(&req, 0, sizeof(req));
+	req.cb = lfs_nl_keep;
+	req.arg = &got;
+	rc = lfs_nl_run_msg(nl, LAYERFS_CMD_VIEW_COMMIT, msg, &req);
+	if (!rc && !got) {
+		rc = -EBADMSG;
+		nl->has_extack = 1;
+		snprintf(nl->extack, sizeof(nl->extack),
+			 "malformed reply: no layer in the reply");
+	}
+	if (rc) {
+		free(got);
+		return rc;
+	}
+	if (created)
+		*created = got;
 	else
 		free(got);
 	return 0;

@@ -38,6 +38,16 @@ const char *lfs_nl_extack(const struct lfs_nl *nl);
 int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
 		     struct lfs_layer **created);
 
+/*
+ * LAYERFS_CMD_VIEW_COMMIT of view @view_id onto the empty directory
+ * @new_upper, the new layer named and described by @layer (NAME, AUTHOR,
+ * MESSAGE, CREATED).  If @created is not NULL, it receives the kernel's
+ * copy of the new layer (free() it).
+ */
+int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
+		       const char *new_upper, const struct lfs_layer *layer,
+		       struct lfs_layer **created);
+
 /* LAYERFS_CMD_LAYER_DEL by @key's name (or id, if it has no name). */
 int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key);
 

@@ -49,6 +49,7 @@ struct lfs_view_part {
 	uint32_t flags;		/* LAYERFS_VIEW_F_* */
 	uint32_t nlayers;	/* in the whole stack */
 	uint32_t first;		/* stack index of names[0] */
+	uint32_t commits;	/* LAYERFS_VIEW_A_COMMITS, 0 when absent */
 	const char *source;
 	const char *image;
 	const char *upper;

@@ -21,6 +21,8 @@ static struct lfs_nl fake_handle;
 void fake_nl_reset(void)
 {
 	free(fake_nl.req);
+	free(fake_nl.commit_new_upper);
+	lfs_strv_free(&fake_nl.added);
 	memset(&fake_nl, 0, sizeof(fake_nl));
 	memset(&fake_handle, 0, sizeof(fake_handle));
 }
@@ -90,8 +92,15 @@ int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
 
 	if (rc)
 		return rc;
-	if (created)
+	if (layer->name && lfs_strv_push(&fake_nl.added, layer->name) < 0)
+		return -ENOMEM;
+	if (created) {
 		*created = lfs_layer_dup(layer);
+		if (!*created)
+			return -ENOMEM;
+		(*created)->has |= LFS_HAS_ID;
+		(*created)->id = 99 + fake_nl.added.n;
+	}
 	return 0;
 }
 
@@ -145,6 +154,42 @@ int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg)
 		rc = cb(fake_nl.view_parts[i], arg);
 		if (rc)
 			return rc;
+	}
+	return 0;
+}
+
+int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
+		       const char *new_upper, const struct lfs_layer *layer,
+		       struct lfs_layer **created)
+{
+	struct lfs_layer reply;
+	int rc = fake_request(nl, LAYERFS_CMD_VIEW_COMMIT, 0, layer);
+
+	fake_nl.commits++;
+	fake_nl.commit_view = view_id;
+	free(fake_nl.commit_new_upper);
+	fake_nl.commit_new_upper = new_upper ? strdup(new_upper) : NULL;
+	if (rc)
+		return rc;
+	if (fake_nl.commit_err) {
+		fake_nl.extack = fake_nl.commit_extack;
+		nl->failed = 1;
+		return fake_nl.commit_err;
+	}
+	reply = *layer;
+	reply.has |= LFS_HAS_ID | LFS_HAS_FLAGS | LFS_HAS_CREATED;
+	reply.id = 77;
+	reply.flags = LAYERFS_LAYER_F_FROZEN;
+	if (!(layer->has & LFS_HAS_CREATED))
+		reply.created = 1800000000000000000ULL;
+	reply.path = fake_nl.commit_path ? fake_nl.commit_path : "/old-upper";
+	reply.parent = fake_nl.commit_parent;
+	reply.base = fake_nl.commit_nbase ? fake_nl.commit_base : NULL;
+	reply.nbase = fake_nl.commit_nbase;
+	if (created) {
+		*created = lfs_layer_dup(&reply);
+		if (!*created)
+			return -ENOMEM;
 	}
 	return 0;
 }

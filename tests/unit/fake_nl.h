@@ -34,6 +34,19 @@ struct fake_nl {
 	int cmd;			/* LAYERFS_CMD_* of the last request */
 	int dump;			/* the last request was a dump */
 	struct lfs_layer *req;		/* copy of its layer or key */
+
+	/* LAYERFS_CMD_VIEW_COMMIT (fake_commit.c's share of the fake). */
+	int commit_err;			/* the commit fails with this... */
+	const char *commit_extack;	/* ...and this extended ack */
+	const char *commit_path;	/* PATH of the reply's layer */
+	const char *commit_parent;	/* PARENT of the reply's layer */
+	uint64_t commit_base[4];	/* BASE of the reply's layer... */
+	uint32_t commit_nbase;		/* ...its length */
+	int commits;			/* commit requests */
+	uint64_t commit_view;		/* the last one's view id */
+	char *commit_new_upper;		/* its NEW_UPPER (copy) */
+	/* LAYER_ADD: names of the added layers in order; ids from 100. */
+	struct lfs_strv added;
 };
 
 extern struct fake_nl fake_nl;

@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The layer store's file I/O (see store.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static int lfs_swhy(char *why, size_t whylen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "FMT: strerror(err)" into @why; returns @err. */
+static int lfs_swhy(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		n = vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < whylen)
+			snprintf(why + n, whylen - (size_t)n, ": %s",
+				 strerror(-err));
+	}
+	return err;
+}
+
+const char *lfs_store_root(const char *opt)
+{
+	const char *env;
+
+	if (opt && *opt)
+		return opt;
+	env = getenv(LFS_STORE_ENV);
+	if (env && *env)
+		return env;
+	return LFS_STORE_DEFAULT;
+}
+
+/* mkdir -p of an absolute path. */
+static int lfs_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static int lfs_fsync_fd(int fd)
+{
+	return fsync(fd) ? -errno : 0;
+}
+
+/* mkdirat() then fsync of the parent, so the new name is durable. */
+static int lfs_mkdirat_sync(int dirfd, const char *name, mode_t mode)
+{
+	if (mkdirat(dirfd, name, mode))
+		return -errno;
+	return lfs_fsync_fd(dirfd);
+}
+
+int lfs_store_open(struct lfs_store *st, const char *root, int create,
+		   char *why, size_t whylen)
+{
+	char real[PATH_MAX];
+	int rc;
+
+	st->root = NULL;
+	st->fd = st->layers_fd = st->views_fd = -1;
+	if (root[0] != '/') {
+		if (why && whylen)
+			snprintf(why, whylen, "%s: not an absolute path", root);
+		return -EINVAL;
+	}
+	if (create) {
+		rc = lfs_mkdir_p(root, 0700);
+		if (rc)
+			return lfs_swhy(why, whylen, rc, "cannot create %s",
+					root);
+	}
+	if (!realpath(root, real))
+		return lfs_swhy(why, whylen, -errno, "%s", root);
+	st->root = strdup(real);
+	if (!st->root)
+		return -ENOMEM;
+	st->fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->fd < 0) {
+		rc = lfs_swhy(why, whylen, -errno, "%s", real);
+		goto fail;
+	}
+	if (create) {
+		if ((mkdirat(st->fd, "layers", 0700) && errno != EEXIST) ||
+		    (mkdirat(st->fd, "views", 0700) && errno != EEXIST)) {
+			rc = lfs_swhy(why, whylen, -errno,
+				      "cannot create %s/layers and views", real);
+			goto fail;
+		}
+		lfs_fsync_fd(st->fd);
+	}
+	st->layers_fd = openat(st->fd, "layers",
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->layers_fd < 0) {
+		rc = lfs_swhy(why, whylen, -errno, "%s/layers", real);
+		goto fail;
+	}
+	st->views_fd = openat(st->fd, "views", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->views_fd < 0) {
+		rc = lfs_swhy(why, whylen, -errno, "%s/views", real);
+		goto fail;
+	}
+	return 0;
+fail:
+	lfs_store_close(st);
+	return rc;
+}
+
+void lfs_store_close(struct lfs_store *st)
+{
+	if (st->views_fd >= 0)
+		close(st->views_fd);
+	if (st->layers_fd >= 0)
+		close(st->layers_fd);
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->root);
+	st->root = NULL;
+	st->fd = st->layers_fd = st->views_fd = -1;
+}
+
+int lfs_store_new_key(char *key)
+{
+	unsigned char bytes[16];
+	size_t got = 0;
+
+	while (got < sizeof(bytes)) {
+		ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	lfs_key_format(bytes, key);
+	return 0;
+}
+
+/* A new ROOT/SUB/KEY directory (random KEY, retried on collision). */
+static int lfs_store_new_dir(int parent_fd, char *key)
+{
+	int tries, rc;
+
+	for (tries = 0; tries < 8; tries++) {
+		rc = lfs_store_new_key(key);
+		if (rc)
+			return rc;
+		rc = lfs_mkdirat_sync(parent_fd, key, 0700);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	return -EEXIST;
+}
+
+/* ROOT/SUB/KEY/NAME: a new empty directory @name in a new KEY. */
+static int lfs_store_new_pair(struct lfs_store *st, int parent_fd,
+			      const char *sub, const char *name, mode_t mode,
+			      char *key, char **path, char *why, size_t whylen)
+{
+	int fd, rc;
+
+	*path = NULL;
+	rc = lfs_store_new_dir(parent_fd, key);
+	if (rc)
+		return lfs_swhy(why, whylen, rc, "cannot create a directory in %s/%s",
+				st->root, sub);
+	fd = openat(parent_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto undo;
+	}
+	rc = lfs_mkdirat_sync(fd, name, mode);
+	close(fd);
+	if (rc)
+		goto undo;
+	if (asprintf(path, "%s/%s/%s/%s", st->root, sub, key, name) < 0) {
+		*path = NULL;
+		rc = -ENOMEM;
+		goto undo_all;
+	}
+	return 0;
+undo_all:
+	fd = openat(parent_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		unlinkat(fd, name, AT_REMOVEDIR);
+		close(fd);
+	}
+undo:
+	unlinkat(parent_fd, key, AT_REMOVEDIR);
+	return lfs_swhy(why, whylen, rc, "cannot create %s/%s/%s/%s", st->root,
+			sub, key, name);
+}
+
+int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
+			   char *why, size_t whylen)
+{
+	/* The diff is a layer's root directory: readable by all. */
+	return lfs_store_new_pair(st, st->layers_fd, "layers", "diff", 0755,
+				  key, diff, why, whylen);
+}
+
+int lfs_store_layer_create_bare(struct lfs_store *st, char *key, char *why,
+				size_t whylen)
+{
+	int rc = lfs_store_new_dir(st->layers_fd, key);
+
+	if (rc)
+		return lfs_swhy(why, whylen, rc, "cannot create a directory in %s/layers",
+				st->root);
+	return 0;
+}
+
+int lfs_store_layer_discard(struct lfs_store *st, const char *key)
+{
+	int fd, rc = 0;
+
+	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (unlinkat(fd, "diff", AT_REMOVEDIR) && errno != ENOENT)
+		rc = -errno;
+	close(fd);
+	if (!rc && unlinkat(st->layers_fd, key, AT_REMOVEDIR))
+		rc = -errno;
+	if (!rc)
+		lfs_fsync_fd(st->layers_fd);
+	return rc;
+}
+
+int lfs_store_write_atomic(int dirfd, const char *name,
+			   const struct lfs_buf *data)
+{
+	char tmp[NAME_MAX + 1];
+	size_t off = 0;
+	int fd, rc = 0;
+
+	if (lfs_buf_error(data))
+		return -ENOMEM;
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (off < data->len) {
+		ssize_t n = write(fd, data->data + off, data->len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && renameat(dirfd, tmp, dirfd, name))
+		rc = -errno;
+	if (rc) {
+		unlinkat(dirfd, tmp, 0);
+		return rc;
+	}
+	return lfs_fsync_fd(dirfd);
+}
+
+/* Reads the whole file @name of directory @dirfd, NUL-terminated. */
+static int lfs_read_file(int dirfd, const char *name, struct lfs_buf *out)
+{
+	char chunk[4096];
+	int fd, rc = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		if (out->len + (size_t)n > (1U << 20)) {
+			rc = -EFBIG;	/* no record is that large */
+			break;
+		}
+		lfs_buf_put(out, chunk, (size_t)n);
+	}
+	close(fd);
+	if (!rc && !out->data)
+		lfs_buf_puts(out, "");
+	if (!rc && strlen(lfs_buf_str(out)) != out->len)
+		rc = -EINVAL;	/* a NUL inside */
+	return rc ? rc : lfs_buf_error(out);
+}
+
+int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
+			       char *why, size_t whylen)
+{
+	struct lfs_buf b = LFS_BUF_INIT;
+	int fd, rc;
+
+	rc = lfs_meta_to_json(m, &b);
+	if (rc) {
+		lfs_buf_free(&b);
+		return lfs_swhy(why, whylen, rc, "layer record %s", m->key);
+	}
+	fd = openat(st->layers_fd, m->key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+	} else {
+		rc = lfs_store_write_atomic(fd, "meta.json", &b);
+		close(fd);
+	}
+	lfs_buf_free(&b);
+	if (rc)
+		return lfs_swhy(why, whylen, rc, "cannot write %s/layers/%s/meta.json",
+				st->root, m->key);
+	return 0;
+}
+
+int lfs_store_layer_read_meta(struct lfs_store *st, const char *key,
+			      struct lfs_meta *m, char *why, size_t whylen)
+{
+	struct lfs_buf b = LFS_BUF_INIT;
+	char reason[256];
+	int fd, rc;
+
+	memset(m, 0, sizeof(*m));
+	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lfs_swhy(why, whylen, -errno, "%s/layers/%s", st->root,
+				key);
+	rc = lfs_read_file(fd, "meta.json", &b);
+	close(fd);
+	if (rc) {
+		lfs_buf_free(&b);
+		if (rc == -ENOENT && why && whylen)
+			snprintf(why, whylen, "%s/layers/%s: no meta.json",
+				 st->root, key);
+		else
+			lfs_swhy(why, whylen, rc, "%s/layers/%s/meta.json",
+				 st->root, key);
+		return rc;
+	}
+	rc = lfs_meta_from_json(lfs_buf_str(&b), m, reason, sizeof(reason));
+	lfs_buf_free(&b);
+	if (!rc && strcmp(m->key, key)) {
+		snprintf(reason, sizeof(reason), "its key is %s", m->key);
+		rc = -EINVAL;
+	}
+	if (rc) {
+		lfs_meta_free(m);
+		if (why && whylen)
+			snprintf(why, whylen, "%s/layers/%s/meta.json: %s",
+				 st->root, key, rc == -ENOMEM ?
+				 strerror(ENOMEM) : reason);
+	}
+	return rc;
+}
+
+void lfs_meta_list_free(struct lfs_meta_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		lfs_meta_free(l->v[i]);
+		free(l->v[i]);
+	}
+	free(l->v);
+	lfs_strv_free(&l->bad);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static int lfs_meta_list_push(struct lfs_meta_list *l, struct lfs_meta *m)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct lfs_meta **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = m;
+	return 0;
+}
+
+static int lfs_cmp_created(const void *a, const void *b)
+{
+	const struct lfs_meta *x = *(struct lfs_meta *const *)a;
+	const struct lfs_meta *y = *(struct lfs_meta *const *)b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return strcmp(x->ref, y->ref);
+}
+
+int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
+			 char *why, size_t whylen)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+
+	fd = openat(st->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lfs_swhy(why, whylen, -errno, "%s/layers", st->root);
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		close(fd);
+		return lfs_swhy(why, whylen, rc, "%s/layers", st->root);
+	}
+	while ((de = readdir(d))) {
+		char reason[LFS_STORE_WHY_MAX];
+		struct lfs_meta *m;
+
+		if (!lfs_key_valid(de->d_name))
+			continue;	/* ".", "..", temporaries */
+		m = calloc(1, sizeof(*m));
+		if (!m) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = lfs_store_layer_read_meta(st, de->d_name, m, reason,
+					       sizeof(reason));
+		if (rc == -ENOENT || rc == -ENOTDIR) {
+			/* An uncommitted upper. */
+			free(m);
+			rc = 0;
+			continue;
+		}
+		if (rc == -ENOMEM) {
+			free(m);
+			break;
+		}
+		if (rc) {
+			free(m);
+			rc = lfs_strv_push(&l->bad, reason);
+			if (rc)
+				break;
+			continue;
+		}
+		rc = lfs_meta_list_push(l, m);
+		if (rc) {
+			lfs_meta_free(m);
+			free(m);
+			break;
+		}
+	}
+	closedir(d);
+	if (rc)
+		return lfs_swhy(why, whylen, rc, "%s/layers", st->root);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), lfs_cmp_created);
+	return 0;
+}
+
+static int lfs_rm_one(const char *path, const struct stat *sb, int flag,
+		      struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP || flag == FTW_D || flag == FTW_DNR)
+		return rmdir(path) && errno != ENOENT ? -1 : 0;
+	return unlink(path) && errno != ENOENT ? -1 : 0;
+}
+
+/* rm -rf of an absolute path, not crossing filesystems. */
+static int lfs_rm_rf(const char *path)
+{
+	if (nftw(path, lfs_rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
+			   size_t whylen)
+{
+	char gone[LFS_KEY_LEN + 8], *path = NULL;
+	int rc;
+
+	snprintf(gone, sizeof(gone), ".rm-%s", key);
+	if (renameat(st->layers_fd, key, st->layers_fd, gone))
+		return lfs_swhy(why, whylen, -errno, "cannot remove %s/layers/%s",
+				st->root, key);
+	lfs_fsync_fd(st->layers_fd);
+	if (asprintf(&path, "%s/layers/%s", st->root, gone) < 0)
+		return -ENOMEM;
+	rc = lfs_rm_rf(path);
+	if (rc)
+		lfs_swhy(why, whylen, rc, "cannot delete %s", path);
+	free(path);
+	return rc;
+}
+
+static uint64_t lfs_usage_size, lfs_usage_files;
+
+static int lfs_usage_one(const char *path, const struct stat *sb, int flag,
+			 struct FTW *ftw)
+{
+	(void)path;
+	if (!ftw->level)
+		return 0;	/* the root */
+	if (flag == FTW_D || flag == FTW_DP || flag == FTW_DNR)
+		return 0;
+	lfs_usage_files++;
+	if (S_ISREG(sb->st_mode) || S_ISLNK(sb->st_mode))
+		lfs_usage_size += (uint64_t)sb->st_size;
+	return 0;
+}
+
+int lfs_store_usage(const char *dir, uint64_t *size, uint64_t *files)
+{
+	lfs_usage_size = lfs_usage_files = 0;
+	if (nftw(dir, lfs_usage_one, 64, FTW_PHYS | FTW_MOUNT))
+		return errno ? -errno : -EIO;
+	*size = lfs_usage_size;
+	*files = lfs_usage_files;
+	return 0;
+}
+
+int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m)
+{
+	int rc;
+
+	if (m->has_usage)
+		return 0;
+	rc = lfs_store_usage(m->diff, &m->size, &m->files);
+	if (rc)
+		return rc;
+	m->has_usage = 1;
+	/* Only frozen contents keep their size: cache only those. */
+	if (m->flags & 1U)
+		lfs_store_layer_write_meta(st, m, NULL, 0);
+	return 0;
+}
+
+int lfs_store_view_create(struct lfs_store *st, char *vkey, char **work,
+			  char *why, size_t whylen)
+{
+	return lfs_store_new_pair(st, st->views_fd, "views", "work", 0700,
+				  vkey, work, why, whylen);
+}
+
+int lfs_store_view_remove(struct lfs_store *st, const char *vkey)
+{
+	char *path = NULL;
+	int rc;
+
+	if (!lfs_key_valid(vkey))
+		return -EINVAL;
+	if (asprintf(&path, "%s/views/%s", st->root, vkey) < 0)
+		return -ENOMEM;
+	rc = lfs_rm_rf(path);
+	free(path);
+	if (!rc)
+		lfs_fsync_fd(st->views_fd);
+	return rc;
+}
+
+int lfs_store_view_write_meta(struct lfs_store *st,
+			      const struct lfs_view_meta *v, char *why,
+			      size_t whylen)
+{
+	struct lfs_buf b = LFS_BUF_INIT;
+	int fd, rc;
+
+	rc = lfs_view_meta_to_json(v, &b);
+	if (!rc) {
+		fd = openat(st->views_fd, v->key,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+		} else {
+			rc = lfs_store_write_atomic(fd, "view.json", &b);
+			close(fd);
+		}
+	}
+	lfs_buf_free(&b);
+	if (rc)
+		return lfs_swhy(why, whylen, rc, "cannot write %s/views/%s/view.json",
+				st->root, v->key);
+	return 0;
+}
+
+int lfs_store_view_find(struct lfs_store *st, const char *work,
+			struct lfs_view_meta *v)
+{
+	struct lfs_buf b = LFS_BUF_INIT;
+	size_t rl = strlen(st->root);
+	char key[LFS_KEY_LEN + 1];
+	const char *p;
+	int fd, rc;
+
+	memset(v, 0, sizeof(*v));
+	if (strncmp(work, st->root, rl) || strncmp(work + rl, "/views/", 7))
+		return -ENOENT;
+	p = work + rl + 7;
+	if (strlen(p) != LFS_KEY_LEN + 5 || strcmp(p + LFS_KEY_LEN, "/work"))
+		return -ENOENT;
+	memcpy(key, p, LFS_KEY_LEN);
+	key[LFS_KEY_LEN] = '\0';
+	if (!lfs_key_valid(key))
+		return -ENOENT;
+	fd = openat(st->views_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = lfs_read_file(fd, "view.json", &b);
+	close(fd);
+	if (!rc)
+		rc = lfs_view_meta_from_json(lfs_buf_str(&b), v, NULL, 0);
+	lfs_buf_free(&b);
+	if (rc)
+		lfs_view_meta_free(v);
+	return rc;
+}

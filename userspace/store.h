@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The layer store: files under the store root (layout in storemeta.h).
+ * This is the only code that writes the store.  Every metadata file is
+ * written to a temporary file in the same directory, fsynced, renamed into
+ * place and the directory fsynced, so that a crash leaves the old record
+ * or the new one.  New directories are fsynced into their parents.
+ *
+ * Functions return 0 or a negative errno; where they take @why, a failure
+ * leaves there what failed ("cannot create /x/layers: ...") for
+ * "layerctl: store: WHY".
+ */
+#ifndef LAYERCTL_STORE_H
+#define LAYERCTL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "layerinfo.h"
+#include "storemeta.h"
+
+struct lfs_nl;
+
+/* Room for @why. */
+#define LFS_STORE_WHY_MAX 1024
+
+struct lfs_store {
+	char *root;		/* canonical absolute path */
+	int fd;			/* the root, O_DIRECTORY */
+	int layers_fd;		/* ROOT/layers */
+	int views_fd;		/* ROOT/views */
+};
+
+#define LFS_STORE_INIT { NULL, -1, -1, -1 }
+
+/* The store root to use: @opt (--store) if set, else $LAYERFS_STORE, else
+ * LFS_STORE_DEFAULT. */
+const char *lfs_store_root(const char *opt);
+
+/*
+ * Opens the store at @root.  With @create, makes ROOT, ROOT/layers and
+ * ROOT/views as needed (mode 0700 for ROOT when new); without, fails with
+ * -ENOENT if ROOT/layers is missing.
+ */
+int lfs_store_open(struct lfs_store *st, const char *root, int create,
+		   char *why, size_t whylen);
+void lfs_store_close(struct lfs_store *st);
+
+/* A new random key (LFS_KEY_LEN + 1 bytes). */
+int lfs_store_new_key(char *key);
+
+/*
+ * Creates ROOT/layers/KEY/diff, empty, for a new random KEY (copied to
+ * @key); *@diff receives its path (free() it).
+ */
+int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
+			   char *why, size_t whylen);
+
+/* Creates ROOT/layers/KEY (no diff: for a layer whose contents live
+ * elsewhere). */
+int lfs_store_layer_create_bare(struct lfs_store *st, char *key, char *why,
+				size_t whylen);
+
+/*
+ * Removes ROOT/layers/@key if it holds nothing but an empty diff
+ * directory (undoing lfs_store_layer_create*()); -ENOTEMPTY otherwise.
+ */
+int lfs_store_layer_discard(struct lfs_store *st, const char *key);
+
+/* Writes ROOT/layers/m->key/meta.json atomically. */
+int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
+			       char *why, size_t whylen);
+
+/* Reads ROOT/layers/@key/meta.json; -ENOENT if it has none. */
+int lfs_store_layer_read_meta(struct lfs_store *st, const char *key,
+			      struct lfs_meta *m, char *why, size_t whylen);
+
+/* The records of a store. */
+struct lfs_meta_list {
+	struct lfs_meta **v;
+	size_t n, cap;
+	struct lfs_strv bad;	/* "KEY: why" for unreadable records */
+};
+
+#define LFS_META_LIST_INIT { NULL, 0, 0, LFS_STRV_INIT }
+
+/*
+ * Reads every ROOT/layers/KEY/meta.json (directories without one are
+ * uncommitted uppers and skipped; unreadable ones are listed in l->bad).
+ */
+int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
+			 char *why, size_t whylen);
+void lfs_meta_list_free(struct lfs_meta_list *l);
+
+/*
+ * Removes ROOT/layers/@key: renamed away first (the record disappears
+ * atomically), then deleted, diff included, without crossing into other
+ * filesystems.  Contents outside the store are not touched.
+ */
+int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
+			   size_t whylen);
+
+/* Bytes in regular files and symlinks, and non-directory entries, under
+ * @dir (not crossing filesystems). */
+int lfs_store_usage(const char *dir, uint64_t *size, uint64_t *files);
+
+/* Computes @m's size and file count if unknown and stores them in its
+ * meta.json (best effort: a failure to write is ignored). */
+int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m);
+
+/*
+ * Creates ROOT/views/VKEY/work, empty, for a new random VKEY (copied to
+ * @vkey); *@work receives its path (free() it).
+ */
+int lfs_store_view_create(struct lfs_store *st, char *vkey, char **work,
+			  char *why, size_t whylen);
+
+/* Removes ROOT/views/@vkey and everything in it. */
+int lfs_store_view_remove(struct lfs_store *st, const char *vkey);
+
+/* Writes ROOT/views/v->key/view.json atomically. */
+int lfs_store_view_write_meta(struct lfs_store *st,
+			      const struct lfs_view_meta *v, char *why,
+			      size_t whylen);
+
+/*
+ * Finds the store view whose work directory is @work (ROOT/views/VKEY/work)
+ * and reads its record into @v.  -ENOENT if @work is not a store view's.
+ */
+int lfs_store_view_find(struct lfs_store *st, const char *work,
+			struct lfs_view_meta *v);
+
+/*
+ * Writes @data to @name in directory @dirfd atomically: a temporary file
+ * ".NAME.tmp", fsync, rename, fsync of the directory.
+ */
+int lfs_store_write_atomic(int dirfd, const char *name,
+			   const struct lfs_buf *data);
+
+/*
+ * Registers the stored layer @m in the kernel: LAYERFS_CMD_LAYER_ADD with
+ * NAME, PATH (m->diff), PARENT, BASE (its refs looked up to ids), AUTHOR,
+ * MESSAGE, CREATED and FLAGS.  If a layer of that name is registered
+ * already: 0 with *@skipped = 1 when its path is m->diff (the same
+ * directory), else -EEXIST with the reason in @why.  Other failures
+ * leave the kernel's extended ack (if any) in @why.  (restore.c)
+ */
+int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
+			     int *skipped, char *why, size_t whylen);
+
+#endif /* LAYERCTL_STORE_H */

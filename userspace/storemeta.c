@@ -1,0 +1,846 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The store's records, pure part (see storemeta.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include <linux/layerfs.h>
+
+#include "format.h"
+#include "json.h"
+#include "layerinfo.h"
+#include "parse.h"
+#include "storemeta.h"
+
+void lfs_meta_free(struct lfs_meta *m)
+{
+	free(m->ref);
+	free(m->key);
+	free(m->parent);
+	lfs_strv_free(&m->base);
+	free(m->author);
+	free(m->message);
+	free(m->diff);
+	memset(m, 0, sizeof(*m));
+}
+
+void lfs_view_meta_free(struct lfs_view_meta *v)
+{
+	free(v->key);
+	free(v->mountpoint);
+	free(v->image);
+	free(v->upper_key);
+	memset(v, 0, sizeof(*v));
+}
+
+static int lfs_why(char *why, size_t whylen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int lfs_why(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* json-c helpers: every add checks its allocation. */
+static int lfs_jadd(struct json_object *o, const char *k, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, k, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int lfs_jadd_str(struct json_object *o, const char *k, const char *s)
+{
+	return lfs_jadd(o, k, s ? json_object_new_string(s) : NULL);
+}
+
+static int lfs_jadd_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	return lfs_jadd(o, k, json_object_new_uint64(v));
+}
+
+static int lfs_jadd_null(struct json_object *o, const char *k)
+{
+	return json_object_object_add(o, k, NULL) ? -ENOMEM : 0;
+}
+
+static int lfs_jadd_strv(struct json_object *o, const char *k,
+			 const struct lfs_strv *sv)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < sv->n; i++) {
+		struct json_object *s = json_object_new_string(sv->v[i]);
+
+		if (!s || json_object_array_add(a, s)) {
+			json_object_put(s);
+			json_object_put(a);
+			return -ENOMEM;
+		}
+	}
+	return lfs_jadd(o, k, a);
+}
+
+static int lfs_jadd_flags(struct json_object *o, const char *k, uint32_t flags)
+{
+	struct json_object *a = json_object_new_array();
+	uint32_t bit;
+
+	if (!a)
+		return -ENOMEM;
+	for (bit = 1; bit; bit <<= 1) {
+		const char *name;
+		char hex[16];
+		struct json_object *s;
+
+		if (!(flags & bit))
+			continue;
+		name = lfs_layer_flag_name(bit);
+		if (!name) {
+			snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
+			name = hex;
+		}
+		s = json_object_new_string(name);
+		if (!s || json_object_array_add(a, s)) {
+			json_object_put(s);
+			json_object_put(a);
+			return -ENOMEM;
+		}
+	}
+	return lfs_jadd(o, k, a);
+}
+
+static int lfs_jemit(struct json_object *o, struct lfs_buf *out)
+{
+	const char *s;
+
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_SPACED |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		return -ENOMEM;
+	lfs_buf_puts(out, s);
+	lfs_buf_putc(out, '\n');
+	return lfs_buf_error(out);
+}
+
+int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out)
+{
+	struct json_object *o = json_object_new_object();
+	char when[LFS_TIME_RFC3339_MAX];
+	int rc;
+
+	if (!o)
+		return -ENOMEM;
+	if (lfs_time_rfc3339(m->created, when, sizeof(when)))
+		when[0] = '\0';
+	rc = lfs_jadd_u64(o, "version", LFS_META_VERSION);
+	if (!rc)
+		rc = lfs_jadd_str(o, "ref", m->ref);
+	if (!rc)
+		rc = lfs_jadd_str(o, "key", m->key);
+	if (!rc)
+		rc = m->parent ? lfs_jadd_str(o, "parent", m->parent) :
+			lfs_jadd_null(o, "parent");
+	if (!rc && m->base.n)
+		rc = lfs_jadd_strv(o, "base", &m->base);
+	if (!rc && m->author)
+		rc = lfs_jadd_str(o, "author", m->author);
+	if (!rc && m->message)
+		rc = lfs_jadd_str(o, "message", m->message);
+	if (!rc)
+		rc = lfs_jadd_str(o, "created", when);
+	if (!rc)
+		rc = lfs_jadd_u64(o, "created_ns", m->created);
+	if (!rc)
+		rc = lfs_jadd_flags(o, "flags", m->flags);
+	if (!rc)
+		rc = lfs_jadd_str(o, "diff", m->diff);
+	if (!rc && m->has_usage)
+		rc = lfs_jadd_u64(o, "size", m->size);
+	if (!rc && m->has_usage)
+		rc = lfs_jadd_u64(o, "files", m->files);
+	if (!rc)
+		rc = lfs_jemit(o, out);
+	json_object_put(o);
+	return rc;
+}
+
+int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out)
+{
+	struct json_object *o = json_object_new_object();
+	char when[LFS_TIME_RFC3339_MAX];
+	int rc;
+
+	if (!o)
+		return -ENOMEM;
+	if (lfs_time_rfc3339(v->created, when, sizeof(when)))
+		when[0] = '\0';
+	rc = lfs_jadd_u64(o, "version", LFS_META_VERSION);
+	if (!rc)
+		rc = lfs_jadd_str(o, "key", v->key);
+	if (!rc)
+		rc = v->mountpoint ? lfs_jadd_str(o, "mountpoint", v->mountpoint) :
+			lfs_jadd_null(o, "mountpoint");
+	if (!rc)
+		rc = v->image ? lfs_jadd_str(o, "image", v->image) :
+			lfs_jadd_null(o, "image");
+	if (!rc)
+		rc = lfs_jadd_str(o, "upper_key", v->upper_key);
+	if (!rc)
+		rc = lfs_jadd_str(o, "created", when);
+	if (!rc)
+		rc = lfs_jadd_u64(o, "created_ns", v->created);
+	if (!rc)
+		rc = lfs_jadd_u64(o, "commits", v->commits);
+	if (!rc)
+		rc = lfs_jemit(o, out);
+	json_object_put(o);
+	return rc;
+}
+
+/* Reading: a field of the wanted type, or absent/null. */
+static int lfs_jget_str(struct json_object *o, const char *k, int required,
+			char **dst, char *why, size_t whylen)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !v) {
+		if (required)
+			return lfs_why(why, whylen, -EINVAL,
+				       "missing \"%s\"", k);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return lfs_why(why, whylen, -EINVAL, "\"%s\" is not a string",
+			       k);
+	if (strlen(json_object_get_string(v)) !=
+	    (size_t)json_object_get_string_len(v))
+		return lfs_why(why, whylen, -EINVAL,
+			       "\"%s\" has an embedded NUL", k);
+	*dst = strdup(json_object_get_string(v));
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int lfs_jget_u64(struct json_object *o, const char *k, int required,
+			uint64_t *dst, int *present, char *why, size_t whylen)
+{
+	struct json_object *v;
+
+	if (present)
+		*present = 0;
+	if (!json_object_object_get_ex(o, k, &v) || !v) {
+		if (required)
+			return lfs_why(why, whylen, -EINVAL,
+				       "missing \"%s\"", k);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0)
+		return lfs_why(why, whylen, -EINVAL,
+			       "\"%s\" is not a non-negative integer", k);
+	*dst = json_object_get_uint64(v);
+	if (present)
+		*present = 1;
+	return 0;
+}
+
+static struct json_object *lfs_jparse(const char *text, char *why,
+				      size_t whylen)
+{
+	enum json_tokener_error jerr = json_tokener_success;
+	struct json_object *o;
+
+	o = json_tokener_parse_verbose(text, &jerr);
+	if (!o) {
+		lfs_why(why, whylen, -EINVAL, "not JSON: %s",
+			json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		lfs_why(why, whylen, -EINVAL, "not a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+static int lfs_jcheck_version(struct json_object *o, char *why, size_t whylen)
+{
+	uint64_t version = 0;
+	int rc;
+
+	rc = lfs_jget_u64(o, "version", 1, &version, NULL, why, whylen);
+	if (rc)
+		return rc;
+	if (version != LFS_META_VERSION)
+		return lfs_why(why, whylen, -EINVAL,
+			       "version %" PRIu64 ", this layerctl reads %d",
+			       version, LFS_META_VERSION);
+	return 0;
+}
+
+static int lfs_jget_flags(struct json_object *o, uint32_t *flags, char *why,
+			  size_t whylen)
+{
+	struct json_object *a;
+	size_t i;
+
+	*flags = 0;
+	if (!json_object_object_get_ex(o, "flags", &a) || !a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return lfs_why(why, whylen, -EINVAL, "\"flags\" is not an array");
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *f = json_object_array_get_idx(a, i);
+		uint32_t bit;
+
+		if (!json_object_is_type(f, json_type_string))
+			return lfs_why(why, whylen, -EINVAL,
+				       "\"flags\" holds a non-string");
+		for (bit = 1; bit; bit <<= 1) {
+			const char *name = lfs_layer_flag_name(bit);
+
+			if (name && !strcmp(name, json_object_get_string(f)))
+				break;
+		}
+		if (!bit)
+			return lfs_why(why, whylen, -EINVAL,
+				       "unknown flag \"%s\"",
+				       json_object_get_string(f));
+		*flags |= bit;
+	}
+	return 0;
+}
+
+static int lfs_jget_base(struct json_object *o, struct lfs_strv *base,
+			 char *why, size_t whylen)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "base", &a) || !a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return lfs_why(why, whylen, -EINVAL, "\"base\" is not an array");
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *s = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(s, json_type_string) ||
+		    lfs_name_check(json_object_get_string(s)))
+			return lfs_why(why, whylen, -EINVAL,
+				       "\"base\" holds an invalid layer name");
+		if (lfs_strv_push(base, json_object_get_string(s)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
+		       size_t whylen)
+{
+	struct json_object *o;
+	uint64_t v;
+	int rc, has_size, has_files;
+
+	memset(m, 0, sizeof(*m));
+	o = lfs_jparse(text, why, whylen);
+	if (!o)
+		return -EINVAL;
+	rc = lfs_jcheck_version(o, why, whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "ref", 1, &m->ref, why, whylen);
+	if (!rc && lfs_name_check(m->ref))
+		rc = lfs_why(why, whylen, -EINVAL, "\"ref\" is not a valid layer name: %s",
+			     lfs_name_check(m->ref));
+	if (!rc)
+		rc = lfs_jget_str(o, "key", 1, &m->key, why, whylen);
+	if (!rc && !lfs_key_valid(m->key))
+		rc = lfs_why(why, whylen, -EINVAL, "\"key\" is not a key");
+	if (!rc)
+		rc = lfs_jget_str(o, "parent", 0, &m->parent, why, whylen);
+	if (!rc && m->parent && lfs_name_check(m->parent))
+		rc = lfs_why(why, whylen, -EINVAL,
+			     "\"parent\" is not a valid layer name");
+	if (!rc)
+		rc = lfs_jget_base(o, &m->base, why, whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "author", 0, &m->author, why, whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "message", 0, &m->message, why, whylen);
+	if (!rc)
+		rc = lfs_jget_u64(o, "created_ns", 1, &m->created, NULL, why,
+				  whylen);
+	if (!rc)
+		rc = lfs_jget_flags(o, &m->flags, why, whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "diff", 1, &m->diff, why, whylen);
+	if (!rc && m->diff[0] != '/')
+		rc = lfs_why(why, whylen, -EINVAL,
+			     "\"diff\" is not an absolute path");
+	if (!rc)
+		rc = lfs_jget_u64(o, "size", 0, &m->size, &has_size, why,
+				  whylen);
+	if (!rc)
+		rc = lfs_jget_u64(o, "files", 0, &v, &has_files, why, whylen);
+	if (!rc) {
+		m->files = v;
+		m->has_usage = has_size && has_files;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *vm,
+			    char *why, size_t whylen)
+{
+	struct json_object *o;
+	uint64_t v = 0;
+	int rc;
+
+	memset(vm, 0, sizeof(*vm));
+	o = lfs_jparse(text, why, whylen);
+	if (!o)
+		return -EINVAL;
+	rc = lfs_jcheck_version(o, why, whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "key", 1, &vm->key, why, whylen);
+	if (!rc && !lfs_key_valid(vm->key))
+		rc = lfs_why(why, whylen, -EINVAL, "\"key\" is not a key");
+	if (!rc)
+		rc = lfs_jget_str(o, "mountpoint", 0, &vm->mountpoint, why,
+				  whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "image", 0, &vm->image, why, whylen);
+	if (!rc)
+		rc = lfs_jget_str(o, "upper_key", 1, &vm->upper_key, why,
+				  whylen);
+	if (!rc && !lfs_key_valid(vm->upper_key))
+		rc = lfs_why(why, whylen, -EINVAL,
+			     "\"upper_key\" is not a key");
+	if (!rc)
+		rc = lfs_jget_u64(o, "created_ns", 0, &vm->created, NULL, why,
+				  whylen);
+	if (!rc)
+		rc = lfs_jget_u64(o, "commits", 0, &v, NULL, why, whylen);
+	if (!rc)
+		vm->commits = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	json_object_put(o);
+	return rc;
+}
+
+void lfs_key_format(const unsigned char bytes[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[bytes[i] >> 4];
+		out[2 * i + 1] = hex[bytes[i] & 15];
+	}
+	out[LFS_KEY_LEN] = '\0';
+}
+
+int lfs_key_valid(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < LFS_KEY_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[LFS_KEY_LEN] == '\0';
+}
+
+int lfs_store_path_key(const char *root, const char *path, char *key)
+{
+	size_t rl = strlen(root);
+	const char *p;
+
+	/* "/" as root: paths are "/layers/..." */
+	if (rl == 1 && root[0] == '/')
+		rl = 0;
+	if (strncmp(path, root, rl) || strncmp(path + rl, "/layers/", 8))
+		return 0;
+	p = path + rl + 8;
+	if (strlen(p) != LFS_KEY_LEN + 5 || strcmp(p + LFS_KEY_LEN, "/diff"))
+		return 0;
+	memcpy(key, p, LFS_KEY_LEN);
+	key[LFS_KEY_LEN] = '\0';
+	return lfs_key_valid(key);
+}
+
+long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(m[i]->ref, ref))
+			return (long)i;
+	return -1;
+}
+
+/* Depth-first: visit @i's dependencies, then @i. */
+static int lfs_order_visit(struct lfs_meta *const *m, size_t n, size_t i,
+			   unsigned char *state, size_t *order, size_t *k,
+			   char *why, size_t whylen)
+{
+	const struct lfs_meta *l = m[i];
+	size_t j;
+	long d;
+	int rc;
+
+	if (state[i] == 2)
+		return 0;
+	if (state[i] == 1)
+		return lfs_why(why, whylen, -ELOOP, "%s", l->ref);
+	state[i] = 1;
+	if (l->parent) {
+		d = lfs_meta_find(m, n, l->parent);
+		if (d >= 0) {
+			rc = lfs_order_visit(m, n, (size_t)d, state, order, k,
+					     why, whylen);
+			if (rc)
+				return rc;
+		}
+	}
+	for (j = 0; j < l->base.n; j++) {
+		d = lfs_meta_find(m, n, l->base.v[j]);
+		if (d < 0)
+			continue;
+		rc = lfs_order_visit(m, n, (size_t)d, state, order, k, why,
+				     whylen);
+		if (rc)
+			return rc;
+	}
+	state[i] = 2;
+	order[(*k)++] = i;
+	return 0;
+}
+
+int lfs_meta_order(struct lfs_meta *const *m, size_t n, size_t *order,
+		   char *why, size_t whylen)
+{
+	unsigned char *state;
+	size_t i, k = 0;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	state = calloc(n, 1);
+	if (!state)
+		return -ENOMEM;
+	/*
+	 * Recursion depth is the chain length; chains are bounded by the
+	 * registry (LAYERFS_LAYERS_MAX), and each frame is small.
+	 */
+	for (i = 0; i < n && !rc; i++)
+		rc = lfs_order_visit(m, n, i, state, order, &k, why, whylen);
+	free(state);
+	return rc;
+}
+
+int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
+		   size_t *chain, size_t *nchain, char *why, size_t whylen)
+{
+	const struct lfs_meta *l;
+	size_t j;
+	long i;
+
+	*nchain = 0;
+	i = lfs_meta_find(m, n, ref);
+	if (i < 0)
+		return lfs_why(why, whylen, -ENOENT, "%s", ref);
+	for (;;) {
+		if (*nchain >= n)
+			return lfs_why(why, whylen, -ELOOP, "%s", ref);
+		chain[(*nchain)++] = (size_t)i;
+		l = m[i];
+		if (l->base.n) {
+			/* BASE is the whole stack below: the chain ends. */
+			for (j = 0; j < l->base.n; j++) {
+				i = lfs_meta_find(m, n, l->base.v[j]);
+				if (i < 0)
+					return lfs_why(why, whylen, -ENOENT,
+						       "%s", l->base.v[j]);
+				if (*nchain >= n)
+					return lfs_why(why, whylen, -ELOOP,
+						       "%s", ref);
+				chain[(*nchain)++] = (size_t)i;
+			}
+			return 0;
+		}
+		if (!l->parent)
+			return 0;
+		i = lfs_meta_find(m, n, l->parent);
+		if (i < 0)
+			return lfs_why(why, whylen, -ENOENT, "%s", l->parent);
+	}
+}
+
+void lfs_fmt_size(struct lfs_buf *b, uint64_t bytes)
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB", "PB", "EB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1000) {
+		lfs_buf_printf(b, "%" PRIu64 "B", bytes);
+		return;
+	}
+	while (v >= 1000.0 && u < 5) {
+		v /= 1000.0;
+		u++;
+	}
+	/* Three significant digits, as docker's units.HumanSize. */
+	if (v < 10.0)
+		lfs_buf_printf(b, "%.3g%s", v, unit[u]);
+	else
+		lfs_buf_printf(b, "%.4g%s", v, unit[u]);
+}
+
+/* Table output: rows of cells, columns padded to the widest cell. */
+struct lfs_table {
+	struct lfs_strv cells;
+	size_t ncols;
+};
+
+static void lfs_table_cell(struct lfs_table *t, struct lfs_buf *cell,
+			   int *failed)
+{
+	if (lfs_buf_error(cell) ||
+	    lfs_strv_push(&t->cells, lfs_buf_str(cell)) < 0)
+		*failed = 1;
+	lfs_buf_reset(cell);
+}
+
+static void lfs_table_print(struct lfs_buf *b, const struct lfs_table *t)
+{
+	size_t *w = calloc(t->ncols, sizeof(*w));
+	size_t i, c;
+
+	if (!w) {
+		b->failed = 1;
+		return;
+	}
+	for (i = 0; i < t->cells.n; i++) {
+		size_t len = strlen(t->cells.v[i]);
+
+		if (len > w[i % t->ncols])
+			w[i % t->ncols] = len;
+	}
+	for (i = 0; i < t->cells.n; i += t->ncols) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells.v[i + c];
+
+			lfs_buf_puts(b, s);
+			if (c + 1 < t->ncols)
+				lfs_buf_pad(b, ' ', w[c] - strlen(s) + 3);
+		}
+		lfs_buf_putc(b, '\n');
+	}
+	free(w);
+}
+
+static int lfs_cmp_ref(const void *a, const void *b)
+{
+	const struct lfs_meta *x = *(struct lfs_meta *const *)a;
+	const struct lfs_meta *y = *(struct lfs_meta *const *)b;
+
+	return strcmp(x->ref, y->ref);
+}
+
+static void lfs_json_meta(struct lfs_json *j, const struct lfs_meta *m)
+{
+	char when[LFS_TIME_RFC3339_MAX];
+	size_t i;
+
+	lfs_json_object_begin(j);
+	lfs_json_key(j, "ref");
+	lfs_json_string(j, m->ref);
+	lfs_json_key(j, "key");
+	lfs_json_string(j, m->key);
+	lfs_json_key(j, "parent");
+	if (m->parent)
+		lfs_json_string(j, m->parent);
+	else
+		lfs_json_null(j);
+	if (m->base.n) {
+		lfs_json_key(j, "base");
+		lfs_json_array_begin(j);
+		for (i = 0; i < m->base.n; i++)
+			lfs_json_string(j, m->base.v[i]);
+		lfs_json_array_end(j);
+	}
+	if (m->author) {
+		lfs_json_key(j, "author");
+		lfs_json_string(j, m->author);
+	}
+	if (m->message) {
+		lfs_json_key(j, "message");
+		lfs_json_string(j, m->message);
+	}
+	if (!lfs_time_rfc3339(m->created, when, sizeof(when))) {
+		lfs_json_key(j, "created");
+		lfs_json_string(j, when);
+	}
+	lfs_json_key(j, "created_ns");
+	lfs_json_u64(j, m->created);
+	if (m->has_usage) {
+		lfs_json_key(j, "size");
+		lfs_json_u64(j, m->size);
+		lfs_json_key(j, "files");
+		lfs_json_u64(j, m->files);
+	}
+	lfs_json_key(j, "diff");
+	lfs_json_string(j, m->diff);
+	lfs_json_object_end(j);
+}
+
+void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
+		    uint64_t now_ns, int json)
+{
+	static const char *const head[] = {
+		"REF", "KEY", "PARENT", "CREATED", "SIZE", "FILES"
+	};
+	struct lfs_table t = { LFS_STRV_INIT, 6 };
+	struct lfs_buf cell = LFS_BUF_INIT;
+	struct lfs_meta **s;
+	int failed = 0;
+	size_t i, c;
+
+	s = malloc((n ? n : 1) * sizeof(*s));
+	if (!s) {
+		b->failed = 1;
+		return;
+	}
+	if (n)
+		memcpy(s, m, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), lfs_cmp_ref);
+	if (json) {
+		struct lfs_json j;
+
+		lfs_json_init(&j, b);
+		lfs_json_array_begin(&j);
+		for (i = 0; i < n; i++)
+			lfs_json_meta(&j, s[i]);
+		lfs_json_array_end(&j);
+		lfs_buf_putc(b, '\n');
+		free(s);
+		return;
+	}
+	for (c = 0; c < 6; c++) {
+		lfs_buf_puts(&cell, head[c]);
+		lfs_table_cell(&t, &cell, &failed);
+	}
+	for (i = 0; i < n; i++) {
+		char when[64];
+
+		lfs_fmt_escaped(&cell, s[i]->ref);
+		lfs_table_cell(&t, &cell, &failed);
+		lfs_buf_printf(&cell, "%.12s", s[i]->key);
+		lfs_table_cell(&t, &cell, &failed);
+		lfs_fmt_escaped(&cell, s[i]->parent ? s[i]->parent : "-");
+		lfs_table_cell(&t, &cell, &failed);
+		if (lfs_time_ago(s[i]->created, now_ns, when, sizeof(when)))
+			when[0] = '\0';
+		lfs_buf_puts(&cell, when);
+		lfs_table_cell(&t, &cell, &failed);
+		if (s[i]->has_usage)
+			lfs_fmt_size(&cell, s[i]->size);
+		else
+			lfs_buf_puts(&cell, "-");
+		lfs_table_cell(&t, &cell, &failed);
+		if (s[i]->has_usage)
+			lfs_buf_printf(&cell, "%" PRIu64, s[i]->files);
+		else
+			lfs_buf_puts(&cell, "-");
+		lfs_table_cell(&t, &cell, &failed);
+	}
+	if (failed)
+		b->failed = 1;
+	else
+		lfs_table_print(b, &t);
+	lfs_strv_free(&t.cells);
+	lfs_buf_free(&cell);
+	free(s);
+}
+
+void lfs_fmt_history(struct lfs_buf *b, struct lfs_meta *const *m,
+		     const size_t *chain, size_t nchain, uint64_t now_ns,
+		     int json)
+{
+	static const char *const head[] = {
+		"LAYER", "REF", "CREATED", "AUTHOR", "SIZE", "MESSAGE"
+	};
+	struct lfs_table t = { LFS_STRV_INIT, 6 };
+	struct lfs_buf cell = LFS_BUF_INIT;
+	int failed = 0;
+	size_t i, c;
+
+	if (json) {
+		struct lfs_json j;
+
+		lfs_json_init(&j, b);
+		lfs_json_array_begin(&j);
+		for (i = 0; i < nchain; i++)
+			lfs_json_meta(&j, m[chain[i]]);
+		lfs_json_array_end(&j);
+		lfs_buf_putc(b, '\n');
+		return;
+	}
+	for (c = 0; c < 6; c++) {
+		lfs_buf_puts(&cell, head[c]);
+		lfs_table_cell(&t, &cell, &failed);
+	}
+	for (i = 0; i < nchain; i++) {
+		const struct lfs_meta *l = m[chain[i]];
+		char when[64];
+
+		lfs_buf_printf(&cell, "%.12s", l->key);
+		lfs_table_cell(&t, &cell, &failed);
+		lfs_fmt_escaped(&cell, l->ref);
+		lfs_table_cell(&t, &cell, &failed);
+		if (lfs_time_ago(l->created, now_ns, when, sizeof(when)))
+			when[0] = '\0';
+		lfs_buf_puts(&cell, when);
+		lfs_table_cell(&t, &cell, &failed);
+		lfs_fmt_escaped(&cell, l->author && *l->author ? l->author : "-");
+		lfs_table_cell(&t, &cell, &failed);
+		if (l->has_usage)
+			lfs_fmt_size(&cell, l->size);
+		else
+			lfs_buf_puts(&cell, "-");
+		lfs_table_cell(&t, &cell, &failed);
+		lfs_fmt_escaped(&cell, l->message && *l->message ?
+				l->message : "-");
+		lfs_table_cell(&t, &cell, &failed);
+	}
+	if (failed)
+		b->failed = 1;
+	else
+		lfs_table_print(b, &t);
+	lfs_strv_free(&t.cells);
+	lfs_buf_free(&cell);
+}

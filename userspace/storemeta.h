@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The store's records, pure part: layer and view metadata as C structs and
+ * as JSON text (json-c), store keys, the restore order, image chains per
+ * the "Images" rule of include/uapi/linux/layerfs.h, and the `images` and
+ * `history` output.  No I/O: store.c reads and writes the files.
+ *
+ * Store layout (root: --store DIR, else $LAYERFS_STORE, else
+ * /var/lib/layerfs):
+ *
+ *   ROOT/layers/KEY/diff/       a layer's contents; also the upper of a
+ *                               live view until that view is committed
+ *   ROOT/layers/KEY/meta.json   only for committed or registered layers
+ *                               (struct lfs_meta); its "diff" is where the
+ *                               contents are: ROOT/layers/KEY/diff, or a
+ *                               directory outside the store (a layer added
+ *                               in place, a committed external upper)
+ *   ROOT/views/VKEY/work/       a store view's work directory
+ *   ROOT/views/VKEY/view.json   the view (struct lfs_view_meta)
+ *
+ * KEY and VKEY are 32 lower-case hex digits (128 random bits).  Names
+ * starting with '.' are temporary (being written or being removed) and
+ * are ignored by readers.
+ */
+#ifndef LAYERCTL_STOREMETA_H
+#define LAYERCTL_STOREMETA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "viewinfo.h"
+
+/* The default store root. */
+#define LFS_STORE_DEFAULT "/var/lib/layerfs"
+/* The environment variable overriding it. */
+#define LFS_STORE_ENV "LAYERFS_STORE"
+
+/* A key: hex digits, without the NUL. */
+#define LFS_KEY_LEN 32
+/* Version written into every record. */
+#define LFS_META_VERSION 1
+
+/* One stored layer (meta.json).  Every string is owned. */
+struct lfs_meta {
+	char *ref;		/* the layer's name */
+	char *key;		/* its directory in ROOT/layers */
+	char *parent;		/* parent ref, or NULL */
+	struct lfs_strv base;	/* BASE refs, top first (n == 0: none) */
+	char *author;		/* NULL if none */
+	char *message;		/* NULL if none */
+	uint64_t created;	/* ns since the epoch */
+	uint32_t flags;		/* LAYERFS_LAYER_F_* */
+	char *diff;		/* absolute path of the contents */
+	int has_usage;		/* size and files computed */
+	uint64_t size;		/* bytes in regular files and symlinks */
+	uint64_t files;		/* entries other than directories */
+};
+
+/* One store view (view.json).  Every string is owned. */
+struct lfs_view_meta {
+	char *key;		/* its directory in ROOT/views */
+	char *mountpoint;
+	char *image;		/* image=REF, or NULL */
+	char *upper_key;	/* ROOT/layers/UPPER_KEY/diff is its upper */
+	uint64_t created;
+	uint32_t commits;	/* commits made through layerctl */
+};
+
+void lfs_meta_free(struct lfs_meta *m);
+void lfs_view_meta_free(struct lfs_view_meta *v);
+
+/*
+ * @m as JSON text (pretty, newline-terminated) appended to @out:
+ *   {"version":1,"ref":...,"key":...,"parent":REF|null,"base":[REFS]
+ *    (only if non-empty),"author":...,"message":... (only if set),
+ *    "created":"RFC3339","created_ns":N,"flags":["frozen"],
+ *    "diff":PATH,"size":N,"files":N (only if has_usage)}
+ * 0 or -ENOMEM.
+ */
+int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out);
+
+/*
+ * Parses meta.json text into @m (zeroed first; free with lfs_meta_free()
+ * also on failure).  Requires version 1, ref (a valid layer name), key (a
+ * valid key), diff (an absolute path) and created_ns; checks every type.
+ * 0, -ENOMEM, or -EINVAL with the reason in @why.
+ */
+int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
+		       size_t whylen);
+
+/* The same for view.json: key, upper_key required; mountpoint, image. */
+int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out);
+int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *v,
+			    char *why, size_t whylen);
+
+/* Formats 16 random bytes as a key (@out: LFS_KEY_LEN + 1 bytes). */
+void lfs_key_format(const unsigned char bytes[16], char *out);
+
+/* 1 if @s is a key: exactly LFS_KEY_LEN lower-case hex digits. */
+int lfs_key_valid(const char *s);
+
+/*
+ * If @path is ROOT/layers/KEY/diff for store root @root (both absolute and
+ * canonical, no trailing '/'), copies KEY into @key (LFS_KEY_LEN + 1
+ * bytes) and returns 1; else 0.
+ */
+int lfs_store_path_key(const char *root, const char *path, char *key);
+
+/* Index of the layer named @ref in @m[0..n), or -1. */
+long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);
+
+/*
+ * The order in which to register @m[0..n): every layer after its parent
+ * and its BASE layers when those are in @m too (others are expected to be
+ * registered already).  @order receives n indices.  0, -ENOMEM, or -ELOOP
+ * with the ref of a layer on a cycle in @why.
+ */
+int lfs_meta_order(struct lfs_meta *const *m, size_t n, size_t *order,
+		   char *why, size_t whylen);
+
+/*
+ * The image @ref names, per the Images rule: the layer, then its BASE
+ * layers if it has a BASE, else its parent's image.  @chain receives the
+ * indices into @m, top first (at most @n), *@nchain their count.  0,
+ * -ENOENT with the missing ref in @why (the image's own ref, a parent or
+ * a BASE layer not in @m), or -ELOOP.
+ */
+int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
+		   size_t *chain, size_t *nchain, char *why, size_t whylen);
+
+/*
+ * A size for humans as `docker images` shows it (SI units): "0B",
+ * "512B", "1.5kB", "12.3MB", "1.07GB".
+ */
+void lfs_fmt_size(struct lfs_buf *b, uint64_t bytes);
+
+/*
+ * `images`: a header and one line per layer, sorted by ref:
+ * REF KEY PARENT CREATED SIZE FILES (KEY's first 12 digits; CREATED
+ * relative to @now_ns; "-" for no parent and for unknown usage).
+ * With @json: a JSON array of objects {"ref","key","parent"(or null),
+ * "base"(if any),"created","created_ns","size","files","diff"}.
+ */
+void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
+		    uint64_t now_ns, int json);
+
+/*
+ * `history REF`: one line per layer of the image, top first, like
+ * `docker history`: LAYER (12 digits) REF CREATED AUTHOR SIZE MESSAGE
+ * (escaped; "-" when empty).  @chain and @nchain come from
+ * lfs_meta_chain().  With @json: an array of objects {"ref","key",
+ * "created","created_ns","author","message","size","files","base"}.
+ */
+void lfs_fmt_history(struct lfs_buf *b, struct lfs_meta *const *m,
+		     const size_t *chain, size_t nchain, uint64_t now_ns,
+		     int json);
+
+#endif /* LAYERCTL_STOREMETA_H */

@@ -24,6 +24,7 @@ struct lfs_ctx {
 	FILE *err;		/* errors and bad-usage texts */
 	FILE *in;		/* "--batch -" reads this; NULL: stdin */
 	const char *module;	/* --module PATH or $LAYERFS_MODULE, or NULL */
+	const char *store;	/* --store DIR, or NULL: see lfs_store_root() */
 	uint64_t now_ns;	/* "now" for relative times; 0: the clock */
 	struct lfs_nl *nl;	/* opened on first use by lfs_ctx_nl() */
 	/*
@@ -48,6 +49,11 @@ int cmd_layer(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_view(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_images(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_history(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv);
 
 /* "layer" commands. */
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv);

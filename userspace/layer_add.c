@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerctl layer add NAME PATH [--parent REF] [-a AUTHOR] [-m MESSAGE] */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/layerfs.h>
@@ -8,13 +11,19 @@
 #include "layerinfo.h"
 #include "nl.h"
 #include "parse.h"
+#include "store.h"
+#include "store_cmd.h"
 
 static const char lfs_usage_add[] =
 	"Usage: layerctl layer add NAME PATH [--parent REF] [-a AUTHOR] [-m MESSAGE]\n"
 	"\n"
 	"Register the directory PATH as the read-only layer NAME.  NAME is an\n"
 	"image reference, [namespace/]name[:tag] (e.g. \"base\", \"gakki/app:1.0\").\n"
-	"PATH is passed to the kernel as given and must be absolute.\n"
+	"PATH is passed to the kernel as given and must be absolute; the\n"
+	"directory is used in place (an overlayfs or Docker overlay2 layer\n"
+	"directory works as it is).  If a layer store exists (see --store),\n"
+	"the layer is also recorded there, so that `layerctl restore`\n"
+	"registers it again after a reboot; no store is needed otherwise.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --parent=REF       the layer this one builds on (by name)\n"
@@ -31,6 +40,62 @@ static int lfs_check_text(struct lfs_ctx *ctx, const char *name,
 			  what, LAYERFS_TEXT_MAX);
 }
 
+/*
+ * Records the registered layer @l in the store, if there is one and it
+ * has no record of that name yet.  0, or 1 after reporting.
+ */
+static int lfs_layer_add_record(struct lfs_ctx *ctx, const struct lfs_layer *l)
+{
+	struct lfs_meta_list list = LFS_META_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta m = { 0 };
+	char why[LFS_STORE_WHY_MAX], key[LFS_KEY_LEN + 1];
+	int rc;
+
+	rc = lfs_ctx_store(ctx, &st, 0);
+	if (rc == -ENOENT)
+		return 0;	/* no store: nothing to record */
+	if (rc)
+		return 1;
+	rc = lfs_store_layer_list(&st, &list, why, sizeof(why));
+	if (rc)
+		goto fail;
+	if (lfs_meta_find(list.v, list.n, l->name) >= 0)
+		goto out;	/* restore registered it from its record */
+	if (!lfs_store_path_key(st.root, l->path, key) ||
+	    !lfs_store_layer_read_meta(&st, key, &m, NULL, 0)) {
+		lfs_meta_free(&m);
+		rc = lfs_store_layer_create_bare(&st, key, why, sizeof(why));
+		if (rc)
+			goto fail;
+	}
+	m.ref = (char *)l->name;
+	m.key = key;
+	m.parent = (char *)l->parent;
+	m.author = (char *)l->author;
+	m.message = (char *)l->message;
+	m.created = l->created;
+	m.flags = l->flags;
+	m.diff = (char *)l->path;
+	rc = lfs_store_layer_write_meta(&st, &m, why, sizeof(why));
+	if (rc)
+		goto fail;
+out:
+	lfs_meta_list_free(&list);
+	lfs_store_close(&st);
+	return 0;
+fail:
+	lfs_meta_list_free(&list);
+	lfs_store_close(&st);
+	{
+		char msg[LFS_STORE_WHY_MAX + 64];
+
+		snprintf(msg, sizeof(msg),
+			 "registered, but not recorded in the store: %s", why);
+		return lfs_fail_obj(ctx, "layer", l->name, rc, msg);
+	}
+}
+
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -41,6 +106,7 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lfs_layer layer = { 0 };
+	struct lfs_layer *created = NULL;
 	struct lfs_nl *nl;
 	int c, rc;
 
@@ -79,8 +145,10 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 		return 1;
 	if (lfs_ctx_nl(ctx, &nl))
 		return 1;
-	rc = lfs_nl_layer_add(nl, &layer, NULL);
+	rc = lfs_nl_layer_add(nl, &layer, &created);
 	if (rc < 0)
 		return lfs_fail_layer(ctx, layer.name, rc);
-	return 0;
+	rc = lfs_layer_add_record(ctx, created);
+	free(created);
+	return rc;
 }

@@ -28,12 +28,18 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "mount", cmd_mount, "Mount a view of a stack of layers or an image" },
 	{ "umount", cmd_umount, "Unmount a view" },
 	{ "view", cmd_view, "Inspect the mounted views (ls)" },
+	{ "commit", cmd_commit, "Turn a view's changes into a new image layer" },
+	{ "images", cmd_images, "List the images in the store" },
+	{ "history", cmd_history, "Show the layers of an image" },
+	{ "restore", cmd_restore, "Register every stored layer again" },
+	{ "rm", cmd_rm, "Remove an image layer from the registry and the store" },
 	{ NULL, NULL, NULL }
 };
 
 static const char lfs_usage_head[] =
 	"Usage: layerctl [--module PATH] COMMAND [ARGS...]\n"
 	"       layerctl [--module PATH] [--force] --batch FILE\n"
+	"       layerctl [--store DIR] COMMAND [ARGS...]\n"
 	"       layerctl COMMAND --help\n"
 	"       layerctl --version\n"
 	"\n"
@@ -44,6 +50,8 @@ static const char lfs_usage_tail[] =
 	"  -M, --module=PATH  load the layerfs module from PATH if it is not\n"
 	"                     loaded (default: $LAYERFS_MODULE, else 'layerfs'\n"
 	"                     from the module index)\n"
+	"  -S, --store=DIR    the layer store (default: $LAYERFS_STORE, else\n"
+	"                     /var/lib/layerfs)\n"
 	"  -b, --batch=FILE   run the commands of FILE ('-': stdin), one per line\n"
 	"                     as after 'layerctl' (no global options), in one\n"
 	"                     process; stop at the first that fails.  Quoting as\n"
@@ -66,6 +74,7 @@ int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "module", required_argument, NULL, 'M' },
+		{ "store", required_argument, NULL, 'S' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -79,10 +88,13 @@ int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 
 	lfs_opt_reset();
 	/* '+': options end at the command, whose own options follow it. */
-	while ((c = getopt_long(argc, argv, "+:M:b:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:M:S:b:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'M':
 			ctx->module = optarg;
+			break;
+		case 'S':
+			ctx->store = optarg;
 			break;
 		case 'b':
 			batch = optarg;

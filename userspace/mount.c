@@ -4,6 +4,7 @@
  * layerctl mount REF MNT [--upper DIR --work DIR] [--name SOURCE]
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/layerfs.h>
@@ -11,19 +12,24 @@
 #include "cmd.h"
 #include "format.h"
 #include "parse.h"
+#include "store.h"
+#include "store_cmd.h"
 #include "sys.h"
 #include "viewinfo.h"
 
 static const char lfs_usage_mount[] =
 	"Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] MNT\n"
 	"       layerctl mount --layer TOP [--layer NAME]... [--upper DIR --work DIR] [--name SOURCE] MNT\n"
-	"       layerctl mount REF MNT [--upper DIR --work DIR] [--name SOURCE]\n"
+	"       layerctl mount REF MNT [--ro | --upper DIR --work DIR] [--name SOURCE]\n"
 	"\n"
 	"Mount a view on the directory MNT: registered layers merged into one\n"
 	"tree, the first on top.  With REF, the image REF: that layer and its\n"
-	"chain of parents, REF on top.  With --upper and --work the view is\n"
-	"writable and changes go to the upper directory; without them it is\n"
-	"read-only.\n"
+	"chain of parents (or BASE stack), REF on top.  With --upper and --work\n"
+	"the view is writable and changes go to the upper directory; a --layers\n"
+	"view without them is read-only.  An image view without them is\n"
+	"writable too, on a fresh upper in the store (ROOT/layers/KEY/diff, work\n"
+	"ROOT/views/VKEY/work; see --store), ready for `layerctl commit`,\n"
+	"unless --ro is given.\n"
 	"\n"
 	"Options:\n"
 	"  -L, --layers=LIST   the stack, top first, names separated by ':'; a ':'\n"
@@ -34,6 +40,7 @@ static const char lfs_usage_mount[] =
 	"  -u, --upper=DIR     the writable upper directory (an absolute path)\n"
 	"  -w, --work=DIR      its work directory: an absolute path on the same\n"
 	"                      filesystem, neither inside DIR nor containing it\n"
+	"  -r, --ro            an image view without upper: read-only\n"
 	"  -n, --name=SOURCE   the mount source, as /proc/mounts shows it\n"
 	"                      (default 'layerfs')\n"
 	"  -h, --help          show this help\n";
@@ -72,6 +79,51 @@ static int lfs_mount_check_dir(struct lfs_ctx *ctx, const char *mnt,
 	return 0;
 }
 
+/*
+ * A store view: a fresh ROOT/layers/KEY/diff as upper, ROOT/views/VKEY/work
+ * as work, and ROOT/views/VKEY/view.json.  0, or 1 after reporting.
+ */
+static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_store *st,
+			   struct lfs_mount_spec *spec, char *key, char *vkey,
+			   char **upper, char **work)
+{
+	char why[LFS_STORE_WHY_MAX];
+	struct lfs_view_meta vm = { 0 };
+	int rc;
+
+	if (lfs_ctx_store(ctx, st, 1))
+		return 1;
+	rc = lfs_store_layer_create(st, key, upper, why, sizeof(why));
+	if (rc)
+		return lfs_errorf(ctx, "store: %s", why);
+	rc = lfs_store_view_create(st, vkey, work, why, sizeof(why));
+	if (!rc) {
+		vm.key = vkey;
+		vm.mountpoint = (char *)spec->target;
+		vm.image = (char *)spec->image;
+		vm.upper_key = key;
+		vm.created = lfs_ctx_now(ctx);
+		rc = lfs_store_view_write_meta(st, &vm, why, sizeof(why));
+		if (rc)
+			lfs_store_view_remove(st, vkey);
+	}
+	if (rc) {
+		lfs_store_layer_discard(st, key);
+		key[0] = '\0';
+		return lfs_errorf(ctx, "store: %s", why);
+	}
+	spec->upper = *upper;
+	spec->work = *work;
+	if (lfs_mount_check_dir(ctx, spec->target, "upper", spec->upper) ||
+	    lfs_mount_check_dir(ctx, spec->target, "work", spec->work)) {
+		lfs_store_layer_discard(st, key);
+		lfs_store_view_remove(st, vkey);
+		key[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -80,6 +132,7 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "upper", required_argument, NULL, 'u' },
 		{ "work", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "ro", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -87,11 +140,14 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_strv layers = LFS_STRV_INIT;
 	char why[LFS_SYS_WHY_MAX];
 	struct lfs_buf what = LFS_BUF_INIT;
-	int c, rc = 1, given = 0, npos;
+	int c, rc = 1, given = 0, npos, ro = 0;
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1] = "", vkey[LFS_KEY_LEN + 1] = "";
+	char *upper = NULL, *work = NULL;
 	size_t i;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:rh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'L':
 			given = 1;
@@ -115,6 +171,9 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 			break;
 		case 'n':
 			spec.source = optarg;
+			break;
+		case 'r':
+			ro = 1;
 			break;
 		case 'h':
 			rc = lfs_usage(ctx, lfs_usage_mount, 0);
@@ -149,6 +208,11 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 				     "--upper and --work go together");
 		goto out;
 	}
+	if (ro && (spec.upper || given)) {
+		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				     "--ro goes with an image REF and no --upper");
+		goto out;
+	}
 	spec.target = argv[argc - 1];
 	if (!given) {
 		spec.image = argv[optind];
@@ -177,7 +241,16 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 
+	if (!given && !spec.upper && !ro) {
+		rc = lfs_mount_store(ctx, &st, &spec, key, vkey, &upper, &work);
+		if (rc)
+			goto out;
+	}
 	rc = lfs_sys_mount(&spec, ctx->module, why, sizeof(why));
+	if (rc < 0 && key[0]) {
+		lfs_store_layer_discard(&st, key);
+		lfs_store_view_remove(&st, vkey);
+	}
 	if (rc < 0) {
 		lfs_buf_puts(&what, "mount ");
 		lfs_fmt_escaped(&what, spec.target);
@@ -185,6 +258,9 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 				  lfs_buf_str(&what), rc, why);
 	}
 out:
+	free(upper);
+	free(work);
+	lfs_store_close(&st);
 	lfs_buf_free(&what);
 	lfs_strv_free(&layers);
 	return rc;

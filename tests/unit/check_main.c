@@ -7,7 +7,9 @@
  * Exits 0 only if every test passed.  CK_FORK=no runs the tests in this
  * process (for valgrind); CK_RUN_SUITE / CK_RUN_CASE select tests.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "suites.h"
 
@@ -30,11 +32,25 @@ int main(void)
 	size_t i;
 	int failed;
 
+	/*
+	 * Commands that use the layer store get a private one, never the
+	 * machine's /var/lib/layerfs.
+	 */
+	char store[] = "/tmp/layerctl-unit.XXXXXX";
+	char rm[64];
+
+	if (!mkdtemp(store) || setenv("LAYERFS_STORE", store, 1)) {
+		perror("layerctl unit tests: store");
+		return EXIT_FAILURE;
+	}
 	sr = srunner_create(NULL);
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
 		srunner_add_suite(sr, suites[i]());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", store);
+	if (system(rm))
+		failed++;
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

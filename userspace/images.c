@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* layerctl images [--json] and layerctl history REF [--json] */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "format.h"
+#include "parse.h"
+#include "store.h"
+#include "store_cmd.h"
+
+static const char lfs_usage_images[] =
+	"Usage: layerctl images [--json]\n"
+	"\n"
+	"List the layers recorded in the store (committed with `layerctl\n"
+	"commit`, or registered with `layerctl layer add` while a store\n"
+	"exists): ref, key, parent, age, size and number of files.  Sizes are\n"
+	"computed on first use and kept in the records of frozen layers.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json  print a JSON array\n"
+	"  -h, --help  show this help\n";
+
+static const char lfs_usage_history[] =
+	"Usage: layerctl history REF [--json]\n"
+	"\n"
+	"Show the layers of the image REF, top first, as `docker history`\n"
+	"does: the layer, then its BASE stack if it was committed on an\n"
+	"explicit stack, else its parent's image.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json  print a JSON array\n"
+	"  -h, --help  show this help\n";
+
+/* Options shared by both: --json and --help. */
+static int lfs_images_opts(struct lfs_ctx *ctx, const char *cmd,
+			   const char *usage, int argc, char **argv,
+			   int *json, int *done)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*done = 0;
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			*json = 1;
+			break;
+		case 'h':
+			*done = 1;
+			return lfs_usage(ctx, usage, 0);
+		default:
+			*done = 1;
+			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
+		}
+	}
+	return 0;
+}
+
+/* The store's records; an absent store has none.  0, or 1 after reporting. */
+static int lfs_images_load(struct lfs_ctx *ctx, struct lfs_store *st,
+			   struct lfs_meta_list *l, int *have_store)
+{
+	char why[LFS_STORE_WHY_MAX];
+	size_t i;
+	int rc;
+
+	*have_store = 0;
+	rc = lfs_ctx_store(ctx, st, 0);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return 1;
+	*have_store = 1;
+	rc = lfs_store_layer_list(st, l, why, sizeof(why));
+	if (rc)
+		return lfs_errorf(ctx, "store: %s", why);
+	for (i = 0; i < l->bad.n; i++)
+		lfs_errorf(ctx, "warning: store: %s", l->bad.v[i]);
+	return 0;
+}
+
+int cmd_images(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_buf out = LFS_BUF_INIT;
+	int rc, json = 0, done, have;
+	size_t i;
+
+	rc = lfs_images_opts(ctx, "images", lfs_usage_images, argc, argv,
+			     &json, &done);
+	if (done)
+		return rc;
+	if (argc > optind)
+		return lfs_usage_error(ctx, "images", lfs_usage_images,
+				       "unexpected argument '%s'", argv[optind]);
+	rc = lfs_images_load(ctx, &st, &l, &have);
+	if (!rc) {
+		for (i = 0; i < l.n; i++)
+			lfs_store_layer_usage(&st, l.v[i]);
+		lfs_fmt_images(&out, l.v, l.n, lfs_ctx_now(ctx), json);
+		rc = lfs_emit(ctx, &out);
+	}
+	lfs_buf_free(&out);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+	return rc;
+}
+
+int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_buf out = LFS_BUF_INIT;
+	char why[LFS_STORE_WHY_MAX];
+	size_t *chain = NULL, n = 0, i;
+	int rc, json = 0, done, have;
+	const char *ref;
+
+	rc = lfs_images_opts(ctx, "history", lfs_usage_history, argc, argv,
+			     &json, &done);
+	if (done)
+		return rc;
+	if (argc - optind < 1)
+		return lfs_usage_error(ctx, "history", lfs_usage_history,
+				       "missing REF");
+	if (argc - optind > 1)
+		return lfs_usage_error(ctx, "history", lfs_usage_history,
+				       "unexpected argument '%s'", argv[optind + 1]);
+	ref = argv[optind];
+	if (lfs_check_name(ctx, "image", ref))
+		return 1;
+	rc = lfs_images_load(ctx, &st, &l, &have);
+	if (rc)
+		goto out;
+	chain = calloc(l.n ? l.n : 1, sizeof(*chain));
+	if (!chain) {
+		rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	rc = lfs_meta_chain(l.v, l.n, ref, chain, &n, why, sizeof(why));
+	if (rc == -ENOENT && !strcmp(why, ref)) {
+		rc = lfs_fail_obj(ctx, "image", ref, rc, "not in the store");
+		goto out;
+	}
+	if (rc) {
+		struct lfs_buf w = LFS_BUF_INIT;
+
+		lfs_buf_printf(&w, rc == -ENOENT ? "layer '%s' is not in the store" :
+			       "a parent cycle through '%s'", why);
+		rc = lfs_fail_obj(ctx, "image", ref, rc, lfs_buf_str(&w));
+		lfs_buf_free(&w);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		lfs_store_layer_usage(&st, l.v[chain[i]]);
+	lfs_fmt_history(&out, l.v, chain, n, lfs_ctx_now(ctx), json);
+	rc = lfs_emit(ctx, &out);
+out:
+	free(chain);
+	lfs_buf_free(&out);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+	return rc;
+}

@@ -8,6 +8,7 @@
 #     /var/tmp, /dev/shm (the 9p root itself stays read-only);
 #   - mounts the writable per-run share (tag layerfs-out) on $LAYERFS_OUT;
 #   - keeps the repo visible even if it lives under /tmp etc. on the host;
+#   - binds $LAYERFS_OUT/moddir (if any) over /lib/modules;
 #   - runs $LAYERFS_OUT/cmd (written by scripts/guest-run.sh) from the repo
 #     root, output to $LAYERFS_OUT/output, exit code to $LAYERFS_OUT/rc;
 #   - records the kernel log ($LAYERFS_OUT/kmsg.log: everything since boot,
@@ -67,6 +68,13 @@ mkdir -p "$HOME" "$LAYERFS_SCRATCH"
 
 echo layerfs-guest >/proc/sys/kernel/hostname
 ip link set lo up 2>/dev/null || true
+# A kernel booted with guest-run.sh --kernel-image has no modules on the
+# host root: bind its modules.builtin etc. (the file moddir names) over
+# /lib/modules so modprobe of built-in modules succeeds.
+if [ -s "$LAYERFS_OUT/moddir" ]; then
+	mount --bind "$(cat "$LAYERFS_OUT/moddir")" /lib/modules ||
+		say "cannot bind $(cat "$LAYERFS_OUT/moddir") over /lib/modules"
+fi
 # Disks passed with guest-run.sh --disk show up as /dev/vda, /dev/vdb, ...
 modprobe virtio_blk || say "modprobe virtio_blk failed"
 

@@ -5,7 +5,8 @@
 # kernel, with the host's root filesystem as the guest's (read-only 9p).
 #
 #   scripts/guest-run.sh [--kver K] [--timeout SECS] [--mem MB] [--disk IMG]...
-#                        [--keep] -- CMD [ARGS...]
+#                        [--keep] [--kernel-image BZIMAGE [--modules-dir DIR]]
+#                        [--append ARGS] [--env NAME=VALUE]... -- CMD [ARGS...]
 #
 # CMD is a path relative to the repo root (or absolute, or a PATH name); it
 # runs from the repo root.  Its output is streamed here and guest-run exits
@@ -13,16 +14,23 @@
 # before reporting (125), or its kernel log shows a problem
 # (tests/guest/klog-check.sh).  --disk adds a raw image as /dev/vda, vdb...
 # --keep keeps the run directory (console.log, out/{output,kmsg.log,...}).
+# --kernel-image boots BZIMAGE (e.g. the debug kernel of
+# scripts/build-debug-kernel.sh) instead of Debian's, with an initramfs
+# without modules: virtio-pci and 9p must be built in.  --modules-dir DIR is
+# bound over /lib/modules in the guest (so modprobe of built-in modules
+# works); default: BZIMAGE's directory's modroot/lib/modules if present.
+# --append adds kernel command-line arguments; --env exports NAME=VALUE to
+# CMD.
 # Environment: LAYERFS_ACCEL=kvm|tcg forces the accelerator (default auto:
 # KVM when /dev/kvm opens read-write and works, else TCG; see below).
 # LAYERFS_KVM_PROBE=SECS: how long auto mode waits for a KVM guest to boot.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-kver='' timeout=1500 mem=2048 keep=0
-disks=()
+kver='' timeout=1500 mem=2048 keep=0 image='' moddir='' append=''
+disks=() envs=()
 
-usage() { sed -n '7,8p' "$0" | sed 's/^#//' >&2; exit 2; }
+usage() { sed -n '7,9p' "$0" | sed 's/^#//' >&2; exit 2; }
 die() { echo "guest-run: $*" >&2; exit 125; }
 
 while [ $# -gt 0 ]; do
@@ -32,19 +40,40 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--disk) disks+=("$(realpath "$2")"); shift 2 ;;
 	--keep) keep=1; shift ;;
+	--kernel-image) image=$(realpath "$2"); shift 2 ;;
+	--modules-dir) moddir=$(realpath "$2"); shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
+	--env)
+		[[ $2 == [A-Za-z_]*=* ]] || usage
+		envs+=("$2")
+		shift 2
+		;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
 done
 [ $# -gt 0 ] || usage
-[ -n "$kver" ] || kver=$("$root/scripts/kver.sh")
-kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || die "cannot read $kernel (run scripts/install-deps.sh)"
+if [ -n "$image" ]; then
+	kernel=$image
+	[ -r "$kernel" ] || die "cannot read $kernel"
+	kver=${kver:-$kernel}
+	if [ -z "$moddir" ] && [ -d "$(dirname "$kernel")/modroot/lib/modules" ]; then
+		moddir=$(dirname "$kernel")/modroot/lib/modules
+	fi
+else
+	[ -n "$kver" ] || kver=$("$root/scripts/kver.sh")
+	kernel=/boot/vmlinuz-$kver
+	[ -r "$kernel" ] || die "cannot read $kernel (run scripts/install-deps.sh)"
+fi
 if [[ $1 != */* && -e $root/$1 ]]; then
 	set -- "./$1" "${@:2}"
 fi
 
-initrd=$("$root/scripts/mkinitramfs.sh" "$kver")
+if [ -n "$image" ]; then
+	initrd=$("$root/scripts/mkinitramfs.sh" --no-modules)
+else
+	initrd=$("$root/scripts/mkinitramfs.sh" "$kver")
+fi
 
 # Accelerator: LAYERFS_ACCEL=kvm|tcg forces one.  Otherwise KVM if
 # /dev/kvm opens read-write, except under PVM (kvm_pvm, a software
@@ -96,7 +125,15 @@ start_qemu() {
 	rm -rf "$out" "$run/console.log"
 	mkdir "$out"
 	printf '%s\n' "$root" >"$out/repo"
-	{ printf 'exec'; printf ' %q' "${cmd[@]}"; echo; } >"$out/cmd"
+	[ -z "$moddir" ] || printf '%s\n' "$moddir" >"$out/moddir"
+	{
+		for e in "${envs[@]}"; do
+			printf 'export %q\n' "$e"
+		done
+		printf 'exec'
+		printf ' %q' "${cmd[@]}"
+		echo
+	} >"$out/cmd"
 	: >"$out/output"
 	echo "guest-run: kernel $kver, accel $1, $mem MB, timeout ${timeout}s: ${cmd[*]}" >&2
 	start=$EPOCHREALTIME
@@ -104,7 +141,7 @@ start_qemu() {
 		-nodefaults -no-user-config -display none -no-reboot \
 		-accel "$1" -cpu "$cpu" -smp 2 -m "$mem" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-append "console=ttyS0 panic=-1 rdinit=/init$append" \
 		-serial "file:$run/console.log" \
 		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \

@@ -4,6 +4,8 @@
 # Build the guest initramfs build/initramfs-$KVER.cpio.gz and print its path.
 #
 #   scripts/mkinitramfs.sh [KVER]      (default KVER: scripts/kver.sh)
+#   scripts/mkinitramfs.sh --no-modules  (build/initramfs-builtin.cpio.gz, for
+#                                         a kernel with virtio/9p built in)
 #
 # The initramfs holds busybox-static and the virtio/9p modules of Debian's
 # kernel KVER.  Its /init mounts the host's root, exported read-only by QEMU
@@ -17,21 +19,25 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-kver=${1:-$("$here/kver.sh")}
-moddir=/lib/modules/$kver
 busybox=/bin/busybox
-out=$root/build/initramfs-$kver.cpio.gz
-
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
-
-[ -d "$moddir" ] || die "no modules for kernel $kver in $moddir (run scripts/install-deps.sh)"
 [ -x "$busybox" ] || die "$busybox missing (install busybox-static)"
 
-# Module files in load order, deduplicated; built-ins are skipped.
-modules=$(for m in virtio_pci 9pnet_virtio 9p; do
-	modprobe -S "$kver" --show-depends "$m" || die "modprobe: no $m for $kver"
-done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-[ -n "$modules" ] || die "modprobe found no modules for $kver"
+if [ "${1:-}" = --no-modules ]; then
+	kver=builtin
+	modules=''
+else
+	kver=${1:-$("$here/kver.sh")}
+	moddir=/lib/modules/$kver
+	[ -d "$moddir" ] || die "no modules for kernel $kver in $moddir (run scripts/install-deps.sh)"
+
+	# Module files in load order, deduplicated; built-ins are skipped.
+	modules=$(for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -S "$kver" --show-depends "$m" || die "modprobe: no $m for $kver"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
+	[ -n "$modules" ] || die "modprobe found no modules for $kver"
+fi
+out=$root/build/initramfs-$kver.cpio.gz
 
 # shellcheck disable=SC2086 # $modules is a newline-separated list of paths
 key=$({ echo "$kver"; cat "$0"; stat -L -c '%n %s %Y' $modules "$busybox"; } |
@@ -82,9 +88,11 @@ fail() {
 	sleep 60
 }
 
-while read -r m; do
-	insmod "/modules/$m" || fail "insmod $m failed"
-done </modules/order
+if [ -f /modules/order ]; then
+	while read -r m; do
+		insmod "/modules/$m" || fail "insmod $m failed"
+	done </modules/order
+fi
 
 opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o "$opts,cache=none" layerfs-out /out || fail "cannot mount layerfs-out share"

@@ -9,7 +9,7 @@
 # Variables
 #   ROOT       repo root
 #   LAYERCTL   $ROOT/userspace/layerctl
-#   MODULE     $ROOT/kernel/layerfs.ko
+#   MODULE     $LAYERFS_KO, default $ROOT/kernel/layerfs.ko
 #   TEST_NAME  the test's name (t-NAME.sh)
 #   scratch    a fresh empty directory for this test under $LAYERFS_SCRATCH
 #              (tmpfs in the guest); anything mounted below it and the
@@ -56,7 +56,7 @@ set +e
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC2034 # for the tests
 LAYERCTL=$ROOT/userspace/layerctl
-MODULE=$ROOT/kernel/layerfs.ko
+MODULE=${LAYERFS_KO:-$ROOT/kernel/layerfs.ko}
 TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#t-}
 

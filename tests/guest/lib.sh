@@ -14,6 +14,8 @@
 #   scratch    a fresh empty directory for this test under $LAYERFS_SCRATCH
 #              (tmpfs in the guest); anything mounted below it and the
 #              directory itself are removed when the test exits
+#   LAYERFS_STORE  exported as $scratch/store unless set: layerctl's layer
+#              store (the guest's / is read-only)
 #
 # Module
 #   load_module     insmod $MODULE; if that fails the test bails out (exit 1)
@@ -63,6 +65,8 @@ TEST_NAME=${TEST_NAME#t-}
 _lib_scratch_base=${LAYERFS_SCRATCH:-/tmp/layerfs-scratch}
 mkdir -p "$_lib_scratch_base"
 scratch=$(mktemp -d "$_lib_scratch_base/$TEST_NAME.XXXXXX") || exit 1
+LAYERFS_STORE=${LAYERFS_STORE:-$scratch/store}
+export LAYERFS_STORE
 _lib_tmp=$(mktemp -d "${TMPDIR:-/tmp}/layerfs-lib.XXXXXX") || exit 1
 _lib_n=0
 _lib_failed=0

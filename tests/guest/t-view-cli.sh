@@ -70,8 +70,8 @@ expect_match "$out" '^layerfs +web$' "findmnt: type layerfs, source from --name"
 out=$(findmnt -n -o OPTIONS --mountpoint "$d/m1")
 expect_match "$out" 'layers=gakki/app\\:1\.1:base\\:1' "findmnt shows the options"
 
-# --- mount REF: the image and its parents, read-only ------------------------
-expect_ok "$LAYERCTL" mount gakki/app:1.1 "$d/m2"
+# --- mount --ro REF: the image and its parents, read-only ------------------------
+expect_ok "$LAYERCTL" mount --ro gakki/app:1.1 "$d/m2"
 expect_eq "$(cat "$d/m2/app.txt")" app "image top layer"
 expect_eq "$(cat "$d/m2/etc/hosts")" base "image parent layer"
 expect_fail 'Read-only file system' touch "$d/m2/x"

@@ -12,6 +12,7 @@ PACKAGES="
 make gcc libc6-dev
 linux-image-amd64 linux-headers-amd64
 libnl-3-dev libnl-genl-3-dev libkmod-dev libjson-c-dev check pkg-config
+libarchive-dev libssl-dev zlib1g-dev clang skopeo umoci
 qemu-system-x86 busybox-static kmod cpio gzip xz-utils zstd
 coreutils util-linux attr acl e2fsprogs python3
 linux-source-6.1 perl

@@ -54,6 +54,10 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_history(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_export(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_import(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_save(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_load(struct lfs_ctx *ctx, int argc, char **argv);
 
 /* "layer" commands. */
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv);

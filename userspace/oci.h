@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * OCI interop, the pure part (no I/O): tar path sanitising, the mapping
+ * between the overlayfs layer format and OCI whiteouts, sha256 digest
+ * strings, chain ids, and building and parsing the JSON documents of an
+ * OCI image layout (json-c).  Used by export.c, import.c, save.c, load.c
+ * and ocitar.c, and unit-tested in tests/unit/check_oci.c.
+ */
+#ifndef LAYERCTL_OCI_H
+#define LAYERCTL_OCI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "sha256:" + 64 hex digits + NUL. */
+#define LFS_DIGEST_LEN		(7 + 64 + 1)
+#define LFS_SHA256_LEN		32
+
+#define LFS_WH_PREFIX		".wh."
+#define LFS_WH_OPAQUE		".wh..wh..opq"
+
+#define LFS_MT_LAYOUT_VERSION	"1.0.0"
+#define LFS_MT_INDEX		"application/vnd.oci.image.index.v1+json"
+#define LFS_MT_MANIFEST		"application/vnd.oci.image.manifest.v1+json"
+#define LFS_MT_CONFIG		"application/vnd.oci.image.config.v1+json"
+#define LFS_MT_LAYER		"application/vnd.oci.image.layer.v1.tar"
+#define LFS_MT_LAYER_GZIP	"application/vnd.oci.image.layer.v1.tar+gzip"
+#define LFS_MT_LAYER_ZSTD	"application/vnd.oci.image.layer.v1.tar+zstd"
+#define LFS_MT_DOCKER_MANIFEST	"application/vnd.docker.distribution.manifest.v2+json"
+#define LFS_MT_DOCKER_LIST	"application/vnd.docker.distribution.manifest.list.v2+json"
+#define LFS_MT_DOCKER_CONFIG	"application/vnd.docker.container.image.v1+json"
+#define LFS_MT_DOCKER_LAYER	"application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define LFS_ANNOT_REF_NAME	"org.opencontainers.image.ref.name"
+
+enum lfs_compress {
+	LFS_COMPRESS_NONE,
+	LFS_COMPRESS_GZIP,
+	LFS_COMPRESS_ZSTD,
+};
+
+/* The layer media type for @c. */
+const char *lfs_oci_layer_media_type(enum lfs_compress c);
+
+/*
+ * Whether @mt is a layer media type layerctl can import (OCI tar, +gzip,
+ * +zstd, Docker's rootfs.diff.tar.gzip): 1 or 0.
+ */
+int lfs_oci_layer_media_type_ok(const char *mt);
+
+/*
+ * Cleans a tar entry's path into @out (@len bytes): leading "./" and
+ * redundant "/" and "." components are dropped, a trailing "/" too.  The
+ * root itself ("." or "./") becomes "".  Refused, with *@why set to a
+ * static reason and -EINVAL returned: an empty path, an absolute path, a
+ * ".." component; -ENAMETOOLONG if it does not fit.  Returns 0.
+ */
+int lfs_oci_clean_path(const char *in, char *out, size_t len,
+		       const char **why);
+
+/* What a tar entry's base name means in the OCI layer format. */
+enum lfs_wh_kind {
+	LFS_WH_NONE,	/* an ordinary name */
+	LFS_WH_FILE,	/* ".wh.NAME": NAME is deleted */
+	LFS_WH_OPQ,	/* ".wh..wh..opq": the directory is opaque */
+	LFS_WH_BAD,	/* ".wh." alone, ".wh..wh.*" other than opq, ".wh.." */
+};
+
+/*
+ * Classifies base name @name; for LFS_WH_FILE *@target points into @name
+ * at the deleted name.
+ */
+enum lfs_wh_kind lfs_oci_whiteout_kind(const char *name, const char **target);
+
+/* ".wh." + @name into @out: 0 or -ENAMETOOLONG. */
+int lfs_oci_whiteout_name(const char *name, char *out, size_t len);
+
+/*
+ * 1 if xattr @name is layer-format bookkeeping that never travels in a
+ * tarball (trusted.overlay.*, trusted.layerfs.*), else 0.
+ */
+int lfs_oci_xattr_private(const char *name);
+
+/* "sha256:" + lower-case hex of @md into @out (LFS_DIGEST_LEN bytes). */
+void lfs_oci_digest_format(const unsigned char md[LFS_SHA256_LEN],
+			   char out[LFS_DIGEST_LEN]);
+
+/*
+ * Parses "sha256:<64 lower-case hex>" into @md (may be NULL to only
+ * validate).  0 or -EINVAL.
+ */
+int lfs_oci_digest_parse(const char *s, unsigned char md[LFS_SHA256_LEN]);
+
+/* SHA-256 of @len bytes at @p as a digest string. */
+void lfs_oci_sha256_digest(const void *p, size_t len, char out[LFS_DIGEST_LEN]);
+
+/*
+ * The chain id of a layer (OCI image-spec config.md): for the bottom layer
+ * (@parent_chain NULL) its diff_id, else sha256 of "PARENT_CHAIN DIFF_ID".
+ * 0 or -EINVAL for malformed digests.
+ */
+int lfs_oci_chain_id(const char *parent_chain, const char *diff_id,
+		     char out[LFS_DIGEST_LEN]);
+
+/* One layer of an image, as save writes it. */
+struct lfs_oci_layer {
+	char digest[LFS_DIGEST_LEN];	/* blob */
+	char diff_id[LFS_DIGEST_LEN];	/* uncompressed tar */
+	uint64_t size;			/* blob bytes */
+	const char *media_type;
+	/* history */
+	uint64_t created_ns;		/* 0: none */
+	const char *author;		/* NULL: none */
+	const char *comment;
+	const char *created_by;
+};
+
+/*
+ * Image config JSON (application/vnd.oci.image.config.v1+json) for
+ * @layers[0..n-1], bottom layer first: created/author of the top layer,
+ * architecture/os, rootfs.diff_ids and one history entry per layer.
+ * Compact and deterministic.  malloc()ed, or NULL if out of memory.
+ */
+char *lfs_oci_config_json(const struct lfs_oci_layer *layers, size_t n,
+			  const char *architecture, const char *os);
+
+/* Image manifest JSON for the config blob and @layers (bottom first). */
+char *lfs_oci_manifest_json(const char *config_digest, uint64_t config_size,
+			    const struct lfs_oci_layer *layers, size_t n,
+			    const char *ref_name);
+
+/*
+ * index.json with one manifest, annotated with @ref_name (may be NULL).
+ */
+char *lfs_oci_index_json(const char *manifest_digest, uint64_t manifest_size,
+			 const char *ref_name);
+
+/* The oci-layout file's content. */
+const char *lfs_oci_layout_json(void);
+
+/* A content descriptor as parsed. */
+struct lfs_oci_desc {
+	char media_type[128];
+	char digest[LFS_DIGEST_LEN];
+	uint64_t size;
+};
+
+/* Parses oci-layout: 0, or -EINVAL with *@why. */
+int lfs_oci_parse_layout(const char *json, const char **why);
+
+/*
+ * Picks a manifest from an index (index.json or a nested index): the one
+ * whose ref.name annotation equals @ref if @ref is not NULL and one does;
+ * else the only manifest; else the linux/amd64 one.  *@ref_name receives
+ * a malloc()ed copy of its ref.name annotation (NULL if none).  0, or
+ * -EINVAL / -ENOENT / -ENOMEM with *@why.
+ */
+int lfs_oci_parse_index(const char *json, const char *ref,
+			struct lfs_oci_desc *out, char **ref_name,
+			const char **why);
+
+/* A parsed image manifest. */
+struct lfs_oci_manifest {
+	struct lfs_oci_desc config;
+	struct lfs_oci_desc *layers;	/* bottom first; free() */
+	size_t n_layers;
+};
+
+int lfs_oci_parse_manifest(const char *json, struct lfs_oci_manifest *m,
+			   const char **why);
+void lfs_oci_manifest_free(struct lfs_oci_manifest *m);
+
+/* The history of one layer as parsed from a config (strings malloc()ed). */
+struct lfs_oci_hist {
+	uint64_t created_ns;	/* 0: none */
+	char *author;
+	char *comment;
+};
+
+/* A parsed image config: what load needs. */
+struct lfs_oci_config {
+	char (*diff_ids)[LFS_DIGEST_LEN];	/* bottom first */
+	size_t n_diff_ids;
+	struct lfs_oci_hist *hist;		/* one per diff_id */
+};
+
+/*
+ * Parses an image config: rootfs.diff_ids (required), and history entries
+ * that are not empty_layer matched to them in order (missing ones zero).
+ */
+int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
+			 const char **why);
+void lfs_oci_config_free(struct lfs_oci_config *c);
+
+/*
+ * Parses an RFC 3339 time ("2026-11-28T23:00:00.123456789Z", offsets
+ * "+01:00" too) into ns since the epoch.  0 or -EINVAL.
+ */
+int lfs_oci_time_parse(const char *s, uint64_t *ns);
+
+#endif /* LAYERCTL_OCI_H */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * OCI layer tarballs <-> layer directories (overlayfs format), with
+ * libarchive and OpenSSL's SHA-256: the file I/O behind export, import,
+ * save, load and tests/fuzz/fuzz_import.c.  No netlink.
+ *
+ * Errors: functions return 0 or a negative errno and put one line without
+ * the "layerctl: " prefix into @err (e.g. "entry 'a/../b': '..' component").
+ */
+#ifndef LAYERCTL_OCITAR_H
+#define LAYERCTL_OCITAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oci.h"
+
+struct lfs_tar_digests {
+	char diff_id[LFS_DIGEST_LEN];	/* sha256 of the uncompressed tar */
+	char digest[LFS_DIGEST_LEN];	/* sha256 of the blob as stored */
+	uint64_t tar_size;		/* uncompressed bytes */
+	uint64_t blob_size;		/* blob bytes */
+};
+
+/*
+ * Writes the layer directory @root (an absolute or relative path) as an OCI
+ * layer tarball to @outfd, compressed as @c, in one pass: entries in
+ * byte-wise sorted order, parents before children; 0/0 character devices
+ * become ".wh.NAME", an opaque directory (trusted.overlay.opaque=y) is
+ * followed at once by its ".wh..wh..opq"; hard links inside the layer
+ * become tar hard links to the first name (in that order); xattrs other
+ * than trusted.overlay.* and trusted.layerfs.* travel as SCHILY.xattr PAX
+ * records; numeric owners, modes and mtimes (ns) exact, no user names, no
+ * atime/ctime, so that the same tree always gives the same bytes.  The
+ * layer's root directory itself is not an entry.  @d receives both digests
+ * and sizes, computed while writing.
+ */
+int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
+		   struct lfs_tar_digests *d, char *err, size_t errlen);
+
+struct lfs_tar_import_opts {
+	int set_owner;		/* chown entries to the tar's uid/gid (root) */
+	int allow_devices;	/* create device nodes (root only) */
+};
+
+struct lfs_tar_import_stats {
+	struct lfs_tar_digests d;
+	uint64_t size;		/* bytes in regular files and symlinks */
+	uint64_t files;		/* non-directory entries, whiteouts included */
+};
+
+/*
+ * Extracts the tarball (plain, gzip or zstd: detected) read from @fd, or
+ * from @mem/@memlen if @fd < 0, into the empty directory @rootfd, in one
+ * pass: ".wh.NAME" becomes a 0/0 character device, ".wh..wh..opq" the
+ * xattr trusted.overlay.opaque=y on its directory.  Every name is resolved
+ * beneath @rootfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), last
+ * components are never followed, and an entry is refused (-EINVAL, or the
+ * errno of the failed call) for: an absolute path, a '..' component, a
+ * path through a symlink that leaves the directory, a duplicate name, a
+ * hard link to a name not extracted before, a device node unless
+ * allow_devices, an overlay-private xattr, a malformed whiteout name;
+ * truncated or corrupt input fails too.  On failure the directory holds a
+ * partial tree: the caller removes it (lfs_rm_rf_at).  Directory modes,
+ * owners and times are applied at the end, deepest first.
+ */
+int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
+		   const struct lfs_tar_import_opts *opts,
+		   struct lfs_tar_import_stats *st, char *err, size_t errlen);
+
+/*
+ * Removes @name in directory @dirfd and everything below it, following no
+ * symlink and crossing no mount.  0 (also if it did not exist) or -errno.
+ */
+int lfs_rm_rf_at(int dirfd, const char *name);
+
+#endif /* LAYERCTL_OCITAR_H */

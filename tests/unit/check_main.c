@@ -24,6 +24,7 @@ static Suite *(*const suites[])(void) = {
 	batch_suite,
 	view_suite,
 	mount_suite,
+	store_suite,
 };
 
 int main(void)

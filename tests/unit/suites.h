@@ -15,5 +15,6 @@ Suite *cli_suite(void);
 Suite *batch_suite(void);
 Suite *view_suite(void);
 Suite *mount_suite(void);
+Suite *store_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

@@ -1,0 +1,1022 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The layer store: records and their JSON (storemeta.c), the store's files
+ * in a temporary directory (store.c), the VIEW_COMMIT message and BASE
+ * attribute (msg.c), and commit, images, history, restore, rm and
+ * mount REF end to end with fake_nl.c and fake_sys.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <linux/layerfs.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "cmd.h"
+#include "fake_nl.h"
+#include "fake_sys.h"
+#include "msg.h"
+#include "store.h"
+#include "storemeta.h"
+#include "suites.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define FAMILY 0x1c
+#define K1 "0123456789abcdef0123456789abcdef"
+#define K2 "fedcba9876543210fedcba9876543210"
+#define K3 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+/* ---- storemeta: JSON ---- */
+
+static struct lfs_meta *meta_new(const char *ref, const char *key,
+				 const char *parent, uint64_t created)
+{
+	struct lfs_meta *m = calloc(1, sizeof(*m));
+
+	ck_assert_ptr_nonnull(m);
+	m->ref = strdup(ref);
+	m->key = strdup(key);
+	m->parent = parent ? strdup(parent) : NULL;
+	m->created = created;
+	ck_assert_int_eq(asprintf(&m->diff, "/s/layers/%s/diff", key) > 0, 1);
+	return m;
+}
+
+static void meta_del(struct lfs_meta *m)
+{
+	lfs_meta_free(m);
+	free(m);
+}
+
+START_TEST(test_meta_round_trip)
+{
+	struct lfs_meta *m = meta_new("gakki/mytomcat:1.1", K1, "tomcat:9",
+				      1800000000123456789ULL);
+	struct lfs_buf b = LFS_BUF_INIT;
+	struct lfs_meta back;
+	char why[256];
+
+	m->author = strdup("liuzhuo \"L\"");
+	m->message = strdup("del tomcat docs\n/x");
+	m->flags = LAYERFS_LAYER_F_FROZEN;
+	m->has_usage = 1;
+	m->size = 12345;
+	m->files = 7;
+	ck_assert_int_eq(lfs_strv_push(&m->base, "a:1"), 0);
+	ck_assert_int_eq(lfs_strv_push(&m->base, "b"), 0);
+	ck_assert_int_eq(lfs_meta_to_json(m, &b), 0);
+	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b),
+				     "\"created\": \"2027-01-15T08:00:00.123456789Z\""));
+	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b), "\"flags\": [\n    \"frozen\"\n  ]"));
+	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b), "\"message\": \"del tomcat docs\\n/x\""));
+	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, why,
+					    sizeof(why)), 0);
+	ck_assert_str_eq(back.ref, m->ref);
+	ck_assert_str_eq(back.key, K1);
+	ck_assert_str_eq(back.parent, "tomcat:9");
+	ck_assert_str_eq(back.author, m->author);
+	ck_assert_str_eq(back.message, m->message);
+	ck_assert_str_eq(back.diff, m->diff);
+	ck_assert_uint_eq(back.created, m->created);
+	ck_assert_uint_eq(back.flags, LAYERFS_LAYER_F_FROZEN);
+	ck_assert_int_eq(back.has_usage, 1);
+	ck_assert_uint_eq(back.size, 12345);
+	ck_assert_uint_eq(back.files, 7);
+	ck_assert_uint_eq(back.base.n, 2);
+	ck_assert_str_eq(back.base.v[0], "a:1");
+	ck_assert_str_eq(back.base.v[1], "b");
+	lfs_meta_free(&back);
+	lfs_buf_free(&b);
+	meta_del(m);
+}
+END_TEST
+
+START_TEST(test_meta_minimal)
+{
+	struct lfs_meta *m = meta_new("solo", K1, NULL, 5);
+	struct lfs_buf b = LFS_BUF_INIT;
+	struct lfs_meta back;
+
+	ck_assert_int_eq(lfs_meta_to_json(m, &b), 0);
+	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b), "\"parent\": null"));
+	ck_assert_ptr_null(strstr(lfs_buf_str(&b), "\"size\""));
+	ck_assert_ptr_null(strstr(lfs_buf_str(&b), "\"base\""));
+	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, NULL, 0), 0);
+	ck_assert_ptr_null(back.parent);
+	ck_assert_ptr_null(back.author);
+	ck_assert_int_eq(back.has_usage, 0);
+	ck_assert_uint_eq(back.base.n, 0);
+	lfs_meta_free(&back);
+	lfs_buf_free(&b);
+	meta_del(m);
+}
+END_TEST
+
+static const struct {
+	const char *json, *why;
+} bad_metas[] = {
+	{ "", "not JSON: " },
+	{ "[1]", "not a JSON object" },
+	{ "{\"ref\":\"a\"}", "missing \"version\"" },
+	{ "{\"version\":2}", "version 2, this layerctl reads 1" },
+	{ "{\"version\":1,\"key\":\"" K1 "\"}", "missing \"ref\"" },
+	{ "{\"version\":1,\"ref\":\"A\"}", "\"ref\" is not a valid layer name" },
+	{ "{\"version\":1,\"ref\":5}", "\"ref\" is not a string" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"x\"}", "\"key\" is not a key" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"parent\":\"B\"}",
+	  "\"parent\" is not a valid layer name" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"base\":[\"ok\",3]}",
+	  "\"base\" holds an invalid layer name" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\"}", "missing \"created_ns\"" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"created_ns\":-1}",
+	  "\"created_ns\" is not a non-negative integer" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"created_ns\":1,\"flags\":[\"hot\"]}",
+	  "unknown flag \"hot\"" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"created_ns\":1}",
+	  "missing \"diff\"" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"created_ns\":1,\"diff\":\"x\"}",
+	  "\"diff\" is not an absolute path" },
+	{ "{\"version\":1,\"ref\":\"a\",\"key\":\"" K1 "\",\"created_ns\":1,\"diff\":\"/x\",\"size\":\"1\"}",
+	  "\"size\" is not a non-negative integer" },
+};
+
+START_TEST(test_meta_bad)
+{
+	struct lfs_meta m;
+	char why[256];
+
+	ck_assert_int_eq(lfs_meta_from_json(bad_metas[_i].json, &m, why,
+					    sizeof(why)), -EINVAL);
+	ck_assert_msg(!strncmp(why, bad_metas[_i].why, strlen(bad_metas[_i].why)),
+		      "%s: got '%s'", bad_metas[_i].json, why);
+	lfs_meta_free(&m);
+}
+END_TEST
+
+START_TEST(test_view_meta_round_trip)
+{
+	struct lfs_view_meta v = { (char *)K2, (char *)"/mnt/web",
+				   (char *)"tomcat:9", (char *)K1, 7, 3 };
+	struct lfs_buf b = LFS_BUF_INIT;
+	struct lfs_view_meta back;
+	char why[256];
+
+	ck_assert_int_eq(lfs_view_meta_to_json(&v, &b), 0);
+	ck_assert_int_eq(lfs_view_meta_from_json(lfs_buf_str(&b), &back, why,
+						 sizeof(why)), 0);
+	ck_assert_str_eq(back.key, K2);
+	ck_assert_str_eq(back.mountpoint, "/mnt/web");
+	ck_assert_str_eq(back.image, "tomcat:9");
+	ck_assert_str_eq(back.upper_key, K1);
+	ck_assert_uint_eq(back.created, 7);
+	ck_assert_uint_eq(back.commits, 3);
+	lfs_view_meta_free(&back);
+	ck_assert_int_eq(lfs_view_meta_from_json("{\"version\":1,\"key\":\"" K1 "\"}",
+						 &back, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "missing \"upper_key\"");
+	lfs_view_meta_free(&back);
+	lfs_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_keys)
+{
+	static const unsigned char bytes[16] = {
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
+	char key[LFS_KEY_LEN + 1];
+
+	lfs_key_format(bytes, key);
+	ck_assert_str_eq(key, K1);
+	ck_assert_int_eq(lfs_key_valid(K1), 1);
+	ck_assert_int_eq(lfs_key_valid("0123456789ABCDEF0123456789abcdef"), 0);
+	ck_assert_int_eq(lfs_key_valid(K1 "0"), 0);
+	ck_assert_int_eq(lfs_key_valid("0123"), 0);
+	ck_assert_int_eq(lfs_key_valid(".rm-0123456789abcdef0123456789ab"), 0);
+	ck_assert_int_eq(lfs_key_valid(NULL), 0);
+
+	ck_assert_int_eq(lfs_store_path_key("/s", "/s/layers/" K1 "/diff", key), 1);
+	ck_assert_str_eq(key, K1);
+	ck_assert_int_eq(lfs_store_path_key("/", "/layers/" K2 "/diff", key), 1);
+	ck_assert_str_eq(key, K2);
+	ck_assert_int_eq(lfs_store_path_key("/s", "/s/layers/" K1 "/diff/x", key), 0);
+	ck_assert_int_eq(lfs_store_path_key("/s", "/s/views/" K1 "/diff", key), 0);
+	ck_assert_int_eq(lfs_store_path_key("/s", "/st/layers/" K1 "/diff", key), 0);
+	ck_assert_int_eq(lfs_store_path_key("/s", "/srv/u", key), 0);
+}
+END_TEST
+
+/* ---- storemeta: order, chains, output ---- */
+
+START_TEST(test_order)
+{
+	struct lfs_meta *m[4];
+	size_t order[4], i, pos[4];
+	char why[64];
+
+	m[0] = meta_new("top", K1, "mid", 3);
+	m[1] = meta_new("mid", K2, "bottom", 2);
+	m[2] = meta_new("bottom", K3, "elsewhere", 1);
+	m[3] = meta_new("side", K3, NULL, 4);
+	ck_assert_int_eq(lfs_strv_push(&m[3]->base, "top"), 0);
+	ck_assert_int_eq(lfs_meta_order(m, 4, order, why, sizeof(why)), 0);
+	for (i = 0; i < 4; i++)
+		pos[order[i]] = i;
+	ck_assert_uint_lt(pos[2], pos[1]);
+	ck_assert_uint_lt(pos[1], pos[0]);
+	ck_assert_uint_lt(pos[0], pos[3]);
+
+	free(m[2]->parent);
+	m[2]->parent = strdup("top");	/* a cycle */
+	ck_assert_int_eq(lfs_meta_order(m, 4, order, why, sizeof(why)), -ELOOP);
+	for (i = 0; i < 4; i++)
+		meta_del(m[i]);
+}
+END_TEST
+
+START_TEST(test_chain)
+{
+	struct lfs_meta *m[4];
+	size_t chain[4], n;
+	char why[64];
+
+	m[0] = meta_new("app:2", K1, "app:1", 3);
+	m[1] = meta_new("app:1", K2, "base", 2);
+	m[2] = meta_new("base", K3, NULL, 1);
+	m[3] = meta_new("mix", K3, "app:2", 4);
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, why,
+					sizeof(why)), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(chain[0], 0);
+	ck_assert_uint_eq(chain[1], 1);
+	ck_assert_uint_eq(chain[2], 2);
+
+	/* BASE replaces the parent's image: the Images rule. */
+	ck_assert_int_eq(lfs_strv_push(&m[3]->base, "app:2"), 0);
+	ck_assert_int_eq(lfs_strv_push(&m[3]->base, "base"), 0);
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "mix", chain, &n, why,
+					sizeof(why)), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(chain[0], 3);
+	ck_assert_uint_eq(chain[1], 0);
+	ck_assert_uint_eq(chain[2], 2);
+
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "nope", chain, &n, why,
+					sizeof(why)), -ENOENT);
+	ck_assert_str_eq(why, "nope");
+	free(m[1]->parent);
+	m[1]->parent = strdup("gone");
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, why,
+					sizeof(why)), -ENOENT);
+	ck_assert_str_eq(why, "gone");
+	free(m[1]->parent);
+	m[1]->parent = strdup("app:2");
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, why,
+					sizeof(why)), -ELOOP);
+	for (n = 0; n < 4; n++)
+		meta_del(m[n]);
+}
+END_TEST
+
+START_TEST(test_fmt_size)
+{
+	static const struct {
+		uint64_t v;
+		const char *s;
+	} cases[] = {
+		{ 0, "0B" }, { 999, "999B" }, { 1000, "1kB" }, { 1500, "1.5kB" },
+		{ 12345678, "12.35MB" }, { 1073741824, "1.07GB" },
+	};
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		struct lfs_buf b = LFS_BUF_INIT;
+
+		lfs_fmt_size(&b, cases[i].v);
+		ck_assert_str_eq(lfs_buf_str(&b), cases[i].s);
+		lfs_buf_free(&b);
+	}
+}
+END_TEST
+
+#define NOW 1800000000000000000ULL
+#define MIN 60000000000ULL
+
+START_TEST(test_fmt_images_history)
+{
+	struct lfs_meta *m[2];
+	struct lfs_buf b = LFS_BUF_INIT;
+	size_t chain[2] = { 1, 0 };
+
+	m[0] = meta_new("tomcat:9", K2, NULL, NOW - 120 * MIN);
+	m[1] = meta_new("gakki/mytomcat:1.1", K1, "tomcat:9", NOW - 2 * MIN);
+	m[0]->has_usage = 1;
+	m[0]->size = 1500;
+	m[0]->files = 3;
+	m[0]->author = strdup("apache");
+	m[1]->author = strdup("liuzhuo");
+	m[1]->message = strdup("del tomcat docs");
+	lfs_fmt_images(&b, m, 2, NOW, 0);
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"REF                  KEY            PARENT     CREATED         SIZE    FILES\n"
+		"gakki/mytomcat:1.1   0123456789ab   tomcat:9   2 minutes ago   -       -\n"
+		"tomcat:9             fedcba987654   -          2 hours ago     1.5kB   3\n");
+	lfs_buf_reset(&b);
+	lfs_fmt_history(&b, m, chain, 2, NOW, 0);
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"LAYER          REF                  CREATED         AUTHOR    SIZE    MESSAGE\n"
+		"0123456789ab   gakki/mytomcat:1.1   2 minutes ago   liuzhuo   -       del tomcat docs\n"
+		"fedcba987654   tomcat:9             2 hours ago     apache    1.5kB   -\n");
+	lfs_buf_reset(&b);
+	lfs_fmt_history(&b, m, chain, 2, NOW, 1);
+	ck_assert_msg(!strncmp(lfs_buf_str(&b),
+			       "[{\"ref\":\"gakki/mytomcat:1.1\",\"key\":\"" K1
+			       "\",\"parent\":\"tomcat:9\",\"author\":\"liuzhuo\"", 60),
+		      "%s", lfs_buf_str(&b));
+	lfs_buf_reset(&b);
+	lfs_fmt_images(&b, m, 0, NOW, 1);
+	ck_assert_str_eq(lfs_buf_str(&b), "[]\n");
+	lfs_buf_free(&b);
+	meta_del(m[0]);
+	meta_del(m[1]);
+}
+END_TEST
+
+/* ---- store.c on a temporary directory ---- */
+
+static char tmp[64];
+
+static void tmp_setup(void)
+{
+	fake_nl_reset();
+	fake_sys_reset();
+	snprintf(tmp, sizeof(tmp), "/tmp/check-store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+}
+
+static void tmp_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	ck_assert_int_eq(system(cmd), 0);
+	fake_nl_reset();
+	fake_sys_reset();
+}
+
+static int exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int exists(const char *fmt, ...)
+{
+	char path[512];
+	struct stat st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return !lstat(path, &st);
+}
+
+START_TEST(test_store_files)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_meta *m, back;
+	struct lfs_view_meta vm = { 0 }, vback;
+	char root[128], why[LFS_STORE_WHY_MAX];
+	char key[LFS_KEY_LEN + 1], k2[LFS_KEY_LEN + 1], vkey[LFS_KEY_LEN + 1];
+	char *diff = NULL, *d2 = NULL, *work = NULL;
+	uint64_t size, files;
+	FILE *f;
+
+	snprintf(root, sizeof(root), "%s/a/b", tmp);
+	ck_assert_int_eq(lfs_store_open(&st, root, 0, why, sizeof(why)), -ENOENT);
+	ck_assert_int_eq(lfs_store_open(&st, "rel", 1, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "rel: not an absolute path");
+	ck_assert_int_eq(lfs_store_open(&st, root, 1, why, sizeof(why)), 0);
+	ck_assert_str_eq(st.root, root);
+
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_key_valid(key), 1);
+	ck_assert_int_eq(exists("%s/layers/%s/diff", root, key), 1);
+	ck_assert_int_eq(lfs_store_layer_create(&st, k2, &d2, why, sizeof(why)), 0);
+	ck_assert_str_ne(key, k2);
+
+	/* Contents, for the usage count. */
+	f = fopen(strcat(strcpy(why, diff), "/f"), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("hello", f);
+	fclose(f);
+	ck_assert_int_eq(mkdir(strcat(strcpy(why, diff), "/d"), 0755), 0);
+	ck_assert_int_eq(symlink("f", strcat(strcpy(why, diff), "/d/l")), 0);
+	ck_assert_int_eq(lfs_store_usage(diff, &size, &files), 0);
+	ck_assert_uint_eq(size, 6);
+	ck_assert_uint_eq(files, 2);
+
+	/* Only a layer with meta.json is listed. */
+	m = meta_new("app:1", key, NULL, 10);
+	free(m->diff);
+	m->diff = strdup(diff);
+	m->flags = LAYERFS_LAYER_F_FROZEN;
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, why, sizeof(why)), 0);
+	ck_assert_int_eq(exists("%s/layers/%s/.meta.json.tmp", root, key), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, why,
+						   sizeof(why)), 0);
+	ck_assert_str_eq(back.ref, "app:1");
+	lfs_meta_free(&back);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, k2, &back, why,
+						   sizeof(why)), -ENOENT);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, why, sizeof(why)), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_uint_eq(l.bad.n, 0);
+	/* Usage is computed once and cached for a frozen layer. */
+	ck_assert_int_eq(lfs_store_layer_usage(&st, l.v[0]), 0);
+	ck_assert_uint_eq(l.v[0]->size, 6);
+	lfs_meta_list_free(&l);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, why,
+						   sizeof(why)), 0);
+	ck_assert_int_eq(back.has_usage, 1);
+	ck_assert_uint_eq(back.files, 2);
+	lfs_meta_free(&back);
+
+	/* A broken record is reported, not fatal. */
+	f = fopen(strcat(strcat(strcat(strcat(strcpy(why, root), "/layers/"), k2), "/"),
+		  "meta.json"), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{", f);
+	fclose(f);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, why, sizeof(why)), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_uint_eq(l.bad.n, 1);
+	lfs_meta_list_free(&l);
+
+	/* Views. */
+	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &work, why, sizeof(why)), 0);
+	ck_assert_int_eq(exists("%s/views/%s/work", root, vkey), 1);
+	vm.key = vkey;
+	vm.upper_key = k2;
+	vm.mountpoint = (char *)"/mnt";
+	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vback), 0);
+	ck_assert_str_eq(vback.upper_key, k2);
+	lfs_view_meta_free(&vback);
+	ck_assert_int_eq(lfs_store_view_find(&st, "/elsewhere/work", &vback), -ENOENT);
+	ck_assert_int_eq(lfs_store_view_remove(&st, vkey), 0);
+	ck_assert_int_eq(exists("%s/views/%s", root, vkey), 0);
+
+	/* Removal takes the record and the files. */
+	ck_assert_int_eq(lfs_store_layer_remove(&st, key, why, sizeof(why)), 0);
+	ck_assert_int_eq(exists("%s/layers/%s", root, key), 0);
+	ck_assert_int_eq(exists("%s/layers/.rm-%s", root, key), 0);
+	/* Discard only takes an empty new layer. */
+	ck_assert_int_eq(lfs_store_layer_discard(&st, k2), -ENOTEMPTY);
+	ck_assert_int_eq(unlink(strcat(strcat(strcat(strcpy(why, root), "/layers/"), k2),
+				       "/meta.json")), 0);
+	ck_assert_int_eq(lfs_store_layer_discard(&st, k2), 0);
+	ck_assert_int_eq(exists("%s/layers/%s", root, k2), 0);
+
+	meta_del(m);
+	free(diff);
+	free(d2);
+	free(work);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/* ---- msg.c: VIEW_COMMIT and BASE ---- */
+
+START_TEST(test_msg_commit_request)
+{
+	const struct lfs_layer l = { .name = "gakki/mytomcat:1.1",
+				     .author = "liuzhuo", .message = "m" };
+	struct nlattr *top[LAYERFS_A_MAX + 1];
+	struct nlattr *vt[LAYERFS_VIEW_A_MAX + 1];
+	struct nlattr *lt[LAYERFS_LAYER_A_MAX + 1];
+	struct genlmsghdr *gh;
+	struct nl_msg *msg;
+
+	msg = lfs_msg_view_commit(FAMILY, 9, "/s/layers/x/diff", &l);
+	ck_assert_ptr_nonnull(msg);
+	gh = nlmsg_data(nlmsg_hdr(msg));
+	ck_assert_uint_eq(gh->cmd, LAYERFS_CMD_VIEW_COMMIT);
+	ck_assert_uint_eq(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP, 0);
+	ck_assert_int_eq(genlmsg_parse(nlmsg_hdr(msg), 0, top, LAYERFS_A_MAX,
+				       NULL), 0);
+	ck_assert_ptr_nonnull(top[LAYERFS_A_VIEW]);
+	ck_assert_uint_ne(top[LAYERFS_A_VIEW]->nla_type & NLA_F_NESTED, 0);
+	ck_assert_int_eq(nla_parse_nested(vt, LAYERFS_VIEW_A_MAX,
+					  top[LAYERFS_A_VIEW], NULL), 0);
+	ck_assert_uint_eq(nla_get_u64(vt[LAYERFS_VIEW_A_ID]), 9);
+	ck_assert_str_eq(nla_data(vt[LAYERFS_VIEW_A_NEW_UPPER]), "/s/layers/x/diff");
+	ck_assert_ptr_null(vt[LAYERFS_VIEW_A_UPPER]);
+	ck_assert_int_eq(nla_parse_nested(lt, LAYERFS_LAYER_A_MAX,
+					  top[LAYERFS_A_LAYER], NULL), 0);
+	ck_assert_str_eq(nla_data(lt[LAYERFS_LAYER_A_NAME]), "gakki/mytomcat:1.1");
+	ck_assert_str_eq(nla_data(lt[LAYERFS_LAYER_A_AUTHOR]), "liuzhuo");
+	ck_assert_ptr_null(lt[LAYERFS_LAYER_A_PATH]);
+	ck_assert_ptr_null(lt[LAYERFS_LAYER_A_BASE]);
+	ck_assert_ptr_null(lt[LAYERFS_LAYER_A_FLAGS]);
+	nlmsg_free(msg);
+}
+END_TEST
+
+START_TEST(test_msg_base_round_trip)
+{
+	const uint64_t ids[3] = { 7, 1ULL << 40, 3 };
+	struct lfs_layer in = { .has = LFS_HAS_ID, .id = 8, .name = "n",
+				.path = "/p", .base = ids, .nbase = 3 };
+	struct lfs_layer out, *dup;
+	char why[LFS_MSG_WHY_MAX];
+	struct nl_msg *msg;
+
+	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_VIEW_COMMIT, 0, &in);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY,
+					     LAYERFS_CMD_VIEW_COMMIT, &out, why,
+					     sizeof(why)), 0);
+	ck_assert_uint_eq(out.nbase, 3);
+	ck_assert_uint_eq(lfs_layer_base_id(&out, 0), 7);
+	ck_assert_uint_eq(lfs_layer_base_id(&out, 1), 1ULL << 40);
+	ck_assert_uint_eq(lfs_layer_base_id(&out, 2), 3);
+	dup = lfs_layer_dup(&out);
+	nlmsg_free(msg);	/* the copy owns its BASE */
+	ck_assert_ptr_nonnull(dup);
+	ck_assert_uint_eq(dup->nbase, 3);
+	ck_assert_uint_eq(lfs_layer_base_id(dup, 1), 1ULL << 40);
+	ck_assert_str_eq(dup->name, "n");
+	free(dup);
+}
+END_TEST
+
+START_TEST(test_msg_base_bad_length)
+{
+	struct lfs_layer in = { .has = LFS_HAS_ID, .id = 8, .name = "n",
+				.path = "/p" };
+	struct nlattr *nest;
+	struct lfs_layer out;
+	char why[LFS_MSG_WHY_MAX];
+	struct nl_msg *msg;
+
+	msg = nlmsg_alloc();
+	ck_assert_ptr_nonnull(genlmsg_put(msg, 0, 0, FAMILY, 0, 0,
+					  LAYERFS_CMD_LAYER_GET, 1));
+	nest = nla_nest_start(msg, LAYERFS_A_LAYER | NLA_F_NESTED);
+	nla_put_u64(msg, LAYERFS_LAYER_A_ID, in.id);
+	nla_put_string(msg, LAYERFS_LAYER_A_NAME, in.name);
+	nla_put_string(msg, LAYERFS_LAYER_A_PATH, in.path);
+	nla_put(msg, LAYERFS_LAYER_A_BASE, 12, "123456789012");
+	nla_nest_end(msg, nest);
+	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY, 0, &out,
+					     why, sizeof(why)), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "attribute BASE has 12 bytes"));
+	nlmsg_free(msg);
+}
+END_TEST
+
+/* ---- commands end to end ---- */
+
+static struct {
+	int rc;
+	char *out, *err;
+	size_t out_len, err_len;
+} r;
+
+static void run(const char *const *args)
+{
+	char *argv[32];
+	struct lfs_ctx ctx = { 0 };
+	FILE *out, *err;
+	int argc = 0;
+
+	argv[argc++] = (char *)"layerctl";
+	argv[argc++] = (char *)"--store";
+	argv[argc++] = tmp;
+	while (*args) {
+		ck_assert_int_lt(argc, 31);
+		argv[argc++] = (char *)*args++;
+	}
+	argv[argc] = NULL;
+	free(r.out);
+	free(r.err);
+	r.out = r.err = NULL;
+	fake_nl.opens = fake_nl.requests = 0;
+	fake_sys.mounts = 0;
+	out = open_memstream(&r.out, &r.out_len);
+	err = open_memstream(&r.err, &r.err_len);
+	ctx.out = out;
+	ctx.err = err;
+	ctx.now_ns = NOW;
+	r.rc = layerctl_run(&ctx, argc, argv);
+	lfs_ctx_close(&ctx);
+	fclose(out);
+	fclose(err);
+}
+
+#define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
+
+static void cmd_teardown(void)
+{
+	tmp_teardown();
+	free(r.out);
+	free(r.err);
+	memset(&r, 0, sizeof(r));
+}
+
+/* A stored upper and its view, as `layerctl mount REF MNT` leaves them. */
+static char upper[256], work[256];
+static const char *tomcat[] = { "tomcat:9" };
+
+static void store_view(struct lfs_view_part *p)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], vkey[LFS_KEY_LEN + 1], *u, *w;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &u, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL, 0), 0);
+	snprintf(upper, sizeof(upper), "%s", u);
+	snprintf(work, sizeof(work), "%s", w);
+	free(u);
+	free(w);
+	lfs_store_close(&st);
+	memset(p, 0, sizeof(*p));
+	p->id = 4;
+	p->dev = 1;
+	p->source = "layerfs";
+	p->image = "tomcat:9";
+	p->upper = upper;
+	p->work = work;
+	p->nlayers = 1;
+	p->names = tomcat;
+	p->nnames = 1;
+}
+
+static size_t count_layers(void)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	size_t n;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL, 0), 0);
+	n = l.n;
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+	return n;
+}
+
+static size_t count_dirs(void)
+{
+	char cmd[128];
+	FILE *p;
+	size_t n = 0;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/layers'", tmp);
+	p = popen(cmd, "r");
+	while ((c = fgetc(p)) != EOF)
+		n += c == '\n';
+	pclose(p);
+	return n;
+}
+
+START_TEST(test_commit_store_view)
+{
+	struct lfs_view_part p;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta m;
+	char key[LFS_KEY_LEN + 1];
+
+	store_view(&p);
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	RUN("commit", "4", "gakki/mytomcat:1.1", "-a", "liuzhuo", "-m",
+	    "del tomcat docs");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_int_eq(fake_nl.commits, 1);
+	ck_assert_uint_eq(fake_nl.commit_view, 4);
+	ck_assert_str_eq(fake_nl.req->name, "gakki/mytomcat:1.1");
+	ck_assert_str_eq(fake_nl.req->author, "liuzhuo");
+	ck_assert_ptr_null(fake_nl.req->path);
+	/* The new upper is a fresh store layer directory. */
+	ck_assert_ptr_nonnull(fake_nl.commit_new_upper);
+	ck_assert_int_eq(lfs_store_path_key(tmp, fake_nl.commit_new_upper, key), 1);
+	ck_assert_int_eq(exists("%s", fake_nl.commit_new_upper), 1);
+	/* The old upper's directory got its record. */
+	ck_assert_int_eq(lfs_store_path_key(tmp, upper, key), 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &m, NULL, 0), 0);
+	ck_assert_str_eq(m.ref, "gakki/mytomcat:1.1");
+	ck_assert_str_eq(m.parent, "tomcat:9");
+	ck_assert_str_eq(m.diff, upper);
+	ck_assert_str_eq(m.message, "del tomcat docs");
+	ck_assert_uint_eq(m.flags, LAYERFS_LAYER_F_FROZEN);
+	lfs_meta_free(&m);
+	lfs_store_close(&st);
+	ck_assert_ptr_nonnull(strstr(r.out, key));
+
+	/* images and history read the record back. */
+	RUN("images");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "gakki/mytomcat:1.1"));
+	ck_assert_ptr_nonnull(strstr(r.out, "0B"));
+	RUN("history", "gakki/mytomcat:1.1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: image 'gakki/mytomcat:1.1': layer 'tomcat:9' is not in the store (No such file or directory)\n");
+	RUN("history", "nope");
+	ck_assert_str_eq(r.err, "layerctl: image 'nope': not in the store (No such file or directory)\n");
+}
+END_TEST
+
+START_TEST(test_commit_refused)
+{
+	struct lfs_view_part p;
+	size_t before;
+
+	store_view(&p);
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	before = count_dirs();
+	fake_nl.commit_err = -EEXIST;
+	fake_nl.commit_extack = "a layer of that name exists";
+	RUN("commit", "4", "dup:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: view '4': a layer of that name exists (File exists)\n");
+	ck_assert_str_eq(r.out, "");
+	/* The new upper is gone again; nothing was recorded. */
+	ck_assert_uint_eq(count_dirs(), before);
+	ck_assert_uint_eq(count_layers(), 0);
+
+	fake_nl.commit_err = 0;
+	RUN("commit", "5", "x:1");
+	ck_assert_str_eq(r.err, "layerctl: view '5': no such view (No such file or directory)\n");
+	ck_assert_int_eq(fake_nl.commits, 1);
+	RUN("commit", tmp, "x:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "': not a layerfs view (Invalid argument)\n"));
+	RUN("commit", "4", "Bad");
+	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: invalid layer name 'Bad'"));
+	RUN("commit", "4");
+	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: commit: missing REF\n"));
+	ck_assert_int_eq(fake_nl.commits, 1);
+	p.upper = p.work = NULL;
+	RUN("commit", "4", "x:1");
+	ck_assert_str_eq(r.err, "layerctl: view '4': read-only view, nothing to commit (Read-only file system)\n");
+	ck_assert_int_eq(fake_nl.commits, 1);
+	RUN("commit", "--help");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "Usage: layerctl commit MOUNTPOINT|VIEWID REF"));
+}
+END_TEST
+
+START_TEST(test_commit_external_upper)
+{
+	struct lfs_view_part p = { .id = 2, .dev = 1, .source = "s",
+				   .nlayers = 1, .names = tomcat, .nnames = 1 };
+	char u[256], w[256], sib[300];
+	struct stat st;
+
+	snprintf(u, sizeof(u), "%s/u", tmp);
+	snprintf(w, sizeof(w), "%s/w", tmp);
+	ck_assert_int_eq(mkdir(u, 0755), 0);
+	ck_assert_int_eq(mkdir(w, 0755), 0);
+	p.upper = u;
+	p.work = w;
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = u;
+	RUN("commit", "2", "app:1", "--json");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(fake_nl.commit_new_upper);
+	snprintf(sib, sizeof(sib), "%s/u@", tmp);
+	ck_assert_msg(!strncmp(fake_nl.commit_new_upper, sib, strlen(sib)) &&
+		      strlen(fake_nl.commit_new_upper) == strlen(sib) + 8,
+		      "%s", fake_nl.commit_new_upper);
+	ck_assert_int_eq(stat(fake_nl.commit_new_upper, &st), 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"new_upper\":\""));
+	ck_assert_uint_eq(count_layers(), 1);
+	/* The next commit of that view names its upper after "u" again. */
+	p.upper = fake_nl.commit_new_upper;
+	RUN("commit", "2", "app:2");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(!strncmp(fake_nl.commit_new_upper, sib, strlen(sib)),
+		      "%s", fake_nl.commit_new_upper);
+}
+END_TEST
+
+/* Writes a record as commit would. */
+static void put_meta(const char *ref, const char *parent, const char *base,
+		     uint64_t created)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], *diff;
+	struct lfs_meta *m;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, NULL, 0), 0);
+	m = meta_new(ref, key, parent, created);
+	free(m->diff);
+	m->diff = diff;
+	m->flags = LAYERFS_LAYER_F_FROZEN;
+	if (base)
+		ck_assert_int_eq(lfs_strv_push(&m->base, base), 0);
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, NULL, 0), 0);
+	meta_del(m);
+	lfs_store_close(&st);
+}
+
+START_TEST(test_restore_order)
+{
+	/* Written children first: restore must still add parents first. */
+	put_meta("c:1", "b:1", NULL, 3);
+	put_meta("d:1", "c:1", NULL, 0);
+	put_meta("b:1", "a:1", NULL, 2);
+	put_meta("a:1", NULL, NULL, 1);
+	RUN("restore");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 4);
+	ck_assert_str_eq(fake_nl.added.v[0], "a:1");
+	ck_assert_str_eq(fake_nl.added.v[1], "b:1");
+	ck_assert_str_eq(fake_nl.added.v[2], "c:1");
+	ck_assert_str_eq(fake_nl.added.v[3], "d:1");
+	ck_assert_ptr_nonnull(strstr(r.out, "restored 4 layers (0 already registered)\n"));
+	/* Restoring again with nothing registered repeats the same order. */
+	RUN("restore", "extra");
+	ck_assert_ptr_nonnull(strstr(r.err, "unexpected argument 'extra'"));
+}
+END_TEST
+
+START_TEST(test_restore_skip_and_fail)
+{
+	struct lfs_layer c = { .has = LFS_HAS_ID, .id = 3, .name = "c:1" };
+	struct lfs_layer b = { .has = LFS_HAS_ID, .id = 2, .name = "b:1",
+			       .path = "/elsewhere" };
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+
+	put_meta("c:1", NULL, NULL, 3);
+	put_meta("b:1", NULL, NULL, 2);
+	put_meta("d:1", "c:1", "c:1", 4);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL, 0), 0);
+	c.path = l.v[lfs_meta_find(l.v, l.n, "c:1")]->diff;
+	fake_nl.layers[0] = &c;
+	fake_nl.layers[1] = &b;
+	fake_nl.n_layers = 2;
+	RUN("restore");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: layer 'b:1': registered already, with the directory /elsewhere (File exists)\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "c:1: already registered\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "d:1: registered\n"));
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	/* d:1's BASE went to the kernel as c:1's id. */
+	ck_assert_uint_eq(fake_nl.req->nbase, 1);
+	ck_assert_uint_eq(lfs_layer_base_id(fake_nl.req, 0), 3);
+	ck_assert_uint_eq(fake_nl.req->created, 4);
+	ck_assert_uint_eq(fake_nl.req->flags, LAYERFS_LAYER_F_FROZEN);
+	ck_assert_str_eq(fake_nl.req->parent, "c:1");
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
+START_TEST(test_rm)
+{
+	struct lfs_layer a = { .has = LFS_HAS_ID, .id = 1, .name = "a:1",
+			       .path = "/x" };
+
+	put_meta("a:1", NULL, NULL, 1);
+	put_meta("b:1", "a:1", NULL, 2);
+	RUN("rm", "a:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: layer 'a:1': stored layer 'b:1' builds on it (Device or resource busy)\n");
+	ck_assert_int_eq(fake_nl.requests, 0);
+	RUN("rm", "b:1");	/* not registered: only the store */
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(count_layers(), 1);
+	fake_nl.layers[0] = &a;
+	fake_nl.n_layers = 1;
+	fake_nl.err = -EBUSY;
+	fake_nl.extack = "layer is used by a mounted view";
+	RUN("rm", "a:1");
+	ck_assert_str_eq(r.err, "layerctl: layer 'a:1': layer is used by a mounted view (Device or resource busy)\n");
+	ck_assert_uint_eq(count_layers(), 1);
+	fake_nl.err = 0;
+	RUN("rm", "a:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_nl.cmd, LAYERFS_CMD_LAYER_DEL);
+	ck_assert_uint_eq(count_layers(), 0);
+	ck_assert_uint_eq(count_dirs(), 0);
+	RUN("rm", "a:1");
+	ck_assert_str_eq(r.err, "layerctl: layer 'a:1': not in the store (No such file or directory)\n");
+}
+END_TEST
+
+START_TEST(test_mount_ref_store)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1];
+
+	RUN("mount", "tomcat:9", "/mnt/web");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.mounts, 1);
+	ck_assert_str_eq(fake_sys.image, "tomcat:9");
+	ck_assert_int_eq(lfs_store_path_key(tmp, fake_sys.upper, key), 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, fake_sys.work, &vm), 0);
+	ck_assert_str_eq(vm.upper_key, key);
+	ck_assert_str_eq(vm.image, "tomcat:9");
+	ck_assert_str_eq(vm.mountpoint, "/mnt/web");
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+
+	/* A failed mount leaves nothing behind. */
+	fake_sys.mount_err = -ENOENT;
+	fake_sys.mount_why = "unknown image 'nope:1'";
+	RUN("mount", "nope:1", "/mnt/x");
+	ck_assert_str_eq(r.err, "layerctl: mount /mnt/x: unknown image 'nope:1' (No such file or directory)\n");
+	ck_assert_uint_eq(count_dirs(), 1);
+
+	/* --ro: read-only, no store. */
+	fake_sys.mount_err = 0;
+	RUN("mount", "--ro", "tomcat:9", "/mnt/ro");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_null(fake_sys.upper);
+	ck_assert_uint_eq(count_dirs(), 1);
+	RUN("mount", "--ro", "tomcat:9", "/mnt/ro", "-u", "/u", "-w", "/w");
+	ck_assert_ptr_nonnull(strstr(r.err, "--ro goes with an image REF and no --upper"));
+}
+END_TEST
+
+START_TEST(test_layer_add_records)
+{
+	RUN("layer", "add", "base", "/srv/base", "-a", "me");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(count_dirs(), 0);	/* no store yet: nothing */
+	put_meta("a:1", NULL, NULL, 1);
+	RUN("layer", "add", "base", "/srv/base", "-a", "me");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(count_layers(), 2);
+	RUN("images", "--json");
+	ck_assert_ptr_nonnull(strstr(r.out, "\"ref\":\"base\",\"key\":"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"diff\":\"/srv/base\""));
+	/* Once recorded, not again. */
+	RUN("layer", "add", "base", "/srv/base");
+	ck_assert_uint_eq(count_layers(), 2);
+}
+END_TEST
+
+Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *meta = tcase_create("meta");
+	TCase *files = tcase_create("files");
+	TCase *msg = tcase_create("msg");
+	TCase *cmds = tcase_create("commands");
+
+	tcase_add_test(meta, test_meta_round_trip);
+	tcase_add_test(meta, test_meta_minimal);
+	tcase_add_loop_test(meta, test_meta_bad, 0, (int)N(bad_metas));
+	tcase_add_test(meta, test_view_meta_round_trip);
+	tcase_add_test(meta, test_keys);
+	tcase_add_test(meta, test_order);
+	tcase_add_test(meta, test_chain);
+	tcase_add_test(meta, test_fmt_size);
+	tcase_add_test(meta, test_fmt_images_history);
+	suite_add_tcase(s, meta);
+
+	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
+	tcase_add_test(files, test_store_files);
+	suite_add_tcase(s, files);
+
+	tcase_add_test(msg, test_msg_commit_request);
+	tcase_add_test(msg, test_msg_base_round_trip);
+	tcase_add_test(msg, test_msg_base_bad_length);
+	suite_add_tcase(s, msg);
+
+	tcase_add_checked_fixture(cmds, tmp_setup, cmd_teardown);
+	tcase_add_test(cmds, test_commit_store_view);
+	tcase_add_test(cmds, test_commit_refused);
+	tcase_add_test(cmds, test_commit_external_upper);
+	tcase_add_test(cmds, test_restore_order);
+	tcase_add_test(cmds, test_restore_skip_and_fail);
+	tcase_add_test(cmds, test_rm);
+	tcase_add_test(cmds, test_mount_ref_store);
+	tcase_add_test(cmds, test_layer_add_records);
+	suite_add_tcase(s, cmds);
+	return s;
+}

@@ -7,6 +7,7 @@
 #   make demo          install what is missing, build, boot the guest, run the demo
 #   make install       install the module (modules_install + depmod) and layerctl
 #   make style         checkpatch.pl over the kernel sources
+#   make guest-boots   the layer store across reboots and a power cut (3 boots)
 #   make bench         boot the guest, time layerfs against overlayfs and the
 #                      native filesystem (BENCH_QUICK=1: smoke run; BENCH_REPS=N)
 #   make clean
@@ -22,7 +23,7 @@ TESTS ?= all
 BENCH_QUICK ?= 0
 BENCH_REPS ?=
 
-.PHONY: all module userspace tools deps check unit guest-check demo bench install clean style
+.PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench install clean style
 
 all: module userspace tools
 
@@ -47,6 +48,7 @@ check: deps
 	$(MAKE) style
 	$(MAKE) unit
 	$(MAKE) guest-check
+	$(MAKE) guest-boots
 
 unit:
 	$(MAKE) -C userspace check
@@ -55,6 +57,11 @@ unit:
 guest-check:
 	tests/guest/klog-check-selftest.sh
 	scripts/guest-run.sh --kver "$(KVER)" -- tests/guest/run.sh $(TESTS)
+
+# The layer store across reboots and a power cut: three boots on one ext4
+# disk image (tests/guest/boots-commit.sh).
+guest-boots:
+	KVER="$(KVER)" tests/guest/boots-commit.sh
 
 demo: deps
 	$(MAKE) all

@@ -1,53 +1,73 @@
 #!/bin/sh
-# The seed scenario, as far as it is implemented: runs in the guest (see
-# `make demo`).  Builds a tomcat-like base layer, registers it with layerctl
-# (which loads the module itself through libkmod), mounts a writable view
-# of it, deletes webapps/docs there (a whiteout lands in the upper), and
-# mounts the base image read-only beside it: docs absent in one, present in
-# the other, base files shared (same inode).  Commit comes with later work.
+# The seed scenario (issue 4), run in the guest by `make demo`: a
+# tomcat-like base layer with webapps/docs; `layerctl mount` a writable
+# view of it (a fresh upper in the store); delete webapps/docs there;
+# `layerctl commit` the live view as gakki/mytomcat:1.1; mount the new
+# image and the base image side by side: docs absent in the first, present
+# in the second, base files shared (same st_ino); `layerctl history`.
+# layerctl loads the module itself through libkmod.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LAYERCTL=$ROOT/userspace/layerctl
 export LAYERFS_MODULE="$ROOT/kernel/layerfs.ko"
-store=$(mktemp -d /tmp/layerfs-demo.XXXXXX)
+tmp=$(mktemp -d /tmp/layerfs-demo.XXXXXX)
+# The layer store (the guest's / is read-only; default /var/lib/layerfs).
+export LAYERFS_STORE="$tmp/store"
 
 run() {
 	printf '\n$ %s\n' "$*"
 	"$@"
 }
 
-mkdir -p "$store/tomcat/webapps/docs" "$store/tomcat/webapps/ROOT" \
-	"$store/tomcat/bin" "$store/mytomcat"
-echo '<h1>Tomcat docs</h1>' > "$store/tomcat/webapps/docs/index.html"
-echo '<h1>It works</h1>' > "$store/tomcat/webapps/ROOT/index.html"
-printf '#!/bin/sh\necho starting tomcat\n' > "$store/tomcat/bin/catalina.sh"
+check() {	# CONDITION-TEXT, then the test as arguments
+	what=$1
+	shift
+	if "$@"; then
+		echo "demo: ok: $what"
+	else
+		echo "demo: FAILED: $what" >&2
+		exit 1
+	fi
+}
 
-run "$LAYERCTL" layer add tomcat:9 "$store/tomcat" -a apache -m 'tomcat base image'
-run "$LAYERCTL" layer add gakki/mytomcat:1.1 "$store/mytomcat" --parent tomcat:9 \
-	-a liuzhuo -m 'del tomcat docs'
-run "$LAYERCTL" layer ls
+mkdir -p "$tmp/tomcat/webapps/docs" "$tmp/tomcat/webapps/ROOT" \
+	"$tmp/tomcat/bin" "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" \
+	"$tmp/web" "$tmp/mytomcat" "$tmp/tomcat9"
+echo '<h1>Tomcat docs</h1>' >"$tmp/tomcat/webapps/docs/index.html"
+echo '<h1>It works</h1>' >"$tmp/tomcat/webapps/ROOT/index.html"
+printf '#!/bin/sh\necho starting tomcat\n' >"$tmp/tomcat/bin/catalina.sh"
+
+run "$LAYERCTL" layer add tomcat:9 "$tmp/tomcat" -a apache -m 'tomcat base image'
+run "$LAYERCTL" mount tomcat:9 "$tmp/web"
+run "$LAYERCTL" view ls
+run rm -r "$tmp/web/webapps/docs"
+run "$LAYERCTL" commit "$tmp/web" gakki/mytomcat:1.1 -a liuzhuo -m 'del tomcat docs'
 run "$LAYERCTL" layer show gakki/mytomcat:1.1
 
-mkdir -p "$store/upper" "$store/work" "$store/web" "$store/base"
-run "$LAYERCTL" mount gakki/mytomcat:1.1 "$store/web" --upper "$store/upper" \
-	--work "$store/work"
-run "$LAYERCTL" mount tomcat:9 "$store/base"
+run "$LAYERCTL" mount --ro gakki/mytomcat:1.1 "$tmp/mytomcat"
+run "$LAYERCTL" mount --ro tomcat:9 "$tmp/tomcat9"
 run "$LAYERCTL" view ls
-run rm -r "$store/web/webapps/docs"
-run ls "$store/web/webapps" "$store/base/webapps"
-run ls -l "$store/upper/webapps"
-run stat -c '%i %n' "$store/web/bin/catalina.sh" "$store/base/bin/catalina.sh"
-run "$LAYERCTL" umount "$store/web"
-run "$LAYERCTL" umount "$store/base"
-run "$LAYERCTL" layer show tomcat:9 --json
-printf '\n$ %s\n' "$LAYERCTL layer rm tomcat:9   # refused: it has a child"
-if "$LAYERCTL" layer rm tomcat:9; then
+run ls "$tmp/mytomcat/webapps" "$tmp/tomcat9/webapps"
+check "docs absent in gakki/mytomcat:1.1" test ! -e "$tmp/mytomcat/webapps/docs"
+check "docs present in tomcat:9" test -f "$tmp/tomcat9/webapps/docs/index.html"
+run stat -c '%i %n' "$tmp/mytomcat/bin/catalina.sh" "$tmp/tomcat9/bin/catalina.sh"
+check "base files shared: same st_ino" test \
+	"$(stat -c %i "$tmp/mytomcat/bin/catalina.sh")" = \
+	"$(stat -c %i "$tmp/tomcat9/bin/catalina.sh")"
+run "$LAYERCTL" history gakki/mytomcat:1.1
+run "$LAYERCTL" images
+
+run "$LAYERCTL" umount "$tmp/mytomcat"
+run "$LAYERCTL" umount "$tmp/tomcat9"
+run "$LAYERCTL" umount "$tmp/web"
+printf '\n$ %s\n' "$LAYERCTL rm tomcat:9   # refused: gakki/mytomcat:1.1 builds on it"
+if "$LAYERCTL" rm tomcat:9; then
 	echo "demo: removing a parent layer should have failed" >&2
 	exit 1
 fi
-run "$LAYERCTL" layer rm gakki/mytomcat:1.1
-run "$LAYERCTL" layer rm tomcat:9
-run "$LAYERCTL" layer ls
+run "$LAYERCTL" rm gakki/mytomcat:1.1
+run "$LAYERCTL" rm tomcat:9
+run "$LAYERCTL" images
 rmmod layerfs
 echo
 echo "demo: done"

@@ -10,6 +10,7 @@
 #   make guest-boots   the layer store across reboots and a power cut (3 boots)
 #   make bench         boot the guest, time layerfs against overlayfs and the
 #                      native filesystem (BENCH_QUICK=1: smoke run; BENCH_REPS=N)
+#   make bench-commit  time layerctl commit against tar | sha256sum (1 MiB, 1 GiB)
 #   make clean
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
@@ -23,7 +24,7 @@ TESTS ?= all
 BENCH_QUICK ?= 0
 BENCH_REPS ?=
 
-.PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench install clean style
+.PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit install clean style
 
 all: module userspace tools
 
@@ -62,6 +63,11 @@ guest-check:
 # disk image (tests/guest/boots-commit.sh).
 guest-boots:
 	KVER="$(KVER)" tests/guest/boots-commit.sh
+
+# Commit time against tar | sha256sum, 1 MiB and 1 GiB uppers (not in check):
+# build/bench-commit.json.
+bench-commit: module userspace
+	tests/bench/commit.sh --kver "$(KVER)"
 
 demo: deps
 	$(MAKE) all

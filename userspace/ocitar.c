@@ -854,17 +854,76 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 	return r;
 }
 
+/*
+ * Without openat2() (kernels before 5.6, valgrind): the same walk one
+ * component at a time with O_NOFOLLOW, so any symlink on the way is
+ * refused (-ELOOP), which is stricter than RESOLVE_BENEATH.
+ */
+static int lfs_open_nofollow(int dirfd, const char *path, int flags)
+{
+	char *p = strdup(path), *c, *next;
+	int fd, nfd, rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	fd = dup(dirfd);
+	if (fd < 0) {
+		free(p);
+		return -errno;
+	}
+	for (c = p; c; c = next) {
+		next = strchr(c, '/');
+		if (next)
+			*next++ = '\0';
+		if (!*c || !strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			rc = -EXDEV;
+			break;
+		}
+		nfd = openat(fd, c, (next ? O_RDONLY | O_DIRECTORY : flags) |
+			     O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			rc = errno == ENOTDIR && next ? -ENOTDIR : -errno;
+			/* a symlink as the last component, opened O_DIRECTORY */
+			if (rc == -ENOTDIR) {
+				struct stat st;
+
+				if (!fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) &&
+				    S_ISLNK(st.st_mode))
+					rc = -ELOOP;
+			}
+			break;
+		}
+		close(fd);
+		fd = nfd;
+	}
+	free(p);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 static int lfs_openat2(int dirfd, const char *path, int flags)
 {
+	static int no_openat2;
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
+	if (no_openat2)
+		return lfs_open_nofollow(dirfd, path, flags);
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+	if (fd < 0 && errno == ENOSYS) {
+		no_openat2 = 1;
+		return lfs_open_nofollow(dirfd, path, flags);
+	}
 	return fd < 0 ? -errno : (int)fd;
 }
 
@@ -930,9 +989,13 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 		free(p);
 	}
 	if (fd < 0) {
-		if (fd == -EXDEV || fd == -ELOOP)
+		if (fd == -EXDEV)
 			lfs_seterr(m->err, m->errlen,
 				   "entry '%s': path goes through a symlink that leaves the layer",
+				   what);
+		else if (fd == -ELOOP)
+			lfs_seterr(m->err, m->errlen,
+				   "entry '%s': path goes through a symlink (without openat2 none is followed)",
 				   what);
 		else if (fd == -ENOTDIR)
 			lfs_seterr(m->err, m->errlen,
@@ -1111,8 +1174,9 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 			break;
 		if (r != ARCHIVE_OK) {
 			rc = -EIO;
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s", what,
-				   archive_error_string(m->tar));
+			lfs_seterr(m->err, m->errlen,
+				   "entry '%s': corrupt or truncated archive: %s",
+				   what, archive_error_string(m->tar));
 			goto out;
 		}
 		if (off < 0 || (size >= 0 && (int64_t)len > size - off)) {

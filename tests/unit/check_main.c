@@ -25,6 +25,7 @@ static Suite *(*const suites[])(void) = {
 	view_suite,
 	mount_suite,
 	store_suite,
+	oci_suite,
 };
 
 int main(void)

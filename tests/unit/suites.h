@@ -16,5 +16,6 @@ Suite *batch_suite(void);
 Suite *view_suite(void);
 Suite *mount_suite(void);
 Suite *store_suite(void);
+Suite *oci_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

@@ -192,48 +192,6 @@ static void lfs_commit_undo(struct lfs_store *st, struct lfs_commit_plan *p)
 		lfs_store_layer_discard(st, p->key);
 }
 
-struct lfs_id_names {
-	const struct lfs_layer *want;
-	struct lfs_strv *out;
-	char **names;
-};
-
-static int lfs_collect_base(const struct lfs_layer *l, void *arg)
-{
-	struct lfs_id_names *d = arg;
-	uint32_t i;
-
-	for (i = 0; i < d->want->nbase; i++)
-		if (lfs_layer_base_id(d->want, i) == l->id && !d->names[i]) {
-			d->names[i] = strdup(l->name);
-			if (!d->names[i])
-				return -ENOMEM;
-		}
-	return 0;
-}
-
-/* The refs of @l's BASE ids, in order, into @out. */
-static int lfs_base_refs(struct lfs_nl *nl, const struct lfs_layer *l,
-			 struct lfs_strv *out)
-{
-	struct lfs_id_names d = { l, out, NULL };
-	uint32_t i;
-	int rc;
-
-	if (!l->nbase)
-		return 0;
-	d.names = calloc(l->nbase, sizeof(*d.names));
-	if (!d.names)
-		return -ENOMEM;
-	rc = lfs_nl_layer_dump(nl, lfs_collect_base, &d);
-	for (i = 0; i < l->nbase && !rc; i++)
-		rc = d.names[i] ? lfs_strv_push(out, d.names[i]) : -ENOENT;
-	for (i = 0; i < l->nbase; i++)
-		free(d.names[i]);
-	free(d.names);
-	return rc;
-}
-
 int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -331,7 +289,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 			     "committed, but not recorded in the store");
 		goto out;
 	}
-	rc = lfs_base_refs(nl, got, &meta.base);
+	rc = lfs_store_base_refs(nl, got, &meta.base);
 	if (rc < 0) {
 		rc = lfs_fail_obj(ctx, "layer", got->name, rc,
 				  "committed, but its BASE layers cannot be named");
@@ -342,12 +300,26 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_fail_obj(ctx, "layer", got->name, rc, why);
 		goto out;
 	}
+	/*
+	 * Layers below it that the store does not know (added in place
+	 * before a store existed) are recorded too, so that restore can
+	 * bring the whole image back.
+	 */
+	rc = lfs_store_record_ancestors(&st, nl, &meta, why, sizeof(why));
+	if (rc < 0) {
+		rc = lfs_fail_obj(ctx, "layer", got->name, rc, why);
+		goto out;
+	}
+	rc = 1;
 	/* The view's own record, if it is a store view. */
 	if (!lfs_store_view_find(&st, v->work, &vm)) {
 		if (plan.new_key[0]) {
 			free(vm.upper_key);
 			vm.upper_key = strdup(plan.new_key);
 		}
+		/* The view now shows the new image (see the protocol). */
+		free(vm.image);
+		vm.image = strdup(got->name);
 		vm.commits++;
 		if (vm.upper_key)
 			lfs_store_view_write_meta(&st, &vm, NULL, 0);

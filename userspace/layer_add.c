@@ -44,12 +44,12 @@ static int lfs_check_text(struct lfs_ctx *ctx, const char *name,
  * Records the registered layer @l in the store, if there is one and it
  * has no record of that name yet.  0, or 1 after reporting.
  */
-static int lfs_layer_add_record(struct lfs_ctx *ctx, const struct lfs_layer *l)
+static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
+				const struct lfs_layer *l)
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_meta m = { 0 };
-	char why[LFS_STORE_WHY_MAX], key[LFS_KEY_LEN + 1];
+	char why[LFS_STORE_WHY_MAX], msg[LFS_STORE_WHY_MAX + 64];
 	int rc;
 
 	rc = lfs_ctx_store(ctx, &st, 0);
@@ -58,42 +58,16 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, const struct lfs_layer *l)
 	if (rc)
 		return 1;
 	rc = lfs_store_layer_list(&st, &list, why, sizeof(why));
-	if (rc)
-		goto fail;
-	if (lfs_meta_find(list.v, list.n, l->name) >= 0)
-		goto out;	/* restore registered it from its record */
-	if (!lfs_store_path_key(st.root, l->path, key) ||
-	    !lfs_store_layer_read_meta(&st, key, &m, NULL, 0)) {
-		lfs_meta_free(&m);
-		rc = lfs_store_layer_create_bare(&st, key, why, sizeof(why));
-		if (rc)
-			goto fail;
-	}
-	m.ref = (char *)l->name;
-	m.key = key;
-	m.parent = (char *)l->parent;
-	m.author = (char *)l->author;
-	m.message = (char *)l->message;
-	m.created = l->created;
-	m.flags = l->flags;
-	m.diff = (char *)l->path;
-	rc = lfs_store_layer_write_meta(&st, &m, why, sizeof(why));
-	if (rc)
-		goto fail;
-out:
+	/* Recorded already: restore registered it from its record. */
+	if (!rc && lfs_meta_find(list.v, list.n, l->name) < 0)
+		rc = lfs_store_record_layer(&st, nl, l, why, sizeof(why));
 	lfs_meta_list_free(&list);
 	lfs_store_close(&st);
-	return 0;
-fail:
-	lfs_meta_list_free(&list);
-	lfs_store_close(&st);
-	{
-		char msg[LFS_STORE_WHY_MAX + 64];
-
-		snprintf(msg, sizeof(msg),
-			 "registered, but not recorded in the store: %s", why);
-		return lfs_fail_obj(ctx, "layer", l->name, rc, msg);
-	}
+	if (!rc)
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "registered, but not recorded in the store: %s", why);
+	return lfs_fail_obj(ctx, "layer", l->name, rc, msg);
 }
 
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
@@ -148,7 +122,7 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_nl_layer_add(nl, &layer, &created);
 	if (rc < 0)
 		return lfs_fail_layer(ctx, layer.name, rc);
-	rc = lfs_layer_add_record(ctx, created);
+	rc = lfs_layer_add_record(ctx, nl, created);
 	free(created);
 	return rc;
 }

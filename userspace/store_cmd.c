@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the store commands share: opening the store, listing views. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -62,5 +64,133 @@ int lfs_fail_obj(struct lfs_ctx *ctx, const char *kind, const char *name,
 	rc = lfs_fail_why(ctx, lfs_buf_error(&what) ? kind : lfs_buf_str(&what),
 			  err, why);
 	lfs_buf_free(&what);
+	return rc;
+}
+
+struct lfs_id_names {
+	const struct lfs_layer *want;
+	struct lfs_strv *out;
+	char **names;
+};
+
+static int lfs_collect_base(const struct lfs_layer *l, void *arg)
+{
+	struct lfs_id_names *d = arg;
+	uint32_t i;
+
+	for (i = 0; i < d->want->nbase; i++)
+		if (lfs_layer_base_id(d->want, i) == l->id && !d->names[i]) {
+			d->names[i] = strdup(l->name);
+			if (!d->names[i])
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+int lfs_store_base_refs(struct lfs_nl *nl, const struct lfs_layer *l,
+			 struct lfs_strv *out)
+{
+	struct lfs_id_names d = { l, out, NULL };
+	uint32_t i;
+	int rc;
+
+	if (!l->nbase)
+		return 0;
+	d.names = calloc(l->nbase, sizeof(*d.names));
+	if (!d.names)
+		return -ENOMEM;
+	rc = lfs_nl_layer_dump(nl, lfs_collect_base, &d);
+	for (i = 0; i < l->nbase && !rc; i++)
+		rc = d.names[i] ? lfs_strv_push(out, d.names[i]) : -ENOENT;
+	for (i = 0; i < l->nbase; i++)
+		free(d.names[i]);
+	free(d.names);
+	return rc;
+}
+
+int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
+			   const struct lfs_layer *l, char *why, size_t whylen)
+{
+	struct lfs_meta m = { 0 };
+	char key[LFS_KEY_LEN + 1];
+	int rc;
+
+	if (!lfs_store_path_key(st->root, l->path, key) ||
+	    !lfs_store_layer_read_meta(st, key, &m, NULL, 0)) {
+		lfs_meta_free(&m);
+		rc = lfs_store_layer_create_bare(st, key, why, whylen);
+		if (rc)
+			return rc;
+	}
+	rc = lfs_store_base_refs(nl, l, &m.base);
+	if (rc) {
+		snprintf(why, whylen, "cannot name its BASE layers");
+		goto out;
+	}
+	m.ref = (char *)l->name;
+	m.key = key;
+	m.parent = (char *)l->parent;
+	m.author = (char *)l->author;
+	m.message = (char *)l->message;
+	m.created = l->created;
+	m.flags = l->flags;
+	m.diff = (char *)l->path;
+	rc = lfs_store_layer_write_meta(st, &m, why, whylen);
+out:
+	lfs_strv_free(&m.base);
+	return rc;
+}
+
+int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
+			       const struct lfs_meta *top, char *why,
+			       size_t whylen)
+{
+	struct lfs_meta_list list = LFS_META_LIST_INIT;
+	struct lfs_strv todo = LFS_STRV_INIT, done = LFS_STRV_INIT;
+	struct lfs_layer key = { 0 }, *l = NULL;
+	size_t i, j;
+	int rc;
+
+	rc = lfs_store_layer_list(st, &list, why, whylen);
+	if (rc)
+		return rc;
+	if (top->parent)
+		rc = lfs_strv_push(&todo, top->parent);
+	for (i = 0; i < top->base.n && !rc; i++)
+		rc = lfs_strv_push(&todo, top->base.v[i]);
+	for (i = 0; i < todo.n && !rc; i++) {
+		const char *ref = todo.v[i];
+		struct lfs_strv base = LFS_STRV_INIT;
+
+		if (lfs_meta_find(list.v, list.n, ref) >= 0)
+			continue;
+		for (j = 0; j < done.n && strcmp(done.v[j], ref); j++)
+			;
+		if (j < done.n)
+			continue;
+		key.name = ref;
+		rc = lfs_nl_layer_get(nl, &key, &l);
+		if (rc) {
+			snprintf(why, whylen, "cannot record layer '%s' below it: %s",
+				 ref, lfs_nl_extack(nl) ? lfs_nl_extack(nl) :
+				 strerror(-rc));
+			break;
+		}
+		rc = lfs_store_record_layer(st, nl, l, why, whylen);
+		if (!rc)
+			rc = lfs_strv_push(&done, ref);
+		if (!rc && l->parent)
+			rc = lfs_strv_push(&todo, l->parent);
+		if (!rc)
+			rc = lfs_store_base_refs(nl, l, &base);
+		for (j = 0; j < base.n && !rc; j++)
+			rc = lfs_strv_push(&todo, base.v[j]);
+		lfs_strv_free(&base);
+		free(l);
+		l = NULL;
+	}
+	lfs_strv_free(&todo);
+	lfs_strv_free(&done);
+	lfs_meta_list_free(&list);
 	return rc;
 }

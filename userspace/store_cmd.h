@@ -25,4 +25,25 @@ int lfs_ctx_views(struct lfs_ctx *ctx, struct lfs_nl *nl,
 int lfs_fail_obj(struct lfs_ctx *ctx, const char *kind, const char *name,
 		 int err, const char *why);
 
+/* The refs of @l's BASE ids, in order, appended to @out (a layer dump). */
+int lfs_store_base_refs(struct lfs_nl *nl, const struct lfs_layer *l,
+			struct lfs_strv *out);
+
+/*
+ * Writes a store record for the registered layer @l (its contents stay at
+ * l->path): in ROOT/layers/KEY when l->path is ROOT/layers/KEY/diff
+ * without a record, else in a new ROOT/layers/KEY.  0 or a negative
+ * errno with the reason in @why.
+ */
+int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
+			   const struct lfs_layer *l, char *why, size_t whylen);
+
+/*
+ * Records every layer below @top (its parents and BASE layers, and
+ * theirs) that the store does not know yet, from the registry.
+ */
+int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
+			       const struct lfs_meta *top, char *why,
+			       size_t whylen);
+
 #endif /* LAYERCTL_STORE_CMD_H */

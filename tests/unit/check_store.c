@@ -682,7 +682,7 @@ static size_t count_dirs(void)
 	size_t n = 0;
 	int c;
 
-	snprintf(cmd, sizeof(cmd), "ls -A '%s/layers'", tmp);
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/layers' 2>/dev/null", tmp);
 	p = popen(cmd, "r");
 	while ((c = fgetc(p)) != EOF)
 		n += c == '\n';
@@ -697,20 +697,26 @@ START_TEST(test_commit_store_view)
 	struct lfs_meta m;
 	char key[LFS_KEY_LEN + 1];
 
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat", .author = "apache" };
+
 	store_view(&p);
 	fake_nl.view_parts[0] = &p;
 	fake_nl.n_view_parts = 1;
 	fake_nl.commit_path = upper;
 	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
 	RUN("commit", "4", "gakki/mytomcat:1.1", "-a", "liuzhuo", "-m",
 	    "del tomcat docs");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_str_eq(r.err, "");
 	ck_assert_int_eq(fake_nl.commits, 1);
 	ck_assert_uint_eq(fake_nl.commit_view, 4);
-	ck_assert_str_eq(fake_nl.req->name, "gakki/mytomcat:1.1");
-	ck_assert_str_eq(fake_nl.req->author, "liuzhuo");
-	ck_assert_ptr_null(fake_nl.req->path);
+	ck_assert_str_eq(fake_nl.commit_req->name, "gakki/mytomcat:1.1");
+	ck_assert_str_eq(fake_nl.commit_req->author, "liuzhuo");
+	ck_assert_ptr_null(fake_nl.commit_req->path);
 	/* The new upper is a fresh store layer directory. */
 	ck_assert_ptr_nonnull(fake_nl.commit_new_upper);
 	ck_assert_int_eq(lfs_store_path_key(tmp, fake_nl.commit_new_upper, key), 1);
@@ -733,9 +739,20 @@ START_TEST(test_commit_store_view)
 	ck_assert_int_eq(r.rc, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "gakki/mytomcat:1.1"));
 	ck_assert_ptr_nonnull(strstr(r.out, "0B"));
-	RUN("history", "gakki/mytomcat:1.1");
-	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.err, "layerctl: image 'gakki/mytomcat:1.1': layer 'tomcat:9' is not in the store (No such file or directory)\n");
+	/* The parent, added in place before, was recorded by the commit. */
+	RUN("history", "gakki/mytomcat:1.1", "--json");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"ref\":\"tomcat:9\",\"key\":"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"author\":\"apache\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"diff\":\"/srv/tomcat\""));
+	ck_assert_uint_eq(count_layers(), 2);
+	/* A parent the store does not have and the registry neither. */
+	fake_nl.n_layers = 0;
+	RUN("rm", "gakki/mytomcat:1.1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("rm", "tomcat:9");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(count_layers(), 0);
 	RUN("history", "nope");
 	ck_assert_str_eq(r.err, "layerctl: image 'nope': not in the store (No such file or directory)\n");
 }

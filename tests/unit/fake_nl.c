@@ -22,6 +22,7 @@ void fake_nl_reset(void)
 {
 	free(fake_nl.req);
 	free(fake_nl.commit_new_upper);
+	free(fake_nl.commit_req);
 	lfs_strv_free(&fake_nl.added);
 	memset(&fake_nl, 0, sizeof(fake_nl));
 	memset(&fake_handle, 0, sizeof(fake_handle));
@@ -169,6 +170,8 @@ int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 	fake_nl.commit_view = view_id;
 	free(fake_nl.commit_new_upper);
 	fake_nl.commit_new_upper = new_upper ? strdup(new_upper) : NULL;
+	free(fake_nl.commit_req);
+	fake_nl.commit_req = lfs_layer_dup(layer);
 	if (rc)
 		return rc;
 	if (fake_nl.commit_err) {

@@ -45,6 +45,7 @@ struct fake_nl {
 	int commits;			/* commit requests */
 	uint64_t commit_view;		/* the last one's view id */
 	char *commit_new_upper;		/* its NEW_UPPER (copy) */
+	struct lfs_layer *commit_req;	/* its layer (copy) */
 	/* LAYER_ADD: names of the added layers in order; ids from 100. */
 	struct lfs_strv added;
 };

@@ -243,16 +243,22 @@ static int layerfs_create_temp(struct layerfs_view *view,
 }
 
 /*
- * Copy one object whose parent already has an upper.  Called with the
- * mounter's credentials, write access to the upper mount and li->lock.
+ * Copy one object whose parent already has an upper.  The source is the
+ * object's topmost real one: a lower object, or its upper from a committed
+ * generation.  Called with the mounter's credentials, write access to the
+ * upper mount and li->lock.
  */
 static int layerfs_copy_up_one(struct dentry *dentry)
 {
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
+	struct layerfs_inode *li = LAYERFS_I(inode);
+	struct layerfs_upper *old = layerfs_upper_rec(inode), *rec;
 	struct dentry *upperdir, *temp, *target, *trap;
 	struct kstat stat, pstat;
+	struct layerfs_origin origin;
 	u64 origin_ino = 0;
+	dev_t origin_dev = 0;
 	struct path lower;
 	struct file *file;
 	int err;
@@ -260,12 +266,20 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	upperdir = layerfs_inode_upper(d_inode(dentry->d_parent));
 	if (WARN_ON_ONCE(!upperdir))
 		return -EIO;
-	lower.mnt = view->layers[LAYERFS_I(inode)->lower_layer]->path.mnt;
-	lower.dentry = LAYERFS_I(inode)->lower;
+	layerfs_path_real(dentry, &lower);
 	err = vfs_getattr(&lower, &stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
 	if (err)
 		return err;
+	/* A committed upper keeps the identity it already carried. */
+	if (li->origin_ino) {
+		origin_ino = li->origin_ino;
+		origin_dev = li->origin_dev;
+	} else if (S_ISDIR(stat.mode) || stat.nlink == 1) {
+		/* A hard-linked file has no single origin (as in overlayfs). */
+		origin_ino = stat.ino;
+		origin_dev = stat.dev;
+	}
 
 	inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
 	temp = layerfs_lookup_temp(view->workdir);
@@ -310,18 +324,13 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 		err = layerfs_copy_attrs(temp, &stat);
 	if (err)
 		goto out_cleanup;
-	/* A hard-linked lower file has no single origin (as in overlayfs). */
-	if (S_ISDIR(stat.mode) || stat.nlink == 1) {
-		struct layerfs_origin origin = {
-			.ino = cpu_to_le64(stat.ino),
-			.dev = cpu_to_le64(huge_encode_dev(stat.dev)),
-		};
-
+	if (origin_ino) {
+		origin.ino = cpu_to_le64(origin_ino);
+		origin.dev = cpu_to_le64(huge_encode_dev(origin_dev));
 		err = vfs_setxattr(&init_user_ns, temp, LAYERFS_XATTR_ORIGIN,
 				   &origin, sizeof(origin), 0);
 		if (err)
 			goto out_cleanup;
-		origin_ino = stat.ino;
 		err = layerfs_set_impure(upperdir);
 		if (err)
 			goto out_cleanup;
@@ -332,6 +341,12 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 			  &pstat, STATX_ATIME | STATX_MTIME,
 			  AT_STATX_SYNC_AS_STAT);
 	if (err)
+		goto out_cleanup;
+
+	/* Allocated before the rename, which is the point of no return. */
+	err = -ENOMEM;
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
 		goto out_cleanup;
 
 	trap = lock_rename(view->workdir, upperdir);
@@ -362,14 +377,17 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	dput(target);
 	unlock_rename(view->workdir, upperdir);
 	if (err)
-		goto out_cleanup;
+		goto out_free_rec;
 	layerfs_restore_times(upperdir, &pstat);
 
 	/* After the rename @temp is the upper dentry of @dentry. */
-	LAYERFS_I(inode)->origin_ino = origin_ino;
-	LAYERFS_I(inode)->origin_dev = stat.dev;
-	/* Publish, origin first: pairs with layerfs_inode_upper(). */
-	smp_store_release(&LAYERFS_I(inode)->upper, temp);
+	li->origin_ino = origin_ino;
+	li->origin_dev = origin_dev;
+	rec->dentry = temp;
+	rec->gen = READ_ONCE(view->gen);
+	rec->prev = old;
+	/* Publish, origin first: pairs with layerfs_upper_rec(). */
+	smp_store_release(&li->upper, rec);
 	/* The parent's listing now comes partly from the upper. */
 	layerfs_dir_changed(d_inode(dentry->d_parent));
 	if (!S_ISDIR(stat.mode)) {
@@ -382,6 +400,8 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 
 out_unlock_rename:
 	unlock_rename(view->workdir, upperdir);
+out_free_rec:
+	kfree(rec);
 out_cleanup:
 	inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
 	if (d_is_dir(temp))

@@ -223,7 +223,7 @@ static int layerfs_create_upper(struct dentry *dentry,
 		 * failure is harmless).
 		 */
 		if (!err && d_is_dir(upper) && !attr->link &&
-		    LAYERFS_E(dentry->d_parent)->numlower)
+		    layerfs_has_lower(dentry->d_parent))
 			layerfs_set_opaque(upper);
 		inode_unlock(udir_inode);
 		if (err)
@@ -274,7 +274,7 @@ static int layerfs_create_object(struct inode *dir, struct dentry *dentry,
 	/* The upper holds the new name now, whatever happens next. */
 	layerfs_dir_changed(dir);
 	inode = layerfs_get_inode(dentry->d_sb, d_inode(upper)->i_mode, upper,
-				  NULL, 0);
+				  READ_ONCE(view->gen), NULL, 0);
 	if (IS_ERR(inode)) {
 		err = PTR_ERR(inode);
 		goto out_drop_write;
@@ -367,7 +367,7 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 {
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
-	bool has_lower = LAYERFS_E(dentry)->numlower > 0;
+	bool has_lower = layerfs_has_lower(dentry);
 	struct dentry *udir, *upper, *cur, *whiteout = NULL;
 	const struct cred *old_cred;
 	int err;
@@ -469,8 +469,8 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 {
 	struct layerfs_view *view = LAYERFS_V(old->d_sb);
 	bool exchange = flags & RENAME_EXCHANGE;
-	bool old_lower = LAYERFS_E(old)->numlower > 0;
-	bool new_lower = LAYERFS_E(new)->numlower > 0;
+	bool old_lower = layerfs_has_lower(old);
+	bool new_lower = layerfs_has_lower(new);
 	bool old_is_dir = d_is_dir(old);
 	bool new_is_dir = d_is_positive(new) && d_is_dir(new);
 	struct dentry *uold, *unew, *olddentry, *newdentry, *trap;

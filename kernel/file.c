@@ -181,6 +181,19 @@ out_put:
 	return ret;
 }
 
+/*
+ * A file open for writing whose upper a commit has since frozen: copy it
+ * up into the view's new upper before it changes.  Callers hold write
+ * access to the view (file_start_write() or the like), so no commit runs
+ * until they are done.
+ */
+static int layerfs_prepare_write(struct file *file)
+{
+	if (likely(layerfs_inode_upper(file_inode(file))))
+		return 0;
+	return layerfs_copy_up(file_dentry(file));
+}
+
 static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp;
@@ -192,6 +205,9 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
+	ret = layerfs_prepare_write(file);
+	if (ret)
+		return ret;
 
 	inode_lock(inode);
 	layerfs_copyattr(inode);
@@ -258,20 +274,51 @@ static loff_t layerfs_llseek(struct file *file, loff_t offset, int whence)
 
 static int layerfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct file *realfile = file->private_data;
+	struct layerfs_view *view = LAYERFS_V(file_inode(file)->i_sb);
+	bool shared = vma->vm_flags & VM_SHARED;
 	const struct cred *old_cred;
+	struct file *realfile;
+	struct dentry *upper;
 	int ret;
 
-	if (!realfile->f_op->mmap)
-		return -ENODEV;
 	if (WARN_ON(file != vma->vm_file))
 		return -EIO;
+	/*
+	 * A shared mapping of a file open for writing writes the real file
+	 * directly: it must be the view's writable upper, not a file a
+	 * commit has frozen since (the mapping cannot copy it up: copy-up
+	 * takes locks that rank above mmap_lock).  commit_sem keeps a commit
+	 * from starting between the check and the mapping.
+	 */
+	if (shared) {
+		down_read(&view->commit_sem);
+		ret = -EBUSY;
+		if (!layerfs_inode_upper(file_inode(file)))
+			goto out_unlock;
+	}
+	realfile = layerfs_get_real(file);
+	if (IS_ERR(realfile)) {
+		ret = PTR_ERR(realfile);
+		goto out_unlock;
+	}
+	upper = layerfs_inode_upper(file_inode(file));
+	ret = -EBUSY;
+	if (shared && d_inode(upper) != file_inode(realfile))
+		goto out_put;
+	ret = -ENODEV;
+	if (!realfile->f_op->mmap)
+		goto out_put;
 
 	/* The mapping is the real file's: one page cache for every view. */
 	vma_set_file(vma, realfile);
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = call_mmap(vma->vm_file, vma);
 	revert_creds(old_cred);
+out_put:
+	layerfs_put_real(file, realfile);
+out_unlock:
+	if (shared)
+		up_read(&view->commit_sem);
 	return ret;
 }
 
@@ -303,6 +350,9 @@ static long layerfs_fallocate(struct file *file, int mode, loff_t offset,
 	struct file *realfile;
 	long ret;
 
+	ret = layerfs_prepare_write(file);
+	if (ret)
+		return ret;
 	inode_lock(inode);
 	ret = file_remove_privs(file);
 	if (ret)
@@ -366,6 +416,9 @@ static ssize_t layerfs_copy_file_range(struct file *file_in, loff_t pos_in,
 	const struct cred *old_cred;
 	ssize_t ret;
 
+	ret = layerfs_prepare_write(file_out);
+	if (ret)
+		return ret;
 	inode_lock(inode_out);
 	ret = file_remove_privs(file_out);
 	if (ret)

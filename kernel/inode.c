@@ -22,11 +22,41 @@
 /* The real inode whose attributes the view inode shows. */
 static struct inode *layerfs_real_inode(struct inode *inode)
 {
-	struct dentry *upper = layerfs_inode_upper(inode);
+	struct layerfs_upper *u = layerfs_upper_rec(inode);
 
-	if (upper)
-		return d_inode(upper);
+	if (u)
+		return d_inode(u->dentry);
 	return LAYERFS_I(inode)->lower ? d_inode(LAYERFS_I(inode)->lower) : NULL;
+}
+
+/* Frees record @u and every record it replaced. */
+void layerfs_upper_free(struct layerfs_upper *u)
+{
+	while (u) {
+		struct layerfs_upper *prev = u->prev;
+
+		dput(u->dentry);
+		kfree(u);
+		u = prev;
+	}
+}
+
+/* A new upper record holding @dentry (consumed); NULL if out of memory. */
+struct layerfs_upper *layerfs_upper_alloc(struct dentry *dentry,
+					  unsigned int gen,
+					  struct layerfs_upper *prev)
+{
+	struct layerfs_upper *u;
+
+	u = kmalloc(sizeof(*u), GFP_KERNEL);
+	if (!u) {
+		dput(dentry);
+		return NULL;
+	}
+	u->dentry = dentry;
+	u->gen = gen;
+	u->prev = prev;
+	return u;
 }
 
 void layerfs_copyattr(struct inode *inode)
@@ -119,50 +149,55 @@ static bool layerfs_hash_inode(struct super_block *sb, struct dentry *upper,
 }
 
 /*
- * The view inode for a real @upper and/or @lower (from layer
- * @lower_layer).  Consumes both references, on success and on failure.
- * Looks up the origin of an upper object with the mounter's credentials.
+ * The view inode for a real @upper (made in generation @upper_gen) and/or
+ * @lower (from layer @lower_layer).  Consumes both references, on success
+ * and on failure.  Reads the origin of an object on the upper's
+ * filesystem with the mounter's credentials.
  */
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
-				struct dentry *upper, struct dentry *lower,
-				unsigned int lower_layer)
+				struct dentry *upper, unsigned int upper_gen,
+				struct dentry *lower, unsigned int lower_layer)
 {
 	struct inode *real = d_inode(upper ?: lower);
+	struct layerfs_upper *rec = NULL;
 	struct layerfs_inode *li;
 	struct inode *inode;
 
-	if (S_ISDIR(mode) || !layerfs_hash_inode(sb, upper, lower)) {
-		inode = new_inode(sb);
-		if (!inode) {
-			dput(upper);
+	if (upper) {
+		rec = layerfs_upper_alloc(upper, upper_gen, NULL);
+		if (!rec) {
 			dput(lower);
 			return ERR_PTR(-ENOMEM);
 		}
+	}
+
+	if (S_ISDIR(mode) || !layerfs_hash_inode(sb, upper, lower)) {
+		inode = new_inode(sb);
+		if (!inode)
+			goto out_nomem;
 	} else {
 		inode = iget5_locked(sb, (unsigned long)real, layerfs_inode_test,
 				     layerfs_inode_set, real);
-		if (!inode) {
-			dput(upper);
-			dput(lower);
-			return ERR_PTR(-ENOMEM);
-		}
+		if (!inode)
+			goto out_nomem;
 		if (!(inode->i_state & I_NEW)) {
 			/* Another alias of the same real file. */
-			dput(upper);
+			layerfs_upper_free(rec);
 			dput(lower);
 			return inode;
 		}
 	}
 
 	li = LAYERFS_I(inode);
-	li->upper = upper;
+	li->upper = rec;
 	li->lower = lower;
 	li->lower_layer = lower_layer;
 	li->origin_ino = 0;
-	if (upper) {
+	if (upper || lower_layer == LAYERFS_LAYER_COMMITTED) {
 		const struct cred *old_cred = layerfs_override_creds(sb);
 
-		li->origin_ino = layerfs_read_origin(upper, &li->origin_dev);
+		li->origin_ino = layerfs_read_origin(upper ?: lower,
+						     &li->origin_dev);
 		revert_creds(old_cred);
 	}
 	inode->i_ino = layerfs_ino(inode, real->i_ino);
@@ -174,6 +209,11 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	if (inode->i_state & I_NEW)
 		unlock_new_inode(inode);
 	return inode;
+
+out_nomem:
+	layerfs_upper_free(rec);
+	dput(lower);
+	return ERR_PTR(-ENOMEM);
 }
 
 int layerfs_getattr(struct user_namespace *mnt_userns,
@@ -214,7 +254,7 @@ int layerfs_getattr(struct user_namespace *mnt_userns,
 	}
 	/* A merged directory's link count means nothing: say so as btrfs does. */
 	if (S_ISDIR(inode->i_mode) && LAYERFS_E(dentry) &&
-	    LAYERFS_E(dentry)->numlower + !!layerfs_inode_upper(inode) > 1)
+	    layerfs_dir_iter_max(dentry) > 1)
 		stat->nlink = 1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 
 #include <linux/layerfs.h>
@@ -50,6 +51,8 @@ struct layerfs_layer {
 	const char *path_name;		/* d_path() at registration */
 	struct path path;		/* pinned layer root */
 	struct layerfs_layer *parent;	/* holds a reference, or NULL */
+	struct layerfs_layer **base;	/* LAYERFS_LAYER_A_BASE, each held */
+	unsigned int nbase;
 	const char *author;		/* NULL if not given */
 	const char *message;		/* NULL if not given */
 	u64 created_ns;			/* CLOCK_REALTIME */
@@ -58,6 +61,7 @@ struct layerfs_layer {
 	unsigned int children;		/* under layerfs_registry_lock */
 	struct hlist_node name_node;	/* layerfs_names, keyed by name */
 	struct hlist_node dir_node;	/* layerfs_dirs, keyed by dentry */
+	struct list_head free_node;	/* layerfs_layer_put()'s work list */
 };
 
 /* What a LAYERFS_CMD_LAYER_ADD request asks for; strings are borrowed. */
@@ -70,31 +74,53 @@ struct layerfs_layer_spec {
 	const char *message;
 	u64 created_ns;			/* 0: now */
 	u32 flags;
+	const u64 *base_ids;		/* LAYERFS_LAYER_A_BASE, or NULL */
+	unsigned int nbase;
+	const struct path *dir;		/* instead of @path (commit) */
 };
 
 /*
  * A mounted view: sb->s_fs_info.  Immutable after fill_super except where
- * noted.  Every layer in @layers holds a reference and counts in its
- * @views, both dropped when the superblock dies.
+ * noted.  Every layer in @layers and @committed holds a reference and
+ * counts in its @views, both dropped when the superblock dies.
+ *
+ * Commit (commit.c) changes the fields marked "commit": it runs with the
+ * superblock frozen, so no writer of the view runs meanwhile, and under
+ * layerfs_registry_lock, which readers of those fields that are not
+ * writers (the netlink dump, show_options) take.  @gen is read without
+ * locks: an upper object created in an older generation belongs to a
+ * committed layer and is read-only for the view (struct layerfs_upper).
  */
 struct layerfs_view {
 	u64 id;
 	dev_t dev;			/* the superblock's s_dev */
+	struct super_block *sb;
 	struct list_head node;		/* layerfs_views, registry lock */
 	unsigned int nlayers;
-	struct layerfs_layer **layers;	/* [0] is the top */
+	struct layerfs_layer **layers;	/* [0] is the top; fixed at mount */
+	unsigned int ncommitted;	/* commit */
+	unsigned int committed_cap;	/* commit */
+	struct layerfs_layer **committed; /* commit: oldest first, above @layers */
+	unsigned int gen;		/* commit: READ_ONCE, == ncommitted */
 	const char *image;		/* image=REF, or NULL */
 	const char *source;		/* mount source name */
-	char *upper_name;		/* d_path of upper/work, or NULL */
-	char *work_name;
+	char *upper_name;		/* commit: d_path of upper, or NULL */
+	char *work_name;		/* d_path of work, or NULL */
 	struct vfsmount *upper_mnt;	/* private clone, or NULL: read-only */
-	struct dentry *upper_root;
+	struct dentry *upper_root;	/* commit */
 	struct dentry *workdir;		/* work/layerfs.work, or NULL */
-	struct path upper_orig;		/* upper as the mounter named it */
+	struct path upper_orig;		/* commit: upper as the mounter named it */
 	struct path work_orig;
 	const struct cred *creator_cred;
+	struct rw_semaphore commit_sem;	/* commit vs shared writable mmap */
 	bool samefs;			/* all layers and upper on one sb */
 };
+
+/*
+ * layerfs_lower.layer of an object in a layer this view committed: it
+ * lives on the upper's filesystem, reached through view->upper_mnt.
+ */
+#define LAYERFS_LAYER_COMMITTED	UINT_MAX
 
 /* One real directory or file below a view dentry. */
 struct layerfs_lower {
@@ -115,14 +141,28 @@ struct layerfs_entry {
 };
 
 /*
- * A view inode.  @upper is set once (copy-up publishes it with
- * smp_store_release under @lock) and never cleared; readers use
- * layerfs_inode_upper().  @lower is the topmost lower object, fixed at
- * creation.
+ * An upper object of a view inode.  Immutable once published.  @gen is
+ * the view generation the object was made in: while it equals view->gen
+ * the object is the view's writable upper; after a commit it is part of
+ * the committed layer, read-only, and the next change copies it up again,
+ * the new record pointing back at this one through @prev.  Records live
+ * until the inode is evicted, so a reader may use any record it loaded.
+ */
+struct layerfs_upper {
+	struct dentry *dentry;
+	unsigned int gen;
+	struct layerfs_upper *prev;	/* the record this one replaced */
+};
+
+/*
+ * A view inode.  @upper is published with smp_store_release under @lock
+ * (copy-up) or with the superblock frozen (commit, for the root) and is
+ * never cleared; readers use layerfs_upper_rec() or layerfs_inode_upper().
+ * @lower is the topmost lower object, fixed at creation.
  */
 struct layerfs_inode {
 	struct inode vfs_inode;
-	struct dentry *upper;
+	struct layerfs_upper *upper;
 	struct dentry *lower;
 	unsigned int lower_layer;
 	u64 origin_ino;			/* copied up from this ino, or 0 */
@@ -148,18 +188,49 @@ static inline struct layerfs_entry *LAYERFS_E(const struct dentry *dentry)
 	return dentry->d_fsdata;
 }
 
-static inline struct dentry *layerfs_inode_upper(struct inode *inode)
+/* The newest upper record of @inode, current or committed, or NULL. */
+static inline struct layerfs_upper *layerfs_upper_rec(struct inode *inode)
 {
-	/* Pairs with smp_store_release() in copy-up: a non-NULL upper is whole. */
+	/* Pairs with smp_store_release() in copy-up and commit. */
 	return smp_load_acquire(&LAYERFS_I(inode)->upper);
 }
 
+/* Whether @u is the writable upper of a view at generation @gen. */
+static inline bool layerfs_upper_current(const struct layerfs_upper *u,
+					 struct super_block *sb)
+{
+	return u && u->gen == READ_ONCE(LAYERFS_V(sb)->gen);
+}
+
+/*
+ * The writable upper object of @inode, or NULL if it has none in the
+ * current generation (never copied up, or only into committed layers).
+ * Writers hold write access to the view, which commit excludes, so the
+ * answer holds until they drop it.
+ */
+static inline struct dentry *layerfs_inode_upper(struct inode *inode)
+{
+	struct layerfs_upper *u = layerfs_upper_rec(inode);
+
+	return layerfs_upper_current(u, inode->i_sb) ? u->dentry : NULL;
+}
+
 /* registry.c */
+int layerfs_image_stack(struct layerfs_layer *top,
+			struct layerfs_layer **out, unsigned int max);
 extern struct mutex layerfs_registry_lock;
 int layerfs_registry_init(void);
 void layerfs_registry_exit(void);
 struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
 					struct netlink_ext_ack *extack);
+int layerfs_layer_prepare(struct layerfs_layer **layerp,
+			  const struct layerfs_layer_spec *spec,
+			  struct netlink_ext_ack *extack);
+int layerfs_layer_publish(struct layerfs_layer *layer,
+			  const struct layerfs_layer_spec *spec,
+			  struct netlink_ext_ack *extack);
+void layerfs_layer_discard(struct layerfs_layer *layer);
+bool layerfs_dir_is_layer(const struct dentry *dentry);
 int layerfs_layer_del(const char *name, u64 id,
 		      struct netlink_ext_ack *extack);
 struct layerfs_layer *layerfs_layer_find(const char *name, u64 id);
@@ -186,6 +257,7 @@ extern const struct fs_parameter_spec layerfs_param_spec[];
 
 /* super.c */
 extern struct file_system_type layerfs_fs_type;
+bool layerfs_dir_within(struct dentry *a, struct dentry *b);
 int layerfs_get_tree(struct fs_context *fc);
 int layerfs_super_init(void);
 void layerfs_super_exit(void);
@@ -202,6 +274,20 @@ struct layerfs_name {
 int layerfs_view_publish(struct fs_context *fc, struct layerfs_view *view);
 void layerfs_view_unpublish(struct layerfs_view *view);
 struct layerfs_view *layerfs_view_next(u64 *id);
+bool layerfs_dir_is_upper(const struct dentry *dentry);
+unsigned int layerfs_view_nstack(const struct layerfs_view *view);
+struct layerfs_layer *layerfs_view_stack(const struct layerfs_view *view,
+					 unsigned int i);
+
+/* commit.c */
+struct layerfs_commit_req {
+	u64 view_id;
+	const char *new_upper;
+	struct layerfs_layer_spec spec;	/* name, author, message, created */
+};
+
+struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
+				     struct netlink_ext_ack *extack);
 
 /* util.c */
 const struct cred *layerfs_override_creds(struct super_block *sb);
@@ -210,6 +296,27 @@ bool layerfs_is_opaque_dir(struct dentry *dentry);
 bool layerfs_is_private_xattr(const char *name);
 void layerfs_path_upper(struct dentry *dentry, struct path *path);
 void layerfs_path_real(struct dentry *dentry, struct path *path);
+struct vfsmount *layerfs_lower_mnt(struct layerfs_view *view,
+				   unsigned int layer);
+bool layerfs_has_lower(struct dentry *dentry);
+
+/*
+ * The real directories merged into a view directory, top first: its
+ * writable upper (if any), then the uppers it had in committed
+ * generations, then its lower stack, stopping below an opaque one.
+ */
+struct layerfs_dir_iter {
+	struct dentry *dentry;
+	struct layerfs_upper *rec;	/* next committed record to visit */
+	unsigned int next;		/* next index into the lower stack */
+	unsigned int gen;		/* generation of the last upper visited */
+	bool started, stop;
+};
+
+void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry);
+unsigned int layerfs_dir_iter_max(struct dentry *dentry);
+bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
+			   unsigned int *layer, bool *upper);
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
 void layerfs_entry_free(struct layerfs_entry *entry);
 int layerfs_read_names(const struct path *dir, struct list_head *names);
@@ -225,8 +332,12 @@ extern const struct dentry_operations layerfs_dentry_ops;
 
 /* inode.c */
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
-				struct dentry *upper, struct dentry *lower,
-				unsigned int lower_layer);
+				struct dentry *upper, unsigned int upper_gen,
+				struct dentry *lower, unsigned int lower_layer);
+struct layerfs_upper *layerfs_upper_alloc(struct dentry *dentry,
+					  unsigned int gen,
+					  struct layerfs_upper *prev);
+void layerfs_upper_free(struct layerfs_upper *u);
 /* The value of LAYERFS_XATTR_ORIGIN. */
 struct layerfs_origin {
 	__le64 ino;

@@ -10,9 +10,12 @@
  *     which are hidden;
  *   - a negative result in one layer passes on to the next.
  *
- * Real lookups run with the mounter's credentials.  Layers never change
- * under a view, and its upper changes only through the view, so results
- * are cached in the dcache without revalidation.
+ * The parent's directories are its writable upper, the uppers it had in
+ * generations since committed (read-only layers now), and its lower stack
+ * (layerfs_dir_iter_next()).  Real lookups run with the mounter's
+ * credentials.  Layers never change under a view, its upper changes only
+ * through the view, and a commit changes no name's result, so results are
+ * cached in the dcache without revalidation.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -39,12 +42,13 @@ static struct dentry *layerfs_lookup_real(struct dentry *base,
 
 struct layerfs_found {
 	struct dentry *upper;
+	unsigned int upper_gen;
 	bool opaque;
 	unsigned int n;
-	struct layerfs_lower *stack;	/* parent's numlower entries */
+	struct layerfs_lower *stack;	/* room for every parent directory */
 };
 
-/* Look @name up in the parent's upper directory, if it has one. */
+/* Look @name up in the parent's writable upper directory. */
 static int layerfs_lookup_upper(struct dentry *udir, const struct qstr *name,
 				struct layerfs_found *f, bool *stop)
 {
@@ -72,68 +76,85 @@ static int layerfs_lookup_upper(struct dentry *udir, const struct qstr *name,
 	return 0;
 }
 
-/* Fall through the parent's lower stack, collecting what is visible. */
-static int layerfs_lookup_lower(struct layerfs_entry *pe,
+/* Look @name up in one read-only directory of the parent's merge. */
+static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 				const struct qstr *name,
-				struct layerfs_found *f)
+				struct layerfs_found *f, bool *stop)
 {
 	struct dentry *this;
-	unsigned int i;
 
-	for (i = 0; i < pe->numlower; i++) {
-		this = layerfs_lookup_real(pe->lower[i].dentry, name);
-		if (IS_ERR(this))
-			return PTR_ERR(this);
-		if (d_is_negative(this)) {
-			dput(this);
-			continue;
-		}
-		if (layerfs_is_whiteout(this)) {
-			dput(this);
-			break;
-		}
-		/* Below a directory only directories merge. */
-		if ((f->upper || f->n) && !d_is_dir(this)) {
-			dput(this);
-			break;
-		}
-		f->stack[f->n].dentry = this;
-		f->stack[f->n].layer = pe->lower[i].layer;
-		f->n++;
-		if (!d_is_dir(this) || layerfs_is_opaque_dir(this))
-			break;
+	this = layerfs_lookup_real(dir, name);
+	if (IS_ERR(this))
+		return PTR_ERR(this);
+	if (d_is_negative(this)) {
+		dput(this);
+		return 0;
 	}
+	*stop = true;
+	if (layerfs_is_whiteout(this)) {
+		dput(this);
+		return 0;
+	}
+	/* Below a directory only directories merge. */
+	if ((f->upper || f->n) && !d_is_dir(this)) {
+		dput(this);
+		return 0;
+	}
+	f->stack[f->n].dentry = this;
+	f->stack[f->n].layer = layer;
+	f->n++;
+	if (d_is_dir(this) && !layerfs_is_opaque_dir(this))
+		*stop = false;
 	return 0;
+}
+
+/* Fall through the parent's directories, top first. */
+static int layerfs_lookup_all(struct dentry *parent, const struct qstr *name,
+			      struct layerfs_found *f)
+{
+	struct layerfs_dir_iter it;
+	unsigned int layer;
+	struct path path;
+	bool upper, stop = false;
+	int err = 0;
+
+	layerfs_dir_iter_init(&it, parent);
+	while (!err && !stop &&
+	       layerfs_dir_iter_next(&it, &path, &layer, &upper)) {
+		if (upper) {
+			f->upper_gen = it.gen;
+			err = layerfs_lookup_upper(path.dentry, name, f, &stop);
+		} else {
+			err = layerfs_lookup_lower(path.dentry, layer, name, f,
+						   &stop);
+		}
+	}
+	return err;
 }
 
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 			      unsigned int flags)
 {
-	struct layerfs_entry *pe = LAYERFS_E(dentry->d_parent);
-	struct dentry *udir = layerfs_inode_upper(dir);
 	struct layerfs_found f = {};
 	struct layerfs_entry *entry;
 	const struct cred *old_cred;
 	struct inode *inode = NULL;
 	struct dentry *real;
-	bool stop = false;
-	unsigned int i;
+	unsigned int i, max;
 	int err = 0;
 
 	if (dentry->d_name.len > NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 
-	if (pe->numlower) {
-		f.stack = kvcalloc(pe->numlower, sizeof(*f.stack), GFP_KERNEL);
+	max = layerfs_dir_iter_max(dentry->d_parent);
+	if (max) {
+		f.stack = kvcalloc(max, sizeof(*f.stack), GFP_KERNEL);
 		if (!f.stack)
 			return ERR_PTR(-ENOMEM);
 	}
 
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	if (udir)
-		err = layerfs_lookup_upper(udir, &dentry->d_name, &f, &stop);
-	if (!err && !stop && !pe->opaque)
-		err = layerfs_lookup_lower(pe, &dentry->d_name, &f);
+	err = layerfs_lookup_all(dentry->d_parent, &dentry->d_name, &f);
 	revert_creds(old_cred);
 	if (err)
 		goto out_put;
@@ -150,7 +171,7 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 	real = f.upper ?: (entry->numlower ? entry->lower[0].dentry : NULL);
 	if (real) {
 		inode = layerfs_get_inode(dentry->d_sb, d_inode(real)->i_mode,
-					  f.upper,
+					  f.upper, f.upper_gen,
 					  entry->numlower ?
 					  dget(entry->lower[0].dentry) : NULL,
 					  entry->numlower ?

@@ -35,12 +35,38 @@ static const struct nla_policy layerfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
 	[LAYERFS_LAYER_A_VIEWS]		= { .type = NLA_REJECT },
 	[LAYERFS_LAYER_A_CHILDREN]	= { .type = NLA_REJECT },
 	[LAYERFS_LAYER_A_PAD]		= { .type = NLA_REJECT },
+	[LAYERFS_LAYER_A_BASE]		= { .type = NLA_BINARY,
+					    .len = LAYERFS_BASE_MAX *
+						   sizeof(u64) },
 };
 
 static const struct nla_policy layerfs_policy[LAYERFS_A_MAX + 1] = {
 	[LAYERFS_A_LAYER] = NLA_POLICY_NESTED(layerfs_layer_policy),
-	/* Views are only ever reported, never sent. */
+	/* Views are sent only to LAYERFS_CMD_VIEW_COMMIT (its own policy). */
 	[LAYERFS_A_VIEW] = { .type = NLA_REJECT },
+};
+
+/* What a LAYERFS_CMD_VIEW_COMMIT request may say about its view. */
+static const struct nla_policy layerfs_view_req_policy[LAYERFS_VIEW_A_MAX + 1] = {
+	[LAYERFS_VIEW_A_ID]		= { .type = NLA_U64 },
+	[LAYERFS_VIEW_A_NEW_UPPER]	= { .type = NLA_NUL_STRING,
+					    .len = PATH_MAX - 1 },
+	[LAYERFS_VIEW_A_DEV]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_SOURCE]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_IMAGE]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_UPPER]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_WORK]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_FLAGS]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_NLAYERS]	= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_FIRST]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_LAYERS]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_PAD]		= { .type = NLA_REJECT },
+	[LAYERFS_VIEW_A_COMMITS]	= { .type = NLA_REJECT },
+};
+
+static const struct nla_policy layerfs_commit_policy[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_LAYER] = NLA_POLICY_NESTED(layerfs_layer_policy),
+	[LAYERFS_A_VIEW] = NLA_POLICY_NESTED(layerfs_view_req_policy),
 };
 
 static struct genl_family layerfs_genl_family;
@@ -126,14 +152,16 @@ static int layerfs_parse_selector(struct genl_info *info, const char **name,
 
 /* Bytes of one layer message with strings of the given lengths. */
 static size_t layerfs_layer_msg_size(size_t name, size_t path, size_t parent,
-				     size_t author, size_t message)
+				     size_t author, size_t message,
+				     size_t nbase)
 {
 	return GENL_HDRLEN + nla_total_size(0) +	/* LAYERFS_A_LAYER */
 	       3 * nla_total_size_64bit(sizeof(u64)) +	/* ID CREATED PARENT_ID */
 	       3 * nla_total_size(sizeof(u32)) +	/* FLAGS VIEWS CHILDREN */
 	       nla_total_size(name + 1) + nla_total_size(path + 1) +
 	       nla_total_size(parent + 1) + nla_total_size(author + 1) +
-	       nla_total_size(message + 1);
+	       nla_total_size(message + 1) +
+	       nla_total_size(nbase * sizeof(u64));
 }
 
 /* The largest layer message: what a dump skb must hold at least. */
@@ -141,7 +169,8 @@ static size_t layerfs_layer_msg_size(size_t name, size_t path, size_t parent,
 	(NLMSG_HDRLEN + layerfs_layer_msg_size(LAYERFS_NAME_MAX, PATH_MAX,	\
 					       LAYERFS_NAME_MAX,		\
 					       LAYERFS_TEXT_MAX,		\
-					       LAYERFS_TEXT_MAX))
+					       LAYERFS_TEXT_MAX,		\
+					       LAYERFS_BASE_MAX))
 
 static size_t layerfs_layer_size(const struct layerfs_layer *layer)
 {
@@ -151,7 +180,8 @@ static size_t layerfs_layer_size(const struct layerfs_layer *layer)
 				      strlen(layer->parent->name) : 0,
 				      layer->author ? strlen(layer->author) : 0,
 				      layer->message ?
-				      strlen(layer->message) : 0);
+				      strlen(layer->message) : 0,
+				      layer->nbase);
 }
 
 /* Fill one layer into @skb.  Caller holds layerfs_registry_lock. */
@@ -184,6 +214,19 @@ static int layerfs_fill_layer(struct sk_buff *skb,
 	if (layer->message &&
 	    nla_put_string(skb, LAYERFS_LAYER_A_MESSAGE, layer->message))
 		goto out_cancel;
+	if (layer->nbase) {
+		struct nlattr *base;
+		u64 *ids;
+		unsigned int i;
+
+		base = nla_reserve(skb, LAYERFS_LAYER_A_BASE,
+				   layer->nbase * sizeof(u64));
+		if (!base)
+			goto out_cancel;
+		ids = nla_data(base);
+		for (i = 0; i < layer->nbase; i++)
+			ids[i] = layer->base[i]->id;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 
@@ -230,11 +273,41 @@ out_unlock:
 	return err;
 }
 
+/* LAYERFS_LAYER_A_BASE as an array of ids (kvfree it), or none. */
+static int layerfs_parse_base(struct nlattr **tb,
+			      struct layerfs_layer_spec *spec, u64 **idsp,
+			      struct netlink_ext_ack *extack)
+{
+	const struct nlattr *nla = tb[LAYERFS_LAYER_A_BASE];
+	unsigned int n;
+	u64 *ids;
+
+	*idsp = NULL;
+	if (!nla)
+		return 0;
+	n = nla_len(nla) / sizeof(u64);
+	if (!n || nla_len(nla) % sizeof(u64)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "BASE must hold whole 64-bit layer ids");
+		return -EINVAL;
+	}
+	/* Attribute data is only 4-byte aligned: copy it out. */
+	ids = kvmalloc_array(n, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	memcpy(ids, nla_data(nla), n * sizeof(*ids));
+	spec->base_ids = ids;
+	spec->nbase = n;
+	*idsp = ids;
+	return 0;
+}
+
 static int layerfs_nl_layer_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
 	struct layerfs_layer_spec spec = {};
 	struct layerfs_layer *layer;
+	u64 *base_ids;
 	int err;
 
 	err = layerfs_parse_layer(info, tb);
@@ -277,7 +350,11 @@ static int layerfs_nl_layer_add(struct sk_buff *skb, struct genl_info *info)
 		return -ENOENT;
 	}
 
+	err = layerfs_parse_base(tb, &spec, &base_ids, info->extack);
+	if (err)
+		return err;
 	layer = layerfs_layer_add(&spec, info->extack);
+	kvfree(base_ids);
 	if (IS_ERR(layer))
 		return PTR_ERR(layer);
 	/*
@@ -285,6 +362,69 @@ static int layerfs_nl_layer_add(struct sk_buff *skb, struct genl_info *info)
 	 * reply is reported but does not undo the registration.
 	 */
 	err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_ADD, NULL, layer->id);
+	layerfs_layer_put(layer);
+	return err;
+}
+
+static int layerfs_nl_view_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int refused[] = {
+		LAYERFS_LAYER_A_ID, LAYERFS_LAYER_A_PATH,
+		LAYERFS_LAYER_A_PARENT, LAYERFS_LAYER_A_PARENT_ID,
+		LAYERFS_LAYER_A_FLAGS, LAYERFS_LAYER_A_BASE,
+	};
+	struct nlattr *vtb[LAYERFS_VIEW_A_MAX + 1];
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	struct layerfs_commit_req req = {};
+	struct layerfs_layer *layer;
+	unsigned int i;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LAYERFS_A_VIEW))
+		return -EINVAL;
+	err = nla_parse_nested(vtb, LAYERFS_VIEW_A_MAX,
+			       info->attrs[LAYERFS_A_VIEW],
+			       layerfs_view_req_policy, info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[LAYERFS_A_VIEW], vtb,
+			      LAYERFS_VIEW_A_ID) ||
+	    NL_REQ_ATTR_CHECK(info->extack, info->attrs[LAYERFS_A_VIEW], vtb,
+			      LAYERFS_VIEW_A_NEW_UPPER))
+		return -EINVAL;
+	err = layerfs_nla_string(vtb, LAYERFS_VIEW_A_NEW_UPPER,
+				 &req.new_upper, info->extack);
+	if (err)
+		return err;
+	req.view_id = nla_get_u64(vtb[LAYERFS_VIEW_A_ID]);
+
+	err = layerfs_parse_layer(info, tb);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[LAYERFS_A_LAYER], tb,
+			      LAYERFS_LAYER_A_NAME))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		if (tb[refused[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[refused[i]],
+					    "set by the commit, not the caller");
+			return -EINVAL;
+		}
+	}
+	req.spec.name = nla_data(tb[LAYERFS_LAYER_A_NAME]);
+	if (tb[LAYERFS_LAYER_A_AUTHOR])
+		req.spec.author = nla_data(tb[LAYERFS_LAYER_A_AUTHOR]);
+	if (tb[LAYERFS_LAYER_A_MESSAGE])
+		req.spec.message = nla_data(tb[LAYERFS_LAYER_A_MESSAGE]);
+	if (tb[LAYERFS_LAYER_A_CREATED])
+		req.spec.created_ns = nla_get_u64(tb[LAYERFS_LAYER_A_CREATED]);
+
+	layer = layerfs_commit(&req, info->extack);
+	if (IS_ERR(layer))
+		return PTR_ERR(layer);
+	/* Committed whatever happens to the reply, as for LAYER_ADD. */
+	err = layerfs_reply_layer(info, LAYERFS_CMD_VIEW_COMMIT, NULL,
+				  layer->id);
 	layerfs_layer_put(layer);
 	return err;
 }
@@ -377,6 +517,7 @@ static int layerfs_fill_view(struct sk_buff *skb, struct netlink_callback *cb,
 			     const struct layerfs_view *view,
 			     unsigned int *first)
 {
+	unsigned int nstack = layerfs_view_nstack(view);
 	struct nlattr *nest, *layers;
 	unsigned int i = *first;
 	void *hdr;
@@ -393,8 +534,9 @@ static int layerfs_fill_view(struct sk_buff *skb, struct netlink_callback *cb,
 			      LAYERFS_VIEW_A_PAD) ||
 	    nla_put_u32(skb, LAYERFS_VIEW_A_DEV, new_encode_dev(view->dev)) ||
 	    nla_put_string(skb, LAYERFS_VIEW_A_SOURCE, view->source) ||
-	    nla_put_u32(skb, LAYERFS_VIEW_A_NLAYERS, view->nlayers) ||
+	    nla_put_u32(skb, LAYERFS_VIEW_A_NLAYERS, nstack) ||
 	    nla_put_u32(skb, LAYERFS_VIEW_A_FIRST, i) ||
+	    nla_put_u32(skb, LAYERFS_VIEW_A_COMMITS, view->ncommitted) ||
 	    nla_put_u32(skb, LAYERFS_VIEW_A_FLAGS,
 			view->upper_mnt ? 0 : LAYERFS_VIEW_F_RDONLY))
 		goto out_cancel;
@@ -408,17 +550,17 @@ static int layerfs_fill_view(struct sk_buff *skb, struct netlink_callback *cb,
 	layers = nla_nest_start(skb, LAYERFS_VIEW_A_LAYERS);
 	if (!layers)
 		goto out_cancel;
-	for (; i < view->nlayers; i++)
+	for (; i < nstack; i++)
 		if (nla_put_string(skb, LAYERFS_VIEW_LAYER_A_NAME,
-				   view->layers[i]->name))
+				   layerfs_view_stack(view, i)->name))
 			break;
-	if (i == *first && i < view->nlayers)
+	if (i == *first && i < nstack)
 		goto out_cancel;
 	nla_nest_end(skb, layers);
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	*first = i;
-	return i < view->nlayers;
+	return i < nstack;
 
 out_cancel:
 	genlmsg_cancel(skb, hdr);
@@ -494,6 +636,12 @@ static const struct genl_ops layerfs_genl_ops[] = {
 		.cmd = LAYERFS_CMD_VIEW_GET,
 		.start = layerfs_nl_dump_start,
 		.dumpit = layerfs_nl_view_dump,
+	},
+	{
+		.cmd = LAYERFS_CMD_VIEW_COMMIT,
+		.doit = layerfs_nl_view_commit,
+		.policy = layerfs_commit_policy,
+		.maxattr = LAYERFS_A_MAX,
 	},
 };
 

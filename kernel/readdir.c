@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directory listing.  A view directory's sources (the upper directory, then
- * the lower stack, top first) are read into one list of names, each name
+ * Directory listing.  A view directory's sources (the upper directory, the
+ * uppers of committed generations, then the lower stack, top first) are read into one list of names, each name
  * kept from the topmost source that has it; whiteouts are kept in the list
  * only to hide the names below them, and are never shown.  An open file
  * reads a snapshot taken at its first getdents or at rewind, so positions
@@ -11,7 +11,9 @@
  * Snapshots are cached on the inode and shared by every open file until
  * the directory changes: namespace operations and copy-up of an entry bump
  * li->dir_version, and a snapshot of an older version is not handed out
- * again (a bump racing with a build only makes the next open rebuild).  li->cache_lock guards li->cache; a snapshot itself
+ * again (a bump racing with a build only makes the next open rebuild).
+ * A commit changes no listing, so it leaves snapshots valid.
+ * li->cache_lock guards li->cache; a snapshot itself
  * is immutable once built and freed with its last reference.
  */
 #include <linux/cred.h>
@@ -30,6 +32,7 @@ struct layerfs_dirent {
 	struct list_head check;		/* DT_CHR names to test for whiteout */
 	u64 ino;
 	unsigned int type;
+	unsigned int src;		/* index of the source it came from */
 	bool whiteout;
 	int len;
 	char name[];
@@ -48,6 +51,7 @@ struct layerfs_fill_ctx {
 	struct layerfs_dir_cache *od;
 	struct list_head check;
 	unsigned int added;
+	unsigned int src;		/* index of the source being read */
 	int err;
 };
 
@@ -101,6 +105,7 @@ static bool layerfs_fill_actor(struct dir_context *ctx, const char *name,
 	e->len = len;
 	e->ino = ino;
 	e->type = type;
+	e->src = c->src;
 	e->whiteout = false;
 	INIT_LIST_HEAD(&e->check);
 	if (type == DT_CHR)
@@ -151,12 +156,13 @@ static int layerfs_read_source(struct layerfs_fill_ctx *c,
 }
 
 /*
- * In an impure upper directory, entries copied up (or moved in) carry the
- * inode number of their origin: report that, as stat does.  Runs right
- * after the upper was read, when every entry in @od comes from it.
+ * In an impure directory on the upper's filesystem (the upper, or one of
+ * a committed generation), entries copied up (or moved in) carry the inode
+ * number of their origin: report that, as stat does.  Fixes the entries
+ * that came from source @src, read from @upperdir.
  */
 static int layerfs_fix_origins(struct layerfs_dir_cache *od,
-			       struct dentry *upperdir)
+			       struct dentry *upperdir, unsigned int src)
 {
 	struct layerfs_dirent *e;
 	struct rb_node *node;
@@ -170,6 +176,8 @@ static int layerfs_fix_origins(struct layerfs_dir_cache *od,
 		u64 origin;
 
 		e = rb_entry(node, struct layerfs_dirent, node);
+		if (e->src != src || e->whiteout)
+			continue;
 		d = lookup_one_unlocked(&init_user_ns, e->name, upperdir,
 					e->len);
 		if (IS_ERR(d))
@@ -198,32 +206,28 @@ static void layerfs_dir_file_clear(struct layerfs_dir_cache *od)
 static int layerfs_dir_build(struct dentry *dentry,
 			     struct layerfs_dir_cache *od)
 {
-	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
-	struct layerfs_entry *entry = LAYERFS_E(dentry);
 	struct layerfs_fill_ctx c = {
 		.ctx.actor = layerfs_fill_actor,
 		.od = od,
 		.check = LIST_HEAD_INIT(c.check),
 	};
+	struct layerfs_dir_iter it;
 	struct layerfs_dirent *e;
 	const struct cred *old_cred;
 	struct rb_node *node;
+	unsigned int layer, n;
 	struct path path;
-	unsigned int i, n;
+	bool upper;
 	int err = 0;
 
 	layerfs_dir_file_clear(od);
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	layerfs_path_upper(dentry, &path);
-	if (path.dentry) {
+	layerfs_dir_iter_init(&it, dentry);
+	while (!err && layerfs_dir_iter_next(&it, &path, &layer, &upper)) {
 		err = layerfs_read_source(&c, &path);
-		if (!err)
-			err = layerfs_fix_origins(od, path.dentry);
-	}
-	for (i = 0; !err && !entry->opaque && i < entry->numlower; i++) {
-		path.mnt = view->layers[entry->lower[i].layer]->path.mnt;
-		path.dentry = entry->lower[i].dentry;
-		err = layerfs_read_source(&c, &path);
+		if (!err && (upper || layer == LAYERFS_LAYER_COMMITTED))
+			err = layerfs_fix_origins(od, path.dentry, c.src);
+		c.src++;
 	}
 	revert_creds(old_cred);
 	if (err)

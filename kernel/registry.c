@@ -9,8 +9,9 @@
  * lives as long as its reference count; see struct layerfs_layer.
  *
  * Invariants, under the lock: a layer is in layerfs_layers iff it is in both
- * hash tables; a parent is registered as long as it has children; a layer
- * always has a higher id than its parent.
+ * hash tables; a parent, and every layer in another's BASE, is registered
+ * as long as it has children; a layer always has a higher id than its
+ * parent and the layers of its BASE, so neither can form a cycle.
  */
 #include <linux/fs.h>
 #include <linux/hashtable.h>
@@ -42,6 +43,7 @@ static u32 layerfs_name_hash(const char *name)
 	return full_name_hash(NULL, name, strlen(name));
 }
 
+/* Frees an unreferenced layer; the references it holds are the caller's. */
 static void layerfs_layer_free(struct layerfs_layer *layer)
 {
 	path_put(&layer->path);
@@ -49,6 +51,7 @@ static void layerfs_layer_free(struct layerfs_layer *layer)
 	kfree(layer->path_name);
 	kfree(layer->author);
 	kfree(layer->message);
+	kvfree(layer->base);
 	kfree(layer);
 }
 
@@ -57,19 +60,61 @@ void layerfs_layer_get(struct layerfs_layer *layer)
 	kref_get(&layer->ref);
 }
 
+/* Queue @layer on @todo if this drops its last reference. */
+static void layerfs_layer_put_one(struct layerfs_layer *layer,
+				  struct list_head *todo)
+{
+	if (layer && refcount_dec_and_test(&layer->ref.refcount))
+		list_add_tail(&layer->free_node, todo);
+}
+
 /*
- * Drop a reference.  Freeing a layer drops the reference it holds on its
- * parent; that is done in a loop, not by recursion, so that releasing a
- * long chain of layers cannot overflow the kernel stack.  May sleep.
+ * Drop a reference.  Freeing a layer drops the references it holds on its
+ * parent and its BASE; that is done with a work list, not by recursion, so
+ * that releasing a long chain of layers cannot overflow the kernel stack.
+ * May sleep.
  */
 void layerfs_layer_put(struct layerfs_layer *layer)
 {
-	while (layer && refcount_dec_and_test(&layer->ref.refcount)) {
-		struct layerfs_layer *parent = layer->parent;
+	LIST_HEAD(todo);
+	unsigned int i;
 
+	layerfs_layer_put_one(layer, &todo);
+	while (!list_empty(&todo)) {
+		layer = list_first_entry(&todo, struct layerfs_layer,
+					 free_node);
+		list_del(&layer->free_node);
+		layerfs_layer_put_one(layer->parent, &todo);
+		for (i = 0; i < layer->nbase; i++)
+			layerfs_layer_put_one(layer->base[i], &todo);
 		layerfs_layer_free(layer);
-		layer = parent;
 	}
+}
+
+/*
+ * The image @top names, top first: @top, then its BASE if it has one,
+ * else its parent's image.  Fills at most @max entries of @out and returns
+ * the full length.  Layers are immutable and hold what they point to, so
+ * no lock is needed while the caller holds @top.
+ */
+int layerfs_image_stack(struct layerfs_layer *top,
+			struct layerfs_layer **out, unsigned int max)
+{
+	unsigned int n = 0, i;
+
+	while (top) {
+		if (n < max)
+			out[n] = top;
+		n++;
+		if (top->nbase) {
+			for (i = 0; i < top->nbase; i++, n++)
+				if (n < max)
+					out[n] = top->base[i];
+			break;
+		}
+		top = top->parent;
+	}
+	return n;
 }
 
 static struct layerfs_layer *layerfs_find_name(const char *name)
@@ -201,16 +246,41 @@ char *layerfs_path_string(const struct path *path)
 	return res;
 }
 
+/* Whether @dentry is the directory of a registered layer.  Registry lock. */
+bool layerfs_dir_is_layer(const struct dentry *dentry)
+{
+	lockdep_assert_held(&layerfs_registry_lock);
+	return layerfs_find_dir(dentry);
+}
+
+/* Resolve spec->base_ids into layer->base (no references yet). */
+static int layerfs_layer_find_base(struct layerfs_layer *layer,
+				   const struct layerfs_layer_spec *spec,
+				   struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nbase; i++) {
+		layer->base[i] = xa_load(&layerfs_layers, spec->base_ids[i]);
+		if (!layer->base[i]) {
+			NL_SET_ERR_MSG(extack, "no such layer in BASE");
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 /*
  * Checks that need the registry, then publication.  Called with
  * layerfs_registry_lock held; on success the registry owns the initial
- * reference of @layer.
+ * reference of @layer, and @layer holds its parent and BASE.
  */
-static int layerfs_layer_publish(struct layerfs_layer *layer,
-				 const struct layerfs_layer_spec *spec,
-				 struct netlink_ext_ack *extack)
+int layerfs_layer_publish(struct layerfs_layer *layer,
+			  const struct layerfs_layer_spec *spec,
+			  struct netlink_ext_ack *extack)
 {
 	struct layerfs_layer *parent = NULL;
+	unsigned int i;
 	int err;
 
 	lockdep_assert_held(&layerfs_registry_lock);
@@ -234,6 +304,9 @@ static int layerfs_layer_publish(struct layerfs_layer *layer,
 			return -ENOENT;
 		}
 	}
+	err = layerfs_layer_find_base(layer, spec, extack);
+	if (err)
+		return err;
 
 	err = xa_insert(&layerfs_layers, layerfs_next_id, layer, GFP_KERNEL);
 	if (err) {
@@ -246,6 +319,11 @@ static int layerfs_layer_publish(struct layerfs_layer *layer,
 		parent->children++;
 		layer->parent = parent;
 	}
+	layer->nbase = spec->nbase;
+	for (i = 0; i < layer->nbase; i++) {
+		layerfs_layer_get(layer->base[i]);
+		layer->base[i]->children++;
+	}
 	hash_add(layerfs_names, &layer->name_node,
 		 layerfs_name_hash(layer->name));
 	hash_add(layerfs_dirs, &layer->dir_node,
@@ -254,12 +332,20 @@ static int layerfs_layer_publish(struct layerfs_layer *layer,
 	return 0;
 }
 
+/* Frees a layer that layerfs_layer_prepare() made and nobody published. */
+void layerfs_layer_discard(struct layerfs_layer *layer)
+{
+	layerfs_layer_free(layer);
+}
+
 /*
- * Register a layer described by @spec.  Returns the layer with a reference
- * for the caller, or an ERR_PTR with a message in @extack.
+ * Build the layer @spec describes, unpublished: name checked, directory
+ * resolved and pinned (spec->dir, or spec->path), strings copied.  Does
+ * not take layerfs_registry_lock.
  */
-struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
-					struct netlink_ext_ack *extack)
+int layerfs_layer_prepare(struct layerfs_layer **layerp,
+			  const struct layerfs_layer_spec *spec,
+			  struct netlink_ext_ack *extack)
 {
 	struct layerfs_layer *layer;
 	const char *why;
@@ -269,21 +355,27 @@ struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
 	if (why) {
 		/* @why points to a string literal: static storage. */
 		extack->_msg = why;
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 	}
 	if ((spec->parent && !strcmp(spec->parent, spec->name))) {
 		NL_SET_ERR_MSG(extack, "a layer cannot be its own parent");
-		return ERR_PTR(-ELOOP);
+		return -ELOOP;
 	}
 
 	layer = kzalloc(sizeof(*layer), GFP_KERNEL);
 	if (!layer)
-		return ERR_PTR(-ENOMEM);
+		return -ENOMEM;
 	kref_init(&layer->ref);
+	INIT_LIST_HEAD(&layer->free_node);
 
-	err = layerfs_resolve_dir(spec->path, &layer->path, extack);
-	if (err)
-		goto out_free_layer;
+	if (spec->dir) {
+		layer->path = *spec->dir;
+		path_get(&layer->path);
+	} else {
+		err = layerfs_resolve_dir(spec->path, &layer->path, extack);
+		if (err)
+			goto out_free_layer;
+	}
 
 	err = -ENOMEM;
 	layer->name = kstrdup(spec->name, GFP_KERNEL);
@@ -302,15 +394,14 @@ struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
 	}
 	layer->created_ns = spec->created_ns ?: ktime_get_real_ns();
 	layer->flags = spec->flags;
-
-	mutex_lock(&layerfs_registry_lock);
-	err = layerfs_layer_publish(layer, spec, extack);
-	if (!err)
-		layerfs_layer_get(layer);
-	mutex_unlock(&layerfs_registry_lock);
-	if (err)
-		goto out_free_strings;
-	return layer;
+	if (spec->nbase) {
+		layer->base = kvcalloc(spec->nbase, sizeof(*layer->base),
+				       GFP_KERNEL);
+		if (!layer->base)
+			goto out_free_strings;
+	}
+	*layerp = layer;
+	return 0;
 
 out_free_strings:
 	kfree(layer->name);
@@ -320,18 +411,47 @@ out_free_strings:
 	path_put(&layer->path);
 out_free_layer:
 	kfree(layer);
-	return ERR_PTR(err);
+	return err;
+}
+
+/*
+ * Register a layer described by @spec.  Returns the layer with a reference
+ * for the caller, or an ERR_PTR with a message in @extack.
+ */
+struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
+					struct netlink_ext_ack *extack)
+{
+	struct layerfs_layer *layer;
+	int err;
+
+	err = layerfs_layer_prepare(&layer, spec, extack);
+	if (err)
+		return ERR_PTR(err);
+	mutex_lock(&layerfs_registry_lock);
+	err = layerfs_layer_publish(layer, spec, extack);
+	if (!err)
+		layerfs_layer_get(layer);
+	mutex_unlock(&layerfs_registry_lock);
+	if (err) {
+		layerfs_layer_discard(layer);
+		return ERR_PTR(err);
+	}
+	return layer;
 }
 
 /* Caller holds layerfs_registry_lock; drops the registry's reference. */
 static void layerfs_layer_unpublish(struct layerfs_layer *layer)
 {
+	unsigned int i;
+
 	lockdep_assert_held(&layerfs_registry_lock);
 	xa_erase(&layerfs_layers, layer->id);
 	hash_del(&layer->name_node);
 	hash_del(&layer->dir_node);
 	if (layer->parent)
 		layer->parent->children--;
+	for (i = 0; i < layer->nbase; i++)
+		layer->base[i]->children--;
 	layerfs_nr_layers--;
 }
 
@@ -350,7 +470,8 @@ int layerfs_layer_del(const char *name, u64 id, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "layer is used by a mounted view");
 		err = -EBUSY;
 	} else if (layer->children) {
-		NL_SET_ERR_MSG(extack, "layer is the parent of another layer");
+		NL_SET_ERR_MSG(extack,
+			       "layer is the parent or in the base of another layer");
 		err = -EBUSY;
 	} else {
 		layerfs_layer_unpublish(layer);

@@ -49,7 +49,7 @@ static void layerfs_destroy_inode(struct inode *inode)
 {
 	struct layerfs_inode *li = LAYERFS_I(inode);
 
-	dput(li->upper);
+	layerfs_upper_free(li->upper);
 	dput(li->lower);
 	layerfs_dir_cache_free(li);
 	mutex_destroy(&li->lock);
@@ -65,6 +65,9 @@ static void layerfs_view_free(struct layerfs_view *view)
 	for (i = 0; i < view->nlayers; i++)
 		layerfs_layer_unuse(view->layers[i]);
 	kvfree(view->layers);
+	for (i = 0; i < view->ncommitted; i++)
+		layerfs_layer_unuse(view->committed[i]);
+	kvfree(view->committed);
 	dput(view->workdir);
 	dput(view->upper_root);
 	kern_unmount(view->upper_mnt);
@@ -133,7 +136,13 @@ static int layerfs_show_options(struct seq_file *m, struct dentry *root)
 	struct layerfs_view *view = LAYERFS_V(root->d_sb);
 	unsigned int i;
 
-	if (view->image) {
+	/* A commit changes the stack and the upper: see commit.c. */
+	mutex_lock(&layerfs_registry_lock);
+	if (view->ncommitted) {
+		/* The top layer was committed here: its image is the stack. */
+		seq_puts(m, ",image=");
+		seq_escape(m, layerfs_view_stack(view, 0)->name, ", \t\n\\");
+	} else if (view->image) {
 		seq_puts(m, ",image=");
 		seq_escape(m, view->image, ", \t\n\\");
 	} else {
@@ -150,6 +159,7 @@ static int layerfs_show_options(struct seq_file *m, struct dentry *root)
 		seq_puts(m, ",work=");
 		seq_path(m, &view->work_orig, ", \t\n\\");
 	}
+	mutex_unlock(&layerfs_registry_lock);
 	return 0;
 }
 
@@ -243,7 +253,7 @@ out_unlock:
 }
 
 /* Is @a inside @b (or equal), both dentries on one filesystem? */
-static bool layerfs_dir_within(struct dentry *a, struct dentry *b)
+bool layerfs_dir_within(struct dentry *a, struct dentry *b)
 {
 	return a->d_sb == b->d_sb && is_subdir(a, b);
 }
@@ -401,7 +411,7 @@ static struct dentry *layerfs_make_root(struct super_block *sb,
 	}
 	if (view->upper_root)
 		upper = dget(view->upper_root);
-	inode = layerfs_get_inode(sb, S_IFDIR, upper,
+	inode = layerfs_get_inode(sb, S_IFDIR, upper, 0,
 				  dget(entry->lower[0].dentry), 0);
 	if (IS_ERR(inode)) {
 		layerfs_entry_free(entry);
@@ -429,7 +439,9 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!view)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&view->node);
+	init_rwsem(&view->commit_sem);
 	view->dev = sb->s_dev;
+	view->sb = sb;
 	sb->s_fs_info = view;
 
 	err = layerfs_view_take_layers(fc, view);

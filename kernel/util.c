@@ -49,25 +49,119 @@ bool layerfs_is_private_xattr(const char *name)
 			sizeof(LAYERFS_XATTR_OWN_PREFIX) - 1);
 }
 
-/* The upper object of a view dentry; path->dentry is NULL if none. */
+/* The writable upper object of a view dentry; path->dentry NULL if none. */
 void layerfs_path_upper(struct dentry *dentry, struct path *path)
 {
 	path->mnt = LAYERFS_V(dentry->d_sb)->upper_mnt;
 	path->dentry = layerfs_inode_upper(d_inode(dentry));
 }
 
-/* The object that holds the data now: upper if copied up, else lower. */
+/* The mount through which objects of layer index @layer are reached. */
+struct vfsmount *layerfs_lower_mnt(struct layerfs_view *view,
+				   unsigned int layer)
+{
+	if (layer == LAYERFS_LAYER_COMMITTED)
+		return view->upper_mnt;
+	return view->layers[layer]->path.mnt;
+}
+
+/*
+ * The object that holds the data now: the newest upper (writable, or in a
+ * layer this view committed), else the topmost lower.
+ */
 void layerfs_path_real(struct dentry *dentry, struct path *path)
 {
 	struct inode *inode = d_inode(dentry);
 	struct layerfs_inode *li = LAYERFS_I(inode);
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
+	struct layerfs_upper *u = layerfs_upper_rec(inode);
 
-	layerfs_path_upper(dentry, path);
-	if (path->dentry)
+	if (u) {
+		path->mnt = view->upper_mnt;
+		path->dentry = u->dentry;
 		return;
-	path->mnt = view->layers[li->lower_layer]->path.mnt;
+	}
+	path->mnt = layerfs_lower_mnt(view, li->lower_layer);
 	path->dentry = li->lower;
+}
+
+/*
+ * Whether something below the view's writable upper backs this name, so
+ * that removing it needs a whiteout: a lower object, or an upper object
+ * from a committed generation (now part of a read-only layer).
+ */
+bool layerfs_has_lower(struct dentry *dentry)
+{
+	struct layerfs_upper *u;
+
+	if (LAYERFS_E(dentry)->numlower)
+		return true;
+	if (d_is_negative(dentry))
+		return false;
+	u = layerfs_upper_rec(d_inode(dentry));
+	if (!u)
+		return false;
+	return !layerfs_upper_current(u, dentry->d_sb) || u->prev;
+}
+
+void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry)
+{
+	it->dentry = dentry;
+	it->rec = layerfs_upper_rec(d_inode(dentry));
+	it->next = 0;
+	it->started = false;
+	it->stop = false;
+}
+
+/* At most how many directories layerfs_dir_iter_next() yields. */
+unsigned int layerfs_dir_iter_max(struct dentry *dentry)
+{
+	struct layerfs_upper *u = layerfs_upper_rec(d_inode(dentry));
+	unsigned int n = LAYERFS_E(dentry)->numlower;
+
+	for (; u; u = u->prev)
+		n++;
+	return n;
+}
+
+/*
+ * The next real directory of the merge, with its layer index
+ * (LAYERFS_LAYER_COMMITTED for committed uppers) and whether it is the
+ * writable upper.  Records are immutable and live as long as the inode,
+ * so the walk needs no lock; a concurrent copy-up or commit is seen
+ * either before or after, both of which show the same tree.
+ */
+bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
+			   unsigned int *layer, bool *upper)
+{
+	struct layerfs_view *view = LAYERFS_V(it->dentry->d_sb);
+	struct layerfs_entry *entry = LAYERFS_E(it->dentry);
+	struct layerfs_upper *u = it->rec;
+
+	if (it->stop)
+		return false;
+	if (u) {
+		*upper = !it->started && layerfs_upper_current(u,
+							it->dentry->d_sb);
+		it->started = true;
+		it->rec = u->prev;
+		it->gen = u->gen;
+		path->mnt = view->upper_mnt;
+		path->dentry = u->dentry;
+		*layer = LAYERFS_LAYER_COMMITTED;
+		return true;
+	}
+	it->started = true;
+	if (entry->opaque || it->next >= entry->numlower) {
+		it->stop = true;
+		return false;
+	}
+	*upper = false;
+	*layer = entry->lower[it->next].layer;
+	path->mnt = layerfs_lower_mnt(view, *layer);
+	path->dentry = entry->lower[it->next].dentry;
+	it->next++;
+	return true;
 }
 
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower)

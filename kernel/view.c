@@ -7,7 +7,7 @@
  * layerfs_registry_lock, which also orders views against layer removal.
  * A view is on the list from the middle of fill_super until kill_sb; what
  * the list readers use of it (id, names, layers, superblock) is fixed
- * before it is published.
+ * before it is published, or changed by commit under the same lock.
  */
 #include <linux/fs_context.h>
 #include <linux/list.h>
@@ -72,4 +72,39 @@ struct layerfs_view *layerfs_view_next(u64 *id)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Whether @dentry is the upper or work directory of a mounted view.
+ * Caller holds layerfs_registry_lock.
+ */
+bool layerfs_dir_is_upper(const struct dentry *dentry)
+{
+	struct layerfs_view *view;
+
+	lockdep_assert_held(&layerfs_registry_lock);
+	list_for_each_entry(view, &layerfs_views, node)
+		if (view->upper_root == dentry ||
+		    view->work_orig.dentry == dentry)
+			return true;
+	return false;
+}
+
+/*
+ * The view's whole stack, top first: the layers it committed, newest
+ * first, then the layers it was mounted with.  Caller holds
+ * layerfs_registry_lock (or has the view frozen), so that a commit does
+ * not change it meanwhile.
+ */
+unsigned int layerfs_view_nstack(const struct layerfs_view *view)
+{
+	return view->ncommitted + view->nlayers;
+}
+
+struct layerfs_layer *layerfs_view_stack(const struct layerfs_view *view,
+					 unsigned int i)
+{
+	if (i < view->ncommitted)
+		return view->committed[view->ncommitted - 1 - i];
+	return view->layers[i - view->ncommitted];
 }

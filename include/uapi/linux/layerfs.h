@@ -80,10 +80,10 @@
  * VIEWS, CHILDREN and PAD appear in replies only and are refused in
  * requests; so is ID in LAYERFS_CMD_LAYER_ADD (ids are assigned by the
  * kernel), and a request naming a layer by both NAME and ID.  BASE holds at
- * most LAYERFS_LAYERS_MAX ids and its length must be a multiple of 8.
+ * most LAYERFS_BASE_MAX ids and its length must be a multiple of 8.
  *
- * One layer's message can be about 13 KiB (a PATH_MAX path and two
- * LAYERFS_TEXT_MAX texts): receive with a buffer of at least 32 KiB, or
+ * One layer's message can be about 21 KiB (a PATH_MAX path, two
+ * LAYERFS_TEXT_MAX texts and a BASE of LAYERFS_BASE_MAX ids): receive with a buffer of at least 32 KiB, or
  * peek at the length first.  Every skb of a dump holds at least one whole
  * layer.
  *
@@ -186,7 +186,10 @@
  *   copies them up into the new upper.  The view's merged tree, inode
  *   numbers included, is the same before and after.  On any error nothing
  *   changes.  The reply is a LAYERFS_CMD_VIEW_COMMIT message carrying the
- *   new layer as LAYERFS_CMD_LAYER_GET would.
+ *   new layer as LAYERFS_CMD_LAYER_GET would.  Afterwards the view's
+ *   mount options show image=NEW (with the new upper), and a file open
+ *   for writing before the commit cannot be newly mapped shared (EBUSY)
+ *   until its next write has copied it up.
  *   Errors:
  *     -EINVAL   missing view ID, NEW_UPPER or layer NAME; invalid name;
  *               relative NEW_UPPER; PATH, PARENT, PARENT_ID, ID, BASE or
@@ -198,8 +201,12 @@
  *     -ENOTEMPTY  NEW_UPPER is not empty
  *     -EXDEV    NEW_UPPER is not on the work directory's mount
  *     -EBUSY    a file of the view is mapped shared and writable (the
- *               extended ACK names it); NEW_UPPER is used by a view or a
- *               layer; the view is frozen or being unmounted
+ *               extended ACK names it by its path in the view);
+ *               NEW_UPPER is, contains or lies inside the view's upper,
+ *               work directory or one of its layers, or is another
+ *               view's upper or work directory or a registered layer;
+ *               the view is frozen
+ *     -E2BIG    the stack would need a BASE longer than LAYERFS_BASE_MAX
  *     -ENOSPC   the registry is full
  *     -EPERM    caller lacks CAP_SYS_ADMIN
  *
@@ -223,6 +230,8 @@
 #define LAYERFS_NAME_MAX	255
 /* Longest author or message, excluding the terminating NUL. */
 #define LAYERFS_TEXT_MAX	4095
+/* Most layer ids in one LAYERFS_LAYER_A_BASE. */
+#define LAYERFS_BASE_MAX	1024
 /* Most layers the registry holds at once. */
 #define LAYERFS_LAYERS_MAX	65536
 /* statfs() f_type of a mounted view. */

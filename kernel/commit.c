@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Online commit: a view's upper directory becomes a registered, frozen
+ * layer, and the view carries on at once on a fresh empty upper above it.
+ *
+ * Nothing is copied.  Every in-core view object keeps its real objects;
+ * what changes is which of them are writable.  An upper object carries the
+ * generation it was made in (struct layerfs_upper); commit bumps view->gen,
+ * so every upper object from before is read-only from then on and is
+ * copied up again, into the new upper, before its next change.  Lookups
+ * and readdir merge the older uppers like lower layers
+ * (layerfs_dir_iter_next()), so the tree is the same before and after.
+ *
+ * Locking and ordering: commits are serialised by genl_mutex (the netlink
+ * family is not parallel_ops).  The superblock is frozen for the switch:
+ * freeze_super() waits for every writer of the view (namespace operations,
+ * setattr, xattr changes, opens for write and write(2) all hold write
+ * access to it) and syncs the upper filesystem, so what was written before
+ * the commit is on disk in the new layer.  The switch itself runs under
+ * layerfs_registry_lock, which the readers of the view's stack and upper
+ * names take.  A shared writable mapping writes the real file behind the
+ * view's back, so commit refuses while one exists, and layerfs_mmap()
+ * refuses new ones on committed files; view->commit_sem orders the two.
+ * It is taken only with the superblock frozen, never while waiting for
+ * writers, because mmap holds mmap_lock while it waits for it.
+ */
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+
+#include "layerfs.h"
+
+/*
+ * Extended ACK messages that name a path.  The netlink core copies the
+ * message into the ACK after the handler returns and genl_mutex is
+ * dropped, so a message must outlive its handler: a small ring, where a
+ * slot is reused only after LAYERFS_MSG_SLOTS later failures.
+ */
+#define LAYERFS_MSG_SLOTS	8
+#define LAYERFS_MSG_LEN		512
+static char layerfs_msgs[LAYERFS_MSG_SLOTS][LAYERFS_MSG_LEN];
+static atomic_t layerfs_msg_next = ATOMIC_INIT(0);
+
+static void layerfs_set_msg_path(struct netlink_ext_ack *extack,
+				 const char *what, struct dentry *dentry)
+{
+	char *msg, *buf, *p;
+
+	msg = layerfs_msgs[atomic_inc_return(&layerfs_msg_next) %
+			   LAYERFS_MSG_SLOTS];
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	p = buf ? dentry_path_raw(dentry, buf, PATH_MAX) : ERR_PTR(-ENOMEM);
+	snprintf(msg, LAYERFS_MSG_LEN, "%s: %s", what,
+		 IS_ERR(p) ? "(path unknown)" : p);
+	kfree(buf);
+	extack->_msg = msg;
+}
+
+/*
+ * The view with id @id, with an active reference on its superblock so
+ * that it cannot be unmounted under the commit.
+ */
+static struct layerfs_view *layerfs_commit_get_view(u64 id,
+						    struct netlink_ext_ack *extack)
+{
+	struct layerfs_view *view;
+	u64 found = id;
+
+	mutex_lock(&layerfs_registry_lock);
+	view = layerfs_view_next(&found);
+	if (view && (found != id || !view->sb ||
+		     !atomic_inc_not_zero(&view->sb->s_active)))
+		view = NULL;
+	mutex_unlock(&layerfs_registry_lock);
+	if (!view) {
+		NL_SET_ERR_MSG(extack, "no such view");
+		return ERR_PTR(-ENOENT);
+	}
+	if (!(READ_ONCE(view->sb->s_flags) & SB_BORN)) {
+		deactivate_super(view->sb);
+		NL_SET_ERR_MSG(extack, "no such view");
+		return ERR_PTR(-ENOENT);
+	}
+	return view;
+}
+
+/* Whether @a and @b are on one filesystem and one contains the other. */
+static bool layerfs_commit_overlap(struct dentry *a, struct dentry *b)
+{
+	return a->d_sb == b->d_sb && (is_subdir(a, b) || is_subdir(b, a));
+}
+
+/* Resolve and check NEW_UPPER, apart from the registry checks. */
+static int layerfs_commit_new_upper(struct layerfs_view *view,
+				    const char *name, struct path *path,
+				    struct netlink_ext_ack *extack)
+{
+	LIST_HEAD(names);
+	unsigned int i;
+	int err;
+
+	if (name[0] != '/') {
+		NL_SET_ERR_MSG(extack, "new upper must be an absolute path");
+		return -EINVAL;
+	}
+	err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG(extack, "new upper does not exist");
+	else if (err == -ENOTDIR)
+		NL_SET_ERR_MSG(extack, "new upper is not a directory");
+	else if (err)
+		NL_SET_ERR_MSG(extack, "cannot resolve new upper");
+	if (err)
+		return err;
+
+	err = -ENOTDIR;
+	if (!d_is_dir(path->dentry)) {
+		NL_SET_ERR_MSG(extack, "new upper is not a directory");
+		goto out_put;
+	}
+	err = -EXDEV;
+	/* (upper_mnt is rooted at the first upper: compare with work's.) */
+	if (path->dentry->d_sb != view->work_orig.mnt->mnt_sb ||
+	    !is_subdir(path->dentry, view->work_orig.mnt->mnt_root)) {
+		NL_SET_ERR_MSG(extack,
+			       "new upper is not on the work directory's mount");
+		goto out_put;
+	}
+	err = -EBUSY;
+	if (layerfs_commit_overlap(path->dentry, view->upper_root) ||
+	    layerfs_commit_overlap(path->dentry, view->work_orig.dentry)) {
+		NL_SET_ERR_MSG(extack,
+			       "new upper overlaps the view's upper or work directory");
+		goto out_put;
+	}
+	for (i = 0; i < layerfs_view_nstack(view); i++) {
+		if (layerfs_commit_overlap(path->dentry,
+					   layerfs_view_stack(view, i)->path.dentry)) {
+			NL_SET_ERR_MSG(extack,
+				       "new upper overlaps a layer of the view");
+			goto out_put;
+		}
+	}
+	err = layerfs_read_names(path, &names);
+	if (!err && !list_empty(&names))
+		err = -ENOTEMPTY;
+	layerfs_free_names(&names);
+	if (err == -ENOTEMPTY)
+		NL_SET_ERR_MSG(extack, "new upper is not empty");
+	else if (err)
+		NL_SET_ERR_MSG(extack, "cannot read new upper");
+	if (err)
+		goto out_put;
+	return 0;
+
+out_put:
+	path_put(path);
+	return err;
+}
+
+/*
+ * Refuse while a file of the view is mapped shared and writable: those
+ * writes bypass the view and would land in the committed layer.  Called
+ * with the superblock frozen and view->commit_sem held for write.
+ */
+static int layerfs_commit_check_maps(struct layerfs_view *view,
+				     struct netlink_ext_ack *extack)
+{
+	struct super_block *sb = view->sb;
+	struct inode *inode, *found = NULL;
+	struct dentry *alias;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		struct layerfs_upper *u;
+
+		if (!S_ISREG(inode->i_mode))
+			continue;
+		u = layerfs_upper_rec(inode);
+		if (!layerfs_upper_current(u, sb) ||
+		    !mapping_writably_mapped(d_inode(u->dentry)->i_mapping))
+			continue;
+		spin_lock(&inode->i_lock);
+		if (!(inode->i_state & (I_NEW | I_FREEING | I_WILL_FREE))) {
+			__iget(inode);
+			found = inode;
+		}
+		spin_unlock(&inode->i_lock);
+		if (found)
+			break;
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	if (!found)
+		return 0;
+
+	alias = d_find_any_alias(found);
+	if (alias) {
+		layerfs_set_msg_path(extack,
+				     "a file is mapped shared and writable",
+				     alias);
+		dput(alias);
+	} else {
+		NL_SET_ERR_MSG(extack, "a file is mapped shared and writable");
+	}
+	iput(found);
+	return -EBUSY;
+}
+
+/*
+ * The stack the new layer sits on, for its BASE: empty when it is the
+ * image of the view's top layer (then the parent link says it all), else
+ * the whole stack as ids.  The stack only changes by commit.
+ */
+static int layerfs_commit_base(struct layerfs_view *view,
+			       struct layerfs_layer_spec *spec, u64 **idsp,
+			       struct netlink_ext_ack *extack)
+{
+	unsigned int n = layerfs_view_nstack(view), i;
+	struct layerfs_layer **image;
+	bool same;
+	u64 *ids;
+
+	image = kvcalloc(n, sizeof(*image), GFP_KERNEL);
+	if (!image)
+		return -ENOMEM;
+	same = layerfs_image_stack(layerfs_view_stack(view, 0), image, n) == n;
+	for (i = 0; same && i < n; i++)
+		same = image[i] == layerfs_view_stack(view, i);
+	kvfree(image);
+	if (same)
+		return 0;
+	if (n > LAYERFS_BASE_MAX) {
+		NL_SET_ERR_MSG(extack,
+			       "stack too deep to record as a BASE (LAYERFS_BASE_MAX)");
+		return -E2BIG;
+	}
+
+	ids = kvcalloc(n, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		ids[i] = layerfs_view_stack(view, i)->id;
+	spec->base_ids = ids;
+	spec->nbase = n;
+	*idsp = ids;
+	return 0;
+}
+
+/* Room for one more committed layer; the old array is freed on success. */
+static struct layerfs_layer **layerfs_commit_grow(struct layerfs_view *view,
+						  unsigned int *cap)
+{
+	struct layerfs_layer **arr;
+
+	*cap = view->committed_cap;
+	if (view->ncommitted < *cap)
+		return view->committed;
+	*cap = max(4U, *cap * 2);
+	arr = kvcalloc(*cap, sizeof(*arr), GFP_KERNEL);
+	if (arr && view->ncommitted)
+		memcpy(arr, view->committed,
+		       view->ncommitted * sizeof(*arr));
+	return arr;
+}
+
+struct layerfs_commit_new {
+	struct layerfs_layer *layer;	/* prepared, unpublished */
+	struct path upper;		/* NEW_UPPER */
+	char *upper_name;
+	struct layerfs_upper *root;	/* the root's new upper record */
+	struct layerfs_layer **committed;
+	unsigned int cap;
+};
+
+/*
+ * The switch.  Called with the superblock frozen, view->commit_sem held
+ * for write and layerfs_registry_lock held; nothing here can fail after
+ * the layer is published.  Takes over what @n holds.
+ */
+static int layerfs_commit_switch(struct layerfs_view *view,
+				 struct layerfs_commit_new *n,
+				 struct layerfs_layer_spec *spec,
+				 struct netlink_ext_ack *extack)
+{
+	struct layerfs_inode *root = LAYERFS_I(d_inode(view->sb->s_root));
+	struct dentry *old_root = view->upper_root;
+	struct path old_upper = view->upper_orig;
+	char *old_name = view->upper_name;
+	int err;
+
+	lockdep_assert_held(&layerfs_registry_lock);
+	if (layerfs_dir_is_layer(n->upper.dentry) ||
+	    layerfs_dir_is_upper(n->upper.dentry)) {
+		NL_SET_ERR_MSG(extack,
+			       "new upper is used by another view or a layer");
+		return -EBUSY;
+	}
+	err = layerfs_layer_publish(n->layer, spec, extack);
+	if (err)
+		return err;
+
+	layerfs_layer_use(n->layer);
+	if (n->committed != view->committed) {
+		kvfree(view->committed);
+		view->committed = n->committed;
+		view->committed_cap = n->cap;
+	}
+	view->committed[view->ncommitted++] = n->layer;
+
+	view->upper_orig = n->upper;
+	view->upper_name = n->upper_name;
+	view->upper_root = dget(n->upper.dentry);
+	n->root->prev = root->upper;
+	/* Pairs with layerfs_upper_rec(); readers see either record. */
+	smp_store_release(&root->upper, n->root);
+	WRITE_ONCE(view->gen, view->gen + 1);
+
+	dput(old_root);
+	path_put(&old_upper);
+	kfree(old_name);
+	return 0;
+}
+
+/*
+ * Commit the view req->view_id.  Returns the new layer with a reference
+ * for the caller, or an ERR_PTR with a message in @extack; on error
+ * nothing has changed.
+ */
+struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
+				     struct netlink_ext_ack *extack)
+{
+	struct layerfs_layer_spec spec = req->spec;
+	struct layerfs_commit_new n = {};
+	struct layerfs_view *view;
+	struct super_block *sb;
+	u64 *base_ids = NULL;
+	int err;
+
+	view = layerfs_commit_get_view(req->view_id, extack);
+	if (IS_ERR(view))
+		return ERR_CAST(view);
+	sb = view->sb;
+	err = -EROFS;
+	if (!view->upper_mnt || sb_rdonly(sb)) {
+		NL_SET_ERR_MSG(extack, "view is read-only");
+		goto out_deactivate;
+	}
+	err = layerfs_commit_new_upper(view, req->new_upper, &n.upper,
+				       extack);
+	if (err)
+		goto out_deactivate;
+
+	err = -ENOMEM;
+	n.upper_name = layerfs_path_string(&n.upper);
+	n.root = layerfs_upper_alloc(dget(n.upper.dentry),
+				     READ_ONCE(view->gen) + 1, NULL);
+	n.committed = layerfs_commit_grow(view, &n.cap);
+	if (!n.upper_name || !n.root || !n.committed)
+		goto out_free;
+	err = layerfs_commit_base(view, &spec, &base_ids, extack);
+	if (err)
+		goto out_free;
+	spec.parent = NULL;
+	spec.parent_id = layerfs_view_stack(view, 0)->id;
+	spec.flags = LAYERFS_LAYER_F_FROZEN;
+	spec.dir = &view->upper_orig;
+	err = layerfs_layer_prepare(&n.layer, &spec, extack);
+	if (err)
+		goto out_free;
+
+	err = freeze_super(sb);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "view is frozen");
+		goto out_discard;
+	}
+	down_write(&view->commit_sem);
+	err = layerfs_commit_check_maps(view, extack);
+	if (!err) {
+		mutex_lock(&layerfs_registry_lock);
+		err = layerfs_commit_switch(view, &n, &spec, extack);
+		if (!err)
+			layerfs_layer_get(n.layer);
+		mutex_unlock(&layerfs_registry_lock);
+	}
+	up_write(&view->commit_sem);
+	thaw_super(sb);
+	if (err)
+		goto out_discard;
+	kvfree(base_ids);
+	deactivate_super(sb);
+	return n.layer;
+
+out_discard:
+	layerfs_layer_discard(n.layer);
+out_free:
+	kvfree(base_ids);
+	if (n.committed != view->committed)
+		kvfree(n.committed);
+	layerfs_upper_free(n.root);
+	kfree(n.upper_name);
+	path_put(&n.upper);
+out_deactivate:
+	deactivate_super(sb);
+	return ERR_PTR(err);
+}

@@ -1,0 +1,300 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helper of tests/guest/t-commit-core.sh: the kernel side of online commit,
+# driven by raw LAYERFS_CMD_VIEW_COMMIT requests (nlcommit.py), independent
+# of layerctl's store.  One process: every exec costs ~150 ms under TCG.
+#
+#   commit_core.py SCRATCH LAYERCTL NLCOMMIT
+#
+# SCRATCH has base/ (a registered layer "cc/base:1") and the test mounts
+# its own views.  Prints "ok DESC" / "not ok DESC: detail" lines and "# ..."
+# comments; exits 0 (failures are in the output).
+import errno
+import hashlib
+import mmap
+import os
+import stat
+import subprocess
+import sys
+
+S, LAYERCTL, NLCOMMIT = sys.argv[1:4]
+results = []
+
+
+def check(cond, desc, detail=""):
+    print(("ok %s" % desc) if cond else ("not ok %s: %s" % (desc, detail)))
+    sys.stdout.flush()
+
+
+def run(*args):
+    p = subprocess.run(list(args), capture_output=True, text=True)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def tree(root, ino=True):
+    """Names, types, modes, sizes, content hashes, link targets, inodes."""
+    out = {}
+    for dirpath, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            rel = os.path.relpath(p, root)
+            item = [stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
+                    st.st_uid]
+            if stat.S_ISREG(st.st_mode):
+                with open(p, 'rb') as f:
+                    item += [st.st_size, hashlib.sha256(f.read()).hexdigest()]
+            elif stat.S_ISLNK(st.st_mode):
+                item.append(os.readlink(p))
+            if ino:
+                item.append(st.st_ino)
+            out[rel] = item
+    return out
+
+
+def diff(a, b):
+    keys = sorted(set(a) | set(b))
+    d = [k for k in keys if a.get(k) != b.get(k)]
+    return "; ".join("%s: %s != %s" % (k, a.get(k), b.get(k)) for k in d[:5])
+
+
+def commit(view, upper, name, *extra):
+    rc, out = run("python3", NLCOMMIT, str(view), upper, name, *extra)
+    return out
+
+
+def view_id(mnt):
+    """The id of the view mounted at mnt, from layerctl view ls --json."""
+    import json
+    rc, out = run(LAYERCTL, "view", "ls", "--json")
+    for v in json.loads(out):
+        if v.get("mountpoint") == mnt or mnt in v.get("mountpoints", []):
+            return v["id"]
+    raise SystemExit("no view at %s: %s" % (mnt, out))
+
+
+def sys_mount(source, target, fstype, data, flags=0):
+    """mount(2) itself: mount(8) takes "a/b:1" in options for a device."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mount(source.encode(), target.encode(), fstype.encode(), flags,
+                  data.encode()) != 0:
+        return 1, os.strerror(ctypes.get_errno())
+    return 0, ""
+
+
+def mount_opts(mnt):
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[1] == mnt:
+                return fields[3]
+    return ""
+
+
+def whiteout(path):
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+
+
+def main():
+    m = os.path.join(S, "m")
+    u = [os.path.join(S, "u%d" % i) for i in range(6)]
+    w = os.path.join(S, "w")
+    for d in [m, w] + u:
+        os.makedirs(d, exist_ok=True)
+    rc, out = sys_mount("cc", m, "layerfs",
+                        "layers=cc/base\\:1,upper=%s,work=%s" % (u[0], w))
+    check(rc == 0, "mount a writable view", out)
+    vid = view_id(m)
+
+    # Gen 0: changes of every kind in the upper.
+    with open(os.path.join(m, "etc/os"), "a") as f:
+        f.write("changed\n")                       # copy-up of a lower file
+    os.unlink(os.path.join(m, "etc/hosts"))         # whiteout
+    os.makedirs(os.path.join(m, "new/dir"))         # upper-only dirs
+    with open(os.path.join(m, "new/dir/f"), "w") as f:
+        f.write("gen0\n")
+    os.symlink("etc/os", os.path.join(m, "link"))
+    os.rename(os.path.join(m, "bin/sh"), os.path.join(m, "bin/sh.moved"))
+    os.chmod(os.path.join(m, "bin/ls"), 0o700)      # metadata copy-up
+    with open(os.path.join(m, "log"), "w") as f:
+        f.write("before\n")
+
+    # Open descriptors that live across the commit.
+    wfd = os.open(os.path.join(m, "log"), os.O_RDWR | os.O_APPEND)
+    rfd = os.open(os.path.join(m, "etc/os"), os.O_RDONLY)
+    dfd = os.open(os.path.join(m, "new"), os.O_RDONLY | os.O_DIRECTORY)
+    os.chdir(os.path.join(m, "new/dir"))
+    before = tree(m)
+
+    # A shared writable mapping refuses the commit and changes nothing.
+    mfd = os.open(os.path.join(m, "etc/os"), os.O_RDWR)
+    mp = mmap.mmap(mfd, 4096 if os.fstat(mfd).st_size >= 4096 else
+                   os.fstat(mfd).st_size, mmap.MAP_SHARED,
+                   mmap.PROT_READ | mmap.PROT_WRITE)
+    out = commit(vid, u[1], "cc/app:1")
+    check(out.startswith("ERR EBUSY") and "/etc/os" in out,
+          "shared writable mmap: commit refused, the path named", out)
+    rc, out2 = run(LAYERCTL, "layer", "show", "cc/app:1")
+    check(rc != 0, "refused commit registered nothing", out2)
+    check(tree(m) == before, "refused commit changed nothing",
+          diff(tree(m), before))
+    mp.close()
+    os.close(mfd)
+
+    # Refusals, each leaving everything as it was.
+    os.makedirs(os.path.join(S, "full"), exist_ok=True)
+    open(os.path.join(S, "full/x"), "w").close()
+    cases = [
+        ((vid + 1000, u[1], "cc/app:1"), "ERR ENOENT", "unknown view"),
+        ((vid, os.path.join(S, "full"), "cc/app:1"), "ERR ENOTEMPTY",
+         "non-empty new upper"),
+        ((vid, os.path.join(S, "nope"), "cc/app:1"), "ERR ENOENT",
+         "missing new upper"),
+        ((vid, "relative", "cc/app:1"), "ERR EINVAL", "relative new upper"),
+        ((vid, u[1], "Bad Name"), "ERR EINVAL", "invalid name"),
+        ((vid, u[1], "cc/base:1"), "ERR EEXIST", "duplicate name"),
+        ((vid, os.path.join(S, "base"), "cc/app:1"), "ERR EBUSY",
+         "new upper is a layer"),
+        ((vid, u[0], "cc/app:1"), "ERR EBUSY", "new upper is the upper"),
+        ((vid, os.path.join(w, "x"), "cc/app:1"), "ERR ENOENT",
+         "new upper inside work (missing)"),
+        ((vid, "/dev", "cc/app:1"), "ERR EXDEV", "new upper on another fs"),
+    ]
+    for args, want, desc in cases:
+        out = commit(*args)
+        check(out.startswith(want), "refused: %s (%s)" % (desc, want), out)
+    out = commit(vid, u[1], "cc/app:1", "--extra-layer-attr", "3:2f746d7000")
+    check(out.startswith("ERR EINVAL"), "refused: PATH given", out)
+    check(tree(m) == before, "refusals changed nothing", diff(tree(m), before))
+
+    # The commit itself.
+    out = commit(vid, u[1], "cc/app:1", "--author", "liuzhuo",
+                 "--message", "first")
+    check(out.startswith("OK "), "commit succeeds", out)
+    after = tree(m)
+    check(after == before, "merged tree (inode numbers included) unchanged",
+          diff(after, before))
+    check(os.listdir(u[1]) == [], "new upper still empty after commit",
+          str(os.listdir(u[1])))
+    rc, out = run(LAYERCTL, "layer", "show", "cc/app:1")
+    check(rc == 0 and "liuzhuo" in out and "first" in out,
+          "the layer is registered with author and message", out)
+    check("image=cc/app:1" in mount_opts(m) and u[1] in mount_opts(m),
+          "mount options show the new image and upper", mount_opts(m))
+
+    # Descriptors from before the commit.
+    os.write(wfd, b"after\n")
+    with open(os.path.join(u[1], "log")) as f:
+        got = f.read()
+    check(got == "before\nafter\n",
+          "write through an fd opened before commit lands in the new upper",
+          repr(got))
+    with open(os.path.join(u[0], "log")) as f:
+        got = f.read()
+    check(got == "before\n", "the committed layer keeps the old content",
+          repr(got))
+    check(os.pread(rfd, 100, 0) == open(os.path.join(u[0], "etc/os"),
+                                        "rb").read(),
+          "read through an fd opened before commit")
+    check(sorted(os.listdir(dfd)) == ["dir"], "readdir of a dir fd from before",
+          str(os.listdir(dfd)))
+    with open("f", "a") as f:                       # cwd from before
+        f.write("gen1\n")
+    with open(os.path.join(u[1], "new/dir/f")) as f:
+        got = f.read()
+    check(got == "gen0\ngen1\n", "relative write from an old cwd copies up",
+          repr(got))
+
+    # A file open for writing across the next commit, mapped after it.
+    datafd = os.open(os.path.join(m, "data"), os.O_RDWR | os.O_CREAT)
+    os.write(datafd, b"x" * 4096)
+
+    # Namespace changes to pre-commit objects, in the new generation.
+    os.unlink(os.path.join(m, "new/dir/f"))
+    check(whiteout(os.path.join(u[1], "new/dir/f")),
+          "unlink of a committed upper file leaves a whiteout")
+    check(os.path.exists(os.path.join(u[0], "new/dir/f")),
+          "the committed layer still has it")
+    os.rmdir(os.path.join(m, "new/dir"))
+    check(whiteout(os.path.join(u[1], "new/dir")),
+          "rmdir of a committed upper dir leaves a whiteout")
+    try:
+        os.rename(os.path.join(m, "new"), os.path.join(m, "new2"))
+        err = 0
+    except OSError as e:
+        err = e.errno
+    check(err == errno.EXDEV, "rename of a committed dir is EXDEV",
+          os.strerror(err) if err else "no error")
+    os.rename(os.path.join(m, "link"), os.path.join(m, "link2"))
+    check(whiteout(os.path.join(u[1], "link")) and
+          os.path.islink(os.path.join(u[1], "link2")),
+          "rename of a committed symlink: whiteout and new name")
+    with open(os.path.join(m, "etc/os"), "w") as f:
+        f.write("gen1\n")
+    check(open(os.path.join(u[0], "etc/os")).read().endswith("changed\n"),
+          "overwrite after commit leaves the committed copy alone")
+    os.mkdir(os.path.join(m, "etc/hosts"))
+    check(os.path.isdir(os.path.join(u[1], "etc/hosts")),
+          "mkdir over a name whited out in the committed layer")
+
+    # Second commit, on a stack that now has a committed layer.
+    gen1 = tree(m, ino=False)
+    out = commit(vid, u[2], "cc/app:2", "--message", "second")
+    check(out.startswith("OK "), "second commit", out)
+    check(tree(m, ino=False) == gen1, "tree unchanged by the second commit",
+          diff(tree(m, ino=False), gen1))
+    try:
+        mmap.mmap(datafd, 4096, mmap.MAP_SHARED,
+                  mmap.PROT_READ | mmap.PROT_WRITE).close()
+        err = 0
+    except OSError as e:
+        err = e.errno
+    check(err == errno.EBUSY,
+          "shared mapping of a committed file open for writing: EBUSY",
+          os.strerror(err) if err else "mapped")
+    os.pwrite(datafd, b"y", 0)
+    mp = mmap.mmap(datafd, 4096, mmap.MAP_SHARED,
+                   mmap.PROT_READ | mmap.PROT_WRITE)
+    mp[1:2] = b"z"
+    mp.flush()
+    mp.close()
+    with open(os.path.join(u[2], "data"), "rb") as f:
+        got = f.read(3)
+    check(got == b"yzx", "after a write it maps the new upper", repr(got))
+    os.close(datafd)
+    rc, out = run(LAYERCTL, "view", "ls")
+    check("cc/app\\:2:cc/app\\:1:cc/base\\:1" in out,
+          "view ls shows the whole stack", out)
+
+    # A new view of the committed image shows the same tree.
+    m2 = os.path.join(S, "m2")
+    os.makedirs(m2, exist_ok=True)
+    rc, out = sys_mount("cc2", m2, "layerfs", "image=cc/app:2", 1)
+    check(rc == 0, "mount image=cc/app:2 read-only", out)
+    check(tree(m2, ino=False) == gen1, "it shows the committed tree",
+          diff(tree(m2, ino=False), gen1))
+    rc, out = run(LAYERCTL, "layer", "rm", "cc/app:1")
+    check(rc != 0 and "Device or resource busy" in out,
+          "a committed layer in use cannot be removed", out)
+    out = commit(view_id(m2), u[3], "cc/ro:1")
+    check(out.startswith("ERR EROFS"), "commit of a read-only view", out)
+    run("umount", m2)
+
+    os.close(wfd)
+    os.close(rfd)
+    os.close(dfd)
+    os.chdir("/")
+    rc, out = run("umount", m)
+    check(rc == 0, "umount the committed view", out)
+    for name in ("cc/app:2", "cc/app:1"):
+        rc, out = run(LAYERCTL, "layer", "rm", name)
+        check(rc == 0, "remove %s after umount" % name, out)
+
+
+main()

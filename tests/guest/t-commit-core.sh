@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Online commit, kernel side, through raw LAYERFS_CMD_VIEW_COMMIT requests
+# (nlcommit.py): the merged tree and inode numbers are the same before and
+# after; descriptors, a directory fd and a cwd from before keep working and
+# their changes land in the new upper; whiteouts, rename and mkdir over
+# committed objects; a shared writable mapping refuses the commit (EBUSY
+# naming the file) and a committed file cannot be mapped shared until
+# written; every refusal (unknown view, read-only view, non-empty, missing,
+# relative or foreign new upper, a layer or the upper itself as new upper,
+# invalid or duplicate name, caller-set PATH) changes nothing; a second
+# commit; a new view of the committed image; removal order.  The cases are
+# in commit_core.py, run in one python3 process.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+load_module
+
+s=$scratch
+mkdir -p "$s/base/etc" "$s/base/bin"
+echo base >"$s/base/etc/os"
+echo hosts >"$s/base/etc/hosts"
+echo sh >"$s/base/bin/sh"
+echo ls >"$s/base/bin/ls"
+chmod 755 "$s/base/bin/sh" "$s/base/bin/ls"
+expect_ok "$LAYERCTL" layer add cc/base:1 "$s/base"
+
+start=$(date +%s)
+$PY "$ROOT/tests/guest/commit_core.py" "$s" "$LAYERCTL" \
+	"$ROOT/tests/guest/nlcommit.py" >"$s/out" 2>&1
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok "*) pass "${line#ok }" ;;
+	"not ok "*) fail "${line#not ok }" ;;
+	*) printf '# %s\n' "$line" ;;
+	esac
+done <"$s/out"
+expect_eq "$rc" 0 "commit_core.py exit status"
+diag "time: $(($(date +%s) - start)) s"
+
+# Non-root callers are refused before anything is looked at.
+mkdir -p "$s/nr"
+expect_match "$(setpriv --reuid 65534 --regid 65534 --clear-groups \
+	$PY "$ROOT/tests/guest/nlcommit.py" 1 "$s/nr" cc/x:1 2>&1)" \
+	"^ERR EPERM" "non-root commit: EPERM"
+
+grep -q " $s/m " /proc/mounts && umount -l "$s/m"
+"$LAYERCTL" layer rm cc/app:2 >/dev/null 2>&1
+"$LAYERCTL" layer rm cc/app:1 >/dev/null 2>&1
+expect_ok "$LAYERCTL" layer rm cc/base:1
+expect_ok unload_module
+done_testing

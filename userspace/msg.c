@@ -160,7 +160,7 @@ static const struct lfs_rule lfs_layer_rules[LAYERFS_LAYER_A_MAX + 1] = {
 	[LAYERFS_LAYER_A_VIEWS]	    = { "VIEWS", LFS_U32, 0, 0 },
 	[LAYERFS_LAYER_A_CHILDREN]  = { "CHILDREN", LFS_U32, 0, 0 },
 	[LAYERFS_LAYER_A_PAD]	    = { "PAD", LFS_SKIP, 0, 0 },
-	[LAYERFS_LAYER_A_BASE]	    = { "BASE", LFS_U64S, LAYERFS_LAYERS_MAX, 0 },
+	[LAYERFS_LAYER_A_BASE]	    = { "BASE", LFS_U64S, LAYERFS_BASE_MAX, 0 },
 };
 
 /* libnl's own validation, applied on top of ours when filling tables. */

@@ -11,6 +11,9 @@
 #   make bench         boot the guest, time layerfs against overlayfs and the
 #                      native filesystem (BENCH_QUICK=1: smoke run; BENCH_REPS=N)
 #   make bench-commit  time layerctl commit against tar | sha256sum (1 MiB, 1 GiB)
+#   make fuzz          fuzz layerctl's import path (libFuzzer, host only,
+#                      FUZZ_SECONDS=60; make check runs it for 30 s)
+#   make bench-oci     OCI export/import throughput against tar (host only)
 #   make clean
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
@@ -23,8 +26,10 @@ TESTS ?= all
 # (more knobs in tests/bench/bench.sh).
 BENCH_QUICK ?= 0
 BENCH_REPS ?=
+# make fuzz: seconds of fuzzing (default 60; 30 in make check).
+FUZZ_SECONDS ?=
 
-.PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit install clean style
+.PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit fuzz bench-oci install clean style
 
 all: module userspace tools
 
@@ -48,11 +53,21 @@ check: deps
 	$(MAKE) all
 	$(MAKE) style
 	$(MAKE) unit
+	$(MAKE) fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
 	$(MAKE) guest-check
 	$(MAKE) guest-boots
 
 unit:
 	$(MAKE) -C userspace check
+
+# The import path under libFuzzer (tests/fuzz/): no crash, leak or write
+# outside the target directory.  Host only, no guest.
+fuzz:
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+
+# OCI export/import throughput beside tar (tests/bench/oci.sh); not in check.
+bench-oci: userspace
+	tests/bench/oci.sh
 
 # The kernel-log checker is tested on the host first: guest results rely on it.
 guest-check:
@@ -91,4 +106,5 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests/tools clean
 	$(MAKE) -C tests/bench clean
+	$(MAKE) -C tests/fuzz clean
 	rm -rf build

@@ -2,18 +2,22 @@
 /* layerctl import FILE REF [--parent REF] [--digest sha256:...] [-a] [-m] */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "nl.h"
 #include "oci.h"
 #include "oci_cmd.h"
+#include "ocitar.h"
 #include "parse.h"
 
 static const char lfs_usage_import[] =
 	"Usage: layerctl import FILE REF [--parent REF] [--digest sha256:HEX]\n"
 	"                      [-a AUTHOR] [-m MESSAGE]\n"
+	"       layerctl import FILE --dir DIR [--digest sha256:HEX]\n"
 	"\n"
 	"Build the store layer REF from the OCI layer tarball FILE ('-':\n"
 	"standard input), plain, gzip or zstd (detected), and register it,\n"
@@ -29,6 +33,11 @@ static const char lfs_usage_import[] =
 	"xattrs, malformed whiteouts, truncated or corrupt input, a digest\n"
 	"that does not match.\n"
 	"\n"
+	"With --dir, the tarball is extracted the same way into the new\n"
+	"directory DIR (which must not exist), without the store or the\n"
+	"registry (no module needed; used by the benchmark); on failure DIR is\n"
+	"removed.\n"
+	"\n"
 	"Options:\n"
 	"  -p, --parent=REF       the layer this one builds on\n"
 	"  -D, --digest=DIGEST    check the input: DIGEST (sha256:<64 hex>) must be\n"
@@ -37,7 +46,46 @@ static const char lfs_usage_import[] =
 	"                         uncompressed tar); either matches\n"
 	"  -a, --author=AUTHOR    who made the layer\n"
 	"  -m, --message=MESSAGE  what the layer holds\n"
+	"  -d, --dir=DIR          extract into the new directory DIR only\n"
 	"  -h, --help             show this help\n";
+
+/* import --dir: extract only. */
+static int lfs_import_dir(struct lfs_ctx *ctx, const struct lfs_import *im,
+			  const char *dir)
+{
+	struct lfs_tar_import_opts opts = {
+		.set_owner = geteuid() == 0,
+		.allow_devices = geteuid() == 0,
+	};
+	struct lfs_tar_import_stats st;
+	char err[1024];
+	int fd, rc;
+
+	if (mkdir(dir, 0755))
+		return lfs_oci_fail(ctx, "import", im->what, errno,
+				    "cannot create %s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = lfs_oci_fail(ctx, "import", im->what, errno, "%s", dir);
+		rmdir(dir);
+		return rc;
+	}
+	rc = lfs_tar_import(im->fd, NULL, 0, fd, &opts, &st, err, sizeof(err));
+	close(fd);
+	if (rc) {
+		lfs_rm_rf_at(AT_FDCWD, dir);
+		return lfs_oci_fail(ctx, "import", im->what, 0, "%s", err);
+	}
+	if (im->digest && strcmp(im->digest, st.d.digest) &&
+	    strcmp(im->digest, st.d.diff_id)) {
+		lfs_rm_rf_at(AT_FDCWD, dir);
+		return lfs_oci_fail(ctx, "import", im->what, 0,
+				    "digest mismatch: want %s, the blob is %s and its diff_id %s",
+				    im->digest, st.d.digest, st.d.diff_id);
+	}
+	return fprintf(ctx->err, "diff_id %s\ndigest %s\n", st.d.diff_id,
+		       st.d.digest) < 0;
+}
 
 int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 {
@@ -46,6 +94,7 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "digest", required_argument, NULL, 'D' },
 		{ "author", required_argument, NULL, 'a' },
 		{ "message", required_argument, NULL, 'm' },
+		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -54,11 +103,11 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_tar_digests d;
 	char key[LFS_KEY_LEN + 1];
 	struct lfs_nl *nl;
-	const char *file;
+	const char *file, *dir = NULL;
 	int c, rc;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":p:D:a:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:D:a:m:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			im.parent = optarg;
@@ -72,6 +121,9 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		case 'm':
 			im.message = optarg;
 			break;
+		case 'd':
+			dir = optarg;
+			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_import, 0);
 		default:
@@ -79,7 +131,10 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 					     argv, opts);
 		}
 	}
-	if (argc - optind < 2)
+	if (dir && (argc - optind != 1 || im.parent || im.author || im.message))
+		return lfs_usage_error(ctx, "import", lfs_usage_import,
+				       "--dir takes FILE only (no REF, --parent, -a, -m)");
+	if (argc - optind < (dir ? 1 : 2))
 		return lfs_usage_error(ctx, "import", lfs_usage_import,
 				       "missing %s", argc == optind ?
 				       "FILE and REF" : "REF");
@@ -88,9 +143,9 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 				       "unexpected argument '%s'",
 				       argv[optind + 2]);
 	file = argv[optind];
-	im.ref = argv[optind + 1];
+	im.ref = dir ? NULL : argv[optind + 1];
 	im.what = file;
-	if (lfs_check_name(ctx, "layer", im.ref) ||
+	if ((!dir && lfs_check_name(ctx, "layer", im.ref)) ||
 	    (im.parent && lfs_check_name(ctx, "parent layer", im.parent)))
 		return 1;
 	if (im.digest && lfs_oci_digest_parse(im.digest, NULL))
@@ -108,6 +163,12 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		im.fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (im.fd < 0)
 			return lfs_oci_fail(ctx, "import", file, errno, "%s", "");
+	}
+	if (dir) {
+		rc = lfs_import_dir(ctx, &im, dir);
+		if (im.fd > 0)
+			close(im.fd);
+		return rc;
 	}
 	rc = lfs_ctx_nl(ctx, &nl) || lfs_oci_store(ctx, &st);
 	if (!rc)

@@ -770,6 +770,7 @@ struct lfs_imp {
 	int in_err;		/* errno of a failed read */
 	unsigned char tail[8];	/* the last 8 bytes of input (gzip trailer) */
 	uLong crc;		/* CRC-32 of the decompressed stream */
+	int filter;		/* ARCHIVE_FILTER_NONE, _GZIP or _ZSTD */
 
 	int rootfd;
 	const struct lfs_tar_import_opts *opts;
@@ -793,12 +794,18 @@ static void lfs_imp_tail(struct lfs_imp *m, const void *p, size_t n)
 	}
 }
 
-/* The decompressed stream so far: digest, size and CRC-32. */
+/*
+ * The decompressed stream so far: its size, its digest unless it is the
+ * input itself (then the blob digest is the diff_id), its CRC-32 for gzip.
+ */
 static void lfs_imp_mid(struct lfs_imp *m, size_t n)
 {
-	EVP_DigestUpdate(m->md_tar, m->midbuf, n);
 	m->tar_size += n;
-	m->crc = crc32(m->crc, m->midbuf, (uInt)n);
+	if (m->filter == ARCHIVE_FILTER_NONE)
+		return;
+	EVP_DigestUpdate(m->md_tar, m->midbuf, n);
+	if (m->filter == ARCHIVE_FILTER_GZIP)
+		m->crc = crc32(m->crc, m->midbuf, (uInt)n);
 }
 
 static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
@@ -850,6 +857,11 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 	if (r == 0)
 		m->raw_eof = 1;
 	lfs_imp_mid(m, (size_t)r);
+	if (m->opts->max_tar_bytes && m->tar_size > m->opts->max_tar_bytes) {
+		archive_set_error(a, EFBIG, "more than %llu bytes uncompressed",
+				  (unsigned long long)m->opts->max_tar_bytes);
+		return -1;
+	}
 	*buf = m->midbuf;
 	return r;
 }
@@ -1542,6 +1554,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		rc = m.in_err ? -m.in_err : -EINVAL;
 		goto out;
 	}
+	m.filter = archive_filter_code(m.raw, 0);
 	if (archive_read_support_format_tar(m.tar) != ARCHIVE_OK ||
 	    archive_read_open(m.tar, &m, NULL, lfs_imp_tar_cb,
 			      NULL) != ARCHIVE_OK) {
@@ -1604,7 +1617,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	 * length with the stream's (a single-member gzip file, as every OCI
 	 * tool writes; a multi-member one is refused here).
 	 */
-	if (archive_filter_code(m.raw, 0) == ARCHIVE_FILTER_GZIP &&
+	if (m.filter == ARCHIVE_FILTER_GZIP &&
 	    (m.tail[0] != (m.crc & 0xff) || m.tail[1] != ((m.crc >> 8) & 0xff) ||
 	     m.tail[2] != ((m.crc >> 16) & 0xff) || m.tail[3] != (m.crc >> 24) ||
 	     m.tail[4] != (m.tar_size & 0xff) ||
@@ -1619,8 +1632,18 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	rc = lfs_imp_apply_dirs(&m);
 	if (rc)
 		goto out;
-	lfs_md_final(m.md_tar, st->d.diff_id);
 	lfs_md_final(m.md_blob, st->d.digest);
+	if (m.filter != ARCHIVE_FILTER_NONE) {
+		lfs_md_final(m.md_tar, st->d.diff_id);
+	} else if (m.tar_size == m.blob_size) {
+		memcpy(st->d.diff_id, st->d.digest, LFS_DIGEST_LEN);
+	} else {
+		lfs_seterr(err, errlen, "read %llu bytes but passed on %llu",
+			   (unsigned long long)m.blob_size,
+			   (unsigned long long)m.tar_size);
+		rc = -EIO;
+		goto out;
+	}
 	st->d.tar_size = m.tar_size;
 	st->d.blob_size = m.blob_size;
 	rc = 0;

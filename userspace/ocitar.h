@@ -41,6 +41,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 struct lfs_tar_import_opts {
 	int set_owner;		/* chown entries to the tar's uid/gid (root) */
 	int allow_devices;	/* create device nodes (root only) */
+	uint64_t max_tar_bytes;	/* refuse more decompressed bytes (0: no limit) */
 };
 
 struct lfs_tar_import_stats {

@@ -8,6 +8,8 @@
 #   make install       install the module (modules_install + depmod) and layerctl
 #   make style         checkpatch.pl over the kernel sources
 #   make guest-boots   the layer store across reboots and a power cut (3 boots)
+#   make check-debug   the guest tests on a debug kernel (KASAN, lockdep,
+#                      kmemleak, failslab) built once per machine
 #   make bench         boot the guest, time layerfs against overlayfs and the
 #                      native filesystem (BENCH_QUICK=1: smoke run; BENCH_REPS=N)
 #   make bench-commit  time layerctl commit against tar | sha256sum (1 MiB, 1 GiB)
@@ -30,6 +32,7 @@ BENCH_REPS ?=
 FUZZ_SECONDS ?=
 
 .PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit fuzz bench-oci install clean style
+.PHONY: check-debug debug-kernel
 
 all: module userspace tools
 
@@ -83,6 +86,16 @@ guest-boots:
 # build/bench-commit.json.
 bench-commit: module userspace
 	tests/bench/commit.sh --kver "$(KVER)"
+
+# The debug kernel (scripts/build-debug-kernel.sh: cached under
+# /var/cache/layerfs, long the first time) and the guest tests on it,
+# layerfs.ko built against it in build/debug (scripts/check-debug.sh).
+debug-kernel: deps
+	scripts/build-debug-kernel.sh
+
+check-debug: deps
+	$(MAKE) userspace tools
+	scripts/check-debug.sh $(TESTS)
 
 demo: deps
 	$(MAKE) all

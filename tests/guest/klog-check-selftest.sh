@@ -53,6 +53,12 @@ clean_log() {
 [    2.100100] layerfs: module verification failed: signature and/or required key missing - tainting kernel
 [    2.200000] overlayfs: upper fs does not support RENAME_WHITEOUT.
 [    3.000000] sysctl: kernel.panic_on_oops = 0, warn_on_oops
+[    0.020000] kasan: KernelAddressSanitizer initialized (generic)
+[    0.030000] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
+[    0.030001] ... MAX_LOCK_DEPTH:          48
+[    0.400000] kmemleak: Kernel memory leak detector initialized (mem pool available: 31000)
+[   20.000000] FAULT_INJECTION: forcing a failure.
+[   20.000001] name failslab, interval 1, probability 10, space 0, times -1
 EOF
 }
 
@@ -96,6 +102,17 @@ bad "UBSAN" "UBSAN:" "[    7.0] UBSAN: array-index-out-of-bounds in fs/layerfs/d
 bad "KASAN" "KASAN:" "[    7.1] BUG: KASAN: use-after-free in layerfs_lookup+0x4a/0x90 [layerfs]"
 bad "kmemleak" "suspected memory leak" \
 	"[   60.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+bad "KASAN slab-out-of-bounds" "BUG: KASAN: slab-out-of-bounds" \
+	"[    7.2] BUG: KASAN: slab-out-of-bounds in layerfs_fill_super+0x1f/0x30 [layerfs]"
+bad "kmemleak report text" "unreferenced object 0x" \
+	"[   61.0] kmemleak: unreferenced object 0xffff888012345678 (size 64):"
+bad "kmemleak disabled" "Kernel memory leak detector disabled" \
+	"[   62.0] kmemleak: Kernel memory leak detector disabled"
+bad "kmemleak out of memory" "kmemleak: Cannot allocate" \
+	"[   62.1] kmemleak: Cannot allocate a kmemleak_object structure"
+bad "sleep in atomic" "BUG: sleeping function called from invalid context" \
+	"[    7.3] BUG: sleeping function called from invalid context at mm/slab.h:742"
+bad "lockdep held lock freed" "WARNING: held lock freed" "[    7.4] WARNING: held lock freed!"
 bad "list_add corruption" "list_add corruption" \
 	"[    8.0] list_add corruption. prev->next should be next (ffff8880), but was ffff8881."
 bad "list_del corruption" "list_del corruption" \

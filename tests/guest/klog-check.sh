@@ -9,7 +9,8 @@
 # console capture); TAINTED is the numeric /proc/sys/kernel/tainted value
 # (empty or absent: not checked).  Exits 1, printing the offending lines,
 # if the log shows a warning, BUG, oops, panic, lockdep/RCU report, hung
-# task, RCU stall, UBSAN/KASAN/kmemleak report, list or refcount corruption,
+# task, RCU stall, UBSAN/KASAN/kmemleak report (or kmemleak switching itself
+# off), list or refcount corruption,
 # a call trace or a user-space segfault; or if any taint bit other than
 # 12 (O, out-of-tree module) and 13 (E, unsigned module) is set.
 # "WARNING:" counts only at the start of a message (after the timestamp), as
@@ -43,6 +44,8 @@ if ! awk -v file="$file" '
 	    msg ~ /inconsistent lock state|suspicious RCU usage|INFO: lockdep/ ||
 	    msg ~ /INFO: task .* blocked for more than|detected stalls/ ||
 	    msg ~ /UBSAN:|KASAN:|kmemleak: .*suspected memory leak/ ||
+	    msg ~ /unreferenced object 0x|kmemleak: Cannot allocate/ ||
+	    msg ~ /kmemleak: Kernel memory leak detector disabled/ ||
 	    msg ~ /list_(add|del) corruption|refcount_t:|Call Trace:/ ||
 	    msg ~ /segfault at /) {
 		printf "klog-check: %s:%d: %s\n", file, NR, $0

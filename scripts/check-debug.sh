@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-debug: the guest test suite on the debug kernel (KASAN, lockdep,
+# kmemleak, DEBUG_LIST, failslab; scripts/build-debug-kernel.sh).
+#
+#   scripts/check-debug.sh [all | NAME...]
+#
+# 1. builds the debug kernel, or reuses the cached build;
+# 2. builds layerfs.ko against it in build/debug/ (a copy of Kbuild, kernel/
+#    and include/: the normal build's kernel/layerfs.ko is left alone);
+# 3. boots it (scripts/guest-run.sh --kernel-image) and runs
+#    tests/guest/debug-run.sh: the tests (tests/guest/run.sh), then a
+#    kmemleak scan that fails on any suspected leak.
+# KASAN reports, lockdep splats, WARNs etc. fail the tests through
+# tests/guest/klog-check.sh as on the packaged kernel.
+#
+# Environment:
+#   LAYERFS_DEBUG_SLOWDOWN  factor for the per-test timeout (300 s) and the
+#                           guest's (1500 s); default 6 (TCG + KASAN + lockdep)
+#   LAYERFS_DEBUG_MEM       guest memory in MB (default 3072)
+#   LAYERFS_DEBUG_APPEND    extra kernel command-line arguments
+# and those of build-debug-kernel.sh and guest-run.sh.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+slow=${LAYERFS_DEBUG_SLOWDOWN:-6}
+mem=${LAYERFS_DEBUG_MEM:-3072}
+start=$(date +%s)
+
+kdir=$(scripts/build-debug-kernel.sh)
+tree=$kdir/linux
+release=$(cat "$kdir/release")
+
+# layerfs.ko against the debug tree, from a copy of the sources (Kbuild
+# writes its objects next to them).  cp -p keeps mtimes, so an unchanged
+# file is not rebuilt.
+out=$root/build/debug
+src=$out/src
+mkdir -p "$src/kernel"
+for f in "$src"/kernel/*.[ch]; do
+	[ -e "$f" ] || continue
+	[ -e "kernel/${f##*/}" ] || rm -f "$f"
+done
+cp -p Kbuild "$src/"
+cp -p kernel/Kbuild "$src/kernel/"
+for f in kernel/*.[ch]; do
+	case $f in *.mod.c) continue ;; esac
+	cmp -s "$f" "$src/$f" || cp -p "$f" "$src/$f"
+done
+rm -rf "$src/include"
+cp -a include "$src/"
+echo "check-debug: building layerfs.ko against $release"
+nice -n 19 make -C "$tree" M="$src" -j"${LAYERFS_DEBUG_JOBS:-2}" modules
+ko=$src/kernel/layerfs.ko
+vermagic=$(modinfo -F vermagic "$ko")
+case $vermagic in
+"$release "*) ;;
+*) echo "check-debug: $ko has vermagic '$vermagic', not for $release" >&2; exit 1 ;;
+esac
+
+tests/guest/klog-check-selftest.sh >/dev/null
+
+rc=0
+scripts/guest-run.sh --kernel-image "$kdir/bzImage" --mem "$mem" \
+	--timeout $((1500 * slow)) \
+	--append "kasan_multi_shot ${LAYERFS_DEBUG_APPEND:-}" \
+	--env "LAYERFS_KO=$ko" \
+	--env "LAYERFS_TEST_TIMEOUT=$((300 * slow))" \
+	-- tests/guest/debug-run.sh "$@" || rc=$?
+end=$(date +%s)
+echo "check-debug: kernel $release (built in $(cat "$kdir/build-time")), wall time $(((end - start) / 60))m$(((end - start) % 60))s, status $rc"
+exit "$rc"

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 WRITERS=${COMMIT_WRITERS:-4}
-RECORDS=${COMMIT_RECORDS:-400}
+RECORDS=${COMMIT_RECORDS:-1500}
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 took() {
@@ -24,19 +24,19 @@ took() {
 	diag "time: $2: $((_ms / 1000)).$(printf '%03d' $((_ms % 1000))) s"
 }
 
-# A listing of the tree at $1: path, type, size, mode, inode, link target,
-# and the SHA-256 of each regular file.
+# A listing of the tree at $1 without its root: path, type, size (not of
+# directories: that is the backing filesystem's business), mode, inode,
+# link target, and the SHA-256 of each regular file.
 tree_list() {
-	(cd "$1" && find . -xdev -printf '%p|%y|%s|%m|%i|%l\n' | LC_ALL=C sort)
+	(cd "$1" && find . -xdev -mindepth 1 -printf '%p|%y|%s|%m|%i|%l\n' |
+		awk -F'|' -v OFS='|' '$2 == "d" { $3 = "" } 1' | LC_ALL=C sort)
 	(cd "$1" && find . -xdev -type f -print0 | LC_ALL=C sort -z |
 		xargs -0 -r sha256sum)
 }
 
 # The same without inode numbers (for a view mounted after a module reload).
 tree_list_noino() {
-	(cd "$1" && find . -xdev -printf '%p|%y|%s|%m|%l\n' | LC_ALL=C sort)
-	(cd "$1" && find . -xdev -type f -print0 | LC_ALL=C sort -z |
-		xargs -0 -r sha256sum)
+	tree_list "$1" | awk -F'|' -v OFS='|' 'NF == 6 { $5 = "" } 1'
 }
 
 # What must not change when a commit is refused.
@@ -80,12 +80,14 @@ echo one >"$m/logs/catalina.out"
 exec 3>>"$m/logs/catalina.out"	# open for writing across the commit
 echo two >&3
 before=$(tree_list "$m")
+root_ino=$(stat -c %i "$m")
 t=$(now_ms)
 expect_ok "$LAYERCTL" commit "$m" gakki/mytomcat:1.1 -a liuzhuo -m 'del tomcat docs'
 took "$t" "commit"
 after=$(tree_list "$m")
 expect_eq "$after" "$before" "commit: the merged tree, inode numbers included, is unchanged"
 [ "$after" = "$before" ] || diff <(echo "$before") <(echo "$after") | head -20 | sed 's/^/#   /'
+expect_eq "$(stat -c %i "$m")" "$root_ino" "commit: the root directory keeps its inode number"
 u1=$(upper_of "$m")
 p1=$(path_of gakki/mytomcat:1.1)
 expect_eq "$p1" "$u0" "the committed layer is the old upper directory"
@@ -209,18 +211,19 @@ for w in $(seq "$WRITERS"); do
 	writer "$w" &
 	pids="$pids $!"
 done
-n=0
+n=0 during=0
 t=$(now_ms)
 while :; do
 	alive=0
 	for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
 	n=$((n + 1))
+	during=$((during + alive))
 	"$LAYERCTL" commit "$m" loop:$n >/dev/null || fail "commit loop:$n"
 	[ "$alive" = 1 ] || break
 done
 wait
-took "$t" "$n commits while $WRITERS writers appended $RECORDS records each"
-expect_ok test "$n" -ge 3
+took "$t" "$n commits ($during while $WRITERS writers appended $RECORDS records each)"
+expect_ok test "$during" -ge 2
 ok=1
 chain=$("$LAYERCTL" history loop:$n --json | jq -r '.[].diff')
 for w in $(seq "$WRITERS"); do
@@ -249,5 +252,6 @@ done
 	fail "every record exactly once, in order, in the view and in every layer"
 expect_ok "$LAYERCTL" umount "$m"
 expect_eq "$("$LAYERCTL" images --json | jq '[.[] | select(.ref | startswith("loop:"))] | length')" "$n" "every loop commit is recorded"
+expect_ok unload_module
 
 done_testing

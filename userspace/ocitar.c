@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,146 @@ static EVP_MD_CTX *lfs_md_new(void)
 	return md;
 }
 
+/* ======================== pipeline ======================== */
+
+/*
+ * A bounded queue of LFS_PIPE_CHUNK buffers between two threads, so that
+ * compression (export) or decompression (import) and the hashing of the
+ * blob run beside the tar work, as `tar | zstd | sha256sum` runs three
+ * processes.  One producer, one consumer.
+ */
+#define LFS_PIPE_SLOTS 4
+#define LFS_PIPE_CHUNK (256 * 1024)
+
+struct lfs_pipe {
+	pthread_t thr;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *buf[LFS_PIPE_SLOTS];
+	size_t len[LFS_PIPE_SLOTS];
+	unsigned int head, count;	/* filled: [head, head + count) */
+	int held;		/* the consumer holds buf[head] */
+	size_t fill;		/* export: bytes in the slot being filled */
+	int eof;		/* the producer is done */
+	int cancel;		/* the consumer gave up */
+	int err;		/* the worker failed (errno) */
+};
+
+static int lfs_pipe_init(struct lfs_pipe *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < LFS_PIPE_SLOTS; i++) {
+		p->buf[i] = malloc(LFS_PIPE_CHUNK);
+		if (!p->buf[i]) {
+			while (i--)
+				free(p->buf[i]);
+			return -ENOMEM;
+		}
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	return 0;
+}
+
+/* Stops the worker (if it still runs) and frees everything. */
+static void lfs_pipe_destroy(struct lfs_pipe *p)
+{
+	int i;
+
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->cancel = 1;
+		p->eof = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thr, NULL);
+		p->started = 0;
+	}
+	if (!p->buf[0])
+		return;
+	for (i = 0; i < LFS_PIPE_SLOTS; i++)
+		free(p->buf[i]);
+	p->buf[0] = NULL;
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+}
+
+/*
+ * Producer: a free slot to fill (its index), or -1 if the consumer
+ * cancelled.  The slot is not published until lfs_pipe_push().
+ */
+static int lfs_pipe_slot(struct lfs_pipe *p)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->count == LFS_PIPE_SLOTS && !p->cancel)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (!p->cancel)
+		slot = (int)((p->head + p->count) % LFS_PIPE_SLOTS);
+	pthread_mutex_unlock(&p->mu);
+	return slot;
+}
+
+static void lfs_pipe_push(struct lfs_pipe *p, int slot, size_t len)
+{
+	pthread_mutex_lock(&p->mu);
+	p->len[slot] = len;
+	p->count++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Producer: done (@err: failed with that errno). */
+static void lfs_pipe_close(struct lfs_pipe *p, int err)
+{
+	pthread_mutex_lock(&p->mu);
+	p->eof = 1;
+	if (err && !p->err)
+		p->err = err;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * Consumer: releases the slot it held and waits for the next one.  Its
+ * index, or -1 at the end (p->err set if the producer failed).
+ */
+static int lfs_pipe_pop(struct lfs_pipe *p)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->held) {
+		p->held = 0;
+		p->head = (p->head + 1) % LFS_PIPE_SLOTS;
+		p->count--;
+		pthread_cond_broadcast(&p->cv);
+	}
+	while (!p->count && !p->eof)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->count && !p->cancel) {
+		slot = (int)p->head;
+		p->held = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return slot;
+}
+
+/* Consumer: gives up; the producer stops at its next slot. */
+static void lfs_pipe_cancel(struct lfs_pipe *p, int err)
+{
+	pthread_mutex_lock(&p->mu);
+	p->cancel = 1;
+	if (err && !p->err)
+		p->err = err;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* ======================== export ======================== */
 
 struct lfs_hl {			/* a hard-linked inode seen before */
@@ -119,6 +260,8 @@ struct lfs_exp {
 	EVP_MD_CTX *md_tar, *md_blob;
 	int outfd;
 	int io_err;		/* errno of a failed output write */
+	struct lfs_pipe pipe;	/* to the compressing thread, if x->z */
+	int slot;		/* the slot being filled, or -1 */
 	uint64_t tar_size, blob_size;
 	char *root;		/* root path, for l*xattr() */
 	struct lfs_hl *hl;
@@ -150,14 +293,52 @@ static la_ssize_t lfs_exp_tar_cb(struct archive *a, void *arg,
 {
 	struct lfs_exp *x = arg;
 
+	const char *c = buf;
+	size_t k, left = n;
+
 	(void)a;
 	EVP_DigestUpdate(x->md_tar, buf, n);
 	x->tar_size += n;
 	if (!x->z)
 		return lfs_exp_blob_cb(a, arg, buf, n);
-	if (archive_write_data(x->z, buf, n) != (la_ssize_t)n)
-		return -1;
+	/* into the queue of the compressing thread, a chunk at a time */
+	while (left) {
+		if (x->slot < 0) {
+			x->slot = lfs_pipe_slot(&x->pipe);
+			if (x->slot < 0)
+				return -1;
+			x->pipe.fill = 0;
+		}
+		k = LFS_PIPE_CHUNK - x->pipe.fill;
+		if (k > left)
+			k = left;
+		memcpy(x->pipe.buf[x->slot] + x->pipe.fill, c, k);
+		x->pipe.fill += k;
+		c += k;
+		left -= k;
+		if (x->pipe.fill == LFS_PIPE_CHUNK) {
+			lfs_pipe_push(&x->pipe, x->slot, x->pipe.fill);
+			x->slot = -1;
+		}
+	}
 	return (la_ssize_t)n;
+}
+
+/* The compressing thread: compresses, hashes and writes each chunk. */
+static void *lfs_exp_worker(void *arg)
+{
+	struct lfs_exp *x = arg;
+	int slot;
+
+	while ((slot = lfs_pipe_pop(&x->pipe)) >= 0) {
+		if (archive_write_data(x->z, x->pipe.buf[slot],
+				       x->pipe.len[slot]) !=
+		    (la_ssize_t)x->pipe.len[slot]) {
+			lfs_pipe_cancel(&x->pipe, x->io_err ? x->io_err : EIO);
+			break;
+		}
+	}
+	return NULL;
 }
 
 static int lfs_cmp_str(const void *a, const void *b)
@@ -558,7 +739,9 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		   struct lfs_tar_digests *d, char *err, size_t errlen)
 {
-	struct lfs_exp x = { .outfd = outfd, .err = err, .errlen = errlen };
+	struct lfs_exp x = {
+		.outfd = outfd, .err = err, .errlen = errlen, .slot = -1,
+	};
 	struct archive_entry *ze = NULL;
 	int rootfd = -1, rc = -ENOMEM;
 	size_t i;
@@ -608,6 +791,15 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 				   archive_error_string(x.z));
 			goto out;
 		}
+		if (lfs_pipe_init(&x.pipe)) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (pthread_create(&x.pipe.thr, NULL, lfs_exp_worker, &x)) {
+			lfs_seterr(err, errlen, "cannot start a thread");
+			goto out;
+		}
+		x.pipe.started = 1;
 	}
 	x.tar = archive_write_new();
 	if (!x.tar) {
@@ -628,12 +820,26 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 	rc = lfs_exp_dir(&x, rootfd, "");
 	if (rc)
 		goto out;
-	if (archive_write_close(x.tar) != ARCHIVE_OK ||
-	    (x.z && archive_write_close(x.z) != ARCHIVE_OK)) {
-		rc = x.io_err ? -x.io_err : -EIO;
-		lfs_seterr(err, errlen, "%s", x.io_err ? strerror(x.io_err) :
-			   archive_error_string(x.z ? x.z : x.tar));
+	if (archive_write_close(x.tar) != ARCHIVE_OK) {
+		rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
+		lfs_seterr(err, errlen, "%s", x.pipe.err || x.io_err ?
+			   strerror(-rc) : archive_error_string(x.tar));
 		goto out;
+	}
+	if (x.z) {
+		/* the last chunk, then wait for the compressing thread */
+		if (x.slot >= 0 && x.pipe.fill)
+			lfs_pipe_push(&x.pipe, x.slot, x.pipe.fill);
+		x.slot = -1;
+		lfs_pipe_close(&x.pipe, 0);
+		pthread_join(x.pipe.thr, NULL);
+		x.pipe.started = 0;
+		if (x.pipe.err || archive_write_close(x.z) != ARCHIVE_OK) {
+			rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
+			lfs_seterr(err, errlen, "%s", x.pipe.err || x.io_err ?
+				   strerror(-rc) : archive_error_string(x.z));
+			goto out;
+		}
 	}
 	lfs_md_final(x.md_tar, d->diff_id);
 	if (x.z)
@@ -646,6 +852,8 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 out:
 	if (rc && errlen && !err[0])
 		lfs_seterr(err, errlen, "%s", strerror(-rc));
+	/* before the archives: the worker may still use x.z */
+	lfs_pipe_destroy(&x.pipe);
 	if (x.tar)
 		archive_write_free(x.tar);
 	if (x.z)
@@ -761,13 +969,13 @@ struct lfs_imp {
 	const unsigned char *mem;
 	size_t memlen, memoff;
 	unsigned char *inbuf;	/* LFS_IO_CHUNK, for fd input */
-	unsigned char *midbuf;	/* LFS_IO_CHUNK, decompressed */
 	struct archive *raw;	/* decompressor */
 	struct archive *tar;
 	EVP_MD_CTX *md_blob, *md_tar;
 	uint64_t blob_size, tar_size;
-	int raw_eof;
 	int in_err;		/* errno of a failed read */
+	char raw_err[256];	/* why the decompressing thread stopped */
+	struct lfs_pipe pipe;	/* from the decompressing thread */
 	unsigned char tail[8];	/* the last 8 bytes of input (gzip trailer) */
 	uLong crc;		/* CRC-32 of the decompressed stream */
 	int filter;		/* ARCHIVE_FILTER_NONE, _GZIP or _ZSTD */
@@ -798,14 +1006,14 @@ static void lfs_imp_tail(struct lfs_imp *m, const void *p, size_t n)
  * The decompressed stream so far: its size, its digest unless it is the
  * input itself (then the blob digest is the diff_id), its CRC-32 for gzip.
  */
-static void lfs_imp_mid(struct lfs_imp *m, size_t n)
+static void lfs_imp_mid(struct lfs_imp *m, const unsigned char *p, size_t n)
 {
 	m->tar_size += n;
 	if (m->filter == ARCHIVE_FILTER_NONE)
 		return;
-	EVP_DigestUpdate(m->md_tar, m->midbuf, n);
+	EVP_DigestUpdate(m->md_tar, p, n);
 	if (m->filter == ARCHIVE_FILTER_GZIP)
-		m->crc = crc32(m->crc, m->midbuf, (uInt)n);
+		m->crc = crc32(m->crc, p, (uInt)n);
 }
 
 static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
@@ -840,30 +1048,60 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 	return r;
 }
 
+/*
+ * The decompressing thread: reads (and hashes) the input, decompresses it,
+ * hashes the result, and queues it for the tar reader, to the end of the
+ * stream (the tar's end-of-archive blocks and padding included).
+ */
+static void *lfs_imp_worker(void *arg)
+{
+	struct lfs_imp *m = arg;
+	la_ssize_t r;
+	int slot;
+
+	for (;;) {
+		slot = lfs_pipe_slot(&m->pipe);
+		if (slot < 0)
+			return NULL;
+		r = archive_read_data(m->raw, m->pipe.buf[slot], LFS_PIPE_CHUNK);
+		if (r < 0) {
+			snprintf(m->raw_err, sizeof(m->raw_err), "%s",
+				 archive_error_string(m->raw) ?
+				 archive_error_string(m->raw) : "read error");
+			lfs_pipe_close(&m->pipe, m->in_err ? m->in_err : EIO);
+			return NULL;
+		}
+		if (r == 0) {
+			lfs_pipe_close(&m->pipe, 0);
+			return NULL;
+		}
+		lfs_imp_mid(m, m->pipe.buf[slot], (size_t)r);
+		if (m->opts->max_tar_bytes &&
+		    m->tar_size > m->opts->max_tar_bytes) {
+			snprintf(m->raw_err, sizeof(m->raw_err),
+				 "more than %llu bytes uncompressed",
+				 (unsigned long long)m->opts->max_tar_bytes);
+			lfs_pipe_close(&m->pipe, EFBIG);
+			return NULL;
+		}
+		lfs_pipe_push(&m->pipe, slot, (size_t)r);
+	}
+}
+
 static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 				 const void **buf)
 {
 	struct lfs_imp *m = arg;
-	la_ssize_t r;
+	int slot = lfs_pipe_pop(&m->pipe);
 
-	if (m->raw_eof)
-		return 0;
-	r = archive_read_data(m->raw, m->midbuf, LFS_IO_CHUNK);
-	if (r < 0) {
-		archive_set_error(a, EIO, "%s",
-				  archive_error_string(m->raw));
+	if (slot < 0) {
+		if (!m->pipe.err)
+			return 0;
+		archive_set_error(a, m->pipe.err, "%s", m->raw_err);
 		return -1;
 	}
-	if (r == 0)
-		m->raw_eof = 1;
-	lfs_imp_mid(m, (size_t)r);
-	if (m->opts->max_tar_bytes && m->tar_size > m->opts->max_tar_bytes) {
-		archive_set_error(a, EFBIG, "more than %llu bytes uncompressed",
-				  (unsigned long long)m->opts->max_tar_bytes);
-		return -1;
-	}
-	*buf = m->midbuf;
-	return r;
+	*buf = m->pipe.buf[slot];
+	return (la_ssize_t)m->pipe.len[slot];
 }
 
 /*
@@ -1532,13 +1770,12 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	memset(st, 0, sizeof(*st));
 	m.crc = crc32(0L, Z_NULL, 0);
 	m.inbuf = fd >= 0 ? malloc(LFS_IO_CHUNK) : NULL;
-	m.midbuf = malloc(LFS_IO_CHUNK);
 	m.md_blob = lfs_md_new();
 	m.md_tar = lfs_md_new();
 	m.raw = archive_read_new();
 	m.tar = archive_read_new();
-	if ((fd >= 0 && !m.inbuf) || !m.midbuf || !m.md_blob || !m.md_tar ||
-	    !m.raw || !m.tar)
+	if ((fd >= 0 && !m.inbuf) || !m.md_blob || !m.md_tar ||
+	    !m.raw || !m.tar || lfs_pipe_init(&m.pipe))
 		goto out;
 	rc = -EINVAL;
 	if (archive_read_support_filter_gzip(m.raw) != ARCHIVE_OK ||
@@ -1555,6 +1792,11 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		goto out;
 	}
 	m.filter = archive_filter_code(m.raw, 0);
+	if (pthread_create(&m.pipe.thr, NULL, lfs_imp_worker, &m)) {
+		lfs_seterr(err, errlen, "cannot start a thread");
+		goto out;
+	}
+	m.pipe.started = 1;
 	if (archive_read_support_format_tar(m.tar) != ARCHIVE_OK ||
 	    archive_read_open(m.tar, &m, NULL, lfs_imp_tar_cb,
 			      NULL) != ARCHIVE_OK) {
@@ -1579,17 +1821,15 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 			goto out;
 	}
 	/* the rest of the stream (tar padding): hashed, and checked intact */
-	while (!m.raw_eof) {
-		r = archive_read_data(m.raw, m.midbuf, LFS_IO_CHUNK);
-		if (r < 0) {
-			lfs_seterr(err, errlen, "corrupt or truncated archive: %s",
-				   archive_error_string(m.raw));
-			rc = -EINVAL;
-			goto out;
-		}
-		if (r == 0)
-			m.raw_eof = 1;
-		lfs_imp_mid(&m, (size_t)r);
+	while (lfs_pipe_pop(&m.pipe) >= 0)
+		;
+	pthread_join(m.pipe.thr, NULL);
+	m.pipe.started = 0;
+	if (m.pipe.err) {
+		lfs_seterr(err, errlen, "corrupt or truncated archive: %s",
+			   m.raw_err);
+		rc = -EINVAL;
+		goto out;
 	}
 	/* and the rest of the input after the compressed stream */
 	if (m.fd >= 0) {
@@ -1650,6 +1890,8 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 out:
 	if (rc && errlen && !err[0])
 		lfs_seterr(err, errlen, "%s", strerror(-rc));
+	/* stop the decompressing thread before freeing what it uses */
+	lfs_pipe_destroy(&m.pipe);
 	if (m.tar)
 		archive_read_free(m.tar);
 	if (m.raw)
@@ -1664,7 +1906,6 @@ out:
 		close(m.pcache_fd);
 	free(m.pcache);
 	free(m.inbuf);
-	free(m.midbuf);
 	return rc;
 }
 

@@ -1049,9 +1049,10 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 }
 
 /*
- * The decompressing thread: reads (and hashes) the input, decompresses it,
- * hashes the result, and queues it for the tar reader, to the end of the
- * stream (the tar's end-of-archive blocks and padding included).
+ * The decompressing thread: reads (and hashes) the input, decompresses it
+ * and queues the result for the tar reader, to the end of the stream (the
+ * tar's end-of-archive blocks and padding included).  The tar reader's
+ * thread hashes what it takes from the queue.
  */
 static void *lfs_imp_worker(void *arg)
 {
@@ -1075,15 +1076,6 @@ static void *lfs_imp_worker(void *arg)
 			lfs_pipe_close(&m->pipe, 0);
 			return NULL;
 		}
-		lfs_imp_mid(m, m->pipe.buf[slot], (size_t)r);
-		if (m->opts->max_tar_bytes &&
-		    m->tar_size > m->opts->max_tar_bytes) {
-			snprintf(m->raw_err, sizeof(m->raw_err),
-				 "more than %llu bytes uncompressed",
-				 (unsigned long long)m->opts->max_tar_bytes);
-			lfs_pipe_close(&m->pipe, EFBIG);
-			return NULL;
-		}
 		lfs_pipe_push(&m->pipe, slot, (size_t)r);
 	}
 }
@@ -1098,6 +1090,12 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 		if (!m->pipe.err)
 			return 0;
 		archive_set_error(a, m->pipe.err, "%s", m->raw_err);
+		return -1;
+	}
+	lfs_imp_mid(m, m->pipe.buf[slot], m->pipe.len[slot]);
+	if (m->opts->max_tar_bytes && m->tar_size > m->opts->max_tar_bytes) {
+		archive_set_error(a, EFBIG, "more than %llu bytes uncompressed",
+				  (unsigned long long)m->opts->max_tar_bytes);
 		return -1;
 	}
 	*buf = m->pipe.buf[slot];
@@ -1821,8 +1819,15 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 			goto out;
 	}
 	/* the rest of the stream (tar padding): hashed, and checked intact */
-	while (lfs_pipe_pop(&m.pipe) >= 0)
-		;
+	while ((r = lfs_pipe_pop(&m.pipe)) >= 0) {
+		lfs_imp_mid(&m, m.pipe.buf[r], m.pipe.len[r]);
+		if (opts->max_tar_bytes && m.tar_size > opts->max_tar_bytes) {
+			lfs_seterr(err, errlen, "more than %llu bytes uncompressed",
+				   (unsigned long long)opts->max_tar_bytes);
+			rc = -EFBIG;
+			goto out;
+		}
+	}
 	pthread_join(m.pipe.thr, NULL);
 	m.pipe.started = 0;
 	if (m.pipe.err) {

@@ -1,0 +1,161 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unprivileged callers.  The permission matrix of tests/tools/lfs-perm (its
+# top comment lists the fixture and the operations) runs on an overlayfs
+# mount and on a layerfs view of the same lower directory, on ext4 (user.*
+# xattrs and chattr), as uid 1000 and then as uid 1001 ("other"), and the
+# results, line by line, must be identical; so must the merged trees and the
+# two uppers afterwards.  Then: copy-up kept every object's owner; a write by
+# a non-owner cleared setuid and setgid; immutable and append-only lower
+# files refuse what they refuse on overlayfs and keep their flags; the unlink
+# pass (sticky directories) agrees too.  Last, layerctl's commands as an
+# unprivileged user, and netlink and mount(2) from a user namespace's root,
+# are refused with EPERM and change nothing (tests/guest/t-registry.sh and
+# t-nlfuzz.sh cover the raw messages).
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+TOOL=$ROOT/tests/tools/lfs-perm
+[ -x "$TOOL" ] || { echo "Bail out! $TOOL not built (make tools)"; exit 1; }
+modprobe overlay || { echo "Bail out! no overlayfs"; exit 1; }
+modprobe loop 2>/dev/null
+load_module
+
+as() { _u=$1; shift; setpriv --reuid "$_u" --regid "$_u" --clear-groups -- "$@"; }
+
+# Compare two files; on a difference show the first lines of the diff.
+expect_same() {
+	if cmp -s "$1" "$2"; then
+		pass "$3 ($(wc -l <"$1") lines)"
+	else
+		fail "$3" "$(diff -u "$1" "$2" | head -n 60)"
+	fi
+}
+
+E=$scratch/e
+mkdir -p "$E"
+chmod 755 "$scratch"	# mktemp -d made it 0700: the users must get through
+truncate -s 96M "$scratch/ext4.img"
+if ! mkfs.ext4 -q -F "$scratch/ext4.img" || ! mount -o loop "$scratch/ext4.img" "$E"; then
+	echo "Bail out! cannot make and mount an ext4 image"
+	exit 1
+fi
+chmod 755 "$E"
+mkdir -p "$E/lower" "$E/ou" "$E/ow" "$E/om" "$E/lu" "$E/lw" "$E/lm"
+expect_ok "$TOOL" mkfixture "$E/lower"
+chattr +i "$E"/lower/imm/immutable-* && chattr +a "$E"/lower/imm/append-* ||
+	fail "chattr +i / +a on ext4"
+
+expect_ok mount -t overlay perm-ovl \
+	-o "lowerdir=$E/lower,upperdir=$E/ou,workdir=$E/ow" "$E/om"
+expect_ok "$LAYERCTL" layer add perm-lower "$E/lower"
+expect_ok "$LAYERCTL" mount --layers perm-lower --upper "$E/lu" --work "$E/lw" \
+	--name perm "$E/lm"
+
+R=$scratch/res
+mkdir -p "$R"
+for m in om lm; do
+	"$TOOL" copyup "$E/$m" >"$R/$m.copyup" 2>&1 || fail "$m: copy-up as root"
+	as 1000 "$TOOL" run "$E/$m" >"$R/$m.run.1000" 2>&1
+	as 1001 "$TOOL" run "$E/$m" >"$R/$m.run.1001" 2>&1
+	"$TOOL" special "$E/$m" >"$R/$m.special.0" 2>&1
+	as 1000 "$TOOL" special "$E/$m" >"$R/$m.special.1000" 2>&1
+done
+expect_same "$R/om.run.1000" "$R/lm.run.1000" "matrix as uid 1000: layerfs = overlayfs"
+expect_same "$R/om.run.1001" "$R/lm.run.1001" "matrix as uid 1001: layerfs = overlayfs"
+expect_same "$R/om.special.0" "$R/lm.special.0" "immutable/append-only as root: layerfs = overlayfs"
+expect_same "$R/om.special.1000" "$R/lm.special.1000" \
+	"immutable/append-only as uid 1000: layerfs = overlayfs"
+n=$(grep -c ' ok' "$R/lm.run.1000")
+diag "uid 1000: $n of $(wc -l <"$R/lm.run.1000") operations succeeded on layerfs"
+
+# The matrix must have done something in both directions.
+expect_match "$(cat "$R/lm.run.1000")" ' EACCES$' "some operations refused with EACCES"
+expect_match "$(cat "$R/lm.run.1000")" ' EPERM$' "some operations refused with EPERM"
+expect_match "$(cat "$R/lm.run.1000")" ' append ok ' "some appends succeeded"
+
+# --- the trees afterwards ------------------------------------------------------
+"$TOOL" snapshot "$E/om" >"$R/om.tree"
+"$TOOL" snapshot "$E/lm" >"$R/lm.tree"
+expect_same "$R/om.tree" "$R/lm.tree" "merged trees: layerfs = overlayfs"
+"$TOOL" snapshot "$E/ou" >"$R/ou.tree"
+"$TOOL" snapshot "$E/lu" >"$R/lu.tree"
+expect_same "$R/ou.tree" "$R/lu.tree" "uppers: layerfs = overlayfs"
+"$TOOL" snapshot "$E/lower" >"$R/lower.tree"
+
+# Copy-up never changes ownership: no chown in the matrix could succeed (the
+# users are not root; chgrp to one's own group is a no-op on the fixture).
+bad=$(awk 'NR == FNR { o[$1] = $3 " " $4; next }
+	($1 in o) && o[$1] != $3 " " $4 { print $1 ": lower " o[$1] ", upper " $3 " " $4 }' \
+	"$R/lower.tree" "$R/lu.tree")
+expect_eq "$bad" "" "copied-up objects keep their owner and group"
+expect_eq "$(grep -c . "$R/lu.tree")" "$(grep -c . "$R/ou.tree")" "as many objects in both uppers"
+
+# A write or truncate by a non-owner clears setuid, and setgid (group-exec).
+for u in 1000 1001; do
+	bad=$(awk -v u="$u" 'function oct(s,  v, i) {
+		for (i = 1; i <= length(s); i++) v = v * 8 + substr(s, i, 1); return v }
+		$2 ~ /^(append|truncate)$/ && $3 == "ok" {
+		split($4, m, "="); split($5, o, "=")
+		if (o[2] != u && oct(m[2]) % 4096 >= 1024) print }' "$R/lm.run.$u")
+	expect_eq "$bad" "" "uid $u: writes to others' files cleared setuid/setgid"
+	n=$(awk -v u="$u" '$2 == "append" && $3 == "ok" && $1 ~ /[46]7[0-9][0-9]$/ {
+		split($5, o, "="); if (o[2] != u) n++ } END { print n + 0 }' "$R/lm.run.$u")
+	[ "$n" -gt 0 ] && pass "uid $u: $n writes to others' setuid/setgid files seen" ||
+		fail "uid $u: no write to another's setuid/setgid file happened"
+done
+
+# Immutable and append-only lower files keep their flags; the view shows them.
+expect_eq "$(lsattr "$E"/lower/imm/ 2>&1 | awk '{ print substr($1, 5, 2) }' | sort | uniq -c |
+	awk '{ printf "%s:%s ", $2, $1 }')" "-a:3 i-:3 " "lower flags intact (3 immutable, 3 append-only)"
+expect_match "$(cat "$R/lm.special.0")" 'imm/immutable-root open-write EPERM' \
+	"root cannot open an immutable file for writing"
+expect_match "$(cat "$R/lm.special.0")" 'imm/append-root unlink EPERM' \
+	"root cannot unlink an append-only file"
+
+# --- the unlink pass: sticky directories ------------------------------------
+for m in om lm; do
+	as 1000 "$TOOL" unlink "$E/$m" >"$R/$m.unlink.1000" 2>&1
+	as 1001 "$TOOL" unlink "$E/$m" >"$R/$m.unlink.1001" 2>&1
+done
+expect_same "$R/om.unlink.1000" "$R/lm.unlink.1000" "unlink as uid 1000: layerfs = overlayfs"
+expect_same "$R/om.unlink.1001" "$R/lm.unlink.1001" "unlink as uid 1001: layerfs = overlayfs"
+"$TOOL" snapshot "$E/om" >"$R/om.tree2"
+"$TOOL" snapshot "$E/lm" >"$R/lm.tree2"
+expect_same "$R/om.tree2" "$R/lm.tree2" "merged trees after unlinks: layerfs = overlayfs"
+
+# --- control commands as an unprivileged user --------------------------------
+before=$("$LAYERCTL" layer ls --json)
+views=$("$LAYERCTL" view ls --json)
+mkdir -p "$scratch/x" "$scratch/xm"
+chmod 777 "$scratch/x" "$scratch/xm"
+expect_fail 'Operation not permitted' as 1000 "$LAYERCTL" view ls
+expect_fail 'Operation not permitted' as 1000 "$LAYERCTL" layer ls --json
+expect_fail 'Operation not permitted' as 1000 "$LAYERCTL" layer add x "$scratch/x"
+expect_fail 'Operation not permitted' as 1000 "$LAYERCTL" layer rm perm-lower
+expect_fail 'Operation not permitted|Permission denied' \
+	as 1000 "$LAYERCTL" mount perm-lower "$scratch/xm"
+expect_fail 'Operation not permitted|Permission denied' \
+	as 1000 "$LAYERCTL" umount "$E/lm"
+# Root of a user namespace: CAP_SYS_ADMIN there is not enough.
+if unshare -Ur true 2>/dev/null; then
+	expect_fail 'Operation not permitted' unshare -Ur "$LAYERCTL" layer ls
+	expect_fail 'Operation not permitted' unshare -Ur "$LAYERCTL" layer add y "$scratch/x"
+	expect_fail 'Operation not permitted|permission' \
+		unshare -Urm mount -t layerfs -o layers=perm-lower y "$scratch/xm"
+else
+	skip "user namespace checks" "unshare -U not available"
+fi
+expect_eq "$("$LAYERCTL" layer ls --json)" "$before" "registry unchanged"
+expect_eq "$("$LAYERCTL" view ls --json)" "$views" "views unchanged"
+expect_eq "$(awk -v m="$scratch/xm" '$2 == m' /proc/self/mounts)" "" "nothing mounted"
+
+expect_ok "$LAYERCTL" umount "$E/lm"
+expect_ok umount "$E/om"
+expect_ok "$LAYERCTL" layer rm perm-lower
+chattr -i "$E"/lower/imm/immutable-* 2>/dev/null
+chattr -a "$E"/lower/imm/append-* 2>/dev/null
+expect_ok umount "$E"
+expect_ok unload_module
+done_testing

@@ -170,6 +170,24 @@ expect_eq "$(stat -c %i "$d/ro/bin/blob")" "$(stat -c %i "$d/r/bin/blob")" "base
 expect_ok "$LAYERCTL" umount "$d/r"
 expect_ok "$LAYERCTL" umount "$d/ro"
 
+# --- a commit on an explicit stack records it as BASE ------------------------
+mkdir -p "$d/bu" "$d/bw" "$d/b"
+expect_ok "$LAYERCTL" mount --layers 'gakki/mytomcat\:1.1' --upper "$d/bu" --work "$d/bw" "$d/b"
+echo b >"$d/b/b.txt"
+expect_ok "$LAYERCTL" commit "$d/b" based:1 -m 'on 1.1 alone'
+bu=$(upper_of "$d/b")
+expect_match "$bu" "^$d/bu@[0-9a-f]{8}\$" "an upper outside the store: the new one is beside it"
+expect_eq "$(path_of based:1)" "$d/bu" "the committed layer is the old upper, in place"
+expect_eq "$("$LAYERCTL" history based:1 --json | jq -c '[.[] | .ref]')" \
+	'["based:1","gakki/mytomcat:1.1"]' "history of a BASE layer: its BASE stack"
+expect_ok "$LAYERCTL" umount "$d/b"
+expect_ok "$LAYERCTL" mount --ro based:1 "$d/ro"
+expect_ok test -f "$d/ro/b.txt"
+expect_ok test ! -e "$d/ro/bin/blob"
+expect_ok "$LAYERCTL" umount "$d/ro"
+expect_fail "^layerctl: layer 'gakki/mytomcat:1.1': stored layer 'based:1' builds on it \\(Device or resource busy\\)\$" \
+	"$LAYERCTL" rm gakki/mytomcat:1.1
+
 # --- restore after a module reload ------------------------------------------
 expect_ok "$LAYERCTL" commit "$m" gakki/mytomcat:1.2 -m 'logs'
 img=$(tree_list_noino "$m")
@@ -180,16 +198,22 @@ load_module
 expect_eq "$("$LAYERCTL" layer ls --json | jq length)" 0 "after insmod: empty registry"
 t=$(now_ms)
 expect_ok "$LAYERCTL" restore
-took "$t" "restore of 3 layers"
+took "$t" "restore of 4 layers"
 expect_eq "$("$LAYERCTL" layer ls --json | jq -c '[.[] | .name]')" \
-	'["tomcat:9","gakki/mytomcat:1.1","gakki/mytomcat:1.2"]' "restore: parents first"
+	'["tomcat:9","gakki/mytomcat:1.1","based:1","gakki/mytomcat:1.2"]' "restore: parents and BASE layers first"
 expect_eq "$("$LAYERCTL" layer show gakki/mytomcat:1.2 --json | jq -c '[.created_ns, .flags, .parent]')" \
 	"[$created,[\"frozen\"],\"gakki/mytomcat:1.1\"]" "restore: created, flags, parent as recorded"
 out=$("$LAYERCTL" restore)
-expect_eq "$(printf '%s\n' "$out" | tail -n 1)" "restored 0 layers (3 already registered)" "restore is idempotent"
+expect_eq "$(printf '%s\n' "$out" | tail -n 1)" "restored 0 layers (4 already registered)" "restore is idempotent"
 expect_ok "$LAYERCTL" mount --ro gakki/mytomcat:1.2 "$d/ro"
 expect_eq "$(tree_list_noino "$d/ro")" "$img" "restored image: same tree as the view it was committed from"
 expect_ok "$LAYERCTL" umount "$d/ro"
+expect_ok "$LAYERCTL" mount --ro based:1 "$d/ro"
+expect_eq "$(cat "$d/ro/b.txt" 2>&1)" b "restored BASE layer: its image"
+expect_ok test ! -e "$d/ro/bin/blob"
+expect_ok "$LAYERCTL" umount "$d/ro"
+expect_ok "$LAYERCTL" rm based:1
+expect_ok test -d "$d/bu"
 expect_ok "$LAYERCTL" rm gakki/mytomcat:1.2
 k2=$(basename "$(dirname "$u1")")
 expect_ok test ! -e "$LAYERFS_STORE/layers/$k2"

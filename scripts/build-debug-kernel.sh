@@ -75,12 +75,28 @@ if [ -f "$dir/complete" ]; then
 	exit 0
 fi
 
-rm -rf "$dir"
-mkdir -p "$dir"
 start=$(date +%s)
+# An interrupted build of the same source (or one for an older fragment) is
+# resumed: make rebuilds what the new config changes, keeps the rest.
+resumed=''
+if [ ! -f "$dir/linux/Makefile" ]; then
+	rm -rf "$dir"
+	for old in "$cache"/debug-kernel-"$srcver"-*; do
+		if [ -f "$old/linux/Makefile" ] && [ ! -f "$old/complete" ]; then
+			say "resuming the partial build in $old"
+			mv "$old" "$dir"
+			resumed=' (resumed a partial build)'
+			break
+		fi
+	done
+fi
 say "building $dir (source $srcver, -j$jobs, nice 19); this takes a while"
-tar -xJf "$tarball" -C "$dir"
-mv "$dir/linux-source-6.1" "$dir/linux"
+if [ ! -f "$dir/linux/Makefile" ]; then
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -xJf "$tarball" -C "$dir"
+	mv "$dir/linux-source-6.1" "$dir/linux"
+fi
 tree=$dir/linux
 kmake() { nice -n 19 make -C "$tree" -j"$jobs" "$@"; }
 
@@ -119,9 +135,9 @@ cp "$tree/arch/x86/boot/bzImage" "$dir/bzImage"
 kmake -s kernelrelease >"$dir/release"
 end=$(date +%s)
 secs=$((end - start))
-printf '%dm%02ds total (%ds compiling), %s cores, -j%s, %s\n' \
-	$((secs / 60)) $((secs % 60)) $((kend - kstart)) "$(nproc)" "$jobs" "$(date -u +%F)" \
-	>"$dir/build-time"
+printf '%dm%02ds total (%ds compiling)%s, %s cores, -j%s, load %s, %s\n' \
+	$((secs / 60)) $((secs % 60)) $((kend - kstart)) "$resumed" "$(nproc)" "$jobs" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%F)" >"$dir/build-time"
 touch "$dir/complete"
 
 # Older builds are several GB each.

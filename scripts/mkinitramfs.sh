@@ -55,7 +55,7 @@ echo "mkinitramfs: building $out" >&2
 tmp=$(mktemp -d "$root/build/initramfs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 dir=$tmp/root
-mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/newroot" "$dir/out" "$dir/modules"
+mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/newroot" "$dir/out" "$dir/modules"
 cp "$busybox" "$dir/bin/busybox"
 # The kernel opens /dev/console before running /init; needs root to create.
 mknod -m 600 "$dir/dev/console" c 5 1 2>/dev/null || true
@@ -81,9 +81,12 @@ export PATH=/bin
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
+mount -t sysfs sysfs /sys
 
 fail() {
 	echo "layerfs-initramfs: $*"
+	# no ACPI: cannot power off, reboot (QEMU runs with -no-reboot)
+	[ ! -d /sys/firmware ] || [ -d /sys/firmware/acpi ] || reboot -f
 	poweroff -f
 	sleep 60
 }
@@ -103,6 +106,7 @@ init=$repo/scripts/guest-init.sh
 [ -f "/newroot$init" ] || fail "$init not found through the 9p root"
 mount --move /dev /newroot/dev
 mount --move /proc /newroot/proc
+umount /sys
 exec switch_root /newroot /bin/bash "$init"
 EOF
 chmod 755 "$dir/init"

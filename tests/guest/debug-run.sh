@@ -9,10 +9,10 @@
 # Runs tests/guest/run.sh with the arguments, then has kmemleak scan twice
 # (objects younger than 5 s are never reported, hence the pause) and fails
 # if it suspects any leak, layerfs's or not, printing the reports (all of
-# them go to $LAYERFS_OUT/kmemleak.txt).  Leaks kmemleak already suspected
-# before the tests (boot) are listed first and cleared, so that only the
-# tests' count.  Prints "PASS kmemleak" or "FAIL kmemleak: N suspected
-# leaks" and exits non-zero if the tests or the scan failed.
+# them go to $LAYERFS_OUT/kmemleak.txt; a report counts as layerfs's when
+# its backtrace names layerfs or a module address, the only module loaded).
+# Prints "PASS kmemleak" or "FAIL kmemleak: N suspected leaks" and exits
+# non-zero if the tests or the scan failed.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -59,9 +59,21 @@ def diag(msg):
     say("# " + msg)
 
 
+_self_fd = None
+
+
 def make_it_fail(pid, on):
-    with open("/proc/%s/make-it-fail" % pid, "w") as f:
-        f.write("1" if on else "0")
+    """Set /proc/PID/make-it-fail; for "self" through an fd opened once, as
+    opening it again with injection on may itself fail."""
+    global _self_fd
+    if pid != "self":
+        with open("/proc/%s/make-it-fail" % pid, "w") as f:
+            f.write("1" if on else "0")
+        return
+    if _self_fd is None:
+        _self_fd = os.open("/proc/self/make-it-fail", os.O_WRONLY)
+    os.lseek(_self_fd, 0, os.SEEK_SET)
+    os.write(_self_fd, b"1" if on else b"0")
 
 
 def set_prob(p):

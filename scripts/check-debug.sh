@@ -16,10 +16,16 @@
 # tests/guest/klog-check.sh as on the packaged kernel.
 #
 # Environment:
-#   LAYERFS_DEBUG_SLOWDOWN  factor for the per-test timeout (300 s) and the
-#                           guest's (1500 s); default 6 (TCG + KASAN + lockdep)
+#   LAYERFS_DEBUG_SLOWDOWN  factor for the per-test timeout (300 s), the
+#                           guest's (1500 s) and the hung-task timeout (120 s);
+#                           default 6 (TCG + KASAN + lockdep)
 #   LAYERFS_DEBUG_MEM       guest memory in MB (default 3072)
 #   LAYERFS_DEBUG_APPEND    extra kernel command-line arguments
+#   LAYERFS_DEBUG_FULL=1    keep the tests' default volumes; otherwise the
+#                           fuzzers and the big-directory case run a fifth
+#                           (NLFUZZ_COUNT 20000, FSFUZZ_COUNT 600,
+#                           HOSTILE_BIG 10000): every path still runs, but
+#                           KASAN + lockdep under TCG is several times slower
 # and those of build-debug-kernel.sh and guest-run.sh.
 set -euo pipefail
 
@@ -62,12 +68,19 @@ esac
 
 tests/guest/klog-check-selftest.sh >/dev/null
 
+volumes=()
+if [ "${LAYERFS_DEBUG_FULL:-0}" != 1 ]; then
+	volumes=(--env NLFUZZ_COUNT="${NLFUZZ_COUNT:-20000}"
+		--env FSFUZZ_COUNT="${FSFUZZ_COUNT:-600}"
+		--env HOSTILE_BIG="${HOSTILE_BIG:-10000}")
+fi
+
 rc=0
 scripts/guest-run.sh --kernel-image "$kdir/bzImage" --mem "$mem" \
 	--timeout $((1500 * slow)) \
-	--append "kasan_multi_shot ${LAYERFS_DEBUG_APPEND:-}" \
+	--append "kasan_multi_shot sysctl.kernel.hung_task_timeout_secs=$((120 * slow)) ${LAYERFS_DEBUG_APPEND:-}" \
 	--env "LAYERFS_KO=$ko" \
-	--env "LAYERFS_TEST_TIMEOUT=$((300 * slow))" \
+	--env "LAYERFS_TEST_TIMEOUT=$((300 * slow))" "${volumes[@]}" \
 	-- tests/guest/debug-run.sh "$@" || rc=$?
 end=$(date +%s)
 echo "check-debug: kernel $release (built in $(cat "$kdir/build-time")), wall time $(((end - start) / 60))m$(((end - start) % 60))s, status $rc"

@@ -51,7 +51,7 @@ ok = [
     info("var", tarfile.DIRTYPE, mode=0o1777),
     info("var/.wh..wh..opq"),
     info("var/log", tarfile.DIRTYPE),
-    info("var/log/x", data=b"x" * 5000, pax_headers={"SCHILY.xattr.user.k": "v"}),
+    info("var/log/x", data=b"x" * 5000, pax_headers={"SCHILY.xattr.trusted.k": "v"}),
     info("bin", tarfile.SYMTYPE, linkname="usr/bin"),
     info("usr/bin/tool", data=b"#!/bin/sh\n", mode=0o4755),
     info("usr/bin/tool2", tarfile.LNKTYPE, linkname="usr/bin/tool"),

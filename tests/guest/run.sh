@@ -7,7 +7,8 @@
 #
 # For each test, in order: unload a leftover layerfs module, clear the
 # kernel ring buffer, run the test (timeout $LAYERFS_TEST_TIMEOUT, default
-# 300 s), unload layerfs if the test left it loaded, then check the kernel
+# 300 s, or the test's "# guest-timeout: SECONDS" line if longer), unload
+# layerfs if the test left it loaded, then check the kernel
 # log of the test and the taint bits it added (tests/guest/klog-check.sh).
 # A test passes only if it exits 0, its kernel log is clean and it did not
 # leave layerfs loaded or mounted.  Prints "PASS NAME" or "FAIL NAME: why"
@@ -77,8 +78,11 @@ for name in "${names[@]}"; do
 	taint_before=$(cat /proc/sys/kernel/tainted)
 
 	rc=0
+	# A test may need longer: a "# guest-timeout: SECONDS" line raises it.
+	tlimit=$(sed -n 's/^# guest-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+	[ -n "$tlimit" ] && [ "$tlimit" -gt "$limit" ] || tlimit=$limit
 	# shellcheck disable=SC2046 # the #! line is split into words on purpose
-	timeout -k 10 "$limit" $(interpreter "$t") "$t" >"$log" 2>&1 </dev/null || rc=$?
+	timeout -k 10 "$tlimit" $(interpreter "$t") "$t" >"$log" 2>&1 </dev/null || rc=$?
 	left=0
 	unload_leftover || left=$?
 
@@ -89,7 +93,7 @@ for name in "${names[@]}"; do
 	why=()
 	case $rc in
 	0) ;;
-	124 | 137) why+=("timed out after ${limit}s") ;;
+	124 | 137) why+=("timed out after ${tlimit}s") ;;
 	*) why+=("exit status $rc") ;;
 	esac
 	[ "$left" != 1 ] || why+=("left layerfs loaded")

@@ -17,6 +17,9 @@ import stat
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nlcommit  # noqa: E402
+
 S, LAYERCTL, NLCOMMIT = sys.argv[1:4]
 results = []
 
@@ -60,8 +63,21 @@ def diff(a, b):
 
 
 def commit(view, upper, name, *extra):
-    rc, out = run("python3", NLCOMMIT, str(view), upper, name, *extra)
-    return out
+    """nlcommit.py's options, in process (python3 starts slowly in TCG)."""
+    kw = {}
+    args = list(extra)
+    while args:
+        opt, val = args.pop(0), args.pop(0)
+        if opt == "--author":
+            kw["author"] = val
+        elif opt == "--message":
+            kw["message"] = val
+        elif opt == "--extra-layer-attr":
+            kw["extra_layer_attrs"] = [val]
+    try:
+        return nlcommit.commit(view, upper, name, **kw)
+    except OSError as e:
+        return "ERR %s" % e
 
 
 def view_id(mnt):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Raw LAYERFS_CMD_VIEW_COMMIT requests, for kernel tests independent of
-layerctl: send one commit and print "OK <layer id>" or "ERR <errno name>
+layerctl: send one commit and print "OK <layer id> <ms the request took>" or "ERR <errno name>
 <extended ack message>".
 
     nlcommit.py VIEW_ID NEW_UPPER NAME [--author A] [--message M]
@@ -13,6 +13,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 NETLINK_GENERIC = 16
 GENL_ID_CTRL = 0x10
@@ -91,7 +92,7 @@ def family_id(sock):
     err, text, replies = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
                                  string(CTRL_ATTR_FAMILY_NAME, "layerfs"), 1)
     if err:
-        sys.exit("layerfs family: " + os.strerror(-err))
+        raise OSError(-err, "layerfs family: " + os.strerror(-err))
     msg = replies[0]
     off = 20
     while off < len(msg):
@@ -102,40 +103,35 @@ def family_id(sock):
     sys.exit("no family id")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("view_id", type=int)
-    ap.add_argument("new_upper")
-    ap.add_argument("name")
-    ap.add_argument("--author")
-    ap.add_argument("--message")
-    ap.add_argument("--extra-layer-attr", action="append", default=[])
-    ap.add_argument("--no-view-id", action="store_true")
-    a = ap.parse_args()
-
+def commit(view_id, new_upper, name, author=None, message=None,
+           extra_layer_attrs=(), with_view_id=True):
+    """One LAYERFS_CMD_VIEW_COMMIT: ("OK <id> <ms> ms") or ("ERR ...")."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
-    sock.setsockopt(270, NETLINK_EXT_ACK, 1)  # SOL_NETLINK
-    fam = family_id(sock)
-
-    view = b""
-    if not a.no_view_id:
-        view += attr(LAYERFS_VIEW_A_ID, struct.pack("Q", a.view_id))
-    view += string(LAYERFS_VIEW_A_NEW_UPPER, a.new_upper)
-    layer = string(LAYERFS_LAYER_A_NAME, a.name)
-    if a.author:
-        layer += string(LAYERFS_LAYER_A_AUTHOR, a.author)
-    if a.message:
-        layer += string(LAYERFS_LAYER_A_MESSAGE, a.message)
-    for extra in a.extra_layer_attr:
-        typ, hexdata = extra.split(":")
-        layer += attr(int(typ), bytes.fromhex(hexdata))
-    payload = attr(LAYERFS_A_VIEW | NLA_F_NESTED, view) + \
-        attr(LAYERFS_A_LAYER | NLA_F_NESTED, layer)
-    err, text, replies = request(sock, fam, LAYERFS_CMD_VIEW_COMMIT,
-                                 payload, 2)
+    try:
+        sock.setsockopt(270, NETLINK_EXT_ACK, 1)  # SOL_NETLINK
+        fam = family_id(sock)
+        view = b""
+        if with_view_id:
+            view += attr(LAYERFS_VIEW_A_ID, struct.pack("Q", view_id))
+        view += string(LAYERFS_VIEW_A_NEW_UPPER, new_upper)
+        layer = string(LAYERFS_LAYER_A_NAME, name)
+        if author:
+            layer += string(LAYERFS_LAYER_A_AUTHOR, author)
+        if message:
+            layer += string(LAYERFS_LAYER_A_MESSAGE, message)
+        for extra in extra_layer_attrs:
+            typ, hexdata = extra.split(":")
+            layer += attr(int(typ), bytes.fromhex(hexdata))
+        payload = attr(LAYERFS_A_VIEW | NLA_F_NESTED, view) + \
+            attr(LAYERFS_A_LAYER | NLA_F_NESTED, layer)
+        t0 = time.monotonic()
+        err, text, replies = request(sock, fam, LAYERFS_CMD_VIEW_COMMIT,
+                                     payload, 2)
+        ms = (time.monotonic() - t0) * 1000
+    finally:
+        sock.close()
     if err:
-        print("ERR %s %s" % (errno.errorcode.get(-err, str(-err)), text))
-        return 1
+        return "ERR %s %s" % (errno.errorcode.get(-err, str(-err)), text)
     lid = 0
     for msg in replies:
         off = 20
@@ -149,8 +145,23 @@ def main():
                         lid = struct.unpack_from("Q", msg, inner + 4)[0]
                     inner += (ilen + 3) & ~3
             off += (alen + 3) & ~3
-    print("OK %d" % lid)
-    return 0
+    return "OK %d %.1f ms" % (lid, ms)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("view_id", type=int)
+    ap.add_argument("new_upper")
+    ap.add_argument("name")
+    ap.add_argument("--author")
+    ap.add_argument("--message")
+    ap.add_argument("--extra-layer-attr", action="append", default=[])
+    ap.add_argument("--no-view-id", action="store_true")
+    a = ap.parse_args()
+    out = commit(a.view_id, a.new_upper, a.name, a.author, a.message,
+                 a.extra_layer_attr, not a.no_view_id)
+    print(out)
+    return 0 if out.startswith("OK") else 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 # invalid or duplicate name, caller-set PATH) changes nothing; a second
 # commit; a new view of the committed image; removal order.  The cases are
 # in commit_core.py, run in one python3 process.
+# guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,33 @@ while IFS= read -r line; do
 done <"$s/out"
 expect_eq "$rc" 0 "commit_core.py exit status"
 diag "time: $(($(date +%s) - start)) s"
+
+# Writers against commits: 4 appenders and a churn process, 20 commits.
+STRESS_COMMITS=${STRESS_COMMITS:-20}
+mkdir -p "$s/su0" "$s/sw" "$s/sm"
+if expect_ok "$LAYERCTL" mount --layers 'cc/base\:1' --upper "$s/su0" \
+	--work "$s/sw" --name st "$s/sm"; then
+	vid=$("$LAYERCTL" view ls --json | jq ".[] | select(.mountpoints[0] == \"$s/sm\") | .id")
+	start=$(date +%s)
+	$PY "$ROOT/tests/guest/commit_stress.py" "$s" "$vid" "$s/sm" \
+		"$ROOT/tests/guest/nlcommit.py" 4 "$STRESS_COMMITS" >"$s/out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass "${line#ok }" ;;
+		"not ok "*) fail "${line#not ok }" ;;
+		*) printf '# %s\n' "$line" ;;
+		esac
+	done <"$s/out"
+	expect_eq "$rc" 0 "commit_stress.py exit status"
+	diag "time: stress $(($(date +%s) - start)) s"
+	expect_ok umount "$s/sm"
+	n=$STRESS_COMMITS
+	while [ "$n" -gt 0 ]; do
+		"$LAYERCTL" layer rm "st/img:$n" >/dev/null || fail "remove st/img:$n"
+		n=$((n - 1))
+	done
+fi
 
 # Non-root callers are refused before anything is looked at.
 mkdir -p "$s/nr"

@@ -769,6 +769,100 @@ START_TEST(test_cmd_export_import)
 }
 END_TEST
 
+START_TEST(test_cmd_save_load)
+{
+	struct lfs_layer base = { 0 }, top = { 0 };
+	char bdir[128], tdir[128], oci[128], store[128], path[256];
+	struct stat st;
+
+	mk("base");
+	mk("top");
+	put("base/a", "a");
+	put("top/b", "b");
+	snprintf(bdir, sizeof(bdir), "%s/base", tmpdir);
+	snprintf(tdir, sizeof(tdir), "%s/top", tmpdir);
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	base.name = "base:1";
+	base.path = bdir;
+	base.author = "alice";
+	base.has = LFS_HAS_CREATED;
+	base.created = 1795906800000000000ULL;
+	top.name = "app:1";
+	top.path = tdir;
+	top.parent = "base:1";
+	top.message = "the app";
+	fake_nl.layers[0] = &base;
+	fake_nl.layers[1] = &top;
+	fake_nl.n_layers = 2;
+	RUN("save", "app:1", "-o", oci);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/oci-layout", oci);
+	ck_assert_int_eq(stat(path, &st), 0);
+	/* DIR is not empty now */
+	RUN("save", "app:1", "-o", oci);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "is not empty"), "%s", r.err);
+
+	/* the annotation names an existing layer */
+	RUN("--store", store, "load", oci);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layerctl: layer 'app:1': a layer of that name exists"),
+		      "%s", r.err);
+	/*
+	 * The fake registry does not hold what is added: the top layer's
+	 * parent, just added as oci/chain:HEX, is "not registered", and load
+	 * undoes the chain layer.
+	 */
+	RUN("--store", store, "load", oci, "copy/app:2");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "not registered"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	ck_assert_msg(!strncmp(fake_nl.added.v[0], "oci/chain:", 10), "%s",
+		      fake_nl.added.v[0]);
+	ck_assert_int_eq(fake_nl.cmd, LAYERFS_CMD_LAYER_DEL);
+	ck_assert_str_eq(fake_nl.req->name, fake_nl.added.v[0]);
+	snprintf(path, sizeof(path), "%s/layers", store);
+	{
+		DIR *d = opendir(path);
+		struct dirent *de;
+		int n = 0;
+
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				n++;
+		closedir(d);
+		ck_assert_int_eq(n, 0);
+	}
+	/* registered, the chain layer is shared: only the top is imported */
+	{
+		struct lfs_layer chain = { 0 };
+		char name[128];
+
+		snprintf(name, sizeof(name), "%s", fake_nl.added.v[0]);
+		chain.name = name;
+		chain.path = bdir;
+		fake_nl.layers[2] = &chain;
+		fake_nl.n_layers = 3;
+		RUN("--store", store, "load", oci, "copy/app:2");
+		ck_assert_msg(r.rc == 0, "%s", r.err);
+		ck_assert_uint_eq(fake_nl.added.n, 2);
+		ck_assert_str_eq(fake_nl.added.v[1], "copy/app:2");
+		ck_assert_str_eq(fake_nl.req->parent, name);
+		ck_assert_str_eq(fake_nl.req->message, "the app");
+		ck_assert(fake_nl.req->flags & LAYERFS_LAYER_F_FROZEN);
+		fake_nl.n_layers = 2;
+	}
+
+	RUN("load", tmpdir);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "oci-layout (No such file or directory)"), "%s", r.err);
+}
+END_TEST
+
 Suite *oci_suite(void)
 {
 	Suite *s = suite_create("oci");
@@ -802,6 +896,7 @@ Suite *oci_suite(void)
 	tcase_add_checked_fixture(tc, tmp_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_help);
 	tcase_add_test(tc, test_cmd_export_import);
+	tcase_add_test(tc, test_cmd_save_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -243,6 +243,15 @@ void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l)
 		lfs_json_key(j, "children");
 		lfs_json_u64(j, l->children);
 	}
+	if (l->nbase) {
+		uint32_t i;
+
+		lfs_json_key(j, "base_ids");
+		lfs_json_array_begin(j);
+		for (i = 0; i < l->nbase; i++)
+			lfs_json_u64(j, lfs_layer_base_id(l, i));
+		lfs_json_array_end(j);
+	}
 	lfs_json_object_end(j);
 }
 

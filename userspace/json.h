@@ -46,9 +46,10 @@ void lfs_json_escape(struct lfs_buf *b, const char *s);
  * One layer as an object:
  *   {"id":1,"name":"base","path":"/x","parent":"p","parent_id":3,
  *    "author":"...","message":"...","created":"2026-11-28T23:00:00.123456789Z",
- *    "created_ns":...,"flags":["frozen"],"views":0,"children":0}
- * Members the layer lacks are omitted.  Unknown flag bits are written as
- * "0x..." strings.
+ *    "created_ns":...,"flags":["frozen"],"views":0,"children":0,
+ *    "base_ids":[3,1]}
+ * Members the layer lacks are omitted (base_ids: only with a BASE).
+ * Unknown flag bits are written as "0x..." strings.
  */
 void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l);
 

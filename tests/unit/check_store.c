@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "fake_sys.h"
+#include "json.h"
 #include "msg.h"
 #include "store.h"
 #include "storemeta.h"
@@ -548,6 +549,16 @@ START_TEST(test_msg_base_round_trip)
 	ck_assert_uint_eq(lfs_layer_base_id(&out, 0), 7);
 	ck_assert_uint_eq(lfs_layer_base_id(&out, 1), 1ULL << 40);
 	ck_assert_uint_eq(lfs_layer_base_id(&out, 2), 3);
+	{
+		struct lfs_buf b = LFS_BUF_INIT;
+		struct lfs_json j;
+
+		lfs_json_init(&j, &b);
+		lfs_json_layer(&j, &out);
+		ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b),
+					     ",\"base_ids\":[7,1099511627776,3]}"));
+		lfs_buf_free(&b);
+	}
 	dup = lfs_layer_dup(&out);
 	nlmsg_free(msg);	/* the copy owns its BASE */
 	ck_assert_ptr_nonnull(dup);

@@ -1,8 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerctl umount [--lazy] MNT */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "cmd.h"
 #include "format.h"
+#include "msg.h"
+#include "nl.h"
 #include "parse.h"
+#include "store.h"
+#include "store_cmd.h"
 #include "sys.h"
 
 static const char lfs_usage_umount[] =
@@ -10,11 +19,104 @@ static const char lfs_usage_umount[] =
 	"\n"
 	"Unmount the view mounted at MNT.  Refuses anything that is not the\n"
 	"mount point of a layerfs view.  The upper directory keeps the changes.\n"
+	"A view mounted with `layerctl mount REF MNT` also gives back its store\n"
+	"directories once it is gone: its work directory and record, and its\n"
+	"upper if nothing was changed since the last commit.\n"
 	"\n"
 	"Options:\n"
 	"  -l, --lazy  detach the view now even if it is in use; it goes away\n"
 	"              when its last user does (umount2 MNT_DETACH)\n"
 	"  -h, --help  show this help\n";
+
+/* The store view about to be unmounted at @mnt. */
+struct lfs_umount_store {
+	struct lfs_store st;
+	struct lfs_view_meta vm;
+	uint64_t id;
+	int found;
+};
+
+struct lfs_umount_dump {
+	struct lfs_view_list *l;
+	char why[LFS_MSG_WHY_MAX];
+};
+
+static int lfs_umount_collect(const struct lfs_view_part *part, void *arg)
+{
+	struct lfs_umount_dump *d = arg;
+
+	return lfs_views_add(d->l, part, d->why, sizeof(d->why));
+}
+
+/* The views, without reporting anything: 0 or a negative errno. */
+static int lfs_umount_views(struct lfs_ctx *ctx, struct lfs_view_list *l)
+{
+	struct lfs_umount_dump d = { l, "" };
+	char err[256];
+	int rc;
+
+	if (!ctx->nl && lfs_nl_open(&ctx->nl, ctx->module, err, sizeof(err)) < 0) {
+		ctx->nl = NULL;
+		return -ENOENT;
+	}
+	rc = lfs_nl_view_dump(ctx->nl, lfs_umount_collect, &d);
+	if (!rc)
+		lfs_views_finish(l);
+	return rc;
+}
+
+/* The id of the view whose st_dev is @dev in @l, or 0. */
+static uint64_t lfs_umount_view_id(const struct lfs_view_list *l, uint32_t dev,
+				   const char **work)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].dev == dev) {
+			*work = l->v[i].work;
+			return l->v[i].id;
+		}
+	return 0;
+}
+
+/* Before the unmount: is @mnt a store view?  Silent, best effort. */
+static void lfs_umount_prepare(struct lfs_ctx *ctx, const char *mnt,
+			       struct lfs_umount_store *u)
+{
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	const char *work = NULL;
+	struct stat sb;
+
+	u->found = 0;
+	if (stat(mnt, &sb) || lfs_ctx_store(ctx, &u->st, 0))
+		return;
+	if (lfs_umount_views(ctx, &views))
+		goto out;
+	u->id = lfs_umount_view_id(&views, lfs_dev_encode(major(sb.st_dev),
+							  minor(sb.st_dev)),
+				   &work);
+	if (u->id && work && !lfs_store_view_find(&u->st, work, &u->vm))
+		u->found = 1;
+out:
+	lfs_views_free(&views);
+}
+
+/* After it: if the view is gone, its work, record and empty upper too. */
+static void lfs_umount_cleanup(struct lfs_ctx *ctx, struct lfs_umount_store *u)
+{
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	size_t i;
+
+	if (!u->found || lfs_umount_views(ctx, &views))
+		goto out;
+	for (i = 0; i < views.n; i++)
+		if (views.v[i].id == u->id)
+			goto out;	/* still mounted elsewhere */
+	lfs_store_view_remove(&u->st, u->vm.key);
+	lfs_store_layer_discard(&u->st, u->vm.upper_key);	/* if empty */
+out:
+	lfs_views_free(&views);
+}
 
 int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 {
@@ -23,6 +125,7 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct lfs_umount_store u = { LFS_STORE_INIT, { 0 }, 0, 0 };
 	struct lfs_buf what = LFS_BUF_INIT;
 	char why[LFS_SYS_WHY_MAX];
 	int c, rc, lazy = 0;
@@ -46,7 +149,13 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return lfs_usage_error(ctx, "umount", lfs_usage_umount,
 				       "unexpected argument '%s'", argv[optind + 1]);
+	if (!lazy)
+		lfs_umount_prepare(ctx, argv[optind], &u);
 	rc = lfs_sys_umount(argv[optind], lazy, why, sizeof(why));
+	if (!rc)
+		lfs_umount_cleanup(ctx, &u);
+	lfs_view_meta_free(&u.vm);
+	lfs_store_close(&u.st);
 	if (!rc)
 		return 0;
 	lfs_buf_puts(&what, "umount ");

@@ -274,7 +274,11 @@ for w in $(seq "$WRITERS"); do
 done
 [ "$ok" = 1 ] && pass "every record exactly once, in order, in the view and in every layer" ||
 	fail "every record exactly once, in order, in the view and in every layer"
+wk=$("$LAYERCTL" view ls --json | jq -r --arg m "$m" '.[] | select(.mountpoints | index($m)) | .work')
+ul=$(upper_of "$m")
 expect_ok "$LAYERCTL" umount "$m"
+expect_ok test ! -e "$(dirname "$wk")"
+expect_ok test ! -e "$(dirname "$ul")"
 expect_eq "$("$LAYERCTL" images --json | jq '[.[] | select(.ref | startswith("loop:"))] | length')" "$n" "every loop commit is recorded"
 expect_ok unload_module
 

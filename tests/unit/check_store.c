@@ -655,6 +655,12 @@ static void store_view(struct lfs_view_part *p)
 	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
 	ck_assert_int_eq(lfs_store_layer_create(&st, key, &u, NULL, 0), 0);
 	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL, 0), 0);
+	{
+		struct lfs_view_meta vm = { vkey, (char *)"/mnt", (char *)"tomcat:9",
+					    key, 1, 0 };
+
+		ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL, 0), 0);
+	}
 	snprintf(upper, sizeof(upper), "%s", u);
 	snprintf(work, sizeof(work), "%s", w);
 	free(u);
@@ -990,6 +996,67 @@ START_TEST(test_mount_ref_store)
 }
 END_TEST
 
+START_TEST(test_umount_store_view)
+{
+	struct lfs_view_part p;
+	struct stat sb;
+	char key[LFS_KEY_LEN + 1];
+
+	store_view(&p);
+	ck_assert_int_eq(lfs_store_path_key(tmp, upper, key), 1);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	/* Still mounted elsewhere after the umount: nothing is removed. */
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.umounts, 1);
+	ck_assert_int_eq(exists("%s", work), 1);
+	/* Gone, with changes in its upper: the upper stays. */
+	fake_sys.umount_clears_views = 1;
+	{
+		char f[300];
+
+		snprintf(f, sizeof(f), "%s/changed", upper);
+		ck_assert_int_eq(mkdir(f, 0755), 0);
+		RUN("umount", tmp);
+		ck_assert_msg(r.rc == 0, "%s", r.err);
+		ck_assert_int_eq(exists("%s", work), 0);
+		ck_assert_int_eq(exists("%s", upper), 1);
+		ck_assert_int_eq(rmdir(f), 0);
+	}
+	ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
+START_TEST(test_umount_store_view_empty)
+{
+	struct lfs_view_part p;
+	struct stat sb;
+
+	store_view(&p);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = 1;
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.err, "");
+	/* Nothing changed since the mount: upper, work and record go. */
+	ck_assert_int_eq(exists("%s", work), 0);
+	ck_assert_int_eq(exists("%s", upper), 0);
+	ck_assert_uint_eq(count_dirs(), 0);
+	/* --lazy leaves the store alone (the view may live on). */
+	store_view(&p);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.n_view_parts = 1;
+	RUN("umount", "--lazy", tmp);
+	ck_assert_int_eq(exists("%s", work), 1);
+}
+END_TEST
+
 START_TEST(test_layer_add_records)
 {
 	RUN("layer", "add", "base", "/srv/base", "-a", "me");
@@ -1045,6 +1112,8 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_mount_ref_store);
 	tcase_add_test(cmds, test_layer_add_records);
+	tcase_add_test(cmds, test_umount_store_view);
+	tcase_add_test(cmds, test_umount_store_view_empty);
 	suite_add_tcase(s, cmds);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_nl.h"
 #include "fake_sys.h"
 #include "sys.h"
 
@@ -63,6 +64,8 @@ int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen)
 	fake_sys.umount_target = fake_dup(target);
 	fake_sys.lazy = lazy;
 	fake_why(why, whylen, fake_sys.umount_err ? fake_sys.umount_why : NULL);
+	if (!fake_sys.umount_err && fake_sys.umount_clears_views)
+		fake_nl.n_view_parts = 0;	/* the view is gone */
 	return fake_sys.umount_err;
 }
 

@@ -14,6 +14,8 @@ struct fake_sys {
 	const char *mount_why;		/* ...and this explanation */
 	int umount_err;			/* the same for lfs_sys_umount() */
 	const char *umount_why;
+	int umount_clears_views;	/* a successful umount empties
+					 * fake_nl's view dump */
 	const char *mountinfo;		/* lfs_sys_mountinfo()'s text... */
 	int mountinfo_err;		/* ...or its error */
 

@@ -15,7 +15,8 @@
 #       size, device number, symlink target, the hash of small file
 #       contents, or the errno of the step that failed; directories of
 #       more than 1,000 entries are summarised (count and hash of the
-#       sorted names and attributes); symlinks are followed once (stat),
+#       sorted names, d_type, and the attributes of every 10th name);
+#       symlinks are followed once (stat),
 #       so cycles show as ELOOP
 #   hostile.py modify MNT
 #       change the tree through the view: writes (copy-up) of files below
@@ -217,8 +218,14 @@ def walk(mnt):
         subdirs = []
         if len(names) > 1000:
             h = hashlib.sha1()
-            # Attributes only (no reads): the cost is the lookups.
-            for n in names:
+            # Attributes only, of every 10th name and of directories
+            # (readdir's d_type): the cost is the lookups.
+            types = {e.name: e.is_dir(follow_symlinks=False)
+                     for e in os.scandir(dfd)}
+            for i, n in enumerate(names):
+                if i % 10 and not types.get(n):
+                    h.update((n + " -\n").encode())
+                    continue
                 try:
                     st = os.stat(n, dir_fd=dfd, follow_symlinks=False)
                     d = "%s %o %d" % (typ(st.st_mode), st.st_mode, st.st_size)
@@ -305,6 +312,23 @@ def modify(mnt, depth=2000):
     op("replace cycle-a", lambda: (os.unlink(j("cycle-a")),
                                    os.symlink("b", j("cycle-a")))[0])
     op("stat cycle-a again", lambda: os.stat(j("cycle-a")).st_size)
+
+    # Renames that move a dentry between a name with a lower object and
+    # one without: removing the name afterwards must leave the lower
+    # object hidden, and no whiteout is needed where nothing is below.
+    op("create y-new", lambda: write(j("y-new"), "upper only\n"))
+    op("rename y-new -> b (b in a lower layer)", lambda: os.rename(j("y-new"), j("b")))
+    op("unlink b", lambda: os.unlink(j("b")))
+    op("stat b after unlink", lambda: os.stat(j("b")).st_size)
+    op("rename c -> c2", lambda: os.rename(j("c"), j("c2")))
+    op("rename c2 -> c", lambda: os.rename(j("c2"), j("c")))
+    op("stat c2", lambda: os.stat(j("c2")).st_size)
+    op("unlink c", lambda: os.unlink(j("c")))
+    op("stat c after unlink", lambda: os.stat(j("c")).st_size)
+    op("create hidden2", lambda: write(j("hidden2"), "x\n"))
+    op("rename hidden2 -> hidden", lambda: os.rename(j("hidden2"), j("hidden")))
+    op("rename hidden -> hidden3", lambda: os.rename(j("hidden"), j("hidden3")))
+    op("stat hidden", lambda: os.stat(j("hidden")).st_size)
 
     def big_rm():
         for i in range(1, 400, 2):

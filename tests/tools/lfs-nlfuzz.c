@@ -289,7 +289,9 @@ static char *file_path, *link_path, *long_path;
 static unsigned long name_seq;
 
 static uint16_t fam_id;
-static bool fam_ops[256];	/* commands the family implements */
+/* GENL_CMD_CAP_DO / _DUMP of each command the family implements. */
+static uint32_t fam_ops[256];
+#define OP_KNOWN (1u << 31)
 
 /* Fill @buf with n bytes of a random printable (or not) string. */
 static void rnd_fill(char *buf, size_t n, bool printable)
@@ -1044,15 +1046,16 @@ static void resolve_family(int fd)
 				struct nlattr *f = (struct nlattr *)((char *)op + NLA_HDRLEN);
 				int frem = op->nla_len - NLA_HDRLEN;
 
-				for (; NLA_OK(f, frem); f = NLA_NEXT(f, frem)) {
-					uint32_t id;
+				uint32_t id = 256, caps = 0;
 
-					if (f->nla_type != CTRL_ATTR_OP_ID)
-						continue;
-					memcpy(&id, (char *)f + NLA_HDRLEN, 4);
-					if (id < 256)
-						fam_ops[id] = true;
+				for (; NLA_OK(f, frem); f = NLA_NEXT(f, frem)) {
+					if (f->nla_type == CTRL_ATTR_OP_ID)
+						memcpy(&id, (char *)f + NLA_HDRLEN, 4);
+					if (f->nla_type == CTRL_ATTR_OP_FLAGS)
+						memcpy(&caps, (char *)f + NLA_HDRLEN, 4);
 				}
+				if (id < 256)
+					fam_ops[id] = caps | OP_KNOWN;
 			}
 		}
 	}
@@ -1316,7 +1319,10 @@ static size_t build_one(uint8_t *buf, size_t cap, uint32_t s, struct built *b)
 	b->delivered = b->type == fam_id && (b->flags & NLM_F_REQUEST) &&
 		       nlh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN &&
 		       nlh->nlmsg_len <= len;
-	b->reaches_op = b->delivered && fam_ops[g->cmd];
+	/* The command, in the form (do or dump) the family implements. */
+	b->reaches_op = b->delivered &&
+			(fam_ops[g->cmd] & ((b->flags & NLM_F_DUMP) == NLM_F_DUMP ?
+					    GENL_CMD_CAP_DUMP : GENL_CMD_CAP_DO));
 	b->cmd = g->cmd;
 	b->mutating = b->type == fam_id &&
 		      (g->cmd == LAYERFS_CMD_LAYER_ADD ||
@@ -1688,7 +1694,8 @@ int main(int argc, char **argv)
 	printf("# family %s id %u, commands:", LAYERFS_GENL_NAME, fam_id);
 	for (c = 0; c < 256; c++)
 		if (fam_ops[c])
-			printf(" %d", c);
+			printf(" %d%s%s", c, fam_ops[c] & GENL_CMD_CAP_DO ? "d" : "",
+			       fam_ops[c] & GENL_CMD_CAP_DUMP ? "D" : "");
 	printf("; seed %llu, %lu messages%s\n", (unsigned long long)seed, count,
 	       nonroot ? ", unprivileged" : "");
 	dump_layers(fd);

@@ -314,7 +314,7 @@ static void run(void)
 		for (c = 0; c < ARRAY_SIZE(copies); c++)
 			for (o = 0; o < ARRAY_SIZE(owners); o++)
 				for (m = 0; m < ARRAY_SIZE(modes); m++) {
-					bool exec = (modes[m] & 0111) && d % 4 == 0 && c == 0;
+					bool exec = (modes[m] & 0111) && d == 0 && c == 0;
 
 					file_name(path, sizeof(path), dirs[d].name,
 						  copies[c], o, modes[m]);

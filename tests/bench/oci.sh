@@ -10,7 +10,8 @@
 # Fixture: one layer of $OCI_FILES files (default 50,000) totalling about
 # $OCI_MB MiB (default 1024), half random bytes, half text, in 100
 # directories, on tmpfs (/dev/shm) when it has room, else under build/.
-# Each measurement is the median of $OCI_REPS runs (default 3), warm cache:
+# Each measurement is the median of $OCI_REPS runs (default 3), warm cache,
+# layerctl and its baseline alternating:
 #
 #   export plain   layerctl export --dir L          >/dev/null  (tar + sha256)
 #        vs        tar -cf - -C L . | sha256sum
@@ -62,17 +63,27 @@ EOF
 bytes=$(du -sb "$base/layer" | cut -f1)
 
 now() { date +%s.%N; }
-# median of the times of running "$@" $reps times (after one warm-up)
-median() {
-	local t0 t1 ts=()
-	for _ in $(seq 0 "$reps"); do
-		eval "${PRE:-:}"
-		t0=$(now)
-		"$@" >/dev/null 2>&1
-		t1=$(now)
-		ts+=("$(echo "$t1 - $t0" | bc -l)")
+# seconds one run of "$@" takes (after ${PRE:-:})
+once() {
+	local t0 t1
+	eval "${PRE:-:}"
+	t0=$(now)
+	"$@" >/dev/null 2>&1
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+med() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# T[A] and T[B]: medians of $reps runs of A and B, alternating (after one
+# warm-up run of each), so that a busy machine slows both alike
+declare -A T
+pair() {
+	local a=() b=() i
+	for i in $(seq 0 "$reps"); do
+		a+=("$(once "$1")")
+		b+=("$(once "$2")")
 	done
-	printf '%s\n' "${ts[@]:1}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+	T[$1]=$(med "${a[@]:1}")
+	T[$2]=$(med "${b[@]:1}")
 }
 
 exp_plain() { "$L" export --dir "$base/layer" >/dev/null; }
@@ -89,20 +100,16 @@ untar_zstd() { mkdir "$base/x" && tar -I zstd -xf "$base/l.tar.zst" -C "$base/x"
 tarbytes=$(stat -c %s "$base/l.tar")
 zbytes=$(stat -c %s "$base/l.tar.zst")
 
-declare -A T
-T[exp_plain]=$(median exp_plain)
-T[tar_plain]=$(median tar_plain)
-T[exp_zstd]=$(median exp_zstd)
-T[tar_zstd]=$(median tar_zstd)
+sha_openssl() { openssl dgst -sha256 "$base/l.tar"; }
+sha_sum() { sha256sum "$base/l.tar"; }
+pair exp_plain tar_plain
+pair exp_zstd tar_zstd
 PRE='rm -rf "$base/x"'
-T[imp_plain]=$(median imp_plain)
-T[untar_plain]=$(median untar_plain)
-T[imp_zstd]=$(median imp_zstd)
-T[untar_zstd]=$(median untar_zstd)
+pair imp_plain untar_plain
+pair imp_zstd untar_zstd
 PRE=
 rm -rf "$base/x"
-T[sha_openssl]=$(median openssl dgst -sha256 "$base/l.tar")
-T[sha_sum]=$(median sha256sum "$base/l.tar")
+pair sha_openssl sha_sum
 
 mbps() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }

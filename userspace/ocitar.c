@@ -264,7 +264,7 @@ struct lfs_exp {
 	int slot;		/* the slot being filled, or -1 */
 	uint64_t tar_size, blob_size;
 	char *root;		/* root path, for l*xattr() */
-	struct lfs_hl *hl;
+	struct lfs_hl *hl;	/* hash table, see lfs_hl_slot() */
 	size_t n_hl, cap_hl;
 	char *buf;		/* LFS_IO_CHUNK */
 	char *err;
@@ -470,11 +470,26 @@ static int lfs_is_opaque(const char *path)
 	return n == 1 && v[0] == 'y';
 }
 
+/*
+ * Hard-linked inodes seen so far: an open-addressing hash table on
+ * (dev, ino), cap_hl a power of two, a NULL path marking a free slot.
+ */
+static size_t lfs_hl_slot(const struct lfs_exp *x, dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^
+		     ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL);
+
+	return (size_t)(h ^ (h >> 29)) & (x->cap_hl - 1);
+}
+
 static const char *lfs_hl_find(struct lfs_exp *x, const struct stat *st)
 {
 	size_t i;
 
-	for (i = 0; i < x->n_hl; i++)
+	if (!x->cap_hl)
+		return NULL;
+	for (i = lfs_hl_slot(x, st->st_dev, st->st_ino); x->hl[i].path;
+	     i = (i + 1) & (x->cap_hl - 1))
 		if (x->hl[i].dev == st->st_dev && x->hl[i].ino == st->st_ino)
 			return x->hl[i].path;
 	return NULL;
@@ -483,20 +498,35 @@ static const char *lfs_hl_find(struct lfs_exp *x, const struct stat *st)
 static int lfs_hl_add(struct lfs_exp *x, const struct stat *st,
 		      const char *rel)
 {
-	struct lfs_hl *nh;
+	struct lfs_hl *old = x->hl, *nh;
+	size_t i, j, ocap = x->cap_hl;
 
-	if (x->n_hl == x->cap_hl) {
-		x->cap_hl = x->cap_hl ? x->cap_hl * 2 : 16;
-		nh = realloc(x->hl, x->cap_hl * sizeof(*nh));
-		if (!nh)
+	if ((x->n_hl + 1) * 2 > x->cap_hl) {
+		x->cap_hl = x->cap_hl ? x->cap_hl * 2 : 64;
+		nh = calloc(x->cap_hl, sizeof(*nh));
+		if (!nh) {
+			x->cap_hl = ocap;
 			return -ENOMEM;
+		}
 		x->hl = nh;
+		for (i = 0; i < ocap; i++) {
+			if (!old[i].path)
+				continue;
+			for (j = lfs_hl_slot(x, old[i].dev, old[i].ino);
+			     nh[j].path; j = (j + 1) & (x->cap_hl - 1))
+				;
+			nh[j] = old[i];
+		}
+		free(old);
 	}
-	x->hl[x->n_hl].path = strdup(rel);
-	if (!x->hl[x->n_hl].path)
+	for (i = lfs_hl_slot(x, st->st_dev, st->st_ino); x->hl[i].path;
+	     i = (i + 1) & (x->cap_hl - 1))
+		;
+	x->hl[i].path = strdup(rel);
+	if (!x->hl[i].path)
 		return -ENOMEM;
-	x->hl[x->n_hl].dev = st->st_dev;
-	x->hl[x->n_hl].ino = st->st_ino;
+	x->hl[i].dev = st->st_dev;
+	x->hl[i].ino = st->st_ino;
 	x->n_hl++;
 	return 0;
 }
@@ -861,7 +891,7 @@ out:
 	archive_entry_free(ze);
 	if (rootfd >= 0)
 		close(rootfd);
-	for (i = 0; i < x.n_hl; i++)
+	for (i = 0; i < x.cap_hl; i++)
 		free(x.hl[i].path);
 	free(x.hl);
 	EVP_MD_CTX_free(x.md_tar);

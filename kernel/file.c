@@ -4,10 +4,11 @@
  * mmap, fsync and the rest go straight to it, so the data lives once, in
  * the real inode's page cache, shared by every view of the same layer.
  *
- * Opening for write copies the file up first.  A file opened read-only
- * before a copy-up still holds the lower file; each operation checks
- * whether the real inode moved and then uses a freshly opened upper file,
- * so reads after a copy-up see the upper's data.
+ * Opening for write copies the file up first.  A file opened before a
+ * copy-up (or, open for writing, before a commit: its next write copies it
+ * up again) still holds the old real file; each operation checks whether
+ * the real inode moved and then swaps in a file opened on the new one, so
+ * later operations see the upper's data.
  */
 #include <linux/cred.h>
 #include <linux/fadvise.h>
@@ -77,41 +78,90 @@ static int layerfs_sync_flags(struct file *file, struct file *realfile)
 }
 
 /*
- * The real file to use now: the one opened with @file, or, if the file was
- * copied up since, a new one on the upper (released by layerfs_put_real()).
- * Its status flags are the view file's.
+ * private_data of an open view file.  @real is the real file in use.  When
+ * the view inode's real object moves (copy-up, or copy-up again after a
+ * commit) the first operation to notice opens the new one and swaps it in;
+ * the one it replaces may still be in use by an operation that loaded it
+ * before, so it is kept on @retired until the view file is released.
+ */
+struct layerfs_file {
+	struct file *real;		/* smp_load_acquire; set under @lock */
+	spinlock_t lock;
+	struct layerfs_retired *retired;	/* under @lock */
+};
+
+struct layerfs_retired {
+	struct file *file;
+	struct layerfs_retired *next;
+};
+
+/* Swap @newfile in for @old unless another operation already moved on. */
+static struct file *layerfs_swap_real(struct layerfs_file *lf,
+				      struct file *old, struct file *newfile)
+{
+	struct layerfs_retired *r;
+	struct file *realfile;
+
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		fput(newfile);
+		return ERR_PTR(-ENOMEM);
+	}
+	spin_lock(&lf->lock);
+	if (lf->real == old) {
+		r->file = old;
+		r->next = lf->retired;
+		lf->retired = r;
+		/* Pairs with smp_load_acquire() in layerfs_get_real(). */
+		smp_store_release(&lf->real, newfile);
+		r = NULL;
+		newfile = NULL;
+	}
+	realfile = lf->real;
+	spin_unlock(&lf->lock);
+	kfree(r);
+	if (newfile)
+		fput(newfile);
+	return realfile;
+}
+
+/*
+ * The real file to use now: the one in use, or, if the file was copied up
+ * since, one newly opened on the upper.  Its status flags are the view
+ * file's.  The result stays valid until the view file is released.
  */
 static struct file *layerfs_get_real(struct file *file)
 {
-	struct file *realfile = file->private_data;
+	struct layerfs_file *lf = file->private_data;
+	struct file *realfile = smp_load_acquire(&lf->real);
 	struct path realpath;
 	int err;
 
 	layerfs_path_real(file_dentry(file), &realpath);
-	if (likely(file_inode(realfile) == d_inode(realpath.dentry))) {
-		if (unlikely((file->f_flags ^ realfile->f_flags) &
-			     LAYERFS_SETFL_MASK)) {
-			err = layerfs_sync_flags(file, realfile);
-			if (err)
-				return ERR_PTR(err);
-		}
-		return realfile;
+	if (unlikely(file_inode(realfile) != d_inode(realpath.dentry))) {
+		/* Upper dentries of view inodes stay positive; see dir.c. */
+		if (WARN_ON_ONCE(d_is_negative(realpath.dentry)))
+			return ERR_PTR(-EIO);
+		realfile = layerfs_open_real(file, &realpath);
+		if (IS_ERR(realfile))
+			return realfile;
+		realfile = layerfs_swap_real(lf, lf->real, realfile);
+		if (IS_ERR(realfile))
+			return realfile;
 	}
-	/* Upper dentries of view inodes stay positive; see dir.c. */
-	if (WARN_ON_ONCE(d_is_negative(realpath.dentry)))
-		return ERR_PTR(-EIO);
-	return layerfs_open_real(file, &realpath);
-}
-
-static void layerfs_put_real(struct file *file, struct file *realfile)
-{
-	if (realfile != file->private_data)
-		fput(realfile);
+	if (unlikely((file->f_flags ^ realfile->f_flags) &
+		     LAYERFS_SETFL_MASK)) {
+		err = layerfs_sync_flags(file, realfile);
+		if (err)
+			return ERR_PTR(err);
+	}
+	return realfile;
 }
 
 static int layerfs_open(struct inode *inode, struct file *file)
 {
 	struct dentry *dentry = file_dentry(file);
+	struct layerfs_file *lf;
 	struct file *realfile;
 	struct path realpath;
 	int err;
@@ -126,16 +176,32 @@ static int layerfs_open(struct inode *inode, struct file *file)
 	file->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 
 	layerfs_path_real(dentry, &realpath);
+	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+	if (!lf)
+		return -ENOMEM;
+	spin_lock_init(&lf->lock);
 	realfile = layerfs_open_real(file, &realpath);
-	if (IS_ERR(realfile))
+	if (IS_ERR(realfile)) {
+		kfree(lf);
 		return PTR_ERR(realfile);
-	file->private_data = realfile;
+	}
+	lf->real = realfile;
+	file->private_data = lf;
 	return 0;
 }
 
 static int layerfs_release(struct inode *inode, struct file *file)
 {
-	fput(file->private_data);
+	struct layerfs_file *lf = file->private_data;
+	struct layerfs_retired *r;
+
+	fput(lf->real);
+	while ((r = lf->retired)) {
+		lf->retired = r->next;
+		fput(r->file);
+		kfree(r);
+	}
+	kfree(lf);
 	return 0;
 }
 
@@ -166,18 +232,15 @@ static ssize_t layerfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	realfile = layerfs_get_real(file);
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
-	ret = -EINVAL;
 	if ((iocb->ki_flags & IOCB_DIRECT) &&
 	    !(realfile->f_mode & FMODE_CAN_ODIRECT))
-		goto out_put;
+		return -EINVAL;
 
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = vfs_iter_read(realfile, iter, &iocb->ki_pos,
 			    layerfs_iocb_to_rwf(iocb->ki_flags));
 	revert_creds(old_cred);
 	touch_atime(&file->f_path);
-out_put:
-	layerfs_put_real(file, realfile);
 	return ret;
 }
 
@@ -222,7 +285,7 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	}
 	ret = -EINVAL;
 	if ((ifl & IOCB_DIRECT) && !(realfile->f_mode & FMODE_CAN_ODIRECT))
-		goto out_put;
+		goto out_unlock;
 	/* The real file has the view file's O_APPEND (layerfs_get_real). */
 	ifl &= ~IOCB_APPEND;
 
@@ -233,8 +296,6 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	file_end_write(realfile);
 	revert_creds(old_cred);
 	layerfs_copyattr(inode);
-out_put:
-	layerfs_put_real(file, realfile);
 out_unlock:
 	inode_unlock(inode);
 	return ret;
@@ -268,7 +329,6 @@ static loff_t layerfs_llseek(struct file *file, loff_t offset, int whence)
 	file->f_pos = realfile->f_pos;
 	inode_unlock(inode);
 
-	layerfs_put_real(file, realfile);
 	return ret;
 }
 
@@ -304,18 +364,16 @@ static int layerfs_mmap(struct file *file, struct vm_area_struct *vma)
 	upper = layerfs_inode_upper(file_inode(file));
 	ret = -EBUSY;
 	if (shared && d_inode(upper) != file_inode(realfile))
-		goto out_put;
+		goto out_unlock;
 	ret = -ENODEV;
 	if (!realfile->f_op->mmap)
-		goto out_put;
+		goto out_unlock;
 
 	/* The mapping is the real file's: one page cache for every view. */
 	vma_set_file(vma, realfile);
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = call_mmap(vma->vm_file, vma);
 	revert_creds(old_cred);
-out_put:
-	layerfs_put_real(file, realfile);
 out_unlock:
 	if (shared)
 		up_read(&view->commit_sem);
@@ -338,7 +396,6 @@ static int layerfs_fsync(struct file *file, loff_t start, loff_t end,
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = vfs_fsync_range(realfile, start, end, datasync);
 	revert_creds(old_cred);
-	layerfs_put_real(file, realfile);
 	return ret;
 }
 
@@ -366,7 +423,6 @@ static long layerfs_fallocate(struct file *file, int mode, loff_t offset,
 	ret = vfs_fallocate(realfile, mode, offset, len);
 	revert_creds(old_cred);
 	layerfs_copyattr(inode);
-	layerfs_put_real(file, realfile);
 out_unlock:
 	inode_unlock(inode);
 	return ret;
@@ -385,13 +441,13 @@ static int layerfs_fadvise(struct file *file, loff_t offset, loff_t len,
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = vfs_fadvise(realfile, offset, len, advice);
 	revert_creds(old_cred);
-	layerfs_put_real(file, realfile);
 	return ret;
 }
 
 static int layerfs_flush(struct file *file, fl_owner_t id)
 {
-	struct file *realfile = file->private_data;
+	struct layerfs_file *lf = file->private_data;
+	struct file *realfile = smp_load_acquire(&lf->real);
 	const struct cred *old_cred;
 	int ret = 0;
 
@@ -431,15 +487,12 @@ static ssize_t layerfs_copy_file_range(struct file *file_in, loff_t pos_in,
 	real_in = layerfs_get_real(file_in);
 	if (IS_ERR(real_in)) {
 		ret = PTR_ERR(real_in);
-		goto out_put_out;
+		goto out_unlock;
 	}
 	old_cred = layerfs_override_creds(inode_out->i_sb);
 	ret = vfs_copy_file_range(real_in, pos_in, real_out, pos_out, len,
 				  flags);
 	revert_creds(old_cred);
-	layerfs_put_real(file_in, real_in);
-out_put_out:
-	layerfs_put_real(file_out, real_out);
 	layerfs_copyattr(inode_out);
 out_unlock:
 	inode_unlock(inode_out);

@@ -428,7 +428,14 @@ struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
 	if (err)
 		return ERR_PTR(err);
 	mutex_lock(&layerfs_registry_lock);
-	err = layerfs_layer_publish(layer, spec, extack);
+	if (layerfs_dir_is_upper(layer->path.dentry)) {
+		/* (Commit registers an upper, but only after the switch.) */
+		NL_SET_ERR_MSG(extack,
+			       "directory is the upper or work directory of a mounted view");
+		err = -EBUSY;
+	} else {
+		err = layerfs_layer_publish(layer, spec, extack);
+	}
 	if (!err)
 		layerfs_layer_get(layer);
 	mutex_unlock(&layerfs_registry_lock);

@@ -20,7 +20,8 @@ static u64 layerfs_next_view_id = 1;
 
 /*
  * Give @view its id and publish it, claiming its upper and work
- * directories; -EBUSY if another view has either.
+ * directories; -EBUSY if another view has either, or the upper is a
+ * registered layer.
  */
 int layerfs_view_publish(struct fs_context *fc, struct layerfs_view *view)
 {
@@ -28,6 +29,12 @@ int layerfs_view_publish(struct fs_context *fc, struct layerfs_view *view)
 	int err = 0;
 
 	mutex_lock(&layerfs_registry_lock);
+	if (view->upper_root && layerfs_dir_is_layer(view->upper_root)) {
+		/* A committed upper is a frozen layer now: never written. */
+		errorfc(fc, "upper is a registered layer");
+		err = -EBUSY;
+		goto out_unlock;
+	}
 	if (view->upper_root) {
 		list_for_each_entry(other, &layerfs_views, node) {
 			if (!other->upper_root)

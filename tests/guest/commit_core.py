@@ -204,6 +204,20 @@ def main():
     check("image=cc/app:1" in mount_opts(m) and u[1] in mount_opts(m),
           "mount options show the new image and upper", mount_opts(m))
 
+    # The committed upper is a frozen layer; the live upper is not a layer.
+    os.makedirs(os.path.join(S, "mx"), exist_ok=True)
+    os.makedirs(os.path.join(S, "wx"), exist_ok=True)
+    rc, out = sys_mount("cx", os.path.join(S, "mx"), "layerfs",
+                        "layers=cc/base\\:1,upper=%s,work=%s" %
+                        (u[0], os.path.join(S, "wx")))
+    check(rc != 0 and "busy" in out, "a committed upper cannot be an upper",
+          out or "mounted")
+    if rc == 0:
+        run("umount", os.path.join(S, "mx"))
+    rc, out = run(LAYERCTL, "layer", "add", "cc/live:1", u[1])
+    check(rc != 0 and "upper or work directory of a mounted view" in out,
+          "a live upper cannot be registered as a layer", out)
+
     # Descriptors from before the commit.
     os.write(wfd, b"after\n")
     with open(os.path.join(u[1], "log")) as f:

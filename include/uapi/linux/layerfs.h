@@ -133,6 +133,9 @@
  *     -ELOOP    the layer would be its own parent (a parent cycle); the
  *               directory's filesystem is already stacked so deep that a
  *               view on it would pass FILESYSTEM_MAX_STACK_DEPTH
+ *     -EBUSY    the directory is the upper or work directory of a mounted
+ *               view (a view's upper becomes a layer through
+ *               LAYERFS_CMD_VIEW_COMMIT)
  *     -ENOSPC   the registry holds LAYERFS_LAYERS_MAX layers
  *     -ENOMEM   out of memory
  *     -EPERM    caller lacks CAP_SYS_ADMIN

@@ -88,7 +88,6 @@ for m in om lm; do
 	took "$t" "modify $m"
 done
 expect_same "$R/om.mod" "$R/lm.mod" "modifications: layerfs = overlayfs"
-cat "$R/lm.mod" | sed 's/^/# layerfs: /' | cut -c1-160
 
 for m in om lm; do
 	"$PY" "$HELPER" walk "$d/$m" >"$R/$m.walk2" 2>"$R/$m.walk2.err" ||
@@ -100,8 +99,13 @@ expect_same "$R/om.walk2.f" "$R/lm.walk2" "walk after the changes: layerfs = ove
 # Remount on the same upper: what layerfs wrote reads back the same.
 expect_ok "$LAYERCTL" umount "$d/lm"
 expect_ok "$LAYERCTL" mount --layers h-top:h-mid:h-bot --upper "$d/lu" --work "$d/lw" "$d/lm"
-"$PY" "$HELPER" walk "$d/lm" >"$R/lm.walk3" 2>&1
-expect_same "$R/lm.walk2" "$R/lm.walk3" "layerfs view remounted on its upper: same tree"
+# (the top level and the changed corners only: a full walk costs ~20 s)
+lsdirs='import os, sys
+for p in sys.argv[2:]:
+    print(p, sorted(os.listdir(os.path.join(sys.argv[1], p))))'
+"$PY" -c "$lsdirs" "$d/lm" . a wd e op-n long deep/d >"$R/lm.ls3" 2>&1
+"$PY" -c "$lsdirs" "$d/om" . a wd e op-n long deep/d >"$R/om.ls3" 2>&1
+expect_same "$R/om.ls3" "$R/lm.ls3" "layerfs view remounted on its upper: same listings as overlayfs"
 
 expect_ok "$LAYERCTL" umount "$d/lm"
 expect_ok "$LAYERCTL" umount "$d/r"

@@ -62,9 +62,26 @@ else
 	fail "root: $COUNT messages (exit status $rc)" \
 		"$(grep -E '^(# BAD|nlfuzz:)' "$d/root.out" | head -n 60)"
 fi
-expect_eq "$("$LAYERCTL" layer ls --json)" "$before" \
-	"registry as before once the fuzzer removed its layers"
-expect_eq "$("$LAYERCTL" view ls --json)" "$views" "views unchanged"
+# The layers of the start are as they were (but for their counters); what
+# is left beyond them are the layers fuzzed VIEW_COMMITs made, which their
+# view uses: frozen, as many as the tool counted.
+stable='{id, name, path, parent, created_ns, flags}'
+ids=$(printf '%s' "$before" | jq -c '[.[].id]')
+after=$("$LAYERCTL" layer ls --json)
+expect_eq "$(printf '%s' "$after" | jq -c --argjson ids "$ids" \
+	"[.[] | select(.id as \$i | \$ids | index(\$i)) | $stable]")" \
+	"$(printf '%s' "$before" | jq -c "[.[] | $stable]")" \
+	"layers of the start unchanged once the fuzzer removed its layers"
+extra=$(printf '%s' "$after" | jq -c --argjson ids "$ids" \
+	'[.[] | select(.id as $i | $ids | index($i) | not)]')
+committed=$(sed -n 's/^# root: .* committed \([0-9]*\);.*/\1/p' "$d/root.out")
+expect_eq "$(printf '%s' "$extra" | jq length)" "${committed:-?}" \
+	"the other layers left are the ${committed:-?} committed ones"
+expect_eq "$(printf '%s' "$extra" | jq '[.[] | select(.flags != ["frozen"])] | length')" 0 \
+	"... all frozen"
+expect_eq "$("$LAYERCTL" view ls --json | jq -c '[.[] | {id, mountpoints}]')" \
+	"$(printf '%s' "$views" | jq -c '[.[] | {id, mountpoints}]')" "the same views, mounted where they were"
+before=$after
 
 strict=
 [ "${NLFUZZ_STRICT_EPERM:-1}" = 0 ] || strict=--strict-eperm

@@ -1499,11 +1499,12 @@ static bool is_commit(uint64_t id)
 
 static void cleanup(int fd)
 {
-	int round, i, j, left, committed = 0;
+	int round, i, j, left, deleted, committed = 0;
 
 	for (round = 0; round < 64; round++) {
 		dump_layers(fd);
 		left = 0;
+		deleted = 0;
 		for (i = ndumped - 1; i >= 0; i--) {
 			struct outcome o;
 			int nest, top = -1;
@@ -1520,11 +1521,12 @@ static void cleanup(int fd)
 			put_u64(&nodes[nest].child, LAYERFS_LAYER_A_ID, dumped[i].id);
 			o = request(fd, fam_id, NLM_F_REQUEST | NLM_F_ACK,
 				    LAYERFS_CMD_LAYER_DEL, top, NULL);
+			deleted += !o.err;
 			if (o.err && !(o.err == -EBUSY && is_commit(dumped[i].id)))
 				bad("cleanup: deleting '%s': %s", dumped[i].name,
 				    strerror(-o.err));
 		}
-		if (!left)
+		if (!left || !deleted)
 			break;
 	}
 	dump_layers(fd);

@@ -256,6 +256,28 @@ for blob in "$d"/oci/blobs/sha256/*; do
 		fail "blob $(basename "$blob") matches its name"
 done
 
+# an image with a BASE (committed on an explicit stack that is not the top
+# layer's image): save follows BASE, not the parent chain
+mkdir -p "$d/cu" "$d/cw" "$d/cm" "$d/bview"
+expect_ok L mount --layers 'gakki/app\:1.1:oci/base\:1' --upper "$d/cu" --work "$d/cw" "$d/cm"
+echo based >"$d/cm/based.txt"
+expect_ok L commit "$d/cm" oci/based:1 -a carol -m 'on a custom stack'
+expect_ok L umount "$d/cm"
+expect_eq "$(L layer show oci/based:1 --json | jq -c '.base_ids | length')" 2 "commit recorded a BASE of two layers"
+expect_ok L save oci/based:1 -o "$d/oci-based"
+bman=$(jq -r '.manifests[0].digest' "$d/oci-based/index.json")
+bcfg=$(jq -r .config.digest "$d/oci-based/blobs/sha256/${bman#sha256:}")
+expect_eq "$(jq -r '[.history[].created_by] | join(",")' "$d/oci-based/blobs/sha256/${bcfg#sha256:}")" \
+	"layerfs layer oci/base:1,layerfs layer gakki/app:1.1,layerfs layer oci/based:1" \
+	"save of a BASE image: the layer, then its BASE (not the parent chain)"
+expect_ok mount -t layerfs -o image=oci/based:1 none "$d/bview"
+if command -v umoci >/dev/null; then
+	expect_ok umoci unpack --image "$d/oci-based:oci/based:1" "$d/bbundle"
+	same_tree "$d/bview" "$d/bbundle/rootfs" "umoci unpack of a BASE image = its layerfs view" \
+		--no-dir-times --skip-xattr trusted.overlay.
+fi
+expect_ok umount "$d/bview"
+
 # the layerfs view of the image
 mkdir -p "$d/view"
 expect_ok mount -t layerfs -o image=gakki/app:1.1 none "$d/view"

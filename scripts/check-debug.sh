@@ -21,7 +21,9 @@
 #                           default 6 (TCG + KASAN + lockdep)
 #   LAYERFS_DEBUG_MEM       guest memory in MB (default 3072)
 #   LAYERFS_DEBUG_APPEND    extra kernel command-line arguments
-#   LAYERFS_DEBUG_FULL=1    keep the tests' default volumes; otherwise the
+#   LAYERFS_DEBUG_KEEP=1    keep the guest's run directory (guest-run.sh --keep:
+#                           per-test logs, kmsg.log, kmemleak.txt)
+#   LAYERFS_DEBUG_FULL=1    keep the tests' default extra; otherwise the
 #                           fuzzers and the big-directory case run a fifth
 #                           (NLFUZZ_COUNT 20000, FSFUZZ_COUNT 600,
 #                           HOSTILE_BIG 10000): every path still runs, but
@@ -68,9 +70,10 @@ esac
 
 tests/guest/klog-check-selftest.sh >/dev/null
 
-volumes=()
+extra=()
+[ "${LAYERFS_DEBUG_KEEP:-0}" != 1 ] || extra+=(--keep)
 if [ "${LAYERFS_DEBUG_FULL:-0}" != 1 ]; then
-	volumes=(--env NLFUZZ_COUNT="${NLFUZZ_COUNT:-20000}"
+	extra+=(--env NLFUZZ_COUNT="${NLFUZZ_COUNT:-20000}"
 		--env FSFUZZ_COUNT="${FSFUZZ_COUNT:-600}"
 		--env HOSTILE_BIG="${HOSTILE_BIG:-10000}")
 fi
@@ -80,7 +83,7 @@ scripts/guest-run.sh --kernel-image "$kdir/bzImage" --mem "$mem" \
 	--timeout $((1500 * slow)) \
 	--append "kasan_multi_shot sysctl.kernel.hung_task_timeout_secs=$((120 * slow)) ${LAYERFS_DEBUG_APPEND:-}" \
 	--env "LAYERFS_KO=$ko" \
-	--env "LAYERFS_TEST_TIMEOUT=$((300 * slow))" "${volumes[@]}" \
+	--env "LAYERFS_TEST_TIMEOUT=$((300 * slow))" "${extra[@]}" \
 	-- tests/guest/debug-run.sh "$@" || rc=$?
 end=$(date +%s)
 echo "check-debug: kernel $release (built in $(cat "$kdir/build-time")), wall time $(((end - start) / 60))m$(((end - start) % 60))s, status $rc"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Mount options under a seeded fuzzer (tests/tools/lfs-fsfuzz): FSFUZZ_COUNT
-# rounds (default 10,000) of random and mutated fsconfig(2) sequences
+# rounds (default 5,000) of random and mutated fsconfig(2) sequences
 # (string, flag, path, fd and binary values; layers= lists with escapes,
 # odd and unknown names; repeated upper= and work=; values past the
 # limits; settings after create) ending in FSCONFIG_CMD_CREATE and
@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$ROOT/tests/tools/lfs-fsfuzz
-COUNT=${FSFUZZ_COUNT:-10000}
+COUNT=${FSFUZZ_COUNT:-5000}
 SEED=${FSFUZZ_SEED:-1}
 TOLERANCE=131072	# bytes; settled kmalloc reads vary by 10-50 KB (lib.sh)
 [ -x "$TOOL" ] || { echo "Bail out! $TOOL not built (make tools)"; exit 1; }

@@ -3,8 +3,10 @@
  * lfs-nlfuzz: seeded fuzzer of the layerfs generic netlink family, over
  * raw AF_NETLINK/NETLINK_GENERIC sockets (no libnl).
  *
- *   lfs-nlfuzz [-s SEED] [-n COUNT] [-d DIR] [-k DIRS] [-e EVERY] [-v]
- *              [--nonroot] [--cleanup]
+ *   lfs-nlfuzz [-s SEED] [-n COUNT] [-d DIR] [-k DIRS] [-e EVERY]
+ *              [-t SECONDS] [-v] [--nonroot [--strict-eperm]] [--cleanup]
+ *
+ * -t stops sending new messages after SECONDS (and says after how many).
  *
  * Each message starts as a valid template of one command (LAYER_ADD,
  * LAYER_DEL, LAYER_GET and its dump, VIEW_GET, VIEW_COMMIT, or an unknown
@@ -119,6 +121,16 @@ static void die(const char *fmt, ...)
 
 static bool verbose;
 static unsigned long failures;
+static double budget;		/* seconds of fuzzing, 0: no limit */
+static double t_start;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* A check failed: report it, keep going (the run fails at the end). */
 static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1335,12 +1347,23 @@ static size_t build_one(uint8_t *buf, size_t cap, uint32_t s, struct built *b)
  * Send @count messages on @fds (alternating); @root: check the registry
  * model, else check every message is refused.
  */
-static void fuzz(int *fds, int nfds, unsigned long count, bool root,
-		 unsigned long every, struct stats *st)
+/* True, once, when the time budget is spent (checked every 256 rounds). */
+static bool out_of_time(unsigned long idx, unsigned long count)
+{
+	if (!budget || idx % 256 || now() - t_start <= budget)
+		return false;
+	printf("# time budget of %.0f s reached after %lu of %lu rounds\n",
+	       budget, idx, count);
+	return true;
+}
+
+/* Returns the number of rounds (messages or batches) sent. */
+static unsigned long fuzz(int *fds, int nfds, unsigned long count, bool root,
+			  unsigned long every, struct stats *st)
 {
 	unsigned long idx;
 
-	for (idx = 0; idx < count; idx++) {
+	for (idx = 0; idx < count && !out_of_time(idx, count); idx++) {
 		struct outcome out[MAX_BATCH + 1] = {};
 		struct built b[MAX_BATCH] = {};
 		int fd = fds[idx % nfds];
@@ -1447,6 +1470,7 @@ static void fuzz(int *fds, int nfds, unsigned long count, bool root,
 			fflush(stdout);
 		}
 	}
+	return idx;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1652,7 +1676,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int fd, c;
 
-	while ((c = getopt_long(argc, argv, "s:n:d:k:e:v", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:d:k:e:t:v", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1671,6 +1695,9 @@ int main(int argc, char **argv)
 		case 'e':
 			every = strtoul(optarg, NULL, 0);
 			break;
+		case 't':
+			budget = strtod(optarg, NULL);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -1684,7 +1711,7 @@ int main(int argc, char **argv)
 			strict = true;
 			break;
 		default:
-			fprintf(stderr, "usage: lfs-nlfuzz [-s SEED] [-n COUNT] [-d DIR] [-k DIRS] [-e EVERY] [-v] [--nonroot [--strict-eperm]] [--cleanup]\n");
+			fprintf(stderr, "usage: lfs-nlfuzz [-s SEED] [-n COUNT] [-d DIR] [-k DIRS] [-e EVERY] [-t SECONDS] [-v] [--nonroot [--strict-eperm]] [--cleanup]\n");
 			return 2;
 		}
 	}
@@ -1709,6 +1736,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t_start = now();
 	if (nonroot) {
 		run_nonroot(count, seed, &st);
 		dump_layers(fd);
@@ -1718,7 +1746,7 @@ int main(int argc, char **argv)
 		else
 			reconcile(fd, count, "unprivileged", NULL, 0, 0);
 	} else {
-		fuzz(&fd, 1, count, true, every, &st);
+		count = fuzz(&fd, 1, count, true, every, &st);
 		reconcile(fd, count, "end", NULL, 0, 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -221,15 +221,26 @@ expect_fail "layer 'gakki/mytomcat:1.2': no such layer" "$LAYERCTL" layer show g
 
 # --- writers while commits run in a loop ------------------------------------
 expect_ok "$LAYERCTL" mount gakki/mytomcat:1.1 "$m"
+# Each writer appends its records in 5 chunks and waits, before each next
+# chunk, until one more commit has completed: so commits always run while
+# writers write, however fast either side is.
+echo 0 >"$d/t/commits"
 writer() {	# $1: number; odd ones keep their file open
-	if [ $(($1 % 2)) = 1 ]; then
-		exec 4>>"$m/w$1.log"
-		for i in $(seq "$RECORDS"); do echo "w$1 $i" >&4; done
-		exec 4>&-
-	else
-		for i in $(seq "$RECORDS"); do echo "w$1 $i" >>"$m/w$1.log"; done
-	fi
+	per=$((RECORDS / 5))
+	[ $(($1 % 2)) = 0 ] || exec 4>>"$m/w$1.log"
+	for c in 1 2 3 4 5; do
+		for i in $(seq $(((c - 1) * per + 1)) $((c * per))); do
+			if [ $(($1 % 2)) = 1 ]; then
+				echo "w$1 $i" >&4
+			else
+				echo "w$1 $i" >>"$m/w$1.log"
+			fi
+		done
+		while [ "$(cat "$d/t/commits")" -lt "$c" ]; do sleep 0.05; done
+	done
+	[ $(($1 % 2)) = 0 ] || exec 4>&-
 }
+RECORDS=$((RECORDS / 5 * 5))
 pids=
 for w in $(seq "$WRITERS"); do
 	writer "$w" &
@@ -243,11 +254,12 @@ while :; do
 	n=$((n + 1))
 	during=$((during + alive))
 	"$LAYERCTL" commit "$m" loop:$n >/dev/null || fail "commit loop:$n"
+	echo "$n" >"$d/t/commits.new" && mv "$d/t/commits.new" "$d/t/commits"
 	[ "$alive" = 1 ] || break
 done
 wait
 took "$t" "$n commits ($during while $WRITERS writers appended $RECORDS records each)"
-expect_ok test "$during" -ge 2
+expect_ok test "$during" -ge 5
 ok=1
 chain=$("$LAYERCTL" history loop:$n --json | jq -r '.[].diff')
 for w in $(seq "$WRITERS"); do

@@ -16,6 +16,8 @@
 #   make fuzz          fuzz layerctl's import path (libFuzzer, host only,
 #                      FUZZ_SECONDS=60; make check runs it for 30 s)
 #   make bench-oci     OCI export/import throughput against tar (host only)
+#   make stress        random operations, commits, listings and mounts for
+#                      STRESS_SECONDS (600) in the guest
 #   make clean
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
@@ -32,7 +34,7 @@ BENCH_REPS ?=
 FUZZ_SECONDS ?=
 
 .PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit fuzz bench-oci install clean style
-.PHONY: check-debug debug-kernel
+.PHONY: check-debug debug-kernel stress
 
 all: module userspace tools
 
@@ -76,6 +78,16 @@ bench-oci: userspace
 guest-check:
 	tests/guest/klog-check-selftest.sh
 	scripts/guest-run.sh --kver "$(KVER)" -- tests/guest/run.sh $(TESTS)
+
+# Longer stress (tests/guest/t-stress.sh): STRESS_SECONDS (default 600),
+# STRESS_WORKERS (8) and STRESS_SEED (1).  make check runs it for 60 s.
+STRESS_SECONDS ?= 600
+STRESS_WORKERS ?= 8
+STRESS_SEED ?= 1
+stress: module userspace tools
+	scripts/guest-run.sh --kver "$(KVER)" --timeout $$(($(STRESS_SECONDS) + 900)) \
+		--env STRESS_SECONDS=$(STRESS_SECONDS) --env STRESS_WORKERS=$(STRESS_WORKERS) \
+		--env STRESS_SEED=$(STRESS_SEED) -- tests/guest/run.sh stress
 
 # The layer store across reboots and a power cut: three boots on one ext4
 # disk image (tests/guest/boots-commit.sh).

@@ -349,6 +349,24 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	if (!rec)
 		goto out_cleanup;
 
+	if (d_unhashed(dentry)) {
+		/*
+		 * The name is gone (unlinked or replaced; layerfs_do_remove()
+		 * drops it under li->lock): the copy serves an open file and
+		 * must not bring the name back.  Unlink it from the work
+		 * directory; the extra reference keeps the dentry positive.
+		 */
+		dget(temp);
+		inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
+		err = vfs_unlink(&init_user_ns, d_inode(view->workdir), temp,
+				 NULL);
+		inode_unlock(d_inode(view->workdir));
+		dput(temp);
+		if (err)
+			goto out_free_rec;
+		goto out_publish;
+	}
+
 	trap = lock_rename(view->workdir, upperdir);
 	if (trap) {
 		/* The work directory is never an ancestor of an upper dir. */
@@ -380,6 +398,7 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 		goto out_free_rec;
 	layerfs_restore_times(upperdir, &pstat);
 
+out_publish:
 	/* After the rename @temp is the upper dentry of @dentry. */
 	li->origin_ino = origin_ino;
 	li->origin_dev = origin_dev;

@@ -359,6 +359,40 @@ static int layerfs_link(struct dentry *old, struct inode *dir,
 }
 
 /*
+ * Whether @name in upper directory @udir is @upper itself.  Names of a
+ * file hard-linked in a committed layer share one view inode; once one of
+ * them is copied up, the others have no upper object of their own.
+ */
+static bool layerfs_name_is_upper(struct dentry *udir,
+				  const struct qstr *name, struct dentry *upper)
+{
+	struct dentry *d;
+	bool ret;
+
+	d = lookup_one_unlocked(&init_user_ns, name->name, udir, name->len);
+	if (IS_ERR(d))
+		return false;
+	ret = d_inode(d) == d_inode(upper);
+	dput(d);
+	return ret;
+}
+
+/*
+ * Give @real (a negative name in a locked upper directory) the upper
+ * object of @dentry's inode, as a hard link: a name without its own upper
+ * (see layerfs_name_is_upper()) about to be renamed.
+ */
+static int layerfs_link_up(struct dentry *dentry, struct inode *udir,
+			   struct dentry *real)
+{
+	struct dentry *upper = layerfs_inode_upper(d_inode(dentry));
+
+	if (!upper || d_is_dir(dentry) || d_is_positive(real))
+		return 0;
+	return vfs_link(upper, &init_user_ns, udir, real, NULL);
+}
+
+/*
  * Remove @dentry: from the upper alone if no lower object backs the name,
  * else by leaving a whiteout in its place.
  */
@@ -388,6 +422,9 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 	}
 	udir = layerfs_inode_upper(dir);
 	upper = layerfs_inode_upper(inode);
+	if (upper && !is_dir &&
+	    !layerfs_name_is_upper(udir, &dentry->d_name, upper))
+		upper = NULL;	/* only the committed layer has this name */
 
 	if (upper && has_lower) {
 		/* Swap the upper object for a whiteout, then drop it. */
@@ -429,6 +466,13 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 
 out_revert:
 	revert_creds(old_cred);
+	/*
+	 * The name's lower stack is stale now: make the next lookup redo it.
+	 * Dropped under li->lock, so that a copy-up for a file still open
+	 * sees the name gone (see layerfs_copy_up_one()).
+	 */
+	if (!err)
+		d_drop(dentry);
 	mutex_unlock(&LAYERFS_I(inode)->lock);
 	mnt_drop_write(view->upper_mnt);
 	if (err)
@@ -436,12 +480,10 @@ out_revert:
 
 	if (is_dir)
 		clear_nlink(inode);
-	else
+	else if (inode->i_nlink)
 		drop_nlink(inode);
 	layerfs_copyattr(dir);
 	layerfs_dir_changed(dir);
-	/* The name's lower stack is stale now: make the next lookup redo it. */
-	d_drop(dentry);
 	return 0;
 }
 
@@ -533,6 +575,9 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	err = PTR_ERR(olddentry);
 	if (IS_ERR(olddentry))
 		goto out_unlock;
+	err = layerfs_link_up(old, d_inode(uold), olddentry);
+	if (err)
+		goto out_dput_old;
 	err = -ESTALE;
 	if (d_inode(olddentry) != d_inode(layerfs_inode_upper(d_inode(old))))
 		goto out_dput_old;
@@ -540,8 +585,13 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	err = PTR_ERR(newdentry);
 	if (IS_ERR(newdentry))
 		goto out_dput_old;
+	err = exchange ? layerfs_link_up(new, d_inode(unew), newdentry) : 0;
+	if (err)
+		goto out_dput_new;
 	err = -ESTALE;
-	if (d_is_positive(new)) {
+	if (d_is_positive(new) && d_is_negative(newdentry) && !new_is_dir) {
+		/* Replacing a name only the committed layer has. */
+	} else if (d_is_positive(new)) {
 		if (d_inode(newdentry) !=
 		    d_inode(layerfs_inode_upper(d_inode(new))))
 			goto out_dput_new;
@@ -605,8 +655,13 @@ out_revert:
 	layerfs_copyattr(newdir);
 	layerfs_dir_changed(olddir);
 	layerfs_dir_changed(newdir);
-	if (d_is_positive(new) && !exchange)
-		drop_nlink(d_inode(new));
+	if (d_is_positive(new) && !exchange) {
+		/* (A hard link's view inode may count fewer names.) */
+		if (new_is_dir)
+			clear_nlink(d_inode(new));
+		else if (d_inode(new)->i_nlink)
+			drop_nlink(d_inode(new));
+	}
 	/* Lower stacks of both names are stale: redo their lookups. */
 	d_drop(old);
 	d_drop(new);

@@ -257,10 +257,39 @@ static int layerfs_prepare_write(struct file *file)
 	return layerfs_copy_up(file_dentry(file));
 }
 
+/*
+ * Start changing the data of @file: copy it up if a commit froze it, lock
+ * the view inode, clear set-id bits and capabilities as a write by anyone
+ * must, and find the real file.  On success the caller finishes with
+ * layerfs_end_change().
+ */
+static struct file *layerfs_begin_change(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct file *realfile;
+	int err;
+
+	err = layerfs_prepare_write(file);
+	if (err)
+		return ERR_PTR(err);
+	inode_lock(inode);
+	layerfs_copyattr(inode);
+	err = file_remove_privs(file);
+	realfile = err ? ERR_PTR(err) : layerfs_get_real(file);
+	if (IS_ERR(realfile))
+		inode_unlock(inode);
+	return realfile;
+}
+
+static void layerfs_end_change(struct file *file)
+{
+	layerfs_copyattr(file_inode(file));
+	inode_unlock(file_inode(file));
+}
+
 static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp;
-	struct inode *inode = file_inode(file);
 	int ifl = iocb->ki_flags;
 	const struct cred *old_cred;
 	struct file *realfile;
@@ -268,36 +297,23 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
-	ret = layerfs_prepare_write(file);
-	if (ret)
-		return ret;
-
-	inode_lock(inode);
-	layerfs_copyattr(inode);
-	/* Clears set-id bits and capabilities, as a write by anyone must. */
-	ret = file_remove_privs(file);
-	if (ret)
-		goto out_unlock;
-	realfile = layerfs_get_real(file);
-	if (IS_ERR(realfile)) {
-		ret = PTR_ERR(realfile);
-		goto out_unlock;
-	}
+	realfile = layerfs_begin_change(file);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
 	ret = -EINVAL;
 	if ((ifl & IOCB_DIRECT) && !(realfile->f_mode & FMODE_CAN_ODIRECT))
-		goto out_unlock;
+		goto out_end;
 	/* The real file has the view file's O_APPEND (layerfs_get_real). */
 	ifl &= ~IOCB_APPEND;
 
-	old_cred = layerfs_override_creds(inode->i_sb);
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	file_start_write(realfile);
 	ret = vfs_iter_write(realfile, iter, &iocb->ki_pos,
 			     layerfs_iocb_to_rwf(ifl));
 	file_end_write(realfile);
 	revert_creds(old_cred);
-	layerfs_copyattr(inode);
-out_unlock:
-	inode_unlock(inode);
+out_end:
+	layerfs_end_change(file);
 	return ret;
 }
 
@@ -402,29 +418,17 @@ static int layerfs_fsync(struct file *file, loff_t start, loff_t end,
 static long layerfs_fallocate(struct file *file, int mode, loff_t offset,
 			      loff_t len)
 {
-	struct inode *inode = file_inode(file);
 	const struct cred *old_cred;
 	struct file *realfile;
 	long ret;
 
-	ret = layerfs_prepare_write(file);
-	if (ret)
-		return ret;
-	inode_lock(inode);
-	ret = file_remove_privs(file);
-	if (ret)
-		goto out_unlock;
-	realfile = layerfs_get_real(file);
-	if (IS_ERR(realfile)) {
-		ret = PTR_ERR(realfile);
-		goto out_unlock;
-	}
-	old_cred = layerfs_override_creds(inode->i_sb);
+	realfile = layerfs_begin_change(file);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = vfs_fallocate(realfile, mode, offset, len);
 	revert_creds(old_cred);
-	layerfs_copyattr(inode);
-out_unlock:
-	inode_unlock(inode);
+	layerfs_end_change(file);
 	return ret;
 }
 
@@ -467,35 +471,23 @@ static ssize_t layerfs_copy_file_range(struct file *file_in, loff_t pos_in,
 				       struct file *file_out, loff_t pos_out,
 				       size_t len, unsigned int flags)
 {
-	struct inode *inode_out = file_inode(file_out);
 	struct file *real_in, *real_out;
 	const struct cred *old_cred;
 	ssize_t ret;
 
-	ret = layerfs_prepare_write(file_out);
-	if (ret)
-		return ret;
-	inode_lock(inode_out);
-	ret = file_remove_privs(file_out);
-	if (ret)
-		goto out_unlock;
-	real_out = layerfs_get_real(file_out);
-	if (IS_ERR(real_out)) {
-		ret = PTR_ERR(real_out);
-		goto out_unlock;
-	}
+	real_out = layerfs_begin_change(file_out);
+	if (IS_ERR(real_out))
+		return PTR_ERR(real_out);
 	real_in = layerfs_get_real(file_in);
 	if (IS_ERR(real_in)) {
 		ret = PTR_ERR(real_in);
-		goto out_unlock;
+	} else {
+		old_cred = layerfs_override_creds(file_inode(file_out)->i_sb);
+		ret = vfs_copy_file_range(real_in, pos_in, real_out, pos_out,
+					  len, flags);
+		revert_creds(old_cred);
 	}
-	old_cred = layerfs_override_creds(inode_out->i_sb);
-	ret = vfs_copy_file_range(real_in, pos_in, real_out, pos_out, len,
-				  flags);
-	revert_creds(old_cred);
-	layerfs_copyattr(inode_out);
-out_unlock:
-	inode_unlock(inode_out);
+	layerfs_end_change(file_out);
 	/* Real files on two filesystems: copy through the view files. */
 	if (ret == -EXDEV || ret == -EOPNOTSUPP)
 		ret = generic_copy_file_range(file_in, pos_in, file_out,

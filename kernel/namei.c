@@ -29,8 +29,41 @@ static void layerfs_d_release(struct dentry *dentry)
 	layerfs_entry_free(dentry->d_fsdata);
 }
 
+/*
+ * The real dentry of a view dentry whose inode is @inode (NULL: the one
+ * holding the data now).  The VFS asks when a real file was opened with
+ * the view's path (open_with_fake_path()): file_dentry() of that file must
+ * be the real one, or a view stacked on a view would find its own dentry
+ * again and recurse.  Only regular files have real files opened so.
+ */
+static struct dentry *layerfs_d_real(struct dentry *dentry,
+				     const struct inode *inode)
+{
+	struct layerfs_inode *li;
+	struct layerfs_upper *u;
+	struct dentry *real;
+
+	if (!d_is_reg(dentry) || (inode && d_inode(dentry) == inode))
+		return dentry;
+	li = LAYERFS_I(d_inode(dentry));
+	u = layerfs_upper_rec(&li->vfs_inode);
+	if (u && !inode)
+		return d_real(u->dentry, NULL);
+	for (; u; u = u->prev)
+		if (d_inode(u->dentry) == inode)
+			return u->dentry;
+	if (!li->lower)
+		return dentry;
+	/* The lower may itself be a stacked file: ask it in turn. */
+	real = d_real(li->lower, inode);
+	if (!inode || d_inode(real) == inode)
+		return real;
+	return dentry;
+}
+
 const struct dentry_operations layerfs_dentry_ops = {
 	.d_release = layerfs_d_release,
+	.d_real = layerfs_d_real,
 };
 
 /* A real lookup: a positive or negative dentry, or an ERR_PTR. */

@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Robustness around a view: rmmod while a view is mounted fails and the view
+# keeps working; a view used as a layer of another view (registered through
+# its mountpoint) reads correctly through both, and the inner view cannot go
+# while the outer uses it; the upper's filesystem turning read-only makes
+# writes fail with EROFS while reads go on, and a commit then fails cleanly;
+# after remounting it read-write, writes work again.  (Busy and lazy
+# unmounts are in t-view-cli.sh.)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+load_module
+s=$scratch
+mkdir -p "$s/base/etc" "$s/u1" "$s/w1" "$s/m1" "$s/m2" "$s/u2" "$s/w2" "$s/up"
+echo base >"$s/base/etc/os"
+expect_ok "$LAYERCTL" layer add rb/base:1 "$s/base"
+expect_ok "$LAYERCTL" mount --layers 'rb/base\:1' --upper "$s/u1" --work "$s/w1" "$s/m1"
+echo inner >"$s/m1/inner.txt"
+
+# --- rmmod while mounted ------------------------------------------------------
+expect_fail 'in use' rmmod layerfs
+expect_ok test -d /sys/module/layerfs
+expect_eq "$(cat "$s/m1/inner.txt")" inner "the view still works after a refused rmmod"
+
+# --- a view as a layer of another view ----------------------------------------
+expect_ok "$LAYERCTL" layer add rb/inner:1 "$s/m1"
+expect_ok "$LAYERCTL" mount --layers 'rb/inner\:1' --upper "$s/u2" --work "$s/w2" "$s/m2"
+expect_eq "$(cat "$s/m2/etc/os" 2>&1)" base "the outer view reads the inner view's lower file"
+expect_eq "$(cat "$s/m2/inner.txt" 2>&1)" inner "the outer view reads the inner view's upper file"
+echo outer >"$s/m2/etc/os"
+expect_eq "$(cat "$s/u2/etc/os" 2>&1)" outer "the outer view copies up into its own upper"
+expect_eq "$(cat "$s/m1/etc/os" 2>&1)" base "the inner view is unchanged"
+expect_fail 'busy' umount "$s/m1"
+expect_ok umount "$s/m2"
+expect_ok "$LAYERCTL" layer rm rb/inner:1
+expect_ok umount "$s/m1"
+
+# --- the upper's filesystem turns read-only -------------------------------------
+expect_ok mount -t tmpfs -o size=16m rbtmp "$s/up"
+mkdir -p "$s/up/u" "$s/up/w" "$s/up/u2"
+expect_ok "$LAYERCTL" mount --layers 'rb/base\:1' --upper "$s/up/u" --work "$s/up/w" "$s/m1"
+echo before >"$s/m1/f"
+expect_ok mount -o remount,ro "$s/up"
+expect_fail 'Read-only file system' sh -c "echo x >'$s/m1/g'"
+expect_fail 'Read-only file system' sh -c "echo x >>'$s/m1/etc/os'"
+expect_eq "$(cat "$s/m1/f" 2>&1)" before "reads go on"
+vid=$("$LAYERCTL" view ls --json | jq ".[] | select(.mountpoints[0] == \"$s/m1\") | .id")
+out=$($PY "$ROOT/tests/guest/nlcommit.py" "$vid" "$s/up/u2" rb/ro:1)
+expect_match "$out" "^(OK|ERR E)" "commit with the upper fs read-only: a clean answer ($out)"
+case $out in
+OK*) "$LAYERCTL" layer show rb/ro:1 >/dev/null && pass "the committed layer is registered" ;;
+*) expect_fail 'No such' "$LAYERCTL" layer show rb/ro:1 ;;
+esac
+expect_ok mount -o remount,rw "$s/up"
+echo after >"$s/m1/f"
+expect_eq "$(cat "$s/m1/f" 2>&1)" after "writes work again after remount rw"
+expect_ok umount "$s/m1"
+"$LAYERCTL" layer rm rb/ro:1 >/dev/null 2>&1
+expect_ok umount "$s/up"
+
+expect_ok "$LAYERCTL" layer rm rb/base:1
+expect_ok unload_module
+done_testing

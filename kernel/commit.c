@@ -312,6 +312,11 @@ static int layerfs_commit_switch(struct layerfs_view *view,
 	view->upper_orig = n->upper;
 	view->upper_name = n->upper_name;
 	view->upper_root = dget(n->upper.dentry);
+	/* The root keeps its inode number: its first upper's (as copy-up). */
+	if (!root->origin_ino) {
+		root->origin_dev = old_root->d_sb->s_dev;
+		WRITE_ONCE(root->origin_ino, d_inode(old_root)->i_ino);
+	}
 	n->root->prev = root->upper;
 	/* Pairs with layerfs_upper_rec(); readers see either record. */
 	smp_store_release(&root->upper, n->root);

@@ -203,8 +203,8 @@ static int layerfs_view_take_layers(struct fs_context *fc,
 			err = -ENOENT;
 			goto out_unlock;
 		}
-		for (n = 0; layer; layer = layer->parent)
-			n++;
+		/* The Images rule: the layer, then its BASE or parent's image. */
+		n = layerfs_image_stack(layer, NULL, 0);
 	} else {
 		n = ctx->nnames;
 	}
@@ -214,8 +214,11 @@ static int layerfs_view_take_layers(struct fs_context *fc,
 		goto out_unlock;
 	}
 
-	layer = ctx->image ? layerfs_layer_find(ctx->image, 0) : NULL;
+	if (ctx->image)
+		layerfs_image_stack(layerfs_layer_find(ctx->image, 0),
+				    view->layers, n);
 	for (i = 0; i < n; i++) {
+		layer = view->layers[i];
 		if (!ctx->image) {
 			layer = layerfs_layer_find(ctx->names[i], 0);
 			if (!layer) {
@@ -226,8 +229,6 @@ static int layerfs_view_take_layers(struct fs_context *fc,
 		}
 		layerfs_layer_use(layer);
 		view->layers[view->nlayers++] = layer;
-		if (ctx->image)
-			layer = layer->parent;
 	}
 out_unlock:
 	mutex_unlock(&layerfs_registry_lock);

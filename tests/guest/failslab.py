@@ -32,7 +32,7 @@ PROBS = [2, 5, 10, 25, 50]
 SUSPICIOUS = {errno.EIO, errno.EUCLEAN, errno.ESTALE, errno.EFAULT}
 
 libc = ctypes.CDLL(None, use_errno=True)
-libc.mount.argtypes = [ctypes.c_char_p] * 4 + [ctypes.c_ulong, ctypes.c_char_p]
+libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
 failures = 0
@@ -84,7 +84,8 @@ def set_prob(p):
 
 
 class Inject:
-    """with Inject(p): failslab at probability p for this process."""
+    """with Inject(p): failslab at probability p for this process; the
+    probability is 0 outside such a block."""
 
     def __init__(self, prob):
         self.prob = prob
@@ -95,6 +96,7 @@ class Inject:
 
     def __exit__(self, *exc):
         make_it_fail("self", False)
+        set_prob(0)
         return False
 
 
@@ -372,12 +374,13 @@ def layerctl(ctl, module, top, iters, commit_mnt=None):
     errs = []
     for r in range(len(PROBS)):
         lines = batch(iters, dirs, mnt, commit_mnt, r)
-        set_prob(PROBS[r])
         p = subprocess.Popen([ctl, "--module", module, "--force", "-b", "-"],
                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         make_it_fail(p.pid, True)
+        set_prob(PROBS[r])
         _, err = p.communicate("\n".join(lines).encode() + b"\n")
+        set_prob(0)
         total += len(lines)
         status.append(p.returncode)
         errs += err.decode(errors="replace").splitlines()
@@ -411,6 +414,9 @@ def layerctl(ctl, module, top, iters, commit_mnt=None):
 
 def main(argv):
     cmd = argv[1]
+    # Everything this process runs is resident: no page fault reaches the
+    # 9p root (the guest's /) while allocations fail.
+    libc.mlockall(3)  # MCL_CURRENT | MCL_FUTURE
     if cmd == "mount-loop":
         mount_loop(argv[2], argv[3], argv[4], argv[5], int(argv[6]))
     elif cmd == "copy-up":

@@ -30,7 +30,7 @@ failslab_off() {
 	echo 0 >"$fs/probability"
 	echo 0 >/proc/self/make-it-fail
 }
-trap 'failslab_off; _lib_exit $?' EXIT
+trap '_fs_rc=$?; failslab_off; _lib_exit $_fs_rc' EXIT
 
 echo N >"$fs/ignore-gfp-wait"
 echo N >"$fs/cache-filter" 2>/dev/null

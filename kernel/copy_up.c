@@ -14,6 +14,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fileattr.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
@@ -154,6 +155,27 @@ static int layerfs_copy_data(const struct path *lower, struct file *new_file,
 out_fput:
 	fput(old_file);
 	return err;
+}
+
+/*
+ * Append-only and immutable survive copy-up, as in overlayfs: set on the
+ * copy once it is in place (may_delete() would refuse renaming it).
+ */
+static int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
+{
+	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
+	struct fileattr sfa = {}, dfa = {};
+	int err;
+
+	if (!(d_inode(src)->i_flags & (S_APPEND | S_IMMUTABLE)))
+		return 0;
+	err = vfs_fileattr_get(src, &sfa);
+	if (!err)
+		err = vfs_fileattr_get(dst, &dfa);
+	if (err)
+		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
+	fileattr_fill_flags(&dfa, (dfa.flags & ~prot) | (sfa.flags & prot));
+	return vfs_fileattr_set(&init_user_ns, dst, &dfa);
 }
 
 /* Owner, then mode (chown clears set-id bits), then times. */
@@ -399,6 +421,14 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	layerfs_restore_times(upperdir, &pstat);
 
 out_publish:
+	/* (If this fails the copy is in place, unprotected: say so.) */
+	err = layerfs_copy_protattr(lower.dentry, temp);
+	if (err) {
+		kfree(rec);
+		dput(temp);
+		return err;
+	}
+
 	/* After the rename @temp is the upper dentry of @dentry. */
 	li->origin_ino = origin_ino;
 	li->origin_dev = origin_dev;

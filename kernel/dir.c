@@ -223,7 +223,7 @@ static int layerfs_create_upper(struct dentry *dentry,
 		 * failure is harmless).
 		 */
 		if (!err && d_is_dir(upper) && !attr->link &&
-		    layerfs_has_lower(dentry->d_parent))
+		    layerfs_dir_has_lower(dentry->d_parent))
 			layerfs_set_opaque(upper);
 		inode_unlock(udir_inode);
 		if (err)
@@ -523,7 +523,9 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
 		return -EINVAL;
 	flags &= ~RENAME_NOREPLACE;	/* the VFS has checked it */
-	if ((old_is_dir && old_lower) || (exchange && new_is_dir && new_lower))
+	/* A directory merging lower content cannot move (no redirects). */
+	if ((old_is_dir && layerfs_dir_has_lower(old)) ||
+	    (exchange && new_is_dir && layerfs_dir_has_lower(new)))
 		return -EXDEV;
 
 	err = layerfs_copy_up(old);
@@ -541,7 +543,7 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 		 */
 		old_cred = layerfs_override_creds(old->d_sb);
 		err = layerfs_dir_check_empty(new);
-		if (!err && new_lower) {
+		if (!err && layerfs_inode_upper(d_inode(new))) {
 			err = mnt_want_write(view->upper_mnt);
 			if (!err) {
 				err = layerfs_clear_whiteouts(view->upper_mnt,
@@ -683,4 +685,6 @@ const struct inode_operations layerfs_dir_inode_ops = {
 	.getattr = layerfs_getattr,
 	.setattr = layerfs_setattr,
 	.listxattr = layerfs_listxattr,
+	.fileattr_get = layerfs_fileattr_get,
+	.fileattr_set = layerfs_fileattr_set,
 };

@@ -10,6 +10,7 @@
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/fileattr.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
@@ -562,7 +563,46 @@ int layerfs_setattr(struct user_namespace *mnt_userns,
 	return err;
 }
 
+/* FS_IOC_GETFLAGS and FS_IOC_FSGETXATTR: the real object's. */
+int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+{
+	const struct cred *old_cred;
+	struct path realpath;
+	int err;
+
+	layerfs_path_real(dentry, &realpath);
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	err = vfs_fileattr_get(realpath.dentry, fa);
+	revert_creds(old_cred);
+	return err;
+}
+
+/* The caller passed the VFS checks on the view inode: copy up, then set. */
+int layerfs_fileattr_set(struct user_namespace *mnt_userns,
+			 struct dentry *dentry, struct fileattr *fa)
+{
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	err = layerfs_copy_up(dentry);
+	if (err)
+		return err;
+	upper = layerfs_inode_upper(d_inode(dentry));
+	err = mnt_want_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+	if (err)
+		return err;
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	err = vfs_fileattr_set(&init_user_ns, upper, fa);
+	revert_creds(old_cred);
+	mnt_drop_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+	layerfs_copyattr(d_inode(dentry));
+	return err;
+}
+
 const struct inode_operations layerfs_file_inode_ops = {
+	.fileattr_get = layerfs_fileattr_get,
+	.fileattr_set = layerfs_fileattr_set,
 	.setattr = layerfs_setattr,
 	.permission = layerfs_permission,
 	.get_acl = layerfs_get_acl,

@@ -299,6 +299,7 @@ void layerfs_path_real(struct dentry *dentry, struct path *path);
 struct vfsmount *layerfs_lower_mnt(struct layerfs_view *view,
 				   unsigned int layer);
 bool layerfs_has_lower(struct dentry *dentry);
+bool layerfs_dir_has_lower(struct dentry *dir);
 
 /*
  * The real directories merged into a view directory, top first: its
@@ -355,6 +356,10 @@ int layerfs_getattr(struct user_namespace *mnt_userns, const struct path *path,
 int layerfs_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 		    struct iattr *attr);
 ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size);
+struct fileattr;
+int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int layerfs_fileattr_set(struct user_namespace *mnt_userns,
+			 struct dentry *dentry, struct fileattr *fa);
 extern const struct inode_operations layerfs_file_inode_ops;
 extern const struct inode_operations layerfs_symlink_inode_ops;
 extern const struct inode_operations layerfs_special_inode_ops;

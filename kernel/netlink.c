@@ -4,6 +4,10 @@
  * construction.  The protocol is specified in include/uapi/linux/layerfs.h;
  * this is the only file that speaks netlink.
  *
+ * Privilege: every operation is GENL_ADMIN_PERM, so genetlink refuses an
+ * unprivileged sender with -EPERM before it parses anything; pre_doit and
+ * the dumps then require CAP_SYS_ADMIN as the protocol says.
+ *
  * The family is not parallel_ops: genetlink serialises our doit and dumpit
  * calls under genl_mutex, and layerfs_registry_lock orders them against
  * the filesystem side.
@@ -620,25 +624,30 @@ static int layerfs_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 static const struct genl_ops layerfs_genl_ops[] = {
 	{
 		.cmd = LAYERFS_CMD_LAYER_ADD,
+		.flags = GENL_ADMIN_PERM,
 		.doit = layerfs_nl_layer_add,
 	},
 	{
 		.cmd = LAYERFS_CMD_LAYER_DEL,
+		.flags = GENL_ADMIN_PERM,
 		.doit = layerfs_nl_layer_del,
 	},
 	{
 		.cmd = LAYERFS_CMD_LAYER_GET,
+		.flags = GENL_ADMIN_PERM,
 		.doit = layerfs_nl_layer_get,
 		.start = layerfs_nl_dump_start,
 		.dumpit = layerfs_nl_layer_dump,
 	},
 	{
 		.cmd = LAYERFS_CMD_VIEW_GET,
+		.flags = GENL_ADMIN_PERM,
 		.start = layerfs_nl_dump_start,
 		.dumpit = layerfs_nl_view_dump,
 	},
 	{
 		.cmd = LAYERFS_CMD_VIEW_COMMIT,
+		.flags = GENL_ADMIN_PERM,
 		.doit = layerfs_nl_view_commit,
 		.policy = layerfs_commit_policy,
 		.maxattr = LAYERFS_A_MAX,

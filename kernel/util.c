@@ -86,22 +86,58 @@ void layerfs_path_real(struct dentry *dentry, struct path *path)
 }
 
 /*
- * Whether something below the view's writable upper backs this name, so
- * that removing it needs a whiteout: a lower object, or an upper object
- * from a committed generation (now part of a read-only layer).
+ * Whether a directory merges anything below its writable upper: lower
+ * directories, or uppers of committed generations.
  */
-bool layerfs_has_lower(struct dentry *dentry)
+bool layerfs_dir_has_lower(struct dentry *dir)
 {
 	struct layerfs_upper *u;
 
-	if (LAYERFS_E(dentry)->numlower)
+	if (LAYERFS_E(dir)->numlower)
 		return true;
-	if (d_is_negative(dentry))
-		return false;
-	u = layerfs_upper_rec(d_inode(dentry));
+	u = layerfs_upper_rec(d_inode(dir));
 	if (!u)
 		return false;
-	return !layerfs_upper_current(u, dentry->d_sb) || u->prev;
+	return !layerfs_upper_current(u, dir->d_sb) || u->prev;
+}
+
+/*
+ * Whether something below the view's writable upper backs the name of
+ * @dentry, so that removing or renaming it needs a whiteout: the name is
+ * looked up in the parent's directories below the upper, as overlayfs
+ * does, because a dentry moved by rename keeps the state of its old name.
+ * The caller holds the parent's lock.  An error answers yes: a needless
+ * whiteout is harmless, a missing one shows a removed name again.
+ */
+bool layerfs_has_lower(struct dentry *dentry)
+{
+	struct layerfs_dir_iter it;
+	const struct cred *old_cred;
+	struct dentry *this;
+	unsigned int layer;
+	struct path path;
+	bool upper, found = false;
+
+	old_cred = layerfs_override_creds(dentry->d_sb);
+	layerfs_dir_iter_init(&it, dentry->d_parent);
+	while (layerfs_dir_iter_next(&it, &path, &layer, &upper)) {
+		if (upper)
+			continue;
+		this = lookup_one_unlocked(&init_user_ns, dentry->d_name.name,
+					   path.dentry, dentry->d_name.len);
+		if (IS_ERR(this)) {
+			found = true;
+			break;
+		}
+		if (d_is_positive(this)) {
+			found = !layerfs_is_whiteout(this);
+			dput(this);
+			break;
+		}
+		dput(this);
+	}
+	revert_creds(old_cred);
+	return found;
 }
 
 void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry)

@@ -1331,8 +1331,17 @@ static size_t build_one(uint8_t *buf, size_t cap, uint32_t s, struct built *b)
 	b->delivered = b->type == fam_id && (b->flags & NLM_F_REQUEST) &&
 		       nlh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN &&
 		       nlh->nlmsg_len <= len;
-	/* The command, in the form (do or dump) the family implements. */
-	b->reaches_op = b->delivered &&
+	/*
+	 * The command, in the form (do or dump) the family implements.
+	 * Generic netlink (genl_header_check() since 6.1, for families
+	 * without resv_start_op) first refuses, with -EINVAL and before any
+	 * operation or privilege check, a non-zero reserved field and
+	 * nlmsg_flags beyond REQUEST, ACK, ECHO and the two DUMP bits.
+	 */
+	b->reaches_op = b->delivered && !g->reserved &&
+			!(((b->flags & NLM_F_DUMP) == NLM_F_DUMP ?
+			   b->flags & ~NLM_F_DUMP : b->flags) &
+			  ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)) &&
 			(fam_ops[g->cmd] & ((b->flags & NLM_F_DUMP) == NLM_F_DUMP ?
 					    GENL_CMD_CAP_DUMP : GENL_CMD_CAP_DO));
 	b->cmd = g->cmd;

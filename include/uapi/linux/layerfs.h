@@ -10,9 +10,14 @@
  *
  * Privilege
  * ---------
- * Every command, including dumps, requires CAP_SYS_ADMIN in the initial user
- * namespace (checked against the opener of the netlink socket and the
- * sender); otherwise it fails with -EPERM and changes nothing.
+ * Every command, including dumps, requires CAP_NET_ADMIN and CAP_SYS_ADMIN
+ * in the initial user namespace; otherwise it fails with -EPERM and changes
+ * nothing.  Generic netlink checks CAP_NET_ADMIN before it parses any
+ * attribute (so a malformed request from an unprivileged caller gets
+ * -EPERM too, without an extended ACK); the family then checks
+ * CAP_SYS_ADMIN.  Both are checked against the sender, and against the
+ * opener of the socket unless the message names its destination
+ * (netlink_capable()).
  *
  * Attribute tree
  * --------------
@@ -156,8 +161,9 @@
  *   PARENT_ID only if it has a parent; AUTHOR and MESSAGE only if set).
  *   The reply command is LAYERFS_CMD_LAYER_GET.
  *   With NLM_F_DUMP: no attributes; one LAYERFS_CMD_LAYER_GET message per
- *   layer, in ascending ID order, with NLM_F_MULTI.  A refused dump (e.g.
- *   -EPERM) reports its error and extended ACK in the NLMSG_DONE message.  A dump interrupted by concurrent changes skips removed layers
+ *   layer, in ascending ID order, with NLM_F_MULTI.  A dump refused for
+ *   privilege fails with -EPERM before it starts.  A dump interrupted by
+ *   concurrent changes skips removed layers
  *   and includes layers added with a higher ID.
  *   Errors: -EINVAL, -ENOENT, -EPERM as for LAYERFS_CMD_LAYER_DEL.
  *

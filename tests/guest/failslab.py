@@ -12,7 +12,8 @@ test turns into checks:
 
   failslab.py mount-loop   LAYERS UPPER WORK MNT ITER
   failslab.py copy-up      LAYERS UPPER WORK MNT ITER
-  failslab.py layerctl     LAYERCTL MODULE DIR ITER [COMMIT_MNT]
+  failslab.py layerctl     LOADER MODULE DIR ITER [COMMIT_MNT]
+                           (LOADER: ld.so beside layerctl and its libraries)
 
 The probability cycles through PROBS; the failslab knobs other than
 probability are set by the shell test.
@@ -374,7 +375,9 @@ def layerctl(ctl, module, top, iters, commit_mnt=None):
     errs = []
     for r in range(len(PROBS)):
         lines = batch(iters, dirs, mnt, commit_mnt, r)
-        p = subprocess.Popen([ctl, "--module", module, "--force", "-b", "-"],
+        p = subprocess.Popen([ctl, "--library-path", os.path.dirname(ctl),
+                              os.path.join(os.path.dirname(ctl), "layerctl"),
+                              "--module", module, "--force", "-b", "-"],
                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         make_it_fail(p.pid, True)

@@ -92,7 +92,15 @@ if "$LAYERCTL" commit --help >/dev/null 2>&1; then
 else
 	diag "layerctl has no commit command: commit not covered"
 fi
-$py layerctl "$LAYERCTL" "$MODULE" "$d/ctl" "$ITER" $commit_mnt >"$scratch/out" 2>&1
+# The batches run from a copy on tmpfs (layerctl, its libraries and the
+# loader): a process whose allocations fail must not touch the 9p root,
+# whose client does not survive that (EINVAL on later opens).
+mkdir -p "$d/bin"
+cp "$LAYERCTL" "$d/bin/"
+ldd "$LAYERCTL" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }' |
+	while read -r lib; do cp "$lib" "$d/bin/"; done
+loader=$(ldd "$LAYERCTL" | awk '$1 ~ /^\// { print $1 }')
+$py layerctl "$d/bin/${loader##*/}" "$MODULE" "$d/ctl" "$ITER" $commit_mnt >"$scratch/out" 2>&1
 rc=$?
 cat "$scratch/out"
 [ "$rc" = 0 ] && pass "layerctl phase" || fail "layerctl phase" "status $rc"

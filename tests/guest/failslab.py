@@ -373,13 +373,16 @@ def layerctl(ctl, module, top, iters, commit_mnt=None):
     total = 0
     status = []
     errs = []
+    # No rseq: the kernel kills a task with SIGSEGV, silently, when it
+    # cannot update the rseq area (a page fault whose allocation failed).
+    env = dict(os.environ, GLIBC_TUNABLES="glibc.pthread.rseq=0")
     for r in range(len(PROBS)):
         lines = batch(iters, dirs, mnt, commit_mnt, r)
         p = subprocess.Popen([ctl, "--library-path", os.path.dirname(ctl),
                               os.path.join(os.path.dirname(ctl), "layerctl"),
                               "--module", module, "--force", "-b", "-"],
                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+                             stderr=subprocess.PIPE, env=env)
         make_it_fail(p.pid, True)
         set_prob(PROBS[r])
         _, err = p.communicate("\n".join(lines).encode() + b"\n")

@@ -22,10 +22,12 @@ probability are set by the shell test.
 import collections
 import ctypes
 import errno
+import heapq  # noqa: F401 (Counter.most_common imports it lazily)
 import os
 import random
 import subprocess
 import sys
+import time
 
 FAILSLAB = "/sys/kernel/debug/failslab"
 PROBS = [2, 5, 10, 25, 50]
@@ -335,6 +337,19 @@ def copy_up(layers, upper, work, mnt, iters):
     umount_retry(mnt)
 
 
+def wait_reading(pid):
+    """Wait until PID sits in read(0, ...): loaded, at its batch input."""
+    for _ in range(3000):
+        try:
+            with open("/proc/%d/syscall" % pid) as f:
+                w = f.read().split()
+            if len(w) > 1 and w[0] == "0" and int(w[1], 16) == 0:
+                return
+        except OSError:
+            pass
+        time.sleep(0.01)
+
+
 def batch(iters, dirs, mnt, commit_mnt, r):
     """The commands of batch r."""
     lines = []
@@ -383,6 +398,7 @@ def layerctl(ctl, module, top, iters, commit_mnt=None):
                               "--module", module, "--force", "-b", "-"],
                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, env=env)
+        wait_reading(p.pid)
         make_it_fail(p.pid, True)
         set_prob(PROBS[r])
         _, err = p.communicate("\n".join(lines).encode() + b"\n")

@@ -110,7 +110,7 @@ static int layerfs_copy_data(const struct path *lower, struct file *new_file,
 	if (IS_ERR(old_file))
 		return PTR_ERR(old_file);
 
-	if (len && vfs_clone_file_range(old_file, 0, new_file, 0, len, 0) == len)
+	if (len && do_clone_file_range(old_file, 0, new_file, 0, len, 0) == len)
 		goto out_fput;
 
 	while (pos < len) {

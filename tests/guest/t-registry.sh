@@ -54,7 +54,7 @@ expect_fail 'invalid layer name' "$LAYERCTL" layer add 'a//b' "$d/z"
 expect_fail 'invalid layer name' "$LAYERCTL" layer add 'a:' "$d/z"
 expect_fail 'pseudo filesystem.*Operation not supported' \
 	"$LAYERCTL" layer add procdir /proc/self
-expect_fail 'parent of another layer.*Device or resource busy' \
+expect_fail 'parent or in the base of another layer.*Device or resource busy' \
 	"$LAYERCTL" layer rm base
 expect_fail 'no such layer.*No such file or directory' \
 	"$LAYERCTL" layer rm nope

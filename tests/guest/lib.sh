@@ -181,6 +181,19 @@ expect_match() {
 	fi
 }
 
+# Turn a helper's "ok DESC" / "not ok DESC" lines in file $1 into checks;
+# other lines become diagnostics.
+relay_checks() {
+	while IFS= read -r _lib_line; do
+		case $_lib_line in
+		"ok "*) pass "${_lib_line#ok }" ;;
+		"not ok "*) fail "${_lib_line#not ok }" ;;
+		"#"*) printf '%s\n' "$_lib_line" ;;
+		*) printf '# %s\n' "$_lib_line" ;;
+		esac
+	done <"$1"
+}
+
 # Bytes of kmalloc objects in use, unsettled (see kmalloc_settled).
 _lib_kmalloc_bytes() {
 	awk '$1 ~ /^kmalloc-/ { b += $2 * $4 } END { printf "%d\n", b }' /proc/slabinfo

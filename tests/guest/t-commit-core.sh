@@ -32,13 +32,7 @@ start=$(date +%s)
 $PY "$ROOT/tests/guest/commit_core.py" "$s" "$LAYERCTL" \
 	"$ROOT/tests/guest/nlcommit.py" >"$s/out" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) pass "${line#ok }" ;;
-	"not ok "*) fail "${line#not ok }" ;;
-	*) printf '# %s\n' "$line" ;;
-	esac
-done <"$s/out"
+relay_checks "$s/out"
 expect_eq "$rc" 0 "commit_core.py exit status"
 diag "time: $(($(date +%s) - start)) s"
 
@@ -52,13 +46,7 @@ if expect_ok "$LAYERCTL" mount --layers 'cc/base\:1' --upper "$s/su0" \
 	$PY "$ROOT/tests/guest/commit_stress.py" "$s" "$vid" "$s/sm" \
 		"$ROOT/tests/guest/nlcommit.py" 4 "$STRESS_COMMITS" >"$s/out" 2>&1
 	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) pass "${line#ok }" ;;
-		"not ok "*) fail "${line#not ok }" ;;
-		*) printf '# %s\n' "$line" ;;
-		esac
-	done <"$s/out"
+	relay_checks "$s/out"
 	expect_eq "$rc" 0 "commit_stress.py exit status"
 	diag "time: stress $(($(date +%s) - start)) s"
 	expect_ok umount "$s/sm"

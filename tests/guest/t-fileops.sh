@@ -53,13 +53,7 @@ start=$(date +%s)
 # shellcheck disable=SC2086 # $pairs is a list
 $PY "$HELPER" run "$s/tmp" $pairs >"$s/out" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) pass "${line#ok }" ;;
-	"not ok "*) fail "${line#not ok }" ;;
-	*) printf '%s\n' "$line" ;;
-	esac
-done <"$s/out"
+relay_checks "$s/out"
 expect_eq "$rc" 0 "fileops.py exit status"
 diag "time: $(($(date +%s) - start)) s"
 

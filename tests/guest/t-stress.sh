@@ -37,13 +37,7 @@ diag "seed $SEED, $WORKERS workers, $SECS s"
 $PY "$ROOT/tests/guest/stress.py" "$s" "$vid" "$s/m" "$LAYERCTL" "$SECS" \
 	"$WORKERS" "$SEED" >"$s/out" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) pass "${line#ok }" ;;
-	"not ok "*) fail "${line#not ok }" ;;
-	*) printf '# %s\n' "$line" ;;
-	esac
-done <"$s/out"
+relay_checks "$s/out"
 expect_eq "$rc" 0 "stress.py exit status"
 
 expect_ok umount "$s/m"

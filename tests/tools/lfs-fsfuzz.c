@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,47 +43,13 @@
 
 #include <linux/layerfs.h>
 
+#include "lfs-fuzz.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PAIRS 4
 #define VAL_MAX 8192
 
-static uint64_t rng_state;
-
-static uint64_t rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
-
-static uint32_t rnd(uint32_t n)
-{
-	return n ? (uint32_t)((rnd64() >> 11) % n) : 0;
-}
-
-static bool chance(unsigned int pct)
-{
-	return rnd(100) < pct;
-}
-
 static bool verbose;
-static unsigned long failures;
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++failures > 50)
-		return;
-	va_start(ap, fmt);
-	fputs("# BAD: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-}
 
 static const char *dir;
 static char **layers;
@@ -135,9 +100,9 @@ static const char *pick_layer(void)
 		"x=y", "-a", "base:latest", "upper=/tmp", "\xff",
 	};
 
-	if (chance(80))
-		return layers[rnd(nlayers)];
-	return odd[rnd(ARRAY_SIZE(odd))];
+	if (lfs_chance(80))
+		return layers[lfs_rnd(nlayers)];
+	return odd[lfs_rnd(ARRAY_SIZE(odd))];
 }
 
 /* Random mutations of a string value in place: ':' '\' ',' '=', cuts. */
@@ -145,16 +110,16 @@ static void mutate(char *buf)
 {
 	static const char odd[] = ":\\,=\n \t\x01\xff/.";
 	size_t n = strlen(buf);
-	unsigned int i, k = 1 + rnd(3);
+	unsigned int i, k = 1 + lfs_rnd(3);
 
 	for (i = 0; i < k; i++) {
-		switch (rnd(5)) {
+		switch (lfs_rnd(5)) {
 		case 0:	/* insert an odd character */
 			if (n + 2 < VAL_MAX) {
-				size_t at = rnd(n + 1);
+				size_t at = lfs_rnd(n + 1);
 
 				memmove(buf + at + 1, buf + at, n - at + 1);
-				buf[at] = odd[rnd(sizeof(odd) - 1)];
+				buf[at] = odd[lfs_rnd(sizeof(odd) - 1)];
 				n++;
 			}
 			break;
@@ -165,16 +130,16 @@ static void mutate(char *buf)
 			}
 			break;
 		case 2:	/* cut */
-			n = rnd(n + 1);
+			n = lfs_rnd(n + 1);
 			buf[n] = '\0';
 			break;
 		case 3:	/* overwrite */
 			if (n)
-				buf[rnd(n)] = odd[rnd(sizeof(odd) - 1)];
+				buf[lfs_rnd(n)] = odd[lfs_rnd(sizeof(odd) - 1)];
 			break;
 		default:	/* grow to near or past the limits */
-			while (n + 1 < VAL_MAX && n < (size_t[]){ 255, 256, 300, 4095, 4096, 5000 }[rnd(6)])
-				buf[n++] = 'a' + rnd(26);
+			while (n + 1 < VAL_MAX && n < (size_t[]){ 255, 256, 300, 4095, 4096, 5000 }[lfs_rnd(6)])
+				buf[n++] = 'a' + lfs_rnd(26);
 			buf[n] = '\0';
 			break;
 		}
@@ -184,24 +149,24 @@ static void mutate(char *buf)
 /* A layers= value: 1 to 4 names (or many), escaped, maybe mutated. */
 static void make_layers(char *buf)
 {
-	unsigned int i, n = chance(5) ? 20 + rnd(200) : 1 + rnd(4);
+	unsigned int i, n = lfs_chance(5) ? 20 + lfs_rnd(200) : 1 + lfs_rnd(4);
 
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (i)
 			append(buf, ":");
-		if (chance(90))
+		if (lfs_chance(90))
 			append_escaped(buf, pick_layer());
 		else
 			append(buf, pick_layer());	/* unescaped tags */
 	}
-	if (chance(30))
+	if (lfs_chance(30))
 		mutate(buf);
 }
 
 static const char *pick_dir(void)
 {
-	switch (rnd(12)) {
+	switch (lfs_rnd(12)) {
 	case 0:
 		return file_path;
 	case 1:
@@ -217,7 +182,8 @@ static const char *pick_dir(void)
 	case 6:
 		return "";
 	default:
-		return chance(50) ? upper[rnd(PAIRS)] : work[rnd(PAIRS)];
+		return lfs_chance(50) ? upper[lfs_rnd(PAIRS)] :
+		       work[lfs_rnd(PAIRS)];
 	}
 }
 
@@ -232,12 +198,12 @@ static const char *pick_key(void)
 	};
 	static char longkey[300];
 
-	if (chance(2)) {
+	if (lfs_chance(2)) {
 		memset(longkey, 'k', sizeof(longkey) - 1);
-		longkey[rnd(sizeof(longkey) - 1) + 1] = '\0';
+		longkey[lfs_rnd(sizeof(longkey) - 1) + 1] = '\0';
 		return longkey;
 	}
-	return keys[rnd(ARRAY_SIZE(keys))];
+	return keys[lfs_rnd(ARRAY_SIZE(keys))];
 }
 
 /* A value for @key. */
@@ -248,16 +214,16 @@ static void make_value(const char *key, char *buf)
 		make_layers(buf);
 	} else if (!strcmp(key, "layer") || !strcmp(key, "image")) {
 		append(buf, pick_layer());
-		if (chance(20))
+		if (lfs_chance(20))
 			mutate(buf);
 	} else if (!strcmp(key, "upper") || !strcmp(key, "work") ||
 		   strstr(key, "dir")) {
 		append(buf, pick_dir());
-		if (chance(10))
+		if (lfs_chance(10))
 			mutate(buf);
 	} else {
-		append(buf, chance(50) ? pick_layer() : pick_dir());
-		if (chance(30))
+		append(buf, lfs_chance(50) ? pick_layer() : pick_dir());
+		if (lfs_chance(30))
 			mutate(buf);
 	}
 }
@@ -279,35 +245,36 @@ static int fuzz_fsconfig(int fd)
 	const void *v = value;
 
 	make_value(key, value);
-	switch (rnd(20)) {
+	switch (lfs_rnd(20)) {
 	case 0:
 		cmd = FSCONFIG_SET_FLAG;
 		v = NULL;
 		break;
 	case 1:
 		cmd = FSCONFIG_SET_PATH;
-		aux = chance(70) ? AT_FDCWD : chance(50) ? dirfd_upper : (int)rnd(64) - 1;
+		aux = lfs_chance(70) ? AT_FDCWD : lfs_chance(50) ? dirfd_upper : (int)lfs_rnd(64) - 1;
 		break;
 	case 2:
 		cmd = FSCONFIG_SET_PATH_EMPTY;
-		aux = chance(50) ? dirfd_upper : filefd;
-		if (chance(70))
+		aux = lfs_chance(50) ? dirfd_upper : filefd;
+		if (lfs_chance(70))
 			value[0] = '\0';
 		break;
 	case 3:
 		cmd = FSCONFIG_SET_FD;
 		v = NULL;
-		aux = chance(50) ? dirfd_upper : chance(50) ? filefd : (int)rnd(64) - 1;
+		aux = lfs_chance(50) ? dirfd_upper : lfs_chance(50) ? filefd : (int)lfs_rnd(64) - 1;
 		break;
 	case 4:
 		cmd = FSCONFIG_SET_BINARY;
-		aux = chance(80) ? (int)strlen(value) + 1 : (int)rnd(2 * VAL_MAX) - 1;
+		aux = lfs_chance(80) ? (int)strlen(value) + 1 : (int)lfs_rnd(2 * VAL_MAX) - 1;
 		if (aux > VAL_MAX)
 			aux = VAL_MAX;
 		break;
 	case 5:
-		cmd = chance(50) ? 8 + rnd(20) : FSCONFIG_CMD_RECONFIGURE;
-		if (chance(50)) {
+		cmd = lfs_chance(50) ? 8 + lfs_rnd(20) :
+		      FSCONFIG_CMD_RECONFIGURE;
+		if (lfs_chance(50)) {
 			key = NULL;
 			v = NULL;
 		}
@@ -334,16 +301,16 @@ static void use_view(int mfd, bool rw)
 	int fd;
 
 	if (fstatfs(mfd, &sfs))
-		bad("fstatfs on a new view: %s", strerror(errno));
+		lfs_bad("fstatfs on a new view: %s", strerror(errno));
 	else if ((unsigned long)sfs.f_type != LAYERFS_SUPER_MAGIC)
-		bad("new mount has f_type %#lx, not layerfs", (unsigned long)sfs.f_type);
+		lfs_bad("new mount has f_type %#lx, not layerfs", (unsigned long)sfs.f_type);
 	fd = openat(mfd, ".", O_RDONLY | O_DIRECTORY);
 	if (fd >= 0) {
 		while (syscall(SYS_getdents64, fd, buf, sizeof(buf)) > 0)
 			;
 		close(fd);
 	} else {
-		bad("open a new view's root: %s", strerror(errno));
+		lfs_bad("open a new view's root: %s", strerror(errno));
 	}
 	if (!rw)
 		return;
@@ -353,40 +320,40 @@ static void use_view(int mfd, bool rw)
 	if (fd >= 0) {
 		files_made++;
 		if (write(fd, "x", 1) != 1)
-			bad("write in a view: %s", strerror(errno));
+			lfs_bad("write in a view: %s", strerror(errno));
 		close(fd);
 	} else if (errno != EROFS) {
-		bad("create in a writable view: %s", strerror(errno));
+		lfs_bad("create in a writable view: %s", strerror(errno));
 	}
 }
 
 static void round_fsconfig(void)
 {
-	int fd, mfd, i, n = 1 + rnd(6), r;
+	int fd, mfd, i, n = 1 + lfs_rnd(6), r;
 
 	fd = fsopen("layerfs", FSOPEN_CLOEXEC);
 	if (fd < 0) {
-		bad("fsopen(layerfs): %s", strerror(errno));
+		lfs_bad("fsopen(layerfs): %s", strerror(errno));
 		return;
 	}
 	/* Often a valid start, so that creates succeed and mutations bite. */
-	if (chance(60)) {
+	if (lfs_chance(60)) {
 		char value[VAL_MAX] = "";
 
 		make_layers(value);
 		sys_fsconfig(fd, FSCONFIG_SET_STRING, "layers", value, 0);
-		if (chance(50)) {
-			unsigned int p = rnd(PAIRS);
+		if (lfs_chance(50)) {
+			unsigned int p = lfs_rnd(PAIRS);
 
 			sys_fsconfig(fd, FSCONFIG_SET_STRING, "upper", upper[p], 0);
-			sys_fsconfig(fd, chance(50) ? FSCONFIG_SET_STRING : FSCONFIG_SET_PATH,
+			sys_fsconfig(fd, lfs_chance(50) ? FSCONFIG_SET_STRING : FSCONFIG_SET_PATH,
 				     "work", work[p], AT_FDCWD);
 		}
-		n = rnd(3);
+		n = lfs_rnd(3);
 	}
 	for (i = 0; i < n; i++)
 		fuzz_fsconfig(fd);
-	if (chance(5)) {
+	if (lfs_chance(5)) {
 		close(fd);
 		return;
 	}
@@ -394,15 +361,16 @@ static void round_fsconfig(void)
 	if (r) {
 		count_err(-r);
 		/* A failed create leaves the context unusable, not the kernel. */
-		if (chance(20))
+		if (lfs_chance(20))
 			fuzz_fsconfig(fd);
 		close(fd);
 		return;
 	}
 	created++;
-	if (chance(20))
+	if (lfs_chance(20))
 		fuzz_fsconfig(fd);	/* settings after create */
-	mfd = fsmount(fd, FSMOUNT_CLOEXEC, chance(30) ? MOUNT_ATTR_RDONLY : 0);
+	mfd = fsmount(fd, FSMOUNT_CLOEXEC,
+		      lfs_chance(30) ? MOUNT_ATTR_RDONLY : 0);
 	close(fd);
 	if (mfd < 0) {
 		count_err(errno);
@@ -410,10 +378,10 @@ static void round_fsconfig(void)
 	}
 	mounted++;
 	use_view(mfd, true);
-	if (chance(20) && !move_mount(mfd, "", AT_FDCWD, mnt, MOVE_MOUNT_F_EMPTY_PATH)) {
+	if (lfs_chance(20) && !move_mount(mfd, "", AT_FDCWD, mnt, MOVE_MOUNT_F_EMPTY_PATH)) {
 		close(mfd);
 		if (umount2(mnt, 0) && umount2(mnt, MNT_DETACH))
-			bad("umount %s: %s", mnt, strerror(errno));
+			lfs_bad("umount %s: %s", mnt, strerror(errno));
 		return;
 	}
 	close(mfd);	/* a detached mount goes away with its last fd */
@@ -424,37 +392,37 @@ static void round_legacy(void)
 	static const char *const keys[] = { "layers", "layer", "image", "upper", "work" };
 	char opts[2 * VAL_MAX], value[VAL_MAX];
 	unsigned long flags = 0;
-	unsigned int i, n = 1 + rnd(5);
+	unsigned int i, n = 1 + lfs_rnd(5);
 	size_t len = 0;
 	int fd;
 
 	opts[0] = '\0';
-	if (chance(60)) {
-		unsigned int p = rnd(PAIRS);
+	if (lfs_chance(60)) {
+		unsigned int p = lfs_rnd(PAIRS);
 
 		make_layers(value);
 		len += snprintf(opts + len, sizeof(opts) - len, "layers=%s", value);
-		if (chance(50)) {
+		if (lfs_chance(50)) {
 			len += snprintf(opts + len, sizeof(opts) - len,
 					",upper=%s,work=%s", upper[p], work[p]);
 		}
-		n = rnd(3);
+		n = lfs_rnd(3);
 	}
 	for (i = 0; i < n && len < sizeof(opts) - 1; i++) {
-		const char *key = chance(70) ? keys[rnd(ARRAY_SIZE(keys))] : pick_key();
+		const char *key = lfs_chance(70) ? keys[lfs_rnd(ARRAY_SIZE(keys))] : pick_key();
 
 		make_value(key, value);
 		len += snprintf(opts + len, sizeof(opts) - len, "%s%s%s%s",
-				len ? "," : "", key, chance(90) ? "=" : "",
-				chance(95) ? value : "");
+				len ? "," : "", key, lfs_chance(90) ? "=" : "",
+				lfs_chance(95) ? value : "");
 	}
 	if (len >= sizeof(opts))
 		len = sizeof(opts) - 1;
-	if (chance(10))
+	if (lfs_chance(10))
 		mutate(opts);
-	if (chance(20))
+	if (lfs_chance(20))
 		flags |= MS_RDONLY;
-	if (chance(10))
+	if (lfs_chance(10))
 		flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	legacy++;
 	calls++;
@@ -470,18 +438,18 @@ static void round_legacy(void)
 		use_view(fd, !(flags & MS_RDONLY));
 		close(fd);
 	}
-	if (chance(30)) {	/* remount with random options */
-		make_value(keys[rnd(ARRAY_SIZE(keys))], value);
-		snprintf(opts, sizeof(opts), "%s=%s", keys[rnd(ARRAY_SIZE(keys))], value);
+	if (lfs_chance(30)) {	/* remount with random options */
+		make_value(keys[lfs_rnd(ARRAY_SIZE(keys))], value);
+		snprintf(opts, sizeof(opts), "%s=%s", keys[lfs_rnd(ARRAY_SIZE(keys))], value);
 		calls++;
-		if (!mount(NULL, mnt, NULL, MS_REMOUNT | (chance(50) ? MS_RDONLY : 0),
-			   chance(50) ? opts : NULL))
+		if (!mount(NULL, mnt, NULL, MS_REMOUNT | (lfs_chance(50) ? MS_RDONLY : 0),
+			   lfs_chance(50) ? opts : NULL))
 			remounts_ok++;
 		else
 			count_err(errno);
 	}
 	if (umount2(mnt, 0) && umount2(mnt, MNT_DETACH))
-		bad("umount %s: %s", mnt, strerror(errno));
+		lfs_bad("umount %s: %s", mnt, strerror(errno));
 }
 
 static void setup(void)
@@ -541,7 +509,7 @@ int main(int argc, char **argv)
 	dir = argv[optind];
 	layers = argv + optind + 1;
 	nlayers = argc - optind - 1;
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	lfs_rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
 	setup();
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -549,7 +517,7 @@ int main(int argc, char **argv)
 		rounds++;
 		if (verbose)
 			printf("# round %lu\n", i);
-		if (chance(75))
+		if (lfs_chance(75))
 			round_fsconfig();
 		else
 			round_legacy();
@@ -566,9 +534,9 @@ int main(int argc, char **argv)
 	printf("\n# time: %.1f s\n",
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (!created || !legacy_ok)
-		bad("no successful mount: the fuzzer does not reach the mount path");
-	if (failures) {
-		printf("fsfuzz: FAIL %lu problems (seed %llu)\n", failures,
+		lfs_bad("no successful mount: the fuzzer does not reach the mount path");
+	if (lfs_failures) {
+		printf("fsfuzz: FAIL %lu problems (seed %llu)\n", lfs_failures,
 		       (unsigned long long)seed);
 		return 1;
 	}

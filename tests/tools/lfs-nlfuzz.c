@@ -63,6 +63,8 @@
 
 #include <linux/layerfs.h>
 
+#include "lfs-fuzz.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define MSG_MAX		(256 * 1024)	/* one send: messages and padding */
@@ -80,31 +82,6 @@
 #define NLA_NEXT(a, rem) ((rem) -= NLA_ALIGN((a)->nla_len),		\
 			  (void *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
 
-/* ------------------------------------------------------------------ */
-/* Random numbers: xorshift64*, seeded. */
-
-static uint64_t rng_state;
-
-static uint64_t rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
-
-/* Uniform in [0, n). */
-static uint32_t rnd(uint32_t n)
-{
-	return n ? (uint32_t)((rnd64() >> 11) % n) : 0;
-}
-
-/* True with probability pct percent. */
-static bool chance(unsigned int pct)
-{
-	return rnd(100) < pct;
-}
-
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
@@ -120,7 +97,6 @@ static void die(const char *fmt, ...)
 }
 
 static bool verbose;
-static unsigned long failures;
 static double budget;		/* seconds of fuzzing, 0: no limit */
 static double t_start;
 
@@ -132,22 +108,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A check failed: report it, keep going (the run fails at the end). */
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	failures++;
-	if (failures > 50)
-		return;
-	va_start(ap, fmt);
-	fputs("# BAD: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-}
 
 /* ------------------------------------------------------------------ */
 /* Attribute trees: built from templates, mutated, then serialised. */
@@ -311,7 +271,7 @@ static void rnd_fill(char *buf, size_t n, bool printable)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		buf[i] = printable ? (char)('a' + rnd(26)) : (char)(1 + rnd(255));
+		buf[i] = printable ? (char)('a' + lfs_rnd(26)) : (char)(1 + lfs_rnd(255));
 }
 
 /* A layer name: fresh valid, existing, or invalid. */
@@ -324,16 +284,16 @@ static const char *pick_name(char *buf, size_t cap, bool fresh)
 	};
 	size_t n;
 
-	if (!fresh && nmodel && chance(70)) {
-		snprintf(buf, cap, "%s", model[rnd(nmodel)].name);
+	if (!fresh && nmodel && lfs_chance(70)) {
+		snprintf(buf, cap, "%s", model[lfs_rnd(nmodel)].name);
 		return buf;
 	}
-	switch (rnd(fresh ? 8 : 10)) {
+	switch (lfs_rnd(fresh ? 8 : 10)) {
 	case 0:
-		snprintf(buf, cap, "nlfuzz/n%lu:t%lu", name_seq, rnd64() % 1000);
+		snprintf(buf, cap, "nlfuzz/n%lu:t%lu", name_seq, lfs_rnd64() % 1000);
 		break;
 	case 1:	/* 255 or 256 bytes */
-		n = LAYERFS_NAME_MAX + rnd(2);
+		n = LAYERFS_NAME_MAX + lfs_rnd(2);
 		if (n >= cap)
 			n = cap - 1;
 		memcpy(buf, "nlfuzz-", 7);
@@ -342,7 +302,7 @@ static const char *pick_name(char *buf, size_t cap, bool fresh)
 		break;
 	case 8:
 	case 9:
-		snprintf(buf, cap, "%s", invalid[rnd(ARRAY_SIZE(invalid))]);
+		snprintf(buf, cap, "%s", invalid[lfs_rnd(ARRAY_SIZE(invalid))]);
 		break;
 	default:
 		snprintf(buf, cap, "nlfuzz-%lu", name_seq);
@@ -359,9 +319,9 @@ static const char *pick_path(void)
 		"/nonexistent/dir", ".", "..", "/tmp/../tmp",
 	};
 
-	switch (rnd(16)) {
+	switch (lfs_rnd(16)) {
 	case 0:
-		return odd[rnd(ARRAY_SIZE(odd))];
+		return odd[lfs_rnd(ARRAY_SIZE(odd))];
 	case 1:
 		return file_path;
 	case 2:
@@ -369,23 +329,23 @@ static const char *pick_path(void)
 	case 3:
 		return long_path;
 	default:
-		return dir_paths[rnd(ndirs)];
+		return dir_paths[lfs_rnd(ndirs)];
 	}
 }
 
 static uint64_t pick_id(void)
 {
-	if (nmodel && chance(75))
-		return model[rnd(nmodel)].id;
-	switch (rnd(4)) {
+	if (nmodel && lfs_chance(75))
+		return model[lfs_rnd(nmodel)].id;
+	switch (lfs_rnd(4)) {
 	case 0:
 		return 0;
 	case 1:
 		return UINT64_MAX;
 	case 2:
-		return max_id_seen + 1 + rnd(3);
+		return max_id_seen + 1 + lfs_rnd(3);
 	default:
-		return rnd64();
+		return lfs_rnd64();
 	}
 }
 
@@ -395,15 +355,15 @@ static void put_text(int *head, uint16_t type)
 	static char big[LAYERFS_TEXT_MAX + 2];
 	size_t n;
 
-	switch (rnd(8)) {
+	switch (lfs_rnd(8)) {
 	case 0:
-		n = LAYERFS_TEXT_MAX + rnd(2);
+		n = LAYERFS_TEXT_MAX + lfs_rnd(2);
 		break;
 	case 1:
 		n = 0;
 		break;
 	default:
-		n = 1 + rnd(40);
+		n = 1 + lfs_rnd(40);
 		break;
 	}
 	rnd_fill(big, n, true);
@@ -429,25 +389,26 @@ static void tmpl_layer_add(struct msgdesc *m)
 	m->what = "LAYER_ADD";
 	nest = put_nest(&m->top, LAYERFS_A_LAYER);
 	put_str(&nodes[nest].child, LAYERFS_LAYER_A_NAME,
-		pick_name(name, sizeof(name), chance(90)));
+		pick_name(name, sizeof(name), lfs_chance(90)));
 	put_str(&nodes[nest].child, LAYERFS_LAYER_A_PATH, pick_path());
-	if (chance(30))
+	if (lfs_chance(30))
 		put_str(&nodes[nest].child, LAYERFS_LAYER_A_PARENT,
 			pick_name(name, sizeof(name), false));
-	else if (chance(15))
+	else if (lfs_chance(15))
 		put_u64(&nodes[nest].child, LAYERFS_LAYER_A_PARENT_ID, pick_id());
-	if (chance(50))
+	if (lfs_chance(50))
 		put_text(&nodes[nest].child, LAYERFS_LAYER_A_AUTHOR);
-	if (chance(50))
+	if (lfs_chance(50))
 		put_text(&nodes[nest].child, LAYERFS_LAYER_A_MESSAGE);
-	if (chance(20))
-		put_u64(&nodes[nest].child, LAYERFS_LAYER_A_CREATED, rnd64());
-	if (chance(15))
+	if (lfs_chance(20))
+		put_u64(&nodes[nest].child, LAYERFS_LAYER_A_CREATED,
+			lfs_rnd64());
+	if (lfs_chance(15))
 		put_u32(&nodes[nest].child, LAYERFS_LAYER_A_FLAGS,
-			chance(70) ? LAYERFS_LAYER_F_FROZEN : (uint32_t)rnd64());
-	if (chance(10)) {
+			lfs_chance(70) ? LAYERFS_LAYER_F_FROZEN : (uint32_t)lfs_rnd64());
+	if (lfs_chance(10)) {
 		uint64_t base[8];
-		unsigned int i, n = rnd(ARRAY_SIZE(base) + 1);
+		unsigned int i, n = lfs_rnd(ARRAY_SIZE(base) + 1);
 
 		for (i = 0; i < n; i++)
 			base[i] = pick_id();
@@ -462,7 +423,7 @@ static void tmpl_selector(struct msgdesc *m)
 	char name[LAYERFS_NAME_MAX + 8];
 	int nest = put_nest(&m->top, LAYERFS_A_LAYER);
 
-	switch (rnd(10)) {
+	switch (lfs_rnd(10)) {
 	case 0:
 		break;
 	case 1:
@@ -489,38 +450,39 @@ static void tmpl_view_commit(struct msgdesc *m)
 
 	m->what = "VIEW_COMMIT";
 	nest = put_nest(&m->top, LAYERFS_A_VIEW);
-	if (chance(95))
+	if (lfs_chance(95))
 		put_u64(&nodes[nest].child, LAYERFS_VIEW_A_ID,
-			nviews && chance(80) ? view_ids[rnd(nviews)] : rnd64() % 8);
-	if (chance(95))
+			nviews && lfs_chance(80) ? view_ids[lfs_rnd(nviews)] : lfs_rnd64() % 8);
+	if (lfs_chance(95))
 		put_str(&nodes[nest].child, LAYERFS_VIEW_A_NEW_UPPER,
 			pick_path());
 	nest = put_nest(&m->top, LAYERFS_A_LAYER);
-	if (chance(95))
+	if (lfs_chance(95))
 		put_str(&nodes[nest].child, LAYERFS_LAYER_A_NAME,
-			pick_name(name, sizeof(name), chance(90)));
-	if (chance(30))
+			pick_name(name, sizeof(name), lfs_chance(90)));
+	if (lfs_chance(30))
 		put_text(&nodes[nest].child, LAYERFS_LAYER_A_AUTHOR);
-	if (chance(30))
+	if (lfs_chance(30))
 		put_text(&nodes[nest].child, LAYERFS_LAYER_A_MESSAGE);
-	if (chance(10))
-		put_u64(&nodes[nest].child, LAYERFS_LAYER_A_CREATED, rnd64());
-	if (chance(5))
+	if (lfs_chance(10))
+		put_u64(&nodes[nest].child, LAYERFS_LAYER_A_CREATED,
+			lfs_rnd64());
+	if (lfs_chance(5))
 		put_str(&nodes[nest].child, LAYERFS_LAYER_A_PATH, pick_path());
 }
 
 /* Random attributes of random types: for unknown commands and mutations. */
 static void rnd_attrs(int *head, int depth)
 {
-	unsigned int i, n = rnd(5);
+	unsigned int i, n = lfs_rnd(5);
 
 	for (i = 0; i < n; i++) {
-		uint16_t type = rnd(20);
+		uint16_t type = lfs_rnd(20);
 		uint8_t buf[64];
-		size_t len = rnd(sizeof(buf) + 1);
+		size_t len = lfs_rnd(sizeof(buf) + 1);
 
-		if (depth < 3 && chance(25)) {
-			int nest = put_nest(head, type | (chance(50) ? NLA_F_NESTED : 0));
+		if (depth < 3 && lfs_chance(25)) {
+			int nest = put_nest(head, type | (lfs_chance(50) ? NLA_F_NESTED : 0));
 
 			if (nest >= 0)
 				rnd_attrs(&nodes[nest].child, depth + 1);
@@ -533,7 +495,7 @@ static void rnd_attrs(int *head, int depth)
 
 static void make_template(struct msgdesc *m)
 {
-	unsigned int r = rnd(100);
+	unsigned int r = lfs_rnd(100);
 
 	m->top = -1;
 	m->flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -560,9 +522,9 @@ static void make_template(struct msgdesc *m)
 		m->cmd = LAYERFS_CMD_VIEW_COMMIT;
 		tmpl_view_commit(m);
 	} else {
-		m->cmd = chance(50) ? rnd(256) : (uint8_t)(LAYERFS_CMD_MAX + 1 + rnd(3));
+		m->cmd = lfs_chance(50) ? lfs_rnd(256) : (uint8_t)(LAYERFS_CMD_MAX + 1 + lfs_rnd(3));
 		m->what = "random command";
-		if (chance(30))
+		if (lfs_chance(30))
 			m->flags |= NLM_F_DUMP;
 		rnd_attrs(&m->top, 0);
 	}
@@ -606,14 +568,14 @@ static void mutate_data(struct node *n)
 	uint8_t *p;
 	size_t len;
 
-	switch (rnd(9)) {
+	switch (lfs_rnd(9)) {
 	case 0:	/* huge string */
-		len = 1000 + rnd(64000);
+		len = 1000 + lfs_rnd(64000);
 		p = arena_alloc(len);
 		if (!p)
 			return;
 		rnd_fill((char *)p, len - 1, true);
-		p[len - 1] = chance(80) ? '\0' : 'x';
+		p[len - 1] = lfs_chance(80) ? '\0' : 'x';
 		break;
 	case 1:	/* embedded NUL */
 		if (!n->len)
@@ -623,8 +585,8 @@ static void mutate_data(struct node *n)
 			return;
 		memcpy(p, n->data, n->len);
 		len = n->len;
-		p[rnd(len)] = '\0';
-		if (chance(50)) {
+		p[lfs_rnd(len)] = '\0';
+		if (lfs_chance(50)) {
 			memcpy(p + len, "x\0y", 4);
 			len += 4;
 		}
@@ -640,17 +602,18 @@ static void mutate_data(struct node *n)
 		p[len - 1] = 'z';
 		break;
 	case 3:	/* truncated */
-		n->len = n->len ? rnd(n->len) : 0;
+		n->len = n->len ? lfs_rnd(n->len) : 0;
 		return;
 	case 4:	/* integer of the wrong size */
-		len = (size_t[]){ 0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 16 }[rnd(11)];
+		len = (size_t[]){ 0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 16 }
+			[lfs_rnd(11)];
 		p = arena_alloc(len ? len : 1);
 		if (!p)
 			return;
 		rnd_fill((char *)p, len, false);
 		break;
 	case 5:	/* random bytes */
-		len = rnd(300);
+		len = lfs_rnd(300);
 		p = arena_alloc(len ? len : 1);
 		if (!p)
 			return;
@@ -662,10 +625,10 @@ static void mutate_data(struct node *n)
 		if (!p)
 			return;
 		memcpy(p, &(uint64_t[]){ 0, 1, UINT64_MAX, INT64_MAX,
-					  (uint64_t)INT64_MIN }[rnd(5)], 8);
+					  (uint64_t)INT64_MIN }[lfs_rnd(5)], 8);
 		break;
 	case 7:	/* a PATH_MAX path */
-		len = 4094 + rnd(4);
+		len = 4094 + lfs_rnd(4);
 		p = arena_alloc(len);
 		if (!p)
 			return;
@@ -687,17 +650,18 @@ static void mutate_tree(struct msgdesc *m)
 	int all[NODES_MAX], n, t, *link, i, copy;
 
 	n = collect(m->top, all, 0);
-	if (!n || chance(10)) {
+	if (!n || lfs_chance(10)) {
 		rnd_attrs(&m->top, 0);
 		return;
 	}
-	t = all[rnd(n)];
-	switch (rnd(12)) {
+	t = all[lfs_rnd(n)];
+	switch (lfs_rnd(12)) {
 	case 0:	/* retype */
-		nodes[t].type = chance(50) ? rnd(20) : (uint16_t)rnd64();
+		nodes[t].type = lfs_chance(50) ? lfs_rnd(20) :
+				(uint16_t)lfs_rnd64();
 		break;
 	case 1:	/* flag bits */
-		nodes[t].type ^= chance(50) ? NLA_F_NESTED : NLA_F_NET_BYTEORDER;
+		nodes[t].type ^= lfs_chance(50) ? NLA_F_NESTED : NLA_F_NET_BYTEORDER;
 		break;
 	case 2:	/* drop */
 		link = find_link(&m->top, t);
@@ -712,13 +676,14 @@ static void mutate_tree(struct msgdesc *m)
 		nodes[t].next = copy;
 		break;
 	case 4:	/* wrong nla_len */
-		nodes[t].len_delta = (int)rnd(9) - 4;
-		if (chance(20))
-			nodes[t].len_delta = (int)rnd(70000) - 35000;
+		nodes[t].len_delta = (int)lfs_rnd(9) - 4;
+		if (lfs_chance(20))
+			nodes[t].len_delta = (int)lfs_rnd(70000) - 35000;
 		break;
 	case 5:	/* unknown sibling */
-		i = put_u32(&nodes[t].next, LAYERFS_LAYER_A_BASE + 1 + rnd(100),
-			    (uint32_t)rnd64());
+		i = put_u32(&nodes[t].next,
+			    LAYERFS_LAYER_A_BASE + 1 + lfs_rnd(100),
+			    (uint32_t)lfs_rnd64());
 		(void)i;
 		break;
 	case 6:	/* flatten a nest, or nest a leaf */
@@ -914,13 +879,13 @@ static void nl_drain(int fd, uint32_t first, int n, struct outcome *out,
 			if (errno == EAGAIN)
 				return;
 			if (errno == ENOBUFS) {
-				bad("recv: ENOBUFS (replies lost)");
+				lfs_bad("recv: ENOBUFS (replies lost)");
 				continue;
 			}
 			die("recv: %s", strerror(errno));
 		}
 		if (len > (ssize_t)sizeof(rxbuf)) {
-			bad("reply of %zd bytes truncated", len);
+			lfs_bad("reply of %zd bytes truncated", len);
 			continue;
 		}
 		rem = len;
@@ -942,11 +907,11 @@ static void nl_drain(int fd, uint32_t first, int n, struct outcome *out,
 				const struct nlmsgerr *e = NLMSG_DATA(nlh);
 
 				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
-					bad("short NLMSG_ERROR");
+					lfs_bad("short NLMSG_ERROR");
 					continue;
 				}
 				if (e->error > 0)
-					bad("positive error %d", e->error);
+					lfs_bad("positive error %d", e->error);
 				if (e->error && !o->err)
 					o->err = e->error;
 				if (!e->error)
@@ -967,7 +932,7 @@ static void nl_drain(int fd, uint32_t first, int n, struct outcome *out,
 				struct layer l;
 
 				if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN)) {
-					bad("short family message");
+					lfs_bad("short family message");
 					continue;
 				}
 				o->data = true;
@@ -976,7 +941,7 @@ static void nl_drain(int fd, uint32_t first, int n, struct outcome *out,
 				a = genl_attr(nlh, LAYERFS_A_LAYER);
 				if (a) {
 					if (!parse_layer(a, &l)) {
-						bad("malformed layer in reply (cmd %u)", g->cmd);
+						lfs_bad("malformed layer in reply (cmd %u)", g->cmd);
 						continue;
 					}
 					if (dump_cb)
@@ -987,10 +952,10 @@ static void nl_drain(int fd, uint32_t first, int n, struct outcome *out,
 				if (g->cmd == LAYERFS_CMD_VIEW_GET) {
 					a = genl_attr(nlh, LAYERFS_A_VIEW);
 					if (!a)
-						bad("view dump message without a view");
+						lfs_bad("view dump message without a view");
 				}
 			} else {
-				bad("unexpected reply type %u", nlh->nlmsg_type);
+				lfs_bad("unexpected reply type %u", nlh->nlmsg_type);
 			}
 		}
 	}
@@ -1011,7 +976,7 @@ static struct outcome request(int fd, uint16_t type, uint16_t flags,
 		die("send: %s", strerror(-err));
 	nl_drain(fd, seq, 1, o, dump_cb);
 	if (o[1].acked || o[1].err || o[1].data)
-		bad("reply to a request with another sequence number");
+		lfs_bad("reply to a request with another sequence number");
 	seq++;
 	return o[0];
 }
@@ -1185,9 +1150,9 @@ static void reconcile(int fd, unsigned long idx, const char *what,
 		j = model_find(dumped[i].id);
 		if (j >= 0) {
 			if (strcmp(model[j].name, dumped[i].name))
-				bad("message %lu (%s): layer %llu renamed '%s' -> '%s'",
-				    idx, what, (unsigned long long)dumped[i].id,
-				    model[j].name, dumped[i].name);
+				lfs_bad("message %lu (%s): layer %llu renamed '%s' -> '%s'",
+					idx, what, (unsigned long long)dumped[i].id,
+					model[j].name, dumped[i].name);
 			continue;
 		}
 		for (k = 0; k < nadds; k++)
@@ -1198,13 +1163,13 @@ static void reconcile(int fd, unsigned long idx, const char *what,
 			added[k] = true;
 			continue;
 		}
-		bad("message %lu (%s): layer %llu '%s' appeared without a successful reply",
-		    idx, what, (unsigned long long)dumped[i].id, dumped[i].name);
+		lfs_bad("message %lu (%s): layer %llu '%s' appeared without a successful reply",
+			idx, what, (unsigned long long)dumped[i].id, dumped[i].name);
 	}
 	for (k = 0; k < nadds; k++)
 		if (!added[k])
-			bad("message %lu (%s): layer %llu '%s' acknowledged but not in the dump",
-			    idx, what, (unsigned long long)adds[k].id, adds[k].name);
+			lfs_bad("message %lu (%s): layer %llu '%s' acknowledged but not in the dump",
+				idx, what, (unsigned long long)adds[k].id, adds[k].name);
 	for (i = 0; i < nmodel; i++) {
 		bool found = false;
 
@@ -1215,11 +1180,11 @@ static void reconcile(int fd, unsigned long idx, const char *what,
 			continue;
 		removed++;
 		if (removed > ndels)
-			bad("message %lu (%s): layer %llu '%s' vanished", idx, what,
-			    (unsigned long long)model[i].id, model[i].name);
+			lfs_bad("message %lu (%s): layer %llu '%s' vanished", idx, what,
+				(unsigned long long)model[i].id, model[i].name);
 		else if (model[i].views || model[i].children)
-			bad("message %lu (%s): busy layer '%s' (views %u, children %u) removed",
-			    idx, what, model[i].name, model[i].views, model[i].children);
+			lfs_bad("message %lu (%s): busy layer '%s' (views %u, children %u) removed",
+				idx, what, model[i].name, model[i].views, model[i].children);
 	}
 	model_set_from_dump();
 }
@@ -1283,44 +1248,45 @@ static size_t build_one(uint8_t *buf, size_t cap, uint32_t s, struct built *b)
 
 	make_template(&m);
 	b->what = m.what;
-	nmut = chance(30) ? 0 : 1 + rnd(4);
+	nmut = lfs_chance(30) ? 0 : 1 + lfs_rnd(4);
 	for (i = 0; i < nmut; i++)
 		mutate_tree(&m);
 	b->type = fam_id;
 	b->flags = m.flags;
 	b->cmd = m.cmd;
-	if (chance(8))
-		b->flags ^= 1u << rnd(16);
-	if (chance(3))
-		b->flags = (uint16_t)rnd64();
-	if (chance(3))	/* netlink control types: acked, never delivered */
-		b->type = rnd(NLMSG_MIN_TYPE);
+	if (lfs_chance(8))
+		b->flags ^= 1u << lfs_rnd(16);
+	if (lfs_chance(3))
+		b->flags = (uint16_t)lfs_rnd64();
+	if (lfs_chance(3))	/* netlink control types: acked, never delivered */
+		b->type = lfs_rnd(NLMSG_MIN_TYPE);
 	len = msg_write(buf, cap, b->type, b->flags, s, b->cmd, m.top);
 	if (!len)
 		return 0;
 	g = NLMSG_DATA(nlh);
-	if (chance(3))
-		g->version = rnd(256);
-	if (chance(2))
-		g->reserved = rnd(65536);
-	if (chance(3)) {	/* bad nlmsg_len */
-		switch (rnd(4)) {
+	if (lfs_chance(3))
+		g->version = lfs_rnd(256);
+	if (lfs_chance(2))
+		g->reserved = lfs_rnd(65536);
+	if (lfs_chance(3)) {	/* bad nlmsg_len */
+		switch (lfs_rnd(4)) {
 		case 0:
-			nlh->nlmsg_len = rnd(NLMSG_HDRLEN + GENL_HDRLEN + 1);
+			nlh->nlmsg_len =
+				lfs_rnd(NLMSG_HDRLEN + GENL_HDRLEN + 1);
 			break;
 		case 1:
-			nlh->nlmsg_len = len + 1 + rnd(64);
+			nlh->nlmsg_len = len + 1 + lfs_rnd(64);
 			break;
 		case 2:
-			nlh->nlmsg_len = len - rnd(len - NLMSG_HDRLEN + 1);
+			nlh->nlmsg_len = len - lfs_rnd(len - NLMSG_HDRLEN + 1);
 			break;
 		default:
-			nlh->nlmsg_len = (uint32_t)rnd64();
+			nlh->nlmsg_len = (uint32_t)lfs_rnd64();
 			break;
 		}
 	}
-	if (chance(1)) {	/* raw garbage after a valid header */
-		size_t n = rnd(200);
+	if (lfs_chance(1)) {	/* raw garbage after a valid header */
+		size_t n = lfs_rnd(200);
 
 		if (len + n <= cap) {
 			rnd_fill((char *)buf + NLMSG_HDRLEN, n, false);
@@ -1376,7 +1342,7 @@ static unsigned long fuzz(int *fds, int nfds, unsigned long count, bool root,
 		struct outcome out[MAX_BATCH + 1] = {};
 		struct built b[MAX_BATCH] = {};
 		int fd = fds[idx % nfds];
-		int n = chance(5) ? 2 + rnd(MAX_BATCH - 1) : 1;
+		int n = lfs_chance(5) ? 2 + lfs_rnd(MAX_BATCH - 1) : 1;
 		uint32_t first = seq;
 		size_t off = 0, len;
 		struct layer adds[MAX_BATCH + 1];
@@ -1433,8 +1399,8 @@ static unsigned long fuzz(int *fds, int nfds, unsigned long count, bool root,
 				 * netlink acknowledges without delivering.
 				 */
 				if (o->data || (ok && b[i].delivered))
-					bad("unprivileged message %lu.%d (%s, cmd %u) succeeded",
-					    idx, i, b[i].what, b[i].cmd);
+					lfs_bad("unprivileged message %lu.%d (%s, cmd %u) succeeded",
+						idx, i, b[i].what, b[i].cmd);
 				if (b[i].reaches_op && o->err != -EPERM) {
 					st->non_eperm++;
 					count_err(st->err_by_np, o->err ? o->err : -139);
@@ -1463,7 +1429,7 @@ static unsigned long fuzz(int *fds, int nfds, unsigned long count, bool root,
 		if (out[n].acked || out[n].err || out[n].data) {
 			st->strays++;
 			if (!root && out[n].data)
-				bad("unprivileged message %lu: data in a stray reply", idx);
+				lfs_bad("unprivileged message %lu: data in a stray reply", idx);
 			if (out[n].acked || out[n].data) {
 				check = true;
 				ndels++;
@@ -1556,8 +1522,8 @@ static void cleanup(int fd)
 				    LAYERFS_CMD_LAYER_DEL, top, NULL);
 			deleted += !o.err;
 			if (o.err && !(o.err == -EBUSY && is_commit(dumped[i].id)))
-				bad("cleanup: deleting '%s': %s", dumped[i].name,
-				    strerror(-o.err));
+				lfs_bad("cleanup: deleting '%s': %s", dumped[i].name,
+					strerror(-o.err));
 		}
 		if (!left || !deleted)
 			break;
@@ -1568,14 +1534,14 @@ static void cleanup(int fd)
 	printf("# cleanup: %d rounds, %d layers left (%d at start, %d committed into mounted views)\n",
 	       round, ndumped, nstart, committed);
 	if (ndumped - committed != nstart)
-		bad("cleanup left %d layers, %d at start", ndumped - committed, nstart);
+		lfs_bad("cleanup left %d layers, %d at start", ndumped - committed, nstart);
 	for (i = 0, j = 0; i < ndumped && j < nstart; i++) {
 		if (is_commit(dumped[i].id))
 			continue;
 		if (dumped[i].id != start_layers[j].id ||
 		    strcmp(dumped[i].name, start_layers[j].name))
-			bad("registry differs from the start at layer %d: '%s' vs '%s'",
-			    j, dumped[i].name, start_layers[j].name);
+			lfs_bad("registry differs from the start at layer %d: '%s' vs '%s'",
+				j, dumped[i].name, start_layers[j].name);
 		j++;
 	}
 }
@@ -1597,17 +1563,18 @@ static void run_nonroot(unsigned long count, uint64_t seed, struct stats *st)
 		drop_privilege();
 		fds[1] = nl_open();
 		resolve_family(fds[1]);
-		rng_state = seed ^ 0x5555;
+		lfs_rng_state = seed ^ 0x5555;
 		fuzz(fds, 2, count, false, 0, &cst);
 		printf("# unprivileged sender: %lu messages, %lu acked, %lu errors, %lu silent, %lu reached an operation without EPERM\n",
 		       cst.sent, cst.acked, cst.errors, cst.silent, cst.non_eperm);
 		print_errs("unprivileged sender errors", cst.err_by);
 		print_errs("unprivileged: reached an operation, not EPERM", cst.err_by_np);
 		fflush(stdout);
-		_exit(failures ? 1 : cst.non_eperm ? 2 : 0);
+		_exit(lfs_failures ? 1 : cst.non_eperm ? 2 : 0);
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 1)
-		bad("unprivileged sender: child failed (status %#x)", status);
+		lfs_bad("unprivileged sender: child failed (status %#x)",
+			status);
 	else if (WEXITSTATUS(status) == 2)
 		st->non_eperm++;
 
@@ -1654,7 +1621,7 @@ static void run_nonroot(unsigned long count, uint64_t seed, struct stats *st)
 			die("no socket from the unprivileged child");
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		waitpid(pid, &status, 0);
-		rng_state = seed ^ 0xaaaa;
+		lfs_rng_state = seed ^ 0xaaaa;
 		/* Without a destination address: see nl_send(). */
 		noaddr = true;
 		fuzz(&fd, 1, count / 4 + 1, false, 0, &cst);
@@ -1725,7 +1692,7 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	lfs_rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
 	setup_dirs();
 	fd = nl_open();
 	resolve_family(fd);
@@ -1750,8 +1717,8 @@ int main(int argc, char **argv)
 		run_nonroot(count, seed, &st);
 		dump_layers(fd);
 		if (ndumped != nstart)
-			bad("unprivileged messages changed the registry: %d layers, %d before",
-			    ndumped, nstart);
+			lfs_bad("unprivileged messages changed the registry: %d layers, %d before",
+				ndumped, nstart);
 		else
 			reconcile(fd, count, "unprivileged", NULL, 0, 0);
 	} else {
@@ -1770,9 +1737,9 @@ int main(int argc, char **argv)
 	if (do_cleanup)
 		cleanup(fd);
 	if (nonroot && st.non_eperm && strict)
-		bad("unprivileged messages that reached an operation failed with another errno than EPERM");
-	if (failures) {
-		printf("nlfuzz: FAIL %lu problems (seed %llu)\n", failures,
+		lfs_bad("unprivileged messages that reached an operation failed with another errno than EPERM");
+	if (lfs_failures) {
+		printf("nlfuzz: FAIL %lu problems (seed %llu)\n", lfs_failures,
 		       (unsigned long long)seed);
 		return 1;
 	}

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "lfs-common.h"
+#include "lfs-fuzz.h"
 #include "lfs-ops.h"
 
 #ifndef RENAME_NOREPLACE
@@ -114,22 +115,9 @@ static char *m_a, *m_b, *u_a, *w_a, *u_b, *w_b, *w_c;
 
 /* --- random numbers ---------------------------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1dULL;
-}
-
 static unsigned int pick(unsigned int n)
 {
-	return rng() % n;
+	return lfs_rnd64() % n;
 }
 
 /* --- sequences ---------------------------------------------------------- */
@@ -164,7 +152,7 @@ static const char *rand_data(void)
 	if (!s)
 		lfs_die("out of memory");
 	for (i = 0; i < len; i++)
-		s[i] = 'a' + (rng() % 26);
+		s[i] = 'a' + (lfs_rnd64() % 26);
 	if (len > 1)
 		s[len - 1] = '\n';
 	s[len] = '\0';
@@ -741,9 +729,9 @@ static bool run_seed(size_t num, uint64_t seed, size_t steps)
 	bool ok;
 
 	cur_seed = seed;
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 0x1234567;
-	if (!rng_state)
-		rng_state = 1;
+	lfs_rng_state = seed * 0x9e3779b97f4a7c15ULL + 0x1234567;
+	if (!lfs_rng_state)
+		lfs_rng_state = 1;
 	ok = run_seq(&s, steps, true, true, true, &f);
 	if (ok) {
 		printf("ok %zu - seed %llu: %zu steps\n", num,

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerctl layer rm NAME */
 #include "cmd.h"
-#include "layerinfo.h"
-#include "nl.h"
 #include "parse.h"
+#include "store_cmd.h"
 
 static const char lfs_usage_rm[] =
 	"Usage: layerctl layer rm NAME\n"
@@ -20,9 +19,8 @@ int cmd_layer_rm(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_layer key = { 0 };
-	struct lfs_nl *nl;
-	int c, rc;
+	const char *name;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -40,13 +38,8 @@ int cmd_layer_rm(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return lfs_usage_error(ctx, "layer rm", lfs_usage_rm,
 				       "unexpected argument '%s'", argv[optind + 1]);
-	key.name = argv[optind];
-	if (lfs_check_name(ctx, "layer", key.name))
+	name = argv[optind];
+	if (lfs_check_name(ctx, "layer", name))
 		return 1;
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
-	rc = lfs_nl_layer_del(nl, &key);
-	if (rc < 0)
-		return lfs_fail_layer(ctx, key.name, rc);
-	return 0;
+	return lfs_layer_unregister(ctx, name, 0);
 }

@@ -6,7 +6,6 @@
 
 #include "cmd.h"
 #include "format.h"
-#include "nl.h"
 #include "parse.h"
 #include "store.h"
 #include "store_cmd.h"
@@ -31,9 +30,7 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 	};
 	struct lfs_meta_list l = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_layer key = { 0 };
 	char why[LFS_STORE_WHY_MAX];
-	struct lfs_nl *nl;
 	const char *ref;
 	size_t i, j;
 	long at;
@@ -84,16 +81,10 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (lfs_ctx_nl(ctx, &nl)) {
-		rc = 1;
+	/* Not registered (any more): only the record and files are left. */
+	rc = lfs_layer_unregister(ctx, ref, 1);
+	if (rc)
 		goto out;
-	}
-	key.name = ref;
-	rc = lfs_nl_layer_del(nl, &key);
-	if (rc && rc != -ENOENT) {
-		rc = lfs_fail_obj(ctx, "layer", ref, rc, lfs_nl_extack(nl));
-		goto out;
-	}
 	rc = lfs_store_layer_remove(&st, l.v[at]->key, why, sizeof(why));
 	if (rc) {
 		rc = lfs_fail_obj(ctx, "layer", ref, rc, why);

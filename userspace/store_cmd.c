@@ -67,6 +67,24 @@ int lfs_fail_obj(struct lfs_ctx *ctx, const char *kind, const char *name,
 	return rc;
 }
 
+int lfs_layer_unregister(struct lfs_ctx *ctx, const char *name,
+			 int missing_ok)
+{
+	struct lfs_layer key = { 0 };
+	struct lfs_nl *nl;
+	int rc;
+
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	key.name = name;
+	rc = lfs_nl_layer_del(nl, &key);
+	if (rc == -ENOENT && missing_ok)
+		return 0;
+	if (rc < 0)
+		return lfs_fail_obj(ctx, "layer", name, rc, lfs_nl_extack(nl));
+	return 0;
+}
+
 struct lfs_id_names {
 	const struct lfs_layer *want;
 	struct lfs_strv *out;

@@ -25,6 +25,14 @@ int lfs_ctx_views(struct lfs_ctx *ctx, struct lfs_nl *nl,
 int lfs_fail_obj(struct lfs_ctx *ctx, const char *kind, const char *name,
 		 int err, const char *why);
 
+/*
+ * Unregisters the layer @name (LAYER_DEL).  0, also when no layer has that
+ * name if @missing_ok; else 1 after reporting "layerctl: layer 'NAME':
+ * WHY (STRERROR)" (or why the netlink connection failed).
+ */
+int lfs_layer_unregister(struct lfs_ctx *ctx, const char *name,
+			 int missing_ok);
+
 /* The refs of @l's BASE ids, in order, appended to @out (a layer dump). */
 int lfs_store_base_refs(struct lfs_nl *nl, const struct lfs_layer *l,
 			struct lfs_strv *out);

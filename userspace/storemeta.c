@@ -75,9 +75,27 @@ static int lfs_jadd_u64(struct json_object *o, const char *k, uint64_t v)
 	return lfs_jadd(o, k, json_object_new_uint64(v));
 }
 
-static int lfs_jadd_null(struct json_object *o, const char *k)
+/* @s, or null if @s is NULL. */
+static int lfs_jadd_str_or_null(struct json_object *o, const char *k,
+				const char *s)
 {
+	if (s)
+		return lfs_jadd_str(o, k, s);
 	return json_object_object_add(o, k, NULL) ? -ENOMEM : 0;
+}
+
+/* "created" (RFC 3339, "" if it cannot be formatted) and "created_ns". */
+static int lfs_jadd_created(struct json_object *o, uint64_t ns)
+{
+	char when[LFS_TIME_RFC3339_MAX];
+	int rc;
+
+	if (lfs_time_rfc3339(ns, when, sizeof(when)))
+		when[0] = '\0';
+	rc = lfs_jadd_str(o, "created", when);
+	if (!rc)
+		rc = lfs_jadd_u64(o, "created_ns", ns);
+	return rc;
 }
 
 static int lfs_jadd_strv(struct json_object *o, const char *k,
@@ -129,6 +147,15 @@ static int lfs_jadd_flags(struct json_object *o, const char *k, uint32_t flags)
 	return lfs_jadd(o, k, a);
 }
 
+/* A new record object with its "version"; 0 or -ENOMEM (*op may be NULL). */
+static int lfs_jrecord_new(struct json_object **op)
+{
+	*op = json_object_new_object();
+	if (!*op)
+		return -ENOMEM;
+	return lfs_jadd_u64(*op, "version", LFS_META_VERSION);
+}
+
 static int lfs_jemit(struct json_object *o, struct lfs_buf *out)
 {
 	const char *s;
@@ -143,24 +170,27 @@ static int lfs_jemit(struct json_object *o, struct lfs_buf *out)
 	return lfs_buf_error(out);
 }
 
+/* Unless @rc is set, appends record @o to @out; frees @o.  Returns rc. */
+static int lfs_jrecord_end(struct json_object *o, int rc, struct lfs_buf *out)
+{
+	if (!rc)
+		rc = lfs_jemit(o, out);
+	json_object_put(o);
+	return rc;
+}
+
 int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out)
 {
-	struct json_object *o = json_object_new_object();
-	char when[LFS_TIME_RFC3339_MAX];
+	struct json_object *o;
 	int rc;
 
-	if (!o)
-		return -ENOMEM;
-	if (lfs_time_rfc3339(m->created, when, sizeof(when)))
-		when[0] = '\0';
-	rc = lfs_jadd_u64(o, "version", LFS_META_VERSION);
+	rc = lfs_jrecord_new(&o);
 	if (!rc)
 		rc = lfs_jadd_str(o, "ref", m->ref);
 	if (!rc)
 		rc = lfs_jadd_str(o, "key", m->key);
 	if (!rc)
-		rc = m->parent ? lfs_jadd_str(o, "parent", m->parent) :
-			lfs_jadd_null(o, "parent");
+		rc = lfs_jadd_str_or_null(o, "parent", m->parent);
 	if (!rc && m->base.n)
 		rc = lfs_jadd_strv(o, "base", &m->base);
 	if (!rc && m->author)
@@ -168,9 +198,7 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out)
 	if (!rc && m->message)
 		rc = lfs_jadd_str(o, "message", m->message);
 	if (!rc)
-		rc = lfs_jadd_str(o, "created", when);
-	if (!rc)
-		rc = lfs_jadd_u64(o, "created_ns", m->created);
+		rc = lfs_jadd_created(o, m->created);
 	if (!rc)
 		rc = lfs_jadd_flags(o, "flags", m->flags);
 	if (!rc)
@@ -179,43 +207,28 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out)
 		rc = lfs_jadd_u64(o, "size", m->size);
 	if (!rc && m->has_usage)
 		rc = lfs_jadd_u64(o, "files", m->files);
-	if (!rc)
-		rc = lfs_jemit(o, out);
-	json_object_put(o);
-	return rc;
+	return lfs_jrecord_end(o, rc, out);
 }
 
 int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out)
 {
-	struct json_object *o = json_object_new_object();
-	char when[LFS_TIME_RFC3339_MAX];
+	struct json_object *o;
 	int rc;
 
-	if (!o)
-		return -ENOMEM;
-	if (lfs_time_rfc3339(v->created, when, sizeof(when)))
-		when[0] = '\0';
-	rc = lfs_jadd_u64(o, "version", LFS_META_VERSION);
+	rc = lfs_jrecord_new(&o);
 	if (!rc)
 		rc = lfs_jadd_str(o, "key", v->key);
 	if (!rc)
-		rc = v->mountpoint ? lfs_jadd_str(o, "mountpoint", v->mountpoint) :
-			lfs_jadd_null(o, "mountpoint");
+		rc = lfs_jadd_str_or_null(o, "mountpoint", v->mountpoint);
 	if (!rc)
-		rc = v->image ? lfs_jadd_str(o, "image", v->image) :
-			lfs_jadd_null(o, "image");
+		rc = lfs_jadd_str_or_null(o, "image", v->image);
 	if (!rc)
 		rc = lfs_jadd_str(o, "upper_key", v->upper_key);
 	if (!rc)
-		rc = lfs_jadd_str(o, "created", when);
-	if (!rc)
-		rc = lfs_jadd_u64(o, "created_ns", v->created);
+		rc = lfs_jadd_created(o, v->created);
 	if (!rc)
 		rc = lfs_jadd_u64(o, "commits", v->commits);
-	if (!rc)
-		rc = lfs_jemit(o, out);
-	json_object_put(o);
-	return rc;
+	return lfs_jrecord_end(o, rc, out);
 }
 
 /* Reading: a field of the wanted type, or absent/null. */
@@ -264,6 +277,25 @@ static int lfs_jget_u64(struct json_object *o, const char *k, int required,
 	return 0;
 }
 
+static int lfs_jcheck_version(struct json_object *o, char *why, size_t whylen)
+{
+	uint64_t version = 0;
+	int rc;
+
+	rc = lfs_jget_u64(o, "version", 1, &version, NULL, why, whylen);
+	if (rc)
+		return rc;
+	if (version != LFS_META_VERSION)
+		return lfs_why(why, whylen, -EINVAL,
+			       "version %" PRIu64 ", this layerctl reads %d",
+			       version, LFS_META_VERSION);
+	return 0;
+}
+
+/*
+ * A record's text as a JSON object of this version, or NULL (-EINVAL, the
+ * reason in @why).
+ */
 static struct json_object *lfs_jparse(const char *text, char *why,
 				      size_t whylen)
 {
@@ -281,22 +313,22 @@ static struct json_object *lfs_jparse(const char *text, char *why,
 		lfs_why(why, whylen, -EINVAL, "not a JSON object");
 		return NULL;
 	}
+	if (lfs_jcheck_version(o, why, whylen)) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
-static int lfs_jcheck_version(struct json_object *o, char *why, size_t whylen)
+/* A required string that is a store key (32 hex digits). */
+static int lfs_jget_key(struct json_object *o, const char *k, char **dst,
+			char *why, size_t whylen)
 {
-	uint64_t version = 0;
-	int rc;
+	int rc = lfs_jget_str(o, k, 1, dst, why, whylen);
 
-	rc = lfs_jget_u64(o, "version", 1, &version, NULL, why, whylen);
-	if (rc)
-		return rc;
-	if (version != LFS_META_VERSION)
-		return lfs_why(why, whylen, -EINVAL,
-			       "version %" PRIu64 ", this layerctl reads %d",
-			       version, LFS_META_VERSION);
-	return 0;
+	if (!rc && !lfs_key_valid(*dst))
+		rc = lfs_why(why, whylen, -EINVAL, "\"%s\" is not a key", k);
+	return rc;
 }
 
 static int lfs_jget_flags(struct json_object *o, uint32_t *flags, char *why,
@@ -366,16 +398,12 @@ int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
 	o = lfs_jparse(text, why, whylen);
 	if (!o)
 		return -EINVAL;
-	rc = lfs_jcheck_version(o, why, whylen);
-	if (!rc)
-		rc = lfs_jget_str(o, "ref", 1, &m->ref, why, whylen);
+	rc = lfs_jget_str(o, "ref", 1, &m->ref, why, whylen);
 	if (!rc && lfs_name_check(m->ref))
 		rc = lfs_why(why, whylen, -EINVAL, "\"ref\" is not a valid layer name: %s",
 			     lfs_name_check(m->ref));
 	if (!rc)
-		rc = lfs_jget_str(o, "key", 1, &m->key, why, whylen);
-	if (!rc && !lfs_key_valid(m->key))
-		rc = lfs_why(why, whylen, -EINVAL, "\"key\" is not a key");
+		rc = lfs_jget_key(o, "key", &m->key, why, whylen);
 	if (!rc)
 		rc = lfs_jget_str(o, "parent", 0, &m->parent, why, whylen);
 	if (!rc && m->parent && lfs_name_check(m->parent))
@@ -421,22 +449,14 @@ int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *vm,
 	o = lfs_jparse(text, why, whylen);
 	if (!o)
 		return -EINVAL;
-	rc = lfs_jcheck_version(o, why, whylen);
-	if (!rc)
-		rc = lfs_jget_str(o, "key", 1, &vm->key, why, whylen);
-	if (!rc && !lfs_key_valid(vm->key))
-		rc = lfs_why(why, whylen, -EINVAL, "\"key\" is not a key");
+	rc = lfs_jget_key(o, "key", &vm->key, why, whylen);
 	if (!rc)
 		rc = lfs_jget_str(o, "mountpoint", 0, &vm->mountpoint, why,
 				  whylen);
 	if (!rc)
 		rc = lfs_jget_str(o, "image", 0, &vm->image, why, whylen);
 	if (!rc)
-		rc = lfs_jget_str(o, "upper_key", 1, &vm->upper_key, why,
-				  whylen);
-	if (!rc && !lfs_key_valid(vm->upper_key))
-		rc = lfs_why(why, whylen, -EINVAL,
-			     "\"upper_key\" is not a key");
+		rc = lfs_jget_key(o, "upper_key", &vm->upper_key, why, whylen);
 	if (!rc)
 		rc = lfs_jget_u64(o, "created_ns", 0, &vm->created, NULL, why,
 				  whylen);

@@ -54,6 +54,7 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_history(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_export(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_import(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_save(struct lfs_ctx *ctx, int argc, char **argv);

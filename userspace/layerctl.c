@@ -33,6 +33,7 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "history", cmd_history, "Show the layers of an image" },
 	{ "restore", cmd_restore, "Register every stored layer again" },
 	{ "rm", cmd_rm, "Remove an image layer from the registry and the store" },
+	{ "prune", cmd_prune, "Delete what unmounted views left in the store" },
 	{ "export", cmd_export, "Write one layer as an OCI layer tarball" },
 	{ "import", cmd_import, "Make a store layer from an OCI layer tarball" },
 	{ "save", cmd_save, "Write an image as an OCI image layout" },

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,7 +89,7 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 	int rc;
 
 	st->root = NULL;
-	st->fd = st->layers_fd = st->views_fd = -1;
+	st->fd = st->layers_fd = st->views_fd = st->lock_fd = -1;
 	if (root[0] != '/') {
 		if (why && whylen)
 			snprintf(why, whylen, "%s: not an absolute path", root);
@@ -130,6 +131,17 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 		rc = lfs_swhy(why, whylen, -errno, "%s/views", real);
 		goto fail;
 	}
+	st->lock_fd = openat(st->fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC |
+			     O_NOFOLLOW, 0600);
+	if (st->lock_fd < 0)
+		st->lock_fd = openat(st->fd, ".lock",
+				     O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	while (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_SH)) {
+		if (errno == EINTR)
+			continue;
+		close(st->lock_fd);
+		st->lock_fd = -1;
+	}
 	return 0;
 fail:
 	lfs_store_close(st);
@@ -138,6 +150,8 @@ fail:
 
 void lfs_store_close(struct lfs_store *st)
 {
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	if (st->views_fd >= 0)
 		close(st->views_fd);
 	if (st->layers_fd >= 0)
@@ -146,7 +160,17 @@ void lfs_store_close(struct lfs_store *st)
 		close(st->fd);
 	free(st->root);
 	st->root = NULL;
-	st->fd = st->layers_fd = st->views_fd = -1;
+	st->fd = st->layers_fd = st->views_fd = st->lock_fd = -1;
+}
+
+int lfs_store_lock_exclusive(struct lfs_store *st)
+{
+	if (st->lock_fd < 0)
+		return -ENOLCK;
+	while (flock(st->lock_fd, LOCK_EX))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
 }
 
 int lfs_store_new_key(char *key)
@@ -531,6 +555,20 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
 	rc = lfs_rm_rf(path);
 	if (rc)
 		lfs_swhy(why, whylen, rc, "cannot delete %s", path);
+	free(path);
+	return rc;
+}
+
+int lfs_store_remove_hidden(struct lfs_store *st, const char *name)
+{
+	char *path = NULL;
+	int rc;
+
+	if (strncmp(name, ".rm-", 4) || !lfs_key_valid(name + 4))
+		return -EINVAL;
+	if (asprintf(&path, "%s/layers/%s", st->root, name) < 0)
+		return -ENOMEM;
+	rc = lfs_rm_rf(path);
 	free(path);
 	return rc;
 }

@@ -30,9 +30,10 @@ struct lfs_store {
 	int fd;			/* the root, O_DIRECTORY */
 	int layers_fd;		/* ROOT/layers */
 	int views_fd;		/* ROOT/views */
+	int lock_fd;		/* ROOT/.lock, flock()ed shared; -1 if none */
 };
 
-#define LFS_STORE_INIT { NULL, -1, -1, -1 }
+#define LFS_STORE_INIT { NULL, -1, -1, -1, -1 }
 
 /* The store root to use: @opt (--store) if set, else $LAYERFS_STORE, else
  * LFS_STORE_DEFAULT. */
@@ -42,10 +43,23 @@ const char *lfs_store_root(const char *opt);
  * Opens the store at @root.  With @create, makes ROOT, ROOT/layers and
  * ROOT/views as needed (mode 0700 for ROOT when new); without, fails with
  * -ENOENT if ROOT/layers is missing.
+ *
+ * Every open store holds a shared flock() on ROOT/.lock until
+ * lfs_store_close(), so that `layerctl prune` (lfs_store_lock_exclusive())
+ * never sees the directories a mount, commit or import is still making
+ * (they belong to no mounted view and no record yet).  A store whose lock
+ * file cannot be opened (read-only, not ours) is used without the lock.
  */
 int lfs_store_open(struct lfs_store *st, const char *root, int create,
 		   char *why, size_t whylen);
 void lfs_store_close(struct lfs_store *st);
+
+/*
+ * Turns @st's shared lock into an exclusive one: waits until no other
+ * process has the store open.  0, or a negative errno (-ENOLCK if @st
+ * has no lock file).
+ */
+int lfs_store_lock_exclusive(struct lfs_store *st);
 
 /* A new random key (LFS_KEY_LEN + 1 bytes). */
 int lfs_store_new_key(char *key);
@@ -100,6 +114,10 @@ void lfs_meta_list_free(struct lfs_meta_list *l);
  */
 int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
 			   size_t whylen);
+
+/* Deletes ROOT/layers/@name, a ".rm-KEY" left by an interrupted
+ * lfs_store_layer_remove(). */
+int lfs_store_remove_hidden(struct lfs_store *st, const char *name);
 
 /* Bytes in regular files and symlinks, and non-directory entries, under
  * @dir (not crossing filesystems). */

@@ -511,6 +511,26 @@ int lfs_store_path_key(const char *root, const char *path, char *key)
 	return lfs_key_valid(key);
 }
 
+int lfs_store_path_entry(const char *root, const char *path, const char *sub,
+			 char *key)
+{
+	size_t rl = strlen(root), sl = strlen(sub);
+	const char *p;
+
+	if (rl == 1 && root[0] == '/')
+		rl = 0;
+	if (strncmp(path, root, rl) || path[rl] != '/' ||
+	    strncmp(path + rl + 1, sub, sl) || path[rl + 1 + sl] != '/')
+		return 0;
+	p = path + rl + sl + 2;
+	if (strlen(p) < LFS_KEY_LEN ||
+	    (p[LFS_KEY_LEN] && p[LFS_KEY_LEN] != '/'))
+		return 0;
+	memcpy(key, p, LFS_KEY_LEN);
+	key[LFS_KEY_LEN] = '\0';
+	return lfs_key_valid(key);
+}
+
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref)
 {
 	size_t i;

@@ -107,6 +107,15 @@ int lfs_key_valid(const char *s);
  */
 int lfs_store_path_key(const char *root, const char *path, char *key);
 
+/*
+ * If @path is ROOT/@sub/KEY or anything below it (@sub: "layers" or
+ * "views"; paths absolute and canonical), copies KEY into @key
+ * (LFS_KEY_LEN + 1 bytes) and returns 1; else 0.  `layerctl prune` keeps
+ * the store directories that a mounted view or a registered layer uses.
+ */
+int lfs_store_path_entry(const char *root, const char *path, const char *sub,
+			 char *key);
+
 /* Index of the layer named @ref in @m[0..n), or -1. */
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);
 

@@ -101,8 +101,19 @@ case $1 in
 	done
 	[ "$bad" = 0 ] && pass "every record in the store is complete" ||
 		fail "every record in the store is complete"
-	diag "stray files: $(find "$LAYERFS_STORE" -name '.*' | wc -l) temporaries, $(find "$LAYERFS_STORE/layers" -mindepth 1 -maxdepth 1 -type d '!' -exec test -e '{}/meta.json' ';' -print | wc -l) uncommitted uppers"
+	uncommitted() {
+		find "$LAYERFS_STORE/layers" -mindepth 1 -maxdepth 1 -type d \
+			'!' -exec test -e '{}/meta.json' ';' -print | wc -l
+	}
+	diag "stray files: $(find "$LAYERFS_STORE" -name '.*' '!' -name .lock | wc -l) temporaries, $(uncommitted) uncommitted uppers"
 	expect_ok "$LAYERCTL" restore
+	# No view survived the power cut: prune collects the loop's view and
+	# its uncommitted upper and keeps every image (checked below).
+	n_images=$("$LAYERCTL" images --json | jq length)
+	expect_ok "$LAYERCTL" prune
+	expect_eq "$(find "$LAYERFS_STORE/views" -mindepth 1 | wc -l)" 0 "prune: no view record left"
+	expect_eq "$(uncommitted)" 0 "prune: no uncommitted upper left"
+	expect_eq "$("$LAYERCTL" images --json | jq length)" "$n_images" "prune keeps every image"
 	k=$("$LAYERCTL" images --json | jq '[.[] | select(.ref | startswith("crash:"))] | length')
 	diag "crash:1..$k survived; layerctl had reported crash:$last done"
 	expect_ok test "$k" -ge "$last"

@@ -287,6 +287,41 @@ expect_ok "$LAYERCTL" umount "$m"
 expect_ok test ! -e "$(dirname "$wk")"
 expect_ok test ! -e "$(dirname "$ul")"
 expect_eq "$("$LAYERCTL" images --json | jq '[.[] | select(.ref | startswith("loop:"))] | length')" "$n" "every loop commit is recorded"
+
+# --- prune -------------------------------------------------------------------
+# A view unmounted with uncommitted changes leaves its upper and record;
+# prune deletes them, and keeps a mounted view's and every image.
+uncommitted() {
+	find "$LAYERFS_STORE/layers" -mindepth 1 -maxdepth 1 -type d \
+		'!' -exec test -e '{}/meta.json' ';' -print | wc -l
+}
+expect_ok "$LAYERCTL" mount gakki/mytomcat:1.1 "$d/r"
+echo left >"$d/r/left.txt"
+ug=$(upper_of "$d/r")
+wg=$("$LAYERCTL" view ls --json | jq -r --arg m "$d/r" '.[] | select(.mountpoints | index($m)) | .work')
+expect_ok "$LAYERCTL" umount "$d/r"
+expect_ok test -e "$ug/left.txt"
+expect_ok "$LAYERCTL" mount tomcat:9 "$m"
+echo live >"$m/live.txt"
+ul=$(upper_of "$m")
+imgs=$("$LAYERCTL" images --json | jq -c '[.[].ref] | sort')
+expect_eq "$(uncommitted)" 2 "before prune: two uncommitted uppers (one mounted)"
+expect_ok "$LAYERCTL" prune --dry-run
+expect_ok test -e "$ug/left.txt"
+out=$("$LAYERCTL" prune --json)
+expect_eq "$(jq -c '[.views | length, .uppers | length, .files, .dry_run]' <<<"$out")" "[1,1,1,false]" "prune: the unmounted view and its upper (1 file), nothing else"
+expect_ok test ! -e "$ug"
+expect_ok test ! -e "$(dirname "$wg")"
+expect_eq "$(cat "$m/live.txt")" live "prune: the mounted view keeps its changes"
+expect_ok test -e "$ul/live.txt"
+expect_eq "$(uncommitted)" 1 "after prune: the mounted view's upper only"
+expect_eq "$("$LAYERCTL" images --json | jq -c '[.[].ref] | sort')" "$imgs" "prune keeps every image"
+expect_ok "$LAYERCTL" mount --ro gakki/mytomcat:1.1 "$d/ro"
+expect_ok test ! -e "$d/ro/webapps/docs"
+expect_ok "$LAYERCTL" umount "$d/ro"
+expect_eq "$("$LAYERCTL" prune | tail -1)" "freed 0 views and 0 uppers: 0 files, 0B" "prune again: nothing left to do"
+expect_fail "$LAYERCTL" prune extra
+expect_ok "$LAYERCTL" umount "$m"
 expect_ok unload_module
 
 done_testing

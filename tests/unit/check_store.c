@@ -213,6 +213,22 @@ START_TEST(test_keys)
 	ck_assert_int_eq(lfs_store_path_key("/s", "/s/views/" K1 "/diff", key), 0);
 	ck_assert_int_eq(lfs_store_path_key("/s", "/st/layers/" K1 "/diff", key), 0);
 	ck_assert_int_eq(lfs_store_path_key("/s", "/srv/u", key), 0);
+
+	/* The directory a path in use lies in (prune keeps it). */
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/layers/" K1, "layers", key), 1);
+	ck_assert_str_eq(key, K1);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/layers/" K2 "/diff/a/b",
+					      "layers", key), 1);
+	ck_assert_str_eq(key, K2);
+	ck_assert_int_eq(lfs_store_path_entry("/", "/views/" K1 "/work", "views", key), 1);
+	ck_assert_str_eq(key, K1);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/views/" K1 "/work", "layers", key), 0);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/layers/" K1 "x", "layers", key), 0);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/layers/.rm-" K1, "layers", key), 0);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/layersx/" K1, "layers", key), 0);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/st/layers/" K1, "layers", key), 0);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s/layers/0123", "layers", key), 0);
+	ck_assert_int_eq(lfs_store_path_entry("/s", "/s", "layers", key), 0);
 }
 END_TEST
 
@@ -1057,6 +1073,120 @@ START_TEST(test_umount_store_view_empty)
 }
 END_TEST
 
+/* Writes @name (a file) under ROOT/@dir. */
+static void put_file(const char *dir, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", tmp, dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("0123456789", f);
+	fclose(f);
+}
+
+START_TEST(test_prune)
+{
+	static const char *used[] = { "a:1" };
+	struct lfs_view_part live, gone;
+	struct lfs_layer reg = { 0 };
+	char live_upper[256], live_work[256], gone_upper[256], gone_work[256];
+	char reg_key[LFS_KEY_LEN + 1], path[512], rm_dir[512];
+	struct stat sb;
+
+	/* No store: nothing to do, nothing created. */
+	RUN("prune");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(exists("%s/layers", tmp), 0);
+
+	put_meta("a:1", NULL, NULL, 1);		/* committed: kept */
+	store_view(&live);			/* mounted: kept */
+	snprintf(live_upper, sizeof(live_upper), "%s", upper);
+	snprintf(live_work, sizeof(live_work), "%s", work);
+	live.names = used;
+	store_view(&gone);			/* not mounted: pruned */
+	snprintf(gone_upper, sizeof(gone_upper), "%s", upper);
+	snprintf(gone_work, sizeof(gone_work), "%s", work);
+	live.upper = live_upper;
+	live.work = live_work;
+	fake_nl.view_parts[0] = &live;
+	fake_nl.n_view_parts = 1;
+	snprintf(path, sizeof(path), "%s/f", gone_upper);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/f/data", gone_upper);
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("uncommitted", f);
+		fclose(f);
+	}
+	/* An upper without a view (a commit that never completed)... */
+	{
+		struct lfs_store st = LFS_STORE_INIT;
+		char key[LFS_KEY_LEN + 1], *d;
+
+		ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
+		ck_assert_int_eq(lfs_store_layer_create(&st, key, &d, NULL, 0), 0);
+		free(d);
+		/* ...and one registered in place without a record: kept. */
+		ck_assert_int_eq(lfs_store_layer_create(&st, reg_key, &d, NULL, 0), 0);
+		reg.name = "inplace";
+		reg.path = d;
+		reg.has = LFS_HAS_ID;
+		reg.id = 9;
+		fake_nl.layers[0] = &reg;
+		fake_nl.n_layers = 1;
+		lfs_store_close(&st);
+	}
+	/* What an interrupted rm leaves. */
+	snprintf(rm_dir, sizeof(rm_dir), "%s/layers/.rm-" K1, tmp);
+	ck_assert_int_eq(mkdir(rm_dir, 0700), 0);
+	put_file("layers/.rm-" K1, "x");
+	ck_assert_uint_eq(count_dirs(), 6);
+
+	RUN("prune", "--dry-run");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(count_dirs(), 6);
+	ck_assert_ptr_nonnull(strstr(r.out, "would delete view "));
+	ck_assert_ptr_nonnull(strstr(r.out, "(mounted at /mnt)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "would free 1 views and 3 uppers: 2 files, 21B\n"));
+
+	RUN("prune", "--json");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"dry_run\":false"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"size\":21,\"files\":2}"));
+	ck_assert_uint_eq(count_dirs(), 3);
+	ck_assert_int_eq(exists("%s", gone_work), 0);
+	ck_assert_int_eq(exists("%s", gone_upper), 0);
+	ck_assert_int_eq(exists("%s", rm_dir), 0);
+	ck_assert_int_eq(exists("%s", live_work), 1);
+	ck_assert_int_eq(exists("%s", live_upper), 1);
+	ck_assert_int_eq(exists("%s", reg.path), 1);
+	ck_assert_uint_eq(count_layers(), 1);
+
+	/* Again: nothing left to do. */
+	RUN("prune");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "freed 0 views and 0 uppers: 0 files, 0B\n");
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+
+	/* Unmounted, the live view goes too; the in-place layer stays. */
+	fake_nl.n_view_parts = 0;
+	RUN("prune");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(exists("%s", live_work), 0);
+	ck_assert_uint_eq(count_dirs(), 2);
+	fake_nl.n_layers = 0;
+	free((char *)reg.path);
+
+	RUN("prune", "extra");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "unexpected argument 'extra'"));
+}
+END_TEST
+
 START_TEST(test_layer_add_records)
 {
 	RUN("layer", "add", "base", "/srv/base", "-a", "me");
@@ -1114,6 +1244,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_layer_add_records);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
+	tcase_add_test(cmds, test_prune);
 	suite_add_tcase(s, cmds);
 	return s;
 }

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl prune [-n] [--json]: delete what the store keeps for views that
+ * are no longer mounted.
+ *
+ * `layerctl umount` deletes a store view's record, work directory and
+ * upper when the upper is empty; an upper with uncommitted changes is
+ * kept, and a reboot or a crash leaves every record behind.  prune
+ * collects them:
+ *
+ *   ROOT/views/VKEY     whose VKEY/work is no mounted view's work directory
+ *   ROOT/layers/KEY     without meta.json (an uncommitted upper, or the
+ *                       new upper of a commit that did not complete),
+ *                       unless a mounted view or a registered layer uses
+ *                       a path inside it
+ *   ROOT/layers/.rm-KEY a removal that was interrupted
+ *
+ * Committed layers (those with meta.json) are never touched: `layerctl rm`
+ * removes those.  The store is locked exclusively first, so no mount,
+ * commit or import is half-way through making its directories, and the
+ * mounted views and registered layers are read under that lock.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "format.h"
+#include "json.h"
+#include "nl.h"
+#include "parse.h"
+#include "store.h"
+#include "store_cmd.h"
+
+static const char lfs_usage_prune[] =
+	"Usage: layerctl prune [-n] [--json]\n"
+	"\n"
+	"Delete from the store what views that are no longer mounted left\n"
+	"behind: their records and work directories, and their uppers with\n"
+	"the changes that were never committed.  Also deletes the new upper\n"
+	"of a commit that did not complete and what an interrupted `layerctl\n"
+	"rm` left.  Committed and registered layers are kept, and so is\n"
+	"anything a mounted view or a registered layer uses.  Run it after a\n"
+	"reboot (after `layerctl restore`) or after unmounting views whose\n"
+	"changes are not wanted.\n"
+	"\n"
+	"Prints one line per view and per upper deleted, then the total.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --dry-run  print what would be deleted, delete nothing\n"
+	"  -j, --json     print the result as a JSON object\n"
+	"  -h, --help     show this help\n";
+
+/* What prune found: keys to keep and what it deleted. */
+struct lfs_prune {
+	struct lfs_store *st;
+	struct lfs_strv keep_layers;	/* ROOT/layers keys in use */
+	struct lfs_strv keep_views;	/* ROOT/views keys in use */
+	struct lfs_strv views;		/* deleted views: "VKEY" */
+	struct lfs_strv mnts;		/* ...their recorded mountpoints */
+	struct lfs_strv uppers;		/* deleted layer directories */
+	uint64_t *sizes, *files;	/* ...their usage, per entry */
+	uint64_t size, nfiles;		/* totals */
+	int dry;
+	int failed;
+	char why[LFS_STORE_WHY_MAX];
+};
+
+static int lfs_strv_has(const struct lfs_strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (!strcmp(sv->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* Keeps the store directory that @path (a path in use) lies in, if any. */
+static int lfs_prune_keep_path(struct lfs_prune *p, const char *path)
+{
+	char key[LFS_KEY_LEN + 1];
+
+	if (!path)
+		return 0;
+	if (lfs_store_path_entry(p->st->root, path, "layers", key))
+		return lfs_strv_push(&p->keep_layers, key);
+	if (lfs_store_path_entry(p->st->root, path, "views", key))
+		return lfs_strv_push(&p->keep_views, key);
+	return 0;
+}
+
+static int lfs_prune_keep_layer(const struct lfs_layer *l, void *arg)
+{
+	return lfs_prune_keep_path(arg, l->path);
+}
+
+/* Everything the mounted views and the registered layers use. */
+static int lfs_prune_in_use(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			    struct lfs_prune *p)
+{
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	size_t i;
+	int rc;
+
+	if (lfs_ctx_views(ctx, nl, &views))
+		return 1;
+	for (i = 0; i < views.n; i++) {
+		if (lfs_prune_keep_path(p, views.v[i].upper) ||
+		    lfs_prune_keep_path(p, views.v[i].work)) {
+			lfs_views_free(&views);
+			return lfs_errorf(ctx, "prune: %s", strerror(ENOMEM));
+		}
+	}
+	lfs_views_free(&views);
+	rc = lfs_nl_layer_dump(nl, lfs_prune_keep_layer, p);
+	if (rc)
+		return lfs_fail_why(ctx, "prune: the registered layers", rc,
+				    lfs_nl_extack(nl));
+	return 0;
+}
+
+static int lfs_prune_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of @dirfd's entries that are keys (or ".rm-KEY" with @rm). */
+static int lfs_prune_list(int dirfd, int rm, struct lfs_strv *out)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+
+	fd = dup(dirfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		const char *key = de->d_name;
+
+		if (rm && !strncmp(key, ".rm-", 4))
+			key += 4;
+		if (!lfs_key_valid(key))
+			continue;
+		rc = lfs_strv_push(out, de->d_name);
+		if (rc)
+			break;
+	}
+	closedir(d);
+	if (!rc && out->n)
+		qsort(out->v, out->n, sizeof(*out->v), lfs_prune_cmp);
+	return rc;
+}
+
+/* Deletes the views no mounted view uses; their uppers become candidates. */
+static int lfs_prune_views(struct lfs_prune *p)
+{
+	struct lfs_strv names = LFS_STRV_INIT;
+	size_t i;
+	int rc;
+
+	rc = lfs_prune_list(p->st->views_fd, 0, &names);
+	for (i = 0; !rc && i < names.n; i++) {
+		struct lfs_view_meta vm;
+		char work[LFS_KEY_LEN + 8];
+
+		if (lfs_strv_has(&p->keep_views, names.v[i]))
+			continue;
+		snprintf(work, sizeof(work), "%s/work", names.v[i]);
+		memset(&vm, 0, sizeof(vm));
+		{
+			char *path = NULL;
+
+			if (asprintf(&path, "%s/views/%s", p->st->root,
+				     work) < 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			/* A record that cannot be read still goes. */
+			lfs_store_view_find(p->st, path, &vm);
+			free(path);
+		}
+		rc = lfs_strv_push(&p->views, names.v[i]);
+		if (!rc)
+			rc = lfs_strv_push(&p->mnts, vm.mountpoint ?
+					   vm.mountpoint : "");
+		lfs_view_meta_free(&vm);
+		if (rc || p->dry)
+			continue;
+		if (lfs_store_view_remove(p->st, names.v[i])) {
+			snprintf(p->why, sizeof(p->why),
+				 "cannot delete %s/views/%s", p->st->root,
+				 names.v[i]);
+			p->failed = 1;
+		}
+	}
+	lfs_strv_free(&names);
+	return rc;
+}
+
+static int lfs_prune_has_meta(struct lfs_prune *p, const char *key)
+{
+	struct stat sb;
+	char name[LFS_KEY_LEN + 16];
+
+	snprintf(name, sizeof(name), "%s/meta.json", key);
+	return !fstatat(p->st->layers_fd, name, &sb, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Deletes the layer directories without a record that nothing uses. */
+static int lfs_prune_layers(struct lfs_prune *p)
+{
+	struct lfs_strv names = LFS_STRV_INIT;
+	size_t i;
+	int rc;
+
+	rc = lfs_prune_list(p->st->layers_fd, 1, &names);
+	for (i = 0; !rc && i < names.n; i++) {
+		const char *name = names.v[i];
+		uint64_t size = 0, files = 0, *ns, *nf;
+		char *path = NULL;
+
+		if (name[0] != '.' && (lfs_strv_has(&p->keep_layers, name) ||
+				       lfs_prune_has_meta(p, name)))
+			continue;
+		if (asprintf(&path, "%s/layers/%s", p->st->root, name) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		lfs_store_usage(path, &size, &files);
+		free(path);
+		ns = realloc(p->sizes, (p->uppers.n + 1) * sizeof(*ns));
+		if (ns)
+			p->sizes = ns;
+		nf = realloc(p->files, (p->uppers.n + 1) * sizeof(*nf));
+		if (nf)
+			p->files = nf;
+		if (!ns || !nf || lfs_strv_push(&p->uppers, name)) {
+			rc = -ENOMEM;
+			break;
+		}
+		p->sizes[p->uppers.n - 1] = size;
+		p->files[p->uppers.n - 1] = files;
+		p->size += size;
+		p->nfiles += files;
+		if (p->dry)
+			continue;
+		if (name[0] == '.')
+			rc = lfs_store_remove_hidden(p->st, name);
+		else
+			rc = lfs_store_layer_remove(p->st, name, p->why,
+						    sizeof(p->why));
+		if (rc) {
+			p->failed = 1;
+			rc = 0;
+		}
+	}
+	lfs_strv_free(&names);
+	return rc;
+}
+
+static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
+{
+	const char *verb = p->dry ? "would delete" : "deleted";
+	size_t i;
+
+	for (i = 0; i < p->views.n; i++) {
+		lfs_buf_printf(out, "%s view %s", verb, p->views.v[i]);
+		if (p->mnts.v[i][0]) {
+			lfs_buf_puts(out, " (mounted at ");
+			lfs_fmt_escaped(out, p->mnts.v[i]);
+			lfs_buf_putc(out, ')');
+		}
+		lfs_buf_putc(out, '\n');
+	}
+	for (i = 0; i < p->uppers.n; i++) {
+		lfs_buf_printf(out, "%s upper %s: %llu files, ", verb,
+			       p->uppers.v[i], (unsigned long long)p->files[i]);
+		lfs_fmt_size(out, p->sizes[i]);
+		lfs_buf_putc(out, '\n');
+	}
+	lfs_buf_printf(out, "%s %zu views and %zu uppers: %llu files, ",
+		       p->dry ? "would free" : "freed", p->views.n,
+		       p->uppers.n, (unsigned long long)p->nfiles);
+	lfs_fmt_size(out, p->size);
+	lfs_buf_putc(out, '\n');
+}
+
+static void lfs_prune_json(const struct lfs_prune *p, struct lfs_buf *out)
+{
+	struct lfs_json j;
+	size_t i;
+
+	lfs_json_init(&j, out);
+	lfs_json_object_begin(&j);
+	lfs_json_key(&j, "dry_run");
+	lfs_json_bool(&j, p->dry);
+	lfs_json_key(&j, "views");
+	lfs_json_array_begin(&j);
+	for (i = 0; i < p->views.n; i++) {
+		lfs_json_object_begin(&j);
+		lfs_json_key(&j, "key");
+		lfs_json_string(&j, p->views.v[i]);
+		lfs_json_key(&j, "mountpoint");
+		if (p->mnts.v[i][0])
+			lfs_json_string(&j, p->mnts.v[i]);
+		else
+			lfs_json_null(&j);
+		lfs_json_object_end(&j);
+	}
+	lfs_json_array_end(&j);
+	lfs_json_key(&j, "uppers");
+	lfs_json_array_begin(&j);
+	for (i = 0; i < p->uppers.n; i++) {
+		lfs_json_object_begin(&j);
+		lfs_json_key(&j, "key");
+		lfs_json_string(&j, p->uppers.v[i]);
+		lfs_json_key(&j, "size");
+		lfs_json_u64(&j, p->sizes[i]);
+		lfs_json_key(&j, "files");
+		lfs_json_u64(&j, p->files[i]);
+		lfs_json_object_end(&j);
+	}
+	lfs_json_array_end(&j);
+	lfs_json_key(&j, "size");
+	lfs_json_u64(&j, p->size);
+	lfs_json_key(&j, "files");
+	lfs_json_u64(&j, p->nfiles);
+	lfs_json_object_end(&j);
+	lfs_buf_putc(out, '\n');
+}
+
+int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_prune p = { 0 };
+	struct lfs_buf out = LFS_BUF_INIT;
+	struct lfs_nl *nl;
+	int c, rc, json = 0;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":njh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			p.dry = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return lfs_usage(ctx, lfs_usage_prune, 0);
+		default:
+			return lfs_usage_opt(ctx, "prune", lfs_usage_prune, c,
+					     argv, opts);
+		}
+	}
+	if (argc > optind)
+		return lfs_usage_error(ctx, "prune", lfs_usage_prune,
+				       "unexpected argument '%s'", argv[optind]);
+	p.st = &st;
+	rc = lfs_ctx_store(ctx, &st, 0);
+	if (rc && rc != -ENOENT)
+		return 1;
+	if (!rc) {
+		rc = lfs_store_lock_exclusive(&st);
+		if (rc) {
+			rc = lfs_fail_why(ctx, "prune: cannot lock the store",
+					  rc, NULL);
+			goto out;
+		}
+		rc = 1;
+		if (lfs_ctx_nl(ctx, &nl) || lfs_prune_in_use(ctx, nl, &p))
+			goto out;
+		rc = lfs_prune_views(&p);
+		if (!rc)
+			rc = lfs_prune_layers(&p);
+		if (rc) {
+			rc = lfs_fail_why(ctx, "prune", rc, NULL);
+			goto out;
+		}
+	}
+	if (json)
+		lfs_prune_json(&p, &out);
+	else
+		lfs_prune_text(&p, &out);
+	rc = lfs_emit(ctx, &out);
+	if (!rc && p.failed)
+		rc = lfs_errorf(ctx, "prune: %s", p.why);
+out:
+	lfs_buf_free(&out);
+	lfs_strv_free(&p.keep_layers);
+	lfs_strv_free(&p.keep_views);
+	lfs_strv_free(&p.views);
+	lfs_strv_free(&p.mnts);
+	lfs_strv_free(&p.uppers);
+	free(p.sizes);
+	free(p.files);
+	lfs_store_close(&st);
+	return rc;
+}

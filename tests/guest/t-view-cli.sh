@@ -264,6 +264,25 @@ expect_eq "$(jq -c ".[] | select(.mountpoints == [\"$d/mbig\"])
 	"$d/big.json")" "[$BIG,\"big/l0001\",\"big/l$BIG\",true]" \
 	"view ls --json lists all $BIG layers in order"
 expect_fail 'layer is used by a mounted view' "$LAYERCTL" layer rm "big/l$BIG"
+
+# A commit of a writable view of that stack would have to record the
+# stack as the new layer's BASE, longer than LAYERFS_BASE_MAX: refused
+# with E2BIG, and nothing changes.
+mkdir -p "$d/bigu" "$d/bigw" "$d/mbigw"
+# shellcheck disable=SC2317 # called by expect_ok
+mount_big_rw() {
+	"$LAYERCTL" mount --layers "$stack" --upper "$d/bigu" --work "$d/bigw" "$d/mbigw"
+}
+expect_ok mount_big_rw
+echo new >"$d/mbigw/new.txt"
+nlayers=$("$LAYERCTL" layer ls --json | jq length)
+expect_fail "^layerctl: view '$d/mbigw': stack too deep to record as a BASE \\(LAYERFS_BASE_MAX\\) \\(Argument list too long\\)\$" \
+	"$LAYERCTL" commit "$d/mbigw" big/commit:1
+expect_eq "$("$LAYERCTL" layer ls --json | jq length)" "$nlayers" "the refused commit registers no layer"
+expect_eq "$(cat "$d/mbigw/new.txt")" new "the view keeps its upper after the refused commit"
+expect_eq "$(ls -A "$d/bigu")" new.txt "the upper is unchanged"
+expect_eq "$(find "$d" -maxdepth 1 -name 'bigu@*' | wc -l)" 0 "no new upper is left behind"
+expect_ok "$LAYERCTL" umount "$d/mbigw"
 t=$(now_ms)
 expect_ok "$LAYERCTL" umount "$d/mbig"
 took "$t" "umount"

@@ -29,6 +29,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nlcommit  # noqa: E402 (raw LAYERFS_CMD_VIEW_COMMIT requests)
+
 FAILSLAB = "/sys/kernel/debug/failslab"
 PROBS = [2, 5, 10, 25, 50]
 # errnos that point at a broken kernel path rather than a refused allocation
@@ -434,6 +437,94 @@ def layerctl(ctl, module, top, iters, commit_mnt=None):
             ok("view tree unchanged by commits under failslab")
 
 
+def layer_registered(name):
+    """LAYERFS_CMD_LAYER_GET of @name: True, False (ENOENT), or raises."""
+    sock = nlcommit.socket.socket(nlcommit.socket.AF_NETLINK,
+                                  nlcommit.socket.SOCK_RAW,
+                                  nlcommit.NETLINK_GENERIC)
+    try:
+        fam = nlcommit.family_id(sock)
+        layer = nlcommit.string(nlcommit.LAYERFS_LAYER_A_NAME, name)
+        err, text, _ = nlcommit.request(
+            sock, fam, 3,  # LAYERFS_CMD_LAYER_GET
+            nlcommit.attr(nlcommit.LAYERFS_A_LAYER | nlcommit.NLA_F_NESTED,
+                          layer), 3)
+    finally:
+        sock.close()
+    if err == -errno.ENOENT:
+        return False
+    if err:
+        raise OSError(-err, "layer get %s: %s" % (name, text))
+    return True
+
+
+def commit_loop(view_id, mnt, top, iters):
+    """LAYERFS_CMD_VIEW_COMMIT of the writable view @view_id (mounted at
+    @mnt) under failslab, each time onto a new empty upper TOP/nuN.  After
+    every attempt, without injection: the view's tree is unchanged, and the
+    commit happened entirely or not at all: a file written to the view
+    lands in TOP/nuN exactly when the layer fsc/n:N is registered (the
+    kernel keeps a commit whose reply could not be sent, as for LAYER_ADD:
+    then the request fails but both are true), and always when the request
+    succeeded."""
+    errs = Errnos()
+    want = read_tree(mnt)
+    done = bad = 0
+    for i in range(iters):
+        nu = os.path.join(top, "nu%d" % i)
+        os.mkdir(nu)
+        name = "fsc/n:%d" % i
+        prob = PROBS[i % len(PROBS)]
+        res = None
+        with Inject(prob):
+            try:
+                res = nlcommit.commit(view_id, nu, name)
+            except OSError as x:
+                errs.add("commit (socket)", x.errno, name)
+        if res is not None:
+            e = 0
+            if res.startswith("ERR "):
+                code = res.split()[1]
+                e = getattr(errno, code, None)
+                if e is None:
+                    e = int(code) if code.isdigit() else errno.EIO
+            errs.add("commit", e, name + (" (" + res + ")" if e else ""))
+        probe = os.path.join(mnt, "probe%d" % i)
+        with open(probe, "w") as f:
+            f.write("probe")
+        switched = os.path.exists(os.path.join(nu, "probe%d" % i))
+        registered = layer_registered(name)
+        os.unlink(probe)
+        got = read_tree(mnt)
+        if switched != registered or \
+                ((res or "").startswith("OK") and not switched):
+            bad += 1
+            not_ok("commit %s all or nothing" % name,
+                   "reply %r, new upper in use %s, layer registered %s" %
+                   (res, switched, registered))
+        if got != want:
+            bad += 1
+            not_ok("view tree unchanged by commit %s" % name,
+                   *tree_diff(got, want)[:20])
+        if switched:
+            done += 1
+        else:
+            os.rmdir(nu)
+    diag("commit-loop: %d of %d commits happened" % (done, iters))
+    errs.check("commit under failslab")
+    if not bad:
+        ok("every commit under failslab happened entirely or not at all, "
+           "the tree unchanged (%d attempts)" % iters)
+    # without injection a commit succeeds
+    nu = os.path.join(top, "nu-final")
+    os.mkdir(nu)
+    res = nlcommit.commit(view_id, nu, "fsc/n:final")
+    if res.startswith("OK"):
+        ok("commit succeeds after fault injection")
+    else:
+        not_ok("commit succeeds after fault injection", res)
+
+
 def main(argv):
     cmd = argv[1]
     # Everything this process runs is resident: no page fault reaches the
@@ -443,6 +534,8 @@ def main(argv):
         mount_loop(argv[2], argv[3], argv[4], argv[5], int(argv[6]))
     elif cmd == "copy-up":
         copy_up(argv[2], argv[3], argv[4], argv[5], int(argv[6]))
+    elif cmd == "commit-loop":
+        commit_loop(int(argv[2]), argv[3], argv[4], int(argv[5]))
     elif cmd == "layerctl":
         layerctl(argv[2], argv[3], argv[4], int(argv[5]),
                  argv[6] if len(argv) > 6 else None)

@@ -4,9 +4,10 @@
 # Fault injection (debug kernel only, see `make check-debug`): slab
 # allocations fail at random (failslab, for the test's own processes only:
 # task-filter and /proc/PID/make-it-fail) while it mounts and unmounts a
-# view, looks names up, reads directories and copies files up, and runs
-# layerctl layer add/show/ls/rm, mount/umount, view ls (and commit, when
-# layerctl has it) in batches.  Every failure must be a clean errno (no
+# view, looks names up, reads directories, copies files up and commits a
+# view (raw netlink: each commit happens entirely or not at all), and, with
+# LAYERFS_FAILSLAB_LAYERCTL=1, runs layerctl layer add/show/ls/rm,
+# mount/umount, view ls and commit in batches.  Every failure must be a clean errno (no
 # EIO/EUCLEAN/ESTALE/EFAULT, no killed process, no oops or WARN: run.sh
 # checks the log); once injection is off, the view shows exactly the
 # expected tree (every append either happened or not), the upper holds only
@@ -82,7 +83,21 @@ rc=$?
 cat "$scratch/out"
 [ "$rc" = 0 ] && pass "copy-up phase" || fail "copy-up phase" "status $rc"
 
-# 3. layerctl (and commit of a mounted view, if layerctl has it)
+# 3. commit of a mounted view (raw netlink requests from the test's own,
+# memory-locked process: nothing of it touches the 9p root)
+mkdir -p "$d/u4" "$d/w4" "$d/m4" "$d/nu"
+if expect_ok "$LAYERCTL" mount --layers fsapp:fsbase --upper "$d/u4" --work "$d/w4" "$d/m4"; then
+	echo changed >"$d/m4/file3"
+	mkdir "$d/m4/newdir" && echo new >"$d/m4/newdir/new"
+	rm "$d/m4/file2"
+	vid=$("$LAYERCTL" view ls --json | jq -r --arg m "$d/m4" '.[] | select(.mountpoints | index($m)) | .id')
+	$py commit-loop "$vid" "$d/m4" "$d/nu" "$((ITER * 2))" >"$scratch/out" 2>&1
+	rc=$?
+	cat "$scratch/out"
+	[ "$rc" = 0 ] && pass "commit phase" || fail "commit phase" "status $rc"
+fi
+
+# 4. layerctl (and commit of a mounted view, if layerctl has it)
 # Off unless LAYERFS_FAILSLAB_LAYERCTL=1: with it, the guest's 9p root
 # answered every later open with EINVAL (the rest of a run then fails).
 commit_mnt=

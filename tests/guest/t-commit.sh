@@ -309,7 +309,7 @@ expect_eq "$(uncommitted)" 2 "before prune: two uncommitted uppers (one mounted)
 expect_ok "$LAYERCTL" prune --dry-run
 expect_ok test -e "$ug/left.txt"
 out=$("$LAYERCTL" prune --json)
-expect_eq "$(jq -c '[.views | length, .uppers | length, .files, .dry_run]' <<<"$out")" "[1,1,1,false]" "prune: the unmounted view and its upper (1 file), nothing else"
+expect_eq "$(jq -c '[(.views | length), (.uppers | length), .files, .dry_run]' <<<"$out")" "[1,1,1,false]" "prune: the unmounted view and its upper (1 file), nothing else"
 expect_ok test ! -e "$ug"
 expect_ok test ! -e "$(dirname "$wg")"
 expect_eq "$(cat "$m/live.txt")" live "prune: the mounted view keeps its changes"
@@ -320,7 +320,7 @@ expect_ok "$LAYERCTL" mount --ro gakki/mytomcat:1.1 "$d/ro"
 expect_ok test ! -e "$d/ro/webapps/docs"
 expect_ok "$LAYERCTL" umount "$d/ro"
 expect_eq "$("$LAYERCTL" prune | tail -1)" "freed 0 views and 0 uppers: 0 files, 0B" "prune again: nothing left to do"
-expect_fail "$LAYERCTL" prune extra
+expect_fail "^layerctl: prune: unexpected argument 'extra'" "$LAYERCTL" prune extra
 expect_ok "$LAYERCTL" umount "$m"
 expect_ok unload_module
 

@@ -317,6 +317,35 @@ out_end:
 	return ret;
 }
 
+/*
+ * splice(2) into a view file, in write(2)'s lock order: the view inode,
+ * then the upper's freeze protection, then the pipe (which
+ * iter_file_splice_write() on the real file locks).  The generic
+ * iter_file_splice_write() on the view file would lock the pipe first and
+ * the view inode inside ->write_iter(): the reverse, which lockdep reports
+ * against any splice into a file of the upper's filesystem.  The caller
+ * (do_splice) holds write access to the view.
+ */
+static ssize_t layerfs_splice_write(struct pipe_inode_info *pipe,
+				    struct file *out, loff_t *ppos, size_t len,
+				    unsigned int flags)
+{
+	const struct cred *old_cred;
+	struct file *realfile;
+	ssize_t ret;
+
+	realfile = layerfs_begin_change(out);
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	old_cred = layerfs_override_creds(file_inode(out)->i_sb);
+	file_start_write(realfile);
+	ret = iter_file_splice_write(pipe, realfile, ppos, len, flags);
+	file_end_write(realfile);
+	revert_creds(old_cred);
+	layerfs_end_change(out);
+	return ret;
+}
+
 static loff_t layerfs_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file_inode(file);
@@ -507,7 +536,7 @@ const struct file_operations layerfs_file_ops = {
 	.fadvise = layerfs_fadvise,
 	.flush = layerfs_flush,
 	.splice_read = generic_file_splice_read,
-	.splice_write = iter_file_splice_write,
+	.splice_write = layerfs_splice_write,
 	.copy_file_range = layerfs_copy_file_range,
 };
 

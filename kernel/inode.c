@@ -150,6 +150,31 @@ static bool layerfs_hash_inode(struct super_block *sb, struct dentry *upper,
 }
 
 /*
+ * A view whose layer is another view takes its own inode's lock, then, in
+ * lookup or copy-up, the lock of an inode of the view below: the same lock
+ * class to lockdep, which would report recursive locking.  Each stacking
+ * depth gets its own classes, as overlayfs does; the depth is at most
+ * FILESYSTEM_MAX_STACK_DEPTH (layerfs_fill_super refuses deeper).
+ */
+static void layerfs_lockdep_annotate(struct inode *inode, umode_t mode)
+{
+#ifdef CONFIG_LOCKDEP
+	static struct lock_class_key dir_key[FILESYSTEM_MAX_STACK_DEPTH];
+	static struct lock_class_key file_key[FILESYSTEM_MAX_STACK_DEPTH];
+	static struct lock_class_key copy_up_key[FILESYSTEM_MAX_STACK_DEPTH];
+	int depth = inode->i_sb->s_stack_depth - 1;
+
+	if (depth < 0 || depth >= FILESYSTEM_MAX_STACK_DEPTH)
+		depth = 0;
+	if (S_ISDIR(mode))
+		lockdep_set_class(&inode->i_rwsem, &dir_key[depth]);
+	else
+		lockdep_set_class(&inode->i_rwsem, &file_key[depth]);
+	lockdep_set_class(&LAYERFS_I(inode)->lock, &copy_up_key[depth]);
+#endif
+}
+
+/*
  * The view inode for a real @upper (made in generation @upper_gen) and/or
  * @lower (from layer @lower_layer).  Consumes both references, on success
  * and on failure.  Reads the origin of an object on the upper's
@@ -189,6 +214,7 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 		}
 	}
 
+	layerfs_lockdep_annotate(inode, real->i_mode);
 	li = LAYERFS_I(inode);
 	li->upper = rec;
 	li->lower = lower;

@@ -365,14 +365,20 @@ static loff_t layerfs_llseek(struct file *file, loff_t offset, int whence)
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
 
-	/* The real file's position is only ever this file's: sync them. */
-	inode_lock(inode);
+	/*
+	 * The real file's position is only ever this file's: sync them,
+	 * under the copy-up lock as overlayfs does, not the inode lock: a
+	 * view stacked on this one seeks here during its copy-up, with its
+	 * upper's freeze protection held, and write(2) takes that protection
+	 * under the inode lock.
+	 */
+	mutex_lock(&LAYERFS_I(inode)->lock);
 	realfile->f_pos = file->f_pos;
 	old_cred = layerfs_override_creds(inode->i_sb);
 	ret = vfs_llseek(realfile, offset, whence);
 	revert_creds(old_cred);
 	file->f_pos = realfile->f_pos;
-	inode_unlock(inode);
+	mutex_unlock(&LAYERFS_I(inode)->lock);
 
 	return ret;
 }

@@ -167,7 +167,7 @@ struct layerfs_inode {
 	unsigned int lower_layer;
 	u64 origin_ino;			/* copied up from this ino, or 0 */
 	dev_t origin_dev;		/* ...on this device */
-	struct mutex lock;		/* copy-up */
+	struct mutex lock;		/* copy-up; llseek's position sync */
 	spinlock_t cache_lock;		/* @cache */
 	struct layerfs_dir_cache *cache;	/* readdir snapshot, or NULL */
 	u64 dir_version;		/* bumped by namespace changes */

@@ -173,24 +173,11 @@ static int lfs_prune_views(struct lfs_prune *p)
 	rc = lfs_prune_list(p->st->views_fd, 0, &names);
 	for (i = 0; !rc && i < names.n; i++) {
 		struct lfs_view_meta vm;
-		char work[LFS_KEY_LEN + 8];
 
 		if (lfs_strv_has(&p->keep_views, names.v[i]))
 			continue;
-		snprintf(work, sizeof(work), "%s/work", names.v[i]);
-		memset(&vm, 0, sizeof(vm));
-		{
-			char *path = NULL;
-
-			if (asprintf(&path, "%s/views/%s", p->st->root,
-				     work) < 0) {
-				rc = -ENOMEM;
-				break;
-			}
-			/* A record that cannot be read still goes. */
-			lfs_store_view_find(p->st, path, &vm);
-			free(path);
-		}
+		/* A record that cannot be read still goes. */
+		lfs_store_view_read(p->st, names.v[i], &vm);
 		rc = lfs_strv_push(&p->views, names.v[i]);
 		if (!rc)
 			rc = lfs_strv_push(&p->mnts, vm.mountpoint ?

@@ -666,11 +666,9 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 int lfs_store_view_find(struct lfs_store *st, const char *work,
 			struct lfs_view_meta *v)
 {
-	struct lfs_buf b = LFS_BUF_INIT;
 	size_t rl = strlen(st->root);
 	char key[LFS_KEY_LEN + 1];
 	const char *p;
-	int fd, rc;
 
 	memset(v, 0, sizeof(*v));
 	if (strncmp(work, st->root, rl) || strncmp(work + rl, "/views/", 7))
@@ -680,6 +678,16 @@ int lfs_store_view_find(struct lfs_store *st, const char *work,
 		return -ENOENT;
 	memcpy(key, p, LFS_KEY_LEN);
 	key[LFS_KEY_LEN] = '\0';
+	return lfs_store_view_read(st, key, v);
+}
+
+int lfs_store_view_read(struct lfs_store *st, const char *key,
+			struct lfs_view_meta *v)
+{
+	struct lfs_buf b = LFS_BUF_INIT;
+	int fd, rc;
+
+	memset(v, 0, sizeof(*v));
 	if (!lfs_key_valid(key))
 		return -ENOENT;
 	fd = openat(st->views_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -149,6 +149,10 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 int lfs_store_view_find(struct lfs_store *st, const char *work,
 			struct lfs_view_meta *v);
 
+/* Reads the record of store view @key (ROOT/views/KEY/view.json). */
+int lfs_store_view_read(struct lfs_store *st, const char *key,
+			struct lfs_view_meta *v);
+
 /*
  * Writes @data to @name in directory @dirfd atomically: a temporary file
  * ".NAME.tmp", fsync, rename, fsync of the directory.

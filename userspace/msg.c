@@ -183,25 +183,6 @@ static struct nla_policy lfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
 	[LAYERFS_LAYER_A_BASE]	    = { .type = NLA_UNSPEC },
 };
 
-static int lfs_bad(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int lfs_bad(char *why, size_t whylen, const char *fmt, ...)
-{
-	if (why && whylen) {
-		int n = snprintf(why, whylen, "malformed reply: ");
-
-		if (n > 0 && (size_t)n < whylen) {
-			va_list ap;
-
-			va_start(ap, fmt);
-			vsnprintf(why + n, whylen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return -EBADMSG;
-}
-
 /*
  * Checks one attribute stream: each attribute fits, nothing is left over,
  * no known type repeats, and each known attribute has its rule's shape.
@@ -224,8 +205,8 @@ static int lfs_check_attrs(const struct nlattr *head, int len,
 			continue;	/* unknown here: ignored */
 		r = &rules[type];
 		if (r->kind != LFS_SKIP && (seen & (1ULL << type)))
-			return lfs_bad(why, whylen, "duplicate attribute %s",
-				       r->name);
+			return lfs_malformed(why, whylen, "duplicate attribute %s",
+					     r->name);
 		seen |= 1ULL << type;
 		switch (r->kind) {
 		case LFS_SKIP:
@@ -233,46 +214,46 @@ static int lfs_check_attrs(const struct nlattr *head, int len,
 			break;
 		case LFS_U32:
 			if (n != (int)sizeof(uint32_t))
-				return lfs_bad(why, whylen,
-					       "attribute %s has %d bytes, not 4",
-					       r->name, n);
+				return lfs_malformed(why, whylen,
+						     "attribute %s has %d bytes, not 4",
+						     r->name, n);
 			break;
 		case LFS_U64S:
 			if (n % (int)sizeof(uint64_t) ||
 			    (size_t)n / sizeof(uint64_t) > r->max)
-				return lfs_bad(why, whylen,
-					       "attribute %s has %d bytes, not a multiple of 8 up to %zu ids",
-					       r->name, n, r->max);
+				return lfs_malformed(why, whylen,
+						     "attribute %s has %d bytes, not a multiple of 8 up to %zu ids",
+						     r->name, n, r->max);
 			break;
 		case LFS_U64:
 			if (n != (int)sizeof(uint64_t))
-				return lfs_bad(why, whylen,
-					       "attribute %s has %d bytes, not 8",
-					       r->name, n);
+				return lfs_malformed(why, whylen,
+						     "attribute %s has %d bytes, not 8",
+						     r->name, n);
 			break;
 		case LFS_STR:
 			s = nla_data(nla);
 			if (n < 1 || s[n - 1] != '\0')
-				return lfs_bad(why, whylen,
-					       "attribute %s is not NUL-terminated",
-					       r->name);
+				return lfs_malformed(why, whylen,
+						     "attribute %s is not NUL-terminated",
+						     r->name);
 			if (strlen(s) != (size_t)n - 1)
-				return lfs_bad(why, whylen,
-					       "attribute %s has an embedded NUL",
-					       r->name);
+				return lfs_malformed(why, whylen,
+						     "attribute %s has an embedded NUL",
+						     r->name);
 			if (!r->empty_ok && n == 1)
-				return lfs_bad(why, whylen,
-					       "attribute %s is empty", r->name);
+				return lfs_malformed(why, whylen,
+						     "attribute %s is empty", r->name);
 			if ((size_t)n - 1 > r->max)
-				return lfs_bad(why, whylen,
-					       "attribute %s is longer than %zu bytes",
-					       r->name, r->max);
+				return lfs_malformed(why, whylen,
+						     "attribute %s is longer than %zu bytes",
+						     r->name, r->max);
 			break;
 		}
 	}
 	if (rem > 0)
-		return lfs_bad(why, whylen, "truncated attribute in %s (%d bytes left)",
-			       where, rem);
+		return lfs_malformed(why, whylen, "truncated attribute in %s (%d bytes left)",
+				     where, rem);
 	return 0;
 }
 
@@ -307,14 +288,14 @@ static int lfs_msg_top(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 	if (why && whylen)
 		why[0] = '\0';
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return lfs_bad(why, whylen, "message of %u bytes is shorter than its headers",
-			       nlh->nlmsg_len);
+		return lfs_malformed(why, whylen, "message of %u bytes is shorter than its headers",
+				     nlh->nlmsg_len);
 	if (family >= 0 && nlh->nlmsg_type != family)
-		return lfs_bad(why, whylen, "unexpected message type %u",
-			       nlh->nlmsg_type);
+		return lfs_malformed(why, whylen, "unexpected message type %u",
+				     nlh->nlmsg_type);
 	gh = nlmsg_data(nlh);
 	if (cmd && gh->cmd != cmd)
-		return lfs_bad(why, whylen, "unexpected command %u", gh->cmd);
+		return lfs_malformed(why, whylen, "unexpected command %u", gh->cmd);
 
 	attrs = genlmsg_attrdata(gh, 0);
 	len = genlmsg_attrlen(gh, 0);
@@ -323,7 +304,7 @@ static int lfs_msg_top(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 	if (err)
 		return err;
 	if (nla_parse(tb, LAYERFS_A_MAX, attrs, len, policy) < 0)
-		return lfs_bad(why, whylen, "invalid attribute");
+		return lfs_malformed(why, whylen, "invalid attribute");
 	return 0;
 }
 
@@ -342,7 +323,7 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		return err;
 	nest = tb[LAYERFS_A_LAYER];
 	if (!nest)
-		return lfs_bad(why, whylen, "missing attribute LAYER");
+		return lfs_malformed(why, whylen, "missing attribute LAYER");
 
 	err = lfs_check_attrs(nla_data(nest), nla_len(nest), lfs_layer_rules,
 			      LAYERFS_LAYER_A_MAX, "LAYER", why, whylen);
@@ -350,14 +331,14 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		return err;
 	if (nla_parse_nested(lt, LAYERFS_LAYER_A_MAX, nest,
 			     lfs_layer_policy) < 0)
-		return lfs_bad(why, whylen, "invalid attribute in LAYER");
+		return lfs_malformed(why, whylen, "invalid attribute in LAYER");
 
 	if (!lt[LAYERFS_LAYER_A_ID])
-		return lfs_bad(why, whylen, "missing attribute ID");
+		return lfs_malformed(why, whylen, "missing attribute ID");
 	if (!lt[LAYERFS_LAYER_A_NAME])
-		return lfs_bad(why, whylen, "missing attribute NAME");
+		return lfs_malformed(why, whylen, "missing attribute NAME");
 	if (!lt[LAYERFS_LAYER_A_PATH])
-		return lfs_bad(why, whylen, "missing attribute PATH");
+		return lfs_malformed(why, whylen, "missing attribute PATH");
 
 	out->has |= LFS_HAS_ID;
 	out->id = lfs_get_u64(lt[LAYERFS_LAYER_A_ID]);
@@ -453,20 +434,20 @@ static int lfs_msg_view_names(const struct nlattr *nest,
 		if (nla_type(nla) != LAYERFS_VIEW_LAYER_A_NAME)
 			continue;
 		if (len < 1 || s[len - 1] != '\0')
-			return lfs_bad(why, whylen,
-				       "layer name %" PRIu32 " in LAYERS is not NUL-terminated", n);
+			return lfs_malformed(why, whylen,
+					     "layer name %" PRIu32 " in LAYERS is not NUL-terminated", n);
 		if (strlen(s) != (size_t)len - 1)
-			return lfs_bad(why, whylen,
-				       "layer name %" PRIu32 " in LAYERS has an embedded NUL", n);
+			return lfs_malformed(why, whylen,
+					     "layer name %" PRIu32 " in LAYERS has an embedded NUL", n);
 		if (len == 1 || len - 1 > LAYERFS_NAME_MAX)
-			return lfs_bad(why, whylen,
-				       "layer name %" PRIu32 " in LAYERS is empty or longer than %d bytes",
-				       n, LAYERFS_NAME_MAX);
+			return lfs_malformed(why, whylen,
+					     "layer name %" PRIu32 " in LAYERS is empty or longer than %d bytes",
+					     n, LAYERFS_NAME_MAX);
 		n++;
 	}
 	if (rem > 0)
-		return lfs_bad(why, whylen, "truncated attribute in LAYERS (%d bytes left)",
-			       rem);
+		return lfs_malformed(why, whylen, "truncated attribute in LAYERS (%d bytes left)",
+				     rem);
 	if (!n)
 		return 0;
 	out->names = malloc(n * sizeof(*out->names));
@@ -504,17 +485,17 @@ int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		return err;
 	nest = tb[LAYERFS_A_VIEW];
 	if (!nest)
-		return lfs_bad(why, whylen, "missing attribute VIEW");
+		return lfs_malformed(why, whylen, "missing attribute VIEW");
 	err = lfs_check_attrs(nla_data(nest), nla_len(nest), lfs_view_rules,
 			      LAYERFS_VIEW_A_MAX, "VIEW", why, whylen);
 	if (err)
 		return err;
 	if (nla_parse_nested(vt, LAYERFS_VIEW_A_MAX, nest, lfs_view_policy) < 0)
-		return lfs_bad(why, whylen, "invalid attribute in VIEW");
+		return lfs_malformed(why, whylen, "invalid attribute in VIEW");
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!vt[required[i].type])
-			return lfs_bad(why, whylen, "missing attribute %s",
-				       required[i].name);
+			return lfs_malformed(why, whylen, "missing attribute %s",
+					     required[i].name);
 
 	out->id = lfs_get_u64(vt[LAYERFS_VIEW_A_ID]);
 	out->dev = lfs_get_u32(vt[LAYERFS_VIEW_A_DEV]);

@@ -57,6 +57,12 @@ static const char lfs_usage_prune[] =
 	"  -j, --json     print the result as a JSON object\n"
 	"  -h, --help     show this help\n";
 
+/* A deleted layer directory and what it held. */
+struct lfs_prune_upper {
+	char *key;
+	uint64_t size, files;
+};
+
 /* What prune found: keys to keep and what it deleted. */
 struct lfs_prune {
 	struct lfs_store *st;
@@ -64,8 +70,8 @@ struct lfs_prune {
 	struct lfs_strv keep_views;	/* ROOT/views keys in use */
 	struct lfs_strv views;		/* deleted views: "VKEY" */
 	struct lfs_strv mnts;		/* ...their recorded mountpoints */
-	struct lfs_strv uppers;		/* deleted layer directories */
-	uint64_t *sizes, *files;	/* ...their usage, per entry */
+	struct lfs_prune_upper *uppers;	/* deleted layer directories */
+	size_t nuppers;
 	uint64_t size, nfiles;		/* totals */
 	int dry;
 	int failed;
@@ -215,7 +221,7 @@ static int lfs_prune_layers(struct lfs_prune *p)
 	rc = lfs_prune_list(p->st->layers_fd, 1, &names);
 	for (i = 0; !rc && i < names.n; i++) {
 		const char *name = names.v[i];
-		uint64_t size = 0, files = 0, *ns, *nf;
+		struct lfs_prune_upper *u;
 		char *path = NULL;
 
 		if (name[0] != '.' && (lfs_strv_has(&p->keep_layers, name) ||
@@ -225,22 +231,23 @@ static int lfs_prune_layers(struct lfs_prune *p)
 			rc = -ENOMEM;
 			break;
 		}
-		lfs_store_usage(path, &size, &files);
-		free(path);
-		ns = realloc(p->sizes, (p->uppers.n + 1) * sizeof(*ns));
-		if (ns)
-			p->sizes = ns;
-		nf = realloc(p->files, (p->uppers.n + 1) * sizeof(*nf));
-		if (nf)
-			p->files = nf;
-		if (!ns || !nf || lfs_strv_push(&p->uppers, name)) {
+		u = realloc(p->uppers, (p->nuppers + 1) * sizeof(*u));
+		if (u)
+			p->uppers = u;
+		if (u) {
+			u += p->nuppers;
+			*u = (struct lfs_prune_upper){ .key = strdup(name) };
+		}
+		if (!u || !u->key) {
+			free(path);
 			rc = -ENOMEM;
 			break;
 		}
-		p->sizes[p->uppers.n - 1] = size;
-		p->files[p->uppers.n - 1] = files;
-		p->size += size;
-		p->nfiles += files;
+		p->nuppers++;
+		lfs_store_usage(path, &u->size, &u->files);
+		free(path);
+		p->size += u->size;
+		p->nfiles += u->files;
 		if (p->dry)
 			continue;
 		if (name[0] == '.')
@@ -271,15 +278,16 @@ static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 		}
 		lfs_buf_putc(out, '\n');
 	}
-	for (i = 0; i < p->uppers.n; i++) {
+	for (i = 0; i < p->nuppers; i++) {
 		lfs_buf_printf(out, "%s upper %s: %llu files, ", verb,
-			       p->uppers.v[i], (unsigned long long)p->files[i]);
-		lfs_fmt_size(out, p->sizes[i]);
+			       p->uppers[i].key,
+			       (unsigned long long)p->uppers[i].files);
+		lfs_fmt_size(out, p->uppers[i].size);
 		lfs_buf_putc(out, '\n');
 	}
 	lfs_buf_printf(out, "%s %zu views and %zu uppers: %llu files, ",
 		       p->dry ? "would free" : "freed", p->views.n,
-		       p->uppers.n, (unsigned long long)p->nfiles);
+		       p->nuppers, (unsigned long long)p->nfiles);
 	lfs_fmt_size(out, p->size);
 	lfs_buf_putc(out, '\n');
 }
@@ -309,14 +317,14 @@ static void lfs_prune_json(const struct lfs_prune *p, struct lfs_buf *out)
 	lfs_json_array_end(&j);
 	lfs_json_key(&j, "uppers");
 	lfs_json_array_begin(&j);
-	for (i = 0; i < p->uppers.n; i++) {
+	for (i = 0; i < p->nuppers; i++) {
 		lfs_json_object_begin(&j);
 		lfs_json_key(&j, "key");
-		lfs_json_string(&j, p->uppers.v[i]);
+		lfs_json_string(&j, p->uppers[i].key);
 		lfs_json_key(&j, "size");
-		lfs_json_u64(&j, p->sizes[i]);
+		lfs_json_u64(&j, p->uppers[i].size);
 		lfs_json_key(&j, "files");
-		lfs_json_u64(&j, p->files[i]);
+		lfs_json_u64(&j, p->uppers[i].files);
 		lfs_json_object_end(&j);
 	}
 	lfs_json_array_end(&j);
@@ -341,6 +349,7 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_nl *nl;
 	int c, rc, json = 0;
+	size_t i;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":njh", opts, NULL)) != -1) {
@@ -396,9 +405,9 @@ out:
 	lfs_strv_free(&p.keep_views);
 	lfs_strv_free(&p.views);
 	lfs_strv_free(&p.mnts);
-	lfs_strv_free(&p.uppers);
-	free(p.sizes);
-	free(p.files);
+	for (i = 0; i < p.nuppers; i++)
+		free(p.uppers[i].key);
+	free(p.uppers);
 	lfs_store_close(&st);
 	return rc;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What the store commands share: opening the store, listing views. */
+/* What the store commands (and view ls) share: opening the store, listing views. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +45,12 @@ int lfs_ctx_views(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	int rc;
 
 	rc = lfs_nl_view_dump(nl, lfs_view_collect, &dump);
-	if (rc < 0)
+	if (rc < 0) {
+		lfs_views_free(l);
+		/* A defect found while assembling is ours to explain. */
 		return lfs_fail_why(ctx, "cannot list views", rc,
 				    dump.why[0] ? dump.why : lfs_nl_extack(nl));
+	}
 	lfs_views_finish(l);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers of the store commands (store_cmd.c). */
+/* Helpers of the store commands and view ls (store_cmd.c). */
 #ifndef LAYERCTL_STORE_CMD_H
 #define LAYERCTL_STORE_CMD_H
 
@@ -14,7 +14,10 @@
  */
 int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create);
 
-/* The mounted views (a VIEW_GET dump); 0, or 1 after reporting. */
+/*
+ * The mounted views (a VIEW_GET dump) into @l; 0, or 1 after reporting
+ * (and @l is then empty).  Free @l with lfs_views_free().
+ */
 int lfs_ctx_views(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		  struct lfs_view_list *l);
 

@@ -9,6 +9,7 @@
 #include "msg.h"
 #include "nl.h"
 #include "parse.h"
+#include "store_cmd.h"
 #include "sys.h"
 #include "viewinfo.h"
 
@@ -23,18 +24,6 @@ static const char lfs_usage_view_ls[] =
 	"  -j, --json  print a JSON array of view objects\n"
 	"  -h, --help  show this help\n";
 
-struct lfs_view_dump {
-	struct lfs_view_list list;
-	char why[LFS_MSG_WHY_MAX];
-};
-
-static int lfs_view_collect(const struct lfs_view_part *part, void *arg)
-{
-	struct lfs_view_dump *d = arg;
-
-	return lfs_views_add(&d->list, part, d->why, sizeof(d->why));
-}
-
 int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -42,7 +31,7 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_view_dump dump = { LFS_VIEW_LIST_INIT, "" };
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_buf out = LFS_BUF_INIT, mountinfo = LFS_BUF_INIT;
 	struct lfs_nl *nl;
 	int c, rc, json = 0;
@@ -64,20 +53,14 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "view ls", lfs_usage_view_ls,
 				       "unexpected argument '%s'", argv[optind]);
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
-	rc = lfs_nl_view_dump(nl, lfs_view_collect, &dump);
-	if (rc < 0) {
-		/* A defect found while assembling is ours to explain. */
-		rc = lfs_fail_why(ctx, "cannot list views", rc,
-				  dump.why[0] ? dump.why : lfs_nl_extack(nl));
+	if (lfs_ctx_nl(ctx, &nl) || lfs_ctx_views(ctx, nl, &views)) {
+		rc = 1;
 		goto out;
 	}
-	lfs_views_finish(&dump.list);
 
 	rc = lfs_sys_mountinfo(&mountinfo);
 	if (!rc)
-		rc = lfs_views_set_mountpoints(&dump.list, lfs_buf_str(&mountinfo));
+		rc = lfs_views_set_mountpoints(&views, lfs_buf_str(&mountinfo));
 	if (rc < 0) {
 		rc = lfs_fail_why(ctx, "cannot list views",
 				  rc, "cannot read /proc/self/mountinfo");
@@ -89,17 +72,17 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 
 		lfs_json_init(&j, &out);
 		lfs_json_array_begin(&j);
-		for (i = 0; i < dump.list.n; i++)
-			lfs_json_view(&j, &dump.list.v[i]);
+		for (i = 0; i < views.n; i++)
+			lfs_json_view(&j, &views.v[i]);
 		lfs_json_array_end(&j);
 		lfs_buf_putc(&out, '\n');
 	} else {
-		lfs_fmt_views(&out, dump.list.v, dump.list.n);
+		lfs_fmt_views(&out, views.v, views.n);
 	}
 	rc = lfs_emit(ctx, &out);
 out:
 	lfs_buf_free(&out);
 	lfs_buf_free(&mountinfo);
-	lfs_views_free(&dump.list);
+	lfs_views_free(&views);
 	return rc;
 }

@@ -74,10 +74,7 @@ int lfs_layers_split(const char *list, struct lfs_strv *out)
 	return rc;
 }
 
-static int lfs_view_bad(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int lfs_view_bad(char *why, size_t whylen, const char *fmt, ...)
+int lfs_malformed(char *why, size_t whylen, const char *fmt, ...)
 {
 	if (why && whylen) {
 		int n = snprintf(why, whylen, "malformed reply: ");
@@ -137,15 +134,15 @@ static int lfs_view_start(struct lfs_view_list *l,
 	int failed = 0;
 
 	if (!p->nlayers)
-		return lfs_view_bad(why, whylen, "view %" PRIu64 " has no layers",
-				    p->id);
+		return lfs_malformed(why, whylen, "view %" PRIu64 " has no layers",
+				     p->id);
 	if (p->nlayers > LAYERFS_LAYERS_MAX)
-		return lfs_view_bad(why, whylen,
-				    "view %" PRIu64 " has %" PRIu32 " layers, more than %d",
-				    p->id, p->nlayers, LAYERFS_LAYERS_MAX);
+		return lfs_malformed(why, whylen,
+				     "view %" PRIu64 " has %" PRIu32 " layers, more than %d",
+				     p->id, p->nlayers, LAYERFS_LAYERS_MAX);
 	if (!p->source)
-		return lfs_view_bad(why, whylen, "view %" PRIu64 " has no SOURCE",
-				    p->id);
+		return lfs_malformed(why, whylen, "view %" PRIu64 " has no SOURCE",
+				     p->id);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 4;
 		struct lfs_view *nv = realloc(l->v, cap * sizeof(*nv));
@@ -198,28 +195,28 @@ int lfs_views_add(struct lfs_view_list *l, const struct lfs_view_part *p,
 	} else {
 		v = l->open ? &l->v[l->n - 1] : NULL;
 		if (!v || v->id != p->id)
-			return lfs_view_bad(why, whylen,
-					    "view %" PRIu64 " continues at layer %" PRIu32 " without its start",
-					    p->id, p->first);
+			return lfs_malformed(why, whylen,
+					     "view %" PRIu64 " continues at layer %" PRIu32 " without its start",
+					     p->id, p->first);
 		if (p->first != v->have)
-			return lfs_view_bad(why, whylen,
-					    "view %" PRIu64 " continues at layer %" PRIu32 ", expected %" PRIu32,
-					    p->id, p->first, v->have);
+			return lfs_malformed(why, whylen,
+					     "view %" PRIu64 " continues at layer %" PRIu32 ", expected %" PRIu32,
+					     p->id, p->first, v->have);
 		if (p->nlayers != v->nlayers || p->dev != v->dev ||
 		    p->flags != v->flags || !lfs_str_same(p->source, v->source))
-			return lfs_view_bad(why, whylen,
-					    "view %" PRIu64 " changes between messages",
-					    p->id);
+			return lfs_malformed(why, whylen,
+					     "view %" PRIu64 " changes between messages",
+					     p->id);
 	}
 	v = &l->v[l->n - 1];
 	if (p->nnames > v->nlayers - v->have)
-		return lfs_view_bad(why, whylen,
-				    "view %" PRIu64 " has more than its %" PRIu32 " layers",
-				    p->id, v->nlayers);
+		return lfs_malformed(why, whylen,
+				     "view %" PRIu64 " has more than its %" PRIu32 " layers",
+				     p->id, v->nlayers);
 	if (!p->nnames)
-		return lfs_view_bad(why, whylen,
-				    "a message of view %" PRIu64 " has no layer names",
-				    p->id);
+		return lfs_malformed(why, whylen,
+				     "a message of view %" PRIu64 " has no layer names",
+				     p->id);
 	for (i = 0; i < p->nnames; i++) {
 		v->layers[v->have] = strdup(p->names[i]);
 		if (!v->layers[v->have])

@@ -15,6 +15,14 @@
 /* The filesystem type of views, in fsopen(2) and mountinfo. */
 #define LFS_FSTYPE "layerfs"
 
+/*
+ * Writes "malformed reply: " and the formatted reason into @why (when not
+ * NULL and @whylen > 0) and returns -EBADMSG: how the reply parsers here
+ * and in msg.c refuse a message.
+ */
+int lfs_malformed(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* A growable vector of owned strings. */
 struct lfs_strv {
 	char **v;

@@ -63,6 +63,7 @@
 
 #include <linux/layerfs.h>
 
+#include "lfs-common.h"
 #include "lfs-fuzz.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -99,14 +100,6 @@ static void die(const char *fmt, ...)
 static bool verbose;
 static double budget;		/* seconds of fuzzing, 0: no limit */
 static double t_start;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 
 /* ------------------------------------------------------------------ */
@@ -1325,7 +1318,7 @@ static size_t build_one(uint8_t *buf, size_t cap, uint32_t s, struct built *b)
 /* True, once, when the time budget is spent (checked every 256 rounds). */
 static bool out_of_time(unsigned long idx, unsigned long count)
 {
-	if (!budget || idx % 256 || now() - t_start <= budget)
+	if (!budget || idx % 256 || lfs_now() - t_start <= budget)
 		return false;
 	printf("# time budget of %.0f s reached after %lu of %lu rounds\n",
 	       budget, idx, count);
@@ -1712,7 +1705,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t_start = now();
+	t_start = lfs_now();
 	if (nonroot) {
 		run_nonroot(count, seed, &st);
 		dump_layers(fd);

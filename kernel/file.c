@@ -133,10 +133,12 @@ static struct file *layerfs_swap_real(struct layerfs_file *lf,
 static struct file *layerfs_get_real(struct file *file)
 {
 	struct layerfs_file *lf = file->private_data;
-	struct file *realfile = smp_load_acquire(&lf->real);
+	struct file *realfile;
 	struct path realpath;
 	int err;
 
+	/* Pairs with smp_store_release() in layerfs_swap_real(). */
+	realfile = smp_load_acquire(&lf->real);
 	layerfs_path_real(file_dentry(file), &realpath);
 	if (unlikely(file_inode(realfile) != d_inode(realpath.dentry))) {
 		/* Upper dentries of view inodes stay positive; see dir.c. */
@@ -260,10 +262,12 @@ static int layerfs_prepare_write(struct file *file)
 /*
  * Start changing the data of @file: copy it up if a commit froze it, lock
  * the view inode, clear set-id bits and capabilities as a write by anyone
- * must, and find the real file.  On success the caller finishes with
- * layerfs_end_change().
+ * must (with the caller's credentials: CAP_FSETID is the caller's), find
+ * the real file and take the mounter's credentials to change it.  On
+ * success the caller finishes with layerfs_end_change(@file, *@old_cred).
  */
-static struct file *layerfs_begin_change(struct file *file)
+static struct file *layerfs_begin_change(struct file *file,
+					 const struct cred **old_cred)
 {
 	struct inode *inode = file_inode(file);
 	struct file *realfile;
@@ -276,13 +280,17 @@ static struct file *layerfs_begin_change(struct file *file)
 	layerfs_copyattr(inode);
 	err = file_remove_privs(file);
 	realfile = err ? ERR_PTR(err) : layerfs_get_real(file);
-	if (IS_ERR(realfile))
+	if (IS_ERR(realfile)) {
 		inode_unlock(inode);
+		return realfile;
+	}
+	*old_cred = layerfs_override_creds(inode->i_sb);
 	return realfile;
 }
 
-static void layerfs_end_change(struct file *file)
+static void layerfs_end_change(struct file *file, const struct cred *old_cred)
 {
+	revert_creds(old_cred);
 	layerfs_copyattr(file_inode(file));
 	inode_unlock(file_inode(file));
 }
@@ -297,7 +305,7 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
-	realfile = layerfs_begin_change(file);
+	realfile = layerfs_begin_change(file, &old_cred);
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
 	ret = -EINVAL;
@@ -306,14 +314,12 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	/* The real file has the view file's O_APPEND (layerfs_get_real). */
 	ifl &= ~IOCB_APPEND;
 
-	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	file_start_write(realfile);
 	ret = vfs_iter_write(realfile, iter, &iocb->ki_pos,
 			     layerfs_iocb_to_rwf(ifl));
 	file_end_write(realfile);
-	revert_creds(old_cred);
 out_end:
-	layerfs_end_change(file);
+	layerfs_end_change(file, old_cred);
 	return ret;
 }
 
@@ -334,15 +340,13 @@ static ssize_t layerfs_splice_write(struct pipe_inode_info *pipe,
 	struct file *realfile;
 	ssize_t ret;
 
-	realfile = layerfs_begin_change(out);
+	realfile = layerfs_begin_change(out, &old_cred);
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
-	old_cred = layerfs_override_creds(file_inode(out)->i_sb);
 	file_start_write(realfile);
 	ret = iter_file_splice_write(pipe, realfile, ppos, len, flags);
 	file_end_write(realfile);
-	revert_creds(old_cred);
-	layerfs_end_change(out);
+	layerfs_end_change(out, old_cred);
 	return ret;
 }
 
@@ -457,13 +461,11 @@ static long layerfs_fallocate(struct file *file, int mode, loff_t offset,
 	struct file *realfile;
 	long ret;
 
-	realfile = layerfs_begin_change(file);
+	realfile = layerfs_begin_change(file, &old_cred);
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
-	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = vfs_fallocate(realfile, mode, offset, len);
-	revert_creds(old_cred);
-	layerfs_end_change(file);
+	layerfs_end_change(file, old_cred);
 	return ret;
 }
 
@@ -486,9 +488,12 @@ static int layerfs_fadvise(struct file *file, loff_t offset, loff_t len,
 static int layerfs_flush(struct file *file, fl_owner_t id)
 {
 	struct layerfs_file *lf = file->private_data;
-	struct file *realfile = smp_load_acquire(&lf->real);
 	const struct cred *old_cred;
+	struct file *realfile;
 	int ret = 0;
+
+	/* Pairs with smp_store_release() in layerfs_swap_real(). */
+	realfile = smp_load_acquire(&lf->real);
 
 	if (realfile->f_op->flush) {
 		old_cred = layerfs_override_creds(file_inode(file)->i_sb);
@@ -510,19 +515,16 @@ static ssize_t layerfs_copy_file_range(struct file *file_in, loff_t pos_in,
 	const struct cred *old_cred;
 	ssize_t ret;
 
-	real_out = layerfs_begin_change(file_out);
+	real_out = layerfs_begin_change(file_out, &old_cred);
 	if (IS_ERR(real_out))
 		return PTR_ERR(real_out);
 	real_in = layerfs_get_real(file_in);
-	if (IS_ERR(real_in)) {
+	if (IS_ERR(real_in))
 		ret = PTR_ERR(real_in);
-	} else {
-		old_cred = layerfs_override_creds(file_inode(file_out)->i_sb);
+	else
 		ret = vfs_copy_file_range(real_in, pos_in, real_out, pos_out,
 					  len, flags);
-		revert_creds(old_cred);
-	}
-	layerfs_end_change(file_out);
+	layerfs_end_change(file_out, old_cred);
 	/* Real files on two filesystems: copy through the view files. */
 	if (ret == -EXDEV || ret == -EOPNOTSUPP)
 		ret = generic_copy_file_range(file_in, pos_in, file_out,

@@ -281,7 +281,7 @@ int layerfs_getattr(struct user_namespace *mnt_userns,
 	}
 	/* A merged directory's link count means nothing: say so as btrfs does. */
 	if (S_ISDIR(inode->i_mode) && LAYERFS_E(dentry) &&
-	    layerfs_dir_iter_max(dentry) > 1)
+	    layerfs_dir_merged(dentry))
 		stat->nlink = 1;
 	return 0;
 }

@@ -315,6 +315,7 @@ struct layerfs_dir_iter {
 };
 
 void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry);
+bool layerfs_dir_merged(struct dentry *dentry);
 unsigned int layerfs_dir_iter_max(struct dentry *dentry);
 bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 			   unsigned int *layer, bool *upper);

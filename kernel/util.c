@@ -149,6 +149,18 @@ void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry)
 	it->stop = false;
 }
 
+/*
+ * Whether @dentry's merge has more than one directory (layerfs_dir_iter_max()
+ * > 1), without walking the record chain, which grows with every commit.
+ */
+bool layerfs_dir_merged(struct dentry *dentry)
+{
+	struct layerfs_upper *u = layerfs_upper_rec(d_inode(dentry));
+	unsigned int n = LAYERFS_E(dentry)->numlower;
+
+	return n > 1 || (u && (n || u->prev));
+}
+
 /* At most how many directories layerfs_dir_iter_next() yields. */
 unsigned int layerfs_dir_iter_max(struct dentry *dentry)
 {

@@ -273,6 +273,16 @@ def main():
     check(os.path.isdir(os.path.join(u[1], "etc/hosts")),
           "mkdir over a name whited out in the committed layer")
 
+    # Directory link counts: the real one where one directory backs a view
+    # directory, 1 where several merge (as overlayfs says for merged dirs).
+    solo = os.path.join(m, "solo")
+    os.makedirs(os.path.join(solo, "a"))
+    os.mkdir(os.path.join(solo, "b"))
+    n = os.stat(solo).st_nlink
+    check(n == 4, "nlink of a dir only in the upper is its own", str(n))
+    n = os.stat(os.path.join(m, "etc")).st_nlink
+    check(n == 1, "nlink of a dir in a layer and the upper is 1", str(n))
+
     # Second commit, on a stack that now has a committed layer.
     gen1 = tree(m, ino=False)
     out = commit(vid, u[2], "cc/app:2", "--message", "second")
@@ -298,6 +308,12 @@ def main():
         got = f.read(3)
     check(got == b"yzx", "after a write it maps the new upper", repr(got))
     os.close(datafd)
+    n = os.stat(solo).st_nlink
+    check(n == 4, "nlink of a dir only in a committed upper is its own",
+          str(n))
+    open(os.path.join(solo, "c"), "w").close()
+    n = os.stat(solo).st_nlink
+    check(n == 1, "nlink of a dir in two generations is 1", str(n))
     rc, out = run(LAYERCTL, "view", "ls")
     check("cc/app\\:2:cc/app\\:1:cc/base\\:1" in out,
           "view ls shows the whole stack", out)

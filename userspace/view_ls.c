@@ -6,8 +6,6 @@
 #include "cmd.h"
 #include "format.h"
 #include "json.h"
-#include "msg.h"
-#include "nl.h"
 #include "parse.h"
 #include "store_cmd.h"
 #include "sys.h"

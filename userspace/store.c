@@ -666,18 +666,20 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 int lfs_store_view_find(struct lfs_store *st, const char *work,
 			struct lfs_view_meta *v)
 {
-	size_t rl = strlen(st->root);
 	char key[LFS_KEY_LEN + 1];
-	const char *p;
+	char *want;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
-	if (strncmp(work, st->root, rl) || strncmp(work + rl, "/views/", 7))
+	if (!lfs_store_path_entry(st->root, work, "views", key))
 		return -ENOENT;
-	p = work + rl + 7;
-	if (strlen(p) != LFS_KEY_LEN + 5 || strcmp(p + LFS_KEY_LEN, "/work"))
+	/* Only the work directory itself names the view. */
+	if (asprintf(&want, "%s/views/%s/work", st->root, key) < 0)
+		return -ENOMEM;
+	rc = strcmp(want, work);
+	free(want);
+	if (rc)
 		return -ENOENT;
-	memcpy(key, p, LFS_KEY_LEN);
-	key[LFS_KEY_LEN] = '\0';
 	return lfs_store_view_read(st, key, v);
 }
 

@@ -84,7 +84,9 @@ accel=${LAYERFS_ACCEL:-auto} probe=0
 case $accel in
 kvm | tcg) ;;
 auto)
-	if ! (: <>/dev/kvm) 2>/dev/null; then
+	# A character device first: as root, <> on a missing /dev/kvm would
+	# create a regular file there.
+	if [ ! -c /dev/kvm ] || ! (: <>/dev/kvm) 2>/dev/null; then
 		accel=tcg
 		echo "guest-run: /dev/kvm is not usable, using TCG" >&2
 	elif [ -d /sys/module/kvm_pvm ]; then

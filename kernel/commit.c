@@ -9,7 +9,9 @@
  * so every upper object from before is read-only from then on and is
  * copied up again, into the new upper, before its next change.  Lookups
  * and readdir merge the older uppers like lower layers
- * (layerfs_dir_iter_next()), so the tree is the same before and after.
+ * (layerfs_dir_iter_next()), so the tree is the same before and after;
+ * the new upper's root takes the old one's attributes for the same reason
+ * (layerfs_commit_copy_root()).
  *
  * Locking and ordering: commits are serialised by genl_mutex (the netlink
  * family is not parallel_ops).  The superblock is frozen for the switch:
@@ -118,6 +120,12 @@ static int layerfs_commit_new_upper(struct layerfs_view *view,
 	err = -ENOTDIR;
 	if (!d_is_dir(path->dentry)) {
 		NL_SET_ERR_MSG(extack, "new upper is not a directory");
+		goto out_put;
+	}
+	err = -EINVAL;
+	if (is_idmapped_mnt(path->mnt)) {
+		NL_SET_ERR_MSG(extack,
+			       "new upper is on an idmapped mount (not supported)");
 		goto out_put;
 	}
 	err = -EXDEV;
@@ -265,6 +273,45 @@ static struct layerfs_layer **layerfs_commit_grow(struct layerfs_view *view,
 	return arr;
 }
 
+/*
+ * The new upper's root takes the old one's owner, mode, times, xattrs
+ * (ACLs among them) and protection flags, so that the view's root looks
+ * the same after the commit as before.  Called with the superblock frozen:
+ * nothing changes the old root meanwhile.  On failure the caller removes
+ * the new upper; nothing of the view has changed.
+ */
+static int layerfs_commit_copy_root(struct layerfs_view *view,
+				    struct dentry *new,
+				    struct netlink_ext_ack *extack)
+{
+	struct path old = { .mnt = view->upper_mnt, .dentry = view->upper_root };
+	const struct cred *old_cred;
+	struct kstat stat;
+	int err;
+
+	/* The new upper is on the same filesystem as upper_mnt. */
+	err = mnt_want_write(view->upper_mnt);
+	if (err)
+		goto out;
+	old_cred = layerfs_override_creds(view->sb);
+	err = vfs_getattr(&old, &stat, STATX_BASIC_STATS,
+			  AT_STATX_SYNC_AS_STAT);
+	if (!err)
+		err = layerfs_copy_xattrs(old.dentry, new);
+	if (!err)
+		err = layerfs_copy_attrs(new, &stat);
+	/* Last: an immutable root refuses the changes above. */
+	if (!err)
+		err = layerfs_copy_protattr(old.dentry, new);
+	revert_creds(old_cred);
+	mnt_drop_write(view->upper_mnt);
+out:
+	if (err)
+		NL_SET_ERR_MSG(extack,
+			       "cannot give the new upper the attributes of the view's root");
+	return err;
+}
+
 struct layerfs_commit_new {
 	struct layerfs_layer *layer;	/* prepared, unpublished */
 	struct path upper;		/* NEW_UPPER */
@@ -288,15 +335,22 @@ static int layerfs_commit_switch(struct layerfs_view *view,
 	struct dentry *old_root = view->upper_root;
 	struct path old_upper = view->upper_orig;
 	char *old_name = view->upper_name;
+	struct layerfs_layer *layer;
+	struct layerfs_view *other;
 	int err;
 
 	lockdep_assert_held(&layerfs_registry_lock);
-	if (layerfs_dir_is_layer(n->upper.dentry) ||
-	    layerfs_dir_is_upper(n->upper.dentry)) {
+	err = layerfs_layer_overlap(n->upper.dentry, &layer);
+	if (!err)
+		err = layerfs_view_overlap(n->upper.dentry, &other);
+	if (err == -EBUSY)
 		NL_SET_ERR_MSG(extack,
 			       "new upper is used by another view or a layer");
-		return -EBUSY;
-	}
+	else if (err)
+		NL_SET_ERR_MSG(extack,
+			       "new upper overlaps a layer, or the upper or work directory of a view");
+	if (err)
+		return err;
 	err = layerfs_layer_publish(n->layer, spec, extack);
 	if (err)
 		return err;
@@ -382,6 +436,8 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	}
 	down_write(&view->commit_sem);
 	err = layerfs_commit_check_maps(view, extack);
+	if (!err)
+		err = layerfs_commit_copy_root(view, n.upper.dentry, extack);
 	if (!err) {
 		mutex_lock(&layerfs_registry_lock);
 		err = layerfs_commit_switch(view, &n, &spec, extack);
@@ -389,6 +445,8 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 			layerfs_layer_get(n.layer);
 		mutex_unlock(&layerfs_registry_lock);
 	}
+	if (!err)
+		layerfs_copyattr(d_inode(sb->s_root));
 	up_write(&view->commit_sem);
 	thaw_super(sb);
 	if (err)

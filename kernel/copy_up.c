@@ -161,7 +161,7 @@ out_fput:
  * Append-only and immutable survive copy-up, as in overlayfs: set on the
  * copy once it is in place (may_delete() would refuse renaming it).
  */
-static int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
+int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
 {
 	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
 	struct fileattr sfa = {}, dfa = {};
@@ -179,7 +179,7 @@ static int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
 }
 
 /* Owner, then mode (chown clears set-id bits), then times. */
-static int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
+int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
 {
 	struct iattr attr = {
 		.ia_valid = ATTR_UID | ATTR_GID,
@@ -275,7 +275,7 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
 	struct layerfs_inode *li = LAYERFS_I(inode);
-	struct layerfs_upper *old = layerfs_upper_rec(inode), *rec;
+	struct layerfs_upper *old = layerfs_upper_rec(inode), *rec, *parent;
 	struct dentry *upperdir, *temp, *target, *trap;
 	struct kstat stat, pstat;
 	struct layerfs_origin origin;
@@ -285,9 +285,15 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	struct file *file;
 	int err;
 
-	upperdir = layerfs_inode_upper(d_inode(dentry->d_parent));
-	if (WARN_ON_ONCE(!upperdir))
+	/*
+	 * The copy belongs to the generation of the directory it goes into.
+	 * Callers hold write access to the view, so no commit ends that
+	 * generation before the copy is published.
+	 */
+	parent = layerfs_upper_rec(d_inode(dentry->d_parent));
+	if (WARN_ON_ONCE(!layerfs_upper_current(parent, dentry->d_sb)))
 		return -EIO;
+	upperdir = parent->dentry;
 	layerfs_path_real(dentry, &lower);
 	err = vfs_getattr(&lower, &stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
@@ -433,7 +439,7 @@ out_publish:
 	li->origin_ino = origin_ino;
 	li->origin_dev = origin_dev;
 	rec->dentry = temp;
-	rec->gen = READ_ONCE(view->gen);
+	rec->gen = parent->gen;
 	rec->prev = old;
 	/* Publish, origin first: pairs with layerfs_upper_rec(). */
 	smp_store_release(&li->upper, rec);
@@ -478,7 +484,9 @@ static int layerfs_copy_up_locked(struct dentry *dentry)
 
 /*
  * Make sure @dentry has an upper object, copying up its ancestors first.
- * Returns -EROFS for a view without upper.
+ * Returns -EROFS for a view without upper.  The caller holds write access
+ * to the view (sb_start_write() or mnt_want_write() on it), which keeps a
+ * commit from freezing the upper while the copy is made.
  */
 int layerfs_copy_up(struct dentry *dentry)
 {

@@ -517,7 +517,7 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 	bool new_is_dir = d_is_positive(new) && d_is_dir(new);
 	struct dentry *uold, *unew, *olddentry, *newdentry, *trap;
 	const struct cred *old_cred;
-	bool new_whiteout = false;
+	bool new_whiteout = false, cleanup_whiteout = false;
 	int err;
 
 	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
@@ -615,12 +615,6 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 		if (err)
 			goto out_dput_new;
 	}
-	if (new_whiteout && old_is_dir) {
-		/* A directory cannot replace the whiteout file: drop it first. */
-		err = vfs_unlink(&init_user_ns, d_inode(unew), newdentry, NULL);
-		if (err)
-			goto out_dput_new;
-	}
 	{
 		struct renamedata rd = {
 			.old_mnt_userns = &init_user_ns,
@@ -632,8 +626,19 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 			.flags = flags,
 		};
 
-		if (!exchange && old_lower)
+		if (new_whiteout && old_is_dir) {
+			/*
+			 * A directory cannot replace a file: exchange it with
+			 * the whiteout, as overlayfs does.  The whiteout then
+			 * stands at the old name, which is what a lower
+			 * object there needs; otherwise it goes afterwards.
+			 * A crash or a failure leaves the new name hidden.
+			 */
+			rd.flags |= RENAME_EXCHANGE;
+			cleanup_whiteout = !old_lower;
+		} else if (!exchange && old_lower) {
 			rd.flags |= RENAME_WHITEOUT;
+		}
 		if (exchange && new_is_dir && old_lower) {
 			err = layerfs_set_opaque(newdentry);
 			if (err)
@@ -641,6 +646,9 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 		}
 		err = vfs_rename(&rd);
 	}
+	/* (A whiteout left by a failure here hides nothing: no lower.) */
+	if (!err && cleanup_whiteout)
+		vfs_unlink(&init_user_ns, d_inode(uold), newdentry, NULL);
 out_dput_new:
 	dput(newdentry);
 out_dput_old:

@@ -160,6 +160,26 @@ static struct file *layerfs_get_real(struct file *file)
 	return realfile;
 }
 
+/*
+ * Copy up a file opened for writing.  Copy-up needs write access to the
+ * view, so that a commit cannot freeze the upper under it; the VFS holds
+ * that across ->open() only when it is about to truncate (do_open()),
+ * and taking it again there could deadlock against a waiting freeze.
+ */
+static int layerfs_open_copy_up(struct file *file)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+	bool held = file->f_flags & O_TRUNC;
+	int err;
+
+	if (!held)
+		sb_start_write(sb);
+	err = layerfs_copy_up(file_dentry(file));
+	if (!held)
+		sb_end_write(sb);
+	return err;
+}
+
 static int layerfs_open(struct inode *inode, struct file *file)
 {
 	struct dentry *dentry = file_dentry(file);
@@ -168,9 +188,9 @@ static int layerfs_open(struct inode *inode, struct file *file)
 	struct path realpath;
 	int err;
 
-	if ((file->f_flags & O_ACCMODE) != O_RDONLY ||
-	    (file->f_flags & O_TRUNC)) {
-		err = layerfs_copy_up(dentry);
+	if (((file->f_flags & O_ACCMODE) != O_RDONLY ||
+	     (file->f_flags & O_TRUNC)) && !layerfs_inode_upper(inode)) {
+		err = layerfs_open_copy_up(file);
 		if (err)
 			return err;
 	}

@@ -96,6 +96,7 @@ struct layerfs_view {
 	dev_t dev;			/* the superblock's s_dev */
 	struct super_block *sb;
 	struct list_head node;		/* layerfs_views, registry lock */
+	bool live;			/* registry lock: built, listed */
 	unsigned int nlayers;
 	struct layerfs_layer **layers;	/* [0] is the top; fixed at mount */
 	unsigned int ncommitted;	/* commit */
@@ -230,7 +231,8 @@ int layerfs_layer_publish(struct layerfs_layer *layer,
 			  const struct layerfs_layer_spec *spec,
 			  struct netlink_ext_ack *extack);
 void layerfs_layer_discard(struct layerfs_layer *layer);
-bool layerfs_dir_is_layer(const struct dentry *dentry);
+int layerfs_layer_overlap(struct dentry *dentry,
+			  struct layerfs_layer **layerp);
 int layerfs_layer_del(const char *name, u64 id,
 		      struct netlink_ext_ack *extack);
 struct layerfs_layer *layerfs_layer_find(const char *name, u64 id);
@@ -271,10 +273,11 @@ struct layerfs_name {
 };
 
 /* view.c */
-int layerfs_view_publish(struct fs_context *fc, struct layerfs_view *view);
+int layerfs_view_claim(struct fs_context *fc, struct layerfs_view *view);
+void layerfs_view_publish(struct layerfs_view *view);
 void layerfs_view_unpublish(struct layerfs_view *view);
 struct layerfs_view *layerfs_view_next(u64 *id);
-bool layerfs_dir_is_upper(const struct dentry *dentry);
+int layerfs_view_overlap(struct dentry *dentry, struct layerfs_view **other);
 unsigned int layerfs_view_nstack(const struct layerfs_view *view);
 struct layerfs_layer *layerfs_view_stack(const struct layerfs_view *view,
 					 unsigned int i);
@@ -316,7 +319,7 @@ struct layerfs_dir_iter {
 
 void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry);
 bool layerfs_dir_merged(struct dentry *dentry);
-unsigned int layerfs_dir_iter_max(struct dentry *dentry);
+unsigned int layerfs_dir_iter_max(const struct layerfs_dir_iter *it);
 bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 			   unsigned int *layer, bool *upper);
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
@@ -373,6 +376,8 @@ extern const struct inode_operations layerfs_dir_inode_ops;
 int layerfs_copy_up(struct dentry *dentry);
 struct dentry *layerfs_lookup_temp(struct dentry *workdir);
 int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
+int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat);
+int layerfs_copy_protattr(struct dentry *src, struct dentry *dst);
 void layerfs_restore_times(struct dentry *dir, const struct kstat *stat);
 int layerfs_set_impure(struct dentry *upperdir);
 

@@ -78,6 +78,7 @@ struct layerfs_found {
 	unsigned int upper_gen;
 	bool opaque;
 	unsigned int n;
+	unsigned int max;		/* room in @stack */
 	struct layerfs_lower *stack;	/* room for every parent directory */
 };
 
@@ -133,6 +134,11 @@ static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 		dput(this);
 		return 0;
 	}
+	/* The walk yields at most f->max directories: see the caller. */
+	if (WARN_ON_ONCE(f->n >= f->max)) {
+		dput(this);
+		return -EIO;
+	}
 	f->stack[f->n].dentry = this;
 	f->stack[f->n].layer = layer;
 	f->n++;
@@ -141,21 +147,23 @@ static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 	return 0;
 }
 
-/* Fall through the parent's directories, top first. */
-static int layerfs_lookup_all(struct dentry *parent, const struct qstr *name,
-			      struct layerfs_found *f)
+/*
+ * Fall through the parent's directories, top first.  @f->stack has room
+ * for every directory the walk can yield (layerfs_dir_iter_max() of the
+ * same iterator).
+ */
+static int layerfs_lookup_all(struct layerfs_dir_iter *it,
+			      const struct qstr *name, struct layerfs_found *f)
 {
-	struct layerfs_dir_iter it;
 	unsigned int layer;
 	struct path path;
 	bool upper, stop = false;
 	int err = 0;
 
-	layerfs_dir_iter_init(&it, parent);
 	while (!err && !stop &&
-	       layerfs_dir_iter_next(&it, &path, &layer, &upper)) {
+	       layerfs_dir_iter_next(it, &path, &layer, &upper)) {
 		if (upper) {
-			f->upper_gen = it.gen;
+			f->upper_gen = it->gen;
 			err = layerfs_lookup_upper(path.dentry, name, f, &stop);
 		} else {
 			err = layerfs_lookup_lower(path.dentry, layer, name, f,
@@ -170,24 +178,26 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 {
 	struct layerfs_found f = {};
 	struct layerfs_entry *entry;
+	struct layerfs_dir_iter it;
 	const struct cred *old_cred;
 	struct inode *inode = NULL;
 	struct dentry *real;
-	unsigned int i, max;
+	unsigned int i;
 	int err = 0;
 
 	if (dentry->d_name.len > NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 
-	max = layerfs_dir_iter_max(dentry->d_parent);
-	if (max) {
-		f.stack = kvcalloc(max, sizeof(*f.stack), GFP_KERNEL);
+	layerfs_dir_iter_init(&it, dentry->d_parent);
+	f.max = layerfs_dir_iter_max(&it);
+	if (f.max) {
+		f.stack = kvcalloc(f.max, sizeof(*f.stack), GFP_KERNEL);
 		if (!f.stack)
 			return ERR_PTR(-ENOMEM);
 	}
 
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	err = layerfs_lookup_all(dentry->d_parent, &dentry->d_name, &f);
+	err = layerfs_lookup_all(&it, &dentry->d_name, &f);
 	revert_creds(old_cred);
 	if (err)
 		goto out_put;

@@ -17,6 +17,7 @@
  * Layer names are checked here for syntax only; fill_super resolves them
  * against the registry.
  */
+#include <linux/capability.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
@@ -75,7 +76,7 @@ static int layerfs_ctx_add_name(struct fs_context *fc, char *name)
 			return -EINVAL;
 		}
 		names = krealloc_array(ctx->names, cap, sizeof(*names),
-				       GFP_KERNEL);
+				       GFP_KERNEL_ACCOUNT);
 		if (!names) {
 			kfree(name);
 			return -ENOMEM;
@@ -98,7 +99,7 @@ static int layerfs_ctx_set_layers(struct fs_context *fc, const char *list)
 	if (!*p)
 		return invalfc(fc, "empty layers=");
 	for (;;) {
-		name = kmalloc(strlen(p) + 1, GFP_KERNEL);
+		name = kmalloc(strlen(p) + 1, GFP_KERNEL_ACCOUNT);
 		if (!name)
 			return -ENOMEM;
 		for (q = name; *p && *p != ':'; p++) {
@@ -214,11 +215,20 @@ static const struct fs_context_operations layerfs_context_ops = {
 	.free = layerfs_free_fc,
 };
 
+/*
+ * Only the initial namespace's administrator may configure a view: the
+ * filesystem is not FS_USERNS_MOUNT, and refusing here, rather than at
+ * FSCONFIG_CMD_CREATE, keeps other users from queueing parameters (up to
+ * LAYERFS_LAYERS_MAX names) in contexts they can never use.  What a
+ * context holds is charged to the caller's memory cgroup.
+ */
 int layerfs_init_fs_context(struct fs_context *fc)
 {
 	struct layerfs_fs_ctx *ctx;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	fc->fs_private = ctx;

@@ -213,6 +213,13 @@ static int layerfs_resolve_dir(const char *name, struct path *path,
 		NL_SET_ERR_MSG(extack, "layer path is not a directory");
 		goto out_put_path;
 	}
+	/* Every real call passes init_user_ns: no idmapped layers yet. */
+	err = -EINVAL;
+	if (is_idmapped_mnt(path->mnt)) {
+		NL_SET_ERR_MSG(extack,
+			       "layer path is on an idmapped mount (not supported)");
+		goto out_put_path;
+	}
 	err = -EOPNOTSUPP;
 	if (layerfs_pseudo_fs(path->dentry->d_sb)) {
 		NL_SET_ERR_MSG(extack,
@@ -246,11 +253,48 @@ char *layerfs_path_string(const struct path *path)
 	return res;
 }
 
-/* Whether @dentry is the directory of a registered layer.  Registry lock. */
-bool layerfs_dir_is_layer(const struct dentry *dentry)
+/*
+ * Why @dentry may not become an upper, work or layer directory because of
+ * a registered layer: it is one (-EBUSY), or lies inside or around one
+ * (-ELOOP); *@layerp is set to that layer.  Inside is found by walking up
+ * from @dentry (its depth), around by checking every layer.  Registry
+ * lock.
+ */
+int layerfs_layer_overlap(struct dentry *dentry,
+			  struct layerfs_layer **layerp)
 {
+	struct layerfs_layer *layer;
+	struct dentry *d, *parent;
+	unsigned long id;
+	int err = 0;
+
 	lockdep_assert_held(&layerfs_registry_lock);
-	return layerfs_find_dir(dentry);
+	/* Each ancestor has a child pinned, so no dput() here frees one. */
+	d = dget(dentry);
+	for (;;) {
+		layer = layerfs_find_dir(d);
+		if (layer) {
+			err = d == dentry ? -EBUSY : -ELOOP;
+			break;
+		}
+		if (IS_ROOT(d))
+			break;
+		parent = dget_parent(d);
+		dput(d);
+		d = parent;
+	}
+	dput(d);
+	if (!err) {
+		xa_for_each(&layerfs_layers, id, layer) {
+			if (layerfs_dir_within(layer->path.dentry, dentry)) {
+				err = -ELOOP;
+				break;
+			}
+		}
+	}
+	if (err)
+		*layerp = layer;
+	return err;
 }
 
 /* Resolve spec->base_ids into layer->base (no references yet). */
@@ -422,20 +466,23 @@ struct layerfs_layer *layerfs_layer_add(const struct layerfs_layer_spec *spec,
 					struct netlink_ext_ack *extack)
 {
 	struct layerfs_layer *layer;
+	struct layerfs_view *view;
 	int err;
 
 	err = layerfs_layer_prepare(&layer, spec, extack);
 	if (err)
 		return ERR_PTR(err);
 	mutex_lock(&layerfs_registry_lock);
-	if (layerfs_dir_is_upper(layer->path.dentry)) {
-		/* (Commit registers an upper, but only after the switch.) */
+	/* (Commit registers an upper, but only after the switch.) */
+	err = layerfs_view_overlap(layer->path.dentry, &view);
+	if (err == -EBUSY)
 		NL_SET_ERR_MSG(extack,
 			       "directory is the upper or work directory of a mounted view");
-		err = -EBUSY;
-	} else {
+	else if (err)
+		NL_SET_ERR_MSG(extack,
+			       "directory overlaps the upper or work directory of a mounted view");
+	else
 		err = layerfs_layer_publish(layer, spec, extack);
-	}
 	if (!err)
 		layerfs_layer_get(layer);
 	mutex_unlock(&layerfs_registry_lock);

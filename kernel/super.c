@@ -264,7 +264,6 @@ static int layerfs_view_take_upper(struct fs_context *fc,
 				   struct layerfs_view *view)
 {
 	struct layerfs_fs_ctx *ctx = fc->fs_private;
-	unsigned int i;
 
 	if (!ctx->upper.dentry && !ctx->work.dentry)
 		return 0;
@@ -289,16 +288,12 @@ static int layerfs_view_take_upper(struct fs_context *fc,
 		errorfc(fc, "upper is stacked too deep");
 		return -ELOOP;
 	}
-	for (i = 0; i < view->nlayers; i++) {
-		struct dentry *ld = view->layers[i]->path.dentry;
-
-		if (layerfs_dir_within(view->upper_orig.dentry, ld) ||
-		    layerfs_dir_within(ld, view->upper_orig.dentry) ||
-		    layerfs_dir_within(view->work_orig.dentry, ld) ||
-		    layerfs_dir_within(ld, view->work_orig.dentry))
-			return invalfc(fc, "upper or work overlaps layer '%s'",
-				       view->layers[i]->name);
+	/* Every real call passes init_user_ns: no idmapped upper yet. */
+	if (is_idmapped_mnt(view->upper_orig.mnt)) {
+		errorfc(fc, "upper is on an idmapped mount (not supported)");
+		return -EINVAL;
 	}
+	/* Overlaps with layers and other views: layerfs_view_claim(). */
 
 	view->upper_root = dget(view->upper_orig.dentry);
 	view->upper_name = layerfs_path_string(&view->upper_orig);
@@ -451,7 +446,7 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = layerfs_view_take_upper(fc, view);
 	if (err)
 		return err;
-	err = layerfs_view_publish(fc, view);
+	err = layerfs_view_claim(fc, view);
 	if (err)
 		return err;
 	err = layerfs_view_mount_upper(fc, view);
@@ -510,6 +505,7 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (IS_ERR(root))
 		return PTR_ERR(root);
 	sb->s_root = root;
+	layerfs_view_publish(view);
 	return 0;
 }
 

@@ -161,11 +161,16 @@ bool layerfs_dir_merged(struct dentry *dentry)
 	return n > 1 || (u && (n || u->prev));
 }
 
-/* At most how many directories layerfs_dir_iter_next() yields. */
-unsigned int layerfs_dir_iter_max(struct dentry *dentry)
+/*
+ * At most how many directories layerfs_dir_iter_next() yields for @it,
+ * which has not started: the record chain it walks was fixed by
+ * layerfs_dir_iter_init(), so a copy-up or commit meanwhile cannot make
+ * the walk longer than this.
+ */
+unsigned int layerfs_dir_iter_max(const struct layerfs_dir_iter *it)
 {
-	struct layerfs_upper *u = layerfs_upper_rec(d_inode(dentry));
-	unsigned int n = LAYERFS_E(dentry)->numlower;
+	struct layerfs_upper *u = it->rec;
+	unsigned int n = LAYERFS_E(it->dentry)->numlower;
 
 	for (; u; u = u->prev)
 		n++;

@@ -5,8 +5,10 @@
  *
  * Locking: layerfs_views and layerfs_next_view_id are protected by
  * layerfs_registry_lock, which also orders views against layer removal.
- * A view is on the list from the middle of fill_super until kill_sb; what
- * the list readers use of it (id, names, layers, superblock) is fixed
+ * A view is on the list from the middle of fill_super, where it claims its
+ * upper and work directories, until kill_sb; it is listed to userspace
+ * only once fill_super has built it completely (@live).  What the list
+ * readers use of a live view (id, names, layers, superblock) is fixed
  * before it is published, or changed by commit under the same lock.
  */
 #include <linux/fs_context.h>
@@ -19,40 +21,96 @@ static LIST_HEAD(layerfs_views);
 static u64 layerfs_next_view_id = 1;
 
 /*
- * Give @view its id and publish it, claiming its upper and work
- * directories; -EBUSY if another view has either, or the upper is a
- * registered layer.
+ * Why @dentry may not become an upper, work or layer directory: it is the
+ * upper or work directory of a view (-EBUSY: in use), or lies inside or
+ * around one (-ELOOP, as overlayfs refuses overlapping layers: writes
+ * through one would change the other behind its back).  Views still being
+ * built count: their directories are claimed.  Sets *@other to the view.
+ * Caller holds layerfs_registry_lock.
  */
-int layerfs_view_publish(struct fs_context *fc, struct layerfs_view *view)
+int layerfs_view_overlap(struct dentry *dentry, struct layerfs_view **other)
 {
+	struct layerfs_view *view;
+
+	lockdep_assert_held(&layerfs_registry_lock);
+	list_for_each_entry(view, &layerfs_views, node) {
+		struct dentry *dirs[2] = { view->upper_root,
+					   view->work_orig.dentry };
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+			if (!dirs[i])
+				continue;
+			*other = view;
+			if (dirs[i] == dentry)
+				return -EBUSY;
+			if (layerfs_dir_within(dentry, dirs[i]) ||
+			    layerfs_dir_within(dirs[i], dentry))
+				return -ELOOP;
+		}
+	}
+	return 0;
+}
+
+/* Checks one of a new view's writable directories; see layerfs_view_claim(). */
+static int layerfs_view_check_dir(struct fs_context *fc, const char *what,
+				  struct dentry *dentry)
+{
+	struct layerfs_layer *layer;
 	struct layerfs_view *other;
+	int err;
+
+	err = layerfs_layer_overlap(dentry, &layer);
+	if (err == -EBUSY) {
+		/* A committed upper is a frozen layer now: never written. */
+		errorfc(fc, "%s is a registered layer", what);
+		return err;
+	}
+	if (err) {
+		errorfc(fc, "%s overlaps layer '%s'", what, layer->name);
+		return err;
+	}
+	err = layerfs_view_overlap(dentry, &other);
+	if (err == -EBUSY)
+		errorfc(fc, "upper or work is in use by view %llu", other->id);
+	else if (err)
+		errorfc(fc, "%s overlaps the upper or work of view %llu", what,
+			other->id);
+	return err;
+}
+
+/*
+ * Give @view its id and put it on the list, claiming its upper and work
+ * directories: -EBUSY or -ELOOP if they are, contain or lie inside another
+ * view's, or a registered layer's.  The view is not listed to userspace
+ * (layerfs_view_next()) until layerfs_view_publish().
+ */
+int layerfs_view_claim(struct fs_context *fc, struct layerfs_view *view)
+{
 	int err = 0;
 
 	mutex_lock(&layerfs_registry_lock);
-	if (view->upper_root && layerfs_dir_is_layer(view->upper_root)) {
-		/* A committed upper is a frozen layer now: never written. */
-		errorfc(fc, "upper is a registered layer");
-		err = -EBUSY;
-		goto out_unlock;
-	}
 	if (view->upper_root) {
-		list_for_each_entry(other, &layerfs_views, node) {
-			if (!other->upper_root)
-				continue;
-			if (other->upper_root == view->upper_root ||
-			    other->work_orig.dentry == view->work_orig.dentry) {
-				errorfc(fc, "upper or work is in use by view %llu",
-					other->id);
-				err = -EBUSY;
-				goto out_unlock;
-			}
-		}
+		err = layerfs_view_check_dir(fc, "upper", view->upper_root);
+		if (!err)
+			err = layerfs_view_check_dir(fc, "work",
+						     view->work_orig.dentry);
+		if (err)
+			goto out_unlock;
 	}
 	view->id = layerfs_next_view_id++;
 	list_add_tail(&view->node, &layerfs_views);
 out_unlock:
 	mutex_unlock(&layerfs_registry_lock);
 	return err;
+}
+
+/* The view is fully built: list it (netlink dumps, commit). */
+void layerfs_view_publish(struct layerfs_view *view)
+{
+	mutex_lock(&layerfs_registry_lock);
+	view->live = true;
+	mutex_unlock(&layerfs_registry_lock);
 }
 
 void layerfs_view_unpublish(struct layerfs_view *view)
@@ -65,7 +123,9 @@ void layerfs_view_unpublish(struct layerfs_view *view)
 
 /*
  * The published view with the lowest id >= *@id, or NULL; sets *@id.  The
- * list is in id order.  Caller holds layerfs_registry_lock.
+ * list is in id order.  Views still being built (or torn down after a
+ * failed fill_super) are skipped: their fields are not all set.  Caller
+ * holds layerfs_registry_lock.
  */
 struct layerfs_view *layerfs_view_next(u64 *id)
 {
@@ -73,28 +133,12 @@ struct layerfs_view *layerfs_view_next(u64 *id)
 
 	lockdep_assert_held(&layerfs_registry_lock);
 	list_for_each_entry(view, &layerfs_views, node) {
-		if (view->id >= *id) {
+		if (view->live && view->id >= *id) {
 			*id = view->id;
 			return view;
 		}
 	}
 	return NULL;
-}
-
-/*
- * Whether @dentry is the upper or work directory of a mounted view.
- * Caller holds layerfs_registry_lock.
- */
-bool layerfs_dir_is_upper(const struct dentry *dentry)
-{
-	struct layerfs_view *view;
-
-	lockdep_assert_held(&layerfs_registry_lock);
-	list_for_each_entry(view, &layerfs_views, node)
-		if (view->upper_root == dentry ||
-		    view->work_orig.dentry == dentry)
-			return true;
-	return false;
 }
 
 /*

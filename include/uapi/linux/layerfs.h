@@ -128,7 +128,8 @@
  *   message carrying the new layer as LAYERFS_CMD_LAYER_GET would.
  *   Errors:
  *     -EINVAL   missing NAME or PATH, invalid name, relative path, bad flags,
- *               ID given, both PARENT and PARENT_ID given
+ *               ID given, both PARENT and PARENT_ID given; path is on an
+ *               idmapped mount (not supported)
  *     -EOPNOTSUPP  path is on a pseudo filesystem (proc, sysfs, debugfs, ...)
  *     -ENOENT   path does not exist; parent layer or a BASE layer unknown
  *               (PARENT_ID 0 names no layer: ids start at 1)
@@ -137,7 +138,10 @@
  *               registered under another name
  *     -ELOOP    the layer would be its own parent (a parent cycle); the
  *               directory's filesystem is already stacked so deep that a
- *               view on it would pass FILESYSTEM_MAX_STACK_DEPTH
+ *               view on it would pass FILESYSTEM_MAX_STACK_DEPTH; the
+ *               directory lies inside, or contains, the upper or work
+ *               directory of a mounted view (overlapping, as overlayfs
+ *               refuses them)
  *     -EBUSY    the directory is the upper or work directory of a mounted
  *               view (a view's upper becomes a layer through
  *               LAYERFS_CMD_VIEW_COMMIT)
@@ -202,7 +206,7 @@
  *   Errors:
  *     -EINVAL   missing view ID, NEW_UPPER or layer NAME; invalid name;
  *               relative NEW_UPPER; PATH, PARENT, PARENT_ID, ID, BASE or
- *               FLAGS given
+ *               FLAGS given; NEW_UPPER is on an idmapped mount
  *     -ENOENT   no such view; NEW_UPPER does not exist
  *     -ENOTDIR  NEW_UPPER is not a directory
  *     -EROFS    the view has no upper (read-only view)
@@ -215,13 +219,25 @@
  *               work directory or one of its layers, or is another
  *               view's upper or work directory or a registered layer;
  *               the view is frozen
+ *     -ELOOP    NEW_UPPER lies inside, or contains, a registered layer or
+ *               another view's upper or work directory
  *     -E2BIG    the stack would need a BASE longer than LAYERFS_BASE_MAX
  *     -ENOSPC   the registry is full
  *     -EPERM    caller lacks CAP_SYS_ADMIN
  *
+ * The commit also gives NEW_UPPER the owner, mode, times, xattrs (ACLs
+ * among them) and append/immutable flags of the old upper's root, so the
+ * view's root is unchanged; -EPERM, -EOPNOTSUPP or another error from the
+ * upper filesystem if it cannot take them.
+ *
  * Views are mounted with mount(2) or fsopen(2)/fsconfig(2) on filesystem
  * type "layerfs"; see README.md for the options.  A view's statfs f_type
- * is LAYERFS_SUPER_MAGIC.
+ * is LAYERFS_SUPER_MAGIC.  Only CAP_SYS_ADMIN in the initial user
+ * namespace may create a filesystem context for it (fsopen(2) fails with
+ * -EPERM otherwise, before any option is queued).  An upper, work or
+ * layer directory may not lie inside or contain another view's upper or
+ * work directory or a registered layer (-ELOOP; -EBUSY when it is one),
+ * nor be on an idmapped mount (-EINVAL).
  *
  * Lifetime
  * --------

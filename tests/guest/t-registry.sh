@@ -1,6 +1,9 @@
 #!/bin/sh
 # The layer registry over generic netlink, driven by layerctl: every command,
-# every refusal with its errno text and the kernel's message, and pinning.
+# every refusal with its errno text and the kernel's message, pinning, and
+# overlaps (a layer inside or around a live upper or work directory, an
+# upper or work inside or around a registered layer, a commit's new upper
+# inside a layer) refused with ELOOP or EBUSY.
 . "$(dirname "$0")/lib.sh"
 
 load_module
@@ -100,6 +103,76 @@ expect_fail 'Operation not permitted' $nobody "$LAYERCTL" layer rm gakki/mytomca
 expect_fail 'Operation not permitted' $nobody "$LAYERCTL" layer add u "$d/other"
 expect_eq "$("$LAYERCTL" layer ls --json)" "$before" \
 	"unprivileged calls changed nothing"
+
+# --- overlaps: layers, uppers and work directories, in both directions --------
+# (issue 12, item 5; overlayfs's ovl_check_layer() refuses overlapping layers
+# with ELOOP).  Each refusal: ELOOP or EBUSY, and the registry and the views
+# stay as they were.  A command that is wrongly accepted is undone.
+o=$d/ov
+mkdir -p "$o/lay/sub" "$o/vv/u" "$o/vv/w" "$o/m" "$o/p/u" "$o/q/w" "$o/m2" \
+	"$o/big/lay2" "$o/bw" "$o/w5" "$o/u6" "$o/m3" "$o/cu" "$o/cw" "$o/mc"
+expect_ok "$LAYERCTL" layer add ov/lay "$o/lay"
+expect_ok "$LAYERCTL" layer add ov/lay2 "$o/big/lay2"
+expect_ok "$LAYERCTL" mount --layers ov/lay --upper "$o/vv/u" --work "$o/vv/w" "$o/m"
+expect_ok "$LAYERCTL" mount --layers ov/lay --upper "$o/p/u" --work "$o/q/w" "$o/m2"
+mkdir -p "$o/m/inup" "$o/vv/w/inwork"
+reg=$("$LAYERCTL" layer ls --json)
+nviews=$("$LAYERCTL" view ls --json | jq length)
+overlap_err='(Too many levels of symbolic links|Device or resource busy)'
+
+# layer add WHAT NAME DIR: refused, and nothing registered.
+refuse_add() {
+	if expect_fail "$overlap_err" "$LAYERCTL" layer add "$2" "$3"; then
+		:
+	else
+		"$LAYERCTL" layer rm "$2" >/dev/null 2>&1
+	fi
+	expect_eq "$("$LAYERCTL" layer ls --json)" "$reg" "$1: registry unchanged"
+}
+refuse_add "a directory inside a mounted view's upper" ov/x1 "$o/vv/u/inup"
+refuse_add "a directory containing a live upper and work" ov/x2 "$o/vv"
+refuse_add "a directory containing a live upper only" ov/x3 "$o/p"
+refuse_add "a directory inside a live work directory" ov/x4 "$o/vv/w/inwork"
+refuse_add "a directory containing a live work directory only" ov/x5 "$o/q"
+
+# mount WHAT LAYERS UPPER WORK: refused, nothing mounted, no view added.
+# (The registered layer overlapped is not in the view's stack: overlaps
+# with the view's own layers are refused already, with EINVAL.)
+refuse_mount() {
+	if expect_fail "$overlap_err" "$LAYERCTL" mount --layers "$2" \
+		--upper "$3" --work "$4" "$o/m3"; then
+		:
+	else
+		"$LAYERCTL" umount "$o/m3" >/dev/null 2>&1
+	fi
+	expect_eq "$(awk -v m="$o/m3" '$2 == m' /proc/self/mounts)$("$LAYERCTL" view ls --json | jq length)" \
+		"$nviews" "$1: nothing mounted"
+}
+mkdir -p "$o/lay/u4" "$o/lay/w4"
+refuse_mount "upper inside a registered layer" ov/lay2 "$o/lay/u4" "$o/w5"
+refuse_mount "work inside a registered layer" ov/lay2 "$o/u6" "$o/lay/w4"
+refuse_mount "upper containing a registered layer" ov/lay "$o/big" "$o/bw"
+expect_eq "$("$LAYERCTL" layer ls --json)" "$reg" "refused mounts: registry unchanged"
+
+# A commit whose new upper lies inside a registered layer (raw request: layerctl
+# picks its own new upper).
+mkdir -p "$o/lay/nu"
+if expect_ok "$LAYERCTL" mount --layers ov/lay2 --upper "$o/cu" --work "$o/cw" "$o/mc"; then
+	echo data >"$o/mc/f"
+	vid=$("$LAYERCTL" view ls --json | jq ".[] | select(.mountpoints[0] == \"$o/mc\") | .id")
+	out=$(/usr/bin/python3 "$ROOT/tests/guest/nlcommit.py" "$vid" "$o/lay/nu" ov/c:1)
+	expect_match "$out" "^ERR (ELOOP|EBUSY)" "commit with the new upper inside a registered layer refused ($out)"
+	expect_match "$(awk -v m="$o/mc" '$2 == m { print $4 }' /proc/self/mounts)" \
+		"upper=$o/cu," "the refused commit left the view on its upper"
+	"$LAYERCTL" layer show ov/c:1 >/dev/null 2>&1 &&
+		fail "the refused commit registered no layer"
+	expect_ok "$LAYERCTL" umount "$o/mc"
+	"$LAYERCTL" layer rm ov/c:1 >/dev/null 2>&1
+fi
+expect_ok "$LAYERCTL" umount "$o/m"
+expect_ok "$LAYERCTL" umount "$o/m2"
+expect_ok "$LAYERCTL" layer rm ov/lay
+expect_ok "$LAYERCTL" layer rm ov/lay2
 
 # --- removal in dependency order ---------------------------------------------
 expect_ok "$LAYERCTL" layer rm gakki/mytomcat:1.1

@@ -298,6 +298,28 @@ void lfs_fmt_view_layers(struct lfs_buf *b, const struct lfs_view *v)
 	lfs_buf_printf(b, " (%" PRIu32 ")", v->nlayers);
 }
 
+/*
+ * "ro" or "rw" (the view), then the flags of its first mount here that are
+ * not the defaults ("rw,nosuid,nodev": a writable view mounted nosuid,
+ * nodev; "rw,ro": a writable view on a read-only mount).
+ */
+static void lfs_fmt_view_mode(struct lfs_buf *b, const struct lfs_view *v)
+{
+	int ro = !!(v->flags & LAYERFS_VIEW_F_RDONLY);
+	const char *o;
+	size_t i;
+
+	lfs_buf_puts(b, ro ? "ro" : "rw");
+	for (i = 0; i < v->mount_options.n; i++) {
+		o = v->mount_options.v[i];
+		if (!strcmp(o, "rw") || !strcmp(o, "relatime") ||
+		    (ro && !strcmp(o, "ro")))
+			continue;
+		lfs_buf_putc(b, ',');
+		lfs_buf_puts(b, o);
+	}
+}
+
 enum {
 	VCOL_ID,
 	VCOL_MOUNTPOINT,
@@ -337,7 +359,7 @@ static void lfs_view_cell(struct lfs_buf *b, const struct lfs_view *v,
 		lfs_fmt_escaped(b, v->upper ? v->upper : "-");
 		break;
 	case VCOL_MODE:
-		lfs_buf_puts(b, v->flags & LAYERFS_VIEW_F_RDONLY ? "ro" : "rw");
+		lfs_fmt_view_mode(b, v);
 		break;
 	}
 }

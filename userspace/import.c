@@ -145,6 +145,7 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 	file = argv[optind];
 	im.ref = dir ? NULL : argv[optind + 1];
 	im.what = file;
+	im.origin = "import";
 	if ((!dir && lfs_check_name(ctx, "layer", im.ref)) ||
 	    (im.parent && lfs_check_name(ctx, "parent layer", im.parent)))
 		return 1;

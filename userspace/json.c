@@ -292,5 +292,10 @@ void lfs_json_view(struct lfs_json *j, const struct lfs_view *v)
 	lfs_json_opt_string(j, "work", v->work);
 	lfs_json_key(j, "readonly");
 	lfs_json_bool(j, !!(v->flags & LAYERFS_VIEW_F_RDONLY));
+	lfs_json_key(j, "mount_options");
+	lfs_json_array_begin(j);
+	for (i = 0; i < v->mount_options.n; i++)
+		lfs_json_string(j, v->mount_options.v[i]);
+	lfs_json_array_end(j);
 	lfs_json_object_end(j);
 }

@@ -286,6 +286,7 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 			goto fail;
 		}
 		im.what = path;
+		im.origin = "load";
 		im.ref = names[i];
 		im.parent = i ? names[i - 1] : NULL;
 		im.author = cfg.hist[i].author;

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "format.h"
+#include "mount_trust.h"
 #include "parse.h"
 #include "store.h"
 #include "store_cmd.h"
@@ -18,9 +19,9 @@
 #include "viewinfo.h"
 
 static const char lfs_usage_mount[] =
-	"Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] MNT\n"
-	"       layerctl mount --layer TOP [--layer NAME]... [--upper DIR --work DIR] [--name SOURCE] MNT\n"
-	"       layerctl mount REF MNT [--ro | --upper DIR --work DIR] [--name SOURCE]\n"
+	"Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] [-o FLAGS] MNT\n"
+	"       layerctl mount --layer TOP [--layer NAME]... [--upper DIR --work DIR] [--name SOURCE] [-o FLAGS] MNT\n"
+	"       layerctl mount REF MNT [--ro | --upper DIR --work DIR] [--name SOURCE] [-o FLAGS]\n"
 	"\n"
 	"Mount a view on the directory MNT: registered layers merged into one\n"
 	"tree, the first on top.  With REF, the image REF: that layer and its\n"
@@ -30,6 +31,12 @@ static const char lfs_usage_mount[] =
 	"writable too, on a fresh upper in the store (ROOT/layers/KEY/diff, work\n"
 	"ROOT/views/VKEY/work; see --store), ready for `layerctl commit`,\n"
 	"unless --ro is given.\n"
+	"\n"
+	"A view any of whose layers came from `layerctl import` or `layerctl\n"
+	"load` (its store record says so) is mounted nosuid,nodev: setuid and\n"
+	"setgid bits and file capabilities of the image are ignored and its\n"
+	"device nodes cannot be opened.  -o suid,dev opts out (for an image\n"
+	"you trust as much as root).\n"
 	"\n"
 	"Options:\n"
 	"  -L, --layers=LIST   the stack, top first, names separated by ':'; a ':'\n"
@@ -43,6 +50,14 @@ static const char lfs_usage_mount[] =
 	"  -r, --ro            an image view without upper: read-only\n"
 	"  -n, --name=SOURCE   the mount source, as /proc/mounts shows it\n"
 	"                      (default 'layerfs')\n"
+	"  -o, --options=FLAGS mount flags, comma-separated as in mount(8), set\n"
+	"                      on the view's mount (not the layers): ro, rw,\n"
+	"                      nosuid, suid, nodev, dev, noexec, exec, noatime,\n"
+	"                      relatime (the default), strictatime, nodiratime,\n"
+	"                      diratime, nosymfollow, symfollow, defaults (no\n"
+	"                      change); a later flag overrides an earlier one;\n"
+	"                      -o may be repeated.  suid and dev lift the\n"
+	"                      nosuid,nodev default of imported images\n"
 	"  -h, --help          show this help\n";
 
 /* The longest string fsconfig(2) passes (256 bytes with the NUL). */
@@ -124,6 +139,45 @@ static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_store *st,
 	return 0;
 }
 
+/* The positional arguments and option combinations; 0, or 1 after usage. */
+static int lfs_mount_usage_check(struct lfs_ctx *ctx, int npos, char **pos,
+				 int given, int ro,
+				 const struct lfs_mount_spec *spec)
+{
+	if (given && npos > 1)
+		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				       "unexpected argument '%s' (give either --layers/--layer or an image REF)",
+				       pos[1]);
+	if (!given && npos > 2)
+		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				       "unexpected argument '%s'", pos[2]);
+	if (npos == 0 || (!given && npos == 1))
+		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				       npos ? "one argument: give REF MNT, or --layers/--layer and MNT" :
+				       given ? "missing MNT" :
+				       "missing the layers (--layers, --layer or REF) and MNT");
+	if (!!spec->upper != !!spec->work)
+		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				       "--upper and --work go together");
+	if (ro && (spec->upper || given))
+		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				       "--ro goes with an image REF and no --upper");
+	return 0;
+}
+
+/* -o LIST: adds its flags to @o.  0, or 1 after reporting. */
+static int lfs_mount_opt_o(struct lfs_ctx *ctx, const char *list,
+			   struct lfs_mount_opts *o)
+{
+	char bad[64];
+
+	if (!lfs_mount_opts_parse(list, o, bad, sizeof(bad)))
+		return 0;
+	return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+			       "mount option '%s': %s", bad, *bad ?
+			       "unknown (see the list of -o flags)" : "empty");
+}
+
 int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -133,21 +187,26 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "work", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "ro", no_argument, NULL, 'r' },
+		{ "options", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_mount_spec spec = { 0 };
+	struct lfs_mount_trust trust = { .ctx = ctx };
+	struct lfs_mount_spec spec = {
+		.attrs = lfs_mount_trust_attrs,
+		.attrs_arg = &trust,
+	};
 	struct lfs_strv layers = LFS_STRV_INIT;
 	char why[LFS_SYS_WHY_MAX];
 	struct lfs_buf what = LFS_BUF_INIT;
-	int c, rc = 1, given = 0, npos, ro = 0;
+	int c, rc = 1, given = 0, ro = 0;
 	struct lfs_store st = LFS_STORE_INIT;
 	char key[LFS_KEY_LEN + 1] = "", vkey[LFS_KEY_LEN + 1] = "";
 	char *upper = NULL, *work = NULL;
 	size_t i;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:ro:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'L':
 			given = 1;
@@ -175,6 +234,10 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 		case 'r':
 			ro = 1;
 			break;
+		case 'o':
+			if (lfs_mount_opt_o(ctx, optarg, &trust.opts))
+				goto out;
+			break;
 		case 'h':
 			rc = lfs_usage(ctx, lfs_usage_mount, 0);
 			goto out;
@@ -184,35 +247,11 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	npos = argc - optind;
-	if (given && npos > 1) {
-		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
-				     "unexpected argument '%s' (give either --layers/--layer or an image REF)",
-				     argv[optind + 1]);
+	rc = lfs_mount_usage_check(ctx, argc - optind, argv + optind, given,
+				   ro, &spec);
+	if (rc)
 		goto out;
-	}
-	if (!given && npos > 2) {
-		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
-				     "unexpected argument '%s'", argv[optind + 2]);
-		goto out;
-	}
-	if (npos == 0 || (!given && npos == 1)) {
-		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
-				     npos ? "one argument: give REF MNT, or --layers/--layer and MNT" :
-				     given ? "missing MNT" :
-				     "missing the layers (--layers, --layer or REF) and MNT");
-		goto out;
-	}
-	if (!!spec.upper != !!spec.work) {
-		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
-				     "--upper and --work go together");
-		goto out;
-	}
-	if (ro && (spec.upper || given)) {
-		rc = lfs_usage_error(ctx, "mount", lfs_usage_mount,
-				     "--ro goes with an image REF and no --upper");
-		goto out;
-	}
+	rc = 1;
 	spec.target = argv[argc - 1];
 	if (!given) {
 		spec.image = argv[optind];

@@ -236,6 +236,7 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 	m.has_usage = 1;
 	m.size = ist.size;
 	m.files = ist.files;
+	m.origin = (char *)im->origin;
 	rc = lfs_store_layer_write_meta(st, &m, why, sizeof(why));
 	if (rc) {
 		lfs_errorf(ctx, "store: %s", why);

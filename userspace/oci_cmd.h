@@ -42,6 +42,7 @@ struct lfs_import {
 	const char *digest;	/* blob digest or diff_id to check, or NULL */
 	const char *diff_id;	/* diff_id to check, or NULL */
 	const char *blob;	/* blob digest to check, or NULL */
+	const char *origin;	/* recorded in meta.json: "import", "load" */
 };
 
 /*

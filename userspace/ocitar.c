@@ -636,6 +636,12 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 			   strerror(errno));
 		return rc;
 	}
+	if (lfs_oci_whiteout_kind(name, NULL) != LFS_WH_NONE) {
+		lfs_seterr(x->err, x->errlen,
+			   "'%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format (import would not read it back)",
+			   prefix, name, LFS_WH_PREFIX);
+		return -EINVAL;
+	}
 	if (asprintf(&rel, "%s%s", prefix, name) < 0 ||
 	    asprintf(&path, "%s/%s", x->root, rel) < 0) {
 		rel = NULL;

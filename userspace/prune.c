@@ -15,6 +15,14 @@
  *                       a path inside it
  *   ROOT/layers/.rm-KEY a removal that was interrupted
  *
+ * "In use" is decided by device and inode (inuse.h): the upper and work
+ * paths the kernel reports for each view, and each registered layer's
+ * path, are resolved and recorded with every directory above them, and a
+ * store directory is kept if it is one of those, however the path reached
+ * it (a bind mount of the store, a symlink).  A path that cannot be
+ * resolved here (a view mounted in another mount namespace or a chroot)
+ * still keeps any store entry it names as .../layers/KEY or .../views/VKEY.
+ *
  * Committed layers (those with meta.json) are never touched: `layerctl rm`
  * removes those.  The store is locked exclusively first, so no mount,
  * commit or import is half-way through making its directories, and the
@@ -32,6 +40,7 @@
 
 #include "cmd.h"
 #include "format.h"
+#include "inuse.h"
 #include "json.h"
 #include "nl.h"
 #include "parse.h"
@@ -66,8 +75,9 @@ struct lfs_prune_upper {
 /* What prune found: keys to keep and what it deleted. */
 struct lfs_prune {
 	struct lfs_store *st;
-	struct lfs_strv keep_layers;	/* ROOT/layers keys in use */
-	struct lfs_strv keep_views;	/* ROOT/views keys in use */
+	struct lfs_inuse inuse;		/* directories in use */
+	struct lfs_strv keep_layers;	/* keys named by paths in use */
+	struct lfs_strv keep_views;
 	struct lfs_strv views;		/* deleted views: "VKEY" */
 	struct lfs_strv mnts;		/* ...their recorded mountpoints */
 	struct lfs_prune_upper *uppers;	/* deleted layer directories */
@@ -88,18 +98,19 @@ static int lfs_strv_has(const struct lfs_strv *sv, const char *s)
 	return 0;
 }
 
-/* Keeps the store directory that @path (a path in use) lies in, if any. */
+/* Keeps the store directories that @path (a path in use) lies in. */
 static int lfs_prune_keep_path(struct lfs_prune *p, const char *path)
 {
-	char key[LFS_KEY_LEN + 1];
+	int rc;
 
 	if (!path)
 		return 0;
-	if (lfs_store_path_entry(p->st->root, path, "layers", key))
-		return lfs_strv_push(&p->keep_layers, key);
-	if (lfs_store_path_entry(p->st->root, path, "views", key))
-		return lfs_strv_push(&p->keep_views, key);
-	return 0;
+	rc = lfs_inuse_add_path(&p->inuse, path);
+	if (!rc)
+		rc = lfs_store_path_keys(path, "layers", &p->keep_layers);
+	if (!rc)
+		rc = lfs_store_path_keys(path, "views", &p->keep_views);
+	return rc;
 }
 
 static int lfs_prune_keep_layer(const struct lfs_layer *l, void *arg)
@@ -129,6 +140,7 @@ static int lfs_prune_in_use(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	if (rc)
 		return lfs_fail_why(ctx, "prune: the registered layers", rc,
 				    lfs_nl_extack(nl));
+	lfs_inuse_sort(&p->inuse);
 	return 0;
 }
 
@@ -180,7 +192,8 @@ static int lfs_prune_views(struct lfs_prune *p)
 	for (i = 0; !rc && i < names.n; i++) {
 		struct lfs_view_meta vm;
 
-		if (lfs_strv_has(&p->keep_views, names.v[i]))
+		if (lfs_strv_has(&p->keep_views, names.v[i]) ||
+		    lfs_inuse_has(&p->inuse, p->st->views_fd, names.v[i]))
 			continue;
 		/* A record that cannot be read still goes. */
 		lfs_store_view_read(p->st, names.v[i], &vm);
@@ -225,6 +238,8 @@ static int lfs_prune_layers(struct lfs_prune *p)
 		char *path = NULL;
 
 		if (name[0] != '.' && (lfs_strv_has(&p->keep_layers, name) ||
+				       lfs_inuse_has(&p->inuse, p->st->layers_fd,
+						     name) ||
 				       lfs_prune_has_meta(p, name)))
 			continue;
 		if (asprintf(&path, "%s/layers/%s", p->st->root, name) < 0) {
@@ -401,6 +416,7 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_errorf(ctx, "prune: %s", p.why);
 out:
 	lfs_buf_free(&out);
+	lfs_inuse_free(&p.inuse);
 	lfs_strv_free(&p.keep_layers);
 	lfs_strv_free(&p.keep_views);
 	lfs_strv_free(&p.views);

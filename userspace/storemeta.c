@@ -24,6 +24,7 @@ void lfs_meta_free(struct lfs_meta *m)
 	free(m->parent);
 	lfs_strv_free(&m->base);
 	free(m->author);
+	free(m->origin);
 	free(m->message);
 	free(m->diff);
 	memset(m, 0, sizeof(*m));
@@ -207,6 +208,8 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out)
 		rc = lfs_jadd_u64(o, "size", m->size);
 	if (!rc && m->has_usage)
 		rc = lfs_jadd_u64(o, "files", m->files);
+	if (!rc && m->origin)
+		rc = lfs_jadd_str(o, "origin", m->origin);
 	return lfs_jrecord_end(o, rc, out);
 }
 
@@ -433,7 +436,10 @@ int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
 	if (!rc) {
 		m->files = v;
 		m->has_usage = has_size && has_files;
+		rc = lfs_jget_str(o, "origin", 0, &m->origin, why, whylen);
 	}
+	if (!rc && m->origin && !*m->origin)
+		rc = lfs_why(why, whylen, -EINVAL, "\"origin\" is empty");
 	json_object_put(o);
 	return rc;
 }
@@ -531,6 +537,19 @@ int lfs_store_path_entry(const char *root, const char *path, const char *sub,
 	return lfs_key_valid(key);
 }
 
+int lfs_store_path_keys(const char *path, const char *sub,
+			struct lfs_strv *keys)
+{
+	char key[LFS_KEY_LEN + 1];
+	const char *p;
+	int rc = 0;
+
+	for (p = strchr(path, '/'); p && !rc; p = strchr(p + 1, '/'))
+		if (lfs_store_path_entry("/", p, sub, key))
+			rc = lfs_strv_push(keys, key);
+	return rc;
+}
+
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref)
 {
 	size_t i;
@@ -539,6 +558,20 @@ long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref)
 		if (!strcmp(m[i]->ref, ref))
 			return (long)i;
 	return -1;
+}
+
+const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
+			     char *const *refs, size_t nrefs)
+{
+	size_t i;
+	long k;
+
+	for (i = 0; i < nrefs; i++) {
+		k = lfs_meta_find(m, n, refs[i]);
+		if (k >= 0 && m[k]->origin)
+			return refs[i];
+	}
+	return NULL;
 }
 
 /* Depth-first: visit @i's dependencies, then @i. */

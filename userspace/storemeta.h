@@ -55,6 +55,9 @@ struct lfs_meta {
 	int has_usage;		/* size and files computed */
 	uint64_t size;		/* bytes in regular files and symlinks */
 	uint64_t files;		/* entries other than directories */
+	char *origin;		/* "import" or "load": the contents came
+				 * from outside (views of it are nosuid,
+				 * nodev by default); NULL: made here */
 };
 
 /* One store view (view.json).  Every string is owned. */
@@ -75,7 +78,8 @@ void lfs_view_meta_free(struct lfs_view_meta *v);
  *   {"version":1,"ref":...,"key":...,"parent":REF|null,"base":[REFS]
  *    (only if non-empty),"author":...,"message":... (only if set),
  *    "created":"RFC3339","created_ns":N,"flags":["frozen"],
- *    "diff":PATH,"size":N,"files":N (only if has_usage)}
+ *    "diff":PATH,"size":N,"files":N (only if has_usage),
+ *    "origin":"import"|"load" (only if set)}
  * 0 or -ENOMEM.
  */
 int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out);
@@ -84,6 +88,7 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out);
  * Parses meta.json text into @m (zeroed first; free with lfs_meta_free()
  * also on failure).  Requires version 1, ref (a valid layer name), key (a
  * valid key), diff (an absolute path) and created_ns; checks every type.
+ * "origin" is optional (records written before it existed have none).
  * 0, -ENOMEM, or -EINVAL with the reason in @why.
  */
 int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
@@ -115,6 +120,23 @@ int lfs_store_path_key(const char *root, const char *path, char *key);
  */
 int lfs_store_path_entry(const char *root, const char *path, const char *sub,
 			 char *key);
+
+/*
+ * The first of @refs[0..nrefs) whose record in @m[0..n) has an origin
+ * (it came from import or load), or NULL: views of such layers are
+ * mounted nosuid,nodev by default.
+ */
+const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
+			     char *const *refs, size_t nrefs);
+
+/*
+ * Appends to @keys every KEY of @path that follows a component @sub
+ * ("/anything/SUB/KEY" or "/anything/SUB/KEY/..."), whatever comes before
+ * it: a store reached through another path (a bind mount, another mount
+ * namespace, a chroot).  0 or -ENOMEM.
+ */
+int lfs_store_path_keys(const char *path, const char *sub,
+			struct lfs_strv *keys);
 
 /* Index of the layer named @ref in @m[0..n), or -1. */
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);

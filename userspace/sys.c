@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -111,6 +112,36 @@ static int lfs_sys_fsopen(const char *module_path, char *why, size_t whylen)
 	return rc;
 }
 
+/* Applies spec->attrs to the detached mount @mfd of the new view. */
+static int lfs_sys_mount_attrs(const struct lfs_mount_spec *spec, int mfd,
+			       char *why, size_t whylen)
+{
+	struct mount_attr attr = { 0 };
+	uint64_t set = 0, clr = 0;
+	struct stat st;
+	int rc;
+
+	if (!spec->attrs)
+		return 0;
+	if (fstat(mfd, &st)) {
+		rc = -errno;
+		lfs_sys_why(why, whylen, "cannot stat the new view");
+		return rc;
+	}
+	rc = spec->attrs(spec->attrs_arg,
+			 lfs_dev_encode(major(st.st_dev), minor(st.st_dev)),
+			 &set, &clr, why, whylen);
+	if (rc || (!set && !clr))
+		return rc;
+	attr.attr_set = set;
+	attr.attr_clr = clr;
+	if (!mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)))
+		return 0;
+	rc = -errno;
+	lfs_sys_why(why, whylen, "cannot set the mount flags (mount_setattr)");
+	return rc;
+}
+
 int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 		  char *why, size_t whylen)
 {
@@ -160,9 +191,10 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 			lfs_sys_why(why, whylen, "cannot make a mount of the view");
 		goto out;
 	}
+	rc = lfs_sys_mount_attrs(spec, mfd, why, whylen);
 	/* Like mount(2), follow a symbolic link at the mount point. */
-	if (move_mount(mfd, "", AT_FDCWD, spec->target,
-		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS)) {
+	if (!rc && move_mount(mfd, "", AT_FDCWD, spec->target,
+			      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS)) {
 		rc = -errno;
 		lfs_sys_why(why, whylen, "cannot attach the view to the mount point");
 	}

@@ -14,6 +14,7 @@
 #define LAYERCTL_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -29,12 +30,23 @@ struct lfs_mount_spec {
 	size_t nlayers;
 	const char *upper;	/* NULL: read-only */
 	const char *work;
+	/*
+	 * Called once the view is built, before it is attached, with its
+	 * device (new_encode_dev(), as LAYERFS_VIEW_A_DEV): fills the
+	 * MOUNT_ATTR_* bits to set and to clear on the new mount.  0, or a
+	 * negative errno (explained in @why) to give up.  NULL: no flags.
+	 */
+	int (*attrs)(void *arg, uint32_t dev, uint64_t *set, uint64_t *clr,
+		     char *why, size_t whylen);
+	void *attrs_arg;
 };
 
 /*
  * Mounts a view with the new mount API: fsopen("layerfs"), fsconfig()
  * source, then image or one "layer" per layer, upper and work,
- * FSCONFIG_CMD_CREATE, fsmount(), move_mount() onto the target.  If the
+ * FSCONFIG_CMD_CREATE, fsmount(), the attributes of spec->attrs applied
+ * with mount_setattr(2) while the mount is still detached, move_mount()
+ * onto the target: the view is never reachable without its flags.  If the
  * filesystem type is unknown, loads the module first (from @module_path if
  * not NULL, else by name; see kmod.h).
  */

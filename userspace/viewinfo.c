@@ -104,6 +104,7 @@ static void lfs_view_release(struct lfs_view *v)
 	free(v->upper);
 	free(v->work);
 	lfs_strv_free(&v->mountpoints);
+	lfs_strv_free(&v->mount_options);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -286,13 +287,13 @@ static char *lfs_mountinfo_field(char **pos)
 
 int lfs_mountinfo_parse(char *line, struct lfs_mountinfo *mi)
 {
-	char *pos = line, *f[5], *dev, *end, *sep;
+	char *pos = line, *f[6], *dev, *end, *sep;
 	unsigned long major, minor;
 	int i;
 
 	memset(mi, 0, sizeof(*mi));
-	/* mount ID, parent ID, major:minor, root, mount point */
-	for (i = 0; i < 5; i++) {
+	/* mount ID, parent ID, major:minor, root, mount point, options */
+	for (i = 0; i < 6; i++) {
 		f[i] = lfs_mountinfo_field(&pos);
 		if (!f[i])
 			return -EINVAL;
@@ -322,7 +323,24 @@ int lfs_mountinfo_parse(char *line, struct lfs_mountinfo *mi)
 	mi->minor = (unsigned int)minor;
 	mi->root = f[3];
 	mi->mountpoint = f[4];
+	mi->options = f[5];
 	return 0;
+}
+
+static int lfs_view_add_mount(struct lfs_view *v,
+			      const struct lfs_mountinfo *mi)
+{
+	const char *p = mi->options;
+	size_t n;
+	int rc = 0;
+
+	if (!v->mountpoints.n) {
+		for (; *p && !rc; p += n + !!p[n]) {
+			n = strcspn(p, ",");
+			rc = lfs_strv_pushn(&v->mount_options, p, n);
+		}
+	}
+	return rc ? rc : lfs_strv_push(&v->mountpoints, mi->mountpoint);
 }
 
 int lfs_views_set_mountpoints(struct lfs_view_list *l, const char *text)
@@ -356,9 +374,8 @@ int lfs_views_set_mountpoints(struct lfs_view_list *l, const char *text)
 			continue;
 		dev = lfs_dev_encode(mi.major, mi.minor);
 		for (i = 0; i < l->n; i++)
-			if (l->v[i].dev == dev)
-				rc = lfs_strv_push(&l->v[i].mountpoints,
-						   mi.mountpoint);
+			if (l->v[i].dev == dev && !rc)
+				rc = lfs_view_add_mount(&l->v[i], &mi);
 	}
 	free(line);
 	return rc;

@@ -79,6 +79,8 @@ struct lfs_view {
 	char *work;
 	char **layers;		/* [nlayers], top first */
 	struct lfs_strv mountpoints;	/* in mountinfo order */
+	struct lfs_strv mount_options;	/* the per-mount options of the
+					 * first: "rw", "nosuid", ... */
 };
 
 /* The views of one dump, in the order they came (ascending id). */
@@ -129,6 +131,7 @@ struct lfs_mountinfo {
 	unsigned int major, minor;	/* field 3, "major:minor" */
 	const char *root;		/* field 4, unescaped */
 	const char *mountpoint;		/* field 5, unescaped */
+	const char *options;		/* field 6, per-mount options */
 	const char *fstype;		/* first field after " - " */
 	const char *source;		/* the one after it, unescaped */
 };
@@ -142,7 +145,8 @@ int lfs_mountinfo_parse(char *line, struct lfs_mountinfo *mi);
 
 /*
  * Gives each view the mountpoints of the layerfs mounts in @text (the
- * contents of /proc/self/mountinfo) whose device is the view's DEV.
+ * contents of /proc/self/mountinfo) whose device is the view's DEV, and
+ * the per-mount options of the first of them, split at ','.
  * Malformed lines are skipped.  0 or -ENOMEM.
  */
 int lfs_views_set_mountpoints(struct lfs_view_list *l, const char *text);

@@ -26,6 +26,7 @@ static Suite *(*const suites[])(void) = {
 	mount_suite,
 	store_suite,
 	oci_suite,
+	mountopt_suite,
 };
 
 int main(void)

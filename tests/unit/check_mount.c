@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include <linux/layerfs.h>
 
@@ -131,7 +132,7 @@ static int starts_with(const char *s, const char *prefix)
 /* ---- help ---- */
 
 static const char *const usages[][3] = {
-	{ "mount", NULL, "Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] MNT\n" },
+	{ "mount", NULL, "Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] [-o FLAGS] MNT\n" },
 	{ "umount", NULL, "Usage: layerctl umount [--lazy] MNT\n" },
 	{ "view", "ls", "Usage: layerctl view ls [--json]\n" },
 	{ "view", NULL, "Usage: layerctl view COMMAND [ARGS...]\n" },
@@ -209,7 +210,37 @@ START_TEST(test_mount_layers)
 	ck_assert_ptr_null(fake_sys.upper);
 	ck_assert_ptr_null(fake_sys.work);
 	ck_assert_ptr_null(fake_sys.module);
-	ck_assert_int_eq(fake_nl.opens, 0);	/* no netlink needed */
+	/* The new view is looked up: not among the views, so untrusted. */
+	ck_assert_int_eq(fake_nl.opens, 1);
+	ck_assert_int_eq(fake_sys.attrs_called, 1);
+	ck_assert_uint_eq(fake_sys.attr_set, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	ck_assert_uint_eq(fake_sys.attr_clr, 0);
+}
+END_TEST
+
+START_TEST(test_mount_flags)
+{
+	/* suid and dev decided: no lookup; the rest applied as given. */
+	RUN("mount", "-L", "base", "-o", "suid,dev", "-o", "noexec,ro,noatime",
+	    "/mnt");
+	assert_ok_quiet();
+	ck_assert_int_eq(fake_nl.opens, 0);
+	ck_assert_uint_eq(fake_sys.attr_set,
+			  MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOATIME);
+	ck_assert_uint_eq(fake_sys.attr_clr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			  MOUNT_ATTR__ATIME);
+	/* --options= spelling; a later flag wins. */
+	RUN("mount", "-L", "base", "--options=nosuid,suid,dev,exec,noexec", "/mnt");
+	assert_ok_quiet();
+	ck_assert_uint_eq(fake_sys.attr_set, MOUNT_ATTR_NOEXEC);
+	ck_assert_uint_eq(fake_sys.attr_clr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+
+	RUN("mount", "-L", "base", "-o", "nosuid,bogus", "/mnt");
+	assert_bad_usage("layerctl: mount: mount option 'bogus': unknown");
+	RUN("mount", "-L", "base", "-o", "ro,,rw", "/mnt");
+	assert_bad_usage("layerctl: mount: mount option '': empty");
+	RUN("mount", "-L", "base", "-o", "remount", "/mnt");
+	assert_bad_usage("layerctl: mount: mount option 'remount': unknown");
 }
 END_TEST
 
@@ -472,7 +503,7 @@ static void views(void)
 	fake_nl.n_view_parts = 3;
 	fake_sys.mountinfo =
 		"22 1 0:21 / / rw - tmpfs rootfs rw\n"
-		"35 22 0:45 / /mnt/web rw,relatime shared:12 - layerfs web rw,image=app:1\n"
+		"35 22 0:45 / /mnt/web rw,nosuid,nodev,relatime shared:12 - layerfs web rw,image=app:1\n"
 		"36 22 0:46 / /ro ro - layerfs layerfs ro,layers=base\n"
 		"37 22 0:45 / /srv/web rw - layerfs web rw,image=app:1\n";
 }
@@ -485,7 +516,7 @@ START_TEST(test_view_ls)
 	ck_assert_str_eq(r.err, "");
 	ck_assert_str_eq(r.out,
 		"ID   MOUNTPOINT          LAYERS            UPPER   MODE\n"
-		"1    /mnt/web,/srv/web   app\\:1:mid:base   /u      rw\n"
+		"1    /mnt/web,/srv/web   app\\:1:mid:base   /u      rw,nosuid,nodev\n"
 		"2    /ro                 base              -       ro\n");
 	ck_assert_int_eq(fake_nl.cmd, LAYERFS_CMD_VIEW_GET);
 	ck_assert_int_eq(fake_nl.dump, 1);
@@ -503,10 +534,11 @@ START_TEST(test_view_ls_json)
 		"[{\"id\":1,\"dev\":\"0:45\",\"source\":\"web\","
 		"\"mountpoints\":[\"/mnt/web\",\"/srv/web\"],\"image\":\"app:1\","
 		"\"layers\":[\"app:1\",\"mid\",\"base\"],\"upper\":\"/u\","
-		"\"work\":\"/w\",\"readonly\":false},"
+		"\"work\":\"/w\",\"readonly\":false,"
+		"\"mount_options\":[\"rw\",\"nosuid\",\"nodev\",\"relatime\"]},"
 		"{\"id\":2,\"dev\":\"0:46\",\"source\":\"layerfs\","
 		"\"mountpoints\":[\"/ro\"],\"layers\":[\"base\"],"
-		"\"readonly\":true}]\n");
+		"\"readonly\":true,\"mount_options\":[\"ro\"]}]\n");
 }
 END_TEST
 
@@ -565,6 +597,7 @@ Suite *mount_suite(void)
 	tcase_add_test(help, test_help_lists_commands);
 
 	tcase_add_test(mount, test_mount_layers);
+	tcase_add_test(mount, test_mount_flags);
 	tcase_add_test(mount, test_mount_layer_options);
 	tcase_add_test(mount, test_mount_image);
 	tcase_add_test(mount, test_mount_module);

@@ -769,6 +769,59 @@ START_TEST(test_cmd_export_import)
 }
 END_TEST
 
+/*
+ * Names starting with ".wh." are the OCI layer format's whiteouts: export
+ * refuses a layer holding one as an ordinary entry (issue 12 item 11),
+ * names it, and leaves no output file.
+ */
+START_TEST(test_cmd_export_reserved)
+{
+	char src[128], out[160], path[256];
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	mk("src");
+	mk("src/d");
+	put("src/d/.wh.foo", "a regular file named like a whiteout");
+	snprintf(path, sizeof(path), "%s/src/d/foo", tmpdir);
+	if (geteuid() == 0)	/* the whiteout of foo beside it */
+		ck_assert_int_eq(mknod(path, S_IFCHR | 0600, makedev(0, 0)), 0);
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(out, sizeof(out), "%s/out.tar", tmpdir);
+	RUN("export", "--dir", src, "-o", out);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "'d/.wh.foo': names starting with '.wh.' are reserved for whiteouts"),
+		      "%s", r.err);
+	ck_assert_int_ne(stat(out, &st), 0);
+
+	/* A lone .wh.x (import would make it a whiteout of x). */
+	snprintf(path, sizeof(path), "%s/src/d", tmpdir);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, path), 0);
+	put("src/.wh.x", "x");
+	RUN("export", "--dir", src, "-o", out, "--gzip");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "'.wh.x': names starting with '.wh.'"), "%s", r.err);
+	ck_assert_int_ne(stat(out, &st), 0);
+	/* A directory named so, too. */
+	snprintf(path, sizeof(path), "%s/src/.wh.x", tmpdir);
+	ck_assert_int_eq(unlink(path), 0);
+	mk("src/.wh..wh..opq");
+	RUN("export", "--dir", src, "-o", out);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "'.wh..wh..opq': names starting"), "%s", r.err);
+	/* Nothing left behind: no output, no temporary file. */
+	d = opendir(tmpdir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	ck_assert_int_eq(n, 1);	/* src */
+}
+END_TEST
+
 START_TEST(test_cmd_save_load)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -896,6 +949,7 @@ Suite *oci_suite(void)
 	tcase_add_checked_fixture(tc, tmp_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_help);
 	tcase_add_test(tc, test_cmd_export_import);
+	tcase_add_test(tc, test_cmd_export_reserved);
 	tcase_add_test(tc, test_cmd_save_load);
 	suite_add_tcase(s, tc);
 	return s;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -868,8 +869,9 @@ START_TEST(test_commit_external_upper)
 END_TEST
 
 /* Writes a record as commit would. */
-static void put_meta(const char *ref, const char *parent, const char *base,
-		     uint64_t created)
+static void put_meta_origin(const char *ref, const char *parent,
+			    const char *base, uint64_t created,
+			    const char *origin)
 {
 	struct lfs_store st = LFS_STORE_INIT;
 	char key[LFS_KEY_LEN + 1], *diff;
@@ -883,9 +885,16 @@ static void put_meta(const char *ref, const char *parent, const char *base,
 	m->flags = LAYERFS_LAYER_F_FROZEN;
 	if (base)
 		ck_assert_int_eq(lfs_strv_push(&m->base, base), 0);
+	m->origin = origin ? strdup(origin) : NULL;
 	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, NULL, 0), 0);
 	meta_del(m);
 	lfs_store_close(&st);
+}
+
+static void put_meta(const char *ref, const char *parent, const char *base,
+		     uint64_t created)
+{
+	put_meta_origin(ref, parent, base, created, NULL);
 }
 
 START_TEST(test_restore_order)
@@ -1009,6 +1018,51 @@ START_TEST(test_mount_ref_store)
 	ck_assert_uint_eq(count_dirs(), 1);
 	RUN("mount", "--ro", "tomcat:9", "/mnt/ro", "-u", "/u", "-w", "/w");
 	ck_assert_ptr_nonnull(strstr(r.err, "--ro goes with an image REF and no --upper"));
+}
+END_TEST
+
+/* Views of imported layers are nosuid,nodev unless -o says otherwise. */
+START_TEST(test_mount_trust)
+{
+	static const char *img[] = { "app:1", "img:1" }, *loc[] = { "a:1" };
+	struct lfs_view_part p = {
+		.id = 3, .dev = 77, .source = "layerfs", .nlayers = 2,
+		.names = img, .nnames = 2,
+	};
+
+	put_meta("a:1", NULL, NULL, 1);
+	put_meta("app:1", "img:1", NULL, 3);
+	put_meta_origin("img:1", NULL, NULL, 2, "import");
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.mount_dev = 77;
+
+	/* app:1 (made here) on img:1 (imported): untrusted. */
+	RUN("mount", "--ro", "app:1", "/mnt");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_sys.attr_set, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	/* The opt-out, one flag at a time. */
+	RUN("mount", "--ro", "app:1", "/mnt", "-o", "suid");
+	ck_assert_uint_eq(fake_sys.attr_set, MOUNT_ATTR_NODEV);
+	ck_assert_uint_eq(fake_sys.attr_clr, MOUNT_ATTR_NOSUID);
+	RUN("mount", "--ro", "app:1", "/mnt", "-o", "suid,dev");
+	ck_assert_uint_eq(fake_sys.attr_set, 0);
+	ck_assert_uint_eq(fake_sys.attr_clr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+
+	/* Only local layers: trusted, -o still applies. */
+	p.names = loc;
+	p.nlayers = p.nnames = 1;
+	RUN("mount", "--ro", "a:1", "/mnt");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.attrs_called, 1);
+	ck_assert_uint_eq(fake_sys.attr_set, 0);
+	RUN("mount", "--ro", "a:1", "/mnt", "-o", "nodev");
+	ck_assert_uint_eq(fake_sys.attr_set, MOUNT_ATTR_NODEV);
+
+	/* The new view not found among the views: untrusted. */
+	fake_sys.mount_dev = 78;
+	RUN("mount", "--ro", "a:1", "/mnt");
+	ck_assert_uint_eq(fake_sys.attr_set, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 }
 END_TEST
 
@@ -1187,6 +1241,60 @@ START_TEST(test_prune)
 }
 END_TEST
 
+/*
+ * Views whose upper and work the kernel reports through other paths than
+ * the store's own (issue 12 item 10): through a symlink to the store
+ * (like a bind mount: the same directories, other names), and through a
+ * path that does not exist here (another mount namespace).  Both are kept.
+ */
+START_TEST(test_prune_other_paths)
+{
+	struct lfs_view_part a, b, gone;
+	char a_upper[512], a_work[512], b_upper[512], b_work[512];
+	char alias[128], gone_upper[256], key[LFS_KEY_LEN + 1];
+	const char *rel;
+
+	/* a: the store's directories through a symlink to the store. */
+	snprintf(alias, sizeof(alias), "%s-alias", tmp);
+	unlink(alias);
+	ck_assert_int_eq(symlink(tmp, alias), 0);
+	store_view(&a);
+	rel = upper + strlen(tmp);
+	snprintf(a_upper, sizeof(a_upper), "%s%s", alias, rel);
+	rel = work + strlen(tmp);
+	snprintf(a_work, sizeof(a_work), "%s%s", alias, rel);
+	a.upper = a_upper;
+	a.work = a_work;
+	/* b: the store as another mount namespace reaches it. */
+	store_view(&b);
+	rel = upper + strlen(tmp);
+	snprintf(b_upper, sizeof(b_upper), "/nonexistent/ns/store%s", rel);
+	rel = work + strlen(tmp);
+	snprintf(b_work, sizeof(b_work), "/nonexistent/ns/store%s", rel);
+	b.upper = b_upper;
+	b.work = b_work;
+	b.id = 5;
+	b.dev = 2;
+	store_view(&gone);
+	snprintf(gone_upper, sizeof(gone_upper), "%s", upper);
+	fake_nl.view_parts[0] = &a;
+	fake_nl.view_parts[1] = &b;
+	fake_nl.n_view_parts = 2;
+
+	RUN("prune");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(exists("%s", a_upper), "the symlinked view's upper was deleted");
+	ck_assert_msg(exists("%s", a_work), "the symlinked view's work was deleted");
+	ck_assert_msg(exists("%s%s", tmp, b_upper + strlen("/nonexistent/ns/store")),
+		      "the other namespace's upper was deleted");
+	ck_assert_msg(exists("%s%s", tmp, b_work + strlen("/nonexistent/ns/store")),
+		      "the other namespace's work was deleted");
+	ck_assert_msg(!exists("%s", gone_upper), "the unmounted view's upper was kept");
+	ck_assert_int_eq(lfs_store_path_key(tmp, gone_upper, key), 1);
+	ck_assert_int_eq(unlink(alias), 0);
+}
+END_TEST
+
 START_TEST(test_layer_add_records)
 {
 	RUN("layer", "add", "base", "/srv/base", "-a", "me");
@@ -1241,10 +1349,12 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_skip_and_fail);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_mount_ref_store);
+	tcase_add_test(cmds, test_mount_trust);
 	tcase_add_test(cmds, test_layer_add_records);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
 	tcase_add_test(cmds, test_prune);
+	tcase_add_test(cmds, test_prune_other_paths);
 	suite_add_tcase(s, cmds);
 	return s;
 }

@@ -54,7 +54,13 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 			abort();
 	fake_sys.module = module_path;
 	fake_why(why, whylen, fake_sys.mount_err ? fake_sys.mount_why : NULL);
-	return fake_sys.mount_err;
+	if (fake_sys.mount_err || !spec->attrs)
+		return fake_sys.mount_err;
+	/* As sys.c: once the view is built, before it is attached. */
+	fake_sys.attrs_called = 1;
+	fake_sys.attr_set = fake_sys.attr_clr = 0;
+	return spec->attrs(spec->attrs_arg, fake_sys.mount_dev,
+			   &fake_sys.attr_set, &fake_sys.attr_clr, why, whylen);
 }
 
 int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen)

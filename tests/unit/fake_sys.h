@@ -6,6 +6,8 @@
 #ifndef LAYERCTL_FAKE_SYS_H
 #define LAYERCTL_FAKE_SYS_H
 
+#include <stdint.h>
+
 #include "viewinfo.h"
 
 struct fake_sys {
@@ -16,6 +18,8 @@ struct fake_sys {
 	const char *umount_why;
 	int umount_clears_views;	/* a successful umount empties
 					 * fake_nl's view dump */
+	uint32_t mount_dev;		/* the new view's device, given to
+					 * spec->attrs */
 	const char *mountinfo;		/* lfs_sys_mountinfo()'s text... */
 	int mountinfo_err;		/* ...or its error */
 
@@ -24,6 +28,8 @@ struct fake_sys {
 	char *target, *source, *image, *upper, *work;
 	struct lfs_strv layers;		/* spec->layers of the last call */
 	const char *module;		/* module path it was given */
+	int attrs_called;		/* spec->attrs was called... */
+	uint64_t attr_set, attr_clr;	/* ...and gave these */
 	int umounts;			/* lfs_sys_umount() calls */
 	char *umount_target;
 	int lazy;

@@ -17,5 +17,6 @@ Suite *view_suite(void);
 Suite *mount_suite(void);
 Suite *store_suite(void);
 Suite *oci_suite(void);
+Suite *mountopt_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

@@ -18,14 +18,17 @@
 #include "parse.h"
 
 static const char lfs_usage_load[] =
-	"Usage: layerctl load DIR [REF]\n"
+	"Usage: layerctl load DIR [REF] [--platform OS/ARCH[/VARIANT]]\n"
 	"\n"
 	"Import the image of the OCI image layout DIR (as written by\n"
 	"'layerctl save', skopeo, umoci, buildah, ...) into the store and\n"
 	"register its layers, each the parent of the next, with the creation\n"
 	"time, author and comment of its config history entry.  The manifest\n"
-	"is the one annotated org.opencontainers.image.ref.name=REF, else the\n"
-	"only one, else the linux/amd64 one of a (nested) index.  The top\n"
+	"is picked from the manifests annotated org.opencontainers.image.ref.name=REF\n"
+	"(all of them if none is): the first of the platform (see --platform)\n"
+	"in the index or a nested index; a manifest without a platform only\n"
+	"if it is the only one.  Without one for the platform, load fails\n"
+	"and lists the platforms the index has.  The top\n"
 	"layer is named REF, or the manifest's ref.name annotation when REF is\n"
 	"not given (it must then be a valid layer name).  The layers below are\n"
 	"named oci/chain:HEX after their OCI chain id and shared: one that is\n"
@@ -34,6 +37,10 @@ static const char lfs_usage_load[] =
 	"failure the layers this load added are removed again.\n"
 	"\n"
 	"Options:\n"
+	"  -P, --platform=OS/ARCH[/VARIANT]  the platform to load, as OCI names\n"
+	"              it (linux/amd64, linux/arm64/v8, linux/arm/v7, ...);\n"
+	"              default: this machine's (uname -m: x86_64 is amd64,\n"
+	"              aarch64 arm64/v8, armv7l arm/v7, i686 386, ...)\n"
 	"  -h, --help  show this help\n";
 
 #define LFS_JSON_BLOB_MAX (4U << 20)
@@ -131,19 +138,64 @@ static int lfs_load_file(struct lfs_ctx *ctx, int dirfd, const char *dir,
 	return 0;
 }
 
+/*
+ * The manifest descriptor of DIR's index.json for @w (ref, platform),
+ * through one nested index.  *@ref_name: the top index's annotation.
+ * 0, or 1 after reporting.
+ */
+static int lfs_load_pick(struct lfs_ctx *ctx, int dirfd, const char *dir,
+			 struct lfs_oci_want *w, struct lfs_oci_desc *mdesc,
+			 char **ref_name)
+{
+	char *index = NULL, *nested = NULL, *rn2 = NULL, plat[96];
+	const char *why = "", *where = "index.json";
+	int rc = 1;
+
+	if (lfs_load_file(ctx, dirfd, dir, "index.json", &index))
+		return 1;
+	if (lfs_oci_parse_index(index, w, mdesc, ref_name, &why))
+		goto fail;
+	if (!strcmp(mdesc->media_type, LFS_MT_INDEX) ||
+	    !strcmp(mdesc->media_type, LFS_MT_DOCKER_LIST)) {
+		where = "nested index";
+		if (lfs_load_json_blob(ctx, dirfd, dir, mdesc, &nested))
+			goto out;
+		if (lfs_oci_parse_index(nested, w, mdesc, &rn2, &why))
+			goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	lfs_platform_format(w->plat, plat, sizeof(plat));
+	if (w->have[0])
+		lfs_oci_fail(ctx, "load", dir, 0, "%s: no manifest for %s (it has %s; see --platform)",
+			     where, plat, w->have);
+	else
+		lfs_oci_fail(ctx, "load", dir, 0, "%s: %s", where, why);
+out:
+	free(rn2);
+	free(nested);
+	free(index);
+	return rc;
+}
+
 int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct lfs_platform plat;
+	struct lfs_oci_want want = { .plat = &plat };
+	const char *platform = NULL;
 	struct lfs_oci_manifest man = { 0 };
 	struct lfs_oci_config cfg = { 0 };
 	struct lfs_oci_desc mdesc;
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_tar_digests d;
-	char *layout = NULL, *index = NULL, *mtext = NULL, *ctext = NULL;
-	char *ref_name = NULL, *nested = NULL;
+	char *layout = NULL, *mtext = NULL, *ctext = NULL;
+	char *ref_name = NULL;
 	char (*names)[LFS_NAME_BUF] = NULL;
 	char (*keys)[LFS_KEY_LEN + 1] = NULL;
 	char chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN];
@@ -153,8 +205,11 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 	size_t i, n = 0, done = 0;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P':
+			platform = optarg;
+			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_load, 0);
 		default:
@@ -173,6 +228,9 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		if (lfs_check_name(ctx, "layer", ref))
 			return 1;
 	}
+	if (lfs_oci_platform(ctx, "load", platform, &plat))
+		return 1;
+	want.ref = ref;
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return lfs_oci_fail(ctx, "load", dir, errno, "%s", "");
@@ -182,26 +240,8 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		lfs_oci_fail(ctx, "load", dir, 0, "oci-layout: %s", why);
 		goto out;
 	}
-	if (lfs_load_file(ctx, dirfd, dir, "index.json", &index))
+	if (lfs_load_pick(ctx, dirfd, dir, &want, &mdesc, &ref_name))
 		goto out;
-	rc = lfs_oci_parse_index(index, ref, &mdesc, &ref_name, &why);
-	if (rc) {
-		lfs_oci_fail(ctx, "load", dir, 0, "index.json: %s", why);
-		goto out;
-	}
-	if (!strcmp(mdesc.media_type, LFS_MT_INDEX) ||
-	    !strcmp(mdesc.media_type, LFS_MT_DOCKER_LIST)) {
-		char *rn2 = NULL;
-
-		if (lfs_load_json_blob(ctx, dirfd, dir, &mdesc, &nested))
-			goto out;
-		rc = lfs_oci_parse_index(nested, ref, &mdesc, &rn2, &why);
-		free(rn2);
-		if (rc) {
-			lfs_oci_fail(ctx, "load", dir, 0, "nested index: %s", why);
-			goto out;
-		}
-	}
 	if (!ref)
 		ref = ref_name;
 	if (!ref) {
@@ -330,8 +370,6 @@ out:
 	free(names);
 	free(keys);
 	free(layout);
-	free(index);
-	free(nested);
 	free(mtext);
 	free(ctext);
 	free(ref_name);

@@ -272,7 +272,7 @@ static struct json_object *lfs_desc_new(const char *mt, const char *digest,
 }
 
 char *lfs_oci_config_json(const struct lfs_oci_layer *layers, size_t n,
-			  const char *architecture, const char *os)
+			  const struct lfs_platform *plat)
 {
 	struct json_object *c = json_object_new_object(), *rootfs, *ids, *hist;
 	struct json_object *h;
@@ -303,8 +303,9 @@ char *lfs_oci_config_json(const struct lfs_oci_layer *layers, size_t n,
 		json_object_put(hist);
 		goto out;
 	}
-	if (lfs_jadd_str(c, "architecture", architecture) ||
-	    lfs_jadd_str(c, "os", os) ||
+	if (lfs_jadd_str(c, "architecture", plat->arch) ||
+	    lfs_jadd_str(c, "os", plat->os) ||
+	    (*plat->variant && lfs_jadd_str(c, "variant", plat->variant)) ||
 	    lfs_jadd(c, "config", json_object_new_object()) ||
 	    lfs_jadd(c, "rootfs", rootfs)) {
 		json_object_put(hist);
@@ -367,8 +368,21 @@ out:
 	return lfs_jfinish(m, ok);
 }
 
+/* Adds "platform": {"architecture", "os"[, "variant"]} to @d. */
+static int lfs_jadd_platform(struct json_object *d,
+			     const struct lfs_platform *plat)
+{
+	struct json_object *p = json_object_new_object();
+
+	if (lfs_jadd(d, "platform", p))
+		return -1;
+	return lfs_jadd_str(p, "architecture", plat->arch) ||
+	       lfs_jadd_str(p, "os", plat->os) ||
+	       (*plat->variant && lfs_jadd_str(p, "variant", plat->variant));
+}
+
 char *lfs_oci_index_json(const char *manifest_digest, uint64_t manifest_size,
-			 const char *ref_name)
+			 const char *ref_name, const struct lfs_platform *plat)
 {
 	struct json_object *x = json_object_new_object(), *arr, *d, *an;
 	int ok = 0;
@@ -383,6 +397,8 @@ char *lfs_oci_index_json(const char *manifest_digest, uint64_t manifest_size,
 		goto out;
 	d = lfs_desc_new(LFS_MT_MANIFEST, manifest_digest, manifest_size);
 	if (lfs_jappend(arr, d))
+		goto out;
+	if (plat && lfs_jadd_platform(d, plat))
 		goto out;
 	if (ref_name) {
 		an = json_object_new_object();
@@ -497,17 +513,71 @@ static const char *lfs_desc_ref_name(struct json_object *d)
 			LFS_ANNOT_REF_NAME);
 }
 
-int lfs_oci_parse_index(const char *json, const char *ref,
+/* 1 if descriptor @d is a candidate: @ref is NULL or its annotation. */
+static int lfs_index_named(struct json_object *d, const char *ref)
+{
+	const char *rn = lfs_desc_ref_name(d);
+
+	return !ref || (rn && !strcmp(rn, ref));
+}
+
+/* Appends @d's platform to w->have ("os/arch[/variant]", ", "-joined). */
+static void lfs_index_have(struct lfs_oci_want *w, struct json_object *plat)
+{
+	const char *v = lfs_jstr(plat, "variant");
+	size_t used = strlen(w->have);
+
+	snprintf(w->have + used, sizeof(w->have) - used, "%s%s/%s%s%s",
+		 used ? ", " : "", lfs_jstr(plat, "os") ? lfs_jstr(plat, "os") : "?",
+		 lfs_jstr(plat, "architecture") ?
+		 lfs_jstr(plat, "architecture") : "?",
+		 v && *v ? "/" : "", v && *v ? v : "");
+}
+
+/* The candidate that suits w->plat, or NULL (see lfs_oci_parse_index()). */
+static struct json_object *lfs_index_pick(struct json_object *arr,
+					  struct lfs_oci_want *w)
+{
+	struct json_object *d, *plat;
+	const char *ref = w->ref;
+	size_t i, n = json_object_array_length(arr), cands = 0;
+
+	for (i = 0; ref && i < n; i++)
+		cands += lfs_index_named(json_object_array_get_idx(arr, i), ref);
+	if (!cands) {
+		ref = NULL;
+		cands = n;
+	}
+	w->have[0] = '\0';
+	for (i = 0; i < n; i++) {
+		d = json_object_array_get_idx(arr, i);
+		if (!lfs_index_named(d, ref))
+			continue;
+		plat = lfs_jget(d, "platform", json_type_object);
+		if (!plat) {
+			if (cands == 1)
+				return d;
+			continue;
+		}
+		if (lfs_platform_match(w->plat, lfs_jstr(plat, "os"),
+				       lfs_jstr(plat, "architecture"),
+				       lfs_jstr(plat, "variant")))
+			return d;
+		lfs_index_have(w, plat);
+	}
+	return NULL;
+}
+
+int lfs_oci_parse_index(const char *json, struct lfs_oci_want *w,
 			struct lfs_oci_desc *out, char **ref_name,
 			const char **why)
 {
-	struct json_object *o = lfs_jparse(json, why), *arr, *d, *pick = NULL;
-	struct json_object *plat;
+	struct json_object *o = lfs_jparse(json, why), *arr, *pick;
 	const char *rn;
-	size_t i, n;
 	int rc = -EINVAL;
 
 	*ref_name = NULL;
+	w->have[0] = '\0';
 	if (!o)
 		return -EINVAL;
 	arr = lfs_jget(o, "manifests", json_type_array);
@@ -515,31 +585,15 @@ int lfs_oci_parse_index(const char *json, const char *ref,
 		*why = "index has no manifests array";
 		goto out;
 	}
-	n = json_object_array_length(arr);
-	if (!n) {
+	if (!json_object_array_length(arr)) {
 		*why = "index lists no manifest";
 		rc = -ENOENT;
 		goto out;
 	}
-	for (i = 0; ref && i < n && !pick; i++) {
-		d = json_object_array_get_idx(arr, i);
-		rn = lfs_desc_ref_name(d);
-		if (rn && !strcmp(rn, ref))
-			pick = d;
-	}
-	if (!pick && n == 1)
-		pick = json_object_array_get_idx(arr, 0);
-	for (i = 0; !pick && i < n; i++) {
-		d = json_object_array_get_idx(arr, i);
-		plat = lfs_jget(d, "platform", json_type_object);
-		if (plat && lfs_jstr(plat, "os") && lfs_jstr(plat, "architecture") &&
-		    !strcmp(lfs_jstr(plat, "os"), "linux") &&
-		    !strcmp(lfs_jstr(plat, "architecture"), "amd64"))
-			pick = d;
-	}
+	pick = lfs_index_pick(arr, w);
 	if (!pick) {
-		*why = ref ? "no manifest in the index is annotated with that name"
-			   : "the index lists several manifests: name one";
+		*why = w->have[0] ? "no manifest for the platform" :
+		       "the index lists several manifests without a platform: name one";
 		rc = -ENOENT;
 		goto out;
 	}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform.h"
+
 /* "sha256:" + 64 hex digits + NUL. */
 #define LFS_DIGEST_LEN		(7 + 64 + 1)
 #define LFS_SHA256_LEN		32
@@ -117,11 +119,12 @@ struct lfs_oci_layer {
 /*
  * Image config JSON (application/vnd.oci.image.config.v1+json) for
  * @layers[0..n-1], bottom layer first: created/author of the top layer,
- * architecture/os, rootfs.diff_ids and one history entry per layer.
- * Compact and deterministic.  malloc()ed, or NULL if out of memory.
+ * architecture/os/variant of @plat (variant only if set), rootfs.diff_ids
+ * and one history entry per layer.  Compact and deterministic.
+ * malloc()ed, or NULL if out of memory.
  */
 char *lfs_oci_config_json(const struct lfs_oci_layer *layers, size_t n,
-			  const char *architecture, const char *os);
+			  const struct lfs_platform *plat);
 
 /* Image manifest JSON for the config blob and @layers (bottom first). */
 char *lfs_oci_manifest_json(const char *config_digest, uint64_t config_size,
@@ -129,10 +132,11 @@ char *lfs_oci_manifest_json(const char *config_digest, uint64_t config_size,
 			    const char *ref_name);
 
 /*
- * index.json with one manifest, annotated with @ref_name (may be NULL).
+ * index.json with one manifest, annotated with @ref_name (may be NULL),
+ * for @plat (NULL: no platform).
  */
 char *lfs_oci_index_json(const char *manifest_digest, uint64_t manifest_size,
-			 const char *ref_name);
+			 const char *ref_name, const struct lfs_platform *plat);
 
 /* The oci-layout file's content. */
 const char *lfs_oci_layout_json(void);
@@ -147,14 +151,24 @@ struct lfs_oci_desc {
 /* Parses oci-layout: 0, or -EINVAL with *@why. */
 int lfs_oci_parse_layout(const char *json, const char **why);
 
+/* What load wants from an index. */
+struct lfs_oci_want {
+	const char *ref;		/* a ref.name annotation, or NULL */
+	const struct lfs_platform *plat;
+	char have[512];			/* out: the platforms of the candidates
+					 * when none matched, ", "-separated */
+};
+
 /*
- * Picks a manifest from an index (index.json or a nested index): the one
- * whose ref.name annotation equals @ref if @ref is not NULL and one does;
- * else the only manifest; else the linux/amd64 one.  *@ref_name receives
- * a malloc()ed copy of its ref.name annotation (NULL if none).  0, or
- * -EINVAL / -ENOENT / -ENOMEM with *@why.
+ * Picks a manifest from an index (index.json or a nested index).  The
+ * candidates: the manifests whose ref.name annotation is @w->ref if any
+ * is, else all.  Of those, the first whose platform matches @w->plat
+ * (lfs_platform_match()); a candidate without a platform is taken only
+ * if it is the only one.  *@ref_name receives a malloc()ed copy of its
+ * ref.name annotation (NULL if none).  0, or -EINVAL / -ENOENT / -ENOMEM
+ * with *@why; when no platform matched, @w->have lists the candidates'.
  */
-int lfs_oci_parse_index(const char *json, const char *ref,
+int lfs_oci_parse_index(const char *json, struct lfs_oci_want *w,
 			struct lfs_oci_desc *out, char **ref_name,
 			const char **why);
 

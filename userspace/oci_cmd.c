@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -146,6 +147,23 @@ void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 		lfs_nl_layer_del(nl, &k);
 	if (key && *key)
 		lfs_store_layer_remove(st, key, why, sizeof(why));
+}
+
+int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
+		     struct lfs_platform *p)
+{
+	struct utsname u;
+
+	if (opt) {
+		if (!lfs_platform_parse(opt, p))
+			return 0;
+		return lfs_errorf(ctx, "%s: platform '%s': not os/arch[/variant] (lower-case, e.g. linux/arm64/v8)",
+				  cmd, opt);
+	}
+	if (uname(&u) || lfs_platform_from_machine("linux", u.machine, p))
+		return lfs_errorf(ctx, "%s: cannot tell this machine's platform: give --platform",
+				  cmd);
+	return 0;
 }
 
 int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,

@@ -67,6 +67,14 @@ int lfs_oci_fail(struct lfs_ctx *ctx, const char *kind, const char *name,
 		 int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * The platform of save and load: @opt (--platform os/arch[/variant]) if
+ * not NULL, else the running machine's (uname(2), as OCI names it).  0, or
+ * 1 after reporting "layerctl: CMD: invalid platform '...'".
+ */
+int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
+		     struct lfs_platform *p);
+
 /* Opens the store of @ctx, creating it.  0, or 1 after reporting. */
 int lfs_oci_store(struct lfs_ctx *ctx, struct lfs_store *st);
 

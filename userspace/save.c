@@ -19,6 +19,7 @@
 
 static const char lfs_usage_save[] =
 	"Usage: layerctl save REF -o DIR [--gzip|--zstd|--uncompressed]\n"
+	"                     [--platform OS/ARCH[/VARIANT]]\n"
 	"\n"
 	"Write the image REF as an OCI image layout in DIR (created; it must be\n"
 	"missing or empty): oci-layout, index.json (one manifest, annotated\n"
@@ -35,6 +36,11 @@ static const char lfs_usage_save[] =
 	"  -z, --gzip          gzip layers (the default)\n"
 	"  -Z, --zstd          zstd layers\n"
 	"  -u, --uncompressed  plain tar layers\n"
+	"  -P, --platform=OS/ARCH[/VARIANT]  the platform the config and the\n"
+	"                      index say the image is for (default: this\n"
+	"                      machine's, as OCI names it: linux/amd64 on\n"
+	"                      x86_64, linux/arm64/v8 on aarch64, linux/arm/v7\n"
+	"                      on armv7l, linux/386 on i686, ...)\n"
 	"  -h, --help          show this help\n";
 
 /* Writes @len bytes as a blob; @digest receives its digest. */
@@ -171,6 +177,7 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "zstd", no_argument, NULL, 'Z' },
 		{ "uncompressed", no_argument, NULL, 'u' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -179,13 +186,14 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_oci_layer *ol = NULL;
 	char *cfg = NULL, *man = NULL, *idx = NULL;
 	char cfg_digest[LFS_DIGEST_LEN], man_digest[LFS_DIGEST_LEN];
-	const char *dir = NULL, *ref;
+	const char *dir = NULL, *ref, *platform = NULL;
+	struct lfs_platform plat;
 	struct lfs_nl *nl;
 	int c, dirfd = -1, blobfd = -1, created = 0, ret = 1, ncomp = 0;
 	size_t i, n;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":o:zZuh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:zZuP:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			dir = optarg;
@@ -201,6 +209,9 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		case 'u':
 			comp = LFS_COMPRESS_NONE;
 			ncomp++;
+			break;
+		case 'P':
+			platform = optarg;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_save, 0);
@@ -221,7 +232,8 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_usage_error(ctx, "save", lfs_usage_save,
 				       "--gzip, --zstd and --uncompressed exclude each other");
 	ref = argv[optind];
-	if (lfs_check_name(ctx, "layer", ref) || lfs_ctx_nl(ctx, &nl) ||
+	if (lfs_oci_platform(ctx, "save", platform, &plat) ||
+	    lfs_check_name(ctx, "layer", ref) || lfs_ctx_nl(ctx, &nl) ||
 	    lfs_oci_chain(ctx, nl, ref, &chain))
 		return 1;
 	n = chain.n;
@@ -254,7 +266,7 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		}
 		ol[i].created_by = by;
 	}
-	cfg = lfs_oci_config_json(ol, n, "amd64", "linux");
+	cfg = lfs_oci_config_json(ol, n, &plat);
 	if (!cfg) {
 		lfs_oci_fail(ctx, "save", ref, ENOMEM, "config");
 		goto fail;
@@ -268,7 +280,7 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 	}
 	if (lfs_save_blob(ctx, blobfd, ref, man, strlen(man), man_digest))
 		goto fail;
-	idx = lfs_oci_index_json(man_digest, strlen(man), ref);
+	idx = lfs_oci_index_json(man_digest, strlen(man), ref, &plat);
 	if (!idx) {
 		lfs_oci_fail(ctx, "save", ref, ENOMEM, "index");
 		goto fail;

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <archive.h>
+#include <json-c/json.h>
 #include <archive_entry.h>
 
 #include <linux/layerfs.h>
@@ -196,6 +198,19 @@ static void two_layers(struct lfs_oci_layer l[2])
 	l[1].comment = NULL;
 }
 
+static const struct lfs_platform amd64 = { "linux", "amd64", "" };
+static const struct lfs_platform arm64 = { "linux", "arm64", "v8" };
+
+/* lfs_oci_parse_index() for @ref and @plat. */
+static int pick(const char *json, const char *ref,
+		const struct lfs_platform *plat, struct lfs_oci_desc *d,
+		char **rn, const char **why)
+{
+	struct lfs_oci_want w = { .ref = ref, .plat = plat };
+
+	return lfs_oci_parse_index(json, &w, d, rn, why);
+}
+
 START_TEST(test_config_roundtrip)
 {
 	struct lfs_oci_layer l[2];
@@ -204,7 +219,7 @@ START_TEST(test_config_roundtrip)
 	char *cfg;
 
 	two_layers(l);
-	cfg = lfs_oci_config_json(l, 2, "amd64", "linux");
+	cfg = lfs_oci_config_json(l, 2, &amd64);
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_str_eq(cfg,
 		"{\"created\":\"2026-11-28T23:00:01.000000000Z\",\"author\":\"bob \\\"quoted\\\"/x\","
@@ -276,12 +291,13 @@ START_TEST(test_manifest_index)
 	ck_assert_str_eq(m.layers[1].media_type, LFS_MT_LAYER_ZSTD);
 	lfs_oci_manifest_free(&m);
 
-	idx = lfs_oci_index_json(EMPTY_SHA, 456, "gakki/app:1.1");
+	idx = lfs_oci_index_json(EMPTY_SHA, 456, "gakki/app:1.1", &arm64);
 	ck_assert_str_eq(idx,
 		"{\"schemaVersion\":2,\"mediaType\":\"" LFS_MT_INDEX "\",\"manifests\":["
 		"{\"mediaType\":\"" LFS_MT_MANIFEST "\",\"digest\":\"" EMPTY_SHA "\",\"size\":456,"
+		"\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"},"
 		"\"annotations\":{\"" LFS_ANNOT_REF_NAME "\":\"gakki/app:1.1\"}}]}");
-	ck_assert_int_eq(lfs_oci_parse_index(idx, NULL, &d, &rn, &why), 0);
+	ck_assert_int_eq(pick(idx, NULL, &arm64, &d, &rn, &why), 0);
 	ck_assert_str_eq(d.digest, EMPTY_SHA);
 	ck_assert_uint_eq(d.size, 456);
 	ck_assert_str_eq(rn, "gakki/app:1.1");
@@ -308,27 +324,27 @@ START_TEST(test_index_pick)
 	const char *why = NULL;
 	char *rn = NULL;
 
-	ck_assert_int_eq(lfs_oci_parse_index(two, "a", &d, &rn, &why), 0);
+	ck_assert_int_eq(pick(two, "a", &amd64, &d, &rn, &why), 0);
 	ck_assert_str_eq(d.digest, ABC_SHA);
 	ck_assert_str_eq(rn, "a");
 	free(rn);
-	ck_assert_int_eq(lfs_oci_parse_index(two, "b", &d, &rn, &why), 0);
+	ck_assert_int_eq(pick(two, "b", &amd64, &d, &rn, &why), 0);
 	ck_assert_str_eq(d.digest, EMPTY_SHA);
 	free(rn);
 	/* no name: the linux/amd64 one */
-	ck_assert_int_eq(lfs_oci_parse_index(two, NULL, &d, &rn, &why), 0);
+	ck_assert_int_eq(pick(two, NULL, &amd64, &d, &rn, &why), 0);
 	ck_assert_str_eq(d.digest, EMPTY_SHA);
 	free(rn);
-	ck_assert_int_eq(lfs_oci_parse_index("{\"manifests\":[]}", NULL, &d, &rn,
+	ck_assert_int_eq(pick("{\"manifests\":[]}", NULL, &amd64, &d, &rn,
 					     &why), -ENOENT);
-	ck_assert_int_eq(lfs_oci_parse_index("{}", NULL, &d, &rn, &why), -EINVAL);
-	ck_assert_int_eq(lfs_oci_parse_index(
-		"{\"manifests\":[{\"digest\":\"sha256:12\",\"size\":1}]}", NULL, &d,
-		&rn, &why), -EINVAL);
+	ck_assert_int_eq(pick("{}", NULL, &amd64, &d, &rn, &why), -EINVAL);
+	ck_assert_int_eq(pick(
+		"{\"manifests\":[{\"digest\":\"sha256:12\",\"size\":1}]}", NULL,
+		&amd64, &d, &rn, &why), -EINVAL);
 	ck_assert_str_eq(why, "descriptor digest is not sha256:<64 hex>");
-	ck_assert_int_eq(lfs_oci_parse_index(
+	ck_assert_int_eq(pick(
 		"{\"manifests\":[{\"digest\":\"" ABC_SHA "\",\"size\":-1}]}", NULL,
-		&d, &rn, &why), -EINVAL);
+		&amd64, &d, &rn, &why), -EINVAL);
 	ck_assert_int_eq(lfs_oci_parse_manifest(
 		"{\"schemaVersion\":2,\"config\":{\"digest\":\"" ABC_SHA "\",\"size\":1},"
 		"\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"" ABC_SHA "\",\"size\":1}]}",
@@ -336,6 +352,101 @@ START_TEST(test_index_pick)
 	ck_assert_str_eq(why, "unsupported layer media type");
 	ck_assert_int_eq(lfs_oci_parse_manifest("{\"schemaVersion\":1}", &m, &why),
 			 -EINVAL);
+}
+END_TEST
+
+
+/* uname -m to the OCI platform, --platform, and the matching rule. */
+START_TEST(test_platform)
+{
+	static const struct {
+		const char *machine, *want;
+	} m[] = {
+		{ "x86_64", "linux/amd64" }, { "aarch64", "linux/arm64/v8" },
+		{ "armv7l", "linux/arm/v7" }, { "armv6l", "linux/arm/v6" },
+		{ "i686", "linux/386" }, { "i386", "linux/386" },
+		{ "ppc64le", "linux/ppc64le" }, { "s390x", "linux/s390x" },
+		{ "riscv64", "linux/riscv64" }, { "loongarch64", "linux/loong64" },
+		{ "mips64", "linux/mips64" }, { "sparc64", "linux/sparc64" },
+	};
+	struct lfs_platform p;
+	char out[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(*m); i++) {
+		ck_assert_int_eq(lfs_platform_from_machine("linux", m[i].machine, &p), 0);
+		lfs_platform_format(&p, out, sizeof(out));
+		ck_assert_str_eq(out, m[i].want);
+	}
+	ck_assert_int_eq(lfs_platform_parse("linux/arm64/v8", &p), 0);
+	ck_assert_str_eq(p.os, "linux");
+	ck_assert_str_eq(p.arch, "arm64");
+	ck_assert_str_eq(p.variant, "v8");
+	ck_assert_int_eq(lfs_platform_parse("windows/amd64", &p), 0);
+	ck_assert_str_eq(p.variant, "");
+	ck_assert_int_eq(lfs_platform_parse("linux", &p), -EINVAL);
+	ck_assert_int_eq(lfs_platform_parse("linux/", &p), -EINVAL);
+	ck_assert_int_eq(lfs_platform_parse("/amd64", &p), -EINVAL);
+	ck_assert_int_eq(lfs_platform_parse("linux/arm/v7/x", &p), -EINVAL);
+	ck_assert_int_eq(lfs_platform_parse("Linux/AMD64", &p), -EINVAL);
+	ck_assert_int_eq(lfs_platform_parse("linux/amd 64", &p), -EINVAL);
+
+	/* Matching: os and arch; the variant when asked, absent ones normalised. */
+	ck_assert_int_eq(lfs_platform_match(&amd64, "linux", "amd64", NULL), 1);
+	ck_assert_int_eq(lfs_platform_match(&amd64, "linux", "arm64", NULL), 0);
+	ck_assert_int_eq(lfs_platform_match(&amd64, "windows", "amd64", NULL), 0);
+	ck_assert_int_eq(lfs_platform_match(&amd64, NULL, "amd64", NULL), 0);
+	ck_assert_int_eq(lfs_platform_match(&arm64, "linux", "arm64", NULL), 1);
+	ck_assert_int_eq(lfs_platform_match(&arm64, "linux", "arm64", "v8"), 1);
+	ck_assert_int_eq(lfs_platform_match(&arm64, "linux", "arm64", "v9"), 0);
+	ck_assert_int_eq(lfs_platform_parse("linux/arm/v7", &p), 0);
+	ck_assert_int_eq(lfs_platform_match(&p, "linux", "arm", ""), 1);
+	ck_assert_int_eq(lfs_platform_match(&p, "linux", "arm", "v6"), 0);
+	ck_assert_int_eq(lfs_platform_parse("linux/arm", &p), 0);
+	ck_assert_int_eq(lfs_platform_match(&p, "linux", "arm", "v6"), 1);
+}
+END_TEST
+
+/* A multi-architecture index: the machine's manifest, or a clear refusal. */
+START_TEST(test_index_platform)
+{
+	static const char multi[] =
+		"{\"manifests\":["
+		"{\"mediaType\":\"m\",\"digest\":\"" ABC_SHA "\",\"size\":1,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+		"{\"mediaType\":\"m\",\"digest\":\"" EMPTY_SHA "\",\"size\":2,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
+		"{\"mediaType\":\"m\",\"digest\":\"" ABC_SHA "\",\"size\":3,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}}]}";
+	static const char one_arm[] =
+		"{\"manifests\":[{\"mediaType\":\"m\",\"digest\":\"" ABC_SHA "\",\"size\":1,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}";
+	struct lfs_oci_want w = { .plat = &arm64 };
+	struct lfs_platform p;
+	struct lfs_oci_desc d;
+	const char *why = NULL;
+	char *rn = NULL;
+
+	ck_assert_int_eq(lfs_oci_parse_index(multi, &w, &d, &rn, &why), 0);
+	ck_assert_uint_eq(d.size, 2);
+	ck_assert_int_eq(pick(multi, NULL, &amd64, &d, &rn, &why), 0);
+	ck_assert_uint_eq(d.size, 1);
+	ck_assert_int_eq(lfs_platform_parse("linux/arm/v7", &p), 0);
+	w.plat = &p;
+	ck_assert_int_eq(lfs_oci_parse_index(multi, &w, &d, &rn, &why), 0);
+	ck_assert_uint_eq(d.size, 3);
+	/* None for s390x: refused, the platforms listed. */
+	ck_assert_int_eq(lfs_platform_parse("linux/s390x", &p), 0);
+	ck_assert_int_eq(lfs_oci_parse_index(multi, &w, &d, &rn, &why), -ENOENT);
+	ck_assert_str_eq(why, "no manifest for the platform");
+	ck_assert_str_eq(w.have, "linux/amd64, linux/arm64/v8, linux/arm/v7");
+	/* The only manifest is not taken when its platform differs. */
+	w.plat = &amd64;
+	ck_assert_int_eq(lfs_oci_parse_index(one_arm, &w, &d, &rn, &why), -ENOENT);
+	ck_assert_str_eq(w.have, "linux/arm64");
+	w.plat = &arm64;
+	ck_assert_int_eq(lfs_oci_parse_index(one_arm, &w, &d, &rn, &why), 0);
+	ck_assert_ptr_null(rn);
 }
 END_TEST
 
@@ -822,6 +933,87 @@ START_TEST(test_cmd_export_reserved)
 }
 END_TEST
 
+/* Reads @path (at most 64 KiB) into a static buffer. */
+static const char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The platform is the machine's or --platform's, not always amd64 (issue
+ * 12 item 12): save records it in the config and the index; load refuses
+ * an index without a manifest for it (also a single one), listing what the
+ * index has, and takes it with --platform.
+ */
+START_TEST(test_cmd_platform)
+{
+	struct lfs_layer base = { 0 };
+	char bdir[128], oci[128], oci2[128], store[128], path[256];
+	struct json_object *idx, *plat;
+	struct utsname u;
+	const char *other;
+
+	ck_assert_int_eq(uname(&u), 0);
+	other = strcmp(u.machine, "s390x") ? "s390x" : "riscv64";
+	mk("base");
+	put("base/a", "a");
+	snprintf(bdir, sizeof(bdir), "%s/base", tmpdir);
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	snprintf(oci2, sizeof(oci2), "%s/oci2", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	base.name = "base:1";
+	base.path = bdir;
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	RUN("save", "base:1", "-o", oci);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+
+	/* The only manifest is for another architecture. */
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	idx = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(idx);
+	plat = json_object_new_object();
+	json_object_object_add(plat, "architecture", json_object_new_string(other));
+	json_object_object_add(plat, "os", json_object_new_string("linux"));
+	json_object_object_add(json_object_array_get_idx(
+		json_object_object_get(idx, "manifests"), 0), "platform", plat);
+	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+	json_object_put(idx);
+	RUN("--store", store, "load", oci, "copy:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "index.json: no manifest for linux/") &&
+		      strstr(r.err, other) && strstr(r.err, "see --platform"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	/* --platform takes it (the fake registry then fails the rest). */
+	snprintf(path, sizeof(path), "linux/%s", other);
+	RUN("--store", store, "load", "--platform", path, oci, "copy:1");
+	ck_assert_msg(!strstr(r.err, "no manifest"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	RUN("load", "--platform", "linux", oci);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "platform 'linux': not os/arch[/variant]"), "%s", r.err);
+
+	/* save --platform: the config and the index say so. */
+	RUN("save", "base:1", "-o", oci2, "--platform", "linux/arm64/v8");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/index.json", oci2);
+	ck_assert_msg(strstr(slurp(path), "\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}"),
+		      "%s", slurp(path));
+	snprintf(path, sizeof(path), "find %s/blobs -type f | xargs grep -l '\"rootfs\"' | xargs grep -c '\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"'",
+		 oci2);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 START_TEST(test_cmd_save_load)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -934,6 +1126,8 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_config_parse);
 	tcase_add_test(tc, test_manifest_index);
 	tcase_add_test(tc, test_index_pick);
+	tcase_add_test(tc, test_platform);
+	tcase_add_test(tc, test_index_platform);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tar");
@@ -951,6 +1145,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_import);
 	tcase_add_test(tc, test_cmd_export_reserved);
 	tcase_add_test(tc, test_cmd_save_load);
+	tcase_add_test(tc, test_cmd_platform);
 	suite_add_tcase(s, tc);
 	return s;
 }

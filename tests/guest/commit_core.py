@@ -34,25 +34,47 @@ def run(*args):
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
+def xattrs(p):
+    """Every xattr (ACLs included) as (name, value) pairs, sorted."""
+    try:
+        names = os.listxattr(p, follow_symlinks=False)
+    except OSError as e:
+        return ["listxattr: %s" % errno.errorcode.get(e.errno, e.errno)]
+    out = []
+    for n in sorted(names):
+        try:
+            out.append((n, os.getxattr(p, n, follow_symlinks=False).hex()))
+        except OSError as e:
+            out.append((n, "getxattr: %s" % errno.errorcode.get(e.errno,
+                                                                 e.errno)))
+    return out
+
+
 def tree(root, ino=True):
-    """Names, types, modes, sizes, content hashes, link targets, inodes."""
+    """Every object, the root included: type, mode, owner, group, mtime,
+    xattrs, size and content hash, link target, inode number; what a commit
+    must keep (not atime, ctime or link counts)."""
     out = {}
+
+    def entry(p, rel):
+        st = os.lstat(p)
+        item = [stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
+                st.st_uid, st.st_gid, st.st_mtime_ns, xattrs(p)]
+        if stat.S_ISREG(st.st_mode):
+            with open(p, 'rb') as f:
+                item += [st.st_size, hashlib.sha256(f.read()).hexdigest()]
+        elif stat.S_ISLNK(st.st_mode):
+            item.append(os.readlink(p))
+        if ino:
+            item.append(st.st_ino)
+        out[rel] = item
+
+    entry(root, ".")
     for dirpath, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(dirs + files):
             p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            rel = os.path.relpath(p, root)
-            item = [stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
-                    st.st_uid]
-            if stat.S_ISREG(st.st_mode):
-                with open(p, 'rb') as f:
-                    item += [st.st_size, hashlib.sha256(f.read()).hexdigest()]
-            elif stat.S_ISLNK(st.st_mode):
-                item.append(os.readlink(p))
-            if ino:
-                item.append(st.st_ino)
-            out[rel] = item
+            entry(p, os.path.relpath(p, root))
     return out
 
 

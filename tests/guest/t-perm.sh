@@ -12,8 +12,9 @@
 # files refuse what they refuse on overlayfs and keep their flags; the unlink
 # pass (sticky directories) agrees too.  Last, layerctl's commands as an
 # unprivileged user, and netlink and mount(2) from a user namespace's root,
-# are refused with EPERM and change nothing (tests/guest/t-registry.sh and
-# t-nlfuzz.sh cover the raw messages).
+# are refused with EPERM and change nothing, and fsopen("layerfs") from an
+# unprivileged user's own user namespace fails with EPERM
+# (tests/guest/t-registry.sh and t-nlfuzz.sh cover the raw messages).
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -166,15 +167,43 @@ expect_fail 'Operation not permitted|Permission denied' \
 	as 1000 "$LAYERCTL" mount perm-lower "$scratch/xm"
 expect_fail 'Operation not permitted|Permission denied' \
 	as 1000 "$LAYERCTL" umount "$E/lm"
-# Root of a user namespace: CAP_SYS_ADMIN there is not enough.
-if unshare -Ur true 2>/dev/null; then
-	expect_fail 'Operation not permitted' unshare -Ur "$LAYERCTL" layer ls
-	expect_fail 'Operation not permitted' unshare -Ur "$LAYERCTL" layer add y "$scratch/x"
-	expect_fail 'Operation not permitted|permission' \
-		unshare -Urm mount -t layerfs -o layers=perm-lower y "$scratch/xm"
-else
-	skip "user namespace checks" "unshare -U not available"
-fi
+# Root of a user namespace: CAP_SYS_ADMIN there is not enough.  The guest
+# has user namespaces: unshare failing is a failure, and each refusal must
+# come from the command run inside (its own "layerctl:"/"mount:" message),
+# not from unshare.
+expect_eq "$(unshare -Ur id -u 2>&1)" 0 "unshare -Ur works (uid 0 in a new user namespace)"
+expect_fail '^layerctl: .*Operation not permitted' unshare -Ur "$LAYERCTL" layer ls
+expect_fail '^layerctl: .*Operation not permitted' unshare -Ur "$LAYERCTL" layer add y "$scratch/x"
+expect_fail '^mount: .*(Operation not permitted|permission denied|must be superuser)' \
+	unshare -Urm mount -t layerfs -o layers=perm-lower y "$scratch/xm"
+
+# An unprivileged user in its own user namespace cannot even open a layerfs
+# fs context (fsopen(2) would autoload the module and let it queue up
+# unaccounted layer= strings before FSCONFIG_CMD_CREATE checks anything):
+# EPERM at fsopen, so no fsconfig(2) parameter is ever queued.  The probe
+# prints where it runs, so that unshare failing cannot pass.
+probe='
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+print("uid %d in userns (uid_map %s)" % (os.getuid(),
+      " ".join(open("/proc/self/uid_map").read().split())))
+fd = libc.syscall(430, b"layerfs", 0)            # fsopen
+if fd < 0:
+    print("fsopen: %s" % errno.errorcode.get(ctypes.get_errno(), "?"))
+else:
+    n = 0
+    for i in range(64):                          # FSCONFIG_SET_STRING
+        if libc.syscall(431, fd, 1, b"layer", b"probe%d" % i, 0) != 0:
+            break
+        n += 1
+    print("fsopen: ok, fsconfig queued %d layer= strings" % n)
+'
+for u in 65534 1000; do
+	out=$(as "$u" unshare -Urm /usr/bin/python3 -c "$probe" 2>&1)
+	expect_eq "$out" "uid 0 in userns (uid_map 0 $u 1)
+fsopen: EPERM" "uid $u in its own user namespace: fsopen(\"layerfs\") fails with EPERM"
+done
 expect_eq "$("$LAYERCTL" layer ls --json)" "$before" "registry unchanged"
 expect_eq "$("$LAYERCTL" view ls --json)" "$views" "views unchanged"
 expect_eq "$(awk -v m="$scratch/xm" '$2 == m' /proc/self/mounts)" "" "nothing mounted"

@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Rename of a directory over a whiteout (issue 12, item 6).  On ext4
+# (chattr): the lower layer has A/, B/x, B/keep, C/y/inner, C/z; in a view
+# B/x and C/y are removed (whiteouts in the upper) and A/d, A/e are made.
+#
+# Failure part way: the REAL upper directory A is made append-only behind
+# the view's back (not looked at through the view afterwards), so moving
+# A/d away from it fails with EPERM.  `rename(A/d, B/x)` must fail and leave
+# the whiteout: B/x stays absent, through the view and through a fresh
+# mount of the same upper (the old code unlinked the whiteout before the
+# rename failed, and the lower B/x came back).
+#
+# Success (a directory of its own, C, so that it does not depend on the
+# failure case): A/e moved over the whiteout C/y ends up an opaque, empty
+# directory; the lower C/y/inner stays hidden, also after a remount; and
+# the same steps on overlayfs give the same visible tree.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+modprobe overlay || { echo "Bail out! no overlayfs"; exit 1; }
+modprobe loop 2>/dev/null
+load_module
+
+E=$scratch/e
+mkdir -p "$E"
+truncate -s 64M "$scratch/ext4.img"
+if ! mkfs.ext4 -q -F "$scratch/ext4.img" || ! mount -o loop "$scratch/ext4.img" "$E"; then
+	echo "Bail out! cannot make and mount an ext4 image"
+	exit 1
+fi
+L=$E/lower
+mkdir -p "$L/A" "$L/B" "$L/C/y" "$E/lu" "$E/lw" "$E/lm" "$E/ou" "$E/ow" "$E/om"
+echo lower-x >"$L/B/x"
+echo keep >"$L/B/keep"
+echo inner >"$L/C/y/inner"
+echo z >"$L/C/z"
+expect_ok "$LAYERCTL" layer add rw/lower "$L"
+
+# shellcheck disable=SC2317 # called by expect_ok
+mount_view() {
+	"$LAYERCTL" mount --layers rw/lower --upper "$E/lu" --work "$E/lw" "$E/lm"
+}
+# rename(2) itself: mv would stat and might copy.
+# shellcheck disable=SC2317 # called by expect_ok / expect_fail
+ren() { python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2])' "$1" "$2"; }
+# The visible tree: type and path, sorted.
+tree() { (cd "$1" && find . -printf '%y %p\n' | sort); }
+
+expect_ok mount_view
+expect_ok mount -t overlay rw-ovl -o "lowerdir=$L,upperdir=$E/ou,workdir=$E/ow" "$E/om"
+for m in "$E/lm" "$E/om"; do
+	if ! { rm "$m/B/x" && rm -r "$m/C/y" && mkdir "$m/A/d" "$m/A/e"; }; then
+		fail "set-up in $m"
+	fi
+done
+expect_eq "$(stat -c %F:%t:%T "$E/lu/B/x" 2>&1)" "character special file:0:0" \
+	"the view's upper has a whiteout for B/x"
+
+# --- a rename that fails part way -------------------------------------------
+if chattr +a "$E/lu/A" && lsattr -d "$E/lu/A" | grep -q '^-*a'; then
+	pass "chattr +a on the real upper directory A"
+else
+	fail "chattr +a on the real upper directory A"
+fi
+expect_fail 'Operation not permitted' ren "$E/lm/A/d" "$E/lm/B/x"
+expect_eq "$(ls -A "$E/lm/B" 2>&1 | paste -s -d ' ')" "keep" \
+	"after the failed rename the view's B still hides x"
+expect_fail 'No such file' cat "$E/lm/B/x"
+expect_eq "$(stat -c %F:%t:%T "$E/lu/B/x" 2>&1)" "character special file:0:0" \
+	"after the failed rename the upper still has the whiteout B/x"
+expect_ok test -d "$E/lu/A/d"
+chattr -a "$E/lu/A"
+# A fresh mount of the same upper: nothing cached.
+expect_ok "$LAYERCTL" umount "$E/lm"
+expect_ok mount_view
+expect_fail 'No such file' cat "$E/lm/B/x"
+expect_eq "$(ls -A "$E/lm/B" 2>&1 | paste -s -d ' ')" "keep" \
+	"after a remount the view's B still hides x"
+expect_eq "$(tree "$E/lm/B")" "$(tree "$E/om/B")" \
+	"after the failed rename and a remount: B: layerfs = overlayfs"
+
+# --- a rename over a whiteout that succeeds -----------------------------------
+expect_ok ren "$E/lm/A/e" "$E/lm/C/y"
+expect_ok ren "$E/om/A/e" "$E/om/C/y"
+expect_eq "$(ls -A "$E/lm/C/y" 2>&1)" "" "the moved directory is empty through the view"
+expect_eq "$(getfattr --absolute-names -n trusted.overlay.opaque --only-values \
+	"$E/lu/C/y" 2>&1)" "y" "the moved directory is opaque in the upper"
+expect_eq "$(tree "$E/lm/C")" "$(tree "$E/om/C")" "visible tree of C: layerfs = overlayfs"
+expect_eq "$(tree "$E/lm/A")" "$(tree "$E/om/A")" "visible tree of A: layerfs = overlayfs"
+expect_ok "$LAYERCTL" umount "$E/lm"
+expect_ok mount_view
+expect_fail 'No such file' cat "$E/lm/C/y/inner"
+expect_eq "$(tree "$E/lm/C")" "$(tree "$E/om/C")" "after a remount: C: layerfs = overlayfs"
+diag "C: $(tree "$E/lm/C" | paste -s -d ' ')"
+
+expect_ok "$LAYERCTL" umount "$E/lm"
+expect_ok umount "$E/om"
+expect_ok "$LAYERCTL" layer rm rw/lower
+expect_ok umount "$E"
+expect_ok unload_module
+done_testing

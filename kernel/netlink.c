@@ -6,7 +6,8 @@
  *
  * Privilege: every operation is GENL_ADMIN_PERM, so genetlink refuses an
  * unprivileged sender with -EPERM before it parses anything; pre_doit and
- * the dumps then require CAP_SYS_ADMIN as the protocol says.
+ * the dumps then require CAP_SYS_ADMIN as the protocol says, through
+ * layerfs_nl_check_admin().
  *
  * The family is not parallel_ops: genetlink serialises our doit and dumpit
  * calls under genl_mutex, and layerfs_registry_lock orders them against
@@ -458,6 +459,21 @@ static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * The family's one privilege check, beyond GENL_ADMIN_PERM's CAP_NET_ADMIN:
+ * CAP_SYS_ADMIN in the initial user namespace, for the sender and the
+ * socket's opener (netlink_capable()).  pre_doit runs it for every doit,
+ * each dump in its first call.
+ */
+static int layerfs_nl_check_admin(const struct sk_buff *skb,
+				  struct netlink_ext_ack *extack)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(extack, "CAP_SYS_ADMIN required");
+	return -EPERM;
+}
+
+/*
  * Every skb of a dump holds at least one whole layer.  (cb->extack is not
  * set while .start runs on 6.1, so the privilege check, which wants to
  * explain itself, is done in the first dumpit call instead.)
@@ -478,10 +494,9 @@ static int layerfs_nl_layer_dump(struct sk_buff *skb,
 	void *hdr;
 
 	if (!id) {
-		if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
-			NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN required");
-			return -EPERM;
-		}
+		err = layerfs_nl_check_admin(cb->skb, cb->extack);
+		if (err)
+			return err;
 		id = 1;
 	}
 
@@ -584,10 +599,9 @@ static int layerfs_nl_view_dump(struct sk_buff *skb,
 	int ret = 0;
 
 	if (!id) {
-		if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
-			NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN required");
-			return -EPERM;
-		}
+		ret = layerfs_nl_check_admin(cb->skb, cb->extack);
+		if (ret)
+			return ret;
 		id = 1;
 	}
 
@@ -614,11 +628,7 @@ static int layerfs_nl_view_dump(struct sk_buff *skb,
 static int layerfs_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			       struct genl_info *info)
 {
-	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
-		GENL_SET_ERR_MSG(info, "CAP_SYS_ADMIN required");
-		return -EPERM;
-	}
-	return 0;
+	return layerfs_nl_check_admin(skb, info->extack);
 }
 
 static const struct genl_ops layerfs_genl_ops[] = {

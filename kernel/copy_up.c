@@ -265,154 +265,163 @@ static int layerfs_create_temp(struct layerfs_view *view,
 }
 
 /*
- * Copy one object whose parent already has an upper.  The source is the
- * object's topmost real one: a lower object, or its upper from a committed
- * generation.  Called with the mounter's credentials, write access to the
- * upper mount and li->lock.
+ * One copy-up in progress (layerfs_copy_up_one()): what it copies, where
+ * to, and the temporary object it builds in the work directory.
  */
-static int layerfs_copy_up_one(struct dentry *dentry)
+struct layerfs_copy {
+	struct dentry *dentry;		/* the view object */
+	struct layerfs_view *view;
+	struct layerfs_upper *parent;	/* the parent's current upper */
+	struct path lower;		/* the source: topmost real object */
+	struct kstat stat;		/* of the source */
+	struct kstat pstat;		/* times of the parent's upper */
+	u64 origin_ino;			/* identity to keep, or 0 */
+	dev_t origin_dev;
+	struct dentry *temp;		/* the copy, in the work directory */
+};
+
+/*
+ * Step 1: the source, its attributes and the identity the copy keeps.
+ * The copy belongs to the generation of the directory it goes into.
+ * Callers hold write access to the view, so no commit ends that
+ * generation before the copy is published.
+ */
+static int layerfs_copy_prepare(struct layerfs_copy *c)
 {
-	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
-	struct inode *inode = d_inode(dentry);
-	struct layerfs_inode *li = LAYERFS_I(inode);
-	struct layerfs_upper *old = layerfs_upper_rec(inode), *rec, *parent;
-	struct dentry *upperdir, *temp, *target, *trap;
-	struct kstat stat, pstat;
-	struct layerfs_origin origin;
-	u64 origin_ino = 0;
-	dev_t origin_dev = 0;
-	struct path lower;
-	struct file *file;
+	struct layerfs_inode *li = LAYERFS_I(d_inode(c->dentry));
 	int err;
 
-	/*
-	 * The copy belongs to the generation of the directory it goes into.
-	 * Callers hold write access to the view, so no commit ends that
-	 * generation before the copy is published.
-	 */
-	parent = layerfs_upper_rec(d_inode(dentry->d_parent));
-	if (WARN_ON_ONCE(!layerfs_upper_current(parent, dentry->d_sb)))
+	c->view = LAYERFS_V(c->dentry->d_sb);
+	c->parent = layerfs_upper_rec(d_inode(c->dentry->d_parent));
+	if (WARN_ON_ONCE(!layerfs_upper_current(c->parent, c->dentry->d_sb)))
 		return -EIO;
-	upperdir = parent->dentry;
-	layerfs_path_real(dentry, &lower);
-	err = vfs_getattr(&lower, &stat, STATX_BASIC_STATS,
+	layerfs_path_real(c->dentry, &c->lower);
+	err = vfs_getattr(&c->lower, &c->stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
 	if (err)
 		return err;
 	/* A committed upper keeps the identity it already carried. */
 	if (li->origin_ino) {
-		origin_ino = li->origin_ino;
-		origin_dev = li->origin_dev;
-	} else if (S_ISDIR(stat.mode) || stat.nlink == 1) {
+		c->origin_ino = li->origin_ino;
+		c->origin_dev = li->origin_dev;
+	} else if (S_ISDIR(c->stat.mode) || c->stat.nlink == 1) {
 		/* A hard-linked file has no single origin (as in overlayfs). */
-		origin_ino = stat.ino;
-		origin_dev = stat.dev;
+		c->origin_ino = c->stat.ino;
+		c->origin_dev = c->stat.dev;
 	}
+	return 0;
+}
 
-	inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
-	temp = layerfs_lookup_temp(view->workdir);
-	if (IS_ERR(temp)) {
-		inode_unlock(d_inode(view->workdir));
-		return PTR_ERR(temp);
+/* Step 2: the empty temporary object in the work directory. */
+static int layerfs_copy_make_temp(struct layerfs_copy *c)
+{
+	struct inode *wdir = d_inode(c->view->workdir);
+	int err;
+
+	inode_lock_nested(wdir, I_MUTEX_PARENT);
+	c->temp = layerfs_lookup_temp(c->view->workdir);
+	if (IS_ERR(c->temp)) {
+		err = PTR_ERR(c->temp);
+		c->temp = NULL;
+	} else {
+		err = layerfs_create_temp(c->view, &c->lower, &c->stat,
+					  c->temp);
 	}
-	err = layerfs_create_temp(view, &lower, &stat, temp);
-	inode_unlock(d_inode(view->workdir));
-	if (err)
-		goto out_dput_temp;
+	inode_unlock(wdir);
+	return err;
+}
 
-	if (S_ISREG(stat.mode)) {
-		struct path tpath = { .mnt = view->upper_mnt, .dentry = temp };
+/* Step 3: a regular file's data and size, on disk before it is named. */
+static int layerfs_copy_file_data(struct layerfs_copy *c)
+{
+	struct path tpath = { .mnt = c->view->upper_mnt, .dentry = c->temp };
+	struct iattr attr = { .ia_valid = ATTR_SIZE, .ia_size = c->stat.size };
+	struct file *file;
+	int err;
 
-		file = dentry_open(&tpath, O_WRONLY | O_LARGEFILE,
-				   current_cred());
-		if (IS_ERR(file)) {
-			err = PTR_ERR(file);
-			goto out_cleanup;
-		}
-		err = layerfs_copy_data(&lower, file, stat.size);
-		if (!err) {
-			struct iattr attr = {
-				.ia_valid = ATTR_SIZE,
-				.ia_size = stat.size,
-			};
-
-			inode_lock(d_inode(temp));
-			err = notify_change(&init_user_ns, temp, &attr, NULL);
-			inode_unlock(d_inode(temp));
-		}
-		/* The data is on disk before the name can point at it. */
-		if (!err)
-			err = vfs_fsync(file, 0);
-		fput(file);
-		if (err)
-			goto out_cleanup;
+	if (!S_ISREG(c->stat.mode))
+		return 0;
+	file = dentry_open(&tpath, O_WRONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = layerfs_copy_data(&c->lower, file, c->stat.size);
+	if (!err) {
+		inode_lock(d_inode(c->temp));
+		err = notify_change(&init_user_ns, c->temp, &attr, NULL);
+		inode_unlock(d_inode(c->temp));
 	}
-	err = layerfs_copy_xattrs(lower.dentry, temp);
 	if (!err)
-		err = layerfs_copy_attrs(temp, &stat);
-	if (err)
-		goto out_cleanup;
-	if (origin_ino) {
-		origin.ino = cpu_to_le64(origin_ino);
-		origin.dev = cpu_to_le64(huge_encode_dev(origin_dev));
-		err = vfs_setxattr(&init_user_ns, temp, LAYERFS_XATTR_ORIGIN,
+		err = vfs_fsync(file, 0);
+	fput(file);
+	return err;
+}
+
+/*
+ * Step 4: xattrs, owner, mode, times and origin of the copy; the times of
+ * the parent's upper, which the rename must not change (they are the
+ * user's).
+ */
+static int layerfs_copy_meta(struct layerfs_copy *c)
+{
+	struct path pupper = { .mnt = c->view->upper_mnt,
+			       .dentry = c->parent->dentry };
+	struct layerfs_origin origin;
+	int err;
+
+	err = layerfs_copy_xattrs(c->lower.dentry, c->temp);
+	if (!err)
+		err = layerfs_copy_attrs(c->temp, &c->stat);
+	if (!err && c->origin_ino) {
+		origin.ino = cpu_to_le64(c->origin_ino);
+		origin.dev = cpu_to_le64(huge_encode_dev(c->origin_dev));
+		err = vfs_setxattr(&init_user_ns, c->temp, LAYERFS_XATTR_ORIGIN,
 				   &origin, sizeof(origin), 0);
-		if (err)
-			goto out_cleanup;
-		err = layerfs_set_impure(upperdir);
-		if (err)
-			goto out_cleanup;
+		if (!err)
+			err = layerfs_set_impure(c->parent->dentry);
 	}
-	/* The parent's times are the user's: the copy must not touch them. */
-	err = vfs_getattr(&(struct path){ .mnt = view->upper_mnt,
-					  .dentry = upperdir },
-			  &pstat, STATX_ATIME | STATX_MTIME,
-			  AT_STATX_SYNC_AS_STAT);
-	if (err)
-		goto out_cleanup;
+	if (!err)
+		err = vfs_getattr(&pupper, &c->pstat, STATX_ATIME | STATX_MTIME,
+				  AT_STATX_SYNC_AS_STAT);
+	return err;
+}
 
-	/* Allocated before the rename, which is the point of no return. */
-	err = -ENOMEM;
-	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		goto out_cleanup;
+/*
+ * Step 5, the point of no return: rename the copy into the parent's
+ * upper.  If the name is gone meanwhile (unlinked or replaced;
+ * layerfs_do_remove() drops it under li->lock), the copy only serves an
+ * open file and must not bring the name back: it is unlinked from the
+ * work directory instead, kept positive by the record's reference.
+ */
+static int layerfs_copy_move(struct layerfs_copy *c)
+{
+	struct dentry *workdir = c->view->workdir, *upperdir = c->parent->dentry;
+	struct dentry *target, *trap;
+	int err;
 
-	if (d_unhashed(dentry)) {
-		/*
-		 * The name is gone (unlinked or replaced; layerfs_do_remove()
-		 * drops it under li->lock): the copy serves an open file and
-		 * must not bring the name back.  Unlink it from the work
-		 * directory; the extra reference keeps the dentry positive.
-		 */
-		dget(temp);
-		inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
-		err = vfs_unlink(&init_user_ns, d_inode(view->workdir), temp,
+	if (d_unhashed(c->dentry)) {
+		inode_lock_nested(d_inode(workdir), I_MUTEX_PARENT);
+		err = vfs_unlink(&init_user_ns, d_inode(workdir), c->temp,
 				 NULL);
-		inode_unlock(d_inode(view->workdir));
-		dput(temp);
-		if (err)
-			goto out_free_rec;
-		goto out_publish;
+		inode_unlock(d_inode(workdir));
+		return err;
 	}
 
-	trap = lock_rename(view->workdir, upperdir);
-	if (trap) {
-		/* The work directory is never an ancestor of an upper dir. */
-		err = -EIO;
-		goto out_unlock_rename;
-	}
-	target = lookup_one_len(dentry->d_name.name, upperdir,
-				dentry->d_name.len);
-	if (IS_ERR(target)) {
-		err = PTR_ERR(target);
-		goto out_unlock_rename;
-	}
+	trap = lock_rename(workdir, upperdir);
+	/* The work directory is never an ancestor of an upper dir. */
+	err = -EIO;
+	if (trap)
+		goto out_unlock;
+	target = lookup_one_len(c->dentry->d_name.name, upperdir,
+				c->dentry->d_name.len);
+	err = PTR_ERR(target);
+	if (IS_ERR(target))
+		goto out_unlock;
 	err = -EEXIST;
 	if (d_is_negative(target)) {
 		struct renamedata rd = {
 			.old_mnt_userns = &init_user_ns,
-			.old_dir = d_inode(view->workdir),
-			.old_dentry = temp,
+			.old_dir = d_inode(workdir),
+			.old_dentry = c->temp,
 			.new_mnt_userns = &init_user_ns,
 			.new_dir = d_inode(upperdir),
 			.new_dentry = target,
@@ -421,51 +430,97 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 		err = vfs_rename(&rd);
 	}
 	dput(target);
-	unlock_rename(view->workdir, upperdir);
-	if (err)
-		goto out_free_rec;
-	layerfs_restore_times(upperdir, &pstat);
+out_unlock:
+	unlock_rename(workdir, upperdir);
+	if (!err)
+		layerfs_restore_times(upperdir, &c->pstat);
+	return err;
+}
 
-out_publish:
-	/* (If this fails the copy is in place, unprotected: say so.) */
-	err = layerfs_copy_protattr(lower.dentry, temp);
-	if (err) {
-		kfree(rec);
-		dput(temp);
-		return err;
-	}
+/* Step 6: the view inode starts using the copy, @rec. */
+static void layerfs_copy_publish(struct layerfs_copy *c,
+				 struct layerfs_upper *rec)
+{
+	struct inode *inode = d_inode(c->dentry);
+	struct layerfs_inode *li = LAYERFS_I(inode);
 
-	/* After the rename @temp is the upper dentry of @dentry. */
-	li->origin_ino = origin_ino;
-	li->origin_dev = origin_dev;
-	rec->dentry = temp;
-	rec->gen = parent->gen;
-	rec->prev = old;
+	li->origin_ino = c->origin_ino;
+	li->origin_dev = c->origin_dev;
+	rec->prev = li->upper;
 	/* Publish, origin first: pairs with layerfs_upper_rec(). */
 	smp_store_release(&li->upper, rec);
 	/* The parent's listing now comes partly from the upper. */
-	layerfs_dir_changed(d_inode(dentry->d_parent));
-	if (!S_ISDIR(stat.mode)) {
+	layerfs_dir_changed(d_inode(c->dentry->d_parent));
+	if (!S_ISDIR(c->stat.mode)) {
 		/* Hash by the real inode lookups will find from now on. */
 		remove_inode_hash(inode);
-		__insert_inode_hash(inode, (unsigned long)d_inode(temp));
+		__insert_inode_hash(inode, (unsigned long)d_inode(c->temp));
 	}
 	layerfs_copyattr(inode);
-	return 0;
+}
 
-out_unlock_rename:
-	unlock_rename(view->workdir, upperdir);
-out_free_rec:
-	kfree(rec);
+/* Undo steps 2-4: remove the temporary object. */
+static void layerfs_copy_cleanup(struct layerfs_copy *c)
+{
+	struct inode *wdir = d_inode(c->view->workdir);
+
+	inode_lock_nested(wdir, I_MUTEX_PARENT);
+	if (d_is_dir(c->temp))
+		vfs_rmdir(&init_user_ns, wdir, c->temp);
+	else if (d_is_positive(c->temp))
+		vfs_unlink(&init_user_ns, wdir, c->temp, NULL);
+	inode_unlock(wdir);
+}
+
+/*
+ * Copy one object whose parent already has a current upper, as overlayfs
+ * splits ovl_copy_up_one(): prepare, temporary object, data, metadata,
+ * move into place, publish.  The source is the object's topmost real one:
+ * a lower object, or its upper from a committed generation.  Called with
+ * the mounter's credentials, write access to the view and to the upper
+ * mount, and li->lock.
+ */
+static int layerfs_copy_up_one(struct dentry *dentry)
+{
+	struct layerfs_copy c = { .dentry = dentry };
+	struct layerfs_upper *rec;
+	int err;
+
+	err = layerfs_copy_prepare(&c);
+	if (err)
+		return err;
+	err = layerfs_copy_make_temp(&c);
+	if (!err)
+		err = layerfs_copy_file_data(&c);
+	if (!err)
+		err = layerfs_copy_meta(&c);
+	if (err)
+		goto out_cleanup;
+
+	/* Allocated before the move, which is the point of no return. */
+	err = -ENOMEM;
+	rec = layerfs_upper_alloc(dget(c.temp), c.parent->gen, NULL);
+	if (!rec)
+		goto out_cleanup;
+	err = layerfs_copy_move(&c);
+	if (err) {
+		layerfs_upper_free(rec);
+		goto out_cleanup;
+	}
+	/* (If this fails the copy is in place, unprotected: say so.) */
+	err = layerfs_copy_protattr(c.lower.dentry, c.temp);
+	if (err) {
+		layerfs_upper_free(rec);
+		goto out_dput_temp;
+	}
+	layerfs_copy_publish(&c, rec);
+	goto out_dput_temp;
+
 out_cleanup:
-	inode_lock_nested(d_inode(view->workdir), I_MUTEX_PARENT);
-	if (d_is_dir(temp))
-		vfs_rmdir(&init_user_ns, d_inode(view->workdir), temp);
-	else if (d_is_positive(temp))
-		vfs_unlink(&init_user_ns, d_inode(view->workdir), temp, NULL);
-	inode_unlock(d_inode(view->workdir));
+	if (c.temp)
+		layerfs_copy_cleanup(&c);
 out_dput_temp:
-	dput(temp);
+	dput(c.temp);
 	return err;
 }
 

@@ -170,26 +170,31 @@ out_put:
 
 /*
  * Refuse while a file of the view is mapped shared and writable: those
- * writes bypass the view and would land in the committed layer.  Called
- * with the superblock frozen and view->commit_sem held for write.
+ * writes bypass the view and would land in the committed layer.  Only
+ * inodes layerfs_mmap() listed can be (a mapping made on the real upper
+ * file directly is outside the view, like any other write behind its
+ * back).  Called with the superblock frozen and view->commit_sem held for
+ * write, so no mapping of the view is being made meanwhile.
  */
 static int layerfs_commit_check_maps(struct layerfs_view *view,
 				     struct netlink_ext_ack *extack)
 {
 	struct super_block *sb = view->sb;
-	struct inode *inode, *found = NULL;
+	struct layerfs_inode *li, *next;
+	struct inode *found = NULL;
 	struct dentry *alias;
 
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		struct layerfs_upper *u;
+	spin_lock(&view->wmap_lock);
+	list_for_each_entry_safe(li, next, &view->wmapped, wmap_node) {
+		struct inode *inode = &li->vfs_inode;
+		struct layerfs_upper *u = layerfs_upper_rec(inode);
 
-		if (!S_ISREG(inode->i_mode))
-			continue;
-		u = layerfs_upper_rec(inode);
 		if (!layerfs_upper_current(u, sb) ||
-		    !mapping_writably_mapped(d_inode(u->dentry)->i_mapping))
+		    !mapping_writably_mapped(d_inode(u->dentry)->i_mapping)) {
+			/* Mapped again later: layerfs_mmap() relists it. */
+			list_del_init(&li->wmap_node);
 			continue;
+		}
 		spin_lock(&inode->i_lock);
 		if (!(inode->i_state & (I_NEW | I_FREEING | I_WILL_FREE))) {
 			__iget(inode);
@@ -199,7 +204,7 @@ static int layerfs_commit_check_maps(struct layerfs_view *view,
 		if (found)
 			break;
 	}
-	spin_unlock(&sb->s_inode_list_lock);
+	spin_unlock(&view->wmap_lock);
 	if (!found)
 		return 0;
 
@@ -429,6 +434,16 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	if (err)
 		goto out_free;
 
+	/*
+	 * What is dirty now is written back before the freeze, so that the
+	 * frozen window (freeze_super() syncs the upper again) only writes
+	 * what arrived meanwhile.
+	 */
+	err = layerfs_sync_upper(view);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot sync the upper filesystem");
+		goto out_discard;
+	}
 	err = freeze_super(sb);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "view is frozen");

@@ -407,6 +407,22 @@ static loff_t layerfs_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
+/*
+ * Remember that @inode has been mapped shared and writable, for commit's
+ * check (layerfs_commit_check_maps()), so that the check looks at these
+ * inodes only, not at every inode of the view.  An inode stays listed
+ * until it is evicted or a commit finds it no longer mapped so.
+ */
+static void layerfs_track_wmap(struct layerfs_view *view, struct inode *inode)
+{
+	struct layerfs_inode *li = LAYERFS_I(inode);
+
+	spin_lock(&view->wmap_lock);
+	if (list_empty(&li->wmap_node))
+		list_add_tail(&li->wmap_node, &view->wmapped);
+	spin_unlock(&view->wmap_lock);
+}
+
 static int layerfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct layerfs_view *view = LAYERFS_V(file_inode(file)->i_sb);
@@ -449,6 +465,8 @@ static int layerfs_mmap(struct file *file, struct vm_area_struct *vma)
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 	ret = call_mmap(vma->vm_file, vma);
 	revert_creds(old_cred);
+	if (!ret && shared && (vma->vm_flags & VM_MAYWRITE))
+		layerfs_track_wmap(view, file_inode(file));
 out_unlock:
 	if (shared)
 		up_read(&view->commit_sem);

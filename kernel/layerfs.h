@@ -114,6 +114,8 @@ struct layerfs_view {
 	struct path work_orig;
 	const struct cred *creator_cred;
 	struct rw_semaphore commit_sem;	/* commit vs shared writable mmap */
+	spinlock_t wmap_lock;		/* @wmapped */
+	struct list_head wmapped;	/* inodes mapped shared-writable */
 	bool samefs;			/* all layers and upper on one sb */
 };
 
@@ -172,6 +174,7 @@ struct layerfs_inode {
 	spinlock_t cache_lock;		/* @cache */
 	struct layerfs_dir_cache *cache;	/* readdir snapshot, or NULL */
 	u64 dir_version;		/* bumped by namespace changes */
+	struct list_head wmap_node;	/* view->wmapped, under wmap_lock */
 };
 
 static inline struct layerfs_inode *LAYERFS_I(struct inode *inode)
@@ -259,6 +262,7 @@ extern const struct fs_parameter_spec layerfs_param_spec[];
 
 /* super.c */
 extern struct file_system_type layerfs_fs_type;
+int layerfs_sync_upper(struct layerfs_view *view);
 bool layerfs_dir_within(struct dentry *a, struct dentry *b);
 int layerfs_get_tree(struct fs_context *fc);
 int layerfs_super_init(void);

@@ -35,6 +35,7 @@ static struct inode *layerfs_alloc_inode(struct super_block *sb)
 	li->lower_layer = 0;
 	li->cache = NULL;
 	li->dir_version = 0;
+	INIT_LIST_HEAD(&li->wmap_node);
 	spin_lock_init(&li->cache_lock);
 	mutex_init(&li->lock);
 	return &li->vfs_inode;
@@ -48,6 +49,13 @@ static void layerfs_free_inode(struct inode *inode)
 static void layerfs_destroy_inode(struct inode *inode)
 {
 	struct layerfs_inode *li = LAYERFS_I(inode);
+	struct layerfs_view *view = LAYERFS_V(inode->i_sb);
+
+	if (!list_empty(&li->wmap_node)) {
+		spin_lock(&view->wmap_lock);
+		list_del_init(&li->wmap_node);
+		spin_unlock(&view->wmap_lock);
+	}
 
 	layerfs_upper_free(li->upper);
 	dput(li->lower);
@@ -82,19 +90,24 @@ static void layerfs_view_free(struct layerfs_view *view)
 	kfree(view);
 }
 
-static int layerfs_sync_fs(struct super_block *sb, int wait)
+/* Write back and sync the upper's filesystem (the view's changes). */
+int layerfs_sync_upper(struct layerfs_view *view)
 {
-	struct layerfs_view *view = LAYERFS_V(sb);
 	struct super_block *upper_sb;
 	int err;
 
-	if (!view->upper_mnt || !wait)
+	if (!view->upper_mnt)
 		return 0;
 	upper_sb = view->upper_mnt->mnt_sb;
 	down_read(&upper_sb->s_umount);
 	err = sync_filesystem(upper_sb);
 	up_read(&upper_sb->s_umount);
 	return err;
+}
+
+static int layerfs_sync_fs(struct super_block *sb, int wait)
+{
+	return wait ? layerfs_sync_upper(LAYERFS_V(sb)) : 0;
 }
 
 /* statfs is the upper's (where new data goes), else the top layer's. */
@@ -436,6 +449,8 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&view->node);
 	init_rwsem(&view->commit_sem);
+	spin_lock_init(&view->wmap_lock);
+	INIT_LIST_HEAD(&view->wmapped);
 	view->dev = sb->s_dev;
 	view->sb = sb;
 	sb->s_fs_info = view;

@@ -16,8 +16,8 @@
 
 static const char lfs_usage_import[] =
 	"Usage: layerctl import FILE REF [--parent REF] [--digest sha256:HEX]\n"
-	"                      [-a AUTHOR] [-m MESSAGE]\n"
-	"       layerctl import FILE --dir DIR [--digest sha256:HEX]\n"
+	"                      [-a AUTHOR] [-m MESSAGE] [LIMITS]\n"
+	"       layerctl import FILE --dir DIR [--digest sha256:HEX] [LIMITS]\n"
 	"\n"
 	"Build the store layer REF from the OCI layer tarball FILE ('-':\n"
 	"standard input), plain, gzip or zstd (detected), and register it,\n"
@@ -31,7 +31,10 @@ static const char lfs_usage_import[] =
 	"the layer, duplicate entries, hard links to names not in the layer,\n"
 	"device nodes unless run as root, trusted.overlay.*/trusted.layerfs.*\n"
 	"xattrs, malformed whiteouts, truncated or corrupt input, a digest\n"
-	"that does not match.\n"
+	"that does not match, and a tarball over the limits (LIMITS, checked\n"
+	"at each entry before it is written: a sparse entry declaring a huge\n"
+	"size or a compressed bomb stops there).  Holes of sparse entries are\n"
+	"kept as holes.\n"
 	"\n"
 	"With --dir, the tarball is extracted the same way into the new\n"
 	"directory DIR (which must not exist), without the store or the\n"
@@ -47,6 +50,7 @@ static const char lfs_usage_import[] =
 	"  -a, --author=AUTHOR    who made the layer\n"
 	"  -m, --message=MESSAGE  what the layer holds\n"
 	"  -d, --dir=DIR          extract into the new directory DIR only\n"
+	LFS_OCI_LIMIT_HELP
 	"  -h, --help             show this help\n";
 
 /* import --dir: extract only. */
@@ -56,6 +60,7 @@ static int lfs_import_dir(struct lfs_ctx *ctx, const struct lfs_import *im,
 	struct lfs_tar_import_opts opts = {
 		.set_owner = geteuid() == 0,
 		.allow_devices = geteuid() == 0,
+		.limits = im->limits,
 	};
 	struct lfs_tar_import_stats st;
 	char err[1024];
@@ -95,10 +100,11 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "author", required_argument, NULL, 'a' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "dir", required_argument, NULL, 'd' },
+		LFS_OCI_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_import im = { 0 };
+	struct lfs_import im = { .limits = LFS_TAR_LIMITS_DEFAULT };
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_tar_digests d;
 	char key[LFS_KEY_LEN + 1];
@@ -123,6 +129,13 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 			break;
 		case 'd':
 			dir = optarg;
+			break;
+		case LFS_OPT_MAX_SIZE:
+		case LFS_OPT_MAX_ENTRY_SIZE:
+		case LFS_OPT_MAX_ENTRIES:
+			if (lfs_oci_limit_opt(ctx, "import", lfs_usage_import,
+					      c, optarg, &im.limits))
+				return 1;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_import, 0);

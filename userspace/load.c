@@ -18,7 +18,7 @@
 #include "parse.h"
 
 static const char lfs_usage_load[] =
-	"Usage: layerctl load DIR [REF] [--platform OS/ARCH[/VARIANT]]\n"
+	"Usage: layerctl load DIR [REF] [--platform OS/ARCH[/VARIANT]] [LIMITS]\n"
 	"\n"
 	"Import the image of the OCI image layout DIR (as written by\n"
 	"'layerctl save', skopeo, umoci, buildah, ...) into the store and\n"
@@ -34,13 +34,16 @@ static const char lfs_usage_load[] =
 	"named oci/chain:HEX after their OCI chain id and shared: one that is\n"
 	"registered already is used as it is.  Every blob is checked against\n"
 	"its digest and size, and every layer against its config diff_id.  On\n"
-	"failure the layers this load added are removed again.\n"
+	"failure the layers this load added are removed again.  Each layer is\n"
+	"extracted as `layerctl import` does, within the limits (LIMITS, per\n"
+	"layer).\n"
 	"\n"
 	"Options:\n"
 	"  -P, --platform=OS/ARCH[/VARIANT]  the platform to load, as OCI names\n"
 	"              it (linux/amd64, linux/arm64/v8, linux/arm/v7, ...);\n"
 	"              default: this machine's (uname -m: x86_64 is amd64,\n"
 	"              aarch64 arm64/v8, armv7l arm/v7, i686 386, ...)\n"
+	LFS_OCI_LIMIT_HELP
 	"  -h, --help  show this help\n";
 
 #define LFS_JSON_BLOB_MAX (4U << 20)
@@ -183,11 +186,13 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'P' },
+		LFS_OCI_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lfs_platform plat;
 	struct lfs_oci_want want = { .plat = &plat };
+	struct lfs_tar_limits limits = LFS_TAR_LIMITS_DEFAULT;
 	const char *platform = NULL;
 	struct lfs_oci_manifest man = { 0 };
 	struct lfs_oci_config cfg = { 0 };
@@ -209,6 +214,13 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'P':
 			platform = optarg;
+			break;
+		case LFS_OPT_MAX_SIZE:
+		case LFS_OPT_MAX_ENTRY_SIZE:
+		case LFS_OPT_MAX_ENTRIES:
+			if (lfs_oci_limit_opt(ctx, "load", lfs_usage_load, c,
+					      optarg, &limits))
+				return 1;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_load, 0);
@@ -327,6 +339,7 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		}
 		im.what = path;
 		im.origin = "load";
+		im.limits = limits;
 		im.ref = names[i];
 		im.parent = i ? names[i - 1] : NULL;
 		im.author = cfg.hist[i].author;

@@ -149,6 +149,24 @@ void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 		lfs_store_layer_remove(st, key, why, sizeof(why));
 }
 
+int lfs_oci_limit_opt(struct lfs_ctx *ctx, const char *cmd, const char *usage,
+		      int c, const char *arg, struct lfs_tar_limits *l)
+{
+	uint64_t v;
+
+	if (lfs_size_parse(arg, &v))
+		return lfs_usage_error(ctx, cmd, usage,
+				       "invalid size '%s' (digits, then K, M, G, T, P or E)",
+				       arg);
+	if (c == LFS_OPT_MAX_SIZE)
+		l->max_size = v;
+	else if (c == LFS_OPT_MAX_ENTRY_SIZE)
+		l->max_entry_size = v;
+	else
+		l->max_entries = v;
+	return 0;
+}
+
 int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 		     struct lfs_platform *p)
 {
@@ -173,6 +191,7 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 	struct lfs_tar_import_opts opts = {
 		.set_owner = geteuid() == 0,
 		.allow_devices = geteuid() == 0,
+		.limits = im->limits,
 	};
 	struct lfs_tar_import_stats ist;
 	struct lfs_layer lk = { 0 }, add = { 0 }, *got = NULL;

@@ -43,7 +43,38 @@ struct lfs_import {
 	const char *diff_id;	/* diff_id to check, or NULL */
 	const char *blob;	/* blob digest to check, or NULL */
 	const char *origin;	/* recorded in meta.json: "import", "load" */
+	struct lfs_tar_limits limits;	/* see lfs_tar_import() */
 };
+
+/* getopt codes of the limit options, past any short option. */
+enum {
+	LFS_OPT_MAX_SIZE = 0x100,
+	LFS_OPT_MAX_ENTRY_SIZE,
+	LFS_OPT_MAX_ENTRIES,
+};
+
+/* The limit options' long options and help, for import and load. */
+#define LFS_OCI_LIMIT_OPTIONS						\
+	{ "max-size", required_argument, NULL, LFS_OPT_MAX_SIZE },	\
+	{ "max-entry-size", required_argument, NULL, LFS_OPT_MAX_ENTRY_SIZE }, \
+	{ "max-entries", required_argument, NULL, LFS_OPT_MAX_ENTRIES }
+
+#define LFS_OCI_LIMIT_HELP						\
+	"      --max-size=SIZE    refuse a layer whose files' sizes add up to\n" \
+	"                         more than SIZE (holes of sparse files\n"	\
+	"                         included; K, M, G, T suffixes: powers of\n" \
+	"                         1024; 0: no limit; default 64G)\n"	\
+	"      --max-entry-size=SIZE  refuse an entry larger than SIZE\n" \
+	"                         (default 64G)\n"			\
+	"      --max-entries=N    refuse a layer of more than N entries\n" \
+	"                         (default 10000000)\n"
+
+/*
+ * Sets the limit of getopt code @c (LFS_OPT_MAX_*) from @arg.  0, or 1
+ * after a usage error.
+ */
+int lfs_oci_limit_opt(struct lfs_ctx *ctx, const char *cmd, const char *usage,
+		      int c, const char *arg, struct lfs_tar_limits *l);
 
 /*
  * Extracts @im->fd into a new store layer ROOT/layers/KEY/diff, checks the

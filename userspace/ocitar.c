@@ -571,51 +571,136 @@ static int lfs_exp_marker(struct lfs_exp *x, const char *name,
 	return rc;
 }
 
-static int lfs_exp_data(struct lfs_exp *x, int dirfd, const char *name,
-			const char *rel, off_t size)
+/*
+ * Opens regular file @name of @dirfd for reading (O_NOATIME when allowed);
+ * the fd, or -errno with the reason in x->err.
+ */
+static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
+			const char *rel)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 			O_NOATIME);
-	ssize_t r;
-	off_t done = 0;
-	int rc = 0;
 
 	if (fd < 0 && errno == EPERM)
 		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		rc = -errno;
+		fd = -errno;
 		lfs_seterr(x->err, x->errlen, "'%s': %s", rel, strerror(errno));
-		return rc;
 	}
-	while (done < size) {
-		r = read(fd, x->buf, LFS_IO_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
-				   strerror(errno));
+	return fd;
+}
+
+/*
+ * The data regions of @fd (SEEK_DATA/SEEK_HOLE) as @e's sparse map, when
+ * the file has a hole: libarchive then writes the entry as a PAX sparse
+ * file (GNU sparse 1.0) holding only the data.  A file without holes, or
+ * on a filesystem without SEEK_HOLE, gets no map.  0 or -errno.
+ */
+static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
+			  struct archive_entry *e, const char *rel)
+{
+	off_t data = 0, hole;
+	int holes = 0;
+
+	while (data < size) {
+		data = lseek(fd, data, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			data = size;	/* a hole to the end */
+		else if (data < 0)
+			break;
+		if (data >= size)
+			break;
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0) {
+			data = -1;
 			break;
 		}
-		if (r == 0) {
-			rc = -EIO;
-			lfs_seterr(x->err, x->errlen,
-				   "'%s': file shrank while being read", rel);
-			break;
-		}
-		if (r > size - done)
-			r = size - done;
-		if (archive_write_data(x->tar, x->buf, (size_t)r) != r) {
-			rc = x->io_err ? -x->io_err : -EIO;
+		if (hole > size)
+			hole = size;
+		holes |= data > 0 || hole < size;
+		archive_entry_sparse_add_entry(e, data, hole - data);
+		data = hole;
+	}
+	if (data < 0 && errno != EINVAL && errno != ENXIO) {
+		lfs_seterr(x->err, x->errlen, "'%s': seeking data: %s", rel,
+			   strerror(errno));
+		return -errno;
+	}
+	if (data < 0 || !holes) {
+		archive_entry_sparse_clear(e);
+		return 0;
+	}
+	/* A hole to the end, or only holes: an empty region at the end. */
+	archive_entry_sparse_add_entry(e, size, 0);
+	return 0;
+}
+
+/* Passes @len bytes of a hole to libarchive, which skips them unread. */
+static int lfs_exp_hole(struct lfs_exp *x, off_t len, const char *rel)
+{
+	static const char zero[LFS_IO_CHUNK];
+	size_t n;
+
+	for (; len > 0; len -= (off_t)n) {
+		n = len > LFS_IO_CHUNK ? LFS_IO_CHUNK : (size_t)len;
+		if (archive_write_data(x->tar, zero, n) != (la_ssize_t)n) {
 			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
 				   x->io_err ? strerror(x->io_err) :
 				   archive_error_string(x->tar));
-			break;
+			return x->io_err ? -x->io_err : -EIO;
 		}
-		done += r;
 	}
-	close(fd);
-	return rc;
+	return 0;
+}
+
+/* Writes @len bytes of @fd from @off, read in chunks. */
+static int lfs_exp_region(struct lfs_exp *x, int fd, off_t off, off_t len,
+			  const char *rel)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		r = pread(fd, x->buf, len > LFS_IO_CHUNK ? LFS_IO_CHUNK :
+			  (size_t)len, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+				   r ? strerror(errno) : "file shrank while being read");
+			return r ? -errno : -EIO;
+		}
+		if (archive_write_data(x->tar, x->buf, (size_t)r) != r) {
+			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+				   x->io_err ? strerror(x->io_err) :
+				   archive_error_string(x->tar));
+			return x->io_err ? -x->io_err : -EIO;
+		}
+		off += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/*
+ * The data of a regular file: its regions per @e's sparse map (the holes
+ * between them passed as holes, never read), or all of it.
+ */
+static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
+			struct archive_entry *e, const char *rel)
+{
+	la_int64_t off, len;
+	off_t at = 0;
+	int rc = 0;
+
+	if (!archive_entry_sparse_reset(e))
+		return lfs_exp_region(x, fd, 0, size, rel);
+	while (!rc && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK) {
+		rc = lfs_exp_hole(x, off - at, rel);
+		if (!rc)
+			rc = lfs_exp_region(x, fd, off, len, rel);
+		at = off + len;
+	}
+	return rc ? rc : lfs_exp_hole(x, size - at, rel);
 }
 
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
@@ -627,7 +712,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	struct stat st;
 	char *rel = NULL, *path = NULL, *wh = NULL, *lnk = NULL;
 	const char *first;
-	int rc, sub;
+	int rc, sub, fd;
 	ssize_t ll;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
@@ -712,13 +797,20 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	}
 	if (S_ISREG(st.st_mode))
 		archive_entry_set_size(e, st.st_size);
+	if (S_ISREG(st.st_mode) && st.st_size) {
+		fd = lfs_exp_open(x, dirfd, name, rel);
+		rc = fd < 0 ? fd : lfs_exp_sparse(x, fd, st.st_size, e, rel);
+		if (!rc)
+			rc = lfs_exp_header(x, e, rel);
+		if (!rc)
+			rc = lfs_exp_data(x, fd, st.st_size, e, rel);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
 	rc = lfs_exp_header(x, e, rel);
 	if (rc)
 		goto out;
-	if (S_ISREG(st.st_mode) && st.st_size) {
-		rc = lfs_exp_data(x, dirfd, name, rel, st.st_size);
-		goto out;
-	}
 	if (!S_ISDIR(st.st_mode))
 		goto out;
 
@@ -1028,6 +1120,8 @@ struct lfs_imp {
 	struct lfs_seen seen;
 	struct lfs_dirmeta *dirs;
 	size_t n_dirs, cap_dirs;
+	uint64_t entries, declared;	/* so far, against opts->limits */
+	uint64_t stream_max;		/* lfs_tar_stream_max(), 0: none */
 	char *pcache;		/* parent path whose fd is pcache_fd */
 	int pcache_fd;
 	char *err;
@@ -1122,6 +1216,54 @@ static void *lfs_imp_worker(void *arg)
 	}
 }
 
+/* 1 (with the reason in m->err) if the stream is longer than allowed. */
+static int lfs_imp_stream_over(struct lfs_imp *m)
+{
+	if (!m->stream_max || m->tar_size <= m->stream_max)
+		return 0;
+	lfs_seterr(m->err, m->errlen,
+		   "more than %llu bytes uncompressed, more than the limits allow (--max-size, --max-entries)",
+		   (unsigned long long)m->stream_max);
+	return 1;
+}
+
+/*
+ * The limits, at each header, before anything of the entry is written:
+ * the count, the entry's size and the sizes so far.  0 or -EFBIG.
+ */
+static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
+{
+	const struct lfs_tar_limits *l = &m->opts->limits;
+	const char *name = archive_entry_pathname(e);
+	int64_t size = archive_entry_size(e);
+	uint64_t sz = size > 0 ? (uint64_t)size : 0;
+
+	if (!name)
+		name = "?";
+	m->entries++;
+	if (l->max_entries && m->entries > l->max_entries) {
+		lfs_seterr(m->err, m->errlen,
+			   "entry '%s': more than %llu entries (--max-entries)",
+			   name, (unsigned long long)l->max_entries);
+		return -EFBIG;
+	}
+	if (l->max_entry_size && sz > l->max_entry_size) {
+		lfs_seterr(m->err, m->errlen,
+			   "entry '%s': %llu bytes, more than %llu (--max-entry-size)",
+			   name, (unsigned long long)sz,
+			   (unsigned long long)l->max_entry_size);
+		return -EFBIG;
+	}
+	m->declared += sz;
+	if (l->max_size && (m->declared > l->max_size || m->declared < sz)) {
+		lfs_seterr(m->err, m->errlen,
+			   "entry '%s': the layer would hold more than %llu bytes (--max-size)",
+			   name, (unsigned long long)l->max_size);
+		return -EFBIG;
+	}
+	return 0;
+}
+
 static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 				 const void **buf)
 {
@@ -1135,9 +1277,8 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 		return -1;
 	}
 	lfs_imp_mid(m, m->pipe.buf[slot], m->pipe.len[slot]);
-	if (m->opts->max_tar_bytes && m->tar_size > m->opts->max_tar_bytes) {
-		archive_set_error(a, EFBIG, "more than %llu bytes uncompressed",
-				  (unsigned long long)m->opts->max_tar_bytes);
+	if (lfs_imp_stream_over(m)) {
+		archive_set_error(a, EFBIG, "%s", m->err);
 		return -1;
 	}
 	*buf = m->pipe.buf[slot];
@@ -1464,9 +1605,12 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 			break;
 		if (r != ARCHIVE_OK) {
 			rc = -EIO;
-			lfs_seterr(m->err, m->errlen,
-				   "entry '%s': corrupt or truncated archive: %s",
-				   what, archive_error_string(m->tar));
+			if (lfs_imp_stream_over(m))
+				rc = -EFBIG;
+			else
+				lfs_seterr(m->err, m->errlen,
+					   "entry '%s': corrupt or truncated archive: %s",
+					   what, archive_error_string(m->tar));
 			goto out;
 		}
 		if (off < 0 || (size >= 0 && (int64_t)len > size - off)) {
@@ -1811,6 +1955,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		err[0] = '\0';
 	lfs_utf8_locale();
 	memset(st, 0, sizeof(*st));
+	m.stream_max = lfs_tar_stream_max(&opts->limits);
 	m.crc = crc32(0L, Z_NULL, 0);
 	m.inbuf = fd >= 0 ? malloc(LFS_IO_CHUNK) : NULL;
 	m.md_blob = lfs_md_new();
@@ -1853,22 +1998,25 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			lfs_seterr(err, errlen, "corrupt or truncated archive: %s",
-				   archive_error_string(m.tar) ?
-				   archive_error_string(m.tar) : "read error");
 			rc = m.in_err ? -m.in_err : -EINVAL;
+			if (lfs_imp_stream_over(&m))
+				rc = -EFBIG;
+			else
+				lfs_seterr(err, errlen, "corrupt or truncated archive: %s",
+					   archive_error_string(m.tar) ?
+					   archive_error_string(m.tar) : "read error");
 			goto out;
 		}
-		rc = lfs_imp_entry(&m, e);
+		rc = lfs_imp_limits(&m, e);
+		if (!rc)
+			rc = lfs_imp_entry(&m, e);
 		if (rc)
 			goto out;
 	}
 	/* the rest of the stream (tar padding): hashed, and checked intact */
 	while ((r = lfs_pipe_pop(&m.pipe)) >= 0) {
 		lfs_imp_mid(&m, m.pipe.buf[r], m.pipe.len[r]);
-		if (opts->max_tar_bytes && m.tar_size > opts->max_tar_bytes) {
-			lfs_seterr(err, errlen, "more than %llu bytes uncompressed",
-				   (unsigned long long)opts->max_tar_bytes);
+		if (lfs_imp_stream_over(&m)) {
 			rc = -EFBIG;
 			goto out;
 		}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "oci.h"
+#include "tarlimits.h"
 
 struct lfs_tar_digests {
 	char diff_id[LFS_DIGEST_LEN];	/* sha256 of the uncompressed tar */
@@ -41,7 +42,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 struct lfs_tar_import_opts {
 	int set_owner;		/* chown entries to the tar's uid/gid (root) */
 	int allow_devices;	/* create device nodes (root only) */
-	uint64_t max_tar_bytes;	/* refuse more decompressed bytes (0: no limit) */
+	struct lfs_tar_limits limits;	/* checked while extracting */
 };
 
 struct lfs_tar_import_stats {
@@ -61,7 +62,14 @@ struct lfs_tar_import_stats {
  * path through a symlink that leaves the directory, a duplicate name, a
  * hard link to a name not extracted before, a device node unless
  * allow_devices, an overlay-private xattr, a malformed whiteout name;
- * truncated or corrupt input fails too.  On failure the directory holds a
+ * truncated or corrupt input fails too (-EINVAL); so does (-EFBIG) an
+ * entry beyond opts->limits, checked at each header before anything of
+ * the entry is written: more than max_entries entries, an entry whose
+ * size (a sparse one's holes included) is over max_entry_size, entries
+ * whose sizes add up to more than max_size; and an uncompressed stream
+ * longer than those limits allow (lfs_tar_stream_max(): a compressed
+ * bomb stops there).  Sparse entries are written as holes (pwrite at
+ * the data's offsets, ftruncate for a final hole).  On failure the directory holds a
  * partial tree: the caller removes it (lfs_rm_rf_at).  Directory modes,
  * owners and times are applied at the end, deepest first.
  */

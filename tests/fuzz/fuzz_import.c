@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for the import path of layerctl (userspace/ocitar.c):
- * each input is extracted, as `layerctl import` would, into a fresh empty
- * directory TARGET under a private base directory, without netlink and
- * without device nodes or owners.  After each input the harness checks that
+ * each input is extracted, as `layerctl import` run by root would (owners
+ * and device nodes: the root-only options), into a fresh empty directory
+ * TARGET under a private base directory, without netlink, under small size
+ * limits (FUZZ_MAX_*: they bound the work per input, and a successful
+ * import must honour them: at most FUZZ_MAX_ENTRIES entries, no file over
+ * FUZZ_MAX_ENTRY_SIZE, FUZZ_MAX_SIZE in all).  After each input the harness checks that
  * nothing was written outside TARGET: the base directory holds exactly
  * TARGET, OUTSIDE and CWD (the process's working directory); OUTSIDE holds
  * exactly one file with its content, link count and mtime unchanged; CWD
@@ -30,10 +33,47 @@ static int evil_before;
 
 #define KEEP_TEXT "keep me\n"
 
+#define FUZZ_MAX_SIZE (16ULL << 20)
+#define FUZZ_MAX_ENTRY_SIZE (8ULL << 20)
+#define FUZZ_MAX_ENTRIES 1000ULL
+
 static void die(const char *what)
 {
 	fprintf(stderr, "fuzz_import: %s\n", what);
 	abort();
+}
+
+/* What a successful import made: entries and the files' sizes. */
+static void tally(int dirfd, uint64_t *entries, uint64_t *bytes)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+	struct stat st;
+	int sub;
+
+	if (!d)
+		die("cannot list the target");
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			die("cannot stat in the target");
+		++*entries;
+		if (S_ISREG(st.st_mode)) {
+			if ((uint64_t)st.st_size > FUZZ_MAX_ENTRY_SIZE)
+				die("a file over --max-entry-size was imported");
+			/* each inode once over its names */
+			*bytes += (uint64_t)st.st_size / st.st_nlink;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
+				     O_NOFOLLOW);
+			if (sub < 0)
+				die("cannot open a directory in the target");
+			tally(sub, entries, bytes);
+		}
+	}
+	closedir(d);
 }
 
 static void setup(void)
@@ -126,13 +166,14 @@ static void check_outside(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lfs_tar_import_opts opts = {
-		.set_owner = 0,
-		.allow_devices = 0,
-		.max_tar_bytes = 64 << 20,
+		.set_owner = 1,
+		.allow_devices = 1,
+		.limits = { FUZZ_MAX_SIZE, FUZZ_MAX_ENTRY_SIZE, FUZZ_MAX_ENTRIES },
 	};
 	struct lfs_tar_import_stats st;
+	uint64_t entries = 0, bytes = 0;
 	char err[1024];
-	int rootfd;
+	int rootfd, rc;
 
 	if (basefd < 0)
 		setup();
@@ -141,7 +182,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rootfd = openat(basefd, "target", O_RDONLY | O_DIRECTORY);
 	if (rootfd < 0)
 		die("open target");
-	lfs_tar_import(-1, data, size, rootfd, &opts, &st, err, sizeof(err));
+	rc = lfs_tar_import(-1, data, size, rootfd, &opts, &st, err,
+			    sizeof(err));
+	if (!rc) {
+		tally(dup(rootfd), &entries, &bytes);
+		if (entries > FUZZ_MAX_ENTRIES || bytes > FUZZ_MAX_SIZE)
+			die("an import over --max-entries or --max-size succeeded");
+	}
 	close(rootfd);
 	check_outside();
 	if (lfs_rm_rf_at(basefd, "target"))

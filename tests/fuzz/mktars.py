@@ -93,6 +93,11 @@ bad = {
     "bad-whiteout": ([info(".wh..wh.plnk")], "malformed whiteout"),
     "private-xattr": ([info("a", data=b"", pax_headers={"SCHILY.xattr.trusted.overlay.opaque": "y"})],
                       "layer-private xattr"),
+    # a PAX sparse entry (GNU 0.1) of 4 data bytes declaring 1 TiB: over
+    # the default --max-entry-size (64 GiB), refused before it is written
+    "sparse-huge": ([info("big", data=b"data", pax_headers={
+        "GNU.sparse.size": str(1 << 40), "GNU.sparse.numblocks": "1",
+        "GNU.sparse.map": "0,4"})], r"--max-entry-size"),
 }
 with open(os.path.join(out, "bad.txt"), "w") as idx:
     for name, (entries, pat) in sorted(bad.items()):

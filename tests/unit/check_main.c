@@ -27,6 +27,7 @@ static Suite *(*const suites[])(void) = {
 	store_suite,
 	oci_suite,
 	mountopt_suite,
+	tarlimits_suite,
 };
 
 int main(void)

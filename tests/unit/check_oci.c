@@ -1014,6 +1014,146 @@ START_TEST(test_cmd_platform)
 }
 END_TEST
 
+/* Writes @len bytes of @buf to TMP/@name; returns its path (static). */
+static const char *put_bytes(const char *name, const void *buf, size_t len)
+{
+	static char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	return p;
+}
+
+/*
+ * A tarball of one sparse entry "big" declaring @size bytes: 4 bytes of
+ * data at 0, then a hole (GNU sparse 1.0 in PAX, as GNU tar --sparse).
+ */
+static size_t mktar_sparse(int64_t size, char *buf, size_t cap)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	static const char zero[16];
+	size_t used = 0;
+	int64_t left = size - 4;
+
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	archive_entry_set_pathname(ae, "big");
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0644);
+	archive_entry_set_size(ae, size);
+	archive_entry_sparse_add_entry(ae, 0, 4);
+	ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, "data", 4), 4);
+	/* the final hole: libarchive's PAX writer skips it unread */
+	while (left > 0) {
+		la_ssize_t n = left > (1LL << 30) ? (1LL << 30) : left;
+
+		ck_assert_int_eq(archive_write_data(a, zero, (size_t)n), n);
+		left -= n;
+	}
+	archive_entry_free(ae);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	return used;
+}
+
+/*
+ * Size limits while extracting (issue 12 item 9): a sparse entry declaring
+ * 1 TiB is refused by default (the 64 GiB --max-entry-size), before
+ * anything is written, and the new directory is removed; --max-entries
+ * and --max-size stop a tarball at the entry that goes over.
+ */
+START_TEST(test_cmd_import_limits)
+{
+	char dir[160];
+	const char *tar;
+	struct stat st;
+	size_t len;
+	struct tent e[3] = { { "a", AE_IFREG, "0123456789", 0, 0 },
+			     { "b", AE_IFREG, "0123456789", 0, 0 },
+			     { "c", AE_IFREG, "0123456789", 0, 0 } };
+
+	len = mktar_sparse(1LL << 40, tarbuf, sizeof(tarbuf));
+	ck_assert_uint_lt(len, 64 << 10);
+	tar = put_bytes("sparse.tar", tarbuf, len);
+	snprintf(dir, sizeof(dir), "%s/x", tmpdir);
+	RUN("import", tar, "--dir", dir);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "entry 'big': 1099511627776 bytes, more than 68719476736 (--max-entry-size)"),
+		      "%s", r.err);
+	ck_assert_int_ne(stat(dir, &st), 0);
+
+	len = mktar(e, 3, tarbuf, sizeof(tarbuf));
+	tar = put_bytes("three.tar", tarbuf, len);
+	RUN("import", tar, "--dir", dir, "--max-entries", "2");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "entry 'c': more than 2 entries (--max-entries)"), "%s", r.err);
+	ck_assert_int_ne(stat(dir, &st), 0);
+	RUN("import", tar, "--dir", dir, "--max-size", "25");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "entry 'c': the layer would hold more than 25 bytes (--max-size)"),
+		      "%s", r.err);
+	ck_assert_int_ne(stat(dir, &st), 0);
+	RUN("import", tar, "--dir", dir, "--max-size", "30", "--max-entries=3",
+	    "--max-entry-size", "10");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+	RUN("import", tar, "--dir", dir, "--max-entry-size", "9");
+	ck_assert_msg(strstr(r.err, "entry 'a': 10 bytes, more than 9 (--max-entry-size)"), "%s", r.err);
+	RUN("import", tar, "--dir", dir, "--max-size", "1X");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "invalid size '1X'"), "%s", r.err);
+}
+END_TEST
+
+/*
+ * Holes are kept both ways: export stores a sparse file's data only (a
+ * 1 GiB hole makes no 1 GiB tarball), import writes the holes back as
+ * holes.
+ */
+START_TEST(test_cmd_sparse_export)
+{
+	char src[128], out[160], dir[160], path[256], buf[8];
+	struct stat st;
+	int fd;
+
+	mk("src");
+	snprintf(path, sizeof(path), "%s/src/sparse", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "head", 4, 0), 4);
+	ck_assert_int_eq(pwrite(fd, "tail", 4, 1LL << 30), 4);
+	close(fd);
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(out, sizeof(out), "%s/s.tar", tmpdir);
+	RUN("export", "--dir", src, "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_msg(st.st_size < (1 << 20), "a %lld-byte tarball for 8 bytes of data",
+		      (long long)st.st_size);
+	snprintf(dir, sizeof(dir), "%s/back", tmpdir);
+	RUN("import", out, "--dir", dir);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/back/sparse", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, (1LL << 30) + 4);
+	ck_assert_msg(st.st_blocks < 1024, "%lld blocks", (long long)st.st_blocks);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(pread(fd, buf, 4, 1LL << 30), 4);
+	ck_assert_int_eq(memcmp(buf, "tail", 4), 0);
+	ck_assert_int_eq(pread(fd, buf, 4, 0), 4);
+	ck_assert_int_eq(memcmp(buf, "head", 4), 0);
+	ck_assert_int_eq(pread(fd, buf, 4, 1 << 20), 4);
+	ck_assert_int_eq(memcmp(buf, "\0\0\0\0", 4), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_cmd_save_load)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -1145,6 +1285,8 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_import);
 	tcase_add_test(tc, test_cmd_export_reserved);
 	tcase_add_test(tc, test_cmd_save_load);
+	tcase_add_test(tc, test_cmd_import_limits);
+	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_platform);
 	suite_add_tcase(s, tc);
 	return s;

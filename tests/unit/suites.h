@@ -18,5 +18,6 @@ Suite *mount_suite(void);
 Suite *store_suite(void);
 Suite *oci_suite(void);
 Suite *mountopt_suite(void);
+Suite *tarlimits_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Import size limits (tarlimits.c, and their checks in ocitar.c's
+ * lfs_tar_import()): sizes as options give them, the bound on the
+ * uncompressed stream, and a compressed bomb stopped by it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <zlib.h>
+
+#include "ocitar.h"
+#include "suites.h"
+#include "tarlimits.h"
+
+START_TEST(test_size_parse)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(lfs_size_parse("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(lfs_size_parse("25", &v), 0);
+	ck_assert_uint_eq(v, 25);
+	ck_assert_int_eq(lfs_size_parse("64G", &v), 0);
+	ck_assert_uint_eq(v, 64ULL << 30);
+	ck_assert_int_eq(lfs_size_parse("3k", &v), 0);
+	ck_assert_uint_eq(v, 3072);
+	ck_assert_int_eq(lfs_size_parse("2MiB", &v), 0);
+	ck_assert_uint_eq(v, 2 << 20);
+	ck_assert_int_eq(lfs_size_parse("1tib", &v), 0);
+	ck_assert_uint_eq(v, 1ULL << 40);
+	ck_assert_int_eq(lfs_size_parse("15E", &v), 0);
+	ck_assert_uint_eq(v, 15ULL << 60);
+	ck_assert_int_eq(lfs_size_parse("16E", &v), -EINVAL);	/* 2^64 */
+	ck_assert_int_eq(lfs_size_parse("18446744073709551615", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(lfs_size_parse("18446744073709551616", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("G", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("-1", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("1X", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("1GB", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("1 G", &v), -EINVAL);
+	ck_assert_int_eq(lfs_size_parse("1Gi", &v), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_stream_max)
+{
+	struct lfs_tar_limits l = LFS_TAR_LIMITS_DEFAULT;
+
+	ck_assert_uint_eq(lfs_tar_stream_max(&l), (64ULL << 30) +
+			  10000000ULL * LFS_TAR_ENTRY_OVERHEAD + 10240);
+	l.max_entries = 0;
+	ck_assert_uint_eq(lfs_tar_stream_max(&l), 0);
+	l.max_entries = 1;
+	l.max_size = 0;
+	ck_assert_uint_eq(lfs_tar_stream_max(&l), 0);
+	l.max_size = UINT64_MAX - 5;
+	ck_assert_uint_eq(lfs_tar_stream_max(&l), UINT64_MAX);
+	l.max_size = 1;
+	l.max_entries = UINT64_MAX;
+	ck_assert_uint_eq(lfs_tar_stream_max(&l), UINT64_MAX);
+}
+END_TEST
+
+/* gzip of a small tar followed by @zeros zero bytes (after its end). */
+static unsigned char *bomb(size_t zeros, size_t *len)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	static char tar[16384];
+	size_t used = 0, cap = (zeros >> 8) + (1 << 16);
+	unsigned char *out = malloc(cap), *z = calloc(1, 1 << 16);
+	z_stream s = { 0 };
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tar, sizeof(tar), &used),
+			 ARCHIVE_OK);
+	archive_entry_set_pathname(e, "a");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 1);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, "a", 1), 1);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	archive_entry_free(e);
+	ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, 31, 9,
+				      Z_DEFAULT_STRATEGY), Z_OK);
+	s.next_out = out;
+	s.avail_out = (uInt)cap;
+	s.next_in = (unsigned char *)tar;
+	s.avail_in = (uInt)used;
+	ck_assert_int_eq(deflate(&s, Z_NO_FLUSH), Z_OK);
+	while (zeros) {
+		size_t n = zeros > (1 << 16) ? (1 << 16) : zeros;
+
+		s.next_in = z;
+		s.avail_in = (uInt)n;
+		ck_assert_int_eq(deflate(&s, Z_NO_FLUSH), Z_OK);
+		zeros -= n;
+	}
+	ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
+	*len = cap - s.avail_out;
+	deflateEnd(&s);
+	free(z);
+	return out;
+}
+
+/*
+ * A compressed bomb: 256 MiB of zeros after a one-file tar, some 250 KiB
+ * of gzip.  Within limits that allow 1 MiB and 4 entries, the stream stops
+ * at lfs_tar_stream_max(); without limits it is read to the end.
+ */
+START_TEST(test_bomb)
+{
+	struct lfs_tar_import_opts o = {
+		.limits = { 1 << 20, 1 << 20, 4 },
+	};
+	struct lfs_tar_import_stats st;
+	char dir[] = "/tmp/check-bomb.XXXXXX", err[512];
+	unsigned char *gz;
+	size_t len;
+	int fd;
+
+	gz = bomb(256 << 20, &len);
+	ck_assert_uint_lt(len, 1 << 20);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(lfs_tar_import(-1, gz, len, fd, &o, &st, err,
+					sizeof(err)), -EFBIG);
+	ck_assert_str_eq(err, "more than 1320960 bytes uncompressed, more than the limits allow (--max-size, --max-entries)");
+	close(fd);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check-bomb.XXXXXX")));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	memset(&o.limits, 0, sizeof(o.limits));
+	ck_assert_int_eq(lfs_tar_import(-1, gz, len, fd, &o, &st, err,
+					sizeof(err)), 0);
+	ck_assert_uint_gt(st.d.tar_size, 256 << 20);
+	close(fd);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+	free(gz);
+}
+END_TEST
+
+Suite *tarlimits_suite(void)
+{
+	Suite *s = suite_create("tarlimits");
+	TCase *tc = tcase_create("tarlimits");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_size_parse);
+	tcase_add_test(tc, test_stream_max);
+	tcase_add_test(tc, test_bomb);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Size limits of import and load (tarlimits.c, pure): their defaults, the
+ * --max-size/--max-entry-size/--max-entries values, and the bound they
+ * put on the uncompressed tar stream.  ocitar.c checks them while
+ * extracting.
+ */
+#ifndef LAYERCTL_TARLIMITS_H
+#define LAYERCTL_TARLIMITS_H
+
+#include <stdint.h>
+
+/* Defaults: a layer of at most 64 GiB in files of at most 64 GiB each... */
+#define LFS_MAX_SIZE_DEFAULT		(64ULL << 30)
+#define LFS_MAX_ENTRY_SIZE_DEFAULT	(64ULL << 30)
+/* ...and at most ten million entries. */
+#define LFS_MAX_ENTRIES_DEFAULT		10000000ULL
+
+/* What one entry may add to the tar stream besides its data (headers). */
+#define LFS_TAR_ENTRY_OVERHEAD		(64ULL << 10)
+
+/* Limits on what a tarball may make; 0 means no limit. */
+struct lfs_tar_limits {
+	uint64_t max_size;	/* the files' sizes in all (holes included) */
+	uint64_t max_entry_size;	/* one entry's size (holes included) */
+	uint64_t max_entries;	/* entries, whiteouts and directories too */
+};
+
+#define LFS_TAR_LIMITS_DEFAULT { LFS_MAX_SIZE_DEFAULT, \
+		LFS_MAX_ENTRY_SIZE_DEFAULT, LFS_MAX_ENTRIES_DEFAULT }
+
+/*
+ * Parses a size: digits, optionally followed by K, M, G, T, P or E (also
+ * KiB ... EiB; powers of 1024, any case).  0 or -EINVAL (also on
+ * overflow).
+ */
+int lfs_size_parse(const char *s, uint64_t *out);
+
+/*
+ * The most uncompressed tar bytes those limits allow: the data of
+ * max_entries entries of max_size bytes in all, plus their headers
+ * (LFS_TAR_ENTRY_OVERHEAD each) and the end blocks; 0 (no bound) if
+ * max_size or max_entries is 0.  Saturates at UINT64_MAX.
+ */
+uint64_t lfs_tar_stream_max(const struct lfs_tar_limits *l);
+
+#endif /* LAYERCTL_TARLIMITS_H */

@@ -28,6 +28,7 @@ static Suite *(*const suites[])(void) = {
 	oci_suite,
 	mountopt_suite,
 	tarlimits_suite,
+	index_suite,
 };
 
 int main(void)

@@ -19,5 +19,6 @@ Suite *store_suite(void);
 Suite *oci_suite(void);
 Suite *mountopt_suite(void);
 Suite *tarlimits_suite(void);
+Suite *index_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests for the flattened index: include/layerfs/index.h (format and
+ * validator), userspace/index_build.c (merge, serialization) and
+ * userspace/index_io.c (layer walk, index files).
+ *
+ * The builder's trees are compared with a brute-force merge written here:
+ * random layer chains (files, directories, symlinks, fifos, whiteouts,
+ * opaque directories; 1..50 layers) in a temporary directory, merged per
+ * name by walking the layers top first as kernel/namei.c does, against
+ * the index built from scratch and the one built layer by layer through
+ * index files.  Without root (no 0/0 devices, no trusted.* xattrs) the
+ * chains hold no whiteouts or opaque directories.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "index_build.h"
+#include "suites.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define MAXL 50
+
+/* Deterministic random numbers (xorshift64*), seeded per test. */
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32) % n;
+}
+
+static int privileged(void)
+{
+	return geteuid() == 0;
+}
+
+/* A temporary directory holding layers B00 (bottom), B01, ... */
+struct chain {
+	char root[64];
+	int n;
+	int fds[MAXL];		/* by creation order: fds[0] is the bottom */
+};
+
+static const char *const pool[] = {
+	"a", "b", "c", "d", "e", "f0", "g.x", "h h", "zz", "\xc3\xa9t\xc3\xa9",
+	"abc", "ab", "a-b", "Z",
+};
+
+static void gen_dir(int dirfd, int depth, int special)
+{
+	unsigned int i, count = rnd(5) + (depth ? 0 : 2);
+
+	for (i = 0; i < count; i++) {
+		const char *name = pool[rnd(N(pool))];
+		unsigned int kind = rnd(100);
+		int fd;
+
+		if (!faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (kind < 35 || (depth >= 3 && kind < 70)) {
+			fd = openat(dirfd, name, O_CREAT | O_WRONLY, 0644);
+			ck_assert_int_ge(fd, 0);
+			close(fd);
+		} else if (kind < 70) {
+			ck_assert_int_eq(mkdirat(dirfd, name, 0755), 0);
+			fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY);
+			ck_assert_int_ge(fd, 0);
+			if (special && rnd(6) == 0)
+				ck_assert_int_eq(fsetxattr(fd,
+					"trusted.overlay.opaque", "y", 1, 0), 0);
+			gen_dir(fd, depth + 1, special);
+			close(fd);
+		} else if (kind < 84 && special) {
+			ck_assert_int_eq(mknodat(dirfd, name, S_IFCHR | 0600,
+						 makedev(0, 0)), 0);
+		} else if (kind < 92) {
+			ck_assert_int_eq(symlinkat("target", dirfd, name), 0);
+		} else {
+			ck_assert_int_eq(mkfifoat(dirfd, name, 0644), 0);
+		}
+	}
+}
+
+static void chain_make(struct chain *c, int n)
+{
+	char name[16];
+	int i, fd;
+
+	strcpy(c->root, "/tmp/layerfs-index.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(c->root));
+	fd = open(c->root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	c->n = n;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "B%02d", i);
+		ck_assert_int_eq(mkdirat(fd, name, 0755), 0);
+		c->fds[i] = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(c->fds[i], 0);
+		gen_dir(c->fds[i], 0, privileged());
+	}
+	close(fd);
+}
+
+static void chain_free(struct chain *c)
+{
+	char cmd[128];
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		close(c->fds[i]);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Brute-force reference merge */
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	return layerfs_index_name_cmp(x, strlen(x), y, strlen(y));
+}
+
+static void names_add_dir(struct names *s, const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 16;
+			s->v = realloc(s->v, s->cap * sizeof(*s->v));
+			ck_assert_ptr_nonnull(s->v);
+		}
+		s->v[s->n++] = strdup(de->d_name);
+	}
+	closedir(d);
+}
+
+static unsigned int dtype_of(mode_t m)
+{
+	return S_ISDIR(m) ? 4 : S_ISREG(m) ? 8 : S_ISLNK(m) ? 10 :
+	       S_ISFIFO(m) ? 1 : S_ISCHR(m) ? 2 : S_ISBLK(m) ? 6 : 12;
+}
+
+static int is_opaque(const char *path)
+{
+	char v[2];
+
+	return getxattr(path, "trusted.overlay.opaque", v, 2) == 1 &&
+	       v[0] == 'y';
+}
+
+/*
+ * Appends the merged listing of directory @rel (in chain @c whose top is
+ * layer @top, by creation order), merged from chain layers @src[0..@nsrc),
+ * top first, then recurses: one line per entry, depth first.
+ */
+static void ref_dir(const struct chain *c, int top, const char *rel,
+		    const int *src, int nsrc, struct lfs_buf *out)
+{
+	struct names s = { 0 };
+	char path[4096];
+	size_t i;
+	int k;
+
+	for (k = 0; k < nsrc; k++) {
+		snprintf(path, sizeof(path), "%s/B%02d%s", c->root,
+			 top - src[k], rel);
+		names_add_dir(&s, path);
+	}
+	if (s.n)
+		qsort(s.v, s.n, sizeof(*s.v), name_cmp);
+	for (i = 0; i < s.n; i++) {
+		int dirs[MAXL], nd = 0, layer = -1, stop = 0;
+		struct stat st, top_st = { 0 };
+		char sub[4096];
+
+		if (i && !strcmp(s.v[i], s.v[i - 1]))
+			continue;
+		for (k = 0; k < nsrc && !stop; k++) {
+			snprintf(path, sizeof(path), "%s/B%02d%s/%s", c->root,
+				 top - src[k], rel, s.v[i]);
+			if (lstat(path, &st))
+				continue;
+			stop = 1;
+			if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+				break;
+			if (layer >= 0 && !S_ISDIR(st.st_mode))
+				break;
+			if (layer < 0) {
+				layer = src[k];
+				top_st = st;
+			}
+			if (S_ISDIR(st.st_mode)) {
+				dirs[nd++] = src[k];
+				stop = is_opaque(path);
+			}
+		}
+		if (layer < 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", rel, s.v[i]);
+		if (!nd) {
+			lfs_buf_printf(out, "%s t%u l%d b%d f0 i%llu\n", sub,
+				       dtype_of(top_st.st_mode), layer, layer,
+				       (unsigned long long)top_st.st_ino);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/B%02d%s/%s", c->root,
+			 top - dirs[nd - 1], rel, s.v[i]);
+		lfs_buf_printf(out, "%s t4 l%d b%d f%d i%llu\n", sub, layer,
+			       dirs[nd - 1], (nd > 1 ? 1 : 0) |
+			       (is_opaque(path) ? 2 : 0),
+			       (unsigned long long)top_st.st_ino);
+		ref_dir(c, top, sub, dirs, nd, out);
+	}
+	for (i = 0; i < s.n; i++)
+		free(s.v[i]);
+	free(s.v);
+}
+
+/* The reference listing of the chain whose top is layer @top. */
+static void ref_chain(const struct chain *c, int top, struct lfs_buf *out)
+{
+	int src[MAXL], k;
+
+	for (k = 0; k <= top; k++)
+		src[k] = k;
+	ref_dir(c, top, "", src, top + 1, out);
+}
+
+/* Reading a validated index with the format alone */
+
+struct raw {
+	const unsigned char *buf;
+	const struct layerfs_index_dir *dirs;
+	const struct layerfs_index_entry *ents;
+	const char *names;
+};
+
+static void raw_init(struct raw *r, const void *buf)
+{
+	const struct layerfs_index_header *h = buf;
+
+	r->buf = buf;
+	r->dirs = (const void *)(r->buf + lfsx_le64(h->dirs_off));
+	r->ents = (const void *)(r->buf + lfsx_le64(h->entries_off));
+	r->names = (const char *)r->buf + lfsx_le64(h->names_off);
+}
+
+static void raw_dir(const struct raw *r, uint32_t id, const char *rel,
+		    struct lfs_buf *out)
+{
+	uint32_t i, first = lfsx_le32(r->dirs[id].first);
+	uint32_t count = lfsx_le32(r->dirs[id].count);
+	char sub[4096];
+
+	for (i = first; i < first + count; i++) {
+		const struct layerfs_index_entry *e = &r->ents[i];
+
+		snprintf(sub, sizeof(sub), "%s/%.*s", rel, e->name_len,
+			 r->names + lfsx_le32(e->name_off));
+		lfs_buf_printf(out, "%s t%u l%u b%u f%u i%llu\n", sub, e->type,
+			       lfsx_le32(e->layer), lfsx_le32(e->bottom),
+			       e->flags,
+			       (unsigned long long)lfsx_le64(e->ino));
+		if (e->type == LAYERFS_INDEX_DT_DIR)
+			raw_dir(r, lfsx_le32(e->dir), sub, out);
+	}
+}
+
+/* One binary search: the entry index of @name in directory @id, or -1. */
+static long raw_lookup(const struct raw *r, uint32_t id, const char *name)
+{
+	uint32_t lo = lfsx_le32(r->dirs[id].first);
+	uint32_t hi = lo + lfsx_le32(r->dirs[id].count);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct layerfs_index_entry *e = &r->ents[mid];
+		int cmp = layerfs_index_name_cmp(name, strlen(name),
+						 r->names +
+						 lfsx_le32(e->name_off),
+						 e->name_len);
+
+		if (!cmp)
+			return mid;
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* Every name of every directory is found by lookup; absent ones are not. */
+static void raw_check_lookups(const struct raw *r, uint32_t ndirs)
+{
+	uint32_t d, i;
+	char name[256];
+
+	for (d = 0; d < ndirs; d++) {
+		uint32_t first = lfsx_le32(r->dirs[d].first);
+
+		for (i = first; i < first + lfsx_le32(r->dirs[d].count); i++) {
+			const struct layerfs_index_entry *e = &r->ents[i];
+
+			memcpy(name, r->names + lfsx_le32(e->name_off),
+			       e->name_len);
+			name[e->name_len] = 0;
+			ck_assert_int_eq(raw_lookup(r, d, name), i);
+			strcat(name, "~");
+			ck_assert_int_eq(raw_lookup(r, d, name), -1);
+		}
+		ck_assert_int_eq(raw_lookup(r, d, "absent"), -1);
+	}
+}
+
+/* Checks @buf and returns its listing (free it). */
+static char *index_listing(const void *buf, size_t len)
+{
+	const struct layerfs_index_header *h = buf;
+	struct lfs_buf out = LFS_BUF_INIT;
+	const char *why = layerfs_index_check(buf, len, 0);
+	struct raw r;
+
+	ck_assert_msg(!why, "valid index refused: %s", why);
+	raw_init(&r, buf);
+	raw_check_lookups(&r, lfsx_le32(h->ndirs));
+	raw_dir(&r, 0, "", &out);
+	ck_assert_int_eq(lfs_buf_error(&out), 0);
+	return out.data ? out.data : strdup("");
+}
+
+/* CRC, names, small trees */
+
+START_TEST(test_crc32c)
+{
+	static const char v[] = "123456789";
+	unsigned char buf[1000];
+	uint32_t crc;
+	size_t i;
+
+	ck_assert_uint_eq(layerfs_index_crc32c(0xffffffffU, v, 9) ^
+			  0xffffffffU, 0xe3069283U);
+	ck_assert_uint_eq(lfs_index_crc32c(v, 9), 0xe3069283U);
+	ck_assert_uint_eq(lfs_index_crc32c(v, 0), 0);
+	rng_state = 7;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = rnd(256);
+	crc = layerfs_index_crc32c(0xffffffffU, buf, 300);
+	crc = layerfs_index_crc32c(crc, buf + 300, sizeof(buf) - 300);
+	ck_assert_uint_eq(crc ^ 0xffffffffU, lfs_index_crc32c(buf, sizeof(buf)));
+	for (i = 0; i < 70; i++)	/* every tail length, odd offsets */
+		ck_assert_uint_eq(layerfs_index_crc32c(0xffffffffU, buf + i % 7,
+						       i) ^ 0xffffffffU,
+				  lfs_index_crc32c(buf + i % 7, i));
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	char nul[2] = { 'a', 0 };
+
+	ck_assert_ptr_null(layerfs_index_name_check("a", 1));
+	ck_assert_ptr_null(layerfs_index_name_check("...", 3));
+	ck_assert_ptr_null(layerfs_index_name_check(".a", 2));
+	ck_assert_ptr_nonnull(layerfs_index_name_check(".", 1));
+	ck_assert_ptr_nonnull(layerfs_index_name_check("..", 2));
+	ck_assert_ptr_nonnull(layerfs_index_name_check("a/b", 3));
+	ck_assert_ptr_nonnull(layerfs_index_name_check(nul, 2));
+	ck_assert_ptr_nonnull(layerfs_index_name_check("", 0));
+	ck_assert_ptr_nonnull(layerfs_index_name_check(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		256));
+	ck_assert_int_lt(layerfs_index_name_cmp("a", 1, "b", 1), 0);
+	ck_assert_int_lt(layerfs_index_name_cmp("a", 1, "ab", 2), 0);
+	ck_assert_int_gt(layerfs_index_name_cmp("\xc3", 1, "z", 1), 0);
+	ck_assert_int_eq(layerfs_index_name_cmp("ab", 2, "ab", 2), 0);
+}
+END_TEST
+
+static const struct layerfs_index_layer test_id;
+
+/* Serializes @t, checks the result, returns it. */
+static void *serialize_ok(const struct lfs_mtree *t, size_t *len)
+{
+	void *buf;
+	const char *why;
+
+	ck_assert_int_eq(lfs_mtree_serialize(t, &buf, len), 0);
+	why = layerfs_index_check(buf, *len, 0);
+	ck_assert_msg(!why, "builder output refused: %s", why);
+	return buf;
+}
+
+START_TEST(test_merge_small)
+{
+	struct lfs_ldir bot = { 0 }, top = { 0 };
+	struct lfs_mtree t1, t2;
+	struct lfs_index ix;
+	struct lfs_lent *e;
+	void *b1, *b2;
+	size_t l1, l2;
+	char *list;
+
+	/* bottom: d/{x,y}, o/{p}, f, w */
+	e = lfs_ldir_add(&bot, "d", LAYERFS_INDEX_DT_DIR, 10);
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "y", 8, 12));
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "x", 8, 11));
+	e = lfs_ldir_add(&bot, "o", LAYERFS_INDEX_DT_DIR, 20);
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "p", 8, 21));
+	ck_assert_ptr_nonnull(lfs_ldir_add(&bot, "f", 8, 30));
+	ck_assert_ptr_nonnull(lfs_ldir_add(&bot, "w", 8, 40));
+	ck_assert_ptr_null(lfs_ldir_add(&bot, "a/b", 8, 1));
+	ck_assert_ptr_null(lfs_ldir_add(&bot, "..", 8, 1));
+	ck_assert_int_eq(lfs_ldir_sort(&bot), 0);
+	/* top: d/{x whiteout, z}, o opaque/{q}, f dir, w whiteout, n */
+	e = lfs_ldir_add(&top, "d", LAYERFS_INDEX_DT_DIR, 100);
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "x", LFS_LENT_WHITEOUT, 101));
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "z", 8, 102));
+	e = lfs_ldir_add(&top, "o", LAYERFS_INDEX_DT_DIR, 200);
+	e->opaque = 1;
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "q", 8, 201));
+	ck_assert_ptr_nonnull(lfs_ldir_add(&top, "f", LAYERFS_INDEX_DT_DIR,
+					   300));
+	ck_assert_ptr_nonnull(lfs_ldir_add(&top, "w", LFS_LENT_WHITEOUT, 400));
+	e = lfs_ldir_add(&top, "n", 10, 500);
+	e->origin = 1;
+	ck_assert_int_eq(lfs_ldir_sort(&top), 0);
+
+	ck_assert_int_eq(lfs_index_merge(&t1, &bot, &test_id, NULL), 0);
+	b1 = serialize_ok(&t1, &l1);
+	ck_assert_ptr_null(lfs_index_parse(&ix, b1, l1));
+	ck_assert_int_eq(lfs_index_merge(&t2, &top, &test_id, &ix), 0);
+	b2 = serialize_ok(&t2, &l2);
+	list = index_listing(b2, l2);
+	ck_assert_str_eq(list,
+			 "/d t4 l0 b1 f1 i100\n"
+			 "/d/y t8 l1 b1 f0 i12\n"
+			 "/d/z t8 l0 b0 f0 i102\n"
+			 "/f t4 l0 b0 f0 i300\n"
+			 "/n t10 l0 b0 f4 i500\n"
+			 "/o t4 l0 b0 f2 i200\n"
+			 "/o/q t8 l0 b0 f0 i201\n");
+	free(list);
+	lfs_mtree_free(&t2);
+	lfs_mtree_free(&t1);
+	free(b1);
+	free(b2);
+	lfs_ldir_free(&bot);
+	lfs_ldir_free(&top);
+	e = lfs_ldir_add(&bot, "s", 8, 1);
+	ck_assert_ptr_nonnull(lfs_ldir_add(&bot, "s", 8, 2));
+	ck_assert_int_eq(lfs_ldir_sort(&bot), -EEXIST);
+	lfs_ldir_free(&bot);
+}
+END_TEST
+
+/* Random chains against the reference */
+
+static void check_chain(int seed, int n)
+{
+	struct lfs_buf ref = LFS_BUF_INIT;
+	struct lfs_index prev = { 0 }, cur;
+	struct chain c;
+	int fds[MAXL], k, outfd;
+	const char *why = NULL;
+	void *scratch;
+	size_t slen;
+	char *list, name[16];
+
+	rng_state = 0x9e3779b97f4a7c15ULL * (seed + 1);
+	chain_make(&c, n);
+	outfd = open(c.root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(outfd, 0);
+	for (k = 0; k < n; k++) {
+		/* Layer k on the index of layers 0..k-1, through a file. */
+		snprintf(name, sizeof(name), "index%02d", k);
+		ck_assert_msg(!lfs_index_build(c.fds[k], NULL, k ? &prev : NULL,
+					       outfd, name, &why),
+			      "seed %d layer %d: %s", seed, k, why);
+		lfs_index_close(&prev);
+		ck_assert_msg(!lfs_index_read_file(outfd, name, &cur, &why),
+			      "seed %d layer %d: %s", seed, k, why);
+		prev = cur;
+		lfs_buf_reset(&ref);
+		ref_chain(&c, k, &ref);
+		list = index_listing(cur.buf, cur.len);
+		ck_assert_msg(!strcmp(list, lfs_buf_str(&ref)),
+			      "seed %d, %d layers: index\n%s\nreference\n%s",
+			      seed, k + 1, list, lfs_buf_str(&ref));
+		free(list);
+	}
+	/* From scratch: the same bytes (the format is canonical). */
+	for (k = 0; k < n; k++)
+		fds[k] = c.fds[n - 1 - k];
+	ck_assert_int_eq(lfs_index_build_chain(fds, NULL, n, &scratch, &slen,
+					       &why), 0);
+	ck_assert_uint_eq(slen, prev.len);
+	ck_assert_int_eq(memcmp(scratch, prev.buf, slen), 0);
+	free(scratch);
+	lfs_index_close(&prev);
+	lfs_buf_free(&ref);
+	close(outfd);
+	chain_free(&c);
+}
+
+/* 1..50 layers: 1, 18, 35, 2, ..., and 50 every fourth run. */
+START_TEST(test_random_chains)
+{
+	check_chain(_i, _i % 4 == 3 ? MAXL : 1 + (_i * 17) % MAXL);
+}
+END_TEST
+
+START_TEST(test_origin_identity)
+{
+	struct layerfs_index_layer id;
+	unsigned char origin[16] = { 0x39, 0x30 };	/* ino 12345 */
+	struct lfs_ldir d;
+	struct chain c;
+	const char *why = NULL;
+	char path[128];
+	struct stat st;
+	int fd;
+
+	if (!privileged())
+		return;
+	chain_make(&c, 0);
+	fd = open(c.root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fsetxattr(fd, "trusted.layerfs.impure", "y", 1, 0), 0);
+	snprintf(path, sizeof(path), "%s/f", c.root);
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+	ck_assert_int_eq(setxattr(path, "trusted.layerfs.origin", origin,
+				  sizeof(origin), 0), 0);
+	ck_assert_int_eq(lfs_layer_read(fd, &d, &why), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_uint_eq(d.ents[0].ino, 12345);
+	ck_assert_int_eq(d.ents[0].origin, 1);
+	lfs_ldir_free(&d);
+	ck_assert_int_eq(lfs_layer_identity(fd,
+		"0123456789abcdef0123456789abcdef", &id), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(lfsx_le64(id.ino), st.st_ino);
+	ck_assert_uint_eq(lfsx_le32(id.dev_major), major(st.st_dev));
+	ck_assert_uint_eq(lfsx_le32(id.dev_minor), minor(st.st_dev));
+	ck_assert(lfsx_le32(id.flags) & LAYERFS_INDEX_LAYER_KEY);
+	ck_assert_ptr_null(layerfs_index_check_layer(&id));
+	ck_assert_int_eq(lfs_layer_identity(fd, "0123", &id), -EINVAL);
+	ck_assert_int_eq(lfs_layer_identity(fd,
+		"0123456789ABCDEF0123456789abcdef", &id), -EINVAL);
+	close(fd);
+	chain_free(&c);
+}
+END_TEST
+
+/* Corruption */
+
+/* A valid index of a random chain of @n layers (free it). */
+static void *sample_index(int seed, int n, size_t *len)
+{
+	struct chain c;
+	int fds[MAXL], k;
+	const char *why;
+	void *buf;
+
+	rng_state = 0x51ed2701ULL * (seed + 3);
+	chain_make(&c, n);
+	for (k = 0; k < n; k++)
+		fds[k] = c.fds[n - 1 - k];
+	ck_assert_int_eq(lfs_index_build_chain(fds, NULL, n, &buf, len, &why),
+			 0);
+	chain_free(&c);
+	ck_assert_ptr_null(layerfs_index_check(buf, *len, 0));
+	return buf;
+}
+
+static void fix_crc(void *buf, size_t len)
+{
+	struct layerfs_index_header *h = buf;
+
+	if (len >= 16)
+		h->crc = lfsx_cpu32(lfs_index_crc32c((char *)buf + 16,
+						     len - 16));
+}
+
+/* A validator run that must refuse @buf, through both entry points. */
+static void refused(const void *buf, size_t len, const char *what)
+{
+	struct lfs_index ix;
+	const char *why = layerfs_index_check(buf, len, 0);
+
+	ck_assert_msg(why, "corrupt index accepted: %s", what);
+	ck_assert_ptr_nonnull(lfs_index_parse(&ix, buf, len));
+}
+
+START_TEST(test_truncated)
+{
+	size_t len, l;
+	void *buf = sample_index(1, 6, &len);
+	unsigned char *copy = malloc(len + 8);
+
+	for (l = 0; l < len; l++) {
+		/* Exactly @l bytes, so that valgrind sees any read past them. */
+		unsigned char *t = malloc(l ? l : 1);
+
+		memcpy(t, buf, l);
+		refused(t, l, "truncated");
+		if (l >= LAYERFS_INDEX_HEADER_SIZE) {
+			((struct layerfs_index_header *)t)->size =
+				lfsx_cpu64(l);
+			fix_crc(t, l);
+			refused(t, l, "truncated, size and crc fixed");
+		}
+		free(t);
+	}
+	memcpy(copy, buf, len);
+	memset(copy + len, 0, 8);
+	refused(copy, len + 8, "extended");
+	((struct layerfs_index_header *)copy)->size = lfsx_cpu64(len + 8);
+	fix_crc(copy, len + 8);
+	refused(copy, len + 8, "extended, size and crc fixed");
+	free(copy);
+	free(buf);
+}
+END_TEST
+
+struct ctx {
+	unsigned char *b;
+	size_t len;
+	struct raw r;
+	uint32_t ndirs, nentries, nlayers;
+};
+
+static struct layerfs_index_header *H(struct ctx *c)
+{
+	return (void *)c->b;
+}
+
+static struct layerfs_index_dir *D(struct ctx *c, uint32_t i)
+{
+	return (struct layerfs_index_dir *)c->r.dirs + i;
+}
+
+static struct layerfs_index_entry *E(struct ctx *c, uint32_t i)
+{
+	return (struct layerfs_index_entry *)c->r.ents + i;
+}
+
+static char *NM(struct ctx *c, uint32_t i)
+{
+	return (char *)c->r.names + lfsx_le32(E(c, i)->name_off);
+}
+
+/* The first entry that is of type DT_DIR (skip: -1), or not (@dir 0). */
+static long find_entry(struct ctx *c, int dir, uint32_t from)
+{
+	uint32_t i;
+
+	for (i = from; i < c->nentries; i++)
+		if ((E(c, i)->type == LAYERFS_INDEX_DT_DIR) == dir)
+			return i;
+	return -1;
+}
+
+/* The second entry of some directory (its name follows another). */
+static long find_second(struct ctx *c)
+{
+	uint32_t d;
+
+	for (d = 0; d < c->ndirs; d++)
+		if (lfsx_le32(D(c, d)->count) >= 2)
+			return lfsx_le32(D(c, d)->first) + 1;
+	return -1;
+}
+
+/* Corruptions; each returns 0 if the sample has nothing to corrupt. */
+static int corrupt(struct ctx *c, int k)
+{
+	long i = find_entry(c, 1, 0), f = find_entry(c, 0, 0);
+	long s = find_second(c);
+
+	switch (k) {
+	case 0: H(c)->magic ^= 1; return 1;
+	case 1: H(c)->version = lfsx_cpu16(2); return 1;
+	case 2: H(c)->header_size = lfsx_cpu16(64); return 1;
+	case 3: H(c)->flags = lfsx_cpu32(1); return 1;
+	case 4: H(c)->reserved[6] = 1; return 1;
+	case 5: H(c)->nlayers = 0; return 1;
+	case 6: H(c)->nlayers = lfsx_cpu32(LAYERFS_INDEX_LAYERS_MAX + 1);
+		return 1;
+	case 7: H(c)->ndirs = 0; return 1;
+	case 8: H(c)->nentries = lfsx_cpu32(c->nentries + 1); return 1;
+	case 9: H(c)->dirs_off = lfsx_cpu64(lfsx_le64(H(c)->dirs_off) + 16);
+		return 1;
+	case 10: H(c)->names_off = lfsx_cpu64(lfsx_le64(H(c)->names_off) - 1);
+		return 1;
+	case 11: H(c)->names_size = lfsx_cpu64(c->len); return 1;
+	case 12: H(c)->ndirs = lfsx_cpu32(0xffffffff); return 1;
+	case 13: ((struct layerfs_index_layer *)(c->b + 128))->flags =
+			lfsx_cpu32(8); return 1;
+	case 14: ((struct layerfs_index_layer *)(c->b + 128))->key[0] = 'x';
+		return 1;
+	case 15: D(c, 0)->parent = lfsx_cpu32(1); return 1;
+	case 16: D(c, 0)->first = lfsx_cpu32(1); return 1;
+	case 17: if (c->ndirs < 2) return 0;	/* a cycle: itself */
+		D(c, 1)->parent = lfsx_cpu32(1); return 1;
+	case 18: if (c->ndirs < 3) return 0;	/* parent after it */
+		D(c, 1)->parent = lfsx_cpu32(2); return 1;
+	case 19: if (c->ndirs < 2) return 0;
+		D(c, 1)->pentry = lfsx_cpu32(c->nentries); return 1;
+	case 20: if (c->ndirs < 2) return 0;
+		D(c, 1)->count = lfsx_cpu32(lfsx_le32(D(c, 1)->count) + 1);
+		return 1;
+	case 21: if (f < 0) return 0;		/* bad layer index */
+		E(c, f)->layer = E(c, f)->bottom = lfsx_cpu32(c->nlayers);
+		return 1;
+	case 22: if (i < 0) return 0;
+		E(c, i)->bottom = lfsx_cpu32(c->nlayers); return 1;
+	case 23: if (f < 0) return 0;
+		E(c, f)->type = 3; return 1;
+	case 24: if (f < 0) return 0;		/* a file posing as a dir */
+		E(c, f)->type = LAYERFS_INDEX_DT_DIR; return 1;
+	case 25: if (i < 0) return 0;		/* a dir posing as a file */
+		E(c, i)->type = LAYERFS_INDEX_DT_REG; return 1;
+	case 26: if (i < 0 || c->ndirs < 3) return 0;	/* wrong child */
+		E(c, i)->dir = lfsx_cpu32(lfsx_le32(E(c, i)->dir) % 2 + 1);
+		if (lfsx_le32(E(c, i)->dir) == 1)
+			E(c, i)->dir = lfsx_cpu32(2);
+		return 1;
+	case 27: if (i < 0) return 0;		/* a cycle: the root */
+		E(c, i)->dir = 0; return 1;
+	case 28: if (s < 0) return 0;		/* unsorted */
+		NM(c, s)[0] = '\x01'; return 1;
+	case 29: if (s < 0 || E(c, s)->name_len != E(c, s - 1)->name_len)
+			return 0;		/* duplicate */
+		memcpy(NM(c, s), NM(c, s - 1), E(c, s)->name_len); return 1;
+	case 30: NM(c, 0)[0] = '/'; return 1;
+	case 31: NM(c, 0)[0] = 0; return 1;
+	case 32: if (E(c, 0)->name_len > 2) return 0;
+		memcpy(NM(c, 0), "..", E(c, 0)->name_len); return 1;
+	case 33: E(c, 0)->name_len = 0; return 1;
+	case 34: E(c, 0)->name_off = lfsx_cpu32(1); return 1;
+	case 35: E(c, 0)->reserved = 1; return 1;
+	case 36: E(c, 0)->flags |= 0x80; return 1;
+	case 37: if (i < 0) return 0;		/* merged flag lies */
+		E(c, i)->flags ^= LAYERFS_INDEX_E_MERGED; return 1;
+	case 38: if (f < 0) return 0;
+		E(c, f)->flags |= LAYERFS_INDEX_E_OPAQUE; return 1;
+	case 39: if (i < 0) return 0;		/* child outside the table */
+		E(c, i)->dir = lfsx_cpu32(c->ndirs); return 1;
+	case 40: if (i < 0) return 0;		/* layer below bottom */
+		E(c, i)->layer = lfsx_cpu32(lfsx_le32(E(c, i)->bottom) + 1);
+		return 1;
+	case 41: c->b[c->len - 1] ^= 0xff; return 1;	/* crc only */
+	}
+	return -1;
+}
+
+START_TEST(test_corrupt)
+{
+	size_t len;
+	void *buf = sample_index(2, 8, &len);
+	int k, done = 0, r;
+	struct ctx c;
+
+	c.b = malloc(len);
+	c.len = len;
+	for (k = 0;; k++) {
+		memcpy(c.b, buf, len);
+		raw_init(&c.r, c.b);
+		c.ndirs = lfsx_le32(H(&c)->ndirs);
+		c.nentries = lfsx_le32(H(&c)->nentries);
+		c.nlayers = lfsx_le32(H(&c)->nlayers);
+		r = corrupt(&c, k);
+		if (r < 0)
+			break;
+		if (!r)
+			continue;
+		refused(c.b, len, "corruption, crc not fixed");
+		if (k != 41) {
+			fix_crc(c.b, len);
+			ck_assert_msg(layerfs_index_check(c.b, len, 0),
+				      "corruption %d accepted", k);
+			ck_assert_ptr_nonnull(lfs_index_parse(&(struct lfs_index){ 0 },
+							      c.b, len));
+		}
+		done++;
+	}
+	printf("index: %d of %d corruptions applicable, all refused\n",
+	       done, k);
+	ck_assert_int_ge(done, 38);
+	free(c.b);
+	free(buf);
+}
+END_TEST
+
+/* Accepted after mutation: it must be the canonical encoding of a tree. */
+static void accepted_is_canonical(const void *buf, size_t len)
+{
+	struct lfs_index ix;
+	struct lfs_mtree t;
+	void *again;
+	size_t alen;
+	char *list;
+
+	ck_assert_ptr_null(lfs_index_parse(&ix, buf, len));
+	ck_assert_int_eq(lfs_mtree_load(&t, &ix), 0);
+	ck_assert_int_eq(lfs_mtree_serialize(&t, &again, &alen), 0);
+	ck_assert_uint_eq(alen, len);
+	ck_assert_int_eq(memcmp(again, buf, len), 0);
+	list = index_listing(buf, len);
+	free(list);
+	free(again);
+	lfs_mtree_free(&t);
+}
+
+START_TEST(test_fuzz)
+{
+	size_t len, off;
+	void *buf = sample_index(3, 12, &len);
+	unsigned char *m = malloc(len);
+	int it, j, flips, accepted = 0, refusedn = 0;
+
+	rng_state = 99 + _i;
+	for (it = 0; it < 20000; it++) {
+		memcpy(m, buf, len);
+		flips = 1 + rnd(4);
+		for (j = 0; j < flips; j++) {
+			off = rnd(len);
+			if (rnd(4) == 0)	/* the fields that matter most */
+				off = rnd(len < 512 ? len : 512);
+			m[off] ^= 1u << rnd(8);
+		}
+		if (it & 1)
+			fix_crc(m, len);
+		if (layerfs_index_check(m, len, 0)) {
+			refusedn++;
+			ck_assert_ptr_nonnull(lfs_index_parse(
+				&(struct lfs_index){ 0 }, m, len));
+			continue;
+		}
+		accepted++;
+		accepted_is_canonical(m, len);
+	}
+	printf("index fuzz: %d mutations refused, %d accepted (each the "
+	       "canonical encoding of its tree)\n", refusedn, accepted);
+	free(m);
+	free(buf);
+}
+END_TEST
+
+/* Timing (reported, not asserted) */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+START_TEST(test_timing)
+{
+	struct lfs_ldir big = { 0 }, small = { 0 };
+	double t0, t1, t2, t3;
+	struct lfs_mtree t;
+	struct lfs_index ix;
+	struct lfs_lent *e;
+	char name[32];
+	void *b1, *b2;
+	size_t l1, l2;
+	int i, j;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "dir%04d", i);
+		e = lfs_ldir_add(&big, name, LAYERFS_INDEX_DT_DIR, i + 1);
+		for (j = 0; j < 200; j++) {
+			snprintf(name, sizeof(name), "file-%05d.txt", j);
+			ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, name, 8,
+							   i * 1000 + j));
+		}
+	}
+	ck_assert_int_eq(lfs_ldir_sort(&big), 0);
+	t0 = now_ms();
+	ck_assert_int_eq(lfs_index_merge(&t, &big, &test_id, NULL), 0);
+	ck_assert_int_eq(lfs_mtree_serialize(&t, &b1, &l1), 0);
+	t0 = now_ms() - t0;
+	lfs_mtree_free(&t);
+	t1 = now_ms();
+	ck_assert_ptr_null(lfs_index_parse(&ix, b1, l1));
+	t1 = now_ms() - t1;
+
+	e = lfs_ldir_add(&small, "dir0500", LAYERFS_INDEX_DT_DIR, 7);
+	for (j = 0; j < 10; j++) {
+		snprintf(name, sizeof(name), "new%d", j);
+		ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, name, 8, j));
+	}
+	ck_assert_int_eq(lfs_ldir_sort(&small), 0);
+	t2 = now_ms();
+	ck_assert_int_eq(lfs_index_merge(&t, &small, &test_id, &ix), 0);
+	t2 = now_ms() - t2;
+	t3 = now_ms();
+	ck_assert_int_eq(lfs_mtree_serialize(&t, &b2, &l2), 0);
+	t3 = now_ms() - t3;
+	ck_assert_ptr_null(layerfs_index_check(b2, l2, 0));
+	printf("index timing: a base of 201000 entries: built from scratch in "
+	       "%.1f ms (%zu bytes), parsed and validated in %.1f ms; a "
+	       "layer of 11 entries on it: merge %.3f ms, serialize %.1f ms\n",
+	       t0, l1, t1, t2, t3);
+	lfs_mtree_free(&t);
+	free(b1);
+	free(b2);
+	lfs_ldir_free(&big);
+	lfs_ldir_free(&small);
+}
+END_TEST
+
+Suite *index_suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *pure = tcase_create("pure");
+	TCase *chains = tcase_create("chains");
+	TCase *bad = tcase_create("corrupt");
+
+	tcase_add_test(pure, test_crc32c);
+	tcase_add_test(pure, test_names);
+	tcase_add_test(pure, test_merge_small);
+	tcase_add_test(pure, test_timing);
+	tcase_set_timeout(pure, 60);
+	suite_add_tcase(s, pure);
+
+	tcase_add_loop_test(chains, test_random_chains, 0, 32);
+	tcase_add_test(chains, test_origin_identity);
+	tcase_set_timeout(chains, 300);
+	suite_add_tcase(s, chains);
+
+	tcase_add_test(bad, test_truncated);
+	tcase_add_test(bad, test_corrupt);
+	tcase_add_loop_test(bad, test_fuzz, 0, 2);
+	tcase_set_timeout(bad, 300);
+	suite_add_tcase(s, bad);
+	return s;
+}

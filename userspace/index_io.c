@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O of the flattened index: reading a layer directory into a tree,
+ * a layer's identity, and reading and crash-safely writing index files.
+ * The merge itself is pure (index_build.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "index_build.h"
+
+#define LFS_XATTR_OPAQUE	"trusted.overlay.opaque"
+#define LFS_XATTR_ORIGIN	"trusted.layerfs.origin"
+#define LFS_XATTR_IMPURE	"trusted.layerfs.impure"
+
+static unsigned int lfs_mode_dtype(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO: return LAYERFS_INDEX_DT_FIFO;
+	case S_IFCHR: return LAYERFS_INDEX_DT_CHR;
+	case S_IFDIR: return LAYERFS_INDEX_DT_DIR;
+	case S_IFBLK: return LAYERFS_INDEX_DT_BLK;
+	case S_IFREG: return LAYERFS_INDEX_DT_REG;
+	case S_IFLNK: return LAYERFS_INDEX_DT_LNK;
+	case S_IFSOCK: return LAYERFS_INDEX_DT_SOCK;
+	}
+	return 0;
+}
+
+/* The copy-up origin of @e, read with getxattr (@fd >= 0) or by path. */
+static void lfs_read_origin(struct lfs_lent *e, int fd, int dirfd)
+{
+	unsigned char v[16];
+	char path[64 + 256];
+	ssize_t n;
+	uint64_t ino;
+
+	if (fd >= 0) {
+		n = fgetxattr(fd, LFS_XATTR_ORIGIN, v, sizeof(v));
+	} else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd,
+			 e->name);
+		n = lgetxattr(path, LFS_XATTR_ORIGIN, v, sizeof(v));
+	}
+	if (n != sizeof(v))
+		return;
+	memcpy(&ino, v, sizeof(ino));
+	ino = lfsx_le64(ino);
+	if (ino) {
+		e->ino = ino;
+		e->origin = 1;
+	}
+}
+
+static int lfs_read_dir(int dirfd, struct lfs_ldir *d, const char **why);
+
+/* Subdirectory @e of @dirfd: opaque mark, origin, contents. */
+static int lfs_read_subdir(int dirfd, struct lfs_lent *e, const char **why)
+{
+	char v[2];
+	int fd, err;
+
+	fd = openat(dirfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0) {
+		*why = "cannot open a directory of the layer";
+		return -errno;
+	}
+	e->opaque = fgetxattr(fd, LFS_XATTR_OPAQUE, v, sizeof(v)) == 1 &&
+		    v[0] == 'y';
+	lfs_read_origin(e, fd, -1);
+	err = lfs_read_dir(fd, e->dir, why);
+	close(fd);
+	return err;
+}
+
+/* One name of directory @dirfd. */
+static int lfs_read_one(int dirfd, struct lfs_ldir *d, const char *name,
+			int impure, const char **why)
+{
+	struct lfs_lent *e;
+	unsigned int type;
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		*why = "cannot stat an entry of the layer";
+		return -errno;
+	}
+	type = lfs_mode_dtype(st.st_mode);
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+		type = LFS_LENT_WHITEOUT;
+	e = lfs_ldir_add(d, name, type, st.st_ino);
+	if (!e) {
+		*why = layerfs_index_name_check(name, strlen(name));
+		if (*why)
+			return -EINVAL;
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	if (type == LAYERFS_INDEX_DT_DIR)
+		return lfs_read_subdir(dirfd, e, why);
+	if (impure && type != LFS_LENT_WHITEOUT)
+		lfs_read_origin(e, -1, dirfd);
+	return 0;
+}
+
+static int lfs_read_dir(int dirfd, struct lfs_ldir *d, const char **why)
+{
+	struct dirent *de;
+	char v[1];
+	int fd, err = 0, impure;
+	DIR *dir;
+
+	impure = fgetxattr(dirfd, LFS_XATTR_IMPURE, v, sizeof(v)) >= 0 ||
+		 errno == ERANGE;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd < 0 ? NULL : fdopendir(fd);
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		*why = "cannot read a directory of the layer";
+		return -errno;
+	}
+	while (!err) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			err = -errno;
+			if (err)
+				*why = "cannot read a directory of the layer";
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		err = lfs_read_one(dirfd, d, de->d_name, impure, why);
+	}
+	closedir(dir);
+	return err;
+}
+
+int lfs_layer_read(int dirfd, struct lfs_ldir *d, const char **why)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	err = lfs_read_dir(dirfd, d, why);
+	if (!err) {
+		err = lfs_ldir_sort(d);
+		if (err)
+			*why = "a directory lists a name twice";
+	}
+	if (err)
+		lfs_ldir_free(d);
+	return err;
+}
+
+int lfs_layer_identity(int dirfd, const char *key,
+		       struct layerfs_index_layer *id)
+{
+	struct stat st;
+	int gen;
+
+	memset(id, 0, sizeof(*id));
+	if (fstat(dirfd, &st))
+		return -errno;
+	id->ino = lfsx_cpu64(st.st_ino);
+	id->dev_major = lfsx_cpu32(major(st.st_dev));
+	id->dev_minor = lfsx_cpu32(minor(st.st_dev));
+	if (!ioctl(dirfd, FS_IOC_GETVERSION, &gen)) {
+		id->gen = lfsx_cpu32((uint32_t)gen);
+		id->flags |= LAYERFS_INDEX_LAYER_GEN;
+	}
+	if (key) {
+		if (strlen(key) != LAYERFS_INDEX_KEY_LEN ||
+		    strspn(key, "0123456789abcdef") != LAYERFS_INDEX_KEY_LEN)
+			return -EINVAL;
+		memcpy(id->key, key, LAYERFS_INDEX_KEY_LEN);
+		id->flags |= LAYERFS_INDEX_LAYER_KEY;
+	}
+	id->flags = lfsx_cpu32(id->flags);
+	return 0;
+}
+
+static void lfs_index_unmap(struct lfs_index *ix)
+{
+	munmap((void *)ix->buf, ix->len);
+}
+
+int lfs_index_read_file(int dirfd, const char *name, struct lfs_index *ix,
+			const char **why)
+{
+	struct stat st;
+	void *buf;
+	int fd;
+
+	memset(ix, 0, sizeof(*ix));
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*why = "cannot open the index";
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < LAYERFS_INDEX_HEADER_SIZE) {
+		close(fd);
+		*why = "not an index file";
+		return -EINVAL;
+	}
+	buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (buf == MAP_FAILED) {
+		*why = "cannot map the index";
+		return -errno;
+	}
+	*why = lfs_index_parse(ix, buf, st.st_size);
+	if (*why) {
+		munmap(buf, st.st_size);
+		return -EINVAL;
+	}
+	ix->release = lfs_index_unmap;
+	return 0;
+}
+
+static int lfs_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int lfs_index_write_file(int dirfd, const char *name, const void *buf,
+			 size_t len)
+{
+	char tmp[64];
+	int fd, err;
+
+	if (strlen(name) > 32)
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name, (long)getpid());
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	err = lfs_write_all(fd, buf, len);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && renameat(dirfd, tmp, dirfd, name))
+		err = -errno;
+	if (err) {
+		unlinkat(dirfd, tmp, 0);
+		return err;
+	}
+	return fsync(dirfd) ? -errno : 0;
+}
+
+/* The index of layer @layerfd over @parent, in *@buf. */
+static int lfs_index_build_buf(int layerfd, const char *key,
+			       const struct lfs_index *parent, void **buf,
+			       size_t *len, const char **why)
+{
+	struct layerfs_index_layer id;
+	struct lfs_mtree t;
+	struct lfs_ldir top;
+	int err;
+
+	err = lfs_layer_identity(layerfd, key, &id);
+	if (err) {
+		*why = "cannot identify the layer directory";
+		return err;
+	}
+	err = lfs_layer_read(layerfd, &top, why);
+	if (err)
+		return err;
+	err = lfs_index_merge(&t, &top, &id, parent);
+	if (!err) {
+		err = lfs_mtree_serialize(&t, buf, len);
+		lfs_mtree_free(&t);
+	}
+	if (err)
+		*why = err == -ENOMEM ? "out of memory" :
+		       "the chain exceeds the index format's limits";
+	lfs_ldir_free(&top);
+	return err;
+}
+
+int lfs_index_build_chain(const int *layerfds, const char *const *keys,
+			  uint32_t n, void **buf, size_t *len,
+			  const char **why)
+{
+	struct lfs_index parent = { 0 };
+	void *pbuf = NULL;
+	uint32_t i;
+	int err = 0;
+
+	if (!n) {
+		*why = "empty chain";
+		return -EINVAL;
+	}
+	for (i = n; !err && i-- > 0;) {
+		err = lfs_index_build_buf(layerfds[i], keys ? keys[i] : NULL,
+					  pbuf ? &parent : NULL, buf, len,
+					  why);
+		free(pbuf);
+		pbuf = NULL;
+		if (!err && i) {
+			pbuf = *buf;
+			*why = lfs_index_parse(&parent, pbuf, *len);
+			if (*why)	/* the builder broke the format */
+				err = -EIO;
+		}
+	}
+	if (err)
+		free(pbuf);
+	return err;
+}
+
+int lfs_index_build(int layerfd, const char *key,
+		    const struct lfs_index *parent, int outfd,
+		    const char *name, const char **why)
+{
+	size_t len;
+	void *buf;
+	int err;
+
+	err = lfs_index_build_buf(layerfd, key, parent, &buf, &len, why);
+	if (err)
+		return err;
+	err = lfs_index_write_file(outfd, name, buf, len);
+	if (err)
+		*why = "cannot write the index";
+	free(buf);
+	return err;
+}

@@ -933,6 +933,16 @@ START_TEST(test_cmd_export_reserved)
 }
 END_TEST
 
+/* The layer "base:1": TMP/base holding the file a; @dir receives its path. */
+static void base_layer(struct lfs_layer *l, char *dir, size_t len)
+{
+	mk("base");
+	put("base/a", "a");
+	snprintf(dir, len, "%s/base", tmpdir);
+	l->name = "base:1";
+	l->path = dir;
+}
+
 /* Reads @path (at most 64 KiB) into a static buffer. */
 static const char *slurp(const char *path)
 {
@@ -963,16 +973,12 @@ START_TEST(test_cmd_platform)
 
 	ck_assert_int_eq(uname(&u), 0);
 	other = strcmp(u.machine, "s390x") ? "s390x" : "riscv64";
-	mk("base");
-	put("base/a", "a");
-	snprintf(bdir, sizeof(bdir), "%s/base", tmpdir);
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
 	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
 	snprintf(oci2, sizeof(oci2), "%s/oci2", tmpdir);
 	snprintf(store, sizeof(store), "%s/store", tmpdir);
-	base.name = "base:1";
-	base.path = bdir;
-	fake_nl.layers[0] = &base;
-	fake_nl.n_layers = 1;
 	RUN("save", "base:1", "-o", oci);
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 
@@ -1160,16 +1166,12 @@ START_TEST(test_cmd_save_load)
 	char bdir[128], tdir[128], oci[128], store[128], path[256];
 	struct stat st;
 
-	mk("base");
+	base_layer(&base, bdir, sizeof(bdir));
 	mk("top");
-	put("base/a", "a");
 	put("top/b", "b");
-	snprintf(bdir, sizeof(bdir), "%s/base", tmpdir);
 	snprintf(tdir, sizeof(tdir), "%s/top", tmpdir);
 	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
 	snprintf(store, sizeof(store), "%s/store", tmpdir);
-	base.name = "base:1";
-	base.path = bdir;
 	base.author = "alice";
 	base.has = LFS_HAS_CREATED;
 	base.created = 1795906800000000000ULL;

@@ -430,11 +430,14 @@ struct lfs_ser {
 	size_t nents, ecap;
 };
 
-/* Room for one more element in two arrays of capacity *@cap, @n used. */
+/*
+ * Room for one more element in two arrays of capacity *@cap, @n used; an
+ * empty array gets room for @n + 64.
+ */
 static int lfs_ser_grow(void **a, size_t asize, void **b, size_t bsize,
 			size_t *cap, size_t n)
 {
-	size_t c = *cap ? 2 * *cap : 64;
+	size_t c = *cap ? 2 * *cap : n + 64;
 	void *p;
 
 	if (n < *cap)
@@ -566,8 +569,14 @@ int lfs_mtree_serialize(const struct lfs_mtree *t, void **buf, size_t *len)
 	size_t d;
 	int err;
 
+	/* Room for what the base holds: the usual size of a new layer's. */
 	err = lfs_ser_grow((void **)&s.dirs, sizeof(*s.dirs),
-			   (void **)&s.srcs, sizeof(*s.srcs), &s.dcap, 0);
+			   (void **)&s.srcs, sizeof(*s.srcs), &s.dcap,
+			   t->base ? t->base->ndirs : 0);
+	if (!err)
+		err = lfs_ser_grow((void **)&s.ents, sizeof(*s.ents),
+				   (void **)&s.names, sizeof(*s.names),
+				   &s.ecap, t->base ? t->base->nentries : 0);
 	if (!err) {
 		s.ndirs = 1;
 		s.dirs[0].parent = 0;

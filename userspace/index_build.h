@@ -133,7 +133,10 @@ int lfs_layer_identity(int dirfd, const char *key,
 /* Reads and validates index file @name in @dirfd into @ix (mapped). */
 int lfs_index_read_file(int dirfd, const char *name, struct lfs_index *ix,
 			const char **why);
-/* Writes @buf as @name in @dirfd: temp file, fsync, rename, fsync dir. */
+/*
+ * Writes @buf as @name in @dirfd (lfs_store_write_atomic(): temp file,
+ * fsync, rename, fsync of the directory).
+ */
 int lfs_index_write_file(int dirfd, const char *name, const void *buf,
 			 size_t len);
 /*

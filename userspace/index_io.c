@@ -18,7 +18,9 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "buf.h"
 #include "index_build.h"
+#include "store.h"
 
 #define LFS_XATTR_OPAQUE	"trusted.overlay.opaque"
 #define LFS_XATTR_ORIGIN	"trusted.layerfs.origin"
@@ -231,48 +233,13 @@ int lfs_index_read_file(int dirfd, const char *name, struct lfs_index *ix,
 	return 0;
 }
 
-static int lfs_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int lfs_index_write_file(int dirfd, const char *name, const void *buf,
 			 size_t len)
 {
-	char tmp[64];
-	int fd, err;
+	/* Borrowed, not owned: lfs_store_write_atomic() only reads it. */
+	struct lfs_buf data = { (char *)buf, len, len, 0 };
 
-	if (strlen(name) > 32)
-		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name, (long)getpid());
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	err = lfs_write_all(fd, buf, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name))
-		err = -errno;
-	if (err) {
-		unlinkat(dirfd, tmp, 0);
-		return err;
-	}
-	return fsync(dirfd) ? -errno : 0;
+	return lfs_store_write_atomic(dirfd, name, &data);
 }
 
 /* The index of layer @layerfd over @parent, in *@buf. */

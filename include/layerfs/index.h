@@ -184,6 +184,7 @@
 #define LAYERFS_INDEX_KEY_LEN		32
 #define LAYERFS_INDEX_BLOCK		4096	/* names never cross one */
 #define LAYERFS_INDEX_NONE		0xffffffffU
+#define LAYERFS_INDEX_HDR_RESERVED	7	/* u64s at the end of the header */
 
 #define LAYERFS_INDEX_LAYER_GEN		0x1
 #define LAYERFS_INDEX_LAYER_KEY		0x2
@@ -221,7 +222,7 @@ struct layerfs_index_header {
 	__le64 entries_off;
 	__le64 names_off;
 	__le64 names_size;
-	__le64 reserved[7];
+	__le64 reserved[LAYERFS_INDEX_HDR_RESERVED];
 };
 
 struct layerfs_index_layer {
@@ -365,7 +366,7 @@ layerfs_index_check_header(const struct layerfs_index_header *h, __u64 len)
 		return "bad header size";
 	if (h->flags || h->reserved0)
 		return "unknown flags or reserved field set";
-	for (i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
+	for (i = 0; i < LAYERFS_INDEX_HDR_RESERVED; i++)
 		if (h->reserved[i])
 			return "reserved field set";
 	if (lfsx_le64(h->size) != len)

@@ -515,6 +515,9 @@ static void check_chain(int seed, int n)
 			      seed, k + 1, list, lfs_buf_str(&ref));
 		free(list);
 	}
+	/* The temporary files of the crash-safe writes are gone. */
+	ck_assert_int_ne(faccessat(outfd, ".index00.tmp", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(outfd, "index00", F_OK, 0), 0);
 	/* From scratch: the same bytes (the format is canonical). */
 	for (k = 0; k < n; k++)
 		fds[k] = c.fds[n - 1 - k];

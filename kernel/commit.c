@@ -411,6 +411,11 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 		NL_SET_ERR_MSG(extack, "view is read-only");
 		goto out_deactivate;
 	}
+	/* The new upper's root must take the old root's attributes. */
+	if (sb_rdonly(view->upper_mnt->mnt_sb)) {
+		NL_SET_ERR_MSG(extack, "the upper filesystem is read-only");
+		goto out_deactivate;
+	}
 	err = layerfs_commit_new_upper(view, req->new_upper, &n.upper,
 				       extack);
 	if (err)

@@ -209,7 +209,8 @@
  *               FLAGS given; NEW_UPPER is on an idmapped mount
  *     -ENOENT   no such view; NEW_UPPER does not exist
  *     -ENOTDIR  NEW_UPPER is not a directory
- *     -EROFS    the view has no upper (read-only view)
+ *     -EROFS    the view has no upper (read-only view), is mounted
+ *               read-only, or its upper filesystem is read-only
  *     -EEXIST   a layer of that name exists
  *     -ENOTEMPTY  NEW_UPPER is not empty
  *     -EXDEV    NEW_UPPER is not on the work directory's mount

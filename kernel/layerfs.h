@@ -173,6 +173,7 @@ struct layerfs_inode {
 	struct mutex lock;		/* copy-up; llseek's position sync */
 	spinlock_t cache_lock;		/* @cache */
 	struct layerfs_dir_cache *cache;	/* readdir snapshot, or NULL */
+	struct list_head cache_lru;	/* on the LRU iff @cache (readdir.c) */
 	u64 dir_version;		/* bumped by namespace changes */
 	struct list_head wmap_node;	/* view->wmapped, under wmap_lock */
 };
@@ -388,6 +389,8 @@ int layerfs_set_impure(struct dentry *upperdir);
 /* readdir.c */
 extern const struct file_operations layerfs_dir_ops;
 void layerfs_dir_cache_free(struct layerfs_inode *li);
+int layerfs_readdir_init(void);
+void layerfs_readdir_exit(void);
 void layerfs_dir_changed(struct inode *dir);
 int layerfs_dir_check_empty(struct dentry *dentry);
 

@@ -20,9 +20,12 @@ static int __init layerfs_init(void)
 	err = layerfs_registry_init();
 	if (err)
 		return err;
-	err = layerfs_super_init();
+	err = layerfs_readdir_init();
 	if (err)
 		goto out_registry_exit;
+	err = layerfs_super_init();
+	if (err)
+		goto out_readdir_exit;
 	err = layerfs_netlink_init();
 	if (err)
 		goto out_super_exit;
@@ -31,6 +34,8 @@ static int __init layerfs_init(void)
 
 out_super_exit:
 	layerfs_super_exit();
+out_readdir_exit:
+	layerfs_readdir_exit();
 out_registry_exit:
 	layerfs_registry_exit();
 	return err;
@@ -40,6 +45,7 @@ static void __exit layerfs_exit(void)
 {
 	layerfs_netlink_exit();
 	layerfs_super_exit();
+	layerfs_readdir_exit();
 	layerfs_registry_exit();
 }
 

@@ -15,6 +15,12 @@
  * A commit changes no listing, so it leaves snapshots valid.
  * li->cache_lock guards li->cache; a snapshot itself
  * is immutable once built and freed with its last reference.
+ *
+ * Memory: snapshots are charged to the memory cgroup of the task that
+ * built them, and the inodes holding one are on layerfs_dir_lru, oldest
+ * first, so that the shrinker can drop snapshots no open file needs.
+ * Lock order: li->cache_lock, then layerfs_dir_lru_lock; the shrinker,
+ * which goes the other way, only trylocks li->cache_lock.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -95,7 +101,7 @@ static bool layerfs_fill_actor(struct dir_context *ctx, const char *name,
 	if (layerfs_dirent_find(&c->od->names, name, len, &link, &parent))
 		return true;	/* hidden by a higher source */
 
-	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL);
+	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL_ACCOUNT);
 	if (!e) {
 		c->err = -ENOMEM;
 		return false;
@@ -235,7 +241,8 @@ static int layerfs_dir_build(struct dentry *dentry,
 
 	/* Visible entries, in name order: a stable, seekable sequence. */
 	err = -ENOMEM;
-	od->ents = kvcalloc(max(c.added, 1U), sizeof(*od->ents), GFP_KERNEL);
+	od->ents = kvcalloc(max(c.added, 1U), sizeof(*od->ents),
+			    GFP_KERNEL_ACCOUNT);
 	if (!od->ents)
 		goto out_clear;
 	n = 0;
@@ -273,11 +280,101 @@ static void layerfs_dir_cache_put(struct layerfs_dir_cache *c)
 	}
 }
 
+static LIST_HEAD(layerfs_dir_lru);
+static DEFINE_SPINLOCK(layerfs_dir_lru_lock);
+static unsigned long layerfs_dir_lru_count;
+
+/*
+ * Replace @li's snapshot by @c (NULL: none), keeping the LRU in step;
+ * returns the old one for the caller to put, outside the locks.
+ * Caller holds li->cache_lock.
+ */
+static struct layerfs_dir_cache *layerfs_dir_cache_set(struct layerfs_inode *li,
+							struct layerfs_dir_cache *c)
+{
+	struct layerfs_dir_cache *old = li->cache;
+
+	lockdep_assert_held(&li->cache_lock);
+	li->cache = c;
+	spin_lock(&layerfs_dir_lru_lock);
+	if (!list_empty(&li->cache_lru)) {
+		list_del_init(&li->cache_lru);
+		layerfs_dir_lru_count--;
+	}
+	if (c) {
+		list_add_tail(&li->cache_lru, &layerfs_dir_lru);
+		layerfs_dir_lru_count++;
+	}
+	spin_unlock(&layerfs_dir_lru_lock);
+	return old;
+}
+
 /* Inode teardown: drop the cached snapshot. */
 void layerfs_dir_cache_free(struct layerfs_inode *li)
 {
-	layerfs_dir_cache_put(li->cache);
-	li->cache = NULL;
+	struct layerfs_dir_cache *old;
+
+	spin_lock(&li->cache_lock);
+	old = layerfs_dir_cache_set(li, NULL);
+	spin_unlock(&li->cache_lock);
+	layerfs_dir_cache_put(old);
+}
+
+static unsigned long layerfs_dir_shrink_count(struct shrinker *shrink,
+					      struct shrink_control *sc)
+{
+	return READ_ONCE(layerfs_dir_lru_count) ?: SHRINK_EMPTY;
+}
+
+/*
+ * Drop up to sc->nr_to_scan of the oldest snapshots.  Open files keep
+ * theirs (their own references); the next opener builds a new one.
+ */
+static unsigned long layerfs_dir_shrink_scan(struct shrinker *shrink,
+					     struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+
+	while (freed < sc->nr_to_scan) {
+		struct layerfs_dir_cache *c = NULL;
+		struct layerfs_inode *li;
+
+		spin_lock(&layerfs_dir_lru_lock);
+		li = list_first_entry_or_null(&layerfs_dir_lru,
+					      struct layerfs_inode, cache_lru);
+		if (li && spin_trylock(&li->cache_lock)) {
+			c = li->cache;
+			li->cache = NULL;
+			list_del_init(&li->cache_lru);
+			layerfs_dir_lru_count--;
+			spin_unlock(&li->cache_lock);
+		} else if (li) {
+			/* Busy: look at it again last. */
+			list_move_tail(&li->cache_lru, &layerfs_dir_lru);
+		}
+		spin_unlock(&layerfs_dir_lru_lock);
+		if (!li)
+			break;
+		layerfs_dir_cache_put(c);
+		freed++;
+	}
+	return freed;
+}
+
+static struct shrinker layerfs_dir_shrinker = {
+	.count_objects = layerfs_dir_shrink_count,
+	.scan_objects = layerfs_dir_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+int __init layerfs_readdir_init(void)
+{
+	return register_shrinker(&layerfs_dir_shrinker, "layerfs-readdir");
+}
+
+void layerfs_readdir_exit(void)
+{
+	unregister_shrinker(&layerfs_dir_shrinker);
 }
 
 /* A namespace change in directory @dir: cached snapshots are stale. */
@@ -306,7 +403,7 @@ static struct layerfs_dir_cache *layerfs_dir_cache_get(struct dentry *dentry)
 	if (c)
 		return c;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&c->ref, 1);
@@ -321,8 +418,7 @@ static struct layerfs_dir_cache *layerfs_dir_cache_get(struct dentry *dentry)
 	/* Keep it for the next opener; one reference is the inode's. */
 	refcount_inc(&c->ref);
 	spin_lock(&li->cache_lock);
-	old = li->cache;
-	li->cache = c;
+	old = layerfs_dir_cache_set(li, c);
 	spin_unlock(&li->cache_lock);
 	layerfs_dir_cache_put(old);
 	return c;

@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Readdir snapshots are reclaimable (issue 13): a view directory keeps the
+# merged listing it built for the next opener, and those snapshots must
+# go when memory is reclaimed, even while the directories stay in the
+# dcache.  Pins 120 merged directories of 300 entries each (O_PATH file
+# descriptors keep their dentries and inodes), lists each once, then
+# reclaims (drop_caches, which runs the shrinkers): the kmalloc memory the
+# listings took must come back.  The listing's memory is measured first,
+# so that the test cannot pass by building nothing.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+s=$scratch
+PY=/usr/bin/python3
+load_module
+
+# Two layers, each with half of every directory's names: merged dirs.
+mkdir -p "$s/a" "$s/b" "$s/m"
+$PY - "$s/a" "$s/b" <<'EOF'
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+for d in range(120):
+    for top in (a, b):
+        os.makedirs("%s/d%03d" % (top, d), exist_ok=True)
+    for i in range(300):
+        top = a if i % 2 else b
+        open("%s/d%03d/entry-with-a-longish-name-%05d" % (top, d, i), "w").close()
+EOF
+expect_ok "$LAYERCTL" layer add shrink/a "$s/a"
+expect_ok "$LAYERCTL" layer add shrink/b "$s/b"
+expect_ok mount -t layerfs -o layers=shrink/a:shrink/b v "$s/m"
+
+# A process holding O_PATH descriptors on every directory (no snapshot
+# is built by O_PATH opens); it lists them when told to, then sleeps.
+fifo=$s/go
+mkfifo "$fifo"
+$PY - "$s/m" "$fifo" >"$s/pin.out" 2>&1 <<'EOF' &
+import os, sys, time
+m, fifo = sys.argv[1], sys.argv[2]
+fds = [os.open("%s/d%03d" % (m, d), os.O_PATH) for d in range(120)]
+print("pinned", len(fds), flush=True)
+with open(fifo) as f:
+    f.read()
+n = sum(len(os.listdir("%s/d%03d" % (m, d))) for d in range(120))
+print("listed", n, flush=True)
+time.sleep(600)
+EOF
+pin=$!
+i=0
+while ! grep -q pinned "$s/pin.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+
+before=$(kmalloc_settled)
+echo go >"$fifo"
+i=0
+while ! grep -q listed "$s/pin.out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+expect_match "$(cat "$s/pin.out")" "listed 36000" "every merged directory listed (36,000 entries)"
+built=$(_lib_kmalloc_bytes)
+after=$(kmalloc_settled)
+diag "kmalloc bytes: $before pinned, $built after listing, $after after reclaim"
+
+grew=$((built - before))
+kept=$((after - before))
+if [ "$grew" -ge 2000000 ]; then
+	pass "the listings took memory ($grew bytes)"
+else
+	fail "the listings took memory" "only $grew bytes: the test measures nothing"
+fi
+if [ "$kept" -le $((grew / 4)) ]; then
+	pass "reclaim gave back the snapshots ($kept of $grew bytes kept)"
+else
+	fail "reclaim gave back the snapshots" "$kept of $grew bytes still in use"
+fi
+# The directories still list correctly after their snapshots went.
+expect_eq "$(ls "$s/m/d007" | wc -l)" 300 "a listing after reclaim is complete"
+
+kill "$pin"
+wait "$pin" 2>/dev/null
+expect_ok umount "$s/m"
+expect_ok "$LAYERCTL" layer rm shrink/a
+expect_ok "$LAYERCTL" layer rm shrink/b
+expect_ok unload_module
+done_testing

@@ -146,14 +146,20 @@
  * it, every entry of type DT_DIR references a directory whose pentry is
  * that entry, and parents have smaller ids, the directories form one tree
  * rooted at 0 in which each is referenced exactly once.  All checks are
- * local (a record, its neighbour, and the record it points to), so the
- * kernel can run them piecewise while reading the file through the page
- * cache, with the helpers below.
+ * local (a record, its neighbour, and the record it points to), so
+ * layerfs_index_check_src() runs them through a reader that copies one
+ * record or name at a time (struct layerfs_index_src: the kernel's reads
+ * the page cache), keeping about 600 bytes of state; layerfs_index_check()
+ * is the same over a buffer in memory, plus the CRC.  layerfs_index_lookup()
+ * finds a name in a directory of a validated index with one binary search
+ * through the same reader.
  */
 #ifndef _LAYERFS_INDEX_H
 #define _LAYERFS_INDEX_H
 
 #ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
 #define lfsx_le16(x)	le16_to_cpu(x)
@@ -164,7 +170,9 @@
 #define lfsx_cpu64(x)	cpu_to_le64(x)
 #else
 #include <endian.h>
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/types.h>
 #define lfsx_le16(x)	le16toh(x)
 #define lfsx_le32(x)	le32toh(x)
@@ -475,54 +483,133 @@ layerfs_index_check_entry(const struct layerfs_index_entry *e, __u32 dir,
 	return 0;
 }
 
-struct layerfs_index_walk {
-	const unsigned char *buf;
-	__u64 names_off, names_size, pos;
-	__u32 nlayers, ndirs, nentries;
-	__u32 next_child;	/* id the next DT_DIR entry must reference */
+/*
+ * Where the validator and the lookup read the file from: @read copies
+ * @len bytes at file offset @off (inside the file: the callers check) to
+ * @dst and returns 0 or a negative errno.  A record of a table, and a name
+ * of a valid index, never crosses a 4 KiB boundary, so the kernel can
+ * serve each read from one page of the page cache.
+ */
+struct layerfs_index_src {
+	int (*read)(const struct layerfs_index_src *src, __u64 off, void *dst,
+		    __u32 len);
+	const void *priv;
+	__u64 len;			/* size of the file */
 };
 
-static inline const struct layerfs_index_dir *
-layerfs_index_dir_at(const struct layerfs_index_walk *w, __u32 id)
+/* The state of one validation (about 600 bytes: allocate it in the kernel). */
+struct layerfs_index_walk {
+	const struct layerfs_index_src *src;
+	int err;			/* a read error, if one stopped it */
+	struct layerfs_index_header h;
+	__u64 dirs_off, entries_off, names_off, names_size, pos;
+	__u32 nlayers, ndirs, nentries;
+	__u32 next_child;	/* id the next DT_DIR entry must reference */
+	unsigned int prev_len;
+	char prev[LAYERFS_INDEX_NAME_MAX];
+	char name[LAYERFS_INDEX_NAME_MAX];
+};
+
+/* Reads @len bytes at @off, refusing anything outside the file. */
+static inline const char *layerfs_index_read(struct layerfs_index_walk *w,
+					     __u64 off, void *dst, __u32 len)
 {
-	return (const struct layerfs_index_dir *)
-		(w->buf + layerfs_index_dirs_off(w->nlayers)) + id;
+	if (off > w->src->len || len > w->src->len - off)
+		return "offset outside the file";
+	w->err = w->src->read(w->src, off, dst, len);
+	return w->err ? "cannot read the index" : 0;
 }
 
-static inline const struct layerfs_index_entry *
-layerfs_index_entry_at(const struct layerfs_index_walk *w, __u32 i)
-{
-	return (const struct layerfs_index_entry *)
-		(w->buf + layerfs_index_entries_off(w->nlayers, w->ndirs)) + i;
-}
-
-/* Entry @i's name: placement, characters, order after entry @i - 1. */
 static inline const char *
-layerfs_index_check_name(struct layerfs_index_walk *w, __u32 i, int first)
+layerfs_index_read_dir(struct layerfs_index_walk *w, __u32 id,
+		       struct layerfs_index_dir *d)
 {
-	const struct layerfs_index_entry *e = layerfs_index_entry_at(w, i);
-	__u64 off = lfsx_le32(e->name_off), place, k;
-	const char *name = (const char *)w->buf + w->names_off + off;
-	const struct layerfs_index_entry *pe;
+	return layerfs_index_read(w, w->dirs_off + 16ULL * id, d, sizeof(*d));
+}
+
+static inline const char *
+layerfs_index_read_entry(struct layerfs_index_walk *w, __u32 i,
+			 struct layerfs_index_entry *e)
+{
+	return layerfs_index_read(w, w->entries_off + 32ULL * i, e,
+				  sizeof(*e));
+}
+
+/* @len bytes at @off are zero. */
+static inline const char *layerfs_index_check_zero(struct layerfs_index_walk *w,
+						   __u64 off, __u64 len)
+{
+	const char *why;
+	__u32 n, k;
+
+	while (len) {
+		/* At most a name's room, never across a 4 KiB boundary. */
+		n = LAYERFS_INDEX_BLOCK - off % LAYERFS_INDEX_BLOCK;
+		n = n < sizeof(w->name) ? n : sizeof(w->name);
+		n = len < n ? len : n;
+		why = layerfs_index_read(w, off, w->name, n);
+		if (why)
+			return why;
+		for (k = 0; k < n; k++)
+			if (w->name[k])
+				return "padding not zero";
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Entry @e's name: placement, characters, order after the previous one. */
+static inline const char *
+layerfs_index_check_name(struct layerfs_index_walk *w,
+			 const struct layerfs_index_entry *e, int first)
+{
+	__u64 off = lfsx_le32(e->name_off), place;
 	const char *why;
 
 	place = layerfs_index_name_place(w->names_off, w->pos, e->name_len);
 	if (off != place || off + e->name_len > w->names_size)
 		return "entry: name out of place";
-	for (k = w->pos; k < off; k++)
-		if (w->buf[w->names_off + k])
-			return "names area: padding not zero";
-	why = layerfs_index_name_check(name, e->name_len);
+	why = layerfs_index_check_zero(w, w->names_off + w->pos, off - w->pos);
+	if (!why)
+		why = layerfs_index_read(w, w->names_off + off, w->name,
+					 e->name_len);
+	if (!why)
+		why = layerfs_index_name_check(w->name, e->name_len);
 	if (why)
 		return why;
 	w->pos = off + e->name_len;
-	if (first)
-		return 0;
-	pe = layerfs_index_entry_at(w, i - 1);
-	if (layerfs_index_name_cmp((const char *)w->buf + w->names_off +
-				   lfsx_le32(pe->name_off), pe->name_len,
-				   name, e->name_len) >= 0)
+	if (!first && layerfs_index_name_cmp(w->prev, w->prev_len, w->name,
+					     e->name_len) >= 0)
 		return "entries not strictly sorted by name";
+	memcpy(w->prev, w->name, e->name_len);
+	w->prev_len = e->name_len;
+	return 0;
+}
+
+/* Entry @i of directory @id whose merge is [@top, @bottom]. */
+static inline const char *
+layerfs_index_check_one_entry(struct layerfs_index_walk *w, __u32 id,
+			      __u32 i, __u32 top, __u32 bottom, int first)
+{
+	struct layerfs_index_entry e;
+	struct layerfs_index_dir c;
+	const char *why;
+
+	why = layerfs_index_read_entry(w, i, &e);
+	if (!why)
+		why = layerfs_index_check_entry(&e, id, top, bottom, w->ndirs);
+	if (!why)
+		why = layerfs_index_check_name(w, &e, first);
+	if (why || e.type != LAYERFS_INDEX_DT_DIR)
+		return why;
+	if (lfsx_le32(e.dir) != w->next_child++)
+		return "directories not in breadth-first order";
+	why = layerfs_index_read_dir(w, lfsx_le32(e.dir), &c);
+	if (why)
+		return why;
+	if (lfsx_le32(c.parent) != id || lfsx_le32(c.pentry) != i)
+		return "directory referenced by a second entry";
 	return 0;
 }
 
@@ -530,105 +617,188 @@ layerfs_index_check_name(struct layerfs_index_walk *w, __u32 i, int first)
 static inline const char *layerfs_index_check_one(struct layerfs_index_walk *w,
 						  __u32 id)
 {
-	const struct layerfs_index_dir *d = layerfs_index_dir_at(w, id);
-	const struct layerfs_index_dir *p = 0;
-	const struct layerfs_index_entry *pe = 0;
+	struct layerfs_index_dir d, prev, p;
+	struct layerfs_index_entry pe;
 	__u32 top = 0, bottom = w->nlayers - 1, i, first, count;
 	const char *why;
 
-	if (id) {
-		if (lfsx_le32(d->parent) >= id)
+	why = layerfs_index_read_dir(w, id, &d);
+	if (!why && id) {
+		if (lfsx_le32(d.parent) >= id)
 			return "directory not after its parent";
-		p = layerfs_index_dir_at(w, lfsx_le32(d->parent));
-		if (lfsx_le32(d->pentry) >= w->nentries)
+		if (lfsx_le32(d.pentry) >= w->nentries)
 			return "directory's entry out of bounds";
-		pe = layerfs_index_entry_at(w, lfsx_le32(d->pentry));
-		top = lfsx_le32(pe->layer);
-		bottom = lfsx_le32(pe->bottom);
-	}
-	why = layerfs_index_check_dir(id, d, id ? d - 1 : 0, p, pe,
-				      w->nentries);
-	if (why)
-		return why;
-	first = lfsx_le32(d->first);
-	count = lfsx_le32(d->count);
-	for (i = first; i < first + count; i++) {
-		const struct layerfs_index_entry *e =
-			layerfs_index_entry_at(w, i);
-
-		why = layerfs_index_check_entry(e, id, top, bottom, w->ndirs);
+		why = layerfs_index_read_dir(w, id - 1, &prev);
 		if (!why)
-			why = layerfs_index_check_name(w, i, i == first);
+			why = layerfs_index_read_dir(w, lfsx_le32(d.parent), &p);
+		if (!why)
+			why = layerfs_index_read_entry(w, lfsx_le32(d.pentry),
+						       &pe);
 		if (why)
 			return why;
-		if (e->type == LAYERFS_INDEX_DT_DIR) {
-			if (lfsx_le32(e->dir) != w->next_child++)
-				return "directories not in breadth-first order";
-			d = layerfs_index_dir_at(w, lfsx_le32(e->dir));
-			if (lfsx_le32(d->parent) != id ||
-			    lfsx_le32(d->pentry) != i)
-				return "directory referenced by a second entry";
-		}
+		top = lfsx_le32(pe.layer);
+		bottom = lfsx_le32(pe.bottom);
+	}
+	if (!why)
+		why = layerfs_index_check_dir(id, &d, id ? &prev : 0,
+					      id ? &p : 0, id ? &pe : 0,
+					      w->nentries);
+	if (why)
+		return why;
+	first = lfsx_le32(d.first);
+	count = lfsx_le32(d.count);
+	for (i = first; i < first + count; i++) {
+		why = layerfs_index_check_one_entry(w, id, i, top, bottom,
+						    i == first);
+		if (why)
+			return why;
 	}
 	return 0;
 }
 
 /*
- * Validates the index in @buf (@len bytes, 8-byte aligned): NULL if every
- * rule of the format holds, else a static string saying which does not.
+ * Validates the index @src reads, except its CRC: NULL if every rule of
+ * the format holds, else a static string saying which does not (and
+ * w->err, if a read failed).  Reads each record once or twice, never
+ * outside the file, and keeps nothing but @w: the kernel can run it on
+ * the page cache, computing the CRC as it likes.  On success w->h is the
+ * header.
+ */
+static inline const char *
+layerfs_index_check_src(struct layerfs_index_walk *w,
+			const struct layerfs_index_src *src)
+{
+	struct layerfs_index_layer l;
+	struct layerfs_index_dir last;
+	const char *why;
+	__u64 off;
+	__u32 i;
+
+	w->src = src;
+	w->err = 0;
+	if (src->len < LAYERFS_INDEX_HEADER_SIZE)
+		return "shorter than the header";
+	why = layerfs_index_read(w, 0, &w->h, sizeof(w->h));
+	if (!why)
+		why = layerfs_index_check_header(&w->h, src->len);
+	if (why)
+		return why;
+	w->nlayers = lfsx_le32(w->h.nlayers);
+	w->ndirs = lfsx_le32(w->h.ndirs);
+	w->nentries = lfsx_le32(w->h.nentries);
+	w->dirs_off = lfsx_le64(w->h.dirs_off);
+	w->entries_off = lfsx_le64(w->h.entries_off);
+	w->names_off = lfsx_le64(w->h.names_off);
+	w->names_size = lfsx_le64(w->h.names_size);
+	w->pos = 0;
+	w->next_child = 1;
+	w->prev_len = 0;
+	for (i = 0; i < w->nlayers; i++) {
+		off = LAYERFS_INDEX_HEADER_SIZE + 64ULL * i;
+		why = layerfs_index_read(w, off, &l, sizeof(l));
+		if (!why)
+			why = layerfs_index_check_layer(&l);
+		if (why)
+			return why;
+	}
+	off = w->dirs_off + 16ULL * w->ndirs;
+	why = layerfs_index_check_zero(w, off, w->entries_off - off);
+	for (i = 0; !why && i < w->ndirs; i++)
+		why = layerfs_index_check_one(w, i);
+	if (!why)
+		why = layerfs_index_read_dir(w, w->ndirs - 1, &last);
+	if (why)
+		return why;
+	if (lfsx_le32(last.first) + lfsx_le32(last.count) != w->nentries)
+		return "directories do not cover every entry";
+	if (w->next_child != w->ndirs)
+		return "directory referenced by no entry";
+	if (w->pos != w->names_size)
+		return "names area longer than its names";
+	return 0;
+}
+
+static inline int layerfs_index_mem_read(const struct layerfs_index_src *src,
+					 __u64 off, void *dst, __u32 len)
+{
+	memcpy(dst, (const unsigned char *)src->priv + off, len);
+	return 0;
+}
+
+/*
+ * Validates the index in memory at @buf, @len bytes: NULL if every rule
+ * of the format holds, else a static string saying which does not.
  * @flags: LAYERFS_INDEX_CHECK_*.  Reads nothing outside @buf whatever its
  * contents.
  */
 static inline const char *layerfs_index_check(const void *buf, __u64 len,
 					      unsigned int flags)
 {
+	const struct layerfs_index_src src = {
+		.read = layerfs_index_mem_read, .priv = buf, .len = len,
+	};
 	const struct layerfs_index_header *h = buf;
-	const unsigned char *b = buf;
-	const struct layerfs_index_dir *last;
 	struct layerfs_index_walk w;
 	const char *why;
-	__u64 i;
 
-	if ((unsigned long)buf & 7)
-		return "buffer not 8-byte aligned";
-	why = layerfs_index_check_header(h, len);
+	why = layerfs_index_check_src(&w, &src);
 	if (why)
 		return why;
 	if (!(flags & LAYERFS_INDEX_CHECK_NO_CRC) &&
-	    (layerfs_index_crc32c(0xffffffffU, b + 16, len - 16) ^
-	     0xffffffffU) !=
-	    lfsx_le32(h->crc))
+	    (layerfs_index_crc32c(0xffffffffU,
+				  (const unsigned char *)buf + 16, len - 16) ^
+	     0xffffffffU) != lfsx_le32(h->crc))
 		return "checksum mismatch";
-	w.buf = buf;
-	w.nlayers = lfsx_le32(h->nlayers);
-	w.ndirs = lfsx_le32(h->ndirs);
-	w.nentries = lfsx_le32(h->nentries);
-	w.names_off = lfsx_le64(h->names_off);
-	w.names_size = lfsx_le64(h->names_size);
-	w.pos = 0;
-	w.next_child = 1;
-	for (i = 0; i < w.nlayers; i++) {
-		why = layerfs_index_check_layer((const void *)
-			(b + LAYERFS_INDEX_HEADER_SIZE + 64 * i));
-		if (why)
-			return why;
+	return 0;
+}
+
+/*
+ * Looks @name (@len bytes) up in directory @id of the index @src reads,
+ * which has passed layerfs_index_check_src() with header @h: one binary
+ * search over the directory's entries.  Returns 1 and the entry in @out
+ * (its index in @idx) if found, 0 if not, or a negative errno from
+ * @src->read, or -EINVAL for @id out of range.
+ */
+static inline int layerfs_index_lookup(const struct layerfs_index_src *src,
+				       const struct layerfs_index_header *h,
+				       __u32 id, const char *name,
+				       unsigned int len,
+				       struct layerfs_index_entry *out,
+				       __u32 *idx)
+{
+	__u32 nlayers = lfsx_le32(h->nlayers), ndirs = lfsx_le32(h->ndirs);
+	__u64 eoff = lfsx_le64(h->entries_off), noff = lfsx_le64(h->names_off);
+	struct layerfs_index_dir d;
+	char buf[LAYERFS_INDEX_NAME_MAX];
+	__u32 lo, hi, mid;
+	int err, cmp;
+
+	if (id >= ndirs)
+		return -EINVAL;
+	err = src->read(src, layerfs_index_dirs_off(nlayers) + 16ULL * id,
+			&d, sizeof(d));
+	if (err)
+		return err;
+	lo = lfsx_le32(d.first);
+	hi = lo + lfsx_le32(d.count);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		err = src->read(src, eoff + 32ULL * mid, out, sizeof(*out));
+		if (!err)
+			err = src->read(src, noff + lfsx_le32(out->name_off),
+					buf, out->name_len);
+		if (err)
+			return err;
+		cmp = layerfs_index_name_cmp(name, len, buf, out->name_len);
+		if (!cmp) {
+			*idx = mid;
+			return 1;
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	for (i = layerfs_index_dirs_off(w.nlayers) + 16ULL * w.ndirs;
-	     i < layerfs_index_entries_off(w.nlayers, w.ndirs); i++)
-		if (b[i])
-			return "padding not zero";
-	for (i = 0; i < w.ndirs; i++) {
-		why = layerfs_index_check_one(&w, i);
-		if (why)
-			return why;
-	}
-	last = layerfs_index_dir_at(&w, w.ndirs - 1);
-	if (lfsx_le32(last->first) + lfsx_le32(last->count) != w.nentries)
-		return "directories do not cover every entry";
-	if (w.next_child != w.ndirs)
-		return "directory referenced by no entry";
-	if (w.pos != w.names_size)
-		return "names area longer than its names";
 	return 0;
 }
 

@@ -101,8 +101,12 @@ static void chain_make(struct chain *c, int n)
 	char name[16];
 	int i, fd;
 
-	strcpy(c->root, "/tmp/layerfs-index.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(c->root));
+	/* tmpfs if there is one: the index writes fsync. */
+	strcpy(c->root, "/dev/shm/layerfs-index.XXXXXX");
+	if (!mkdtemp(c->root)) {
+		strcpy(c->root, "/tmp/layerfs-index.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(c->root));
+	}
 	fd = open(c->root, O_RDONLY | O_DIRECTORY);
 	ck_assert_int_ge(fd, 0);
 	c->n = n;
@@ -316,11 +320,87 @@ static long raw_lookup(const struct raw *r, uint32_t id, const char *name)
 	return -1;
 }
 
+/*
+ * A reader as the kernel's will be: one piece of one 4 KiB block at a
+ * time (checked), failing from the @fail_at-th read on if set.
+ */
+struct paged {
+	struct layerfs_index_src src;
+	unsigned long reads, fail_at;
+	unsigned long bad;	/* reads crossing a block or the end */
+};
+
+/* (Check's asserts cost a system call each: counted, asserted later.) */
+static int paged_read(const struct layerfs_index_src *src, __u64 off,
+		      void *dst, __u32 len)
+{
+	struct paged *p = (struct paged *)src;
+
+	if (off % 4096 + len > 4096 || off + len > src->len) {
+		p->bad++;
+		return -EFAULT;
+	}
+	if (++p->reads >= p->fail_at && p->fail_at)
+		return -EIO;
+	memcpy(dst, (const char *)src->priv + off, len);
+	return 0;
+}
+
+static void paged_init(struct paged *p, const void *buf, size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->src.read = paged_read;
+	p->src.priv = buf;
+	p->src.len = len;
+}
+
+/* The verdict through a paged reader (whose reads never cross a block). */
+static const char *paged_check(const void *buf, size_t len)
+{
+	struct layerfs_index_walk w;
+	struct paged pg;
+	const char *why;
+
+	paged_init(&pg, buf, len);
+	why = layerfs_index_check_src(&w, &pg.src);
+	ck_assert_uint_eq(pg.bad, 0);
+	ck_assert_int_eq(w.err, 0);
+	ck_assert_str_eq(why ? why : "ok",
+			 layerfs_index_check(buf, len,
+					     LAYERFS_INDEX_CHECK_NO_CRC) ?: "ok");
+	return why;
+}
+
 /* Every name of every directory is found by lookup; absent ones are not. */
 static void raw_check_lookups(const struct raw *r, uint32_t ndirs)
 {
-	uint32_t d, i;
+	const struct layerfs_index_header *h = (const void *)r->buf;
+	struct layerfs_index_entry e;
+	struct paged pg;
+	uint32_t d, i, idx;
 	char name[256];
+
+	paged_init(&pg, r->buf, lfsx_le64(h->size));
+	for (d = 0; d < ndirs; d++) {
+		uint32_t first = lfsx_le32(r->dirs[d].first);
+
+		for (i = first; i < first + lfsx_le32(r->dirs[d].count); i++) {
+			memcpy(name, r->names + lfsx_le32(r->ents[i].name_off),
+			       r->ents[i].name_len);
+			name[r->ents[i].name_len] = '~';
+			ck_assert_int_eq(layerfs_index_lookup(&pg.src, h, d,
+				name, r->ents[i].name_len, &e, &idx), 1);
+			ck_assert_uint_eq(idx, i);
+			ck_assert_int_eq(memcmp(&e, &r->ents[i], sizeof(e)), 0);
+			ck_assert_int_eq(layerfs_index_lookup(&pg.src, h, d,
+				name, r->ents[i].name_len + 1, &e, &idx), 0);
+		}
+		ck_assert_int_eq(layerfs_index_lookup(&pg.src, h, d, "absent",
+						      6, &e, &idx), 0);
+	}
+	ck_assert_uint_eq(pg.bad, 0);
+	ck_assert_int_eq(layerfs_index_lookup(&pg.src, h, ndirs, "a", 1, &e,
+					      &idx), -EINVAL);
 
 	for (d = 0; d < ndirs; d++) {
 		uint32_t first = lfsx_le32(r->dirs[d].first);
@@ -348,6 +428,7 @@ static char *index_listing(const void *buf, size_t len)
 	struct raw r;
 
 	ck_assert_msg(!why, "valid index refused: %s", why);
+	ck_assert_ptr_null(paged_check(buf, len));
 	raw_init(&r, buf);
 	raw_check_lookups(&r, lfsx_le32(h->ndirs));
 	raw_dir(&r, 0, "", &out);
@@ -617,6 +698,8 @@ static void refused(const void *buf, size_t len, const char *what)
 	struct lfs_index ix;
 	const char *why = layerfs_index_check(buf, len, 0);
 
+	paged_check(buf, len);
+
 	ck_assert_msg(why, "corrupt index accepted: %s", what);
 	ck_assert_ptr_nonnull(lfs_index_parse(&ix, buf, len));
 }
@@ -822,6 +905,33 @@ START_TEST(test_corrupt)
 }
 END_TEST
 
+START_TEST(test_read_errors)
+{
+	struct layerfs_index_walk w;
+	unsigned long n, total;
+	struct paged pg;
+	size_t len;
+	void *buf = sample_index(4, 5, &len);
+
+	ck_assert_ptr_null(paged_check(buf, len));
+	paged_init(&pg, buf, len);
+	ck_assert_ptr_null(layerfs_index_check_src(&w, &pg.src));
+	total = pg.reads;
+	ck_assert_uint_gt(total, 10);
+	for (n = 1; n <= total; n++) {
+		paged_init(&pg, buf, len);
+		pg.fail_at = n;
+		ck_assert_str_eq(layerfs_index_check_src(&w, &pg.src),
+				 "cannot read the index");
+		ck_assert_int_eq(w.err, -EIO);
+	}
+	printf("index: a valid index of %zu bytes validated in %lu reads "
+	       "of one block piece each; a failure at any of them is "
+	       "reported\n", len, total);
+	free(buf);
+}
+END_TEST
+
 /* Accepted after mutation: it must be the canonical encoding of a tree. */
 static void accepted_is_canonical(const void *buf, size_t len)
 {
@@ -842,10 +952,53 @@ static void accepted_is_canonical(const void *buf, size_t len)
 	lfs_mtree_free(&t);
 }
 
+/*
+ * A two-layer index of @n directories of long names, so that names meet
+ * 4 KiB boundaries (free it).
+ */
+static void *sample_long_names(int n, size_t *len)
+{
+	struct lfs_ldir bot = { 0 }, top = { 0 };
+	struct lfs_mtree t;
+	struct lfs_index ix;
+	struct lfs_lent *e;
+	void *b1, *b2;
+	size_t l1;
+	char name[64];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "directory-%03d", i);
+		e = lfs_ldir_add(i % 2 ? &top : &bot, name,
+				 LAYERFS_INDEX_DT_DIR, i + 1);
+		for (j = 0; j < 10; j++) {
+			snprintf(name, sizeof(name), "%0*d", 20 + (i * 7 + j) % 40,
+				 j);
+			ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, name, 8, j));
+		}
+	}
+	e = lfs_ldir_add(&top, "directory-000", LAYERFS_INDEX_DT_DIR, 9);
+	ck_assert_ptr_nonnull(lfs_ldir_add(e->dir, "x", 8, 1));
+	ck_assert_int_eq(lfs_ldir_sort(&bot), 0);
+	ck_assert_int_eq(lfs_ldir_sort(&top), 0);
+	ck_assert_int_eq(lfs_index_merge(&t, &bot, &test_id, NULL), 0);
+	ck_assert_int_eq(lfs_mtree_serialize(&t, &b1, &l1), 0);
+	lfs_mtree_free(&t);
+	ck_assert_ptr_null(lfs_index_parse(&ix, b1, l1));
+	ck_assert_int_eq(lfs_index_merge(&t, &top, &test_id, &ix), 0);
+	ck_assert_int_eq(lfs_mtree_serialize(&t, &b2, len), 0);
+	lfs_mtree_free(&t);
+	free(b1);
+	lfs_ldir_free(&bot);
+	lfs_ldir_free(&top);
+	return b2;
+}
+
 START_TEST(test_fuzz)
 {
 	size_t len, off;
-	void *buf = sample_index(3, 12, &len);
+	void *buf = _i ? sample_long_names(60, &len) :
+		    sample_index(3, 12, &len);
 	unsigned char *m = malloc(len);
 	int it, j, flips, accepted = 0, refusedn = 0;
 
@@ -861,6 +1014,7 @@ START_TEST(test_fuzz)
 		}
 		if (it & 1)
 			fix_crc(m, len);
+		paged_check(m, len);
 		if (layerfs_index_check(m, len, 0)) {
 			refusedn++;
 			ck_assert_ptr_nonnull(lfs_index_parse(
@@ -870,8 +1024,9 @@ START_TEST(test_fuzz)
 		accepted++;
 		accepted_is_canonical(m, len);
 	}
-	printf("index fuzz: %d mutations refused, %d accepted (each the "
-	       "canonical encoding of its tree)\n", refusedn, accepted);
+	printf("index fuzz: %zu bytes: %d mutations refused, %d accepted "
+	       "(each the canonical encoding of its tree)\n", len, refusedn,
+	       accepted);
 	free(m);
 	free(buf);
 }
@@ -931,6 +1086,7 @@ START_TEST(test_timing)
 	ck_assert_int_eq(lfs_mtree_serialize(&t, &b2, &l2), 0);
 	t3 = now_ms() - t3;
 	ck_assert_ptr_null(layerfs_index_check(b2, l2, 0));
+	ck_assert_ptr_null(paged_check(b2, l2));
 	printf("index timing: a base of 201000 entries: built from scratch in "
 	       "%.1f ms (%zu bytes), parsed and validated in %.1f ms; a "
 	       "layer of 11 entries on it: merge %.3f ms, serialize %.1f ms\n",
@@ -964,6 +1120,7 @@ Suite *index_suite(void)
 
 	tcase_add_test(bad, test_truncated);
 	tcase_add_test(bad, test_corrupt);
+	tcase_add_test(bad, test_read_errors);
 	tcase_add_loop_test(bad, test_fuzz, 0, 2);
 	tcase_set_timeout(bad, 300);
 	suite_add_tcase(s, bad);

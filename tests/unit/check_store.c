@@ -190,6 +190,33 @@ START_TEST(test_view_meta_round_trip)
 }
 END_TEST
 
+/* Keys named by a path whatever comes before them (prune's fallback). */
+START_TEST(test_path_keys)
+{
+	struct lfs_strv k = LFS_STRV_INIT;
+
+	ck_assert_int_eq(lfs_store_path_keys("/ns/s/layers/" K1 "/diff", "layers", &k), 0);
+	ck_assert_int_eq(lfs_store_path_keys("/chroot/x/views/" K2 "/work", "views", &k), 0);
+	ck_assert_int_eq(lfs_store_path_keys("/layers/" K2, "layers", &k), 0);
+	ck_assert_uint_eq(k.n, 3);
+	ck_assert_str_eq(k.v[0], K1);
+	ck_assert_str_eq(k.v[1], K2);
+	ck_assert_str_eq(k.v[2], K2);
+	/* Nested: each; not a key, not the component, a longer name: none. */
+	ck_assert_int_eq(lfs_store_path_keys("/a/layers/" K1 "/diff/layers/" K2 "/x",
+					     "layers", &k), 0);
+	ck_assert_uint_eq(k.n, 5);
+	ck_assert_str_eq(k.v[3], K1);
+	ck_assert_str_eq(k.v[4], K2);
+	ck_assert_int_eq(lfs_store_path_keys("/a/layers/0123/diff", "layers", &k), 0);
+	ck_assert_int_eq(lfs_store_path_keys("/a/mylayers/" K1 "/diff", "layers", &k), 0);
+	ck_assert_int_eq(lfs_store_path_keys("/a/layers/" K1 "0/diff", "layers", &k), 0);
+	ck_assert_int_eq(lfs_store_path_keys("/a/views/" K1 "/work", "layers", &k), 0);
+	ck_assert_uint_eq(k.n, 5);
+	lfs_strv_free(&k);
+}
+END_TEST
+
 START_TEST(test_keys)
 {
 	static const unsigned char bytes[16] = {
@@ -1326,6 +1353,7 @@ Suite *store_suite(void)
 	tcase_add_loop_test(meta, test_meta_bad, 0, (int)N(bad_metas));
 	tcase_add_test(meta, test_view_meta_round_trip);
 	tcase_add_test(meta, test_keys);
+	tcase_add_test(meta, test_path_keys);
 	tcase_add_test(meta, test_order);
 	tcase_add_test(meta, test_chain);
 	tcase_add_test(meta, test_fmt_size);

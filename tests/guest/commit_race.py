@@ -72,15 +72,14 @@ def sys_mount(source, target, fstype, data):
 
 
 def hash_tree(root):
-    """sha256 over every object below root: path, type, mode, contents."""
-    h = hashlib.sha256()
+    """Per object below root: type, mode and sha256 of the contents."""
+    out = {}
     for dirpath, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(dirs + files):
             p = os.path.join(dirpath, name)
             st = os.lstat(p)
-            h.update(("%s %o %d\n" % (os.path.relpath(p, root), st.st_mode,
-                                      st.st_rdev)).encode())
+            h = hashlib.sha256()
             if stat.S_ISREG(st.st_mode):
                 with open(p, "rb") as f:
                     while True:
@@ -90,7 +89,22 @@ def hash_tree(root):
                         h.update(b)
             elif stat.S_ISLNK(st.st_mode):
                 h.update(os.readlink(p).encode())
-    return h.hexdigest()
+            out[os.path.relpath(p, root)] = "%o %d %s" % (
+                st.st_mode, st.st_rdev, h.hexdigest()[:16])
+    return out
+
+
+def tree_diff(a, b):
+    """What changed from a to b, in a few words."""
+    d = []
+    for k in sorted(set(a) | set(b)):
+        if k not in a:
+            d.append("%s appeared" % k)
+        elif k not in b:
+            d.append("%s vanished" % k)
+        elif a[k] != b[k]:
+            d.append("%s changed" % k)
+    return ", ".join(d[:4]) + (" ..." if len(d) > 4 else "")
 
 
 def make_lower(lower):
@@ -280,10 +294,14 @@ def one_round(k, deadline, cu_time):
         os.waitpid(pid, 0)
     check(not bad_commits, "round %d: %d commits, all accepted"
           % (k, len(layers)), "; ".join(bad_commits[:5]))
-    changed = [name for name, path, h in layers if hash_tree(path) != h]
+    changed = []
+    for name, path, h in layers:
+        now = hash_tree(path)
+        if now != h:
+            changed.append("%s (%s)" % (name, tree_diff(h, now)))
     check(not changed, "round %d: every committed layer unchanged since its "
           "commit (%d layers)" % (k, len(layers)), "changed: %s"
-          % " ".join(changed))
+          % "; ".join(changed))
     for i in range(WORKERS):
         with open(os.path.join(rd, "worker%d" % i)) as f:
             res = json.load(f)

@@ -9,11 +9,11 @@
 # being copied up, and commits each started while a large copy-up is in
 # progress; every committed layer's hash taken right after its commit must
 # be unchanged at the end of its round.  On its own tmpfs (the committed
-# copies are freed round by round).  LAYERFS_RACE_SECONDS (default 75).
+# copies are freed round by round).  LAYERFS_RACE_SECONDS (default 65).
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
-SECS=${LAYERFS_RACE_SECONDS:-75}
+SECS=${LAYERFS_RACE_SECONDS:-65}
 load_module
 d=$scratch/t
 mkdir -p "$d"

@@ -75,11 +75,12 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 	const char *name;
 
 	if (argc < 2) {
-		/* A batch prints no usage: say what is wrong instead. */
-		if (ctx->batch_line)
-			return lfs_errorf(ctx, "%.*s: missing command",
-					  (int)strcspn(group, " "), group);
-		return lfs_group_usage_print(ctx, head, cmds, tail, 1);
+		if (*group)
+			lfs_errorf(ctx, "%.*s: missing command",
+				   (int)strcspn(group, " "), group);
+		else
+			lfs_errorf(ctx, "missing command");
+		return lfs_usage(ctx, head, 1);
 	}
 	name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
@@ -93,19 +94,65 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 	for (c = cmds; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c->fn(ctx, argc - 1, argv + 1);
-	if (name[0] == '-')
-		lfs_errorf(ctx, "%sinvalid option '%s'", group, name);
+	if (name[0] == '-' && *group)
+		lfs_errorf(ctx, "%.*s: unknown option '%s'",
+			   (int)strcspn(group, " "), group, name);
+	else if (name[0] == '-')
+		lfs_errorf(ctx, "unknown option '%s'", name);
 	else
 		lfs_errorf(ctx, "unknown command '%s%s'", group, name);
-	return lfs_group_usage_print(ctx, head, cmds, tail, 1);
+	return lfs_usage(ctx, head, 1);
+}
+
+/*
+ * The command a usage text is about: the words after "Usage: " up to the
+ * first that is not a lower-case command word ("layerctl layer add" of
+ * "Usage: layerctl layer add NAME PATH ...").  Into @cmd, at most @len.
+ */
+static void lfs_usage_command(const char *usage, char *cmd, size_t len)
+{
+	const char *p = usage, *end;
+	size_t n = 0;
+
+	if (!strncmp(p, "Usage: ", 7))
+		p += 7;
+	end = p;
+	for (;;) {
+		const char *w = end;
+
+		while (*w == ' ')
+			w++;
+		if (!(*w >= 'a' && *w <= 'z'))
+			break;
+		while ((*w >= 'a' && *w <= 'z') || (*w >= '0' && *w <= '9') ||
+		       *w == '-')
+			w++;
+		if (*w && *w != ' ' && *w != '\n')
+			break;
+		end = w;
+	}
+	n = (size_t)(end - p);
+	if (!n) {
+		p = "layerctl";
+		n = strlen(p);
+	}
+	snprintf(cmd, len, "%.*s", (int)n, p);
 }
 
 int lfs_usage(struct lfs_ctx *ctx, const char *usage, int bad)
 {
-	if (bad && ctx->batch_line)
-		return 1;
-	fputs(usage, bad ? ctx->err : ctx->out);
-	return bad ? 1 : 0;
+	char cmd[128];
+
+	if (!bad) {
+		fputs(usage, ctx->out);
+		return 0;
+	}
+	/* A batch line's error said it all; otherwise one line of hint. */
+	if (!ctx->batch_line) {
+		lfs_usage_command(usage, cmd, sizeof(cmd));
+		fprintf(ctx->err, "Try '%s --help'.\n", cmd);
+	}
+	return LFS_EXIT_USAGE;
 }
 
 /* "layerctl: ", and "batch line N: " while a batch line runs. */

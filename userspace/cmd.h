@@ -35,7 +35,12 @@ struct lfs_ctx {
 	unsigned long batch_line;
 };
 
-/* A command returns the process exit status: 0 or 1. */
+/*
+ * A command returns the process exit status: 0, 1 (failure) or
+ * LFS_EXIT_USAGE (bad usage: lfs_usage(), lfs_usage_error(), ...).
+ */
+#define LFS_EXIT_USAGE 2
+
 typedef int (*lfs_cmd_fn)(struct lfs_ctx *ctx, int argc, char **argv);
 
 struct lfs_cmd {
@@ -100,14 +105,17 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 		 int argc, char **argv);
 
 /*
- * Prints @usage: to ctx->out and returns 0, or with @bad to ctx->err and 1
- * (in a batch, a bad usage prints nothing: the error line said it).
+ * Prints @usage to ctx->out and returns 0; or, with @bad, only the hint
+ * "Try 'layerctl CMD --help'." (CMD from @usage's first line) to ctx->err
+ * and returns LFS_EXIT_USAGE (in a batch, a bad usage prints nothing: the
+ * error line said it).
  */
 int lfs_usage(struct lfs_ctx *ctx, const char *usage, int bad);
 
 /*
- * "layerctl: COMMAND: REASON" and the usage to ctx->err; returns 1.  Here
- * and below, in a batch "layerctl: " is followed by "batch line N: ".
+ * "layerctl: COMMAND: REASON" and the hint to ctx->err; returns
+ * LFS_EXIT_USAGE.  Here and below, in a batch "layerctl: " is followed by
+ * "batch line N: ".
  */
 int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
 		    const char *usage, const char *fmt, ...)

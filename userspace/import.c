@@ -135,7 +135,7 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		case LFS_OPT_MAX_ENTRIES:
 			if (lfs_oci_limit_opt(ctx, "import", lfs_usage_import,
 					      c, optarg, &im.limits))
-				return 1;
+				return LFS_EXIT_USAGE;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_import, 0);

@@ -66,13 +66,10 @@ static const char lfs_usage_tail[] =
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n";
 
-/* The top-level usage, as bad usage: to ctx->err, returns 1. */
+/* The top-level hint, as bad usage: to ctx->err, returns 2. */
 static int lfs_usage_top(struct lfs_ctx *ctx)
 {
-	char *argv[] = { (char *)"layerctl", NULL };
-
-	return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
-			    lfs_usage_tail, 1, argv);
+	return lfs_usage(ctx, lfs_usage_head, 1);
 }
 
 int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
@@ -89,7 +86,7 @@ int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 	char *help[] = { argv[0], (char *)"--help", NULL };
 	const char *batch = NULL;
 	char msg[256];
-	int c, force = 0;
+	int c, force = 0, version = 0;
 
 	lfs_opt_reset();
 	/* '+': options end at the command, whose own options follow it. */
@@ -111,15 +108,23 @@ int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 			return lfs_dispatch(ctx, "", lfs_usage_head,
 					    lfs_commands, lfs_usage_tail, 2, help);
 		case 'V':
-			fprintf(ctx->out, "layerctl %s (layerfs protocol %d)\n",
-				LAYERCTL_VERSION, LAYERFS_GENL_VERSION);
-			return 0;
+			version = 1;
+			break;
 		default:
 			lfs_opt_error(msg, sizeof(msg), c, argv, opts);
 			lfs_errorf(ctx, "%s", msg);
-			return lfs_dispatch(ctx, "", lfs_usage_head, lfs_commands,
-					    lfs_usage_tail, 1, argv);
+			return lfs_usage_top(ctx);
 		}
+	}
+	if (version) {
+		if (optind < argc) {
+			lfs_errorf(ctx, "unexpected argument '%s' after --version",
+				   argv[optind]);
+			return lfs_usage_top(ctx);
+		}
+		fprintf(ctx->out, "layerctl %s (layerfs protocol %d)\n",
+			LAYERCTL_VERSION, LAYERFS_GENL_VERSION);
+		return 0;
 	}
 	if (ctx->module && !*ctx->module)
 		ctx->module = NULL;

@@ -220,7 +220,7 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		case LFS_OPT_MAX_ENTRIES:
 			if (lfs_oci_limit_opt(ctx, "load", lfs_usage_load, c,
 					      optarg, &limits))
-				return 1;
+				return LFS_EXIT_USAGE;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_load, 0);

@@ -165,7 +165,7 @@ static int lfs_mount_usage_check(struct lfs_ctx *ctx, int npos, char **pos,
 	return 0;
 }
 
-/* -o LIST: adds its flags to @o.  0, or 1 after reporting. */
+/* -o LIST: adds its flags to @o.  0, or LFS_EXIT_USAGE after reporting. */
 static int lfs_mount_opt_o(struct lfs_ctx *ctx, const char *list,
 			   struct lfs_mount_opts *o)
 {
@@ -235,7 +235,8 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 			ro = 1;
 			break;
 		case 'o':
-			if (lfs_mount_opt_o(ctx, optarg, &trust.opts))
+			rc = lfs_mount_opt_o(ctx, optarg, &trust.opts);
+			if (rc)
 				goto out;
 			break;
 		case 'h':

@@ -66,12 +66,12 @@ void lfs_opt_error(char *buf, size_t len, int c, char *const argv[],
 		snprintf(buf, len, "option '--%s' doesn't allow an argument",
 			 o->name);
 	} else if (optopt) {
-		snprintf(buf, len, "invalid option '-%c'", optopt);
+		snprintf(buf, len, "unknown option '-%c'", optopt);
 	} else if (!strncmp(arg, "--", 2)) {
-		snprintf(buf, len, "unrecognized option '%.*s'",
+		snprintf(buf, len, "unknown option '%.*s'",
 			 (int)(strcspn(arg, "=")), arg);
 	} else {
-		snprintf(buf, len, "invalid option '%s'", arg);
+		snprintf(buf, len, "unknown option '%s'", arg);
 	}
 }
 

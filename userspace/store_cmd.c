@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the store commands (and view ls) share: opening the store, listing views. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "format.h"
@@ -11,6 +13,37 @@
 #include "nl.h"
 #include "store.h"
 #include "store_cmd.h"
+
+/*
+ * Whether @root exists but is not a store: anything but a missing path, an
+ * empty directory, or one holding only layers/, views/ and .lock (a store
+ * half made).
+ */
+static int lfs_store_dir_foreign(const char *root)
+{
+	struct dirent *e;
+	struct stat sb;
+	int foreign = 0;
+	DIR *d;
+
+	if (stat(root, &sb))
+		return errno != ENOENT;
+	if (!S_ISDIR(sb.st_mode))
+		return 1;
+	d = opendir(root);
+	if (!d)
+		return 1;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, "layers") || !strcmp(e->d_name, "views") ||
+		    !strcmp(e->d_name, ".lock"))
+			continue;
+		foreign = 1;
+		break;
+	}
+	closedir(d);
+	return foreign;
+}
 
 int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create)
 {
@@ -21,8 +54,16 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create)
 	rc = lfs_store_open(st, root, create, why, sizeof(why));
 	if (!rc)
 		return 0;
+	/*
+	 * No store: the caller decides (an empty listing, nothing to
+	 * restore).  But a directory that exists and holds something else
+	 * is not an empty store: say so rather than list nothing.
+	 */
+	if (!create && rc == -ENOENT && !lfs_store_dir_foreign(root))
+		return -ENOENT;
 	if (!create && rc == -ENOENT)
-		return -ENOENT;	/* the caller decides */
+		return lfs_errorf(ctx, "store: %s: not a layerfs store (no layers/ and views/ directories)",
+				  root);
 	return lfs_errorf(ctx, "store: %s", why);
 }
 

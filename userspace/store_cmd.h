@@ -10,7 +10,8 @@
 /*
  * Opens the store of @ctx (--store, $LAYERFS_STORE or the default).
  * 0; 1 after reporting "layerctl: store: WHY"; without @create, -ENOENT
- * (unreported) if there is no store there.
+ * (unreported) if there is no store there: a missing path or an empty
+ * directory (one that holds anything else is reported as not a store).
  */
 int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create);
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <linux/layerfs.h>
 
@@ -86,11 +88,28 @@ static int starts_with(const char *s, const char *prefix)
 	ck_assert_str_eq(r.err, "");					\
 } while (0)
 
+/*
+ * Bad usage prints one error line, then only the hint "Try 'layerctl
+ * ... --help'.", never the whole usage text.
+ */
+static int is_usage_hint(const char *err)
+{
+	const char *nl = strchr(err, '\n');
+	size_t n;
+
+	if (!nl || strstr(err, "Usage:"))
+		return 0;
+	err = nl + 1;
+	n = strlen(err);
+	return !strncmp(err, "Try 'layerctl", 13) && n > 14 &&
+	       !strcmp(err + n - 10, " --help'.\n") && !strchr(err, '\n')[1];
+}
+
 #define assert_bad_usage(first_line) do {				\
-	ck_assert_int_eq(r.rc, 1);					\
+	ck_assert_int_eq(r.rc, 2);					\
 	ck_assert_str_eq(r.out, "");					\
 	ck_assert_msg(starts_with(r.err, first_line), "stderr: %s", r.err); \
-	ck_assert_ptr_nonnull(strstr(r.err, "Usage: layerctl"));	\
+	ck_assert_msg(is_usage_hint(r.err), "stderr: %s", r.err);	\
 	ck_assert_int_eq(fake_nl.opens, 0);				\
 	ck_assert_int_eq(fake_nl.requests, 0);				\
 } while (0)
@@ -155,27 +174,78 @@ START_TEST(test_version)
 	ck_assert_str_eq(r.err, "");
 	RUN("-V");
 	ck_assert_int_eq(r.rc, 0);
+	/* Nothing may follow --version. */
+	RUN("--version", "extra");
+	assert_bad_usage("layerctl: unexpected argument 'extra' after --version\n");
+	RUN("-V", "layer", "ls");
+	assert_bad_usage("layerctl: unexpected argument 'layer' after --version\n");
 }
 END_TEST
 
 START_TEST(test_bad_usage_top)
 {
 	run((const char *const[]){ NULL });
-	assert_bad_usage("Usage: layerctl [--module PATH] COMMAND");
+	assert_bad_usage("layerctl: missing command\n");
+	ck_assert_str_eq(r.err, "layerctl: missing command\nTry 'layerctl --help'.\n");
 	RUN("frobnicate");
 	assert_bad_usage("layerctl: unknown command 'frobnicate'\n");
 	RUN("--bogus");
-	assert_bad_usage("layerctl: unrecognized option '--bogus'\n");
+	assert_bad_usage("layerctl: unknown option '--bogus'\n");
 	RUN("--module");
 	assert_bad_usage("layerctl: option '--module' requires an argument\n");
 	RUN("layer");
-	assert_bad_usage("Usage: layerctl layer COMMAND");
+	assert_bad_usage("layerctl: layer: missing command\n");
+	ck_assert_str_eq(r.err, "layerctl: layer: missing command\nTry 'layerctl layer --help'.\n");
 	RUN("layer", "frobnicate");
 	assert_bad_usage("layerctl: unknown command 'layer frobnicate'\n");
 	RUN("layer", "--bogus");
-	assert_bad_usage("layerctl: layer invalid option '--bogus'\n");
+	assert_bad_usage("layerctl: layer: unknown option '--bogus'\n");
 	RUN("help", "frobnicate");
 	assert_bad_usage("layerctl: unknown command 'frobnicate'\n");
+}
+END_TEST
+
+/*
+ * --store naming a directory that holds something else is an error, not
+ * an empty store; a missing path or an empty directory is an empty store.
+ */
+START_TEST(test_store_not_a_store)
+{
+	char dir[] = "/tmp/check_cli.XXXXXX", sub[64], msg[160];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	RUN("--store", dir, "images", "--json");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "[]\n");
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	snprintf(msg, sizeof(msg),
+		 "layerctl: store: %s: not a layerfs store (no layers/ and views/ directories)\n",
+		 dir);
+	RUN("--store", dir, "images");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, msg);
+	RUN("--store", dir, "history", "a:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, msg);
+	RUN("--store", dir, "restore");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, msg);
+	ck_assert_int_eq(rmdir(sub), 0);
+	/* A regular file is not a store either. */
+	snprintf(sub, sizeof(sub), "%s/file", dir);
+	f = fopen(sub, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	RUN("--store", sub, "images");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: store: "));
+	ck_assert_int_eq(unlink(sub), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(fake_nl.opens, 0);
 }
 END_TEST
 
@@ -350,14 +420,16 @@ START_TEST(test_add_bad_usage)
 	RUN("layer", "add", "base", "/p", "--parent");
 	assert_bad_usage("layerctl: layer add: option '--parent' requires an argument\n");
 	RUN("layer", "add", "base", "/p", "--json");
-	assert_bad_usage("layerctl: layer add: unrecognized option '--json'\n");
+	assert_bad_usage("layerctl: layer add: unknown option '--json'\n");
+	ck_assert_str_eq(r.err, "layerctl: layer add: unknown option '--json'\n"
+			 "Try 'layerctl layer add --help'.\n");
 	RUN("layer", "add", "-x", "base", "/p");
-	assert_bad_usage("layerctl: layer add: invalid option '-x'\n");
+	assert_bad_usage("layerctl: layer add: unknown option '-x'\n");
 	RUN("layer", "add", "base", "/p", "--help=1");
 	assert_bad_usage("layerctl: layer add: option '--help' doesn't allow an argument\n");
 	/* Global options belong before the command. */
 	RUN("layer", "add", "base", "/p", "--module", "/x.ko");
-	assert_bad_usage("layerctl: layer add: unrecognized option '--module'\n");
+	assert_bad_usage("layerctl: layer add: unknown option '--module'\n");
 }
 END_TEST
 
@@ -457,7 +529,7 @@ START_TEST(test_rm_errors)
 			 "layerctl: layer 'base': layer is used by 2 views (Device or resource busy)\n");
 
 	RUN("layer", "rm", "-base");
-	assert_bad_usage("layerctl: layer rm: invalid option '-b'\n");
+	assert_bad_usage("layerctl: layer rm: unknown option '-b'\n");
 	RUN("layer", "rm");
 	assert_bad_usage("layerctl: layer rm: missing NAME\n");
 	RUN("layer", "rm", "a", "b");
@@ -609,7 +681,7 @@ START_TEST(test_ls_errors)
 	RUN("layer", "ls", "extra");
 	assert_bad_usage("layerctl: layer ls: unexpected argument 'extra'\n");
 	RUN("layer", "ls", "-q");
-	assert_bad_usage("layerctl: layer ls: invalid option '-q'\n");
+	assert_bad_usage("layerctl: layer ls: unknown option '-q'\n");
 }
 END_TEST
 
@@ -658,6 +730,7 @@ Suite *cli_suite(void)
 			    (int)(sizeof(sub_usages) / sizeof(sub_usages[0])));
 	tcase_add_test(dispatch, test_version);
 	tcase_add_test(dispatch, test_bad_usage_top);
+	tcase_add_test(dispatch, test_store_not_a_store);
 	tcase_add_test(dispatch, test_module_option);
 	tcase_add_test(dispatch, test_open_failure);
 

@@ -119,11 +119,28 @@ static int starts_with(const char *s, const char *prefix)
 	ck_assert_int_eq(fake_nl.opens, 0);				\
 } while (0)
 
+/*
+ * Bad usage prints one error line, then only the hint "Try 'layerctl
+ * ... --help'.", never the whole usage text.
+ */
+static int is_usage_hint(const char *err)
+{
+	const char *nl = strchr(err, '\n');
+	size_t n;
+
+	if (!nl || strstr(err, "Usage:"))
+		return 0;
+	err = nl + 1;
+	n = strlen(err);
+	return !strncmp(err, "Try 'layerctl", 13) && n > 14 &&
+	       !strcmp(err + n - 10, " --help'.\n") && !strchr(err, '\n')[1];
+}
+
 #define assert_bad_usage(first_line) do {				\
-	ck_assert_int_eq(r.rc, 1);					\
+	ck_assert_int_eq(r.rc, 2);					\
 	ck_assert_str_eq(r.out, "");					\
 	ck_assert_msg(starts_with(r.err, first_line), "stderr: %s", r.err); \
-	ck_assert_ptr_nonnull(strstr(r.err, "Usage: layerctl"));	\
+	ck_assert_msg(is_usage_hint(r.err), "stderr: %s", r.err);	\
 	ck_assert_int_eq(fake_sys.mounts, 0);				\
 	ck_assert_int_eq(fake_sys.umounts, 0);				\
 	ck_assert_int_eq(fake_nl.opens, 0);				\
@@ -179,7 +196,7 @@ START_TEST(test_help_lists_commands)
 	ck_assert_int_eq(r.rc, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "\n  ls "));
 	RUN("view");
-	assert_bad_usage("Usage: layerctl view COMMAND");
+	assert_bad_usage("layerctl: view: missing command\n");
 	RUN("view", "frob");
 	assert_bad_usage("layerctl: unknown command 'view frob'\n");
 }
@@ -383,7 +400,7 @@ START_TEST(test_mount_bad_usage)
 	RUN("mount", "--layers");
 	assert_bad_usage("layerctl: mount: option '--layers' requires an argument\n");
 	RUN("mount", "--bogus", "a", "/m");
-	assert_bad_usage("layerctl: mount: unrecognized option '--bogus'\n");
+	assert_bad_usage("layerctl: mount: unknown option '--bogus'\n");
 }
 END_TEST
 
@@ -470,7 +487,7 @@ START_TEST(test_umount_errors)
 	RUN("umount", "/a", "/b");
 	assert_bad_usage("layerctl: umount: unexpected argument '/b'\n");
 	RUN("umount", "-f", "/a");
-	assert_bad_usage("layerctl: umount: invalid option '-f'\n");
+	assert_bad_usage("layerctl: umount: unknown option '-f'\n");
 }
 END_TEST
 
@@ -576,7 +593,7 @@ START_TEST(test_view_ls_errors)
 	RUN("view", "ls", "x");
 	assert_bad_usage("layerctl: view ls: unexpected argument 'x'\n");
 	RUN("view", "ls", "--jsn");
-	assert_bad_usage("layerctl: view ls: unrecognized option '--jsn'\n");
+	assert_bad_usage("layerctl: view ls: unknown option '--jsn'\n");
 }
 END_TEST
 

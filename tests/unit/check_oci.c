@@ -775,16 +775,16 @@ START_TEST(test_cmd_help)
 		ck_assert_msg(!strncmp(r.out, "Usage: layerctl ", 16), "%s", r.out);
 	}
 	RUN("import", "x.tar");
-	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(!strncmp(r.err, "layerctl: import: missing REF\n", 30), "%s", r.err);
 	RUN("import", "x.tar", "a:1", "--digest", "sha256:00");
-	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(strstr(r.err, "invalid digest 'sha256:00'"), "%s", r.err);
 	RUN("export", "--gzip", "--zstd", "a:1");
-	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(strstr(r.err, "--gzip and --zstd exclude each other"), "%s", r.err);
 	RUN("save", "a:1");
-	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(strstr(r.err, "missing -o DIR"), "%s", r.err);
 	RUN("import", "x.tar", "Bad");
 	ck_assert_int_eq(r.rc, 1);
@@ -1112,7 +1112,7 @@ START_TEST(test_cmd_import_limits)
 	RUN("import", tar, "--dir", dir, "--max-entry-size", "9");
 	ck_assert_msg(strstr(r.err, "entry 'a': 10 bytes, more than 9 (--max-entry-size)"), "%s", r.err);
 	RUN("import", tar, "--dir", dir, "--max-size", "1X");
-	ck_assert_int_ne(r.rc, 0);
+	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(strstr(r.err, "invalid size '1X'"), "%s", r.err);
 }
 END_TEST

@@ -179,12 +179,12 @@ struct opt_case {
 };
 
 static const struct opt_case opt_cases[] = {
-	{ { "--bogus" }, "unrecognized option '--bogus'" },
-	{ { "--bogus=1" }, "unrecognized option '--bogus'" },
-	{ { "-z" }, "invalid option '-z'" },
-	{ { "-jz" }, "invalid option '-z'" },
-	{ { "--json", "-z" }, "invalid option '-z'" },
-	{ { "x", "-z", "y" }, "invalid option '-z'" },
+	{ { "--bogus" }, "unknown option '--bogus'" },
+	{ { "--bogus=1" }, "unknown option '--bogus'" },
+	{ { "-z" }, "unknown option '-z'" },
+	{ { "-jz" }, "unknown option '-z'" },
+	{ { "--json", "-z" }, "unknown option '-z'" },
+	{ { "x", "-z", "y" }, "unknown option '-z'" },
 	{ { "-m" }, "option '-m' requires an argument" },
 	{ { "-jm" }, "option '-m' requires an argument" },
 	{ { "--message" }, "option '--message' requires an argument" },

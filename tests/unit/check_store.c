@@ -1263,7 +1263,7 @@ START_TEST(test_prune)
 	free((char *)reg.path);
 
 	RUN("prune", "extra");
-	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(r.rc, 2);
 	ck_assert_ptr_nonnull(strstr(r.err, "unexpected argument 'extra'"));
 }
 END_TEST

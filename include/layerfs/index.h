@@ -43,6 +43,7 @@
  *   16  size         u64  size of the whole file in bytes
  *   24  nlayers      u32  layers of the chain, 1..LAYERFS_INDEX_LAYERS_MAX
  *   28  ndirs        u32  merged directories, 1..LAYERFS_INDEX_ENTRIES_MAX
+ *                         and at most nentries + 1
  *   32  nentries     u32  entries of all directories, 0..ENTRIES_MAX
  *   36  reserved0    u32  0
  *   40  dirs_off     u64  as in the layout above
@@ -54,7 +55,9 @@
  * The CRC is CRC-32C (Castagnoli, reflected polynomial 0x82f63b78, initial
  * value and final XOR 0xffffffff; "123456789" gives 0xe3069283), as ext4,
  * btrfs and iSCSI use.  layerfs_index_crc32c() below is a plain bitwise
- * implementation; the kernel may use crc32c() (same value) instead.
+ * implementation with the same running value as the kernel's crc32c()
+ * (<linux/crc32c.h>), which the kernel may use instead: the CRC is
+ * crc32c(0xffffffff, data, len) ^ 0xffffffff.
  *
  * Layer table (struct layerfs_index_layer, 64 bytes each), the chain the
  * index was built for, top layer first (index 0 is the top layer: the

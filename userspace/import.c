@@ -92,6 +92,27 @@ static int lfs_import_dir(struct lfs_ctx *ctx, const struct lfs_import *im,
 		       st.d.digest) < 0;
 }
 
+/*
+ * The names, digest, author and message of @im.  0, or the exit status
+ * after reporting.
+ */
+static int lfs_import_check(struct lfs_ctx *ctx, const struct lfs_import *im,
+			    const char *dir)
+{
+	if ((!dir && lfs_check_name(ctx, "layer", im->ref)) ||
+	    (im->parent && lfs_check_name(ctx, "parent layer", im->parent)))
+		return 1;
+	if (im->digest && lfs_oci_digest_parse(im->digest, NULL))
+		return lfs_usage_error(ctx, "import", lfs_usage_import,
+				       "invalid digest '%s' (want sha256:<64 lower-case hex>)",
+				       im->digest);
+	if ((im->author && strlen(im->author) > 4095) ||
+	    (im->message && strlen(im->message) > 4095))
+		return lfs_oci_fail(ctx, "layer", im->ref, 0,
+				    "author or message longer than 4095 bytes");
+	return 0;
+}
+
 int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -159,17 +180,9 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 	im.ref = dir ? NULL : argv[optind + 1];
 	im.what = file;
 	im.origin = "import";
-	if ((!dir && lfs_check_name(ctx, "layer", im.ref)) ||
-	    (im.parent && lfs_check_name(ctx, "parent layer", im.parent)))
-		return 1;
-	if (im.digest && lfs_oci_digest_parse(im.digest, NULL))
-		return lfs_usage_error(ctx, "import", lfs_usage_import,
-				       "invalid digest '%s' (want sha256:<64 lower-case hex>)",
-				       im.digest);
-	if ((im.author && strlen(im.author) > 4095) ||
-	    (im.message && strlen(im.message) > 4095))
-		return lfs_oci_fail(ctx, "layer", im.ref, 0,
-				    "author or message longer than 4095 bytes");
+	rc = lfs_import_check(ctx, &im, dir);
+	if (rc)
+		return rc;
 
 	if (!strcmp(file, "-")) {
 		im.fd = 0;

@@ -703,6 +703,38 @@ static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 	return rc ? rc : lfs_exp_hole(x, size - at, rel);
 }
 
+/* A regular file with data: its header (sparse map included), its data. */
+static int lfs_exp_file(struct lfs_exp *x, int dirfd, const char *name,
+			const char *rel, off_t size, struct archive_entry *e)
+{
+	int fd = lfs_exp_open(x, dirfd, name, rel), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = lfs_exp_sparse(x, fd, size, e, rel);
+	if (!rc)
+		rc = lfs_exp_header(x, e, rel);
+	if (!rc)
+		rc = lfs_exp_data(x, fd, size, e, rel);
+	close(fd);
+	return rc;
+}
+
+/*
+ * 1 (explained) if @name is reserved by the OCI layer format: an entry
+ * named ".wh.*" would come back from import as a whiteout or be refused.
+ */
+static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
+			    const char *name)
+{
+	if (lfs_oci_whiteout_kind(name, NULL) == LFS_WH_NONE)
+		return 0;
+	lfs_seterr(x->err, x->errlen,
+		   "'%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format (import would not read it back)",
+		   prefix, name, LFS_WH_PREFIX);
+	return 1;
+}
+
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
 static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
@@ -712,7 +744,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	struct stat st;
 	char *rel = NULL, *path = NULL, *wh = NULL, *lnk = NULL;
 	const char *first;
-	int rc, sub, fd;
+	int rc, sub;
 	ssize_t ll;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
@@ -721,12 +753,8 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 			   strerror(errno));
 		return rc;
 	}
-	if (lfs_oci_whiteout_kind(name, NULL) != LFS_WH_NONE) {
-		lfs_seterr(x->err, x->errlen,
-			   "'%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format (import would not read it back)",
-			   prefix, name, LFS_WH_PREFIX);
+	if (lfs_exp_reserved(x, prefix, name))
 		return -EINVAL;
-	}
 	if (asprintf(&rel, "%s%s", prefix, name) < 0 ||
 	    asprintf(&path, "%s/%s", x->root, rel) < 0) {
 		rel = NULL;
@@ -798,14 +826,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	if (S_ISREG(st.st_mode))
 		archive_entry_set_size(e, st.st_size);
 	if (S_ISREG(st.st_mode) && st.st_size) {
-		fd = lfs_exp_open(x, dirfd, name, rel);
-		rc = fd < 0 ? fd : lfs_exp_sparse(x, fd, st.st_size, e, rel);
-		if (!rc)
-			rc = lfs_exp_header(x, e, rel);
-		if (!rc)
-			rc = lfs_exp_data(x, fd, st.st_size, e, rel);
-		if (fd >= 0)
-			close(fd);
+		rc = lfs_exp_file(x, dirfd, name, rel, st.st_size, e);
 		goto out;
 	}
 	rc = lfs_exp_header(x, e, rel);
@@ -1937,6 +1958,19 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	return lfs_imp_meta(m, e, -1, pfd, base, type == AE_IFLNK, 1, rel);
 }
 
+/* The rest of the stream (tar padding): hashed, and within the limits. */
+static int lfs_imp_drain(struct lfs_imp *m)
+{
+	int slot;
+
+	while ((slot = lfs_pipe_pop(&m->pipe)) >= 0) {
+		lfs_imp_mid(m, m->pipe.buf[slot], m->pipe.len[slot]);
+		if (lfs_imp_stream_over(m))
+			return -EFBIG;
+	}
+	return 0;
+}
+
 int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		   const struct lfs_tar_import_opts *opts,
 		   struct lfs_tar_import_stats *st, char *err, size_t errlen)
@@ -2013,14 +2047,9 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		if (rc)
 			goto out;
 	}
-	/* the rest of the stream (tar padding): hashed, and checked intact */
-	while ((r = lfs_pipe_pop(&m.pipe)) >= 0) {
-		lfs_imp_mid(&m, m.pipe.buf[r], m.pipe.len[r]);
-		if (lfs_imp_stream_over(&m)) {
-			rc = -EFBIG;
-			goto out;
-		}
-	}
+	rc = lfs_imp_drain(&m);
+	if (rc)
+		goto out;
 	pthread_join(m.pipe.thr, NULL);
 	m.pipe.started = 0;
 	if (m.pipe.err) {

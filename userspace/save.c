@@ -170,6 +170,24 @@ static int lfs_save_mkdir(struct lfs_ctx *ctx, const char *ref,
 	return 0;
 }
 
+/* The arguments: REF alone, -o DIR, one compression.  0 or the exit status. */
+static int lfs_save_usage_check(struct lfs_ctx *ctx, int npos, char **pos,
+				const char *dir, int ncomp)
+{
+	if (npos < 1)
+		return lfs_usage_error(ctx, "save", lfs_usage_save, "missing REF");
+	if (npos > 1)
+		return lfs_usage_error(ctx, "save", lfs_usage_save,
+				       "unexpected argument '%s'", pos[1]);
+	if (!dir)
+		return lfs_usage_error(ctx, "save", lfs_usage_save,
+				       "missing -o DIR");
+	if (ncomp > 1)
+		return lfs_usage_error(ctx, "save", lfs_usage_save,
+				       "--gzip, --zstd and --uncompressed exclude each other");
+	return 0;
+}
+
 int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -220,17 +238,9 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 					     argv, opts);
 		}
 	}
-	if (argc - optind < 1)
-		return lfs_usage_error(ctx, "save", lfs_usage_save, "missing REF");
-	if (argc - optind > 1)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "unexpected argument '%s'", argv[optind + 1]);
-	if (!dir)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "missing -o DIR");
-	if (ncomp > 1)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "--gzip, --zstd and --uncompressed exclude each other");
+	c = lfs_save_usage_check(ctx, argc - optind, argv + optind, dir, ncomp);
+	if (c)
+		return c;
 	ref = argv[optind];
 	if (lfs_oci_platform(ctx, "save", platform, &plat) ||
 	    lfs_check_name(ctx, "layer", ref) || lfs_ctx_nl(ctx, &nl) ||

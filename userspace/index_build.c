@@ -332,12 +332,17 @@ static struct lfs_mdir *lfs_mdir_merge(const struct lfs_ldir *l,
 	return m;
 }
 
-static int lfs_mtree_layers(struct lfs_mtree *t,
-			    const struct layerfs_index_layer *id,
-			    const struct lfs_index *below)
+/*
+ * Starts tree @t: layer @id (NULL: none) over the layers of @below, whose
+ * directories it refers to.
+ */
+static int lfs_mtree_start(struct lfs_mtree *t,
+			   const struct layerfs_index_layer *id,
+			   const struct lfs_index *below)
 {
 	uint32_t n = below ? below->nlayers : 0;
 
+	memset(t, 0, sizeof(*t));
 	if (id && n >= LAYERFS_INDEX_LAYERS_MAX)
 		return -E2BIG;
 	t->nlayers = n + !!id;
@@ -348,28 +353,31 @@ static int lfs_mtree_layers(struct lfs_mtree *t,
 		t->layers[0] = *id;
 	if (n)
 		memcpy(t->layers + !!id, below->layers, n * sizeof(*t->layers));
+	t->base = below;
+	t->shift = !!id;
 	return 0;
+}
+
+/* Ends tree @t whose root was just built: 0, or -ENOMEM if it was not. */
+static int lfs_mtree_done(struct lfs_mtree *t)
+{
+	if (t->root)
+		return 0;
+	lfs_mtree_free(t);
+	return -ENOMEM;
 }
 
 int lfs_index_merge(struct lfs_mtree *t, const struct lfs_ldir *top,
 		    const struct layerfs_index_layer *id,
 		    const struct lfs_index *parent)
 {
-	int err;
+	int err = id ? lfs_mtree_start(t, id, parent) : -EINVAL;
 
-	memset(t, 0, sizeof(*t));
-	err = lfs_mtree_layers(t, id, parent);
 	if (err)
 		return err;
-	t->base = parent;
-	t->shift = 1;
 	t->root = parent ? lfs_mdir_merge(top, parent, 0) :
 		  lfs_mdir_from_layer(top);
-	if (!t->root) {
-		lfs_mtree_free(t);
-		return -ENOMEM;
-	}
-	return 0;
+	return lfs_mtree_done(t);
 }
 
 /* Directory @id of @ix and everything below it, in memory. */
@@ -398,19 +406,12 @@ static struct lfs_mdir *lfs_mdir_load(const struct lfs_index *ix, uint32_t id)
 
 int lfs_mtree_load(struct lfs_mtree *t, const struct lfs_index *ix)
 {
-	int err;
+	int err = lfs_mtree_start(t, NULL, ix);
 
-	memset(t, 0, sizeof(*t));
-	err = lfs_mtree_layers(t, NULL, ix);
 	if (err)
 		return err;
-	t->base = ix;
 	t->root = lfs_mdir_load(ix, 0);
-	if (!t->root) {
-		lfs_mtree_free(t);
-		return -ENOMEM;
-	}
-	return 0;
+	return lfs_mtree_done(t);
 }
 
 /* Serialization: directories numbered breadth-first. */

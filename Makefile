@@ -5,7 +5,16 @@
 #   make               build kernel/layerfs.ko, userspace/layerctl and tests/tools
 #   make check         install what is missing, build, run unit and guest tests
 #   make demo          install what is missing, build, boot the guest, run the demo
-#   make install       install the module (modules_install + depmod) and layerctl
+#   make install       install the module (modules_install + depmod) for the
+#                      RUNNING kernel (or KVER=), layerctl, its man pages,
+#                      bash completion and systemd unit; make uninstall
+#   make dkms-install  the module source in /usr/src/layerfs-VERSION, built
+#                      by DKMS for every installed kernel (and later ones);
+#                      make dkms-uninstall
+#   make deb           Debian packages layerctl and layerfs-dkms (debhelper)
+#                      in build/deb/, with dpkg-deb -c and lintian output;
+#                      make deb-module: the packaged source built as DKMS
+#                      builds it, for t-installed (build/installed/)
 #   make style         checkpatch.pl over the kernel sources
 #   make guest-boots   the layer store across reboots and a power cut (3 boots)
 #   make check-debug   the guest tests on a debug kernel (KASAN, lockdep,
@@ -20,8 +29,14 @@
 #                      STRESS_SECONDS (600) in the guest
 #   make clean
 
+# make install/uninstall: the running kernel unless KVER= (or KDIR=) is
+# given; every other target: the packaged kernel (scripts/kver.sh).
+INSTALL_KVER := $(if $(filter undefined,$(origin KVER)),$(shell uname -r),$(KVER))
+INSTALL_KDIR := $(if $(filter undefined,$(origin KDIR)),/lib/modules/$(INSTALL_KVER)/build,$(KDIR))
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
+# The module's DKMS name and version (userspace/layerctl.c's version).
+VERSION := $(shell scripts/module-src.sh --version 2>/dev/null)
 PREFIX ?= /usr/local
 DESTDIR ?=
 # Guest tests to run ("all" or a space-separated list of tests/guest names).
@@ -35,6 +50,7 @@ FUZZ_SECONDS ?=
 
 .PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit fuzz bench-oci install clean style
 .PHONY: check-debug debug-kernel stress
+.PHONY: uninstall dkms-install dkms-uninstall deb deb-deps deb-module
 
 all: module userspace tools
 
@@ -124,10 +140,54 @@ bench: module userspace
 	$(MAKE) -C tests/bench
 	BENCH_QUICK="$(BENCH_QUICK)" BENCH_REPS="$(BENCH_REPS)" tests/bench/bench.sh --kver "$(KVER)"
 
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
-	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+# The module goes to /lib/modules/KVER/updates/kernel/layerfs.ko (updates/
+# comes first in depmod's search order).
+install: userspace
+	@test -d "$(INSTALL_KDIR)" || { echo "layerfs: no kernel headers at '$(INSTALL_KDIR)' for kernel $(INSTALL_KVER) (apt-get install linux-headers-$(INSTALL_KVER), or give KVER=)" >&2; exit 1; }
+	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(INSTALL_KVER)
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/kernel/layerfs.ko* \
+		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/extra/kernel/layerfs.ko*
+	if [ -d $(DESTDIR)/lib/modules/$(INSTALL_KVER) ]; then \
+		depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(INSTALL_KVER); fi
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# DKMS: the source in /usr/src/layerfs-$(VERSION) (scripts/module-src.sh),
+# built and installed for every kernel with headers; DKMS builds it again
+# for each kernel installed later (AUTOINSTALL).  Exits 1 if any kernel
+# failed, after trying them all.
+dkms-install:
+	@command -v dkms >/dev/null || { echo "layerfs: dkms is not installed (scripts/install-deps.sh --packaging)" >&2; exit 1; }
+	-dkms remove -m layerfs -v $(VERSION) --all >/dev/null 2>&1
+	rm -rf /usr/src/layerfs-$(VERSION)
+	scripts/module-src.sh /usr/src/layerfs-$(VERSION)
+	dkms add -m layerfs -v $(VERSION)
+	@failed=''; for k in $$(ls /lib/modules); do \
+		[ -d /lib/modules/$$k/build ] || continue; \
+		dkms install -m layerfs -v $(VERSION) -k $$k || failed="$$failed $$k"; \
+	done; dkms status -m layerfs; \
+	[ -z "$$failed" ] || { echo "layerfs: DKMS build failed for:$$failed" >&2; exit 1; }
+
+dkms-uninstall:
+	-dkms remove -m layerfs -v $(VERSION) --all
+	rm -rf /usr/src/layerfs-$(VERSION)
+
+# Debian packages (scripts/build-deb.sh; sources in scripts/debian/).
+deb-deps:
+	scripts/install-deps.sh --packaging
+
+deb: deb-deps
+	scripts/build-deb.sh
+
+# The packaged module source built as DKMS would build it on the target,
+# in a temporary DKMS tree, against KVER; the result and the extracted
+# packages go to build/installed/ for tests/guest/t-installed.sh.
+deb-module:
+	scripts/deb-module.sh "$(KVER)"
 
 style:
 	scripts/checkpatch.sh $(filter-out %.mod.c,$(wildcard kernel/*.c)) kernel/*.h include/uapi/linux/layerfs.h include/layerfs/*.h

@@ -6,6 +6,12 @@
 # everything present it only asks dpkg-query and exits (well under a second).
 # Otherwise it runs `apt-get update` once and installs just the missing
 # packages; that needs root.
+#
+#   scripts/install-deps.sh [--packaging]
+#
+# --packaging: also (only) what `make deb` and the installed-files test
+# need (debhelper, dh_dkms, dkms, lintian, bash-completion); `make check`
+# does not pull them.
 set -eu
 
 PACKAGES="
@@ -17,6 +23,14 @@ qemu-system-x86 busybox-static kmod cpio gzip xz-utils zstd
 coreutils util-linux attr acl e2fsprogs python3
 linux-source-6.1 perl
 "
+PACKAGING_PACKAGES="
+debhelper dh-dkms dkms dpkg-dev fakeroot lintian bash-completion
+"
+case ${1:-} in
+--packaging) PACKAGES="$PACKAGES $PACKAGING_PACKAGES" ;;
+'') ;;
+*) echo "usage: scripts/install-deps.sh [--packaging]" >&2; exit 2 ;;
+esac
 
 # One dpkg-query call for all packages; anything not reported as "ii"
 # (installed, no errors) is missing.  Unknown names make dpkg-query fail,

@@ -11,7 +11,9 @@
 # non-root caller) are clear and change nothing; images, history, rm;
 # restore after rmmod + insmod gives the same image; N writers appending
 # numbered records while commits run in a loop lose and double nothing.
-# Timings are printed as "# time: ..." lines.
+# Timings are printed as "# time: ..." lines.  Beside other guests (TCG) it
+# can take more than 5 minutes, hence:
+# guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 

@@ -20,8 +20,11 @@
 #   make check-debug   the guest tests on a debug kernel (KASAN, lockdep,
 #                      kmemleak, failslab) built once per machine
 #   make bench         boot the guest, time layerfs against overlayfs and the
-#                      native filesystem (BENCH_QUICK=1: smoke run; BENCH_REPS=N)
-#   make bench-commit  time layerctl commit against tar | sha256sum (1 MiB, 1 GiB)
+#                      native filesystem at depths 1-4096 (BENCH_QUICK=1: smoke
+#                      run; BENCH_REPS=N, BENCH_DEPTHS="1 8 ...", BENCH_FS=ext4)
+#   make bench-commit  time layerctl commit against tar | sha256sum (1 MiB, 1 GiB),
+#                      the store's size and the view's earlier commits
+#                      (BENCH_QUICK=1: short run)
 #   make fuzz          fuzz layerctl's import path (libFuzzer, host only,
 #                      FUZZ_SECONDS=60; make check runs it for 30 s)
 #   make bench-oci     OCI export/import throughput against tar (host only)
@@ -41,10 +44,14 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 # Guest tests to run ("all" or a space-separated list of tests/guest names).
 TESTS ?= all
-# make bench: BENCH_QUICK=1 for a short smoke run, BENCH_REPS=N repetitions
-# (more knobs in tests/bench/bench.sh).
+# make bench: BENCH_QUICK=1 for a short smoke run, BENCH_REPS=N repetitions,
+# BENCH_DEPTHS, BENCH_FS, BENCH_WORKLOADS (tests/bench/bench.sh).
+# make bench-commit: BENCH_QUICK=1 for a short run (tests/bench/commit.sh).
 BENCH_QUICK ?= 0
 BENCH_REPS ?=
+BENCH_DEPTHS ?=
+BENCH_FS ?=
+BENCH_WORKLOADS ?=
 # make fuzz: seconds of fuzzing (default 60; 30 in make check).
 FUZZ_SECONDS ?=
 
@@ -116,10 +123,11 @@ stress: module userspace tools
 guest-boots:
 	KVER="$(KVER)" tests/guest/boots-commit.sh
 
-# Commit time against tar | sha256sum, 1 MiB and 1 GiB uppers (not in check):
-# build/bench-commit.json.
+# Commit time against tar | sha256sum, 1 MiB and 1 GiB uppers, against the
+# number of layers in the store and of earlier commits on the view (not in
+# check): build/bench-commit.json.
 bench-commit: module userspace
-	tests/bench/commit.sh --kver "$(KVER)"
+	BENCH_QUICK="$(BENCH_QUICK)" BENCH_REPS="$(BENCH_REPS)" tests/bench/commit.sh --kver "$(KVER)"
 
 # The debug kernel (scripts/build-debug-kernel.sh: cached under
 # /var/cache/layerfs, long the first time) and the guest tests on it,
@@ -138,7 +146,9 @@ demo: deps
 # Results: build/bench.json (and bench.tsv, bench.txt); see tests/bench/.
 bench: module userspace
 	$(MAKE) -C tests/bench
-	BENCH_QUICK="$(BENCH_QUICK)" BENCH_REPS="$(BENCH_REPS)" tests/bench/bench.sh --kver "$(KVER)"
+	BENCH_QUICK="$(BENCH_QUICK)" BENCH_REPS="$(BENCH_REPS)" BENCH_DEPTHS="$(BENCH_DEPTHS)" \
+		BENCH_FS="$(BENCH_FS)" BENCH_WORKLOADS="$(BENCH_WORKLOADS)" \
+		tests/bench/bench.sh --kver "$(KVER)"
 
 # The module goes to /lib/modules/KVER/updates/kernel/layerfs.ko (updates/
 # comes first in depmod's search order).

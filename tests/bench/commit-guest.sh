@@ -2,16 +2,51 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The guest side of tests/bench/commit.sh: /dev/vda is an empty ext4 disk.
-# For each upper size: fill an upper directory on the disk, mount a view
-# of an empty base layer with it, sync, drop caches, time
-# `tar -c | sha256sum` of the upper, drop caches, time `layerctl commit`
-# (after loading the timed programs again: the data is cold, not the tools).
-# The small upper is measured BENCH_REPS times (each on a fresh upper),
-# the large one once.  Last line: "BENCH-JSON {...}".
+# Three series, each in its own store on the disk:
+#
+# size:  for each upper size: fill an upper directory on the disk, mount a
+#        view of an empty base layer with it, sync, drop caches, time
+#        `tar -c | sha256sum` of the upper, drop caches, time `layerctl
+#        commit` (after loading the timed programs again: the data is cold,
+#        not the tools).  The small upper is measured BENCH_REPS times (each
+#        on a fresh upper), the large one once.
+# store: commit time against the number of layers already in the store
+#        (BENCH_COMMIT_STORE, default "10 1000 10000"): the store is filled
+#        up to each count with copies of a real layer record (meta.json of
+#        bench/base under new keys and names; records only, not registered
+#        in the kernel), synced, then BENCH_REPS fresh views (one 4 KiB
+#        file in the upper, caches warm) are committed and timed, and as
+#        many `layerctl layer add` of an empty directory.
+# view:  commit time against the number of earlier commits on the same view
+#        (BENCH_COMMIT_VIEW, default "1 100 1000"): one view, committed
+#        over and over (one new 4 KiB file before each commit, synced);
+#        for each count E, the median of the BENCH_REPS commits made after
+#        E .. E+BENCH_REPS-1 earlier ones.  Every commit also adds a record
+#        to that store, so the store holds about E layers then too (the
+#        store series shows what that costs alone).
+#
+# BENCH_QUICK=1: short run (store "10 1000", view "1 100", 3 repetitions,
+# the large upper 64 MiB in 6,400 files instead of 1 GiB in 100,000).
+# Last line: "BENCH-JSON {...}".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 L=$root/userspace/layerctl
-reps=${BENCH_REPS:-5}
+quick=${BENCH_QUICK:-0}
+[ "$quick" = 1 ] || quick=0
+if [ "$quick" = 1 ]; then
+	reps=${BENCH_REPS:-3}
+	store_counts=${BENCH_COMMIT_STORE:-10 1000}
+	view_counts=${BENCH_COMMIT_VIEW:-1 100}
+	big_files=6400 big_label="64 MiB, 6,400 files"
+else
+	reps=${BENCH_REPS:-5}
+	store_counts=${BENCH_COMMIT_STORE:-10 1000 10000}
+	view_counts=${BENCH_COMMIT_VIEW:-1 100 1000}
+	big_files=100000 big_label="1 GiB, 100,000 files"
+fi
+[ -n "$reps" ] && [ "$reps" -ge 1 ] || reps=5
+t_start=$(date +%s)
+say() { echo "# [$(($(date +%s) - t_start))s] $*" >&2; }
 d=/tmp/bench-disk
 mkdir -p "$d"
 mount -t ext4 /dev/vda "$d"
@@ -73,10 +108,11 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 res=/tmp/bench-commit.res
 : >"$res"
+say "size series: $reps x 1 MiB, 1 x $big_label"
 for _ in $(seq "$reps"); do
 	one small 100 10485
 done
-one big 100000 10737
+one big "$big_files" 10737
 mapfile -t small < <(grep '^small ' "$res")
 big=$(grep '^big ' "$res")
 s_tar=$(printf '%s\n' "${small[@]}" | awk '{ print $2 }' | median)
@@ -88,11 +124,149 @@ tar_ratio=$(awk -v a="$b_tar" -v b="$b_com" 'BEGIN { printf "%.1f", a / b }')
 s_tar_ratio=$(awk -v a="$s_tar" -v b="$s_com" 'BEGIN { printf "%.1f", a / b }')
 printf '%-22s %12s %12s %10s\n' upper "tar|sha256 ms" "commit ms" "tar/commit"
 printf '%-22s %12s %12s %10s\n' "1 MiB, 100 files" "$s_tar" "$s_com" "$s_tar_ratio"
-printf '%-22s %12s %12s %10s\n' "1 GiB, 100,000 files" "$b_tar" "$b_com" "$tar_ratio"
-echo "commit time 1 GiB / 1 MiB: $size_ratio (target <= 1.5: $(awk -v r="$size_ratio" 'BEGIN { print (r <= 1.5) ? "met" : "NOT met" }'))"
-echo "tar / commit at 1 GiB: ${tar_ratio}x (target >= 100x: $(awk -v r="$tar_ratio" 'BEGIN { print (r >= 100) ? "met" : "NOT met" }'))"
+printf '%-22s %12s %12s %10s\n' "$big_label" "$b_tar" "$b_com" "$tar_ratio"
+echo "commit time large / small upper: $size_ratio (target <= 1.5: $(awk -v r="$size_ratio" 'BEGIN { print (r <= 1.5) ? "met" : "NOT met" }'))"
+echo "tar / commit at the large upper: ${tar_ratio}x (target >= 100x at 1 GiB: $(awk -v r="$tar_ratio" 'BEGIN { print (r >= 100) ? "met" : "NOT met" }')$([ "$quick" = 0 ] || echo '; quick run: 64 MiB, not the target size'))"
 echo "small reps (label tar_ms commit_ms): ${small[*]}"
-printf 'BENCH-JSON {"kernel":"%s","reps_small":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"runs":"%s"},"big":{"bytes":1073700000,"files":100000,"tar_sha256_ms":%s,"commit_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s}\n' \
-	"$(uname -r)" "$reps" "$s_tar" "$s_com" "${small[*]}" "$b_tar" "$b_com" "$size_ratio" "$tar_ratio"
+
+# ---- store series ----
+# fill_store STORE COUNT TEMPLATE: adds copies of the record TEMPLATE
+# (a meta.json) under new keys until STORE/layers holds COUNT records.
+fill_store() {
+	python3 - "$@" <<'PY'
+import json, os, sys
+store, count, template = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+layers = os.path.join(store, "layers")
+have = sum(1 for k in os.listdir(layers)
+           if os.path.exists(os.path.join(layers, k, "meta.json")))
+with open(template) as f:
+    rec = json.load(f)
+i = have
+while have < count:
+    key = os.urandom(16).hex()
+    rec["key"] = key
+    rec["ref"] = "bench/filler:%d" % i
+    os.mkdir(os.path.join(layers, key))
+    with open(os.path.join(layers, key, "meta.json"), "w") as f:
+        json.dump(rec, f)
+    have += 1
+    i += 1
+print(have)
+PY
+}
+
+# commit_fresh NAME: mounts a fresh view of bench/base with one 4 KiB
+# file in its upper, commits it as NAME; prints the commit's ms.  (Runs
+# in $(...): the directories are named after NAME, not a counter.)
+commit_fresh() {
+	local tag=${1//[^a-z0-9]/_} t0 t1
+	local u=$d/fu-$tag w=$d/fw-$tag
+	mkdir "$u" "$w" || return 1
+	"$L" mount --layers bench/base --upper "$u" --work "$w" /tmp/bench-m >/dev/null || return 1
+	head -c 4096 /dev/urandom >/tmp/bench-m/f || return 1
+	sync
+	t0=$(now); "$L" commit /tmp/bench-m "$1" >/dev/null || return 1; t1=$(now)
+	"$L" umount /tmp/bench-m >/dev/null || return 1
+	ms "$t0" "$t1"
+}
+# timed_commit NAME: commit_fresh, failing the run if it failed.
+timed_commit() {
+	local t
+	t=$(commit_fresh "$1") && [ -n "$t" ] || { echo "bench-commit: commit $1 failed" >&2; exit 1; }
+	echo "$t"
+}
+
+ratio_of() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo > 0) printf "%.2f", hi / lo; else print "n/a" }'; }
+flat() { awk -v r="$1" 'BEGIN { print (r != "n/a" && r <= 1.5) ? "met" : "NOT met" }'; }
+
+export LAYERFS_STORE=$d/store-s
+mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/adds"
+# A record of bench/base in this store: the first commit records it (an
+# ancestor the store does not know), and serves as the template.
+timed_commit bench/s:seed >/dev/null
+tmpl=$(python3 - "$LAYERFS_STORE/layers" <<'PY'
+import json, os, sys
+top, pick = sys.argv[1], None
+for k in sorted(os.listdir(top)):
+    p = os.path.join(top, k, "meta.json")
+    if not os.path.exists(p):
+        continue
+    with open(p) as f:
+        ref = json.load(f).get("ref", "")
+    if ref.startswith("bench/base") or pick is None:
+        pick = p
+    if ref.startswith("bench/base"):
+        break
+print(pick or "")
+PY
+)
+[ -n "$tmpl" ] || { echo "bench-commit: no record of bench/base in $LAYERFS_STORE" >&2; exit 1; }
+store_json='' store_com=() store_rows=()
+for count in $store_counts; do
+	t0=$(now)
+	have=$(fill_store "$LAYERFS_STORE" "$count" "$tmpl")
+	sync
+	say "store series: $have records in the store (filled in $(ms "$t0" "$(now)") ms)"
+	say "store series: template record $tmpl"
+	coms=() adds=()
+	for r in $(seq "$reps"); do
+		c=$(timed_commit "bench/s:$count-$r") || exit 1
+		coms+=("$c")
+		mkdir -p "$d/adds/$count-$r"
+		t0=$(now); "$L" layer add "bench/a:$count-$r" "$d/adds/$count-$r" >/dev/null; t1=$(now)
+		adds+=("$(ms "$t0" "$t1")")
+	done
+	c=$(printf '%s\n' "${coms[@]}" | median)
+	a=$(printf '%s\n' "${adds[@]}" | median)
+	store_com+=("$c")
+	store_rows+=("$(printf '%-14s %12s %14s   %s' "$have" "$c" "$a" "${coms[*]}")")
+	store_json+="${store_json:+,}{\"layers\":$have,\"commit_ms\":$c,\"layer_add_ms\":$a,\"commit_runs\":\"${coms[*]}\",\"add_runs\":\"${adds[*]}\"}"
+done
+store_ratio=$(ratio_of "${store_com[@]}")
+
+# ---- view series ----
+export LAYERFS_STORE=$d/store-v
+mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/vu" "$d/vw"
+"$L" mount --layers bench/base --upper "$d/vu" --work "$d/vw" /tmp/bench-m
+last=0
+for e in $view_counts; do if [ "$e" -gt "$last" ]; then last=$e; fi; done
+total=$((last + reps))
+declare -A view_ms=()
+say "view series: $total commits on one view"
+for i in $(seq 0 $((total - 1))); do
+	# i earlier commits on this view.
+	head -c 4096 /dev/urandom >"/tmp/bench-m/f$i"
+	sync
+	t0=$(now); "$L" commit /tmp/bench-m "bench/v:$i" >/dev/null; t1=$(now)
+	view_ms[$i]=$(ms "$t0" "$t1")
+	[ $((i % 100)) != 0 ] || say "view series: commit $((i + 1)) of $total: ${view_ms[$i]} ms"
+done
+"$L" umount /tmp/bench-m
+view_json='' view_com=() view_rows=()
+for e in $view_counts; do
+	runs=()
+	for i in $(seq "$e" $((e + reps - 1))); do runs+=("${view_ms[$i]}"); done
+	c=$(printf '%s\n' "${runs[@]}" | median)
+	view_com+=("$c")
+	view_rows+=("$(printf '%-16s %12s   %s' "$e" "$c" "${runs[*]}")")
+	view_json+="${view_json:+,}{\"earlier_commits\":$e,\"commit_ms\":$c,\"runs\":\"${runs[*]}\"}"
+done
+view_ratio=$(ratio_of "${view_com[@]}")
+
+echo
+echo "commit time against the layers already in the store (median of $reps fresh views, ms; layer add of an empty directory beside it)"
+printf '%-14s %12s %14s   %s\n' "store layers" "commit ms" "layer add ms" "commit runs"
+printf '%s\n' "${store_rows[@]}"
+echo "largest / smallest commit time: $store_ratio (flat = about 1; target <= 1.5: $(flat "$store_ratio"))"
+echo
+echo "commit time against earlier commits on the same view (median of the $reps commits after E .. E+$((reps - 1)) earlier ones, ms)"
+printf '%-16s %12s   %s\n' "earlier commits" "commit ms" "runs"
+printf '%s\n' "${view_rows[@]}"
+echo "largest / smallest commit time: $view_ratio (flat = about 1; target <= 1.5: $(flat "$view_ratio"))"
+echo "bench-commit: guest time $(($(date +%s) - t_start)) s"
+printf 'BENCH-JSON {"kernel":"%s","quick":%s,"reps":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"runs":"%s"},"big":{"bytes":%s,"files":%s,"tar_sha256_ms":%s,"commit_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s,"store_series":[%s],"store_ratio_max_min":%s,"view_series":[%s],"view_ratio_max_min":%s}\n' \
+	"$(uname -r)" "$quick" "$reps" "$s_tar" "$s_com" "${small[*]}" "$((big_files * 10737))" "$big_files" "$b_tar" "$b_com" "$size_ratio" "$tar_ratio" \
+	"$store_json" "$( [ "$store_ratio" = n/a ] && echo null || echo "$store_ratio")" \
+	"$view_json" "$( [ "$view_ratio" = n/a ] && echo null || echo "$view_ratio")"
 rmmod layerfs
 umount "$d"

@@ -52,15 +52,18 @@ expect_match "$(grep -E '^PACKAGE_(NAME|VERSION)=' "$inst/usr/src/layerfs-$versi
 	"^PACKAGE_VERSION=\"$version\"\$" "dkms.conf has the package version"
 expect_match "$(zcat "$inst/usr/share/man/man8/layerctl.8.gz")" '^\.SS "layerctl prune"$' \
 	"layerctl(8) documents the commands"
-expect_match "$(zcat "$inst/usr/share/man/man5/layerfs.5.gz")" 'x-systemd.requires=layerfs.service' \
+expect_match "$(zcat "$inst/usr/share/man/man5/layerfs.5.gz" | sed 's/\\-/-/g')" 'x-systemd.requires=layerfs.service' \
 	"layerfs(5) shows the fstab ordering"
 expect_eq "$("$L" --version | awk '{ print $2 }')" "$version" "layerctl --version is the package's"
 
 # The module DKMS built from the package, for this kernel.
 expect_eq "$(modinfo -F vermagic "$ko" | awk '{ print $1 }')" "$kver" "the module is built for $kver"
 expect_ok insmod "$ko"
-expect_eq "$(cat /sys/module/layerfs/srcversion 2>&1)" "$(modinfo -F srcversion "$ko")" \
-	"the loaded module is the packaged one"
+# Its GNU build ID, as the kernel has it (the note's last 20 bytes).
+build_id=$(readelf -n "$ko" | awk '/Build ID:/ { print $3 }')
+expect_match "$build_id" '^[0-9a-f]{40}$' "the module has a build ID"
+expect_eq "$(od -An -tx1 -v /sys/module/layerfs/notes/.note.gnu.build-id 2>&1 | tr -d ' \n' | tail -c 40)" \
+	"$build_id" "the loaded module is the packaged one"
 
 # The worked example with the installed layerctl.
 export LAYERFS_STORE=$scratch/store

@@ -231,6 +231,12 @@ mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/vu" "$d/vw"
 last=0
 for e in $view_counts; do if [ "$e" -gt "$last" ]; then last=$e; fi; done
 total=$((last + reps))
+# A commit's BASE lists every layer below it: at most LAYERFS_BASE_MAX
+# (1024) ids, so one view takes at most ~1,020 commits.
+if [ "$total" -gt 1020 ]; then
+	echo "bench-commit: $total commits on one view: more than its BASE can hold (1024 layers); lower BENCH_COMMIT_VIEW or BENCH_REPS" >&2
+	exit 2
+fi
 declare -A view_ms=()
 say "view series: $total commits on one view"
 for i in $(seq 0 $((total - 1))); do

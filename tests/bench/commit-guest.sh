@@ -45,6 +45,16 @@ else
 	big_files=100000 big_label="1 GiB, 100,000 files"
 fi
 [ -n "$reps" ] && [ "$reps" -ge 1 ] || reps=5
+# The view series: the largest count plus the repetitions, on one view.
+# A commit's BASE lists every layer below it: at most LAYERFS_BASE_MAX
+# (1024) ids, so one view takes at most ~1,020 commits.
+last=0
+for e in $view_counts; do if [ "$e" -gt "$last" ]; then last=$e; fi; done
+total=$((last + reps))
+if [ "$total" -gt 1020 ]; then
+	echo "bench-commit: $total commits on one view: more than its BASE can hold (1024 layers); lower BENCH_COMMIT_VIEW or BENCH_REPS" >&2
+	exit 2
+fi
 t_start=$(date +%s)
 say() { echo "# [$(($(date +%s) - t_start))s] $*" >&2; }
 d=/tmp/bench-disk
@@ -228,15 +238,6 @@ store_ratio=$(ratio_of "${store_com[@]}")
 export LAYERFS_STORE=$d/store-v
 mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/vu" "$d/vw"
 "$L" mount --layers bench/base --upper "$d/vu" --work "$d/vw" /tmp/bench-m
-last=0
-for e in $view_counts; do if [ "$e" -gt "$last" ]; then last=$e; fi; done
-total=$((last + reps))
-# A commit's BASE lists every layer below it: at most LAYERFS_BASE_MAX
-# (1024) ids, so one view takes at most ~1,020 commits.
-if [ "$total" -gt 1020 ]; then
-	echo "bench-commit: $total commits on one view: more than its BASE can hold (1024 layers); lower BENCH_COMMIT_VIEW or BENCH_REPS" >&2
-	exit 2
-fi
 declare -A view_ms=()
 say "view series: $total commits on one view"
 for i in $(seq 0 $((total - 1))); do

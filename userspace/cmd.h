@@ -22,7 +22,12 @@ struct lfs_nl;
 struct lfs_ctx {
 	FILE *out;		/* results */
 	FILE *err;		/* errors and bad-usage texts */
-	FILE *in;		/* "--batch -" reads this; NULL: stdin */
+	FILE *in;		/* "--batch -" and questions read this; NULL: stdin */
+	/*
+	 * Standard input and error are a terminal: a command may ask before
+	 * destroying data (prune: uncommitted changes).  Never in a batch.
+	 */
+	int interactive;
 	const char *module;	/* --module PATH or $LAYERFS_MODULE, or NULL */
 	const char *store;	/* --store DIR, or NULL: see lfs_store_root() */
 	uint64_t now_ns;	/* "now" for relative times; 0: the clock */

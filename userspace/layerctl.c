@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/layerfs.h>
 
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
 		.out = stdout,
 		.err = stderr,
 		.module = getenv("LAYERFS_MODULE"),
+		.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO),
 	};
 	int rc;
 

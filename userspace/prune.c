@@ -24,7 +24,9 @@
  * still keeps any store entry it names as .../layers/KEY or .../views/VKEY.
  *
  * Committed layers (those with meta.json) are never touched: `layerctl rm`
- * removes those.  The store is locked exclusively first, so no mount,
+ * removes those.  An upper that holds anything (changes never committed)
+ * is deleted only with --force or after a "y" on a terminal; otherwise
+ * prune lists those uppers, deletes nothing and fails.  The store is locked exclusively first, so no mount,
  * commit or import is half-way through making its directories, and the
  * mounted views and registered layers are read under that lock.
  */
@@ -48,7 +50,7 @@
 #include "store_cmd.h"
 
 static const char lfs_usage_prune[] =
-	"Usage: layerctl prune [-n] [--json]\n"
+	"Usage: layerctl prune [-n] [-f] [--json]\n"
 	"\n"
 	"Delete from the store what views that are no longer mounted left\n"
 	"behind: their records and work directories, and their uppers with\n"
@@ -59,10 +61,16 @@ static const char lfs_usage_prune[] =
 	"reboot (after `layerctl restore`) or after unmounting views whose\n"
 	"changes are not wanted.\n"
 	"\n"
+	"Uncommitted changes are not deleted without asking: if an upper to\n"
+	"delete holds anything, prune lists those uppers and, on a terminal,\n"
+	"asks; otherwise (or on any answer but y) it deletes nothing and\n"
+	"fails, unless --force is given.\n"
+	"\n"
 	"Prints one line per view and per upper deleted, then the total.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --dry-run  print what would be deleted, delete nothing\n"
+	"  -f, --force    delete uncommitted changes without asking\n"
 	"  -j, --json     print the result as a JSON object\n"
 	"  -h, --help     show this help\n";
 
@@ -164,6 +172,8 @@ static int lfs_prune_list(int dirfd, int rm, struct lfs_strv *out)
 		close(fd);
 		return -errno;
 	}
+	/* The dup shares @dirfd's offset: an earlier listing left it at the end. */
+	rewinddir(d);
 	while ((de = readdir(d))) {
 		const char *key = de->d_name;
 
@@ -224,6 +234,97 @@ static int lfs_prune_has_meta(struct lfs_prune *p, const char *key)
 	return !fstatat(p->st->layers_fd, name, &sb, AT_SYMLINK_NOFOLLOW);
 }
 
+/* Whether ROOT/layers/@name is to be deleted: no record, nothing uses it. */
+static int lfs_prune_layer_goes(struct lfs_prune *p, const char *name)
+{
+	return name[0] == '.' || !(lfs_strv_has(&p->keep_layers, name) ||
+				   lfs_inuse_has(&p->inuse, p->st->layers_fd,
+						 name) ||
+				   lfs_prune_has_meta(p, name));
+}
+
+/* Whether the upper ROOT/layers/@key/diff holds anything (or is unreadable). */
+static int lfs_prune_upper_changed(struct lfs_prune *p, const char *key)
+{
+	char name[LFS_KEY_LEN + 16];
+	struct dirent *de;
+	int fd, changed = 0;
+	DIR *d;
+
+	snprintf(name, sizeof(name), "%s/diff", key);
+	fd = openat(p->st->layers_fd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 1;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			changed = 1;
+			break;
+		}
+	closedir(d);
+	return changed;
+}
+
+/*
+ * Before deleting (without --force): the uppers to delete that hold
+ * changes are listed, and on a terminal the user is asked.  0 to go on;
+ * 1 (reported) to delete nothing.
+ */
+static int lfs_prune_confirm(struct lfs_ctx *ctx, struct lfs_prune *p)
+{
+	struct lfs_strv names = LFS_STRV_INIT, changed = LFS_STRV_INIT;
+	char line[16] = "";
+	size_t i;
+	int rc;
+
+	rc = lfs_prune_list(p->st->layers_fd, 0, &names);
+	for (i = 0; !rc && i < names.n; i++)
+		if (lfs_prune_layer_goes(p, names.v[i]) &&
+		    lfs_prune_upper_changed(p, names.v[i]))
+			rc = lfs_strv_push(&changed, names.v[i]);
+	lfs_strv_free(&names);
+	if (rc) {
+		lfs_strv_free(&changed);
+		return lfs_fail_why(ctx, "prune", rc, NULL);
+	}
+	if (!changed.n)
+		return 0;
+	lfs_errorf(ctx, "prune: %zu %s changes that were never committed:",
+		   changed.n, changed.n == 1 ? "upper holds" : "uppers hold");
+	for (i = 0; i < changed.n; i++) {
+		struct lfs_buf b = LFS_BUF_INIT;
+		uint64_t size = 0, files = 0;
+		char *path = NULL;
+
+		if (asprintf(&path, "%s/layers/%s/diff", p->st->root,
+			     changed.v[i]) < 0)
+			path = NULL;
+		if (path)
+			lfs_store_usage(path, &size, &files);
+		lfs_fmt_size(&b, size);
+		fprintf(ctx->err, "  %s: %llu files, %s\n", path ? path : changed.v[i],
+			(unsigned long long)files,
+			lfs_buf_error(&b) ? "?" : lfs_buf_str(&b));
+		lfs_buf_free(&b);
+		free(path);
+	}
+	lfs_strv_free(&changed);
+	if (ctx->interactive && !ctx->batch_line) {
+		fputs("Delete them? [y/N] ", ctx->err);
+		fflush(ctx->err);
+		if (fgets(line, sizeof(line), ctx->in ? ctx->in : stdin) &&
+		    (!strcmp(line, "y\n") || !strcmp(line, "yes\n")))
+			return 0;
+		return lfs_errorf(ctx, "prune: nothing deleted");
+	}
+	return lfs_errorf(ctx, "prune: nothing deleted: --force deletes them (-n lists all prune would delete)");
+}
+
 /* Deletes the layer directories without a record that nothing uses. */
 static int lfs_prune_layers(struct lfs_prune *p)
 {
@@ -237,10 +338,7 @@ static int lfs_prune_layers(struct lfs_prune *p)
 		struct lfs_prune_upper *u;
 		char *path = NULL;
 
-		if (name[0] != '.' && (lfs_strv_has(&p->keep_layers, name) ||
-				       lfs_inuse_has(&p->inuse, p->st->layers_fd,
-						     name) ||
-				       lfs_prune_has_meta(p, name)))
+		if (!lfs_prune_layer_goes(p, name))
 			continue;
 		if (asprintf(&path, "%s/layers/%s", p->st->root, name) < 0) {
 			rc = -ENOMEM;
@@ -355,6 +453,7 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -363,14 +462,17 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_prune p = { 0 };
 	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_nl *nl;
-	int c, rc, json = 0;
+	int c, rc, json = 0, force = 0;
 	size_t i;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":njh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":nfjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			p.dry = 1;
+			break;
+		case 'f':
+			force = 1;
 			break;
 		case 'j':
 			json = 1;
@@ -398,6 +500,8 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 		}
 		rc = 1;
 		if (lfs_ctx_nl(ctx, &nl) || lfs_prune_in_use(ctx, nl, &p))
+			goto out;
+		if (!p.dry && !force && lfs_prune_confirm(ctx, &p))
 			goto out;
 		rc = lfs_prune_views(&p);
 		if (!rc)

@@ -110,7 +110,7 @@ case $1 in
 	# No view survived the power cut: prune collects the loop's view and
 	# its uncommitted upper and keeps every image (checked below).
 	n_images=$("$LAYERCTL" images --json | jq length)
-	expect_ok "$LAYERCTL" prune
+	expect_ok "$LAYERCTL" prune --force
 	expect_eq "$(find "$LAYERFS_STORE/views" -mindepth 1 | wc -l)" 0 "prune: no view record left"
 	expect_eq "$(uncommitted)" 0 "prune: no uncommitted upper left"
 	expect_eq "$("$LAYERCTL" images --json | jq length)" "$n_images" "prune keeps every image"

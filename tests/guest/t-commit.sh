@@ -312,7 +312,10 @@ imgs=$("$LAYERCTL" images --json | jq -c '[.[].ref] | sort')
 expect_eq "$(uncommitted)" 2 "before prune: two uncommitted uppers (one mounted)"
 expect_ok "$LAYERCTL" prune --dry-run
 expect_ok test -e "$ug/left.txt"
-out=$("$LAYERCTL" prune --json)
+# Not on a terminal, uncommitted changes go only with --force.
+expect_fail "1 upper holds changes that were never committed" "$LAYERCTL" prune
+expect_eq "$(uncommitted)" 2 "prune without --force deletes nothing"
+out=$("$LAYERCTL" prune --json --force)
 expect_eq "$(jq -c '[(.views | length), (.uppers | length), .files, .dry_run]' <<<"$out")" "[0,1,1,false]" "prune: the unmounted view's upper (1 file), nothing else"
 expect_ok test ! -e "$ug"
 expect_ok test ! -e "$(dirname "$wg")"

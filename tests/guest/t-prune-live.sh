@@ -57,7 +57,7 @@ echo gone >"$d/m3/gone"
 k3=$(upper_key "$d/m3")
 expect_ok L umount "$d/m3"
 
-expect_ok L prune
+expect_ok L prune --force
 expect_eq "$([ -d "$store/layers/$k1/diff" ] && echo kept)" kept "prune keeps the upper of a view mounted through a bind mount of the store"
 expect_eq "$([ -d "$store/views/$v1/work" ] && echo kept)" kept "prune keeps that view's work directory and record"
 expect_eq "$(cat "$d/m1/live" 2>&1)" live "the bind view's file survives prune"
@@ -79,7 +79,7 @@ k2=$(L view ls --json | jq -r '.[] | select(.upper | test("/ns/s/layers/")) | .u
 	sed -n 's|.*/layers/\([0-9a-f]*\)/diff$|\1|p')
 diag "namespace view: upper key $k2; $d/ns/s exists here: $([ -e "$d/ns/s" ] && echo yes || echo no)"
 [ -n "$k2" ] || fail "the namespace view's upper found in view ls"
-expect_ok L prune
+expect_ok L prune --force
 expect_eq "$([ -d "$store/layers/$k2/diff" ] && echo kept)" kept "prune keeps the upper of a view mounted in another mount namespace"
 expect_eq "$(nsenter -t "$nspid" -m cat "$d/m2/nsfile" 2>&1)" ns "that view's file survives prune"
 
@@ -90,7 +90,7 @@ for _ in $(seq 1 50); do
 	[ "$(L view ls --json | jq length)" = 1 ] && break
 	sleep 0.2
 done
-expect_ok L prune
+expect_ok L prune --force
 expect_eq "$([ -e "$store/layers/$k2" ] || echo deleted)" deleted "after the namespace is gone, prune deletes its view's upper"
 expect_eq "$([ -d "$store/layers/$k1/diff" ] && echo kept)" kept "...and still keeps the bind view's upper"
 

@@ -644,6 +644,8 @@ static struct {
 	int rc;
 	char *out, *err;
 	size_t out_len, err_len;
+	int interactive;	/* ctx.interactive */
+	const char *input;	/* ctx.in, if set */
 } r;
 
 static void run(const char *const *args)
@@ -671,8 +673,15 @@ static void run(const char *const *args)
 	ctx.out = out;
 	ctx.err = err;
 	ctx.now_ns = NOW;
+	ctx.interactive = r.interactive;
+	if (r.input) {
+		ctx.in = fmemopen((void *)r.input, strlen(r.input) + 1, "r");
+		ck_assert_ptr_nonnull(ctx.in);
+	}
 	r.rc = layerctl_run(&ctx, argc, argv);
 	lfs_ctx_close(&ctx);
+	if (ctx.in)
+		fclose(ctx.in);
 	fclose(out);
 	fclose(err);
 }
@@ -1234,8 +1243,38 @@ START_TEST(test_prune)
 	ck_assert_ptr_nonnull(strstr(r.out, "(mounted at /mnt)"));
 	ck_assert_ptr_nonnull(strstr(r.out, "would free 1 views and 3 uppers: 2 files, 21B\n"));
 
+	/*
+	 * The unmounted view's upper holds changes never committed: without
+	 * --force (and not on a terminal) prune lists it, deletes nothing
+	 * and fails; on a terminal it asks, and only "y" deletes.
+	 */
 	RUN("prune", "--json");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_msg(strstr(r.err, "layerctl: prune: 1 upper holds changes that were never committed:\n"),
+		      "%s", r.err);
+	ck_assert_msg(strstr(r.err, gone_upper), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "/diff: 1 files, 11B\n"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "nothing deleted: --force deletes them"), "%s", r.err);
+	ck_assert_uint_eq(count_dirs(), 6);
+	ck_assert_int_eq(exists("%s", rm_dir), 1);
+	r.interactive = 1;
+	r.input = "n\n";
+	RUN("prune");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "Delete them? [y/N] "), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "layerctl: prune: nothing deleted\n"), "%s", r.err);
+	ck_assert_uint_eq(count_dirs(), 6);
+	r.input = "";			/* end of input: no */
+	RUN("prune");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_uint_eq(count_dirs(), 6);
+	r.interactive = 0;
+	r.input = NULL;
+
+	RUN("prune", "--json", "--force");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.err, "");
 	ck_assert_ptr_nonnull(strstr(r.out, "\"dry_run\":false"));
 	ck_assert_ptr_nonnull(strstr(r.out, "\"size\":21,\"files\":2}"));
 	ck_assert_uint_eq(count_dirs(), 3);

@@ -449,7 +449,7 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 		NL_SET_ERR_MSG(extack, "cannot sync the upper filesystem");
 		goto out_discard;
 	}
-	err = freeze_super(sb);
+	err = layerfs_freeze_super(sb);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "view is frozen");
 		goto out_discard;
@@ -468,7 +468,7 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	if (!err)
 		layerfs_copyattr(d_inode(sb->s_root));
 	up_write(&view->commit_sem);
-	thaw_super(sb);
+	layerfs_thaw_super(sb);
 	if (err)
 		goto out_discard;
 	kvfree(base_ids);

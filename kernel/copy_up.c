@@ -67,9 +67,9 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
 		if (layerfs_is_private_xattr(name))
 			continue;
 retry:
-		size = vfs_getxattr(&init_user_ns, old, name, value, vsize);
+		size = layerfs_vfs_getxattr(old, name, value, vsize);
 		if (size == -ERANGE)
-			size = vfs_getxattr(&init_user_ns, old, name, NULL, 0);
+			size = layerfs_vfs_getxattr(old, name, NULL, 0);
 		if (size < 0) {
 			err = size;
 			break;
@@ -84,7 +84,7 @@ retry:
 			}
 			goto retry;
 		}
-		err = vfs_setxattr(&init_user_ns, new, name, value, size, 0);
+		err = layerfs_vfs_setxattr(new, name, value, size, 0);
 		if (err == -EOPNOTSUPP && !strncmp(name, XATTR_SECURITY_PREFIX,
 						   XATTR_SECURITY_PREFIX_LEN))
 			err = 0;	/* the upper's LSM labels it itself */
@@ -110,7 +110,7 @@ static int layerfs_copy_data(const struct path *lower, struct file *new_file,
 	if (IS_ERR(old_file))
 		return PTR_ERR(old_file);
 
-	if (len && do_clone_file_range(old_file, 0, new_file, 0, len, 0) == len)
+	if (len && layerfs_clone_range(old_file, new_file, len) == len)
 		goto out_fput;
 
 	while (pos < len) {
@@ -175,7 +175,7 @@ int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
 	if (err)
 		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
 	fileattr_fill_flags(&dfa, (dfa.flags & ~prot) | (sfa.flags & prot));
-	return vfs_fileattr_set(&init_user_ns, dst, &dfa);
+	return layerfs_vfs_fileattr_set(dst, &dfa);
 }
 
 /* Owner, then mode (chown clears set-id bits), then times. */
@@ -189,18 +189,18 @@ int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
 	int err;
 
 	inode_lock(d_inode(new));
-	err = notify_change(&init_user_ns, new, &attr, NULL);
+	err = layerfs_notify_change(new, &attr);
 	if (!err && !S_ISLNK(stat->mode)) {
 		attr.ia_valid = ATTR_MODE;
 		attr.ia_mode = stat->mode;
-		err = notify_change(&init_user_ns, new, &attr, NULL);
+		err = layerfs_notify_change(new, &attr);
 	}
 	if (!err) {
 		attr.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
 				ATTR_MTIME_SET;
 		attr.ia_atime = stat->atime;
 		attr.ia_mtime = stat->mtime;
-		err = notify_change(&init_user_ns, new, &attr, NULL);
+		err = layerfs_notify_change(new, &attr);
 	}
 	inode_unlock(d_inode(new));
 	return err;
@@ -213,8 +213,7 @@ int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
  */
 int layerfs_set_impure(struct dentry *upperdir)
 {
-	return vfs_setxattr(&init_user_ns, upperdir, LAYERFS_XATTR_IMPURE, "y",
-			    1, 0);
+	return layerfs_vfs_setxattr(upperdir, LAYERFS_XATTR_IMPURE, "y", 1, 0);
 }
 
 /*
@@ -231,7 +230,7 @@ void layerfs_restore_times(struct dentry *dir, const struct kstat *stat)
 	};
 
 	inode_lock(d_inode(dir));
-	notify_change(&init_user_ns, dir, &attr, NULL);
+	layerfs_notify_change(dir, &attr);
 	inode_unlock(d_inode(dir));
 }
 
@@ -247,20 +246,19 @@ static int layerfs_create_temp(struct layerfs_view *view,
 
 	switch (stat->mode & S_IFMT) {
 	case S_IFREG:
-		return vfs_create(&init_user_ns, wdir, temp, stat->mode & 0600,
-				  true);
+		return layerfs_vfs_create(wdir, temp, stat->mode & 0600);
 	case S_IFDIR:
-		return vfs_mkdir(&init_user_ns, wdir, temp, 0700);
+		return layerfs_vfs_mkdir(wdir, temp, 0700);
 	case S_IFLNK:
 		link = vfs_get_link(lower->dentry, &done);
 		if (IS_ERR(link))
 			return PTR_ERR(link);
-		err = vfs_symlink(&init_user_ns, wdir, temp, link);
+		err = layerfs_vfs_symlink(wdir, temp, link);
 		do_delayed_call(&done);
 		return err;
 	default:
-		return vfs_mknod(&init_user_ns, wdir, temp,
-				 stat->mode & (S_IFMT | 0600), stat->rdev);
+		return layerfs_vfs_mknod(wdir, temp, stat->mode & (S_IFMT | 0600),
+					 stat->rdev);
 	}
 }
 
@@ -344,10 +342,12 @@ static int layerfs_copy_file_data(struct layerfs_copy *c)
 	file = dentry_open(&tpath, O_WRONLY | O_LARGEFILE, current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	layerfs_copy_data_begin(file);
 	err = layerfs_copy_data(&c->lower, file, c->stat.size);
+	layerfs_copy_data_end(file);
 	if (!err) {
 		inode_lock(d_inode(c->temp));
-		err = notify_change(&init_user_ns, c->temp, &attr, NULL);
+		err = layerfs_notify_change(c->temp, &attr);
 		inode_unlock(d_inode(c->temp));
 	}
 	if (!err)
@@ -374,8 +374,8 @@ static int layerfs_copy_meta(struct layerfs_copy *c)
 	if (!err && c->origin_ino) {
 		origin.ino = cpu_to_le64(c->origin_ino);
 		origin.dev = cpu_to_le64(huge_encode_dev(c->origin_dev));
-		err = vfs_setxattr(&init_user_ns, c->temp, LAYERFS_XATTR_ORIGIN,
-				   &origin, sizeof(origin), 0);
+		err = layerfs_vfs_setxattr(c->temp, LAYERFS_XATTR_ORIGIN,
+					   &origin, sizeof(origin), 0);
 		if (!err)
 			err = layerfs_set_impure(c->parent->dentry);
 	}
@@ -400,8 +400,7 @@ static int layerfs_copy_move(struct layerfs_copy *c)
 
 	if (d_unhashed(c->dentry)) {
 		inode_lock_nested(d_inode(workdir), I_MUTEX_PARENT);
-		err = vfs_unlink(&init_user_ns, d_inode(workdir), c->temp,
-				 NULL);
+		err = layerfs_vfs_unlink(d_inode(workdir), c->temp);
 		inode_unlock(d_inode(workdir));
 		return err;
 	}
@@ -417,18 +416,9 @@ static int layerfs_copy_move(struct layerfs_copy *c)
 	if (IS_ERR(target))
 		goto out_unlock;
 	err = -EEXIST;
-	if (d_is_negative(target)) {
-		struct renamedata rd = {
-			.old_mnt_userns = &init_user_ns,
-			.old_dir = d_inode(workdir),
-			.old_dentry = c->temp,
-			.new_mnt_userns = &init_user_ns,
-			.new_dir = d_inode(upperdir),
-			.new_dentry = target,
-		};
-
-		err = vfs_rename(&rd);
-	}
+	if (d_is_negative(target))
+		err = layerfs_vfs_rename(d_inode(workdir), c->temp,
+					 d_inode(upperdir), target, 0);
 	dput(target);
 out_unlock:
 	unlock_rename(workdir, upperdir);
@@ -466,9 +456,9 @@ static void layerfs_copy_cleanup(struct layerfs_copy *c)
 
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	if (d_is_dir(c->temp))
-		vfs_rmdir(&init_user_ns, wdir, c->temp);
+		layerfs_vfs_rmdir(wdir, c->temp);
 	else if (d_is_positive(c->temp))
-		vfs_unlink(&init_user_ns, wdir, c->temp, NULL);
+		layerfs_vfs_unlink(wdir, c->temp);
 	inode_unlock(wdir);
 }
 

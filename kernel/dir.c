@@ -62,7 +62,7 @@ static int layerfs_create_real(struct inode *dir, struct dentry *dentry,
 	int err;
 
 	if (attr->link)
-		return vfs_link(attr->link, &init_user_ns, dir, dentry, NULL);
+		return layerfs_vfs_link(attr->link, dir, dentry);
 	/*
 	 * The view has SB_POSIXACL, so the VFS left the umask to us: an
 	 * upper without ACLs will not apply it either.
@@ -71,16 +71,16 @@ static int layerfs_create_real(struct inode *dir, struct dentry *dentry,
 		mode &= ~current_umask();
 	switch (mode & S_IFMT) {
 	case S_IFREG:
-		err = vfs_create(&init_user_ns, dir, dentry, mode, true);
+		err = layerfs_vfs_create(dir, dentry, mode);
 		break;
 	case S_IFDIR:
-		err = vfs_mkdir(&init_user_ns, dir, dentry, mode);
+		err = layerfs_vfs_mkdir(dir, dentry, mode);
 		break;
 	case S_IFLNK:
-		err = vfs_symlink(&init_user_ns, dir, dentry, attr->symlink);
+		err = layerfs_vfs_symlink(dir, dentry, attr->symlink);
 		break;
 	default:
-		err = vfs_mknod(&init_user_ns, dir, dentry, mode, attr->rdev);
+		err = layerfs_vfs_mknod(dir, dentry, mode, attr->rdev);
 		break;
 	}
 	/* Some filesystems leave the new dentry unhashed or negative. */
@@ -91,8 +91,7 @@ static int layerfs_create_real(struct inode *dir, struct dentry *dentry,
 
 static int layerfs_set_opaque(struct dentry *dentry)
 {
-	return vfs_setxattr(&init_user_ns, dentry, LAYERFS_XATTR_OPAQUE, "y", 1,
-			    0);
+	return layerfs_vfs_setxattr(dentry, LAYERFS_XATTR_OPAQUE, "y", 1, 0);
 }
 
 /*
@@ -112,9 +111,9 @@ static int layerfs_remove_work(struct layerfs_view *view, struct dentry *old)
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	if (!err && old->d_parent == view->workdir) {
 		if (d_is_dir(old))
-			err = vfs_rmdir(&init_user_ns, wdir, old);
+			err = layerfs_vfs_rmdir(wdir, old);
 		else
-			err = vfs_unlink(&init_user_ns, wdir, old, NULL);
+			err = layerfs_vfs_unlink(wdir, old);
 	}
 	inode_unlock(wdir);
 	dput(old);
@@ -159,27 +158,17 @@ static int layerfs_exchange_new(struct layerfs_view *view, struct dentry *udir,
 	if (attr)
 		err = layerfs_create_real(wdir, temp, attr);
 	else
-		err = vfs_whiteout(&init_user_ns, wdir, temp);
+		err = layerfs_vfs_whiteout(wdir, temp);
 	if (!err && opaque)
 		err = layerfs_set_opaque(temp);
-	if (!err) {
-		struct renamedata rd = {
-			.old_mnt_userns = &init_user_ns,
-			.old_dir = wdir,
-			.old_dentry = temp,
-			.new_mnt_userns = &init_user_ns,
-			.new_dir = d_inode(udir),
-			.new_dentry = cur,
-			.flags = RENAME_EXCHANGE,
-		};
-
-		err = vfs_rename(&rd);
-	}
+	if (!err)
+		err = layerfs_vfs_rename(wdir, temp, d_inode(udir), cur,
+					 RENAME_EXCHANGE);
 	if (err && d_is_positive(temp)) {
 		if (d_is_dir(temp))
-			vfs_rmdir(&init_user_ns, wdir, temp);
+			layerfs_vfs_rmdir(wdir, temp);
 		else
-			vfs_unlink(&init_user_ns, wdir, temp, NULL);
+			layerfs_vfs_unlink(wdir, temp);
 	}
 	if (err)
 		dput(temp);
@@ -286,7 +275,7 @@ out_drop_write:
 	return err;
 }
 
-static int layerfs_create(struct user_namespace *mnt_userns, struct inode *dir,
+static int layerfs_create(struct layerfs_idmap *idmap, struct inode *dir,
 			  struct dentry *dentry, umode_t mode, bool excl)
 {
 	struct layerfs_cattr attr = { .mode = (mode & 07777) | S_IFREG };
@@ -294,7 +283,7 @@ static int layerfs_create(struct user_namespace *mnt_userns, struct inode *dir,
 	return layerfs_create_object(dir, dentry, &attr);
 }
 
-static int layerfs_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
+static int layerfs_mkdir(struct layerfs_idmap *idmap, struct inode *dir,
 			 struct dentry *dentry, umode_t mode)
 {
 	struct layerfs_cattr attr = { .mode = (mode & 07777) | S_IFDIR };
@@ -302,7 +291,7 @@ static int layerfs_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
 	return layerfs_create_object(dir, dentry, &attr);
 }
 
-static int layerfs_mknod(struct user_namespace *mnt_userns, struct inode *dir,
+static int layerfs_mknod(struct layerfs_idmap *idmap, struct inode *dir,
 			 struct dentry *dentry, umode_t mode, dev_t rdev)
 {
 	struct layerfs_cattr attr = { .mode = mode, .rdev = rdev };
@@ -313,7 +302,7 @@ static int layerfs_mknod(struct user_namespace *mnt_userns, struct inode *dir,
 	return layerfs_create_object(dir, dentry, &attr);
 }
 
-static int layerfs_symlink(struct user_namespace *mnt_userns, struct inode *dir,
+static int layerfs_symlink(struct layerfs_idmap *idmap, struct inode *dir,
 			   struct dentry *dentry, const char *link)
 {
 	struct layerfs_cattr attr = { .mode = S_IFLNK | 0777, .symlink = link };
@@ -369,7 +358,7 @@ static bool layerfs_name_is_upper(struct dentry *udir,
 	struct dentry *d;
 	bool ret;
 
-	d = lookup_one_unlocked(&init_user_ns, name->name, udir, name->len);
+	d = layerfs_lookup_one_unlocked(name->name, udir, name->len);
 	if (IS_ERR(d))
 		return false;
 	ret = d_inode(d) == d_inode(upper);
@@ -389,7 +378,7 @@ static int layerfs_link_up(struct dentry *dentry, struct inode *udir,
 
 	if (!upper || d_is_dir(dentry) || d_is_positive(real))
 		return 0;
-	return vfs_link(upper, &init_user_ns, udir, real, NULL);
+	return layerfs_vfs_link(upper, udir, real);
 }
 
 /*
@@ -451,12 +440,11 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 		err = -ESTALE;
 	} else if (upper) {
 		if (is_dir)
-			err = vfs_rmdir(&init_user_ns, d_inode(udir), cur);
+			err = layerfs_vfs_rmdir(d_inode(udir), cur);
 		else
-			err = vfs_unlink(&init_user_ns, d_inode(udir), cur,
-					 NULL);
+			err = layerfs_vfs_unlink(d_inode(udir), cur);
 	} else if (d_is_negative(cur)) {
-		err = vfs_whiteout(&init_user_ns, d_inode(udir), cur);
+		err = layerfs_vfs_whiteout(d_inode(udir), cur);
 	} else {
 		err = -ESTALE;
 	}
@@ -504,7 +492,7 @@ static int layerfs_rmdir(struct inode *dir, struct dentry *dentry)
  * (RENAME_WHITEOUT), and a directory moved onto a name backed by a lower
  * object is made opaque.
  */
-static int layerfs_rename(struct user_namespace *mnt_userns,
+static int layerfs_rename(struct layerfs_idmap *idmap,
 			  struct inode *olddir, struct dentry *old,
 			  struct inode *newdir, struct dentry *new,
 			  unsigned int flags)
@@ -615,40 +603,29 @@ static int layerfs_rename(struct user_namespace *mnt_userns,
 		if (err)
 			goto out_dput_new;
 	}
-	{
-		struct renamedata rd = {
-			.old_mnt_userns = &init_user_ns,
-			.old_dir = d_inode(uold),
-			.old_dentry = olddentry,
-			.new_mnt_userns = &init_user_ns,
-			.new_dir = d_inode(unew),
-			.new_dentry = newdentry,
-			.flags = flags,
-		};
-
-		if (new_whiteout && old_is_dir) {
-			/*
-			 * A directory cannot replace a file: exchange it with
-			 * the whiteout, as overlayfs does.  The whiteout then
-			 * stands at the old name, which is what a lower
-			 * object there needs; otherwise it goes afterwards.
-			 * A crash or a failure leaves the new name hidden.
-			 */
-			rd.flags |= RENAME_EXCHANGE;
-			cleanup_whiteout = !old_lower;
-		} else if (!exchange && old_lower) {
-			rd.flags |= RENAME_WHITEOUT;
-		}
-		if (exchange && new_is_dir && old_lower) {
-			err = layerfs_set_opaque(newdentry);
-			if (err)
-				goto out_dput_new;
-		}
-		err = vfs_rename(&rd);
+	if (new_whiteout && old_is_dir) {
+		/*
+		 * A directory cannot replace a file: exchange it with the
+		 * whiteout, as overlayfs does.  The whiteout then stands at
+		 * the old name, which is what a lower object there needs;
+		 * otherwise it goes afterwards.  A crash or a failure leaves
+		 * the new name hidden.
+		 */
+		flags |= RENAME_EXCHANGE;
+		cleanup_whiteout = !old_lower;
+	} else if (!exchange && old_lower) {
+		flags |= RENAME_WHITEOUT;
 	}
+	if (exchange && new_is_dir && old_lower) {
+		err = layerfs_set_opaque(newdentry);
+		if (err)
+			goto out_dput_new;
+	}
+	err = layerfs_vfs_rename(d_inode(uold), olddentry, d_inode(unew),
+				 newdentry, flags);
 	/* (A whiteout left by a failure here hides nothing: no lower.) */
 	if (!err && cleanup_whiteout)
-		vfs_unlink(&init_user_ns, d_inode(uold), newdentry, NULL);
+		layerfs_vfs_unlink(d_inode(uold), newdentry);
 out_dput_new:
 	dput(newdentry);
 out_dput_old:
@@ -689,7 +666,7 @@ const struct inode_operations layerfs_dir_inode_ops = {
 	.rmdir = layerfs_rmdir,
 	.rename = layerfs_rename,
 	.permission = layerfs_permission,
-	.get_acl = layerfs_get_acl,
+	LAYERFS_ACL_IOPS,
 	.getattr = layerfs_getattr,
 	.setattr = layerfs_setattr,
 	.listxattr = layerfs_listxattr,

@@ -37,15 +37,15 @@ static struct file *layerfs_open_real(const struct file *file,
 	if (flags & O_APPEND)
 		acc_mode |= MAY_APPEND;
 	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
-	err = inode_permission(&init_user_ns, realinode, MAY_OPEN | acc_mode);
+	err = layerfs_inode_permission(realinode, MAY_OPEN | acc_mode);
 	if (err) {
 		realfile = ERR_PTR(err);
 	} else {
-		if (!inode_owner_or_capable(&init_user_ns, realinode))
+		if (!layerfs_inode_owner_or_capable(realinode))
 			flags &= ~O_NOATIME;
 		/* The real file reports the view's path (e.g. in maps). */
-		realfile = open_with_fake_path(&file->f_path, flags, realinode,
-					       current_cred());
+		realfile = layerfs_open_backing(file, flags, realpath,
+						current_cred());
 	}
 	revert_creds(old_cred);
 	return realfile;
@@ -334,10 +334,8 @@ static ssize_t layerfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	/* The real file has the view file's O_APPEND (layerfs_get_real). */
 	ifl &= ~IOCB_APPEND;
 
-	file_start_write(realfile);
-	ret = vfs_iter_write(realfile, iter, &iocb->ki_pos,
-			     layerfs_iocb_to_rwf(ifl));
-	file_end_write(realfile);
+	ret = layerfs_iter_write(realfile, iter, &iocb->ki_pos,
+				 layerfs_iocb_to_rwf(ifl));
 out_end:
 	layerfs_end_change(file, old_cred);
 	return ret;
@@ -565,8 +563,8 @@ static ssize_t layerfs_copy_file_range(struct file *file_in, loff_t pos_in,
 	layerfs_end_change(file_out, old_cred);
 	/* Real files on two filesystems: copy through the view files. */
 	if (ret == -EXDEV || ret == -EOPNOTSUPP)
-		ret = generic_copy_file_range(file_in, pos_in, file_out,
-					      pos_out, len, flags);
+		ret = layerfs_splice_copy_range(file_in, pos_in, file_out,
+						pos_out, len, flags);
 	return ret;
 }
 
@@ -581,7 +579,7 @@ const struct file_operations layerfs_file_ops = {
 	.fallocate = layerfs_fallocate,
 	.fadvise = layerfs_fadvise,
 	.flush = layerfs_flush,
-	.splice_read = generic_file_splice_read,
+	.splice_read = layerfs_splice_read,
 	.splice_write = layerfs_splice_write,
 	.copy_file_range = layerfs_copy_file_range,
 };

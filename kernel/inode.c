@@ -69,9 +69,7 @@ void layerfs_copyattr(struct inode *inode)
 	inode->i_uid = real->i_uid;
 	inode->i_gid = real->i_gid;
 	inode->i_mode = real->i_mode;
-	inode->i_atime = real->i_atime;
-	inode->i_mtime = real->i_mtime;
-	inode->i_ctime = real->i_ctime;
+	layerfs_copy_times(inode, real);
 	inode->i_flags = (inode->i_flags & ~(S_APPEND | S_IMMUTABLE)) |
 			 (real->i_flags & (S_APPEND | S_IMMUTABLE));
 	i_size_write(inode, i_size_read(real));
@@ -117,8 +115,8 @@ u64 layerfs_read_origin(struct dentry *upper, dev_t *devp)
 {
 	struct layerfs_origin origin;
 
-	if (vfs_getxattr(&init_user_ns, upper, LAYERFS_XATTR_ORIGIN, &origin,
-			 sizeof(origin)) != sizeof(origin))
+	if (layerfs_vfs_getxattr(upper, LAYERFS_XATTR_ORIGIN, &origin,
+				 sizeof(origin)) != sizeof(origin))
 		return 0;
 	if (devp)
 		*devp = huge_decode_dev(le64_to_cpu(origin.dev));
@@ -243,9 +241,9 @@ out_nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
-int layerfs_getattr(struct user_namespace *mnt_userns,
-			   const struct path *path, struct kstat *stat,
-			   u32 request_mask, unsigned int flags)
+int layerfs_getattr(struct layerfs_idmap *idmap,
+		    const struct path *path, struct kstat *stat,
+		    u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
@@ -286,7 +284,7 @@ int layerfs_getattr(struct user_namespace *mnt_userns,
 	return 0;
 }
 
-int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
+int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		       int mask)
 {
 	struct inode *upper_inode = NULL, *real;
@@ -301,7 +299,7 @@ int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
 		return -ECHILD;
 
 	/* The caller against the view inode... */
-	err = generic_permission(&init_user_ns, inode, mask);
+	err = layerfs_generic_permission(inode, mask);
 	if (err)
 		return err;
 
@@ -312,7 +310,7 @@ int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
 		mask &= ~(MAY_WRITE | MAY_APPEND);
 		mask |= MAY_READ;
 	}
-	err = inode_permission(&init_user_ns, real, mask);
+	err = layerfs_inode_permission(real, mask);
 	revert_creds(old_cred);
 	return err;
 }
@@ -331,7 +329,7 @@ struct posix_acl *layerfs_get_acl(struct inode *inode, int type, bool rcu)
 	if (rcu)
 		return get_cached_acl_rcu(real, type);
 	old_cred = layerfs_override_creds(inode->i_sb);
-	acl = get_acl(real, type);
+	acl = layerfs_get_inode_acl(real, type);
 	revert_creds(old_cred);
 	return acl;
 }
@@ -393,7 +391,7 @@ static int layerfs_xattr_get(const struct xattr_handler *handler,
 
 	layerfs_path_real(dentry, &realpath);
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	res = vfs_getxattr(&init_user_ns, realpath.dentry, name, buffer, size);
+	res = layerfs_vfs_getxattr(realpath.dentry, name, buffer, size);
 	revert_creds(old_cred);
 	return res;
 }
@@ -412,8 +410,7 @@ static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
 		/* Removing what is not there copies nothing up. */
 		layerfs_path_real(dentry, &realpath);
 		old_cred = layerfs_override_creds(dentry->d_sb);
-		err = vfs_getxattr(&init_user_ns, realpath.dentry, name, NULL,
-				   0);
+		err = layerfs_vfs_getxattr(realpath.dentry, name, NULL, 0);
 		revert_creds(old_cred);
 		if (err < 0)
 			return err;
@@ -427,10 +424,9 @@ static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
 		return err;
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	if (value)
-		err = vfs_setxattr(&init_user_ns, upper, name, value, size,
-				   flags);
+		err = layerfs_vfs_setxattr(upper, name, value, size, flags);
 	else
-		err = vfs_removexattr(&init_user_ns, upper, name);
+		err = layerfs_vfs_removexattr(upper, name);
 	revert_creds(old_cred);
 	mnt_drop_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
 	layerfs_copyattr(inode);
@@ -438,7 +434,7 @@ static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
 }
 
 static int layerfs_xattr_set(const struct xattr_handler *handler,
-			     struct user_namespace *mnt_userns,
+			     struct layerfs_idmap *idmap,
 			     struct dentry *dentry, struct inode *inode,
 			     const char *name, const void *value, size_t size,
 			     int flags)
@@ -455,54 +451,91 @@ static int layerfs_acl_xattr_get(const struct xattr_handler *handler,
 }
 
 /*
- * The real ACL change runs with the mounter's credentials, so the checks a
- * filesystem makes against its caller are made here, against the view
- * inode and the real caller: valid ACL, owner or CAP_FOWNER, and the
- * set-group-ID bit dropped when a non-member changes the access ACL.
+ * Set (or with @value NULL remove) the ACL of @type, given in its xattr
+ * form.  The real ACL change runs with the mounter's credentials, so the
+ * checks a filesystem makes against its caller are made here, against the
+ * view inode and the real caller: owner or CAP_FOWNER, and the set-group-ID
+ * bit dropped when a non-member changes the access ACL.
  */
-static int layerfs_acl_xattr_set(const struct xattr_handler *handler,
-				 struct user_namespace *mnt_userns,
-				 struct dentry *dentry, struct inode *inode,
-				 const char *name, const void *value,
-				 size_t size, int flags)
+static int layerfs_acl_change(struct dentry *dentry, int type,
+			      const void *value, size_t size, int flags)
 {
-	struct posix_acl *acl = NULL;
+	struct inode *inode = d_inode(dentry);
 	int err;
 
-	if (value) {
-		acl = vfs_set_acl_prepare(&init_user_ns, &init_user_ns, value,
-					  size);
-		if (IS_ERR(acl))
-			return PTR_ERR(acl);
-	}
-	posix_acl_release(acl);
-	if (handler->flags == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
+	if (type == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
 		return value ? -EACCES : 0;
-	if (!inode_owner_or_capable(&init_user_ns, inode))
+	if (!layerfs_inode_owner_or_capable(inode))
 		return -EPERM;
-	if ((inode->i_mode & S_ISGID) && handler->flags == ACL_TYPE_ACCESS &&
+	if ((inode->i_mode & S_ISGID) && type == ACL_TYPE_ACCESS &&
 	    !in_group_p(inode->i_gid) &&
-	    !capable_wrt_inode_uidgid(&init_user_ns, inode, CAP_FSETID)) {
+	    !layerfs_capable_wrt_inode(inode, CAP_FSETID)) {
 		struct iattr attr = { .ia_valid = ATTR_KILL_SGID };
 
-		err = layerfs_setattr(&init_user_ns, dentry, &attr);
+		err = layerfs_setattr(LAYERFS_NOP_IDMAP, dentry, &attr);
 		if (err)
 			return err;
 	}
-	err = layerfs_xattr_change(dentry, inode, handler->name, value, size,
-				   flags);
+	err = layerfs_xattr_change(dentry, inode,
+				   type == ACL_TYPE_ACCESS ?
+				   XATTR_NAME_POSIX_ACL_ACCESS :
+				   XATTR_NAME_POSIX_ACL_DEFAULT,
+				   value, size, flags);
 	forget_all_cached_acls(inode);
 	return err;
 }
 
-static const struct xattr_handler layerfs_acl_access_xattr_handler = {
+/* setxattr(2) of an ACL name on 6.1 (an xattr handler): a valid ACL. */
+static int layerfs_acl_xattr_set(const struct xattr_handler *handler,
+				 struct layerfs_idmap *idmap,
+				 struct dentry *dentry, struct inode *inode,
+				 const char *name, const void *value,
+				 size_t size, int flags)
+{
+	int err;
+
+	if (value) {
+		err = layerfs_acl_xattr_valid(value, size);
+		if (err)
+			return err;
+	}
+	return layerfs_acl_change(dentry, handler->flags, value, size, flags);
+}
+
+/* ->set_acl() on 6.12: @acl (NULL: remove) the VFS found valid. */
+int layerfs_set_acl(struct layerfs_idmap *idmap, struct dentry *dentry,
+		    struct posix_acl *acl, int type)
+{
+	size_t size = 0;
+	void *value = NULL;
+	int err;
+
+	if (acl) {
+		size = posix_acl_xattr_size(acl->a_count);
+		value = kmalloc(size, GFP_KERNEL);
+		if (!value)
+			return -ENOMEM;
+		err = posix_acl_to_xattr(&init_user_ns, acl, value, size);
+		if (err < 0)
+			goto out_free;
+	}
+	err = layerfs_acl_change(dentry, type, value, size, 0);
+out_free:
+	kfree(value);
+	return err;
+}
+
+/* ACLs go through xattr handlers on 6.1 only (LAYERFS_ACL_XATTR_HANDLERS). */
+static const struct xattr_handler __maybe_unused
+layerfs_acl_access_xattr_handler = {
 	.name = XATTR_NAME_POSIX_ACL_ACCESS,
 	.flags = ACL_TYPE_ACCESS,
 	.get = layerfs_acl_xattr_get,
 	.set = layerfs_acl_xattr_set,
 };
 
-static const struct xattr_handler layerfs_acl_default_xattr_handler = {
+static const struct xattr_handler __maybe_unused
+layerfs_acl_default_xattr_handler = {
 	.name = XATTR_NAME_POSIX_ACL_DEFAULT,
 	.flags = ACL_TYPE_DEFAULT,
 	.get = layerfs_acl_xattr_get,
@@ -518,7 +551,7 @@ static int layerfs_private_xattr_get(const struct xattr_handler *handler,
 }
 
 static int layerfs_private_xattr_set(const struct xattr_handler *handler,
-				     struct user_namespace *mnt_userns,
+				     struct layerfs_idmap *idmap,
 				     struct dentry *dentry, struct inode *inode,
 				     const char *name, const void *value,
 				     size_t size, int flags)
@@ -546,23 +579,22 @@ static const struct xattr_handler layerfs_other_xattr_handler = {
 };
 
 const struct xattr_handler *layerfs_xattr_handlers[] = {
-	&layerfs_acl_access_xattr_handler,
-	&layerfs_acl_default_xattr_handler,
+	LAYERFS_ACL_XATTR_HANDLERS
 	&layerfs_private_xattr_handler,
 	&layerfs_own_xattr_handler,
 	&layerfs_other_xattr_handler,
 	NULL
 };
 
-int layerfs_setattr(struct user_namespace *mnt_userns,
-			   struct dentry *dentry, struct iattr *attr)
+int layerfs_setattr(struct layerfs_idmap *idmap,
+		    struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
 	const struct cred *old_cred;
 	struct dentry *upper;
 	int err;
 
-	err = setattr_prepare(&init_user_ns, dentry, attr);
+	err = layerfs_setattr_prepare(dentry, attr);
 	if (err)
 		return err;
 	err = layerfs_copy_up(dentry);
@@ -580,7 +612,7 @@ int layerfs_setattr(struct user_namespace *mnt_userns,
 		return err;
 	inode_lock(d_inode(upper));
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	err = notify_change(&init_user_ns, upper, attr, NULL);
+	err = layerfs_notify_change(upper, attr);
 	revert_creds(old_cred);
 	if (!err)
 		layerfs_copyattr(inode);
@@ -604,7 +636,7 @@ int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 }
 
 /* The caller passed the VFS checks on the view inode: copy up, then set. */
-int layerfs_fileattr_set(struct user_namespace *mnt_userns,
+int layerfs_fileattr_set(struct layerfs_idmap *idmap,
 			 struct dentry *dentry, struct fileattr *fa)
 {
 	const struct cred *old_cred;
@@ -619,7 +651,7 @@ int layerfs_fileattr_set(struct user_namespace *mnt_userns,
 	if (err)
 		return err;
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	err = vfs_fileattr_set(&init_user_ns, upper, fa);
+	err = layerfs_vfs_fileattr_set(upper, fa);
 	revert_creds(old_cred);
 	mnt_drop_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
 	layerfs_copyattr(d_inode(dentry));
@@ -631,7 +663,7 @@ const struct inode_operations layerfs_file_inode_ops = {
 	.fileattr_set = layerfs_fileattr_set,
 	.setattr = layerfs_setattr,
 	.permission = layerfs_permission,
-	.get_acl = layerfs_get_acl,
+	LAYERFS_ACL_IOPS,
 	.getattr = layerfs_getattr,
 	.listxattr = layerfs_listxattr,
 };
@@ -646,7 +678,7 @@ const struct inode_operations layerfs_symlink_inode_ops = {
 const struct inode_operations layerfs_special_inode_ops = {
 	.setattr = layerfs_setattr,
 	.permission = layerfs_permission,
-	.get_acl = layerfs_get_acl,
+	LAYERFS_ACL_IOPS,
 	.getattr = layerfs_getattr,
 	.listxattr = layerfs_listxattr,
 };

@@ -17,6 +17,8 @@
 
 #include <linux/layerfs.h>
 
+#include "compat.h"
+
 /* On-disk format: overlayfs's, so layers move between the two. */
 #define LAYERFS_XATTR_PREFIX	"trusted.overlay."
 #define LAYERFS_XATTR_OPAQUE	LAYERFS_XATTR_PREFIX "opaque"
@@ -357,17 +359,19 @@ struct layerfs_origin {
 u64 layerfs_read_origin(struct dentry *upper, dev_t *devp);
 u64 layerfs_ino(struct inode *inode, u64 real_ino);
 void layerfs_copyattr(struct inode *inode);
-int layerfs_permission(struct user_namespace *mnt_userns, struct inode *inode,
+int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		       int mask);
 struct posix_acl *layerfs_get_acl(struct inode *inode, int type, bool rcu);
-int layerfs_getattr(struct user_namespace *mnt_userns, const struct path *path,
+int layerfs_set_acl(struct layerfs_idmap *idmap, struct dentry *dentry,
+		    struct posix_acl *acl, int type);
+int layerfs_getattr(struct layerfs_idmap *idmap, const struct path *path,
 		    struct kstat *stat, u32 request_mask, unsigned int flags);
-int layerfs_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
+int layerfs_setattr(struct layerfs_idmap *idmap, struct dentry *dentry,
 		    struct iattr *attr);
 ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size);
 struct fileattr;
 int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
-int layerfs_fileattr_set(struct user_namespace *mnt_userns,
+int layerfs_fileattr_set(struct layerfs_idmap *idmap,
 			 struct dentry *dentry, struct fileattr *fa);
 extern const struct inode_operations layerfs_file_inode_ops;
 extern const struct inode_operations layerfs_symlink_inode_ops;

@@ -30,15 +30,17 @@ static void layerfs_d_release(struct dentry *dentry)
 }
 
 /*
- * The real dentry of a view dentry whose inode is @inode (NULL: the one
- * holding the data now).  The VFS asks when a real file was opened with
- * the view's path (open_with_fake_path()): file_dentry() of that file must
- * be the real one, or a view stacked on a view would find its own dentry
- * again and recurse.  Only regular files have real files opened so.
+ * The real dentry of a regular file: the one holding the data now, or on
+ * 6.1, when @want names an inode, that inode's.  6.1 asks the latter when
+ * a real file was opened with the view's path (open_with_fake_path()):
+ * file_dentry() of that file must be the real one, or a view stacked on a
+ * view would find its own dentry again and recurse.  (6.12's real files
+ * have their own path; see layerfs_open_backing().)
  */
 static struct dentry *layerfs_d_real(struct dentry *dentry,
-				     const struct inode *inode)
+				     layerfs_d_real_arg want)
 {
+	const struct inode *inode = layerfs_d_real_inode(want);
 	struct layerfs_inode *li;
 	struct layerfs_upper *u;
 	struct dentry *real;
@@ -48,14 +50,14 @@ static struct dentry *layerfs_d_real(struct dentry *dentry,
 	li = LAYERFS_I(d_inode(dentry));
 	u = layerfs_upper_rec(&li->vfs_inode);
 	if (u && !inode)
-		return d_real(u->dentry, NULL);
+		return d_real(u->dentry, want);
 	for (; u; u = u->prev)
 		if (d_inode(u->dentry) == inode)
 			return u->dentry;
 	if (!li->lower)
 		return dentry;
 	/* The lower may itself be a stacked file: ask it in turn. */
-	real = d_real(li->lower, inode);
+	real = d_real(li->lower, want);
 	if (!inode || d_inode(real) == inode)
 		return real;
 	return dentry;
@@ -70,7 +72,7 @@ const struct dentry_operations layerfs_dentry_ops = {
 static struct dentry *layerfs_lookup_real(struct dentry *base,
 					  const struct qstr *name)
 {
-	return lookup_one_unlocked(&init_user_ns, name->name, base, name->len);
+	return layerfs_lookup_one_unlocked(name->name, base, name->len);
 }
 
 struct layerfs_found {

@@ -625,8 +625,8 @@ static int layerfs_nl_view_dump(struct sk_buff *skb,
 	return skb->len;
 }
 
-static int layerfs_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			       struct genl_info *info)
+static int layerfs_nl_pre_doit(const struct layerfs_genl_split_ops *ops,
+			       struct sk_buff *skb, struct genl_info *info)
 {
 	return layerfs_nl_check_admin(skb, info->extack);
 }

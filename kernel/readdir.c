@@ -149,8 +149,8 @@ static int layerfs_read_source(struct layerfs_fill_ctx *c,
 		list_del_init(&e->check);
 		if (err)
 			continue;
-		d = lookup_one_unlocked(&init_user_ns, e->name, realdir->dentry,
-					e->len);
+		d = layerfs_lookup_one_unlocked(e->name, realdir->dentry,
+						e->len);
 		if (IS_ERR(d)) {
 			err = PTR_ERR(d);
 			continue;
@@ -174,8 +174,7 @@ static int layerfs_fix_origins(struct layerfs_dir_cache *od,
 	struct rb_node *node;
 	char val;
 
-	if (vfs_getxattr(&init_user_ns, upperdir, LAYERFS_XATTR_IMPURE, &val,
-			 1) != 1)
+	if (layerfs_vfs_getxattr(upperdir, LAYERFS_XATTR_IMPURE, &val, 1) != 1)
 		return 0;
 	for (node = rb_first(&od->names); node; node = rb_next(node)) {
 		struct dentry *d;
@@ -184,8 +183,7 @@ static int layerfs_fix_origins(struct layerfs_dir_cache *od,
 		e = rb_entry(node, struct layerfs_dirent, node);
 		if (e->src != src || e->whiteout)
 			continue;
-		d = lookup_one_unlocked(&init_user_ns, e->name, upperdir,
-					e->len);
+		d = layerfs_lookup_one_unlocked(e->name, upperdir, e->len);
 		if (IS_ERR(d))
 			return PTR_ERR(d);
 		origin = d_is_positive(d) ? layerfs_read_origin(d, NULL) : 0;
@@ -361,20 +359,19 @@ static unsigned long layerfs_dir_shrink_scan(struct shrinker *shrink,
 	return freed;
 }
 
-static struct shrinker layerfs_dir_shrinker = {
-	.count_objects = layerfs_dir_shrink_count,
-	.scan_objects = layerfs_dir_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+static struct shrinker *layerfs_dir_shrinker;
 
 int __init layerfs_readdir_init(void)
 {
-	return register_shrinker(&layerfs_dir_shrinker, "layerfs-readdir");
+	layerfs_dir_shrinker = layerfs_shrinker_create("layerfs-readdir",
+						       layerfs_dir_shrink_count,
+						       layerfs_dir_shrink_scan);
+	return PTR_ERR_OR_ZERO(layerfs_dir_shrinker);
 }
 
 void layerfs_readdir_exit(void)
 {
-	unregister_shrinker(&layerfs_dir_shrinker);
+	layerfs_shrinker_destroy(layerfs_dir_shrinker);
 }
 
 /* A namespace change in directory @dir: cached snapshots are stale. */

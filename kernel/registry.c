@@ -213,7 +213,7 @@ static int layerfs_resolve_dir(const char *name, struct path *path,
 		NL_SET_ERR_MSG(extack, "layer path is not a directory");
 		goto out_put_path;
 	}
-	/* Every real call passes init_user_ns: no idmapped layers yet. */
+	/* Real calls use the identity idmap (compat.h): no idmapped layers. */
 	err = -EINVAL;
 	if (is_idmapped_mnt(path->mnt)) {
 		NL_SET_ERR_MSG(extack,

@@ -302,7 +302,7 @@ static int layerfs_view_take_upper(struct fs_context *fc,
 		errorfc(fc, "upper is stacked too deep");
 		return -ELOOP;
 	}
-	/* Every real call passes init_user_ns: no idmapped upper yet. */
+	/* Real calls use the identity idmap (compat.h): no idmapped upper. */
 	if (is_idmapped_mnt(view->upper_orig.mnt)) {
 		errorfc(fc, "upper is on an idmapped mount (not supported)");
 		return -EINVAL;
@@ -362,7 +362,7 @@ static int layerfs_make_workdir(struct fs_context *fc,
 		if (err)
 			goto out_dput;
 	} else {
-		err = vfs_mkdir(&init_user_ns, dir, work, 0);
+		err = layerfs_vfs_mkdir(dir, work, 0);
 		if (err)
 			goto out_dput;
 		if (d_unhashed(work) || d_is_negative(work)) {
@@ -375,14 +375,14 @@ static int layerfs_make_workdir(struct fs_context *fc,
 		goto out_dput;
 	}
 	/* The upper must hold trusted.* xattrs: whiteouts need opaque dirs. */
-	err = vfs_setxattr(&init_user_ns, work, LAYERFS_XATTR_OPAQUE, "y", 1, 0);
+	err = layerfs_vfs_setxattr(work, LAYERFS_XATTR_OPAQUE, "y", 1, 0);
 	if (err) {
 		errorfc(fc, "upper filesystem does not support trusted.* xattrs (%d)",
 			err);
 		err = -EOPNOTSUPP;
 		goto out_dput;
 	}
-	vfs_removexattr(&init_user_ns, work, LAYERFS_XATTR_OPAQUE);
+	layerfs_vfs_removexattr(work, LAYERFS_XATTR_OPAQUE);
 	err = layerfs_check_d_type(&(struct path){ .mnt = view->upper_mnt,
 						   .dentry = work });
 	if (err) {

@@ -36,7 +36,7 @@ bool layerfs_is_opaque_dir(struct dentry *dentry)
 
 	if (!d_is_dir(dentry))
 		return false;
-	n = vfs_getxattr(&init_user_ns, dentry, LAYERFS_XATTR_OPAQUE, &val, 1);
+	n = layerfs_vfs_getxattr(dentry, LAYERFS_XATTR_OPAQUE, &val, 1);
 	return n == 1 && val == 'y';
 }
 
@@ -123,8 +123,9 @@ bool layerfs_has_lower(struct dentry *dentry)
 	while (layerfs_dir_iter_next(&it, &path, &layer, &upper)) {
 		if (upper)
 			continue;
-		this = lookup_one_unlocked(&init_user_ns, dentry->d_name.name,
-					   path.dentry, dentry->d_name.len);
+		this = layerfs_lookup_one_unlocked(dentry->d_name.name,
+						   path.dentry,
+						   dentry->d_name.len);
 		if (IS_ERR(this)) {
 			found = true;
 			break;
@@ -363,7 +364,7 @@ int layerfs_clear_whiteouts(struct vfsmount *mnt, struct dentry *dir)
 			break;
 		}
 		if (layerfs_is_whiteout(child))
-			err = vfs_unlink(&init_user_ns, inode, child, NULL);
+			err = layerfs_vfs_unlink(inode, child);
 		else if (d_is_positive(child))
 			err = -ENOTEMPTY;
 		dput(child);
@@ -410,9 +411,9 @@ int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work)
 		if (!err) {
 			inode_lock_nested(dir, I_MUTEX_CHILD);
 			if (d_is_dir(child))
-				err = vfs_rmdir(&init_user_ns, dir, child);
+				err = layerfs_vfs_rmdir(dir, child);
 			else if (d_is_positive(child))
-				err = vfs_unlink(&init_user_ns, dir, child, NULL);
+				err = layerfs_vfs_unlink(dir, child);
 			inode_unlock(dir);
 		}
 		dput(child);

@@ -5,7 +5,10 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build/checkpatch
-tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-*.tar.xz' | sort -V | tail -n 1)
+# linux-source-6.1's, as documented, even when a newer one is installed.
+tarball=/usr/src/linux-source-6.1.tar.xz
+[ -f "$tarball" ] ||
+	tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-*.tar.xz' | sort -V | tail -n 1)
 
 if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
 	[ -n "$tarball" ] || {

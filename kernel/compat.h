@@ -11,6 +11,7 @@
  *   credentials), so the wrappers pass the identity mapping; operations
  *   layerfs implements take a struct layerfs_idmap *.
  * - timestamps: 6.6 hid the inode's times behind accessors.
+ * - ->getattr(): 6.8 passes AT_GETATTR_NOSEC, which vfs_getattr() refuses.
  * - freeze_super()/thaw_super(): 6.6 added the holder; commit freezes as
  *   the kernel.  On 6.12 a view frozen by userspace (FIFREEZE) is frozen
  *   for the commit too (the freeze is shared), where 6.1 refuses (EBUSY).
@@ -177,6 +178,22 @@ static inline int layerfs_vfs_rename(struct inode *old_dir,
 	};
 
 	return vfs_rename(&rd);
+}
+
+/*
+ * getattr of a real object, for ->getattr(): 6.12 passes it
+ * AT_GETATTR_NOSEC (the LSM checked the view's path), which vfs_getattr()
+ * refuses; the real object is then read without a second check.
+ */
+static inline int layerfs_vfs_getattr(const struct path *path,
+				      struct kstat *stat, u32 request_mask,
+				      unsigned int flags)
+{
+#if LAYERFS_612
+	if (flags & AT_GETATTR_NOSEC)
+		return vfs_getattr_nosec(path, stat, request_mask, flags);
+#endif
+	return vfs_getattr(path, stat, request_mask, flags);
 }
 
 static inline int layerfs_vfs_fileattr_set(struct dentry *dentry,

@@ -254,7 +254,7 @@ int layerfs_getattr(struct layerfs_idmap *idmap,
 
 	layerfs_path_real(dentry, &realpath);
 	old_cred = layerfs_override_creds(dentry->d_sb);
-	err = vfs_getattr(&realpath, stat, request_mask, flags);
+	err = layerfs_vfs_getattr(&realpath, stat, request_mask, flags);
 	revert_creds(old_cred);
 	if (err)
 		return err;

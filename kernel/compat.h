@@ -13,8 +13,7 @@
  * - timestamps: 6.6 hid the inode's times behind accessors.
  * - ->getattr(): 6.8 passes AT_GETATTR_NOSEC, which vfs_getattr() refuses.
  * - freeze_super()/thaw_super(): 6.6 added the holder; commit freezes as
- *   the kernel.  On 6.12 a view frozen by userspace (FIFREEZE) is frozen
- *   for the commit too (the freeze is shared), where 6.1 refuses (EBUSY).
+ *   the kernel, and refuses a view userspace froze on both kernels.
  * - generic netlink: 6.2 gave pre_doit the split ops.
  * - ->d_real(): 6.8 asks for the data or metadata dentry instead of the
  *   dentry of an inode (no file has a "fake" path any more).
@@ -373,9 +372,16 @@ static inline void layerfs_copy_times(struct inode *inode,
 
 /* Freezing a view (commit) */
 
+/*
+ * Freeze a view for a commit; -EBUSY if it is frozen already.  (6.12 would
+ * share a freeze userspace made (FIFREEZE); 6.1 refuses, and so does
+ * layerfs on both, short of a freeze that races with this check.)
+ */
 static inline int layerfs_freeze_super(struct super_block *sb)
 {
 #if LAYERFS_612
+	if (READ_ONCE(sb->s_writers.frozen) != SB_UNFROZEN)
+		return -EBUSY;
 	return freeze_super(sb, FREEZE_HOLDER_KERNEL);
 #else
 	return freeze_super(sb);

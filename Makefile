@@ -89,6 +89,7 @@ check: deps
 	$(MAKE) style
 	$(MAKE) unit
 	$(MAKE) fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+	$(MAKE) deb deb-module
 	$(MAKE) guest-check
 	$(MAKE) guest-check-612
 	$(MAKE) guest-boots

@@ -11,7 +11,7 @@
 #
 # --packaging: also (only) what `make deb` and the installed-files test
 # need (debhelper, dh_dkms, dkms, lintian, bash-completion); `make check`
-# does not pull them.
+# pulls them too (make deb, for tests/guest/t-installed.sh).
 set -eu
 
 PACKAGES="

@@ -23,19 +23,7 @@ kdir=/lib/modules/$kver/build
 }
 
 src=$root/build/kver-$kver/src
-mkdir -p "$src/kernel"
-for f in "$src"/kernel/*.[ch]; do
-	[ -e "$f" ] || continue
-	[ -e "kernel/${f##*/}" ] || rm -f "$f"
-done
-cp -p Kbuild "$src/"
-cp -p kernel/Kbuild "$src/kernel/"
-for f in kernel/*.[ch]; do
-	case $f in *.mod.c) continue ;; esac
-	cmp -s "$f" "$src/$f" || cp -p "$f" "$src/$f"
-done
-rm -rf "$src/include"
-cp -a include "$src/"
+"$root/scripts/module-src.sh" "$src"
 
 echo "build-module: building layerfs.ko against $kver" >&2
 make -C "$kdir" M="$src" modules >&2

@@ -46,19 +46,7 @@ release=$(cat "$kdir/release")
 # file is not rebuilt.
 out=$root/build/debug
 src=$out/src
-mkdir -p "$src/kernel"
-for f in "$src"/kernel/*.[ch]; do
-	[ -e "$f" ] || continue
-	[ -e "kernel/${f##*/}" ] || rm -f "$f"
-done
-cp -p Kbuild "$src/"
-cp -p kernel/Kbuild "$src/kernel/"
-for f in kernel/*.[ch]; do
-	case $f in *.mod.c) continue ;; esac
-	cmp -s "$f" "$src/$f" || cp -p "$f" "$src/$f"
-done
-rm -rf "$src/include"
-cp -a include "$src/"
+"$root/scripts/module-src.sh" "$src"
 echo "check-debug: building layerfs.ko against $release"
 nice -n 19 make -C "$tree" M="$src" -j"${LAYERFS_DEBUG_JOBS:-2}" modules
 ko=$src/kernel/layerfs.ko

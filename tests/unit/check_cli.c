@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "suites.h"
+#include "usage_hint.h"
 
 #define NS 1000000000ULL
 #define NOW (2000000000ULL * NS)
@@ -87,23 +88,6 @@ static int starts_with(const char *s, const char *prefix)
 	ck_assert_msg(starts_with(r.out, prefix), "stdout: %s", r.out);	\
 	ck_assert_str_eq(r.err, "");					\
 } while (0)
-
-/*
- * Bad usage prints one error line, then only the hint "Try 'layerctl
- * ... --help'.", never the whole usage text.
- */
-static int is_usage_hint(const char *err)
-{
-	const char *nl = strchr(err, '\n');
-	size_t n;
-
-	if (!nl || strstr(err, "Usage:"))
-		return 0;
-	err = nl + 1;
-	n = strlen(err);
-	return !strncmp(err, "Try 'layerctl", 13) && n > 14 &&
-	       !strcmp(err + n - 10, " --help'.\n") && !strchr(err, '\n')[1];
-}
 
 #define assert_bad_usage(first_line) do {				\
 	ck_assert_int_eq(r.rc, 2);					\

@@ -16,6 +16,7 @@
 #include "fake_nl.h"
 #include "fake_sys.h"
 #include "suites.h"
+#include "usage_hint.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -118,23 +119,6 @@ static int starts_with(const char *s, const char *prefix)
 	ck_assert_int_eq(fake_sys.umounts, 0);				\
 	ck_assert_int_eq(fake_nl.opens, 0);				\
 } while (0)
-
-/*
- * Bad usage prints one error line, then only the hint "Try 'layerctl
- * ... --help'.", never the whole usage text.
- */
-static int is_usage_hint(const char *err)
-{
-	const char *nl = strchr(err, '\n');
-	size_t n;
-
-	if (!nl || strstr(err, "Usage:"))
-		return 0;
-	err = nl + 1;
-	n = strlen(err);
-	return !strncmp(err, "Try 'layerctl", 13) && n > 14 &&
-	       !strcmp(err + n - 10, " --help'.\n") && !strchr(err, '\n')[1];
-}
 
 #define assert_bad_usage(first_line) do {				\
 	ck_assert_int_eq(r.rc, 2);					\

@@ -31,6 +31,7 @@
 #   expect_match TEXT PATTERN WHAT   some line of TEXT matches grep -E PATTERN
 #   pass WHAT / fail WHAT [DETAIL...]  record a check decided by the test
 #   skip WHAT [REASON]               record a skipped check (counts as ok)
+#   mount_ext4 DIR SIZE              a fresh loop-mounted ext4 image on DIR
 #   diag MSG...                      print a "# MSG" comment
 #   done_testing                     print the plan and exit: 0 if every
 #                                    check passed, else 1
@@ -219,6 +220,20 @@ kmalloc_settled() {
 	done
 	echo "# kmalloc_settled: $_lib_now bytes after $_lib_i rounds" >&2
 	echo "$_lib_now"
+}
+
+# mount_ext4 DIR SIZE: a fresh ext4 image of SIZE (truncate's units) in
+# the scratch directory, loop-mounted on DIR (made if missing); bails out
+# if that fails.  The caller unmounts DIR.
+mount_ext4() {
+	mkdir -p "$1"
+	modprobe loop 2>/dev/null
+	truncate -s "$2" "$scratch/ext4.img"
+	if ! mkfs.ext4 -q -F "$scratch/ext4.img" ||
+	   ! mount -o loop "$scratch/ext4.img" "$1"; then
+		echo "Bail out! cannot make and mount an ext4 image"
+		exit 1
+	fi
 }
 
 load_module() {

@@ -12,16 +12,10 @@
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
-modprobe loop 2>/dev/null
 load_module
 
 E=$scratch/e
-mkdir -p "$E"
-truncate -s 64M "$scratch/ext4.img"
-if ! mkfs.ext4 -q -F "$scratch/ext4.img" || ! mount -o loop "$scratch/ext4.img" "$E"; then
-	echo "Bail out! cannot make and mount an ext4 image"
-	exit 1
-fi
+mount_ext4 "$E" 64M
 mkdir -p "$E/base/etc" "$E/u" "$E/w" "$E/m" "$E/ro"
 echo base >"$E/base/etc/os"
 expect_ok "$LAYERCTL" layer add cr/base:1 "$E/base"

@@ -14,16 +14,11 @@
 
 TOOL=$ROOT/tests/tools/lfs-idmap
 [ -x "$TOOL" ] || { echo "Bail out! $TOOL not built (make tools)"; exit 1; }
-modprobe loop 2>/dev/null
 load_module
 
 E=$scratch/e I=$scratch/i B=$scratch/b M=$scratch/m
-mkdir -p "$E" "$I" "$B" "$M"
-truncate -s 32M "$scratch/ext4.img"
-if ! mkfs.ext4 -q -F "$scratch/ext4.img" || ! mount -o loop "$scratch/ext4.img" "$E"; then
-	echo "Bail out! cannot make and mount an ext4 image"
-	exit 1
-fi
+mkdir -p "$I" "$B" "$M"
+mount_ext4 "$E" 32M
 mkdir -p "$E/lay" "$E/base" "$E/up/u" "$E/up/w"
 echo lay >"$E/lay/f"
 echo base >"$E/base/g"

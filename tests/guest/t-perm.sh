@@ -21,7 +21,6 @@
 TOOL=$ROOT/tests/tools/lfs-perm
 [ -x "$TOOL" ] || { echo "Bail out! $TOOL not built (make tools)"; exit 1; }
 modprobe overlay || { echo "Bail out! no overlayfs"; exit 1; }
-modprobe loop 2>/dev/null
 load_module
 
 as() { _u=$1; shift; setpriv --reuid "$_u" --regid "$_u" --clear-groups -- "$@"; }
@@ -41,13 +40,8 @@ expect_same() {
 }
 
 E=$scratch/e
-mkdir -p "$E"
 chmod 755 "$scratch"	# mktemp -d made it 0700: the users must get through
-truncate -s 96M "$scratch/ext4.img"
-if ! mkfs.ext4 -q -F "$scratch/ext4.img" || ! mount -o loop "$scratch/ext4.img" "$E"; then
-	echo "Bail out! cannot make and mount an ext4 image"
-	exit 1
-fi
+mount_ext4 "$E" 96M
 chmod 755 "$E"
 mkdir -p "$E/lower" "$E/ou" "$E/ow" "$E/om" "$E/lu" "$E/lw" "$E/lm"
 t=$(now_ms)

@@ -20,16 +20,10 @@
 . "$(dirname "$0")/lib.sh"
 
 modprobe overlay || { echo "Bail out! no overlayfs"; exit 1; }
-modprobe loop 2>/dev/null
 load_module
 
 E=$scratch/e
-mkdir -p "$E"
-truncate -s 64M "$scratch/ext4.img"
-if ! mkfs.ext4 -q -F "$scratch/ext4.img" || ! mount -o loop "$scratch/ext4.img" "$E"; then
-	echo "Bail out! cannot make and mount an ext4 image"
-	exit 1
-fi
+mount_ext4 "$E" 64M
 L=$E/lower
 mkdir -p "$L/A" "$L/B" "$L/C/y" "$E/lu" "$E/lw" "$E/lm" "$E/ou" "$E/ow" "$E/om"
 echo lower-x >"$L/B/x"

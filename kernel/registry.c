@@ -256,45 +256,28 @@ char *layerfs_path_string(const struct path *path)
 /*
  * Why @dentry may not become an upper, work or layer directory because of
  * a registered layer: it is one (-EBUSY), or lies inside or around one
- * (-ELOOP); *@layerp is set to that layer.  Inside is found by walking up
- * from @dentry (its depth), around by checking every layer.  Registry
- * lock.
+ * (-ELOOP); *@layerp is set to that layer.  Registry lock.
  */
 int layerfs_layer_overlap(struct dentry *dentry,
 			  struct layerfs_layer **layerp)
 {
 	struct layerfs_layer *layer;
-	struct dentry *d, *parent;
 	unsigned long id;
-	int err = 0;
 
 	lockdep_assert_held(&layerfs_registry_lock);
-	/* Each ancestor has a child pinned, so no dput() here frees one. */
-	d = dget(dentry);
-	for (;;) {
-		layer = layerfs_find_dir(d);
-		if (layer) {
-			err = d == dentry ? -EBUSY : -ELOOP;
-			break;
-		}
-		if (IS_ROOT(d))
-			break;
-		parent = dget_parent(d);
-		dput(d);
-		d = parent;
-	}
-	dput(d);
-	if (!err) {
-		xa_for_each(&layerfs_layers, id, layer) {
-			if (layerfs_dir_within(layer->path.dentry, dentry)) {
-				err = -ELOOP;
-				break;
-			}
-		}
-	}
-	if (err)
+	layer = layerfs_find_dir(dentry);
+	if (layer) {
 		*layerp = layer;
-	return err;
+		return -EBUSY;
+	}
+	xa_for_each(&layerfs_layers, id, layer) {
+		if (layerfs_dir_within(layer->path.dentry, dentry) ||
+		    layerfs_dir_within(dentry, layer->path.dentry)) {
+			*layerp = layer;
+			return -ELOOP;
+		}
+	}
+	return 0;
 }
 
 /* Resolve spec->base_ids into layer->base (no references yet). */

@@ -34,30 +34,17 @@
 
 #include "layerfs.h"
 
-/*
- * Extended ACK messages that name a path.  The netlink core copies the
- * message into the ACK after the handler returns and genl_mutex is
- * dropped, so a message must outlive its handler: a small ring, where a
- * slot is reused only after LAYERFS_MSG_SLOTS later failures.
- */
-#define LAYERFS_MSG_SLOTS	8
-#define LAYERFS_MSG_LEN		512
-static char layerfs_msgs[LAYERFS_MSG_SLOTS][LAYERFS_MSG_LEN];
-static atomic_t layerfs_msg_next = ATOMIC_INIT(0);
-
+/* An extended ACK message naming @dentry by its path on its filesystem. */
 static void layerfs_set_msg_path(struct netlink_ext_ack *extack,
 				 const char *what, struct dentry *dentry)
 {
-	char *msg, *buf, *p;
+	char *buf, *p;
 
-	msg = layerfs_msgs[atomic_inc_return(&layerfs_msg_next) %
-			   LAYERFS_MSG_SLOTS];
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	p = buf ? dentry_path_raw(dentry, buf, PATH_MAX) : ERR_PTR(-ENOMEM);
-	snprintf(msg, LAYERFS_MSG_LEN, "%s: %s", what,
-		 IS_ERR(p) ? "(path unknown)" : p);
+	layerfs_nl_msg(extack, "%s: %s", what,
+		       IS_ERR(p) ? "(path unknown)" : p);
 	kfree(buf);
-	extack->_msg = msg;
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include <linux/layerfs.h>
+#include <layerfs/index.h>
 
 #include "compat.h"
 
@@ -59,6 +60,7 @@ struct layerfs_layer {
 	const char *message;		/* NULL if not given */
 	u64 created_ns;			/* CLOCK_REALTIME */
 	u32 flags;			/* LAYERFS_LAYER_F_* */
+	struct layerfs_index *index;	/* set once (index.c), or NULL */
 	unsigned int views;		/* under layerfs_registry_lock */
 	unsigned int children;		/* under layerfs_registry_lock */
 	struct hlist_node name_node;	/* layerfs_names, keyed by name */
@@ -119,6 +121,9 @@ struct layerfs_view {
 	spinlock_t wmap_lock;		/* @wmapped */
 	struct list_head wmapped;	/* inodes mapped shared-writable */
 	bool samefs;			/* all layers and upper on one sb */
+	/* Index of @layers' image (layers[0]'s), or NULL; fixed at mount. */
+	struct layerfs_index *index;
+	bool noindex;			/* mounted with noindex */
 };
 
 /*
@@ -141,6 +146,15 @@ struct layerfs_lower {
  */
 struct layerfs_entry {
 	bool opaque;			/* upper dir is opaque */
+	/*
+	 * A directory whose lower part is directory @idx_dir of view->index
+	 * (LAYERFS_INDEX_NONE if not indexed): @lower then holds only its
+	 * topmost lower directory (the root: every layer's root), and the
+	 * rest of the merge is read from the index.  @idx_merged: that
+	 * merge has more than one directory.
+	 */
+	u32 idx_dir;
+	bool idx_merged;
 	unsigned int numlower;
 	struct layerfs_lower lower[];
 };
@@ -250,6 +264,26 @@ char *layerfs_path_string(const struct path *path);
 void layerfs_layer_use(struct layerfs_layer *layer);
 void layerfs_layer_unuse(struct layerfs_layer *layer);
 
+/* index.c */
+struct layerfs_index;
+struct layerfs_index_entry;
+void layerfs_index_init(void);
+int layerfs_index_attach(struct layerfs_layer *layer, struct file *file,
+			 struct netlink_ext_ack *extack);
+void layerfs_index_release(struct layerfs_layer *layer);
+struct layerfs_index *layerfs_index_for_stack(struct layerfs_layer **layers,
+					      unsigned int n);
+int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
+		       const char *name, unsigned int len,
+		       struct layerfs_index_entry *out);
+int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
+		       bool (*actor)(void *ctx, const char *name,
+				     unsigned int len, u64 ino,
+				     unsigned int type),
+		       void *ctx);
+struct dentry *layerfs_index_dir_in(struct layerfs_view *view, u32 dir,
+				    unsigned int layer);
+
 /* params.c: what the mount options asked for, before resolution. */
 struct layerfs_fs_ctx {
 	char **names;			/* layer names, top first */
@@ -258,6 +292,7 @@ struct layerfs_fs_ctx {
 	char *image;
 	struct path upper;		/* resolved upper=, or empty */
 	struct path work;		/* resolved work=, or empty */
+	bool noindex;			/* noindex */
 };
 
 int layerfs_init_fs_context(struct fs_context *fc);
@@ -322,6 +357,7 @@ struct layerfs_dir_iter {
 	unsigned int next;		/* next index into the lower stack */
 	unsigned int gen;		/* generation of the last upper visited */
 	bool started, stop;
+	bool index;	/* stopped where the index holds the rest (idx_dir) */
 };
 
 void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry);
@@ -403,6 +439,8 @@ extern const struct file_operations layerfs_file_ops;
 extern const struct address_space_operations layerfs_aops;
 
 /* netlink.c */
+__printf(2, 3)
+void layerfs_nl_msg(struct netlink_ext_ack *extack, const char *fmt, ...);
 int layerfs_netlink_init(void);
 void layerfs_netlink_exit(void);
 

@@ -12,7 +12,12 @@
  *
  * The parent's directories are its writable upper, the uppers it had in
  * generations since committed (read-only layers now), and its lower stack
- * (layerfs_dir_iter_next()).  Real lookups run with the mounter's
+ * (layerfs_dir_iter_next()).  Where the parent's lower part is a
+ * directory of the view's index (kernel/index.c), that part is one probe
+ * of the index, then one real lookup in the one layer that holds the name
+ * (none if the index does not have it), whatever the depth of the stack;
+ * the index already applied whiteouts and opaque directories, as the walk
+ * would.  Real lookups run with the mounter's
  * credentials.  Layers never change under a view, its upper changes only
  * through the view, and a commit changes no name's result, so results are
  * cached in the dcache without revalidation.
@@ -79,6 +84,8 @@ struct layerfs_found {
 	struct dentry *upper;
 	unsigned int upper_gen;
 	bool opaque;
+	u32 idx_dir;			/* the child's index directory */
+	bool idx_merged;
 	unsigned int n;
 	unsigned int max;		/* room in @stack */
 	struct layerfs_lower *stack;	/* room for every parent directory */
@@ -150,6 +157,60 @@ static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 }
 
 /*
+ * The lower part of the parent's merge from the view's index: the entry
+ * for @name, then the real object in the layer holding it.  A real tree
+ * that disagrees with the index gives -EIO.
+ */
+static int layerfs_lookup_index(struct dentry *parent, const struct qstr *name,
+				struct layerfs_found *f)
+{
+	struct layerfs_view *view = LAYERFS_V(parent->d_sb);
+	struct layerfs_entry *pe = LAYERFS_E(parent);
+	struct layerfs_index_entry e;
+	struct dentry *dir = NULL, *this;
+	unsigned int layer, i;
+	int ret;
+
+	ret = layerfs_index_find(view->index, pe->idx_dir, name->name,
+				 name->len, &e);
+	if (ret <= 0)
+		return ret;
+	/* Below a directory only directories merge. */
+	if (f->upper && e.type != DT_DIR)
+		return 0;
+	layer = le32_to_cpu(e.layer);
+	if (WARN_ON_ONCE(f->n >= f->max) || layer >= view->nlayers)
+		return -EIO;
+	/* The parent's own lower directories first (the root has them all). */
+	for (i = 0; i < pe->numlower; i++)
+		if (pe->lower[i].layer == layer)
+			dir = dget(pe->lower[i].dentry);
+	if (!dir)
+		dir = layerfs_index_dir_in(view, pe->idx_dir, layer);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	this = layerfs_lookup_real(dir, name);
+	dput(dir);
+	if (IS_ERR(this))
+		return PTR_ERR(this);
+	if (d_is_negative(this) || layerfs_is_whiteout(this) ||
+	    d_is_dir(this) != (e.type == DT_DIR)) {
+		pr_warn_ratelimited("index of layer '%s' does not match its files\n",
+				    view->layers[0]->name);
+		dput(this);
+		return -EIO;
+	}
+	f->stack[f->n].dentry = this;
+	f->stack[f->n].layer = layer;
+	f->n++;
+	if (e.type == DT_DIR) {
+		f->idx_dir = le32_to_cpu(e.dir);
+		f->idx_merged = e.flags & LAYERFS_INDEX_E_MERGED;
+	}
+	return 0;
+}
+
+/*
  * Fall through the parent's directories, top first.  @f->stack has room
  * for every directory the walk can yield (layerfs_dir_iter_max() of the
  * same iterator).
@@ -172,13 +233,15 @@ static int layerfs_lookup_all(struct layerfs_dir_iter *it,
 						   &stop);
 		}
 	}
+	if (!err && !stop && it->index)
+		err = layerfs_lookup_index(it->dentry, name, f);
 	return err;
 }
 
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 			      unsigned int flags)
 {
-	struct layerfs_found f = {};
+	struct layerfs_found f = { .idx_dir = LAYERFS_INDEX_NONE };
 	struct layerfs_entry *entry;
 	struct layerfs_dir_iter it;
 	const struct cred *old_cred;
@@ -191,12 +254,11 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 		return ERR_PTR(-ENAMETOOLONG);
 
 	layerfs_dir_iter_init(&it, dentry->d_parent);
-	f.max = layerfs_dir_iter_max(&it);
-	if (f.max) {
-		f.stack = kvcalloc(f.max, sizeof(*f.stack), GFP_KERNEL);
-		if (!f.stack)
-			return ERR_PTR(-ENOMEM);
-	}
+	/* The index yields at most one more than the iterator. */
+	f.max = layerfs_dir_iter_max(&it) + 1;
+	f.stack = kvcalloc(f.max, sizeof(*f.stack), GFP_KERNEL);
+	if (!f.stack)
+		return ERR_PTR(-ENOMEM);
 
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	err = layerfs_lookup_all(&it, &dentry->d_name, &f);
@@ -209,6 +271,8 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 	if (!entry)
 		goto out_put;
 	entry->opaque = f.opaque;
+	entry->idx_dir = f.idx_dir;
+	entry->idx_merged = f.idx_merged;
 	for (i = 0; i < f.n; i++)
 		entry->lower[i] = f.stack[i];
 	f.n = 0;	/* the entry owns the lower dentries now */

@@ -43,6 +43,8 @@ static const struct nla_policy layerfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
 	[LAYERFS_LAYER_A_BASE]		= { .type = NLA_BINARY,
 					    .len = LAYERFS_BASE_MAX *
 						   sizeof(u64) },
+	/* Checked by each command: only LAYERFS_CMD_LAYER_INDEX takes it. */
+	[LAYERFS_LAYER_A_INDEX_FD]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy layerfs_policy[LAYERFS_A_MAX + 1] = {
@@ -77,6 +79,33 @@ static const struct nla_policy layerfs_commit_policy[LAYERFS_A_MAX + 1] = {
 static struct genl_family layerfs_genl_family;
 
 /*
+ * Formatted extended ACK messages.  The netlink core copies the message
+ * into the ACK after the handler returns and genl_mutex is dropped, so a
+ * message must outlive its handler: a small ring, where a slot is reused
+ * only after LAYERFS_MSG_SLOTS later formatted messages.  (6.1 has no
+ * NL_SET_ERR_MSG_FMT.)
+ */
+#define LAYERFS_MSG_SLOTS	8
+#define LAYERFS_MSG_LEN		512
+static char layerfs_msgs[LAYERFS_MSG_SLOTS][LAYERFS_MSG_LEN];
+static atomic_t layerfs_msg_next = ATOMIC_INIT(0);
+
+void layerfs_nl_msg(struct netlink_ext_ack *extack, const char *fmt, ...)
+{
+	va_list args;
+	char *msg;
+
+	if (!extack)
+		return;
+	msg = layerfs_msgs[atomic_inc_return(&layerfs_msg_next) %
+			   LAYERFS_MSG_SLOTS];
+	va_start(args, fmt);
+	vsnprintf(msg, LAYERFS_MSG_LEN, fmt, args);
+	va_end(args);
+	extack->_msg = msg;
+}
+
+/*
  * A string attribute as a C string, or NULL if absent.  The policy already
  * guarantees a terminating NUL; an embedded NUL would silently shorten the
  * string, so it is refused.
@@ -98,7 +127,7 @@ static int layerfs_nla_string(struct nlattr **tb, int type, const char **out,
 }
 
 /* Parse the nested LAYERFS_A_LAYER of a request into @tb. */
-static int layerfs_parse_layer(struct genl_info *info, struct nlattr **tb)
+static int layerfs_parse_layer_fd(struct genl_info *info, struct nlattr **tb)
 {
 	static const int strings[] = {
 		LAYERFS_LAYER_A_NAME, LAYERFS_LAYER_A_PATH,
@@ -123,21 +152,28 @@ static int layerfs_parse_layer(struct genl_info *info, struct nlattr **tb)
 	return 0;
 }
 
-/*
- * The layer a request selects: by NAME, else by ID.  @name points into the
- * request, valid for the rest of the doit call.
- */
-static int layerfs_parse_selector(struct genl_info *info, const char **name,
-				  u64 *id)
+/* The same, refusing INDEX_FD: only LAYERFS_CMD_LAYER_INDEX takes it. */
+static int layerfs_parse_layer(struct genl_info *info, struct nlattr **tb)
 {
-	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
-	int err;
+	int err = layerfs_parse_layer_fd(info, tb);
 
+	if (!err && tb[LAYERFS_LAYER_A_INDEX_FD]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[LAYERFS_LAYER_A_INDEX_FD],
+				    "INDEX_FD only in LAYERFS_CMD_LAYER_INDEX");
+		return -EINVAL;
+	}
+	return err;
+}
+
+/*
+ * The layer parsed attributes @tb select: by NAME, else by ID.  @name
+ * points into the request, valid for the rest of the doit call.
+ */
+static int layerfs_select(struct genl_info *info, struct nlattr **tb,
+			  const char **name, u64 *id)
+{
 	*name = NULL;
 	*id = 0;
-	err = layerfs_parse_layer(info, tb);
-	if (err)
-		return err;
 	if (tb[LAYERFS_LAYER_A_NAME] && tb[LAYERFS_LAYER_A_ID]) {
 		NL_SET_ERR_MSG(info->extack, "give a layer NAME or ID, not both");
 		return -EINVAL;
@@ -153,6 +189,19 @@ static int layerfs_parse_selector(struct genl_info *info, const char **name,
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LAYERFS_A_LAYER],
 			    "layer NAME or ID required");
 	return -EINVAL;
+}
+
+/* The layer a request selects (layerfs_select()). */
+static int layerfs_parse_selector(struct genl_info *info, const char **name,
+				  u64 *id)
+{
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	int err;
+
+	err = layerfs_parse_layer(info, tb);
+	if (err)
+		return err;
+	return layerfs_select(info, tb, name, id);
 }
 
 /* Bytes of one layer message with strings of the given lengths. */
@@ -204,7 +253,8 @@ static int layerfs_fill_layer(struct sk_buff *skb,
 	    nla_put_string(skb, LAYERFS_LAYER_A_PATH, layer->path_name) ||
 	    nla_put_u64_64bit(skb, LAYERFS_LAYER_A_CREATED, layer->created_ns,
 			      LAYERFS_LAYER_A_PAD) ||
-	    nla_put_u32(skb, LAYERFS_LAYER_A_FLAGS, layer->flags) ||
+	    nla_put_u32(skb, LAYERFS_LAYER_A_FLAGS, layer->flags |
+			(READ_ONCE(layer->index) ? LAYERFS_LAYER_F_INDEXED : 0)) ||
 	    nla_put_u32(skb, LAYERFS_LAYER_A_VIEWS, layer->views) ||
 	    nla_put_u32(skb, LAYERFS_LAYER_A_CHILDREN, layer->children))
 		goto out_cancel;
@@ -446,6 +496,59 @@ static int layerfs_nl_layer_del(struct sk_buff *skb, struct genl_info *info)
 	return layerfs_layer_del(name, id, info->extack);
 }
 
+static int layerfs_nl_layer_index(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[LAYERFS_LAYER_A_MAX + 1];
+	struct layerfs_layer *layer;
+	struct file *file;
+	const char *name;
+	int i, err;
+	u64 id;
+
+	err = layerfs_parse_layer_fd(info, tb);
+	if (err)
+		return err;
+	for (i = 0; i <= LAYERFS_LAYER_A_MAX; i++) {
+		if (tb[i] && i != LAYERFS_LAYER_A_NAME &&
+		    i != LAYERFS_LAYER_A_ID && i != LAYERFS_LAYER_A_INDEX_FD) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "only NAME or ID, and INDEX_FD");
+			return -EINVAL;
+		}
+	}
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[LAYERFS_A_LAYER], tb,
+			      LAYERFS_LAYER_A_INDEX_FD))
+		return -EINVAL;
+	err = layerfs_select(info, tb, &name, &id);
+	if (err)
+		return err;
+	file = fget(nla_get_u32(tb[LAYERFS_LAYER_A_INDEX_FD]));
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[LAYERFS_LAYER_A_INDEX_FD],
+				    "not an open file descriptor");
+		return -EBADF;
+	}
+
+	mutex_lock(&layerfs_registry_lock);
+	layer = layerfs_layer_find(name, id);
+	if (layer)
+		layerfs_layer_get(layer);
+	mutex_unlock(&layerfs_registry_lock);
+	if (!layer) {
+		NL_SET_ERR_MSG(info->extack, "no such layer");
+		err = -ENOENT;
+		goto out_fput;
+	}
+	err = layerfs_index_attach(layer, file, info->extack);
+	if (!err)
+		err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_INDEX, NULL,
+					  layer->id);
+	layerfs_layer_put(layer);
+out_fput:
+	fput(file);
+	return err;
+}
+
 static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name;
@@ -557,7 +660,8 @@ static int layerfs_fill_view(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, LAYERFS_VIEW_A_FIRST, i) ||
 	    nla_put_u32(skb, LAYERFS_VIEW_A_COMMITS, view->ncommitted) ||
 	    nla_put_u32(skb, LAYERFS_VIEW_A_FLAGS,
-			view->upper_mnt ? 0 : LAYERFS_VIEW_F_RDONLY))
+			(view->upper_mnt ? 0 : LAYERFS_VIEW_F_RDONLY) |
+			(view->index ? LAYERFS_VIEW_F_INDEXED : 0)))
 		goto out_cancel;
 	if (!i && ((view->image &&
 		    nla_put_string(skb, LAYERFS_VIEW_A_IMAGE, view->image)) ||
@@ -661,6 +765,11 @@ static const struct genl_ops layerfs_genl_ops[] = {
 		.doit = layerfs_nl_view_commit,
 		.policy = layerfs_commit_policy,
 		.maxattr = LAYERFS_A_MAX,
+	},
+	{
+		.cmd = LAYERFS_CMD_LAYER_INDEX,
+		.flags = GENL_ADMIN_PERM,
+		.doit = layerfs_nl_layer_index,
 	},
 };
 

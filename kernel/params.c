@@ -13,6 +13,8 @@
  *                           view is read-only.  Resolved when given (a
  *                           relative path against the caller's cwd), as
  *                           strings or through FSCONFIG_SET_PATH
+ *   noindex                 walk the layers even where the image has an
+ *                           index (kernel/index.c): for comparisons
  *
  * Layer names are checked here for syntax only; fill_super resolves them
  * against the registry.
@@ -34,6 +36,7 @@ enum layerfs_opt {
 	Opt_image,
 	Opt_upper,
 	Opt_work,
+	Opt_noindex,
 };
 
 const struct fs_parameter_spec layerfs_param_spec[] = {
@@ -42,6 +45,7 @@ const struct fs_parameter_spec layerfs_param_spec[] = {
 	fsparam_string("image", Opt_image),
 	fsparam_path("upper", Opt_upper),
 	fsparam_path("work", Opt_work),
+	fsparam_flag("noindex", Opt_noindex),
 	{}
 };
 
@@ -177,6 +181,9 @@ static int layerfs_parse_param(struct fs_context *fc,
 		return layerfs_ctx_set_dir(fc, param, &ctx->upper);
 	case Opt_work:
 		return layerfs_ctx_set_dir(fc, param, &ctx->work);
+	case Opt_noindex:
+		ctx->noindex = true;
+		return 0;
 	}
 	return -EINVAL;
 }

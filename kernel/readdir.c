@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Directory listing.  A view directory's sources (the upper directory, the
- * uppers of committed generations, then the lower stack, top first) are read into one list of names, each name
- * kept from the topmost source that has it; whiteouts are kept in the list
- * only to hide the names below them, and are never shown.  An open file
+ * uppers of committed generations, then the lower stack, top first) are
+ * read into one list of names, each name kept from the topmost source
+ * that has it; whiteouts are kept in the list only to hide the names below
+ * them, and are never shown.  Where the lower part of the merge is a
+ * directory of the view's index, that part is read from the index, whose
+ * entries are already merged: one source, whatever the stack's depth.  An open file
  * reads a snapshot taken at its first getdents or at rewind, so positions
  * are stable list indices under telldir/seekdir, as POSIX allows for
  * entries added or removed after opendir.
@@ -206,6 +209,21 @@ static void layerfs_dir_file_clear(struct layerfs_dir_cache *od)
 	od->count = 0;
 }
 
+/* An index entry: a visible name of the lower part, never a whiteout. */
+static bool layerfs_fill_index_actor(void *ctx, const char *name,
+				     unsigned int len, u64 ino,
+				     unsigned int type)
+{
+	struct layerfs_fill_ctx *c = ctx;
+	struct layerfs_dirent *e, *tmp;
+	bool more;
+
+	more = layerfs_fill_actor(&c->ctx, name, len, 0, ino, type);
+	list_for_each_entry_safe(e, tmp, &c->check, check)
+		list_del_init(&e->check);
+	return more;
+}
+
 /* The sources of @dentry, top first: upper, then the lower stack. */
 static int layerfs_dir_build(struct dentry *dentry,
 			     struct layerfs_dir_cache *od)
@@ -232,6 +250,12 @@ static int layerfs_dir_build(struct dentry *dentry,
 		if (!err && (upper || layer == LAYERFS_LAYER_COMMITTED))
 			err = layerfs_fix_origins(od, path.dentry, c.src);
 		c.src++;
+	}
+	if (!err && it.index) {
+		err = layerfs_index_list(LAYERFS_V(dentry->d_sb)->index,
+					 LAYERFS_E(dentry)->idx_dir,
+					 layerfs_fill_index_actor, &c);
+		err = err ?: c.err;
 	}
 	revert_creds(old_cred);
 	if (err)

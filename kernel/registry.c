@@ -46,6 +46,7 @@ static u32 layerfs_name_hash(const char *name)
 /* Frees an unreferenced layer; the references it holds are the caller's. */
 static void layerfs_layer_free(struct layerfs_layer *layer)
 {
+	layerfs_index_release(layer);
 	path_put(&layer->path);
 	kfree(layer->name);
 	kfree(layer->path_name);

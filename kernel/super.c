@@ -173,6 +173,8 @@ static int layerfs_show_options(struct seq_file *m, struct dentry *root)
 		seq_puts(m, ",work=");
 		seq_path(m, &view->work_orig, ", \t\n\\");
 	}
+	if (view->noindex)
+		seq_puts(m, ",noindex");
 	mutex_unlock(&layerfs_registry_lock);
 	return 0;
 }
@@ -244,6 +246,10 @@ static int layerfs_view_take_layers(struct fs_context *fc,
 		layerfs_layer_use(layer);
 		view->layers[view->nlayers++] = layer;
 	}
+	view->noindex = ctx->noindex;
+	if (!ctx->noindex)
+		view->index = layerfs_index_for_stack(view->layers,
+						      view->nlayers);
 out_unlock:
 	mutex_unlock(&layerfs_registry_lock);
 	if (err)
@@ -418,6 +424,10 @@ static struct dentry *layerfs_make_root(struct super_block *sb,
 	for (i = 0; i < view->nlayers; i++) {
 		entry->lower[i].dentry = dget(view->layers[i]->path.dentry);
 		entry->lower[i].layer = i;
+	}
+	if (view->index) {
+		entry->idx_dir = 0;
+		entry->idx_merged = view->nlayers > 1;
 	}
 	if (view->upper_root)
 		upper = dget(view->upper_root);

@@ -137,6 +137,14 @@ bool layerfs_has_lower(struct dentry *dentry)
 		}
 		dput(this);
 	}
+	if (it.index) {
+		struct layerfs_index_entry e;
+
+		found = layerfs_index_find(LAYERFS_V(dentry->d_sb)->index,
+					   LAYERFS_E(dentry->d_parent)->idx_dir,
+					   dentry->d_name.name,
+					   dentry->d_name.len, &e) != 0;
+	}
 	revert_creds(old_cred);
 	return found;
 }
@@ -148,6 +156,7 @@ void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry)
 	it->next = 0;
 	it->started = false;
 	it->stop = false;
+	it->index = false;
 }
 
 /*
@@ -159,7 +168,8 @@ bool layerfs_dir_merged(struct dentry *dentry)
 	struct layerfs_upper *u = layerfs_upper_rec(d_inode(dentry));
 	unsigned int n = LAYERFS_E(dentry)->numlower;
 
-	return n > 1 || (u && (n || u->prev));
+	return n > 1 || LAYERFS_E(dentry)->idx_merged ||
+	       (u && (n || u->prev));
 }
 
 /*
@@ -210,6 +220,12 @@ bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 		it->stop = true;
 		return false;
 	}
+	if (entry->idx_dir != LAYERFS_INDEX_NONE) {
+		/* The index holds the whole lower part of the merge. */
+		it->stop = true;
+		it->index = true;
+		return false;
+	}
 	*upper = false;
 	*layer = entry->lower[it->next].layer;
 	path->mnt = layerfs_lower_mnt(view, *layer);
@@ -224,8 +240,10 @@ struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower)
 
 	/* Up to 16 bytes per layer: a view of thousands needs vmalloc. */
 	entry = kvzalloc(struct_size(entry, lower, numlower), GFP_KERNEL);
-	if (entry)
+	if (entry) {
 		entry->numlower = numlower;
+		entry->idx_dir = LAYERFS_INDEX_NONE;
+	}
 	return entry;
 }
 

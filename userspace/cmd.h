@@ -75,6 +75,7 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_layer_rm(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv);
 
 /* "view" commands. */
 int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv);

@@ -32,6 +32,7 @@
 
 #include "cmd.h"
 #include "format.h"
+#include "index_store.h"
 #include "json.h"
 #include "nl.h"
 #include "parse.h"
@@ -310,6 +311,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_fail_obj(ctx, "layer", got->name, rc, why);
 		goto out;
 	}
+	lfs_layer_index_try(nl, &st, got->name, plan.key);
 	rc = 1;
 	/* The view's own record, if it is a store view. */
 	if (!lfs_store_view_find(&st, v->work, &vm)) {

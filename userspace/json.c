@@ -292,6 +292,8 @@ void lfs_json_view(struct lfs_json *j, const struct lfs_view *v)
 	lfs_json_opt_string(j, "work", v->work);
 	lfs_json_key(j, "readonly");
 	lfs_json_bool(j, !!(v->flags & LAYERFS_VIEW_F_RDONLY));
+	lfs_json_key(j, "indexed");
+	lfs_json_bool(j, !!(v->flags & LAYERFS_VIEW_F_INDEXED));
 	lfs_json_key(j, "mount_options");
 	lfs_json_array_begin(j);
 	for (i = 0; i < v->mount_options.n; i++)

@@ -8,6 +8,7 @@ static const struct lfs_cmd lfs_layer_commands[] = {
 	{ "rm", cmd_layer_rm, "Unregister a layer (its files are kept)" },
 	{ "ls", cmd_layer_ls, "List the registered layers" },
 	{ "show", cmd_layer_show, "Show one layer in detail" },
+	{ "index", cmd_layer_index, "Give a frozen layer its flattened index" },
 	{ NULL, NULL, NULL }
 };
 

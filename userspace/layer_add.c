@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* layerctl layer add NAME PATH [--parent REF] [-a AUTHOR] [-m MESSAGE] */
+/* layerctl layer add NAME PATH [--parent REF] [--frozen] [-a AUTHOR] [-m MESSAGE] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <linux/layerfs.h>
 
 #include "cmd.h"
+#include "index_store.h"
 #include "layerinfo.h"
 #include "nl.h"
 #include "parse.h"
@@ -15,7 +16,7 @@
 #include "store_cmd.h"
 
 static const char lfs_usage_add[] =
-	"Usage: layerctl layer add NAME PATH [--parent REF] [-a AUTHOR] [-m MESSAGE]\n"
+	"Usage: layerctl layer add NAME PATH [--parent REF] [--frozen] [-a AUTHOR] [-m MESSAGE]\n"
 	"\n"
 	"Register the directory PATH as the read-only layer NAME.  NAME is an\n"
 	"image reference, [namespace/]name[:tag] (e.g. \"base\", \"gakki/app:1.0\").\n"
@@ -27,6 +28,9 @@ static const char lfs_usage_add[] =
 	"\n"
 	"Options:\n"
 	"  -p, --parent=REF       the layer this one builds on (by name)\n"
+	"  -f, --frozen           promise that PATH never changes again: the\n"
+	"                         layer can then get an index (with a store,\n"
+	"                         at once; see `layerctl layer index`)\n"
 	"  -a, --author=AUTHOR    who made the layer\n"
 	"  -m, --message=MESSAGE  what the layer holds\n"
 	"  -h, --help             show this help\n";
@@ -62,6 +66,10 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	if (!rc && lfs_meta_find(list.v, list.n, l->name) < 0)
 		rc = lfs_store_record_layer(&st, nl, l, why, sizeof(why));
 	lfs_meta_list_free(&list);
+	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN) &&
+	    lfs_layer_index_ref(nl, &st, l->name, why, sizeof(why)))
+		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",
+			l->name, why);
 	lfs_store_close(&st);
 	if (!rc)
 		return 0;
@@ -74,6 +82,7 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "parent", required_argument, NULL, 'p' },
+		{ "frozen", no_argument, NULL, 'f' },
 		{ "author", required_argument, NULL, 'a' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,10 +94,14 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 	int c, rc;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":p:a:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:fa:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			layer.parent = optarg;
+			break;
+		case 'f':
+			layer.has |= LFS_HAS_FLAGS;
+			layer.flags = LAYERFS_LAYER_F_FROZEN;
 			break;
 		case 'a':
 			layer.author = optarg;

@@ -69,6 +69,8 @@ const char *lfs_layer_flag_name(uint32_t bit)
 	switch (bit) {
 	case LAYERFS_LAYER_F_FROZEN:
 		return "frozen";
+	case LAYERFS_LAYER_F_INDEXED:
+		return "indexed";
 	default:
 		return NULL;
 	}

@@ -20,6 +20,7 @@ enum {
 	LFS_HAS_FLAGS		= 1U << 3,
 	LFS_HAS_VIEWS		= 1U << 4,
 	LFS_HAS_CHILDREN	= 1U << 5,
+	LFS_HAS_INDEX_FD	= 1U << 6,	/* requests only */
 };
 
 struct lfs_layer {
@@ -42,6 +43,7 @@ struct lfs_layer {
 	 */
 	const void *base;
 	uint32_t nbase;
+	int index_fd;		/* LAYERFS_LAYER_A_INDEX_FD (LFS_HAS_INDEX_FD) */
 };
 
 /* The @i-th id of @l's BASE. */

@@ -123,6 +123,9 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *l)
 	     nla_put_u32(msg, LAYERFS_LAYER_A_VIEWS, l->views) < 0) ||
 	    ((l->has & LFS_HAS_CHILDREN) &&
 	     nla_put_u32(msg, LAYERFS_LAYER_A_CHILDREN, l->children) < 0) ||
+	    ((l->has & LFS_HAS_INDEX_FD) &&
+	     nla_put_u32(msg, LAYERFS_LAYER_A_INDEX_FD,
+			 (uint32_t)l->index_fd) < 0) ||
 	    (l->nbase &&
 	     nla_put(msg, LAYERFS_LAYER_A_BASE,
 		     (int)(l->nbase * sizeof(uint64_t)), l->base) < 0)) {

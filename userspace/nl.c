@@ -334,6 +334,17 @@ int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
 	return lfs_nl_single(nl, LAYERFS_CMD_LAYER_ADD, layer, created);
 }
 
+int lfs_nl_layer_index(struct lfs_nl *nl, const struct lfs_layer *key,
+		       int fd, struct lfs_layer **out)
+{
+	struct lfs_layer k;
+
+	lfs_nl_key(&k, key);
+	k.has |= LFS_HAS_INDEX_FD;
+	k.index_fd = fd;
+	return lfs_nl_single(nl, LAYERFS_CMD_LAYER_INDEX, &k, out);
+}
+
 int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key)
 {
 	struct lfs_layer k;

@@ -48,6 +48,13 @@ int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 		       const char *new_upper, const struct lfs_layer *layer,
 		       struct lfs_layer **created);
 
+/*
+ * LAYERFS_CMD_LAYER_INDEX: gives the layer @key names (or ids) the index
+ * file open as @fd.  If @out is not NULL, it receives the layer (free()).
+ */
+int lfs_nl_layer_index(struct lfs_nl *nl, const struct lfs_layer *key,
+		       int fd, struct lfs_layer **out);
+
 /* LAYERFS_CMD_LAYER_DEL by @key's name (or id, if it has no name). */
 int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key);
 

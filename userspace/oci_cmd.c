@@ -12,6 +12,7 @@
 #include <linux/layerfs.h>
 
 #include "format.h"
+#include "index_store.h"
 #include "nl.h"
 #include "oci_cmd.h"
 
@@ -292,6 +293,7 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 		lfs_fail_layer(ctx, im->ref, rc);
 		goto out;
 	}
+	lfs_layer_index_try(nl, st, im->ref, key);
 	ret = 0;
 out:
 	if (rootfd >= 0)

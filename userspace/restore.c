@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "format.h"
+#include "index_store.h"
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
@@ -173,6 +174,8 @@ int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv)
 			failed = 1;
 			continue;
 		}
+		if (m->flags & LAYERFS_LAYER_F_FROZEN)
+			lfs_layer_index_try(nl, &st, m->ref, m->key);
 		lfs_fmt_escaped(&out, m->ref);
 		lfs_buf_puts(&out, skip ? ": already registered\n" :
 			     ": registered\n");

@@ -151,6 +151,11 @@ for fs in $fslist; do
 		fi
 		printf 'C\t%s\t%s\tregister\t%ss (%s layers, one layerctl -b)\n' "$fs" "$d" "$(($(date +%s) - t1))" "$d" >>"$tsv"
 		"$bench" mount "${opts[@]}" >>"$tsv"
+		if "$layerctl" view ls --json | grep -q '"indexed":true'; then
+			printf 'C\t%s\t%s\tindex\tlayerfs view indexed (%s bytes)\n' "$fs" "$d" "$(stat -c %s "$base/index")" >>"$tsv"
+		else
+			printf 'C\t%s\t%s\tindex\tlayerfs view NOT indexed: walks %s layers\n' "$fs" "$d" "$d" >>"$tsv"
+		fi
 		# All workloads in one process; if it dies (e.g. a kernel oops
 		# kills it), the workload it was in is marked crashed and the
 		# rest run in a new process.

@@ -21,7 +21,9 @@
  * --base:
  *
  *   l/0 ... l/D-1   the layer directories, l/0 on top; registered as
- *                   layers P0 ... P(D-1) by layerctl -b add.batch
+ *                   the frozen chain P0 ... P(D-1) (each the parent of the
+ *                   one above) by layerctl -b add.batch, which also gives
+ *                   P0 its index (--base/index)
  *   n               "native": the merged tree as one plain directory
  *   ou ow mo        overlayfs upper, work and mount point
  *   lu lw ml        layerfs upper, work and mount point
@@ -467,10 +469,23 @@ static int cmd_fixture(int argc, char **argv)
 		make_dirs(lfd);
 		make_files(lfd, l, opt.depth);
 		close(lfd);
-		fprintf(add, "layer add %s%ld %s/l/%ld\n", opt.prefix, l, b, l);
-		fprintf(rm, "layer rm %s%ld\n", opt.prefix, l);
 		free(p);
 	}
+	/*
+	 * A frozen chain (P0 on top, each layer's parent the one below it,
+	 * registered bottom first) with an index: the stack layerfs mounts
+	 * is P0's image, so the view uses the index.
+	 */
+	for (long l = opt.depth - 1; l >= 0; l--) {
+		fprintf(add, "layer add --frozen %s%ld %s/l/%ld", opt.prefix, l,
+			b, l);
+		if (l < opt.depth - 1)
+			fprintf(add, " --parent %s%ld", opt.prefix, l + 1);
+		fputc('\n', add);
+	}
+	fprintf(add, "layer index %s0 -o %s/index\n", opt.prefix, b);
+	for (long l = 0; l < opt.depth; l++)
+		fprintf(rm, "layer rm %s%ld\n", opt.prefix, l);
 	if (fclose(add) || fclose(rm))
 		die("%s: batch files: %s", b, strerror(errno));
 

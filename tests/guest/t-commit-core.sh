@@ -26,7 +26,9 @@ echo hosts >"$s/base/etc/hosts"
 echo sh >"$s/base/bin/sh"
 echo ls >"$s/base/bin/ls"
 chmod 755 "$s/base/bin/sh" "$s/base/bin/ls"
-expect_ok "$LAYERCTL" layer add cc/base:1 "$s/base"
+# Frozen and indexed: the live view's lower part is looked up in the index.
+expect_ok "$LAYERCTL" layer add --frozen cc/base:1 "$s/base"
+expect_ok "$LAYERCTL" layer index cc/base:1 -o "$s/base.index"
 
 start=$(date +%s)
 $PY "$ROOT/tests/guest/commit_core.py" "$s" "$LAYERCTL" \

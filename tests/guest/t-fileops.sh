@@ -24,11 +24,14 @@ load_module
 s=$scratch
 mkdir -p "$s/l1" "$s/l2" "$s/tmp" "$s/u1" "$s/w1" "$s/u2" "$s/w2" "$s/m1" "$s/m2"
 $PY "$HELPER" mkfixture "$s/l1" "$s/l2" || { echo "Bail out! fixture"; exit 1; }
-expect_ok "$LAYERCTL" layer add fops2 "$s/l2"
-expect_ok "$LAYERCTL" layer add fops1 "$s/l1" --parent fops2
+# A frozen, indexed chain: the views below look names up in the index.
+expect_ok "$LAYERCTL" layer add --frozen fops2 "$s/l2"
+expect_ok "$LAYERCTL" layer add --frozen fops1 "$s/l1" --parent fops2
+expect_ok "$LAYERCTL" layer index fops1 -o "$s/fops1.index"
 
 expect_ok mount -t overlay o -o "lowerdir=$s/l1:$s/l2,upperdir=$s/u1,workdir=$s/w1" "$s/m1"
 expect_ok mount -t layerfs -o "layers=fops1:fops2,upper=$s/u2,work=$s/w2" v "$s/m2"
+expect_match "$("$LAYERCTL" view ls --json)" '"indexed":true' "the layerfs view is indexed"
 pairs="tmpfs-upper:$s/m1:$s/m2:$s/u1:$s/u2"
 
 # The same on an ext4 upper (loop device on a file of the scratch tmpfs).

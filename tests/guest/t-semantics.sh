@@ -11,11 +11,16 @@
 # changed since 6.1 and layerfs did not); any other fails the test.  The driver prints one "ok N - CASE" / "not ok N - CASE:
 # overlayfs=..., layerfs=..." line per case and a summary.
 #
+# The three layers are frozen and indexed, and the cases run twice: on
+# views that use the index, and on views mounted noindex that walk the
+# layers (each within its own budget).
+#
 # LAYERFS_SEMANTICS_ARGS: extra driver options, e.g. "-k 'rename*' -v",
 # "--rdisk" (also layerfs reading the overlayfs upper), "--full" (read every
 # object through the mounts).  LAYERFS_SEMANTICS_BUDGET: seconds after which
-# no new case starts (default 240, under run.sh's 300 s per test); cases not
-# run are reported as skipped.
+# no new case starts, per run (default 240); cases not run are reported as
+# skipped.
+# guest-timeout: 700
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -29,13 +34,13 @@ load_module
 d=$scratch/sem
 expect_ok "$TOOL" mkfixture "$d"
 cat >"$scratch/layers" <<EOT
-layer add sem-bot $d/l3
-layer add sem-mid $d/l2 --parent sem-bot
-layer add sem:top $d/l1 --parent sem-mid
+layer add --frozen sem-bot $d/l3
+layer add --frozen sem-mid $d/l2 --parent sem-bot
+layer add --frozen sem:top $d/l1 --parent sem-mid
+layer index sem:top -o $scratch/sem.index
 EOT
 expect_ok "$LAYERCTL" --batch "$scratch/layers"
 
-start=$(date +%s)
 eval "set -- ${LAYERFS_SEMANTICS_ARGS:-}"
 case $(uname -r) in
 6.12.*)
@@ -43,21 +48,34 @@ case $(uname -r) in
 	set -- -a "$ALLOW_612" "$@"
 	;;
 esac
-{
-	"$TOOL" run "$d" 'sem\:top:sem-mid:sem-bot' -a "$ALLOW" \
-		--budget "${LAYERFS_SEMANTICS_BUDGET:-240}" "$@" 2>&1
-	echo $? >"$scratch/rc"
-} | tee "$scratch/semantics.out"
-rc=$(cat "$scratch/rc")
-summary=$(grep '^# semantics:' "$scratch/semantics.out")
-diag "time: $(($(date +%s) - start)) s"
-if [ "$rc" = 0 ]; then
-	pass "layerfs matches overlayfs (${summary#\# semantics: })"
-else
-	fail "layerfs matches overlayfs (driver exit status $rc)" \
-		"${summary:-no summary: the driver died}" \
-		"$(grep '^not ok' "$scratch/semantics.out" | head -n 40)"
-fi
+# One run of every case: $mode names it, $LFS_LAYERFS_OPTS (read by the
+# driver's mounts) gives layerfs's extra options; "$@": driver options.
+run_cases() {
+	start=$(date +%s)
+	{
+		"$TOOL" run "$d" 'sem\:top:sem-mid:sem-bot' -a "$ALLOW" \
+			--budget "${LAYERFS_SEMANTICS_BUDGET:-240}" "$@" 2>&1
+		echo $? >"$scratch/rc"
+	} | tee "$scratch/semantics.out"
+	rc=$(cat "$scratch/rc")
+	summary=$(grep '^# semantics:' "$scratch/semantics.out")
+	diag "$mode: time: $(($(date +%s) - start)) s"
+	if [ "$rc" = 0 ]; then
+		pass "$mode: layerfs matches overlayfs (${summary#\# semantics: })"
+	else
+		fail "$mode: layerfs matches overlayfs (driver exit status $rc)" \
+			"${summary:-no summary: the driver died}" \
+			"$(grep '^not ok' "$scratch/semantics.out" | head -n 40)"
+	fi
+}
+export LFS_LAYERFS_OPTS
+mode=indexed
+LFS_LAYERFS_OPTS=
+run_cases "$@"
+mode=walked
+LFS_LAYERFS_OPTS=noindex
+run_cases "$@"
+LFS_LAYERFS_OPTS=
 
 # Overlay-private names stay refused on every kernel, whatever the
 # overlayfs it is compared with does (semantics-differences-6.12.txt).
@@ -65,6 +83,8 @@ v=$scratch/priv
 mkdir -p "$v/upper" "$v/work" "$v/mnt"
 expect_ok mount -t layerfs -o 'layers=sem\:top:sem-mid:sem-bot' \
 	-o "upper=$v/upper,work=$v/work" sem "$v/mnt"
+expect_match "$("$LAYERCTL" view ls --json)" '"indexed":true' \
+	"a view of the frozen, indexed chain uses the index"
 expect_fail 'not supported' setfattr -n trusted.overlay.foo -v 1 "$v/mnt/f_low"
 expect_fail 'not supported' getfattr -n trusted.overlay.opaque "$v/mnt/d_opq"
 expect_fail 'not supported' setfattr -x trusted.overlay.opaque "$v/mnt/d_opq"

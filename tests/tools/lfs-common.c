@@ -430,9 +430,14 @@ int lfs_mount_lfs(const char *layers_opt, const char *upper, const char *work,
 	struct lfs_sb o = {};
 	int err = 0;
 
+	const char *extra = getenv("LFS_LAYERFS_OPTS");
+
 	lfs_sb_printf(&o, "layers=%s", layers_opt);
 	if (upper)
 		lfs_sb_printf(&o, ",upper=%s,work=%s", upper, work);
+	/* e.g. "noindex": a test runs its cases on both lookup paths. */
+	if (extra && *extra)
+		lfs_sb_printf(&o, ",%s", extra);
 	if (mount("lfs-test-lfs", target, "layerfs", 0, o.s))
 		err = errno;
 	lfs_sb_free(&o);

@@ -124,10 +124,11 @@ START_TEST(test_help_forms)
 END_TEST
 
 static const char *const sub_usages[][2] = {
-	{ "add", "Usage: layerctl layer add NAME PATH [--parent REF] [-a AUTHOR] [-m MESSAGE]\n" },
+	{ "add", "Usage: layerctl layer add NAME PATH [--parent REF] [--frozen] [-a AUTHOR] [-m MESSAGE]\n" },
 	{ "rm", "Usage: layerctl layer rm NAME\n" },
 	{ "ls", "Usage: layerctl layer ls [--json]\n" },
 	{ "show", "Usage: layerctl layer show NAME [--json]\n" },
+	{ "index", "Usage: layerctl layer index NAME [-o FILE]\n" },
 };
 
 START_TEST(test_subcommand_help)

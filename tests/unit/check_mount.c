@@ -535,11 +535,11 @@ START_TEST(test_view_ls_json)
 		"[{\"id\":1,\"dev\":\"0:45\",\"source\":\"web\","
 		"\"mountpoints\":[\"/mnt/web\",\"/srv/web\"],\"image\":\"app:1\","
 		"\"layers\":[\"app:1\",\"mid\",\"base\"],\"upper\":\"/u\","
-		"\"work\":\"/w\",\"readonly\":false,"
+		"\"work\":\"/w\",\"readonly\":false,\"indexed\":false,"
 		"\"mount_options\":[\"rw\",\"nosuid\",\"nodev\",\"relatime\"]},"
 		"{\"id\":2,\"dev\":\"0:46\",\"source\":\"layerfs\","
 		"\"mountpoints\":[\"/ro\"],\"layers\":[\"base\"],"
-		"\"readonly\":true,\"mount_options\":[\"ro\"]}]\n");
+		"\"readonly\":true,\"indexed\":false,\"mount_options\":[\"ro\"]}]\n");
 }
 END_TEST
 

@@ -822,9 +822,9 @@ START_TEST(test_cmd_export_import)
 	ck_assert_msg(!strncmp(r.err, "diff_id sha256:", 15), "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 1);
 	ck_assert_str_eq(fake_nl.added.v[0], "copy:1");
-	ck_assert_str_eq(fake_nl.req->parent, "base:1");
-	ck_assert_str_eq(fake_nl.req->author, "me");
-	ck_assert(fake_nl.req->flags & LAYERFS_LAYER_F_FROZEN);
+	ck_assert_str_eq(fake_nl.add_req->parent, "base:1");
+	ck_assert_str_eq(fake_nl.add_req->author, "me");
+	ck_assert(fake_nl.add_req->flags & LAYERFS_LAYER_F_FROZEN);
 	snprintf(meta, sizeof(meta), "%s/layers", store);
 	d = opendir(meta);
 	ck_assert_ptr_nonnull(d);
@@ -1238,9 +1238,9 @@ START_TEST(test_cmd_save_load)
 		ck_assert_msg(r.rc == 0, "%s", r.err);
 		ck_assert_uint_eq(fake_nl.added.n, 2);
 		ck_assert_str_eq(fake_nl.added.v[1], "copy/app:2");
-		ck_assert_str_eq(fake_nl.req->parent, name);
-		ck_assert_str_eq(fake_nl.req->message, "the app");
-		ck_assert(fake_nl.req->flags & LAYERFS_LAYER_F_FROZEN);
+		ck_assert_str_eq(fake_nl.add_req->parent, name);
+		ck_assert_str_eq(fake_nl.add_req->message, "the app");
+		ck_assert(fake_nl.add_req->flags & LAYERFS_LAYER_F_FROZEN);
 		fake_nl.n_layers = 2;
 	}
 

@@ -978,11 +978,11 @@ START_TEST(test_restore_skip_and_fail)
 	ck_assert_ptr_nonnull(strstr(r.out, "d:1: registered\n"));
 	ck_assert_uint_eq(fake_nl.added.n, 1);
 	/* d:1's BASE went to the kernel as c:1's id. */
-	ck_assert_uint_eq(fake_nl.req->nbase, 1);
-	ck_assert_uint_eq(lfs_layer_base_id(fake_nl.req, 0), 3);
-	ck_assert_uint_eq(fake_nl.req->created, 4);
-	ck_assert_uint_eq(fake_nl.req->flags, LAYERFS_LAYER_F_FROZEN);
-	ck_assert_str_eq(fake_nl.req->parent, "c:1");
+	ck_assert_uint_eq(fake_nl.add_req->nbase, 1);
+	ck_assert_uint_eq(lfs_layer_base_id(fake_nl.add_req, 0), 3);
+	ck_assert_uint_eq(fake_nl.add_req->created, 4);
+	ck_assert_uint_eq(fake_nl.add_req->flags, LAYERFS_LAYER_F_FROZEN);
+	ck_assert_str_eq(fake_nl.add_req->parent, "c:1");
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
 }

@@ -742,13 +742,13 @@ START_TEST(test_json)
 		"[{\"id\":1,\"dev\":\"0:45\",\"source\":\"web\","
 		"\"mountpoints\":[\"/mnt/web\",\"/srv/web two\\u0009tab\",\"/bind\"],"
 		"\"image\":\"app:1\",\"layers\":[\"app:1\",\"mid\",\"base\"],"
-		"\"upper\":\"/u\",\"work\":\"/w\",\"readonly\":false,"
+		"\"upper\":\"/u\",\"work\":\"/w\",\"readonly\":false,\"indexed\":false,"
 		"\"mount_options\":[\"rw\",\"relatime\"]},"
 		"{\"id\":2,\"dev\":\"0:46\",\"source\":\"layerfs\","
-		"\"mountpoints\":[\"/ro\"],\"layers\":[\"base\"],\"readonly\":true,"
+		"\"mountpoints\":[\"/ro\"],\"layers\":[\"base\"],\"readonly\":true,\"indexed\":false,"
 		"\"mount_options\":[\"ro\",\"relatime\"]},"
 		"{\"id\":3,\"dev\":\"0:99\",\"source\":\"layerfs\","
-		"\"mountpoints\":[],\"layers\":[\"base\"],\"readonly\":true,"
+		"\"mountpoints\":[],\"layers\":[\"base\"],\"readonly\":true,\"indexed\":false,"
 		"\"mount_options\":[]}]");
 	lfs_buf_free(&b);
 	lfs_views_free(&l);

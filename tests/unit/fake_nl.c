@@ -21,6 +21,7 @@ static struct lfs_nl fake_handle;
 void fake_nl_reset(void)
 {
 	free(fake_nl.req);
+	free(fake_nl.add_req);
 	free(fake_nl.commit_new_upper);
 	free(fake_nl.commit_req);
 	lfs_strv_free(&fake_nl.added);
@@ -64,6 +65,10 @@ static int fake_request(struct lfs_nl *nl, int cmd, int dump,
 	fake_nl.dump = dump;
 	free(fake_nl.req);
 	fake_nl.req = l ? lfs_layer_dup(l) : NULL;
+	if (cmd == LAYERFS_CMD_LAYER_ADD && l) {
+		free(fake_nl.add_req);
+		fake_nl.add_req = lfs_layer_dup(l);
+	}
 	nl->failed = fake_nl.err != 0;
 	return fake_nl.err;
 }
@@ -112,6 +117,26 @@ int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key)
 	if (rc)
 		return rc;
 	return fake_find(key) ? 0 : fake_not_found(nl);
+}
+
+/* The fake kernel takes any index (nothing here reads it). */
+int lfs_nl_layer_index(struct lfs_nl *nl, const struct lfs_layer *key,
+		       int fd, struct lfs_layer **out)
+{
+	const struct lfs_layer *l;
+	int rc = fake_request(nl, LAYERFS_CMD_LAYER_INDEX, 0, key);
+
+	(void)fd;
+	if (rc)
+		return rc;
+	l = fake_find(key);
+	if (!l)
+		return fake_not_found(nl);
+	if (out) {
+		*out = lfs_layer_dup(l);
+		return *out ? 0 : -ENOMEM;
+	}
+	return 0;
 }
 
 int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,

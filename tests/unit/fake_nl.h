@@ -34,6 +34,7 @@ struct fake_nl {
 	int cmd;			/* LAYERFS_CMD_* of the last request */
 	int dump;			/* the last request was a dump */
 	struct lfs_layer *req;		/* copy of its layer or key */
+	struct lfs_layer *add_req;	/* copy of the last LAYER_ADD's layer */
 
 	/* LAYERFS_CMD_VIEW_COMMIT (fake_commit.c's share of the fake). */
 	int commit_err;			/* the commit fails with this... */

@@ -49,6 +49,11 @@
  *                                                it is not the parent's chain
  *                                                (see Images below)
  *     LAYERFS_LAYER_A_PAD            (padding for 64-bit attributes)
+ *     LAYERFS_LAYER_A_INDEX_FD       NLA_U32     request only
+ *                                                (LAYERFS_CMD_LAYER_INDEX):
+ *                                                a file descriptor of the
+ *                                                sender, open for reading,
+ *                                                of the layer's index file
  *
  * LAYERFS_A_VIEW holds one mounted view, or part of one (see
  * LAYERFS_CMD_VIEW_GET):
@@ -83,7 +88,8 @@
  * attributes, unknown flag bits and malformed attributes are rejected with
  * -EINVAL (strict validation), with an extended ACK naming the attribute.
  * VIEWS, CHILDREN and PAD appear in replies only and are refused in
- * requests; so is ID in LAYERFS_CMD_LAYER_ADD (ids are assigned by the
+ * requests; INDEX_FD is refused in every request but
+ * LAYERFS_CMD_LAYER_INDEX; so is ID in LAYERFS_CMD_LAYER_ADD (ids are assigned by the
  * kernel), and a request naming a layer by both NAME and ID.  BASE holds at
  * most LAYERFS_BASE_MAX ids and its length must be a multiple of 8.
  *
@@ -231,6 +237,35 @@
  * view's root is unchanged; -EPERM, -EOPNOTSUPP or another error from the
  * upper filesystem if it cannot take them.
  *
+ * LAYERFS_CMD_LAYER_INDEX
+ *   Gives a registered layer its flattened index (the file format:
+ *   include/layerfs/index.h): the merged tree of the layer's image, which
+ *   views of that image then use instead of walking its layers (see
+ *   "Indexes" in README.md).  Request: LAYERFS_A_LAYER with NAME or ID,
+ *   and INDEX_FD, nothing else.  The whole file is validated (every rule
+ *   of the format and its CRC), its layer table must name the layer's
+ *   image, top first (directory inode numbers, devices and generations),
+ *   and every layer of the image must be frozen.  From then on the layer
+ *   holds the file open and denies write access to it (opening it for
+ *   writing fails with ETXTBSY) until the layer is removed.  Views
+ *   mounted afterwards whose lower stack is exactly the layer's image use
+ *   the index (LAYERFS_VIEW_F_INDEXED), unless mounted with noindex;
+ *   views mounted before keep walking the layers.  A layer gets an index
+ *   once.  The reply is a LAYERFS_CMD_LAYER_INDEX message carrying the
+ *   layer as LAYERFS_CMD_LAYER_GET would, with LAYERFS_LAYER_F_INDEXED.
+ *   Errors:
+ *     -EINVAL   missing NAME/ID or INDEX_FD, other attributes given; the
+ *               file is not a regular file open for reading, breaks a
+ *               rule of the format, or fails its checksum (the extended
+ *               ACK says which rule); a layer of the image is not frozen
+ *     -EBADF    INDEX_FD is not an open file descriptor
+ *     -ENOENT   no such layer
+ *     -ESTALE   the index was built for another chain of directories
+ *     -EEXIST   the layer already has an index
+ *     -ETXTBSY  the file is open for writing
+ *     -EIO      the file cannot be read
+ *     -EPERM    caller lacks CAP_SYS_ADMIN
+ *
  * Views are mounted with mount(2) or fsopen(2)/fsconfig(2) on filesystem
  * type "layerfs"; see README.md for the options.  A view's statfs f_type
  * is LAYERFS_SUPER_MAGIC.  Only CAP_SYS_ADMIN in the initial user
@@ -270,6 +305,7 @@ enum layerfs_cmd {
 	LAYERFS_CMD_LAYER_GET,
 	LAYERFS_CMD_VIEW_GET,
 	LAYERFS_CMD_VIEW_COMMIT,
+	LAYERFS_CMD_LAYER_INDEX,
 	__LAYERFS_CMD_MAX
 };
 #define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
@@ -297,6 +333,7 @@ enum layerfs_layer_attr {
 	LAYERFS_LAYER_A_CHILDREN,
 	LAYERFS_LAYER_A_PAD,
 	LAYERFS_LAYER_A_BASE,
+	LAYERFS_LAYER_A_INDEX_FD,
 	__LAYERFS_LAYER_A_MAX
 };
 #define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
@@ -330,12 +367,17 @@ enum layerfs_view_layer_attr {
 enum layerfs_view_flag {
 	/* No upper directory: the view is read-only. */
 	LAYERFS_VIEW_F_RDONLY = 1U << 0,
-	__LAYERFS_VIEW_F_ALL = LAYERFS_VIEW_F_RDONLY
+	/* Lookups and listings of the lower stack use its image's index. */
+	LAYERFS_VIEW_F_INDEXED = 1U << 1,
+	__LAYERFS_VIEW_F_ALL = LAYERFS_VIEW_F_RDONLY | LAYERFS_VIEW_F_INDEXED
 };
 
 enum layerfs_layer_flag {
 	/* The layer is the frozen result of a commit: never written again. */
 	LAYERFS_LAYER_F_FROZEN = 1U << 0,
+	/* Replies only: the layer has an index (LAYERFS_CMD_LAYER_INDEX). */
+	LAYERFS_LAYER_F_INDEXED = 1U << 1,
+	/* The flags a request may set. */
 	__LAYERFS_LAYER_F_ALL = LAYERFS_LAYER_F_FROZEN
 };
 

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flattened indexes of frozen layer chains (the format and its validator:
+ * include/layerfs/index.h).
+ *
+ * A layer gets at most one index, once (LAYERFS_CMD_LAYER_INDEX), and
+ * keeps it until it is freed.  Attaching validates the whole file (every
+ * rule of the format and its CRC), checks that its layer table names the
+ * layer's image, top first, and that every layer of that image is frozen,
+ * and denies write access to the file for as long as the layer holds it:
+ * the index then describes the image for the index's whole life.  Reads go
+ * through the file's page cache (kernel_read()), shared by every view of
+ * the image, and every read and every number read is bounds-checked again,
+ * so even an index changed behind our back gives wrong names, never an
+ * out-of-bounds access.
+ *
+ * A view uses the index of its top lower layer when its lower stack is
+ * exactly that layer's image (layerfs_index_for_stack()): index layer i is
+ * then view->layers[i].
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+
+#include <layerfs/index.h>
+
+#include "layerfs.h"
+
+struct layerfs_index {
+	struct file *file;
+	u64 size;
+	struct layerfs_index_header h;	/* validated */
+	u32 nlayers, ndirs, nentries;
+};
+
+static int layerfs_index_src_read(const struct layerfs_index_src *src,
+				  __u64 off, void *dst, __u32 len)
+{
+	const struct layerfs_index *ix = src->priv;
+	loff_t pos = off;
+	ssize_t n;
+
+	if (off > ix->size || len > ix->size - off)
+		return -EIO;
+	n = kernel_read(ix->file, dst, len, &pos);
+	if (n < 0)
+		return n;
+	return n == len ? 0 : -EIO;
+}
+
+static void layerfs_index_src(const struct layerfs_index *ix,
+			      struct layerfs_index_src *src)
+{
+	src->read = layerfs_index_src_read;
+	src->priv = ix;
+	src->len = ix->size;
+}
+
+static u32 layerfs_crc32c_table[256];
+
+static void layerfs_crc32c_init(void)
+{
+	u32 c;
+	int i, k;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82f63b78U & (0U - (c & 1)));
+		layerfs_crc32c_table[i] = c;
+	}
+}
+
+/* CRC-32C of bytes [16, size) as the format defines it. */
+static int layerfs_index_crc(struct layerfs_index *ix, u32 *crcp)
+{
+	const size_t chunk = 64 * 1024;
+	u32 crc = 0xffffffffU;
+	loff_t pos = 16;
+	u8 *buf;
+	ssize_t n, i;
+	int err = 0;
+
+	buf = kvmalloc(chunk, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (pos < ix->size) {
+		n = kernel_read(ix->file, buf, min_t(u64, chunk, ix->size - pos),
+				&pos);
+		if (n <= 0) {
+			err = n ?: -EIO;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			crc = layerfs_crc32c_table[(crc ^ buf[i]) & 0xff] ^
+			      (crc >> 8);
+		cond_resched();
+	}
+	kvfree(buf);
+	*crcp = crc ^ 0xffffffffU;
+	return err;
+}
+
+/* Does layer record @l name the directory of @layer? */
+static bool layerfs_index_layer_is(const struct layerfs_index_layer *l,
+				   const struct layerfs_layer *layer)
+{
+	const struct inode *inode = d_inode(layer->path.dentry);
+	dev_t dev = inode->i_sb->s_dev;
+
+	if (le64_to_cpu(l->ino) != inode->i_ino ||
+	    le32_to_cpu(l->dev_major) != MAJOR(dev) ||
+	    le32_to_cpu(l->dev_minor) != MINOR(dev))
+		return false;
+	return !(le32_to_cpu(l->flags) & LAYERFS_INDEX_LAYER_GEN) ||
+	       le32_to_cpu(l->gen) == inode->i_generation;
+}
+
+/* The layer table names @chain (@n layers, top first), every one frozen. */
+static int layerfs_index_check_chain(struct layerfs_index *ix,
+				     struct layerfs_layer **chain,
+				     unsigned int n,
+				     struct netlink_ext_ack *extack)
+{
+	struct layerfs_index_layer l;
+	struct layerfs_index_src src;
+	unsigned int i;
+	int err;
+
+	if (ix->nlayers != n) {
+		layerfs_nl_msg(extack,
+				   "index is for %u layers, the image has %u",
+				   ix->nlayers, n);
+		return -ESTALE;
+	}
+	layerfs_index_src(ix, &src);
+	for (i = 0; i < n; i++) {
+		if (!(chain[i]->flags & LAYERFS_LAYER_F_FROZEN)) {
+			layerfs_nl_msg(extack,
+					   "layer '%s' of the image is not frozen",
+					   chain[i]->name);
+			return -EINVAL;
+		}
+		err = src.read(&src, LAYERFS_INDEX_HEADER_SIZE + 64ULL * i,
+			       &l, sizeof(l));
+		if (err)
+			return err;
+		if (!layerfs_index_layer_is(&l, chain[i])) {
+			layerfs_nl_msg(extack,
+					   "index layer %u is not the directory of layer '%s'",
+					   i, chain[i]->name);
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+/* Validates the whole file: every rule of the format, then the CRC. */
+static int layerfs_index_validate(struct layerfs_index *ix,
+				  struct netlink_ext_ack *extack)
+{
+	struct layerfs_index_walk *w;
+	struct layerfs_index_src src;
+	const char *why;
+	u32 crc;
+	int err;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	layerfs_index_src(ix, &src);
+	why = layerfs_index_check_src(w, &src);
+	err = w->err;
+	if (!why) {
+		ix->h = w->h;
+		ix->nlayers = w->nlayers;
+		ix->ndirs = w->ndirs;
+		ix->nentries = w->nentries;
+	}
+	kfree(w);
+	if (why) {
+		layerfs_nl_msg(extack, "bad index: %s", why);
+		return err ?: -EINVAL;
+	}
+	err = layerfs_index_crc(ix, &crc);
+	if (err)
+		return err;
+	if (crc != le32_to_cpu(ix->h.crc)) {
+		NL_SET_ERR_MSG(extack, "bad index: checksum mismatch");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void layerfs_index_free(struct layerfs_index *ix)
+{
+	allow_write_access(ix->file);
+	fput(ix->file);
+	kfree(ix);
+}
+
+/* Frees @layer's index, if any, with the layer. */
+void layerfs_index_release(struct layerfs_layer *layer)
+{
+	if (layer->index)
+		layerfs_index_free(layer->index);
+}
+
+/*
+ * Gives @layer the index in @file (the caller's reference is borrowed).
+ * Runs the validation without locks (the image of a referenced layer
+ * never changes), then publishes under layerfs_registry_lock.
+ */
+int layerfs_index_attach(struct layerfs_layer *layer, struct file *file,
+			 struct netlink_ext_ack *extack)
+{
+	struct layerfs_layer **chain;
+	struct layerfs_index *ix;
+	unsigned int n;
+	int err;
+
+	if (!S_ISREG(file_inode(file)->i_mode) ||
+	    !(file->f_mode & FMODE_READ)) {
+		NL_SET_ERR_MSG(extack, "index must be a regular file open for reading");
+		return -EINVAL;
+	}
+	if (READ_ONCE(layer->index)) {
+		NL_SET_ERR_MSG(extack, "layer already has an index");
+		return -EEXIST;
+	}
+	ix = kzalloc(sizeof(*ix), GFP_KERNEL);
+	if (!ix)
+		return -ENOMEM;
+	ix->file = get_file(file);
+	err = deny_write_access(ix->file);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "index file is open for writing");
+		goto out_fput;
+	}
+	ix->size = i_size_read(file_inode(file));
+
+	err = layerfs_index_validate(ix, extack);
+	if (err)
+		goto out_allow;
+
+	n = layerfs_image_stack(layer, NULL, 0);
+	chain = kvmalloc_array(n, sizeof(*chain), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!chain)
+		goto out_allow;
+	layerfs_image_stack(layer, chain, n);
+	err = layerfs_index_check_chain(ix, chain, n, extack);
+	kvfree(chain);
+	if (err)
+		goto out_allow;
+
+	mutex_lock(&layerfs_registry_lock);
+	if (layer->index) {
+		err = -EEXIST;
+		NL_SET_ERR_MSG(extack, "layer already has an index");
+	} else {
+		/* Pairs with READ_ONCE() readers outside the lock. */
+		WRITE_ONCE(layer->index, ix);
+	}
+	mutex_unlock(&layerfs_registry_lock);
+	if (err)
+		goto out_allow;
+	return 0;
+
+out_allow:
+	allow_write_access(ix->file);
+out_fput:
+	fput(ix->file);
+	kfree(ix);
+	return err;
+}
+
+/*
+ * The index a view of lower stack @layers (@n, top first) may use: the
+ * top layer's, when the stack is exactly the top layer's image.  Caller
+ * holds layerfs_registry_lock.
+ */
+struct layerfs_index *layerfs_index_for_stack(struct layerfs_layer **layers,
+					      unsigned int n)
+{
+	struct layerfs_layer *layer;
+	struct layerfs_index *ix;
+	unsigned int i;
+
+	lockdep_assert_held(&layerfs_registry_lock);
+	if (!n || !layers[0]->index)
+		return NULL;
+	ix = layers[0]->index;
+	if (ix->nlayers != n)
+		return NULL;
+	/* The image: the layer, then its BASE, else its parent's image. */
+	layer = layers[0];
+	for (i = 1; i < n; i++) {
+		if (layer && layer->nbase) {
+			if (i - 1 >= layer->nbase ||
+			    layers[i] != layer->base[i - 1])
+				return NULL;
+			continue;
+		}
+		layer = layer ? layer->parent : NULL;
+		if (layers[i] != layer)
+			return NULL;
+	}
+	return ix;
+}
+
+/*
+ * Looks @name up in directory @dir of @ix: 1 and the entry in @out, 0 if
+ * absent, or a negative errno.  The entry's numbers are checked against
+ * the index's bounds again here, so that a file changed since validation
+ * cannot send a caller out of bounds.
+ */
+int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
+		       const char *name, unsigned int len,
+		       struct layerfs_index_entry *out)
+{
+	struct layerfs_index_src src;
+	u32 idx;
+	int ret;
+
+	layerfs_index_src(ix, &src);
+	ret = layerfs_index_lookup(&src, &ix->h, dir, name, len, out, &idx);
+	if (ret <= 0)
+		return ret;
+	if (le32_to_cpu(out->layer) >= ix->nlayers ||
+	    le32_to_cpu(out->bottom) >= ix->nlayers ||
+	    (out->type == DT_DIR && le32_to_cpu(out->dir) >= ix->ndirs))
+		return -EIO;
+	return 1;
+}
+
+/*
+ * Calls @actor for each entry of directory @dir of @ix, in name order,
+ * until it returns false.  0 or a negative errno.
+ */
+int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
+		       bool (*actor)(void *ctx, const char *name,
+				     unsigned int len, u64 ino,
+				     unsigned int type),
+		       void *ctx)
+{
+	struct layerfs_index_src src;
+	struct layerfs_index_entry e;
+	struct layerfs_index_dir d;
+	u64 eoff = le64_to_cpu(ix->h.entries_off);
+	u64 noff = le64_to_cpu(ix->h.names_off);
+	char *name;
+	u32 i, first, count;
+	int err;
+
+	if (dir >= ix->ndirs)
+		return -EIO;
+	layerfs_index_src(ix, &src);
+	err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * dir,
+		       &d, sizeof(d));
+	if (err)
+		return err;
+	first = le32_to_cpu(d.first);
+	count = le32_to_cpu(d.count);
+	if (first > ix->nentries || count > ix->nentries - first)
+		return -EIO;
+	name = kmalloc(LAYERFS_INDEX_NAME_MAX, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	for (i = first; i < first + count; i++) {
+		err = src.read(&src, eoff + 32ULL * i, &e, sizeof(e));
+		if (!err)
+			err = src.read(&src, noff + le32_to_cpu(e.name_off),
+				       name, e.name_len);
+		if (err)
+			break;
+		if (!e.name_len) {
+			err = -EIO;
+			break;
+		}
+		if (!actor(ctx, name, e.name_len, le64_to_cpu(e.ino), e.type))
+			break;
+		if (!(i % 256))
+			cond_resched();
+	}
+	kfree(name);
+	return err;
+}
+
+/*
+ * The real directory of index directory @dir in layer @layer of @view,
+ * looked up by its path from the layer's root: one real lookup per path
+ * component (cached by the layer's dcache), whatever the stack's depth.
+ * A dentry with a reference, or an ERR_PTR (-EIO if the layer does not
+ * hold the directory the index says it does).  Caller runs with the
+ * mounter's credentials.
+ */
+struct dentry *layerfs_index_dir_in(struct layerfs_view *view, u32 dir,
+				    unsigned int layer)
+{
+	const struct layerfs_index *ix = view->index;
+	struct layerfs_index_src src;
+	struct layerfs_index_entry e;
+	struct layerfs_index_dir d;
+	struct dentry *cur, *next;
+	u32 *ids, id, depth = 0, k;
+	char *name;
+	int err;
+
+	layerfs_index_src(ix, &src);
+	/* Count the path's components: parents have smaller ids. */
+	for (id = dir; id; id = le32_to_cpu(d.parent), depth++) {
+		if (id >= ix->ndirs)
+			return ERR_PTR(-EIO);
+		err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * id,
+			       &d, sizeof(d));
+		if (err)
+			return ERR_PTR(err);
+		if (le32_to_cpu(d.parent) >= id)
+			return ERR_PTR(-EIO);
+	}
+	ids = kvmalloc_array(max(depth, 1U), sizeof(*ids), GFP_KERNEL);
+	name = kmalloc(LAYERFS_INDEX_NAME_MAX, GFP_KERNEL);
+	cur = ERR_PTR(-ENOMEM);
+	if (!ids || !name)
+		goto out_free;
+	for (id = dir, k = depth; id; ) {
+		ids[--k] = id;
+		err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * id,
+			       &d, sizeof(d));
+		if (err) {
+			cur = ERR_PTR(err);
+			goto out_free;
+		}
+		id = le32_to_cpu(d.parent);
+	}
+
+	cur = dget(view->layers[layer]->path.dentry);
+	for (k = 0; k < depth; k++) {
+		err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * ids[k],
+			       &d, sizeof(d));
+		if (!err)
+			err = src.read(&src, le64_to_cpu(ix->h.entries_off) +
+				       32ULL * le32_to_cpu(d.pentry), &e,
+				       sizeof(e));
+		if (!err)
+			err = src.read(&src, le64_to_cpu(ix->h.names_off) +
+				       le32_to_cpu(e.name_off), name,
+				       e.name_len);
+		if (err) {
+			dput(cur);
+			cur = ERR_PTR(err);
+			goto out_free;
+		}
+		next = layerfs_lookup_one_unlocked(name, cur, e.name_len);
+		dput(cur);
+		if (!IS_ERR(next) && (!d_is_dir(next) ||
+				      layerfs_is_whiteout(next))) {
+			dput(next);
+			next = ERR_PTR(-EIO);
+		}
+		cur = next;
+		if (IS_ERR(cur))
+			goto out_free;
+	}
+out_free:
+	kfree(name);
+	kvfree(ids);
+	return cur;
+}
+
+void __init layerfs_index_init(void)
+{
+	layerfs_crc32c_init();
+}

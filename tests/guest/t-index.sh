@@ -1,0 +1,190 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Flattened indexes (kernel/index.c, LAYERFS_CMD_LAYER_INDEX):
+#  - a random chain of 64 frozen layers (whiteouts, opaque directories,
+#    directories replaced by files and back) gets an index; a view of it
+#    reports itself indexed, and shows exactly what a noindex view of the
+#    same chain shows (names, d_type, stat, contents, st_ino and d_ino,
+#    absent names) and what overlayfs shows for the same 64 directories;
+#    an index of a layer in the middle of the chain likewise;
+#  - store commits index the committed layers by themselves, and a view
+#    of a committed image is indexed;
+#  - hostile or wrong index files are refused with a clear reason and
+#    change nothing: a flipped byte (checksum), 150 random corruptions
+#    with a valid checksum (structure), an index of another chain, of a
+#    layer that is not frozen, a file open for writing; the file of an
+#    attached index cannot be opened for writing; a second index is
+#    refused.
+# guest-timeout: 900
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+PY=$ROOT/tests/guest/index_tree.py
+NL=$ROOT/tests/guest/nlindex.py
+modprobe overlay || { echo "Bail out! no overlayfs"; exit 1; }
+load_module
+
+d=$scratch
+N=64
+
+# --- a deep random chain ------------------------------------------------
+expect_ok python3 "$PY" gen "$d/c" $N 7
+{
+	echo "layer add --frozen lay0 $d/c/l0"
+	i=1
+	while [ $i -lt $N ]; do
+		echo "layer add --frozen lay$i $d/c/l$i --parent lay$((i - 1))"
+		i=$((i + 1))
+	done
+} >"$d/batch"
+# No store yet: the layers are not indexed by themselves.
+expect_ok "$LAYERCTL" --batch "$d/batch"
+top=lay$((N - 1))
+out=$("$LAYERCTL" layer show "$top")
+expect_match "$out" 'flags: +frozen$' "a frozen layer without a store has no index yet"
+
+expect_ok "$LAYERCTL" layer index "$top" -o "$d/top.index"
+out=$("$LAYERCTL" layer show "$top")
+expect_match "$out" 'flags: +frozen,indexed' "layer index gives the layer an index"
+expect_ok "$LAYERCTL" layer index "$top" -o "$d/top.index"
+
+lowers=
+i=0
+while [ $i -lt $N ]; do
+	lowers=$d/c/l$i${lowers:+:$lowers}
+	i=$((i + 1))
+done
+mkdir -p "$d/ix" "$d/noix" "$d/ovl"
+expect_ok mount -t layerfs -o "image=$top" deep "$d/ix"
+expect_ok mount -t layerfs -o "image=$top,noindex" deep "$d/noix"
+expect_ok mount -t overlay -o "lowerdir=$lowers" ovl "$d/ovl"
+out=$("$LAYERCTL" view ls --json)
+expect_eq "$(printf '%s\n' "$out" | grep -o '"indexed":true' | wc -l)" 1 \
+	"exactly the view without noindex is indexed"
+expect_match "$(grep " $d/noix " /proc/mounts)" 'noindex' "noindex shows in the mount options"
+
+expect_eq "$(ls -A "$d/ix" | wc -l)" "$(ls -A "$d/ovl" | wc -l)" "the indexed view's root lists what overlayfs's does"
+expect_ok test "$(ls -A "$d/ovl" | wc -l)" -gt 3
+out=$(python3 "$PY" compare "$d/ix" "$d/noix" --ino 2>&1)
+rc=$?
+diag "$(printf '%s\n' "$out" | tail -n 1)"
+expect_eq "$rc" 0 "indexed view = walked view of 64 layers (names, stat, ino, d_ino, absent names)" \
+	"$out"
+out=$(python3 "$PY" compare "$d/ix" "$d/ovl" 2>&1)
+expect_eq "$?" 0 "indexed view = overlayfs of the same 64 layers" "$out"
+
+# The index is built for the chain it names: a view of the middle layer
+# has none, until that layer gets its own.
+mid=lay$((N / 2))
+mkdir -p "$d/mid" "$d/midovl"
+expect_ok "$LAYERCTL" layer index "$mid" -o "$d/mid.index"
+expect_ok mount -t layerfs -o "image=$mid" mid "$d/mid"
+mlowers=
+i=0
+while [ $i -le $((N / 2)) ]; do
+	mlowers=$d/c/l$i${mlowers:+:$mlowers}
+	i=$((i + 1))
+done
+expect_ok mount -t overlay -o "lowerdir=$mlowers" ovl "$d/midovl"
+out=$(python3 "$PY" compare "$d/mid" "$d/midovl" 2>&1)
+expect_eq "$?" 0 "index of a middle layer = overlayfs of its 33 layers" "$out"
+umount "$d/mid" "$d/midovl"
+
+# An explicit stack that is not the image (a layer left out) walks.
+mkdir -p "$d/part"
+expect_ok mount -t layerfs -o "layers=$top:lay$((N - 3))" part "$d/part"
+out=$("$LAYERCTL" view ls --json)
+expect_eq "$(printf '%s\n' "$out" | grep -o '"indexed":true' | wc -l)" 1 \
+	"a stack other than the image does not use the index"
+umount "$d/part"
+
+# --- hostile and wrong index files ---------------------------------------
+# The file of an attached index cannot be written, by anyone.
+expect_fail 'Text file busy' sh -c "echo x >> '$d/top.index'"
+out=$(python3 "$NL" give "$top" "$d/top.index")
+expect_match "$out" '^ERR EEXIST .*already has an index' "a second index is refused (EEXIST)"
+
+# A chain of 16 of its own (copies: a directory is one layer only).
+mkdir -p "$d/h"
+i=0
+while [ $i -lt 16 ]; do
+	cp -a "$d/c/l$i" "$d/h/l$i"
+	if [ $i = 0 ]; then
+		echo "layer add --frozen hl0 $d/h/l0"
+	else
+		echo "layer add --frozen hl$i $d/h/l$i --parent hl$((i - 1))"
+	fi
+	i=$((i + 1))
+done >"$d/hbatch"
+expect_ok "$LAYERCTL" --batch "$d/hbatch"
+expect_ok "$LAYERCTL" layer index hl15 -o "$d/h15.ref"
+# A copy is a good index of hl15's chain in a file nobody holds.
+cp "$d/h15.ref" "$d/h15.copy"
+
+out=$(python3 "$NL" give hl14 "$d/h15.copy")
+expect_match "$out" '^ERR ESTALE .*index is for 16 layers, the image has 15' \
+	"an index of another chain is refused (ESTALE)"
+python3 "$NL" crcflip "$d/h15.copy" "$d/bad.crc"
+out=$(python3 "$NL" give hl14 "$d/bad.crc")
+expect_match "$out" '^ERR EINVAL bad index: ' "a flipped byte is refused (EINVAL, with the rule)"
+out=$(python3 "$NL" give hl12 "$d/h15.copy" --rw)
+expect_match "$out" '^ERR ETXTBSY .*open for writing' "a file open for writing is refused (ETXTBSY)"
+
+# Random corruptions with a correct checksum: the structure checks must
+# refuse each (a corrupted layer table gives ESTALE instead).
+refused=0 other=
+n=0
+while [ $n -lt 150 ]; do
+	python3 "$NL" mutate "$d/h15.copy" "$d/mut.index" $n
+	out=$(python3 "$NL" give hl13 "$d/mut.index")
+	case $out in
+	"ERR EINVAL bad index: "* | "ERR ESTALE "*) refused=$((refused + 1)) ;;
+	*) other="$other [$n: $out]" ;;
+	esac
+	n=$((n + 1))
+done
+diag "150 corruptions: $refused refused"
+expect_eq "$other" "" "150 corrupted indexes are each refused with a reason"
+
+mkdir -p "$d/soft"
+expect_ok "$LAYERCTL" layer add soft "$d/soft" --parent hl15
+expect_fail 'not frozen' "$LAYERCTL" layer index soft -o "$d/soft.index"
+out=$(python3 "$NL" give soft "$d/h15.copy")
+expect_match "$out" '^ERR E' "the kernel refuses an index for a layer that is not frozen"
+out=$("$LAYERCTL" layer show hl13)
+expect_match "$out" 'flags: +frozen$' "refused indexes left nothing behind"
+out=$(python3 "$NL" give hl15 "$d/h15.copy")
+expect_match "$out" '^ERR EEXIST' "hl15 kept its own index"
+
+# --- store commits index their layers --------------------------------------
+umount "$d/ix" "$d/noix" "$d/ovl"
+mkdir -p "$d/base" "$d/cv"
+echo base >"$d/base/f"
+expect_ok "$LAYERCTL" layer add --frozen cbase "$d/base"
+expect_ok "$LAYERCTL" mount cbase "$d/cv"
+i=1
+while [ $i -le 4 ]; do
+	echo "$i" >"$d/cv/f$i"
+	rm -f "$d/cv/f$((i - 1))"
+	expect_ok "$LAYERCTL" commit "$d/cv" "cimg:$i"
+	i=$((i + 1))
+done
+out=$("$LAYERCTL" layer show cimg:4)
+expect_match "$out" 'flags: +frozen,indexed' "a committed layer is indexed by the commit"
+n=$(find "$LAYERFS_STORE/layers" -name index | wc -l)
+expect_eq "$n" 4 "each committed layer has an index in the store"
+mkdir -p "$d/cimg"
+expect_ok mount -t layerfs -o image=cimg:4 cimg "$d/cimg"
+out=$("$LAYERCTL" view ls --json)
+expect_match "$out" '"image":"cimg:4".*"indexed":true' "a view of the committed image is indexed"
+expect_eq "$(ls "$d/cimg" | tr '\n' ' ')" "f f4 " "the committed image shows what was committed"
+expect_eq "$(ls "$d/cv" | tr '\n' ' ')" "f f4 " "the live view shows the same"
+umount "$d/cimg"
+expect_ok "$LAYERCTL" umount "$d/cv"
+
+# Tear down: every layer goes (the attached files are released with them).
+for m in $(grep ' layerfs ' /proc/mounts | cut -d' ' -f2); do umount "$m"; done
+expect_ok unload_module
+expect_ok sh -c "echo x >> '$d/top.index'"
+done_testing

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Indexes of store layers: build a frozen layer's index beside it in the
+ * store (ROOT/layers/KEY/index) and give it to the kernel
+ * (LAYERFS_CMD_LAYER_INDEX).  Commit, import, load and restore call
+ * lfs_layer_index_store() after registering a frozen layer;
+ * `layerctl layer index NAME` (layer_index.c) does it by hand.
+ *
+ * The index is built incrementally over the index of the layer below
+ * (the parent's, in the store) when there is one: O(the layer's entries
+ * plus the directories it touches); otherwise from every layer of the
+ * image, bottom up.  An existing index file is offered to the kernel
+ * first, and rebuilt if the kernel finds it stale (after a reboot device
+ * numbers can change).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/layerfs.h>
+
+#include "cmd.h"
+#include "index_build.h"
+#include "index_store.h"
+#include "layerinfo.h"
+#include "nl.h"
+#include "parse.h"
+#include "store.h"
+
+/* The index's file name in ROOT/layers/KEY. */
+#define LFS_INDEX_FILE "index"
+
+struct lfs_chain {
+	struct lfs_layer **v;	/* top first, each free()d */
+	size_t n;
+};
+
+static void lfs_chain_free(struct lfs_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+static int lfs_chain_push(struct lfs_chain *c, struct lfs_layer *l)
+{
+	struct lfs_layer **v = realloc(c->v, (c->n + 1) * sizeof(*v));
+
+	if (!v) {
+		free(l);
+		return -ENOMEM;
+	}
+	c->v = v;
+	c->v[c->n++] = l;
+	return 0;
+}
+
+/* Appends the layer with id @id, from the kernel, to @c. */
+static int lfs_chain_push_id(struct lfs_nl *nl, struct lfs_chain *c,
+			     uint64_t id)
+{
+	struct lfs_layer key = { 0 }, *got;
+	int rc;
+
+	key.has = LFS_HAS_ID;
+	key.id = id;
+	rc = lfs_nl_layer_get(nl, &key, &got);
+	return rc ? rc : lfs_chain_push(c, got);
+}
+
+/*
+ * The image of @top, from the kernel (the "Images" rule of the UAPI
+ * header): the layer, then its BASE if it has one, else its parent's
+ * image.
+ */
+static int lfs_chain_get(struct lfs_nl *nl, const struct lfs_layer *top,
+			 struct lfs_chain *c)
+{
+	const struct lfs_layer *l;
+	uint32_t i;
+	int rc;
+
+	rc = lfs_chain_push(c, lfs_layer_dup(top));
+	if (rc || !c->v[0])
+		return rc ? rc : -ENOMEM;
+	for (l = top;; l = c->v[c->n - 1]) {
+		if (l->nbase) {
+			for (i = 0; !rc && i < l->nbase; i++)
+				rc = lfs_chain_push_id(nl, c,
+						       lfs_layer_base_id(l, i));
+			return rc;
+		}
+		if (!(l->has & LFS_HAS_PARENT_ID))
+			return 0;
+		rc = lfs_chain_push_id(nl, c, l->parent_id);
+		if (rc)
+			return rc;
+	}
+}
+
+/* @key gets the store key of a layer whose directory is ROOT/layers/KEY/diff. */
+static int lfs_store_key_of(const struct lfs_store *st, const char *path,
+			    char *key)
+{
+	size_t n = strlen(st->root);
+	const char *p = path + n;
+
+	if (strncmp(path, st->root, n) || strncmp(p, "/layers/", 8))
+		return -ENOENT;
+	p += 8;
+	if (strspn(p, "0123456789abcdef") != LFS_KEY_LEN ||
+	    strcmp(p + LFS_KEY_LEN, "/diff"))
+		return -ENOENT;
+	memcpy(key, p, LFS_KEY_LEN);
+	key[LFS_KEY_LEN] = '\0';
+	return 0;
+}
+
+/* The index of the layer below the top, from the store, if it has one. */
+static int lfs_index_below(const struct lfs_store *st,
+			   const struct lfs_chain *c, struct lfs_index *ix)
+{
+	char key[LFS_KEY_LEN + 1], name[LFS_KEY_LEN + 16];
+	const char *why;
+	int rc;
+
+	if (!st || c->n < 2 || lfs_store_key_of(st, c->v[1]->path, key))
+		return -ENOENT;
+	snprintf(name, sizeof(name), "%s/%s", key, LFS_INDEX_FILE);
+	rc = lfs_index_read_file(st->layers_fd, name, ix, &why);
+	if (rc)
+		return rc;
+	if (ix->nlayers != c->n - 1) {
+		lfs_index_close(ix);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* The index of every layer of @c, bottom up, written as @keyfd/index. */
+static int lfs_index_scratch(const struct lfs_store *st,
+			     const struct lfs_chain *c, int dirfd,
+			     const char *file, const char **why)
+{
+	char (*keys)[LFS_KEY_LEN + 1] = calloc(c->n, sizeof(*keys));
+	const char **kp = calloc(c->n, sizeof(*kp));
+	int *fds = calloc(c->n, sizeof(*fds));
+	size_t i, len;
+	void *buf = NULL;
+	int rc = -ENOMEM;
+
+	*why = "out of memory";
+	if (!keys || !fds || !kp)
+		goto out;
+	for (i = 0; i < c->n; i++)
+		fds[i] = -1;
+	for (i = 0; i < c->n; i++) {
+		kp[i] = !st || lfs_store_key_of(st, c->v[i]->path, keys[i]) ?
+			NULL : keys[i];
+		fds[i] = open(c->v[i]->path,
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			rc = -errno;
+			*why = "cannot open a layer directory";
+			goto out;
+		}
+	}
+	rc = lfs_index_build_chain(fds, kp, (uint32_t)c->n, &buf, &len, why);
+	if (!rc) {
+		rc = lfs_index_write_file(dirfd, file, buf, len);
+		if (rc)
+			*why = "cannot write the index";
+	}
+out:
+	for (i = 0; fds && i < c->n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(buf);
+	free(fds);
+	free(kp);
+	free(keys);
+	return rc;
+}
+
+/*
+ * Builds @dirfd/@file for the image @c whose top has store key @key (or
+ * NULL), over the store's index of the layer below when it has one.
+ */
+static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
+			  const char *key, int dirfd, const char *file,
+			  const char **why)
+{
+	struct lfs_index below;
+	int rc, layerfd;
+
+	if (lfs_index_below(st, c, &below))
+		return lfs_index_scratch(st, c, dirfd, file, why);
+	layerfd = open(c->v[0]->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (layerfd < 0) {
+		lfs_index_close(&below);
+		*why = "cannot open the layer directory";
+		return -errno;
+	}
+	rc = lfs_index_build(layerfd, key, &below, dirfd, file, why);
+	close(layerfd);
+	lfs_index_close(&below);
+	return rc;
+}
+
+/* Offers @dirfd/@file to the kernel for @l. */
+static int lfs_index_give(struct lfs_nl *nl, const struct lfs_layer *l,
+			  int dirfd, const char *file)
+{
+	struct lfs_layer key = { 0 };
+	int fd, rc;
+
+	fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	key.has = LFS_HAS_ID;
+	key.id = l->id;
+	rc = lfs_nl_layer_index(nl, &key, fd, NULL);
+	close(fd);
+	return rc;
+}
+
+int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
+		       const char *ref, const char *key, int dirfd,
+		       const char *file, char *why, size_t whylen)
+{
+	struct lfs_layer k = { 0 }, *l = NULL;
+	struct lfs_chain c = { 0 };
+	const char *what = NULL;
+	int rc;
+
+	k.name = ref;
+	rc = lfs_nl_layer_get(nl, &k, &l);
+	if (rc) {
+		snprintf(why, whylen, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+		return rc;
+	}
+	if (l->flags & LAYERFS_LAYER_F_INDEXED) {
+		free(l);
+		return 0;
+	}
+	if (!(l->flags & LAYERFS_LAYER_F_FROZEN)) {
+		snprintf(why, whylen, "the layer is not frozen");
+		free(l);
+		return -EINVAL;
+	}
+	/* An index left from before (a restore): the kernel checks it. */
+	rc = lfs_index_give(nl, l, dirfd, file);
+	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL) {
+		rc = lfs_chain_get(nl, l, &c);
+		if (!rc)
+			rc = lfs_index_make(st, &c, key, dirfd, file, &what);
+		if (!rc) {
+			rc = lfs_index_give(nl, l, dirfd, file);
+			what = rc ? lfs_nl_extack(nl) : NULL;
+		}
+	} else if (rc) {
+		what = lfs_nl_extack(nl);
+	}
+	if (rc)
+		snprintf(why, whylen, "%s%s%s", what ? what : "",
+			 what ? ": " : "", strerror(-rc));
+	lfs_chain_free(&c);
+	free(l);
+	return rc;
+}
+
+int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
+			  const char *ref, const char *key, char *why,
+			  size_t whylen)
+{
+	int rc, keyfd;
+
+	keyfd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (keyfd < 0) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot open its store directory: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	rc = lfs_layer_index_at(nl, st, ref, key, keyfd, LFS_INDEX_FILE, why,
+				whylen);
+	close(keyfd);
+	return rc;
+}
+
+/* The store key of registered layer @ref: from its path, else its record. */
+static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
+			     const char *ref, char *key, char *why,
+			     size_t whylen)
+{
+	struct lfs_meta_list list = LFS_META_LIST_INIT;
+	struct lfs_layer k = { 0 }, *l = NULL;
+	size_t i;
+	int rc;
+
+	k.name = ref;
+	rc = lfs_nl_layer_get(nl, &k, &l);
+	if (rc) {
+		snprintf(why, whylen, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+		return rc;
+	}
+	rc = lfs_store_key_of(st, l->path, key);
+	free(l);
+	if (!rc)
+		return 0;
+	rc = lfs_store_layer_list(st, &list, why, whylen);
+	for (i = 0; !rc && i < list.n; i++) {
+		if (!strcmp(list.v[i]->ref, ref)) {
+			snprintf(key, LFS_KEY_LEN + 1, "%s", list.v[i]->key);
+			break;
+		}
+	}
+	if (!rc && i == list.n) {
+		snprintf(why, whylen, "not recorded in the store %s", st->root);
+		rc = -ENOENT;
+	}
+	lfs_meta_list_free(&list);
+	return rc;
+}
+
+int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
+			const char *ref, char *why, size_t whylen)
+{
+	char key[LFS_KEY_LEN + 1];
+	int rc;
+
+	rc = lfs_store_key_ref(nl, st, ref, key, why, whylen);
+	return rc ? rc : lfs_layer_index_store(nl, st, ref, key, why, whylen);
+}
+
+void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
+			 const char *ref, const char *key)
+{
+	char why[LFS_STORE_WHY_MAX];
+
+	if (lfs_layer_index_store(nl, st, ref, key, why, sizeof(why)))
+		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",
+			ref, why);
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/* layerctl layer index NAME [-o FILE] */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "index_store.h"
+#include "nl.h"
+#include "parse.h"
+#include "store.h"
+#include "store_cmd.h"
+
+static const char lfs_usage_index[] =
+	"Usage: layerctl layer index NAME [-o FILE]\n"
+	"\n"
+	"Give the frozen layer NAME its flattened index: the merged tree of\n"
+	"its image, which views of that image then read instead of walking\n"
+	"its layers, so that a lookup or a listing costs the same at any\n"
+	"depth.  The index is kept beside the layer in the store\n"
+	"(ROOT/layers/KEY/index) and built over the index of the layer below\n"
+	"when it has one.  Commit, import, load and restore do this by\n"
+	"themselves; this command is for layers that lack one.  Views mounted\n"
+	"before keep walking the layers.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output=FILE  keep the index in FILE instead (a layer added\n"
+	"                     in place without a store); it must stay there\n"
+	"                     and is read-only while the layer is registered\n"
+	"  -h, --help         show this help\n";
+
+/* Indexes @ref into the file @path. */
+static int lfs_index_to_file(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			     const char *ref, const char *path)
+{
+	char why[LFS_STORE_WHY_MAX], *d = strdup(path), *b = strdup(path);
+	int dirfd, rc;
+
+	if (!d || !b) {
+		free(d);
+		free(b);
+		return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+	}
+	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		rc = lfs_errorf(ctx, "%s: %s", path, strerror(errno));
+	} else {
+		rc = lfs_layer_index_at(nl, NULL, ref, NULL, dirfd, basename(b),
+					why, sizeof(why));
+		close(dirfd);
+		if (rc)
+			rc = lfs_errorf(ctx, "layer '%s': cannot index: %s",
+					ref, why);
+	}
+	free(d);
+	free(b);
+	return rc;
+}
+
+int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lfs_store st = LFS_STORE_INIT;
+	char why[LFS_STORE_WHY_MAX];
+	const char *output = NULL;
+	struct lfs_nl *nl;
+	int c, rc;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+		if (c == 'o') {
+			output = optarg;
+			continue;
+		}
+		if (c == 'h')
+			return lfs_usage(ctx, lfs_usage_index, 0);
+		return lfs_usage_opt(ctx, "layer index", lfs_usage_index, c,
+				     argv, opts);
+	}
+	if (argc - optind < 1)
+		return lfs_usage_error(ctx, "layer index", lfs_usage_index,
+				       "missing NAME");
+	if (argc - optind > 1)
+		return lfs_usage_error(ctx, "layer index", lfs_usage_index,
+				       "unexpected argument '%s'", argv[optind + 1]);
+	if (lfs_check_name(ctx, "layer", argv[optind]))
+		return 1;
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	if (output)
+		return lfs_index_to_file(ctx, nl, argv[optind], output);
+	rc = lfs_ctx_store(ctx, &st, 0);
+	if (rc == -ENOENT)
+		return lfs_errorf(ctx, "layer '%s': no layer store to keep its index in (use -o FILE)",
+				  argv[optind]);
+	if (rc)
+		return 1;
+	rc = lfs_layer_index_ref(nl, &st, argv[optind], why, sizeof(why));
+	lfs_store_close(&st);
+	if (rc)
+		return lfs_errorf(ctx, "layer '%s': cannot index: %s",
+				  argv[optind], why);
+	return 0;
+}

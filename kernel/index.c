@@ -103,19 +103,27 @@ static int layerfs_index_crc(struct layerfs_index *ix, u32 *crcp)
 	return err;
 }
 
-/* Does layer record @l name the directory of @layer? */
-static bool layerfs_index_layer_is(const struct layerfs_index_layer *l,
-				   const struct layerfs_layer *layer)
+/*
+ * Does layer record @l name the directory of @layer?  Compared with what
+ * stat(2) says, as userspace recorded it (btrfs subvolumes and stacked
+ * filesystems report another st_dev or st_ino than the inode's own).
+ */
+static int layerfs_index_layer_is(const struct layerfs_index_layer *l,
+				  const struct layerfs_layer *layer)
 {
-	const struct inode *inode = d_inode(layer->path.dentry);
-	dev_t dev = inode->i_sb->s_dev;
+	struct kstat st;
+	int err;
 
-	if (le64_to_cpu(l->ino) != inode->i_ino ||
-	    le32_to_cpu(l->dev_major) != MAJOR(dev) ||
-	    le32_to_cpu(l->dev_minor) != MINOR(dev))
-		return false;
+	err = vfs_getattr(&layer->path, &st, STATX_INO,
+			  AT_STATX_SYNC_AS_STAT);
+	if (err)
+		return err;
+	if (le64_to_cpu(l->ino) != st.ino ||
+	    le32_to_cpu(l->dev_major) != MAJOR(st.dev) ||
+	    le32_to_cpu(l->dev_minor) != MINOR(st.dev))
+		return 0;
 	return !(le32_to_cpu(l->flags) & LAYERFS_INDEX_LAYER_GEN) ||
-	       le32_to_cpu(l->gen) == inode->i_generation;
+	       le32_to_cpu(l->gen) == d_inode(layer->path.dentry)->i_generation;
 }
 
 /* The layer table names @chain (@n layers, top first), every one frozen. */
@@ -147,7 +155,10 @@ static int layerfs_index_check_chain(struct layerfs_index *ix,
 			       &l, sizeof(l));
 		if (err)
 			return err;
-		if (!layerfs_index_layer_is(&l, chain[i])) {
+		err = layerfs_index_layer_is(&l, chain[i]);
+		if (err < 0)
+			return err;
+		if (!err) {
 			layerfs_nl_msg(extack,
 					   "index layer %u is not the directory of layer '%s'",
 					   i, chain[i]->name);
@@ -285,30 +296,22 @@ out_fput:
 struct layerfs_index *layerfs_index_for_stack(struct layerfs_layer **layers,
 					      unsigned int n)
 {
-	struct layerfs_layer *layer;
+	struct layerfs_layer **image;
 	struct layerfs_index *ix;
-	unsigned int i;
+	bool same;
 
 	lockdep_assert_held(&layerfs_registry_lock);
-	if (!n || !layers[0]->index)
+	if (!n || !layers[0]->index || layers[0]->index->nlayers != n ||
+	    layerfs_image_stack(layers[0], NULL, 0) != n)
 		return NULL;
 	ix = layers[0]->index;
-	if (ix->nlayers != n)
-		return NULL;
-	/* The image: the layer, then its BASE, else its parent's image. */
-	layer = layers[0];
-	for (i = 1; i < n; i++) {
-		if (layer && layer->nbase) {
-			if (i - 1 >= layer->nbase ||
-			    layers[i] != layer->base[i - 1])
-				return NULL;
-			continue;
-		}
-		layer = layer ? layer->parent : NULL;
-		if (layers[i] != layer)
-			return NULL;
-	}
-	return ix;
+	image = kvmalloc_array(n, sizeof(*image), GFP_KERNEL);
+	if (!image)
+		return NULL;	/* the view walks its layers */
+	layerfs_image_stack(layers[0], image, n);
+	same = !memcmp(image, layers, n * sizeof(*image));
+	kvfree(image);
+	return same ? ix : NULL;
 }
 
 /*
@@ -427,6 +430,10 @@ struct dentry *layerfs_index_dir_in(struct layerfs_view *view, u32 dir,
 	if (!ids || !name)
 		goto out_free;
 	for (id = dir, k = depth; id; ) {
+		if (!k) {	/* the file changed under us */
+			cur = ERR_PTR(-EIO);
+			goto out_free;
+		}
 		ids[--k] = id;
 		err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * id,
 			       &d, sizeof(d));

@@ -182,7 +182,7 @@ static int layerfs_lookup_index(struct dentry *parent, const struct qstr *name,
 	if (WARN_ON_ONCE(f->n >= f->max) || layer >= view->nlayers)
 		return -EIO;
 	/* The parent's own lower directories first (the root has them all). */
-	for (i = 0; i < pe->numlower; i++)
+	for (i = 0; i < pe->numlower && !dir; i++)
 		if (pe->lower[i].layer == layer)
 			dir = dget(pe->lower[i].dentry);
 	if (!dir)

@@ -143,7 +143,7 @@ start_qemu() {
 		-nodefaults -no-user-config -display none -no-reboot \
 		-accel "$1" -cpu "$cpu" -smp 2 -m "$mem" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 rdinit=/init$append" \
+		-append "console=ttyS0 panic=-1 no_timer_check rdinit=/init$append" \
 		-serial "file:$run/console.log" \
 		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \

@@ -28,6 +28,14 @@ load_module
 d=$scratch
 N=64
 
+# "true" or "false": whether the view mounted at $1 uses an index.
+view_indexed() {
+	"$LAYERCTL" view ls --json | python3 -c '
+import json, sys
+print(" ".join(str(v["indexed"]).lower() for v in json.load(sys.stdin)
+               if sys.argv[1] in v.get("mountpoints", [])))' "$1"
+}
+
 # --- a deep random chain ------------------------------------------------
 expect_ok python3 "$PY" gen "$d/c" $N 7
 {
@@ -59,9 +67,8 @@ mkdir -p "$d/ix" "$d/noix" "$d/ovl"
 expect_ok mount -t layerfs -o "image=$top" deep "$d/ix"
 expect_ok mount -t layerfs -o "image=$top,noindex" deep "$d/noix"
 expect_ok mount -t overlay -o "lowerdir=$lowers" ovl "$d/ovl"
-out=$("$LAYERCTL" view ls --json)
-expect_eq "$(printf '%s\n' "$out" | grep -o '"indexed":true' | wc -l)" 1 \
-	"exactly the view without noindex is indexed"
+expect_eq "$(view_indexed "$d/ix")" true "a view of the indexed image uses the index"
+expect_eq "$(view_indexed "$d/noix")" false "a view mounted noindex does not"
 expect_match "$(grep " $d/noix " /proc/mounts)" 'noindex' "noindex shows in the mount options"
 
 expect_eq "$(ls -A "$d/ix" | wc -l)" "$(ls -A "$d/ovl" | wc -l)" "the indexed view's root lists what overlayfs's does"
@@ -80,6 +87,7 @@ mid=lay$((N / 2))
 mkdir -p "$d/mid" "$d/midovl"
 expect_ok "$LAYERCTL" layer index "$mid" -o "$d/mid.index"
 expect_ok mount -t layerfs -o "image=$mid" mid "$d/mid"
+expect_eq "$(view_indexed "$d/mid")" true "a view of the middle layer uses its index"
 mlowers=
 i=0
 while [ $i -le $((N / 2)) ]; do
@@ -94,9 +102,7 @@ umount "$d/mid" "$d/midovl"
 # An explicit stack that is not the image (a layer left out) walks.
 mkdir -p "$d/part"
 expect_ok mount -t layerfs -o "layers=$top:lay$((N - 3))" part "$d/part"
-out=$("$LAYERCTL" view ls --json)
-expect_eq "$(printf '%s\n' "$out" | grep -o '"indexed":true' | wc -l)" 1 \
-	"a stack other than the image does not use the index"
+expect_eq "$(view_indexed "$d/part")" false "a stack other than the image does not use the index"
 umount "$d/part"
 
 # --- hostile and wrong index files ---------------------------------------
@@ -176,12 +182,25 @@ n=$(find "$LAYERFS_STORE/layers" -name index | wc -l)
 expect_eq "$n" 4 "each committed layer has an index in the store"
 mkdir -p "$d/cimg"
 expect_ok mount -t layerfs -o image=cimg:4 cimg "$d/cimg"
-out=$("$LAYERCTL" view ls --json)
-expect_match "$out" '"image":"cimg:4".*"indexed":true' "a view of the committed image is indexed"
+expect_eq "$(view_indexed "$d/cimg")" true "a view of the committed image is indexed"
 expect_eq "$(ls "$d/cimg" | tr '\n' ' ')" "f f4 " "the committed image shows what was committed"
 expect_eq "$(ls "$d/cv" | tr '\n' ' ')" "f f4 " "the live view shows the same"
 umount "$d/cimg"
 expect_ok "$LAYERCTL" umount "$d/cv"
+
+# A commit on a stack that is no image records it as BASE: its index
+# follows BASE (the Images rule), and a view of it uses that index.
+mkdir -p "$d/bv" "$d/bimg"
+expect_ok "$LAYERCTL" mount --layers 'cimg\:4:cbase' "$d/bv"
+echo b >"$d/bv/bfile"
+expect_ok "$LAYERCTL" commit "$d/bv" based:1
+expect_match "$("$LAYERCTL" layer show based:1)" 'flags: +frozen,indexed' \
+	"a layer committed with a BASE is indexed"
+expect_ok mount -t layerfs -o image=based:1 bimg "$d/bimg"
+expect_eq "$(view_indexed "$d/bimg")" true "a view of an image with a BASE is indexed"
+expect_eq "$(ls "$d/bimg" | tr '\n' ' ')" "bfile f f4 " "and shows the committed tree"
+umount "$d/bimg"
+expect_ok "$LAYERCTL" umount "$d/bv"
 
 # Tear down: every layer goes (the attached files are released with them).
 for m in $(grep ' layerfs ' /proc/mounts | cut -d' ' -f2); do umount "$m"; done

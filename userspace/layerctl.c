@@ -39,6 +39,9 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "import", cmd_import, "Make a store layer from an OCI layer tarball" },
 	{ "save", cmd_save, "Write an image as an OCI image layout" },
 	{ "load", cmd_load, "Import an image from an OCI image layout" },
+	{ "push", cmd_push, "Upload an image to an OCI registry" },
+	{ "pull", cmd_pull, "Download an image from an OCI registry" },
+	{ "login", cmd_login, "Store credentials for an OCI registry" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl login HOST -u USER [--password-stdin]: checks the credentials
+ * against the registry, then stores them in the auth file (mode 0600).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "parse.h"
+#include "regcmd.h"
+
+static const char lfs_usage_login[] =
+	"Usage: layerctl login HOST[:PORT] -u USER [--password-stdin]\n"
+	"                      [--insecure] [--ca-file FILE]\n"
+	"\n"
+	"Check USER's password against the OCI registry HOST (GET /v2/ with\n"
+	"Basic credentials, or a token for them), then store them as\n"
+	"auths.HOST.auth in the auth file: $REGISTRY_AUTH_FILE if set, else\n"
+	"$DOCKER_CONFIG/config.json or ~/.docker/config.json (docker's and\n"
+	"podman's format; the rest of the file is kept).  The file is written\n"
+	"with mode 0600.  The password is read from standard input (its first\n"
+	"line) with --password-stdin, else asked for on the terminal.\n"
+	"\n"
+	"Options:\n"
+	"  -u, --username=USER    the user name (required)\n"
+	"      --password-stdin   read the password from standard input\n"
+	LFS_REG_CONN_HELP
+	"  -h, --help             show this help\n";
+
+enum { LFS_OPT_PASSWORD_STDIN = 0x1a0 };
+
+struct lfs_login {
+	const char *host;
+	const char *user;
+	int password_stdin;
+	struct lfs_reg_conn conn;
+	struct lfs_reg_cred cred;
+	char path[4096];
+};
+
+static int lfs_login_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			   struct lfs_login *l)
+{
+	static const struct option opts[] = {
+		{ "username", required_argument, NULL, 'u' },
+		{ "password-stdin", no_argument, NULL, LFS_OPT_PASSWORD_STDIN },
+		LFS_REG_CONN_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":u:h", opts, NULL)) != -1) {
+		if (lfs_reg_conn_opt(&l->conn, c, optarg))
+			continue;
+		if (c == 'u')
+			l->user = optarg;
+		else if (c == LFS_OPT_PASSWORD_STDIN)
+			l->password_stdin = 1;
+		else if (c == 'h')
+			return lfs_usage(ctx, lfs_usage_login, 0);
+		else
+			return lfs_usage_opt(ctx, "login", lfs_usage_login, c,
+					     argv, opts);
+	}
+	if (argc - optind < 1)
+		return lfs_usage_error(ctx, "login", lfs_usage_login,
+				       "missing HOST");
+	if (argc - optind > 1)
+		return lfs_usage_error(ctx, "login", lfs_usage_login,
+				       "unexpected argument '%s'", argv[optind + 1]);
+	if (!l->user)
+		return lfs_usage_error(ctx, "login", lfs_usage_login,
+				       "missing -u USER");
+	l->host = argv[optind];
+	if (!*l->host || strpbrk(l->host, "/@ \t"))
+		return lfs_usage_error(ctx, "login", lfs_usage_login,
+				       "HOST '%s' is not host[:port]", l->host);
+	return 0;
+}
+
+/* One line from @in, without its newline, echo off if a terminal. */
+static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
+{
+	FILE *in = ctx->in ? ctx->in : stdin;
+	struct termios old, quiet;
+	int tty = !l->password_stdin && isatty(fileno(in)), rc = 0;
+	char *nl;
+
+	if (!l->password_stdin && !tty)
+		return lfs_errorf(ctx, "login: no terminal to ask the password on: use --password-stdin");
+	if (tty) {
+		fprintf(ctx->err, "Password: ");
+		fflush(ctx->err);
+		tcgetattr(fileno(in), &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
+	}
+	if (!fgets(l->cred.pass, sizeof(l->cred.pass), in))
+		rc = lfs_errorf(ctx, "login: no password on standard input");
+	if (tty) {
+		tcsetattr(fileno(in), TCSAFLUSH, &old);
+		fputc('\n', ctx->err);
+	}
+	nl = strchr(l->cred.pass, '\n');
+	if (!rc && !nl && strlen(l->cred.pass) + 1 == sizeof(l->cred.pass))
+		rc = lfs_errorf(ctx, "login: password too long");
+	if (nl)
+		*nl = '\0';
+	return rc;
+}
+
+/* GET /v2/ with the credentials. */
+static int lfs_login_check(struct lfs_ctx *ctx, struct lfs_login *l)
+{
+	const char *list = getenv("LAYERFS_INSECURE_REGISTRIES");
+	struct lfs_reg reg;
+	int rc;
+
+	if (strlen(l->user) >= sizeof(l->cred.user) || strchr(l->user, ':'))
+		return lfs_errorf(ctx, "login: user name '%s': too long or has a ':'",
+				  l->user);
+	snprintf(l->cred.user, sizeof(l->cred.user), "%s", l->user);
+	rc = lfs_reg_open(&reg, l->host, NULL,
+			  l->conn.insecure || (list && lfs_reg_host_listed(list, l->host)),
+			  l->conn.ca_file, NULL, &l->cred);
+	if (!rc)
+		rc = lfs_reg_ping(&reg);
+	if (rc)
+		lfs_errorf(ctx, "login: %s", reg.err);
+	lfs_reg_close(&reg);
+	return rc ? 1 : 0;
+}
+
+/* The auth file with HOST's entry set, written with mode 0600. */
+static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
+{
+	char *old = NULL, *text, *slash;
+	const char *why;
+	int rc;
+
+	if (lfs_reg_auth_path(l->path, sizeof(l->path)))
+		return lfs_errorf(ctx, "login: no auth file: set REGISTRY_AUTH_FILE or HOME");
+	rc = lfs_reg_read_file(AT_FDCWD, l->path, &old, NULL);
+	if (rc && rc != -ENOENT)
+		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path,
+				  strerror(-rc));
+	text = lfs_reg_auth_store(old, l->host, &l->cred, &why);
+	free(old);
+	if (!text)
+		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path, why);
+	slash = strrchr(l->path, '/');
+	if (slash && slash != l->path) {
+		*slash = '\0';
+		if (mkdir(l->path, 0700) && errno != EEXIST)
+			rc = -errno;
+		*slash = '/';
+	}
+	if (!rc)
+		rc = lfs_reg_write_file(AT_FDCWD, l->path, text, strlen(text),
+					0600);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	if (rc)
+		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path,
+				  strerror(-rc));
+	fprintf(ctx->out, "%s: login succeeded; credentials stored in %s\n",
+		l->host, l->path);
+	return 0;
+}
+
+int cmd_login(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_login l = { 0 };
+	int rc;
+
+	rc = lfs_login_parse(ctx, argc, argv, &l);
+	if (rc || !l.host)
+		return rc;
+	rc = lfs_login_read_password(ctx, &l) || lfs_login_check(ctx, &l) ||
+	     lfs_login_store(ctx, &l);
+	explicit_bzero(&l.cred, sizeof(l.cred));
+	return rc;
+}

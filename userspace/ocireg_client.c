@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The OCI distribution API over the HTTP transport: authentication,
+ * blobs and manifests.  See ocireg_client.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "ocireg_client.h"
+
+#define LFS_REG_TOKEN_MAX	8192
+#define LFS_REG_RESUMES		3
+#define LFS_REG_MANIFEST_MAX	(4U << 20)
+
+static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reg->err, sizeof(reg->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* "HTTP 404 (BLOB_UNKNOWN: blob unknown to registry)" for @rs. */
+static void lfs_reg_status_text(const struct lfs_http_resp *rs, char *out,
+				size_t len)
+{
+	char etext[512];
+
+	lfs_reg_error_text(rs->body, etext, sizeof(etext));
+	snprintf(out, len, "HTTP %ld%s%s%s", rs->status, etext[0] ? " (" : "",
+		 etext, etext[0] ? ")" : "");
+}
+
+/* An unexpected status as an error: -ENOENT for 404, else -EPROTO. */
+static int lfs_reg_bad_status(struct lfs_reg *reg, const char *what,
+			      const struct lfs_http_resp *rs)
+{
+	char st[600];
+
+	lfs_reg_status_text(rs, st, sizeof(st));
+	if (rs->status == 404)
+		return lfs_reg_fail(reg, -ENOENT, "%s: not found in %s/%s: %s",
+				    what, reg->host, reg->repo, st);
+	if (rs->status == 403)
+		return lfs_reg_fail(reg, -EACCES, "%s: access denied: %s",
+				    what, st);
+	return lfs_reg_fail(reg, -EPROTO, "%s: %s", what, st);
+}
+
+int lfs_reg_open(struct lfs_reg *reg, const char *host, const char *repo,
+		 int insecure, const char *ca_file, const char *actions,
+		 const struct lfs_reg_cred *cred)
+{
+	struct lfs_http_opts o = { .ca_file = ca_file, .allow_http = insecure };
+	int rc;
+
+	memset(reg, 0, sizeof(*reg));
+	snprintf(reg->host, sizeof(reg->host), "%s", host);
+	snprintf(reg->repo, sizeof(reg->repo), "%s", repo ? repo : "");
+	reg->actions = actions;
+	if (cred) {
+		reg->cred = *cred;
+		reg->has_cred = 1;
+	}
+	if (lfs_reg_url_base(host, insecure, reg->base, sizeof(reg->base)))
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: host name too long",
+				    host);
+	rc = lfs_http_open(&reg->http, &o);
+	if (rc)
+		return lfs_reg_fail(reg, rc, "%s: cannot set up HTTP", host);
+	return 0;
+}
+
+void lfs_reg_close(struct lfs_reg *reg)
+{
+	lfs_http_close(reg->http);
+	reg->http = NULL;
+	if (reg->authz) {
+		explicit_bzero(reg->authz, strlen(reg->authz));
+		free(reg->authz);
+		reg->authz = NULL;
+	}
+	explicit_bzero(&reg->cred, sizeof(reg->cred));
+}
+
+static int lfs_reg_set_authz(struct lfs_reg *reg, const char *line, int basic)
+{
+	char *a = strdup(line);
+
+	if (!a)
+		return lfs_reg_fail(reg, -ENOMEM, "out of memory");
+	if (reg->authz) {
+		explicit_bzero(reg->authz, strlen(reg->authz));
+		free(reg->authz);
+	}
+	reg->authz = a;
+	reg->authz_basic = basic;
+	return 0;
+}
+
+/* Fetches a Bearer token for challenge @c; sets reg->authz. */
+static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX], scope[LFS_REG_REPO_MAX + 32];
+	char basic[2048], *tok, *line;
+	const char *why;
+	int rc;
+
+	if (reg->actions && reg->repo[0])
+		snprintf(scope, sizeof(scope), "repository:%s:%s", reg->repo,
+			 reg->actions);
+	else
+		scope[0] = '\0';
+	if (lfs_reg_url_token(c, scope, url, sizeof(url)))
+		return lfs_reg_fail(reg, -EPROTO,
+				    "%s: unusable token realm '%s' in the challenge",
+				    reg->host, c->realm);
+	rq.method = "GET";
+	rq.url = url;
+	if (reg->has_cred) {
+		if (lfs_reg_basic_header(&reg->cred, basic, sizeof(basic)))
+			return lfs_reg_fail(reg, -EINVAL, "%s: credentials too long",
+					    reg->host);
+		rq.headers[0] = basic;
+	}
+	rc = lfs_http_do(reg->http, &rq, &rs);
+	explicit_bzero(basic, sizeof(basic));
+	if (rc)
+		return lfs_reg_fail(reg, rc, "%s: token service %s: %s",
+				    reg->host, c->realm, rs.err);
+	if (rs.status == 401 || rs.status == 403) {
+		lfs_http_resp_free(&rs);
+		return lfs_reg_fail(reg, -EACCES, reg->has_cred ?
+				    "%s: the token service refused user '%s': wrong user name or password (HTTP 401)" :
+				    "%s: the token service wants credentials%s: run 'layerctl login %s'",
+				    reg->host, reg->has_cred ? reg->cred.user : "",
+				    reg->host);
+	}
+	if (rs.status != 200) {
+		rc = lfs_reg_bad_status(reg, "token service", &rs);
+		lfs_http_resp_free(&rs);
+		return rc;
+	}
+	tok = malloc(LFS_REG_TOKEN_MAX);
+	line = malloc(LFS_REG_TOKEN_MAX + 32);
+	if (!tok || !line) {
+		rc = lfs_reg_fail(reg, -ENOMEM, "out of memory");
+	} else if (lfs_reg_token_parse(rs.body, tok, LFS_REG_TOKEN_MAX, &why)) {
+		rc = lfs_reg_fail(reg, -EPROTO, "%s: token service: %s",
+				  reg->host, why);
+	} else {
+		snprintf(line, LFS_REG_TOKEN_MAX + 32, "Authorization: Bearer %s",
+			 tok);
+		rc = lfs_reg_set_authz(reg, line, 0);
+	}
+	lfs_http_resp_free(&rs);
+	free(tok);
+	free(line);
+	return rc;
+}
+
+/* Answers the challenge of 401 response @rs: new credentials in authz. */
+static int lfs_reg_authenticate(struct lfs_reg *reg, const char *what,
+				const struct lfs_http_resp *rs)
+{
+	struct lfs_reg_challenge c;
+	char basic[2048];
+	const char *why;
+	int rc;
+
+	if (!rs->www_authenticate[0])
+		return lfs_reg_fail(reg, -EACCES,
+				    "%s: HTTP 401 without a WWW-Authenticate challenge",
+				    what);
+	if (lfs_reg_challenge_parse(rs->www_authenticate, &c, &why))
+		return lfs_reg_fail(reg, -EPROTO, "%s: %s: '%s'", what, why,
+				    rs->www_authenticate);
+	if (c.scheme == LFS_REG_AUTH_BEARER) {
+		if (reg->authz && !reg->authz_basic && strcmp(c.error, "insufficient_scope"))
+			return lfs_reg_fail(reg, -EACCES,
+					    "%s: the registry refused the token (HTTP 401)",
+					    what);
+		return lfs_reg_token(reg, &c);
+	}
+	if (!reg->has_cred)
+		return lfs_reg_fail(reg, -EACCES,
+				    "%s: %s needs a login (Basic realm \"%s\"): run 'layerctl login %s'",
+				    what, reg->host, c.realm, reg->host);
+	if (reg->authz_basic)
+		return lfs_reg_fail(reg, -EACCES,
+				    "%s: %s refused user '%s': wrong user name or password (HTTP 401)",
+				    what, reg->host, reg->cred.user);
+	rc = lfs_reg_basic_header(&reg->cred, basic, sizeof(basic));
+	if (!rc)
+		rc = lfs_reg_set_authz(reg, basic, 1);
+	explicit_bzero(basic, sizeof(basic));
+	return rc ? lfs_reg_fail(reg, rc, "%s: credentials too long", what) : 0;
+}
+
+/*
+ * Sends @rq with the current credentials; on 401 answers the challenge
+ * and sends it again (twice at most).  0 with @rs filled, whatever its
+ * status other than 401, or an error in reg->err.
+ */
+static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
+			struct lfs_http_resp *rs, const char *what)
+{
+	size_t slot;
+	int tries, rc;
+
+	for (slot = 0; rq->headers[slot]; slot++)
+		;
+	if (slot + 1 >= sizeof(rq->headers) / sizeof(rq->headers[0]))
+		return lfs_reg_fail(reg, -E2BIG, "%s: too many headers", what);
+	for (tries = 0;; tries++) {
+		rq->headers[slot] = reg->authz;
+		rc = lfs_http_do(reg->http, rq, rs);
+		rq->headers[slot] = NULL;
+		if (rc)
+			return lfs_reg_fail(reg, rc, "%s: %s: %s", what, reg->host,
+					    rs->err);
+		if (rs->status != 401)
+			return 0;
+		if (tries == 2) {
+			lfs_http_resp_free(rs);
+			return lfs_reg_fail(reg, -EACCES,
+					    "%s: %s refused the credentials (HTTP 401)",
+					    what, reg->host);
+		}
+		rc = lfs_reg_authenticate(reg, what, rs);
+		lfs_http_resp_free(rs);
+		if (rc)
+			return rc;
+	}
+}
+
+int lfs_reg_ping(struct lfs_reg *reg)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX];
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/v2/", reg->base);
+	rq.method = "GET";
+	rq.url = url;
+	rc = lfs_reg_send(reg, &rq, &rs, reg->host);
+	if (rc)
+		return rc;
+	if (rs.status != 200)
+		rc = lfs_reg_bad_status(reg, "/v2/", &rs);
+	lfs_http_resp_free(&rs);
+	return rc;
+}
+
+int lfs_reg_blob_exists(struct lfs_reg *reg, const char *digest,
+			uint64_t size, int *exists)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
+	int rc;
+
+	*exists = 0;
+	snprintf(what, sizeof(what), "blob %s", digest);
+	if (lfs_reg_url_blob(reg->base, reg->repo, digest, url, sizeof(url)))
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
+	rq.method = "HEAD";
+	rq.url = url;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status == 200) {
+		if (rs.has_length && rs.content_length != size)
+			rc = lfs_reg_fail(reg, -EBADMSG,
+					  "%s: the registry has %llu bytes, the manifest says %llu",
+					  what,
+					  (unsigned long long)rs.content_length,
+					  (unsigned long long)size);
+		*exists = !rc;
+	} else if (rs.status != 404) {
+		rc = lfs_reg_bad_status(reg, what, &rs);
+	}
+	lfs_http_resp_free(&rs);
+	return rc;
+}
+
+int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,
+			uint64_t size)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
+	int rc;
+
+	snprintf(what, sizeof(what), "blob %s", digest);
+	if (lfs_reg_url_uploads(reg->base, reg->repo, url, sizeof(url)))
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
+	rq.method = "POST";
+	rq.url = url;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status != 202) {
+		rc = lfs_reg_bad_status(reg, what, &rs);
+		lfs_http_resp_free(&rs);
+		return rc;
+	}
+	rc = lfs_reg_url_upload_done(reg->base, rs.location, digest, url,
+				     sizeof(url));
+	lfs_http_resp_free(&rs);
+	if (rc)
+		return lfs_reg_fail(reg, -EPROTO,
+				    "%s: unusable upload location '%s'", what,
+				    rs.location);
+	rq = (struct lfs_http_req)LFS_HTTP_REQ_INIT;
+	rq.method = "PUT";
+	rq.url = url;
+	rq.headers[0] = "Content-Type: application/octet-stream";
+	rq.body_fd = fd;
+	rq.body_fd_len = size;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status != 201 && rs.status != 204 && rs.status != 200)
+		rc = lfs_reg_bad_status(reg, what, &rs);
+	lfs_http_resp_free(&rs);
+	return rc;
+}
+
+/* A download's state: the file, the running hash, what it holds. */
+struct lfs_fetch {
+	int fd;
+	EVP_MD_CTX *md;
+	uint64_t have, size, start;	/* start: the range asked for */
+	int restarted;
+	const char *too_much;
+};
+
+static int lfs_fetch_reset(struct lfs_fetch *f)
+{
+	f->have = 0;
+	if (ftruncate(f->fd, 0) || !EVP_DigestInit_ex(f->md, EVP_sha256(), NULL))
+		return -EIO;
+	return 0;
+}
+
+static int lfs_fetch_sink(void *arg, long status, const void *p, size_t n)
+{
+	struct lfs_fetch *f = arg;
+	const char *s = p;
+	ssize_t w;
+	int rc;
+
+	if (status == 200 && f->start && !f->restarted) {
+		/* the whole blob instead of the range: start over */
+		f->restarted = 1;
+		rc = lfs_fetch_reset(f);
+		if (rc)
+			return rc;
+	}
+	if (n > f->size - f->have) {
+		f->too_much = "more bytes than the manifest's size";
+		return -EBADMSG;
+	}
+	if (!EVP_DigestUpdate(f->md, p, n))
+		return -EIO;
+	while (n) {
+		w = pwrite(f->fd, s, n, (off_t)f->have);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		s += w;
+		n -= (size_t)w;
+		f->have += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Hashes the first f->have bytes of f->fd (an earlier partial download). */
+static int lfs_fetch_rehash(struct lfs_fetch *f)
+{
+	char buf[65536];
+	uint64_t off = 0;
+	ssize_t r;
+
+	if (f->have > f->size)
+		return lfs_fetch_reset(f);
+	while (off < f->have) {
+		size_t n = f->have - off < sizeof(buf) ? f->have - off : sizeof(buf);
+
+		r = pread(f->fd, buf, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return lfs_fetch_reset(f);
+		EVP_DigestUpdate(f->md, buf, (size_t)r);
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* One GET of the rest of the blob.  1: try again (resume), 0, or error. */
+static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
+			  const char *url, const char *what)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char range[64];
+	uint64_t before = f->have;
+	int rc;
+
+	rq.method = "GET";
+	rq.url = url;
+	rq.sink = lfs_fetch_sink;
+	rq.sink_arg = f;
+	f->start = f->have;
+	f->restarted = 0;
+	if (f->have) {
+		snprintf(range, sizeof(range), "Range: bytes=%llu-",
+			 (unsigned long long)f->have);
+		rq.headers[0] = range;
+	}
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc == -EBADMSG && f->too_much)
+		return lfs_reg_fail(reg, rc, "%s: %s (%llu)", what, f->too_much,
+				    (unsigned long long)f->size);
+	if (rc == -EIO)		/* the transfer broke: resume */
+		return 1;
+	if (rc)
+		return rc;
+	if (rs.status == 416 && f->have) {
+		/* the range does not fit the blob: start over */
+		lfs_http_resp_free(&rs);
+		return lfs_fetch_reset(f) ? lfs_reg_fail(reg, -EIO, "%s: %s", what,
+							  strerror(EIO)) : 1;
+	}
+	if (rs.status != 200 && rs.status != 206) {
+		rc = lfs_reg_bad_status(reg, what, &rs);
+		lfs_http_resp_free(&rs);
+		return rc;
+	}
+	lfs_http_resp_free(&rs);
+	if (rs.status == 206 && !before)
+		return lfs_reg_fail(reg, -EPROTO, "%s: a partial answer (206) to a whole request",
+				    what);
+	return f->have < f->size ? 1 : 0;
+}
+
+int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
+		       int fd, uint64_t *have)
+{
+	struct lfs_fetch f = { .fd = fd, .size = size, .have = *have };
+	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
+	unsigned char md[LFS_SHA256_LEN];
+	char got[LFS_DIGEST_LEN];
+	unsigned int mdlen;
+	int rc = 0, tries;
+
+	snprintf(what, sizeof(what), "blob %s", digest);
+	if (lfs_reg_url_blob(reg->base, reg->repo, digest, url, sizeof(url)))
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
+	f.md = EVP_MD_CTX_new();
+	if (!f.md || !EVP_DigestInit_ex(f.md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(f.md);
+		return lfs_reg_fail(reg, -ENOMEM, "%s: out of memory", what);
+	}
+	if (lfs_fetch_rehash(&f)) {
+		rc = lfs_reg_fail(reg, -EIO, "%s: cannot read the partial download",
+				  what);
+		goto out;
+	}
+	for (tries = 0; f.have < size; tries++) {
+		uint64_t before = f.have;
+
+		rc = lfs_fetch_once(reg, &f, url, what);
+		if (rc <= 0)
+			break;
+		if (f.have == before && tries >= LFS_REG_RESUMES) {
+			rc = lfs_reg_fail(reg, -EIO,
+					  "%s: the transfer broke off at %llu of %llu bytes%s%s",
+					  what, (unsigned long long)f.have,
+					  (unsigned long long)size,
+					  reg->err[0] ? ": " : "", reg->err);
+			break;
+		}
+		rc = 0;
+	}
+	if (rc)
+		goto out;
+	if (!EVP_DigestFinal_ex(f.md, md, &mdlen)) {
+		rc = lfs_reg_fail(reg, -EIO, "%s: hashing failed", what);
+		goto out;
+	}
+	lfs_oci_digest_format(md, got);
+	if (f.have != size || strcmp(got, digest)) {
+		rc = lfs_reg_fail(reg, -EBADMSG,
+				  "%s: the download does not match its digest (got %s, %llu bytes)",
+				  what, got, (unsigned long long)f.have);
+		lfs_fetch_reset(&f);
+	}
+out:
+	*have = f.have;
+	EVP_MD_CTX_free(f.md);
+	return rc;
+}
+
+int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,
+			 size_t *len, char content_type[128],
+			 char digest[LFS_DIGEST_LEN])
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX], what[LFS_REG_TAG_MAX + 80];
+	int rc;
+
+	*body = NULL;
+	snprintf(what, sizeof(what), "manifest %s", ref);
+	if (lfs_reg_url_manifest(reg->base, reg->repo, ref, url, sizeof(url)))
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
+	rq.method = "GET";
+	rq.url = url;
+	rq.headers[0] = LFS_REG_ACCEPT;
+	rq.max_body = LFS_REG_MANIFEST_MAX;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status != 200) {
+		rc = lfs_reg_bad_status(reg, what, &rs);
+		lfs_http_resp_free(&rs);
+		return rc;
+	}
+	if (!rs.body) {
+		rs.body = strdup("");
+		if (!rs.body)
+			return lfs_reg_fail(reg, -ENOMEM, "out of memory");
+	}
+	lfs_oci_sha256_digest(rs.body, rs.body_len, digest);
+	if ((!lfs_oci_digest_parse(ref, NULL) && strcmp(ref, digest)) ||
+	    (rs.docker_digest[0] && strcmp(rs.docker_digest, digest))) {
+		rc = lfs_reg_fail(reg, -EBADMSG,
+				  "%s: the content's digest is %s, the registry says %s",
+				  what, digest,
+				  rs.docker_digest[0] ? rs.docker_digest : ref);
+		lfs_http_resp_free(&rs);
+		return rc;
+	}
+	if (strlen(rs.body) != rs.body_len) {
+		lfs_http_resp_free(&rs);
+		return lfs_reg_fail(reg, -EPROTO, "%s: NUL byte in JSON", what);
+	}
+	snprintf(content_type, 128, "%s", rs.content_type);
+	*body = rs.body;
+	*len = rs.body_len;
+	return 0;
+}
+
+int lfs_reg_manifest_put(struct lfs_reg *reg, const char *ref,
+			 const char *media_type, const char *body, size_t len)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX], ct[160], what[LFS_REG_TAG_MAX + 80];
+	int rc;
+
+	snprintf(what, sizeof(what), "manifest %s", ref);
+	if (lfs_reg_url_manifest(reg->base, reg->repo, ref, url, sizeof(url)))
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
+	snprintf(ct, sizeof(ct), "Content-Type: %s", media_type);
+	rq.method = "PUT";
+	rq.url = url;
+	rq.headers[0] = ct;
+	rq.body = body;
+	rq.body_len = len;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status != 201 && rs.status != 200)
+		rc = lfs_reg_bad_status(reg, what, &rs);
+	lfs_http_resp_free(&rs);
+	return rc;
+}

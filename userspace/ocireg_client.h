@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The OCI distribution API as push and pull use it, over ocireg_http.h:
+ * authentication (anonymous, Basic, Bearer tokens through the
+ * WWW-Authenticate challenge: 401, token, retry), blobs (existence,
+ * monolithic upload, download verified against digest and size while it
+ * streams, resumed with HTTP ranges) and manifests.
+ *
+ * Every function returns 0 or a negative errno, and then leaves a
+ * sentence in reg->err naming what failed and why ("blob sha256:...:
+ * 404 Not Found: BLOB_UNKNOWN: blob unknown to registry").  -EACCES:
+ * authentication failed or is missing; -ENOENT: the registry does not
+ * have it; -EBADMSG: content that does not match its digest or size;
+ * -EPROTO: an answer the protocol does not allow; -EIO: the transport.
+ */
+#ifndef LAYERCTL_OCIREG_CLIENT_H
+#define LAYERCTL_OCIREG_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocireg.h"
+#include "ocireg_http.h"
+
+struct lfs_reg {
+	struct lfs_http *http;
+	char host[LFS_REG_HOST_MAX];	/* as the user wrote it */
+	char repo[LFS_REG_REPO_MAX];
+	char base[LFS_REG_HOST_MAX + 16];	/* "https://host[:port]" */
+	const char *actions;		/* token scope: "pull" or "pull,push" */
+	struct lfs_reg_cred cred;
+	int has_cred;
+	char *authz;			/* "Authorization: ..." or NULL */
+	int authz_basic;		/* authz is our Basic credentials */
+	char err[1024];
+};
+
+/*
+ * Sets up @reg for repository @repo on @host (plain HTTP if @insecure),
+ * with credentials @cred (NULL: anonymous until challenged, then none).
+ */
+int lfs_reg_open(struct lfs_reg *reg, const char *host, const char *repo,
+		 int insecure, const char *ca_file, const char *actions,
+		 const struct lfs_reg_cred *cred);
+void lfs_reg_close(struct lfs_reg *reg);
+
+/* GET /v2/: reachable, and the credentials work.  (login) */
+int lfs_reg_ping(struct lfs_reg *reg);
+
+/* *@exists = 1 if the registry has blob @digest of @size bytes. */
+int lfs_reg_blob_exists(struct lfs_reg *reg, const char *digest,
+			uint64_t size, int *exists);
+
+/* Uploads @size bytes of @fd as blob @digest (POST, then PUT ?digest=). */
+int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,
+			uint64_t size);
+
+/*
+ * Downloads blob @digest of @size bytes to @fd, which holds *@have bytes
+ * of it already (a partial earlier download: they are hashed, then the
+ * rest is asked for with a Range; a server that answers with the whole
+ * blob starts it over).  A transfer that breaks is resumed the same way,
+ * at most three times.  The content is hashed and counted as it arrives:
+ * more than @size bytes stop the transfer, and a digest or size mismatch
+ * is -EBADMSG with @fd truncated to 0.  *@have: bytes in @fd at the end.
+ */
+int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
+		       int fd, uint64_t *have);
+
+/*
+ * GETs manifest @ref (a tag or digest) with every media type accepted.
+ * *@body (malloc()ed, NUL-terminated, at most 4 MiB), its @len, its
+ * @content_type and @digest (sha256 of the body; checked against @ref
+ * when @ref is a digest, and against Docker-Content-Digest when given).
+ */
+int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,
+			 size_t *len, char content_type[128],
+			 char digest[LFS_DIGEST_LEN]);
+
+/* PUTs manifest @body as @ref with @media_type. */
+int lfs_reg_manifest_put(struct lfs_reg *reg, const char *ref,
+			 const char *media_type, const char *body, size_t len);
+
+#endif /* LAYERCTL_OCIREG_CLIENT_H */

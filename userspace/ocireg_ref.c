@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * OCI registries, pure: image references (docker's defaults) and the
+ * distribution API's endpoint URLs.  See ocireg.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <layerfs/refname.h>
+
+#include "ocireg.h"
+
+/* snprintf into @out; -ENAMETOOLONG if it does not fit. */
+static int lfs_fmt(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int lfs_fmt(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* host[:port] or [IPv6][:port]; @n bytes of @s. */
+static int lfs_host_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (!n || n >= LFS_REG_HOST_MAX)
+		return 0;
+	if (s[0] == '[') {
+		for (i = 1; i < n && s[i] != ']'; i++)
+			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+				return 0;
+		if (i >= n || i == 1)
+			return 0;
+		i++;
+	} else {
+		for (; i < n && s[i] != ':'; i++)
+			if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			      (s[i] >= 'A' && s[i] <= 'Z') ||
+			      (s[i] >= '0' && s[i] <= '9') ||
+			      s[i] == '.' || s[i] == '-'))
+				return 0;
+		if (!i || s[0] == '-' || s[0] == '.' || s[i - 1] == '-' ||
+		    s[i - 1] == '.')
+			return 0;
+	}
+	if (i == n)
+		return 1;
+	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+		return 0;
+	for (i++; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int lfs_tag_ok(const char *t)
+{
+	size_t i;
+
+	if (!*t || strlen(t) >= LFS_REG_TAG_MAX)
+		return 0;
+	if (!layerfs_ref_is_tag_char(t[0]) || t[0] == '.' || t[0] == '-')
+		return 0;
+	for (i = 1; t[i]; i++)
+		if (!layerfs_ref_is_tag_char(t[i]))
+			return 0;
+	return 1;
+}
+
+/* The first component is a host: it has '.' or ':', or is localhost. */
+static int lfs_is_host(const char *s, size_t n)
+{
+	return memchr(s, '.', n) || memchr(s, ':', n) ||
+	       (n == 9 && !memcmp(s, "localhost", 9)) ||
+	       (n && s[0] == '[');
+}
+
+int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why)
+{
+	char name[LFS_REG_HOST_MAX + LFS_REG_REPO_MAX];
+	const char *at, *slash, *path, *colon;
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	*why = "empty reference";
+	if (!*s)
+		return -EINVAL;
+	at = strchr(s, '@');
+	if (at) {
+		if (lfs_oci_digest_parse(at + 1, NULL)) {
+			*why = "the digest after '@' is not sha256:<64 lower-case hex>";
+			return -EINVAL;
+		}
+		memcpy(r->digest, at + 1, LFS_DIGEST_LEN);
+		n = (size_t)(at - s);
+	} else {
+		n = strlen(s);
+	}
+	if (n >= sizeof(name)) {
+		*why = "reference too long";
+		return -EINVAL;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	slash = strchr(name, '/');
+	if (slash && lfs_is_host(name, (size_t)(slash - name))) {
+		if (!lfs_host_ok(name, (size_t)(slash - name))) {
+			*why = "invalid registry host (host[:port], [IPv6][:port])";
+			return -EINVAL;
+		}
+		memcpy(r->host, name, (size_t)(slash - name));
+		path = slash + 1;
+	} else {
+		strcpy(r->host, LFS_REG_DOCKER_HOST);
+		path = name;
+	}
+	/* a tag is a ':' after the last '/' */
+	slash = strrchr(path, '/');
+	colon = strrchr(slash ? slash : path, ':');
+	if (colon) {
+		if (!lfs_tag_ok(colon + 1)) {
+			*why = "invalid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)";
+			return -EINVAL;
+		}
+		strcpy(r->tag, colon + 1);
+		n = (size_t)(colon - path);
+	} else {
+		n = strlen(path);
+		if (!r->digest[0])
+			strcpy(r->tag, LFS_REG_DEFAULT_TAG);
+	}
+	if (!strcmp(r->host, LFS_REG_DOCKER_HOST) && !memchr(path, '/', n)) {
+		if (lfs_fmt(r->repo, sizeof(r->repo), "library/%.*s", (int)n,
+			    path))
+			goto toolong;
+	} else if (lfs_fmt(r->repo, sizeof(r->repo), "%.*s", (int)n, path)) {
+		goto toolong;
+	}
+	if (!n || layerfs_ref_check(r->repo) || strchr(r->repo, ':')) {
+		*why = "invalid repository ([a-z0-9] components joined by '.', '_', '__', '-', separated by '/')";
+		return -EINVAL;
+	}
+	return 0;
+toolong:
+	*why = "repository too long";
+	return -EINVAL;
+}
+
+const char *lfs_reg_ref_target(const struct lfs_reg_ref *r)
+{
+	return r->digest[0] ? r->digest : r->tag;
+}
+
+void lfs_reg_ref_format(const struct lfs_reg_ref *r, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s%s%s%s%s", r->host, r->repo,
+		 r->tag[0] ? ":" : "", r->tag, r->digest[0] ? "@" : "",
+		 r->digest);
+}
+
+int lfs_reg_local_name(const struct lfs_reg_ref *r, char *out, size_t len)
+{
+	const char *repo = r->repo;
+
+	if (!r->tag[0])
+		return -EINVAL;
+	if (!strcmp(r->host, LFS_REG_DOCKER_HOST) &&
+	    !strncmp(repo, "library/", 8))
+		repo += 8;
+	if (lfs_fmt(out, len, "%s:%s", repo, r->tag))
+		return -ENAMETOOLONG;
+	return layerfs_ref_check(out) ? -EINVAL : 0;
+}
+
+const char *lfs_reg_api_host(const char *host)
+{
+	if (!strcmp(host, LFS_REG_DOCKER_HOST) ||
+	    !strcmp(host, "index.docker.io"))
+		return LFS_REG_DOCKER_API;
+	return host;
+}
+
+int lfs_reg_host_listed(const char *list, const char *host)
+{
+	const char *p = list, *e;
+	const char *h = lfs_reg_api_host(host);
+	size_t n;
+
+	while (p && *p) {
+		p += strspn(p, ", \t");
+		e = p + strcspn(p, ", \t");
+		n = (size_t)(e - p);
+		if (n && ((strlen(host) == n && !strncasecmp(p, host, n)) ||
+			  (strlen(h) == n && !strncasecmp(p, h, n))))
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+int lfs_reg_url_base(const char *host, int insecure, char *out, size_t len)
+{
+	return lfs_fmt(out, len, "%s://%s", insecure ? "http" : "https",
+		       lfs_reg_api_host(host));
+}
+
+int lfs_reg_url_manifest(const char *base, const char *repo, const char *ref,
+			 char *out, size_t len)
+{
+	return lfs_fmt(out, len, "%s/v2/%s/manifests/%s", base, repo, ref);
+}
+
+int lfs_reg_url_blob(const char *base, const char *repo, const char *digest,
+		     char *out, size_t len)
+{
+	return lfs_fmt(out, len, "%s/v2/%s/blobs/%s", base, repo, digest);
+}
+
+int lfs_reg_url_uploads(const char *base, const char *repo, char *out,
+			size_t len)
+{
+	return lfs_fmt(out, len, "%s/v2/%s/blobs/uploads/", base, repo);
+}
+
+int lfs_reg_url_escape(const char *in, char *out, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c)) {
+			if (o + 1 >= len)
+				return -ENAMETOOLONG;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= len)
+				return -ENAMETOOLONG;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	if (o >= len)
+		return -ENAMETOOLONG;
+	out[o] = '\0';
+	return 0;
+}
+
+/* Length of "scheme://host" at the start of @url, or 0. */
+static size_t lfs_url_origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (!p || strcspn(url, ":/?#") != (size_t)(p - url))
+		return 0;
+	p += 3;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+int lfs_reg_url_upload_done(const char *base, const char *location,
+			    const char *digest, char *out, size_t len)
+{
+	char d[3 * LFS_DIGEST_LEN];
+	size_t olen = lfs_url_origin_len(base);
+	const char *sep;
+	int rc;
+
+	if (!*location || !olen)
+		return -EINVAL;
+	rc = lfs_reg_url_escape(digest, d, sizeof(d));
+	if (rc)
+		return rc;
+	sep = strchr(location, '?') ? "&" : "?";
+	if (lfs_url_origin_len(location)) {
+		/* the same scheme as the registry's */
+		if (strncmp(location, base, strcspn(base, ":") + 1))
+			return -EINVAL;
+		return lfs_fmt(out, len, "%s%sdigest=%s", location, sep, d);
+	}
+	if (location[0] != '/')
+		return -EINVAL;
+	return lfs_fmt(out, len, "%.*s%s%sdigest=%s", (int)olen, base,
+		       location, sep, d);
+}
+
+int lfs_reg_url_token(const struct lfs_reg_challenge *c, const char *scope,
+		      char *out, size_t len)
+{
+	char svc[3 * sizeof(c->service)], sc[3 * sizeof(c->scope)];
+	const char *use = c->scope[0] ? c->scope : scope;
+	const char *sep = strchr(c->realm, '?') ? "&" : "?";
+	int rc;
+
+	if (strncmp(c->realm, "https://", 8) && strncmp(c->realm, "http://", 7))
+		return -EINVAL;
+	rc = lfs_reg_url_escape(c->service, svc, sizeof(svc));
+	if (!rc)
+		rc = lfs_reg_url_escape(use ? use : "", sc, sizeof(sc));
+	if (rc)
+		return rc;
+	if (!svc[0] && !sc[0])
+		return lfs_fmt(out, len, "%s", c->realm);
+	if (!sc[0])
+		return lfs_fmt(out, len, "%s%sservice=%s", c->realm, sep, svc);
+	if (!svc[0])
+		return lfs_fmt(out, len, "%s%sscope=%s", c->realm, sep, sc);
+	return lfs_fmt(out, len, "%s%sservice=%s&scope=%s", c->realm, sep, svc,
+		       sc);
+}

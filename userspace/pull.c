@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl pull SOURCE [REF]: the manifest for the platform, then the
+ * config and the layers the store lacks, each verified while it streams,
+ * into a temporary layout in the store; then 'layerctl load' of it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/layerfs.h>
+
+#include "cmd.h"
+#include "layerinfo.h"
+#include "nl.h"
+#include "oci.h"
+#include "oci_cmd.h"
+#include "parse.h"
+#include "regcmd.h"
+
+static const char lfs_usage_pull[] =
+	"Usage: layerctl pull SOURCE [REF] [--platform OS/ARCH[/VARIANT]]\n"
+	"                     [--insecure] [--ca-file FILE]\n"
+	"\n"
+	"Download the image SOURCE (HOST[:PORT]/REPOSITORY[:TAG|@sha256:HEX];\n"
+	"without a host docker.io, where a one-word repository is library/NAME;\n"
+	"without tag or digest ':latest') from its OCI registry and load it into\n"
+	"the store as 'layerctl load' does, its top layer named REF (default:\n"
+	"REPOSITORY:TAG, without docker.io's 'library/').  From an index (a\n"
+	"multi-platform image) the manifest for the platform is taken (see\n"
+	"--platform).  Layers below the top that the store has already (the\n"
+	"layer oci/chain:HEX of the same chain id) are not downloaded.  Every\n"
+	"blob is checked against its digest and size while it arrives, and\n"
+	"again by load; a broken transfer is resumed with HTTP ranges, and a\n"
+	"pull that fails on the network keeps what it downloaded (in the\n"
+	"store's .pull-HEX directory) for the next pull of the same image to\n"
+	"resume.  A failed pull registers nothing.\n"
+	"\n"
+	LFS_REG_AUTH_HELP
+	"\n"
+	"Options:\n"
+	"  -P, --platform=OS/ARCH[/VARIANT]  the platform to pull (default:\n"
+	"                         this machine's, as for load)\n"
+	LFS_REG_CONN_HELP
+	"  -h, --help             show this help\n";
+
+#define LFS_NAME_BUF (LAYERFS_NAME_MAX + 1)
+
+struct lfs_pull {
+	const char *source;
+	const char *ref;		/* REF, or NULL: name */
+	const char *platform;
+	struct lfs_reg_conn conn;
+	struct lfs_reg_ref from;
+	struct lfs_platform plat;
+	char name[LFS_NAME_BUF];	/* the top layer's name */
+	int from_index;			/* the manifest came from an index */
+	struct lfs_reg reg;
+	struct lfs_nl *nl;
+	char *mtext;
+	size_t mlen;
+	struct lfs_oci_desc mdesc;
+	struct lfs_oci_manifest man;
+	struct lfs_oci_config cfg;
+	char *dir;
+	int dirfd;
+	int keep;			/* a network failure: keep dir */
+	unsigned int fetched, skipped;
+};
+
+static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			  struct lfs_pull *p)
+{
+	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'P' },
+		LFS_REG_CONN_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
+		if (lfs_reg_conn_opt(&p->conn, c, optarg))
+			continue;
+		if (c == 'P')
+			p->platform = optarg;
+		else if (c == 'h')
+			return lfs_usage(ctx, lfs_usage_pull, 0);
+		else
+			return lfs_usage_opt(ctx, "pull", lfs_usage_pull, c,
+					     argv, opts);
+	}
+	if (argc - optind < 1)
+		return lfs_usage_error(ctx, "pull", lfs_usage_pull,
+				       "missing SOURCE");
+	if (argc - optind > 2)
+		return lfs_usage_error(ctx, "pull", lfs_usage_pull,
+				       "unexpected argument '%s'", argv[optind + 2]);
+	p->source = argv[optind];
+	p->ref = argc - optind == 2 ? argv[optind + 1] : NULL;
+	return 0;
+}
+
+/* 1 if layer @name is registered. */
+static int lfs_pull_registered(struct lfs_pull *p, const char *name)
+{
+	struct lfs_layer k = { 0 }, *got = NULL;
+	int rc;
+
+	k.name = name;
+	rc = lfs_nl_layer_get(p->nl, &k, &got);
+	free(got);
+	return !rc;
+}
+
+/* SOURCE, the name, the platform; the name must be free.  0 or 1. */
+static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	const char *why;
+
+	if (lfs_reg_ref_parse(p->source, &p->from, &why))
+		return lfs_errorf(ctx, "pull: source '%s': %s", p->source, why);
+	if (p->ref)
+		snprintf(p->name, sizeof(p->name), "%s", p->ref);
+	else if (lfs_reg_local_name(&p->from, p->name, sizeof(p->name)))
+		return lfs_errorf(ctx, "pull: source '%s': cannot name the image after it: give REF",
+				  p->source);
+	if (lfs_check_name(ctx, "layer", p->name) ||
+	    lfs_oci_platform(ctx, "pull", p->platform, &p->plat) ||
+	    lfs_ctx_nl(ctx, &p->nl))
+		return 1;
+	if (lfs_pull_registered(p, p->name))
+		return lfs_errorf(ctx, "pull: layer '%s': a layer of that name exists (File exists)",
+				  p->name);
+	return 0;
+}
+
+/* The image manifest: SOURCE's, or its index's entry for the platform. */
+static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	struct lfs_oci_want w = { .plat = &p->plat };
+	char ct[128], plat[96];
+	const char *why = "";
+	int rc;
+
+	if (lfs_reg_connect(ctx, "pull", &p->from, &p->conn, "pull", &p->reg))
+		return 1;
+	if (lfs_reg_manifest_get(&p->reg, lfs_reg_ref_target(&p->from),
+				 &p->mtext, &p->mlen, ct, p->mdesc.digest))
+		return lfs_errorf(ctx, "pull: %s", p->reg.err);
+	rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &why);
+	if (rc == 1) {
+		char want[LFS_DIGEST_LEN];
+
+		memcpy(want, p->mdesc.digest, sizeof(want));
+		p->from_index = 1;
+		free(p->mtext);
+		p->mtext = NULL;
+		if (lfs_reg_manifest_get(&p->reg, want, &p->mtext, &p->mlen,
+					 ct, p->mdesc.digest))
+			return lfs_errorf(ctx, "pull: %s", p->reg.err);
+		if (p->mlen != p->mdesc.size)
+			return lfs_errorf(ctx, "pull: manifest %s: %zu bytes, the index says %llu",
+					  p->mdesc.digest, p->mlen,
+					  (unsigned long long)p->mdesc.size);
+		rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &why);
+		if (rc == 1) {
+			rc = -EINVAL;
+			why = "the index names another index";
+		}
+	}
+	if (rc < 0) {
+		lfs_platform_format(&p->plat, plat, sizeof(plat));
+		if (w.have[0])
+			return lfs_errorf(ctx, "pull: %s: no manifest for %s (it has %s; see --platform)",
+					  p->source, plat, w.have);
+		return lfs_errorf(ctx, "pull: %s: %s", p->source, why);
+	}
+	p->mdesc.size = p->mlen;
+	if (lfs_oci_parse_manifest(p->mtext, &p->man, &why))
+		return lfs_errorf(ctx, "pull: manifest %s: %s", p->mdesc.digest,
+				  why);
+	return 0;
+}
+
+/* The temporary layout, named after the manifest (a later pull resumes). */
+static int lfs_pull_layout(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	int rc;
+
+	p->dir = lfs_reg_tmpdir(ctx, "pull", ".pull-", p->mdesc.digest + 7);
+	if (!p->dir)
+		return 1;
+	p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0 ||
+	    (mkdirat(p->dirfd, "blobs", 0700) && errno != EEXIST) ||
+	    (mkdirat(p->dirfd, "blobs/sha256", 0700) && errno != EEXIST))
+		return lfs_errorf(ctx, "pull: %s: %s", p->dir, strerror(errno));
+	rc = lfs_reg_write_file(p->dirfd, "oci-layout", lfs_oci_layout_json(),
+				strlen(lfs_oci_layout_json()), 0600);
+	if (!rc) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "blobs/sha256/%s",
+			 p->mdesc.digest + 7);
+		rc = lfs_reg_write_file(p->dirfd, path, p->mtext, p->mlen, 0600);
+	}
+	if (rc)
+		return lfs_errorf(ctx, "pull: %s: %s", p->dir, strerror(-rc));
+	return 0;
+}
+
+/* Blob @d into the layout: resumed from BLOB.part, renamed when whole. */
+static int lfs_pull_blob(struct lfs_ctx *ctx, struct lfs_pull *p,
+			 const struct lfs_oci_desc *d)
+{
+	char path[128], part[136];
+	uint64_t have = 0, had;
+	struct stat st;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "blobs/sha256/%s", d->digest + 7);
+	snprintf(part, sizeof(part), "%s.part", path);
+	if (!fstatat(p->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == d->size)
+		return 0;	/* whole from an earlier pull; load checks it */
+	fd = openat(p->dirfd, part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+	if (fd < 0 || fstat(fd, &st))
+		return lfs_errorf(ctx, "pull: %s/%s: %s", p->dir, part,
+				  strerror(errno));
+	had = have = (uint64_t)st.st_size;
+	rc = lfs_reg_blob_fetch(&p->reg, d->digest, d->size, fd, &have);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	close(fd);
+	if (!rc && renameat(p->dirfd, part, p->dirfd, path))
+		rc = -errno;
+	if (rc) {
+		p->keep = rc == -EIO && have > 0;
+		if (!p->keep)
+			unlinkat(p->dirfd, part, 0);
+		return lfs_errorf(ctx, "pull: %s", p->reg.err[0] ? p->reg.err :
+				  strerror(-rc));
+	}
+	if (had && had < d->size)
+		fprintf(ctx->out, "%s downloaded %llu bytes (resumed at %llu)\n",
+			d->digest, (unsigned long long)d->size,
+			(unsigned long long)had);
+	else
+		fprintf(ctx->out, "%s downloaded %llu bytes\n", d->digest,
+			(unsigned long long)d->size);
+	p->fetched++;
+	return 0;
+}
+
+/* The config, then each layer the store does not have yet. */
+static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	char path[128], *text = NULL, chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN];
+	char lname[LFS_NAME_BUF];
+	const char *why;
+	size_t i, n = p->man.n_layers;
+	int rc;
+
+	if (lfs_pull_blob(ctx, p, &p->man.config))
+		return 1;
+	snprintf(path, sizeof(path), "blobs/sha256/%s", p->man.config.digest + 7);
+	rc = lfs_reg_read_file(p->dirfd, path, &text, NULL);
+	if (!rc && lfs_oci_parse_config(text, &p->cfg, &why))
+		rc = -EINVAL;
+	free(text);
+	if (rc)
+		return lfs_errorf(ctx, "pull: config %s: %s", p->man.config.digest,
+				  rc == -EINVAL ? why : strerror(-rc));
+	if (!n || p->cfg.n_diff_ids != n)
+		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
+				  n, p->cfg.n_diff_ids);
+	for (i = 0; i < n; i++) {
+		if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
+			return lfs_errorf(ctx, "pull: config %s: bad diff_id",
+					  p->man.config.digest);
+		memcpy(prev, chain, sizeof(prev));
+		snprintf(lname, sizeof(lname), "oci/chain:%s", chain + 7);
+		/* load uses a registered lower layer as it is */
+		if (i + 1 < n && lfs_pull_registered(p, lname)) {
+			fprintf(ctx->out, "%s in the store (%s)\n",
+				p->man.layers[i].digest, lname);
+			p->skipped++;
+			continue;
+		}
+		if (lfs_pull_blob(ctx, p, &p->man.layers[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* index.json, then 'layerctl load DIR NAME'. */
+static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	char plat[96], *idx;
+	int rc;
+
+	idx = lfs_reg_layout_index(&p->mdesc, p->name,
+				   p->from_index ? &p->plat : NULL);
+	if (!idx)
+		return lfs_errorf(ctx, "pull: out of memory");
+	rc = lfs_reg_write_file(p->dirfd, "index.json", idx, strlen(idx), 0600);
+	free(idx);
+	if (rc)
+		return lfs_errorf(ctx, "pull: %s/index.json: %s", p->dir,
+				  strerror(-rc));
+	lfs_platform_format(&p->plat, plat, sizeof(plat));
+	{
+		char *argv[] = { (char *)"load", p->dir, p->name,
+				 (char *)"--platform", plat, NULL };
+
+		rc = lfs_reg_run(ctx, argv, 0);
+	}
+	if (!rc)
+		fprintf(ctx->out, "%s: %s (%u blobs downloaded, %u layers in the store)\n",
+			p->name, p->mdesc.digest, p->fetched, p->skipped);
+	return rc ? 1 : 0;
+}
+
+static void lfs_pull_cleanup(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	if (p->dirfd >= 0)
+		close(p->dirfd);
+	if (p->dir && p->keep)
+		fprintf(ctx->err, "layerctl: pull: the partial download stays in %s; pull again to resume\n",
+			p->dir);
+	else if (p->dir)
+		lfs_reg_tmpdir_remove(p->dir);
+	lfs_reg_close(&p->reg);
+	lfs_oci_manifest_free(&p->man);
+	lfs_oci_config_free(&p->cfg);
+	free(p->mtext);
+	free(p->dir);
+}
+
+int cmd_pull(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_pull p = { .dirfd = -1 };
+	int rc;
+
+	rc = lfs_pull_parse(ctx, argc, argv, &p);
+	if (rc || !p.source)
+		return rc;
+	rc = lfs_pull_check(ctx, &p) || lfs_pull_manifest(ctx, &p) ||
+	     lfs_pull_layout(ctx, &p) || lfs_pull_blobs(ctx, &p) ||
+	     lfs_pull_load(ctx, &p);
+	lfs_pull_cleanup(ctx, &p);
+	return rc;
+}

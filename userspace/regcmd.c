@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What push, pull and login share: connection options, credentials,
+ * running save/load, temporary directories.  See regcmd.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ocitar.h"
+#include "regcmd.h"
+#include "store.h"
+
+#define LFS_REG_FILE_MAX (4U << 20)
+
+int lfs_reg_conn_opt(struct lfs_reg_conn *o, int c, const char *arg)
+{
+	if (c == LFS_OPT_INSECURE)
+		o->insecure = 1;
+	else if (c == LFS_OPT_CA_FILE)
+		o->ca_file = arg;
+	else
+		return 0;
+	return 1;
+}
+
+int lfs_reg_auth_path(char *out, size_t len)
+{
+	const char *p = getenv("REGISTRY_AUTH_FILE");
+	const char *d = getenv("DOCKER_CONFIG");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (p && *p)
+		n = snprintf(out, len, "%s", p);
+	else if (d && *d)
+		n = snprintf(out, len, "%s/config.json", d);
+	else if (home && *home)
+		n = snprintf(out, len, "%s/.docker/config.json", home);
+	else
+		return -ENOENT;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t r;
+	int fd, err = 0;
+
+	*out = NULL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > LFS_REG_FILE_MAX) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : -EIO;
+			break;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	if (len)
+		*len = got;
+	return 0;
+}
+
+int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
+		       int mode)
+{
+	char tmp[4096];
+	const char *base = strrchr(name, '/');
+	int fd, err = 0;
+
+	base = base ? base + 1 : name;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp",
+			     (int)(base - name), name, base) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) || (size_t)write(fd, p, len) != len || fsync(fd))
+		err = errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && renameat(dirfd, tmp, dirfd, name))
+		err = -errno;
+	if (err)
+		unlinkat(dirfd, tmp, 0);
+	return err;
+}
+
+int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
+		      struct lfs_reg_cred *c)
+{
+	char path[4096];
+	const char *why;
+	char *text;
+	int rc;
+
+	if (lfs_reg_auth_path(path, sizeof(path)))
+		return 1;
+	rc = lfs_reg_read_file(AT_FDCWD, path, &text, NULL);
+	if (rc == -ENOENT)
+		return 1;
+	if (rc) {
+		lfs_errorf(ctx, "auth file '%s': %s", path, strerror(-rc));
+		return -1;
+	}
+	rc = lfs_reg_auth_lookup(text, host, c, &why);
+	free(text);
+	if (rc == -ENOENT)
+		return 1;
+	if (rc) {
+		lfs_errorf(ctx, "auth file '%s': %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The CA file for @host: @opt, else a certs.d file if one exists. */
+static const char *lfs_reg_ca_for(const char *host, const char *opt,
+				  char *buf, size_t len)
+{
+	static const char *const dirs[] = {
+		"/etc/docker/certs.d", "/etc/containers/certs.d",
+	};
+	size_t i;
+
+	if (opt)
+		return opt;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(buf, len, "%s/%s/ca.crt", dirs[i], host);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	return NULL;
+}
+
+int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
+		    const struct lfs_reg_ref *r, const struct lfs_reg_conn *o,
+		    const char *actions, struct lfs_reg *reg)
+{
+	const char *list = getenv("LAYERFS_INSECURE_REGISTRIES");
+	struct lfs_reg_cred cred;
+	char cabuf[4096];
+	int insecure = o->insecure || (list && lfs_reg_host_listed(list, r->host));
+	int rc;
+
+	rc = lfs_reg_cred_find(ctx, r->host, &cred);
+	if (rc < 0)
+		return 1;
+	rc = lfs_reg_open(reg, r->host, r->repo, insecure,
+			  lfs_reg_ca_for(r->host, o->ca_file, cabuf, sizeof(cabuf)),
+			  actions, rc ? NULL : &cred);
+	explicit_bzero(&cred, sizeof(cred));
+	if (rc) {
+		lfs_errorf(ctx, "%s: %s", cmd, reg->err);
+		lfs_reg_close(reg);
+		return 1;
+	}
+	return 0;
+}
+
+int lfs_reg_run(struct lfs_ctx *ctx, char **argv, int quiet)
+{
+	struct lfs_ctx sub = *ctx;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int argc, rc;
+
+	for (argc = 0; argv[argc]; argc++)
+		;
+	mem = quiet ? open_memstream(&text, &len) : NULL;
+	if (mem)
+		sub.err = mem;
+	rc = layerctl_command(&sub, argc, argv);
+	ctx->nl = sub.nl;	/* opened there, closed with ctx */
+	if (mem) {
+		fclose(mem);
+		if (rc && text)
+			fputs(text, ctx->err);
+		free(text);
+	}
+	return rc;
+}
+
+char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,
+		     const char *suffix)
+{
+	const char *root = lfs_store_root(ctx->store);
+	char *path = NULL;
+	int n;
+
+	if (mkdir(root, 0700) && errno != EEXIST) {
+		lfs_errorf(ctx, "%s: store '%s': %s", cmd, root, strerror(errno));
+		return NULL;
+	}
+	n = suffix ? asprintf(&path, "%s/%s%s", root, prefix, suffix) :
+		     asprintf(&path, "%s/%sXXXXXX", root, prefix);
+	if (n < 0) {
+		lfs_errorf(ctx, "%s: out of memory", cmd);
+		return NULL;
+	}
+	if (suffix ? mkdir(path, 0700) && errno != EEXIST : !mkdtemp(path)) {
+		lfs_errorf(ctx, "%s: cannot make '%s': %s", cmd, path,
+			   strerror(errno));
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+void lfs_reg_tmpdir_remove(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+	int fd;
+
+	if (!slash || !slash[1])
+		return;
+	parent = strndup(path, (size_t)(slash - path));
+	if (!parent)
+		return;
+	fd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(parent);
+	if (fd < 0)
+		return;
+	lfs_rm_rf_at(fd, slash + 1);
+	close(fd);
+}

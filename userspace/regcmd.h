@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What push, pull and login share (regcmd.c): the connection options
+ * (--insecure, --ca-file), credentials from the auth file, opening the
+ * registry client for a reference, running save/load on a temporary
+ * layout, and the temporary directory in the store.
+ */
+#ifndef LAYERCTL_REGCMD_H
+#define LAYERCTL_REGCMD_H
+
+#include "cmd.h"
+#include "ocireg_client.h"
+
+/* getopt codes of the connection options, past any short option. */
+enum {
+	LFS_OPT_INSECURE = 0x180,
+	LFS_OPT_CA_FILE,
+};
+
+#define LFS_REG_CONN_OPTIONS						\
+	{ "insecure", no_argument, NULL, LFS_OPT_INSECURE },		\
+	{ "ca-file", required_argument, NULL, LFS_OPT_CA_FILE }
+
+#define LFS_REG_CONN_HELP						\
+	"      --insecure         plain HTTP to this host (also for hosts\n" \
+	"                         listed in $LAYERFS_INSECURE_REGISTRIES,\n" \
+	"                         separated by ',' or spaces); never for others\n" \
+	"      --ca-file=FILE     trust the CA certificates of FILE (PEM);\n" \
+	"                         default: /etc/docker/certs.d/HOST/ca.crt or\n" \
+	"                         /etc/containers/certs.d/HOST/ca.crt if there,\n" \
+	"                         and the system's\n"
+
+#define LFS_REG_AUTH_HELP						\
+	"Credentials come from $REGISTRY_AUTH_FILE if set, else\n"	\
+	"$DOCKER_CONFIG/config.json or ~/.docker/config.json (auths.HOST.auth,\n" \
+	"as docker, podman and skopeo write them; 'layerctl login' too).\n"
+
+struct lfs_reg_conn {
+	int insecure;
+	const char *ca_file;
+};
+
+/* Handles LFS_OPT_INSECURE / LFS_OPT_CA_FILE: 1 if @c was one. */
+int lfs_reg_conn_opt(struct lfs_reg_conn *o, int c, const char *arg);
+
+/* The auth file login writes and lookups read first. */
+int lfs_reg_auth_path(char *out, size_t len);
+
+/*
+ * Looks up the credentials of @host: 0 (found), 1 (none: anonymous), or
+ * -1 after reporting a malformed auth file.
+ */
+int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
+		      struct lfs_reg_cred *c);
+
+/*
+ * Opens the client for @r (credentials looked up, insecure if marked).
+ * 0, or 1 after reporting.
+ */
+int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
+		    const struct lfs_reg_ref *r, const struct lfs_reg_conn *o,
+		    const char *actions, struct lfs_reg *reg);
+
+/*
+ * Runs the layerctl command @argv (NULL-terminated) with its messages
+ * captured: shown only when it fails (@quiet) or always.  Its status.
+ */
+int lfs_reg_run(struct lfs_ctx *ctx, char **argv, int quiet);
+
+/*
+ * Makes ROOT/@prefix+@suffix in the store (the store root made if
+ * missing, mode 0700) and returns its path (malloc()ed).  With @suffix
+ * NULL a unique name (mkdtemp).  An existing directory is reused.  NULL
+ * after reporting.
+ */
+char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,
+		     const char *suffix);
+
+/* Removes directory @path and everything in it (best effort). */
+void lfs_reg_tmpdir_remove(const char *path);
+
+/* Reads a whole small file (at most 4 MiB).  0 or a negative errno. */
+int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len);
+
+/* Writes @len bytes to @name in @dirfd (temporary, fsync, rename). */
+int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
+		       int mode);
+
+#endif /* LAYERCTL_REGCMD_H */

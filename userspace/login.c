@@ -157,6 +157,7 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 				  strerror(-rc));
 	text = lfs_reg_auth_store(old, l->host, &l->cred, &why);
 	free(old);
+	rc = 0;
 	if (!text)
 		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path, why);
 	slash = strrchr(l->path, '/');

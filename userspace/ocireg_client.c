@@ -231,7 +231,7 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		rc = lfs_http_do(reg->http, rq, rs);
 		rq->headers[slot] = NULL;
 		if (rc)
-			return lfs_reg_fail(reg, rc, "%s: %s: %s", what, reg->host,
+			return lfs_reg_fail(reg, rc, "%s: %s: %s", reg->host, what,
 					    rs->err);
 		if (rs->status != 401)
 			return 0;
@@ -258,11 +258,11 @@ int lfs_reg_ping(struct lfs_reg *reg)
 	snprintf(url, sizeof(url), "%s/v2/", reg->base);
 	rq.method = "GET";
 	rq.url = url;
-	rc = lfs_reg_send(reg, &rq, &rs, reg->host);
+	rc = lfs_reg_send(reg, &rq, &rs, "GET /v2/");
 	if (rc)
 		return rc;
 	if (rs.status != 200)
-		rc = lfs_reg_bad_status(reg, "/v2/", &rs);
+		rc = lfs_reg_bad_status(reg, "GET /v2/", &rs);
 	lfs_http_resp_free(&rs);
 	return rc;
 }
@@ -492,11 +492,13 @@ int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		if (rc <= 0)
 			break;
 		if (f.have == before && tries >= LFS_REG_RESUMES) {
+			char last[sizeof(reg->err)];
+
+			memcpy(last, reg->err, sizeof(last));
 			rc = lfs_reg_fail(reg, -EIO,
-					  "%s: the transfer broke off at %llu of %llu bytes%s%s",
+					  "%s: the transfer broke off at %llu of %llu bytes (%s)",
 					  what, (unsigned long long)f.have,
-					  (unsigned long long)size,
-					  reg->err[0] ? ": " : "", reg->err);
+					  (unsigned long long)size, last);
 			break;
 		}
 		rc = 0;

@@ -29,6 +29,7 @@ static Suite *(*const suites[])(void) = {
 	mountopt_suite,
 	tarlimits_suite,
 	index_suite,
+	ocireg_suite,
 };
 
 int main(void)

@@ -20,5 +20,6 @@ Suite *oci_suite(void);
 Suite *mountopt_suite(void);
 Suite *tarlimits_suite(void);
 Suite *index_suite(void);
+Suite *ocireg_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

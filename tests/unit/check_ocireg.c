@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The OCI registry client: references, URLs, challenges, auth files,
+ * manifest-or-index (ocireg_ref.c, ocireg_auth.c, pure), and the
+ * protocol (ocireg_client.c) over fake_http.c's scripted transport:
+ * the token flow, Basic credentials, uploads, and downloads verified
+ * while they stream and resumed with ranges.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fake_http.h"
+#include "oci.h"
+#include "ocireg.h"
+#include "ocireg_client.h"
+#include "suites.h"
+
+static const char *const D64 =
+	"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static void check_ref(const char *in, const char *host, const char *repo,
+		      const char *tag, const char *digest)
+{
+	struct lfs_reg_ref r;
+	const char *why = NULL;
+
+	ck_assert_msg(!lfs_reg_ref_parse(in, &r, &why), "%s: %s", in, why);
+	ck_assert_str_eq(r.host, host);
+	ck_assert_str_eq(r.repo, repo);
+	ck_assert_str_eq(r.tag, tag);
+	ck_assert_str_eq(r.digest, digest);
+}
+
+START_TEST(test_ref_parse)
+{
+	char d[160];
+	struct lfs_reg_ref r;
+	const char *why;
+
+	check_ref("busybox", "docker.io", "library/busybox", "latest", "");
+	check_ref("busybox:1.36", "docker.io", "library/busybox", "1.36", "");
+	check_ref("gakki/tomcat:9", "docker.io", "gakki/tomcat", "9", "");
+	check_ref("localhost/app", "localhost", "app", "latest", "");
+	check_ref("localhost:5000/app/web:1.1", "localhost:5000", "app/web",
+		  "1.1", "");
+	check_ref("Registry.Example.com/a/b/c:V_2", "Registry.Example.com",
+		  "a/b/c", "V_2", "");
+	check_ref("[::1]:5000/x:y", "[::1]:5000", "x", "y", "");
+	snprintf(d, sizeof(d), "127.0.0.1:5000/app@%s", D64);
+	check_ref(d, "127.0.0.1:5000", "app", "", D64);
+	snprintf(d, sizeof(d), "127.0.0.1:5000/app:t@%s", D64);
+	check_ref(d, "127.0.0.1:5000", "app", "t", D64);
+	/* "localhost:5000" alone: a docker.io image with a tag, as docker */
+	check_ref("localhost:5000", "docker.io", "library/localhost", "5000", "");
+
+	ck_assert_int_eq(lfs_reg_ref_parse("", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("Upper/x", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:.bad", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:a b", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/a//b", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/a--", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("-host.io/a", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io:99999x/a", &r, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/a@sha256:12", &r, &why),
+			 -EINVAL);
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/a@md5:12", &r, &why),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_ref_names)
+{
+	struct lfs_reg_ref r;
+	const char *why;
+	char out[300];
+
+	ck_assert_int_eq(lfs_reg_ref_parse("busybox", &r, &why), 0);
+	ck_assert_str_eq(lfs_reg_ref_target(&r), "latest");
+	ck_assert_int_eq(lfs_reg_local_name(&r, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "busybox:latest");
+	lfs_reg_ref_format(&r, out, sizeof(out));
+	ck_assert_str_eq(out, "docker.io/library/busybox:latest");
+	ck_assert_str_eq(lfs_reg_api_host(r.host), "registry-1.docker.io");
+
+	ck_assert_int_eq(lfs_reg_ref_parse("localhost:5000/app/web:1", &r, &why), 0);
+	ck_assert_int_eq(lfs_reg_local_name(&r, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "app/web:1");
+	ck_assert_str_eq(lfs_reg_api_host(r.host), "localhost:5000");
+	/* tags that are not layer-name tags cannot name a local image */
+	snprintf(out, sizeof(out), "localhost:5000/app@%s", D64);
+	ck_assert_int_eq(lfs_reg_ref_parse(out, &r, &why), 0);
+	ck_assert_str_eq(lfs_reg_ref_target(&r), D64);
+	ck_assert_int_eq(lfs_reg_local_name(&r, out, sizeof(out)), -EINVAL);
+
+	ck_assert_int_eq(lfs_reg_host_listed("a.io, localhost:5000", "localhost:5000"), 1);
+	ck_assert_int_eq(lfs_reg_host_listed("a.io localhost:5000", "LOCALHOST:5000"), 1);
+	ck_assert_int_eq(lfs_reg_host_listed("a.io,localhost:5000", "localhost"), 0);
+	ck_assert_int_eq(lfs_reg_host_listed("localhost:50001", "localhost:5000"), 0);
+	ck_assert_int_eq(lfs_reg_host_listed("", "a.io"), 0);
+	ck_assert_int_eq(lfs_reg_host_listed("registry-1.docker.io", "docker.io"), 1);
+}
+END_TEST
+
+START_TEST(test_urls)
+{
+	char base[64], url[512];
+	struct lfs_reg_challenge c = { .scheme = LFS_REG_AUTH_BEARER };
+
+	ck_assert_int_eq(lfs_reg_url_base("localhost:5000", 1, base, sizeof(base)), 0);
+	ck_assert_str_eq(base, "http://localhost:5000");
+	ck_assert_int_eq(lfs_reg_url_base("docker.io", 0, base, sizeof(base)), 0);
+	ck_assert_str_eq(base, "https://registry-1.docker.io");
+	ck_assert_int_eq(lfs_reg_url_base("h.io", 0, base, 8), -ENAMETOOLONG);
+
+	lfs_reg_url_base("h.io:443", 0, base, sizeof(base));
+	lfs_reg_url_manifest(base, "a/b", "v1", url, sizeof(url));
+	ck_assert_str_eq(url, "https://h.io:443/v2/a/b/manifests/v1");
+	lfs_reg_url_blob(base, "a/b", D64, url, sizeof(url));
+	ck_assert_str_eq(url, "https://h.io:443/v2/a/b/blobs/sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	lfs_reg_url_uploads(base, "a/b", url, sizeof(url));
+	ck_assert_str_eq(url, "https://h.io:443/v2/a/b/blobs/uploads/");
+
+	ck_assert_int_eq(lfs_reg_url_upload_done(base, "/v2/a/b/blobs/uploads/u1?_state=s%3D",
+						 D64, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://h.io:443/v2/a/b/blobs/uploads/u1?_state=s%3D&digest=sha256%3A0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	ck_assert_int_eq(lfs_reg_url_upload_done(base, "https://cdn.io/up/u2",
+						 D64, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://cdn.io/up/u2?digest=sha256%3A0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* no downgrade to plain HTTP, no relative nonsense, no empty one */
+	ck_assert_int_eq(lfs_reg_url_upload_done(base, "http://h.io:443/v2/u",
+						 D64, url, sizeof(url)), -EINVAL);
+	ck_assert_int_eq(lfs_reg_url_upload_done(base, "u3", D64, url, sizeof(url)),
+			 -EINVAL);
+	ck_assert_int_eq(lfs_reg_url_upload_done(base, "", D64, url, sizeof(url)),
+			 -EINVAL);
+	ck_assert_int_eq(lfs_reg_url_upload_done(base, "/v2/u", D64, url, 40),
+			 -ENAMETOOLONG);
+
+	strcpy(c.realm, "https://auth.io/token");
+	strcpy(c.service, "reg io");
+	ck_assert_int_eq(lfs_reg_url_token(&c, "repository:a/b:pull,push", url,
+					   sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://auth.io/token?service=reg%20io&scope=repository%3Aa%2Fb%3Apull%2Cpush");
+	strcpy(c.scope, "repository:x:pull");	/* the challenge's scope wins */
+	ck_assert_int_eq(lfs_reg_url_token(&c, "repository:a:pull", url,
+					   sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://auth.io/token?service=reg%20io&scope=repository%3Ax%3Apull");
+	c.scope[0] = c.service[0] = '\0';
+	strcpy(c.realm, "https://auth.io/t?a=1");
+	ck_assert_int_eq(lfs_reg_url_token(&c, "s", url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://auth.io/t?a=1&scope=s");
+	ck_assert_int_eq(lfs_reg_url_token(&c, NULL, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://auth.io/t?a=1");
+	strcpy(c.realm, "file:///etc/passwd");
+	ck_assert_int_eq(lfs_reg_url_token(&c, "s", url, sizeof(url)), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_challenge)
+{
+	struct lfs_reg_challenge c;
+	const char *why;
+
+	ck_assert_int_eq(lfs_reg_challenge_parse("Basic realm=\"Registry Realm\"",
+						 &c, &why), 0);
+	ck_assert_int_eq(c.scheme, LFS_REG_AUTH_BASIC);
+	ck_assert_str_eq(c.realm, "Registry Realm");
+
+	ck_assert_int_eq(lfs_reg_challenge_parse(
+		"Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:samalba/my-app:pull,push\"",
+		&c, &why), 0);
+	ck_assert_int_eq(c.scheme, LFS_REG_AUTH_BEARER);
+	ck_assert_str_eq(c.realm, "https://auth.docker.io/token");
+	ck_assert_str_eq(c.service, "registry.docker.io");
+	ck_assert_str_eq(c.scope, "repository:samalba/my-app:pull,push");
+
+	/* tokens, spaces, case, escapes, an error parameter */
+	ck_assert_int_eq(lfs_reg_challenge_parse(
+		"bearer  REALM = https://a.io/t , service=\"a \\\"q\\\" b\", error=\"insufficient_scope\"",
+		&c, &why), 0);
+	ck_assert_int_eq(c.scheme, LFS_REG_AUTH_BEARER);
+	ck_assert_str_eq(c.realm, "https://a.io/t");
+	ck_assert_str_eq(c.service, "a \"q\" b");
+	ck_assert_str_eq(c.error, "insufficient_scope");
+
+	/* several challenges: Bearer wins, unknown ones are skipped */
+	ck_assert_int_eq(lfs_reg_challenge_parse(
+		"Negotiate, Basic realm=\"b\", Bearer realm=\"https://x/t\",service=s",
+		&c, &why), 0);
+	ck_assert_int_eq(c.scheme, LFS_REG_AUTH_BEARER);
+	ck_assert_str_eq(c.realm, "https://x/t");
+	ck_assert_str_eq(c.service, "s");
+	ck_assert_int_eq(lfs_reg_challenge_parse(
+		"Digest realm=\"d\", nonce=\"n\", Basic realm=\"b\"", &c, &why), 0);
+	ck_assert_int_eq(c.scheme, LFS_REG_AUTH_BASIC);
+	ck_assert_str_eq(c.realm, "b");
+
+	ck_assert_int_eq(lfs_reg_challenge_parse("Bearer service=\"s\"", &c, &why),
+			 -EINVAL);
+	ck_assert_int_eq(lfs_reg_challenge_parse("Negotiate", &c, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_challenge_parse("", &c, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_challenge_parse("Basic realm=\"open", &c, &why),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_token_error_base64)
+{
+	char tok[64], out[256];
+	unsigned char raw[64];
+	const char *why;
+	size_t n;
+
+	ck_assert_int_eq(lfs_reg_token_parse("{\"token\":\"T1\",\"access_token\":\"T2\"}",
+					     tok, sizeof(tok), &why), 0);
+	ck_assert_str_eq(tok, "T1");
+	ck_assert_int_eq(lfs_reg_token_parse("{\"access_token\":\"T2\"}", tok,
+					     sizeof(tok), &why), 0);
+	ck_assert_str_eq(tok, "T2");
+	ck_assert_int_eq(lfs_reg_token_parse("{\"x\":1}", tok, sizeof(tok), &why),
+			 -EINVAL);
+	ck_assert_int_eq(lfs_reg_token_parse("[]", tok, sizeof(tok), &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_token_parse("{\"token\":\"a\\nb\"}", tok,
+					     sizeof(tok), &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_token_parse("{\"token\":\"0123456789\"}", tok, 5,
+					     &why), -EINVAL);
+
+	lfs_reg_error_text("{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\",\"detail\":{}},{\"code\":\"X\"}]}",
+			   out, sizeof(out));
+	ck_assert_str_eq(out, "NAME_UNKNOWN: repository name not known to registry; X");
+	lfs_reg_error_text("<html>", out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	lfs_reg_error_text(NULL, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+
+	ck_assert_int_eq(lfs_base64_encode("alice:secret", 12, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "YWxpY2U6c2VjcmV0");
+	ck_assert_int_eq(lfs_base64_encode("ab", 2, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "YWI=");
+	ck_assert_int_eq(lfs_base64_encode("a", 1, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "YQ==");
+	ck_assert_int_eq(lfs_base64_encode("abc", 3, out, 4), -ENAMETOOLONG);
+	ck_assert_int_eq(lfs_base64_decode("YWI=", raw, sizeof(raw), &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(memcmp(raw, "ab", 2), 0);
+	ck_assert_int_eq(lfs_base64_decode("YQ==", raw, sizeof(raw), &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(lfs_base64_decode("YWxpY2U6c2VjcmV0", raw, sizeof(raw), &n), 0);
+	ck_assert_uint_eq(n, 12);
+	ck_assert_int_eq(memcmp(raw, "alice:secret", 12), 0);
+	ck_assert_int_eq(lfs_base64_decode("YW=I", raw, sizeof(raw), &n), -EINVAL);
+	ck_assert_int_eq(lfs_base64_decode("YWI", raw, sizeof(raw), &n), -EINVAL);
+	ck_assert_int_eq(lfs_base64_decode("Y!I=", raw, sizeof(raw), &n), -EINVAL);
+	ck_assert_int_eq(lfs_base64_decode("YWxp", raw, 2, &n), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(test_auth_file)
+{
+	static const char docker[] =
+		"{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"dTE6cDE=\"},"
+		"\"localhost:5000\":{\"auth\":\"YWxpY2U6czpl\"},"
+		"\"bad.io\":{\"auth\":\"bm9jb2xvbg==\"},"
+		"\"https://reg.io:8443/v2/\":{\"auth\":\"dTI6cDI=\"}},"
+		"\"credHelpers\":{\"x.io\":\"pass\"}}";
+	struct lfs_reg_cred c;
+	const char *why;
+	char *text;
+
+	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "docker.io", &c, &why), 0);
+	ck_assert_str_eq(c.user, "u1");
+	ck_assert_str_eq(c.pass, "p1");
+	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "localhost:5000", &c, &why), 0);
+	ck_assert_str_eq(c.user, "alice");
+	ck_assert_str_eq(c.pass, "s:e");	/* a ':' in the password */
+	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "reg.io:8443", &c, &why), 0);
+	ck_assert_str_eq(c.user, "u2");
+	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "reg.io", &c, &why), -ENOENT);
+	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "localhost", &c, &why), -ENOENT);
+	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "bad.io", &c, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_auth_lookup("{}", "a.io", &c, &why), -ENOENT);
+	ck_assert_int_eq(lfs_reg_auth_lookup("nope", "a.io", &c, &why), -EINVAL);
+
+	/* store: the entry set, everything else kept */
+	strcpy(c.user, "bob");
+	strcpy(c.pass, "pw");
+	text = lfs_reg_auth_store(docker, "localhost:5000", &c, &why);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "credHelpers"));
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "localhost:5000", &c, &why), 0);
+	ck_assert_str_eq(c.user, "bob");
+	ck_assert_str_eq(c.pass, "pw");
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "docker.io", &c, &why), 0);
+	ck_assert_str_eq(c.user, "u1");
+	free(text);
+	text = lfs_reg_auth_store(NULL, "h.io", &c, &why);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "h.io", &c, &why), 0);
+	ck_assert_str_eq(c.user, "u1");
+	free(text);
+	ck_assert_ptr_null(lfs_reg_auth_store("[1]", "h.io", &c, &why));
+}
+END_TEST
+
+START_TEST(test_pick)
+{
+	static const char index[] =
+		"{\"schemaVersion\":2,\"manifests\":["
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:2222222222222222222222222222222222222222222222222222222222222222\",\"size\":20,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	static const char manifest[] =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":{}}";
+	struct lfs_platform amd64, s390x;
+	struct lfs_oci_want w = { .plat = &amd64 };
+	struct lfs_oci_desc d, back;
+	const char *why;
+	char *rn = NULL, *idx;
+
+	lfs_platform_parse("linux/amd64", &amd64);
+	lfs_platform_parse("linux/s390x", &s390x);
+	ck_assert_int_eq(lfs_reg_pick(LFS_MT_INDEX, index, &w, &d, &why), 1);
+	ck_assert_str_eq(d.digest, "sha256:2222222222222222222222222222222222222222222222222222222222222222");
+	ck_assert_uint_eq(d.size, 20);
+	/* no mediaType inside: the content type tells, or "manifests" does */
+	ck_assert_int_eq(lfs_reg_pick(NULL, index, &w, &d, &why), 1);
+	w.plat = &s390x;
+	ck_assert_int_eq(lfs_reg_pick(LFS_MT_DOCKER_LIST "; charset=utf-8", index,
+				      &w, &d, &why), -ENOENT);
+	ck_assert_str_eq(w.have, "linux/arm64/v8, linux/amd64");
+
+	ck_assert_int_eq(lfs_reg_pick(LFS_MT_INDEX, manifest, &w, &d, &why), 0);
+	ck_assert_str_eq(d.media_type, LFS_MT_DOCKER_MANIFEST);
+	ck_assert_int_eq(lfs_reg_pick(LFS_MT_MANIFEST, "{\"schemaVersion\":2}", &w,
+				      &d, &why), 0);
+	ck_assert_str_eq(d.media_type, LFS_MT_MANIFEST);
+	ck_assert_int_eq(lfs_reg_pick("text/html", "{}", &w, &d, &why), -EINVAL);
+	ck_assert_int_eq(lfs_reg_pick(NULL, "not json", &w, &d, &why), -EINVAL);
+
+	/* the temporary layout's index.json reads back as load reads it */
+	strcpy(d.media_type, LFS_MT_DOCKER_MANIFEST);
+	strcpy(d.digest, D64);
+	d.size = 1234;
+	idx = lfs_reg_layout_index(&d, "app/web:1", &amd64);
+	ck_assert_ptr_nonnull(idx);
+	w.plat = &amd64;
+	w.ref = "app/web:1";
+	ck_assert_int_eq(lfs_oci_parse_index(idx, &w, &back, &rn, &why), 0);
+	ck_assert_str_eq(back.digest, D64);
+	ck_assert_str_eq(back.media_type, LFS_MT_DOCKER_MANIFEST);
+	ck_assert_uint_eq(back.size, 1234);
+	ck_assert_str_eq(rn, "app/web:1");
+	free(rn);
+	free(idx);
+}
+END_TEST
+
+/* A client for app/web on reg.io, over the fake transport. */
+static void open_reg(struct lfs_reg *reg, const struct lfs_reg_cred *cred)
+{
+	fake_http_reset();
+	ck_assert_int_eq(lfs_reg_open(reg, "reg.io", "app/web", 0, NULL, "pull",
+				      cred), 0);
+}
+
+START_TEST(test_client_bearer)
+{
+	static const char man[] = "{\"schemaVersion\":2}";
+	struct lfs_reg_cred cred = { "alice", "secret" };
+	struct lfs_reg reg;
+	char *body, ct[128], dg[LFS_DIGEST_LEN], want[LFS_DIGEST_LEN];
+	size_t len;
+
+	lfs_oci_sha256_digest(man, strlen(man), want);
+	open_reg(&reg, &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"https://auth.io/token\",service=\"reg\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T1\"}" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = man, .docker_digest = want });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg), 0);
+	ck_assert_str_eq(body, man);
+	ck_assert_str_eq(dg, want);
+	ck_assert_str_eq(ct, LFS_MT_MANIFEST);
+	free(body);
+	ck_assert_uint_eq(fake_http_nseen(), 3);
+	ck_assert_str_eq(fake_http_seen(0)->url, "https://reg.io/v2/app/web/manifests/v1");
+	ck_assert_ptr_null(fake_http_header(0, "Authorization"));
+	ck_assert_ptr_nonnull(strstr(fake_http_header(0, "Accept"), LFS_MT_INDEX));
+	ck_assert_str_eq(fake_http_seen(1)->url,
+			 "https://auth.io/token?service=reg&scope=repository%3Aapp%2Fweb%3Apull");
+	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6c2VjcmV0");
+	ck_assert_str_eq(fake_http_header(2, "Authorization"), "Bearer T1");
+
+	/* the token is kept for the next request */
+	fake_http_push(&(struct fake_http_resp){ .status = 404,
+		.body = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}" });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v2", &body, &len, ct, dg),
+			 -ENOENT);
+	ck_assert_str_eq(fake_http_header(3, "Authorization"), "Bearer T1");
+	ck_assert_msg(strstr(reg.err, "MANIFEST_UNKNOWN: manifest unknown") &&
+		      strstr(reg.err, "reg.io/app/web"), "%s", reg.err);
+
+	/* a token the registry refuses again: no endless loop */
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"https://auth.io/token\"" });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v3", &body, &len, ct, dg),
+			 -EACCES);
+	ck_assert_uint_eq(fake_http_left(), 0);
+	lfs_reg_close(&reg);
+
+	/* anonymous: no Authorization to the token service; it refuses */
+	open_reg(&reg, NULL);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"https://auth.io/token\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 401 });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg),
+			 -EACCES);
+	ck_assert_ptr_null(fake_http_header(1, "Authorization"));
+	ck_assert_msg(strstr(reg.err, "layerctl login reg.io"), "%s", reg.err);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
+START_TEST(test_client_basic)
+{
+	struct lfs_reg_cred cred = { "alice", "wrong" };
+	struct lfs_reg reg;
+	int exists = -1;
+
+	/* no credentials for a Basic registry */
+	open_reg(&reg, NULL);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Basic realm=\"r\"" });
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EACCES);
+	ck_assert_msg(strstr(reg.err, "needs a login") &&
+		      strstr(reg.err, "layerctl login reg.io"), "%s", reg.err);
+	ck_assert_uint_eq(fake_http_nseen(), 1);
+	lfs_reg_close(&reg);
+
+	/* a wrong password: sent once, then refused */
+	open_reg(&reg, &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Basic realm=\"r\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Basic realm=\"r\"" });
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EACCES);
+	ck_assert_msg(strstr(reg.err, "wrong user name or password") &&
+		      strstr(reg.err, "'alice'"), "%s", reg.err);
+	ck_assert_uint_eq(fake_http_nseen(), 2);
+	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6d3Jvbmc=");
+	ck_assert_str_eq(fake_http_seen(1)->method, "HEAD");
+	lfs_reg_close(&reg);
+
+	/* the right one; then HEAD answers 200, 404 and a size mismatch */
+	open_reg(&reg, &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Basic realm=\"r\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .has_length = 1,
+		.length = 5 });
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .has_length = 1,
+		.length = 6 });
+	fake_http_push(&(struct fake_http_resp){ .status = 500,
+		.body = "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"boom\"}]}" });
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), 0);
+	ck_assert_int_eq(exists, 1);
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), 0);
+	ck_assert_int_eq(exists, 0);
+	ck_assert_str_eq(fake_http_header(2, "Authorization"), "Basic YWxpY2U6d3Jvbmc=");
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EBADMSG);
+	ck_assert_int_eq(exists, 0);
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EPROTO);
+	ck_assert_msg(strstr(reg.err, "HTTP 500 (UNKNOWN: boom)"), "%s", reg.err);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
+static int tmpfile_with(const char *data, size_t len)
+{
+	char path[] = "/tmp/layerctl-ocireg.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+static uint64_t fd_size(int fd)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+START_TEST(test_client_upload)
+{
+	static const char blob[] = "layer bytes";
+	struct lfs_reg reg;
+	char dg[LFS_DIGEST_LEN], put[512];
+	int fd = tmpfile_with(blob, strlen(blob));
+
+	lfs_oci_sha256_digest(blob, strlen(blob), dg);
+	open_reg(&reg, NULL);
+	fake_http_push(&(struct fake_http_resp){ .status = 202,
+		.location = "/v2/app/web/blobs/uploads/u1?_state=abc" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), 0);
+	ck_assert_str_eq(fake_http_seen(0)->method, "POST");
+	ck_assert_str_eq(fake_http_seen(0)->url, "https://reg.io/v2/app/web/blobs/uploads/");
+	snprintf(put, sizeof(put),
+		 "https://reg.io/v2/app/web/blobs/uploads/u1?_state=abc&digest=sha256%%3A%s",
+		 dg + 7);
+	ck_assert_str_eq(fake_http_seen(1)->method, "PUT");
+	ck_assert_str_eq(fake_http_seen(1)->url, put);
+	ck_assert_str_eq(fake_http_seen(1)->body, blob);
+	ck_assert_str_eq(fake_http_header(1, "Content-Type"), "application/octet-stream");
+
+	/* no Location, a refused PUT */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), -EPROTO);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/u" });
+	fake_http_push(&(struct fake_http_resp){ .status = 400,
+		.body = "{\"errors\":[{\"code\":\"DIGEST_INVALID\",\"message\":\"provided digest did not match uploaded content\"}]}" });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), -EPROTO);
+	ck_assert_msg(strstr(reg.err, "DIGEST_INVALID"), "%s", reg.err);
+
+	/* the manifest */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_manifest_put(&reg, "v1", LFS_MT_MANIFEST, "{}", 2), 0);
+	ck_assert_str_eq(fake_http_seen(0)->url, "https://reg.io/v2/app/web/manifests/v1");
+	ck_assert_str_eq(fake_http_header(0, "Content-Type"), LFS_MT_MANIFEST);
+	ck_assert_str_eq(fake_http_seen(0)->body, "{}");
+	lfs_reg_close(&reg);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_client_fetch)
+{
+	static const char blob[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	size_t len = strlen(blob);
+	struct lfs_reg reg;
+	char dg[LFS_DIGEST_LEN], got[64];
+	uint64_t have;
+	int fd;
+
+	lfs_oci_sha256_digest(blob, len, dg);
+	open_reg(&reg, NULL);
+
+	/* whole, in 7-byte pieces */
+	fd = tmpfile_with("", 0);
+	have = 0;
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), 0);
+	ck_assert_uint_eq(have, len);
+	ck_assert_int_eq(pread(fd, got, sizeof(got), 0), (ssize_t)len);
+	ck_assert_int_eq(memcmp(got, blob, len), 0);
+	ck_assert_ptr_null(fake_http_header(0, "Range"));
+	close(fd);
+
+	/* it breaks after 10 bytes; resumed with a range, 206 */
+	fake_http_reset();
+	fd = tmpfile_with("", 0);
+	have = 0;
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.fail_err = -EIO, .fail_after = 10 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10 });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), 0);
+	ck_assert_uint_eq(have, len);
+	ck_assert_str_eq(fake_http_header(1, "Range"), "bytes=10-");
+	ck_assert_int_eq(pread(fd, got, sizeof(got), 0), (ssize_t)len);
+	ck_assert_int_eq(memcmp(got, blob, len), 0);
+	close(fd);
+
+	/* a partial file from an earlier pull; the server ignores the range */
+	fake_http_reset();
+	fd = tmpfile_with(blob, 20);
+	have = 20;
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), 0);
+	ck_assert_str_eq(fake_http_header(0, "Range"), "bytes=20-");
+	ck_assert_uint_eq(fd_size(fd), len);
+	close(fd);
+
+	/* ... and a partial file that is wrong: caught at the end */
+	fake_http_reset();
+	fd = tmpfile_with("XXXXXXXXXX", 10);
+	have = 10;
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10 });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -EBADMSG);
+	ck_assert_uint_eq(fd_size(fd), 0);
+	close(fd);
+
+	/* corrupt content, too much, too little, broken for good */
+	fake_http_reset();
+	fd = tmpfile_with("", 0);
+	have = 0;
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "0123456789abcdefghijklmnopqrstuvwxyZ" });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -EBADMSG);
+	ck_assert_msg(strstr(reg.err, "does not match its digest"), "%s", reg.err);
+	ck_assert_uint_eq(fd_size(fd), 0);
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
+	have = 0;
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len - 1, fd, &have), -EBADMSG);
+	ck_assert_msg(strstr(reg.err, "more bytes than the manifest"), "%s", reg.err);
+	fake_http_reset();
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	have = 0;
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.fail_err = -EIO, .fail_after = 5 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob,
+		.fail_err = -EIO, .fail_after = 0 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob,
+		.fail_err = -EIO, .fail_after = 0 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob,
+		.fail_err = -EIO, .fail_after = 0 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob,
+		.fail_err = -EIO, .fail_after = 0 });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -EIO);
+	ck_assert_uint_eq(have, 5);	/* kept for a later resume */
+	ck_assert_msg(strstr(reg.err, "broke off at 5 of 36 bytes"), "%s", reg.err);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 404,
+		.body = "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}" });
+	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -ENOENT);
+	ck_assert_msg(strstr(reg.err, "BLOB_UNKNOWN"), "%s", reg.err);
+	close(fd);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
+START_TEST(test_client_manifest_digest)
+{
+	static const char man[] = "{\"schemaVersion\":2}";
+	struct lfs_reg reg;
+	char *body = NULL, ct[128], dg[LFS_DIGEST_LEN], want[LFS_DIGEST_LEN];
+	size_t len;
+
+	lfs_oci_sha256_digest(man, strlen(man), want);
+	open_reg(&reg, NULL);
+	/* by digest: the content must have it */
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = man });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, D64, &body, &len, ct, dg),
+			 -EBADMSG);
+	ck_assert_ptr_null(body);
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = man });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, want, &body, &len, ct, dg), 0);
+	free(body);
+	/* by tag: Docker-Content-Digest, when given, must match */
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = man,
+		.docker_digest = D64 });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg),
+			 -EBADMSG);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
+Suite *ocireg_suite(void)
+{
+	Suite *s = suite_create("ocireg");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_ref_parse);
+	tcase_add_test(tc, test_ref_names);
+	tcase_add_test(tc, test_urls);
+	tcase_add_test(tc, test_challenge);
+	tcase_add_test(tc, test_token_error_base64);
+	tcase_add_test(tc, test_auth_file);
+	tcase_add_test(tc, test_pick);
+	tcase_add_test(tc, test_client_bearer);
+	tcase_add_test(tc, test_client_basic);
+	tcase_add_test(tc, test_client_upload);
+	tcase_add_test(tc, test_client_fetch);
+	tcase_add_test(tc, test_client_manifest_digest);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fake HTTP transport (see fake_http.h): answers lfs_http_do() from
+ * a queue, bodies in 7-byte pieces so that the client's streaming code
+ * sees many calls.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "fake_http.h"
+#include "ocireg_http.h"
+
+struct lfs_http {
+	int dummy;
+};
+
+static struct fake_http_resp queue[FAKE_HTTP_MAX];
+static size_t q_head, q_tail;
+static struct fake_http_seen seen[FAKE_HTTP_MAX];
+static size_t n_seen;
+
+void fake_http_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_seen; i++)
+		free(seen[i].body);
+	memset(seen, 0, sizeof(seen));
+	n_seen = 0;
+	q_head = q_tail = 0;
+}
+
+void fake_http_push(const struct fake_http_resp *r)
+{
+	if (q_tail < FAKE_HTTP_MAX)
+		queue[q_tail++] = *r;
+}
+
+size_t fake_http_nseen(void)
+{
+	return n_seen;
+}
+
+const struct fake_http_seen *fake_http_seen(size_t i)
+{
+	return i < n_seen ? &seen[i] : NULL;
+}
+
+const char *fake_http_header(size_t i, const char *name)
+{
+	size_t k, n = strlen(name);
+
+	if (i >= n_seen)
+		return NULL;
+	for (k = 0; k < seen[i].n_headers; k++)
+		if (!strncasecmp(seen[i].headers[k], name, n) &&
+		    seen[i].headers[k][n] == ':')
+			return seen[i].headers[k] + n + 2;
+	return NULL;
+}
+
+size_t fake_http_left(void)
+{
+	return q_tail - q_head;
+}
+
+int lfs_http_open(struct lfs_http **h, const struct lfs_http_opts *o)
+{
+	(void)o;
+	*h = calloc(1, sizeof(**h));
+	return *h ? 0 : -ENOMEM;
+}
+
+void lfs_http_close(struct lfs_http *h)
+{
+	free(h);
+}
+
+void lfs_http_resp_free(struct lfs_http_resp *rs)
+{
+	free(rs->body);
+	rs->body = NULL;
+	rs->body_len = 0;
+}
+
+static void fake_record(const struct lfs_http_req *rq)
+{
+	struct fake_http_seen *s;
+	size_t i;
+
+	if (n_seen >= FAKE_HTTP_MAX)
+		return;
+	s = &seen[n_seen++];
+	snprintf(s->method, sizeof(s->method), "%s", rq->method);
+	snprintf(s->url, sizeof(s->url), "%s", rq->url);
+	for (i = 0; i < 8 && rq->headers[i]; i++)
+		snprintf(s->headers[s->n_headers++], sizeof(s->headers[0]), "%s",
+			 rq->headers[i]);
+	if (rq->body_fd >= 0) {
+		s->body = calloc(1, rq->body_fd_len + 1);
+		if (s->body && pread(rq->body_fd, s->body, rq->body_fd_len, 0) ==
+		    (ssize_t)rq->body_fd_len)
+			s->body_len = rq->body_fd_len;
+	} else if (rq->body) {
+		s->body = calloc(1, rq->body_len + 1);
+		if (s->body) {
+			memcpy(s->body, rq->body, rq->body_len);
+			s->body_len = rq->body_len;
+		}
+	}
+}
+
+int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
+		struct lfs_http_resp *rs)
+{
+	const struct fake_http_resp *r;
+	size_t len, off, n;
+	int rc;
+
+	(void)h;
+	memset(rs, 0, sizeof(*rs));
+	fake_record(rq);
+	if (q_head == q_tail) {
+		snprintf(rs->err, sizeof(rs->err), "fake: no scripted response");
+		return -EIO;
+	}
+	r = &queue[q_head++];
+	rs->status = r->status;
+	snprintf(rs->www_authenticate, sizeof(rs->www_authenticate), "%s",
+		 r->www_authenticate ? r->www_authenticate : "");
+	snprintf(rs->location, sizeof(rs->location), "%s",
+		 r->location ? r->location : "");
+	snprintf(rs->content_type, sizeof(rs->content_type), "%s",
+		 r->content_type ? r->content_type : "");
+	snprintf(rs->docker_digest, sizeof(rs->docker_digest), "%s",
+		 r->docker_digest ? r->docker_digest : "");
+	rs->has_length = r->has_length;
+	rs->content_length = r->length;
+	len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
+	if (r->fail_err && r->fail_after < len)
+		len = r->fail_after;
+	if (r->status >= 200 && r->status < 300 && rq->sink) {
+		for (off = 0; off < len; off += n) {
+			n = len - off < 7 ? len - off : 7;
+			rc = rq->sink(rq->sink_arg, r->status, r->body + off, n);
+			if (rc) {
+				snprintf(rs->err, sizeof(rs->err), "sink: %d", rc);
+				return rc;
+			}
+		}
+	} else if (r->body) {
+		rs->body = malloc(len + 1);
+		if (!rs->body)
+			return -ENOMEM;
+		memcpy(rs->body, r->body, len);
+		rs->body[len] = '\0';
+		rs->body_len = len;
+	}
+	if (r->fail_err) {
+		lfs_http_resp_free(rs);
+		snprintf(rs->err, sizeof(rs->err), "fake: connection reset");
+		return r->fail_err;
+	}
+	return 0;
+}

@@ -211,6 +211,14 @@ static int lfs_reg_authenticate(struct lfs_reg *reg, const char *what,
 	return rc ? lfs_reg_fail(reg, rc, "%s: credentials too long", what) : 0;
 }
 
+/* A hint for a TLS failure that looks like plain HTTP on the port. */
+static const char *lfs_reg_hint(const struct lfs_reg *reg, const char *err)
+{
+	if (strncmp(reg->base, "https:", 6) || !strstr(err, "wrong version number"))
+		return "";
+	return " (a plain-HTTP registry? only a host marked with --insecure is reached without TLS)";
+}
+
 /*
  * Sends @rq with the current credentials; on 401 answers the challenge
  * and sends it again (twice at most).  0 with @rs filled, whatever its
@@ -231,8 +239,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		rc = lfs_http_do(reg->http, rq, rs);
 		rq->headers[slot] = NULL;
 		if (rc)
-			return lfs_reg_fail(reg, rc, "%s: %s: %s", reg->host, what,
-					    rs->err);
+			return lfs_reg_fail(reg, rc, "%s: %s: %s%s", reg->host, what,
+					    rs->err, lfs_reg_hint(reg, rs->err));
 		if (rs->status != 401)
 			return 0;
 		if (tries == 2) {

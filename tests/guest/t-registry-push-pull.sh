@@ -1,0 +1,237 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# layerctl push, pull and login against Debian's docker-registry
+# (distribution 2.8), started here on loopback twice: plain HTTP without
+# authentication (the host marked --insecure), and HTTPS with a
+# certificate from a CA made here by openssl plus htpasswd Basic auth.
+#
+# - push of a two-layer image (a whiteout and an opaque directory in the
+#   top layer) uploads its three blobs (counted in the registry's access
+#   log); pushing again uploads none;
+# - pull into an empty store: the tree of the pulled image, mounted, is the
+#   original's; pulling it again under another name downloads no lower
+#   layer (the store has it);
+# - without --insecure no plain HTTP is spoken; without the CA no TLS;
+# - login with a wrong password fails and stores nothing; with the right
+#   one it stores the auth file with mode 0600, and push and pull then
+#   work against the authenticated registry;
+# - a wrong password in the auth file, an unknown repository and an
+#   unknown tag each fail with a clear message and register nothing.
+#
+# guest-timeout: 900
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+LIST="python3 $ROOT/tests/guest/treelist.py"
+d=$scratch
+L() { "$LAYERCTL" "$@"; }
+t0=$(date +%s)
+section() { diag "time: $(($(date +%s) - t0)) s: $*"; }
+
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+	skip "registry push/pull" "docker-registry or htpasswd missing (scripts/install-deps.sh)"
+	done_testing
+fi
+load_module
+export REGISTRY_AUTH_FILE=$d/auth.json
+unset LAYERFS_INSECURE_REGISTRIES DOCKER_CONFIG
+
+pids=
+stop_registries() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	pids=
+}
+trap '_rc=$?; stop_registries; _lib_exit $_rc' EXIT
+
+# start_registry NAME ADDR [EXTRA YAML]: docker-registry serve in the
+# background, its log in $d/NAME.log; waits until it answers.
+start_registry() {
+	_n=$1 _a=$2
+	shift 2
+	mkdir -p "$d/$_n-data"
+	cat >"$d/$_n.yml" <<EOF
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $d/$_n-data
+  delete:
+    enabled: true
+http:
+  addr: $_a
+$*
+EOF
+	docker-registry serve "$d/$_n.yml" >"$d/$_n.log" 2>&1 &
+	pids="$pids $!"
+	_i=0
+	while [ $_i -lt 120 ]; do
+		if curl -sk -o /dev/null "http://$_a/v2/" ||
+		   curl -sk -o /dev/null "https://$_a/v2/"; then
+			return 0
+		fi
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+	fail "registry $_n starts" "$(tail -n 20 "$d/$_n.log")"
+	done_testing
+}
+
+# The number of blob uploads (POST .../blobs/uploads/) in a registry's log.
+uploads() { grep -c '"POST /v2/[^ ]*/blobs/uploads/ HTTP' "$d/$1.log"; }
+registered() { L layer ls --json | grep -o '"name": *"[^"]*"' | sort | tr '\n' ' '; }
+same_tree() { # DIR1 DIR2 WHAT
+	$LIST "$1" --no-root >"$d/l1" 2>&1
+	$LIST "$2" --no-root >"$d/l2" 2>&1
+	if cmp -s "$d/l1" "$d/l2" && [ -s "$d/l1" ]; then
+		pass "$3"
+	else
+		fail "$3" "$(diff "$d/l1" "$d/l2" | head -n 30)"
+	fi
+}
+
+# --- an image of two layers --------------------------------------------------
+section "image"
+b=$d/l-base t=$d/l-top
+mkdir -p "$b/etc" "$b/usr/bin" "$b/opq/old" "$b/var/lib"
+echo hosts >"$b/etc/hosts"
+echo gone >"$b/etc/gone"
+printf '#!/bin/sh\necho hi\n' >"$b/usr/bin/hi"
+chmod 4755 "$b/usr/bin/hi"
+ln -s ../usr/bin/hi "$b/etc/hi-link"
+echo old >"$b/opq/old/f"
+head -c 300000 /dev/urandom >"$b/var/lib/big"
+mkdir -p "$t/etc" "$t/opq" "$t/app"
+mknod "$t/etc/gone" c 0 0
+setfattr -n trusted.overlay.opaque -v y "$t/opq"
+echo new >"$t/opq/new"
+echo app >"$t/app/main"
+chown 1000:1000 "$t/app/main"
+expect_ok L layer add rp/base:1 "$b"
+expect_ok L layer add rp/app:1 "$t" --parent rp/base:1 -a tester -m 'the app'
+
+# --- plain HTTP ----------------------------------------------------------------
+section "plain registry"
+start_registry plain 127.0.0.1:5000
+P=127.0.0.1:5000
+
+expect_fail "plain-HTTP registry\?.*--insecure" L push rp/app:1 $P/test/app:1
+expect_eq "$(uploads plain)" 0 "no upload without --insecure"
+
+out=$(L push rp/app:1 $P/test/app:1 --insecure 2>&1)
+rc=$?
+expect_eq "$rc" 0 "push over plain HTTP"
+expect_match "$out" "^$P/test/app:1: digest sha256:[0-9a-f]{64} .*3 blobs uploaded, 0 present" "push reports three uploads"
+expect_eq "$(uploads plain)" 3 "the registry saw three blob uploads"
+out=$(L push rp/app:1 $P/test/app:1 --insecure 2>&1)
+expect_match "$out" "0 blobs uploaded, 3 present" "push again: every blob present"
+expect_eq "$(uploads plain)" 3 "push again uploads no blob"
+out=$(curl -s "http://$P/v2/test/app/tags/list")
+expect_match "$out" '"tags":\["1"\]' "the registry lists the tag"
+[ -z "$(ls -A "$LAYERFS_STORE" 2>/dev/null | grep '^\.push-')" ] &&
+	pass "push leaves no temporary layout" ||
+	fail "push leaves no temporary layout" "$(ls -A "$LAYERFS_STORE")"
+
+section "pull"
+before=$(registered)
+out=$(LAYERFS_STORE=$d/store2 L pull $P/test/app:1 copy/app:1 --insecure 2>&1)
+rc=$?
+expect_eq "$rc" 0 "pull into an empty store"
+[ $rc = 0 ] || diag "$out"
+expect_match "$out" "^copy/app:1: sha256:[0-9a-f]{64} \(3 blobs downloaded, 0 layers in the store\)" "pull downloads config and both layers"
+expect_match "$(L layer show copy/app:1 --json | jq -r .parent)" "^oci/chain:[0-9a-f]{64}$" "the lower layer is named after its chain id"
+mkdir -p "$d/m0" "$d/m1"
+expect_ok L mount --ro rp/app:1 "$d/m0"
+expect_ok env LAYERFS_STORE="$d/store2" "$LAYERCTL" mount --ro copy/app:1 "$d/m1"
+same_tree "$d/m0" "$d/m1" "the pulled image's tree is the pushed one's"
+expect_eq "$(ls "$d/m1/opq" | tr '\n' ' ')" "new " "the opaque directory hides the base's entries"
+[ ! -e "$d/m1/etc/gone" ] && pass "the whiteout hides etc/gone" || fail "the whiteout hides etc/gone"
+cmp -s "$b/var/lib/big" "$d/m1/var/lib/big" && pass "file content survives" || fail "file content survives"
+L umount "$d/m0"
+L umount "$d/m1"
+[ -z "$(ls -A "$d/store2" | grep '^\.pull-')" ] &&
+	pass "pull leaves no temporary layout" ||
+	fail "pull leaves no temporary layout" "$(ls -A "$d/store2")"
+
+out=$(LAYERFS_STORE=$d/store2 L pull $P/test/app:1 copy2/app:1 --insecure 2>&1)
+expect_match "$out" "\(2 blobs downloaded, 1 layers in the store\)" "pull again under another name: the lower layer is not downloaded"
+
+expect_fail "a layer of that name exists" env LAYERFS_STORE="$d/store2" "$LAYERCTL" pull $P/test/app:1 copy/app:1 --insecure
+
+section "errors"
+before=$(registered)
+n2=$(ls -A "$d/store2/layers" | wc -l)
+expect_fail "manifest 1: not found in $P/test/nothing: HTTP 404 \((NAME_UNKNOWN|MANIFEST_UNKNOWN)" \
+	env LAYERFS_STORE="$d/store2" "$LAYERCTL" pull $P/test/nothing:1 x/nothing:1 --insecure
+expect_fail "manifest nope: not found in $P/test/app: HTTP 404 \(MANIFEST_UNKNOWN" \
+	env LAYERFS_STORE="$d/store2" "$LAYERCTL" pull $P/test/app:nope x/nothing:1 --insecure
+expect_fail "source .*invalid repository" L pull $P/Bad/Name:1 --insecure
+expect_eq "$(registered)" "$before" "failed pulls register nothing"
+expect_eq "$(ls -A "$d/store2/layers" | wc -l)" "$n2" "failed pulls add nothing to the store"
+
+# --- TLS and Basic authentication ------------------------------------------------
+section "TLS registry"
+cd "$d" || exit 1
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout ca.key -out ca.crt -days 2 -subj /CN=layerfs-test-ca 2>"$d/ssl.log" &&
+   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>>"$d/ssl.log" &&
+   printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
+   openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+	-out srv.crt -days 2 -extfile san.ext 2>>"$d/ssl.log"; then
+	pass "a CA and a server certificate"
+else
+	fail "a CA and a server certificate" "$(cat "$d/ssl.log")"
+fi
+cd / || exit 1
+htpasswd -Bbn alice 's3cret:x' >"$d/htpasswd"
+start_registry tls 127.0.0.1:5443 "  tls:
+    certificate: $d/srv.crt
+    key: $d/srv.key
+auth:
+  htpasswd:
+    realm: layerfs-test
+    path: $d/htpasswd"
+S=127.0.0.1:5443
+
+expect_fail "certificate" L push rp/app:1 $S/test/app:1
+expect_fail "needs a login \(Basic realm \"layerfs-test\"\): run 'layerctl login $S'" \
+	L push rp/app:1 $S/test/app:1 --ca-file "$d/ca.crt"
+expect_fail "refused user 'alice': wrong user name or password" \
+	sh -c "echo wrong | '$LAYERCTL' login $S -u alice --password-stdin --ca-file '$d/ca.crt'"
+[ ! -e "$REGISTRY_AUTH_FILE" ] && pass "a failed login stores nothing" ||
+	fail "a failed login stores nothing"
+out=$(echo 's3cret:x' | L login $S -u alice --password-stdin --ca-file "$d/ca.crt" 2>&1)
+expect_match "$out" "login succeeded" "login with the right password"
+expect_eq "$(stat -c %a "$REGISTRY_AUTH_FILE" 2>&1)" 600 "the auth file has mode 0600"
+expect_eq "$(jq -r ".auths[\"$S\"].auth" "$REGISTRY_AUTH_FILE" | base64 -d)" "alice:s3cret:x" "the auth file holds user:password"
+
+out=$(L push rp/app:1 $S/test/app:2 --ca-file "$d/ca.crt" 2>&1)
+expect_match "$out" "3 blobs uploaded, 0 present" "push with TLS and Basic auth"
+out=$(LAYERFS_STORE=$d/store3 L pull $S/test/app:2 tls/app:2 --ca-file "$d/ca.crt" 2>&1)
+rc=$?
+expect_eq "$rc" 0 "pull with TLS and Basic auth"
+[ $rc = 0 ] || diag "$out"
+mkdir -p "$d/m2" "$d/m3"
+expect_ok L mount --ro rp/app:1 "$d/m2"
+expect_ok env LAYERFS_STORE="$d/store3" "$LAYERCTL" mount --ro tls/app:2 "$d/m3"
+same_tree "$d/m2" "$d/m3" "the image pulled over TLS has the pushed tree"
+L umount "$d/m2"
+L umount "$d/m3"
+
+before=$(registered)
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' $S "$(printf 'alice:wrong' | base64)" >"$REGISTRY_AUTH_FILE"
+expect_fail "refused user 'alice': wrong user name or password" \
+	env LAYERFS_STORE="$d/store4" "$LAYERCTL" pull $S/test/app:2 bad/app:2 --ca-file "$d/ca.crt"
+expect_eq "$(registered)" "$before" "a pull with a wrong password registers nothing"
+[ -z "$(ls -A "$d/store4/layers" 2>/dev/null)" ] && pass "... and stores nothing" ||
+	fail "... and stores nothing" "$(ls -A "$d/store4/layers")"
+
+stop_registries
+done_testing

@@ -68,10 +68,14 @@ http:
   addr: $_a
 $*
 EOF
-	docker-registry serve "$d/$_n.yml" >"$d/$_n.log" 2>&1 &
-	pids="$pids $!"
+	# distribution reads REGISTRY_* variables as configuration:
+	# REGISTRY_AUTH_FILE would be its "auth" section
+	env -u REGISTRY_AUTH_FILE docker-registry serve "$d/$_n.yml" \
+		>"$d/$_n.log" 2>&1 &
+	_p=$!
+	pids="$pids $_p"
 	_i=0
-	while [ $_i -lt 120 ]; do
+	while [ $_i -lt 120 ] && kill -0 $_p 2>/dev/null; do
 		if curl -sk -o /dev/null "http://$_a/v2/" ||
 		   curl -sk -o /dev/null "https://$_a/v2/"; then
 			return 0

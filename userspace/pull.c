@@ -50,6 +50,7 @@ static const char lfs_usage_pull[] =
 	"  -h, --help             show this help\n";
 
 #define LFS_NAME_BUF (LAYERFS_NAME_MAX + 1)
+#define LFS_CONFIG_MAX (4U << 20)	/* as load reads it */
 
 struct lfs_pull {
 	const char *source;
@@ -269,6 +270,10 @@ static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
 	size_t i, n = p->man.n_layers;
 	int rc;
 
+	if (p->man.config.size > LFS_CONFIG_MAX)
+		return lfs_errorf(ctx, "pull: config %s: %llu bytes (at most 4 MiB)",
+				  p->man.config.digest,
+				  (unsigned long long)p->man.config.size);
 	if (lfs_pull_blob(ctx, p, &p->man.config))
 		return 1;
 	snprintf(path, sizeof(path), "blobs/sha256/%s", p->man.config.digest + 7);
@@ -318,7 +323,7 @@ static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
 				  strerror(-rc));
 	lfs_platform_format(&p->plat, plat, sizeof(plat));
 	{
-		char *argv[] = { (char *)"load", p->dir, p->name,
+		char *argv[] = { (char *)"layerctl", (char *)"load", p->dir, p->name,
 				 (char *)"--platform", plat, NULL };
 
 		rc = lfs_reg_run(ctx, argv, 0);

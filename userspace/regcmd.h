@@ -62,7 +62,8 @@ int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
 		    const char *actions, struct lfs_reg *reg);
 
 /*
- * Runs the layerctl command @argv (NULL-terminated) with its messages
+ * Runs the layerctl command @argv[1] with its arguments (NULL-terminated;
+ * argv[0] is ignored, as for layerctl_command()) with its messages
  * captured: shown only when it fails (@quiet) or always.  Its status.
  */
 int lfs_reg_run(struct lfs_ctx *ctx, char **argv, int quiet);

@@ -323,8 +323,8 @@ static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
 				  strerror(-rc));
 	lfs_platform_format(&p->plat, plat, sizeof(plat));
 	{
-		char *argv[] = { (char *)"layerctl", (char *)"load", p->dir, p->name,
-				 (char *)"--platform", plat, NULL };
+		char *argv[] = { (char *)"layerctl", (char *)"load", p->dir,
+				 p->name, (char *)"--platform", plat, NULL };
 
 		rc = lfs_reg_run(ctx, argv, 0);
 	}

@@ -122,8 +122,9 @@ static int lfs_push_save(struct lfs_ctx *ctx, struct lfs_push *p)
 		return lfs_errorf(ctx, "push: out of memory");
 	lfs_platform_format(&p->plat, plat, sizeof(plat));
 	{
-		char *argv[] = { (char *)"layerctl", (char *)"save", (char *)p->ref, (char *)"-o",
-				 out, (char *)"--platform", plat, NULL };
+		char *argv[] = { (char *)"layerctl", (char *)"save",
+				 (char *)p->ref, (char *)"-o", out,
+				 (char *)"--platform", plat, NULL };
 
 		rc = lfs_reg_run(ctx, argv, 1);
 	}

@@ -138,7 +138,7 @@ expect_match "$out" "0 blobs uploaded, 3 present" "push again: every blob presen
 expect_eq "$(uploads plain)" 3 "push again uploads no blob"
 out=$(curl -s "http://$P/v2/test/app/tags/list")
 expect_match "$out" '"tags":\["1"\]' "the registry lists the tag"
-[ -z "$(ls -A "$LAYERFS_STORE" 2>/dev/null | grep '^\.push-')" ] &&
+[ -d "$LAYERFS_STORE" ] && [ -z "$(ls -A "$LAYERFS_STORE" | grep '^\.push-')" ] &&
 	pass "push leaves no temporary layout" ||
 	fail "push leaves no temporary layout" "$(ls -A "$LAYERFS_STORE")"
 
@@ -159,7 +159,7 @@ expect_eq "$(ls "$d/m1/opq" | tr '\n' ' ')" "new " "the opaque directory hides t
 cmp -s "$b/var/lib/big" "$d/m1/var/lib/big" && pass "file content survives" || fail "file content survives"
 L umount "$d/m0"
 L umount "$d/m1"
-[ -z "$(ls -A "$d/store2" | grep '^\.pull-')" ] &&
+[ -d "$d/store2/layers" ] && [ -z "$(ls -A "$d/store2" | grep '^\.pull-')" ] &&
 	pass "pull leaves no temporary layout" ||
 	fail "pull leaves no temporary layout" "$(ls -A "$d/store2")"
 
@@ -238,4 +238,5 @@ expect_eq "$(registered)" "$before" "a pull with a wrong password registers noth
 	fail "... and stores nothing" "$(ls -A "$d/store4/layers")"
 
 stop_registries
+expect_ok unload_module
 done_testing

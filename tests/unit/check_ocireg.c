@@ -15,10 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "fake_http.h"
+#include "fake_nl.h"
 #include "oci.h"
 #include "ocireg.h"
 #include "ocireg_client.h"
+#include "ocitar.h"
 #include "suites.h"
 
 static const char *const D64 =
@@ -671,6 +674,264 @@ START_TEST(test_client_manifest_digest)
 }
 END_TEST
 
+/* push and pull end to end: fake_nl.c for the kernel, fake_http.c for
+ * the registry, the real save, load and store. */
+static struct {
+	int rc;
+	char *out, *err;
+	size_t out_len, err_len;
+} r;
+
+static char tmpdir[64];
+
+static void cmd_setup(void)
+{
+	fake_nl_reset();
+	fake_http_reset();
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check-ocireg.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void cmd_teardown(void)
+{
+	free(r.out);
+	free(r.err);
+	memset(&r, 0, sizeof(r));
+	lfs_rm_rf_at(AT_FDCWD, tmpdir);
+	fake_nl_reset();
+	fake_http_reset();
+}
+
+static void run(const char *const *args)
+{
+	char *argv[32];
+	struct lfs_ctx ctx = { 0 };
+	FILE *out, *err;
+	int argc = 0;
+
+	argv[argc++] = (char *)"layerctl";
+	while (*args && argc < 31)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	free(r.out);
+	free(r.err);
+	out = open_memstream(&r.out, &r.out_len);
+	err = open_memstream(&r.err, &r.err_len);
+	ctx.out = out;
+	ctx.err = err;
+	r.rc = layerctl_run(&ctx, argc, argv);
+	lfs_ctx_close(&ctx);
+	fclose(out);
+	fclose(err);
+}
+
+#define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
+
+/* A copy of the body of request @i. */
+static char *seen_body(size_t i, size_t *len)
+{
+	const struct fake_http_seen *s = fake_http_seen(i);
+	char *b;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(s->body);
+	b = malloc(s->body_len + 1);
+	memcpy(b, s->body, s->body_len);
+	b[s->body_len] = '\0';
+	*len = s->body_len;
+	return b;
+}
+
+/* Entries of @dir other than . and .. (and those starting with @skip). */
+static int entries(const char *dir)
+{
+	char cmd[256];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' 2>/dev/null | wc -l", dir);
+	f = popen(cmd, "r");
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+START_TEST(test_cmd_push_pull)
+{
+	struct lfs_layer l = { 0 };
+	char src[128], store[128], store2[160], path[512], buf[8];
+	char *layer, *config, *manifest, *bad;
+	size_t llen, clen, mlen;
+	FILE *f;
+	int fd;
+
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	ck_assert_int_eq(mkdir(src, 0755), 0);
+	snprintf(path, sizeof(path), "%s/a", src);
+	f = fopen(path, "w");
+	fputs("a\n", f);
+	fclose(f);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	l.name = "base:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+
+	/* push: the layer and the config uploaded, then the manifest */
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/1" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/2" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	RUN("--store", store, "push", "base:1", "reg.io/app:1", "--platform",
+	    "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "reg.io/app:1: digest sha256:") &&
+		      strstr(r.out, "(2 blobs uploaded, 0 present)"), "%s", r.out);
+	ck_assert_uint_eq(fake_http_left(), 0);
+	ck_assert_str_eq(fake_http_seen(0)->method, "HEAD");
+	ck_assert_str_eq(fake_http_seen(6)->url,
+			 "https://reg.io/v2/app/manifests/1");
+	layer = seen_body(2, &llen);
+	config = seen_body(5, &clen);
+	manifest = seen_body(6, &mlen);
+	ck_assert_ptr_nonnull(strstr(config, "\"architecture\":\"amd64\""));
+	ck_assert_int_eq(entries(store), 0);	/* no .push-* left */
+
+	/* again: everything present, only the manifest is put */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200 });
+	fake_http_push(&(struct fake_http_resp){ .status = 200 });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	RUN("--store", store, "push", "base:1", "reg.io/app:1", "--platform",
+	    "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "(0 blobs uploaded, 2 present)"), "%s", r.out);
+	ck_assert_uint_eq(fake_http_nseen(), 3);
+
+	/* pull into another store: registered, extracted, no layout left */
+	snprintf(store2, sizeof(store2), "%s/store2", tmpdir);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
+		.body_len = clen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
+		.body_len = llen });
+	RUN("--store", store2, "pull", "reg.io/app:1", "copy/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "copy/app:1: sha256:") &&
+		      strstr(r.out, "(2 blobs downloaded, 0 layers in the store)"),
+		      "%s", r.out);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	ck_assert_str_eq(fake_nl.added.v[0], "copy/app:1");
+	ck_assert_str_eq(fake_http_seen(0)->url, "https://reg.io/v2/app/manifests/1");
+	snprintf(path, sizeof(path), "cat %s/layers/*/diff/a", store2);
+	f = popen(path, "r");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	pclose(f);
+	ck_assert_str_eq(buf, "a\n");
+	ck_assert_int_eq(entries(store2), 3);	/* no .pull-* left */
+
+	/* a corrupt layer: refused while it streams, nothing registered */
+	bad = malloc(llen);
+	memcpy(bad, layer, llen);
+	bad[llen / 2] ^= 1;
+	snprintf(path, sizeof(path), "%s/store3", tmpdir);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
+		.body_len = clen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = bad,
+		.body_len = llen });
+	RUN("--store", path, "pull", "reg.io/app:1", "bad/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "does not match its digest"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	ck_assert_int_eq(entries(path), 0);	/* the layout removed */
+
+	/* a broken transfer: the partial blob is kept, the next pull resumes */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
+		.body_len = clen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
+		.body_len = llen, .fail_err = -EIO, .fail_after = 20 });
+	for (fd = 0; fd < 4; fd++)
+		fake_http_push(&(struct fake_http_resp){ .status = 206,
+			.body = layer, .fail_err = -EIO, .fail_after = 0 });
+	RUN("--store", path, "pull", "reg.io/app:1", "res/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "broke off at 20 of") &&
+		      strstr(r.err, "pull again to resume"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
+		.body_len = llen - 20 });
+	RUN("--store", path, "pull", "reg.io/app:1", "res/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "(resumed at 20)"), "%s", r.out);
+	ck_assert_str_eq(fake_http_header(1, "Range"), "bytes=20-");
+	ck_assert_uint_eq(fake_nl.added.n, 2);
+
+	/* an index without the platform */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_INDEX,
+		.body = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"s390x\"}}]}" });
+	RUN("--store", path, "pull", "reg.io/app:1", "idx/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "no manifest for linux/amd64 (it has linux/s390x; see --platform)"),
+		      "%s", r.err);
+	free(bad);
+	free(layer);
+	free(config);
+	free(manifest);
+}
+END_TEST
+
+START_TEST(test_cmd_usage)
+{
+	char d[160];
+
+	RUN("push", "base:1");
+	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "missing DEST"), "%s", r.err);
+	RUN("push", "base:1", "reg.io/Bad");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "destination 'reg.io/Bad': invalid repository"), "%s", r.err);
+	snprintf(d, sizeof(d), "reg.io/app@%s", D64);
+	RUN("push", "base:1", d);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "give a tag"), "%s", r.err);
+	RUN("pull");
+	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
+	RUN("pull", d);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "cannot name the image after it: give REF"), "%s", r.err);
+	RUN("login", "reg.io");
+	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "missing -u USER"), "%s", r.err);
+	RUN("login", "reg.io/x", "-u", "a");
+	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
+	ck_assert_int_eq(fake_nl.requests, 0);
+	ck_assert_uint_eq(fake_http_nseen(), 0);
+}
+END_TEST
+
 Suite *ocireg_suite(void)
 {
 	Suite *s = suite_create("ocireg");
@@ -688,6 +949,11 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_fetch);
 	tcase_add_test(tc, test_client_manifest_digest);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("commands");
+	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
+	tcase_add_test(tc, test_cmd_push_pull);
+	tcase_add_test(tc, test_cmd_usage);
 	suite_add_tcase(s, tc);
 	return s;
 }

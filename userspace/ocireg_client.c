@@ -525,6 +525,8 @@ int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		lfs_fetch_reset(&f);
 	}
 out:
+	if (!rc)	/* a broken transfer that was resumed is no error */
+		reg->err[0] = '\0';
 	*have = f.have;
 	EVP_MD_CTX_free(f.md);
 	return rc;

@@ -17,7 +17,12 @@
 #   one it stores the auth file with mode 0600, and push and pull then
 #   work against the authenticated registry;
 # - a wrong password in the auth file, an unknown repository and an
-#   unknown tag each fail with a clear message and register nothing.
+#   unknown tag each fail with a clear message and register nothing;
+# - through tests/guest/faultyproxy.py: blob transfers that break off
+#   halfway are resumed with a range; a corrupted blob is refused and
+#   registers nothing;
+# - skopeo copies what push pushed; pull takes what skopeo pushed (as a
+#   Docker v2 manifest) and mounts the same tree.
 #
 # guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -178,6 +183,63 @@ expect_fail "manifest nope: not found in $P/test/app: HTTP 404 \(MANIFEST_UNKNOW
 expect_fail "source .*invalid repository" L pull $P/Bad/Name:1 --insecure
 expect_eq "$(registered)" "$before" "failed pulls register nothing"
 expect_eq "$(ls -A "$d/store2/layers" | wc -l)" "$n2" "failed pulls add nothing to the store"
+
+section "faulty proxy"
+# start_proxy MODE PORT: tests/guest/faultyproxy.py in front of $P.
+start_proxy() {
+	python3 "$ROOT/tests/guest/faultyproxy.py" "$1" "$2" "http://$P" \
+		"$d/proxy-$1.log" 2>"$d/proxy-$1.err" &
+	_p=$!
+	pids="$pids $_p"
+	_i=0
+	while [ $_i -lt 60 ] && kill -0 $_p 2>/dev/null; do
+		curl -s -o /dev/null "http://127.0.0.1:$2/v2/" && return 0
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+	fail "proxy $1 starts" "$(cat "$d/proxy-$1.err")"
+}
+start_proxy cut 5001
+out=$(LAYERFS_STORE=$d/store5 L pull 127.0.0.1:5001/test/app:1 cut/app:1 --insecure 2>&1)
+rc=$?
+expect_eq "$rc" 0 "a pull whose blob transfers break off halfway"
+[ $rc = 0 ] || diag "$out"
+expect_match "$(cat "$d/proxy-cut.log")" "^GET /v2/test/app/blobs/sha256:[0-9a-f]{64} bytes=[1-9][0-9]*-$" \
+	"the rest of the blob was asked for with a range"
+mkdir -p "$d/m5"
+expect_ok L mount --ro rp/app:1 "$d/m0"
+expect_ok env LAYERFS_STORE="$d/store5" "$LAYERCTL" mount --ro cut/app:1 "$d/m5"
+same_tree "$d/m0" "$d/m5" "the resumed pull has the pushed tree"
+L umount "$d/m0"
+L umount "$d/m5"
+
+start_proxy corrupt 5002
+before=$(registered)
+expect_fail "blob sha256:[0-9a-f]{64}: the download does not match its digest" \
+	env LAYERFS_STORE="$d/store6" "$LAYERCTL" pull 127.0.0.1:5002/test/app:1 bad/app:1 --insecure
+expect_eq "$(registered)" "$before" "a corrupted blob registers nothing"
+expect_eq "$(ls -A "$d/store6" 2>&1 | tr '\n' ' ')" "" "... and leaves nothing in the store"
+
+section "skopeo"
+if command -v skopeo >/dev/null; then
+	out=$(skopeo copy --src-tls-verify=false "docker://$P/test/app:1" "oci:$d/sk:app" 2>&1)
+	expect_eq "$?" 0 "skopeo copies the image layerctl pushed" || diag "$out"
+	expect_ok L save rp/app:1 -o "$d/saved"
+	out=$(skopeo copy --dest-tls-verify=false --format v2s2 "oci:$d/saved:rp/app:1" "docker://$P/test/sk:1" 2>&1)
+	expect_eq "$?" 0 "skopeo pushes a saved image as a Docker v2 manifest" || diag "$out"
+	out=$(LAYERFS_STORE=$d/store7 L pull $P/test/sk:1 sk/app:1 --insecure 2>&1)
+	rc=$?
+	expect_eq "$rc" 0 "pull of the image skopeo pushed"
+	[ $rc = 0 ] || diag "$out"
+	mkdir -p "$d/m7"
+	expect_ok L mount --ro rp/app:1 "$d/m0"
+	expect_ok env LAYERFS_STORE="$d/store7" "$LAYERCTL" mount --ro sk/app:1 "$d/m7"
+	same_tree "$d/m0" "$d/m7" "the image skopeo pushed has the tree"
+	L umount "$d/m0"
+	L umount "$d/m7"
+else
+	skip "skopeo interoperability" "no skopeo"
+fi
 
 # --- TLS and Basic authentication ------------------------------------------------
 section "TLS registry"

@@ -190,8 +190,8 @@ expect_ok "$LAYERCTL" umount "$d/cv"
 
 # A commit on a stack that is no image records it as BASE: its index
 # follows BASE (the Images rule), and a view of it uses that index.
-mkdir -p "$d/bv" "$d/bimg"
-expect_ok "$LAYERCTL" mount --layers 'cimg\:4:cbase' "$d/bv"
+mkdir -p "$d/bv" "$d/bimg" "$d/bu" "$d/bw"
+expect_ok "$LAYERCTL" mount --layers 'cimg\:4:cbase' --upper "$d/bu" --work "$d/bw" "$d/bv"
 echo b >"$d/bv/bfile"
 expect_ok "$LAYERCTL" commit "$d/bv" based:1
 expect_match "$("$LAYERCTL" layer show based:1)" 'flags: +frozen,indexed' \

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "viewinfo.h"
+#include "strv.h"
 
 /* The default store root. */
 #define LFS_STORE_DEFAULT "/var/lib/layerfs"

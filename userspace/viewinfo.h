@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strv.h"
+
 /* The filesystem type of views, in fsopen(2) and mountinfo. */
 #define LFS_FSTYPE "layerfs"
 
@@ -22,19 +24,6 @@
  */
 int lfs_malformed(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* A growable vector of owned strings. */
-struct lfs_strv {
-	char **v;
-	size_t n, cap;
-};
-
-#define LFS_STRV_INIT { NULL, 0, 0 }
-
-/* Appends a copy of @s (its first @n bytes); 0 or -ENOMEM. */
-int lfs_strv_push(struct lfs_strv *sv, const char *s);
-int lfs_strv_pushn(struct lfs_strv *sv, const char *s, size_t n);
-void lfs_strv_free(struct lfs_strv *sv);
 
 /*
  * Appends the layer names of a --layers list, TOP:...:BOTTOM, to @out.

@@ -2,7 +2,9 @@
 /*
  * OCI layer tarballs <-> layer directories (overlayfs format), with
  * libarchive and OpenSSL's SHA-256: the file I/O behind export, import,
- * save, load and tests/fuzz/fuzz_import.c.  No netlink.
+ * save, load and tests/fuzz/fuzz_import.c.  No netlink.  Export is in
+ * tar_export.c, import in tar_import.c, what they share in tar_common.c
+ * (tarpriv.h); lfs_rm_rf_at() is in fsdir.h.
  *
  * Errors: functions return 0 or a negative errno and put one line without
  * the "layerctl: " prefix into @err (e.g. "entry 'a/../b': '..' component").
@@ -13,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsdir.h"
 #include "oci.h"
 #include "tarlimits.h"
 
@@ -76,11 +79,5 @@ struct lfs_tar_import_stats {
 int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		   const struct lfs_tar_import_opts *opts,
 		   struct lfs_tar_import_stats *st, char *err, size_t errlen);
-
-/*
- * Removes @name in directory @dirfd and everything below it, following no
- * symlink and crossing no mount.  0 (also if it did not exist) or -errno.
- */
-int lfs_rm_rf_at(int dirfd, const char *name);
 
 #endif /* LAYERCTL_OCITAR_H */

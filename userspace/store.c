@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsdir.h"
 #include "store.h"
 
 static int lfs_swhy(char *why, size_t whylen, int err, const char *fmt, ...)
@@ -521,28 +522,10 @@ int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
 	return 0;
 }
 
-static int lfs_rm_one(const char *path, const struct stat *sb, int flag,
-		      struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP || flag == FTW_D || flag == FTW_DNR)
-		return rmdir(path) && errno != ENOENT ? -1 : 0;
-	return unlink(path) && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -rf of an absolute path, not crossing filesystems. */
-static int lfs_rm_rf(const char *path)
-{
-	if (nftw(path, lfs_rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
 int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
 			   size_t whylen)
 {
-	char gone[LFS_KEY_LEN + 8], *path = NULL;
+	char gone[LFS_KEY_LEN + 8];
 	int rc;
 
 	snprintf(gone, sizeof(gone), ".rm-%s", key);
@@ -550,27 +533,18 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
 		return lfs_swhy(why, whylen, -errno, "cannot remove %s/layers/%s",
 				st->root, key);
 	lfs_fsync_fd(st->layers_fd);
-	if (asprintf(&path, "%s/layers/%s", st->root, gone) < 0)
-		return -ENOMEM;
-	rc = lfs_rm_rf(path);
+	rc = lfs_rm_rf_at(st->layers_fd, gone);
 	if (rc)
-		lfs_swhy(why, whylen, rc, "cannot delete %s", path);
-	free(path);
+		lfs_swhy(why, whylen, rc, "cannot delete %s/layers/%s",
+			 st->root, gone);
 	return rc;
 }
 
 int lfs_store_remove_hidden(struct lfs_store *st, const char *name)
 {
-	char *path = NULL;
-	int rc;
-
 	if (strncmp(name, ".rm-", 4) || !lfs_key_valid(name + 4))
 		return -EINVAL;
-	if (asprintf(&path, "%s/layers/%s", st->root, name) < 0)
-		return -ENOMEM;
-	rc = lfs_rm_rf(path);
-	free(path);
-	return rc;
+	return lfs_rm_rf_at(st->layers_fd, name);
 }
 
 static uint64_t lfs_usage_size, lfs_usage_files;
@@ -624,15 +598,11 @@ int lfs_store_view_create(struct lfs_store *st, char *vkey, char **work,
 
 int lfs_store_view_remove(struct lfs_store *st, const char *vkey)
 {
-	char *path = NULL;
 	int rc;
 
 	if (!lfs_key_valid(vkey))
 		return -EINVAL;
-	if (asprintf(&path, "%s/views/%s", st->root, vkey) < 0)
-		return -ENOMEM;
-	rc = lfs_rm_rf(path);
-	free(path);
+	rc = lfs_rm_rf_at(st->views_fd, vkey);
 	if (!rc)
 		lfs_fsync_fd(st->views_fd);
 	return rc;

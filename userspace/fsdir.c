@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Directory helpers: sorted names, recursive removal (see fsdir.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsdir.h"
+
+int lfs_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lfs_dir_names(int dirfd, char ***names, size_t *n)
+{
+	DIR *d;
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t cnt = 0, cap = 0;
+	int fd = dup(dirfd), rc = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rewinddir(d);
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			rc = -errno;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[cnt] = strdup(de->d_name);
+		if (!v[cnt]) {
+			rc = -ENOMEM;
+			break;
+		}
+		cnt++;
+	}
+	closedir(d);
+	if (rc) {
+		while (cnt)
+			free(v[--cnt]);
+		free(v);
+		return rc;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), lfs_cmp_str);
+	*names = v;
+	*n = cnt;
+	return 0;
+}
+
+static int lfs_rm_rf_dir(int fd, dev_t dev)
+{
+	char **names;
+	size_t n, i;
+	struct stat st;
+	int sub, rc, r = 0;
+
+	rc = lfs_dir_names(fd, &names, &n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (!r && fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			if (st.st_dev != dev) {
+				r = -EXDEV;
+			} else {
+				sub = openat(fd, names[i], O_RDONLY | O_DIRECTORY |
+					     O_NOFOLLOW | O_CLOEXEC);
+				if (sub < 0 && errno == EACCES &&
+				    !fchmodat(fd, names[i], 0700, 0))
+					sub = openat(fd, names[i], O_RDONLY |
+						     O_DIRECTORY | O_NOFOLLOW |
+						     O_CLOEXEC);
+				if (sub < 0) {
+					r = -errno;
+				} else {
+					r = lfs_rm_rf_dir(sub, dev);
+					close(sub);
+				}
+				if (!r && unlinkat(fd, names[i], AT_REMOVEDIR))
+					r = -errno;
+			}
+		} else if (!r && unlinkat(fd, names[i], 0) && errno != ENOENT) {
+			r = -errno;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+int lfs_rm_rf_at(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) ? -errno : 0;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && !fchmodat(dirfd, name, 0700, 0))
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = lfs_rm_rf_dir(fd, st.st_dev);
+	close(fd);
+	if (!rc && unlinkat(dirfd, name, AT_REMOVEDIR))
+		rc = -errno;
+	return rc;
+}

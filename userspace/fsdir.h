@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Directory helpers on file descriptors (fsdir.c): the sorted names of a
+ * directory, and the one recursive removal layerctl uses (the store's
+ * layers and views, a failed import's partial tree).
+ */
+#ifndef LAYERCTL_FSDIR_H
+#define LAYERCTL_FSDIR_H
+
+#include <stddef.h>
+
+/*
+ * The names in @dirfd (not "." or ".."), sorted byte-wise, into *@names
+ * (free each and the array) and *@n.  0 or -errno.
+ */
+int lfs_dir_names(int dirfd, char ***names, size_t *n);
+
+/* qsort() comparison of two char *: strcmp() order. */
+int lfs_cmp_str(const void *a, const void *b);
+
+/*
+ * Removes @name in directory @dirfd and everything below it, following no
+ * symlink and crossing no mount (-EXDEV: stops at one); a directory it may
+ * not open is made 0700 first.  0 (also if it did not exist) or -errno.
+ */
+int lfs_rm_rf_at(int dirfd, const char *name);
+
+#endif /* LAYERCTL_FSDIR_H */

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What tar export and import share (see tarpriv.h): the bounded queue
+ * between the tar thread and the (de)compressing one, SHA-256, whole
+ * writes, the UTF-8 locale for tar names.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tarpriv.h"
+
+void lfs_seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+void lfs_utf8_locale(void)
+{
+	const char *cur = setlocale(LC_CTYPE, NULL);
+
+	if (!cur || !strcmp(cur, "C") || !strcmp(cur, "POSIX"))
+		setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+int lfs_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void lfs_md_final(EVP_MD_CTX *md, char out[LFS_DIGEST_LEN])
+{
+	unsigned char h[LFS_SHA256_LEN];
+	unsigned int n = 0;
+
+	if (!EVP_DigestFinal_ex(md, h, &n))
+		memset(h, 0, sizeof(h));
+	lfs_oci_digest_format(h, out);
+}
+
+EVP_MD_CTX *lfs_md_new(void)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (md && !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		md = NULL;
+	}
+	return md;
+}
+
+int lfs_pipe_init(struct lfs_pipe *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < LFS_PIPE_SLOTS; i++) {
+		p->buf[i] = malloc(LFS_PIPE_CHUNK);
+		if (!p->buf[i]) {
+			while (i--)
+				free(p->buf[i]);
+			return -ENOMEM;
+		}
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	return 0;
+}
+
+/* Stops the worker (if it still runs) and frees everything. */
+void lfs_pipe_destroy(struct lfs_pipe *p)
+{
+	int i;
+
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->cancel = 1;
+		p->eof = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thr, NULL);
+		p->started = 0;
+	}
+	if (!p->buf[0])
+		return;
+	for (i = 0; i < LFS_PIPE_SLOTS; i++)
+		free(p->buf[i]);
+	p->buf[0] = NULL;
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+}
+
+/*
+ * Producer: a free slot to fill (its index), or -1 if the consumer
+ * cancelled.  The slot is not published until lfs_pipe_push().
+ */
+int lfs_pipe_slot(struct lfs_pipe *p)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->count == LFS_PIPE_SLOTS && !p->cancel)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (!p->cancel)
+		slot = (int)((p->head + p->count) % LFS_PIPE_SLOTS);
+	pthread_mutex_unlock(&p->mu);
+	return slot;
+}
+
+void lfs_pipe_push(struct lfs_pipe *p, int slot, size_t len)
+{
+	pthread_mutex_lock(&p->mu);
+	p->len[slot] = len;
+	p->count++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Producer: done (@err: failed with that errno). */
+void lfs_pipe_close(struct lfs_pipe *p, int err)
+{
+	pthread_mutex_lock(&p->mu);
+	p->eof = 1;
+	if (err && !p->err)
+		p->err = err;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * Consumer: releases the slot it held and waits for the next one.  Its
+ * index, or -1 at the end (p->err set if the producer failed).
+ */
+int lfs_pipe_pop(struct lfs_pipe *p)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->held) {
+		p->held = 0;
+		p->head = (p->head + 1) % LFS_PIPE_SLOTS;
+		p->count--;
+		pthread_cond_broadcast(&p->cv);
+	}
+	while (!p->count && !p->eof)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->count && !p->cancel) {
+		slot = (int)p->head;
+		p->held = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return slot;
+}
+
+/* Consumer: gives up; the producer stops at its next slot. */
+void lfs_pipe_cancel(struct lfs_pipe *p, int err)
+{
+	pthread_mutex_lock(&p->mu);
+	p->cancel = 1;
+	if (err && !p->err)
+		p->err = err;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}

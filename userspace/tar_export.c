@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Layer directory -> OCI layer tarball (lfs_tar_export(), see ocitar.h):
+ * one libarchive writer in PAX format whose output callback hashes the
+ * tar (diff_id) and, when compressing, feeds a second writer (format
+ * "raw", filter gzip/zstd) on its own thread (tarpriv.h's pipeline) whose
+ * callback hashes the blob and writes it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "fsdir.h"
+#include "ocitar.h"
+#include "tarpriv.h"
+
+struct lfs_hl {			/* a hard-linked inode seen before */
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+struct lfs_exp {
+	struct archive *tar;	/* PAX writer */
+	struct archive *z;	/* raw + compression filter, or NULL */
+	EVP_MD_CTX *md_tar, *md_blob;
+	int outfd;
+	int io_err;		/* errno of a failed output write */
+	struct lfs_pipe pipe;	/* to the compressing thread, if x->z */
+	int slot;		/* the slot being filled, or -1 */
+	uint64_t tar_size, blob_size;
+	char *root;		/* root path, for l*xattr() */
+	struct lfs_hl *hl;	/* hash table, see lfs_hl_slot() */
+	size_t n_hl, cap_hl;
+	char *buf;		/* LFS_IO_CHUNK */
+	char *err;
+	size_t errlen;
+};
+
+static la_ssize_t lfs_exp_blob_cb(struct archive *a, void *arg,
+				  const void *buf, size_t n)
+{
+	struct lfs_exp *x = arg;
+	int rc;
+
+	(void)a;
+	EVP_DigestUpdate(x->md_blob, buf, n);
+	x->blob_size += n;
+	rc = lfs_write_all(x->outfd, buf, n);
+	if (rc) {
+		x->io_err = -rc;
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+static la_ssize_t lfs_exp_tar_cb(struct archive *a, void *arg,
+				 const void *buf, size_t n)
+{
+	struct lfs_exp *x = arg;
+
+	const char *c = buf;
+	size_t k, left = n;
+
+	(void)a;
+	EVP_DigestUpdate(x->md_tar, buf, n);
+	x->tar_size += n;
+	if (!x->z)
+		return lfs_exp_blob_cb(a, arg, buf, n);
+	/* into the queue of the compressing thread, a chunk at a time */
+	while (left) {
+		if (x->slot < 0) {
+			x->slot = lfs_pipe_slot(&x->pipe);
+			if (x->slot < 0)
+				return -1;
+			x->pipe.fill = 0;
+		}
+		k = LFS_PIPE_CHUNK - x->pipe.fill;
+		if (k > left)
+			k = left;
+		memcpy(x->pipe.buf[x->slot] + x->pipe.fill, c, k);
+		x->pipe.fill += k;
+		c += k;
+		left -= k;
+		if (x->pipe.fill == LFS_PIPE_CHUNK) {
+			lfs_pipe_push(&x->pipe, x->slot, x->pipe.fill);
+			x->slot = -1;
+		}
+	}
+	return (la_ssize_t)n;
+}
+
+/* The compressing thread: compresses, hashes and writes each chunk. */
+static void *lfs_exp_worker(void *arg)
+{
+	struct lfs_exp *x = arg;
+	int slot;
+
+	while ((slot = lfs_pipe_pop(&x->pipe)) >= 0) {
+		if (archive_write_data(x->z, x->pipe.buf[slot],
+				       x->pipe.len[slot]) !=
+		    (la_ssize_t)x->pipe.len[slot]) {
+			lfs_pipe_cancel(&x->pipe, x->io_err ? x->io_err : EIO);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Adds the exportable xattrs of @path, sorted by name, to @e. */
+static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
+			  struct archive_entry *e)
+{
+	char *list = NULL, **names = NULL, *p, *val = NULL;
+	ssize_t len, vl;
+	size_t n = 0, i;
+	int rc = 0;
+
+	len = llistxattr(path, NULL, 0);
+	if (len < 0)
+		return (errno == ENOTSUP || errno == EOPNOTSUPP) ? 0 : -errno;
+	if (!len)
+		return 0;
+	list = malloc((size_t)len + 1);
+	if (!list)
+		return -ENOMEM;
+	len = llistxattr(path, list, (size_t)len);
+	if (len < 0) {
+		rc = -errno;
+		goto out;
+	}
+	list[len] = '\0';
+	names = calloc((size_t)len, sizeof(*names));
+	if (!names) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (p = list; p < list + len; p += strlen(p) + 1)
+		if (*p && !lfs_oci_xattr_private(p))
+			names[n++] = p;
+	if (n)
+		qsort(names, n, sizeof(*names), lfs_cmp_str);
+	val = malloc(65536);
+	if (!val) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		vl = lgetxattr(path, names[i], val, 65536);
+		if (vl < 0) {
+			if (errno == ENODATA)
+				continue;
+			rc = -errno;
+			lfs_seterr(x->err, x->errlen, "'%s': xattr '%s': %s",
+				   path, names[i], strerror(errno));
+			goto out;
+		}
+		archive_entry_xattr_add_entry(e, names[i], val, (size_t)vl);
+	}
+out:
+	free(val);
+	free(names);
+	free(list);
+	return rc;
+}
+
+static int lfs_is_opaque(const char *path)
+{
+	char v[4];
+	ssize_t n = lgetxattr(path, LFS_OPQ_XATTR, v, sizeof(v));
+
+	return n == 1 && v[0] == 'y';
+}
+
+/*
+ * Hard-linked inodes seen so far: an open-addressing hash table on
+ * (dev, ino), cap_hl a power of two, a NULL path marking a free slot.
+ */
+static size_t lfs_hl_slot(const struct lfs_exp *x, dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^
+		     ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL);
+
+	return (size_t)(h ^ (h >> 29)) & (x->cap_hl - 1);
+}
+
+static const char *lfs_hl_find(struct lfs_exp *x, const struct stat *st)
+{
+	size_t i;
+
+	if (!x->cap_hl)
+		return NULL;
+	for (i = lfs_hl_slot(x, st->st_dev, st->st_ino); x->hl[i].path;
+	     i = (i + 1) & (x->cap_hl - 1))
+		if (x->hl[i].dev == st->st_dev && x->hl[i].ino == st->st_ino)
+			return x->hl[i].path;
+	return NULL;
+}
+
+static int lfs_hl_add(struct lfs_exp *x, const struct stat *st,
+		      const char *rel)
+{
+	struct lfs_hl *old = x->hl, *nh;
+	size_t i, j, ocap = x->cap_hl;
+
+	if ((x->n_hl + 1) * 2 > x->cap_hl) {
+		x->cap_hl = x->cap_hl ? x->cap_hl * 2 : 64;
+		nh = calloc(x->cap_hl, sizeof(*nh));
+		if (!nh) {
+			x->cap_hl = ocap;
+			return -ENOMEM;
+		}
+		x->hl = nh;
+		for (i = 0; i < ocap; i++) {
+			if (!old[i].path)
+				continue;
+			for (j = lfs_hl_slot(x, old[i].dev, old[i].ino);
+			     nh[j].path; j = (j + 1) & (x->cap_hl - 1))
+				;
+			nh[j] = old[i];
+		}
+		free(old);
+	}
+	for (i = lfs_hl_slot(x, st->st_dev, st->st_ino); x->hl[i].path;
+	     i = (i + 1) & (x->cap_hl - 1))
+		;
+	x->hl[i].path = strdup(rel);
+	if (!x->hl[i].path)
+		return -ENOMEM;
+	x->hl[i].dev = st->st_dev;
+	x->hl[i].ino = st->st_ino;
+	x->n_hl++;
+	return 0;
+}
+
+static int lfs_exp_header(struct lfs_exp *x, struct archive_entry *e,
+			  const char *rel)
+{
+	/* ARCHIVE_WARN: a name that is not UTF-8, written as binary */
+	if (archive_write_header(x->tar, e) < ARCHIVE_WARN) {
+		lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+			   x->io_err ? strerror(x->io_err) :
+			   archive_error_string(x->tar));
+		return x->io_err ? -x->io_err : -EIO;
+	}
+	return 0;
+}
+
+/* A regular empty entry @name with @st's owner, permissions and mtime. */
+static int lfs_exp_marker(struct lfs_exp *x, const char *name,
+			  const struct stat *st)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, st->st_mode & 07777);
+	archive_entry_set_uid(e, st->st_uid);
+	archive_entry_set_gid(e, st->st_gid);
+	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	archive_entry_set_size(e, 0);
+	rc = lfs_exp_header(x, e, name);
+	archive_entry_free(e);
+	return rc;
+}
+
+/*
+ * Opens regular file @name of @dirfd for reading (O_NOATIME when allowed);
+ * the fd, or -errno with the reason in x->err.
+ */
+static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
+			const char *rel)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		lfs_seterr(x->err, x->errlen, "'%s': %s", rel, strerror(errno));
+	}
+	return fd;
+}
+
+/*
+ * The data regions of @fd (SEEK_DATA/SEEK_HOLE) as @e's sparse map, when
+ * the file has a hole: libarchive then writes the entry as a PAX sparse
+ * file (GNU sparse 1.0) holding only the data.  A file without holes, or
+ * on a filesystem without SEEK_HOLE, gets no map.  0 or -errno.
+ */
+static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
+			  struct archive_entry *e, const char *rel)
+{
+	off_t data = 0, hole;
+	int holes = 0;
+
+	while (data < size) {
+		data = lseek(fd, data, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			data = size;	/* a hole to the end */
+		else if (data < 0)
+			break;
+		if (data >= size)
+			break;
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0) {
+			data = -1;
+			break;
+		}
+		if (hole > size)
+			hole = size;
+		holes |= data > 0 || hole < size;
+		archive_entry_sparse_add_entry(e, data, hole - data);
+		data = hole;
+	}
+	if (data < 0 && errno != EINVAL && errno != ENXIO) {
+		lfs_seterr(x->err, x->errlen, "'%s': seeking data: %s", rel,
+			   strerror(errno));
+		return -errno;
+	}
+	if (data < 0 || !holes) {
+		archive_entry_sparse_clear(e);
+		return 0;
+	}
+	/* A hole to the end, or only holes: an empty region at the end. */
+	archive_entry_sparse_add_entry(e, size, 0);
+	return 0;
+}
+
+/* Passes @len bytes of a hole to libarchive, which skips them unread. */
+static int lfs_exp_hole(struct lfs_exp *x, off_t len, const char *rel)
+{
+	static const char zero[LFS_IO_CHUNK];
+	size_t n;
+
+	for (; len > 0; len -= (off_t)n) {
+		n = len > LFS_IO_CHUNK ? LFS_IO_CHUNK : (size_t)len;
+		if (archive_write_data(x->tar, zero, n) != (la_ssize_t)n) {
+			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+				   x->io_err ? strerror(x->io_err) :
+				   archive_error_string(x->tar));
+			return x->io_err ? -x->io_err : -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Writes @len bytes of @fd from @off, read in chunks. */
+static int lfs_exp_region(struct lfs_exp *x, int fd, off_t off, off_t len,
+			  const char *rel)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		r = pread(fd, x->buf, len > LFS_IO_CHUNK ? LFS_IO_CHUNK :
+			  (size_t)len, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+				   r ? strerror(errno) : "file shrank while being read");
+			return r ? -errno : -EIO;
+		}
+		if (archive_write_data(x->tar, x->buf, (size_t)r) != r) {
+			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+				   x->io_err ? strerror(x->io_err) :
+				   archive_error_string(x->tar));
+			return x->io_err ? -x->io_err : -EIO;
+		}
+		off += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/*
+ * The data of a regular file: its regions per @e's sparse map (the holes
+ * between them passed as holes, never read), or all of it.
+ */
+static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
+			struct archive_entry *e, const char *rel)
+{
+	la_int64_t off, len;
+	off_t at = 0;
+	int rc = 0;
+
+	if (!archive_entry_sparse_reset(e))
+		return lfs_exp_region(x, fd, 0, size, rel);
+	while (!rc && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK) {
+		rc = lfs_exp_hole(x, off - at, rel);
+		if (!rc)
+			rc = lfs_exp_region(x, fd, off, len, rel);
+		at = off + len;
+	}
+	return rc ? rc : lfs_exp_hole(x, size - at, rel);
+}
+
+/* A regular file with data: its header (sparse map included), its data. */
+static int lfs_exp_file(struct lfs_exp *x, int dirfd, const char *name,
+			const char *rel, off_t size, struct archive_entry *e)
+{
+	int fd = lfs_exp_open(x, dirfd, name, rel), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = lfs_exp_sparse(x, fd, size, e, rel);
+	if (!rc)
+		rc = lfs_exp_header(x, e, rel);
+	if (!rc)
+		rc = lfs_exp_data(x, fd, size, e, rel);
+	close(fd);
+	return rc;
+}
+
+/*
+ * 1 (explained) if @name is reserved by the OCI layer format: an entry
+ * named ".wh.*" would come back from import as a whiteout or be refused.
+ */
+static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
+			    const char *name)
+{
+	if (lfs_oci_whiteout_kind(name, NULL) == LFS_WH_NONE)
+		return 0;
+	lfs_seterr(x->err, x->errlen,
+		   "'%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format (import would not read it back)",
+		   prefix, name, LFS_WH_PREFIX);
+	return 1;
+}
+
+static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
+
+static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
+		       const char *name)
+{
+	struct archive_entry *e = NULL;
+	struct stat st;
+	char *rel = NULL, *path = NULL, *wh = NULL, *lnk = NULL;
+	const char *first;
+	int rc, sub;
+	ssize_t ll;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		rc = -errno;
+		lfs_seterr(x->err, x->errlen, "'%s%s': %s", prefix, name,
+			   strerror(errno));
+		return rc;
+	}
+	if (lfs_exp_reserved(x, prefix, name))
+		return -EINVAL;
+	if (asprintf(&rel, "%s%s", prefix, name) < 0 ||
+	    asprintf(&path, "%s/%s", x->root, rel) < 0) {
+		rel = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+		if (asprintf(&wh, "%s%s%s", prefix, LFS_WH_PREFIX, name) < 0) {
+			wh = NULL;
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = lfs_exp_marker(x, wh, &st);
+		goto out;
+	}
+	if (S_ISSOCK(st.st_mode)) {	/* tar cannot hold sockets */
+		rc = 0;
+		goto out;
+	}
+	e = archive_entry_new();
+	if (!e) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	archive_entry_set_pathname(e, rel);
+	archive_entry_set_mode(e, st.st_mode);
+	archive_entry_set_uid(e, st.st_uid);
+	archive_entry_set_gid(e, st.st_gid);
+	archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	archive_entry_set_size(e, 0);
+	rc = lfs_exp_xattrs(x, path, e);
+	if (rc) {
+		if (!*x->err)
+			lfs_seterr(x->err, x->errlen, "'%s': xattrs: %s", rel,
+				   strerror(-rc));
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		lnk = malloc(PATH_MAX + 1);
+		if (!lnk) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ll = readlinkat(dirfd, name, lnk, PATH_MAX);
+		if (ll < 0) {
+			rc = -errno;
+			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+				   strerror(errno));
+			goto out;
+		}
+		lnk[ll] = '\0';
+		archive_entry_set_symlink(e, lnk);
+	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		archive_entry_set_rdevmajor(e, major(st.st_rdev));
+		archive_entry_set_rdevminor(e, minor(st.st_rdev));
+	}
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+		first = lfs_hl_find(x, &st);
+		if (first) {
+			archive_entry_set_hardlink(e, first);
+			archive_entry_set_size(e, 0);
+			rc = lfs_exp_header(x, e, rel);
+			goto out;
+		}
+		rc = lfs_hl_add(x, &st, rel);
+		if (rc)
+			goto out;
+	}
+	if (S_ISREG(st.st_mode))
+		archive_entry_set_size(e, st.st_size);
+	if (S_ISREG(st.st_mode) && st.st_size) {
+		rc = lfs_exp_file(x, dirfd, name, rel, st.st_size, e);
+		goto out;
+	}
+	rc = lfs_exp_header(x, e, rel);
+	if (rc)
+		goto out;
+	if (!S_ISDIR(st.st_mode))
+		goto out;
+
+	if (lfs_is_opaque(path)) {
+		if (asprintf(&wh, "%s/%s", rel, LFS_WH_OPAQUE) < 0) {
+			wh = NULL;
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = lfs_exp_marker(x, wh, &st);
+		if (rc)
+			goto out;
+	}
+	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (sub < 0) {
+		rc = -errno;
+		lfs_seterr(x->err, x->errlen, "'%s': %s", rel, strerror(errno));
+		goto out;
+	}
+	free(wh);
+	wh = NULL;
+	if (asprintf(&wh, "%s/", rel) < 0) {
+		wh = NULL;
+		close(sub);
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = lfs_exp_dir(x, sub, wh);
+	close(sub);
+out:
+	archive_entry_free(e);
+	free(lnk);
+	free(wh);
+	free(path);
+	free(rel);
+	return rc;
+}
+
+static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
+{
+	char **names;
+	size_t n, i;
+	int rc;
+
+	rc = lfs_dir_names(dirfd, &names, &n);
+	if (rc) {
+		lfs_seterr(x->err, x->errlen, "'%s': %s", *prefix ? prefix : ".",
+			   strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < n && !rc; i++)
+		rc = lfs_exp_one(x, dirfd, prefix, names[i]);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
+		   struct lfs_tar_digests *d, char *err, size_t errlen)
+{
+	struct lfs_exp x = {
+		.outfd = outfd, .err = err, .errlen = errlen, .slot = -1,
+	};
+	struct archive_entry *ze = NULL;
+	int rootfd = -1, rc = -ENOMEM;
+	size_t i;
+
+	if (errlen)
+		err[0] = '\0';
+	lfs_utf8_locale();
+	memset(d, 0, sizeof(*d));
+	x.root = strdup(root);
+	x.buf = malloc(LFS_IO_CHUNK);
+	x.md_tar = lfs_md_new();
+	x.md_blob = lfs_md_new();
+	if (!x.root || !x.buf || !x.md_tar || !x.md_blob)
+		goto out;
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		rc = -errno;
+		lfs_seterr(err, errlen, "%s", strerror(errno));
+		goto out;
+	}
+	rc = -EIO;
+	if (c != LFS_COMPRESS_NONE) {
+		x.z = archive_write_new();
+		ze = archive_entry_new();
+		if (!x.z || !ze) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if ((c == LFS_COMPRESS_GZIP ?
+		     archive_write_add_filter_gzip(x.z) :
+		     archive_write_add_filter_zstd(x.z)) != ARCHIVE_OK ||
+		    (c == LFS_COMPRESS_GZIP &&
+		     archive_write_set_filter_option(x.z, "gzip", "timestamp",
+						     NULL) != ARCHIVE_OK) ||
+		    archive_write_set_format_raw(x.z) != ARCHIVE_OK ||
+		    archive_write_set_bytes_per_block(x.z, 0) != ARCHIVE_OK ||
+		    archive_write_open(x.z, &x, NULL, lfs_exp_blob_cb,
+				       NULL) != ARCHIVE_OK) {
+			lfs_seterr(err, errlen, "compressor: %s",
+				   archive_error_string(x.z));
+			goto out;
+		}
+		archive_entry_set_filetype(ze, AE_IFREG);
+		archive_entry_set_pathname(ze, "layer.tar");
+		if (archive_write_header(x.z, ze) != ARCHIVE_OK) {
+			lfs_seterr(err, errlen, "compressor: %s",
+				   archive_error_string(x.z));
+			goto out;
+		}
+		if (lfs_pipe_init(&x.pipe)) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (pthread_create(&x.pipe.thr, NULL, lfs_exp_worker, &x)) {
+			lfs_seterr(err, errlen, "cannot start a thread");
+			goto out;
+		}
+		x.pipe.started = 1;
+	}
+	x.tar = archive_write_new();
+	if (!x.tar) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (archive_write_set_format_pax(x.tar) != ARCHIVE_OK ||
+	    archive_write_set_format_option(x.tar, "pax", "xattrheader",
+					    "SCHILY") != ARCHIVE_OK ||
+	    archive_write_add_filter_none(x.tar) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(x.tar, 1) != ARCHIVE_OK ||
+	    archive_write_open(x.tar, &x, NULL, lfs_exp_tar_cb,
+			       NULL) != ARCHIVE_OK) {
+		lfs_seterr(err, errlen, "tar writer: %s",
+			   archive_error_string(x.tar));
+		goto out;
+	}
+	rc = lfs_exp_dir(&x, rootfd, "");
+	if (rc)
+		goto out;
+	if (archive_write_close(x.tar) != ARCHIVE_OK) {
+		rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
+		lfs_seterr(err, errlen, "%s", x.pipe.err || x.io_err ?
+			   strerror(-rc) : archive_error_string(x.tar));
+		goto out;
+	}
+	if (x.z) {
+		/* the last chunk, then wait for the compressing thread */
+		if (x.slot >= 0 && x.pipe.fill)
+			lfs_pipe_push(&x.pipe, x.slot, x.pipe.fill);
+		x.slot = -1;
+		lfs_pipe_close(&x.pipe, 0);
+		pthread_join(x.pipe.thr, NULL);
+		x.pipe.started = 0;
+		if (x.pipe.err || archive_write_close(x.z) != ARCHIVE_OK) {
+			rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
+			lfs_seterr(err, errlen, "%s", x.pipe.err || x.io_err ?
+				   strerror(-rc) : archive_error_string(x.z));
+			goto out;
+		}
+	}
+	lfs_md_final(x.md_tar, d->diff_id);
+	if (x.z)
+		lfs_md_final(x.md_blob, d->digest);
+	else
+		memcpy(d->digest, d->diff_id, LFS_DIGEST_LEN);
+	d->tar_size = x.tar_size;
+	d->blob_size = x.blob_size;
+	rc = 0;
+out:
+	if (rc && errlen && !err[0])
+		lfs_seterr(err, errlen, "%s", strerror(-rc));
+	/* before the archives: the worker may still use x.z */
+	lfs_pipe_destroy(&x.pipe);
+	if (x.tar)
+		archive_write_free(x.tar);
+	if (x.z)
+		archive_write_free(x.z);
+	archive_entry_free(ze);
+	if (rootfd >= 0)
+		close(rootfd);
+	for (i = 0; i < x.cap_hl; i++)
+		free(x.hl[i].path);
+	free(x.hl);
+	EVP_MD_CTX_free(x.md_tar);
+	EVP_MD_CTX_free(x.md_blob);
+	free(x.buf);
+	free(x.root);
+	return rc;
+}

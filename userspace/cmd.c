@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Command plumbing: dispatch, usage, error reporting (see cmd.h). */
+/*
+ * Command plumbing: dispatch, usage, error reporting, and the context
+ * helpers that open the netlink handle and the store (see cmd.h).
+ */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include <linux/layerfs.h>
 
 #include "cmd.h"
 #include "format.h"
 #include "nl.h"
 #include "parse.h"
+#include "store.h"
+#include "viewinfo.h"
 
 static void lfs_group_usage(struct lfs_buf *b, const char *head,
 			    const struct lfs_cmd *cmds, const char *tail)
@@ -203,46 +212,16 @@ int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
 	return lfs_usage_error(ctx, command, usage, "%s", msg);
 }
 
-int lfs_fail(struct lfs_ctx *ctx, const char *what, int err)
+int lfs_err_report(struct lfs_ctx *ctx, const struct lfs_err *e)
 {
-	return lfs_fail_why(ctx, what, err,
-			    ctx->nl ? lfs_nl_extack(ctx->nl) : NULL);
-}
+	char line[LFS_ERR_MAX + 64];
+	struct lfs_buf b = LFS_BUF_INIT;
 
-int lfs_fail_why(struct lfs_ctx *ctx, const char *what, int err,
-		 const char *why)
-{
-	struct lfs_buf b = LFS_BUF_INIT, w = LFS_BUF_INIT;
-
-	/* In a batch, the subject starts with the line number. */
-	if (ctx->batch_line)
-		lfs_buf_printf(&w, "batch line %lu: %s", ctx->batch_line, what);
-	else
-		lfs_buf_puts(&w, what);
-	lfs_fmt_error(&b, lfs_buf_str(&w), err, why);
-	if (lfs_buf_error(&w) || lfs_buf_error(&b)) {
-		lfs_report_prefix(ctx);
-		fprintf(ctx->err, "%s: %s\n", what, strerror(-err));
-	} else {
-		fputs(lfs_buf_str(&b), ctx->err);
-	}
+	lfs_fmt_escaped(&b, lfs_err_str(e, line, sizeof(line)));
+	lfs_report_prefix(ctx);
+	fprintf(ctx->err, "%s\n", lfs_buf_error(&b) ? line : lfs_buf_str(&b));
 	lfs_buf_free(&b);
-	lfs_buf_free(&w);
 	return 1;
-}
-
-int lfs_fail_layer(struct lfs_ctx *ctx, const char *name, int err)
-{
-	struct lfs_buf what = LFS_BUF_INIT;
-	int rc;
-
-	lfs_buf_puts(&what, "layer '");
-	lfs_fmt_escaped(&what, name);
-	lfs_buf_putc(&what, '\'');
-	rc = lfs_fail(ctx, lfs_buf_error(&what) ? "layer" : lfs_buf_str(&what),
-		      err);
-	lfs_buf_free(&what);
-	return rc;
 }
 
 int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name)
@@ -258,6 +237,24 @@ int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name)
 	return 1;
 }
 
+int lfs_text_fits(const char *text)
+{
+	return !text || strlen(text) <= LAYERFS_TEXT_MAX;
+}
+
+int lfs_check_texts(const char *name, const char *author,
+		    const char *message, struct lfs_err *e)
+{
+	const char *what = !lfs_text_fits(author) ? "author" :
+			   !lfs_text_fits(message) ? "message" : NULL;
+
+	if (!what)
+		return 0;
+	lfs_err_set(e, 0, "layer '%s': %s is longer than %d bytes", name, what,
+		    LAYERFS_TEXT_MAX);
+	return -EINVAL;
+}
+
 int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp)
 {
 	char err[512];
@@ -267,6 +264,114 @@ int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp)
 		return lfs_errorf(ctx, "%s", err);
 	}
 	*nlp = ctx->nl;
+	return 0;
+}
+
+/*
+ * Whether @root exists but is not a store: anything but a missing path, an
+ * empty directory, or one holding only layers/, views/ and .lock (a store
+ * half made).
+ */
+static int lfs_store_dir_foreign(const char *root)
+{
+	struct dirent *de;
+	struct stat sb;
+	int foreign = 0;
+	DIR *d;
+
+	if (stat(root, &sb))
+		return errno != ENOENT;
+	if (!S_ISDIR(sb.st_mode))
+		return 1;
+	d = opendir(root);
+	if (!d)
+		return 1;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "layers") || !strcmp(de->d_name, "views") ||
+		    !strcmp(de->d_name, ".lock"))
+			continue;
+		foreign = 1;
+		break;
+	}
+	closedir(d);
+	return foreign;
+}
+
+int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
+		  struct lfs_err *e)
+{
+	const char *root = lfs_store_root(ctx->store);
+	int rc;
+
+	rc = lfs_store_open(st, root, create, e);
+	if (!rc)
+		return 0;
+	/*
+	 * No store: the caller decides (an empty listing, nothing to
+	 * restore).  But a directory that exists and holds something else
+	 * is not an empty store: say so rather than list nothing.
+	 */
+	if (!create && rc == -ENOENT && !lfs_store_dir_foreign(root))
+		return lfs_err_set(e, -ENOENT, "store: no store at %s", root);
+	if (!create && rc == -ENOENT) {
+		lfs_err_set(e, 0, "store: %s: not a layerfs store (no layers/ and views/ directories)",
+			    root);
+		return -ENOTDIR;
+	}
+	return lfs_err_prefix(e, rc, "store");
+}
+
+struct lfs_view_dump {
+	struct lfs_view_list *list;
+	struct lfs_err e;
+};
+
+static int lfs_view_collect(const struct lfs_view_part *part, void *arg)
+{
+	struct lfs_view_dump *d = arg;
+
+	return lfs_views_add(d->list, part, &d->e);
+}
+
+int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
+		  struct lfs_err *e)
+{
+	struct lfs_view_dump dump = { l, LFS_ERR_INIT };
+	int rc;
+
+	rc = lfs_nl_view_dump(nl, lfs_view_collect, &dump);
+	if (rc < 0) {
+		lfs_views_free(l);
+		/* A defect found while assembling is ours to explain. */
+		if (dump.e.msg[0])
+			*e = dump.e;
+		else
+			lfs_err_extack(e, rc, lfs_nl_extack(nl), NULL);
+		return lfs_err_prefix(e, rc, "cannot list views");
+	}
+	lfs_views_finish(l);
+	return 0;
+}
+
+int lfs_layer_unregister(struct lfs_ctx *ctx, const char *name,
+			 int missing_ok)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_layer key = { 0 };
+	struct lfs_nl *nl = NULL;
+	int rc;
+
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	key.name = name;
+	rc = lfs_nl_layer_del(nl, &key);
+	if (rc == -ENOENT && missing_ok)
+		return 0;
+	if (rc < 0) {
+		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", name);
+		return lfs_err_report(ctx, &e);
+	}
 	return 0;
 }
 

@@ -16,8 +16,11 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "err.h"
 
 struct lfs_nl;
+struct lfs_store;
+struct lfs_view_list;
 
 struct lfs_ctx {
 	FILE *out;		/* results */
@@ -139,27 +142,60 @@ int lfs_errorf(struct lfs_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Reports a failed request about layer @name with the netlink handle's
- * extended ack: "layerctl: layer 'NAME': EXTACK (STRERROR)".  Returns 1.
+ * Reports @e: "layerctl: " (and "batch line N: " in a batch), then @e as
+ * lfs_err_str() renders it, control characters escaped (see err.h).
+ * Returns 1.  The one reporter of failures that have an error value.
  */
-int lfs_fail_layer(struct lfs_ctx *ctx, const char *name, int err);
-
-/* The same with a free-form subject: "layerctl: WHAT: ...".  Returns 1. */
-int lfs_fail(struct lfs_ctx *ctx, const char *what, int err);
-
-/*
- * The same with the explanation @why instead of the extended ack:
- * "layerctl: WHAT: WHY (STRERROR)", or "layerctl: WHAT: STRERROR" if @why
- * is NULL or "".  Returns 1.
- */
-int lfs_fail_why(struct lfs_ctx *ctx, const char *what, int err,
-		 const char *why);
+int lfs_err_report(struct lfs_ctx *ctx, const struct lfs_err *e);
 
 /* Checks a layer name given by the user; reports and returns 1 if bad. */
 int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name);
 
+/* Whether @text (an author or a message; NULL: none) fits a layer. */
+int lfs_text_fits(const char *text);
+
+/*
+ * Checks the author and message the user gave layer @name: 0, or -EINVAL
+ * with "layer 'NAME': author is longer than 4095 bytes" (or message) in
+ * @e.
+ */
+int lfs_check_texts(const char *name, const char *author,
+		    const char *message, struct lfs_err *e);
+
+/*
+ * What a command's option parser returns to let the command go on; any
+ * other value is the exit status to return at once (--help, bad usage).
+ */
+#define LFS_PARSED (-1)
+
 /* The netlink handle, opened (and the module loaded) on first use. 0 or 1. */
 int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp);
+
+/*
+ * Opens the store of @ctx (--store, $LAYERFS_STORE or the default),
+ * making it with @create.  0 or a negative errno in @e: without @create,
+ * -ENOENT if there is no store there (a missing path or an empty
+ * directory: the caller decides whether that is a failure), -ENOTDIR for
+ * a directory that holds anything else.
+ */
+int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
+		  struct lfs_err *e);
+
+/*
+ * The mounted views (a VIEW_GET dump) into @l; 0, or a negative errno in
+ * @e ("cannot list views: ...", and @l is then empty).  Free @l with
+ * lfs_views_free().
+ */
+int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
+		  struct lfs_err *e);
+
+/*
+ * Unregisters the layer @name (LAYER_DEL).  0, also when no layer has that
+ * name if @missing_ok; else 1 after reporting "layerctl: layer 'NAME':
+ * WHY (STRERROR)" (or why the netlink connection failed).
+ */
+int lfs_layer_unregister(struct lfs_ctx *ctx, const char *name,
+			 int missing_ok);
 void lfs_ctx_close(struct lfs_ctx *ctx);
 
 /* Now, in ns since the epoch (ctx->now_ns if set). */

@@ -37,7 +37,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 
 static const char lfs_usage_commit[] =
 	"Usage: layerctl commit MOUNTPOINT|VIEWID REF [-a AUTHOR] [-m MESSAGE] [--json]\n"
@@ -71,10 +71,9 @@ static int lfs_is_id(const char *s, uint64_t *id)
 	return !errno && !*end;
 }
 
-/* Finds the view @arg names in @l; NULL after reporting. */
-static const struct lfs_view *lfs_commit_find(struct lfs_ctx *ctx,
-					      const struct lfs_view_list *l,
-					      const char *arg)
+/* Finds the view @arg names in @l: 0, or a negative errno in @e. */
+static int lfs_commit_find(const struct lfs_view_list *l, const char *arg,
+			   const struct lfs_view **out, struct lfs_err *e)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -82,28 +81,22 @@ static const struct lfs_view *lfs_commit_find(struct lfs_ctx *ctx,
 	uint32_t dev;
 	size_t i;
 
+	*out = NULL;
 	if (lfs_is_id(arg, &id)) {
 		for (i = 0; i < l->n; i++)
 			if (l->v[i].id == id)
-				return &l->v[i];
-		lfs_fail_obj(ctx, "view", arg, -ENOENT, "no such view");
-		return NULL;
+				*out = &l->v[i];
+		return *out ? 0 : lfs_err_set(e, -ENOENT, "no such view");
 	}
-	if (statfs(arg, &sfs) || stat(arg, &st)) {
-		lfs_fail_obj(ctx, "view", arg, -errno, NULL);
-		return NULL;
-	}
-	if ((unsigned long)sfs.f_type != LAYERFS_SUPER_MAGIC) {
-		lfs_fail_obj(ctx, "view", arg, -EINVAL,
-			     "not a layerfs view");
-		return NULL;
-	}
+	if (statfs(arg, &sfs) || stat(arg, &st))
+		return lfs_err_set(e, -errno, "%s", "");
+	if ((unsigned long)sfs.f_type != LAYERFS_SUPER_MAGIC)
+		return lfs_err_set(e, -EINVAL, "not a layerfs view");
 	dev = lfs_dev_encode(major(st.st_dev), minor(st.st_dev));
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].dev == dev)
-			return &l->v[i];
-	lfs_fail_obj(ctx, "view", arg, -ENOENT, "no such view");
-	return NULL;
+			*out = &l->v[i];
+	return *out ? 0 : lfs_err_set(e, -ENOENT, "no such view");
 }
 
 /* Where the new upper goes and what to undo if the commit fails. */
@@ -154,29 +147,22 @@ static int lfs_commit_sibling(const char *upper, const char *work,
 	return 0;
 }
 
-static int lfs_commit_prepare(struct lfs_ctx *ctx, struct lfs_store *st,
-			      const struct lfs_view *v, const char *arg,
-			      struct lfs_commit_plan *p)
+static int lfs_commit_prepare(struct lfs_store *st, const struct lfs_view *v,
+			      struct lfs_commit_plan *p, struct lfs_err *e)
 {
-	char why[LFS_STORE_WHY_MAX], real[PATH_MAX];
+	char real[PATH_MAX];
 	int rc;
 
 	if (realpath(v->upper, real) &&
-	    lfs_store_path_key(st->root, real, p->key)) {
-		rc = lfs_store_layer_create(st, p->new_key, &p->new_upper, why,
-					    sizeof(why));
-		if (rc)
-			return lfs_fail_obj(ctx, "view", arg, rc, why);
-		return 0;
-	}
+	    lfs_store_path_key(st->root, real, p->key))
+		return lfs_store_layer_create(st, p->new_key, &p->new_upper, e);
 	rc = lfs_commit_sibling(v->upper, v->work, &p->new_upper);
 	if (rc)
-		return lfs_fail_obj(ctx, "view", arg, rc,
-				    "cannot create the new upper directory");
-	rc = lfs_store_layer_create_bare(st, p->key, why, sizeof(why));
+		return lfs_err_set(e, rc, "cannot create the new upper directory");
+	rc = lfs_store_layer_create_bare(st, p->key, e);
 	if (rc) {
 		rmdir(p->new_upper);
-		return lfs_fail_obj(ctx, "view", arg, rc, why);
+		return rc;
 	}
 	p->key_new = 1;
 	return 0;
@@ -193,7 +179,15 @@ static void lfs_commit_undo(struct lfs_store *st, struct lfs_commit_plan *p)
 		lfs_store_layer_discard(st, p->key);
 }
 
-int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
+/* What the command line asks for. */
+struct lfs_commit_args {
+	const char *view;		/* MOUNTPOINT or VIEWID */
+	struct lfs_layer req;		/* NAME, AUTHOR, MESSAGE */
+	int json;
+};
+
+static int lfs_commit_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			    struct lfs_commit_args *a)
 {
 	static const struct option opts[] = {
 		{ "author", required_argument, NULL, 'a' },
@@ -202,30 +196,19 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
-	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_commit_plan plan = { "", 0, "", NULL };
-	struct lfs_layer req = { 0 }, *got = NULL;
-	struct lfs_meta meta = { 0 };
-	struct lfs_view_meta vm;
-	struct lfs_buf out = LFS_BUF_INIT;
-	char why[LFS_STORE_WHY_MAX];
-	const struct lfs_view *v;
-	const char *arg;
-	struct lfs_nl *nl;
-	int c, rc = 1, json = 0;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":a:m:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			req.author = optarg;
+			a->req.author = optarg;
 			break;
 		case 'm':
-			req.message = optarg;
+			a->req.message = optarg;
 			break;
 		case 'j':
-			json = 1;
+			a->json = 1;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_commit, 0);
@@ -241,92 +224,66 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 2)
 		return lfs_usage_error(ctx, "commit", lfs_usage_commit,
 				       "unexpected argument '%s'", argv[optind + 2]);
-	arg = argv[optind];
-	req.name = argv[optind + 1];
-	if (lfs_check_name(ctx, "layer", req.name))
-		return 1;
-	if ((req.author && strlen(req.author) > LAYERFS_TEXT_MAX) ||
-	    (req.message && strlen(req.message) > LAYERFS_TEXT_MAX))
-		return lfs_errorf(ctx, "layer '%s': author and message are at most %d bytes",
-				  req.name, LAYERFS_TEXT_MAX);
+	a->view = argv[optind];
+	a->req.name = argv[optind + 1];
+	return lfs_check_name(ctx, "layer", a->req.name) ? 1 : LFS_PARSED;
+}
 
-	if (lfs_ctx_nl(ctx, &nl) || lfs_ctx_views(ctx, nl, &views))
-		goto out;
-	v = lfs_commit_find(ctx, &views, arg);
-	if (!v)
-		goto out;
-	if (!v->upper || !v->work) {
-		lfs_fail_obj(ctx, "view", arg, -EROFS,
-			     "read-only view, nothing to commit");
-		goto out;
-	}
-	if (lfs_ctx_store(ctx, &st, 1))
-		goto out;
-	if (lfs_commit_prepare(ctx, &st, v, arg, &plan))
-		goto out;
-
-	rc = lfs_nl_view_commit(nl, v->id, plan.new_upper, &req, &got);
-	if (rc < 0) {
-		lfs_commit_undo(&st, &plan);
-		rc = lfs_fail_obj(ctx, "view", arg, rc, lfs_nl_extack(nl));
-		goto out;
-	}
-	rc = 1;
+/*
+ * Records the committed layer @got in the store (ROOT/layers/KEY/
+ * meta.json), and the layers below it the store does not know yet (added
+ * in place before a store existed), so that restore can bring the whole
+ * image back.
+ */
+static int lfs_commit_record(struct lfs_store *st, struct lfs_nl *nl,
+			     const struct lfs_layer *got, char *key,
+			     struct lfs_err *e)
+{
+	struct lfs_meta meta = { 0 };
+	int rc;
 
 	/* The kernel synced the upper; make sure the store's fs is too. */
-	syncfs(st.fd);
-	meta.ref = strdup(got->name);
-	meta.key = strdup(plan.key);
-	meta.parent = got->parent ? strdup(got->parent) : NULL;
-	meta.author = got->author ? strdup(got->author) : NULL;
-	meta.message = got->message ? strdup(got->message) : NULL;
-	meta.diff = strdup(got->path);
-	meta.created = got->created;
-	meta.flags = got->flags;
-	if (!meta.ref || !meta.key || !meta.diff ||
-	    (got->parent && !meta.parent) || (got->author && !meta.author) ||
-	    (got->message && !meta.message)) {
-		lfs_fail_obj(ctx, "layer", got->name, -ENOMEM,
-			     "committed, but not recorded in the store");
-		goto out;
-	}
+	syncfs(st->fd);
+	lfs_meta_borrow_layer(&meta, got, key);
 	rc = lfs_store_base_refs(nl, got, &meta.base);
-	if (rc < 0) {
-		rc = lfs_fail_obj(ctx, "layer", got->name, rc,
-				  "committed, but its BASE layers cannot be named");
-		goto out;
+	if (rc < 0)
+		lfs_err_set(e, rc, "committed, but its BASE layers cannot be named");
+	if (!rc)
+		rc = lfs_store_layer_write_meta(st, &meta, e);
+	if (!rc)
+		rc = lfs_store_record_ancestors(st, nl, &meta, e);
+	lfs_strv_free(&meta.base);
+	return rc;
+}
+
+/* The view's own record, if it is a store view (best effort). */
+static void lfs_commit_view_record(struct lfs_store *st,
+				   const struct lfs_view *v,
+				   const struct lfs_commit_plan *p,
+				   const struct lfs_layer *got)
+{
+	struct lfs_view_meta vm;
+
+	if (lfs_store_view_find(st, v->work, &vm))
+		return;
+	if (p->new_key[0]) {
+		free(vm.upper_key);
+		vm.upper_key = strdup(p->new_key);
 	}
-	rc = lfs_store_layer_write_meta(&st, &meta, why, sizeof(why));
-	if (rc < 0) {
-		rc = lfs_fail_obj(ctx, "layer", got->name, rc, why);
-		goto out;
-	}
-	/*
-	 * Layers below it that the store does not know (added in place
-	 * before a store existed) are recorded too, so that restore can
-	 * bring the whole image back.
-	 */
-	rc = lfs_store_record_ancestors(&st, nl, &meta, why, sizeof(why));
-	if (rc < 0) {
-		rc = lfs_fail_obj(ctx, "layer", got->name, rc, why);
-		goto out;
-	}
-	lfs_layer_index_try(nl, &st, got->name, plan.key);
-	rc = 1;
-	/* The view's own record, if it is a store view. */
-	if (!lfs_store_view_find(&st, v->work, &vm)) {
-		if (plan.new_key[0]) {
-			free(vm.upper_key);
-			vm.upper_key = strdup(plan.new_key);
-		}
-		/* The view now shows the new image (see the protocol). */
-		free(vm.image);
-		vm.image = strdup(got->name);
-		vm.commits++;
-		if (vm.upper_key)
-			lfs_store_view_write_meta(&st, &vm, NULL, 0);
-		lfs_view_meta_free(&vm);
-	}
+	/* The view now shows the new image (see the protocol). */
+	free(vm.image);
+	vm.image = strdup(got->name);
+	vm.commits++;
+	if (vm.upper_key)
+		lfs_store_view_write_meta(st, &vm, NULL);
+	lfs_view_meta_free(&vm);
+}
+
+static int lfs_commit_print(struct lfs_ctx *ctx, const struct lfs_commit_plan *p,
+			    const struct lfs_layer *got, int json)
+{
+	struct lfs_buf out = LFS_BUF_INIT;
+	int rc;
 
 	if (json) {
 		struct lfs_json j;
@@ -334,21 +291,92 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 		lfs_json_init(&j, &out);
 		lfs_json_object_begin(&j);
 		lfs_json_key(&j, "key");
-		lfs_json_string(&j, plan.key);
+		lfs_json_string(&j, p->key);
 		lfs_json_key(&j, "new_upper");
-		lfs_json_string(&j, plan.new_upper);
+		lfs_json_string(&j, p->new_upper);
 		lfs_json_key(&j, "layer");
 		lfs_json_layer(&j, got);
 		lfs_json_object_end(&j);
 		lfs_buf_putc(&out, '\n');
 	} else {
 		lfs_fmt_escaped(&out, got->name);
-		lfs_buf_printf(&out, " %s\n", plan.key);
+		lfs_buf_printf(&out, " %s\n", p->key);
 	}
 	rc = lfs_emit(ctx, &out);
-out:
 	lfs_buf_free(&out);
-	lfs_meta_free(&meta);
+	return rc;
+}
+
+/* Step 1: the view a->view names, writable. */
+static int lfs_commit_target(struct lfs_nl *nl, const char *arg,
+			     struct lfs_view_list *views,
+			     const struct lfs_view **v, struct lfs_err *e)
+{
+	int rc = lfs_ctx_views(nl, views, e);
+
+	if (rc)
+		return rc;
+	rc = lfs_commit_find(views, arg, v, e);
+	if (!rc && (!(*v)->upper || !(*v)->work))
+		rc = lfs_err_set(e, -EROFS, "read-only view, nothing to commit");
+	return rc ? lfs_err_prefix(e, rc, "view '%s'", arg) : 0;
+}
+
+/* Steps 2 and 3: the new upper, then the kernel's commit into *@got. */
+static int lfs_commit_kernel(struct lfs_nl *nl, struct lfs_store *st,
+			     const struct lfs_view *v,
+			     const struct lfs_commit_args *a,
+			     struct lfs_commit_plan *p, struct lfs_layer **got,
+			     struct lfs_err *e)
+{
+	int rc = lfs_commit_prepare(st, v, p, e);
+
+	if (!rc) {
+		rc = lfs_nl_view_commit(nl, v->id, p->new_upper, &a->req, got);
+		if (rc < 0) {
+			lfs_commit_undo(st, p);
+			lfs_err_extack(e, rc, lfs_nl_extack(nl), NULL);
+		}
+	}
+	return rc ? lfs_err_prefix(e, rc, "view '%s'", a->view) : 0;
+}
+
+int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_commit_args a = { 0 };
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_commit_plan plan = { "", 0, "", NULL };
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_layer *got = NULL;
+	const struct lfs_view *v = NULL;
+	struct lfs_nl *nl;
+	int rc;
+
+	rc = lfs_commit_parse(ctx, argc, argv, &a);
+	if (rc != LFS_PARSED)
+		return rc;
+	if (lfs_check_texts(a.req.name, a.req.author, a.req.message, &e))
+		return lfs_err_report(ctx, &e);
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	rc = lfs_commit_target(nl, a.view, &views, &v, &e);
+	if (!rc)
+		rc = lfs_ctx_store(ctx, &st, 1, &e);
+	if (!rc)
+		rc = lfs_commit_kernel(nl, &st, v, &a, &plan, &got, &e);
+	if (!rc) {
+		rc = lfs_commit_record(&st, nl, got, plan.key, &e);
+		if (rc)
+			lfs_err_prefix(&e, rc, "layer '%s'", got->name);
+	}
+	if (!rc) {
+		lfs_layer_index_try(nl, &st, got->name, plan.key);
+		lfs_commit_view_record(&st, v, &plan, got);
+		rc = lfs_commit_print(ctx, &plan, got, a.json);
+	} else {
+		rc = lfs_err_report(ctx, &e);
+	}
 	free(got);
 	free(plan.new_upper);
 	lfs_store_close(&st);

@@ -68,7 +68,17 @@ static int lfs_export_json(struct lfs_ctx *ctx, const struct lfs_tar_digests *d,
 	return rc;
 }
 
-int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
+/* What the command line asks for. */
+struct lfs_export_args {
+	enum lfs_compress comp;
+	const char *out;	/* -o FILE, or NULL: standard output */
+	const char *dir;	/* --dir DIR, or NULL: the layer REF */
+	const char *ref;
+	int json;
+};
+
+static int lfs_export_opts(struct lfs_ctx *ctx, int argc, char **argv,
+			   struct lfs_export_args *a)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -79,33 +89,27 @@ int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	enum lfs_compress comp = LFS_COMPRESS_NONE;
-	const char *out = NULL, *dir = NULL, *ref = NULL, *what;
-	struct lfs_layer key = { 0 }, *layer = NULL;
-	struct lfs_tar_digests d;
-	char err[1024], *tmp = NULL;
-	struct lfs_nl *nl;
-	int c, rc, fd = 1, json = 0, ret = 1;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":o:zZd:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			a->out = optarg;
 			break;
 		case 'z':
 		case 'Z':
-			if (comp != LFS_COMPRESS_NONE)
+			if (a->comp != LFS_COMPRESS_NONE)
 				return lfs_usage_error(ctx, "export",
 						       lfs_usage_export,
 						       "--gzip and --zstd exclude each other");
-			comp = c == 'z' ? LFS_COMPRESS_GZIP : LFS_COMPRESS_ZSTD;
+			a->comp = c == 'z' ? LFS_COMPRESS_GZIP : LFS_COMPRESS_ZSTD;
 			break;
 		case 'd':
-			dir = optarg;
+			a->dir = optarg;
 			break;
 		case 'j':
-			json = 1;
+			a->json = 1;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_export, 0);
@@ -114,83 +118,141 @@ int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
 					     argv, opts);
 		}
 	}
-	if (!dir && argc - optind < 1)
+	return LFS_PARSED;
+}
+
+static int lfs_export_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			    struct lfs_export_args *a)
+{
+	int rc = lfs_export_opts(ctx, argc, argv, a);
+
+	if (rc != LFS_PARSED)
+		return rc;
+	if (!a->dir && argc - optind < 1)
 		return lfs_usage_error(ctx, "export", lfs_usage_export,
 				       "missing REF");
-	if (argc - optind > (dir ? 0 : 1))
+	if (argc - optind > (a->dir ? 0 : 1))
 		return lfs_usage_error(ctx, "export", lfs_usage_export,
 				       "unexpected argument '%s'",
-				       argv[optind + (dir ? 0 : 1)]);
-	if (json && !out)
+				       argv[optind + (a->dir ? 0 : 1)]);
+	if (a->json && !a->out)
 		return lfs_usage_error(ctx, "export", lfs_usage_export,
 				       "--json needs -o FILE (the tarball goes to standard output otherwise)");
-	if (!out && isatty(1))
+	if (!a->out && isatty(1))
 		return lfs_errorf(ctx, "export: refusing to write a tarball to a terminal (use -o FILE or a pipe)");
+	if (a->dir)
+		return LFS_PARSED;
+	a->ref = argv[optind];
+	return lfs_check_name(ctx, "layer", a->ref) ? 1 : LFS_PARSED;
+}
 
-	if (dir) {
-		what = dir;
-	} else {
-		ref = argv[optind];
-		if (lfs_check_name(ctx, "layer", ref) || lfs_ctx_nl(ctx, &nl))
+/*
+ * A file written atomically: a temporary file beside @path, renamed into
+ * place once complete.  Without a path, standard output.
+ */
+struct lfs_outfile {
+	const char *path;
+	char *tmp;
+	int fd;
+};
+
+static int lfs_outfile_open(struct lfs_outfile *o, struct lfs_err *e)
+{
+	o->fd = 1;
+	if (!o->path)
+		return 0;
+	if (asprintf(&o->tmp, "%s.tmp-XXXXXX", o->path) < 0) {
+		o->tmp = NULL;
+		return lfs_err_set(e, -ENOMEM, "%s", "");
+	}
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		lfs_err_set(e, -errno, "cannot create %s", o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return e->code;
+	}
+	if (fchmod(o->fd, 0644))
+		return lfs_err_set(e, -errno, "%s", o->tmp);
+	return 0;
+}
+
+static int lfs_outfile_commit(struct lfs_outfile *o, struct lfs_err *e)
+{
+	int rc;
+
+	if (!o->path)
+		return 0;
+	rc = fsync(o->fd) || close(o->fd) ? -errno : 0;
+	o->fd = -1;
+	if (rc)
+		return lfs_err_set(e, rc, "%s", o->path);
+	if (rename(o->tmp, o->path))
+		return lfs_err_set(e, -errno, "cannot rename to %s", o->path);
+	free(o->tmp);
+	o->tmp = NULL;
+	return 0;
+}
+
+/* Closes and removes what lfs_outfile_commit() did not complete. */
+static void lfs_outfile_abort(struct lfs_outfile *o)
+{
+	if (o->path && o->fd >= 0)
+		close(o->fd);
+	if (o->tmp) {
+		unlink(o->tmp);
+		free(o->tmp);
+	}
+}
+
+/* The directory of layer @ref, as the registry has it, into *@layer. */
+static int lfs_export_layer(struct lfs_nl *nl, const char *ref,
+			    struct lfs_layer **layer, struct lfs_err *e)
+{
+	struct lfs_layer key = { 0 };
+	int rc;
+
+	key.name = ref;
+	rc = lfs_nl_layer_get(nl, &key, layer);
+	return rc < 0 ? lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", ref) : 0;
+}
+
+int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_export_args a = { LFS_COMPRESS_NONE, NULL, NULL, NULL, 0 };
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_layer *layer = NULL;
+	struct lfs_outfile o = { NULL, NULL, -1 };
+	struct lfs_tar_digests d;
+	struct lfs_nl *nl;
+	int rc;
+
+	rc = lfs_export_parse(ctx, argc, argv, &a);
+	if (rc != LFS_PARSED)
+		return rc;
+	if (!a.dir) {
+		if (lfs_ctx_nl(ctx, &nl))
 			return 1;
-		key.name = ref;
-		rc = lfs_nl_layer_get(nl, &key, &layer);
-		if (rc < 0)
-			return lfs_fail_layer(ctx, ref, rc);
-		dir = layer->path;
-		what = ref;
+		if (lfs_export_layer(nl, a.ref, &layer, &e))
+			return lfs_err_report(ctx, &e);
+		a.dir = layer->path;
 	}
-	if (out) {
-		if (asprintf(&tmp, "%s.tmp-XXXXXX", out) < 0) {
-			tmp = NULL;
-			lfs_oci_fail(ctx, "export", what, ENOMEM, "%s", "");
-			goto done;
-		}
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			lfs_oci_fail(ctx, "export", what, errno, "cannot create %s",
-				     tmp);
-			free(tmp);
-			tmp = NULL;
-			goto done;
-		}
-		if (fchmod(fd, 0644)) {
-			lfs_oci_fail(ctx, "export", what, errno, "%s", tmp);
-			goto done;
-		}
-	}
-	rc = lfs_tar_export(dir, fd, comp, &d, err, sizeof(err));
+	o.path = a.out;
+	rc = lfs_outfile_open(&o, &e);
+	if (!rc)
+		rc = lfs_tar_export(a.dir, o.fd, a.comp, &d, &e);
+	if (!rc)
+		rc = lfs_outfile_commit(&o, &e);
 	if (rc) {
-		lfs_oci_fail(ctx, "export", what, 0, "%s", err);
-		goto done;
+		lfs_err_prefix(&e, rc, "export '%s'", a.ref ? a.ref : a.dir);
+		rc = lfs_err_report(ctx, &e);
+	} else if (a.json) {
+		rc = lfs_export_json(ctx, &d, a.comp);
+	} else {
+		rc = fprintf(ctx->err, "diff_id %s\ndigest %s\n", d.diff_id,
+			     d.digest) < 0;
 	}
-	if (out) {
-		if (fsync(fd) || close(fd)) {
-			fd = -1;
-			lfs_oci_fail(ctx, "export", what, errno, "%s", out);
-			goto done;
-		}
-		fd = -1;
-		if (rename(tmp, out)) {
-			lfs_oci_fail(ctx, "export", what, errno, "cannot rename to %s",
-				     out);
-			goto done;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
-	if (json)
-		ret = lfs_export_json(ctx, &d, comp);
-	else
-		ret = fprintf(ctx->err, "diff_id %s\ndigest %s\n", d.diff_id,
-			      d.digest) < 0;
-done:
-	if (out && fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	lfs_outfile_abort(&o);
 	free(layer);
-	return ret;
+	return rc;
 }

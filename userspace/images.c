@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* layerctl images [--json] and layerctl history REF [--json] */
+/*
+ * layerctl images [--json]; and what history.c shares with it: the
+ * options, loading the store's records (images.h).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +10,7 @@
 #include "cmd.h"
 #include "format.h"
 #include "parse.h"
-#include "store.h"
-#include "store_cmd.h"
+#include "images.h"
 
 static const char lfs_usage_images[] =
 	"Usage: layerctl images [--json]\n"
@@ -22,19 +24,7 @@ static const char lfs_usage_images[] =
 	"  -j, --json  print a JSON array\n"
 	"  -h, --help  show this help\n";
 
-static const char lfs_usage_history[] =
-	"Usage: layerctl history REF [--json]\n"
-	"\n"
-	"Show the layers of the image REF, top first, as `docker history`\n"
-	"does: the layer, then its BASE stack if it was committed on an\n"
-	"explicit stack, else its parent's image.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json  print a JSON array\n"
-	"  -h, --help  show this help\n";
-
-/* Options shared by both: --json and --help. */
-static int lfs_images_opts(struct lfs_ctx *ctx, const char *cmd,
+int lfs_images_opts(struct lfs_ctx *ctx, const char *cmd,
 			   const char *usage, int argc, char **argv,
 			   int *json, int *done)
 {
@@ -63,24 +53,25 @@ static int lfs_images_opts(struct lfs_ctx *ctx, const char *cmd,
 	return 0;
 }
 
-/* The store's records; an absent store has none.  0, or 1 after reporting. */
-static int lfs_images_load(struct lfs_ctx *ctx, struct lfs_store *st,
-			   struct lfs_meta_list *l, int *have_store)
+int lfs_images_load(struct lfs_ctx *ctx, struct lfs_store *st,
+		    struct lfs_meta_list *l, int *have_store)
 {
-	char why[LFS_STORE_WHY_MAX];
+	struct lfs_err e = LFS_ERR_INIT;
 	size_t i;
 	int rc;
 
 	*have_store = 0;
-	rc = lfs_ctx_store(ctx, st, 0);
+	rc = lfs_ctx_store(ctx, st, 0, &e);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc)
-		return 1;
+		return lfs_err_report(ctx, &e);
 	*have_store = 1;
-	rc = lfs_store_layer_list(st, l, why, sizeof(why));
-	if (rc)
-		return lfs_errorf(ctx, "store: %s", why);
+	rc = lfs_store_layer_list(st, l, &e);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "store");
+		return lfs_err_report(ctx, &e);
+	}
 	for (i = 0; i < l->bad.n; i++)
 		lfs_errorf(ctx, "warning: store: %s", l->bad.v[i]);
 	return 0;
@@ -108,63 +99,6 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv)
 		lfs_fmt_images(&out, l.v, l.n, lfs_ctx_now(ctx), json);
 		rc = lfs_emit(ctx, &out);
 	}
-	lfs_buf_free(&out);
-	lfs_meta_list_free(&l);
-	lfs_store_close(&st);
-	return rc;
-}
-
-int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
-{
-	struct lfs_meta_list l = LFS_META_LIST_INIT;
-	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_buf out = LFS_BUF_INIT;
-	char why[LFS_STORE_WHY_MAX];
-	size_t *chain = NULL, n = 0, i;
-	int rc, json = 0, done, have;
-	const char *ref;
-
-	rc = lfs_images_opts(ctx, "history", lfs_usage_history, argc, argv,
-			     &json, &done);
-	if (done)
-		return rc;
-	if (argc - optind < 1)
-		return lfs_usage_error(ctx, "history", lfs_usage_history,
-				       "missing REF");
-	if (argc - optind > 1)
-		return lfs_usage_error(ctx, "history", lfs_usage_history,
-				       "unexpected argument '%s'", argv[optind + 1]);
-	ref = argv[optind];
-	if (lfs_check_name(ctx, "image", ref))
-		return 1;
-	rc = lfs_images_load(ctx, &st, &l, &have);
-	if (rc)
-		goto out;
-	chain = calloc(l.n ? l.n : 1, sizeof(*chain));
-	if (!chain) {
-		rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
-		goto out;
-	}
-	rc = lfs_meta_chain(l.v, l.n, ref, chain, &n, why, sizeof(why));
-	if (rc == -ENOENT && !strcmp(why, ref)) {
-		rc = lfs_fail_obj(ctx, "image", ref, rc, "not in the store");
-		goto out;
-	}
-	if (rc) {
-		struct lfs_buf w = LFS_BUF_INIT;
-
-		lfs_buf_printf(&w, rc == -ENOENT ? "layer '%s' is not in the store" :
-			       "a parent cycle through '%s'", why);
-		rc = lfs_fail_obj(ctx, "image", ref, rc, lfs_buf_str(&w));
-		lfs_buf_free(&w);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		lfs_store_layer_usage(&st, l.v[chain[i]]);
-	lfs_fmt_history(&out, l.v, chain, n, lfs_ctx_now(ctx), json);
-	rc = lfs_emit(ctx, &out);
-out:
-	free(chain);
 	lfs_buf_free(&out);
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);

@@ -53,52 +53,31 @@ static const char lfs_usage_import[] =
 	LFS_OCI_LIMIT_HELP
 	"  -h, --help             show this help\n";
 
-/* import --dir: extract only. */
-static int lfs_import_dir(struct lfs_ctx *ctx, const struct lfs_import *im,
-			  const char *dir)
+/* import --dir: extract only, into the new directory @dir. */
+static int lfs_import_dir(const struct lfs_import *im, const char *dir,
+			  struct lfs_tar_digests *d, struct lfs_err *e)
 {
-	struct lfs_tar_import_opts opts = {
-		.set_owner = geteuid() == 0,
-		.allow_devices = geteuid() == 0,
-		.limits = im->limits,
-	};
 	struct lfs_tar_import_stats st;
-	char err[1024];
-	int fd, rc;
+	int rc;
 
 	if (mkdir(dir, 0755))
-		return lfs_oci_fail(ctx, "import", im->what, errno,
-				    "cannot create %s", dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = lfs_oci_fail(ctx, "import", im->what, errno, "%s", dir);
-		rmdir(dir);
-		return rc;
-	}
-	rc = lfs_tar_import(im->fd, NULL, 0, fd, &opts, &st, err, sizeof(err));
-	close(fd);
-	if (rc) {
+		return lfs_err_set(e, -errno, "cannot create %s", dir);
+	rc = lfs_oci_extract(im, dir, 0, &st, e);
+	if (rc)
 		lfs_rm_rf_at(AT_FDCWD, dir);
-		return lfs_oci_fail(ctx, "import", im->what, 0, "%s", err);
-	}
-	if (im->digest && strcmp(im->digest, st.d.digest) &&
-	    strcmp(im->digest, st.d.diff_id)) {
-		lfs_rm_rf_at(AT_FDCWD, dir);
-		return lfs_oci_fail(ctx, "import", im->what, 0,
-				    "digest mismatch: want %s, the blob is %s and its diff_id %s",
-				    im->digest, st.d.digest, st.d.diff_id);
-	}
-	return fprintf(ctx->err, "diff_id %s\ndigest %s\n", st.d.diff_id,
-		       st.d.digest) < 0;
+	*d = st.d;
+	return rc;
 }
 
 /*
- * The names, digest, author and message of @im.  0, or the exit status
- * after reporting.
+ * The names, digest, author and message of @im.  LFS_PARSED, or the exit
+ * status after reporting.
  */
 static int lfs_import_check(struct lfs_ctx *ctx, const struct lfs_import *im,
 			    const char *dir)
 {
+	struct lfs_err e = LFS_ERR_INIT;
+
 	if ((!dir && lfs_check_name(ctx, "layer", im->ref)) ||
 	    (im->parent && lfs_check_name(ctx, "parent layer", im->parent)))
 		return 1;
@@ -106,14 +85,13 @@ static int lfs_import_check(struct lfs_ctx *ctx, const struct lfs_import *im,
 		return lfs_usage_error(ctx, "import", lfs_usage_import,
 				       "invalid digest '%s' (want sha256:<64 lower-case hex>)",
 				       im->digest);
-	if ((im->author && strlen(im->author) > 4095) ||
-	    (im->message && strlen(im->message) > 4095))
-		return lfs_oci_fail(ctx, "layer", im->ref, 0,
-				    "author or message longer than 4095 bytes");
-	return 0;
+	if (lfs_check_texts(im->ref, im->author, im->message, &e))
+		return lfs_err_report(ctx, &e);
+	return LFS_PARSED;
 }
 
-int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
+static int lfs_import_opts(struct lfs_ctx *ctx, int argc, char **argv,
+			   struct lfs_import *im, const char **dir)
 {
 	static const struct option opts[] = {
 		{ "parent", required_argument, NULL, 'p' },
@@ -125,37 +103,31 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_import im = { .limits = LFS_TAR_LIMITS_DEFAULT };
-	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_tar_digests d;
-	char key[LFS_KEY_LEN + 1];
-	struct lfs_nl *nl;
-	const char *file, *dir = NULL;
-	int c, rc;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":p:D:a:m:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			im.parent = optarg;
+			im->parent = optarg;
 			break;
 		case 'D':
-			im.digest = optarg;
+			im->digest = optarg;
 			break;
 		case 'a':
-			im.author = optarg;
+			im->author = optarg;
 			break;
 		case 'm':
-			im.message = optarg;
+			im->message = optarg;
 			break;
 		case 'd':
-			dir = optarg;
+			*dir = optarg;
 			break;
 		case LFS_OPT_MAX_SIZE:
 		case LFS_OPT_MAX_ENTRY_SIZE:
 		case LFS_OPT_MAX_ENTRIES:
 			if (lfs_oci_limit_opt(ctx, "import", lfs_usage_import,
-					      c, optarg, &im.limits))
+					      c, optarg, &im->limits))
 				return LFS_EXIT_USAGE;
 			break;
 		case 'h':
@@ -165,10 +137,21 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 					     argv, opts);
 		}
 	}
-	if (dir && (argc - optind != 1 || im.parent || im.author || im.message))
+	return LFS_PARSED;
+}
+
+static int lfs_import_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			    struct lfs_import *im, const char **dir)
+{
+	int rc = lfs_import_opts(ctx, argc, argv, im, dir);
+
+	if (rc != LFS_PARSED)
+		return rc;
+	if (*dir && (argc - optind != 1 || im->parent || im->author ||
+		     im->message))
 		return lfs_usage_error(ctx, "import", lfs_usage_import,
 				       "--dir takes FILE only (no REF, --parent, -a, -m)");
-	if (argc - optind < (dir ? 1 : 2))
+	if (argc - optind < (*dir ? 1 : 2))
 		return lfs_usage_error(ctx, "import", lfs_usage_import,
 				       "missing %s", argc == optind ?
 				       "FILE and REF" : "REF");
@@ -176,34 +159,60 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_usage_error(ctx, "import", lfs_usage_import,
 				       "unexpected argument '%s'",
 				       argv[optind + 2]);
-	file = argv[optind];
-	im.ref = dir ? NULL : argv[optind + 1];
-	im.what = file;
-	im.origin = "import";
-	rc = lfs_import_check(ctx, &im, dir);
-	if (rc)
-		return rc;
+	im->what = argv[optind];
+	im->ref = *dir ? NULL : argv[optind + 1];
+	im->origin = "import";
+	return lfs_import_check(ctx, im, *dir);
+}
 
-	if (!strcmp(file, "-")) {
-		im.fd = 0;
-	} else {
-		im.fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (im.fd < 0)
-			return lfs_oci_fail(ctx, "import", file, errno, "%s", "");
+/* Into the store as the layer im->ref, registered. */
+static int lfs_import_store(struct lfs_ctx *ctx, const struct lfs_import *im,
+			    struct lfs_tar_digests *d, struct lfs_err *e)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1];
+	struct lfs_nl *nl;
+	int rc;
+
+	if (lfs_ctx_nl(ctx, &nl))
+		return -EIO;	/* reported */
+	rc = lfs_ctx_store(ctx, &st, 1, e);
+	if (!rc)
+		rc = lfs_oci_import_layer(ctx, &st, nl, im, key, d, e);
+	lfs_store_close(&st);
+	return rc;
+}
+
+int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_import im = { .limits = LFS_TAR_LIMITS_DEFAULT };
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_tar_digests d;
+	const char *dir = NULL;
+	int rc;
+
+	rc = lfs_import_parse(ctx, argc, argv, &im, &dir);
+	if (rc != LFS_PARSED)
+		return rc;
+	im.fd = strcmp(im.what, "-") ? open(im.what, O_RDONLY | O_CLOEXEC) : 0;
+	if (im.fd < 0) {
+		lfs_err_set(&e, -errno, "import '%s'", im.what);
+		return lfs_err_report(ctx, &e);
 	}
 	if (dir) {
-		rc = lfs_import_dir(ctx, &im, dir);
-		if (im.fd > 0)
-			close(im.fd);
-		return rc;
+		rc = lfs_import_dir(&im, dir, &d, &e);
+		if (rc)
+			lfs_err_prefix(&e, rc, "import '%s'", im.what);
+	} else {
+		rc = lfs_import_store(ctx, &im, &d, &e);
 	}
-	rc = lfs_ctx_nl(ctx, &nl) || lfs_oci_store(ctx, &st);
-	if (!rc)
-		rc = lfs_oci_import_layer(ctx, &st, nl, &im, key, &d);
 	if (!rc)
 		rc = fprintf(ctx->err, "diff_id %s\ndigest %s\n", d.diff_id,
 			     d.digest) < 0;
-	lfs_store_close(&st);
+	else if (e.msg[0] || e.code)
+		rc = lfs_err_report(ctx, &e);
+	else
+		rc = 1;
 	if (im.fd > 0)
 		close(im.fd);
 	return rc;

@@ -302,6 +302,8 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_layer k = { 0 }, *l = NULL;
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
 	size_t i;
 	int rc;
 
@@ -315,7 +317,9 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 	free(l);
 	if (!rc)
 		return 0;
-	rc = lfs_store_layer_list(st, &list, why, whylen);
+	rc = lfs_store_layer_list(st, &list, &e);
+	if (rc)
+		snprintf(why, whylen, "%s", lfs_err_str(&e, line, sizeof(line)));
 	for (i = 0; !rc && i < list.n; i++) {
 		if (!strcmp(list.v[i]->ref, ref)) {
 			snprintf(key, LFS_KEY_LEN + 1, "%s", list.v[i]->key);
@@ -343,7 +347,7 @@ int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
 void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 			 const char *ref, const char *key)
 {
-	char why[LFS_STORE_WHY_MAX];
+	char why[LFS_ERR_MAX];
 
 	if (lfs_layer_index_store(nl, st, ref, key, why, sizeof(why)))
 		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",

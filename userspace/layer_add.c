@@ -13,7 +13,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 
 static const char lfs_usage_add[] =
 	"Usage: layerctl layer add NAME PATH [--parent REF] [--frozen] [-a AUTHOR] [-m MESSAGE]\n"
@@ -35,15 +35,6 @@ static const char lfs_usage_add[] =
 	"  -m, --message=MESSAGE  what the layer holds\n"
 	"  -h, --help             show this help\n";
 
-static int lfs_check_text(struct lfs_ctx *ctx, const char *name,
-			  const char *what, const char *text)
-{
-	if (!text || strlen(text) <= LAYERFS_TEXT_MAX)
-		return 0;
-	return lfs_errorf(ctx, "layer '%s': %s is longer than %d bytes", name,
-			  what, LAYERFS_TEXT_MAX);
-}
-
 /*
  * Records the registered layer @l in the store, if there is one and it
  * has no record of that name yet.  0, or 1 after reporting.
@@ -53,18 +44,19 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	char why[LFS_STORE_WHY_MAX], msg[LFS_STORE_WHY_MAX + 64];
+	struct lfs_err e = LFS_ERR_INIT;
+	char why[LFS_ERR_MAX];
 	int rc;
 
-	rc = lfs_ctx_store(ctx, &st, 0);
+	rc = lfs_ctx_store(ctx, &st, 0, &e);
 	if (rc == -ENOENT)
 		return 0;	/* no store: nothing to record */
 	if (rc)
-		return 1;
-	rc = lfs_store_layer_list(&st, &list, why, sizeof(why));
+		return lfs_err_report(ctx, &e);
+	rc = lfs_store_layer_list(&st, &list, &e);
 	/* Recorded already: restore registered it from its record. */
 	if (!rc && lfs_meta_find(list.v, list.n, l->name) < 0)
-		rc = lfs_store_record_layer(&st, nl, l, why, sizeof(why));
+		rc = lfs_store_record_layer(&st, nl, l, &e);
 	lfs_meta_list_free(&list);
 	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN) &&
 	    lfs_layer_index_ref(nl, &st, l->name, why, sizeof(why)))
@@ -73,9 +65,9 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	lfs_store_close(&st);
 	if (!rc)
 		return 0;
-	snprintf(msg, sizeof(msg),
-		 "registered, but not recorded in the store: %s", why);
-	return lfs_fail_obj(ctx, "layer", l->name, rc, msg);
+	lfs_err_prefix(&e, rc, "layer '%s': registered, but not recorded in the store",
+		       l->name);
+	return lfs_err_report(ctx, &e);
 }
 
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
@@ -90,6 +82,7 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 	};
 	struct lfs_layer layer = { 0 };
 	struct lfs_layer *created = NULL;
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_nl *nl;
 	int c, rc;
 
@@ -126,15 +119,17 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 	layer.path = argv[optind + 1];
 
 	if (lfs_check_name(ctx, "layer", layer.name) ||
-	    (layer.parent && lfs_check_name(ctx, "parent layer", layer.parent)) ||
-	    lfs_check_text(ctx, layer.name, "author", layer.author) ||
-	    lfs_check_text(ctx, layer.name, "message", layer.message))
+	    (layer.parent && lfs_check_name(ctx, "parent layer", layer.parent)))
 		return 1;
+	if (lfs_check_texts(layer.name, layer.author, layer.message, &e))
+		return lfs_err_report(ctx, &e);
 	if (lfs_ctx_nl(ctx, &nl))
 		return 1;
 	rc = lfs_nl_layer_add(nl, &layer, &created);
-	if (rc < 0)
-		return lfs_fail_layer(ctx, layer.name, rc);
+	if (rc < 0) {
+		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", layer.name);
+		return lfs_err_report(ctx, &e);
+	}
 	rc = lfs_layer_add_record(ctx, nl, created);
 	free(created);
 	return rc;

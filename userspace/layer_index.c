@@ -13,7 +13,6 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
 
 static const char lfs_usage_index[] =
 	"Usage: layerctl layer index NAME [-o FILE]\n"
@@ -37,7 +36,7 @@ static const char lfs_usage_index[] =
 static int lfs_index_to_file(struct lfs_ctx *ctx, struct lfs_nl *nl,
 			     const char *ref, const char *path)
 {
-	char why[LFS_STORE_WHY_MAX], *d = strdup(path), *b = strdup(path);
+	char why[LFS_ERR_MAX], *d = strdup(path), *b = strdup(path);
 	int dirfd, rc;
 
 	if (!d || !b) {
@@ -68,8 +67,9 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	char why[LFS_STORE_WHY_MAX];
+	char why[LFS_ERR_MAX];
 	const char *output = NULL;
 	struct lfs_nl *nl;
 	int c, rc;
@@ -97,12 +97,12 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
 		return 1;
 	if (output)
 		return lfs_index_to_file(ctx, nl, argv[optind], output);
-	rc = lfs_ctx_store(ctx, &st, 0);
+	rc = lfs_ctx_store(ctx, &st, 0, &e);
 	if (rc == -ENOENT)
 		return lfs_errorf(ctx, "layer '%s': no layer store to keep its index in (use -o FILE)",
 				  argv[optind]);
 	if (rc)
-		return 1;
+		return lfs_err_report(ctx, &e);
 	rc = lfs_layer_index_ref(nl, &st, argv[optind], why, sizeof(why));
 	lfs_store_close(&st);
 	if (rc)

@@ -63,6 +63,7 @@ int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	};
 	struct lfs_layer_list list = { NULL, 0, 0 };
 	struct lfs_buf out = LFS_BUF_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_nl *nl;
 	int c, rc, json = 0;
 
@@ -87,7 +88,8 @@ int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_nl_layer_dump(nl, lfs_list_add, &list);
 	if (rc < 0) {
 		lfs_list_free(&list);
-		return lfs_fail(ctx, "cannot list layers", rc);
+		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "cannot list layers");
+		return lfs_err_report(ctx, &e);
 	}
 
 	if (json) {

@@ -2,7 +2,7 @@
 /* layerctl layer rm NAME */
 #include "cmd.h"
 #include "parse.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 
 static const char lfs_usage_rm[] =
 	"Usage: layerctl layer rm NAME\n"

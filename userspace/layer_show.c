@@ -29,6 +29,7 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_layer key = { 0 };
 	struct lfs_layer *layer = NULL;
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_nl *nl;
 	int c, rc, json = 0;
 
@@ -57,8 +58,10 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 	if (lfs_ctx_nl(ctx, &nl))
 		return 1;
 	rc = lfs_nl_layer_get(nl, &key, &layer);
-	if (rc < 0)
-		return lfs_fail_layer(ctx, key.name, rc);
+	if (rc < 0) {
+		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", key.name);
+		return lfs_err_report(ctx, &e);
+	}
 
 	if (json) {
 		struct lfs_json j;

@@ -49,140 +49,333 @@ static const char lfs_usage_load[] =
 #define LFS_JSON_BLOB_MAX (4U << 20)
 #define LFS_NAME_BUF (LAYERFS_NAME_MAX + 1)
 
-/* Reads blob @digest of at most LFS_JSON_BLOB_MAX bytes, checked. */
-static int lfs_load_json_blob(struct lfs_ctx *ctx, int dirfd, const char *dir,
-			      const struct lfs_oci_desc *desc, char **out)
-{
-	char path[128], got[LFS_DIGEST_LEN], *buf;
-	struct stat st;
-	ssize_t r;
-	size_t len = 0;
-	int fd;
+/* What the command line asks for, and what load works out on the way. */
+struct lfs_load {
+	const char *dir;
+	const char *ref;		/* REF, or the manifest's name */
+	const char *platform;		/* --platform, or NULL */
+	struct lfs_tar_limits limits;
+	struct lfs_platform plat;
+	struct lfs_oci_want want;
+	int dirfd;
+	struct lfs_oci_desc mdesc;	/* the manifest's descriptor */
+	struct lfs_oci_manifest man;
+	struct lfs_oci_config cfg;
+	char *ref_name;			/* the index's name for it */
+	size_t n;			/* layers, bottom first */
+	char (*names)[LFS_NAME_BUF];	/* their refs */
+	char (*keys)[LFS_KEY_LEN + 1];	/* their store keys, "" if none */
+	size_t done;			/* imported by this load so far */
+};
 
-	*out = NULL;
-	snprintf(path, sizeof(path), "blobs/sha256/%s", desc->digest + 7);
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return lfs_oci_fail(ctx, "load", dir, errno, "%s", path);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != desc->size ||
-	    desc->size > LFS_JSON_BLOB_MAX) {
-		close(fd);
-		return lfs_oci_fail(ctx, "load", dir, 0,
-				    "%s: not a regular file of the size its descriptor gives (%llu bytes, at most 4 MiB)",
-				    path, (unsigned long long)desc->size);
-	}
-	buf = malloc(desc->size + 1);
-	if (!buf) {
-		close(fd);
-		return lfs_oci_fail(ctx, "load", dir, ENOMEM, "%s", path);
-	}
-	while (len < desc->size) {
-		r = read(fd, buf + len, desc->size - len);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			close(fd);
-			free(buf);
-			return lfs_oci_fail(ctx, "load", dir, r ? errno : EIO,
-					    "%s", path);
-		}
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	lfs_oci_sha256_digest(buf, len, got);
-	if (strcmp(got, desc->digest)) {
-		free(buf);
-		return lfs_oci_fail(ctx, "load", dir, 0,
-				    "%s: digest mismatch (the content is %s)",
-				    path, got);
-	}
-	if (strlen(buf) != len) {
-		free(buf);
-		return lfs_oci_fail(ctx, "load", dir, 0, "%s: NUL byte in JSON",
-				    path);
-	}
-	*out = buf;
-	return 0;
+/* "blobs/sha256/HEX" of @digest into @path. */
+static void lfs_load_blob_path(char *path, size_t len, const char *digest)
+{
+	snprintf(path, len, "%s/%s", LFS_BLOB_DIR, lfs_digest_hex(digest));
 }
 
-/* Reads a small file of the layout (oci-layout, index.json). */
-static int lfs_load_file(struct lfs_ctx *ctx, int dirfd, const char *dir,
-			 const char *name, char **out)
+/*
+ * Reads the file @name in @dirfd: a regular file of *@size bytes if @size
+ * is not NULL, and of at most LFS_JSON_BLOB_MAX.  *@out: NUL-terminated.
+ */
+static int lfs_load_read(int dirfd, const char *name, const uint64_t *size,
+			 char **out, size_t *outlen, struct lfs_err *e)
 {
 	struct stat st;
-	int fd, rc;
-	char *text;
+	size_t len = 0;
+	char *buf;
+	ssize_t r = 0;
+	int fd;
 
 	*out = NULL;
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return lfs_oci_fail(ctx, "load", dir, errno, "%s", name);
+		return lfs_err_set(e, -errno, "%s", name);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (size && (uint64_t)st.st_size != *size) ||
 	    st.st_size > (off_t)LFS_JSON_BLOB_MAX) {
 		close(fd);
-		return lfs_oci_fail(ctx, "load", dir, 0,
-				    "%s: not a regular file of at most 4 MiB", name);
+		if (size)
+			lfs_err_set(e, 0, "%s: not a regular file of the size its descriptor gives (%llu bytes, at most 4 MiB)",
+				    name, (unsigned long long)*size);
+		else
+			lfs_err_set(e, 0, "%s: not a regular file of at most 4 MiB",
+				    name);
+		return -EINVAL;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
 		close(fd);
-		return lfs_oci_fail(ctx, "load", dir, ENOMEM, "%s", name);
+		return lfs_err_set(e, -ENOMEM, "%s", name);
 	}
-	rc = read(fd, text, (size_t)st.st_size) != st.st_size;
+	while (len < (size_t)st.st_size) {
+		r = read(fd, buf + len, (size_t)st.st_size - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len < (size_t)st.st_size)
+		lfs_err_set(e, r < 0 ? -errno : -EIO, "%s", name);
 	close(fd);
-	if (rc) {
-		free(text);
-		return lfs_oci_fail(ctx, "load", dir, EIO, "%s", name);
+	if (len < (size_t)st.st_size) {
+		free(buf);
+		return e->code;
 	}
-	text[st.st_size] = '\0';
-	*out = text;
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
 	return 0;
 }
 
-/*
- * The manifest descriptor of DIR's index.json for @w (ref, platform),
- * through one nested index.  *@ref_name: the top index's annotation.
- * 0, or 1 after reporting.
- */
-static int lfs_load_pick(struct lfs_ctx *ctx, int dirfd, const char *dir,
-			 struct lfs_oci_want *w, struct lfs_oci_desc *mdesc,
-			 char **ref_name)
+/* Reads the JSON blob @desc names, its digest checked. */
+static int lfs_load_json_blob(int dirfd, const struct lfs_oci_desc *desc,
+			      char **out, struct lfs_err *e)
 {
-	char *index = NULL, *nested = NULL, *rn2 = NULL, plat[96];
-	const char *why = "", *where = "index.json";
-	int rc = 1;
+	char path[128], got[LFS_DIGEST_LEN];
+	size_t len;
+	int rc;
 
-	if (lfs_load_file(ctx, dirfd, dir, "index.json", &index))
-		return 1;
-	if (lfs_oci_parse_index(index, w, mdesc, ref_name, &why))
-		goto fail;
-	if (!strcmp(mdesc->media_type, LFS_MT_INDEX) ||
-	    !strcmp(mdesc->media_type, LFS_MT_DOCKER_LIST)) {
-		where = "nested index";
-		if (lfs_load_json_blob(ctx, dirfd, dir, mdesc, &nested))
-			goto out;
-		if (lfs_oci_parse_index(nested, w, mdesc, &rn2, &why))
-			goto fail;
-	}
-	rc = 0;
-	goto out;
-fail:
-	lfs_platform_format(w->plat, plat, sizeof(plat));
-	if (w->have[0])
-		lfs_oci_fail(ctx, "load", dir, 0, "%s: no manifest for %s (it has %s; see --platform)",
-			     where, plat, w->have);
+	lfs_load_blob_path(path, sizeof(path), desc->digest);
+	rc = lfs_load_read(dirfd, path, &desc->size, out, &len, e);
+	if (rc)
+		return rc;
+	lfs_oci_sha256_digest(*out, len, got);
+	if (strcmp(got, desc->digest))
+		lfs_err_set(e, 0, "%s: digest mismatch (the content is %s)",
+			    path, got);
+	else if (strlen(*out) != len)
+		lfs_err_set(e, 0, "%s: NUL byte in JSON", path);
 	else
-		lfs_oci_fail(ctx, "load", dir, 0, "%s: %s", where, why);
-out:
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -EINVAL;
+}
+
+/*
+ * The manifest descriptor of DIR's index.json for L->want (ref,
+ * platform), through one nested index.  L->ref_name: the top index's
+ * annotation.
+ */
+static int lfs_load_pick(struct lfs_load *L, struct lfs_err *e)
+{
+	struct lfs_oci_want *w = &L->want;
+	char *index = NULL, *nested = NULL, *rn2 = NULL, plat[96];
+	const char *where = "index.json";
+	size_t len;
+	int rc;
+
+	rc = lfs_load_read(L->dirfd, "index.json", NULL, &index, &len, e);
+	if (rc)
+		return rc;
+	rc = lfs_oci_parse_index(index, w, &L->mdesc, &L->ref_name, e);
+	if (!rc && (!strcmp(L->mdesc.media_type, LFS_MT_INDEX) ||
+		    !strcmp(L->mdesc.media_type, LFS_MT_DOCKER_LIST))) {
+		where = "nested index";
+		rc = lfs_load_json_blob(L->dirfd, &L->mdesc, &nested, e);
+		if (!rc)
+			rc = lfs_oci_parse_index(nested, w, &L->mdesc, &rn2, e);
+		else
+			where = NULL;	/* its own message */
+	}
+	if (rc && where) {
+		lfs_platform_format(w->plat, plat, sizeof(plat));
+		if (w->have[0])
+			lfs_err_set(e, 0, "%s: no manifest for %s (it has %s; see --platform)",
+				    where, plat, w->have);
+		else
+			lfs_err_prefix(e, rc, "%s", where);
+	}
 	free(rn2);
 	free(nested);
 	free(index);
 	return rc;
 }
 
-int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
+/* The image's name: REF, else the index's; a valid layer name. */
+static int lfs_load_name(struct lfs_load *L, struct lfs_err *e)
+{
+	if (!L->ref)
+		L->ref = L->ref_name;
+	if (!L->ref)
+		lfs_err_set(e, 0, "the manifest has no org.opencontainers.image.ref.name: give REF");
+	else if (lfs_name_check(L->ref))
+		lfs_err_set(e, 0, "the manifest's name '%s' is not a valid layer name (%s): give REF",
+			    L->ref, lfs_name_check(L->ref));
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* The manifest and the config, and room for the layers' names and keys. */
+static int lfs_load_manifest(struct lfs_load *L, struct lfs_err *e)
+{
+	char *mtext = NULL, *ctext = NULL;
+	int rc;
+
+	rc = lfs_load_json_blob(L->dirfd, &L->mdesc, &mtext, e);
+	if (!rc && lfs_oci_parse_manifest(mtext, &L->man, e))
+		rc = lfs_err_prefix(e, -EINVAL, "manifest %s", L->mdesc.digest);
+	if (!rc)
+		rc = lfs_load_json_blob(L->dirfd, &L->man.config, &ctext, e);
+	if (!rc && lfs_oci_parse_config(ctext, &L->cfg, e))
+		rc = lfs_err_prefix(e, -EINVAL, "config %s",
+				    L->man.config.digest);
+	free(mtext);
+	free(ctext);
+	if (rc)
+		return rc;
+	L->n = L->man.n_layers;
+	if (!L->n || L->cfg.n_diff_ids != L->n) {
+		lfs_err_set(e, 0, "the manifest lists %zu layers, the config %zu diff_ids",
+			    L->n, L->cfg.n_diff_ids);
+		return -EINVAL;
+	}
+	L->names = calloc(L->n, sizeof(*L->names));
+	L->keys = calloc(L->n, sizeof(*L->keys));
+	if (!L->names || !L->keys)
+		return lfs_err_set(e, -ENOMEM, "%s", "");
+	return 0;
+}
+
+/* Reads the layout: what to load, and under which names. */
+static int lfs_load_plan(struct lfs_load *L, struct lfs_err *e)
+{
+	char *layout = NULL;
+	size_t len;
+	int rc;
+
+	L->dirfd = open(L->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (L->dirfd < 0)
+		return lfs_err_set(e, -errno, "%s", "");
+	rc = lfs_load_read(L->dirfd, "oci-layout", NULL, &layout, &len, e);
+	if (!rc && lfs_oci_parse_layout(layout, e))
+		rc = lfs_err_prefix(e, -EINVAL, "oci-layout");
+	free(layout);
+	if (!rc)
+		rc = lfs_load_pick(L, e);
+	if (!rc)
+		rc = lfs_load_name(L, e);
+	if (!rc)
+		rc = lfs_load_manifest(L, e);
+	return rc;
+}
+
+/*
+ * Layer @i's name: REF for the top, else "oci/chain:HEX" of its chain id
+ * (the same lower layers, loaded twice, are one layer).  *@shared: such a
+ * layer is registered already.
+ */
+static int lfs_load_layer_name(struct lfs_nl *nl, struct lfs_load *L,
+			       size_t i, char *chain, int *shared,
+			       struct lfs_err *e)
+{
+	struct lfs_layer k = { 0 }, *got = NULL;
+	char prev[LFS_DIGEST_LEN];
+
+	memcpy(prev, chain, sizeof(prev));
+	*shared = 0;
+	if (lfs_oci_chain_id(i ? prev : NULL, L->cfg.diff_ids[i], chain)) {
+		lfs_err_set(e, 0, "bad diff_id");
+		return -EINVAL;
+	}
+	if (i + 1 == L->n) {
+		snprintf(L->names[i], sizeof(L->names[i]), "%s", L->ref);
+		return 0;
+	}
+	snprintf(L->names[i], sizeof(L->names[i]), "oci/chain:%s",
+		 lfs_digest_hex(chain));
+	k.name = L->names[i];
+	if (!lfs_nl_layer_get(nl, &k, &got)) {
+		free(got);
+		*shared = 1;
+	}
+	return 0;
+}
+
+/* Imports layer @i of the image (its name set). */
+static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
+			struct lfs_nl *nl, struct lfs_load *L, size_t i,
+			struct lfs_err *e)
+{
+	const struct lfs_oci_hist *h = &L->cfg.hist[i];
+	struct lfs_import im = { 0 };
+	struct lfs_tar_digests d;
+	char path[128];
+	int rc;
+
+	lfs_load_blob_path(path, sizeof(path), L->man.layers[i].digest);
+	im.fd = openat(L->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (im.fd < 0) {
+		lfs_err_set(e, -errno, "%s", path);
+		return lfs_err_prefix(e, e->code, "load '%s'", L->dir);
+	}
+	im.what = path;
+	im.origin = "load";
+	im.limits = L->limits;
+	im.ref = L->names[i];
+	im.parent = i ? L->names[i - 1] : NULL;
+	/* A history text too long for a layer is left out. */
+	im.author = lfs_text_fits(h->author) ? h->author : NULL;
+	im.message = lfs_text_fits(h->comment) ? h->comment : NULL;
+	im.created = h->created_ns;
+	im.blob = L->man.layers[i].digest;
+	im.diff_id = L->cfg.diff_ids[i];
+	rc = lfs_oci_import_layer(ctx, st, nl, &im, L->keys[i], &d, e);
+	close(im.fd);
+	if (rc)
+		return rc;
+	if (d.blob_size != L->man.layers[i].size) {
+		lfs_oci_unimport(st, nl, L->names[i], L->keys[i]);
+		L->keys[i][0] = '\0';
+		lfs_err_set(e, 0, "load '%s': %s: %llu bytes, the manifest says %llu",
+			    L->dir, path, (unsigned long long)d.blob_size,
+			    (unsigned long long)L->man.layers[i].size);
+		return -EINVAL;
+	}
+	fprintf(ctx->err, "layer %s %s\n", L->names[i], d.diff_id);
+	return 0;
+}
+
+/*
+ * Imports the layers, bottom first, skipping lower ones an earlier load
+ * registered; on failure undoes this load's layers, top first.
+ */
+static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
+			   struct lfs_nl *nl, struct lfs_load *L,
+			   struct lfs_err *e)
+{
+	struct lfs_layer k = { 0 }, *got = NULL;
+	char chain[LFS_DIGEST_LEN] = "";
+	int rc = 0, shared;
+	size_t i;
+
+	k.name = L->ref;
+	if (!lfs_nl_layer_get(nl, &k, &got)) {
+		free(got);
+		lfs_err_set(e, -EEXIST, "a layer of that name exists");
+		return lfs_err_prefix(e, -EEXIST, "layer '%s'", L->ref);
+	}
+	for (i = 0; i < L->n && !rc; i++) {
+		rc = lfs_load_layer_name(nl, L, i, chain, &shared, e);
+		if (rc)
+			lfs_err_prefix(e, rc, "load '%s'", L->dir);
+		else if (!shared)
+			rc = lfs_load_one(ctx, st, nl, L, i, e);
+		if (!rc)
+			L->done = i + 1;
+	}
+	if (rc)
+		for (i = L->done; i-- > 0;)
+			if (L->keys[i][0])
+				lfs_oci_unimport(st, nl, L->names[i], L->keys[i]);
+	return rc;
+}
+
+static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			  struct lfs_load *L)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'P' },
@@ -190,36 +383,19 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_platform plat;
-	struct lfs_oci_want want = { .plat = &plat };
-	struct lfs_tar_limits limits = LFS_TAR_LIMITS_DEFAULT;
-	const char *platform = NULL;
-	struct lfs_oci_manifest man = { 0 };
-	struct lfs_oci_config cfg = { 0 };
-	struct lfs_oci_desc mdesc;
-	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_tar_digests d;
-	char *layout = NULL, *mtext = NULL, *ctext = NULL;
-	char *ref_name = NULL;
-	char (*names)[LFS_NAME_BUF] = NULL;
-	char (*keys)[LFS_KEY_LEN + 1] = NULL;
-	char chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN];
-	const char *dir, *ref = NULL, *why = "";
-	struct lfs_nl *nl;
-	int c, dirfd = -1, ret = 1, rc;
-	size_t i, n = 0, done = 0;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
-			platform = optarg;
+			L->platform = optarg;
 			break;
 		case LFS_OPT_MAX_SIZE:
 		case LFS_OPT_MAX_ENTRY_SIZE:
 		case LFS_OPT_MAX_ENTRIES:
 			if (lfs_oci_limit_opt(ctx, "load", lfs_usage_load, c,
-					      optarg, &limits))
+					      optarg, &L->limits))
 				return LFS_EXIT_USAGE;
 			break;
 		case 'h':
@@ -234,157 +410,44 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 2)
 		return lfs_usage_error(ctx, "load", lfs_usage_load,
 				       "unexpected argument '%s'", argv[optind + 2]);
-	dir = argv[optind];
-	if (argc - optind == 2) {
-		ref = argv[optind + 1];
-		if (lfs_check_name(ctx, "layer", ref))
-			return 1;
-	}
-	if (lfs_oci_platform(ctx, "load", platform, &plat))
+	L->dir = argv[optind];
+	L->ref = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (L->ref && lfs_check_name(ctx, "layer", L->ref))
 		return 1;
-	want.ref = ref;
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return lfs_oci_fail(ctx, "load", dir, errno, "%s", "");
-	if (lfs_load_file(ctx, dirfd, dir, "oci-layout", &layout))
-		goto out;
-	if (lfs_oci_parse_layout(layout, &why)) {
-		lfs_oci_fail(ctx, "load", dir, 0, "oci-layout: %s", why);
-		goto out;
-	}
-	if (lfs_load_pick(ctx, dirfd, dir, &want, &mdesc, &ref_name))
-		goto out;
-	if (!ref)
-		ref = ref_name;
-	if (!ref) {
-		lfs_oci_fail(ctx, "load", dir, 0,
-			     "the manifest has no org.opencontainers.image.ref.name: give REF");
-		goto out;
-	}
-	if (lfs_name_check(ref)) {
-		lfs_oci_fail(ctx, "load", dir, 0,
-			     "the manifest's name '%s' is not a valid layer name (%s): give REF",
-			     ref, lfs_name_check(ref));
-		goto out;
-	}
-	if (lfs_load_json_blob(ctx, dirfd, dir, &mdesc, &mtext))
-		goto out;
-	if (lfs_oci_parse_manifest(mtext, &man, &why)) {
-		lfs_oci_fail(ctx, "load", dir, 0, "manifest %s: %s",
-			     mdesc.digest, why);
-		goto out;
-	}
-	if (lfs_load_json_blob(ctx, dirfd, dir, &man.config, &ctext))
-		goto out;
-	if (lfs_oci_parse_config(ctext, &cfg, &why)) {
-		lfs_oci_fail(ctx, "load", dir, 0, "config %s: %s",
-			     man.config.digest, why);
-		goto out;
-	}
-	n = man.n_layers;
-	if (!n || cfg.n_diff_ids != n) {
-		lfs_oci_fail(ctx, "load", dir, 0,
-			     "the manifest lists %zu layers, the config %zu diff_ids",
-			     n, cfg.n_diff_ids);
-		goto out;
-	}
-	names = calloc(n, sizeof(*names));
-	keys = calloc(n, sizeof(*keys));
-	if (!names || !keys) {
-		lfs_oci_fail(ctx, "load", dir, ENOMEM, "%s", "");
-		goto out;
-	}
-	if (lfs_ctx_nl(ctx, &nl) || lfs_oci_store(ctx, &st))
-		goto out;
-	{
-		struct lfs_layer k = { 0 }, *got = NULL;
+	if (lfs_oci_platform(ctx, "load", L->platform, &L->plat))
+		return 1;
+	L->want.plat = &L->plat;
+	L->want.ref = L->ref;
+	return LFS_PARSED;
+}
 
-		k.name = ref;
-		rc = lfs_nl_layer_get(nl, &k, &got);
-		free(got);
-		if (!rc) {
-			lfs_oci_fail(ctx, "layer", ref, EEXIST,
-				     "a layer of that name exists");
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		struct lfs_import im = { 0 };
-		struct lfs_layer k = { 0 }, *got = NULL;
-		char path[128];
+int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_load L = { .limits = LFS_TAR_LIMITS_DEFAULT, .dirfd = -1 };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_nl *nl;
+	int rc;
 
-		if (lfs_oci_chain_id(i ? prev : NULL, cfg.diff_ids[i], chain)) {
-			lfs_oci_fail(ctx, "load", dir, 0, "bad diff_id");
-			goto fail;
-		}
-		memcpy(prev, chain, sizeof(prev));
-		if (i + 1 == n)
-			snprintf(names[i], sizeof(names[i]), "%s", ref);
-		else
-			snprintf(names[i], sizeof(names[i]), "oci/chain:%s",
-				 chain + 7);
-		if (i + 1 < n) {
-			k.name = names[i];
-			if (!lfs_nl_layer_get(nl, &k, &got)) {
-				free(got);
-				continue;	/* shared with an earlier load */
-			}
-		}
-		snprintf(path, sizeof(path), "blobs/sha256/%s",
-			 man.layers[i].digest + 7);
-		im.fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (im.fd < 0) {
-			lfs_oci_fail(ctx, "load", dir, errno, "%s", path);
-			goto fail;
-		}
-		im.what = path;
-		im.origin = "load";
-		im.limits = limits;
-		im.ref = names[i];
-		im.parent = i ? names[i - 1] : NULL;
-		im.author = cfg.hist[i].author;
-		im.message = cfg.hist[i].comment;
-		im.created = cfg.hist[i].created_ns;
-		im.blob = man.layers[i].digest;
-		im.diff_id = cfg.diff_ids[i];
-		if (im.message && strlen(im.message) > 4095)
-			im.message = NULL;
-		if (im.author && strlen(im.author) > 4095)
-			im.author = NULL;
-		rc = lfs_oci_import_layer(ctx, &st, nl, &im, keys[i], &d);
-		close(im.fd);
-		if (rc)
-			goto fail;
-		if (d.blob_size != man.layers[i].size) {
-			lfs_oci_fail(ctx, "load", dir, 0,
-				     "%s: %llu bytes, the manifest says %llu",
-				     path, (unsigned long long)d.blob_size,
-				     (unsigned long long)man.layers[i].size);
-			lfs_oci_unimport(&st, nl, names[i], keys[i]);
-			keys[i][0] = '\0';
-			goto fail;
-		}
-		done = i + 1;
-		fprintf(ctx->err, "layer %s %s\n", names[i], d.diff_id);
-	}
-	ret = 0;
-	goto out;
-fail:
-	/* undo this load's layers, top first */
-	for (i = done; i-- > 0;)
-		if (keys[i][0])
-			lfs_oci_unimport(&st, nl, names[i], keys[i]);
-out:
-	if (dirfd >= 0)
-		close(dirfd);
+	rc = lfs_load_parse(ctx, argc, argv, &L);
+	if (rc != LFS_PARSED)
+		return rc;
+	rc = lfs_load_plan(&L, &e);
+	if (rc)
+		rc = lfs_err_prefix(&e, rc, "load '%s'", L.dir);
+	else if (lfs_ctx_nl(ctx, &nl))
+		rc = -EIO;	/* reported */
+	else if (!(rc = lfs_ctx_store(ctx, &st, 1, &e)))
+		rc = lfs_load_layers(ctx, &st, nl, &L, &e);
+	if (rc && (e.code || e.msg[0]))
+		lfs_err_report(ctx, &e);
+	if (L.dirfd >= 0)
+		close(L.dirfd);
 	lfs_store_close(&st);
-	lfs_oci_manifest_free(&man);
-	lfs_oci_config_free(&cfg);
-	free(names);
-	free(keys);
-	free(layout);
-	free(mtext);
-	free(ctext);
-	free(ref_name);
-	return ret;
+	lfs_oci_manifest_free(&L.man);
+	lfs_oci_config_free(&L.cfg);
+	free(L.names);
+	free(L.keys);
+	free(L.ref_name);
+	return rc ? 1 : 0;
 }

@@ -14,7 +14,7 @@
 #include "mount_trust.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 #include "sys.h"
 #include "viewinfo.h"
 
@@ -63,80 +63,102 @@ static const char lfs_usage_mount[] =
 /* The longest string fsconfig(2) passes (256 bytes with the NUL). */
 #define LFS_FSCONFIG_STR_MAX 255
 
-/* "layerctl: mount MNT: KIND 'VALUE': REASON"; returns 1. */
-static int lfs_mount_refuse(struct lfs_ctx *ctx, const char *mnt,
-			    const char *kind, const char *value,
-			    const char *reason)
+/* "mount MNT: KIND 'VALUE': REASON" into @e; returns -EINVAL. */
+static int lfs_mount_refuse(const char *mnt, const char *kind,
+			    const char *value, const char *reason,
+			    struct lfs_err *e)
 {
-	struct lfs_buf m = LFS_BUF_INIT, v = LFS_BUF_INIT;
-
-	lfs_fmt_escaped(&m, mnt);
-	lfs_fmt_escaped(&v, value);
-	lfs_errorf(ctx, "mount %s: %s '%s': %s", lfs_buf_str(&m), kind,
-		   lfs_buf_str(&v), reason);
-	lfs_buf_free(&m);
-	lfs_buf_free(&v);
-	return 1;
+	lfs_err_set(e, 0, "mount %s: %s '%s': %s", mnt, kind, value, reason);
+	return -EINVAL;
 }
 
 /* Upper and work: absolute, and short enough for fsconfig(2). */
-static int lfs_mount_check_dir(struct lfs_ctx *ctx, const char *mnt,
-			       const char *kind, const char *dir)
+static int lfs_mount_check_dir(const char *mnt, const char *kind,
+			       const char *dir, struct lfs_err *e)
 {
 	if (!dir)
 		return 0;
 	if (dir[0] != '/')
-		return lfs_mount_refuse(ctx, mnt, kind, dir,
-					"not an absolute path");
+		return lfs_mount_refuse(mnt, kind, dir, "not an absolute path",
+					e);
 	if (strlen(dir) > LFS_FSCONFIG_STR_MAX)
-		return lfs_mount_refuse(ctx, mnt, kind, dir,
-					"longer than 255 bytes, the most fsconfig(2) takes");
+		return lfs_mount_refuse(mnt, kind, dir,
+					"longer than 255 bytes, the most fsconfig(2) takes",
+					e);
 	return 0;
+}
+
+/* The upper and work directories, and the name (mount source). */
+static int lfs_mount_check_spec(const struct lfs_mount_spec *spec,
+				struct lfs_err *e)
+{
+	const char *name = spec->source;
+
+	if (lfs_mount_check_dir(spec->target, "upper", spec->upper, e) ||
+	    lfs_mount_check_dir(spec->target, "work", spec->work, e))
+		return -EINVAL;
+	if (name && (!*name || strlen(name) > LFS_FSCONFIG_STR_MAX))
+		return lfs_mount_refuse(spec->target, "name", name, *name ?
+					"longer than 255 bytes, the most fsconfig(2) takes" :
+					"empty", e);
+	return 0;
+}
+
+/* The store view of a mount: its upper's and its work's keys. */
+struct lfs_mount_store {
+	struct lfs_store st;
+	char key[LFS_KEY_LEN + 1];	/* ROOT/layers/KEY/diff: the upper */
+	char vkey[LFS_KEY_LEN + 1];	/* ROOT/views/VKEY: work, view.json */
+	char *upper, *work;
+};
+
+/* Undoes lfs_mount_store() (a failed mount). */
+static void lfs_mount_unstore(struct lfs_mount_store *ms)
+{
+	if (!ms->key[0])
+		return;
+	lfs_store_layer_discard(&ms->st, ms->key);
+	lfs_store_view_remove(&ms->st, ms->vkey);
+	ms->key[0] = '\0';
 }
 
 /*
  * A store view: a fresh ROOT/layers/KEY/diff as upper, ROOT/views/VKEY/work
- * as work, and ROOT/views/VKEY/view.json.  0, or 1 after reporting.
+ * as work, and ROOT/views/VKEY/view.json.  0 or a negative errno in @e.
  */
-static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_store *st,
-			   struct lfs_mount_spec *spec, char *key, char *vkey,
-			   char **upper, char **work)
+static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
+			   struct lfs_mount_spec *spec, struct lfs_err *e)
 {
-	char why[LFS_STORE_WHY_MAX];
 	struct lfs_view_meta vm = { 0 };
 	int rc;
 
-	if (lfs_ctx_store(ctx, st, 1))
-		return 1;
-	rc = lfs_store_layer_create(st, key, upper, why, sizeof(why));
+	rc = lfs_ctx_store(ctx, &ms->st, 1, e);
 	if (rc)
-		return lfs_errorf(ctx, "store: %s", why);
-	rc = lfs_store_view_create(st, vkey, work, why, sizeof(why));
+		return rc;
+	rc = lfs_store_layer_create(&ms->st, ms->key, &ms->upper, e);
+	if (rc)
+		return lfs_err_prefix(e, rc, "store");
+	rc = lfs_store_view_create(&ms->st, ms->vkey, &ms->work, e);
 	if (!rc) {
-		vm.key = vkey;
+		vm.key = ms->vkey;
 		vm.mountpoint = (char *)spec->target;
 		vm.image = (char *)spec->image;
-		vm.upper_key = key;
+		vm.upper_key = ms->key;
 		vm.created = lfs_ctx_now(ctx);
-		rc = lfs_store_view_write_meta(st, &vm, why, sizeof(why));
-		if (rc)
-			lfs_store_view_remove(st, vkey);
+		rc = lfs_store_view_write_meta(&ms->st, &vm, e);
 	}
 	if (rc) {
-		lfs_store_layer_discard(st, key);
-		key[0] = '\0';
-		return lfs_errorf(ctx, "store: %s", why);
+		lfs_store_layer_discard(&ms->st, ms->key);
+		lfs_store_view_remove(&ms->st, ms->vkey);
+		ms->key[0] = '\0';
+		return lfs_err_prefix(e, rc, "store");
 	}
-	spec->upper = *upper;
-	spec->work = *work;
-	if (lfs_mount_check_dir(ctx, spec->target, "upper", spec->upper) ||
-	    lfs_mount_check_dir(ctx, spec->target, "work", spec->work)) {
-		lfs_store_layer_discard(st, key);
-		lfs_store_view_remove(st, vkey);
-		key[0] = '\0';
-		return 1;
-	}
-	return 0;
+	spec->upper = ms->upper;
+	spec->work = ms->work;
+	rc = lfs_mount_check_spec(spec, e);
+	if (rc)
+		lfs_mount_unstore(ms);
+	return rc;
 }
 
 /* The positional arguments and option combinations; 0, or 1 after usage. */
@@ -178,7 +200,73 @@ static int lfs_mount_opt_o(struct lfs_ctx *ctx, const char *list,
 			       "unknown (see the list of -o flags)" : "empty");
 }
 
-int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
+/* What the command line asks for. */
+struct lfs_mount_args {
+	struct lfs_mount_trust trust;
+	struct lfs_mount_spec spec;
+	struct lfs_strv layers;
+	int given;		/* --layers or --layer */
+	int ro;
+};
+
+/* One option of getopt code @c; LFS_PARSED, or an exit status. */
+static int lfs_mount_opt(struct lfs_ctx *ctx, int c, char **argv,
+			 const struct option *opts, struct lfs_mount_args *a)
+{
+	switch (c) {
+	case 'L':
+	case 'l':
+		a->given = 1;
+		if ((c == 'L' ? lfs_layers_split(optarg, &a->layers) :
+		     lfs_strv_push(&a->layers, optarg)) < 0)
+			return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+		return LFS_PARSED;
+	case 'u':
+		a->spec.upper = optarg;
+		return LFS_PARSED;
+	case 'w':
+		a->spec.work = optarg;
+		return LFS_PARSED;
+	case 'n':
+		a->spec.source = optarg;
+		return LFS_PARSED;
+	case 'r':
+		a->ro = 1;
+		return LFS_PARSED;
+	case 'o':
+		if (lfs_mount_opt_o(ctx, optarg, &a->trust.opts))
+			return LFS_EXIT_USAGE;
+		return LFS_PARSED;
+	case 'h':
+		return lfs_usage(ctx, lfs_usage_mount, 0);
+	default:
+		return lfs_usage_opt(ctx, "mount", lfs_usage_mount, c, argv,
+				     opts);
+	}
+}
+
+/* The image or the layers, checked. */
+static int lfs_mount_check_names(struct lfs_ctx *ctx,
+				 struct lfs_mount_args *a)
+{
+	size_t i;
+
+	if (!a->given)
+		return lfs_check_name(ctx, "image", a->spec.image) ? 1 :
+		       LFS_PARSED;
+	if (a->layers.n > LAYERFS_LAYERS_MAX)
+		return lfs_errorf(ctx, "mount: %zu layers, more than %d",
+				  a->layers.n, LAYERFS_LAYERS_MAX);
+	for (i = 0; i < a->layers.n; i++)
+		if (lfs_check_name(ctx, "layer", a->layers.v[i]))
+			return 1;
+	a->spec.layers = a->layers.v;
+	a->spec.nlayers = a->layers.n;
+	return LFS_PARSED;
+}
+
+static int lfs_mount_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			   struct lfs_mount_args *a)
 {
 	static const struct option opts[] = {
 		{ "layers", required_argument, NULL, 'L' },
@@ -191,117 +279,54 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_mount_trust trust = { .ctx = ctx };
-	struct lfs_mount_spec spec = {
-		.attrs = lfs_mount_trust_attrs,
-		.attrs_arg = &trust,
-	};
-	struct lfs_strv layers = LFS_STRV_INIT;
-	char why[LFS_SYS_WHY_MAX];
-	struct lfs_buf what = LFS_BUF_INIT;
-	int c, rc = 1, given = 0, ro = 0;
-	struct lfs_store st = LFS_STORE_INIT;
-	char key[LFS_KEY_LEN + 1] = "", vkey[LFS_KEY_LEN + 1] = "";
-	char *upper = NULL, *work = NULL;
-	size_t i;
+	int c, rc;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:ro:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'L':
-			given = 1;
-			if (lfs_layers_split(optarg, &layers) < 0) {
-				lfs_errorf(ctx, "%s", strerror(ENOMEM));
-				goto out;
-			}
-			break;
-		case 'l':
-			given = 1;
-			if (lfs_strv_push(&layers, optarg) < 0) {
-				lfs_errorf(ctx, "%s", strerror(ENOMEM));
-				goto out;
-			}
-			break;
-		case 'u':
-			spec.upper = optarg;
-			break;
-		case 'w':
-			spec.work = optarg;
-			break;
-		case 'n':
-			spec.source = optarg;
-			break;
-		case 'r':
-			ro = 1;
-			break;
-		case 'o':
-			rc = lfs_mount_opt_o(ctx, optarg, &trust.opts);
-			if (rc)
-				goto out;
-			break;
-		case 'h':
-			rc = lfs_usage(ctx, lfs_usage_mount, 0);
-			goto out;
-		default:
-			rc = lfs_usage_opt(ctx, "mount", lfs_usage_mount, c, argv,
-					   opts);
-			goto out;
-		}
+		rc = lfs_mount_opt(ctx, c, argv, opts, a);
+		if (rc != LFS_PARSED)
+			return rc;
 	}
-	rc = lfs_mount_usage_check(ctx, argc - optind, argv + optind, given,
-				   ro, &spec);
+	rc = lfs_mount_usage_check(ctx, argc - optind, argv + optind,
+				   a->given, a->ro, &a->spec);
 	if (rc)
-		goto out;
-	rc = 1;
-	spec.target = argv[argc - 1];
-	if (!given) {
-		spec.image = argv[optind];
-		if (lfs_check_name(ctx, "image", spec.image))
-			goto out;
-	} else {
-		if (layers.n > LAYERFS_LAYERS_MAX) {
-			lfs_errorf(ctx, "mount: %zu layers, more than %d",
-				   layers.n, LAYERFS_LAYERS_MAX);
-			goto out;
-		}
-		for (i = 0; i < layers.n; i++)
-			if (lfs_check_name(ctx, "layer", layers.v[i]))
-				goto out;
-		spec.layers = layers.v;
-		spec.nlayers = layers.n;
-	}
-	if (lfs_mount_check_dir(ctx, spec.target, "upper", spec.upper) ||
-	    lfs_mount_check_dir(ctx, spec.target, "work", spec.work))
-		goto out;
-	if (spec.source && (!*spec.source ||
-			    strlen(spec.source) > LFS_FSCONFIG_STR_MAX)) {
-		lfs_mount_refuse(ctx, spec.target, "name", spec.source,
-				 *spec.source ? "longer than 255 bytes, the most fsconfig(2) takes" :
-				 "empty");
-		goto out;
-	}
+		return rc;
+	a->spec.target = argv[argc - 1];
+	if (!a->given)
+		a->spec.image = argv[optind];
+	return lfs_mount_check_names(ctx, a);
+}
 
-	if (!given && !spec.upper && !ro) {
-		rc = lfs_mount_store(ctx, &st, &spec, key, vkey, &upper, &work);
-		if (rc)
-			goto out;
+int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_mount_args a = { .layers = LFS_STRV_INIT };
+	struct lfs_mount_store ms = { .st = LFS_STORE_INIT };
+	struct lfs_err e = LFS_ERR_INIT;
+	int rc;
+
+	a.trust.ctx = ctx;
+	a.spec.attrs = lfs_mount_trust_attrs;
+	a.spec.attrs_arg = &a.trust;
+	rc = lfs_mount_parse(ctx, argc, argv, &a);
+	if (rc != LFS_PARSED)
+		goto out;
+	rc = lfs_mount_check_spec(&a.spec, &e);
+	/* An image without --upper or --ro: a writable store view. */
+	if (!rc && !a.given && !a.spec.upper && !a.ro)
+		rc = lfs_mount_store(ctx, &ms, &a.spec, &e);
+	if (!rc) {
+		rc = lfs_sys_mount(&a.spec, ctx->module, &e);
+		if (rc < 0) {
+			lfs_mount_unstore(&ms);
+			lfs_err_prefix(&e, rc, "mount %s", a.spec.target);
+		}
 	}
-	rc = lfs_sys_mount(&spec, ctx->module, why, sizeof(why));
-	if (rc < 0 && key[0]) {
-		lfs_store_layer_discard(&st, key);
-		lfs_store_view_remove(&st, vkey);
-	}
-	if (rc < 0) {
-		lfs_buf_puts(&what, "mount ");
-		lfs_fmt_escaped(&what, spec.target);
-		rc = lfs_fail_why(ctx, lfs_buf_error(&what) ? "mount" :
-				  lfs_buf_str(&what), rc, why);
-	}
+	if (rc)
+		rc = lfs_err_report(ctx, &e);
 out:
-	free(upper);
-	free(work);
-	lfs_store_close(&st);
-	lfs_buf_free(&what);
-	lfs_strv_free(&layers);
+	free(ms.upper);
+	free(ms.work);
+	lfs_store_close(&ms.st);
+	lfs_strv_free(&a.layers);
 	return rc;
 }

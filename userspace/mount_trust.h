@@ -24,9 +24,9 @@ struct lfs_mount_trust {
  * and its layers in the store; any layer recorded with an origin makes
  * the view untrusted (see lfs_mount_opts_final()).  Not looked up when -o
  * named both suid/nosuid and dev/nodev.  A store that does not exist has
- * no imported layers.  0, or a negative errno with @why.
+ * no imported layers.  0, or a negative errno in @e.
  */
 int lfs_mount_trust_attrs(void *arg, uint32_t dev, uint64_t *set,
-			  uint64_t *clr, char *why, size_t whylen);
+			  uint64_t *clr, struct lfs_err *e);
 
 #endif /* LAYERCTL_MOUNT_TRUST_H */

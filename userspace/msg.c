@@ -192,7 +192,7 @@ static struct nla_policy lfs_layer_policy[LAYERFS_LAYER_A_MAX + 1] = {
  */
 static int lfs_check_attrs(const struct nlattr *head, int len,
 			   const struct lfs_rule *rules, int maxtype,
-			   const char *where, char *why, size_t whylen)
+			   const char *where, struct lfs_err *e)
 {
 	const struct nlattr *nla;
 	unsigned long long seen = 0;
@@ -208,7 +208,7 @@ static int lfs_check_attrs(const struct nlattr *head, int len,
 			continue;	/* unknown here: ignored */
 		r = &rules[type];
 		if (r->kind != LFS_SKIP && (seen & (1ULL << type)))
-			return lfs_malformed(why, whylen, "duplicate attribute %s",
+			return lfs_malformed(e, "duplicate attribute %s",
 					     r->name);
 		seen |= 1ULL << type;
 		switch (r->kind) {
@@ -217,45 +217,45 @@ static int lfs_check_attrs(const struct nlattr *head, int len,
 			break;
 		case LFS_U32:
 			if (n != (int)sizeof(uint32_t))
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s has %d bytes, not 4",
 						     r->name, n);
 			break;
 		case LFS_U64S:
 			if (n % (int)sizeof(uint64_t) ||
 			    (size_t)n / sizeof(uint64_t) > r->max)
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s has %d bytes, not a multiple of 8 up to %zu ids",
 						     r->name, n, r->max);
 			break;
 		case LFS_U64:
 			if (n != (int)sizeof(uint64_t))
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s has %d bytes, not 8",
 						     r->name, n);
 			break;
 		case LFS_STR:
 			s = nla_data(nla);
 			if (n < 1 || s[n - 1] != '\0')
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s is not NUL-terminated",
 						     r->name);
 			if (strlen(s) != (size_t)n - 1)
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s has an embedded NUL",
 						     r->name);
 			if (!r->empty_ok && n == 1)
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s is empty", r->name);
 			if ((size_t)n - 1 > r->max)
-				return lfs_malformed(why, whylen,
+				return lfs_malformed(e,
 						     "attribute %s is longer than %zu bytes",
 						     r->name, r->max);
 			break;
 		}
 	}
 	if (rem > 0)
-		return lfs_malformed(why, whylen, "truncated attribute in %s (%d bytes left)",
+		return lfs_malformed(e, "truncated attribute in %s (%d bytes left)",
 				     where, rem);
 	return 0;
 }
@@ -282,37 +282,36 @@ static uint32_t lfs_get_u32(const struct nlattr *nla)
  */
 static int lfs_msg_top(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		       const struct lfs_rule *rules, struct nla_policy *policy,
-		       struct nlattr **tb, char *why, size_t whylen)
+		       struct nlattr **tb, struct lfs_err *e)
 {
 	const struct genlmsghdr *gh;
 	struct nlattr *attrs;
 	int len, err;
 
-	if (why && whylen)
-		why[0] = '\0';
+	if (e)
+		lfs_err_clear(e);
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return lfs_malformed(why, whylen, "message of %u bytes is shorter than its headers",
+		return lfs_malformed(e, "message of %u bytes is shorter than its headers",
 				     nlh->nlmsg_len);
 	if (family >= 0 && nlh->nlmsg_type != family)
-		return lfs_malformed(why, whylen, "unexpected message type %u",
+		return lfs_malformed(e, "unexpected message type %u",
 				     nlh->nlmsg_type);
 	gh = nlmsg_data(nlh);
 	if (cmd && gh->cmd != cmd)
-		return lfs_malformed(why, whylen, "unexpected command %u", gh->cmd);
+		return lfs_malformed(e, "unexpected command %u", gh->cmd);
 
 	attrs = genlmsg_attrdata(gh, 0);
 	len = genlmsg_attrlen(gh, 0);
-	err = lfs_check_attrs(attrs, len, rules, LAYERFS_A_MAX, "message", why,
-			      whylen);
+	err = lfs_check_attrs(attrs, len, rules, LAYERFS_A_MAX, "message", e);
 	if (err)
 		return err;
 	if (nla_parse(tb, LAYERFS_A_MAX, attrs, len, policy) < 0)
-		return lfs_malformed(why, whylen, "invalid attribute");
+		return lfs_malformed(e, "invalid attribute");
 	return 0;
 }
 
 int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
-			struct lfs_layer *out, char *why, size_t whylen)
+			struct lfs_layer *out, struct lfs_err *e)
 {
 	struct nlattr *tb[LAYERFS_A_MAX + 1];
 	struct nlattr *lt[LAYERFS_LAYER_A_MAX + 1];
@@ -321,27 +320,27 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 
 	memset(out, 0, sizeof(*out));
 	err = lfs_msg_top(nlh, family, cmd, lfs_top_rules, lfs_top_policy, tb,
-			  why, whylen);
+			  e);
 	if (err)
 		return err;
 	nest = tb[LAYERFS_A_LAYER];
 	if (!nest)
-		return lfs_malformed(why, whylen, "missing attribute LAYER");
+		return lfs_malformed(e, "missing attribute LAYER");
 
 	err = lfs_check_attrs(nla_data(nest), nla_len(nest), lfs_layer_rules,
-			      LAYERFS_LAYER_A_MAX, "LAYER", why, whylen);
+			      LAYERFS_LAYER_A_MAX, "LAYER", e);
 	if (err)
 		return err;
 	if (nla_parse_nested(lt, LAYERFS_LAYER_A_MAX, nest,
 			     lfs_layer_policy) < 0)
-		return lfs_malformed(why, whylen, "invalid attribute in LAYER");
+		return lfs_malformed(e, "invalid attribute in LAYER");
 
 	if (!lt[LAYERFS_LAYER_A_ID])
-		return lfs_malformed(why, whylen, "missing attribute ID");
+		return lfs_malformed(e, "missing attribute ID");
 	if (!lt[LAYERFS_LAYER_A_NAME])
-		return lfs_malformed(why, whylen, "missing attribute NAME");
+		return lfs_malformed(e, "missing attribute NAME");
 	if (!lt[LAYERFS_LAYER_A_PATH])
-		return lfs_malformed(why, whylen, "missing attribute PATH");
+		return lfs_malformed(e, "missing attribute PATH");
 
 	out->has |= LFS_HAS_ID;
 	out->id = lfs_get_u64(lt[LAYERFS_LAYER_A_ID]);
@@ -423,8 +422,7 @@ static struct nla_policy lfs_view_policy[LAYERFS_VIEW_A_MAX + 1] = {
 
 /* Checks the LAYERS nest and collects its names into @out. */
 static int lfs_msg_view_names(const struct nlattr *nest,
-			      struct lfs_view_part *out, char *why,
-			      size_t whylen)
+			      struct lfs_view_part *out, struct lfs_err *e)
 {
 	const struct nlattr *nla;
 	uint32_t n = 0;
@@ -437,19 +435,19 @@ static int lfs_msg_view_names(const struct nlattr *nest,
 		if (nla_type(nla) != LAYERFS_VIEW_LAYER_A_NAME)
 			continue;
 		if (len < 1 || s[len - 1] != '\0')
-			return lfs_malformed(why, whylen,
+			return lfs_malformed(e,
 					     "layer name %" PRIu32 " in LAYERS is not NUL-terminated", n);
 		if (strlen(s) != (size_t)len - 1)
-			return lfs_malformed(why, whylen,
+			return lfs_malformed(e,
 					     "layer name %" PRIu32 " in LAYERS has an embedded NUL", n);
 		if (len == 1 || len - 1 > LAYERFS_NAME_MAX)
-			return lfs_malformed(why, whylen,
+			return lfs_malformed(e,
 					     "layer name %" PRIu32 " in LAYERS is empty or longer than %d bytes",
 					     n, LAYERFS_NAME_MAX);
 		n++;
 	}
 	if (rem > 0)
-		return lfs_malformed(why, whylen, "truncated attribute in LAYERS (%d bytes left)",
+		return lfs_malformed(e, "truncated attribute in LAYERS (%d bytes left)",
 				     rem);
 	if (!n)
 		return 0;
@@ -463,7 +461,7 @@ static int lfs_msg_view_names(const struct nlattr *nest,
 }
 
 int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
-		       struct lfs_view_part *out, char *why, size_t whylen)
+		       struct lfs_view_part *out, struct lfs_err *e)
 {
 	struct nlattr *tb[LAYERFS_A_MAX + 1];
 	struct nlattr *vt[LAYERFS_VIEW_A_MAX + 1];
@@ -483,21 +481,21 @@ int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 
 	memset(out, 0, sizeof(*out));
 	err = lfs_msg_top(nlh, family, cmd, lfs_view_top_rules,
-			  lfs_view_top_policy, tb, why, whylen);
+			  lfs_view_top_policy, tb, e);
 	if (err)
 		return err;
 	nest = tb[LAYERFS_A_VIEW];
 	if (!nest)
-		return lfs_malformed(why, whylen, "missing attribute VIEW");
+		return lfs_malformed(e, "missing attribute VIEW");
 	err = lfs_check_attrs(nla_data(nest), nla_len(nest), lfs_view_rules,
-			      LAYERFS_VIEW_A_MAX, "VIEW", why, whylen);
+			      LAYERFS_VIEW_A_MAX, "VIEW", e);
 	if (err)
 		return err;
 	if (nla_parse_nested(vt, LAYERFS_VIEW_A_MAX, nest, lfs_view_policy) < 0)
-		return lfs_malformed(why, whylen, "invalid attribute in VIEW");
+		return lfs_malformed(e, "invalid attribute in VIEW");
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!vt[required[i].type])
-			return lfs_malformed(why, whylen, "missing attribute %s",
+			return lfs_malformed(e, "missing attribute %s",
 					     required[i].name);
 
 	out->id = lfs_get_u64(vt[LAYERFS_VIEW_A_ID]);
@@ -516,8 +514,7 @@ int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 	if (vt[LAYERFS_VIEW_A_WORK])
 		out->work = nla_data(vt[LAYERFS_VIEW_A_WORK]);
 	if (vt[LAYERFS_VIEW_A_LAYERS]) {
-		err = lfs_msg_view_names(vt[LAYERFS_VIEW_A_LAYERS], out, why,
-					 whylen);
+		err = lfs_msg_view_names(vt[LAYERFS_VIEW_A_LAYERS], out, e);
 		if (err) {
 			lfs_msg_view_part_release(out);
 			return err;

@@ -58,7 +58,7 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *layer);
  * otherwise -EBADMSG with the reason in @why (when not NULL).
  */
 int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
-			struct lfs_layer *out, char *why, size_t whylen);
+			struct lfs_layer *out, struct lfs_err *e);
 
 /*
  * Parses one message of a LAYERFS_CMD_VIEW_GET dump.  The message checks
@@ -71,7 +71,7 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
  * the reason in @why, or -ENOMEM.
  */
 int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
-		       struct lfs_view_part *out, char *why, size_t whylen);
+		       struct lfs_view_part *out, struct lfs_err *e);
 
 /* Frees what lfs_msg_parse_view() allocated in @part. */
 void lfs_msg_view_part_release(struct lfs_view_part *part);

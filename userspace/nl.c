@@ -59,14 +59,14 @@ static void lfs_nl_set_error(struct lfs_nl_req *req, int err, const char *why)
 /* One message of a view dump. */
 static int lfs_nl_on_view(struct nl_msg *msg, struct lfs_nl_req *req)
 {
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_view_part part;
 	int rc;
 
 	rc = lfs_msg_parse_view(nlmsg_hdr(msg), req->nl->family, req->cmd,
-				&part, why, sizeof(why));
+				&part, &e);
 	if (rc < 0) {
-		lfs_nl_set_error(req, rc, rc == -EBADMSG ? why : NULL);
+		lfs_nl_set_error(req, rc, rc == -EBADMSG ? e.msg : NULL);
 		return NL_SKIP;
 	}
 	rc = req->vcb(&part, req->arg);
@@ -79,7 +79,7 @@ static int lfs_nl_on_view(struct nl_msg *msg, struct lfs_nl_req *req)
 static int lfs_nl_on_valid(struct nl_msg *msg, void *arg)
 {
 	struct lfs_nl_req *req = arg;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_layer layer;
 	int rc;
 
@@ -88,9 +88,9 @@ static int lfs_nl_on_valid(struct nl_msg *msg, void *arg)
 	if (req->vcb)
 		return lfs_nl_on_view(msg, req);
 	rc = lfs_msg_parse_layer(nlmsg_hdr(msg), req->nl->family, req->cmd,
-				 &layer, why, sizeof(why));
+				 &layer, &e);
 	if (rc < 0) {
-		lfs_nl_set_error(req, rc, why);
+		lfs_nl_set_error(req, rc, e.msg);
 		return NL_SKIP;
 	}
 	rc = req->cb(&layer, req->arg);

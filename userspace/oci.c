@@ -42,20 +42,20 @@ int lfs_oci_layer_media_type_ok(const char *mt)
 }
 
 int lfs_oci_clean_path(const char *in, char *out, size_t len,
-		       const char **why)
+		       struct lfs_err *e)
 {
-	const char *p = in, *e;
+	const char *p = in, *end;
 	size_t o = 0, n;
 
 	if (!len)
 		return -ENAMETOOLONG;
 	out[0] = '\0';
 	if (!in || !*in) {
-		*why = "empty path";
+		lfs_err_set(e, 0, "empty path");
 		return -EINVAL;
 	}
 	if (*in == '/') {
-		*why = "absolute path";
+		lfs_err_set(e, 0, "absolute path");
 		return -EINVAL;
 	}
 	while (*p) {
@@ -63,14 +63,14 @@ int lfs_oci_clean_path(const char *in, char *out, size_t len,
 			p++;
 		if (!*p)
 			break;
-		e = strchr(p, '/');
-		n = e ? (size_t)(e - p) : strlen(p);
+		end = strchr(p, '/');
+		n = end ? (size_t)(end - p) : strlen(p);
 		if (n == 1 && p[0] == '.') {
 			p += n;
 			continue;
 		}
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			*why = "'..' component";
+			lfs_err_set(e, 0, "'..' component");
 			out[0] = '\0';
 			return -EINVAL;
 		}
@@ -128,12 +128,13 @@ void lfs_oci_digest_format(const unsigned char md[LFS_SHA256_LEN],
 			   char out[LFS_DIGEST_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
+	char *x = out + LFS_DIGEST_PREFIX_LEN;
 	int i;
 
-	memcpy(out, "sha256:", 7);
+	memcpy(out, LFS_DIGEST_PREFIX, LFS_DIGEST_PREFIX_LEN);
 	for (i = 0; i < LFS_SHA256_LEN; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[8 + 2 * i] = hex[md[i] & 15];
+		x[2 * i] = hex[md[i] >> 4];
+		x[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[LFS_DIGEST_LEN - 1] = '\0';
 }
@@ -149,13 +150,16 @@ static int lfs_hexval(char c)
 
 int lfs_oci_digest_parse(const char *s, unsigned char md[LFS_SHA256_LEN])
 {
+	const char *x;
 	int i, hi, lo;
 
-	if (!s || strncmp(s, "sha256:", 7) || strlen(s) != LFS_DIGEST_LEN - 1)
+	if (!s || strncmp(s, LFS_DIGEST_PREFIX, LFS_DIGEST_PREFIX_LEN) ||
+	    strlen(s) != LFS_DIGEST_LEN - 1)
 		return -EINVAL;
+	x = lfs_digest_hex(s);
 	for (i = 0; i < LFS_SHA256_LEN; i++) {
-		hi = lfs_hexval(s[7 + 2 * i]);
-		lo = lfs_hexval(s[8 + 2 * i]);
+		hi = lfs_hexval(x[2 * i]);
+		lo = lfs_hexval(x[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		if (md)
@@ -418,19 +422,19 @@ const char *lfs_oci_layout_json(void)
 
 /* ---- parsing ---- */
 
-static struct json_object *lfs_jparse(const char *json, const char **why)
+static struct json_object *lfs_jparse(const char *json, struct lfs_err *e)
 {
 	struct json_object *o;
 	enum json_tokener_error jerr;
 
 	o = json_tokener_parse_verbose(json, &jerr);
 	if (!o) {
-		*why = "not valid JSON";
+		lfs_err_set(e, 0, "not valid JSON");
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		*why = "not a JSON object";
+		lfs_err_set(e, 0, "not a JSON object");
 		return NULL;
 	}
 	return o;
@@ -455,9 +459,9 @@ static const char *lfs_jstr(struct json_object *o, const char *key)
 	return v ? json_object_get_string(v) : NULL;
 }
 
-int lfs_oci_parse_layout(const char *json, const char **why)
+int lfs_oci_parse_layout(const char *json, struct lfs_err *e)
 {
-	struct json_object *o = lfs_jparse(json, why);
+	struct json_object *o = lfs_jparse(json, e);
 	const char *v;
 	int rc = 0;
 
@@ -465,10 +469,10 @@ int lfs_oci_parse_layout(const char *json, const char **why)
 		return -EINVAL;
 	v = lfs_jstr(o, "imageLayoutVersion");
 	if (!v) {
-		*why = "oci-layout has no imageLayoutVersion";
+		lfs_err_set(e, 0, "oci-layout has no imageLayoutVersion");
 		rc = -EINVAL;
 	} else if (strncmp(v, "1.", 2)) {
-		*why = "unsupported imageLayoutVersion (want 1.x)";
+		lfs_err_set(e, 0, "unsupported imageLayoutVersion (want 1.x)");
 		rc = -EINVAL;
 	}
 	json_object_put(o);
@@ -476,7 +480,7 @@ int lfs_oci_parse_layout(const char *json, const char **why)
 }
 
 static int lfs_parse_desc(struct json_object *d, struct lfs_oci_desc *out,
-			  const char **why)
+			  struct lfs_err *e)
 {
 	const char *mt = lfs_jstr(d, "mediaType");
 	const char *dg = lfs_jstr(d, "digest");
@@ -485,20 +489,20 @@ static int lfs_parse_desc(struct json_object *d, struct lfs_oci_desc *out,
 
 	memset(out, 0, sizeof(*out));
 	if (!json_object_is_type(d, json_type_object) || !dg || !sz) {
-		*why = "descriptor lacks digest or size";
+		lfs_err_set(e, 0, "descriptor lacks digest or size");
 		return -EINVAL;
 	}
 	if (lfs_oci_digest_parse(dg, NULL)) {
-		*why = "descriptor digest is not sha256:<64 hex>";
+		lfs_err_set(e, 0, "descriptor digest is not sha256:<64 hex>");
 		return -EINVAL;
 	}
 	size = json_object_get_int64(sz);
 	if (size < 0) {
-		*why = "descriptor size is negative";
+		lfs_err_set(e, 0, "descriptor size is negative");
 		return -EINVAL;
 	}
 	if (mt && strlen(mt) >= sizeof(out->media_type)) {
-		*why = "descriptor mediaType too long";
+		lfs_err_set(e, 0, "descriptor mediaType too long");
 		return -EINVAL;
 	}
 	snprintf(out->media_type, sizeof(out->media_type), "%s", mt ? mt : "");
@@ -570,9 +574,9 @@ static struct json_object *lfs_index_pick(struct json_object *arr,
 
 int lfs_oci_parse_index(const char *json, struct lfs_oci_want *w,
 			struct lfs_oci_desc *out, char **ref_name,
-			const char **why)
+			struct lfs_err *e)
 {
-	struct json_object *o = lfs_jparse(json, why), *arr, *pick;
+	struct json_object *o = lfs_jparse(json, e), *arr, *pick;
 	const char *rn;
 	int rc = -EINVAL;
 
@@ -582,29 +586,29 @@ int lfs_oci_parse_index(const char *json, struct lfs_oci_want *w,
 		return -EINVAL;
 	arr = lfs_jget(o, "manifests", json_type_array);
 	if (!arr) {
-		*why = "index has no manifests array";
+		lfs_err_set(e, 0, "index has no manifests array");
 		goto out;
 	}
 	if (!json_object_array_length(arr)) {
-		*why = "index lists no manifest";
+		lfs_err_set(e, 0, "index lists no manifest");
 		rc = -ENOENT;
 		goto out;
 	}
 	pick = lfs_index_pick(arr, w);
 	if (!pick) {
-		*why = w->have[0] ? "no manifest for the platform" :
-		       "the index lists several manifests without a platform: name one";
+		lfs_err_set(e, 0, "%s", w->have[0] ? "no manifest for the platform" :
+			    "the index lists several manifests without a platform: name one");
 		rc = -ENOENT;
 		goto out;
 	}
-	rc = lfs_parse_desc(pick, out, why);
+	rc = lfs_parse_desc(pick, out, e);
 	if (rc)
 		goto out;
 	rn = lfs_desc_ref_name(pick);
 	if (rn) {
 		*ref_name = strdup(rn);
 		if (!*ref_name) {
-			*why = "out of memory";
+			lfs_err_set(e, 0, "out of memory");
 			rc = -ENOMEM;
 		}
 	}
@@ -614,9 +618,9 @@ out:
 }
 
 int lfs_oci_parse_manifest(const char *json, struct lfs_oci_manifest *m,
-			   const char **why)
+			   struct lfs_err *e)
 {
-	struct json_object *o = lfs_jparse(json, why), *cfg, *arr;
+	struct json_object *o = lfs_jparse(json, e), *cfg, *arr;
 	struct json_object *sv;
 	size_t i, n;
 	int rc = -EINVAL;
@@ -626,33 +630,33 @@ int lfs_oci_parse_manifest(const char *json, struct lfs_oci_manifest *m,
 		return -EINVAL;
 	sv = lfs_jget(o, "schemaVersion", json_type_int);
 	if (!sv || json_object_get_int(sv) != 2) {
-		*why = "manifest schemaVersion is not 2";
+		lfs_err_set(e, 0, "manifest schemaVersion is not 2");
 		goto out;
 	}
 	cfg = lfs_jget(o, "config", json_type_object);
 	arr = lfs_jget(o, "layers", json_type_array);
 	if (!cfg || !arr) {
-		*why = "manifest lacks config or layers";
+		lfs_err_set(e, 0, "manifest lacks config or layers");
 		goto out;
 	}
-	if (lfs_parse_desc(cfg, &m->config, why))
+	if (lfs_parse_desc(cfg, &m->config, e))
 		goto out;
 	n = json_object_array_length(arr);
 	if (n) {
 		m->layers = calloc(n, sizeof(*m->layers));
 		if (!m->layers) {
-			*why = "out of memory";
+			lfs_err_set(e, 0, "out of memory");
 			rc = -ENOMEM;
 			goto out;
 		}
 	}
 	for (i = 0; i < n; i++) {
 		if (lfs_parse_desc(json_object_array_get_idx(arr, i),
-				   &m->layers[i], why))
+				   &m->layers[i], e))
 			goto out;
 		m->n_layers = i + 1;
 		if (!lfs_oci_layer_media_type_ok(m->layers[i].media_type)) {
-			*why = "unsupported layer media type";
+			lfs_err_set(e, 0, "unsupported layer media type");
 			goto out;
 		}
 	}
@@ -685,9 +689,9 @@ static char *lfs_jdup(struct json_object *o, const char *key, int *oom)
 }
 
 int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
-			 const char **why)
+			 struct lfs_err *e)
 {
-	struct json_object *o = lfs_jparse(json, why), *rootfs, *ids, *hist;
+	struct json_object *o = lfs_jparse(json, e), *rootfs, *ids, *hist;
 	struct json_object *h, *empty, *v;
 	size_t i, j, n, nh;
 	int rc = -EINVAL, oom = 0;
@@ -699,7 +703,7 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 	rootfs = lfs_jget(o, "rootfs", json_type_object);
 	ids = lfs_jget(rootfs, "diff_ids", json_type_array);
 	if (!ids) {
-		*why = "config lacks rootfs.diff_ids";
+		lfs_err_set(e, 0, "config lacks rootfs.diff_ids");
 		goto out;
 	}
 	n = json_object_array_length(ids);
@@ -707,7 +711,7 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 		c->diff_ids = calloc(n, sizeof(*c->diff_ids));
 		c->hist = calloc(n, sizeof(*c->hist));
 		if (!c->diff_ids || !c->hist) {
-			*why = "out of memory";
+			lfs_err_set(e, 0, "out of memory");
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -718,7 +722,7 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 		s = json_object_is_type(v, json_type_string) ?
 			json_object_get_string(v) : NULL;
 		if (!s || lfs_oci_digest_parse(s, NULL)) {
-			*why = "config diff_id is not sha256:<64 hex>";
+			lfs_err_set(e, 0, "config diff_id is not sha256:<64 hex>");
 			goto out;
 		}
 		memcpy(c->diff_ids[i], s, LFS_DIGEST_LEN);
@@ -742,7 +746,7 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 		j++;
 	}
 	if (oom) {
-		*why = "out of memory";
+		lfs_err_set(e, 0, "out of memory");
 		rc = -ENOMEM;
 		goto out;
 	}

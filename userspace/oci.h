@@ -12,10 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "platform.h"
 
-/* "sha256:" + 64 hex digits + NUL. */
-#define LFS_DIGEST_LEN		(7 + 64 + 1)
+/* A digest is "sha256:" + 64 hex digits; the blob's file is named by the
+ * digits, in LFS_BLOB_DIR of an OCI layout. */
+#define LFS_DIGEST_PREFIX	"sha256:"
+#define LFS_DIGEST_PREFIX_LEN	(sizeof(LFS_DIGEST_PREFIX) - 1)
+#define LFS_DIGEST_LEN		(LFS_DIGEST_PREFIX_LEN + 64 + 1)
+#define LFS_BLOB_DIR		"blobs/sha256"
+
+/* The hex digits of the digest @d ("sha256:HEX"). */
+static inline const char *lfs_digest_hex(const char *d)
+{
+	return d + LFS_DIGEST_PREFIX_LEN;
+}
 #define LFS_SHA256_LEN		32
 
 #define LFS_WH_PREFIX		".wh."
@@ -52,12 +63,12 @@ int lfs_oci_layer_media_type_ok(const char *mt);
 /*
  * Cleans a tar entry's path into @out (@len bytes): leading "./" and
  * redundant "/" and "." components are dropped, a trailing "/" too.  The
- * root itself ("." or "./") becomes "".  Refused, with *@why set to a
- * static reason and -EINVAL returned: an empty path, an absolute path, a
+ * root itself ("." or "./") becomes "".  Refused, with the reason in @e
+ * and -EINVAL returned: an empty path, an absolute path, a
  * ".." component; -ENAMETOOLONG if it does not fit.  Returns 0.
  */
 int lfs_oci_clean_path(const char *in, char *out, size_t len,
-		       const char **why);
+		       struct lfs_err *e);
 
 /* What a tar entry's base name means in the OCI layer format. */
 enum lfs_wh_kind {
@@ -148,8 +159,8 @@ struct lfs_oci_desc {
 	uint64_t size;
 };
 
-/* Parses oci-layout: 0, or -EINVAL with *@why. */
-int lfs_oci_parse_layout(const char *json, const char **why);
+/* Parses oci-layout: 0, or -EINVAL with the reason in @e. */
+int lfs_oci_parse_layout(const char *json, struct lfs_err *e);
 
 /* What load wants from an index. */
 struct lfs_oci_want {
@@ -166,11 +177,11 @@ struct lfs_oci_want {
  * (lfs_platform_match()); a candidate without a platform is taken only
  * if it is the only one.  *@ref_name receives a malloc()ed copy of its
  * ref.name annotation (NULL if none).  0, or -EINVAL / -ENOENT / -ENOMEM
- * with *@why; when no platform matched, @w->have lists the candidates'.
+ * with the reason in @e; when no platform matched, @w->have lists the candidates'.
  */
 int lfs_oci_parse_index(const char *json, struct lfs_oci_want *w,
 			struct lfs_oci_desc *out, char **ref_name,
-			const char **why);
+			struct lfs_err *e);
 
 /* A parsed image manifest. */
 struct lfs_oci_manifest {
@@ -180,7 +191,7 @@ struct lfs_oci_manifest {
 };
 
 int lfs_oci_parse_manifest(const char *json, struct lfs_oci_manifest *m,
-			   const char **why);
+			   struct lfs_err *e);
 void lfs_oci_manifest_free(struct lfs_oci_manifest *m);
 
 /* The history of one layer as parsed from a config (strings malloc()ed). */
@@ -202,7 +213,7 @@ struct lfs_oci_config {
  * that are not empty_layer matched to them in order (missing ones zero).
  */
 int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
-			 const char **why);
+			 struct lfs_err *e);
 void lfs_oci_config_free(struct lfs_oci_config *c);
 
 /*

@@ -16,42 +16,12 @@
 #include "nl.h"
 #include "oci_cmd.h"
 
-int lfs_oci_fail(struct lfs_ctx *ctx, const char *kind, const char *name,
-		 int err, const char *fmt, ...)
-{
-	struct lfs_buf what = LFS_BUF_INIT, why = LFS_BUF_INIT;
-	va_list ap;
-	char *s = NULL;
-	int rc;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	lfs_buf_printf(&what, "%s '", kind);
-	lfs_fmt_escaped(&what, name);
-	lfs_buf_putc(&what, '\'');
-	lfs_buf_puts(&why, s ? s : "");
-	if (err)
-		rc = lfs_fail_why(ctx, lfs_buf_error(&what) ? kind :
-				  lfs_buf_str(&what), err, lfs_buf_str(&why));
-	else
-		rc = lfs_errorf(ctx, "%s: %s", lfs_buf_error(&what) ? kind :
-				lfs_buf_str(&what), lfs_buf_str(&why));
-	lfs_buf_free(&what);
-	lfs_buf_free(&why);
-	free(s);
-	return rc;
-}
-
 int lfs_oci_store(struct lfs_ctx *ctx, struct lfs_store *st)
 {
-	char why[LFS_STORE_WHY_MAX];
-	int rc;
+	struct lfs_err e = LFS_ERR_INIT;
 
-	rc = lfs_store_open(st, lfs_store_root(ctx->store), 1, why, sizeof(why));
-	if (rc)
-		return lfs_errorf(ctx, "store: %s", why);
+	if (lfs_ctx_store(ctx, st, 1, &e))
+		return lfs_err_report(ctx, &e);
 	return 0;
 }
 
@@ -77,11 +47,36 @@ static int lfs_chain_push(struct lfs_chain *c, struct lfs_layer *l)
 	return 0;
 }
 
-int lfs_oci_chain(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
-		  struct lfs_chain *c)
+/* Appends the BASE layers of @l (the whole stack below it) to @c. */
+static int lfs_oci_chain_base(struct lfs_nl *nl, const char *ref,
+			      const struct lfs_layer *l, struct lfs_chain *c,
+			      struct lfs_err *e)
 {
-	struct lfs_layer key = { 0 }, *l = NULL, *b;
+	struct lfs_layer bk = { 0 }, *b;
 	uint32_t i;
+	int rc;
+
+	for (i = 0; i < l->nbase; i++) {
+		bk.has = LFS_HAS_ID;
+		bk.id = lfs_layer_base_id(l, i);
+		rc = lfs_nl_layer_get(nl, &bk, &b);
+		if (rc < 0) {
+			lfs_err_set(e, rc, "BASE layer %llu of '%s'",
+				    (unsigned long long)bk.id, l->name);
+			return lfs_err_prefix(e, rc, "image '%s'", ref);
+		}
+		if (lfs_chain_push(c, b)) {
+			free(b);
+			return lfs_err_set(e, -ENOMEM, "image '%s'", ref);
+		}
+	}
+	return 0;
+}
+
+int lfs_oci_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
+		  struct lfs_err *e)
+{
+	struct lfs_layer key = { 0 }, *l = NULL;
 	int rc;
 
 	c->v = NULL;
@@ -90,64 +85,43 @@ int lfs_oci_chain(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
 	for (;;) {
 		rc = lfs_nl_layer_get(nl, &key, &l);
 		if (rc < 0) {
-			lfs_fail_layer(ctx, key.name ? key.name : ref, rc);
-			goto fail;
+			lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", key.name);
+			break;
 		}
 		if (c->n >= LAYERFS_LAYERS_MAX) {
 			free(l);
-			lfs_oci_fail(ctx, "image", ref, ELOOP,
-				     "the parent chain does not end");
-			goto fail;
+			rc = lfs_err_set(e, -ELOOP, "the parent chain does not end");
+			lfs_err_prefix(e, rc, "image '%s'", ref);
+			break;
 		}
 		if (lfs_chain_push(c, l)) {
 			free(l);
-			lfs_oci_fail(ctx, "image", ref, ENOMEM, "%s", "");
-			goto fail;
+			rc = lfs_err_set(e, -ENOMEM, "image '%s'", ref);
+			break;
 		}
 		if (l->nbase) {
-			/* BASE: the whole stack below, top first */
-			for (i = 0; i < l->nbase; i++) {
-				struct lfs_layer bk = { 0 };
-
-				bk.has = LFS_HAS_ID;
-				bk.id = lfs_layer_base_id(l, i);
-				rc = lfs_nl_layer_get(nl, &bk, &b);
-				if (rc < 0) {
-					lfs_oci_fail(ctx, "image", ref, -rc,
-						     "BASE layer %llu of '%s'",
-						     (unsigned long long)bk.id,
-						     l->name);
-					goto fail;
-				}
-				if (lfs_chain_push(c, b)) {
-					free(b);
-					lfs_oci_fail(ctx, "image", ref, ENOMEM,
-						     "%s", "");
-					goto fail;
-				}
-			}
-			return 0;
+			rc = lfs_oci_chain_base(nl, ref, l, c, e);
+			break;
 		}
 		if (!l->parent)
 			return 0;
 		key.name = l->parent;
 	}
-fail:
-	lfs_chain_free(c);
-	return 1;
+	if (rc)
+		lfs_chain_free(c);
+	return rc;
 }
 
 void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 		      const char *ref, const char *key)
 {
 	struct lfs_layer k = { 0 };
-	char why[LFS_STORE_WHY_MAX];
 
 	k.name = ref;
 	if (nl && ref)
 		lfs_nl_layer_del(nl, &k);
 	if (key && *key)
-		lfs_store_layer_remove(st, key, why, sizeof(why));
+		lfs_store_layer_remove(st, key, NULL);
 }
 
 int lfs_oci_limit_opt(struct lfs_ctx *ctx, const char *cmd, const char *usage,
@@ -185,123 +159,141 @@ int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 	return 0;
 }
 
-int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
-			 struct lfs_nl *nl, const struct lfs_import *im,
-			 char *key, struct lfs_tar_digests *d)
+/* Refuses early what registration would refuse anyway. */
+static int lfs_import_check_names(struct lfs_nl *nl, const struct lfs_import *im,
+				  struct lfs_err *e)
+{
+	struct lfs_layer lk = { 0 }, *got = NULL;
+	int rc;
+
+	lk.name = im->ref;
+	rc = lfs_nl_layer_get(nl, &lk, &got);
+	free(got);
+	if (!rc) {
+		lfs_err_set(e, -EEXIST, "a layer of that name exists");
+		return lfs_err_prefix(e, -EEXIST, "layer '%s'", im->ref);
+	}
+	if (rc != -ENOENT)
+		return lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", im->ref);
+	if (!im->parent)
+		return 0;
+	lk.name = im->parent;
+	rc = lfs_nl_layer_get(nl, &lk, &got);
+	free(got);
+	if (rc)
+		lfs_err_set(e, rc, "%s", rc == -ENOENT ? "not registered" : "");
+	return rc ? lfs_err_prefix(e, rc, "parent layer '%s'", im->parent) : 0;
+}
+
+/* The digests of the extracted layer @d against those @im expects. */
+static int lfs_import_verify(const struct lfs_import *im,
+			     const struct lfs_tar_digests *d, struct lfs_err *e)
+{
+	if (im->digest && strcmp(im->digest, d->digest) &&
+	    strcmp(im->digest, d->diff_id))
+		lfs_err_set(e, 0, "digest mismatch: want %s, the blob is %s and its diff_id %s",
+			    im->digest, d->digest, d->diff_id);
+	else if (im->blob && strcmp(im->blob, d->digest))
+		lfs_err_set(e, 0, "digest mismatch: the manifest says %s, the blob is %s",
+			    im->blob, d->digest);
+	else if (im->diff_id && strcmp(im->diff_id, d->diff_id))
+		lfs_err_set(e, 0, "diff_id mismatch: the config says %s, the layer is %s",
+			    im->diff_id, d->diff_id);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+int lfs_oci_extract(const struct lfs_import *im, const char *diff, int sync,
+		    struct lfs_tar_import_stats *ist, struct lfs_err *e)
 {
 	struct lfs_tar_import_opts opts = {
 		.set_owner = geteuid() == 0,
 		.allow_devices = geteuid() == 0,
 		.limits = im->limits,
 	};
-	struct lfs_tar_import_stats ist;
-	struct lfs_layer lk = { 0 }, add = { 0 }, *got = NULL;
-	struct lfs_meta m = { 0 };
-	char why[LFS_STORE_WHY_MAX], err[1024];
-	char *diff = NULL;
-	int rootfd = -1, rc, ret = 1;
+	int rootfd, rc;
 
-	key[0] = '\0';
-	/* refuse early what registration would refuse anyway */
-	lk.name = im->ref;
-	rc = lfs_nl_layer_get(nl, &lk, &got);
-	free(got);
-	got = NULL;
-	if (!rc)
-		return lfs_oci_fail(ctx, "layer", im->ref, EEXIST,
-				    "a layer of that name exists");
-	if (rc != -ENOENT)
-		return lfs_fail_layer(ctx, im->ref, rc);
-	if (im->parent) {
-		lk.name = im->parent;
-		rc = lfs_nl_layer_get(nl, &lk, &got);
-		free(got);
-		if (rc)
-			return lfs_oci_fail(ctx, "parent layer", im->parent,
-					    -rc, "%s", rc == -ENOENT ?
-					    "not registered" : "");
-	}
-
-	rc = lfs_store_layer_create(st, key, &diff, why, sizeof(why));
-	if (rc) {
-		key[0] = '\0';
-		return lfs_errorf(ctx, "store: %s", why);
-	}
 	rootfd = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		lfs_oci_fail(ctx, "import", im->what, errno, "%s", diff);
-		goto out;
-	}
-	rc = lfs_tar_import(im->fd, NULL, 0, rootfd, &opts, &ist, err,
-			    sizeof(err));
-	if (rc) {
-		lfs_oci_fail(ctx, "import", im->what, 0, "%s", err);
-		goto out;
-	}
-	*d = ist.d;
-	if (im->digest && strcmp(im->digest, d->digest) &&
-	    strcmp(im->digest, d->diff_id)) {
-		lfs_oci_fail(ctx, "import", im->what, 0,
-			     "digest mismatch: want %s, the blob is %s and its diff_id %s",
-			     im->digest, d->digest, d->diff_id);
-		goto out;
-	}
-	if (im->blob && strcmp(im->blob, d->digest)) {
-		lfs_oci_fail(ctx, "import", im->what, 0,
-			     "digest mismatch: the manifest says %s, the blob is %s",
-			     im->blob, d->digest);
-		goto out;
-	}
-	if (im->diff_id && strcmp(im->diff_id, d->diff_id)) {
-		lfs_oci_fail(ctx, "import", im->what, 0,
-			     "diff_id mismatch: the config says %s, the layer is %s",
-			     im->diff_id, d->diff_id);
-		goto out;
-	}
-	/* the contents are on disk before the record that names them */
-	if (syncfs(rootfd)) {
-		lfs_oci_fail(ctx, "import", im->what, errno, "sync");
-		goto out;
-	}
-	m.ref = (char *)im->ref;
-	m.key = key;
-	m.parent = (char *)im->parent;
-	m.author = (char *)im->author;
-	m.message = (char *)im->message;
-	m.created = im->created ? im->created : lfs_ctx_now(ctx);
-	m.flags = LAYERFS_LAYER_F_FROZEN;
-	m.diff = diff;
-	m.has_usage = 1;
-	m.size = ist.size;
-	m.files = ist.files;
-	m.origin = (char *)im->origin;
-	rc = lfs_store_layer_write_meta(st, &m, why, sizeof(why));
-	if (rc) {
-		lfs_errorf(ctx, "store: %s", why);
-		goto out;
-	}
+	if (rootfd < 0)
+		return lfs_err_set(e, -errno, "%s", diff);
+	rc = lfs_tar_import(im->fd, NULL, 0, rootfd, &opts, ist, e);
+	if (!rc)
+		rc = lfs_import_verify(im, &ist->d, e);
+	if (!rc && sync && syncfs(rootfd))
+		rc = lfs_err_set(e, -errno, "sync");
+	close(rootfd);
+	return rc;
+}
+
+/* The store record of the imported layer, then its registration. */
+static int lfs_import_record(struct lfs_store *st, struct lfs_nl *nl,
+			     const struct lfs_import *im, struct lfs_meta *m,
+			     struct lfs_err *e)
+{
+	struct lfs_layer add = { 0 };
+	int rc;
+
+	rc = lfs_store_layer_write_meta(st, m, e);
+	if (rc)
+		return lfs_err_prefix(e, rc, "store");
 	add.name = im->ref;
-	add.path = diff;
+	add.path = m->diff;
 	add.parent = im->parent;
 	add.author = im->author;
 	add.message = im->message;
 	add.has = LFS_HAS_CREATED | LFS_HAS_FLAGS;
-	add.created = m.created;
+	add.created = m->created;
 	add.flags = LAYERFS_LAYER_F_FROZEN;
 	rc = lfs_nl_layer_add(nl, &add, NULL);
-	if (rc < 0) {
-		lfs_fail_layer(ctx, im->ref, rc);
-		goto out;
+	return rc < 0 ? lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", im->ref) : 0;
+}
+
+int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
+			 struct lfs_nl *nl, const struct lfs_import *im,
+			 char *key, struct lfs_tar_digests *d,
+			 struct lfs_err *e)
+{
+	struct lfs_tar_import_stats ist;
+	struct lfs_meta m = { 0 };
+	char *diff = NULL;
+	int rc;
+
+	key[0] = '\0';
+	rc = lfs_import_check_names(nl, im, e);
+	if (rc)
+		return rc;
+	rc = lfs_store_layer_create(st, key, &diff, e);
+	if (rc) {
+		key[0] = '\0';
+		return lfs_err_prefix(e, rc, "store");
 	}
-	lfs_layer_index_try(nl, st, im->ref, key);
-	ret = 0;
-out:
-	if (rootfd >= 0)
-		close(rootfd);
-	if (ret && key[0]) {
-		lfs_store_layer_remove(st, key, why, sizeof(why));
+	/* the contents are on disk before the record that names them */
+	rc = lfs_oci_extract(im, diff, 1, &ist, e);
+	if (rc) {
+		lfs_err_prefix(e, rc, "import '%s'", im->what);
+	} else {
+		*d = ist.d;
+		m.ref = (char *)im->ref;
+		m.key = key;
+		m.parent = (char *)im->parent;
+		m.author = (char *)im->author;
+		m.message = (char *)im->message;
+		m.created = im->created ? im->created : lfs_ctx_now(ctx);
+		m.flags = LAYERFS_LAYER_F_FROZEN;
+		m.diff = diff;
+		m.has_usage = 1;
+		m.size = ist.size;
+		m.files = ist.files;
+		m.origin = (char *)im->origin;
+		rc = lfs_import_record(st, nl, im, &m, e);
+		if (!rc)
+			lfs_layer_index_try(nl, st, im->ref, key);
+	}
+	if (rc) {
+		lfs_store_layer_remove(st, key, NULL);
 		key[0] = '\0';
 	}
 	free(diff);
-	return ret;
+	return rc;
 }

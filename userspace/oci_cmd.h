@@ -23,11 +23,11 @@ struct lfs_chain {
 
 /*
  * The image @ref names, per the Images rule of the protocol: the layer,
- * then its BASE layers if it has a BASE, else its parent's image.  0, or 1
- * after reporting.
+ * then its BASE layers if it has a BASE, else its parent's image.  0, or
+ * a negative errno in @e ("layer 'X': ...", "image 'REF': ...").
  */
-int lfs_oci_chain(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
-		  struct lfs_chain *c);
+int lfs_oci_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
+		  struct lfs_err *e);
 void lfs_chain_free(struct lfs_chain *c);
 
 /* One layer to import. */
@@ -80,23 +80,26 @@ int lfs_oci_limit_opt(struct lfs_ctx *ctx, const char *cmd, const char *usage,
  * Extracts @im->fd into a new store layer ROOT/layers/KEY/diff, checks the
  * digests, writes meta.json and registers the layer (frozen).  On any
  * failure the new directory is removed and nothing is registered.
- * @key receives KEY (LFS_KEY_LEN + 1 bytes), @d the digests.  0, or 1
- * after reporting.
+ * @key receives KEY (LFS_KEY_LEN + 1 bytes), @d the digests.  0, or a
+ * negative errno in @e, with its subject: "layer 'REF'", "parent layer
+ * 'P'", "store" or "import 'WHAT'".
  */
 int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 			 struct lfs_nl *nl, const struct lfs_import *im,
-			 char *key, struct lfs_tar_digests *d);
+			 char *key, struct lfs_tar_digests *d,
+			 struct lfs_err *e);
+
+/*
+ * Extracts im->fd into the empty directory @dir (lfs_tar_import()),
+ * checks the digests @im names and, with @sync, syncs the filesystem.
+ * 0, or a negative errno in @e.
+ */
+int lfs_oci_extract(const struct lfs_import *im, const char *dir, int sync,
+		    struct lfs_tar_import_stats *ist, struct lfs_err *e);
 
 /* Unregisters @ref and removes its store directory @key (best effort). */
 void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 		      const char *ref, const char *key);
-
-/*
- * "layerctl: KIND 'NAME': WHY" (+ " (STRERROR)" if @err).  Returns 1.
- */
-int lfs_oci_fail(struct lfs_ctx *ctx, const char *kind, const char *name,
-		 int err, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
 
 /*
  * The platform of save and load: @opt (--platform os/arch[/variant]) if

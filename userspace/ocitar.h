@@ -6,8 +6,9 @@
  * tar_export.c, import in tar_import.c, what they share in tar_common.c
  * (tarpriv.h); lfs_rm_rf_at() is in fsdir.h.
  *
- * Errors: functions return 0 or a negative errno and put one line without
- * the "layerctl: " prefix into @err (e.g. "entry 'a/../b': '..' component").
+ * Errors: functions return 0 or a negative errno and put one line that
+ * says it all into @err (code 0, see err.h; e.g. "entry 'a/../b': '..'
+ * component"), or only the errno when there is nothing to add.
  */
 #ifndef LAYERCTL_OCITAR_H
 #define LAYERCTL_OCITAR_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "fsdir.h"
 #include "oci.h"
 #include "tarlimits.h"
@@ -40,7 +42,7 @@ struct lfs_tar_digests {
  * and sizes, computed while writing.
  */
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
-		   struct lfs_tar_digests *d, char *err, size_t errlen);
+		   struct lfs_tar_digests *d, struct lfs_err *err);
 
 struct lfs_tar_import_opts {
 	int set_owner;		/* chown entries to the tar's uid/gid (root) */
@@ -78,6 +80,6 @@ struct lfs_tar_import_stats {
  */
 int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		   const struct lfs_tar_import_opts *opts,
-		   struct lfs_tar_import_stats *st, char *err, size_t errlen);
+		   struct lfs_tar_import_stats *st, struct lfs_err *err);
 
 #endif /* LAYERCTL_OCITAR_H */

@@ -47,7 +47,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 
 static const char lfs_usage_prune[] =
 	"Usage: layerctl prune [-n] [-f] [--json]\n"
@@ -93,7 +93,7 @@ struct lfs_prune {
 	uint64_t size, nfiles;		/* totals */
 	int dry;
 	int failed;
-	char why[LFS_STORE_WHY_MAX];
+	struct lfs_err e;		/* the last failed deletion */
 };
 
 static int lfs_strv_has(const struct lfs_strv *sv, const char *s)
@@ -131,11 +131,12 @@ static int lfs_prune_in_use(struct lfs_ctx *ctx, struct lfs_nl *nl,
 			    struct lfs_prune *p)
 {
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
 	size_t i;
 	int rc;
 
-	if (lfs_ctx_views(ctx, nl, &views))
-		return 1;
+	if (lfs_ctx_views(nl, &views, &e))
+		return lfs_err_report(ctx, &e);
 	for (i = 0; i < views.n; i++) {
 		if (lfs_prune_keep_path(p, views.v[i].upper) ||
 		    lfs_prune_keep_path(p, views.v[i].work)) {
@@ -145,9 +146,10 @@ static int lfs_prune_in_use(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	}
 	lfs_views_free(&views);
 	rc = lfs_nl_layer_dump(nl, lfs_prune_keep_layer, p);
-	if (rc)
-		return lfs_fail_why(ctx, "prune: the registered layers", rc,
-				    lfs_nl_extack(nl));
+	if (rc) {
+		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "prune: the registered layers");
+		return lfs_err_report(ctx, &e);
+	}
 	lfs_inuse_sort(&p->inuse);
 	return 0;
 }
@@ -196,7 +198,7 @@ static int lfs_prune_views(struct lfs_prune *p)
 {
 	struct lfs_strv names = LFS_STRV_INIT;
 	size_t i;
-	int rc;
+	int rc, r;
 
 	rc = lfs_prune_list(p->st->views_fd, 0, &names);
 	for (i = 0; !rc && i < names.n; i++) {
@@ -214,10 +216,10 @@ static int lfs_prune_views(struct lfs_prune *p)
 		lfs_view_meta_free(&vm);
 		if (rc || p->dry)
 			continue;
-		if (lfs_store_view_remove(p->st, names.v[i])) {
-			snprintf(p->why, sizeof(p->why),
-				 "cannot delete %s/views/%s", p->st->root,
-				 names.v[i]);
+		r = lfs_store_view_remove(p->st, names.v[i]);
+		if (r) {
+			lfs_err_set(&p->e, r, "cannot delete %s/views/%s",
+				    p->st->root, names.v[i]);
 			p->failed = 1;
 		}
 	}
@@ -290,7 +292,8 @@ static int lfs_prune_confirm(struct lfs_ctx *ctx, struct lfs_prune *p)
 	lfs_strv_free(&names);
 	if (rc) {
 		lfs_strv_free(&changed);
-		return lfs_fail_why(ctx, "prune", rc, NULL);
+		lfs_err_set(&p->e, rc, "prune");
+		return lfs_err_report(ctx, &p->e);
 	}
 	if (!changed.n)
 		return 0;
@@ -366,8 +369,7 @@ static int lfs_prune_layers(struct lfs_prune *p)
 		if (name[0] == '.')
 			rc = lfs_store_remove_hidden(p->st, name);
 		else
-			rc = lfs_store_layer_remove(p->st, name, p->why,
-						    sizeof(p->why));
+			rc = lfs_store_layer_remove(p->st, name, &p->e);
 		if (rc) {
 			p->failed = 1;
 			rc = 0;
@@ -488,14 +490,15 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_usage_error(ctx, "prune", lfs_usage_prune,
 				       "unexpected argument '%s'", argv[optind]);
 	p.st = &st;
-	rc = lfs_ctx_store(ctx, &st, 0);
+	rc = lfs_ctx_store(ctx, &st, 0, &p.e);
 	if (rc && rc != -ENOENT)
-		return 1;
+		return lfs_err_report(ctx, &p.e);
+	lfs_err_clear(&p.e);
 	if (!rc) {
 		rc = lfs_store_lock_exclusive(&st);
 		if (rc) {
-			rc = lfs_fail_why(ctx, "prune: cannot lock the store",
-					  rc, NULL);
+			lfs_err_set(&p.e, rc, "prune: cannot lock the store");
+			rc = lfs_err_report(ctx, &p.e);
 			goto out;
 		}
 		rc = 1;
@@ -507,7 +510,8 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 		if (!rc)
 			rc = lfs_prune_layers(&p);
 		if (rc) {
-			rc = lfs_fail_why(ctx, "prune", rc, NULL);
+			lfs_err_set(&p.e, rc, "prune");
+			rc = lfs_err_report(ctx, &p.e);
 			goto out;
 		}
 	}
@@ -516,8 +520,10 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 	else
 		lfs_prune_text(&p, &out);
 	rc = lfs_emit(ctx, &out);
-	if (!rc && p.failed)
-		rc = lfs_errorf(ctx, "prune: %s", p.why);
+	if (!rc && p.failed) {
+		lfs_err_prefix(&p.e, p.e.code, "prune");
+		rc = lfs_err_report(ctx, &p.e);
+	}
 out:
 	lfs_buf_free(&out);
 	lfs_inuse_free(&p.inuse);

@@ -14,7 +14,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 
 static const char lfs_usage_restore[] =
 	"Usage: layerctl restore\n"
@@ -28,81 +28,68 @@ static const char lfs_usage_restore[] =
 	"Options:\n"
 	"  -h, --help  show this help\n";
 
-static void lfs_set_why(char *why, size_t whylen, const char *s)
+/*
+ * Registers the records of @l in their order (parents and BASE layers
+ * first), one output line each, into @out.  A layer that fails is
+ * reported and the others are still tried.  0, or 1 if any failed.
+ */
+static int lfs_restore_layers(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			      struct lfs_store *st,
+			      const struct lfs_meta_list *l,
+			      const size_t *order, struct lfs_buf *out)
 {
-	if (why && whylen)
-		snprintf(why, whylen, "%s", s ? s : "");
+	struct lfs_err e = LFS_ERR_INIT;
+	size_t i, done = 0, skipped = 0;
+	int rc, skip, failed = 0;
+
+	for (i = 0; i < l->n; i++) {
+		const struct lfs_meta *m = l->v[order[i]];
+
+		rc = lfs_store_register_layer(nl, m, &skip, &e);
+		if (rc) {
+			lfs_err_prefix(&e, rc, "layer '%s'", m->ref);
+			failed = lfs_err_report(ctx, &e);
+			lfs_err_clear(&e);
+			continue;
+		}
+		if (m->flags & LAYERFS_LAYER_F_FROZEN)
+			lfs_layer_index_try(nl, st, m->ref, m->key);
+		lfs_fmt_escaped(out, m->ref);
+		lfs_buf_puts(out, skip ? ": already registered\n" :
+			     ": registered\n");
+		if (skip)
+			skipped++;
+		else
+			done++;
+	}
+	lfs_buf_printf(out, "restored %zu layers (%zu already registered)\n",
+		       done, skipped);
+	return failed;
 }
 
-int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
-			     int *skipped, char *why, size_t whylen)
+/* The store's records and their order.  0, or 1 after reporting. */
+static int lfs_restore_plan(struct lfs_ctx *ctx, struct lfs_store *st,
+			    struct lfs_meta_list *l, size_t **order,
+			    int *failed)
 {
-	struct lfs_layer key = { 0 }, add = { 0 }, *got = NULL;
-	char real[PATH_MAX];
-	uint64_t *ids = NULL;
+	struct lfs_err e = LFS_ERR_INIT;
 	size_t i;
 	int rc;
 
-	*skipped = 0;
-	lfs_set_why(why, whylen, NULL);
-	key.name = m->ref;
-	rc = lfs_nl_layer_get(nl, &key, &got);
-	if (!rc) {
-		const char *want = realpath(m->diff, real) ? real : m->diff;
-
-		if (!strcmp(got->path, want)) {
-			*skipped = 1;
-		} else {
-			if (why && whylen)
-				snprintf(why, whylen,
-					 "registered already, with the directory %s",
-					 got->path);
-			rc = -EEXIST;
-		}
-		free(got);
-		return rc;
+	rc = lfs_store_layer_list(st, l, &e);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "store");
+		return lfs_err_report(ctx, &e);
 	}
-	if (rc != -ENOENT) {
-		lfs_set_why(why, whylen, lfs_nl_extack(nl));
-		return rc;
+	for (i = 0; i < l->bad.n; i++) {
+		lfs_errorf(ctx, "store: %s", l->bad.v[i]);
+		*failed = 1;
 	}
-	if (m->base.n) {
-		ids = calloc(m->base.n, sizeof(*ids));
-		if (!ids)
-			return -ENOMEM;
-	}
-	for (i = 0; i < m->base.n; i++) {
-		key.name = m->base.v[i];
-		rc = lfs_nl_layer_get(nl, &key, &got);
-		if (rc) {
-			if (why && whylen)
-				snprintf(why, whylen, "BASE layer '%s': %s",
-					 m->base.v[i], rc == -ENOENT ?
-					 "not registered" : strerror(-rc));
-			free(ids);
-			return rc;
-		}
-		ids[i] = got->id;
-		free(got);
-	}
-	add.name = m->ref;
-	add.path = m->diff;
-	add.parent = m->parent;
-	add.author = m->author;
-	add.message = m->message;
-	add.has = LFS_HAS_CREATED;
-	add.created = m->created;
-	if (m->flags) {
-		add.has |= LFS_HAS_FLAGS;
-		add.flags = m->flags;
-	}
-	add.base = ids;
-	add.nbase = (uint32_t)m->base.n;
-	rc = lfs_nl_layer_add(nl, &add, NULL);
-	if (rc)
-		lfs_set_why(why, whylen, lfs_nl_extack(nl));
-	free(ids);
-	return rc;
+	*order = calloc(l->n ? l->n : 1, sizeof(**order));
+	if (!*order)
+		return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+	rc = lfs_meta_order(l->v, l->n, *order, &e);
+	return rc ? lfs_err_report(ctx, &e) : 0;
 }
 
 int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv)
@@ -114,9 +101,9 @@ int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_meta_list l = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_buf out = LFS_BUF_INIT;
-	char why[LFS_STORE_WHY_MAX];
-	size_t *order = NULL, i, done = 0, skipped = 0;
-	struct lfs_nl *nl;
+	struct lfs_err e = LFS_ERR_INIT;
+	size_t *order = NULL;
+	struct lfs_nl *nl = NULL;
 	int c, rc, failed = 0;
 
 	lfs_opt_reset();
@@ -132,62 +119,21 @@ int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "restore", lfs_usage_restore,
 				       "unexpected argument '%s'", argv[optind]);
-	rc = lfs_ctx_store(ctx, &st, 0);
+	rc = lfs_ctx_store(ctx, &st, 0, &e);
 	if (rc == -ENOENT) {
 		fprintf(ctx->out, "restored 0 layers (no store at %s)\n",
 			lfs_store_root(ctx->store));
 		return 0;
 	}
 	if (rc)
-		return 1;
-	rc = lfs_store_layer_list(&st, &l, why, sizeof(why));
-	if (rc) {
-		rc = lfs_errorf(ctx, "store: %s", why);
-		goto out;
-	}
-	for (i = 0; i < l.bad.n; i++) {
-		lfs_errorf(ctx, "store: %s", l.bad.v[i]);
-		failed = 1;
-	}
-	order = calloc(l.n ? l.n : 1, sizeof(*order));
-	if (!order) {
-		rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
-		goto out;
-	}
-	rc = lfs_meta_order(l.v, l.n, order, why, sizeof(why));
-	if (rc) {
-		rc = lfs_fail_obj(ctx, "layer", why, rc,
-				  rc == -ELOOP ? "a parent cycle in the store" : NULL);
-		goto out;
-	}
-	if (l.n && lfs_ctx_nl(ctx, &nl)) {
+		return lfs_err_report(ctx, &e);
+	rc = lfs_restore_plan(ctx, &st, &l, &order, &failed);
+	if (!rc && l.n && lfs_ctx_nl(ctx, &nl))
 		rc = 1;
-		goto out;
+	if (!rc) {
+		failed |= lfs_restore_layers(ctx, nl, &st, &l, order, &out);
+		rc = lfs_emit(ctx, &out) || failed;
 	}
-	for (i = 0; i < l.n; i++) {
-		const struct lfs_meta *m = l.v[order[i]];
-		int skip;
-
-		rc = lfs_store_register_layer(nl, m, &skip, why, sizeof(why));
-		if (rc) {
-			lfs_fail_obj(ctx, "layer", m->ref, rc, why);
-			failed = 1;
-			continue;
-		}
-		if (m->flags & LAYERFS_LAYER_F_FROZEN)
-			lfs_layer_index_try(nl, &st, m->ref, m->key);
-		lfs_fmt_escaped(&out, m->ref);
-		lfs_buf_puts(&out, skip ? ": already registered\n" :
-			     ": registered\n");
-		if (skip)
-			skipped++;
-		else
-			done++;
-	}
-	lfs_buf_printf(&out, "restored %zu layers (%zu already registered)\n",
-		       done, skipped);
-	rc = lfs_emit(ctx, &out) || failed;
-out:
 	free(order);
 	lfs_buf_free(&out);
 	lfs_meta_list_free(&l);

@@ -8,7 +8,7 @@
 #include "format.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 
 static const char lfs_usage_rm[] =
 	"Usage: layerctl rm REF\n"
@@ -22,19 +22,39 @@ static const char lfs_usage_rm[] =
 	"Options:\n"
 	"  -h, --help  show this help\n";
 
-int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
+/*
+ * Whether the stored layer @ref may go: it is in the store (its index in
+ * @l into *@at) and no other record names it as parent or BASE layer.
+ * 0, or a negative errno in @e.
+ */
+static int lfs_rm_check(const struct lfs_meta_list *l, const char *ref,
+			long *at, struct lfs_err *e)
+{
+	size_t i, j;
+
+	*at = lfs_meta_find(l->v, l->n, ref);
+	if (*at < 0)
+		return lfs_err_set(e, -ENOENT, "not in the store");
+	for (i = 0; i < l->n; i++) {
+		int uses = l->v[i]->parent && !strcmp(l->v[i]->parent, ref);
+
+		for (j = 0; j < l->v[i]->base.n; j++)
+			uses |= !strcmp(l->v[i]->base.v[j], ref);
+		if (uses)
+			return lfs_err_set(e, -EBUSY,
+					   "stored layer '%s' builds on it",
+					   l->v[i]->ref);
+	}
+	return 0;
+}
+
+static int lfs_rm_parse(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_meta_list l = LFS_META_LIST_INIT;
-	struct lfs_store st = LFS_STORE_INIT;
-	char why[LFS_STORE_WHY_MAX];
-	const char *ref;
-	size_t i, j;
-	long at;
-	int c, rc;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -51,46 +71,44 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return lfs_usage_error(ctx, "rm", lfs_usage_rm,
 				       "unexpected argument '%s'", argv[optind + 1]);
-	ref = argv[optind];
-	if (lfs_check_name(ctx, "layer", ref))
-		return 1;
-	rc = lfs_ctx_store(ctx, &st, 0);
-	if (rc == -ENOENT)
-		return lfs_fail_obj(ctx, "layer", ref, -ENOENT, "not in the store");
-	if (rc)
-		return 1;
-	rc = lfs_store_layer_list(&st, &l, why, sizeof(why));
-	if (rc) {
-		rc = lfs_errorf(ctx, "store: %s", why);
-		goto out;
-	}
-	at = lfs_meta_find(l.v, l.n, ref);
-	if (at < 0) {
-		rc = lfs_fail_obj(ctx, "layer", ref, -ENOENT, "not in the store");
-		goto out;
-	}
-	for (i = 0; i < l.n; i++) {
-		int uses = l.v[i]->parent && !strcmp(l.v[i]->parent, ref);
+	return lfs_check_name(ctx, "layer", argv[optind]) ? 1 : LFS_PARSED;
+}
 
-		for (j = 0; j < l.v[i]->base.n; j++)
-			uses |= !strcmp(l.v[i]->base.v[j], ref);
-		if (uses) {
-			snprintf(why, sizeof(why),
-				 "stored layer '%s' builds on it", l.v[i]->ref);
-			rc = lfs_fail_obj(ctx, "layer", ref, -EBUSY, why);
-			goto out;
-		}
+int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	const char *ref;
+	long at = -1;
+	int rc;
+
+	rc = lfs_rm_parse(ctx, argc, argv);
+	if (rc != LFS_PARSED)
+		return rc;
+	ref = argv[optind];
+	/* No store: an empty list, where @ref is not. */
+	rc = lfs_ctx_store(ctx, &st, 0, &e);
+	if (rc && rc != -ENOENT)
+		return lfs_err_report(ctx, &e);
+	if (!rc && lfs_store_layer_list(&st, &l, &e)) {
+		lfs_err_prefix(&e, e.code, "store");
+		rc = lfs_err_report(ctx, &e);
+		goto out;
+	}
+	lfs_err_clear(&e);
+	rc = lfs_rm_check(&l, ref, &at, &e);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "layer '%s'", ref);
+		rc = lfs_err_report(ctx, &e);
+		goto out;
 	}
 	/* Not registered (any more): only the record and files are left. */
 	rc = lfs_layer_unregister(ctx, ref, 1);
-	if (rc)
-		goto out;
-	rc = lfs_store_layer_remove(&st, l.v[at]->key, why, sizeof(why));
-	if (rc) {
-		rc = lfs_fail_obj(ctx, "layer", ref, rc, why);
-		goto out;
+	if (!rc && lfs_store_layer_remove(&st, l.v[at]->key, &e)) {
+		lfs_err_prefix(&e, e.code, "layer '%s'", ref);
+		rc = lfs_err_report(ctx, &e);
 	}
-	rc = 0;
 out:
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);

@@ -43,80 +43,49 @@ static const char lfs_usage_save[] =
 	"                      on armv7l, linux/386 on i686, ...)\n"
 	"  -h, --help          show this help\n";
 
-/* Writes @len bytes as a blob; @digest receives its digest. */
-static int lfs_save_blob(struct lfs_ctx *ctx, int blobfd, const char *ref,
-			 const char *data, size_t len, char *digest)
+/* Writes @text as the file @name of @dirfd, atomically. */
+static int lfs_save_file(int dirfd, const char *name, const char *text,
+			 struct lfs_err *e)
 {
-	char tmp[] = ".tmp-blob";
-	int fd, rc;
+	/* A read-only view of @text. */
+	const struct lfs_buf b = { (char *)text, strlen(text),
+				   strlen(text) + 1, 0 };
+	int rc = lfs_store_write_atomic(dirfd, name, &b);
 
-	lfs_oci_sha256_digest(data, len, digest);
-	fd = openat(blobfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return lfs_oci_fail(ctx, "save", ref, errno, "cannot write a blob");
-	rc = (size_t)write(fd, data, len) != len;
-	if (fsync(fd))
-		rc = 1;
-	if (close(fd))
-		rc = 1;
-	if (rc || renameat(blobfd, tmp, blobfd, digest + 7)) {
-		unlinkat(blobfd, tmp, 0);
-		return lfs_oci_fail(ctx, "save", ref, errno ? errno : EIO,
-				    "cannot write blob %s", digest);
-	}
-	return 0;
+	return rc ? lfs_err_set(e, rc, "cannot write %s", name) : 0;
 }
 
-static int lfs_save_file(struct lfs_ctx *ctx, int dirfd, const char *ref,
-			 const char *name, const char *text)
+/* Writes @text as a blob; @digest receives its digest. */
+static int lfs_save_blob(int blobfd, const char *text, char *digest,
+			 struct lfs_err *e)
 {
-	char tmp[64];
-	size_t len = strlen(text);
-	int fd, rc;
-
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return lfs_oci_fail(ctx, "save", ref, errno, "cannot write %s",
-				    name);
-	rc = (size_t)write(fd, text, len) != len;
-	if (fsync(fd))
-		rc = 1;
-	if (close(fd))
-		rc = 1;
-	if (rc || renameat(dirfd, tmp, dirfd, name)) {
-		unlinkat(dirfd, tmp, 0);
-		return lfs_oci_fail(ctx, "save", ref, errno ? errno : EIO,
-				    "cannot write %s", name);
-	}
+	lfs_oci_sha256_digest(text, strlen(text), digest);
+	if (lfs_save_file(blobfd, lfs_digest_hex(digest), text, e))
+		return lfs_err_set(e, e->code, "cannot write blob %s", digest);
 	return 0;
 }
 
 /* Exports @l as a blob; fills @ol. */
-static int lfs_save_layer(struct lfs_ctx *ctx, int blobfd, const char *ref,
-			  const struct lfs_layer *l, enum lfs_compress comp,
-			  struct lfs_oci_layer *ol)
+static int lfs_save_layer(int blobfd, const struct lfs_layer *l,
+			  enum lfs_compress comp, struct lfs_oci_layer *ol,
+			  struct lfs_err *e)
 {
 	struct lfs_tar_digests d;
-	char err[1024];
 	const char *tmp = ".tmp-layer";
 	int fd, rc;
 
 	fd = openat(blobfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return lfs_oci_fail(ctx, "save", ref, errno, "cannot write a blob");
-	rc = lfs_tar_export(l->path, fd, comp, &d, err, sizeof(err));
-	if (rc) {
+		return lfs_err_set(e, -errno, "cannot write a blob");
+	rc = lfs_tar_export(l->path, fd, comp, &d, e);
+	if (!rc && (fsync(fd) | close(fd) ||
+		    renameat(blobfd, tmp, blobfd, lfs_digest_hex(d.digest))))
+		rc = lfs_err_set(e, -errno, "%s", "");
+	else if (rc)
 		close(fd);
+	if (rc) {
 		unlinkat(blobfd, tmp, 0);
-		return lfs_oci_fail(ctx, "save", ref, 0, "layer '%s': %s",
-				    l->name, err);
-	}
-	if (fsync(fd) | close(fd) ||
-	    renameat(blobfd, tmp, blobfd, d.digest + 7)) {
-		unlinkat(blobfd, tmp, 0);
-		return lfs_oci_fail(ctx, "save", ref, errno, "layer '%s'",
-				    l->name);
+		return lfs_err_prefix(e, rc, "layer '%s'", l->name);
 	}
 	memcpy(ol->digest, d.digest, LFS_DIGEST_LEN);
 	memcpy(ol->diff_id, d.diff_id, LFS_DIGEST_LEN);
@@ -128,67 +97,65 @@ static int lfs_save_layer(struct lfs_ctx *ctx, int blobfd, const char *ref,
 	return 0;
 }
 
+/* Whether the directory @dirfd is empty: 0, -ENOTEMPTY or -errno. */
+static int lfs_save_empty(int dirfd)
+{
+	char **names;
+	size_t n, i;
+	int rc = lfs_dir_names(dirfd, &names, &n);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return n ? -ENOTEMPTY : 0;
+}
+
 /*
- * Creates @dir (*@created = 1) or accepts an existing empty directory.
- * 0, or 1 after reporting.
+ * Creates @dir (*@created = 1) or accepts an existing empty directory
+ * (*@ours = 1 either way: save may remove what it writes there), and
+ * opens it and its blobs/sha256 (made if missing).
  */
-static int lfs_save_mkdir(struct lfs_ctx *ctx, const char *ref,
-			  const char *dir, int *created)
+static int lfs_save_mkdir(const char *dir, int *created, int *ours,
+			  int *dirfd, int *blobfd, struct lfs_err *e)
 {
 	struct stat st;
-	int fd;
+	int rc;
 
-	*created = 0;
-	if (mkdir(dir, 0755) == 0) {
-		*created = 1;
-		return 0;
-	}
-	if (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return lfs_oci_fail(ctx, "save", ref, errno ? errno : ENOTDIR,
-				    "%s", dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return lfs_oci_fail(ctx, "save", ref, errno, "%s", dir);
-	/* empty? */
-	{
-		DIR *dp = fdopendir(fd);
-		struct dirent *de;
-		int n = 0;
-
-		if (!dp) {
-			close(fd);
-			return lfs_oci_fail(ctx, "save", ref, errno, "%s", dir);
-		}
-		while ((de = readdir(dp)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				n++;
-		closedir(dp);
-		if (n)
-			return lfs_oci_fail(ctx, "save", ref, ENOTEMPTY,
-					    "%s is not empty", dir);
-	}
+	*created = mkdir(dir, 0755) == 0;
+	*ours = 0;
+	if (!*created && (errno != EEXIST || stat(dir, &st) ||
+			  !S_ISDIR(st.st_mode)))
+		return lfs_err_set(e, errno ? -errno : -ENOTDIR, "%s", dir);
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return lfs_err_set(e, -errno, "%s", dir);
+	rc = *created ? 0 : lfs_save_empty(*dirfd);
+	if (rc == -ENOTEMPTY)
+		return lfs_err_set(e, rc, "%s is not empty", dir);
+	if (rc)
+		return lfs_err_set(e, rc, "%s", dir);
+	*ours = 1;
+	if ((mkdirat(*dirfd, "blobs", 0755) && errno != EEXIST) ||
+	    (mkdirat(*dirfd, LFS_BLOB_DIR, 0755) && errno != EEXIST) ||
+	    (*blobfd = openat(*dirfd, LFS_BLOB_DIR, O_RDONLY | O_DIRECTORY |
+			      O_CLOEXEC)) < 0)
+		return lfs_err_set(e, -errno, "%s", dir);
 	return 0;
 }
 
-/* The arguments: REF alone, -o DIR, one compression.  0 or the exit status. */
-static int lfs_save_usage_check(struct lfs_ctx *ctx, int npos, char **pos,
-				const char *dir, int ncomp)
-{
-	if (npos < 1)
-		return lfs_usage_error(ctx, "save", lfs_usage_save, "missing REF");
-	if (npos > 1)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "unexpected argument '%s'", pos[1]);
-	if (!dir)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "missing -o DIR");
-	if (ncomp > 1)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "--gzip, --zstd and --uncompressed exclude each other");
-	return 0;
-}
+/* What the command line asks for. */
+struct lfs_save_args {
+	const char *ref;
+	const char *dir;
+	enum lfs_compress comp;
+	struct lfs_platform plat;
+};
 
-int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
+static int lfs_save_opts(struct lfs_ctx *ctx, int argc, char **argv,
+			 struct lfs_save_args *a, int *ncomp,
+			 const char **platform)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -199,37 +166,23 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	enum lfs_compress comp = LFS_COMPRESS_GZIP;
-	struct lfs_chain chain = { NULL, 0 };
-	struct lfs_oci_layer *ol = NULL;
-	char *cfg = NULL, *man = NULL, *idx = NULL;
-	char cfg_digest[LFS_DIGEST_LEN], man_digest[LFS_DIGEST_LEN];
-	const char *dir = NULL, *ref, *platform = NULL;
-	struct lfs_platform plat;
-	struct lfs_nl *nl;
-	int c, dirfd = -1, blobfd = -1, created = 0, ret = 1, ncomp = 0;
-	size_t i, n;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":o:zZuP:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			dir = optarg;
+			a->dir = optarg;
 			break;
 		case 'z':
-			comp = LFS_COMPRESS_GZIP;
-			ncomp++;
-			break;
 		case 'Z':
-			comp = LFS_COMPRESS_ZSTD;
-			ncomp++;
-			break;
 		case 'u':
-			comp = LFS_COMPRESS_NONE;
-			ncomp++;
+			a->comp = c == 'z' ? LFS_COMPRESS_GZIP :
+				  c == 'Z' ? LFS_COMPRESS_ZSTD : LFS_COMPRESS_NONE;
+			(*ncomp)++;
 			break;
 		case 'P':
-			platform = optarg;
+			*platform = optarg;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_save, 0);
@@ -238,92 +191,158 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 					     argv, opts);
 		}
 	}
-	c = lfs_save_usage_check(ctx, argc - optind, argv + optind, dir, ncomp);
-	if (c)
-		return c;
-	ref = argv[optind];
-	if (lfs_oci_platform(ctx, "save", platform, &plat) ||
-	    lfs_check_name(ctx, "layer", ref) || lfs_ctx_nl(ctx, &nl) ||
-	    lfs_oci_chain(ctx, nl, ref, &chain))
+	return LFS_PARSED;
+}
+
+static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			  struct lfs_save_args *a)
+{
+	const char *platform = NULL;
+	int ncomp = 0, npos;
+	int rc = lfs_save_opts(ctx, argc, argv, a, &ncomp, &platform);
+
+	if (rc != LFS_PARSED)
+		return rc;
+	npos = argc - optind;
+	if (npos < 1)
+		return lfs_usage_error(ctx, "save", lfs_usage_save, "missing REF");
+	if (npos > 1)
+		return lfs_usage_error(ctx, "save", lfs_usage_save,
+				       "unexpected argument '%s'", argv[optind + 1]);
+	if (!a->dir)
+		return lfs_usage_error(ctx, "save", lfs_usage_save,
+				       "missing -o DIR");
+	if (ncomp > 1)
+		return lfs_usage_error(ctx, "save", lfs_usage_save,
+				       "--gzip, --zstd and --uncompressed exclude each other");
+	a->ref = argv[optind];
+	if (lfs_oci_platform(ctx, "save", platform, &a->plat) ||
+	    lfs_check_name(ctx, "layer", a->ref))
 		return 1;
-	n = chain.n;
-	ol = calloc(n, sizeof(*ol));
-	if (!ol) {
-		lfs_oci_fail(ctx, "save", ref, ENOMEM, "%s", "");
-		goto out;
-	}
-	if (lfs_save_mkdir(ctx, ref, dir, &created))
-		goto out;
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 ||
-	    (mkdirat(dirfd, "blobs", 0755) && errno != EEXIST) ||
-	    (mkdirat(dirfd, "blobs/sha256", 0755) && errno != EEXIST) ||
-	    (blobfd = openat(dirfd, "blobs/sha256", O_RDONLY | O_DIRECTORY |
-			     O_CLOEXEC)) < 0) {
-		lfs_oci_fail(ctx, "save", ref, errno, "%s", dir);
-		goto fail;
-	}
-	/* bottom layer first */
+	return LFS_PARSED;
+}
+
+/* The layers of @chain as blobs, bottom first, into @ol. */
+static int lfs_save_layers(int blobfd, const struct lfs_chain *chain,
+			   enum lfs_compress comp, struct lfs_oci_layer *ol,
+			   struct lfs_err *e)
+{
+	size_t i, n = chain->n;
+	int rc;
+
 	for (i = 0; i < n; i++) {
-		const struct lfs_layer *l = chain.v[n - 1 - i];
+		const struct lfs_layer *l = chain->v[n - 1 - i];
 		char *by = NULL;
 
-		if (lfs_save_layer(ctx, blobfd, ref, l, comp, &ol[i]))
-			goto fail;
-		if (asprintf(&by, "layerfs layer %s", l->name) < 0) {
-			lfs_oci_fail(ctx, "save", ref, ENOMEM, "%s", "");
-			goto fail;
-		}
+		rc = lfs_save_layer(blobfd, l, comp, &ol[i], e);
+		if (rc)
+			return rc;
+		if (asprintf(&by, "layerfs layer %s", l->name) < 0)
+			return lfs_err_set(e, -ENOMEM, "%s", "");
 		ol[i].created_by = by;
 	}
-	cfg = lfs_oci_config_json(ol, n, &plat);
-	if (!cfg) {
-		lfs_oci_fail(ctx, "save", ref, ENOMEM, "config");
-		goto fail;
+	return 0;
+}
+
+/*
+ * The config and manifest blobs and the index of the saved layers @ol:
+ * the digests into @cfg_digest and @man_digest.
+ */
+static int lfs_save_image(int dirfd, int blobfd, const struct lfs_save_args *a,
+			  const struct lfs_oci_layer *ol, size_t n,
+			  char *cfg_digest, char *man_digest,
+			  struct lfs_err *e)
+{
+	char *cfg, *man = NULL, *idx = NULL;
+	int rc;
+
+	cfg = lfs_oci_config_json(ol, n, &a->plat);
+	rc = cfg ? lfs_save_blob(blobfd, cfg, cfg_digest, e) :
+		   lfs_err_set(e, -ENOMEM, "config");
+	if (!rc) {
+		man = lfs_oci_manifest_json(cfg_digest, strlen(cfg), ol, n, NULL);
+		rc = man ? lfs_save_blob(blobfd, man, man_digest, e) :
+			   lfs_err_set(e, -ENOMEM, "manifest");
 	}
-	if (lfs_save_blob(ctx, blobfd, ref, cfg, strlen(cfg), cfg_digest))
-		goto fail;
-	man = lfs_oci_manifest_json(cfg_digest, strlen(cfg), ol, n, NULL);
-	if (!man) {
-		lfs_oci_fail(ctx, "save", ref, ENOMEM, "manifest");
-		goto fail;
+	if (!rc) {
+		idx = lfs_oci_index_json(man_digest, strlen(man), a->ref,
+					 &a->plat);
+		rc = idx ? 0 : lfs_err_set(e, -ENOMEM, "index");
 	}
-	if (lfs_save_blob(ctx, blobfd, ref, man, strlen(man), man_digest))
-		goto fail;
-	idx = lfs_oci_index_json(man_digest, strlen(man), ref, &plat);
-	if (!idx) {
-		lfs_oci_fail(ctx, "save", ref, ENOMEM, "index");
-		goto fail;
-	}
-	if (lfs_save_file(ctx, dirfd, ref, "oci-layout", lfs_oci_layout_json()) ||
-	    lfs_save_file(ctx, dirfd, ref, "index.json", idx))
-		goto fail;
-	fprintf(ctx->err, "manifest %s\nconfig %s\n", man_digest, cfg_digest);
-	for (i = 0; i < n; i++)
-		fprintf(ctx->err, "layer %s diff_id %s %s\n", ol[i].digest,
-			ol[i].diff_id, chain.v[n - 1 - i]->name);
-	ret = 0;
-	goto out;
-fail:
-	/* leave DIR as it was */
-	if (dirfd >= 0) {
+	if (!rc)
+		rc = lfs_save_file(dirfd, "oci-layout", lfs_oci_layout_json(), e);
+	if (!rc)
+		rc = lfs_save_file(dirfd, "index.json", idx, e);
+	free(cfg);
+	free(man);
+	free(idx);
+	return rc;
+}
+
+/* Writes the image of @chain into a->dir; on failure leaves it as it was. */
+static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
+			  const struct lfs_chain *chain,
+			  struct lfs_oci_layer *ol, struct lfs_err *e)
+{
+	char cfg_digest[LFS_DIGEST_LEN], man_digest[LFS_DIGEST_LEN];
+	int dirfd = -1, blobfd = -1, created = 0, ours = 0, rc;
+	size_t i, n = chain->n;
+
+	rc = lfs_save_mkdir(a->dir, &created, &ours, &dirfd, &blobfd, e);
+	if (!rc)
+		rc = lfs_save_layers(blobfd, chain, a->comp, ol, e);
+	if (!rc)
+		rc = lfs_save_image(dirfd, blobfd, a, ol, n, cfg_digest,
+				    man_digest, e);
+	if (!rc) {
+		fprintf(ctx->err, "manifest %s\nconfig %s\n", man_digest,
+			cfg_digest);
+		for (i = 0; i < n; i++)
+			fprintf(ctx->err, "layer %s diff_id %s %s\n",
+				ol[i].digest, ol[i].diff_id,
+				chain->v[n - 1 - i]->name);
+	} else if (ours) {
+		/* leave DIR as it was */
 		unlinkat(dirfd, "index.json", 0);
 		unlinkat(dirfd, "oci-layout", 0);
 		lfs_rm_rf_at(dirfd, "blobs");
 	}
-	if (created)
-		rmdir(dir);
-out:
+	if (rc && created)
+		rmdir(a->dir);
 	if (blobfd >= 0)
 		close(blobfd);
 	if (dirfd >= 0)
 		close(dirfd);
-	for (i = 0; ol && i < n; i++)
+	return rc;
+}
+
+int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_save_args a = { .comp = LFS_COMPRESS_GZIP };
+	struct lfs_chain chain = { NULL, 0 };
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_oci_layer *ol = NULL;
+	struct lfs_nl *nl;
+	size_t i;
+	int rc;
+
+	rc = lfs_save_parse(ctx, argc, argv, &a);
+	if (rc != LFS_PARSED)
+		return rc;
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	if (lfs_oci_chain(nl, a.ref, &chain, &e))
+		return lfs_err_report(ctx, &e);
+	ol = calloc(chain.n, sizeof(*ol));
+	rc = ol ? lfs_save_write(ctx, &a, &chain, ol, &e) :
+		  lfs_err_set(&e, -ENOMEM, "%s", "");
+	if (rc) {
+		lfs_err_prefix(&e, rc, "save '%s'", a.ref);
+		rc = lfs_err_report(ctx, &e);
+	}
+	for (i = 0; ol && i < chain.n; i++)
 		free((char *)ol[i].created_by);
 	free(ol);
-	free(cfg);
-	free(man);
-	free(idx);
 	lfs_chain_free(&chain);
-	return ret;
+	return rc;
 }

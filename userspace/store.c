@@ -18,26 +18,6 @@
 #include "fsdir.h"
 #include "store.h"
 
-static int lfs_swhy(char *why, size_t whylen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* "FMT: strerror(err)" into @why; returns @err. */
-static int lfs_swhy(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		n = vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < whylen)
-			snprintf(why + n, whylen - (size_t)n, ": %s",
-				 strerror(-err));
-	}
-	return err;
-}
-
 const char *lfs_store_root(const char *opt)
 {
 	const char *env;
@@ -84,7 +64,7 @@ static int lfs_mkdirat_sync(int dirfd, const char *name, mode_t mode)
 }
 
 int lfs_store_open(struct lfs_store *st, const char *root, int create,
-		   char *why, size_t whylen)
+		   struct lfs_err *e)
 {
 	char real[PATH_MAX];
 	int rc;
@@ -92,30 +72,29 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 	st->root = NULL;
 	st->fd = st->layers_fd = st->views_fd = st->lock_fd = -1;
 	if (root[0] != '/') {
-		if (why && whylen)
-			snprintf(why, whylen, "%s: not an absolute path", root);
-		return -EINVAL;
+		return lfs_err_set(e, -EINVAL, "%s: not an absolute path",
+				   root);
 	}
 	if (create) {
 		rc = lfs_mkdir_p(root, 0700);
 		if (rc)
-			return lfs_swhy(why, whylen, rc, "cannot create %s",
+			return lfs_err_set(e, rc, "cannot create %s",
 					root);
 	}
 	if (!realpath(root, real))
-		return lfs_swhy(why, whylen, -errno, "%s", root);
+		return lfs_err_set(e, -errno, "%s", root);
 	st->root = strdup(real);
 	if (!st->root)
 		return -ENOMEM;
 	st->fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->fd < 0) {
-		rc = lfs_swhy(why, whylen, -errno, "%s", real);
+		rc = lfs_err_set(e, -errno, "%s", real);
 		goto fail;
 	}
 	if (create) {
 		if ((mkdirat(st->fd, "layers", 0700) && errno != EEXIST) ||
 		    (mkdirat(st->fd, "views", 0700) && errno != EEXIST)) {
-			rc = lfs_swhy(why, whylen, -errno,
+			rc = lfs_err_set(e, -errno,
 				      "cannot create %s/layers and views", real);
 			goto fail;
 		}
@@ -124,12 +103,12 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 	st->layers_fd = openat(st->fd, "layers",
 			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->layers_fd < 0) {
-		rc = lfs_swhy(why, whylen, -errno, "%s/layers", real);
+		rc = lfs_err_set(e, -errno, "%s/layers", real);
 		goto fail;
 	}
 	st->views_fd = openat(st->fd, "views", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->views_fd < 0) {
-		rc = lfs_swhy(why, whylen, -errno, "%s/views", real);
+		rc = lfs_err_set(e, -errno, "%s/views", real);
 		goto fail;
 	}
 	st->lock_fd = openat(st->fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC |
@@ -212,14 +191,14 @@ static int lfs_store_new_dir(int parent_fd, char *key)
 /* ROOT/SUB/KEY/NAME: a new empty directory @name in a new KEY. */
 static int lfs_store_new_pair(struct lfs_store *st, int parent_fd,
 			      const char *sub, const char *name, mode_t mode,
-			      char *key, char **path, char *why, size_t whylen)
+			      char *key, char **path, struct lfs_err *e)
 {
 	int fd, rc;
 
 	*path = NULL;
 	rc = lfs_store_new_dir(parent_fd, key);
 	if (rc)
-		return lfs_swhy(why, whylen, rc, "cannot create a directory in %s/%s",
+		return lfs_err_set(e, rc, "cannot create a directory in %s/%s",
 				st->root, sub);
 	fd = openat(parent_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -244,25 +223,24 @@ undo_all:
 	}
 undo:
 	unlinkat(parent_fd, key, AT_REMOVEDIR);
-	return lfs_swhy(why, whylen, rc, "cannot create %s/%s/%s/%s", st->root,
+	return lfs_err_set(e, rc, "cannot create %s/%s/%s/%s", st->root,
 			sub, key, name);
 }
 
 int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
-			   char *why, size_t whylen)
+			   struct lfs_err *e)
 {
 	/* The diff is a layer's root directory: readable by all. */
 	return lfs_store_new_pair(st, st->layers_fd, "layers", "diff", 0755,
-				  key, diff, why, whylen);
+				  key, diff, e);
 }
 
-int lfs_store_layer_create_bare(struct lfs_store *st, char *key, char *why,
-				size_t whylen)
+int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err *e)
 {
 	int rc = lfs_store_new_dir(st->layers_fd, key);
 
 	if (rc)
-		return lfs_swhy(why, whylen, rc, "cannot create a directory in %s/layers",
+		return lfs_err_set(e, rc, "cannot create a directory in %s/layers",
 				st->root);
 	return 0;
 }
@@ -358,7 +336,7 @@ static int lfs_read_file(int dirfd, const char *name, struct lfs_buf *out)
 }
 
 int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
-			       char *why, size_t whylen)
+			       struct lfs_err *e)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
 	int fd, rc;
@@ -366,7 +344,7 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 	rc = lfs_meta_to_json(m, &b);
 	if (rc) {
 		lfs_buf_free(&b);
-		return lfs_swhy(why, whylen, rc, "layer record %s", m->key);
+		return lfs_err_set(e, rc, "layer record %s", m->key);
 	}
 	fd = openat(st->layers_fd, m->key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -377,47 +355,39 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 	}
 	lfs_buf_free(&b);
 	if (rc)
-		return lfs_swhy(why, whylen, rc, "cannot write %s/layers/%s/meta.json",
+		return lfs_err_set(e, rc, "cannot write %s/layers/%s/meta.json",
 				st->root, m->key);
 	return 0;
 }
 
 int lfs_store_layer_read_meta(struct lfs_store *st, const char *key,
-			      struct lfs_meta *m, char *why, size_t whylen)
+			      struct lfs_meta *m, struct lfs_err *e)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
-	char reason[256];
 	int fd, rc;
 
 	memset(m, 0, sizeof(*m));
 	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_swhy(why, whylen, -errno, "%s/layers/%s", st->root,
+		return lfs_err_set(e, -errno, "%s/layers/%s", st->root,
 				key);
 	rc = lfs_read_file(fd, "meta.json", &b);
 	close(fd);
 	if (rc) {
 		lfs_buf_free(&b);
-		if (rc == -ENOENT && why && whylen)
-			snprintf(why, whylen, "%s/layers/%s: no meta.json",
-				 st->root, key);
-		else
-			lfs_swhy(why, whylen, rc, "%s/layers/%s/meta.json",
-				 st->root, key);
-		return rc;
+		if (rc == -ENOENT)
+			return lfs_err_set(e, rc, "%s/layers/%s: no meta.json",
+					   st->root, key);
+		return lfs_err_set(e, rc, "%s/layers/%s/meta.json", st->root,
+				   key);
 	}
-	rc = lfs_meta_from_json(lfs_buf_str(&b), m, reason, sizeof(reason));
+	rc = lfs_meta_from_json(lfs_buf_str(&b), m, e);
 	lfs_buf_free(&b);
-	if (!rc && strcmp(m->key, key)) {
-		snprintf(reason, sizeof(reason), "its key is %s", m->key);
-		rc = -EINVAL;
-	}
+	if (!rc && strcmp(m->key, key))
+		rc = lfs_err_set(e, -EINVAL, "its key is %s", m->key);
 	if (rc) {
 		lfs_meta_free(m);
-		if (why && whylen)
-			snprintf(why, whylen, "%s/layers/%s/meta.json: %s",
-				 st->root, key, rc == -ENOMEM ?
-				 strerror(ENOMEM) : reason);
+		lfs_err_prefix(e, rc, "%s/layers/%s/meta.json", st->root, key);
 	}
 	return rc;
 }
@@ -462,7 +432,7 @@ static int lfs_cmp_created(const void *a, const void *b)
 }
 
 int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
-			 char *why, size_t whylen)
+			 struct lfs_err *e)
 {
 	struct dirent *de;
 	DIR *d;
@@ -470,15 +440,16 @@ int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
 
 	fd = openat(st->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_swhy(why, whylen, -errno, "%s/layers", st->root);
+		return lfs_err_set(e, -errno, "%s/layers", st->root);
 	d = fdopendir(fd);
 	if (!d) {
 		rc = -errno;
 		close(fd);
-		return lfs_swhy(why, whylen, rc, "%s/layers", st->root);
+		return lfs_err_set(e, rc, "%s/layers", st->root);
 	}
 	while ((de = readdir(d))) {
-		char reason[LFS_STORE_WHY_MAX];
+		char reason[LFS_ERR_MAX + 64];
+		struct lfs_err me = LFS_ERR_INIT;
 		struct lfs_meta *m;
 
 		if (!lfs_key_valid(de->d_name))
@@ -488,8 +459,7 @@ int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
 			rc = -ENOMEM;
 			break;
 		}
-		rc = lfs_store_layer_read_meta(st, de->d_name, m, reason,
-					       sizeof(reason));
+		rc = lfs_store_layer_read_meta(st, de->d_name, m, &me);
 		if (rc == -ENOENT || rc == -ENOTDIR) {
 			/* An uncommitted upper. */
 			free(m);
@@ -502,7 +472,8 @@ int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
 		}
 		if (rc) {
 			free(m);
-			rc = lfs_strv_push(&l->bad, reason);
+			rc = lfs_strv_push(&l->bad, lfs_err_str(&me, reason,
+							      sizeof(reason)));
 			if (rc)
 				break;
 			continue;
@@ -516,26 +487,25 @@ int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
 	}
 	closedir(d);
 	if (rc)
-		return lfs_swhy(why, whylen, rc, "%s/layers", st->root);
+		return lfs_err_set(e, rc, "%s/layers", st->root);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), lfs_cmp_created);
 	return 0;
 }
 
-int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
-			   size_t whylen)
+int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err *e)
 {
 	char gone[LFS_KEY_LEN + 8];
 	int rc;
 
 	snprintf(gone, sizeof(gone), ".rm-%s", key);
 	if (renameat(st->layers_fd, key, st->layers_fd, gone))
-		return lfs_swhy(why, whylen, -errno, "cannot remove %s/layers/%s",
+		return lfs_err_set(e, -errno, "cannot remove %s/layers/%s",
 				st->root, key);
 	lfs_fsync_fd(st->layers_fd);
 	rc = lfs_rm_rf_at(st->layers_fd, gone);
 	if (rc)
-		lfs_swhy(why, whylen, rc, "cannot delete %s/layers/%s",
+		lfs_err_set(e, rc, "cannot delete %s/layers/%s",
 			 st->root, gone);
 	return rc;
 }
@@ -585,15 +555,15 @@ int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m)
 	m->has_usage = 1;
 	/* Only frozen contents keep their size: cache only those. */
 	if (m->flags & 1U)
-		lfs_store_layer_write_meta(st, m, NULL, 0);
+		lfs_store_layer_write_meta(st, m, NULL);
 	return 0;
 }
 
 int lfs_store_view_create(struct lfs_store *st, char *vkey, char **work,
-			  char *why, size_t whylen)
+			  struct lfs_err *e)
 {
 	return lfs_store_new_pair(st, st->views_fd, "views", "work", 0700,
-				  vkey, work, why, whylen);
+				  vkey, work, e);
 }
 
 int lfs_store_view_remove(struct lfs_store *st, const char *vkey)
@@ -609,8 +579,7 @@ int lfs_store_view_remove(struct lfs_store *st, const char *vkey)
 }
 
 int lfs_store_view_write_meta(struct lfs_store *st,
-			      const struct lfs_view_meta *v, char *why,
-			      size_t whylen)
+			      const struct lfs_view_meta *v, struct lfs_err *e)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
 	int fd, rc;
@@ -628,7 +597,7 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 	}
 	lfs_buf_free(&b);
 	if (rc)
-		return lfs_swhy(why, whylen, rc, "cannot write %s/views/%s/view.json",
+		return lfs_err_set(e, rc, "cannot write %s/views/%s/view.json",
 				st->root, v->key);
 	return 0;
 }
@@ -668,7 +637,7 @@ int lfs_store_view_read(struct lfs_store *st, const char *key,
 	rc = lfs_read_file(fd, "view.json", &b);
 	close(fd);
 	if (!rc)
-		rc = lfs_view_meta_from_json(lfs_buf_str(&b), v, NULL, 0);
+		rc = lfs_view_meta_from_json(lfs_buf_str(&b), v, NULL);
 	lfs_buf_free(&b);
 	if (rc)
 		lfs_view_meta_free(v);

@@ -6,9 +6,8 @@
  * place and the directory fsynced, so that a crash leaves the old record
  * or the new one.  New directories are fsynced into their parents.
  *
- * Functions return 0 or a negative errno; where they take @why, a failure
- * leaves there what failed ("cannot create /x/layers: ...") for
- * "layerctl: store: WHY".
+ * Functions return 0 or a negative errno; where they take @e, a failure
+ * leaves there what failed ("cannot create /x/layers"; see err.h).
  */
 #ifndef LAYERCTL_STORE_H
 #define LAYERCTL_STORE_H
@@ -17,13 +16,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "err.h"
 #include "layerinfo.h"
 #include "storemeta.h"
-
-struct lfs_nl;
-
-/* Room for @why. */
-#define LFS_STORE_WHY_MAX 1024
 
 struct lfs_store {
 	char *root;		/* canonical absolute path */
@@ -51,7 +46,7 @@ const char *lfs_store_root(const char *opt);
  * file cannot be opened (read-only, not ours) is used without the lock.
  */
 int lfs_store_open(struct lfs_store *st, const char *root, int create,
-		   char *why, size_t whylen);
+		   struct lfs_err *e);
 void lfs_store_close(struct lfs_store *st);
 
 /*
@@ -69,12 +64,11 @@ int lfs_store_new_key(char *key);
  * @key); *@diff receives its path (free() it).
  */
 int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
-			   char *why, size_t whylen);
+			   struct lfs_err *e);
 
 /* Creates ROOT/layers/KEY (no diff: for a layer whose contents live
  * elsewhere). */
-int lfs_store_layer_create_bare(struct lfs_store *st, char *key, char *why,
-				size_t whylen);
+int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err *e);
 
 /*
  * Removes ROOT/layers/@key if it holds nothing but an empty diff
@@ -84,11 +78,11 @@ int lfs_store_layer_discard(struct lfs_store *st, const char *key);
 
 /* Writes ROOT/layers/m->key/meta.json atomically. */
 int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
-			       char *why, size_t whylen);
+			       struct lfs_err *e);
 
 /* Reads ROOT/layers/@key/meta.json; -ENOENT if it has none. */
 int lfs_store_layer_read_meta(struct lfs_store *st, const char *key,
-			      struct lfs_meta *m, char *why, size_t whylen);
+			      struct lfs_meta *m, struct lfs_err *e);
 
 /* The records of a store. */
 struct lfs_meta_list {
@@ -104,7 +98,7 @@ struct lfs_meta_list {
  * uncommitted uppers and skipped; unreadable ones are listed in l->bad).
  */
 int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
-			 char *why, size_t whylen);
+			 struct lfs_err *e);
 void lfs_meta_list_free(struct lfs_meta_list *l);
 
 /*
@@ -112,8 +106,7 @@ void lfs_meta_list_free(struct lfs_meta_list *l);
  * atomically), then deleted, diff included, without crossing into other
  * filesystems.  Contents outside the store are not touched.
  */
-int lfs_store_layer_remove(struct lfs_store *st, const char *key, char *why,
-			   size_t whylen);
+int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err *e);
 
 /* Deletes ROOT/layers/@name, a ".rm-KEY" left by an interrupted
  * lfs_store_layer_remove(). */
@@ -132,15 +125,14 @@ int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m);
  * @vkey); *@work receives its path (free() it).
  */
 int lfs_store_view_create(struct lfs_store *st, char *vkey, char **work,
-			  char *why, size_t whylen);
+			  struct lfs_err *e);
 
 /* Removes ROOT/views/@vkey and everything in it. */
 int lfs_store_view_remove(struct lfs_store *st, const char *vkey);
 
 /* Writes ROOT/views/v->key/view.json atomically. */
 int lfs_store_view_write_meta(struct lfs_store *st,
-			      const struct lfs_view_meta *v, char *why,
-			      size_t whylen);
+			      const struct lfs_view_meta *v, struct lfs_err *e);
 
 /*
  * Finds the store view whose work directory is @work (ROOT/views/VKEY/work)
@@ -159,16 +151,5 @@ int lfs_store_view_read(struct lfs_store *st, const char *key,
  */
 int lfs_store_write_atomic(int dirfd, const char *name,
 			   const struct lfs_buf *data);
-
-/*
- * Registers the stored layer @m in the kernel: LAYERFS_CMD_LAYER_ADD with
- * NAME, PATH (m->diff), PARENT, BASE (its refs looked up to ids), AUTHOR,
- * MESSAGE, CREATED and FLAGS.  If a layer of that name is registered
- * already: 0 with *@skipped = 1 when its path is m->diff (the same
- * directory), else -EEXIST with the reason in @why.  Other failures
- * leave the kernel's extended ack (if any) in @why.  (restore.c)
- */
-int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
-			     int *skipped, char *why, size_t whylen);
 
 #endif /* LAYERCTL_STORE_H */

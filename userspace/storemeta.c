@@ -39,21 +39,6 @@ void lfs_view_meta_free(struct lfs_view_meta *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static int lfs_why(char *why, size_t whylen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int lfs_why(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 /* json-c helpers: every add checks its allocation. */
 static int lfs_jadd(struct json_object *o, const char *k, struct json_object *v)
 {
@@ -236,29 +221,29 @@ int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out)
 
 /* Reading: a field of the wanted type, or absent/null. */
 static int lfs_jget_str(struct json_object *o, const char *k, int required,
-			char **dst, char *why, size_t whylen)
+			char **dst, struct lfs_err *e)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, k, &v) || !v) {
 		if (required)
-			return lfs_why(why, whylen, -EINVAL,
+			return lfs_err_set(e, -EINVAL,
 				       "missing \"%s\"", k);
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return lfs_why(why, whylen, -EINVAL, "\"%s\" is not a string",
+		return lfs_err_set(e, -EINVAL, "\"%s\" is not a string",
 			       k);
 	if (strlen(json_object_get_string(v)) !=
 	    (size_t)json_object_get_string_len(v))
-		return lfs_why(why, whylen, -EINVAL,
+		return lfs_err_set(e, -EINVAL,
 			       "\"%s\" has an embedded NUL", k);
 	*dst = strdup(json_object_get_string(v));
 	return *dst ? 0 : -ENOMEM;
 }
 
 static int lfs_jget_u64(struct json_object *o, const char *k, int required,
-			uint64_t *dst, int *present, char *why, size_t whylen)
+			uint64_t *dst, int *present, struct lfs_err *e)
 {
 	struct json_object *v;
 
@@ -266,13 +251,13 @@ static int lfs_jget_u64(struct json_object *o, const char *k, int required,
 		*present = 0;
 	if (!json_object_object_get_ex(o, k, &v) || !v) {
 		if (required)
-			return lfs_why(why, whylen, -EINVAL,
+			return lfs_err_set(e, -EINVAL,
 				       "missing \"%s\"", k);
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_int) ||
 	    json_object_get_int64(v) < 0)
-		return lfs_why(why, whylen, -EINVAL,
+		return lfs_err_set(e, -EINVAL,
 			       "\"%s\" is not a non-negative integer", k);
 	*dst = json_object_get_uint64(v);
 	if (present)
@@ -280,16 +265,16 @@ static int lfs_jget_u64(struct json_object *o, const char *k, int required,
 	return 0;
 }
 
-static int lfs_jcheck_version(struct json_object *o, char *why, size_t whylen)
+static int lfs_jcheck_version(struct json_object *o, struct lfs_err *e)
 {
 	uint64_t version = 0;
 	int rc;
 
-	rc = lfs_jget_u64(o, "version", 1, &version, NULL, why, whylen);
+	rc = lfs_jget_u64(o, "version", 1, &version, NULL, e);
 	if (rc)
 		return rc;
 	if (version != LFS_META_VERSION)
-		return lfs_why(why, whylen, -EINVAL,
+		return lfs_err_set(e, -EINVAL,
 			       "version %" PRIu64 ", this layerctl reads %d",
 			       version, LFS_META_VERSION);
 	return 0;
@@ -297,26 +282,25 @@ static int lfs_jcheck_version(struct json_object *o, char *why, size_t whylen)
 
 /*
  * A record's text as a JSON object of this version, or NULL (-EINVAL, the
- * reason in @why).
+ * reason in @e).
  */
-static struct json_object *lfs_jparse(const char *text, char *why,
-				      size_t whylen)
+static struct json_object *lfs_jparse(const char *text, struct lfs_err *e)
 {
 	enum json_tokener_error jerr = json_tokener_success;
 	struct json_object *o;
 
 	o = json_tokener_parse_verbose(text, &jerr);
 	if (!o) {
-		lfs_why(why, whylen, -EINVAL, "not JSON: %s",
+		lfs_err_set(e, -EINVAL, "not JSON: %s",
 			json_tokener_error_desc(jerr));
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		lfs_why(why, whylen, -EINVAL, "not a JSON object");
+		lfs_err_set(e, -EINVAL, "not a JSON object");
 		return NULL;
 	}
-	if (lfs_jcheck_version(o, why, whylen)) {
+	if (lfs_jcheck_version(o, e)) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -325,17 +309,16 @@ static struct json_object *lfs_jparse(const char *text, char *why,
 
 /* A required string that is a store key (32 hex digits). */
 static int lfs_jget_key(struct json_object *o, const char *k, char **dst,
-			char *why, size_t whylen)
+			struct lfs_err *e)
 {
-	int rc = lfs_jget_str(o, k, 1, dst, why, whylen);
+	int rc = lfs_jget_str(o, k, 1, dst, e);
 
 	if (!rc && !lfs_key_valid(*dst))
-		rc = lfs_why(why, whylen, -EINVAL, "\"%s\" is not a key", k);
+		rc = lfs_err_set(e, -EINVAL, "\"%s\" is not a key", k);
 	return rc;
 }
 
-static int lfs_jget_flags(struct json_object *o, uint32_t *flags, char *why,
-			  size_t whylen)
+static int lfs_jget_flags(struct json_object *o, uint32_t *flags, struct lfs_err *e)
 {
 	struct json_object *a;
 	size_t i;
@@ -344,13 +327,13 @@ static int lfs_jget_flags(struct json_object *o, uint32_t *flags, char *why,
 	if (!json_object_object_get_ex(o, "flags", &a) || !a)
 		return 0;
 	if (!json_object_is_type(a, json_type_array))
-		return lfs_why(why, whylen, -EINVAL, "\"flags\" is not an array");
+		return lfs_err_set(e, -EINVAL, "\"flags\" is not an array");
 	for (i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *f = json_object_array_get_idx(a, i);
 		uint32_t bit;
 
 		if (!json_object_is_type(f, json_type_string))
-			return lfs_why(why, whylen, -EINVAL,
+			return lfs_err_set(e, -EINVAL,
 				       "\"flags\" holds a non-string");
 		for (bit = 1; bit; bit <<= 1) {
 			const char *name = lfs_layer_flag_name(bit);
@@ -359,7 +342,7 @@ static int lfs_jget_flags(struct json_object *o, uint32_t *flags, char *why,
 				break;
 		}
 		if (!bit)
-			return lfs_why(why, whylen, -EINVAL,
+			return lfs_err_set(e, -EINVAL,
 				       "unknown flag \"%s\"",
 				       json_object_get_string(f));
 		*flags |= bit;
@@ -368,7 +351,7 @@ static int lfs_jget_flags(struct json_object *o, uint32_t *flags, char *why,
 }
 
 static int lfs_jget_base(struct json_object *o, struct lfs_strv *base,
-			 char *why, size_t whylen)
+			 struct lfs_err *e)
 {
 	struct json_object *a;
 	size_t i;
@@ -376,13 +359,13 @@ static int lfs_jget_base(struct json_object *o, struct lfs_strv *base,
 	if (!json_object_object_get_ex(o, "base", &a) || !a)
 		return 0;
 	if (!json_object_is_type(a, json_type_array))
-		return lfs_why(why, whylen, -EINVAL, "\"base\" is not an array");
+		return lfs_err_set(e, -EINVAL, "\"base\" is not an array");
 	for (i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *s = json_object_array_get_idx(a, i);
 
 		if (!json_object_is_type(s, json_type_string) ||
 		    lfs_name_check(json_object_get_string(s)))
-			return lfs_why(why, whylen, -EINVAL,
+			return lfs_err_set(e, -EINVAL,
 				       "\"base\" holds an invalid layer name");
 		if (lfs_strv_push(base, json_object_get_string(s)) < 0)
 			return -ENOMEM;
@@ -390,84 +373,79 @@ static int lfs_jget_base(struct json_object *o, struct lfs_strv *base,
 	return 0;
 }
 
-int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
-		       size_t whylen)
+int lfs_meta_from_json(const char *text, struct lfs_meta *m, struct lfs_err *e)
 {
 	struct json_object *o;
 	uint64_t v;
 	int rc, has_size, has_files;
 
 	memset(m, 0, sizeof(*m));
-	o = lfs_jparse(text, why, whylen);
+	o = lfs_jparse(text, e);
 	if (!o)
 		return -EINVAL;
-	rc = lfs_jget_str(o, "ref", 1, &m->ref, why, whylen);
+	rc = lfs_jget_str(o, "ref", 1, &m->ref, e);
 	if (!rc && lfs_name_check(m->ref))
-		rc = lfs_why(why, whylen, -EINVAL, "\"ref\" is not a valid layer name: %s",
+		rc = lfs_err_set(e, -EINVAL, "\"ref\" is not a valid layer name: %s",
 			     lfs_name_check(m->ref));
 	if (!rc)
-		rc = lfs_jget_key(o, "key", &m->key, why, whylen);
+		rc = lfs_jget_key(o, "key", &m->key, e);
 	if (!rc)
-		rc = lfs_jget_str(o, "parent", 0, &m->parent, why, whylen);
+		rc = lfs_jget_str(o, "parent", 0, &m->parent, e);
 	if (!rc && m->parent && lfs_name_check(m->parent))
-		rc = lfs_why(why, whylen, -EINVAL,
+		rc = lfs_err_set(e, -EINVAL,
 			     "\"parent\" is not a valid layer name");
 	if (!rc)
-		rc = lfs_jget_base(o, &m->base, why, whylen);
+		rc = lfs_jget_base(o, &m->base, e);
 	if (!rc)
-		rc = lfs_jget_str(o, "author", 0, &m->author, why, whylen);
+		rc = lfs_jget_str(o, "author", 0, &m->author, e);
 	if (!rc)
-		rc = lfs_jget_str(o, "message", 0, &m->message, why, whylen);
+		rc = lfs_jget_str(o, "message", 0, &m->message, e);
 	if (!rc)
-		rc = lfs_jget_u64(o, "created_ns", 1, &m->created, NULL, why,
-				  whylen);
+		rc = lfs_jget_u64(o, "created_ns", 1, &m->created, NULL, e);
 	if (!rc)
-		rc = lfs_jget_flags(o, &m->flags, why, whylen);
+		rc = lfs_jget_flags(o, &m->flags, e);
 	if (!rc)
-		rc = lfs_jget_str(o, "diff", 1, &m->diff, why, whylen);
+		rc = lfs_jget_str(o, "diff", 1, &m->diff, e);
 	if (!rc && m->diff[0] != '/')
-		rc = lfs_why(why, whylen, -EINVAL,
+		rc = lfs_err_set(e, -EINVAL,
 			     "\"diff\" is not an absolute path");
 	if (!rc)
-		rc = lfs_jget_u64(o, "size", 0, &m->size, &has_size, why,
-				  whylen);
+		rc = lfs_jget_u64(o, "size", 0, &m->size, &has_size, e);
 	if (!rc)
-		rc = lfs_jget_u64(o, "files", 0, &v, &has_files, why, whylen);
+		rc = lfs_jget_u64(o, "files", 0, &v, &has_files, e);
 	if (!rc) {
 		m->files = v;
 		m->has_usage = has_size && has_files;
-		rc = lfs_jget_str(o, "origin", 0, &m->origin, why, whylen);
+		rc = lfs_jget_str(o, "origin", 0, &m->origin, e);
 	}
 	if (!rc && m->origin && !*m->origin)
-		rc = lfs_why(why, whylen, -EINVAL, "\"origin\" is empty");
+		rc = lfs_err_set(e, -EINVAL, "\"origin\" is empty");
 	json_object_put(o);
 	return rc;
 }
 
 int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *vm,
-			    char *why, size_t whylen)
+			    struct lfs_err *e)
 {
 	struct json_object *o;
 	uint64_t v = 0;
 	int rc;
 
 	memset(vm, 0, sizeof(*vm));
-	o = lfs_jparse(text, why, whylen);
+	o = lfs_jparse(text, e);
 	if (!o)
 		return -EINVAL;
-	rc = lfs_jget_key(o, "key", &vm->key, why, whylen);
+	rc = lfs_jget_key(o, "key", &vm->key, e);
 	if (!rc)
-		rc = lfs_jget_str(o, "mountpoint", 0, &vm->mountpoint, why,
-				  whylen);
+		rc = lfs_jget_str(o, "mountpoint", 0, &vm->mountpoint, e);
 	if (!rc)
-		rc = lfs_jget_str(o, "image", 0, &vm->image, why, whylen);
+		rc = lfs_jget_str(o, "image", 0, &vm->image, e);
 	if (!rc)
-		rc = lfs_jget_key(o, "upper_key", &vm->upper_key, why, whylen);
+		rc = lfs_jget_key(o, "upper_key", &vm->upper_key, e);
 	if (!rc)
-		rc = lfs_jget_u64(o, "created_ns", 0, &vm->created, NULL, why,
-				  whylen);
+		rc = lfs_jget_u64(o, "created_ns", 0, &vm->created, NULL, e);
 	if (!rc)
-		rc = lfs_jget_u64(o, "commits", 0, &v, NULL, why, whylen);
+		rc = lfs_jget_u64(o, "commits", 0, &v, NULL, e);
 	if (!rc)
 		vm->commits = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	json_object_put(o);
@@ -577,7 +555,7 @@ const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
 /* Depth-first: visit @i's dependencies, then @i. */
 static int lfs_order_visit(struct lfs_meta *const *m, size_t n, size_t i,
 			   unsigned char *state, size_t *order, size_t *k,
-			   char *why, size_t whylen)
+			   struct lfs_err *e)
 {
 	const struct lfs_meta *l = m[i];
 	size_t j;
@@ -586,14 +564,16 @@ static int lfs_order_visit(struct lfs_meta *const *m, size_t n, size_t i,
 
 	if (state[i] == 2)
 		return 0;
-	if (state[i] == 1)
-		return lfs_why(why, whylen, -ELOOP, "%s", l->ref);
+	if (state[i] == 1) {
+		lfs_err_set(e, -ELOOP, "a parent cycle in the store");
+		return lfs_err_prefix(e, -ELOOP, "layer '%s'", l->ref);
+	}
 	state[i] = 1;
 	if (l->parent) {
 		d = lfs_meta_find(m, n, l->parent);
 		if (d >= 0) {
 			rc = lfs_order_visit(m, n, (size_t)d, state, order, k,
-					     why, whylen);
+					     e);
 			if (rc)
 				return rc;
 		}
@@ -602,8 +582,7 @@ static int lfs_order_visit(struct lfs_meta *const *m, size_t n, size_t i,
 		d = lfs_meta_find(m, n, l->base.v[j]);
 		if (d < 0)
 			continue;
-		rc = lfs_order_visit(m, n, (size_t)d, state, order, k, why,
-				     whylen);
+		rc = lfs_order_visit(m, n, (size_t)d, state, order, k, e);
 		if (rc)
 			return rc;
 	}
@@ -613,7 +592,7 @@ static int lfs_order_visit(struct lfs_meta *const *m, size_t n, size_t i,
 }
 
 int lfs_meta_order(struct lfs_meta *const *m, size_t n, size_t *order,
-		   char *why, size_t whylen)
+		   struct lfs_err *e)
 {
 	unsigned char *state;
 	size_t i, k = 0;
@@ -629,13 +608,13 @@ int lfs_meta_order(struct lfs_meta *const *m, size_t n, size_t *order,
 	 * registry (LAYERFS_LAYERS_MAX), and each frame is small.
 	 */
 	for (i = 0; i < n && !rc; i++)
-		rc = lfs_order_visit(m, n, i, state, order, &k, why, whylen);
+		rc = lfs_order_visit(m, n, i, state, order, &k, e);
 	free(state);
 	return rc;
 }
 
 int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
-		   size_t *chain, size_t *nchain, char *why, size_t whylen)
+		   size_t *chain, size_t *nchain, struct lfs_err *e)
 {
 	const struct lfs_meta *l;
 	size_t j;
@@ -644,10 +623,11 @@ int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
 	*nchain = 0;
 	i = lfs_meta_find(m, n, ref);
 	if (i < 0)
-		return lfs_why(why, whylen, -ENOENT, "%s", ref);
+		return lfs_err_set(e, -ENOENT, "not in the store");
 	for (;;) {
 		if (*nchain >= n)
-			return lfs_why(why, whylen, -ELOOP, "%s", ref);
+			return lfs_err_set(e, -ELOOP, "a parent cycle through '%s'",
+					   ref);
 		chain[(*nchain)++] = (size_t)i;
 		l = m[i];
 		if (l->base.n) {
@@ -655,11 +635,13 @@ int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
 			for (j = 0; j < l->base.n; j++) {
 				i = lfs_meta_find(m, n, l->base.v[j]);
 				if (i < 0)
-					return lfs_why(why, whylen, -ENOENT,
-						       "%s", l->base.v[j]);
+					return lfs_err_set(e, -ENOENT,
+							   "layer '%s' is not in the store",
+							   l->base.v[j]);
 				if (*nchain >= n)
-					return lfs_why(why, whylen, -ELOOP,
-						       "%s", ref);
+					return lfs_err_set(e, -ELOOP,
+							   "a parent cycle through '%s'",
+							   ref);
 				chain[(*nchain)++] = (size_t)i;
 			}
 			return 0;
@@ -668,7 +650,9 @@ int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
 			return 0;
 		i = lfs_meta_find(m, n, l->parent);
 		if (i < 0)
-			return lfs_why(why, whylen, -ENOENT, "%s", l->parent);
+			return lfs_err_set(e, -ENOENT,
+					   "layer '%s' is not in the store",
+					   l->parent);
 	}
 }
 

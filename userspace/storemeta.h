@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "err.h"
 #include "strv.h"
 
 /* The default store root. */
@@ -89,15 +90,14 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out);
  * also on failure).  Requires version 1, ref (a valid layer name), key (a
  * valid key), diff (an absolute path) and created_ns; checks every type.
  * "origin" is optional (records written before it existed have none).
- * 0, -ENOMEM, or -EINVAL with the reason in @why.
+ * 0, -ENOMEM, or -EINVAL with the reason in @e.
  */
-int lfs_meta_from_json(const char *text, struct lfs_meta *m, char *why,
-		       size_t whylen);
+int lfs_meta_from_json(const char *text, struct lfs_meta *m, struct lfs_err *e);
 
 /* The same for view.json: key, upper_key required; mountpoint, image. */
 int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out);
 int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *v,
-			    char *why, size_t whylen);
+			    struct lfs_err *e);
 
 /* Formats 16 random bytes as a key (@out: LFS_KEY_LEN + 1 bytes). */
 void lfs_key_format(const unsigned char bytes[16], char *out);
@@ -145,20 +145,21 @@ long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);
  * The order in which to register @m[0..n): every layer after its parent
  * and its BASE layers when those are in @m too (others are expected to be
  * registered already).  @order receives n indices.  0, -ENOMEM, or -ELOOP
- * with the ref of a layer on a cycle in @why.
+ * in @e ("layer 'REF': a parent cycle in the store").
  */
 int lfs_meta_order(struct lfs_meta *const *m, size_t n, size_t *order,
-		   char *why, size_t whylen);
+		   struct lfs_err *e);
 
 /*
  * The image @ref names, per the Images rule: the layer, then its BASE
  * layers if it has a BASE, else its parent's image.  @chain receives the
  * indices into @m, top first (at most @n), *@nchain their count.  0,
- * -ENOENT with the missing ref in @why (the image's own ref, a parent or
- * a BASE layer not in @m), or -ELOOP.
+ * -ENOENT ("not in the store" for @ref itself, "layer 'P' is not in the
+ * store" for a parent or a BASE layer not in @m) or -ELOOP ("a parent
+ * cycle through 'REF'") in @e, for the caller to put "image 'REF'" before.
  */
 int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
-		   size_t *chain, size_t *nchain, char *why, size_t whylen);
+		   size_t *chain, size_t *nchain, struct lfs_err *e);
 
 /*
  * A size for humans as `docker images` shows it (SI units): "0B",

@@ -25,28 +25,16 @@
 /* The longest fs_context message read(2) returns; longer ones are skipped. */
 #define LFS_FCLOG_MAX 4096
 
-static void lfs_sys_why(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void lfs_sys_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Appends the errors and warnings waiting in the fs_context log of @fd to
- * @why ("e layerfs: unknown layer 'x'" becomes "unknown layer 'x'"), which
+ * @e's text ("e layerfs: unknown layer 'x'" becomes "unknown layer 'x'"), which
  * empties the log.
  */
-static void lfs_sys_fclog(int fd, char *why, size_t whylen)
+static void lfs_sys_fclog(int fd, struct lfs_err *e)
 {
 	static const char prefix[] = LFS_FSTYPE ": ";
 	char msg[LFS_FCLOG_MAX];
-	size_t used = strlen(why);
+	size_t used = strlen(e->msg), len;
 
 	for (;;) {
 		const char *text = msg;
@@ -67,46 +55,52 @@ static void lfs_sys_fclog(int fd, char *why, size_t whylen)
 			text += 2;
 		if (!strncmp(text, prefix, sizeof(prefix) - 1))
 			text += sizeof(prefix) - 1;
-		if (used + 1 >= whylen)
+		if (used + 1 >= sizeof(e->msg))
 			continue;
-		snprintf(why + used, whylen - used, "%s%s%s", used ? "; " : "",
-			 level == 'w' ? "warning: " : "", text);
-		used += strlen(why + used);
+		snprintf(e->msg + used, sizeof(e->msg) - used, "%s%s",
+			 used ? "; " : "", level == 'w' ? "warning: " : "");
+		used += strlen(e->msg + used);
+		len = strnlen(text, sizeof(e->msg) - 1 - used);
+		memcpy(e->msg + used, text, len);
+		used += len;
+		e->msg[used] = '\0';
 	}
 }
 
-/* fsconfig(FSCONFIG_SET_STRING); on failure explains in @why. */
-static int lfs_sys_set(int fd, const char *key, const char *value, char *why,
-		       size_t whylen)
+/* fsconfig(FSCONFIG_SET_STRING); on failure explains in @e. */
+static int lfs_sys_set(int fd, const char *key, const char *value, struct lfs_err *e)
 {
 	int err;
 
 	if (!fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0))
 		return 0;
 	err = -errno;
-	lfs_sys_fclog(fd, why, whylen);
-	if (!why[0])
-		lfs_sys_why(why, whylen, "cannot set option %s=%s", key, value);
+	e->code = err;
+	lfs_sys_fclog(fd, e);
+	if (!e->msg[0])
+		lfs_err_set(e, err, "cannot set option %s=%s", key, value);
 	return err;
 }
 
 /* fsopen("layerfs"), loading the module if the type is unknown. */
-static int lfs_sys_fsopen(const char *module_path, char *why, size_t whylen)
+static int lfs_sys_fsopen(const char *module_path, struct lfs_err *e)
 {
 	int fd, rc;
 
 	fd = fsopen(LFS_FSTYPE, FSOPEN_CLOEXEC);
 	if (fd >= 0 || errno != ENODEV)
 		return fd >= 0 ? fd : -errno;
-	rc = lfs_kmod_load(module_path, why, whylen);
-	if (rc < 0)
+	rc = lfs_kmod_load(module_path, e->msg, sizeof(e->msg));
+	if (rc < 0) {
+		e->code = rc;
 		return rc;
+	}
 	fd = fsopen(LFS_FSTYPE, FSOPEN_CLOEXEC);
 	if (fd >= 0)
 		return fd;
 	rc = -errno;
 	if (rc == -ENODEV)
-		lfs_sys_why(why, whylen,
+		lfs_err_set(e, rc,
 			    "filesystem type '%s' is still unknown after loading the module",
 			    LFS_FSTYPE);
 	return rc;
@@ -114,7 +108,7 @@ static int lfs_sys_fsopen(const char *module_path, char *why, size_t whylen)
 
 /* Applies spec->attrs to the detached mount @mfd of the new view. */
 static int lfs_sys_mount_attrs(const struct lfs_mount_spec *spec, int mfd,
-			       char *why, size_t whylen)
+			       struct lfs_err *e)
 {
 	struct mount_attr attr = { 0 };
 	uint64_t set = 0, clr = 0;
@@ -124,79 +118,73 @@ static int lfs_sys_mount_attrs(const struct lfs_mount_spec *spec, int mfd,
 	if (!spec->attrs)
 		return 0;
 	if (fstat(mfd, &st)) {
-		rc = -errno;
-		lfs_sys_why(why, whylen, "cannot stat the new view");
-		return rc;
+		return lfs_err_set(e, -errno, "cannot stat the new view");
 	}
 	rc = spec->attrs(spec->attrs_arg,
 			 lfs_dev_encode(major(st.st_dev), minor(st.st_dev)),
-			 &set, &clr, why, whylen);
+			 &set, &clr, e);
 	if (rc || (!set && !clr))
 		return rc;
 	attr.attr_set = set;
 	attr.attr_clr = clr;
 	if (!mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)))
 		return 0;
-	rc = -errno;
-	lfs_sys_why(why, whylen, "cannot set the mount flags (mount_setattr)");
-	return rc;
+	return lfs_err_set(e, -errno,
+			   "cannot set the mount flags (mount_setattr)");
 }
 
 int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
-		  char *why, size_t whylen)
+		  struct lfs_err *e)
 {
 	struct stat st;
 	int fd, mfd, rc;
 	size_t i;
 
-	why[0] = '\0';
+	lfs_err_clear(e);
 	/* Refuse a bad mount point before building the view. */
 	if (stat(spec->target, &st)) {
 		rc = -errno;
-		lfs_sys_why(why, whylen, rc == -ENOENT ?
-			    "mount point does not exist" :
-			    "cannot use the mount point");
-		return rc;
+		return lfs_err_set(e, rc, rc == -ENOENT ?
+				   "mount point does not exist" :
+				   "cannot use the mount point");
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		lfs_sys_why(why, whylen, "mount point is not a directory");
-		return -ENOTDIR;
-	}
+	if (!S_ISDIR(st.st_mode))
+		return lfs_err_set(e, -ENOTDIR, "mount point is not a directory");
 
-	fd = lfs_sys_fsopen(module_path, why, whylen);
+	fd = lfs_sys_fsopen(module_path, e);
 	if (fd < 0)
 		return fd;
 	rc = lfs_sys_set(fd, "source", spec->source ? spec->source : LFS_FSTYPE,
-			 why, whylen);
+			 e);
 	if (!rc && spec->image)
-		rc = lfs_sys_set(fd, "image", spec->image, why, whylen);
+		rc = lfs_sys_set(fd, "image", spec->image, e);
 	for (i = 0; !rc && !spec->image && i < spec->nlayers; i++)
-		rc = lfs_sys_set(fd, "layer", spec->layers[i], why, whylen);
+		rc = lfs_sys_set(fd, "layer", spec->layers[i], e);
 	if (!rc && spec->upper)
-		rc = lfs_sys_set(fd, "upper", spec->upper, why, whylen);
+		rc = lfs_sys_set(fd, "upper", spec->upper, e);
 	if (!rc && spec->work)
-		rc = lfs_sys_set(fd, "work", spec->work, why, whylen);
+		rc = lfs_sys_set(fd, "work", spec->work, e);
 	if (rc)
 		goto out;
 	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
-		rc = -errno;
-		lfs_sys_fclog(fd, why, whylen);
+		rc = lfs_err_set(e, -errno, "%s", "");
+		lfs_sys_fclog(fd, e);
 		goto out;
 	}
 	mfd = fsmount(fd, FSMOUNT_CLOEXEC, 0);
 	if (mfd < 0) {
-		rc = -errno;
-		lfs_sys_fclog(fd, why, whylen);
-		if (!why[0])
-			lfs_sys_why(why, whylen, "cannot make a mount of the view");
+		rc = lfs_err_set(e, -errno, "%s", "");
+		lfs_sys_fclog(fd, e);
+		if (!e->msg[0])
+			lfs_err_set(e, rc, "cannot make a mount of the view");
 		goto out;
 	}
-	rc = lfs_sys_mount_attrs(spec, mfd, why, whylen);
+	rc = lfs_sys_mount_attrs(spec, mfd, e);
 	/* Like mount(2), follow a symbolic link at the mount point. */
 	if (!rc && move_mount(mfd, "", AT_FDCWD, spec->target,
 			      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS)) {
-		rc = -errno;
-		lfs_sys_why(why, whylen, "cannot attach the view to the mount point");
+		rc = lfs_err_set(e, -errno,
+				 "cannot attach the view to the mount point");
 	}
 	close(mfd);
 out:
@@ -204,31 +192,27 @@ out:
 	return rc;
 }
 
-int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen)
+int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e)
 {
 	struct statx stx;
 	struct statfs sf;
 	int rc;
 
-	why[0] = '\0';
+	lfs_err_clear(e);
 	if (statfs(target, &sf))
-		return -errno;
-	if (sf.f_type != LAYERFS_SUPER_MAGIC) {
-		lfs_sys_why(why, whylen, "not a layerfs view");
-		return -EINVAL;
-	}
+		return lfs_err_set(e, -errno, "%s", "");
+	if (sf.f_type != LAYERFS_SUPER_MAGIC)
+		return lfs_err_set(e, -EINVAL, "not a layerfs view");
 	if (!statx(AT_FDCWD, target, AT_NO_AUTOMOUNT, STATX_TYPE, &stx) &&
 	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
-		lfs_sys_why(why, whylen,
-			    "not a mount point (a directory inside a layerfs view)");
-		return -EINVAL;
-	}
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return lfs_err_set(e, -EINVAL,
+				   "not a mount point (a directory inside a layerfs view)");
 	if (!umount2(target, lazy ? MNT_DETACH : 0))
 		return 0;
-	rc = -errno;
+	rc = lfs_err_set(e, -errno, "%s", "");
 	if (rc == -EBUSY)
-		lfs_sys_why(why, whylen,
+		lfs_err_set(e, rc,
 			    "the view is in use (open files, working directories or mounts inside it); --lazy detaches it now and unmounts it when the last user goes");
 	return rc;
 }

@@ -4,11 +4,11 @@
  * kmod.c that talks to the kernel (tests/unit/fake_sys.c stands in for it
  * in the unit tests).
  *
- * Every function returns 0 or a negative errno.  Where it takes @why, a
+ * Every function returns 0 or a negative errno.  Where it takes @e, a
  * failure leaves there the kernel's explanation (the fs_context messages
  * of fsopen(2), "; "-joined, without their "e layerfs: " prefix) or
- * layerctl's own, or "" if there is none: the caller prints
- * "WHAT: WHY (STRERROR)".
+ * layerctl's own, or "" if there is none: the caller puts its subject in
+ * front (err.h), "WHAT: WHY (STRERROR)".
  */
 #ifndef LAYERCTL_SYS_H
 #define LAYERCTL_SYS_H
@@ -17,9 +17,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-
-/* Room for @why. */
-#define LFS_SYS_WHY_MAX 1024
+#include "err.h"
 
 /* What to mount; strings are borrowed. */
 struct lfs_mount_spec {
@@ -34,10 +32,10 @@ struct lfs_mount_spec {
 	 * Called once the view is built, before it is attached, with its
 	 * device (new_encode_dev(), as LAYERFS_VIEW_A_DEV): fills the
 	 * MOUNT_ATTR_* bits to set and to clear on the new mount.  0, or a
-	 * negative errno (explained in @why) to give up.  NULL: no flags.
+	 * negative errno (explained in @e) to give up.  NULL: no flags.
 	 */
 	int (*attrs)(void *arg, uint32_t dev, uint64_t *set, uint64_t *clr,
-		     char *why, size_t whylen);
+		     struct lfs_err *e);
 	void *attrs_arg;
 };
 
@@ -51,14 +49,14 @@ struct lfs_mount_spec {
  * not NULL, else by name; see kmod.h).
  */
 int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
-		  char *why, size_t whylen);
+		  struct lfs_err *e);
 
 /*
  * Unmounts the view mounted at @target (umount2(), MNT_DETACH if @lazy),
  * after checking that @target is the root of a layerfs mount: -EINVAL
  * with a reason otherwise.  EBUSY is explained.
  */
-int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen);
+int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e);
 
 /* Appends the contents of /proc/self/mountinfo to @out. */
 int lfs_sys_mountinfo(struct lfs_buf *out);

@@ -16,17 +16,6 @@
 
 #include "tarpriv.h"
 
-void lfs_seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 void lfs_utf8_locale(void)
 {
 	const char *cur = setlocale(LC_CTYPE, NULL);

@@ -53,8 +53,7 @@ struct lfs_exp {
 	struct lfs_hl *hl;	/* hash table, see lfs_hl_slot() */
 	size_t n_hl, cap_hl;
 	char *buf;		/* LFS_IO_CHUNK */
-	char *err;
-	size_t errlen;
+	struct lfs_err *err;	/* the caller's; may be NULL */
 };
 
 static la_ssize_t lfs_exp_blob_cb(struct archive *a, void *arg,
@@ -171,7 +170,7 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 			if (errno == ENODATA)
 				continue;
 			rc = -errno;
-			lfs_seterr(x->err, x->errlen, "'%s': xattr '%s': %s",
+			lfs_err_set(x->err, 0, "'%s': xattr '%s': %s",
 				   path, names[i], strerror(errno));
 			goto out;
 		}
@@ -258,7 +257,7 @@ static int lfs_exp_header(struct lfs_exp *x, struct archive_entry *e,
 {
 	/* ARCHIVE_WARN: a name that is not UTF-8, written as binary */
 	if (archive_write_header(x->tar, e) < ARCHIVE_WARN) {
-		lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+		lfs_err_set(x->err, 0, "'%s': %s", rel,
 			   x->io_err ? strerror(x->io_err) :
 			   archive_error_string(x->tar));
 		return x->io_err ? -x->io_err : -EIO;
@@ -301,7 +300,7 @@ static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
 		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
-		lfs_seterr(x->err, x->errlen, "'%s': %s", rel, strerror(errno));
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
 	}
 	return fd;
 }
@@ -338,7 +337,7 @@ static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
 		data = hole;
 	}
 	if (data < 0 && errno != EINVAL && errno != ENXIO) {
-		lfs_seterr(x->err, x->errlen, "'%s': seeking data: %s", rel,
+		lfs_err_set(x->err, 0, "'%s': seeking data: %s", rel,
 			   strerror(errno));
 		return -errno;
 	}
@@ -360,7 +359,7 @@ static int lfs_exp_hole(struct lfs_exp *x, off_t len, const char *rel)
 	for (; len > 0; len -= (off_t)n) {
 		n = len > LFS_IO_CHUNK ? LFS_IO_CHUNK : (size_t)len;
 		if (archive_write_data(x->tar, zero, n) != (la_ssize_t)n) {
-			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+			lfs_err_set(x->err, 0, "'%s': %s", rel,
 				   x->io_err ? strerror(x->io_err) :
 				   archive_error_string(x->tar));
 			return x->io_err ? -x->io_err : -EIO;
@@ -381,12 +380,12 @@ static int lfs_exp_region(struct lfs_exp *x, int fd, off_t off, off_t len,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+			lfs_err_set(x->err, 0, "'%s': %s", rel,
 				   r ? strerror(errno) : "file shrank while being read");
 			return r ? -errno : -EIO;
 		}
 		if (archive_write_data(x->tar, x->buf, (size_t)r) != r) {
-			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+			lfs_err_set(x->err, 0, "'%s': %s", rel,
 				   x->io_err ? strerror(x->io_err) :
 				   archive_error_string(x->tar));
 			return x->io_err ? -x->io_err : -EIO;
@@ -445,7 +444,7 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 {
 	if (lfs_oci_whiteout_kind(name, NULL) == LFS_WH_NONE)
 		return 0;
-	lfs_seterr(x->err, x->errlen,
+	lfs_err_set(x->err, 0,
 		   "'%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format (import would not read it back)",
 		   prefix, name, LFS_WH_PREFIX);
 	return 1;
@@ -465,7 +464,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		rc = -errno;
-		lfs_seterr(x->err, x->errlen, "'%s%s': %s", prefix, name,
+		lfs_err_set(x->err, 0, "'%s%s': %s", prefix, name,
 			   strerror(errno));
 		return rc;
 	}
@@ -503,8 +502,8 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	archive_entry_set_size(e, 0);
 	rc = lfs_exp_xattrs(x, path, e);
 	if (rc) {
-		if (!*x->err)
-			lfs_seterr(x->err, x->errlen, "'%s': xattrs: %s", rel,
+		if (!x->err || !x->err->msg[0])
+			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
 				   strerror(-rc));
 		goto out;
 	}
@@ -517,7 +516,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 		ll = readlinkat(dirfd, name, lnk, PATH_MAX);
 		if (ll < 0) {
 			rc = -errno;
-			lfs_seterr(x->err, x->errlen, "'%s': %s", rel,
+			lfs_err_set(x->err, 0, "'%s': %s", rel,
 				   strerror(errno));
 			goto out;
 		}
@@ -565,7 +564,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 		     O_CLOEXEC);
 	if (sub < 0) {
 		rc = -errno;
-		lfs_seterr(x->err, x->errlen, "'%s': %s", rel, strerror(errno));
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
 		goto out;
 	}
 	free(wh);
@@ -595,7 +594,7 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
 
 	rc = lfs_dir_names(dirfd, &names, &n);
 	if (rc) {
-		lfs_seterr(x->err, x->errlen, "'%s': %s", *prefix ? prefix : ".",
+		lfs_err_set(x->err, 0, "'%s': %s", *prefix ? prefix : ".",
 			   strerror(-rc));
 		return rc;
 	}
@@ -608,17 +607,17 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
 }
 
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
-		   struct lfs_tar_digests *d, char *err, size_t errlen)
+		   struct lfs_tar_digests *d, struct lfs_err *err)
 {
 	struct lfs_exp x = {
-		.outfd = outfd, .err = err, .errlen = errlen, .slot = -1,
+		.outfd = outfd, .err = err, .slot = -1,
 	};
 	struct archive_entry *ze = NULL;
 	int rootfd = -1, rc = -ENOMEM;
 	size_t i;
 
-	if (errlen)
-		err[0] = '\0';
+	if (err)
+		lfs_err_clear(err);
 	lfs_utf8_locale();
 	memset(d, 0, sizeof(*d));
 	x.root = strdup(root);
@@ -630,7 +629,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		rc = -errno;
-		lfs_seterr(err, errlen, "%s", strerror(errno));
+		lfs_err_set(err, -errno, "%s", "");
 		goto out;
 	}
 	rc = -EIO;
@@ -651,14 +650,14 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		    archive_write_set_bytes_per_block(x.z, 0) != ARCHIVE_OK ||
 		    archive_write_open(x.z, &x, NULL, lfs_exp_blob_cb,
 				       NULL) != ARCHIVE_OK) {
-			lfs_seterr(err, errlen, "compressor: %s",
+			lfs_err_set(err, 0, "compressor: %s",
 				   archive_error_string(x.z));
 			goto out;
 		}
 		archive_entry_set_filetype(ze, AE_IFREG);
 		archive_entry_set_pathname(ze, "layer.tar");
 		if (archive_write_header(x.z, ze) != ARCHIVE_OK) {
-			lfs_seterr(err, errlen, "compressor: %s",
+			lfs_err_set(err, 0, "compressor: %s",
 				   archive_error_string(x.z));
 			goto out;
 		}
@@ -667,7 +666,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 			goto out;
 		}
 		if (pthread_create(&x.pipe.thr, NULL, lfs_exp_worker, &x)) {
-			lfs_seterr(err, errlen, "cannot start a thread");
+			lfs_err_set(err, 0, "cannot start a thread");
 			goto out;
 		}
 		x.pipe.started = 1;
@@ -684,7 +683,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 	    archive_write_set_bytes_in_last_block(x.tar, 1) != ARCHIVE_OK ||
 	    archive_write_open(x.tar, &x, NULL, lfs_exp_tar_cb,
 			       NULL) != ARCHIVE_OK) {
-		lfs_seterr(err, errlen, "tar writer: %s",
+		lfs_err_set(err, 0, "tar writer: %s",
 			   archive_error_string(x.tar));
 		goto out;
 	}
@@ -693,7 +692,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		goto out;
 	if (archive_write_close(x.tar) != ARCHIVE_OK) {
 		rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
-		lfs_seterr(err, errlen, "%s", x.pipe.err || x.io_err ?
+		lfs_err_set(err, 0, "%s", x.pipe.err || x.io_err ?
 			   strerror(-rc) : archive_error_string(x.tar));
 		goto out;
 	}
@@ -707,7 +706,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		x.pipe.started = 0;
 		if (x.pipe.err || archive_write_close(x.z) != ARCHIVE_OK) {
 			rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
-			lfs_seterr(err, errlen, "%s", x.pipe.err || x.io_err ?
+			lfs_err_set(err, 0, "%s", x.pipe.err || x.io_err ?
 				   strerror(-rc) : archive_error_string(x.z));
 			goto out;
 		}
@@ -721,8 +720,8 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 	d->blob_size = x.blob_size;
 	rc = 0;
 out:
-	if (rc && errlen && !err[0])
-		lfs_seterr(err, errlen, "%s", strerror(-rc));
+	if (rc && err && !err->msg[0])
+		lfs_err_set(err, rc, "%s", "");
 	/* before the archives: the worker may still use x.z */
 	lfs_pipe_destroy(&x.pipe);
 	if (x.tar)

@@ -152,8 +152,7 @@ struct lfs_imp {
 	uint64_t stream_max;		/* lfs_tar_stream_max(), 0: none */
 	char *pcache;		/* parent path whose fd is pcache_fd */
 	int pcache_fd;
-	char *err;
-	size_t errlen;
+	struct lfs_err *err;	/* the caller's; may be NULL */
 };
 
 static void lfs_imp_tail(struct lfs_imp *m, const void *p, size_t n)
@@ -249,7 +248,7 @@ static int lfs_imp_stream_over(struct lfs_imp *m)
 {
 	if (!m->stream_max || m->tar_size <= m->stream_max)
 		return 0;
-	lfs_seterr(m->err, m->errlen,
+	lfs_err_set(m->err, 0,
 		   "more than %llu bytes uncompressed, more than the limits allow (--max-size, --max-entries)",
 		   (unsigned long long)m->stream_max);
 	return 1;
@@ -270,13 +269,13 @@ static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
 		name = "?";
 	m->entries++;
 	if (l->max_entries && m->entries > l->max_entries) {
-		lfs_seterr(m->err, m->errlen,
+		lfs_err_set(m->err, 0,
 			   "entry '%s': more than %llu entries (--max-entries)",
 			   name, (unsigned long long)l->max_entries);
 		return -EFBIG;
 	}
 	if (l->max_entry_size && sz > l->max_entry_size) {
-		lfs_seterr(m->err, m->errlen,
+		lfs_err_set(m->err, 0,
 			   "entry '%s': %llu bytes, more than %llu (--max-entry-size)",
 			   name, (unsigned long long)sz,
 			   (unsigned long long)l->max_entry_size);
@@ -284,7 +283,7 @@ static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
 	}
 	m->declared += sz;
 	if (l->max_size && (m->declared > l->max_size || m->declared < sz)) {
-		lfs_seterr(m->err, m->errlen,
+		lfs_err_set(m->err, 0,
 			   "entry '%s': the layer would hold more than %llu bytes (--max-size)",
 			   name, (unsigned long long)l->max_size);
 		return -EFBIG;
@@ -306,7 +305,7 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 	}
 	lfs_imp_mid(m, m->pipe.buf[slot], m->pipe.len[slot]);
 	if (lfs_imp_stream_over(m)) {
-		archive_set_error(a, EFBIG, "%s", m->err);
+		archive_set_error(a, EFBIG, "%s", m->err ? m->err->msg : "");
 		return -1;
 	}
 	*buf = m->pipe.buf[slot];
@@ -449,19 +448,19 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 	}
 	if (fd < 0) {
 		if (fd == -EXDEV)
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': path goes through a symlink that leaves the layer",
 				   what);
 		else if (fd == -ELOOP)
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': path goes through a symlink (without openat2 none is followed)",
 				   what);
 		else if (fd == -ENOTDIR)
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': a parent is not a directory",
 				   what);
 		else
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s", what,
+			lfs_err_set(m->err, 0, "entry '%s': %s", what,
 				   strerror(-fd));
 		return fd;
 	}
@@ -499,7 +498,7 @@ static int lfs_imp_xattrs(struct lfs_imp *m, struct archive_entry *e,
 		}
 		if (r) {
 			r = -errno;
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': xattr '%s': %s", what, xn,
 				   strerror(errno));
 			return r;
@@ -519,12 +518,12 @@ static int lfs_imp_check_xattrs(struct lfs_imp *m, struct archive_entry *e,
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &xn, &xv, &xl) == ARCHIVE_OK) {
 		if (!xn || !*xn) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': empty xattr name", what);
 			return -EINVAL;
 		}
 		if (lfs_oci_xattr_private(xn)) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': carries the layer-private xattr '%s'",
 				   what, xn);
 			return -EINVAL;
@@ -566,7 +565,7 @@ static int lfs_imp_owner(struct lfs_imp *m, struct archive_entry *e, int fd,
 	if (!r)
 		return 0;
 	r = -errno;
-	lfs_seterr(m->err, m->errlen, "entry '%s': %s", what, strerror(errno));
+	lfs_err_set(m->err, 0, "entry '%s': %s", what, strerror(errno));
 	return r;
 }
 
@@ -591,7 +590,7 @@ static int lfs_imp_mode_times(struct lfs_imp *m, struct archive_entry *e,
 	return 0;
 fail:
 	r = -errno;
-	lfs_seterr(m->err, m->errlen, "entry '%s': %s", what, strerror(errno));
+	lfs_err_set(m->err, 0, "entry '%s': %s", what, strerror(errno));
 	return r;
 }
 
@@ -622,7 +621,7 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 		    O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
-		lfs_seterr(m->err, m->errlen, "entry '%s': %s", what,
+		lfs_err_set(m->err, 0, "entry '%s': %s", what,
 			   errno == EEXIST ?
 			   "conflicts with an earlier entry" : strerror(errno));
 		return rc;
@@ -636,14 +635,14 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 			if (lfs_imp_stream_over(m))
 				rc = -EFBIG;
 			else
-				lfs_seterr(m->err, m->errlen,
+				lfs_err_set(m->err, 0,
 					   "entry '%s': corrupt or truncated archive: %s",
 					   what, archive_error_string(m->tar));
 			goto out;
 		}
 		if (off < 0 || (size >= 0 && (int64_t)len > size - off)) {
 			rc = -EINVAL;
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': data beyond the entry's size",
 				   what);
 			goto out;
@@ -655,7 +654,7 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 				continue;
 			if (w < 0) {
 				rc = -errno;
-				lfs_seterr(m->err, m->errlen, "entry '%s': %s",
+				lfs_err_set(m->err, 0, "entry '%s': %s",
 					   what, strerror(errno));
 				goto out;
 			}
@@ -669,7 +668,7 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	/* A sparse entry may end in a hole: only then is the size short. */
 	if (size > 0 && end < size && ftruncate(fd, size)) {
 		rc = -errno;
-		lfs_seterr(m->err, m->errlen, "entry '%s': %s", what,
+		lfs_err_set(m->err, 0, "entry '%s': %s", what,
 			   strerror(errno));
 		goto out;
 	}
@@ -714,14 +713,14 @@ static int lfs_imp_dir(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	if (*rel) {
 		if (mkdirat(pfd, name, 0700) && errno != EEXIST) {
 			rc = -errno;
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s", rel,
+			lfs_err_set(m->err, 0, "entry '%s': %s", rel,
 				   strerror(errno));
 			return rc;
 		}
 		/* An existing one must be a directory made for a child. */
 		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISDIR(st.st_mode)) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': conflicts with an earlier entry",
 				   rel);
 			return -EEXIST;
@@ -732,7 +731,7 @@ static int lfs_imp_dir(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	}
 	if (fd < 0) {
 		rc = -errno;
-		lfs_seterr(m->err, m->errlen, "entry '%s': %s", rel,
+		lfs_err_set(m->err, 0, "entry '%s': %s", rel,
 			   strerror(errno));
 		return rc;
 	}
@@ -756,14 +755,14 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 			dup(m->rootfd);
 		if (fd < 0) {
 			rc = *d->rel ? fd : -errno;
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s", d->rel,
+			lfs_err_set(m->err, 0, "entry '%s': %s", d->rel,
 				   strerror(-rc));
 			break;
 		}
 		if ((m->opts->set_owner && fchown(fd, d->uid, d->gid)) ||
 		    fchmod(fd, d->mode) || futimens(fd, d->ts)) {
 			rc = -errno;
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s",
+			lfs_err_set(m->err, 0, "entry '%s': %s",
 				   *d->rel ? d->rel : ".", strerror(errno));
 		}
 		close(fd);
@@ -773,8 +772,9 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 
 static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 {
-	const char *raw = archive_entry_pathname(e), *why = "", *target;
+	const char *raw = archive_entry_pathname(e), *target;
 	const char *hl = archive_entry_hardlink(e);
+	struct lfs_err pe = LFS_ERR_INIT;
 	char rel[PATH_MAX], hrel[PATH_MAX], key[PATH_MAX + 16];
 	char *base, *slash;
 	char parent[PATH_MAX];
@@ -784,13 +784,13 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	struct lfs_seen_ent *se;
 
 	if (!raw) {
-		lfs_seterr(m->err, m->errlen, "entry with an unreadable name");
+		lfs_err_set(m->err, 0, "entry with an unreadable name");
 		return -EINVAL;
 	}
-	rc = lfs_oci_clean_path(raw, rel, sizeof(rel), &why);
+	rc = lfs_oci_clean_path(raw, rel, sizeof(rel), &pe);
 	if (rc) {
-		lfs_seterr(m->err, m->errlen, "entry '%s': %s", raw,
-			   rc == -ENAMETOOLONG ? "name too long" : why);
+		lfs_err_set(m->err, 0, "entry '%s': %s", raw,
+			   rc == -ENAMETOOLONG ? "name too long" : pe.msg);
 		return rc;
 	}
 	rc = lfs_imp_check_xattrs(m, e, rel);
@@ -806,21 +806,21 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 		base = rel;
 	}
 	if (strlen(base) > NAME_MAX) {
-		lfs_seterr(m->err, m->errlen, "entry '%s': name too long", rel);
+		lfs_err_set(m->err, 0, "entry '%s': name too long", rel);
 		return -ENAMETOOLONG;
 	}
 
 	/* The root directory itself ("./"). */
 	if (!*rel) {
 		if (type != AE_IFDIR || hl) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': the root must be a directory",
 				   raw);
 			return -EINVAL;
 		}
 		rc = lfs_seen_add(&m->seen, "", SEEN_DIR);
 		if (rc == -EEXIST)
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': duplicate entry", raw);
 		if (rc)
 			return rc;
@@ -829,7 +829,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 
 	wk = lfs_oci_whiteout_kind(base, &target);
 	if (wk == LFS_WH_BAD) {
-		lfs_seterr(m->err, m->errlen,
+		lfs_err_set(m->err, 0,
 			   "entry '%s': malformed whiteout name", rel);
 		return -EINVAL;
 	}
@@ -846,19 +846,19 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	if (wk == LFS_WH_NONE && type != AE_IFDIR && type != AE_IFREG &&
 	    type != AE_IFLNK && type != AE_IFIFO && type != AE_IFCHR &&
 	    type != AE_IFBLK && !hl) {
-		lfs_seterr(m->err, m->errlen,
+		lfs_err_set(m->err, 0,
 			   "entry '%s': unsupported entry type", rel);
 		return -EINVAL;
 	}
 	if (wk == LFS_WH_NONE && !hl && (type == AE_IFCHR || type == AE_IFBLK)) {
 		if (type == AE_IFCHR && archive_entry_rdev(e) == 0) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': a 0/0 character device is the layer's own whiteout format (a tarball says .wh.NAME)",
 				   rel);
 			return -EINVAL;
 		}
 		if (!m->opts->allow_devices) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': device node, and the caller is not root",
 				   rel);
 			return -EPERM;
@@ -866,7 +866,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	}
 	rc = lfs_seen_add(&m->seen, key, kind);
 	if (rc == -EEXIST)
-		lfs_seterr(m->err, m->errlen, "entry '%s': duplicate entry",
+		lfs_err_set(m->err, 0, "entry '%s': duplicate entry",
 			   rel);
 	if (rc)
 		return rc;
@@ -880,7 +880,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	if (wk == LFS_WH_OPQ) {
 		if (fsetxattr(pfd, LFS_OPQ_XATTR, "y", 1, 0)) {
 			rc = -errno;
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': cannot mark the directory opaque: %s",
 				   rel, strerror(errno));
 		}
@@ -889,7 +889,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	if (wk == LFS_WH_FILE) {
 		if (mknodat(pfd, target, S_IFCHR, makedev(0, 0))) {
 			rc = -errno;
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s", rel,
+			lfs_err_set(m->err, 0, "entry '%s': %s", rel,
 				   errno == EEXIST ?
 				   "conflicts with an earlier entry" :
 				   strerror(errno));
@@ -898,17 +898,17 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 		return lfs_imp_meta(m, e, -1, pfd, target, 0, 0, rel);
 	}
 	if (hl) {
-		rc = lfs_oci_clean_path(hl, hrel, sizeof(hrel), &why);
+		rc = lfs_oci_clean_path(hl, hrel, sizeof(hrel), &pe);
 		if (rc) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': hard link target '%s': %s", rel,
-				   hl, rc == -ENAMETOOLONG ? "name too long" : why);
+				   hl, rc == -ENAMETOOLONG ? "name too long" : pe.msg);
 			return rc;
 		}
 		se = lfs_seen_find(&m->seen, hrel);
 		if (!se || (se->kind != SEEN_FILE && se->kind != SEEN_OTHER) ||
 		    !strcmp(hrel, rel)) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': hard link to '%s', which is not an earlier file of the layer",
 				   rel, hrel);
 			return -EINVAL;
@@ -920,7 +920,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 			dup(m->rootfd);
 		if (tpfd < 0) {
 			rc = slash ? tpfd : -errno;
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': hard link target: %s", rel,
 				   strerror(-rc));
 			return rc;
@@ -928,7 +928,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 		rc = linkat(tpfd, slash ? slash + 1 : hrel, pfd, base, 0);
 		if (rc) {
 			rc = -errno;
-			lfs_seterr(m->err, m->errlen, "entry '%s': %s", rel,
+			lfs_err_set(m->err, 0, "entry '%s': %s", rel,
 				   errno == EEXIST ?
 				   "conflicts with an earlier entry" :
 				   strerror(errno));
@@ -944,7 +944,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	case AE_IFLNK:
 		target = archive_entry_symlink(e);
 		if (!target || !*target) {
-			lfs_seterr(m->err, m->errlen,
+			lfs_err_set(m->err, 0,
 				   "entry '%s': symlink without a target", rel);
 			return -EINVAL;
 		}
@@ -957,7 +957,7 @@ static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
 	}
 	if (rc) {
 		rc = -errno;
-		lfs_seterr(m->err, m->errlen, "entry '%s': %s", rel,
+		lfs_err_set(m->err, 0, "entry '%s': %s", rel,
 			   errno == EEXIST ? "conflicts with an earlier entry" :
 			   strerror(errno));
 		return rc;
@@ -980,20 +980,20 @@ static int lfs_imp_drain(struct lfs_imp *m)
 
 int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		   const struct lfs_tar_import_opts *opts,
-		   struct lfs_tar_import_stats *st, char *err, size_t errlen)
+		   struct lfs_tar_import_stats *st, struct lfs_err *err)
 {
 	struct lfs_imp m = {
 		.fd = fd, .mem = mem, .memlen = memlen, .rootfd = rootfd,
 		.opts = opts, .st = st, .pcache_fd = -1,
-		.err = err, .errlen = errlen,
+		.err = err,
 	};
 	struct archive_entry *e;
 	la_ssize_t r;
 	size_t i;
 	int rc = -ENOMEM;
 
-	if (errlen)
-		err[0] = '\0';
+	if (err)
+		lfs_err_clear(err);
 	lfs_utf8_locale();
 	memset(st, 0, sizeof(*st));
 	m.stream_max = lfs_tar_stream_max(&opts->limits);
@@ -1013,7 +1013,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	    archive_read_open(m.raw, &m, NULL, lfs_imp_raw_cb,
 			      NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(m.raw, &e) != ARCHIVE_OK) {
-		lfs_seterr(err, errlen, "not a tar, tar.gz or tar.zst stream: %s",
+		lfs_err_set(err, 0, "not a tar, tar.gz or tar.zst stream: %s",
 			   m.in_err ? strerror(m.in_err) :
 			   archive_error_string(m.raw) ?
 			   archive_error_string(m.raw) : "empty input");
@@ -1022,14 +1022,14 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	}
 	m.filter = archive_filter_code(m.raw, 0);
 	if (pthread_create(&m.pipe.thr, NULL, lfs_imp_worker, &m)) {
-		lfs_seterr(err, errlen, "cannot start a thread");
+		lfs_err_set(err, 0, "cannot start a thread");
 		goto out;
 	}
 	m.pipe.started = 1;
 	if (archive_read_support_format_tar(m.tar) != ARCHIVE_OK ||
 	    archive_read_open(m.tar, &m, NULL, lfs_imp_tar_cb,
 			      NULL) != ARCHIVE_OK) {
-		lfs_seterr(err, errlen, "not a tar archive: %s",
+		lfs_err_set(err, 0, "not a tar archive: %s",
 			   archive_error_string(m.tar) ?
 			   archive_error_string(m.tar) : "empty input");
 		goto out;
@@ -1043,7 +1043,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 			if (lfs_imp_stream_over(&m))
 				rc = -EFBIG;
 			else
-				lfs_seterr(err, errlen, "corrupt or truncated archive: %s",
+				lfs_err_set(err, 0, "corrupt or truncated archive: %s",
 					   archive_error_string(m.tar) ?
 					   archive_error_string(m.tar) : "read error");
 			goto out;
@@ -1060,7 +1060,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	pthread_join(m.pipe.thr, NULL);
 	m.pipe.started = 0;
 	if (m.pipe.err) {
-		lfs_seterr(err, errlen, "corrupt or truncated archive: %s",
+		lfs_err_set(err, 0, "corrupt or truncated archive: %s",
 			   m.raw_err);
 		rc = -EINVAL;
 		goto out;
@@ -1077,7 +1077,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		} while (r > 0 || (r < 0 && errno == EINTR));
 		if (r < 0) {
 			rc = -errno;
-			lfs_seterr(err, errlen, "read: %s", strerror(errno));
+			lfs_err_set(err, 0, "read: %s", strerror(errno));
 			goto out;
 		}
 	} else if (m.memoff < m.memlen) {
@@ -1098,7 +1098,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	     m.tail[5] != ((m.tar_size >> 8) & 0xff) ||
 	     m.tail[6] != ((m.tar_size >> 16) & 0xff) ||
 	     m.tail[7] != ((m.tar_size >> 24) & 0xff))) {
-		lfs_seterr(err, errlen,
+		lfs_err_set(err, 0,
 			   "corrupt archive: the gzip CRC-32 or length does not match the data");
 		rc = -EINVAL;
 		goto out;
@@ -1112,7 +1112,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	} else if (m.tar_size == m.blob_size) {
 		memcpy(st->d.diff_id, st->d.digest, LFS_DIGEST_LEN);
 	} else {
-		lfs_seterr(err, errlen, "read %llu bytes but passed on %llu",
+		lfs_err_set(err, 0, "read %llu bytes but passed on %llu",
 			   (unsigned long long)m.blob_size,
 			   (unsigned long long)m.tar_size);
 		rc = -EIO;
@@ -1122,8 +1122,8 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 	st->d.blob_size = m.blob_size;
 	rc = 0;
 out:
-	if (rc && errlen && !err[0])
-		lfs_seterr(err, errlen, "%s", strerror(-rc));
+	if (rc && err && !err->msg[0])
+		lfs_err_set(err, rc, "%s", "");
 	/* stop the decompressing thread before freeing what it uses */
 	lfs_pipe_destroy(&m.pipe);
 	if (m.tar)

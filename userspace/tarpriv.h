@@ -22,10 +22,6 @@
 #define LFS_IO_CHUNK	(64 * 1024)
 #define LFS_OPQ_XATTR	"trusted.overlay.opaque"
 
-/* "FMT" into @err (@len bytes; nothing if 0). */
-void lfs_seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /*
  * Tar names are UTF-8 (PAX): let libarchive convert them as UTF-8 rather
  * than refuse every non-ASCII name in the "C" locale.

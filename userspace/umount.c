@@ -11,7 +11,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 #include "sys.h"
 
 static const char lfs_usage_umount[] =
@@ -36,33 +36,17 @@ struct lfs_umount_store {
 	int found;
 };
 
-struct lfs_umount_dump {
-	struct lfs_view_list *l;
-	char why[LFS_MSG_WHY_MAX];
-};
-
-static int lfs_umount_collect(const struct lfs_view_part *part, void *arg)
-{
-	struct lfs_umount_dump *d = arg;
-
-	return lfs_views_add(d->l, part, d->why, sizeof(d->why));
-}
-
 /* The views, without reporting anything: 0 or a negative errno. */
 static int lfs_umount_views(struct lfs_ctx *ctx, struct lfs_view_list *l)
 {
-	struct lfs_umount_dump d = { l, "" };
+	struct lfs_err e = LFS_ERR_INIT;
 	char err[256];
-	int rc;
 
 	if (!ctx->nl && lfs_nl_open(&ctx->nl, ctx->module, err, sizeof(err)) < 0) {
 		ctx->nl = NULL;
 		return -ENOENT;
 	}
-	rc = lfs_nl_view_dump(ctx->nl, lfs_umount_collect, &d);
-	if (!rc)
-		lfs_views_finish(l);
-	return rc;
+	return lfs_ctx_views(ctx->nl, l, &e);
 }
 
 /* The id of the view whose st_dev is @dev in @l, or 0. */
@@ -84,11 +68,12 @@ static void lfs_umount_prepare(struct lfs_ctx *ctx, const char *mnt,
 			       struct lfs_umount_store *u)
 {
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
 	const char *work = NULL;
 	struct stat sb;
 
 	u->found = 0;
-	if (stat(mnt, &sb) || lfs_ctx_store(ctx, &u->st, 0))
+	if (stat(mnt, &sb) || lfs_ctx_store(ctx, &u->st, 0, &e))
 		return;
 	if (lfs_umount_views(ctx, &views))
 		goto out;
@@ -126,8 +111,7 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lfs_umount_store u = { LFS_STORE_INIT, { 0 }, 0, 0 };
-	struct lfs_buf what = LFS_BUF_INIT;
-	char why[LFS_SYS_WHY_MAX];
+	struct lfs_err e = LFS_ERR_INIT;
 	int c, rc, lazy = 0;
 
 	lfs_opt_reset();
@@ -151,17 +135,13 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 				       "unexpected argument '%s'", argv[optind + 1]);
 	if (!lazy)
 		lfs_umount_prepare(ctx, argv[optind], &u);
-	rc = lfs_sys_umount(argv[optind], lazy, why, sizeof(why));
+	rc = lfs_sys_umount(argv[optind], lazy, &e);
 	if (!rc)
 		lfs_umount_cleanup(ctx, &u);
 	lfs_view_meta_free(&u.vm);
 	lfs_store_close(&u.st);
 	if (!rc)
 		return 0;
-	lfs_buf_puts(&what, "umount ");
-	lfs_fmt_escaped(&what, argv[optind]);
-	rc = lfs_fail_why(ctx, lfs_buf_error(&what) ? "umount" :
-			  lfs_buf_str(&what), rc, why);
-	lfs_buf_free(&what);
-	return rc;
+	lfs_err_prefix(&e, rc, "umount %s", argv[optind]);
+	return lfs_err_report(ctx, &e);
 }

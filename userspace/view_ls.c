@@ -7,7 +7,7 @@
 #include "format.h"
 #include "json.h"
 #include "parse.h"
-#include "store_cmd.h"
+#include "store_reg.h"
 #include "sys.h"
 #include "viewinfo.h"
 
@@ -29,6 +29,7 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_buf out = LFS_BUF_INIT, mountinfo = LFS_BUF_INIT;
 	struct lfs_nl *nl;
@@ -51,17 +52,23 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "view ls", lfs_usage_view_ls,
 				       "unexpected argument '%s'", argv[optind]);
-	if (lfs_ctx_nl(ctx, &nl) || lfs_ctx_views(ctx, nl, &views)) {
+	if (lfs_ctx_nl(ctx, &nl)) {
 		rc = 1;
 		goto out;
 	}
-
-	rc = lfs_sys_mountinfo(&mountinfo);
-	if (!rc)
-		rc = lfs_views_set_mountpoints(&views, lfs_buf_str(&mountinfo));
-	if (rc < 0) {
-		rc = lfs_fail_why(ctx, "cannot list views",
-				  rc, "cannot read /proc/self/mountinfo");
+	rc = lfs_ctx_views(nl, &views, &e);
+	if (!rc) {
+		rc = lfs_sys_mountinfo(&mountinfo);
+		if (!rc)
+			rc = lfs_views_set_mountpoints(&views,
+						       lfs_buf_str(&mountinfo));
+		if (rc < 0) {
+			lfs_err_set(&e, rc, "cannot read /proc/self/mountinfo");
+			lfs_err_prefix(&e, rc, "cannot list views");
+		}
+	}
+	if (rc) {
+		rc = lfs_err_report(ctx, &e);
 		goto out;
 	}
 

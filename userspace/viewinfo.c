@@ -36,20 +36,15 @@ int lfs_layers_split(const char *list, struct lfs_strv *out)
 	return rc;
 }
 
-int lfs_malformed(char *why, size_t whylen, const char *fmt, ...)
+int lfs_malformed(struct lfs_err *e, const char *fmt, ...)
 {
-	if (why && whylen) {
-		int n = snprintf(why, whylen, "malformed reply: ");
+	char reason[LFS_ERR_MAX];
+	va_list ap;
 
-		if (n > 0 && (size_t)n < whylen) {
-			va_list ap;
-
-			va_start(ap, fmt);
-			vsnprintf(why + n, whylen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return -EBADMSG;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return lfs_err_set(e, -EBADMSG, "malformed reply: %s", reason);
 }
 
 static void lfs_view_release(struct lfs_view *v)
@@ -90,21 +85,20 @@ static int lfs_str_same(const char *a, const char *b)
 
 /* Starts view v[n] from part @p (FIRST 0). */
 static int lfs_view_start(struct lfs_view_list *l,
-			  const struct lfs_view_part *p, char *why,
-			  size_t whylen)
+			  const struct lfs_view_part *p, struct lfs_err *e)
 {
 	struct lfs_view *v;
 	int failed = 0;
 
 	if (!p->nlayers)
-		return lfs_malformed(why, whylen, "view %" PRIu64 " has no layers",
+		return lfs_malformed(e, "view %" PRIu64 " has no layers",
 				     p->id);
 	if (p->nlayers > LAYERFS_LAYERS_MAX)
-		return lfs_malformed(why, whylen,
+		return lfs_malformed(e,
 				     "view %" PRIu64 " has %" PRIu32 " layers, more than %d",
 				     p->id, p->nlayers, LAYERFS_LAYERS_MAX);
 	if (!p->source)
-		return lfs_malformed(why, whylen, "view %" PRIu64 " has no SOURCE",
+		return lfs_malformed(e, "view %" PRIu64 " has no SOURCE",
 				     p->id);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 4;
@@ -136,13 +130,13 @@ static int lfs_view_start(struct lfs_view_list *l,
 }
 
 int lfs_views_add(struct lfs_view_list *l, const struct lfs_view_part *p,
-		  char *why, size_t whylen)
+		  struct lfs_err *e)
 {
 	struct lfs_view *v;
 	uint32_t i;
 
-	if (why && whylen)
-		why[0] = '\0';
+	if (e)
+		lfs_err_clear(e);
 	if (p->first == 0) {
 		int rc;
 
@@ -152,32 +146,32 @@ int lfs_views_add(struct lfs_view_list *l, const struct lfs_view_part *p,
 			l->open = 0;
 			l->dropped++;
 		}
-		rc = lfs_view_start(l, p, why, whylen);
+		rc = lfs_view_start(l, p, e);
 		if (rc)
 			return rc;
 	} else {
 		v = l->open ? &l->v[l->n - 1] : NULL;
 		if (!v || v->id != p->id)
-			return lfs_malformed(why, whylen,
+			return lfs_malformed(e,
 					     "view %" PRIu64 " continues at layer %" PRIu32 " without its start",
 					     p->id, p->first);
 		if (p->first != v->have)
-			return lfs_malformed(why, whylen,
+			return lfs_malformed(e,
 					     "view %" PRIu64 " continues at layer %" PRIu32 ", expected %" PRIu32,
 					     p->id, p->first, v->have);
 		if (p->nlayers != v->nlayers || p->dev != v->dev ||
 		    p->flags != v->flags || !lfs_str_same(p->source, v->source))
-			return lfs_malformed(why, whylen,
+			return lfs_malformed(e,
 					     "view %" PRIu64 " changes between messages",
 					     p->id);
 	}
 	v = &l->v[l->n - 1];
 	if (p->nnames > v->nlayers - v->have)
-		return lfs_malformed(why, whylen,
+		return lfs_malformed(e,
 				     "view %" PRIu64 " has more than its %" PRIu32 " layers",
 				     p->id, v->nlayers);
 	if (!p->nnames)
-		return lfs_malformed(why, whylen,
+		return lfs_malformed(e,
 				     "a message of view %" PRIu64 " has no layer names",
 				     p->id);
 	for (i = 0; i < p->nnames; i++) {

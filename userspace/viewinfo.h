@@ -12,18 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "strv.h"
 
 /* The filesystem type of views, in fsopen(2) and mountinfo. */
 #define LFS_FSTYPE "layerfs"
 
 /*
- * Writes "malformed reply: " and the formatted reason into @why (when not
- * NULL and @whylen > 0) and returns -EBADMSG: how the reply parsers here
- * and in msg.c refuse a message.
+ * Sets @e (may be NULL) to -EBADMSG and "malformed reply: " and the
+ * formatted reason, and returns -EBADMSG: how the reply parsers here and
+ * in msg.c refuse a message.
  */
-int lfs_malformed(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int lfs_malformed(struct lfs_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * Appends the layer names of a --layers list, TOP:...:BOTTOM, to @out.
@@ -92,7 +93,7 @@ struct lfs_view_list {
  * -EBADMSG with the reason in @why ("malformed reply: ...").
  */
 int lfs_views_add(struct lfs_view_list *l, const struct lfs_view_part *p,
-		  char *why, size_t whylen);
+		  struct lfs_err *e);
 
 /* Ends the dump: drops a last view left incomplete (see above). */
 void lfs_views_finish(struct lfs_view_list *l);

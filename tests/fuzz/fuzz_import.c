@@ -172,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct lfs_tar_import_stats st;
 	uint64_t entries = 0, bytes = 0;
-	char err[1024];
+	struct lfs_err err = LFS_ERR_INIT;
 	int rootfd, rc;
 
 	if (basefd < 0)
@@ -182,8 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rootfd = openat(basefd, "target", O_RDONLY | O_DIRECTORY);
 	if (rootfd < 0)
 		die("open target");
-	rc = lfs_tar_import(-1, data, size, rootfd, &opts, &st, err,
-			    sizeof(err));
+	rc = lfs_tar_import(-1, data, size, rootfd, &opts, &st, &err);
 	if (!rc) {
 		tally(dup(rootfd), &entries, &bytes);
 		if (entries > FUZZ_MAX_ENTRIES || bytes > FUZZ_MAX_SIZE)

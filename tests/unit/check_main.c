@@ -15,6 +15,7 @@
 
 static Suite *(*const suites[])(void) = {
 	buf_suite,
+	err_suite,
 	parse_suite,
 	layerinfo_suite,
 	json_suite,

@@ -122,11 +122,11 @@ START_TEST(test_origin_record)
 {
 	struct lfs_meta m, back, *v[1];
 	struct lfs_buf b = LFS_BUF_INIT;
-	char why[256];
+	struct lfs_err why = LFS_ERR_INIT;
 	char *refs[] = { (char *)"top", (char *)"img:1" };
 
 	/* A record written before "origin" existed: none. */
-	ck_assert_int_eq(lfs_meta_from_json(REC(""), &m, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_meta_from_json(REC(""), &m, &why), 0);
 	ck_assert_ptr_null(m.origin);
 	lfs_buf_reset(&b);
 	ck_assert_int_eq(lfs_meta_to_json(&m, &b), 0);
@@ -134,12 +134,11 @@ START_TEST(test_origin_record)
 	lfs_meta_free(&m);
 
 	ck_assert_int_eq(lfs_meta_from_json(REC(",\"origin\":\"import\""), &m,
-					    why, sizeof(why)), 0);
+					    &why), 0);
 	ck_assert_str_eq(m.origin, "import");
 	lfs_buf_reset(&b);
 	ck_assert_int_eq(lfs_meta_to_json(&m, &b), 0);
-	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, why,
-					    sizeof(why)), 0);
+	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, &why), 0);
 	ck_assert_str_eq(back.origin, "import");
 
 	/* lfs_meta_foreign(): the first ref whose record has an origin. */
@@ -154,13 +153,11 @@ START_TEST(test_origin_record)
 	lfs_meta_free(&m);
 	lfs_meta_free(&back);
 
-	ck_assert_int_eq(lfs_meta_from_json(REC(",\"origin\":7"), &m, why,
-					    sizeof(why)), -EINVAL);
-	ck_assert_str_eq(why, "\"origin\" is not a string");
+	ck_assert_int_eq(lfs_meta_from_json(REC(",\"origin\":7"), &m, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "\"origin\" is not a string");
 	lfs_meta_free(&m);
-	ck_assert_int_eq(lfs_meta_from_json(REC(",\"origin\":\"\""), &m, why,
-					    sizeof(why)), -EINVAL);
-	ck_assert_str_eq(why, "\"origin\" is empty");
+	ck_assert_int_eq(lfs_meta_from_json(REC(",\"origin\":\"\""), &m, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "\"origin\" is empty");
 	lfs_meta_free(&m);
 	lfs_buf_free(&b);
 }

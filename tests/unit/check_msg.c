@@ -137,13 +137,13 @@ END_TEST
 
 START_TEST(test_parse_canned_base)
 {
-	char why[LFS_MSG_WHY_MAX] = "x";
+	struct lfs_err why = { 0, 0, "x" };
 	struct lfs_layer l;
 	struct nlmsghdr *nlh = copy(reply_base, sizeof(reply_base));
 
 	ck_assert_int_eq(lfs_msg_parse_layer(nlh, FAMILY, LAYERFS_CMD_LAYER_GET,
-					     &l, why, sizeof(why)), 0);
-	ck_assert_str_eq(why, "");
+					     &l, &why), 0);
+	ck_assert_str_eq(why.msg, "");
 	ck_assert_uint_eq(l.has, LFS_HAS_ID | LFS_HAS_CREATED | LFS_HAS_FLAGS |
 				 LFS_HAS_VIEWS | LFS_HAS_CHILDREN);
 	ck_assert_uint_eq(l.id, 7);
@@ -167,7 +167,7 @@ START_TEST(test_parse_canned_child)
 	struct nlmsghdr *nlh = copy(reply_child, sizeof(reply_child));
 
 	ck_assert_int_eq(lfs_msg_parse_layer(nlh, FAMILY, LAYERFS_CMD_LAYER_ADD,
-					     &l, NULL, 0), 0);
+					     &l, NULL), 0);
 	ck_assert_uint_eq(l.has, LFS_HAS_ID | LFS_HAS_PARENT_ID);
 	ck_assert_uint_eq(l.id, 0x0102030405060708ULL);
 	ck_assert_str_eq(l.name, "app:v1");
@@ -185,7 +185,7 @@ START_TEST(test_parse_any_family_and_cmd)
 
 	copy(reply_base, sizeof(reply_base));
 	ck_assert_int_eq(lfs_msg_parse_layer((struct nlmsghdr *)work, -1, 0,
-					     &l, NULL, 0), 0);
+					     &l, NULL), 0);
 	ck_assert_str_eq(l.name, "base");
 }
 END_TEST
@@ -240,7 +240,7 @@ static const struct bad_reply bad_replies[] = {
 START_TEST(test_parse_malformed)
 {
 	const struct bad_reply *t = &bad_replies[_i];
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	struct lfs_layer l;
 	struct nlmsghdr *nlh = copy(reply_base, sizeof(reply_base));
 	const char *prefix = "malformed reply: ";
@@ -251,12 +251,11 @@ START_TEST(test_parse_malformed)
 		set_u16(t->off, (uint16_t)t->value);
 	else if (t->width == 4)
 		set_u32(t->off, t->value);
-	ck_assert_msg(lfs_msg_parse_layer(nlh, t->family, t->cmd, &l, why,
-					  sizeof(why)) == -EBADMSG,
+	ck_assert_msg(lfs_msg_parse_layer(nlh, t->family, t->cmd, &l, &why) == -EBADMSG,
 		      "%s: accepted", t->what);
-	ck_assert_msg(!strncmp(why, prefix, strlen(prefix)) &&
-		      !strncmp(why + strlen(prefix), t->why, strlen(t->why)),
-		      "%s: got '%s'", t->what, why);
+	ck_assert_msg(!strncmp(why.msg, prefix, strlen(prefix)) &&
+		      !strncmp(why.msg + strlen(prefix), t->why, strlen(t->why)),
+		      "%s: got '%s'", t->what, why.msg);
 }
 END_TEST
 
@@ -266,7 +265,7 @@ START_TEST(test_parse_malformed_no_why_buffer)
 	struct nlmsghdr *nlh = copy(reply_base, sizeof(reply_base));
 
 	work[OFF_NAME + 8] = 'x';
-	ck_assert_int_eq(lfs_msg_parse_layer(nlh, FAMILY, 0, &l, NULL, 0),
+	ck_assert_int_eq(lfs_msg_parse_layer(nlh, FAMILY, 0, &l, NULL),
 			 -EBADMSG);
 }
 END_TEST
@@ -310,13 +309,12 @@ START_TEST(test_round_trip_full)
 {
 	struct nl_msg *msg;
 	struct lfs_layer l;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_ADD, 0, &full_layer);
 	ck_assert_ptr_nonnull(msg);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY,
-					     LAYERFS_CMD_LAYER_ADD, &l, why,
-					     sizeof(why)), 0);
+					     LAYERFS_CMD_LAYER_ADD, &l, &why), 0);
 	assert_same_layer(&l, &full_layer);
 	nlmsg_free(msg);
 }
@@ -332,7 +330,7 @@ START_TEST(test_round_trip_minimal)
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_GET, 0, &min);
 	ck_assert_ptr_nonnull(msg);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY,
-					     LAYERFS_CMD_LAYER_GET, &l, NULL, 0), 0);
+					     LAYERFS_CMD_LAYER_GET, &l, NULL), 0);
 	assert_same_layer(&l, &min);
 	nlmsg_free(msg);
 }
@@ -342,7 +340,7 @@ START_TEST(test_round_trip_limits)
 {
 	static char name[LAYERFS_NAME_MAX + 2], text[LAYERFS_TEXT_MAX + 2];
 	struct lfs_layer in = { .has = LFS_HAS_ID, .id = 1, .path = "/p" };
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	struct nl_msg *msg;
 	struct lfs_layer l;
 
@@ -354,23 +352,23 @@ START_TEST(test_round_trip_limits)
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_GET, 0, &in);
 	ck_assert_ptr_nonnull(msg);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY, 0, &l,
-					     why, sizeof(why)), 0);
+					     &why), 0);
 	assert_same_layer(&l, &in);
 	nlmsg_free(msg);
 
 	name[LAYERFS_NAME_MAX] = 'n';	/* 256 bytes */
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_GET, 0, &in);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY, 0, &l,
-					     why, sizeof(why)), -EBADMSG);
-	ck_assert_str_eq(why, "malformed reply: attribute NAME is longer than 255 bytes");
+					     &why), -EBADMSG);
+	ck_assert_str_eq(why.msg, "malformed reply: attribute NAME is longer than 255 bytes");
 	nlmsg_free(msg);
 
 	name[LAYERFS_NAME_MAX] = '\0';
 	text[LAYERFS_TEXT_MAX] = 't';	/* 4096 bytes */
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_GET, 0, &in);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY, 0, &l,
-					     why, sizeof(why)), -EBADMSG);
-	ck_assert_str_eq(why, "malformed reply: attribute AUTHOR is longer than 4095 bytes");
+					     &why), -EBADMSG);
+	ck_assert_str_eq(why.msg, "malformed reply: attribute AUTHOR is longer than 4095 bytes");
 	nlmsg_free(msg);
 }
 END_TEST
@@ -379,14 +377,14 @@ START_TEST(test_parse_empty_name)
 {
 	const struct lfs_layer in = { .has = LFS_HAS_ID, .id = 1,
 				      .name = "", .path = "/p" };
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	struct nl_msg *msg;
 	struct lfs_layer l;
 
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_GET, 0, &in);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY, 0, &l,
-					     why, sizeof(why)), -EBADMSG);
-	ck_assert_str_eq(why, "malformed reply: attribute NAME is empty");
+					     &why), -EBADMSG);
+	ck_assert_str_eq(why.msg, "malformed reply: attribute NAME is empty");
 	nlmsg_free(msg);
 }
 END_TEST

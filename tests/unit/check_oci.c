@@ -41,7 +41,7 @@ static const char *const clean_ok[][2] = {
 START_TEST(test_clean_ok)
 {
 	char out[64];
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 
 	ck_assert_int_eq(lfs_oci_clean_path(clean_ok[_i][0], out, sizeof(out),
 					    &why), 0);
@@ -59,11 +59,11 @@ static const char *const clean_bad[][2] = {
 START_TEST(test_clean_bad)
 {
 	char out[64] = "x";
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 
 	ck_assert_int_eq(lfs_oci_clean_path(clean_bad[_i][0], out, sizeof(out),
 					    &why), -EINVAL);
-	ck_assert_str_eq(why, clean_bad[_i][1]);
+	ck_assert_str_eq(why.msg, clean_bad[_i][1]);
 	ck_assert_str_eq(out, "");
 }
 END_TEST
@@ -71,7 +71,7 @@ END_TEST
 START_TEST(test_clean_long)
 {
 	char out[4];
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 
 	ck_assert_int_eq(lfs_oci_clean_path("abc", out, sizeof(out), &why), 0);
 	ck_assert_int_eq(lfs_oci_clean_path("abcd", out, sizeof(out), &why),
@@ -204,7 +204,7 @@ static const struct lfs_platform arm64 = { "linux", "arm64", "v8" };
 /* lfs_oci_parse_index() for @ref and @plat. */
 static int pick(const char *json, const char *ref,
 		const struct lfs_platform *plat, struct lfs_oci_desc *d,
-		char **rn, const char **why)
+		char **rn, struct lfs_err *why)
 {
 	struct lfs_oci_want w = { .ref = ref, .plat = plat };
 
@@ -215,7 +215,7 @@ START_TEST(test_config_roundtrip)
 {
 	struct lfs_oci_layer l[2];
 	struct lfs_oci_config c;
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 	char *cfg;
 
 	two_layers(l);
@@ -245,7 +245,7 @@ END_TEST
 START_TEST(test_config_parse)
 {
 	struct lfs_oci_config c;
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 
 	/* empty_layer history entries do not count */
 	ck_assert_int_eq(lfs_oci_parse_config(
@@ -257,13 +257,13 @@ START_TEST(test_config_parse)
 	ck_assert_uint_eq(c.hist[0].created_ns, 1577836800000000000ULL);
 	lfs_oci_config_free(&c);
 	ck_assert_int_eq(lfs_oci_parse_config("{}", &c, &why), -EINVAL);
-	ck_assert_str_eq(why, "config lacks rootfs.diff_ids");
+	ck_assert_str_eq(why.msg, "config lacks rootfs.diff_ids");
 	ck_assert_int_eq(lfs_oci_parse_config("{\"rootfs\":{\"diff_ids\":[\"md5:1\"]}}",
 					      &c, &why), -EINVAL);
-	ck_assert_str_eq(why, "config diff_id is not sha256:<64 hex>");
+	ck_assert_str_eq(why.msg, "config diff_id is not sha256:<64 hex>");
 	ck_assert_int_eq(lfs_oci_parse_config("[1]", &c, &why), -EINVAL);
 	ck_assert_int_eq(lfs_oci_parse_config("{\"rootfs\":", &c, &why), -EINVAL);
-	ck_assert_str_eq(why, "not valid JSON");
+	ck_assert_str_eq(why.msg, "not valid JSON");
 }
 END_TEST
 
@@ -272,7 +272,7 @@ START_TEST(test_manifest_index)
 	struct lfs_oci_layer l[2];
 	struct lfs_oci_manifest m;
 	struct lfs_oci_desc d;
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 	char *man, *idx, *rn = NULL;
 
 	two_layers(l);
@@ -321,7 +321,7 @@ START_TEST(test_index_pick)
 		"\"annotations\":{\"" LFS_ANNOT_REF_NAME "\":\"b\"}}]}";
 	struct lfs_oci_manifest m;
 	struct lfs_oci_desc d;
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 	char *rn = NULL;
 
 	ck_assert_int_eq(pick(two, "a", &amd64, &d, &rn, &why), 0);
@@ -341,7 +341,7 @@ START_TEST(test_index_pick)
 	ck_assert_int_eq(pick(
 		"{\"manifests\":[{\"digest\":\"sha256:12\",\"size\":1}]}", NULL,
 		&amd64, &d, &rn, &why), -EINVAL);
-	ck_assert_str_eq(why, "descriptor digest is not sha256:<64 hex>");
+	ck_assert_str_eq(why.msg, "descriptor digest is not sha256:<64 hex>");
 	ck_assert_int_eq(pick(
 		"{\"manifests\":[{\"digest\":\"" ABC_SHA "\",\"size\":-1}]}", NULL,
 		&amd64, &d, &rn, &why), -EINVAL);
@@ -349,7 +349,7 @@ START_TEST(test_index_pick)
 		"{\"schemaVersion\":2,\"config\":{\"digest\":\"" ABC_SHA "\",\"size\":1},"
 		"\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"" ABC_SHA "\",\"size\":1}]}",
 		&m, &why), -EINVAL);
-	ck_assert_str_eq(why, "unsupported layer media type");
+	ck_assert_str_eq(why.msg, "unsupported layer media type");
 	ck_assert_int_eq(lfs_oci_parse_manifest("{\"schemaVersion\":1}", &m, &why),
 			 -EINVAL);
 }
@@ -424,7 +424,7 @@ START_TEST(test_index_platform)
 	struct lfs_oci_want w = { .plat = &arm64 };
 	struct lfs_platform p;
 	struct lfs_oci_desc d;
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 	char *rn = NULL;
 
 	ck_assert_int_eq(lfs_oci_parse_index(multi, &w, &d, &rn, &why), 0);
@@ -438,7 +438,7 @@ START_TEST(test_index_platform)
 	/* None for s390x: refused, the platforms listed. */
 	ck_assert_int_eq(lfs_platform_parse("linux/s390x", &p), 0);
 	ck_assert_int_eq(lfs_oci_parse_index(multi, &w, &d, &rn, &why), -ENOENT);
-	ck_assert_str_eq(why, "no manifest for the platform");
+	ck_assert_str_eq(why.msg, "no manifest for the platform");
 	ck_assert_str_eq(w.have, "linux/amd64, linux/arm64/v8, linux/arm/v7");
 	/* The only manifest is not taken when its platform differs. */
 	w.plat = &amd64;
@@ -529,7 +529,7 @@ static size_t mktar(const struct tent *e, size_t n, char *buf, size_t cap)
 
 /* Imports @buf into TMP/@name (created); returns the result. */
 static int import_mem(const char *buf, size_t len, const char *name,
-		      int devices, char *err, size_t errlen)
+		      int devices, struct lfs_err *err)
 {
 	struct lfs_tar_import_opts o = { .set_owner = 0, .allow_devices = devices };
 	struct lfs_tar_import_stats st;
@@ -540,7 +540,7 @@ static int import_mem(const char *buf, size_t len, const char *name,
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 	fd = open(p, O_RDONLY | O_DIRECTORY);
 	ck_assert_int_ge(fd, 0);
-	rc = lfs_tar_import(-1, buf, len, fd, &o, &st, err, errlen);
+	rc = lfs_tar_import(-1, buf, len, fd, &o, &st, err);
 	close(fd);
 	return rc;
 }
@@ -550,7 +550,8 @@ static char tarbuf[1 << 20];
 START_TEST(test_roundtrip)
 {
 	struct lfs_tar_digests d1, d2, d3;
-	char err[512], src[128], dst[128], path[256];
+	char src[128], dst[128], path[256];
+	struct lfs_err err = LFS_ERR_INIT;
 	struct stat a, b;
 	int fd;
 	size_t len;
@@ -576,12 +577,10 @@ START_TEST(test_roundtrip)
 	snprintf(src, sizeof(src), "%s/src", tmpdir);
 	snprintf(path, sizeof(path), "%s/a.tar.zst", tmpdir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_ZSTD, &d1, err,
-					sizeof(err)), 0);
+	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_ZSTD, &d1, &err), 0);
 	close(fd);
 	fd = open("/dev/null", O_WRONLY);
-	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_NONE, &d2, err,
-					sizeof(err)), 0);
+	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_NONE, &d2, &err), 0);
 	close(fd);
 	ck_assert_str_eq(d1.diff_id, d2.diff_id);
 	ck_assert_str_eq(d2.diff_id, d2.digest);
@@ -590,11 +589,10 @@ START_TEST(test_roundtrip)
 	f = fopen(path, "r");
 	len = fread(tarbuf, 1, sizeof(tarbuf), f);
 	fclose(f);
-	ck_assert_int_eq(import_mem(tarbuf, len, "dst", 1, err, sizeof(err)), 0);
+	ck_assert_int_eq(import_mem(tarbuf, len, "dst", 1, &err), 0);
 	snprintf(dst, sizeof(dst), "%s/dst", tmpdir);
 	fd = open("/dev/null", O_WRONLY);
-	ck_assert_int_eq(lfs_tar_export(dst, fd, LFS_COMPRESS_NONE, &d3, err,
-					sizeof(err)), 0);
+	ck_assert_int_eq(lfs_tar_export(dst, fd, LFS_COMPRESS_NONE, &d3, &err), 0);
 	close(fd);
 	ck_assert_str_eq(d3.diff_id, d1.diff_id);
 
@@ -607,7 +605,7 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(lstat(path, &b), 0);
 	ck_assert_uint_eq(a.st_ino, b.st_ino);
 	snprintf(path, sizeof(path), "%s/dst/opq", tmpdir);
-	ck_assert_int_eq(getxattr(path, "trusted.overlay.opaque", err, 4), 1);
+	ck_assert_int_eq(getxattr(path, "trusted.overlay.opaque", err.msg, 4), 1);
 }
 END_TEST
 
@@ -648,7 +646,7 @@ START_TEST(test_bad)
 {
 	const struct bad_case *c = &bad_cases[_i];
 	struct tent e[3];
-	char err[512];
+	struct lfs_err err = LFS_ERR_INIT;
 	size_t len, i;
 
 	/* the rdev field carries the major number here */
@@ -673,32 +671,33 @@ START_TEST(test_bad)
 	} else {
 		len = mktar(e, c->n, tarbuf, sizeof(tarbuf));
 	}
-	ck_assert_int_ne(import_mem(tarbuf, len, "t", c->devices, err,
-				    sizeof(err)), 0);
+	ck_assert_int_ne(import_mem(tarbuf, len, "t", c->devices, &err), 0);
 	/* without openat2 (valgrind) a symlink on the way is refused as such */
 	if (strstr(c->msg, "symlink that leaves"))
-		ck_assert_msg(!strncmp(err, c->msg, strlen("entry 'l/x': path goes through a symlink")),
-			      "%s", err);
+		ck_assert_msg(!strncmp(err.msg, c->msg, strlen("entry 'l/x': path goes through a symlink")),
+			      "%s", err.msg);
 	else
-		ck_assert_str_eq(err, c->msg);
+		ck_assert_str_eq(err.msg, c->msg);
 }
 END_TEST
 
 START_TEST(test_truncated)
 {
 	struct tent e[1] = { { "f", AE_IFREG, NULL, 0, 0 } };
-	char data[4000], err[512];
+	char data[4000];
+	struct lfs_err err = LFS_ERR_INIT;
 	size_t len;
 
 	memset(data, 'x', sizeof(data) - 1);
 	data[sizeof(data) - 1] = '\0';
 	e[0].data = data;
 	len = mktar(e, 1, tarbuf, sizeof(tarbuf));
-	ck_assert_int_ne(import_mem(tarbuf, 1500, "t1", 1, err, sizeof(err)), 0);
-	ck_assert_msg(strstr(err, "truncated") || strstr(err, "corrupt"), "%s", err);
-	ck_assert_int_ne(import_mem("", 0, "t2", 1, err, sizeof(err)), 0);
-	ck_assert_int_ne(import_mem("garbage", 7, "t3", 1, err, sizeof(err)), 0);
-	ck_assert_int_eq(import_mem(tarbuf, len, "t4", 1, err, sizeof(err)), 0);
+	ck_assert_int_ne(import_mem(tarbuf, 1500, "t1", 1, &err), 0);
+	ck_assert_msg(strstr(err.msg, "truncated") || strstr(err.msg, "corrupt"), "%s",
+		      err.msg);
+	ck_assert_int_ne(import_mem("", 0, "t2", 1, &err), 0);
+	ck_assert_int_ne(import_mem("garbage", 7, "t3", 1, &err), 0);
+	ck_assert_int_eq(import_mem(tarbuf, len, "t4", 1, &err), 0);
 }
 END_TEST
 

@@ -65,7 +65,7 @@ START_TEST(test_meta_round_trip)
 				      1800000000123456789ULL);
 	struct lfs_buf b = LFS_BUF_INIT;
 	struct lfs_meta back;
-	char why[256];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	m->author = strdup("liuzhuo \"L\"");
 	m->message = strdup("del tomcat docs\n/x");
@@ -80,8 +80,7 @@ START_TEST(test_meta_round_trip)
 				     "\"created\": \"2027-01-15T08:00:00.123456789Z\""));
 	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b), "\"flags\": [\n    \"frozen\"\n  ]"));
 	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b), "\"message\": \"del tomcat docs\\n/x\""));
-	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, why,
-					    sizeof(why)), 0);
+	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, &why), 0);
 	ck_assert_str_eq(back.ref, m->ref);
 	ck_assert_str_eq(back.key, K1);
 	ck_assert_str_eq(back.parent, "tomcat:9");
@@ -112,7 +111,7 @@ START_TEST(test_meta_minimal)
 	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b), "\"parent\": null"));
 	ck_assert_ptr_null(strstr(lfs_buf_str(&b), "\"size\""));
 	ck_assert_ptr_null(strstr(lfs_buf_str(&b), "\"base\""));
-	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, NULL, 0), 0);
+	ck_assert_int_eq(lfs_meta_from_json(lfs_buf_str(&b), &back, NULL), 0);
 	ck_assert_ptr_null(back.parent);
 	ck_assert_ptr_null(back.author);
 	ck_assert_int_eq(back.has_usage, 0);
@@ -154,12 +153,11 @@ static const struct {
 START_TEST(test_meta_bad)
 {
 	struct lfs_meta m;
-	char why[256];
+	struct lfs_err why = LFS_ERR_INIT;
 
-	ck_assert_int_eq(lfs_meta_from_json(bad_metas[_i].json, &m, why,
-					    sizeof(why)), -EINVAL);
-	ck_assert_msg(!strncmp(why, bad_metas[_i].why, strlen(bad_metas[_i].why)),
-		      "%s: got '%s'", bad_metas[_i].json, why);
+	ck_assert_int_eq(lfs_meta_from_json(bad_metas[_i].json, &m, &why), -EINVAL);
+	ck_assert_msg(!strncmp(why.msg, bad_metas[_i].why, strlen(bad_metas[_i].why)),
+		      "%s: got '%s'", bad_metas[_i].json, why.msg);
 	lfs_meta_free(&m);
 }
 END_TEST
@@ -170,11 +168,10 @@ START_TEST(test_view_meta_round_trip)
 				   (char *)"tomcat:9", (char *)K1, 7, 3 };
 	struct lfs_buf b = LFS_BUF_INIT;
 	struct lfs_view_meta back;
-	char why[256];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	ck_assert_int_eq(lfs_view_meta_to_json(&v, &b), 0);
-	ck_assert_int_eq(lfs_view_meta_from_json(lfs_buf_str(&b), &back, why,
-						 sizeof(why)), 0);
+	ck_assert_int_eq(lfs_view_meta_from_json(lfs_buf_str(&b), &back, &why), 0);
 	ck_assert_str_eq(back.key, K2);
 	ck_assert_str_eq(back.mountpoint, "/mnt/web");
 	ck_assert_str_eq(back.image, "tomcat:9");
@@ -183,8 +180,8 @@ START_TEST(test_view_meta_round_trip)
 	ck_assert_uint_eq(back.commits, 3);
 	lfs_view_meta_free(&back);
 	ck_assert_int_eq(lfs_view_meta_from_json("{\"version\":1,\"key\":\"" K1 "\"}",
-						 &back, why, sizeof(why)), -EINVAL);
-	ck_assert_str_eq(why, "missing \"upper_key\"");
+						 &back, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "missing \"upper_key\"");
 	lfs_view_meta_free(&back);
 	lfs_buf_free(&b);
 }
@@ -266,14 +263,14 @@ START_TEST(test_order)
 {
 	struct lfs_meta *m[4];
 	size_t order[4], i, pos[4];
-	char why[64];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	m[0] = meta_new("top", K1, "mid", 3);
 	m[1] = meta_new("mid", K2, "bottom", 2);
 	m[2] = meta_new("bottom", K3, "elsewhere", 1);
 	m[3] = meta_new("side", K3, NULL, 4);
 	ck_assert_int_eq(lfs_strv_push(&m[3]->base, "top"), 0);
-	ck_assert_int_eq(lfs_meta_order(m, 4, order, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_meta_order(m, 4, order, &why), 0);
 	for (i = 0; i < 4; i++)
 		pos[order[i]] = i;
 	ck_assert_uint_lt(pos[2], pos[1]);
@@ -282,7 +279,8 @@ START_TEST(test_order)
 
 	free(m[2]->parent);
 	m[2]->parent = strdup("top");	/* a cycle */
-	ck_assert_int_eq(lfs_meta_order(m, 4, order, why, sizeof(why)), -ELOOP);
+	ck_assert_int_eq(lfs_meta_order(m, 4, order, &why), -ELOOP);
+	ck_assert_ptr_nonnull(strstr(why.msg, "a parent cycle in the store"));
 	for (i = 0; i < 4; i++)
 		meta_del(m[i]);
 }
@@ -292,14 +290,13 @@ START_TEST(test_chain)
 {
 	struct lfs_meta *m[4];
 	size_t chain[4], n;
-	char why[64];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	m[0] = meta_new("app:2", K1, "app:1", 3);
 	m[1] = meta_new("app:1", K2, "base", 2);
 	m[2] = meta_new("base", K3, NULL, 1);
 	m[3] = meta_new("mix", K3, "app:2", 4);
-	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, why,
-					sizeof(why)), 0);
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, &why), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(chain[0], 0);
 	ck_assert_uint_eq(chain[1], 1);
@@ -308,25 +305,22 @@ START_TEST(test_chain)
 	/* BASE replaces the parent's image: the Images rule. */
 	ck_assert_int_eq(lfs_strv_push(&m[3]->base, "app:2"), 0);
 	ck_assert_int_eq(lfs_strv_push(&m[3]->base, "base"), 0);
-	ck_assert_int_eq(lfs_meta_chain(m, 4, "mix", chain, &n, why,
-					sizeof(why)), 0);
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "mix", chain, &n, &why), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(chain[0], 3);
 	ck_assert_uint_eq(chain[1], 0);
 	ck_assert_uint_eq(chain[2], 2);
 
-	ck_assert_int_eq(lfs_meta_chain(m, 4, "nope", chain, &n, why,
-					sizeof(why)), -ENOENT);
-	ck_assert_str_eq(why, "nope");
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "nope", chain, &n, &why), -ENOENT);
+	ck_assert_str_eq(why.msg, "not in the store");
 	free(m[1]->parent);
 	m[1]->parent = strdup("gone");
-	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, why,
-					sizeof(why)), -ENOENT);
-	ck_assert_str_eq(why, "gone");
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, &why), -ENOENT);
+	ck_assert_str_eq(why.msg, "layer 'gone' is not in the store");
 	free(m[1]->parent);
 	m[1]->parent = strdup("app:2");
-	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, why,
-					sizeof(why)), -ELOOP);
+	ck_assert_int_eq(lfs_meta_chain(m, 4, "app:2", chain, &n, &why), -ELOOP);
+	ck_assert_str_eq(why.msg, "a parent cycle through 'app:2'");
 	for (n = 0; n < 4; n++)
 		meta_del(m[n]);
 }
@@ -438,32 +432,33 @@ START_TEST(test_store_files)
 	struct lfs_meta_list l = LFS_META_LIST_INIT;
 	struct lfs_meta *m, back;
 	struct lfs_view_meta vm = { 0 }, vback;
-	char root[128], why[LFS_STORE_WHY_MAX];
+	char root[128], path[1024];
+	struct lfs_err why = LFS_ERR_INIT;
 	char key[LFS_KEY_LEN + 1], k2[LFS_KEY_LEN + 1], vkey[LFS_KEY_LEN + 1];
 	char *diff = NULL, *d2 = NULL, *work = NULL;
 	uint64_t size, files;
 	FILE *f;
 
 	snprintf(root, sizeof(root), "%s/a/b", tmp);
-	ck_assert_int_eq(lfs_store_open(&st, root, 0, why, sizeof(why)), -ENOENT);
-	ck_assert_int_eq(lfs_store_open(&st, "rel", 1, why, sizeof(why)), -EINVAL);
-	ck_assert_str_eq(why, "rel: not an absolute path");
-	ck_assert_int_eq(lfs_store_open(&st, root, 1, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_open(&st, root, 0, &why), -ENOENT);
+	ck_assert_int_eq(lfs_store_open(&st, "rel", 1, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "rel: not an absolute path");
+	ck_assert_int_eq(lfs_store_open(&st, root, 1, &why), 0);
 	ck_assert_str_eq(st.root, root);
 
-	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, &why), 0);
 	ck_assert_int_eq(lfs_key_valid(key), 1);
 	ck_assert_int_eq(exists("%s/layers/%s/diff", root, key), 1);
-	ck_assert_int_eq(lfs_store_layer_create(&st, k2, &d2, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, k2, &d2, &why), 0);
 	ck_assert_str_ne(key, k2);
 
 	/* Contents, for the usage count. */
-	f = fopen(strcat(strcpy(why, diff), "/f"), "w");
+	f = fopen(strcat(strcpy(path, diff), "/f"), "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("hello", f);
 	fclose(f);
-	ck_assert_int_eq(mkdir(strcat(strcpy(why, diff), "/d"), 0755), 0);
-	ck_assert_int_eq(symlink("f", strcat(strcpy(why, diff), "/d/l")), 0);
+	ck_assert_int_eq(mkdir(strcat(strcpy(path, diff), "/d"), 0755), 0);
+	ck_assert_int_eq(symlink("f", strcat(strcpy(path, diff), "/d/l")), 0);
 	ck_assert_int_eq(lfs_store_usage(diff, &size, &files), 0);
 	ck_assert_uint_eq(size, 6);
 	ck_assert_uint_eq(files, 2);
@@ -473,45 +468,42 @@ START_TEST(test_store_files)
 	free(m->diff);
 	m->diff = strdup(diff);
 	m->flags = LAYERFS_LAYER_F_FROZEN;
-	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, &why), 0);
 	ck_assert_int_eq(exists("%s/layers/%s/.meta.json.tmp", root, key), 0);
-	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, why,
-						   sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, &why), 0);
 	ck_assert_str_eq(back.ref, "app:1");
 	lfs_meta_free(&back);
-	ck_assert_int_eq(lfs_store_layer_read_meta(&st, k2, &back, why,
-						   sizeof(why)), -ENOENT);
-	ck_assert_int_eq(lfs_store_layer_list(&st, &l, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, k2, &back, &why), -ENOENT);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, &why), 0);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_uint_eq(l.bad.n, 0);
 	/* Usage is computed once and cached for a frozen layer. */
 	ck_assert_int_eq(lfs_store_layer_usage(&st, l.v[0]), 0);
 	ck_assert_uint_eq(l.v[0]->size, 6);
 	lfs_meta_list_free(&l);
-	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, why,
-						   sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, &why), 0);
 	ck_assert_int_eq(back.has_usage, 1);
 	ck_assert_uint_eq(back.files, 2);
 	lfs_meta_free(&back);
 
 	/* A broken record is reported, not fatal. */
-	f = fopen(strcat(strcat(strcat(strcat(strcpy(why, root), "/layers/"), k2), "/"),
+	f = fopen(strcat(strcat(strcat(strcat(strcpy(path, root), "/layers/"), k2), "/"),
 		  "meta.json"), "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("{", f);
 	fclose(f);
-	ck_assert_int_eq(lfs_store_layer_list(&st, &l, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, &why), 0);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_uint_eq(l.bad.n, 1);
 	lfs_meta_list_free(&l);
 
 	/* Views. */
-	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &work, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &work, &why), 0);
 	ck_assert_int_eq(exists("%s/views/%s/work", root, vkey), 1);
 	vm.key = vkey;
 	vm.upper_key = k2;
 	vm.mountpoint = (char *)"/mnt";
-	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, &why), 0);
 	ck_assert_int_eq(lfs_store_view_find(&st, work, &vback), 0);
 	ck_assert_str_eq(vback.upper_key, k2);
 	lfs_view_meta_free(&vback);
@@ -520,12 +512,12 @@ START_TEST(test_store_files)
 	ck_assert_int_eq(exists("%s/views/%s", root, vkey), 0);
 
 	/* Removal takes the record and the files. */
-	ck_assert_int_eq(lfs_store_layer_remove(&st, key, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_store_layer_remove(&st, key, &why), 0);
 	ck_assert_int_eq(exists("%s/layers/%s", root, key), 0);
 	ck_assert_int_eq(exists("%s/layers/.rm-%s", root, key), 0);
 	/* Discard only takes an empty new layer. */
 	ck_assert_int_eq(lfs_store_layer_discard(&st, k2), -ENOTEMPTY);
-	ck_assert_int_eq(unlink(strcat(strcat(strcat(strcpy(why, root), "/layers/"), k2),
+	ck_assert_int_eq(unlink(strcat(strcat(strcat(strcpy(path, root), "/layers/"), k2),
 				       "/meta.json")), 0);
 	ck_assert_int_eq(lfs_store_layer_discard(&st, k2), 0);
 	ck_assert_int_eq(exists("%s/layers/%s", root, k2), 0);
@@ -581,14 +573,13 @@ START_TEST(test_msg_base_round_trip)
 	struct lfs_layer in = { .has = LFS_HAS_ID, .id = 8, .name = "n",
 				.path = "/p", .base = ids, .nbase = 3 };
 	struct lfs_layer out, *dup;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	struct nl_msg *msg;
 
 	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_VIEW_COMMIT, 0, &in);
 	ck_assert_ptr_nonnull(msg);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY,
-					     LAYERFS_CMD_VIEW_COMMIT, &out, why,
-					     sizeof(why)), 0);
+					     LAYERFS_CMD_VIEW_COMMIT, &out, &why), 0);
 	ck_assert_uint_eq(out.nbase, 3);
 	ck_assert_uint_eq(lfs_layer_base_id(&out, 0), 7);
 	ck_assert_uint_eq(lfs_layer_base_id(&out, 1), 1ULL << 40);
@@ -619,7 +610,7 @@ START_TEST(test_msg_base_bad_length)
 				.path = "/p" };
 	struct nlattr *nest;
 	struct lfs_layer out;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	struct nl_msg *msg;
 
 	msg = nlmsg_alloc();
@@ -632,8 +623,8 @@ START_TEST(test_msg_base_bad_length)
 	nla_put(msg, LAYERFS_LAYER_A_BASE, 12, "123456789012");
 	nla_nest_end(msg, nest);
 	ck_assert_int_eq(lfs_msg_parse_layer(nlmsg_hdr(msg), FAMILY, 0, &out,
-					     why, sizeof(why)), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(why, "attribute BASE has 12 bytes"));
+					     &why), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why.msg, "attribute BASE has 12 bytes"));
 	nlmsg_free(msg);
 }
 END_TEST
@@ -705,14 +696,14 @@ static void store_view(struct lfs_view_part *p)
 	struct lfs_store st = LFS_STORE_INIT;
 	char key[LFS_KEY_LEN + 1], vkey[LFS_KEY_LEN + 1], *u, *w;
 
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
-	ck_assert_int_eq(lfs_store_layer_create(&st, key, &u, NULL, 0), 0);
-	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &u, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL), 0);
 	{
 		struct lfs_view_meta vm = { vkey, (char *)"/mnt", (char *)"tomcat:9",
 					    key, 1, 0 };
 
-		ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL, 0), 0);
+		ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
 	}
 	snprintf(upper, sizeof(upper), "%s", u);
 	snprintf(work, sizeof(work), "%s", w);
@@ -737,8 +728,8 @@ static size_t count_layers(void)
 	struct lfs_meta_list l = LFS_META_LIST_INIT;
 	size_t n;
 
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
-	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
 	n = l.n;
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
@@ -793,8 +784,8 @@ START_TEST(test_commit_store_view)
 	ck_assert_int_eq(exists("%s", fake_nl.commit_new_upper), 1);
 	/* The old upper's directory got its record. */
 	ck_assert_int_eq(lfs_store_path_key(tmp, upper, key), 1);
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
-	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &m, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &m, NULL), 0);
 	ck_assert_str_eq(m.ref, "gakki/mytomcat:1.1");
 	ck_assert_str_eq(m.parent, "tomcat:9");
 	ck_assert_str_eq(m.diff, upper);
@@ -913,8 +904,8 @@ static void put_meta_origin(const char *ref, const char *parent,
 	char key[LFS_KEY_LEN + 1], *diff;
 	struct lfs_meta *m;
 
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
-	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, NULL), 0);
 	m = meta_new(ref, key, parent, created);
 	free(m->diff);
 	m->diff = diff;
@@ -922,7 +913,7 @@ static void put_meta_origin(const char *ref, const char *parent,
 	if (base)
 		ck_assert_int_eq(lfs_strv_push(&m->base, base), 0);
 	m->origin = origin ? strdup(origin) : NULL;
-	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, NULL), 0);
 	meta_del(m);
 	lfs_store_close(&st);
 }
@@ -965,8 +956,8 @@ START_TEST(test_restore_skip_and_fail)
 	put_meta("c:1", NULL, NULL, 3);
 	put_meta("b:1", NULL, NULL, 2);
 	put_meta("d:1", "c:1", "c:1", 4);
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
-	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
 	c.path = l.v[lfs_meta_find(l.v, l.n, "c:1")]->diff;
 	fake_nl.layers[0] = &c;
 	fake_nl.layers[1] = &b;
@@ -1031,7 +1022,7 @@ START_TEST(test_mount_ref_store)
 	ck_assert_int_eq(fake_sys.mounts, 1);
 	ck_assert_str_eq(fake_sys.image, "tomcat:9");
 	ck_assert_int_eq(lfs_store_path_key(tmp, fake_sys.upper, key), 1);
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL, 0), 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
 	ck_assert_int_eq(lfs_store_view_find(&st, fake_sys.work, &vm), 0);
 	ck_assert_str_eq(vm.upper_key, key);
 	ck_assert_str_eq(vm.image, "tomcat:9");
@@ -1217,11 +1208,11 @@ START_TEST(test_prune)
 		struct lfs_store st = LFS_STORE_INIT;
 		char key[LFS_KEY_LEN + 1], *d;
 
-		ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL, 0), 0);
-		ck_assert_int_eq(lfs_store_layer_create(&st, key, &d, NULL, 0), 0);
+		ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+		ck_assert_int_eq(lfs_store_layer_create(&st, key, &d, NULL), 0);
 		free(d);
 		/* ...and one registered in place without a record: kept. */
-		ck_assert_int_eq(lfs_store_layer_create(&st, reg_key, &d, NULL, 0), 0);
+		ck_assert_int_eq(lfs_store_layer_create(&st, reg_key, &d, NULL), 0);
 		reg.name = "inplace";
 		reg.path = d;
 		reg.has = LFS_HAS_ID;

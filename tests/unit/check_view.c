@@ -227,12 +227,12 @@ static void set_u32(size_t off, uint32_t v)
 START_TEST(test_parse_first_part)
 {
 	struct lfs_view_part p;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	ck_assert_int_eq(lfs_msg_parse_view((const struct nlmsghdr *)view1_part1,
 					    FAMILY, LAYERFS_CMD_VIEW_GET, &p,
-					    why, sizeof(why)), 0);
-	ck_assert_str_eq(why, "");
+					    &why), 0);
+	ck_assert_str_eq(why.msg, "");
 	ck_assert_uint_eq(p.id, 1);
 	ck_assert_uint_eq(p.dev, 45);
 	ck_assert_uint_eq(p.flags, 0);
@@ -256,7 +256,7 @@ START_TEST(test_parse_second_part)
 
 	/* Any family and command when not asked to check them. */
 	ck_assert_int_eq(lfs_msg_parse_view((const struct nlmsghdr *)view1_part2,
-					    -1, 0, &p, NULL, 0), 0);
+					    -1, 0, &p, NULL), 0);
 	ck_assert_uint_eq(p.id, 1);
 	ck_assert_uint_eq(p.first, 2);
 	ck_assert_uint_eq(p.nlayers, 3);
@@ -305,7 +305,7 @@ START_TEST(test_parse_malformed)
 	const struct bad_case *c = &bad_cases[_i];
 	struct nlmsghdr *nlh = copy(view1_part1, sizeof(view1_part1));
 	struct lfs_view_part p;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	if (c->size == 1)
 		work[c->off] = (uint8_t)c->value;
@@ -316,8 +316,8 @@ START_TEST(test_parse_malformed)
 	if (c->off2)
 		work[c->off2] = c->value2;
 	ck_assert_int_eq(lfs_msg_parse_view(nlh, FAMILY, LAYERFS_CMD_VIEW_GET,
-					    &p, why, sizeof(why)), -EBADMSG);
-	ck_assert_str_eq(why, c->why);
+					    &p, &why), -EBADMSG);
+	ck_assert_str_eq(why.msg, c->why);
 	ck_assert_ptr_null(p.names);
 }
 END_TEST
@@ -331,7 +331,7 @@ START_TEST(test_parse_unknown_ignored)
 	set_u16(P1_MID_LEN + 2, 9);	/* "mid" */
 	set_u16(P1_PAD_TYPE, 0x31);	/* the PAD */
 	ck_assert_int_eq(lfs_msg_parse_view(nlh, FAMILY, LAYERFS_CMD_VIEW_GET,
-					    &p, NULL, 0), 0);
+					    &p, NULL), 0);
 	ck_assert_uint_eq(p.nnames, 1);
 	ck_assert_str_eq(p.names[0], "app:1");
 	ck_assert_str_eq(p.source, "web");
@@ -374,14 +374,14 @@ static struct nl_msg *build_part(uint64_t id, uint32_t nlayers, uint32_t first,
 
 /* Parses @msg and adds it to @l; returns lfs_views_add()'s result. */
 static int add_msg(struct lfs_view_list *l, const struct nlmsghdr *nlh,
-		   char *why, size_t whylen)
+		   struct lfs_err *why)
 {
 	struct lfs_view_part p;
 	int rc;
 
 	ck_assert_int_eq(lfs_msg_parse_view(nlh, FAMILY, LAYERFS_CMD_VIEW_GET,
-					    &p, why, whylen), 0);
-	rc = lfs_views_add(l, &p, why, whylen);
+					    &p, why), 0);
+	rc = lfs_views_add(l, &p, why);
 	lfs_msg_view_part_release(&p);
 	return rc;
 }
@@ -391,15 +391,13 @@ static int add_msg(struct lfs_view_list *l, const struct nlmsghdr *nlh,
 START_TEST(test_assemble_split_view)
 {
 	struct lfs_view_list l = LFS_VIEW_LIST_INIT;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	const struct lfs_view *v;
 
-	ck_assert_int_eq(add_msg(&l, (const struct nlmsghdr *)view1_part1, why,
-				 sizeof(why)), 0);
+	ck_assert_int_eq(add_msg(&l, (const struct nlmsghdr *)view1_part1, &why), 0);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_int_eq(l.open, 1);
-	ck_assert_int_eq(add_msg(&l, (const struct nlmsghdr *)view1_part2, why,
-				 sizeof(why)), 0);
+	ck_assert_int_eq(add_msg(&l, (const struct nlmsghdr *)view1_part2, &why), 0);
 	ck_assert_int_eq(l.open, 0);
 	lfs_views_finish(&l);
 	ck_assert_uint_eq(l.n, 1);
@@ -425,18 +423,18 @@ END_TEST
 START_TEST(test_assemble_big_view)
 {
 	struct lfs_view_list l = LFS_VIEW_LIST_INIT;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 	struct nl_msg *m;
 	uint32_t runs[][2] = { { 0, 1500 }, { 1500, 1500 }, { 3000, 1096 } };
 	size_t i;
 
 	for (i = 0; i < N(runs); i++) {
 		m = build_part(9, 4096, runs[i][0], runs[i][1]);
-		ck_assert_int_eq(add_msg(&l, nlmsg_hdr(m), why, sizeof(why)), 0);
+		ck_assert_int_eq(add_msg(&l, nlmsg_hdr(m), &why), 0);
 		nlmsg_free(m);
 	}
 	m = build_part(10, 1, 0, 1);
-	ck_assert_int_eq(add_msg(&l, nlmsg_hdr(m), why, sizeof(why)), 0);
+	ck_assert_int_eq(add_msg(&l, nlmsg_hdr(m), &why), 0);
 	nlmsg_free(m);
 	lfs_views_finish(&l);
 	ck_assert_uint_eq(l.n, 2);
@@ -470,17 +468,17 @@ START_TEST(test_assemble_vanished)
 {
 	struct lfs_view_list l = LFS_VIEW_LIST_INIT;
 	struct lfs_view_part p;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 
 	p = part(1, 3, 0, 2);
-	ck_assert_int_eq(lfs_views_add(&l, &p, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_views_add(&l, &p, &why), 0);
 	p = part(2, 1, 0, 1);	/* view 1 never finished */
-	ck_assert_int_eq(lfs_views_add(&l, &p, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_views_add(&l, &p, &why), 0);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_uint_eq(l.v[0].id, 2);
 	ck_assert_uint_eq(l.dropped, 1);
 	p = part(3, 4, 0, 3);	/* nor does view 3 */
-	ck_assert_int_eq(lfs_views_add(&l, &p, why, sizeof(why)), 0);
+	ck_assert_int_eq(lfs_views_add(&l, &p, &why), 0);
 	ck_assert_uint_eq(l.n, 2);
 	lfs_views_finish(&l);
 	ck_assert_uint_eq(l.n, 1);
@@ -542,12 +540,12 @@ START_TEST(test_assemble_malformed)
 {
 	const struct seq_case *c = &seq_cases[_i];
 	struct lfs_view_list l = LFS_VIEW_LIST_INIT;
-	char why[LFS_MSG_WHY_MAX];
+	struct lfs_err why = LFS_ERR_INIT;
 
-	ck_assert_int_eq(lfs_views_add(&l, &c->first, why, sizeof(why)), 0);
-	ck_assert_str_eq(why, "");
-	ck_assert_int_eq(lfs_views_add(&l, &c->next, why, sizeof(why)), -EBADMSG);
-	ck_assert_str_eq(why, c->why);
+	ck_assert_int_eq(lfs_views_add(&l, &c->first, &why), 0);
+	ck_assert_str_eq(why.msg, "");
+	ck_assert_int_eq(lfs_views_add(&l, &c->next, &why), -EBADMSG);
+	ck_assert_str_eq(why.msg, c->why);
 	lfs_views_free(&l);
 }
 END_TEST
@@ -607,7 +605,7 @@ START_TEST(test_mountinfo_views)
 	for (i = 0; i < N(devs); i++) {
 		p = part(i + 1, 1, 0, 1);
 		p.dev = devs[i];
-		ck_assert_int_eq(lfs_views_add(&l, &p, NULL, 0), 0);
+		ck_assert_int_eq(lfs_views_add(&l, &p, NULL), 0);
 	}
 	ck_assert_int_eq(lfs_views_set_mountpoints(&l, mountinfo), 0);
 	ck_assert_uint_eq(l.v[0].mountpoints.n, 3);
@@ -638,12 +636,12 @@ static void sample_views(struct lfs_view_list *l)
 		.source = "layerfs", .names = ro_names, .nnames = 1,
 	};
 
-	ck_assert_int_eq(add_msg(l, (const struct nlmsghdr *)view1_part1, NULL, 0), 0);
-	ck_assert_int_eq(add_msg(l, (const struct nlmsghdr *)view1_part2, NULL, 0), 0);
-	ck_assert_int_eq(lfs_views_add(l, &p, NULL, 0), 0);
+	ck_assert_int_eq(add_msg(l, (const struct nlmsghdr *)view1_part1, NULL), 0);
+	ck_assert_int_eq(add_msg(l, (const struct nlmsghdr *)view1_part2, NULL), 0);
+	ck_assert_int_eq(lfs_views_add(l, &p, NULL), 0);
 	p.id = 3;
 	p.dev = 99;
-	ck_assert_int_eq(lfs_views_add(l, &p, NULL, 0), 0);
+	ck_assert_int_eq(lfs_views_add(l, &p, NULL), 0);
 	lfs_views_finish(l);
 	ck_assert_int_eq(lfs_views_set_mountpoints(l, mountinfo), 0);
 }

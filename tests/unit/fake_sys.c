@@ -27,13 +27,14 @@ void fake_sys_reset(void)
 	memset(&fake_sys, 0, sizeof(fake_sys));
 }
 
-static void fake_why(char *why, size_t whylen, const char *text)
+/* As sys.c: the errno, and the kernel's explanation if any. */
+static void fake_why(struct lfs_err *e, int err, const char *text)
 {
-	snprintf(why, whylen, "%s", text ? text : "");
+	lfs_err_set(e, err, "%s", text ? text : "");
 }
 
 int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
-		  char *why, size_t whylen)
+		  struct lfs_err *e)
 {
 	size_t i;
 
@@ -53,23 +54,24 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 		if (lfs_strv_push(&fake_sys.layers, spec->layers[i]))
 			abort();
 	fake_sys.module = module_path;
-	fake_why(why, whylen, fake_sys.mount_err ? fake_sys.mount_why : NULL);
+	fake_why(e, fake_sys.mount_err, fake_sys.mount_err ? fake_sys.mount_why : NULL);
 	if (fake_sys.mount_err || !spec->attrs)
 		return fake_sys.mount_err;
 	/* As sys.c: once the view is built, before it is attached. */
 	fake_sys.attrs_called = 1;
 	fake_sys.attr_set = fake_sys.attr_clr = 0;
 	return spec->attrs(spec->attrs_arg, fake_sys.mount_dev,
-			   &fake_sys.attr_set, &fake_sys.attr_clr, why, whylen);
+			   &fake_sys.attr_set, &fake_sys.attr_clr, e);
 }
 
-int lfs_sys_umount(const char *target, int lazy, char *why, size_t whylen)
+int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e)
 {
 	fake_sys.umounts++;
 	free(fake_sys.umount_target);
 	fake_sys.umount_target = fake_dup(target);
 	fake_sys.lazy = lazy;
-	fake_why(why, whylen, fake_sys.umount_err ? fake_sys.umount_why : NULL);
+	fake_why(e, fake_sys.umount_err,
+		 fake_sys.umount_err ? fake_sys.umount_why : NULL);
 	if (!fake_sys.umount_err && fake_sys.umount_clears_views)
 		fake_nl.n_view_parts = 0;	/* the view is gone */
 	return fake_sys.umount_err;

@@ -6,6 +6,7 @@
 #include <check.h>
 
 Suite *buf_suite(void);
+Suite *err_suite(void);
 Suite *parse_suite(void);
 Suite *layerinfo_suite(void);
 Suite *json_suite(void);

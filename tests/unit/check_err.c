@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/* layerctl's error value (err.c): setting, subjects, rendering. */
+#include <errno.h>
+#include <string.h>
+
+#include "err.h"
+#include "suites.h"
+
+static const char *render(const struct lfs_err *e)
+{
+	static char line[LFS_ERR_MAX + 64];
+
+	return lfs_err_str(e, line, sizeof(line));
+}
+
+START_TEST(test_set_returns_code)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+
+	ck_assert_int_eq(lfs_err_set(&e, -ENOENT, "layer '%s'", "x"), -ENOENT);
+	ck_assert_int_eq(e.code, -ENOENT);
+	ck_assert_str_eq(render(&e), "layer 'x': No such file or directory");
+	ck_assert_int_eq(lfs_err_set(NULL, -EIO, "ignored"), -EIO);
+}
+END_TEST
+
+START_TEST(test_subject_before_reason)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+
+	lfs_err_set(&e, -EBUSY, "layer is used by %d views", 2);
+	ck_assert_int_eq(lfs_err_prefix(&e, -EINVAL, "layer '%s'", "base"),
+			 -EINVAL);
+	/* The code stays the one of the failure. */
+	ck_assert_int_eq(e.code, -EBUSY);
+	ck_assert_str_eq(render(&e),
+			 "layer 'base': layer is used by 2 views (Device or resource busy)");
+	lfs_err_prefix(&e, 0, "batch");
+	ck_assert_str_eq(render(&e),
+			 "batch: layer 'base': layer is used by 2 views (Device or resource busy)");
+}
+END_TEST
+
+START_TEST(test_subject_alone)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+
+	/* Nothing set below: the subject and its code. */
+	lfs_err_prefix(&e, -EPERM, "cannot list layers");
+	ck_assert_str_eq(render(&e), "cannot list layers: Operation not permitted");
+	/* A code without a text: the subject, then strerror. */
+	lfs_err_set(&e, -EACCES, "%s", "");
+	lfs_err_prefix(&e, -EACCES, "import '%s'", "a.tar");
+	ck_assert_str_eq(render(&e), "import 'a.tar': Permission denied");
+}
+END_TEST
+
+START_TEST(test_text_says_it_all)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+
+	lfs_err_set(&e, 0, "digest mismatch: want %s", "sha256:0");
+	lfs_err_prefix(&e, -EINVAL, "import 'a.tar'");
+	ck_assert_int_eq(e.code, 0);
+	ck_assert_str_eq(render(&e), "import 'a.tar': digest mismatch: want sha256:0");
+	lfs_err_clear(&e);
+	ck_assert_int_eq(e.code, 0);
+	ck_assert_str_eq(e.msg, "");
+}
+END_TEST
+
+START_TEST(test_long_text_is_cut)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char big[3 * LFS_ERR_MAX];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	lfs_err_set(&e, -EINVAL, "%s", big);
+	ck_assert_uint_eq(strlen(e.msg), LFS_ERR_MAX - 1);
+	lfs_err_prefix(&e, -EINVAL, "%s", big);
+	ck_assert_uint_eq(strlen(e.msg), LFS_ERR_MAX - 1);
+	ck_assert_int_eq(e.code, -EINVAL);
+}
+END_TEST
+
+Suite *err_suite(void)
+{
+	Suite *s = suite_create("err");
+	TCase *tc = tcase_create("err");
+
+	tcase_add_test(tc, test_set_returns_code);
+	tcase_add_test(tc, test_subject_before_reason);
+	tcase_add_test(tc, test_subject_alone);
+	tcase_add_test(tc, test_text_says_it_all);
+	tcase_add_test(tc, test_long_text_is_cut);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/* layerctl's error value (see err.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+int lfs_err_set(struct lfs_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return code;
+	e->code = code;
+	e->reason = 0;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
+{
+	char subject[LFS_ERR_MAX], text[2 * LFS_ERR_MAX + 2];
+	va_list ap;
+
+	if (!e)
+		return code;
+	va_start(ap, fmt);
+	vsnprintf(subject, sizeof(subject), fmt, ap);
+	va_end(ap);
+	if (!e->code && !e->msg[0]) {
+		e->code = code;
+		snprintf(e->msg, sizeof(e->msg), "%s", subject);
+		return code;
+	}
+	if (!e->msg[0]) {
+		snprintf(e->msg, sizeof(e->msg), "%s", subject);
+		return code;
+	}
+	snprintf(text, sizeof(text), "%s: %s", subject, e->msg);
+	memcpy(e->msg, text, sizeof(e->msg) - 1);
+	e->msg[sizeof(e->msg) - 1] = '\0';
+	e->reason = 1;
+	return code;
+}
+
+int lfs_err_extack(struct lfs_err *e, int code, const char *extack,
+		   const char *fmt, ...)
+{
+	char subject[LFS_ERR_MAX];
+	va_list ap;
+
+	lfs_err_set(e, code, "%s", extack ? extack : "");
+	if (!fmt)
+		return code;
+	va_start(ap, fmt);
+	vsnprintf(subject, sizeof(subject), fmt, ap);
+	va_end(ap);
+	return lfs_err_prefix(e, code, "%s", subject);
+}
+
+const char *lfs_err_str(const struct lfs_err *e, char *buf, size_t len)
+{
+	const char *reason = strerror(e->code < 0 ? -e->code : e->code);
+
+	if (!e->code)
+		snprintf(buf, len, "%s", e->msg);
+	else if (!e->msg[0])
+		snprintf(buf, len, "%s", reason);
+	else if (e->reason)
+		snprintf(buf, len, "%s (%s)", e->msg, reason);
+	else
+		snprintf(buf, len, "%s: %s", e->msg, reason);
+	return buf;
+}
+
+void lfs_err_clear(struct lfs_err *e)
+{
+	e->code = 0;
+	e->reason = 0;
+	e->msg[0] = '\0';
+}

@@ -43,6 +43,7 @@ struct lfs_hl {			/* a hard-linked inode seen before */
 struct lfs_exp {
 	struct archive *tar;	/* PAX writer */
 	struct archive *z;	/* raw + compression filter, or NULL */
+	struct archive_entry *ze;	/* its one entry */
 	EVP_MD_CTX *md_tar, *md_blob;
 	int outfd;
 	int io_err;		/* errno of a failed output write */
@@ -452,135 +453,157 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
-static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
-		       const char *name)
+/*
+ * The header of the entry @rel (@path: its full path) from @st: owner,
+ * mode, mtime, xattrs, a symlink's target, a device's numbers.
+ */
+static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
+			      const struct stat *st, int dirfd,
+			      const char *name, const char *rel,
+			      const char *path)
 {
-	struct archive_entry *e = NULL;
-	struct stat st;
-	char *rel = NULL, *path = NULL, *wh = NULL, *lnk = NULL;
-	const char *first;
-	int rc, sub;
+	char *lnk;
 	ssize_t ll;
+	int rc;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		rc = -errno;
-		lfs_err_set(x->err, 0, "'%s%s': %s", prefix, name,
-			   strerror(errno));
-		return rc;
-	}
-	if (lfs_exp_reserved(x, prefix, name))
-		return -EINVAL;
-	if (asprintf(&rel, "%s%s", prefix, name) < 0 ||
-	    asprintf(&path, "%s/%s", x->root, rel) < 0) {
-		rel = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-		if (asprintf(&wh, "%s%s%s", prefix, LFS_WH_PREFIX, name) < 0) {
-			wh = NULL;
-			rc = -ENOMEM;
-			goto out;
-		}
-		rc = lfs_exp_marker(x, wh, &st);
-		goto out;
-	}
-	if (S_ISSOCK(st.st_mode)) {	/* tar cannot hold sockets */
-		rc = 0;
-		goto out;
-	}
-	e = archive_entry_new();
-	if (!e) {
-		rc = -ENOMEM;
-		goto out;
-	}
 	archive_entry_set_pathname(e, rel);
-	archive_entry_set_mode(e, st.st_mode);
-	archive_entry_set_uid(e, st.st_uid);
-	archive_entry_set_gid(e, st.st_gid);
-	archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	archive_entry_set_mode(e, st->st_mode);
+	archive_entry_set_uid(e, st->st_uid);
+	archive_entry_set_gid(e, st->st_gid);
+	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	archive_entry_set_size(e, 0);
 	rc = lfs_exp_xattrs(x, path, e);
 	if (rc) {
 		if (!x->err || !x->err->msg[0])
 			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
-				   strerror(-rc));
-		goto out;
+				    strerror(-rc));
+		return rc;
 	}
-	if (S_ISLNK(st.st_mode)) {
+	if (S_ISLNK(st->st_mode)) {
+		/* On the heap: this frame may stay on the recursion's stack. */
 		lnk = malloc(PATH_MAX + 1);
-		if (!lnk) {
-			rc = -ENOMEM;
-			goto out;
-		}
+		if (!lnk)
+			return -ENOMEM;
 		ll = readlinkat(dirfd, name, lnk, PATH_MAX);
 		if (ll < 0) {
 			rc = -errno;
-			lfs_err_set(x->err, 0, "'%s': %s", rel,
-				   strerror(errno));
-			goto out;
+			lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
+			free(lnk);
+			return rc;
 		}
 		lnk[ll] = '\0';
 		archive_entry_set_symlink(e, lnk);
-	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-		archive_entry_set_rdevmajor(e, major(st.st_rdev));
-		archive_entry_set_rdevminor(e, minor(st.st_rdev));
+		free(lnk);
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		archive_entry_set_rdevmajor(e, major(st->st_rdev));
+		archive_entry_set_rdevminor(e, minor(st->st_rdev));
 	}
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-		first = lfs_hl_find(x, &st);
-		if (first) {
-			archive_entry_set_hardlink(e, first);
-			archive_entry_set_size(e, 0);
-			rc = lfs_exp_header(x, e, rel);
-			goto out;
-		}
-		rc = lfs_hl_add(x, &st, rel);
-		if (rc)
-			goto out;
-	}
-	if (S_ISREG(st.st_mode))
-		archive_entry_set_size(e, st.st_size);
-	if (S_ISREG(st.st_mode) && st.st_size) {
-		rc = lfs_exp_file(x, dirfd, name, rel, st.st_size, e);
-		goto out;
-	}
-	rc = lfs_exp_header(x, e, rel);
-	if (rc)
-		goto out;
-	if (!S_ISDIR(st.st_mode))
-		goto out;
+	return 0;
+}
+
+/*
+ * After a directory's own entry: its opaque marker, if it is opaque, then
+ * its contents.
+ */
+static int lfs_exp_subdir(struct lfs_exp *x, int dirfd, const char *name,
+			  const char *rel, const char *path,
+			  const struct stat *st)
+{
+	char *sub_prefix = NULL;
+	int rc, sub;
 
 	if (lfs_is_opaque(path)) {
-		if (asprintf(&wh, "%s/%s", rel, LFS_WH_OPAQUE) < 0) {
-			wh = NULL;
-			rc = -ENOMEM;
-			goto out;
-		}
-		rc = lfs_exp_marker(x, wh, &st);
+		if (asprintf(&sub_prefix, "%s/%s", rel, LFS_WH_OPAQUE) < 0)
+			return -ENOMEM;
+		rc = lfs_exp_marker(x, sub_prefix, st);
+		free(sub_prefix);
 		if (rc)
-			goto out;
+			return rc;
 	}
 	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
 	if (sub < 0) {
 		rc = -errno;
 		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
-		goto out;
+		return rc;
 	}
-	free(wh);
-	wh = NULL;
-	if (asprintf(&wh, "%s/", rel) < 0) {
-		wh = NULL;
+	if (asprintf(&sub_prefix, "%s/", rel) < 0) {
 		close(sub);
-		rc = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
-	rc = lfs_exp_dir(x, sub, wh);
+	rc = lfs_exp_dir(x, sub, sub_prefix);
 	close(sub);
+	free(sub_prefix);
+	return rc;
+}
+
+/* A node that is not a whiteout: its entry, data, and what is below it. */
+static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
+			const char *rel, const char *path,
+			const struct stat *st)
+{
+	struct archive_entry *e = archive_entry_new();
+	const char *first;
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	rc = lfs_exp_entry_fill(x, e, st, dirfd, name, rel, path);
+	if (!rc && !S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+		first = lfs_hl_find(x, st);
+		if (first) {
+			archive_entry_set_hardlink(e, first);
+			archive_entry_set_size(e, 0);
+			rc = lfs_exp_header(x, e, rel);
+			goto out;
+		}
+		rc = lfs_hl_add(x, st, rel);
+	}
+	if (rc)
+		goto out;
+	if (S_ISREG(st->st_mode))
+		archive_entry_set_size(e, st->st_size);
+	if (S_ISREG(st->st_mode) && st->st_size)
+		rc = lfs_exp_file(x, dirfd, name, rel, st->st_size, e);
+	else
+		rc = lfs_exp_header(x, e, rel);
+	if (!rc && S_ISDIR(st->st_mode))
+		rc = lfs_exp_subdir(x, dirfd, name, rel, path, st);
 out:
 	archive_entry_free(e);
-	free(lnk);
-	free(wh);
+	return rc;
+}
+
+static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
+		       const char *name)
+{
+	char *rel = NULL, *path = NULL, *wh = NULL;
+	struct stat st;
+	int rc;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		rc = -errno;
+		lfs_err_set(x->err, 0, "'%s%s': %s", prefix, name,
+			    strerror(errno));
+		return rc;
+	}
+	if (lfs_exp_reserved(x, prefix, name))
+		return -EINVAL;
+	if (S_ISSOCK(st.st_mode))	/* tar cannot hold sockets */
+		return 0;
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+		if (asprintf(&wh, "%s%s%s", prefix, LFS_WH_PREFIX, name) < 0)
+			return -ENOMEM;
+		rc = lfs_exp_marker(x, wh, &st);
+		free(wh);
+		return rc;
+	}
+	if (asprintf(&rel, "%s%s", prefix, name) < 0)
+		return -ENOMEM;
+	if (asprintf(&path, "%s/%s", x->root, rel) < 0)
+		rc = -ENOMEM;
+	else
+		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
 	free(path);
 	free(rel);
 	return rc;
@@ -606,15 +629,122 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
 	return rc;
 }
 
+/*
+ * With compression: the second writer (format "raw", filter gzip/zstd)
+ * and the thread that feeds it.
+ */
+static int lfs_exp_open_z(struct lfs_exp *x, enum lfs_compress c)
+{
+	x->z = archive_write_new();
+	x->ze = archive_entry_new();
+	if (!x->z || !x->ze)
+		return -ENOMEM;
+	if ((c == LFS_COMPRESS_GZIP ?
+	     archive_write_add_filter_gzip(x->z) :
+	     archive_write_add_filter_zstd(x->z)) != ARCHIVE_OK ||
+	    (c == LFS_COMPRESS_GZIP &&
+	     archive_write_set_filter_option(x->z, "gzip", "timestamp",
+					     NULL) != ARCHIVE_OK) ||
+	    archive_write_set_format_raw(x->z) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(x->z, 0) != ARCHIVE_OK ||
+	    archive_write_open(x->z, x, NULL, lfs_exp_blob_cb,
+			       NULL) != ARCHIVE_OK) {
+		lfs_err_set(x->err, 0, "compressor: %s",
+			    archive_error_string(x->z));
+		return -EIO;
+	}
+	archive_entry_set_filetype(x->ze, AE_IFREG);
+	archive_entry_set_pathname(x->ze, "layer.tar");
+	if (archive_write_header(x->z, x->ze) != ARCHIVE_OK) {
+		lfs_err_set(x->err, 0, "compressor: %s",
+			    archive_error_string(x->z));
+		return -EIO;
+	}
+	if (lfs_pipe_init(&x->pipe))
+		return -ENOMEM;
+	if (pthread_create(&x->pipe.thr, NULL, lfs_exp_worker, x)) {
+		lfs_err_set(x->err, 0, "cannot start a thread");
+		return -EIO;
+	}
+	x->pipe.started = 1;
+	return 0;
+}
+
+/* The PAX writer. */
+static int lfs_exp_open_tar(struct lfs_exp *x)
+{
+	x->tar = archive_write_new();
+	if (!x->tar)
+		return -ENOMEM;
+	if (archive_write_set_format_pax(x->tar) != ARCHIVE_OK ||
+	    archive_write_set_format_option(x->tar, "pax", "xattrheader",
+					    "SCHILY") != ARCHIVE_OK ||
+	    archive_write_add_filter_none(x->tar) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(x->tar, 1) != ARCHIVE_OK ||
+	    archive_write_open(x->tar, x, NULL, lfs_exp_tar_cb,
+			       NULL) != ARCHIVE_OK) {
+		lfs_err_set(x->err, 0, "tar writer: %s",
+			    archive_error_string(x->tar));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Why closing @a failed: the output's errno, else libarchive's text. */
+static int lfs_exp_close_err(struct lfs_exp *x, struct archive *a)
+{
+	int rc = x->pipe.err ? -x->pipe.err : x->io_err ? -x->io_err : -EIO;
+
+	lfs_err_set(x->err, 0, "%s", x->pipe.err || x->io_err ?
+		    strerror(-rc) : archive_error_string(a));
+	return rc;
+}
+
+/* Ends the tar, then the compressed stream after its last chunk. */
+static int lfs_exp_close(struct lfs_exp *x)
+{
+	if (archive_write_close(x->tar) != ARCHIVE_OK)
+		return lfs_exp_close_err(x, x->tar);
+	if (!x->z)
+		return 0;
+	if (x->slot >= 0 && x->pipe.fill)
+		lfs_pipe_push(&x->pipe, x->slot, x->pipe.fill);
+	x->slot = -1;
+	lfs_pipe_close(&x->pipe, 0);
+	pthread_join(x->pipe.thr, NULL);
+	x->pipe.started = 0;
+	if (x->pipe.err || archive_write_close(x->z) != ARCHIVE_OK)
+		return lfs_exp_close_err(x, x->z);
+	return 0;
+}
+
+static void lfs_exp_free(struct lfs_exp *x)
+{
+	size_t i;
+
+	/* before the archives: the worker may still use x->z */
+	lfs_pipe_destroy(&x->pipe);
+	if (x->tar)
+		archive_write_free(x->tar);
+	if (x->z)
+		archive_write_free(x->z);
+	archive_entry_free(x->ze);
+	for (i = 0; i < x->cap_hl; i++)
+		free(x->hl[i].path);
+	free(x->hl);
+	EVP_MD_CTX_free(x->md_tar);
+	EVP_MD_CTX_free(x->md_blob);
+	free(x->buf);
+	free(x->root);
+}
+
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		   struct lfs_tar_digests *d, struct lfs_err *err)
 {
 	struct lfs_exp x = {
 		.outfd = outfd, .err = err, .slot = -1,
 	};
-	struct archive_entry *ze = NULL;
 	int rootfd = -1, rc = -ENOMEM;
-	size_t i;
 
 	if (err)
 		lfs_err_clear(err);
@@ -624,119 +754,31 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 	x.buf = malloc(LFS_IO_CHUNK);
 	x.md_tar = lfs_md_new();
 	x.md_blob = lfs_md_new();
-	if (!x.root || !x.buf || !x.md_tar || !x.md_blob)
-		goto out;
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		rc = -errno;
-		lfs_err_set(err, -errno, "%s", "");
-		goto out;
+	if (x.root && x.buf && x.md_tar && x.md_blob) {
+		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = rootfd < 0 ? lfs_err_set(err, -errno, "%s", "") : 0;
 	}
-	rc = -EIO;
-	if (c != LFS_COMPRESS_NONE) {
-		x.z = archive_write_new();
-		ze = archive_entry_new();
-		if (!x.z || !ze) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		if ((c == LFS_COMPRESS_GZIP ?
-		     archive_write_add_filter_gzip(x.z) :
-		     archive_write_add_filter_zstd(x.z)) != ARCHIVE_OK ||
-		    (c == LFS_COMPRESS_GZIP &&
-		     archive_write_set_filter_option(x.z, "gzip", "timestamp",
-						     NULL) != ARCHIVE_OK) ||
-		    archive_write_set_format_raw(x.z) != ARCHIVE_OK ||
-		    archive_write_set_bytes_per_block(x.z, 0) != ARCHIVE_OK ||
-		    archive_write_open(x.z, &x, NULL, lfs_exp_blob_cb,
-				       NULL) != ARCHIVE_OK) {
-			lfs_err_set(err, 0, "compressor: %s",
-				   archive_error_string(x.z));
-			goto out;
-		}
-		archive_entry_set_filetype(ze, AE_IFREG);
-		archive_entry_set_pathname(ze, "layer.tar");
-		if (archive_write_header(x.z, ze) != ARCHIVE_OK) {
-			lfs_err_set(err, 0, "compressor: %s",
-				   archive_error_string(x.z));
-			goto out;
-		}
-		if (lfs_pipe_init(&x.pipe)) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		if (pthread_create(&x.pipe.thr, NULL, lfs_exp_worker, &x)) {
-			lfs_err_set(err, 0, "cannot start a thread");
-			goto out;
-		}
-		x.pipe.started = 1;
+	if (!rc && c != LFS_COMPRESS_NONE)
+		rc = lfs_exp_open_z(&x, c);
+	if (!rc)
+		rc = lfs_exp_open_tar(&x);
+	if (!rc)
+		rc = lfs_exp_dir(&x, rootfd, "");
+	if (!rc)
+		rc = lfs_exp_close(&x);
+	if (!rc) {
+		lfs_md_final(x.md_tar, d->diff_id);
+		if (x.z)
+			lfs_md_final(x.md_blob, d->digest);
+		else
+			memcpy(d->digest, d->diff_id, LFS_DIGEST_LEN);
+		d->tar_size = x.tar_size;
+		d->blob_size = x.blob_size;
 	}
-	x.tar = archive_write_new();
-	if (!x.tar) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (archive_write_set_format_pax(x.tar) != ARCHIVE_OK ||
-	    archive_write_set_format_option(x.tar, "pax", "xattrheader",
-					    "SCHILY") != ARCHIVE_OK ||
-	    archive_write_add_filter_none(x.tar) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(x.tar, 1) != ARCHIVE_OK ||
-	    archive_write_open(x.tar, &x, NULL, lfs_exp_tar_cb,
-			       NULL) != ARCHIVE_OK) {
-		lfs_err_set(err, 0, "tar writer: %s",
-			   archive_error_string(x.tar));
-		goto out;
-	}
-	rc = lfs_exp_dir(&x, rootfd, "");
-	if (rc)
-		goto out;
-	if (archive_write_close(x.tar) != ARCHIVE_OK) {
-		rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
-		lfs_err_set(err, 0, "%s", x.pipe.err || x.io_err ?
-			   strerror(-rc) : archive_error_string(x.tar));
-		goto out;
-	}
-	if (x.z) {
-		/* the last chunk, then wait for the compressing thread */
-		if (x.slot >= 0 && x.pipe.fill)
-			lfs_pipe_push(&x.pipe, x.slot, x.pipe.fill);
-		x.slot = -1;
-		lfs_pipe_close(&x.pipe, 0);
-		pthread_join(x.pipe.thr, NULL);
-		x.pipe.started = 0;
-		if (x.pipe.err || archive_write_close(x.z) != ARCHIVE_OK) {
-			rc = x.pipe.err ? -x.pipe.err : x.io_err ? -x.io_err : -EIO;
-			lfs_err_set(err, 0, "%s", x.pipe.err || x.io_err ?
-				   strerror(-rc) : archive_error_string(x.z));
-			goto out;
-		}
-	}
-	lfs_md_final(x.md_tar, d->diff_id);
-	if (x.z)
-		lfs_md_final(x.md_blob, d->digest);
-	else
-		memcpy(d->digest, d->diff_id, LFS_DIGEST_LEN);
-	d->tar_size = x.tar_size;
-	d->blob_size = x.blob_size;
-	rc = 0;
-out:
 	if (rc && err && !err->msg[0])
 		lfs_err_set(err, rc, "%s", "");
-	/* before the archives: the worker may still use x.z */
-	lfs_pipe_destroy(&x.pipe);
-	if (x.tar)
-		archive_write_free(x.tar);
-	if (x.z)
-		archive_write_free(x.z);
-	archive_entry_free(ze);
 	if (rootfd >= 0)
 		close(rootfd);
-	for (i = 0; i < x.cap_hl; i++)
-		free(x.hl[i].path);
-	free(x.hl);
-	EVP_MD_CTX_free(x.md_tar);
-	EVP_MD_CTX_free(x.md_blob);
-	free(x.buf);
-	free(x.root);
+	lfs_exp_free(&x);
 	return rc;
 }

@@ -770,199 +770,268 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 	return rc;
 }
 
-static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
+/* A failed create of entry @rel: errno's reason, or the conflict. */
+static int lfs_imp_create_err(struct lfs_imp *m, const char *rel)
 {
-	const char *raw = archive_entry_pathname(e), *target;
-	const char *hl = archive_entry_hardlink(e);
-	struct lfs_err pe = LFS_ERR_INIT;
-	char rel[PATH_MAX], hrel[PATH_MAX], key[PATH_MAX + 16];
-	char *base, *slash;
+	int rc = -errno;
+
+	lfs_err_set(m->err, 0, "entry '%s': %s", rel, errno == EEXIST ?
+		    "conflicts with an earlier entry" : strerror(errno));
+	return rc;
+}
+
+/* An entry's name, cleaned: REL, its PARENT and its last component. */
+struct lfs_imp_name {
+	char rel[PATH_MAX];
 	char parent[PATH_MAX];
-	mode_t type = archive_entry_filetype(e);
-	enum lfs_wh_kind wk;
-	int pfd, tpfd, rc, kind;
-	struct lfs_seen_ent *se;
+	const char *base;
+};
+
+static int lfs_imp_name(struct lfs_imp *m, const char *raw,
+			struct lfs_imp_name *n)
+{
+	struct lfs_err pe = LFS_ERR_INIT;
+	char *slash;
+	int rc;
 
 	if (!raw) {
 		lfs_err_set(m->err, 0, "entry with an unreadable name");
 		return -EINVAL;
 	}
-	rc = lfs_oci_clean_path(raw, rel, sizeof(rel), &pe);
+	rc = lfs_oci_clean_path(raw, n->rel, sizeof(n->rel), &pe);
 	if (rc) {
 		lfs_err_set(m->err, 0, "entry '%s': %s", raw,
-			   rc == -ENAMETOOLONG ? "name too long" : pe.msg);
+			    rc == -ENAMETOOLONG ? "name too long" : pe.msg);
 		return rc;
 	}
-	rc = lfs_imp_check_xattrs(m, e, rel);
-	if (rc)
-		return rc;
-	slash = strrchr(rel, '/');
+	slash = strrchr(n->rel, '/');
 	if (slash) {
-		memcpy(parent, rel, (size_t)(slash - rel));
-		parent[slash - rel] = '\0';
-		base = slash + 1;
+		memcpy(n->parent, n->rel, (size_t)(slash - n->rel));
+		n->parent[slash - n->rel] = '\0';
+		n->base = slash + 1;
 	} else {
-		parent[0] = '\0';
-		base = rel;
+		n->parent[0] = '\0';
+		n->base = n->rel;
 	}
-	if (strlen(base) > NAME_MAX) {
-		lfs_err_set(m->err, 0, "entry '%s': name too long", rel);
+	if (strlen(n->base) > NAME_MAX) {
+		lfs_err_set(m->err, 0, "entry '%s': name too long", n->rel);
 		return -ENAMETOOLONG;
 	}
+	return 0;
+}
 
-	/* The root directory itself ("./"). */
-	if (!*rel) {
-		if (type != AE_IFDIR || hl) {
-			lfs_err_set(m->err, 0,
-				   "entry '%s': the root must be a directory",
-				   raw);
-			return -EINVAL;
-		}
-		rc = lfs_seen_add(&m->seen, "", SEEN_DIR);
-		if (rc == -EEXIST)
-			lfs_err_set(m->err, 0,
-				   "entry '%s': duplicate entry", raw);
-		if (rc)
-			return rc;
-		return lfs_imp_dir(m, e, m->rootfd, ".", "");
-	}
+/* The root directory itself ("./"). */
+static int lfs_imp_root(struct lfs_imp *m, struct archive_entry *e,
+			const char *raw)
+{
+	int rc;
 
-	wk = lfs_oci_whiteout_kind(base, &target);
-	if (wk == LFS_WH_BAD) {
-		lfs_err_set(m->err, 0,
-			   "entry '%s': malformed whiteout name", rel);
+	if (archive_entry_filetype(e) != AE_IFDIR ||
+	    archive_entry_hardlink(e)) {
+		lfs_err_set(m->err, 0, "entry '%s': the root must be a directory",
+			    raw);
 		return -EINVAL;
 	}
-	if (wk == LFS_WH_FILE) {
-		snprintf(key, sizeof(key), "%s%s%s", parent, *parent ? "/" : "",
-			 target);
+	rc = lfs_seen_add(&m->seen, "", SEEN_DIR);
+	if (rc == -EEXIST)
+		lfs_err_set(m->err, 0, "entry '%s': duplicate entry", raw);
+	if (rc)
+		return rc;
+	return lfs_imp_dir(m, e, m->rootfd, ".", "");
+}
+
+/* Refuses the entry types a layer cannot hold. */
+static int lfs_imp_check_type(struct lfs_imp *m, struct archive_entry *e,
+			      const char *rel)
+{
+	mode_t type = archive_entry_filetype(e);
+
+	if (type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK &&
+	    type != AE_IFIFO && type != AE_IFCHR && type != AE_IFBLK) {
+		lfs_err_set(m->err, 0, "entry '%s': unsupported entry type", rel);
+		return -EINVAL;
+	}
+	if (type != AE_IFCHR && type != AE_IFBLK)
+		return 0;
+	if (type == AE_IFCHR && archive_entry_rdev(e) == 0) {
+		lfs_err_set(m->err, 0,
+			    "entry '%s': a 0/0 character device is the layer's own whiteout format (a tarball says .wh.NAME)",
+			    rel);
+		return -EINVAL;
+	}
+	if (!m->opts->allow_devices) {
+		lfs_err_set(m->err, 0,
+			    "entry '%s': device node, and the caller is not root",
+			    rel);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * What the entry is (a whiteout, an opaque marker, or a node: *@wk, the
+ * whiteout's *@target), checked and recorded as seen, so that a name
+ * comes once.
+ */
+static int lfs_imp_classify(struct lfs_imp *m, struct archive_entry *e,
+			    const struct lfs_imp_name *n,
+			    enum lfs_wh_kind *wk, const char **target)
+{
+	mode_t type = archive_entry_filetype(e);
+	int hl = archive_entry_hardlink(e) != NULL, kind, rc;
+	char key[PATH_MAX + 16];
+
+	*wk = lfs_oci_whiteout_kind(n->base, target);
+	if (*wk == LFS_WH_BAD) {
+		lfs_err_set(m->err, 0, "entry '%s': malformed whiteout name",
+			    n->rel);
+		return -EINVAL;
+	}
+	if (*wk == LFS_WH_FILE) {
+		snprintf(key, sizeof(key), "%s%s%s", n->parent,
+			 *n->parent ? "/" : "", *target);
 		kind = SEEN_WHITEOUT;
 	} else {
-		snprintf(key, sizeof(key), "%s", rel);
-		kind = wk == LFS_WH_OPQ ? SEEN_OPQ :
+		snprintf(key, sizeof(key), "%s", n->rel);
+		kind = *wk == LFS_WH_OPQ ? SEEN_OPQ :
 			type == AE_IFDIR ? SEEN_DIR :
 			type == AE_IFREG && !hl ? SEEN_FILE : SEEN_OTHER;
 	}
-	if (wk == LFS_WH_NONE && type != AE_IFDIR && type != AE_IFREG &&
-	    type != AE_IFLNK && type != AE_IFIFO && type != AE_IFCHR &&
-	    type != AE_IFBLK && !hl) {
-		lfs_err_set(m->err, 0,
-			   "entry '%s': unsupported entry type", rel);
-		return -EINVAL;
-	}
-	if (wk == LFS_WH_NONE && !hl && (type == AE_IFCHR || type == AE_IFBLK)) {
-		if (type == AE_IFCHR && archive_entry_rdev(e) == 0) {
-			lfs_err_set(m->err, 0,
-				   "entry '%s': a 0/0 character device is the layer's own whiteout format (a tarball says .wh.NAME)",
-				   rel);
-			return -EINVAL;
-		}
-		if (!m->opts->allow_devices) {
-			lfs_err_set(m->err, 0,
-				   "entry '%s': device node, and the caller is not root",
-				   rel);
-			return -EPERM;
-		}
+	if (*wk == LFS_WH_NONE && !hl) {
+		rc = lfs_imp_check_type(m, e, n->rel);
+		if (rc)
+			return rc;
 	}
 	rc = lfs_seen_add(&m->seen, key, kind);
 	if (rc == -EEXIST)
-		lfs_err_set(m->err, 0, "entry '%s': duplicate entry",
-			   rel);
-	if (rc)
-		return rc;
+		lfs_err_set(m->err, 0, "entry '%s': duplicate entry", n->rel);
+	return rc;
+}
 
-	pfd = lfs_imp_parent(m, parent, 1, rel);
-	if (pfd < 0)
-		return pfd;
-	if (wk != LFS_WH_OPQ && (type != AE_IFDIR || hl))
-		m->st->files++;
+/* A whiteout (a 0/0 character device) or an opaque marker (an xattr). */
+static int lfs_imp_whiteout(struct lfs_imp *m, struct archive_entry *e,
+			    int pfd, enum lfs_wh_kind wk, const char *target,
+			    const char *rel)
+{
+	int rc = 0;
 
 	if (wk == LFS_WH_OPQ) {
 		if (fsetxattr(pfd, LFS_OPQ_XATTR, "y", 1, 0)) {
 			rc = -errno;
 			lfs_err_set(m->err, 0,
-				   "entry '%s': cannot mark the directory opaque: %s",
-				   rel, strerror(errno));
+				    "entry '%s': cannot mark the directory opaque: %s",
+				    rel, strerror(errno));
 		}
 		return rc;
 	}
-	if (wk == LFS_WH_FILE) {
-		if (mknodat(pfd, target, S_IFCHR, makedev(0, 0))) {
-			rc = -errno;
-			lfs_err_set(m->err, 0, "entry '%s': %s", rel,
-				   errno == EEXIST ?
-				   "conflicts with an earlier entry" :
-				   strerror(errno));
-			return rc;
-		}
-		return lfs_imp_meta(m, e, -1, pfd, target, 0, 0, rel);
-	}
-	if (hl) {
-		rc = lfs_oci_clean_path(hl, hrel, sizeof(hrel), &pe);
-		if (rc) {
-			lfs_err_set(m->err, 0,
-				   "entry '%s': hard link target '%s': %s", rel,
-				   hl, rc == -ENAMETOOLONG ? "name too long" : pe.msg);
-			return rc;
-		}
-		se = lfs_seen_find(&m->seen, hrel);
-		if (!se || (se->kind != SEEN_FILE && se->kind != SEEN_OTHER) ||
-		    !strcmp(hrel, rel)) {
-			lfs_err_set(m->err, 0,
-				   "entry '%s': hard link to '%s', which is not an earlier file of the layer",
-				   rel, hrel);
-			return -EINVAL;
-		}
-		slash = strrchr(hrel, '/');
-		if (slash)
-			*slash = '\0';
-		tpfd = slash ? lfs_openat2(m->rootfd, hrel, LFS_DIRFLAGS) :
-			dup(m->rootfd);
-		if (tpfd < 0) {
-			rc = slash ? tpfd : -errno;
-			lfs_err_set(m->err, 0,
-				   "entry '%s': hard link target: %s", rel,
-				   strerror(-rc));
-			return rc;
-		}
-		rc = linkat(tpfd, slash ? slash + 1 : hrel, pfd, base, 0);
-		if (rc) {
-			rc = -errno;
-			lfs_err_set(m->err, 0, "entry '%s': %s", rel,
-				   errno == EEXIST ?
-				   "conflicts with an earlier entry" :
-				   strerror(errno));
-		}
-		close(tpfd);
+	if (mknodat(pfd, target, S_IFCHR, makedev(0, 0)))
+		return lfs_imp_create_err(m, rel);
+	return lfs_imp_meta(m, e, -1, pfd, target, 0, 0, rel);
+}
+
+/* A hard link to @hl, an earlier file of the layer. */
+static int lfs_imp_hardlink(struct lfs_imp *m, int pfd,
+			    const struct lfs_imp_name *n, const char *hl)
+{
+	struct lfs_err pe = LFS_ERR_INIT;
+	struct lfs_seen_ent *se;
+	char hrel[PATH_MAX], *slash;
+	int tpfd, rc;
+
+	rc = lfs_oci_clean_path(hl, hrel, sizeof(hrel), &pe);
+	if (rc) {
+		lfs_err_set(m->err, 0, "entry '%s': hard link target '%s': %s",
+			    n->rel, hl,
+			    rc == -ENAMETOOLONG ? "name too long" : pe.msg);
 		return rc;
 	}
+	se = lfs_seen_find(&m->seen, hrel);
+	if (!se || (se->kind != SEEN_FILE && se->kind != SEEN_OTHER) ||
+	    !strcmp(hrel, n->rel)) {
+		lfs_err_set(m->err, 0,
+			    "entry '%s': hard link to '%s', which is not an earlier file of the layer",
+			    n->rel, hrel);
+		return -EINVAL;
+	}
+	slash = strrchr(hrel, '/');
+	if (slash)
+		*slash = '\0';
+	tpfd = slash ? lfs_openat2(m->rootfd, hrel, LFS_DIRFLAGS) :
+		dup(m->rootfd);
+	if (tpfd < 0) {
+		rc = slash ? tpfd : -errno;
+		lfs_err_set(m->err, 0, "entry '%s': hard link target: %s",
+			    n->rel, strerror(-rc));
+		return rc;
+	}
+	rc = linkat(tpfd, slash ? slash + 1 : hrel, pfd, n->base, 0);
+	if (rc)
+		rc = lfs_imp_create_err(m, n->rel);
+	close(tpfd);
+	return rc;
+}
+
+/* A file, directory, symlink, fifo or device node. */
+static int lfs_imp_node(struct lfs_imp *m, struct archive_entry *e, int pfd,
+			const struct lfs_imp_name *n)
+{
+	mode_t type = archive_entry_filetype(e);
+	const char *target;
+	int rc;
+
 	switch (type) {
 	case AE_IFREG:
-		return lfs_imp_file(m, e, pfd, base, rel);
+		return lfs_imp_file(m, e, pfd, n->base, n->rel);
 	case AE_IFDIR:
-		return lfs_imp_dir(m, e, pfd, base, rel);
+		return lfs_imp_dir(m, e, pfd, n->base, n->rel);
 	case AE_IFLNK:
 		target = archive_entry_symlink(e);
 		if (!target || !*target) {
 			lfs_err_set(m->err, 0,
-				   "entry '%s': symlink without a target", rel);
+				    "entry '%s': symlink without a target", n->rel);
 			return -EINVAL;
 		}
-		rc = symlinkat(target, pfd, base);
+		rc = symlinkat(target, pfd, n->base);
 		m->st->size += strlen(target);
 		break;
 	default:	/* fifo, char, block */
-		rc = mknodat(pfd, base, type | 0600, archive_entry_rdev(e));
+		rc = mknodat(pfd, n->base, type | 0600, archive_entry_rdev(e));
 		break;
 	}
-	if (rc) {
-		rc = -errno;
-		lfs_err_set(m->err, 0, "entry '%s': %s", rel,
-			   errno == EEXIST ? "conflicts with an earlier entry" :
-			   strerror(errno));
+	if (rc)
+		return lfs_imp_create_err(m, n->rel);
+	return lfs_imp_meta(m, e, -1, pfd, n->base, type == AE_IFLNK, 1,
+			    n->rel);
+}
+
+static int lfs_imp_entry(struct lfs_imp *m, struct archive_entry *e)
+{
+	const char *raw = archive_entry_pathname(e), *target = NULL;
+	const char *hl = archive_entry_hardlink(e);
+	struct lfs_imp_name n;
+	enum lfs_wh_kind wk;
+	int pfd, rc;
+
+	rc = lfs_imp_name(m, raw, &n);
+	if (!rc)
+		rc = lfs_imp_check_xattrs(m, e, n.rel);
+	if (rc)
 		return rc;
-	}
-	return lfs_imp_meta(m, e, -1, pfd, base, type == AE_IFLNK, 1, rel);
+	if (!*n.rel)
+		return lfs_imp_root(m, e, raw);
+	rc = lfs_imp_classify(m, e, &n, &wk, &target);
+	if (rc)
+		return rc;
+	pfd = lfs_imp_parent(m, n.parent, 1, n.rel);
+	if (pfd < 0)
+		return pfd;
+	if (wk != LFS_WH_OPQ && (archive_entry_filetype(e) != AE_IFDIR || hl))
+		m->st->files++;
+	if (wk != LFS_WH_NONE)
+		return lfs_imp_whiteout(m, e, pfd, wk, target, n.rel);
+	if (hl)
+		return lfs_imp_hardlink(m, pfd, &n, hl);
+	return lfs_imp_node(m, e, pfd, &n);
 }
 
 /* The rest of the stream (tar padding): hashed, and within the limits. */
@@ -978,6 +1047,187 @@ static int lfs_imp_drain(struct lfs_imp *m)
 	return 0;
 }
 
+/*
+ * The readers: the decompressing one on its own thread (format "raw",
+ * filters gzip/zstd), and the tar reader fed by it.
+ */
+static int lfs_imp_open(struct lfs_imp *m)
+{
+	struct archive_entry *e;
+
+	m->crc = crc32(0L, Z_NULL, 0);
+	m->inbuf = m->fd >= 0 ? malloc(LFS_IO_CHUNK) : NULL;
+	m->md_blob = lfs_md_new();
+	m->md_tar = lfs_md_new();
+	m->raw = archive_read_new();
+	m->tar = archive_read_new();
+	if ((m->fd >= 0 && !m->inbuf) || !m->md_blob || !m->md_tar ||
+	    !m->raw || !m->tar || lfs_pipe_init(&m->pipe))
+		return -ENOMEM;
+	if (archive_read_support_filter_gzip(m->raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(m->raw) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(m->raw) != ARCHIVE_OK ||
+	    archive_read_open(m->raw, m, NULL, lfs_imp_raw_cb,
+			      NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(m->raw, &e) != ARCHIVE_OK) {
+		lfs_err_set(m->err, 0, "not a tar, tar.gz or tar.zst stream: %s",
+			    m->in_err ? strerror(m->in_err) :
+			    archive_error_string(m->raw) ?
+			    archive_error_string(m->raw) : "empty input");
+		return m->in_err ? -m->in_err : -EINVAL;
+	}
+	m->filter = archive_filter_code(m->raw, 0);
+	if (pthread_create(&m->pipe.thr, NULL, lfs_imp_worker, m)) {
+		lfs_err_set(m->err, 0, "cannot start a thread");
+		return -EINVAL;
+	}
+	m->pipe.started = 1;
+	if (archive_read_support_format_tar(m->tar) != ARCHIVE_OK ||
+	    archive_read_open(m->tar, m, NULL, lfs_imp_tar_cb,
+			      NULL) != ARCHIVE_OK) {
+		lfs_err_set(m->err, 0, "not a tar archive: %s",
+			    archive_error_string(m->tar) ?
+			    archive_error_string(m->tar) : "empty input");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every entry of the tar, within the limits. */
+static int lfs_imp_entries(struct lfs_imp *m)
+{
+	struct archive_entry *e;
+	la_ssize_t r;
+	int rc;
+
+	for (;;) {
+		r = archive_read_next_header(m->tar, &e);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			if (lfs_imp_stream_over(m))
+				return -EFBIG;
+			lfs_err_set(m->err, 0, "corrupt or truncated archive: %s",
+				    archive_error_string(m->tar) ?
+				    archive_error_string(m->tar) : "read error");
+			return m->in_err ? -m->in_err : -EINVAL;
+		}
+		rc = lfs_imp_limits(m, e);
+		if (!rc)
+			rc = lfs_imp_entry(m, e);
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * libarchive does not check the gzip trailer: compare its CRC-32 and
+ * length with the stream's (a single-member gzip file, as every OCI tool
+ * writes; a multi-member one is refused here).
+ */
+static int lfs_imp_gzip_trailer(struct lfs_imp *m)
+{
+	if (m->filter != ARCHIVE_FILTER_GZIP ||
+	    (m->tail[0] == (m->crc & 0xff) &&
+	     m->tail[1] == ((m->crc >> 8) & 0xff) &&
+	     m->tail[2] == ((m->crc >> 16) & 0xff) &&
+	     m->tail[3] == (m->crc >> 24) &&
+	     m->tail[4] == (m->tar_size & 0xff) &&
+	     m->tail[5] == ((m->tar_size >> 8) & 0xff) &&
+	     m->tail[6] == ((m->tar_size >> 16) & 0xff) &&
+	     m->tail[7] == ((m->tar_size >> 24) & 0xff)))
+		return 0;
+	lfs_err_set(m->err, 0,
+		    "corrupt archive: the gzip CRC-32 or length does not match the data");
+	return -EINVAL;
+}
+
+/*
+ * After the last entry: the tar padding, the decompressing thread's end,
+ * the rest of the input after the compressed stream (hashed with the
+ * blob), the gzip trailer.
+ */
+static int lfs_imp_finish(struct lfs_imp *m)
+{
+	la_ssize_t r;
+	int rc;
+
+	rc = lfs_imp_drain(m);
+	if (rc)
+		return rc;
+	pthread_join(m->pipe.thr, NULL);
+	m->pipe.started = 0;
+	if (m->pipe.err) {
+		lfs_err_set(m->err, 0, "corrupt or truncated archive: %s",
+			    m->raw_err);
+		return -EINVAL;
+	}
+	if (m->fd >= 0) {
+		do {
+			r = read(m->fd, m->inbuf, LFS_IO_CHUNK);
+			if (r > 0) {
+				lfs_imp_tail(m, m->inbuf, (size_t)r);
+				EVP_DigestUpdate(m->md_blob, m->inbuf, (size_t)r);
+				m->blob_size += (uint64_t)r;
+			}
+		} while (r > 0 || (r < 0 && errno == EINTR));
+		if (r < 0) {
+			rc = -errno;
+			lfs_err_set(m->err, 0, "read: %s", strerror(errno));
+			return rc;
+		}
+	} else if (m->memoff < m->memlen) {
+		lfs_imp_tail(m, m->mem + m->memoff, m->memlen - m->memoff);
+		EVP_DigestUpdate(m->md_blob, m->mem + m->memoff,
+				 m->memlen - m->memoff);
+		m->blob_size += m->memlen - m->memoff;
+	}
+	return lfs_imp_gzip_trailer(m);
+}
+
+/* The digests and sizes into st->d. */
+static int lfs_imp_digests(struct lfs_imp *m)
+{
+	struct lfs_tar_digests *d = &m->st->d;
+
+	lfs_md_final(m->md_blob, d->digest);
+	if (m->filter != ARCHIVE_FILTER_NONE) {
+		lfs_md_final(m->md_tar, d->diff_id);
+	} else if (m->tar_size == m->blob_size) {
+		memcpy(d->diff_id, d->digest, LFS_DIGEST_LEN);
+	} else {
+		lfs_err_set(m->err, 0, "read %llu bytes but passed on %llu",
+			    (unsigned long long)m->blob_size,
+			    (unsigned long long)m->tar_size);
+		return -EIO;
+	}
+	d->tar_size = m->tar_size;
+	d->blob_size = m->blob_size;
+	return 0;
+}
+
+static void lfs_imp_free(struct lfs_imp *m)
+{
+	size_t i;
+
+	/* stop the decompressing thread before freeing what it uses */
+	lfs_pipe_destroy(&m->pipe);
+	if (m->tar)
+		archive_read_free(m->tar);
+	if (m->raw)
+		archive_read_free(m->raw);
+	EVP_MD_CTX_free(m->md_blob);
+	EVP_MD_CTX_free(m->md_tar);
+	lfs_seen_free(&m->seen);
+	for (i = 0; i < m->n_dirs; i++)
+		free(m->dirs[i].rel);
+	free(m->dirs);
+	if (m->pcache_fd >= 0)
+		close(m->pcache_fd);
+	free(m->pcache);
+	free(m->inbuf);
+}
+
 int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		   const struct lfs_tar_import_opts *opts,
 		   struct lfs_tar_import_stats *st, struct lfs_err *err)
@@ -987,158 +1237,24 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		.opts = opts, .st = st, .pcache_fd = -1,
 		.err = err,
 	};
-	struct archive_entry *e;
-	la_ssize_t r;
-	size_t i;
-	int rc = -ENOMEM;
+	int rc;
 
 	if (err)
 		lfs_err_clear(err);
 	lfs_utf8_locale();
 	memset(st, 0, sizeof(*st));
 	m.stream_max = lfs_tar_stream_max(&opts->limits);
-	m.crc = crc32(0L, Z_NULL, 0);
-	m.inbuf = fd >= 0 ? malloc(LFS_IO_CHUNK) : NULL;
-	m.md_blob = lfs_md_new();
-	m.md_tar = lfs_md_new();
-	m.raw = archive_read_new();
-	m.tar = archive_read_new();
-	if ((fd >= 0 && !m.inbuf) || !m.md_blob || !m.md_tar ||
-	    !m.raw || !m.tar || lfs_pipe_init(&m.pipe))
-		goto out;
-	rc = -EINVAL;
-	if (archive_read_support_filter_gzip(m.raw) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(m.raw) != ARCHIVE_OK ||
-	    archive_read_support_format_raw(m.raw) != ARCHIVE_OK ||
-	    archive_read_open(m.raw, &m, NULL, lfs_imp_raw_cb,
-			      NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(m.raw, &e) != ARCHIVE_OK) {
-		lfs_err_set(err, 0, "not a tar, tar.gz or tar.zst stream: %s",
-			   m.in_err ? strerror(m.in_err) :
-			   archive_error_string(m.raw) ?
-			   archive_error_string(m.raw) : "empty input");
-		rc = m.in_err ? -m.in_err : -EINVAL;
-		goto out;
-	}
-	m.filter = archive_filter_code(m.raw, 0);
-	if (pthread_create(&m.pipe.thr, NULL, lfs_imp_worker, &m)) {
-		lfs_err_set(err, 0, "cannot start a thread");
-		goto out;
-	}
-	m.pipe.started = 1;
-	if (archive_read_support_format_tar(m.tar) != ARCHIVE_OK ||
-	    archive_read_open(m.tar, &m, NULL, lfs_imp_tar_cb,
-			      NULL) != ARCHIVE_OK) {
-		lfs_err_set(err, 0, "not a tar archive: %s",
-			   archive_error_string(m.tar) ?
-			   archive_error_string(m.tar) : "empty input");
-		goto out;
-	}
-	for (;;) {
-		r = archive_read_next_header(m.tar, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			rc = m.in_err ? -m.in_err : -EINVAL;
-			if (lfs_imp_stream_over(&m))
-				rc = -EFBIG;
-			else
-				lfs_err_set(err, 0, "corrupt or truncated archive: %s",
-					   archive_error_string(m.tar) ?
-					   archive_error_string(m.tar) : "read error");
-			goto out;
-		}
-		rc = lfs_imp_limits(&m, e);
-		if (!rc)
-			rc = lfs_imp_entry(&m, e);
-		if (rc)
-			goto out;
-	}
-	rc = lfs_imp_drain(&m);
-	if (rc)
-		goto out;
-	pthread_join(m.pipe.thr, NULL);
-	m.pipe.started = 0;
-	if (m.pipe.err) {
-		lfs_err_set(err, 0, "corrupt or truncated archive: %s",
-			   m.raw_err);
-		rc = -EINVAL;
-		goto out;
-	}
-	/* and the rest of the input after the compressed stream */
-	if (m.fd >= 0) {
-		do {
-			r = read(m.fd, m.inbuf, LFS_IO_CHUNK);
-			if (r > 0) {
-				lfs_imp_tail(&m, m.inbuf, (size_t)r);
-				EVP_DigestUpdate(m.md_blob, m.inbuf, (size_t)r);
-				m.blob_size += (uint64_t)r;
-			}
-		} while (r > 0 || (r < 0 && errno == EINTR));
-		if (r < 0) {
-			rc = -errno;
-			lfs_err_set(err, 0, "read: %s", strerror(errno));
-			goto out;
-		}
-	} else if (m.memoff < m.memlen) {
-		lfs_imp_tail(&m, m.mem + m.memoff, m.memlen - m.memoff);
-		EVP_DigestUpdate(m.md_blob, m.mem + m.memoff,
-				 m.memlen - m.memoff);
-		m.blob_size += m.memlen - m.memoff;
-	}
-	/*
-	 * libarchive does not check the gzip trailer: compare its CRC-32 and
-	 * length with the stream's (a single-member gzip file, as every OCI
-	 * tool writes; a multi-member one is refused here).
-	 */
-	if (m.filter == ARCHIVE_FILTER_GZIP &&
-	    (m.tail[0] != (m.crc & 0xff) || m.tail[1] != ((m.crc >> 8) & 0xff) ||
-	     m.tail[2] != ((m.crc >> 16) & 0xff) || m.tail[3] != (m.crc >> 24) ||
-	     m.tail[4] != (m.tar_size & 0xff) ||
-	     m.tail[5] != ((m.tar_size >> 8) & 0xff) ||
-	     m.tail[6] != ((m.tar_size >> 16) & 0xff) ||
-	     m.tail[7] != ((m.tar_size >> 24) & 0xff))) {
-		lfs_err_set(err, 0,
-			   "corrupt archive: the gzip CRC-32 or length does not match the data");
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = lfs_imp_apply_dirs(&m);
-	if (rc)
-		goto out;
-	lfs_md_final(m.md_blob, st->d.digest);
-	if (m.filter != ARCHIVE_FILTER_NONE) {
-		lfs_md_final(m.md_tar, st->d.diff_id);
-	} else if (m.tar_size == m.blob_size) {
-		memcpy(st->d.diff_id, st->d.digest, LFS_DIGEST_LEN);
-	} else {
-		lfs_err_set(err, 0, "read %llu bytes but passed on %llu",
-			   (unsigned long long)m.blob_size,
-			   (unsigned long long)m.tar_size);
-		rc = -EIO;
-		goto out;
-	}
-	st->d.tar_size = m.tar_size;
-	st->d.blob_size = m.blob_size;
-	rc = 0;
-out:
+	rc = lfs_imp_open(&m);
+	if (!rc)
+		rc = lfs_imp_entries(&m);
+	if (!rc)
+		rc = lfs_imp_finish(&m);
+	if (!rc)
+		rc = lfs_imp_apply_dirs(&m);
+	if (!rc)
+		rc = lfs_imp_digests(&m);
 	if (rc && err && !err->msg[0])
 		lfs_err_set(err, rc, "%s", "");
-	/* stop the decompressing thread before freeing what it uses */
-	lfs_pipe_destroy(&m.pipe);
-	if (m.tar)
-		archive_read_free(m.tar);
-	if (m.raw)
-		archive_read_free(m.raw);
-	EVP_MD_CTX_free(m.md_blob);
-	EVP_MD_CTX_free(m.md_tar);
-	lfs_seen_free(&m.seen);
-	for (i = 0; i < m.n_dirs; i++)
-		free(m.dirs[i].rel);
-	free(m.dirs);
-	if (m.pcache_fd >= 0)
-		close(m.pcache_fd);
-	free(m.pcache);
-	free(m.inbuf);
+	lfs_imp_free(&m);
 	return rc;
 }

@@ -33,7 +33,7 @@
 #include "cmd.h"
 #include "format.h"
 #include "index_store.h"
-#include "json.h"
+#include "jsonout.h"
 #include "nl.h"
 #include "parse.h"
 #include "store.h"

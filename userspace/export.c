@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "json.h"
+#include "jsonout.h"
 #include "nl.h"
 #include "oci_cmd.h"
 #include "parse.h"

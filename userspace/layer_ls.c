@@ -5,7 +5,7 @@
 
 #include "cmd.h"
 #include "format.h"
-#include "json.h"
+#include "jsonout.h"
 #include "layerinfo.h"
 #include "nl.h"
 #include "parse.h"

@@ -43,7 +43,7 @@
 #include "cmd.h"
 #include "format.h"
 #include "inuse.h"
-#include "json.h"
+#include "jsonout.h"
 #include "nl.h"
 #include "parse.h"
 #include "store.h"

@@ -12,7 +12,7 @@
 #include <linux/layerfs.h>
 
 #include "format.h"
-#include "json.h"
+#include "jsonout.h"
 #include "layerinfo.h"
 #include "parse.h"
 #include "storemeta.h"

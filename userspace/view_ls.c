@@ -5,7 +5,7 @@
 
 #include "cmd.h"
 #include "format.h"
-#include "json.h"
+#include "jsonout.h"
 #include "parse.h"
 #include "store_reg.h"
 #include "sys.h"

@@ -25,7 +25,7 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "fake_sys.h"
-#include "json.h"
+#include "jsonout.h"
 #include "msg.h"
 #include "store.h"
 #include "storemeta.h"

@@ -19,7 +19,7 @@
 
 #include "buf.h"
 #include "format.h"
-#include "json.h"
+#include "jsonout.h"
 #include "msg.h"
 #include "suites.h"
 #include "viewinfo.h"
@@ -738,7 +738,7 @@ START_TEST(test_json)
 	ck_assert_int_eq(lfs_json_error(&j), 0);
 	ck_assert_str_eq(lfs_buf_str(&b),
 		"[{\"id\":1,\"dev\":\"0:45\",\"source\":\"web\","
-		"\"mountpoints\":[\"/mnt/web\",\"/srv/web two\\u0009tab\",\"/bind\"],"
+		"\"mountpoints\":[\"/mnt/web\",\"/srv/web two\\ttab\",\"/bind\"],"
 		"\"image\":\"app:1\",\"layers\":[\"app:1\",\"mid\",\"base\"],"
 		"\"upper\":\"/u\",\"work\":\"/w\",\"readonly\":false,\"indexed\":false,"
 		"\"mount_options\":[\"rw\",\"relatime\"]},"

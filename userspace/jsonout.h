@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Minimal JSON writer into a struct lfs_buf, compact output.  Pure: no I/O.
+ * JSON output (jsonout.c) into a struct lfs_buf, compact, written with
+ * json-c (the one JSON library: storemeta.c and oci.c read and write
+ * records with it too).  Pure: no I/O.  Named jsonout.h because json-c's
+ * include directory has a json.h of its own.
  *
- * Strings are written as UTF-8 with '"' and '\\' escaped and every control
- * character (U+0000..U+001F, U+007F) as \u00XX.  Valid UTF-8 passes
- * through; each byte that is not part of a valid UTF-8 sequence becomes
- * U+FFFD, so the output is always valid JSON even for arbitrary file names.
+ * The calls describe a document in order (begin, key, value, ..., end);
+ * it is written when its outermost container closes.  Strings are written
+ * as UTF-8, escaped by json-c ('"', '\\', control characters); each byte
+ * that is not part of a valid UTF-8 sequence becomes U+FFFD first, so the
+ * output is always valid JSON even for arbitrary file names.
  */
-#ifndef LAYERCTL_JSON_H
-#define LAYERCTL_JSON_H
+#ifndef LAYERCTL_JSONOUT_H
+#define LAYERCTL_JSONOUT_H
 
 #include <stdint.h>
 
@@ -18,15 +22,20 @@
 
 #define LFS_JSON_DEPTH_MAX 32
 
+struct json_object;
+
 struct lfs_json {
 	struct lfs_buf *b;
+	struct json_object *stack[LFS_JSON_DEPTH_MAX];	/* open containers */
 	unsigned int depth;
-	int failed;				/* nesting error */
-	unsigned char count[LFS_JSON_DEPTH_MAX];	/* any member yet (0/1) */
-	int after_key;				/* a key awaits its value */
+	char *key;		/* a key awaiting its value */
+	int failed;		/* nesting error */
+	int nomem;		/* an allocation failed */
 };
 
 void lfs_json_init(struct lfs_json *j, struct lfs_buf *b);
+/* Frees what a document left unfinished holds (nothing once it closed). */
+void lfs_json_free(struct lfs_json *j);
 void lfs_json_object_begin(struct lfs_json *j);
 void lfs_json_object_end(struct lfs_json *j);
 void lfs_json_array_begin(struct lfs_json *j);
@@ -63,4 +72,4 @@ void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l);
  */
 void lfs_json_view(struct lfs_json *j, const struct lfs_view *v);
 
-#endif /* LAYERCTL_JSON_H */
+#endif /* LAYERCTL_JSONOUT_H */

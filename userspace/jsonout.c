@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Minimal JSON writer (see json.h). */
+/*
+ * JSON output with json-c (see jsonout.h): the calls build a json-c
+ * tree, written compact into the buffer when its outermost container
+ * closes.  Strings are made valid UTF-8 first.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <linux/layerfs.h>
 
-#include "json.h"
+#include "jsonout.h"
 #include "parse.h"
+
+#define LFS_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 void lfs_json_init(struct lfs_json *j, struct lfs_buf *b)
 {
@@ -16,103 +24,118 @@ void lfs_json_init(struct lfs_json *j, struct lfs_buf *b)
 	j->b = b;
 }
 
-/* Writes the separator due before a value (or a key). */
-static void lfs_json_sep(struct lfs_json *j)
+void lfs_json_free(struct lfs_json *j)
 {
-	if (j->after_key) {
-		j->after_key = 0;
-		return;
-	}
-	if (!j->depth)
-		return;
-	/* A flag, not a counter: an unsigned char would wrap at 256. */
-	if (j->count[j->depth - 1])
-		lfs_buf_putc(j->b, ',');
-	j->count[j->depth - 1] = 1;
+	if (j->depth)
+		json_object_put(j->stack[0]);
+	j->depth = 0;
+	free(j->key);
+	j->key = NULL;
 }
 
-static void lfs_json_open(struct lfs_json *j, char c)
+/* Appends @v, compact, to the buffer, and drops it. */
+static void lfs_json_emit(struct lfs_json *j, struct json_object *v)
 {
-	lfs_json_sep(j);
+	const char *text = json_object_to_json_string_ext(v, LFS_JSON_FLAGS);
+
+	if (text)
+		lfs_buf_puts(j->b, text);
+	else
+		j->nomem = 1;
+	json_object_put(v);
+}
+
+/*
+ * Adds @v (NULL: null, if @null) where the document is: the value of the
+ * pending key, the next item of an array, or the whole document.
+ */
+static void lfs_json_add(struct lfs_json *j, struct json_object *v, int null)
+{
+	struct json_object *top;
+
+	if (!v && !null) {
+		j->nomem = 1;
+		return;
+	}
+	if (!j->depth) {
+		lfs_json_emit(j, v);
+		return;
+	}
+	top = j->stack[j->depth - 1];
+	if (json_object_is_type(top, json_type_array) && !j->key) {
+		if (json_object_array_add(top, v))
+			j->nomem = 1;
+	} else if (json_object_is_type(top, json_type_object) && j->key) {
+		if (json_object_object_add(top, j->key, v))
+			j->nomem = 1;
+		free(j->key);
+		j->key = NULL;
+	} else {
+		json_object_put(v);
+		j->failed = 1;
+	}
+}
+
+static void lfs_json_open(struct lfs_json *j, struct json_object *v)
+{
+	if (!v) {
+		j->nomem = 1;
+		return;
+	}
 	if (j->depth >= LFS_JSON_DEPTH_MAX) {
+		json_object_put(v);
 		j->failed = 1;
 		return;
 	}
-	j->count[j->depth++] = 0;
-	lfs_buf_putc(j->b, c);
+	if (j->depth) {
+		/* The parent holds it; the stack borrows it. */
+		lfs_json_add(j, json_object_get(v), 0);
+		json_object_put(v);
+	}
+	j->stack[j->depth++] = v;
 }
 
-static void lfs_json_close(struct lfs_json *j, char c)
+static void lfs_json_close(struct lfs_json *j, enum json_type type)
 {
-	if (!j->depth || j->after_key) {
+	if (!j->depth || j->key ||
+	    !json_object_is_type(j->stack[j->depth - 1], type)) {
 		j->failed = 1;
 		return;
 	}
-	j->depth--;
-	lfs_buf_putc(j->b, c);
+	if (--j->depth == 0)
+		lfs_json_emit(j, j->stack[0]);
 }
 
 void lfs_json_object_begin(struct lfs_json *j)
 {
-	lfs_json_open(j, '{');
+	lfs_json_open(j, json_object_new_object());
 }
 
 void lfs_json_object_end(struct lfs_json *j)
 {
-	lfs_json_close(j, '}');
+	lfs_json_close(j, json_type_object);
 }
 
 void lfs_json_array_begin(struct lfs_json *j)
 {
-	lfs_json_open(j, '[');
+	lfs_json_open(j, json_object_new_array());
 }
 
 void lfs_json_array_end(struct lfs_json *j)
 {
-	lfs_json_close(j, ']');
+	lfs_json_close(j, json_type_array);
 }
 
 void lfs_json_key(struct lfs_json *j, const char *key)
 {
-	if (!j->depth || j->after_key) {
+	if (!j->depth || j->key ||
+	    !json_object_is_type(j->stack[j->depth - 1], json_type_object)) {
 		j->failed = 1;
 		return;
 	}
-	lfs_json_sep(j);
-	lfs_json_escape(j->b, key);
-	lfs_buf_putc(j->b, ':');
-	j->after_key = 1;
-}
-
-void lfs_json_string(struct lfs_json *j, const char *s)
-{
-	lfs_json_sep(j);
-	lfs_json_escape(j->b, s);
-}
-
-void lfs_json_u64(struct lfs_json *j, uint64_t v)
-{
-	lfs_json_sep(j);
-	lfs_buf_printf(j->b, "%" PRIu64, v);
-}
-
-void lfs_json_bool(struct lfs_json *j, int v)
-{
-	lfs_json_sep(j);
-	lfs_buf_puts(j->b, v ? "true" : "false");
-}
-
-void lfs_json_null(struct lfs_json *j)
-{
-	lfs_json_sep(j);
-	lfs_buf_puts(j->b, "null");
-}
-
-int lfs_json_error(const struct lfs_json *j)
-{
-	if (lfs_buf_error(j->b))
-		return -ENOMEM;
-	return j->failed ? -EINVAL : 0;
+	j->key = strdup(key);
+	if (!j->key)
+		j->nomem = 1;
 }
 
 /*
@@ -150,28 +173,67 @@ static size_t lfs_utf8_len(const unsigned char *s)
 	return 0;
 }
 
-void lfs_json_escape(struct lfs_buf *b, const char *str)
+/* @s with every byte that is not part of valid UTF-8 as U+FFFD. */
+static struct json_object *lfs_json_new_string(const char *str)
 {
+	static const char fffd[] = "\xef\xbf\xbd";
 	const unsigned char *s = (const unsigned char *)str;
+	struct lfs_buf b = LFS_BUF_INIT;
+	struct json_object *v;
 	size_t n;
 
-	lfs_buf_putc(b, '"');
 	while (*s) {
-		if (*s == '"' || *s == '\\') {
-			lfs_buf_putc(b, '\\');
-			lfs_buf_putc(b, (char)*s++);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			lfs_buf_printf(b, "\\u%04x", *s++);
-		} else if ((n = lfs_utf8_len(s)) != 0) {
+		n = lfs_utf8_len(s);
+		if (n) {
 			/* A NUL ends the sequence check early, never read past it. */
-			lfs_buf_put(b, s, n);
+			lfs_buf_put(&b, s, n);
 			s += n;
 		} else {
-			lfs_buf_puts(b, "\\ufffd");
+			lfs_buf_puts(&b, fffd);
 			s++;
 		}
 	}
-	lfs_buf_putc(b, '"');
+	v = lfs_buf_error(&b) ? NULL :
+	    json_object_new_string_len(b.data ? b.data : "", (int)b.len);
+	lfs_buf_free(&b);
+	return v;
+}
+
+void lfs_json_string(struct lfs_json *j, const char *s)
+{
+	lfs_json_add(j, lfs_json_new_string(s), 0);
+}
+
+void lfs_json_u64(struct lfs_json *j, uint64_t v)
+{
+	lfs_json_add(j, json_object_new_uint64(v), 0);
+}
+
+void lfs_json_bool(struct lfs_json *j, int v)
+{
+	lfs_json_add(j, json_object_new_boolean(!!v), 0);
+}
+
+void lfs_json_null(struct lfs_json *j)
+{
+	lfs_json_add(j, NULL, 1);
+}
+
+int lfs_json_error(const struct lfs_json *j)
+{
+	if (lfs_buf_error(j->b) || j->nomem)
+		return -ENOMEM;
+	return j->failed ? -EINVAL : 0;
+}
+
+void lfs_json_escape(struct lfs_buf *b, const char *s)
+{
+	struct lfs_json j;
+
+	lfs_json_init(&j, b);
+	lfs_json_string(&j, s);
+	if (j.nomem)
+		b->failed = 1;
 }
 
 void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l)

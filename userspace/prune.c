@@ -451,7 +451,8 @@ static void lfs_prune_json(const struct lfs_prune *p, struct lfs_buf *out)
 	lfs_buf_putc(out, '\n');
 }
 
-int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
+static int lfs_prune_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			   struct lfs_prune *p, int *force, int *json)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -460,24 +461,19 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_prune p = { 0 };
-	struct lfs_buf out = LFS_BUF_INIT;
-	struct lfs_nl *nl;
-	int c, rc, json = 0, force = 0;
-	size_t i;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":nfjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			p.dry = 1;
+			p->dry = 1;
 			break;
 		case 'f':
-			force = 1;
+			*force = 1;
 			break;
 		case 'j':
-			json = 1;
+			*json = 1;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_prune, 0);
@@ -489,51 +485,81 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "prune", lfs_usage_prune,
 				       "unexpected argument '%s'", argv[optind]);
+	return LFS_PARSED;
+}
+
+/*
+ * With the store locked: what is in use, the question (unless --force or
+ * --dry-run), then the deletions.  0, or 1 after reporting.
+ */
+static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
+{
+	struct lfs_nl *nl;
+	int rc;
+
+	rc = lfs_store_lock_exclusive(p->st);
+	if (rc) {
+		lfs_err_set(&p->e, rc, "prune: cannot lock the store");
+		return lfs_err_report(ctx, &p->e);
+	}
+	if (lfs_ctx_nl(ctx, &nl) || lfs_prune_in_use(ctx, nl, p))
+		return 1;
+	if (!p->dry && !force && lfs_prune_confirm(ctx, p))
+		return 1;
+	rc = lfs_prune_views(p);
+	if (!rc)
+		rc = lfs_prune_layers(p);
+	if (rc) {
+		lfs_err_set(&p->e, rc, "prune");
+		return lfs_err_report(ctx, &p->e);
+	}
+	return 0;
+}
+
+static void lfs_prune_free(struct lfs_prune *p)
+{
+	size_t i;
+
+	lfs_inuse_free(&p->inuse);
+	lfs_strv_free(&p->keep_layers);
+	lfs_strv_free(&p->keep_views);
+	lfs_strv_free(&p->views);
+	lfs_strv_free(&p->mnts);
+	for (i = 0; i < p->nuppers; i++)
+		free(p->uppers[i].key);
+	free(p->uppers);
+}
+
+int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_prune p = { 0 };
+	struct lfs_buf out = LFS_BUF_INIT;
+	int rc, json = 0, force = 0;
+
+	rc = lfs_prune_parse(ctx, argc, argv, &p, &force, &json);
+	if (rc != LFS_PARSED)
+		return rc;
 	p.st = &st;
+	/* No store: nothing to prune, an empty report. */
 	rc = lfs_ctx_store(ctx, &st, 0, &p.e);
 	if (rc && rc != -ENOENT)
 		return lfs_err_report(ctx, &p.e);
 	lfs_err_clear(&p.e);
+	rc = rc ? 0 : lfs_prune_run(ctx, &p, force);
 	if (!rc) {
-		rc = lfs_store_lock_exclusive(&st);
-		if (rc) {
-			lfs_err_set(&p.e, rc, "prune: cannot lock the store");
-			rc = lfs_err_report(ctx, &p.e);
-			goto out;
-		}
-		rc = 1;
-		if (lfs_ctx_nl(ctx, &nl) || lfs_prune_in_use(ctx, nl, &p))
-			goto out;
-		if (!p.dry && !force && lfs_prune_confirm(ctx, &p))
-			goto out;
-		rc = lfs_prune_views(&p);
-		if (!rc)
-			rc = lfs_prune_layers(&p);
-		if (rc) {
-			lfs_err_set(&p.e, rc, "prune");
-			rc = lfs_err_report(ctx, &p.e);
-			goto out;
-		}
+		if (json)
+			lfs_prune_json(&p, &out);
+		else
+			lfs_prune_text(&p, &out);
+		rc = lfs_emit(ctx, &out);
 	}
-	if (json)
-		lfs_prune_json(&p, &out);
-	else
-		lfs_prune_text(&p, &out);
-	rc = lfs_emit(ctx, &out);
 	if (!rc && p.failed) {
 		lfs_err_prefix(&p.e, p.e.code, "prune");
 		rc = lfs_err_report(ctx, &p.e);
 	}
-out:
 	lfs_buf_free(&out);
-	lfs_inuse_free(&p.inuse);
-	lfs_strv_free(&p.keep_layers);
-	lfs_strv_free(&p.keep_views);
-	lfs_strv_free(&p.views);
-	lfs_strv_free(&p.mnts);
-	for (i = 0; i < p.nuppers; i++)
-		free(p.uppers[i].key);
-	free(p.uppers);
+	lfs_prune_free(&p);
 	lfs_store_close(&st);
 	return rc;
 }

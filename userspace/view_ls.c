@@ -22,6 +22,44 @@ static const char lfs_usage_view_ls[] =
 	"  -j, --json  print a JSON array of view objects\n"
 	"  -h, --help  show this help\n";
 
+/* The mounted views, each with its mountpoints in this namespace. */
+static int lfs_view_ls_load(struct lfs_nl *nl, struct lfs_view_list *views,
+			    struct lfs_err *e)
+{
+	struct lfs_buf mountinfo = LFS_BUF_INIT;
+	int rc = lfs_ctx_views(nl, views, e);
+
+	if (rc)
+		return rc;
+	rc = lfs_sys_mountinfo(&mountinfo);
+	if (!rc)
+		rc = lfs_views_set_mountpoints(views, lfs_buf_str(&mountinfo));
+	lfs_buf_free(&mountinfo);
+	if (rc < 0) {
+		lfs_err_set(e, rc, "cannot read /proc/self/mountinfo");
+		lfs_err_prefix(e, rc, "cannot list views");
+	}
+	return rc;
+}
+
+static void lfs_view_ls_print(struct lfs_buf *out,
+			      const struct lfs_view_list *views, int json)
+{
+	struct lfs_json j;
+	size_t i;
+
+	if (!json) {
+		lfs_fmt_views(out, views->v, views->n);
+		return;
+	}
+	lfs_json_init(&j, out);
+	lfs_json_array_begin(&j);
+	for (i = 0; i < views->n; i++)
+		lfs_json_view(&j, &views->v[i]);
+	lfs_json_array_end(&j);
+	lfs_buf_putc(out, '\n');
+}
+
 int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -31,10 +69,9 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	};
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
-	struct lfs_buf out = LFS_BUF_INIT, mountinfo = LFS_BUF_INIT;
+	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_nl *nl;
 	int c, rc, json = 0;
-	size_t i;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
@@ -52,42 +89,16 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "view ls", lfs_usage_view_ls,
 				       "unexpected argument '%s'", argv[optind]);
-	if (lfs_ctx_nl(ctx, &nl)) {
-		rc = 1;
-		goto out;
-	}
-	rc = lfs_ctx_views(nl, &views, &e);
-	if (!rc) {
-		rc = lfs_sys_mountinfo(&mountinfo);
-		if (!rc)
-			rc = lfs_views_set_mountpoints(&views,
-						       lfs_buf_str(&mountinfo));
-		if (rc < 0) {
-			lfs_err_set(&e, rc, "cannot read /proc/self/mountinfo");
-			lfs_err_prefix(&e, rc, "cannot list views");
-		}
-	}
+	if (lfs_ctx_nl(ctx, &nl))
+		return 1;
+	rc = lfs_view_ls_load(nl, &views, &e);
 	if (rc) {
 		rc = lfs_err_report(ctx, &e);
-		goto out;
-	}
-
-	if (json) {
-		struct lfs_json j;
-
-		lfs_json_init(&j, &out);
-		lfs_json_array_begin(&j);
-		for (i = 0; i < views.n; i++)
-			lfs_json_view(&j, &views.v[i]);
-		lfs_json_array_end(&j);
-		lfs_buf_putc(&out, '\n');
 	} else {
-		lfs_fmt_views(&out, views.v, views.n);
+		lfs_view_ls_print(&out, &views, json);
+		rc = lfs_emit(ctx, &out);
 	}
-	rc = lfs_emit(ctx, &out);
-out:
 	lfs_buf_free(&out);
-	lfs_buf_free(&mountinfo);
 	lfs_views_free(&views);
 	return rc;
 }

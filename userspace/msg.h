@@ -17,7 +17,7 @@
 #include "layerinfo.h"
 #include "viewinfo.h"
 
-/* Room for a parse-error or extended-ack text, NUL included. */
+/* Room for an extended-ack text (nl.c keeps the last one), NUL included. */
 #define LFS_MSG_WHY_MAX 256
 
 /*
@@ -55,7 +55,7 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *layer);
  * embedded NUL and within their maximum length; ID, NAME and PATH are
  * present.  Unknown attribute types are ignored (a newer kernel may add
  * some).  On success @out's strings point into @nlh and 0 is returned;
- * otherwise -EBADMSG with the reason in @why (when not NULL).
+ * otherwise -EBADMSG with the reason in @e (when not NULL).
  */
 int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 			struct lfs_layer *out, struct lfs_err *e);
@@ -68,7 +68,7 @@ int lfs_msg_parse_layer(const struct nlmsghdr *nlh, int family, uint8_t cmd,
  * LAYERFS_NAME_MAX bytes; other types are ignored).  On success @out's
  * strings point into @nlh, out->names is allocated (free it with
  * lfs_msg_view_part_release()) and 0 is returned; otherwise -EBADMSG with
- * the reason in @why, or -ENOMEM.
+ * the reason in @e, or -ENOMEM.
  */
 int lfs_msg_parse_view(const struct nlmsghdr *nlh, int family, uint8_t cmd,
 		       struct lfs_view_part *out, struct lfs_err *e);

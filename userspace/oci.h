@@ -4,7 +4,7 @@
  * between the overlayfs layer format and OCI whiteouts, sha256 digest
  * strings, chain ids, and building and parsing the JSON documents of an
  * OCI image layout (json-c).  Used by export.c, import.c, save.c, load.c
- * and ocitar.c, and unit-tested in tests/unit/check_oci.c.
+ * and the tar code (ocitar.h), and unit-tested in tests/unit/check_oci.c.
  */
 #ifndef LAYERCTL_OCI_H
 #define LAYERCTL_OCI_H

@@ -2,7 +2,7 @@
 /*
  * Size limits of import and load (tarlimits.c, pure): their defaults, the
  * --max-size/--max-entry-size/--max-entries values, and the bound they
- * put on the uncompressed tar stream.  ocitar.c checks them while
+ * put on the uncompressed tar stream.  tar_import.c checks them while
  * extracting.
  */
 #ifndef LAYERCTL_TARLIMITS_H

@@ -90,7 +90,7 @@ struct lfs_view_list {
  * names than NLAYERS.  A view that was still incomplete when the next one
  * starts was unmounted during the dump (the kernel then moves on to the
  * next view): it is dropped and counted in @dropped.  0, -ENOMEM, or
- * -EBADMSG with the reason in @why ("malformed reply: ...").
+ * -EBADMSG with the reason in @e ("malformed reply: ...").
  */
 int lfs_views_add(struct lfs_view_list *l, const struct lfs_view_part *p,
 		  struct lfs_err *e);

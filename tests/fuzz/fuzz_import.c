@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the import path of layerctl (userspace/ocitar.c):
+ * libFuzzer target for the import path of layerctl (userspace/tar_import.c):
  * each input is extracted, as `layerctl import` run by root would (owners
  * and device nodes: the root-only options), into a fresh empty directory
  * TARGET under a private base directory, without netlink, under small size

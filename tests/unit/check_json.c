@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Tests for userspace/json.c. */
+/* Tests for userspace/jsonout.c. */
 #include <errno.h>
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tests for the OCI interop: userspace/oci.c (pure: paths, whiteouts,
- * digests, chain ids, image-layout JSON), userspace/ocitar.c (export and
+ * digests, chain ids, image-layout JSON), userspace/tar_export.c, tar_import.c (export and
  * import in a temporary directory, malformed input, no device nodes for
  * other callers) and the export/import commands end to end with fake_nl.c.
  */

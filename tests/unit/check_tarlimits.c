@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Import size limits (tarlimits.c, and their checks in ocitar.c's
+ * Import size limits (tarlimits.c, and their checks in tar_import.c's
  * lfs_tar_import()): sizes as options give them, the bound on the
  * uncompressed stream, and a compressed bomb stopped by it.
  */

@@ -3,7 +3,7 @@
  * Tests for the pure view code: --layers splitting and view assembly
  * (userspace/viewinfo.c), view-dump messages (userspace/msg.c, from
  * hand-made byte buffers, host byte order as netlink is), mountinfo
- * parsing, the `view ls` table (format.c) and JSON (json.c).
+ * parsing, the `view ls` table (format.c) and JSON (jsonout.c).
  */
 #include <endian.h>
 #include <errno.h>

@@ -493,7 +493,14 @@ int lfs_reg_pick(const char *content_type, const char *body,
 	}
 	if (!index)
 		return 0;
-	rc = lfs_oci_parse_index(body, w, next, &rn, why);
+	/* Static: *@why outlives this call (layerctl is single-threaded). */
+	{
+		static struct lfs_err pe;
+
+		rc = lfs_oci_parse_index(body, w, next, &rn, &pe);
+		if (rc)
+			*why = pe.msg;
+	}
 	free(rn);
 	if (rc)
 		return rc;

@@ -146,6 +146,7 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
 	struct lfs_oci_want w = { .plat = &p->plat };
+	struct lfs_err e = LFS_ERR_INIT;
 	char ct[128], plat[96];
 	const char *why = "";
 	int rc;
@@ -184,9 +185,9 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 		return lfs_errorf(ctx, "pull: %s: %s", p->source, why);
 	}
 	p->mdesc.size = p->mlen;
-	if (lfs_oci_parse_manifest(p->mtext, &p->man, &why))
+	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e))
 		return lfs_errorf(ctx, "pull: manifest %s: %s", p->mdesc.digest,
-				  why);
+				  e.msg);
 	return 0;
 }
 
@@ -266,7 +267,7 @@ static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
 	char path[128], *text = NULL, chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN];
 	char lname[LFS_NAME_BUF];
-	const char *why;
+	struct lfs_err e = LFS_ERR_INIT;
 	size_t i, n = p->man.n_layers;
 	int rc;
 
@@ -278,12 +279,12 @@ static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
 		return 1;
 	snprintf(path, sizeof(path), "blobs/sha256/%s", p->man.config.digest + 7);
 	rc = lfs_reg_read_file(p->dirfd, path, &text, NULL);
-	if (!rc && lfs_oci_parse_config(text, &p->cfg, &why))
+	if (!rc && lfs_oci_parse_config(text, &p->cfg, &e))
 		rc = -EINVAL;
 	free(text);
 	if (rc)
 		return lfs_errorf(ctx, "pull: config %s: %s", p->man.config.digest,
-				  rc == -EINVAL ? why : strerror(-rc));
+				  rc == -EINVAL ? e.msg : strerror(-rc));
 	if (!n || p->cfg.n_diff_ids != n)
 		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
 				  n, p->cfg.n_diff_ids);

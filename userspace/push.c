@@ -142,24 +142,24 @@ static int lfs_push_read_manifest(struct lfs_ctx *ctx, struct lfs_push *p)
 {
 	struct lfs_oci_want w = { .ref = p->ref, .plat = &p->plat };
 	char path[128], *index = NULL, *rn = NULL;
-	const char *why = "";
+	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
 	rc = lfs_reg_read_file(p->dirfd, "index.json", &index, NULL);
-	if (!rc && lfs_oci_parse_index(index, &w, &p->mdesc, &rn, &why))
+	if (!rc && lfs_oci_parse_index(index, &w, &p->mdesc, &rn, &e))
 		rc = -EINVAL;
 	free(index);
 	free(rn);
 	if (rc)
 		return lfs_errorf(ctx, "push: the saved index.json: %s",
-				  rc == -EINVAL ? why : strerror(-rc));
+				  rc == -EINVAL ? e.msg : strerror(-rc));
 	snprintf(path, sizeof(path), "blobs/sha256/%s", p->mdesc.digest + 7);
 	rc = lfs_reg_read_file(p->dirfd, path, &p->mtext, &p->mlen);
-	if (!rc && lfs_oci_parse_manifest(p->mtext, &p->man, &why))
+	if (!rc && lfs_oci_parse_manifest(p->mtext, &p->man, &e))
 		rc = -EINVAL;
 	if (rc)
 		return lfs_errorf(ctx, "push: the saved manifest: %s",
-				  rc == -EINVAL ? why : strerror(-rc));
+				  rc == -EINVAL ? e.msg : strerror(-rc));
 	return 0;
 }
 

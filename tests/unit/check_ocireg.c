@@ -323,6 +323,7 @@ START_TEST(test_pick)
 	static const char manifest[] =
 		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":{}}";
 	struct lfs_platform amd64, s390x;
+	struct lfs_err pe = LFS_ERR_INIT;
 	struct lfs_oci_want w = { .plat = &amd64 };
 	struct lfs_oci_desc d, back;
 	const char *why;
@@ -356,7 +357,7 @@ START_TEST(test_pick)
 	ck_assert_ptr_nonnull(idx);
 	w.plat = &amd64;
 	w.ref = "app/web:1";
-	ck_assert_int_eq(lfs_oci_parse_index(idx, &w, &back, &rn, &why), 0);
+	ck_assert_int_eq(lfs_oci_parse_index(idx, &w, &back, &rn, &pe), 0);
 	ck_assert_str_eq(back.digest, D64);
 	ck_assert_str_eq(back.media_type, LFS_MT_DOCKER_MANIFEST);
 	ck_assert_uint_eq(back.size, 1234);

@@ -105,6 +105,25 @@ static int lfs_chain_get(struct lfs_nl *nl, const struct lfs_layer *top,
 	}
 }
 
+/*
+ * Whether a layer of the image @c is not frozen (then nothing may index
+ * it): 1 with the reason in @why, else 0.
+ */
+static int lfs_chain_soft(const struct lfs_chain *c, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (!(c->v[i]->flags & LAYERFS_LAYER_F_FROZEN)) {
+			snprintf(why, whylen,
+				 "layer '%s' of its image is not frozen",
+				 c->v[i]->name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* @key gets the store key of a layer whose directory is ROOT/layers/KEY/diff. */
 static int lfs_store_key_of(const struct lfs_store *st, const char *path,
 			    char *key)
@@ -259,6 +278,11 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 	rc = lfs_index_give(nl, l, dirfd, file);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL) {
 		rc = lfs_chain_get(nl, l, &c);
+		if (!rc && lfs_chain_soft(&c, why, whylen)) {
+			lfs_chain_free(&c);
+			free(l);
+			return 1;
+		}
 		if (!rc)
 			rc = lfs_index_make(st, &c, key, dirfd, file, &what);
 		if (!rc) {
@@ -349,7 +373,8 @@ void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 {
 	char why[LFS_ERR_MAX];
 
-	if (lfs_layer_index_store(nl, st, ref, key, why, sizeof(why)))
+	/* 1: a layer of the image is not frozen, as layer add makes them. */
+	if (lfs_layer_index_store(nl, st, ref, key, why, sizeof(why)) < 0)
 		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",
 			ref, why);
 }

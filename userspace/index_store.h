@@ -15,8 +15,10 @@ struct lfs_store;
  * Gives the registered frozen layer @ref, whose store record is
  * ROOT/layers/@key, its index: the existing ROOT/layers/KEY/index if the
  * kernel accepts it, else one built now (over the index of the layer
- * below when the store has it).  0 if the layer has an index afterwards,
- * or a negative errno with the reason in @why.
+ * below when the store has it).  0 if the layer has an index afterwards;
+ * 1 if a layer of its image is not frozen (nothing may index it, as for
+ * layers registered with plain `layer add`), or a negative errno; the
+ * reason in @why.
  */
 int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
 			  const char *ref, const char *key, char *why,

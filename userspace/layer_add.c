@@ -59,7 +59,7 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		rc = lfs_store_record_layer(&st, nl, l, &e);
 	lfs_meta_list_free(&list);
 	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN) &&
-	    lfs_layer_index_ref(nl, &st, l->name, why, sizeof(why)))
+	    lfs_layer_index_ref(nl, &st, l->name, why, sizeof(why)) < 0)
 		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",
 			l->name, why);
 	lfs_store_close(&st);

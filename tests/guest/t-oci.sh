@@ -160,7 +160,7 @@ expect_eq "$(stat -c %y "$p/etc/sym")" "2001-02-03 04:05:06.123456789 +0000" "sy
 expect_eq "$(jq -r '.ref + " " + .flags[0] + " " + (.files|tostring)' "$(dirname "$p")/meta.json")" \
 	"oci/copy:1 frozen $(find "$src" ! -type d | wc -l)" "meta.json: ref, frozen, file count"
 expect_match "$(L layer show oci/copy:1 --json)" '"author":"someone"' "registered with its author"
-expect_match "$(L layer show oci/copy:1 --json)" '"flags":\["frozen"\]' "registered frozen"
+expect_match "$(L layer show oci/copy:1 --json)" '"flags":\["frozen","indexed"\]' "registered frozen, and indexed by the import"
 expect_ok L export oci/copy:3 -o "$d/again.tar" --json
 expect_eq "$(jq -r .diff_id "$_lib_tmp/out")" "$diff_id" "export of the imported layer: same diff_id"
 

@@ -22,6 +22,7 @@
 
 #include <linux/layerfs.h>
 
+#include "chain.h"
 #include "cmd.h"
 #include "index_build.h"
 #include "index_store.h"
@@ -32,78 +33,6 @@
 
 /* The index's file name in ROOT/layers/KEY. */
 #define LFS_INDEX_FILE "index"
-
-struct lfs_chain {
-	struct lfs_layer **v;	/* top first, each free()d */
-	size_t n;
-};
-
-static void lfs_chain_free(struct lfs_chain *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->v[i]);
-	free(c->v);
-	c->v = NULL;
-	c->n = 0;
-}
-
-static int lfs_chain_push(struct lfs_chain *c, struct lfs_layer *l)
-{
-	struct lfs_layer **v = realloc(c->v, (c->n + 1) * sizeof(*v));
-
-	if (!v) {
-		free(l);
-		return -ENOMEM;
-	}
-	c->v = v;
-	c->v[c->n++] = l;
-	return 0;
-}
-
-/* Appends the layer with id @id, from the kernel, to @c. */
-static int lfs_chain_push_id(struct lfs_nl *nl, struct lfs_chain *c,
-			     uint64_t id)
-{
-	struct lfs_layer key = { 0 }, *got;
-	int rc;
-
-	key.has = LFS_HAS_ID;
-	key.id = id;
-	rc = lfs_nl_layer_get(nl, &key, &got);
-	return rc ? rc : lfs_chain_push(c, got);
-}
-
-/*
- * The image of @top, from the kernel (the "Images" rule of the UAPI
- * header): the layer, then its BASE if it has one, else its parent's
- * image.
- */
-static int lfs_chain_get(struct lfs_nl *nl, const struct lfs_layer *top,
-			 struct lfs_chain *c)
-{
-	const struct lfs_layer *l;
-	uint32_t i;
-	int rc;
-
-	rc = lfs_chain_push(c, lfs_layer_dup(top));
-	if (rc || !c->v[0])
-		return rc ? rc : -ENOMEM;
-	for (l = top;; l = c->v[c->n - 1]) {
-		if (l->nbase) {
-			for (i = 0; !rc && i < l->nbase; i++)
-				rc = lfs_chain_push_id(nl, c,
-						       lfs_layer_base_id(l, i));
-			return rc;
-		}
-		if (!(l->has & LFS_HAS_PARENT_ID))
-			return 0;
-		rc = lfs_chain_push_id(nl, c, l->parent_id);
-		if (rc)
-			return rc;
-	}
-}
 
 /*
  * Whether a layer of the image @c is not frozen (then nothing may index
@@ -256,6 +185,8 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 {
 	struct lfs_layer k = { 0 }, *l = NULL;
 	struct lfs_chain c = { 0 };
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
 	const char *what = NULL;
 	int rc;
 
@@ -277,7 +208,9 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 	/* An index left from before (a restore): the kernel checks it. */
 	rc = lfs_index_give(nl, l, dirfd, file);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL) {
-		rc = lfs_chain_get(nl, l, &c);
+		rc = lfs_image_chain(nl, ref, &c, &e);
+		if (rc)
+			what = lfs_err_str(&e, line, sizeof(line));
 		if (!rc && lfs_chain_soft(&c, why, whylen)) {
 			lfs_chain_free(&c);
 			free(l);

@@ -13,22 +13,9 @@
 #include "cmd.h"
 #include "layerinfo.h"
 #include "ocitar.h"
+#include "chain.h"
 #include "store.h"
 
-/* An image's layers, top first (each from lfs_nl_layer_get(): free()). */
-struct lfs_chain {
-	struct lfs_layer **v;
-	size_t n;
-};
-
-/*
- * The image @ref names, per the Images rule of the protocol: the layer,
- * then its BASE layers if it has a BASE, else its parent's image.  0, or
- * a negative errno in @e ("layer 'X': ...", "image 'REF': ...").
- */
-int lfs_oci_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
-		  struct lfs_err *e);
-void lfs_chain_free(struct lfs_chain *c);
 
 /* One layer to import. */
 struct lfs_import {

@@ -331,7 +331,7 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (lfs_ctx_nl(ctx, &nl))
 		return 1;
-	if (lfs_oci_chain(nl, a.ref, &chain, &e))
+	if (lfs_image_chain(nl, a.ref, &chain, &e))
 		return lfs_err_report(ctx, &e);
 	ol = calloc(chain.n, sizeof(*ol));
 	rc = ol ? lfs_save_write(ctx, &a, &chain, ol, &e) :

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An image's layers from the kernel's registry (the Images rule of
+ * include/uapi/linux/layerfs.h): save and the index builder walk it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <linux/layerfs.h>
+
+#include "chain.h"
+#include "err.h"
+#include "layerinfo.h"
+#include "nl.h"
+
+void lfs_chain_free(struct lfs_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+static int lfs_chain_push(struct lfs_chain *c, struct lfs_layer *l)
+{
+	struct lfs_layer **nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	c->v = nv;
+	c->v[c->n++] = l;
+	return 0;
+}
+
+/* Appends the BASE layers of @l (the whole stack below it) to @c. */
+static int lfs_image_chain_base(struct lfs_nl *nl, const char *ref,
+			      const struct lfs_layer *l, struct lfs_chain *c,
+			      struct lfs_err *e)
+{
+	struct lfs_layer bk = { 0 }, *b;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < l->nbase; i++) {
+		bk.has = LFS_HAS_ID;
+		bk.id = lfs_layer_base_id(l, i);
+		rc = lfs_nl_layer_get(nl, &bk, &b);
+		if (rc < 0) {
+			lfs_err_set(e, rc, "BASE layer %llu of '%s'",
+				    (unsigned long long)bk.id, l->name);
+			return lfs_err_prefix(e, rc, "image '%s'", ref);
+		}
+		if (lfs_chain_push(c, b)) {
+			free(b);
+			return lfs_err_set(e, -ENOMEM, "image '%s'", ref);
+		}
+	}
+	return 0;
+}
+
+int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
+		  struct lfs_err *e)
+{
+	struct lfs_layer key = { 0 }, *l = NULL;
+	int rc;
+
+	c->v = NULL;
+	c->n = 0;
+	key.name = ref;
+	for (;;) {
+		rc = lfs_nl_layer_get(nl, &key, &l);
+		if (rc < 0) {
+			lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", key.name);
+			break;
+		}
+		if (c->n >= LAYERFS_LAYERS_MAX) {
+			free(l);
+			rc = lfs_err_set(e, -ELOOP, "the parent chain does not end");
+			lfs_err_prefix(e, rc, "image '%s'", ref);
+			break;
+		}
+		if (lfs_chain_push(c, l)) {
+			free(l);
+			rc = lfs_err_set(e, -ENOMEM, "image '%s'", ref);
+			break;
+		}
+		if (l->nbase) {
+			rc = lfs_image_chain_base(nl, ref, l, c, e);
+			break;
+		}
+		if (!l->parent)
+			return 0;
+		key.name = l->parent;
+	}
+	if (rc)
+		lfs_chain_free(c);
+	return rc;
+}
+

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* An image's layers, from the kernel (chain.c). */
+#ifndef LAYERCTL_CHAIN_H
+#define LAYERCTL_CHAIN_H
+
+#include <stddef.h>
+
+struct lfs_err;
+struct lfs_layer;
+struct lfs_nl;
+
+/* An image's layers, top first (each from lfs_nl_layer_get(): free()). */
+struct lfs_chain {
+	struct lfs_layer **v;
+	size_t n;
+};
+
+/*
+ * The image @ref names, per the Images rule of the protocol: the layer,
+ * then its BASE layers if it has a BASE, else its parent's image.  0, or
+ * a negative errno in @e ("layer 'X': ...", "image 'REF': ...").
+ */
+int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
+		    struct lfs_err *e);
+void lfs_chain_free(struct lfs_chain *c);
+
+#endif /* LAYERCTL_CHAIN_H */

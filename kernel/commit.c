@@ -24,7 +24,9 @@
  * view's back, so commit refuses while one exists, and layerfs_mmap()
  * refuses new ones on committed files; view->commit_sem orders the two.
  * It is taken only with the superblock frozen, never while waiting for
- * writers, because mmap holds mmap_lock while it waits for it.
+ * writers, because mmap holds mmap_lock while it waits for it, and
+ * nothing under it takes write access to the upper filesystem
+ * (sb_writers ranks above mmap_lock: see layerfs_commit()).
  */
 #include <linux/fs.h>
 #include <linux/mount.h>
@@ -441,10 +443,20 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 		NL_SET_ERR_MSG(extack, "view is frozen");
 		goto out_discard;
 	}
+	/*
+	 * Not under commit_sem: writing the upper takes its sb_writers, which
+	 * ranks above mmap_lock (fsetxattr() copies from user memory with
+	 * write access held), and mmap_lock ranks above commit_sem
+	 * (layerfs_mmap()).  The frozen view is enough: nothing changes the
+	 * old root meanwhile.
+	 */
+	err = layerfs_commit_copy_root(view, n.upper.dentry, extack);
+	if (err) {
+		layerfs_thaw_super(sb);
+		goto out_discard;
+	}
 	down_write(&view->commit_sem);
 	err = layerfs_commit_check_maps(view, extack);
-	if (!err)
-		err = layerfs_commit_copy_root(view, n.upper.dentry, extack);
 	if (!err) {
 		mutex_lock(&layerfs_registry_lock);
 		err = layerfs_commit_switch(view, &n, &spec, extack);

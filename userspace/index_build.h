@@ -154,4 +154,9 @@ int lfs_index_build_chain(const int *layerfds, const char *const *keys,
 			  uint32_t n, void **buf, size_t *len,
 			  const char **why);
 
+/* The same from the layers' directory paths, each opened for its step. */
+int lfs_index_build_paths(const char *const *paths, const char *const *keys,
+			  uint32_t n, void **buf, size_t *len,
+			  const char **why);
+
 #endif /* LAYERCTL_INDEX_BUILD_H */

@@ -272,23 +272,37 @@ static int lfs_index_build_buf(int layerfd, const char *key,
 	return err;
 }
 
-int lfs_index_build_chain(const int *layerfds, const char *const *keys,
-			  uint32_t n, void **buf, size_t *len,
-			  const char **why)
+/*
+ * The chain's index bottom up, layer i's directory being @layerfds[i], or
+ * @paths[i] opened only for its own step (an image can have more layers
+ * than a process may hold open files).
+ */
+static int lfs_index_build_from(const int *layerfds, const char *const *paths,
+				const char *const *keys, uint32_t n,
+				void **buf, size_t *len, const char **why)
 {
 	struct lfs_index parent = { 0 };
 	void *pbuf = NULL;
 	uint32_t i;
-	int err = 0;
+	int err = 0, fd;
 
 	if (!n) {
 		*why = "empty chain";
 		return -EINVAL;
 	}
 	for (i = n; !err && i-- > 0;) {
-		err = lfs_index_build_buf(layerfds[i], keys ? keys[i] : NULL,
+		fd = layerfds ? layerfds[i] :
+		     open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			*why = "cannot open a layer directory";
+			err = -errno;
+			break;
+		}
+		err = lfs_index_build_buf(fd, keys ? keys[i] : NULL,
 					  pbuf ? &parent : NULL, buf, len,
 					  why);
+		if (!layerfds)
+			close(fd);
 		free(pbuf);
 		pbuf = NULL;
 		if (!err && i) {
@@ -301,6 +315,20 @@ int lfs_index_build_chain(const int *layerfds, const char *const *keys,
 	if (err)
 		free(pbuf);
 	return err;
+}
+
+int lfs_index_build_chain(const int *layerfds, const char *const *keys,
+			  uint32_t n, void **buf, size_t *len,
+			  const char **why)
+{
+	return lfs_index_build_from(layerfds, NULL, keys, n, buf, len, why);
+}
+
+int lfs_index_build_paths(const char *const *paths, const char *const *keys,
+			  uint32_t n, void **buf, size_t *len,
+			  const char **why)
+{
+	return lfs_index_build_from(NULL, paths, keys, n, buf, len, why);
 }
 
 int lfs_index_build(int layerfd, const char *key,

@@ -99,39 +99,29 @@ static int lfs_index_scratch(const struct lfs_store *st,
 {
 	char (*keys)[LFS_KEY_LEN + 1] = calloc(c->n, sizeof(*keys));
 	const char **kp = calloc(c->n, sizeof(*kp));
-	int *fds = calloc(c->n, sizeof(*fds));
+	const char **paths = calloc(c->n, sizeof(*paths));
 	size_t i, len;
 	void *buf = NULL;
 	int rc = -ENOMEM;
 
 	*why = "out of memory";
-	if (!keys || !fds || !kp)
+	if (!keys || !kp || !paths)
 		goto out;
-	for (i = 0; i < c->n; i++)
-		fds[i] = -1;
 	for (i = 0; i < c->n; i++) {
 		kp[i] = !st || lfs_store_key_of(st, c->v[i]->path, keys[i]) ?
 			NULL : keys[i];
-		fds[i] = open(c->v[i]->path,
-			      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			rc = -errno;
-			*why = "cannot open a layer directory";
-			goto out;
-		}
+		paths[i] = c->v[i]->path;
 	}
-	rc = lfs_index_build_chain(fds, kp, (uint32_t)c->n, &buf, &len, why);
+	/* One directory open at a time: images can be 65,536 layers deep. */
+	rc = lfs_index_build_paths(paths, kp, (uint32_t)c->n, &buf, &len, why);
 	if (!rc) {
 		rc = lfs_index_write_file(dirfd, file, buf, len);
 		if (rc)
 			*why = "cannot write the index";
 	}
 out:
-	for (i = 0; fds && i < c->n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
 	free(buf);
-	free(fds);
+	free(paths);
 	free(kp);
 	free(keys);
 	return rc;

@@ -569,6 +569,7 @@ static void check_chain(int seed, int n)
 	struct lfs_index prev = { 0 }, cur;
 	struct chain c;
 	int fds[MAXL], k, outfd;
+	char *paths[MAXL];
 	const char *why = NULL;
 	void *scratch;
 	size_t slen;
@@ -607,6 +608,21 @@ static void check_chain(int seed, int n)
 	ck_assert_uint_eq(slen, prev.len);
 	ck_assert_int_eq(memcmp(scratch, prev.buf, slen), 0);
 	free(scratch);
+	/* From the paths, one directory open at a time: the same bytes. */
+	for (k = 0; k < n; k++) {
+		paths[k] = malloc(sizeof(c.root) + 8);
+		ck_assert_ptr_nonnull(paths[k]);
+		snprintf(paths[k], sizeof(c.root) + 8, "%s/B%02d", c.root,
+			 n - 1 - k);
+	}
+	ck_assert_int_eq(lfs_index_build_paths((const char *const *)paths,
+					       NULL, n, &scratch, &slen,
+					       &why), 0);
+	ck_assert_uint_eq(slen, prev.len);
+	ck_assert_int_eq(memcmp(scratch, prev.buf, slen), 0);
+	free(scratch);
+	for (k = 0; k < n; k++)
+		free(paths[k]);
 	lfs_index_close(&prev);
 	lfs_buf_free(&ref);
 	close(outfd);

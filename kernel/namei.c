@@ -181,11 +181,15 @@ static int layerfs_lookup_index(struct dentry *parent, const struct qstr *name,
 	layer = le32_to_cpu(e.layer);
 	if (WARN_ON_ONCE(f->n >= f->max) || layer >= view->nlayers)
 		return -EIO;
-	/* The parent's own lower directories first (the root has them all). */
-	for (i = 0; i < pe->numlower && !dir; i++)
-		if (pe->lower[i].layer == layer)
-			dir = dget(pe->lower[i].dentry);
-	if (!dir)
+	/*
+	 * The parent's own lower directory if it is in that layer: an indexed
+	 * directory holds only its topmost one, the root every layer's root
+	 * at its own index (layerfs_make_root()), so no scan of the stack.
+	 */
+	i = pe->numlower == 1 ? 0 : layer;
+	if (i < pe->numlower && pe->lower[i].layer == layer)
+		dir = dget(pe->lower[i].dentry);
+	else
 		dir = layerfs_index_dir_in(view, pe->idx_dir, layer);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);

@@ -152,6 +152,20 @@ static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
 	return rc;
 }
 
+/* The registered layer @ref in *@l (free() it), or -errno and why. */
+static int lfs_layer_get_why(struct lfs_nl *nl, const char *ref,
+			     struct lfs_layer **l, char *why, size_t whylen)
+{
+	struct lfs_layer k = { 0 };
+	int rc;
+
+	k.name = ref;
+	rc = lfs_nl_layer_get(nl, &k, l);
+	if (rc)
+		snprintf(why, whylen, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+	return rc;
+}
+
 /* Offers @dirfd/@file to the kernel for @l. */
 static int lfs_index_give(struct lfs_nl *nl, const struct lfs_layer *l,
 			  int dirfd, const char *file)
@@ -173,19 +187,16 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 		       const char *ref, const char *key, int dirfd,
 		       const char *file, char *why, size_t whylen)
 {
-	struct lfs_layer k = { 0 }, *l = NULL;
+	struct lfs_layer *l = NULL;
 	struct lfs_chain c = { 0 };
 	struct lfs_err e = LFS_ERR_INIT;
 	char line[LFS_ERR_MAX + 64];
 	const char *what = NULL;
 	int rc;
 
-	k.name = ref;
-	rc = lfs_nl_layer_get(nl, &k, &l);
-	if (rc) {
-		snprintf(why, whylen, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+	rc = lfs_layer_get_why(nl, ref, &l, why, whylen);
+	if (rc)
 		return rc;
-	}
 	if (l->flags & LAYERFS_LAYER_F_INDEXED) {
 		free(l);
 		return 0;
@@ -248,18 +259,15 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 			     size_t whylen)
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
-	struct lfs_layer k = { 0 }, *l = NULL;
+	struct lfs_layer *l = NULL;
 	struct lfs_err e = LFS_ERR_INIT;
 	char line[LFS_ERR_MAX + 64];
 	size_t i;
 	int rc;
 
-	k.name = ref;
-	rc = lfs_nl_layer_get(nl, &k, &l);
-	if (rc) {
-		snprintf(why, whylen, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+	rc = lfs_layer_get_why(nl, ref, &l, why, whylen);
+	if (rc)
 		return rc;
-	}
 	rc = lfs_store_key_of(st, l->path, key);
 	free(l);
 	if (!rc)

@@ -212,6 +212,16 @@ if [ ! -f "$out/rc" ] || [ ${#logs[@]} = 0 ]; then
 	logs+=("$run/console.log")
 fi
 klog_ok=1
+crash_summary() {
+	local t trace
+	t=$(sed -n 's/.*layerfs-test: start \(.*\)$/\1/p' "$run/console.log" | tail -n 1)
+	trace=$(awk '/Call Trace:/ && !seen { p = 1; seen = 1; next }
+		p && /<\/TASK>|Modules linked in|end trace/ { p = 0 }
+		p { sub(/^\[[^]]*\] */, ""); gsub(/^ +| +$/, ""); if ($0 == "<TASK>") next; printf "%s%s", sep, $0; sep = " < " }' \
+		"$run/console.log")
+	echo "guest-run: the guest stopped during test: ${t:-(unknown)}" >&2
+	[ -z "$trace" ] || echo "guest-run: first call trace: $trace" >&2
+}
 for f in "${logs[@]}"; do
 	if ! "$root/tests/guest/klog-check.sh" "$f" "$(cat "$out/tainted" 2>/dev/null)" >&2; then
 		klog_ok=0
@@ -221,4 +231,6 @@ if [ "$klog_ok" = 0 ]; then
 	echo "guest-run: FAIL: the guest kernel log shows problems (above)" >&2
 	[ "$status" != 0 ] || status=1
 fi
+# Last, where the tail of a long log still shows it.
+[ -f "$out/rc" ] || crash_summary
 exit "$status"

@@ -82,6 +82,8 @@ for name in "${names[@]}"; do
 	klog=$logs/$name.dmesg
 	unload_leftover || true
 	dmesg -C
+	# Names the test in the console log, for a crash that stops the guest.
+	echo "<6>layerfs-test: start $name" >/dev/kmsg 2>/dev/null || true
 	taint_before=$(cat /proc/sys/kernel/tainted)
 
 	rc=0

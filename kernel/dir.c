@@ -516,7 +516,14 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 	    (exchange && new_is_dir && layerfs_dir_has_lower(new)))
 		return -EXDEV;
 
+	/*
+	 * Both parents need an upper: copying up @old does not give its
+	 * parent one when @old's inode already has one through another name
+	 * (a hard link whose file was copied up from another directory).
+	 */
 	err = layerfs_copy_up(old);
+	if (!err)
+		err = layerfs_copy_up(old->d_parent);
 	if (!err && d_is_positive(new))
 		err = layerfs_copy_up(new);
 	if (!err)
@@ -550,6 +557,9 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 	old_cred = layerfs_override_creds(old->d_sb);
 	uold = layerfs_inode_upper(olddir);
 	unew = layerfs_inode_upper(newdir);
+	err = -EIO;
+	if (WARN_ON_ONCE(!uold || !unew))
+		goto out_revert;
 	/* Objects with an origin make their new directory impure. */
 	if ((LAYERFS_I(d_inode(old))->origin_ino && uold != unew) ||
 	    (exchange && LAYERFS_I(d_inode(new))->origin_ino)) {

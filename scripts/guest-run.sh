@@ -12,7 +12,10 @@
 # runs from the repo root.  Its output is streamed here and guest-run exits
 # with its exit status, or non-zero if the guest timed out (124), died
 # before reporting (125), or its kernel log shows a problem
-# (tests/guest/klog-check.sh).  --disk adds a raw image as /dev/vda, vdb...
+# (tests/guest/klog-check.sh).  An oops panics the guest (oops=panic), which
+# ends it at once instead of at the time limit: the command's processes
+# may be stuck on locks the oops left held; the test that was running and
+# the first call trace are then printed last.  --disk adds a raw image as /dev/vda, vdb...
 # --keep keeps the run directory (console.log, out/{output,kmsg.log,...}).
 # --kernel-image boots BZIMAGE (e.g. the debug kernel of
 # scripts/build-debug-kernel.sh) instead of Debian's, with an initramfs
@@ -143,7 +146,7 @@ start_qemu() {
 		-nodefaults -no-user-config -display none -no-reboot \
 		-accel "$1" -cpu "$cpu" -smp 2 -m "$mem" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 no_timer_check rdinit=/init$append" \
+		-append "console=ttyS0 oops=panic panic=-1 no_timer_check rdinit=/init$append" \
 		-serial "file:$run/console.log" \
 		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \

@@ -160,6 +160,11 @@ def main():
     os.symlink("etc/os", os.path.join(m, "link"))
     os.rename(os.path.join(m, "bin/sh"), os.path.join(m, "bin/sh.moved"))
     os.chmod(os.path.join(m, "bin/ls"), 0o700)      # metadata copy-up
+    for d in ("hl/a", "hl/b", "hl/c"):              # a hard link across dirs
+        os.makedirs(os.path.join(m, d))
+    with open(os.path.join(m, "hl/a/x"), "w") as f:
+        f.write("linked\n")
+    os.link(os.path.join(m, "hl/a/x"), os.path.join(m, "hl/b/y"))
     with open(os.path.join(m, "log"), "w") as f:
         f.write("before\n")
 
@@ -336,6 +341,26 @@ def main():
     open(os.path.join(solo, "c"), "w").close()
     n = os.stat(solo).st_nlink
     check(n == 1, "nlink of a dir in two generations is 1", str(n))
+    # Both names of a committed hard link in use, the file copied up
+    # through one (its directory with it), then renamed through the other
+    # into a third directory: the other's directory must be copied up too
+    # (it was not: rename locked a NULL upper directory, an oops).
+    x, y = os.path.join(m, "hl/a/x"), os.path.join(m, "hl/b/y")
+    check(os.stat(x).st_ino == os.stat(y).st_ino, "a committed hard link")
+    with open(x, "a") as f:
+        f.write("more\n")
+    z = os.path.join(m, "hl/c/z")
+    os.rename(y, z)
+    check(open(z).read() == "linked\nmore\n" and not os.path.exists(y),
+          "rename through the other name of a copied-up hard link",
+          repr(open(z).read()))
+    check(os.stat(x).st_ino == os.stat(z).st_ino and os.stat(z).st_nlink == 2,
+          "the names stay one file", "%r %r" % (os.stat(x), os.stat(z)))
+    check(sorted(os.listdir(os.path.join(u[2], "hl/c"))) == ["z"] and
+          os.stat(os.path.join(u[2], "hl/c/z")).st_ino ==
+          os.stat(os.path.join(u[2], "hl/a/x")).st_ino,
+          "in the upper, one file at hl/a/x and hl/c/z")
+
     rc, out = run(LAYERCTL, "view", "ls")
     check("cc/app\\:2:cc/app\\:1:cc/base\\:1" in out,
           "view ls shows the whole stack", out)

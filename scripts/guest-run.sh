@@ -217,11 +217,16 @@ fi
 klog_ok=1
 crash_summary() {
 	local t trace
-	t=$(sed -n 's/.*layerfs-test: start \(.*\)$/\1/p' "$run/console.log" | tail -n 1)
-	trace=$(awk '/Call Trace:/ && !seen { p = 1; seen = 1; next }
-		p && /<\/TASK>|Modules linked in|end trace/ { p = 0 }
-		p { sub(/^\[[^]]*\] */, ""); gsub(/^ +| +$/, ""); if ($0 == "<TASK>") next; printf "%s%s", sep, $0; sep = " < " }' \
-		"$run/console.log")
+	t=$(tr -d '\r' <"$run/console.log" | sed -n 's/.*layerfs-test: start \(.*\)$/\1/p' | tail -n 1)
+	# The first call trace's reliable frames ("? " ones are guesses).
+	trace=$(tr -d '\r' <"$run/console.log" | awk '
+		/Call Trace:/ && !seen { p = 1; seen = 1; next }
+		p && /<\/TASK>|RIP: 0033|Modules linked in|end trace/ { p = 0 }
+		p {
+			sub(/^\[[^]]*\] */, ""); gsub(/^ +| +$/, "")
+			if ($0 == "<TASK>" || $0 ~ /^\? /) next
+			printf "%s%s", sep, $0; sep = " < "
+		}')
 	echo "guest-run: the guest stopped during test: ${t:-(unknown)}" >&2
 	[ -z "$trace" ] || echo "guest-run: first call trace: $trace" >&2
 }

@@ -3,9 +3,11 @@
 """Raw LAYERFS_CMD_LAYER_INDEX requests and hostile index files, for
 t-index.sh, independent of layerctl.
 
-  nlindex.py give NAME FILE [--rw]
+  nlindex.py give NAME FILE [--rw | --wronly | --closed]
       offers FILE (opened read-only; with --rw, also held open for
-      writing meanwhile) as the index of layer NAME; prints "OK" or
+      writing meanwhile; with --wronly, opened for writing only; with
+      --closed, the number of a descriptor closed before the request) as
+      the index of layer NAME; prints "OK" or
       "ERR <errno name> <extended ack>".
   nlindex.py mutate IN OUT SEED
       copies index IN to OUT with a few random bytes changed after the
@@ -28,11 +30,13 @@ LAYERFS_CMD_LAYER_INDEX = 6
 LAYERFS_LAYER_A_INDEX_FD = 14
 
 
-def give(name, path, rw=False):
+def give(name, path, rw=False, mode=""):
     held = os.open(path, os.O_RDWR) if rw else -1
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_WRONLY if mode == "--wronly" else os.O_RDONLY)
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                          nlcommit.NETLINK_GENERIC)
+    if mode == "--closed":
+        os.close(fd)    # after the socket, which would reuse the number
     try:
         sock.setsockopt(270, nlcommit.NETLINK_EXT_ACK, 1)
         fam = nlcommit.family_id(sock)
@@ -44,7 +48,8 @@ def give(name, path, rw=False):
                                         payload, 2)
     finally:
         sock.close()
-        os.close(fd)
+        if mode != "--closed":
+            os.close(fd)
         if held >= 0:
             os.close(held)
     if err:
@@ -93,7 +98,8 @@ def crcflip(src, dst):
 def main():
     a = sys.argv[1:]
     if len(a) >= 3 and a[0] == "give":
-        print(give(a[1], a[2], "--rw" in a[3:]))
+        mode = next((m for m in a[3:] if m in ("--wronly", "--closed")), "")
+        print(give(a[1], a[2], "--rw" in a[3:], mode))
     elif len(a) == 4 and a[0] == "mutate":
         mutate(a[1], a[2], int(a[3]))
     elif len(a) == 3 and a[0] == "crcflip":

@@ -136,6 +136,12 @@ out=$(python3 "$NL" give hl14 "$d/bad.crc")
 expect_match "$out" '^ERR EINVAL bad index: ' "a flipped byte is refused (EINVAL, with the rule)"
 out=$(python3 "$NL" give hl12 "$d/h15.copy" --rw)
 expect_match "$out" '^ERR ETXTBSY .*open for writing' "a file open for writing is refused (ETXTBSY)"
+out=$(python3 "$NL" give hl12 "$d/h15.copy" --closed)
+expect_match "$out" '^ERR EBADF .*not an open file descriptor' "a closed descriptor is refused (EBADF)"
+out=$(python3 "$NL" give hl12 "$d/h15.copy" --wronly)
+expect_match "$out" '^ERR EINVAL .*regular file open for reading' "a descriptor open for writing only is refused (EINVAL)"
+out=$(python3 "$NL" give hl12 "$d/h")
+expect_match "$out" '^ERR EINVAL .*regular file open for reading' "a directory is refused (EINVAL)"
 
 # Random corruptions with a correct checksum: the structure checks must
 # refuse each (a corrupted layer table gives ESTALE instead).

@@ -19,6 +19,9 @@
 #                      builds it, for t-installed (build/installed/)
 #   make style         checkpatch.pl over the kernel sources
 #   make guest-boots   the layer store across reboots and a power cut (3 boots)
+#   make check-boot    the packages installed on a debootstrapped Debian 12
+#                      systemd disk, booted 4 times (6.1, 6.1, 6.12, 6.12):
+#                      layers and persisted views restored at boot
 #   make check-debug   the guest tests on a debug kernel (KASAN, lockdep,
 #                      kmemleak, failslab) built once per machine
 #   make bench         boot the guest, time layerfs against overlayfs and the
@@ -64,7 +67,7 @@ FUZZ_SECONDS ?=
 .PHONY: all module userspace tools deps check unit guest-check guest-boots demo bench bench-commit fuzz bench-oci install clean style
 .PHONY: guest-check-612
 .PHONY: check-debug debug-kernel stress
-.PHONY: uninstall dkms-install dkms-uninstall deb deb-deps deb-module
+.PHONY: uninstall dkms-install dkms-uninstall deb deb-deps deb-module check-boot
 
 all: module userspace tools
 
@@ -144,6 +147,13 @@ stress: module userspace tools
 # disk image (tests/guest/boots-commit.sh).
 guest-boots:
 	KVER="$(KVER)" tests/guest/boots-commit.sh
+
+# Boot-time restore on a real systemd machine (tests/guest/boots-installed.sh):
+# the packages of make deb installed with dpkg -i into a debootstrapped
+# Debian 12 tree (scripts/boot-image.sh, built once and cached under
+# /var/cache/layerfs), its ext4 disk booted twice on 6.1 and twice on 6.12.
+check-boot: deb
+	tests/guest/boots-installed.sh
 
 # Commit time against tar | sha256sum, 1 MiB and 1 GiB uppers, against the
 # number of layers in the store and of earlier commits on the view (not in

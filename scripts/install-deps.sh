@@ -9,9 +9,10 @@
 #
 #   scripts/install-deps.sh [--packaging]
 #
-# --packaging: also (only) what `make deb` and the installed-files test
-# need (debhelper, dh_dkms, dkms, lintian, bash-completion); `make check`
-# pulls them too (make deb, for tests/guest/t-installed.sh).
+# --packaging: also (only) what `make deb`, the installed-files test and
+# `make check-boot` need (debhelper, dh_dkms, dkms, lintian,
+# bash-completion, debootstrap); `make check` pulls them too (make deb, for
+# tests/guest/t-installed.sh).
 set -eu
 
 PACKAGES="
@@ -26,7 +27,7 @@ coreutils util-linux attr acl e2fsprogs python3
 linux-source-6.1 perl
 "
 PACKAGING_PACKAGES="
-debhelper dh-dkms dkms dpkg-dev fakeroot lintian bash-completion
+debhelper dh-dkms dkms dpkg-dev fakeroot lintian bash-completion debootstrap
 "
 case ${1:-} in
 --packaging) PACKAGES="$PACKAGES $PACKAGING_PACKAGES" ;;

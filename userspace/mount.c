@@ -4,6 +4,7 @@
  * layerctl mount REF MNT [--upper DIR --work DIR] [--name SOURCE]
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@
 static const char lfs_usage_mount[] =
 	"Usage: layerctl mount --layers TOP:...:BOTTOM [--upper DIR --work DIR] [--name SOURCE] [-o FLAGS] MNT\n"
 	"       layerctl mount --layer TOP [--layer NAME]... [--upper DIR --work DIR] [--name SOURCE] [-o FLAGS] MNT\n"
-	"       layerctl mount REF MNT [--ro | --upper DIR --work DIR] [--name SOURCE] [-o FLAGS]\n"
+	"       layerctl mount REF MNT [--ro | --upper DIR --work DIR | --persist] [--name SOURCE] [-o FLAGS]\n"
 	"\n"
 	"Mount a view on the directory MNT: registered layers merged into one\n"
 	"tree, the first on top.  With REF, the image REF: that layer and its\n"
@@ -30,7 +31,9 @@ static const char lfs_usage_mount[] =
 	"view without them is read-only.  An image view without them is\n"
 	"writable too, on a fresh upper in the store (ROOT/layers/KEY/diff, work\n"
 	"ROOT/views/VKEY/work; see --store), ready for `layerctl commit`,\n"
-	"unless --ro is given.\n"
+	"unless --ro is given.  --persist records such a view to be mounted again\n"
+	"by `layerctl restore --views` (at boot: layerfs-views.service), on MNT\n"
+	"with its upper as it is, -o flags and all, until `layerctl umount`.\n"
 	"\n"
 	"A view any of whose layers came from `layerctl import` or `layerctl\n"
 	"load` (its store record says so) is mounted nosuid,nodev: setuid and\n"
@@ -48,6 +51,8 @@ static const char lfs_usage_mount[] =
 	"  -w, --work=DIR      its work directory: an absolute path on the same\n"
 	"                      filesystem, neither inside DIR nor containing it\n"
 	"  -r, --ro            an image view without upper: read-only\n"
+	"  -p, --persist       a store view (REF, no --upper/--ro): mount it\n"
+	"                      again at boot (other views: an fstab entry)\n"
 	"  -n, --name=SOURCE   the mount source, as /proc/mounts shows it\n"
 	"                      (default 'layerfs')\n"
 	"  -o, --options=FLAGS mount flags, comma-separated as in mount(8), set\n"
@@ -124,14 +129,22 @@ static void lfs_mount_unstore(struct lfs_mount_store *ms)
 
 /*
  * A store view: a fresh ROOT/layers/KEY/diff as upper, ROOT/views/VKEY/work
- * as work, and ROOT/views/VKEY/view.json.  0 or a negative errno in @e.
+ * as work, and ROOT/views/VKEY/view.json, with @persist and @options (the
+ * -o flags as given, or NULL) for `restore --views`.  0 or a negative
+ * errno in @e.
  */
 static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
-			   struct lfs_mount_spec *spec, struct lfs_err *e)
+			   struct lfs_mount_spec *spec, int persist,
+			   const char *options, struct lfs_err *e)
 {
 	struct lfs_view_meta vm = { 0 };
+	char mnt[PATH_MAX];
 	int rc;
 
+	/* restore --views mounts it again from /: record an absolute path. */
+	if (persist && !realpath(spec->target, mnt))
+		return lfs_mount_refuse(spec->target, "mountpoint",
+					spec->target, strerror(errno), e);
 	rc = lfs_ctx_store(ctx, &ms->st, 1, e);
 	if (rc)
 		return rc;
@@ -141,10 +154,12 @@ static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
 	rc = lfs_store_view_create(&ms->st, ms->vkey, &ms->work, e);
 	if (!rc) {
 		vm.key = ms->vkey;
-		vm.mountpoint = (char *)spec->target;
+		vm.mountpoint = persist ? mnt : (char *)spec->target;
 		vm.image = (char *)spec->image;
 		vm.upper_key = ms->key;
 		vm.created = lfs_ctx_now(ctx);
+		vm.persist = persist;
+		vm.options = (char *)options;
 		rc = lfs_store_view_write_meta(&ms->st, &vm, e);
 	}
 	if (rc) {
@@ -163,7 +178,7 @@ static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
 
 /* The positional arguments and option combinations; 0, or 1 after usage. */
 static int lfs_mount_usage_check(struct lfs_ctx *ctx, int npos, char **pos,
-				 int given, int ro,
+				 int given, int ro, int persist,
 				 const struct lfs_mount_spec *spec)
 {
 	if (given && npos > 1)
@@ -184,6 +199,9 @@ static int lfs_mount_usage_check(struct lfs_ctx *ctx, int npos, char **pos,
 	if (ro && (spec->upper || given))
 		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
 				       "--ro goes with an image REF and no --upper");
+	if (persist && (ro || spec->upper || given))
+		return lfs_usage_error(ctx, "mount", lfs_usage_mount,
+				       "--persist goes with an image REF and no --upper or --ro (for other views, an fstab entry)");
 	return 0;
 }
 
@@ -207,6 +225,8 @@ struct lfs_mount_args {
 	struct lfs_strv layers;
 	int given;		/* --layers or --layer */
 	int ro;
+	int persist;		/* --persist */
+	struct lfs_buf options;	/* the -o lists as given, joined by ',' */
 };
 
 /* One option of getopt code @c; LFS_PARSED, or an exit status. */
@@ -233,9 +253,18 @@ static int lfs_mount_opt(struct lfs_ctx *ctx, int c, char **argv,
 	case 'r':
 		a->ro = 1;
 		return LFS_PARSED;
+	case 'p':
+		a->persist = 1;
+		return LFS_PARSED;
 	case 'o':
 		if (lfs_mount_opt_o(ctx, optarg, &a->trust.opts))
 			return LFS_EXIT_USAGE;
+		/* As given, for the record of a persisted view. */
+		if (a->options.len)
+			lfs_buf_putc(&a->options, ',');
+		lfs_buf_puts(&a->options, optarg);
+		if (lfs_buf_error(&a->options))
+			return lfs_errorf(ctx, "%s", strerror(ENOMEM));
 		return LFS_PARSED;
 	case 'h':
 		return lfs_usage(ctx, lfs_usage_mount, 0);
@@ -275,6 +304,7 @@ static int lfs_mount_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		{ "work", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "ro", no_argument, NULL, 'r' },
+		{ "persist", no_argument, NULL, 'p' },
 		{ "options", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -282,13 +312,13 @@ static int lfs_mount_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	int c, rc;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:ro:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":L:l:u:w:n:rpo:h", opts, NULL)) != -1) {
 		rc = lfs_mount_opt(ctx, c, argv, opts, a);
 		if (rc != LFS_PARSED)
 			return rc;
 	}
 	rc = lfs_mount_usage_check(ctx, argc - optind, argv + optind,
-				   a->given, a->ro, &a->spec);
+				   a->given, a->ro, a->persist, &a->spec);
 	if (rc)
 		return rc;
 	a->spec.target = argv[argc - 1];
@@ -299,7 +329,8 @@ static int lfs_mount_parse(struct lfs_ctx *ctx, int argc, char **argv,
 
 int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	struct lfs_mount_args a = { .layers = LFS_STRV_INIT };
+	struct lfs_mount_args a = { .layers = LFS_STRV_INIT,
+				    .options = LFS_BUF_INIT };
 	struct lfs_mount_store ms = { .st = LFS_STORE_INIT };
 	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
@@ -313,7 +344,9 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_mount_check_spec(&a.spec, &e);
 	/* An image without --upper or --ro: a writable store view. */
 	if (!rc && !a.given && !a.spec.upper && !a.ro)
-		rc = lfs_mount_store(ctx, &ms, &a.spec, &e);
+		rc = lfs_mount_store(ctx, &ms, &a.spec, a.persist,
+				     a.options.len ? lfs_buf_str(&a.options) :
+				     NULL, &e);
 	if (!rc) {
 		rc = lfs_sys_mount(&a.spec, ctx->module, &e);
 		if (rc < 0) {
@@ -328,5 +361,6 @@ out:
 	free(ms.work);
 	lfs_store_close(&ms.st);
 	lfs_strv_free(&a.layers);
+	lfs_buf_free(&a.options);
 	return rc;
 }

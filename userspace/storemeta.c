@@ -36,6 +36,7 @@ void lfs_view_meta_free(struct lfs_view_meta *v)
 	free(v->mountpoint);
 	free(v->image);
 	free(v->upper_key);
+	free(v->options);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -216,6 +217,10 @@ int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out)
 		rc = lfs_jadd_created(o, v->created);
 	if (!rc)
 		rc = lfs_jadd_u64(o, "commits", v->commits);
+	if (!rc && v->persist)
+		rc = lfs_jadd(o, "persist", json_object_new_boolean(1));
+	if (!rc && v->options)
+		rc = lfs_jadd_str(o, "options", v->options);
 	return lfs_jrecord_end(o, rc, out);
 }
 
@@ -424,6 +429,22 @@ int lfs_meta_from_json(const char *text, struct lfs_meta *m, struct lfs_err *e)
 	return rc;
 }
 
+/* "persist": true, false, or absent (false). */
+static int lfs_jget_persist(struct json_object *o, int *persist,
+			    struct lfs_err *e)
+{
+	struct json_object *v;
+
+	*persist = 0;
+	if (!json_object_object_get_ex(o, "persist", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return lfs_err_set(e, -EINVAL,
+				   "\"persist\" is not true or false");
+	*persist = json_object_get_boolean(v);
+	return 0;
+}
+
 int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *vm,
 			    struct lfs_err *e)
 {
@@ -448,6 +469,10 @@ int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *vm,
 		rc = lfs_jget_u64(o, "commits", 0, &v, NULL, e);
 	if (!rc)
 		vm->commits = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	if (!rc)
+		rc = lfs_jget_persist(o, &vm->persist, e);
+	if (!rc)
+		rc = lfs_jget_str(o, "options", 0, &vm->options, e);
 	json_object_put(o);
 	return rc;
 }

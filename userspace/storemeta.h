@@ -69,6 +69,8 @@ struct lfs_view_meta {
 	char *upper_key;	/* ROOT/layers/UPPER_KEY/diff is its upper */
 	uint64_t created;
 	uint32_t commits;	/* commits made through layerctl */
+	int persist;		/* mounted again by `restore --views` */
+	char *options;		/* its -o flags as given ("a,b"), or NULL */
 };
 
 void lfs_meta_free(struct lfs_meta *m);
@@ -94,7 +96,8 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out);
  */
 int lfs_meta_from_json(const char *text, struct lfs_meta *m, struct lfs_err *e);
 
-/* The same for view.json: key, upper_key required; mountpoint, image. */
+/* The same for view.json: key, upper_key required; mountpoint, image;
+ * "persist": true and "options" only when set. */
 int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out);
 int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *v,
 			    struct lfs_err *e);

@@ -39,6 +39,7 @@ L=$inst/usr/sbin/layerctl
 # What the packages hold.
 for f in usr/sbin/layerctl usr/share/man/man8/layerctl.8.gz usr/share/man/man5/layerfs.5.gz \
 	usr/share/bash-completion/completions/layerctl lib/systemd/system/layerfs.service \
+	lib/systemd/system/layerfs-views.service \
 	"usr/src/layerfs-$version/dkms.conf" "usr/src/layerfs-$version/Kbuild" \
 	"usr/src/layerfs-$version/kernel/main.c" "usr/src/layerfs-$version/include/uapi/linux/layerfs.h"; do
 	expect_ok test -s "$inst/$f"

@@ -165,7 +165,7 @@ END_TEST
 START_TEST(test_view_meta_round_trip)
 {
 	struct lfs_view_meta v = { (char *)K2, (char *)"/mnt/web",
-				   (char *)"tomcat:9", (char *)K1, 7, 3 };
+				   (char *)"tomcat:9", (char *)K1, 7, 3, 0, NULL };
 	struct lfs_buf b = LFS_BUF_INIT;
 	struct lfs_view_meta back;
 	struct lfs_err why = LFS_ERR_INIT;
@@ -178,6 +178,23 @@ START_TEST(test_view_meta_round_trip)
 	ck_assert_str_eq(back.upper_key, K1);
 	ck_assert_uint_eq(back.created, 7);
 	ck_assert_uint_eq(back.commits, 3);
+	ck_assert_int_eq(back.persist, 0);
+	ck_assert_ptr_null(back.options);
+	ck_assert_ptr_null(strstr(lfs_buf_str(&b), "persist"));
+	lfs_view_meta_free(&back);
+	/* A view of `mount --persist -o noexec`: both fields come back. */
+	v.persist = 1;
+	v.options = (char *)"noexec,nodev";
+	lfs_buf_reset(&b);
+	ck_assert_int_eq(lfs_view_meta_to_json(&v, &b), 0);
+	ck_assert_int_eq(lfs_view_meta_from_json(lfs_buf_str(&b), &back, &why), 0);
+	ck_assert_int_eq(back.persist, 1);
+	ck_assert_str_eq(back.options, "noexec,nodev");
+	lfs_view_meta_free(&back);
+	ck_assert_int_eq(lfs_view_meta_from_json("{\"version\":1,\"key\":\"" K1
+						 "\",\"upper_key\":\"" K2 "\",\"persist\":1}",
+						 &back, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "\"persist\" is not true or false");
 	lfs_view_meta_free(&back);
 	ck_assert_int_eq(lfs_view_meta_from_json("{\"version\":1,\"key\":\"" K1 "\"}",
 						 &back, &why), -EINVAL);
@@ -701,7 +718,7 @@ static void store_view(struct lfs_view_part *p)
 	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL), 0);
 	{
 		struct lfs_view_meta vm = { vkey, (char *)"/mnt", (char *)"tomcat:9",
-					    key, 1, 0 };
+					    key, 1, 0, 0, NULL };
 
 		ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
 	}

@@ -35,6 +35,7 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "restore", cmd_restore, "Register every stored layer again" },
 	{ "rm", cmd_rm, "Remove an image layer from the registry and the store" },
 	{ "prune", cmd_prune, "Delete what unmounted views left in the store" },
+#ifndef LAYERCTL_NO_OCI		/* make LAYERCTL_OCI=0: no OCI commands */
 	{ "export", cmd_export, "Write one layer as an OCI layer tarball" },
 	{ "import", cmd_import, "Make a store layer from an OCI layer tarball" },
 	{ "save", cmd_save, "Write an image as an OCI image layout" },
@@ -42,6 +43,7 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "push", cmd_push, "Upload an image to an OCI registry" },
 	{ "pull", cmd_pull, "Download an image from an OCI registry" },
 	{ "login", cmd_login, "Store credentials for an OCI registry" },
+#endif
 	{ NULL, NULL, NULL }
 };
 

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1065,6 +1066,96 @@ START_TEST(test_mount_ref_store)
 }
 END_TEST
 
+/*
+ * mount --persist records the view (with its -o flags as given); restore
+ * --views mounts it again, on its upper and work, unless a mounted view
+ * uses its work directory; views without --persist stay unmounted.
+ */
+START_TEST(test_restore_views)
+{
+	static const char *stack[] = { "tomcat:9" };
+	struct lfs_view_part live = { .id = 4, .dev = 78, .source = "layerfs",
+				      .nlayers = 1, .names = stack, .nnames = 1 };
+	char mnt[PATH_MAX], mnt2[PATH_MAX], *upper, *work;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	struct stat sb;
+
+	snprintf(mnt2, sizeof(mnt2), "%s/mnt/q", tmp);
+	/* The mountpoint must exist: its absolute path is recorded. */
+	RUN("mount", "--persist", "tomcat:9", mnt2);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "mountpoint"));
+	ck_assert_ptr_nonnull(strstr(r.err, "No such file or directory"));
+	snprintf(mnt, sizeof(mnt), "%s/mnt", tmp);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	ck_assert_ptr_nonnull(realpath(mnt, mnt2));	/* tmp may be a symlink */
+	ck_assert_int_lt(strlen(mnt2), 100);
+	strcpy(mnt, mnt2);
+	strcat(mnt, "/p");
+	strcat(mnt2, "/q");
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	RUN("mount", "--persist", "-o", "noexec", "-o", "nodev", "tomcat:9", mnt);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(rmdir(mnt), 0);	/* restore makes it again */
+	upper = strdup(fake_sys.upper);
+	work = strdup(fake_sys.work);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	ck_assert_int_eq(vm.persist, 1);
+	ck_assert_str_eq(vm.options, "noexec,nodev");
+	ck_assert_str_eq(vm.mountpoint, mnt);
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+	RUN("mount", "tomcat:9", mnt2);		/* not persisted */
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("mount", "--persist", "--ro", "tomcat:9", mnt2);
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--persist goes with an image REF"));
+	RUN("mount", "--persist", "-u", "/u", "-w", "/w", "tomcat:9", mnt2);
+	ck_assert_int_eq(r.rc, 2);
+
+	/* After a reboot: mounted again, its mountpoint made. */
+	fake_sys.mounts = 0;
+	RUN("restore", "--views");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.mounts, 1);
+	ck_assert_str_eq(fake_sys.target, mnt);
+	ck_assert_str_eq(fake_sys.image, "tomcat:9");
+	ck_assert_str_eq(fake_sys.upper, upper);
+	ck_assert_str_eq(fake_sys.work, work);
+	ck_assert(fake_sys.attr_set & MOUNT_ATTR_NOEXEC);
+	ck_assert(fake_sys.attr_set & MOUNT_ATTR_NODEV);
+	ck_assert_int_eq(stat(mnt, &sb), 0);
+	ck_assert_ptr_nonnull(strstr(r.out, ": image tomcat:9: mounted\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "restored 1 views (0 mounted already)\n"));
+
+	/* A mounted view uses its work directory: left alone. */
+	live.work = work;
+	fake_nl.view_parts[0] = &live;
+	fake_nl.n_view_parts = 1;
+	fake_sys.mounts = 0;
+	RUN("restore", "--views");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.mounts, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "restored 0 views (1 mounted already)\n"));
+
+	/* A failed mount is reported and makes restore fail. */
+	fake_nl.n_view_parts = 0;
+	fake_sys.mount_err = -ENOENT;
+	fake_sys.mount_why = "unknown image 'tomcat:9'";
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(mnt2, sizeof(mnt2),
+		 "layerctl: view '%s': unknown image 'tomcat:9' (No such file or directory)\n",
+		 mnt);
+	ck_assert_str_eq(r.err, mnt2);
+	ck_assert_ptr_nonnull(strstr(r.out, "restored 0 views (0 mounted already)\n"));
+	free(upper);
+	free(work);
+}
+END_TEST
+
 /* Views of imported layers are nosuid,nodev unless -o says otherwise. */
 START_TEST(test_mount_trust)
 {
@@ -1424,6 +1515,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_skip_and_fail);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_mount_ref_store);
+	tcase_add_test(cmds, test_restore_views);
 	tcase_add_test(cmds, test_mount_trust);
 	tcase_add_test(cmds, test_layer_add_records);
 	tcase_add_test(cmds, test_umount_store_view);

@@ -18,6 +18,8 @@
 # kmsg-N.log, its console in console-N.log.  Prints "PASS check-boot" or
 # "FAIL check-boot: why"; exits 0 or 1.
 #   BOOT_KVERS="K1 K1 K2 K2"   the kernel of each boot (default as above)
+#   BOOT_KEEP_TREE=1           reuse build/boot/root of the last run, its
+#                              packages as they were (to debug the boots)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 k61=$("$root/scripts/kver.sh") || exit 1
@@ -36,31 +38,42 @@ base=$("$root/scripts/boot-image.sh" "$k61" "$k612") || fail "scripts/boot-image
 echo "check-boot: root tree $base ($(($(now) - t0)) s)"
 
 # 1. The tree with the packages installed.
-t0=$(now)
-rm -rf "$dir"
-mkdir -p "$dir"
-cp -a "$base" "$dir/root" || fail "cannot copy $base"
 tree=$dir/root
-cleanup() {
+chroot_umounts() {
 	local m
 	for m in dev/pts dev sys proc; do
 		! mountpoint -q "$tree/$m" || umount -l "$tree/$m"
 	done
 }
-trap cleanup EXIT
-mount -t proc proc "$tree/proc" && mount -t sysfs sys "$tree/sys" &&
-	mount --bind /dev "$tree/dev" && mount -t devpts devpts "$tree/dev/pts" ||
-	fail "cannot mount /proc, /sys, /dev in $tree"
-cp "${debs[@]}" "$tree/tmp/"
-chroot "$tree" sh -c 'dpkg -i /tmp/*.deb' >"$dir/dpkg.log" 2>&1 ||
-	{ tail -n 30 "$dir/dpkg.log"; fail "dpkg -i of the packages failed (build/boot/dpkg.log)"; }
-grep -E '^(Building|Done|Setting up|Created symlink)' "$dir/dpkg.log" | sed 's/^/check-boot:   /'
-for k in "$k61" "$k612"; do
-	[ -f "$tree/lib/modules/$k/updates/dkms/layerfs.ko" ] ||
-		fail "DKMS installed no layerfs.ko for $k (build/boot/dpkg.log)"
-done
-rm -f "$tree"/tmp/*.deb
-cleanup
+trap chroot_umounts EXIT
+# install_packages: a fresh copy of the cached tree, dpkg -i the .debs.
+install_packages() {
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a "$base" "$tree" || fail "cannot copy $base"
+	mount -t proc proc "$tree/proc" && mount -t sysfs sys "$tree/sys" &&
+		mount --bind /dev "$tree/dev" && mount -t devpts devpts "$tree/dev/pts" ||
+		fail "cannot mount /proc, /sys, /dev in $tree"
+	cp "${debs[@]}" "$tree/tmp/"
+	chroot "$tree" sh -c 'dpkg -i /tmp/*.deb' >"$dir/dpkg.log" 2>&1 ||
+		{ tail -n 30 "$dir/dpkg.log"; fail "dpkg -i of the packages failed (build/boot/dpkg.log)"; }
+	grep -E '^(Building|Done|Setting up|Created symlink)' "$dir/dpkg.log" | sed 's/^/check-boot:   /'
+	for k in "$k61" "$k612"; do
+		# layerfs.ko, or .ko.xz where the kernel compresses modules (6.12)
+		ls "$tree/lib/modules/$k/updates/dkms/layerfs.ko"* >/dev/null 2>&1 ||
+			fail "DKMS installed no layerfs.ko for $k (build/boot/dpkg.log)"
+	done
+	rm -f "$tree"/tmp/*.deb
+	chroot_umounts
+	touch "$dir/packages.stamp"
+}
+t0=$(now)
+if [ "${BOOT_KEEP_TREE:-0}" = 1 ] && [ -f "$dir/packages.stamp" ]; then
+	echo "check-boot: BOOT_KEEP_TREE=1: the packages of the last run"
+	rm -f "$dir"/*.tap "$dir"/*.log "$dir/disk.img"
+else
+	install_packages
+fi
 install -m 0755 "$root/tests/guest/boot-installed.sh" "$tree/usr/local/sbin/layerfs-boot-test"
 cat >"$tree/etc/systemd/system/layerfs-boot-test.service" <<'EOF'
 [Unit]
@@ -97,6 +110,7 @@ for k in "${kvers[@]}"; do
 		-serial "file:$dir/kmsg-$n.log" </dev/null >"$dir/qemu-$n.log" 2>&1
 	rc=$?
 	tap=$dir/boot-$n.tap
+	sed -i 's/\r$//' "$tap"		# the serial line's CR LF
 	sed 's/^/check-boot:   /' "$tap"
 	[ "$rc" = 0 ] || { tail -n 30 "$dir/console-$n.log"; fail "boot $n: qemu exited with $rc (timeout: 124)"; }
 	grep -q "^# boot $n: kernel $k\$" "$tap" || fail "boot $n: not boot $n on $k (build/boot/console-$n.log)"

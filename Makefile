@@ -87,8 +87,9 @@ deps:
 
 # Each step is its own make so that KVER/KDIR are evaluated after the
 # packages they come from are installed.  CHECK_BOOT=1 adds check-boot's
-# boots (not by default: about 15 min beside other guests, and the first
-# run on a machine builds its Debian tree, 24 min; see README "Installing").
+# boots (not by default: 8.5 min with little load, 15 min beside other
+# guests, and a machine's first run builds its Debian tree, 24 min; see
+# README "Installing").
 CHECK_BOOT ?= 0
 check: deps
 	$(MAKE) all

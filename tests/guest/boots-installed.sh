@@ -55,8 +55,17 @@ install_packages() {
 		mount --bind /dev "$tree/dev" && mount -t devpts devpts "$tree/dev/pts" ||
 		fail "cannot mount /proc, /sys, /dev in $tree"
 	cp "${debs[@]}" "$tree/tmp/"
-	chroot "$tree" sh -c 'dpkg -i /tmp/*.deb' >"$dir/dpkg.log" 2>&1 ||
-		{ tail -n 30 "$dir/dpkg.log"; fail "dpkg -i of the packages failed (build/boot/dpkg.log)"; }
+	# A dependency the cached tree lacks (a library layerctl gained since
+	# scripts/boot-image.sh listed them) comes from the network, as
+	# `apt install ./*.deb` would fetch it; add it there to save that.
+	if ! chroot "$tree" sh -c 'dpkg -i /tmp/*.deb' >"$dir/dpkg.log" 2>&1; then
+		grep -q 'dependency problems' "$dir/dpkg.log" ||
+			{ tail -n 30 "$dir/dpkg.log"; fail "dpkg -i of the packages failed (build/boot/dpkg.log)"; }
+		echo "check-boot: missing dependencies: $(sed -n 's/^ .* depends on \([^;]*\);.*/\1/p' "$dir/dpkg.log" | sort -u | tr '\n' ' ')(apt-get -f install)"
+		DEBIAN_FRONTEND=noninteractive chroot "$tree" apt-get -f install -y \
+			--no-install-recommends >>"$dir/dpkg.log" 2>&1 ||
+			{ tail -n 30 "$dir/dpkg.log"; fail "apt-get -f install failed (build/boot/dpkg.log)"; }
+	fi
 	grep -E '^(Building|Done|Setting up|Created symlink)' "$dir/dpkg.log" | sed 's/^/check-boot:   /'
 	for k in "$k61" "$k612"; do
 		# layerfs.ko, or .ko.xz where the kernel compresses modules (6.12)

@@ -22,6 +22,7 @@
 #   make check-boot    the packages installed on a debootstrapped Debian 12
 #                      systemd disk, booted 4 times (6.1, 6.1, 6.12, 6.12):
 #                      layers and persisted views restored at boot
+#                      (BOOT_INSTALL=checkout: make dkms-install instead)
 #   make check-debug   the guest tests on a debug kernel (KASAN, lockdep,
 #                      kmemleak, failslab) built once per machine
 #   make bench         boot the guest, time layerfs against overlayfs and the
@@ -157,8 +158,11 @@ guest-boots:
 # the packages of make deb installed with dpkg -i into a debootstrapped
 # Debian 12 tree (scripts/boot-image.sh, built once and cached under
 # /var/cache/layerfs), its ext4 disk booted twice on 6.1 and twice on 6.12.
-check-boot: deb
-	tests/guest/boots-installed.sh
+# BOOT_INSTALL=checkout: make dkms-install and make -C userspace install
+# instead of the packages (README "Installing", DKMS from a checkout).
+BOOT_INSTALL ?= deb
+check-boot: $(if $(filter checkout,$(BOOT_INSTALL)),userspace,deb)
+	BOOT_INSTALL="$(BOOT_INSTALL)" tests/guest/boots-installed.sh
 
 # Commit time against tar | sha256sum, 1 MiB and 1 GiB uppers, against the
 # number of layers in the store and of earlier commits on the view (not in

@@ -5,7 +5,9 @@
 # into the disk image as /usr/local/sbin/layerfs-boot-test; the unit
 # layerfs-boot-test.service runs it once the machine is up).  It runs on a
 # real Debian 12 systemd machine booted from that disk, with the layerctl
-# and layerfs-dkms packages installed by dpkg: installed files only.  TAP on
+# and layerfs-dkms packages installed by dpkg (or, BOOT_INSTALL=checkout,
+# make dkms-install and make -C userspace install): installed files only
+# (PATH finds the layerctl that way installed).  TAP on
 # /dev/ttyS1, the kernel log on /dev/ttyS2 (the host's boot-N.tap and
 # kmsg-N.log), then poweroff.  Boot N:
 #   checks: the boot reached "running" (no failed unit); layerfs.service and
@@ -76,6 +78,8 @@ check "layerfs-views.service is active" systemctl is-active layerfs-views.servic
 log=$(journalctl -b -o cat -u layerfs.service -u layerfs-views.service)
 printf '%s\n' "$log" | sed 's/^/#   journal: /'
 same "the units logged no layerctl error" "$(printf '%s\n' "$log" | grep -c '^layerctl:')" 0
+same "layerctl is the installed one" "$(command -v layerctl)" \
+	"$(cat /etc/layerfs-boot-test.layerctl 2>/dev/null)"
 check "the module was loaded at boot" test -d /sys/module/layerfs
 ko=$(modinfo -n layerfs)
 same "it is DKMS's build for this kernel" "${ko%.xz}" \

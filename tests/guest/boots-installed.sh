@@ -20,6 +20,15 @@
 #   BOOT_KVERS="K1 K1 K2 K2"   the kernel of each boot (default as above)
 #   BOOT_KEEP_TREE=1           reuse build/boot/root of the last run, its
 #                              packages as they were (to debug the boots)
+#   BOOT_INSTALL=checkout      step 1 the README's "DKMS from a checkout"
+#                              way instead of the packages: the checkout's
+#                              tracked files copied into the tree, `make
+#                              dkms-install` run there in a chroot (DKMS
+#                              builds for both kernels), `make -C userspace
+#                              install DESTDIR=TREE` (PREFIX /usr/local;
+#                              the layerctl of `make userspace`), the
+#                              libraries it lacks installed with apt-get,
+#                              `systemctl enable` of the two units
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 k61=$("$root/scripts/kver.sh") || exit 1
@@ -29,9 +38,18 @@ dir=$root/build/boot
 fail() { echo "FAIL check-boot: $*"; exit 1; }
 now() { date +%s; }
 
+route=${BOOT_INSTALL:-deb}
 shopt -s nullglob
-debs=("$root"/build/deb/layerctl_*_amd64.deb "$root"/build/deb/layerfs-dkms_*_all.deb)
-[ ${#debs[@]} = 2 ] || fail "no packages in build/deb (make deb)"
+case $route in
+deb)
+	debs=("$root"/build/deb/layerctl_*_amd64.deb "$root"/build/deb/layerfs-dkms_*_all.deb)
+	[ ${#debs[@]} = 2 ] || fail "no packages in build/deb (make deb)"
+	;;
+checkout)
+	[ -x "$root/userspace/layerctl" ] || fail "no userspace/layerctl (make userspace)"
+	;;
+*) fail "BOOT_INSTALL=$route: deb or checkout" ;;
+esac
 
 t0=$(now)
 base=$("$root/scripts/boot-image.sh" "$k61" "$k612") || fail "scripts/boot-image.sh failed"
@@ -46,14 +64,61 @@ chroot_umounts() {
 	done
 }
 trap chroot_umounts EXIT
-# install_packages: a fresh copy of the cached tree, dpkg -i the .debs.
-install_packages() {
+# fresh_tree: a fresh copy of the cached tree, /proc, /sys, /dev mounted.
+fresh_tree() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp -a "$base" "$tree" || fail "cannot copy $base"
 	mount -t proc proc "$tree/proc" && mount -t sysfs sys "$tree/sys" &&
 		mount --bind /dev "$tree/dev" && mount -t devpts devpts "$tree/dev/pts" ||
 		fail "cannot mount /proc, /sys, /dev in $tree"
+}
+# dkms_built: DKMS's module is in the tree for both kernels.
+dkms_built() {
+	local k
+	for k in "$k61" "$k612"; do
+		# layerfs.ko, or .ko.xz where the kernel compresses modules (6.12)
+		ls "$tree/lib/modules/$k/updates/dkms/layerfs.ko"* >/dev/null 2>&1 ||
+			fail "DKMS installed no layerfs.ko for $k (build/boot/$1)"
+	done
+}
+# install_checkout: the README's "DKMS from a checkout", in a fresh tree.
+install_checkout() {
+	local src=/usr/local/src/layerfs log=$dir/install.log missing so pkgs=''
+
+	fresh_tree
+	mkdir -p "$tree$src"
+	(cd "$root" && git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$tree$src") ||
+		fail "cannot copy the checkout's files"
+	chroot "$tree" make -C "$src" dkms-install >"$log" 2>&1 ||
+		{ tail -n 30 "$log"; fail "make dkms-install failed (build/boot/install.log)"; }
+	sed -n 's/^\(layerfs[/,].*installed.*\)$/check-boot:   dkms status: \1/p' "$log"
+	dkms_built install.log
+	make -s -C "$root/userspace" install DESTDIR="$tree" >>"$log" 2>&1 ||
+		{ tail -n 30 "$log"; fail "make -C userspace install DESTDIR=$tree failed"; }
+	# The libraries layerctl links that the tree lacks, by the package
+	# that holds them here (as the Debian package's Depends would).
+	missing=$(chroot "$tree" ldd /usr/local/sbin/layerctl | awk '/not found/ { print $1 }')
+	for so in $missing; do
+		pkgs="$pkgs $(dpkg -S "*/$so" 2>/dev/null | sed -n '1s/:.*//p')"
+	done
+	if [ -n "$missing" ]; then
+		echo "check-boot: libraries layerctl needs: ${missing//$'\n'/ } (apt-get install$pkgs)"
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive chroot "$tree" apt-get install -y \
+			--no-install-recommends $pkgs >>"$log" 2>&1 ||
+			{ tail -n 30 "$log"; fail "apt-get install$pkgs failed"; }
+	fi
+	! chroot "$tree" ldd /usr/local/sbin/layerctl | grep 'not found' ||
+		fail "layerctl still lacks a library"
+	chroot "$tree" systemctl enable layerfs.service layerfs-views.service >>"$log" 2>&1 ||
+		{ tail -n 30 "$log"; fail "systemctl enable of the units failed"; }
+	chroot_umounts
+	touch "$dir/packages.stamp"
+}
+# install_packages: a fresh copy of the cached tree, dpkg -i the .debs.
+install_packages() {
+	fresh_tree
 	cp "${debs[@]}" "$tree/tmp/"
 	# A dependency the cached tree lacks (a library layerctl gained since
 	# scripts/boot-image.sh listed them) comes from the network, as
@@ -67,11 +132,7 @@ install_packages() {
 			{ tail -n 30 "$dir/dpkg.log"; fail "apt-get -f install failed (build/boot/dpkg.log)"; }
 	fi
 	grep -E '^(Building|Done|Setting up|Created symlink)' "$dir/dpkg.log" | sed 's/^/check-boot:   /'
-	for k in "$k61" "$k612"; do
-		# layerfs.ko, or .ko.xz where the kernel compresses modules (6.12)
-		ls "$tree/lib/modules/$k/updates/dkms/layerfs.ko"* >/dev/null 2>&1 ||
-			fail "DKMS installed no layerfs.ko for $k (build/boot/dpkg.log)"
-	done
+	dkms_built dpkg.log
 	rm -f "$tree"/tmp/*.deb
 	chroot_umounts
 	touch "$dir/packages.stamp"
@@ -80,9 +141,16 @@ t0=$(now)
 if [ "${BOOT_KEEP_TREE:-0}" = 1 ] && [ -f "$dir/packages.stamp" ]; then
 	echo "check-boot: BOOT_KEEP_TREE=1: the packages of the last run"
 	rm -f "$dir"/*.tap "$dir"/*.log "$dir/disk.img"
+elif [ "$route" = checkout ]; then
+	install_checkout
 else
 	install_packages
 fi
+# Where this way installs layerctl (boot-installed.sh checks PATH finds it).
+case $route in
+checkout) echo /usr/local/sbin/layerctl ;;
+*) echo /usr/sbin/layerctl ;;
+esac >"$tree/etc/layerfs-boot-test.layerctl"
 install -m 0755 "$root/tests/guest/boot-installed.sh" "$tree/usr/local/sbin/layerfs-boot-test"
 cat >"$tree/etc/systemd/system/layerfs-boot-test.service" <<'EOF'
 [Unit]
@@ -95,7 +163,7 @@ WantedBy=multi-user.target
 EOF
 ln -sf /etc/systemd/system/layerfs-boot-test.service \
 	"$tree/etc/systemd/system/multi-user.target.wants/layerfs-boot-test.service"
-echo "check-boot: packages installed ($(($(now) - t0)) s)"
+echo "check-boot: installed ($route, $(($(now) - t0)) s)"
 
 # 2. The disk.
 t0=$(now)

@@ -8,8 +8,7 @@
 
 #include "format.h"
 #include "parse.h"
-
-#define LFS_TABLE_GAP 3
+#include "table.h"
 
 void lfs_fmt_escapedn(struct lfs_buf *b, const char *str, size_t n)
 {
@@ -163,13 +162,12 @@ static const char *const lfs_table_header[COL_COUNT] = {
 	"ID", "NAME", "PARENT", "VIEWS", "CHILDREN", "CREATED", "PATH",
 };
 
-/* Renders one cell into @b (which is reset first). */
-static void lfs_table_cell(struct lfs_buf *b, const struct lfs_layer *l,
-			   int col, uint64_t now_ns)
+/* Appends the cell of column @col for layer @l to @b. */
+static void lfs_table_cell_layer(struct lfs_buf *b, const struct lfs_layer *l,
+				 int col, uint64_t now_ns)
 {
 	char when[64];
 
-	lfs_buf_reset(b);
 	switch (col) {
 	case COL_ID:
 		if (l->has & LFS_HAS_ID)
@@ -213,57 +211,23 @@ static void lfs_table_cell(struct lfs_buf *b, const struct lfs_layer *l,
 	}
 }
 
-/* Display width: UTF-8 code points (continuation bytes take no column). */
-static size_t lfs_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-static void lfs_table_put(struct lfs_buf *b, const char *cell, int col,
-			  const size_t *width)
-{
-	lfs_buf_puts(b, cell);
-	if (col == COL_COUNT - 1)
-		lfs_buf_putc(b, '\n');
-	else
-		lfs_buf_pad(b, ' ', width[col] - lfs_width(cell) +
-			    LFS_TABLE_GAP);
-}
-
 void lfs_fmt_table(struct lfs_buf *b, struct lfs_layer *const *layers,
 		   size_t n, uint64_t now_ns)
 {
-	size_t width[COL_COUNT];
-	struct lfs_buf cell = LFS_BUF_INIT;
-	size_t i, w;
+	struct lfs_table t;
+	size_t i;
 	int col;
 
-	for (col = 0; col < COL_COUNT; col++)
-		width[col] = strlen(lfs_table_header[col]);
+	lfs_table_init(&t, COL_COUNT, lfs_table_header);
 	for (i = 0; i < n; i++) {
 		for (col = 0; col < COL_COUNT; col++) {
-			lfs_table_cell(&cell, layers[i], col, now_ns);
-			w = lfs_width(lfs_buf_str(&cell));
-			if (w > width[col])
-				width[col] = w;
+			lfs_table_cell_layer(lfs_table_cell(&t), layers[i], col,
+					     now_ns);
+			lfs_table_next(&t);
 		}
 	}
-	for (col = 0; col < COL_COUNT; col++)
-		lfs_table_put(b, lfs_table_header[col], col, width);
-	for (i = 0; i < n; i++) {
-		for (col = 0; col < COL_COUNT; col++) {
-			lfs_table_cell(&cell, layers[i], col, now_ns);
-			if (lfs_buf_error(&cell))
-				b->failed = 1;
-			lfs_table_put(b, lfs_buf_str(&cell), col, width);
-		}
-	}
-	lfs_buf_free(&cell);
+	lfs_table_print(&t, b);
+	lfs_table_free(&t);
 }
 
 void lfs_fmt_layer_name(struct lfs_buf *b, const char *name)
@@ -287,7 +251,7 @@ void lfs_fmt_view_layers(struct lfs_buf *b, const struct lfs_view *v)
 		lfs_fmt_layer_name(b, v->layers[i]);
 	}
 	if (v->have <= 2 || lfs_buf_error(b) ||
-	    lfs_width(b->data + start) <= LFS_FMT_LAYERS_WIDTH)
+	    lfs_text_width(b->data + start) <= LFS_FMT_LAYERS_WIDTH)
 		return;
 	/* Too wide: the top, the bottom and the count. */
 	b->len = start;
@@ -333,12 +297,12 @@ static const char *const lfs_view_header[VCOL_COUNT] = {
 	"ID", "MOUNTPOINT", "LAYERS", "UPPER", "MODE",
 };
 
-static void lfs_view_cell(struct lfs_buf *b, const struct lfs_view *v,
-			  int col)
+/* Appends the cell of column @col for view @v to @b. */
+static void lfs_table_cell_view(struct lfs_buf *b, const struct lfs_view *v,
+				int col)
 {
 	size_t i;
 
-	lfs_buf_reset(b);
 	switch (col) {
 	case VCOL_ID:
 		lfs_buf_printf(b, "%" PRIu64, v->id);
@@ -364,45 +328,21 @@ static void lfs_view_cell(struct lfs_buf *b, const struct lfs_view *v,
 	}
 }
 
-static void lfs_view_put(struct lfs_buf *b, const char *cell, int col,
-			 const size_t *width)
-{
-	lfs_buf_puts(b, cell);
-	if (col == VCOL_COUNT - 1)
-		lfs_buf_putc(b, '\n');
-	else
-		lfs_buf_pad(b, ' ', width[col] - lfs_width(cell) +
-			    LFS_TABLE_GAP);
-}
-
 void lfs_fmt_views(struct lfs_buf *b, const struct lfs_view *views, size_t n)
 {
-	size_t width[VCOL_COUNT];
-	struct lfs_buf cell = LFS_BUF_INIT;
-	size_t i, w;
+	struct lfs_table t;
+	size_t i;
 	int col;
 
-	for (col = 0; col < VCOL_COUNT; col++)
-		width[col] = strlen(lfs_view_header[col]);
+	lfs_table_init(&t, VCOL_COUNT, lfs_view_header);
 	for (i = 0; i < n; i++) {
 		for (col = 0; col < VCOL_COUNT; col++) {
-			lfs_view_cell(&cell, &views[i], col);
-			w = lfs_width(lfs_buf_str(&cell));
-			if (w > width[col])
-				width[col] = w;
+			lfs_table_cell_view(lfs_table_cell(&t), &views[i], col);
+			lfs_table_next(&t);
 		}
 	}
-	for (col = 0; col < VCOL_COUNT; col++)
-		lfs_view_put(b, lfs_view_header[col], col, width);
-	for (i = 0; i < n; i++) {
-		for (col = 0; col < VCOL_COUNT; col++) {
-			lfs_view_cell(&cell, &views[i], col);
-			if (lfs_buf_error(&cell))
-				b->failed = 1;
-			lfs_view_put(b, lfs_buf_str(&cell), col, width);
-		}
-	}
-	lfs_buf_free(&cell);
+	lfs_table_print(&t, b);
+	lfs_table_free(&t);
 }
 
 void lfs_fmt_error(struct lfs_buf *b, const char *what, int err,

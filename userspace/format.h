@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Human-readable output, written into a struct lfs_buf.  Pure: no I/O, no
- * clock (the caller passes "now"), so unit tests compare strings.
+ * Human-readable output, written into a struct lfs_buf: format.c for the
+ * registry's layers and views, format_images.c for the store's records
+ * (tables through table.h).  Pure: no I/O, no clock (the caller passes
+ * "now"), so unit tests compare strings.
  *
  * Control characters in names, paths, authors and messages are shown
  * escaped ("\n", "\t", "\x1b", ...) so that no layer can corrupt the
@@ -15,6 +17,7 @@
 
 #include "buf.h"
 #include "layerinfo.h"
+#include "storemeta.h"
 #include "viewinfo.h"
 
 /* Appends @s with control characters and backslashes escaped. */
@@ -70,6 +73,35 @@ void lfs_fmt_view_layers(struct lfs_buf *b, const struct lfs_view *v);
  * "ro" or "rw".  No trailing blanks.  With @n == 0 only the header.
  */
 void lfs_fmt_views(struct lfs_buf *b, const struct lfs_view *views, size_t n);
+
+/* format_images.c: the store's records. */
+
+/*
+ * A size for humans as `docker images` shows it (SI units): "0B",
+ * "512B", "1.5kB", "12.3MB", "1.07GB".
+ */
+void lfs_fmt_size(struct lfs_buf *b, uint64_t bytes);
+
+/*
+ * `images`: a header and one line per layer, sorted by ref:
+ * REF KEY PARENT CREATED SIZE FILES (KEY's first 12 digits; CREATED
+ * relative to @now_ns; "-" for no parent and for unknown usage).
+ * With @json: a JSON array of objects {"ref","key","parent"(or null),
+ * "base"(if any),"created","created_ns","size","files","diff"}.
+ */
+void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
+		    uint64_t now_ns, int json);
+
+/*
+ * `history REF`: one line per layer of the image, top first, like
+ * `docker history`: LAYER (12 digits) REF CREATED AUTHOR SIZE MESSAGE
+ * (escaped; "-" when empty).  @chain and @nchain come from
+ * lfs_meta_chain().  With @json: an array of objects {"ref","key",
+ * "created","created_ns","author","message","size","files","base"}.
+ */
+void lfs_fmt_history(struct lfs_buf *b, struct lfs_meta *const *m,
+		     const size_t *chain, size_t nchain, uint64_t now_ns,
+		     int json);
 
 /*
  * An error line, newline included:

@@ -2,8 +2,9 @@
 /*
  * The store's records, pure part: layer and view metadata as C structs and
  * as JSON text (json-c), store keys, the restore order, image chains per
- * the "Images" rule of include/uapi/linux/layerfs.h, and the `images` and
- * `history` output.  No I/O: store.c reads and writes the files.
+ * the "Images" rule of include/uapi/linux/layerfs.h.  The `images` and
+ * `history` output is format_images.c's (format.h).  No I/O: store.c reads
+ * and writes the files.
  *
  * Store layout (root: --store DIR, else $LAYERFS_STORE, else
  * /var/lib/layerfs):
@@ -163,32 +164,5 @@ int lfs_meta_order(struct lfs_meta *const *m, size_t n, size_t *order,
  */
 int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
 		   size_t *chain, size_t *nchain, struct lfs_err *e);
-
-/*
- * A size for humans as `docker images` shows it (SI units): "0B",
- * "512B", "1.5kB", "12.3MB", "1.07GB".
- */
-void lfs_fmt_size(struct lfs_buf *b, uint64_t bytes);
-
-/*
- * `images`: a header and one line per layer, sorted by ref:
- * REF KEY PARENT CREATED SIZE FILES (KEY's first 12 digits; CREATED
- * relative to @now_ns; "-" for no parent and for unknown usage).
- * With @json: a JSON array of objects {"ref","key","parent"(or null),
- * "base"(if any),"created","created_ns","size","files","diff"}.
- */
-void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
-		    uint64_t now_ns, int json);
-
-/*
- * `history REF`: one line per layer of the image, top first, like
- * `docker history`: LAYER (12 digits) REF CREATED AUTHOR SIZE MESSAGE
- * (escaped; "-" when empty).  @chain and @nchain come from
- * lfs_meta_chain().  With @json: an array of objects {"ref","key",
- * "created","created_ns","author","message","size","files","base"}.
- */
-void lfs_fmt_history(struct lfs_buf *b, struct lfs_meta *const *m,
-		     const size_t *chain, size_t nchain, uint64_t now_ns,
-		     int json);
 
 #endif /* LAYERCTL_STOREMETA_H */

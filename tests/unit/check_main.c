@@ -20,6 +20,7 @@ static Suite *(*const suites[])(void) = {
 	layerinfo_suite,
 	json_suite,
 	format_suite,
+	table_suite,
 	msg_suite,
 	cli_suite,
 	batch_suite,

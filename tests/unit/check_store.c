@@ -26,6 +26,7 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "fake_sys.h"
+#include "format.h"
 #include "jsonout.h"
 #include "msg.h"
 #include "store.h"
@@ -393,6 +394,17 @@ START_TEST(test_fmt_images_history)
 		"LAYER          REF                  CREATED         AUTHOR    SIZE    MESSAGE\n"
 		"0123456789ab   gakki/mytomcat:1.1   2 minutes ago   liuzhuo   -       del tomcat docs\n"
 		"fedcba987654   tomcat:9             2 hours ago     apache    1.5kB   -\n");
+	/* An author in UTF-8 takes a column per code point, as `layer ls`. */
+	free(m[1]->author);
+	m[1]->author = strdup("J\xc3\xa9r\xc3\xb4me");
+	lfs_buf_reset(&b);
+	lfs_fmt_history(&b, m, chain, 2, NOW, 0);
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"LAYER          REF                  CREATED         AUTHOR   SIZE    MESSAGE\n"
+		"0123456789ab   gakki/mytomcat:1.1   2 minutes ago   J\xc3\xa9r\xc3\xb4me   -       del tomcat docs\n"
+		"fedcba987654   tomcat:9             2 hours ago     apache   1.5kB   -\n");
+	free(m[1]->author);
+	m[1]->author = strdup("liuzhuo");
 	lfs_buf_reset(&b);
 	lfs_fmt_history(&b, m, chain, 2, NOW, 1);
 	ck_assert_msg(!strncmp(lfs_buf_str(&b),

@@ -11,6 +11,7 @@ Suite *parse_suite(void);
 Suite *layerinfo_suite(void);
 Suite *json_suite(void);
 Suite *format_suite(void);
+Suite *table_suite(void);
 Suite *msg_suite(void);
 Suite *cli_suite(void);
 Suite *batch_suite(void);

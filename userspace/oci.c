@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "jsonbuild.h"
 #include "oci.h"
 #include "parse.h"
 
@@ -197,40 +198,6 @@ int lfs_oci_chain_id(const char *parent_chain, const char *diff_id,
 }
 
 /* ---- building ---- */
-
-/* Adds @key: @s unless @s is NULL.  Returns -1 if out of memory. */
-static int lfs_jadd_str(struct json_object *o, const char *key, const char *s)
-{
-	struct json_object *v;
-
-	if (!s)
-		return 0;
-	v = json_object_new_string(s);
-	if (!v || json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
-static int lfs_jadd(struct json_object *o, const char *key,
-		    struct json_object *v)
-{
-	if (!v || json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
-static int lfs_jappend(struct json_object *a, struct json_object *v)
-{
-	if (!v || json_object_array_add(a, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
 
 static int lfs_jadd_time(struct json_object *o, const char *key, uint64_t ns)
 {

@@ -11,6 +11,7 @@
 
 #include <linux/layerfs.h>
 
+#include "jsonbuild.h"
 #include "layerinfo.h"
 #include "parse.h"
 #include "storemeta.h"
@@ -38,23 +39,7 @@ void lfs_view_meta_free(struct lfs_view_meta *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* json-c helpers: every add checks its allocation. */
-static int lfs_jadd(struct json_object *o, const char *k, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, k, v)) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int lfs_jadd_str(struct json_object *o, const char *k, const char *s)
-{
-	return lfs_jadd(o, k, s ? json_object_new_string(s) : NULL);
-}
-
+/* json-c members beyond jsonbuild.h's: every add checks its allocation. */
 static int lfs_jadd_u64(struct json_object *o, const char *k, uint64_t v)
 {
 	return lfs_jadd(o, k, json_object_new_uint64(v));
@@ -92,10 +77,7 @@ static int lfs_jadd_strv(struct json_object *o, const char *k,
 	if (!a)
 		return -ENOMEM;
 	for (i = 0; i < sv->n; i++) {
-		struct json_object *s = json_object_new_string(sv->v[i]);
-
-		if (!s || json_object_array_add(a, s)) {
-			json_object_put(s);
+		if (lfs_jappend(a, json_object_new_string(sv->v[i]))) {
 			json_object_put(a);
 			return -ENOMEM;
 		}
@@ -113,7 +95,6 @@ static int lfs_jadd_flags(struct json_object *o, const char *k, uint32_t flags)
 	for (bit = 1; bit; bit <<= 1) {
 		const char *name;
 		char hex[16];
-		struct json_object *s;
 
 		if (!(flags & bit))
 			continue;
@@ -122,9 +103,7 @@ static int lfs_jadd_flags(struct json_object *o, const char *k, uint32_t flags)
 			snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
 			name = hex;
 		}
-		s = json_object_new_string(name);
-		if (!s || json_object_array_add(a, s)) {
-			json_object_put(s);
+		if (lfs_jappend(a, json_object_new_string(name))) {
 			json_object_put(a);
 			return -ENOMEM;
 		}

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The store's records, pure part: layer and view metadata as C structs and
- * as JSON text (json-c), store keys, the restore order, image chains per
- * the "Images" rule of include/uapi/linux/layerfs.h.  The `images` and
- * `history` output is format_images.c's (format.h).  No I/O: store.c reads
- * and writes the files.
+ * The store's records, pure part, one file per job:
+ *   storemeta.c  layer and view metadata as C structs and as JSON text
+ *                (meta.json, view.json; json-c)
+ *   storekey.c   store keys and the store paths that hold them
+ *   metaset.c    a set of layer records: lookup, the restore order, image
+ *                chains per the "Images" rule of include/uapi/linux/layerfs.h
+ * The `images` and `history` output is format_images.c's (format.h).  No
+ * I/O: store.c reads and writes the files.
  *
  * Store layout (root: --store DIR, else $LAYERFS_STORE, else
  * /var/lib/layerfs):
@@ -74,6 +77,8 @@ struct lfs_view_meta {
 	char *options;		/* its -o flags as given ("a,b"), or NULL */
 };
 
+/* storemeta.c: the records as JSON text. */
+
 void lfs_meta_free(struct lfs_meta *m);
 void lfs_view_meta_free(struct lfs_view_meta *v);
 
@@ -103,6 +108,8 @@ int lfs_view_meta_to_json(const struct lfs_view_meta *v, struct lfs_buf *out);
 int lfs_view_meta_from_json(const char *text, struct lfs_view_meta *v,
 			    struct lfs_err *e);
 
+/* storekey.c: keys and store paths. */
+
 /* Formats 16 random bytes as a key (@out: LFS_KEY_LEN + 1 bytes). */
 void lfs_key_format(const unsigned char bytes[16], char *out);
 
@@ -126,14 +133,6 @@ int lfs_store_path_entry(const char *root, const char *path, const char *sub,
 			 char *key);
 
 /*
- * The first of @refs[0..nrefs) whose record in @m[0..n) has an origin
- * (it came from import or load), or NULL: views of such layers are
- * mounted nosuid,nodev by default.
- */
-const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
-			     char *const *refs, size_t nrefs);
-
-/*
  * Appends to @keys every KEY of @path that follows a component @sub
  * ("/anything/SUB/KEY" or "/anything/SUB/KEY/..."), whatever comes before
  * it: a store reached through another path (a bind mount, another mount
@@ -142,8 +141,18 @@ const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
 int lfs_store_path_keys(const char *path, const char *sub,
 			struct lfs_strv *keys);
 
+/* metaset.c: a set of layer records. */
+
 /* Index of the layer named @ref in @m[0..n), or -1. */
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);
+
+/*
+ * The first of @refs[0..nrefs) whose record in @m[0..n) has an origin
+ * (it came from import or load), or NULL: views of such layers are
+ * mounted nosuid,nodev by default.
+ */
+const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
+			     char *const *refs, size_t nrefs);
 
 /*
  * The order in which to register @m[0..n): every layer after its parent

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The layer store: records and their JSON (storemeta.c), the store's files
+ * The layer store: records and their JSON (storemeta.c), keys and store
+ * paths (storekey.c), the restore order and image chains (metaset.c), the
+ * `images` and `history` output (format_images.c), the store's files
  * in a temporary directory (store.c), the VIEW_COMMIT message and BASE
  * attribute (msg.c), and commit, images, history, restore, rm and
  * mount REF end to end with fake_nl.c and fake_sys.c.

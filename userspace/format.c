@@ -344,17 +344,3 @@ void lfs_fmt_views(struct lfs_buf *b, const struct lfs_view *views, size_t n)
 	lfs_table_print(&t, b);
 	lfs_table_free(&t);
 }
-
-void lfs_fmt_error(struct lfs_buf *b, const char *what, int err,
-		   const char *extack)
-{
-	const char *reason = strerror(err < 0 ? -err : err);
-
-	if (extack && *extack) {
-		lfs_buf_printf(b, "layerctl: %s: ", what);
-		lfs_fmt_escaped(b, extack);
-		lfs_buf_printf(b, " (%s)\n", reason);
-	} else {
-		lfs_buf_printf(b, "layerctl: %s: %s\n", what, reason);
-	}
-}

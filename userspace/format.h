@@ -103,13 +103,4 @@ void lfs_fmt_history(struct lfs_buf *b, struct lfs_meta *const *m,
 		     const size_t *chain, size_t nchain, uint64_t now_ns,
 		     int json);
 
-/*
- * An error line, newline included:
- *   "layerctl: WHAT: EXTACK (STRERROR)"  when @extack is a non-empty text
- *   "layerctl: WHAT: STRERROR"           otherwise
- * @err is a negative errno.
- */
-void lfs_fmt_error(struct lfs_buf *b, const char *what, int err,
-		   const char *extack);
-
 #endif /* LAYERCTL_FORMAT_H */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerctl's error value (err.c): setting, subjects, rendering. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "err.h"
 #include "suites.h"
 
@@ -84,6 +87,50 @@ START_TEST(test_long_text_is_cut)
 }
 END_TEST
 
+/* The kernel's extended ack as the reason, the subject before it. */
+START_TEST(test_extack)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+
+	ck_assert_int_eq(lfs_err_extack(&e, -ENOENT, "no such layer",
+					"layer '%s'", "base"), -ENOENT);
+	ck_assert_str_eq(render(&e),
+			 "layer 'base': no such layer (No such file or directory)");
+	/* No extack (NULL or ""): the subject, then strerror. */
+	lfs_err_extack(&e, -EBUSY, NULL, "layer '%s'", "base");
+	ck_assert_str_eq(render(&e), "layer 'base': Device or resource busy");
+	lfs_err_extack(&e, -EPERM, "", "cannot list layers");
+	ck_assert_str_eq(render(&e), "cannot list layers: Operation not permitted");
+	/* A positive errno is taken as its negative. */
+	lfs_err_extack(&e, EEXIST, "layer exists", "layer '%s'", "x");
+	ck_assert_str_eq(render(&e), "layer 'x': layer exists (File exists)");
+	/* Without a subject: the extack and strerror, for a caller to prefix. */
+	lfs_err_extack(&e, -EINVAL, "bad upper", NULL);
+	ck_assert_str_eq(render(&e), "bad upper: Invalid argument");
+	lfs_err_prefix(&e, -EINVAL, "view '%s'", "v");
+	ck_assert_str_eq(render(&e), "view 'v': bad upper (Invalid argument)");
+}
+END_TEST
+
+/* The reporter escapes control characters in an extack. */
+START_TEST(test_report_escapes)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_ctx ctx = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+
+	ctx.err = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(ctx.err);
+	lfs_err_extack(&e, -EINVAL, "bad\nthing", "layer '%s'", "a");
+	ck_assert_int_eq(lfs_err_report(&ctx, &e), 1);
+	fclose(ctx.err);
+	ck_assert_str_eq(text,
+			 "layerctl: layer 'a': bad\\nthing (Invalid argument)\n");
+	free(text);
+}
+END_TEST
+
 Suite *err_suite(void)
 {
 	Suite *s = suite_create("err");
@@ -94,6 +141,8 @@ Suite *err_suite(void)
 	tcase_add_test(tc, test_subject_alone);
 	tcase_add_test(tc, test_text_says_it_all);
 	tcase_add_test(tc, test_long_text_is_cut);
+	tcase_add_test(tc, test_extack);
+	tcase_add_test(tc, test_report_escapes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -198,55 +198,12 @@ START_TEST(test_table_wide_utf8_column)
 }
 END_TEST
 
-START_TEST(test_error_with_extack)
-{
-	struct lfs_buf b = LFS_BUF_INIT;
-
-	lfs_fmt_error(&b, "layer 'base'", -ENOENT, "no such layer");
-	ck_assert_str_eq(lfs_buf_str(&b),
-			 "layerctl: layer 'base': no such layer (No such file or directory)\n");
-	lfs_buf_free(&b);
-}
-END_TEST
-
-START_TEST(test_error_without_extack)
-{
-	struct lfs_buf b = LFS_BUF_INIT;
-
-	lfs_fmt_error(&b, "layer 'base'", -EBUSY, NULL);
-	ck_assert_str_eq(lfs_buf_str(&b),
-			 "layerctl: layer 'base': Device or resource busy\n");
-	lfs_buf_reset(&b);
-	lfs_fmt_error(&b, "cannot list layers", -EPERM, "");
-	ck_assert_str_eq(lfs_buf_str(&b),
-			 "layerctl: cannot list layers: Operation not permitted\n");
-	lfs_buf_reset(&b);
-	/* A positive errno is taken as its negative. */
-	lfs_fmt_error(&b, "layer 'x'", EEXIST, "layer exists");
-	ck_assert_str_eq(lfs_buf_str(&b),
-			 "layerctl: layer 'x': layer exists (File exists)\n");
-	lfs_buf_free(&b);
-}
-END_TEST
-
-START_TEST(test_error_extack_escaped)
-{
-	struct lfs_buf b = LFS_BUF_INIT;
-
-	lfs_fmt_error(&b, "layer 'a'", -EINVAL, "bad\nthing");
-	ck_assert_str_eq(lfs_buf_str(&b),
-			 "layerctl: layer 'a': bad\\nthing (Invalid argument)\n");
-	lfs_buf_free(&b);
-}
-END_TEST
-
 Suite *format_suite(void)
 {
 	Suite *s = suite_create("format");
 	TCase *basic = tcase_create("basic");
 	TCase *show = tcase_create("show");
 	TCase *table = tcase_create("table");
-	TCase *err = tcase_create("error");
 
 	tcase_add_test(basic, test_escaped);
 	tcase_add_test(basic, test_flags);
@@ -259,9 +216,5 @@ Suite *format_suite(void)
 	tcase_add_test(table, test_table_rows);
 	tcase_add_test(table, test_table_wide_utf8_column);
 	suite_add_tcase(s, table);
-	tcase_add_test(err, test_error_with_extack);
-	tcase_add_test(err, test_error_without_extack);
-	tcase_add_test(err, test_error_extack_escaped);
-	suite_add_tcase(s, err);
 	return s;
 }

@@ -255,13 +255,16 @@ int lfs_check_texts(const char *name, const char *author,
 	return -EINVAL;
 }
 
-int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp)
+int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp, struct lfs_err *e)
 {
-	char err[512];
+	int rc;
 
-	if (!ctx->nl && lfs_nl_open(&ctx->nl, ctx->module, err, sizeof(err)) < 0) {
-		ctx->nl = NULL;
-		return lfs_errorf(ctx, "%s", err);
+	if (!ctx->nl) {
+		rc = lfs_nl_open(&ctx->nl, ctx->module, e);
+		if (rc < 0) {
+			ctx->nl = NULL;
+			return rc;
+		}
 	}
 	*nlp = ctx->nl;
 	return 0;
@@ -362,8 +365,8 @@ int lfs_layer_unregister(struct lfs_ctx *ctx, const char *name,
 	struct lfs_nl *nl = NULL;
 	int rc;
 
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	key.name = name;
 	rc = lfs_nl_layer_del(nl, &key);
 	if (rc == -ENOENT && missing_ok)

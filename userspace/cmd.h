@@ -168,8 +168,12 @@ int lfs_check_texts(const char *name, const char *author,
  */
 #define LFS_PARSED (-1)
 
-/* The netlink handle, opened (and the module loaded) on first use. 0 or 1. */
-int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp);
+/*
+ * The netlink handle in *@nlp, opened (and the module loaded) on first
+ * use.  0, or a negative errno with why in @e ("cannot load module
+ * 'layerfs': ...").
+ */
+int lfs_ctx_nl(struct lfs_ctx *ctx, struct lfs_nl **nlp, struct lfs_err *e);
 
 /*
  * Opens the store of @ctx (--store, $LAYERFS_STORE or the default),

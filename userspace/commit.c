@@ -358,8 +358,8 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (lfs_check_texts(a.req.name, a.req.author, a.req.message, &e))
 		return lfs_err_report(ctx, &e);
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	rc = lfs_commit_target(nl, a.view, &views, &v, &e);
 	if (!rc)
 		rc = lfs_ctx_store(ctx, &st, 1, &e);

@@ -231,8 +231,8 @@ int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
 	if (rc != LFS_PARSED)
 		return rc;
 	if (!a.dir) {
-		if (lfs_ctx_nl(ctx, &nl))
-			return 1;
+		if (lfs_ctx_nl(ctx, &nl, &e))
+			return lfs_err_report(ctx, &e);
 		if (lfs_export_layer(nl, a.ref, &layer, &e))
 			return lfs_err_report(ctx, &e);
 		a.dir = layer->path;

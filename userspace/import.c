@@ -174,8 +174,9 @@ static int lfs_import_store(struct lfs_ctx *ctx, const struct lfs_import *im,
 	struct lfs_nl *nl;
 	int rc;
 
-	if (lfs_ctx_nl(ctx, &nl))
-		return -EIO;	/* reported */
+	rc = lfs_ctx_nl(ctx, &nl, e);
+	if (rc)
+		return rc;
 	rc = lfs_ctx_store(ctx, &st, 1, e);
 	if (!rc)
 		rc = lfs_oci_import_layer(ctx, &st, nl, im, key, d, e);

@@ -24,47 +24,44 @@ static void lfs_kmod_log(void *data, int priority, const char *file, int line,
 	(void)args;
 }
 
-static int lfs_kmod_fail(char *err, size_t errlen, const char *what, int rc,
-			 const char *reason)
+static int lfs_kmod_fail(struct lfs_err *e, const char *what, int rc)
 {
-	snprintf(err, errlen, "cannot load module '%s': %s", what,
-		 reason ? reason : strerror(-rc));
-	return rc;
+	return lfs_err_set(e, rc, "cannot load module '%s'", what);
 }
 
 static int lfs_kmod_insert_path(struct kmod_ctx *ctx, const char *path,
-				char *err, size_t errlen)
+				struct lfs_err *e)
 {
 	struct kmod_module *mod = NULL;
 	int rc;
 
 	rc = kmod_module_new_from_path(ctx, path, &mod);
 	if (rc < 0)
-		return lfs_kmod_fail(err, errlen, path, rc, NULL);
+		return lfs_kmod_fail(e, path, rc);
 	rc = kmod_module_insert_module(mod, 0, NULL);
 	kmod_module_unref(mod);
 	if (rc == -EEXIST)
 		rc = 0;	/* already loaded */
 	if (rc < 0)
-		return lfs_kmod_fail(err, errlen, path, rc, NULL);
+		return lfs_kmod_fail(e, path, rc);
 	return 0;
 }
 
-static int lfs_kmod_probe(struct kmod_ctx *ctx, char *err, size_t errlen)
+static int lfs_kmod_probe(struct kmod_ctx *ctx, struct lfs_err *e)
 {
 	struct kmod_list *list = NULL, *it;
 	int rc, found = 0;
 
 	rc = kmod_load_resources(ctx);
 	if (rc < 0) {
-		snprintf(err, errlen,
-			 "cannot load module '%s': cannot read the module index in %s: %s (use --module PATH or LAYERFS_MODULE)",
-			 LFS_MODULE_NAME, kmod_get_dirname(ctx), strerror(-rc));
+		lfs_err_set(e, 0,
+			    "cannot load module '%s': cannot read the module index in %s: %s (use --module PATH or LAYERFS_MODULE)",
+			    LFS_MODULE_NAME, kmod_get_dirname(ctx), strerror(-rc));
 		return rc;
 	}
 	rc = kmod_module_new_from_lookup(ctx, LFS_MODULE_NAME, &list);
 	if (rc < 0)
-		return lfs_kmod_fail(err, errlen, LFS_MODULE_NAME, rc, NULL);
+		return lfs_kmod_fail(e, LFS_MODULE_NAME, rc);
 	kmod_list_foreach(it, list) {
 		struct kmod_module *mod = kmod_module_get_module(it);
 		int state = kmod_module_get_initstate(mod);
@@ -84,30 +81,29 @@ static int lfs_kmod_probe(struct kmod_ctx *ctx, char *err, size_t errlen)
 	}
 	kmod_module_unref_list(list);
 	if (!found) {
-		snprintf(err, errlen,
-			 "cannot load module '%s': not found in %s (use --module PATH or LAYERFS_MODULE)",
-			 LFS_MODULE_NAME, kmod_get_dirname(ctx));
+		lfs_err_set(e, 0,
+			    "cannot load module '%s': not found in %s (use --module PATH or LAYERFS_MODULE)",
+			    LFS_MODULE_NAME, kmod_get_dirname(ctx));
 		return -ENOENT;
 	}
 	if (rc < 0)
-		return lfs_kmod_fail(err, errlen, LFS_MODULE_NAME, rc, NULL);
+		return lfs_kmod_fail(e, LFS_MODULE_NAME, rc);
 	return 0;
 }
 
-int lfs_kmod_load(const char *path, char *err, size_t errlen)
+int lfs_kmod_load(const char *path, struct lfs_err *e)
 {
 	struct kmod_ctx *ctx;
 	int rc;
 
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
-		return lfs_kmod_fail(err, errlen, path ? path : LFS_MODULE_NAME,
-				     -ENOMEM, NULL);
+		return lfs_kmod_fail(e, path ? path : LFS_MODULE_NAME, -ENOMEM);
 	kmod_set_log_fn(ctx, lfs_kmod_log, NULL);
 	if (path)
-		rc = lfs_kmod_insert_path(ctx, path, err, errlen);
+		rc = lfs_kmod_insert_path(ctx, path, e);
 	else
-		rc = lfs_kmod_probe(ctx, err, errlen);
+		rc = lfs_kmod_probe(ctx, e);
 	kmod_unref(ctx);
 	return rc;
 }

@@ -3,16 +3,16 @@
 #ifndef LAYERCTL_KMOD_H
 #define LAYERCTL_KMOD_H
 
-#include <stddef.h>
+#include "err.h"
 
 /*
  * Loads the layerfs module: the file @path if not NULL (insmod-like; a
  * module already loaded is fine), else "layerfs" through the module index
  * of the running kernel with its dependencies (modprobe-like).  Returns 0
- * or a negative errno with a sentence in @err:
+ * or a negative errno with what failed in @e:
  *   "cannot load module 'layerfs': <reason>"
  *   "cannot load module '<path>': <reason>"
  */
-int lfs_kmod_load(const char *path, char *err, size_t errlen);
+int lfs_kmod_load(const char *path, struct lfs_err *e);
 
 #endif /* LAYERCTL_KMOD_H */

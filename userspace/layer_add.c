@@ -123,8 +123,8 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 		return 1;
 	if (lfs_check_texts(layer.name, layer.author, layer.message, &e))
 		return lfs_err_report(ctx, &e);
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	rc = lfs_nl_layer_add(nl, &layer, &created);
 	if (rc < 0) {
 		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", layer.name);

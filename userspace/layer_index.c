@@ -93,8 +93,8 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
 				       "unexpected argument '%s'", argv[optind + 1]);
 	if (lfs_check_name(ctx, "layer", argv[optind]))
 		return 1;
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	if (output)
 		return lfs_index_to_file(ctx, nl, argv[optind], output);
 	rc = lfs_ctx_store(ctx, &st, 0, &e);

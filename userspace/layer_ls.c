@@ -83,8 +83,8 @@ int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "layer ls", lfs_usage_ls,
 				       "unexpected argument '%s'", argv[optind]);
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	rc = lfs_nl_layer_dump(nl, lfs_list_add, &list);
 	if (rc < 0) {
 		lfs_list_free(&list);

@@ -55,8 +55,8 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 	key.name = argv[optind];
 	if (lfs_check_name(ctx, "layer", key.name))
 		return 1;
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	rc = lfs_nl_layer_get(nl, &key, &layer);
 	if (rc < 0) {
 		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", key.name);

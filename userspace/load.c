@@ -435,9 +435,11 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_load_plan(&L, &e);
 	if (rc)
 		rc = lfs_err_prefix(&e, rc, "load '%s'", L.dir);
-	else if (lfs_ctx_nl(ctx, &nl))
-		rc = -EIO;	/* reported */
-	else if (!(rc = lfs_ctx_store(ctx, &st, 1, &e)))
+	if (!rc)
+		rc = lfs_ctx_nl(ctx, &nl, &e);
+	if (!rc)
+		rc = lfs_ctx_store(ctx, &st, 1, &e);
+	if (!rc)
 		rc = lfs_load_layers(ctx, &st, nl, &L, &e);
 	if (rc && (e.code || e.msg[0]))
 		lfs_err_report(ctx, &e);

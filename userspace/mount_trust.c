@@ -48,9 +48,9 @@ int lfs_mount_trust_attrs(void *arg, uint32_t dev, uint64_t *set,
 	size_t i;
 
 	if (!t->opts.suid_given || !t->opts.dev_given) {
-		if (lfs_ctx_nl(t->ctx, &nl))
-			return -EIO;	/* reported */
-		rc = lfs_ctx_views(nl, &views, e);
+		rc = lfs_ctx_nl(t->ctx, &nl, e);
+		if (!rc)
+			rc = lfs_ctx_views(nl, &views, e);
 		if (rc)
 			return rc;
 		/* Not found (cannot happen: we hold it): untrusted. */

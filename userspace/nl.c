@@ -379,7 +379,7 @@ int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg)
 }
 
 int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
-		char *err, size_t errlen)
+		struct lfs_err *e)
 {
 	struct lfs_nl *nl;
 	int one = 1;
@@ -387,20 +387,17 @@ int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
 
 	*nlp = NULL;
 	nl = calloc(1, sizeof(*nl));
-	if (!nl) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
+	if (!nl)
+		return lfs_err_set(e, -ENOMEM, "%s", "");
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		rc = lfs_err_set(e, -ENOMEM, "%s", "");
 		goto fail;
 	}
 	rc = genl_connect(nl->sk);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot open a generic netlink socket: %s",
-			 nl_geterror(rc));
+		lfs_err_set(e, 0, "cannot open a generic netlink socket: %s",
+			    nl_geterror(rc));
 		rc = lfs_msg_nlerr_to_errno(rc);
 		goto fail;
 	}
@@ -419,22 +416,22 @@ int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
 
 	rc = genl_ctrl_resolve(nl->sk, LAYERFS_GENL_NAME);
 	if (rc == -NLE_OBJ_NOTFOUND) {
-		rc = lfs_kmod_load(module_path, err, errlen);
+		rc = lfs_kmod_load(module_path, e);
 		if (rc < 0)
 			goto fail;
 		rc = genl_ctrl_resolve(nl->sk, LAYERFS_GENL_NAME);
 		if (rc == -NLE_OBJ_NOTFOUND) {
 			rc = -ENOENT;
-			snprintf(err, errlen,
-				 "generic netlink family '%s' is still missing after loading the module",
-				 LAYERFS_GENL_NAME);
+			lfs_err_set(e, 0,
+				    "generic netlink family '%s' is still missing after loading the module",
+				    LAYERFS_GENL_NAME);
 			goto fail;
 		}
 	}
 	if (rc < 0) {
-		snprintf(err, errlen,
-			 "cannot resolve generic netlink family '%s': %s",
-			 LAYERFS_GENL_NAME, nl_geterror(rc));
+		lfs_err_set(e, 0,
+			    "cannot resolve generic netlink family '%s': %s",
+			    LAYERFS_GENL_NAME, nl_geterror(rc));
 		rc = lfs_msg_nlerr_to_errno(rc);
 		goto fail;
 	}

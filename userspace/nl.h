@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "err.h"
 #include "layerinfo.h"
 #include "viewinfo.h"
 
@@ -21,11 +22,11 @@ struct lfs_nl;
  * Connects to generic netlink and resolves the "layerfs" family.  If the
  * family is missing, loads the module (from @module_path if not NULL, else
  * "layerfs" through the module index, see kmod.h) and tries again.  On
- * failure returns a negative errno and puts a complete sentence into @err
- * ("cannot load module 'layerfs': ...").
+ * failure returns a negative errno with what failed in @e ("cannot load
+ * module 'layerfs': ...").
  */
 int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
-		char *err, size_t errlen);
+		struct lfs_err *e);
 void lfs_nl_close(struct lfs_nl *nl);
 
 /* The extended-ack text of the last failed request, or NULL. */

@@ -502,7 +502,9 @@ static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
 		lfs_err_set(&p->e, rc, "prune: cannot lock the store");
 		return lfs_err_report(ctx, &p->e);
 	}
-	if (lfs_ctx_nl(ctx, &nl) || lfs_prune_in_use(ctx, nl, p))
+	if (lfs_ctx_nl(ctx, &nl, &p->e))
+		return lfs_err_report(ctx, &p->e);
+	if (lfs_prune_in_use(ctx, nl, p))
 		return 1;
 	if (!p->dry && !force && lfs_prune_confirm(ctx, p))
 		return 1;

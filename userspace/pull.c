@@ -123,6 +123,7 @@ static int lfs_pull_registered(struct lfs_pull *p, const char *name)
 /* SOURCE, the name, the platform; the name must be free.  0 or 1. */
 static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
+	struct lfs_err e = LFS_ERR_INIT;
 	const char *why;
 
 	if (lfs_reg_ref_parse(p->source, &p->from, &why))
@@ -133,9 +134,10 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 		return lfs_errorf(ctx, "pull: source '%s': cannot name the image after it: give REF",
 				  p->source);
 	if (lfs_check_name(ctx, "layer", p->name) ||
-	    lfs_oci_platform(ctx, "pull", p->platform, &p->plat) ||
-	    lfs_ctx_nl(ctx, &p->nl))
+	    lfs_oci_platform(ctx, "pull", p->platform, &p->plat))
 		return 1;
+	if (lfs_ctx_nl(ctx, &p->nl, &e))
+		return lfs_err_report(ctx, &e);
 	if (lfs_pull_registered(p, p->name))
 		return lfs_errorf(ctx, "pull: layer '%s': a layer of that name exists (File exists)",
 				  p->name);

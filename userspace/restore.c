@@ -247,8 +247,8 @@ static int lfs_restore_views(struct lfs_ctx *ctx, struct lfs_store *st)
 	int rc, failed;
 
 	failed = lfs_pviews_read(ctx, st, &pv);
-	if (pv.n && lfs_ctx_nl(ctx, &nl)) {
-		failed = 1;
+	if (pv.n && lfs_ctx_nl(ctx, &nl, &e)) {
+		failed = lfs_err_report(ctx, &e);
 		goto out;
 	}
 	if (pv.n && lfs_ctx_views(nl, &views, &e)) {
@@ -334,8 +334,8 @@ int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return lfs_err_report(ctx, &e);
 	rc = lfs_restore_plan(ctx, &st, &l, &order, &failed);
-	if (!rc && l.n && lfs_ctx_nl(ctx, &nl))
-		rc = 1;
+	if (!rc && l.n && lfs_ctx_nl(ctx, &nl, &e))
+		rc = lfs_err_report(ctx, &e);
 	if (!rc) {
 		failed |= lfs_restore_layers(ctx, nl, &st, &l, order, &out);
 		rc = lfs_emit(ctx, &out) || failed;

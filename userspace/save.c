@@ -329,8 +329,8 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_save_parse(ctx, argc, argv, &a);
 	if (rc != LFS_PARSED)
 		return rc;
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	if (lfs_image_chain(nl, a.ref, &chain, &e))
 		return lfs_err_report(ctx, &e);
 	ol = calloc(chain.n, sizeof(*ol));

@@ -90,11 +90,9 @@ static int lfs_sys_fsopen(const char *module_path, struct lfs_err *e)
 	fd = fsopen(LFS_FSTYPE, FSOPEN_CLOEXEC);
 	if (fd >= 0 || errno != ENODEV)
 		return fd >= 0 ? fd : -errno;
-	rc = lfs_kmod_load(module_path, e->msg, sizeof(e->msg));
-	if (rc < 0) {
-		e->code = rc;
+	rc = lfs_kmod_load(module_path, e);
+	if (rc < 0)
 		return rc;
-	}
 	fd = fsopen(LFS_FSTYPE, FSOPEN_CLOEXEC);
 	if (fd >= 0)
 		return fd;

@@ -40,13 +40,11 @@ struct lfs_umount_store {
 static int lfs_umount_views(struct lfs_ctx *ctx, struct lfs_view_list *l)
 {
 	struct lfs_err e = LFS_ERR_INIT;
-	char err[256];
+	struct lfs_nl *nl;
+	int rc;
 
-	if (!ctx->nl && lfs_nl_open(&ctx->nl, ctx->module, err, sizeof(err)) < 0) {
-		ctx->nl = NULL;
-		return -ENOENT;
-	}
-	return lfs_ctx_views(ctx->nl, l, &e);
+	rc = lfs_ctx_nl(ctx, &nl, &e);
+	return rc ? rc : lfs_ctx_views(nl, l, &e);
 }
 
 /* The id of the view whose st_dev is @dev in @l, or 0. */

@@ -89,8 +89,8 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc > optind)
 		return lfs_usage_error(ctx, "view ls", lfs_usage_view_ls,
 				       "unexpected argument '%s'", argv[optind]);
-	if (lfs_ctx_nl(ctx, &nl))
-		return 1;
+	if (lfs_ctx_nl(ctx, &nl, &e))
+		return lfs_err_report(ctx, &e);
 	rc = lfs_view_ls_load(nl, &views, &e);
 	if (rc) {
 		rc = lfs_err_report(ctx, &e);

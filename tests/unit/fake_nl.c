@@ -30,13 +30,13 @@ void fake_nl_reset(void)
 }
 
 int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
-		char *err, size_t errlen)
+		struct lfs_err *e)
 {
 	fake_nl.opens++;
 	fake_nl.module = module_path;
 	*nlp = NULL;
 	if (fake_nl.open_err) {
-		snprintf(err, errlen, "%s", fake_nl.open_msg);
+		lfs_err_set(e, 0, "%s", fake_nl.open_msg);
 		return fake_nl.open_err;
 	}
 	*nlp = &fake_handle;

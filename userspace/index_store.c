@@ -36,17 +36,16 @@
 
 /*
  * Whether a layer of the image @c is not frozen (then nothing may index
- * it): 1 with the reason in @why, else 0.
+ * it): 1 with the reason in @e, else 0.
  */
-static int lfs_chain_soft(const struct lfs_chain *c, char *why, size_t whylen)
+static int lfs_chain_soft(const struct lfs_chain *c, struct lfs_err *e)
 {
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
 		if (!(c->v[i]->flags & LAYERFS_LAYER_F_FROZEN)) {
-			snprintf(why, whylen,
-				 "layer '%s' of its image is not frozen",
-				 c->v[i]->name);
+			lfs_err_set(e, 0, "layer '%s' of its image is not frozen",
+				    c->v[i]->name);
 			return 1;
 		}
 	}
@@ -57,18 +56,7 @@ static int lfs_chain_soft(const struct lfs_chain *c, char *why, size_t whylen)
 static int lfs_store_key_of(const struct lfs_store *st, const char *path,
 			    char *key)
 {
-	size_t n = strlen(st->root);
-	const char *p = path + n;
-
-	if (strncmp(path, st->root, n) || strncmp(p, "/layers/", 8))
-		return -ENOENT;
-	p += 8;
-	if (strspn(p, "0123456789abcdef") != LFS_KEY_LEN ||
-	    strcmp(p + LFS_KEY_LEN, "/diff"))
-		return -ENOENT;
-	memcpy(key, p, LFS_KEY_LEN);
-	key[LFS_KEY_LEN] = '\0';
-	return 0;
+	return lfs_store_path_key(st->root, path, key) ? 0 : -ENOENT;
 }
 
 /* The index of the layer below the top, from the store, if it has one. */
@@ -152,9 +140,12 @@ static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
 	return rc;
 }
 
-/* The registered layer @ref in *@l (free() it), or -errno and why. */
+/*
+ * The registered layer @ref in *@l (free() it), or -errno with the
+ * kernel's reason (or strerror) in @e.
+ */
 static int lfs_layer_get_why(struct lfs_nl *nl, const char *ref,
-			     struct lfs_layer **l, char *why, size_t whylen)
+			     struct lfs_layer **l, struct lfs_err *e)
 {
 	struct lfs_layer k = { 0 };
 	int rc;
@@ -162,7 +153,7 @@ static int lfs_layer_get_why(struct lfs_nl *nl, const char *ref,
 	k.name = ref;
 	rc = lfs_nl_layer_get(nl, &k, l);
 	if (rc)
-		snprintf(why, whylen, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+		lfs_err_set(e, 0, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
 	return rc;
 }
 
@@ -185,16 +176,15 @@ static int lfs_index_give(struct lfs_nl *nl, const struct lfs_layer *l,
 
 int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 		       const char *ref, const char *key, int dirfd,
-		       const char *file, char *why, size_t whylen)
+		       const char *file, struct lfs_err *e)
 {
 	struct lfs_layer *l = NULL;
 	struct lfs_chain c = { 0 };
-	struct lfs_err e = LFS_ERR_INIT;
 	char line[LFS_ERR_MAX + 64];
 	const char *what = NULL;
 	int rc;
 
-	rc = lfs_layer_get_why(nl, ref, &l, why, whylen);
+	rc = lfs_layer_get_why(nl, ref, &l, e);
 	if (rc)
 		return rc;
 	if (l->flags & LAYERFS_LAYER_F_INDEXED) {
@@ -202,17 +192,17 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 		return 0;
 	}
 	if (!(l->flags & LAYERFS_LAYER_F_FROZEN)) {
-		snprintf(why, whylen, "the layer is not frozen");
+		lfs_err_set(e, 0, "the layer is not frozen");
 		free(l);
 		return -EINVAL;
 	}
 	/* An index left from before (a restore): the kernel checks it. */
 	rc = lfs_index_give(nl, l, dirfd, file);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL) {
-		rc = lfs_image_chain(nl, ref, &c, &e);
+		rc = lfs_image_chain(nl, ref, &c, e);
 		if (rc)
-			what = lfs_err_str(&e, line, sizeof(line));
-		if (!rc && lfs_chain_soft(&c, why, whylen)) {
+			what = lfs_err_str(e, line, sizeof(line));
+		if (!rc && lfs_chain_soft(&c, e)) {
 			lfs_chain_free(&c);
 			free(l);
 			return 1;
@@ -226,55 +216,52 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 	} else if (rc) {
 		what = lfs_nl_extack(nl);
 	}
+	/* "WHAT: STRERROR" as one text, for the caller's subject to lead. */
 	if (rc)
-		snprintf(why, whylen, "%s%s%s", what ? what : "",
-			 what ? ": " : "", strerror(-rc));
+		lfs_err_set(e, 0, "%s%s%s", what ? what : "", what ? ": " : "",
+			    strerror(-rc));
 	lfs_chain_free(&c);
 	free(l);
 	return rc;
 }
 
 int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
-			  const char *ref, const char *key, char *why,
-			  size_t whylen)
+			  const char *ref, const char *key, struct lfs_err *e)
 {
 	int rc, keyfd;
 
 	keyfd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (keyfd < 0) {
 		rc = -errno;
-		snprintf(why, whylen, "cannot open its store directory: %s",
-			 strerror(-rc));
+		lfs_err_set(e, 0, "cannot open its store directory: %s",
+			    strerror(-rc));
 		return rc;
 	}
-	rc = lfs_layer_index_at(nl, st, ref, key, keyfd, LFS_INDEX_FILE, why,
-				whylen);
+	rc = lfs_layer_index_at(nl, st, ref, key, keyfd, LFS_INDEX_FILE, e);
 	close(keyfd);
 	return rc;
 }
 
 /* The store key of registered layer @ref: from its path, else its record. */
 static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
-			     const char *ref, char *key, char *why,
-			     size_t whylen)
+			     const char *ref, char *key, struct lfs_err *e)
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_layer *l = NULL;
-	struct lfs_err e = LFS_ERR_INIT;
 	char line[LFS_ERR_MAX + 64];
 	size_t i;
 	int rc;
 
-	rc = lfs_layer_get_why(nl, ref, &l, why, whylen);
+	rc = lfs_layer_get_why(nl, ref, &l, e);
 	if (rc)
 		return rc;
 	rc = lfs_store_key_of(st, l->path, key);
 	free(l);
 	if (!rc)
 		return 0;
-	rc = lfs_store_layer_list(st, &list, &e);
+	rc = lfs_store_layer_list(st, &list, e);
 	if (rc)
-		snprintf(why, whylen, "%s", lfs_err_str(&e, line, sizeof(line)));
+		lfs_err_set(e, 0, "%s", lfs_err_str(e, line, sizeof(line)));
 	for (i = 0; !rc && i < list.n; i++) {
 		if (!strcmp(list.v[i]->ref, ref)) {
 			snprintf(key, LFS_KEY_LEN + 1, "%s", list.v[i]->key);
@@ -282,7 +269,7 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 		}
 	}
 	if (!rc && i == list.n) {
-		snprintf(why, whylen, "not recorded in the store %s", st->root);
+		lfs_err_set(e, 0, "not recorded in the store %s", st->root);
 		rc = -ENOENT;
 	}
 	lfs_meta_list_free(&list);
@@ -290,22 +277,30 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 }
 
 int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
-			const char *ref, char *why, size_t whylen)
+			const char *ref, struct lfs_err *e)
 {
 	char key[LFS_KEY_LEN + 1];
 	int rc;
 
-	rc = lfs_store_key_ref(nl, st, ref, key, why, whylen);
-	return rc ? rc : lfs_layer_index_store(nl, st, ref, key, why, whylen);
+	rc = lfs_store_key_ref(nl, st, ref, key, e);
+	return rc ? rc : lfs_layer_index_store(nl, st, ref, key, e);
+}
+
+void lfs_layer_index_warn(const char *ref, struct lfs_err *e)
+{
+	char line[LFS_ERR_MAX + 64];
+
+	lfs_err_prefix(e, e->code, "layer '%s': not indexed (views walk its layers)",
+		       ref);
+	fprintf(stderr, "layerctl: %s\n", lfs_err_str(e, line, sizeof(line)));
 }
 
 void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 			 const char *ref, const char *key)
 {
-	char why[LFS_ERR_MAX];
+	struct lfs_err e = LFS_ERR_INIT;
 
 	/* 1: a layer of the image is not frozen, as layer add makes them. */
-	if (lfs_layer_index_store(nl, st, ref, key, why, sizeof(why)) < 0)
-		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",
-			ref, why);
+	if (lfs_layer_index_store(nl, st, ref, key, &e) < 0)
+		lfs_layer_index_warn(ref, &e);
 }

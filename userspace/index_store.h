@@ -6,7 +6,7 @@
 #ifndef LAYERCTL_INDEX_STORE_H
 #define LAYERCTL_INDEX_STORE_H
 
-#include <stddef.h>
+#include "err.h"
 
 struct lfs_nl;
 struct lfs_store;
@@ -18,11 +18,11 @@ struct lfs_store;
  * below when the store has it).  0 if the layer has an index afterwards;
  * 1 if a layer of its image is not frozen (nothing may index it, as for
  * layers registered with plain `layer add`), or a negative errno; the
- * reason in @why.
+ * reason in @e, one text for the caller's subject to lead ("layer 'REF':
+ * cannot index: REASON").
  */
 int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
-			  const char *ref, const char *key, char *why,
-			  size_t whylen);
+			  const char *ref, const char *key, struct lfs_err *e);
 
 /*
  * The same with the index kept as @file in directory @dirfd; @st (for
@@ -31,17 +31,20 @@ int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
  */
 int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 		       const char *ref, const char *key, int dirfd,
-		       const char *file, char *why, size_t whylen);
+		       const char *file, struct lfs_err *e);
 
 /*
- * lfs_layer_index_store(), reporting a failure as a warning on stderr: a
- * layer without an index works, views of it walk its layers.
+ * Warns on stderr that @ref has no index, @e saying why: a layer without
+ * an index works, views of it walk its layers.
  */
+void lfs_layer_index_warn(const char *ref, struct lfs_err *e);
+
+/* lfs_layer_index_store(), warning if it fails (lfs_layer_index_warn()). */
 void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 			 const char *ref, const char *key);
 
 /* The same for @ref, finding its store record. */
 int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
-			const char *ref, char *why, size_t whylen);
+			const char *ref, struct lfs_err *e);
 
 #endif /* LAYERCTL_INDEX_STORE_H */

@@ -44,8 +44,7 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_err e = LFS_ERR_INIT;
-	char why[LFS_ERR_MAX];
+	struct lfs_err e = LFS_ERR_INIT, ie = LFS_ERR_INIT;
 	int rc;
 
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
@@ -59,9 +58,8 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		rc = lfs_store_record_layer(&st, nl, l, &e);
 	lfs_meta_list_free(&list);
 	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN) &&
-	    lfs_layer_index_ref(nl, &st, l->name, why, sizeof(why)) < 0)
-		fprintf(stderr, "layerctl: layer '%s': not indexed (views walk its layers): %s\n",
-			l->name, why);
+	    lfs_layer_index_ref(nl, &st, l->name, &ie) < 0)
+		lfs_layer_index_warn(l->name, &ie);
 	lfs_store_close(&st);
 	if (!rc)
 		return 0;

@@ -36,7 +36,8 @@ static const char lfs_usage_index[] =
 static int lfs_index_to_file(struct lfs_ctx *ctx, struct lfs_nl *nl,
 			     const char *ref, const char *path)
 {
-	char why[LFS_ERR_MAX], *d = strdup(path), *b = strdup(path);
+	char *d = strdup(path), *b = strdup(path);
+	struct lfs_err e = LFS_ERR_INIT;
 	int dirfd, rc;
 
 	if (!d || !b) {
@@ -49,11 +50,12 @@ static int lfs_index_to_file(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		rc = lfs_errorf(ctx, "%s: %s", path, strerror(errno));
 	} else {
 		rc = lfs_layer_index_at(nl, NULL, ref, NULL, dirfd, basename(b),
-					why, sizeof(why));
+					&e);
 		close(dirfd);
-		if (rc)
-			rc = lfs_errorf(ctx, "layer '%s': cannot index: %s",
-					ref, why);
+		if (rc) {
+			lfs_err_prefix(&e, rc, "layer '%s': cannot index", ref);
+			rc = lfs_err_report(ctx, &e);
+		}
 	}
 	free(d);
 	free(b);
@@ -69,7 +71,6 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
 	};
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	char why[LFS_ERR_MAX];
 	const char *output = NULL;
 	struct lfs_nl *nl;
 	int c, rc;
@@ -103,10 +104,11 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
 				  argv[optind]);
 	if (rc)
 		return lfs_err_report(ctx, &e);
-	rc = lfs_layer_index_ref(nl, &st, argv[optind], why, sizeof(why));
+	rc = lfs_layer_index_ref(nl, &st, argv[optind], &e);
 	lfs_store_close(&st);
-	if (rc)
-		return lfs_errorf(ctx, "layer '%s': cannot index: %s",
-				  argv[optind], why);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "layer '%s': cannot index", argv[optind]);
+		return lfs_err_report(ctx, &e);
+	}
 	return 0;
 }

@@ -599,6 +599,31 @@ START_TEST(test_show_errors)
 }
 END_TEST
 
+/* ---- layer index ---- */
+
+START_TEST(test_index_errors)
+{
+	registry();
+	/* The kernel's reason for a missing layer leads the line. */
+	RUN("layer", "index", "missing", "-o", "/tmp/layerctl-unit.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err,
+			 "layerctl: layer 'missing': cannot index: no such layer\n");
+	/* A layer that is not frozen has no index. */
+	RUN("layer", "index", "base", "-o", "/tmp/layerctl-unit.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: layer 'base': cannot index: the layer is not frozen\n");
+	/* Module loading fails: its sentence, once. */
+	fake_nl.open_err = -ENOENT;
+	fake_nl.open_msg = "cannot load module 'layerfs': not found";
+	RUN("layer", "index", "base", "-o", "/tmp/layerctl-unit.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: cannot load module 'layerfs': not found\n");
+}
+END_TEST
+
 /* ---- layer ls ---- */
 
 START_TEST(test_ls_empty)
@@ -735,6 +760,7 @@ Suite *cli_suite(void)
 	tcase_add_test(show, test_show);
 	tcase_add_test(show, test_show_json);
 	tcase_add_test(show, test_show_errors);
+	tcase_add_test(show, test_index_errors);
 
 	tcase_add_test(ls, test_ls_empty);
 	tcase_add_test(ls, test_ls);

@@ -137,7 +137,7 @@ static int lfs_login_check(struct lfs_ctx *ctx, struct lfs_login *l)
 	if (!rc)
 		rc = lfs_reg_ping(&reg);
 	if (rc)
-		lfs_errorf(ctx, "login: %s", reg.err);
+		lfs_reg_report(ctx, "login", &reg, rc);
 	lfs_reg_close(&reg);
 	return rc ? 1 : 0;
 }

@@ -24,11 +24,14 @@ static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
 
 static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
 {
+	char text[LFS_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reg->err, sizeof(reg->err), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* The sentence says it all (it has the registry's reason). */
+	lfs_err_set(&reg->err, 0, "%s", text);
 	return err;
 }
 
@@ -500,9 +503,9 @@ int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		if (rc <= 0)
 			break;
 		if (f.have == before && tries >= LFS_REG_RESUMES) {
-			char last[sizeof(reg->err)];
+			char last[LFS_ERR_MAX];
 
-			memcpy(last, reg->err, sizeof(last));
+			memcpy(last, reg->err.msg, sizeof(last));
 			rc = lfs_reg_fail(reg, -EIO,
 					  "%s: the transfer broke off at %llu of %llu bytes (%s)",
 					  what, (unsigned long long)f.have,
@@ -526,7 +529,7 @@ int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 	}
 out:
 	if (!rc)	/* a broken transfer that was resumed is no error */
-		reg->err[0] = '\0';
+		lfs_err_clear(&reg->err);
 	*have = f.have;
 	EVP_MD_CTX_free(f.md);
 	return rc;

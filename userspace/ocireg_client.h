@@ -6,9 +6,9 @@
  * monolithic upload, download verified against digest and size while it
  * streams, resumed with HTTP ranges) and manifests.
  *
- * Every function returns 0 or a negative errno, and then leaves a
- * sentence in reg->err naming what failed and why ("blob sha256:...:
- * 404 Not Found: BLOB_UNKNOWN: blob unknown to registry").  -EACCES:
+ * Every function returns 0 or a negative errno, and then leaves in reg->err
+ * (struct lfs_err) a sentence naming what failed and why ("blob
+ * sha256:...: 404 Not Found: BLOB_UNKNOWN: blob unknown to registry").  -EACCES:
  * authentication failed or is missing; -ENOENT: the registry does not
  * have it; -EBADMSG: content that does not match its digest or size;
  * -EPROTO: an answer the protocol does not allow; -EIO: the transport.
@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "ocireg.h"
 #include "ocireg_http.h"
 
@@ -32,7 +33,7 @@ struct lfs_reg {
 	int has_cred;
 	char *authz;			/* "Authorization: ..." or NULL */
 	int authz_basic;		/* authz is our Basic credentials */
-	char err[1024];
+	struct lfs_err err;		/* why the last call failed */
 };
 
 /*

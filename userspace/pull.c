@@ -157,7 +157,7 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 		return 1;
 	if (lfs_reg_manifest_get(&p->reg, lfs_reg_ref_target(&p->from),
 				 &p->mtext, &p->mlen, ct, p->mdesc.digest))
-		return lfs_errorf(ctx, "pull: %s", p->reg.err);
+		return lfs_reg_report(ctx, "pull", &p->reg, -EIO);
 	rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &why);
 	if (rc == 1) {
 		char want[LFS_DIGEST_LEN];
@@ -168,7 +168,7 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 		p->mtext = NULL;
 		if (lfs_reg_manifest_get(&p->reg, want, &p->mtext, &p->mlen,
 					 ct, p->mdesc.digest))
-			return lfs_errorf(ctx, "pull: %s", p->reg.err);
+			return lfs_reg_report(ctx, "pull", &p->reg, -EIO);
 		if (p->mlen != p->mdesc.size)
 			return lfs_errorf(ctx, "pull: manifest %s: %zu bytes, the index says %llu",
 					  p->mdesc.digest, p->mlen,
@@ -250,8 +250,7 @@ static int lfs_pull_blob(struct lfs_ctx *ctx, struct lfs_pull *p,
 		p->keep = rc == -EIO && have > 0;
 		if (!p->keep)
 			unlinkat(p->dirfd, part, 0);
-		return lfs_errorf(ctx, "pull: %s", p->reg.err[0] ? p->reg.err :
-				  strerror(-rc));
+		return lfs_reg_report(ctx, "pull", &p->reg, rc);
 	}
 	if (had && had < d->size)
 		fprintf(ctx->out, "%s downloaded %llu bytes (resumed at %llu)\n",

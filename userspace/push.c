@@ -172,7 +172,7 @@ static int lfs_push_blob(struct lfs_ctx *ctx, struct lfs_push *p,
 
 	rc = lfs_reg_blob_exists(&p->reg, d->digest, d->size, &exists);
 	if (rc)
-		return lfs_errorf(ctx, "push: %s", p->reg.err);
+		return lfs_reg_report(ctx, "push", &p->reg, rc);
 	if (exists) {
 		fprintf(ctx->out, "%s exists\n", d->digest);
 		p->present++;
@@ -185,7 +185,7 @@ static int lfs_push_blob(struct lfs_ctx *ctx, struct lfs_push *p,
 	rc = lfs_reg_blob_upload(&p->reg, d->digest, fd, d->size);
 	close(fd);
 	if (rc)
-		return lfs_errorf(ctx, "push: %s", p->reg.err);
+		return lfs_reg_report(ctx, "push", &p->reg, rc);
 	fprintf(ctx->out, "%s uploaded %llu bytes\n", d->digest,
 		(unsigned long long)d->size);
 	p->uploaded++;
@@ -207,7 +207,7 @@ static int lfs_push_upload(struct lfs_ctx *ctx, struct lfs_push *p)
 		return 1;
 	if (lfs_reg_manifest_put(&p->reg, p->to.tag, LFS_MT_MANIFEST, p->mtext,
 				 p->mlen))
-		return lfs_errorf(ctx, "push: %s", p->reg.err);
+		return lfs_reg_report(ctx, "push", &p->reg, -EIO);
 	lfs_reg_ref_format(&p->to, where, sizeof(where));
 	fprintf(ctx->out, "%s: digest %s size %zu (%u blobs uploaded, %u present)\n",
 		where, p->mdesc.digest, p->mlen, p->uploaded, p->present);

@@ -182,11 +182,18 @@ int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
 			  actions, rc ? NULL : &cred);
 	explicit_bzero(&cred, sizeof(cred));
 	if (rc) {
-		lfs_errorf(ctx, "%s: %s", cmd, reg->err);
+		lfs_reg_report(ctx, cmd, reg, rc);
 		lfs_reg_close(reg);
 		return 1;
 	}
 	return 0;
+}
+
+int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
+		   int rc)
+{
+	lfs_err_prefix(&reg->err, rc, "%s", cmd);
+	return lfs_err_report(ctx, &reg->err);
 }
 
 int lfs_reg_run(struct lfs_ctx *ctx, char **argv, int quiet)

@@ -62,6 +62,13 @@ int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
 		    const char *actions, struct lfs_reg *reg);
 
 /*
+ * Reports why the last call on @reg failed ("CMD: SENTENCE", or "CMD:
+ * STRERROR" for @rc if the client said nothing); returns 1.
+ */
+int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
+		   int rc);
+
+/*
  * Runs the layerctl command @argv[1] with its arguments (NULL-terminated;
  * argv[0] is ignored, as for layerctl_command()) with its messages
  * captured: shown only when it fails (@quiet) or always.  Its status.

@@ -411,8 +411,8 @@ START_TEST(test_client_bearer)
 	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v2", &body, &len, ct, dg),
 			 -ENOENT);
 	ck_assert_str_eq(fake_http_header(3, "Authorization"), "Bearer T1");
-	ck_assert_msg(strstr(reg.err, "MANIFEST_UNKNOWN: manifest unknown") &&
-		      strstr(reg.err, "reg.io/app/web"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "MANIFEST_UNKNOWN: manifest unknown") &&
+		      strstr(reg.err.msg, "reg.io/app/web"), "%s", reg.err.msg);
 
 	/* a token the registry refuses again: no endless loop */
 	fake_http_push(&(struct fake_http_resp){ .status = 401,
@@ -430,7 +430,7 @@ START_TEST(test_client_bearer)
 	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg),
 			 -EACCES);
 	ck_assert_ptr_null(fake_http_header(1, "Authorization"));
-	ck_assert_msg(strstr(reg.err, "layerctl login reg.io"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "layerctl login reg.io"), "%s", reg.err.msg);
 	lfs_reg_close(&reg);
 }
 END_TEST
@@ -446,8 +446,8 @@ START_TEST(test_client_basic)
 	fake_http_push(&(struct fake_http_resp){ .status = 401,
 		.www_authenticate = "Basic realm=\"r\"" });
 	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EACCES);
-	ck_assert_msg(strstr(reg.err, "needs a login") &&
-		      strstr(reg.err, "layerctl login reg.io"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "needs a login") &&
+		      strstr(reg.err.msg, "layerctl login reg.io"), "%s", reg.err.msg);
 	ck_assert_uint_eq(fake_http_nseen(), 1);
 	lfs_reg_close(&reg);
 
@@ -458,8 +458,8 @@ START_TEST(test_client_basic)
 	fake_http_push(&(struct fake_http_resp){ .status = 401,
 		.www_authenticate = "Basic realm=\"r\"" });
 	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EACCES);
-	ck_assert_msg(strstr(reg.err, "wrong user name or password") &&
-		      strstr(reg.err, "'alice'"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "wrong user name or password") &&
+		      strstr(reg.err.msg, "'alice'"), "%s", reg.err.msg);
 	ck_assert_uint_eq(fake_http_nseen(), 2);
 	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6d3Jvbmc=");
 	ck_assert_str_eq(fake_http_seen(1)->method, "HEAD");
@@ -484,7 +484,7 @@ START_TEST(test_client_basic)
 	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EBADMSG);
 	ck_assert_int_eq(exists, 0);
 	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EPROTO);
-	ck_assert_msg(strstr(reg.err, "HTTP 500 (UNKNOWN: boom)"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "HTTP 500 (UNKNOWN: boom)"), "%s", reg.err.msg);
 	lfs_reg_close(&reg);
 }
 END_TEST
@@ -540,7 +540,7 @@ START_TEST(test_client_upload)
 	fake_http_push(&(struct fake_http_resp){ .status = 400,
 		.body = "{\"errors\":[{\"code\":\"DIGEST_INVALID\",\"message\":\"provided digest did not match uploaded content\"}]}" });
 	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), -EPROTO);
-	ck_assert_msg(strstr(reg.err, "DIGEST_INVALID"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "DIGEST_INVALID"), "%s", reg.err.msg);
 
 	/* the manifest */
 	fake_http_reset();
@@ -617,12 +617,12 @@ START_TEST(test_client_fetch)
 	fake_http_push(&(struct fake_http_resp){ .status = 200,
 		.body = "0123456789abcdefghijklmnopqrstuvwxyZ" });
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -EBADMSG);
-	ck_assert_msg(strstr(reg.err, "does not match its digest"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "does not match its digest"), "%s", reg.err.msg);
 	ck_assert_uint_eq(fd_size(fd), 0);
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
 	have = 0;
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len - 1, fd, &have), -EBADMSG);
-	ck_assert_msg(strstr(reg.err, "more bytes than the manifest"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "more bytes than the manifest"), "%s", reg.err.msg);
 	fake_http_reset();
 	ck_assert_int_eq(ftruncate(fd, 0), 0);
 	have = 0;
@@ -638,12 +638,12 @@ START_TEST(test_client_fetch)
 		.fail_err = -EIO, .fail_after = 0 });
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -EIO);
 	ck_assert_uint_eq(have, 5);	/* kept for a later resume */
-	ck_assert_msg(strstr(reg.err, "broke off at 5 of 36 bytes"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "broke off at 5 of 36 bytes"), "%s", reg.err.msg);
 	fake_http_reset();
 	fake_http_push(&(struct fake_http_resp){ .status = 404,
 		.body = "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}" });
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -ENOENT);
-	ck_assert_msg(strstr(reg.err, "BLOB_UNKNOWN"), "%s", reg.err);
+	ck_assert_msg(strstr(reg.err.msg, "BLOB_UNKNOWN"), "%s", reg.err.msg);
 	close(fd);
 	lfs_reg_close(&reg);
 }

@@ -146,7 +146,7 @@ static int lfs_login_check(struct lfs_ctx *ctx, struct lfs_login *l)
 static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 {
 	char *old = NULL, *text, *slash;
-	const char *why;
+	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
 	if (lfs_reg_auth_path(l->path, sizeof(l->path)))
@@ -155,11 +155,13 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	if (rc && rc != -ENOENT)
 		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path,
 				  strerror(-rc));
-	text = lfs_reg_auth_store(old, l->host, &l->cred, &why);
+	text = lfs_reg_auth_store(old, l->host, &l->cred, &e);
 	free(old);
 	rc = 0;
-	if (!text)
-		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path, why);
+	if (!text) {
+		lfs_err_prefix(&e, -EINVAL, "login: auth file '%s'", l->path);
+		return lfs_err_report(ctx, &e);
+	}
 	slash = strrchr(l->path, '/');
 	if (slash && slash != l->path) {
 		*slash = '\0';

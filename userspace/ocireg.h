@@ -7,8 +7,9 @@
  * index.  ocireg_client.c speaks the protocol over ocireg_http.h's
  * transport; tests/unit/check_ocireg.c tests both (with a fake transport).
  *
- * Functions return 0 or a negative errno; where they take @why it then
- * points at a static reason.
+ * Functions return 0 or a negative errno; where they take @e it then says
+ * why, one text for the caller's subject to lead ("pull: source 'x':
+ * empty reference").
  */
 #ifndef LAYERCTL_OCIREG_H
 #define LAYERCTL_OCIREG_H
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "oci.h"
 #include "platform.h"
 
@@ -44,7 +46,7 @@ struct lfs_reg_ref {
  * (at most 128), the host [A-Za-z0-9.-] or a [bracketed IPv6 address],
  * with an optional port.
  */
-int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why);
+int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, struct lfs_err *e);
 
 /* The manifest reference to fetch: the digest if given, else the tag. */
 const char *lfs_reg_ref_target(const struct lfs_reg_ref *r);
@@ -114,7 +116,7 @@ struct lfs_reg_challenge {
  * -EINVAL when none is known or Bearer lacks a realm.
  */
 int lfs_reg_challenge_parse(const char *hdr, struct lfs_reg_challenge *c,
-			    const char **why);
+			    struct lfs_err *e);
 
 /*
  * The token request URL: REALM?service=SERVICE&scope=SCOPE (each only if
@@ -126,7 +128,7 @@ int lfs_reg_url_token(const struct lfs_reg_challenge *c, const char *scope,
 
 /* The token of a token response: "token", else "access_token". */
 int lfs_reg_token_parse(const char *json, char *out, size_t len,
-			const char **why);
+			struct lfs_err *e);
 
 /*
  * The text of a registry error body {"errors":[{"code","message"}]}:
@@ -152,14 +154,14 @@ struct lfs_reg_cred {
  * (no entry: anonymous), -EINVAL (a malformed file or entry).
  */
 int lfs_reg_auth_lookup(const char *json, const char *host,
-			struct lfs_reg_cred *c, const char **why);
+			struct lfs_reg_cred *c, struct lfs_err *e);
 
 /*
  * The auth file @json (NULL or "": a new one) with auths.HOST.auth set to
- * @c, everything else kept.  malloc()ed text, or NULL with *@why.
+ * @c, everything else kept.  malloc()ed text, or NULL with why in @e.
  */
 char *lfs_reg_auth_store(const char *json, const char *host,
-			 const struct lfs_reg_cred *c, const char **why);
+			 const struct lfs_reg_cred *c, struct lfs_err *e);
 
 /* The "Authorization: Basic ..." header line for @c. */
 int lfs_reg_basic_header(const struct lfs_reg_cred *c, char *out, size_t len);
@@ -174,12 +176,12 @@ int lfs_reg_basic_header(const struct lfs_reg_cred *c, char *out, size_t len);
  * NULL) is an image manifest (0, and next->media_type is its media type)
  * or an index / manifest list (1, and *@next is the manifest for @w as
  * lfs_oci_parse_index() picks it).
- * -EINVAL / -ENOENT with *@why (w->have lists the index's platforms when
+ * -EINVAL / -ENOENT with why in @e (w->have lists the index's platforms when
  * none matched).  The mediaType inside wins over the content type.
  */
 int lfs_reg_pick(const char *content_type, const char *body,
 		 struct lfs_oci_want *w, struct lfs_oci_desc *next,
-		 const char **why);
+		 struct lfs_err *e);
 
 /*
  * An index.json for a temporary layout of one manifest @m, annotated

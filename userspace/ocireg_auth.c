@@ -136,7 +136,7 @@ static int lfs_chal_one(const char **p, struct lfs_reg_challenge *c,
 }
 
 int lfs_reg_challenge_parse(const char *hdr, struct lfs_reg_challenge *c,
-			    const char **why)
+			    struct lfs_err *e)
 {
 	struct lfs_reg_challenge one, basic;
 	enum lfs_reg_scheme scheme;
@@ -147,13 +147,13 @@ int lfs_reg_challenge_parse(const char *hdr, struct lfs_reg_challenge *c,
 	while (*p) {
 		memset(&one, 0, sizeof(one));
 		if (lfs_chal_one(&p, &one, &scheme)) {
-			*why = "malformed WWW-Authenticate header";
+			lfs_err_set(e, 0, "malformed WWW-Authenticate header");
 			return -EINVAL;
 		}
 		one.scheme = scheme;
 		if (scheme == LFS_REG_AUTH_BEARER) {
 			if (!one.realm[0]) {
-				*why = "Bearer challenge without a realm";
+				lfs_err_set(e, 0, "Bearer challenge without a realm");
 				return -EINVAL;
 			}
 			*c = one;
@@ -167,7 +167,7 @@ int lfs_reg_challenge_parse(const char *hdr, struct lfs_reg_challenge *c,
 			p++;
 	}
 	if (!have_basic) {
-		*why = "no Basic or Bearer challenge in WWW-Authenticate";
+		lfs_err_set(e, 0, "no Basic or Bearer challenge in WWW-Authenticate");
 		return -EINVAL;
 	}
 	*c = basic;
@@ -196,7 +196,7 @@ static const char *lfs_jstr_of(struct json_object *o, const char *key)
 }
 
 int lfs_reg_token_parse(const char *json, char *out, size_t len,
-			const char **why)
+			struct lfs_err *e)
 {
 	struct json_object *o = lfs_jparse_obj(json);
 	const char *t = lfs_jstr_of(o, "token");
@@ -205,11 +205,11 @@ int lfs_reg_token_parse(const char *json, char *out, size_t len,
 	if (!t || !*t)
 		t = lfs_jstr_of(o, "access_token");
 	if (!o)
-		*why = "the token response is not a JSON object";
+		lfs_err_set(e, 0, "the token response is not a JSON object");
 	else if (!t || !*t)
-		*why = "the token response has no token";
+		lfs_err_set(e, 0, "the token response has no token");
 	else if (strlen(t) >= len || strpbrk(t, "\r\n"))
-		*why = "the token is too long or has a line break";
+		lfs_err_set(e, 0, "the token is too long or has a line break");
 	else
 		snprintf(out, len, "%s", t);
 	if (!o || !t || !*t || strlen(t) >= len || strpbrk(t, "\r\n"))
@@ -329,14 +329,14 @@ static void lfs_auth_key_host(const char *key, char *out, size_t len)
 }
 
 static int lfs_auth_decode(const char *b64, struct lfs_reg_cred *c,
-			   const char **why)
+			   struct lfs_err *e)
 {
 	unsigned char buf[sizeof(c->user) + sizeof(c->pass) + 1];
 	size_t n;
 	char *colon;
 
 	if (lfs_base64_decode(b64, buf, sizeof(buf) - 1, &n)) {
-		*why = "an auth entry is not base64 of user:password";
+		lfs_err_set(e, 0, "an auth entry is not base64 of user:password");
 		return -EINVAL;
 	}
 	buf[n] = '\0';
@@ -344,7 +344,7 @@ static int lfs_auth_decode(const char *b64, struct lfs_reg_cred *c,
 	if (!colon || strlen((char *)buf) != n ||
 	    (size_t)(colon - (char *)buf) >= sizeof(c->user) ||
 	    strlen(colon + 1) >= sizeof(c->pass)) {
-		*why = "an auth entry is not base64 of user:password";
+		lfs_err_set(e, 0, "an auth entry is not base64 of user:password");
 		return -EINVAL;
 	}
 	*colon = '\0';
@@ -354,7 +354,7 @@ static int lfs_auth_decode(const char *b64, struct lfs_reg_cred *c,
 }
 
 int lfs_reg_auth_lookup(const char *json, const char *host,
-			struct lfs_reg_cred *c, const char **why)
+			struct lfs_reg_cred *c, struct lfs_err *e)
 {
 	struct json_object *o = lfs_jparse_obj(json), *auths;
 	char want[LFS_REG_HOST_MAX], have[LFS_REG_HOST_MAX];
@@ -363,7 +363,7 @@ int lfs_reg_auth_lookup(const char *json, const char *host,
 
 	memset(c, 0, sizeof(*c));
 	if (!o) {
-		*why = "not a JSON object";
+		lfs_err_set(e, 0, "not a JSON object");
 		return -EINVAL;
 	}
 	lfs_auth_key_host(host, want, sizeof(want));
@@ -379,15 +379,16 @@ int lfs_reg_auth_lookup(const char *json, const char *host,
 				break;
 		}
 	}
-	*why = "no entry";
 	if (b64 && *b64)
-		rc = lfs_auth_decode(b64, c, why);
+		rc = lfs_auth_decode(b64, c, e);
+	else
+		lfs_err_set(e, 0, "no entry");
 	json_object_put(o);
 	return rc;
 }
 
 char *lfs_reg_auth_store(const char *json, const char *host,
-			 const struct lfs_reg_cred *c, const char **why)
+			 const struct lfs_reg_cred *c, struct lfs_err *e)
 {
 	struct json_object *o, *auths, *entry;
 	char plain[sizeof(c->user) + sizeof(c->pass) + 1];
@@ -397,15 +398,16 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 	if (json && *json) {
 		o = lfs_jparse_obj(json);
 		if (!o) {
-			*why = "not a JSON object";
+			lfs_err_set(e, 0, "not a JSON object");
 			return NULL;
 		}
 	} else {
 		o = json_object_new_object();
 	}
-	*why = "out of memory";
-	if (!o)
+	if (!o) {
+		lfs_err_set(e, 0, "out of memory");
 		return NULL;
+	}
 	if (!json_object_object_get_ex(o, "auths", &auths) ||
 	    !json_object_is_type(auths, json_type_object)) {
 		auths = json_object_new_object();
@@ -423,6 +425,8 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
+	if (!out)
+		lfs_err_set(e, 0, "out of memory");
 	explicit_bzero(plain, sizeof(plain));
 	explicit_bzero(b64, sizeof(b64));
 	json_object_put(o);
@@ -457,7 +461,7 @@ static int lfs_mt_is_manifest(const char *mt)
 
 int lfs_reg_pick(const char *content_type, const char *body,
 		 struct lfs_oci_want *w, struct lfs_oci_desc *next,
-		 const char **why)
+		 struct lfs_err *e)
 {
 	struct json_object *o = lfs_jparse_obj(body), *v;
 	char ct[128] = "", *rn = NULL;
@@ -466,7 +470,7 @@ int lfs_reg_pick(const char *content_type, const char *body,
 
 	w->have[0] = '\0';
 	if (!o) {
-		*why = "the manifest is not a JSON object";
+		lfs_err_set(e, 0, "the manifest is not a JSON object");
 		return -EINVAL;
 	}
 	if (content_type)
@@ -488,24 +492,17 @@ int lfs_reg_pick(const char *content_type, const char *body,
 			 *mt ? mt : LFS_MT_MANIFEST);
 	json_object_put(o);
 	if (index < 0) {
-		*why = "unsupported manifest media type (not an OCI or Docker v2 manifest or index)";
+		lfs_err_set(e, 0, "unsupported manifest media type (not an OCI or Docker v2 manifest or index)");
 		return -EINVAL;
 	}
 	if (!index)
 		return 0;
-	/* Static: *@why outlives this call (layerctl is single-threaded). */
-	{
-		static struct lfs_err pe;
-
-		rc = lfs_oci_parse_index(body, w, next, &rn, &pe);
-		if (rc)
-			*why = pe.msg;
-	}
+	rc = lfs_oci_parse_index(body, w, next, &rn, e);
 	free(rn);
 	if (rc)
 		return rc;
 	if (!lfs_mt_is_manifest(next->media_type)) {
-		*why = "the index entry for the platform is not an image manifest";
+		lfs_err_set(e, 0, "the index entry for the platform is not an image manifest");
 		return -EINVAL;
 	}
 	return 1;

@@ -120,7 +120,7 @@ static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
 	struct lfs_http_resp rs;
 	char url[LFS_REG_URL_MAX], scope[LFS_REG_REPO_MAX + 32];
 	char basic[2048], *tok, *line;
-	const char *why;
+	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
 	if (reg->actions && reg->repo[0])
@@ -162,9 +162,9 @@ static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
 	line = malloc(LFS_REG_TOKEN_MAX + 32);
 	if (!tok || !line) {
 		rc = lfs_reg_fail(reg, -ENOMEM, "out of memory");
-	} else if (lfs_reg_token_parse(rs.body, tok, LFS_REG_TOKEN_MAX, &why)) {
+	} else if (lfs_reg_token_parse(rs.body, tok, LFS_REG_TOKEN_MAX, &e)) {
 		rc = lfs_reg_fail(reg, -EPROTO, "%s: token service: %s",
-				  reg->host, why);
+				  reg->host, e.msg);
 	} else {
 		snprintf(line, LFS_REG_TOKEN_MAX + 32, "Authorization: Bearer %s",
 			 tok);
@@ -182,15 +182,15 @@ static int lfs_reg_authenticate(struct lfs_reg *reg, const char *what,
 {
 	struct lfs_reg_challenge c;
 	char basic[2048];
-	const char *why;
+	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
 	if (!rs->www_authenticate[0])
 		return lfs_reg_fail(reg, -EACCES,
 				    "%s: HTTP 401 without a WWW-Authenticate challenge",
 				    what);
-	if (lfs_reg_challenge_parse(rs->www_authenticate, &c, &why))
-		return lfs_reg_fail(reg, -EPROTO, "%s: %s: '%s'", what, why,
+	if (lfs_reg_challenge_parse(rs->www_authenticate, &c, &e))
+		return lfs_reg_fail(reg, -EPROTO, "%s: %s: '%s'", what, e.msg,
 				    rs->www_authenticate);
 	if (c.scheme == LFS_REG_AUTH_BEARER) {
 		if (reg->authz && !reg->authz_basic && strcmp(c.error, "insufficient_scope"))

@@ -86,20 +86,21 @@ static int lfs_is_host(const char *s, size_t n)
 	       (n && s[0] == '[');
 }
 
-int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why)
+int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, struct lfs_err *e)
 {
 	char name[LFS_REG_HOST_MAX + LFS_REG_REPO_MAX];
 	const char *at, *slash, *path, *colon;
 	size_t n;
 
 	memset(r, 0, sizeof(*r));
-	*why = "empty reference";
-	if (!*s)
+	if (!*s) {
+		lfs_err_set(e, 0, "empty reference");
 		return -EINVAL;
+	}
 	at = strchr(s, '@');
 	if (at) {
 		if (lfs_oci_digest_parse(at + 1, NULL)) {
-			*why = "the digest after '@' is not sha256:<64 lower-case hex>";
+			lfs_err_set(e, 0, "the digest after '@' is not sha256:<64 lower-case hex>");
 			return -EINVAL;
 		}
 		memcpy(r->digest, at + 1, LFS_DIGEST_LEN);
@@ -108,7 +109,7 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why)
 		n = strlen(s);
 	}
 	if (n >= sizeof(name)) {
-		*why = "reference too long";
+		lfs_err_set(e, 0, "reference too long");
 		return -EINVAL;
 	}
 	memcpy(name, s, n);
@@ -116,7 +117,7 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why)
 	slash = strchr(name, '/');
 	if (slash && lfs_is_host(name, (size_t)(slash - name))) {
 		if (!lfs_host_ok(name, (size_t)(slash - name))) {
-			*why = "invalid registry host (host[:port], [IPv6][:port])";
+			lfs_err_set(e, 0, "invalid registry host (host[:port], [IPv6][:port])");
 			return -EINVAL;
 		}
 		memcpy(r->host, name, (size_t)(slash - name));
@@ -130,7 +131,7 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why)
 	colon = strrchr(slash ? slash : path, ':');
 	if (colon) {
 		if (!lfs_tag_ok(colon + 1)) {
-			*why = "invalid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)";
+			lfs_err_set(e, 0, "invalid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)");
 			return -EINVAL;
 		}
 		strcpy(r->tag, colon + 1);
@@ -148,12 +149,12 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, const char **why)
 		goto toolong;
 	}
 	if (!n || layerfs_ref_check(r->repo) || strchr(r->repo, ':')) {
-		*why = "invalid repository ([a-z0-9] components joined by '.', '_', '__', '-', separated by '/')";
+		lfs_err_set(e, 0, "invalid repository ([a-z0-9] components joined by '.', '_', '__', '-', separated by '/')");
 		return -EINVAL;
 	}
 	return 0;
 toolong:
-	*why = "repository too long";
+	lfs_err_set(e, 0, "repository too long");
 	return -EINVAL;
 }
 

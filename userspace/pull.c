@@ -124,10 +124,13 @@ static int lfs_pull_registered(struct lfs_pull *p, const char *name)
 static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
 	struct lfs_err e = LFS_ERR_INIT;
-	const char *why;
+	int rc;
 
-	if (lfs_reg_ref_parse(p->source, &p->from, &why))
-		return lfs_errorf(ctx, "pull: source '%s': %s", p->source, why);
+	rc = lfs_reg_ref_parse(p->source, &p->from, &e);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "pull: source '%s'", p->source);
+		return lfs_err_report(ctx, &e);
+	}
 	if (p->ref)
 		snprintf(p->name, sizeof(p->name), "%s", p->ref);
 	else if (lfs_reg_local_name(&p->from, p->name, sizeof(p->name)))
@@ -150,7 +153,6 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	struct lfs_oci_want w = { .plat = &p->plat };
 	struct lfs_err e = LFS_ERR_INIT;
 	char ct[128], plat[96];
-	const char *why = "";
 	int rc;
 
 	if (lfs_reg_connect(ctx, "pull", &p->from, &p->conn, "pull", &p->reg))
@@ -158,7 +160,7 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (lfs_reg_manifest_get(&p->reg, lfs_reg_ref_target(&p->from),
 				 &p->mtext, &p->mlen, ct, p->mdesc.digest))
 		return lfs_reg_report(ctx, "pull", &p->reg, -EIO);
-	rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &why);
+	rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &e);
 	if (rc == 1) {
 		char want[LFS_DIGEST_LEN];
 
@@ -173,18 +175,17 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 			return lfs_errorf(ctx, "pull: manifest %s: %zu bytes, the index says %llu",
 					  p->mdesc.digest, p->mlen,
 					  (unsigned long long)p->mdesc.size);
-		rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &why);
-		if (rc == 1) {
-			rc = -EINVAL;
-			why = "the index names another index";
-		}
+		rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &e);
+		if (rc == 1)
+			rc = lfs_err_set(&e, -EINVAL, "the index names another index");
 	}
 	if (rc < 0) {
 		lfs_platform_format(&p->plat, plat, sizeof(plat));
 		if (w.have[0])
 			return lfs_errorf(ctx, "pull: %s: no manifest for %s (it has %s; see --platform)",
 					  p->source, plat, w.have);
-		return lfs_errorf(ctx, "pull: %s: %s", p->source, why);
+		/* The reason alone: the source names what it is about. */
+		return lfs_errorf(ctx, "pull: %s: %s", p->source, e.msg);
 	}
 	p->mdesc.size = p->mlen;
 	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e))

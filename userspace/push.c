@@ -95,14 +95,17 @@ static int lfs_push_parse(struct lfs_ctx *ctx, int argc, char **argv,
 /* DEST parsed, REF a layer name, the platform known.  0 or 1. */
 static int lfs_push_check(struct lfs_ctx *ctx, struct lfs_push *p)
 {
-	const char *why;
+	struct lfs_err e = LFS_ERR_INIT;
+	int rc;
 
 	if (lfs_check_name(ctx, "layer", p->ref) ||
 	    lfs_oci_platform(ctx, "push", p->platform, &p->plat))
 		return 1;
-	if (lfs_reg_ref_parse(p->dest, &p->to, &why))
-		return lfs_errorf(ctx, "push: destination '%s': %s", p->dest,
-				  why);
+	rc = lfs_reg_ref_parse(p->dest, &p->to, &e);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "push: destination '%s'", p->dest);
+		return lfs_err_report(ctx, &e);
+	}
 	if (!p->to.tag[0])
 		return lfs_errorf(ctx, "push: destination '%s': give a tag (a digest names content, it cannot be pushed to)",
 				  p->dest);

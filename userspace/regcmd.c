@@ -120,8 +120,8 @@ int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
 int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 		      struct lfs_reg_cred *c)
 {
+	struct lfs_err e = LFS_ERR_INIT;
 	char path[4096];
-	const char *why;
 	char *text;
 	int rc;
 
@@ -134,12 +134,13 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 		lfs_errorf(ctx, "auth file '%s': %s", path, strerror(-rc));
 		return -1;
 	}
-	rc = lfs_reg_auth_lookup(text, host, c, &why);
+	rc = lfs_reg_auth_lookup(text, host, c, &e);
 	free(text);
 	if (rc == -ENOENT)
 		return 1;
 	if (rc) {
-		lfs_errorf(ctx, "auth file '%s': %s", path, why);
+		lfs_err_prefix(&e, rc, "auth file '%s'", path);
+		lfs_err_report(ctx, &e);
 		return -1;
 	}
 	return 0;

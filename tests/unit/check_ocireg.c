@@ -31,9 +31,9 @@ static void check_ref(const char *in, const char *host, const char *repo,
 		      const char *tag, const char *digest)
 {
 	struct lfs_reg_ref r;
-	const char *why = NULL;
+	struct lfs_err why = LFS_ERR_INIT;
 
-	ck_assert_msg(!lfs_reg_ref_parse(in, &r, &why), "%s: %s", in, why);
+	ck_assert_msg(!lfs_reg_ref_parse(in, &r, &why), "%s: %s", in, why.msg);
 	ck_assert_str_eq(r.host, host);
 	ck_assert_str_eq(r.repo, repo);
 	ck_assert_str_eq(r.tag, tag);
@@ -44,7 +44,7 @@ START_TEST(test_ref_parse)
 {
 	char d[160];
 	struct lfs_reg_ref r;
-	const char *why;
+	struct lfs_err why = LFS_ERR_INIT;
 
 	check_ref("busybox", "docker.io", "library/busybox", "latest", "");
 	check_ref("busybox:1.36", "docker.io", "library/busybox", "1.36", "");
@@ -63,6 +63,12 @@ START_TEST(test_ref_parse)
 	check_ref("localhost:5000", "docker.io", "library/localhost", "5000", "");
 
 	ck_assert_int_eq(lfs_reg_ref_parse("", &r, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "empty reference");
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:.bad", &r, &why), -EINVAL);
+	ck_assert_str_eq(why.msg,
+			 "invalid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)");
+	/* A reason, not an errno: the caller's subject leads it. */
+	ck_assert_int_eq(why.code, 0);
 	ck_assert_int_eq(lfs_reg_ref_parse("Upper/x", &r, &why), -EINVAL);
 	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:", &r, &why), -EINVAL);
 	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:.bad", &r, &why), -EINVAL);
@@ -82,7 +88,7 @@ END_TEST
 START_TEST(test_ref_names)
 {
 	struct lfs_reg_ref r;
-	const char *why;
+	struct lfs_err why = LFS_ERR_INIT;
 	char out[300];
 
 	ck_assert_int_eq(lfs_reg_ref_parse("busybox", &r, &why), 0);
@@ -170,7 +176,7 @@ END_TEST
 START_TEST(test_challenge)
 {
 	struct lfs_reg_challenge c;
-	const char *why;
+	struct lfs_err why = LFS_ERR_INIT;
 
 	ck_assert_int_eq(lfs_reg_challenge_parse("Basic realm=\"Registry Realm\"",
 						 &c, &why), 0);
@@ -219,7 +225,7 @@ START_TEST(test_token_error_base64)
 {
 	char tok[64], out[256];
 	unsigned char raw[64];
-	const char *why;
+	struct lfs_err why = LFS_ERR_INIT;
 	size_t n;
 
 	ck_assert_int_eq(lfs_reg_token_parse("{\"token\":\"T1\",\"access_token\":\"T2\"}",
@@ -275,7 +281,7 @@ START_TEST(test_auth_file)
 		"\"https://reg.io:8443/v2/\":{\"auth\":\"dTI6cDI=\"}},"
 		"\"credHelpers\":{\"x.io\":\"pass\"}}";
 	struct lfs_reg_cred c;
-	const char *why;
+	struct lfs_err why = LFS_ERR_INIT;
 	char *text;
 
 	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "docker.io", &c, &why), 0);
@@ -291,6 +297,7 @@ START_TEST(test_auth_file)
 	ck_assert_int_eq(lfs_reg_auth_lookup(docker, "bad.io", &c, &why), -EINVAL);
 	ck_assert_int_eq(lfs_reg_auth_lookup("{}", "a.io", &c, &why), -ENOENT);
 	ck_assert_int_eq(lfs_reg_auth_lookup("nope", "a.io", &c, &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "not a JSON object");
 
 	/* store: the entry set, everything else kept */
 	strcpy(c.user, "bob");
@@ -326,7 +333,7 @@ START_TEST(test_pick)
 	struct lfs_err pe = LFS_ERR_INIT;
 	struct lfs_oci_want w = { .plat = &amd64 };
 	struct lfs_oci_desc d, back;
-	const char *why;
+	struct lfs_err why = LFS_ERR_INIT;
 	char *rn = NULL, *idx;
 
 	lfs_platform_parse("linux/amd64", &amd64);

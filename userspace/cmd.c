@@ -212,6 +212,28 @@ int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
 	return lfs_usage_error(ctx, command, usage, "%s", msg);
 }
 
+int lfs_parse_json_opts(struct lfs_ctx *ctx, const char *cmd,
+			const char *usage, int argc, char **argv, int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		if (c == 'j')
+			*json = 1;
+		else if (c == 'h')
+			return lfs_usage(ctx, usage, 0);
+		else
+			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
+	}
+	return LFS_PARSED;
+}
+
 int lfs_err_report(struct lfs_ctx *ctx, const struct lfs_err *e)
 {
 	char line[LFS_ERR_MAX + 64];

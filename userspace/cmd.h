@@ -169,6 +169,14 @@ int lfs_check_texts(const char *name, const char *author,
 #define LFS_PARSED (-1)
 
 /*
+ * The options of a listing command: -j/--json (sets *@json) and -h/--help.
+ * LFS_PARSED with optind at the first operand, or the exit status (help
+ * shown, bad usage reported as lfs_usage_opt() does for @cmd).
+ */
+int lfs_parse_json_opts(struct lfs_ctx *ctx, const char *cmd,
+			const char *usage, int argc, char **argv, int *json);
+
+/*
  * The netlink handle in *@nlp, opened (and the module loaded) on first
  * use.  0, or a negative errno with why in @e ("cannot load module
  * 'layerfs': ...").

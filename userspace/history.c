@@ -27,12 +27,12 @@ int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_err e = LFS_ERR_INIT;
 	size_t *chain = NULL, n = 0, i;
-	int rc, json = 0, done, have;
+	int rc, json = 0, have;
 	const char *ref;
 
-	rc = lfs_images_opts(ctx, "history", lfs_usage_history, argc, argv,
-			     &json, &done);
-	if (done)
+	rc = lfs_parse_json_opts(ctx, "history", lfs_usage_history, argc, argv,
+				 &json);
+	if (rc != LFS_PARSED)
 		return rc;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "history", lfs_usage_history,

@@ -24,35 +24,6 @@ static const char lfs_usage_images[] =
 	"  -j, --json  print a JSON array\n"
 	"  -h, --help  show this help\n";
 
-int lfs_images_opts(struct lfs_ctx *ctx, const char *cmd,
-			   const char *usage, int argc, char **argv,
-			   int *json, int *done)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	*done = 0;
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			*json = 1;
-			break;
-		case 'h':
-			*done = 1;
-			return lfs_usage(ctx, usage, 0);
-		default:
-			*done = 1;
-			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
-		}
-	}
-	return 0;
-}
-
 int lfs_images_load(struct lfs_ctx *ctx, struct lfs_store *st,
 		    struct lfs_meta_list *l, int *have_store)
 {
@@ -82,12 +53,12 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_meta_list l = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_buf out = LFS_BUF_INIT;
-	int rc, json = 0, done, have;
+	int rc, json = 0, have;
 	size_t i;
 
-	rc = lfs_images_opts(ctx, "images", lfs_usage_images, argc, argv,
-			     &json, &done);
-	if (done)
+	rc = lfs_parse_json_opts(ctx, "images", lfs_usage_images, argc, argv,
+				 &json);
+	if (rc != LFS_PARSED)
 		return rc;
 	if (argc > optind)
 		return lfs_usage_error(ctx, "images", lfs_usage_images,

@@ -7,13 +7,6 @@
 #include "store.h"
 
 /*
- * The options both take, --json and --help.  *@done is set when the
- * command is over (help, bad usage): return the result.
- */
-int lfs_images_opts(struct lfs_ctx *ctx, const char *cmd, const char *usage,
-		    int argc, char **argv, int *json, int *done);
-
-/*
  * The store's records into @l; an absent store has none (*@have_store
  * 0).  0, or 1 after reporting; unreadable records are reported as
  * warnings.

@@ -21,31 +21,17 @@ static const char lfs_usage_show[] =
 
 int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_layer key = { 0 };
 	struct lfs_layer *layer = NULL;
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_nl *nl;
-	int c, rc, json = 0;
+	int rc, json = 0;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return lfs_usage(ctx, lfs_usage_show, 0);
-		default:
-			return lfs_usage_opt(ctx, "layer show", lfs_usage_show,
-					     c, argv, opts);
-		}
-	}
+	rc = lfs_parse_json_opts(ctx, "layer show", lfs_usage_show, argc, argv,
+				 &json);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "layer show", lfs_usage_show,
 				       "missing NAME");

@@ -62,30 +62,16 @@ static void lfs_view_ls_print(struct lfs_buf *out,
 
 int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_buf out = LFS_BUF_INIT;
 	struct lfs_nl *nl;
-	int c, rc, json = 0;
+	int rc, json = 0;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return lfs_usage(ctx, lfs_usage_view_ls, 0);
-		default:
-			return lfs_usage_opt(ctx, "view ls", lfs_usage_view_ls, c,
-					     argv, opts);
-		}
-	}
+	rc = lfs_parse_json_opts(ctx, "view ls", lfs_usage_view_ls, argc, argv,
+				 &json);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc > optind)
 		return lfs_usage_error(ctx, "view ls", lfs_usage_view_ls,
 				       "unexpected argument '%s'", argv[optind]);

@@ -77,26 +77,12 @@ struct lfs_pull {
 static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			  struct lfs_pull *p)
 {
-	static const struct option opts[] = {
-		{ "platform", required_argument, NULL, 'P' },
-		LFS_REG_CONN_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	int rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
-		if (lfs_reg_conn_opt(&p->conn, c, optarg))
-			continue;
-		if (c == 'P')
-			p->platform = optarg;
-		else if (c == 'h')
-			return lfs_usage(ctx, lfs_usage_pull, 0);
-		else
-			return lfs_usage_opt(ctx, "pull", lfs_usage_pull, c,
-					     argv, opts);
-	}
+	rc = lfs_reg_parse_opts(ctx, "pull", lfs_usage_pull, argc, argv,
+				&p->conn, &p->platform);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "pull", lfs_usage_pull,
 				       "missing SOURCE");
@@ -105,7 +91,7 @@ static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
 				       "unexpected argument '%s'", argv[optind + 2]);
 	p->source = argv[optind];
 	p->ref = argc - optind == 2 ? argv[optind + 1] : NULL;
-	return 0;
+	return LFS_PARSED;
 }
 
 /* 1 if layer @name is registered. */
@@ -359,7 +345,7 @@ int cmd_pull(struct lfs_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	rc = lfs_pull_parse(ctx, argc, argv, &p);
-	if (rc || !p.source)
+	if (rc != LFS_PARSED)
 		return rc;
 	rc = lfs_pull_check(ctx, &p) || lfs_pull_manifest(ctx, &p) ||
 	     lfs_pull_layout(ctx, &p) || lfs_pull_blobs(ctx, &p) ||

@@ -57,30 +57,16 @@ struct lfs_push {
 	unsigned int uploaded, present;
 };
 
-/* Options and arguments.  0, or the exit status. */
+/* Options and arguments.  LFS_PARSED, or the exit status. */
 static int lfs_push_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			  struct lfs_push *p)
 {
-	static const struct option opts[] = {
-		{ "platform", required_argument, NULL, 'P' },
-		LFS_REG_CONN_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	int rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
-		if (lfs_reg_conn_opt(&p->conn, c, optarg))
-			continue;
-		if (c == 'P')
-			p->platform = optarg;
-		else if (c == 'h')
-			return lfs_usage(ctx, lfs_usage_push, 0);
-		else
-			return lfs_usage_opt(ctx, "push", lfs_usage_push, c,
-					     argv, opts);
-	}
+	rc = lfs_reg_parse_opts(ctx, "push", lfs_usage_push, argc, argv,
+				&p->conn, &p->platform);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 2)
 		return lfs_usage_error(ctx, "push", lfs_usage_push, "missing %s",
 				       argc - optind ? "DEST" : "REF and DEST");
@@ -89,7 +75,7 @@ static int lfs_push_parse(struct lfs_ctx *ctx, int argc, char **argv,
 				       "unexpected argument '%s'", argv[optind + 2]);
 	p->ref = argv[optind];
 	p->dest = argv[optind + 1];
-	return 0;
+	return LFS_PARSED;
 }
 
 /* DEST parsed, REF a layer name, the platform known.  0 or 1. */
@@ -235,7 +221,7 @@ int cmd_push(struct lfs_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	rc = lfs_push_parse(ctx, argc, argv, &p);
-	if (rc || !p.ref)
+	if (rc != LFS_PARSED)
 		return rc;
 	rc = lfs_push_check(ctx, &p) || lfs_push_save(ctx, &p) ||
 	     lfs_push_read_manifest(ctx, &p) || lfs_push_upload(ctx, &p);

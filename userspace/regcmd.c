@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ocitar.h"
+#include "parse.h"
 #include "regcmd.h"
 #include "store.h"
 
@@ -27,6 +28,32 @@ int lfs_reg_conn_opt(struct lfs_reg_conn *o, int c, const char *arg)
 	else
 		return 0;
 	return 1;
+}
+
+int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
+		       const char *usage, int argc, char **argv,
+		       struct lfs_reg_conn *conn, const char **platform)
+{
+	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'P' },
+		LFS_REG_CONN_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	lfs_opt_reset();
+	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
+		if (lfs_reg_conn_opt(conn, c, optarg))
+			continue;
+		if (c == 'P')
+			*platform = optarg;
+		else if (c == 'h')
+			return lfs_usage(ctx, usage, 0);
+		else
+			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
+	}
+	return LFS_PARSED;
 }
 
 int lfs_reg_auth_path(char *out, size_t len)

@@ -43,6 +43,15 @@ struct lfs_reg_conn {
 /* Handles LFS_OPT_INSECURE / LFS_OPT_CA_FILE: 1 if @c was one. */
 int lfs_reg_conn_opt(struct lfs_reg_conn *o, int c, const char *arg);
 
+/*
+ * The options push and pull take: -P/--platform (*@platform), the
+ * connection options (@conn) and -h/--help.  LFS_PARSED with optind at
+ * the first operand, or the exit status (help shown, bad usage reported).
+ */
+int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
+		       const char *usage, int argc, char **argv,
+		       struct lfs_reg_conn *conn, const char **platform);
+
 /* The auth file login writes and lookups read first. */
 int lfs_reg_auth_path(char *out, size_t len);
 

@@ -212,24 +212,30 @@ int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
 	return lfs_usage_error(ctx, command, usage, "%s", msg);
 }
 
-int lfs_parse_json_opts(struct lfs_ctx *ctx, const char *cmd,
-			const char *usage, int argc, char **argv, int *json)
+int lfs_parse_common_opts(struct lfs_ctx *ctx, const char *cmd,
+			  const char *usage, int argc, char **argv, int *json)
 {
 	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct option help_only[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct option *o = json ? opts : help_only;
 	int c;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, json ? ":jh" : ":h", o,
+				NULL)) != -1) {
 		if (c == 'j')
 			*json = 1;
 		else if (c == 'h')
 			return lfs_usage(ctx, usage, 0);
 		else
-			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
+			return lfs_usage_opt(ctx, cmd, usage, c, argv, o);
 	}
 	return LFS_PARSED;
 }

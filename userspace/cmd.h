@@ -169,12 +169,13 @@ int lfs_check_texts(const char *name, const char *author,
 #define LFS_PARSED (-1)
 
 /*
- * The options of a listing command: -j/--json (sets *@json) and -h/--help.
- * LFS_PARSED with optind at the first operand, or the exit status (help
- * shown, bad usage reported as lfs_usage_opt() does for @cmd).
+ * The options of a command that has no others: -h/--help, and -j/--json
+ * (sets *@json) unless @json is NULL.  LFS_PARSED with optind at the
+ * first operand, or the exit status (help shown, bad usage reported as
+ * lfs_usage_opt() does for @cmd).
  */
-int lfs_parse_json_opts(struct lfs_ctx *ctx, const char *cmd,
-			const char *usage, int argc, char **argv, int *json);
+int lfs_parse_common_opts(struct lfs_ctx *ctx, const char *cmd,
+			  const char *usage, int argc, char **argv, int *json);
 
 /*
  * The netlink handle in *@nlp, opened (and the module loaded) on first

@@ -30,8 +30,8 @@ int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
 	int rc, json = 0, have;
 	const char *ref;
 
-	rc = lfs_parse_json_opts(ctx, "history", lfs_usage_history, argc, argv,
-				 &json);
+	rc = lfs_parse_common_opts(ctx, "history", lfs_usage_history, argc,
+				   argv, &json);
 	if (rc != LFS_PARSED)
 		return rc;
 	if (argc - optind < 1)

@@ -56,8 +56,8 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv)
 	int rc, json = 0, have;
 	size_t i;
 
-	rc = lfs_parse_json_opts(ctx, "images", lfs_usage_images, argc, argv,
-				 &json);
+	rc = lfs_parse_common_opts(ctx, "images", lfs_usage_images, argc,
+				   argv, &json);
 	if (rc != LFS_PARSED)
 		return rc;
 	if (argc > optind)

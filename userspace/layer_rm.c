@@ -15,23 +15,13 @@ static const char lfs_usage_rm[] =
 
 int cmd_layer_rm(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *name;
-	int c;
+	int rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			return lfs_usage(ctx, lfs_usage_rm, 0);
-		default:
-			return lfs_usage_opt(ctx, "layer rm", lfs_usage_rm, c,
-					     argv, opts);
-		}
-	}
+	rc = lfs_parse_common_opts(ctx, "layer rm", lfs_usage_rm, argc,
+				   argv, NULL);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "layer rm", lfs_usage_rm,
 				       "missing NAME");

@@ -28,8 +28,8 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_nl *nl;
 	int rc, json = 0;
 
-	rc = lfs_parse_json_opts(ctx, "layer show", lfs_usage_show, argc, argv,
-				 &json);
+	rc = lfs_parse_common_opts(ctx, "layer show", lfs_usage_show, argc,
+				   argv, &json);
 	if (rc != LFS_PARSED)
 		return rc;
 	if (argc - optind < 1)

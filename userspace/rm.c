@@ -50,22 +50,12 @@ static int lfs_rm_check(const struct lfs_meta_list *l, const char *ref,
 
 static int lfs_rm_parse(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	int rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			return lfs_usage(ctx, lfs_usage_rm, 0);
-		default:
-			return lfs_usage_opt(ctx, "rm", lfs_usage_rm, c, argv,
-					     opts);
-		}
-	}
+	rc = lfs_parse_common_opts(ctx, "rm", lfs_usage_rm, argc,
+				   argv, NULL);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "rm", lfs_usage_rm, "missing REF");
 	if (argc - optind > 1)

@@ -68,8 +68,8 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_nl *nl;
 	int rc, json = 0;
 
-	rc = lfs_parse_json_opts(ctx, "view ls", lfs_usage_view_ls, argc, argv,
-				 &json);
+	rc = lfs_parse_common_opts(ctx, "view ls", lfs_usage_view_ls, argc,
+				   argv, &json);
 	if (rc != LFS_PARSED)
 		return rc;
 	if (argc > optind)

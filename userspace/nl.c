@@ -269,6 +269,26 @@ static void lfs_nl_key(struct lfs_layer *k, const struct lfs_layer *key)
 	}
 }
 
+/*
+ * The end of a request answered by one layer: *@out gets @got (or it is
+ * freed), a reply without one is malformed.
+ */
+static int lfs_nl_one_layer(struct lfs_nl *nl, int rc, struct lfs_layer *got,
+			    struct lfs_layer **out)
+{
+	if (!rc && !got) {
+		rc = -EBADMSG;
+		nl->has_extack = 1;
+		snprintf(nl->extack, sizeof(nl->extack),
+			 "malformed reply: no layer in the reply");
+	}
+	if (rc || !out)
+		free(got);
+	else
+		*out = got;
+	return rc;
+}
+
 static int lfs_nl_single(struct lfs_nl *nl, uint8_t cmd,
 			 const struct lfs_layer *layer, struct lfs_layer **out)
 {
@@ -276,21 +296,7 @@ static int lfs_nl_single(struct lfs_nl *nl, uint8_t cmd,
 	int rc;
 
 	rc = lfs_nl_transact(nl, cmd, 0, layer, lfs_nl_keep, &got);
-	if (!rc && !got) {
-		rc = -EBADMSG;
-		nl->has_extack = 1;
-		snprintf(nl->extack, sizeof(nl->extack),
-			 "malformed reply: no layer in the reply");
-	}
-	if (rc) {
-		free(got);
-		return rc;
-	}
-	if (out)
-		*out = got;
-	else
-		free(got);
-	return 0;
+	return lfs_nl_one_layer(nl, rc, got, out);
 }
 
 int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
@@ -311,21 +317,7 @@ int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 	req.cb = lfs_nl_keep;
 	req.arg = &got;
 	rc = lfs_nl_run_msg(nl, LAYERFS_CMD_VIEW_COMMIT, msg, &req);
-	if (!rc && !got) {
-		rc = -EBADMSG;
-		nl->has_extack = 1;
-		snprintf(nl->extack, sizeof(nl->extack),
-			 "malformed reply: no layer in the reply");
-	}
-	if (rc) {
-		free(got);
-		return rc;
-	}
-	if (created)
-		*created = got;
-	else
-		free(got);
-	return 0;
+	return lfs_nl_one_layer(nl, rc, got, created);
 }
 
 int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,

@@ -82,6 +82,17 @@ static char *lfs_chal_slot(struct lfs_reg_challenge *c, const char *name,
 	return NULL;
 }
 
+/* Skips separators at *@s, then a token: its start in *@name, its length. */
+static size_t lfs_chal_token(const char **s, const char **name)
+{
+	while (lfs_is_space(**s) || **s == ',')
+		(*s)++;
+	*name = *s;
+	while (lfs_is_token(**s))
+		(*s)++;
+	return (size_t)(*s - *name);
+}
+
 /*
  * Parses one challenge at *@p: SCHEME [param=value {, param=value}].
  * Stops before the next challenge's scheme.  *@scheme: its kind.
@@ -93,12 +104,7 @@ static int lfs_chal_one(const char **p, struct lfs_reg_challenge *c,
 	const char *s = *p, *name;
 	size_t n, len;
 
-	while (lfs_is_space(*s) || *s == ',')
-		s++;
-	name = s;
-	while (lfs_is_token(*s))
-		s++;
-	n = (size_t)(s - name);
+	n = lfs_chal_token(&s, &name);
 	if (!n)
 		return -EINVAL;
 	*scheme = LFS_REG_AUTH_NONE;
@@ -109,12 +115,7 @@ static int lfs_chal_one(const char **p, struct lfs_reg_challenge *c,
 	for (;;) {
 		const char *save = s;
 
-		while (lfs_is_space(*s) || *s == ',')
-			s++;
-		name = s;
-		while (lfs_is_token(*s))
-			s++;
-		n = (size_t)(s - name);
+		n = lfs_chal_token(&s, &name);
 		while (lfs_is_space(*s))
 			s++;
 		if (!n || *s != '=') {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <linux/layerfs.h>
 
@@ -13,6 +14,7 @@
 #include "err.h"
 #include "layerinfo.h"
 #include "nl.h"
+#include "parse.h"
 
 void lfs_chain_free(struct lfs_chain *c)
 {
@@ -101,3 +103,35 @@ int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
 	return rc;
 }
 
+int lfs_layer_registered(struct lfs_nl *nl, const char *name)
+{
+	struct lfs_layer key = { 0 }, *l = NULL;
+	int rc;
+
+	key.name = name;
+	rc = lfs_nl_layer_get(nl, &key, &l);
+	free(l);
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int lfs_ref_resolve_nl(struct lfs_nl *nl, const char *ref, char **name,
+		       struct lfs_err *e)
+{
+	char latest[LFS_REF_BUF];
+	int rc;
+
+	*name = NULL;
+	if (!lfs_ref_has_tag(ref)) {
+		rc = lfs_layer_registered(nl, ref);
+		if (rc < 0)
+			return lfs_err_extack(e, rc, lfs_nl_extack(nl),
+					      "layer '%s'", ref);
+		if (!rc && !lfs_ref_latest(ref, latest, sizeof(latest)) &&
+		    lfs_layer_registered(nl, latest) > 0)
+			ref = latest;
+	}
+	*name = strdup(ref);
+	return *name ? 0 : lfs_err_set(e, -ENOMEM, "%s", ref);
+}

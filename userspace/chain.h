@@ -24,4 +24,17 @@ int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
 		    struct lfs_err *e);
 void lfs_chain_free(struct lfs_chain *c);
 
+/* 1 if a layer named @name is registered, 0 if not, or -errno. */
+int lfs_layer_registered(struct lfs_nl *nl, const char *name);
+
+/*
+ * The registered layer @ref names (lfs_ref_latest()): @ref itself if a
+ * layer has that name, else, if @ref has no tag and REF:latest is
+ * registered, REF:latest.  *@name receives a malloc()ed copy (@ref when
+ * neither is registered: the caller's lookup then says so).  0, or a
+ * negative errno in @e.
+ */
+int lfs_ref_resolve_nl(struct lfs_nl *nl, const char *ref, char **name,
+		       struct lfs_err *e);
+
 #endif /* LAYERCTL_CHAIN_H */

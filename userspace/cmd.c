@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <linux/layerfs.h>
 
+#include "chain.h"
 #include "cmd.h"
 #include "format.h"
 #include "nl.h"
@@ -265,6 +268,17 @@ int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name)
 	return 1;
 }
 
+int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
+		      char *out, size_t len)
+{
+	if (lfs_check_name(ctx, kind, ref))
+		return 1;
+	if (lfs_ref_latest(ref, out, len) || lfs_name_check(out))
+		return lfs_errorf(ctx, "invalid %s name '%s:%s': %s", kind, ref,
+				  LFS_DEFAULT_TAG, "longer than 255 bytes");
+	return 0;
+}
+
 int lfs_text_fits(const char *text)
 {
 	return !text || strlen(text) <= LAYERFS_TEXT_MAX;
@@ -430,4 +444,70 @@ int lfs_emit(struct lfs_ctx *ctx, const struct lfs_buf *b)
 	if (b->len && fwrite(b->data, 1, b->len, ctx->out) != b->len)
 		return lfs_errorf(ctx, "write error: %s", strerror(errno));
 	return 0;
+}
+
+/* A view id: digits only. */
+static int lfs_is_view_id(const char *s, uint64_t *id)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	errno = 0;
+	*id = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+int lfs_view_find(const struct lfs_view_list *l, const char *arg,
+			   const struct lfs_view **out, struct lfs_err *e)
+{
+	struct statfs sfs;
+	struct stat st;
+	uint64_t id;
+	uint32_t dev;
+	size_t i;
+
+	*out = NULL;
+	if (lfs_is_view_id(arg, &id)) {
+		for (i = 0; i < l->n; i++)
+			if (l->v[i].id == id)
+				*out = &l->v[i];
+		return *out ? 0 : lfs_err_set(e, -ENOENT, "no such view");
+	}
+	if (statfs(arg, &sfs) || stat(arg, &st))
+		return lfs_err_set(e, -errno, "%s", "");
+	if ((unsigned long)sfs.f_type != LAYERFS_SUPER_MAGIC)
+		return lfs_err_set(e, -EINVAL, "not a layerfs view");
+	dev = lfs_dev_encode(major(st.st_dev), minor(st.st_dev));
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].dev == dev)
+			*out = &l->v[i];
+	return *out ? 0 : lfs_err_set(e, -ENOENT, "no such view");
+}
+
+int lfs_ref_resolve(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
+		    char **name, struct lfs_err *e)
+{
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err ignored = LFS_ERR_INIT;
+	long i = -1;
+	int rc;
+
+	*name = NULL;
+	rc = lfs_layer_registered(nl, ref);
+	if (rc < 0)
+		return lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", ref);
+	/* no store, an unreadable one: the kernel's names only */
+	if (!rc && !lfs_ctx_store(ctx, &st, 0, &ignored) &&
+	    !lfs_store_layer_list(&st, &l, &ignored))
+		i = lfs_meta_lookup(l.v, l.n, ref);
+	if (i >= 0)
+		*name = strdup(l.v[i]->ref);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+	if (rc || i >= 0)
+		return *name || (*name = strdup(ref)) ? 0 :
+		       lfs_err_set(e, -ENOMEM, "%s", ref);
+	return lfs_ref_resolve_nl(nl, ref, name, e);
 }

@@ -20,6 +20,7 @@
 
 struct lfs_nl;
 struct lfs_store;
+struct lfs_view;
 struct lfs_view_list;
 
 struct lfs_ctx {
@@ -65,8 +66,12 @@ int cmd_view(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_images(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_history(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_inspect(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_diff(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_tag(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_rmi(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_export(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_import(struct lfs_ctx *ctx, int argc, char **argv);
@@ -151,6 +156,15 @@ int lfs_err_report(struct lfs_ctx *ctx, const struct lfs_err *e);
 /* Checks a layer name given by the user; reports and returns 1 if bad. */
 int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name);
 
+/*
+ * Checks the name of a new image the user gave (lfs_check_name()) and
+ * puts it with ':latest' added if it has no tag (parse.h,
+ * lfs_ref_latest()) into @out (LFS_REF_BUF bytes).  0, or 1 after
+ * reporting.
+ */
+int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
+		      char *out, size_t len);
+
 /* Whether @text (an author or a message; NULL: none) fits a layer. */
 int lfs_text_fits(const char *text);
 
@@ -201,6 +215,26 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
  */
 int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
 		  struct lfs_err *e);
+
+/*
+ * The view @arg names in @l: a number is a view id, a path must be a
+ * layerfs mount, matched to its view by st_dev.  0, or a negative errno
+ * in @e ("no such view", "not a layerfs view", or why @arg cannot be
+ * stat'ed), for the caller to put "view 'ARG'" before.
+ */
+int lfs_view_find(const struct lfs_view_list *l, const char *arg,
+		  const struct lfs_view **out, struct lfs_err *e);
+
+/*
+ * The registered layer an image REF the user gave names, into *@name
+ * (malloc()ed): REF if a layer has that name; else the layer of the
+ * store record named or tagged REF or REF:latest (storemeta.h,
+ * lfs_meta_lookup()); else REF:latest if registered; else REF itself
+ * (the caller's lookup then says it is missing).  0, or a negative errno
+ * in @e.
+ */
+int lfs_ref_resolve(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
+		    char **name, struct lfs_err *e);
 
 /*
  * Unregisters the layer @name (LAYER_DEL).  0, also when no layer has that

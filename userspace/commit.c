@@ -47,7 +47,7 @@ static const char lfs_usage_commit[] =
 	"on a fresh empty upper directory above it.  No file data is copied;\n"
 	"the view's tree stays the same.  The layer is recorded in the store\n"
 	"(ROOT/layers/KEY/meta.json) so that `layerctl restore` registers it\n"
-	"again after a reboot.\n"
+	"again after a reboot.  A REF without a tag is REF:latest.\n"
 	"\n"
 	"The new upper is ROOT/layers/NEW/diff when the view's upper is in the\n"
 	"store (views mounted with `layerctl mount REF MNT`); otherwise it is\n"
@@ -58,46 +58,6 @@ static const char lfs_usage_commit[] =
 	"  -m, --message=MESSAGE  what the change was\n"
 	"  -j, --json             print the new layer as a JSON object\n"
 	"  -h, --help             show this help\n";
-
-/* A view id: digits only. */
-static int lfs_is_id(const char *s, uint64_t *id)
-{
-	char *end;
-
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return 0;
-	errno = 0;
-	*id = strtoull(s, &end, 10);
-	return !errno && !*end;
-}
-
-/* Finds the view @arg names in @l: 0, or a negative errno in @e. */
-static int lfs_commit_find(const struct lfs_view_list *l, const char *arg,
-			   const struct lfs_view **out, struct lfs_err *e)
-{
-	struct statfs sfs;
-	struct stat st;
-	uint64_t id;
-	uint32_t dev;
-	size_t i;
-
-	*out = NULL;
-	if (lfs_is_id(arg, &id)) {
-		for (i = 0; i < l->n; i++)
-			if (l->v[i].id == id)
-				*out = &l->v[i];
-		return *out ? 0 : lfs_err_set(e, -ENOENT, "no such view");
-	}
-	if (statfs(arg, &sfs) || stat(arg, &st))
-		return lfs_err_set(e, -errno, "%s", "");
-	if ((unsigned long)sfs.f_type != LAYERFS_SUPER_MAGIC)
-		return lfs_err_set(e, -EINVAL, "not a layerfs view");
-	dev = lfs_dev_encode(major(st.st_dev), minor(st.st_dev));
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].dev == dev)
-			*out = &l->v[i];
-	return *out ? 0 : lfs_err_set(e, -ENOENT, "no such view");
-}
 
 /* Where the new upper goes and what to undo if the commit fails. */
 struct lfs_commit_plan {
@@ -183,6 +143,7 @@ static void lfs_commit_undo(struct lfs_store *st, struct lfs_commit_plan *p)
 struct lfs_commit_args {
 	const char *view;		/* MOUNTPOINT or VIEWID */
 	struct lfs_layer req;		/* NAME, AUTHOR, MESSAGE */
+	char name[LFS_REF_BUF];		/* REF, ':latest' if untagged */
 	int json;
 };
 
@@ -225,8 +186,9 @@ static int lfs_commit_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		return lfs_usage_error(ctx, "commit", lfs_usage_commit,
 				       "unexpected argument '%s'", argv[optind + 2]);
 	a->view = argv[optind];
-	a->req.name = argv[optind + 1];
-	return lfs_check_name(ctx, "layer", a->req.name) ? 1 : LFS_PARSED;
+	a->req.name = a->name;
+	return lfs_check_new_ref(ctx, "layer", argv[optind + 1], a->name,
+				 sizeof(a->name)) ? 1 : LFS_PARSED;
 }
 
 /*
@@ -316,7 +278,7 @@ static int lfs_commit_target(struct lfs_nl *nl, const char *arg,
 
 	if (rc)
 		return rc;
-	rc = lfs_commit_find(views, arg, v, e);
+	rc = lfs_view_find(views, arg, v, e);
 	if (!rc && (!(*v)->upper || !(*v)->work))
 		rc = lfs_err_set(e, -EROFS, "read-only view, nothing to commit");
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", arg) : 0;

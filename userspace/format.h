@@ -85,9 +85,11 @@ void lfs_fmt_size(struct lfs_buf *b, uint64_t bytes);
 /*
  * `images`: a header and one line per layer, sorted by ref:
  * REF KEY PARENT CREATED SIZE FILES (KEY's first 12 digits; CREATED
- * relative to @now_ns; "-" for no parent and for unknown usage).
+ * relative to @now_ns; "-" for no parent and for unknown usage), then one
+ * line for each of its tags, as docker lists each tag of an image.
  * With @json: a JSON array of objects {"ref","key","parent"(or null),
- * "base"(if any),"created","created_ns","size","files","diff"}.
+ * "base"(if any),"tags"(if any),"created","created_ns","size","files",
+ * "diff"}.
  */
 void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
 		    uint64_t now_ns, int json);

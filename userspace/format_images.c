@@ -60,6 +60,13 @@ static void lfs_json_meta(struct lfs_json *j, const struct lfs_meta *m)
 			lfs_json_string(j, m->base.v[i]);
 		lfs_json_array_end(j);
 	}
+	if (m->tags.n) {
+		lfs_json_key(j, "tags");
+		lfs_json_array_begin(j);
+		for (i = 0; i < m->tags.n; i++)
+			lfs_json_string(j, m->tags.v[i]);
+		lfs_json_array_end(j);
+	}
 	if (m->author) {
 		lfs_json_key(j, "author");
 		lfs_json_string(j, m->author);
@@ -124,10 +131,11 @@ static void lfs_fmt_text_cell(struct lfs_buf *b, const char *s)
 	lfs_fmt_escaped(b, s && *s ? s : "-");
 }
 
+/* One `images` row: the layer @l under the name @name. */
 static void lfs_images_row(struct lfs_table *t, const struct lfs_meta *l,
-			   uint64_t now_ns)
+			   const char *name, uint64_t now_ns)
 {
-	lfs_fmt_escaped(lfs_table_cell(t), l->ref);
+	lfs_fmt_escaped(lfs_table_cell(t), name);
 	lfs_table_next(t);
 	lfs_buf_printf(lfs_table_cell(t), "%.12s", l->key);
 	lfs_table_next(t);
@@ -152,7 +160,7 @@ void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
 	};
 	struct lfs_meta **s;
 	struct lfs_table t;
-	size_t i;
+	size_t i, k;
 
 	s = malloc((n ? n : 1) * sizeof(*s));
 	if (!s) {
@@ -168,8 +176,11 @@ void lfs_fmt_images(struct lfs_buf *b, struct lfs_meta *const *m, size_t n,
 		return;
 	}
 	lfs_table_init(&t, 6, head);
-	for (i = 0; i < n; i++)
-		lfs_images_row(&t, s[i], now_ns);
+	for (i = 0; i < n; i++) {
+		lfs_images_row(&t, s[i], s[i]->ref, now_ns);
+		for (k = 0; k < s[i]->tags.n; k++)
+			lfs_images_row(&t, s[i], s[i]->tags.v[k], now_ns);
+	}
 	lfs_table_print(&t, b);
 	lfs_table_free(&t);
 	free(s);

@@ -14,7 +14,8 @@ static const char lfs_usage_history[] =
 	"\n"
 	"Show the layers of the image REF, top first, as `docker history`\n"
 	"does: the layer, then its BASE stack if it was committed on an\n"
-	"explicit stack, else its parent's image.\n"
+	"explicit stack, else its parent's image.  A REF without a tag that\n"
+	"names no layer means REF:latest.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json  print a JSON array\n"
@@ -29,6 +30,7 @@ int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
 	size_t *chain = NULL, n = 0, i;
 	int rc, json = 0, have;
 	const char *ref;
+	long at;
 
 	rc = lfs_parse_common_opts(ctx, "history", lfs_usage_history, argc,
 				   argv, &json);
@@ -51,6 +53,9 @@ int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
 		goto out;
 	}
+	at = lfs_meta_lookup(l.v, l.n, ref);
+	if (at >= 0)
+		ref = l.v[at]->ref;
 	rc = lfs_meta_chain(l.v, l.n, ref, chain, &n, &e);
 	if (rc) {
 		lfs_err_prefix(&e, rc, "image '%s'", ref);

@@ -70,16 +70,15 @@ static int lfs_import_dir(const struct lfs_import *im, const char *dir,
 }
 
 /*
- * The names, digest, author and message of @im.  LFS_PARSED, or the exit
+ * The parent's name, the digest, author and message of @im (REF was
+ * checked by lfs_check_new_ref()).  LFS_PARSED, or the exit
  * status after reporting.
  */
-static int lfs_import_check(struct lfs_ctx *ctx, const struct lfs_import *im,
-			    const char *dir)
+static int lfs_import_check(struct lfs_ctx *ctx, const struct lfs_import *im)
 {
 	struct lfs_err e = LFS_ERR_INIT;
 
-	if ((!dir && lfs_check_name(ctx, "layer", im->ref)) ||
-	    (im->parent && lfs_check_name(ctx, "parent layer", im->parent)))
+	if ((im->parent && lfs_check_name(ctx, "parent layer", im->parent)))
 		return 1;
 	if (im->digest && lfs_oci_digest_parse(im->digest, NULL))
 		return lfs_usage_error(ctx, "import", lfs_usage_import,
@@ -140,8 +139,9 @@ static int lfs_import_opts(struct lfs_ctx *ctx, int argc, char **argv,
 	return LFS_PARSED;
 }
 
+/* @ref: LFS_REF_BUF bytes for REF (':latest' added if untagged). */
 static int lfs_import_parse(struct lfs_ctx *ctx, int argc, char **argv,
-			    struct lfs_import *im, const char **dir)
+			    struct lfs_import *im, const char **dir, char *ref)
 {
 	int rc = lfs_import_opts(ctx, argc, argv, im, dir);
 
@@ -160,9 +160,15 @@ static int lfs_import_parse(struct lfs_ctx *ctx, int argc, char **argv,
 				       "unexpected argument '%s'",
 				       argv[optind + 2]);
 	im->what = argv[optind];
-	im->ref = *dir ? NULL : argv[optind + 1];
+	im->ref = NULL;
+	if (!*dir) {
+		if (lfs_check_new_ref(ctx, "layer", argv[optind + 1], ref,
+				      LFS_REF_BUF))
+			return 1;
+		im->ref = ref;
+	}
 	im->origin = "import";
-	return lfs_import_check(ctx, im, *dir);
+	return lfs_import_check(ctx, im);
 }
 
 /* Into the store as the layer im->ref, registered. */
@@ -188,11 +194,12 @@ int cmd_import(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	struct lfs_import im = { .limits = LFS_TAR_LIMITS_DEFAULT };
 	struct lfs_err e = LFS_ERR_INIT;
+	char ref[LFS_REF_BUF];
 	struct lfs_tar_digests d;
 	const char *dir = NULL;
 	int rc;
 
-	rc = lfs_import_parse(ctx, argc, argv, &im, &dir);
+	rc = lfs_import_parse(ctx, argc, argv, &im, &dir, ref);
 	if (rc != LFS_PARSED)
 		return rc;
 	im.fd = strcmp(im.what, "-") ? open(im.what, O_RDONLY | O_CLOEXEC) : 0;

@@ -219,6 +219,26 @@ void lfs_json_null(struct lfs_json *j)
 	lfs_json_add(j, NULL, 1);
 }
 
+int lfs_json_text(struct lfs_json *j, const char *text, const char *member)
+{
+	struct json_object *doc = json_tokener_parse(text), *v = doc;
+
+	if (!doc)
+		return -EINVAL;
+	if (member) {
+		if (!json_object_is_type(doc, json_type_object) ||
+		    !json_object_object_get_ex(doc, member, &v)) {
+			json_object_put(doc);
+			lfs_json_null(j);
+			return 0;
+		}
+		json_object_get(v);
+		json_object_put(doc);
+	}
+	lfs_json_add(j, v, 0);
+	return 0;
+}
+
 int lfs_json_error(const struct lfs_json *j)
 {
 	if (lfs_buf_error(j->b) || j->nomem)

@@ -45,6 +45,13 @@ void lfs_json_string(struct lfs_json *j, const char *s);
 void lfs_json_u64(struct lfs_json *j, uint64_t v);
 void lfs_json_bool(struct lfs_json *j, int v);
 void lfs_json_null(struct lfs_json *j);
+
+/*
+ * Adds the JSON document @text as a value, or with @member (not NULL)
+ * the value of that member of the object @text is (null if it has none).
+ * 0, or -EINVAL if @text is not JSON (nothing is added).
+ */
+int lfs_json_text(struct lfs_json *j, const char *text, const char *member);
 /* 0, -ENOMEM (buffer) or -EINVAL (unbalanced or too deep nesting). */
 int lfs_json_error(const struct lfs_json *j);
 

@@ -32,8 +32,14 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "commit", cmd_commit, "Turn a view's changes into a new image layer" },
 	{ "images", cmd_images, "List the images in the store" },
 	{ "history", cmd_history, "Show the layers of an image" },
+#ifndef LAYERCTL_NO_OCI		/* inspect computes save's digests */
+	{ "inspect", cmd_inspect, "Show an image's digests, config and history as JSON" },
+#endif
+	{ "diff", cmd_diff, "List the uncommitted changes of a view (A/C/D)" },
 	{ "restore", cmd_restore, "Register every stored layer again" },
 	{ "rm", cmd_rm, "Remove an image layer from the registry and the store" },
+	{ "tag", cmd_tag, "Give an image another name (a tag)" },
+	{ "rmi", cmd_rmi, "Remove an image name: a tag, or the image" },
 	{ "prune", cmd_prune, "Delete what unmounted views left in the store" },
 #ifndef LAYERCTL_NO_OCI		/* make LAYERCTL_OCI=0: no OCI commands */
 	{ "export", cmd_export, "Write one layer as an OCI layer tarball" },

@@ -15,10 +15,14 @@
 #include "nl.h"
 #include "oci.h"
 #include "oci_cmd.h"
+#include "layout_tar.h"
 #include "parse.h"
+#include "regcmd.h"
 
 static const char lfs_usage_load[] =
-	"Usage: layerctl load DIR [REF] [--platform OS/ARCH[/VARIANT]] [LIMITS]\n"
+	"Usage: layerctl load DIR|FILE.tar|- [REF] [--platform OS/ARCH[/VARIANT]]\n"
+	"                     [LIMITS]\n"
+	"       layerctl load [-i FILE.tar] [REF] [OPTIONS]\n"
 	"\n"
 	"Import the image of the OCI image layout DIR (as written by\n"
 	"'layerctl save', skopeo, umoci, buildah, ...) into the store and\n"
@@ -38,7 +42,16 @@ static const char lfs_usage_load[] =
 	"extracted as `layerctl import` does, within the limits (LIMITS, per\n"
 	"layer).\n"
 	"\n"
+	"The layout may come in one tar archive (plain or compressed), as\n"
+	"`layerctl save` without a directory and `docker save` write it: a\n"
+	"regular FILE, -i FILE, or standard input ('-', or neither DIR nor -i;\n"
+	"refused on a terminal).  Its layout members (oci-layout, index.json,\n"
+	"manifest.json, blobs/sha256/HEX) are extracted into a temporary\n"
+	"directory of the store, within --max-entry-size and --max-entries;\n"
+	"other members are skipped and an unsafe path refuses the archive.\n"
+	"\n"
 	"Options:\n"
+	"  -i, --input=FILE  read the archive FILE ('-': standard input)\n"
 	"  -P, --platform=OS/ARCH[/VARIANT]  the platform to load, as OCI names\n"
 	"              it (linux/amd64, linux/arm64/v8, linux/arm/v7, ...);\n"
 	"              default: this machine's (uname -m: x86_64 is amd64,\n"
@@ -51,7 +64,10 @@ static const char lfs_usage_load[] =
 
 /* What the command line asks for, and what load works out on the way. */
 struct lfs_load {
-	const char *dir;
+	const char *dir;		/* the layout */
+	const char *what;		/* for messages: DIR or the archive */
+	const char *archive;		/* -i FILE, FILE, "-", or NULL */
+	char *tmp;			/* the archive's layout, in the store */
 	const char *ref;		/* REF, or the manifest's name */
 	const char *platform;		/* --platform, or NULL */
 	struct lfs_tar_limits limits;
@@ -62,6 +78,7 @@ struct lfs_load {
 	struct lfs_oci_manifest man;
 	struct lfs_oci_config cfg;
 	char *ref_name;			/* the index's name for it */
+	char name[LFS_REF_BUF];		/* ref, ':latest' if untagged */
 	size_t n;			/* layers, bottom first */
 	char (*names)[LFS_NAME_BUF];	/* their refs */
 	char (*keys)[LFS_KEY_LEN + 1];	/* their store keys, "" if none */
@@ -194,19 +211,31 @@ static int lfs_load_pick(struct lfs_load *L, struct lfs_err *e)
 	return rc;
 }
 
-/* The image's name: REF, else the index's; a valid layer name. */
+/*
+ * The image's name: REF (already with ':latest' if untagged), else the
+ * index's, which gets ':latest' here if it has no tag; a valid layer name.
+ */
 static int lfs_load_name(struct lfs_load *L, struct lfs_err *e)
 {
-	if (!L->ref)
-		L->ref = L->ref_name;
-	if (!L->ref)
-		lfs_err_set(e, 0, "the manifest has no org.opencontainers.image.ref.name: give REF");
-	else if (lfs_name_check(L->ref))
-		lfs_err_set(e, 0, "the manifest's name '%s' is not a valid layer name (%s): give REF",
-			    L->ref, lfs_name_check(L->ref));
-	else
+	const char *why;
+
+	if (L->ref)
 		return 0;
-	return -EINVAL;
+	if (!L->ref_name) {
+		lfs_err_set(e, 0, "the manifest has no org.opencontainers.image.ref.name: give REF");
+		return -EINVAL;
+	}
+	why = lfs_name_check(L->ref_name);
+	if (!why && (lfs_ref_latest(L->ref_name, L->name, sizeof(L->name)) ||
+		     lfs_name_check(L->name)))
+		why = "longer than 255 bytes with ':latest'";
+	if (why) {
+		lfs_err_set(e, 0, "the manifest's name '%s' is not a valid layer name (%s): give REF",
+			    L->ref_name, why);
+		return -EINVAL;
+	}
+	L->ref = L->name;
+	return 0;
 }
 
 /* The manifest and the config, and room for the layers' names and keys. */
@@ -285,7 +314,7 @@ static int lfs_load_layer_name(struct lfs_nl *nl, struct lfs_load *L,
 		snprintf(L->names[i], sizeof(L->names[i]), "%s", L->ref);
 		return 0;
 	}
-	snprintf(L->names[i], sizeof(L->names[i]), "oci/chain:%s",
+	snprintf(L->names[i], sizeof(L->names[i]), LFS_CHAIN_PREFIX "%s",
 		 lfs_digest_hex(chain));
 	k.name = L->names[i];
 	if (!lfs_nl_layer_get(nl, &k, &got)) {
@@ -310,7 +339,7 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 	im.fd = openat(L->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (im.fd < 0) {
 		lfs_err_set(e, -errno, "%s", path);
-		return lfs_err_prefix(e, e->code, "load '%s'", L->dir);
+		return lfs_err_prefix(e, e->code, "load '%s'", L->what);
 	}
 	im.what = path;
 	im.origin = "load";
@@ -331,7 +360,7 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 		lfs_oci_unimport(st, nl, L->names[i], L->keys[i]);
 		L->keys[i][0] = '\0';
 		lfs_err_set(e, 0, "load '%s': %s: %llu bytes, the manifest says %llu",
-			    L->dir, path, (unsigned long long)d.blob_size,
+			    L->what, path, (unsigned long long)d.blob_size,
 			    (unsigned long long)L->man.layers[i].size);
 		return -EINVAL;
 	}
@@ -361,7 +390,7 @@ static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
 	for (i = 0; i < L->n && !rc; i++) {
 		rc = lfs_load_layer_name(nl, L, i, chain, &shared, e);
 		if (rc)
-			lfs_err_prefix(e, rc, "load '%s'", L->dir);
+			lfs_err_prefix(e, rc, "load '%s'", L->what);
 		else if (!shared)
 			rc = lfs_load_one(ctx, st, nl, L, i, e);
 		if (!rc)
@@ -374,22 +403,68 @@ static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
 	return rc;
 }
 
+/* Whether @path is a regular file (an archive), not a layout directory. */
+static int lfs_load_is_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/*
+ * The archive's layout members into a new temporary directory of the
+ * store, which becomes L->dir.  0, 1 after reporting, or a negative errno
+ * in @e.
+ */
+static int lfs_load_unpack(struct lfs_ctx *ctx, struct lfs_load *L,
+			   struct lfs_err *e)
+{
+	int fd = -1, dirfd, rc;
+	FILE *in = NULL;
+
+	L->tmp = lfs_reg_tmpdir(ctx, "load", ".load-", NULL);
+	if (!L->tmp)
+		return 1;
+	if (strcmp(L->archive, "-")) {
+		fd = open(L->archive, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return lfs_err_set(e, -errno, "%s", "");
+	} else {
+		in = ctx->in ? ctx->in : stdin;
+	}
+	dirfd = open(L->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		rc = lfs_err_set(e, -errno, "%s", L->tmp);
+	else
+		rc = lfs_layout_tar_read(in, fd, dirfd, &L->limits, e);
+	if (dirfd >= 0)
+		close(dirfd);
+	if (fd >= 0)
+		close(fd);
+	L->dir = L->tmp;
+	return rc;
+}
+
 static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			  struct lfs_load *L)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'P' },
+		{ "input", required_argument, NULL, 'i' },
 		LFS_OCI_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, npos;
 
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":P:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			L->platform = optarg;
+			break;
+		case 'i':
+			L->archive = optarg;
 			break;
 		case LFS_OPT_MAX_SIZE:
 		case LFS_OPT_MAX_ENTRY_SIZE:
@@ -405,19 +480,35 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 					     argv, opts);
 		}
 	}
-	if (argc - optind < 1)
-		return lfs_usage_error(ctx, "load", lfs_usage_load, "missing DIR");
-	if (argc - optind > 2)
+	npos = argc - optind;
+	if (npos > (L->archive ? 1 : 2))
 		return lfs_usage_error(ctx, "load", lfs_usage_load,
-				       "unexpected argument '%s'", argv[optind + 2]);
-	L->dir = argv[optind];
-	L->ref = argc - optind == 2 ? argv[optind + 1] : NULL;
-	if (L->ref && lfs_check_name(ctx, "layer", L->ref))
+				       "unexpected argument '%s'",
+				       argv[argc - 1]);
+	if (!L->archive && npos)
+		L->dir = argv[optind++];
+	L->ref = optind < argc ? argv[optind] : NULL;
+	if (!L->archive && (!L->dir || !strcmp(L->dir, "-") ||
+			    lfs_load_is_file(L->dir))) {
+		L->archive = L->dir ? L->dir : "-";
+		L->dir = NULL;
+	}
+	L->what = L->archive ? L->archive : L->dir;
+	if (L->archive && !strcmp(L->archive, "-")) {
+		L->what = "standard input";
+		if (!ctx->in && isatty(STDIN_FILENO))
+			return lfs_errorf(ctx, "load: refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
+	}
+	if (L->ref && lfs_check_new_ref(ctx, "layer", L->ref, L->name,
+					sizeof(L->name)))
 		return 1;
 	if (lfs_oci_platform(ctx, "load", L->platform, &L->plat))
 		return 1;
 	L->want.plat = &L->plat;
+	/* the manifest annotated REF as given, if any is */
 	L->want.ref = L->ref;
+	if (L->ref)
+		L->ref = L->name;
 	return LFS_PARSED;
 }
 
@@ -432,17 +523,29 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_load_parse(ctx, argc, argv, &L);
 	if (rc != LFS_PARSED)
 		return rc;
-	rc = lfs_load_plan(&L, &e);
+	/* the store first: the archive is unpacked in it */
+	rc = L.archive ? lfs_ctx_store(ctx, &st, 1, &e) : 0;
+	if (!rc && L.archive)
+		rc = lfs_load_unpack(ctx, &L, &e);
+	if (rc > 0)
+		goto out;	/* reported */
+	if (!rc)
+		rc = lfs_load_plan(&L, &e);
 	if (rc)
-		rc = lfs_err_prefix(&e, rc, "load '%s'", L.dir);
+		rc = lfs_err_prefix(&e, rc, "load '%s'", L.what);
 	if (!rc)
 		rc = lfs_ctx_nl(ctx, &nl, &e);
-	if (!rc)
+	if (!rc && !st.root)
 		rc = lfs_ctx_store(ctx, &st, 1, &e);
 	if (!rc)
 		rc = lfs_load_layers(ctx, &st, nl, &L, &e);
 	if (rc && (e.code || e.msg[0]))
 		lfs_err_report(ctx, &e);
+out:
+	if (L.tmp) {
+		lfs_reg_tmpdir_remove(L.tmp);
+		free(L.tmp);
+	}
 	if (L.dirfd >= 0)
 		close(L.dirfd);
 	lfs_store_close(&st);

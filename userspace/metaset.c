@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "storemeta.h"
 
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref)
@@ -135,4 +136,54 @@ int lfs_meta_chain(struct lfs_meta *const *m, size_t n, const char *ref,
 					   "layer '%s' is not in the store",
 					   l->parent);
 	}
+}
+
+long lfs_meta_find_tag(struct lfs_meta *const *m, size_t n, const char *name,
+		       size_t *which)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < m[i]->tags.n; k++)
+			if (!strcmp(m[i]->tags.v[k], name)) {
+				if (which)
+					*which = k;
+				return (long)i;
+			}
+	return -1;
+}
+
+long lfs_meta_lookup(struct lfs_meta *const *m, size_t n, const char *ref)
+{
+	char latest[LFS_REF_BUF];
+	long i = lfs_meta_find(m, n, ref);
+
+	if (i < 0)
+		i = lfs_meta_find_tag(m, n, ref, NULL);
+	if (i < 0 && !lfs_ref_has_tag(ref) &&
+	    !lfs_ref_latest(ref, latest, sizeof(latest))) {
+		i = lfs_meta_find(m, n, latest);
+		if (i < 0)
+			i = lfs_meta_find_tag(m, n, latest, NULL);
+	}
+	return i;
+}
+
+int lfs_meta_intermediate(struct lfs_meta *const *m, size_t n, size_t i)
+{
+	const char *ref = m[i]->ref;
+	size_t k, b;
+
+	if (strncmp(ref, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)))
+		return 0;
+	for (k = 0; k < n; k++) {
+		if (k == i)
+			continue;
+		if (m[k]->parent && !strcmp(m[k]->parent, ref))
+			return 1;
+		for (b = 0; b < m[k]->base.n; b++)
+			if (!strcmp(m[k]->base.v[b], ref))
+				return 1;
+	}
+	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <linux/layerfs.h>
 
+#include "chain.h"
 #include "cmd.h"
 #include "format.h"
 #include "mount_trust.h"
@@ -327,12 +328,33 @@ static int lfs_mount_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	return lfs_mount_check_names(ctx, a);
 }
 
+/*
+ * The layer an image REF names (lfs_ref_resolve(): a tag, REF:latest;
+ * *@image: the name, to free).  0 or a negative errno in @e.
+ */
+static int lfs_mount_resolve(struct lfs_ctx *ctx, struct lfs_mount_spec *spec,
+			     char **image, struct lfs_err *e)
+{
+	struct lfs_nl *nl;
+	int rc;
+
+	if (!spec->image)
+		return 0;
+	rc = lfs_ctx_nl(ctx, &nl, e);
+	if (!rc)
+		rc = lfs_ref_resolve(ctx, nl, spec->image, image, e);
+	if (!rc)
+		spec->image = *image;
+	return rc;
+}
+
 int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	struct lfs_mount_args a = { .layers = LFS_STRV_INIT,
 				    .options = LFS_BUF_INIT };
 	struct lfs_mount_store ms = { .st = LFS_STORE_INIT };
 	struct lfs_err e = LFS_ERR_INIT;
+	char *image = NULL;
 	int rc;
 
 	a.trust.ctx = ctx;
@@ -341,7 +363,9 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_mount_parse(ctx, argc, argv, &a);
 	if (rc != LFS_PARSED)
 		goto out;
-	rc = lfs_mount_check_spec(&a.spec, &e);
+	rc = lfs_mount_resolve(ctx, &a.spec, &image, &e);
+	if (!rc)
+		rc = lfs_mount_check_spec(&a.spec, &e);
 	/* An image without --upper or --ro: a writable store view. */
 	if (!rc && !a.given && !a.spec.upper && !a.ro)
 		rc = lfs_mount_store(ctx, &ms, &a.spec, a.persist,
@@ -357,6 +381,7 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 	if (rc)
 		rc = lfs_err_report(ctx, &e);
 out:
+	free(image);
 	free(ms.upper);
 	free(ms.work);
 	lfs_store_close(&ms.st);

@@ -382,6 +382,67 @@ out:
 	return lfs_jfinish(x, ok);
 }
 
+char *lfs_oci_docker_manifest_json(const char *config_digest,
+				   const struct lfs_oci_layer *layers, size_t n,
+				   const char *repo_tag)
+{
+	struct json_object *arr = json_object_new_array(), *x, *tags, *ls;
+	char path[sizeof(LFS_BLOB_DIR "/") + LFS_DIGEST_LEN];
+	int ok = 0;
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	x = json_object_new_object();
+	if (lfs_jappend(arr, x))
+		goto out;
+	snprintf(path, sizeof(path), LFS_BLOB_DIR "/%s",
+		 lfs_digest_hex(config_digest));
+	if (lfs_jadd_str(x, "Config", path))
+		goto out;
+	tags = json_object_new_array();
+	if (lfs_jadd(x, "RepoTags", tags) ||
+	    (repo_tag && lfs_jappend(tags, json_object_new_string(repo_tag))))
+		goto out;
+	ls = json_object_new_array();
+	if (lfs_jadd(x, "Layers", ls))
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), LFS_BLOB_DIR "/%s",
+			 lfs_digest_hex(layers[i].digest));
+		if (lfs_jappend(ls, json_object_new_string(path)))
+			goto out;
+	}
+	ok = 1;
+out:
+	return lfs_jfinish(arr, ok);
+}
+
+enum lfs_layout_member lfs_oci_layout_member(const char *path, char *out,
+					     size_t len)
+{
+	static const char *const files[] = {
+		"oci-layout", "index.json", "manifest.json", "repositories",
+	};
+	struct lfs_err e = LFS_ERR_INIT;
+	const char *hex;
+	size_t i;
+
+	if (lfs_oci_clean_path(path, out, len, &e))
+		return LFS_MEMBER_BAD;
+	if (!*out || !strcmp(out, "blobs") || !strcmp(out, LFS_BLOB_DIR))
+		return LFS_MEMBER_DIR;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(out, files[i]))
+			return LFS_MEMBER_FILE;
+	if (strncmp(out, LFS_BLOB_DIR "/", sizeof(LFS_BLOB_DIR)))
+		return LFS_MEMBER_OTHER;
+	hex = out + sizeof(LFS_BLOB_DIR);
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return LFS_MEMBER_OTHER;
+	return LFS_MEMBER_FILE;
+}
+
 const char *lfs_oci_layout_json(void)
 {
 	return "{\"imageLayoutVersion\":\"" LFS_MT_LAYOUT_VERSION "\"}";

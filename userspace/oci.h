@@ -149,6 +149,32 @@ char *lfs_oci_manifest_json(const char *config_digest, uint64_t config_size,
 char *lfs_oci_index_json(const char *manifest_digest, uint64_t manifest_size,
 			 const char *ref_name, const struct lfs_platform *plat);
 
+/*
+ * manifest.json of a `docker save` archive for the same image, so that
+ * `docker load` reads the layout in a tar too:
+ *   [{"Config":"blobs/sha256/HEX","RepoTags":[REPO_TAG],"Layers":[...]}]
+ * (@repo_tag NULL: no tag).  malloc()ed, or NULL if out of memory.
+ */
+char *lfs_oci_docker_manifest_json(const char *config_digest,
+				   const struct lfs_oci_layer *layers, size_t n,
+				   const char *repo_tag);
+
+/* What a member of an image archive (a layout in a tar) is to load. */
+enum lfs_layout_member {
+	LFS_MEMBER_BAD,		/* an unsafe path ("..", absolute): refuse */
+	LFS_MEMBER_DIR,		/* the root, blobs, blobs/sha256 */
+	LFS_MEMBER_FILE,	/* oci-layout, index.json, manifest.json,
+				 * repositories, blobs/sha256/<64 hex> */
+	LFS_MEMBER_OTHER,	/* anything else: skipped */
+};
+
+/*
+ * Classifies the tar member @path; its clean form (lfs_oci_clean_path())
+ * goes into @out (@len bytes).
+ */
+enum lfs_layout_member lfs_oci_layout_member(const char *path, char *out,
+					     size_t len);
+
 /* The oci-layout file's content. */
 const char *lfs_oci_layout_json(void);
 

@@ -72,6 +72,46 @@ int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 	return 0;
 }
 
+int lfs_oci_layer_blob(const struct lfs_layer *l, int fd,
+		       enum lfs_compress comp, struct lfs_oci_layer *ol,
+		       struct lfs_err *e)
+{
+	struct lfs_tar_digests d;
+	char *by = NULL;
+	int rc = lfs_tar_export(l->path, fd, comp, &d, e);
+
+	if (rc)
+		return lfs_err_prefix(e, rc, "layer '%s'", l->name);
+	if (asprintf(&by, "layerfs layer %s", l->name) < 0)
+		return lfs_err_set(e, -ENOMEM, "layer '%s'", l->name);
+	memcpy(ol->digest, d.digest, LFS_DIGEST_LEN);
+	memcpy(ol->diff_id, d.diff_id, LFS_DIGEST_LEN);
+	ol->size = d.blob_size;
+	ol->media_type = lfs_oci_layer_media_type(comp);
+	ol->created_ns = l->has & LFS_HAS_CREATED ? l->created : 0;
+	ol->author = l->author;
+	ol->comment = l->message;
+	ol->created_by = by;
+	return 0;
+}
+
+int lfs_oci_image_docs(const struct lfs_oci_layer *ol, size_t n,
+		       const struct lfs_platform *plat, char **cfg,
+		       char *cfg_digest, char **man, char *man_digest,
+		       struct lfs_err *e)
+{
+	*man = NULL;
+	*cfg = lfs_oci_config_json(ol, n, plat);
+	if (!*cfg)
+		return lfs_err_set(e, -ENOMEM, "config");
+	lfs_oci_sha256_digest(*cfg, strlen(*cfg), cfg_digest);
+	*man = lfs_oci_manifest_json(cfg_digest, strlen(*cfg), ol, n, NULL);
+	if (!*man)
+		return lfs_err_set(e, -ENOMEM, "manifest");
+	lfs_oci_sha256_digest(*man, strlen(*man), man_digest);
+	return 0;
+}
+
 /* Refuses early what registration would refuse anyway. */
 static int lfs_import_check_names(struct lfs_nl *nl, const struct lfs_import *im,
 				  struct lfs_err *e)

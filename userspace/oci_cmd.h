@@ -96,6 +96,28 @@ void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 		     struct lfs_platform *p);
 
+/*
+ * Writes the layer @l as a blob to @fd, as save writes it (the tar of
+ * 'layerctl export', compressed with @comp), and fills @ol: digests, size,
+ * media type, and the history entry (created_by "layerfs layer NAME",
+ * malloc()ed: free((char *)ol->created_by)).  0, or a negative errno in @e
+ * ("layer 'NAME': ...").
+ */
+int lfs_oci_layer_blob(const struct lfs_layer *l, int fd,
+		       enum lfs_compress comp, struct lfs_oci_layer *ol,
+		       struct lfs_err *e);
+
+/*
+ * The config and the manifest of the image of layers @ol[0..n) (bottom
+ * first) for @plat, as save writes them: the texts into *@cfg and *@man
+ * (malloc()ed), their digests into @cfg_digest and @man_digest.  0 or
+ * -ENOMEM in @e.
+ */
+int lfs_oci_image_docs(const struct lfs_oci_layer *ol, size_t n,
+		       const struct lfs_platform *plat, char **cfg,
+		       char *cfg_digest, char **man, char *man_digest,
+		       struct lfs_err *e);
+
 /* Opens the store of @ctx, creating it.  0, or 1 after reporting. */
 int lfs_oci_store(struct lfs_ctx *ctx, struct lfs_store *st);
 

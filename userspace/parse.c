@@ -228,3 +228,16 @@ unterminated:
 	*why = "unterminated quote";
 	return -EINVAL;
 }
+
+int lfs_ref_has_tag(const char *ref)
+{
+	return strchr(ref, ':') != NULL;
+}
+
+int lfs_ref_latest(const char *ref, char *out, size_t len)
+{
+	int n = snprintf(out, len, lfs_ref_has_tag(ref) ? "%s" :
+			 "%s:" LFS_DEFAULT_TAG, ref);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

@@ -15,6 +15,27 @@
 /* NULL if @name is a valid layer name, else the reason it is not. */
 const char *lfs_name_check(const char *name);
 
+/* The tag docker implies where a reference has none. */
+#define LFS_DEFAULT_TAG "latest"
+
+/* Room for a layer name with ":latest" added, and the NUL. */
+#define LFS_REF_BUF (255 + sizeof(":" LFS_DEFAULT_TAG))
+
+/*
+ * The one rule for ':latest' (docker's): a layer name without a tag
+ * (no ':', which valid names have only before the tag) stands for
+ * NAME:latest.  Copies @ref into @out (@len bytes, LFS_REF_BUF will do)
+ * with ":latest" added if it has no tag.  0, or -ENAMETOOLONG.  The
+ * commands that name a new image (commit, import, load, pull) store
+ * that; those that look one up take REF itself if it is registered,
+ * else REF:latest (chain.h: lfs_ref_resolve_nl(), storemeta.h:
+ * lfs_meta_find_ref()).
+ */
+int lfs_ref_latest(const char *ref, char *out, size_t len);
+
+/* 1 if the layer name @ref has a tag, else 0. */
+int lfs_ref_has_tag(const char *ref);
+
 /*
  * Prepares getopt_long() for a fresh scan of a new argument vector: full
  * re-initialisation (optind = 0) and no messages from getopt itself

@@ -117,9 +117,11 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 		lfs_err_prefix(&e, rc, "pull: source '%s'", p->source);
 		return lfs_err_report(ctx, &e);
 	}
-	if (p->ref)
-		snprintf(p->name, sizeof(p->name), "%s", p->ref);
-	else if (lfs_reg_local_name(&p->from, p->name, sizeof(p->name)))
+	if (p->ref) {
+		if (lfs_check_new_ref(ctx, "layer", p->ref, p->name,
+				      sizeof(p->name)))
+			return 1;
+	} else if (lfs_reg_local_name(&p->from, p->name, sizeof(p->name)))
 		return lfs_errorf(ctx, "pull: source '%s': cannot name the image after it: give REF",
 				  p->source);
 	if (lfs_check_name(ctx, "layer", p->name) ||
@@ -281,7 +283,7 @@ static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
 			return lfs_errorf(ctx, "pull: config %s: bad diff_id",
 					  p->man.config.digest);
 		memcpy(prev, chain, sizeof(prev));
-		snprintf(lname, sizeof(lname), "oci/chain:%s", chain + 7);
+		snprintf(lname, sizeof(lname), LFS_CHAIN_PREFIX "%s", lfs_digest_hex(chain));
 		/* load uses a registered lower layer as it is */
 		if (i + 1 < n && lfs_pull_registered(p, lname)) {
 			fprintf(ctx->out, "%s in the store (%s)\n",

@@ -18,6 +18,8 @@ static const char lfs_usage_rm[] =
 	"the store, its files.  Contents outside the store (a layer added in\n"
 	"place, a committed upper outside the store) are left alone.  Also\n"
 	"refused while another stored layer names REF as parent or in its BASE.\n"
+	"A REF without a tag that names no stored layer means REF:latest; a\n"
+	"tag (layerctl tag) names its layer, which rm refuses while it has tags.\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help  show this help\n";
@@ -32,9 +34,13 @@ static int lfs_rm_check(const struct lfs_meta_list *l, const char *ref,
 {
 	size_t i, j;
 
-	*at = lfs_meta_find(l->v, l->n, ref);
+	*at = lfs_meta_lookup(l->v, l->n, ref);
 	if (*at < 0)
 		return lfs_err_set(e, -ENOENT, "not in the store");
+	ref = l->v[*at]->ref;
+	if (l->v[*at]->tags.n)
+		return lfs_err_set(e, -EBUSY, "tagged '%s' too (layerctl rmi %s first)",
+				   l->v[*at]->tags.v[0], l->v[*at]->tags.v[0]);
 	for (i = 0; i < l->n; i++) {
 		int uses = l->v[i]->parent && !strcmp(l->v[i]->parent, ref);
 
@@ -89,10 +95,11 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 	lfs_err_clear(&e);
 	rc = lfs_rm_check(&l, ref, &at, &e);
 	if (rc) {
-		lfs_err_prefix(&e, rc, "layer '%s'", ref);
+		lfs_err_prefix(&e, rc, "layer '%s'", at < 0 ? ref : l.v[at]->ref);
 		rc = lfs_err_report(ctx, &e);
 		goto out;
 	}
+	ref = l.v[at]->ref;
 	/* Not registered (any more): only the record and files are left. */
 	rc = lfs_layer_unregister(ctx, ref, 1);
 	if (!rc && lfs_store_layer_remove(&st, l.v[at]->key, &e)) {

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* layerctl save REF -o DIR [--gzip|--zstd|--uncompressed] */
+/*
+ * layerctl save REF [-o DIR|FILE.tar|-] [--gzip|--zstd|--uncompressed]:
+ * an OCI image layout in DIR, or the same layout in one tar (through a
+ * temporary layout in the store).
+ */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -15,11 +19,14 @@
 #include "oci.h"
 #include "oci_cmd.h"
 #include "ocitar.h"
+#include "layout_tar.h"
 #include "parse.h"
+#include "regcmd.h"
 
 static const char lfs_usage_save[] =
 	"Usage: layerctl save REF -o DIR [--gzip|--zstd|--uncompressed]\n"
 	"                     [--platform OS/ARCH[/VARIANT]]\n"
+	"       layerctl save REF [-o FILE.tar|-] [OPTIONS]\n"
 	"\n"
 	"Write the image REF as an OCI image layout in DIR (created; it must be\n"
 	"missing or empty): oci-layout, index.json (one manifest, annotated\n"
@@ -31,8 +38,16 @@ static const char lfs_usage_save[] =
 	"as 'layerctl export' writes it.  Readable by skopeo (oci:DIR), umoci,\n"
 	"podman and containerd.  On failure DIR is left as it was.\n"
 	"\n"
+	"With -o FILE.tar (a name ending in .tar), -o - or no -o, the same\n"
+	"layout goes into one tar archive, with a manifest.json as `docker save`\n"
+	"writes it, so that `docker load` and `layerctl load` read it: FILE.tar\n"
+	"(replaced once complete), or standard output (-o -, or no -o, which\n"
+	"is refused when standard output is a terminal, as docker does).  The\n"
+	"layout is written in a temporary directory of the store first.\n"
+	"\n"
 	"Options:\n"
-	"  -o, --output=DIR    the layout directory (required)\n"
+	"  -o, --output=DIR|FILE.tar|-  the layout directory, or the archive\n"
+	"                      (default: an archive on standard output)\n"
 	"  -z, --gzip          gzip layers (the default)\n"
 	"  -Z, --zstd          zstd layers\n"
 	"  -u, --uncompressed  plain tar layers\n"
@@ -70,31 +85,23 @@ static int lfs_save_layer(int blobfd, const struct lfs_layer *l,
 			  enum lfs_compress comp, struct lfs_oci_layer *ol,
 			  struct lfs_err *e)
 {
-	struct lfs_tar_digests d;
 	const char *tmp = ".tmp-layer";
 	int fd, rc;
 
 	fd = openat(blobfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return lfs_err_set(e, -errno, "cannot write a blob");
-	rc = lfs_tar_export(l->path, fd, comp, &d, e);
+	rc = lfs_oci_layer_blob(l, fd, comp, ol, e);
 	if (!rc && (fsync(fd) | close(fd) ||
-		    renameat(blobfd, tmp, blobfd, lfs_digest_hex(d.digest))))
+		    renameat(blobfd, tmp, blobfd, lfs_digest_hex(ol->digest)))) {
 		rc = lfs_err_set(e, -errno, "%s", "");
-	else if (rc)
+		lfs_err_prefix(e, rc, "layer '%s'", l->name);
+	} else if (rc) {
 		close(fd);
-	if (rc) {
-		unlinkat(blobfd, tmp, 0);
-		return lfs_err_prefix(e, rc, "layer '%s'", l->name);
 	}
-	memcpy(ol->digest, d.digest, LFS_DIGEST_LEN);
-	memcpy(ol->diff_id, d.diff_id, LFS_DIGEST_LEN);
-	ol->size = d.blob_size;
-	ol->media_type = lfs_oci_layer_media_type(comp);
-	ol->created_ns = l->has & LFS_HAS_CREATED ? l->created : 0;
-	ol->author = l->author;
-	ol->comment = l->message;
-	return 0;
+	if (rc)
+		unlinkat(blobfd, tmp, 0);
+	return rc;
 }
 
 /* Whether the directory @dirfd is empty: 0, -ENOTEMPTY or -errno. */
@@ -149,6 +156,7 @@ static int lfs_save_mkdir(const char *dir, int *created, int *ours,
 struct lfs_save_args {
 	const char *ref;
 	const char *dir;
+	const char *archive;	/* FILE.tar, "-", or NULL: a directory */
 	enum lfs_compress comp;
 	struct lfs_platform plat;
 };
@@ -194,6 +202,14 @@ static int lfs_save_opts(struct lfs_ctx *ctx, int argc, char **argv,
 	return LFS_PARSED;
 }
 
+/* Whether -o names an archive: "NAME.tar". */
+static int lfs_save_is_tar(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 4 && !strcmp(path + n - 4, ".tar");
+}
+
 static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			  struct lfs_save_args *a)
 {
@@ -209,9 +225,12 @@ static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	if (npos > 1)
 		return lfs_usage_error(ctx, "save", lfs_usage_save,
 				       "unexpected argument '%s'", argv[optind + 1]);
-	if (!a->dir)
-		return lfs_usage_error(ctx, "save", lfs_usage_save,
-				       "missing -o DIR");
+	if (!a->dir || !strcmp(a->dir, "-") || lfs_save_is_tar(a->dir)) {
+		a->archive = a->dir ? a->dir : "-";
+		a->dir = NULL;
+	}
+	if (a->archive && !strcmp(a->archive, "-") && isatty(fileno(ctx->out)))
+		return lfs_errorf(ctx, "save: refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output");
 	if (ncomp > 1)
 		return lfs_usage_error(ctx, "save", lfs_usage_save,
 				       "--gzip, --zstd and --uncompressed exclude each other");
@@ -231,15 +250,9 @@ static int lfs_save_layers(int blobfd, const struct lfs_chain *chain,
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		const struct lfs_layer *l = chain->v[n - 1 - i];
-		char *by = NULL;
-
-		rc = lfs_save_layer(blobfd, l, comp, &ol[i], e);
+		rc = lfs_save_layer(blobfd, chain->v[n - 1 - i], comp, &ol[i], e);
 		if (rc)
 			return rc;
-		if (asprintf(&by, "layerfs layer %s", l->name) < 0)
-			return lfs_err_set(e, -ENOMEM, "%s", "");
-		ol[i].created_by = by;
 	}
 	return 0;
 }
@@ -253,21 +266,25 @@ static int lfs_save_image(int dirfd, int blobfd, const struct lfs_save_args *a,
 			  char *cfg_digest, char *man_digest,
 			  struct lfs_err *e)
 {
-	char *cfg, *man = NULL, *idx = NULL;
+	char *cfg = NULL, *man = NULL, *idx = NULL, *docker = NULL;
 	int rc;
 
-	cfg = lfs_oci_config_json(ol, n, &a->plat);
-	rc = cfg ? lfs_save_blob(blobfd, cfg, cfg_digest, e) :
-		   lfs_err_set(e, -ENOMEM, "config");
-	if (!rc) {
-		man = lfs_oci_manifest_json(cfg_digest, strlen(cfg), ol, n, NULL);
-		rc = man ? lfs_save_blob(blobfd, man, man_digest, e) :
-			   lfs_err_set(e, -ENOMEM, "manifest");
-	}
+	rc = lfs_oci_image_docs(ol, n, &a->plat, &cfg, cfg_digest, &man,
+				man_digest, e);
+	if (!rc)
+		rc = lfs_save_blob(blobfd, cfg, cfg_digest, e);
+	if (!rc)
+		rc = lfs_save_blob(blobfd, man, man_digest, e);
 	if (!rc) {
 		idx = lfs_oci_index_json(man_digest, strlen(man), a->ref,
 					 &a->plat);
 		rc = idx ? 0 : lfs_err_set(e, -ENOMEM, "index");
+	}
+	if (!rc && a->archive) {
+		free(docker);
+		docker = lfs_oci_docker_manifest_json(cfg_digest, ol, n, a->ref);
+		rc = docker ? lfs_save_file(dirfd, "manifest.json", docker, e) :
+			      lfs_err_set(e, -ENOMEM, "manifest.json");
 	}
 	if (!rc)
 		rc = lfs_save_file(dirfd, "oci-layout", lfs_oci_layout_json(), e);
@@ -276,6 +293,7 @@ static int lfs_save_image(int dirfd, int blobfd, const struct lfs_save_args *a,
 	free(cfg);
 	free(man);
 	free(idx);
+	free(docker);
 	return rc;
 }
 
@@ -305,6 +323,7 @@ static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 		/* leave DIR as it was */
 		unlinkat(dirfd, "index.json", 0);
 		unlinkat(dirfd, "oci-layout", 0);
+		unlinkat(dirfd, "manifest.json", 0);
 		lfs_rm_rf_at(dirfd, "blobs");
 	}
 	if (rc && created)
@@ -316,6 +335,77 @@ static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 	return rc;
 }
 
+/* The layout in @dirfd as the archive @archive ("-": ctx->out). */
+static int lfs_save_tar_out(struct lfs_ctx *ctx, const char *archive,
+			    int dirfd, struct lfs_err *e)
+{
+	char *tmp = NULL;
+	int fd, rc;
+
+	if (!strcmp(archive, "-")) {
+		rc = lfs_layout_tar_write(dirfd, ctx->out, -1, e);
+		if (!rc && fflush(ctx->out))
+			rc = lfs_err_set(e, -errno, "standard output");
+		return rc;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", archive) < 0)
+		return lfs_err_set(e, -ENOMEM, "%s", archive);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = lfs_err_set(e, -errno, "%s", archive);
+		free(tmp);
+		return rc;
+	}
+	rc = lfs_layout_tar_write(dirfd, NULL, fd, e);
+	if (!rc && (fchmod(fd, 0644) || fsync(fd)))
+		rc = lfs_err_set(e, -errno, "%s", archive);
+	if (close(fd) && !rc)
+		rc = lfs_err_set(e, -errno, "%s", archive);
+	if (!rc && rename(tmp, archive))
+		rc = lfs_err_set(e, -errno, "%s", archive);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/*
+ * The archive: the layout in a temporary directory of the store, then
+ * that in one tar.  0, 1 after reporting, or a negative errno in @e.
+ */
+static int lfs_save_archive(struct lfs_ctx *ctx, struct lfs_save_args *a,
+			    const struct lfs_chain *chain,
+			    struct lfs_oci_layer *ol, struct lfs_err *e)
+{
+	char *tmp, *layout = NULL;
+	int rc, dirfd = -1;
+
+	tmp = lfs_reg_tmpdir(ctx, "save", ".save-", NULL);
+	if (!tmp)
+		return 1;
+	if (asprintf(&layout, "%s/layout", tmp) < 0) {
+		rc = lfs_err_set(e, -ENOMEM, "%s", tmp);
+		goto out;
+	}
+	a->dir = layout;
+	rc = lfs_save_write(ctx, a, chain, ol, e);
+	if (!rc) {
+		dirfd = open(layout, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			rc = lfs_err_set(e, -errno, "%s", layout);
+	}
+	if (!rc)
+		rc = lfs_save_tar_out(ctx, a->archive, dirfd, e);
+	if (dirfd >= 0)
+		close(dirfd);
+	a->dir = NULL;
+out:
+	lfs_reg_tmpdir_remove(tmp);
+	free(tmp);
+	free(layout);
+	return rc;
+}
+
 int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	struct lfs_save_args a = { .comp = LFS_COMPRESS_GZIP };
@@ -323,6 +413,7 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_oci_layer *ol = NULL;
 	struct lfs_nl *nl;
+	char *name = NULL;
 	size_t i;
 	int rc;
 
@@ -331,18 +422,29 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (lfs_ctx_nl(ctx, &nl, &e))
 		return lfs_err_report(ctx, &e);
-	if (lfs_image_chain(nl, a.ref, &chain, &e))
+	if (lfs_ref_resolve(ctx, nl, a.ref, &name, &e) ||
+	    lfs_image_chain(nl, name, &chain, &e)) {
+		free(name);
 		return lfs_err_report(ctx, &e);
+	}
+	a.ref = name;
 	ol = calloc(chain.n, sizeof(*ol));
-	rc = ol ? lfs_save_write(ctx, &a, &chain, ol, &e) :
-		  lfs_err_set(&e, -ENOMEM, "%s", "");
-	if (rc) {
+	if (!ol)
+		rc = lfs_err_set(&e, -ENOMEM, "%s", "");
+	else if (a.archive)
+		rc = lfs_save_archive(ctx, &a, &chain, ol, &e);
+	else
+		rc = lfs_save_write(ctx, &a, &chain, ol, &e);
+	if (rc > 0) {
+		/* reported */
+	} else if (rc) {
 		lfs_err_prefix(&e, rc, "save '%s'", a.ref);
 		rc = lfs_err_report(ctx, &e);
 	}
 	for (i = 0; ol && i < chain.n; i++)
 		free((char *)ol[i].created_by);
 	free(ol);
+	free(name);
 	lfs_chain_free(&chain);
 	return rc;
 }

@@ -25,6 +25,7 @@ void lfs_meta_free(struct lfs_meta *m)
 	free(m->key);
 	free(m->parent);
 	lfs_strv_free(&m->base);
+	lfs_strv_free(&m->tags);
 	free(m->author);
 	free(m->origin);
 	free(m->message);
@@ -176,6 +177,8 @@ int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out)
 		rc = lfs_jadd_u64(o, "files", m->files);
 	if (!rc && m->origin)
 		rc = lfs_jadd_str(o, "origin", m->origin);
+	if (!rc && m->tags.n)
+		rc = lfs_jadd_strv(o, "tags", &m->tags);
 	return lfs_jrecord_end(o, rc, out);
 }
 
@@ -335,23 +338,24 @@ static int lfs_jget_flags(struct json_object *o, uint32_t *flags, struct lfs_err
 	return 0;
 }
 
-static int lfs_jget_base(struct json_object *o, struct lfs_strv *base,
-			 struct lfs_err *e)
+/* An optional array of layer names, @key ("base", "tags"). */
+static int lfs_jget_names(struct json_object *o, const char *key,
+			  struct lfs_strv *base, struct lfs_err *e)
 {
 	struct json_object *a;
 	size_t i;
 
-	if (!json_object_object_get_ex(o, "base", &a) || !a)
+	if (!json_object_object_get_ex(o, key, &a) || !a)
 		return 0;
 	if (!json_object_is_type(a, json_type_array))
-		return lfs_err_set(e, -EINVAL, "\"base\" is not an array");
+		return lfs_err_set(e, -EINVAL, "\"%s\" is not an array", key);
 	for (i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *s = json_object_array_get_idx(a, i);
 
 		if (!json_object_is_type(s, json_type_string) ||
 		    lfs_name_check(json_object_get_string(s)))
 			return lfs_err_set(e, -EINVAL,
-				       "\"base\" holds an invalid layer name");
+				       "\"%s\" holds an invalid layer name", key);
 		if (lfs_strv_push(base, json_object_get_string(s)) < 0)
 			return -ENOMEM;
 	}
@@ -380,7 +384,9 @@ int lfs_meta_from_json(const char *text, struct lfs_meta *m, struct lfs_err *e)
 		rc = lfs_err_set(e, -EINVAL,
 			     "\"parent\" is not a valid layer name");
 	if (!rc)
-		rc = lfs_jget_base(o, &m->base, e);
+		rc = lfs_jget_names(o, "base", &m->base, e);
+	if (!rc)
+		rc = lfs_jget_names(o, "tags", &m->tags, e);
 	if (!rc)
 		rc = lfs_jget_str(o, "author", 0, &m->author, e);
 	if (!rc)

@@ -52,6 +52,8 @@ struct lfs_meta {
 	char *key;		/* its directory in ROOT/layers */
 	char *parent;		/* parent ref, or NULL */
 	struct lfs_strv base;	/* BASE refs, top first (n == 0: none) */
+	struct lfs_strv tags;	/* other names (`layerctl tag`): known to
+				 * layerctl only, the kernel knows @ref */
 	char *author;		/* NULL if none */
 	char *message;		/* NULL if none */
 	uint64_t created;	/* ns since the epoch */
@@ -88,7 +90,8 @@ void lfs_view_meta_free(struct lfs_view_meta *v);
  *    (only if non-empty),"author":...,"message":... (only if set),
  *    "created":"RFC3339","created_ns":N,"flags":["frozen"],
  *    "diff":PATH,"size":N,"files":N (only if has_usage),
- *    "origin":"import"|"load" (only if set)}
+ *    "origin":"import"|"load" (only if set),"tags":[NAMES] (only if
+ *    non-empty)}
  * 0 or -ENOMEM.
  */
 int lfs_meta_to_json(const struct lfs_meta *m, struct lfs_buf *out);
@@ -153,6 +156,34 @@ long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);
  */
 const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
 			     char *const *refs, size_t nrefs);
+
+/*
+ * The record one of whose tags is @name (*@which: its index in the
+ * tags), or -1.
+ */
+long lfs_meta_find_tag(struct lfs_meta *const *m, size_t n, const char *name,
+		       size_t *which);
+
+/*
+ * The record an image REF the user gave names: a record named REF, one
+ * tagged REF, then the same for REF:latest if REF has no tag; or -1.
+ */
+long lfs_meta_lookup(struct lfs_meta *const *m, size_t n, const char *ref);
+
+/*
+ * The name load and pull give an image's lower layers: LFS_CHAIN_PREFIX
+ * and the hex of its OCI chain id.  Such a layer has no name of its own,
+ * as docker's <none> intermediate images.
+ */
+#define LFS_CHAIN_PREFIX "oci/chain:"
+
+/*
+ * 1 if @m[i] is an intermediate layer that `images` hides without -a:
+ * unnamed (LFS_CHAIN_PREFIX) and the parent or a BASE layer of another
+ * record of @m[0..n).  An unnamed layer nothing builds on (a dangling
+ * one) is shown, as docker shows dangling images.
+ */
+int lfs_meta_intermediate(struct lfs_meta *const *m, size_t n, size_t i);
 
 /*
  * The order in which to register @m[0..n): every layer after its parent

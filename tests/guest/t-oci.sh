@@ -16,7 +16,18 @@
 #   view of the image shows; load of it (under a new name) mounts the same
 #   tree; a corrupt blob makes load fail and add nothing;
 # - an image built by umoci (init/new/unpack/repack, two layers, one with
-#   a whiteout) loads and mounts as umoci unpacks it.
+#   a whiteout) loads and mounts as umoci unpacks it;
+# - the docker verbs: inspect gives the digests save wrote and the chain
+#   id; diff lists a store view's changes as docker diff does (A/C/D,
+#   opaque directories); a name without a tag is NAME:latest (commit,
+#   history, inspect, mount); images hides intermediate layers unless -a;
+# - archives: save -o FILE.tar and save to standard output give the same
+#   tar; load FILE.tar, load -i, load from a pipe; skopeo reads the
+#   archive as oci-archive and docker-archive, and load reads skopeo's
+#   oci-archive; an archive with an unsafe member is refused;
+# - tag gives an image another name that mount, inspect and images take;
+#   rmi removes a tag, and the last name removes the image and its
+#   unnamed lower layers that no other image uses.
 #
 # guest-timeout: 1200
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -354,6 +365,137 @@ expect_fail "^layerctl: (import|load) '.*': " L load "$d/oci-bad" bad/app:1
 expect_eq "$(store_layers)" "$before" "load of a corrupt layout: nothing left in the store"
 expect_eq "$(L layer ls --json | jq length)" "$nl_before" "load of a corrupt layout: nothing registered"
 expect_fail "^layerctl: load '.*': oci-layout \(No such file or directory\)" L load "$d/tars"
+
+section "inspect"
+# --- inspect: what save wrote ----------------------------------------------
+expect_ok L inspect gakki/app:1.1
+insp=$(cat "$_lib_tmp/out")
+expect_eq "$(printf '%s' "$insp" | jq -r '.[0].digest')" "$man" "inspect: the manifest digest save wrote"
+expect_eq "$(printf '%s' "$insp" | jq -r '.[0].id')" "$cfg" "inspect: the config digest save wrote"
+expect_eq "$(printf '%s' "$insp" | jq -c '.[0].diff_ids')" "$(jq -c .rootfs.diff_ids "$cfgj")" "inspect: the config's diff_ids"
+expect_eq "$(printf '%s' "$insp" | jq -r '[.[0].layers[].ref] | join(",")')" \
+	"oci/base:1,oci/mid:1,gakki/app:1.1" "inspect: the layers, bottom first"
+expect_eq "$(printf '%s' "$insp" | jq -r '[.[0].history[].comment] | join(",")')" \
+	"the base,lib update,del docs" "inspect: the history"
+c1=$(jq -r '.rootfs.diff_ids[0]' "$cfgj")
+c2=sha256:$(printf '%s %s' "$c1" "$(jq -r '.rootfs.diff_ids[1]' "$cfgj")" | sha256sum | cut -d' ' -f1)
+c3=sha256:$(printf '%s %s' "$c2" "$(jq -r '.rootfs.diff_ids[2]' "$cfgj")" | sha256sum | cut -d' ' -f1)
+expect_eq "$(printf '%s' "$insp" | jq -r '.[0].chain_id')" "$c3" "inspect: the chain id"
+expect_eq "$(printf '%s' "$insp" | jq -r '.[0].layers[1].chain_id')" "$c2" "inspect: a lower layer's chain id"
+expect_fail "^layerctl: layer 'no/such:1': " L inspect no/such:1
+
+section "diff and :latest"
+# --- diff: a store view's uncommitted changes ------------------------------
+mkdir -p "$d/dv"
+expect_ok L mount gakki/app:1.1 "$d/dv"
+expect_eq "$(L diff "$d/dv")" "" "diff of a fresh view: nothing"
+echo changed >"$d/dv/etc/os"
+echo new >"$d/dv/etc/new"
+rm "$d/dv/README"
+rm -r "$d/dv/app/lib"
+mkdir "$d/dv/app/lib"
+echo x >"$d/dv/app/lib/x.jar"
+mkdir "$d/dv/newdir"
+echo y >"$d/dv/newdir/y"
+expect_eq "$(L diff "$d/dv")" "$(printf '%s\n' 'D /README' 'C /app' 'C /app/lib' \
+	'D /app/lib/c.jar' 'A /app/lib/x.jar' 'C /etc' 'A /etc/new' 'C /etc/os' \
+	'A /newdir' 'A /newdir/y')" "diff: docker diff's list (a re-made directory is opaque: what it hid is D)"
+vid=$(L view ls --json | jq -r --arg m "$d/dv" '.[] | select(.mountpoints | index($m)) | .id')
+expect_eq "$(L diff --json "$vid" | jq -r '.[0].kind + " " + .[0].path')" "D /README" "diff --json VIEWID"
+# a name without a tag: NAME:latest
+expect_ok L commit "$d/dv" gakki/diffed -m diffed
+expect_match "$(cat "$_lib_tmp/out")" '^gakki/diffed:latest ' "commit NAME: the layer is NAME:latest"
+expect_eq "$(L diff "$d/dv")" "" "diff after a commit: nothing"
+expect_ok L layer show gakki/diffed:latest
+expect_match "$(L history gakki/diffed)" 'gakki/diffed:latest' "history NAME: NAME:latest"
+expect_eq "$(L inspect gakki/diffed | jq -r '.[0].ref')" "gakki/diffed:latest" "inspect NAME: NAME:latest"
+expect_ok L umount "$d/dv"
+expect_ok L mount --ro gakki/diffed "$d/dv"
+expect_eq "$(cat "$d/dv/etc/new")" new "mount NAME: NAME:latest"
+expect_fail "^layerctl: view '$d/dv': read-only view, no changes" L diff "$d/dv"
+expect_ok L umount "$d/dv"
+expect_fail "^layerctl: view '$d': not a layerfs view" L diff "$d"
+# images: the unnamed lower layers of loaded images only with -a
+expect_eq "$(L images | grep -c '^oci/chain:')" 0 "images: intermediate layers hidden"
+expect_match "$(L images -a)" '^oci/chain:[0-9a-f]{64} ' "images -a: intermediate layers listed"
+
+section "archives"
+# --- archives: save to a tar, load from one --------------------------------
+expect_ok L save gakki/app:1.1 -o "$d/img.tar"
+expect_eq "$(tar -tf "$d/img.tar" | head -n 5 | tr '\n' ' ')" \
+	"oci-layout index.json manifest.json blobs/ blobs/sha256/ " "save -o FILE.tar: the layout and docker's manifest.json"
+expect_eq "$(tar -xOf "$d/img.tar" index.json | jq -r '.manifests[0].digest')" "$man" "the archive holds the layout save writes"
+expect_eq "$(tar -xOf "$d/img.tar" manifest.json | jq -r '.[0].RepoTags[0]')" "gakki/app:1.1" "manifest.json: RepoTags"
+L save gakki/app:1.1 >"$d/img-out.tar" 2>/dev/null
+expect_ok cmp "$d/img.tar" "$d/img-out.tar"
+expect_eq "$(ls -A "$LAYERFS_STORE" | grep -c '^\.save-')" 0 "save: no temporary layout left in the store"
+expect_ok L load "$d/img.tar" tar/app:1
+mkdir -p "$d/view3"
+expect_ok mount -t layerfs -o image=tar/app:1 none "$d/view3"
+same_tree "$d/view" "$d/view3" "load FILE.tar: the same view"
+expect_ok umount "$d/view3"
+expect_ok sh -c "\"$LAYERCTL\" save gakki/app:1.1 | \"$LAYERCTL\" load - tar/app:2"
+expect_ok L layer show tar/app:2
+expect_fail "a layer of that name exists" sh -c "\"$LAYERCTL\" load <\"$d/img.tar\""
+expect_ok L load -i "$d/img.tar" tar/app
+expect_ok L layer show tar/app:latest
+expect_eq "$(ls -A "$LAYERFS_STORE" | grep -c '^\.load-')" 0 "load: no temporary layout left in the store"
+if command -v skopeo >/dev/null; then
+	expect_ok skopeo inspect "oci-archive:$d/img.tar"
+	expect_eq "$(jq -r '.Layers | length' "$_lib_tmp/out")" 3 "skopeo inspect oci-archive: three layers"
+	expect_ok skopeo inspect "docker-archive:$d/img.tar"
+	expect_eq "$(jq -r '.Layers | length' "$_lib_tmp/out")" 3 "skopeo inspect docker-archive (docker load's format): three layers"
+	expect_ok skopeo copy "oci:$d/oci" "oci-archive:$d/sk.tar:sk/app:1"
+	expect_ok L load "$d/sk.tar" sk/app:1
+	mkdir -p "$d/view4"
+	expect_ok mount -t layerfs -o image=sk/app:1 none "$d/view4"
+	same_tree "$d/view" "$d/view4" "load of skopeo's oci-archive: the same view"
+	expect_ok umount "$d/view4"
+else
+	skip "skopeo and archives" "not installed"
+fi
+# an archive with an unsafe member: refused, nothing registered, nothing written
+python3 - "$d/evil.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, data in (("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), ("../evil", b"x")):
+        i = tarfile.TarInfo(name)
+        i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+PY
+before=$(store_layers)
+nl_before=$(L layer ls --json | jq length)
+expect_fail "^layerctl: load '$d/evil.tar': member '\.\./evil': unsafe path" L load -i "$d/evil.tar" evil:1
+expect_eq "$(store_layers)" "$before" "load of an unsafe archive: nothing left in the store"
+expect_eq "$(L layer ls --json | jq length)" "$nl_before" "load of an unsafe archive: nothing registered"
+expect_eq "$(ls -A "$LAYERFS_STORE" | grep -c '^\.load-')" 0 "load of an unsafe archive: no temporary layout left"
+expect_fail "^layerctl: load '$d/oci-layout-missing.tar': No such file" L load -i "$d/oci-layout-missing.tar"
+
+section "tag and rmi"
+# --- tag: another name, without copying; rmi ------------------------------
+expect_ok L tag tar/app:1 web/app:2
+expect_eq "$(cat "$_lib_tmp/out")" "web/app:2: tar/app:1" "tag: DST names SRC's layer"
+expect_match "$(L images)" '^web/app:2 ' "images lists a tag"
+mkdir -p "$d/view5"
+expect_ok L mount --ro web/app:2 "$d/view5"
+same_tree "$d/view" "$d/view5" "mount TAG: the image's view"
+expect_ok L umount "$d/view5"
+expect_eq "$(L inspect web/app:2 | jq -r '.[0].ref')" "tar/app:1" "inspect TAG: the tagged image"
+expect_fail "^layerctl: tag 'web/app:2': already names layer 'tar/app:1'" L tag gakki/app:1.1 web/app:2
+expect_fail "^layerctl: layer 'tar/app:1': tagged 'web/app:2' too" L rm tar/app:1
+expect_ok L rmi web/app:2
+expect_eq "$(cat "$_lib_tmp/out")" "Untagged: web/app:2" "rmi TAG: the tag goes"
+expect_ok L layer show tar/app:1
+# the last name: the image, then its unnamed lower layers nothing else uses
+expect_ok L load "$d/oci-based" rmi/based:1
+mid=$(L layer show rmi/based:1 --json | jq -r .parent)
+bot=$(L layer show "$mid" --json | jq -r .parent)
+expect_ok L rmi rmi/based:1
+expect_eq "$(cat "$_lib_tmp/out")" "$(printf 'Deleted: rmi/based:1\nDeleted: %s' "$mid")" \
+	"rmi: the image and its unnamed lower layer no other image uses"
+expect_fail "$mid" L layer show "$mid"
+expect_ok L layer show "$bot"
+expect_fail "^layerctl: layer 'no/such:1': not in the store" L rmi no/such:1
 
 expect_ok umount "$d/view"
 expect_ok unload_module

@@ -32,6 +32,7 @@ static Suite *(*const suites[])(void) = {
 	tarlimits_suite,
 	index_suite,
 	ocireg_suite,
+	imageinfo_suite,
 };
 
 int main(void)

@@ -450,6 +450,68 @@ START_TEST(test_index_platform)
 }
 END_TEST
 
+/* Which members of an image archive load takes; docker's manifest.json. */
+START_TEST(test_layout_member)
+{
+	static const struct {
+		const char *in;
+		int kind;
+		const char *clean;
+	} cases[] = {
+		{ "oci-layout", LFS_MEMBER_FILE, "oci-layout" },
+		{ "./index.json", LFS_MEMBER_FILE, "index.json" },
+		{ "manifest.json", LFS_MEMBER_FILE, "manifest.json" },
+		{ "repositories", LFS_MEMBER_FILE, "repositories" },
+		{ "./", LFS_MEMBER_DIR, "" },
+		{ "blobs/", LFS_MEMBER_DIR, "blobs" },
+		{ "blobs/sha256/", LFS_MEMBER_DIR, "blobs/sha256" },
+		{ "blobs/sha256/" "0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef0123456789abcdef", LFS_MEMBER_FILE, NULL },
+		{ "blobs/sha256/0123", LFS_MEMBER_OTHER, NULL },
+		{ "blobs/sha256/" "0123456789ABCDEF0123456789abcdef"
+		  "0123456789abcdef0123456789abcdef", LFS_MEMBER_OTHER, NULL },
+		{ "blobs/sha512/aa", LFS_MEMBER_OTHER, NULL },
+		{ "abc123/layer.tar", LFS_MEMBER_OTHER, NULL },
+		{ "../index.json", LFS_MEMBER_BAD, NULL },
+		{ "/index.json", LFS_MEMBER_BAD, NULL },
+		{ "blobs/../../x", LFS_MEMBER_BAD, NULL },
+	};
+	char out[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg((int)lfs_oci_layout_member(cases[i].in, out, sizeof(out)) ==
+			      cases[i].kind, "%s", cases[i].in);
+		if (cases[i].clean)
+			ck_assert_str_eq(out, cases[i].clean);
+	}
+}
+END_TEST
+
+START_TEST(test_docker_manifest)
+{
+	struct lfs_oci_layer l[2] = { { .digest = "sha256:" "aaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+		{ .digest = "sha256:" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+		  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } };
+	const char *cfg = "sha256:" "cccccccccccccccccccccccccccccccc"
+			  "cccccccccccccccccccccccccccccccc";
+	char *j = lfs_oci_docker_manifest_json(cfg, l, 2, "gakki/app:1.1");
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(j, "[{\"Config\":\"blobs/sha256/cccccccccccccccccccccccccccccccc"
+			 "cccccccccccccccccccccccccccccccc\",\"RepoTags\":[\"gakki/app:1.1\"],"
+			 "\"Layers\":[\"blobs/sha256/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"blobs/sha256/"
+			 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"]}]");
+	free(j);
+	j = lfs_oci_docker_manifest_json(cfg, l, 0, NULL);
+	ck_assert_msg(strstr(j, "\"RepoTags\":[],\"Layers\":[]"), "%s", j);
+	free(j);
+}
+END_TEST
+
+
 /* ---- the tar engine, in a temporary directory ---- */
 
 static char tmpdir[64];
@@ -723,6 +785,22 @@ END_TEST
 
 /* ---- commands, with fake_nl ---- */
 
+static const char *slurp(const char *path);
+
+/* Whether directory @dir holds a name starting with @prefix. */
+static int exists_prefix(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int found = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		found |= !strncmp(de->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return found;
+}
+
 static struct {
 	int rc;
 	char *out, *err;
@@ -765,10 +843,11 @@ static void cmd_teardown(void)
 
 START_TEST(test_cmd_help)
 {
-	static const char *const cmds[] = { "export", "import", "save", "load" };
+	static const char *const cmds[] = { "export", "import", "save", "load",
+					    "inspect", "diff" };
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		RUN(cmds[i], "--help");
 		ck_assert_int_eq(r.rc, 0);
 		ck_assert_msg(!strncmp(r.out, "Usage: layerctl ", 16), "%s", r.out);
@@ -782,9 +861,13 @@ START_TEST(test_cmd_help)
 	RUN("export", "--gzip", "--zstd", "a:1");
 	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(strstr(r.err, "--gzip and --zstd exclude each other"), "%s", r.err);
-	RUN("save", "a:1");
+	/* without -o, save writes an archive to standard output */
+	RUN("save");
 	ck_assert_int_eq(r.rc, 2);
-	ck_assert_msg(strstr(r.err, "missing -o DIR"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "save: missing REF"), "%s", r.err);
+	RUN("load", "-i", "x.tar", "a:1", "b:1");
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_msg(strstr(r.err, "load: unexpected argument 'b:1'"), "%s", r.err);
 	RUN("import", "x.tar", "Bad");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "invalid layer name 'Bad'"), "%s", r.err);
@@ -876,6 +959,24 @@ START_TEST(test_cmd_export_import)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "layerctl: layer 'base:1': a layer of that name exists"),
 		      "%s", r.err);
+
+	/* a new image named without a tag is REF:latest, as in docker */
+	RUN("--store", store, "import", out, "copy");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 2);
+	ck_assert_str_eq(fake_nl.added.v[1], "copy:latest");
+	snprintf(tar, sizeof(tar), "%s/layers", store);
+	d = opendir(tar);
+	n = 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(meta, sizeof(meta), "%s/layers/%.32s/meta.json",
+				 store, de->d_name);
+			if (strstr(slurp(meta), "\"ref\": \"copy:latest\""))
+				n++;
+		}
+	closedir(d);
+	ck_assert_int_eq(n, 1);
 }
 END_TEST
 
@@ -1249,6 +1350,294 @@ START_TEST(test_cmd_save_load)
 }
 END_TEST
 
+/*
+ * inspect: the digests are those save writes (the manifest digest in
+ * index.json, the config digest in the manifest), the diff_ids and chain
+ * ids bottom first, the config and its history; REF without a tag is
+ * REF:latest when no layer has the bare name.
+ */
+START_TEST(test_cmd_inspect)
+{
+	struct lfs_layer base = { 0 }, top = { 0 };
+	char bdir[128], tdir[128], oci[128], path[256], want[128];
+	struct json_object *doc, *img, *v, *idx;
+	const char *man;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	mk("top");
+	put("top/b", "b");
+	snprintf(tdir, sizeof(tdir), "%s/top", tmpdir);
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	top.name = "app:latest";
+	top.path = tdir;
+	top.parent = "base:1";
+	top.message = "the app";
+	fake_nl.layers[0] = &base;
+	fake_nl.layers[1] = &top;
+	fake_nl.n_layers = 2;
+	RUN("save", "app:latest", "-o", oci, "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	idx = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(idx);
+	man = json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(json_object_object_get(idx, "manifests"), 0),
+		"digest"));
+
+	RUN("inspect", "app", "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	doc = json_tokener_parse(r.out);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(json_object_array_length(doc), 1);
+	img = json_object_array_get_idx(doc, 0);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(img, "ref")),
+			 "app:latest");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(img, "digest")),
+			 man);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci,
+		 man + strlen("sha256:"));
+	snprintf(want, sizeof(want), "\"digest\":\"%s\"",
+		 json_object_get_string(json_object_object_get(img, "id")));
+	ck_assert_msg(strstr(slurp(path), want), "%s", want);
+	v = json_object_object_get(img, "diff_ids");
+	ck_assert_int_eq(json_object_array_length(v), 2);
+	v = json_object_object_get(img, "layers");
+	ck_assert_int_eq(json_object_array_length(v), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(v, 0), "ref")), "base:1");
+	/* the bottom layer's chain id is its diff_id */
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(v, 0), "chain_id")),
+		json_object_get_string(json_object_array_get_idx(
+			json_object_object_get(img, "diff_ids"), 0)));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(img, "chain_id")),
+			 json_object_get_string(json_object_object_get(
+				json_object_array_get_idx(v, 1), "chain_id")));
+	v = json_object_object_get(img, "config");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "architecture")),
+			 "amd64");
+	v = json_object_object_get(img, "history");
+	ck_assert_int_eq(json_object_array_length(v), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(v, 1), "comment")), "the app");
+	json_object_put(doc);
+	json_object_put(idx);
+
+	/* several REFs, one array; a missing one names itself */
+	RUN("inspect", "app:latest", "base:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	doc = json_tokener_parse(r.out);
+	ck_assert_int_eq(json_object_array_length(doc), 2);
+	json_object_put(doc);
+	RUN("inspect", "nope");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layerctl: image 'nope'") || strstr(r.err, "layer 'nope'"),
+		      "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	RUN("inspect");
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_msg(strstr(r.err, "layerctl: inspect: missing REF"), "%s", r.err);
+	RUN("inspect", "Bad");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "invalid image name 'Bad'"), "%s", r.err);
+}
+END_TEST
+
+/*
+ * diff: the view's upper against its layers: a file only in the upper is
+ * A, one the layers have too is C (and so is its directory), a whiteout
+ * of a file below is D, one of nothing is not listed; an opaque
+ * directory lists what it hides as D.
+ */
+START_TEST(test_cmd_diff)
+{
+	struct lfs_layer base = { 0 };
+	const char *names[] = { "base:1" };
+	struct lfs_view_part vp = { 0 };
+	char bdir[128], up[128], p[256];
+	int wh;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	mk("base/etc");
+	put("base/etc/passwd", "root");
+	put("base/etc/group", "root");
+	mk("base/var");
+	put("base/var/log", "x");
+	put("base/var/old", "x");
+	mk("up");
+	mk("up/etc");
+	put("up/etc/passwd", "root2");
+	put("up/etc/new", "n");
+	put("up/z", "z");
+	mk("up/var");
+	put("up/var/log", "y");
+	snprintf(up, sizeof(up), "%s/up", tmpdir);
+	snprintf(p, sizeof(p), "%s/up/a", tmpdir);
+	wh = mknod(p, S_IFCHR | 0600, 0) == 0;
+	snprintf(p, sizeof(p), "%s/up/etc/group", tmpdir);
+	wh = wh && mknod(p, S_IFCHR | 0600, 0) == 0;
+	snprintf(p, sizeof(p), "%s/up/nothing", tmpdir);
+	wh = wh && mknod(p, S_IFCHR | 0600, 0) == 0;
+	snprintf(p, sizeof(p), "%s/up/var", tmpdir);
+	wh = wh && setxattr(p, "trusted.overlay.opaque", "y", 1, 0) == 0;
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	vp.id = 7;
+	vp.nlayers = 1;
+	vp.source = "layerfs";
+	vp.upper = up;
+	vp.work = up;
+	vp.names = names;
+	vp.nnames = 1;
+	fake_nl.view_parts[0] = &vp;
+	fake_nl.n_view_parts = 1;
+
+	RUN("diff", "7");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	if (wh)
+		ck_assert_str_eq(r.out,
+				 "D /a\n"
+				 "C /etc\n"
+				 "D /etc/group\n"
+				 "A /etc/new\n"
+				 "C /etc/passwd\n"
+				 "C /var\n"
+				 "A /var/log\n"
+				 "D /var/old\n"
+				 "A /z\n");
+	else
+		ck_assert_str_eq(r.out,
+				 "C /etc\n"
+				 "A /etc/new\n"
+				 "C /etc/passwd\n"
+				 "C /var\n"
+				 "C /var/log\n"
+				 "A /z\n");
+	RUN("diff", "--json", "7");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "{\"kind\":\"A\",\"path\":\"/z\"}]\n"), "%s", r.out);
+
+	RUN("diff", "8");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: view '8': no such view (No such file or directory)\n");
+	snprintf(p, sizeof(p), "%s", tmpdir);
+	RUN("diff", p);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "not a layerfs view"), "%s", r.err);
+	vp.upper = NULL;
+	RUN("diff", "7");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "view '7': read-only view, no changes"), "%s", r.err);
+	RUN("diff");
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_msg(strstr(r.err, "missing MOUNTPOINT or VIEWID"), "%s", r.err);
+}
+END_TEST
+
+/* The names of the members of the tar archive at @path, ' '-separated. */
+static const char *tar_names(const char *path)
+{
+	static char names[4096];
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+
+	names[0] = '\0';
+	archive_read_support_format_tar(a);
+	ck_assert_int_eq(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+	while (archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(ae);
+
+		/* blobs by their first 4 digits */
+		if (!strncmp(n, "blobs/sha256/", 13) && strlen(n) > 13)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "blob ");
+		else
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "%s ", n);
+	}
+	archive_read_free(a);
+	return names;
+}
+
+/*
+ * save -o FILE.tar and -o -: the layout in one tar, with docker's
+ * manifest.json; load FILE.tar and load -i FILE.tar read it; an unsafe
+ * member refuses the archive and adds nothing.
+ */
+START_TEST(test_cmd_save_load_archive)
+{
+	struct lfs_layer base = { 0 };
+	char bdir[128], tar[128], tar2[128], store[128];
+	char tarbuf[16384];
+	struct tent evil[] = {
+		{ "oci-layout", AE_IFREG, "{\"imageLayoutVersion\":\"1.0.0\"}", 0, 0 },
+		{ "../escape", AE_IFREG, "x", 0, 0 },
+	};
+	struct stat st;
+	size_t len;
+	FILE *f;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	snprintf(tar, sizeof(tar), "%s/img.tar", tmpdir);
+	snprintf(tar2, sizeof(tar2), "%s/img2.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	RUN("--store", store, "save", "base:1", "-o", tar);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(tar_names(tar),
+			 "oci-layout index.json manifest.json blobs/ blobs/sha256/ blob blob blob ");
+	/* nothing left behind in the store */
+	ck_assert_msg(!exists_prefix(store, ".save-"), "a .save- directory is left");
+	/* the same bytes again, to standard output */
+	RUN("--store", store, "save", "base:1", "-o", "-");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(stat(tar, &st), 0);
+	ck_assert_uint_eq(r.out_len, (size_t)st.st_size);
+	f = fopen(tar, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(tarbuf, 1, sizeof(tarbuf), f), r.out_len);
+	fclose(f);
+	ck_assert_int_eq(memcmp(tarbuf, r.out, r.out_len), 0);
+
+	/* load FILE.tar and load -i FILE.tar */
+	RUN("--store", store, "load", tar, "copy:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	ck_assert_str_eq(fake_nl.added.v[0], "copy:1");
+	RUN("--store", store, "load", "-i", tar, "copy2");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 2);
+	ck_assert_str_eq(fake_nl.added.v[1], "copy2:latest");
+	ck_assert_msg(!exists_prefix(store, ".load-"), "a .load- directory is left");
+	RUN("--store", store, "load", "-i", tar, "a:1", "b:1");
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_msg(strstr(r.err, "unexpected argument 'b:1'"), "%s", r.err);
+
+	/* an unsafe member: refused, nothing added */
+	len = mktar(evil, 2, tarbuf, sizeof(tarbuf));
+	f = fopen(tar2, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(tarbuf, 1, len, f), len);
+	fclose(f);
+	RUN("--store", store, "load", "-i", tar2, "evil:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "load '") && strstr(r.err, "img2.tar': member '../escape': unsafe path"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 2);
+	ck_assert_msg(!exists_prefix(store, ".load-"), "a .load- directory is left");
+	/* not a tar */
+	f = fopen(tar2, "w");
+	fputs("not a tar at all", f);
+	fclose(f);
+	RUN("--store", store, "load", tar2, "evil:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "img2.tar': not a tar archive"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 2);
+}
+END_TEST
+
+
 Suite *oci_suite(void)
 {
 	Suite *s = suite_create("oci");
@@ -1269,6 +1658,8 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_index_pick);
 	tcase_add_test(tc, test_platform);
 	tcase_add_test(tc, test_index_platform);
+	tcase_add_test(tc, test_layout_member);
+	tcase_add_test(tc, test_docker_manifest);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tar");
@@ -1289,6 +1680,9 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_import_limits);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_platform);
+	tcase_add_test(tc, test_cmd_inspect);
+	tcase_add_test(tc, test_cmd_save_load_archive);
+	tcase_add_test(tc, test_cmd_diff);
 	suite_add_tcase(s, tc);
 	return s;
 }

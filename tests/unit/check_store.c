@@ -63,6 +63,47 @@ static void meta_del(struct lfs_meta *m)
 	free(m);
 }
 
+/* ':latest' for REFs looked up in the records; intermediate layers. */
+START_TEST(test_find_ref_intermediate)
+{
+	struct lfs_meta *m[5];
+	size_t i;
+
+	m[0] = meta_new("app:latest", K1, LFS_CHAIN_PREFIX "aa", 1);
+	m[1] = meta_new(LFS_CHAIN_PREFIX "aa", K2, LFS_CHAIN_PREFIX "bb", 1);
+	m[2] = meta_new(LFS_CHAIN_PREFIX "bb", K3, NULL, 1);
+	m[3] = meta_new(LFS_CHAIN_PREFIX "cc", K3, NULL, 1);
+	m[4] = meta_new("base", K3, NULL, 1);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "app"), 0);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "app:latest"), 0);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "app:1"), -1);
+	/* a name without a tag that is there is itself */
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "base"), 4);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "nope"), -1);
+	ck_assert_int_eq(lfs_meta_intermediate(m, 5, 0), 0);
+	ck_assert_int_eq(lfs_meta_intermediate(m, 5, 1), 1);
+	ck_assert_int_eq(lfs_meta_intermediate(m, 5, 2), 1);
+	/* nothing builds on it: dangling, shown */
+	ck_assert_int_eq(lfs_meta_intermediate(m, 5, 3), 0);
+	ck_assert_int_eq(lfs_meta_intermediate(m, 5, 4), 0);
+	/* tags: found by lfs_meta_lookup() and lfs_meta_find_tag() */
+	ck_assert_int_eq(lfs_strv_push(&m[0]->tags, "other:2"), 0);
+	ck_assert_int_eq(lfs_strv_push(&m[0]->tags, "short:latest"), 0);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "other:2"), 0);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "short"), 0);
+	ck_assert_int_eq(lfs_meta_lookup(m, 5, "other"), -1);
+	ck_assert_int_eq(lfs_meta_find_tag(m, 5, "short:latest", &i), 0);
+	ck_assert_uint_eq(i, 1);
+	ck_assert_int_eq(lfs_meta_find_tag(m, 5, "app:latest", NULL), -1);
+	/* a BASE reference makes one intermediate too */
+	ck_assert_int_eq(lfs_strv_push(&m[4]->base, LFS_CHAIN_PREFIX "cc"), 0);
+	ck_assert_int_eq(lfs_meta_intermediate(m, 5, 3), 1);
+	for (i = 0; i < 5; i++)
+		meta_del(m[i]);
+}
+END_TEST
+
+
 START_TEST(test_meta_round_trip)
 {
 	struct lfs_meta *m = meta_new("gakki/mytomcat:1.1", K1, "tomcat:9",
@@ -79,6 +120,7 @@ START_TEST(test_meta_round_trip)
 	m->files = 7;
 	ck_assert_int_eq(lfs_strv_push(&m->base, "a:1"), 0);
 	ck_assert_int_eq(lfs_strv_push(&m->base, "b"), 0);
+	ck_assert_int_eq(lfs_strv_push(&m->tags, "web/app:latest"), 0);
 	ck_assert_int_eq(lfs_meta_to_json(m, &b), 0);
 	ck_assert_ptr_nonnull(strstr(lfs_buf_str(&b),
 				     "\"created\": \"2027-01-15T08:00:00.123456789Z\""));
@@ -99,6 +141,8 @@ START_TEST(test_meta_round_trip)
 	ck_assert_uint_eq(back.base.n, 2);
 	ck_assert_str_eq(back.base.v[0], "a:1");
 	ck_assert_str_eq(back.base.v[1], "b");
+	ck_assert_uint_eq(back.tags.n, 1);
+	ck_assert_str_eq(back.tags.v[0], "web/app:latest");
 	lfs_meta_free(&back);
 	lfs_buf_free(&b);
 	meta_del(m);
@@ -1492,6 +1536,135 @@ START_TEST(test_layer_add_records)
 }
 END_TEST
 
+/*
+ * images hides the unnamed lower layers others build on unless -a;
+ * history and rm take REF for REF:latest.
+ */
+START_TEST(test_images_all_latest)
+{
+	put_meta(LFS_CHAIN_PREFIX "bb", NULL, NULL, 1);
+	put_meta("app:latest", LFS_CHAIN_PREFIX "bb", NULL, 2);
+	put_meta(LFS_CHAIN_PREFIX "dd", NULL, NULL, 3);
+	RUN("images");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "app:latest"));
+	ck_assert_ptr_nonnull(strstr(r.out, LFS_CHAIN_PREFIX "dd"));
+	ck_assert_msg(!strstr(r.out, "\n" LFS_CHAIN_PREFIX "bb"), "%s", r.out);
+	RUN("images", "-a", "--json");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"ref\":\"" LFS_CHAIN_PREFIX "bb\""));
+	RUN("history", "-a", "app");
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_msg(strstr(r.err, "history: unknown option '-a'"), "%s", r.err);
+	RUN("history", "app");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "app:latest"));
+	ck_assert_ptr_nonnull(strstr(r.out, LFS_CHAIN_PREFIX "bb"));
+	RUN("rm", "app:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layer 'app:1': not in the store"), "%s", r.err);
+	RUN("rm", "app");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_nl.cmd, LAYERFS_CMD_LAYER_DEL);
+	ck_assert_str_eq(fake_nl.req->name, "app:latest");
+	RUN("images");
+	ck_assert_msg(!strstr(r.out, "app:latest"), "%s", r.out);
+	/* nothing builds on it any more: shown */
+	ck_assert_ptr_nonnull(strstr(r.out, "\n" LFS_CHAIN_PREFIX "bb"));
+}
+END_TEST
+
+
+/*
+ * tag SRC DST: a name in the record; images lists it, history and rm
+ * take it; rmi removes a tag, then the layer and its unnamed lower
+ * layers nothing else uses.
+ */
+START_TEST(test_tag_rmi)
+{
+	struct lfs_layer kbase = { 0 }, kapp = { 0 };
+
+	put_meta(LFS_CHAIN_PREFIX "bb", NULL, NULL, 1);
+	put_meta("app:1", LFS_CHAIN_PREFIX "bb", NULL, 2);
+	put_meta("other:1", NULL, NULL, 3);
+	kbase.name = LFS_CHAIN_PREFIX "bb";
+	kbase.has = LFS_HAS_VIEWS | LFS_HAS_CHILDREN;
+	kapp.name = "app:1";
+	fake_nl.layers[0] = &kbase;
+	fake_nl.layers[1] = &kapp;
+	fake_nl.n_layers = 2;
+
+	RUN("tag", "app:1", "app");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "app:latest: app:1\n");
+	RUN("tag", "app", "web/app:2");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("images", "--json");
+	ck_assert_msg(strstr(r.out, "\"tags\":[\"app:latest\",\"web/app:2\"]"), "%s", r.out);
+	RUN("images");
+	ck_assert_msg(strstr(r.out, "\napp:latest ") && strstr(r.out, "\nweb/app:2 "), "%s", r.out);
+	RUN("history", "web/app:2");
+	ck_assert_msg(r.rc == 0 && strstr(r.out, "app:1"), "%s", r.err);
+	/* taken names */
+	RUN("tag", "app:1", "other:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: tag 'other:1': already names layer 'other:1' (File exists)\n");
+	RUN("tag", "other:1", "app");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "tag 'app:latest': already names layer 'app:1'"), "%s", r.err);
+	RUN("tag", "other:1", LFS_CHAIN_PREFIX "bb");
+	ck_assert_int_eq(r.rc, 1);
+	RUN("tag", "nope:1", "x:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "image 'nope:1': not in the store"), "%s", r.err);
+	RUN("tag", "app:1");
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_msg(strstr(r.err, "tag: missing DST"), "%s", r.err);
+	/* rm refuses a tagged layer; rmi removes tags, then the layer */
+	RUN("rm", "app:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layer 'app:1': tagged 'app:latest' too"), "%s", r.err);
+	RUN("rmi", "app", "web/app:2");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "Untagged: app:latest\nUntagged: web/app:2\n");
+	RUN("images", "--json");
+	ck_assert_msg(!strstr(r.out, "\"tags\""), "%s", r.out);
+	RUN("rmi", "app:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "Deleted: app:1\nDeleted: " LFS_CHAIN_PREFIX "bb\n");
+	ck_assert_uint_eq(count_layers(), 1);
+	RUN("rmi", "nope:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layer 'nope:1': not in the store"), "%s", r.err);
+}
+END_TEST
+
+/* rmi keeps an unnamed lower layer another image or a view uses. */
+START_TEST(test_rmi_keeps_used)
+{
+	struct lfs_layer kbase = { 0 };
+
+	put_meta(LFS_CHAIN_PREFIX "bb", NULL, NULL, 1);
+	put_meta("app:1", LFS_CHAIN_PREFIX "bb", NULL, 2);
+	put_meta("app:2", LFS_CHAIN_PREFIX "bb", NULL, 2);
+	kbase.name = LFS_CHAIN_PREFIX "bb";
+	fake_nl.layers[0] = &kbase;
+	fake_nl.n_layers = 1;
+	RUN("rmi", "app:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "Deleted: app:1\n");
+	ck_assert_uint_eq(count_layers(), 2);
+	/* the last image goes, but a view still uses the lower layer */
+	kbase.has = LFS_HAS_VIEWS;
+	kbase.views = 1;
+	RUN("rmi", "app:2");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "Deleted: app:2\n");
+	ck_assert_uint_eq(count_layers(), 1);
+}
+END_TEST
+
+
 Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1510,6 +1683,7 @@ Suite *store_suite(void)
 	tcase_add_test(meta, test_chain);
 	tcase_add_test(meta, test_fmt_size);
 	tcase_add_test(meta, test_fmt_images_history);
+	tcase_add_test(meta, test_find_ref_intermediate);
 	suite_add_tcase(s, meta);
 
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
@@ -1528,6 +1702,9 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_order);
 	tcase_add_test(cmds, test_restore_skip_and_fail);
 	tcase_add_test(cmds, test_rm);
+	tcase_add_test(cmds, test_images_all_latest);
+	tcase_add_test(cmds, test_tag_rmi);
+	tcase_add_test(cmds, test_rmi_keeps_used);
 	tcase_add_test(cmds, test_mount_ref_store);
 	tcase_add_test(cmds, test_restore_views);
 	tcase_add_test(cmds, test_mount_trust);

@@ -23,5 +23,6 @@ Suite *mountopt_suite(void);
 Suite *tarlimits_suite(void);
 Suite *index_suite(void);
 Suite *ocireg_suite(void);
+Suite *imageinfo_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

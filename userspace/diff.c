@@ -301,26 +301,12 @@ static int lfs_diff_layers(struct lfs_nl *nl, const struct lfs_view *v,
 static int lfs_diff_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			  int *json)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	int rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			*json = 1;
-			break;
-		case 'h':
-			return lfs_usage(ctx, lfs_usage_diff, 0);
-		default:
-			return lfs_usage_opt(ctx, "diff", lfs_usage_diff, c,
-					     argv, opts);
-		}
-	}
+	rc = lfs_parse_common_opts(ctx, "diff", lfs_usage_diff, argc, argv,
+				   json);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "diff", lfs_usage_diff,
 				       "missing MOUNTPOINT or VIEWID");

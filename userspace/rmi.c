@@ -172,19 +172,14 @@ static int lfs_rmi_layer(struct lfs_ctx *ctx, const char *ref)
 
 int cmd_rmi(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lfs_err e = LFS_ERR_INIT;
-	int c, i, first, rc = 0;
+	int i, first, rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h')
-			return lfs_usage(ctx, lfs_usage_rmi, 0);
-		return lfs_usage_opt(ctx, "rmi", lfs_usage_rmi, c, argv, opts);
-	}
+	rc = lfs_parse_common_opts(ctx, "rmi", lfs_usage_rmi, argc, argv,
+				   NULL);
+	if (rc != LFS_PARSED)
+		return rc;
+	rc = 0;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "rmi", lfs_usage_rmi, "missing REF");
 	for (i = optind; i < argc; i++)

@@ -33,18 +33,11 @@ static const char lfs_usage_tag[] =
 static int lfs_tag_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			 char *dst, size_t len)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	int rc;
 
-	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h')
-			return lfs_usage(ctx, lfs_usage_tag, 0);
-		return lfs_usage_opt(ctx, "tag", lfs_usage_tag, c, argv, opts);
-	}
+	rc = lfs_parse_common_opts(ctx, "tag", lfs_usage_tag, argc, argv, NULL);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (argc - optind < 2)
 		return lfs_usage_error(ctx, "tag", lfs_usage_tag, "missing %s",
 				       argc == optind ? "SRC and DST" : "DST");

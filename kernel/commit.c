@@ -313,6 +313,7 @@ struct layerfs_commit_new {
 	struct layerfs_upper *root;	/* the root's new upper record */
 	struct layerfs_layer **committed;
 	unsigned int cap;
+	struct layerfs_retired_arr *retired;	/* for the array it replaces */
 };
 
 /*
@@ -351,7 +352,12 @@ static int layerfs_commit_switch(struct layerfs_view *view,
 
 	layerfs_layer_use(n->layer);
 	if (n->committed != view->committed) {
-		kvfree(view->committed);
+		/* Lock-free readers may hold the old one: see viewindex.c. */
+		if (view->committed)
+			layerfs_retire(view, n->retired, view->committed);
+		else
+			kfree(n->retired);
+		n->retired = NULL;
 		view->committed = n->committed;
 		view->committed_cap = n->cap;
 	}
@@ -415,7 +421,10 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	n.root = layerfs_upper_alloc(dget(n.upper.dentry),
 				     READ_ONCE(view->gen) + 1, NULL);
 	n.committed = layerfs_commit_grow(view, &n.cap);
-	if (!n.upper_name || !n.root || !n.committed)
+	if (n.committed != view->committed)
+		n.retired = kmalloc(sizeof(*n.retired), GFP_KERNEL);
+	if (!n.upper_name || !n.root || !n.committed ||
+	    (n.committed != view->committed && !n.retired))
 		goto out_free;
 	err = layerfs_commit_base(view, &spec, &base_ids, extack);
 	if (err)
@@ -480,6 +489,7 @@ out_free:
 	kvfree(base_ids);
 	if (n.committed != view->committed)
 		kvfree(n.committed);
+	kfree(n.retired);
 	layerfs_upper_free(n.root);
 	kfree(n.upper_name);
 	path_put(&n.upper);

@@ -9,17 +9,18 @@
  * layer's image, top first, and that every layer of that image is frozen,
  * and denies write access to the file for as long as the layer holds it:
  * the index then describes the image for the index's whole life.  Reads go
- * through the file's page cache (kernel_read()), shared by every view of
- * the image, and every read and every number read is bounds-checked again,
+ * through the file's page cache (layerfs_index_src_read()), shared by every
+ * view of the image, and every read and every number read is checked again,
  * so even an index changed behind our back gives wrong names, never an
  * out-of-bounds access.
  *
- * A view uses the index of its top lower layer when its lower stack is
- * exactly that layer's image (layerfs_index_for_stack()): index layer i is
- * then view->layers[i].
+ * Which index a view uses, and how its layers map to the view's: see
+ * viewindex.c.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
 #include <linux/namei.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
@@ -35,15 +36,34 @@ struct layerfs_index {
 	u32 nlayers, ndirs, nentries;
 };
 
+/*
+ * Reads go straight to the file's page cache when the page is there: a
+ * search step then costs a page-cache lookup and a copy, not a whole
+ * read(2) (permission hooks, fsnotify, atime).  The format keeps every
+ * record and name within one 4 KiB block, so a search never straddles
+ * pages.  A page not in the cache is read with kernel_read(), which
+ * brings it in with readahead.
+ */
 static int layerfs_index_src_read(const struct layerfs_index_src *src,
 				  __u64 off, void *dst, __u32 len)
 {
 	const struct layerfs_index *ix = src->priv;
+	size_t in = offset_in_page(off);
+	struct page *page = NULL;
 	loff_t pos = off;
 	ssize_t n;
 
 	if (off > ix->size || len > ix->size - off)
 		return -EIO;
+	if (in + len <= PAGE_SIZE)
+		page = find_get_page(ix->file->f_mapping, off >> PAGE_SHIFT);
+	if (page && PageUptodate(page)) {
+		memcpy_from_page(dst, page, in, len);
+		put_page(page);
+		return 0;
+	}
+	if (page)
+		put_page(page);
 	n = kernel_read(ix->file, dst, len, &pos);
 	if (n < 0)
 		return n;
@@ -274,6 +294,7 @@ int layerfs_index_attach(struct layerfs_layer *layer, struct file *file,
 	} else {
 		/* Pairs with READ_ONCE() readers outside the lock. */
 		WRITE_ONCE(layer->index, ix);
+		layerfs_views_adopt(layer);
 	}
 	mutex_unlock(&layerfs_registry_lock);
 	if (err)
@@ -288,30 +309,9 @@ out_fput:
 	return err;
 }
 
-/*
- * The index a view of lower stack @layers (@n, top first) may use: the
- * top layer's, when the stack is exactly the top layer's image.  Caller
- * holds layerfs_registry_lock.
- */
-struct layerfs_index *layerfs_index_for_stack(struct layerfs_layer **layers,
-					      unsigned int n)
+unsigned int layerfs_index_nlayers(const struct layerfs_index *ix)
 {
-	struct layerfs_layer **image;
-	struct layerfs_index *ix;
-	bool same;
-
-	lockdep_assert_held(&layerfs_registry_lock);
-	if (!n || !layers[0]->index || layers[0]->index->nlayers != n ||
-	    layerfs_image_stack(layers[0], NULL, 0) != n)
-		return NULL;
-	ix = layers[0]->index;
-	image = kvmalloc_array(n, sizeof(*image), GFP_KERNEL);
-	if (!image)
-		return NULL;	/* the view walks its layers */
-	layerfs_image_stack(layers[0], image, n);
-	same = !memcmp(image, layers, n * sizeof(*image));
-	kvfree(image);
-	return same ? ix : NULL;
+	return ix->nlayers;
 }
 
 /*
@@ -393,17 +393,16 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 }
 
 /*
- * The real directory of index directory @dir in layer @layer of @view,
- * looked up by its path from the layer's root: one real lookup per path
+ * The real directory of index directory @dir in the layer whose root is
+ * @root, looked up by its path from there: one real lookup per path
  * component (cached by the layer's dcache), whatever the stack's depth.
  * A dentry with a reference, or an ERR_PTR (-EIO if the layer does not
  * hold the directory the index says it does).  Caller runs with the
  * mounter's credentials.
  */
-struct dentry *layerfs_index_dir_in(struct layerfs_view *view, u32 dir,
-				    unsigned int layer)
+struct dentry *layerfs_index_dir_in(const struct layerfs_index *ix, u32 dir,
+				    struct dentry *root)
 {
-	const struct layerfs_index *ix = view->index;
 	struct layerfs_index_src src;
 	struct layerfs_index_entry e;
 	struct layerfs_index_dir d;
@@ -444,7 +443,7 @@ struct dentry *layerfs_index_dir_in(struct layerfs_view *view, u32 dir,
 		id = le32_to_cpu(d.parent);
 	}
 
-	cur = dget(view->layers[layer]->path.dentry);
+	cur = dget(root);
 	for (k = 0; k < depth; k++) {
 		err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * ids[k],
 			       &d, sizeof(d));

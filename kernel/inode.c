@@ -218,7 +218,7 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	li->lower = lower;
 	li->lower_layer = lower_layer;
 	li->origin_ino = 0;
-	if (upper || lower_layer == LAYERFS_LAYER_COMMITTED) {
+	if (upper || layerfs_layer_committed(lower_layer)) {
 		const struct cred *old_cred = layerfs_override_creds(sb);
 
 		li->origin_ino = layerfs_read_origin(upper ?: lower,

@@ -121,21 +121,55 @@ struct layerfs_view {
 	spinlock_t wmap_lock;		/* @wmapped */
 	struct list_head wmapped;	/* inodes mapped shared-writable */
 	bool samefs;			/* all layers and upper on one sb */
-	/* Index of @layers' image (layers[0]'s), or NULL; fixed at mount. */
-	struct layerfs_index *index;
+	/*
+	 * The index lookups use, or NULL (viewindex.c): set at mount, then
+	 * replaced by a newer one (registry lock, smp_store_release) when the
+	 * layer a commit made gets its index.  Every one it replaced stays
+	 * until the view is freed, and so does every @committed array a
+	 * commit replaced (@retired), so a reader may use what it loaded.
+	 */
+	struct layerfs_vindex *vindex;
+	struct layerfs_retired_arr *retired;
 	bool noindex;			/* mounted with noindex */
 };
 
 /*
- * layerfs_lower.layer of an object in a layer this view committed: it
- * lives on the upper's filesystem, reached through view->upper_mnt.
+ * A view's use of one index: index layer i is layerfs_view_stack(view, i)
+ * as it was at generation @gen, the layers this view committed in
+ * generations before @gen (newest first: @committed[gen - 1 - i]) and
+ * then view->layers.  Immutable once published.
  */
-#define LAYERFS_LAYER_COMMITTED	UINT_MAX
+struct layerfs_vindex {
+	struct layerfs_index *ix;	/* held by its layer, which the view uses */
+	unsigned int gen;		/* covers the committed uppers of gens < @gen */
+	unsigned int ver;		/* 1, 2, ...: see layerfs_entry.idx */
+	struct layerfs_layer **committed;	/* [0, @gen) valid */
+	struct layerfs_vindex *prev;	/* the one this replaced */
+};
+
+/* An array replaced by a commit, kept for readers until the view dies. */
+struct layerfs_retired_arr {
+	void *ptr;
+	struct layerfs_retired_arr *next;
+};
+
+/*
+ * layerfs_lower.layer of an object in the upper this view committed in
+ * generation g is LAYERFS_LAYER_COMMITTED + g: it lives on the upper's
+ * filesystem, reached through view->upper_mnt.  Smaller values index
+ * view->layers.
+ */
+#define LAYERFS_LAYER_COMMITTED	0x80000000U
+
+static inline bool layerfs_layer_committed(unsigned int layer)
+{
+	return layer >= LAYERFS_LAYER_COMMITTED;
+}
 
 /* One real directory or file below a view dentry. */
 struct layerfs_lower {
 	struct dentry *dentry;
-	unsigned int layer;		/* index into view->layers */
+	unsigned int layer;		/* see LAYERFS_LAYER_COMMITTED */
 };
 
 /*
@@ -147,14 +181,17 @@ struct layerfs_lower {
 struct layerfs_entry {
 	bool opaque;			/* upper dir is opaque */
 	/*
-	 * A directory whose lower part is directory @idx_dir of view->index
-	 * (LAYERFS_INDEX_NONE if not indexed): @lower then holds only its
-	 * topmost lower directory (the root: every layer's root), and the
-	 * rest of the merge is read from the index.  @idx_merged: that
-	 * merge has more than one directory.
+	 * Where a directory is in the index of a struct layerfs_vindex,
+	 * cached (viewindex.c): ver << 33 | merged << 32 | dir, or 0 when
+	 * not known; dir LAYERFS_INDEX_NONE when no directory of this path
+	 * is in it.  Whoever resolves it stores it; every value stored is
+	 * right for its ver.  Where the index of view->vindex covers part
+	 * of the merge, @lower holds only what lies above that part and its
+	 * topmost directory (the root: every layer's root), and the rest of
+	 * the merge is read from the index.  merged: that part has more
+	 * than one directory.
 	 */
-	u32 idx_dir;
-	bool idx_merged;
+	atomic64_t idx;
 	unsigned int numlower;
 	struct layerfs_lower lower[];
 };
@@ -271,8 +308,7 @@ void layerfs_index_init(void);
 int layerfs_index_attach(struct layerfs_layer *layer, struct file *file,
 			 struct netlink_ext_ack *extack);
 void layerfs_index_release(struct layerfs_layer *layer);
-struct layerfs_index *layerfs_index_for_stack(struct layerfs_layer **layers,
-					      unsigned int n);
+unsigned int layerfs_index_nlayers(const struct layerfs_index *ix);
 int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 		       const char *name, unsigned int len,
 		       struct layerfs_index_entry *out);
@@ -281,8 +317,33 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 				     unsigned int len, u64 ino,
 				     unsigned int type),
 		       void *ctx);
-struct dentry *layerfs_index_dir_in(struct layerfs_view *view, u32 dir,
-				    unsigned int layer);
+struct dentry *layerfs_index_dir_in(const struct layerfs_index *ix, u32 dir,
+				    struct dentry *root);
+
+/* viewindex.c */
+static inline const struct layerfs_vindex *
+layerfs_view_vindex(const struct layerfs_view *view)
+{
+	/* Pairs with smp_store_release() in layerfs_vindex_adopt(). */
+	return smp_load_acquire(&view->vindex);
+}
+
+void layerfs_vindex_adopt(struct layerfs_view *view,
+			  struct layerfs_layer *layer);
+void layerfs_vindex_free(struct layerfs_view *view);
+void layerfs_retire(struct layerfs_view *view, struct layerfs_retired_arr *r,
+		    void *ptr);
+void layerfs_idx_set(struct layerfs_entry *entry,
+		     const struct layerfs_vindex *vi, u32 dir, bool merged);
+bool layerfs_idx_merged(struct dentry *dentry);
+int layerfs_vindex_dir(const struct layerfs_vindex *vi, struct dentry *dentry,
+		       u32 *dir);
+unsigned int layerfs_vindex_layer(const struct layerfs_vindex *vi, u32 i);
+struct layerfs_layer *layerfs_vindex_ilayer(struct layerfs_view *view,
+					    const struct layerfs_vindex *vi,
+					    u32 i);
+bool layerfs_vindex_covers(const struct layerfs_vindex *vi,
+			   unsigned int layer);
 
 /* params.c: what the mount options asked for, before resolution. */
 struct layerfs_fs_ctx {
@@ -320,6 +381,7 @@ void layerfs_view_publish(struct layerfs_view *view);
 void layerfs_view_unpublish(struct layerfs_view *view);
 struct layerfs_view *layerfs_view_next(u64 *id);
 int layerfs_view_overlap(struct dentry *dentry, struct layerfs_view **other);
+void layerfs_views_adopt(struct layerfs_layer *layer);
 unsigned int layerfs_view_nstack(const struct layerfs_view *view);
 struct layerfs_layer *layerfs_view_stack(const struct layerfs_view *view,
 					 unsigned int i);
@@ -357,7 +419,8 @@ struct layerfs_dir_iter {
 	unsigned int next;		/* next index into the lower stack */
 	unsigned int gen;		/* generation of the last upper visited */
 	bool started, stop;
-	bool index;	/* stopped where the index holds the rest (idx_dir) */
+	bool index;	/* stopped where the index holds the rest */
+	const struct layerfs_vindex *vi;	/* loaded at init, or NULL */
 };
 
 void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry);

@@ -84,7 +84,8 @@ struct layerfs_found {
 	struct dentry *upper;
 	unsigned int upper_gen;
 	bool opaque;
-	u32 idx_dir;			/* the child's index directory */
+	const struct layerfs_vindex *vi; /* the child's index directory: */
+	u32 idx_dir;			/* ...where it is in @vi's index */
 	bool idx_merged;
 	unsigned int n;
 	unsigned int max;		/* room in @stack */
@@ -157,40 +158,54 @@ static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 }
 
 /*
- * The lower part of the parent's merge from the view's index: the entry
- * for @name, then the real object in the layer holding it.  A real tree
- * that disagrees with the index gives -EIO.
+ * The rest of the parent's merge from the view's index: the entry for
+ * @name in the parent's directory there, then the real object in the
+ * layer holding it.  A real tree that disagrees with the index gives
+ * -EIO.
  */
-static int layerfs_lookup_index(struct dentry *parent, const struct qstr *name,
+static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
+				const struct qstr *name,
 				struct layerfs_found *f)
 {
+	struct dentry *parent = it->dentry;
 	struct layerfs_view *view = LAYERFS_V(parent->d_sb);
 	struct layerfs_entry *pe = LAYERFS_E(parent);
+	const struct layerfs_vindex *vi = it->vi;
 	struct layerfs_index_entry e;
 	struct dentry *dir = NULL, *this;
 	unsigned int layer, i;
+	u32 pdir, ilayer;
 	int ret;
 
-	ret = layerfs_index_find(view->index, pe->idx_dir, name->name,
-				 name->len, &e);
+	ret = layerfs_vindex_dir(vi, parent, &pdir);
+	if (ret || pdir == LAYERFS_INDEX_NONE)
+		return ret;
+	ret = layerfs_index_find(vi->ix, pdir, name->name, name->len, &e);
 	if (ret <= 0)
 		return ret;
 	/* Below a directory only directories merge. */
-	if (f->upper && e.type != DT_DIR)
+	if ((f->upper || f->n) && e.type != DT_DIR)
 		return 0;
-	layer = le32_to_cpu(e.layer);
-	if (WARN_ON_ONCE(f->n >= f->max) || layer >= view->nlayers)
+	ilayer = le32_to_cpu(e.layer);
+	if (WARN_ON_ONCE(f->n >= f->max) ||
+	    ilayer >= layerfs_index_nlayers(vi->ix))
 		return -EIO;
+	layer = layerfs_vindex_layer(vi, ilayer);
 	/*
-	 * The parent's own lower directory if it is in that layer: an indexed
-	 * directory holds only its topmost one, the root every layer's root
-	 * at its own index (layerfs_make_root()), so no scan of the stack.
+	 * The parent's own lower directory if it is in that layer: the
+	 * topmost directory of its index part, last in its stack, or for
+	 * the root, which holds every layer's root at its own number, that
+	 * one; else found by its path in the layer.
 	 */
-	i = pe->numlower == 1 ? 0 : layer;
-	if (i < pe->numlower && pe->lower[i].layer == layer)
+	i = pe->numlower - 1;
+	if (pe->numlower > 1 && !layerfs_layer_committed(layer) &&
+	    layer < pe->numlower && pe->lower[layer].layer == layer)
+		i = layer;
+	if (pe->numlower && pe->lower[i].layer == layer)
 		dir = dget(pe->lower[i].dentry);
 	else
-		dir = layerfs_index_dir_in(view, pe->idx_dir, layer);
+		dir = layerfs_index_dir_in(vi->ix, pdir,
+			layerfs_vindex_ilayer(view, vi, ilayer)->path.dentry);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
 	this = layerfs_lookup_real(dir, name);
@@ -199,8 +214,8 @@ static int layerfs_lookup_index(struct dentry *parent, const struct qstr *name,
 		return PTR_ERR(this);
 	if (d_is_negative(this) || layerfs_is_whiteout(this) ||
 	    d_is_dir(this) != (e.type == DT_DIR)) {
-		pr_warn_ratelimited("index of layer '%s' does not match its files\n",
-				    view->layers[0]->name);
+		pr_warn_ratelimited("index does not match the files of layer '%s'\n",
+				    layerfs_vindex_ilayer(view, vi, ilayer)->name);
 		dput(this);
 		return -EIO;
 	}
@@ -210,6 +225,7 @@ static int layerfs_lookup_index(struct dentry *parent, const struct qstr *name,
 	if (e.type == DT_DIR) {
 		f->idx_dir = le32_to_cpu(e.dir);
 		f->idx_merged = e.flags & LAYERFS_INDEX_E_MERGED;
+		f->vi = vi;
 	}
 	return 0;
 }
@@ -238,14 +254,14 @@ static int layerfs_lookup_all(struct layerfs_dir_iter *it,
 		}
 	}
 	if (!err && !stop && it->index)
-		err = layerfs_lookup_index(it->dentry, name, f);
+		err = layerfs_lookup_index(it, name, f);
 	return err;
 }
 
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 			      unsigned int flags)
 {
-	struct layerfs_found f = { .idx_dir = LAYERFS_INDEX_NONE };
+	struct layerfs_found f = {};
 	struct layerfs_entry *entry;
 	struct layerfs_dir_iter it;
 	const struct cred *old_cred;
@@ -275,8 +291,8 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 	if (!entry)
 		goto out_put;
 	entry->opaque = f.opaque;
-	entry->idx_dir = f.idx_dir;
-	entry->idx_merged = f.idx_merged;
+	if (f.vi)
+		layerfs_idx_set(entry, f.vi, f.idx_dir, f.idx_merged);
 	for (i = 0; i < f.n; i++)
 		entry->lower[i] = f.stack[i];
 	f.n = 0;	/* the entry owns the lower dentries now */

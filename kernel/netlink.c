@@ -661,7 +661,7 @@ static int layerfs_fill_view(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, LAYERFS_VIEW_A_COMMITS, view->ncommitted) ||
 	    nla_put_u32(skb, LAYERFS_VIEW_A_FLAGS,
 			(view->upper_mnt ? 0 : LAYERFS_VIEW_F_RDONLY) |
-			(view->index ? LAYERFS_VIEW_F_INDEXED : 0)))
+			(view->vindex ? LAYERFS_VIEW_F_INDEXED : 0)))
 		goto out_cancel;
 	if (!i && ((view->image &&
 		    nla_put_string(skb, LAYERFS_VIEW_A_IMAGE, view->image)) ||

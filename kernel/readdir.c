@@ -247,14 +247,17 @@ static int layerfs_dir_build(struct dentry *dentry,
 	layerfs_dir_iter_init(&it, dentry);
 	while (!err && layerfs_dir_iter_next(&it, &path, &layer, &upper)) {
 		err = layerfs_read_source(&c, &path);
-		if (!err && (upper || layer == LAYERFS_LAYER_COMMITTED))
+		if (!err && (upper || layerfs_layer_committed(layer)))
 			err = layerfs_fix_origins(od, path.dentry, c.src);
 		c.src++;
 	}
 	if (!err && it.index) {
-		err = layerfs_index_list(LAYERFS_V(dentry->d_sb)->index,
-					 LAYERFS_E(dentry)->idx_dir,
-					 layerfs_fill_index_actor, &c);
+		u32 dir;
+
+		err = layerfs_vindex_dir(it.vi, dentry, &dir);
+		if (!err && dir != LAYERFS_INDEX_NONE)
+			err = layerfs_index_list(it.vi->ix, dir,
+						 layerfs_fill_index_actor, &c);
 		err = err ?: c.err;
 	}
 	revert_creds(old_cred);

@@ -77,6 +77,7 @@ static void layerfs_view_free(struct layerfs_view *view)
 	for (i = 0; i < view->ncommitted; i++)
 		layerfs_layer_unuse(view->committed[i]);
 	kvfree(view->committed);
+	layerfs_vindex_free(view);
 	dput(view->workdir);
 	dput(view->upper_root);
 	kern_unmount(view->upper_mnt);
@@ -247,9 +248,8 @@ static int layerfs_view_take_layers(struct fs_context *fc,
 		view->layers[view->nlayers++] = layer;
 	}
 	view->noindex = ctx->noindex;
-	if (!ctx->noindex)
-		view->index = layerfs_index_for_stack(view->layers,
-						      view->nlayers);
+	if (view->nlayers)
+		layerfs_vindex_adopt(view, view->layers[0]);
 out_unlock:
 	mutex_unlock(&layerfs_registry_lock);
 	if (err)
@@ -424,10 +424,6 @@ static struct dentry *layerfs_make_root(struct super_block *sb,
 	for (i = 0; i < view->nlayers; i++) {
 		entry->lower[i].dentry = dget(view->layers[i]->path.dentry);
 		entry->lower[i].layer = i;
-	}
-	if (view->index) {
-		entry->idx_dir = 0;
-		entry->idx_merged = view->nlayers > 1;
 	}
 	if (view->upper_root)
 		upper = dget(view->upper_root);

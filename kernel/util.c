@@ -60,7 +60,7 @@ void layerfs_path_upper(struct dentry *dentry, struct path *path)
 struct vfsmount *layerfs_lower_mnt(struct layerfs_view *view,
 				   unsigned int layer)
 {
-	if (layer == LAYERFS_LAYER_COMMITTED)
+	if (layerfs_layer_committed(layer))
 		return view->upper_mnt;
 	return view->layers[layer]->path.mnt;
 }
@@ -137,13 +137,14 @@ bool layerfs_has_lower(struct dentry *dentry)
 		}
 		dput(this);
 	}
-	if (it.index) {
+	if (it.index && !found) {
 		struct layerfs_index_entry e;
+		u32 dir;
 
-		found = layerfs_index_find(LAYERFS_V(dentry->d_sb)->index,
-					   LAYERFS_E(dentry->d_parent)->idx_dir,
-					   dentry->d_name.name,
-					   dentry->d_name.len, &e) != 0;
+		found = layerfs_vindex_dir(it.vi, dentry->d_parent, &dir) ||
+			(dir != LAYERFS_INDEX_NONE &&
+			 layerfs_index_find(it.vi->ix, dir, dentry->d_name.name,
+					    dentry->d_name.len, &e) != 0);
 	}
 	revert_creds(old_cred);
 	return found;
@@ -157,6 +158,7 @@ void layerfs_dir_iter_init(struct layerfs_dir_iter *it, struct dentry *dentry)
 	it->started = false;
 	it->stop = false;
 	it->index = false;
+	it->vi = layerfs_view_vindex(LAYERFS_V(dentry->d_sb));
 }
 
 /*
@@ -168,7 +170,7 @@ bool layerfs_dir_merged(struct dentry *dentry)
 	struct layerfs_upper *u = layerfs_upper_rec(d_inode(dentry));
 	unsigned int n = LAYERFS_E(dentry)->numlower;
 
-	return n > 1 || LAYERFS_E(dentry)->idx_merged ||
+	return n > 1 || layerfs_idx_merged(dentry) ||
 	       (u && (n || u->prev));
 }
 
@@ -189,11 +191,13 @@ unsigned int layerfs_dir_iter_max(const struct layerfs_dir_iter *it)
 }
 
 /*
- * The next real directory of the merge, with its layer index
- * (LAYERFS_LAYER_COMMITTED for committed uppers) and whether it is the
- * writable upper.  Records are immutable and live as long as the inode,
- * so the walk needs no lock; a concurrent copy-up or commit is seen
- * either before or after, both of which show the same tree.
+ * The next real directory of the merge, with its layer number
+ * (LAYERFS_LAYER_COMMITTED + generation for committed uppers) and whether
+ * it is the writable upper.  Stops where the index loaded at init holds
+ * the rest of the merge (it->index): at the first directory of a layer it
+ * covers.  Records are immutable and live as long as the inode, so the
+ * walk needs no lock; a concurrent copy-up, commit or change of index is
+ * seen either before or after, all of which show the same tree.
  */
 bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 			   unsigned int *layer, bool *upper)
@@ -201,18 +205,23 @@ bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 	struct layerfs_view *view = LAYERFS_V(it->dentry->d_sb);
 	struct layerfs_entry *entry = LAYERFS_E(it->dentry);
 	struct layerfs_upper *u = it->rec;
+	bool cur;
 
 	if (it->stop)
 		return false;
 	if (u) {
-		*upper = !it->started && layerfs_upper_current(u,
-							it->dentry->d_sb);
+		cur = !it->started &&
+			  layerfs_upper_current(u, it->dentry->d_sb);
+		/* Records are newest first: the rest is in the index too. */
+		if (!cur && it->vi && u->gen < it->vi->gen)
+			goto index;
+		*upper = cur;
 		it->started = true;
 		it->rec = u->prev;
 		it->gen = u->gen;
 		path->mnt = view->upper_mnt;
 		path->dentry = u->dentry;
-		*layer = LAYERFS_LAYER_COMMITTED;
+		*layer = LAYERFS_LAYER_COMMITTED + u->gen;
 		return true;
 	}
 	it->started = true;
@@ -220,18 +229,22 @@ bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 		it->stop = true;
 		return false;
 	}
-	if (entry->idx_dir != LAYERFS_INDEX_NONE) {
-		/* The index holds the whole lower part of the merge. */
-		it->stop = true;
-		it->index = true;
-		return false;
-	}
-	*upper = false;
 	*layer = entry->lower[it->next].layer;
+	if (it->vi && layerfs_vindex_covers(it->vi, *layer))
+		goto index;
+	*upper = false;
 	path->mnt = layerfs_lower_mnt(view, *layer);
 	path->dentry = entry->lower[it->next].dentry;
 	it->next++;
 	return true;
+
+index:
+	/* The index holds the whole rest of the merge. */
+	it->started = true;
+	it->rec = NULL;
+	it->stop = true;
+	it->index = true;
+	return false;
 }
 
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower)
@@ -240,10 +253,8 @@ struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower)
 
 	/* Up to 16 bytes per layer: a view of thousands needs vmalloc. */
 	entry = kvzalloc(struct_size(entry, lower, numlower), GFP_KERNEL);
-	if (entry) {
+	if (entry)
 		entry->numlower = numlower;
-		entry->idx_dir = LAYERFS_INDEX_NONE;
-	}
 	return entry;
 }
 

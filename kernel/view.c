@@ -159,3 +159,19 @@ struct layerfs_layer *layerfs_view_stack(const struct layerfs_view *view,
 		return view->committed[view->ncommitted - 1 - i];
 	return view->layers[i - view->ncommitted];
 }
+
+/*
+ * @layer has just got its index: every view whose stack (now, or at an
+ * earlier generation) is that layer's image starts using it.  Caller
+ * holds layerfs_registry_lock.  Views being built are skipped: fill_super
+ * looks for an index itself.
+ */
+void layerfs_views_adopt(struct layerfs_layer *layer)
+{
+	struct layerfs_view *view;
+
+	lockdep_assert_held(&layerfs_registry_lock);
+	list_for_each_entry(view, &layerfs_views, node)
+		if (view->live)
+			layerfs_vindex_adopt(view, layer);
+}

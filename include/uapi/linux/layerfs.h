@@ -248,10 +248,12 @@
  *   and every layer of the image must be frozen.  From then on the layer
  *   holds the file open and denies write access to it (opening it for
  *   writing fails with ETXTBSY) until the layer is removed.  Views
- *   mounted afterwards whose lower stack is exactly the layer's image use
- *   the index (LAYERFS_VIEW_F_INDEXED), unless mounted with noindex;
- *   views mounted before keep walking the layers.  A layer gets an index
- *   once.  The reply is a LAYERFS_CMD_LAYER_INDEX message carrying the
+ *   whose lower stack is exactly the layer's image use the index
+ *   (LAYERFS_VIEW_F_INDEXED), unless mounted with noindex, whether
+ *   mounted before or after; so does a live view that committed the
+ *   layer (its stack then was the layer's image), from then on, for
+ *   everything below its writable upper: commits do not deepen it.  A
+ *   layer gets an index once.  The reply is a LAYERFS_CMD_LAYER_INDEX message carrying the
  *   layer as LAYERFS_CMD_LAYER_GET would, with LAYERFS_LAYER_F_INDEXED.
  *   Errors:
  *     -EINVAL   missing NAME/ID or INDEX_FD, other attributes given; the

@@ -131,6 +131,33 @@ def mount_opts(mnt):
     return ""
 
 
+def adopt_index(m, layer, before, what, ino=True, keep=()):
+    """Give the committed layer its index: the live view must take it up
+    (view ls "indexed") and show the same tree, warm and after the caches
+    are dropped (cold lookups then go through the index).  The names in
+    keep stay open across the drop: a hard link in a committed layer is
+    one view file only while its names are cached (as a lower hard link
+    in overlayfs without index=on), and a later check needs that."""
+    import json
+    rc, out = run(LAYERCTL, "layer", "index", layer,
+                  "-o", os.path.join(S, layer.replace("/", "_") + ".index"))
+    check(rc == 0, "%s: the committed layer gets its index" % what, out)
+    rc, out = run(LAYERCTL, "view", "ls", "--json")
+    views = [v for v in json.loads(out) if m in v.get("mountpoints", [])]
+    check(len(views) == 1 and views[0].get("indexed") is True,
+          "%s: the live view uses the committed layer's index" % what, out)
+    check(tree(m, ino) == before, "%s: tree unchanged, warm" % what,
+          diff(tree(m, ino), before))
+    fds = [os.open(os.path.join(m, k), os.O_RDONLY) for k in keep]
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("2\n")
+    check(tree(m, ino) == before, "%s: tree unchanged, cold" % what,
+          diff(tree(m, ino), before))
+    for fd in fds:
+        os.close(fd)
+
+
 def whiteout(path):
     try:
         st = os.lstat(path)
@@ -223,6 +250,8 @@ def main():
     after = tree(m)
     check(after == before, "merged tree (inode numbers included) unchanged",
           diff(after, before))
+    adopt_index(m, "cc/app:1", before, "first commit",
+                keep=("hl/a/x", "hl/b/y"))
     check(os.listdir(u[1]) == [], "new upper still empty after commit",
           str(os.listdir(u[1])))
     rc, out = run(LAYERCTL, "layer", "show", "cc/app:1")
@@ -316,6 +345,8 @@ def main():
     check(out.startswith("OK "), "second commit", out)
     check(tree(m, ino=False) == gen1, "tree unchanged by the second commit",
           diff(tree(m, ino=False), gen1))
+    adopt_index(m, "cc/app:2", gen1, "second commit", ino=False,
+                keep=("hl/a/x", "hl/b/y"))
     try:
         mmap.mmap(datafd, 4096, mmap.MAP_SHARED,
                   mmap.PROT_READ | mmap.PROT_WRITE).close()

@@ -216,6 +216,18 @@ def main():
         if out.startswith("OK"):
             commits += 1
             times.append(float(out.split()[2]))
+            # Every other committed layer gets its index: the live view
+            # takes it up while the workers run; between two, it walks
+            # the upper committed since.
+            if commits % 2:
+                p = subprocess.run([LAYERCTL, "layer", "index",
+                                    "st/img:%d" % commits, "-o",
+                                    os.path.join(S, "img-%d.index" % commits)],
+                                   capture_output=True)
+                if p.returncode:
+                    failed += 1
+                    print("# layer index st/img:%d: %s" %
+                          (commits, p.stderr.decode().strip()))
             open(os.path.join(S, "img-%d" % commits), "w").close()
         elif not out.startswith("ERR EBUSY"):
             failed += 1

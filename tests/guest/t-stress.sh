@@ -28,7 +28,10 @@ for n in a b c; do
 	echo "base d1/$n" >"$s/base/d1/$n"
 done
 base=$(kmalloc_settled)
-expect_ok "$LAYERCTL" layer add st/base:1 "$s/base"
+# Frozen and indexed, so that the committer can index committed layers
+# and the live view switches indexes under the workers (viewindex.c).
+expect_ok "$LAYERCTL" layer add --frozen st/base:1 "$s/base"
+expect_ok "$LAYERCTL" layer index st/base:1 -o "$s/base.index"
 expect_ok "$LAYERCTL" mount --layers 'st/base\:1' --upper "$s/up0" \
 	--work "$s/work" --name stress "$s/m"
 vid=$("$LAYERCTL" view ls --json | jq ".[] | select(.mountpoints[0] == \"$s/m\") | .id")

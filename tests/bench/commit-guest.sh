@@ -63,7 +63,11 @@ mount -t ext4 /dev/vda "$d"
 insmod "$root/kernel/layerfs.ko"
 export LAYERFS_STORE=$d/store
 mkdir -p "$d/base" "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" /tmp/bench-m
-"$L" layer add bench/base "$d/base"
+# Frozen and indexed, so that each commit's layer gets its index and the
+# view switches to it (commits must not deepen the view: see the lookup
+# column of the view series).
+"$L" layer add --frozen bench/base "$d/base"
+"$L" layer index bench/base -o "$d/base.index"
 n=0
 
 now() { date +%s%N; }
@@ -238,10 +242,32 @@ store_ratio=$(ratio_of "${store_com[@]}")
 export LAYERFS_STORE=$d/store-v
 mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/vu" "$d/vw"
 "$L" mount --layers bench/base --upper "$d/vu" --work "$d/vw" /tmp/bench-m
-declare -A view_ms=()
+declare -A view_ms=() look_ms=() look_neg=()
+# Cold lookups of 200 absent names in the view's root (caches dropped):
+# "MS NEGATIVE", the time and the negative dentries they left.
+cold_absent() {
+	sync
+	echo 2 >/proc/sys/vm/drop_caches
+	local b a t0 t1
+	b=$(awk '{ print $5 }' /proc/sys/fs/dentry-state)
+	t0=$(now)
+	python3 -c '
+import os, sys
+for i in range(200):
+    try:
+        os.stat("/tmp/bench-m/absent-%d" % i)
+    except FileNotFoundError:
+        pass'
+	t1=$(now)
+	a=$(awk '{ print $5 }' /proc/sys/fs/dentry-state)
+	echo "$(ms "$t0" "$t1") $((a - b))"
+}
 say "view series: $total commits on one view"
 for i in $(seq 0 $((total - 1))); do
 	# i earlier commits on this view.
+	case " 0 $view_counts " in
+	*" $i "*) read -r look_ms[$i] look_neg[$i] < <(cold_absent) ;;
+	esac
 	head -c 4096 /dev/urandom >"/tmp/bench-m/f$i"
 	sync
 	t0=$(now); "$L" commit /tmp/bench-m "bench/v:$i" >/dev/null; t1=$(now)
@@ -249,16 +275,18 @@ for i in $(seq 0 $((total - 1))); do
 	[ $((i % 100)) != 0 ] || say "view series: commit $((i + 1)) of $total: ${view_ms[$i]} ms"
 done
 "$L" umount /tmp/bench-m
-view_json='' view_com=() view_rows=()
+view_json='' view_com=() view_rows=() view_look=()
 for e in $view_counts; do
 	runs=()
 	for i in $(seq "$e" $((e + reps - 1))); do runs+=("${view_ms[$i]}"); done
 	c=$(printf '%s\n' "${runs[@]}" | median)
 	view_com+=("$c")
-	view_rows+=("$(printf '%-16s %12s   %s' "$e" "$c" "${runs[*]}")")
-	view_json+="${view_json:+,}{\"earlier_commits\":$e,\"commit_ms\":$c,\"runs\":\"${runs[*]}\"}"
+	view_rows+=("$(printf '%-16s %12s %16s %14s   %s' "$e" "$c" "${look_ms[$e]}" "${look_neg[$e]}" "${runs[*]}")")
+	view_json+="${view_json:+,}{\"earlier_commits\":$e,\"commit_ms\":$c,\"lookup_absent_cold_ms\":${look_ms[$e]},\"lookup_negative_dentries\":${look_neg[$e]},\"runs\":\"${runs[*]}\"}"
+	view_look+=("${look_ms[$e]}")
 done
 view_ratio=$(ratio_of "${view_com[@]}")
+look_ratio=$(ratio_of "${look_ms[0]}" "${view_look[@]}")
 
 echo
 echo "commit time against the layers already in the store (median of $reps fresh views, ms; layer add of an empty directory beside it)"
@@ -266,14 +294,18 @@ printf '%-14s %12s %14s   %s\n' "store layers" "commit ms" "layer add ms" "commi
 printf '%s\n' "${store_rows[@]}"
 echo "largest / smallest commit time: $store_ratio (flat = about 1; target <= 1.5: $(flat "$store_ratio"))"
 echo
-echo "commit time against earlier commits on the same view (median of the $reps commits after E .. E+$((reps - 1)) earlier ones, ms)"
-printf '%-16s %12s   %s\n' "earlier commits" "commit ms" "runs"
+echo "commit time against earlier commits on the same view (median of the $reps commits after E .. E+$((reps - 1)) earlier ones, ms),"
+echo "and 200 cold lookups of absent names in the view's root after E commits (ms, negative dentries left)"
+printf '%-16s %12s %16s %14s   %s\n' "earlier commits" "commit ms" "absent cold ms" "negative" "commit runs"
+printf '%-16s %12s %16s %14s\n' 0 - "${look_ms[0]}" "${look_neg[0]}"
 printf '%s\n' "${view_rows[@]}"
 echo "largest / smallest commit time: $view_ratio (flat = about 1; target <= 1.5: $(flat "$view_ratio"))"
+echo "largest / smallest cold absent lookup time, 0 commits included: $look_ratio (target <= 1.5: $(flat "$look_ratio"))"
 echo "bench-commit: guest time $(($(date +%s) - t_start)) s"
-printf 'BENCH-JSON {"kernel":"%s","quick":%s,"reps":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"runs":"%s"},"big":{"bytes":%s,"files":%s,"tar_sha256_ms":%s,"commit_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s,"store_series":[%s],"store_ratio_max_min":%s,"view_series":[%s],"view_ratio_max_min":%s}\n' \
+printf 'BENCH-JSON {"kernel":"%s","quick":%s,"reps":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"runs":"%s"},"big":{"bytes":%s,"files":%s,"tar_sha256_ms":%s,"commit_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s,"store_series":[%s],"store_ratio_max_min":%s,"view_series":[%s],"view_ratio_max_min":%s,"lookup_after_commits_ratio_max_min":%s}\n' \
 	"$(uname -r)" "$quick" "$reps" "$s_tar" "$s_com" "${small[*]}" "$((big_files * 10737))" "$big_files" "$b_tar" "$b_com" "$size_ratio" "$tar_ratio" \
 	"$store_json" "$( [ "$store_ratio" = n/a ] && echo null || echo "$store_ratio")" \
-	"$view_json" "$( [ "$view_ratio" = n/a ] && echo null || echo "$view_ratio")"
+	"$view_json" "$( [ "$view_ratio" = n/a ] && echo null || echo "$view_ratio")" \
+	"$( [ "$look_ratio" = n/a ] && echo null || echo "$look_ratio")"
 rmmod layerfs
 umount "$d"

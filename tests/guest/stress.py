@@ -222,7 +222,7 @@ def main():
             if commits % 2:
                 p = subprocess.run([LAYERCTL, "layer", "index",
                                     "st/img:%d" % commits, "-o",
-                                    os.path.join(S, "img-%d.index" % commits)],
+                                    os.path.join(S, "index-%d" % commits)],
                                    capture_output=True)
                 if p.returncode:
                     failed += 1

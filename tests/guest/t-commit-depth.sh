@@ -10,8 +10,8 @@
 #    one per committed layer, in the root and in the deep directory;
 #  - a cold listing and every name's contents, type and st_ino match a
 #    noindex view of the committed image and what the view showed before
-#    the caches were dropped; st_ino of a file copied up before the first
-#    commit is unchanged;
+#    the caches were dropped, and d_ino of cold listings is st_ino; st_ino
+#    of a file copied up before the first commit is unchanged;
 #  - files changed after the last commit and removed names (whiteouts in
 #    committed layers) stay right.
 # guest-timeout: 900
@@ -115,6 +115,21 @@ sync
 echo 2 >/proc/sys/vm/drop_caches
 "$TL" "$d/v" >"$d/after.txt"
 expect_ok cmp "$d/before.txt" "$d/after.txt"
+# d_ino from cold listings (the index's inode numbers) is st_ino.
+sync
+echo 2 >/proc/sys/vm/drop_caches
+out=$(python3 - "$d/v" <<'EOF'
+import os, sys
+bad = []
+for top, dirs, files in os.walk(sys.argv[1]):
+    with os.scandir(top) as it:
+        for e in it:
+            if e.inode() != os.lstat(e.path).st_ino:
+                bad.append(e.path)
+print("%d mismatches %s" % (len(bad), " ".join(bad[:5])))
+EOF
+)
+expect_eq "$out" "0 mismatches " "d_ino of cold listings is st_ino"
 expect_eq "$(stat -c %i "$d/v/keep")" "$ino_keep" "st_ino of a file copied up before the commits is unchanged"
 expect_eq "$(cat "$d/v/keep")" "base
 changed" "its contents are the view's"

@@ -341,7 +341,11 @@ def main():
     commits = races = 0
     cu_time = None
     k = 0
-    while time.monotonic() < deadline - 5 or k == 0:
+    # Rounds until SECONDS have passed and at least 4 commits ran (a
+    # slow machine, or a debug kernel, may need another round for that),
+    # but not past four times SECONDS.
+    while ((time.monotonic() < deadline - 5 or k == 0 or commits < 4) and
+           time.monotonic() < start + 4 * SECONDS):
         k += 1
         c, r, cu_time = one_round(k, deadline, cu_time)
         commits += c

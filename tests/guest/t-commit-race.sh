@@ -9,7 +9,9 @@
 # being copied up, and commits each started while a large copy-up is in
 # progress; every committed layer's hash taken right after its commit must
 # be unchanged at the end of its round.  On its own tmpfs (the committed
-# copies are freed round by round).  LAYERFS_RACE_SECONDS (default 65).
+# copies are freed round by round).  LAYERFS_RACE_SECONDS (default 65);
+# more rounds until 4 commits ran, up to four times that.
+# guest-timeout: 600
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 

@@ -50,7 +50,7 @@ static int lfs_image_chain_base(struct lfs_nl *nl, const char *ref,
 	for (i = 0; i < l->nbase; i++) {
 		bk.has = LFS_HAS_ID;
 		bk.id = lfs_layer_base_id(l, i);
-		rc = lfs_nl_layer_get(nl, &bk, &b);
+		rc = lfs_nl_layer_lookup(nl, &bk, &b, NULL);
 		if (rc < 0) {
 			lfs_err_set(e, rc, "BASE layer %llu of '%s'",
 				    (unsigned long long)bk.id, l->name);
@@ -74,9 +74,9 @@ int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
 	c->n = 0;
 	key.name = ref;
 	for (;;) {
-		rc = lfs_nl_layer_get(nl, &key, &l);
+		rc = lfs_nl_layer_lookup(nl, &key, &l, e);
 		if (rc < 0) {
-			lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", key.name);
+			lfs_err_prefix(e, rc, "layer '%s'", key.name);
 			break;
 		}
 		if (c->n >= LAYERFS_LAYERS_MAX) {
@@ -103,16 +103,19 @@ int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
 	return rc;
 }
 
-int lfs_layer_registered(struct lfs_nl *nl, const char *name)
+int lfs_layer_registered(struct lfs_nl *nl, const char *name,
+			 struct lfs_err *e)
 {
 	struct lfs_layer key = { 0 }, *l = NULL;
 	int rc;
 
 	key.name = name;
-	rc = lfs_nl_layer_get(nl, &key, &l);
+	rc = lfs_nl_layer_lookup(nl, &key, &l, e);
 	free(l);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) {
+		lfs_err_clear(e);
 		return 0;
+	}
 	return rc < 0 ? rc : 1;
 }
 
@@ -124,12 +127,11 @@ int lfs_ref_resolve_nl(struct lfs_nl *nl, const char *ref, char **name,
 
 	*name = NULL;
 	if (!lfs_ref_has_tag(ref)) {
-		rc = lfs_layer_registered(nl, ref);
+		rc = lfs_layer_registered(nl, ref, e);
 		if (rc < 0)
-			return lfs_err_extack(e, rc, lfs_nl_extack(nl),
-					      "layer '%s'", ref);
+			return lfs_err_prefix(e, rc, "layer '%s'", ref);
 		if (!rc && !lfs_ref_latest(ref, latest, sizeof(latest)) &&
-		    lfs_layer_registered(nl, latest) > 0)
+		    lfs_layer_registered(nl, latest, NULL) > 0)
 			ref = latest;
 	}
 	*name = strdup(ref);

@@ -24,8 +24,12 @@ int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
 		    struct lfs_err *e);
 void lfs_chain_free(struct lfs_chain *c);
 
-/* 1 if a layer named @name is registered, 0 if not, or -errno. */
-int lfs_layer_registered(struct lfs_nl *nl, const char *name);
+/*
+ * 1 if a layer named @name is registered, 0 if not, or a negative errno
+ * in @e (the kernel's reason: put the subject in front).
+ */
+int lfs_layer_registered(struct lfs_nl *nl, const char *name,
+			 struct lfs_err *e);
 
 /*
  * The registered layer @ref names (lfs_ref_latest()): @ref itself if a

@@ -385,14 +385,12 @@ int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
 	struct lfs_view_dump dump = { l, LFS_ERR_INIT };
 	int rc;
 
-	rc = lfs_nl_view_dump(nl, lfs_view_collect, &dump);
+	rc = lfs_nl_view_dump(nl, lfs_view_collect, &dump, e);
 	if (rc < 0) {
 		lfs_views_free(l);
 		/* A defect found while assembling is ours to explain. */
 		if (dump.e.msg[0])
 			*e = dump.e;
-		else
-			lfs_err_extack(e, rc, lfs_nl_extack(nl), NULL);
 		return lfs_err_prefix(e, rc, "cannot list views");
 	}
 	lfs_views_finish(l);
@@ -410,11 +408,11 @@ int lfs_layer_unregister(struct lfs_ctx *ctx, const char *name,
 	if (lfs_ctx_nl(ctx, &nl, &e))
 		return lfs_err_report(ctx, &e);
 	key.name = name;
-	rc = lfs_nl_layer_del(nl, &key);
+	rc = lfs_nl_layer_del(nl, &key, &e);
 	if (rc == -ENOENT && missing_ok)
 		return 0;
 	if (rc < 0) {
-		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", name);
+		lfs_err_prefix(&e, rc, "layer '%s'", name);
 		return lfs_err_report(ctx, &e);
 	}
 	return 0;
@@ -495,9 +493,9 @@ int lfs_ref_resolve(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
 	int rc;
 
 	*name = NULL;
-	rc = lfs_layer_registered(nl, ref);
+	rc = lfs_layer_registered(nl, ref, e);
 	if (rc < 0)
-		return lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", ref);
+		return lfs_err_prefix(e, rc, "layer '%s'", ref);
 	/* no store, an unreadable one: the kernel's names only */
 	if (!rc && !lfs_ctx_store(ctx, &st, 0, &ignored) &&
 	    !lfs_store_layer_list(&st, &l, &ignored))

@@ -294,11 +294,10 @@ static int lfs_commit_kernel(struct lfs_nl *nl, struct lfs_store *st,
 	int rc = lfs_commit_prepare(st, v, p, e);
 
 	if (!rc) {
-		rc = lfs_nl_view_commit(nl, v->id, p->new_upper, &a->req, got);
-		if (rc < 0) {
+		rc = lfs_nl_view_commit(nl, v->id, p->new_upper, &a->req, got,
+					e);
+		if (rc < 0)
 			lfs_commit_undo(st, p);
-			lfs_err_extack(e, rc, lfs_nl_extack(nl), NULL);
-		}
 	}
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", a->view) : 0;
 }

@@ -286,10 +286,10 @@ static int lfs_diff_layers(struct lfs_nl *nl, const struct lfs_view *v,
 
 	for (i = 0; i < v->nlayers; i++) {
 		key.name = v->layers[i];
-		rc = lfs_nl_layer_get(nl, &key, &l);
+		rc = lfs_nl_layer_lookup(nl, &key, &l, e);
 		if (rc < 0)
-			return lfs_err_extack(e, rc, lfs_nl_extack(nl),
-					      "layer '%s'", v->layers[i]);
+			return lfs_err_prefix(e, rc, "layer '%s'",
+					      v->layers[i]);
 		rc = l->path ? lfs_strv_push(lower, l->path) : 0;
 		free(l);
 		if (rc)

@@ -46,21 +46,6 @@ int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-int lfs_err_extack(struct lfs_err *e, int code, const char *extack,
-		   const char *fmt, ...)
-{
-	char subject[LFS_ERR_MAX];
-	va_list ap;
-
-	lfs_err_set(e, code, "%s", extack ? extack : "");
-	if (!fmt)
-		return code;
-	va_start(ap, fmt);
-	vsnprintf(subject, sizeof(subject), fmt, ap);
-	va_end(ap);
-	return lfs_err_prefix(e, code, "%s", subject);
-}
-
 const char *lfs_err_str(const struct lfs_err *e, char *buf, size_t len)
 {
 	const char *reason = strerror(e->code < 0 ? -e->code : e->code);
@@ -78,6 +63,8 @@ const char *lfs_err_str(const struct lfs_err *e, char *buf, size_t len)
 
 void lfs_err_clear(struct lfs_err *e)
 {
+	if (!e)
+		return;
 	e->code = 0;
 	e->reason = 0;
 	e->msg[0] = '\0';

@@ -51,23 +51,13 @@ int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * Sets @e to @code and @extack, the kernel's reason for a failed netlink
- * request (lfs_nl_extack(); NULL or "" if none), then puts the formatted
- * subject in front if @fmt is not NULL: "layer 'x': EXTACK (STRERROR)",
- * or "layer 'x': STRERROR" without one.  Returns @code.
- */
-int lfs_err_extack(struct lfs_err *e, int code, const char *extack,
-		   const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/*
  * @e as one line, as the reporter shows it after "layerctl: " (without
  * escaping): "MSG (STRERROR)", "MSG: STRERROR" or "MSG" (see above), into
  * @buf; returns @buf.
  */
 const char *lfs_err_str(const struct lfs_err *e, char *buf, size_t len);
 
-/* Empties @e. */
+/* Empties @e (may be NULL). */
 void lfs_err_clear(struct lfs_err *e);
 
 #endif /* LAYERCTL_ERR_H */

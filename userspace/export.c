@@ -213,8 +213,8 @@ static int lfs_export_layer(struct lfs_nl *nl, const char *ref,
 	int rc;
 
 	key.name = ref;
-	rc = lfs_nl_layer_get(nl, &key, layer);
-	return rc < 0 ? lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", ref) : 0;
+	rc = lfs_nl_layer_lookup(nl, &key, layer, e);
+	return rc < 0 ? lfs_err_prefix(e, rc, "layer '%s'", ref) : 0;
 }
 
 int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)

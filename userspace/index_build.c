@@ -137,24 +137,24 @@ uint32_t lfs_index_crc32c(const void *data, size_t len)
 
 /* Parsed indexes */
 
-const char *lfs_index_parse(struct lfs_index *ix, const void *buf,
-			    size_t len)
+int lfs_index_parse(struct lfs_index *ix, const void *buf, size_t len,
+		    struct lfs_err *e)
 {
 	const struct layerfs_index_header *h = buf;
 	const char *why;
 
 	memset(ix, 0, sizeof(*ix));
 	if ((uintptr_t)buf & 7)
-		return "buffer not 8-byte aligned";
-	why = layerfs_index_check_header(h, len);
-	if (why)
-		return why;
-	if (lfs_index_crc32c((const char *)buf + 16, len - 16) !=
+		why = "buffer not 8-byte aligned";
+	else
+		why = layerfs_index_check_header(h, len);
+	if (!why && lfs_index_crc32c((const char *)buf + 16, len - 16) !=
 	    lfsx_le32(h->crc))
-		return "checksum mismatch";
-	why = layerfs_index_check(buf, len, LAYERFS_INDEX_CHECK_NO_CRC);
+		why = "checksum mismatch";
+	if (!why)
+		why = layerfs_index_check(buf, len, LAYERFS_INDEX_CHECK_NO_CRC);
 	if (why)
-		return why;
+		return lfs_err_set(e, -EINVAL, "%s", why);
 	ix->buf = buf;
 	ix->len = len;
 	ix->nlayers = lfsx_le32(h->nlayers);
@@ -164,7 +164,7 @@ const char *lfs_index_parse(struct lfs_index *ix, const void *buf,
 	ix->dirs = (const void *)(ix->buf + lfsx_le64(h->dirs_off));
 	ix->ents = (const void *)(ix->buf + lfsx_le64(h->entries_off));
 	ix->names = (const char *)ix->buf + lfsx_le64(h->names_off);
-	return NULL;
+	return 0;
 }
 
 void lfs_index_close(struct lfs_index *ix)

@@ -23,6 +23,8 @@
 
 #include <layerfs/index.h>
 
+#include "err.h"
+
 /* lfs_lent.type of a whiteout (a 0/0 character device). */
 #define LFS_LENT_WHITEOUT	0xff
 
@@ -67,10 +69,10 @@ struct lfs_index {
 
 /*
  * Validates @len bytes at @buf (8-byte aligned) and fills @ix, which
- * borrows @buf.  NULL, or why the index is refused.
+ * borrows @buf.  0, or -EINVAL with why the index is refused in @e.
  */
-const char *lfs_index_parse(struct lfs_index *ix, const void *buf,
-			    size_t len);
+int lfs_index_parse(struct lfs_index *ix, const void *buf, size_t len,
+		    struct lfs_err *e);
 /* Calls ix->release, if any. */
 void lfs_index_close(struct lfs_index *ix);
 
@@ -123,16 +125,19 @@ void lfs_mtree_free(struct lfs_mtree *t);
 /* CRC-32C as the format defines it, table-driven (same value). */
 uint32_t lfs_index_crc32c(const void *data, size_t len);
 
-/* I/O (index_io.c).  Errors: -errno, and *@why a short reason. */
+/*
+ * I/O (index_io.c).  Errors: -errno, and in @e (may be NULL) what failed
+ * ("cannot open the index"), which lfs_err_str() completes with strerror.
+ */
 
 /* Reads the layer directory @dirfd into @d (sorted). */
-int lfs_layer_read(int dirfd, struct lfs_ldir *d, const char **why);
+int lfs_layer_read(int dirfd, struct lfs_ldir *d, struct lfs_err *e);
 /* The identity of layer directory @dirfd, with store key @key or NULL. */
 int lfs_layer_identity(int dirfd, const char *key,
 		       struct layerfs_index_layer *id);
 /* Reads and validates index file @name in @dirfd into @ix (mapped). */
 int lfs_index_read_file(int dirfd, const char *name, struct lfs_index *ix,
-			const char **why);
+			struct lfs_err *e);
 /*
  * Writes @buf as @name in @dirfd (lfs_store_write_atomic(): temp file,
  * fsync, rename, fsync of the directory).
@@ -145,18 +150,18 @@ int lfs_index_write_file(int dirfd, const char *name, const void *buf,
  */
 int lfs_index_build(int layerfd, const char *key,
 		    const struct lfs_index *parent, int outfd,
-		    const char *name, const char **why);
+		    const char *name, struct lfs_err *e);
 /*
  * The index of the chain @layerfds[0..@n) (top first; store keys @keys or
  * NULL), built from scratch bottom up, in *@buf (free() it).
  */
 int lfs_index_build_chain(const int *layerfds, const char *const *keys,
 			  uint32_t n, void **buf, size_t *len,
-			  const char **why);
+			  struct lfs_err *e);
 
 /* The same from the layers' directory paths, each opened for its step. */
 int lfs_index_build_paths(const char *const *paths, const char *const *keys,
 			  uint32_t n, void **buf, size_t *len,
-			  const char **why);
+			  struct lfs_err *e);
 
 #endif /* LAYERCTL_INDEX_BUILD_H */

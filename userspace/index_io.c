@@ -65,59 +65,56 @@ static void lfs_read_origin(struct lfs_lent *e, int fd, int dirfd)
 	}
 }
 
-static int lfs_read_dir(int dirfd, struct lfs_ldir *d, const char **why);
+static int lfs_read_dir(int dirfd, struct lfs_ldir *d, struct lfs_err *e);
 
-/* Subdirectory @e of @dirfd: opaque mark, origin, contents. */
-static int lfs_read_subdir(int dirfd, struct lfs_lent *e, const char **why)
+/* Subdirectory @ent of @dirfd: opaque mark, origin, contents. */
+static int lfs_read_subdir(int dirfd, struct lfs_lent *ent, struct lfs_err *e)
 {
 	char v[2];
 	int fd, err;
 
-	fd = openat(dirfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	fd = openat(dirfd, ent->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
-	if (fd < 0) {
-		*why = "cannot open a directory of the layer";
-		return -errno;
-	}
-	e->opaque = fgetxattr(fd, LFS_XATTR_OPAQUE, v, sizeof(v)) == 1 &&
-		    v[0] == 'y';
-	lfs_read_origin(e, fd, -1);
-	err = lfs_read_dir(fd, e->dir, why);
+	if (fd < 0)
+		return lfs_err_set(e, -errno,
+				   "cannot open a directory of the layer");
+	ent->opaque = fgetxattr(fd, LFS_XATTR_OPAQUE, v, sizeof(v)) == 1 &&
+		      v[0] == 'y';
+	lfs_read_origin(ent, fd, -1);
+	err = lfs_read_dir(fd, ent->dir, e);
 	close(fd);
 	return err;
 }
 
 /* One name of directory @dirfd. */
 static int lfs_read_one(int dirfd, struct lfs_ldir *d, const char *name,
-			int impure, const char **why)
+			int impure, struct lfs_err *e)
 {
-	struct lfs_lent *e;
+	struct lfs_lent *ent;
 	unsigned int type;
 	struct stat st;
+	const char *why;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		*why = "cannot stat an entry of the layer";
-		return -errno;
-	}
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return lfs_err_set(e, -errno,
+				   "cannot stat an entry of the layer");
 	type = lfs_mode_dtype(st.st_mode);
 	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
 		type = LFS_LENT_WHITEOUT;
-	e = lfs_ldir_add(d, name, type, st.st_ino);
-	if (!e) {
-		*why = layerfs_index_name_check(name, strlen(name));
-		if (*why)
-			return -EINVAL;
-		*why = "out of memory";
-		return -ENOMEM;
+	ent = lfs_ldir_add(d, name, type, st.st_ino);
+	if (!ent) {
+		why = layerfs_index_name_check(name, strlen(name));
+		return why ? lfs_err_set(e, -EINVAL, "%s", why) :
+			     lfs_err_set(e, -ENOMEM, "out of memory");
 	}
 	if (type == LAYERFS_INDEX_DT_DIR)
-		return lfs_read_subdir(dirfd, e, why);
+		return lfs_read_subdir(dirfd, ent, e);
 	if (impure && type != LFS_LENT_WHITEOUT)
-		lfs_read_origin(e, -1, dirfd);
+		lfs_read_origin(ent, -1, dirfd);
 	return 0;
 }
 
-static int lfs_read_dir(int dirfd, struct lfs_ldir *d, const char **why)
+static int lfs_read_dir(int dirfd, struct lfs_ldir *d, struct lfs_err *e)
 {
 	struct dirent *de;
 	char v[1];
@@ -129,38 +126,38 @@ static int lfs_read_dir(int dirfd, struct lfs_ldir *d, const char **why)
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
+		err = -errno;
 		if (fd >= 0)
 			close(fd);
-		*why = "cannot read a directory of the layer";
-		return -errno;
+		return lfs_err_set(e, err, "cannot read a directory of the layer");
 	}
 	while (!err) {
 		errno = 0;
 		de = readdir(dir);
 		if (!de) {
-			err = -errno;
-			if (err)
-				*why = "cannot read a directory of the layer";
+			if (errno)
+				err = lfs_err_set(e, -errno,
+						  "cannot read a directory of the layer");
 			break;
 		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		err = lfs_read_one(dirfd, d, de->d_name, impure, why);
+		err = lfs_read_one(dirfd, d, de->d_name, impure, e);
 	}
 	closedir(dir);
 	return err;
 }
 
-int lfs_layer_read(int dirfd, struct lfs_ldir *d, const char **why)
+int lfs_layer_read(int dirfd, struct lfs_ldir *d, struct lfs_err *e)
 {
 	int err;
 
 	memset(d, 0, sizeof(*d));
-	err = lfs_read_dir(dirfd, d, why);
+	err = lfs_read_dir(dirfd, d, e);
 	if (!err) {
 		err = lfs_ldir_sort(d);
 		if (err)
-			*why = "a directory lists a name twice";
+			lfs_err_set(e, err, "a directory lists a name twice");
 	}
 	if (err)
 		lfs_ldir_free(d);
@@ -200,34 +197,30 @@ static void lfs_index_unmap(struct lfs_index *ix)
 }
 
 int lfs_index_read_file(int dirfd, const char *name, struct lfs_index *ix,
-			const char **why)
+			struct lfs_err *e)
 {
 	struct stat st;
 	void *buf;
-	int fd;
+	int fd, err;
 
 	memset(ix, 0, sizeof(*ix));
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		*why = "cannot open the index";
-		return -errno;
-	}
+	if (fd < 0)
+		return lfs_err_set(e, -errno, "cannot open the index");
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_size < LAYERFS_INDEX_HEADER_SIZE) {
 		close(fd);
-		*why = "not an index file";
-		return -EINVAL;
+		return lfs_err_set(e, -EINVAL, "not an index file");
 	}
 	buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = buf == MAP_FAILED ? -errno : 0;
 	close(fd);
-	if (buf == MAP_FAILED) {
-		*why = "cannot map the index";
-		return -errno;
-	}
-	*why = lfs_index_parse(ix, buf, st.st_size);
-	if (*why) {
+	if (err)
+		return lfs_err_set(e, err, "cannot map the index");
+	err = lfs_index_parse(ix, buf, st.st_size, e);
+	if (err) {
 		munmap(buf, st.st_size);
-		return -EINVAL;
+		return err;
 	}
 	ix->release = lfs_index_unmap;
 	return 0;
@@ -245,7 +238,7 @@ int lfs_index_write_file(int dirfd, const char *name, const void *buf,
 /* The index of layer @layerfd over @parent, in *@buf. */
 static int lfs_index_build_buf(int layerfd, const char *key,
 			       const struct lfs_index *parent, void **buf,
-			       size_t *len, const char **why)
+			       size_t *len, struct lfs_err *e)
 {
 	struct layerfs_index_layer id;
 	struct lfs_mtree t;
@@ -253,11 +246,9 @@ static int lfs_index_build_buf(int layerfd, const char *key,
 	int err;
 
 	err = lfs_layer_identity(layerfd, key, &id);
-	if (err) {
-		*why = "cannot identify the layer directory";
-		return err;
-	}
-	err = lfs_layer_read(layerfd, &top, why);
+	if (err)
+		return lfs_err_set(e, err, "cannot identify the layer directory");
+	err = lfs_layer_read(layerfd, &top, e);
 	if (err)
 		return err;
 	err = lfs_index_merge(&t, &top, &id, parent);
@@ -266,8 +257,8 @@ static int lfs_index_build_buf(int layerfd, const char *key,
 		lfs_mtree_free(&t);
 	}
 	if (err)
-		*why = err == -ENOMEM ? "out of memory" :
-		       "the chain exceeds the index format's limits";
+		lfs_err_set(e, err, "%s", err == -ENOMEM ? "out of memory" :
+			    "the chain exceeds the index format's limits");
 	lfs_ldir_free(&top);
 	return err;
 }
@@ -279,37 +270,35 @@ static int lfs_index_build_buf(int layerfd, const char *key,
  */
 static int lfs_index_build_from(const int *layerfds, const char *const *paths,
 				const char *const *keys, uint32_t n,
-				void **buf, size_t *len, const char **why)
+				void **buf, size_t *len, struct lfs_err *e)
 {
+	struct lfs_err broke = LFS_ERR_INIT;
 	struct lfs_index parent = { 0 };
 	void *pbuf = NULL;
 	uint32_t i;
 	int err = 0, fd;
 
-	if (!n) {
-		*why = "empty chain";
-		return -EINVAL;
-	}
+	if (!n)
+		return lfs_err_set(e, -EINVAL, "empty chain");
 	for (i = n; !err && i-- > 0;) {
 		fd = layerfds ? layerfds[i] :
 		     open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
-			*why = "cannot open a layer directory";
-			err = -errno;
+			err = lfs_err_set(e, -errno,
+					  "cannot open a layer directory");
 			break;
 		}
 		err = lfs_index_build_buf(fd, keys ? keys[i] : NULL,
-					  pbuf ? &parent : NULL, buf, len,
-					  why);
+					  pbuf ? &parent : NULL, buf, len, e);
 		if (!layerfds)
 			close(fd);
 		free(pbuf);
 		pbuf = NULL;
 		if (!err && i) {
 			pbuf = *buf;
-			*why = lfs_index_parse(&parent, pbuf, *len);
-			if (*why)	/* the builder broke the format */
-				err = -EIO;
+			/* The builder broke the format. */
+			if (lfs_index_parse(&parent, pbuf, *len, &broke))
+				err = lfs_err_set(e, -EIO, "%s", broke.msg);
 		}
 	}
 	if (err)
@@ -319,32 +308,32 @@ static int lfs_index_build_from(const int *layerfds, const char *const *paths,
 
 int lfs_index_build_chain(const int *layerfds, const char *const *keys,
 			  uint32_t n, void **buf, size_t *len,
-			  const char **why)
+			  struct lfs_err *e)
 {
-	return lfs_index_build_from(layerfds, NULL, keys, n, buf, len, why);
+	return lfs_index_build_from(layerfds, NULL, keys, n, buf, len, e);
 }
 
 int lfs_index_build_paths(const char *const *paths, const char *const *keys,
 			  uint32_t n, void **buf, size_t *len,
-			  const char **why)
+			  struct lfs_err *e)
 {
-	return lfs_index_build_from(NULL, paths, keys, n, buf, len, why);
+	return lfs_index_build_from(NULL, paths, keys, n, buf, len, e);
 }
 
 int lfs_index_build(int layerfd, const char *key,
 		    const struct lfs_index *parent, int outfd,
-		    const char *name, const char **why)
+		    const char *name, struct lfs_err *e)
 {
 	size_t len;
 	void *buf;
 	int err;
 
-	err = lfs_index_build_buf(layerfd, key, parent, &buf, &len, why);
+	err = lfs_index_build_buf(layerfd, key, parent, &buf, &len, e);
 	if (err)
 		return err;
 	err = lfs_index_write_file(outfd, name, buf, len);
 	if (err)
-		*why = "cannot write the index";
+		lfs_err_set(e, err, "cannot write the index");
 	free(buf);
 	return err;
 }

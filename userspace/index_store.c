@@ -35,8 +35,8 @@
 #define LFS_INDEX_FILE "index"
 
 /*
- * Whether a layer of the image @c is not frozen (then nothing may index
- * it): 1 with the reason in @e, else 0.
+ * LFS_INDEX_UNFROZEN with the reason in @e if a layer of the image @c is
+ * not frozen (then nothing may index it), else 0.
  */
 static int lfs_chain_soft(const struct lfs_chain *c, struct lfs_err *e)
 {
@@ -46,7 +46,7 @@ static int lfs_chain_soft(const struct lfs_chain *c, struct lfs_err *e)
 		if (!(c->v[i]->flags & LAYERFS_LAYER_F_FROZEN)) {
 			lfs_err_set(e, 0, "layer '%s' of its image is not frozen",
 				    c->v[i]->name);
-			return 1;
+			return LFS_INDEX_UNFROZEN;
 		}
 	}
 	return 0;
@@ -64,13 +64,12 @@ static int lfs_index_below(const struct lfs_store *st,
 			   const struct lfs_chain *c, struct lfs_index *ix)
 {
 	char key[LFS_KEY_LEN + 1], name[LFS_KEY_LEN + 16];
-	const char *why;
 	int rc;
 
 	if (!st || c->n < 2 || lfs_store_key_of(st, c->v[1]->path, key))
 		return -ENOENT;
 	snprintf(name, sizeof(name), "%s/%s", key, LFS_INDEX_FILE);
-	rc = lfs_index_read_file(st->layers_fd, name, ix, &why);
+	rc = lfs_index_read_file(st->layers_fd, name, ix, NULL);
 	if (rc)
 		return rc;
 	if (ix->nlayers != c->n - 1) {
@@ -80,32 +79,33 @@ static int lfs_index_below(const struct lfs_store *st,
 	return 0;
 }
 
-/* The index of every layer of @c, bottom up, written as @keyfd/index. */
+/* The index of every layer of @c, bottom up, written as @dirfd/@file. */
 static int lfs_index_scratch(const struct lfs_store *st,
 			     const struct lfs_chain *c, int dirfd,
-			     const char *file, const char **why)
+			     const char *file, struct lfs_err *e)
 {
 	char (*keys)[LFS_KEY_LEN + 1] = calloc(c->n, sizeof(*keys));
 	const char **kp = calloc(c->n, sizeof(*kp));
 	const char **paths = calloc(c->n, sizeof(*paths));
 	size_t i, len;
 	void *buf = NULL;
-	int rc = -ENOMEM;
+	int rc;
 
-	*why = "out of memory";
-	if (!keys || !kp || !paths)
+	if (!keys || !kp || !paths) {
+		rc = lfs_err_set(e, -ENOMEM, "out of memory");
 		goto out;
+	}
 	for (i = 0; i < c->n; i++) {
 		kp[i] = !st || lfs_store_key_of(st, c->v[i]->path, keys[i]) ?
 			NULL : keys[i];
 		paths[i] = c->v[i]->path;
 	}
 	/* One directory open at a time: images can be 65,536 layers deep. */
-	rc = lfs_index_build_paths(paths, kp, (uint32_t)c->n, &buf, &len, why);
+	rc = lfs_index_build_paths(paths, kp, (uint32_t)c->n, &buf, &len, e);
 	if (!rc) {
 		rc = lfs_index_write_file(dirfd, file, buf, len);
 		if (rc)
-			*why = "cannot write the index";
+			lfs_err_set(e, rc, "cannot write the index");
 	}
 out:
 	free(buf);
@@ -121,20 +121,20 @@ out:
  */
 static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
 			  const char *key, int dirfd, const char *file,
-			  const char **why)
+			  struct lfs_err *e)
 {
 	struct lfs_index below;
 	int rc, layerfd;
 
 	if (lfs_index_below(st, c, &below))
-		return lfs_index_scratch(st, c, dirfd, file, why);
+		return lfs_index_scratch(st, c, dirfd, file, e);
 	layerfd = open(c->v[0]->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (layerfd < 0) {
+		rc = lfs_err_set(e, -errno, "cannot open the layer directory");
 		lfs_index_close(&below);
-		*why = "cannot open the layer directory";
-		return -errno;
+		return rc;
 	}
-	rc = lfs_index_build(layerfd, key, &below, dirfd, file, why);
+	rc = lfs_index_build(layerfd, key, &below, dirfd, file, e);
 	close(layerfd);
 	lfs_index_close(&below);
 	return rc;
@@ -142,7 +142,7 @@ static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
 
 /*
  * The registered layer @ref in *@l (free() it), or -errno with the
- * kernel's reason (or strerror) in @e.
+ * kernel's reason (or strerror) as the whole text of @e.
  */
 static int lfs_layer_get_why(struct lfs_nl *nl, const char *ref,
 			     struct lfs_layer **l, struct lfs_err *e)
@@ -151,26 +151,72 @@ static int lfs_layer_get_why(struct lfs_nl *nl, const char *ref,
 	int rc;
 
 	k.name = ref;
-	rc = lfs_nl_layer_get(nl, &k, l);
-	if (rc)
-		lfs_err_set(e, 0, "%s", lfs_nl_extack(nl) ?: strerror(-rc));
+	rc = lfs_nl_layer_lookup(nl, &k, l, e);
+	if (rc && e) {
+		if (!e->msg[0])
+			lfs_err_set(e, rc, "%s", strerror(-rc));
+		e->code = 0;
+	}
 	return rc;
 }
 
 /* Offers @dirfd/@file to the kernel for @l. */
 static int lfs_index_give(struct lfs_nl *nl, const struct lfs_layer *l,
-			  int dirfd, const char *file)
+			  int dirfd, const char *file, struct lfs_err *e)
 {
 	struct lfs_layer key = { 0 };
 	int fd, rc;
 
 	fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return lfs_err_set(e, -errno, "%s", "");
 	key.has = LFS_HAS_ID;
 	key.id = l->id;
-	rc = lfs_nl_layer_index(nl, &key, fd, NULL);
+	rc = lfs_nl_layer_index(nl, &key, fd, NULL, e);
 	close(fd);
+	return rc;
+}
+
+/* Builds the index of @l (registered as @ref) anew, then gives it. */
+static int lfs_index_rebuild(struct lfs_nl *nl, const struct lfs_store *st,
+			     const struct lfs_layer *l, const char *ref,
+			     const char *key, int dirfd, const char *file,
+			     struct lfs_err *e)
+{
+	struct lfs_chain c = { 0 };
+	int rc;
+
+	lfs_err_clear(e);
+	rc = lfs_image_chain(nl, ref, &c, e);
+	if (!rc)
+		rc = lfs_chain_soft(&c, e);
+	if (!rc)
+		rc = lfs_index_make(st, &c, key, dirfd, file, e);
+	if (!rc)
+		rc = lfs_index_give(nl, l, dirfd, file, e);
+	lfs_chain_free(&c);
+	return rc;
+}
+
+/*
+ * Gives the frozen layer @l (registered as @ref) the index @dirfd/@file:
+ * the one there if the kernel takes it, else one built now.
+ */
+static int lfs_index_attach(struct lfs_nl *nl, const struct lfs_store *st,
+			    const struct lfs_layer *l, const char *ref,
+			    const char *key, int dirfd, const char *file,
+			    struct lfs_err *e)
+{
+	char line[LFS_ERR_MAX + 64];
+	int rc;
+
+	/* An index left from before (a restore): the kernel checks it. */
+	rc = lfs_index_give(nl, l, dirfd, file, e);
+	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL)
+		rc = lfs_index_rebuild(nl, st, l, ref, key, dirfd, file, e);
+	/* "WHAT: STRERROR" as one text, for the caller's subject to lead. */
+	if (rc && e)
+		lfs_err_set(e, 0, "%s", lfs_err_str(e, line, sizeof(line)));
 	return rc;
 }
 
@@ -179,48 +225,19 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 		       const char *file, struct lfs_err *e)
 {
 	struct lfs_layer *l = NULL;
-	struct lfs_chain c = { 0 };
-	char line[LFS_ERR_MAX + 64];
-	const char *what = NULL;
 	int rc;
 
 	rc = lfs_layer_get_why(nl, ref, &l, e);
 	if (rc)
 		return rc;
 	if (l->flags & LAYERFS_LAYER_F_INDEXED) {
-		free(l);
-		return 0;
-	}
-	if (!(l->flags & LAYERFS_LAYER_F_FROZEN)) {
+		rc = 0;
+	} else if (!(l->flags & LAYERFS_LAYER_F_FROZEN)) {
 		lfs_err_set(e, 0, "the layer is not frozen");
-		free(l);
-		return -EINVAL;
+		rc = -EINVAL;
+	} else {
+		rc = lfs_index_attach(nl, st, l, ref, key, dirfd, file, e);
 	}
-	/* An index left from before (a restore): the kernel checks it. */
-	rc = lfs_index_give(nl, l, dirfd, file);
-	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL) {
-		rc = lfs_image_chain(nl, ref, &c, e);
-		if (rc)
-			what = lfs_err_str(e, line, sizeof(line));
-		if (!rc && lfs_chain_soft(&c, e)) {
-			lfs_chain_free(&c);
-			free(l);
-			return 1;
-		}
-		if (!rc)
-			rc = lfs_index_make(st, &c, key, dirfd, file, &what);
-		if (!rc) {
-			rc = lfs_index_give(nl, l, dirfd, file);
-			what = rc ? lfs_nl_extack(nl) : NULL;
-		}
-	} else if (rc) {
-		what = lfs_nl_extack(nl);
-	}
-	/* "WHAT: STRERROR" as one text, for the caller's subject to lead. */
-	if (rc)
-		lfs_err_set(e, 0, "%s%s%s", what ? what : "", what ? ": " : "",
-			    strerror(-rc));
-	lfs_chain_free(&c);
 	free(l);
 	return rc;
 }
@@ -286,7 +303,11 @@ int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
 	return rc ? rc : lfs_layer_index_store(nl, st, ref, key, e);
 }
 
-void lfs_layer_index_warn(const char *ref, struct lfs_err *e)
+/*
+ * Warns on stderr that @ref has no index, @e saying why: a layer without
+ * an index works, views of it walk its layers.
+ */
+static void lfs_layer_index_warn(const char *ref, struct lfs_err *e)
 {
 	char line[LFS_ERR_MAX + 64];
 
@@ -299,8 +320,11 @@ void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 			 const char *ref, const char *key)
 {
 	struct lfs_err e = LFS_ERR_INIT;
+	int rc;
 
-	/* 1: a layer of the image is not frozen, as layer add makes them. */
-	if (lfs_layer_index_store(nl, st, ref, key, &e) < 0)
+	rc = key ? lfs_layer_index_store(nl, st, ref, key, &e) :
+		   lfs_layer_index_ref(nl, st, ref, &e);
+	/* Not for a layer of the image that is not frozen (from layer add). */
+	if (rc < 0 && rc != LFS_INDEX_UNFROZEN)
 		lfs_layer_index_warn(ref, &e);
 }

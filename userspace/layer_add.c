@@ -44,7 +44,7 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 {
 	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_err e = LFS_ERR_INIT, ie = LFS_ERR_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
@@ -57,9 +57,8 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	if (!rc && lfs_meta_find(list.v, list.n, l->name) < 0)
 		rc = lfs_store_record_layer(&st, nl, l, &e);
 	lfs_meta_list_free(&list);
-	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN) &&
-	    lfs_layer_index_ref(nl, &st, l->name, &ie) < 0)
-		lfs_layer_index_warn(l->name, &ie);
+	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN))
+		lfs_layer_index_try(nl, &st, l->name, NULL);
 	lfs_store_close(&st);
 	if (!rc)
 		return 0;
@@ -123,9 +122,9 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_err_report(ctx, &e);
 	if (lfs_ctx_nl(ctx, &nl, &e))
 		return lfs_err_report(ctx, &e);
-	rc = lfs_nl_layer_add(nl, &layer, &created);
+	rc = lfs_nl_layer_add(nl, &layer, &created, &e);
 	if (rc < 0) {
-		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", layer.name);
+		lfs_err_prefix(&e, rc, "layer '%s'", layer.name);
 		return lfs_err_report(ctx, &e);
 	}
 	rc = lfs_layer_add_record(ctx, nl, created);

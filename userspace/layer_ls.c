@@ -71,10 +71,10 @@ int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv)
 				       "unexpected argument '%s'", argv[optind]);
 	if (lfs_ctx_nl(ctx, &nl, &e))
 		return lfs_err_report(ctx, &e);
-	rc = lfs_nl_layer_dump(nl, lfs_list_add, &list);
+	rc = lfs_nl_layer_dump(nl, lfs_list_add, &list, &e);
 	if (rc < 0) {
 		lfs_list_free(&list);
-		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "cannot list layers");
+		lfs_err_prefix(&e, rc, "cannot list layers");
 		return lfs_err_report(ctx, &e);
 	}
 

@@ -43,9 +43,9 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 		return 1;
 	if (lfs_ctx_nl(ctx, &nl, &e))
 		return lfs_err_report(ctx, &e);
-	rc = lfs_nl_layer_get(nl, &key, &layer);
+	rc = lfs_nl_layer_lookup(nl, &key, &layer, &e);
 	if (rc < 0) {
-		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "layer '%s'", key.name);
+		lfs_err_prefix(&e, rc, "layer '%s'", key.name);
 		return lfs_err_report(ctx, &e);
 	}
 

@@ -317,7 +317,7 @@ static int lfs_load_layer_name(struct lfs_nl *nl, struct lfs_load *L,
 	snprintf(L->names[i], sizeof(L->names[i]), LFS_CHAIN_PREFIX "%s",
 		 lfs_digest_hex(chain));
 	k.name = L->names[i];
-	if (!lfs_nl_layer_get(nl, &k, &got)) {
+	if (!lfs_nl_layer_lookup(nl, &k, &got, NULL)) {
 		free(got);
 		*shared = 1;
 	}
@@ -382,7 +382,7 @@ static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
 	size_t i;
 
 	k.name = L->ref;
-	if (!lfs_nl_layer_get(nl, &k, &got)) {
+	if (!lfs_nl_layer_lookup(nl, &k, &got, NULL)) {
 		free(got);
 		lfs_err_set(e, -EEXIST, "a layer of that name exists");
 		return lfs_err_prefix(e, -EEXIST, "layer '%s'", L->ref);

@@ -2,8 +2,8 @@
 /*
  * The layerfs generic-netlink client (see nl.h): libnl-3 socket, family
  * resolution with module autoload, request/reply and dump loops, errors
- * with the kernel's extended ACK.  Message contents are built and parsed
- * by msg.c.
+ * with the kernel's extended ACK put in the caller's struct lfs_err.
+ * Message contents are built and parsed by msg.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +32,6 @@
 struct lfs_nl {
 	struct nl_sock *sk;
 	int family;
-	int has_extack;
-	char extack[LFS_MSG_WHY_MAX];
 };
 
 /* State of one request while its replies come in. */
@@ -56,6 +54,13 @@ static void lfs_nl_set_error(struct lfs_nl_req *req, int err, const char *why)
 	snprintf(req->why, sizeof(req->why), "%s", why ? why : "");
 }
 
+/* A callback's non-zero return @rc stops the dump (without a text). */
+static void lfs_nl_cb_error(struct lfs_nl_req *req, int rc)
+{
+	if (rc)
+		lfs_nl_set_error(req, rc < 0 ? rc : -ECANCELED, NULL);
+}
+
 /* One message of a view dump. */
 static int lfs_nl_on_view(struct nl_msg *msg, struct lfs_nl_req *req)
 {
@@ -71,8 +76,7 @@ static int lfs_nl_on_view(struct nl_msg *msg, struct lfs_nl_req *req)
 	}
 	rc = req->vcb(&part, req->arg);
 	lfs_msg_view_part_release(&part);
-	if (rc)
-		lfs_nl_set_error(req, rc < 0 ? rc : -ECANCELED, NULL);
+	lfs_nl_cb_error(req, rc);
 	return NL_OK;
 }
 
@@ -93,9 +97,7 @@ static int lfs_nl_on_valid(struct nl_msg *msg, void *arg)
 		lfs_nl_set_error(req, rc, e.msg);
 		return NL_SKIP;
 	}
-	rc = req->cb(&layer, req->arg);
-	if (rc)
-		lfs_nl_set_error(req, rc < 0 ? rc : -ECANCELED, NULL);
+	lfs_nl_cb_error(req, req->cb(&layer, req->arg));
 	return NL_OK;
 }
 
@@ -154,44 +156,26 @@ static int lfs_nl_on_dump_intr(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Sends one request and processes replies until its ack, error or end of
- * dump.  @reqp gives the callback for replies (cb: layers, vcb: view
- * messages) and its argument.
+ * Sends the request @msg (which it frees) and processes replies until its
+ * ack, error or end of dump.  @reqp gives the callback for replies (cb:
+ * layers, vcb: view messages) and its argument.  A failure goes to @e
+ * with the kernel's extended ACK, if any, as its text.
  */
 static int lfs_nl_run_msg(struct lfs_nl *nl, uint8_t cmd, struct nl_msg *msg,
-			  const struct lfs_nl_req *reqp);
-
-static int lfs_nl_run(struct lfs_nl *nl, uint8_t cmd, int nlflags,
-		      const struct lfs_layer *layer,
-		      const struct lfs_nl_req *reqp)
-{
-	struct nl_msg *msg;
-
-	nl->has_extack = 0;
-	nl->extack[0] = '\0';
-	msg = lfs_msg_request(nl->family, cmd, nlflags, layer);
-	if (!msg)
-		return -ENOMEM;
-	return lfs_nl_run_msg(nl, cmd, msg, reqp);
-}
-
-/* The same with a built request @msg, which it frees. */
-static int lfs_nl_run_msg(struct lfs_nl *nl, uint8_t cmd, struct nl_msg *msg,
-			  const struct lfs_nl_req *reqp)
+			  const struct lfs_nl_req *reqp, struct lfs_err *e)
 {
 	struct lfs_nl_req req = *reqp;
 	struct nl_cb *nlcb;
 	int rc;
 
+	if (!msg)
+		return lfs_err_set(e, -ENOMEM, "%s", "");
 	req.nl = nl;
 	req.cmd = cmd;
-	nl->has_extack = 0;
-	nl->extack[0] = '\0';
-
 	nlcb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!nlcb) {
 		nlmsg_free(msg);
-		return -ENOMEM;
+		return lfs_err_set(e, -ENOMEM, "%s", "");
 	}
 	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, lfs_nl_on_valid, &req);
 	nl_cb_set(nlcb, NL_CB_ACK, NL_CB_CUSTOM, lfs_nl_on_ack, &req);
@@ -221,29 +205,29 @@ static int lfs_nl_run_msg(struct lfs_nl *nl, uint8_t cmd, struct nl_msg *msg,
 		}
 	}
 	nl_cb_put(nlcb);
+	return req.err ? lfs_err_set(e, req.err, "%s", req.why) : 0;
+}
 
-	if (req.err && req.why[0]) {
-		nl->has_extack = 1;
-		snprintf(nl->extack, sizeof(nl->extack), "%s", req.why);
-	}
-	return req.err;
+/* The same for a request of @cmd about @layer (NULL: none). */
+static int lfs_nl_run(struct lfs_nl *nl, uint8_t cmd, int nlflags,
+		      const struct lfs_layer *layer,
+		      const struct lfs_nl_req *reqp, struct lfs_err *e)
+{
+	return lfs_nl_run_msg(nl, cmd, lfs_msg_request(nl->family, cmd,
+						       nlflags, layer),
+			      reqp, e);
 }
 
 static int lfs_nl_transact(struct lfs_nl *nl, uint8_t cmd, int nlflags,
 			   const struct lfs_layer *layer, lfs_layer_cb cb,
-			   void *arg)
+			   void *arg, struct lfs_err *e)
 {
 	struct lfs_nl_req req;
 
 	memset(&req, 0, sizeof(req));
 	req.cb = cb;
 	req.arg = arg;
-	return lfs_nl_run(nl, cmd, nlflags, layer, &req);
-}
-
-const char *lfs_nl_extack(const struct lfs_nl *nl)
-{
-	return nl->has_extack ? nl->extack : NULL;
+	return lfs_nl_run(nl, cmd, nlflags, layer, &req, e);
 }
 
 /* Keeps the single reply layer of a non-dump request. */
@@ -270,18 +254,23 @@ static void lfs_nl_key(struct lfs_layer *k, const struct lfs_layer *key)
 }
 
 /*
- * The end of a request answered by one layer: *@out gets @got (or it is
- * freed), a reply without one is malformed.
+ * The request @msg of @cmd, answered by one layer: *@out gets it (or it is
+ * freed); a reply without one is malformed.
  */
-static int lfs_nl_one_layer(struct lfs_nl *nl, int rc, struct lfs_layer *got,
-			    struct lfs_layer **out)
+static int lfs_nl_single(struct lfs_nl *nl, uint8_t cmd, struct nl_msg *msg,
+			 struct lfs_layer **out, struct lfs_err *e)
 {
-	if (!rc && !got) {
-		rc = -EBADMSG;
-		nl->has_extack = 1;
-		snprintf(nl->extack, sizeof(nl->extack),
-			 "malformed reply: no layer in the reply");
-	}
+	struct lfs_layer *got = NULL;
+	struct lfs_nl_req req;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.cb = lfs_nl_keep;
+	req.arg = &got;
+	rc = lfs_nl_run_msg(nl, cmd, msg, &req, e);
+	if (!rc && !got)
+		rc = lfs_err_set(e, -EBADMSG,
+				 "malformed reply: no layer in the reply");
 	if (rc || !out)
 		free(got);
 	else
@@ -289,87 +278,84 @@ static int lfs_nl_one_layer(struct lfs_nl *nl, int rc, struct lfs_layer *got,
 	return rc;
 }
 
-static int lfs_nl_single(struct lfs_nl *nl, uint8_t cmd,
-			 const struct lfs_layer *layer, struct lfs_layer **out)
-{
-	struct lfs_layer *got = NULL;
-	int rc;
-
-	rc = lfs_nl_transact(nl, cmd, 0, layer, lfs_nl_keep, &got);
-	return lfs_nl_one_layer(nl, rc, got, out);
-}
-
 int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 		       const char *new_upper, const struct lfs_layer *layer,
-		       struct lfs_layer **created)
+		       struct lfs_layer **created, struct lfs_err *e)
 {
-	struct lfs_layer *got = NULL;
-	struct lfs_nl_req req;
-	struct nl_msg *msg;
-	int rc;
+	return lfs_nl_single(nl, LAYERFS_CMD_VIEW_COMMIT,
+			     lfs_msg_view_commit(nl->family, view_id,
+						 new_upper, layer),
+			     created, e);
+}
 
-	nl->has_extack = 0;
-	nl->extack[0] = '\0';
-	msg = lfs_msg_view_commit(nl->family, view_id, new_upper, layer);
-	if (!msg)
-		return -ENOMEM;
-	memset(&req, 0, sizeof(req));
-	req.cb = lfs_nl_keep;
-	req.arg = &got;
-	rc = lfs_nl_run_msg(nl, LAYERFS_CMD_VIEW_COMMIT, msg, &req);
-	return lfs_nl_one_layer(nl, rc, got, created);
+/* A request of @cmd about @layer, answered by one layer. */
+static int lfs_nl_one(struct lfs_nl *nl, uint8_t cmd,
+		      const struct lfs_layer *layer, struct lfs_layer **out,
+		      struct lfs_err *e)
+{
+	return lfs_nl_single(nl, cmd, lfs_msg_request(nl->family, cmd, 0,
+						      layer),
+			     out, e);
 }
 
 int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
-		     struct lfs_layer **created)
+		     struct lfs_layer **created, struct lfs_err *e)
 {
-	return lfs_nl_single(nl, LAYERFS_CMD_LAYER_ADD, layer, created);
+	return lfs_nl_one(nl, LAYERFS_CMD_LAYER_ADD, layer, created, e);
 }
 
 int lfs_nl_layer_index(struct lfs_nl *nl, const struct lfs_layer *key,
-		       int fd, struct lfs_layer **out)
+		       int fd, struct lfs_layer **out, struct lfs_err *e)
 {
 	struct lfs_layer k;
 
 	lfs_nl_key(&k, key);
 	k.has |= LFS_HAS_INDEX_FD;
 	k.index_fd = fd;
-	return lfs_nl_single(nl, LAYERFS_CMD_LAYER_INDEX, &k, out);
+	return lfs_nl_one(nl, LAYERFS_CMD_LAYER_INDEX, &k, out, e);
 }
 
-int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key)
+int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key,
+		     struct lfs_err *e)
 {
 	struct lfs_layer k;
 
 	lfs_nl_key(&k, key);
-	return lfs_nl_transact(nl, LAYERFS_CMD_LAYER_DEL, 0, &k, NULL, NULL);
+	return lfs_nl_transact(nl, LAYERFS_CMD_LAYER_DEL, 0, &k, NULL, NULL, e);
+}
+
+int lfs_nl_layer_lookup(struct lfs_nl *nl, const struct lfs_layer *key,
+			struct lfs_layer **out, struct lfs_err *e)
+{
+	struct lfs_layer k;
+
+	lfs_nl_key(&k, key);
+	return lfs_nl_one(nl, LAYERFS_CMD_LAYER_GET, &k, out, e);
 }
 
 int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,
 		     struct lfs_layer **out)
 {
-	struct lfs_layer k;
-
-	lfs_nl_key(&k, key);
-	return lfs_nl_single(nl, LAYERFS_CMD_LAYER_GET, &k, out);
+	return lfs_nl_layer_lookup(nl, key, out, NULL);
 }
 
-int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg)
+int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg,
+		      struct lfs_err *e)
 {
 	return lfs_nl_transact(nl, LAYERFS_CMD_LAYER_GET, NLM_F_DUMP, NULL,
-			       cb, arg);
+			       cb, arg, e);
 }
 
-int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg)
+int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg,
+		     struct lfs_err *e)
 {
 	struct lfs_nl_req req;
 
 	memset(&req, 0, sizeof(req));
 	req.vcb = cb;
 	req.arg = arg;
-	return lfs_nl_run(nl, LAYERFS_CMD_VIEW_GET, NLM_F_DUMP, NULL, &req);
+	return lfs_nl_run(nl, LAYERFS_CMD_VIEW_GET, NLM_F_DUMP, NULL, &req, e);
 }
-
 int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
 		struct lfs_err *e)
 {

@@ -32,7 +32,7 @@ void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 
 	k.name = ref;
 	if (nl && ref)
-		lfs_nl_layer_del(nl, &k);
+		lfs_nl_layer_del(nl, &k, NULL);
 	if (key && *key)
 		lfs_store_layer_remove(st, key, NULL);
 }
@@ -120,18 +120,19 @@ static int lfs_import_check_names(struct lfs_nl *nl, const struct lfs_import *im
 	int rc;
 
 	lk.name = im->ref;
-	rc = lfs_nl_layer_get(nl, &lk, &got);
+	rc = lfs_nl_layer_lookup(nl, &lk, &got, e);
 	free(got);
 	if (!rc) {
 		lfs_err_set(e, -EEXIST, "a layer of that name exists");
 		return lfs_err_prefix(e, -EEXIST, "layer '%s'", im->ref);
 	}
 	if (rc != -ENOENT)
-		return lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", im->ref);
+		return lfs_err_prefix(e, rc, "layer '%s'", im->ref);
+	lfs_err_clear(e);
 	if (!im->parent)
 		return 0;
 	lk.name = im->parent;
-	rc = lfs_nl_layer_get(nl, &lk, &got);
+	rc = lfs_nl_layer_lookup(nl, &lk, &got, NULL);
 	free(got);
 	if (rc)
 		lfs_err_set(e, rc, "%s", rc == -ENOENT ? "not registered" : "");
@@ -198,8 +199,8 @@ static int lfs_import_record(struct lfs_store *st, struct lfs_nl *nl,
 	add.has = LFS_HAS_CREATED | LFS_HAS_FLAGS;
 	add.created = m->created;
 	add.flags = LAYERFS_LAYER_F_FROZEN;
-	rc = lfs_nl_layer_add(nl, &add, NULL);
-	return rc < 0 ? lfs_err_extack(e, rc, lfs_nl_extack(nl), "layer '%s'", im->ref) : 0;
+	rc = lfs_nl_layer_add(nl, &add, NULL, e);
+	return rc < 0 ? lfs_err_prefix(e, rc, "layer '%s'", im->ref) : 0;
 }
 
 int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,

@@ -145,9 +145,9 @@ static int lfs_prune_in_use(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		}
 	}
 	lfs_views_free(&views);
-	rc = lfs_nl_layer_dump(nl, lfs_prune_keep_layer, p);
+	rc = lfs_nl_layer_dump(nl, lfs_prune_keep_layer, p, &e);
 	if (rc) {
-		lfs_err_extack(&e, rc, lfs_nl_extack(nl), "prune: the registered layers");
+		lfs_err_prefix(&e, rc, "prune: the registered layers");
 		return lfs_err_report(ctx, &e);
 	}
 	lfs_inuse_sort(&p->inuse);

@@ -115,7 +115,7 @@ static int lfs_rmi_unused(struct lfs_ctx *ctx, const char *name,
 				goto out;
 	}
 	key.name = name;
-	if (lfs_ctx_nl(ctx, &nl, &e) || lfs_nl_layer_get(nl, &key, &got) < 0)
+	if (lfs_ctx_nl(ctx, &nl, &e) || lfs_nl_layer_lookup(nl, &key, &got, NULL) < 0)
 		goto out;
 	ok = !((got->has & LFS_HAS_VIEWS) && got->views) &&
 	     !((got->has & LFS_HAS_CHILDREN) && got->children);

@@ -46,7 +46,7 @@ int lfs_store_base_refs(struct lfs_nl *nl, const struct lfs_layer *l,
 	d.names = calloc(l->nbase, sizeof(*d.names));
 	if (!d.names)
 		return -ENOMEM;
-	rc = lfs_nl_layer_dump(nl, lfs_collect_base, &d);
+	rc = lfs_nl_layer_dump(nl, lfs_collect_base, &d, NULL);
 	for (i = 0; i < l->nbase && !rc; i++)
 		rc = d.names[i] ? lfs_strv_push(out, d.names[i]) : -ENOENT;
 	for (i = 0; i < l->nbase; i++)
@@ -121,10 +121,10 @@ int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
 		if (j < done.n)
 			continue;
 		key.name = ref;
-		rc = lfs_nl_layer_get(nl, &key, &l);
+		rc = lfs_nl_layer_lookup(nl, &key, &l, e);
 		if (rc) {
-			lfs_err_extack(e, rc, lfs_nl_extack(nl), "cannot record layer '%s' below it",
-				   ref);
+			lfs_err_prefix(e, rc, "cannot record layer '%s' below it",
+				       ref);
 			break;
 		}
 		rc = lfs_store_record_layer(st, nl, l, e);
@@ -157,7 +157,7 @@ int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
 
 	*skipped = 0;
 	key.name = m->ref;
-	rc = lfs_nl_layer_get(nl, &key, &got);
+	rc = lfs_nl_layer_lookup(nl, &key, &got, e);
 	if (!rc) {
 		const char *want = realpath(m->diff, real) ? real : m->diff;
 
@@ -172,7 +172,8 @@ int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
 		return rc;
 	}
 	if (rc != -ENOENT)
-		return lfs_err_extack(e, rc, lfs_nl_extack(nl), NULL);
+		return rc;
+	lfs_err_clear(e);
 	if (m->base.n) {
 		ids = calloc(m->base.n, sizeof(*ids));
 		if (!ids)
@@ -180,7 +181,7 @@ int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
 	}
 	for (i = 0; i < m->base.n; i++) {
 		key.name = m->base.v[i];
-		rc = lfs_nl_layer_get(nl, &key, &got);
+		rc = lfs_nl_layer_lookup(nl, &key, &got, NULL);
 		if (rc) {
 			free(ids);
 			if (rc == -ENOENT)
@@ -205,9 +206,7 @@ int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
 	}
 	add.base = ids;
 	add.nbase = (uint32_t)m->base.n;
-	rc = lfs_nl_layer_add(nl, &add, NULL);
-	if (rc)
-		lfs_err_extack(e, rc, lfs_nl_extack(nl), NULL);
+	rc = lfs_nl_layer_add(nl, &add, NULL, e);
 	free(ids);
 	return rc;
 }

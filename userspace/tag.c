@@ -67,9 +67,9 @@ static int lfs_tag_free(struct lfs_ctx *ctx, const struct lfs_meta_list *l,
 	rc = lfs_ctx_nl(ctx, &nl, e);
 	if (rc)
 		return rc;
-	rc = lfs_layer_registered(nl, dst);
+	rc = lfs_layer_registered(nl, dst, e);
 	if (rc < 0)
-		return lfs_err_extack(e, rc, lfs_nl_extack(nl), "%s", "");
+		return rc;
 	return rc ? lfs_err_set(e, -EEXIST, "a layer of that name exists") : 0;
 }
 

@@ -13,7 +13,7 @@
 struct fake_nl fake_nl;
 
 struct lfs_nl {
-	int failed;	/* the last request failed */
+	int unused;
 };
 
 static struct lfs_nl fake_handle;
@@ -51,14 +51,15 @@ void lfs_nl_close(struct lfs_nl *nl)
 		fake_nl.closes++;
 }
 
-const char *lfs_nl_extack(const struct lfs_nl *nl)
+/* A failed request, as nl.c leaves it in @e: the errno, the extack. */
+static int fake_fail(int rc, const char *extack, struct lfs_err *e)
 {
-	return nl->failed ? fake_nl.extack : NULL;
+	return lfs_err_set(e, rc, "%s", extack ? extack : "");
 }
 
-/* Records a request; returns the scripted error. */
-static int fake_request(struct lfs_nl *nl, int cmd, int dump,
-			const struct lfs_layer *l)
+/* Records a request; returns the scripted error (in @e). */
+static int fake_request(int cmd, int dump, const struct lfs_layer *l,
+			struct lfs_err *e)
 {
 	fake_nl.requests++;
 	fake_nl.cmd = cmd;
@@ -69,8 +70,7 @@ static int fake_request(struct lfs_nl *nl, int cmd, int dump,
 		free(fake_nl.add_req);
 		fake_nl.add_req = lfs_layer_dup(l);
 	}
-	nl->failed = fake_nl.err != 0;
-	return fake_nl.err;
+	return fake_nl.err ? fake_fail(fake_nl.err, fake_nl.extack, e) : 0;
 }
 
 static const struct lfs_layer *fake_find(const struct lfs_layer *key)
@@ -83,113 +83,115 @@ static const struct lfs_layer *fake_find(const struct lfs_layer *key)
 	return NULL;
 }
 
-static int fake_not_found(struct lfs_nl *nl)
+/* What the kernel would answer. */
+static int fake_not_found(struct lfs_err *e)
 {
-	/* What the kernel would answer. */
-	fake_nl.extack = "no such layer";
-	nl->failed = 1;
-	return -ENOENT;
+	return fake_fail(-ENOENT, "no such layer", e);
 }
 
 int lfs_nl_layer_add(struct lfs_nl *nl, const struct lfs_layer *layer,
-		     struct lfs_layer **created)
+		     struct lfs_layer **created, struct lfs_err *e)
 {
-	int rc = fake_request(nl, LAYERFS_CMD_LAYER_ADD, 0, layer);
+	int rc = fake_request(LAYERFS_CMD_LAYER_ADD, 0, layer, e);
 
+	(void)nl;
 	if (rc)
 		return rc;
 	if (layer->name && lfs_strv_push(&fake_nl.added, layer->name) < 0)
-		return -ENOMEM;
+		return fake_fail(-ENOMEM, NULL, e);
 	if (created) {
 		*created = lfs_layer_dup(layer);
 		if (!*created)
-			return -ENOMEM;
+			return fake_fail(-ENOMEM, NULL, e);
 		(*created)->has |= LFS_HAS_ID;
 		(*created)->id = 99 + fake_nl.added.n;
 	}
 	return 0;
 }
 
-int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key)
+int lfs_nl_layer_del(struct lfs_nl *nl, const struct lfs_layer *key,
+		     struct lfs_err *e)
 {
-	int rc = fake_request(nl, LAYERFS_CMD_LAYER_DEL, 0, key);
+	int rc = fake_request(LAYERFS_CMD_LAYER_DEL, 0, key, e);
 
+	(void)nl;
 	if (rc)
 		return rc;
-	return fake_find(key) ? 0 : fake_not_found(nl);
+	return fake_find(key) ? 0 : fake_not_found(e);
+}
+
+/* The fake kernel takes any index (nothing here reads it). */
+/* The registered layer @key names, into *@out (if not NULL). */
+static int fake_reply(const struct lfs_layer *key, struct lfs_layer **out,
+		      struct lfs_err *e)
+{
+	const struct lfs_layer *l = fake_find(key);
+
+	if (!l)
+		return fake_not_found(e);
+	if (!out)
+		return 0;
+	*out = lfs_layer_dup(l);
+	return *out ? 0 : fake_fail(-ENOMEM, NULL, e);
 }
 
 /* The fake kernel takes any index (nothing here reads it). */
 int lfs_nl_layer_index(struct lfs_nl *nl, const struct lfs_layer *key,
-		       int fd, struct lfs_layer **out)
+		       int fd, struct lfs_layer **out, struct lfs_err *e)
 {
-	const struct lfs_layer *l;
-	int rc = fake_request(nl, LAYERFS_CMD_LAYER_INDEX, 0, key);
+	int rc = fake_request(LAYERFS_CMD_LAYER_INDEX, 0, key, e);
 
+	(void)nl;
 	(void)fd;
-	if (rc)
-		return rc;
-	l = fake_find(key);
-	if (!l)
-		return fake_not_found(nl);
-	if (out) {
-		*out = lfs_layer_dup(l);
-		return *out ? 0 : -ENOMEM;
-	}
-	return 0;
+	return rc ? rc : fake_reply(key, out, e);
+}
+
+int lfs_nl_layer_lookup(struct lfs_nl *nl, const struct lfs_layer *key,
+			struct lfs_layer **out, struct lfs_err *e)
+{
+	int rc = fake_request(LAYERFS_CMD_LAYER_GET, 0, key, e);
+
+	(void)nl;
+	return rc ? rc : fake_reply(key, out, e);
 }
 
 int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,
 		     struct lfs_layer **out)
 {
-	const struct lfs_layer *l;
-	int rc = fake_request(nl, LAYERFS_CMD_LAYER_GET, 0, key);
-
-	if (rc)
-		return rc;
-	l = fake_find(key);
-	if (!l)
-		return fake_not_found(nl);
-	*out = lfs_layer_dup(l);
-	return *out ? 0 : -ENOMEM;
+	return lfs_nl_layer_lookup(nl, key, out, NULL);
 }
 
-int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg)
+/* A dump's callback error, as nl.c gives it: no text. */
+int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg,
+		      struct lfs_err *e)
 {
 	size_t i;
-	int rc = fake_request(nl, LAYERFS_CMD_LAYER_GET, 1, NULL);
+	int rc = fake_request(LAYERFS_CMD_LAYER_GET, 1, NULL, e);
 
-	if (rc)
-		return rc;
-	for (i = 0; i < fake_nl.n_layers; i++) {
+	(void)nl;
+	for (i = 0; !rc && i < fake_nl.n_layers; i++)
 		rc = cb(fake_nl.layers[i], arg);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return rc && !fake_nl.err ? fake_fail(rc, NULL, e) : rc;
 }
 
-int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg)
+int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg,
+		     struct lfs_err *e)
 {
 	size_t i;
-	int rc = fake_request(nl, LAYERFS_CMD_VIEW_GET, 1, NULL);
+	int rc = fake_request(LAYERFS_CMD_VIEW_GET, 1, NULL, e);
 
-	if (rc)
-		return rc;
-	for (i = 0; i < fake_nl.n_view_parts; i++) {
+	(void)nl;
+	for (i = 0; !rc && i < fake_nl.n_view_parts; i++)
 		rc = cb(fake_nl.view_parts[i], arg);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return rc && !fake_nl.err ? fake_fail(rc, NULL, e) : rc;
 }
 
 int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 		       const char *new_upper, const struct lfs_layer *layer,
-		       struct lfs_layer **created)
+		       struct lfs_layer **created, struct lfs_err *e)
 {
 	struct lfs_layer reply;
-	int rc = fake_request(nl, LAYERFS_CMD_VIEW_COMMIT, 0, layer);
+	int rc = fake_request(LAYERFS_CMD_VIEW_COMMIT, 0, layer, e);
 
 	fake_nl.commits++;
 	fake_nl.commit_view = view_id;
@@ -197,13 +199,11 @@ int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 	fake_nl.commit_new_upper = new_upper ? strdup(new_upper) : NULL;
 	free(fake_nl.commit_req);
 	fake_nl.commit_req = lfs_layer_dup(layer);
+	(void)nl;
 	if (rc)
 		return rc;
-	if (fake_nl.commit_err) {
-		fake_nl.extack = fake_nl.commit_extack;
-		nl->failed = 1;
-		return fake_nl.commit_err;
-	}
+	if (fake_nl.commit_err)
+		return fake_fail(fake_nl.commit_err, fake_nl.commit_extack, e);
 	reply = *layer;
 	reply.has |= LFS_HAS_ID | LFS_HAS_FLAGS | LFS_HAS_CREATED;
 	reply.id = 77;
@@ -217,7 +217,7 @@ int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 	if (created) {
 		*created = lfs_layer_dup(&reply);
 		if (!*created)
-			return -ENOMEM;
+			return fake_fail(-ENOMEM, NULL, e);
 	}
 	return 0;
 }

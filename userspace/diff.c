@@ -144,16 +144,6 @@ static void lfs_names_free(char **names, size_t n)
 	free(names);
 }
 
-static int lfs_strv_has(const struct lfs_strv *sv, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		if (!strcmp(sv->v[i], s))
-			return 1;
-	return 0;
-}
-
 static int lfs_has_name(char **names, size_t n, const char *name)
 {
 	return bsearch(&name, names, n, sizeof(*names), lfs_cmp_str) != NULL;

@@ -67,7 +67,12 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	return lfs_err_report(ctx, &e);
 }
 
-int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
+/*
+ * The options and arguments of layer add into @layer (borrowing @argv);
+ * LFS_PARSED, or the exit status after --help or a usage error.
+ */
+static int lfs_layer_add_parse(struct lfs_ctx *ctx, int argc, char **argv,
+			       struct lfs_layer *layer)
 {
 	static const struct option opts[] = {
 		{ "parent", required_argument, NULL, 'p' },
@@ -77,27 +82,23 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_layer layer = { 0 };
-	struct lfs_layer *created = NULL;
-	struct lfs_err e = LFS_ERR_INIT;
-	struct lfs_nl *nl;
-	int c, rc;
+	int c;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":p:fa:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			layer.parent = optarg;
+			layer->parent = optarg;
 			break;
 		case 'f':
-			layer.has |= LFS_HAS_FLAGS;
-			layer.flags = LAYERFS_LAYER_F_FROZEN;
+			layer->has |= LFS_HAS_FLAGS;
+			layer->flags = LAYERFS_LAYER_F_FROZEN;
 			break;
 		case 'a':
-			layer.author = optarg;
+			layer->author = optarg;
 			break;
 		case 'm':
-			layer.message = optarg;
+			layer->message = optarg;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_add, 0);
@@ -112,9 +113,22 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 2)
 		return lfs_usage_error(ctx, "layer add", lfs_usage_add,
 				       "unexpected argument '%s'", argv[optind + 2]);
-	layer.name = argv[optind];
-	layer.path = argv[optind + 1];
+	layer->name = argv[optind];
+	layer->path = argv[optind + 1];
+	return LFS_PARSED;
+}
 
+int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
+{
+	struct lfs_layer layer = { 0 };
+	struct lfs_layer *created = NULL;
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_nl *nl;
+	int rc;
+
+	rc = lfs_layer_add_parse(ctx, argc, argv, &layer);
+	if (rc != LFS_PARSED)
+		return rc;
 	if (lfs_check_name(ctx, "layer", layer.name) ||
 	    (layer.parent && lfs_check_name(ctx, "parent layer", layer.parent)))
 		return 1;

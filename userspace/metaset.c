@@ -20,6 +20,17 @@ long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref)
 	return -1;
 }
 
+long lfs_meta_child(struct lfs_meta *const *m, size_t n, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((m[i]->parent && !strcmp(m[i]->parent, ref)) ||
+		    lfs_strv_has(&m[i]->base, ref))
+			return (long)i;
+	return -1;
+}
+
 const char *lfs_meta_foreign(struct lfs_meta *const *m, size_t n,
 			     char *const *refs, size_t nrefs)
 {

@@ -42,24 +42,37 @@ static size_t lfs_msg_size(const struct lfs_layer *l)
 	return NLMSG_ALIGN(size);
 }
 
+/* A message of @size bytes with the generic netlink header of @cmd. */
+static struct nl_msg *lfs_msg_start(int family, uint8_t cmd, int nlflags,
+				    size_t size)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(NLMSG_ALIGN(size));
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+				nlflags, cmd, LAYERFS_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* @msg (may be NULL) ended with @layer if not NULL; freed on failure. */
+static struct nl_msg *lfs_msg_end(struct nl_msg *msg,
+				  const struct lfs_layer *layer)
+{
+	if (msg && layer && lfs_msg_put_layer(msg, layer) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 struct nl_msg *lfs_msg_request(int family, uint8_t cmd, int nlflags,
 			       const struct lfs_layer *layer)
 {
-	struct nl_msg *msg;
-	size_t size = lfs_msg_size(layer);
-
-	msg = nlmsg_alloc_size(size);
-	if (!msg)
-		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, nlflags,
-			 cmd, LAYERFS_GENL_VERSION))
-		goto fail;
-	if (layer && lfs_msg_put_layer(msg, layer) < 0)
-		goto fail;
-	return msg;
-fail:
-	nlmsg_free(msg);
-	return NULL;
+	return lfs_msg_end(lfs_msg_start(family, cmd, nlflags,
+					 lfs_msg_size(layer)),
+			   layer);
 }
 
 struct nl_msg *lfs_msg_view_commit(int family, uint64_t view_id,
@@ -72,25 +85,19 @@ struct nl_msg *lfs_msg_view_commit(int family, uint64_t view_id,
 		NLA_ALIGN(NLA_HDRLEN + sizeof(uint64_t)) +
 		lfs_str_room(new_upper);
 
-	msg = nlmsg_alloc_size(NLMSG_ALIGN(size));
+	msg = lfs_msg_start(family, LAYERFS_CMD_VIEW_COMMIT, 0, size);
 	if (!msg)
 		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0,
-			 LAYERFS_CMD_VIEW_COMMIT, LAYERFS_GENL_VERSION))
-		goto fail;
 	nest = nla_nest_start(msg, LAYERFS_A_VIEW | NLA_F_NESTED);
 	if (!nest ||
 	    nla_put_u64(msg, LAYERFS_VIEW_A_ID, view_id) < 0 ||
 	    (new_upper &&
-	     nla_put_string(msg, LAYERFS_VIEW_A_NEW_UPPER, new_upper) < 0))
-		goto fail;
+	     nla_put_string(msg, LAYERFS_VIEW_A_NEW_UPPER, new_upper) < 0)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
 	nla_nest_end(msg, nest);
-	if (layer && lfs_msg_put_layer(msg, layer) < 0)
-		goto fail;
-	return msg;
-fail:
-	nlmsg_free(msg);
-	return NULL;
+	return lfs_msg_end(msg, layer);
 }
 
 static int lfs_put_str(struct nl_msg *msg, int type, const char *s)

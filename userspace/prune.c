@@ -96,16 +96,6 @@ struct lfs_prune {
 	struct lfs_err e;		/* the last failed deletion */
 };
 
-static int lfs_strv_has(const struct lfs_strv *sv, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		if (!strcmp(sv->v[i], s))
-			return 1;
-	return 0;
-}
-
 /* Keeps the store directories that @path (a path in use) lies in. */
 static int lfs_prune_keep_path(struct lfs_prune *p, const char *path)
 {

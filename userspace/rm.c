@@ -32,7 +32,7 @@ static const char lfs_usage_rm[] =
 static int lfs_rm_check(const struct lfs_meta_list *l, const char *ref,
 			long *at, struct lfs_err *e)
 {
-	size_t i, j;
+	long i;
 
 	*at = lfs_meta_lookup(l->v, l->n, ref);
 	if (*at < 0)
@@ -41,16 +41,10 @@ static int lfs_rm_check(const struct lfs_meta_list *l, const char *ref,
 	if (l->v[*at]->tags.n)
 		return lfs_err_set(e, -EBUSY, "tagged '%s' too (layerctl rmi %s first)",
 				   l->v[*at]->tags.v[0], l->v[*at]->tags.v[0]);
-	for (i = 0; i < l->n; i++) {
-		int uses = l->v[i]->parent && !strcmp(l->v[i]->parent, ref);
-
-		for (j = 0; j < l->v[i]->base.n; j++)
-			uses |= !strcmp(l->v[i]->base.v[j], ref);
-		if (uses)
-			return lfs_err_set(e, -EBUSY,
-					   "stored layer '%s' builds on it",
-					   l->v[i]->ref);
-	}
+	i = lfs_meta_child(l->v, l->n, ref);
+	if (i >= 0)
+		return lfs_err_set(e, -EBUSY, "stored layer '%s' builds on it",
+				   l->v[i]->ref);
 	return 0;
 }
 

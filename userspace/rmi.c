@@ -99,21 +99,14 @@ static int lfs_rmi_unused(struct lfs_ctx *ctx, const char *name,
 	struct lfs_layer key = { 0 }, *got = NULL;
 	struct lfs_nl *nl;
 	long at = -1;
-	size_t i, b;
 	int ok = 0;
 
 	*parent = NULL;
 	if (strncmp(name, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)) ||
 	    lfs_rmi_list(ctx, &st, &l, &e) ||
-	    (at = lfs_meta_find(l.v, l.n, name)) < 0 || l.v[at]->tags.n)
+	    (at = lfs_meta_find(l.v, l.n, name)) < 0 || l.v[at]->tags.n ||
+	    lfs_meta_child(l.v, l.n, name) >= 0)
 		goto out;
-	for (i = 0; i < l.n; i++) {
-		if (l.v[i]->parent && !strcmp(l.v[i]->parent, name))
-			goto out;
-		for (b = 0; b < l.v[i]->base.n; b++)
-			if (!strcmp(l.v[i]->base.v[b], name))
-				goto out;
-	}
 	key.name = name;
 	if (lfs_ctx_nl(ctx, &nl, &e) || lfs_nl_layer_lookup(nl, &key, &got, NULL) < 0)
 		goto out;

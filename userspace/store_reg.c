@@ -114,11 +114,8 @@ int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
 		const char *ref = todo.v[i];
 		struct lfs_strv base = LFS_STRV_INIT;
 
-		if (lfs_meta_find(list.v, list.n, ref) >= 0)
-			continue;
-		for (j = 0; j < done.n && strcmp(done.v[j], ref); j++)
-			;
-		if (j < done.n)
+		if (lfs_meta_find(list.v, list.n, ref) >= 0 ||
+		    lfs_strv_has(&done, ref))
 			continue;
 		key.name = ref;
 		rc = lfs_nl_layer_lookup(nl, &key, &l, e);

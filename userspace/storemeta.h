@@ -149,6 +149,9 @@ int lfs_store_path_keys(const char *path, const char *sub,
 /* Index of the layer named @ref in @m[0..n), or -1. */
 long lfs_meta_find(struct lfs_meta *const *m, size_t n, const char *ref);
 
+/* Index of the first layer in @m[0..n) built on @ref (its parent or BASE), or -1. */
+long lfs_meta_child(struct lfs_meta *const *m, size_t n, const char *ref);
+
 /*
  * The first of @refs[0..nrefs) whose record in @m[0..n) has an origin
  * (it came from import or load), or NULL: views of such layers are

@@ -43,3 +43,13 @@ void lfs_strv_free(struct lfs_strv *sv)
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
 }
+
+int lfs_strv_has(const struct lfs_strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (!strcmp(sv->v[i], s))
+			return 1;
+	return 0;
+}

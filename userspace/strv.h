@@ -16,5 +16,7 @@ struct lfs_strv {
 int lfs_strv_push(struct lfs_strv *sv, const char *s);
 int lfs_strv_pushn(struct lfs_strv *sv, const char *s, size_t n);
 void lfs_strv_free(struct lfs_strv *sv);
+/* 1 if @sv holds @s, else 0. */
+int lfs_strv_has(const struct lfs_strv *sv, const char *s);
 
 #endif /* LAYERCTL_STRV_H */

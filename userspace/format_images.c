@@ -40,9 +40,6 @@ static int lfs_cmp_ref(const void *a, const void *b)
 
 static void lfs_json_meta(struct lfs_json *j, const struct lfs_meta *m)
 {
-	char when[LFS_TIME_RFC3339_MAX];
-	size_t i;
-
 	lfs_json_object_begin(j);
 	lfs_json_key(j, "ref");
 	lfs_json_string(j, m->ref);
@@ -53,34 +50,13 @@ static void lfs_json_meta(struct lfs_json *j, const struct lfs_meta *m)
 		lfs_json_string(j, m->parent);
 	else
 		lfs_json_null(j);
-	if (m->base.n) {
-		lfs_json_key(j, "base");
-		lfs_json_array_begin(j);
-		for (i = 0; i < m->base.n; i++)
-			lfs_json_string(j, m->base.v[i]);
-		lfs_json_array_end(j);
-	}
-	if (m->tags.n) {
-		lfs_json_key(j, "tags");
-		lfs_json_array_begin(j);
-		for (i = 0; i < m->tags.n; i++)
-			lfs_json_string(j, m->tags.v[i]);
-		lfs_json_array_end(j);
-	}
-	if (m->author) {
-		lfs_json_key(j, "author");
-		lfs_json_string(j, m->author);
-	}
-	if (m->message) {
-		lfs_json_key(j, "message");
-		lfs_json_string(j, m->message);
-	}
-	if (!lfs_time_rfc3339(m->created, when, sizeof(when))) {
-		lfs_json_key(j, "created");
-		lfs_json_string(j, when);
-	}
-	lfs_json_key(j, "created_ns");
-	lfs_json_u64(j, m->created);
+	if (m->base.n)
+		lfs_json_strings(j, "base", m->base.v, m->base.n);
+	if (m->tags.n)
+		lfs_json_strings(j, "tags", m->tags.v, m->tags.n);
+	lfs_json_opt_string(j, "author", m->author);
+	lfs_json_opt_string(j, "message", m->message);
+	lfs_json_created(j, m->created);
 	if (m->has_usage) {
 		lfs_json_key(j, "size");
 		lfs_json_u64(j, m->size);

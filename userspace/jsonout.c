@@ -256,78 +256,89 @@ void lfs_json_escape(struct lfs_buf *b, const char *s)
 		b->failed = 1;
 }
 
-void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l)
+void lfs_json_opt_string(struct lfs_json *j, const char *key, const char *s)
 {
+	if (!s)
+		return;
+	lfs_json_key(j, key);
+	lfs_json_string(j, s);
+}
+
+void lfs_json_strings(struct lfs_json *j, const char *key, char *const *v,
+		      size_t n)
+{
+	size_t i;
+
+	lfs_json_key(j, key);
+	lfs_json_array_begin(j);
+	for (i = 0; i < n; i++)
+		lfs_json_string(j, v[i]);
+	lfs_json_array_end(j);
+}
+
+void lfs_json_created(struct lfs_json *j, uint64_t ns)
+{
+	char when[LFS_TIME_RFC3339_MAX];
+
+	if (!lfs_time_rfc3339(ns, when, sizeof(when)))
+		lfs_json_opt_string(j, "created", when);
+	lfs_json_key(j, "created_ns");
+	lfs_json_u64(j, ns);
+}
+
+/* The member @key: @v, if @has. */
+static void lfs_json_opt_u64(struct lfs_json *j, const char *key, int has,
+			     uint64_t v)
+{
+	if (!has)
+		return;
+	lfs_json_key(j, key);
+	lfs_json_u64(j, v);
+}
+
+/* "flags": the names of the bits of @flags ("0x..." for unknown ones). */
+static void lfs_json_layer_flags(struct lfs_json *j, uint32_t flags)
+{
+	const char *name;
+	char hex[16];
 	uint32_t bit;
 
+	lfs_json_key(j, "flags");
+	lfs_json_array_begin(j);
+	for (bit = 1; bit; bit <<= 1) {
+		if (!(flags & bit))
+			continue;
+		name = lfs_layer_flag_name(bit);
+		if (!name) {
+			snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
+			name = hex;
+		}
+		lfs_json_string(j, name);
+	}
+	lfs_json_array_end(j);
+}
+
+void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l)
+{
+	uint32_t i;
+
 	lfs_json_object_begin(j);
-	if (l->has & LFS_HAS_ID) {
-		lfs_json_key(j, "id");
-		lfs_json_u64(j, l->id);
-	}
-	if (l->name) {
-		lfs_json_key(j, "name");
-		lfs_json_string(j, l->name);
-	}
-	if (l->path) {
-		lfs_json_key(j, "path");
-		lfs_json_string(j, l->path);
-	}
-	if (l->parent) {
-		lfs_json_key(j, "parent");
-		lfs_json_string(j, l->parent);
-	}
-	if (l->has & LFS_HAS_PARENT_ID) {
-		lfs_json_key(j, "parent_id");
-		lfs_json_u64(j, l->parent_id);
-	}
-	if (l->author) {
-		lfs_json_key(j, "author");
-		lfs_json_string(j, l->author);
-	}
-	if (l->message) {
-		lfs_json_key(j, "message");
-		lfs_json_string(j, l->message);
-	}
-	if (l->has & LFS_HAS_CREATED) {
-		char when[LFS_TIME_RFC3339_MAX];
-
-		if (!lfs_time_rfc3339(l->created, when, sizeof(when))) {
-			lfs_json_key(j, "created");
-			lfs_json_string(j, when);
-		}
-		lfs_json_key(j, "created_ns");
-		lfs_json_u64(j, l->created);
-	}
-	if (l->has & LFS_HAS_FLAGS) {
-		lfs_json_key(j, "flags");
-		lfs_json_array_begin(j);
-		for (bit = 1; bit; bit <<= 1) {
-			const char *name;
-			char hex[16];
-
-			if (!(l->flags & bit))
-				continue;
-			name = lfs_layer_flag_name(bit);
-			if (!name) {
-				snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
-				name = hex;
-			}
-			lfs_json_string(j, name);
-		}
-		lfs_json_array_end(j);
-	}
-	if (l->has & LFS_HAS_VIEWS) {
-		lfs_json_key(j, "views");
-		lfs_json_u64(j, l->views);
-	}
-	if (l->has & LFS_HAS_CHILDREN) {
-		lfs_json_key(j, "children");
-		lfs_json_u64(j, l->children);
-	}
+	lfs_json_opt_u64(j, "id", l->has & LFS_HAS_ID, l->id);
+	lfs_json_opt_string(j, "name", l->name);
+	lfs_json_opt_string(j, "path", l->path);
+	lfs_json_opt_string(j, "parent", l->parent);
+	lfs_json_opt_u64(j, "parent_id", l->has & LFS_HAS_PARENT_ID,
+			 l->parent_id);
+	lfs_json_opt_string(j, "author", l->author);
+	lfs_json_opt_string(j, "message", l->message);
+	if (l->has & LFS_HAS_CREATED)
+		lfs_json_created(j, l->created);
+	if (l->has & LFS_HAS_FLAGS)
+		lfs_json_layer_flags(j, l->flags);
+	lfs_json_opt_u64(j, "views", l->has & LFS_HAS_VIEWS, l->views);
+	lfs_json_opt_u64(j, "children", l->has & LFS_HAS_CHILDREN,
+			 l->children);
 	if (l->nbase) {
-		uint32_t i;
-
 		lfs_json_key(j, "base_ids");
 		lfs_json_array_begin(j);
 		for (i = 0; i < l->nbase; i++)
@@ -337,19 +348,9 @@ void lfs_json_layer(struct lfs_json *j, const struct lfs_layer *l)
 	lfs_json_object_end(j);
 }
 
-static void lfs_json_opt_string(struct lfs_json *j, const char *key,
-				const char *s)
-{
-	if (!s)
-		return;
-	lfs_json_key(j, key);
-	lfs_json_string(j, s);
-}
-
 void lfs_json_view(struct lfs_json *j, const struct lfs_view *v)
 {
 	char dev[32];
-	size_t i;
 
 	lfs_json_object_begin(j);
 	lfs_json_key(j, "id");
@@ -359,27 +360,16 @@ void lfs_json_view(struct lfs_json *j, const struct lfs_view *v)
 	lfs_json_key(j, "dev");
 	lfs_json_string(j, dev);
 	lfs_json_opt_string(j, "source", v->source);
-	lfs_json_key(j, "mountpoints");
-	lfs_json_array_begin(j);
-	for (i = 0; i < v->mountpoints.n; i++)
-		lfs_json_string(j, v->mountpoints.v[i]);
-	lfs_json_array_end(j);
+	lfs_json_strings(j, "mountpoints", v->mountpoints.v, v->mountpoints.n);
 	lfs_json_opt_string(j, "image", v->image);
-	lfs_json_key(j, "layers");
-	lfs_json_array_begin(j);
-	for (i = 0; i < v->have; i++)
-		lfs_json_string(j, v->layers[i]);
-	lfs_json_array_end(j);
+	lfs_json_strings(j, "layers", v->layers, v->have);
 	lfs_json_opt_string(j, "upper", v->upper);
 	lfs_json_opt_string(j, "work", v->work);
 	lfs_json_key(j, "readonly");
 	lfs_json_bool(j, !!(v->flags & LAYERFS_VIEW_F_RDONLY));
 	lfs_json_key(j, "indexed");
 	lfs_json_bool(j, !!(v->flags & LAYERFS_VIEW_F_INDEXED));
-	lfs_json_key(j, "mount_options");
-	lfs_json_array_begin(j);
-	for (i = 0; i < v->mount_options.n; i++)
-		lfs_json_string(j, v->mount_options.v[i]);
-	lfs_json_array_end(j);
+	lfs_json_strings(j, "mount_options", v->mount_options.v,
+			 v->mount_options.n);
 	lfs_json_object_end(j);
 }

@@ -14,6 +14,7 @@
 #ifndef LAYERCTL_JSONOUT_H
 #define LAYERCTL_JSONOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -45,6 +46,17 @@ void lfs_json_string(struct lfs_json *j, const char *s);
 void lfs_json_u64(struct lfs_json *j, uint64_t v);
 void lfs_json_bool(struct lfs_json *j, int v);
 void lfs_json_null(struct lfs_json *j);
+
+/* The member @key: @s, if @s is not NULL (else no member). */
+void lfs_json_opt_string(struct lfs_json *j, const char *key, const char *s);
+/* The member @key: the array of the strings @v[0..n). */
+void lfs_json_strings(struct lfs_json *j, const char *key, char *const *v,
+		      size_t n);
+/*
+ * The members "created" (RFC 3339, if @ns can be written so) and
+ * "created_ns" (@ns).
+ */
+void lfs_json_created(struct lfs_json *j, uint64_t ns);
 
 /*
  * Adds the JSON document @text as a value, or with @member (not NULL)

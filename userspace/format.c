@@ -44,7 +44,7 @@ void lfs_fmt_escaped(struct lfs_buf *b, const char *s)
 
 void lfs_fmt_flags(struct lfs_buf *b, uint32_t flags, const char *sep)
 {
-	const char *name;
+	char hex[LFS_FLAG_STR_MAX];
 	uint32_t bit;
 	int first = 1;
 
@@ -58,11 +58,7 @@ void lfs_fmt_flags(struct lfs_buf *b, uint32_t flags, const char *sep)
 		if (!first)
 			lfs_buf_puts(b, sep);
 		first = 0;
-		name = lfs_layer_flag_name(bit);
-		if (name)
-			lfs_buf_puts(b, name);
-		else
-			lfs_buf_printf(b, "0x%" PRIx32, bit);
+		lfs_buf_puts(b, lfs_layer_flag_str(bit, hex));
 	}
 }
 

@@ -5,7 +5,6 @@
  * closes.  Strings are made valid UTF-8 first.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,22 +298,14 @@ static void lfs_json_opt_u64(struct lfs_json *j, const char *key, int has,
 /* "flags": the names of the bits of @flags ("0x..." for unknown ones). */
 static void lfs_json_layer_flags(struct lfs_json *j, uint32_t flags)
 {
-	const char *name;
-	char hex[16];
+	char hex[LFS_FLAG_STR_MAX];
 	uint32_t bit;
 
 	lfs_json_key(j, "flags");
 	lfs_json_array_begin(j);
-	for (bit = 1; bit; bit <<= 1) {
-		if (!(flags & bit))
-			continue;
-		name = lfs_layer_flag_name(bit);
-		if (!name) {
-			snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
-			name = hex;
-		}
-		lfs_json_string(j, name);
-	}
+	for (bit = 1; bit; bit <<= 1)
+		if (flags & bit)
+			lfs_json_string(j, lfs_layer_flag_str(bit, hex));
 	lfs_json_array_end(j);
 }
 

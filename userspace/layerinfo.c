@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Layer record helpers (see layerinfo.h). */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +76,14 @@ const char *lfs_layer_flag_name(uint32_t bit)
 	default:
 		return NULL;
 	}
+}
+
+const char *lfs_layer_flag_str(uint32_t bit, char *buf)
+{
+	const char *name = lfs_layer_flag_name(bit);
+
+	if (name)
+		return name;
+	snprintf(buf, LFS_FLAG_STR_MAX, "0x%" PRIx32, bit);
+	return buf;
 }

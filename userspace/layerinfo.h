@@ -61,4 +61,13 @@ struct lfs_layer *lfs_layer_dup(const struct lfs_layer *l);
  */
 const char *lfs_layer_flag_name(uint32_t bit);
 
+/* Room for the text lfs_layer_flag_str() writes for an unknown bit. */
+#define LFS_FLAG_STR_MAX 16
+
+/*
+ * The text of one flag bit: its name, or "0x..." (written into @buf of
+ * LFS_FLAG_STR_MAX bytes) for a bit without one.
+ */
+const char *lfs_layer_flag_str(uint32_t bit, char *buf);
+
 #endif /* LAYERCTL_LAYERINFO_H */

@@ -97,16 +97,11 @@ static int lfs_jadd_flags(struct json_object *o, const char *k, uint32_t flags)
 	if (!a)
 		return -ENOMEM;
 	for (bit = 1; bit; bit <<= 1) {
-		const char *name;
-		char hex[16];
+		char hex[LFS_FLAG_STR_MAX];
+		const char *name = lfs_layer_flag_str(bit, hex);
 
 		if (!(flags & bit))
 			continue;
-		name = lfs_layer_flag_name(bit);
-		if (!name) {
-			snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
-			name = hex;
-		}
 		if (lfs_jappend(a, json_object_new_string(name))) {
 			json_object_put(a);
 			return -ENOMEM;

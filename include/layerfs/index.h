@@ -362,13 +362,16 @@ static inline int layerfs_index_type_ok(unsigned int type)
 static inline const char *
 layerfs_index_check_header(const struct layerfs_index_header *h, __u64 len)
 {
-	__u32 nlayers = lfsx_le32(h->nlayers), ndirs = lfsx_le32(h->ndirs);
-	__u32 nentries = lfsx_le32(h->nentries);
+	__u32 nlayers, ndirs, nentries;
 	__u64 names_off;
 	unsigned int i;
 
+	/* Nothing of @h is read before @len says it is all there. */
 	if (len < LAYERFS_INDEX_HEADER_SIZE)
 		return "shorter than the header";
+	nlayers = lfsx_le32(h->nlayers);
+	ndirs = lfsx_le32(h->ndirs);
+	nentries = lfsx_le32(h->nentries);
 	if (lfsx_le32(h->magic) != LAYERFS_INDEX_MAGIC)
 		return "bad magic";
 	if (lfsx_le16(h->version) != LAYERFS_INDEX_VERSION)

@@ -73,11 +73,18 @@ const struct dentry_operations layerfs_dentry_ops = {
 	.d_real = layerfs_d_real,
 };
 
-/* A real lookup: a positive or negative dentry, or an ERR_PTR. */
+/* A real lookup: a positive dentry, NULL if absent, or an ERR_PTR. */
 static struct dentry *layerfs_lookup_real(struct dentry *base,
 					  const struct qstr *name)
 {
-	return layerfs_lookup_one_unlocked(name->name, base, name->len);
+	struct dentry *this;
+
+	this = layerfs_lookup_one_unlocked(name->name, base, name->len);
+	if (!IS_ERR(this) && d_is_negative(this)) {
+		dput(this);
+		return NULL;
+	}
+	return this;
 }
 
 struct layerfs_found {
@@ -99,12 +106,8 @@ static int layerfs_lookup_upper(struct dentry *udir, const struct qstr *name,
 	struct dentry *this;
 
 	this = layerfs_lookup_real(udir, name);
-	if (IS_ERR(this))
-		return PTR_ERR(this);
-	if (d_is_negative(this)) {
-		dput(this);
-		return 0;
-	}
+	if (IS_ERR_OR_NULL(this))
+		return PTR_ERR_OR_ZERO(this);
 	if (layerfs_is_whiteout(this)) {
 		dput(this);
 		*stop = true;
@@ -128,12 +131,8 @@ static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 	struct dentry *this;
 
 	this = layerfs_lookup_real(dir, name);
-	if (IS_ERR(this))
-		return PTR_ERR(this);
-	if (d_is_negative(this)) {
-		dput(this);
-		return 0;
-	}
+	if (IS_ERR_OR_NULL(this))
+		return PTR_ERR_OR_ZERO(this);
 	*stop = true;
 	if (layerfs_is_whiteout(this)) {
 		dput(this);
@@ -212,7 +211,7 @@ static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 	dput(dir);
 	if (IS_ERR(this))
 		return PTR_ERR(this);
-	if (d_is_negative(this) || layerfs_is_whiteout(this) ||
+	if (!this || layerfs_is_whiteout(this) ||
 	    d_is_dir(this) != (e.type == DT_DIR)) {
 		pr_warn_ratelimited("index does not match the files of layer '%s'\n",
 				    layerfs_vindex_ilayer(view, vi, ilayer)->name);

@@ -187,6 +187,16 @@ out_unlock:
 	return err;
 }
 
+/*
+ * What a change of @dentry's name needs first: its parent copied up and
+ * write access to the upper mount (dropped by the caller).
+ */
+static int layerfs_dirop_begin(struct dentry *dentry)
+{
+	int err = layerfs_copy_up(dentry->d_parent);
+
+	return err ?: mnt_want_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
+}
 /* Make the upper object for @dentry (negative in the view). */
 static int layerfs_create_upper(struct dentry *dentry,
 				const struct layerfs_cattr *attr,
@@ -244,10 +254,7 @@ static int layerfs_create_object(struct inode *dir, struct dentry *dentry,
 	struct inode *inode;
 	int err;
 
-	err = layerfs_copy_up(dentry->d_parent);
-	if (err)
-		return err;
-	err = mnt_want_write(view->upper_mnt);
+	err = layerfs_dirop_begin(dentry);
 	if (err)
 		return err;
 	old_cred = layerfs_creator_creds(dentry->d_sb);
@@ -395,10 +402,7 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 	const struct cred *old_cred;
 	int err;
 
-	err = layerfs_copy_up(dentry->d_parent);
-	if (err)
-		return err;
-	err = mnt_want_write(view->upper_mnt);
+	err = layerfs_dirop_begin(dentry);
 	if (err)
 		return err;
 	/* No copy-up of this object may run while its name goes away. */

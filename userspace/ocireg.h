@@ -90,6 +90,30 @@ int lfs_reg_url_uploads(const char *base, const char *repo, char *out,
 int lfs_reg_url_upload_done(const char *base, const char *location,
 			    const char *digest, char *out, size_t len);
 
+/*
+ * An upload's @location (absolute, or a path resolved against @base), as
+ * a URL; the same checks as lfs_reg_url_upload_done().
+ */
+int lfs_reg_url_resolve(const char *base, const char *location, char *out,
+			size_t len);
+
+/* POST .../blobs/uploads/?mount=DIGEST&from=REPO: a cross-repository mount. */
+int lfs_reg_url_mount(const char *base, const char *repo, const char *digest,
+		      const char *from, char *out, size_t len);
+
+/*
+ * The offset an upload continues at, from its status's Range header
+ * "0-LAST" (or "bytes=0-LAST"): LAST + 1; "0-0" is taken as an empty
+ * upload (distribution's answer for one).  -EINVAL otherwise.
+ */
+int lfs_reg_range_next(const char *range, uint64_t *next);
+
+/* The smallest --chunk-size (the registries' own minimum is larger). */
+#define LFS_REG_CHUNK_MIN	4096
+
+/* "N", "NK", "NM", "NG" (also "NKiB", "NMB"...: 1024s) into @out. */
+int lfs_reg_parse_size(const char *s, uint64_t *out);
+
 /* Percent-encodes @in for a query value (unreserved characters kept). */
 int lfs_reg_url_escape(const char *in, char *out, size_t len);
 
@@ -162,6 +186,24 @@ int lfs_reg_auth_lookup(const char *json, const char *host,
  */
 char *lfs_reg_auth_store(const char *json, const char *host,
 			 const struct lfs_reg_cred *c, struct lfs_err *e);
+
+/*
+ * The credential helper for @host in a docker config.json: credHelpers
+ * HOST (keys as for auths), else credsStore; its NAME (docker-credential-
+ * NAME) into @name.  0, -ENOENT (none), -EINVAL (not a plain name).
+ */
+int lfs_reg_auth_helper(const char *json, const char *host, char *name,
+			size_t len, struct lfs_err *e);
+
+/* What a helper is asked for @host ("https://index.docker.io/v1/"...). */
+const char *lfs_reg_helper_server(const char *host);
+
+/*
+ * A helper's answer to 'get': {"ServerURL","Username","Secret"}.
+ * -ENOTSUP for an identity token (Username "<token>"), -EINVAL.
+ */
+int lfs_reg_helper_parse(const char *json, struct lfs_reg_cred *c,
+			 struct lfs_err *e);
 
 /* The "Authorization: Basic ..." header line for @c. */
 int lfs_reg_basic_header(const struct lfs_reg_cred *c, char *out, size_t len);

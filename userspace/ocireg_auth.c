@@ -388,6 +388,83 @@ int lfs_reg_auth_lookup(const char *json, const char *host,
 	return rc;
 }
 
+/* A helper name: docker-credential-NAME, NAME of [A-Za-z0-9._-]. */
+static int lfs_helper_name_ok(const char *n)
+{
+	return *n && strlen(n) < 64 && n[0] != '.' &&
+	       strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == strlen(n);
+}
+
+int lfs_reg_auth_helper(const char *json, const char *host, char *name,
+			size_t len, struct lfs_err *e)
+{
+	struct json_object *o = lfs_jparse_obj(json), *helpers;
+	char want[LFS_REG_HOST_MAX], have[LFS_REG_HOST_MAX];
+	const char *n = NULL;
+	int rc = 0;
+
+	if (!o)
+		return lfs_err_set(e, -EINVAL, "not a JSON object");
+	lfs_auth_key_host(host, want, sizeof(want));
+	if (json_object_object_get_ex(o, "credHelpers", &helpers) &&
+	    json_object_is_type(helpers, json_type_object)) {
+		json_object_object_foreach(helpers, key, val) {
+			lfs_auth_key_host(key, have, sizeof(have));
+			if (!strcasecmp(have, want) &&
+			    json_object_is_type(val, json_type_string))
+				n = json_object_get_string(val);
+		}
+	}
+	if (!n) {
+		if (json_object_object_get_ex(o, "credsStore", &helpers) &&
+		    json_object_is_type(helpers, json_type_string))
+			n = json_object_get_string(helpers);
+	}
+	if (!n || !*n)
+		rc = lfs_err_set(e, -ENOENT, "no credential helper");
+	else if (!lfs_helper_name_ok(n) || strlen(n) >= len)
+		rc = lfs_err_set(e, -EINVAL, "credential helper name '%s': not a plain name",
+				 n);
+	else
+		snprintf(name, len, "%s", n);
+	json_object_put(o);
+	return rc;
+}
+
+const char *lfs_reg_helper_server(const char *host)
+{
+	return strcmp(host, LFS_REG_DOCKER_HOST) ? host :
+	       "https://index.docker.io/v1/";
+}
+
+int lfs_reg_helper_parse(const char *json, struct lfs_reg_cred *c,
+			 struct lfs_err *e)
+{
+	struct json_object *o = lfs_jparse_obj(json);
+	const char *u, *s;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!o)
+		return lfs_err_set(e, -EINVAL, "its answer is not a JSON object");
+	u = lfs_jstr_of(o, "Username");
+	s = lfs_jstr_of(o, "Secret");
+	if (!u || !s)
+		rc = lfs_err_set(e, -EINVAL, "its answer lacks Username or Secret");
+	else if (!strcmp(u, "<token>"))
+		rc = lfs_err_set(e, -ENOTSUP, "it gives an identity token, which layerctl does not use");
+	else if (strlen(u) >= sizeof(c->user) || strlen(s) >= sizeof(c->pass) ||
+		 strchr(u, ':'))
+		rc = lfs_err_set(e, -EINVAL, "its user name or secret is too long or has a ':'");
+	else {
+		snprintf(c->user, sizeof(c->user), "%s", u);
+		snprintf(c->pass, sizeof(c->pass), "%s", s);
+	}
+	json_object_put(o);
+	return rc;
+}
+
 char *lfs_reg_auth_store(const char *json, const char *host,
 			 const struct lfs_reg_cred *c, struct lfs_err *e)
 {

@@ -73,6 +73,8 @@ int lfs_reg_open(struct lfs_reg *reg, const char *host, const char *repo,
 	snprintf(reg->host, sizeof(reg->host), "%s", host);
 	snprintf(reg->repo, sizeof(reg->repo), "%s", repo ? repo : "");
 	reg->actions = actions;
+	reg->insecure = insecure;
+	snprintf(reg->ca_file, sizeof(reg->ca_file), "%s", ca_file ? ca_file : "");
 	if (cred) {
 		reg->cred = *cred;
 		reg->has_cred = 1;
@@ -84,6 +86,22 @@ int lfs_reg_open(struct lfs_reg *reg, const char *host, const char *repo,
 	if (rc)
 		return lfs_reg_fail(reg, rc, "%s: cannot set up HTTP", host);
 	return 0;
+}
+
+int lfs_reg_clone(struct lfs_reg *dst, const struct lfs_reg *src)
+{
+	int rc;
+
+	rc = lfs_reg_open(dst, src->host, src->repo, src->insecure,
+			  src->ca_file[0] ? src->ca_file : NULL, src->actions,
+			  src->has_cred ? &src->cred : NULL);
+	if (!rc && src->authz) {
+		dst->authz = strdup(src->authz);
+		dst->authz_basic = src->authz_basic;
+		if (!dst->authz)
+			rc = lfs_reg_fail(dst, -ENOMEM, "out of memory");
+	}
+	return rc;
 }
 
 void lfs_reg_close(struct lfs_reg *reg)
@@ -310,40 +328,179 @@ int lfs_reg_blob_exists(struct lfs_reg *reg, const char *digest,
 	return rc;
 }
 
-int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,
-			uint64_t size)
+int lfs_reg_upload_start(struct lfs_reg *reg, const char *digest,
+			 const char *from, int *mounted, char *loc)
 {
 	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 	struct lfs_http_resp rs;
 	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	int rc;
 
+	*mounted = 0;
 	snprintf(what, sizeof(what), "blob %s", digest);
-	if (lfs_reg_url_uploads(reg->base, reg->repo, url, sizeof(url)))
+	rc = from ? lfs_reg_url_mount(reg->base, reg->repo, digest, from, url,
+				      sizeof(url)) :
+		    lfs_reg_url_uploads(reg->base, reg->repo, url, sizeof(url));
+	if (rc)
 		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
 	rq.method = "POST";
 	rq.url = url;
 	rc = lfs_reg_send(reg, &rq, &rs, what);
 	if (rc)
 		return rc;
-	if (rs.status != 202) {
+	if (from && rs.status == 201) {
+		*mounted = 1;
+	} else if (rs.status != 202) {
 		rc = lfs_reg_bad_status(reg, what, &rs);
-		lfs_http_resp_free(&rs);
-		return rc;
+	} else if (lfs_reg_url_resolve(reg->base, rs.location, loc,
+				       LFS_REG_URL_MAX)) {
+		rc = lfs_reg_fail(reg, -EPROTO,
+				  "%s: unusable upload location '%s'", what,
+				  rs.location);
 	}
-	rc = lfs_reg_url_upload_done(reg->base, rs.location, digest, url,
-				     sizeof(url));
 	lfs_http_resp_free(&rs);
-	if (rc)
+	return rc;
+}
+
+/* Where a response leaves an upload: its new Location, if it gives one. */
+static int lfs_reg_next_loc(struct lfs_reg *reg, const char *what,
+			    const struct lfs_http_resp *rs, char *loc)
+{
+	if (!rs->location[0])
+		return 0;
+	if (lfs_reg_url_resolve(reg->base, rs->location, loc, LFS_REG_URL_MAX))
 		return lfs_reg_fail(reg, -EPROTO,
 				    "%s: unusable upload location '%s'", what,
-				    rs.location);
-	rq = (struct lfs_http_req)LFS_HTTP_REQ_INIT;
+				    rs->location);
+	return 0;
+}
+
+/* The offset the registry has of upload @loc (GET, 204, Range). */
+static int lfs_reg_upload_status(struct lfs_reg *reg, const char *what,
+				 char *loc, uint64_t *off)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	int rc;
+
+	rq.method = "GET";
+	rq.url = loc;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status != 204 && rs.status != 200)
+		rc = lfs_reg_bad_status(reg, what, &rs);
+	else if (lfs_reg_range_next(rs.range, off))
+		rc = lfs_reg_fail(reg, -EPROTO, "%s: upload status without a usable Range ('%s')",
+				  what, rs.range);
+	if (!rc)
+		rc = lfs_reg_next_loc(reg, what, &rs, loc);
+	lfs_http_resp_free(&rs);
+	return rc;
+}
+
+static void lfs_reg_body_progress(void *arg, uint64_t sent)
+{
+	struct lfs_reg *reg = arg;
+
+	if (reg->progress)
+		reg->progress(reg->progress_arg, reg->sent_base + sent);
+}
+
+/* One PATCH of bytes @off to @off + @n - 1 of @fd. */
+static int lfs_reg_patch(struct lfs_reg *reg, const char *what, char *loc,
+			 int fd, uint64_t off, uint64_t n)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char cr[64];
+	int rc;
+
+	snprintf(cr, sizeof(cr), "Content-Range: %llu-%llu",
+		 (unsigned long long)off, (unsigned long long)(off + n - 1));
+	rq.method = "PATCH";
+	rq.url = loc;
+	rq.headers[0] = "Content-Type: application/octet-stream";
+	rq.headers[1] = cr;
+	rq.body_fd = fd;
+	rq.body_fd_off = off;
+	rq.body_fd_len = n;
+	rq.progress = lfs_reg_body_progress;
+	rq.progress_arg = reg;
+	reg->sent_base = off;
+	rc = lfs_reg_send(reg, &rq, &rs, what);
+	if (rc)
+		return rc;
+	if (rs.status != 202 && rs.status != 204)
+		rc = lfs_reg_bad_status(reg, what, &rs);
+	if (!rc)
+		rc = lfs_reg_next_loc(reg, what, &rs, loc);
+	lfs_http_resp_free(&rs);
+	return rc;
+}
+
+/* The chunks of @fd from offset 0, resumed where the registry says. */
+static int lfs_reg_patch_all(struct lfs_reg *reg, const char *what, char *loc,
+			     int fd, uint64_t size, uint64_t chunk)
+{
+	uint64_t off = 0, before;
+	int rc, stuck = 0;
+
+	while (off < size) {
+		uint64_t n = size - off < chunk ? size - off : chunk;
+
+		rc = lfs_reg_patch(reg, what, loc, fd, off, n);
+		if (!rc) {
+			off += n;
+			continue;
+		}
+		if (rc != -EIO || stuck++ >= LFS_REG_RESUMES)
+			return rc;
+		/* the transfer broke: ask how much the registry has */
+		before = off;
+		rc = lfs_reg_upload_status(reg, what, loc, &off);
+		if (rc)
+			return rc;
+		if (off > size)
+			return lfs_reg_fail(reg, -EPROTO, "%s: the registry has %llu bytes of %llu",
+					    what, (unsigned long long)off,
+					    (unsigned long long)size);
+		if (off > before)
+			stuck = 0;
+	}
+	return 0;
+}
+
+int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
+			int fd, uint64_t size, uint64_t chunk)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	struct lfs_http_resp rs;
+	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
+	int rc, whole = !chunk || chunk >= size;
+
+	snprintf(what, sizeof(what), "blob %s", digest);
+	if (!whole) {
+		rc = lfs_reg_patch_all(reg, what, loc, fd, size, chunk);
+		if (rc)
+			return rc;
+	}
+	if (lfs_reg_url_upload_done(reg->base, loc, digest, url, sizeof(url)))
+		return lfs_reg_fail(reg, -EPROTO,
+				    "%s: unusable upload location '%s'", what, loc);
 	rq.method = "PUT";
 	rq.url = url;
 	rq.headers[0] = "Content-Type: application/octet-stream";
-	rq.body_fd = fd;
-	rq.body_fd_len = size;
+	if (whole) {
+		rq.body_fd = fd;
+		rq.body_fd_len = size;
+		rq.progress = lfs_reg_body_progress;
+		rq.progress_arg = reg;
+		reg->sent_base = 0;
+	} else {
+		rq.body = "";
+		rq.body_len = 0;
+	}
 	rc = lfs_reg_send(reg, &rq, &rs, what);
 	if (rc)
 		return rc;
@@ -353,8 +510,19 @@ int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,
 	return rc;
 }
 
+int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,
+			uint64_t size)
+{
+	char loc[LFS_REG_URL_MAX];
+	int mounted, rc;
+
+	rc = lfs_reg_upload_start(reg, digest, NULL, &mounted, loc);
+	return rc ? rc : lfs_reg_upload_send(reg, loc, digest, fd, size, 0);
+}
+
 /* A download's state: the file, the running hash, what it holds. */
 struct lfs_fetch {
+	struct lfs_reg *reg;
 	int fd;
 	EVP_MD_CTX *md;
 	uint64_t have, size, start;	/* start: the range asked for */
@@ -400,6 +568,8 @@ static int lfs_fetch_sink(void *arg, long status, const void *p, size_t n)
 		n -= (size_t)w;
 		f->have += (uint64_t)w;
 	}
+	if (f->reg->progress)
+		f->reg->progress(f->reg->progress_arg, f->have);
 	return 0;
 }
 
@@ -476,7 +646,8 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		       int fd, uint64_t *have)
 {
-	struct lfs_fetch f = { .fd = fd, .size = size, .have = *have };
+	struct lfs_fetch f = { .reg = reg, .fd = fd, .size = size,
+				.have = *have };
 	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	unsigned char md[LFS_SHA256_LEN];
 	char got[LFS_DIGEST_LEN];

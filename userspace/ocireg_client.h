@@ -34,6 +34,12 @@ struct lfs_reg {
 	char *authz;			/* "Authorization: ..." or NULL */
 	int authz_basic;		/* authz is our Basic credentials */
 	struct lfs_err err;		/* why the last call failed */
+	int insecure;
+	char ca_file[4096];		/* "" : the system's CAs */
+	/* told the bytes of the blob done so far, as it goes; NULL: none */
+	void (*progress)(void *arg, uint64_t done);
+	void *progress_arg;
+	uint64_t sent_base;		/* offset of the body being sent */
 };
 
 /*
@@ -45,12 +51,40 @@ int lfs_reg_open(struct lfs_reg *reg, const char *host, const char *repo,
 		 const struct lfs_reg_cred *cred);
 void lfs_reg_close(struct lfs_reg *reg);
 
+/*
+ * A second client @dst for the same repository, with @src's credentials
+ * and current authorization, and its own connection (another thread's).
+ */
+int lfs_reg_clone(struct lfs_reg *dst, const struct lfs_reg *src);
+
 /* GET /v2/: reachable, and the credentials work.  (login) */
 int lfs_reg_ping(struct lfs_reg *reg);
 
 /* *@exists = 1 if the registry has blob @digest of @size bytes. */
 int lfs_reg_blob_exists(struct lfs_reg *reg, const char *digest,
 			uint64_t size, int *exists);
+
+/*
+ * Starts an upload of blob @digest: POST .../blobs/uploads/, or with
+ * @from (a repository of the same registry that has the blob) a
+ * cross-repository mount, ?mount=DIGEST&from=FROM.  *@mounted = 1 if the
+ * registry mounted the blob (201: nothing to upload); else the upload's
+ * URL in @loc (LFS_REG_URL_MAX bytes), as when the registry declines the
+ * mount and starts an upload instead (202).
+ */
+int lfs_reg_upload_start(struct lfs_reg *reg, const char *digest,
+			 const char *from, int *mounted, char *loc);
+
+/*
+ * Sends @size bytes of @fd to upload @loc and completes it as blob
+ * @digest.  @chunk 0 (or at least @size): one PUT ?digest= with the body
+ * (monolithic).  Else PATCHes of @chunk bytes, each with Content-Range
+ * START-END, then PUT ?digest=; a PATCH whose transfer breaks is resumed
+ * at the offset the upload's status (GET, Range) says the registry has,
+ * at most three times without progress.
+ */
+int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
+			int fd, uint64_t size, uint64_t chunk);
 
 /* Uploads @size bytes of @fd as blob @digest (POST, then PUT ?digest=). */
 int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,

@@ -106,6 +106,7 @@ static size_t lfs_hdr_cb(char *p, size_t size, size_t nitems, void *arg)
 		/* a new response (after a redirect or 100 Continue) */
 		rs->content_type[0] = rs->location[0] = '\0';
 		rs->www_authenticate[0] = rs->docker_digest[0] = '\0';
+		rs->range[0] = '\0';
 		rs->has_length = 0;
 		return n;
 	}
@@ -114,6 +115,7 @@ static size_t lfs_hdr_cb(char *p, size_t size, size_t nitems, void *arg)
 	lfs_hdr_take(p, n, "Location", rs->location, sizeof(rs->location));
 	lfs_hdr_take(p, n, "Docker-Content-Digest", rs->docker_digest,
 		     sizeof(rs->docker_digest));
+	lfs_hdr_take(p, n, "Range", rs->range, sizeof(rs->range));
 	/* the first challenge header; enough for the registries tested */
 	if (!rs->www_authenticate[0])
 		lfs_hdr_take(p, n, "WWW-Authenticate", rs->www_authenticate,
@@ -186,7 +188,8 @@ static size_t lfs_read_cb(char *p, size_t size, size_t nmemb, void *arg)
 		memcpy(p, (const char *)rq->body + x->sent, n);
 	} else {
 		do
-			r = pread(rq->body_fd, p, n, (off_t)x->sent);
+			r = pread(rq->body_fd, p, n,
+				  (off_t)(rq->body_fd_off + x->sent));
 		while (r < 0 && errno == EINTR);
 		if (r <= 0) {
 			x->sink_err = r < 0 ? -errno : -EIO;
@@ -195,6 +198,8 @@ static size_t lfs_read_cb(char *p, size_t size, size_t nmemb, void *arg)
 		n = (size_t)r;
 	}
 	x->sent += n;
+	if (rq->progress)
+		rq->progress(rq->progress_arg, x->sent);
 	return n;
 }
 

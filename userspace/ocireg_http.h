@@ -29,15 +29,21 @@ struct lfs_http_opts {
  */
 typedef int (*lfs_http_sink)(void *arg, long status, const void *p, size_t n);
 
+/* Told the body bytes sent so far, as an upload goes (a progress display). */
+typedef void (*lfs_http_progress)(void *arg, uint64_t sent);
+
 struct lfs_http_req {
 	const char *method;		/* "GET", "HEAD", "PUT", "POST", "PATCH" */
 	const char *url;
 	const char *headers[8];		/* "Name: value" lines; NULL ends */
-	/* the body: @body_len bytes at @body, or of @body_fd from offset 0 */
+	/* the body: @body_len bytes at @body, or of @body_fd from @body_fd_off */
 	const void *body;
 	size_t body_len;
 	int body_fd;			/* -1: none */
 	uint64_t body_fd_len;
+	uint64_t body_fd_off;
+	lfs_http_progress progress;	/* NULL: none */
+	void *progress_arg;
 	lfs_http_sink sink;		/* NULL: keep the body in memory */
 	void *sink_arg;
 	size_t max_body;		/* in memory at most; 0: 4 MiB */
@@ -51,6 +57,7 @@ struct lfs_http_resp {
 	char location[4096];
 	char www_authenticate[2048];
 	char docker_digest[80];		/* Docker-Content-Digest */
+	char range[64];			/* Range (an upload's status) */
 	uint64_t content_length;	/* with @has_length */
 	int has_length;
 	char *body;			/* NUL-terminated; free() */

@@ -4,9 +4,11 @@
  * distribution API's endpoint URLs.  See ocireg.h.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -272,30 +274,94 @@ static size_t lfs_url_origin_len(const char *url)
 	return (size_t)(p - url) + strcspn(p, "/?#");
 }
 
-int lfs_reg_url_upload_done(const char *base, const char *location,
-			    const char *digest, char *out, size_t len)
+int lfs_reg_url_resolve(const char *base, const char *location, char *out,
+			size_t len)
 {
-	char d[3 * LFS_DIGEST_LEN];
 	size_t olen = lfs_url_origin_len(base);
-	const char *sep;
-	int rc;
 
 	if (!*location || !olen)
 		return -EINVAL;
-	rc = lfs_reg_url_escape(digest, d, sizeof(d));
-	if (rc)
-		return rc;
-	sep = strchr(location, '?') ? "&" : "?";
 	if (lfs_url_origin_len(location)) {
 		/* the same scheme as the registry's */
 		if (strncmp(location, base, strcspn(base, ":") + 1))
 			return -EINVAL;
-		return lfs_fmt(out, len, "%s%sdigest=%s", location, sep, d);
+		return lfs_fmt(out, len, "%s", location);
 	}
 	if (location[0] != '/')
 		return -EINVAL;
-	return lfs_fmt(out, len, "%.*s%s%sdigest=%s", (int)olen, base,
-		       location, sep, d);
+	return lfs_fmt(out, len, "%.*s%s", (int)olen, base, location);
+}
+
+int lfs_reg_url_upload_done(const char *base, const char *location,
+			    const char *digest, char *out, size_t len)
+{
+	char d[3 * LFS_DIGEST_LEN], url[LFS_REG_URL_MAX];
+	int rc;
+
+	rc = lfs_reg_url_resolve(base, location, url, sizeof(url));
+	if (!rc)
+		rc = lfs_reg_url_escape(digest, d, sizeof(d));
+	if (rc)
+		return rc;
+	return lfs_fmt(out, len, "%s%sdigest=%s", url,
+		       strchr(url, '?') ? "&" : "?", d);
+}
+
+int lfs_reg_url_mount(const char *base, const char *repo, const char *digest,
+		      const char *from, char *out, size_t len)
+{
+	char d[3 * LFS_DIGEST_LEN], f[3 * LFS_REG_REPO_MAX];
+	int rc;
+
+	rc = lfs_reg_url_escape(digest, d, sizeof(d));
+	if (!rc)
+		rc = lfs_reg_url_escape(from, f, sizeof(f));
+	if (rc)
+		return rc;
+	return lfs_fmt(out, len, "%s/v2/%s/blobs/uploads/?mount=%s&from=%s",
+		       base, repo, d, f);
+}
+
+int lfs_reg_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (shift && (*end == 'i' || *end == 'I'))
+		end++;
+	if (shift && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end || (shift && v > (~0ULL >> shift)))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int lfs_reg_range_next(const char *range, uint64_t *next)
+{
+	unsigned long long a, b;
+	int n = 0;
+
+	if (!strncmp(range, "bytes=", 6))
+		range += 6;
+	if (sscanf(range, "%llu-%llu%n", &a, &b, &n) != 2 || range[n] ||
+	    a != 0 || !isdigit((unsigned char)range[0]))
+		return -EINVAL;
+	/* distribution says "0-0" for an empty upload */
+	*next = b ? (uint64_t)b + 1 : 0;
+	return 0;
 }
 
 int lfs_reg_url_token(const struct lfs_reg_challenge *c, const char *scope,

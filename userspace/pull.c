@@ -15,6 +15,7 @@
 
 #include <linux/layerfs.h>
 
+#include "blobsrc.h"
 #include "cmd.h"
 #include "layerinfo.h"
 #include "nl.h"
@@ -22,10 +23,13 @@
 #include "oci_cmd.h"
 #include "parse.h"
 #include "regcmd.h"
+#include "store.h"
+#include "xferpool.h"
+#include "xferview.h"
 
 static const char lfs_usage_pull[] =
 	"Usage: layerctl pull SOURCE [REF] [--platform OS/ARCH[/VARIANT]]\n"
-	"                     [--insecure] [--ca-file FILE]\n"
+	"                     [--quiet] [--jobs N] [--insecure] [--ca-file FILE]\n"
 	"\n"
 	"Download the image SOURCE (HOST[:PORT]/REPOSITORY[:TAG|@sha256:HEX];\n"
 	"without a host docker.io, where a one-word repository is library/NAME;\n"
@@ -34,18 +38,21 @@ static const char lfs_usage_pull[] =
 	"REPOSITORY:TAG, without docker.io's 'library/').  From an index (a\n"
 	"multi-platform image) the manifest for the platform is taken (see\n"
 	"--platform).  Layers below the top that the store has already (the\n"
-	"layer oci/chain:HEX of the same chain id) are not downloaded.  Every\n"
+	"layer oci/chain:HEX of the same chain id) are not downloaded; the\n"
+	"others are downloaded several at once (see --jobs).  Every\n"
 	"blob is checked against its digest and size while it arrives, and\n"
 	"again by load; a broken transfer is resumed with HTTP ranges, and a\n"
 	"pull that fails on the network keeps what it downloaded (in the\n"
 	"store's .pull-HEX directory) for the next pull of the same image to\n"
-	"resume.  A failed pull registers nothing.\n"
+	"resume.  A failed pull registers nothing.  Prints one line per blob\n"
+	"(on a terminal a progress display instead) and the image's digest.\n"
 	"\n"
 	LFS_REG_AUTH_HELP
 	"\n"
 	"Options:\n"
 	"  -P, --platform=OS/ARCH[/VARIANT]  the platform to pull (default:\n"
 	"                         this machine's, as for load)\n"
+	LFS_REG_XFER_HELP
 	LFS_REG_CONN_HELP
 	"  -h, --help             show this help\n";
 
@@ -55,8 +62,7 @@ static const char lfs_usage_pull[] =
 struct lfs_pull {
 	const char *source;
 	const char *ref;		/* REF, or NULL: name */
-	const char *platform;
-	struct lfs_reg_conn conn;
+	struct lfs_reg_xfer_opts o;
 	struct lfs_reg_ref from;
 	struct lfs_platform plat;
 	char name[LFS_NAME_BUF];	/* the top layer's name */
@@ -72,6 +78,10 @@ struct lfs_pull {
 	int dirfd;
 	int keep;			/* a network failure: keep dir */
 	unsigned int fetched, skipped;
+	struct lfs_xv view;
+	const struct lfs_oci_desc **todo;	/* the blobs to download */
+	size_t *rows;			/* their rows in view */
+	size_t n_todo;
 };
 
 static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
@@ -79,8 +89,7 @@ static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
 {
 	int rc;
 
-	rc = lfs_reg_parse_opts(ctx, "pull", lfs_usage_pull, argc, argv,
-				&p->conn, &p->platform);
+	rc = lfs_reg_parse_opts(ctx, "pull", lfs_usage_pull, argc, argv, &p->o);
 	if (rc != LFS_PARSED)
 		return rc;
 	if (argc - optind < 1)
@@ -125,7 +134,7 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 		return lfs_errorf(ctx, "pull: source '%s': cannot name the image after it: give REF",
 				  p->source);
 	if (lfs_check_name(ctx, "layer", p->name) ||
-	    lfs_oci_platform(ctx, "pull", p->platform, &p->plat))
+	    lfs_oci_platform(ctx, "pull", p->o.platform, &p->plat))
 		return 1;
 	if (lfs_ctx_nl(ctx, &p->nl, &e))
 		return lfs_err_report(ctx, &e);
@@ -143,7 +152,7 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	char ct[128], plat[96];
 	int rc;
 
-	if (lfs_reg_connect(ctx, "pull", &p->from, &p->conn, "pull", &p->reg))
+	if (lfs_reg_connect(ctx, "pull", &p->from, &p->o.conn, "pull", &p->reg))
 		return 1;
 	if (lfs_reg_manifest_get(&p->reg, lfs_reg_ref_target(&p->from),
 				 &p->mtext, &p->mlen, ct, p->mdesc.digest))
@@ -209,10 +218,13 @@ static int lfs_pull_layout(struct lfs_ctx *ctx, struct lfs_pull *p)
 	return 0;
 }
 
-/* Blob @d into the layout: resumed from BLOB.part, renamed when whole. */
-static int lfs_pull_blob(struct lfs_ctx *ctx, struct lfs_pull *p,
-			 const struct lfs_oci_desc *d)
+/* Item @i of the pool: blob todo[i] into the layout, from BLOB.part. */
+static int lfs_pull_blob(void *arg, size_t i, struct lfs_reg *reg,
+			 struct lfs_err *e)
 {
+	struct lfs_pull *p = arg;
+	const struct lfs_oci_desc *d = p->todo[i];
+	struct lfs_xv_ref ref = { &p->view, p->rows[i] };
 	char path[128], part[136];
 	uint64_t have = 0, had;
 	struct stat st;
@@ -221,51 +233,95 @@ static int lfs_pull_blob(struct lfs_ctx *ctx, struct lfs_pull *p,
 	snprintf(path, sizeof(path), "blobs/sha256/%s", d->digest + 7);
 	snprintf(part, sizeof(part), "%s.part", path);
 	if (!fstatat(p->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) &&
-	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == d->size)
-		return 0;	/* whole from an earlier pull; load checks it */
+	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == d->size) {
+		/* whole from an earlier pull; load checks it */
+		lfs_xv_end(&p->view, ref.row, "Already downloaded",
+			   "%s downloaded before", d->digest);
+		return 0;
+	}
 	fd = openat(p->dirfd, part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		    0600);
-	if (fd < 0 || fstat(fd, &st))
-		return lfs_errorf(ctx, "pull: %s/%s: %s", p->dir, part,
-				  strerror(errno));
+	if (fd < 0 || fstat(fd, &st)) {
+		rc = lfs_err_set(e, -errno, "%s/%s", p->dir, part);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
 	had = have = (uint64_t)st.st_size;
-	rc = lfs_reg_blob_fetch(&p->reg, d->digest, d->size, fd, &have);
+	lfs_xv_set(&p->view, ref.row, "Downloading", d->size, 1);
+	reg->progress = lfs_xv_hook;
+	reg->progress_arg = &ref;
+	rc = lfs_reg_blob_fetch(reg, d->digest, d->size, fd, &have);
+	reg->progress = NULL;
 	if (!rc && fsync(fd))
-		rc = -errno;
+		rc = lfs_err_set(&reg->err, -errno, "%s/%s", p->dir, part);
 	close(fd);
 	if (!rc && renameat(p->dirfd, part, p->dirfd, path))
-		rc = -errno;
+		rc = lfs_err_set(&reg->err, -errno, "%s/%s", p->dir, path);
 	if (rc) {
-		p->keep = rc == -EIO && have > 0;
-		if (!p->keep)
+		if (rc == -EIO && have > 0)
+			__atomic_store_n(&p->keep, 1, __ATOMIC_RELAXED);
+		else
 			unlinkat(p->dirfd, part, 0);
-		return lfs_reg_report(ctx, "pull", &p->reg, rc);
+		*e = reg->err;
+		return rc;
 	}
 	if (had && had < d->size)
-		fprintf(ctx->out, "%s downloaded %llu bytes (resumed at %llu)\n",
-			d->digest, (unsigned long long)d->size,
-			(unsigned long long)had);
+		lfs_xv_end(&p->view, ref.row, "Download complete",
+			   "%s downloaded %llu bytes (resumed at %llu)",
+			   d->digest, (unsigned long long)d->size,
+			   (unsigned long long)had);
 	else
-		fprintf(ctx->out, "%s downloaded %llu bytes\n", d->digest,
-			(unsigned long long)d->size);
-	p->fetched++;
+		lfs_xv_end(&p->view, ref.row, "Download complete",
+			   "%s downloaded %llu bytes", d->digest,
+			   (unsigned long long)d->size);
+	__atomic_add_fetch(&p->fetched, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
-/* The config, then each layer the store does not have yet. */
-static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
+/* Downloads todo[0 .. n_todo - 1], several at once.  0 or 1. */
+static int lfs_pull_run(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
-	char path[128], *text = NULL, chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN];
-	char lname[LFS_NAME_BUF];
 	struct lfs_err e = LFS_ERR_INIT;
-	size_t i, n = p->man.n_layers;
+	int rc;
+
+	rc = lfs_pool_run(&p->reg, p->o.jobs, p->n_todo, lfs_pull_blob, p, &e);
+	p->n_todo = 0;
+	if (!rc)
+		return 0;
+	lfs_xv_finish(&p->view);
+	lfs_err_prefix(&e, rc, "pull");
+	return lfs_err_report(ctx, &e);
+}
+
+/* Blob @d to download next, in row @row. */
+static void lfs_pull_want(struct lfs_pull *p, const struct lfs_oci_desc *d)
+{
+	p->rows[p->n_todo] = lfs_xv_add(&p->view, d->digest, "Waiting", d->size,
+					0);
+	p->todo[p->n_todo++] = d;
+}
+
+/* The config: downloaded and parsed. */
+static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char path[128], *text = NULL;
+	size_t n = p->man.n_layers;
 	int rc;
 
 	if (p->man.config.size > LFS_CONFIG_MAX)
 		return lfs_errorf(ctx, "pull: config %s: %llu bytes (at most 4 MiB)",
 				  p->man.config.digest,
 				  (unsigned long long)p->man.config.size);
-	if (lfs_pull_blob(ctx, p, &p->man.config))
+	p->todo = calloc(n + 1, sizeof(*p->todo));
+	p->rows = calloc(n + 1, sizeof(*p->rows));
+	if (!p->todo || !p->rows ||
+	    lfs_xv_init(&p->view, ctx->out,
+			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
+		return lfs_errorf(ctx, "pull: out of memory");
+	lfs_pull_want(p, &p->man.config);
+	if (lfs_pull_run(ctx, p))
 		return 1;
 	snprintf(path, sizeof(path), "blobs/sha256/%s", p->man.config.digest + 7);
 	rc = lfs_reg_read_file(p->dirfd, path, &text, NULL);
@@ -278,6 +334,17 @@ static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (!n || p->cfg.n_diff_ids != n)
 		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
 				  n, p->cfg.n_diff_ids);
+	return 0;
+}
+
+/* The config, then each layer the store does not have yet. */
+static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	char chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN], lname[LFS_NAME_BUF];
+	size_t i, n = p->man.n_layers, row;
+
+	if (lfs_pull_config(ctx, p))
+		return 1;
 	for (i = 0; i < n; i++) {
 		if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
 			return lfs_errorf(ctx, "pull: config %s: bad diff_id",
@@ -286,15 +353,37 @@ static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
 		snprintf(lname, sizeof(lname), LFS_CHAIN_PREFIX "%s", lfs_digest_hex(chain));
 		/* load uses a registered lower layer as it is */
 		if (i + 1 < n && lfs_pull_registered(p, lname)) {
-			fprintf(ctx->out, "%s in the store (%s)\n",
-				p->man.layers[i].digest, lname);
+			row = lfs_xv_add(&p->view, p->man.layers[i].digest, "",
+					 0, 0);
+			lfs_xv_end(&p->view, row, "Already in the store",
+				   "%s in the store (%s)",
+				   p->man.layers[i].digest, lname);
 			p->skipped++;
 			continue;
 		}
-		if (lfs_pull_blob(ctx, p, &p->man.layers[i]))
-			return 1;
+		lfs_pull_want(p, &p->man.layers[i]);
 	}
+	if (lfs_pull_run(ctx, p))
+		return 1;
+	lfs_xv_finish(&p->view);
 	return 0;
+}
+
+/* Where the blobs came from, for later mounts: blobsrc.h. */
+static void lfs_pull_record(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	const char **dg;
+	size_t i, n = p->man.n_layers;
+
+	dg = calloc(n + 1, sizeof(*dg));
+	if (!dg)
+		return;
+	for (i = 0; i < n; i++)
+		dg[i] = p->man.layers[i].digest;
+	dg[n] = p->man.config.digest;
+	lfs_blobsrc_record(lfs_store_root(ctx->store), p->from.host,
+			   p->from.repo, dg, n + 1);
+	free(dg);
 }
 
 /* index.json, then 'layerctl load DIR NAME'. */
@@ -319,10 +408,12 @@ static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
 
 		rc = lfs_reg_run(ctx, argv, 0);
 	}
-	if (!rc)
-		fprintf(ctx->out, "%s: %s (%u blobs downloaded, %u layers in the store)\n",
-			p->name, p->mdesc.digest, p->fetched, p->skipped);
-	return rc ? 1 : 0;
+	if (rc)
+		return 1;
+	lfs_pull_record(ctx, p);
+	fprintf(ctx->out, "%s: %s (%u blobs downloaded, %u layers in the store)\n",
+		p->name, p->mdesc.digest, p->fetched, p->skipped);
+	return 0;
 }
 
 static void lfs_pull_cleanup(struct lfs_ctx *ctx, struct lfs_pull *p)
@@ -335,6 +426,9 @@ static void lfs_pull_cleanup(struct lfs_ctx *ctx, struct lfs_pull *p)
 	else if (p->dir)
 		lfs_reg_tmpdir_remove(p->dir);
 	lfs_reg_close(&p->reg);
+	lfs_xv_free(&p->view);
+	free(p->todo);
+	free(p->rows);
 	lfs_oci_manifest_free(&p->man);
 	lfs_oci_config_free(&p->cfg);
 	free(p->mtext);

@@ -12,10 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "credhelper.h"
 #include "ocitar.h"
 #include "parse.h"
 #include "regcmd.h"
 #include "store.h"
+#include "xferpool.h"
 
 #define LFS_REG_FILE_MAX (4U << 20)
 
@@ -30,28 +32,67 @@ int lfs_reg_conn_opt(struct lfs_reg_conn *o, int c, const char *arg)
 	return 1;
 }
 
+/* --jobs and --chunk-size.  0, or the usage error's status. */
+static int lfs_reg_xfer_opt(struct lfs_ctx *ctx, const char *cmd,
+			    const char *usage, int c, const char *arg,
+			    struct lfs_reg_xfer_opts *o)
+{
+	uint64_t v;
+	char *end;
+
+	if (c == LFS_OPT_JOBS) {
+		v = strtoull(arg, &end, 10);
+		if (end == arg || *end || !v || v > LFS_POOL_JOBS_MAX)
+			return lfs_usage_error(ctx, cmd, usage,
+					       "--jobs '%s': give 1 to %d", arg,
+					       LFS_POOL_JOBS_MAX);
+		o->jobs = (unsigned int)v;
+		return 0;
+	}
+	if (lfs_reg_parse_size(arg, &v) || (v && v < LFS_REG_CHUNK_MIN))
+		return lfs_usage_error(ctx, cmd, usage,
+				       "--chunk-size '%s': give 0 or a size of at least 4K (N, NK, NM, NG)",
+				       arg);
+	o->chunk = v;
+	return 0;
+}
+
 int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 		       const char *usage, int argc, char **argv,
-		       struct lfs_reg_conn *conn, const char **platform)
+		       struct lfs_reg_xfer_opts *o)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "jobs", required_argument, NULL, LFS_OPT_JOBS },
+		{ "chunk-size", required_argument, NULL, LFS_OPT_CHUNK },
 		LFS_REG_CONN_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, rc;
 
+	o->jobs = LFS_POOL_JOBS;
 	lfs_opt_reset();
-	while ((c = getopt_long(argc, argv, ":P:h", opts, NULL)) != -1) {
-		if (lfs_reg_conn_opt(conn, c, optarg))
+	while ((c = getopt_long(argc, argv, ":P:qh", opts, NULL)) != -1) {
+		if (lfs_reg_conn_opt(&o->conn, c, optarg))
 			continue;
-		if (c == 'P')
-			*platform = optarg;
-		else if (c == 'h')
+		if (c == 'P') {
+			o->platform = optarg;
+		} else if (c == 'q') {
+			o->quiet = 1;
+		} else if (c == LFS_OPT_JOBS ||
+			   (c == LFS_OPT_CHUNK && o->chunk_ok)) {
+			rc = lfs_reg_xfer_opt(ctx, cmd, usage, c, optarg, o);
+			if (rc)
+				return rc;
+		} else if (c == 'h') {
 			return lfs_usage(ctx, usage, 0);
-		else
-			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
+		} else {
+			return lfs_usage_opt(ctx, cmd, usage,
+					     c == LFS_OPT_CHUNK ? '?' : c, argv,
+					     opts);
+		}
 	}
 	return LFS_PARSED;
 }
@@ -144,6 +185,30 @@ int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
 	return err;
 }
 
+/* Credentials from @host's credential helper in auth file @text, if any. */
+static int lfs_reg_cred_helper(struct lfs_ctx *ctx, const char *path,
+			       const char *text, const char *host,
+			       struct lfs_reg_cred *c)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char name[64];
+	int rc;
+
+	rc = lfs_reg_auth_helper(text, host, name, sizeof(name), &e);
+	if (rc == -ENOENT)
+		return 1;
+	if (!rc)
+		rc = lfs_cred_helper_get(name, host, c, &e);
+	if (rc == -ENOENT)
+		return 1;
+	if (rc) {
+		lfs_err_prefix(&e, rc, "auth file '%s'", path);
+		lfs_err_report(ctx, &e);
+		return -1;
+	}
+	return 0;
+}
+
 int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 		      struct lfs_reg_cred *c)
 {
@@ -160,6 +225,12 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 	if (rc) {
 		lfs_errorf(ctx, "auth file '%s': %s", path, strerror(-rc));
 		return -1;
+	}
+	/* docker's order: credHelpers, credsStore, then auths */
+	rc = lfs_reg_cred_helper(ctx, path, text, host, c);
+	if (rc <= 0) {
+		free(text);
+		return rc;
 	}
 	rc = lfs_reg_auth_lookup(text, host, c, &e);
 	free(text);

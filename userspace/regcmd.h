@@ -8,6 +8,8 @@
 #ifndef LAYERCTL_REGCMD_H
 #define LAYERCTL_REGCMD_H
 
+#include <stdint.h>
+
 #include "cmd.h"
 #include "ocireg_client.h"
 
@@ -15,6 +17,8 @@
 enum {
 	LFS_OPT_INSECURE = 0x180,
 	LFS_OPT_CA_FILE,
+	LFS_OPT_JOBS,
+	LFS_OPT_CHUNK,
 };
 
 #define LFS_REG_CONN_OPTIONS						\
@@ -43,14 +47,32 @@ struct lfs_reg_conn {
 /* Handles LFS_OPT_INSECURE / LFS_OPT_CA_FILE: 1 if @c was one. */
 int lfs_reg_conn_opt(struct lfs_reg_conn *o, int c, const char *arg);
 
+/* What push and pull are told besides their operands. */
+struct lfs_reg_xfer_opts {
+	struct lfs_reg_conn conn;
+	const char *platform;		/* -P, or NULL */
+	int quiet;			/* -q */
+	unsigned int jobs;		/* --jobs (set to its default) */
+	uint64_t chunk;			/* --chunk-size (push): 0 monolithic */
+	int chunk_ok;			/* the command takes --chunk-size */
+};
+
+#define LFS_REG_XFER_HELP						\
+	"  -q, --quiet            print only the result line: no line per blob\n" \
+	"                         (and no progress display, which is drawn\n" \
+	"                         only when standard output is a terminal)\n" \
+	"      --jobs=N           transfer up to N blobs at once (default 3,\n" \
+	"                         at most 16)\n"
+
 /*
- * The options push and pull take: -P/--platform (*@platform), the
- * connection options (@conn) and -h/--help.  LFS_PARSED with optind at
- * the first operand, or the exit status (help shown, bad usage reported).
+ * The options push and pull take: -P/--platform, -q/--quiet, --jobs,
+ * --chunk-size (if @o->chunk_ok), the connection options and -h/--help.
+ * LFS_PARSED with optind at the first operand, or the exit status (help
+ * shown, bad usage reported).
  */
 int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 		       const char *usage, int argc, char **argv,
-		       struct lfs_reg_conn *conn, const char **platform);
+		       struct lfs_reg_xfer_opts *o);
 
 /* The auth file login writes and lookups read first. */
 int lfs_reg_auth_path(char *out, size_t len);

@@ -33,6 +33,7 @@ static Suite *(*const suites[])(void) = {
 	index_suite,
 	ocireg_suite,
 	imageinfo_suite,
+	xfer_suite,
 };
 
 int main(void)

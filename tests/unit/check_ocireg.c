@@ -795,11 +795,11 @@ START_TEST(test_cmd_push_pull)
 	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/2" });
 	fake_http_push(&(struct fake_http_resp){ .status = 201 });
 	fake_http_push(&(struct fake_http_resp){ .status = 201 });
-	RUN("--store", store, "push", "base:1", "reg.io/app:1", "--platform",
+	RUN("--store", store, "push", "--jobs", "1", "base:1", "reg.io/app:1", "--platform",
 	    "linux/amd64");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_msg(strstr(r.out, "reg.io/app:1: digest sha256:") &&
-		      strstr(r.out, "(2 blobs uploaded, 0 present)"), "%s", r.out);
+		      strstr(r.out, "(2 blobs uploaded, 0 present, 0 mounted)"), "%s", r.out);
 	ck_assert_uint_eq(fake_http_left(), 0);
 	ck_assert_str_eq(fake_http_seen(0)->method, "HEAD");
 	ck_assert_str_eq(fake_http_seen(6)->url,
@@ -808,17 +808,23 @@ START_TEST(test_cmd_push_pull)
 	config = seen_body(5, &clen);
 	manifest = seen_body(6, &mlen);
 	ck_assert_ptr_nonnull(strstr(config, "\"architecture\":\"amd64\""));
-	ck_assert_int_eq(entries(store), 0);	/* no .push-* left */
+	/* no .push-* left; where the blobs went recorded (blobsrc.h) */
+	ck_assert_int_eq(entries(store), 1);
+	snprintf(path, sizeof(path), "grep -c ' reg.io/app$' %s/registry-sources", store);
+	f = popen(path, "r");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	pclose(f);
+	ck_assert_str_eq(buf, "2\n");
 
 	/* again: everything present, only the manifest is put */
 	fake_http_reset();
 	fake_http_push(&(struct fake_http_resp){ .status = 200 });
 	fake_http_push(&(struct fake_http_resp){ .status = 200 });
 	fake_http_push(&(struct fake_http_resp){ .status = 201 });
-	RUN("--store", store, "push", "base:1", "reg.io/app:1", "--platform",
+	RUN("--store", store, "push", "--jobs", "1", "base:1", "reg.io/app:1", "--platform",
 	    "linux/amd64");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
-	ck_assert_msg(strstr(r.out, "(0 blobs uploaded, 2 present)"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "(0 blobs uploaded, 2 present, 0 mounted)"), "%s", r.out);
 	ck_assert_uint_eq(fake_http_nseen(), 3);
 
 	/* pull into another store: registered, extracted, no layout left */
@@ -830,7 +836,7 @@ START_TEST(test_cmd_push_pull)
 		.body_len = clen });
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
 		.body_len = llen });
-	RUN("--store", store2, "pull", "reg.io/app:1", "copy/app:1",
+	RUN("--store", store2, "pull", "--jobs", "1", "reg.io/app:1", "copy/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_msg(strstr(r.out, "copy/app:1: sha256:") &&
@@ -844,7 +850,7 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
 	pclose(f);
 	ck_assert_str_eq(buf, "a\n");
-	ck_assert_int_eq(entries(store2), 3);	/* no .pull-* left */
+	ck_assert_int_eq(entries(store2), 4);	/* no .pull-* left */
 
 	/* a corrupt layer: refused while it streams, nothing registered */
 	bad = malloc(llen);
@@ -858,7 +864,7 @@ START_TEST(test_cmd_push_pull)
 		.body_len = clen });
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = bad,
 		.body_len = llen });
-	RUN("--store", path, "pull", "reg.io/app:1", "bad/app:1",
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "bad/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "does not match its digest"), "%s", r.err);
@@ -876,7 +882,7 @@ START_TEST(test_cmd_push_pull)
 	for (fd = 0; fd < 4; fd++)
 		fake_http_push(&(struct fake_http_resp){ .status = 206,
 			.body = layer, .fail_err = -EIO, .fail_after = 0 });
-	RUN("--store", path, "pull", "reg.io/app:1", "res/app:1",
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "res/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "broke off at 20 of") &&
@@ -887,7 +893,7 @@ START_TEST(test_cmd_push_pull)
 		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
 	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
 		.body_len = llen - 20 });
-	RUN("--store", path, "pull", "reg.io/app:1", "res/app:1",
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "res/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_msg(strstr(r.out, "(resumed at 20)"), "%s", r.out);
@@ -899,7 +905,7 @@ START_TEST(test_cmd_push_pull)
 	fake_http_push(&(struct fake_http_resp){ .status = 200,
 		.content_type = LFS_MT_INDEX,
 		.body = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"s390x\"}}]}" });
-	RUN("--store", path, "pull", "reg.io/app:1", "idx/app:1",
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "idx/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "no manifest for linux/amd64 (it has linux/s390x; see --platform)"),

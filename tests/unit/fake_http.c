@@ -103,7 +103,8 @@ static void fake_record(const struct lfs_http_req *rq)
 			 rq->headers[i]);
 	if (rq->body_fd >= 0) {
 		s->body = calloc(1, rq->body_fd_len + 1);
-		if (s->body && pread(rq->body_fd, s->body, rq->body_fd_len, 0) ==
+		if (s->body && pread(rq->body_fd, s->body, rq->body_fd_len,
+					(off_t)rq->body_fd_off) ==
 		    (ssize_t)rq->body_fd_len)
 			s->body_len = rq->body_fd_len;
 	} else if (rq->body) {
@@ -139,6 +140,7 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 		 r->content_type ? r->content_type : "");
 	snprintf(rs->docker_digest, sizeof(rs->docker_digest), "%s",
 		 r->docker_digest ? r->docker_digest : "");
+	snprintf(rs->range, sizeof(rs->range), "%s", r->range ? r->range : "");
 	rs->has_length = r->has_length;
 	rs->content_length = r->length;
 	len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;

@@ -18,6 +18,7 @@ struct fake_http_resp {
 	const char *location;
 	const char *content_type;
 	const char *docker_digest;
+	const char *range;		/* the Range header (an upload's status) */
 	const char *body;		/* NULL: none */
 	size_t body_len;		/* 0: strlen(body) */
 	/*

@@ -24,5 +24,6 @@ Suite *tarlimits_suite(void);
 Suite *index_suite(void);
 Suite *ocireg_suite(void);
 Suite *imageinfo_suite(void);
+Suite *xfer_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

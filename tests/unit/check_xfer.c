@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the transfer machinery of push and pull: the progress
+ * display (xferview.c), the record of where blobs came from (blobsrc.c),
+ * the thread pool (xferpool.c), credential helpers (the pure part in
+ * ocireg_auth.c, credhelper.c with a helper script), and the client's
+ * chunked uploads and cross-repository mounts (fake transport).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blobsrc.h"
+#include "credhelper.h"
+#include "fake_http.h"
+#include "oci.h"
+#include "ocireg.h"
+#include "ocireg_client.h"
+#include "suites.h"
+#include "xferpool.h"
+#include "xferview.h"
+
+#define DG "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define DG2 "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+START_TEST(test_human)
+{
+	char b[16];
+
+	lfs_xv_human(0, b, sizeof(b));
+	ck_assert_str_eq(b, "0B");
+	lfs_xv_human(512, b, sizeof(b));
+	ck_assert_str_eq(b, "512B");
+	lfs_xv_human(4100, b, sizeof(b));
+	ck_assert_str_eq(b, "4.1kB");
+	lfs_xv_human(1234567, b, sizeof(b));
+	ck_assert_str_eq(b, "1.23MB");
+	lfs_xv_human(1073741824ULL, b, sizeof(b));
+	ck_assert_str_eq(b, "1.07GB");
+}
+END_TEST
+
+START_TEST(test_format_row)
+{
+	struct lfs_xv_row r = { .status = "Downloading", .done = 500,
+				.total = 1000, .busy = 1 };
+	char out[256];
+
+	snprintf(r.id, sizeof(r.id), "%.19s", DG);
+	lfs_xv_format_row(&r, 0, out, sizeof(out));
+	ck_assert_str_eq(out, "sha256:0123456789ab: Downloading "
+			 "[==============>               ] 500B/1kB");
+	r.done = 1000;
+	lfs_xv_format_row(&r, 0, out, sizeof(out));
+	ck_assert_str_eq(out, "sha256:0123456789ab: Downloading "
+			 "[==============================] 1kB/1kB");
+	r.busy = 0;
+	snprintf(r.status, sizeof(r.status), "Download complete");
+	lfs_xv_format_row(&r, 0, out, sizeof(out));
+	ck_assert_str_eq(out, "sha256:0123456789ab: Download complete");
+	/* cut to the terminal's width, one column to spare */
+	lfs_xv_format_row(&r, 20, out, sizeof(out));
+	ck_assert_str_eq(out, "sha256:0123456789ab");
+}
+END_TEST
+
+/* What the display wrote to a memory stream. */
+static char *xv_run(enum lfs_xv_mode mode)
+{
+	struct lfs_xv v;
+	char *text = NULL;
+	size_t len = 0, a, b;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(lfs_xv_init(&v, f, mode, 2), 0);
+	a = lfs_xv_add(&v, DG, "Waiting", 0, 0);
+	b = lfs_xv_add(&v, DG2, "Waiting", 0, 0);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(b, 1);
+	lfs_xv_set(&v, a, "Pushing", 2000, 1);
+	lfs_xv_progress(&v, a, 1000);
+	lfs_xv_end(&v, a, "Pushed", "%s uploaded %d bytes", DG, 2000);
+	lfs_xv_end(&v, b, "Layer already exists", "%s exists", DG2);
+	lfs_xv_finish(&v);
+	lfs_xv_free(&v);
+	fclose(f);
+	return text;
+}
+
+START_TEST(test_view_modes)
+{
+	char *t;
+
+	t = xv_run(LFS_XV_LINES);
+	ck_assert_str_eq(t, DG " uploaded 2000 bytes\n" DG2 " exists\n");
+	free(t);
+	t = xv_run(LFS_XV_QUIET);
+	ck_assert_str_eq(t, "");
+	free(t);
+	t = xv_run(LFS_XV_TTY);
+	/* redrawn in place: cursor up over the rows drawn before */
+	ck_assert_ptr_nonnull(strstr(t, "\r\033[Ksha256:0123456789ab: Pushing ["));
+	ck_assert_ptr_nonnull(strstr(t, "\033[2A\r\033[Ksha256:0123456789ab: Pushed\n"
+				     "\r\033[Ksha256:fedcba987654: Layer already exists\n"));
+	ck_assert_ptr_null(strstr(t, "uploaded 2000 bytes"));
+	free(t);
+	/* not a terminal, or --quiet */
+	ck_assert_int_eq(lfs_xv_mode_for(stdin, 1), LFS_XV_QUIET);
+	{
+		FILE *f = tmpfile();
+
+		ck_assert_int_eq(lfs_xv_mode_for(f, 0), LFS_XV_LINES);
+		fclose(f);
+	}
+}
+END_TEST
+
+START_TEST(test_blobsrc)
+{
+	const char *d1[] = { DG, DG2 };
+	char repo[64], *t, *t2;
+	size_t i, n;
+
+	t = lfs_blobsrc_merge(NULL, d1, 2, "reg.io", "a/b", 100);
+	ck_assert_str_eq(t, DG " reg.io/a/b\n" DG2 " reg.io/a/b\n");
+	/* the same lines again move to the end; another repository added */
+	t2 = lfs_blobsrc_merge(t, d1, 1, "reg.io:5000", "c", 100);
+	free(t);
+	t = lfs_blobsrc_merge(t2, d1, 1, "reg.io", "a/b", 100);
+	free(t2);
+	ck_assert_str_eq(t, DG2 " reg.io/a/b\n" DG " reg.io:5000/c\n"
+			 DG " reg.io/a/b\n");
+	ck_assert_int_eq(lfs_blobsrc_find(t, DG, "reg.io", "x", repo,
+					  sizeof(repo)), 0);
+	ck_assert_str_eq(repo, "a/b");
+	ck_assert_int_eq(lfs_blobsrc_find(t, DG, "reg.io:5000", "x", repo,
+					  sizeof(repo)), 0);
+	ck_assert_str_eq(repo, "c");
+	/* not the destination itself, not another host */
+	ck_assert_int_eq(lfs_blobsrc_find(t, DG, "reg.io", "a/b", repo,
+					  sizeof(repo)), -ENOENT);
+	ck_assert_int_eq(lfs_blobsrc_find(t, DG, "reg", "x", repo,
+					  sizeof(repo)), -ENOENT);
+	ck_assert_int_eq(lfs_blobsrc_find(t, DG "0", "reg.io", "x", repo,
+					  sizeof(repo)), -ENOENT);
+	ck_assert_int_eq(lfs_blobsrc_find("garbage\n\n", DG, "reg.io", "x",
+					  repo, sizeof(repo)), -ENOENT);
+	/* only the last @max lines are kept */
+	t2 = lfs_blobsrc_merge(t, d1 + 1, 1, "h", "r", 2);
+	ck_assert_str_eq(t2, DG " reg.io/a/b\n" DG2 " h/r\n");
+	free(t2);
+	free(t);
+	for (i = n = 0, t = NULL; i < 10; i++) {
+		t2 = lfs_blobsrc_merge(t, d1 + (i & 1), 1, "h", i < 5 ? "r" : "s", 3);
+		free(t);
+		t = t2;
+	}
+	for (i = 0; t[i]; i++)
+		n += t[i] == '\n';
+	ck_assert_uint_eq(n, 3);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_size_range_mount_url)
+{
+	char url[512];
+	uint64_t v;
+
+	ck_assert_int_eq(lfs_reg_parse_size("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(lfs_reg_parse_size("4096", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(lfs_reg_parse_size("64K", &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(lfs_reg_parse_size("5MiB", &v), 0);
+	ck_assert_uint_eq(v, 5U << 20);
+	ck_assert_int_eq(lfs_reg_parse_size("1g", &v), 0);
+	ck_assert_uint_eq(v, 1U << 30);
+	ck_assert_int_eq(lfs_reg_parse_size("", &v), -EINVAL);
+	ck_assert_int_eq(lfs_reg_parse_size("-1", &v), -EINVAL);
+	ck_assert_int_eq(lfs_reg_parse_size("5X", &v), -EINVAL);
+	ck_assert_int_eq(lfs_reg_parse_size("99999999999999999999G", &v), -EINVAL);
+	ck_assert_int_eq(lfs_reg_parse_size("17179869184G", &v), -EINVAL);
+
+	ck_assert_int_eq(lfs_reg_range_next("0-99", &v), 0);
+	ck_assert_uint_eq(v, 100);
+	ck_assert_int_eq(lfs_reg_range_next("bytes=0-4095", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(lfs_reg_range_next("0-0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(lfs_reg_range_next("", &v), -EINVAL);
+	ck_assert_int_eq(lfs_reg_range_next("5-9", &v), -EINVAL);
+	ck_assert_int_eq(lfs_reg_range_next("0-9x", &v), -EINVAL);
+
+	ck_assert_int_eq(lfs_reg_url_mount("https://r.io", "app/web", DG,
+					   "lib/base", url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://r.io/v2/app/web/blobs/uploads/?mount=sha256%3A"
+			 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			 "&from=lib%2Fbase");
+	ck_assert_int_eq(lfs_reg_url_resolve("https://r.io", "/v2/x/u?s=1", url,
+					     sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://r.io/v2/x/u?s=1");
+	ck_assert_int_eq(lfs_reg_url_resolve("https://r.io", "http://r.io/u", url,
+					     sizeof(url)), -EINVAL);
+	ck_assert_int_eq(lfs_reg_url_resolve("https://r.io", "u", url,
+					     sizeof(url)), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_helper_config)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_reg_cred c;
+	char name[64];
+
+	ck_assert_int_eq(lfs_reg_auth_helper("{\"credHelpers\":{\"r.io:5000\":\"pass\"},"
+					     "\"credsStore\":\"desktop\"}",
+					     "r.io:5000", name, sizeof(name), &e), 0);
+	ck_assert_str_eq(name, "pass");
+	ck_assert_int_eq(lfs_reg_auth_helper("{\"credHelpers\":{\"r.io:5000\":\"pass\"},"
+					     "\"credsStore\":\"desktop\"}",
+					     "other.io", name, sizeof(name), &e), 0);
+	ck_assert_str_eq(name, "desktop");
+	ck_assert_int_eq(lfs_reg_auth_helper("{\"credHelpers\":{\"https://index.docker.io/v1/\":\"hub\"}}",
+					     "docker.io", name, sizeof(name), &e), 0);
+	ck_assert_str_eq(name, "hub");
+	ck_assert_int_eq(lfs_reg_auth_helper("{\"auths\":{}}", "r.io", name,
+					     sizeof(name), &e), -ENOENT);
+	ck_assert_int_eq(lfs_reg_auth_helper("{\"credsStore\":\"../../bin/sh\"}",
+					     "r.io", name, sizeof(name), &e), -EINVAL);
+	ck_assert_msg(strstr(e.msg, "not a plain name"), "%s", e.msg);
+	ck_assert_int_eq(lfs_reg_auth_helper("[", "r.io", name, sizeof(name), &e),
+			 -EINVAL);
+	ck_assert_str_eq(lfs_reg_helper_server("docker.io"), "https://index.docker.io/v1/");
+	ck_assert_str_eq(lfs_reg_helper_server("r.io:5000"), "r.io:5000");
+
+	ck_assert_int_eq(lfs_reg_helper_parse("{\"ServerURL\":\"r.io\",\"Username\":\"bob\","
+					      "\"Secret\":\"s:3\"}", &c, &e), 0);
+	ck_assert_str_eq(c.user, "bob");
+	ck_assert_str_eq(c.pass, "s:3");
+	ck_assert_int_eq(lfs_reg_helper_parse("{\"Username\":\"<token>\",\"Secret\":\"t\"}",
+					      &c, &e), -ENOTSUP);
+	ck_assert_msg(strstr(e.msg, "identity token"), "%s", e.msg);
+	ck_assert_int_eq(lfs_reg_helper_parse("{\"Username\":\"bob\"}", &c, &e), -EINVAL);
+	ck_assert_int_eq(lfs_reg_helper_parse("nope", &c, &e), -EINVAL);
+}
+END_TEST
+
+/* A helper script docker-credential-NAME in a temporary $PATH directory. */
+static char helper_dir[] = "/tmp/layerctl-helper.XXXXXX";
+
+static void write_helper(const char *name, const char *body)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/docker-credential-%s", helper_dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+START_TEST(test_helper_run)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_reg_cred c;
+	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL, path[4096];
+
+	ck_assert_ptr_nonnull(mkdtemp(helper_dir));
+	snprintf(path, sizeof(path), "%s:%s", helper_dir, old ? old : "/bin:/usr/bin");
+	setenv("PATH", path, 1);
+	/* it reads the server name, answers with JSON */
+	write_helper("ok", "[ \"$1\" = get ] || exit 3\nread -r s\n"
+		     "printf '{\"ServerURL\":\"%s\",\"Username\":\"bob\",\"Secret\":\"pw-%s\"}' \"$s\" \"$s\"");
+	ck_assert_msg(lfs_cred_helper_get("ok", "r.io:5000", &c, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(c.user, "bob");
+	ck_assert_str_eq(c.pass, "pw-r.io:5000");
+	write_helper("none", "echo 'credentials not found in native keychain'; exit 1");
+	ck_assert_int_eq(lfs_cred_helper_get("none", "r.io", &c, &e), -ENOENT);
+	write_helper("bad", "echo 'the keyring is locked'; exit 4");
+	ck_assert_int_eq(lfs_cred_helper_get("bad", "r.io", &c, &e), -EACCES);
+	ck_assert_msg(strstr(e.msg, "'docker-credential-bad' failed (status 4): the keyring is locked"),
+		      "%s", e.msg);
+	ck_assert_int_eq(lfs_cred_helper_get("missing", "r.io", &c, &e), -ENOEXEC);
+	ck_assert_msg(strstr(e.msg, "cannot run it"), "%s", e.msg);
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
+	ck_assert_int_eq(system("rm -rf /tmp/layerctl-helper.*"), 0);
+}
+END_TEST
+
+static int pool_count(void *arg, size_t i, struct lfs_reg *reg,
+		      struct lfs_err *e)
+{
+	int *seen = arg;
+
+	(void)reg;
+	__atomic_add_fetch(&seen[i], 1, __ATOMIC_RELAXED);
+	if (i == 5)
+		return lfs_err_set(e, -EIO, "item %zu failed", i);
+	usleep(1000);
+	return 0;
+}
+
+START_TEST(test_pool)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_reg reg;
+	int seen[40] = { 0 }, i, total = 0;
+
+	fake_http_reset();
+	ck_assert_int_eq(lfs_reg_open(&reg, "reg.io", "app", 0, NULL, "pull", NULL), 0);
+	/* each item once; after the failure no new one starts */
+	ck_assert_int_eq(lfs_pool_run(&reg, 4, 40, pool_count, seen, &e), -EIO);
+	ck_assert_str_eq(e.msg, "item 5 failed");
+	for (i = 0; i < 40; i++) {
+		ck_assert_int_le(seen[i], 1);
+		total += seen[i];
+	}
+	ck_assert_int_ge(total, 6);
+	ck_assert_int_lt(total, 40);
+	memset(seen, 0, sizeof(seen));
+	ck_assert_int_eq(lfs_pool_run(&reg, 3, 5, pool_count, seen, &e), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(seen[i], 1);
+	ck_assert_int_eq(lfs_pool_run(&reg, 3, 0, pool_count, seen, &e), 0);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
+static int tmpfile_of(const char *data, size_t len)
+{
+	FILE *f = tmpfile();
+	int fd;
+
+	ck_assert_ptr_nonnull(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	ck_assert_int_eq(pwrite(fd, data, len, 0), (ssize_t)len);
+	return fd;
+}
+
+START_TEST(test_upload_chunks_mount)
+{
+	static const char blob[] = "0123456789abcdefghij";	/* 20 bytes */
+	char dg[LFS_DIGEST_LEN], loc[LFS_REG_URL_MAX];
+	struct lfs_reg reg;
+	int fd = tmpfile_of(blob, 20), mounted;
+
+	lfs_oci_sha256_digest(blob, 20, dg);
+	fake_http_reset();
+	ck_assert_int_eq(lfs_reg_open(&reg, "reg.io", "app/web", 0, NULL, "pull,push",
+				      NULL), 0);
+	/* mounted: nothing to upload */
+	fake_http_push(&(struct fake_http_resp){ .status = 201,
+		.location = "/v2/app/web/blobs/x" });
+	ck_assert_int_eq(lfs_reg_upload_start(&reg, dg, "lib/base", &mounted, loc), 0);
+	ck_assert_int_eq(mounted, 1);
+	ck_assert_str_eq(fake_http_seen(0)->method, "POST");
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(0)->url, "?mount=sha256%3A"));
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(0)->url, "&from=lib%2Fbase"));
+	/* declined: the registry started an upload instead */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/1?s=a" });
+	ck_assert_int_eq(lfs_reg_upload_start(&reg, dg, "lib/base", &mounted, loc), 0);
+	ck_assert_int_eq(mounted, 0);
+	ck_assert_str_eq(loc, "https://reg.io/up/1?s=a");
+
+	/* chunks of 8: 0-7, 8-15, 16-19, each to the new Location, then PUT */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/1?s=b",
+		.range = "0-7" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/1?s=c" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/1?s=d" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_upload_send(&reg, loc, dg, fd, 20, 8), 0);
+	ck_assert_uint_eq(fake_http_nseen(), 4);
+	ck_assert_str_eq(fake_http_seen(0)->method, "PATCH");
+	ck_assert_str_eq(fake_http_seen(0)->url, "https://reg.io/up/1?s=a");
+	ck_assert_str_eq(fake_http_header(0, "Content-Range"), "0-7");
+	ck_assert_str_eq(fake_http_seen(0)->body, "01234567");
+	ck_assert_str_eq(fake_http_seen(1)->url, "https://reg.io/up/1?s=b");
+	ck_assert_str_eq(fake_http_header(1, "Content-Range"), "8-15");
+	ck_assert_str_eq(fake_http_seen(1)->body, "89abcdef");
+	ck_assert_str_eq(fake_http_header(2, "Content-Range"), "16-19");
+	ck_assert_str_eq(fake_http_seen(2)->body, "ghij");
+	ck_assert_str_eq(fake_http_seen(3)->method, "PUT");
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(3)->url, "/up/1?s=d&digest=sha256%3A"));
+	ck_assert_uint_eq(fake_http_seen(3)->body_len, 0);
+
+	/* the second chunk breaks; the status says 12 bytes arrived */
+	snprintf(loc, sizeof(loc), "https://reg.io/up/2");
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .fail_err = -EIO });
+	fake_http_push(&(struct fake_http_resp){ .status = 204, .range = "0-11",
+		.location = "/up/2?s=z" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_upload_send(&reg, loc, dg, fd, 20, 8), 0);
+	ck_assert_str_eq(fake_http_seen(2)->method, "GET");
+	ck_assert_str_eq(fake_http_header(3, "Content-Range"), "12-19");
+	ck_assert_str_eq(fake_http_seen(3)->url, "https://reg.io/up/2?s=z");
+	ck_assert_str_eq(fake_http_seen(3)->body, "cdefghij");
+	ck_assert_str_eq(fake_http_seen(4)->method, "PUT");
+	ck_assert_uint_eq(fake_http_left(), 0);
+
+	/* it keeps breaking without progress: given up */
+	fake_http_reset();
+	for (mounted = 0; mounted < 5; mounted++) {
+		fake_http_push(&(struct fake_http_resp){ .status = 202, .fail_err = -EIO });
+		fake_http_push(&(struct fake_http_resp){ .status = 204, .range = "0-0" });
+	}
+	ck_assert_int_eq(lfs_reg_upload_send(&reg, loc, dg, fd, 20, 8), -EIO);
+	/* a monolithic upload is one PUT with the body */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_upload_send(&reg, loc, dg, fd, 20, 0), 0);
+	ck_assert_str_eq(fake_http_seen(0)->method, "PUT");
+	ck_assert_str_eq(fake_http_seen(0)->body, blob);
+	lfs_reg_close(&reg);
+	close(fd);
+}
+END_TEST
+
+Suite *xfer_suite(void)
+{
+	Suite *s = suite_create("xfer");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_human);
+	tcase_add_test(tc, test_format_row);
+	tcase_add_test(tc, test_view_modes);
+	tcase_add_test(tc, test_blobsrc);
+	tcase_add_test(tc, test_size_range_mount_url);
+	tcase_add_test(tc, test_helper_config);
+	tcase_add_test(tc, test_helper_run);
+	tcase_add_test(tc, test_pool);
+	tcase_add_test(tc, test_upload_chunks_mount);
+	suite_add_tcase(s, tc);
+	return s;
+}

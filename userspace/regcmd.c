@@ -88,10 +88,11 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 				return rc;
 		} else if (c == 'h') {
 			return lfs_usage(ctx, usage, 0);
+		} else if (c == LFS_OPT_CHUNK) {
+			return lfs_usage_error(ctx, cmd, usage,
+					       "unknown option '--chunk-size' (push only)");
 		} else {
-			return lfs_usage_opt(ctx, cmd, usage,
-					     c == LFS_OPT_CHUNK ? '?' : c, argv,
-					     opts);
+			return lfs_usage_opt(ctx, cmd, usage, c, argv, opts);
 		}
 	}
 	return LFS_PARSED;

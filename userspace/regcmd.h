@@ -36,8 +36,10 @@ enum {
 
 #define LFS_REG_AUTH_HELP						\
 	"Credentials come from $REGISTRY_AUTH_FILE if set, else\n"	\
-	"$DOCKER_CONFIG/config.json or ~/.docker/config.json (auths.HOST.auth,\n" \
-	"as docker, podman and skopeo write them; 'layerctl login' too).\n"
+	"$DOCKER_CONFIG/config.json or ~/.docker/config.json, as docker reads\n" \
+	"it: the credential helper credHelpers.HOST or credsStore names\n" \
+	"(docker-credential-NAME get, on $PATH), else auths.HOST.auth (as\n" \
+	"docker, podman and skopeo write it; 'layerctl login' too).\n"
 
 struct lfs_reg_conn {
 	int insecure;

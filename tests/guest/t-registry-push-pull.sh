@@ -21,10 +21,23 @@
 # - through tests/guest/faultyproxy.py: blob transfers that break off
 #   halfway are resumed with a range; a corrupted blob is refused and
 #   registers nothing;
-# - skopeo copies what push pushed; pull takes what skopeo pushed (as a
-#   Docker v2 manifest) and mounts the same tree.
+# - skopeo copies what push pushed, and umoci unpacks that copy into the
+#   tree layerfs mounts; pull takes what skopeo pushed (as a Docker v2
+#   manifest) and mounts the same tree;
+# - --quiet prints the result line only; output that is not a terminal has
+#   one line per blob and no escape sequence; on a terminal (script(1))
+#   the progress display is drawn;
+# - push --chunk-size uploads in PATCH requests (counted in the registry's
+#   log), and the image pulls back whole;
+# - a push to another repository of the same registry mounts the blobs
+#   the store recorded there (POST ?mount=...&from=..., 201 in the log)
+#   instead of uploading them;
+# - through faultyproxy.py's slow mode: push and pull have several blob
+#   requests in flight at once (--jobs), and --jobs 1 one;
+# - a credential helper named in credHelpers (docker-credential-NAME on
+#   $PATH) is asked for the TLS registry's credentials, and they work.
 #
-# guest-timeout: 900
+# guest-timeout: 1200
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -95,14 +108,26 @@ EOF
 # The number of blob uploads (POST .../blobs/uploads/) in a registry's log.
 uploads() { grep -c '"POST /v2/[^ ]*/blobs/uploads/ HTTP' "$d/$1.log"; }
 registered() { L layer ls --json | grep -o '"name": *"[^"]*"' | sort | tr '\n' ' '; }
-same_tree() { # DIR1 DIR2 WHAT
-	$LIST "$1" --no-root >"$d/l1" 2>&1
-	$LIST "$2" --no-root >"$d/l2" 2>&1
+same_tree() { # DIR1 DIR2 WHAT [treelist options]
+	_a=$1 _b=$2 _w=$3
+	shift 3
+	$LIST "$_a" --no-root "$@" >"$d/l1" 2>&1
+	$LIST "$_b" --no-root "$@" >"$d/l2" 2>&1
 	if cmp -s "$d/l1" "$d/l2" && [ -s "$d/l1" ]; then
-		pass "$3"
+		pass "$_w"
 	else
-		fail "$3" "$(diff "$d/l1" "$d/l2" | head -n 30)"
+		fail "$_w" "$(diff "$d/l1" "$d/l2" | head -n 30)"
 	fi
+}
+ESC=$(printf '\033')
+# pulled_tree STORE NAME WHAT: NAME mounted from STORE has rp/app:1's tree.
+pulled_tree() {
+	mkdir -p "$d/mp0" "$d/mp1"
+	expect_ok L mount --ro rp/app:1 "$d/mp0"
+	expect_ok env LAYERFS_STORE="$1" "$LAYERCTL" mount --ro "$2" "$d/mp1"
+	same_tree "$d/mp0" "$d/mp1" "$3"
+	L umount "$d/mp0"
+	L umount "$d/mp1"
 }
 
 # --- an image of two layers --------------------------------------------------
@@ -141,8 +166,12 @@ rc=$?
 expect_eq "$rc" 0 "push over plain HTTP"
 expect_match "$out" "^$P/test/app:1: digest sha256:[0-9a-f]{64} .*3 blobs uploaded, 0 present" "push reports three uploads"
 expect_eq "$(uploads plain)" 3 "the registry saw three blob uploads"
-out=$(L push rp/app:1 $P/test/app:1 --insecure 2>&1)
+expect_match "$out" "^sha256:[0-9a-f]{64} uploaded [0-9]+ bytes$" "not a terminal: a line per blob"
+case $out in *"$ESC"*) fail "not a terminal: no escape sequence" "$out" ;;
+*) pass "not a terminal: no escape sequence" ;; esac
+out=$(L push rp/app:1 $P/test/app:1 --insecure --quiet 2>&1)
 expect_match "$out" "0 blobs uploaded, 3 present" "push again: every blob present"
+expect_eq "$(printf '%s\n' "$out" | wc -l)" 1 "push --quiet: the result line only"
 expect_eq "$(uploads plain)" 3 "push again uploads no blob"
 out=$(curl -s "http://$P/v2/test/app/tags/list")
 expect_match "$out" '"tags":\["1"\]' "the registry lists the tag"
@@ -173,6 +202,46 @@ L umount "$d/m1"
 
 out=$(LAYERFS_STORE=$d/store2 L pull $P/test/app:1 copy2/app:1 --insecure 2>&1)
 expect_match "$out" "\(2 blobs downloaded, 1 layers in the store\)" "pull again under another name: the lower layer is not downloaded"
+
+section "progress display"
+# script(1) gives the command a terminal; its output is the terminal's
+out=$(TERM=xterm LAYERFS_STORE=$d/store2 script -qec "'$LAYERCTL' pull $P/test/app:1 tty/app:1 --insecure" /dev/null 2>&1)
+expect_match "$out" "sha256:[0-9a-f]{12}: Download complete" "on a terminal: a row per blob"
+case $out in *"$ESC[2A"*|*"$ESC[3A"*) pass "on a terminal: rows redrawn in place" ;;
+*) fail "on a terminal: rows redrawn in place" "$out" ;; esac
+case $out in *" downloaded "*" bytes"*) fail "on a terminal: no plain blob lines" "$out" ;;
+*) pass "on a terminal: no plain blob lines" ;; esac
+out=$(TERM=xterm LAYERFS_STORE=$d/store2 script -qec "'$LAYERCTL' pull $P/test/app:1 ttyq/app:1 --insecure --quiet" /dev/null 2>&1)
+case $out in *"$ESC"*|*Download*) fail "pull --quiet on a terminal: no display" "$out" ;;
+*) pass "pull --quiet on a terminal: no display" ;; esac
+expect_match "$out" "^ttyq/app:1: sha256:[0-9a-f]{64} " "pull --quiet: the result line"
+
+section "chunked upload"
+rm -f "$LAYERFS_STORE/registry-sources"	# no mounts: uploads
+out=$(L push rp/app:1 $P/test/chunked:1 --insecure --chunk-size 64K 2>&1)
+expect_match "$out" "3 blobs uploaded, 0 present, 0 mounted" "push --chunk-size 64K"
+# the layers (about 300 and 200 kB) in 64 KiB chunks; the config in one
+n=$(grep -c '"PATCH /v2/test/chunked/blobs/uploads/' "$d/plain.log")
+[ "$n" -ge 8 ] && pass "the layers went up in PATCH chunks ($n)" ||
+	fail "the layers went up in PATCH chunks" "$n PATCH requests"
+expect_eq "$(grep -c '"PATCH /v2/test/app/blobs/uploads/' "$d/plain.log")" 0 "without --chunk-size no PATCH"
+out=$(LAYERFS_STORE=$d/store8 L pull $P/test/chunked:1 ch/app:1 --insecure 2>&1)
+expect_eq "$?" 0 "pull of the chunked image" || diag "$out"
+pulled_tree "$d/store8" ch/app:1 "the chunked image has the pushed tree"
+expect_fail "--chunk-size '1K': give 0 or a size of at least 4K" L push rp/app:1 $P/test/x:1 --insecure --chunk-size 1K
+expect_fail "unknown option .--chunk-size. \\(push only\\)" L pull $P/test/app:1 --insecure --chunk-size 64K
+
+section "cross-repository mount"
+n0=$(uploads plain)
+out=$(L push rp/app:1 $P/other/app:1 --insecure 2>&1)
+expect_match "$out" "0 blobs uploaded, 0 present, 3 mounted" "push to another repository mounts every blob"
+expect_match "$out" "^sha256:[0-9a-f]{64} mounted from test/chunked$" "... from the repository they were pushed to"
+expect_eq "$(grep -c '"POST /v2/other/app/blobs/uploads/?mount=sha256%3A[0-9a-f]*&from=test%2Fchunked HTTP/1.1" 201' "$d/plain.log")" 3 \
+	"the registry saw three mount requests, and mounted"
+expect_eq "$(uploads plain)" "$n0" "... and no upload"
+# a pulled image: store2 recorded test/app for its blobs
+out=$(LAYERFS_STORE=$d/store2 L push copy/app:1 $P/third/app:1 --insecure 2>&1)
+expect_match "$out" "mounted from test/app" "a pulled blob is mounted from the repository it came from"
 
 expect_fail "a layer of that name exists" env LAYERFS_STORE="$d/store2" "$LAYERCTL" pull $P/test/app:1 copy/app:1 --insecure
 
@@ -228,10 +297,38 @@ else
 	fail "... and leaves nothing in the store" "$(ls -AR "$d/store6")"
 fi
 
+section "several blobs at once"
+start_proxy slow 5003
+out=$(LAYERFS_STORE=$d/store9 L pull 127.0.0.1:5003/test/app:1 par/app:1 --insecure --jobs 3 2>&1)
+expect_eq "$?" 0 "pull through the slow proxy" || diag "$out"
+expect_match "$(cat "$d/proxy-slow.log")" "^inflight [2-9]$" "pull: several blob requests in flight at once"
+pulled_tree "$d/store9" par/app:1 "the parallel pull has the pushed tree"
+rm -f "$d/proxy-slow.log" "$LAYERFS_STORE/registry-sources"
+out=$(L push rp/app:1 127.0.0.1:5003/test/par:1 --insecure --jobs 3 2>&1)
+expect_match "$out" "3 blobs uploaded" "push through the slow proxy" || diag "$out"
+expect_match "$(cat "$d/proxy-slow.log")" "^inflight [2-9]$" "push: several blob requests in flight at once"
+out=$(LAYERFS_STORE=$d/store10 L pull $P/test/par:1 par/app:1 --insecure 2>&1)
+expect_eq "$?" 0 "pull of the image pushed in parallel" || diag "$out"
+pulled_tree "$d/store10" par/app:1 "the image pushed in parallel has the tree"
+rm -f "$d/proxy-slow.log"
+out=$(LAYERFS_STORE=$d/store11 L pull 127.0.0.1:5003/test/app:1 one/app:1 --insecure --jobs 1 2>&1)
+expect_eq "$?" 0 "pull --jobs 1 through the slow proxy" || diag "$out"
+expect_eq "$(grep '^inflight' "$d/proxy-slow.log" | sort -u)" "inflight 1" "--jobs 1: one blob request at a time"
+
 section "skopeo"
 if command -v skopeo >/dev/null; then
 	out=$(skopeo copy --src-tls-verify=false "docker://$P/test/app:1" "oci:$d/sk:app" 2>&1)
 	expect_eq "$?" 0 "skopeo copies the image layerctl pushed" || diag "$out"
+	if command -v umoci >/dev/null; then
+		mkdir -p "$d/m8"
+		expect_ok L mount --ro rp/app:1 "$d/m8"
+		expect_ok umoci unpack --image "$d/sk:app" "$d/skbundle"
+		same_tree "$d/m8" "$d/skbundle/rootfs" "umoci unpack of the pushed image = the layerfs tree" \
+			--no-dir-times --skip-xattr trusted.overlay.
+		L umount "$d/m8"
+	else
+		skip "umoci unpack of the pushed image" "no umoci"
+	fi
 	expect_ok L save rp/app:1 -o "$d/saved"
 	out=$(skopeo copy --dest-tls-verify=false --format v2s2 "oci:$d/saved:rp/app:1" "docker://$P/test/sk:1" 2>&1)
 	expect_eq "$?" 0 "skopeo pushes a saved image as a Docker v2 manifest" || diag "$out"
@@ -298,6 +395,25 @@ expect_ok env LAYERFS_STORE="$d/store3" "$LAYERCTL" mount --ro tls/app:2 "$d/m3"
 same_tree "$d/m2" "$d/m3" "the image pulled over TLS has the pushed tree"
 L umount "$d/m2"
 L umount "$d/m3"
+
+section "credential helper"
+mkdir -p "$d/bin"
+{
+	echo '#!/bin/sh'
+	echo 'read -r server'
+	echo "echo \"\$1 \$server\" >>'$d/helper.log'"
+	echo 'printf '"'"'{"ServerURL":"%s","Username":"alice","Secret":"s3cret:x"}'"'"' "$server"'
+} >"$d/bin/docker-credential-lfstest"
+chmod 755 "$d/bin/docker-credential-lfstest"
+printf '{"credHelpers":{"%s":"lfstest"}}\n' $S >"$REGISTRY_AUTH_FILE"
+out=$(PATH="$d/bin:$PATH" LAYERFS_STORE=$d/store12 L pull $S/test/app:2 helper/app:2 --ca-file "$d/ca.crt" 2>&1)
+expect_eq "$?" 0 "pull with the credentials of a credential helper" || diag "$out"
+expect_eq "$(cat "$d/helper.log" 2>&1)" "get $S" "the helper was asked 'get' for the registry"
+expect_fail "credential helper 'docker-credential-lfstest': cannot run it" \
+	env LAYERFS_STORE="$d/store12" "$LAYERCTL" pull $S/test/app:2 nohelper/app:2 --ca-file "$d/ca.crt"
+printf '{"credsStore":"lfstest"}\n' >"$REGISTRY_AUTH_FILE"
+out=$(PATH="$d/bin:$PATH" L push rp/app:1 $S/test/store:1 --ca-file "$d/ca.crt" 2>&1)
+expect_match "$out" "3 blobs uploaded" "push with the credentials of credsStore's helper" || diag "$out"
 
 before=$(registered)
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' $S "$(printf 'alice:wrong' | base64)" >"$REGISTRY_AUTH_FILE"

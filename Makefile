@@ -33,7 +33,9 @@
 #                      (BENCH_QUICK=1: short run)
 #   make fuzz          fuzz layerctl's import path (libFuzzer, host only,
 #                      FUZZ_SECONDS=60; make check runs it for 30 s)
-#   make bench-oci     OCI export/import throughput against tar (host only)
+#   make bench-oci     OCI export/import throughput against tar (host), then
+#                      push and pull of a 1 GiB image against skopeo copy
+#                      to and from docker-registry (guest; OCI_REG_MB=N)
 #   make stress        random operations, commits, listings and mounts for
 #                      STRESS_SECONDS (600) in the guest
 #   make clean
@@ -58,6 +60,8 @@ TESTS ?= all
 # BENCH_DEPTHS, BENCH_FS, BENCH_WORKLOADS (tests/bench/bench.sh).
 # make bench-commit: BENCH_QUICK=1 for a short run (tests/bench/commit.sh).
 BENCH_QUICK ?= 0
+# make bench-oci: the image size of its registry half, in MiB.
+OCI_REG_MB ?= 1024
 BENCH_REPS ?=
 BENCH_DEPTHS ?=
 BENCH_FS ?=
@@ -111,9 +115,11 @@ unit:
 fuzz:
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
-# OCI export/import throughput beside tar (tests/bench/oci.sh); not in check.
-bench-oci: userspace
+# OCI export/import throughput beside tar (tests/bench/oci.sh), then push and
+# pull beside skopeo copy in a guest (tests/bench/oci-reg.sh); not in check.
+bench-oci: module userspace
 	tests/bench/oci.sh
+	OCI_REG_MB="$(OCI_REG_MB)" tests/bench/oci-reg.sh --kver "$(KVER)"
 
 # The kernel-log checker is tested on the host first: guest results rely on it.
 # Each test has its own limit (tests/guest/run.sh: 300 s unless it says

@@ -334,7 +334,9 @@ static int lfs_store_dir_foreign(const char *root)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, "layers") || !strcmp(de->d_name, "views") ||
-		    !strcmp(de->d_name, ".lock"))
+		    !strcmp(de->d_name, ".lock") ||
+		    /* blobsrc.h: what push and pull record */
+		    !strcmp(de->d_name, "registry-sources"))
 			continue;
 		foreign = 1;
 		break;

@@ -9,7 +9,7 @@ struct lfs_err;
 struct lfs_layer;
 struct lfs_nl;
 
-/* An image's layers, top first (each from lfs_nl_layer_get(): free()). */
+/* An image's layers, top first (each from lfs_nl_layer_lookup(): free()). */
 struct lfs_chain {
 	struct lfs_layer **v;
 	size_t n;

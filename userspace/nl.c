@@ -333,12 +333,6 @@ int lfs_nl_layer_lookup(struct lfs_nl *nl, const struct lfs_layer *key,
 	return lfs_nl_one(nl, LAYERFS_CMD_LAYER_GET, &k, out, e);
 }
 
-int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,
-		     struct lfs_layer **out)
-{
-	return lfs_nl_layer_lookup(nl, key, out, NULL);
-}
-
 int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg,
 		      struct lfs_err *e)
 {

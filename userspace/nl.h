@@ -67,14 +67,6 @@ int lfs_nl_layer_lookup(struct lfs_nl *nl, const struct lfs_layer *key,
 			struct lfs_layer **out, struct lfs_err *e);
 
 /*
- * lfs_nl_layer_lookup() without @e, as it was before the error value:
- * kept only for pull.c, which issue 16's push/pull work is changing; new
- * code calls lfs_nl_layer_lookup().
- */
-int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,
-		     struct lfs_layer **out);
-
-/*
  * Called once per layer of a dump, in ascending id order.  @layer is valid
  * during the call only (lfs_layer_dup() keeps it).  A non-zero return
  * (a negative errno) stops the dump and is returned by lfs_nl_layer_dump(),

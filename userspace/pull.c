@@ -110,7 +110,7 @@ static int lfs_pull_registered(struct lfs_pull *p, const char *name)
 	int rc;
 
 	k.name = name;
-	rc = lfs_nl_layer_get(p->nl, &k, &got);
+	rc = lfs_nl_layer_lookup(p->nl, &k, &got, NULL);
 	free(got);
 	return !rc;
 }

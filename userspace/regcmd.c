@@ -186,6 +186,20 @@ int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
 	return err;
 }
 
+/* A credential lookup's end: 0 found, 1 none (-ENOENT), -1 reported. */
+static int lfs_reg_cred_end(struct lfs_ctx *ctx, const char *path, int rc,
+			    struct lfs_err *e)
+{
+	if (rc == -ENOENT)
+		return 1;
+	if (rc) {
+		lfs_err_prefix(e, rc, "auth file '%s'", path);
+		lfs_err_report(ctx, e);
+		return -1;
+	}
+	return 0;
+}
+
 /* Credentials from @host's credential helper in auth file @text, if any. */
 static int lfs_reg_cred_helper(struct lfs_ctx *ctx, const char *path,
 			       const char *text, const char *host,
@@ -200,14 +214,7 @@ static int lfs_reg_cred_helper(struct lfs_ctx *ctx, const char *path,
 		return 1;
 	if (!rc)
 		rc = lfs_cred_helper_get(name, host, c, &e);
-	if (rc == -ENOENT)
-		return 1;
-	if (rc) {
-		lfs_err_prefix(&e, rc, "auth file '%s'", path);
-		lfs_err_report(ctx, &e);
-		return -1;
-	}
-	return 0;
+	return lfs_reg_cred_end(ctx, path, rc, &e);
 }
 
 int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
@@ -235,14 +242,7 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 	}
 	rc = lfs_reg_auth_lookup(text, host, c, &e);
 	free(text);
-	if (rc == -ENOENT)
-		return 1;
-	if (rc) {
-		lfs_err_prefix(&e, rc, "auth file '%s'", path);
-		lfs_err_report(ctx, &e);
-		return -1;
-	}
-	return 0;
+	return lfs_reg_cred_end(ctx, path, rc, &e);
 }
 
 /* The CA file for @host: @opt, else a certs.d file if one exists. */

@@ -488,12 +488,9 @@ static int layerfs_nl_layer_del(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name;
 	u64 id;
-	int err;
+	int err = layerfs_parse_selector(info, &name, &id);
 
-	err = layerfs_parse_selector(info, &name, &id);
-	if (err)
-		return err;
-	return layerfs_layer_del(name, id, info->extack);
+	return err ?: layerfs_layer_del(name, id, info->extack);
 }
 
 static int layerfs_nl_layer_index(struct sk_buff *skb, struct genl_info *info)
@@ -553,12 +550,9 @@ static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name;
 	u64 id;
-	int err;
+	int err = layerfs_parse_selector(info, &name, &id);
 
-	err = layerfs_parse_selector(info, &name, &id);
-	if (err)
-		return err;
-	return layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, name, id);
+	return err ?: layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, name, id);
 }
 
 /*

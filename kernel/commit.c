@@ -140,7 +140,7 @@ static int layerfs_commit_new_upper(struct layerfs_view *view,
 			goto out_put;
 		}
 	}
-	err = layerfs_read_names(path, &names);
+	err = layerfs_read_names(path->mnt, path->dentry, &names);
 	if (!err && !list_empty(&names))
 		err = -ENOTEMPTY;
 	layerfs_free_names(&names);

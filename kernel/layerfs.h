@@ -430,7 +430,8 @@ bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 			   unsigned int *layer, bool *upper);
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
 void layerfs_entry_free(struct layerfs_entry *entry);
-int layerfs_read_names(const struct path *dir, struct list_head *names);
+int layerfs_read_names(struct vfsmount *mnt, struct dentry *dir,
+		       struct list_head *names);
 void layerfs_free_names(struct list_head *names);
 int layerfs_check_d_type(const struct path *dir);
 int layerfs_clear_whiteouts(struct vfsmount *mnt, struct dentry *dir);

@@ -299,20 +299,22 @@ static bool layerfs_names_actor(struct dir_context *ctx, const char *name,
 }
 
 /*
- * The names in real directory @dir (without "." and ".."), appended to
- * @names; free them with layerfs_free_names() also on error.  The caller
- * must not hold the directory's lock.
+ * The names in real directory @dir on @mnt (without "." and ".."),
+ * appended to @names; free them with layerfs_free_names() also on error.
+ * The caller must not hold the directory's lock.
  */
-int layerfs_read_names(const struct path *dir, struct list_head *names)
+int layerfs_read_names(struct vfsmount *mnt, struct dentry *dir,
+		       struct list_head *names)
 {
 	struct layerfs_names_ctx c = {
 		.ctx.actor = layerfs_names_actor,
 		.names = names,
 	};
+	struct path path = { .mnt = mnt, .dentry = dir };
 	struct file *file;
 	int err;
 
-	file = dentry_open(dir, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
+	file = dentry_open(&path, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
 			   current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
@@ -373,13 +375,12 @@ void layerfs_free_names(struct list_head *names)
  */
 int layerfs_clear_whiteouts(struct vfsmount *mnt, struct dentry *dir)
 {
-	struct path path = { .mnt = mnt, .dentry = dir };
 	struct inode *inode = d_inode(dir);
 	struct layerfs_name *n;
 	LIST_HEAD(names);
 	int err;
 
-	err = layerfs_read_names(&path, &names);
+	err = layerfs_read_names(mnt, dir, &names);
 	if (err)
 		goto out_free;
 
@@ -415,13 +416,12 @@ out_free:
  */
 int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work)
 {
-	struct path path = { .mnt = view->upper_mnt, .dentry = work };
 	struct inode *dir = d_inode(work);
 	struct layerfs_name *n;
 	LIST_HEAD(names);
 	int err;
 
-	err = layerfs_read_names(&path, &names);
+	err = layerfs_read_names(view->upper_mnt, work, &names);
 	if (err)
 		goto out_free;
 

@@ -212,22 +212,27 @@ void layerfs_vindex_adopt(struct layerfs_view *view, struct layerfs_layer *layer
 	lockdep_assert_held(&layerfs_registry_lock);
 	if (view->noindex || !ix || !view->nlayers)
 		return;
-	/* Generation k's stack: committed[k - 1 .. 0], then view->layers. */
+	/*
+	 * Generation k's stack is the view's stack from its entry
+	 * ncommitted - k on (layerfs_view_stack()): find the k whose top
+	 * is @layer, newer than the index the view uses.
+	 */
 	for (k = view->ncommitted + 1; k-- > (cur ? cur->gen + 1 : 0); )
-		if ((k ? view->committed[k - 1] : view->layers[0]) == layer)
+		if (layerfs_view_stack(view, view->ncommitted - k) == layer)
 			break;
 	if (k == UINT_MAX || (cur && k <= cur->gen))
 		return;
 	n = k + view->nlayers;
-	if (layerfs_index_nlayers(ix) != n || layerfs_image_stack(layer, NULL, 0) != n)
+	if (layerfs_index_nlayers(ix) != n ||
+	    layerfs_image_stack(layer, NULL, 0) != n)
 		return;
 	image = kvmalloc_array(n, sizeof(*image), GFP_KERNEL);
 	if (!image)
 		return;
 	layerfs_image_stack(layer, image, n);
 	for (i = 0, same = true; same && i < n; i++)
-		same = image[i] == (i < k ? view->committed[k - 1 - i] :
-				    view->layers[i - k]);
+		same = image[i] == layerfs_view_stack(view,
+						      view->ncommitted - k + i);
 	kvfree(image);
 	if (!same)
 		return;

@@ -383,6 +383,92 @@ static int layerfs_commit_switch(struct layerfs_view *view,
 }
 
 /*
+ * What the switch allocates, taken before the freeze so that nothing
+ * under it fails for memory.
+ */
+static int layerfs_commit_alloc(struct layerfs_view *view,
+				struct layerfs_commit_new *n)
+{
+	n->upper_name = layerfs_path_string(&n->upper);
+	n->root = layerfs_upper_alloc(dget(n->upper.dentry),
+				      READ_ONCE(view->gen) + 1, NULL);
+	n->committed = layerfs_commit_grow(view, &n->cap);
+	if (n->committed != view->committed)
+		n->retired = kmalloc(sizeof(*n->retired), GFP_KERNEL);
+	if (!n->upper_name || !n->root || !n->committed ||
+	    (n->committed != view->committed && !n->retired))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Releases what @n holds when the switch did not take it over. */
+static void layerfs_commit_free(struct layerfs_view *view,
+				struct layerfs_commit_new *n)
+{
+	if (n->committed != view->committed)
+		kvfree(n->committed);
+	kfree(n->retired);
+	layerfs_upper_free(n->root);
+	kfree(n->upper_name);
+	path_put(&n->upper);
+}
+
+/*
+ * Freeze the view and switch it to the new upper, publishing the old one
+ * as the prepared layer @n->layer (with a reference for the caller).  On
+ * error nothing of the view has changed and the caller still owns @n.
+ */
+static int layerfs_commit_frozen(struct layerfs_view *view,
+				 struct layerfs_commit_new *n,
+				 struct layerfs_layer_spec *spec,
+				 struct netlink_ext_ack *extack)
+{
+	struct super_block *sb = view->sb;
+	int err;
+
+	/*
+	 * What is dirty now is written back before the freeze, so that the
+	 * frozen window (freeze_super() syncs the upper again) only writes
+	 * what arrived meanwhile.
+	 */
+	err = layerfs_sync_upper(view);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot sync the upper filesystem");
+		return err;
+	}
+	err = layerfs_freeze_super(sb);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "view is frozen");
+		return err;
+	}
+	/*
+	 * Not under commit_sem: writing the upper takes its sb_writers, which
+	 * ranks above mmap_lock (fsetxattr() copies from user memory with
+	 * write access held), and mmap_lock ranks above commit_sem
+	 * (layerfs_mmap()).  The frozen view is enough: nothing changes the
+	 * old root meanwhile.
+	 */
+	err = layerfs_commit_copy_root(view, n->upper.dentry, extack);
+	if (err)
+		goto out_thaw;
+	down_write(&view->commit_sem);
+	err = layerfs_commit_check_maps(view, extack);
+	if (!err) {
+		mutex_lock(&layerfs_registry_lock);
+		err = layerfs_commit_switch(view, n, spec, extack);
+		if (!err)
+			layerfs_layer_get(n->layer);
+		mutex_unlock(&layerfs_registry_lock);
+	}
+	if (!err)
+		layerfs_copyattr(d_inode(sb->s_root));
+	up_write(&view->commit_sem);
+out_thaw:
+	layerfs_thaw_super(sb);
+	return err;
+}
+
+/*
  * Commit the view req->view_id.  Returns the new layer with a reference
  * for the caller, or an ERR_PTR with a message in @extack; on error
  * nothing has changed.
@@ -416,17 +502,9 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	if (err)
 		goto out_deactivate;
 
-	err = -ENOMEM;
-	n.upper_name = layerfs_path_string(&n.upper);
-	n.root = layerfs_upper_alloc(dget(n.upper.dentry),
-				     READ_ONCE(view->gen) + 1, NULL);
-	n.committed = layerfs_commit_grow(view, &n.cap);
-	if (n.committed != view->committed)
-		n.retired = kmalloc(sizeof(*n.retired), GFP_KERNEL);
-	if (!n.upper_name || !n.root || !n.committed ||
-	    (n.committed != view->committed && !n.retired))
-		goto out_free;
-	err = layerfs_commit_base(view, &spec, &base_ids, extack);
+	err = layerfs_commit_alloc(view, &n);
+	if (!err)
+		err = layerfs_commit_base(view, &spec, &base_ids, extack);
 	if (err)
 		goto out_free;
 	spec.parent = NULL;
@@ -437,46 +515,7 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	if (err)
 		goto out_free;
 
-	/*
-	 * What is dirty now is written back before the freeze, so that the
-	 * frozen window (freeze_super() syncs the upper again) only writes
-	 * what arrived meanwhile.
-	 */
-	err = layerfs_sync_upper(view);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot sync the upper filesystem");
-		goto out_discard;
-	}
-	err = layerfs_freeze_super(sb);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "view is frozen");
-		goto out_discard;
-	}
-	/*
-	 * Not under commit_sem: writing the upper takes its sb_writers, which
-	 * ranks above mmap_lock (fsetxattr() copies from user memory with
-	 * write access held), and mmap_lock ranks above commit_sem
-	 * (layerfs_mmap()).  The frozen view is enough: nothing changes the
-	 * old root meanwhile.
-	 */
-	err = layerfs_commit_copy_root(view, n.upper.dentry, extack);
-	if (err) {
-		layerfs_thaw_super(sb);
-		goto out_discard;
-	}
-	down_write(&view->commit_sem);
-	err = layerfs_commit_check_maps(view, extack);
-	if (!err) {
-		mutex_lock(&layerfs_registry_lock);
-		err = layerfs_commit_switch(view, &n, &spec, extack);
-		if (!err)
-			layerfs_layer_get(n.layer);
-		mutex_unlock(&layerfs_registry_lock);
-	}
-	if (!err)
-		layerfs_copyattr(d_inode(sb->s_root));
-	up_write(&view->commit_sem);
-	layerfs_thaw_super(sb);
+	err = layerfs_commit_frozen(view, &n, &spec, extack);
 	if (err)
 		goto out_discard;
 	kvfree(base_ids);
@@ -487,12 +526,7 @@ out_discard:
 	layerfs_layer_discard(n.layer);
 out_free:
 	kvfree(base_ids);
-	if (n.committed != view->committed)
-		kvfree(n.committed);
-	kfree(n.retired);
-	layerfs_upper_free(n.root);
-	kfree(n.upper_name);
-	path_put(&n.upper);
+	layerfs_commit_free(view, &n);
 out_deactivate:
 	deactivate_super(sb);
 	return ERR_PTR(err);

@@ -489,12 +489,186 @@ static int layerfs_rmdir(struct inode *dir, struct dentry *dentry)
 	return layerfs_do_remove(dir, dentry, true);
 }
 
+/* One rename's two names, and the upper dentries it works on. */
+struct layerfs_rename {
+	struct dentry *old, *new;	/* the view's */
+	struct dentry *uold, *unew;	/* the upper parents */
+	struct dentry *olddentry, *newdentry;	/* their children, or NULL */
+	unsigned int flags;
+	bool exchange, old_lower, new_lower, old_is_dir, new_is_dir;
+	bool new_whiteout;	/* the upper holds a whiteout at the new name */
+};
+
+/*
+ * Both names and both parents get an upper; a directory about to be
+ * replaced must look empty, and the whiteouts its upper may still hold
+ * go first (the moved directory is made opaque later, so what they hid
+ * stays hidden).  Copying up @old does not give its parent an upper when
+ * @old's inode already has one through another name (a hard link whose
+ * file was copied up from another directory): hence both parents.
+ */
+static int layerfs_rename_prepare(const struct layerfs_rename *r)
+{
+	struct layerfs_view *view = LAYERFS_V(r->old->d_sb);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	err = layerfs_copy_up(r->old);
+	if (!err)
+		err = layerfs_copy_up(r->old->d_parent);
+	if (!err && d_is_positive(r->new))
+		err = layerfs_copy_up(r->new);
+	if (!err)
+		err = layerfs_copy_up(r->new->d_parent);
+	if (err || r->exchange || !r->new_is_dir)
+		return err;
+
+	old_cred = layerfs_override_creds(r->old->d_sb);
+	err = layerfs_dir_check_empty(r->new);
+	upper = layerfs_inode_upper(d_inode(r->new));
+	if (!err && upper) {
+		err = mnt_want_write(view->upper_mnt);
+		if (!err) {
+			err = layerfs_clear_whiteouts(view->upper_mnt, upper);
+			mnt_drop_write(view->upper_mnt);
+		}
+	}
+	revert_creds(old_cred);
+	return err;
+}
+
+/*
+ * Whether @r->newdentry is what the view shows at the new name: the
+ * name's upper, nothing, or a whiteout (noted in @r->new_whiteout); a
+ * name only a committed layer has may have no upper yet.  -ESTALE if the
+ * upper changed under the view.
+ */
+static int layerfs_rename_check_new(struct layerfs_rename *r)
+{
+	struct dentry *nd = r->newdentry;
+
+	if (d_is_positive(r->new)) {
+		if (d_is_negative(nd) && !r->new_is_dir)
+			return 0;
+		return d_inode(nd) == d_inode(layerfs_inode_upper(d_inode(r->new))) ?
+			0 : -ESTALE;
+	}
+	if (layerfs_is_whiteout(nd)) {
+		r->new_whiteout = true;
+		return 0;
+	}
+	return d_is_positive(nd) ? -ESTALE : 0;
+}
+
+/*
+ * Look both names up in their upper parents and check them against the
+ * view; @trap is what lock_rename() returned.  Caller holds the rename
+ * lock.  On error the dentries taken are put and cleared.
+ */
+static int layerfs_rename_lookup(struct layerfs_rename *r,
+				 struct dentry *trap)
+{
+	struct dentry *old = r->old, *new = r->new, *d;
+	int err;
+
+	d = lookup_one_len(old->d_name.name, r->uold, old->d_name.len);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	r->olddentry = d;
+	err = layerfs_link_up(old, d_inode(r->uold), d);
+	if (err)
+		goto out_put;
+	err = -ESTALE;
+	if (d_inode(d) != d_inode(layerfs_inode_upper(d_inode(old))))
+		goto out_put;
+	d = lookup_one_len(new->d_name.name, r->unew, new->d_name.len);
+	err = PTR_ERR(d);
+	if (IS_ERR(d))
+		goto out_put;
+	r->newdentry = d;
+	err = r->exchange ? layerfs_link_up(new, d_inode(r->unew), d) : 0;
+	if (!err)
+		err = layerfs_rename_check_new(r);
+	/* Neither may be an ancestor of the other's parent. */
+	if (!err && r->olddentry == trap)
+		err = -EINVAL;
+	if (!err && r->newdentry == trap)
+		err = -ENOTEMPTY;
+	if (!err)
+		return 0;
+out_put:
+	dput(r->newdentry);
+	dput(r->olddentry);
+	r->newdentry = r->olddentry = NULL;
+	return err;
+}
+
+/*
+ * The real rename, under the rename lock, hiding what it must: a
+ * directory moved onto a lower name is opaque; a source name backed by
+ * a lower object is left as a whiteout (RENAME_WHITEOUT).  A directory
+ * cannot replace the whiteout of a file: it is exchanged with it, as
+ * overlayfs does; the whiteout then stands at the old name, which is
+ * what a lower object there needs, or goes afterwards.  A crash or a
+ * failure leaves the new name hidden, and a whiteout a failure leaves
+ * hides nothing.
+ */
+static int layerfs_rename_real(const struct layerfs_rename *r)
+{
+	unsigned int flags = r->flags;
+	bool cleanup_whiteout = false;
+	int err;
+
+	if (r->old_is_dir && (r->new_lower || r->new_whiteout)) {
+		err = layerfs_set_opaque(r->olddentry);
+		if (err)
+			return err;
+	}
+	if (r->new_whiteout && r->old_is_dir) {
+		flags |= RENAME_EXCHANGE;
+		cleanup_whiteout = !r->old_lower;
+	} else if (!r->exchange && r->old_lower) {
+		flags |= RENAME_WHITEOUT;
+	}
+	if (r->exchange && r->new_is_dir && r->old_lower) {
+		err = layerfs_set_opaque(r->newdentry);
+		if (err)
+			return err;
+	}
+	err = layerfs_vfs_rename(d_inode(r->uold), r->olddentry,
+				 d_inode(r->unew), r->newdentry, flags);
+	if (!err && cleanup_whiteout)
+		layerfs_vfs_unlink(d_inode(r->uold), r->newdentry);
+	return err;
+}
+
+/* The view after a rename: attributes, link counts, stale lookups. */
+static void layerfs_rename_done(struct inode *olddir, struct inode *newdir,
+				const struct layerfs_rename *r)
+{
+	struct inode *inode = d_inode(r->new);
+
+	layerfs_copyattr(olddir);
+	layerfs_copyattr(newdir);
+	layerfs_dir_changed(olddir);
+	layerfs_dir_changed(newdir);
+	if (inode && !r->exchange) {
+		/* (A hard link's view inode may count fewer names.) */
+		if (r->new_is_dir)
+			clear_nlink(inode);
+		else if (inode->i_nlink)
+			drop_nlink(inode);
+	}
+	/* Lower stacks of both names are stale: redo their lookups. */
+	d_drop(r->old);
+	d_drop(r->new);
+}
+
 /*
  * Rename in the upper.  Directories backed by a lower directory are not
  * moved (-EXDEV, as overlayfs without redirect_dir); userspace copies
- * them.  A source name backed by a lower object is left as a whiteout
- * (RENAME_WHITEOUT), and a directory moved onto a name backed by a lower
- * object is made opaque.
+ * them.
  */
 static int layerfs_rename(struct layerfs_idmap *idmap,
 			  struct inode *olddir, struct dentry *old,
@@ -502,171 +676,63 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 			  unsigned int flags)
 {
 	struct layerfs_view *view = LAYERFS_V(old->d_sb);
-	bool exchange = flags & RENAME_EXCHANGE;
-	bool old_lower = layerfs_has_lower(old);
-	bool new_lower = layerfs_has_lower(new);
-	bool old_is_dir = d_is_dir(old);
-	bool new_is_dir = d_is_positive(new) && d_is_dir(new);
-	struct dentry *uold, *unew, *olddentry, *newdentry, *trap;
+	struct layerfs_rename r = {
+		.old = old,
+		.new = new,
+		.exchange = flags & RENAME_EXCHANGE,
+		.old_lower = layerfs_has_lower(old),
+		.new_lower = layerfs_has_lower(new),
+		.old_is_dir = d_is_dir(old),
+		.new_is_dir = d_is_positive(new) && d_is_dir(new),
+	};
 	const struct cred *old_cred;
-	bool new_whiteout = false, cleanup_whiteout = false;
+	struct dentry *trap;
 	int err;
 
 	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
 		return -EINVAL;
-	flags &= ~RENAME_NOREPLACE;	/* the VFS has checked it */
-	/* A directory merging lower content cannot move (no redirects). */
-	if ((old_is_dir && layerfs_dir_has_lower(old)) ||
-	    (exchange && new_is_dir && layerfs_dir_has_lower(new)))
+	/* (RENAME_NOREPLACE: the VFS has checked it.) */
+	r.flags = flags & RENAME_EXCHANGE;
+	if ((r.old_is_dir && layerfs_dir_has_lower(old)) ||
+	    (r.exchange && r.new_is_dir && layerfs_dir_has_lower(new)))
 		return -EXDEV;
-
-	/*
-	 * Both parents need an upper: copying up @old does not give its
-	 * parent one when @old's inode already has one through another name
-	 * (a hard link whose file was copied up from another directory).
-	 */
-	err = layerfs_copy_up(old);
-	if (!err)
-		err = layerfs_copy_up(old->d_parent);
-	if (!err && d_is_positive(new))
-		err = layerfs_copy_up(new);
-	if (!err)
-		err = layerfs_copy_up(new->d_parent);
+	err = layerfs_rename_prepare(&r);
 	if (err)
 		return err;
-	if (!exchange && new_is_dir) {
-		/*
-		 * The directory replaced must look empty; its upper may still
-		 * hold whiteouts, which go first.  The moved directory is then
-		 * made opaque below, so what they hid stays hidden.
-		 */
-		old_cred = layerfs_override_creds(old->d_sb);
-		err = layerfs_dir_check_empty(new);
-		if (!err && layerfs_inode_upper(d_inode(new))) {
-			err = mnt_want_write(view->upper_mnt);
-			if (!err) {
-				err = layerfs_clear_whiteouts(view->upper_mnt,
-							      layerfs_inode_upper(d_inode(new)));
-				mnt_drop_write(view->upper_mnt);
-			}
-		}
-		revert_creds(old_cred);
-		if (err)
-			return err;
-	}
 
 	err = mnt_want_write(view->upper_mnt);
 	if (err)
 		return err;
 	old_cred = layerfs_override_creds(old->d_sb);
-	uold = layerfs_inode_upper(olddir);
-	unew = layerfs_inode_upper(newdir);
+	r.uold = layerfs_inode_upper(olddir);
+	r.unew = layerfs_inode_upper(newdir);
 	err = -EIO;
-	if (WARN_ON_ONCE(!uold || !unew))
+	if (WARN_ON_ONCE(!r.uold || !r.unew))
 		goto out_revert;
 	/* Objects with an origin make their new directory impure. */
-	if ((LAYERFS_I(d_inode(old))->origin_ino && uold != unew) ||
-	    (exchange && LAYERFS_I(d_inode(new))->origin_ino)) {
-		err = layerfs_set_impure(unew);
-		if (!err && exchange)
-			err = layerfs_set_impure(uold);
+	if ((LAYERFS_I(d_inode(old))->origin_ino && r.uold != r.unew) ||
+	    (r.exchange && LAYERFS_I(d_inode(new))->origin_ino)) {
+		err = layerfs_set_impure(r.unew);
+		if (!err && r.exchange)
+			err = layerfs_set_impure(r.uold);
 		if (err)
 			goto out_revert;
 	}
 
-	trap = lock_rename(unew, uold);
-	olddentry = lookup_one_len(old->d_name.name, uold, old->d_name.len);
-	err = PTR_ERR(olddentry);
-	if (IS_ERR(olddentry))
-		goto out_unlock;
-	err = layerfs_link_up(old, d_inode(uold), olddentry);
-	if (err)
-		goto out_dput_old;
-	err = -ESTALE;
-	if (d_inode(olddentry) != d_inode(layerfs_inode_upper(d_inode(old))))
-		goto out_dput_old;
-	newdentry = lookup_one_len(new->d_name.name, unew, new->d_name.len);
-	err = PTR_ERR(newdentry);
-	if (IS_ERR(newdentry))
-		goto out_dput_old;
-	err = exchange ? layerfs_link_up(new, d_inode(unew), newdentry) : 0;
-	if (err)
-		goto out_dput_new;
-	err = -ESTALE;
-	if (d_is_positive(new) && d_is_negative(newdentry) && !new_is_dir) {
-		/* Replacing a name only the committed layer has. */
-	} else if (d_is_positive(new)) {
-		if (d_inode(newdentry) !=
-		    d_inode(layerfs_inode_upper(d_inode(new))))
-			goto out_dput_new;
-	} else if (layerfs_is_whiteout(newdentry)) {
-		new_whiteout = true;
-	} else if (d_is_positive(newdentry)) {
-		goto out_dput_new;
+	trap = lock_rename(r.unew, r.uold);
+	err = layerfs_rename_lookup(&r, trap);
+	if (!err) {
+		err = layerfs_rename_real(&r);
+		dput(r.newdentry);
+		dput(r.olddentry);
 	}
-	/* Neither may be an ancestor of the other's parent. */
-	err = -EINVAL;
-	if (olddentry == trap)
-		goto out_dput_new;
-	err = -ENOTEMPTY;
-	if (newdentry == trap)
-		goto out_dput_new;
-
-	if (old_is_dir && (new_lower || new_whiteout)) {
-		err = layerfs_set_opaque(olddentry);
-		if (err)
-			goto out_dput_new;
-	}
-	if (new_whiteout && old_is_dir) {
-		/*
-		 * A directory cannot replace a file: exchange it with the
-		 * whiteout, as overlayfs does.  The whiteout then stands at
-		 * the old name, which is what a lower object there needs;
-		 * otherwise it goes afterwards.  A crash or a failure leaves
-		 * the new name hidden.
-		 */
-		flags |= RENAME_EXCHANGE;
-		cleanup_whiteout = !old_lower;
-	} else if (!exchange && old_lower) {
-		flags |= RENAME_WHITEOUT;
-	}
-	if (exchange && new_is_dir && old_lower) {
-		err = layerfs_set_opaque(newdentry);
-		if (err)
-			goto out_dput_new;
-	}
-	err = layerfs_vfs_rename(d_inode(uold), olddentry, d_inode(unew),
-				 newdentry, flags);
-	/* (A whiteout left by a failure here hides nothing: no lower.) */
-	if (!err && cleanup_whiteout)
-		layerfs_vfs_unlink(d_inode(uold), newdentry);
-out_dput_new:
-	dput(newdentry);
-out_dput_old:
-	dput(olddentry);
-out_unlock:
-	unlock_rename(unew, uold);
+	unlock_rename(r.unew, r.uold);
 out_revert:
 	revert_creds(old_cred);
 	mnt_drop_write(view->upper_mnt);
-	if (err)
-		return err;
-
-	layerfs_copyattr(olddir);
-	layerfs_copyattr(newdir);
-	layerfs_dir_changed(olddir);
-	layerfs_dir_changed(newdir);
-	if (d_is_positive(new) && !exchange) {
-		/* (A hard link's view inode may count fewer names.) */
-		if (new_is_dir)
-			clear_nlink(d_inode(new));
-		else if (d_inode(new)->i_nlink)
-			drop_nlink(d_inode(new));
-	}
-	/* Lower stacks of both names are stale: redo their lookups. */
-	d_drop(old);
-	d_drop(new);
-	return 0;
+	if (!err)
+		layerfs_rename_done(olddir, newdir, &r);
+	return err;
 }
 
 const struct inode_operations layerfs_dir_inode_ops = {

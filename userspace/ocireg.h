@@ -25,6 +25,8 @@
 #define LFS_REG_REPO_MAX	256
 #define LFS_REG_TAG_MAX		129
 #define LFS_REG_URL_MAX		4096
+/* a challenge's scope list, and one scope of it */
+#define LFS_REG_SCOPE_MAX	512
 #define LFS_REG_DOCKER_HOST	"docker.io"
 #define LFS_REG_DOCKER_API	"registry-1.docker.io"
 #define LFS_REG_DEFAULT_TAG	"latest"
@@ -128,7 +130,7 @@ struct lfs_reg_challenge {
 	enum lfs_reg_scheme scheme;
 	char realm[1024];
 	char service[256];
-	char scope[512];
+	char scope[LFS_REG_SCOPE_MAX];
 	char error[64];		/* error="insufficient_scope", ... */
 };
 

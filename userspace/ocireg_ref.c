@@ -364,10 +364,41 @@ int lfs_reg_range_next(const char *range, uint64_t *next)
 	return 0;
 }
 
+/*
+ * "&scope=S" for each space-separated scope of @scopes (a challenge names
+ * several for a cross-repository mount; the token API takes one parameter
+ * per scope), escaped, at @out; "" if there is none.
+ */
+static int lfs_reg_scope_params(const char *scopes, char *out, size_t len)
+{
+	char one[LFS_REG_SCOPE_MAX], esc[3 * LFS_REG_SCOPE_MAX];
+	size_t n, used = 0;
+	int rc;
+
+	out[0] = '\0';
+	for (const char *p = scopes; *p; p += n) {
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (!n)
+			break;
+		if (n >= sizeof(one))
+			return -ENAMETOOLONG;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		rc = lfs_reg_url_escape(one, esc, sizeof(esc));
+		if (!rc)
+			rc = lfs_fmt(out + used, len - used, "&scope=%s", esc);
+		if (rc)
+			return rc;
+		used += strlen(out + used);
+	}
+	return 0;
+}
+
 int lfs_reg_url_token(const struct lfs_reg_challenge *c, const char *scope,
 		      char *out, size_t len)
 {
-	char svc[3 * sizeof(c->service)], sc[3 * sizeof(c->scope)];
+	char svc[3 * sizeof(c->service)], sc[4 * sizeof(c->scope)];
 	const char *use = c->scope[0] ? c->scope : scope;
 	const char *sep = strchr(c->realm, '?') ? "&" : "?";
 	int rc;
@@ -376,15 +407,12 @@ int lfs_reg_url_token(const struct lfs_reg_challenge *c, const char *scope,
 		return -EINVAL;
 	rc = lfs_reg_url_escape(c->service, svc, sizeof(svc));
 	if (!rc)
-		rc = lfs_reg_url_escape(use ? use : "", sc, sizeof(sc));
+		rc = lfs_reg_scope_params(use ? use : "", sc, sizeof(sc));
 	if (rc)
 		return rc;
 	if (!svc[0] && !sc[0])
 		return lfs_fmt(out, len, "%s", c->realm);
-	if (!sc[0])
-		return lfs_fmt(out, len, "%s%sservice=%s", c->realm, sep, svc);
-	if (!svc[0])
-		return lfs_fmt(out, len, "%s%sscope=%s", c->realm, sep, sc);
-	return lfs_fmt(out, len, "%s%sservice=%s&scope=%s", c->realm, sep, svc,
-		       sc);
+	if (!svc[0])	/* sc starts with '&' */
+		return lfs_fmt(out, len, "%s%s%s", c->realm, sep, sc + 1);
+	return lfs_fmt(out, len, "%s%sservice=%s%s", c->realm, sep, svc, sc);
 }

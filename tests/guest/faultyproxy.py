@@ -17,15 +17,31 @@ A blob GET answered 200 or 206 with more than 1,000 bytes is spoiled:
              "inflight N" is appended to LOG, N the number of such
              requests in flight then: several blobs at once show as N > 1
 
+    token    nothing is spoiled, but every /v2/ request needs a Bearer
+             token (the distribution token flow): without one, or with one
+             lacking the scope the request needs (pull for GET and HEAD,
+             push for the rest, and pull of the source repository of a
+             mount, ?from=REPO), the answer is 401 with a challenge naming
+             the realm http://127.0.0.1:PORT/token, the service "faulty"
+             and the scopes needed, space-separated.  GET /token answers
+             {"token": ...} for Basic credentials tokuser:tokpass, granting
+             the scope parameters asked for; each token request is
+             appended to LOG as "token SCOPE..." ("token -" without one),
+             each refusal as "401 METHOD PATH".
+
 POST, PUT and PATCH are forwarded too (with their body, Content-Type,
 Content-Range and the Host header, so that the registry's upload
 Locations point back at the proxy).
 """
+import base64
 import http.server
+import json
+import re
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 MODE, PORT, UP, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -56,6 +72,36 @@ def flight(delta):
                 f.write("inflight %d\n" % FLIGHT["now"])
 
 
+def scopes_needed(method, path):
+    """[(repo, action)] that a request on @path needs."""
+    u = urllib.parse.urlsplit(path)
+    m = re.match(r"^/v2/(.+?)/(blobs|manifests|tags)/", u.path)
+    if not m:
+        return []
+    need = [(m.group(1), "pull" if method in ("GET", "HEAD") else "push")]
+    src = urllib.parse.parse_qs(u.query).get("from")
+    if src:
+        need.append((src[0], "pull"))
+    return need
+
+
+def scopes_granted(auth):
+    """{(repo, action)} that an Authorization header's token grants, or
+    None without a token of ours."""
+    if not auth.startswith("Bearer tok-"):
+        return None
+    try:
+        scopes = json.loads(base64.b64decode(auth[len("Bearer tok-"):]))
+    except ValueError:
+        return None
+    granted = set()
+    for sc in scopes:
+        parts = sc.split(":")
+        if len(parts) == 3 and parts[0] == "repository":
+            granted.update((parts[1], a) for a in parts[2].split(","))
+    return granted
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -63,7 +109,60 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        self.forward("GET")
+        if MODE == "token" and self.path.startswith("/token"):
+            self.token()
+        else:
+            self.forward("GET")
+
+    def reply(self, status, body, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def token(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        want = "Basic " + base64.b64encode(b"tokuser:tokpass").decode()
+        if self.headers.get("Authorization") != want:
+            log("token refused")
+            self.reply(401, b'{"details":"wrong credentials"}')
+            return
+        scopes = q.get("scope", [])
+        log("token " + (" ".join(scopes) or "-"))
+        tok = base64.b64encode(json.dumps(scopes).encode()).decode()
+        self.reply(200, json.dumps({"token": "tok-" + tok}).encode())
+
+    def authorized(self, method):
+        """Whether the request carries a token granting what it needs;
+        if not, answers 401 with the challenge."""
+        granted = scopes_granted(self.headers.get("Authorization", ""))
+        need = scopes_needed(method, self.path)
+        if granted is not None and all(n in granted for n in need):
+            return True
+        log("401 %s %s" % (method, self.path))
+        by_repo = {}
+        for repo, action in need:
+            by_repo.setdefault(repo, ["pull"])
+            if action not in by_repo[repo]:
+                by_repo[repo].append(action)
+        ch = 'Bearer realm="http://127.0.0.1:%d/token",service="faulty"' % PORT
+        if by_repo:
+            ch += ',scope="%s"' % " ".join(
+                "repository:%s:%s" % (r, ",".join(a))
+                for r, a in by_repo.items())
+        if granted is not None:
+            ch += ',error="insufficient_scope"'
+        if method != "HEAD":
+            n = int(self.headers.get("Content-Length") or 0)
+            if n:
+                self.rfile.read(n)
+        self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
+                   [("WWW-Authenticate", ch)])
+        return False
 
     def do_HEAD(self):
         self.forward("HEAD")
@@ -78,13 +177,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.forward("PATCH")
 
     def forward(self, method):
+        if MODE == "token" and not self.authorized(method):
+            return
         n = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(n) if n else None
         if method in ("POST", "PUT", "PATCH") and data is None:
             data = b""
         req = urllib.request.Request(UP + self.path, data=data, method=method)
-        for k in ("Accept", "Range", "Authorization", "Content-Type",
-                  "Content-Range", "Host"):
+        fwd = ("Accept", "Range", "Content-Type", "Content-Range", "Host")
+        if MODE != "token":
+            fwd += ("Authorization",)
+        for k in fwd:
             if self.headers.get(k):
                 req.add_header(k, self.headers[k])
         log("%s %s %s" % (method, self.path, self.headers.get("Range", "-")))

@@ -162,6 +162,13 @@ START_TEST(test_urls)
 	ck_assert_int_eq(lfs_reg_url_token(&c, "repository:a:pull", url,
 					   sizeof(url)), 0);
 	ck_assert_str_eq(url, "https://auth.io/token?service=reg%20io&scope=repository%3Ax%3Apull");
+	/* several scopes (a cross-repository mount): one parameter each */
+	strcpy(c.scope, "repository:a:pull,push repository:b/c:pull");
+	ck_assert_int_eq(lfs_reg_url_token(&c, NULL, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://auth.io/token?service=reg%20io&scope=repository%3Aa%3Apull%2Cpush&scope=repository%3Ab%2Fc%3Apull");
+	strcpy(c.scope, " repository:a:pull  ");
+	ck_assert_int_eq(lfs_reg_url_token(&c, NULL, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://auth.io/token?service=reg%20io&scope=repository%3Aa%3Apull");
 	c.scope[0] = c.service[0] = '\0';
 	strcpy(c.realm, "https://auth.io/t?a=1");
 	ck_assert_int_eq(lfs_reg_url_token(&c, "s", url, sizeof(url)), 0);

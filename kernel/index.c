@@ -17,6 +17,7 @@
  * Which index a view uses, and how its layers map to the view's: see
  * viewindex.c.
  */
+#include <linux/exportfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -475,6 +476,50 @@ out_free:
 	kfree(name);
 	kvfree(ids);
 	return cur;
+}
+
+/*
+ * Non-directory entry @e's object in the layer whose filesystem @mnt is,
+ * by the file handle the index keeps for it: a dentry with a reference
+ * (disconnected: exportfs_decode_fh() without an acceptance test does not
+ * walk up to the root), NULL if the entry has no handle or the handle does
+ * not give that object (the filesystem cannot decode it, it is stale, or
+ * what it gives is not a linked non-directory of the entry's type and
+ * inode number), or an ERR_PTR if the index cannot be read.  On NULL the
+ * caller walks the path.  Caller runs with the mounter's credentials.
+ */
+struct dentry *layerfs_index_object(const struct layerfs_index *ix,
+				    const struct layerfs_index_entry *e,
+				    struct vfsmount *mnt)
+{
+	u32 fh[LAYERFS_INDEX_FH_MAX / 4];
+	struct layerfs_index_src src;
+	struct dentry *this;
+	struct inode *inode;
+	int err;
+
+	if (!e->fh_len || e->fh_len % 4 || e->fh_len > sizeof(fh) ||
+	    e->type == DT_DIR)
+		return NULL;
+	layerfs_index_src(ix, &src);
+	err = src.read(&src, le64_to_cpu(ix->h.names_off) +
+		       le32_to_cpu(e->name_off) + e->name_len, fh, e->fh_len);
+	if (err)
+		return ERR_PTR(err);
+	this = exportfs_decode_fh(mnt, (struct fid *)fh, e->fh_len / 4,
+				  le32_to_cpu(e->fh_type), NULL, NULL);
+	if (IS_ERR_OR_NULL(this))
+		return NULL;
+	inode = d_inode(this);
+	if (!inode || d_is_dir(this) || !inode->i_nlink ||
+	    ((inode->i_mode & S_IFMT) >> 12) != e->type ||
+	    layerfs_is_whiteout(this) ||
+	    (!(e->flags & LAYERFS_INDEX_E_ORIGIN) &&
+	     inode->i_ino != le64_to_cpu(e->ino))) {
+		dput(this);
+		return NULL;
+	}
+	return this;
 }
 
 void __init layerfs_index_init(void)

@@ -317,6 +317,9 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 				     unsigned int len, u64 ino,
 				     unsigned int type),
 		       void *ctx);
+struct dentry *layerfs_index_object(const struct layerfs_index *ix,
+				    const struct layerfs_index_entry *e,
+				    struct vfsmount *mnt);
 struct dentry *layerfs_index_dir_in(const struct layerfs_index *ix, u32 dir,
 				    struct dentry *root);
 

@@ -194,17 +194,26 @@ static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 	 * The parent's own lower directory if it is in that layer: the
 	 * topmost directory of its index part, last in its stack, or for
 	 * the root, which holds every layer's root at its own number, that
-	 * one; else found by its path in the layer.
+	 * one.  Else a non-directory by the handle the index keeps for it
+	 * (one inode read, however deep its path), or the parent by its
+	 * path in the layer.
 	 */
 	i = pe->numlower - 1;
 	if (pe->numlower > 1 && !layerfs_layer_committed(layer) &&
 	    layer < pe->numlower && pe->lower[layer].layer == layer)
 		i = layer;
-	if (pe->numlower && pe->lower[i].layer == layer)
+	if (pe->numlower && pe->lower[i].layer == layer) {
 		dir = dget(pe->lower[i].dentry);
-	else
+	} else {
+		this = layerfs_index_object(vi->ix, &e,
+					    layerfs_lower_mnt(view, layer));
+		if (IS_ERR(this))
+			return PTR_ERR(this);
+		if (this)
+			goto found;
 		dir = layerfs_index_dir_in(vi->ix, pdir,
 			layerfs_vindex_ilayer(view, vi, ilayer)->path.dentry);
+	}
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
 	this = layerfs_lookup_real(dir, name);
@@ -218,6 +227,7 @@ static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 		dput(this);
 		return -EIO;
 	}
+found:
 	f->stack[f->n].dentry = this;
 	f->stack[f->n].layer = layer;
 	f->n++;

@@ -48,6 +48,24 @@ struct lfs_lent *lfs_ldir_add(struct lfs_ldir *d, const char *name,
 	return e;
 }
 
+int lfs_lent_set_fh(struct lfs_lent *e, uint32_t type, const void *fh,
+		    unsigned int len)
+{
+	char *p;
+
+	if (e->type == LAYERFS_INDEX_DT_DIR || e->type == LFS_LENT_WHITEOUT ||
+	    !len || len % 4 || len > LAYERFS_INDEX_FH_MAX || type > 254)
+		return -EINVAL;
+	p = realloc(e->name, e->len + 1 + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + e->len + 1, fh, len);
+	e->name = p;
+	e->fh_len = len;
+	e->fh_type = type;
+	return 0;
+}
+
 static int lfs_lent_cmp(const void *a, const void *b)
 {
 	const struct lfs_lent *x = a, *y = b;
@@ -222,6 +240,9 @@ static void lfs_ment_from_index(struct lfs_ment *m, const struct lfs_index *b,
 	m->layer = lfsx_le32(e->layer) + shift;
 	m->bottom = lfsx_le32(e->bottom) + shift;
 	m->ino = lfsx_le64(e->ino);
+	m->fh_len = e->fh_len;
+	m->fh_type = lfsx_le32(e->fh_type);
+	m->fh = (const unsigned char *)m->name + m->len;
 	m->dir = NULL;
 	m->ref = e->type == LAYERFS_INDEX_DT_DIR ? lfsx_le32(e->dir) :
 		 LAYERFS_INDEX_NONE;
@@ -239,6 +260,9 @@ static void lfs_ment_fields(struct lfs_ment *m, const struct lfs_lent *l)
 	m->layer = 0;
 	m->bottom = 0;
 	m->ino = l->ino;
+	m->fh_len = l->fh_len;
+	m->fh_type = l->fh_type;
+	m->fh = (const unsigned char *)l->name + l->len + 1;
 	m->ref = LAYERFS_INDEX_NONE;
 	m->dir = NULL;
 }
@@ -421,13 +445,19 @@ struct lfs_ser_src {
 	uint32_t ref;			/* a directory of the base index */
 };
 
+/* An entry's record in the names area: its name, then its handle. */
+struct lfs_ser_rec {
+	const char *name;
+	const unsigned char *fh;
+};
+
 struct lfs_ser {
 	const struct lfs_mtree *t;
 	struct layerfs_index_dir *dirs;
 	struct lfs_ser_src *srcs;
 	size_t ndirs, dcap;
 	struct layerfs_index_entry *ents;
-	const char **names;
+	struct lfs_ser_rec *recs;
 	size_t nents, ecap;
 };
 
@@ -465,7 +495,7 @@ static int lfs_ser_entry(struct lfs_ser *s, uint32_t d,
 	if (s->nents >= LAYERFS_INDEX_ENTRIES_MAX)
 		return -EFBIG;
 	if (lfs_ser_grow((void **)&s->ents, sizeof(*s->ents),
-			 (void **)&s->names, sizeof(*s->names), &s->ecap,
+			 (void **)&s->recs, sizeof(*s->recs), &s->ecap,
 			 s->nents))
 		return -ENOMEM;
 	if (m->type == LAYERFS_INDEX_DT_DIR) {
@@ -488,7 +518,10 @@ static int lfs_ser_entry(struct lfs_ser *s, uint32_t d,
 	e->name_len = m->len;
 	e->type = m->type;
 	e->flags = m->flags;
-	s->names[s->nents++] = m->name;
+	e->fh_len = m->fh_len;
+	e->fh_type = lfsx_cpu32(m->fh_len ? m->fh_type : 0);
+	s->recs[s->nents].name = m->name;
+	s->recs[s->nents++].fh = m->fh;
 	return 0;
 }
 
@@ -528,10 +561,11 @@ static int lfs_ser_write(struct lfs_ser *s, void **bufp, size_t *lenp)
 	size_t i;
 
 	for (i = 0; i < ne; i++) {
-		pos = layerfs_index_name_place(names_off, pos,
-					       s->ents[i].name_len);
+		unsigned int rec = s->ents[i].name_len + s->ents[i].fh_len;
+
+		pos = layerfs_index_name_place(names_off, pos, rec);
 		s->ents[i].name_off = lfsx_cpu32(pos);
-		pos += s->ents[i].name_len;
+		pos += rec;
 		if (pos > LAYERFS_INDEX_NAMES_MAX)
 			return -EFBIG;
 	}
@@ -555,9 +589,14 @@ static int lfs_ser_write(struct lfs_ser *s, void **bufp, size_t *lenp)
 	memcpy(buf + layerfs_index_dirs_off(nl), s->dirs, nd * sizeof(*s->dirs));
 	memcpy(buf + layerfs_index_entries_off(nl, nd), s->ents,
 	       ne * sizeof(*s->ents));
-	for (i = 0; i < ne; i++)
-		memcpy(buf + names_off + lfsx_le32(s->ents[i].name_off),
-		       s->names[i], s->ents[i].name_len);
+	for (i = 0; i < ne; i++) {
+		unsigned char *p = buf + names_off +
+				   lfsx_le32(s->ents[i].name_off);
+
+		memcpy(p, s->recs[i].name, s->ents[i].name_len);
+		memcpy(p + s->ents[i].name_len, s->recs[i].fh,
+		       s->ents[i].fh_len);
+	}
 	h->crc = lfsx_cpu32(lfs_index_crc32c(buf + 16, names_off + pos - 16));
 	*bufp = buf;
 	*lenp = names_off + pos;
@@ -576,7 +615,7 @@ int lfs_mtree_serialize(const struct lfs_mtree *t, void **buf, size_t *len)
 			   t->base ? t->base->ndirs : 0);
 	if (!err)
 		err = lfs_ser_grow((void **)&s.ents, sizeof(*s.ents),
-				   (void **)&s.names, sizeof(*s.names),
+				   (void **)&s.recs, sizeof(*s.recs),
 				   &s.ecap, t->base ? t->base->nentries : 0);
 	if (!err) {
 		s.ndirs = 1;
@@ -591,6 +630,6 @@ int lfs_mtree_serialize(const struct lfs_mtree *t, void **buf, size_t *len)
 	free(s.dirs);
 	free(s.srcs);
 	free(s.ents);
-	free(s.names);
+	free(s.recs);
 	return err;
 }

@@ -35,6 +35,8 @@ struct lfs_lent {
 	unsigned char type;	/* LAYERFS_INDEX_DT_*, or LFS_LENT_WHITEOUT */
 	unsigned char opaque;	/* directory marked trusted.overlay.opaque=y */
 	unsigned char origin;	/* ino is a copy-up origin */
+	unsigned char fh_len;	/* file handle: 0 (none), or its bytes */
+	uint32_t fh_type;	/* ...follow the name's NUL */
 	uint64_t ino;
 	struct lfs_ldir *dir;	/* directories: contents, owned */
 };
@@ -51,6 +53,13 @@ struct lfs_ldir {
  */
 struct lfs_lent *lfs_ldir_add(struct lfs_ldir *d, const char *name,
 			      unsigned int type, uint64_t ino);
+/*
+ * Gives non-directory @e the file handle @fh of @len bytes (a multiple of
+ * 4, at most LAYERFS_INDEX_FH_MAX) and type @type (at most 254): 0, or
+ * -EINVAL (refused as such) or -ENOMEM.
+ */
+int lfs_lent_set_fh(struct lfs_lent *e, uint32_t type, const void *fh,
+		    unsigned int len);
 /* Sorts every directory of the tree by name; -EEXIST on a duplicate. */
 int lfs_ldir_sort(struct lfs_ldir *d);
 void lfs_ldir_free(struct lfs_ldir *d);
@@ -81,6 +90,9 @@ struct lfs_ment {
 	const char *name;	/* borrowed: from a layer tree or an index */
 	unsigned int len;
 	unsigned char type, flags;
+	unsigned char fh_len;
+	uint32_t fh_type;
+	const unsigned char *fh;	/* borrowed like the name */
 	uint32_t layer, bottom;
 	uint64_t ino;
 	struct lfs_mdir *dir;	/* a directory built in memory, or NULL: */

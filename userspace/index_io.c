@@ -4,6 +4,7 @@
  * a layer's identity, and reading and crash-safely writing index files.
  * The merge itself is pure (index_build.c).
  */
+#define _GNU_SOURCE	/* name_to_handle_at() */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,29 @@ static void lfs_read_origin(struct lfs_lent *e, int fd, int dirfd)
 	}
 }
 
+/*
+ * The file handle of non-directory @e of @dirfd, if its filesystem gives
+ * one that fits the format (a hint for the kernel: none is fine).
+ */
+static int lfs_read_fh(struct lfs_lent *e, int dirfd)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[LAYERFS_INDEX_FH_MAX];
+	} h;
+	int mnt_id, err;
+
+	h.fh.handle_bytes = LAYERFS_INDEX_FH_MAX;
+	if (name_to_handle_at(dirfd, e->name, &h.fh, &mnt_id, 0))
+		return 0;
+	if (h.fh.handle_type < 0 || h.fh.handle_type > 254 ||
+	    !h.fh.handle_bytes || h.fh.handle_bytes % 4)
+		return 0;
+	err = lfs_lent_set_fh(e, h.fh.handle_type, h.fh.f_handle,
+			      h.fh.handle_bytes);
+	return err == -ENOMEM ? err : 0;
+}
+
 static int lfs_read_dir(int dirfd, struct lfs_ldir *d, struct lfs_err *e);
 
 /* Subdirectory @ent of @dirfd: opaque mark, origin, contents. */
@@ -109,8 +133,12 @@ static int lfs_read_one(int dirfd, struct lfs_ldir *d, const char *name,
 	}
 	if (type == LAYERFS_INDEX_DT_DIR)
 		return lfs_read_subdir(dirfd, ent, e);
-	if (impure && type != LFS_LENT_WHITEOUT)
+	if (type == LFS_LENT_WHITEOUT)
+		return 0;
+	if (impure)
 		lfs_read_origin(ent, -1, dirfd);
+	if (lfs_read_fh(ent, dirfd))
+		return lfs_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
 

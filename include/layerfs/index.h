@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * layerfs flattened index, format version 1.
+ * layerfs flattened index, format version 2 (version 1 is version 2 without
+ * file handles, and is still read).
  *
  * A frozen layer never changes, so the merged tree of the layer and the
  * chain below it (the layer's image: see "Images" in
@@ -36,7 +37,7 @@
  *
  * Header (struct layerfs_index_header, 128 bytes)
  *   0   magic        u32  LAYERFS_INDEX_MAGIC ("LFIX")
- *   4   version      u16  LAYERFS_INDEX_VERSION (1)
+ *   4   version      u16  LAYERFS_INDEX_VERSION (2), or 1
  *   6   header_size  u16  128
  *   8   flags        u32  0 (no flags are defined)
  *   12  crc          u32  CRC-32C of bytes [16, size) of the file
@@ -120,20 +121,37 @@
  *                         ends at an opaque directory (the one in layer
  *                         bottom is marked trusted.overlay.opaque=y);
  *                         LAYERFS_INDEX_E_ORIGIN: ino is an origin number
- *   27  reserved     u8   0
- *   28  reserved2    u32  0
+ *   27  fh_len       u8   0, or for a non-directory the length of its file
+ *                         handle (4..LAYERFS_INDEX_FH_MAX, a multiple of 4),
+ *                         whose bytes follow its name (below); 0 in
+ *                         version 1
+ *   28  fh_type      u32  with fh_len: the handle's type (0..254), as
+ *                         name_to_handle_at(2) gave it for the object on
+ *                         the filesystem of the layer holding it; else 0
  * A directory's merge is [layer, bottom]: the layers between that hold a
  * directory of that name (and only those) contribute entries; a layer
  * between that lacks the name is passed over.  An entry of a directory
  * whose own merge is [L, B] (the root's is [0, nlayers - 1]) satisfies
  * L <= layer <= bottom <= B.
  *
- * Names area: the entries' names, without terminators, in entry-table
- * order.  The name of entry i starts where the name of entry i - 1 ends
- * (entry 0's at 0), unless it would then cross a 4 KiB boundary of the
- * file, in which case it starts at that boundary and the bytes skipped are
- * zero.  The area ends with the last name.  A name is 1..255 bytes,
- * contains neither '/' nor NUL, and is not "." or "..".
+ * Names area: the entries' records in entry-table order, each its name
+ * (without terminator) followed by its file handle's fh_len bytes (none
+ * if fh_len is 0).  The record of entry i starts where the record of entry
+ * i - 1 ends (entry 0's at 0), unless it would then cross a 4 KiB boundary
+ * of the file, in which case it starts at that boundary and the bytes
+ * skipped are zero.  The area ends with the last record.  A name is 1..255
+ * bytes, contains neither '/' nor NUL, and is not "." or "..".
+ *
+ * File handles let the kernel reach a non-directory in a layer without
+ * walking its path there (exportfs_decode_fh(), as overlayfs decodes its
+ * origin handles): a cold lookup of a name whose parent directory in the
+ * holding layer is not at hand costs one inode read instead of one lookup
+ * per path component.  They are hints: the kernel uses the object a
+ * handle gives only if it is a non-directory of the entry's type, linked,
+ * with the entry's inode number (unless LAYERFS_INDEX_E_ORIGIN); otherwise,
+ * as for an entry without one or a filesystem that cannot decode handles,
+ * it walks the path.  A layer copied to another filesystem gets another
+ * identity (the layer table), so its old index is not used at all.
  *
  * Validation
  * ----------
@@ -186,7 +204,8 @@
 #endif
 
 #define LAYERFS_INDEX_MAGIC		0x5849464cU	/* "LFIX" */
-#define LAYERFS_INDEX_VERSION		1
+#define LAYERFS_INDEX_VERSION		2
+#define LAYERFS_INDEX_FH_MAX		128	/* MAX_HANDLE_SZ */
 #define LAYERFS_INDEX_HEADER_SIZE	128
 #define LAYERFS_INDEX_LAYERS_MAX	65536
 #define LAYERFS_INDEX_ENTRIES_MAX	0x40000000U
@@ -262,8 +281,8 @@ struct layerfs_index_entry {
 	__u8 name_len;
 	__u8 type;
 	__u8 flags;
-	__u8 reserved;
-	__le32 reserved2;
+	__u8 fh_len;
+	__le32 fh_type;
 };
 
 /* The section offsets a header's counts imply (see the layout above). */
@@ -285,9 +304,10 @@ static inline __u64 layerfs_index_names_off(__u32 nlayers, __u32 ndirs,
 }
 
 /*
- * Where a name of @len bytes goes when the previous one ended at @pos of
- * the names area that starts at file offset @names_off: at @pos, or at the
- * next 4 KiB boundary of the file if it would cross it.
+ * Where a record (a name and its handle) of @len bytes goes when the
+ * previous one ended at @pos of the names area that starts at file offset
+ * @names_off: at @pos, or at the next 4 KiB boundary of the file if it
+ * would cross it.
  */
 static inline __u64 layerfs_index_name_place(__u64 names_off, __u64 pos,
 					     unsigned int len)
@@ -374,7 +394,8 @@ layerfs_index_check_header(const struct layerfs_index_header *h, __u64 len)
 	nentries = lfsx_le32(h->nentries);
 	if (lfsx_le32(h->magic) != LAYERFS_INDEX_MAGIC)
 		return "bad magic";
-	if (lfsx_le16(h->version) != LAYERFS_INDEX_VERSION)
+	if (lfsx_le16(h->version) != LAYERFS_INDEX_VERSION &&
+	    lfsx_le16(h->version) != 1)
 		return "unknown version";
 	if (lfsx_le16(h->header_size) != LAYERFS_INDEX_HEADER_SIZE)
 		return "bad header size";
@@ -470,10 +491,15 @@ layerfs_index_check_entry(const struct layerfs_index_entry *e, __u32 dir,
 	__u32 layer = lfsx_le32(e->layer), ebottom = lfsx_le32(e->bottom);
 	__u32 child = lfsx_le32(e->dir);
 
-	if (e->reserved || e->reserved2 || e->flags & ~LAYERFS_INDEX_E_F_ALL)
+	if (e->flags & ~LAYERFS_INDEX_E_F_ALL)
 		return "entry: unknown flags or reserved field set";
 	if (!layerfs_index_type_ok(e->type))
 		return "entry: bad type";
+	if (e->fh_len ? e->fh_len % 4 || e->fh_len > LAYERFS_INDEX_FH_MAX ||
+			lfsx_le32(e->fh_type) > 254 ||
+			e->type == LAYERFS_INDEX_DT_DIR :
+			e->fh_type != 0)
+		return "entry: bad file handle";
 	if (layer < top || ebottom < layer || ebottom > bottom)
 		return "entry: layer outside its directory's merge";
 	if (e->type != LAYERFS_INDEX_DT_DIR) {
@@ -565,16 +591,22 @@ static inline const char *layerfs_index_check_zero(struct layerfs_index_walk *w,
 	return 0;
 }
 
-/* Entry @e's name: placement, characters, order after the previous one. */
+/*
+ * Entry @e's record: placement, the name's characters and order after the
+ * previous one.
+ */
 static inline const char *
 layerfs_index_check_name(struct layerfs_index_walk *w,
 			 const struct layerfs_index_entry *e, int first)
 {
 	__u64 off = lfsx_le32(e->name_off), place;
+	unsigned int rec = e->name_len + e->fh_len;
 	const char *why;
 
-	place = layerfs_index_name_place(w->names_off, w->pos, e->name_len);
-	if (off != place || off + e->name_len > w->names_size)
+	if (e->fh_len && lfsx_le16(w->h.version) == 1)
+		return "entry: file handle in a version 1 index";
+	place = layerfs_index_name_place(w->names_off, w->pos, rec);
+	if (off != place || off + rec > w->names_size)
 		return "entry: name out of place";
 	why = layerfs_index_check_zero(w, w->names_off + w->pos, off - w->pos);
 	if (!why)
@@ -584,7 +616,7 @@ layerfs_index_check_name(struct layerfs_index_walk *w,
 		why = layerfs_index_name_check(w->name, e->name_len);
 	if (why)
 		return why;
-	w->pos = off + e->name_len;
+	w->pos = off + rec;
 	if (!first && layerfs_index_name_cmp(w->prev, w->prev_len, w->name,
 					     e->name_len) >= 0)
 		return "entries not strictly sorted by name";

@@ -636,6 +636,65 @@ START_TEST(test_random_chains)
 }
 END_TEST
 
+/*
+ * Non-directories carry the handle name_to_handle_at(2) gives them, after
+ * their names; directories and whiteouts none.  Handles are a hint: a
+ * filesystem without them (EOPNOTSUPP) gives entries without one.
+ */
+START_TEST(test_handles)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char b[LAYERFS_INDEX_FH_MAX];
+	} h;
+	struct lfs_err why = LFS_ERR_INIT;
+	const struct layerfs_index_entry *e;
+	struct lfs_index ix;
+	struct chain c;
+	size_t len;
+	void *buf;
+	int fd, mnt, with = 0;
+	uint32_t i;
+
+	chain_make(&c, 0);
+	fd = open(c.root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	close(openat(fd, "f", O_CREAT | O_WRONLY, 0644));
+	ck_assert_int_eq(symlinkat("f", fd, "l"), 0);
+	ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+	ck_assert_int_eq(lfs_index_build_chain(&fd, NULL, 1, &buf, &len, &why),
+			 0);
+	ck_assert_int_eq(lfs_index_parse(&ix, buf, len, &why), 0);
+	for (i = 0; i < ix.nentries; i++) {
+		e = &ix.ents[i];
+		if (e->type == LAYERFS_INDEX_DT_DIR) {
+			ck_assert_uint_eq(e->fh_len, 0);
+			continue;
+		}
+		h.fh.handle_bytes = sizeof(h.b);
+		if (name_to_handle_at(fd, e->type == LAYERFS_INDEX_DT_LNK ?
+				      "l" : "f", &h.fh, &mnt, 0)) {
+			ck_assert_uint_eq(e->fh_len, 0);
+			continue;
+		}
+		with++;
+		ck_assert_uint_eq(e->fh_len, h.fh.handle_bytes);
+		ck_assert_uint_eq(lfsx_le32(e->fh_type), h.fh.handle_type);
+		ck_assert_int_eq(memcmp(ix.names + lfsx_le32(e->name_off) +
+					e->name_len, h.fh.f_handle,
+					e->fh_len), 0);
+	}
+	printf("index: %d of 2 non-directories with a file handle on %s\n",
+	       with, c.root);
+	if (!strncmp(c.root, "/dev/shm/", 9))	/* tmpfs gives them */
+		ck_assert_int_eq(with, 2);
+	lfs_index_close(&ix);
+	free(buf);
+	close(fd);
+	chain_free(&c);
+}
+END_TEST
+
 START_TEST(test_origin_identity)
 {
 	struct layerfs_index_layer id;
@@ -810,15 +869,26 @@ static long find_second(struct ctx *c)
 	return -1;
 }
 
+/* The first entry with a file handle, or -1. */
+static long find_handle(struct ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nentries; i++)
+		if (E(c, i)->fh_len)
+			return i;
+	return -1;
+}
+
 /* Corruptions; each returns 0 if the sample has nothing to corrupt. */
 static int corrupt(struct ctx *c, int k)
 {
 	long i = find_entry(c, 1, 0), f = find_entry(c, 0, 0);
-	long s = find_second(c);
+	long s = find_second(c), fh = find_handle(c);
 
 	switch (k) {
 	case 0: H(c)->magic ^= 1; return 1;
-	case 1: H(c)->version = lfsx_cpu16(2); return 1;
+	case 1: H(c)->version = lfsx_cpu16(3); return 1;
 	case 2: H(c)->header_size = lfsx_cpu16(64); return 1;
 	case 3: H(c)->flags = lfsx_cpu32(1); return 1;
 	case 4: H(c)->reserved[6] = 1; return 1;
@@ -877,7 +947,7 @@ static int corrupt(struct ctx *c, int k)
 		memcpy(NM(c, 0), "..", E(c, 0)->name_len); return 1;
 	case 33: E(c, 0)->name_len = 0; return 1;
 	case 34: E(c, 0)->name_off = lfsx_cpu32(1); return 1;
-	case 35: E(c, 0)->reserved = 1; return 1;
+	case 35: E(c, 0)->fh_len = 1; return 1;	/* not a multiple of 4 */
 	case 36: E(c, 0)->flags |= 0x80; return 1;
 	case 37: if (i < 0) return 0;		/* merged flag lies */
 		E(c, i)->flags ^= LAYERFS_INDEX_E_MERGED; return 1;
@@ -889,6 +959,19 @@ static int corrupt(struct ctx *c, int k)
 		E(c, i)->layer = lfsx_cpu32(lfsx_le32(E(c, i)->bottom) + 1);
 		return 1;
 	case 41: c->b[c->len - 1] ^= 0xff; return 1;	/* crc only */
+	case 42: if (i < 0) return 0;		/* a handle on a directory */
+		E(c, i)->fh_len = 4; return 1;
+	case 43: if (f < 0) return 0;		/* a type without a handle */
+		E(c, f)->fh_len = 0;
+		E(c, f)->fh_type = lfsx_cpu32(1); return 1;
+	case 44: if (fh < 0) return 0;		/* a handle in version 1 */
+		H(c)->version = lfsx_cpu16(1); return 1;
+	case 45: if (fh < 0) return 0;
+		E(c, fh)->fh_type = lfsx_cpu32(255); return 1;
+	case 46: if (fh < 0) return 0;		/* longer than the format's */
+		E(c, fh)->fh_len = LAYERFS_INDEX_FH_MAX + 4; return 1;
+	case 47: if (fh < 0) return 0;		/* record overlaps the next */
+		E(c, fh)->fh_len += 4; return 1;
 	}
 	return -1;
 }
@@ -924,7 +1007,7 @@ START_TEST(test_corrupt)
 	}
 	printf("index: %d of %d corruptions applicable, all refused\n",
 	       done, k);
-	ck_assert_int_ge(done, 38);
+	ck_assert_int_ge(done, 44);
 	free(c.b);
 	free(buf);
 }
@@ -1139,6 +1222,7 @@ Suite *index_suite(void)
 
 	tcase_add_loop_test(chains, test_random_chains, 0, 32);
 	tcase_add_test(chains, test_origin_identity);
+	tcase_add_test(chains, test_handles);
 	tcase_set_timeout(chains, 300);
 	suite_add_tcase(s, chains);
 

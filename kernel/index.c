@@ -485,7 +485,8 @@ out_free:
  * walk up to the root), NULL if the entry has no handle or the handle does
  * not give that object (the filesystem cannot decode it, it is stale, or
  * what it gives is not a linked non-directory of the entry's type and
- * inode number), or an ERR_PTR if the index cannot be read.  On NULL the
+ * inode number; an entry whose number is a copy-up origin is not checked
+ * by handle at all), or an ERR_PTR if the index cannot be read.  On NULL the
  * caller walks the path.  Caller runs with the mounter's credentials.
  */
 struct dentry *layerfs_index_object(const struct layerfs_index *ix,
@@ -498,8 +499,9 @@ struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 	struct inode *inode;
 	int err;
 
+	/* An origin number is not the object's: nothing to check it by. */
 	if (!e->fh_len || e->fh_len % 4 || e->fh_len > sizeof(fh) ||
-	    e->type == DT_DIR)
+	    e->type == DT_DIR || e->flags & LAYERFS_INDEX_E_ORIGIN)
 		return NULL;
 	layerfs_index_src(ix, &src);
 	err = src.read(&src, le64_to_cpu(ix->h.names_off) +
@@ -513,9 +515,7 @@ struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 	inode = d_inode(this);
 	if (!inode || d_is_dir(this) || !inode->i_nlink ||
 	    ((inode->i_mode & S_IFMT) >> 12) != e->type ||
-	    layerfs_is_whiteout(this) ||
-	    (!(e->flags & LAYERFS_INDEX_E_ORIGIN) &&
-	     inode->i_ino != le64_to_cpu(e->ino))) {
+	    layerfs_is_whiteout(this) || inode->i_ino != le64_to_cpu(e->ino)) {
 		dput(this);
 		return NULL;
 	}

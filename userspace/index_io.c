@@ -137,7 +137,9 @@ static int lfs_read_one(int dirfd, struct lfs_ldir *d, const char *name,
 		return 0;
 	if (impure)
 		lfs_read_origin(ent, -1, dirfd);
-	if (lfs_read_fh(ent, dirfd))
+	/* (An origin number is not the object's: the kernel could not check
+	 * what a handle gives against it.) */
+	if (!ent->origin && lfs_read_fh(ent, dirfd))
 		return lfs_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }

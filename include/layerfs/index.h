@@ -148,9 +148,10 @@
  * holding layer is not at hand costs one inode read instead of one lookup
  * per path component.  They are hints: the kernel uses the object a
  * handle gives only if it is a non-directory of the entry's type, linked,
- * with the entry's inode number (unless LAYERFS_INDEX_E_ORIGIN); otherwise,
- * as for an entry without one or a filesystem that cannot decode handles,
- * it walks the path.  A layer copied to another filesystem gets another
+ * with the entry's inode number (so an entry with LAYERFS_INDEX_E_ORIGIN,
+ * whose number is not the object's, has no handle from layerctl, and the
+ * kernel ignores one); otherwise, as for an entry without one or a
+ * filesystem that cannot decode handles, it walks the path.  A layer copied to another filesystem gets another
  * identity (the layer table), so its old index is not used at all.
  *
  * Validation

@@ -15,6 +15,12 @@ t-index.sh, independent of layerctl.
       structural checks (not only the checksum) must refuse it.
   nlindex.py crcflip IN OUT
       copies IN with one byte flipped and the CRC left as it was.
+  nlindex.py handleswap IN OUT
+      copies index IN to OUT with the file handles of its non-directories
+      rotated by one among the entries of the same handle type and length
+      (each then names another object of the layer's filesystem), and the
+      CRC recomputed: a valid index whose handles are all wrong.  Prints
+      how many entries it changed.
 """
 import errno
 import os
@@ -95,6 +101,32 @@ def crcflip(src, dst):
     open(dst, "wb").write(data)
 
 
+def handleswap(src, dst):
+    data = bytearray(open(src, "rb").read())
+    nentries, = struct.unpack_from("<I", data, 32)
+    entries_off, names_off = struct.unpack_from("<QQ", data, 48)
+    groups = {}
+    for i in range(nentries):
+        e = entries_off + 32 * i
+        name_off, = struct.unpack_from("<I", data, e + 8)
+        name_len, fh_len = data[e + 24], data[e + 27]
+        fh_type, = struct.unpack_from("<I", data, e + 28)
+        if fh_len:
+            at = names_off + name_off + name_len
+            groups.setdefault((fh_type, fh_len), []).append(at)
+    changed = 0
+    for (_, n), ats in groups.items():
+        if len(ats) < 2:
+            continue
+        fhs = [bytes(data[a:a + n]) for a in ats]
+        for k, a in enumerate(ats):
+            data[a:a + n] = fhs[(k + 1) % len(ats)]
+        changed += len(ats)
+    struct.pack_into("<I", data, 12, crc32c(bytes(data[16:])))
+    open(dst, "wb").write(data)
+    print(changed)
+
+
 def main():
     a = sys.argv[1:]
     if len(a) >= 3 and a[0] == "give":
@@ -104,6 +136,8 @@ def main():
         mutate(a[1], a[2], int(a[3]))
     elif len(a) == 3 and a[0] == "crcflip":
         crcflip(a[1], a[2])
+    elif len(a) == 3 and a[0] == "handleswap":
+        handleswap(a[1], a[2])
     else:
         sys.exit(__doc__)
 

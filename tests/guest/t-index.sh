@@ -15,7 +15,9 @@
 #    with a valid checksum (structure), an index of another chain, of a
 #    layer that is not frozen, a file open for writing; the file of an
 #    attached index cannot be opened for writing; a second index is
-#    refused.
+#    refused;
+#  - an index whose file handles all name other files is accepted and the
+#    view is still right (handles are checked hints).
 # guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -168,6 +170,44 @@ out=$("$LAYERCTL" layer show hl13)
 expect_match "$out" 'flags: +frozen$' "refused indexes left nothing behind"
 out=$(python3 "$NL" give hl15 "$d/h15.copy")
 expect_match "$out" '^ERR EEXIST' "hl15 kept its own index"
+
+# File handles are hints: an index whose handles each name another file
+# of the layer's filesystem (a valid index, with its CRC) is accepted, and
+# the view it gives still shows every file as the walked view does: the
+# kernel checks what a handle gives (type, inode number) and walks the
+# path instead.
+mkdir -p "$d/s"
+i=0
+while [ $i -lt 8 ]; do
+	cp -a "$d/c/l$i" "$d/s/l$i"
+	if [ $i = 0 ]; then
+		echo "layer add --frozen hs0 $d/s/l0"
+	else
+		echo "layer add --frozen hs$i $d/s/l$i --parent hs$((i - 1))"
+	fi
+	i=$((i + 1))
+done >"$d/sbatch"
+expect_ok "$LAYERCTL" --batch "$d/sbatch"
+expect_ok "$LAYERCTL" layer index hs7 -o "$d/hs.ref"
+i=7
+while [ $i -ge 0 ]; do
+	"$LAYERCTL" layer rm "hs$i" || fail "layer rm hs$i"
+	i=$((i - 1))
+done
+expect_ok "$LAYERCTL" --batch "$d/sbatch"
+n=$(python3 "$NL" handleswap "$d/hs.ref" "$d/hs.swapped")
+expect_ok test "$n" -gt 10
+diag "handles moved to another entry: $n"
+out=$(python3 "$NL" give hs7 "$d/hs.swapped")
+expect_eq "$out" OK "an index with every handle wrong is accepted (handles are hints)"
+mkdir -p "$d/sw" "$d/swno"
+expect_ok mount -t layerfs -o image=hs7 sw "$d/sw"
+expect_ok mount -t layerfs -o image=hs7,noindex swno "$d/swno"
+expect_eq "$(view_indexed "$d/sw")" true "the view uses that index"
+echo 3 >/proc/sys/vm/drop_caches
+out=$(python3 "$PY" compare "$d/sw" "$d/swno" --ino 2>&1)
+expect_eq "$?" 0 "wrong handles: the view is still the walked view (names, stat, ino, d_ino)" "$out"
+umount "$d/sw" "$d/swno"
 
 # --- store commits index their layers --------------------------------------
 umount "$d/ix" "$d/noix" "$d/ovl"

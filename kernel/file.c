@@ -24,8 +24,13 @@
 /* No access-time changes or fsnotify events on the real files. */
 #define LAYERFS_OPEN_FLAGS	(O_NOATIME | FMODE_NONOTIFY)
 
+/*
+ * Checks that the mounter may open @realpath as @file asks and opens it,
+ * or with @check_only returns NULL once checked.  An ERR_PTR if refused.
+ */
 static struct file *layerfs_open_real(const struct file *file,
-				      const struct path *realpath)
+				      const struct path *realpath,
+				      bool check_only)
 {
 	struct inode *realinode = d_inode(realpath->dentry);
 	int flags = file->f_flags | LAYERFS_OPEN_FLAGS;
@@ -40,6 +45,8 @@ static struct file *layerfs_open_real(const struct file *file,
 	err = layerfs_inode_permission(realinode, MAY_OPEN | acc_mode);
 	if (err) {
 		realfile = ERR_PTR(err);
+	} else if (check_only) {
+		realfile = NULL;
 	} else {
 		if (!layerfs_inode_owner_or_capable(realinode))
 			flags &= ~O_NOATIME;
@@ -78,8 +85,9 @@ static int layerfs_sync_flags(struct file *file, struct file *realfile)
 }
 
 /*
- * private_data of an open view file.  @real is the real file in use.  When
- * the view inode's real object moves (copy-up, or copy-up again after a
+ * private_data of an open view file.  @real is the real file in use, or
+ * NULL until the first operation that needs one (a read-only open defers
+ * it: see layerfs_open()).  When the view inode's real object moves (copy-up, or copy-up again after a
  * commit) the first operation to notice opens the new one and swaps it in;
  * the one it replaces may still be in use by an operation that loaded it
  * before, so it is kept on @retired until the view file is released.
@@ -109,12 +117,14 @@ static struct file *layerfs_swap_real(struct layerfs_file *lf,
 	}
 	spin_lock(&lf->lock);
 	if (lf->real == old) {
-		r->file = old;
-		r->next = lf->retired;
-		lf->retired = r;
+		if (old) {
+			r->file = old;
+			r->next = lf->retired;
+			lf->retired = r;
+			r = NULL;
+		}
 		/* Pairs with smp_load_acquire() in layerfs_get_real(). */
 		smp_store_release(&lf->real, newfile);
-		r = NULL;
 		newfile = NULL;
 	}
 	realfile = lf->real;
@@ -140,11 +150,12 @@ static struct file *layerfs_get_real(struct file *file)
 	/* Pairs with smp_store_release() in layerfs_swap_real(). */
 	realfile = smp_load_acquire(&lf->real);
 	layerfs_path_real(file_dentry(file), &realpath);
-	if (unlikely(file_inode(realfile) != d_inode(realpath.dentry))) {
+	if (unlikely(!realfile ||
+		     file_inode(realfile) != d_inode(realpath.dentry))) {
 		/* Upper dentries of view inodes stay positive; see dir.c. */
 		if (WARN_ON_ONCE(d_is_negative(realpath.dentry)))
 			return ERR_PTR(-EIO);
-		realfile = layerfs_open_real(file, &realpath);
+		realfile = layerfs_open_real(file, &realpath, false);
 		if (IS_ERR(realfile))
 			return realfile;
 		realfile = layerfs_swap_real(lf, lf->real, realfile);
@@ -202,7 +213,16 @@ static int layerfs_open(struct inode *inode, struct file *file)
 	if (!lf)
 		return -ENOMEM;
 	spin_lock_init(&lf->lock);
-	realfile = layerfs_open_real(file, &realpath);
+	/*
+	 * A read-only open checks access to the real file now and opens it
+	 * when an operation first needs it (layerfs_get_real()): an open and
+	 * close that reads nothing (a probe, a lock file) then costs no
+	 * second file.  Opens for writing, and O_DIRECT ones, which the real
+	 * filesystem may refuse at open, open it now.
+	 */
+	realfile = layerfs_open_real(file, &realpath,
+				     (file->f_flags & O_ACCMODE) == O_RDONLY &&
+				     !(file->f_flags & O_DIRECT));
 	if (IS_ERR(realfile)) {
 		kfree(lf);
 		return PTR_ERR(realfile);
@@ -217,7 +237,8 @@ static int layerfs_release(struct inode *inode, struct file *file)
 	struct layerfs_file *lf = file->private_data;
 	struct layerfs_retired *r;
 
-	fput(lf->real);
+	if (lf->real)
+		fput(lf->real);
 	while ((r = lf->retired)) {
 		lf->retired = r->next;
 		fput(r->file);
@@ -531,7 +552,7 @@ static int layerfs_flush(struct file *file, fl_owner_t id)
 	/* Pairs with smp_store_release() in layerfs_swap_real(). */
 	realfile = smp_load_acquire(&lf->real);
 
-	if (realfile->f_op->flush) {
+	if (realfile && realfile->f_op->flush) {
 		old_cred = layerfs_override_creds(file_inode(file)->i_sb);
 		ret = realfile->f_op->flush(realfile, id);
 		revert_creds(old_cred);

@@ -2,9 +2,10 @@
 /*
  * Layer directory -> OCI layer tarball (lfs_tar_export(), see ocitar.h):
  * one libarchive writer in PAX format whose output callback hashes the
- * tar (diff_id) and, when compressing, feeds a second writer (format
- * "raw", filter gzip/zstd) on its own thread (tarpriv.h's pipeline) whose
- * callback hashes the blob and writes it.
+ * tar (diff_id) and, when compressing, feeds either the parallel gzip
+ * compressor (pgzip.h: gzip on every CPU) or, for zstd, a second writer
+ * (format "raw", filter zstd) on its own thread (tarpriv.h's pipeline);
+ * the compressed bytes are hashed (the blob's digest) and written.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -32,6 +33,7 @@
 
 #include "fsdir.h"
 #include "ocitar.h"
+#include "pgzip.h"
 #include "tarpriv.h"
 
 struct lfs_hl {			/* a hard-linked inode seen before */
@@ -42,7 +44,8 @@ struct lfs_hl {			/* a hard-linked inode seen before */
 
 struct lfs_exp {
 	struct archive *tar;	/* PAX writer */
-	struct archive *z;	/* raw + compression filter, or NULL */
+	struct archive *z;	/* raw + zstd filter, or NULL */
+	struct lfs_pgz *gz;	/* or the parallel gzip compressor */
 	struct archive_entry *ze;	/* its one entry */
 	EVP_MD_CTX *md_tar, *md_blob;
 	int outfd;
@@ -74,6 +77,14 @@ static la_ssize_t lfs_exp_blob_cb(struct archive *a, void *arg,
 	return (la_ssize_t)n;
 }
 
+/* The parallel compressor's output: as the zstd writer's. */
+static int lfs_exp_gz_out(void *arg, const void *p, size_t n)
+{
+	struct lfs_exp *x = arg;
+
+	return lfs_exp_blob_cb(NULL, x, p, n) < 0 ? x->io_err : 0;
+}
+
 static la_ssize_t lfs_exp_tar_cb(struct archive *a, void *arg,
 				 const void *buf, size_t n)
 {
@@ -85,6 +96,8 @@ static la_ssize_t lfs_exp_tar_cb(struct archive *a, void *arg,
 	(void)a;
 	EVP_DigestUpdate(x->md_tar, buf, n);
 	x->tar_size += n;
+	if (x->gz)
+		return lfs_pgz_write(x->gz, buf, n) ? -1 : (la_ssize_t)n;
 	if (!x->z)
 		return lfs_exp_blob_cb(a, arg, buf, n);
 	/* into the queue of the compressing thread, a chunk at a time */
@@ -635,16 +648,15 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
  */
 static int lfs_exp_open_z(struct lfs_exp *x, enum lfs_compress c)
 {
+	if (c == LFS_COMPRESS_GZIP) {
+		x->gz = lfs_pgz_new(LFS_PGZ_LEVEL, 0, lfs_exp_gz_out, x);
+		return x->gz ? 0 : -ENOMEM;
+	}
 	x->z = archive_write_new();
 	x->ze = archive_entry_new();
 	if (!x->z || !x->ze)
 		return -ENOMEM;
-	if ((c == LFS_COMPRESS_GZIP ?
-	     archive_write_add_filter_gzip(x->z) :
-	     archive_write_add_filter_zstd(x->z)) != ARCHIVE_OK ||
-	    (c == LFS_COMPRESS_GZIP &&
-	     archive_write_set_filter_option(x->z, "gzip", "timestamp",
-					     NULL) != ARCHIVE_OK) ||
+	if (archive_write_add_filter_zstd(x->z) != ARCHIVE_OK ||
 	    archive_write_set_format_raw(x->z) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(x->z, 0) != ARCHIVE_OK ||
 	    archive_write_open(x->z, x, NULL, lfs_exp_blob_cb,
@@ -705,6 +717,10 @@ static int lfs_exp_close(struct lfs_exp *x)
 {
 	if (archive_write_close(x->tar) != ARCHIVE_OK)
 		return lfs_exp_close_err(x, x->tar);
+	if (x->gz && lfs_pgz_close(x->gz)) {
+		lfs_err_set(x->err, 0, "%s", strerror(x->io_err ? x->io_err : EIO));
+		return x->io_err ? -x->io_err : -EIO;
+	}
 	if (!x->z)
 		return 0;
 	if (x->slot >= 0 && x->pipe.fill)
@@ -724,6 +740,7 @@ static void lfs_exp_free(struct lfs_exp *x)
 
 	/* before the archives: the worker may still use x->z */
 	lfs_pipe_destroy(&x->pipe);
+	lfs_pgz_free(x->gz);
 	if (x->tar)
 		archive_write_free(x->tar);
 	if (x->z)
@@ -768,7 +785,7 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		rc = lfs_exp_close(&x);
 	if (!rc) {
 		lfs_md_final(x.md_tar, d->diff_id);
-		if (x.z)
+		if (x.z || x.gz)
 			lfs_md_final(x.md_blob, d->digest);
 		else
 			memcpy(d->digest, d->diff_id, LFS_DIGEST_LEN);

@@ -34,6 +34,7 @@ static Suite *(*const suites[])(void) = {
 	ocireg_suite,
 	imageinfo_suite,
 	xfer_suite,
+	pgzip_suite,
 };
 
 int main(void)

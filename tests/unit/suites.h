@@ -25,5 +25,6 @@ Suite *index_suite(void);
 Suite *ocireg_suite(void);
 Suite *imageinfo_suite(void);
 Suite *xfer_suite(void);
+Suite *pgzip_suite(void);
 
 #endif /* LAYERCTL_TEST_SUITES_H */

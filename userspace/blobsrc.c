@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "blobsrc.h"
+#include "layerdg.h"
 #include "regcmd.h"
 
 /* Line @l (@n bytes, no newline) is "@digest @host/REPO": REPO's span. */
@@ -51,27 +52,13 @@ int lfs_blobsrc_find(const char *text, const char *digest, const char *host,
 	return rc;
 }
 
-/* 1 if line @l (@n bytes) is one of the new ones in @add. */
-static int lfs_blobsrc_is_new(const char *add, const char *l, size_t n)
-{
-	const char *p = add, *nl;
-
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if ((size_t)(nl - p) == n && !memcmp(p, l, n))
-			return 1;
-	}
-	return 0;
-}
-
 char *lfs_blobsrc_merge(const char *old, const char *const *digests,
 			size_t n, const char *host, const char *repo,
 			size_t max)
 {
-	char *add = NULL, *out = NULL, *keep;
-	size_t alen = 0, olen = 0, i, lines = 0;
-	const char *p, *nl;
-	FILE *a, *o;
+	char *add = NULL, *out;
+	size_t alen = 0, i;
+	FILE *a;
 
 	a = open_memstream(&add, &alen);
 	if (!a)
@@ -79,30 +66,10 @@ char *lfs_blobsrc_merge(const char *old, const char *const *digests,
 	for (i = 0; i < n; i++)
 		fprintf(a, "%s %s/%s\n", digests[i], host, repo);
 	fclose(a);
-	o = add ? open_memstream(&out, &olen) : NULL;
-	if (!o) {
-		free(add);
+	if (!add)
 		return NULL;
-	}
-	for (p = old; p && *p; p = nl ? nl + 1 : NULL) {
-		nl = strchr(p, '\n');
-		i = nl ? (size_t)(nl - p) : strlen(p);
-		if (i && !lfs_blobsrc_is_new(add, p, i))
-			fprintf(o, "%.*s\n", (int)i, p);
-	}
-	fputs(add, o);
-	fclose(o);
+	out = lfs_lines_merge(old, add, max);
 	free(add);
-	if (!out)
-		return NULL;
-	/* the last @max lines */
-	for (p = out; *p; p++)
-		lines += *p == '\n';
-	if (lines > max) {
-		for (keep = out, i = lines - max; i; i--)
-			keep = strchr(keep, '\n') + 1;
-		memmove(out, keep, strlen(keep) + 1);
-	}
 	return out;
 }
 

@@ -403,32 +403,32 @@ static void lfs_reg_body_progress(void *arg, uint64_t sent)
 {
 	struct lfs_reg *reg = arg;
 
+	reg->sent_done = reg->sent_base + sent;
 	if (reg->progress)
-		reg->progress(reg->progress_arg, reg->sent_base + sent);
+		reg->progress(reg->progress_arg, reg->sent_done);
 }
 
-/* One PATCH of bytes @off to @off + @n - 1 of @fd. */
+/*
+ * One PATCH of bytes @off to @off + @n - 1, @rq's body (set by the
+ * caller); @n 0: a streamed body, without Content-Range.
+ */
 static int lfs_reg_patch(struct lfs_reg *reg, const char *what, char *loc,
-			 int fd, uint64_t off, uint64_t n)
+			 struct lfs_http_req *rq, uint64_t off, uint64_t n)
 {
-	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 	struct lfs_http_resp rs;
 	char cr[64];
 	int rc;
 
 	snprintf(cr, sizeof(cr), "Content-Range: %llu-%llu",
 		 (unsigned long long)off, (unsigned long long)(off + n - 1));
-	rq.method = "PATCH";
-	rq.url = loc;
-	rq.headers[0] = "Content-Type: application/octet-stream";
-	rq.headers[1] = cr;
-	rq.body_fd = fd;
-	rq.body_fd_off = off;
-	rq.body_fd_len = n;
-	rq.progress = lfs_reg_body_progress;
-	rq.progress_arg = reg;
+	rq->method = "PATCH";
+	rq->url = loc;
+	rq->headers[0] = "Content-Type: application/octet-stream";
+	rq->headers[1] = n ? cr : NULL;
+	rq->progress = lfs_reg_body_progress;
+	rq->progress_arg = reg;
 	reg->sent_base = off;
-	rc = lfs_reg_send(reg, &rq, &rs, what);
+	rc = lfs_reg_send(reg, rq, &rs, what);
 	if (rc)
 		return rc;
 	if (rs.status != 202 && rs.status != 204)
@@ -439,75 +439,176 @@ static int lfs_reg_patch(struct lfs_reg *reg, const char *what, char *loc,
 	return rc;
 }
 
+/*
+ * After a PATCH of bytes from @before failed with @rc: -EIO (the
+ * transfer broke) asks the registry how much it has, into *@off (at most
+ * @end), for another try, unless *@stuck says that failed too often.
+ */
+static int lfs_reg_patch_resume(struct lfs_reg *reg, const char *what,
+				char *loc, int rc, uint64_t before,
+				uint64_t end, uint64_t *off, int *stuck)
+{
+	if (rc != -EIO || (*stuck)++ >= LFS_REG_RESUMES)
+		return rc;
+	rc = lfs_reg_upload_status(reg, what, loc, off);
+	if (rc)
+		return rc;
+	if (*off > end || *off < before)
+		return lfs_reg_fail(reg, -EPROTO, "%s: the registry has %llu bytes, %llu sent",
+				    what, (unsigned long long)*off,
+				    (unsigned long long)end);
+	if (*off > before)
+		*stuck = 0;
+	return 0;
+}
+
 /* The chunks of @fd from offset 0, resumed where the registry says. */
 static int lfs_reg_patch_all(struct lfs_reg *reg, const char *what, char *loc,
 			     int fd, uint64_t size, uint64_t chunk)
 {
-	uint64_t off = 0, before;
+	uint64_t off = 0, n;
 	int rc, stuck = 0;
 
 	while (off < size) {
-		uint64_t n = size - off < chunk ? size - off : chunk;
+		struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 
-		rc = lfs_reg_patch(reg, what, loc, fd, off, n);
-		if (!rc) {
+		n = size - off < chunk ? size - off : chunk;
+		rq.body_fd = fd;
+		rq.body_fd_off = off;
+		rq.body_fd_len = n;
+		rc = lfs_reg_patch(reg, what, loc, &rq, off, n);
+		if (!rc)
 			off += n;
-			continue;
-		}
-		if (rc != -EIO || stuck++ >= LFS_REG_RESUMES)
+		else if ((rc = lfs_reg_patch_resume(reg, what, loc, rc, off,
+						    size, &off, &stuck)))
 			return rc;
-		/* the transfer broke: ask how much the registry has */
-		before = off;
-		rc = lfs_reg_upload_status(reg, what, loc, &off);
-		if (rc)
-			return rc;
-		if (off > size)
-			return lfs_reg_fail(reg, -EPROTO, "%s: the registry has %llu bytes of %llu",
-					    what, (unsigned long long)off,
-					    (unsigned long long)size);
-		if (off > before)
-			stuck = 0;
 	}
 	return 0;
 }
 
-int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
-			int fd, uint64_t size, uint64_t chunk)
+/* PUT ?digest=: the upload @loc is blob @digest, with @rq's body if any. */
+static int lfs_reg_upload_put(struct lfs_reg *reg, const char *what,
+			      const char *loc, const char *digest,
+			      struct lfs_http_req *rq)
 {
-	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 	struct lfs_http_resp rs;
-	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
-	int rc, whole = !chunk || chunk >= size;
+	char url[LFS_REG_URL_MAX];
+	int rc;
 
-	snprintf(what, sizeof(what), "blob %s", digest);
-	if (!whole) {
-		rc = lfs_reg_patch_all(reg, what, loc, fd, size, chunk);
-		if (rc)
-			return rc;
-	}
 	if (lfs_reg_url_upload_done(reg->base, loc, digest, url, sizeof(url)))
 		return lfs_reg_fail(reg, -EPROTO,
 				    "%s: unusable upload location '%s'", what, loc);
-	rq.method = "PUT";
-	rq.url = url;
-	rq.headers[0] = "Content-Type: application/octet-stream";
-	if (whole) {
-		rq.body_fd = fd;
-		rq.body_fd_len = size;
-		rq.progress = lfs_reg_body_progress;
-		rq.progress_arg = reg;
-		reg->sent_base = 0;
-	} else {
-		rq.body = "";
-		rq.body_len = 0;
-	}
-	rc = lfs_reg_send(reg, &rq, &rs, what);
+	rq->method = "PUT";
+	rq->url = url;
+	rq->headers[0] = "Content-Type: application/octet-stream";
+	if (rq->body_fd < 0 && !rq->body)
+		rq->body = "";
+	rc = lfs_reg_send(reg, rq, &rs, what);
 	if (rc)
 		return rc;
 	if (rs.status != 201 && rs.status != 204 && rs.status != 200)
 		rc = lfs_reg_bad_status(reg, what, &rs);
 	lfs_http_resp_free(&rs);
 	return rc;
+}
+
+int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
+			int fd, uint64_t size, uint64_t chunk)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	char what[LFS_DIGEST_LEN + 8];
+	int rc;
+
+	snprintf(what, sizeof(what), "blob %s", digest);
+	if (chunk && chunk < size) {
+		rc = lfs_reg_patch_all(reg, what, loc, fd, size, chunk);
+		return rc ? rc : lfs_reg_upload_put(reg, what, loc, digest, &rq);
+	}
+	rq.body_fd = fd;
+	rq.body_fd_len = size;
+	rq.progress = lfs_reg_body_progress;
+	rq.progress_arg = reg;
+	reg->sent_base = 0;
+	return lfs_reg_upload_put(reg, what, loc, digest, &rq);
+}
+
+/* Up to @n bytes of @fd into @buf (short only at its end). */
+static ssize_t lfs_reg_read_full(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* The stream @fd in PATCHes of @chunk bytes, each resumed if it breaks. */
+static int lfs_reg_stream_chunks(struct lfs_reg *reg, const char *what,
+				 char *loc, int fd, uint64_t chunk,
+				 uint64_t *sent)
+{
+	char *buf = malloc(chunk);
+	uint64_t off = 0, at;
+	ssize_t n = 1;
+	int rc = buf ? 0 : lfs_reg_fail(reg, -ENOMEM, "%s: out of memory", what);
+	int stuck = 0;
+
+	while (!rc && n > 0) {
+		n = lfs_reg_read_full(fd, buf, chunk);
+		if (n < 0)
+			rc = lfs_reg_fail(reg, (int)n, "%s: %s", what,
+					  strerror((int)-n));
+		for (at = off; !rc && at < off + (uint64_t)n;) {
+			struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+
+			rq.body = buf + (at - off);
+			rq.body_len = off + (uint64_t)n - at;
+			rc = lfs_reg_patch(reg, what, loc, &rq, at, rq.body_len);
+			if (!rc)
+				at += rq.body_len;
+			else
+				rc = lfs_reg_patch_resume(reg, what, loc, rc, at,
+							  off + (uint64_t)n,
+							  &at, &stuck);
+		}
+		off += n > 0 ? (uint64_t)n : 0;
+	}
+	free(buf);
+	*sent = off;
+	return rc;
+}
+
+int lfs_reg_upload_stream(struct lfs_reg *reg, char *loc, const char *what,
+			  int fd, uint64_t chunk, uint64_t *sent)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+	int rc;
+
+	if (chunk)
+		return lfs_reg_stream_chunks(reg, what, loc, fd, chunk, sent);
+	rq.body_fd = fd;
+	rq.body_stream = 1;
+	reg->sent_done = 0;
+	rc = lfs_reg_patch(reg, what, loc, &rq, 0, 0);
+	*sent = reg->sent_done;
+	return rc;
+}
+
+int lfs_reg_upload_finish(struct lfs_reg *reg, const char *loc,
+			  const char *what, const char *digest)
+{
+	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
+
+	return lfs_reg_upload_put(reg, what, loc, digest, &rq);
 }
 
 int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,

@@ -40,6 +40,7 @@ struct lfs_reg {
 	void (*progress)(void *arg, uint64_t done);
 	void *progress_arg;
 	uint64_t sent_base;		/* offset of the body being sent */
+	uint64_t sent_done;		/* where the last body's sending got */
 };
 
 /*
@@ -85,6 +86,21 @@ int lfs_reg_upload_start(struct lfs_reg *reg, const char *digest,
  */
 int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
 			int fd, uint64_t size, uint64_t chunk);
+
+/*
+ * Sends the stream @fd (a pipe: read to its end) to upload @loc, whose
+ * digest is not known yet (@what names it in messages): @chunk 0, one
+ * PATCH with a chunked body, as docker pushes a layer (not resumed if it
+ * breaks); else PATCHes of @chunk bytes (held in memory), each resumed
+ * as lfs_reg_upload_send() resumes.  *@sent: the bytes sent.  Then
+ * lfs_reg_upload_finish() completes it as the blob the stream was.
+ */
+int lfs_reg_upload_stream(struct lfs_reg *reg, char *loc, const char *what,
+			  int fd, uint64_t chunk, uint64_t *sent);
+
+/* PUT ?digest=@digest without a body: the upload @loc is complete. */
+int lfs_reg_upload_finish(struct lfs_reg *reg, const char *loc,
+			  const char *what, const char *digest);
 
 /* Uploads @size bytes of @fd as blob @digest (POST, then PUT ?digest=). */
 int lfs_reg_blob_upload(struct lfs_reg *reg, const char *digest, int fd,

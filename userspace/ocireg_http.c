@@ -180,6 +180,17 @@ static size_t lfs_read_cb(char *p, size_t size, size_t nmemb, void *arg)
 	uint64_t total = rq->body_fd >= 0 ? rq->body_fd_len : rq->body_len;
 	ssize_t r;
 
+	if (rq->body_stream) {
+		do
+			r = read(rq->body_fd, p, n);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			x->sink_err = -errno;
+			return CURL_READFUNC_ABORT;
+		}
+		n = (size_t)r;
+		goto done;
+	}
 	if (n > total - x->sent)
 		n = (size_t)(total - x->sent);
 	if (!n)
@@ -197,6 +208,7 @@ static size_t lfs_read_cb(char *p, size_t size, size_t nmemb, void *arg)
 		}
 		n = (size_t)r;
 	}
+done:
 	x->sent += n;
 	if (rq->progress)
 		rq->progress(rq->progress_arg, x->sent);
@@ -218,6 +230,10 @@ static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 	curl_easy_reset(c);
 	/* "Expect:" off: no wait for 100 Continue before large bodies */
 	t = curl_slist_append(l, "Expect:");
+	if (t && rq->body_stream) {
+		l = t;
+		t = curl_slist_append(l, "Transfer-Encoding: chunked");
+	}
 	for (i = 0; t && i < sizeof(rq->headers) / sizeof(rq->headers[0]) &&
 	     rq->headers[i]; i++) {
 		l = t;
@@ -261,7 +277,8 @@ static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 	}
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)blen);
+	if (!rq->body_stream)
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)blen);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, lfs_read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, x);
 	return 0;

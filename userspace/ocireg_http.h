@@ -42,6 +42,8 @@ struct lfs_http_req {
 	int body_fd;			/* -1: none */
 	uint64_t body_fd_len;
 	uint64_t body_fd_off;
+	/* with body_fd: read(2) to its end (a pipe), sent chunked */
+	int body_stream;
 	lfs_http_progress progress;	/* NULL: none */
 	void *progress_arg;
 	lfs_http_sink sink;		/* NULL: keep the body in memory */

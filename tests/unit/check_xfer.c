@@ -17,6 +17,7 @@
 #include "blobsrc.h"
 #include "credhelper.h"
 #include "fake_http.h"
+#include "layerdg.h"
 #include "oci.h"
 #include "ocireg.h"
 #include "ocireg_client.h"
@@ -432,6 +433,142 @@ START_TEST(test_upload_chunks_mount)
 }
 END_TEST
 
+START_TEST(test_layerdg)
+{
+	struct lfs_layerdg r = { 0 }, got;
+	char k1[LFS_LAYERDG_KEY_LEN + 1], k2[LFS_LAYERDG_KEY_LEN + 1];
+	char line[512], *text, *t2, dir[] = "/tmp/layerdg-XXXXXX", f[64];
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(f, sizeof(f), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(f, 0755), 0);
+	snprintf(f, sizeof(f), "%s/sub/file", dir);
+	fp = fopen(f, "w");
+	fputs("one", fp);
+	fclose(fp);
+	ck_assert_int_eq(lfs_layerdg_key(dir, 5, k1), 0);
+	ck_assert_int_eq(lfs_layerdg_key(dir, 5, k2), 0);
+	ck_assert_str_eq(k1, k2);
+	ck_assert_int_eq(lfs_layerdg_key(dir, 6, k2), 0);
+	ck_assert_str_ne(k1, k2);	/* another layer at the same path */
+	/* a file deep inside changed (same size): another key */
+	usleep(20000);
+	fp = fopen(f, "r+");
+	fputs("two", fp);
+	fclose(fp);
+	ck_assert_int_eq(lfs_layerdg_key(dir, 5, k2), 0);
+	ck_assert_str_ne(k1, k2);
+	ck_assert_uint_eq(strlen(k1), LFS_LAYERDG_KEY_LEN);
+	ck_assert_int_eq(lfs_layerdg_key("/nonexistent-layerdg", 5, k2), -ENOENT);
+	ck_assert_str_eq(k2, "");
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/sub", dir);
+	rmdir(f);
+	rmdir(dir);
+	memcpy(r.key, k1, sizeof(k1));
+	snprintf(r.diff_id, sizeof(r.diff_id), "%s", DG);
+	snprintf(r.digest, sizeof(r.digest), "%s", DG2);
+	r.size = 1234;
+	snprintf(r.media_type, sizeof(r.media_type), "%s", LFS_MT_LAYER_GZIP);
+	ck_assert_int_eq(lfs_layerdg_line(&r, line, sizeof(line)), 0);
+	text = lfs_lines_merge("junk line\n", line, 10);
+	ck_assert_int_eq(lfs_layerdg_find(text, k1, &got), 0);
+	ck_assert_str_eq(got.digest, DG2);
+	ck_assert_str_eq(got.diff_id, DG);
+	ck_assert_uint_eq(got.size, 1234);
+	ck_assert_str_eq(got.media_type, LFS_MT_LAYER_GZIP);
+	ck_assert_int_eq(lfs_layerdg_find(text, k2, &got), -ENOENT);
+	/* the same line again is not kept twice; max drops the oldest */
+	t2 = lfs_lines_merge(text, line, 10);
+	ck_assert_str_eq(t2, text);
+	free(t2);
+	t2 = lfs_lines_merge(text, line, 1);
+	ck_assert_str_eq(t2, line);
+	free(t2);
+	/* a malformed line for the key is skipped */
+	t2 = lfs_lines_merge(text, "", 10);
+	free(t2);
+	free(text);
+	snprintf(line, sizeof(line), "%s sha256:x %s 12 mt\n", k1, DG2);
+	ck_assert_int_eq(lfs_layerdg_find(line, k1, &got), -ENOENT);
+}
+END_TEST
+
+/* A pipe holding @n bytes of @p, its write end closed. */
+static int pipe_of(const char *p, size_t n)
+{
+	int fds[2];
+
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], p, n), (ssize_t)n);
+	close(fds[1]);
+	return fds[0];
+}
+
+START_TEST(test_upload_stream)
+{
+	static const char blob[] = "0123456789abcdefghij";	/* 20 bytes */
+	char dg[LFS_DIGEST_LEN], loc[LFS_REG_URL_MAX];
+	struct lfs_reg reg;
+	uint64_t sent = 0;
+	int fd;
+
+	lfs_oci_sha256_digest(blob, 20, dg);
+	fake_http_reset();
+	ck_assert_int_eq(lfs_reg_open(&reg, "reg.io", "app/web", 0, NULL,
+				      "pull,push", NULL), 0);
+	/* one streamed PATCH, no Content-Range; then PUT ?digest= empty */
+	snprintf(loc, sizeof(loc), "https://reg.io/up/3");
+	fd = pipe_of(blob, 20);
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/3?s=a" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_upload_stream(&reg, loc, "layer 'x'", fd, 0,
+					       &sent), 0);
+	ck_assert_uint_eq(sent, 20);
+	ck_assert_int_eq(lfs_reg_upload_finish(&reg, loc, "layer 'x'", dg), 0);
+	ck_assert_str_eq(fake_http_seen(0)->method, "PATCH");
+	ck_assert_ptr_null(fake_http_header(0, "Content-Range"));
+	ck_assert_str_eq(fake_http_seen(0)->body, blob);
+	ck_assert_str_eq(fake_http_seen(1)->method, "PUT");
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(1)->url, "/up/3?s=a&digest=sha256%3A"));
+	ck_assert_uint_eq(fake_http_seen(1)->body_len, 0);
+	close(fd);
+
+	/* chunks of 8 from memory; the second breaks at 12 and resumes */
+	fake_http_reset();
+	fd = pipe_of(blob, 20);
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .fail_err = -EIO });
+	fake_http_push(&(struct fake_http_resp){ .status = 204, .range = "0-11" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	ck_assert_int_eq(lfs_reg_upload_stream(&reg, loc, "layer 'x'", fd, 8,
+					       &sent), 0);
+	ck_assert_uint_eq(sent, 20);
+	ck_assert_str_eq(fake_http_header(0, "Content-Range"), "0-7");
+	ck_assert_str_eq(fake_http_header(1, "Content-Range"), "8-15");
+	ck_assert_str_eq(fake_http_seen(2)->method, "GET");
+	ck_assert_str_eq(fake_http_header(3, "Content-Range"), "12-15");
+	ck_assert_str_eq(fake_http_seen(3)->body, "cdef");
+	ck_assert_str_eq(fake_http_header(4, "Content-Range"), "16-19");
+	ck_assert_str_eq(fake_http_seen(4)->body, "ghij");
+	ck_assert_uint_eq(fake_http_left(), 0);
+	close(fd);
+
+	/* the registry says it has less than the chunk in memory holds */
+	fake_http_reset();
+	fd = pipe_of(blob, 20);
+	fake_http_push(&(struct fake_http_resp){ .status = 202 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .fail_err = -EIO });
+	fake_http_push(&(struct fake_http_resp){ .status = 204, .range = "0-3" });
+	ck_assert_int_eq(lfs_reg_upload_stream(&reg, loc, "layer 'x'", fd, 8,
+					       &sent), -EPROTO);
+	close(fd);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
 Suite *xfer_suite(void)
 {
 	Suite *s = suite_create("xfer");
@@ -446,6 +583,8 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_helper_run);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_upload_chunks_mount);
+	tcase_add_test(tc, test_upload_stream);
+	tcase_add_test(tc, test_layerdg);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -101,7 +101,19 @@ static void fake_record(const struct lfs_http_req *rq)
 	for (i = 0; i < 8 && rq->headers[i]; i++)
 		snprintf(s->headers[s->n_headers++], sizeof(s->headers[0]), "%s",
 			 rq->headers[i]);
-	if (rq->body_fd >= 0) {
+	if (rq->body_fd >= 0 && rq->body_stream) {
+		char buf[4096];
+		ssize_t r;
+
+		while ((r = read(rq->body_fd, buf, sizeof(buf))) > 0) {
+			s->body = realloc(s->body, s->body_len + (size_t)r + 1);
+			if (!s->body)
+				break;
+			memcpy(s->body + s->body_len, buf, (size_t)r);
+			s->body_len += (size_t)r;
+			s->body[s->body_len] = '\0';
+		}
+	} else if (rq->body_fd >= 0) {
 		s->body = calloc(1, rq->body_fd_len + 1);
 		if (s->body && pread(rq->body_fd, s->body, rq->body_fd_len,
 					(off_t)rq->body_fd_off) ==
@@ -126,6 +138,11 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	(void)h;
 	memset(rs, 0, sizeof(*rs));
 	fake_record(rq);
+	/* a body sent whole: as the transport tells it */
+	if (rq->progress && (rq->body_fd >= 0 || rq->body))
+		rq->progress(rq->progress_arg, rq->body_stream ?
+			     seen[n_seen - 1].body_len : rq->body_fd >= 0 ?
+			     rq->body_fd_len : rq->body_len);
 	if (q_head == q_tail) {
 		snprintf(rs->err, sizeof(rs->err), "fake: no scripted response");
 		return -EIO;

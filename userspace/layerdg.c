@@ -109,7 +109,7 @@ static int lfs_layerdg_parse(const char *l, size_t n, struct lfs_layerdg *r)
 		return -EINVAL;
 	memcpy(buf, l, n);
 	buf[n] = '\0';
-	if (sscanf(buf, "%64s %79s %79s %23s %95s", r->key, r->diff_id,
+	if (sscanf(buf, "%64s %79s %79s %23s %127s", r->key, r->diff_id,
 		   r->digest, size, r->media_type) != 5 ||
 	    strlen(r->key) != LFS_LAYERDG_KEY_LEN ||
 	    lfs_oci_digest_parse(r->diff_id, NULL) ||

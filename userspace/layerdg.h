@@ -30,7 +30,7 @@ struct lfs_layerdg {
 	char diff_id[LFS_DIGEST_LEN];
 	char digest[LFS_DIGEST_LEN];
 	uint64_t size;
-	char media_type[96];
+	char media_type[128];
 };
 
 /*

@@ -17,6 +17,7 @@
 
 #include "blobsrc.h"
 #include "cmd.h"
+#include "layerdg.h"
 #include "layerinfo.h"
 #include "nl.h"
 #include "oci.h"
@@ -386,6 +387,48 @@ static void lfs_pull_record(struct lfs_ctx *ctx, struct lfs_pull *p)
 	free(dg);
 }
 
+/* Layer @i's record (layerdg.h): the registered layer @name's key. */
+static void lfs_pull_dg(struct lfs_pull *p, size_t i, const char *name,
+			struct lfs_layerdg *dg)
+{
+	struct lfs_layer k = { 0 }, *got = NULL;
+	const struct lfs_oci_desc *d = &p->man.layers[i];
+
+	k.name = name;
+	dg->key[0] = '\0';
+	if (lfs_nl_layer_lookup(p->nl, &k, &got, NULL))
+		return;
+	if (!lfs_layerdg_key(got->path, got->created, dg->key)) {
+		snprintf(dg->diff_id, sizeof(dg->diff_id), "%s",
+			 p->cfg.diff_ids[i]);
+		memcpy(dg->digest, d->digest, sizeof(dg->digest));
+		dg->size = d->size;
+		snprintf(dg->media_type, sizeof(dg->media_type), "%s",
+			 d->media_type);
+	}
+	free(got);
+}
+
+/* Which blob each layer came from, for a later push (layerdg.h). */
+static void lfs_pull_record_layers(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	char chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN], lname[LFS_NAME_BUF];
+	size_t i, n = p->man.n_layers;
+	struct lfs_layerdg *dg = calloc(n, sizeof(*dg));
+
+	for (i = 0; dg && i < n; i++) {
+		if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
+			break;
+		memcpy(prev, chain, sizeof(prev));
+		snprintf(lname, sizeof(lname), LFS_CHAIN_PREFIX "%s",
+			 lfs_digest_hex(chain));
+		lfs_pull_dg(p, i, i + 1 < n ? lname : p->name, &dg[i]);
+	}
+	if (dg)
+		lfs_layerdg_record(lfs_store_root(ctx->store), dg, n);
+	free(dg);
+}
+
 /* index.json, then 'layerctl load DIR NAME'. */
 static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
@@ -411,6 +454,7 @@ static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (rc)
 		return 1;
 	lfs_pull_record(ctx, p);
+	lfs_pull_record_layers(ctx, p);
 	fprintf(ctx->out, "%s: %s (%u blobs downloaded, %u layers in the store)\n",
 		p->name, p->mdesc.digest, p->fetched, p->skipped);
 	return 0;

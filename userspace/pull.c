@@ -31,6 +31,8 @@
 static const char lfs_usage_pull[] =
 	"Usage: layerctl pull SOURCE [REF] [--platform OS/ARCH[/VARIANT]]\n"
 	"                     [--quiet] [--jobs N] [--insecure] [--ca-file FILE]\n"
+	"                     [--max-size SIZE] [--max-entry-size SIZE]\n"
+	"                     [--max-entries N]\n"
 	"\n"
 	"Download the image SOURCE (HOST[:PORT]/REPOSITORY[:TAG|@sha256:HEX];\n"
 	"without a host docker.io, where a one-word repository is library/NAME;\n"
@@ -42,7 +44,8 @@ static const char lfs_usage_pull[] =
 	"layer oci/chain:HEX of the same chain id) are not downloaded; the\n"
 	"others are downloaded several at once (see --jobs).  Every\n"
 	"blob is checked against its digest and size while it arrives, and\n"
-	"again by load; a broken transfer is resumed with HTTP ranges, and a\n"
+	"again by load, which extracts each layer within the limits (see\n"
+	"--max-*); a broken transfer is resumed with HTTP ranges, and a\n"
 	"pull that fails on the network keeps what it downloaded (in the\n"
 	"store's .pull-HEX directory) for the next pull of the same image to\n"
 	"resume.  A failed pull registers nothing.  Prints one line per blob\n"
@@ -54,6 +57,7 @@ static const char lfs_usage_pull[] =
 	"  -P, --platform=OS/ARCH[/VARIANT]  the platform to pull (default:\n"
 	"                         this machine's, as for load)\n"
 	LFS_REG_XFER_HELP
+	LFS_OCI_LIMIT_HELP
 	LFS_REG_CONN_HELP
 	"  -h, --help             show this help\n";
 
@@ -90,6 +94,7 @@ static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
 {
 	int rc;
 
+	p->o.limits_ok = 1;
 	rc = lfs_reg_parse_opts(ctx, "pull", lfs_usage_pull, argc, argv, &p->o);
 	if (rc != LFS_PARSED)
 		return rc;
@@ -446,9 +451,19 @@ static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
 				  strerror(-rc));
 	lfs_platform_format(&p->plat, plat, sizeof(plat));
 	{
-		char *argv[] = { (char *)"layerctl", (char *)"load", p->dir,
-				 p->name, (char *)"--platform", plat, NULL };
+		static const char *const lim[] = { "--max-size",
+			"--max-entry-size", "--max-entries" };
+		char *argv[13] = { (char *)"layerctl", (char *)"load", p->dir,
+				   p->name, (char *)"--platform", plat };
+		int i, n = 6;
 
+		/* pull's limits, as given, for load's extraction */
+		for (i = 0; i < 3; i++) {
+			if (!p->o.limit[i])
+				continue;
+			argv[n++] = (char *)lim[i];
+			argv[n++] = (char *)p->o.limit[i];
+		}
 		rc = lfs_reg_run(ctx, argv, 0);
 	}
 	if (rc)

@@ -15,6 +15,7 @@
 #include "credhelper.h"
 #include "ocitar.h"
 #include "parse.h"
+#include "oci_cmd.h"
 #include "regcmd.h"
 #include "store.h"
 #include "xferpool.h"
@@ -66,6 +67,7 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "jobs", required_argument, NULL, LFS_OPT_JOBS },
 		{ "chunk-size", required_argument, NULL, LFS_OPT_CHUNK },
+		LFS_OCI_LIMIT_OPTIONS,
 		LFS_REG_CONN_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -86,8 +88,19 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 			rc = lfs_reg_xfer_opt(ctx, cmd, usage, c, optarg, o);
 			if (rc)
 				return rc;
+		} else if (c >= LFS_OPT_MAX_SIZE && c <= LFS_OPT_MAX_ENTRIES &&
+			   o->limits_ok) {
+			struct lfs_tar_limits l;
+
+			if (lfs_oci_limit_opt(ctx, cmd, usage, c, optarg, &l))
+				return LFS_EXIT_USAGE;
+			o->limit[c - LFS_OPT_MAX_SIZE] = optarg;
 		} else if (c == 'h') {
 			return lfs_usage(ctx, usage, 0);
+		} else if (c >= LFS_OPT_MAX_SIZE && c <= LFS_OPT_MAX_ENTRIES) {
+			return lfs_usage_error(ctx, cmd, usage,
+					       "unknown option '--%s' (pull only)",
+					       opts[4 + c - LFS_OPT_MAX_SIZE].name);
 		} else if (c == LFS_OPT_CHUNK) {
 			return lfs_usage_error(ctx, cmd, usage,
 					       "unknown option '--chunk-size' (push only)");

@@ -57,6 +57,9 @@ struct lfs_reg_xfer_opts {
 	unsigned int jobs;		/* --jobs (set to its default) */
 	uint64_t chunk;			/* --chunk-size (push): 0 monolithic */
 	int chunk_ok;			/* the command takes --chunk-size */
+	/* --max-size, --max-entry-size, --max-entries (pull), or NULL */
+	const char *limit[3];
+	int limits_ok;			/* the command takes them */
 };
 
 #define LFS_REG_XFER_HELP						\
@@ -68,7 +71,8 @@ struct lfs_reg_xfer_opts {
 
 /*
  * The options push and pull take: -P/--platform, -q/--quiet, --jobs,
- * --chunk-size (if @o->chunk_ok), the connection options and -h/--help.
+ * --chunk-size (if @o->chunk_ok), the --max-* limits (checked, kept as
+ * given, if @o->limits_ok), the connection options and -h/--help.
  * LFS_PARSED with optind at the first operand, or the exit status (help
  * shown, bad usage reported).
  */

@@ -156,6 +156,19 @@ L umount "$d/m1"
 out=$(LAYERFS_STORE=$d/store2 L pull $P/test/app:1 copy2/app:1 --insecure 2>&1)
 expect_match "$out" "\(2 blobs downloaded, 1 layers in the store\)" "pull again under another name: the lower layer is not downloaded"
 
+section "pull limits"
+# the top layer (extracted: its base is registered) has app/data of
+# 200,000 bytes and 8 entries; load extracts within pull's limits
+before=$(registered)
+expect_fail "app/data': 200000 bytes, more than 1024 \(--max-entry-size\)" \
+	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-entry-size 1K
+expect_fail "more than 2 entries \(--max-entries\)" \
+	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-entries 2
+expect_eq "$(registered)" "$before" "a pull over its limits registers nothing"
+out=$(LAYERFS_STORE=$d/store10 L pull $P/test/app:1 lim/app:1 --insecure --max-entry-size 1M --max-entries 100 --max-size 10M 2>&1)
+expect_eq "$?" 0 "a pull within its limits" || diag "$out"
+expect_fail "unknown option '--max-size' \(pull only\)" L push rp/app:1 $P/test/x:1 --insecure --max-size 1M
+
 section "progress display"
 # script(1) gives the command a terminal; its output is the terminal's
 out=$(TERM=xterm LAYERFS_STORE=$d/store2 script -qec "'$LAYERCTL' pull $P/test/app:1 tty/app:1 --insecure" /dev/null 2>&1)
@@ -177,7 +190,9 @@ expect_match "$out" "3 blobs uploaded, 0 present, 0 mounted" "push --chunk-size 
 n=$(grep -c '"PATCH /v2/test/chunked/blobs/uploads/' "$d/plain.log")
 [ "$n" -ge 8 ] && pass "the layers went up in PATCH chunks ($n)" ||
 	fail "the layers went up in PATCH chunks" "$n PATCH requests"
-expect_eq "$(grep -c '"PATCH /v2/test/app/blobs/uploads/' "$d/plain.log")" 0 "without --chunk-size no PATCH"
+# without --chunk-size: each layer in one streamed PATCH (as docker
+# pushes), the config (known in advance) in the PUT
+expect_eq "$(grep -c '"PATCH /v2/test/app/blobs/uploads/' "$d/plain.log")" 2 "without --chunk-size one streamed PATCH per layer"
 out=$(LAYERFS_STORE=$d/store8 L pull $P/test/chunked:1 ch/app:1 --insecure 2>&1)
 expect_eq "$?" 0 "pull of the chunked image" || diag "$out"
 pulled_tree "$d/store8" ch/app:1 rp/app:1 "the chunked image has the pushed tree"

@@ -14,6 +14,9 @@
  *                       unless a mounted view or a registered layer uses
  *                       a path inside it
  *   ROOT/layers/.rm-KEY a removal that was interrupted
+ *   ROOT/.push-*, .pull-*, .save-*, .load-*
+ *                       what a push, pull, save or load that crashed left,
+ *                       unless a running one holds it (tmpdir.h's rule)
  *
  * "In use" is decided by device and inode (inuse.h): the upper and work
  * paths the kernel reports for each view, and each registered layer's
@@ -38,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -48,6 +52,7 @@
 #include "parse.h"
 #include "store.h"
 #include "store_reg.h"
+#include "tmpdir.h"
 
 static const char lfs_usage_prune[] =
 	"Usage: layerctl prune [-n] [-f] [--json]\n"
@@ -56,7 +61,11 @@ static const char lfs_usage_prune[] =
 	"behind: their records and work directories, and their uppers with\n"
 	"the changes that were never committed.  Also deletes the new upper\n"
 	"of a commit that did not complete and what an interrupted `layerctl\n"
-	"rm` left.  Committed and registered layers are kept, and so is\n"
+	"rm` left, and the temporary directories of a push, pull, save or\n"
+	"load that did not complete (.push-*, .pull-*, .save-*, .load-*): those\n"
+	"no running command holds (each holds a lock on its own) and that have\n"
+	"not changed for a minute; a partial download a pull kept to resume\n"
+	"goes too.  Committed and registered layers are kept, and so is\n"
 	"anything a mounted view or a registered layer uses.  Run it after a\n"
 	"reboot (after `layerctl restore`) or after unmounting views whose\n"
 	"changes are not wanted.\n"
@@ -88,6 +97,7 @@ struct lfs_prune {
 	struct lfs_strv keep_views;
 	struct lfs_strv views;		/* deleted views: "VKEY" */
 	struct lfs_strv mnts;		/* ...their recorded mountpoints */
+	struct lfs_strv tmps;		/* deleted temporary directories */
 	struct lfs_prune_upper *uppers;	/* deleted layer directories */
 	size_t nuppers;
 	uint64_t size, nfiles;		/* totals */
@@ -369,6 +379,21 @@ static int lfs_prune_layers(struct lfs_prune *p)
 	return rc;
 }
 
+/* The temporary directories of crashed commands (tmpdir.h). */
+static int lfs_prune_tmps(struct lfs_prune *p)
+{
+	int failed = 0, rc;
+
+	rc = lfs_tmpdir_prune(p->st->fd, time(NULL), LFS_TMPDIR_MIN_AGE,
+			      p->dry, &p->tmps, &p->size, &p->nfiles, &failed);
+	if (failed) {
+		p->failed = 1;
+		lfs_err_set(&p->e, -EIO, "cannot delete a temporary directory of %s",
+			    p->st->root);
+	}
+	return rc;
+}
+
 static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 {
 	const char *verb = p->dry ? "would delete" : "deleted";
@@ -390,9 +415,18 @@ static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 		lfs_fmt_size(out, p->uppers[i].size);
 		lfs_buf_putc(out, '\n');
 	}
-	lfs_buf_printf(out, "%s %zu views and %zu uppers: %llu files, ",
-		       p->dry ? "would free" : "freed", p->views.n,
-		       p->nuppers, (unsigned long long)p->nfiles);
+	for (i = 0; i < p->tmps.n; i++)
+		lfs_buf_printf(out, "%s temporary directory %s\n", verb,
+			       p->tmps.v[i]);
+	if (p->tmps.n)
+		lfs_buf_printf(out, "%s %zu views, %zu uppers and %zu temporary directories: %llu files, ",
+			       p->dry ? "would free" : "freed", p->views.n,
+			       p->nuppers, p->tmps.n,
+			       (unsigned long long)p->nfiles);
+	else
+		lfs_buf_printf(out, "%s %zu views and %zu uppers: %llu files, ",
+			       p->dry ? "would free" : "freed", p->views.n,
+			       p->nuppers, (unsigned long long)p->nfiles);
 	lfs_fmt_size(out, p->size);
 	lfs_buf_putc(out, '\n');
 }
@@ -432,6 +466,11 @@ static void lfs_prune_json(const struct lfs_prune *p, struct lfs_buf *out)
 		lfs_json_u64(&j, p->uppers[i].files);
 		lfs_json_object_end(&j);
 	}
+	lfs_json_array_end(&j);
+	lfs_json_key(&j, "temporary");
+	lfs_json_array_begin(&j);
+	for (i = 0; i < p->tmps.n; i++)
+		lfs_json_string(&j, p->tmps.v[i]);
 	lfs_json_array_end(&j);
 	lfs_json_key(&j, "size");
 	lfs_json_u64(&j, p->size);
@@ -501,6 +540,8 @@ static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
 	rc = lfs_prune_views(p);
 	if (!rc)
 		rc = lfs_prune_layers(p);
+	if (!rc)
+		rc = lfs_prune_tmps(p);
 	if (rc) {
 		lfs_err_set(&p->e, rc, "prune");
 		return lfs_err_report(ctx, &p->e);
@@ -517,6 +558,7 @@ static void lfs_prune_free(struct lfs_prune *p)
 	lfs_strv_free(&p->keep_views);
 	lfs_strv_free(&p->views);
 	lfs_strv_free(&p->mnts);
+	lfs_strv_free(&p->tmps);
 	for (i = 0; i < p->nuppers; i++)
 		free(p->uppers[i].key);
 	free(p->uppers);

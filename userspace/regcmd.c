@@ -18,6 +18,7 @@
 #include "oci_cmd.h"
 #include "regcmd.h"
 #include "store.h"
+#include "tmpdir.h"
 #include "xferpool.h"
 
 #define LFS_REG_FILE_MAX (4U << 20)
@@ -356,6 +357,7 @@ char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,
 		free(path);
 		return NULL;
 	}
+	lfs_tmpdir_hold(path);	/* in use: prune leaves it (tmpdir.h) */
 	return path;
 }
 
@@ -365,6 +367,7 @@ void lfs_reg_tmpdir_remove(const char *path)
 	char *parent;
 	int fd;
 
+	lfs_tmpdir_release(path);
 	if (!slash || !slash[1])
 		return;
 	parent = strndup(path, (size_t)(slash - path));

@@ -8,10 +8,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blobsrc.h"
@@ -22,6 +24,7 @@
 #include "ocireg.h"
 #include "ocireg_client.h"
 #include "suites.h"
+#include "tmpdir.h"
 #include "xferpool.h"
 #include "xferview.h"
 
@@ -495,6 +498,72 @@ START_TEST(test_layerdg)
 }
 END_TEST
 
+START_TEST(test_tmpdir_prune)
+{
+	char root[] = "/tmp/tmpdir-XXXXXX", p[128];
+	struct lfs_strv gone = LFS_STRV_INIT;
+	uint64_t size = 0, files = 0;
+	int fd, failed = 0;
+	FILE *f;
+
+	ck_assert(lfs_tmpdir_name(".pull-0123"));
+	ck_assert(lfs_tmpdir_name(".push-x"));
+	ck_assert(lfs_tmpdir_name(".save-x") && lfs_tmpdir_name(".load-x"));
+	ck_assert(!lfs_tmpdir_name(".pull-"));
+	ck_assert(!lfs_tmpdir_name("layers"));
+	ck_assert(!lfs_tmpdir_name(".lock"));
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/.pull-a", root);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/.pull-a/blob.part", root);
+	f = fopen(p, "w");
+	fputs("12345", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/.push-b", root);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	lfs_tmpdir_hold(p);		/* a running push */
+	snprintf(p, sizeof(p), "%s/.save-c", root);	/* not a directory */
+	f = fopen(p, "w");
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/views", root);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	/* all changed just now: none is old enough */
+	ck_assert_int_eq(lfs_tmpdir_prune(fd, time(NULL), 60, 0, &gone, &size,
+					  &files, &failed), 0);
+	ck_assert_uint_eq(gone.n, 0);
+	/* a dry run lists the unlocked one, deletes nothing */
+	ck_assert_int_eq(lfs_tmpdir_prune(fd, time(NULL) + 120, 60, 1, &gone,
+					  &size, &files, &failed), 0);
+	ck_assert_uint_eq(gone.n, 1);
+	ck_assert_str_eq(gone.v[0], ".pull-a");
+	ck_assert_uint_eq(size, 5);
+	ck_assert_uint_eq(files, 1);
+	ck_assert_int_eq(faccessat(fd, ".pull-a", F_OK, 0), 0);
+	lfs_strv_free(&gone);
+	ck_assert_int_eq(lfs_tmpdir_prune(fd, time(NULL) + 120, 60, 0, &gone,
+					  &size, &files, &failed), 0);
+	ck_assert_uint_eq(gone.n, 1);
+	ck_assert_int_ne(faccessat(fd, ".pull-a", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(fd, ".push-b", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(fd, ".save-c", F_OK, 0), 0);
+	ck_assert_int_eq(failed, 0);
+	lfs_strv_free(&gone);
+	/* released: the push's directory goes too */
+	snprintf(p, sizeof(p), "%s/.push-b", root);
+	lfs_tmpdir_release(p);
+	ck_assert_int_eq(lfs_tmpdir_prune(fd, time(NULL) + 120, 60, 0, &gone,
+					  &size, &files, &failed), 0);
+	ck_assert_uint_eq(gone.n, 1);
+	ck_assert_str_eq(gone.v[0], ".push-b");
+	lfs_strv_free(&gone);
+	unlinkat(fd, ".save-c", 0);
+	unlinkat(fd, "views", AT_REMOVEDIR);
+	close(fd);
+	ck_assert_int_eq(rmdir(root), 0);
+}
+END_TEST
+
 /* A pipe holding @n bytes of @p, its write end closed. */
 static int pipe_of(const char *p, size_t n)
 {
@@ -585,6 +654,7 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_upload_chunks_mount);
 	tcase_add_test(tc, test_upload_stream);
 	tcase_add_test(tc, test_layerdg);
+	tcase_add_test(tc, test_tmpdir_prune);
 	suite_add_tcase(s, tc);
 	return s;
 }

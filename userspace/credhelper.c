@@ -48,10 +48,11 @@ static int lfs_helper_talk(int in_fd, int out_fd, const char *in, char *out,
 	return 0;
 }
 
-/* Spawns @prog get with pipes for its stdin and stdout; its pid. */
-static pid_t lfs_helper_spawn(const char *prog, int *in_fd, int *out_fd)
+/* Spawns @prog @verb with pipes for its stdin and stdout; its pid. */
+static pid_t lfs_helper_spawn(const char *prog, const char *verb, int *in_fd,
+			      int *out_fd)
 {
-	char *argv[] = { (char *)prog, (char *)"get", NULL };
+	char *argv[] = { (char *)prog, (char *)verb, NULL };
 	posix_spawn_file_actions_t fa;
 	int in[2], out[2], rc;
 	pid_t pid;
@@ -81,51 +82,95 @@ static pid_t lfs_helper_spawn(const char *prog, int *in_fd, int *out_fd)
 	return pid;
 }
 
-int lfs_cred_helper_get(const char *name, const char *host,
-			struct lfs_reg_cred *c, struct lfs_err *e)
+/*
+ * Runs helper @name with @verb, @in on its standard input; its output
+ * (NUL-terminated, LFS_HELPER_OUT_MAX bytes at most) in @out and its wait
+ * status in *@st.  0, or -errno with why in @e.
+ */
+static int lfs_helper_run(const char *name, const char *verb, const char *in,
+			  char *out, int *st, struct lfs_err *e)
 {
-	char prog[96], *out;
-	int in_fd, out_fd, st, rc;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	int in_fd, out_fd, rc = 0;
+	char prog[96];
 	pid_t pid;
 
 	snprintf(prog, sizeof(prog), "docker-credential-%s", name);
-	out = malloc(LFS_HELPER_OUT_MAX);
-	if (!out)
-		return lfs_err_set(e, -ENOMEM, "out of memory");
 	sigaction(SIGPIPE, &ign, &old);
-	pid = lfs_helper_spawn(prog, &in_fd, &out_fd);
+	pid = lfs_helper_spawn(prog, verb, &in_fd, &out_fd);
 	if (pid < 0) {
 		/* configured but missing is an error, as for docker */
 		rc = errno == ENOENT ? -ENOEXEC : -errno;
 		lfs_err_set(e, 0, "credential helper '%s': cannot run it: %s",
 			    prog, strerror(errno));
-		goto out;
+	} else {
+		lfs_helper_talk(in_fd, out_fd, in, out, LFS_HELPER_OUT_MAX);
+		close(out_fd);
+		while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+			;
 	}
-	lfs_helper_talk(in_fd, out_fd, lfs_reg_helper_server(host), out,
-			LFS_HELPER_OUT_MAX);
-	close(out_fd);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	sigaction(SIGPIPE, &old, NULL);
+	return rc;
+}
+
+/* A helper's failure: its status and the first line of what it said. */
+static int lfs_helper_failed(const char *name, int st, char *out,
+			     struct lfs_err *e)
+{
+	/* the reporter escapes control characters */
+	out[strcspn(out, "\n")] = '\0';
+	out[200] = '\0';
+	lfs_err_set(e, 0, "credential helper 'docker-credential-%s' failed (%s %d)%s%s",
+		    name, WIFEXITED(st) ? "status" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+		    out[0] ? ": " : "", out);
+	return -EACCES;
+}
+
+int lfs_cred_helper_get(const char *name, const char *host,
+			struct lfs_reg_cred *c, struct lfs_err *e)
+{
+	char *out = malloc(LFS_HELPER_OUT_MAX);
+	int st = 0, rc;
+
+	if (!out)
+		return lfs_err_set(e, -ENOMEM, "out of memory");
+	rc = lfs_helper_run(name, "get", lfs_reg_helper_server(host), out, &st,
+			    e);
+	if (rc)
+		goto out;
 	if (WIFEXITED(st) && !WEXITSTATUS(st)) {
 		rc = lfs_reg_helper_parse(out, c, e);
 		if (rc)
-			lfs_err_prefix(e, rc, "credential helper '%s'", prog);
+			lfs_err_prefix(e, rc, "credential helper 'docker-credential-%s'",
+				       name);
 	} else if (strstr(out, "credentials not found")) {
 		rc = -ENOENT;
 	} else {
-		/* its first line; the reporter escapes control characters */
-		out[strcspn(out, "\n")] = '\0';
-		out[200] = '\0';
-		rc = -EACCES;
-		lfs_err_set(e, 0, "credential helper '%s' failed (%s %d)%s%s",
-				 prog, WIFEXITED(st) ? "status" : "signal",
-				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-				 out[0] ? ": " : "", out);
+		rc = lfs_helper_failed(name, st, out, e);
 	}
 out:
-	sigaction(SIGPIPE, &old, NULL);
 	explicit_bzero(out, LFS_HELPER_OUT_MAX);
+	free(out);
+	return rc;
+}
+
+int lfs_cred_helper_store(const char *name, const char *host,
+			  const struct lfs_reg_cred *c, struct lfs_err *e)
+{
+	char *in = lfs_reg_helper_store_json(host, c), *out;
+	int st = 0, rc;
+
+	out = in ? malloc(LFS_HELPER_OUT_MAX) : NULL;
+	if (!out) {
+		free(in);
+		return lfs_err_set(e, -ENOMEM, "out of memory");
+	}
+	rc = lfs_helper_run(name, "store", in, out, &st, e);
+	if (!rc && !(WIFEXITED(st) && !WEXITSTATUS(st)))
+		rc = lfs_helper_failed(name, st, out, e);
+	explicit_bzero(in, strlen(in));
+	free(in);
 	free(out);
 	return rc;
 }

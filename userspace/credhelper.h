@@ -3,7 +3,9 @@
  * Docker's credential helpers (credhelper.c): 'docker-credential-NAME get'
  * found on $PATH, given the registry's server name on standard input,
  * answering {"ServerURL","Username","Secret"} on standard output, or
- * "credentials not found in native keychain" with a non-zero status.
+ * "credentials not found in native keychain" with a non-zero status; and
+ * 'docker-credential-NAME store', given that JSON on standard input
+ * (docker login), exiting 0 once it keeps them.
  */
 #ifndef LAYERCTL_CREDHELPER_H
 #define LAYERCTL_CREDHELPER_H
@@ -19,5 +21,12 @@
  */
 int lfs_cred_helper_get(const char *name, const char *host,
 			struct lfs_reg_cred *c, struct lfs_err *e);
+
+/*
+ * Has helper @name store @c for @host (what 'get' gives back).  0, or a
+ * negative errno with why in @e, as for lfs_cred_helper_get().
+ */
+int lfs_cred_helper_store(const char *name, const char *host,
+			  const struct lfs_reg_cred *c, struct lfs_err *e);
 
 #endif /* LAYERCTL_CREDHELPER_H */

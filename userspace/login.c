@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "credhelper.h"
 #include "parse.h"
 #include "regcmd.h"
 
@@ -22,12 +23,16 @@ static const char lfs_usage_login[] =
 	"                      [--insecure] [--ca-file FILE]\n"
 	"\n"
 	"Check USER's password against the OCI registry HOST (GET /v2/ with\n"
-	"Basic credentials, or a token for them), then store them as\n"
-	"auths.HOST.auth in the auth file: $REGISTRY_AUTH_FILE if set, else\n"
+	"Basic credentials, or a token for them), then store them, as docker\n"
+	"login does: with the credential helper the auth file names for HOST\n"
+	"(credHelpers.HOST, else credsStore: 'docker-credential-NAME store',\n"
+	"on $PATH, given {\"ServerURL\",\"Username\",\"Secret\"} on its standard\n"
+	"input; the file is not changed), else as auths.HOST.auth in the auth\n"
+	"file itself, written with mode 0600 (the rest of the file is kept).\n"
+	"The auth file: $REGISTRY_AUTH_FILE if set, else\n"
 	"$DOCKER_CONFIG/config.json or ~/.docker/config.json (docker's and\n"
-	"podman's format; the rest of the file is kept).  The file is written\n"
-	"with mode 0600.  The password is read from standard input (its first\n"
-	"line) with --password-stdin, else asked for on the terminal.\n"
+	"podman's format).  The password is read from standard input (its\n"
+	"first line) with --password-stdin, else asked for on the terminal.\n"
 	"\n"
 	"Options:\n"
 	"  -u, --username=USER    the user name (required)\n"
@@ -142,12 +147,44 @@ static int lfs_login_check(struct lfs_ctx *ctx, struct lfs_login *l)
 	return rc ? 1 : 0;
 }
 
-/* The auth file with HOST's entry set, written with mode 0600. */
+/*
+ * The credentials to the helper the auth file @old names for HOST: 0
+ * with *@done 0 if it names none, or 1 once stored; 1 after reporting.
+ */
+static int lfs_login_helper(struct lfs_ctx *ctx, struct lfs_login *l,
+			    const char *old, int *done)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char name[64];
+	int rc;
+
+	*done = 0;
+	if (!old)
+		return 0;
+	rc = lfs_reg_auth_helper(old, l->host, name, sizeof(name), &e);
+	if (rc == -ENOENT)
+		return 0;
+	if (!rc)
+		rc = lfs_cred_helper_store(name, l->host, &l->cred, &e);
+	if (rc) {
+		lfs_err_prefix(&e, rc, "login: auth file '%s'", l->path);
+		return lfs_err_report(ctx, &e);
+	}
+	*done = 1;
+	fprintf(ctx->out, "%s: login succeeded; credentials stored by docker-credential-%s\n",
+		l->host, name);
+	return 0;
+}
+
+/*
+ * The credentials stored: by the helper the auth file names, else in
+ * the file, HOST's entry set, written with mode 0600.
+ */
 static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 {
 	char *old = NULL, *text, *slash;
 	struct lfs_err e = LFS_ERR_INIT;
-	int rc;
+	int rc, done;
 
 	if (lfs_reg_auth_path(l->path, sizeof(l->path)))
 		return lfs_errorf(ctx, "login: no auth file: set REGISTRY_AUTH_FILE or HOME");
@@ -155,6 +192,10 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	if (rc && rc != -ENOENT)
 		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path,
 				  strerror(-rc));
+	if (lfs_login_helper(ctx, l, old, &done) || done) {
+		free(old);
+		return done ? 0 : 1;
+	}
 	text = lfs_reg_auth_store(old, l->host, &l->cred, &e);
 	free(old);
 	rc = 0;

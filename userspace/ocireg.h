@@ -207,6 +207,12 @@ const char *lfs_reg_helper_server(const char *host);
 int lfs_reg_helper_parse(const char *json, struct lfs_reg_cred *c,
 			 struct lfs_err *e);
 
+/*
+ * What a helper's 'store' is given for @host: {"ServerURL","Username",
+ * "Secret"}.  malloc()ed, or NULL.
+ */
+char *lfs_reg_helper_store_json(const char *host, const struct lfs_reg_cred *c);
+
 /* The "Authorization: Basic ..." header line for @c. */
 int lfs_reg_basic_header(const struct lfs_reg_cred *c, char *out, size_t len);
 

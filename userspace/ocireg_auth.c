@@ -432,6 +432,23 @@ int lfs_reg_auth_helper(const char *json, const char *host, char *name,
 	return rc;
 }
 
+char *lfs_reg_helper_store_json(const char *host, const struct lfs_reg_cred *c)
+{
+	struct json_object *o = json_object_new_object();
+	char *text = NULL;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "ServerURL",
+			       json_object_new_string(lfs_reg_helper_server(host)));
+	json_object_object_add(o, "Username", json_object_new_string(c->user));
+	json_object_object_add(o, "Secret", json_object_new_string(c->pass));
+	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}
+
 const char *lfs_reg_helper_server(const char *host)
 {
 	return strcmp(host, LFS_REG_DOCKER_HOST) ? host :

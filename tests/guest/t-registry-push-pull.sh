@@ -35,7 +35,9 @@
 # - through faultyproxy.py's slow mode: push and pull have several blob
 #   requests in flight at once (--jobs), and --jobs 1 one;
 # - a credential helper named in credHelpers (docker-credential-NAME on
-#   $PATH) is asked for the TLS registry's credentials, and they work.
+#   $PATH) is asked for the TLS registry's credentials, and they work;
+#   login stores them through it ('store'), the auth file unchanged;
+# - pull's --max-* limits reach the extraction.
 #
 # guest-timeout: 1200
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -372,6 +374,14 @@ expect_fail "credential helper 'docker-credential-lfstest': cannot run it" \
 printf '{"credsStore":"lfstest"}\n' >"$REGISTRY_AUTH_FILE"
 out=$(PATH="$d/bin:$PATH" L push rp/app:1 $S/test/store:1 --ca-file "$d/ca.crt" 2>&1)
 expect_match "$out" "^$S/test/store:1: digest sha256:" "push with the credentials of credsStore's helper" || diag "$out"
+# login stores through the helper the auth file names, as docker login
+printf '{"credHelpers":{"%s":"lfstest"}}\n' $S >"$REGISTRY_AUTH_FILE"
+: >"$d/helper.log"
+out=$(echo 's3cret:x' | PATH="$d/bin:$PATH" "$LAYERCTL" login $S -u alice --password-stdin --ca-file "$d/ca.crt" 2>&1)
+expect_match "$out" "login succeeded; credentials stored by docker-credential-lfstest" "login through the host's credential helper" || diag "$out"
+expect_eq "$(cat "$d/helper.log")" "store {\"ServerURL\":\"$S\",\"Username\":\"alice\",\"Secret\":\"s3cret:x\"}" \
+	"the helper was asked to store the credentials"
+expect_eq "$(cat "$REGISTRY_AUTH_FILE")" "{\"credHelpers\":{\"$S\":\"lfstest\"}}" "... and the auth file holds no password"
 
 before=$(registered)
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' $S "$(printf 'alice:wrong' | base64)" >"$REGISTRY_AUTH_FILE"

@@ -295,6 +295,26 @@ START_TEST(test_helper_run)
 		      "%s", e.msg);
 	ck_assert_int_eq(lfs_cred_helper_get("missing", "r.io", &c, &e), -ENOEXEC);
 	ck_assert_msg(strstr(e.msg, "cannot run it"), "%s", e.msg);
+	/* store: the JSON on its standard input, success by its status */
+	snprintf(c.user, sizeof(c.user), "al\"ice");
+	snprintf(c.pass, sizeof(c.pass), "pw/1");
+	snprintf(path, sizeof(path), "[ \"$1\" = store ] || exit 3\ncat >%s/stored",
+		 helper_dir);
+	write_helper("st", path);
+	ck_assert_msg(lfs_cred_helper_store("st", "r.io:5000", &c, &e) == 0, "%s", e.msg);
+	snprintf(path, sizeof(path), "%s/stored", helper_dir);
+	{
+		char got[256] = "";
+		FILE *f = fopen(path, "r");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+		fclose(f);
+		ck_assert_str_eq(got, "{\"ServerURL\":\"r.io:5000\",\"Username\":\"al\\\"ice\",\"Secret\":\"pw/1\"}");
+	}
+	ck_assert_int_eq(lfs_cred_helper_store("bad", "r.io", &c, &e), -EACCES);
+	ck_assert_msg(strstr(e.msg, "failed (status 4): the keyring is locked"), "%s", e.msg);
+	ck_assert_int_eq(lfs_cred_helper_store("missing", "r.io", &c, &e), -ENOEXEC);
 	if (old)
 		setenv("PATH", old, 1);
 	free(old);

@@ -203,13 +203,39 @@ static int lfs_import_record(struct lfs_store *st, struct lfs_nl *nl,
 	return rc < 0 ? lfs_err_prefix(e, rc, "layer '%s'", im->ref) : 0;
 }
 
+int lfs_oci_register_layer(struct lfs_ctx *ctx, struct lfs_store *st,
+			   struct lfs_nl *nl, const struct lfs_import *im,
+			   char *key, const char *diff,
+			   const struct lfs_tar_import_stats *ist,
+			   struct lfs_err *e)
+{
+	struct lfs_meta m = { 0 };
+	int rc;
+
+	m.ref = (char *)im->ref;
+	m.key = key;
+	m.parent = (char *)im->parent;
+	m.author = (char *)im->author;
+	m.message = (char *)im->message;
+	m.created = im->created ? im->created : lfs_ctx_now(ctx);
+	m.flags = LAYERFS_LAYER_F_FROZEN;
+	m.diff = (char *)diff;
+	m.has_usage = 1;
+	m.size = ist->size;
+	m.files = ist->files;
+	m.origin = (char *)im->origin;
+	rc = lfs_import_record(st, nl, im, &m, e);
+	if (!rc)
+		lfs_layer_index_try(nl, st, im->ref, key);
+	return rc;
+}
+
 int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 			 struct lfs_nl *nl, const struct lfs_import *im,
 			 char *key, struct lfs_tar_digests *d,
 			 struct lfs_err *e)
 {
 	struct lfs_tar_import_stats ist;
-	struct lfs_meta m = { 0 };
 	char *diff = NULL;
 	int rc;
 
@@ -228,21 +254,7 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 		lfs_err_prefix(e, rc, "import '%s'", im->what);
 	} else {
 		*d = ist.d;
-		m.ref = (char *)im->ref;
-		m.key = key;
-		m.parent = (char *)im->parent;
-		m.author = (char *)im->author;
-		m.message = (char *)im->message;
-		m.created = im->created ? im->created : lfs_ctx_now(ctx);
-		m.flags = LAYERFS_LAYER_F_FROZEN;
-		m.diff = diff;
-		m.has_usage = 1;
-		m.size = ist.size;
-		m.files = ist.files;
-		m.origin = (char *)im->origin;
-		rc = lfs_import_record(st, nl, im, &m, e);
-		if (!rc)
-			lfs_layer_index_try(nl, st, im->ref, key);
+		rc = lfs_oci_register_layer(ctx, st, nl, im, key, diff, &ist, e);
 	}
 	if (rc) {
 		lfs_store_layer_remove(st, key, NULL);

@@ -77,6 +77,18 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 			 struct lfs_err *e);
 
 /*
+ * Registers the layer extracted (and checked) into ROOT/layers/@key/@diff
+ * as @im says (frozen, its parent registered already): meta.json, then
+ * the kernel's registry, then its index if it can have one.  0, or a
+ * negative errno in @e ("store", "layer 'REF'"); the directory stays.
+ */
+int lfs_oci_register_layer(struct lfs_ctx *ctx, struct lfs_store *st,
+			   struct lfs_nl *nl, const struct lfs_import *im,
+			   char *key, const char *diff,
+			   const struct lfs_tar_import_stats *ist,
+			   struct lfs_err *e);
+
+/*
  * Extracts im->fd into the empty directory @dir (lfs_tar_import()),
  * checks the digests @im names and, with @sync, syncs the filesystem.
  * 0, or a negative errno in @e.

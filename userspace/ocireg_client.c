@@ -627,12 +627,15 @@ struct lfs_fetch {
 	int fd;
 	EVP_MD_CTX *md;
 	uint64_t have, size, start;	/* start: the range asked for */
+	int stream;			/* @fd is a pipe: written in order */
 	int restarted;
 	const char *too_much;
 };
 
 static int lfs_fetch_reset(struct lfs_fetch *f)
 {
+	if (f->stream)		/* what went down the pipe stays there */
+		return f->have ? -ESPIPE : 0;
 	f->have = 0;
 	if (ftruncate(f->fd, 0) || !EVP_DigestInit_ex(f->md, EVP_sha256(), NULL))
 		return -EIO;
@@ -660,7 +663,8 @@ static int lfs_fetch_sink(void *arg, long status, const void *p, size_t n)
 	if (!EVP_DigestUpdate(f->md, p, n))
 		return -EIO;
 	while (n) {
-		w = pwrite(f->fd, s, n, (off_t)f->have);
+		w = f->stream ? write(f->fd, s, n) :
+				pwrite(f->fd, s, n, (off_t)f->have);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -744,11 +748,11 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 	return f->have < f->size ? 1 : 0;
 }
 
-int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
-		       int fd, uint64_t *have)
+static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
+			 uint64_t size, int fd, uint64_t *have, int stream)
 {
 	struct lfs_fetch f = { .reg = reg, .fd = fd, .size = size,
-				.have = *have };
+				.have = *have, .stream = stream };
 	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	unsigned char md[LFS_SHA256_LEN];
 	char got[LFS_DIGEST_LEN];
@@ -805,6 +809,19 @@ out:
 	*have = f.have;
 	EVP_MD_CTX_free(f.md);
 	return rc;
+}
+
+int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
+		       int fd, uint64_t *have)
+{
+	return lfs_reg_fetch(reg, digest, size, fd, have, 0);
+}
+
+int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
+			uint64_t size, int fd, uint64_t *have)
+{
+	*have = 0;
+	return lfs_reg_fetch(reg, digest, size, fd, have, 1);
 }
 
 int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,

@@ -119,6 +119,16 @@ int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		       int fd, uint64_t *have);
 
 /*
+ * As lfs_reg_blob_fetch(), from the start, into the pipe @fd (written in
+ * order: the reader sees the blob as it arrives, before it is verified).
+ * A broken transfer is resumed with a range; a server that answers a
+ * range with the whole blob fails it (-EIO: the bytes are gone down the
+ * pipe).  *@have: the bytes written.
+ */
+int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
+			uint64_t size, int fd, uint64_t *have);
+
+/*
  * GETs manifest @ref (a tag or digest) with every media type accepted.
  * *@body (malloc()ed, NUL-terminated, at most 4 MiB), its @len, its
  * @content_type and @digest (sha256 of the body; checked against @ref

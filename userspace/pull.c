@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * layerctl pull SOURCE [REF]: the manifest for the platform, then the
- * config and the layers the store lacks, each verified while it streams,
- * into a temporary layout in the store; then 'layerctl load' of it.
+ * layerctl pull SOURCE [REF]: the manifest for the platform, the config,
+ * then the layers the store lacks, each downloaded straight into its
+ * extraction (pull_layer.c), several at once; once all are in and
+ * checked, they are registered, bottom first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,13 +22,10 @@
 #include "layerdg.h"
 #include "layerinfo.h"
 #include "nl.h"
-#include "oci.h"
 #include "oci_cmd.h"
 #include "parse.h"
-#include "regcmd.h"
-#include "store.h"
+#include "pull.h"
 #include "xferpool.h"
-#include "xferview.h"
 
 static const char lfs_usage_pull[] =
 	"Usage: layerctl pull SOURCE [REF] [--platform OS/ARCH[/VARIANT]]\n"
@@ -42,14 +41,16 @@ static const char lfs_usage_pull[] =
 	"multi-platform image) the manifest for the platform is taken (see\n"
 	"--platform).  Layers below the top that the store has already (the\n"
 	"layer oci/chain:HEX of the same chain id) are not downloaded; the\n"
-	"others are downloaded several at once (see --jobs).  Every\n"
-	"blob is checked against its digest and size while it arrives, and\n"
-	"again by load, which extracts each layer within the limits (see\n"
-	"--max-*); a broken transfer is resumed with HTTP ranges, and a\n"
-	"pull that fails on the network keeps what it downloaded (in the\n"
-	"store's .pull-HEX directory) for the next pull of the same image to\n"
-	"resume.  A failed pull registers nothing.  Prints one line per blob\n"
-	"(on a terminal a progress display instead) and the image's digest.\n"
+	"others are downloaded several at once (see --jobs), each straight\n"
+	"into its extraction (gunzip, untar) in a new directory of the store,\n"
+	"within the limits (see --max-*), nothing written but the layer's\n"
+	"files.  Every blob is checked against its digest and size while it\n"
+	"arrives, and every layer against its config diff_id; only once all\n"
+	"of them are in and checked are the layers registered, bottom first.\n"
+	"A broken transfer is resumed with HTTP ranges; a failed pull\n"
+	"registers nothing and leaves nothing in the store.  Prints one line\n"
+	"per blob (on a terminal a progress display instead) and the image's\n"
+	"digest.\n"
 	"\n"
 	LFS_REG_AUTH_HELP
 	"\n"
@@ -61,43 +62,23 @@ static const char lfs_usage_pull[] =
 	LFS_REG_CONN_HELP
 	"  -h, --help             show this help\n";
 
-#define LFS_NAME_BUF (LAYERFS_NAME_MAX + 1)
 #define LFS_CONFIG_MAX (4U << 20)	/* as load reads it */
-
-struct lfs_pull {
-	const char *source;
-	const char *ref;		/* REF, or NULL: name */
-	struct lfs_reg_xfer_opts o;
-	struct lfs_reg_ref from;
-	struct lfs_platform plat;
-	char name[LFS_NAME_BUF];	/* the top layer's name */
-	int from_index;			/* the manifest came from an index */
-	struct lfs_reg reg;
-	struct lfs_nl *nl;
-	char *mtext;
-	size_t mlen;
-	struct lfs_oci_desc mdesc;
-	struct lfs_oci_manifest man;
-	struct lfs_oci_config cfg;
-	char *dir;
-	int dirfd;
-	int keep;			/* a network failure: keep dir */
-	unsigned int fetched, skipped;
-	struct lfs_xv view;
-	const struct lfs_oci_desc **todo;	/* the blobs to download */
-	size_t *rows;			/* their rows in view */
-	size_t n_todo;
-};
 
 static int lfs_pull_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			  struct lfs_pull *p)
 {
-	int rc;
+	int rc, i;
 
 	p->o.limits_ok = 1;
 	rc = lfs_reg_parse_opts(ctx, "pull", lfs_usage_pull, argc, argv, &p->o);
 	if (rc != LFS_PARSED)
 		return rc;
+	for (i = 0; i < 3; i++)
+		if (p->o.limit[i] &&
+		    lfs_oci_limit_opt(ctx, "pull", lfs_usage_pull,
+				      LFS_OPT_MAX_SIZE + i, p->o.limit[i],
+				      &p->limits))
+			return LFS_EXIT_USAGE;
 	if (argc - optind < 1)
 		return lfs_usage_error(ctx, "pull", lfs_usage_pull,
 				       "missing SOURCE");
@@ -168,7 +149,6 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 		char want[LFS_DIGEST_LEN];
 
 		memcpy(want, p->mdesc.digest, sizeof(want));
-		p->from_index = 1;
 		free(p->mtext);
 		p->mtext = NULL;
 		if (lfs_reg_manifest_get(&p->reg, want, &p->mtext, &p->mlen,
@@ -197,182 +177,177 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	return 0;
 }
 
-/* The temporary layout, named after the manifest (a later pull resumes). */
-static int lfs_pull_layout(struct lfs_ctx *ctx, struct lfs_pull *p)
+/* The config: downloaded (into memory) and parsed. */
+static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
-	int rc;
-
-	p->dir = lfs_reg_tmpdir(ctx, "pull", ".pull-", p->mdesc.digest + 7);
-	if (!p->dir)
-		return 1;
-	p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (p->dirfd < 0 ||
-	    (mkdirat(p->dirfd, "blobs", 0700) && errno != EEXIST) ||
-	    (mkdirat(p->dirfd, "blobs/sha256", 0700) && errno != EEXIST))
-		return lfs_errorf(ctx, "pull: %s: %s", p->dir, strerror(errno));
-	rc = lfs_reg_write_file(p->dirfd, "oci-layout", lfs_oci_layout_json(),
-				strlen(lfs_oci_layout_json()), 0600);
-	if (!rc) {
-		char path[128];
-
-		snprintf(path, sizeof(path), "blobs/sha256/%s",
-			 p->mdesc.digest + 7);
-		rc = lfs_reg_write_file(p->dirfd, path, p->mtext, p->mlen, 0600);
-	}
-	if (rc)
-		return lfs_errorf(ctx, "pull: %s: %s", p->dir, strerror(-rc));
-	return 0;
-}
-
-/* Item @i of the pool: blob todo[i] into the layout, from BLOB.part. */
-static int lfs_pull_blob(void *arg, size_t i, struct lfs_reg *reg,
-			 struct lfs_err *e)
-{
-	struct lfs_pull *p = arg;
-	const struct lfs_oci_desc *d = p->todo[i];
-	struct lfs_xv_ref ref = { &p->view, p->rows[i] };
-	char path[128], part[136];
-	uint64_t have = 0, had;
-	struct stat st;
+	const struct lfs_oci_desc *c = &p->man.config;
+	struct lfs_err e = LFS_ERR_INIT;
+	uint64_t have = 0;
+	char *text = NULL;
+	size_t row;
 	int fd, rc;
 
-	snprintf(path, sizeof(path), "blobs/sha256/%s", d->digest + 7);
-	snprintf(part, sizeof(part), "%s.part", path);
-	if (!fstatat(p->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) &&
-	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == d->size) {
-		/* whole from an earlier pull; load checks it */
-		lfs_xv_end(&p->view, ref.row, "Already downloaded",
-			   "%s downloaded before", d->digest);
-		return 0;
-	}
-	fd = openat(p->dirfd, part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		    0600);
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = lfs_err_set(e, -errno, "%s/%s", p->dir, part);
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
-	had = have = (uint64_t)st.st_size;
-	lfs_xv_set(&p->view, ref.row, "Downloading", d->size, 1);
-	reg->progress = lfs_xv_hook;
-	reg->progress_arg = &ref;
-	rc = lfs_reg_blob_fetch(reg, d->digest, d->size, fd, &have);
-	reg->progress = NULL;
-	if (!rc && fsync(fd))
-		rc = lfs_err_set(&reg->err, -errno, "%s/%s", p->dir, part);
-	close(fd);
-	if (!rc && renameat(p->dirfd, part, p->dirfd, path))
-		rc = lfs_err_set(&reg->err, -errno, "%s/%s", p->dir, path);
+	if (c->size > LFS_CONFIG_MAX)
+		return lfs_errorf(ctx, "pull: config %s: %llu bytes (at most 4 MiB)",
+				  c->digest, (unsigned long long)c->size);
+	row = lfs_xv_add(&p->view, c->digest, "Downloading", c->size, 1);
+	fd = memfd_create("config", MFD_CLOEXEC);
+	if (fd < 0)
+		return lfs_errorf(ctx, "pull: config: %s", strerror(errno));
+	rc = lfs_reg_blob_fetch(&p->reg, c->digest, c->size, fd, &have);
 	if (rc) {
-		if (rc == -EIO && have > 0)
-			__atomic_store_n(&p->keep, 1, __ATOMIC_RELAXED);
-		else
-			unlinkat(p->dirfd, part, 0);
-		*e = reg->err;
-		return rc;
+		close(fd);
+		lfs_xv_finish(&p->view);
+		return lfs_reg_report(ctx, "pull", &p->reg, rc);
 	}
-	if (had && had < d->size)
-		lfs_xv_end(&p->view, ref.row, "Download complete",
-			   "%s downloaded %llu bytes (resumed at %llu)",
-			   d->digest, (unsigned long long)d->size,
-			   (unsigned long long)had);
-	else
-		lfs_xv_end(&p->view, ref.row, "Download complete",
-			   "%s downloaded %llu bytes", d->digest,
-			   (unsigned long long)d->size);
-	__atomic_add_fetch(&p->fetched, 1, __ATOMIC_RELAXED);
+	text = calloc(1, c->size + 1);
+	rc = !text ? -ENOMEM :
+	     pread(fd, text, c->size, 0) == (ssize_t)c->size ? 0 : -EIO;
+	close(fd);
+	if (!rc && lfs_oci_parse_config(text, &p->cfg, &e))
+		rc = -EINVAL;
+	free(text);
+	if (rc)
+		return lfs_errorf(ctx, "pull: config %s: %s", c->digest,
+				  rc == -EINVAL ? e.msg : strerror(-rc));
+	lfs_xv_end(&p->view, row, "Download complete", "%s downloaded %llu bytes",
+		   c->digest, (unsigned long long)c->size);
+	p->fetched++;
 	return 0;
 }
 
-/* Downloads todo[0 .. n_todo - 1], several at once.  0 or 1. */
+/*
+ * Layer @i's name (the top: REF; below: its chain id's) and whether it
+ * is registered already (then it is used as it is, not downloaded).
+ */
+static int lfs_pull_name(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i,
+			 char *chain)
+{
+	struct lfs_pull_layer *l = &p->L[i];
+	char prev[LFS_DIGEST_LEN];
+
+	memcpy(prev, chain, sizeof(prev));
+	if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
+		return lfs_errorf(ctx, "pull: config %s: bad diff_id",
+				  p->man.config.digest);
+	if (i + 1 == p->man.n_layers) {
+		snprintf(l->name, sizeof(l->name), "%s", p->name);
+		return 0;
+	}
+	snprintf(l->name, sizeof(l->name), LFS_CHAIN_PREFIX "%s",
+		 lfs_digest_hex(chain));
+	l->shared = lfs_pull_registered(p, l->name);
+	return 0;
+}
+
+/* Layer @i: a row, and a staging directory unless it is shared. */
+static int lfs_pull_stage(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i)
+{
+	struct lfs_pull_layer *l = &p->L[i];
+	const char *dg = p->man.layers[i].digest;
+	struct lfs_err e = LFS_ERR_INIT;
+
+	if (l->shared) {
+		l->row = lfs_xv_add(&p->view, dg, "", 0, 0);
+		lfs_xv_end(&p->view, l->row, "Already in the store",
+			   "%s in the store (%s)", dg, l->name);
+		p->skipped++;
+		return 0;
+	}
+	if (lfs_store_layer_create(&p->st, l->key, &l->diff, &e)) {
+		l->key[0] = '\0';
+		lfs_err_prefix(&e, e.code, "pull: store");
+		return lfs_err_report(ctx, &e);
+	}
+	l->row = lfs_xv_add(&p->view, dg, "Waiting", p->man.layers[i].size, 0);
+	p->todo[p->n_todo++] = i;
+	return 0;
+}
+
+/* The config, then what each layer is called and where it goes. */
+static int lfs_pull_plan(struct lfs_ctx *ctx, struct lfs_pull *p)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char chain[LFS_DIGEST_LEN] = "";
+	size_t i, n = p->man.n_layers;
+
+	p->L = calloc(n ? n : 1, sizeof(*p->L));
+	p->todo = calloc(n ? n : 1, sizeof(*p->todo));
+	if (!p->L || !p->todo ||
+	    lfs_xv_init(&p->view, ctx->out,
+			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
+		return lfs_errorf(ctx, "pull: out of memory");
+	if (lfs_ctx_store(ctx, &p->st, 1, &e))
+		return lfs_err_report(ctx, &e);
+	if (lfs_pull_config(ctx, p))
+		return 1;
+	if (!n || p->cfg.n_diff_ids != n)
+		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
+				  n, p->cfg.n_diff_ids);
+	for (i = 0; i < n; i++)
+		if (lfs_pull_name(ctx, p, i, chain) || lfs_pull_stage(ctx, p, i))
+			return 1;
+	return 0;
+}
+
+/* The layers to download, several at once.  0 or 1. */
 static int lfs_pull_run(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
 	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
-	rc = lfs_pool_run(&p->reg, p->o.jobs, p->n_todo, lfs_pull_blob, p, &e);
-	p->n_todo = 0;
+	rc = lfs_pool_run(&p->reg, p->o.jobs, p->n_todo, lfs_pull_layer, p, &e);
+	lfs_xv_finish(&p->view);
 	if (!rc)
 		return 0;
-	lfs_xv_finish(&p->view);
 	lfs_err_prefix(&e, rc, "pull");
 	return lfs_err_report(ctx, &e);
 }
 
-/* Blob @d to download next, in row @row. */
-static void lfs_pull_want(struct lfs_pull *p, const struct lfs_oci_desc *d)
+/* Registers layer @i (extracted and checked), its parent in already. */
+static int lfs_pull_register_one(struct lfs_ctx *ctx, struct lfs_pull *p,
+				 size_t i, struct lfs_err *e)
 {
-	p->rows[p->n_todo] = lfs_xv_add(&p->view, d->digest, "Waiting", d->size,
-					0);
-	p->todo[p->n_todo++] = d;
-}
-
-/* The config: downloaded and parsed. */
-static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
-{
-	struct lfs_err e = LFS_ERR_INIT;
-	char path[128], *text = NULL;
-	size_t n = p->man.n_layers;
+	const struct lfs_oci_hist *h = &p->cfg.hist[i];
+	struct lfs_pull_layer *l = &p->L[i];
+	struct lfs_import im = { 0 };
 	int rc;
 
-	if (p->man.config.size > LFS_CONFIG_MAX)
-		return lfs_errorf(ctx, "pull: config %s: %llu bytes (at most 4 MiB)",
-				  p->man.config.digest,
-				  (unsigned long long)p->man.config.size);
-	p->todo = calloc(n + 1, sizeof(*p->todo));
-	p->rows = calloc(n + 1, sizeof(*p->rows));
-	if (!p->todo || !p->rows ||
-	    lfs_xv_init(&p->view, ctx->out,
-			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
-		return lfs_errorf(ctx, "pull: out of memory");
-	lfs_pull_want(p, &p->man.config);
-	if (lfs_pull_run(ctx, p))
-		return 1;
-	snprintf(path, sizeof(path), "blobs/sha256/%s", p->man.config.digest + 7);
-	rc = lfs_reg_read_file(p->dirfd, path, &text, NULL);
-	if (!rc && lfs_oci_parse_config(text, &p->cfg, &e))
-		rc = -EINVAL;
-	free(text);
-	if (rc)
-		return lfs_errorf(ctx, "pull: config %s: %s", p->man.config.digest,
-				  rc == -EINVAL ? e.msg : strerror(-rc));
-	if (!n || p->cfg.n_diff_ids != n)
-		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
-				  n, p->cfg.n_diff_ids);
-	return 0;
+	im.what = p->man.layers[i].digest;
+	im.origin = "pull";
+	im.ref = l->name;
+	im.parent = i ? p->L[i - 1].name : NULL;
+	/* A history text too long for a layer is left out. */
+	im.author = lfs_text_fits(h->author) ? h->author : NULL;
+	im.message = lfs_text_fits(h->comment) ? h->comment : NULL;
+	im.created = h->created_ns;
+	rc = lfs_oci_register_layer(ctx, &p->st, p->nl, &im, l->key, l->diff,
+				    &l->ist, e);
+	if (!rc)
+		l->registered = 1;
+	return rc;
 }
 
-/* The config, then each layer the store does not have yet. */
-static int lfs_pull_blobs(struct lfs_ctx *ctx, struct lfs_pull *p)
+/* Every new layer, bottom first; on failure this pull's undone. */
+static int lfs_pull_register(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
-	char chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN], lname[LFS_NAME_BUF];
-	size_t i, n = p->man.n_layers, row;
+	struct lfs_err e = LFS_ERR_INIT;
+	size_t i, n = p->man.n_layers;
+	int rc = 0;
 
-	if (lfs_pull_config(ctx, p))
-		return 1;
-	for (i = 0; i < n; i++) {
-		if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
-			return lfs_errorf(ctx, "pull: config %s: bad diff_id",
-					  p->man.config.digest);
-		memcpy(prev, chain, sizeof(prev));
-		snprintf(lname, sizeof(lname), LFS_CHAIN_PREFIX "%s", lfs_digest_hex(chain));
-		/* load uses a registered lower layer as it is */
-		if (i + 1 < n && lfs_pull_registered(p, lname)) {
-			row = lfs_xv_add(&p->view, p->man.layers[i].digest, "",
-					 0, 0);
-			lfs_xv_end(&p->view, row, "Already in the store",
-				   "%s in the store (%s)",
-				   p->man.layers[i].digest, lname);
-			p->skipped++;
+	for (i = 0; i < n && !rc; i++)
+		if (!p->L[i].shared)
+			rc = lfs_pull_register_one(ctx, p, i, &e);
+	if (!rc)
+		return 0;
+	for (i = n; i-- > 0;) {
+		if (!p->L[i].registered)
 			continue;
-		}
-		lfs_pull_want(p, &p->man.layers[i]);
+		lfs_oci_unimport(&p->st, p->nl, p->L[i].name, p->L[i].key);
+		p->L[i].key[0] = '\0';
 	}
-	if (lfs_pull_run(ctx, p))
-		return 1;
-	lfs_xv_finish(&p->view);
-	return 0;
+	lfs_err_prefix(&e, rc, "pull");
+	return lfs_err_report(ctx, &e);
 }
 
 /* Where the blobs came from, for later mounts: blobsrc.h. */
@@ -392,14 +367,13 @@ static void lfs_pull_record(struct lfs_ctx *ctx, struct lfs_pull *p)
 	free(dg);
 }
 
-/* Layer @i's record (layerdg.h): the registered layer @name's key. */
-static void lfs_pull_dg(struct lfs_pull *p, size_t i, const char *name,
-			struct lfs_layerdg *dg)
+/* Layer @i's record (layerdg.h), under the key of its directory. */
+static void lfs_pull_dg(struct lfs_pull *p, size_t i, struct lfs_layerdg *dg)
 {
 	struct lfs_layer k = { 0 }, *got = NULL;
 	const struct lfs_oci_desc *d = &p->man.layers[i];
 
-	k.name = name;
+	k.name = p->L[i].name;
 	dg->key[0] = '\0';
 	if (lfs_nl_layer_lookup(p->nl, &k, &got, NULL))
 		return;
@@ -417,94 +391,53 @@ static void lfs_pull_dg(struct lfs_pull *p, size_t i, const char *name,
 /* Which blob each layer came from, for a later push (layerdg.h). */
 static void lfs_pull_record_layers(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
-	char chain[LFS_DIGEST_LEN], prev[LFS_DIGEST_LEN], lname[LFS_NAME_BUF];
 	size_t i, n = p->man.n_layers;
 	struct lfs_layerdg *dg = calloc(n, sizeof(*dg));
 
-	for (i = 0; dg && i < n; i++) {
-		if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
-			break;
-		memcpy(prev, chain, sizeof(prev));
-		snprintf(lname, sizeof(lname), LFS_CHAIN_PREFIX "%s",
-			 lfs_digest_hex(chain));
-		lfs_pull_dg(p, i, i + 1 < n ? lname : p->name, &dg[i]);
-	}
+	for (i = 0; dg && i < n; i++)
+		lfs_pull_dg(p, i, &dg[i]);
 	if (dg)
 		lfs_layerdg_record(lfs_store_root(ctx->store), dg, n);
 	free(dg);
 }
 
-/* index.json, then 'layerctl load DIR NAME'. */
-static int lfs_pull_load(struct lfs_ctx *ctx, struct lfs_pull *p)
+static void lfs_pull_cleanup(struct lfs_pull *p)
 {
-	char plat[96], *idx;
-	int rc;
+	size_t i;
 
-	idx = lfs_reg_layout_index(&p->mdesc, p->name,
-				   p->from_index ? &p->plat : NULL);
-	if (!idx)
-		return lfs_errorf(ctx, "pull: out of memory");
-	rc = lfs_reg_write_file(p->dirfd, "index.json", idx, strlen(idx), 0600);
-	free(idx);
-	if (rc)
-		return lfs_errorf(ctx, "pull: %s/index.json: %s", p->dir,
-				  strerror(-rc));
-	lfs_platform_format(&p->plat, plat, sizeof(plat));
-	{
-		static const char *const lim[] = { "--max-size",
-			"--max-entry-size", "--max-entries" };
-		char *argv[13] = { (char *)"layerctl", (char *)"load", p->dir,
-				   p->name, (char *)"--platform", plat };
-		int i, n = 6;
-
-		/* pull's limits, as given, for load's extraction */
-		for (i = 0; i < 3; i++) {
-			if (!p->o.limit[i])
-				continue;
-			argv[n++] = (char *)lim[i];
-			argv[n++] = (char *)p->o.limit[i];
-		}
-		rc = lfs_reg_run(ctx, argv, 0);
+	for (i = 0; p->L && i < p->man.n_layers; i++) {
+		if (p->L[i].key[0] && !p->L[i].registered)
+			lfs_store_layer_remove(&p->st, p->L[i].key, NULL);
+		free(p->L[i].diff);
 	}
-	if (rc)
-		return 1;
-	lfs_pull_record(ctx, p);
-	lfs_pull_record_layers(ctx, p);
-	fprintf(ctx->out, "%s: %s (%u blobs downloaded, %u layers in the store)\n",
-		p->name, p->mdesc.digest, p->fetched, p->skipped);
-	return 0;
-}
-
-static void lfs_pull_cleanup(struct lfs_ctx *ctx, struct lfs_pull *p)
-{
-	if (p->dirfd >= 0)
-		close(p->dirfd);
-	if (p->dir && p->keep)
-		fprintf(ctx->err, "layerctl: pull: the partial download stays in %s; pull again to resume\n",
-			p->dir);
-	else if (p->dir)
-		lfs_reg_tmpdir_remove(p->dir);
+	lfs_store_close(&p->st);
 	lfs_reg_close(&p->reg);
 	lfs_xv_free(&p->view);
+	free(p->L);
 	free(p->todo);
-	free(p->rows);
 	lfs_oci_manifest_free(&p->man);
 	lfs_oci_config_free(&p->cfg);
 	free(p->mtext);
-	free(p->dir);
 }
 
 int cmd_pull(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	struct lfs_pull p = { .dirfd = -1 };
+	struct lfs_pull p = { .limits = LFS_TAR_LIMITS_DEFAULT,
+			      .st = LFS_STORE_INIT };
 	int rc;
 
 	rc = lfs_pull_parse(ctx, argc, argv, &p);
 	if (rc != LFS_PARSED)
 		return rc;
 	rc = lfs_pull_check(ctx, &p) || lfs_pull_manifest(ctx, &p) ||
-	     lfs_pull_layout(ctx, &p) || lfs_pull_blobs(ctx, &p) ||
-	     lfs_pull_load(ctx, &p);
-	lfs_pull_cleanup(ctx, &p);
+	     lfs_pull_plan(ctx, &p) || lfs_pull_run(ctx, &p) ||
+	     lfs_pull_register(ctx, &p);
+	if (!rc) {
+		lfs_pull_record(ctx, &p);
+		lfs_pull_record_layers(ctx, &p);
+		fprintf(ctx->out, "%s: %s (%u blobs downloaded, %u layers in the store)\n",
+			p.name, p.mdesc.digest, p.fetched, p.skipped);
+	}
+	lfs_pull_cleanup(&p);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "blobsrc.h"
 #include "cmd.h"
@@ -155,18 +156,18 @@ static int lfs_push_config(struct lfs_push *p, const char *cfg,
 static int lfs_push_docs(struct lfs_ctx *ctx, struct lfs_push *p)
 {
 	struct lfs_err e = LFS_ERR_INIT;
-	char cdigest[LFS_DIGEST_LEN], *cfg = NULL;
+	char *cfg = NULL;
 	size_t n = p->chain.n;
 	int rc;
 
-	rc = lfs_oci_image_docs(p->ol, n, &p->plat, &cfg, cdigest, &p->mtext,
+	rc = lfs_oci_image_docs(p->ol, n, &p->plat, &cfg, p->cdigest, &p->mtext,
 				p->mdigest, &e);
 	if (rc) {
 		free(cfg);
 		lfs_err_prefix(&e, rc, "push");
 		return lfs_err_report(ctx, &e);
 	}
-	rc = lfs_push_config(p, cfg, cdigest, n);
+	rc = lfs_push_config(p, cfg, p->cdigest, n);
 	free(cfg);
 	if (rc)
 		return lfs_reg_report(ctx, "push", &p->reg, rc);
@@ -179,15 +180,17 @@ static void lfs_push_record(struct lfs_push *p)
 	const char **dg;
 	size_t i, n = p->chain.n;
 
-	if (!p->root)
+	/* the records are the store's: made if missing (mode 0700) */
+	if (!p->root || (mkdir(p->root, 0700) && errno != EEXIST))
 		return;
 	lfs_layerdg_record(p->root, p->dg, n);
-	dg = calloc(n, sizeof(*dg));
+	dg = calloc(n + 1, sizeof(*dg));
 	if (!dg)
 		return;
 	for (i = 0; i < n; i++)
 		dg[i] = p->ol[i].digest;
-	lfs_blobsrc_record(p->root, p->to.host, p->to.repo, dg, n);
+	dg[n] = p->cdigest;
+	lfs_blobsrc_record(p->root, p->to.host, p->to.repo, dg, n + 1);
 	free(dg);
 }
 

@@ -26,6 +26,7 @@ struct lfs_push {
 	struct lfs_layerdg *dg;		/* what to record, per layer */
 	char *mtext;			/* the manifest */
 	char mdigest[LFS_DIGEST_LEN];
+	char cdigest[LFS_DIGEST_LEN];	/* the config's */
 	struct lfs_reg reg;
 	struct lfs_xv view;
 	const char *root;		/* the store's */

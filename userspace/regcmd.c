@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What push, pull and login share: connection options, credentials,
- * running save/load, temporary directories.  See regcmd.h.
+ * temporary directories.  See regcmd.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -308,30 +308,6 @@ int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
 {
 	lfs_err_prefix(&reg->err, rc, "%s", cmd);
 	return lfs_err_report(ctx, &reg->err);
-}
-
-int lfs_reg_run(struct lfs_ctx *ctx, char **argv, int quiet)
-{
-	struct lfs_ctx sub = *ctx;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
-	int argc, rc;
-
-	for (argc = 0; argv[argc]; argc++)
-		;
-	mem = quiet ? open_memstream(&text, &len) : NULL;
-	if (mem)
-		sub.err = mem;
-	rc = layerctl_command(&sub, argc, argv);
-	ctx->nl = sub.nl;	/* opened there, closed with ctx */
-	if (mem) {
-		fclose(mem);
-		if (rc && text)
-			fputs(text, ctx->err);
-		free(text);
-	}
-	return rc;
 }
 
 char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,

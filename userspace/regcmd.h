@@ -2,8 +2,8 @@
 /*
  * What push, pull and login share (regcmd.c): the connection options
  * (--insecure, --ca-file), credentials from the auth file, opening the
- * registry client for a reference, running save/load on a temporary
- * layout, and the temporary directory in the store.
+ * registry client for a reference, and the temporary directory in the
+ * store (save and load of archives).
  */
 #ifndef LAYERCTL_REGCMD_H
 #define LAYERCTL_REGCMD_H
@@ -104,13 +104,6 @@ int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
  */
 int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
 		   int rc);
-
-/*
- * Runs the layerctl command @argv[1] with its arguments (NULL-terminated;
- * argv[0] is ignored, as for layerctl_command()) with its messages
- * captured: shown only when it fails (@quiet) or always.  Its status.
- */
-int lfs_reg_run(struct lfs_ctx *ctx, char **argv, int quiet);
 
 /*
  * Makes ROOT/@prefix+@suffix in the store (the store root made if

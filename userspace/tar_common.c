@@ -16,12 +16,20 @@
 
 #include "tarpriv.h"
 
-void lfs_utf8_locale(void)
+static void lfs_utf8_locale_once(void)
 {
 	const char *cur = setlocale(LC_CTYPE, NULL);
 
 	if (!cur || !strcmp(cur, "C") || !strcmp(cur, "POSIX"))
 		setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* Once per process: push and pull export and import on several threads. */
+void lfs_utf8_locale(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, lfs_utf8_locale_once);
 }
 
 int lfs_write_all(int fd, const void *p, size_t n)

@@ -740,9 +740,11 @@ static void lfs_exp_free(struct lfs_exp *x)
 
 	/* before the archives: the worker may still use x->z */
 	lfs_pipe_destroy(&x->pipe);
-	lfs_pgz_free(x->gz);
 	if (x->tar)
 		archive_write_free(x->tar);
+	/* after the tar writer, which may flush into it as it is freed */
+	lfs_pgz_free(x->gz);
+	x->gz = NULL;
 	if (x->z)
 		archive_write_free(x->z);
 	archive_entry_free(x->ze);

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One layer of layerctl pull: its blob downloaded into a pipe that a
+ * thread extracts from as the bytes arrive (gunzip, untar) into the
+ * layer's staging directory in the store; the download checks the blob's
+ * digest and size, the extraction its digest again and the diff_id.
+ * Nothing is registered here: pull.c does that once every layer is in.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oci_cmd.h"
+#include "pull.h"
+
+#define LFS_PULL_PIPE (1 << 20)
+
+/* The extracting thread's work. */
+struct lfs_pull_x {
+	struct lfs_import im;
+	const char *diff;
+	struct lfs_tar_import_stats *ist;
+	struct lfs_err e;
+	int rc;
+	pthread_t thr;
+};
+
+/* Reads @fd to its end: the download goes on to check its digest. */
+static void lfs_pull_drain(int fd)
+{
+	char buf[65536];
+	ssize_t r;
+
+	do
+		r = read(fd, buf, sizeof(buf));
+	while (r > 0 || (r < 0 && errno == EINTR));
+}
+
+static void *lfs_pull_x_thread(void *arg)
+{
+	struct lfs_pull_x *x = arg;
+
+	x->rc = lfs_oci_extract(&x->im, x->diff, 1, x->ist, &x->e);
+	if (x->rc)
+		lfs_pull_drain(x->im.fd);
+	close(x->im.fd);
+	return NULL;
+}
+
+/* The extraction of layer @i from a new pipe; its write end in @wfd. */
+static int lfs_pull_x_start(struct lfs_pull *p, size_t i, struct lfs_pull_x *x,
+			    int *wfd, struct lfs_err *e)
+{
+	struct lfs_pull_layer *l = &p->L[i];
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC))
+		return lfs_err_set(e, -errno, "pipe");
+	fcntl(fds[1], F_SETPIPE_SZ, LFS_PULL_PIPE);	/* best effort */
+	x->im.fd = fds[0];
+	x->im.what = p->man.layers[i].digest;
+	x->im.limits = p->limits;
+	x->im.blob = p->man.layers[i].digest;
+	x->im.diff_id = p->cfg.diff_ids[i];
+	x->diff = l->diff;
+	x->ist = &l->ist;
+	*wfd = fds[1];
+	if (pthread_create(&x->thr, NULL, lfs_pull_x_thread, x)) {
+		close(fds[0]);
+		close(fds[1]);
+		return lfs_err_set(e, -EAGAIN, "cannot start a thread");
+	}
+	return 0;
+}
+
+/*
+ * The download's failure first (a blob that does not match its digest
+ * says more than the tar error it caused), then the extraction's.
+ */
+static int lfs_pull_outcome(struct lfs_reg *reg, int rc, struct lfs_pull_x *x,
+			    const char *name, struct lfs_err *e)
+{
+	if (rc) {
+		*e = reg->err;
+		return rc;
+	}
+	if (x->rc) {
+		*e = x->e;
+		return lfs_err_prefix(e, x->rc, "layer '%s'", name);
+	}
+	return 0;
+}
+
+int lfs_pull_layer(void *arg, size_t i, struct lfs_reg *reg,
+		   struct lfs_err *e)
+{
+	struct lfs_pull *p = arg;
+	size_t li = p->todo[i];
+	const struct lfs_oci_desc *d = &p->man.layers[li];
+	struct lfs_xv_ref ref = { &p->view, p->L[li].row };
+	struct lfs_pull_x x = { 0 };
+	uint64_t have = 0;
+	int wfd = -1, rc;
+
+	rc = lfs_pull_x_start(p, li, &x, &wfd, e);
+	if (rc)
+		return rc;
+	lfs_xv_set(&p->view, ref.row, "Downloading", d->size, 1);
+	reg->progress = lfs_xv_hook;
+	reg->progress_arg = &ref;
+	rc = lfs_reg_blob_stream(reg, d->digest, d->size, wfd, &have);
+	reg->progress = NULL;
+	close(wfd);
+	pthread_join(x.thr, NULL);
+	rc = lfs_pull_outcome(reg, rc, &x, p->L[li].name, e);
+	if (rc)
+		return rc;
+	lfs_xv_end(&p->view, ref.row, "Download complete",
+		   "%s downloaded %llu bytes", d->digest,
+		   (unsigned long long)d->size);
+	__atomic_add_fetch(&p->fetched, 1, __ATOMIC_RELAXED);
+	return 0;
+}

@@ -7,13 +7,13 @@
 # timed once, caches dropped before, each pair back to back (the machine
 # may be shared: single runs are noisy):
 #
-#   save      layerctl save IMG -o LAYOUT  (what push does before uploading;
+#   save      layerctl save IMG -o LAYOUT  (the layout skopeo uploads;
 #             shown, not compared)
 #   push      layerctl push IMG HOST/bench/lc:1 --insecure --quiet
-#             (save into a temporary layout, gzip, then upload)
+#             (tar and gzip each layer while it uploads)
 #   skopeo up skopeo copy oci:LAYOUT:IMG docker://HOST/bench/sk:1
-#   pull      layerctl pull HOST/bench/lc:1 (download, verify, load:
-#             extract and register)
+#   pull      layerctl pull HOST/bench/lc:1 (download into the
+#             extraction, verify, register)
 #   skopeo down skopeo copy docker://HOST/bench/lc:1 oci:DIR:x
 #             (download and verify only)
 #
@@ -83,8 +83,8 @@ gz=$(du -sb "$d/layout/blobs" | cut -f1)
 
 r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 printf '\n%-28s %10s %10s %7s\n' "$mb MiB image" "layerctl s" "skopeo s" ratio
-printf '%-28s %10s %10s %7s\n' "push (save + upload)" "$T_push" "$T_skopeo_up" "$(r "$T_push" "$T_skopeo_up")"
-printf '%-28s %10s %10s %7s\n' "pull (download + load)" "$T_pull" "$T_skopeo_down" "$(r "$T_pull" "$T_skopeo_down")"
+printf '%-28s %10s %10s %7s\n' "push (gzip + upload)" "$T_push" "$T_skopeo_up" "$(r "$T_push" "$T_skopeo_up")"
+printf '%-28s %10s %10s %7s\n' "pull (download + extract)" "$T_pull" "$T_skopeo_down" "$(r "$T_pull" "$T_skopeo_down")"
 printf '%-28s %10s\n' "(save alone)" "$T_save"
 printf 'BENCH-JSON {"mb":%s,"blob_bytes":%s,"push_s":%s,"save_s":%s,"skopeo_push_s":%s,"pull_s":%s,"skopeo_pull_s":%s,"push_ratio":%s,"pull_ratio":%s}\n' \
 	"$mb" "$gz" "$T_push" "$T_save" "$T_skopeo_up" "$T_pull" "$T_skopeo_down" \

@@ -335,8 +335,9 @@ static int lfs_store_dir_foreign(const char *root)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, "layers") || !strcmp(de->d_name, "views") ||
 		    !strcmp(de->d_name, ".lock") ||
-		    /* blobsrc.h: what push and pull record */
-		    !strcmp(de->d_name, "registry-sources"))
+		    /* blobsrc.h, layerdg.h: what push and pull record */
+		    !strcmp(de->d_name, "registry-sources") ||
+		    !strcmp(de->d_name, "layer-digests"))
 			continue;
 		foreign = 1;
 		break;

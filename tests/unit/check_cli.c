@@ -219,14 +219,23 @@ START_TEST(test_store_not_a_store)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, msg);
 	ck_assert_int_eq(rmdir(sub), 0);
-	/* what push and pull record (blobsrc.h) does not make it foreign */
+	/*
+	 * what push and pull record (blobsrc.h, layerdg.h) does not make it
+	 * foreign
+	 */
 	snprintf(sub, sizeof(sub), "%s/registry-sources", dir);
+	f = fopen(sub, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	snprintf(sub, sizeof(sub), "%s/layer-digests", dir);
 	f = fopen(sub, "w");
 	ck_assert_ptr_nonnull(f);
 	fclose(f);
 	RUN("--store", dir, "images", "--json");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_str_eq(r.out, "[]\n");
+	ck_assert_int_eq(unlink(sub), 0);
+	snprintf(sub, sizeof(sub), "%s/registry-sources", dir);
 	ck_assert_int_eq(unlink(sub), 0);
 	/* A regular file is not a store either. */
 	snprintf(sub, sizeof(sub), "%s/file", dir);

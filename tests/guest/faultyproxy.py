@@ -157,12 +157,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if granted is not None:
             ch += ',error="insufficient_scope"'
         if method != "HEAD":
-            n = int(self.headers.get("Content-Length") or 0)
-            if n:
-                self.rfile.read(n)
+            self.body()
         self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
                    [("WWW-Authenticate", ch)])
         return False
+
+    def body(self):
+        """The request's body: Content-Length bytes, or chunked (as
+        docker and layerctl push stream a layer), or None."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                n = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                data += self.rfile.read(n)
+                self.rfile.readline()      # the CRLF after the chunk
+                if not n:
+                    return data
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else None
 
     def do_HEAD(self):
         self.forward("HEAD")
@@ -179,8 +191,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def forward(self, method):
         if MODE == "token" and not self.authorized(method):
             return
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else None
+        data = self.body()
         if method in ("POST", "PUT", "PATCH") and data is None:
             data = b""
         req = urllib.request.Request(UP + self.path, data=data, method=method)

@@ -274,6 +274,11 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		lfs_http_resp_free(rs);
 		if (rc)
 			return rc;
+		/* a streamed body is gone: the caller starts over */
+		if (rq->body_stream)
+			return lfs_reg_fail(reg, -EAGAIN,
+					    "%s: %s asked for credentials again during a streamed upload",
+					    what, reg->host);
 	}
 }
 

@@ -92,7 +92,9 @@ int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
  * digest is not known yet (@what names it in messages): @chunk 0, one
  * PATCH with a chunked body, as docker pushes a layer (not resumed if it
  * breaks); else PATCHes of @chunk bytes (held in memory), each resumed
- * as lfs_reg_upload_send() resumes.  *@sent: the bytes sent.  Then
+ * as lfs_reg_upload_send() resumes.  *@sent: the bytes sent.  -EAGAIN:
+ * the registry answered the streamed PATCH with a challenge (answered
+ * now): the stream is gone, start the upload over.  Then
  * lfs_reg_upload_finish() completes it as the blob the stream was.
  */
 int lfs_reg_upload_stream(struct lfs_reg *reg, char *loc, const char *what,

@@ -233,6 +233,11 @@ int lfs_push_layer(void *arg, size_t i, struct lfs_reg *reg,
 	if (rc)
 		return rc;
 	rc = lfs_push_stream(p, reg, l, i, loc, ol, e);
+	if (rc == -EAGAIN) {
+		/* credentials asked for again mid-stream: once more, anew */
+		loc[0] = '\0';
+		rc = lfs_push_stream(p, reg, l, i, loc, ol, e);
+	}
 	if (!rc && p->dg[i].key[0]) {
 		memcpy(p->dg[i].digest, ol->digest, sizeof(ol->digest));
 		memcpy(p->dg[i].diff_id, ol->diff_id, sizeof(ol->diff_id));

@@ -645,6 +645,26 @@ START_TEST(test_upload_stream)
 	ck_assert_uint_eq(fake_http_left(), 0);
 	close(fd);
 
+	/* a challenge to the streamed PATCH: answered, then start over */
+	{
+		struct lfs_reg_cred cred = { "bob", "pw" };
+		struct lfs_reg creg;
+
+		ck_assert_int_eq(lfs_reg_open(&creg, "reg.io", "app/web", 0,
+					      NULL, "pull,push", &cred), 0);
+		fake_http_reset();
+		fd = pipe_of(blob, 20);
+		fake_http_push(&(struct fake_http_resp){ .status = 401,
+			.www_authenticate = "Basic realm=\"r\"" });
+		ck_assert_int_eq(lfs_reg_upload_stream(&creg, loc, "layer 'x'",
+						       fd, 0, &sent), -EAGAIN);
+		ck_assert_msg(strstr(creg.err.msg, "asked for credentials again during a streamed upload"),
+			      "%s", creg.err.msg);
+		ck_assert_uint_eq(fake_http_nseen(), 1);
+		close(fd);
+		lfs_reg_close(&creg);
+	}
+
 	/* the registry says it has less than the chunk in memory holds */
 	fake_http_reset();
 	fd = pipe_of(blob, 20);

@@ -164,6 +164,7 @@ int lfs_oci_extract(const struct lfs_import *im, const char *diff, int sync,
 	struct lfs_tar_import_opts opts = {
 		.set_owner = geteuid() == 0,
 		.allow_devices = geteuid() == 0,
+		.blob_checked = im->blob_checked,
 		.limits = im->limits,
 	};
 	int rootfd, rc;

@@ -29,6 +29,7 @@ struct lfs_import {
 	const char *digest;	/* blob digest or diff_id to check, or NULL */
 	const char *diff_id;	/* diff_id to check, or NULL */
 	const char *blob;	/* blob digest to check, or NULL */
+	int blob_checked;	/* the caller checks it: not hashed again */
 	const char *origin;	/* recorded in meta.json: "import", "load" */
 	struct lfs_tar_limits limits;	/* see lfs_tar_import() */
 };

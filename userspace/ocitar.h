@@ -47,6 +47,11 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 struct lfs_tar_import_opts {
 	int set_owner;		/* chown entries to the tar's uid/gid (root) */
 	int allow_devices;	/* create device nodes (root only) */
+	/*
+	 * the caller checks the blob's digest itself (pull, as it downloads
+	 * it): a compressed blob is not hashed again, and st->d.digest is ""
+	 */
+	int blob_checked;
 	struct lfs_tar_limits limits;	/* checked while extracting */
 };
 

@@ -2,8 +2,9 @@
 /*
  * Parallel gzip: see pgzip.h.  A ring of slots, each one block: the
  * caller fills them in order (with the 32 KiB before as the dictionary),
- * the threads deflate them in any order, and the caller writes them out
- * in order, waiting for the oldest when it needs its slot back.
+ * the threads deflate them in any order, and a writer thread hands them
+ * to the output in order (so that what the output does, hashing and
+ * writing, runs beside the caller), freeing each slot for the caller.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,10 +31,13 @@ struct lfs_pgz_slot {
 
 struct lfs_pgz {
 	pthread_mutex_t mu;
-	pthread_cond_t work_cv, done_cv;
+	pthread_cond_t work_cv, done_cv, free_cv;
 	struct lfs_pgz_slot *slot;
 	unsigned int n_slots, n_threads;
 	pthread_t thr[LFS_PGZ_THREADS_MAX];
+	pthread_t writer;
+	int writing;		/* the writer runs */
+	int closing;		/* no block comes after those queued */
 	uint64_t queued;	/* blocks handed to the threads */
 	uint64_t taken;		/* blocks a thread has started */
 	uint64_t written;	/* blocks written out */
@@ -197,6 +201,8 @@ static int lfs_pgz_alloc(struct lfs_pgz *z)
 	return 0;
 }
 
+static void *lfs_pgz_writer(void *arg);
+
 struct lfs_pgz *lfs_pgz_new(int level, unsigned int threads, lfs_pgz_out out,
 			    void *arg)
 {
@@ -213,6 +219,7 @@ struct lfs_pgz *lfs_pgz_new(int level, unsigned int threads, lfs_pgz_out out,
 	pthread_mutex_init(&z->mu, NULL);
 	pthread_cond_init(&z->work_cv, NULL);
 	pthread_cond_init(&z->done_cv, NULL);
+	pthread_cond_init(&z->free_cv, NULL);
 	if (lfs_pgz_alloc(z)) {
 		lfs_pgz_free(z);
 		return NULL;
@@ -222,7 +229,9 @@ struct lfs_pgz *lfs_pgz_new(int level, unsigned int threads, lfs_pgz_out out,
 			break;
 		z->n_threads++;
 	}
-	if (!z->n_threads) {
+	if (z->n_threads)
+		z->writing = !pthread_create(&z->writer, NULL, lfs_pgz_writer, z);
+	if (!z->writing) {
 		lfs_pgz_free(z);
 		return NULL;
 	}
@@ -232,9 +241,20 @@ struct lfs_pgz *lfs_pgz_new(int level, unsigned int threads, lfs_pgz_out out,
 /* Hands @z's output function @n bytes, once no error has happened. */
 static int lfs_pgz_emit(struct lfs_pgz *z, const void *p, size_t n)
 {
-	if (!z->err && n)
-		z->err = z->out(z->arg, p, n);
-	return z->err;
+	int err;
+
+	pthread_mutex_lock(&z->mu);
+	err = z->err;
+	pthread_mutex_unlock(&z->mu);
+	if (!err && n)
+		err = z->out(z->arg, p, n);
+	if (err) {
+		pthread_mutex_lock(&z->mu);
+		if (!z->err)
+			z->err = err;
+		pthread_mutex_unlock(&z->mu);
+	}
+	return err;
 }
 
 static int lfs_pgz_header(struct lfs_pgz *z)
@@ -244,40 +264,50 @@ static int lfs_pgz_header(struct lfs_pgz *z)
 					     0, 3 };
 
 	if (z->header)
-		return z->err;
+		return 0;
 	z->header = 1;
 	return lfs_pgz_emit(z, h, sizeof(h));
 }
 
-/*
- * Writes out the oldest block, waiting for its thread if @wait (else
- * only if it is done).  1 if one was written, 0 if not.
- */
-static int lfs_pgz_drain_one(struct lfs_pgz *z, int wait)
+/* Block @s out (the writer's): its bytes, its CRC-32 and size. */
+static void lfs_pgz_put(struct lfs_pgz *z, struct lfs_pgz_slot *s)
 {
-	struct lfs_pgz_slot *s;
-	int state;
-
-	if (z->written == z->queued)
-		return 0;
-	s = lfs_pgz_at(z, z->written);
-	pthread_mutex_lock(&z->mu);
-	while (wait && s->state != LFS_PGZ_DONE)
-		pthread_cond_wait(&z->done_cv, &z->mu);
-	state = s->state;
-	pthread_mutex_unlock(&z->mu);
-	/* DONE is final until this thread frees the slot */
-	if (state != LFS_PGZ_DONE)
-		return 0;
-	if (s->err && !z->err)
-		z->err = s->err;
+	if (s->err) {
+		pthread_mutex_lock(&z->mu);
+		if (!z->err)
+			z->err = s->err;
+		pthread_mutex_unlock(&z->mu);
+	}
 	lfs_pgz_header(z);
 	lfs_pgz_emit(z, s->out, s->out_len);
 	z->crc = crc32_combine(z->crc, s->crc, (z_off_t)s->in_len);
 	z->isize += s->in_len;
-	s->state = LFS_PGZ_FREE;
-	z->written++;
-	return 1;
+}
+
+/* The writer: each block in order once deflated, until closed. */
+static void *lfs_pgz_writer(void *arg)
+{
+	struct lfs_pgz *z = arg;
+	struct lfs_pgz_slot *s;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		s = lfs_pgz_at(z, z->written);
+		if (z->written < z->queued && s->state == LFS_PGZ_DONE) {
+			pthread_mutex_unlock(&z->mu);
+			lfs_pgz_put(z, s);
+			pthread_mutex_lock(&z->mu);
+			s->state = LFS_PGZ_FREE;
+			z->written++;
+			pthread_cond_broadcast(&z->free_cv);
+			continue;
+		}
+		if (z->stop || (z->closing && z->written == z->queued))
+			break;
+		pthread_cond_wait(&z->done_cv, &z->mu);
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
 }
 
 /* Queues the block being filled: its dictionary, then to the threads. */
@@ -307,18 +337,30 @@ static void lfs_pgz_queue(struct lfs_pgz *z)
 	z->filling = 0;
 }
 
-/* The slot of the next block, emptied (its old block written out). */
+/* The slot of the next block, once the writer is done with it. */
 static struct lfs_pgz_slot *lfs_pgz_fill_slot(struct lfs_pgz *z)
 {
 	struct lfs_pgz_slot *s = lfs_pgz_at(z, z->queued);
 
 	if (!z->filling) {
+		pthread_mutex_lock(&z->mu);
 		while (z->queued - z->written >= z->n_slots)
-			lfs_pgz_drain_one(z, 1);
+			pthread_cond_wait(&z->free_cv, &z->mu);
+		pthread_mutex_unlock(&z->mu);
 		s->in_len = 0;
 		z->filling = 1;
 	}
 	return s;
+}
+
+static int lfs_pgz_err(struct lfs_pgz *z)
+{
+	int err;
+
+	pthread_mutex_lock(&z->mu);
+	err = z->err;
+	pthread_mutex_unlock(&z->mu);
+	return err;
 }
 
 int lfs_pgz_write(struct lfs_pgz *z, const void *p, size_t n)
@@ -326,8 +368,9 @@ int lfs_pgz_write(struct lfs_pgz *z, const void *p, size_t n)
 	const unsigned char *c = p;
 	struct lfs_pgz_slot *s;
 	size_t k;
+	int err = lfs_pgz_err(z);
 
-	while (n && !z->err) {
+	while (n && !err) {
 		s = lfs_pgz_fill_slot(z);
 		k = LFS_PGZ_BLOCK - s->in_len;
 		if (k > n)
@@ -338,11 +381,22 @@ int lfs_pgz_write(struct lfs_pgz *z, const void *p, size_t n)
 		n -= k;
 		if (s->in_len == LFS_PGZ_BLOCK) {
 			lfs_pgz_queue(z);
-			while (lfs_pgz_drain_one(z, 0))
-				;
+			err = lfs_pgz_err(z);
 		}
 	}
-	return z->err;
+	return err;
+}
+
+/* Waits for the writer to have written every block and stopped. */
+static void lfs_pgz_finish(struct lfs_pgz *z)
+{
+	pthread_mutex_lock(&z->mu);
+	z->closing = 1;
+	pthread_cond_broadcast(&z->done_cv);
+	pthread_mutex_unlock(&z->mu);
+	if (z->writing)
+		pthread_join(z->writer, NULL);
+	z->writing = 0;
 }
 
 int lfs_pgz_close(struct lfs_pgz *z)
@@ -354,14 +408,14 @@ int lfs_pgz_close(struct lfs_pgz *z)
 	if (z->filling && lfs_pgz_at(z, z->queued)->in_len)
 		lfs_pgz_queue(z);
 	z->filling = 0;
-	while (lfs_pgz_drain_one(z, 1))
-		;
+	lfs_pgz_finish(z);
 	for (i = 0; i < 4; i++) {
 		t[2 + i] = (unsigned char)(z->crc >> (8 * i));
 		t[6 + i] = (unsigned char)(z->isize >> (8 * i));
 	}
 	lfs_pgz_header(z);
-	return lfs_pgz_emit(z, t, sizeof(t));
+	lfs_pgz_emit(z, t, sizeof(t));
+	return lfs_pgz_err(z);
 }
 
 void lfs_pgz_free(struct lfs_pgz *z)
@@ -373,9 +427,12 @@ void lfs_pgz_free(struct lfs_pgz *z)
 	pthread_mutex_lock(&z->mu);
 	z->stop = 1;
 	pthread_cond_broadcast(&z->work_cv);
+	pthread_cond_broadcast(&z->done_cv);
 	pthread_mutex_unlock(&z->mu);
 	for (i = 0; i < z->n_threads; i++)
 		pthread_join(z->thr[i], NULL);
+	if (z->writing)
+		pthread_join(z->writer, NULL);
 	for (i = 0; z->slot && i < z->n_slots; i++) {
 		free(z->slot[i].in);
 		free(z->slot[i].out);
@@ -383,6 +440,7 @@ void lfs_pgz_free(struct lfs_pgz *z)
 	free(z->slot);
 	pthread_cond_destroy(&z->work_cv);
 	pthread_cond_destroy(&z->done_cv);
+	pthread_cond_destroy(&z->free_cv);
 	pthread_mutex_destroy(&z->mu);
 	free(z);
 }

@@ -179,6 +179,14 @@ static void lfs_imp_mid(struct lfs_imp *m, const unsigned char *p, size_t n)
 		m->crc = crc32(m->crc, p, (uInt)n);
 }
 
+/* The input into the blob's digest, unless the caller checks it. */
+static void lfs_imp_blob(struct lfs_imp *m, const void *p, size_t n)
+{
+	/* before the filter is known it is NONE: hashed */
+	if (!m->opts->blob_checked || m->filter == ARCHIVE_FILTER_NONE)
+		EVP_DigestUpdate(m->md_blob, p, n);
+}
+
 static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 				 const void **buf)
 {
@@ -206,7 +214,7 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 		*buf = m->inbuf;
 	}
 	lfs_imp_tail(m, *buf, (size_t)r);
-	EVP_DigestUpdate(m->md_blob, *buf, (size_t)r);
+	lfs_imp_blob(m, *buf, (size_t)r);
 	m->blob_size += (uint64_t)r;
 	return r;
 }
@@ -1167,7 +1175,7 @@ static int lfs_imp_finish(struct lfs_imp *m)
 			r = read(m->fd, m->inbuf, LFS_IO_CHUNK);
 			if (r > 0) {
 				lfs_imp_tail(m, m->inbuf, (size_t)r);
-				EVP_DigestUpdate(m->md_blob, m->inbuf, (size_t)r);
+				lfs_imp_blob(m, m->inbuf, (size_t)r);
 				m->blob_size += (uint64_t)r;
 			}
 		} while (r > 0 || (r < 0 && errno == EINTR));
@@ -1178,8 +1186,7 @@ static int lfs_imp_finish(struct lfs_imp *m)
 		}
 	} else if (m->memoff < m->memlen) {
 		lfs_imp_tail(m, m->mem + m->memoff, m->memlen - m->memoff);
-		EVP_DigestUpdate(m->md_blob, m->mem + m->memoff,
-				 m->memlen - m->memoff);
+		lfs_imp_blob(m, m->mem + m->memoff, m->memlen - m->memoff);
 		m->blob_size += m->memlen - m->memoff;
 	}
 	return lfs_imp_gzip_trailer(m);
@@ -1191,6 +1198,8 @@ static int lfs_imp_digests(struct lfs_imp *m)
 	struct lfs_tar_digests *d = &m->st->d;
 
 	lfs_md_final(m->md_blob, d->digest);
+	if (m->opts->blob_checked && m->filter != ARCHIVE_FILTER_NONE)
+		d->digest[0] = '\0';	/* not computed: the caller's */
 	if (m->filter != ARCHIVE_FILTER_NONE) {
 		lfs_md_final(m->md_tar, d->diff_id);
 	} else if (m->tar_size == m->blob_size) {

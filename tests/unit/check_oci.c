@@ -671,6 +671,43 @@ START_TEST(test_roundtrip)
 }
 END_TEST
 
+/* blob_checked: a compressed blob is not hashed (pull's download checks it). */
+START_TEST(test_import_blob_checked)
+{
+	struct lfs_tar_import_opts o = { .blob_checked = 1 };
+	struct lfs_tar_import_stats st;
+	struct lfs_tar_digests d;
+	struct lfs_err err = LFS_ERR_INIT;
+	char src[128], path[256];
+	size_t len;
+	FILE *f;
+	int fd, c;
+
+	mk("src");
+	put("src/f", "hello\n");
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	for (c = 0; c < 2; c++) {
+		snprintf(path, sizeof(path), "%s/b%d", tmpdir, c);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		ck_assert_int_eq(lfs_tar_export(src, fd, c ? LFS_COMPRESS_NONE :
+						LFS_COMPRESS_GZIP, &d, &err), 0);
+		close(fd);
+		f = fopen(path, "r");
+		len = fread(tarbuf, 1, sizeof(tarbuf), f);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/d%d", tmpdir, c);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		fd = open(path, O_RDONLY | O_DIRECTORY);
+		ck_assert_int_eq(lfs_tar_import(-1, tarbuf, len, fd, &o, &st, &err), 0);
+		close(fd);
+		ck_assert_str_eq(st.d.diff_id, d.diff_id);
+		/* gzip: not hashed; plain: the blob is the tar, its diff_id */
+		ck_assert_str_eq(st.d.digest, c ? d.digest : "");
+		ck_assert_uint_eq(st.d.blob_size, len);
+	}
+}
+END_TEST
+
 struct bad_case {
 	const char *name;
 	struct tent e[3];
@@ -1665,6 +1702,7 @@ Suite *oci_suite(void)
 	tc = tcase_create("tar");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);

@@ -233,11 +233,5 @@ int lfs_reg_pick(const char *content_type, const char *body,
 		 struct lfs_oci_want *w, struct lfs_oci_desc *next,
 		 struct lfs_err *e);
 
-/*
- * An index.json for a temporary layout of one manifest @m, annotated
- * with @ref_name, for @plat (NULL: none).  malloc()ed or NULL.
- */
-char *lfs_reg_layout_index(const struct lfs_oci_desc *m, const char *ref_name,
-			   const struct lfs_platform *plat);
 
 #endif /* LAYERCTL_OCIREG_H */

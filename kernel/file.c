@@ -87,10 +87,11 @@ static int layerfs_sync_flags(struct file *file, struct file *realfile)
 /*
  * private_data of an open view file.  @real is the real file in use, or
  * NULL until the first operation that needs one (a read-only open defers
- * it: see layerfs_open()).  When the view inode's real object moves (copy-up, or copy-up again after a
- * commit) the first operation to notice opens the new one and swaps it in;
- * the one it replaces may still be in use by an operation that loaded it
- * before, so it is kept on @retired until the view file is released.
+ * it: see layerfs_open()).  When the view inode's real object moves
+ * (copy-up, or copy-up again after a commit) the first operation to
+ * notice opens the new one and swaps it in; the one it replaces may still
+ * be in use by an operation that loaded it before, so it is kept on
+ * @retired until the view file is released.
  */
 struct layerfs_file {
 	struct file *real;		/* smp_load_acquire; set under @lock */

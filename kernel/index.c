@@ -514,7 +514,7 @@ struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 		return NULL;
 	inode = d_inode(this);
 	if (!inode || d_is_dir(this) || !inode->i_nlink ||
-	    ((inode->i_mode & S_IFMT) >> 12) != e->type ||
+	    S_DT(inode->i_mode) != e->type ||
 	    layerfs_is_whiteout(this) || inode->i_ino != le64_to_cpu(e->ino)) {
 		dput(this);
 		return NULL;

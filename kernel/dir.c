@@ -494,7 +494,6 @@ struct layerfs_rename {
 	struct dentry *old, *new;	/* the view's */
 	struct dentry *uold, *unew;	/* the upper parents */
 	struct dentry *olddentry, *newdentry;	/* their children, or NULL */
-	unsigned int flags;
 	bool exchange, old_lower, new_lower, old_is_dir, new_is_dir;
 	bool new_whiteout;	/* the upper holds a whiteout at the new name */
 };
@@ -616,7 +615,7 @@ out_put:
  */
 static int layerfs_rename_real(const struct layerfs_rename *r)
 {
-	unsigned int flags = r->flags;
+	unsigned int flags = r->exchange ? RENAME_EXCHANGE : 0;
 	bool cleanup_whiteout = false;
 	int err;
 
@@ -692,7 +691,6 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
 		return -EINVAL;
 	/* (RENAME_NOREPLACE: the VFS has checked it.) */
-	r.flags = flags & RENAME_EXCHANGE;
 	if ((r.old_is_dir && layerfs_dir_has_lower(old)) ||
 	    (r.exchange && r.new_is_dir && layerfs_dir_has_lower(new)))
 		return -EXDEV;

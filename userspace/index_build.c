@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "index_build.h"
 
@@ -54,7 +56,8 @@ int lfs_lent_set_fh(struct lfs_lent *e, uint32_t type, const void *fh,
 	char *p;
 
 	if (e->type == LAYERFS_INDEX_DT_DIR || e->type == LFS_LENT_WHITEOUT ||
-	    !len || len % 4 || len > LAYERFS_INDEX_FH_MAX || type > 254)
+	    !len || len % 4 || len > LAYERFS_INDEX_FH_MAX || type > 254 ||
+	    e->stat)
 		return -EINVAL;
 	p = realloc(e->name, e->len + 1 + len);
 	if (!p)
@@ -64,6 +67,42 @@ int lfs_lent_set_fh(struct lfs_lent *e, uint32_t type, const void *fh,
 	e->fh_len = len;
 	e->fh_type = type;
 	return 0;
+}
+
+int lfs_lent_set_stat(struct lfs_lent *e, const struct layerfs_index_stat *st)
+{
+	char *p;
+
+	if (e->type == LAYERFS_INDEX_DT_DIR || e->type == LFS_LENT_WHITEOUT ||
+	    e->stat || layerfs_index_check_stat(st, e->type))
+		return -EINVAL;
+	p = realloc(e->name, e->len + 1 + e->fh_len + sizeof(*st));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + e->len + 1 + e->fh_len, st, sizeof(*st));
+	e->name = p;
+	e->stat = 1;
+	return 0;
+}
+
+void lfs_index_stat_from(struct layerfs_index_stat *st, const struct stat *sb)
+{
+	memset(st, 0, sizeof(*st));
+	st->mode = lfsx_cpu32(sb->st_mode);
+	st->nlink = lfsx_cpu32(sb->st_nlink);
+	st->uid = lfsx_cpu32(sb->st_uid);
+	st->gid = lfsx_cpu32(sb->st_gid);
+	st->rdev_major = lfsx_cpu32(major(sb->st_rdev));
+	st->rdev_minor = lfsx_cpu32(minor(sb->st_rdev));
+	st->blksize = lfsx_cpu32(sb->st_blksize);
+	st->size = lfsx_cpu64(sb->st_size);
+	st->blocks = lfsx_cpu64(sb->st_blocks);
+	st->atime = lfsx_cpu64(sb->st_atim.tv_sec);
+	st->mtime = lfsx_cpu64(sb->st_mtim.tv_sec);
+	st->ctime = lfsx_cpu64(sb->st_ctim.tv_sec);
+	st->atime_nsec = lfsx_cpu32(sb->st_atim.tv_nsec);
+	st->mtime_nsec = lfsx_cpu32(sb->st_mtim.tv_nsec);
+	st->ctime_nsec = lfsx_cpu32(sb->st_ctim.tv_nsec);
 }
 
 static int lfs_lent_cmp(const void *a, const void *b)
@@ -256,7 +295,8 @@ static void lfs_ment_fields(struct lfs_ment *m, const struct lfs_lent *l)
 	m->name = l->name;
 	m->len = l->len;
 	m->type = l->type;
-	m->flags = l->origin ? LAYERFS_INDEX_E_ORIGIN : 0;
+	m->flags = (l->origin ? LAYERFS_INDEX_E_ORIGIN : 0) |
+		   (l->stat ? LAYERFS_INDEX_E_STAT : 0);
 	m->layer = 0;
 	m->bottom = 0;
 	m->ino = l->ino;
@@ -445,7 +485,7 @@ struct lfs_ser_src {
 	uint32_t ref;			/* a directory of the base index */
 };
 
-/* An entry's record in the names area: its name, then its handle. */
+/* An entry's record in the names area: its name, handle, stat record. */
 struct lfs_ser_rec {
 	const char *name;
 	const unsigned char *fh;
@@ -561,7 +601,8 @@ static int lfs_ser_write(struct lfs_ser *s, void **bufp, size_t *lenp)
 	size_t i;
 
 	for (i = 0; i < ne; i++) {
-		unsigned int rec = s->ents[i].name_len + s->ents[i].fh_len;
+		unsigned int rec = s->ents[i].name_len +
+				   layerfs_index_tail_len(&s->ents[i]);
 
 		pos = layerfs_index_name_place(names_off, pos, rec);
 		s->ents[i].name_off = lfsx_cpu32(pos);
@@ -595,7 +636,7 @@ static int lfs_ser_write(struct lfs_ser *s, void **bufp, size_t *lenp)
 
 		memcpy(p, s->recs[i].name, s->ents[i].name_len);
 		memcpy(p + s->ents[i].name_len, s->recs[i].fh,
-		       s->ents[i].fh_len);
+		       layerfs_index_tail_len(&s->ents[i]));
 	}
 	h->crc = lfsx_cpu32(lfs_index_crc32c(buf + 16, names_off + pos - 16));
 	*bufp = buf;

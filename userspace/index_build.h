@@ -37,6 +37,7 @@ struct lfs_lent {
 	unsigned char origin;	/* ino is a copy-up origin */
 	unsigned char fh_len;	/* file handle: 0 (none), or its bytes */
 	uint32_t fh_type;	/* ...follow the name's NUL */
+	unsigned char stat;	/* a stat record follows the handle */
 	uint64_t ino;
 	struct lfs_ldir *dir;	/* directories: contents, owned */
 };
@@ -60,6 +61,14 @@ struct lfs_lent *lfs_ldir_add(struct lfs_ldir *d, const char *name,
  */
 int lfs_lent_set_fh(struct lfs_lent *e, uint32_t type, const void *fh,
 		    unsigned int len);
+/*
+ * Gives non-directory @e, which has its handle if any, the stat record
+ * @st (checked against its type): 0, -EINVAL or -ENOMEM.
+ */
+int lfs_lent_set_stat(struct lfs_lent *e, const struct layerfs_index_stat *st);
+/* The stat record of lstat(2)'s result: mode, owner, size, times... */
+struct stat;
+void lfs_index_stat_from(struct layerfs_index_stat *st, const struct stat *sb);
 /* Sorts every directory of the tree by name; -EEXIST on a duplicate. */
 int lfs_ldir_sort(struct lfs_ldir *d);
 void lfs_ldir_free(struct lfs_ldir *d);
@@ -92,7 +101,8 @@ struct lfs_ment {
 	unsigned char type, flags;
 	unsigned char fh_len;
 	uint32_t fh_type;
-	const unsigned char *fh;	/* borrowed like the name */
+	const unsigned char *fh;	/* borrowed like the name; the stat
+					 * record (flags) follows it */
 	uint32_t layer, bottom;
 	uint64_t ino;
 	struct lfs_mdir *dir;	/* a directory built in memory, or NULL: */

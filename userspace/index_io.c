@@ -114,6 +114,7 @@ static int lfs_read_subdir(int dirfd, struct lfs_lent *ent, struct lfs_err *e)
 static int lfs_read_one(int dirfd, struct lfs_ldir *d, const char *name,
 			int impure, struct lfs_err *e)
 {
+	struct layerfs_index_stat rec;
 	struct lfs_lent *ent;
 	unsigned int type;
 	struct stat st;
@@ -138,8 +139,11 @@ static int lfs_read_one(int dirfd, struct lfs_ldir *d, const char *name,
 	if (impure)
 		lfs_read_origin(ent, -1, dirfd);
 	/* (An origin number is not the object's: the kernel could not check
-	 * what a handle gives against it.) */
-	if (!ent->origin && lfs_read_fh(ent, dirfd))
+	 * what a handle gives against it, nor use its stat record.) */
+	if (ent->origin)
+		return 0;
+	lfs_index_stat_from(&rec, &st);
+	if (lfs_read_fh(ent, dirfd) || lfs_lent_set_stat(ent, &rec) == -ENOMEM)
 		return lfs_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * layerfs flattened index, format version 2 (version 1 is version 2 without
- * file handles, and is still read).
+ * layerfs flattened index, format version 3 (version 2 is version 3 without
+ * stat records, version 1 version 2 without file handles; both are still
+ * read).
  *
  * A frozen layer never changes, so the merged tree of the layer and the
  * chain below it (the layer's image: see "Images" in
@@ -37,7 +38,7 @@
  *
  * Header (struct layerfs_index_header, 128 bytes)
  *   0   magic        u32  LAYERFS_INDEX_MAGIC ("LFIX")
- *   4   version      u16  LAYERFS_INDEX_VERSION (2), or 1
+ *   4   version      u16  LAYERFS_INDEX_VERSION (3), 2 or 1
  *   6   header_size  u16  128
  *   8   flags        u32  0 (no flags are defined)
  *   12  crc          u32  CRC-32C of bytes [16, size) of the file
@@ -85,7 +86,8 @@
  * layer's root is ignored).  Directories are numbered breadth-first: the
  * k-th entry of type DT_DIR in the entry table (counting from 1) names
  * directory k, so a directory's id is larger than its parent's, and a
- * tree has exactly one encoding (the format is canonical).
+ * tree has exactly one encoding in each version (the format is
+ * canonical; layerctl writes version 3).
  *   0   first        u32  index of its first entry in the entry table
  *   4   count        u32  number of its entries
  *   8   parent       u32  id of its parent directory (root: 0)
@@ -120,7 +122,9 @@
  *                         LAYERFS_INDEX_E_OPAQUE: a directory whose merge
  *                         ends at an opaque directory (the one in layer
  *                         bottom is marked trusted.overlay.opaque=y);
- *                         LAYERFS_INDEX_E_ORIGIN: ino is an origin number
+ *                         LAYERFS_INDEX_E_ORIGIN: ino is an origin number;
+ *                         LAYERFS_INDEX_E_STAT: a non-directory whose
+ *                         record carries a stat record (version 3)
  *   27  fh_len       u8   0, or for a non-directory the length of its file
  *                         handle (4..LAYERFS_INDEX_FH_MAX, a multiple of 4),
  *                         whose bytes follow its name (below); 0 in
@@ -136,7 +140,7 @@
  *
  * Names area: the entries' records in entry-table order, each its name
  * (without terminator) followed by its file handle's fh_len bytes (none
- * if fh_len is 0).  The record of entry i starts where the record of entry
+ * if fh_len is 0), then, with LAYERFS_INDEX_E_STAT, its stat record.  The record of entry i starts where the record of entry
  * i - 1 ends (entry 0's at 0), unless it would then cross a 4 KiB boundary
  * of the file, in which case it starts at that boundary and the bytes
  * skipped are zero.  The area ends with the last record.  A name is 1..255
@@ -151,8 +155,40 @@
  * with the entry's inode number (so an entry with LAYERFS_INDEX_E_ORIGIN,
  * whose number is not the object's, has no handle from layerctl, and the
  * kernel ignores one); otherwise, as for an entry without one or a
- * filesystem that cannot decode handles, it walks the path.  A layer copied to another filesystem gets another
- * identity (the layer table), so its old index is not used at all.
+ * filesystem that cannot decode handles, it walks the path.  A layer
+ * copied to another filesystem gets another identity (the layer table),
+ * so its old index is not used at all.
+ *
+ * Stat record (struct layerfs_index_stat, LAYERFS_INDEX_STAT_SIZE = 88
+ * bytes, after the handle), what lstat(2) gave for the object when the
+ * index was built:
+ *   0   mode         u32  st_mode; its file type agrees with the entry's
+ *   4   nlink        u32  st_nlink, at least 1
+ *   8   uid          u32  st_uid
+ *   12  gid          u32  st_gid
+ *   16  rdev_major   u32  major(st_rdev)
+ *   20  rdev_minor   u32  minor(st_rdev)
+ *   24  blksize      u32  st_blksize
+ *   28  reserved     u32  0
+ *   32  size         u64  st_size
+ *   40  blocks       u64  st_blocks (512-byte units)
+ *   48  atime        s64  seconds of st_atim
+ *   56  mtime        s64  seconds of st_mtim
+ *   64  ctime        s64  seconds of st_ctim
+ *   72  atime_nsec   u32  0..999999999, and likewise
+ *   76  mtime_nsec   u32
+ *   80  ctime_nsec   u32
+ *   84  reserved2    u32  0
+ * A frozen layer's objects do not change, so a view can answer stat(2)
+ * for a name from the index alone, and look the object up in its layer
+ * only when it is opened, read as a link, asked for its extended
+ * attributes, or copied up (composefs answers stat from its image the same
+ * way).  Like handles these are hints about objects the index's layer
+ * table names: the kernel uses them only for objects with one link, not
+ * E_ORIGIN, of the entry's type, and replaces them with the real
+ * object's attributes once it has looked it up.  Only the access time can
+ * drift (reads of the layer's files update it): until a view looks a file
+ * up it shows the access time the index recorded.
  *
  * Validation
  * ----------
@@ -205,7 +241,8 @@
 #endif
 
 #define LAYERFS_INDEX_MAGIC		0x5849464cU	/* "LFIX" */
-#define LAYERFS_INDEX_VERSION		2
+#define LAYERFS_INDEX_VERSION		3
+#define LAYERFS_INDEX_STAT_SIZE		88
 #define LAYERFS_INDEX_FH_MAX		128	/* MAX_HANDLE_SZ */
 #define LAYERFS_INDEX_HEADER_SIZE	128
 #define LAYERFS_INDEX_LAYERS_MAX	65536
@@ -224,7 +261,8 @@
 #define LAYERFS_INDEX_E_MERGED		0x1
 #define LAYERFS_INDEX_E_OPAQUE		0x2
 #define LAYERFS_INDEX_E_ORIGIN		0x4
-#define LAYERFS_INDEX_E_F_ALL		0x7
+#define LAYERFS_INDEX_E_STAT		0x8
+#define LAYERFS_INDEX_E_F_ALL		0xf
 
 /* d_type values (as in <dirent.h> and the kernel's fs_types.h). */
 #define LAYERFS_INDEX_DT_FIFO		1
@@ -286,6 +324,37 @@ struct layerfs_index_entry {
 	__le32 fh_type;
 };
 
+struct layerfs_index_stat {
+	__le32 mode;
+	__le32 nlink;
+	__le32 uid;
+	__le32 gid;
+	__le32 rdev_major;
+	__le32 rdev_minor;
+	__le32 blksize;
+	__le32 reserved;
+	__le64 size;
+	__le64 blocks;
+	__le64 atime;
+	__le64 mtime;
+	__le64 ctime;
+	__le32 atime_nsec;
+	__le32 mtime_nsec;
+	__le32 ctime_nsec;
+	__le32 reserved2;
+};
+
+_Static_assert(sizeof(struct layerfs_index_stat) == LAYERFS_INDEX_STAT_SIZE,
+	       "struct layerfs_index_stat is the format's stat record");
+
+/* Bytes of entry @e's record after its name: its handle and stat record. */
+static inline unsigned int
+layerfs_index_tail_len(const struct layerfs_index_entry *e)
+{
+	return e->fh_len +
+	       (e->flags & LAYERFS_INDEX_E_STAT ? LAYERFS_INDEX_STAT_SIZE : 0);
+}
+
 /* The section offsets a header's counts imply (see the layout above). */
 static inline __u64 layerfs_index_dirs_off(__u32 nlayers)
 {
@@ -305,7 +374,7 @@ static inline __u64 layerfs_index_names_off(__u32 nlayers, __u32 ndirs,
 }
 
 /*
- * Where a record (a name and its handle) of @len bytes goes when the
+ * Where a record (a name, its handle, its stat record) of @len bytes goes when the
  * previous one ended at @pos of the names area that starts at file offset
  * @names_off: at @pos, or at the next 4 KiB boundary of the file if it
  * would cross it.
@@ -395,8 +464,8 @@ layerfs_index_check_header(const struct layerfs_index_header *h, __u64 len)
 	nentries = lfsx_le32(h->nentries);
 	if (lfsx_le32(h->magic) != LAYERFS_INDEX_MAGIC)
 		return "bad magic";
-	if (lfsx_le16(h->version) != LAYERFS_INDEX_VERSION &&
-	    lfsx_le16(h->version) != 1)
+	if (lfsx_le16(h->version) < 1 ||
+	    lfsx_le16(h->version) > LAYERFS_INDEX_VERSION)
 		return "unknown version";
 	if (lfsx_le16(h->header_size) != LAYERFS_INDEX_HEADER_SIZE)
 		return "bad header size";
@@ -503,6 +572,8 @@ layerfs_index_check_entry(const struct layerfs_index_entry *e, __u32 dir,
 		return "entry: bad file handle";
 	if (layer < top || ebottom < layer || ebottom > bottom)
 		return "entry: layer outside its directory's merge";
+	if (e->flags & LAYERFS_INDEX_E_STAT && e->type == LAYERFS_INDEX_DT_DIR)
+		return "entry: stat record on a directory";
 	if (e->type != LAYERFS_INDEX_DT_DIR) {
 		if (child || ebottom != layer ||
 		    e->flags & (LAYERFS_INDEX_E_MERGED | LAYERFS_INDEX_E_OPAQUE))
@@ -592,20 +663,42 @@ static inline const char *layerfs_index_check_zero(struct layerfs_index_walk *w,
 	return 0;
 }
 
+/* A stat record of an entry of type @type: NULL or why it is refused. */
+static inline const char *
+layerfs_index_check_stat(const struct layerfs_index_stat *st,
+			 unsigned int type)
+{
+	if (((lfsx_le32(st->mode) >> 12) & 15) != type ||
+	    lfsx_le32(st->mode) >> 16)
+		return "stat record: mode does not match the entry's type";
+	if (!st->nlink)
+		return "stat record: no links";
+	if (st->reserved || st->reserved2)
+		return "stat record: reserved field set";
+	if (lfsx_le32(st->atime_nsec) > 999999999 ||
+	    lfsx_le32(st->mtime_nsec) > 999999999 ||
+	    lfsx_le32(st->ctime_nsec) > 999999999)
+		return "stat record: nanoseconds out of range";
+	return 0;
+}
+
 /*
  * Entry @e's record: placement, the name's characters and order after the
- * previous one.
+ * previous one, its stat record.
  */
 static inline const char *
 layerfs_index_check_name(struct layerfs_index_walk *w,
 			 const struct layerfs_index_entry *e, int first)
 {
 	__u64 off = lfsx_le32(e->name_off), place;
-	unsigned int rec = e->name_len + e->fh_len;
+	unsigned int rec = e->name_len + layerfs_index_tail_len(e);
+	struct layerfs_index_stat st;
 	const char *why;
 
 	if (e->fh_len && lfsx_le16(w->h.version) == 1)
 		return "entry: file handle in a version 1 index";
+	if (e->flags & LAYERFS_INDEX_E_STAT && lfsx_le16(w->h.version) < 3)
+		return "entry: stat record before version 3";
 	place = layerfs_index_name_place(w->names_off, w->pos, rec);
 	if (off != place || off + rec > w->names_size)
 		return "entry: name out of place";
@@ -615,6 +708,12 @@ layerfs_index_check_name(struct layerfs_index_walk *w,
 					 e->name_len);
 	if (!why)
 		why = layerfs_index_name_check(w->name, e->name_len);
+	if (!why && e->flags & LAYERFS_INDEX_E_STAT) {
+		why = layerfs_index_read(w, w->names_off + off + e->name_len +
+					 e->fh_len, &st, sizeof(st));
+		if (!why)
+			why = layerfs_index_check_stat(&st, e->type);
+	}
 	if (why)
 		return why;
 	w->pos = off + rec;

@@ -227,8 +227,8 @@ static void ref_dir(const struct chain *c, int top, const char *rel,
 		if (layer < 0)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", rel, s.v[i]);
-		if (!nd) {
-			lfs_buf_printf(out, "%s t%u l%d b%d f0 i%llu\n", sub,
+		if (!nd) {	/* a stat record (no origins here): f8 */
+			lfs_buf_printf(out, "%s t%u l%d b%d f8 i%llu\n", sub,
 				       dtype_of(top_st.st_mode), layer, layer,
 				       (unsigned long long)top_st.st_ino);
 			continue;
@@ -636,6 +636,18 @@ START_TEST(test_random_chains)
 }
 END_TEST
 
+/* truncate(2) of @name in directory @dirfd. */
+static int truncate_at(int dirfd, const char *name, off_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW), err;
+
+	if (fd < 0)
+		return -1;
+	err = ftruncate(fd, len);
+	close(fd);
+	return err;
+}
+
 /*
  * Non-directories carry the handle name_to_handle_at(2) gives them, after
  * their names; directories and whiteouts none.  Handles are a hint: a
@@ -688,6 +700,73 @@ START_TEST(test_handles)
 	       with, c.root);
 	if (!strncmp(c.root, "/dev/shm/", 9))	/* tmpfs gives them */
 		ck_assert_int_eq(with, 2);
+	lfs_index_close(&ix);
+	free(buf);
+	close(fd);
+	chain_free(&c);
+}
+END_TEST
+
+/*
+ * Non-directories carry what lstat(2) gives them, after their handles;
+ * directories none.
+ */
+START_TEST(test_stat_records)
+{
+	struct lfs_err why = LFS_ERR_INIT;
+	const struct layerfs_index_entry *e;
+	const struct layerfs_index_stat *st;
+	struct lfs_index ix;
+	struct stat sb;
+	struct chain c;
+	int fd, with = 0;
+	uint32_t i;
+	size_t len;
+	void *buf;
+
+	chain_make(&c, 0);
+	fd = open(c.root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	close(openat(fd, "f", O_CREAT | O_WRONLY, 04751));
+	ck_assert_int_eq(fchmodat(fd, "f", 04751, 0), 0);
+	ck_assert_int_eq(truncate_at(fd, "f", 12345), 0);
+	ck_assert_int_eq(symlinkat("some/where", fd, "l"), 0);
+	ck_assert_int_eq(mkfifoat(fd, "p", 0600), 0);
+	ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+	ck_assert_int_eq(lfs_index_build_chain(&fd, NULL, 1, &buf, &len, &why),
+			 0);
+	ck_assert_int_eq(lfs_index_parse(&ix, buf, len, &why), 0);
+	ck_assert_uint_eq(lfsx_le16(((struct layerfs_index_header *)buf)->version),
+			  3);
+	for (i = 0; i < ix.nentries; i++) {
+		e = &ix.ents[i];
+		if (e->type == LAYERFS_INDEX_DT_DIR) {
+			ck_assert(!(e->flags & LAYERFS_INDEX_E_STAT));
+			continue;
+		}
+		ck_assert(e->flags & LAYERFS_INDEX_E_STAT);
+		with++;
+		st = (const void *)(ix.names + lfsx_le32(e->name_off) +
+				    e->name_len + e->fh_len);
+		ck_assert_int_eq(fstatat(fd, e->type == LAYERFS_INDEX_DT_LNK ?
+					 "l" : e->type == LAYERFS_INDEX_DT_FIFO ?
+					 "p" : "f", &sb, AT_SYMLINK_NOFOLLOW),
+				 0);
+		ck_assert_uint_eq(lfsx_le32(st->mode), sb.st_mode);
+		ck_assert_uint_eq(lfsx_le32(st->nlink), sb.st_nlink);
+		ck_assert_uint_eq(lfsx_le32(st->uid), sb.st_uid);
+		ck_assert_uint_eq(lfsx_le32(st->gid), sb.st_gid);
+		ck_assert_uint_eq(lfsx_le64(st->size), sb.st_size);
+		ck_assert_uint_eq(lfsx_le64(st->blocks), sb.st_blocks);
+		ck_assert_uint_eq(lfsx_le32(st->blksize), sb.st_blksize);
+		ck_assert_int_eq((int64_t)lfsx_le64(st->mtime), sb.st_mtim.tv_sec);
+		ck_assert_uint_eq(lfsx_le32(st->mtime_nsec), sb.st_mtim.tv_nsec);
+		ck_assert_int_eq((int64_t)lfsx_le64(st->ctime), sb.st_ctim.tv_sec);
+		ck_assert_uint_eq(lfsx_le32(st->ctime_nsec), sb.st_ctim.tv_nsec);
+		ck_assert_int_eq((int64_t)lfsx_le64(st->atime), sb.st_atim.tv_sec);
+		ck_assert_uint_eq(lfsx_le32(st->atime_nsec), sb.st_atim.tv_nsec);
+	}
+	ck_assert_int_eq(with, 3);
 	lfs_index_close(&ix);
 	free(buf);
 	close(fd);
@@ -869,6 +948,23 @@ static long find_second(struct ctx *c)
 	return -1;
 }
 
+/* Entry @i's stat record (it has one). */
+static struct layerfs_index_stat *ST(struct ctx *c, uint32_t i)
+{
+	return (void *)(NM(c, i) + E(c, i)->name_len + E(c, i)->fh_len);
+}
+
+/* The first entry with a stat record, or -1. */
+static long find_stat(struct ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nentries; i++)
+		if (E(c, i)->flags & LAYERFS_INDEX_E_STAT)
+			return i;
+	return -1;
+}
+
 /* The first entry with a file handle, or -1. */
 static long find_handle(struct ctx *c)
 {
@@ -884,11 +980,12 @@ static long find_handle(struct ctx *c)
 static int corrupt(struct ctx *c, int k)
 {
 	long i = find_entry(c, 1, 0), f = find_entry(c, 0, 0);
-	long s = find_second(c), fh = find_handle(c);
+	long s = find_second(c), fh = find_handle(c), st = find_stat(c);
 
 	switch (k) {
 	case 0: H(c)->magic ^= 1; return 1;
-	case 1: H(c)->version = lfsx_cpu16(3); return 1;
+	case 1: H(c)->version = lfsx_cpu16(LAYERFS_INDEX_VERSION + 1);
+		return 1;
 	case 2: H(c)->header_size = lfsx_cpu16(64); return 1;
 	case 3: H(c)->flags = lfsx_cpu32(1); return 1;
 	case 4: H(c)->reserved[6] = 1; return 1;
@@ -972,6 +1069,22 @@ static int corrupt(struct ctx *c, int k)
 		E(c, fh)->fh_len = LAYERFS_INDEX_FH_MAX + 4; return 1;
 	case 47: if (fh < 0) return 0;		/* record overlaps the next */
 		E(c, fh)->fh_len += 4; return 1;
+	case 48: if (i < 0) return 0;		/* a stat record on a dir */
+		E(c, i)->flags |= LAYERFS_INDEX_E_STAT; return 1;
+	case 49: if (st < 0) return 0;		/* a stat record in version 2 */
+		H(c)->version = lfsx_cpu16(2); return 1;
+	case 50: if (st < 0) return 0;		/* mode of another type */
+		ST(c, st)->mode ^= lfsx_cpu32(0x2000); return 1;
+	case 51: if (st < 0) return 0;		/* mode beyond 16 bits */
+		ST(c, st)->mode |= lfsx_cpu32(0x10000); return 1;
+	case 52: if (st < 0) return 0;
+		ST(c, st)->nlink = 0; return 1;
+	case 53: if (st < 0) return 0;
+		ST(c, st)->reserved2 = lfsx_cpu32(1); return 1;
+	case 54: if (st < 0) return 0;
+		ST(c, st)->mtime_nsec = lfsx_cpu32(1000000000); return 1;
+	case 55: if (st < 0) return 0;		/* the record's length lies */
+		E(c, st)->flags &= ~LAYERFS_INDEX_E_STAT; return 1;
 	}
 	return -1;
 }
@@ -1007,7 +1120,7 @@ START_TEST(test_corrupt)
 	}
 	printf("index: %d of %d corruptions applicable, all refused\n",
 	       done, k);
-	ck_assert_int_ge(done, 44);
+	ck_assert_int_ge(done, 52);
 	free(c.b);
 	free(buf);
 }
@@ -1053,6 +1166,11 @@ static void accepted_is_canonical(const void *buf, size_t len)
 	ck_assert_int_eq(lfs_mtree_load(&t, &ix), 0);
 	ck_assert_int_eq(lfs_mtree_serialize(&t, &again, &alen), 0);
 	ck_assert_uint_eq(alen, len);
+	/* One encoding per version: an older version that holds the tree
+	 * is as valid as the version layerctl writes. */
+	((struct layerfs_index_header *)again)->version =
+		((const struct layerfs_index_header *)buf)->version;
+	fix_crc(again, alen);
 	ck_assert_int_eq(memcmp(again, buf, len), 0);
 	list = index_listing(buf, len);
 	free(list);
@@ -1223,6 +1341,7 @@ Suite *index_suite(void)
 	tcase_add_loop_test(chains, test_random_chains, 0, 32);
 	tcase_add_test(chains, test_origin_identity);
 	tcase_add_test(chains, test_handles);
+	tcase_add_test(chains, test_stat_records);
 	tcase_set_timeout(chains, 300);
 	suite_add_tcase(s, chains);
 

@@ -370,6 +370,22 @@ static inline void layerfs_copy_times(struct inode *inode,
 #endif
 }
 
+static inline void layerfs_set_times(struct inode *inode,
+				     struct timespec64 atime,
+				     struct timespec64 mtime,
+				     struct timespec64 ctime)
+{
+#if LAYERFS_612
+	inode_set_atime_to_ts(inode, atime);
+	inode_set_mtime_to_ts(inode, mtime);
+	inode_set_ctime_to_ts(inode, ctime);
+#else
+	inode->i_atime = atime;
+	inode->i_mtime = mtime;
+	inode->i_ctime = ctime;
+#endif
+}
+
 /* Freezing a view (commit) */
 
 /*

@@ -293,7 +293,9 @@ static int layerfs_copy_prepare(struct layerfs_copy *c)
 	c->parent = layerfs_upper_rec(d_inode(c->dentry->d_parent));
 	if (WARN_ON_ONCE(!layerfs_upper_current(c->parent, c->dentry->d_sb)))
 		return -EIO;
-	layerfs_path_real(c->dentry, &c->lower);
+	err = layerfs_path_real(c->dentry, &c->lower);
+	if (err)
+		return err;
 	err = vfs_getattr(&c->lower, &c->stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
 	if (err)

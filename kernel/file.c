@@ -150,7 +150,9 @@ static struct file *layerfs_get_real(struct file *file)
 
 	/* Pairs with smp_store_release() in layerfs_swap_real(). */
 	realfile = smp_load_acquire(&lf->real);
-	layerfs_path_real(file_dentry(file), &realpath);
+	err = layerfs_path_real(file_dentry(file), &realpath);
+	if (unlikely(err))
+		return ERR_PTR(err);
 	if (unlikely(!realfile ||
 		     file_inode(realfile) != d_inode(realpath.dentry))) {
 		/* Upper dentries of view inodes stay positive; see dir.c. */
@@ -209,7 +211,9 @@ static int layerfs_open(struct inode *inode, struct file *file)
 	/* Done by the VFS on the view file; not again on the real one. */
 	file->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 
-	layerfs_path_real(dentry, &realpath);
+	err = layerfs_path_real(dentry, &realpath);
+	if (err)
+		return err;
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf)
 		return -ENOMEM;

@@ -522,6 +522,28 @@ struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 	return this;
 }
 
+/*
+ * The stat record of entry @e (found in @ix) in *@st: 0, -ENODATA if it
+ * has none, or -EIO if it is no longer valid (the file changed).
+ */
+int layerfs_index_stat(const struct layerfs_index *ix,
+		       const struct layerfs_index_entry *e,
+		       struct layerfs_index_stat *st)
+{
+	struct layerfs_index_src src;
+	int err;
+
+	if (!(e->flags & LAYERFS_INDEX_E_STAT))
+		return -ENODATA;
+	layerfs_index_src(ix, &src);
+	err = src.read(&src, le64_to_cpu(ix->h.names_off) +
+		       le32_to_cpu(e->name_off) + e->name_len + e->fh_len,
+		       st, sizeof(*st));
+	if (err)
+		return err;
+	return layerfs_index_check_stat(st, e->type) ? -EIO : 0;
+}
+
 void __init layerfs_index_init(void)
 {
 	layerfs_crc32c_init();

@@ -27,7 +27,9 @@ static struct inode *layerfs_real_inode(struct inode *inode)
 
 	if (u)
 		return d_inode(u->dentry);
-	return LAYERFS_I(inode)->lower ? d_inode(LAYERFS_I(inode)->lower) : NULL;
+	struct dentry *lower = layerfs_inode_lower(inode);
+
+	return lower ? d_inode(lower) : NULL;
 }
 
 /* Frees record @u and every record it replaced. */
@@ -241,6 +243,85 @@ out_nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
+static struct timespec64 layerfs_ts(__le64 sec, __le32 nsec)
+{
+	return (struct timespec64){ .tv_sec = (s64)le64_to_cpu(sec),
+				    .tv_nsec = le32_to_cpu(nsec) };
+}
+
+/*
+ * The view inode of a lower non-directory a lookup found only in the
+ * index, from its stat record @lz (consumed; layer @layer): see struct
+ * layerfs_lazy.  Not hashed: the object has one link, hence one name and
+ * at most one view dentry.
+ */
+struct inode *layerfs_get_lazy_inode(struct super_block *sb,
+				     struct layerfs_lazy *lz,
+				     unsigned int layer)
+{
+	const struct layerfs_index_stat *st = &lz->st;
+	umode_t mode = le32_to_cpu(st->mode);
+	struct layerfs_inode *li;
+	struct inode *inode;
+
+	inode = new_inode(sb);
+	if (!inode) {
+		kfree(lz);
+		return ERR_PTR(-ENOMEM);
+	}
+	layerfs_lockdep_annotate(inode, mode);
+	li = LAYERFS_I(inode);
+	li->lazy = lz;
+	li->lower_layer = layer;
+	li->origin_ino = 0;
+	inode->i_ino = le64_to_cpu(lz->e.ino);
+	set_nlink(inode, le32_to_cpu(st->nlink));
+	inode->i_mapping->a_ops = &layerfs_aops;
+	/* No device nodes here (layerfs_lookup_lazy()): no rdev to give. */
+	layerfs_init_ops(inode, mode, 0);
+	inode->i_uid = make_kuid(&init_user_ns, le32_to_cpu(st->uid));
+	inode->i_gid = make_kgid(&init_user_ns, le32_to_cpu(st->gid));
+	layerfs_set_times(inode, layerfs_ts(st->atime, st->atime_nsec),
+			  layerfs_ts(st->mtime, st->mtime_nsec),
+			  layerfs_ts(st->ctime, st->ctime_nsec));
+	i_size_write(inode, le64_to_cpu(st->size));
+	inode->i_blocks = le64_to_cpu(st->blocks);
+	return inode;
+}
+
+/*
+ * stat(2) of an inode still known only by its index stat record: true if
+ * answered from the record (the basic fields only; anything more looks
+ * the object up).  The view is on one filesystem (layerfs_lookup_lazy()),
+ * so the device is the view's.
+ */
+static bool layerfs_getattr_lazy(struct inode *inode, struct kstat *stat,
+				 u32 request_mask)
+{
+	const struct layerfs_lazy *lz = LAYERFS_I(inode)->lazy;
+	const struct layerfs_index_stat *st;
+
+	if (!lz || layerfs_inode_lower(inode) || layerfs_upper_rec(inode) ||
+	    request_mask & ~STATX_BASIC_STATS)
+		return false;
+	st = &lz->st;
+	memset(stat, 0, sizeof(*stat));
+	stat->result_mask = STATX_BASIC_STATS;
+	stat->dev = inode->i_sb->s_dev;
+	stat->ino = inode->i_ino;
+	stat->mode = inode->i_mode;
+	stat->nlink = inode->i_nlink;
+	stat->uid = inode->i_uid;
+	stat->gid = inode->i_gid;
+	stat->size = i_size_read(inode);
+	stat->atime = layerfs_ts(st->atime, st->atime_nsec);
+	stat->mtime = layerfs_ts(st->mtime, st->mtime_nsec);
+	stat->ctime = layerfs_ts(st->ctime, st->ctime_nsec);
+	stat->blksize = le32_to_cpu(st->blksize);
+	stat->blocks = le64_to_cpu(st->blocks);
+	return true;
+}
+
 int layerfs_getattr(struct layerfs_idmap *idmap,
 		    const struct path *path, struct kstat *stat,
 		    u32 request_mask, unsigned int flags)
@@ -252,7 +333,11 @@ int layerfs_getattr(struct layerfs_idmap *idmap,
 	struct path realpath;
 	int err;
 
-	layerfs_path_real(dentry, &realpath);
+	if (layerfs_getattr_lazy(inode, stat, request_mask))
+		return 0;
+	err = layerfs_path_real(dentry, &realpath);
+	if (err)
+		return err;
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	err = layerfs_vfs_getattr(&realpath, stat, request_mask, flags);
 	revert_creds(old_cred);
@@ -295,6 +380,12 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 	if (upper)
 		upper_inode = d_inode(upper);
 	real = layerfs_real_inode(inode);
+	if (!real && LAYERFS_I(inode)->lazy && !(mask & MAY_NOT_BLOCK)) {
+		err = layerfs_resolve(inode);
+		if (err)
+			return err;
+		real = layerfs_real_inode(inode);
+	}
 	if (!real)
 		return -ECHILD;
 
@@ -318,10 +409,17 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 /* ACLs are the real inode's; the VFS caches them on the view inode. */
 struct posix_acl *layerfs_get_acl(struct inode *inode, int type, bool rcu)
 {
-	struct inode *real = layerfs_real_inode(inode);
 	const struct cred *old_cred;
 	struct posix_acl *acl;
+	struct inode *real;
+	int err;
 
+	if (!rcu) {
+		err = layerfs_resolve(inode);
+		if (err)
+			return ERR_PTR(err);
+	}
+	real = layerfs_real_inode(inode);
 	if (!real)
 		return rcu ? ERR_PTR(-ECHILD) : NULL;
 	if (!IS_POSIXACL(real))
@@ -340,10 +438,13 @@ static const char *layerfs_get_link(struct dentry *dentry, struct inode *inode,
 	const struct cred *old_cred;
 	struct path realpath;
 	const char *p;
+	int err;
 
 	if (!dentry)
 		return ERR_PTR(-ECHILD);
-	layerfs_path_real(dentry, &realpath);
+	err = layerfs_path_real(dentry, &realpath);
+	if (err)
+		return ERR_PTR(err);
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	p = vfs_get_link(realpath.dentry, done);
 	revert_creds(old_cred);
@@ -358,7 +459,9 @@ ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size)
 	ssize_t res, len;
 	char *s;
 
-	layerfs_path_real(dentry, &realpath);
+	res = layerfs_path_real(dentry, &realpath);
+	if (res)
+		return res;
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	res = vfs_listxattr(realpath.dentry, list, size);
 	revert_creds(old_cred);
@@ -389,7 +492,9 @@ static int layerfs_xattr_get(const struct xattr_handler *handler,
 	struct path realpath;
 	int res;
 
-	layerfs_path_real(dentry, &realpath);
+	res = layerfs_path_real(dentry, &realpath);
+	if (res)
+		return res;
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	res = layerfs_vfs_getxattr(realpath.dentry, name, buffer, size);
 	revert_creds(old_cred);
@@ -408,7 +513,9 @@ static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
 
 	if (!value && !layerfs_inode_upper(inode)) {
 		/* Removing what is not there copies nothing up. */
-		layerfs_path_real(dentry, &realpath);
+		err = layerfs_path_real(dentry, &realpath);
+		if (err)
+			return err;
 		old_cred = layerfs_override_creds(dentry->d_sb);
 		err = layerfs_vfs_getxattr(realpath.dentry, name, NULL, 0);
 		revert_creds(old_cred);
@@ -594,6 +701,10 @@ int layerfs_setattr(struct layerfs_idmap *idmap,
 	struct dentry *upper;
 	int err;
 
+	/* The checks below read the real object's attributes. */
+	err = layerfs_resolve(inode);
+	if (err)
+		return err;
 	err = layerfs_setattr_prepare(dentry, attr);
 	if (err)
 		return err;
@@ -628,7 +739,9 @@ int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 	struct path realpath;
 	int err;
 
-	layerfs_path_real(dentry, &realpath);
+	err = layerfs_path_real(dentry, &realpath);
+	if (err)
+		return err;
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	err = vfs_fileattr_get(realpath.dentry, fa);
 	revert_creds(old_cred);

@@ -211,15 +211,36 @@ struct layerfs_upper {
 };
 
 /*
+ * A lower non-directory whose lookup the index answered with its stat
+ * record alone (namei.c): the view inode shows the record until something
+ * needs the real object; layerfs_resolve() then finds it in its layer (by
+ * handle, else by path) and sets layerfs_inode.lower.  Immutable; freed
+ * with the inode.
+ */
+struct layerfs_lazy {
+	const struct layerfs_vindex *vi;	/* lives as long as the view */
+	u32 pdir;			/* the parent's directory in vi's index */
+	u32 ilayer;			/* the index layer holding the object */
+	struct layerfs_index_entry e;
+	struct layerfs_index_stat st;
+	unsigned int name_len;
+	char name[];
+};
+
+/*
  * A view inode.  @upper is published with smp_store_release under @lock
  * (copy-up) or with the superblock frozen (commit, for the root) and is
  * never cleared; readers use layerfs_upper_rec() or layerfs_inode_upper().
- * @lower is the topmost lower object, fixed at creation.
+ * @lower is the topmost lower object, fixed at creation, except for an
+ * inode made from an index stat record (@lazy set): NULL until
+ * layerfs_resolve() sets it, once (cmpxchg, release; read it with
+ * layerfs_inode_lower()), then fixed.
  */
 struct layerfs_inode {
 	struct inode vfs_inode;
 	struct layerfs_upper *upper;
 	struct dentry *lower;
+	struct layerfs_lazy *lazy;	/* or NULL: see struct layerfs_lazy */
 	unsigned int lower_layer;
 	u64 origin_ino;			/* copied up from this ino, or 0 */
 	dev_t origin_dev;		/* ...on this device */
@@ -244,6 +265,13 @@ static inline struct layerfs_view *LAYERFS_V(struct super_block *sb)
 static inline struct layerfs_entry *LAYERFS_E(const struct dentry *dentry)
 {
 	return dentry->d_fsdata;
+}
+
+/* The lower object of @inode; NULL if none, or not resolved yet. */
+static inline struct dentry *layerfs_inode_lower(struct inode *inode)
+{
+	/* Pairs with cmpxchg_release() in layerfs_resolve(). */
+	return smp_load_acquire(&LAYERFS_I(inode)->lower);
 }
 
 /* The newest upper record of @inode, current or committed, or NULL. */
@@ -317,6 +345,9 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 				     unsigned int len, u64 ino,
 				     unsigned int type),
 		       void *ctx);
+int layerfs_index_stat(const struct layerfs_index *ix,
+		       const struct layerfs_index_entry *e,
+		       struct layerfs_index_stat *st);
 struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 				    const struct layerfs_index_entry *e,
 				    struct vfsmount *mnt);
@@ -405,7 +436,7 @@ bool layerfs_is_whiteout(const struct dentry *dentry);
 bool layerfs_is_opaque_dir(struct dentry *dentry);
 bool layerfs_is_private_xattr(const char *name);
 void layerfs_path_upper(struct dentry *dentry, struct path *path);
-void layerfs_path_real(struct dentry *dentry, struct path *path);
+int layerfs_path_real(struct dentry *dentry, struct path *path);
 struct vfsmount *layerfs_lower_mnt(struct layerfs_view *view,
 				   unsigned int layer);
 bool layerfs_has_lower(struct dentry *dentry);
@@ -443,9 +474,13 @@ int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work);
 /* namei.c */
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 			      unsigned int flags);
+int layerfs_resolve(struct inode *inode);
 extern const struct dentry_operations layerfs_dentry_ops;
 
 /* inode.c */
+struct inode *layerfs_get_lazy_inode(struct super_block *sb,
+				     struct layerfs_lazy *lz,
+				     unsigned int layer);
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 				struct dentry *upper, unsigned int upper_gen,
 				struct dentry *lower, unsigned int lower_layer);

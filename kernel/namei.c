@@ -48,7 +48,7 @@ static struct dentry *layerfs_d_real(struct dentry *dentry,
 	const struct inode *inode = layerfs_d_real_inode(want);
 	struct layerfs_inode *li;
 	struct layerfs_upper *u;
-	struct dentry *real;
+	struct dentry *real, *lower;
 
 	if (!d_is_reg(dentry) || (inode && d_inode(dentry) == inode))
 		return dentry;
@@ -59,10 +59,11 @@ static struct dentry *layerfs_d_real(struct dentry *dentry,
 	for (; u; u = u->prev)
 		if (d_inode(u->dentry) == inode)
 			return u->dentry;
-	if (!li->lower)
+	lower = layerfs_inode_lower(&li->vfs_inode);
+	if (!lower)	/* none, or not looked up yet (struct layerfs_lazy) */
 		return dentry;
 	/* The lower may itself be a stacked file: ask it in turn. */
-	real = d_real(li->lower, want);
+	real = d_real(lower, want);
 	if (!inode || d_inode(real) == inode)
 		return real;
 	return dentry;
@@ -88,6 +89,7 @@ static struct dentry *layerfs_lookup_real(struct dentry *base,
 }
 
 struct layerfs_found {
+	struct layerfs_lazy *lazy;	/* the result, from the index alone */
 	struct dentry *upper;
 	unsigned int upper_gen;
 	bool opaque;
@@ -157,10 +159,96 @@ static int layerfs_lookup_lower(struct dentry *dir, unsigned int layer,
 }
 
 /*
+ * A name whose whole result is lower non-directory @e of index layer
+ * @ilayer (view layer @layer), found in directory @pdir: its stat record,
+ * if the index has one the view may show without the real object, in
+ * f->lazy.  0, -ENODATA if the object must be looked up now, or -errno.
+ *
+ * Only for objects with one link (a view inode of several names is
+ * shared, found by its real inode), not reached through an origin number
+ * (E_ORIGIN: the record is not the object's identity), not in a layer
+ * this view committed (those may carry origins), not device nodes (whose
+ * view inodes open the device the record names), and only in views on
+ * one filesystem (st_dev is then the view's).
+ */
+static int layerfs_lookup_lazy(const struct layerfs_vindex *vi, u32 pdir,
+			       const struct layerfs_index_entry *e, u32 ilayer,
+			       unsigned int layer, const struct qstr *name,
+			       struct layerfs_found *f)
+{
+	struct layerfs_lazy *lz;
+	int err;
+
+	if (e->type == DT_DIR || e->type == DT_CHR || e->type == DT_BLK ||
+	    e->flags & LAYERFS_INDEX_E_ORIGIN ||
+	    layerfs_layer_committed(layer))
+		return -ENODATA;
+	lz = kmalloc(struct_size(lz, name, name->len), GFP_KERNEL);
+	if (!lz)
+		return -ENOMEM;
+	err = layerfs_index_stat(vi->ix, e, &lz->st);
+	if (!err && le32_to_cpu(lz->st.nlink) != 1)
+		err = -ENODATA;
+	if (err) {
+		kfree(lz);
+		return err;
+	}
+	lz->vi = vi;
+	lz->pdir = pdir;
+	lz->ilayer = ilayer;
+	lz->e = *e;
+	lz->name_len = name->len;
+	memcpy(lz->name, name->name, name->len);
+	f->lazy = lz;
+	return 0;
+}
+
+/*
+ * The real object of entry @e, found in index directory @pdir: by the
+ * handle the index keeps for a non-directory (one inode read, however
+ * deep its path), or by the directory's path in the layer.  NULL if the
+ * layer does not have it.
+ */
+static struct dentry *layerfs_index_real(struct layerfs_view *view,
+					 const struct layerfs_vindex *vi,
+					 u32 pdir, u32 ilayer,
+					 const struct layerfs_index_entry *e,
+					 const struct qstr *name)
+{
+	unsigned int layer = layerfs_vindex_layer(vi, ilayer);
+	struct dentry *dir, *this;
+
+	this = layerfs_index_object(vi->ix, e, layerfs_lower_mnt(view, layer));
+	if (this)
+		return this;
+	dir = layerfs_index_dir_in(vi->ix, pdir,
+			layerfs_vindex_ilayer(view, vi, ilayer)->path.dentry);
+	if (IS_ERR(dir))
+		return dir;
+	this = layerfs_lookup_real(dir, name);
+	dput(dir);
+	return this;
+}
+
+/* Whether @this is what index entry @e says the layer holds. */
+static bool layerfs_index_agrees(struct layerfs_view *view,
+				 const struct layerfs_vindex *vi, u32 ilayer,
+				 const struct layerfs_index_entry *e,
+				 struct dentry *this)
+{
+	if (this && !layerfs_is_whiteout(this) &&
+	    d_is_dir(this) == (e->type == DT_DIR))
+		return true;
+	pr_warn_ratelimited("index does not match the files of layer '%s'\n",
+			    layerfs_vindex_ilayer(view, vi, ilayer)->name);
+	return false;
+}
+
+/*
  * The rest of the parent's merge from the view's index: the entry for
- * @name in the parent's directory there, then the real object in the
- * layer holding it.  A real tree that disagrees with the index gives
- * -EIO.
+ * @name in the parent's directory there, then its stat record (a lone
+ * non-directory: layerfs_lookup_lazy()) or the real object in the layer
+ * holding it.  A real tree that disagrees with the index gives -EIO.
  */
 static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 				const struct qstr *name,
@@ -171,7 +259,7 @@ static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 	struct layerfs_entry *pe = LAYERFS_E(parent);
 	const struct layerfs_vindex *vi = it->vi;
 	struct layerfs_index_entry e;
-	struct dentry *dir = NULL, *this;
+	struct dentry *this;
 	unsigned int layer, i;
 	u32 pdir, ilayer;
 	int ret;
@@ -190,44 +278,32 @@ static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 	    ilayer >= layerfs_index_nlayers(vi->ix))
 		return -EIO;
 	layer = layerfs_vindex_layer(vi, ilayer);
+	if (!f->upper && !f->n && view->samefs) {
+		ret = layerfs_lookup_lazy(vi, pdir, &e, ilayer, layer, name, f);
+		if (ret != -ENODATA)
+			return ret;
+	}
 	/*
 	 * The parent's own lower directory if it is in that layer: the
 	 * topmost directory of its index part, last in its stack, or for
 	 * the root, which holds every layer's root at its own number, that
-	 * one.  Else a non-directory by the handle the index keeps for it
-	 * (one inode read, however deep its path), or the parent by its
-	 * path in the layer.
+	 * one.  Else by handle or path (layerfs_index_real()).
 	 */
 	i = pe->numlower - 1;
 	if (pe->numlower > 1 && !layerfs_layer_committed(layer) &&
 	    layer < pe->numlower && pe->lower[layer].layer == layer)
 		i = layer;
 	if (pe->numlower && pe->lower[i].layer == layer) {
-		dir = dget(pe->lower[i].dentry);
+		this = layerfs_lookup_real(pe->lower[i].dentry, name);
 	} else {
-		this = layerfs_index_object(vi->ix, &e,
-					    layerfs_lower_mnt(view, layer));
-		if (IS_ERR(this))
-			return PTR_ERR(this);
-		if (this)
-			goto found;
-		dir = layerfs_index_dir_in(vi->ix, pdir,
-			layerfs_vindex_ilayer(view, vi, ilayer)->path.dentry);
+		this = layerfs_index_real(view, vi, pdir, ilayer, &e, name);
 	}
-	if (IS_ERR(dir))
-		return PTR_ERR(dir);
-	this = layerfs_lookup_real(dir, name);
-	dput(dir);
 	if (IS_ERR(this))
 		return PTR_ERR(this);
-	if (!this || layerfs_is_whiteout(this) ||
-	    d_is_dir(this) != (e.type == DT_DIR)) {
-		pr_warn_ratelimited("index does not match the files of layer '%s'\n",
-				    layerfs_vindex_ilayer(view, vi, ilayer)->name);
+	if (!layerfs_index_agrees(view, vi, ilayer, &e, this)) {
 		dput(this);
 		return -EIO;
 	}
-found:
 	f->stack[f->n].dentry = this;
 	f->stack[f->n].layer = layer;
 	f->n++;
@@ -265,6 +341,48 @@ static int layerfs_lookup_all(struct layerfs_dir_iter *it,
 	if (!err && !stop && it->index)
 		err = layerfs_lookup_index(it, name, f);
 	return err;
+}
+
+/*
+ * Finds the real object of @inode if a lookup made it from an index stat
+ * record alone (struct layerfs_lazy), and makes the view inode show the
+ * object's own attributes.  0 (at once if there is nothing to find), or
+ * -EIO if the layer no longer matches its index.  May sleep: not in RCU
+ * walk.  Racing callers find the object each; the first one's is kept.
+ */
+int layerfs_resolve(struct inode *inode)
+{
+	struct layerfs_inode *li = LAYERFS_I(inode);
+	struct layerfs_view *view = LAYERFS_V(inode->i_sb);
+	const struct layerfs_lazy *lz = li->lazy;
+	const struct cred *old_cred;
+	struct dentry *this;
+	struct qstr name;
+
+	if (!lz || layerfs_inode_lower(inode))
+		return 0;
+	name = (struct qstr)QSTR_INIT(lz->name, lz->name_len);
+	old_cred = layerfs_override_creds(inode->i_sb);
+	this = layerfs_index_real(view, lz->vi, lz->pdir, lz->ilayer, &lz->e,
+				  &name);
+	revert_creds(old_cred);
+	if (IS_ERR(this))
+		return PTR_ERR(this);
+	if (!layerfs_index_agrees(view, lz->vi, lz->ilayer, &lz->e, this) ||
+	    S_DT(d_inode(this)->i_mode) != lz->e.type ||
+	    d_inode(this)->i_ino != le64_to_cpu(lz->e.ino)) {
+		dput(this);
+		return -EIO;
+	}
+	/* Pairs with layerfs_inode_lower(). */
+	if (cmpxchg_release(&li->lower, NULL, this)) {
+		dput(this);
+		return 0;
+	}
+	inode->i_generation = d_inode(this)->i_generation;
+	set_nlink(inode, d_inode(this)->i_nlink);
+	layerfs_copyattr(inode);
+	return 0;
 }
 
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
@@ -307,7 +425,16 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 	f.n = 0;	/* the entry owns the lower dentries now */
 
 	real = f.upper ?: (entry->numlower ? entry->lower[0].dentry : NULL);
-	if (real) {
+	if (f.lazy) {
+		inode = layerfs_get_lazy_inode(dentry->d_sb, f.lazy,
+			layerfs_vindex_layer(f.lazy->vi, f.lazy->ilayer));
+		f.lazy = NULL;	/* consumed */
+		if (IS_ERR(inode)) {
+			layerfs_entry_free(entry);
+			err = PTR_ERR(inode);
+			goto out_put;
+		}
+	} else if (real) {
 		inode = layerfs_get_inode(dentry->d_sb, d_inode(real)->i_mode,
 					  f.upper, f.upper_gen,
 					  entry->numlower ?
@@ -326,6 +453,7 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 	return d_splice_alias(inode, dentry);
 
 out_put:
+	kfree(f.lazy);
 	dput(f.upper);
 	for (i = 0; i < f.n; i++)
 		dput(f.stack[i].dentry);

@@ -32,6 +32,7 @@ static struct inode *layerfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	li->upper = NULL;
 	li->lower = NULL;
+	li->lazy = NULL;
 	li->lower_layer = 0;
 	li->cache = NULL;
 	li->dir_version = 0;
@@ -60,6 +61,7 @@ static void layerfs_destroy_inode(struct inode *inode)
 
 	layerfs_upper_free(li->upper);
 	dput(li->lower);
+	kfree(li->lazy);
 	layerfs_dir_cache_free(li);
 	mutex_destroy(&li->lock);
 }

@@ -67,22 +67,28 @@ struct vfsmount *layerfs_lower_mnt(struct layerfs_view *view,
 
 /*
  * The object that holds the data now: the newest upper (writable, or in a
- * layer this view committed), else the topmost lower.
+ * layer this view committed), else the topmost lower, found first if the
+ * lookup did not (layerfs_resolve()).  0 or -errno.  May sleep.
  */
-void layerfs_path_real(struct dentry *dentry, struct path *path)
+int layerfs_path_real(struct dentry *dentry, struct path *path)
 {
 	struct inode *inode = d_inode(dentry);
 	struct layerfs_inode *li = LAYERFS_I(inode);
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct layerfs_upper *u = layerfs_upper_rec(inode);
+	int err;
 
 	if (u) {
 		path->mnt = view->upper_mnt;
 		path->dentry = u->dentry;
-		return;
+		return 0;
 	}
+	err = layerfs_resolve(inode);
+	if (err)
+		return err;
 	path->mnt = layerfs_lower_mnt(view, li->lower_layer);
-	path->dentry = li->lower;
+	path->dentry = layerfs_inode_lower(inode);
+	return 0;
 }
 
 /*

@@ -115,7 +115,9 @@ def gen(top, n, seed):
 def describe(path):
     st = os.lstat(path)
     m = st.st_mode
-    what = "mode=%o own=%d:%d" % (m, st.st_uid, st.st_gid)
+    what = "mode=%o own=%d:%d mtime=%d ctime=%d blocks=%d blksize=%d" % (
+        m, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_ctime_ns,
+        st.st_blocks, st.st_blksize)
     if stat.S_ISREG(m):
         with open(path, "rb") as f:
             what += " size=%d sha=%s" % (

@@ -17,7 +17,11 @@
 #    attached index cannot be opened for writing; a second index is
 #    refused;
 #  - an index whose file handles all name other files is accepted and the
-#    view is still right (handles are checked hints).
+#    view is still right (handles are checked hints);
+#  - stat(2) of a lower file is answered from the index's stat record
+#    until the file is looked up for something else (its access time, the
+#    one attribute that can drift, shows which), then from the file.
+#    (compare's stat fields above: mode, owner, times, size, blocks.)
 # guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -106,6 +110,40 @@ mkdir -p "$d/part"
 expect_ok mount -t layerfs -o "layers=$top:lay$((N - 3))" part "$d/part"
 expect_eq "$(view_indexed "$d/part")" false "a stack other than the image does not use the index"
 umount "$d/part"
+
+# --- stat records ----------------------------------------------------------
+# Each file's access time is set in its layer after the index was built
+# (as reads elsewhere would): a view shows the recorded time until the
+# file is looked up in its layer (an xattr read here), then the file's.
+mkdir -p "$d/sr/l0" "$d/sr/l1" "$d/sr/u" "$d/sr/w" "$d/srv"
+echo base >"$d/sr/l0/f"
+ln -s f "$d/sr/l0/s"
+mkfifo "$d/sr/l0/p"
+echo top >"$d/sr/l1/g"
+touch -a -d '2020-02-02 02:02:02' "$d/sr/l0/f" "$d/sr/l1/g"
+expect_ok "$LAYERCTL" layer add --frozen sr0 "$d/sr/l0"
+expect_ok "$LAYERCTL" layer add --frozen sr1 "$d/sr/l1" --parent sr0
+expect_ok "$LAYERCTL" layer index sr1 -o "$d/sr1.index"
+touch -a -d '2001-01-01 01:01:01' "$d/sr/l0/f" "$d/sr/l1/g"
+expect_ok mount -t layerfs -o "image=sr1,upper=$d/sr/u,work=$d/sr/w" sr "$d/srv"
+expect_eq "$(view_indexed "$d/srv")" true "the stat-record view is indexed"
+expect_eq "$(stat -c %X "$d/srv/f") $(stat -c %X "$d/srv/g")" \
+	"$(date -d '2020-02-02 02:02:02' +%s) $(date -d '2020-02-02 02:02:02' +%s)" \
+	"stat of a lower file is the index's record (the recorded access time)"
+expect_eq "$(stat -c '%s %Y %a %h %u' "$d/srv/f")" \
+	"$(stat -c '%s %Y %a %h %u' "$d/sr/l0/f")" "...which has the file's size, mtime, mode, links, owner"
+expect_eq "$(readlink "$d/srv/s")" f "a symlink known by its record reads its target"
+expect_eq "$(stat -c %F "$d/srv/p")" fifo "a fifo known by its record is a fifo"
+expect_ok python3 -c 'import os, sys; os.listxattr(sys.argv[1])' "$d/srv/f"
+expect_eq "$(stat -c %X "$d/srv/f")" "$(date -d '2001-01-01 01:01:01' +%s)" \
+	"after an xattr read the view shows the file's own access time"
+expect_eq "$(stat -c %X "$d/srv/g")" "$(date -d '2020-02-02 02:02:02' +%s)" \
+	"...and only that file's"
+expect_ok chmod 600 "$d/srv/g"
+expect_eq "$(stat -c %a "$d/srv/g"):$(cat "$d/srv/g")" "600:top" \
+	"chmod of a file known by its record copies it up"
+expect_eq "$(stat -c %a "$d/sr/l1/g")" 644 "...and leaves its layer alone"
+umount "$d/srv"
 
 # --- hostile and wrong index files ---------------------------------------
 # The file of an attached index cannot be written, by anyone.

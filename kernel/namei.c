@@ -293,11 +293,10 @@ static int layerfs_lookup_index(const struct layerfs_dir_iter *it,
 	if (pe->numlower > 1 && !layerfs_layer_committed(layer) &&
 	    layer < pe->numlower && pe->lower[layer].layer == layer)
 		i = layer;
-	if (pe->numlower && pe->lower[i].layer == layer) {
+	if (pe->numlower && pe->lower[i].layer == layer)
 		this = layerfs_lookup_real(pe->lower[i].dentry, name);
-	} else {
+	else
 		this = layerfs_index_real(view, vi, pdir, ilayer, &e, name);
-	}
 	if (IS_ERR(this))
 		return PTR_ERR(this);
 	if (!layerfs_index_agrees(view, vi, ilayer, &e, this)) {

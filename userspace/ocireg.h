@@ -110,6 +110,14 @@ int lfs_reg_url_mount(const char *base, const char *repo, const char *digest,
  */
 int lfs_reg_range_next(const char *range, uint64_t *next);
 
+/*
+ * A 206 answer's Content-Range, "bytes FIRST-LAST/TOTAL" (TOTAL may be
+ * "*": *@total is then UINT64_MAX), LAST >= FIRST and LAST < TOTAL.
+ * -EINVAL otherwise (another unit, several ranges, "*" for the range).
+ */
+int lfs_reg_content_range(const char *value, uint64_t *first, uint64_t *last,
+			  uint64_t *total);
+
 /* The smallest --chunk-size (the registries' own minimum is larger). */
 #define LFS_REG_CHUNK_MIN	4096
 

@@ -633,39 +633,49 @@ struct lfs_fetch {
 	EVP_MD_CTX *md;
 	uint64_t have, size, start;	/* start: the range asked for */
 	int stream;			/* @fd is a pipe: written in order */
-	int restarted;
-	const char *too_much;
+	int begun;			/* this answer's body has begun */
+	/* stream: the copy kept for a later pull; NULL: none */
+	struct lfs_reg_part *part;
+	int tee;			/* part is written to */
+	uint64_t pending;		/* bytes of part not fed yet */
+	char why[192];			/* a sink's fatal error, or "" */
 };
+
+/* The blob's offset of the next byte to arrive. */
+static uint64_t lfs_fetch_at(const struct lfs_fetch *f)
+{
+	return f->have + f->pending;
+}
+
+/* The kept copy cannot be written: it goes, the download goes on. */
+static void lfs_fetch_untee(struct lfs_fetch *f)
+{
+	f->tee = 0;
+	f->part->drop = 1;
+}
 
 static int lfs_fetch_reset(struct lfs_fetch *f)
 {
-	if (f->stream)		/* what went down the pipe stays there */
-		return f->have ? -ESPIPE : 0;
+	if (f->stream) {	/* what went down the pipe stays there */
+		if (f->have)
+			return -ESPIPE;
+		f->pending = 0;		/* the kept bytes are of no use */
+		if (f->tee && ftruncate(f->part->fd, 0))
+			lfs_fetch_untee(f);
+		return 0;
+	}
 	f->have = 0;
 	if (ftruncate(f->fd, 0) || !EVP_DigestInit_ex(f->md, EVP_sha256(), NULL))
 		return -EIO;
 	return 0;
 }
 
-static int lfs_fetch_sink(void *arg, long status, const void *p, size_t n)
+/* Writes @n bytes at @p to the pipe or file, at f->have. */
+static int lfs_fetch_put(struct lfs_fetch *f, const char *s, size_t n)
 {
-	struct lfs_fetch *f = arg;
-	const char *s = p;
 	ssize_t w;
-	int rc;
 
-	if (status == 200 && f->start && !f->restarted) {
-		/* the whole blob instead of the range: start over */
-		f->restarted = 1;
-		rc = lfs_fetch_reset(f);
-		if (rc)
-			return rc;
-	}
-	if (n > f->size - f->have) {
-		f->too_much = "more bytes than the manifest's size";
-		return -EBADMSG;
-	}
-	if (!EVP_DigestUpdate(f->md, p, n))
+	if (!EVP_DigestUpdate(f->md, s, n))
 		return -EIO;
 	while (n) {
 		w = f->stream ? write(f->fd, s, n) :
@@ -678,6 +688,112 @@ static int lfs_fetch_sink(void *arg, long status, const void *p, size_t n)
 		n -= (size_t)w;
 		f->have += (uint64_t)w;
 	}
+	return 0;
+}
+
+/*
+ * Feeds the f->pending bytes of the kept copy (an earlier pull's) to the
+ * hash and the pipe, in order, before the rest arrives.
+ */
+static int lfs_fetch_feed(struct lfs_fetch *f)
+{
+	char buf[65536];
+	uint64_t n = f->pending;
+	ssize_t r;
+	int rc;
+
+	f->pending = 0;
+	while (f->have < n) {
+		size_t k = n - f->have < sizeof(buf) ? n - f->have : sizeof(buf);
+
+		r = pread(f->part->fd, buf, k, (off_t)f->have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			f->part->drop = 1;
+			snprintf(f->why, sizeof(f->why),
+				 "cannot read the partial download an earlier pull left: %s",
+				 r < 0 ? strerror(errno) : "it is shorter than it was");
+			return -EIO;
+		}
+		rc = lfs_fetch_put(f, buf, (size_t)r);
+		if (rc)
+			return rc;
+	}
+	f->part->fed = n;
+	if (f->reg->progress)
+		f->reg->progress(f->reg->progress_arg, f->have);
+	return 0;
+}
+
+/*
+ * The start of an answer's body: a 200 to a range restarts the blob; a
+ * 206 must be the range asked for (Content-Range), and the kept bytes
+ * before it are fed first.
+ */
+static int lfs_fetch_begin(struct lfs_fetch *f, const struct lfs_http_resp *rs)
+{
+	uint64_t first, last, total;
+
+	f->begun = 1;
+	if (rs->status == 200 && f->start && lfs_fetch_reset(f)) {
+		snprintf(f->why, sizeof(f->why),
+			 "the registry answered a range with the whole blob (HTTP 200), and the %llu bytes before are gone down the extraction",
+			 (unsigned long long)f->have);
+		return -ESPIPE;
+	}
+	if (rs->status == 200)	/* the whole blob: from its start */
+		return 0;
+	if (!f->start) {
+		snprintf(f->why, sizeof(f->why),
+			 "a partial answer (206) to a whole request");
+		return -EPROTO;
+	}
+	if (lfs_reg_content_range(rs->content_range, &first, &last, &total) ||
+	    first != f->start ||
+	    (total != UINT64_MAX && total != f->size)) {
+		if (f->part)	/* a registry that cannot resume it */
+			f->part->drop = 1;
+		snprintf(f->why, sizeof(f->why),
+			 "a partial answer (206) with Content-Range '%s' to a request for bytes %llu- of %llu",
+			 rs->content_range, (unsigned long long)f->start,
+			 (unsigned long long)f->size);
+		return -EPROTO;
+	}
+	return f->pending ? lfs_fetch_feed(f) : 0;
+}
+
+static int lfs_fetch_sink(void *arg, const struct lfs_http_resp *rs,
+			  const void *p, size_t n)
+{
+	struct lfs_fetch *f = arg;
+	ssize_t w;
+	size_t k;
+	int rc;
+
+	if (!f->begun) {
+		rc = lfs_fetch_begin(f, rs);
+		if (rc)
+			return rc;
+	}
+	if (n > f->size - f->have) {
+		snprintf(f->why, sizeof(f->why),
+			 "more bytes than the manifest's size (%llu)",
+			 (unsigned long long)f->size);
+		return -EBADMSG;
+	}
+	/* the copy kept for a later pull: one write per piece */
+	for (k = 0; f->tee && k < n;) {
+		w = pwrite(f->part->fd, (const char *)p + k, n - k,
+			   (off_t)(f->have + k));
+		if (w > 0)
+			k += (size_t)w;
+		else if (w == 0 || errno != EINTR)
+			lfs_fetch_untee(f);
+	}
+	rc = lfs_fetch_put(f, p, n);
+	if (rc)
+		return rc;
 	if (f->reg->progress)
 		f->reg->progress(f->reg->progress_arg, f->have);
 	return 0;
@@ -713,29 +829,27 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 	struct lfs_http_resp rs;
 	char range[64];
-	uint64_t before = f->have;
 	int rc;
 
 	rq.method = "GET";
 	rq.url = url;
 	rq.sink = lfs_fetch_sink;
 	rq.sink_arg = f;
-	f->start = f->have;
-	f->restarted = 0;
-	if (f->have) {
+	f->start = lfs_fetch_at(f);
+	f->begun = 0;
+	if (f->start) {
 		snprintf(range, sizeof(range), "Range: bytes=%llu-",
-			 (unsigned long long)f->have);
+			 (unsigned long long)f->start);
 		rq.headers[0] = range;
 	}
 	rc = lfs_reg_send(reg, &rq, &rs, what);
-	if (rc == -EBADMSG && f->too_much)
-		return lfs_reg_fail(reg, rc, "%s: %s (%llu)", what, f->too_much,
-				    (unsigned long long)f->size);
+	if (rc && f->why[0])
+		return lfs_reg_fail(reg, rc, "%s: %s", what, f->why);
 	if (rc == -EIO)		/* the transfer broke: resume */
 		return 1;
 	if (rc)
 		return rc;
-	if (rs.status == 416 && f->have) {
+	if (rs.status == 416 && f->start) {
 		/* the range does not fit the blob: start over */
 		lfs_http_resp_free(&rs);
 		return lfs_fetch_reset(f) ? lfs_reg_fail(reg, -EIO, "%s: %s", what,
@@ -747,21 +861,46 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 		return rc;
 	}
 	lfs_http_resp_free(&rs);
-	if (rs.status == 206 && !before)
+	if (rs.status == 206 && !f->start)
 		return lfs_reg_fail(reg, -EPROTO, "%s: a partial answer (206) to a whole request",
 				    what);
 	return f->have < f->size ? 1 : 0;
 }
 
-static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
-			 uint64_t size, int fd, uint64_t *have, int stream)
+/* The digest of what arrived: @digest, or -EBADMSG. */
+static int lfs_fetch_check(struct lfs_reg *reg, struct lfs_fetch *f,
+			   const char *digest, const char *what)
 {
-	struct lfs_fetch f = { .reg = reg, .fd = fd, .size = size,
-				.have = *have, .stream = stream };
-	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	unsigned char md[LFS_SHA256_LEN];
 	char got[LFS_DIGEST_LEN];
 	unsigned int mdlen;
+	int rc;
+
+	if (!EVP_DigestFinal_ex(f->md, md, &mdlen))
+		return lfs_reg_fail(reg, -EIO, "%s: hashing failed", what);
+	lfs_oci_digest_format(md, got);
+	if (f->have == f->size && !strcmp(got, digest))
+		return 0;
+	if (f->part && f->part->fed)
+		rc = lfs_reg_fail(reg, -EBADMSG,
+				  "%s: the download does not match its digest (got %s, %llu bytes, the first %llu of them from the partial download an earlier pull left, deleted now: pull again to download it whole)",
+				  what, got, (unsigned long long)f->have,
+				  (unsigned long long)f->part->fed);
+	else
+		rc = lfs_reg_fail(reg, -EBADMSG,
+				  "%s: the download does not match its digest (got %s, %llu bytes)",
+				  what, got, (unsigned long long)f->have);
+	lfs_fetch_reset(f);
+	return rc;
+}
+
+static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
+			 uint64_t size, int fd, uint64_t *have,
+			 struct lfs_reg_part *part)
+{
+	struct lfs_fetch f = { .reg = reg, .fd = fd, .size = size,
+				.have = *have };
+	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	int rc = 0, tries;
 
 	snprintf(what, sizeof(what), "blob %s", digest);
@@ -772,9 +911,28 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 		EVP_MD_CTX_free(f.md);
 		return lfs_reg_fail(reg, -ENOMEM, "%s: out of memory", what);
 	}
-	if (lfs_fetch_rehash(&f)) {
+	if (part) {		/* a stream, with a kept copy */
+		f.stream = 1;
+		f.have = 0;
+		part->fed = 0;
+		part->drop = 0;
+		if (part->fd >= 0) {
+			f.part = part;
+			f.tee = 1;
+			f.pending = part->len;
+			if (f.pending > size)	/* not this blob's */
+				lfs_fetch_reset(&f);
+			else if (f.pending == size)	/* all of it */
+				rc = lfs_fetch_feed(&f);
+		}
+	} else if (lfs_fetch_rehash(&f)) {
 		rc = lfs_reg_fail(reg, -EIO, "%s: cannot read the partial download",
 				  what);
+		goto out;
+	}
+	if (rc) {
+		lfs_reg_fail(reg, rc, "%s: %s", what,
+			     f.why[0] ? f.why : strerror(-rc));
 		goto out;
 	}
 	for (tries = 0; f.have < size; tries++) {
@@ -789,28 +947,20 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 			memcpy(last, reg->err.msg, sizeof(last));
 			rc = lfs_reg_fail(reg, -EIO,
 					  "%s: the transfer broke off at %llu of %llu bytes (%s)",
-					  what, (unsigned long long)f.have,
+					  what, (unsigned long long)lfs_fetch_at(&f),
 					  (unsigned long long)size, last);
 			break;
 		}
 		rc = 0;
 	}
-	if (rc)
-		goto out;
-	if (!EVP_DigestFinal_ex(f.md, md, &mdlen)) {
-		rc = lfs_reg_fail(reg, -EIO, "%s: hashing failed", what);
-		goto out;
-	}
-	lfs_oci_digest_format(md, got);
-	if (f.have != size || strcmp(got, digest)) {
-		rc = lfs_reg_fail(reg, -EBADMSG,
-				  "%s: the download does not match its digest (got %s, %llu bytes)",
-				  what, got, (unsigned long long)f.have);
-		lfs_fetch_reset(&f);
-	}
+	if (!rc)
+		rc = lfs_fetch_check(reg, &f, digest, what);
 out:
 	if (!rc)	/* a broken transfer that was resumed is no error */
 		lfs_err_clear(&reg->err);
+	/* verified, or not this blob's bytes: the kept copy goes */
+	if (f.part && (!rc || rc == -EBADMSG))
+		part->drop = 1;
 	*have = f.have;
 	EVP_MD_CTX_free(f.md);
 	return rc;
@@ -819,14 +969,17 @@ out:
 int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		       int fd, uint64_t *have)
 {
-	return lfs_reg_fetch(reg, digest, size, fd, have, 0);
+	return lfs_reg_fetch(reg, digest, size, fd, have, NULL);
 }
 
 int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
-			uint64_t size, int fd, uint64_t *have)
+			uint64_t size, int fd, struct lfs_reg_part *part,
+			uint64_t *have)
 {
+	struct lfs_reg_part none = { .fd = -1 };
+
 	*have = 0;
-	return lfs_reg_fetch(reg, digest, size, fd, have, 1);
+	return lfs_reg_fetch(reg, digest, size, fd, have, part ? part : &none);
 }
 
 int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,

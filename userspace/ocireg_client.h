@@ -121,14 +121,36 @@ int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		       int fd, uint64_t *have);
 
 /*
+ * What a pull keeps of a blob for a later pull to resume from (the file
+ * is pullpart.c's).
+ */
+struct lfs_reg_part {
+	int fd;		/* the file, locked by its owner; -1: none */
+	uint64_t len;	/* bytes of the blob it holds, on entry */
+	uint64_t fed;	/* of them, fed to the stream (0: not resumed) */
+	int drop;	/* it must go: the blob was verified, or did not match */
+};
+
+/*
  * As lfs_reg_blob_fetch(), from the start, into the pipe @fd (written in
  * order: the reader sees the blob as it arrives, before it is verified).
- * A broken transfer is resumed with a range; a server that answers a
- * range with the whole blob fails it (-EIO: the bytes are gone down the
- * pipe).  *@have: the bytes written.
+ * With @part (NULL, or its fd -1: none), what arrives is also written to
+ * part->fd at its offset in the blob (one write per piece; a write that
+ * fails drops the copy, not the download), and the part->len bytes it
+ * holds are resumed from: the rest is asked for with a Range, and only
+ * once the registry answers 206 with that range (Content-Range) are the
+ * kept bytes fed to the pipe and the hash; a 200 (ranges ignored) or a
+ * 416 has them discarded (part->fd truncated) and the blob comes whole.
+ * All of the blob kept: nothing is asked for.  A broken transfer is
+ * resumed with a range; a server that answers a range with the whole
+ * blob once bytes went down the pipe fails it (-ESPIPE).  part->drop is
+ * set when the copy must go: the blob verified, or it did not (-EBADMSG,
+ * whose message says how many bytes came from the copy), or a write
+ * failed.  *@have: the bytes written to @fd.
  */
 int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
-			uint64_t size, int fd, uint64_t *have);
+			uint64_t size, int fd, struct lfs_reg_part *part,
+			uint64_t *have);
 
 /*
  * GETs manifest @ref (a tag or digest) with every media type accepted.

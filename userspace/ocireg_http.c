@@ -106,7 +106,7 @@ static size_t lfs_hdr_cb(char *p, size_t size, size_t nitems, void *arg)
 		/* a new response (after a redirect or 100 Continue) */
 		rs->content_type[0] = rs->location[0] = '\0';
 		rs->www_authenticate[0] = rs->docker_digest[0] = '\0';
-		rs->range[0] = '\0';
+		rs->range[0] = rs->content_range[0] = '\0';
 		rs->has_length = 0;
 		return n;
 	}
@@ -116,6 +116,8 @@ static size_t lfs_hdr_cb(char *p, size_t size, size_t nitems, void *arg)
 	lfs_hdr_take(p, n, "Docker-Content-Digest", rs->docker_digest,
 		     sizeof(rs->docker_digest));
 	lfs_hdr_take(p, n, "Range", rs->range, sizeof(rs->range));
+	lfs_hdr_take(p, n, "Content-Range", rs->content_range,
+		     sizeof(rs->content_range));
 	/* the first challenge header; enough for the registries tested */
 	if (!rs->www_authenticate[0])
 		lfs_hdr_take(p, n, "WWW-Authenticate", rs->www_authenticate,
@@ -140,7 +142,8 @@ static size_t lfs_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 
 	curl_easy_getinfo(x->h->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 200 && code < 300 && rq->sink) {
-		x->sink_err = rq->sink(rq->sink_arg, code, p, n);
+		rs->status = code;
+		x->sink_err = rq->sink(rq->sink_arg, rs, p, n);
 		return x->sink_err ? 0 : n;
 	}
 	max = code >= 200 && code < 300 ?

@@ -21,13 +21,17 @@ struct lfs_http_opts {
 	long timeout_s;		/* connect timeout; 0: 30 s */
 };
 
+struct lfs_http_resp;
+
 /*
- * Receives a 2xx response's body (nothing else does); @status is the
- * response's (200 or 206 matter to a ranged GET).  Returns 0, or a
+ * Receives a 2xx response's body (nothing else does); @rs is the
+ * response so far: its status (200 or 206 matter to a ranged GET) and
+ * headers (a 206's Content-Range), its body not kept.  Returns 0, or a
  * negative errno that aborts the transfer and is returned by
  * lfs_http_do().
  */
-typedef int (*lfs_http_sink)(void *arg, long status, const void *p, size_t n);
+typedef int (*lfs_http_sink)(void *arg, const struct lfs_http_resp *rs,
+			     const void *p, size_t n);
 
 /* Told the body bytes sent so far, as an upload goes (a progress display). */
 typedef void (*lfs_http_progress)(void *arg, uint64_t sent);
@@ -60,6 +64,7 @@ struct lfs_http_resp {
 	char www_authenticate[2048];
 	char docker_digest[80];		/* Docker-Content-Digest */
 	char range[64];			/* Range (an upload's status) */
+	char content_range[96];		/* Content-Range (a 206) */
 	uint64_t content_length;	/* with @has_length */
 	int has_length;
 	char *body;			/* NUL-terminated; free() */

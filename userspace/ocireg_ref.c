@@ -364,6 +364,45 @@ int lfs_reg_range_next(const char *range, uint64_t *next)
 	return 0;
 }
 
+/* A decimal number of at most 19 digits at *@s (moved past it). */
+static int lfs_reg_decimal(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+
+	*v = 0;
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (p - *s >= 19)
+			return -EINVAL;
+		*v = *v * 10 + (uint64_t)(*p - '0');
+	}
+	*s = p;
+	return 0;
+}
+
+int lfs_reg_content_range(const char *value, uint64_t *first, uint64_t *last,
+			  uint64_t *total)
+{
+	const char *s = value;
+
+	if (strncasecmp(s, "bytes ", 6))
+		return -EINVAL;
+	s += 6;
+	while (*s == ' ')
+		s++;
+	if (lfs_reg_decimal(&s, first) || *s++ != '-' ||
+	    lfs_reg_decimal(&s, last) || *s++ != '/' || *last < *first)
+		return -EINVAL;
+	if (*s == '*' && !s[1]) {
+		*total = UINT64_MAX;
+		return 0;
+	}
+	if (lfs_reg_decimal(&s, total) || *s || *last >= *total)
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * "&scope=S" for each space-separated scope of @scopes (a challenge names
  * several for a cross-repository mount; the token API takes one parameter

@@ -17,6 +17,10 @@
  *   ROOT/.push-*, .pull-*, .save-*, .load-*
  *                       what a push, pull, save or load that crashed left,
  *                       unless a running one holds it (tmpdir.h's rule)
+ *   ROOT/.partial/sha256-HEX.partial
+ *                       a partial download a pull kept for the next to
+ *                       resume, unless a pull holds it or it changed in
+ *                       the last minute (pullpart.h)
  *
  * "In use" is decided by device and inode (inuse.h): the upper and work
  * paths the kernel reports for each view, and each registered layer's
@@ -50,6 +54,7 @@
 #include "jsonout.h"
 #include "nl.h"
 #include "parse.h"
+#include "pullpart.h"
 #include "store.h"
 #include "store_reg.h"
 #include "tmpdir.h"
@@ -62,10 +67,11 @@ static const char lfs_usage_prune[] =
 	"the changes that were never committed.  Also deletes the new upper\n"
 	"of a commit that did not complete and what an interrupted `layerctl\n"
 	"rm` left, and the temporary directories of a push, pull, save or\n"
-	"load that did not complete (.push-*, .pull-*, .save-*, .load-*): those\n"
-	"no running command holds (each holds a lock on its own) and that have\n"
-	"not changed for a minute; a partial download a pull kept to resume\n"
-	"goes too.  Committed and registered layers are kept, and so is\n"
+	"load that did not complete (.push-*, .pull-*, .save-*, .load-*), and\n"
+	"the partial downloads a pull that broke off kept for the next to\n"
+	"resume (.partial/*): those no running command holds (each holds a\n"
+	"lock on its own) and that have not changed for a minute.\n"
+	"Committed and registered layers are kept, and so is\n"
 	"anything a mounted view or a registered layer uses.  Run it after a\n"
 	"reboot (after `layerctl restore`) or after unmounting views whose\n"
 	"changes are not wanted.\n"
@@ -98,6 +104,7 @@ struct lfs_prune {
 	struct lfs_strv views;		/* deleted views: "VKEY" */
 	struct lfs_strv mnts;		/* ...their recorded mountpoints */
 	struct lfs_strv tmps;		/* deleted temporary directories */
+	struct lfs_strv parts;		/* deleted partial downloads: digests */
 	struct lfs_prune_upper *uppers;	/* deleted layer directories */
 	size_t nuppers;
 	uint64_t size, nfiles;		/* totals */
@@ -386,9 +393,13 @@ static int lfs_prune_tmps(struct lfs_prune *p)
 
 	rc = lfs_tmpdir_prune(p->st->fd, time(NULL), LFS_TMPDIR_MIN_AGE,
 			      p->dry, &p->tmps, &p->size, &p->nfiles, &failed);
+	if (!rc)
+		rc = lfs_part_prune(p->st->fd, time(NULL), LFS_PART_MIN_AGE,
+				    p->dry, &p->parts, &p->size, &failed);
+	p->nfiles += p->parts.n;
 	if (failed) {
 		p->failed = 1;
-		lfs_err_set(&p->e, -EIO, "cannot delete a temporary directory of %s",
+		lfs_err_set(&p->e, -EIO, "cannot delete a temporary directory or partial download of %s",
 			    p->st->root);
 	}
 	return rc;
@@ -418,7 +429,15 @@ static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 	for (i = 0; i < p->tmps.n; i++)
 		lfs_buf_printf(out, "%s temporary directory %s\n", verb,
 			       p->tmps.v[i]);
-	if (p->tmps.n)
+	for (i = 0; i < p->parts.n; i++)
+		lfs_buf_printf(out, "%s partial download %s\n", verb,
+			       p->parts.v[i]);
+	if (p->parts.n)
+		lfs_buf_printf(out, "%s %zu views, %zu uppers, %zu temporary directories and %zu partial downloads: %llu files, ",
+			       p->dry ? "would free" : "freed", p->views.n,
+			       p->nuppers, p->tmps.n, p->parts.n,
+			       (unsigned long long)p->nfiles);
+	else if (p->tmps.n)
 		lfs_buf_printf(out, "%s %zu views, %zu uppers and %zu temporary directories: %llu files, ",
 			       p->dry ? "would free" : "freed", p->views.n,
 			       p->nuppers, p->tmps.n,
@@ -471,6 +490,11 @@ static void lfs_prune_json(const struct lfs_prune *p, struct lfs_buf *out)
 	lfs_json_array_begin(&j);
 	for (i = 0; i < p->tmps.n; i++)
 		lfs_json_string(&j, p->tmps.v[i]);
+	lfs_json_array_end(&j);
+	lfs_json_key(&j, "partial_downloads");
+	lfs_json_array_begin(&j);
+	for (i = 0; i < p->parts.n; i++)
+		lfs_json_string(&j, p->parts.v[i]);
 	lfs_json_array_end(&j);
 	lfs_json_key(&j, "size");
 	lfs_json_u64(&j, p->size);
@@ -559,6 +583,7 @@ static void lfs_prune_free(struct lfs_prune *p)
 	lfs_strv_free(&p->views);
 	lfs_strv_free(&p->mnts);
 	lfs_strv_free(&p->tmps);
+	lfs_strv_free(&p->parts);
 	for (i = 0; i < p->nuppers; i++)
 		free(p->uppers[i].key);
 	free(p->uppers);

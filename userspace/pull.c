@@ -2,7 +2,8 @@
 /*
  * layerctl pull SOURCE [REF]: the manifest for the platform, the config,
  * then the layers the store lacks, each downloaded straight into its
- * extraction (pull_layer.c), several at once; once all are in and
+ * extraction (pull_layer.c) and into a partial download for a later pull
+ * to resume from (pullpart.h), several at once; once all are in and
  * checked, they are registered, bottom first.
  */
 #define _GNU_SOURCE
@@ -43,14 +44,17 @@ static const char lfs_usage_pull[] =
 	"layer oci/chain:HEX of the same chain id) are not downloaded; the\n"
 	"others are downloaded several at once (see --jobs), each straight\n"
 	"into its extraction (gunzip, untar) in a new directory of the store,\n"
-	"within the limits (see --max-*), nothing written but the layer's\n"
-	"files.  Every blob is checked against its digest and size while it\n"
-	"arrives, and every layer against its config diff_id; only once all\n"
-	"of them are in and checked are the layers registered, bottom first.\n"
-	"A broken transfer is resumed with HTTP ranges; a failed pull\n"
-	"registers nothing and leaves nothing in the store.  Prints one line\n"
-	"per blob (on a terminal a progress display instead) and the image's\n"
-	"digest.\n"
+	"within the limits (see --max-*), and into a partial download in the\n"
+	"store (.partial/sha256-HEX.partial) until the blob is verified.  Every\n"
+	"blob is checked against its digest and size while it arrives, and\n"
+	"every layer against its config diff_id; only once all of them are in\n"
+	"and checked are the layers registered, bottom first.  A broken\n"
+	"transfer is resumed with HTTP ranges; a failed pull registers nothing\n"
+	"and keeps only the partial downloads, from which the next pull of the\n"
+	"same blobs resumes (their bytes, then the rest with a range; a\n"
+	"partial download that turns out wrong fails that pull and is deleted;\n"
+	"'layerctl prune' deletes those left unused).  Prints one line per blob\n"
+	"(on a terminal a progress display instead) and the image's digest.\n"
 	"\n"
 	LFS_REG_AUTH_HELP
 	"\n"

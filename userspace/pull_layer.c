@@ -3,8 +3,10 @@
  * One layer of layerctl pull: its blob downloaded into a pipe that a
  * thread extracts from as the bytes arrive (gunzip, untar) into the
  * layer's staging directory in the store; the download checks the blob's
- * digest and size, the extraction its digest again and the diff_id.
- * Nothing is registered here: pull.c does that once every layer is in.
+ * digest and size, the extraction the diff_id.  What arrives is kept
+ * in the store too (pullpart.h) until the blob is verified, so that a
+ * pull that breaks off is resumed by the next one.  Nothing is
+ * registered here: pull.c does that once every layer is in.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +19,7 @@
 
 #include "oci_cmd.h"
 #include "pull.h"
+#include "pullpart.h"
 
 #define LFS_PULL_PIPE (1 << 20)
 
@@ -97,6 +100,17 @@ static int lfs_pull_outcome(struct lfs_reg *reg, int rc, struct lfs_pull_x *x,
 	return 0;
 }
 
+/* Tells in @e's text that @kept bytes stay for the next pull. */
+static void lfs_pull_kept(struct lfs_err *e, const char *root, uint64_t kept)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 " (%llu bytes of it kept in %s/" LFS_PART_DIR
+		 " for the next pull to resume)",
+		 (unsigned long long)kept, root);
+}
+
 int lfs_pull_layer(void *arg, size_t i, struct lfs_reg *reg,
 		   struct lfs_err *e)
 {
@@ -105,25 +119,37 @@ int lfs_pull_layer(void *arg, size_t i, struct lfs_reg *reg,
 	const struct lfs_oci_desc *d = &p->man.layers[li];
 	struct lfs_xv_ref ref = { &p->view, p->L[li].row };
 	struct lfs_pull_x x = { 0 };
-	uint64_t have = 0;
+	struct lfs_reg_part part;
+	uint64_t have = 0, kept;
 	int wfd = -1, rc;
 
 	rc = lfs_pull_x_start(p, li, &x, &wfd, e);
 	if (rc)
 		return rc;
+	/* none (another pull holds it, the store is read-only): no copy */
+	lfs_part_open(p->st.fd, d->digest, &part);
 	lfs_xv_set(&p->view, ref.row, "Downloading", d->size, 1);
 	reg->progress = lfs_xv_hook;
 	reg->progress_arg = &ref;
-	rc = lfs_reg_blob_stream(reg, d->digest, d->size, wfd, &have);
+	rc = lfs_reg_blob_stream(reg, d->digest, d->size, wfd, &part, &have);
 	reg->progress = NULL;
+	kept = lfs_part_close(p->st.fd, d->digest, &part);
 	close(wfd);
 	pthread_join(x.thr, NULL);
 	rc = lfs_pull_outcome(reg, rc, &x, p->L[li].name, e);
+	if (rc && kept)
+		lfs_pull_kept(e, p->st.root, kept);
 	if (rc)
 		return rc;
-	lfs_xv_end(&p->view, ref.row, "Download complete",
-		   "%s downloaded %llu bytes", d->digest,
-		   (unsigned long long)d->size);
+	if (part.fed)
+		lfs_xv_end(&p->view, ref.row, "Download complete",
+			   "%s downloaded %llu bytes (resumed at %llu)",
+			   d->digest, (unsigned long long)d->size,
+			   (unsigned long long)part.fed);
+	else
+		lfs_xv_end(&p->view, ref.row, "Download complete",
+			   "%s downloaded %llu bytes", d->digest,
+			   (unsigned long long)d->size);
 	__atomic_add_fetch(&p->fetched, 1, __ATOMIC_RELAXED);
 	return 0;
 }

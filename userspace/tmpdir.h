@@ -6,8 +6,8 @@
  * long as they run; prune deletes one only if it can lock it exclusively
  * (no running command holds it) and it has not changed for
  * LFS_TMPDIR_MIN_AGE seconds (not one being made this moment, before its
- * maker has locked it).  A pull's partial download, kept for the next
- * pull to resume, goes too.
+ * maker has locked it).  A pull's partial downloads (pullpart.h) follow
+ * the same rule, file by file.
  */
 #ifndef LAYERCTL_TMPDIR_H
 #define LAYERCTL_TMPDIR_H

@@ -22,6 +22,7 @@
 #include "ocireg.h"
 #include "ocireg_client.h"
 #include "ocitar.h"
+#include "pullpart.h"
 #include "suites.h"
 
 static const char *const D64 =
@@ -580,7 +581,8 @@ START_TEST(test_client_fetch)
 	have = 0;
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
 		.fail_err = -EIO, .fail_after = 10 });
-	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10,
+		.content_range = "bytes 10-35/36" });
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), 0);
 	ck_assert_uint_eq(have, len);
 	ck_assert_str_eq(fake_http_header(1, "Range"), "bytes=10-");
@@ -602,7 +604,8 @@ START_TEST(test_client_fetch)
 	fake_http_reset();
 	fd = tmpfile_with("XXXXXXXXXX", 10);
 	have = 10;
-	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10 });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10,
+		.content_range = "bytes 10-35/*" });
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -EBADMSG);
 	ck_assert_uint_eq(fd_size(fd), 0);
 	close(fd);
@@ -643,6 +646,276 @@ START_TEST(test_client_fetch)
 	ck_assert_msg(strstr(reg.err.msg, "BLOB_UNKNOWN"), "%s", reg.err.msg);
 	close(fd);
 	lfs_reg_close(&reg);
+}
+END_TEST
+
+START_TEST(test_content_range)
+{
+	uint64_t a, b, t;
+
+	ck_assert_int_eq(lfs_reg_content_range("bytes 10-35/36", &a, &b, &t), 0);
+	ck_assert_uint_eq(a, 10);
+	ck_assert_uint_eq(b, 35);
+	ck_assert_uint_eq(t, 36);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 0-0/1", &a, &b, &t), 0);
+	ck_assert_uint_eq(t, 1);
+	ck_assert_int_eq(lfs_reg_content_range("Bytes 5-9/*", &a, &b, &t), 0);
+	ck_assert_uint_eq(a, 5);
+	ck_assert_uint_eq(t, UINT64_MAX);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 9999999999999999999-9999999999999999999/*",
+					       &a, &b, &t), 0);
+	ck_assert_uint_eq(a, 9999999999999999999ULL);
+	/* not a single byte range of a blob */
+	ck_assert_int_eq(lfs_reg_content_range("", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes */36", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 10-5/36", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 10-36/36", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("items 1-2/3", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes=1-2/3", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 1-2/3,", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 1-2", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes -1-2/3", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 1-2/*x", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 1-2/3 ", &a, &b, &t), -EINVAL);
+	ck_assert_int_eq(lfs_reg_content_range("bytes 10000000000000000000-10000000000000000001/*",
+					       &a, &b, &t), -EINVAL);
+}
+END_TEST
+
+/* The @n bytes @fd holds equal @want. */
+static void fd_holds(int fd, const char *want, size_t n)
+{
+	char got[128];
+
+	ck_assert_uint_eq(fd_size(fd), n);
+	ck_assert_int_eq(pread(fd, got, sizeof(got), 0), (ssize_t)n);
+	ck_assert_int_eq(memcmp(got, want, n), 0);
+}
+
+/* A stream kept in a partial download (pullpart.h's, a plain file here). */
+START_TEST(test_client_stream_part)
+{
+	static const char blob[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	size_t len = strlen(blob);
+	struct lfs_reg_part part;
+	struct lfs_reg reg;
+	char dg[LFS_DIGEST_LEN];
+	uint64_t have;
+	int out;
+
+	lfs_oci_sha256_digest(blob, len, dg);
+	open_reg(&reg, NULL);
+
+	/* 10 bytes kept: the rest asked for; they go first once it is 206 */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with(blob, 10), .len = 10 };
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10,
+		.content_range = "bytes 10-35/36" });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), 0);
+	ck_assert_str_eq(fake_http_header(0, "Range"), "bytes=10-");
+	ck_assert_uint_eq(have, len);
+	ck_assert_uint_eq(part.fed, 10);
+	ck_assert_int_eq(part.drop, 1);		/* verified: it goes */
+	fd_holds(out, blob, len);
+	fd_holds(part.fd, blob, len);		/* the rest written to it too */
+	close(part.fd);
+	close(out);
+
+	/* the registry ignores the range (200): the kept bytes discarded */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with("XXXXXXXXXX", 10), .len = 10 };
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), 0);
+	ck_assert_str_eq(fake_http_header(0, "Range"), "bytes=10-");
+	ck_assert_uint_eq(part.fed, 0);
+	fd_holds(out, blob, len);
+	fd_holds(part.fd, blob, len);
+	close(part.fd);
+	close(out);
+
+	/* kept bytes that are wrong: a digest error that says so, it goes */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with("XXXXXXXXXX", 10), .len = 10 };
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10,
+		.content_range = "bytes 10-35/36" });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), -EBADMSG);
+	ck_assert_msg(strstr(reg.err.msg, "does not match its digest") &&
+		      strstr(reg.err.msg, "the first 10 of them from the partial download an earlier pull left, deleted now"),
+		      "%s", reg.err.msg);
+	ck_assert_int_eq(part.drop, 1);
+	close(part.fd);
+	close(out);
+
+	/* it breaks for good after 10 bytes: they stay kept */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with("", 0) };
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.fail_err = -EIO, .fail_after = 10 });
+	for (have = 0; have < 4; have++)
+		fake_http_push(&(struct fake_http_resp){ .status = 206,
+			.body = blob + 10, .content_range = "bytes 10-35/36",
+			.fail_err = -EIO, .fail_after = 0 });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), -EIO);
+	ck_assert_msg(strstr(reg.err.msg, "broke off at 10 of 36 bytes"), "%s", reg.err.msg);
+	ck_assert_int_eq(part.drop, 0);
+	fd_holds(part.fd, blob, 10);
+	fd_holds(out, blob, 10);
+
+	/* ... and the next one resumes from them */
+	fake_http_reset();
+	ck_assert_int_eq(ftruncate(out, 0), 0);
+	ck_assert_int_eq(lseek(out, 0, SEEK_SET), 0);
+	part.len = 10;
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10,
+		.content_range = "bytes 10-35/36" });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), 0);
+	ck_assert_uint_eq(part.fed, 10);
+	fd_holds(out, blob, len);
+	close(part.fd);
+	close(out);
+
+	/* a 206 for another range: refused before anything is fed */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with(blob, 10), .len = 10 };
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob,
+		.content_range = "bytes 0-35/36" });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), -EPROTO);
+	ck_assert_msg(strstr(reg.err.msg, "Content-Range 'bytes 0-35/36' to a request for bytes 10- of 36"),
+		      "%s", reg.err.msg);
+	ck_assert_uint_eq(fd_size(out), 0);
+	ck_assert_uint_eq(part.fed, 0);
+	close(part.fd);
+	close(out);
+
+	/* ... or without one; or of another size */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with(blob, 10), .len = 10 };
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10 });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), -EPROTO);
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = blob + 10,
+		.content_range = "bytes 10-35/37" });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), -EPROTO);
+	ck_assert_uint_eq(fd_size(out), 0);
+	close(part.fd);
+	close(out);
+
+	/* all of it kept: nothing asked for */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with(blob, len), .len = len };
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), 0);
+	ck_assert_uint_eq(fake_http_nseen(), 0);
+	ck_assert_uint_eq(part.fed, len);
+	fd_holds(out, blob, len);
+	close(part.fd);
+	close(out);
+
+	/* more than the blob: not its bytes, a whole request */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	part = (struct lfs_reg_part){ .fd = tmpfile_with("0123456789abcdefghijklmnopqrstuvwxyz!!", 38),
+				      .len = 38 };
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, &part, &have), 0);
+	ck_assert_ptr_null(fake_http_header(0, "Range"));
+	fd_holds(part.fd, blob, len);
+	close(part.fd);
+	close(out);
+
+	/* a broken transfer, then the whole blob: the bytes are gone */
+	fake_http_reset();
+	out = tmpfile_with("", 0);
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.fail_err = -EIO, .fail_after = 10 });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob });
+	ck_assert_int_eq(lfs_reg_blob_stream(&reg, dg, len, out, NULL, &have), -ESPIPE);
+	ck_assert_msg(strstr(reg.err.msg, "answered a range with the whole blob"), "%s",
+		      reg.err.msg);
+	close(out);
+	lfs_reg_close(&reg);
+}
+END_TEST
+
+/* pullpart.c: the names, the lock, prune's rule. */
+START_TEST(test_pull_part)
+{
+	static const char *const dg =
+		"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char dir[] = "/tmp/check-part.XXXXXX", name[128], back[80], p[256];
+	struct lfs_reg_part a, b;
+	struct lfs_strv gone = { 0 };
+	uint64_t size = 0;
+	int root, failed = 0;
+	time_t now = time(NULL);
+
+	ck_assert_int_eq(lfs_part_name(dg, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "sha256-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.partial");
+	ck_assert_int_eq(lfs_part_digest(name, back, sizeof(back)), 0);
+	ck_assert_str_eq(back, dg);
+	ck_assert_int_eq(lfs_part_name("sha256:0123", name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_part_name("sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+				       name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_part_name("sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+				       name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_part_name("sha256:../3456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+				       name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_part_digest("sha256-0123.partial", back, sizeof(back)), -EINVAL);
+	ck_assert_int_eq(lfs_part_digest("sha256-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+					 back, sizeof(back)), -EINVAL);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	root = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(root, 0);
+	/* made, empty, locked: a second opener is told it is busy */
+	ck_assert_int_eq(lfs_part_open(root, dg, &a), 0);
+	ck_assert_uint_eq(a.len, 0);
+	ck_assert_int_eq(lfs_part_open(root, dg, &b), -EBUSY);
+	ck_assert_int_eq(b.fd, -1);
+	ck_assert_int_eq(write(a.fd, "0123456789", 10), 10);
+	/* held: prune leaves it, however old */
+	ck_assert_int_eq(lfs_part_prune(root, now + 3600, LFS_PART_MIN_AGE, 0,
+					&gone, &size, &failed), 0);
+	ck_assert_uint_eq(gone.n, 0);
+	ck_assert_uint_eq(lfs_part_close(root, dg, &a), 10);	/* kept */
+	/* reopened: its bytes */
+	ck_assert_int_eq(lfs_part_open(root, dg, &a), 0);
+	ck_assert_uint_eq(a.len, 10);
+	ck_assert_uint_eq(lfs_part_close(root, dg, &a), 10);
+	/* unheld but young: kept; old: deleted (a dry run first) */
+	ck_assert_int_eq(lfs_part_prune(root, now, LFS_PART_MIN_AGE, 0,
+					&gone, &size, &failed), 0);
+	ck_assert_uint_eq(gone.n, 0);
+	ck_assert_int_eq(lfs_part_prune(root, now + 120, LFS_PART_MIN_AGE, 1,
+					&gone, &size, &failed), 0);
+	ck_assert_uint_eq(gone.n, 1);
+	ck_assert_uint_eq(size, 10);
+	snprintf(p, sizeof(p), "%s/" LFS_PART_DIR "/%s", dir, name);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	lfs_strv_free(&gone);
+	size = 0;
+	ck_assert_int_eq(lfs_part_prune(root, now + 120, LFS_PART_MIN_AGE, 0,
+					&gone, &size, &failed), 0);
+	ck_assert_uint_eq(gone.n, 1);
+	ck_assert_str_eq(gone.v[0], dg);
+	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/" LFS_PART_DIR, dir);
+	ck_assert_int_eq(access(p, F_OK), -1);	/* the empty directory too */
+	lfs_strv_free(&gone);
+	/* dropped (verified): deleted on close */
+	ck_assert_int_eq(lfs_part_open(root, dg, &a), 0);
+	ck_assert_int_eq(write(a.fd, "0123456789", 10), 10);
+	a.drop = 1;
+	ck_assert_uint_eq(lfs_part_close(root, dg, &a), 0);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	close(root);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -760,7 +1033,8 @@ START_TEST(test_cmd_push_pull)
 {
 	struct lfs_layer l = { 0 };
 	char src[128], store[128], store2[160], path[512], buf[8];
-	char *layer, *config, *manifest, *bad;
+	char *layer, *config, *manifest, *bad, crange[64];
+	char ldg[LFS_DIGEST_LEN], pname[128], wrong[20];
 	size_t llen, clen, mlen;
 	FILE *f;
 	int fd;
@@ -894,8 +1168,9 @@ START_TEST(test_cmd_push_pull)
 		.body_len = clen });
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
 		.body_len = llen, .fail_err = -EIO, .fail_after = 20 });
+	snprintf(crange, sizeof(crange), "bytes 20-%zu/%zu", llen - 1, llen);
 	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
-		.body_len = llen - 20 });
+		.body_len = llen - 20, .content_range = crange });
 	snprintf(path, sizeof(path), "%s/store3", tmpdir);
 	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "res/app:1",
 	    "--platform", "linux/amd64");
@@ -920,8 +1195,66 @@ START_TEST(test_cmd_push_pull)
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "broke off at 20 of"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "(20 bytes of it kept in ") &&
+		      strstr(r.err, "/store4/.partial for the next pull to resume)"),
+		      "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 2);
 	snprintf(path, sizeof(path), "%s/store4/layers", tmpdir);
+	ck_assert_int_eq(entries(path), 0);
+	/* only the partial download stays, of the 20 bytes */
+	snprintf(path, sizeof(path), "%s/store4/.partial", tmpdir);
+	ck_assert_int_eq(entries(path), 1);
+
+	/* the next pull resumes from it: bytes=20- */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
+		.body_len = clen });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
+		.body_len = llen - 20, .content_range = crange });
+	snprintf(path, sizeof(path), "%s/store4", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "res2/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(fake_http_header(2, "Range"), "bytes=20-");
+	ck_assert_msg(strstr(r.out, "(resumed at 20)"), "%s", r.out);
+	ck_assert_uint_eq(fake_nl.added.n, 3);
+	snprintf(path, sizeof(path), "%s/store4/.partial", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);	/* gone, verified */
+
+	/* a partial download that is wrong: the pull fails, and it goes */
+	lfs_oci_sha256_digest(layer, llen, ldg);
+	ck_assert_int_eq(lfs_part_name(ldg, pname, sizeof(pname)), 0);
+	snprintf(path, sizeof(path), "%s/store5", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/store5/.partial", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/store5/.partial/%s", tmpdir, pname);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	memcpy(wrong, layer, sizeof(wrong));
+	wrong[10] ^= 1;			/* one bit of the 20 changed */
+	ck_assert_uint_eq(fwrite(wrong, 1, sizeof(wrong), f), sizeof(wrong));
+	fclose(f);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
+		.body_len = clen });
+	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
+		.body_len = llen - 20, .content_range = crange });
+	snprintf(path, sizeof(path), "%s/store5", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "res3/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "does not match its digest") &&
+		      strstr(r.err, "from the partial download an earlier pull left, deleted now"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 3);
+	snprintf(path, sizeof(path), "%s/store5/.partial", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/store5/layers", tmpdir);
 	ck_assert_int_eq(entries(path), 0);
 	snprintf(path, sizeof(path), "%s/store3", tmpdir);
 
@@ -987,6 +1320,9 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_basic);
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_fetch);
+	tcase_add_test(tc, test_content_range);
+	tcase_add_test(tc, test_client_stream_part);
+	tcase_add_test(tc, test_pull_part);
 	tcase_add_test(tc, test_client_manifest_digest);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("commands");

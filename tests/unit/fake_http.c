@@ -158,6 +158,8 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	snprintf(rs->docker_digest, sizeof(rs->docker_digest), "%s",
 		 r->docker_digest ? r->docker_digest : "");
 	snprintf(rs->range, sizeof(rs->range), "%s", r->range ? r->range : "");
+	snprintf(rs->content_range, sizeof(rs->content_range), "%s",
+		 r->content_range ? r->content_range : "");
 	rs->has_length = r->has_length;
 	rs->content_length = r->length;
 	len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
@@ -166,7 +168,7 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	if (r->status >= 200 && r->status < 300 && rq->sink) {
 		for (off = 0; off < len; off += n) {
 			n = len - off < 7 ? len - off : 7;
-			rc = rq->sink(rq->sink_arg, r->status, r->body + off, n);
+			rc = rq->sink(rq->sink_arg, rs, r->body + off, n);
 			if (rc) {
 				snprintf(rs->err, sizeof(rs->err), "sink: %d", rc);
 				return rc;

@@ -19,6 +19,7 @@ struct fake_http_resp {
 	const char *content_type;
 	const char *docker_digest;
 	const char *range;		/* the Range header (an upload's status) */
+	const char *content_range;	/* Content-Range (a 206) */
 	const char *body;		/* NULL: none */
 	size_t body_len;		/* 0: strlen(body) */
 	/*

@@ -11,6 +11,12 @@ A blob GET answered 200 or 206 with more than 1,000 bytes is spoiled:
 
     cut      the first such GET of each blob sends the full Content-Length
              but only half of the body, then closes the connection
+    break    every such GET sends the full Content-Length but stops at the
+             middle of the blob (byte SIZE/2, counted from the start of
+             the blob: a range from there or later gets nothing), then
+             closes the connection: the transfer breaks for good; "sent
+             PATH N" is appended to LOG, N the body bytes sent
+    pass     nothing is spoiled; "sent PATH N" as in break mode
     corrupt  every such GET has one bit of the middle byte flipped
     slow     nothing is spoiled; every request on a blob or an upload
              (".../blobs/...") is held for 0.7 s, and as it starts,
@@ -234,6 +240,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if spoil and MODE == "break":
+            start, total = 0, len(body)
+            m = re.match(r"bytes (\d+)-\d+/(\d+)$",
+                         resp.headers.get("Content-Range") or "")
+            if resp.status == 206 and m:
+                start, total = int(m.group(1)), int(m.group(2))
+            n = max(0, min(len(body), total // 2 - start))
+            self.wfile.write(body[:n])
+            self.wfile.flush()
+            log("sent %s %d" % (self.path, n))
+            self.close_connection = True
+            return
+        if spoil and MODE == "pass":
+            log("sent %s %d" % (self.path, len(body)))
         if spoil and MODE == "corrupt":
             b = bytearray(body)
             b[len(b) // 2] ^= 1

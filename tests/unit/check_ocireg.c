@@ -1013,6 +1013,17 @@ static char *seen_body(size_t i, size_t *len)
 	return b;
 }
 
+/* The registry's next answers: a manifest, then its config. */
+static void fake_image(const char *manifest, size_t mlen, const char *config,
+		       size_t clen)
+{
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
+		.body_len = clen });
+}
+
 /* Entries of @dir other than . and .. (and those starting with @skip). */
 static int entries(const char *dir)
 {
@@ -1110,11 +1121,7 @@ START_TEST(test_cmd_push_pull)
 
 	/* pull into another store: registered, extracted, no layout left */
 	snprintf(store2, sizeof(store2), "%s/store2", tmpdir);
-	fake_http_reset();
-	fake_http_push(&(struct fake_http_resp){ .status = 200,
-		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
-		.body_len = clen });
+	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
 		.body_len = llen });
 	RUN("--store", store2, "pull", "--jobs", "1", "reg.io/app:1", "copy/app:1",
@@ -1145,11 +1152,7 @@ START_TEST(test_cmd_push_pull)
 	memcpy(bad, layer, llen);
 	bad[llen / 2] ^= 1;
 	snprintf(path, sizeof(path), "%s/store3", tmpdir);
-	fake_http_reset();
-	fake_http_push(&(struct fake_http_resp){ .status = 200,
-		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
-		.body_len = clen });
+	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = bad,
 		.body_len = llen });
 	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "bad/app:1",
@@ -1161,11 +1164,7 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_int_eq(entries(path), 0);	/* the staging removed */
 
 	/* a broken transfer: resumed with a range, into the same extraction */
-	fake_http_reset();
-	fake_http_push(&(struct fake_http_resp){ .status = 200,
-		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
-		.body_len = clen });
+	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
 		.body_len = llen, .fail_err = -EIO, .fail_after = 20 });
 	snprintf(crange, sizeof(crange), "bytes 20-%zu/%zu", llen - 1, llen);
@@ -1180,11 +1179,7 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_str_eq(fake_nl.added.v[1], "res/app:1");
 
 	/* one that keeps breaking: given up, nothing registered or left */
-	fake_http_reset();
-	fake_http_push(&(struct fake_http_resp){ .status = 200,
-		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
-		.body_len = clen });
+	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,
 		.body_len = llen, .fail_err = -EIO, .fail_after = 20 });
 	for (fd = 0; fd < 4; fd++)
@@ -1206,11 +1201,7 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_int_eq(entries(path), 1);
 
 	/* the next pull resumes from it: bytes=20- */
-	fake_http_reset();
-	fake_http_push(&(struct fake_http_resp){ .status = 200,
-		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
-		.body_len = clen });
+	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
 		.body_len = llen - 20, .content_range = crange });
 	snprintf(path, sizeof(path), "%s/store4", tmpdir);
@@ -1237,11 +1228,7 @@ START_TEST(test_cmd_push_pull)
 	wrong[10] ^= 1;			/* one bit of the 20 changed */
 	ck_assert_uint_eq(fwrite(wrong, 1, sizeof(wrong), f), sizeof(wrong));
 	fclose(f);
-	fake_http_reset();
-	fake_http_push(&(struct fake_http_resp){ .status = 200,
-		.content_type = LFS_MT_MANIFEST, .body = manifest, .body_len = mlen });
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = config,
-		.body_len = clen });
+	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 206, .body = layer + 20,
 		.body_len = llen - 20, .content_range = crange });
 	snprintf(path, sizeof(path), "%s/store5", tmpdir);

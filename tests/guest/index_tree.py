@@ -174,6 +174,35 @@ def compare(a, b, ino, probes):
     return 1 if diffs else 0
 
 
+def walk(top):
+    names = errors = 0
+    stack = [top]
+    while stack:
+        path = stack.pop()
+        try:
+            found = [e.path for e in os.scandir(path)]
+        except OSError:
+            errors += 1
+            continue
+        for name in POOL:
+            os.path.lexists(os.path.join(path, name))
+        for p in found:
+            names += 1
+            try:
+                st = os.lstat(p)
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(p)
+                elif stat.S_ISREG(st.st_mode):
+                    with open(p, "rb") as f:
+                        f.read()
+                elif stat.S_ISLNK(st.st_mode):
+                    os.readlink(p)
+            except OSError:
+                errors += 1
+    print("# walked %d names, %d errors" % (names, errors))
+    return 0
+
+
 def main():
     args = sys.argv[1:]
     if len(args) == 4 and args[0] == "gen":
@@ -182,6 +211,8 @@ def main():
     if len(args) >= 3 and args[0] == "compare":
         ino = "--ino" in args
         return compare(args[1], args[2], ino, POOL)
+    if len(args) == 2 and args[0] == "walk":
+        return walk(args[1])
     sys.exit(__doc__)
 
 

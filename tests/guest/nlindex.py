@@ -10,9 +10,24 @@ t-index.sh, independent of layerctl.
       the index of layer NAME; prints "OK" or
       "ERR <errno name> <extended ack>".
   nlindex.py mutate IN OUT SEED
-      copies index IN to OUT with a few random bytes changed after the
-      header's CRC field, then recomputes the CRC, so that the kernel's
-      structural checks (not only the checksum) must refuse it.
+      copies index IN to OUT with 1-3 bytes changed in one section (header,
+      layer table, directory table, entries, names area: each as likely),
+      then recomputes the CRC, and prints what the kernel must make of it
+      and where the bytes fell: "CLASS WHERE,...", CLASS one of
+        structural  a field the format constrains: refused, EINVAL
+                    "bad index: <rule>";
+        identity    a layer's directory (inode, device, generation):
+                    refused, ESTALE (or EINVAL, by another rule);
+        free-exact  file handle bytes or types, a store key: may be
+                    accepted, and the view is then the walked view, inode
+                    numbers included (handles are checked hints; the
+                    kernel does not read the key);
+        free-ino    also inode numbers or the origin flag: likewise, but
+                    for the inode numbers;
+        free-any    also names, a non-directory's type, a directory's
+                    layers or opaque flag: may be accepted; the view then
+                    differs from the walked one but must stay usable.
+      A free class may also be refused by a rule (a name out of order).
   nlindex.py crcflip IN OUT
       copies IN with one byte flipped and the CRC left as it was.
   nlindex.py handleswap IN OUT
@@ -84,15 +99,134 @@ def _table():
 crc32c.table = _table()
 
 
+LAYER = struct.Struct("<QIIII32sQ")     # struct layerfs_index_layer
+ENTRY = struct.Struct("<QIIIIBBBBI")     # struct layerfs_index_entry
+LAYER_GEN, LAYER_KEY = 0x1, 0x2
+E_MERGED, E_OPAQUE, E_ORIGIN = 0x1, 0x2, 0x4
+DT_DIR = 4
+DT_ALL = (1, 2, 4, 6, 8, 10, 12)
+HEX = b"0123456789abcdef"
+# Strongest first: a mutation's class is that of its strongest byte.
+CLASSES = ("structural", "identity", "free-any", "free-ino", "free-exact")
+
+
+class Index:
+    """The sections and records of an index file (include/layerfs/index.h)."""
+
+    def __init__(self, data):
+        self.data = data
+        self.nlayers, self.ndirs, self.nentries = \
+            struct.unpack_from("<III", data, 24)
+        self.dirs_off, self.entries_off, self.names_off = \
+            struct.unpack_from("<QQQ", data, 40)
+
+    def sections(self):
+        """(name, offsets a mutation may change): the CRC field is not one."""
+        return [("header", [o for o in range(128) if not 12 <= o < 16]),
+                ("layers", range(128, self.dirs_off)),
+                ("dirs", range(self.dirs_off, self.entries_off)),
+                ("entries", range(self.entries_off, self.names_off)),
+                ("names", range(self.names_off, len(self.data)))]
+
+    def layer(self, i):
+        return LAYER.unpack_from(self.data, 128 + 64 * i)
+
+    def entry(self, i):
+        return ENTRY.unpack_from(self.data, self.entries_off + 32 * i)
+
+    def records(self):
+        """(entry, start of its name, of its handle, end) in file offsets."""
+        for i in range(self.nentries):
+            e = self.entry(i)
+            name = self.names_off + e[1]
+            yield i, name, name + e[5], name + e[5] + e[8]
+
+
+def layer_class(old, new):
+    """Class and field of a changed layer record (old, new: LAYER tuples)."""
+    ino, dmaj, dmin, gen, flags, key, rsv = new
+    if flags & ~(LAYER_GEN | LAYER_KEY) or rsv or \
+            (not flags & LAYER_GEN and gen) or \
+            any(c not in HEX if flags & LAYER_KEY else c for c in key):
+        return "structural", "record"
+    if old[:5] != new[:5]:
+        return "identity", "directory"
+    return "free-exact", "key"
+
+
+def entry_class(old, new, nlayers):
+    """Class and field of a changed entry (old, new: ENTRY tuples)."""
+    ino, name_off, layer, bottom, child, name_len, typ, flags, fh_len, \
+        fh_type = new
+    isdir = typ == DT_DIR
+    if (name_off, child, name_len, fh_len) != \
+            (old[1], old[4], old[5], old[8]) or \
+            typ not in DT_ALL or isdir != (old[6] == DT_DIR) or \
+            flags & ~(E_MERGED | E_OPAQUE | E_ORIGIN) or \
+            (fh_type > 254 if fh_len else fh_type) or \
+            not layer <= bottom < nlayers or \
+            (bool(flags & E_MERGED) != (layer != bottom) if isdir else
+             layer != bottom or flags & (E_MERGED | E_OPAQUE)):
+        return "structural", "record"
+    if (layer, bottom, typ) != (old[2], old[3], old[6]) or \
+            (flags ^ old[7]) & E_OPAQUE:
+        return "free-any", "layers/type/opaque"
+    if ino != old[0] or (flags ^ old[7]) & E_ORIGIN:
+        return "free-ino", "ino"
+    return "free-exact", "handle type"
+
+
+def name_class(ix, mx, off):
+    """Class and field of a changed byte of the names area."""
+    for i, name, fh, end in ix.records():
+        if name <= off < fh:
+            new = mx.data[name:fh]
+            if b"/" in new or b"\0" in new or new in (b".", b".."):
+                return "structural", "entry %d name" % i
+            return "free-any", "entry %d name" % i
+        if fh <= off < end:
+            return "free-exact", "entry %d handle" % i
+    return "structural", "padding"
+
+
+def byte_class(ix, mx, off):
+    """Class of changed byte @off of index @ix (@mx: the changed copy), and
+    where it is."""
+    if off < 128:
+        return "structural", "header+%d" % off
+    if off < ix.dirs_off:
+        i = (off - 128) // 64
+        cls, what = layer_class(ix.layer(i), mx.layer(i))
+        return cls, "layer %d %s" % (i, what)
+    if off < ix.entries_off:
+        return "structural", "dir %d" % ((off - ix.dirs_off) // 16)
+    if off < ix.names_off:
+        i = (off - ix.entries_off) // 32
+        cls, what = entry_class(ix.entry(i), mx.entry(i), ix.nlayers)
+        return cls, "entry %d %s" % (i, what)
+    return name_class(ix, mx, off)
+
+
 def mutate(src, dst, seed):
     rng = random.Random(seed)
-    data = bytearray(open(src, "rb").read())
-    for _ in range(rng.randint(1, 3)):
-        i = rng.randrange(16, len(data))
-        data[i] = rng.randrange(256) if rng.random() < 0.5 else data[i] ^ \
-            (1 << rng.randrange(8))
+    data = open(src, "rb").read()
+    ix = Index(data)
+    name, offsets = rng.choice([s for s in ix.sections() if len(s[1])])
+    mut = bytearray(data)
+    at = sorted(rng.sample(offsets, min(rng.randint(1, 3), len(offsets))))
+    for i in at:
+        mut[i] ^= 1 << rng.randrange(8) if rng.random() < 0.5 else \
+            rng.randrange(1, 256)
+    set_crc(mut)
+    open(dst, "wb").write(mut)
+    found = [byte_class(ix, Index(bytes(mut)), i) for i in at]
+    cls = min((c for c, _ in found), key=CLASSES.index)
+    print("%s %s:%s" % (cls, name, ",".join(w.replace(" ", "_")
+                                               for _, w in found)))
+
+
+def set_crc(data):
     struct.pack_into("<I", data, 12, crc32c(bytes(data[16:])))
-    open(dst, "wb").write(data)
 
 
 def crcflip(src, dst):
@@ -103,17 +237,12 @@ def crcflip(src, dst):
 
 def handleswap(src, dst):
     data = bytearray(open(src, "rb").read())
-    nentries, = struct.unpack_from("<I", data, 32)
-    entries_off, names_off = struct.unpack_from("<QQ", data, 48)
+    ix = Index(bytes(data))
     groups = {}
-    for i in range(nentries):
-        e = entries_off + 32 * i
-        name_off, = struct.unpack_from("<I", data, e + 8)
-        name_len, fh_len = data[e + 24], data[e + 27]
-        fh_type, = struct.unpack_from("<I", data, e + 28)
-        if fh_len:
-            at = names_off + name_off + name_len
-            groups.setdefault((fh_type, fh_len), []).append(at)
+    for i, _, fh, end in ix.records():
+        fh_type = ix.entry(i)[9]
+        if end > fh:
+            groups.setdefault((fh_type, end - fh), []).append(fh)
     changed = 0
     for (_, n), ats in groups.items():
         if len(ats) < 2:
@@ -122,7 +251,7 @@ def handleswap(src, dst):
         for k, a in enumerate(ats):
             data[a:a + n] = fhs[(k + 1) % len(ats)]
         changed += len(ats)
-    struct.pack_into("<I", data, 12, crc32c(bytes(data[16:])))
+    set_crc(data)
     open(dst, "wb").write(data)
     print(changed)
 

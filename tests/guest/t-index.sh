@@ -11,11 +11,35 @@
 #  - store commits index the committed layers by themselves, and a view
 #    of a committed image is indexed;
 #  - hostile or wrong index files are refused with a clear reason and
-#    change nothing: a flipped byte (checksum), 150 random corruptions
-#    with a valid checksum (structure), an index of another chain, of a
-#    layer that is not frozen, a file open for writing; the file of an
-#    attached index cannot be opened for writing; a second index is
+#    change nothing: a flipped byte (checksum), an index of another chain,
+#    of a layer that is not frozen, a file open for writing; the file of
+#    an attached index cannot be opened for writing; a second index is
 #    refused;
+#  - 150 random corruptions with a valid checksum (nlindex.py mutate: 1-3
+#    bytes of one section), each offered to a chain the unmutated index
+#    fits and that has no index (hl15 removed and added again over the same
+#    directory), so that only the structure checks can refuse them.  By
+#    the fields the bytes fall in:
+#      structural (the header; the directory table and its padding; the
+#        padding of the names area; a layer record's flags, reserved field
+#        and a store key that is no longer one; an entry's name offset and
+#        length, child directory, handle length, type to or from a
+#        directory or to no type, flags against the rules, layers outside
+#        its own rules; a name given a '/' or NUL): refused, EINVAL "bad
+#        index: <rule>";
+#      identity (a layer's directory inode, device, generation): refused,
+#        ESTALE, or EINVAL where a rule breaks too;
+#      free-form, which may be accepted or refused by a rule (EINVAL):
+#        file handle bytes and types, store key digits: the view is the
+#        walked view, inode numbers and d_ino included (a wrong handle is
+#        checked, then the path walked);
+#        inode numbers, the origin flag: the view is the walked view but
+#        for inode numbers;
+#        names, a non-directory's type, a directory's layers or opaque
+#        flag: the view's whole tree lists, looks up, stats and reads,
+#        each name giving its object or an error (run.sh checks the kernel
+#        log: no oops or warning);
+#    a chain with a check of the validator removed fails this;
 #  - an index whose file handles all name other files is accepted and the
 #    view is still right (handles are checked hints);
 #  - stat(2) of a lower file is answered from the index's stat record
@@ -183,33 +207,74 @@ expect_match "$out" '^ERR EINVAL .*regular file open for reading' "a descriptor 
 out=$(python3 "$NL" give hl12 "$d/h")
 expect_match "$out" '^ERR EINVAL .*regular file open for reading' "a directory is refused (EINVAL)"
 
-# Random corruptions with a correct checksum, offered to hl13 (the index is
-# hl15's): each is refused, by the structure checks (EINVAL, the rule), or,
-# where only free-form bytes changed (inode numbers, file handles, the
-# layer table), by the chain check (ESTALE).  Never accepted, never an oops.
-refused=0 other=
-n=0
-while [ $n -lt 150 ]; do
-	python3 "$NL" mutate "$d/h15.copy" "$d/mut.index" $n
-	out=$(python3 "$NL" give hl13 "$d/mut.index")
-	case $out in
-	"ERR EINVAL bad index: "* | "ERR ESTALE "*) refused=$((refused + 1)) ;;
-	*) other="$other [$n: $out]" ;;
-	esac
-	n=$((n + 1))
-done
-diag "150 corruptions: $refused refused"
-expect_eq "$other" "" "150 corrupted indexes are each refused with a reason"
-
 mkdir -p "$d/soft"
 expect_ok "$LAYERCTL" layer add soft "$d/soft" --parent hl15
 expect_fail 'not frozen' "$LAYERCTL" layer index soft -o "$d/soft.index"
 out=$(python3 "$NL" give soft "$d/h15.copy")
 expect_match "$out" '^ERR E' "the kernel refuses an index for a layer that is not frozen"
-out=$("$LAYERCTL" layer show hl13)
+out=$("$LAYERCTL" layer show hl14)
 expect_match "$out" 'flags: +frozen$' "refused indexes left nothing behind"
 out=$(python3 "$NL" give hl15 "$d/h15.copy")
 expect_match "$out" '^ERR EEXIST' "hl15 kept its own index"
+
+# Random corruptions (classes: the header comment), each offered to hl15
+# without an index: hl15 removed and added again over the same directory,
+# as its index's layer table still names it.
+fresh_hl15() {
+	"$LAYERCTL" layer rm hl15 >/dev/null &&
+		"$LAYERCTL" layer add --frozen hl15 "$d/h/l15" --parent hl14 >/dev/null
+}
+
+# Empty if the view of hl15 (whose index, of class $1, was just accepted)
+# is as the class says, else what is wrong.
+accepted_view() {
+	mount -t layerfs -o image=hl15 mi "$d/mi" || { echo "no view"; return; }
+	mount -t layerfs -o image=hl15,noindex mn "$d/mn" || echo "no walked view"
+	[ "$(view_indexed "$d/mi")" = true ] || echo "not indexed"
+	echo 3 >/proc/sys/vm/drop_caches
+	case $1 in
+	free-exact) python3 "$PY" compare "$d/mi" "$d/mn" --ino ;;
+	free-ino) python3 "$PY" compare "$d/mi" "$d/mn" ;;
+	*) python3 "$PY" walk "$d/mi" ;;
+	esac >"$d/view.out" 2>&1 || tail -n 3 "$d/view.out"
+	umount "$d/mi" "$d/mn"
+}
+
+mkdir -p "$d/mi" "$d/mn"
+expect_ok "$LAYERCTL" layer rm soft
+expect_ok fresh_hl15
+expect_eq "$(python3 "$NL" give hl15 "$d/h15.copy")" OK \
+	"the unmutated index fits hl15 added again over the same directory"
+expect_ok fresh_hl15
+bad=
+: >"$d/tally"
+n=0
+while [ $n -lt 150 ]; do
+	r=$(python3 "$NL" mutate "$d/h15.copy" "$d/mut.index" $n)
+	cls=${r%% *}
+	out=$(python3 "$NL" give hl15 "$d/mut.index")
+	case $cls:$out in
+	structural:"ERR EINVAL bad index: "* | identity:"ERR ESTALE "* | \
+	identity:"ERR EINVAL bad index: "* | free-*:"ERR EINVAL bad index: "*)
+		echo "$cls refused" >>"$d/tally" ;;
+	free-*:OK)
+		echo "$cls accepted" >>"$d/tally"
+		v=$(accepted_view "$cls")
+		[ -z "$v" ] || bad="$bad [$n $r: view: $v]" ;;
+	*)
+		bad="$bad [$n $r: $out]" ;;
+	esac
+	if [ "$out" = OK ]; then
+		fresh_hl15 || bad="$bad [$n: cannot add hl15 again]"
+	fi
+	n=$((n + 1))
+done
+diag "150 corruptions: $(sort "$d/tally" | uniq -c | tr -s ' \n' ' ')"
+expect_eq "$bad" "" "150 corruptions: structural ones refused with the rule, identities ESTALE, free-form ones refused or giving a sane view"
+expect_ok test "$(grep -c '^structural refused' "$d/tally")" -ge 50
+expect_ok test "$(grep -c ' accepted' "$d/tally")" -ge 10
+out=$("$LAYERCTL" layer show hl15)
+expect_match "$out" 'flags: +frozen$' "refused corruptions left hl15 without an index"
 
 # File handles are hints: an index whose handles each name another file
 # of the layer's filesystem (a valid index, with its CRC) is accepted, and

@@ -9,11 +9,15 @@ t-index.sh, independent of layerctl.
       --closed, the number of a descriptor closed before the request) as
       the index of layer NAME; prints "OK" or
       "ERR <errno name> <extended ack>".
-  nlindex.py mutate IN OUT SEED
-      copies index IN to OUT with 1-3 bytes changed in one section (header,
-      layer table, directory table, entries, names area: each as likely),
-      then recomputes the CRC, and prints what the kernel must make of it
-      and where the bytes fell: "CLASS WHERE,...", CLASS one of
+  nlindex.py mutate IN OUT NAME FROM TO
+      for each seed FROM..TO-1: copies index IN to OUT with 1-3 bytes
+      changed in one section (header, layer table, directory table,
+      entries, names area: each as likely), recomputes the CRC, offers OUT
+      to layer NAME as give does, and prints "SEED CLASS WHERE ANSWER":
+      what the kernel must make of it, where the bytes fell, what it made
+      of it.  Stops after the first that NAME accepts (OUT is then that
+      one): NAME must lose its index before the next.  (One process for
+      many: the tests run in an emulator.)  CLASS is one of
         structural  a field the format constrains: refused, EINVAL
                     "bad index: <rule>";
         identity    a layer's directory (inode, device, generation):
@@ -207,10 +211,10 @@ def byte_class(ix, mx, off):
     return name_class(ix, mx, off)
 
 
-def mutate(src, dst, seed):
+def mutate(data, ix, dst, seed):
+    """Writes a mutation of index @data (parsed: @ix) to @dst: its class
+    and where, as "CLASS WHERE"."""
     rng = random.Random(seed)
-    data = open(src, "rb").read()
-    ix = Index(data)
     name, offsets = rng.choice([s for s in ix.sections() if len(s[1])])
     mut = bytearray(data)
     at = sorted(rng.sample(offsets, min(rng.randint(1, 3), len(offsets))))
@@ -221,8 +225,8 @@ def mutate(src, dst, seed):
     open(dst, "wb").write(mut)
     found = [byte_class(ix, Index(bytes(mut)), i) for i in at]
     cls = min((c for c, _ in found), key=CLASSES.index)
-    print("%s %s:%s" % (cls, name, ",".join(w.replace(" ", "_")
-                                               for _, w in found)))
+    return "%s %s:%s" % (cls, name, ",".join(w.replace(" ", "_")
+                                                for _, w in found))
 
 
 def set_crc(data):
@@ -261,8 +265,15 @@ def main():
     if len(a) >= 3 and a[0] == "give":
         mode = next((m for m in a[3:] if m in ("--wronly", "--closed")), "")
         print(give(a[1], a[2], "--rw" in a[3:], mode))
-    elif len(a) == 4 and a[0] == "mutate":
-        mutate(a[1], a[2], int(a[3]))
+    elif len(a) == 6 and a[0] == "mutate":
+        data = open(a[1], "rb").read()
+        ix = Index(data)
+        for seed in range(int(a[4]), int(a[5])):
+            what = mutate(data, ix, a[2], seed)
+            out = give(a[3], a[2])
+            print(seed, what, out, flush=True)
+            if out == "OK":
+                break
     elif len(a) == 3 and a[0] == "crcflip":
         crcflip(a[1], a[2])
     elif len(a) == 3 and a[0] == "handleswap":

@@ -250,23 +250,25 @@ bad=
 : >"$d/tally"
 n=0
 while [ $n -lt 150 ]; do
-	r=$(python3 "$NL" mutate "$d/h15.copy" "$d/mut.index" $n)
-	cls=${r%% *}
-	out=$(python3 "$NL" give hl15 "$d/mut.index")
-	case $cls:$out in
-	structural:"ERR EINVAL bad index: "* | identity:"ERR ESTALE "* | \
-	identity:"ERR EINVAL bad index: "* | free-*:"ERR EINVAL bad index: "*)
-		echo "$cls refused" >>"$d/tally" ;;
-	free-*:OK)
-		echo "$cls accepted" >>"$d/tally"
-		v=$(accepted_view "$cls")
-		[ -z "$v" ] || bad="$bad [$n $r: view: $v]" ;;
-	*)
-		bad="$bad [$n $r: $out]" ;;
-	esac
-	if [ "$out" = OK ]; then
-		fresh_hl15 || bad="$bad [$n: cannot add hl15 again]"
-	fi
+	# Seeds n.. up to the first accepted one: "SEED CLASS WHERE ANSWER".
+	python3 "$NL" mutate "$d/h15.copy" "$d/mut.index" hl15 $n 150 >"$d/muts"
+	while read -r n cls where out; do
+		case $cls:$out in
+		structural:"ERR EINVAL bad index: "* | identity:"ERR ESTALE "* | \
+		identity:"ERR EINVAL bad index: "* | free-*:"ERR EINVAL bad index: "*)
+			echo "$cls refused" >>"$d/tally" ;;
+		free-*:OK)
+			echo "$cls accepted" >>"$d/tally"
+			v=$(accepted_view "$cls" </dev/null)
+			[ -z "$v" ] || bad="$bad [$n $cls $where: view: $v]" ;;
+		*)
+			bad="$bad [$n $cls $where: $out]" ;;
+		esac
+		if [ "$out" = OK ]; then
+			fresh_hl15 </dev/null || bad="$bad [$n: cannot add hl15 again]"
+		fi
+	done <"$d/muts"
+	[ -s "$d/muts" ] || { bad="$bad [mutate failed from $n]"; break; }
 	n=$((n + 1))
 done
 diag "150 corruptions: $(sort "$d/tally" | uniq -c | tr -s ' \n' ' ')"

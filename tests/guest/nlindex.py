@@ -28,9 +28,10 @@ t-index.sh, independent of layerctl.
                     kernel does not read the key);
         free-ino    also inode numbers or the origin flag: likewise, but
                     for the inode numbers;
-        free-any    also names, a non-directory's type, a directory's
-                    layers or opaque flag: may be accepted; the view then
-                    differs from the walked one but must stay usable.
+        free-any    also names, a directory's layers or opaque flag, a
+                    stat record's values (the kernel answers stat from
+                    it): may be accepted; the view then differs from the
+                    walked one but must stay usable.
       A free class may also be refused by a rule (a name out of order).
   nlindex.py crcflip IN OUT
       copies IN with one byte flipped and the CRC left as it was.
@@ -105,8 +106,9 @@ crc32c.table = _table()
 
 LAYER = struct.Struct("<QIIII32sQ")     # struct layerfs_index_layer
 ENTRY = struct.Struct("<QIIIIBBBBI")     # struct layerfs_index_entry
+STAT = struct.Struct("<8I2Q3q4I")         # struct layerfs_index_stat
 LAYER_GEN, LAYER_KEY = 0x1, 0x2
-E_MERGED, E_OPAQUE, E_ORIGIN = 0x1, 0x2, 0x4
+E_MERGED, E_OPAQUE, E_ORIGIN, E_STAT = 0x1, 0x2, 0x4, 0x8
 DT_DIR = 4
 DT_ALL = (1, 2, 4, 6, 8, 10, 12)
 HEX = b"0123456789abcdef"
@@ -139,11 +141,14 @@ class Index:
         return ENTRY.unpack_from(self.data, self.entries_off + 32 * i)
 
     def records(self):
-        """(entry, start of its name, of its handle, end) in file offsets."""
+        """(entry, start of its name, of its handle, of its stat record,
+        end) in file offsets."""
         for i in range(self.nentries):
             e = self.entry(i)
             name = self.names_off + e[1]
-            yield i, name, name + e[5], name + e[5] + e[8]
+            st = name + e[5] + e[8]
+            yield i, name, name + e[5], st, \
+                st + (STAT.size if e[7] & E_STAT else 0)
 
 
 def layer_class(old, new):
@@ -166,7 +171,8 @@ def entry_class(old, new, nlayers):
     if (name_off, child, name_len, fh_len) != \
             (old[1], old[4], old[5], old[8]) or \
             typ not in DT_ALL or isdir != (old[6] == DT_DIR) or \
-            flags & ~(E_MERGED | E_OPAQUE | E_ORIGIN) or \
+            (flags ^ old[7]) & E_STAT or flags >= 0x10 or \
+            (typ != old[6] and flags & E_STAT) or \
             (fh_type > 254 if fh_len else fh_type) or \
             not layer <= bottom < nlayers or \
             (bool(flags & E_MERGED) != (layer != bottom) if isdir else
@@ -180,16 +186,29 @@ def entry_class(old, new, nlayers):
     return "free-exact", "handle type"
 
 
+def stat_class(old, new):
+    """Class of a changed stat record (old, new: STAT tuples)."""
+    mode, nlink = new[0], new[1]
+    if mode >> 12 != old[0] >> 12 or not nlink or new[7] or new[16] or \
+            max(new[13:16]) > 999999999:
+        return "structural"
+    return "free-any"
+
+
 def name_class(ix, mx, off):
     """Class and field of a changed byte of the names area."""
-    for i, name, fh, end in ix.records():
+    for i, name, fh, st, end in ix.records():
         if name <= off < fh:
             new = mx.data[name:fh]
             if b"/" in new or b"\0" in new or new in (b".", b".."):
                 return "structural", "entry %d name" % i
             return "free-any", "entry %d name" % i
-        if fh <= off < end:
+        if fh <= off < st:
             return "free-exact", "entry %d handle" % i
+        if st <= off < end:
+            return stat_class(STAT.unpack_from(ix.data, st),
+                              STAT.unpack_from(mx.data, st)), \
+                "entry %d stat" % i
     return "structural", "padding"
 
 
@@ -243,10 +262,10 @@ def handleswap(src, dst):
     data = bytearray(open(src, "rb").read())
     ix = Index(bytes(data))
     groups = {}
-    for i, _, fh, end in ix.records():
+    for i, _, fh, st, _ in ix.records():
         fh_type = ix.entry(i)[9]
-        if end > fh:
-            groups.setdefault((fh_type, end - fh), []).append(fh)
+        if st > fh:
+            groups.setdefault((fh_type, st - fh), []).append(fh)
     changed = 0
     for (_, n), ats in groups.items():
         if len(ats) < 2:

@@ -23,9 +23,10 @@
 #      structural (the header; the directory table and its padding; the
 #        padding of the names area; a layer record's flags, reserved field
 #        and a store key that is no longer one; an entry's name offset and
-#        length, child directory, handle length, type to or from a
-#        directory or to no type, flags against the rules, layers outside
-#        its own rules; a name given a '/' or NUL): refused, EINVAL "bad
+#        length, child directory, handle length, type (its stat record
+#        holds it too), flags against the rules, layers outside its own
+#        rules; a name given a '/' or NUL; a stat record's file type,
+#        link count 0, reserved fields, nanoseconds): refused, EINVAL "bad
 #        index: <rule>";
 #      identity (a layer's directory inode, device, generation): refused,
 #        ESTALE, or EINVAL where a rule breaks too;
@@ -35,11 +36,11 @@
 #        checked, then the path walked);
 #        inode numbers, the origin flag: the view is the walked view but
 #        for inode numbers;
-#        names, a non-directory's type, a directory's layers or opaque
-#        flag: the view's whole tree lists, looks up, stats and reads,
-#        each name giving its object or an error (run.sh checks the kernel
-#        log: no oops or warning);
-#    a chain with a check of the validator removed fails this;
+#        names, a directory's layers or opaque flag, a stat record's
+#        other values (stat answers from it): the view's whole tree lists,
+#        looks up, stats and reads, each name giving its object or an
+#        error (run.sh checks the kernel log: no oops or warning);
+#    a kernel whose validator lacks one of its checks fails this;
 #  - an index whose file handles all name other files is accepted and the
 #    view is still right (handles are checked hints);
 #  - stat(2) of a lower file is answered from the index's stat record

@@ -255,7 +255,8 @@ n=0
 while [ $n -lt 150 ]; do
 	# Seeds n.. up to the first accepted one: "SEED CLASS WHERE ANSWER".
 	python3 "$NL" mutate "$d/h15.copy" "$d/mut.index" hl15 $n 150 >"$d/muts"
-	while read -r n cls where out; do
+	while read -r seed cls where out; do
+		n=$seed
 		case $cls:$out in
 		structural:"ERR EINVAL bad index: "* | identity:"ERR ESTALE "* | \
 		identity:"ERR EINVAL bad index: "* | free-*:"ERR EINVAL bad index: "*)
@@ -272,7 +273,7 @@ while [ $n -lt 150 ]; do
 		fi
 	done <"$d/muts"
 	[ -s "$d/muts" ] || { bad="$bad [mutate failed from $n]"; break; }
-	n=$((n + 1))
+	n=$((n + 1))	# not read's: it empties its variables at the end
 done
 diag "150 corruptions in $(($(date +%s) - t0)) s:" \
 	"$(sort "$d/tally" | uniq -c | tr -s ' \n' ' ')"

@@ -26,9 +26,9 @@ t-index.sh, independent of layerctl.
                     accepted, and the view is then the walked view, inode
                     numbers included (handles are checked hints; the
                     kernel does not read the key);
-        free-ino    also inode numbers or the origin flag: likewise, but
-                    for the inode numbers;
-        free-any    also names, a directory's layers or opaque flag, a
+        free-any    also inode numbers, the origin flag (the kernel
+                    gives EIO for an object whose number is not the
+                    index's), names, a directory's layers or opaque flag, a
                     stat record's values (the kernel answers stat from
                     it): may be accepted; the view then differs from the
                     walked one but must stay usable.
@@ -113,7 +113,7 @@ DT_DIR = 4
 DT_ALL = (1, 2, 4, 6, 8, 10, 12)
 HEX = b"0123456789abcdef"
 # Strongest first: a mutation's class is that of its strongest byte.
-CLASSES = ("structural", "identity", "free-any", "free-ino", "free-exact")
+CLASSES = ("structural", "identity", "free-any", "free-exact")
 
 
 class Index:
@@ -178,11 +178,9 @@ def entry_class(old, new, nlayers):
             (bool(flags & E_MERGED) != (layer != bottom) if isdir else
              layer != bottom or flags & (E_MERGED | E_OPAQUE)):
         return "structural", "record"
-    if (layer, bottom, typ) != (old[2], old[3], old[6]) or \
-            (flags ^ old[7]) & E_OPAQUE:
-        return "free-any", "layers/type/opaque"
-    if ino != old[0] or (flags ^ old[7]) & E_ORIGIN:
-        return "free-ino", "ino"
+    if (layer, bottom, typ, ino) != (old[2], old[3], old[6], old[0]) or \
+            (flags ^ old[7]) & (E_OPAQUE | E_ORIGIN):
+        return "free-any", "ino/layers/type/flags"
     return "free-exact", "handle type"
 
 

@@ -47,7 +47,7 @@
 #    until the file is looked up for something else (its access time, the
 #    one attribute that can drift, shows which), then from the file.
 #    (compare's stat fields above: mode, owner, times, size, blocks.)
-# guest-timeout: 1800
+# guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 

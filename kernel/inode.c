@@ -24,11 +24,11 @@
 static struct inode *layerfs_real_inode(struct inode *inode)
 {
 	struct layerfs_upper *u = layerfs_upper_rec(inode);
+	struct dentry *lower;
 
 	if (u)
 		return d_inode(u->dentry);
-	struct dentry *lower = layerfs_inode_lower(inode);
-
+	lower = layerfs_inode_lower(inode);
 	return lower ? d_inode(lower) : NULL;
 }
 
@@ -251,13 +251,12 @@ static struct timespec64 layerfs_ts(__le64 sec, __le32 nsec)
 
 /*
  * The view inode of a lower non-directory a lookup found only in the
- * index, from its stat record @lz (consumed; layer @layer): see struct
- * layerfs_lazy.  Not hashed: the object has one link, hence one name and
- * at most one view dentry.
+ * index, from its stat record @lz (consumed): see struct layerfs_lazy.
+ * Not hashed: the object has one link, hence one name and at most one
+ * view dentry.
  */
 struct inode *layerfs_get_lazy_inode(struct super_block *sb,
-				     struct layerfs_lazy *lz,
-				     unsigned int layer)
+				     struct layerfs_lazy *lz)
 {
 	const struct layerfs_index_stat *st = &lz->st;
 	umode_t mode = le32_to_cpu(st->mode);
@@ -272,7 +271,7 @@ struct inode *layerfs_get_lazy_inode(struct super_block *sb,
 	layerfs_lockdep_annotate(inode, mode);
 	li = LAYERFS_I(inode);
 	li->lazy = lz;
-	li->lower_layer = layer;
+	li->lower_layer = layerfs_vindex_layer(lz->vi, lz->ilayer);
 	li->origin_ino = 0;
 	inode->i_ino = le64_to_cpu(lz->e.ino);
 	set_nlink(inode, le32_to_cpu(st->nlink));

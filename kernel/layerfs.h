@@ -479,8 +479,7 @@ extern const struct dentry_operations layerfs_dentry_ops;
 
 /* inode.c */
 struct inode *layerfs_get_lazy_inode(struct super_block *sb,
-				     struct layerfs_lazy *lz,
-				     unsigned int layer);
+				     struct layerfs_lazy *lz);
 struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 				struct dentry *upper, unsigned int upper_gen,
 				struct dentry *lower, unsigned int lower_layer);

@@ -425,8 +425,7 @@ struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 
 	real = f.upper ?: (entry->numlower ? entry->lower[0].dentry : NULL);
 	if (f.lazy) {
-		inode = layerfs_get_lazy_inode(dentry->d_sb, f.lazy,
-			layerfs_vindex_layer(f.lazy->vi, f.lazy->ilayer));
+		inode = layerfs_get_lazy_inode(dentry->d_sb, f.lazy);
 		f.lazy = NULL;	/* consumed */
 		if (IS_ERR(inode)) {
 			layerfs_entry_free(entry);

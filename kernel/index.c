@@ -18,6 +18,7 @@
  * viewindex.c.
  */
 #include <linux/exportfs.h>
+#include <linux/fadvise.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -341,8 +342,109 @@ int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 }
 
 /*
+ * A reader for a sequential scan: it keeps a reference on the last page
+ * it read from, so that the records of one page cost one page-cache lookup
+ * between them rather than one each.  Records never cross a page (the
+ * format's 4 KiB rule), so any read within the page is a copy.
+ */
+struct layerfs_index_cursor {
+	const struct layerfs_index *ix;
+	struct page *page;		/* uptodate, with a reference, or NULL */
+	pgoff_t index;
+};
+
+static int layerfs_index_cursor_read(struct layerfs_index_cursor *cur,
+				     u64 off, void *dst, u32 len)
+{
+	const struct layerfs_index *ix = cur->ix;
+	struct layerfs_index_src src;
+	size_t in = offset_in_page(off);
+	pgoff_t index = off >> PAGE_SHIFT;
+
+	if (off > ix->size || len > ix->size - off)
+		return -EIO;
+	if (in + len > PAGE_SIZE)
+		goto read;
+	if (!cur->page || cur->index != index) {
+		if (cur->page)
+			put_page(cur->page);
+		cur->page = find_get_page(ix->file->f_mapping, index);
+		cur->index = index;
+		if (cur->page && !PageUptodate(cur->page)) {
+			put_page(cur->page);
+			cur->page = NULL;
+		}
+	}
+	if (cur->page) {
+		memcpy_from_page(dst, cur->page, in, len);
+		return 0;
+	}
+read:
+	/* Not cached: read it (with readahead); the next read keeps it. */
+	layerfs_index_src(ix, &src);
+	return src.read(&src, off, dst, len);
+}
+
+static void layerfs_index_cursor_done(struct layerfs_index_cursor *cur)
+{
+	if (cur->page)
+		put_page(cur->page);
+	cur->page = NULL;
+}
+
+/* The number of entries of directory @dir of @ix into @count. */
+int layerfs_index_count(const struct layerfs_index *ix, u32 dir, u32 *count)
+{
+	struct layerfs_index_src src;
+	struct layerfs_index_dir d;
+	int err;
+
+	if (dir >= ix->ndirs)
+		return -EIO;
+	layerfs_index_src(ix, &src);
+	err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * dir,
+		       &d, sizeof(d));
+	if (err)
+		return err;
+	*count = le32_to_cpu(d.count);
+	return *count > ix->nentries ? -EIO : 0;
+}
+
+/*
+ * A listing of entries [@first, @first + @count) reads two runs of the
+ * file, its entries and their records in the names area, in turns; the
+ * file's readahead, which sees one stream jumping between them, would
+ * read both a few pages at a time.  Large listings ask for both runs up
+ * front instead.  Only a hint: errors are the reads' to report.
+ */
+static void layerfs_index_willneed(const struct layerfs_index *ix,
+				   u32 first, u32 count)
+{
+	u64 eoff = le64_to_cpu(ix->h.entries_off);
+	u64 noff = le64_to_cpu(ix->h.names_off);
+	struct layerfs_index_entry a, b;
+	struct layerfs_index_src src;
+	u64 from, to;
+
+	if (count * sizeof(a) < 2 * PAGE_SIZE)
+		return;
+	vfs_fadvise(ix->file, eoff + sizeof(a) * first, sizeof(a) * count,
+		    POSIX_FADV_WILLNEED);
+	layerfs_index_src(ix, &src);
+	if (src.read(&src, eoff + sizeof(a) * first, &a, sizeof(a)) ||
+	    src.read(&src, eoff + sizeof(b) * (first + count - 1), &b,
+		     sizeof(b)))
+		return;
+	from = noff + le32_to_cpu(a.name_off);
+	to = noff + le32_to_cpu(b.name_off) + PAGE_SIZE;
+	if (from < to)
+		vfs_fadvise(ix->file, from, to - from, POSIX_FADV_WILLNEED);
+}
+
+/*
  * Calls @actor for each entry of directory @dir of @ix, in name order,
- * until it returns false.  0 or a negative errno.
+ * until it returns false.  0 or a negative errno.  The entry table and
+ * the names area are each read in order, one page after another.
  */
 int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 		       bool (*actor)(void *ctx, const char *name,
@@ -350,6 +452,8 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 				     unsigned int type),
 		       void *ctx)
 {
+	struct layerfs_index_cursor ecur = { .ix = ix, .index = ~0UL };
+	struct layerfs_index_cursor ncur = { .ix = ix, .index = ~0UL };
 	struct layerfs_index_src src;
 	struct layerfs_index_entry e;
 	struct layerfs_index_dir d;
@@ -370,14 +474,17 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 	count = le32_to_cpu(d.count);
 	if (first > ix->nentries || count > ix->nentries - first)
 		return -EIO;
+	layerfs_index_willneed(ix, first, count);
 	name = kmalloc(LAYERFS_INDEX_NAME_MAX, GFP_KERNEL);
 	if (!name)
 		return -ENOMEM;
 	for (i = first; i < first + count; i++) {
-		err = src.read(&src, eoff + 32ULL * i, &e, sizeof(e));
+		err = layerfs_index_cursor_read(&ecur, eoff + 32ULL * i,
+						&e, sizeof(e));
 		if (!err)
-			err = src.read(&src, noff + le32_to_cpu(e.name_off),
-				       name, e.name_len);
+			err = layerfs_index_cursor_read(&ncur,
+					noff + le32_to_cpu(e.name_off),
+					name, e.name_len);
 		if (err)
 			break;
 		if (!e.name_len) {
@@ -389,6 +496,8 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 		if (!(i % 256))
 			cond_resched();
 	}
+	layerfs_index_cursor_done(&ncur);
+	layerfs_index_cursor_done(&ecur);
 	kfree(name);
 	return err;
 }

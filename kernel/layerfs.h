@@ -340,6 +340,7 @@ unsigned int layerfs_index_nlayers(const struct layerfs_index *ix);
 int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 		       const char *name, unsigned int len,
 		       struct layerfs_index_entry *out);
+int layerfs_index_count(const struct layerfs_index *ix, u32 dir, u32 *count);
 int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 		       bool (*actor)(void *ctx, const char *name,
 				     unsigned int len, u64 ino,

@@ -6,10 +6,12 @@
  * that has it; whiteouts are kept in the list only to hide the names below
  * them, and are never shown.  Where the lower part of the merge is a
  * directory of the view's index, that part is read from the index, whose
- * entries are already merged: one source, whatever the stack's depth.  An open file
- * reads a snapshot taken at its first getdents or at rewind, so positions
- * are stable list indices under telldir/seekdir, as POSIX allows for
- * entries added or removed after opendir.
+ * entries are already merged: one source, whatever the stack's depth; a
+ * directory with nothing above its index part takes the index's list as
+ * it is (no name tree, no comparisons).  An open file reads a snapshot
+ * taken at its first getdents or at rewind, so positions are stable list
+ * indices under telldir/seekdir, as POSIX allows for entries added or
+ * removed after opendir.
  *
  * Snapshots are cached on the inode and shared by every open file until
  * the directory changes: namespace operations and copy-up of an entry bump
@@ -197,10 +199,20 @@ static int layerfs_fix_origins(struct layerfs_dir_cache *od,
 	return 0;
 }
 
+/*
+ * The entries are in od->names, and od->ents points into it, unless the
+ * snapshot was built from the index alone (layerfs_dir_build_index()):
+ * then od->names is empty and od->ents owns them.
+ */
 static void layerfs_dir_file_clear(struct layerfs_dir_cache *od)
 {
 	struct layerfs_dirent *e, *tmp;
+	unsigned int i;
 
+	if (RB_EMPTY_ROOT(&od->names)) {
+		for (i = 0; i < od->count; i++)
+			kfree(od->ents[i]);
+	}
 	rbtree_postorder_for_each_entry_safe(e, tmp, &od->names, node)
 		kfree(e);
 	od->names = RB_ROOT;
@@ -224,6 +236,65 @@ static bool layerfs_fill_index_actor(void *ctx, const char *name,
 	return more;
 }
 
+struct layerfs_fill_direct {
+	struct layerfs_dir_cache *od;
+	unsigned int max;
+	int err;
+};
+
+static bool layerfs_fill_direct_actor(void *ctx, const char *name,
+				      unsigned int len, u64 ino,
+				      unsigned int type)
+{
+	struct layerfs_fill_direct *c = ctx;
+	struct layerfs_dirent *e;
+
+	if (c->od->count >= c->max) {
+		c->err = -EIO;	/* the index disagrees with itself */
+		return false;
+	}
+	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL_ACCOUNT);
+	if (!e) {
+		c->err = -ENOMEM;
+		return false;
+	}
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->len = len;
+	e->ino = ino;
+	e->type = type;
+	e->src = 0;
+	e->whiteout = false;
+	INIT_LIST_HEAD(&e->check);
+	c->od->ents[c->od->count++] = e;
+	return true;
+}
+
+/*
+ * A directory whose only entries are those of index directory @dir: they
+ * are merged, free of whiteouts and sorted already (the order of
+ * layerfs_dirent_find(): bytes, then length), so the snapshot is the
+ * index's list as it is, with no name tree.
+ */
+static int layerfs_dir_build_index(struct layerfs_dir_cache *od,
+				   const struct layerfs_index *ix, u32 dir)
+{
+	struct layerfs_fill_direct c = { .od = od };
+	u32 count;
+	int err;
+
+	err = layerfs_index_count(ix, dir, &count);
+	if (err)
+		return err;
+	od->ents = kvcalloc(max(count, 1U), sizeof(*od->ents),
+			    GFP_KERNEL_ACCOUNT);
+	if (!od->ents)
+		return -ENOMEM;
+	c.max = count;
+	err = layerfs_index_list(ix, dir, layerfs_fill_direct_actor, &c);
+	return err ?: c.err;
+}
+
 /* The sources of @dentry, top first: upper, then the lower stack. */
 static int layerfs_dir_build(struct dentry *dentry,
 			     struct layerfs_dir_cache *od)
@@ -239,7 +310,7 @@ static int layerfs_dir_build(struct dentry *dentry,
 	struct rb_node *node;
 	unsigned int layer, n;
 	struct path path;
-	bool upper;
+	bool upper, direct = false;
 	int err = 0;
 
 	layerfs_dir_file_clear(od);
@@ -255,14 +326,21 @@ static int layerfs_dir_build(struct dentry *dentry,
 		u32 dir;
 
 		err = layerfs_vindex_dir(it.vi, dentry, &dir);
-		if (!err && dir != LAYERFS_INDEX_NONE)
+		if (!err && dir != LAYERFS_INDEX_NONE &&
+		    RB_EMPTY_ROOT(&od->names)) {
+			err = layerfs_dir_build_index(od, it.vi->ix, dir);
+			direct = true;
+		} else if (!err && dir != LAYERFS_INDEX_NONE) {
 			err = layerfs_index_list(it.vi->ix, dir,
 						 layerfs_fill_index_actor, &c);
+		}
 		err = err ?: c.err;
 	}
 	revert_creds(old_cred);
 	if (err)
 		goto out_clear;
+	if (direct)
+		return 0;
 
 	/* Visible entries, in name order: a stable, seekable sequence. */
 	err = -ENOMEM;

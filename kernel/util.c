@@ -182,18 +182,24 @@ bool layerfs_dir_merged(struct dentry *dentry)
 
 /*
  * At most how many directories layerfs_dir_iter_next() yields for @it,
- * which has not started: the record chain it walks was fixed by
- * layerfs_dir_iter_init(), so a copy-up or commit meanwhile cannot make
- * the walk longer than this.
+ * which has not started: the record chain it walks and the index it stops
+ * at were fixed by layerfs_dir_iter_init(), so a copy-up or commit
+ * meanwhile cannot make the walk longer than this.  Like the walk, the
+ * count stops at the first record after the first that the index covers:
+ * a directory's chain holds one record per commit, and the records the
+ * index covers must cost nothing, however many commits made them.
  */
 unsigned int layerfs_dir_iter_max(const struct layerfs_dir_iter *it)
 {
-	struct layerfs_upper *u = it->rec;
-	unsigned int n = LAYERFS_E(it->dentry)->numlower;
+	struct layerfs_upper *u;
+	unsigned int n = 0;
 
-	for (; u; u = u->prev)
+	for (u = it->rec; u; u = u->prev) {
+		if (n && it->vi && u->gen < it->vi->gen)
+			return n;
 		n++;
-	return n;
+	}
+	return n + LAYERFS_E(it->dentry)->numlower;
 }
 
 /*

@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "store.h"
 #include "store_reg.h"
+#include "storeref.h"
 
 static const char lfs_usage_add[] =
 	"Usage: layerctl layer add NAME PATH [--parent REF] [--frozen] [-a AUTHOR] [-m MESSAGE]\n"
@@ -42,9 +43,9 @@ static const char lfs_usage_add[] =
 static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 				const struct lfs_layer *l)
 {
-	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_err e = LFS_ERR_INIT;
+	char key[LFS_KEY_LEN + 1];
 	int rc;
 
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
@@ -52,11 +53,12 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		return 0;	/* no store: nothing to record */
 	if (rc)
 		return lfs_err_report(ctx, &e);
-	rc = lfs_store_layer_list(&st, &list, &e);
 	/* Recorded already: restore registered it from its record. */
-	if (!rc && lfs_meta_find(list.v, list.n, l->name) < 0)
-		rc = lfs_store_record_layer(&st, nl, l, &e);
-	lfs_meta_list_free(&list);
+	rc = lfs_store_ref_find(&st, l->name, key, &e);
+	if (!rc)
+		rc = lfs_store_record_chain(&st, nl, l, &e);
+	else if (rc > 0)
+		rc = 0;
 	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN))
 		lfs_layer_index_try(nl, &st, l->name, NULL);
 	lfs_store_close(&st);

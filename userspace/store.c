@@ -17,6 +17,7 @@
 
 #include "fsdir.h"
 #include "store.h"
+#include "storeref.h"
 
 const char *lfs_store_root(const char *opt)
 {
@@ -346,6 +347,12 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 		lfs_buf_free(&b);
 		return lfs_err_set(e, rc, "layer record %s", m->key);
 	}
+	/* The entry by name first: a record never lacks one (storeref.h). */
+	rc = m->ref ? lfs_store_ref_set(st, m->ref, m->key, e) : 0;
+	if (rc) {
+		lfs_buf_free(&b);
+		return rc;
+	}
 	fd = openat(st->layers_fd, m->key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
@@ -360,7 +367,7 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 	return 0;
 }
 
-int lfs_store_layer_read_meta(struct lfs_store *st, const char *key,
+int lfs_store_layer_read_meta(const struct lfs_store *st, const char *key,
 			      struct lfs_meta *m, struct lfs_err *e)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
@@ -431,7 +438,7 @@ static int lfs_cmp_created(const void *a, const void *b)
 	return strcmp(x->ref, y->ref);
 }
 
-int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
+int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 			 struct lfs_err *e)
 {
 	struct dirent *de;

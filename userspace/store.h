@@ -81,7 +81,7 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 			       struct lfs_err *e);
 
 /* Reads ROOT/layers/@key/meta.json; -ENOENT if it has none. */
-int lfs_store_layer_read_meta(struct lfs_store *st, const char *key,
+int lfs_store_layer_read_meta(const struct lfs_store *st, const char *key,
 			      struct lfs_meta *m, struct lfs_err *e);
 
 /* The records of a store. */
@@ -97,7 +97,7 @@ struct lfs_meta_list {
  * Reads every ROOT/layers/KEY/meta.json (directories without one are
  * uncommitted uppers and skipped; unreadable ones are listed in l->bad).
  */
-int lfs_store_layer_list(struct lfs_store *st, struct lfs_meta_list *l,
+int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 			 struct lfs_err *e);
 void lfs_meta_list_free(struct lfs_meta_list *l);
 

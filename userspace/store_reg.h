@@ -42,6 +42,10 @@ int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
 int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
 			       const struct lfs_meta *top, struct lfs_err *e);
 
+/* Records @l's ancestors the store lacks, then @l itself. */
+int lfs_store_record_chain(struct lfs_store *st, struct lfs_nl *nl,
+			   const struct lfs_layer *l, struct lfs_err *e);
+
 /*
  * Registers the stored layer @m in the kernel: LAYERFS_CMD_LAYER_ADD with
  * NAME, PATH (m->diff), PARENT, BASE (its refs looked up to ids), AUTHOR,

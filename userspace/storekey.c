@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Store keys and the store paths that hold them (see storemeta.h). */
+#include <errno.h>
 #include <string.h>
+
+#include <layerfs/refname.h>
 
 #include "storemeta.h"
 
@@ -27,6 +30,17 @@ int lfs_key_valid(const char *s)
 		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[LFS_KEY_LEN] == '\0';
+}
+
+int lfs_ref_file_name(const char *ref, char *out, size_t len)
+{
+	size_t i, n = strlen(ref);
+
+	if (layerfs_ref_check(ref) || n >= len)
+		return -EINVAL;
+	for (i = 0; i <= n; i++)
+		out[i] = ref[i] == '/' ? '+' : ref[i];
+	return 0;
 }
 
 int lfs_store_path_key(const char *root, const char *path, char *key)

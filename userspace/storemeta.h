@@ -21,6 +21,10 @@
  *                               in place, a committed external upper)
  *   ROOT/views/VKEY/work/       a store view's work directory
  *   ROOT/views/VKEY/view.json   the view (struct lfs_view_meta)
+ *   ROOT/refs/NAME              "KEY\n": the record named NAME (its
+ *                               "ref"; '/' written '+') is the one in
+ *                               ROOT/layers/KEY (storeref.h)
+ *   ROOT/refs/.complete         every record has its ROOT/refs entry
  *
  * KEY and VKEY are 32 lower-case hex digits (128 random bits).  Names
  * starting with '.' are temporary (being written or being removed) and
@@ -118,6 +122,14 @@ void lfs_key_format(const unsigned char bytes[16], char *out);
 
 /* 1 if @s is a key: exactly LFS_KEY_LEN lower-case hex digits. */
 int lfs_key_valid(const char *s);
+
+/*
+ * The file name of @ref's entry in ROOT/refs: @ref with each '/' written
+ * '+' (a character no layer name has, so the mapping is one to one).
+ * -EINVAL unless @ref is a valid layer name; @out: LAYERFS_NAME_MAX + 1
+ * bytes.
+ */
+int lfs_ref_file_name(const char *ref, char *out, size_t len);
 
 /*
  * If @path is ROOT/layers/KEY/diff for store root @root (both absolute and

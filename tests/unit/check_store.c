@@ -32,6 +32,7 @@
 #include "jsonout.h"
 #include "msg.h"
 #include "store.h"
+#include "storeref.h"
 #include "storemeta.h"
 #include "suites.h"
 
@@ -1000,6 +1001,71 @@ static void put_meta(const char *ref, const char *parent, const char *base,
 	put_meta_origin(ref, parent, base, created, NULL);
 }
 
+/*
+ * ROOT/refs: one entry per record, written before it; a miss is trusted
+ * only once the store has been read whole (the marker); a stale entry is
+ * not believed.
+ */
+START_TEST(test_store_refs)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char name[LAYERFS_NAME_MAX + 1], key[LFS_KEY_LEN + 1];
+	char akey[LFS_KEY_LEN + 1], path[1024];
+	struct lfs_meta m;
+	FILE *f;
+
+	ck_assert_int_eq(lfs_ref_file_name("lib/app:1.0", name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "lib+app:1.0");
+	ck_assert_int_eq(lfs_ref_file_name("a+b", name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_ref_file_name("../x", name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_ref_file_name("", name, sizeof(name)), -EINVAL);
+	ck_assert_int_eq(lfs_ref_file_name("abc", name, 3), -EINVAL);
+
+	put_meta("lib/app:1", NULL, NULL, 1);
+	put_meta("b:1", "lib/app:1", "lib/app:1", 2);
+	ck_assert_int_eq(exists("%s/refs/lib+app:1", tmp), 1);
+	ck_assert_int_eq(exists("%s/refs/b:1", tmp), 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_ref_get(&st, "lib/app:1", &m, NULL), 1);
+	ck_assert_str_eq(m.ref, "lib/app:1");
+	snprintf(akey, sizeof(akey), "%s", m.key);
+	lfs_meta_free(&m);
+	ck_assert_int_eq(lfs_store_ref_find(&st, "b:1", key, NULL), 1);
+	ck_assert_str_ne(key, akey);
+
+	/* No marker yet: a miss reads the whole store, then makes it. */
+	ck_assert_int_eq(exists("%s/refs/.complete", tmp), 0);
+	ck_assert_int_eq(lfs_store_ref_find(&st, "none:1", key, NULL), 0);
+	ck_assert_int_eq(exists("%s/refs/.complete", tmp), 1);
+
+	/* With the marker a miss is believed: no entry, no record. */
+	snprintf(path, sizeof(path), "%s/refs/b:1", tmp);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(lfs_store_ref_find(&st, "b:1", key, NULL), 0);
+	/* Without it the store is read again and the entry comes back. */
+	snprintf(path, sizeof(path), "%s/refs/.complete", tmp);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(lfs_store_ref_find(&st, "b:1", key, NULL), 1);
+	ck_assert_int_eq(exists("%s/refs/b:1", tmp), 1);
+	ck_assert_int_eq(exists("%s/refs/.complete", tmp), 1);
+
+	/* A stale entry (its record names another layer) is not believed. */
+	snprintf(path, sizeof(path), "%s/refs/c:1", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", akey);
+	fclose(f);
+	ck_assert_int_eq(lfs_store_ref_find(&st, "c:1", key, NULL), 0);
+	/* Nor a malformed one. */
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.31s\n", akey);
+	fclose(f);
+	ck_assert_int_eq(lfs_store_ref_find(&st, "c:1", key, NULL), 0);
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_restore_order)
 {
 	/* Written children first: restore must still add parents first. */
@@ -1699,6 +1765,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_commit_store_view);
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);
+	tcase_add_test(cmds, test_store_refs);
 	tcase_add_test(cmds, test_restore_order);
 	tcase_add_test(cmds, test_restore_skip_and_fail);
 	tcase_add_test(cmds, test_rm);

@@ -198,22 +198,35 @@ static int lfs_commit_parse(struct lfs_ctx *ctx, int argc, char **argv,
  * image back.
  */
 static int lfs_commit_record(struct lfs_store *st, struct lfs_nl *nl,
+			     const struct lfs_view *v,
 			     const struct lfs_layer *got, char *key,
 			     struct lfs_err *e)
 {
 	struct lfs_meta meta = { 0 };
-	int rc;
+	uint32_t i;
+	int rc = 0;
 
 	/* The kernel synced the upper; make sure the store's fs is too. */
 	syncfs(st->fd);
 	lfs_meta_borrow_layer(&meta, got, key);
-	rc = lfs_store_base_refs(nl, got, &meta.base);
+	/*
+	 * BASE is the view's stack as it was just before the commit: the
+	 * names the view listed, unless another commit came in between (a
+	 * commit only ever adds a layer).  Else from the registry.
+	 */
+	if (v->have == v->nlayers && got->nbase == v->nlayers) {
+		for (i = 0; i < v->nlayers && !rc; i++)
+			rc = lfs_strv_push(&meta.base, v->layers[i]);
+	} else {
+		rc = lfs_store_base_refs(nl, got, &meta.base);
+	}
 	if (rc < 0)
 		lfs_err_set(e, rc, "committed, but its BASE layers cannot be named");
-	if (!rc)
-		rc = lfs_store_layer_write_meta(st, &meta, e);
+	/* Ancestors first: records are closed under ancestry (storeref.h). */
 	if (!rc)
 		rc = lfs_store_record_ancestors(st, nl, &meta, e);
+	if (!rc)
+		rc = lfs_store_layer_write_meta(st, &meta, e);
 	lfs_strv_free(&meta.base);
 	return rc;
 }
@@ -327,7 +340,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 	if (!rc)
 		rc = lfs_commit_kernel(nl, &st, v, &a, &plan, &got, &e);
 	if (!rc) {
-		rc = lfs_commit_record(&st, nl, got, plan.key, &e);
+		rc = lfs_commit_record(&st, nl, v, got, plan.key, &e);
 		if (rc)
 			lfs_err_prefix(&e, rc, "layer '%s'", got->name);
 	}

@@ -30,6 +30,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
+#include "storeref.h"
 
 /* The index's file name in ROOT/layers/KEY. */
 #define LFS_INDEX_FILE "index"
@@ -59,24 +60,41 @@ static int lfs_store_key_of(const struct lfs_store *st, const char *path,
 	return lfs_store_path_key(st->root, path, key) ? 0 : -ENOENT;
 }
 
-/* The index of the layer below the top, from the store, if it has one. */
-static int lfs_index_below(const struct lfs_store *st,
-			   const struct lfs_chain *c, struct lfs_index *ix)
+/*
+ * The index of registered layer @b from the store, if it has one: beside
+ * its contents in the store, or beside its record for a layer outside it
+ * (a committed external upper, a layer added in place).  With @nlayers,
+ * only an index of that many layers.
+ */
+static int lfs_index_of(const struct lfs_store *st, const struct lfs_layer *b,
+			uint32_t nlayers, struct lfs_index *ix)
 {
 	char key[LFS_KEY_LEN + 1], name[LFS_KEY_LEN + 16];
 	int rc;
 
-	if (!st || c->n < 2 || lfs_store_key_of(st, c->v[1]->path, key))
+	if (!st)
+		return -ENOENT;
+	if (lfs_store_key_of(st, b->path, key) &&
+	    lfs_store_ref_find(st, b->name, key, NULL) != 1)
 		return -ENOENT;
 	snprintf(name, sizeof(name), "%s/%s", key, LFS_INDEX_FILE);
 	rc = lfs_index_read_file(st->layers_fd, name, ix, NULL);
 	if (rc)
 		return rc;
-	if (ix->nlayers != c->n - 1) {
+	if (nlayers && ix->nlayers != nlayers) {
 		lfs_index_close(ix);
 		return -ESTALE;
 	}
 	return 0;
+}
+
+/* The index of the layer below the top, from the store, if it has one. */
+static int lfs_index_below(const struct lfs_store *st,
+			   const struct lfs_chain *c, struct lfs_index *ix)
+{
+	if (c->n < 2)
+		return -ENOENT;
+	return lfs_index_of(st, c->v[1], (uint32_t)(c->n - 1), ix);
 }
 
 /* The index of every layer of @c, bottom up, written as @dirfd/@file. */
@@ -177,6 +195,45 @@ static int lfs_index_give(struct lfs_nl *nl, const struct lfs_layer *l,
 	return rc;
 }
 
+/*
+ * The index of @l built over the store's index of the layer right below
+ * it, found with one lookup, then given: a commit's index costs the
+ * layer's own entries, not a lookup per layer of the image.  The kernel
+ * checks the result's layer table against the image when it is given.
+ * Non-zero (nothing said in @e) when that does not work out: the caller
+ * then walks the image.
+ */
+static int lfs_index_quick(struct lfs_nl *nl, const struct lfs_store *st,
+			   const struct lfs_layer *l, const char *key,
+			   int dirfd, const char *file)
+{
+	struct lfs_layer bk = { 0 }, *b = NULL;
+	struct lfs_index below;
+	int rc, layerfd;
+
+	if (l->nbase) {
+		bk.has = LFS_HAS_ID;
+		bk.id = lfs_layer_base_id(l, 0);
+	} else if (l->parent) {
+		bk.name = l->parent;
+	} else {
+		return -ENOENT;
+	}
+	if (lfs_nl_layer_lookup(nl, &bk, &b, NULL))
+		return -ENOENT;
+	rc = lfs_index_of(st, b, l->nbase, &below);
+	free(b);
+	if (rc)
+		return rc;
+	layerfd = open(l->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = layerfd < 0 ? -errno :
+	     lfs_index_build(layerfd, key, &below, dirfd, file, NULL);
+	if (layerfd >= 0)
+		close(layerfd);
+	lfs_index_close(&below);
+	return rc ? rc : lfs_index_give(nl, l, dirfd, file, NULL);
+}
+
 /* Builds the index of @l (registered as @ref) anew, then gives it. */
 static int lfs_index_rebuild(struct lfs_nl *nl, const struct lfs_store *st,
 			     const struct lfs_layer *l, const char *ref,
@@ -186,6 +243,8 @@ static int lfs_index_rebuild(struct lfs_nl *nl, const struct lfs_store *st,
 	struct lfs_chain c = { 0 };
 	int rc;
 
+	if (!lfs_index_quick(nl, st, l, key, dirfd, file))
+		return 0;
 	lfs_err_clear(e);
 	rc = lfs_image_chain(nl, ref, &c, e);
 	if (!rc)
@@ -263,10 +322,8 @@ int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
 static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 			     const char *ref, char *key, struct lfs_err *e)
 {
-	struct lfs_meta_list list = LFS_META_LIST_INIT;
 	struct lfs_layer *l = NULL;
 	char line[LFS_ERR_MAX + 64];
-	size_t i;
 	int rc;
 
 	rc = lfs_layer_get_why(nl, ref, &l, e);
@@ -276,21 +333,14 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 	free(l);
 	if (!rc)
 		return 0;
-	rc = lfs_store_layer_list(st, &list, e);
-	if (rc)
+	rc = lfs_store_ref_find(st, ref, key, e);
+	if (rc < 0)
 		lfs_err_set(e, 0, "%s", lfs_err_str(e, line, sizeof(line)));
-	for (i = 0; !rc && i < list.n; i++) {
-		if (!strcmp(list.v[i]->ref, ref)) {
-			snprintf(key, LFS_KEY_LEN + 1, "%s", list.v[i]->key);
-			break;
-		}
-	}
-	if (!rc && i == list.n) {
+	if (!rc) {
 		lfs_err_set(e, 0, "not recorded in the store %s", st->root);
 		rc = -ENOENT;
 	}
-	lfs_meta_list_free(&list);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,

@@ -80,7 +80,12 @@ static void layerfs_index_src(const struct layerfs_index *ix,
 	src->len = ix->size;
 }
 
-static u32 layerfs_crc32c_table[256];
+/*
+ * Slicing by 8: table k gives the CRC of a byte followed by k zero bytes,
+ * so eight bytes cost eight lookups and no serial dependency between
+ * them.  The CRC of a large index is checked at every attach.
+ */
+static u32 layerfs_crc32c_table[8][256];
 
 static void layerfs_crc32c_init(void)
 {
@@ -91,8 +96,34 @@ static void layerfs_crc32c_init(void)
 		c = i;
 		for (k = 0; k < 8; k++)
 			c = (c >> 1) ^ (0x82f63b78U & (0U - (c & 1)));
-		layerfs_crc32c_table[i] = c;
+		layerfs_crc32c_table[0][i] = c;
 	}
+	for (i = 0; i < 256; i++)
+		for (k = 1; k < 8; k++)
+			layerfs_crc32c_table[k][i] =
+				(layerfs_crc32c_table[k - 1][i] >> 8) ^
+				layerfs_crc32c_table[0][layerfs_crc32c_table[k - 1][i] &
+							0xff];
+}
+
+static u32 layerfs_crc32c_update(u32 crc, const u8 *p, size_t n)
+{
+	const u32 (*t)[256] = layerfs_crc32c_table;
+	__le32 w[2];
+	u32 lo, hi;
+
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(w, p, sizeof(w));
+		lo = le32_to_cpu(w[0]) ^ crc;
+		hi = le32_to_cpu(w[1]);
+		crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^
+		      t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+		      t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
+		      t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+	}
+	while (n--)
+		crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return crc;
 }
 
 /* CRC-32C of bytes [16, size) as the format defines it. */
@@ -102,7 +133,7 @@ static int layerfs_index_crc(struct layerfs_index *ix, u32 *crcp)
 	u32 crc = 0xffffffffU;
 	loff_t pos = 16;
 	u8 *buf;
-	ssize_t n, i;
+	ssize_t n;
 	int err = 0;
 
 	buf = kvmalloc(chunk, GFP_KERNEL);
@@ -115,9 +146,7 @@ static int layerfs_index_crc(struct layerfs_index *ix, u32 *crcp)
 			err = n ?: -EIO;
 			break;
 		}
-		for (i = 0; i < n; i++)
-			crc = layerfs_crc32c_table[(crc ^ buf[i]) & 0xff] ^
-			      (crc >> 8);
+		crc = layerfs_crc32c_update(crc, buf, n);
 		cond_resched();
 	}
 	kvfree(buf);
@@ -191,20 +220,84 @@ static int layerfs_index_check_chain(struct layerfs_index *ix,
 }
 
 /* Validates the whole file: every rule of the format, then the CRC. */
+/*
+ * The validation's reader: like layerfs_index_src_read(), but it keeps
+ * references on the last few pages it read from.  The walk goes through
+ * the directory table, the entry table and the names area in order, a
+ * few records of each in turn, so a large index costs a page-cache lookup
+ * per page and section, not one per record.
+ */
+#define LAYERFS_VSRC_PAGES 4
+
+struct layerfs_index_vsrc {
+	struct layerfs_index_src src;
+	const struct layerfs_index *ix;
+	struct page *page[LAYERFS_VSRC_PAGES];	/* uptodate, referenced */
+	pgoff_t index[LAYERFS_VSRC_PAGES];
+	unsigned int next;			/* slot to replace */
+};
+
+static int layerfs_index_vsrc_read(const struct layerfs_index_src *src,
+				   __u64 off, void *dst, __u32 len)
+{
+	struct layerfs_index_vsrc *v = (struct layerfs_index_vsrc *)
+		container_of(src, struct layerfs_index_vsrc, src);
+	size_t in = offset_in_page(off);
+	pgoff_t index = off >> PAGE_SHIFT;
+	struct page *page;
+	unsigned int i;
+
+	if (off > v->ix->size || len > v->ix->size - off)
+		return -EIO;
+	if (in + len > PAGE_SIZE)
+		return layerfs_index_src_read(&v->src, off, dst, len);
+	for (i = 0; i < LAYERFS_VSRC_PAGES; i++) {
+		if (v->page[i] && v->index[i] == index) {
+			memcpy_from_page(dst, v->page[i], in, len);
+			return 0;
+		}
+	}
+	page = find_get_page(v->ix->file->f_mapping, index);
+	if (!page || !PageUptodate(page)) {
+		if (page)
+			put_page(page);
+		/* Brings the page in (with readahead) for the next read. */
+		return layerfs_index_src_read(&v->src, off, dst, len);
+	}
+	memcpy_from_page(dst, page, in, len);
+	i = v->next++ % LAYERFS_VSRC_PAGES;
+	if (v->page[i])
+		put_page(v->page[i]);
+	v->page[i] = page;
+	v->index[i] = index;
+	return 0;
+}
+
 static int layerfs_index_validate(struct layerfs_index *ix,
 				  struct netlink_ext_ack *extack)
 {
+	struct layerfs_index_vsrc *v;
 	struct layerfs_index_walk *w;
-	struct layerfs_index_src src;
 	const char *why;
+	unsigned int i;
 	u32 crc;
 	int err;
 
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
-	if (!w)
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!w || !v) {
+		kfree(v);
+		kfree(w);
 		return -ENOMEM;
-	layerfs_index_src(ix, &src);
-	why = layerfs_index_check_src(w, &src);
+	}
+	layerfs_index_src(ix, &v->src);
+	v->src.read = layerfs_index_vsrc_read;
+	v->ix = ix;
+	why = layerfs_index_check_src(w, &v->src);
+	for (i = 0; i < LAYERFS_VSRC_PAGES; i++)
+		if (v->page[i])
+			put_page(v->page[i]);
+	kfree(v);
 	err = w->err;
 	if (!why) {
 		ix->h = w->h;

@@ -485,8 +485,12 @@ static void layerfs_index_cursor_done(struct layerfs_index_cursor *cur)
 	cur->page = NULL;
 }
 
-/* The number of entries of directory @dir of @ix into @count. */
-int layerfs_index_count(const struct layerfs_index *ix, u32 dir, u32 *count)
+/*
+ * The entries [*@first, *@first + *@count) of directory @dir of @ix,
+ * checked against the index's bounds again.  0 or a negative errno.
+ */
+static int layerfs_index_dir_span(const struct layerfs_index *ix, u32 dir,
+				  u32 *first, u32 *count)
 {
 	struct layerfs_index_src src;
 	struct layerfs_index_dir d;
@@ -499,8 +503,19 @@ int layerfs_index_count(const struct layerfs_index *ix, u32 dir, u32 *count)
 		       &d, sizeof(d));
 	if (err)
 		return err;
+	*first = le32_to_cpu(d.first);
 	*count = le32_to_cpu(d.count);
-	return *count > ix->nentries ? -EIO : 0;
+	if (*first > ix->nentries || *count > ix->nentries - *first)
+		return -EIO;
+	return 0;
+}
+
+/* The number of entries of directory @dir of @ix into @count. */
+int layerfs_index_count(const struct layerfs_index *ix, u32 dir, u32 *count)
+{
+	u32 first;
+
+	return layerfs_index_dir_span(ix, dir, &first, count);
 }
 
 /*
@@ -547,26 +562,16 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 {
 	struct layerfs_index_cursor ecur = { .ix = ix, .index = ~0UL };
 	struct layerfs_index_cursor ncur = { .ix = ix, .index = ~0UL };
-	struct layerfs_index_src src;
 	struct layerfs_index_entry e;
-	struct layerfs_index_dir d;
 	u64 eoff = le64_to_cpu(ix->h.entries_off);
 	u64 noff = le64_to_cpu(ix->h.names_off);
 	char *name;
 	u32 i, first, count;
 	int err;
 
-	if (dir >= ix->ndirs)
-		return -EIO;
-	layerfs_index_src(ix, &src);
-	err = src.read(&src, le64_to_cpu(ix->h.dirs_off) + 16ULL * dir,
-		       &d, sizeof(d));
+	err = layerfs_index_dir_span(ix, dir, &first, &count);
 	if (err)
 		return err;
-	first = le32_to_cpu(d.first);
-	count = le32_to_cpu(d.count);
-	if (first > ix->nentries || count > ix->nentries - first)
-		return -EIO;
 	layerfs_index_willneed(ix, first, count);
 	name = kmalloc(LAYERFS_INDEX_NAME_MAX, GFP_KERNEL);
 	if (!name)

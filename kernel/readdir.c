@@ -92,6 +92,27 @@ static struct layerfs_dirent *layerfs_dirent_find(struct rb_root *root,
 	return NULL;
 }
 
+/* A new list entry for @name from source @src, or NULL. */
+static struct layerfs_dirent *layerfs_dirent_new(const char *name, int len,
+						 u64 ino, unsigned int type,
+						 unsigned int src)
+{
+	struct layerfs_dirent *e;
+
+	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return NULL;
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->len = len;
+	e->ino = ino;
+	e->type = type;
+	e->src = src;
+	e->whiteout = false;
+	INIT_LIST_HEAD(&e->check);
+	return e;
+}
+
 static bool layerfs_fill_actor(struct dir_context *ctx, const char *name,
 			       int len, loff_t pos, u64 ino, unsigned int type)
 {
@@ -106,19 +127,11 @@ static bool layerfs_fill_actor(struct dir_context *ctx, const char *name,
 	if (layerfs_dirent_find(&c->od->names, name, len, &link, &parent))
 		return true;	/* hidden by a higher source */
 
-	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL_ACCOUNT);
+	e = layerfs_dirent_new(name, len, ino, type, c->src);
 	if (!e) {
 		c->err = -ENOMEM;
 		return false;
 	}
-	memcpy(e->name, name, len);
-	e->name[len] = '\0';
-	e->len = len;
-	e->ino = ino;
-	e->type = type;
-	e->src = c->src;
-	e->whiteout = false;
-	INIT_LIST_HEAD(&e->check);
 	if (type == DT_CHR)
 		list_add_tail(&e->check, &c->check);
 	rb_link_node(&e->node, parent, link);
@@ -253,19 +266,11 @@ static bool layerfs_fill_direct_actor(void *ctx, const char *name,
 		c->err = -EIO;	/* the index disagrees with itself */
 		return false;
 	}
-	e = kmalloc(struct_size(e, name, len + 1), GFP_KERNEL_ACCOUNT);
+	e = layerfs_dirent_new(name, len, ino, type, 0);
 	if (!e) {
 		c->err = -ENOMEM;
 		return false;
 	}
-	memcpy(e->name, name, len);
-	e->name[len] = '\0';
-	e->len = len;
-	e->ino = ino;
-	e->type = type;
-	e->src = 0;
-	e->whiteout = false;
-	INIT_LIST_HEAD(&e->check);
 	c->od->ents[c->od->count++] = e;
 	return true;
 }

@@ -221,11 +221,11 @@ static int layerfs_index_check_chain(struct layerfs_index *ix,
 
 /* Validates the whole file: every rule of the format, then the CRC. */
 /*
- * The validation's reader: like layerfs_index_src_read(), but it keeps
- * references on the last few pages it read from.  The walk goes through
- * the directory table, the entry table and the names area in order, a
- * few records of each in turn, so a large index costs a page-cache lookup
- * per page and section, not one per record.
+ * A reader for scans (validation, listings): like layerfs_index_src_read(),
+ * but it keeps references on the last few pages it read from.  A scan goes
+ * through a few sections of the file in turns (the directory table, the
+ * entry table, the names area), a few records of each at a time, so it
+ * costs a page-cache lookup per page and section, not one per record.
  */
 #define LAYERFS_VSRC_PAGES 4
 
@@ -273,31 +273,39 @@ static int layerfs_index_vsrc_read(const struct layerfs_index_src *src,
 	return 0;
 }
 
+static void layerfs_index_vsrc_init(struct layerfs_index_vsrc *v,
+				    const struct layerfs_index *ix)
+{
+	memset(v, 0, sizeof(*v));
+	layerfs_index_src(ix, &v->src);
+	v->src.read = layerfs_index_vsrc_read;
+	v->ix = ix;
+}
+
+static void layerfs_index_vsrc_done(struct layerfs_index_vsrc *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < LAYERFS_VSRC_PAGES; i++)
+		if (v->page[i])
+			put_page(v->page[i]);
+}
+
 static int layerfs_index_validate(struct layerfs_index *ix,
 				  struct netlink_ext_ack *extack)
 {
-	struct layerfs_index_vsrc *v;
+	struct layerfs_index_vsrc v;
 	struct layerfs_index_walk *w;
 	const char *why;
-	unsigned int i;
 	u32 crc;
 	int err;
 
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
-	v = kzalloc(sizeof(*v), GFP_KERNEL);
-	if (!w || !v) {
-		kfree(v);
-		kfree(w);
+	if (!w)
 		return -ENOMEM;
-	}
-	layerfs_index_src(ix, &v->src);
-	v->src.read = layerfs_index_vsrc_read;
-	v->ix = ix;
-	why = layerfs_index_check_src(w, &v->src);
-	for (i = 0; i < LAYERFS_VSRC_PAGES; i++)
-		if (v->page[i])
-			put_page(v->page[i]);
-	kfree(v);
+	layerfs_index_vsrc_init(&v, ix);
+	why = layerfs_index_check_src(w, &v.src);
+	layerfs_index_vsrc_done(&v);
 	err = w->err;
 	if (!why) {
 		ix->h = w->h;
@@ -435,57 +443,6 @@ int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 }
 
 /*
- * A reader for a sequential scan: it keeps a reference on the last page
- * it read from, so that the records of one page cost one page-cache lookup
- * between them rather than one each.  Records never cross a page (the
- * format's 4 KiB rule), so any read within the page is a copy.
- */
-struct layerfs_index_cursor {
-	const struct layerfs_index *ix;
-	struct page *page;		/* uptodate, with a reference, or NULL */
-	pgoff_t index;
-};
-
-static int layerfs_index_cursor_read(struct layerfs_index_cursor *cur,
-				     u64 off, void *dst, u32 len)
-{
-	const struct layerfs_index *ix = cur->ix;
-	struct layerfs_index_src src;
-	size_t in = offset_in_page(off);
-	pgoff_t index = off >> PAGE_SHIFT;
-
-	if (off > ix->size || len > ix->size - off)
-		return -EIO;
-	if (in + len > PAGE_SIZE)
-		goto read;
-	if (!cur->page || cur->index != index) {
-		if (cur->page)
-			put_page(cur->page);
-		cur->page = find_get_page(ix->file->f_mapping, index);
-		cur->index = index;
-		if (cur->page && !PageUptodate(cur->page)) {
-			put_page(cur->page);
-			cur->page = NULL;
-		}
-	}
-	if (cur->page) {
-		memcpy_from_page(dst, cur->page, in, len);
-		return 0;
-	}
-read:
-	/* Not cached: read it (with readahead); the next read keeps it. */
-	layerfs_index_src(ix, &src);
-	return src.read(&src, off, dst, len);
-}
-
-static void layerfs_index_cursor_done(struct layerfs_index_cursor *cur)
-{
-	if (cur->page)
-		put_page(cur->page);
-	cur->page = NULL;
-}
-
-/*
  * The entries [*@first, *@first + *@count) of directory @dir of @ix,
  * checked against the index's bounds again.  0 or a negative errno.
  */
@@ -552,7 +509,7 @@ static void layerfs_index_willneed(const struct layerfs_index *ix,
 /*
  * Calls @actor for each entry of directory @dir of @ix, in name order,
  * until it returns false.  0 or a negative errno.  The entry table and
- * the names area are each read in order, one page after another.
+ * the names area are read in turns through one scan reader.
  */
 int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 		       bool (*actor)(void *ctx, const char *name,
@@ -560,8 +517,7 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 				     unsigned int type),
 		       void *ctx)
 {
-	struct layerfs_index_cursor ecur = { .ix = ix, .index = ~0UL };
-	struct layerfs_index_cursor ncur = { .ix = ix, .index = ~0UL };
+	struct layerfs_index_vsrc v;
 	struct layerfs_index_entry e;
 	u64 eoff = le64_to_cpu(ix->h.entries_off);
 	u64 noff = le64_to_cpu(ix->h.names_off);
@@ -576,13 +532,12 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 	name = kmalloc(LAYERFS_INDEX_NAME_MAX, GFP_KERNEL);
 	if (!name)
 		return -ENOMEM;
+	layerfs_index_vsrc_init(&v, ix);
 	for (i = first; i < first + count; i++) {
-		err = layerfs_index_cursor_read(&ecur, eoff + 32ULL * i,
-						&e, sizeof(e));
+		err = v.src.read(&v.src, eoff + 32ULL * i, &e, sizeof(e));
 		if (!err)
-			err = layerfs_index_cursor_read(&ncur,
-					noff + le32_to_cpu(e.name_off),
-					name, e.name_len);
+			err = v.src.read(&v.src, noff + le32_to_cpu(e.name_off),
+					 name, e.name_len);
 		if (err)
 			break;
 		if (!e.name_len) {
@@ -594,8 +549,7 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 		if (!(i % 256))
 			cond_resched();
 	}
-	layerfs_index_cursor_done(&ncur);
-	layerfs_index_cursor_done(&ecur);
+	layerfs_index_vsrc_done(&v);
 	kfree(name);
 	return err;
 }

@@ -89,19 +89,25 @@ int lfs_pipe_init(struct lfs_pipe *p)
 	return 0;
 }
 
-/* Stops the worker (if it still runs) and frees everything. */
+/* Stops the worker and the tap (if they still run) and frees everything. */
 void lfs_pipe_destroy(struct lfs_pipe *p)
 {
 	int i;
 
-	if (p->started) {
+	if (p->started || p->tap_started) {
 		pthread_mutex_lock(&p->mu);
 		p->cancel = 1;
 		p->eof = 1;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
+	}
+	if (p->started) {
 		pthread_join(p->thr, NULL);
 		p->started = 0;
+	}
+	if (p->tap_started) {
+		pthread_join(p->tap_thr, NULL);
+		p->tap_started = 0;
 	}
 	if (!p->buf[0])
 		return;
@@ -110,6 +116,16 @@ void lfs_pipe_destroy(struct lfs_pipe *p)
 	p->buf[0] = NULL;
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
+}
+
+/* Slots not yet released by every reader.  Under p->mu. */
+static unsigned long lfs_pipe_busy(const struct lfs_pipe *p)
+{
+	unsigned long low = p->done[0];
+
+	if (p->tap && p->done[1] < low)
+		low = p->done[1];
+	return p->pushed - low;
 }
 
 /*
@@ -121,10 +137,10 @@ int lfs_pipe_slot(struct lfs_pipe *p)
 	int slot = -1;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->count == LFS_PIPE_SLOTS && !p->cancel)
+	while (lfs_pipe_busy(p) == LFS_PIPE_SLOTS && !p->cancel)
 		pthread_cond_wait(&p->cv, &p->mu);
 	if (!p->cancel)
-		slot = (int)((p->head + p->count) % LFS_PIPE_SLOTS);
+		slot = (int)(p->pushed % LFS_PIPE_SLOTS);
 	pthread_mutex_unlock(&p->mu);
 	return slot;
 }
@@ -133,7 +149,7 @@ void lfs_pipe_push(struct lfs_pipe *p, int slot, size_t len)
 {
 	pthread_mutex_lock(&p->mu);
 	p->len[slot] = len;
-	p->count++;
+	p->pushed++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
@@ -149,32 +165,42 @@ void lfs_pipe_close(struct lfs_pipe *p, int err)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Reader @who (0 the consumer, 1 the tap): the next slot, or -1. */
+static int lfs_pipe_next(struct lfs_pipe *p, int who)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->held[who]) {
+		p->held[who] = 0;
+		p->done[who]++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	while (p->done[who] == p->pushed && !p->eof && !p->cancel)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->done[who] < p->pushed && !p->cancel) {
+		slot = (int)(p->done[who] % LFS_PIPE_SLOTS);
+		p->held[who] = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return slot;
+}
+
 /*
  * Consumer: releases the slot it held and waits for the next one.  Its
  * index, or -1 at the end (p->err set if the producer failed).
  */
 int lfs_pipe_pop(struct lfs_pipe *p)
 {
-	int slot = -1;
-
-	pthread_mutex_lock(&p->mu);
-	if (p->held) {
-		p->held = 0;
-		p->head = (p->head + 1) % LFS_PIPE_SLOTS;
-		p->count--;
-		pthread_cond_broadcast(&p->cv);
-	}
-	while (!p->count && !p->eof)
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (p->count && !p->cancel) {
-		slot = (int)p->head;
-		p->held = 1;
-	}
-	pthread_mutex_unlock(&p->mu);
-	return slot;
+	return lfs_pipe_next(p, 0);
 }
 
-/* Consumer: gives up; the producer stops at its next slot. */
+int lfs_pipe_tap_pop(struct lfs_pipe *p)
+{
+	return lfs_pipe_next(p, 1);
+}
+
+/* Consumer: gives up; the producer and the tap stop at their next slot. */
 void lfs_pipe_cancel(struct lfs_pipe *p, int err)
 {
 	pthread_mutex_lock(&p->mu);

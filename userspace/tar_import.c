@@ -3,7 +3,8 @@
  * OCI layer tarball -> layer directory (lfs_tar_import(), see ocitar.h):
  * one libarchive reader (format "raw", filters gzip/zstd) on its own
  * thread whose input callback hashes the blob, feeding a second reader
- * (format tar) whose input callback hashes the decompressed tar.  Entries
+ * (format tar) and a third thread, the queue's tap, which hashes the
+ * decompressed tar while the tar reader extracts it.  Entries
  * are created with *at() calls relative to directory fds opened with
  * openat2() beneath the layer root.
  */
@@ -166,17 +167,24 @@ static void lfs_imp_tail(struct lfs_imp *m, const void *p, size_t n)
 }
 
 /*
- * The decompressed stream so far: its size, its digest unless it is the
- * input itself (then the blob digest is the diff_id), its CRC-32 for gzip.
+ * The tap's thread: the decompressed stream's digest unless it is the
+ * input itself (then the blob digest is the diff_id), and its CRC-32 for
+ * gzip, beside the extraction (hashing 1 GiB costs about what writing it
+ * does).  Its results are read after it is joined.
  */
-static void lfs_imp_mid(struct lfs_imp *m, const unsigned char *p, size_t n)
+static void *lfs_imp_hasher(void *arg)
 {
-	m->tar_size += n;
-	if (m->filter == ARCHIVE_FILTER_NONE)
-		return;
-	EVP_DigestUpdate(m->md_tar, p, n);
-	if (m->filter == ARCHIVE_FILTER_GZIP)
-		m->crc = crc32(m->crc, p, (uInt)n);
+	struct lfs_imp *m = arg;
+	int slot;
+
+	while ((slot = lfs_pipe_tap_pop(&m->pipe)) >= 0) {
+		EVP_DigestUpdate(m->md_tar, m->pipe.buf[slot],
+				 m->pipe.len[slot]);
+		if (m->filter == ARCHIVE_FILTER_GZIP)
+			m->crc = crc32(m->crc, m->pipe.buf[slot],
+				       (uInt)m->pipe.len[slot]);
+	}
+	return NULL;
 }
 
 /* The input into the blob's digest, unless the caller checks it. */
@@ -223,7 +231,7 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
  * The decompressing thread: reads (and hashes) the input, decompresses it
  * and queues the result for the tar reader, to the end of the stream (the
  * tar's end-of-archive blocks and padding included).  The tar reader's
- * thread hashes what it takes from the queue.
+ * thread extracts what it takes from the queue, the tap's hashes it.
  */
 static void *lfs_imp_worker(void *arg)
 {
@@ -311,7 +319,7 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 		archive_set_error(a, m->pipe.err, "%s", m->raw_err);
 		return -1;
 	}
-	lfs_imp_mid(m, m->pipe.buf[slot], m->pipe.len[slot]);
+	m->tar_size += m->pipe.len[slot];
 	if (lfs_imp_stream_over(m)) {
 		archive_set_error(a, EFBIG, "%s", m->err ? m->err->msg : "");
 		return -1;
@@ -1048,7 +1056,7 @@ static int lfs_imp_drain(struct lfs_imp *m)
 	int slot;
 
 	while ((slot = lfs_pipe_pop(&m->pipe)) >= 0) {
-		lfs_imp_mid(m, m->pipe.buf[slot], m->pipe.len[slot]);
+		m->tar_size += m->pipe.len[slot];
 		if (lfs_imp_stream_over(m))
 			return -EFBIG;
 	}
@@ -1085,11 +1093,19 @@ static int lfs_imp_open(struct lfs_imp *m)
 		return m->in_err ? -m->in_err : -EINVAL;
 	}
 	m->filter = archive_filter_code(m->raw, 0);
+	m->pipe.tap = m->filter != ARCHIVE_FILTER_NONE;
 	if (pthread_create(&m->pipe.thr, NULL, lfs_imp_worker, m)) {
 		lfs_err_set(m->err, 0, "cannot start a thread");
 		return -EINVAL;
 	}
 	m->pipe.started = 1;
+	if (m->pipe.tap) {
+		if (pthread_create(&m->pipe.tap_thr, NULL, lfs_imp_hasher, m)) {
+			lfs_err_set(m->err, 0, "cannot start a thread");
+			return -EINVAL;
+		}
+		m->pipe.tap_started = 1;
+	}
 	if (archive_read_support_format_tar(m->tar) != ARCHIVE_OK ||
 	    archive_read_open(m->tar, m, NULL, lfs_imp_tar_cb,
 			      NULL) != ARCHIVE_OK) {
@@ -1165,6 +1181,10 @@ static int lfs_imp_finish(struct lfs_imp *m)
 		return rc;
 	pthread_join(m->pipe.thr, NULL);
 	m->pipe.started = 0;
+	if (m->pipe.tap_started) {
+		pthread_join(m->pipe.tap_thr, NULL);
+		m->pipe.tap_started = 0;
+	}
 	if (m->pipe.err) {
 		lfs_err_set(m->err, 0, "corrupt or truncated archive: %s",
 			    m->raw_err);

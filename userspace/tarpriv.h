@@ -36,10 +36,14 @@ EVP_MD_CTX *lfs_md_new(void);
 void lfs_md_final(EVP_MD_CTX *md, char out[LFS_DIGEST_LEN]);
 
 /*
- * A bounded queue of LFS_PIPE_CHUNK buffers between two threads, so that
- * compression (export) or decompression (import) and the hashing of the
- * blob run beside the tar work, as `tar | zstd | sha256sum` runs three
- * processes.  One producer, one consumer.
+ * A bounded queue of LFS_PIPE_CHUNK buffers between threads, so that
+ * compression (export) or decompression (import) and the hashing run
+ * beside the tar work, as `tar | zstd | sha256sum` runs three processes.
+ * One producer, one consumer and, optionally, a tap: a second consumer
+ * that reads every slot too (import hashes the tar there while the
+ * consumer extracts it).  A slot is free again once both have released
+ * it.  Counters are of slots since the start (slot = counter % SLOTS);
+ * all fields after @tap_thr are under @mu.
  */
 #define LFS_PIPE_SLOTS 16
 #define LFS_PIPE_CHUNK (64 * 1024)
@@ -47,21 +51,29 @@ void lfs_md_final(EVP_MD_CTX *md, char out[LFS_DIGEST_LEN]);
 struct lfs_pipe {
 	pthread_t thr;
 	int started;
+	pthread_t tap_thr;
+	int tap_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned char *buf[LFS_PIPE_SLOTS];
 	size_t len[LFS_PIPE_SLOTS];
-	unsigned int head, count;	/* filled: [head, head + count) */
-	int held;		/* the consumer holds buf[head] */
+	unsigned long pushed;	/* slots published by the producer */
+	unsigned long done[2];	/* released by the consumer, the tap */
+	int held[2];		/* slot done[i] is in use by it */
+	int tap;		/* a tap reads the slots too (set first) */
 	size_t fill;		/* export: bytes in the slot being filled */
 	int eof;		/* the producer is done */
 	int cancel;		/* the consumer gave up */
 	int err;		/* the worker failed (errno) */
 };
 
-/* 0 or -ENOMEM; the caller then starts p->thr and sets p->started. */
+/*
+ * 0 or -ENOMEM; the caller then starts p->thr and sets p->started (and,
+ * for a tap, sets p->tap before that, starts p->tap_thr calling
+ * lfs_pipe_tap_pop() and sets p->tap_started).
+ */
 int lfs_pipe_init(struct lfs_pipe *p);
-/* Stops the worker (if it still runs) and frees everything. */
+/* Stops the worker and the tap (if they still run) and frees everything. */
 void lfs_pipe_destroy(struct lfs_pipe *p);
 /*
  * Producer: a free slot to fill (its index), or -1 if the consumer
@@ -76,7 +88,9 @@ void lfs_pipe_close(struct lfs_pipe *p, int err);
  * index, or -1 at the end (p->err set if the producer failed).
  */
 int lfs_pipe_pop(struct lfs_pipe *p);
-/* Consumer: gives up; the producer stops at its next slot. */
+/* The tap: the same, for its own position; -1 also once cancelled. */
+int lfs_pipe_tap_pop(struct lfs_pipe *p);
+/* Consumer: gives up; the producer and the tap stop at their next slot. */
 void lfs_pipe_cancel(struct lfs_pipe *p, int err);
 
 #endif /* LAYERCTL_TARPRIV_H */

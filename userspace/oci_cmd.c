@@ -165,6 +165,7 @@ int lfs_oci_extract(const struct lfs_import *im, const char *diff, int sync,
 		.set_owner = geteuid() == 0,
 		.allow_devices = geteuid() == 0,
 		.blob_checked = im->blob_checked,
+		.diff_id_checked = im->diff_id != NULL,
 		.limits = im->limits,
 	};
 	int rootfd, rc;

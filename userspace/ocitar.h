@@ -52,6 +52,12 @@ struct lfs_tar_import_opts {
 	 * it): a compressed blob is not hashed again, and st->d.digest is ""
 	 */
 	int blob_checked;
+	/*
+	 * the caller compares st->d.diff_id with the one it expects (the
+	 * image config's): the gzip trailer's CRC-32 would tell nothing
+	 * more, and is not computed (its length is still checked)
+	 */
+	int diff_id_checked;
 	struct lfs_tar_limits limits;	/* checked while extracting */
 };
 

@@ -180,7 +180,8 @@ static void *lfs_imp_hasher(void *arg)
 	while ((slot = lfs_pipe_tap_pop(&m->pipe)) >= 0) {
 		EVP_DigestUpdate(m->md_tar, m->pipe.buf[slot],
 				 m->pipe.len[slot]);
-		if (m->filter == ARCHIVE_FILTER_GZIP)
+		if (m->filter == ARCHIVE_FILTER_GZIP &&
+		    !m->opts->diff_id_checked)
 			m->crc = crc32(m->crc, m->pipe.buf[slot],
 				       (uInt)m->pipe.len[slot]);
 	}
@@ -1145,17 +1146,21 @@ static int lfs_imp_entries(struct lfs_imp *m)
 }
 
 /*
- * libarchive does not check the gzip trailer: compare its CRC-32 and
- * length with the stream's (a single-member gzip file, as every OCI tool
+ * libarchive does not check the gzip trailer: compare its CRC-32 (unless
+ * the caller checks the diff_id, a stronger check) and length with the
+ * stream's (a single-member gzip file, as every OCI tool
  * writes; a multi-member one is refused here).
  */
 static int lfs_imp_gzip_trailer(struct lfs_imp *m)
 {
+	int crc_ok = m->opts->diff_id_checked ||
+		     (m->tail[0] == (m->crc & 0xff) &&
+		      m->tail[1] == ((m->crc >> 8) & 0xff) &&
+		      m->tail[2] == ((m->crc >> 16) & 0xff) &&
+		      m->tail[3] == (m->crc >> 24));
+
 	if (m->filter != ARCHIVE_FILTER_GZIP ||
-	    (m->tail[0] == (m->crc & 0xff) &&
-	     m->tail[1] == ((m->crc >> 8) & 0xff) &&
-	     m->tail[2] == ((m->crc >> 16) & 0xff) &&
-	     m->tail[3] == (m->crc >> 24) &&
+	    (crc_ok &&
 	     m->tail[4] == (m->tar_size & 0xff) &&
 	     m->tail[5] == ((m->tar_size >> 8) & 0xff) &&
 	     m->tail[6] == ((m->tar_size >> 16) & 0xff) &&

@@ -708,6 +708,54 @@ START_TEST(test_import_blob_checked)
 }
 END_TEST
 
+/*
+ * The gzip trailer: a wrong CRC-32 is refused unless the caller checks
+ * the diff_id (diff_id_checked); a wrong length is refused either way.
+ */
+START_TEST(test_import_gzip_trailer)
+{
+	struct lfs_tar_import_stats st;
+	struct lfs_tar_digests d;
+	struct lfs_err err = LFS_ERR_INIT;
+	char src[128], path[256];
+	size_t len;
+	FILE *f;
+	int fd, c, rc;
+
+	mk("src");
+	put("src/f", "hello\n");
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(path, sizeof(path), "%s/t.gz", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_GZIP, &d, &err), 0);
+	close(fd);
+	f = fopen(path, "r");
+	len = fread(tarbuf, 1, sizeof(tarbuf), f);
+	fclose(f);
+	ck_assert_uint_gt(len, 8);
+	/* c: 0 CRC unchecked, 1 CRC checked, 2 and 3 the length, both ways */
+	for (c = 0; c < 4; c++) {
+		struct lfs_tar_import_opts o = { .diff_id_checked = !(c & 1) };
+
+		tarbuf[len - (c < 2 ? 8 : 4)] ^= 1;
+		snprintf(path, sizeof(path), "%s/g%d", tmpdir, c);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		fd = open(path, O_RDONLY | O_DIRECTORY);
+		rc = lfs_tar_import(-1, tarbuf, len, fd, &o, &st, &err);
+		close(fd);
+		tarbuf[len - (c < 2 ? 8 : 4)] ^= 1;
+		if (c == 0) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(st.d.diff_id, d.diff_id);
+		} else {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_str_eq(err.msg,
+					 "corrupt archive: the gzip CRC-32 or length does not match the data");
+		}
+	}
+}
+END_TEST
+
 struct bad_case {
 	const char *name;
 	struct tent e[3];
@@ -1703,6 +1751,7 @@ Suite *oci_suite(void)
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
+	tcase_add_test(tc, test_import_gzip_trailer);
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);

@@ -148,11 +148,19 @@ void lfs_mtree_free(struct lfs_mtree *t);
 uint32_t lfs_index_crc32c(const void *data, size_t len);
 
 /*
- * I/O (index_io.c).  Errors: -errno, and in @e (may be NULL) what failed
- * ("cannot open the index"), which lfs_err_str() completes with strerror.
+ * I/O (index_walk.c, index_io.c).  Errors: -errno, and in @e (may be
+ * NULL) what failed ("cannot open the index"), which lfs_err_str()
+ * completes with strerror.
  */
 
-/* Reads the layer directory @dirfd into @d (sorted). */
+/*
+ * Reads the layer directory @dirfd into @d (sorted), on @jobs threads
+ * (0: one per online CPU, at most 8).  The result, and the error of a
+ * tree with one fault, do not depend on @jobs.
+ */
+int lfs_layer_read_jobs(int dirfd, struct lfs_ldir *d, unsigned int jobs,
+			struct lfs_err *e);
+/* lfs_layer_read_jobs(@dirfd, @d, 0, @e). */
 int lfs_layer_read(int dirfd, struct lfs_ldir *d, struct lfs_err *e);
 /* The identity of layer directory @dirfd, with store key @key or NULL. */
 int lfs_layer_identity(int dirfd, const char *key,

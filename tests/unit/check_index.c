@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tests for the flattened index: include/layerfs/index.h (format and
- * validator), userspace/index_build.c (merge, serialization) and
- * userspace/index_io.c (layer walk, index files).
+ * validator), userspace/index_build.c (merge, serialization),
+ * userspace/index_walk.c (layer walk: the same tree and errors on 1 and
+ * on several threads) and userspace/index_io.c (index files).
  *
  * The builder's trees are compared with a brute-force merge written here:
  * random layer chains (files, directories, symlinks, fifos, whiteouts,
@@ -20,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -816,6 +819,245 @@ START_TEST(test_origin_identity)
 }
 END_TEST
 
+/* The layer reader on 1 and on several threads */
+
+/* @d as text, depth first: every field and byte of every entry. */
+static void ldir_dump(const struct lfs_ldir *d, const char *rel,
+		      struct lfs_buf *out, unsigned int *whiteouts,
+		      unsigned int *opaques)
+{
+	char sub[4096];
+	size_t i, k, extra;
+
+	for (i = 0; i < d->n; i++) {
+		const struct lfs_lent *e = &d->ents[i];
+
+		snprintf(sub, sizeof(sub), "%s/%s", rel, e->name);
+		lfs_buf_printf(out, "%s t%u o%u g%u i%llu h%u/%u s%u ", sub,
+			       e->type, e->opaque, e->origin,
+			       (unsigned long long)e->ino, e->fh_len,
+			       e->fh_type, e->stat);
+		extra = e->fh_len + (e->stat ?
+			sizeof(struct layerfs_index_stat) : 0);
+		for (k = 0; k < extra; k++)
+			lfs_buf_printf(out, "%02x",
+				       (unsigned char)e->name[e->len + 1 + k]);
+		lfs_buf_printf(out, "\n");
+		*whiteouts += e->type == LFS_LENT_WHITEOUT;
+		*opaques += e->opaque;
+		if (e->dir)
+			ldir_dump(e->dir, sub, out, whiteouts, opaques);
+	}
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void mkfile_at(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_CREAT | O_WRONLY, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, name, strlen(name)), (ssize_t)strlen(name));
+	close(fd);
+}
+
+static int mkdir_open(int dirfd, const char *name)
+{
+	int fd;
+
+	ck_assert_int_eq(mkdirat(dirfd, name, 0755), 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/*
+ * A tree in @c's root: random directories (files, symlinks, fifos,
+ * nested and opaque directories, whiteouts), "wide" with 150 directories
+ * (more than the reader queues: the rest are read inline), "deep" 40
+ * levels deep, and as root an impure directory with an origin.
+ */
+static void walk_tree_make(struct chain *c)
+{
+	unsigned char origin[16] = { 0x39, 0x30 };	/* ino 12345 */
+	int fd, sub, sub2, i;
+	char name[32];
+
+	chain_make(c, 0);
+	ck_assert_int_eq(chmod(c->root, 0755), 0);
+	fd = open(c->root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	rng_state = 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		sub = mkdir_open(fd, name);
+		gen_dir(sub, 0, privileged());
+		close(sub);
+	}
+	sub = mkdir_open(fd, "wide");
+	for (i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "d%03d", i);
+		sub2 = mkdir_open(sub, name);
+		mkfile_at(sub2, "a");
+		mkfile_at(sub2, "b");
+		ck_assert_int_eq(mkdirat(sub2, "sub", 0755), 0);
+		close(sub2);
+	}
+	close(sub);
+	sub = mkdir_open(fd, "deep");
+	for (i = 0; i < 40; i++) {
+		mkfile_at(sub, "f");
+		sub2 = mkdir_open(sub, "d");
+		close(sub);
+		sub = sub2;
+	}
+	close(sub);
+	if (privileged()) {
+		sub = mkdir_open(fd, "impure");
+		ck_assert_int_eq(fsetxattr(sub, "trusted.layerfs.impure", "y",
+					   1, 0), 0);
+		mkfile_at(sub, "copied");
+		mkfile_at(sub, "plain");
+		sub2 = openat(sub, "copied", O_RDONLY);
+		ck_assert_int_ge(sub2, 0);
+		ck_assert_int_eq(fsetxattr(sub2, "trusted.layerfs.origin",
+					   origin, sizeof(origin), 0), 0);
+		close(sub2);
+		ck_assert_int_eq(mknodat(sub, "gone", S_IFCHR | 0600,
+					 makedev(0, 0)), 0);
+		sub2 = mkdir_open(sub, "opaque");
+		ck_assert_int_eq(fsetxattr(sub2, "trusted.overlay.opaque", "y",
+					   1, 0), 0);
+		mkfile_at(sub2, "x");
+		close(sub2);
+		close(sub);
+	}
+	close(fd);
+}
+
+/*
+ * The same tree, whiteouts, opaque marks, origins, handles and stat
+ * records from 1 thread as from 2, 3, 8 and the default; no fd left open.
+ */
+START_TEST(test_read_jobs)
+{
+	static const unsigned int jobs[] = { 2, 3, 8, 0, 1 };
+	struct lfs_err why = LFS_ERR_INIT;
+	struct lfs_buf one = LFS_BUF_INIT;
+	unsigned int w1 = 0, o1 = 0, i;
+	struct lfs_ldir d;
+	struct chain c;
+	int fd, fds;
+
+	walk_tree_make(&c);
+	fd = open(c.root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	fds = open_fds();
+	ck_assert_int_eq(lfs_layer_read_jobs(fd, &d, 1, &why), 0);
+	ldir_dump(&d, "", &one, &w1, &o1);
+	lfs_ldir_free(&d);
+	ck_assert_int_eq(lfs_buf_error(&one), 0);
+	ck_assert_ptr_nonnull(strstr(one.data, "/wide/d149/sub t4 "));
+	ck_assert_ptr_nonnull(strstr(one.data,
+		"/deep/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d t4 "));
+	if (privileged()) {
+		ck_assert_uint_gt(w1, 1);
+		ck_assert_uint_gt(o1, 1);
+		ck_assert_ptr_nonnull(strstr(one.data,
+			"/impure/copied t8 o0 g1 i12345 h0/0 s0 \n"));
+	}
+	for (i = 0; i < N(jobs); i++) {
+		struct lfs_buf many = LFS_BUF_INIT;
+		unsigned int w = 0, o = 0;
+
+		ck_assert_int_eq(lfs_layer_read_jobs(fd, &d, jobs[i], &why), 0);
+		ldir_dump(&d, "", &many, &w, &o);
+		lfs_ldir_free(&d);
+		ck_assert_int_eq(lfs_buf_error(&many), 0);
+		ck_assert_msg(!strcmp(one.data, many.data),
+			      "%u threads read another tree than 1", jobs[i]);
+		lfs_buf_free(&many);
+		ck_assert_int_eq(open_fds(), fds);
+	}
+	printf("index: a tree of %zu bytes of listing (%u whiteouts, %u "
+	       "opaque directories) read alike on 1, 2, 3, 8 and the "
+	       "default number of threads\n", one.len, w1, o1);
+	lfs_buf_free(&one);
+	close(fd);
+	chain_free(&c);
+}
+END_TEST
+
+/*
+ * One unreadable directory among many: every thread count fails with the
+ * same error, and leaves no fd open and nothing in @d.  Run in a child
+ * that is not root (root reads a mode 000 directory).
+ */
+START_TEST(test_read_jobs_error)
+{
+	static const unsigned int jobs[] = { 1, 2, 3, 8, 0 };
+	char line[LFS_ERR_MAX + 64], all[8 * sizeof(line)];
+	int fd, p[2], status, fds;
+	size_t got = 0, i;
+	struct chain c;
+	ssize_t k;
+	pid_t pid;
+
+	walk_tree_make(&c);
+	fd = open(c.root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmodat(fd, "wide/d077/sub", 0, 0), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		close(p[0]);
+		if (geteuid() == 0 &&
+		    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(2);
+		fds = open_fds();
+		for (i = 0; i < N(jobs); i++) {
+			struct lfs_err why = LFS_ERR_INIT;
+			struct lfs_ldir d;
+			int rc = lfs_layer_read_jobs(fd, &d, jobs[i], &why);
+
+			snprintf(line, sizeof(line), "rc %d n %zu fds %d %s\n",
+				 rc, d.n, open_fds() - fds, why.msg);
+			if (write(p[1], line, strlen(line)) < 0)
+				_exit(3);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	while ((k = read(p[0], all + got, sizeof(all) - 1 - got)) > 0)
+		got += k;
+	all[got] = 0;
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	snprintf(line, sizeof(line), "rc %d n 0 fds 0 %s\n", -EACCES,
+		 "cannot open a directory of the layer");
+	for (i = 0; i < N(jobs); i++)
+		ck_assert_msg(!strncmp(all + i * strlen(line), line,
+				       strlen(line)),
+			      "%u threads: %s", jobs[i], all);
+	ck_assert_uint_eq(got, N(jobs) * strlen(line));
+	ck_assert_int_eq(fchmodat(fd, "wide/d077/sub", 0755, 0), 0);
+	close(fd);
+	chain_free(&c);
+}
+END_TEST
+
 /* Corruption */
 
 /* A valid index of a random chain of @n layers (free it). */
@@ -1342,6 +1584,8 @@ Suite *index_suite(void)
 	tcase_add_test(chains, test_origin_identity);
 	tcase_add_test(chains, test_handles);
 	tcase_add_test(chains, test_stat_records);
+	tcase_add_test(chains, test_read_jobs);
+	tcase_add_test(chains, test_read_jobs_error);
 	tcase_set_timeout(chains, 300);
 	suite_add_tcase(s, chains);
 

@@ -43,6 +43,12 @@ int lfs_layerdg_key(const char *path, uint64_t created,
 /* The last well-formed line of @text for @key into @r: 0 or -ENOENT. */
 int lfs_layerdg_find(const char *text, const char *key, struct lfs_layerdg *r);
 
+/*
+ * The OCI layer media type of a record's @mt (docker's names too: a
+ * "zstd" one is zstd, a "gzip" one gzip, any other a plain tar).  Pure.
+ */
+const char *lfs_layerdg_media_type(const char *mt);
+
 /* @r as a line (with its newline) into @buf; 0 or -ENAMETOOLONG. */
 int lfs_layerdg_line(const struct lfs_layerdg *r, char *buf, size_t len);
 

@@ -276,7 +276,8 @@ static int lfs_save_kept(int blobfd, const struct lfs_save_args *a,
 
 	dg->key[0] = '\0';
 	if (a->rootfd < 0 || lfs_layerdg_key(l->path, l->created, dg->key) ||
-	    lfs_layerdg_lookup(a->root, dg->key, &r) || strcmp(lfs_layerdg_media_type(r.media_type), mt) ||
+	    lfs_layerdg_lookup(a->root, dg->key, &r) ||
+	    strcmp(lfs_layerdg_media_type(r.media_type), mt) ||
 	    lfs_keep_place(a->rootfd, r.digest, r.size, blobfd, ".tmp-layer",
 			   lfs_digest_hex(r.digest)))
 		return 1;

@@ -337,7 +337,9 @@ static int lfs_store_dir_foreign(const char *root)
 		    !strcmp(de->d_name, ".lock") ||
 		    /* blobsrc.h, layerdg.h: what push and pull record */
 		    !strcmp(de->d_name, "registry-sources") ||
-		    !strcmp(de->d_name, "layer-digests"))
+		    !strcmp(de->d_name, "layer-digests") ||
+		    /* blobkeep.h: the blobs they keep */
+		    !strcmp(de->d_name, "blobs"))
 			continue;
 		foreign = 1;
 		break;

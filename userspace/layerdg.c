@@ -140,6 +140,13 @@ int lfs_layerdg_find(const char *text, const char *key, struct lfs_layerdg *r)
 	return rc;
 }
 
+const char *lfs_layerdg_media_type(const char *mt)
+{
+	if (strstr(mt, "zstd"))
+		return LFS_MT_LAYER_ZSTD;
+	return strstr(mt, "gzip") ? LFS_MT_LAYER_GZIP : LFS_MT_LAYER;
+}
+
 int lfs_layerdg_line(const struct lfs_layerdg *r, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s %s %s %" PRIu64 " %s\n", r->key,

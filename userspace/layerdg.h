@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the store knows of its frozen layers' blobs (layerdg.c), as docker
- * remembers its layers' compressed digests: push and pull record, in the
- * store's file "layer-digests", one line "KEY DIFF_ID DIGEST SIZE
- * MEDIATYPE" per layer they exported or extracted (the most recent last,
- * at most LFS_LAYERDG_MAX_LINES), KEY naming the layer as it is now
+ * remembers its layers' compressed digests: push, pull and save (gzip)
+ * record, in the store's file "layer-digests", one line "KEY DIFF_ID
+ * DIGEST SIZE MEDIATYPE" per layer they exported or extracted (the most
+ * recent last, at most LFS_LAYERDG_MAX_LINES), KEY naming the layer as
+ * it is now
  * (lfs_layerdg_key(): its directory, creation time, and the inode, size,
  * mode, owner, link count, mtime and ctime of every entry in it: a file
  * that changed, by any means, has a new ctime, hence the layer a new
- * key).  With it push knows a layer's blob before compressing anything, and asks the registry (HEAD, or a mount from the
- * repository blobsrc.h names) before it uploads; a layer without a line,
- * or whose blob the registry lacks and cannot mount, is compressed and
- * streamed up.  A cache: a lost line costs an upload.
+ * key).  With it push knows a layer's blob before compressing anything,
+ * and asks the registry (HEAD, or a mount from the repository blobsrc.h
+ * names) before it uploads, then uploads the blob the store keeps
+ * (blobkeep.h); save puts that kept blob into its layout.  A layer
+ * without a line, or whose blob is neither in the registry nor kept, is
+ * compressed.  A cache: a lost line costs a compression.
  */
 #ifndef LAYERCTL_LAYERDG_H
 #define LAYERCTL_LAYERDG_H
@@ -42,6 +45,12 @@ int lfs_layerdg_key(const char *path, uint64_t created,
 
 /* The last well-formed line of @text for @key into @r: 0 or -ENOENT. */
 int lfs_layerdg_find(const char *text, const char *key, struct lfs_layerdg *r);
+
+/*
+ * The OCI layer media type of a record's @mt (docker's names too: a
+ * "zstd" one is zstd, a "gzip" one gzip, any other a plain tar).  Pure.
+ */
+const char *lfs_layerdg_media_type(const char *mt);
 
 /* @r as a line (with its newline) into @buf; 0 or -ENAMETOOLONG. */
 int lfs_layerdg_line(const struct lfs_layerdg *r, char *buf, size_t len);

@@ -72,27 +72,34 @@ int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 	return 0;
 }
 
-int lfs_oci_layer_blob(const struct lfs_layer *l, int fd,
-		       enum lfs_compress comp, struct lfs_oci_layer *ol,
-		       struct lfs_err *e)
+int lfs_oci_layer_history(const struct lfs_layer *l, struct lfs_oci_layer *ol,
+			  struct lfs_err *e)
 {
-	struct lfs_tar_digests d;
 	char *by = NULL;
-	int rc = lfs_tar_export(l->path, fd, comp, &d, e);
 
-	if (rc)
-		return lfs_err_prefix(e, rc, "layer '%s'", l->name);
 	if (asprintf(&by, "layerfs layer %s", l->name) < 0)
 		return lfs_err_set(e, -ENOMEM, "layer '%s'", l->name);
-	memcpy(ol->digest, d.digest, LFS_DIGEST_LEN);
-	memcpy(ol->diff_id, d.diff_id, LFS_DIGEST_LEN);
-	ol->size = d.blob_size;
-	ol->media_type = lfs_oci_layer_media_type(comp);
 	ol->created_ns = l->has & LFS_HAS_CREATED ? l->created : 0;
 	ol->author = l->author;
 	ol->comment = l->message;
 	ol->created_by = by;
 	return 0;
+}
+
+int lfs_oci_layer_blob(const struct lfs_layer *l, int fd,
+		       enum lfs_compress comp, struct lfs_oci_layer *ol,
+		       struct lfs_err *e)
+{
+	struct lfs_tar_digests d;
+	int rc = lfs_tar_export(l->path, fd, comp, &d, e);
+
+	if (rc)
+		return lfs_err_prefix(e, rc, "layer '%s'", l->name);
+	memcpy(ol->digest, d.digest, LFS_DIGEST_LEN);
+	memcpy(ol->diff_id, d.diff_id, LFS_DIGEST_LEN);
+	ol->size = d.blob_size;
+	ol->media_type = lfs_oci_layer_media_type(comp);
+	return lfs_oci_layer_history(l, ol, e);
 }
 
 int lfs_oci_image_docs(const struct lfs_oci_layer *ol, size_t n,

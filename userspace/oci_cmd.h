@@ -110,6 +110,14 @@ int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 		     struct lfs_platform *p);
 
 /*
+ * The history entry of layer @l into @ol (created_by "layerfs layer NAME",
+ * malloc()ed: free((char *)ol->created_by)), as save and push write it.
+ * 0 or -ENOMEM in @e.
+ */
+int lfs_oci_layer_history(const struct lfs_layer *l, struct lfs_oci_layer *ol,
+			  struct lfs_err *e);
+
+/*
  * Writes the layer @l as a blob to @fd, as save writes it (the tar of
  * 'layerctl export', compressed with @comp), and fills @ol: digests, size,
  * media type, and the history entry (created_by "layerfs layer NAME",

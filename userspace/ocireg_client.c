@@ -916,6 +916,7 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 		f.have = 0;
 		part->fed = 0;
 		part->drop = 0;
+		part->whole = 0;
 		if (part->fd >= 0) {
 			f.part = part;
 			f.tee = 1;
@@ -961,6 +962,9 @@ out:
 	/* verified, or not this blob's bytes: the kept copy goes */
 	if (f.part && (!rc || rc == -EBADMSG))
 		part->drop = 1;
+	/* ... verified and whole: the pull may keep it as the blob */
+	if (f.part && !rc && f.tee)
+		part->whole = 1;
 	*have = f.have;
 	EVP_MD_CTX_free(f.md);
 	return rc;

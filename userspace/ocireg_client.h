@@ -129,6 +129,7 @@ struct lfs_reg_part {
 	uint64_t len;	/* bytes of the blob it holds, on entry */
 	uint64_t fed;	/* of them, fed to the stream (0: not resumed) */
 	int drop;	/* it must go: the blob was verified, or did not match */
+	int whole;	/* it holds the whole blob, verified */
 };
 
 /*
@@ -146,7 +147,8 @@ struct lfs_reg_part {
  * blob once bytes went down the pipe fails it (-ESPIPE).  part->drop is
  * set when the copy must go: the blob verified, or it did not (-EBADMSG,
  * whose message says how many bytes came from the copy), or a write
- * failed.  *@have: the bytes written to @fd.
+ * failed; part->whole when it holds the whole blob, verified (a pull
+ * keeps it: blobkeep.h).  *@have: the bytes written to @fd.
  */
 int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
 			uint64_t size, int fd, struct lfs_reg_part *part,

@@ -44,6 +44,16 @@ struct lfs_tar_digests {
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		   struct lfs_tar_digests *d, struct lfs_err *err);
 
+/*
+ * lfs_tar_export(), the blob also written to @teefd as it is made (push
+ * keeps what it uploads: blobkeep.h).  A write to @teefd that fails stops
+ * the copy, not the export: *@tee_err (if not NULL) receives its errno,
+ * else 0.
+ */
+int lfs_tar_export_tee(const char *root, int outfd, int teefd,
+		       enum lfs_compress c, struct lfs_tar_digests *d,
+		       int *tee_err, struct lfs_err *err);
+
 struct lfs_tar_import_opts {
 	int set_owner;		/* chown entries to the tar's uid/gid (root) */
 	int allow_devices;	/* create device nodes (root only) */

@@ -21,6 +21,12 @@
  *                       a partial download a pull kept for the next to
  *                       resume, unless a pull holds it or it changed in
  *                       the last minute (pullpart.h)
+ *   ROOT/blobs/sha256/HEX
+ *                       a compressed blob save, push or pull kept
+ *                       (blobkeep.h) that the record of no registered
+ *                       layer, as the layer is now, names; and .tmp-*
+ *                       there, what a writer that crashed left (writers
+ *                       hold the store's shared lock)
  *
  * "In use" is decided by device and inode (inuse.h): the upper and work
  * paths the kernel reports for each view, and each registered layer's
@@ -55,6 +61,9 @@
 #include "nl.h"
 #include "parse.h"
 #include "pullpart.h"
+#ifndef LAYERCTL_NO_OCI
+#include "blobkeep.h"
+#endif
 #include "store.h"
 #include "store_reg.h"
 #include "tmpdir.h"
@@ -70,7 +79,10 @@ static const char lfs_usage_prune[] =
 	"that did not complete (.push-*, .pull-*, .save-*, .load-*), and the\n"
 	"partial downloads a pull that broke off kept for the next to resume\n"
 	"(.partial/*): those no running command holds (each holds a lock on\n"
-	"its own) and that have not changed for a minute.  Committed and\n"
+	"its own) and that have not changed for a minute.  Deletes the\n"
+	"compressed layer blobs save, push and pull kept (blobs/sha256/*)\n"
+	"that no registered layer, as it is now, is recorded as (the store's\n"
+	"file layer-digests).  Committed and\n"
 	"registered layers are kept, and so is anything a mounted view or a\n"
 	"registered layer uses.  Run it after a reboot (after `layerctl\n"
 	"restore`) or after unmounting views whose changes are not wanted.\n"
@@ -104,6 +116,7 @@ struct lfs_prune {
 	struct lfs_strv mnts;		/* ...their recorded mountpoints */
 	struct lfs_strv tmps;		/* deleted temporary directories */
 	struct lfs_strv parts;		/* deleted partial downloads: digests */
+	struct lfs_strv blobs;		/* deleted kept blobs: digests */
 	struct lfs_prune_upper *uppers;	/* deleted layer directories */
 	size_t nuppers;
 	uint64_t size, nfiles;		/* totals */
@@ -404,6 +417,28 @@ static int lfs_prune_tmps(struct lfs_prune *p)
 	return rc;
 }
 
+/* The kept blobs no registered layer's record names (blobkeep.h). */
+static int lfs_prune_blobs(struct lfs_prune *p, struct lfs_nl *nl)
+{
+#ifndef LAYERCTL_NO_OCI
+	int failed = 0, rc;
+
+	rc = lfs_keep_prune(p->st->fd, nl, p->dry, &p->blobs, &p->size,
+			    &failed);
+	p->nfiles += p->blobs.n;
+	if (failed) {
+		p->failed = 1;
+		lfs_err_set(&p->e, -EIO, "cannot delete a kept blob of %s",
+			    p->st->root);
+	}
+	return rc;
+#else
+	(void)p;
+	(void)nl;
+	return 0;
+#endif
+}
+
 static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 {
 	const char *verb = p->dry ? "would delete" : "deleted";
@@ -431,7 +466,14 @@ static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 	for (i = 0; i < p->parts.n; i++)
 		lfs_buf_printf(out, "%s partial download %s\n", verb,
 			       p->parts.v[i]);
-	if (p->parts.n)
+	for (i = 0; i < p->blobs.n; i++)
+		lfs_buf_printf(out, "%s kept blob %s\n", verb, p->blobs.v[i]);
+	if (p->blobs.n)
+		lfs_buf_printf(out, "%s %zu views, %zu uppers, %zu temporary directories, %zu partial downloads and %zu kept blobs: %llu files, ",
+			       p->dry ? "would free" : "freed", p->views.n,
+			       p->nuppers, p->tmps.n, p->parts.n, p->blobs.n,
+			       (unsigned long long)p->nfiles);
+	else if (p->parts.n)
 		lfs_buf_printf(out, "%s %zu views, %zu uppers, %zu temporary directories and %zu partial downloads: %llu files, ",
 			       p->dry ? "would free" : "freed", p->views.n,
 			       p->nuppers, p->tmps.n, p->parts.n,
@@ -494,6 +536,11 @@ static void lfs_prune_json(const struct lfs_prune *p, struct lfs_buf *out)
 	lfs_json_array_begin(&j);
 	for (i = 0; i < p->parts.n; i++)
 		lfs_json_string(&j, p->parts.v[i]);
+	lfs_json_array_end(&j);
+	lfs_json_key(&j, "kept_blobs");
+	lfs_json_array_begin(&j);
+	for (i = 0; i < p->blobs.n; i++)
+		lfs_json_string(&j, p->blobs.v[i]);
 	lfs_json_array_end(&j);
 	lfs_json_key(&j, "size");
 	lfs_json_u64(&j, p->size);
@@ -565,6 +612,8 @@ static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
 		rc = lfs_prune_layers(p);
 	if (!rc)
 		rc = lfs_prune_tmps(p);
+	if (!rc)
+		rc = lfs_prune_blobs(p, nl);
 	if (rc) {
 		lfs_err_set(&p->e, rc, "prune");
 		return lfs_err_report(ctx, &p->e);
@@ -583,6 +632,7 @@ static void lfs_prune_free(struct lfs_prune *p)
 	lfs_strv_free(&p->mnts);
 	lfs_strv_free(&p->tmps);
 	lfs_strv_free(&p->parts);
+	lfs_strv_free(&p->blobs);
 	for (i = 0; i < p->nuppers; i++)
 		free(p->uppers[i].key);
 	free(p->uppers);

@@ -30,7 +30,8 @@
 
 static const char lfs_usage_pull[] =
 	"Usage: layerctl pull SOURCE [REF] [--platform OS/ARCH[/VARIANT]]\n"
-	"                     [--quiet] [--jobs N] [--insecure] [--ca-file FILE]\n"
+	"                     [--quiet] [--jobs N] [--no-keep-blob]\n"
+	"                     [--insecure] [--ca-file FILE]\n"
 	"                     [--max-size SIZE] [--max-entry-size SIZE]\n"
 	"                     [--max-entries N]\n"
 	"\n"
@@ -53,8 +54,11 @@ static const char lfs_usage_pull[] =
 	"and keeps only the partial downloads, from which the next pull of the\n"
 	"same blobs resumes (their bytes, then the rest with a range; a\n"
 	"partial download that turns out wrong fails that pull and is deleted;\n"
-	"'layerctl prune' deletes those left unused).  Prints one line per blob\n"
-	"(on a terminal a progress display instead) and the image's digest.\n"
+	"'layerctl prune' deletes those left unused).  A partial download\n"
+	"that turned out whole and right becomes the blob the store keeps\n"
+	"(blobs/sha256/HEX; unless --no-keep-blob), which a later push or save\n"
+	"of the layer uses as it is.  Prints one line per blob (on a terminal\n"
+	"a progress display instead) and the image's digest.\n"
 	"\n"
 	LFS_REG_AUTH_HELP
 	"\n"

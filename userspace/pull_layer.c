@@ -5,8 +5,9 @@
  * layer's staging directory in the store; the download checks the blob's
  * digest and size, the extraction the diff_id.  What arrives is kept
  * in the store too (pullpart.h) until the blob is verified, so that a
- * pull that breaks off is resumed by the next one.  Nothing is
- * registered here: pull.c does that once every layer is in.
+ * pull that breaks off is resumed by the next one; once verified and
+ * extracted, that file becomes the blob the store keeps (blobkeep.h).
+ * Nothing is registered here: pull.c does that once every layer is in.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blobkeep.h"
 #include "oci_cmd.h"
 #include "pull.h"
 #include "pullpart.h"
@@ -133,10 +135,15 @@ int lfs_pull_layer(void *arg, size_t i, struct lfs_reg *reg,
 	reg->progress_arg = &ref;
 	rc = lfs_reg_blob_stream(reg, d->digest, d->size, wfd, &part, &have);
 	reg->progress = NULL;
-	kept = lfs_part_close(p->st.fd, d->digest, &part);
 	close(wfd);
 	pthread_join(x.thr, NULL);
 	rc = lfs_pull_outcome(reg, rc, &x, p->L[li].name, e);
+	/* the blob, verified and extracted: kept (best effort) */
+	if (rc || p->o.no_keep || !part.whole ||
+	    lfs_keep_partial(p->st.fd, d->digest, &part))
+		kept = lfs_part_close(p->st.fd, d->digest, &part);
+	else
+		kept = 0;
 	if (rc && kept)
 		lfs_pull_kept(e, p->st.root, kept);
 	if (rc)

@@ -26,7 +26,7 @@
 
 static const char lfs_usage_push[] =
 	"Usage: layerctl push REF DEST [--platform OS/ARCH[/VARIANT]] [--quiet]\n"
-	"                     [--jobs N] [--chunk-size SIZE]\n"
+	"                     [--jobs N] [--chunk-size SIZE] [--no-keep-blob]\n"
 	"                     [--insecure] [--ca-file FILE]\n"
 	"\n"
 	"Upload the image REF to the OCI registry reference DEST\n"
@@ -38,13 +38,19 @@ static const char lfs_usage_push[] =
 	"layer-digests) is not uploaded if the repository has that blob, or\n"
 	"mounted (POST ?mount=DIGEST&from=REPO) if another repository of the\n"
 	"same registry has it (as the store recorded when it pulled or pushed\n"
-	"it there) and the registry allows.  Any other layer is compressed\n"
-	"while it is uploaded (POST, PATCH as the bytes come, then PUT\n"
-	"?digest=), several at once (see --jobs); nothing is written to disk.\n"
+	"it there) and the registry allows; else, if the store keeps that\n"
+	"blob (ROOT/blobs/sha256/: what save, push and pull compressed or\n"
+	"downloaded), the kept file is uploaded as it is, its SHA-256 checked\n"
+	"as it goes (one that does not match is deleted and the layer\n"
+	"compressed again).  Any other layer is compressed while it is\n"
+	"uploaded (POST, PATCH as the bytes come, then PUT ?digest=), several\n"
+	"at once (see --jobs), and the compressed blob is kept in the store\n"
+	"for the next push or save (unless --no-keep-blob).\n"
 	"The config goes after the layers, the manifest last, so the tag names\n"
 	"the image only once all of it is there.  Prints one line per\n"
-	"blob (uploaded, mounted or exists; on a terminal a progress display\n"
-	"instead) and the manifest's digest.\n"
+	"blob (uploaded, with \"(kept blob)\" when the store's file went up;\n"
+	"mounted; or exists; on a terminal a progress display instead) and the\n"
+	"manifest's digest.\n"
 	"\n"
 	LFS_REG_AUTH_HELP
 	"\n"
@@ -219,6 +225,13 @@ static int lfs_push_upload(struct lfs_ctx *ctx, struct lfs_push *p)
 			    &p->reg) || lfs_push_view(ctx, p))
 		return 1;
 	p->root = lfs_store_root(ctx->store);
+	/*
+	 * the store's kept blobs, under its shared lock (prune waits); no
+	 * store (or none to make): nothing kept
+	 */
+	p->keep = !p->o.no_keep;
+	p->rootfd = lfs_ctx_store(ctx, &p->st, p->keep, &e) ? -1 : p->st.fd;
+	lfs_err_clear(&e);
 	rc = lfs_pool_run(&p->reg, p->o.jobs, p->chain.n, lfs_push_layer, p, &e);
 	if (rc) {
 		lfs_xv_finish(&p->view);
@@ -245,6 +258,7 @@ static void lfs_push_cleanup(struct lfs_push *p)
 	size_t i;
 
 	lfs_reg_close(&p->reg);
+	lfs_store_close(&p->st);
 	lfs_xv_free(&p->view);
 	for (i = 0; p->ol && i < p->chain.n; i++)
 		free((char *)p->ol[i].created_by);
@@ -258,7 +272,7 @@ static void lfs_push_cleanup(struct lfs_push *p)
 int cmd_push(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	struct lfs_push p = { 0 };
+	struct lfs_push p = { .st = LFS_STORE_INIT, .rootfd = -1 };
 	int rc;
 
 	rc = lfs_push_parse(ctx, argc, argv, &p);

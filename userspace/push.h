@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Private to layerctl push: the command (push.c) and one layer's blob
- * (push_layer.c: known and present, mounted, or compressed and streamed
- * up as it is produced).
+ * (push_layer.c: known and present, mounted, uploaded from the blob the
+ * store keeps, or compressed and streamed up as it is produced).
  */
 #ifndef LAYERCTL_PUSH_H
 #define LAYERCTL_PUSH_H
@@ -12,6 +12,7 @@
 #include "oci.h"
 #include "ocireg_client.h"
 #include "regcmd.h"
+#include "store.h"
 #include "xferview.h"
 
 struct lfs_push {
@@ -30,6 +31,9 @@ struct lfs_push {
 	struct lfs_reg reg;
 	struct lfs_xv view;
 	const char *root;		/* the store's */
+	struct lfs_store st;		/* opened: its shared lock held */
+	int rootfd;			/* st.fd, or -1: no store */
+	int keep;			/* keep what is compressed */
 	unsigned int uploaded, present, mounted;
 };
 

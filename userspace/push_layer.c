@@ -2,9 +2,10 @@
 /*
  * One layer of layerctl push: a layer whose blob the store recorded
  * (layerdg.h) is asked for first (HEAD; a mount from the repository
- * blobsrc.h names); any other is exported as gzip on a thread and
- * streamed into the upload as it is produced (POST, PATCH, then PUT
- * ?digest= once the export knows it).
+ * blobsrc.h names), then uploaded from the blob the store keeps
+ * (blobkeep.h), hashed as it goes; any other is exported as gzip on a
+ * thread and streamed into the upload as it is produced (POST, PATCH,
+ * then PUT ?digest= once the export knows it), and kept.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,8 +18,12 @@
 
 #include <linux/layerfs.h>
 
+#include <openssl/evp.h>
+
+#include "blobkeep.h"
 #include "blobsrc.h"
 #include "layerinfo.h"
+#include "oci_cmd.h"
 #include "ocitar.h"
 #include "push.h"
 
@@ -54,22 +59,98 @@ int lfs_push_known(struct lfs_push *p, struct lfs_reg *reg, size_t row,
 	return 2;
 }
 
-/* The export thread: the layer as gzip into the pipe. */
+/*
+ * The export thread: the layer as gzip into the pipe (and into the blob
+ * the store keeps, if any); or a kept blob, hashed as it goes.
+ */
 struct lfs_push_exp {
 	const struct lfs_layer *l;
 	int fd;				/* the pipe's write end */
+	int src;			/* the kept blob to send, or -1 */
+	int teefd;			/* the export's copy to keep, or -1 */
+	int tee_err;
+	int mismatch;			/* the kept blob is not its digest's */
 	struct lfs_oci_layer *ol;
 	struct lfs_err e;
 	int rc;
 	pthread_t thr;
 };
 
+/* Writes @n bytes of @p to @fd.  0 or -errno. */
+static int lfs_push_write(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * The kept blob x->src into the pipe, hashed: its digest and size must be
+ * the record's (x->ol), else x->mismatch (and the upload is not finished).
+ */
+static void lfs_push_exp_kept(struct lfs_push_exp *x)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char got[LFS_DIGEST_LEN], *buf = malloc(LFS_PUSH_PIPE);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint64_t size = 0;
+	unsigned int mdlen;
+	ssize_t n;
+
+	x->rc = !buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ?
+		-ENOMEM : 0;
+	while (!x->rc) {
+		n = pread(x->src, buf, LFS_PUSH_PIPE, (off_t)size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			x->rc = n < 0 ? -errno : 0;
+			break;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		size += (uint64_t)n;
+		x->rc = lfs_push_write(x->fd, buf, (size_t)n);
+	}
+	if (!x->rc && !EVP_DigestFinal_ex(ctx, md, &mdlen))
+		x->rc = -EIO;
+	if (!x->rc) {
+		lfs_oci_digest_format(md, got);
+		x->mismatch = size != x->ol->size || strcmp(got, x->ol->digest);
+	}
+	if (x->mismatch)
+		x->rc = lfs_err_set(&x->e, -EBADMSG,
+				    "the kept blob %s is not that blob (%llu bytes, %s)",
+				    x->ol->digest, (unsigned long long)size, got);
+	else if (x->rc)
+		lfs_err_set(&x->e, x->rc, "the kept blob %s", x->ol->digest);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+}
+
 static void *lfs_push_exp_thread(void *arg)
 {
 	struct lfs_push_exp *x = arg;
 	struct lfs_tar_digests d;
 
-	x->rc = lfs_tar_export(x->l->path, x->fd, LFS_COMPRESS_GZIP, &d, &x->e);
+	if (x->src >= 0) {
+		lfs_push_exp_kept(x);
+		if (x->rc)
+			lfs_err_prefix(&x->e, x->rc, "layer '%s'", x->l->name);
+		close(x->fd);
+		x->fd = -1;
+		return NULL;
+	}
+	x->rc = lfs_tar_export_tee(x->l->path, x->fd, x->teefd,
+				   LFS_COMPRESS_GZIP, &d, &x->tee_err, &x->e);
 	if (x->rc) {
 		lfs_err_prefix(&x->e, x->rc, "layer '%s'", x->l->name);
 	} else {
@@ -114,7 +195,7 @@ static int lfs_push_stream_send(struct lfs_push *p, struct lfs_reg *reg,
 	/* a failed upload: the export stops at its next write (EPIPE) */
 	close(rfd);
 	pthread_join(x->thr, NULL);
-	if (x->rc) {
+	if (x->rc && !(rc && x->rc == -EPIPE)) {
 		*e = x->e;
 		return lfs_err_prefix(e, x->rc, "push");
 	}
@@ -132,12 +213,21 @@ static int lfs_push_stream_send(struct lfs_push *p, struct lfs_reg *reg,
 	return rc;
 }
 
-/* Layer @l compressed and streamed up, as row @row; fills @ol. */
+/*
+ * Layer @l streamed up as row @row: the kept blob @src (-1: none), whose
+ * record is in @ol, or the layer compressed as it goes, into @ol (and
+ * kept, unless --no-keep-blob).  @note ends the blob's line.  A kept
+ * blob that is not its digest's sets *@mismatch (the upload not
+ * finished).
+ */
 static int lfs_push_stream(struct lfs_push *p, struct lfs_reg *reg,
 			   const struct lfs_layer *l, size_t row, char *loc,
+			   int src, const char *note, int *mismatch,
 			   struct lfs_oci_layer *ol, struct lfs_err *e)
 {
-	struct lfs_push_exp x = { .l = l, .ol = ol, .fd = -1 };
+	struct lfs_push_exp x = { .l = l, .ol = ol, .fd = -1, .src = src,
+				  .teefd = -1 };
+	struct lfs_keep_w w = { .dfd = -1, .fd = -1 };
 	struct lfs_xv_ref ref = { &p->view, row };
 	char what[LAYERFS_NAME_MAX + 32];
 	int mounted, rfd = -1, rc;
@@ -150,43 +240,68 @@ static int lfs_push_stream(struct lfs_push *p, struct lfs_reg *reg,
 			return rc;
 		}
 	}
+	/* what is compressed is kept too (best effort: a cache) */
+	if (src < 0 && p->keep && p->rootfd >= 0 &&
+	    !lfs_keep_w_start(p->rootfd, &w))
+		x.teefd = w.fd;
 	rc = lfs_push_exp_start(&x, &rfd, e);
-	if (rc)
+	if (rc) {
+		lfs_keep_w_abort(&w);
 		return rc;
+	}
 	lfs_xv_set(&p->view, row, "Pushing", 0, 1);
 	reg->progress = lfs_xv_hook;
 	reg->progress_arg = &ref;
 	rc = lfs_push_stream_send(p, reg, &x, rfd, loc, what, e);
 	reg->progress = NULL;
+	if (!rc && x.teefd >= 0 && !x.tee_err)
+		lfs_keep_w_commit(&w, ol->digest);
+	else
+		lfs_keep_w_abort(&w);
+	if (mismatch)
+		*mismatch = x.mismatch;
 	if (rc)
 		return rc;
 	__atomic_add_fetch(&p->uploaded, 1, __ATOMIC_RELAXED);
-	lfs_xv_end(&p->view, row, "Pushed", "%s uploaded %llu bytes",
-		   ol->digest, (unsigned long long)ol->size);
+	lfs_xv_end(&p->view, row, "Pushed", "%s uploaded %llu bytes%s",
+		   ol->digest, (unsigned long long)ol->size, note);
 	return 0;
 }
 
-/* A media type of the record, as an OCI layer's. */
-static const char *lfs_push_mt(const char *mt)
+/*
+ * Layer @l (recorded: @ol) from the blob the store keeps, if it keeps it:
+ * 0 uploaded; 1 none kept, or the kept one was not that blob (then it is
+ * deleted, *@bad set, and @loc a new upload's); or an error.
+ */
+static int lfs_push_kept(struct lfs_push *p, struct lfs_reg *reg,
+			 const struct lfs_layer *l, size_t row, char *loc,
+			 struct lfs_oci_layer *ol, int *bad, struct lfs_err *e)
 {
-	if (strstr(mt, "zstd"))
-		return LFS_MT_LAYER_ZSTD;
-	return strstr(mt, "gzip") ? LFS_MT_LAYER_GZIP : LFS_MT_LAYER;
-}
+	int src, rc, mismatch = 0;
 
-/* The history of layer @l into @ol (the blob's fields come later). */
-static int lfs_push_history(const struct lfs_layer *l,
-			    struct lfs_oci_layer *ol, struct lfs_err *e)
-{
-	char *by = NULL;
-
-	if (asprintf(&by, "layerfs layer %s", l->name) < 0)
-		return lfs_err_set(e, -ENOMEM, "layer '%s'", l->name);
-	ol->created_ns = l->has & LFS_HAS_CREATED ? l->created : 0;
-	ol->author = l->author;
-	ol->comment = l->message;
-	ol->created_by = by;
-	return 0;
+	*bad = 0;
+	src = p->rootfd >= 0 ? lfs_keep_open(p->rootfd, ol->digest, ol->size) :
+			       -ENOENT;
+	if (src == -EBADMSG)
+		*bad = 1;	/* deleted: another size than the record's */
+	if (src < 0)
+		return 1;
+	rc = lfs_push_stream(p, reg, l, row, loc, src, " (kept blob)",
+			     &mismatch, ol, e);
+	if (rc == -EAGAIN && !mismatch) {
+		/* credentials asked for again mid-stream: once more, anew */
+		loc[0] = '\0';
+		rc = lfs_push_stream(p, reg, l, row, loc, src, " (kept blob)",
+				     &mismatch, ol, e);
+	}
+	close(src);
+	if (!mismatch)
+		return rc;
+	lfs_keep_drop(p->rootfd, ol->digest);
+	lfs_err_clear(e);
+	*bad = 1;
+	loc[0] = '\0';		/* that upload is not finished: a new one */
+	return 1;
 }
 
 /*
@@ -206,7 +321,7 @@ static int lfs_push_recorded(struct lfs_push *p, const struct lfs_layer *l,
 	memcpy(ol->digest, r.digest, sizeof(ol->digest));
 	memcpy(ol->diff_id, r.diff_id, sizeof(ol->diff_id));
 	ol->size = r.size;
-	ol->media_type = lfs_push_mt(r.media_type);
+	ol->media_type = lfs_layerdg_media_type(r.media_type);
 	return 1;
 }
 
@@ -217,9 +332,10 @@ int lfs_push_layer(void *arg, size_t i, struct lfs_reg *reg,
 	const struct lfs_layer *l = p->chain.v[p->chain.n - 1 - i];
 	struct lfs_oci_layer *ol = &p->ol[i];
 	char loc[LFS_REG_URL_MAX] = "";
-	int rc;
+	const char *note = "";
+	int rc, bad = 0;
 
-	rc = lfs_push_history(l, ol, e);
+	rc = lfs_oci_layer_history(l, ol, e);
 	if (!rc && lfs_push_recorded(p, l, ol, &p->dg[i])) {
 		rc = lfs_push_known(p, reg, i, ol->digest, ol->size, loc);
 		if (rc > 0) {
@@ -229,14 +345,21 @@ int lfs_push_layer(void *arg, size_t i, struct lfs_reg *reg,
 		}
 		if (rc)
 			*e = reg->err;
+		if (!rc)
+			rc = lfs_push_kept(p, reg, l, i, loc, ol, &bad, e);
+		if (rc <= 0)
+			return rc;
+		rc = 0;
+		if (bad)
+			note = " (the kept blob was not that blob: deleted, compressed again)";
 	}
 	if (rc)
 		return rc;
-	rc = lfs_push_stream(p, reg, l, i, loc, ol, e);
+	rc = lfs_push_stream(p, reg, l, i, loc, -1, note, NULL, ol, e);
 	if (rc == -EAGAIN) {
 		/* credentials asked for again mid-stream: once more, anew */
 		loc[0] = '\0';
-		rc = lfs_push_stream(p, reg, l, i, loc, ol, e);
+		rc = lfs_push_stream(p, reg, l, i, loc, -1, note, NULL, ol, e);
 	}
 	if (!rc && p->dg[i].key[0]) {
 		memcpy(p->dg[i].digest, ol->digest, sizeof(ol->digest));

@@ -68,6 +68,7 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "jobs", required_argument, NULL, LFS_OPT_JOBS },
 		{ "chunk-size", required_argument, NULL, LFS_OPT_CHUNK },
+		{ "no-keep-blob", no_argument, NULL, LFS_OPT_NO_KEEP },
 		LFS_OCI_LIMIT_OPTIONS,
 		LFS_REG_CONN_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
@@ -84,6 +85,8 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 			o->platform = optarg;
 		} else if (c == 'q') {
 			o->quiet = 1;
+		} else if (c == LFS_OPT_NO_KEEP) {
+			o->no_keep = 1;
 		} else if (c == LFS_OPT_JOBS ||
 			   (c == LFS_OPT_CHUNK && o->chunk_ok)) {
 			rc = lfs_reg_xfer_opt(ctx, cmd, usage, c, optarg, o);
@@ -101,7 +104,7 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 		} else if (c >= LFS_OPT_MAX_SIZE && c <= LFS_OPT_MAX_ENTRIES) {
 			return lfs_usage_error(ctx, cmd, usage,
 					       "unknown option '--%s' (pull only)",
-					       opts[4 + c - LFS_OPT_MAX_SIZE].name);
+					       opts[5 + c - LFS_OPT_MAX_SIZE].name);
 		} else if (c == LFS_OPT_CHUNK) {
 			return lfs_usage_error(ctx, cmd, usage,
 					       "unknown option '--chunk-size' (push only)");

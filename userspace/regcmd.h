@@ -19,6 +19,7 @@ enum {
 	LFS_OPT_CA_FILE,
 	LFS_OPT_JOBS,
 	LFS_OPT_CHUNK,
+	LFS_OPT_NO_KEEP,
 };
 
 #define LFS_REG_CONN_OPTIONS						\
@@ -60,6 +61,7 @@ struct lfs_reg_xfer_opts {
 	/* --max-size, --max-entry-size, --max-entries (pull), or NULL */
 	const char *limit[3];
 	int limits_ok;			/* the command takes them */
+	int no_keep;			/* --no-keep-blob */
 };
 
 #define LFS_REG_XFER_HELP						\
@@ -67,12 +69,19 @@ struct lfs_reg_xfer_opts {
 	"                         (and no progress display, which is drawn\n" \
 	"                         only when standard output is a terminal)\n" \
 	"      --jobs=N           transfer up to N blobs at once (default 3,\n" \
-	"                         at most 16)\n"
+	"                         at most 16)\n"			\
+	LFS_KEEP_HELP
+
+/* --no-keep-blob, of save, push and pull (blobkeep.h). */
+#define LFS_KEEP_HELP							\
+	"      --no-keep-blob     keep no new compressed layer blob in the\n" \
+	"                         store (ROOT/blobs/sha256/); blobs kept\n"	\
+	"                         before are still used\n"
 
 /*
  * The options push and pull take: -P/--platform, -q/--quiet, --jobs,
- * --chunk-size (if @o->chunk_ok), the --max-* limits (checked, kept as
- * given, if @o->limits_ok), the connection options and -h/--help.
+ * --no-keep-blob, --chunk-size (if @o->chunk_ok), the --max-* limits
+ * (checked, kept as given, if @o->limits_ok), the connection options and -h/--help.
  * LFS_PARSED with optind at the first operand, or the exit status (help
  * shown, bad usage reported).
  */

@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blobkeep.h"
 #include "cmd.h"
+#include "layerdg.h"
 #include "nl.h"
 #include "oci.h"
 #include "oci_cmd.h"
@@ -25,7 +27,7 @@
 
 static const char lfs_usage_save[] =
 	"Usage: layerctl save REF -o DIR [--gzip|--zstd|--uncompressed]\n"
-	"                     [--platform OS/ARCH[/VARIANT]]\n"
+	"                     [--platform OS/ARCH[/VARIANT]] [--no-keep-blob]\n"
 	"       layerctl save REF [-o FILE.tar|-] [OPTIONS]\n"
 	"\n"
 	"Write the image REF as an OCI image layout in DIR (created; it must be\n"
@@ -37,6 +39,15 @@ static const char lfs_usage_save[] =
 	"parent's image; the bottom layer comes first.  Each layer is written\n"
 	"as 'layerctl export' writes it.  Readable by skopeo (oci:DIR), umoci,\n"
 	"podman and containerd.  On failure DIR is left as it was.\n"
+	"\n"
+	"A layer whose blob the store keeps (ROOT/blobs/sha256/HEX, for the\n"
+	"layer as it is now: the store's file layer-digests says which blob\n"
+	"that is), in the compression asked for, is not compressed again: the\n"
+	"kept file goes into the layout (a hard link on the same filesystem,\n"
+	"else a copy) once its size and SHA-256 are checked (one that does not\n"
+	"match is deleted).  A gzip layer compressed here is kept in the store\n"
+	"the same way (unless --no-keep-blob) and recorded in layer-digests,\n"
+	"for the next save or push.\n"
 	"\n"
 	"With -o FILE.tar (a name ending in .tar), -o - or no -o, the same\n"
 	"layout goes into one tar archive, with a manifest.json as `docker save`\n"
@@ -56,6 +67,8 @@ static const char lfs_usage_save[] =
 	"                      machine's, as OCI names it: linux/amd64 on\n"
 	"                      x86_64, linux/arm64/v8 on aarch64, linux/arm/v7\n"
 	"                      on armv7l, linux/386 on i686, ...)\n"
+	"      --no-keep-blob  keep no new compressed layer blob in the store\n"
+	"                      (blobs kept before are still used)\n"
 	"  -h, --help          show this help\n";
 
 /* Writes @text as the file @name of @dirfd, atomically. */
@@ -159,6 +172,11 @@ struct lfs_save_args {
 	const char *archive;	/* FILE.tar, "-", or NULL: a directory */
 	enum lfs_compress comp;
 	struct lfs_platform plat;
+	int no_keep;		/* --no-keep-blob */
+	/* the store's kept blobs and records (blobkeep.h, layerdg.h) */
+	const char *root;
+	int rootfd;		/* -1: no store */
+	struct lfs_layerdg *dg;	/* per layer, bottom first: to record */
 };
 
 static int lfs_save_opts(struct lfs_ctx *ctx, int argc, char **argv,
@@ -171,6 +189,7 @@ static int lfs_save_opts(struct lfs_ctx *ctx, int argc, char **argv,
 		{ "zstd", no_argument, NULL, 'Z' },
 		{ "uncompressed", no_argument, NULL, 'u' },
 		{ "platform", required_argument, NULL, 'P' },
+		{ "no-keep-blob", no_argument, NULL, LFS_OPT_NO_KEEP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -191,6 +210,9 @@ static int lfs_save_opts(struct lfs_ctx *ctx, int argc, char **argv,
 			break;
 		case 'P':
 			*platform = optarg;
+			break;
+		case LFS_OPT_NO_KEEP:
+			a->no_keep = 1;
 			break;
 		case 'h':
 			return lfs_usage(ctx, lfs_usage_save, 0);
@@ -241,16 +263,71 @@ static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	return LFS_PARSED;
 }
 
+/*
+ * Layer @l from the blob the store keeps for it, if it keeps one in
+ * @comp: 0 with @ol filled; 1 if none (@dg: its key, or ""); or an error.
+ */
+static int lfs_save_kept(int blobfd, const struct lfs_save_args *a,
+			 const struct lfs_layer *l, struct lfs_oci_layer *ol,
+			 struct lfs_layerdg *dg, struct lfs_err *e)
+{
+	const char *mt = lfs_oci_layer_media_type(a->comp);
+	struct lfs_layerdg r;
+
+	dg->key[0] = '\0';
+	if (a->rootfd < 0 || lfs_layerdg_key(l->path, l->created, dg->key) ||
+	    lfs_layerdg_lookup(a->root, dg->key, &r) ||
+	    strcmp(lfs_layerdg_media_type(r.media_type), mt) ||
+	    lfs_keep_place(a->rootfd, r.digest, r.size, blobfd, ".tmp-layer",
+			   lfs_digest_hex(r.digest)))
+		return 1;
+	memcpy(ol->digest, r.digest, sizeof(ol->digest));
+	memcpy(ol->diff_id, r.diff_id, sizeof(ol->diff_id));
+	ol->size = r.size;
+	ol->media_type = mt;
+	*dg = r;	/* recorded again: the most recent line */
+	return lfs_oci_layer_history(l, ol, e);
+}
+
+/*
+ * Layer @l as a blob into @ol: the kept one, else compressed (and, gzip,
+ * kept and recorded in @dg).
+ */
+static int lfs_save_one(int blobfd, const struct lfs_save_args *a,
+			const struct lfs_layer *l, struct lfs_oci_layer *ol,
+			struct lfs_layerdg *dg, struct lfs_err *e)
+{
+	int rc = lfs_save_kept(blobfd, a, l, ol, dg, e);
+
+	if (rc <= 0)
+		return rc;
+	rc = lfs_save_layer(blobfd, l, a->comp, ol, e);
+	if (rc || !dg->key[0] || a->comp != LFS_COMPRESS_GZIP) {
+		dg->key[0] = '\0';
+		return rc;
+	}
+	memcpy(dg->digest, ol->digest, sizeof(dg->digest));
+	memcpy(dg->diff_id, ol->diff_id, sizeof(dg->diff_id));
+	dg->size = ol->size;
+	snprintf(dg->media_type, sizeof(dg->media_type), "%s", ol->media_type);
+	/* best effort: a cache */
+	if (!a->no_keep)
+		lfs_keep_file(a->rootfd, blobfd, lfs_digest_hex(ol->digest),
+			      ol->digest);
+	return 0;
+}
+
 /* The layers of @chain as blobs, bottom first, into @ol. */
-static int lfs_save_layers(int blobfd, const struct lfs_chain *chain,
-			   enum lfs_compress comp, struct lfs_oci_layer *ol,
-			   struct lfs_err *e)
+static int lfs_save_layers(int blobfd, const struct lfs_save_args *a,
+			   const struct lfs_chain *chain,
+			   struct lfs_oci_layer *ol, struct lfs_err *e)
 {
 	size_t i, n = chain->n;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		rc = lfs_save_layer(blobfd, chain->v[n - 1 - i], comp, &ol[i], e);
+		rc = lfs_save_one(blobfd, a, chain->v[n - 1 - i], &ol[i],
+				  &a->dg[i], e);
 		if (rc)
 			return rc;
 	}
@@ -308,7 +385,7 @@ static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 
 	rc = lfs_save_mkdir(a->dir, &created, &ours, &dirfd, &blobfd, e);
 	if (!rc)
-		rc = lfs_save_layers(blobfd, chain, a->comp, ol, e);
+		rc = lfs_save_layers(blobfd, a, chain, ol, e);
 	if (!rc)
 		rc = lfs_save_image(dirfd, blobfd, a, ol, n, cfg_digest,
 				    man_digest, e);
@@ -408,7 +485,8 @@ out:
 
 int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	struct lfs_save_args a = { .comp = LFS_COMPRESS_GZIP };
+	struct lfs_save_args a = { .comp = LFS_COMPRESS_GZIP, .rootfd = -1 };
+	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_chain chain = { NULL, 0 };
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_oci_layer *ol = NULL;
@@ -428,8 +506,17 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_err_report(ctx, &e);
 	}
 	a.ref = name;
+	/*
+	 * the store's kept blobs and records, under its shared lock (prune
+	 * waits); no store (or none to make): none used, none kept
+	 */
+	a.root = lfs_store_root(ctx->store);
+	if (!lfs_ctx_store(ctx, &st, !a.no_keep, &e))
+		a.rootfd = st.fd;
+	lfs_err_clear(&e);
 	ol = calloc(chain.n, sizeof(*ol));
-	if (!ol)
+	a.dg = calloc(chain.n, sizeof(*a.dg));
+	if (!ol || !a.dg)
 		rc = lfs_err_set(&e, -ENOMEM, "%s", "");
 	else if (a.archive)
 		rc = lfs_save_archive(ctx, &a, &chain, ol, &e);
@@ -440,9 +527,14 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 	} else if (rc) {
 		lfs_err_prefix(&e, rc, "save '%s'", a.ref);
 		rc = lfs_err_report(ctx, &e);
+	} else if (a.rootfd >= 0) {
+		/* which blob each layer is, for the next save or push */
+		lfs_layerdg_record(a.root, a.dg, chain.n);
 	}
+	lfs_store_close(&st);
 	for (i = 0; ol && i < chain.n; i++)
 		free((char *)ol[i].created_by);
+	free(a.dg);
 	free(ol);
 	free(name);
 	lfs_chain_free(&chain);

@@ -50,6 +50,8 @@ struct lfs_exp {
 	EVP_MD_CTX *md_tar, *md_blob;
 	int outfd;
 	int io_err;		/* errno of a failed output write */
+	int teefd;		/* a copy of the blob, or -1 */
+	int tee_err;		/* errno of a failed copy write */
 	struct lfs_pipe pipe;	/* to the compressing thread, if x->z */
 	int slot;		/* the slot being filled, or -1 */
 	uint64_t tar_size, blob_size;
@@ -73,6 +75,14 @@ static la_ssize_t lfs_exp_blob_cb(struct archive *a, void *arg,
 	if (rc) {
 		x->io_err = -rc;
 		return -1;
+	}
+	/* a copy that cannot be written stops, not the export */
+	if (x->teefd >= 0) {
+		rc = lfs_write_all(x->teefd, buf, n);
+		if (rc) {
+			x->tee_err = -rc;
+			x->teefd = -1;
+		}
 	}
 	return (la_ssize_t)n;
 }
@@ -760,8 +770,15 @@ static void lfs_exp_free(struct lfs_exp *x)
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		   struct lfs_tar_digests *d, struct lfs_err *err)
 {
+	return lfs_tar_export_tee(root, outfd, -1, c, d, NULL, err);
+}
+
+int lfs_tar_export_tee(const char *root, int outfd, int teefd,
+		       enum lfs_compress c, struct lfs_tar_digests *d,
+		       int *tee_err, struct lfs_err *err)
+{
 	struct lfs_exp x = {
-		.outfd = outfd, .err = err, .slot = -1,
+		.outfd = outfd, .err = err, .slot = -1, .teefd = teefd,
 	};
 	int rootfd = -1, rc = -ENOMEM;
 
@@ -796,6 +813,8 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 	}
 	if (rc && err && !err->msg[0])
 		lfs_err_set(err, rc, "%s", "");
+	if (tee_err)
+		*tee_err = x.tee_err;
 	if (rootfd >= 0)
 		close(rootfd);
 	lfs_exp_free(&x);

@@ -8,17 +8,28 @@
 # may be shared: single runs are noisy):
 #
 #   save      layerctl save IMG -o LAYOUT  (the layout skopeo uploads;
-#             shown, not compared)
-#   push      layerctl push IMG HOST/bench/lc:1 --insecure --quiet
-#             (tar and gzip each layer while it uploads)
+#             shown, not compared; it also keeps each layer's gzip blob
+#             in the store, a hard link to the layout's file)
+#   push kept layerctl push IMG HOST/bench/lc:1 --insecure (a line per
+#             blob, checked to say "(kept blob)") after that save: the store's kept blob uploaded as it is
+#             (hashed as it goes), nothing compressed
 #   skopeo up skopeo copy oci:LAYOUT:IMG docker://HOST/bench/sk:1
+#   push cold the same push from a store that knows nothing of the layer
+#             (LAYERFS_STORE=STORE3, another repository): tar and gzip
+#             while it uploads, and the blob kept in STORE3 as it goes
+#   push cold --no-keep-blob  the same from STORE4, nothing kept (the
+#             difference to "push cold" is what keeping costs); the cold
+#             pair is timed twice, the second time in the other order
 #   pull      layerctl pull HOST/bench/lc:1 (download into the
-#             extraction, verify, register)
+#             extraction, verify, register, keep the blob)
 #   skopeo down skopeo copy docker://HOST/bench/lc:1 oci:DIR:x
 #             (download and verify only)
 #
-# Ratios: push / skopeo up, pull / skopeo down.  Last line:
-# "BENCH-JSON {...}".
+# The cold pushes upload a blob the registry has in another repository
+# already: the registry still receives and checks every byte (nothing is
+# asked for first: the store has no record of the layer).  Ratios: each
+# push / skopeo up (the cold ones' ratios use the first pair),
+# pull / skopeo down.  Last line: "BENCH-JSON {...}".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 L=$root/userspace/layerctl
@@ -75,17 +86,34 @@ timed() {
 	say "$name: $(eval echo "\$T_$name") s"
 }
 timed save "$L" save bench/img:1 -o "$d/layout"
-timed push "$L" push bench/img:1 $H/bench/lc:1 --insecure --quiet
+timed push "$L" push bench/img:1 $H/bench/lc:1 --insecure
+grep -q ' (kept blob)$' "$d/push.out" || { say "push after save did not upload the kept blob:"; cat "$d/push.out" >&2; exit 1; }
 timed skopeo_up skopeo copy --dest-tls-verify=false "oci:$d/layout:bench/img:1" docker://$H/bench/sk:1
+# the cold pair twice, in both orders (single runs are noisy)
+timed push_cold env LAYERFS_STORE="$d/store3" "$L" push bench/img:1 $H/bench/cold:1 --insecure
+timed push_nokeep env LAYERFS_STORE="$d/store4" "$L" push bench/img:1 $H/bench/nokeep:1 --insecure --no-keep-blob
+timed push_nokeep2 env LAYERFS_STORE="$d/store6" "$L" push bench/img:1 $H/bench/nokeep2:1 --insecure --no-keep-blob
+timed push_cold2 env LAYERFS_STORE="$d/store5" "$L" push bench/img:1 $H/bench/cold2:1 --insecure
+! grep -q 'kept blob' "$d"/push_cold*.out "$d"/push_nokeep*.out || { say "a cold push used a kept blob"; exit 1; }
+kept=$(for s in "$LAYERFS_STORE" "$d/store3" "$d/store4" "$d/store5" "$d/store6"; do
+	ls "$s/blobs/sha256" 2>/dev/null || true; done | wc -l)
+say "kept blobs in the five stores: $kept (expected 3: the save's and the two cold pushes')"
 timed pull env LAYERFS_STORE="$d/store2" "$L" pull $H/bench/lc:1 bench/copy:1 --insecure --quiet
 timed skopeo_down skopeo copy --src-tls-verify=false docker://$H/bench/lc:1 "oci:$d/down:x"
 gz=$(du -sb "$d/layout/blobs" | cut -f1)
 
 r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 printf '\n%-28s %10s %10s %7s\n' "$mb MiB image" "layerctl s" "skopeo s" ratio
-printf '%-28s %10s %10s %7s\n' "push (gzip + upload)" "$T_push" "$T_skopeo_up" "$(r "$T_push" "$T_skopeo_up")"
+printf '%-28s %10s %10s %7s\n' "push after save (kept blob)" "$T_push" "$T_skopeo_up" "$(r "$T_push" "$T_skopeo_up")"
+printf '%-28s %10s %10s %7s\n' "push cold (gzip + upload)" "$T_push_cold" "$T_skopeo_up" "$(r "$T_push_cold" "$T_skopeo_up")"
+printf '%-28s %10s %10s %7s\n' "push cold, --no-keep-blob" "$T_push_nokeep" "$T_skopeo_up" "$(r "$T_push_nokeep" "$T_skopeo_up")"
+printf '%-28s %10s %10s %7s\n' "push cold, --no-keep-blob" "$T_push_nokeep2" "$T_skopeo_up" "$(r "$T_push_nokeep2" "$T_skopeo_up")"
+printf '%-28s %10s %10s %7s\n' "push cold (gzip + upload)" "$T_push_cold2" "$T_skopeo_up" "$(r "$T_push_cold2" "$T_skopeo_up")"
 printf '%-28s %10s %10s %7s\n' "pull (download + extract)" "$T_pull" "$T_skopeo_down" "$(r "$T_pull" "$T_skopeo_down")"
 printf '%-28s %10s\n' "(save alone)" "$T_save"
-printf 'BENCH-JSON {"mb":%s,"blob_bytes":%s,"push_s":%s,"save_s":%s,"skopeo_push_s":%s,"pull_s":%s,"skopeo_pull_s":%s,"push_ratio":%s,"pull_ratio":%s}\n' \
-	"$mb" "$gz" "$T_push" "$T_save" "$T_skopeo_up" "$T_pull" "$T_skopeo_down" \
-	"$(r "$T_push" "$T_skopeo_up")" "$(r "$T_pull" "$T_skopeo_down")"
+printf 'BENCH-JSON {"mb":%s,"blob_bytes":%s,"push_s":%s,"push_cold_s":[%s,%s],"push_nokeep_s":[%s,%s],"save_s":%s,"skopeo_push_s":%s,"pull_s":%s,"skopeo_pull_s":%s,"push_ratio":%s,"push_cold_ratio":%s,"push_nokeep_ratio":%s,"pull_ratio":%s}\n' \
+	"$mb" "$gz" "$T_push" "$T_push_cold" "$T_push_cold2" "$T_push_nokeep" \
+	"$T_push_nokeep2" "$T_save" "$T_skopeo_up" \
+	"$T_pull" "$T_skopeo_down" "$(r "$T_push" "$T_skopeo_up")" \
+	"$(r "$T_push_cold" "$T_skopeo_up")" "$(r "$T_push_nokeep" "$T_skopeo_up")" \
+	"$(r "$T_pull" "$T_skopeo_down")"

@@ -37,7 +37,16 @@
 # - a credential helper named in credHelpers (docker-credential-NAME on
 #   $PATH) is asked for the TLS registry's credentials, and they work;
 #   login stores them through it ('store'), the auth file unchanged;
-# - pull's --max-* limits reach the extraction.
+# - pull's --max-* limits reach the extraction;
+# - kept blobs (ROOT/blobs/sha256/HEX): save keeps each layer's blob (a
+#   hard link) and a second save links it; push after save uploads the
+#   kept blobs ("(kept blob)") and pushes the image save wrote; a kept
+#   blob with a byte changed is not uploaded as it is (the layer is
+#   compressed again, the registry gets the right blob, the right one is
+#   kept); push keeps what it compresses; pull keeps what it downloads,
+#   and pushes from it; --no-keep-blob keeps nothing (save, push, pull);
+#   prune deletes the blobs of a removed and of a changed layer and a
+#   writer's leftover, and keeps the live one.
 #
 # guest-timeout: 1200
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -305,6 +314,105 @@ if command -v skopeo >/dev/null; then
 else
 	skip "skopeo interoperability" "no skopeo"
 fi
+
+section "kept blobs"
+# save, push and pull keep each layer's compressed blob in the store
+# (ROOT/blobs/sha256/HEX); save and push then use the kept file instead
+# of compressing the layer again
+K=$d/kstore
+kl() { LAYERFS_STORE=$K "$LAYERCTL" "$@"; }
+# kept STORE: the number of kept blobs; kept_bad STORE: those whose
+# content is not their name's digest
+kept() { ls "$1/blobs/sha256" 2>/dev/null | grep -Ec '^[0-9a-f]{64}$'; }
+kept_bad() {
+	for _f in "$1"/blobs/sha256/*; do
+		[ -f "$_f" ] || continue
+		[ "$(sha256sum <"$_f" | cut -d' ' -f1)" = "${_f##*/}" ] || echo "${_f##*/}"
+	done
+}
+sha() { sha256sum | cut -d' ' -f1; }
+mkdir -p "$d/kb" "$d/kt" "$d/kn"
+head -c 400000 /dev/urandom >"$d/kb/b"
+echo base >"$d/kb/f"
+head -c 300000 /dev/urandom >"$d/kt/t"
+head -c 200000 /dev/urandom >"$d/kn/n"
+expect_ok kl layer add kb/base:1 "$d/kb"
+expect_ok kl layer add kb/top:1 "$d/kt" --parent kb/base:1
+out=$(kl save kb/top:1 -o "$d/kl1" 2>&1)
+expect_eq "$?" 0 "save, the store keeping blobs" || diag "$out"
+man=$(printf '%s\n' "$out" | sed -n 's/^manifest //p')
+l0=$(printf '%s\n' "$out" | awk '$1 == "layer" && $5 == "kb/base:1" { print $2 }')
+l1=$(printf '%s\n' "$out" | awk '$1 == "layer" && $5 == "kb/top:1" { print $2 }')
+h1=${l1#sha256:}
+expect_eq "$(kept "$K")" 2 "save keeps both layers' blobs in the store"
+expect_eq "$(kept_bad "$K")" "" "... each named by its digest"
+expect_eq "$(stat -c %i "$K/blobs/sha256/$h1" 2>&1)" "$(stat -c %i "$d/kl1/blobs/sha256/$h1")" \
+	"... a hard link to the layout's file (the same filesystem)"
+expect_eq "$(grep -c " $l1 " "$K/layer-digests" 2>&1)" 1 "save records which blob the layer is"
+out=$(kl save kb/top:1 -o "$d/kl2" 2>&1)
+expect_match "$out" "^manifest $man$" "a second save writes the same image"
+expect_eq "$(stat -c %i "$d/kl2/blobs/sha256/$h1")" "$(stat -c %i "$K/blobs/sha256/$h1" 2>&1)" \
+	"... with the kept blob, not compressed again"
+out=$(kl push kb/top:1 $P/kb/app:1 --insecure 2>&1)
+expect_match "$out" "^$l0 uploaded [0-9]+ bytes \(kept blob\)$" "push after save uploads the kept blob of the base layer" || diag "$out"
+expect_match "$out" "^$l1 uploaded [0-9]+ bytes \(kept blob\)$" "... and of the top layer"
+expect_match "$out" "^$P/kb/app:1: digest $man " "... and pushes the image save wrote"
+
+# a kept blob changed (one byte, the same size) is not uploaded as it is
+python3 -c 'import sys
+f = open(sys.argv[1], "r+b")
+f.seek(1000)
+b = f.read(1)
+f.seek(1000)
+f.write(bytes([b[0] ^ 1]))' "$K/blobs/sha256/$h1"
+rm -f "$K/registry-sources"	# no mounts: uploads
+out=$(kl push kb/top:1 $P/kb/tamper:1 --insecure 2>&1)
+expect_eq "$?" 0 "push with a changed kept blob" || diag "$out"
+expect_match "$out" "^$l1 uploaded [0-9]+ bytes \(the kept blob was not that blob: deleted, compressed again\)$" \
+	"... compresses that layer again"
+expect_match "$out" "^$l0 uploaded [0-9]+ bytes \(kept blob\)$" "... and uploads the other's kept blob"
+expect_match "$out" "^$P/kb/tamper:1: digest $man " "... the same image"
+expect_eq "sha256:$(curl -s "http://$P/v2/kb/tamper/blobs/$l1" | sha)" "$l1" "... whose blob in the registry is right"
+expect_eq "$(kept "$K") $(kept_bad "$K")" "2 " "... and the blob compressed again is kept in its place"
+
+# a layer the store keeps nothing of: compressed, and kept as it goes up
+expect_ok kl layer add kb/new:1 "$d/kn" --parent kb/top:1
+out=$(kl push kb/new:1 $P/kb/new:1 --insecure 2>&1)
+expect_match "$out" "2 blobs uploaded, 0 present, 2 mounted" "push of a layer never saved compresses it (and the config)" || diag "$out"
+expect_eq "$(kept "$K") $(kept_bad "$K")" "3 " "... and keeps the blob it uploaded"
+
+section "kept blobs: pull"
+out=$(LAYERFS_STORE=$d/kpull L pull $P/kb/app:1 kp/app:1 --insecure 2>&1)
+expect_eq "$?" 0 "pull" || diag "$out"
+expect_eq "$(kept "$d/kpull") $(kept_bad "$d/kpull")" "2 " "pull keeps the blobs it downloads"
+[ ! -e "$d/kpull/.partial" ] && pass "... no partial download left" ||
+	fail "... no partial download left" "$(ls -lAR "$d/kpull/.partial")"
+rm -f "$d/kpull/registry-sources"	# no mounts: uploads
+out=$(LAYERFS_STORE=$d/kpull L push kp/app:1 $P/kb/pulled:1 --insecure 2>&1)
+expect_match "$out" "^$l0 uploaded [0-9]+ bytes \(kept blob\)$" "the pulled image is pushed from its kept blobs" || diag "$out"
+
+section "kept blobs: --no-keep-blob"
+out=$(LAYERFS_STORE=$d/knk L pull $P/kb/app:1 knk/app:1 --insecure --no-keep-blob 2>&1)
+expect_eq "$?" 0 "pull --no-keep-blob" || diag "$out"
+expect_eq "$(kept "$d/knk")" 0 "... keeps nothing"
+expect_ok env LAYERFS_STORE="$d/knk" "$LAYERCTL" save kb/top:1 -o "$d/kl3" --no-keep-blob
+expect_eq "$(kept "$d/knk")" 0 "save --no-keep-blob keeps nothing"
+out=$(LAYERFS_STORE=$d/knk2 L push kb/top:1 $P/kb/nokeep:1 --insecure --no-keep-blob 2>&1)
+expect_match "$out" "^$l1 uploaded [0-9]+ bytes$" "push --no-keep-blob compresses" || diag "$out"
+expect_eq "$(kept "$d/knk2")" 0 "... and keeps nothing"
+
+section "kept blobs: prune"
+out=$(kl prune -n --json 2>&1)
+expect_match "$out" '"kept_blobs": *\[ *\]' "prune leaves the kept blobs the layers' records name" || diag "$out"
+mkdir -p "$K/blobs/sha256" && : >"$K/blobs/sha256/.tmp-crashed"
+expect_ok kl layer rm kb/new:1
+touch "$d/kt/t"		# the top layer changed: its record is stale
+out=$(kl prune 2>&1)
+expect_eq "$(printf '%s\n' "$out" | grep -c '^deleted kept blob sha256:')" 2 \
+	"prune deletes the blobs of a removed layer and of a changed one" || diag "$out"
+expect_match "$out" "^deleted kept blob \.tmp-crashed$" "... and what a writer left"
+expect_match "$out" "^freed 0 views, 0 uppers, 0 temporary directories, 0 partial downloads and 3 kept blobs: 3 files, " "... and counts them"
+expect_eq "$(ls "$K/blobs/sha256")" "${l0#sha256:}" "... keeping the base layer's"
 
 # --- TLS and Basic authentication ------------------------------------------------
 section "TLS registry"

@@ -1040,13 +1040,39 @@ static int entries(const char *dir)
 	return n;
 }
 
+/* The file @path holds the @n bytes at @want. */
+static void file_holds(const char *path, const char *want, size_t n)
+{
+	char *buf = malloc(n + 1);
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(read(fd, buf, n + 1), (ssize_t)n);
+	ck_assert_int_eq(memcmp(buf, want, n), 0);
+	close(fd);
+	free(buf);
+}
+
+/* Changes one bit of byte @off of the file @path. */
+static void flip_byte(const char *path, size_t off)
+{
+	unsigned char c;
+	int fd = open(path, O_RDWR);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, (off_t)off), 1);
+	c ^= 1;
+	ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)off), 1);
+	close(fd);
+}
+
 START_TEST(test_cmd_push_pull)
 {
 	struct lfs_layer l = { 0 };
 	char src[128], store[128], store2[160], path[512], buf[8];
 	char *layer, *config, *manifest, *bad, crange[64];
 	char ldg[LFS_DIGEST_LEN], pname[128], wrong[20];
-	size_t llen, clen, mlen;
+	size_t llen, clen, mlen, mlen2;
 	FILE *f;
 	int fd;
 
@@ -1098,15 +1124,19 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_int_eq((unsigned char)layer[1], 0x8b);
 	ck_assert_ptr_nonnull(strstr(config, "\"architecture\":\"amd64\""));
 	/*
-	 * nothing written but where the blobs went (blobsrc.h) and which
-	 * blob the layer is (layerdg.h)
+	 * written: where the blobs went (blobsrc.h), which blob the layer
+	 * is (layerdg.h), and that blob, kept (blobkeep.h)
 	 */
-	ck_assert_int_eq(entries(store), 2);
 	snprintf(path, sizeof(path), "grep -c ' reg.io/app$' %s/registry-sources", store);
 	f = popen(path, "r");
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
 	pclose(f);
 	ck_assert_str_eq(buf, "2\n");
+	lfs_oci_sha256_digest(layer, llen, ldg);
+	snprintf(path, sizeof(path), "%s/blobs/sha256", store);
+	ck_assert_int_eq(entries(path), 1);	/* no temporary file left */
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", store, ldg + 7);
+	file_holds(path, layer, llen);
 
 	/* again: the store knows the layer's blob; present, as the config */
 	fake_http_reset();
@@ -1118,6 +1148,79 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_msg(strstr(r.out, "(0 blobs uploaded, 2 present, 0 mounted)"), "%s", r.out);
 	ck_assert_uint_eq(fake_http_nseen(), 3);
+
+	/*
+	 * to another repository that lacks the blobs (the mounts declined):
+	 * the kept blob uploaded as it is, not compressed again
+	 */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/3" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/3b" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/4" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	RUN("--store", store, "push", "--jobs", "1", "base:1", "reg.io/other:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, " uploaded ") && strstr(r.out, " bytes (kept blob)\n"),
+		      "%s", r.out);
+	ck_assert_uint_eq(fake_http_left(), 0);
+	ck_assert_str_eq(fake_http_seen(2)->method, "PATCH");
+	bad = seen_body(2, &mlen2);
+	ck_assert_uint_eq(mlen2, llen);
+	ck_assert_int_eq(memcmp(bad, layer, llen), 0);
+	free(bad);
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(3)->url, "/up/3b?digest=sha256%3A"));
+
+	/* ... unless it is not that blob (one bit changed): compressed again */
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", store, ldg + 7);
+	flip_byte(path, llen / 2);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/5" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/5b" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/6" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/6b" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 404 });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/7" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	RUN("--store", store, "push", "--jobs", "1", "base:1", "reg.io/third:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, " bytes (the kept blob was not that blob: deleted, compressed again)\n"),
+		      "%s", r.out);
+	ck_assert_uint_eq(fake_http_left(), 0);
+	/* the changed blob went up, but was not completed (no PUT) */
+	ck_assert_str_eq(fake_http_seen(2)->method, "PATCH");
+	ck_assert_str_eq(fake_http_seen(3)->method, "POST");
+	ck_assert_str_eq(fake_http_seen(4)->method, "PATCH");
+	bad = seen_body(4, &mlen2);
+	ck_assert_uint_eq(mlen2, llen);
+	ck_assert_int_eq(memcmp(bad, layer, llen), 0);
+	free(bad);
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(5)->url, "/up/6b?digest=sha256%3A"));
+	/* and the right blob is kept in its place */
+	file_holds(path, layer, llen);
+
+	/* --no-keep-blob: nothing kept */
+	snprintf(path, sizeof(path), "%s/store-nokeep", tmpdir);
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/8" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/up/8b" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	fake_http_push(&(struct fake_http_resp){ .status = 200 });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	RUN("--store", path, "push", "--jobs", "1", "base:1", "reg.io/app:1", "--platform",
+	    "linux/amd64", "--no-keep-blob");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_http_left(), 0);
+	snprintf(path, sizeof(path), "%s/store-nokeep/blobs", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);
 
 	/* pull into another store: registered, extracted, no layout left */
 	snprintf(store2, sizeof(store2), "%s/store2", tmpdir);
@@ -1138,14 +1241,18 @@ START_TEST(test_cmd_push_pull)
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
 	pclose(f);
 	ck_assert_str_eq(buf, "a\n");
-	/* nothing but the store and its records: no .pull-*, no blob */
-	snprintf(path, sizeof(path), "ls -A %s | grep -c '^\\.pull-\\|^blobs'", store2);
+	/* nothing but the store, its records and the kept blob: no .pull-* */
+	snprintf(path, sizeof(path), "ls -A %s | grep -c '^\\.pull-\\|^\\.partial'", store2);
 	f = popen(path, "r");
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
 	pclose(f);
 	ck_assert_str_eq(buf, "0\n");
 	snprintf(path, sizeof(path), "%s/layers", store2);
 	ck_assert_int_eq(entries(path), 1);
+	snprintf(path, sizeof(path), "%s/blobs/sha256", store2);
+	ck_assert_int_eq(entries(path), 1);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", store2, ldg + 7);
+	file_holds(path, layer, llen);
 
 	/* a corrupt layer: refused while it streams, nothing registered */
 	bad = malloc(llen);
@@ -1172,11 +1279,16 @@ START_TEST(test_cmd_push_pull)
 		.body_len = llen - 20, .content_range = crange });
 	snprintf(path, sizeof(path), "%s/store3", tmpdir);
 	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "res/app:1",
-	    "--platform", "linux/amd64");
+	    "--platform", "linux/amd64", "--no-keep-blob");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_str_eq(fake_http_header(3, "Range"), "bytes=20-");
 	ck_assert_uint_eq(fake_nl.added.n, 2);
 	ck_assert_str_eq(fake_nl.added.v[1], "res/app:1");
+	/* --no-keep-blob: the partial download deleted, no blob kept */
+	snprintf(path, sizeof(path), "%s/store3/blobs", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/store3/.partial", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);
 
 	/* one that keeps breaking: given up, nothing registered or left */
 	fake_image(manifest, mlen, config, clen);

@@ -16,14 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blobkeep.h"
+#include "blobname.h"
 #include "blobsrc.h"
 #include "credhelper.h"
 #include "fake_http.h"
+#include "fsdir.h"
 #include "layerdg.h"
 #include "oci.h"
 #include "ocireg.h"
 #include "ocireg_client.h"
+#include "ocitar.h"
+#include "pullpart.h"
 #include "suites.h"
+#include "fake_nl.h"
 #include "tmpdir.h"
 #include "xferpool.h"
 #include "xferview.h"
@@ -518,6 +524,283 @@ START_TEST(test_layerdg)
 }
 END_TEST
 
+START_TEST(test_blobname)
+{
+	struct lfs_strv live = LFS_STRV_INIT;
+	struct lfs_layerdg r = { 0 };
+	char out[LFS_DIGEST_LEN + 8], line[512], *text, *t1;
+	const char *keys[3];
+
+	ck_assert_int_eq(lfs_blob_name(DG, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, DG + 7);
+	ck_assert_int_eq(lfs_blob_name("sha256:0123", out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(lfs_blob_name("md5:" DG, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(lfs_blob_name(DG, out, 10), -EINVAL);
+	ck_assert_int_eq(lfs_blob_name_digest(DG + 7, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, DG);
+	ck_assert_int_eq(lfs_blob_name_digest(".tmp-x", out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(lfs_blob_name_digest("0123", out, sizeof(out)), -EINVAL);
+	/* upper case is not a digest's */
+	ck_assert_int_eq(lfs_blob_name_digest("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+					      out, sizeof(out)), -EINVAL);
+	ck_assert(lfs_blob_name_tmp(".tmp-0123"));
+	ck_assert(!lfs_blob_name_tmp(DG + 7));
+	ck_assert(!lfs_blob_name_tmp("tmp-0123"));
+
+	/* the last line of each key names its blob */
+	memset(r.key, 'a', LFS_LAYERDG_KEY_LEN);
+	snprintf(r.diff_id, sizeof(r.diff_id), "%s", DG);
+	snprintf(r.digest, sizeof(r.digest), "%s", DG);
+	r.size = 10;
+	snprintf(r.media_type, sizeof(r.media_type), "%s", LFS_MT_LAYER_GZIP);
+	ck_assert_int_eq(lfs_layerdg_line(&r, line, sizeof(line)), 0);
+	t1 = lfs_lines_merge(NULL, line, 10);
+	snprintf(r.digest, sizeof(r.digest), "%s", DG2);
+	ck_assert_int_eq(lfs_layerdg_line(&r, line, sizeof(line)), 0);
+	text = lfs_lines_merge(t1, line, 10);
+	free(t1);
+	keys[0] = r.key;
+	keys[1] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	keys[2] = r.key;
+	ck_assert_int_eq(lfs_blob_live(text, keys, 3, &live), 0);
+	ck_assert_uint_eq(live.n, 1);
+	ck_assert_str_eq(live.v[0], DG2);
+	ck_assert_int_eq(lfs_blob_live(NULL, keys, 3, &live), 0);
+	ck_assert_uint_eq(live.n, 1);
+	lfs_strv_free(&live);
+	free(text);
+
+	ck_assert_str_eq(lfs_layerdg_media_type(LFS_MT_LAYER_GZIP), LFS_MT_LAYER_GZIP);
+	ck_assert_str_eq(lfs_layerdg_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip"),
+			 LFS_MT_LAYER_GZIP);
+	ck_assert_str_eq(lfs_layerdg_media_type(LFS_MT_LAYER_ZSTD), LFS_MT_LAYER_ZSTD);
+	ck_assert_str_eq(lfs_layerdg_media_type(LFS_MT_LAYER), LFS_MT_LAYER);
+}
+END_TEST
+
+/* The entries of directory @path (-1 if it cannot be read). */
+static int entries_of(const char *path)
+{
+	char **names;
+	size_t n, i;
+	int fd = open(path, O_RDONLY | O_DIRECTORY), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = lfs_dir_names(fd, &names, &n);
+	close(fd);
+	if (rc)
+		return -1;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (int)n;
+}
+
+/* Writes @len bytes of @data as @name in @dirfd. */
+static void put_file(int dirfd, const char *name, const char *data, size_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* 1 if the file @name of @dirfd holds @want. */
+static int file_is(int dirfd, const char *name, const char *want)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = openat(dirfd, name, O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n == (ssize_t)strlen(want) && !memcmp(buf, want, (size_t)n);
+}
+
+START_TEST(test_blobkeep)
+{
+	char root[] = "/tmp/blobkeep-XXXXXX", p[160], dg[LFS_DIGEST_LEN];
+	char dg2[LFS_DIGEST_LEN], pname[128], lp[160];
+	struct lfs_strv gone = LFS_STRV_INIT;
+	struct lfs_keep_w w;
+	struct lfs_reg_part part;
+	struct lfs_layer l = { 0 };
+	struct lfs_layerdg r = { 0 };
+	struct stat a, b;
+	uint64_t size = 0;
+	int rootfd, lay, fd, failed = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(rootfd, 0);
+	lfs_oci_sha256_digest("hello", 5, dg);
+	lfs_oci_sha256_digest("other", 5, dg2);
+
+	/* none kept yet */
+	ck_assert_int_eq(lfs_keep_open(rootfd, dg, 5), -ENOENT);
+	/* written, then renamed into place: ROOT/blobs/sha256/HEX */
+	ck_assert_int_eq(lfs_keep_w_start(rootfd, &w), 0);
+	ck_assert(lfs_blob_name_tmp(w.tmp));
+	ck_assert_int_eq(write(w.fd, "hello", 5), 5);
+	ck_assert_int_eq(lfs_keep_w_commit(&w, dg), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", root);
+	ck_assert_int_eq(entries_of(p), 1);
+	fd = lfs_keep_open(rootfd, dg, 5);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* another size than the record's: not that blob, deleted */
+	ck_assert_int_eq(lfs_keep_open(rootfd, dg, 6), -EBADMSG);
+	ck_assert_int_eq(lfs_keep_open(rootfd, dg, 5), -ENOENT);
+	/* abandoned: nothing left */
+	ck_assert_int_eq(lfs_keep_w_start(rootfd, &w), 0);
+	lfs_keep_w_abort(&w);
+	ck_assert_int_eq(entries_of(p), 0);
+
+	/* a layout's file kept: a hard link on the same filesystem */
+	snprintf(p, sizeof(p), "%s/layout", root);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	lay = open(p, O_RDONLY | O_DIRECTORY);
+	put_file(lay, dg + 7, "hello", 5);
+	ck_assert_int_eq(lfs_keep_file(rootfd, lay, dg + 7, dg), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", root, dg + 7);
+	ck_assert_int_eq(stat(p, &a), 0);
+	snprintf(p, sizeof(p), "%s/layout/%s", root, dg + 7);
+	ck_assert_int_eq(stat(p, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	/* kept again: still one name, no temporary one left */
+	ck_assert_int_eq(lfs_keep_file(rootfd, lay, dg + 7, dg), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", root);
+	ck_assert_int_eq(entries_of(p), 1);
+
+	/* placed into another layout after its hash is checked */
+	ck_assert_int_eq(lfs_keep_place(rootfd, dg, 5, lay, ".t", "copy"), 0);
+	ck_assert(file_is(lay, "copy", "hello"));
+	ck_assert_int_eq(lfs_keep_place(rootfd, dg2, 5, lay, ".t", "x"), -ENOENT);
+	/* a kept file changed (the same size): not placed, deleted */
+	put_file(lay, "fake", "other", 5);
+	ck_assert_int_eq(lfs_keep_file(rootfd, lay, "fake", dg), 0);
+	ck_assert_int_eq(lfs_keep_place(rootfd, dg, 5, lay, ".t", "bad"), -EBADMSG);
+	ck_assert_int_eq(faccessat(lay, "bad", F_OK, 0), -1);
+	ck_assert_int_eq(lfs_keep_open(rootfd, dg, 5), -ENOENT);
+
+	/* a pull's partial download, whole and verified, becomes the blob */
+	ck_assert_int_eq(lfs_part_open(rootfd, dg2, &part), 0);
+	ck_assert_int_eq(write(part.fd, "other", 5), 5);
+	part.whole = 0;
+	ck_assert_int_eq(lfs_keep_partial(rootfd, dg2, &part), -EINVAL);
+	part.whole = 1;
+	ck_assert_int_eq(lfs_keep_partial(rootfd, dg2, &part), 0);
+	ck_assert_int_eq(part.fd, -1);
+	ck_assert_int_eq(lfs_part_name(dg2, pname, sizeof(pname)), 0);
+	snprintf(p, sizeof(p), "%s/.partial", root);
+	ck_assert_int_eq(access(p, F_OK), -1);	/* emptied, removed */
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", root, dg2 + 7);
+	ck_assert_int_eq(stat(p, &a), 0);
+	ck_assert_uint_eq(a.st_mode & 07777, 0644);
+	fd = lfs_keep_open(rootfd, dg2, 5);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+
+	/*
+	 * prune: the blob the record of a registered layer (as it is now)
+	 * names stays; the others and a writer's leftover go
+	 */
+	ck_assert_int_eq(lfs_keep_file(rootfd, lay, dg + 7, dg), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/.tmp-left", root);
+	put_file(AT_FDCWD, p, "x", 1);
+	snprintf(lp, sizeof(lp), "%s/layout", root);
+	l.name = "a:1";
+	l.path = lp;
+	l.created = 7;
+	fake_nl_reset();
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	ck_assert_int_eq(lfs_layerdg_key(lp, 7, r.key), 0);
+	snprintf(r.diff_id, sizeof(r.diff_id), "%s", dg2);
+	snprintf(r.digest, sizeof(r.digest), "%s", dg2);
+	r.size = 5;
+	snprintf(r.media_type, sizeof(r.media_type), "%s", LFS_MT_LAYER_GZIP);
+	lfs_layerdg_record(root, &r, 1);
+	ck_assert_int_eq(lfs_keep_prune(rootfd, NULL, 1, &gone, &size, &failed), 0);
+	ck_assert_uint_eq(gone.n, 2);	/* -n: listed */
+	ck_assert_uint_eq(size, 6);
+	lfs_strv_free(&gone);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", root);
+	ck_assert_int_eq(entries_of(p), 3);
+	size = 0;
+	ck_assert_int_eq(lfs_keep_prune(rootfd, NULL, 0, &gone, &size, &failed), 0);
+	ck_assert_int_eq(failed, 0);
+	ck_assert_uint_eq(gone.n, 2);
+	ck_assert(lfs_strv_has(&gone, dg));
+	ck_assert(lfs_strv_has(&gone, ".tmp-left"));
+	ck_assert_int_eq(entries_of(p), 1);
+	fd = lfs_keep_open(rootfd, dg2, 5);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	lfs_strv_free(&gone);
+	/* no layer registered: none live, the directories go too */
+	fake_nl_reset();
+	ck_assert_int_eq(lfs_keep_prune(rootfd, NULL, 0, &gone, &size, &failed), 0);
+	ck_assert_uint_eq(gone.n, 1);
+	snprintf(p, sizeof(p), "%s/blobs", root);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	lfs_strv_free(&gone);
+	close(lay);
+	close(rootfd);
+	lfs_rm_rf_at(AT_FDCWD, root);
+}
+END_TEST
+
+START_TEST(test_export_tee)
+{
+	char dir[] = "/tmp/exptee-XXXXXX", p[128], *a, *b;
+	struct lfs_tar_digests d;
+	struct lfs_err e = LFS_ERR_INIT;
+	int out, tee, tee_err = -1;
+	off_t na, nb;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/layer", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/layer/f", dir);
+	put_file(AT_FDCWD, p, "some data", 9);
+	snprintf(p, sizeof(p), "%s/out", dir);
+	out = open(p, O_RDWR | O_CREAT, 0644);
+	snprintf(p, sizeof(p), "%s/tee", dir);
+	tee = open(p, O_RDWR | O_CREAT, 0644);
+	snprintf(p, sizeof(p), "%s/layer", dir);
+	ck_assert_int_eq(lfs_tar_export_tee(p, out, tee, LFS_COMPRESS_GZIP, &d,
+					    &tee_err, &e), 0);
+	ck_assert_int_eq(tee_err, 0);
+	na = lseek(out, 0, SEEK_END);
+	nb = lseek(tee, 0, SEEK_END);
+	ck_assert_int_eq(na, nb);
+	ck_assert_uint_eq((uint64_t)na, d.blob_size);
+	a = malloc((size_t)na);
+	b = malloc((size_t)nb);
+	ck_assert_int_eq(pread(out, a, (size_t)na, 0), na);
+	ck_assert_int_eq(pread(tee, b, (size_t)nb, 0), nb);
+	ck_assert_int_eq(memcmp(a, b, (size_t)na), 0);
+	free(a);
+	free(b);
+	close(tee);
+	/* a copy that cannot be written stops; the export goes on */
+	ck_assert_int_eq(ftruncate(out, 0), 0);
+	tee = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(tee, 0);
+	ck_assert_int_eq(lfs_tar_export_tee(p, out, tee, LFS_COMPRESS_GZIP, &d,
+					    &tee_err, &e), 0);
+	ck_assert_int_eq(tee_err, ENOSPC);
+	close(tee);
+	close(out);
+	lfs_rm_rf_at(AT_FDCWD, dir);
+}
+END_TEST
+
 START_TEST(test_tmpdir_prune)
 {
 	char root[] = "/tmp/tmpdir-XXXXXX", p[128];
@@ -694,6 +977,9 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_upload_chunks_mount);
 	tcase_add_test(tc, test_upload_stream);
 	tcase_add_test(tc, test_layerdg);
+	tcase_add_test(tc, test_blobname);
+	tcase_add_test(tc, test_blobkeep);
+	tcase_add_test(tc, test_export_tee);
 	tcase_add_test(tc, test_tmpdir_prune);
 	suite_add_tcase(s, tc);
 	return s;

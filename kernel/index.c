@@ -17,6 +17,7 @@
  * Which index a view uses, and how its layers map to the view's: see
  * viewindex.c.
  */
+#include <linux/crc32.h>
 #include <linux/exportfs.h>
 #include <linux/fadvise.h>
 #include <linux/file.h>
@@ -80,52 +81,6 @@ static void layerfs_index_src(const struct layerfs_index *ix,
 	src->len = ix->size;
 }
 
-/*
- * Slicing by 8: table k gives the CRC of a byte followed by k zero bytes,
- * so eight bytes cost eight lookups and no serial dependency between
- * them.  The CRC of a large index is checked at every attach.
- */
-static u32 layerfs_crc32c_table[8][256];
-
-static void layerfs_crc32c_init(void)
-{
-	u32 c;
-	int i, k;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0x82f63b78U & (0U - (c & 1)));
-		layerfs_crc32c_table[0][i] = c;
-	}
-	for (i = 0; i < 256; i++)
-		for (k = 1; k < 8; k++)
-			layerfs_crc32c_table[k][i] =
-				(layerfs_crc32c_table[k - 1][i] >> 8) ^
-				layerfs_crc32c_table[0][layerfs_crc32c_table[k - 1][i] &
-							0xff];
-}
-
-static u32 layerfs_crc32c_update(u32 crc, const u8 *p, size_t n)
-{
-	const u32 (*t)[256] = layerfs_crc32c_table;
-	__le32 w[2];
-	u32 lo, hi;
-
-	for (; n >= 8; n -= 8, p += 8) {
-		memcpy(w, p, sizeof(w));
-		lo = le32_to_cpu(w[0]) ^ crc;
-		hi = le32_to_cpu(w[1]);
-		crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^
-		      t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
-		      t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
-		      t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
-	}
-	while (n--)
-		crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
 /* CRC-32C of bytes [16, size) as the format defines it. */
 static int layerfs_index_crc(struct layerfs_index *ix, u32 *crcp)
 {
@@ -146,7 +101,7 @@ static int layerfs_index_crc(struct layerfs_index *ix, u32 *crcp)
 			err = n ?: -EIO;
 			break;
 		}
-		crc = layerfs_crc32c_update(crc, buf, n);
+		crc = __crc32c_le(crc, buf, n);
 		cond_resched();
 	}
 	kvfree(buf);
@@ -703,9 +658,4 @@ int layerfs_index_stat(const struct layerfs_index *ix,
 	if (err)
 		return err;
 	return layerfs_index_check_stat(st, e->type) ? -EIO : 0;
-}
-
-void __init layerfs_index_init(void)
-{
-	layerfs_crc32c_init();
 }

@@ -332,7 +332,6 @@ void layerfs_layer_unuse(struct layerfs_layer *layer);
 /* index.c */
 struct layerfs_index;
 struct layerfs_index_entry;
-void layerfs_index_init(void);
 int layerfs_index_attach(struct layerfs_layer *layer, struct file *file,
 			 struct netlink_ext_ack *extack);
 void layerfs_index_release(struct layerfs_layer *layer);

@@ -17,7 +17,6 @@ static int __init layerfs_init(void)
 {
 	int err;
 
-	layerfs_index_init();
 	err = layerfs_registry_init();
 	if (err)
 		return err;

@@ -57,9 +57,10 @@
  * The CRC is CRC-32C (Castagnoli, reflected polynomial 0x82f63b78, initial
  * value and final XOR 0xffffffff; "123456789" gives 0xe3069283), as ext4,
  * btrfs and iSCSI use.  layerfs_index_crc32c() below is a plain bitwise
- * implementation with the same running value as the kernel's crc32c()
- * (<linux/crc32c.h>), which the kernel may use instead: the CRC is
- * crc32c(0xffffffff, data, len) ^ 0xffffffff.
+ * implementation (the reference the unit tests compare with) with the same
+ * running value as the kernel library's __crc32c_le() (<linux/crc32.h>),
+ * which the module uses; layerctl uses a table-driven one (index_build.c):
+ * the CRC is __crc32c_le(0xffffffff, data, len) ^ 0xffffffff.
  *
  * Layer table (struct layerfs_index_layer, 64 bytes each), the chain the
  * index was built for, top layer first (index 0 is the top layer: the

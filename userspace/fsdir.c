@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Directory helpers: sorted names, recursive removal (see fsdir.h). */
+/* File helpers: sorted names, recursive removal, full writes (fsdir.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -136,4 +136,21 @@ int lfs_rm_rf_at(int dirfd, const char *name)
 	if (!rc && unlinkat(dirfd, name, AT_REMOVEDIR))
 		rc = -errno;
 	return rc;
+}
+
+int lfs_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Directory helpers on file descriptors (fsdir.c): the sorted names of a
- * directory, and the one recursive removal layerctl uses (the store's
- * layers and views, a failed import's partial tree).
+ * Helpers on file descriptors (fsdir.c): the sorted names of a directory,
+ * the one recursive removal layerctl uses (the store's layers and views, a
+ * failed import's partial tree), and the one full write.
  */
 #ifndef LAYERCTL_FSDIR_H
 #define LAYERCTL_FSDIR_H
@@ -14,6 +14,9 @@
  * (free each and the array) and *@n.  0 or -errno.
  */
 int lfs_dir_names(int dirfd, char ***names, size_t *n);
+
+/* Writes all @n bytes (retrying on EINTR); 0 or -errno (-EIO: no progress). */
+int lfs_write_all(int fd, const void *p, size_t n);
 
 /* qsort() comparison of two char *: strcmp() order. */
 int lfs_cmp_str(const void *a, const void *b);

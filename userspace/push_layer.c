@@ -22,6 +22,7 @@
 
 #include "blobkeep.h"
 #include "blobsrc.h"
+#include "fsdir.h"
 #include "layerinfo.h"
 #include "oci_cmd.h"
 #include "ocitar.h"
@@ -76,23 +77,6 @@ struct lfs_push_exp {
 	pthread_t thr;
 };
 
-/* Writes @n bytes of @p to @fd.  0 or -errno. */
-static int lfs_push_write(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * The kept blob x->src into the pipe, hashed: its digest and size must be
  * the record's (x->ol), else x->mismatch (and the upload is not finished).
@@ -118,7 +102,7 @@ static void lfs_push_exp_kept(struct lfs_push_exp *x)
 		}
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
 		size += (uint64_t)n;
-		x->rc = lfs_push_write(x->fd, buf, (size_t)n);
+		x->rc = lfs_write_all(x->fd, buf, (size_t)n);
 	}
 	if (!x->rc && !EVP_DigestFinal_ex(ctx, md, &mdlen))
 		x->rc = -EIO;

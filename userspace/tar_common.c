@@ -32,24 +32,6 @@ void lfs_utf8_locale(void)
 	pthread_once(&once, lfs_utf8_locale_once);
 }
 
-int lfs_write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 void lfs_md_final(EVP_MD_CTX *md, char out[LFS_DIGEST_LEN])
 {
 	unsigned char h[LFS_SHA256_LEN];

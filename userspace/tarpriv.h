@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "fsdir.h"
 #include "oci.h"
 
 /*
@@ -27,9 +28,6 @@
  * than refuse every non-ASCII name in the "C" locale.
  */
 void lfs_utf8_locale(void);
-
-/* Writes all @n bytes (retrying on EINTR); 0 or -errno. */
-int lfs_write_all(int fd, const void *p, size_t n);
 
 /* A SHA-256 context, or NULL; its digest as "sha256:HEX" into @out. */
 EVP_MD_CTX *lfs_md_new(void);

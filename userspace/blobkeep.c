@@ -177,7 +177,7 @@ void lfs_keep_w_abort(struct lfs_keep_w *w)
 static int lfs_keep_copy(int src, int dst)
 {
 	char *buf;
-	ssize_t n, w;
+	ssize_t n;
 	off_t in = 0, out = 0;
 	int rc = 0;
 
@@ -205,18 +205,8 @@ static int lfs_keep_copy(int src, int dst)
 			break;
 		}
 		in += n;
-		for (w = 0; !rc && w < n;) {
-			ssize_t k = pwrite(dst, buf + w, (size_t)(n - w), out);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				rc = k < 0 ? -errno : -EIO;
-			else {
-				w += k;
-				out += k;
-			}
-		}
+		/* @dst's position is still 0: copy_file_range() kept to out */
+		rc = lfs_write_all(dst, buf, (size_t)n);
 	}
 	free(buf);
 	return rc;
@@ -255,29 +245,31 @@ int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)
 	return lfs_keep_w_commit(&w, digest);
 }
 
-/* The SHA-256 of @fd from its start to its end into @digest. */
-static int lfs_keep_hash(int fd, char digest[LFS_DIGEST_LEN])
+int lfs_keep_stream(int fd, int out, char digest[LFS_DIGEST_LEN],
+		    uint64_t *size)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int len = 0;
-	off_t off = 0;
 	char *buf = malloc(LFS_KEEP_IO);
 	ssize_t n;
 	int rc = 0;
 
+	*size = 0;
 	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
 		rc = -ENOMEM;
 	while (!rc) {
-		n = pread(fd, buf, LFS_KEEP_IO, off);
+		n = pread(fd, buf, LFS_KEEP_IO, (off_t)*size);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			rc = -errno;
-		if (n <= 0)
+		if (n <= 0) {
+			rc = n < 0 ? -errno : 0;
 			break;
+		}
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		off += n;
+		*size += (uint64_t)n;
+		if (out >= 0)
+			rc = lfs_write_all(out, buf, (size_t)n);
 	}
 	if (!rc && !EVP_DigestFinal_ex(ctx, md, &len))
 		rc = -EIO;
@@ -293,11 +285,12 @@ int lfs_keep_place(int rootfd, const char *digest, uint64_t size, int dirfd,
 {
 	char got[LFS_DIGEST_LEN], kname[LFS_DIGEST_LEN];
 	int fd, kdir, out, rc;
+	uint64_t len;
 
 	fd = lfs_keep_open(rootfd, digest, size);
 	if (fd < 0)
 		return fd;
-	rc = lfs_keep_hash(fd, got);
+	rc = lfs_keep_stream(fd, -1, got, &len);
 	if (!rc && strcmp(got, digest)) {
 		lfs_keep_drop(rootfd, digest);
 		rc = -EBADMSG;

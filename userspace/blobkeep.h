@@ -38,6 +38,14 @@ int lfs_keep_dir(int rootfd, int create);
  */
 int lfs_keep_open(int rootfd, const char *digest, uint64_t size);
 
+/*
+ * Reads @fd from its start to its end, writing each piece to @out too
+ * unless @out is -1: its SHA-256 into @digest, its length into *@size.
+ * 0 or -errno (a failed read or write).
+ */
+int lfs_keep_stream(int fd, int out, char digest[LFS_DIGEST_LEN],
+		    uint64_t *size);
+
 /* Deletes kept blob @digest (found not to match it). */
 void lfs_keep_drop(int rootfd, const char *digest);
 

@@ -147,6 +147,24 @@ const char *lfs_layerdg_media_type(const char *mt)
 	return strstr(mt, "gzip") ? LFS_MT_LAYER_GZIP : LFS_MT_LAYER;
 }
 
+void lfs_layerdg_to_layer(const struct lfs_layerdg *r,
+			  struct lfs_oci_layer *ol)
+{
+	memcpy(ol->digest, r->digest, sizeof(ol->digest));
+	memcpy(ol->diff_id, r->diff_id, sizeof(ol->diff_id));
+	ol->size = r->size;
+	ol->media_type = lfs_layerdg_media_type(r->media_type);
+}
+
+void lfs_layerdg_from_layer(struct lfs_layerdg *r,
+			    const struct lfs_oci_layer *ol)
+{
+	memcpy(r->digest, ol->digest, sizeof(r->digest));
+	memcpy(r->diff_id, ol->diff_id, sizeof(r->diff_id));
+	r->size = ol->size;
+	snprintf(r->media_type, sizeof(r->media_type), "%s", ol->media_type);
+}
+
 int lfs_layerdg_line(const struct lfs_layerdg *r, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s %s %s %" PRIu64 " %s\n", r->key,

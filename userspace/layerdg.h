@@ -52,6 +52,14 @@ int lfs_layerdg_find(const char *text, const char *key, struct lfs_layerdg *r);
  */
 const char *lfs_layerdg_media_type(const char *mt);
 
+/* Record @r's blob (digest, diff_id, size, media type) into @ol.  Pure. */
+void lfs_layerdg_to_layer(const struct lfs_layerdg *r,
+			  struct lfs_oci_layer *ol);
+
+/* @ol's blob into record @r (its key stays).  Pure. */
+void lfs_layerdg_from_layer(struct lfs_layerdg *r,
+			    const struct lfs_oci_layer *ol);
+
 /* @r as a line (with its newline) into @buf; 0 or -ENAMETOOLONG. */
 int lfs_layerdg_line(const struct lfs_layerdg *r, char *buf, size_t len);
 

@@ -18,11 +18,8 @@
 
 #include <linux/layerfs.h>
 
-#include <openssl/evp.h>
-
 #include "blobkeep.h"
 #include "blobsrc.h"
-#include "fsdir.h"
 #include "layerinfo.h"
 #include "oci_cmd.h"
 #include "ocitar.h"
@@ -83,41 +80,18 @@ struct lfs_push_exp {
  */
 static void lfs_push_exp_kept(struct lfs_push_exp *x)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char got[LFS_DIGEST_LEN], *buf = malloc(LFS_PUSH_PIPE);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint64_t size = 0;
-	unsigned int mdlen;
-	ssize_t n;
+	char got[LFS_DIGEST_LEN];
+	uint64_t size;
 
-	x->rc = !buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ?
-		-ENOMEM : 0;
-	while (!x->rc) {
-		n = pread(x->src, buf, LFS_PUSH_PIPE, (off_t)size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			x->rc = n < 0 ? -errno : 0;
-			break;
-		}
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		size += (uint64_t)n;
-		x->rc = lfs_write_all(x->fd, buf, (size_t)n);
-	}
-	if (!x->rc && !EVP_DigestFinal_ex(ctx, md, &mdlen))
-		x->rc = -EIO;
-	if (!x->rc) {
-		lfs_oci_digest_format(md, got);
+	x->rc = lfs_keep_stream(x->src, x->fd, got, &size);
+	if (!x->rc)
 		x->mismatch = size != x->ol->size || strcmp(got, x->ol->digest);
-	}
 	if (x->mismatch)
 		x->rc = lfs_err_set(&x->e, -EBADMSG,
 				    "the kept blob %s is not that blob (%llu bytes, %s)",
 				    x->ol->digest, (unsigned long long)size, got);
 	else if (x->rc)
 		lfs_err_set(&x->e, x->rc, "the kept blob %s", x->ol->digest);
-	EVP_MD_CTX_free(ctx);
-	free(buf);
 }
 
 static void *lfs_push_exp_thread(void *arg)
@@ -302,10 +276,7 @@ static int lfs_push_recorded(struct lfs_push *p, const struct lfs_layer *l,
 	    lfs_layerdg_lookup(p->root, dg->key, &r))
 		return 0;
 	*dg = r;	/* recorded again: the most recent line */
-	memcpy(ol->digest, r.digest, sizeof(ol->digest));
-	memcpy(ol->diff_id, r.diff_id, sizeof(ol->diff_id));
-	ol->size = r.size;
-	ol->media_type = lfs_layerdg_media_type(r.media_type);
+	lfs_layerdg_to_layer(&r, ol);
 	return 1;
 }
 
@@ -345,12 +316,7 @@ int lfs_push_layer(void *arg, size_t i, struct lfs_reg *reg,
 		loc[0] = '\0';
 		rc = lfs_push_stream(p, reg, l, i, loc, -1, note, NULL, ol, e);
 	}
-	if (!rc && p->dg[i].key[0]) {
-		memcpy(p->dg[i].digest, ol->digest, sizeof(ol->digest));
-		memcpy(p->dg[i].diff_id, ol->diff_id, sizeof(ol->diff_id));
-		p->dg[i].size = ol->size;
-		snprintf(p->dg[i].media_type, sizeof(p->dg[i].media_type),
-			 "%s", ol->media_type);
-	}
+	if (!rc && p->dg[i].key[0])
+		lfs_layerdg_from_layer(&p->dg[i], ol);
 	return rc;
 }

@@ -281,10 +281,7 @@ static int lfs_save_kept(int blobfd, const struct lfs_save_args *a,
 	    lfs_keep_place(a->rootfd, r.digest, r.size, blobfd, ".tmp-layer",
 			   lfs_digest_hex(r.digest)))
 		return 1;
-	memcpy(ol->digest, r.digest, sizeof(ol->digest));
-	memcpy(ol->diff_id, r.diff_id, sizeof(ol->diff_id));
-	ol->size = r.size;
-	ol->media_type = mt;
+	lfs_layerdg_to_layer(&r, ol);	/* its media type is @mt */
 	*dg = r;	/* recorded again: the most recent line */
 	return lfs_oci_layer_history(l, ol, e);
 }
@@ -306,10 +303,7 @@ static int lfs_save_one(int blobfd, const struct lfs_save_args *a,
 		dg->key[0] = '\0';
 		return rc;
 	}
-	memcpy(dg->digest, ol->digest, sizeof(dg->digest));
-	memcpy(dg->diff_id, ol->diff_id, sizeof(dg->diff_id));
-	dg->size = ol->size;
-	snprintf(dg->media_type, sizeof(dg->media_type), "%s", ol->media_type);
+	lfs_layerdg_from_layer(dg, ol);
 	/* best effort: a cache */
 	if (!a->no_keep)
 		lfs_keep_file(a->rootfd, blobfd, lfs_digest_hex(ol->digest),

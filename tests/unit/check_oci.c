@@ -671,6 +671,27 @@ START_TEST(test_roundtrip)
 }
 END_TEST
 
+/* TMP/src exported as @comp through the file TMP/@name into tarbuf: its length. */
+static size_t export_src(const char *name, enum lfs_compress comp,
+			 struct lfs_tar_digests *d)
+{
+	struct lfs_err err = LFS_ERR_INIT;
+	char src[128], path[256];
+	size_t len;
+	FILE *f;
+	int fd;
+
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(lfs_tar_export(src, fd, comp, d, &err), 0);
+	close(fd);
+	f = fopen(path, "r");
+	len = fread(tarbuf, 1, sizeof(tarbuf), f);
+	fclose(f);
+	return len;
+}
+
 /* blob_checked: a compressed blob is not hashed (pull's download checks it). */
 START_TEST(test_import_blob_checked)
 {
@@ -678,23 +699,16 @@ START_TEST(test_import_blob_checked)
 	struct lfs_tar_import_stats st;
 	struct lfs_tar_digests d;
 	struct lfs_err err = LFS_ERR_INIT;
-	char src[128], path[256];
+	char name[8], path[256];
 	size_t len;
-	FILE *f;
 	int fd, c;
 
 	mk("src");
 	put("src/f", "hello\n");
-	snprintf(src, sizeof(src), "%s/src", tmpdir);
 	for (c = 0; c < 2; c++) {
-		snprintf(path, sizeof(path), "%s/b%d", tmpdir, c);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		ck_assert_int_eq(lfs_tar_export(src, fd, c ? LFS_COMPRESS_NONE :
-						LFS_COMPRESS_GZIP, &d, &err), 0);
-		close(fd);
-		f = fopen(path, "r");
-		len = fread(tarbuf, 1, sizeof(tarbuf), f);
-		fclose(f);
+		snprintf(name, sizeof(name), "b%d", c);
+		len = export_src(name, c ? LFS_COMPRESS_NONE : LFS_COMPRESS_GZIP,
+				 &d);
 		snprintf(path, sizeof(path), "%s/d%d", tmpdir, c);
 		ck_assert_int_eq(mkdir(path, 0755), 0);
 		fd = open(path, O_RDONLY | O_DIRECTORY);
@@ -717,21 +731,13 @@ START_TEST(test_import_gzip_trailer)
 	struct lfs_tar_import_stats st;
 	struct lfs_tar_digests d;
 	struct lfs_err err = LFS_ERR_INIT;
-	char src[128], path[256];
+	char path[256];
 	size_t len;
-	FILE *f;
 	int fd, c, rc;
 
 	mk("src");
 	put("src/f", "hello\n");
-	snprintf(src, sizeof(src), "%s/src", tmpdir);
-	snprintf(path, sizeof(path), "%s/t.gz", tmpdir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_GZIP, &d, &err), 0);
-	close(fd);
-	f = fopen(path, "r");
-	len = fread(tarbuf, 1, sizeof(tarbuf), f);
-	fclose(f);
+	len = export_src("t.gz", LFS_COMPRESS_GZIP, &d);
 	ck_assert_uint_gt(len, 8);
 	/* c: 0 CRC unchecked, 1 CRC checked, 2 and 3 the length, both ways */
 	for (c = 0; c < 4; c++) {

@@ -53,6 +53,14 @@ static const char lfs_usage_commit[] =
 	"store (views mounted with `layerctl mount REF MNT`); otherwise it is\n"
 	"a new directory beside the old upper, named after it: UPPER@XXXXXXXX.\n"
 	"\n"
+	"The new layer gets its flattened index (see `layerctl layer index`)\n"
+	"before commit returns if the upper holds at most 4096 entries; a\n"
+	"larger upper's is built after, by a process of its own, so that a\n"
+	"commit takes the same time however much the upper holds.  The view\n"
+	"and the layer work without it until it is there (they walk the\n"
+	"layers).  `layerctl layer index REF` waits for it; a failure of the\n"
+	"detached build is logged to syslog.\n"
+	"\n"
 	"Options:\n"
 	"  -a, --author=AUTHOR    who made the layer\n"
 	"  -m, --message=MESSAGE  what the change was\n"
@@ -345,9 +353,9 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 			lfs_err_prefix(&e, rc, "layer '%s'", got->name);
 	}
 	if (!rc) {
-		lfs_layer_index_try(nl, &st, got->name, plan.key);
 		lfs_commit_view_record(&st, v, &plan, got);
 		rc = lfs_commit_print(ctx, &plan, got, a.json);
+		lfs_layer_index_commit(nl, &st, ctx->module, got, plan.key);
 	} else {
 		rc = lfs_err_report(ctx, &e);
 	}

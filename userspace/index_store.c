@@ -347,10 +347,16 @@ int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
 			const char *ref, struct lfs_err *e)
 {
 	char key[LFS_KEY_LEN + 1];
-	int rc;
+	int rc, lockfd;
 
 	rc = lfs_store_key_ref(nl, st, ref, key, e);
-	return rc ? rc : lfs_layer_index_store(nl, st, ref, key, e);
+	if (rc)
+		return rc;
+	/* After an index a commit left building: it is there then. */
+	lockfd = lfs_store_index_lock(st);
+	rc = lfs_layer_index_store(nl, st, ref, key, e);
+	lfs_store_index_unlock(lockfd);
+	return rc;
 }
 
 /*
@@ -370,10 +376,15 @@ void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 			 const char *ref, const char *key)
 {
 	struct lfs_err e = LFS_ERR_INIT;
-	int rc;
+	int rc, lockfd;
 
-	rc = key ? lfs_layer_index_store(nl, st, ref, key, &e) :
-		   lfs_layer_index_ref(nl, st, ref, &e);
+	if (key) {
+		lockfd = lfs_store_index_lock(st);
+		rc = lfs_layer_index_store(nl, st, ref, key, &e);
+		lfs_store_index_unlock(lockfd);
+	} else {
+		rc = lfs_layer_index_ref(nl, st, ref, &e);
+	}
 	/* Not for a layer of the image that is not frozen (from layer add). */
 	if (rc < 0 && rc != LFS_INDEX_UNFROZEN)
 		lfs_layer_index_warn(ref, &e);

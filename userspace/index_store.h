@@ -7,6 +7,7 @@
 #define LAYERCTL_INDEX_STORE_H
 
 #include <errno.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -42,7 +43,10 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 		       const char *ref, const char *key, int dirfd,
 		       const char *file, struct lfs_err *e);
 
-/* lfs_layer_index_store() for @ref, finding its store record. */
+/*
+ * lfs_layer_index_store() for @ref, finding its store record, under the
+ * index lock (after an index being built in the background).
+ */
 int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
 			const char *ref, struct lfs_err *e);
 
@@ -54,5 +58,25 @@ int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
  */
 void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 			 const char *ref, const char *key);
+
+/*
+ * The index of the layer @l a commit just made (store key @key), as
+ * lfs_layer_index_try() does, before returning if its directory holds at
+ * most LFS_INDEX_FG_ENTRIES entries, else in a detached process
+ * (index_bg.c): a commit takes a time independent of the size of what
+ * it froze.  The detached build goes after the one before it; its
+ * failures go to syslog; lfs_layer_index_ref() (`layerctl layer index
+ * REF`) waits for it and reports its own.
+ */
+#define LFS_INDEX_FG_ENTRIES 4096
+/*
+ * Whether the tree at directory @dir holds at most @limit entries (itself
+ * apart), reading at most @limit + 1 of them; 0 if it cannot be read.
+ */
+int lfs_tree_within(const char *dir, size_t limit);
+struct lfs_layer;
+void lfs_layer_index_commit(struct lfs_nl *nl, struct lfs_store *st,
+			    const char *module, const struct lfs_layer *l,
+			    const char *key);
 
 #endif /* LAYERCTL_INDEX_STORE_H */

@@ -500,14 +500,41 @@ int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 	return 0;
 }
 
+int lfs_store_index_lock(const struct lfs_store *st)
+{
+	int fd;
+
+	fd = openat(st->fd, LFS_STORE_INDEX_LOCK, O_RDWR | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+void lfs_store_index_unlock(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
 int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err *e)
 {
 	char gone[LFS_KEY_LEN + 8];
-	int rc;
+	int rc, lockfd;
 
+	/* Not under an index being written into it (index_bg.c). */
+	lockfd = lfs_store_index_lock(st);
 	snprintf(gone, sizeof(gone), ".rm-%s", key);
-	if (renameat(st->layers_fd, key, st->layers_fd, gone))
-		return lfs_err_set(e, -errno, "cannot remove %s/layers/%s",
+	rc = renameat(st->layers_fd, key, st->layers_fd, gone) ? -errno : 0;
+	lfs_store_index_unlock(lockfd);
+	if (rc)
+		return lfs_err_set(e, rc, "cannot remove %s/layers/%s",
 				st->root, key);
 	lfs_fsync_fd(st->layers_fd);
 	rc = lfs_rm_rf_at(st->layers_fd, gone);

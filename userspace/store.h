@@ -56,6 +56,23 @@ void lfs_store_close(struct lfs_store *st);
  */
 int lfs_store_lock_exclusive(struct lfs_store *st);
 
+/*
+ * ROOT/.index-lock: held (flock, exclusive) by whoever builds an index in
+ * the store (index_store.c, index_bg.c), so that a layer's index is built
+ * after its parent's (a commit's, built in the background), that two
+ * builders never write the same file, and that no layer directory is
+ * removed under a build (lfs_store_layer_remove()).
+ */
+#define LFS_STORE_INDEX_LOCK ".index-lock"
+
+/*
+ * Waits for and takes the index lock: a descriptor for
+ * lfs_store_index_unlock(), or -1 where the store cannot hold one
+ * (read-only: then nothing is built in it either).
+ */
+int lfs_store_index_lock(const struct lfs_store *st);
+void lfs_store_index_unlock(int lockfd);
+
 /* A new random key (LFS_KEY_LEN + 1 bytes). */
 int lfs_store_new_key(char *key);
 

@@ -346,6 +346,39 @@ expect_eq "$(view_indexed "$d/cimg")" true "a view of the committed image is ind
 expect_eq "$(ls "$d/cimg" | tr '\n' ' ')" "f f4 " "the committed image shows what was committed"
 expect_eq "$(ls "$d/cv" | tr '\n' ' ')" "f f4 " "the live view shows the same"
 umount "$d/cimg"
+
+# An upper of more than 4096 entries (LFS_INDEX_FG_ENTRIES): commit
+# returns and a detached process builds the index (index_bg.c); the
+# command substitution returning shows it keeps no pipe of the caller's.
+# The next commit's index is built after it, over it.
+mkdir -p "$d/cv/many"
+i=0
+while [ $i -lt 5000 ]; do
+	: >"$d/cv/many/m$i"
+	i=$((i + 1))
+done
+out=$("$LAYERCTL" commit "$d/cv" cimg:5 2>&1)
+expect_eq "$?" 0 "a commit of 5000 new files" "$out"
+diag "right after that commit: $("$LAYERCTL" layer show cimg:5 | grep flags)"
+i=0
+until "$LAYERCTL" layer show cimg:5 | grep -q 'flags: *frozen,indexed'; do
+	[ $i -lt 600 ] || break
+	sleep 0.5
+	i=$((i + 1))
+done
+expect_match "$("$LAYERCTL" layer show cimg:5)" 'flags: +frozen,indexed' \
+	"the detached build gives the large layer its index"
+expect_ok "$LAYERCTL" layer index cimg:5
+echo after >"$d/cv/after"
+expect_ok "$LAYERCTL" commit "$d/cv" cimg:6
+expect_match "$("$LAYERCTL" layer show cimg:6)" 'flags: +frozen,indexed' \
+	"a small commit after it is indexed when it returns"
+expect_ok mount -t layerfs -o image=cimg:6 cimg "$d/cimg"
+expect_eq "$(view_indexed "$d/cimg")" true "a view of the image over the large layer is indexed"
+expect_eq "$(ls "$d/cimg/many" | wc -l) $(cat "$d/cimg/after")" "5000 after" \
+	"and shows what both commits froze"
+expect_eq "$(ls "$d/cv/many" | wc -l)" 5000 "so does the live view"
+umount "$d/cimg"
 expect_ok "$LAYERCTL" umount "$d/cv"
 
 # A commit on a stack that is no image records it as BASE: its index

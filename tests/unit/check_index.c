@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "index_build.h"
+#include "index_store.h"
 #include "suites.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -999,6 +1000,43 @@ START_TEST(test_read_jobs)
 END_TEST
 
 /*
+ * lfs_tree_within() (index_bg.c: whether commit indexes before returning):
+ * every entry below the root counts, directories and what is in them, at
+ * any depth; exactly @limit entries is within, one more is not.
+ */
+START_TEST(test_tree_within)
+{
+	static const char *const files[] = { "f1", "f2", "f3", "a/g1", "a/g2",
+					     "a/b/h", "a/b/c/d/e/deep" };
+	char root[] = "/tmp/check-within-XXXXXXXX", path[256];
+	size_t i;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_int_eq(lfs_tree_within(root, 0), 1);
+	snprintf(path, sizeof(path), "mkdir -p %s/a/b/c/d/e", root);
+	ck_assert_int_eq(system(path), 0);
+	for (i = 0; i < N(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, files[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	/* a, b, c, d, e and the seven files */
+	ck_assert_int_eq(lfs_tree_within(root, 12), 1);
+	ck_assert_int_eq(lfs_tree_within(root, 11), 0);
+	ck_assert_int_eq(lfs_tree_within(root, 1000), 1);
+	ck_assert_int_eq(lfs_tree_within(root, 0), 0);
+	snprintf(path, sizeof(path), "%s/f1", root);
+	ck_assert_int_eq(lfs_tree_within(path, 1000), 0);
+	snprintf(path, sizeof(path), "%s/missing", root);
+	ck_assert_int_eq(lfs_tree_within(path, 1000), 0);
+	snprintf(path, sizeof(path), "rm -rf %s", root);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
  * One unreadable directory among many: every thread count fails with the
  * same error, and leaves no fd open and nothing in @d.  Run in a child
  * that is not root (root reads a mode 000 directory).
@@ -1586,6 +1624,7 @@ Suite *index_suite(void)
 	tcase_add_test(chains, test_stat_records);
 	tcase_add_test(chains, test_read_jobs);
 	tcase_add_test(chains, test_read_jobs_error);
+	tcase_add_test(chains, test_tree_within);
 	tcase_set_timeout(chains, 300);
 	suite_add_tcase(s, chains);
 

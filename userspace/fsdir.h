@@ -8,6 +8,7 @@
 #define LAYERCTL_FSDIR_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * The names in @dirfd (not "." or ".."), sorted byte-wise, into *@names
@@ -27,5 +28,8 @@ int lfs_cmp_str(const void *a, const void *b);
  * not open is made 0700 first.  0 (also if it did not exist) or -errno.
  */
 int lfs_rm_rf_at(int dirfd, const char *name);
+
+/* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
+int lfs_mkdir_p(const char *path, mode_t mode);
 
 #endif /* LAYERCTL_FSDIR_H */

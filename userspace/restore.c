@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "format.h"
+#include "fsdir.h"
 #include "index_store.h"
 #include "mount_trust.h"
 #include "nl.h"
@@ -182,25 +183,6 @@ static int lfs_work_in_use(const struct lfs_view_list *views, const char *work)
 	return 0;
 }
 
-/* mkdir -p @path (0755).  0 or a negative errno. */
-static int lfs_mkdir_p(const char *path)
-{
-	char p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (s = p + 1; ; s++) {
-		if (*s && *s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		if (!path[s - p])
-			return 0;
-		*s = '/';
-	}
-}
-
 /* Mounts one persisted view again.  0, or a negative errno in @e. */
 static int lfs_restore_view(struct lfs_ctx *ctx, struct lfs_store *st,
 			    const struct lfs_view_meta *vm, struct lfs_err *e)
@@ -225,7 +207,7 @@ static int lfs_restore_view(struct lfs_ctx *ctx, struct lfs_store *st,
 		return lfs_err_set(e, -EINVAL,
 				   "its recorded -o flag '%s' is not valid",
 				   bad);
-	rc = lfs_mkdir_p(vm->mountpoint);
+	rc = lfs_mkdir_p(vm->mountpoint, 0755);
 	if (rc)
 		return lfs_err_set(e, rc, "cannot make the mountpoint");
 	return lfs_sys_mount(&spec, ctx->module, e);

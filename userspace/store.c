@@ -31,26 +31,6 @@ const char *lfs_store_root(const char *opt)
 	return LFS_STORE_DEFAULT;
 }
 
-/* mkdir -p of an absolute path. */
-static int lfs_mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 static int lfs_fsync_fd(int fd)
 {
 	return fsync(fd) ? -errno : 0;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fsdir.h"
 #include "index_build.h"
 #include "index_store.h"
 #include "suites.h"
@@ -1014,8 +1015,8 @@ START_TEST(test_tree_within)
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	ck_assert_int_eq(lfs_tree_within(root, 0), 1);
-	snprintf(path, sizeof(path), "mkdir -p %s/a/b/c/d/e", root);
-	ck_assert_int_eq(system(path), 0);
+	snprintf(path, sizeof(path), "%s/a/b/c/d/e", root);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
 	for (i = 0; i < N(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, files[i]);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);

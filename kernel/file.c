@@ -85,9 +85,10 @@ static int layerfs_sync_flags(struct file *file, struct file *realfile)
 }
 
 /*
- * private_data of an open view file.  @real is the real file in use, or
- * NULL until the first operation that needs one (a read-only open defers
- * it: see layerfs_open()).  When the view inode's real object moves
+ * private_data of an open view file (made by layerfs_open(), or for a
+ * read-only open by the first operation that needs the real file:
+ * layerfs_file_data()).  @real is the real file in use, or NULL until the
+ * first operation that needs one.  When the view inode's real object moves
  * (copy-up, or copy-up again after a commit) the first operation to
  * notice opens the new one and swaps it in; the one it replaces may still
  * be in use by an operation that loaded it before, so it is kept on
@@ -136,6 +137,38 @@ static struct file *layerfs_swap_real(struct layerfs_file *lf,
 	return realfile;
 }
 
+static struct layerfs_file *layerfs_file_alloc(void)
+{
+	struct layerfs_file *lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+
+	if (lf)
+		spin_lock_init(&lf->lock);
+	return lf;
+}
+
+/*
+ * The file's struct layerfs_file, made by the first operation that needs
+ * one if the open did not (a read-only open does not: see layerfs_open()).
+ */
+static struct layerfs_file *layerfs_file_data(struct file *file)
+{
+	struct layerfs_file *lf, *other;
+
+	/* Pairs with cmpxchg_release() below. */
+	lf = smp_load_acquire(&file->private_data);
+	if (likely(lf))
+		return lf;
+	lf = layerfs_file_alloc();
+	if (!lf)
+		return ERR_PTR(-ENOMEM);
+	other = cmpxchg_release(&file->private_data, NULL, lf);
+	if (other) {
+		kfree(lf);
+		return other;
+	}
+	return lf;
+}
+
 /*
  * The real file to use now: the one in use, or, if the file was copied up
  * since, one newly opened on the upper.  Its status flags are the view
@@ -143,11 +176,13 @@ static struct file *layerfs_swap_real(struct layerfs_file *lf,
  */
 static struct file *layerfs_get_real(struct file *file)
 {
-	struct layerfs_file *lf = file->private_data;
+	struct layerfs_file *lf = layerfs_file_data(file);
 	struct file *realfile;
 	struct path realpath;
 	int err;
 
+	if (IS_ERR(lf))
+		return ERR_CAST(lf);
 	/* Pairs with smp_store_release() in layerfs_swap_real(). */
 	realfile = smp_load_acquire(&lf->real);
 	err = layerfs_path_real(file_dentry(file), &realpath);
@@ -194,10 +229,25 @@ static int layerfs_open_copy_up(struct file *file)
 	return err;
 }
 
+/*
+ * Whether open(2) checked this read-only open on the real inode already:
+ * may_open() asked the view inode's ->permission (layerfs_permission())
+ * for MAY_OPEN and the file's access, which asked the real inode for the
+ * same with the mounter's credentials.  Not so for an exec (it asks
+ * MAY_EXEC), a creating open (it asks nothing more than MAY_OPEN), or a
+ * kernel caller's dentry_open() that checks nothing (fanotify's, marked
+ * FMODE_NONOTIFY, as are the real opens of a view stacked on this one).
+ */
+static bool layerfs_open_checked(const struct file *file)
+{
+	return !(file->f_flags & (__FMODE_EXEC | __FMODE_NONOTIFY)) &&
+	       !(file->f_mode & FMODE_CREATED);
+}
+
 static int layerfs_open(struct inode *inode, struct file *file)
 {
-	struct dentry *dentry = file_dentry(file);
 	struct layerfs_file *lf;
+	bool copied_up = false, check_only;
 	struct file *realfile;
 	struct path realpath;
 	int err;
@@ -207,30 +257,41 @@ static int layerfs_open(struct inode *inode, struct file *file)
 		err = layerfs_open_copy_up(file);
 		if (err)
 			return err;
+		copied_up = true;
 	}
 	/* Done by the VFS on the view file; not again on the real one. */
 	file->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 
-	err = layerfs_path_real(dentry, &realpath);
-	if (err)
-		return err;
-	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
-	if (!lf)
-		return -ENOMEM;
-	spin_lock_init(&lf->lock);
 	/*
 	 * A read-only open checks access to the real file now and opens it
-	 * when an operation first needs it (layerfs_get_real()): an open and
-	 * close that reads nothing (a probe, a lock file) then costs no
-	 * second file.  Opens for writing, and O_DIRECT ones, which the real
-	 * filesystem may refuse at open, open it now.
+	 * when an operation first needs it (layerfs_get_real()), with its
+	 * struct layerfs_file: an open and close that reads nothing (a
+	 * probe, a lock file) then costs no second file.  Opens for writing,
+	 * and O_DIRECT ones, which the real filesystem may refuse at open,
+	 * open it now.
 	 */
-	realfile = layerfs_open_real(file, &realpath,
-				     (file->f_flags & O_ACCMODE) == O_RDONLY &&
-				     !(file->f_flags & O_DIRECT));
-	if (IS_ERR(realfile)) {
-		kfree(lf);
+	check_only = (file->f_flags & O_ACCMODE) == O_RDONLY &&
+		     !(file->f_flags & O_DIRECT);
+	/*
+	 * Not twice when open(2) has just made the check, unless this open
+	 * moved the real inode (copy-up).  The real open, if any operation
+	 * needs it, checks again (layerfs_open_real()).
+	 */
+	if (check_only && !copied_up && layerfs_open_checked(file))
+		return 0;
+
+	err = layerfs_path_real(file_dentry(file), &realpath);
+	if (err)
+		return err;
+	realfile = layerfs_open_real(file, &realpath, check_only);
+	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
+	if (check_only)
+		return 0;
+	lf = layerfs_file_alloc();
+	if (!lf) {
+		fput(realfile);
+		return -ENOMEM;
 	}
 	lf->real = realfile;
 	file->private_data = lf;
@@ -242,6 +303,8 @@ static int layerfs_release(struct inode *inode, struct file *file)
 	struct layerfs_file *lf = file->private_data;
 	struct layerfs_retired *r;
 
+	if (!lf)
+		return 0;
 	if (lf->real)
 		fput(lf->real);
 	while ((r = lf->retired)) {
@@ -549,11 +612,15 @@ static int layerfs_fadvise(struct file *file, loff_t offset, loff_t len,
 
 static int layerfs_flush(struct file *file, fl_owner_t id)
 {
-	struct layerfs_file *lf = file->private_data;
+	struct layerfs_file *lf;
 	const struct cred *old_cred;
 	struct file *realfile;
 	int ret = 0;
 
+	/* Pairs with cmpxchg_release() in layerfs_file_data(). */
+	lf = smp_load_acquire(&file->private_data);
+	if (!lf)
+		return 0;
 	/* Pairs with smp_store_release() in layerfs_swap_real(). */
 	realfile = smp_load_acquire(&lf->real);
 

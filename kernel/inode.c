@@ -337,9 +337,9 @@ int layerfs_getattr(struct layerfs_idmap *idmap,
 	err = layerfs_path_real(dentry, &realpath);
 	if (err)
 		return err;
-	old_cred = layerfs_override_creds(dentry->d_sb);
+	old_cred = layerfs_override_creds_light(dentry->d_sb);
 	err = layerfs_vfs_getattr(&realpath, stat, request_mask, flags);
-	revert_creds(old_cred);
+	layerfs_revert_creds_light(old_cred);
 	if (err)
 		return err;
 
@@ -394,14 +394,14 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		return err;
 
 	/* ...and the mounter against the real one. */
-	old_cred = layerfs_override_creds(inode->i_sb);
+	old_cred = layerfs_override_creds_light(inode->i_sb);
 	if (!upper_inode && !special_file(real->i_mode) && (mask & MAY_WRITE)) {
 		/* A write copies up: the mounter only needs to read it. */
 		mask &= ~(MAY_WRITE | MAY_APPEND);
 		mask |= MAY_READ;
 	}
 	err = layerfs_inode_permission(real, mask);
-	revert_creds(old_cred);
+	layerfs_revert_creds_light(old_cred);
 	return err;
 }
 

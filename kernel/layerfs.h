@@ -6,6 +6,7 @@
 #ifndef _LAYERFS_H
 #define _LAYERFS_H
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/fs_parser.h>
 #include <linux/kref.h>
@@ -432,6 +433,36 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 
 /* util.c */
 const struct cred *layerfs_override_creds(struct super_block *sb);
+
+/*
+ * The mounter's credentials for a short check on a real inode, with no
+ * reference taken or dropped: the view holds creator_cred until kill_sb,
+ * after every path walk through the mount, RCU ones included, is done.
+ * 6.13's override_creds_light() (overlayfs's since).  For checks that
+ * keep no credentials and change none: end with layerfs_revert_creds_light().
+ */
+static inline const struct cred *
+layerfs_override_creds_light(struct super_block *sb)
+{
+#ifdef CONFIG_DEBUG_CREDENTIALS
+	return layerfs_override_creds(sb);
+#else
+	const struct cred *old = current->cred;
+
+	rcu_assign_pointer(current->cred, LAYERFS_V(sb)->creator_cred);
+	return old;
+#endif
+}
+
+static inline void layerfs_revert_creds_light(const struct cred *old)
+{
+#ifdef CONFIG_DEBUG_CREDENTIALS
+	revert_creds(old);
+#else
+	rcu_assign_pointer(current->cred, old);
+#endif
+}
+
 bool layerfs_is_whiteout(const struct dentry *dentry);
 bool layerfs_is_opaque_dir(struct dentry *dentry);
 bool layerfs_is_private_xattr(const char *name);

@@ -5,11 +5,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,15 +50,54 @@ static int lfs_helper_talk(int in_fd, int out_fd, const char *in, char *out,
 	return 0;
 }
 
-/* Spawns @prog @verb with pipes for its stdin and stdout; its pid. */
+/*
+ * The file @prog names on $PATH into @path, searched as execvp() does (an
+ * empty entry is the current directory; no $PATH: /bin:/usr/bin): 0, or
+ * -1 with errno ENOENT, or EACCES when only files it may not run were met.
+ * Found here rather than by posix_spawnp(): POSIX lets posix_spawnp()
+ * report a failed exec either as its own error or as the child's exit
+ * status 127 (glibc does the first natively, the second under valgrind),
+ * which would make a missing helper look like one that ran and failed.
+ */
+static int lfs_helper_find(const char *prog, char *path, size_t len)
+{
+	const char *p = getenv("PATH"), *end;
+	int denied = 0;
+
+	if (!p)
+		p = "/bin:/usr/bin";
+	for (;; p = end + 1) {
+		struct stat st;
+		size_t n;
+
+		end = strchrnul(p, ':');
+		n = (size_t)(end - p);
+		if (snprintf(path, len, "%.*s%s%s", (int)n, p, n ? "/" : "./",
+			     prog) < (int)len &&
+		    !stat(path, &st) && !S_ISDIR(st.st_mode)) {
+			if (!access(path, X_OK))
+				return 0;
+			denied = 1;
+		}
+		if (!*end)
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return -1;
+}
+
+/* Spawns @prog (on $PATH) @verb with pipes for its stdin and stdout; its pid. */
 static pid_t lfs_helper_spawn(const char *prog, const char *verb, int *in_fd,
 			      int *out_fd)
 {
 	char *argv[] = { (char *)prog, (char *)verb, NULL };
 	posix_spawn_file_actions_t fa;
 	int in[2], out[2], rc;
+	char path[PATH_MAX];
 	pid_t pid;
 
+	if (lfs_helper_find(prog, path, sizeof(path)))
+		return -1;
 	if (pipe2(in, O_CLOEXEC))
 		return -1;
 	if (pipe2(out, O_CLOEXEC)) {
@@ -67,7 +108,7 @@ static pid_t lfs_helper_spawn(const char *prog, const char *verb, int *in_fd,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(out[1]);

@@ -10,77 +10,63 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "namequeue.h"
 #include "nl.h"
+#include "regnames.h"
 #include "store.h"
 #include "store_reg.h"
 #include "storeref.h"
 
-/* One BASE position of the layer being named, sorted by id. */
-struct lfs_id_pos {
-	uint64_t id;
-	uint32_t i;
+/*
+ * BASE names for a walk: the registry's names by id, from one dump made
+ * the first time a BASE is to be named (a walk that meets only recorded
+ * layers makes none).
+ */
+struct lfs_namer {
+	struct lfs_nl *nl;
+	struct lfs_reg_names names;
+	int dumped;
 };
 
-struct lfs_id_names {
-	struct lfs_id_pos *pos;		/* sorted by id */
-	uint32_t n;
-	char **names;			/* by BASE position */
-};
+#define LFS_NAMER_INIT(nl) { (nl), LFS_REG_NAMES_INIT, 0 }
 
-static int lfs_id_pos_cmp(const void *a, const void *b)
+static int lfs_namer_collect(const struct lfs_layer *l, void *arg)
 {
-	const struct lfs_id_pos *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
+	return l->name ? lfs_reg_names_add(arg, l->id, l->name) : 0;
 }
 
-/* Each layer of the dump: a binary search among the BASE ids. */
-static int lfs_collect_base(const struct lfs_layer *l, void *arg)
+/* The refs of @l's BASE ids, in order, appended to @out. */
+static int lfs_namer_base(struct lfs_namer *nm, const struct lfs_layer *l,
+			  struct lfs_strv *out)
 {
-	struct lfs_id_names *d = arg;
-	struct lfs_id_pos key = { l->id, 0 }, *p;
+	int rc;
 
-	p = bsearch(&key, d->pos, d->n, sizeof(*p), lfs_id_pos_cmp);
-	if (!p)
+	if (!l->nbase)
 		return 0;
-	while (p > d->pos && p[-1].id == l->id)
-		p--;
-	for (; p < d->pos + d->n && p->id == l->id; p++) {
-		if (d->names[p->i])
-			continue;
-		d->names[p->i] = strdup(l->name);
-		if (!d->names[p->i])
-			return -ENOMEM;
+	if (!nm->dumped) {
+		rc = lfs_nl_layer_dump(nm->nl, lfs_namer_collect, &nm->names,
+				       NULL);
+		if (rc) {
+			lfs_reg_names_free(&nm->names);
+			return rc;
+		}
+		nm->dumped = 1;
 	}
-	return 0;
+	return lfs_reg_names_base(&nm->names, l, out);
+}
+
+static void lfs_namer_free(struct lfs_namer *nm)
+{
+	lfs_reg_names_free(&nm->names);
 }
 
 int lfs_store_base_refs(struct lfs_nl *nl, const struct lfs_layer *l,
 			 struct lfs_strv *out)
 {
-	struct lfs_id_names d = { NULL, l->nbase, NULL };
-	uint32_t i;
-	int rc = -ENOMEM;
+	struct lfs_namer nm = LFS_NAMER_INIT(nl);
+	int rc = lfs_namer_base(&nm, l, out);
 
-	if (!l->nbase)
-		return 0;
-	d.names = calloc(l->nbase, sizeof(*d.names));
-	d.pos = calloc(l->nbase, sizeof(*d.pos));
-	if (!d.names || !d.pos)
-		goto out;
-	for (i = 0; i < l->nbase; i++) {
-		d.pos[i].id = lfs_layer_base_id(l, i);
-		d.pos[i].i = i;
-	}
-	qsort(d.pos, d.n, sizeof(*d.pos), lfs_id_pos_cmp);
-	rc = lfs_nl_layer_dump(nl, lfs_collect_base, &d, NULL);
-	for (i = 0; i < l->nbase && !rc; i++)
-		rc = d.names[i] ? lfs_strv_push(out, d.names[i]) : -ENOENT;
-out:
-	for (i = 0; d.names && i < l->nbase; i++)
-		free(d.names[i]);
-	free(d.names);
-	free(d.pos);
+	lfs_namer_free(&nm);
 	return rc;
 }
 
@@ -97,8 +83,8 @@ void lfs_meta_borrow_layer(struct lfs_meta *m, const struct lfs_layer *l,
 	m->diff = (char *)l->path;
 }
 
-int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
-			   const struct lfs_layer *l, struct lfs_err *e)
+static int lfs_record_layer(struct lfs_store *st, struct lfs_namer *nm,
+			    const struct lfs_layer *l, struct lfs_err *e)
 {
 	struct lfs_meta m = { 0 };
 	char key[LFS_KEY_LEN + 1];
@@ -112,7 +98,7 @@ int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
 			return rc;
 	}
 	lfs_meta_borrow_layer(&m, l, key);
-	rc = lfs_store_base_refs(nl, l, &m.base);
+	rc = lfs_namer_base(nm, l, &m.base);
 	if (rc) {
 		lfs_err_set(e, rc, "cannot name its BASE layers");
 		goto out;
@@ -123,30 +109,49 @@ out:
 	return rc;
 }
 
-static int lfs_str_cmp(const void *a, const void *b)
+int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
+			   const struct lfs_layer *l, struct lfs_err *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct lfs_namer nm = LFS_NAMER_INIT(nl);
+	int rc = lfs_record_layer(st, &nm, l, e);
+
+	lfs_namer_free(&nm);
+	return rc;
 }
 
-/* Adds @m's parent and BASE to the sorted set @covered. */
-static int lfs_cover(struct lfs_strv *covered, const struct lfs_meta *m)
+/* Marks @m's parent and BASE done: recorded, as records are closed. */
+static int lfs_cover(struct lfs_nameq *q, const struct lfs_meta *m)
 {
 	size_t i;
 	int rc = 0;
 
 	if (m->parent)
-		rc = lfs_strv_push(covered, m->parent);
+		rc = lfs_nameq_done(q, m->parent);
 	for (i = 0; i < m->base.n && !rc; i++)
-		rc = lfs_strv_push(covered, m->base.v[i]);
-	if (!rc && covered->n)
-		qsort(covered->v, covered->n, sizeof(*covered->v), lfs_str_cmp);
+		rc = lfs_nameq_done(q, m->base.v[i]);
 	return rc;
 }
 
-static int lfs_covered(const struct lfs_strv *covered, const char *ref)
+/* Queues the unrecorded layer @l's parent and BASE. */
+static int lfs_queue_below(struct lfs_nameq *q, struct lfs_namer *nm,
+			   const struct lfs_layer *l, struct lfs_err *e)
 {
-	return covered->n && bsearch(&ref, covered->v, covered->n,
-				     sizeof(*covered->v), lfs_str_cmp);
+	struct lfs_strv base = LFS_STRV_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (l->parent)
+		rc = lfs_nameq_push(q, l->parent);
+	if (rc >= 0) {
+		rc = lfs_namer_base(nm, l, &base);
+		if (rc)
+			lfs_err_set(e, rc, "layer '%s': cannot name its BASE layers",
+				    l->name);
+	}
+	for (i = 0; i < base.n && rc >= 0; i++)
+		rc = lfs_nameq_push(q, base.v[i]);
+	lfs_strv_free(&base);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -155,45 +160,40 @@ static int lfs_covered(const struct lfs_strv *covered, const char *ref)
  * A commit on a recorded image then reads one entry and one record, not
  * one per layer below it.  The layers not recorded are found first and
  * recorded deepest first, so that a crash leaves no record whose
- * ancestors lack theirs.
+ * ancestors lack theirs.  Each name is looked up once however many BASE
+ * lists hold it (@q), and every BASE is named from one registry dump
+ * (@nm): an image of N layers never recorded costs N lookups, not N^2,
+ * and one dump, not 2N.
  */
-int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
-			       const struct lfs_meta *top, struct lfs_err *e)
+static int lfs_record_ancestors(struct lfs_store *st, struct lfs_namer *nm,
+				const struct lfs_meta *top, struct lfs_err *e)
 {
-	struct lfs_strv todo = LFS_STRV_INIT, covered = LFS_STRV_INIT;
+	struct lfs_nameq q = LFS_NAMEQ_INIT;
 	struct lfs_layer key = { 0 }, *l = NULL, **found = NULL;
-	size_t i, j, nfound = 0;
+	size_t i, nfound = 0;
+	const char *ref;
 	int rc = 0;
 
 	if (top->parent)
-		rc = lfs_strv_push(&todo, top->parent);
-	for (i = 0; i < top->base.n && !rc; i++)
-		rc = lfs_strv_push(&todo, top->base.v[i]);
-	for (i = 0; i < todo.n && !rc; i++) {
-		const char *ref = todo.v[i];
-		struct lfs_strv base = LFS_STRV_INIT;
+		rc = lfs_nameq_push(&q, top->parent);
+	for (i = 0; i < top->base.n && rc >= 0; i++)
+		rc = lfs_nameq_push(&q, top->base.v[i]);
+	rc = rc < 0 ? rc : 0;
+	while (!rc && (ref = lfs_nameq_next(&q))) {
 		struct lfs_layer **more;
 		struct lfs_meta m;
 
-		if (lfs_covered(&covered, ref))
-			continue;
 		rc = lfs_store_ref_get(st, ref, &m, e);
 		if (rc > 0) {
-			rc = lfs_strv_push(&covered, ref) ?:
-			     lfs_cover(&covered, &m);
+			rc = lfs_cover(&q, &m);
 			lfs_meta_free(&m);
 			continue;
 		}
 		lfs_meta_free(&m);
 		if (rc)
 			break;
-		/* Not recorded: met again below another layer, once. */
-		for (j = 0; j < nfound && strcmp(found[j]->name, ref); j++)
-			;
-		if (j < nfound)
-			continue;
 		key.name = ref;
-		rc = lfs_nl_layer_lookup(nl, &key, &l, e);
+		rc = lfs_nl_layer_lookup(nm->nl, &key, &l, e);
 		if (rc) {
 			lfs_err_prefix(e, rc, "cannot record layer '%s' below it",
 				       ref);
@@ -207,39 +207,46 @@ int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
 		}
 		found = more;
 		found[nfound++] = l;
-		if (l->parent)
-			rc = lfs_strv_push(&todo, l->parent);
-		if (!rc)
-			rc = lfs_store_base_refs(nl, l, &base);
-		for (j = 0; j < base.n && !rc; j++)
-			rc = lfs_strv_push(&todo, base.v[j]);
-		lfs_strv_free(&base);
+		rc = lfs_queue_below(&q, nm, l, e);
 	}
 	/* Found top down: recorded bottom up. */
 	for (i = nfound; i-- > 0 && !rc;)
-		rc = lfs_store_record_layer(st, nl, found[i], e);
+		rc = lfs_record_layer(st, nm, found[i], e);
 	for (i = 0; i < nfound; i++)
 		free(found[i]);
 	free(found);
-	lfs_strv_free(&todo);
-	lfs_strv_free(&covered);
+	lfs_nameq_free(&q);
+	return rc;
+}
+
+int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
+			       const struct lfs_meta *top, struct lfs_err *e)
+{
+	struct lfs_namer nm = LFS_NAMER_INIT(nl);
+	int rc = lfs_record_ancestors(st, &nm, top, e);
+
+	lfs_namer_free(&nm);
 	return rc;
 }
 
 int lfs_store_record_chain(struct lfs_store *st, struct lfs_nl *nl,
 			   const struct lfs_layer *l, struct lfs_err *e)
 {
+	struct lfs_namer nm = LFS_NAMER_INIT(nl);
 	struct lfs_meta top = { 0 };
 	int rc;
 
 	top.parent = (char *)l->parent;
-	rc = lfs_store_base_refs(nl, l, &top.base);
+	rc = lfs_namer_base(&nm, l, &top.base);
 	if (rc)
 		lfs_err_set(e, rc, "cannot name its BASE layers");
 	if (!rc)
-		rc = lfs_store_record_ancestors(st, nl, &top, e);
+		rc = lfs_record_ancestors(st, &nm, &top, e);
 	lfs_strv_free(&top.base);
-	return rc ? rc : lfs_store_record_layer(st, nl, l, e);
+	if (!rc)
+		rc = lfs_record_layer(st, &nm, l, e);
+	lfs_namer_free(&nm);
+	return rc;
 }
 
 int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,

@@ -37,12 +37,15 @@ int lfs_store_record_layer(struct lfs_store *st, struct lfs_nl *nl,
 
 /*
  * Records every layer below @top (its parents and BASE layers, and
- * theirs) that the store does not know yet, from the registry.
+ * theirs) that the store does not know yet, from the registry: each name
+ * met is looked up once (a refs/ entry, then a GET if not recorded), and
+ * all their BASE layers are named from one registry dump, made only if
+ * some layer is not recorded yet.
  */
 int lfs_store_record_ancestors(struct lfs_store *st, struct lfs_nl *nl,
 			       const struct lfs_meta *top, struct lfs_err *e);
 
-/* Records @l's ancestors the store lacks, then @l itself. */
+/* Records @l's ancestors the store lacks, then @l itself (one dump). */
 int lfs_store_record_chain(struct lfs_store *st, struct lfs_nl *nl,
 			   const struct lfs_layer *l, struct lfs_err *e);
 

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,8 +32,11 @@
 #include "format.h"
 #include "jsonout.h"
 #include "msg.h"
+#include "namequeue.h"
+#include "regnames.h"
 #include "store.h"
 #include "storeref.h"
+#include "store_reg.h"
 #include "storemeta.h"
 #include "suites.h"
 
@@ -464,6 +468,91 @@ START_TEST(test_fmt_images_history)
 	lfs_buf_free(&b);
 	meta_del(m[0]);
 	meta_del(m[1]);
+}
+END_TEST
+
+/* ---- namequeue.c, regnames.c: an ancestor walk's names ---- */
+
+/* Each name handed out once, first pushed first; done names never. */
+START_TEST(test_nameq)
+{
+	struct lfs_nameq q = LFS_NAMEQ_INIT;
+	char name[32];
+	size_t i, k;
+
+	ck_assert_ptr_null(lfs_nameq_next(&q));
+	ck_assert_int_eq(lfs_nameq_met(&q, "a"), 0);
+	ck_assert_int_eq(lfs_nameq_push(&q, "b"), 1);
+	ck_assert_int_eq(lfs_nameq_push(&q, "a"), 1);
+	ck_assert_int_eq(lfs_nameq_push(&q, "b"), 0);
+	ck_assert_int_eq(lfs_nameq_done(&q, "c"), 0);	/* before a push */
+	ck_assert_int_eq(lfs_nameq_push(&q, "c"), 0);
+	ck_assert_int_eq(lfs_nameq_met(&q, "c"), 1);
+	ck_assert_str_eq(lfs_nameq_next(&q), "b");
+	ck_assert_int_eq(lfs_nameq_push(&q, "d"), 1);
+	ck_assert_int_eq(lfs_nameq_done(&q, "d"), 0);	/* queued, not out */
+	ck_assert_int_eq(lfs_nameq_push(&q, "b"), 0);	/* handed out once */
+	ck_assert_int_eq(lfs_nameq_push(&q, "e"), 1);
+	ck_assert_str_eq(lfs_nameq_next(&q), "a");
+	ck_assert_str_eq(lfs_nameq_next(&q), "e");
+	ck_assert_ptr_null(lfs_nameq_next(&q));
+	ck_assert_int_eq(lfs_nameq_push(&q, "f"), 1);	/* after the end */
+	ck_assert_str_eq(lfs_nameq_next(&q), "f");
+	ck_assert_ptr_null(lfs_nameq_next(&q));
+	lfs_nameq_free(&q);
+
+	/*
+	 * An image of 300 layers, each listing the stack below it: 45,150
+	 * pushes, each name handed out once, in order.
+	 */
+	for (i = 300; i-- > 0;)
+		for (k = i + 1; k-- > 0;) {
+			snprintf(name, sizeof(name), "l%zu", k);
+			ck_assert_int_eq(lfs_nameq_push(&q, name), i == 299);
+		}
+	for (i = 300; i-- > 0;) {
+		snprintf(name, sizeof(name), "l%zu", i);
+		ck_assert_str_eq(lfs_nameq_next(&q), name);
+	}
+	ck_assert_ptr_null(lfs_nameq_next(&q));
+	ck_assert_uint_eq(q.n, 300);
+	lfs_nameq_free(&q);
+}
+END_TEST
+
+START_TEST(test_reg_names)
+{
+	struct lfs_reg_names rn = LFS_REG_NAMES_INIT;
+	struct lfs_strv sv = LFS_STRV_INIT;
+	uint64_t base[3] = { 7, 3, 9 };
+	struct lfs_layer l = { .name = "top", .base = base, .nbase = 3 };
+	char name[32];
+	uint64_t i;
+
+	ck_assert_ptr_null(lfs_reg_names_get(&rn, 1));
+	ck_assert_int_eq(lfs_reg_names_add(&rn, 9, "nine"), 0);
+	ck_assert_int_eq(lfs_reg_names_add(&rn, 3, "three"), 0);
+	ck_assert_int_eq(lfs_reg_names_add(&rn, 7, "seven"), 0);
+	ck_assert_int_eq(lfs_reg_names_add(&rn, 3, "again"), 0);
+	ck_assert_str_eq(lfs_reg_names_get(&rn, 3), "three");	/* the first */
+	ck_assert_ptr_null(lfs_reg_names_get(&rn, 4));
+	ck_assert_int_eq(lfs_reg_names_base(&rn, &l, &sv), 0);
+	ck_assert_uint_eq(sv.n, 3);
+	ck_assert_str_eq(sv.v[0], "seven");
+	ck_assert_str_eq(sv.v[1], "three");
+	ck_assert_str_eq(sv.v[2], "nine");
+	lfs_strv_free(&sv);
+	base[1] = 4;			/* not registered */
+	ck_assert_int_eq(lfs_reg_names_base(&rn, &l, &sv), -ENOENT);
+	lfs_strv_free(&sv);
+	/* added after a lookup: found too */
+	for (i = 100; i < 400; i++) {
+		snprintf(name, sizeof(name), "n%" PRIu64, i);
+		ck_assert_int_eq(lfs_reg_names_add(&rn, 500 - i, name), 0);
+	}
+	ck_assert_str_eq(lfs_reg_names_get(&rn, 200), "n300");
+	ck_assert_str_eq(lfs_reg_names_get(&rn, 9), "nine");
+	lfs_reg_names_free(&rn);
 }
 END_TEST
 
@@ -1584,6 +1673,121 @@ START_TEST(test_prune_other_paths)
 }
 END_TEST
 
+/*
+ * An image of six layers never recorded (each one's BASE the stack below
+ * it, as import and pull make them): recording the top records all six,
+ * with one registry dump and one GET per layer below, not a dump per
+ * layer (twice) and a refs/ lookup per BASE entry.  Once recorded, the
+ * layer below the top answers for all the others.
+ */
+static const struct lfs_layer *chain_layers(void)
+{
+	static uint64_t base[6][5];
+	static char names[6][8], paths[6][16];
+	static struct lfs_layer l[6];
+	size_t i, k;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(names[i], sizeof(names[i]), "l%zu:1", i + 1);
+		snprintf(paths[i], sizeof(paths[i]), "/srv/l%zu", i + 1);
+		for (k = 0; k < i; k++)
+			base[i][k] = i - k;	/* top first: i, ..., 1 */
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].has = LFS_HAS_ID | LFS_HAS_CREATED;
+		l[i].id = i + 1;
+		l[i].created = i + 1;
+		l[i].name = names[i];
+		l[i].path = paths[i];
+		l[i].parent = i ? names[i - 1] : NULL;
+		l[i].base = i ? base[i] : NULL;
+		l[i].nbase = (uint32_t)i;
+		fake_nl.layers[i] = &l[i];
+	}
+	fake_nl.n_layers = 6;
+	return l;
+}
+
+START_TEST(test_record_chain_once)
+{
+	const struct lfs_layer *l = chain_layers();
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_meta top = { 0 }, m;
+	size_t i, k;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	/* the lower three first: l3 and below recorded */
+	ck_assert_msg(lfs_store_record_chain(&st, NULL, &l[2], &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fake_nl.dumps, 1);
+	ck_assert_int_eq(fake_nl.lookups, 2);
+	ck_assert_uint_eq(count_layers(), 3);
+	/* then the top: l5 and l4 looked up, l3 answers for l2 and l1 */
+	fake_nl.dumps = fake_nl.lookups = 0;
+	ck_assert_msg(lfs_store_record_chain(&st, NULL, &l[5], &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fake_nl.dumps, 1);
+	ck_assert_int_eq(fake_nl.lookups, 2);
+	ck_assert_uint_eq(count_layers(), 6);
+	for (i = 0; i < 6; i++) {
+		ck_assert_int_eq(lfs_store_ref_get(&st, l[i].name, &m, NULL), 1);
+		ck_assert_str_eq(m.diff, l[i].path);
+		ck_assert_uint_eq(m.created, i + 1);
+		if (i)
+			ck_assert_str_eq(m.parent, l[i - 1].name);
+		else
+			ck_assert_ptr_null(m.parent);
+		ck_assert_uint_eq(m.base.n, i);
+		for (k = 0; k < i; k++)
+			ck_assert_str_eq(m.base.v[k], l[i - 1 - k].name);
+		lfs_meta_free(&m);
+	}
+	/*
+	 * A commit on the recorded image: its parent's record answers for
+	 * every layer of its BASE; nothing looked up, no dump.
+	 */
+	fake_nl.dumps = fake_nl.lookups = 0;
+	top.parent = (char *)l[5].name;
+	for (i = 6; i-- > 0;)
+		ck_assert_int_eq(lfs_strv_push(&top.base, l[i].name), 0);
+	ck_assert_msg(lfs_store_record_ancestors(&st, NULL, &top, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fake_nl.dumps, 0);
+	ck_assert_int_eq(fake_nl.lookups, 0);
+	ck_assert_uint_eq(count_layers(), 6);
+	lfs_strv_free(&top.base);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/* None recorded: the whole image from one dump, five GETs. */
+START_TEST(test_record_ancestors_once)
+{
+	const struct lfs_layer *l = chain_layers();
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	struct lfs_meta top = { 0 }, m;
+	size_t i;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	top.parent = (char *)l[5].name;
+	for (i = 6; i-- > 0;)
+		ck_assert_int_eq(lfs_strv_push(&top.base, l[i].name), 0);
+	ck_assert_msg(lfs_store_record_ancestors(&st, NULL, &top, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fake_nl.dumps, 1);
+	ck_assert_int_eq(fake_nl.lookups, 6);
+	ck_assert_uint_eq(count_layers(), 6);
+	ck_assert_int_eq(lfs_store_ref_get(&st, "l6:1", &m, NULL), 1);
+	ck_assert_uint_eq(m.base.n, 5);
+	ck_assert_str_eq(m.base.v[4], "l1:1");
+	lfs_meta_free(&m);
+	/* a BASE layer the registry lacks: not recorded, and said so */
+	fake_nl.n_layers = 0;
+	ck_assert_int_eq(lfs_strv_push(&top.base, "gone:1"), 0);
+	ck_assert_int_eq(lfs_store_record_ancestors(&st, NULL, &top, &e), -ENOENT);
+	ck_assert_msg(strstr(e.msg, "cannot record layer 'gone:1' below it"), "%s", e.msg);
+	lfs_strv_free(&top.base);
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_layer_add_records)
 {
 	RUN("layer", "add", "base", "/srv/base", "-a", "me");
@@ -1750,6 +1954,8 @@ Suite *store_suite(void)
 	tcase_add_test(meta, test_fmt_size);
 	tcase_add_test(meta, test_fmt_images_history);
 	tcase_add_test(meta, test_find_ref_intermediate);
+	tcase_add_test(meta, test_nameq);
+	tcase_add_test(meta, test_reg_names);
 	suite_add_tcase(s, meta);
 
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
@@ -1776,6 +1982,8 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_views);
 	tcase_add_test(cmds, test_mount_trust);
 	tcase_add_test(cmds, test_layer_add_records);
+	tcase_add_test(cmds, test_record_chain_once);
+	tcase_add_test(cmds, test_record_ancestors_once);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
 	tcase_add_test(cmds, test_prune);

@@ -301,6 +301,12 @@ START_TEST(test_helper_run)
 		      "%s", e.msg);
 	ck_assert_int_eq(lfs_cred_helper_get("missing", "r.io", &c, &e), -ENOEXEC);
 	ck_assert_msg(strstr(e.msg, "cannot run it"), "%s", e.msg);
+	/* on $PATH but not executable: found, not run */
+	write_helper("noexec", "exit 0");
+	snprintf(path, sizeof(path), "%s/docker-credential-noexec", helper_dir);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(lfs_cred_helper_get("noexec", "r.io", &c, &e), -EACCES);
+	ck_assert_msg(strstr(e.msg, "cannot run it: Permission denied"), "%s", e.msg);
 	/* store: the JSON on its standard input, success by its status */
 	snprintf(c.user, sizeof(c.user), "al\"ice");
 	snprintf(c.pass, sizeof(c.pass), "pw/1");

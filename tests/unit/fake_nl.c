@@ -152,6 +152,7 @@ int lfs_nl_layer_lookup(struct lfs_nl *nl, const struct lfs_layer *key,
 	int rc = fake_request(LAYERFS_CMD_LAYER_GET, 0, key, e);
 
 	(void)nl;
+	fake_nl.lookups++;
 	return rc ? rc : fake_reply(key, out, e);
 }
 
@@ -169,6 +170,7 @@ int lfs_nl_layer_dump(struct lfs_nl *nl, lfs_layer_cb cb, void *arg,
 	int rc = fake_request(LAYERFS_CMD_LAYER_GET, 1, NULL, e);
 
 	(void)nl;
+	fake_nl.dumps++;
 	for (i = 0; !rc && i < fake_nl.n_layers; i++)
 		rc = cb(fake_nl.layers[i], arg);
 	return rc && !fake_nl.err ? fake_fail(rc, NULL, e) : rc;

@@ -12,7 +12,7 @@
 #include "layerinfo.h"
 #include "viewinfo.h"
 
-#define FAKE_NL_LAYERS_MAX 8
+#define FAKE_NL_LAYERS_MAX 16
 #define FAKE_NL_VIEW_PARTS_MAX 8
 
 struct fake_nl {
@@ -33,6 +33,8 @@ struct fake_nl {
 	int requests;			/* request calls */
 	int cmd;			/* LAYERFS_CMD_* of the last request */
 	int dump;			/* the last request was a dump */
+	int dumps;			/* layer dumps */
+	int lookups;			/* layer GETs by name or id */
 	struct lfs_layer *req;		/* copy of its layer or key */
 	struct lfs_layer *add_req;	/* copy of the last LAYER_ADD's layer */
 

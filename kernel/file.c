@@ -137,6 +137,20 @@ static struct file *layerfs_swap_real(struct layerfs_file *lf,
 	return realfile;
 }
 
+/*
+ * file_dentry() without the ->d_real() call for the usual case, a file
+ * opened on the view itself (not a real file of a view stacked on it,
+ * whose path is the upper view's): once per read or write.
+ */
+static struct dentry *layerfs_file_dentry(const struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+
+	if (likely(d_inode(dentry) == file_inode(file)))
+		return dentry;
+	return file_dentry(file);
+}
+
 static struct layerfs_file *layerfs_file_alloc(void)
 {
 	struct layerfs_file *lf = kzalloc(sizeof(*lf), GFP_KERNEL);
@@ -185,7 +199,7 @@ static struct file *layerfs_get_real(struct file *file)
 		return ERR_CAST(lf);
 	/* Pairs with smp_store_release() in layerfs_swap_real(). */
 	realfile = smp_load_acquire(&lf->real);
-	err = layerfs_path_real(file_dentry(file), &realpath);
+	err = layerfs_path_real(layerfs_file_dentry(file), &realpath);
 	if (unlikely(err))
 		return ERR_PTR(err);
 	if (unlikely(!realfile ||
@@ -347,10 +361,11 @@ static ssize_t layerfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	    !(realfile->f_mode & FMODE_CAN_ODIRECT))
 		return -EINVAL;
 
-	old_cred = layerfs_override_creds(file_inode(file)->i_sb);
+	/* The open view file keeps the view, and so creator_cred, alive. */
+	old_cred = layerfs_override_creds_light(file_inode(file)->i_sb);
 	ret = vfs_iter_read(realfile, iter, &iocb->ki_pos,
 			    layerfs_iocb_to_rwf(iocb->ki_flags));
-	revert_creds(old_cred);
+	layerfs_revert_creds_light(old_cred);
 	touch_atime(&file->f_path);
 	return ret;
 }

@@ -439,7 +439,8 @@ const struct cred *layerfs_override_creds(struct super_block *sb);
  * reference taken or dropped: the view holds creator_cred until kill_sb,
  * after every path walk through the mount, RCU ones included, is done.
  * 6.13's override_creds_light() (overlayfs's since).  For checks that
- * keep no credentials and change none: end with layerfs_revert_creds_light().
+ * keep no credentials and change none (permission, getattr, read_iter):
+ * end with layerfs_revert_creds_light().
  */
 static inline const struct cred *
 layerfs_override_creds_light(struct super_block *sb)

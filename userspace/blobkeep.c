@@ -351,37 +351,107 @@ int lfs_keep_partial(int rootfd, const char *digest, struct lfs_reg_part *part)
 	return 0;
 }
 
-/* The layers' keys, as they are now (push's and save's lfs_layerdg_key()). */
+/*
+ * The layers' keys, as they are now (push's and save's lfs_layerdg_key()):
+ * of every layer recorded in the store, and of every registered layer
+ * whose directory and creation time no record has (a layer added in
+ * place without a store, say).  @paths: the records' "CREATED PATH",
+ * sorted, to tell them.
+ */
 struct lfs_keep_keys {
 	struct lfs_strv keys;
+	struct lfs_strv paths;
 };
 
-static int lfs_keep_key_cb(const struct lfs_layer *l, void *arg)
+/* "CREATED PATH" of a layer, malloc()ed, or NULL. */
+static char *lfs_keep_id(const char *path, uint64_t created)
 {
-	struct lfs_keep_keys *k = arg;
+	char *id;
+
+	return asprintf(&id, "%llu %s", (unsigned long long)created,
+			path) < 0 ? NULL : id;
+}
+
+static int lfs_keep_key_add(struct lfs_keep_keys *k, const char *path,
+			    uint64_t created)
+{
 	char key[LFS_LAYERDG_KEY_LEN + 1];
 
 	/* a layer whose tree cannot be walked names no blob */
-	if (!l->path || lfs_layerdg_key(l->path, l->created, key))
+	if (!path || lfs_layerdg_key(path, created, key))
 		return 0;
 	return lfs_strv_push(&k->keys, key);
 }
 
-/* The digests the registered layers' records name, into @live. */
-static int lfs_keep_live(int rootfd, struct lfs_nl *nl, struct lfs_strv *live)
+static int lfs_keep_key_cb(const struct lfs_layer *l, void *arg)
 {
-	struct lfs_keep_keys k = { LFS_STRV_INIT };
+	struct lfs_keep_keys *k = arg;
+	char *id;
+	int known;
+
+	if (!l->path)
+		return 0;
+	id = lfs_keep_id(l->path, l->created);
+	if (!id)
+		return -ENOMEM;
+	known = k->paths.n &&
+		bsearch(&id, k->paths.v, k->paths.n, sizeof(*k->paths.v),
+			lfs_cmp_str);
+	free(id);
+	return known ? 0 : lfs_keep_key_add(k, l->path, l->created);
+}
+
+/* The keys of the layers recorded in @st, their ids into k->paths. */
+static int lfs_keep_records(const struct lfs_store *st,
+			    struct lfs_keep_keys *k)
+{
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	size_t i;
+	int rc;
+
+	if (st->layers_fd < 0)	/* no layers directory: no records */
+		return 0;
+	rc = lfs_store_layer_list(st, &l, NULL);
+	for (i = 0; !rc && i < l.n; i++) {
+		char *id = lfs_keep_id(l.v[i]->diff ? l.v[i]->diff : "",
+				       l.v[i]->created);
+
+		rc = id ? lfs_strv_push(&k->paths, id) : -ENOMEM;
+		free(id);
+		if (!rc)
+			rc = lfs_keep_key_add(k, l.v[i]->diff,
+					      l.v[i]->created);
+	}
+	lfs_meta_list_free(&l);
+	if (!rc && k->paths.n)
+		qsort(k->paths.v, k->paths.n, sizeof(*k->paths.v),
+		      lfs_cmp_str);
+	return rc;
+}
+
+/*
+ * The digests the layers recorded in the store or registered are
+ * recorded as, into @live: a store not restored yet (nothing registered)
+ * keeps its layers' blobs.
+ */
+static int lfs_keep_live(const struct lfs_store *st, struct lfs_nl *nl,
+			 struct lfs_strv *live)
+{
+	struct lfs_keep_keys k = { LFS_STRV_INIT, LFS_STRV_INIT };
 	char *text = NULL;
 	int rc;
 
-	rc = lfs_nl_layer_dump(nl, lfs_keep_key_cb, &k, NULL);
-	if (!rc && lfs_reg_read_file(rootfd, LFS_LAYERDG_FILE, &text, NULL))
+	rc = lfs_keep_records(st, &k);
+	if (!rc)
+		rc = lfs_nl_layer_dump(nl, lfs_keep_key_cb, &k, NULL);
+	if (!rc && lfs_reg_read_file(st->fd, LFS_LAYERDG_FILE, &text, NULL))
 		text = NULL;	/* no records: no blob is live */
 	if (!rc)
 		rc = lfs_blob_live(text, (const char *const *)k.keys.v,
 				   k.keys.n, live);
 	free(text);
 	lfs_strv_free(&k.keys);
+	lfs_strv_free(&k.paths);
 	return rc;
 }
 
@@ -401,9 +471,10 @@ static int lfs_keep_goes(int dfd, const char *name, const struct lfs_strv *live,
 	return 1;
 }
 
-int lfs_keep_prune(int rootfd, struct lfs_nl *nl, int dry,
+int lfs_keep_prune(const struct lfs_store *st, struct lfs_nl *nl, int dry,
 		   struct lfs_strv *gone, uint64_t *size, int *failed)
 {
+	int rootfd = st->fd;
 	struct lfs_strv live = LFS_STRV_INIT;
 	char **names = NULL, dg[LFS_DIGEST_LEN + 64];
 	size_t n = 0, i;
@@ -415,7 +486,7 @@ int lfs_keep_prune(int rootfd, struct lfs_nl *nl, int dry,
 	rc = lfs_dir_names(dfd, &names, &n);
 	/* the layers' keys walk their trees: only when there are blobs */
 	if (!rc && n)
-		rc = lfs_keep_live(rootfd, nl, &live);
+		rc = lfs_keep_live(st, nl, &live);
 	for (i = 0; i < n; i++) {
 		if (!rc && lfs_keep_goes(dfd, names[i], &live, dg, sizeof(dg),
 					 size)) {

@@ -95,14 +95,15 @@ int lfs_keep_place(int rootfd, const char *digest, uint64_t size, int dirfd,
 int lfs_keep_partial(int rootfd, const char *digest, struct lfs_reg_part *part);
 
 /*
- * For prune, the store locked exclusively: deletes (unless @dry) the
- * kept blobs no registered layer's record names (blobname.h:
- * lfs_blob_live() over the keys of @nl's layers as they are now) and
- * the temporary files of writers that did not finish.  Their digests (or
- * names) into @gone, their bytes added to *@size; a failed deletion sets
- * *@failed.  0 or -errno.
+ * For prune, store @st locked exclusively: deletes (unless @dry) the
+ * kept blobs that no layer recorded in the store or registered in @nl is
+ * recorded as (blobname.h: lfs_blob_live() over the keys of those layers
+ * as they are now) and the temporary files of writers that did not
+ * finish.  Their digests (or names) into @gone, their bytes added to
+ * *@size; a failed deletion sets *@failed.  0 or -errno.
  */
-int lfs_keep_prune(int rootfd, struct lfs_nl *nl, int dry,
+struct lfs_store;
+int lfs_keep_prune(const struct lfs_store *st, struct lfs_nl *nl, int dry,
 		   struct lfs_strv *gone, uint64_t *size, int *failed);
 
 #endif /* LAYERCTL_BLOBKEEP_H */

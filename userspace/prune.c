@@ -81,8 +81,8 @@ static const char lfs_usage_prune[] =
 	"(.partial/*): those no running command holds (each holds a lock on\n"
 	"its own) and that have not changed for a minute.  Deletes the\n"
 	"compressed layer blobs save, push and pull kept (blobs/sha256/*)\n"
-	"that no registered layer, as it is now, is recorded as (the store's\n"
-	"file layer-digests).  Committed and\n"
+	"that no layer recorded in the store or registered, as it is now, is\n"
+	"recorded as (the store's file layer-digests).  Committed and\n"
 	"registered layers are kept, and so is anything a mounted view or a\n"
 	"registered layer uses.  Run it after a reboot (after `layerctl\n"
 	"restore`) or after unmounting views whose changes are not wanted.\n"
@@ -417,13 +417,13 @@ static int lfs_prune_tmps(struct lfs_prune *p)
 	return rc;
 }
 
-/* The kept blobs no registered layer's record names (blobkeep.h). */
+/* The kept blobs no recorded or registered layer is (blobkeep.h). */
 static int lfs_prune_blobs(struct lfs_prune *p, struct lfs_nl *nl)
 {
 #ifndef LAYERCTL_NO_OCI
 	int failed = 0, rc;
 
-	rc = lfs_keep_prune(p->st->fd, nl, p->dry, &p->blobs, &p->size,
+	rc = lfs_keep_prune(p->st, nl, p->dry, &p->blobs, &p->size,
 			    &failed);
 	p->nfiles += p->blobs.n;
 	if (failed) {

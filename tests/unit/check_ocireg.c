@@ -15,7 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/layerfs.h>
+
+#include "blobkeep.h"
 #include "cmd.h"
+#include "fsdir.h"
+#include "layerdg.h"
 #include "fake_http.h"
 #include "fake_nl.h"
 #include "oci.h"
@@ -23,6 +28,8 @@
 #include "ocireg_client.h"
 #include "ocitar.h"
 #include "pullpart.h"
+#include "store.h"
+#include "storemeta.h"
 #include "suites.h"
 
 static const char *const D64 =
@@ -1403,6 +1410,99 @@ START_TEST(test_cmd_usage)
 }
 END_TEST
 
+/* Makes directory @dir holding one file, @name. */
+static void layer_dir(const char *dir, const char *name)
+{
+	char path[1024];
+	int fd;
+
+	ck_assert_int_eq(lfs_mkdir_p(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, name, strlen(name)), (ssize_t)strlen(name));
+	close(fd);
+}
+
+/*
+ * prune's rule for kept blobs (lfs_keep_prune()): a blob stays while a
+ * layer recorded in the store or registered is recorded as it
+ * (layer-digests), so a prune before `layerctl restore` (nothing
+ * registered yet) keeps the recorded layers' blobs; a blob no such layer
+ * names goes.
+ */
+START_TEST(test_keep_prune_records)
+{
+	static const char ka[] = "0123456789abcdef0123456789abcdef";
+	static const char *const name[3] = { "rec", "reg", "none" };
+	char dir[3][256], path[1024], hex[3][65];
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_strv gone = LFS_STRV_INIT;
+	struct lfs_layer reg = { 0 };
+	struct lfs_meta m = { 0 };
+	struct lfs_layerdg rec[3];
+	struct lfs_nl *nl = NULL;
+	uint64_t size = 0;
+	int failed = 0, i, fd;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmpdir, 1, NULL), 0);
+	snprintf(dir[0], sizeof(dir[0]), "%s/layers/%s/diff", tmpdir, ka);
+	snprintf(dir[1], sizeof(dir[1]), "%s/outside/reg", tmpdir);
+	snprintf(dir[2], sizeof(dir[2]), "%s/outside/none", tmpdir);
+	memset(rec, 0, sizeof(rec));
+	for (i = 0; i < 3; i++) {
+		layer_dir(dir[i], name[i]);
+		ck_assert_int_eq(lfs_layerdg_key(dir[i], 1000 * (i + 1),
+						 rec[i].key), 0);
+		memset(hex[i], "abc"[i], 64);
+		hex[i][64] = 0;
+		snprintf(rec[i].digest, sizeof(rec[i].digest), "sha256:%.64s",
+			 hex[i]);
+		snprintf(rec[i].diff_id, sizeof(rec[i].diff_id), "sha256:%.64s",
+			 hex[i]);
+		rec[i].size = 1;
+		snprintf(rec[i].media_type, sizeof(rec[i].media_type), "%s",
+			 "application/vnd.oci.image.layer.v1.tar+gzip");
+		snprintf(path, sizeof(path), "%s/blobs/sha256", tmpdir);
+		ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", tmpdir,
+			 hex[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, "x", 1), 1);
+		close(fd);
+	}
+	lfs_layerdg_record(tmpdir, rec, 3);
+	/* "rec": a record in the store, not registered */
+	m.ref = "rec:1";
+	m.key = (char *)ka;
+	m.diff = dir[0];
+	m.created = 1000;
+	m.flags = LAYERFS_LAYER_F_FROZEN;
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, &m, NULL), 0);
+	/* "reg": registered, no record */
+	reg.name = "reg:1";
+	reg.path = dir[1];
+	reg.created = 2000;
+	fake_nl.layers[0] = &reg;
+	fake_nl.n_layers = 1;
+	ck_assert_int_eq(lfs_nl_open(&nl, NULL, NULL), 0);
+
+	ck_assert_int_eq(lfs_keep_prune(&st, nl, 0, &gone, &size, &failed), 0);
+	ck_assert_int_eq(failed, 0);
+	ck_assert_uint_eq(gone.n, 1);
+	ck_assert_str_eq(gone.v[0], rec[2].digest);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", tmpdir,
+			 hex[i]);
+		ck_assert_int_eq(access(path, F_OK) == 0, i < 2);
+	}
+	lfs_strv_free(&gone);
+	lfs_nl_close(nl);
+	lfs_store_close(&st);
+}
+END_TEST
+
 Suite *ocireg_suite(void)
 {
 	Suite *s = suite_create("ocireg");
@@ -1428,6 +1528,7 @@ Suite *ocireg_suite(void)
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
 	tcase_add_test(tc, test_cmd_usage);
+	tcase_add_test(tc, test_keep_prune_records);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -405,7 +405,13 @@ section "kept blobs: prune"
 out=$(kl prune -n --json 2>&1)
 expect_match "$out" '"kept_blobs": *\[ *\]' "prune leaves the kept blobs the layers' records name" || diag "$out"
 mkdir -p "$K/blobs/sha256" && : >"$K/blobs/sha256/.tmp-crashed"
+# Unregistered, its record kept (as before `layerctl restore`): its
+# blob stays; removed from the store too: its blob goes.
 expect_ok kl layer rm kb/new:1
+out=$(kl prune -n --json 2>&1)
+expect_match "$out" '"kept_blobs": *\[ *"\.tmp-crashed" *\]' \
+	"prune keeps the blob of a layer recorded in the store but not registered" || diag "$out"
+expect_ok kl rm kb/new:1
 touch "$d/kt/t"		# the top layer changed: its record is stale
 out=$(kl prune 2>&1)
 expect_eq "$(printf '%s\n' "$out" | grep -c '^deleted kept blob sha256:')" 2 \

@@ -382,12 +382,17 @@ int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 		       const char *name, unsigned int len,
 		       struct layerfs_index_entry *out)
 {
-	struct layerfs_index_src src;
+	struct layerfs_index_vsrc v;
 	u32 idx;
 	int ret;
 
-	layerfs_index_src(ix, &src);
-	ret = layerfs_index_lookup(&src, &ix->h, dir, name, len, out, &idx);
+	/*
+	 * The search's last probes fall in the same page of entries and of
+	 * names: the vsrc looks each page up once.
+	 */
+	layerfs_index_vsrc_init(&v, ix);
+	ret = layerfs_index_lookup(&v.src, &ix->h, dir, name, len, out, &idx);
+	layerfs_index_vsrc_done(&v);
 	if (ret <= 0)
 		return ret;
 	if (le32_to_cpu(out->layer) >= ix->nlayers ||

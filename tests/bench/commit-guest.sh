@@ -23,7 +23,14 @@
 #        for each count E, the median of the BENCH_REPS commits made after
 #        E .. E+BENCH_REPS-1 earlier ones.  Every commit also adds a record
 #        to that store, so the store holds about E layers then too (the
-#        store series shows what that costs alone).
+#        store series shows what that costs alone).  At 0 and each E, 1,000
+#        cold lookups of absent names in the root (median of BENCH_REPS),
+#        beside the same in a view never committed that shows the same tree
+#        (mounted on the last commit's layer) and in a native directory on
+#        the disk given the same names: the root gains one name per commit,
+#        which costs every filesystem something, so the commits' own cost
+#        is committed / never committed (target <= 1.5 at every count; and
+#        <= 2x native, make bench's cold target).
 #
 # BENCH_QUICK=1: short run (store "10 1000", view "1 100", 3 repetitions,
 # the large upper 64 MiB in 6,400 files instead of 1 GiB in 100,000).
@@ -250,65 +257,112 @@ store_ratio=$(ratio_of "${store_com[@]}")
 export LAYERFS_STORE=$d/store-v
 mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/vu" "$d/vw"
 "$L" mount --layers bench/base --upper "$d/vu" --work "$d/vw" /tmp/bench-m
-declare -A view_ms=() look_ms=() look_neg=()
-# Cold lookups of 200 absent names in the view's root (caches dropped):
+# The native reference: a directory on the same disk given the same names.
+mkdir -p "$d/vn" /tmp/bench-f
+declare -A view_ms=() look_ms=() look_neg=() fresh_ms=() native_ms=()
+# Cold lookups of $look_n absent names in directory $1 (caches dropped):
 # "MS NEGATIVE", the time and the negative dentries they left.
+look_n=1000
 cold_absent() {
 	sync
 	echo 2 >/proc/sys/vm/drop_caches
 	# Timed inside python, once it has started (its start-up reads
 	# python itself back in after the drop).
 	python3 -c '
-import os, time
+import os, sys, time
 def neg():
     with open("/proc/sys/fs/dentry-state") as f:
         return int(f.read().split()[4])
+top, n = sys.argv[1], int(sys.argv[2])
 b = neg()
 t0 = time.perf_counter()
-for i in range(200):
+for i in range(n):
     try:
-        os.stat("/tmp/bench-m/absent-%d" % i)
+        os.stat("%s/absent-%d" % (top, i))
     except FileNotFoundError:
         pass
 t1 = time.perf_counter()
-print("%.3f %d" % ((t1 - t0) * 1000, neg() - b))'
+print("%.3f %d" % ((t1 - t0) * 1000, neg() - b))' "$1" "$look_n"
 }
-# The median time of $reps such runs (one run is ~10 ms: too short to
-# stand alone on a shared machine), and the dentries the first left.
+# The median time of $reps such runs in $1 (one run is tens of ms: too
+# short to stand alone on a shared machine), and the dentries the first
+# left.
 cold_absent_med() {
 	local runs=() neg='' ms n
 	for _ in $(seq "$reps"); do
-		read -r ms n < <(cold_absent)
+		read -r ms n < <(cold_absent "$1")
 		runs+=("$ms")
 		[ -n "$neg" ] || neg=$n
 	done
 	echo "$(printf '%s\n' "${runs[@]}" | median) $neg"
 }
+# After $1 commits, cold absent lookups in: the committed view's root; the
+# root of a view never committed showing the same tree (mounted on the
+# last commit's layer, or on bench/base before the first); the native
+# directory holding the same names.  The root gains a name per commit, and
+# a lookup in a larger directory costs more everywhere (ext4 too): the
+# commits' own cost is the committed view's time against the fresh one's.
+lookups_at() {
+	local e=$1 top=bench/base ms n
+	[ "$e" = 0 ] || top="bench/v:$((e - 1))"
+	read -r look_ms[$e] look_neg[$e] < <(cold_absent_med /tmp/bench-m)
+	rm -rf "$d/fu" "$d/fw"
+	mkdir -p "$d/fu" "$d/fw"
+	"$L" mount --layer "$top" --upper "$d/fu" --work "$d/fw" /tmp/bench-f
+	read -r ms n < <(cold_absent_med /tmp/bench-f)
+	fresh_ms[$e]=$ms
+	"$L" umount /tmp/bench-f
+	read -r ms n < <(cold_absent_med "$d/vn")
+	native_ms[$e]=$ms
+}
 say "view series: $total commits on one view"
 for i in $(seq 0 $((total - 1))); do
 	# i earlier commits on this view.
 	case " 0 $view_counts " in
-	*" $i "*) read -r look_ms[$i] look_neg[$i] < <(cold_absent_med) ;;
+	*" $i "*) lookups_at "$i" ;;
 	esac
 	head -c 4096 /dev/urandom >"/tmp/bench-m/f$i"
+	head -c 4096 /dev/urandom >"$d/vn/f$i"
 	sync
 	t0=$(now); "$L" commit /tmp/bench-m "bench/v:$i" >/dev/null; t1=$(now)
 	view_ms[$i]=$(ms "$t0" "$t1")
 	[ $((i % 100)) != 0 ] || say "view series: commit $((i + 1)) of $total: ${view_ms[$i]} ms"
 done
 "$L" umount /tmp/bench-m
-view_json='' view_com=() view_rows=() view_look=()
+view_json='' view_com=() view_rows=() view_look=() native_look=()
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# One row of the view table after E=$1 earlier commits, commit time $2.
+look_row() {
+	printf '%-9s %10s %11s %10s %10s %9s %9s %9s  ' "$1" "$2" "${look_ms[$1]}" \
+		"${fresh_ms[$1]}" "${native_ms[$1]}" \
+		"$(div "${look_ms[$1]}" "${fresh_ms[$1]}")" \
+		"$(div "${look_ms[$1]}" "${native_ms[$1]}")" "${look_neg[$1]}"
+}
+look_json() {
+	printf '"lookup_absent_cold_ms":%s,"lookup_fresh_view_ms":%s,"lookup_native_ms":%s,"lookup_negative_dentries":%s' \
+		"${look_ms[$1]}" "${fresh_ms[$1]}" "${native_ms[$1]}" "${look_neg[$1]}"
+}
 for e in $view_counts; do
 	runs=()
 	for i in $(seq "$e" $((e + reps - 1))); do runs+=("${view_ms[$i]}"); done
 	c=$(printf '%s\n' "${runs[@]}" | median)
 	view_com+=("$c")
-	view_rows+=("$(printf '%-16s %12s %16s %14s   %s' "$e" "$c" "${look_ms[$e]}" "${look_neg[$e]}" "${runs[*]}")")
-	view_json+="${view_json:+,}{\"earlier_commits\":$e,\"commit_ms\":$c,\"lookup_absent_cold_ms\":${look_ms[$e]},\"lookup_negative_dentries\":${look_neg[$e]},\"runs\":\"${runs[*]}\"}"
+	view_rows+=("$(look_row "$e" "$c") ${runs[*]}")
+	view_json+="${view_json:+,}{\"earlier_commits\":$e,\"commit_ms\":$c,$(look_json "$e"),\"runs\":\"${runs[*]}\"}"
 	view_look+=("${look_ms[$e]}")
+	native_look+=("${native_ms[$e]}")
 done
 view_ratio=$(ratio_of "${view_com[@]}")
 look_ratio=$(ratio_of "${look_ms[0]}" "${view_look[@]}")
+native_ratio=$(ratio_of "${native_ms[0]}" "${native_look[@]}")
+# The targets, at every count, 0 included: committed <= 1.5x never
+# committed (commits do not deepen the view), and <= 2x native (make
+# bench's cold-lookup target).
+worst_fresh=0 worst_native=0
+for e in 0 $view_counts; do
+	worst_fresh=$(awk -v a="$worst_fresh" -v b="$(div "${look_ms[$e]}" "${fresh_ms[$e]}")" 'BEGIN { print (b > a) ? b : a }')
+	worst_native=$(awk -v a="$worst_native" -v b="$(div "${look_ms[$e]}" "${native_ms[$e]}")" 'BEGIN { print (b > a) ? b : a }')
+done
 
 echo
 echo "commit time against the layers already in the store (median of $reps fresh views, ms; layer add of an empty directory beside it)"
@@ -317,17 +371,22 @@ printf '%s\n' "${store_rows[@]}"
 echo "largest / smallest commit time: $store_ratio (flat = about 1; target <= 1.5: $(flat "$store_ratio"))"
 echo
 echo "commit time against earlier commits on the same view (median of the $reps commits after E .. E+$((reps - 1)) earlier ones, ms),"
-echo "and 200 cold lookups of absent names in the view's root after E commits (ms, median of $reps runs; negative dentries left)"
-printf '%-16s %12s %16s %14s   %s\n' "earlier commits" "commit ms" "absent cold ms" "negative" "commit runs"
-printf '%-16s %12s %16s %14s\n' 0 - "${look_ms[0]}" "${look_neg[0]}"
+echo "and $look_n cold lookups of absent names in the root after E commits (ms, median of $reps runs): of the committed view, of a"
+echo "view never committed showing the same tree (on the last commit's layer), of a native directory with the same names"
+echo "(the root gains a name per commit); negative dentries the committed view's first run left"
+printf '%-9s %10s %11s %10s %10s %9s %9s %9s  %s\n' "commits" "commit ms" "committed" "fresh" "native" "/fresh" "/native" "negative" "commit runs"
+printf '%s\n' "$(look_row 0 -)"
 printf '%s\n' "${view_rows[@]}"
 echo "largest / smallest commit time: $view_ratio (flat = about 1; target <= 1.5: $(flat "$view_ratio"))"
-echo "largest / smallest cold absent lookup time, 0 commits included: $look_ratio (target <= 1.5: $(flat "$look_ratio"))"
+echo "cold absent lookups, committed / never committed, worst of every count: $worst_fresh (target <= 1.5: $(flat "$worst_fresh"))"
+echo "cold absent lookups, committed / native, worst of every count: $worst_native (target <= 2: $(awk -v r="$worst_native" 'BEGIN { print (r <= 2) ? "met" : "NOT met" }'))"
+echo "largest / smallest cold absent lookup time as the root grows: committed view $look_ratio, native $native_ratio (not a target)"
 echo "bench-commit: guest time $(($(date +%s) - t_start)) s"
-printf 'BENCH-JSON {"kernel":"%s","quick":%s,"reps":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"index_ready_ms":%s,"runs":"%s"},"big":{"bytes":%s,"files":%s,"tar_sha256_ms":%s,"commit_ms":%s,"index_ready_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s,"store_series":[%s],"store_ratio_max_min":%s,"view_series":[%s],"view_ratio_max_min":%s,"lookup_after_commits_ratio_max_min":%s}\n' \
+printf 'BENCH-JSON {"kernel":"%s","quick":%s,"reps":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"index_ready_ms":%s,"runs":"%s"},"big":{"bytes":%s,"files":%s,"tar_sha256_ms":%s,"commit_ms":%s,"index_ready_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s,"store_series":[%s],"store_ratio_max_min":%s,"view_series":[%s],"view_ratio_max_min":%s,"lookup_after_commits_ratio_max_min":%s,"lookup_committed_over_fresh_max":%s,"lookup_committed_over_native_max":%s,"lookup_native_ratio_max_min":%s}\n' \
 	"$(uname -r)" "$quick" "$reps" "$s_tar" "$s_com" "$s_ix" "${small[*]}" "$((big_files * 10737))" "$big_files" "$b_tar" "$b_com" "$b_ix" "$size_ratio" "$tar_ratio" \
 	"$store_json" "$( [ "$store_ratio" = n/a ] && echo null || echo "$store_ratio")" \
 	"$view_json" "$( [ "$view_ratio" = n/a ] && echo null || echo "$view_ratio")" \
-	"$( [ "$look_ratio" = n/a ] && echo null || echo "$look_ratio")"
+	"$( [ "$look_ratio" = n/a ] && echo null || echo "$look_ratio")" \
+	"$worst_fresh" "$worst_native" "$( [ "$native_ratio" = n/a ] && echo null || echo "$native_ratio")"
 rmmod layerfs
 umount "$d"

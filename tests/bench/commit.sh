@@ -9,8 +9,10 @@
 # on ext4 on a virtio disk image (tests/bench/commit-guest.sh).  Prints the
 # tables and the ratios and writes build/bench-commit.json.  Targets:
 # commit time independent of size (ratio 1 GiB / 1 MiB <= 1.5) and >= 100x
-# faster than tar at 1 GiB (issue 4); flat against the store's size and the
-# view's earlier commits (issue 13; largest / smallest <= 1.5).
+# faster than tar at 1 GiB (issue 4); commit time flat against the store's
+# size and the view's earlier commits (issue 13; largest / smallest <= 1.5);
+# cold lookups in a view committed E times at most 1.5x those in a view
+# never committed of the same tree, and at most 2x native.
 #
 #   tests/bench/commit.sh [--kver K]
 #

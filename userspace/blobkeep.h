@@ -6,7 +6,8 @@
  * compressing the layer again.  save keeps what it writes (a hard link
  * to the layout's file when on the same filesystem), push what it
  * compresses (a copy of the stream it uploads), pull what it downloads
- * (the partial download, renamed once verified).  Which blob a layer is
+ * (the partial download, renamed once verified), load the layout's blobs
+ * of the layers it adds (a hard link, or a copy).  Which blob a layer is
  * comes from the store's record (layerdg.h); a kept blob is used only if
  * its size is the record's, and its SHA-256 is computed while it is used:
  * one that does not match is deleted and the layer compressed again.

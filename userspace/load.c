@@ -11,7 +11,9 @@
 
 #include <linux/layerfs.h>
 
+#include "blobkeep.h"
 #include "cmd.h"
+#include "layerdg.h"
 #include "nl.h"
 #include "oci.h"
 #include "oci_cmd.h"
@@ -21,7 +23,7 @@
 
 static const char lfs_usage_load[] =
 	"Usage: layerctl load DIR|FILE.tar|- [REF] [--platform OS/ARCH[/VARIANT]]\n"
-	"                     [LIMITS]\n"
+	"                     [--no-keep-blob] [LIMITS]\n"
 	"       layerctl load [-i FILE.tar] [REF] [OPTIONS]\n"
 	"\n"
 	"Import the image of the OCI image layout DIR (as written by\n"
@@ -42,6 +44,12 @@ static const char lfs_usage_load[] =
 	"extracted as `layerctl import` does, within the limits (LIMITS, per\n"
 	"layer).\n"
 	"\n"
+	"The compressed blob of each layer this load adds is kept in the store\n"
+	"(blobs/sha256/HEX: a hard link when the layout is on the store's\n"
+	"filesystem, as an archive's always is, else a copy; unless\n"
+	"--no-keep-blob) and recorded as that layer's blob, so that a later\n"
+	"push or save sends it as it came instead of compressing the layer again.\n"
+	"\n"
 	"The layout may come in one tar archive (plain or compressed), as\n"
 	"`layerctl save` without a directory and `docker save` write it: a\n"
 	"regular FILE, -i FILE, or standard input ('-', or neither DIR nor -i;\n"
@@ -56,6 +64,7 @@ static const char lfs_usage_load[] =
 	"              it (linux/amd64, linux/arm64/v8, linux/arm/v7, ...);\n"
 	"              default: this machine's (uname -m: x86_64 is amd64,\n"
 	"              aarch64 arm64/v8, armv7l arm/v7, i686 386, ...)\n"
+	"      --no-keep-blob  keep no compressed layer blob in the store\n"
 	LFS_OCI_LIMIT_HELP
 	"  -h, --help  show this help\n";
 
@@ -83,6 +92,7 @@ struct lfs_load {
 	char (*names)[LFS_NAME_BUF];	/* their refs */
 	char (*keys)[LFS_KEY_LEN + 1];	/* their store keys, "" if none */
 	size_t done;			/* imported by this load so far */
+	int no_keep;			/* --no-keep-blob */
 };
 
 /* "blobs/sha256/HEX" of @digest into @path. */
@@ -403,6 +413,57 @@ static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
 	return rc;
 }
 
+/*
+ * Layer @i, added by this load, as its blob's layer (layerdg.h) in @dg,
+ * and that blob kept (blobkeep.h) unless --no-keep-blob.  Best effort:
+ * a cache; @dg->key stays "" if the layer's key cannot be had.
+ */
+static void lfs_load_keep_one(struct lfs_store *st, struct lfs_nl *nl,
+			      struct lfs_load *L, size_t i,
+			      struct lfs_layerdg *dg)
+{
+	const struct lfs_oci_desc *d = &L->man.layers[i];
+	struct lfs_layer k = { 0 }, *got = NULL;
+	char path[128];
+
+	k.name = L->names[i];
+	if (lfs_nl_layer_lookup(nl, &k, &got, NULL))
+		return;
+	if (!lfs_layerdg_key(got->path, got->created, dg->key)) {
+		snprintf(dg->diff_id, sizeof(dg->diff_id), "%s",
+			 L->cfg.diff_ids[i]);
+		memcpy(dg->digest, d->digest, sizeof(dg->digest));
+		dg->size = d->size;
+		snprintf(dg->media_type, sizeof(dg->media_type), "%s",
+			 d->media_type);
+		lfs_load_blob_path(path, sizeof(path), d->digest);
+		if (!L->no_keep)
+			lfs_keep_file(st->fd, L->dirfd, path, d->digest);
+	}
+	free(got);
+}
+
+/* The blobs of the layers this load added: kept and recorded. */
+static void lfs_load_keep(struct lfs_store *st, struct lfs_nl *nl,
+			  struct lfs_load *L)
+{
+	struct lfs_layerdg *dg = calloc(L->n, sizeof(*dg));
+	size_t i, n = 0;
+
+	if (!dg)
+		return;
+	for (i = 0; i < L->n; i++) {
+		if (!L->keys[i][0])
+			continue;	/* registered before: not this load's */
+		lfs_load_keep_one(st, nl, L, i, &dg[n]);
+		if (dg[n].key[0])
+			n++;
+	}
+	if (n)
+		lfs_layerdg_record(st->root, dg, n);
+	free(dg);
+}
+
 /* Whether @path is a regular file (an archive), not a layout directory. */
 static int lfs_load_is_file(const char *path)
 {
@@ -451,6 +512,7 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'P' },
 		{ "input", required_argument, NULL, 'i' },
+		{ "no-keep-blob", no_argument, NULL, LFS_OPT_NO_KEEP },
 		LFS_OCI_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -465,6 +527,9 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 			break;
 		case 'i':
 			L->archive = optarg;
+			break;
+		case LFS_OPT_NO_KEEP:
+			L->no_keep = 1;
 			break;
 		case LFS_OPT_MAX_SIZE:
 		case LFS_OPT_MAX_ENTRY_SIZE:
@@ -539,6 +604,8 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_ctx_store(ctx, &st, 1, &e);
 	if (!rc)
 		rc = lfs_load_layers(ctx, &st, nl, &L, &e);
+	if (!rc)
+		lfs_load_keep(&st, nl, &L);
 	if (rc && (e.code || e.msg[0]))
 		lfs_err_report(ctx, &e);
 out:

@@ -22,7 +22,7 @@
  *                       resume, unless a pull holds it or it changed in
  *                       the last minute (pullpart.h)
  *   ROOT/blobs/sha256/HEX
- *                       a compressed blob save, push or pull kept
+ *                       a compressed blob save, push, pull or load kept
  *                       (blobkeep.h) that the record of no registered
  *                       layer, as the layer is now, names; and .tmp-*
  *                       there, what a writer that crashed left (writers
@@ -80,7 +80,7 @@ static const char lfs_usage_prune[] =
 	"partial downloads a pull that broke off kept for the next to resume\n"
 	"(.partial/*): those no running command holds (each holds a lock on\n"
 	"its own) and that have not changed for a minute.  Deletes the\n"
-	"compressed layer blobs save, push and pull kept (blobs/sha256/*)\n"
+	"compressed layer blobs save, push, pull and load kept (blobs/sha256/*)\n"
 	"that no layer recorded in the store or registered, as it is now, is\n"
 	"recorded as (the store's file layer-digests).  Committed and\n"
 	"registered layers are kept, and so is anything a mounted view or a\n"

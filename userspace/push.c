@@ -40,7 +40,7 @@ static const char lfs_usage_push[] =
 	"same registry has it (as the store recorded when it pulled or pushed\n"
 	"it there) and the registry allows; else, if the store keeps that\n"
 	"blob (ROOT/blobs/sha256/: what save, push and pull compressed or\n"
-	"downloaded), the kept file is uploaded as it is, its SHA-256 checked\n"
+	"downloaded, and load's blobs), the kept file is uploaded as it is, its SHA-256 checked\n"
 	"as it goes (one that does not match is deleted and the layer\n"
 	"compressed again).  Any other layer is compressed while it is\n"
 	"uploaded (POST, PATCH as the bytes come, then PUT ?digest=), several\n"

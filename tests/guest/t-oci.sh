@@ -47,6 +47,12 @@ section() { diag "time: $(($(date +%s) - t0)) s: $*"; }
 layer_path() { L layer show "$1" --json | jq -r .path; }
 # Directories in the store's layers/ (what a failed import must not add).
 store_layers() { ls -A "$LAYERFS_STORE/layers" 2>/dev/null | sort | tr '\n' ' '; }
+# The layer digests of the first manifest of OCI layout $1, bottom first.
+layout_layers() {
+	local m
+	m=$(jq -r '.manifests[0].digest' "$1/index.json") || return
+	jq -r '.layers[].digest' "$1/blobs/sha256/${m#sha256:}" | tr '\n' ' '
+}
 same_tree() { # DIR1 DIR2 WHAT [treelist options]
 	_a=$1 _b=$2 _w=$3
 	shift 3
@@ -336,6 +342,12 @@ if command -v umoci >/dev/null; then
 	same_tree "$d/ub3/rootfs" "$d/uview" "umoci image: the layerfs view = umoci unpack" \
 		--no-dir-times --skip-xattr trusted.overlay.
 	expect_ok umount "$d/uview"
+	# load kept umoci's compressed blobs: save sends them as they came
+	# (compressed again, they would be layerctl's gzip, other digests)
+	expect_ok L save umoci/img:1 "$d/usave"
+	expect_eq "$(layout_layers "$d/usave")" "$(layout_layers "$u")" \
+		"load keeps the layout's blobs: save of the loaded image has its layer digests"
+	expect_match "$(layout_layers "$u")" '^(sha256:[0-9a-f]{64} ){2}$' "umoci's layout: two layers"
 else
 	skip "umoci" "not installed"
 fi

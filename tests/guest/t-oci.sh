@@ -344,7 +344,7 @@ if command -v umoci >/dev/null; then
 	expect_ok umount "$d/uview"
 	# load kept umoci's compressed blobs: save sends them as they came
 	# (compressed again, they would be layerctl's gzip, other digests)
-	expect_ok L save umoci/img:1 "$d/usave"
+	expect_ok L save umoci/img:1 -o "$d/usave"
 	expect_eq "$(layout_layers "$d/usave")" "$(layout_layers "$u")" \
 		"load keeps the layout's blobs: save of the loaded image has its layer digests"
 	expect_match "$(layout_layers "$u")" '^(sha256:[0-9a-f]{64} ){2}$' "umoci's layout: two layers"

@@ -366,7 +366,14 @@ static ssize_t layerfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	ret = vfs_iter_read(realfile, iter, &iocb->ki_pos,
 			    layerfs_iocb_to_rwf(iocb->ki_flags));
 	layerfs_revert_creds_light(old_cred);
-	touch_atime(&file->f_path);
+	/*
+	 * A lower file's access time never changes (the real file is open
+	 * O_NOATIME; layers are read-only), so, as overlayfs, only a file
+	 * with an upper goes through the view's atime policy: not a call
+	 * per read of an image's files.
+	 */
+	if (layerfs_inode_upper(file_inode(file)))
+		touch_atime(&file->f_path);
 	return ret;
 }
 

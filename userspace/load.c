@@ -423,24 +423,13 @@ static void lfs_load_keep_one(struct lfs_store *st, struct lfs_nl *nl,
 			      struct lfs_layerdg *dg)
 {
 	const struct lfs_oci_desc *d = &L->man.layers[i];
-	struct lfs_layer k = { 0 }, *got = NULL;
 	char path[128];
 
-	k.name = L->names[i];
-	if (lfs_nl_layer_lookup(nl, &k, &got, NULL))
+	if (lfs_oci_layer_record(nl, L->names[i], L->cfg.diff_ids[i], d, dg) ||
+	    L->no_keep)
 		return;
-	if (!lfs_layerdg_key(got->path, got->created, dg->key)) {
-		snprintf(dg->diff_id, sizeof(dg->diff_id), "%s",
-			 L->cfg.diff_ids[i]);
-		memcpy(dg->digest, d->digest, sizeof(dg->digest));
-		dg->size = d->size;
-		snprintf(dg->media_type, sizeof(dg->media_type), "%s",
-			 d->media_type);
-		lfs_load_blob_path(path, sizeof(path), d->digest);
-		if (!L->no_keep)
-			lfs_keep_file(st->fd, L->dirfd, path, d->digest);
-	}
-	free(got);
+	lfs_load_blob_path(path, sizeof(path), d->digest);
+	lfs_keep_file(st->fd, L->dirfd, path, d->digest);
 }
 
 /* The blobs of the layers this load added: kept and recorded. */

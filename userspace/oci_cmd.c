@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -13,6 +14,7 @@
 
 #include "format.h"
 #include "index_store.h"
+#include "layerdg.h"
 #include "nl.h"
 #include "oci_cmd.h"
 
@@ -271,4 +273,27 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 	}
 	free(diff);
 	return rc;
+}
+
+int lfs_oci_layer_record(struct lfs_nl *nl, const char *name,
+			 const char *diff_id, const struct lfs_oci_desc *d,
+			 struct lfs_layerdg *dg)
+{
+	struct lfs_layer k = { 0 }, *got = NULL;
+	int rc;
+
+	k.name = name;
+	dg->key[0] = '\0';
+	rc = lfs_nl_layer_lookup(nl, &k, &got, NULL);
+	if (rc)
+		return rc < 0 ? rc : -ENOENT;
+	rc = lfs_layerdg_key(got->path, got->created, dg->key);
+	free(got);
+	if (rc)
+		return rc;
+	snprintf(dg->diff_id, sizeof(dg->diff_id), "%s", diff_id);
+	memcpy(dg->digest, d->digest, sizeof(dg->digest));
+	dg->size = d->size;
+	snprintf(dg->media_type, sizeof(dg->media_type), "%s", d->media_type);
+	return 0;
 }

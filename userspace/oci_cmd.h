@@ -139,6 +139,18 @@ int lfs_oci_image_docs(const struct lfs_oci_layer *ol, size_t n,
 		       char *cfg_digest, char **man, char *man_digest,
 		       struct lfs_err *e);
 
+/*
+ * The record (layerdg.h) saying registered layer @name is blob @d of
+ * diff_id @diff_id, under the layer's key as it is now, into @dg: 0, or
+ * -errno with @dg->key "" (no such layer, or its tree could not be read).
+ * For pull and load, which know the blob each layer came from.
+ */
+struct lfs_layerdg;
+struct lfs_nl;
+int lfs_oci_layer_record(struct lfs_nl *nl, const char *name,
+			 const char *diff_id, const struct lfs_oci_desc *d,
+			 struct lfs_layerdg *dg);
+
 /* Opens the store of @ctx, creating it.  0, or 1 after reporting. */
 int lfs_oci_store(struct lfs_ctx *ctx, struct lfs_store *st);
 

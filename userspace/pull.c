@@ -375,27 +375,6 @@ static void lfs_pull_record(struct lfs_ctx *ctx, struct lfs_pull *p)
 	free(dg);
 }
 
-/* Layer @i's record (layerdg.h), under the key of its directory. */
-static void lfs_pull_dg(struct lfs_pull *p, size_t i, struct lfs_layerdg *dg)
-{
-	struct lfs_layer k = { 0 }, *got = NULL;
-	const struct lfs_oci_desc *d = &p->man.layers[i];
-
-	k.name = p->L[i].name;
-	dg->key[0] = '\0';
-	if (lfs_nl_layer_lookup(p->nl, &k, &got, NULL))
-		return;
-	if (!lfs_layerdg_key(got->path, got->created, dg->key)) {
-		snprintf(dg->diff_id, sizeof(dg->diff_id), "%s",
-			 p->cfg.diff_ids[i]);
-		memcpy(dg->digest, d->digest, sizeof(dg->digest));
-		dg->size = d->size;
-		snprintf(dg->media_type, sizeof(dg->media_type), "%s",
-			 d->media_type);
-	}
-	free(got);
-}
-
 /* Which blob each layer came from, for a later push (layerdg.h). */
 static void lfs_pull_record_layers(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
@@ -403,7 +382,8 @@ static void lfs_pull_record_layers(struct lfs_ctx *ctx, struct lfs_pull *p)
 	struct lfs_layerdg *dg = calloc(n, sizeof(*dg));
 
 	for (i = 0; dg && i < n; i++)
-		lfs_pull_dg(p, i, &dg[i]);
+		lfs_oci_layer_record(p->nl, p->L[i].name, p->cfg.diff_ids[i],
+				     &p->man.layers[i], &dg[i]);
 	if (dg)
 		lfs_layerdg_record(lfs_store_root(ctx->store), dg, n);
 	free(dg);

@@ -212,32 +212,64 @@ static int lfs_keep_copy(int src, int dst)
 	return rc;
 }
 
+/*
+ * A second name in @w->dfd for the file open as @src (the inode itself,
+ * not whatever its name holds by now): linkat() of the fd, which needs
+ * CAP_DAC_READ_SEARCH, else of its /proc/self/fd link.  0 or -errno.
+ */
+static int lfs_keep_link(int src, struct lfs_keep_w *w)
+{
+	char proc[32];
+
+	if (!linkat(src, "", w->dfd, w->tmp, AT_EMPTY_PATH))
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
+	if (!linkat(AT_FDCWD, proc, w->dfd, w->tmp, AT_SYMLINK_FOLLOW))
+		return 0;
+	return -errno;
+}
+
 int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)
 {
 	struct lfs_keep_w w = { .fd = -1 };
+	struct stat sb;
 	int src, rc;
 
+	/*
+	 * A regular file, never what a symlink there names, nor a FIFO's
+	 * writer awaited (O_NONBLOCK, which a regular file's reads ignore).
+	 */
+	src = openat(dirfd, name,
+		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (src < 0)
+		return -errno;
+	if (fstat(src, &sb) || !S_ISREG(sb.st_mode)) {
+		close(src);
+		return -EINVAL;
+	}
 	w.dfd = lfs_keep_dir(rootfd, 1);
-	if (w.dfd < 0)
+	if (w.dfd < 0) {
+		close(src);
 		return w.dfd;
-	/* a second name for the same file: nothing copied */
+	}
+	/*
+	 * A second name for the same file, nothing copied, if it is the
+	 * caller's own: another owner could change the kept blob at will.
+	 */
 	rc = lfs_keep_w_name(&w);
-	if (!rc && !linkat(dirfd, name, w.dfd, w.tmp, 0)) {
+	if (!rc && sb.st_uid == geteuid() && !lfs_keep_link(src, &w)) {
+		close(src);
 		rc = lfs_keep_w_rename(&w, digest);
 		lfs_keep_w_close(&w);
 		return rc;
 	}
-	/* another filesystem (or no hard links there): a copy */
+	/* another filesystem or owner (or no hard links there): a copy */
 	w.tmp[0] = '\0';
 	if (!rc)
 		rc = lfs_keep_w_create(&w);
-	src = rc ? -1 : openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (!rc && src < 0)
-		rc = -errno;
 	if (!rc)
 		rc = lfs_keep_copy(src, w.fd);
-	if (src >= 0)
-		close(src);
+	close(src);
 	if (rc) {
 		lfs_keep_w_abort(&w);
 		return rc;

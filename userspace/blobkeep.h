@@ -71,8 +71,9 @@ void lfs_keep_w_abort(struct lfs_keep_w *w);
 
 /*
  * Keeps the complete file @name of @dirfd (synced by its writer) as blob
- * @digest: a hard link when on the store's filesystem, else a copy.
- * 0 or -errno.
+ * @digest: a hard link when on the store's filesystem and the caller's
+ * own file, else a copy.  Only a regular file (not a symlink's target):
+ * else -EINVAL or -ELOOP.  0 or -errno.
  */
 int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest);
 

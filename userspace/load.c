@@ -115,7 +115,8 @@ static int lfs_load_read(int dirfd, const char *name, const uint64_t *size,
 	int fd;
 
 	*out = NULL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO there is refused below, not waited on */
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return lfs_err_set(e, -errno, "%s", name);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
@@ -343,13 +344,21 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 	struct lfs_import im = { 0 };
 	struct lfs_tar_digests d;
 	char path[128];
+	struct stat sb;
 	int rc;
 
 	lfs_load_blob_path(path, sizeof(path), L->man.layers[i].digest);
-	im.fd = openat(L->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO there is refused below, not waited on */
+	im.fd = openat(L->dirfd, path,
+		       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (im.fd < 0) {
 		lfs_err_set(e, -errno, "%s", path);
 		return lfs_err_prefix(e, e->code, "load '%s'", L->what);
+	}
+	if (fstat(im.fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(im.fd);
+		lfs_err_set(e, 0, "%s: not a regular file", path);
+		return lfs_err_prefix(e, -EINVAL, "load '%s'", L->what);
 	}
 	im.what = path;
 	im.origin = "load";

@@ -376,6 +376,14 @@ nl_before=$(L layer ls --json | jq length)
 expect_fail "^layerctl: (import|load) '.*': " L load "$d/oci-bad" bad/app:1
 expect_eq "$(store_layers)" "$before" "load of a corrupt layout: nothing left in the store"
 expect_eq "$(L layer ls --json | jq length)" "$nl_before" "load of a corrupt layout: nothing registered"
+# a FIFO for the top layer's blob: refused at once (timeout: not waited on)
+cp -a "$d/oci" "$d/oci-fifo"
+rm "$d/oci-fifo/blobs/sha256/${lay#sha256:}"
+mkfifo "$d/oci-fifo/blobs/sha256/${lay#sha256:}"
+expect_fail "^layerctl: load '.*': blobs/sha256/${lay#sha256:}: not a regular file" \
+	timeout 60 "$LAYERCTL" load "$d/oci-fifo" fifo/app:1
+expect_eq "$(store_layers)" "$before" "load of a layout with a FIFO blob: nothing left in the store"
+expect_eq "$(L layer ls --json | jq length)" "$nl_before" "load of a layout with a FIFO blob: nothing registered"
 expect_fail "^layerctl: load '.*': oci-layout \(No such file or directory\)" L load "$d/tars"
 
 section "inspect"

@@ -684,6 +684,31 @@ START_TEST(test_blobkeep)
 	snprintf(p, sizeof(p), "%s/blobs/sha256", root);
 	ck_assert_int_eq(entries_of(p), 1);
 
+	/*
+	 * Only a regular file is kept, never what a symlink names (a
+	 * layout's blob swapped for one), and a hard link only to the
+	 * caller's own file: another owner's is copied (its owner could
+	 * change the kept blob at will).
+	 */
+	ck_assert_int_eq(symlinkat("/etc/passwd", lay, "sym"), 0);
+	ck_assert_int_lt(lfs_keep_file(rootfd, lay, "sym", dg2), 0);
+	ck_assert_int_eq(mkfifoat(lay, "fifo", 0644), 0);
+	ck_assert_int_eq(lfs_keep_file(rootfd, lay, "fifo", dg2), -EINVAL);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", root);
+	ck_assert_int_eq(entries_of(p), 1);
+	if (geteuid() == 0) {
+		put_file(lay, "theirs", "other", 5);
+		ck_assert_int_eq(fchownat(lay, "theirs", 12345, 12345, 0), 0);
+		ck_assert_int_eq(lfs_keep_file(rootfd, lay, "theirs", dg2), 0);
+		snprintf(p, sizeof(p), "%s/blobs/sha256/%s", root, dg2 + 7);
+		ck_assert_int_eq(stat(p, &a), 0);
+		snprintf(p, sizeof(p), "%s/layout/theirs", root);
+		ck_assert_int_eq(stat(p, &b), 0);
+		ck_assert_uint_ne(a.st_ino, b.st_ino);
+		ck_assert_uint_eq(a.st_uid, geteuid());
+		lfs_keep_drop(rootfd, dg2);
+	}
+
 	/* placed into another layout after its hash is checked */
 	ck_assert_int_eq(lfs_keep_place(rootfd, dg, 5, lay, ".t", "copy"), 0);
 	ck_assert(file_is(lay, "copy", "hello"));

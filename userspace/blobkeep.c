@@ -43,10 +43,9 @@ int lfs_keep_open(int rootfd, const char *digest, uint64_t size)
 	dfd = lfs_keep_dir(rootfd, 0);
 	if (dfd < 0)
 		return dfd;
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	rc = fd < 0 ? -errno : 0;
-	if (!rc && (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-		    (uint64_t)st.st_size != size)) {
+	fd = lfs_open_regular(dfd, name, &st);
+	rc = fd < 0 ? fd : 0;
+	if (rc == -EINVAL || (!rc && (uint64_t)st.st_size != size)) {
 		/* not that blob: it goes */
 		rc = -EBADMSG;
 		unlinkat(dfd, name, 0);
@@ -235,18 +234,9 @@ int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)
 	struct stat sb;
 	int src, rc;
 
-	/*
-	 * A regular file, never what a symlink there names, nor a FIFO's
-	 * writer awaited (O_NONBLOCK, which a regular file's reads ignore).
-	 */
-	src = openat(dirfd, name,
-		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	src = lfs_open_regular(dirfd, name, &sb);
 	if (src < 0)
-		return -errno;
-	if (fstat(src, &sb) || !S_ISREG(sb.st_mode)) {
-		close(src);
-		return -EINVAL;
-	}
+		return src;
 	w.dfd = lfs_keep_dir(rootfd, 1);
 	if (w.dfd < 0) {
 		close(src);

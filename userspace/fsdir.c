@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* File helpers: sorted names, recursive removal, full writes (fsdir.h). */
+/* File helpers: sorted names, recursive removal, full writes, regular opens (fsdir.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -173,4 +173,21 @@ int lfs_mkdir_p(const char *path, mode_t mode)
 		buf[i] = path[i];
 	}
 	return 0;
+}
+
+int lfs_open_regular(int dirfd, const char *name, struct stat *st)
+{
+	int fd, rc;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st))
+		rc = -errno;
+	else if (!S_ISREG(st->st_mode))
+		rc = -EINVAL;
+	else
+		return fd;
+	close(fd);
+	return rc;
 }

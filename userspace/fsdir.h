@@ -2,12 +2,14 @@
 /*
  * Helpers on file descriptors (fsdir.c): the sorted names of a directory,
  * the one recursive removal layerctl uses (the store's layers and views, a
- * failed import's partial tree), and the one full write.
+ * failed import's partial tree), the one full write, and the one open of
+ * a file that must be regular.
  */
 #ifndef LAYERCTL_FSDIR_H
 #define LAYERCTL_FSDIR_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -28,6 +30,14 @@ int lfs_cmp_str(const void *a, const void *b);
  * not open is made 0700 first.  0 (also if it did not exist) or -errno.
  */
 int lfs_rm_rf_at(int dirfd, const char *name);
+
+/*
+ * Opens @name in @dirfd for reading if it is a regular file, following no
+ * symlink and waiting on no FIFO (O_NONBLOCK, which a regular file's reads
+ * ignore): an fd with its stat in *@st, -EINVAL for another type, or
+ * -errno.
+ */
+int lfs_open_regular(int dirfd, const char *name, struct stat *st);
 
 /* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
 int lfs_mkdir_p(const char *path, mode_t mode);

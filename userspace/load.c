@@ -13,6 +13,7 @@
 
 #include "blobkeep.h"
 #include "cmd.h"
+#include "fsdir.h"
 #include "layerdg.h"
 #include "nl.h"
 #include "oci.h"
@@ -116,14 +117,13 @@ static int lfs_load_read(int dirfd, const char *name, const uint64_t *size,
 	int fd;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO there is refused below, not waited on */
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return lfs_err_set(e, -errno, "%s", name);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (size && (uint64_t)st.st_size != *size) ||
+	fd = lfs_open_regular(dirfd, name, &st);
+	if (fd < 0 && fd != -EINVAL)
+		return lfs_err_set(e, fd, "%s", name);
+	if (fd < 0 || (size && (uint64_t)st.st_size != *size) ||
 	    st.st_size > (off_t)LFS_JSON_BLOB_MAX) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		if (size)
 			lfs_err_set(e, 0, "%s: not a regular file of the size its descriptor gives (%llu bytes, at most 4 MiB)",
 				    name, (unsigned long long)*size);
@@ -349,17 +349,14 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 	int rc;
 
 	lfs_load_blob_path(path, sizeof(path), L->man.layers[i].digest);
-	/* O_NONBLOCK: a FIFO there is refused below, not waited on */
-	im.fd = openat(L->dirfd, path,
-		       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (im.fd < 0) {
-		lfs_err_set(e, -errno, "%s", path);
-		return lfs_err_prefix(e, e->code, "load '%s'", L->what);
-	}
-	if (fstat(im.fd, &sb) || !S_ISREG(sb.st_mode)) {
-		close(im.fd);
+	im.fd = lfs_open_regular(L->dirfd, path, &sb);
+	if (im.fd == -EINVAL) {
 		lfs_err_set(e, 0, "%s: not a regular file", path);
 		return lfs_err_prefix(e, -EINVAL, "load '%s'", L->what);
+	}
+	if (im.fd < 0) {
+		lfs_err_set(e, im.fd, "%s", path);
+		return lfs_err_prefix(e, e->code, "load '%s'", L->what);
 	}
 	im.what = path;
 	im.origin = "load";

@@ -708,6 +708,11 @@ START_TEST(test_blobkeep)
 		ck_assert_uint_eq(a.st_uid, geteuid());
 		lfs_keep_drop(rootfd, dg2);
 	}
+	/* a FIFO where a kept blob should be: not that blob, not waited on */
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", root, dg2 + 7);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	ck_assert_int_eq(lfs_keep_open(rootfd, dg2, 5), -EBADMSG);
+	ck_assert_int_eq(access(p, F_OK), -1);
 
 	/* placed into another layout after its hash is checked */
 	ck_assert_int_eq(lfs_keep_place(rootfd, dg, 5, lay, ".t", "copy"), 0);

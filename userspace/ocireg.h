@@ -87,7 +87,8 @@ int lfs_reg_url_uploads(const char *base, const char *repo, char *out,
  * added to its query.  -EINVAL if @location is empty or an absolute URL
  * of another scheme than @base's (a plain-HTTP location from an HTTPS
  * registry is refused); another host is allowed, as registries behind
- * proxies hand those out.  -ENAMETOOLONG.
+ * proxies hand those out (it gets no credentials: see
+ * lfs_reg_url_same_origin()).  -ENAMETOOLONG.
  */
 int lfs_reg_url_upload_done(const char *base, const char *location,
 			    const char *digest, char *out, size_t len);
@@ -98,6 +99,21 @@ int lfs_reg_url_upload_done(const char *base, const char *location,
  */
 int lfs_reg_url_resolve(const char *base, const char *location, char *out,
 			size_t len);
+
+/*
+ * The length of "scheme://host[:port]" at the start of @url, or 0 if
+ * @url does not start so.
+ */
+size_t lfs_reg_url_origin_len(const char *url);
+
+/*
+ * 1 if absolute URL @url is on the origin of @base (as lfs_reg_url_base()
+ * writes it): the same scheme, host and port, case aside, a missing port
+ * being the scheme's (https 443, http 80).  0 otherwise, also for a host
+ * with a user part ("reg.io@other.io") or a URL that is not absolute: the
+ * registry's credentials go only where this says 1.
+ */
+int lfs_reg_url_same_origin(const char *base, const char *url);
 
 /* POST .../blobs/uploads/?mount=DIGEST&from=REPO: a cross-repository mount. */
 int lfs_reg_url_mount(const char *base, const char *repo, const char *digest,

@@ -241,13 +241,32 @@ static const char *lfs_reg_hint(const struct lfs_reg *reg, const char *err)
 }
 
 /*
- * Sends @rq with the current credentials; on 401 answers the challenge
+ * A 401 from @url, not the registry's origin (an upload Location on
+ * another host): its challenge is not answered with the registry's
+ * credentials, which would send them (or, for a Bearer challenge, the
+ * user's password to a token service of that host's choosing) there.
+ */
+static int lfs_reg_foreign_401(struct lfs_reg *reg, const char *what,
+			       const char *url, struct lfs_http_resp *rs)
+{
+	size_t n = lfs_reg_url_origin_len(url);
+
+	lfs_http_resp_free(rs);
+	return lfs_reg_fail(reg, -EACCES,
+			    "%s: %.*s asks for credentials (HTTP 401): %s's are not sent to another host",
+			    what, (int)(n ? n : strlen(url)), url, reg->host);
+}
+
+/*
+ * Sends @rq with the current credentials, if it goes to the registry's
+ * origin (none elsewhere); on 401 from the registry answers the challenge
  * and sends it again (twice at most).  0 with @rs filled, whatever its
  * status other than 401, or an error in reg->err.
  */
 static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 			struct lfs_http_resp *rs, const char *what)
 {
+	int own = lfs_reg_url_same_origin(reg->base, rq->url);
 	size_t slot;
 	int tries, rc;
 
@@ -256,7 +275,7 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 	if (slot + 1 >= sizeof(rq->headers) / sizeof(rq->headers[0]))
 		return lfs_reg_fail(reg, -E2BIG, "%s: too many headers", what);
 	for (tries = 0;; tries++) {
-		rq->headers[slot] = reg->authz;
+		rq->headers[slot] = own ? reg->authz : NULL;
 		rc = lfs_http_do(reg->http, rq, rs);
 		rq->headers[slot] = NULL;
 		if (rc)
@@ -264,6 +283,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 					    rs->err, lfs_reg_hint(reg, rs->err));
 		if (rs->status != 401)
 			return 0;
+		if (!own)
+			return lfs_reg_foreign_401(reg, what, rq->url, rs);
 		if (tries == 2) {
 			lfs_http_resp_free(rs);
 			return lfs_reg_fail(reg, -EACCES,

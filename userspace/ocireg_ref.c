@@ -263,8 +263,7 @@ int lfs_reg_url_escape(const char *in, char *out, size_t len)
 	return 0;
 }
 
-/* Length of "scheme://host" at the start of @url, or 0. */
-static size_t lfs_url_origin_len(const char *url)
+size_t lfs_reg_url_origin_len(const char *url)
 {
 	const char *p = strstr(url, "://");
 
@@ -277,11 +276,11 @@ static size_t lfs_url_origin_len(const char *url)
 int lfs_reg_url_resolve(const char *base, const char *location, char *out,
 			size_t len)
 {
-	size_t olen = lfs_url_origin_len(base);
+	size_t olen = lfs_reg_url_origin_len(base);
 
 	if (!*location || !olen)
 		return -EINVAL;
-	if (lfs_url_origin_len(location)) {
+	if (lfs_reg_url_origin_len(location)) {
 		/* the same scheme as the registry's */
 		if (strncmp(location, base, strcspn(base, ":") + 1))
 			return -EINVAL;
@@ -290,6 +289,69 @@ int lfs_reg_url_resolve(const char *base, const char *location, char *out,
 	if (location[0] != '/')
 		return -EINVAL;
 	return lfs_fmt(out, len, "%.*s%s", (int)olen, base, location);
+}
+
+/*
+ * Splits origin @o (@n bytes of "scheme://authority") into its scheme's
+ * length, host (*@host, *@hlen) and port (the scheme's default if none).
+ * -EINVAL for a user part, an empty host, a bad port, an unknown scheme.
+ */
+static int lfs_url_origin_split(const char *o, size_t n, size_t *slen,
+				const char **host, size_t *hlen,
+				unsigned long *port)
+{
+	const char *a = strstr(o, "://"), *end = o + n, *p;
+
+	*slen = (size_t)(a - o);
+	if (*slen == 5 && !strncasecmp(o, "https", 5))
+		*port = 443;
+	else if (*slen == 4 && !strncasecmp(o, "http", 4))
+		*port = 80;
+	else
+		return -EINVAL;
+	a += 3;
+	if (memchr(a, '@', (size_t)(end - a)))
+		return -EINVAL;
+	if (*a == '[') {
+		p = memchr(a, ']', (size_t)(end - a));
+		if (!p)
+			return -EINVAL;
+		p++;
+	} else {
+		p = memchr(a, ':', (size_t)(end - a));
+		if (!p)
+			p = end;
+	}
+	*host = a;
+	*hlen = (size_t)(p - a);
+	if (!*hlen)
+		return -EINVAL;
+	if (p == end)
+		return 0;
+	if (*p != ':' || end - p < 2 || end - p > 6)
+		return -EINVAL;
+	*port = 0;
+	for (p++; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		*port = *port * 10 + (unsigned long)(*p - '0');
+	}
+	return 0;
+}
+
+int lfs_reg_url_same_origin(const char *base, const char *url)
+{
+	size_t bn = lfs_reg_url_origin_len(base), un = lfs_reg_url_origin_len(url);
+	size_t bs, us, bh, uh;
+	const char *bhost, *uhost;
+	unsigned long bp, up;
+
+	if (!bn || !un ||
+	    lfs_url_origin_split(base, bn, &bs, &bhost, &bh, &bp) ||
+	    lfs_url_origin_split(url, un, &us, &uhost, &uh, &up))
+		return 0;
+	return bs == us && !strncasecmp(base, url, bs) && bh == uh &&
+	       !strncasecmp(bhost, uhost, bh) && bp == up;
 }
 
 int lfs_reg_url_upload_done(const char *base, const char *location,

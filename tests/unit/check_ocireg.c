@@ -161,6 +161,27 @@ START_TEST(test_urls)
 	ck_assert_int_eq(lfs_reg_url_upload_done(base, "/v2/u", D64, url, 40),
 			 -ENAMETOOLONG);
 
+	/* where the registry's credentials may go */
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io:443/v2/x"), 1);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "HTTPS://H.IO/v2/x"), 1);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io?q"), 1);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io:4443/v2/x"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "http://h.io:443/v2/x"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io.evil.io/v2/x"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io@evil.io/v2/x"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://evil.io#@h.io/"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io:0443/"), 1);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io:/"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "https://h.io:4x3/"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "/v2/x"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin(base, "ftp://h.io/"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin("http://[::1]:5000",
+						 "http://[::1]:5000/v2/"), 1);
+	ck_assert_int_eq(lfs_reg_url_same_origin("http://[::1]:5000",
+						 "http://[::1]/v2/"), 0);
+	ck_assert_int_eq(lfs_reg_url_same_origin("http://localhost",
+						 "http://localhost:80/v2/"), 1);
+
 	strcpy(c.realm, "https://auth.io/token");
 	strcpy(c.service, "reg io");
 	ck_assert_int_eq(lfs_reg_url_token(&c, "repository:a/b:pull,push", url,
@@ -554,6 +575,78 @@ START_TEST(test_client_upload)
 	ck_assert_str_eq(fake_http_seen(0)->url, "https://reg.io/v2/app/web/manifests/v1");
 	ck_assert_str_eq(fake_http_header(0, "Content-Type"), LFS_MT_MANIFEST);
 	ck_assert_str_eq(fake_http_seen(0)->body, "{}");
+	lfs_reg_close(&reg);
+	close(fd);
+}
+END_TEST
+
+/*
+ * The registry's credentials go to the registry only: an upload Location
+ * on another host (or port, or scheme) is sent to without them, and a 401
+ * from there is not answered with them (a Bearer challenge would have the
+ * user's password sent to a token service that host names).
+ */
+START_TEST(test_client_other_origin)
+{
+	static const char blob[] = "layer bytes";
+	struct lfs_reg_cred cred = { "alice", "secret" };
+	struct lfs_reg reg;
+	char dg[LFS_DIGEST_LEN];
+	int fd = tmpfile_with(blob, strlen(blob));
+	size_t i;
+
+	lfs_oci_sha256_digest(blob, strlen(blob), dg);
+	open_reg(&reg, &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Basic realm=\"r\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 202,
+		.location = "https://cdn.io/up/u1" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), 0);
+	ck_assert_uint_eq(fake_http_nseen(), 3);
+	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6c2VjcmV0");
+	ck_assert_str_eq(fake_http_seen(2)->method, "PUT");
+	ck_assert_ptr_nonnull(strstr(fake_http_seen(2)->url, "https://cdn.io/up/u1?digest="));
+	ck_assert_ptr_null(fake_http_header(2, "Authorization"));
+
+	/* the same origin written otherwise keeps them */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202,
+		.location = "https://REG.io:443/v2/app/web/blobs/uploads/u2" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), 0);
+	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6c2VjcmV0");
+
+	/* another port, or a name with a user part, is another host */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202,
+		.location = "https://reg.io:8443/up/u3" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), 0);
+	ck_assert_ptr_null(fake_http_header(1, "Authorization"));
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202,
+		.location = "https://reg.io@cdn.io/up/u4" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), 0);
+	ck_assert_ptr_null(fake_http_header(1, "Authorization"));
+
+	/* the other host asks for credentials: refused, nothing sent */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202,
+		.location = "https://cdn.io/up/u5" });
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"https://evil.io/token\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T\"}" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, dg, fd, strlen(blob)), -EACCES);
+	ck_assert_msg(strstr(reg.err.msg, "cdn.io") &&
+		      strstr(reg.err.msg, "not sent"), "%s", reg.err.msg);
+	for (i = 0; i < fake_http_nseen(); i++)
+		ck_assert_msg(!strstr(fake_http_seen(i)->url, "evil.io"),
+			      "request %zu went to %s", i, fake_http_seen(i)->url);
+	ck_assert_uint_eq(fake_http_nseen(), 2);
 	lfs_reg_close(&reg);
 	close(fd);
 }
@@ -1518,6 +1611,7 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_bearer);
 	tcase_add_test(tc, test_client_basic);
 	tcase_add_test(tc, test_client_upload);
+	tcase_add_test(tc, test_client_other_origin);
 	tcase_add_test(tc, test_client_fetch);
 	tcase_add_test(tc, test_content_range);
 	tcase_add_test(tc, test_client_stream_part);

@@ -242,9 +242,10 @@ static const char *lfs_reg_hint(const struct lfs_reg *reg, const char *err)
 
 /*
  * A 401 from @url, not the registry's origin (an upload Location on
- * another host): its challenge is not answered with the registry's
- * credentials, which would send them (or, for a Bearer challenge, the
- * user's password to a token service of that host's choosing) there.
+ * another host, or where a redirect led): its challenge is not answered
+ * with the registry's credentials, which would send them (or, for a
+ * Bearer challenge, the user's password to a token service of that
+ * host's choosing) there.
  */
 static int lfs_reg_foreign_401(struct lfs_reg *reg, const char *what,
 			       const char *url, struct lfs_http_resp *rs)
@@ -259,7 +260,8 @@ static int lfs_reg_foreign_401(struct lfs_reg *reg, const char *what,
 
 /*
  * Sends @rq with the current credentials, if it goes to the registry's
- * origin (none elsewhere); on 401 from the registry answers the challenge
+ * origin (none elsewhere); on 401 from the registry (not from where a
+ * redirect led, if that is another origin) answers the challenge
  * and sends it again (twice at most).  0 with @rs filled, whatever its
  * status other than 401, or an error in reg->err.
  */
@@ -283,8 +285,9 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 					    rs->err, lfs_reg_hint(reg, rs->err));
 		if (rs->status != 401)
 			return 0;
-		if (!own)
-			return lfs_reg_foreign_401(reg, what, rq->url, rs);
+		if (!own || !lfs_reg_url_same_origin(reg->base, rs->url))
+			return lfs_reg_foreign_401(reg, what,
+						   own ? rs->url : rq->url, rs);
 		if (tries == 2) {
 			lfs_http_resp_free(rs);
 			return lfs_reg_fail(reg, -EACCES,

@@ -292,6 +292,7 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 {
 	struct lfs_xfer x = { .h = h, .rq = rq, .rs = rs };
 	struct curl_slist *hl = NULL;
+	char *eff = NULL;
 	CURLcode cc;
 	int rc;
 
@@ -326,5 +327,9 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 		return -EIO;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	if (curl_easy_getinfo(h->curl, CURLINFO_EFFECTIVE_URL, &eff) ||
+	    !eff)
+		eff = (char *)rq->url;
+	snprintf(rs->url, sizeof(rs->url), "%s", eff);
 	return 0;
 }

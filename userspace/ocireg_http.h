@@ -70,6 +70,8 @@ struct lfs_http_resp {
 	char *body;			/* NUL-terminated; free() */
 	size_t body_len;
 	char err[256];			/* the transport's reason for a failure */
+	/* the URL that answered: the request's, or where redirects led */
+	char url[4096];
 };
 
 /* 0 or -ENOMEM. */
@@ -82,7 +84,8 @@ void lfs_http_close(struct lfs_http *h);
  * with rs->err: -EIO (connection, TLS: the transport's words), -EFBIG (a
  * body over max_body), -EPERM (a plain-HTTP URL without allow_http), or
  * the sink's error.  Redirects of GET and HEAD are followed (HTTPS only,
- * unless allow_http), without the Authorization header on another host.
+ * unless allow_http), without the Authorization header on another host;
+ * rs->url tells where they led.
  */
 int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 		struct lfs_http_resp *rs);

@@ -652,6 +652,55 @@ START_TEST(test_client_other_origin)
 }
 END_TEST
 
+/*
+ * A GET that redirects (curl follows it, dropping the Authorization line
+ * on another host) to a host answering 401: its challenge is not
+ * answered with the registry's credentials; a 401 after a redirect on
+ * the registry's own origin still is.
+ */
+START_TEST(test_client_redirect_401)
+{
+	struct lfs_reg_cred cred = { "alice", "secret" };
+	struct lfs_reg reg;
+	char *body = NULL, ct[128], dg[LFS_DIGEST_LEN];
+	size_t len, i;
+	int exists;
+
+	open_reg(&reg, &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.url = "https://cdn.io/v2/app/web/manifests/v1",
+		.www_authenticate = "Bearer realm=\"https://evil.io/token\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T\"}" });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg),
+			 -EACCES);
+	ck_assert_msg(strstr(reg.err.msg, "https://cdn.io asks for credentials") &&
+		      strstr(reg.err.msg, "not sent"), "%s", reg.err.msg);
+	for (i = 0; i < fake_http_nseen(); i++)
+		ck_assert_msg(!strstr(fake_http_seen(i)->url, "evil.io"),
+			      "request %zu went to %s", i, fake_http_seen(i)->url);
+	ck_assert_uint_eq(fake_http_nseen(), 1);
+
+	/* Basic: not answered either */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.url = "https://reg.io:444/x", .www_authenticate = "Basic realm=\"r\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200 });
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EACCES);
+	ck_assert_uint_eq(fake_http_nseen(), 1);
+
+	/* redirected within the registry: answered */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.url = "https://reg.io/v2/elsewhere", .www_authenticate = "Basic realm=\"r\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200 });
+	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), 0);
+	ck_assert_int_eq(exists, 1);
+	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6c2VjcmV0");
+	lfs_reg_close(&reg);
+}
+END_TEST
+
 START_TEST(test_client_fetch)
 {
 	static const char blob[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -1612,6 +1661,7 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_basic);
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_other_origin);
+	tcase_add_test(tc, test_client_redirect_401);
 	tcase_add_test(tc, test_client_fetch);
 	tcase_add_test(tc, test_content_range);
 	tcase_add_test(tc, test_client_stream_part);

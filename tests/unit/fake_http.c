@@ -160,6 +160,7 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	snprintf(rs->range, sizeof(rs->range), "%s", r->range ? r->range : "");
 	snprintf(rs->content_range, sizeof(rs->content_range), "%s",
 		 r->content_range ? r->content_range : "");
+	snprintf(rs->url, sizeof(rs->url), "%s", r->url ? r->url : rq->url);
 	rs->has_length = r->has_length;
 	rs->content_length = r->length;
 	len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;

@@ -30,6 +30,8 @@ struct fake_http_resp {
 	size_t fail_after;
 	int has_length;
 	uint64_t length;
+	/* where the answer came from (redirects followed); NULL: the request */
+	const char *url;
 };
 
 /* One request as the transport saw it. */

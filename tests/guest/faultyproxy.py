@@ -35,6 +35,18 @@ A blob GET answered 200 or 206 with more than 1,000 bytes is spoiled:
              appended to LOG as "token SCOPE..." ("token -" without one),
              each refusal as "401 METHOD PATH".
 
+    offsite  credentials must go to the registry only: every request
+             needs Basic credentials tokuser:tokpass (else 401, Basic
+             challenge; "401 METHOD PATH" logged); a GET or HEAD of a
+             manifest is redirected (307, "307 PATH" logged) to another
+             host, 127.0.0.1:PORT+1 (served by this process), and the
+             Location of an upload the registry starts is made to point
+             there too.  That host logs each request as "offsite METHOD
+             PATH AUTH" (AUTH: its Authorization header, "-" without one)
+             and answers 401 with a Bearer challenge naming its own realm,
+             http://127.0.0.1:PORT+1/token, which logs "offsite token
+             AUTH" and hands out a token to anyone.
+
 POST, PUT and PATCH are forwarded too (with their body, Content-Type,
 Content-Range and the Host header, so that the registry's upload
 Locations point back at the proxy).
@@ -120,6 +132,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.forward("GET")
 
+    def offsite_gate(self, method):
+        """offsite mode: False after answering a request without the
+        Basic credentials, or a manifest's GET or HEAD (redirected)."""
+        want = "Basic " + base64.b64encode(b"tokuser:tokpass").decode()
+        if self.headers.get("Authorization") != want:
+            log("401 %s %s" % (method, self.path))
+            if method != "HEAD":
+                self.body()
+            self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
+                       [("WWW-Authenticate", 'Basic realm="faulty"')])
+            return False
+        if method in ("GET", "HEAD") and "/manifests/" in self.path:
+            log("307 %s" % self.path)
+            self.reply(307, b"", [("Location", "http://127.0.0.1:%d%s"
+                                   % (PORT + 1, self.path))])
+            return False
+        return True
+
     def reply(self, status, body, headers=()):
         self.send_response(status)
         for k, v in headers:
@@ -197,6 +227,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def forward(self, method):
         if MODE == "token" and not self.authorized(method):
             return
+        if MODE == "offsite" and not self.offsite_gate(method):
+            return
         data = self.body()
         if method in ("POST", "PUT", "PATCH") and data is None:
             data = b""
@@ -224,6 +256,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  resp.status in (200, 206) and len(body) > 1000)
         self.send_response(resp.status)
         for k, v in resp.headers.items():
+            if MODE == "offsite" and k.lower() == "location":
+                v = v.replace("127.0.0.1:%d" % PORT,
+                              "127.0.0.1:%d" % (PORT + 1))
             if k.lower() not in ("connection", "transfer-encoding",
                                  "content-length"):
                 self.send_header(k, v)
@@ -261,4 +296,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class Offsite(Handler):
+    """offsite mode's other host, PORT+1: wants credentials of its own."""
+
+    def answer(self, method):
+        auth = self.headers.get("Authorization") or "-"
+        if self.path.startswith("/token"):
+            log("offsite token %s" % auth)
+            self.reply(200, b'{"token": "offsite"}')
+            return
+        log("offsite %s %s %s" % (method, self.path, auth))
+        if method != "HEAD":
+            self.body()
+        ch = 'Bearer realm="http://127.0.0.1:%d/token",service="offsite"' % (
+            PORT + 1)
+        self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
+                   [("WWW-Authenticate", ch)])
+
+    def do_GET(self):
+        self.answer("GET")
+
+    def do_HEAD(self):
+        self.answer("HEAD")
+
+    def do_POST(self):
+        self.answer("POST")
+
+    def do_PUT(self):
+        self.answer("PUT")
+
+    def do_PATCH(self):
+        self.answer("PATCH")
+
+
+if MODE == "offsite":
+    threading.Thread(target=http.server.ThreadingHTTPServer(
+        ("127.0.0.1", PORT + 1), Offsite).serve_forever, daemon=True).start()
 http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()

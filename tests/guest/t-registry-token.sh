@@ -16,7 +16,13 @@
 #   mount needs pull access to the source too, so the registry's challenge
 #   names both repositories, and the token request carries one scope
 #   parameter each (a single "scope=A B" parameter grants neither);
-# - pull into an empty store gets a pull token and mounts the same tree.
+# - pull into an empty store gets a pull token and mounts the same tree;
+# - the registry's credentials go to it only (faultyproxy.py offsite, a
+#   Basic registry): an upload Location on another host gets the upload
+#   without them, and a 401 from there, or from the host a manifest's
+#   redirect leads to, fails push and pull instead of being answered: the
+#   Bearer challenge of that host never has the user's password sent to
+#   the token service it names.
 #
 # guest-timeout: 600
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -98,6 +104,25 @@ else
 fi
 L umount "$d/m0"
 L umount "$d/m1"
+
+start_proxy offsite 5022
+O=127.0.0.1:5022
+olog=$d/proxy-offsite.log
+out=$(echo tokpass | L login $O -u tokuser --password-stdin --insecure 2>&1)
+expect_match "$out" "login succeeded" "login to a Basic registry"
+expect_fail "http://127\.0\.0\.1:5023 asks for credentials \(HTTP 401\): 127\.0\.0\.1:5022's are not sent to another host" \
+	L push tk/app:1 $O/off/app:1 --insecure --quiet
+expect_fail "http://127\.0\.0\.1:5023 asks for credentials \(HTTP 401\)" \
+	L pull $O/off/app:1 off/app:1 --insecure --quiet
+expect_match "$(cat "$olog")" "^offsite (PATCH|PUT) /v2/off/app/blobs/uploads/[^ ]* -$" \
+	"the upload went to the Location's host without credentials"
+expect_match "$(cat "$olog")" "^offsite GET /v2/off/app/manifests/1 -$" \
+	"the manifest's redirect was followed without credentials"
+if grep -Eq '^offsite .*(Basic|Bearer)' "$olog"; then
+	fail "no credentials and no token request went to the other host" "$(cat "$olog")"
+else
+	pass "no credentials and no token request went to the other host"
+fi
 
 stop_registries
 expect_ok unload_module

@@ -39,7 +39,8 @@ static const char lfs_usage_load[] =
 	"or the manifest's ref.name annotation when REF is not given (it must\n"
 	"then be a valid layer name).  The layers below are\n"
 	"named oci/chain:HEX after their OCI chain id and shared: one that is\n"
-	"registered already is used as it is.  Every blob is checked against\n"
+	"registered already is used as it is; so the top layer may be named\n"
+	"oci/chain:HEX only after its own chain id.  Every blob is checked against\n"
 	"its digest and size, and every layer against its config diff_id.  On\n"
 	"failure the layers this load added are removed again.  Each layer is\n"
 	"extracted as `layerctl import` does, within the limits (LIMITS, per\n"
@@ -253,7 +254,7 @@ static int lfs_load_name(struct lfs_load *L, struct lfs_err *e)
 /* The manifest and the config, and room for the layers' names and keys. */
 static int lfs_load_manifest(struct lfs_load *L, struct lfs_err *e)
 {
-	char *mtext = NULL, *ctext = NULL;
+	char *mtext = NULL, *ctext = NULL, chain[LFS_DIGEST_LEN];
 	int rc;
 
 	rc = lfs_load_json_blob(L->dirfd, &L->mdesc, &mtext, e);
@@ -274,6 +275,11 @@ static int lfs_load_manifest(struct lfs_load *L, struct lfs_err *e)
 			    L->n, L->cfg.n_diff_ids);
 		return -EINVAL;
 	}
+	rc = lfs_oci_chain_name_check(L->ref, &L->cfg, chain, e);
+	if (rc == -EPERM && !L->want.ref)	/* the layout named it */
+		lfs_err_prefix(e, 0, "the manifest's ref.name annotation");
+	if (rc)
+		return rc;
 	L->names = calloc(L->n, sizeof(*L->names));
 	L->keys = calloc(L->n, sizeof(*L->keys));
 	if (!L->names || !L->keys)

@@ -13,6 +13,7 @@
 #include "jsonbuild.h"
 #include "oci.h"
 #include "parse.h"
+#include "storemeta.h"
 
 const char *lfs_oci_layer_media_type(enum lfs_compress c)
 {
@@ -195,6 +196,31 @@ int lfs_oci_chain_id(const char *parent_chain, const char *diff_id,
 	snprintf(buf, sizeof(buf), "%s %s", parent_chain, diff_id);
 	lfs_oci_sha256_digest(buf, strlen(buf), out);
 	return 0;
+}
+
+int lfs_oci_chain_name_check(const char *name, const struct lfs_oci_config *c,
+			     char chain[LFS_DIGEST_LEN], struct lfs_err *e)
+{
+	size_t i, pl = strlen(LFS_CHAIN_PREFIX);
+	char prev[LFS_DIGEST_LEN];
+
+	if (!c->n_diff_ids) {
+		lfs_err_set(e, 0, "the config has no diff_ids");
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_diff_ids; i++) {
+		memcpy(prev, chain, LFS_DIGEST_LEN);
+		if (lfs_oci_chain_id(i ? prev : NULL, c->diff_ids[i], chain)) {
+			lfs_err_set(e, 0, "bad diff_id");
+			return -EINVAL;
+		}
+	}
+	if (strncmp(name, LFS_CHAIN_PREFIX, pl) ||
+	    !strcmp(name + pl, lfs_digest_hex(chain)))
+		return 0;
+	lfs_err_set(e, 0, "layer name '%s': names " LFS_CHAIN_PREFIX "HEX are reserved for the layer of that OCI chain id, and this image's top layer is " LFS_CHAIN_PREFIX "%s",
+		    name, lfs_digest_hex(chain));
+	return -EPERM;
 }
 
 /* ---- building ---- */

@@ -243,6 +243,18 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 void lfs_oci_config_free(struct lfs_oci_config *c);
 
 /*
+ * Whether @name may name the top layer of the image of config @c: load
+ * and pull name lower layers oci/chain:HEX (LFS_CHAIN_PREFIX, storemeta.h)
+ * after their chain id, and a later load or pull uses a layer of that
+ * name as it is, unchecked; so a name with that prefix is only the
+ * image's own top chain id.  0 (the top chain id in @chain), -EINVAL for
+ * a config without diff_ids or a bad one, -EPERM for a name that claims
+ * another chain (@e says so, naming the one it would be).
+ */
+int lfs_oci_chain_name_check(const char *name, const struct lfs_oci_config *c,
+			     char chain[LFS_DIGEST_LEN], struct lfs_err *e);
+
+/*
  * Parses an RFC 3339 time ("2026-11-28T23:00:00.123456789Z", offsets
  * "+01:00" too) into ns since the epoch.  0 or -EINVAL.
  */

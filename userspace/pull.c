@@ -42,8 +42,9 @@ static const char lfs_usage_pull[] =
 	"REPOSITORY:TAG, without docker.io's 'library/').  From an index (a\n"
 	"multi-platform image) the manifest for the platform is taken (see\n"
 	"--platform).  Layers below the top that the store has already (the\n"
-	"layer oci/chain:HEX of the same chain id) are not downloaded; the\n"
-	"others are downloaded several at once (see --jobs), each straight\n"
+	"layer oci/chain:HEX of the same chain id) are not downloaded (REF\n"
+	"oci/chain:HEX is refused unless it is the image's own top chain id);\n"
+	"the others are downloaded several at once (see --jobs), each straight\n"
 	"into its extraction (gunzip, untar) in a new directory of the store,\n"
 	"within the limits (see --max-*), and into a partial download in the\n"
 	"store (.partial/sha256-HEX.partial) until the blob is verified.  Every\n"
@@ -276,8 +277,9 @@ static int lfs_pull_stage(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i)
 static int lfs_pull_plan(struct lfs_ctx *ctx, struct lfs_pull *p)
 {
 	struct lfs_err e = LFS_ERR_INIT;
-	char chain[LFS_DIGEST_LEN] = "";
+	char chain[LFS_DIGEST_LEN] = "", top[LFS_DIGEST_LEN];
 	size_t i, n = p->man.n_layers;
+	int rc;
 
 	p->L = calloc(n ? n : 1, sizeof(*p->L));
 	p->todo = calloc(n ? n : 1, sizeof(*p->todo));
@@ -292,6 +294,15 @@ static int lfs_pull_plan(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (!n || p->cfg.n_diff_ids != n)
 		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
 				  n, p->cfg.n_diff_ids);
+	rc = lfs_oci_chain_name_check(p->name, &p->cfg, top, &e);
+	if (rc) {
+		if (rc == -EPERM)
+			lfs_err_prefix(&e, rc, "pull");
+		else
+			lfs_err_prefix(&e, rc, "pull: config %s",
+				       p->man.config.digest);
+		return lfs_err_report(ctx, &e);
+	}
 	for (i = 0; i < n; i++)
 		if (lfs_pull_name(ctx, p, i, chain) || lfs_pull_stage(ctx, p, i))
 			return 1;

@@ -1655,6 +1655,76 @@ static const char *tar_names(const char *path)
  * manifest.json; load FILE.tar and load -i FILE.tar read it; an unsafe
  * member refuses the archive and adds nothing.
  */
+/*
+ * The names load and pull give lower layers, oci/chain:HEX, say which
+ * content a layer has: a later load or pull of any image with that chain
+ * uses the layer of that name as it is, without downloading or checking
+ * it.  So an image's top layer may take such a name only if it is its own
+ * chain id: neither a layout's ref.name annotation (a hostile image's
+ * choice, when load is given no REF) nor REF may claim another.
+ */
+START_TEST(test_cmd_load_chain_name)
+{
+	struct lfs_layer evil = { 0 };
+	char edir[128], oci[128], store[128], path[256], chain[128];
+	char want[128], *idx, *at;
+	const char *dg;
+	FILE *f;
+
+	mk("evil");
+	put("evil/bin-sh", "a backdoor");
+	snprintf(edir, sizeof(edir), "%s/evil", tmpdir);
+	evil.name = "evil:1";
+	evil.path = edir;
+	fake_nl.layers[0] = &evil;
+	fake_nl.n_layers = 1;
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	RUN("save", "evil:1", "-o", oci);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	fake_nl.n_layers = 0;
+
+	/* the layer's own chain id (one layer: its diff_id), as load says */
+	RUN("--store", store, "load", oci, "probe:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	dg = strstr(r.err, "layer probe:1 sha256:");
+	ck_assert_ptr_nonnull(dg);
+	snprintf(want, sizeof(want), "oci/chain:%.64s", dg + strlen("layer probe:1 sha256:"));
+
+	/* a ref.name annotation claiming another image's lower layer */
+	snprintf(chain, sizeof(chain), "oci/chain:%064d", 7);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	idx = strdup(slurp(path));
+	at = strstr(idx, "\"evil:1\"");
+	ck_assert_ptr_nonnull(at);
+	*at = '\0';
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\"%s\"%s", idx, chain, at + strlen("\"evil:1\""));
+	fclose(f);
+	lfs_strv_free(&fake_nl.added);
+	RUN("--store", store, "load", oci);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	ck_assert_msg(strstr(r.err, chain) && strstr(r.err, want) &&
+		      strstr(r.err, "reserved"), "%s", r.err);
+	/* the same as REF */
+	RUN("--store", store, "load", oci, chain);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	ck_assert_msg(strstr(r.err, "reserved"), "%s", r.err);
+	RUN("--store", store, "load", oci, "oci/chain");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "reserved"), "%s", r.err);
+	/* its own chain id is its name (a saved intermediate layer loaded back) */
+	RUN("--store", store, "load", oci, want);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	ck_assert_str_eq(fake_nl.added.v[0], want);
+	free(idx);
+}
+END_TEST
+
 START_TEST(test_cmd_save_load_archive)
 {
 	struct lfs_layer base = { 0 };
@@ -1775,6 +1845,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);
+	tcase_add_test(tc, test_cmd_load_chain_name);
 	tcase_add_test(tc, test_cmd_diff);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1419,6 +1419,23 @@ START_TEST(test_cmd_push_pull)
 	snprintf(path, sizeof(path), "%s/store3/layers", tmpdir);
 	ck_assert_int_eq(entries(path), 0);	/* the staging removed */
 
+	/*
+	 * REF oci/chain:HEX of another chain: refused before any layer is
+	 * downloaded (a later pull or load would take it for that chain's
+	 * layer)
+	 */
+	fake_image(manifest, mlen, config, clen);
+	snprintf(path, sizeof(path), "%s/store3", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1",
+	    "oci/chain:0000000000000000000000000000000000000000000000000000000000000007",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layerctl: pull: layer name 'oci/chain:0000") &&
+		      strstr(r.err, "are reserved for the layer of that OCI chain id"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	ck_assert_uint_eq(fake_http_nseen(), 2);	/* manifest, config */
+
 	/* a broken transfer: resumed with a range, into the same extraction */
 	fake_image(manifest, mlen, config, clen);
 	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = layer,

@@ -185,6 +185,8 @@ static int lfs_import_store(struct lfs_ctx *ctx, const struct lfs_import *im,
 		return rc;
 	rc = lfs_ctx_store(ctx, &st, 1, e);
 	if (!rc)
+		rc = lfs_oci_name_not_tag(&st, im->ref, e);
+	if (!rc)
 		rc = lfs_oci_import_layer(ctx, &st, nl, im, key, d, e);
 	lfs_store_close(&st);
 	return rc;

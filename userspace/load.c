@@ -410,6 +410,9 @@ static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
 		lfs_err_set(e, -EEXIST, "a layer of that name exists");
 		return lfs_err_prefix(e, -EEXIST, "layer '%s'", L->ref);
 	}
+	rc = lfs_oci_name_not_tag(st, L->ref, e);
+	if (rc)
+		return rc;
 	for (i = 0; i < L->n && !rc; i++) {
 		rc = lfs_load_layer_name(nl, L, i, chain, &shared, e);
 		if (rc)

@@ -27,6 +27,25 @@ int lfs_oci_store(struct lfs_ctx *ctx, struct lfs_store *st)
 	return 0;
 }
 
+int lfs_oci_name_not_tag(const struct lfs_store *st, const char *name,
+			 struct lfs_err *e)
+{
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_err ignored = LFS_ERR_INIT;
+	long i = -1;
+	int rc = 0;
+
+	if (!lfs_store_layer_list(st, &l, &ignored))
+		i = lfs_meta_find_tag(l.v, l.n, name, NULL);
+	if (i >= 0) {
+		lfs_err_set(e, -EEXIST, "a tag of that name exists (of '%s')",
+			    l.v[i]->ref);
+		rc = lfs_err_prefix(e, -EEXIST, "layer '%s'", name);
+	}
+	lfs_meta_list_free(&l);
+	return rc;
+}
+
 void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 		      const char *ref, const char *key)
 {

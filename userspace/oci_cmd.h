@@ -97,6 +97,15 @@ int lfs_oci_register_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 int lfs_oci_extract(const struct lfs_import *im, const char *dir, int sync,
 		    struct lfs_tar_import_stats *ist, struct lfs_err *e);
 
+/*
+ * -EEXIST in @e ("layer 'NAME': a tag of that name exists (of 'REF')") if
+ * @name is a tag (layerctl tag) of an image in store @st, else 0 (also
+ * when the store cannot be listed).  A layer registered under a tag's
+ * name would take its place wherever the name is looked up.
+ */
+int lfs_oci_name_not_tag(const struct lfs_store *st, const char *name,
+			 struct lfs_err *e);
+
 /* Unregisters @ref and removes its store directory @key (best effort). */
 void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 		      const char *ref, const char *key);

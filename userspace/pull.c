@@ -289,6 +289,10 @@ static int lfs_pull_plan(struct lfs_ctx *ctx, struct lfs_pull *p)
 		return lfs_errorf(ctx, "pull: out of memory");
 	if (lfs_ctx_store(ctx, &p->st, 1, &e))
 		return lfs_err_report(ctx, &e);
+	if (lfs_oci_name_not_tag(&p->st, p->name, &e)) {
+		lfs_err_prefix(&e, e.code, "pull");
+		return lfs_err_report(ctx, &e);
+	}
 	if (lfs_pull_config(ctx, p))
 		return 1;
 	if (!n || p->cfg.n_diff_ids != n)

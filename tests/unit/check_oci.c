@@ -1725,6 +1725,65 @@ START_TEST(test_cmd_load_chain_name)
 }
 END_TEST
 
+/*
+ * A tag (layerctl tag) is a name too: load must not register a layer
+ * under it, as it does not under a registered layer's name; a layer of
+ * that name would take the tag's place wherever the name is looked up
+ * (a registered name wins), so a layout's ref.name annotation (when load
+ * is given no REF) could take over an image name the user relies on.
+ */
+START_TEST(test_cmd_load_tag_name)
+{
+	struct lfs_layer img = { 0 };
+	char idir[128], oci[128], store[128];
+
+	mk("img");
+	put("img/f", "f");
+	snprintf(idir, sizeof(idir), "%s/img", tmpdir);
+	img.name = "web:prod";
+	img.path = idir;
+	fake_nl.layers[0] = &img;
+	fake_nl.n_layers = 1;
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	RUN("save", "web:prod", "-o", oci);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	fake_nl.n_layers = 0;
+
+	/* the user's image, and its tag web:prod */
+	RUN("--store", store, "load", oci, "web:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("--store", store, "tag", "web:1", "web:prod");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	lfs_strv_free(&fake_nl.added);
+
+	/* the layout's annotation, then REF, name the tag: refused */
+	RUN("--store", store, "load", oci);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layer 'web:prod': a tag of that name exists (of 'web:1')"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	RUN("--store", store, "load", oci, "web:prod");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "a tag of that name exists"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	/* an untagged REF that is a tag with :latest */
+	RUN("--store", store, "tag", "web:1", "site");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("--store", store, "load", oci, "site");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layer 'site:latest': a tag of that name exists"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	/* import: the same, before the file is read */
+	RUN("--store", store, "import", oci, "web:prod");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layer 'web:prod': a tag of that name exists (of 'web:1')"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+}
+END_TEST
+
 START_TEST(test_cmd_save_load_archive)
 {
 	struct lfs_layer base = { 0 };
@@ -1846,6 +1905,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);
 	tcase_add_test(tc, test_cmd_load_chain_name);
+	tcase_add_test(tc, test_cmd_load_tag_name);
 	tcase_add_test(tc, test_cmd_diff);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1403,6 +1403,17 @@ START_TEST(test_cmd_push_pull)
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", store2, ldg + 7);
 	file_holds(path, layer, llen);
 
+	/* REF a tag of the store: refused, as a registered layer's name is */
+	RUN("--store", store2, "tag", "copy/app:1", "web:prod");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	fake_image(manifest, mlen, config, clen);
+	RUN("--store", store2, "pull", "--jobs", "1", "reg.io/app:1", "web:prod",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "layerctl: pull: layer 'web:prod': a tag of that name exists (of 'copy/app:1')"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_http_nseen(), 1);	/* the manifest only */
+
 	/* a corrupt layer: refused while it streams, nothing registered */
 	bad = malloc(llen);
 	memcpy(bad, layer, llen);

@@ -28,6 +28,7 @@
 #include "ocireg_client.h"
 #include "ocitar.h"
 #include "pullpart.h"
+#include "regcmd.h"
 #include "store.h"
 #include "suites.h"
 #include "fake_nl.h"
@@ -628,6 +629,43 @@ static int file_is(int dirfd, const char *name, const char *want)
 	return n == (ssize_t)strlen(want) && !memcmp(buf, want, (size_t)n);
 }
 
+/*
+ * The auth file and the store's records are written through a temporary
+ * file that this call creates: one somebody else made beforehand (who
+ * could write the directory, as in a shared REGISTRY_AUTH_FILE location)
+ * must not receive the credentials nor become the file.
+ */
+START_TEST(test_write_file_fresh)
+{
+	char dir[] = "/tmp/regwrite-XXXXXX", path[96], tmp[96], buf[16];
+	struct stat pre, st;
+	int pfd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/auth.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.auth.json.tmp", dir);
+	/* planted at the name the old code used, kept open for reading */
+	pfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	ck_assert_int_ge(pfd, 0);
+	ck_assert_int_eq(fstat(pfd, &pre), 0);
+	ck_assert_int_eq(lfs_reg_write_file(AT_FDCWD, path, "secret", 6, 0600),
+			 0);
+	ck_assert_int_eq(pread(pfd, buf, sizeof(buf), 0), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(st.st_ino != pre.st_ino);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(st.st_size, 6);
+	/* again over an existing file: replaced, one file besides the plant */
+	ck_assert_int_eq(lfs_reg_write_file(AT_FDCWD, path, "other!!", 7, 0600),
+			 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 7);
+	ck_assert_int_eq(entries_of(dir), 2);
+	close(pfd);
+	lfs_rm_rf_at(AT_FDCWD, dir);
+}
+END_TEST
+
 START_TEST(test_blobkeep)
 {
 	char root[] = "/tmp/blobkeep-XXXXXX", p[160], dg[LFS_DIGEST_LEN];
@@ -1020,6 +1058,7 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_layerdg);
 	tcase_add_test(tc, test_blobname);
 	tcase_add_test(tc, test_blobkeep);
+	tcase_add_test(tc, test_write_file_fresh);
 	tcase_add_test(tc, test_export_tee);
 	tcase_add_test(tc, test_tmpdir_prune);
 	suite_add_tcase(s, tc);

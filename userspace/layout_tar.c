@@ -219,7 +219,19 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 	if (!a)
 		return lfs_err_set(e, -ENOMEM, "tar");
 	lfs_utf8_locale();
-	archive_read_support_filter_all(a);
+	/*
+	 * Only the compressions docker load reads, all in-process: "all"
+	 * would hand an archive that names lzop, lrzip or grzip to that
+	 * program, found on PATH.
+	 */
+	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(a) != ARCHIVE_OK) {
+		rc = lfs_ltar_error(a, e, "tar");
+		archive_read_free(a);
+		return rc;
+	}
 	archive_read_support_format_tar(a);
 	if ((in ? archive_read_open_FILE(a, in) :
 		  archive_read_open_fd(a, infd, LFS_IO_CHUNK)) != ARCHIVE_OK) {

@@ -23,7 +23,7 @@
 int lfs_layout_tar_write(int dirfd, FILE *out, int outfd, struct lfs_err *e);
 
 /*
- * Extracts the layout members of the tar (plain or compressed) read from
+ * Extracts the layout members of the tar (plain, gzip, bzip2, xz or zstd) read from
  * @in (NULL: the descriptor @infd) into the empty directory @dirfd;
  * other members are skipped.  A member with an unsafe path, a layout
  * member of the wrong type, one given twice, one larger than

@@ -53,7 +53,7 @@ static const char lfs_usage_load[] =
 	"blob, so that a later push or save sends it as it came instead of\n"
 	"compressing the layer again.\n"
 	"\n"
-	"The layout may come in one tar archive (plain or compressed), as\n"
+	"The layout may come in one tar archive (plain, gzip, bzip2, xz or zstd), as\n"
 	"`layerctl save` without a directory and `docker save` write it: a\n"
 	"regular FILE, -i FILE, or standard input ('-', or neither DIR nor -i;\n"
 	"refused on a terminal).  Its layout members (oci-layout, index.json,\n"

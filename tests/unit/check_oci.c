@@ -1784,6 +1784,44 @@ START_TEST(test_cmd_load_tag_name)
 }
 END_TEST
 
+/*
+ * Loads @tar, rewritten as lzop's magic bytes and a header, with a fake
+ * lzop on PATH that leaves a mark: 1 if it ran, 0 if not.
+ */
+static int lzop_archive_runs(const char *store, const char *tar)
+{
+	static const char lzo[] = "\x89LZO\0\r\n\x1a\n\x10\x30\x20\xa0\x09\x40";
+	char bin[160], prog[192], mark[192], *path, *old;
+	struct stat st;
+	FILE *f;
+	int ran;
+
+	snprintf(bin, sizeof(bin), "%s/fakebin", tmpdir);
+	snprintf(prog, sizeof(prog), "%s/lzop", bin);
+	snprintf(mark, sizeof(mark), "%s/lzop-ran", tmpdir);
+	ck_assert_int_eq(mkdir(bin, 0755), 0);
+	f = fopen(prog, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\ntouch '%s'\ncat >/dev/null\n", mark);
+	fclose(f);
+	ck_assert_int_eq(chmod(prog, 0755), 0);
+	f = fopen(tar, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(lzo, 1, sizeof(lzo) - 1, f), sizeof(lzo) - 1);
+	for (int i = 0; i < 512; i++)
+		fputc(0, f);
+	fclose(f);
+	old = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	ck_assert_int_ge(asprintf(&path, "%s:%s", bin, old), 0);
+	setenv("PATH", path, 1);
+	RUN("--store", store, "load", "-i", tar, "evil:1");
+	setenv("PATH", old, 1);
+	free(path);
+	free(old);
+	ran = stat(mark, &st) == 0;
+	return ran;
+}
+
 START_TEST(test_cmd_save_load_archive)
 {
 	struct lfs_layer base = { 0 };
@@ -1851,6 +1889,14 @@ START_TEST(test_cmd_save_load_archive)
 	fputs("not a tar at all", f);
 	fclose(f);
 	RUN("--store", store, "load", tar2, "evil:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "img2.tar': not a tar archive"), "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 2);
+	/*
+	 * Compressed with what only an outside program reads (lzop here):
+	 * refused without running the program an archive's first bytes name.
+	 */
+	ck_assert_int_eq(lzop_archive_runs(store, tar2), 0);
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "img2.tar': not a tar archive"), "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 2);

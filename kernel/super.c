@@ -91,6 +91,7 @@ static void layerfs_view_free(struct layerfs_view *view)
 	kfree(view->source);
 	kfree(view->upper_name);
 	kfree(view->work_name);
+	mutex_destroy(&view->commit_lock);
 	kfree(view);
 }
 
@@ -457,6 +458,7 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!view)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&view->node);
+	mutex_init(&view->commit_lock);
 	init_rwsem(&view->commit_sem);
 	spin_lock_init(&view->wmap_lock);
 	INIT_LIST_HEAD(&view->wmapped);

@@ -8,7 +8,8 @@
 # writes fail with EROFS while reads go on, and a commit onto that
 # filesystem is refused with EROFS and changes nothing;
 # after remounting it read-write, writes work again; a commit waiting on
-# a frozen upper filesystem keeps the rest of generic netlink answering.
+# a frozen upper filesystem keeps the rest of generic netlink answering;
+# remounting a view read-only writes its upper back.
 # (Busy and lazy unmounts are in t-view-cli.sh.)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -136,6 +137,49 @@ expect_match "$(cat "$s/fz-commit.out")" "^OK" "the commit completes after the t
 expect_eq "$(cat "$s/m1/fz.txt" 2>&1)" frozen "the view reads its file after the commit"
 expect_ok umount "$s/m1"
 expect_ok "$LAYERCTL" layer rm rb/fz:1
+expect_ok umount "$s/fz"
+
+# --- remount,ro writes the view's upper back ------------------------------------
+# As overlayfs does: once the view is read-only, syncfs() and umount sync
+# nothing (sync_filesystem() skips a read-only superblock), so what was
+# written before must be written back when the view turns read-only.
+# Periodic writeback is off meanwhile, so that only the remount can write
+# the file: ext4 shows blocks not yet written as delalloc extents.
+mount_ext4 "$s/fz" 64M
+mkdir -p "$s/fz/u" "$s/fz/w"
+expect_ok "$LAYERCTL" mount --layers 'rb/base\:1' --upper "$s/fz/u" --work "$s/fz/w" "$s/m1"
+sync
+wb=$(cat /proc/sys/vm/dirty_writeback_centisecs)
+ex=$(cat /proc/sys/vm/dirty_expire_centisecs)
+echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+dd if=/dev/urandom of="$s/m1/late" bs=64k count=64 2>/dev/null
+filefrag -v "$s/fz/u/late" >"$s/frag1" 2>&1
+# mount(2) itself: mount(8) would repeat the view's options (layers=,
+# upper=, work=), which a remount refuses.
+remount_ro() {
+	$PY -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+MS_RDONLY, MS_REMOUNT = 1, 32
+if libc.mount(None, sys.argv[1].encode(), None, MS_REMOUNT | MS_RDONLY, None):
+    sys.exit("remount,ro: errno %d" % ctypes.get_errno())' "$1"
+}
+expect_ok remount_ro "$s/m1"
+filefrag -v "$s/fz/u/late" >"$s/frag2" 2>&1
+echo "$wb" >/proc/sys/vm/dirty_writeback_centisecs
+echo "$ex" >/proc/sys/vm/dirty_expire_centisecs
+if grep -q delalloc "$s/frag1"; then
+	if grep -q delalloc "$s/frag2"; then
+		fail "remount,ro of a view writes back what was written through it" \
+			"the upper file still has delalloc extents:" "$(cat "$s/frag2")"
+	else
+		pass "remount,ro of a view writes back what was written through it"
+	fi
+else
+	skip "remount,ro of a view writes back what was written through it" \
+		"the upper file was written back before the remount"
+fi
+expect_ok umount "$s/m1"
 expect_ok umount "$s/fz"
 
 expect_ok "$LAYERCTL" layer rm rb/base:1

@@ -367,6 +367,13 @@ static int layerfs_make_workdir(struct fs_context *fc,
 		goto out_unlock;
 	}
 	if (d_is_positive(work)) {
+		/*
+		 * Not opened unless a directory: a FIFO's open would wait
+		 * for a writer, a device's would open the device.
+		 */
+		err = -ENOTDIR;
+		if (!d_is_dir(work))
+			goto out_dput;
 		err = layerfs_workdir_clean(view, work);
 		if (err)
 			goto out_dput;

@@ -13,8 +13,14 @@
  * the new upper's root takes the old one's attributes for the same reason
  * (layerfs_commit_copy_root()).
  *
- * Locking and ordering: commits are serialised by genl_mutex (the netlink
- * family is not parallel_ops).  The superblock is frozen for the switch:
+ * Locking and ordering: the commits of one view are serialised by
+ * view->commit_lock, which nothing else takes (the netlink family is
+ * parallel_ops: a commit waiting on its upper filesystem, e.g. a frozen
+ * one, must not hold genetlink's global genl_mutex, which every generic
+ * netlink family without parallel_ops, nlctrl among them, runs under).
+ * Commits of different views meet only under layerfs_registry_lock, where
+ * the switch checks the new upper and publishes the layer.  The
+ * superblock is frozen for the switch:
  * freeze_super() waits for every writer of the view (namespace operations,
  * setattr, xattr changes, opens for write and write(2) all hold write
  * access to it) and syncs the upper filesystem, so what was written before
@@ -487,20 +493,26 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	if (IS_ERR(view))
 		return ERR_CAST(view);
 	sb = view->sb;
+	/* What is read of the view below changes only by its commits. */
+	err = mutex_lock_killable(&view->commit_lock);
+	if (err) {
+		deactivate_super(sb);
+		return ERR_PTR(err);
+	}
 	err = -EROFS;
 	if (!view->upper_mnt || sb_rdonly(sb)) {
 		NL_SET_ERR_MSG(extack, "view is read-only");
-		goto out_deactivate;
+		goto out_unlock;
 	}
 	/* The new upper's root must take the old root's attributes. */
 	if (sb_rdonly(view->upper_mnt->mnt_sb)) {
 		NL_SET_ERR_MSG(extack, "the upper filesystem is read-only");
-		goto out_deactivate;
+		goto out_unlock;
 	}
 	err = layerfs_commit_new_upper(view, req->new_upper, &n.upper,
 				       extack);
 	if (err)
-		goto out_deactivate;
+		goto out_unlock;
 
 	err = layerfs_commit_alloc(view, &n);
 	if (!err)
@@ -519,6 +531,7 @@ struct layerfs_layer *layerfs_commit(const struct layerfs_commit_req *req,
 	if (err)
 		goto out_discard;
 	kvfree(base_ids);
+	mutex_unlock(&view->commit_lock);
 	deactivate_super(sb);
 	return n.layer;
 
@@ -527,7 +540,8 @@ out_discard:
 out_free:
 	kvfree(base_ids);
 	layerfs_commit_free(view, &n);
-out_deactivate:
+out_unlock:
+	mutex_unlock(&view->commit_lock);
 	deactivate_super(sb);
 	return ERR_PTR(err);
 }

@@ -95,6 +95,7 @@ struct layerfs_layer_spec {
  * writers (the netlink dump, show_options) take.  @gen is read without
  * locks: an upper object created in an older generation belongs to a
  * committed layer and is read-only for the view (struct layerfs_upper).
+ * Commits of one view are serialised by @commit_lock.
  */
 struct layerfs_view {
 	u64 id;
@@ -118,6 +119,7 @@ struct layerfs_view {
 	struct path upper_orig;		/* commit: upper as the mounter named it */
 	struct path work_orig;
 	const struct cred *creator_cred;
+	struct mutex commit_lock;	/* one commit of the view at a time */
 	struct rw_semaphore commit_sem;	/* commit vs shared writable mmap */
 	spinlock_t wmap_lock;		/* @wmapped */
 	struct list_head wmapped;	/* inodes mapped shared-writable */

@@ -9,9 +9,13 @@
  * the dumps then require CAP_SYS_ADMIN as the protocol says, through
  * layerfs_nl_check_admin().
  *
- * The family is not parallel_ops: genetlink serialises our doit and dumpit
- * calls under genl_mutex, and layerfs_registry_lock orders them against
- * the filesystem side.
+ * The family is parallel_ops: genetlink's genl_mutex is global (every
+ * family without parallel_ops, nlctrl among them, runs under it), and our
+ * operations resolve paths, read files and freeze and sync filesystems,
+ * which can wait for as long as a filesystem makes them (a frozen upper, a
+ * FUSE server).  layerfs_registry_lock orders the operations against each
+ * other and against the filesystem side; commits of one view are
+ * serialised by the view's commit_lock (commit.c).
  */
 #include <linux/capability.h>
 #include <net/genetlink.h>
@@ -80,10 +84,12 @@ static struct genl_family layerfs_genl_family;
 
 /*
  * Formatted extended ACK messages.  The netlink core copies the message
- * into the ACK after the handler returns and genl_mutex is dropped, so a
- * message must outlive its handler: a small ring, where a slot is reused
- * only after LAYERFS_MSG_SLOTS later formatted messages.  (6.1 has no
- * NL_SET_ERR_MSG_FMT.)
+ * into the ACK after the handler returns, so a message must outlive its
+ * handler: a small ring, where a slot is reused only after
+ * LAYERFS_MSG_SLOTS later formatted messages.  (6.1 has no
+ * NL_SET_ERR_MSG_FMT.)  Handlers run in parallel: one that overtakes
+ * another by that many messages garbles the other's text, never more, as
+ * vsnprintf() writes a slot's last byte only as its terminating NUL.
  */
 #define LAYERFS_MSG_SLOTS	8
 #define LAYERFS_MSG_LEN		512
@@ -290,9 +296,14 @@ out_cancel:
 	return -EMSGSIZE;
 }
 
-/* A reply carrying one layer, built under the registry lock. */
+/*
+ * A reply carrying one layer, built under the registry lock: @held, a layer
+ * the caller holds (it may have been removed since: operations run in
+ * parallel), or else the one @name or @id selects.
+ */
 static int layerfs_reply_layer(struct genl_info *info, u8 cmd,
-			       const char *name, u64 id)
+			       struct layerfs_layer *held, const char *name,
+			       u64 id)
 {
 	struct layerfs_layer *layer;
 	struct sk_buff *msg = NULL;
@@ -300,7 +311,7 @@ static int layerfs_reply_layer(struct genl_info *info, u8 cmd,
 	int err;
 
 	mutex_lock(&layerfs_registry_lock);
-	layer = layerfs_layer_find(name, id);
+	layer = held ?: layerfs_layer_find(name, id);
 	if (!layer) {
 		NL_SET_ERR_MSG(info->extack, "no such layer");
 		err = -ENOENT;
@@ -416,7 +427,7 @@ static int layerfs_nl_layer_add(struct sk_buff *skb, struct genl_info *info)
 	 * The layer is registered whatever happens to the reply; a failed
 	 * reply is reported but does not undo the registration.
 	 */
-	err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_ADD, NULL, layer->id);
+	err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_ADD, layer, NULL, 0);
 	layerfs_layer_put(layer);
 	return err;
 }
@@ -478,8 +489,8 @@ static int layerfs_nl_view_commit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(layer))
 		return PTR_ERR(layer);
 	/* Committed whatever happens to the reply, as for LAYER_ADD. */
-	err = layerfs_reply_layer(info, LAYERFS_CMD_VIEW_COMMIT, NULL,
-				  layer->id);
+	err = layerfs_reply_layer(info, LAYERFS_CMD_VIEW_COMMIT, layer, NULL,
+				  0);
 	layerfs_layer_put(layer);
 	return err;
 }
@@ -538,8 +549,8 @@ static int layerfs_nl_layer_index(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = layerfs_index_attach(layer, file, info->extack);
 	if (!err)
-		err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_INDEX, NULL,
-					  layer->id);
+		err = layerfs_reply_layer(info, LAYERFS_CMD_LAYER_INDEX, layer,
+					  NULL, 0);
 	layerfs_layer_put(layer);
 out_fput:
 	fput(file);
@@ -552,7 +563,8 @@ static int layerfs_nl_layer_get(struct sk_buff *skb, struct genl_info *info)
 	u64 id;
 	int err = layerfs_parse_selector(info, &name, &id);
 
-	return err ?: layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, name, id);
+	return err ?: layerfs_reply_layer(info, LAYERFS_CMD_LAYER_GET, NULL,
+					  name, id);
 }
 
 /*
@@ -773,6 +785,8 @@ static struct genl_family layerfs_genl_family __ro_after_init = {
 	.maxattr = LAYERFS_A_MAX,
 	.policy = layerfs_policy,
 	.pre_doit = layerfs_nl_pre_doit,
+	/* Not under genl_mutex: see the top of this file. */
+	.parallel_ops = true,
 	.ops = layerfs_genl_ops,
 	.n_ops = ARRAY_SIZE(layerfs_genl_ops),
 	.module = THIS_MODULE,

@@ -202,7 +202,12 @@ static void layerfs_free_fc(struct fs_context *fc)
 	kfree(ctx);
 }
 
-/* A view's stack and upper are fixed for its lifetime. */
+/*
+ * A view's stack and upper are fixed for its lifetime.  A view turning
+ * read-only writes its upper back, as overlayfs does: from then on
+ * syncfs() and unmount sync nothing (sync_filesystem() skips a read-only
+ * superblock).  The VFS has already stopped the view's writers.
+ */
 static int layerfs_reconfigure(struct fs_context *fc)
 {
 	struct layerfs_fs_ctx *ctx = fc->fs_private;
@@ -212,6 +217,9 @@ static int layerfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "layers, image, upper and work cannot change on remount");
 	if (!(fc->sb_flags & SB_RDONLY) && !LAYERFS_V(sb)->upper_mnt)
 		return invalfc(fc, "a view without upper is read-only");
+	if ((fc->sb_flags_mask & SB_RDONLY) && (fc->sb_flags & SB_RDONLY) &&
+	    !sb_rdonly(sb))
+		return layerfs_sync_upper(LAYERFS_V(sb));
 	return 0;
 }
 

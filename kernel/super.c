@@ -91,6 +91,7 @@ static void layerfs_view_free(struct layerfs_view *view)
 	kfree(view->source);
 	kfree(view->upper_name);
 	kfree(view->work_name);
+	mutex_destroy(&view->commit_lock);
 	kfree(view);
 }
 
@@ -366,6 +367,13 @@ static int layerfs_make_workdir(struct fs_context *fc,
 		goto out_unlock;
 	}
 	if (d_is_positive(work)) {
+		/*
+		 * Not opened unless a directory: a FIFO's open would wait
+		 * for a writer, a device's would open the device.
+		 */
+		err = -ENOTDIR;
+		if (!d_is_dir(work))
+			goto out_dput;
 		err = layerfs_workdir_clean(view, work);
 		if (err)
 			goto out_dput;
@@ -457,6 +465,7 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!view)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&view->node);
+	mutex_init(&view->commit_lock);
 	init_rwsem(&view->commit_sem);
 	spin_lock_init(&view->wmap_lock);
 	INIT_LIST_HEAD(&view->wmapped);

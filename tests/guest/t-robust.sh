@@ -7,8 +7,10 @@
 # while the outer uses it; the upper's filesystem turning read-only makes
 # writes fail with EROFS while reads go on, and a commit onto that
 # filesystem is refused with EROFS and changes nothing;
-# after remounting it read-write, writes work again.  (Busy and lazy
-# unmounts are in t-view-cli.sh.)
+# after remounting it read-write, writes work again; a commit waiting on
+# a frozen upper filesystem keeps the rest of generic netlink answering;
+# remounting a view read-only writes its upper back.
+# (Busy and lazy unmounts are in t-view-cli.sh.)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -80,6 +82,105 @@ esac
 expect_ok umount "$s/m1"
 "$LAYERCTL" layer rm rb/ro:1 >/dev/null 2>&1
 expect_ok umount "$s/up"
+
+# --- a commit that waits on its upper's filesystem ------------------------------
+# The upper's ext4 is frozen (fsfreeze, as for a snapshot): a commit of the
+# view waits in it until the thaw.  Meanwhile only that commit may wait:
+# the layerfs family and every other generic netlink family (layerctl
+# resolves the family through nlctrl first) must keep answering.  Before
+# the fix the commit held genetlink's global genl_mutex while it waited,
+# so `layer ls`, `view ls` and every genetlink client of the system (iw,
+# ethtool, wireguard, ...) hung until the thaw.
+mount_ext4 "$s/fz" 64M
+mkdir -p "$s/fz/u" "$s/fz/w" "$s/fz/u2"
+expect_ok "$LAYERCTL" mount --layers 'rb/base\:1' --upper "$s/fz/u" --work "$s/fz/w" "$s/m1"
+echo frozen >"$s/m1/fz.txt"
+vid=$("$LAYERCTL" view ls --json | jq ".[] | select(.mountpoints[0] == \"$s/m1\") | .id")
+expect_ok fsfreeze -f "$s/fz"
+$PY "$ROOT/tests/guest/nlcommit.py" "$vid" "$s/fz/u2" rb/fz:1 >"$s/fz-commit.out" 2>&1 &
+cpid=$!
+sleep 3
+if kill -0 "$cpid" 2>/dev/null; then
+	pass "the commit waits while the upper's filesystem is frozen"
+else
+	fail "the commit waits while the upper's filesystem is frozen" \
+		"it ended: $(cat "$s/fz-commit.out")"
+fi
+"$LAYERCTL" layer ls --json >"$s/fz-ls.out" 2>&1 &
+lpid=$!
+"$LAYERCTL" view ls --json >"$s/fz-vls.out" 2>&1 &
+vpid=$!
+i=0
+while { kill -0 "$lpid" || kill -0 "$vpid"; } 2>/dev/null && [ "$i" -lt 40 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+if kill -0 "$lpid" 2>/dev/null; then
+	fail "layer ls answers while a commit waits on a frozen upper" \
+		"still running after 20 s"
+else
+	expect_match "$(cat "$s/fz-ls.out")" '"rb/base:1"' \
+		"layer ls answers while a commit waits on a frozen upper"
+fi
+if kill -0 "$vpid" 2>/dev/null; then
+	fail "view ls answers while a commit waits on a frozen upper" \
+		"still running after 20 s"
+else
+	expect_match "$(cat "$s/fz-vls.out")" "\"$s/m1\"" \
+		"view ls answers while a commit waits on a frozen upper"
+fi
+expect_ok fsfreeze -u "$s/fz"
+wait "$cpid"
+wait "$lpid"
+wait "$vpid"
+expect_match "$(cat "$s/fz-commit.out")" "^OK" "the commit completes after the thaw"
+expect_eq "$(cat "$s/m1/fz.txt" 2>&1)" frozen "the view reads its file after the commit"
+expect_ok umount "$s/m1"
+expect_ok "$LAYERCTL" layer rm rb/fz:1
+expect_ok umount "$s/fz"
+
+# --- remount,ro writes the view's upper back ------------------------------------
+# As overlayfs does: once the view is read-only, syncfs() and umount sync
+# nothing (sync_filesystem() skips a read-only superblock), so what was
+# written before must be written back when the view turns read-only.
+# Periodic writeback is off meanwhile, so that only the remount can write
+# the file: ext4 shows blocks not yet written as delalloc extents.
+mount_ext4 "$s/fz" 64M
+mkdir -p "$s/fz/u" "$s/fz/w"
+expect_ok "$LAYERCTL" mount --layers 'rb/base\:1' --upper "$s/fz/u" --work "$s/fz/w" "$s/m1"
+sync
+wb=$(cat /proc/sys/vm/dirty_writeback_centisecs)
+ex=$(cat /proc/sys/vm/dirty_expire_centisecs)
+echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+dd if=/dev/urandom of="$s/m1/late" bs=64k count=64 2>/dev/null
+filefrag -v "$s/fz/u/late" >"$s/frag1" 2>&1
+# mount(2) itself: mount(8) would repeat the view's options (layers=,
+# upper=, work=), which a remount refuses.
+remount_ro() {
+	$PY -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+MS_RDONLY, MS_REMOUNT = 1, 32
+if libc.mount(None, sys.argv[1].encode(), None, MS_REMOUNT | MS_RDONLY, None):
+    sys.exit("remount,ro: errno %d" % ctypes.get_errno())' "$1"
+}
+expect_ok remount_ro "$s/m1"
+filefrag -v "$s/fz/u/late" >"$s/frag2" 2>&1
+echo "$wb" >/proc/sys/vm/dirty_writeback_centisecs
+echo "$ex" >/proc/sys/vm/dirty_expire_centisecs
+if grep -q delalloc "$s/frag1"; then
+	if grep -q delalloc "$s/frag2"; then
+		fail "remount,ro of a view writes back what was written through it" \
+			"the upper file still has delalloc extents:" "$(cat "$s/frag2")"
+	else
+		pass "remount,ro of a view writes back what was written through it"
+	fi
+else
+	skip "remount,ro of a view writes back what was written through it" \
+		"the upper file was written back before the remount"
+fi
+expect_ok umount "$s/m1"
+expect_ok umount "$s/fz"
 
 expect_ok "$LAYERCTL" layer rm rb/base:1
 expect_ok unload_module

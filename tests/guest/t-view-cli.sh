@@ -166,6 +166,13 @@ expect_fail "^layerctl: mount $d/missing: mount point does not exist \\(No such 
 	"$LAYERCTL" mount --layers 'base\:1' "$d/missing"
 expect_fail "^layerctl: mount $d/file: mount point is not a directory \\(Not a directory\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' "$d/file"
+# work/layerfs.work that is not a directory is refused before it is
+# opened: whoever can write the work directory can leave a FIFO there,
+# whose open for reading waits for a writer (the mount hung until killed).
+mkdir "$d/wf"
+mkfifo "$d/wf/layerfs.work"
+expect_fail "Not a directory" \
+	timeout 60 "$LAYERCTL" mount --layers 'base\:1' --upper "$d/u3" --work "$d/wf" "$m"
 expect_eq "$(awk -v m="$m" '$2 == m' /proc/self/mounts)" "" "refusals mounted nothing"
 expect_eq "$(count_views 'true')" 3 "refusals left no view behind"
 umount "$d/t2"

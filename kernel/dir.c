@@ -327,7 +327,9 @@ static int layerfs_link(struct dentry *old, struct inode *dir,
 	struct dentry *upper = NULL;
 	int err;
 
-	err = layerfs_copy_up(old);
+	err = layerfs_check_lazy_flags(inode, S_APPEND | S_IMMUTABLE);
+	if (!err)
+		err = layerfs_copy_up(old);
 	if (!err)
 		err = layerfs_copy_up(new->d_parent);
 	if (err)
@@ -397,11 +399,15 @@ static int layerfs_do_remove(struct inode *dir, struct dentry *dentry,
 {
 	struct layerfs_view *view = LAYERFS_V(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
-	bool has_lower = layerfs_has_lower(dentry);
 	struct dentry *udir, *upper, *cur, *whiteout = NULL;
 	const struct cred *old_cred;
+	bool has_lower;
 	int err;
 
+	err = layerfs_check_lazy_flags(inode, S_APPEND | S_IMMUTABLE);
+	if (err)
+		return err;
+	has_lower = layerfs_has_lower(dentry);
 	err = layerfs_dirop_begin(dentry);
 	if (err)
 		return err;
@@ -691,6 +697,12 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
 		return -EINVAL;
 	/* (RENAME_NOREPLACE: the VFS has checked it.) */
+	err = layerfs_check_lazy_flags(d_inode(old), S_APPEND | S_IMMUTABLE);
+	if (!err && d_is_positive(new))
+		err = layerfs_check_lazy_flags(d_inode(new),
+					       S_APPEND | S_IMMUTABLE);
+	if (err)
+		return err;
 	if ((r.old_is_dir && layerfs_dir_has_lower(old)) ||
 	    (r.exchange && r.new_is_dir && layerfs_dir_has_lower(new)))
 		return -EXDEV;

@@ -380,7 +380,11 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		upper_inode = d_inode(upper);
 	real = layerfs_real_inode(inode);
 	if (!real && LAYERFS_I(inode)->lazy && !(mask & MAY_NOT_BLOCK)) {
-		err = layerfs_resolve(inode);
+		/* inode_permission() refuses writes to an immutable inode. */
+		err = layerfs_check_lazy_flags(inode, mask & MAY_WRITE ?
+					       S_IMMUTABLE : 0);
+		if (!err)
+			err = layerfs_resolve(inode);
 		if (err)
 			return err;
 		real = layerfs_real_inode(inode);
@@ -510,6 +514,10 @@ static int layerfs_xattr_change(struct dentry *dentry, struct inode *inode,
 	struct path realpath;
 	int err;
 
+	/* xattr_permission() refuses changes on append-only or immutable. */
+	err = layerfs_check_lazy_flags(inode, S_APPEND | S_IMMUTABLE);
+	if (err)
+		return err;
 	if (!value && !layerfs_inode_upper(inode)) {
 		/* Removing what is not there copies nothing up. */
 		err = layerfs_path_real(dentry, &realpath);
@@ -571,6 +579,10 @@ static int layerfs_acl_change(struct dentry *dentry, int type,
 
 	if (type == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
 		return value ? -EACCES : 0;
+	/* As xattr_permission() and may_write_xattr() on the view inode. */
+	err = layerfs_check_lazy_flags(inode, S_APPEND | S_IMMUTABLE);
+	if (err)
+		return err;
 	if (!layerfs_inode_owner_or_capable(inode))
 		return -EPERM;
 	if ((inode->i_mode & S_ISGID) && type == ACL_TYPE_ACCESS &&
@@ -696,10 +708,24 @@ int layerfs_setattr(struct layerfs_idmap *idmap,
 		    struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
+	unsigned int vfs_flags = 0;
 	const struct cred *old_cred;
 	struct dentry *upper;
 	int err;
 
+	/*
+	 * What notify_change() refuses on an append-only or immutable inode
+	 * (before a mode it sets itself to kill set-ID bits).
+	 */
+	if ((attr->ia_valid & (ATTR_UID | ATTR_GID | ATTR_TIMES_SET)) ||
+	    (attr->ia_valid & (ATTR_MODE | ATTR_KILL_SUID | ATTR_KILL_SGID)) ==
+	    ATTR_MODE)
+		vfs_flags = S_APPEND | S_IMMUTABLE;
+	else if (attr->ia_valid & ATTR_TOUCH)
+		vfs_flags = S_IMMUTABLE;
+	err = layerfs_check_lazy_flags(inode, vfs_flags);
+	if (err)
+		return err;
 	/* The checks below read the real object's attributes. */
 	err = layerfs_resolve(inode);
 	if (err)

@@ -509,6 +509,7 @@ int layerfs_workdir_clean(struct layerfs_view *view, struct dentry *work);
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 			      unsigned int flags);
 int layerfs_resolve(struct inode *inode);
+int layerfs_check_lazy_flags(struct inode *inode, unsigned int flags);
 extern const struct dentry_operations layerfs_dentry_ops;
 
 /* inode.c */

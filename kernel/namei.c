@@ -384,6 +384,33 @@ int layerfs_resolve(struct inode *inode)
 	return 0;
 }
 
+/*
+ * The VFS checks append-only and immutable on the view inode before it
+ * calls us (may_delete(), vfs_link(), notify_change(), xattr_permission(),
+ * inode_permission()), but an inode made from an index stat record has no
+ * flags until its object is looked up (the record has none), and that may
+ * happen only later in the same operation (a permission check).  So the
+ * operations the VFS guards call this with the flags (S_APPEND,
+ * S_IMMUTABLE) it refuses them for: for an inode made from a record and
+ * not copied up, the object is looked up if it was not yet
+ * (layerfs_resolve()), and -EPERM returned if it has one of @flags, as the
+ * VFS would have.  0 at once for every other inode, whose flags the VFS
+ * read right (layerfs_copyattr()), or the lookup's error.
+ */
+int layerfs_check_lazy_flags(struct inode *inode, unsigned int flags)
+{
+	struct inode *real;
+	int err;
+
+	if (!LAYERFS_I(inode)->lazy || layerfs_inode_upper(inode))
+		return 0;
+	err = layerfs_resolve(inode);
+	if (err)
+		return err;
+	real = d_inode(layerfs_inode_lower(inode));
+	return real->i_flags & flags ? -EPERM : 0;
+}
+
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,
 			      unsigned int flags)
 {

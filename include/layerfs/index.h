@@ -187,7 +187,10 @@
  * way).  Like handles these are hints about objects the index's layer
  * table names: the kernel uses them only for objects with one link, not
  * E_ORIGIN, of the entry's type, and replaces them with the real
- * object's attributes once it has looked it up.  Only the access time can
+ * object's attributes once it has looked it up.  The record has no inode
+ * flags: an operation that append-only or immutable forbid (removal,
+ * rename, link, a change of attributes or xattrs, an open for writing)
+ * looks the object up first and checks its flags.  Only the access time can
  * drift (reads of the layer's files update it): until a view looks a file
  * up it shows the access time the index recorded.
  *

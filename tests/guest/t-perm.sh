@@ -10,7 +10,10 @@
 # on their own).  Then: copy-up kept every object's owner; a write by
 # a non-owner cleared setuid and setgid; immutable and append-only lower
 # files refuse what they refuse on overlayfs and keep their flags; the unlink
-# pass (sticky directories) agrees too.  Last, layerctl's commands as an
+# pass (sticky directories) agrees too.  A view of an indexed image (inodes
+# made from the index's stat records) refuses on its immutable and
+# append-only files what the walked view of the same image refuses, and
+# copies nothing up for it.  Last, layerctl's commands as an
 # unprivileged user, and netlink and mount(2) from a user namespace's root,
 # are refused with EPERM and change nothing, and fsopen("layerfs") from an
 # unprivileged user's own user namespace fails with EPERM
@@ -147,6 +150,79 @@ expect_same "$R/om.unlink.1001" "$R/lm.unlink.1001" "unlink as uid 1001: layerfs
 "$TOOL" snapshot "$E/om" >"$R/om.tree2"
 "$TOOL" snapshot "$E/lm" >"$R/lm.tree2"
 expect_same "$R/om.tree2" "$R/lm.tree2" "merged trees after unlinks: layerfs = overlayfs"
+
+# --- immutable and append-only files of an indexed image --------------------
+# A view of an indexed image makes the inode of a lower file from the
+# index's stat record, without looking the file up (layerfs_lookup_lazy()),
+# and the VFS checks append-only and immutable on that inode before it
+# calls the filesystem (unlink, rename from and onto it, link, open for
+# writing, truncate, chmod, utimes, setxattr):
+# each must refuse there as it does in the walked view of the same image.
+# Every operation gets a name nothing has looked up yet.
+F=$E/fl
+ops="unlink rename replace link write truncate chmod touch setxattr"
+mkdir -p "$F" "$E/fiu" "$E/fiw" "$E/fi" "$E/fnu" "$E/fnw" "$E/fn"
+for k in i a; do
+	for op in $ops; do echo x >"$F/$k-$op"; done
+done
+if ! chattr +i "$F"/i-* || ! chattr +a "$F"/a-*; then
+	fail "chattr +i / +a in the frozen layer"
+fi
+expect_ok "$LAYERCTL" layer add --frozen perm-frozen "$F"
+expect_ok "$LAYERCTL" layer index perm-frozen -o "$E/fl.index"
+expect_ok mount -t layerfs -o "image=perm-frozen,upper=$E/fiu,work=$E/fiw" ixv "$E/fi"
+expect_ok mount -t layerfs -o "image=perm-frozen,noindex,upper=$E/fnu,work=$E/fnw" nov "$E/fn"
+expect_match "$("$LAYERCTL" view ls --json)" '"indexed": *true' "the view of the frozen layer is indexed"
+# Each operation on each file, as root: "KIND OP RESULT".
+flagops() {
+	# shellcheck disable=SC2086 # one argument per operation
+	python3 - "$1" $ops <<'EOF'
+import errno, os, sys
+d = sys.argv[1]
+for k in "ia":
+    for op in sys.argv[2:]:
+        p = "%s/%s-%s" % (d, k, op)
+        try:
+            if op == "unlink":
+                os.unlink(p)
+            elif op == "rename":
+                os.rename(p, p + ".mv")
+            elif op == "replace":
+                open(p + ".new", "w").close()
+                try:
+                    os.rename(p + ".new", p)
+                finally:
+                    if os.path.lexists(p + ".new"):
+                        os.unlink(p + ".new")
+            elif op == "link":
+                os.link(p, p + ".ln")
+            elif op == "write":
+                os.close(os.open(p, os.O_WRONLY))
+            elif op == "truncate":
+                os.truncate(p, 0)
+            elif op == "chmod":
+                os.chmod(p, 0o600)
+            elif op == "touch":
+                os.utime(p, None)
+            elif op == "setxattr":
+                os.setxattr(p, "user.t", b"v")
+            r = "ok"
+        except OSError as e:
+            r = errno.errorcode.get(e.errno, str(e.errno))
+        print(k, op, r)
+EOF
+}
+flagops "$E/fn" >"$R/fn.flags" 2>&1
+flagops "$E/fi" >"$R/fi.flags" 2>&1
+expect_match "$(cat "$R/fn.flags")" 'i unlink EPERM' "walked view: an immutable file cannot be unlinked"
+expect_same "$R/fn.flags" "$R/fi.flags" "immutable/append-only: indexed view = walked view"
+expect_eq "$(find "$E/fi" -mindepth 1 | wc -l) $(find "$E/fn" -mindepth 1 | wc -l)" "18 18" "both views still show every file"
+expect_eq "$(cd "$E/fiu" && find . | sort)" "$(cd "$E/fnu" && find . | sort)" \
+	"the uppers of both views hold the same names (nothing copied up for a refused operation)"
+umount "$E/fi" "$E/fn"
+expect_ok "$LAYERCTL" layer rm perm-frozen
+chattr -i "$F"/i-* 2>/dev/null
+chattr -a "$F"/a-* 2>/dev/null
 
 # --- control commands as an unprivileged user --------------------------------
 before=$("$LAYERCTL" layer ls --json)

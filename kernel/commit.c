@@ -35,6 +35,7 @@
  * (sb_writers ranks above mmap_lock: see layerfs_commit()).
  */
 #include <linux/fs.h>
+#include <linux/fileattr.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/netlink.h>
@@ -312,6 +313,33 @@ out:
 	return err;
 }
 
+/*
+ * A refused commit leaves NEW_UPPER removable: the append-only and
+ * immutable flags layerfs_commit_copy_root() gave it go again (it had
+ * neither: it was an empty directory that took the xattrs above), so
+ * the caller can delete it.  Best effort: the error already returned says
+ * why the commit failed.
+ */
+static void layerfs_commit_unprotect(struct layerfs_view *view,
+				     struct dentry *new)
+{
+	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
+	const struct cred *old_cred;
+	struct fileattr fa = {};
+
+	if (!(d_inode(new)->i_flags & (S_APPEND | S_IMMUTABLE)))
+		return;
+	if (mnt_want_write(view->upper_mnt))
+		return;
+	old_cred = layerfs_override_creds(view->sb);
+	if (!vfs_fileattr_get(new, &fa)) {
+		fileattr_fill_flags(&fa, fa.flags & ~prot);
+		layerfs_vfs_fileattr_set(new, &fa);
+	}
+	revert_creds(old_cred);
+	mnt_drop_write(view->upper_mnt);
+}
+
 struct layerfs_commit_new {
 	struct layerfs_layer *layer;	/* prepared, unpublished */
 	struct path upper;		/* NEW_UPPER */
@@ -454,9 +482,16 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 	 * (layerfs_mmap()).  The frozen view is enough: nothing changes the
 	 * old root meanwhile.
 	 */
+	/* NEW_UPPER is empty, made by the caller: it has no such flags yet. */
+	err = -EPERM;
+	if (IS_APPEND(d_inode(n->upper.dentry)) ||
+	    IS_IMMUTABLE(d_inode(n->upper.dentry))) {
+		NL_SET_ERR_MSG(extack, "new upper is append-only or immutable");
+		goto out_thaw;
+	}
 	err = layerfs_commit_copy_root(view, n->upper.dentry, extack);
 	if (err)
-		goto out_thaw;
+		goto out_unprotect;
 	down_write(&view->commit_sem);
 	err = layerfs_commit_check_maps(view, extack);
 	if (!err) {
@@ -469,6 +504,9 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 	if (!err)
 		layerfs_copyattr(d_inode(sb->s_root));
 	up_write(&view->commit_sem);
+out_unprotect:
+	if (err)
+		layerfs_commit_unprotect(view, n->upper.dentry);
 out_thaw:
 	layerfs_thaw_super(sb);
 	return err;

@@ -127,6 +127,18 @@ s0=$(state)
 expect_fail "^layerctl: view '$m': .*mm\\.bin.* \\(Device or resource busy\\)\$" \
 	"$LAYERCTL" commit "$m" busy:1
 expect_eq "$(state)" "$s0" "mmap EBUSY: nothing changed"
+# An append-only root: the commit gives NEW_UPPER that flag before the
+# mapping refuses it; the refused commit must leave NEW_UPPER removable
+# (layerctl removes it: nothing may be left in the store).
+if chattr +a "$m"; then
+	s0=$(state)
+	expect_fail "^layerctl: view '$m': .*mm\\.bin.* \\(Device or resource busy\\)\$" \
+		"$LAYERCTL" commit "$m" busy:1
+	expect_eq "$(state)" "$s0" "mmap EBUSY with an append-only root: nothing changed, nothing left in the store"
+	chattr -a "$m"
+else
+	fail "chattr +a on the view's root"
+fi
 kill "$mpid"
 wait "$mpid" 2>/dev/null
 

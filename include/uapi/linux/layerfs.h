@@ -230,12 +230,16 @@
  *               another view's upper or work directory
  *     -E2BIG    the stack would need a BASE longer than LAYERFS_BASE_MAX
  *     -ENOSPC   the registry is full
- *     -EPERM    caller lacks CAP_SYS_ADMIN
+ *     -EPERM    caller lacks CAP_SYS_ADMIN; NEW_UPPER is append-only or
+ *               immutable
  *
  * The commit also gives NEW_UPPER the owner, mode, times, xattrs (ACLs
  * among them) and append/immutable flags of the old upper's root, so the
  * view's root is unchanged; -EPERM, -EOPNOTSUPP or another error from the
- * upper filesystem if it cannot take them.
+ * upper filesystem if it cannot take them.  A commit refused after that
+ * (a shared writable mapping, a name taken meanwhile) leaves NEW_UPPER
+ * empty and without the append/immutable flags, so the caller can remove
+ * it; its owner, mode and xattrs may be the root's.
  *
  * LAYERFS_CMD_LAYER_INDEX
  *   Gives a registered layer its flattened index (the file format:

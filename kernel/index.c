@@ -212,6 +212,8 @@ static int layerfs_index_vsrc_read(const struct layerfs_index_src *src,
 			return 0;
 		}
 	}
+	/* A scan may read a whole index of gigabytes: yield per new page. */
+	cond_resched();
 	page = find_get_page(v->ix->file->f_mapping, index);
 	if (!page || !PageUptodate(page)) {
 		if (page)
@@ -563,6 +565,10 @@ struct dentry *layerfs_index_dir_in(const struct layerfs_index *ix, u32 dir,
 			goto out_free;
 		}
 		id = le32_to_cpu(d.parent);
+	}
+	if (k) {	/* shorter than counted: the file changed under us */
+		cur = ERR_PTR(-EIO);
+		goto out_free;
 	}
 
 	cur = dget(root);

@@ -158,6 +158,14 @@ static int layerfs_parse_param(struct fs_context *fc,
 	struct fs_parse_result result;
 	int opt;
 
+	/*
+	 * mount(8) repeats a view's options on "mount -o remount,ro" (and
+	 * so does systemd-shutdown): a remount through mount(2) ignores them,
+	 * as overlayfs does, since nothing of them can change.  Through
+	 * fsconfig(2) they are refused (layerfs_reconfigure()).
+	 */
+	if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE && fc->oldapi)
+		return 0;
 	opt = fs_parse(fc, layerfs_param_spec, param, &result);
 	if (opt < 0)
 		return opt;

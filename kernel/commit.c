@@ -35,7 +35,6 @@
  * (sb_writers ranks above mmap_lock: see layerfs_commit()).
  */
 #include <linux/fs.h>
-#include <linux/fileattr.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/netlink.h>
@@ -122,6 +121,13 @@ static int layerfs_commit_new_upper(struct layerfs_view *view,
 	if (is_idmapped_mnt(path->mnt)) {
 		NL_SET_ERR_MSG(extack,
 			       "new upper is on an idmapped mount (not supported)");
+		goto out_put;
+	}
+	/* Without them, so that a refused commit can take the root's off. */
+	err = -EPERM;
+	if (IS_APPEND(d_inode(path->dentry)) ||
+	    IS_IMMUTABLE(d_inode(path->dentry))) {
+		NL_SET_ERR_MSG(extack, "new upper is append-only or immutable");
 		goto out_put;
 	}
 	err = -EXDEV;
@@ -316,26 +322,21 @@ out:
 /*
  * A refused commit leaves NEW_UPPER removable: the append-only and
  * immutable flags layerfs_commit_copy_root() gave it go again (it had
- * neither: it was an empty directory that took the xattrs above), so
- * the caller can delete it.  Best effort: the error already returned says
+ * neither: layerfs_commit_new_upper() refuses one that has), so the
+ * caller can delete it.  Best effort: the error already returned says
  * why the commit failed.
  */
 static void layerfs_commit_unprotect(struct layerfs_view *view,
 				     struct dentry *new)
 {
-	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
 	const struct cred *old_cred;
-	struct fileattr fa = {};
 
 	if (!(d_inode(new)->i_flags & (S_APPEND | S_IMMUTABLE)))
 		return;
 	if (mnt_want_write(view->upper_mnt))
 		return;
 	old_cred = layerfs_override_creds(view->sb);
-	if (!vfs_fileattr_get(new, &fa)) {
-		fileattr_fill_flags(&fa, fa.flags & ~prot);
-		layerfs_vfs_fileattr_set(new, &fa);
-	}
+	layerfs_set_protattr(new, 0);
 	revert_creds(old_cred);
 	mnt_drop_write(view->upper_mnt);
 }
@@ -482,13 +483,6 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 	 * (layerfs_mmap()).  The frozen view is enough: nothing changes the
 	 * old root meanwhile.
 	 */
-	/* NEW_UPPER is empty, made by the caller: it has no such flags yet. */
-	err = -EPERM;
-	if (IS_APPEND(d_inode(n->upper.dentry)) ||
-	    IS_IMMUTABLE(d_inode(n->upper.dentry))) {
-		NL_SET_ERR_MSG(extack, "new upper is append-only or immutable");
-		goto out_thaw;
-	}
 	err = layerfs_commit_copy_root(view, n->upper.dentry, extack);
 	if (err)
 		goto out_unprotect;
@@ -507,7 +501,6 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 out_unprotect:
 	if (err)
 		layerfs_commit_unprotect(view, n->upper.dentry);
-out_thaw:
 	layerfs_thaw_super(sb);
 	return err;
 }

@@ -158,24 +158,37 @@ out_fput:
 }
 
 /*
+ * Sets @dst's append-only and immutable flags to those of @flags
+ * (FS_APPEND_FL, FS_IMMUTABLE_FL), keeping its other flags.
+ */
+int layerfs_set_protattr(struct dentry *dst, u32 flags)
+{
+	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
+	struct fileattr fa = {};
+	int err;
+
+	err = vfs_fileattr_get(dst, &fa);
+	if (err)
+		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
+	fileattr_fill_flags(&fa, (fa.flags & ~prot) | (flags & prot));
+	return layerfs_vfs_fileattr_set(dst, &fa);
+}
+
+/*
  * Append-only and immutable survive copy-up, as in overlayfs: set on the
  * copy once it is in place (may_delete() would refuse renaming it).
  */
 int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
 {
-	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
-	struct fileattr sfa = {}, dfa = {};
+	struct fileattr sfa = {};
 	int err;
 
 	if (!(d_inode(src)->i_flags & (S_APPEND | S_IMMUTABLE)))
 		return 0;
 	err = vfs_fileattr_get(src, &sfa);
-	if (!err)
-		err = vfs_fileattr_get(dst, &dfa);
 	if (err)
 		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
-	fileattr_fill_flags(&dfa, (dfa.flags & ~prot) | (sfa.flags & prot));
-	return layerfs_vfs_fileattr_set(dst, &dfa);
+	return layerfs_set_protattr(dst, sfa.flags);
 }
 
 /* Owner, then mode (chown clears set-id bits), then times. */

@@ -380,11 +380,12 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		upper_inode = d_inode(upper);
 	real = layerfs_real_inode(inode);
 	if (!real && LAYERFS_I(inode)->lazy && !(mask & MAY_NOT_BLOCK)) {
-		/* inode_permission() refuses writes to an immutable inode. */
+		/*
+		 * Looks the object up; inode_permission() refuses writes to
+		 * an immutable inode.
+		 */
 		err = layerfs_check_lazy_flags(inode, mask & MAY_WRITE ?
 					       S_IMMUTABLE : 0);
-		if (!err)
-			err = layerfs_resolve(inode);
 		if (err)
 			return err;
 		real = layerfs_real_inode(inode);

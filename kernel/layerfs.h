@@ -558,6 +558,7 @@ int layerfs_copy_up(struct dentry *dentry);
 struct dentry *layerfs_lookup_temp(struct dentry *workdir);
 int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
 int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat);
+int layerfs_set_protattr(struct dentry *dst, u32 flags);
 int layerfs_copy_protattr(struct dentry *src, struct dentry *dst);
 void layerfs_restore_times(struct dentry *dir, const struct kstat *stat);
 int layerfs_set_impure(struct dentry *upperdir);

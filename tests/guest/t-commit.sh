@@ -136,6 +136,19 @@ if chattr +a "$m"; then
 		"$LAYERCTL" commit "$m" busy:1
 	expect_eq "$(state)" "$s0" "mmap EBUSY with an append-only root: nothing changed, nothing left in the store"
 	chattr -a "$m"
+	# A NEW_UPPER that is append-only itself is refused before anything:
+	# a refused commit takes off only the flags it gave.
+	mkdir "$LAYERFS_STORE/nu-append"
+	chattr +a "$LAYERFS_STORE/nu-append"
+	vid=$("$LAYERCTL" view ls --json | jq --arg m "$m" '.[] | select(.mountpoints | index($m)) | .id')
+	out=$(/usr/bin/python3 "$ROOT/tests/guest/nlcommit.py" "$vid" "$LAYERFS_STORE/nu-append" busy:2)
+	expect_match "$out" "^ERR EPERM new upper is append-only or immutable" \
+		"an append-only NEW_UPPER is refused: EPERM with its reason ($out)"
+	expect_match "$(lsattr -d "$LAYERFS_STORE/nu-append" | awk '{ print $1 }')" a \
+		"the refused NEW_UPPER keeps its own flag"
+	chattr -a "$LAYERFS_STORE/nu-append"
+	rmdir "$LAYERFS_STORE/nu-append"
+	expect_eq "$(state)" "$s0" "append-only NEW_UPPER: nothing changed"
 else
 	fail "chattr +a on the view's root"
 fi

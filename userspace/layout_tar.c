@@ -153,8 +153,21 @@ int lfs_layout_tar_write(int dirfd, FILE *out, int outfd, struct lfs_err *e)
 	return rc;
 }
 
-/* Writes the data of the current member into @fd. */
+/* The error of a member that takes the archive's members past --max-size. */
+static int lfs_ltar_too_big(const char *name, const struct lfs_tar_limits *lim,
+			    struct lfs_err *e)
+{
+	return lfs_err_set(e, -EFBIG,
+			   "member '%s': the archive's members add up to more than %llu bytes (--max-size)",
+			   name, (unsigned long long)lim->max_size);
+}
+
+/*
+ * Writes the data of the current member into @fd, adding it to @total,
+ * which stays within @lim->max_size (when set) whatever the header said.
+ */
 static int lfs_ltar_copy(struct archive *a, int fd, const char *name,
+			 const struct lfs_tar_limits *lim, uint64_t *total,
 			 struct lfs_err *e)
 {
 	static char buf[LFS_IO_CHUNK];
@@ -162,6 +175,9 @@ static int lfs_ltar_copy(struct archive *a, int fd, const char *name,
 	int rc;
 
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		*total += (uint64_t)n;
+		if (lim->max_size && *total > lim->max_size)
+			return lfs_ltar_too_big(name, lim, e);
 		rc = lfs_write_all(fd, buf, (size_t)n);
 		if (rc)
 			return lfs_err_set(e, rc, "member '%s'", name);
@@ -172,7 +188,8 @@ static int lfs_ltar_copy(struct archive *a, int fd, const char *name,
 /* One layout member @clean of type @kind. */
 static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 			   int dirfd, const char *clean, int kind,
-			   const struct lfs_tar_limits *lim, struct lfs_err *e)
+			   const struct lfs_tar_limits *lim, uint64_t *total,
+			   struct lfs_err *e)
 {
 	mode_t type = archive_entry_filetype(ent);
 	int fd, rc;
@@ -192,6 +209,9 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 	    (uint64_t)archive_entry_size(ent) > lim->max_entry_size)
 		return lfs_err_set(e, -EFBIG, "member '%s': larger than %llu bytes (--max-entry-size)",
 				   clean, (unsigned long long)lim->max_entry_size);
+	if (lim->max_size && archive_entry_size_is_set(ent) &&
+	    (uint64_t)archive_entry_size(ent) > lim->max_size - *total)
+		return lfs_ltar_too_big(clean, lim, e);
 	if (!strncmp(clean, LFS_BLOB_DIR "/", sizeof(LFS_BLOB_DIR)) &&
 	    ((mkdirat(dirfd, "blobs", 0755) && errno != EEXIST) ||
 	     (mkdirat(dirfd, LFS_BLOB_DIR, 0755) && errno != EEXIST)))
@@ -201,7 +221,7 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 	if (fd < 0)
 		return lfs_err_set(e, -errno, "member '%s'%s", clean,
 				   errno == EEXIST ? ": given twice" : "");
-	rc = lfs_ltar_copy(a, fd, clean, e);
+	rc = lfs_ltar_copy(a, fd, clean, lim, total, e);
 	if (close(fd) && !rc)
 		rc = lfs_err_set(e, -errno, "member '%s'", clean);
 	return rc;
@@ -213,7 +233,7 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
 	char clean[512];
-	uint64_t count = 0;
+	uint64_t count = 0, total = 0;
 	int rc = 0, r, kind;
 
 	if (!a)
@@ -257,7 +277,8 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 		else if (kind == LFS_MEMBER_OTHER)
 			archive_read_data_skip(a);
 		else
-			rc = lfs_ltar_member(a, ent, dirfd, clean, kind, lim, e);
+			rc = lfs_ltar_member(a, ent, dirfd, clean, kind, lim,
+					     &total, e);
 	}
 	archive_read_free(a);
 	return rc;

@@ -1903,6 +1903,42 @@ START_TEST(test_cmd_save_load_archive)
 }
 END_TEST
 
+/*
+ * An archive's members are extracted before any digest is checked: each
+ * within --max-entry-size, and all of them together within --max-size,
+ * or an archive of many members each under the first could fill the
+ * store's filesystem (blobs no manifest names included).
+ */
+START_TEST(test_cmd_load_archive_total)
+{
+	static char blob[3001];
+	char tar[128], store[128], tarbuf[16384];
+	struct tent big[] = {
+		{ "oci-layout", AE_IFREG, "{\"imageLayoutVersion\":\"1.0.0\"}", 0, 0 },
+		{ "blobs/sha256/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", AE_IFREG, blob, 0, 0 },
+		{ "blobs/sha256/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", AE_IFREG, blob, 0, 0 },
+	};
+	size_t len;
+	FILE *f;
+
+	memset(blob, 'x', sizeof(blob) - 1);
+	snprintf(tar, sizeof(tar), "%s/big.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	len = mktar(big, 3, tarbuf, sizeof(tarbuf));
+	f = fopen(tar, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(tarbuf, 1, len, f), len);
+	fclose(f);
+	RUN("--store", store, "load", "-i", tar, "big:1",
+	    "--max-entry-size", "4000", "--max-size", "5000");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(strstr(r.err, "member 'blobs/sha256/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb': the archive's members add up to more than 5000 bytes (--max-size)"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	ck_assert_msg(!exists_prefix(store, ".load-"), "a .load- directory is left");
+}
+END_TEST
+
 
 Suite *oci_suite(void)
 {
@@ -1950,6 +1986,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);
+	tcase_add_test(tc, test_cmd_load_archive_total);
 	tcase_add_test(tc, test_cmd_load_chain_name);
 	tcase_add_test(tc, test_cmd_load_tag_name);
 	tcase_add_test(tc, test_cmd_diff);

@@ -150,6 +150,15 @@ static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
 		return lfs_reg_fail(reg, -EPROTO,
 				    "%s: unusable token realm '%s' in the challenge",
 				    reg->host, c->realm);
+	/*
+	 * The password crosses the network in clear over plain HTTP: only to
+	 * the registry's own origin, which the user marked insecure.
+	 */
+	if (reg->has_cred && !strncmp(c->realm, "http://", 7) &&
+	    !lfs_reg_url_same_origin(reg->base, c->realm))
+		return lfs_reg_fail(reg, -EACCES,
+				    "%s: token realm '%s' is plain HTTP on another host: credentials not sent",
+				    reg->host, c->realm);
 	rq.method = "GET";
 	rq.url = url;
 	if (reg->has_cred) {

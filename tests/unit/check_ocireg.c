@@ -461,6 +461,70 @@ START_TEST(test_client_bearer)
 }
 END_TEST
 
+/*
+ * A token realm in plain HTTP gets no password unless it is the
+ * registry's own origin (a registry the user marked insecure): a
+ * challenge naming http://elsewhere would have the Basic credentials
+ * cross the network in clear.  Anonymous token requests may still go.
+ */
+START_TEST(test_client_http_realm)
+{
+	static const char man[] = "{\"schemaVersion\":2}";
+	struct lfs_reg_cred cred = { "alice", "secret" };
+	struct lfs_reg reg;
+	char *body, ct[128], dg[LFS_DIGEST_LEN], want[LFS_DIGEST_LEN];
+	size_t len, i;
+
+	lfs_oci_sha256_digest(man, strlen(man), want);
+	open_reg(&reg, &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"http://auth.io/token\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T1\"}" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = man, .docker_digest = want });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg),
+			 -EACCES);
+	ck_assert_msg(strstr(reg.err.msg, "http://auth.io/token") &&
+		      strstr(reg.err.msg, "plain HTTP"), "%s", reg.err.msg);
+	for (i = 0; i < fake_http_nseen(); i++)
+		ck_assert_msg(!fake_http_header(i, "Authorization"),
+			      "request %zu to %s had credentials", i,
+			      fake_http_seen(i)->url);
+	ck_assert_uint_eq(fake_http_nseen(), 1);
+	lfs_reg_close(&reg);
+
+	/* an insecure registry's own origin: the token service is asked */
+	fake_http_reset();
+	ck_assert_int_eq(lfs_reg_open(&reg, "reg.io:5000", "app/web", 1, NULL,
+				      "pull", &cred), 0);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"http://reg.io:5000/token\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T2\"}" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = man, .docker_digest = want });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg), 0);
+	free(body);
+	ck_assert_str_eq(fake_http_header(1, "Authorization"), "Basic YWxpY2U6c2VjcmV0");
+	ck_assert_str_eq(fake_http_header(2, "Authorization"), "Bearer T2");
+	lfs_reg_close(&reg);
+
+	/* anonymous: an http realm elsewhere is asked, with nothing to leak */
+	open_reg(&reg, NULL);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"http://auth.io/token\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T3\"}" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST, .body = man, .docker_digest = want });
+	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg), 0);
+	free(body);
+	ck_assert_ptr_null(fake_http_header(1, "Authorization"));
+	lfs_reg_close(&reg);
+}
+END_TEST
+
 START_TEST(test_client_basic)
 {
 	struct lfs_reg_cred cred = { "alice", "wrong" };
@@ -1686,6 +1750,7 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_auth_file);
 	tcase_add_test(tc, test_pick);
 	tcase_add_test(tc, test_client_bearer);
+	tcase_add_test(tc, test_client_http_realm);
 	tcase_add_test(tc, test_client_basic);
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_other_origin);

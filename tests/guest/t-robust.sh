@@ -129,10 +129,38 @@ else
 	expect_match "$(cat "$s/fz-vls.out")" "\"$s/m1\"" \
 		"view ls answers while a commit waits on a frozen upper"
 fi
+# The view itself is frozen while the commit waits: an unlink in it waits
+# for write access to the view (of an absent name: it would touch nothing
+# of the frozen upper once let through).  FITHAW on the view (fsfreeze -u,
+# root) must not thaw the commit's freeze: on 6.1, whose thaw_super() has
+# no holder, it did, and the view took changes in the middle of its commit.
+rm -f "$s/m1/no-such-file" &
+ppid=$!
+sleep 2
+if kill -0 "$ppid" 2>/dev/null; then
+	pass "an unlink in the view waits while its commit holds it frozen"
+else
+	fail "an unlink in the view waits while its commit holds it frozen" "it ended"
+fi
+if fsfreeze -u "$s/m1" 2>"$s/fz-thaw.err"; then
+	fail "FITHAW of the view is refused while a commit holds it frozen" \
+		"fsfreeze -u succeeded"
+else
+	pass "FITHAW of the view is refused while a commit holds it frozen"
+	diag "fsfreeze -u: $(cat "$s/fz-thaw.err")"
+fi
+sleep 2
+if kill -0 "$ppid" 2>/dev/null; then
+	pass "after the FITHAW the view is still frozen (the unlink still waits)"
+else
+	fail "after the FITHAW the view is still frozen (the unlink still waits)" \
+		"the unlink went through in the middle of the commit"
+fi
 expect_ok fsfreeze -u "$s/fz"
 wait "$cpid"
 wait "$lpid"
 wait "$vpid"
+wait "$ppid"
 expect_match "$(cat "$s/fz-commit.out")" "^OK" "the commit completes after the thaw"
 expect_eq "$(cat "$s/m1/fz.txt" 2>&1)" frozen "the view reads its file after the commit"
 expect_ok umount "$s/m1"

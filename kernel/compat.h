@@ -414,19 +414,22 @@ static inline int layerfs_thaw_super(struct super_block *sb)
 }
 
 /*
- * FITHAW of a view.  A view cannot be frozen from userspace (it has no
- * freeze_fs, so FIFREEZE fails), only by a commit, which thaws it itself.
- * 6.12's thaw_super() leaves a kernel holder's freeze alone; 6.1's has no
- * holder and would thaw the view in the middle of its commit, so there
- * super_operations.thaw_super refuses.  Emergency thaw (sysrq j) does not
- * come this way.
+ * FITHAW of a view (super_operations.thaw_super).  A view cannot be frozen
+ * from userspace (it has no freeze_fs, so FIFREEZE fails), only by a
+ * commit, which thaws it itself with thaw_super(): a thaw from userspace
+ * is refused.  6.1's thaw_super() has no holder and would thaw the view
+ * in the middle of its commit.  Emergency thaw (sysrq j) does not come
+ * this way.
  */
-#if !LAYERFS_612
+#if LAYERFS_612
+static inline int layerfs_thaw_super_ioctl(struct super_block *sb,
+					   enum freeze_holder who)
+#else
 static inline int layerfs_thaw_super_ioctl(struct super_block *sb)
+#endif
 {
 	return READ_ONCE(sb->s_writers.frozen) == SB_UNFROZEN ? -EINVAL : -EBUSY;
 }
-#endif
 
 /* Generic netlink: the ops pre_doit is given. */
 #if LAYERFS_612

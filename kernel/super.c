@@ -191,9 +191,7 @@ static const struct super_operations layerfs_super_ops = {
 	.sync_fs = layerfs_sync_fs,
 	.statfs = layerfs_statfs,
 	.show_options = layerfs_show_options,
-#if !LAYERFS_612
-	.thaw_super = layerfs_thaw_super_ioctl,	/* compat.h */
-#endif
+	.thaw_super = layerfs_thaw_super_ioctl,	/* FITHAW: compat.h */
 };
 
 static int layerfs_cmp_ptr(const void *a, const void *b)

@@ -311,21 +311,44 @@ static int lfs_exp_marker(struct lfs_exp *x, const char *name,
 }
 
 /*
- * Opens regular file @name of @dirfd for reading (O_NOATIME when allowed);
- * the fd, or -errno with the reason in x->err.
+ * Opens regular file @name of @dirfd, listed as @st, for reading
+ * (O_NOATIME when allowed); the fd, or -errno with the reason in x->err.
+ * The name is opened O_PATH first and only the object that has @st's
+ * inode, and is a regular file, is opened for reading (through its
+ * /proc/self/fd link): a FIFO or a device put in the file's place since
+ * it was listed (a layer directory its owner can change) would have
+ * blocked the export forever, or been opened as the device.
  */
 static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
-			const char *rel)
+			const char *rel, const struct stat *st)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-			O_NOATIME);
+	char proc[32];
+	struct stat now;
+	int pfd, fd;
 
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &now)) {
+		fd = -errno;
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
+		if (pfd >= 0)
+			close(pfd);
+		return fd;
+	}
+	if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		close(pfd);
+		lfs_err_set(x->err, 0, "'%s': replaced while being read", rel);
+		return -EIO;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
 		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
 	}
+	close(pfd);
 	return fd;
 }
 
@@ -444,9 +467,11 @@ static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 
 /* A regular file with data: its header (sparse map included), its data. */
 static int lfs_exp_file(struct lfs_exp *x, int dirfd, const char *name,
-			const char *rel, off_t size, struct archive_entry *e)
+			const char *rel, const struct stat *st,
+			struct archive_entry *e)
 {
-	int fd = lfs_exp_open(x, dirfd, name, rel), rc;
+	int fd = lfs_exp_open(x, dirfd, name, rel, st), rc;
+	off_t size = st->st_size;
 
 	if (fd < 0)
 		return fd;
@@ -587,7 +612,7 @@ static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 	if (S_ISREG(st->st_mode))
 		archive_entry_set_size(e, st->st_size);
 	if (S_ISREG(st->st_mode) && st->st_size)
-		rc = lfs_exp_file(x, dirfd, name, rel, st->st_size, e);
+		rc = lfs_exp_file(x, dirfd, name, rel, st, e);
 	else
 		rc = lfs_exp_header(x, e, rel);
 	if (!rc && S_ISDIR(st->st_mode))

@@ -9,12 +9,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -851,6 +854,127 @@ START_TEST(test_truncated)
 	ck_assert_int_ne(import_mem("", 0, "t2", 1, &err), 0);
 	ck_assert_int_ne(import_mem("garbage", 7, "t3", 1, &err), 0);
 	ck_assert_int_eq(import_mem(tarbuf, len, "t4", 1, &err), 0);
+}
+END_TEST
+
+/*
+ * A process exchanging TMP/@a and TMP/@b (renameat2 RENAME_EXCHANGE) as
+ * fast as it can, as the owner of a layer directory may while root
+ * exports it; kill it with swapper_stop().
+ */
+static pid_t swapper_start(const char *a, const char *b)
+{
+	char pa[256], pb[256];
+	pid_t pid;
+
+	snprintf(pa, sizeof(pa), "%s/%s", tmpdir, a);
+	snprintf(pb, sizeof(pb), "%s/%s", tmpdir, b);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		for (;;)
+			if (renameat2(AT_FDCWD, pa, AT_FDCWD, pb, RENAME_EXCHANGE))
+				_exit(1);
+	return pid;
+}
+
+static void swapper_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status), "the swapper failed");
+}
+
+/*
+ * @rounds exports of TMP/src, each into TMP/race.tar, in a child given
+ * @secs seconds: into @out, "ok N replaced N other N found N" (exports
+ * that succeeded, failed with "replaced while being read", failed
+ * otherwise (the first reason follows), wrote a tar holding @needle), or
+ * "hung" if the child had not finished by then.
+ */
+static void export_rounds(unsigned int rounds, const char *needle, int secs,
+			  char *out, size_t len)
+{
+	unsigned int ok = 0, replaced = 0, other = 0, found = 0, i;
+	char src[256], path[256], first[LFS_ERR_MAX] = "";
+	struct pollfd pfd;
+	ssize_t n, got = 0;
+	int p[2], fd, status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		snprintf(src, sizeof(src), "%s/src", tmpdir);
+		snprintf(path, sizeof(path), "%s/race.tar", tmpdir);
+		for (i = 0; i < rounds; i++) {
+			struct lfs_err err = LFS_ERR_INIT;
+			struct lfs_tar_digests d;
+			static char tar[1 << 16];
+			ssize_t k;
+			int rc;
+
+			fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0)
+				_exit(2);
+			rc = lfs_tar_export(src, fd, LFS_COMPRESS_NONE, &d,
+					    &err);
+			k = pread(fd, tar, sizeof(tar), 0);
+			close(fd);
+			if (!rc)
+				ok++;
+			else if (strstr(err.msg, "replaced while being read"))
+				replaced++;
+			else if (!other++)
+				snprintf(first, sizeof(first), " (%s)", err.msg);
+			if (!rc && k > 0 && memmem(tar, k, needle, strlen(needle)))
+				found++;
+		}
+		dprintf(p[1], "ok %u replaced %u other %u found %u%s", ok,
+			replaced, other, found, first);
+		_exit(0);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, secs * 1000) == 1 &&
+	       (n = read(p[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(p[0]);
+	if (!got) {
+		snprintf(out, len, "hung");
+		kill(pid, SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+
+/*
+ * A regular file of the layer exchanged with a FIFO while the layer is
+ * exported: the export says so or gets one or the other whole, and never
+ * waits on the FIFO for a writer (it opened the name listed as a regular
+ * file for reading, whatever was there by then).
+ */
+START_TEST(test_export_fifo_swapped)
+{
+	char report[LFS_ERR_MAX + 64], path[256];
+	pid_t pid;
+
+	mk("src");
+	put("src/f", "the file's data\n");
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	pid = swapper_start("src/f", "fifo");
+
+	export_rounds(3000, "the file's data", 20, report, sizeof(report));
+	swapper_stop(pid);
+	printf("export: a regular file exchanged with a FIFO 3000 times "
+	       "over: %s\n", report);
+	ck_assert_msg(strcmp(report, "hung") && strstr(report, " other 0 "),
+		      "%s", report);
 }
 END_TEST
 
@@ -1937,6 +2061,13 @@ Suite *oci_suite(void)
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_rm_rf);
+	suite_add_tcase(s, tc);
+
+	/* exports of a layer its owner changes meanwhile */
+	tc = tcase_create("race");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_test(tc, test_export_fifo_swapped);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("commands");

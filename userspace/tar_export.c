@@ -55,7 +55,6 @@ struct lfs_exp {
 	struct lfs_pipe pipe;	/* to the compressing thread, if x->z */
 	int slot;		/* the slot being filled, or -1 */
 	uint64_t tar_size, blob_size;
-	char *root;		/* root path, for l*xattr() */
 	struct lfs_hl *hl;	/* hash table, see lfs_hl_slot() */
 	size_t n_hl, cap_hl;
 	char *buf;		/* LFS_IO_CHUNK */
@@ -150,9 +149,9 @@ static void *lfs_exp_worker(void *arg)
 	return NULL;
 }
 
-/* Adds the exportable xattrs of @path, sorted by name, to @e. */
+/* Adds the exportable xattrs of @path (entry @rel), sorted by name, to @e. */
 static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
-			  struct archive_entry *e)
+			  const char *rel, struct archive_entry *e)
 {
 	char *list = NULL, **names = NULL, *p, *val = NULL;
 	ssize_t len, vl;
@@ -195,7 +194,7 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 				continue;
 			rc = -errno;
 			lfs_err_set(x->err, 0, "'%s': xattr '%s': %s",
-				   path, names[i], strerror(errno));
+				   rel, names[i], strerror(errno));
 			goto out;
 		}
 		archive_entry_xattr_add_entry(e, names[i], val, (size_t)vl);
@@ -207,10 +206,11 @@ out:
 	return rc;
 }
 
-static int lfs_is_opaque(const char *path)
+/* Directory @fd is marked opaque. */
+static int lfs_is_opaque(int fd)
 {
 	char v[4];
-	ssize_t n = lgetxattr(path, LFS_OPQ_XATTR, v, sizeof(v));
+	ssize_t n = fgetxattr(fd, LFS_OPQ_XATTR, v, sizeof(v));
 
 	return n == 1 && v[0] == 'y';
 }
@@ -502,8 +502,8 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
 /*
- * The header of the entry @rel (@path: its full path) from @st: owner,
- * mode, mtime, xattrs, a symlink's target, a device's numbers.
+ * The header of the entry @rel (@path: its /proc/self/fd path) from @st:
+ * owner, mode, mtime, xattrs, a symlink's target, a device's numbers.
  */
 static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 			      const struct stat *st, int dirfd,
@@ -520,7 +520,7 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 	archive_entry_set_gid(e, st->st_gid);
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	archive_entry_set_size(e, 0);
-	rc = lfs_exp_xattrs(x, path, e);
+	rc = lfs_exp_xattrs(x, path, rel, e);
 	if (rc) {
 		if (!x->err || !x->err->msg[0])
 			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
@@ -551,29 +551,32 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 
 /*
  * After a directory's own entry: its opaque marker, if it is opaque, then
- * its contents.
+ * its contents, both of the directory opened here.
  */
 static int lfs_exp_subdir(struct lfs_exp *x, int dirfd, const char *name,
-			  const char *rel, const char *path,
-			  const struct stat *st)
+			  const char *rel, const struct stat *st)
 {
 	char *sub_prefix = NULL;
 	int rc, sub;
 
-	if (lfs_is_opaque(path)) {
-		if (asprintf(&sub_prefix, "%s/%s", rel, LFS_WH_OPAQUE) < 0)
-			return -ENOMEM;
-		rc = lfs_exp_marker(x, sub_prefix, st);
-		free(sub_prefix);
-		if (rc)
-			return rc;
-	}
 	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
 	if (sub < 0) {
 		rc = -errno;
 		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
 		return rc;
+	}
+	if (lfs_is_opaque(sub)) {
+		if (asprintf(&sub_prefix, "%s/%s", rel, LFS_WH_OPAQUE) < 0) {
+			close(sub);
+			return -ENOMEM;
+		}
+		rc = lfs_exp_marker(x, sub_prefix, st);
+		free(sub_prefix);
+		if (rc) {
+			close(sub);
+			return rc;
+		}
 	}
 	if (asprintf(&sub_prefix, "%s/", rel) < 0) {
 		close(sub);
@@ -616,7 +619,7 @@ static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 	else
 		rc = lfs_exp_header(x, e, rel);
 	if (!rc && S_ISDIR(st->st_mode))
-		rc = lfs_exp_subdir(x, dirfd, name, rel, path, st);
+		rc = lfs_exp_subdir(x, dirfd, name, rel, st);
 out:
 	archive_entry_free(e);
 	return rc;
@@ -648,7 +651,10 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	}
 	if (asprintf(&rel, "%s%s", prefix, name) < 0)
 		return -ENOMEM;
-	if (asprintf(&path, "%s/%s", x->root, rel) < 0)
+	/* Never a path from the root: an entry of @dirfd, whatever the
+	 * directories above it are by now (renamed, or made symlinks to
+	 * another tree by a layer's owner), and of any depth. */
+	if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd, name) < 0)
 		rc = -ENOMEM;
 	else
 		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
@@ -789,7 +795,6 @@ static void lfs_exp_free(struct lfs_exp *x)
 	EVP_MD_CTX_free(x->md_tar);
 	EVP_MD_CTX_free(x->md_blob);
 	free(x->buf);
-	free(x->root);
 }
 
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
@@ -811,11 +816,10 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 		lfs_err_clear(err);
 	lfs_utf8_locale();
 	memset(d, 0, sizeof(*d));
-	x.root = strdup(root);
 	x.buf = malloc(LFS_IO_CHUNK);
 	x.md_tar = lfs_md_new();
 	x.md_blob = lfs_md_new();
-	if (x.root && x.buf && x.md_tar && x.md_blob) {
+	if (x.buf && x.md_tar && x.md_blob) {
 		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		rc = rootfd < 0 ? lfs_err_set(err, -errno, "%s", "") : 0;
 	}

@@ -978,6 +978,41 @@ START_TEST(test_export_fifo_swapped)
 }
 END_TEST
 
+/*
+ * A directory of the layer exchanged with a symlink to a tree outside it
+ * while the layer is exported: the xattrs of what is outside never get
+ * into the tar (they were read by a path from the layer's root, through
+ * whatever its directories had become).  The user.* namespace stands for
+ * the trusted.* and security.* ones only root reads.
+ */
+START_TEST(test_export_dir_swapped)
+{
+	char report[LFS_ERR_MAX + 64], path[256];
+	pid_t pid;
+
+	mk("src");
+	mk("src/a");
+	put("src/a/x", "inside\n");
+	mk("outside");
+	put("outside/x", "outside\n");
+	snprintf(path, sizeof(path), "%s/outside/x", tmpdir);
+	if (setxattr(path, "user.secret", "not-the-layer's", 15, 0)) {
+		printf("export: no user xattrs in %s: not checked\n", tmpdir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/outside", tmpdir);
+	snprintf(report, sizeof(report), "%s/lnk", tmpdir);
+	ck_assert_int_eq(symlink(path, report), 0);
+	pid = swapper_start("src/a", "lnk");
+	export_rounds(3000, "not-the-layer's", 20, report, sizeof(report));
+	swapper_stop(pid);
+	printf("export: a directory exchanged with a symlink out of the "
+	       "layer 3000 times over: %s\n", report);
+	ck_assert_msg(strcmp(report, "hung") && strstr(report, " found 0"),
+		      "%s", report);
+}
+END_TEST
+
 START_TEST(test_rm_rf)
 {
 	char p[256];
@@ -2067,6 +2102,7 @@ Suite *oci_suite(void)
 	tc = tcase_create("race");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_export_fifo_swapped);
+	tcase_add_test(tc, test_export_dir_swapped);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 

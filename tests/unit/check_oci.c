@@ -1699,6 +1699,72 @@ END_TEST
  * of a file below is D, one of nothing is not listed; an opaque
  * directory lists what it hides as D.
  */
+/*
+ * A directory of a view's upper exchanged with a symlink to a tree
+ * outside it while the view's changes are listed (a user of the view can
+ * do that through it): diff never names what is outside, in its listing
+ * or in an error (it walked the upper by paths, through whatever its
+ * directories had become).
+ */
+START_TEST(test_cmd_diff_swapped)
+{
+	static struct lfs_layer base[FAKE_NL_LAYERS_MAX];
+	static char bdir[FAKE_NL_LAYERS_MAX][128], bname[FAKE_NL_LAYERS_MAX][16];
+	const char *names[FAKE_NL_LAYERS_MAX];
+	struct lfs_view_part vp = { 0 };
+	unsigned int i, ok = 0, failed = 0, found = 0;
+	char up[128], p[256], q[256], first[256] = "";
+	pid_t pid;
+
+	/* As many layers below as the fake registry holds: diff looks for
+	 * each upper name in each before it opens the upper directory. */
+	for (i = 0; i < FAKE_NL_LAYERS_MAX; i++) {
+		snprintf(bname[i], sizeof(bname[i]), "b%u:1", i);
+		snprintf(bdir[i], sizeof(bdir[i]), "%s/b%u", tmpdir, i);
+		ck_assert_int_eq(mkdir(bdir[i], 0755), 0);
+		base[i].name = bname[i];
+		base[i].path = bdir[i];
+		names[i] = bname[i];
+		fake_nl.layers[i] = &base[i];
+	}
+	fake_nl.n_layers = FAKE_NL_LAYERS_MAX;
+	mk("up");
+	mk("up/d");
+	put("up/d/x", "x");
+	mk("outside");
+	put("outside/secret-name", "s");
+	snprintf(p, sizeof(p), "%s/outside", tmpdir);
+	snprintf(q, sizeof(q), "%s/lnk", tmpdir);
+	ck_assert_int_eq(symlink(p, q), 0);
+	snprintf(up, sizeof(up), "%s/up", tmpdir);
+	vp.id = 7;
+	vp.nlayers = FAKE_NL_LAYERS_MAX;
+	vp.source = "layerfs";
+	vp.upper = up;
+	vp.work = up;
+	vp.names = names;
+	vp.nnames = FAKE_NL_LAYERS_MAX;
+	fake_nl.view_parts[0] = &vp;
+	fake_nl.n_view_parts = 1;
+
+	pid = swapper_start("up/d", "lnk");
+	for (i = 0; i < 2000; i++) {
+		RUN("diff", "7");
+		if (r.rc && !failed++)
+			snprintf(first, sizeof(first), " (%.*s)",
+				 (int)strcspn(r.err, "\n"), r.err);
+		ok += !r.rc;
+		found += strstr(r.out, "secret-name") ||
+			 strstr(r.err, "secret-name");
+	}
+	swapper_stop(pid);
+	printf("diff: an upper directory exchanged with a symlink out of it "
+	       "2000 times over: ok %u failed %u found %u%s\n", ok, failed,
+	       found, first);
+	ck_assert_msg(!found, "%u listings of what is outside the upper", found);
+}
+END_TEST
+
 START_TEST(test_cmd_diff)
 {
 	struct lfs_layer base = { 0 };
@@ -2100,9 +2166,10 @@ Suite *oci_suite(void)
 
 	/* exports of a layer its owner changes meanwhile */
 	tc = tcase_create("race");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, tmp_setup, cmd_teardown);
 	tcase_add_test(tc, test_export_fifo_swapped);
 	tcase_add_test(tc, test_export_dir_swapped);
+	tcase_add_test(tc, test_cmd_diff_swapped);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -35,6 +36,9 @@
 #include "ocitar.h"
 #include "pgzip.h"
 #include "tarpriv.h"
+
+/* The most bytes of a hole passed to libarchive at once (it takes INT_MAX). */
+#define LFS_HOLE_STEP	(1 << 30)
 
 struct lfs_hl {			/* a hard-linked inode seen before */
 	dev_t dev;
@@ -58,6 +62,7 @@ struct lfs_exp {
 	struct lfs_hl *hl;	/* hash table, see lfs_hl_slot() */
 	size_t n_hl, cap_hl;
 	char *buf;		/* LFS_IO_CHUNK */
+	const char *zeros;	/* LFS_HOLE_STEP bytes, mapped read-only */
 	struct lfs_err *err;	/* the caller's; may be NULL */
 };
 
@@ -366,9 +371,10 @@ static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
 
 	while (data < size) {
 		data = lseek(fd, data, SEEK_DATA);
-		if (data < 0 && errno == ENXIO)
-			data = size;	/* a hole to the end */
-		else if (data < 0)
+		if (data < 0 && errno == ENXIO) {
+			data = size;	/* a hole to the end (the whole file?) */
+			holes = 1;
+		} else if (data < 0)
 			break;
 		if (data >= size)
 			break;
@@ -397,15 +403,21 @@ static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
 	return 0;
 }
 
-/* Passes @len bytes of a hole to libarchive, which skips them unread. */
+/*
+ * Passes @len bytes of a hole to libarchive, which skips them unread, a
+ * LFS_HOLE_STEP at a time from x->zeros (64 KiB at a time if it could not
+ * be mapped): a hole of 4 EiB (tmpfs, xfs and btrfs files can be that
+ * large) costs 4 billion calls, not 70 trillion.
+ */
 static int lfs_exp_hole(struct lfs_exp *x, off_t len, const char *rel)
 {
 	static const char zero[LFS_IO_CHUNK];
-	size_t n;
+	const char *z = x->zeros ? x->zeros : zero;
+	size_t n, step = x->zeros ? LFS_HOLE_STEP : LFS_IO_CHUNK;
 
 	for (; len > 0; len -= (off_t)n) {
-		n = len > LFS_IO_CHUNK ? LFS_IO_CHUNK : (size_t)len;
-		if (archive_write_data(x->tar, zero, n) != (la_ssize_t)n) {
+		n = (uint64_t)len > step ? step : (size_t)len;
+		if (archive_write_data(x->tar, z, n) != (la_ssize_t)n) {
 			lfs_err_set(x->err, 0, "'%s': %s", rel,
 				   x->io_err ? strerror(x->io_err) :
 				   archive_error_string(x->tar));
@@ -445,7 +457,12 @@ static int lfs_exp_region(struct lfs_exp *x, int fd, off_t off, off_t len,
 
 /*
  * The data of a regular file: its regions per @e's sparse map (the holes
- * between them passed as holes, never read), or all of it.
+ * between them passed as holes, never read), or all of it.  The hole
+ * before the map's last region, the empty one at the end of the file, is
+ * not passed at all: the entry ends there, and libarchive's pax writer
+ * ends a sparse entry with the data it lacks, never with its holes (its
+ * finish_entry), so a file that is a hole of exabytes, or ends with one,
+ * costs nothing.  (Its first write, of no bytes here, puts the map out.)
  */
 static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 			struct archive_entry *e, const char *rel)
@@ -456,13 +473,21 @@ static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 
 	if (!archive_entry_sparse_reset(e))
 		return lfs_exp_region(x, fd, 0, size, rel);
+	/* No byte yet: the sparse map, which leads the entry's data. */
+	if (archive_write_data(x->tar, x->buf, 0)) {
+		lfs_err_set(x->err, 0, "'%s': %s", rel, x->io_err ?
+			    strerror(x->io_err) : archive_error_string(x->tar));
+		return x->io_err ? -x->io_err : -EIO;
+	}
 	while (!rc && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK) {
+		if (!len && off == size)
+			break;
 		rc = lfs_exp_hole(x, off - at, rel);
 		if (!rc)
 			rc = lfs_exp_region(x, fd, off, len, rel);
 		at = off + len;
 	}
-	return rc ? rc : lfs_exp_hole(x, size - at, rel);
+	return rc;
 }
 
 /* A regular file with data: its header (sparse map included), its data. */
@@ -795,6 +820,8 @@ static void lfs_exp_free(struct lfs_exp *x)
 	EVP_MD_CTX_free(x->md_tar);
 	EVP_MD_CTX_free(x->md_blob);
 	free(x->buf);
+	if (x->zeros)
+		munmap((void *)x->zeros, LFS_HOLE_STEP);
 }
 
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
@@ -817,6 +844,11 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 	lfs_utf8_locale();
 	memset(d, 0, sizeof(*d));
 	x.buf = malloc(LFS_IO_CHUNK);
+	/* Zeros that cost no memory: an anonymous read-only mapping. */
+	x.zeros = mmap(NULL, LFS_HOLE_STEP, PROT_READ, MAP_PRIVATE |
+		       MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (x.zeros == MAP_FAILED)
+		x.zeros = NULL;
 	x.md_tar = lfs_md_new();
 	x.md_blob = lfs_md_new();
 	if (x.buf && x.md_tar && x.md_blob) {

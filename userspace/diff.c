@@ -3,7 +3,10 @@
  * layerctl diff MOUNTPOINT|VIEWID [--json]: docker diff's list of a
  * view's uncommitted changes, from its upper directory and the layers
  * below it (overlayfs format: a whiteout is a 0/0 character device, an
- * opaque directory has trusted.overlay.opaque "y").
+ * opaque directory has trusted.overlay.opaque "y").  The upper, which the
+ * view's users change while it is read, is walked by directory fds
+ * opened O_NOFOLLOW, never by paths; the layers below (no view writes
+ * them) by paths.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,10 +55,12 @@ static int lfs_is_whiteout(const struct stat *st)
 	return S_ISCHR(st->st_mode) && st->st_rdev == 0;
 }
 
-static int lfs_is_opaque(const char *path)
+/* The directory at @path (@fd < 0), or open as @fd, is marked opaque. */
+static int lfs_is_opaque(const char *path, int fd)
 {
 	char v[4];
-	ssize_t n = lgetxattr(path, LFS_DIFF_OPQ_XATTR, v, sizeof(v));
+	ssize_t n = fd < 0 ? lgetxattr(path, LFS_DIFF_OPQ_XATTR, v, sizeof(v)) :
+		    fgetxattr(fd, LFS_DIFF_OPQ_XATTR, v, sizeof(v));
 
 	return n == 1 && v[0] == 'y';
 }
@@ -114,7 +119,7 @@ static int lfs_diff_lower_dirs(const struct lfs_strv *lower, const char *name,
 			break;
 		}
 		rc = lfs_strv_push(out, p);
-		if (!rc && lfs_is_opaque(p))
+		if (!rc && lfs_is_opaque(p, -1))
 			rc = 1;
 		free(p);
 		if (rc)
@@ -194,11 +199,16 @@ static int lfs_diff_hidden(struct lfs_diff *d, const char *rel,
 	return rc;
 }
 
-static int lfs_diff_dir(struct lfs_diff *d, const char *upper, const char *rel,
-			const struct lfs_strv *lower);
+static int lfs_diff_dir(struct lfs_diff *d, int upfd, const char *upper,
+			const char *rel, const struct lfs_strv *lower);
 
-/* One entry @name of the upper directory @upper (view path @rel). */
-static int lfs_diff_entry(struct lfs_diff *d, const char *upper,
+/*
+ * One entry @name of the upper directory open as @upfd (at @upper, which
+ * only messages name: the upper is the view's, its users change it as
+ * diff reads it, and a directory of it that became a symlink must not
+ * lead out of it), view path @rel.
+ */
+static int lfs_diff_entry(struct lfs_diff *d, int upfd, const char *upper,
 			  const char *rel, const struct lfs_strv *lower,
 			  const char *name)
 {
@@ -206,14 +216,14 @@ static int lfs_diff_entry(struct lfs_diff *d, const char *upper,
 	char *up = NULL, *path = NULL;
 	struct stat st, bst;
 	size_t where = 0;
-	int rc, below, wh;
+	int rc, below, wh, subfd = -1;
 
 	if (asprintf(&up, "%s/%s", upper, name) < 0 ||
 	    asprintf(&path, "%s/%s", rel, name) < 0) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (lstat(up, &st)) {
+	if (fstatat(upfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		rc = lfs_err_set(d->e, -errno, "%s", up);
 		goto out;
 	}
@@ -229,28 +239,39 @@ static int lfs_diff_entry(struct lfs_diff *d, const char *upper,
 	if (rc || !S_ISDIR(st.st_mode))
 		goto out;
 	rc = lfs_diff_lower_dirs(lower, name, &sub);
-	if (rc)
+	if (rc) {
 		rc = lfs_err_set(d->e, rc, "the layers below, at '%s'", path);
+		goto out;
+	}
+	subfd = openat(upfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		       O_CLOEXEC);
+	if (subfd < 0)
+		rc = lfs_err_set(d->e, -errno, "%s", up);
 	else
-		rc = lfs_diff_dir(d, up, path, &sub);
+		rc = lfs_diff_dir(d, subfd, up, path, &sub);
 out:
+	if (subfd >= 0)
+		close(subfd);
 	lfs_strv_free(&sub);
 	free(up);
 	free(path);
 	return rc;
 }
 
-/* The upper directory @upper, the view's directory @rel ("" for the root). */
-static int lfs_diff_dir(struct lfs_diff *d, const char *upper, const char *rel,
-			const struct lfs_strv *lower)
+/*
+ * The upper directory open as @upfd (at @upper, for messages), the view's
+ * directory @rel ("" for the root).
+ */
+static int lfs_diff_dir(struct lfs_diff *d, int upfd, const char *upper,
+			const char *rel, const struct lfs_strv *lower)
 {
 	static const struct lfs_strv none = LFS_STRV_INIT;
-	int opaque = lfs_is_opaque(upper);
+	int opaque = lfs_is_opaque(NULL, upfd);
 	char **names = NULL;
 	size_t n = 0, i;
 	int rc;
 
-	rc = lfs_diff_names(upper, &names, &n);
+	rc = lfs_dir_names(upfd, &names, &n);
 	if (rc)
 		return lfs_err_set(d->e, rc, "%s", upper);
 	if (opaque && lower->n)
@@ -258,8 +279,8 @@ static int lfs_diff_dir(struct lfs_diff *d, const char *upper, const char *rel,
 	if (rc && !d->e->code)
 		lfs_err_set(d->e, rc, "the layers below, at '%s/'", rel);
 	for (i = 0; i < n && !rc; i++)
-		rc = lfs_diff_entry(d, upper, rel, opaque ? &none : lower,
-				    names[i]);
+		rc = lfs_diff_entry(d, upfd, upper, rel,
+				    opaque ? &none : lower, names[i]);
 	if (rc && !d->e->code)
 		lfs_err_set(d->e, rc, "%s", "");
 	lfs_names_free(names, n);
@@ -313,7 +334,7 @@ static int lfs_diff_view(struct lfs_nl *nl, const char *arg,
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_strv lower = LFS_STRV_INIT;
 	const struct lfs_view *v = NULL;
-	int rc;
+	int rc, upfd;
 
 	rc = lfs_ctx_views(nl, &views, e);
 	if (rc)
@@ -323,8 +344,13 @@ static int lfs_diff_view(struct lfs_nl *nl, const char *arg,
 		rc = lfs_err_set(e, -EROFS, "read-only view, no changes");
 	if (!rc)
 		rc = lfs_diff_layers(nl, v, &lower, e);
-	if (!rc)
-		rc = lfs_diff_dir(d, v->upper, "", &lower);
+	if (!rc) {
+		upfd = open(v->upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = upfd < 0 ? lfs_err_set(e, -errno, "%s", v->upper) :
+		     lfs_diff_dir(d, upfd, v->upper, "", &lower);
+		if (upfd >= 0)
+			close(upfd);
+	}
 	if (rc)
 		lfs_err_prefix(e, rc, "view '%s'", arg);
 	lfs_strv_free(&lower);

@@ -154,9 +154,19 @@ uint32_t lfs_index_crc32c(const void *data, size_t len);
  */
 
 /*
+ * Directories nested more levels below a layer's root are not indexed:
+ * the path of a deeper one is longer than PATH_MAX ("d/d/...": two bytes
+ * a level), so no tar of a layer carries one, and the reader recurses a
+ * level per directory.  Every tree within it is read and merged in a few
+ * MiB of stack.
+ */
+#define LFS_INDEX_DEPTH_MAX	2048
+
+/*
  * Reads the layer directory @dirfd into @d (sorted), on @jobs threads
  * (0: one per online CPU, at most 8).  The result, and the error of a
- * tree with one fault, do not depend on @jobs.
+ * tree with one fault, do not depend on @jobs.  A directory more than
+ * LFS_INDEX_DEPTH_MAX levels below the root: -ELOOP, the text in @e.
  */
 int lfs_layer_read_jobs(int dirfd, struct lfs_ldir *d, unsigned int jobs,
 			struct lfs_err *e);

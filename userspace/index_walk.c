@@ -13,6 +13,10 @@
  * subdirectory itself, recursively, as the one-thread reader does (one
  * fd per level), so that no tree can exhaust the process's fds.  With
  * one thread nothing is queued: that is the plain recursive reader.
+ * A directory more than LFS_INDEX_DEPTH_MAX levels below the root is
+ * refused, queued or not: the recursion's stack (some 700 bytes a level)
+ * and fds are bounded whatever the tree, which a user of a view can nest
+ * as deep as they like.
  *
  * Locking:
  * - struct lfs_walk's lock guards the queue, queued, busy, err and *e.
@@ -55,10 +59,11 @@
 /* Directories (open fds) the queue may hold. */
 #define LFS_WALK_QUEUE_MAX	64
 
-/* A directory to read: open as @fd, into @d. */
+/* A directory to read: open as @fd, into @d, @depth levels below the root. */
 struct lfs_wdir {
 	struct lfs_wdir *next;
 	int fd;
+	unsigned int depth;
 	struct lfs_ldir *d;
 };
 
@@ -137,19 +142,26 @@ static int lfs_read_fh(struct lfs_lent *e, int dirfd)
 }
 
 static int lfs_read_dir(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
-			struct lfs_err *e);
+			unsigned int depth, struct lfs_err *e);
 
 /*
- * Subdirectory @ent of @dirfd: its opaque mark and origin now; its
- * contents queued, or read now if the queue is full.
+ * Subdirectory @ent of @dirfd, @depth levels below the root: its opaque
+ * mark and origin now; its contents queued, or read now if the queue is
+ * full.
  */
 static int lfs_read_subdir(struct lfs_walk *w, int dirfd,
-			   struct lfs_lent *ent, struct lfs_err *e)
+			   struct lfs_lent *ent, unsigned int depth,
+			   struct lfs_err *e)
 {
 	struct lfs_wdir *q;
 	char v[2];
 	int fd, err;
 
+	if (depth > LFS_INDEX_DEPTH_MAX) {
+		lfs_err_set(e, 0, "a directory of the layer is nested deeper than %u levels",
+			    LFS_INDEX_DEPTH_MAX);
+		return -ELOOP;
+	}
 	fd = openat(dirfd, ent->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 	if (fd < 0)
@@ -161,6 +173,7 @@ static int lfs_read_subdir(struct lfs_walk *w, int dirfd,
 	q = w->max ? malloc(sizeof(*q)) : NULL;	/* none: read it now */
 	if (q) {
 		q->fd = fd;
+		q->depth = depth;
 		q->d = ent->dir;
 		pthread_mutex_lock(&w->lock);
 		if (w->queued < w->max) {
@@ -176,14 +189,15 @@ static int lfs_read_subdir(struct lfs_walk *w, int dirfd,
 		if (fd < 0)
 			return 0;
 	}
-	err = lfs_read_dir(w, fd, ent->dir, e);
+	err = lfs_read_dir(w, fd, ent->dir, depth, e);
 	close(fd);
 	return err;
 }
 
-/* One name of directory @dirfd. */
+/* One name of directory @dirfd, @depth levels below the root. */
 static int lfs_read_one(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
-			const char *name, int impure, struct lfs_err *e)
+			unsigned int depth, const char *name, int impure,
+			struct lfs_err *e)
 {
 	struct layerfs_index_stat rec;
 	struct lfs_lent *ent;
@@ -204,7 +218,7 @@ static int lfs_read_one(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
 			     lfs_err_set(e, -ENOMEM, "out of memory");
 	}
 	if (type == LAYERFS_INDEX_DT_DIR)
-		return lfs_read_subdir(w, dirfd, ent, e);
+		return lfs_read_subdir(w, dirfd, ent, depth + 1, e);
 	if (type == LFS_LENT_WHITEOUT)
 		return 0;
 	if (impure)
@@ -297,14 +311,15 @@ static int lfs_dlist_read(int dirfd, struct lfs_dlist *l, struct lfs_err *e)
 }
 
 /*
- * Directory @dirfd into @d.  The names are stat'ed in inode-number
- * order, not in the directory's (hash) order: on a cold cache that reads
- * the inode table front to back (ext4 and xfs allocate a directory's
- * inodes together and read ahead), instead of one random read per name.
+ * Directory @dirfd, @depth levels below the root, into @d.  The names are
+ * stat'ed in inode-number order, not in the directory's (hash) order: on
+ * a cold cache that reads the inode table front to back (ext4 and xfs
+ * allocate a directory's inodes together and read ahead), instead of one
+ * random read per name.
  * Stops (-ECANCELED, not recorded) once another thread has failed.
  */
 static int lfs_read_dir(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
-			struct lfs_err *e)
+			unsigned int depth, struct lfs_err *e)
 {
 	struct lfs_dlist l = { 0 };
 	char v[1];
@@ -320,8 +335,8 @@ static int lfs_read_dir(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
 		if (atomic_load_explicit(&w->failed, memory_order_relaxed))
 			err = -ECANCELED;
 		else
-			err = lfs_read_one(w, dirfd, d, l.names + l.v[i].off,
-					   impure, e);
+			err = lfs_read_one(w, dirfd, d, depth,
+					   l.names + l.v[i].off, impure, e);
 	}
 	free(l.v);
 	free(l.names);
@@ -329,16 +344,18 @@ static int lfs_read_dir(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
 }
 
 /*
- * Reads directory @fd into @d for a thread counted in w->busy: called
- * and returns with w->lock held, which it drops while it reads.
+ * Reads directory @fd (@depth levels below the root) into @d for a thread
+ * counted in w->busy: called and returns with w->lock held, which it
+ * drops while it reads.
  */
-static void lfs_walk_read(struct lfs_walk *w, int fd, struct lfs_ldir *d)
+static void lfs_walk_read(struct lfs_walk *w, int fd, unsigned int depth,
+			  struct lfs_ldir *d)
 {
 	struct lfs_err e = LFS_ERR_INIT;
 	int err;
 
 	pthread_mutex_unlock(&w->lock);
-	err = lfs_read_dir(w, fd, d, &e);
+	err = lfs_read_dir(w, fd, d, depth, &e);
 	pthread_mutex_lock(&w->lock);
 	w->busy--;
 	if (err && !w->err) {
@@ -370,7 +387,7 @@ static void *lfs_walk_thread(void *arg)
 		w->queue = q->next;
 		w->queued--;
 		w->busy++;
-		lfs_walk_read(w, q->fd, q->d);
+		lfs_walk_read(w, q->fd, q->depth, q->d);
 		close(q->fd);
 		free(q);
 	}
@@ -412,7 +429,7 @@ int lfs_layer_read_jobs(int dirfd, struct lfs_ldir *d, unsigned int jobs,
 		if (!pthread_create(&tid[started], NULL, lfs_walk_thread, &w))
 			started++;
 	pthread_mutex_lock(&w.lock);
-	lfs_walk_read(&w, dirfd, d);
+	lfs_walk_read(&w, dirfd, 0, d);
 	pthread_mutex_unlock(&w.lock);
 	lfs_walk_thread(&w);
 	for (i = 0; i < started; i++)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -35,6 +36,9 @@
 #include "ocitar.h"
 #include "pgzip.h"
 #include "tarpriv.h"
+
+/* The most bytes of a hole passed to libarchive at once (it takes INT_MAX). */
+#define LFS_HOLE_STEP	(1 << 30)
 
 struct lfs_hl {			/* a hard-linked inode seen before */
 	dev_t dev;
@@ -55,10 +59,10 @@ struct lfs_exp {
 	struct lfs_pipe pipe;	/* to the compressing thread, if x->z */
 	int slot;		/* the slot being filled, or -1 */
 	uint64_t tar_size, blob_size;
-	char *root;		/* root path, for l*xattr() */
 	struct lfs_hl *hl;	/* hash table, see lfs_hl_slot() */
 	size_t n_hl, cap_hl;
 	char *buf;		/* LFS_IO_CHUNK */
+	const char *zeros;	/* LFS_HOLE_STEP bytes, mapped read-only */
 	struct lfs_err *err;	/* the caller's; may be NULL */
 };
 
@@ -150,9 +154,9 @@ static void *lfs_exp_worker(void *arg)
 	return NULL;
 }
 
-/* Adds the exportable xattrs of @path, sorted by name, to @e. */
+/* Adds the exportable xattrs of @path (entry @rel), sorted by name, to @e. */
 static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
-			  struct archive_entry *e)
+			  const char *rel, struct archive_entry *e)
 {
 	char *list = NULL, **names = NULL, *p, *val = NULL;
 	ssize_t len, vl;
@@ -195,7 +199,7 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 				continue;
 			rc = -errno;
 			lfs_err_set(x->err, 0, "'%s': xattr '%s': %s",
-				   path, names[i], strerror(errno));
+				   rel, names[i], strerror(errno));
 			goto out;
 		}
 		archive_entry_xattr_add_entry(e, names[i], val, (size_t)vl);
@@ -207,10 +211,11 @@ out:
 	return rc;
 }
 
-static int lfs_is_opaque(const char *path)
+/* Directory @fd is marked opaque. */
+static int lfs_is_opaque(int fd)
 {
 	char v[4];
-	ssize_t n = lgetxattr(path, LFS_OPQ_XATTR, v, sizeof(v));
+	ssize_t n = fgetxattr(fd, LFS_OPQ_XATTR, v, sizeof(v));
 
 	return n == 1 && v[0] == 'y';
 }
@@ -311,21 +316,44 @@ static int lfs_exp_marker(struct lfs_exp *x, const char *name,
 }
 
 /*
- * Opens regular file @name of @dirfd for reading (O_NOATIME when allowed);
- * the fd, or -errno with the reason in x->err.
+ * Opens regular file @name of @dirfd, listed as @st, for reading
+ * (O_NOATIME when allowed); the fd, or -errno with the reason in x->err.
+ * The name is opened O_PATH first and only the object that has @st's
+ * inode, and is a regular file, is opened for reading (through its
+ * /proc/self/fd link): a FIFO or a device put in the file's place since
+ * it was listed (a layer directory its owner can change) would have
+ * blocked the export forever, or been opened as the device.
  */
 static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
-			const char *rel)
+			const char *rel, const struct stat *st)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-			O_NOATIME);
+	char proc[32];
+	struct stat now;
+	int pfd, fd;
 
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &now)) {
+		fd = -errno;
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
+		if (pfd >= 0)
+			close(pfd);
+		return fd;
+	}
+	if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		close(pfd);
+		lfs_err_set(x->err, 0, "'%s': replaced while being read", rel);
+		return -EIO;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
 		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
 	}
+	close(pfd);
 	return fd;
 }
 
@@ -343,9 +371,10 @@ static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
 
 	while (data < size) {
 		data = lseek(fd, data, SEEK_DATA);
-		if (data < 0 && errno == ENXIO)
-			data = size;	/* a hole to the end */
-		else if (data < 0)
+		if (data < 0 && errno == ENXIO) {
+			data = size;	/* a hole to the end (the whole file?) */
+			holes = 1;
+		} else if (data < 0)
 			break;
 		if (data >= size)
 			break;
@@ -374,15 +403,21 @@ static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
 	return 0;
 }
 
-/* Passes @len bytes of a hole to libarchive, which skips them unread. */
+/*
+ * Passes @len bytes of a hole to libarchive, which skips them unread, a
+ * LFS_HOLE_STEP at a time from x->zeros (64 KiB at a time if it could not
+ * be mapped): a hole of 4 EiB (tmpfs, xfs and btrfs files can be that
+ * large) costs 4 billion calls, not 70 trillion.
+ */
 static int lfs_exp_hole(struct lfs_exp *x, off_t len, const char *rel)
 {
 	static const char zero[LFS_IO_CHUNK];
-	size_t n;
+	const char *z = x->zeros ? x->zeros : zero;
+	size_t n, step = x->zeros ? LFS_HOLE_STEP : LFS_IO_CHUNK;
 
 	for (; len > 0; len -= (off_t)n) {
-		n = len > LFS_IO_CHUNK ? LFS_IO_CHUNK : (size_t)len;
-		if (archive_write_data(x->tar, zero, n) != (la_ssize_t)n) {
+		n = (uint64_t)len > step ? step : (size_t)len;
+		if (archive_write_data(x->tar, z, n) != (la_ssize_t)n) {
 			lfs_err_set(x->err, 0, "'%s': %s", rel,
 				   x->io_err ? strerror(x->io_err) :
 				   archive_error_string(x->tar));
@@ -422,7 +457,12 @@ static int lfs_exp_region(struct lfs_exp *x, int fd, off_t off, off_t len,
 
 /*
  * The data of a regular file: its regions per @e's sparse map (the holes
- * between them passed as holes, never read), or all of it.
+ * between them passed as holes, never read), or all of it.  The hole
+ * before the map's last region, the empty one at the end of the file, is
+ * not passed at all: the entry ends there, and libarchive's pax writer
+ * ends a sparse entry with the data it lacks, never with its holes (its
+ * finish_entry), so a file that is a hole of exabytes, or ends with one,
+ * costs nothing.  (Its first write, of no bytes here, puts the map out.)
  */
 static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 			struct archive_entry *e, const char *rel)
@@ -433,20 +473,30 @@ static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 
 	if (!archive_entry_sparse_reset(e))
 		return lfs_exp_region(x, fd, 0, size, rel);
+	/* No byte yet: the sparse map, which leads the entry's data. */
+	if (archive_write_data(x->tar, x->buf, 0)) {
+		lfs_err_set(x->err, 0, "'%s': %s", rel, x->io_err ?
+			    strerror(x->io_err) : archive_error_string(x->tar));
+		return x->io_err ? -x->io_err : -EIO;
+	}
 	while (!rc && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK) {
+		if (!len && off == size)
+			break;
 		rc = lfs_exp_hole(x, off - at, rel);
 		if (!rc)
 			rc = lfs_exp_region(x, fd, off, len, rel);
 		at = off + len;
 	}
-	return rc ? rc : lfs_exp_hole(x, size - at, rel);
+	return rc;
 }
 
 /* A regular file with data: its header (sparse map included), its data. */
 static int lfs_exp_file(struct lfs_exp *x, int dirfd, const char *name,
-			const char *rel, off_t size, struct archive_entry *e)
+			const char *rel, const struct stat *st,
+			struct archive_entry *e)
 {
-	int fd = lfs_exp_open(x, dirfd, name, rel), rc;
+	int fd = lfs_exp_open(x, dirfd, name, rel, st), rc;
+	off_t size = st->st_size;
 
 	if (fd < 0)
 		return fd;
@@ -477,8 +527,8 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
 /*
- * The header of the entry @rel (@path: its full path) from @st: owner,
- * mode, mtime, xattrs, a symlink's target, a device's numbers.
+ * The header of the entry @rel (@path: its /proc/self/fd path) from @st:
+ * owner, mode, mtime, xattrs, a symlink's target, a device's numbers.
  */
 static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 			      const struct stat *st, int dirfd,
@@ -495,7 +545,7 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 	archive_entry_set_gid(e, st->st_gid);
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	archive_entry_set_size(e, 0);
-	rc = lfs_exp_xattrs(x, path, e);
+	rc = lfs_exp_xattrs(x, path, rel, e);
 	if (rc) {
 		if (!x->err || !x->err->msg[0])
 			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
@@ -526,29 +576,32 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 
 /*
  * After a directory's own entry: its opaque marker, if it is opaque, then
- * its contents.
+ * its contents, both of the directory opened here.
  */
 static int lfs_exp_subdir(struct lfs_exp *x, int dirfd, const char *name,
-			  const char *rel, const char *path,
-			  const struct stat *st)
+			  const char *rel, const struct stat *st)
 {
 	char *sub_prefix = NULL;
 	int rc, sub;
 
-	if (lfs_is_opaque(path)) {
-		if (asprintf(&sub_prefix, "%s/%s", rel, LFS_WH_OPAQUE) < 0)
-			return -ENOMEM;
-		rc = lfs_exp_marker(x, sub_prefix, st);
-		free(sub_prefix);
-		if (rc)
-			return rc;
-	}
 	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
 	if (sub < 0) {
 		rc = -errno;
 		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
 		return rc;
+	}
+	if (lfs_is_opaque(sub)) {
+		if (asprintf(&sub_prefix, "%s/%s", rel, LFS_WH_OPAQUE) < 0) {
+			close(sub);
+			return -ENOMEM;
+		}
+		rc = lfs_exp_marker(x, sub_prefix, st);
+		free(sub_prefix);
+		if (rc) {
+			close(sub);
+			return rc;
+		}
 	}
 	if (asprintf(&sub_prefix, "%s/", rel) < 0) {
 		close(sub);
@@ -587,11 +640,11 @@ static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 	if (S_ISREG(st->st_mode))
 		archive_entry_set_size(e, st->st_size);
 	if (S_ISREG(st->st_mode) && st->st_size)
-		rc = lfs_exp_file(x, dirfd, name, rel, st->st_size, e);
+		rc = lfs_exp_file(x, dirfd, name, rel, st, e);
 	else
 		rc = lfs_exp_header(x, e, rel);
 	if (!rc && S_ISDIR(st->st_mode))
-		rc = lfs_exp_subdir(x, dirfd, name, rel, path, st);
+		rc = lfs_exp_subdir(x, dirfd, name, rel, st);
 out:
 	archive_entry_free(e);
 	return rc;
@@ -623,7 +676,10 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	}
 	if (asprintf(&rel, "%s%s", prefix, name) < 0)
 		return -ENOMEM;
-	if (asprintf(&path, "%s/%s", x->root, rel) < 0)
+	/* Never a path from the root: an entry of @dirfd, whatever the
+	 * directories above it are by now (renamed, or made symlinks to
+	 * another tree by a layer's owner), and of any depth. */
+	if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd, name) < 0)
 		rc = -ENOMEM;
 	else
 		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
@@ -764,7 +820,8 @@ static void lfs_exp_free(struct lfs_exp *x)
 	EVP_MD_CTX_free(x->md_tar);
 	EVP_MD_CTX_free(x->md_blob);
 	free(x->buf);
-	free(x->root);
+	if (x->zeros)
+		munmap((void *)x->zeros, LFS_HOLE_STEP);
 }
 
 int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
@@ -786,11 +843,15 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 		lfs_err_clear(err);
 	lfs_utf8_locale();
 	memset(d, 0, sizeof(*d));
-	x.root = strdup(root);
 	x.buf = malloc(LFS_IO_CHUNK);
+	/* Zeros that cost no memory: an anonymous read-only mapping. */
+	x.zeros = mmap(NULL, LFS_HOLE_STEP, PROT_READ, MAP_PRIVATE |
+		       MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (x.zeros == MAP_FAILED)
+		x.zeros = NULL;
 	x.md_tar = lfs_md_new();
 	x.md_blob = lfs_md_new();
-	if (x.root && x.buf && x.md_tar && x.md_blob) {
+	if (x.buf && x.md_tar && x.md_blob) {
 		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		rc = rootfd < 0 ? lfs_err_set(err, -errno, "%s", "") : 0;
 	}

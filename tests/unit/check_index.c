@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -1097,6 +1098,127 @@ START_TEST(test_read_jobs_error)
 }
 END_TEST
 
+/*
+ * A chain of directories "d/d/d/..." @levels deep below @fd, continuing
+ * from the deepest one (@at, *@depth levels below @fd; -1 and 0 at
+ * first), which stays open in *@at.
+ */
+static void deep_chain(int fd, int *at, unsigned int *depth,
+		       unsigned int levels)
+{
+	int cur = *at < 0 ? dup(fd) : *at, next;
+
+	ck_assert_int_ge(cur, 0);
+	for (; *depth < levels; ++*depth) {
+		ck_assert_int_eq(mkdirat(cur, "d", 0755), 0);
+		next = openat(cur, "d", O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(next, 0);
+		close(cur);
+		cur = next;
+	}
+	*at = cur;
+}
+
+/*
+ * A tree nested as deep as a user of a view cares to make it: within
+ * LFS_INDEX_DEPTH_MAX levels it is read whole on any number of threads;
+ * one level more is refused, with the same error on any number of
+ * threads, the reader's stack never exhausted (the one-thread reader
+ * recursed a level per directory: 8,192 levels took 5 MiB of stack).
+ * Run in a child with a 4 MiB stack and as many fds as it may have.
+ */
+START_TEST(test_read_deep)
+{
+	static const unsigned int jobs[] = { 1, 2, 8 };
+	static const unsigned int levels[] = { LFS_INDEX_DEPTH_MAX,
+		LFS_INDEX_DEPTH_MAX + 1, 8192 };
+	char root[] = "/tmp/check-deep-XXXXXXXX", line[LFS_ERR_MAX + 64];
+	char all[16 * sizeof(line)], want[sizeof(all)], cmd[64];
+	unsigned int depth = 0, i, k, first;
+	int fd, at = -1, p[2], status;
+	struct rlimit rl;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* Too few fds for one thread to hold a level each: only threads. */
+	first = rl.rlim_max < LFS_INDEX_DEPTH_MAX + 64;
+	want[0] = 0;
+	for (i = 0; i < N(levels); i++) {
+		deep_chain(fd, &at, &depth, levels[i]);
+		ck_assert_int_eq(pipe(p), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			close(p[0]);
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl))
+				_exit(2);
+			rl.rlim_cur = rl.rlim_max = 4 << 20;
+			if (setrlimit(RLIMIT_STACK, &rl))
+				_exit(2);
+			for (k = first; k < N(jobs); k++) {
+				struct lfs_err why = LFS_ERR_INIT;
+				struct lfs_ldir d;
+				const struct lfs_ldir *l;
+				unsigned int below = 0;
+				int rc;
+
+				rc = lfs_layer_read_jobs(fd, &d, jobs[k], &why);
+				for (l = &d; !rc && l->n == 1 && l->ents[0].dir;
+				     l = l->ents[0].dir)
+					below++;
+				snprintf(line, sizeof(line),
+					 "%u levels, %u threads: rc %d, %u deep %s\n",
+					 levels[i], jobs[k], rc, below, why.msg);
+				if (!rc)
+					lfs_ldir_free(&d);
+				if (write(p[1], line, strlen(line)) < 0)
+					_exit(3);
+			}
+			_exit(0);
+		}
+		close(p[1]);
+		while ((n = read(p[0], all + got, sizeof(all) - 1 - got)) > 0)
+			got += n;
+		all[got] = 0;
+		close(p[0]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			snprintf(line, sizeof(line), "%u levels: %s %d\n",
+				 levels[i], WIFSIGNALED(status) ?
+				 "the reader died of signal" : "exit status",
+				 WIFSIGNALED(status) ? WTERMSIG(status) :
+				 WEXITSTATUS(status));
+			strcat(all, line);
+			got = strlen(all);
+		}
+		for (k = first; k < N(jobs); k++) {
+			if (!i)
+				snprintf(line, sizeof(line),
+					 "%u levels, %u threads: rc 0, %u deep \n",
+					 levels[i], jobs[k], levels[i]);
+			else
+				snprintf(line, sizeof(line),
+					 "%u levels, %u threads: rc %d, 0 deep a directory of the layer is nested deeper than %u levels\n",
+					 levels[i], jobs[k], -ELOOP,
+					 LFS_INDEX_DEPTH_MAX);
+			strcat(want, line);
+		}
+	}
+	ck_assert_str_eq(all, want);
+	printf("index: %s", all);
+	close(at);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* Corruption */
 
 /* A valid index of a random chain of @n layers (free it). */
@@ -1625,6 +1747,7 @@ Suite *index_suite(void)
 	tcase_add_test(chains, test_stat_records);
 	tcase_add_test(chains, test_read_jobs);
 	tcase_add_test(chains, test_read_jobs_error);
+	tcase_add_test(chains, test_read_deep);
 	tcase_add_test(chains, test_tree_within);
 	tcase_set_timeout(chains, 300);
 	suite_add_tcase(s, chains);

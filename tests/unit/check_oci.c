@@ -9,12 +9,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -854,6 +858,162 @@ START_TEST(test_truncated)
 }
 END_TEST
 
+/*
+ * A process exchanging TMP/@a and TMP/@b (renameat2 RENAME_EXCHANGE) as
+ * fast as it can, as the owner of a layer directory may while root
+ * exports it; kill it with swapper_stop().
+ */
+static pid_t swapper_start(const char *a, const char *b)
+{
+	char pa[256], pb[256];
+	pid_t pid;
+
+	snprintf(pa, sizeof(pa), "%s/%s", tmpdir, a);
+	snprintf(pb, sizeof(pb), "%s/%s", tmpdir, b);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		for (;;)
+			if (renameat2(AT_FDCWD, pa, AT_FDCWD, pb, RENAME_EXCHANGE))
+				_exit(1);
+	return pid;
+}
+
+static void swapper_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status), "the swapper failed");
+}
+
+/*
+ * @rounds exports of TMP/src, each into TMP/race.tar, in a child given
+ * @secs seconds: into @out, "ok N replaced N other N found N" (exports
+ * that succeeded, failed with "replaced while being read", failed
+ * otherwise (the first reason follows), wrote a tar holding @needle), or
+ * "hung" if the child had not finished by then.
+ */
+static void export_rounds(unsigned int rounds, const char *needle, int secs,
+			  char *out, size_t len)
+{
+	unsigned int ok = 0, replaced = 0, other = 0, found = 0, i;
+	char src[256], path[256], first[LFS_ERR_MAX] = "";
+	struct pollfd pfd;
+	ssize_t n, got = 0;
+	int p[2], fd, status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		snprintf(src, sizeof(src), "%s/src", tmpdir);
+		snprintf(path, sizeof(path), "%s/race.tar", tmpdir);
+		for (i = 0; i < rounds; i++) {
+			struct lfs_err err = LFS_ERR_INIT;
+			struct lfs_tar_digests d;
+			static char tar[1 << 16];
+			ssize_t k;
+			int rc;
+
+			fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0)
+				_exit(2);
+			rc = lfs_tar_export(src, fd, LFS_COMPRESS_NONE, &d,
+					    &err);
+			k = pread(fd, tar, sizeof(tar), 0);
+			close(fd);
+			if (!rc)
+				ok++;
+			else if (strstr(err.msg, "replaced while being read"))
+				replaced++;
+			else if (!other++)
+				snprintf(first, sizeof(first), " (%s)", err.msg);
+			if (!rc && k > 0 && memmem(tar, k, needle, strlen(needle)))
+				found++;
+		}
+		dprintf(p[1], "ok %u replaced %u other %u found %u%s", ok,
+			replaced, other, found, first);
+		_exit(0);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, secs * 1000) == 1 &&
+	       (n = read(p[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(p[0]);
+	if (!got) {
+		snprintf(out, len, "hung");
+		kill(pid, SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+
+/*
+ * A regular file of the layer exchanged with a FIFO while the layer is
+ * exported: the export says so or gets one or the other whole, and never
+ * waits on the FIFO for a writer (it opened the name listed as a regular
+ * file for reading, whatever was there by then).
+ */
+START_TEST(test_export_fifo_swapped)
+{
+	char report[LFS_ERR_MAX + 64], path[256];
+	pid_t pid;
+
+	mk("src");
+	put("src/f", "the file's data\n");
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	pid = swapper_start("src/f", "fifo");
+
+	export_rounds(3000, "the file's data", 20, report, sizeof(report));
+	swapper_stop(pid);
+	printf("export: a regular file exchanged with a FIFO 3000 times "
+	       "over: %s\n", report);
+	ck_assert_msg(strcmp(report, "hung") && strstr(report, " other 0 "),
+		      "%s", report);
+}
+END_TEST
+
+/*
+ * A directory of the layer exchanged with a symlink to a tree outside it
+ * while the layer is exported: the xattrs of what is outside never get
+ * into the tar (they were read by a path from the layer's root, through
+ * whatever its directories had become).  The user.* namespace stands for
+ * the trusted.* and security.* ones only root reads.
+ */
+START_TEST(test_export_dir_swapped)
+{
+	char report[LFS_ERR_MAX + 64], path[256];
+	pid_t pid;
+
+	mk("src");
+	mk("src/a");
+	put("src/a/x", "inside\n");
+	mk("outside");
+	put("outside/x", "outside\n");
+	snprintf(path, sizeof(path), "%s/outside/x", tmpdir);
+	if (setxattr(path, "user.secret", "not-the-layer's", 15, 0)) {
+		printf("export: no user xattrs in %s: not checked\n", tmpdir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/outside", tmpdir);
+	snprintf(report, sizeof(report), "%s/lnk", tmpdir);
+	ck_assert_int_eq(symlink(path, report), 0);
+	pid = swapper_start("src/a", "lnk");
+	export_rounds(3000, "not-the-layer's", 20, report, sizeof(report));
+	swapper_stop(pid);
+	printf("export: a directory exchanged with a symlink out of the "
+	       "layer 3000 times over: %s\n", report);
+	ck_assert_msg(strcmp(report, "hung") && strstr(report, " found 0"),
+		      "%s", report);
+}
+END_TEST
+
 START_TEST(test_rm_rf)
 {
 	char p[256];
@@ -1313,6 +1473,85 @@ END_TEST
  * 1 GiB hole makes no 1 GiB tarball), import writes the holes back as
  * holes.
  */
+/*
+ * Files that are holes, all or mostly: a file of 256 MiB without data
+ * is exported as a sparse entry of no data (it was written whole, 256 MiB
+ * of zeros) and imported back as a hole; on tmpfs (files of up to 8 EiB),
+ * a 4 EiB hole and a 4 EiB file with 4 bytes at 1 TiB are exported in
+ * seconds (the zeros of the hole at the end were passed to libarchive
+ * 64 KiB at a time, or read: years).
+ */
+START_TEST(test_cmd_sparse_hollow)
+{
+	char report[LFS_ERR_MAX + 64], path[256], shm[] = "/dev/shm/check-sparse-XXXXXX";
+	char got[2 * sizeof(report) + 64];
+	struct statfs sfs;
+	struct stat st;
+	int fd;
+
+	mk("src");
+	snprintf(path, sizeof(path), "%s/src/hollow", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 256 << 20), 0);
+	if (lseek(fd, 0, SEEK_DATA) >= 0 || errno != ENXIO) {
+		close(fd);
+		printf("export: %s does not report holes: not checked\n",
+		       tmpdir);
+		snprintf(got, sizeof(got), "a 256 MiB hole: ok 1 replaced 0 other 0 found 1, a tar under 1 MiB");
+		goto exabytes;
+	}
+	close(fd);
+	export_rounds(1, "GNU.sparse.realsize=268435456", 30, report,
+		      sizeof(report));
+	snprintf(path, sizeof(path), "%s/race.tar", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(got, sizeof(got), "a 256 MiB hole: %s, %s", report,
+		 st.st_size < (1 << 20) ? "a tar under 1 MiB" : "a tar of 256 MiB or more");
+	printf("export: %s\n", got);
+	if (strcmp(got, "a 256 MiB hole: ok 1 replaced 0 other 0 found 1, a tar under 1 MiB")) {
+		/* what the exabyte holes do too, before failing */
+		goto exabytes;
+	}
+	snprintf(report, sizeof(report), "%s/back", tmpdir);
+	RUN("import", path, "--dir", report);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/back/hollow", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 256 << 20);
+	ck_assert_msg(st.st_blocks < 1024, "%lld blocks", (long long)st.st_blocks);
+
+exabytes:
+	if (statfs("/dev/shm", &sfs) || sfs.f_type != 0x01021994 ||
+	    !mkdtemp(shm)) {
+		printf("export: no tmpfs at /dev/shm: exabyte holes not checked\n");
+		ck_assert_str_eq(got, "a 256 MiB hole: ok 1 replaced 0 other 0 found 1, a tar under 1 MiB");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/vast", shm);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 1LL << 62), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/far", shm);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "tail", 4, 1LL << 40), 4);
+	ck_assert_int_eq(ftruncate(fd, 1LL << 62), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/src", tmpdir);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, path), 0);
+	ck_assert_int_eq(symlink(shm, path), 0);
+	export_rounds(1, "tail", 20, report, sizeof(report));
+	lfs_rm_rf_at(AT_FDCWD, shm);
+	printf("export: a 4 EiB hole and a 4 EiB file with 4 bytes at 1 TiB "
+	       "on tmpfs: %s\n", report);
+	strcat(got, "; 4 EiB on tmpfs: ");
+	strcat(got, report);
+	ck_assert_str_eq(got, "a 256 MiB hole: ok 1 replaced 0 other 0 found 1, a tar under 1 MiB; 4 EiB on tmpfs: ok 1 replaced 0 other 0 found 1");
+}
+END_TEST
+
 START_TEST(test_cmd_sparse_export)
 {
 	char src[128], out[160], dir[160], path[256], buf[8];
@@ -1540,6 +1779,72 @@ END_TEST
  * of a file below is D, one of nothing is not listed; an opaque
  * directory lists what it hides as D.
  */
+/*
+ * A directory of a view's upper exchanged with a symlink to a tree
+ * outside it while the view's changes are listed (a user of the view can
+ * do that through it): diff never names what is outside, in its listing
+ * or in an error (it walked the upper by paths, through whatever its
+ * directories had become).
+ */
+START_TEST(test_cmd_diff_swapped)
+{
+	static struct lfs_layer base[FAKE_NL_LAYERS_MAX];
+	static char bdir[FAKE_NL_LAYERS_MAX][128], bname[FAKE_NL_LAYERS_MAX][16];
+	const char *names[FAKE_NL_LAYERS_MAX];
+	struct lfs_view_part vp = { 0 };
+	unsigned int i, ok = 0, failed = 0, found = 0;
+	char up[128], p[256], q[256], first[256] = "";
+	pid_t pid;
+
+	/* As many layers below as the fake registry holds: diff looks for
+	 * each upper name in each before it opens the upper directory. */
+	for (i = 0; i < FAKE_NL_LAYERS_MAX; i++) {
+		snprintf(bname[i], sizeof(bname[i]), "b%u:1", i);
+		snprintf(bdir[i], sizeof(bdir[i]), "%s/b%u", tmpdir, i);
+		ck_assert_int_eq(mkdir(bdir[i], 0755), 0);
+		base[i].name = bname[i];
+		base[i].path = bdir[i];
+		names[i] = bname[i];
+		fake_nl.layers[i] = &base[i];
+	}
+	fake_nl.n_layers = FAKE_NL_LAYERS_MAX;
+	mk("up");
+	mk("up/d");
+	put("up/d/x", "x");
+	mk("outside");
+	put("outside/secret-name", "s");
+	snprintf(p, sizeof(p), "%s/outside", tmpdir);
+	snprintf(q, sizeof(q), "%s/lnk", tmpdir);
+	ck_assert_int_eq(symlink(p, q), 0);
+	snprintf(up, sizeof(up), "%s/up", tmpdir);
+	vp.id = 7;
+	vp.nlayers = FAKE_NL_LAYERS_MAX;
+	vp.source = "layerfs";
+	vp.upper = up;
+	vp.work = up;
+	vp.names = names;
+	vp.nnames = FAKE_NL_LAYERS_MAX;
+	fake_nl.view_parts[0] = &vp;
+	fake_nl.n_view_parts = 1;
+
+	pid = swapper_start("up/d", "lnk");
+	for (i = 0; i < 2000; i++) {
+		RUN("diff", "7");
+		if (r.rc && !failed++)
+			snprintf(first, sizeof(first), " (%.*s)",
+				 (int)strcspn(r.err, "\n"), r.err);
+		ok += !r.rc;
+		found += strstr(r.out, "secret-name") ||
+			 strstr(r.err, "secret-name");
+	}
+	swapper_stop(pid);
+	printf("diff: an upper directory exchanged with a symlink out of it "
+	       "2000 times over: ok %u failed %u found %u%s\n", ok, failed,
+	       found, first);
+	ck_assert_msg(!found, "%u listings of what is outside the upper", found);
+}
+END_TEST
+
 START_TEST(test_cmd_diff)
 {
 	struct lfs_layer base = { 0 };
@@ -1973,6 +2278,22 @@ Suite *oci_suite(void)
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_rm_rf);
+	suite_add_tcase(s, tc);
+
+	/* exports of a layer its owner changes meanwhile */
+	tc = tcase_create("race");
+	tcase_add_checked_fixture(tc, tmp_setup, cmd_teardown);
+	tcase_add_test(tc, test_export_fifo_swapped);
+	tcase_add_test(tc, test_export_dir_swapped);
+	tcase_add_test(tc, test_cmd_diff_swapped);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+
+	/* files that are (mostly) holes, of up to exabytes */
+	tc = tcase_create("sparse");
+	tcase_add_checked_fixture(tc, tmp_setup, cmd_teardown);
+	tcase_add_test(tc, test_cmd_sparse_hollow);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("commands");

@@ -175,6 +175,67 @@ int lfs_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* The component @name of @dirfd, opened; made first if missing and @create. */
+static int lfs_open_component(int dirfd, const char *name, int create,
+			      mode_t mode)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, mode) && errno != EEXIST)
+			return -errno;
+		fd = openat(dirfd, name,
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOTDIR)
+		return -errno;
+	/* O_NOFOLLOW with O_PATH opens a link itself: O_DIRECTORY refuses it. */
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -ENOTDIR;
+}
+
+int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
+{
+	char name[NAME_MAX + 1];
+	const char *p = path;
+	int fd, next;
+	size_t n;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (!n)
+			return fd;
+		if (n > NAME_MAX) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		if (!strcmp(name, ".") || !strcmp(name, "..")) {
+			close(fd);
+			return -EINVAL;
+		}
+		next = lfs_open_component(fd, name, create, mode);
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+}
+
 int lfs_open_regular(int dirfd, const char *name, struct stat *st)
 {
 	int fd, rc;

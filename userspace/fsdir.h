@@ -42,4 +42,14 @@ int lfs_open_regular(int dirfd, const char *name, struct stat *st);
 /* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
 int lfs_mkdir_p(const char *path, mode_t mode);
 
+/*
+ * Opens the directory @path, absolute, reaching each of its components
+ * without following a symbolic link (as O_PATH, for *at() calls and
+ * move_mount(2)); with @create, makes the missing ones (mode @mode) on
+ * the way, never through a link.  An fd, or -ELOOP if a component is a
+ * symbolic link, -ENOTDIR if it is another non-directory, -EINVAL for a
+ * relative path or a "." or ".." component, or -errno.
+ */
+int lfs_open_dir_nofollow(const char *path, int create, mode_t mode);
+
 #endif /* LAYERCTL_FSDIR_H */

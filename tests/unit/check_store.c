@@ -30,6 +30,7 @@
 #include "fake_nl.h"
 #include "fake_sys.h"
 #include "format.h"
+#include "fsdir.h"
 #include "jsonout.h"
 #include "msg.h"
 #include "namequeue.h"
@@ -591,6 +592,60 @@ static int exists(const char *fmt, ...)
 	va_end(ap);
 	return !lstat(path, &st);
 }
+
+/* fsdir.c: a directory reached, and made, without following a link. */
+START_TEST(test_open_dir_nofollow)
+{
+	char base[PATH_MAX], path[PATH_MAX + 64];
+	struct stat st;
+	mode_t mask;
+	int fd;
+
+	ck_assert_ptr_nonnull(realpath(tmp, base));
+	ck_assert_int_lt(strlen(base), 200);
+	snprintf(path, sizeof(path), "%s/a/b/c", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 0, 0), -ENOENT);
+	fd = lfs_open_dir_nofollow(path, 1, 0750);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	mask = umask(0);
+	umask(mask);
+	ck_assert_int_eq(st.st_mode & 07777, 0750 & ~mask);
+	close(fd);
+	fd = lfs_open_dir_nofollow(path, 0, 0);		/* there now */
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s//a/b/c/", base);	/* slashes */
+	fd = lfs_open_dir_nofollow(path, 0, 0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(lfs_open_dir_nofollow("a/b", 1, 0755), -EINVAL);
+	snprintf(path, sizeof(path), "%s/a/../a/b", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -EINVAL);
+	snprintf(path, sizeof(path), "%s/a/./b", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -EINVAL);
+
+	/* Links: refused in the middle and at the end, nothing made. */
+	snprintf(path, sizeof(path), "%s/l", base);
+	ck_assert_int_eq(symlink("a/b", path), 0);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ELOOP);
+	snprintf(path, sizeof(path), "%s/l/new", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ELOOP);
+	ck_assert_int_eq(exists("%s/a/b/new", base), 0);
+	snprintf(path, sizeof(path), "%s/l/c", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 0, 0), -ELOOP);
+
+	/* A file on the way. */
+	snprintf(path, sizeof(path), "%s/f", base);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/f/x", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ENOTDIR);
+}
+END_TEST
 
 START_TEST(test_store_files)
 {
@@ -1369,6 +1424,64 @@ START_TEST(test_restore_views)
 }
 END_TEST
 
+/*
+ * restore --views runs as root at boot on a mountpoint recorded as a path
+ * without symbolic links (realpath at `mount --persist`).  A directory on
+ * that path may belong to a user, who can replace what follows with a
+ * symbolic link to anywhere (/etc/cron.d): restore must then neither make
+ * directories through the link nor mount there.
+ */
+START_TEST(test_restore_views_symlink)
+{
+	char home[PATH_MAX], mnt[PATH_MAX], old[PATH_MAX + 8];
+	char victim[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX + 256];
+
+	snprintf(path, sizeof(path), "%s/home", tmp);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_ptr_nonnull(realpath(path, home));	/* tmp may be a symlink */
+	ck_assert_int_lt(strlen(home), 200);
+	snprintf(victim, sizeof(victim), "%s/victim", home);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(path, sizeof(path), "%s/alice", home);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(mnt, sizeof(mnt), "%s/alice/view", home);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	RUN("mount", "--persist", "tomcat:9", mnt);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.target_nofollow, 0);	/* mount: as mount(8) */
+
+	/* The recorded path, untouched: mounted, reached without links. */
+	fake_sys.mounts = 0;
+	RUN("restore", "--views");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.mounts, 1);
+	ck_assert_str_eq(fake_sys.target, mnt);
+	ck_assert_int_eq(fake_sys.target_nofollow, 1);
+
+	/* alice's directory swapped for a link; the view's directory gone. */
+	snprintf(old, sizeof(old), "%s/alice.old", home);
+	ck_assert_int_eq(rename(path, old), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	fake_sys.mounts = 0;
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(fake_sys.mounts, 0);
+	ck_assert_int_eq(exists("%s/view", victim), 0);
+	snprintf(want, sizeof(want),
+		 "layerctl: view '%s': cannot make the mountpoint: a symbolic link on its path (Too many levels of symbolic links)\n",
+		 mnt);
+	ck_assert_str_eq(r.err, want);
+
+	/* Also when the directory exists beyond the link. */
+	snprintf(path, sizeof(path), "%s/view", victim);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(fake_sys.mounts, 0);
+	ck_assert_str_eq(r.err, want);
+}
+END_TEST
+
 /* Views of imported layers are nosuid,nodev unless -o says otherwise. */
 START_TEST(test_mount_trust)
 {
@@ -1960,6 +2073,7 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
 	tcase_add_test(files, test_store_files);
+	tcase_add_test(files, test_open_dir_nofollow);
 	suite_add_tcase(s, files);
 
 	tcase_add_test(msg, test_msg_commit_request);
@@ -1980,6 +2094,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_rmi_keeps_used);
 	tcase_add_test(cmds, test_mount_ref_store);
 	tcase_add_test(cmds, test_restore_views);
+	tcase_add_test(cmds, test_restore_views_symlink);
 	tcase_add_test(cmds, test_mount_trust);
 	tcase_add_test(cmds, test_layer_add_records);
 	tcase_add_test(cmds, test_record_chain_once);

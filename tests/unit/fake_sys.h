@@ -26,6 +26,7 @@ struct fake_sys {
 	/* Record (copies, freed by fake_sys_reset()). */
 	int mounts;			/* lfs_sys_mount() calls */
 	char *target, *source, *image, *upper, *work;
+	int target_nofollow;		/* spec->target_nofollow */
 	struct lfs_strv layers;		/* spec->layers of the last call */
 	const char *module;		/* module path it was given */
 	int attrs_called;		/* spec->attrs was called... */

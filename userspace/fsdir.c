@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -234,6 +236,36 @@ int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
 			return next;
 		fd = next;
 	}
+}
+
+/* ".BASE.XXXXXXXX.tmp": 14 bytes around BASE. */
+#define LFS_TMP_EXTRA 14
+
+int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
+		   int mode)
+{
+	const char *base = strrchr(name, '/');
+	unsigned int tries, r;
+	size_t blen;
+	int fd;
+
+	base = base ? base + 1 : name;
+	blen = strlen(base);
+	if (blen > NAME_MAX - LFS_TMP_EXTRA)
+		blen = NAME_MAX - LFS_TMP_EXTRA;
+	for (tries = 0; tries < 100; tries++) {
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (unsigned int)getpid() * 2654435761u + tries;
+		if ((size_t)snprintf(tmp, size, "%.*s.%.*s.%08x.tmp",
+				     (int)(base - name), name, (int)blen, base,
+				     r) >= size)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+			    O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
 }
 
 int lfs_open_regular(int dirfd, const char *name, struct stat *st)

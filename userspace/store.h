@@ -73,6 +73,24 @@ int lfs_store_lock_exclusive(struct lfs_store *st);
 int lfs_store_index_lock(const struct lfs_store *st);
 void lfs_store_index_unlock(int lockfd);
 
+/*
+ * ROOT/.records-lock: held (flock, exclusive) by whoever changes a record
+ * from what it read (a tag added or removed, a size cached, a layer
+ * removed once it was checked to have no tags), from the read to the
+ * write, so that two such changes at once do not lose one.  Records
+ * written new (a commit's, an import's) need not hold it.
+ */
+#define LFS_STORE_RECORDS_LOCK ".records-lock"
+
+/*
+ * Waits for and takes the records lock: a descriptor for
+ * lfs_store_records_unlock(), or -1 where the store cannot hold one
+ * (read-only: then no record is written either).  Not nested: a process
+ * that holds it waits for itself if it takes it again.
+ */
+int lfs_store_records_lock(const struct lfs_store *st);
+void lfs_store_records_unlock(int lockfd);
+
 /* A new random key (LFS_KEY_LEN + 1 bytes). */
 int lfs_store_new_key(char *key);
 
@@ -164,7 +182,9 @@ int lfs_store_view_read(struct lfs_store *st, const char *key,
 
 /*
  * Writes @data to @name in directory @dirfd atomically: a temporary file
- * ".NAME.tmp", fsync, rename, fsync of the directory.
+ * of its own (lfs_tmp_create(): concurrent writers of @name never share
+ * one), fsync, rename, fsync of the directory.  The last rename wins: a
+ * change made from what the file held needs lfs_store_records_lock().
  */
 int lfs_store_write_atomic(int dirfd, const char *name,
 			   const struct lfs_buf *data);

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -34,6 +35,7 @@
 #include "jsonout.h"
 #include "msg.h"
 #include "namequeue.h"
+#include "parse.h"
 #include "regnames.h"
 #include "store.h"
 #include "storeref.h"
@@ -690,7 +692,23 @@ START_TEST(test_store_files)
 	m->diff = strdup(diff);
 	m->flags = LAYERFS_LAYER_F_FROZEN;
 	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, &why), 0);
-	ck_assert_int_eq(exists("%s/layers/%s/.meta.json.tmp", root, key), 0);
+	/* No temporary file left: diff and the record only. */
+	{
+		char **names;
+		size_t n;
+		int kfd = openat(st.layers_fd, key, O_RDONLY | O_DIRECTORY |
+				 O_CLOEXEC);
+
+		ck_assert_int_ge(kfd, 0);
+		ck_assert_int_eq(lfs_dir_names(kfd, &names, &n), 0);
+		close(kfd);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_str_eq(names[0], "diff");
+		ck_assert_str_eq(names[1], "meta.json");
+		free(names[0]);
+		free(names[1]);
+		free(names);
+	}
 	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, &why), 0);
 	ck_assert_str_eq(back.ref, "app:1");
 	lfs_meta_free(&back);
@@ -1144,6 +1162,29 @@ static void put_meta(const char *ref, const char *parent, const char *base,
 {
 	put_meta_origin(ref, parent, base, created, NULL);
 }
+
+/*
+ * A layer name may have LAYERFS_NAME_MAX bytes; its record's entry in
+ * ROOT/refs is a file of that name, written through a temporary file whose
+ * name must fit NAME_MAX too.
+ */
+START_TEST(test_store_refs_long_name)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err why = LFS_ERR_INIT;
+	char ref[LAYERFS_NAME_MAX + 1], key[LFS_KEY_LEN + 1];
+
+	memset(ref, 'a', sizeof(ref) - 1);
+	ref[sizeof(ref) - 1] = '\0';
+	memcpy(ref + sizeof(ref) - 3, ":1", 2);
+	ck_assert_ptr_null(lfs_name_check(ref));
+	put_meta(ref, NULL, NULL, 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_ref_find(&st, ref, key, &why), 1);
+	ck_assert_int_eq(lfs_key_valid(key), 1);
+	lfs_store_close(&st);
+}
+END_TEST
 
 /*
  * ROOT/refs: one entry per record, written before it; a miss is trusted
@@ -2022,6 +2063,77 @@ START_TEST(test_tag_rmi)
 }
 END_TEST
 
+/*
+ * Commands that change a record read it, change it and write it whole:
+ * two at once must not lose either change.  Processes tag one layer at
+ * the same time: every tag they were told was made is in the record.
+ */
+START_TEST(test_tag_concurrent)
+{
+	enum { PROCS = 4, EACH = 12 };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta m;
+	char name[32];
+	int i, k, status, failed = 0;
+	pid_t pid[PROCS];
+
+	put_meta("app:1", NULL, NULL, 1);
+	for (i = 0; i < PROCS; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i])
+			continue;
+		for (k = 0; k < EACH; k++) {
+			snprintf(name, sizeof(name), "t%d/n:%d", i, k);
+			RUN("tag", "app:1", name);
+			if (r.rc) {
+				fprintf(stderr, "tag %s: %s", name, r.err);
+				_exit(1);
+			}
+		}
+		_exit(0);
+	}
+	for (i = 0; i < PROCS; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		failed += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_ref_get(&st, "app:1", &m, NULL), 1);
+	ck_assert_uint_eq(m.tags.n, PROCS * EACH);
+	lfs_meta_free(&m);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/*
+ * `images` caches a frozen layer's size in its record, from the record it
+ * listed: a tag made since (or removed since) must stay as it is now.
+ */
+START_TEST(test_usage_keeps_tags)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_meta m;
+
+	put_meta("app:1", NULL, NULL, 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0]->has_usage, 0);
+	RUN("tag", "app:1", "web:1");		/* meanwhile */
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_layer_usage(&st, l.v[0]), 0);
+	ck_assert_int_eq(lfs_store_ref_get(&st, "app:1", &m, NULL), 1);
+	ck_assert_int_eq(m.has_usage, 1);	/* cached */
+	ck_assert_uint_eq(m.tags.n, 1);		/* and the tag kept */
+	ck_assert_str_eq(m.tags.v[0], "web:1");
+	lfs_meta_free(&m);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
 /* rmi keeps an unnamed lower layer another image or a view uses. */
 START_TEST(test_rmi_keeps_used)
 {
@@ -2086,11 +2198,14 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);
 	tcase_add_test(cmds, test_store_refs);
+	tcase_add_test(cmds, test_store_refs_long_name);
 	tcase_add_test(cmds, test_restore_order);
 	tcase_add_test(cmds, test_restore_skip_and_fail);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_images_all_latest);
 	tcase_add_test(cmds, test_tag_rmi);
+	tcase_add_test(cmds, test_tag_concurrent);
+	tcase_add_test(cmds, test_usage_keeps_tags);
 	tcase_add_test(cmds, test_rmi_keeps_used);
 	tcase_add_test(cmds, test_mount_ref_store);
 	tcase_add_test(cmds, test_restore_views);

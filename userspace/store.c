@@ -230,12 +230,19 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 
 int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 {
+	struct stat sb;
 	int fd, rc = 0;
 
+	if (!lfs_key_valid(key))
+		return -EINVAL;
 	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (unlinkat(fd, "diff", AT_REMOVEDIR) && errno != ENOENT)
+	/* A layer's (empty) contents are not an unused upper's. */
+	if (!fstatat(fd, "meta.json", &sb, AT_SYMLINK_NOFOLLOW) ||
+	    errno != ENOENT)
+		rc = -ENOTEMPTY;
+	else if (unlinkat(fd, "diff", AT_REMOVEDIR) && errno != ENOENT)
 		rc = -errno;
 	close(fd);
 	if (!rc && unlinkat(st->layers_fd, key, AT_REMOVEDIR))
@@ -690,6 +697,9 @@ int lfs_store_view_read(struct lfs_store *st, const char *key,
 	close(fd);
 	if (!rc)
 		rc = lfs_view_meta_from_json(lfs_buf_str(&b), v, NULL);
+	/* Another view's record (copied, corrupt) is not this one's. */
+	if (!rc && strcmp(v->key, key))
+		rc = -EINVAL;
 	lfs_buf_free(&b);
 	if (rc)
 		lfs_view_meta_free(v);

@@ -107,7 +107,8 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 
 /*
  * Removes ROOT/layers/@key if it holds nothing but an empty diff
- * directory (undoing lfs_store_layer_create*()); -ENOTEMPTY otherwise.
+ * directory (undoing lfs_store_layer_create*()); -ENOTEMPTY otherwise,
+ * the diff of a layer with a record (an empty layer) included.
  */
 int lfs_store_layer_discard(struct lfs_store *st, const char *key);
 
@@ -176,7 +177,8 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 int lfs_store_view_find(struct lfs_store *st, const char *work,
 			struct lfs_view_meta *v);
 
-/* Reads the record of store view @key (ROOT/views/KEY/view.json). */
+/* Reads the record of store view @key (ROOT/views/KEY/view.json);
+ * -EINVAL if it is not valid or is another key's. */
 int lfs_store_view_read(struct lfs_store *st, const char *key,
 			struct lfs_view_meta *v);
 

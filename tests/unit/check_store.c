@@ -1629,6 +1629,121 @@ START_TEST(test_umount_store_view_empty)
 }
 END_TEST
 
+/*
+ * What a `layerctl commit` of the view of store_view() does to the store
+ * while a `layerctl umount` of it runs: its upper, unchanged, becomes the
+ * layer app:2 (a record, the empty diff), the view goes on on a new
+ * upper, and its record says so.
+ */
+static void commit_meanwhile(void)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1], nkey[LFS_KEY_LEN + 1], *nu;
+	struct lfs_meta *m;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_path_key(st.root, upper, key), 1);
+	m = meta_new("app:2", key, NULL, 5);
+	free(m->diff);
+	m->diff = strdup(upper);
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, NULL), 0);
+	meta_del(m);
+	ck_assert_int_eq(lfs_store_layer_create(&st, nkey, &nu, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	free(vm.upper_key);
+	vm.upper_key = strdup(nkey);
+	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
+	lfs_view_meta_free(&vm);
+	snprintf(upper, sizeof(upper), "%s", nu);	/* the view's now */
+	free(nu);
+	lfs_store_close(&st);
+}
+
+/*
+ * umount gives back the empty upper of the store view it unmounted: the
+ * one its record names once the view is gone, and only while it is no
+ * layer (a commit made meanwhile made the old one a layer).
+ */
+START_TEST(test_umount_commit_meanwhile)
+{
+	struct lfs_view_part p;
+	char first[256];
+	struct stat sb;
+
+	store_view(&p);
+	snprintf(first, sizeof(first), "%s", upper);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = 1;
+	fake_sys.umount_hook = commit_meanwhile;
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	/* The committed layer keeps its (empty) contents. */
+	ck_assert_msg(exists("%s", first), "the diff of layer app:2 was removed");
+	ck_assert_int_eq(exists("%s/../meta.json", first), 1);
+	/* The view's last upper, empty, goes with the view. */
+	ck_assert_int_eq(exists("%s", upper), 0);
+	ck_assert_int_eq(exists("%s", work), 0);
+}
+END_TEST
+
+/*
+ * A view record whose key is not its directory's (copied, or corrupt)
+ * makes umount remove nothing but what that directory holds.
+ */
+START_TEST(test_umount_record_key_mismatch)
+{
+	struct lfs_view_part p, other;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1], owork[256], oupper[256];
+	struct stat sb;
+
+	store_view(&other);		/* another view's directories */
+	snprintf(owork, sizeof(owork), "%s", work);
+	snprintf(oupper, sizeof(oupper), "%s", upper);
+	store_view(&p);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, owork, &vm), 0);
+	snprintf(key, sizeof(key), "%s", vm.key);
+	lfs_view_meta_free(&vm);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	free(vm.key);
+	vm.key = strdup(key);			/* names the other view */
+	ck_assert_int_eq(lfs_store_path_key(st.root, oupper, key), 1);
+	free(vm.upper_key);
+	vm.upper_key = strdup(key);		/* and its upper */
+	{
+		/* written into this view's directory */
+		struct lfs_buf b = LFS_BUF_INIT;
+		char dir[300];
+		int fd;
+
+		snprintf(dir, sizeof(dir), "%s/..", work);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(lfs_view_meta_to_json(&vm, &b), 0);
+		ck_assert_int_eq(lfs_store_write_atomic(fd, "view.json", &b), 0);
+		close(fd);
+		lfs_buf_free(&b);
+	}
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = 1;
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(exists("%s", owork), "the other view's work was removed");
+	ck_assert_msg(exists("%s", oupper), "the other view's upper was removed");
+}
+END_TEST
+
 /* Writes @name (a file) under ROOT/@dir. */
 static void put_file(const char *dir, const char *name)
 {
@@ -2216,6 +2331,8 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_record_ancestors_once);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
+	tcase_add_test(cmds, test_umount_commit_meanwhile);
+	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
 	tcase_add_test(cmds, test_prune_other_paths);
 	suite_add_tcase(s, cmds);

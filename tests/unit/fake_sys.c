@@ -68,6 +68,8 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e)
 {
 	fake_sys.umounts++;
+	if (fake_sys.umount_hook)
+		fake_sys.umount_hook();
 	free(fake_sys.umount_target);
 	fake_sys.umount_target = fake_dup(target);
 	fake_sys.lazy = lazy;

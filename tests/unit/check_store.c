@@ -1058,6 +1058,75 @@ START_TEST(test_commit_store_view)
 }
 END_TEST
 
+/*
+ * Another commit of the same store view, right after this one in the
+ * kernel (the view's upper moves on to a third directory and its image to
+ * that commit's layer), whose process wrote the view's record first.
+ */
+static struct lfs_view_part *after_view;
+static char after_upper[256];
+
+static void commit_after(void)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1], *nu;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &nu, NULL), 0);
+	snprintf(after_upper, sizeof(after_upper), "%s", nu);
+	free(nu);
+	after_view->upper = after_upper;
+	after_view->image = "other:2";
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	free(vm.upper_key);
+	vm.upper_key = strdup(key);
+	free(vm.image);
+	vm.image = strdup("other:2");
+	vm.commits++;
+	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+}
+
+/*
+ * Commits of one view run one after the other in the kernel, but their
+ * processes write the view's record in either order: it must name the
+ * upper and the image the view has then (restore --views mounts the view
+ * again from it; umount gives back the upper it names).
+ */
+START_TEST(test_commit_view_record_order)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_view_part p;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1];
+
+	store_view(&p);
+	after_view = &p;
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	fake_nl.commit_hook = commit_after;
+	RUN("commit", "4", "app:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	ck_assert_int_eq(lfs_store_path_key(tmp, after_upper, key), 1);
+	ck_assert_str_eq(vm.upper_key, key);
+	ck_assert_str_eq(vm.image, "other:2");
+	ck_assert_uint_eq(vm.commits, 2);
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_commit_refused)
 {
 	struct lfs_view_part p;
@@ -2310,6 +2379,7 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(cmds, tmp_setup, cmd_teardown);
 	tcase_add_test(cmds, test_commit_store_view);
+	tcase_add_test(cmds, test_commit_view_record_order);
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);
 	tcase_add_test(cmds, test_store_refs);

@@ -212,7 +212,7 @@ static int lfs_commit_record(struct lfs_store *st, struct lfs_nl *nl,
 {
 	struct lfs_meta meta = { 0 };
 	uint32_t i;
-	int rc = 0;
+	int rc = 0, lockfd;
 
 	/* The kernel synced the upper; make sure the store's fs is too. */
 	syncfs(st->fd);
@@ -230,11 +230,17 @@ static int lfs_commit_record(struct lfs_store *st, struct lfs_nl *nl,
 	}
 	if (rc < 0)
 		lfs_err_set(e, rc, "committed, but its BASE layers cannot be named");
-	/* Ancestors first: records are closed under ancestry (storeref.h). */
+	/*
+	 * Ancestors first: records are closed under ancestry (storeref.h).
+	 * Under the records lock: two commits on one unrecorded image would
+	 * each find its layers unrecorded and record them twice.
+	 */
+	lockfd = lfs_store_records_lock(st);
 	if (!rc)
 		rc = lfs_store_record_ancestors(st, nl, &meta, e);
 	if (!rc)
 		rc = lfs_store_layer_write_meta(st, &meta, e);
+	lfs_store_records_unlock(lockfd);
 	lfs_strv_free(&meta.base);
 	return rc;
 }

@@ -76,9 +76,12 @@ void lfs_store_index_unlock(int lockfd);
 /*
  * ROOT/.records-lock: held (flock, exclusive) by whoever changes a record
  * from what it read (a tag added or removed, a size cached, a layer
- * removed once it was checked to have no tags), from the read to the
- * write, so that two such changes at once do not lose one.  Records
- * written new (a commit's, an import's) need not hold it.
+ * removed once it was checked to have no tags, a view's record after a
+ * commit) or records a layer after finding it unrecorded (commit's and
+ * `layer add`'s ancestors), from the read to the write, so that two
+ * such changes at once neither lose one nor make two records of one
+ * layer.  Records written new under a new key (an import's) need not
+ * hold it.
  */
 #define LFS_STORE_RECORDS_LOCK ".records-lock"
 

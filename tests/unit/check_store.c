@@ -2145,6 +2145,57 @@ START_TEST(test_layer_add_records)
 END_TEST
 
 /*
+ * Layers added at once on one parent that has no record yet (added in
+ * place before the store existed): each records the parent first
+ * (records are closed under ancestry), and it must get one record, not
+ * one per process (`rm` would remove one and restore bring the layer
+ * back from another).
+ */
+START_TEST(test_record_ancestors_concurrent)
+{
+	enum { PROCS = 8 };
+	static const struct lfs_layer base = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "base:1", .path = "/srv/base" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	char name[32], path[32];
+	int i, status, failed = 0;
+	pid_t pid[PROCS];
+	size_t k, nbase = 0;
+
+	put_meta("a:1", NULL, NULL, 1);		/* a store */
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	for (i = 0; i < PROCS; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i])
+			continue;
+		snprintf(name, sizeof(name), "c%d:1", i);
+		snprintf(path, sizeof(path), "/srv/c%d", i);
+		RUN("layer", "add", name, path, "--parent", "base:1");
+		if (r.rc)
+			fprintf(stderr, "layer add %s: %s", name, r.err);
+		_exit(!!r.rc);
+	}
+	for (i = 0; i < PROCS; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		failed += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
+	for (k = 0; k < l.n; k++)
+		nbase += !strcmp(l.v[k]->ref, "base:1");
+	ck_assert_uint_eq(l.n, 1 + PROCS + nbase);
+	ck_assert_msg(nbase == 1, "%zu records of base:1", nbase);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/*
  * images hides the unnamed lower layers others build on unless -a;
  * history and rm take REF for REF:latest.
  */
@@ -2397,6 +2448,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_views_symlink);
 	tcase_add_test(cmds, test_mount_trust);
 	tcase_add_test(cmds, test_layer_add_records);
+	tcase_add_test(cmds, test_record_ancestors_concurrent);
 	tcase_add_test(cmds, test_record_chain_once);
 	tcase_add_test(cmds, test_record_ancestors_once);
 	tcase_add_test(cmds, test_umount_store_view);

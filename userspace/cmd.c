@@ -335,8 +335,9 @@ static int lfs_store_dir_foreign(const char *root)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, "layers") || !strcmp(de->d_name, "views") ||
 		    !strcmp(de->d_name, ".lock") ||
-		    /* store.h: LFS_STORE_INDEX_LOCK */
+		    /* store.h: LFS_STORE_INDEX_LOCK, _RECORDS_LOCK */
 		    !strcmp(de->d_name, ".index-lock") ||
+		    !strcmp(de->d_name, ".records-lock") ||
 		    /* blobsrc.h, layerdg.h: what push and pull record */
 		    !strcmp(de->d_name, "registry-sources") ||
 		    !strcmp(de->d_name, "layer-digests") ||

@@ -212,7 +212,7 @@ static int lfs_commit_record(struct lfs_store *st, struct lfs_nl *nl,
 {
 	struct lfs_meta meta = { 0 };
 	uint32_t i;
-	int rc = 0;
+	int rc = 0, lockfd;
 
 	/* The kernel synced the upper; make sure the store's fs is too. */
 	syncfs(st->fd);
@@ -230,36 +230,71 @@ static int lfs_commit_record(struct lfs_store *st, struct lfs_nl *nl,
 	}
 	if (rc < 0)
 		lfs_err_set(e, rc, "committed, but its BASE layers cannot be named");
-	/* Ancestors first: records are closed under ancestry (storeref.h). */
+	/*
+	 * Ancestors first: records are closed under ancestry (storeref.h).
+	 * Under the records lock: two commits on one unrecorded image would
+	 * each find its layers unrecorded and record them twice.
+	 */
+	lockfd = lfs_store_records_lock(st);
 	if (!rc)
 		rc = lfs_store_record_ancestors(st, nl, &meta, e);
 	if (!rc)
 		rc = lfs_store_layer_write_meta(st, &meta, e);
+	lfs_store_records_unlock(lockfd);
 	lfs_strv_free(&meta.base);
 	return rc;
 }
 
-/* The view's own record, if it is a store view (best effort). */
-static void lfs_commit_view_record(struct lfs_store *st,
+/*
+ * The view's own record, if it is a store view (best effort): its upper
+ * and image as the kernel has them now, read under the records lock, not
+ * this commit's: the commits of a view run one after the other in the
+ * kernel, but another one that came after this one may have written the
+ * record first (restore --views mounts the view from it, umount gives
+ * back the upper it names).
+ */
+static void lfs_commit_view_record(struct lfs_store *st, struct lfs_nl *nl,
 				   const struct lfs_view *v,
 				   const struct lfs_commit_plan *p,
 				   const struct lfs_layer *got)
 {
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	const char *upper = p->new_upper, *image = got->name;
+	char real[PATH_MAX], key[LFS_KEY_LEN + 1];
 	struct lfs_view_meta vm;
+	size_t i;
+	int lockfd;
 
+	lockfd = lfs_store_records_lock(st);
 	if (lfs_store_view_find(st, v->work, &vm))
-		return;
+		goto out;
+	if (!lfs_ctx_views(nl, &views, &e)) {
+		for (i = 0; i < views.n; i++) {
+			if (views.v[i].id != v->id)
+				continue;
+			upper = views.v[i].upper;
+			if (views.v[i].image)
+				image = views.v[i].image;
+		}
+	}
 	if (p->new_key[0]) {
+		if (!upper || !realpath(upper, real) ||
+		    !lfs_store_path_key(st->root, real, key))
+			snprintf(key, sizeof(key), "%s", p->new_key);
 		free(vm.upper_key);
-		vm.upper_key = strdup(p->new_key);
+		vm.upper_key = strdup(key);
 	}
 	/* The view now shows the new image (see the protocol). */
 	free(vm.image);
-	vm.image = strdup(got->name);
+	vm.image = strdup(image);
 	vm.commits++;
 	if (vm.upper_key)
 		lfs_store_view_write_meta(st, &vm, NULL);
 	lfs_view_meta_free(&vm);
+out:
+	lfs_views_free(&views);
+	lfs_store_records_unlock(lockfd);
 }
 
 static int lfs_commit_print(struct lfs_ctx *ctx, const struct lfs_commit_plan *p,
@@ -353,7 +388,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 			lfs_err_prefix(&e, rc, "layer '%s'", got->name);
 	}
 	if (!rc) {
-		lfs_commit_view_record(&st, v, &plan, got);
+		lfs_commit_view_record(&st, nl, v, &plan, got);
 		rc = lfs_commit_print(ctx, &plan, got, a.json);
 		lfs_layer_index_commit(nl, &st, ctx->module, got, plan.key);
 	} else {

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,6 +175,97 @@ int lfs_mkdir_p(const char *path, mode_t mode)
 		buf[i] = path[i];
 	}
 	return 0;
+}
+
+/* The component @name of @dirfd, opened; made first if missing and @create. */
+static int lfs_open_component(int dirfd, const char *name, int create,
+			      mode_t mode)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, mode) && errno != EEXIST)
+			return -errno;
+		fd = openat(dirfd, name,
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOTDIR)
+		return -errno;
+	/* O_NOFOLLOW with O_PATH opens a link itself: O_DIRECTORY refuses it. */
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -ENOTDIR;
+}
+
+int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
+{
+	char name[NAME_MAX + 1];
+	const char *p = path;
+	int fd, next;
+	size_t n;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (!n)
+			return fd;
+		if (n > NAME_MAX) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		if (!strcmp(name, ".") || !strcmp(name, "..")) {
+			close(fd);
+			return -EINVAL;
+		}
+		next = lfs_open_component(fd, name, create, mode);
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+}
+
+/* ".BASE.XXXXXXXX.tmp": 14 bytes around BASE. */
+#define LFS_TMP_EXTRA 14
+
+int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
+		   int mode)
+{
+	const char *base = strrchr(name, '/');
+	unsigned int tries, r;
+	size_t blen;
+	int fd;
+
+	base = base ? base + 1 : name;
+	blen = strlen(base);
+	if (blen > NAME_MAX - LFS_TMP_EXTRA)
+		blen = NAME_MAX - LFS_TMP_EXTRA;
+	for (tries = 0; tries < 100; tries++) {
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (unsigned int)getpid() * 2654435761u + tries;
+		if ((size_t)snprintf(tmp, size, "%.*s.%.*s.%08x.tmp",
+				     (int)(base - name), name, (int)blen, base,
+				     r) >= size)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+			    O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
 }
 
 int lfs_open_regular(int dirfd, const char *name, struct stat *st)

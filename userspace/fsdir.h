@@ -32,6 +32,18 @@ int lfs_cmp_str(const void *a, const void *b);
 int lfs_rm_rf_at(int dirfd, const char *name);
 
 /*
+ * Creates a new file beside @name (a name in @dirfd, or a path below it)
+ * for an atomic replacement: ".BASE.XXXXXXXX.tmp", random, O_EXCL, mode
+ * @mode (and the umask); BASE is cut so that the name fits NAME_MAX.  One
+ * this call made, never one somebody who can write the directory planted
+ * (who would read what is written or own the file it becomes), nor one
+ * another writer of @name is writing at the same time.  Its name (as
+ * @name's path) in @tmp; the fd or a negative errno.
+ */
+int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
+		   int mode);
+
+/*
  * Opens @name in @dirfd for reading if it is a regular file, following no
  * symlink and waiting on no FIFO (O_NONBLOCK, which a regular file's reads
  * ignore): an fd with its stat in *@st, -EINVAL for another type, or
@@ -41,5 +53,15 @@ int lfs_open_regular(int dirfd, const char *name, struct stat *st);
 
 /* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
 int lfs_mkdir_p(const char *path, mode_t mode);
+
+/*
+ * Opens the directory @path, absolute, reaching each of its components
+ * without following a symbolic link (as O_PATH, for *at() calls and
+ * move_mount(2)); with @create, makes the missing ones (mode @mode) on
+ * the way, never through a link.  An fd, or -ELOOP if a component is a
+ * symbolic link, -ENOTDIR if it is another non-directory, -EINVAL for a
+ * relative path or a "." or ".." component, or -errno.
+ */
+int lfs_open_dir_nofollow(const char *path, int create, mode_t mode);
 
 #endif /* LAYERCTL_FSDIR_H */

@@ -46,19 +46,25 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_err e = LFS_ERR_INIT;
 	char key[LFS_KEY_LEN + 1];
-	int rc;
+	int rc, lockfd;
 
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
 	if (rc == -ENOENT)
 		return 0;	/* no store: nothing to record */
 	if (rc)
 		return lfs_err_report(ctx, &e);
-	/* Recorded already: restore registered it from its record. */
+	/*
+	 * Recorded already: restore registered it from its record.  Under
+	 * the records lock, from the look to the records: layers added at
+	 * once on one unrecorded parent would each record it.
+	 */
+	lockfd = lfs_store_records_lock(&st);
 	rc = lfs_store_ref_find(&st, l->name, key, &e);
 	if (!rc)
 		rc = lfs_store_record_chain(&st, nl, l, &e);
 	else if (rc > 0)
 		rc = 0;
+	lfs_store_records_unlock(lockfd);
 	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN))
 		lfs_layer_index_try(nl, &st, l->name, NULL);
 	lfs_store_close(&st);

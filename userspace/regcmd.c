@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "credhelper.h"
+#include "fsdir.h"
 #include "ocitar.h"
 #include "parse.h"
 #include "oci_cmd.h"
@@ -178,41 +179,13 @@ int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len)
 	return 0;
 }
 
-/*
- * Creates a temporary file beside @name (".BASE.XXXXXXXX.tmp", random):
- * one this call made, never one somebody who can write the directory
- * planted, who would read what is written or own the file it becomes.
- * Its name in @tmp; the fd or a negative errno.
- */
-static int lfs_reg_tmp_create(int dirfd, const char *name, char *tmp,
-			      size_t size, int mode)
-{
-	const char *base = strrchr(name, '/');
-	unsigned int tries, r;
-	int fd;
-
-	base = base ? base + 1 : name;
-	for (tries = 0; tries < 100; tries++) {
-		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-			r = (unsigned int)getpid() * 2654435761u + tries;
-		if ((size_t)snprintf(tmp, size, "%.*s.%s.%08x.tmp",
-				     (int)(base - name), name, base, r) >= size)
-			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-			    O_CLOEXEC | O_NOFOLLOW, mode);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
-	}
-	return -EEXIST;
-}
-
 int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
 		       int mode)
 {
 	char tmp[4096];
 	int fd, err = 0;
 
-	fd = lfs_reg_tmp_create(dirfd, name, tmp, sizeof(tmp), mode);
+	fd = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), mode);
 	if (fd < 0)
 		return fd;
 	if (fchmod(fd, mode) || (size_t)write(fd, p, len) != len || fsync(fd))

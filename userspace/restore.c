@@ -38,8 +38,9 @@ static const char lfs_usage_restore[] =
 	"With --views, then mounts again each store view recorded with\n"
 	"`layerctl mount --persist` that no mounted view uses: its image on its\n"
 	"mountpoint (made if missing), its upper in the store with the changes\n"
-	"it held, its -o flags.  layerfs-views.service runs it at boot, after\n"
-	"the local filesystems.  Prints one line per view.\n"
+	"it held, its -o flags.  A mountpoint whose path now holds a symbolic\n"
+	"link (it was recorded without one) is refused.  layerfs-views.service\n"
+	"runs it at boot, after the local filesystems.  Prints one line per view.\n"
 	"\n"
 	"Options:\n"
 	"  -V, --views  also mount the persisted store views again\n"
@@ -207,9 +208,20 @@ static int lfs_restore_view(struct lfs_ctx *ctx, struct lfs_store *st,
 		return lfs_err_set(e, -EINVAL,
 				   "its recorded -o flag '%s' is not valid",
 				   bad);
-	rc = lfs_mkdir_p(vm->mountpoint, 0755);
-	if (rc)
-		return lfs_err_set(e, rc, "cannot make the mountpoint");
+	/*
+	 * As root, at boot, on a path recorded without symbolic links (the
+	 * realpath at `mount --persist`): a link on it now was put there
+	 * since, by whoever can write a directory above the mountpoint, to
+	 * have the view mounted elsewhere (/etc/cron.d).  Neither make
+	 * directories nor mount through one.
+	 */
+	rc = lfs_open_dir_nofollow(vm->mountpoint, 1, 0755);
+	if (rc < 0)
+		return lfs_err_set(e, rc, "cannot make the mountpoint%s",
+				   rc == -ELOOP ? ": a symbolic link on its path" :
+				   "");
+	close(rc);
+	spec.target_nofollow = 1;
 	return lfs_sys_mount(&spec, ctx->module, e);
 }
 

@@ -71,7 +71,7 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_err e = LFS_ERR_INIT;
 	const char *ref;
 	long at = -1;
-	int rc;
+	int rc, lockfd = -1;
 
 	rc = lfs_rm_parse(ctx, argc, argv);
 	if (rc != LFS_PARSED)
@@ -81,6 +81,9 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
 	if (rc && rc != -ENOENT)
 		return lfs_err_report(ctx, &e);
+	/* No tag may come to the layer between the check and the removal. */
+	if (!rc)
+		lockfd = lfs_store_records_lock(&st);
 	if (!rc && lfs_store_layer_list(&st, &l, &e)) {
 		lfs_err_prefix(&e, e.code, "store");
 		rc = lfs_err_report(ctx, &e);
@@ -101,6 +104,7 @@ int cmd_rm(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_err_report(ctx, &e);
 	}
 out:
+	lfs_store_records_unlock(lockfd);
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
 	return rc;

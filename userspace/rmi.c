@@ -32,16 +32,24 @@ static const char lfs_usage_rmi[] =
 	"Options:\n"
 	"  -h, --help  show this help\n";
 
-/* The store's records into @l (an absent store has none). */
+/*
+ * The store's records into @l (an absent store has none); with @lockfd,
+ * read under the records lock, which *@lockfd then holds (-1 if none).
+ */
 static int lfs_rmi_list(struct lfs_ctx *ctx, struct lfs_store *st,
-			struct lfs_meta_list *l, struct lfs_err *e)
+			struct lfs_meta_list *l, int *lockfd,
+			struct lfs_err *e)
 {
 	int rc = lfs_ctx_store(ctx, st, 0, e);
 
+	if (lockfd)
+		*lockfd = -1;
 	if (rc == -ENOENT) {
 		lfs_err_clear(e);
 		return 0;
 	}
+	if (!rc && lockfd)
+		*lockfd = lfs_store_records_lock(st);
 	return rc ? rc : lfs_store_layer_list(st, l, e);
 }
 
@@ -58,9 +66,9 @@ static int lfs_rmi_untag(struct lfs_ctx *ctx, const char *ref,
 	struct lfs_strv *tags;
 	size_t k = 0;
 	long at = -1;
-	int rc;
+	int rc, lockfd;
 
-	rc = lfs_rmi_list(ctx, &st, &l, e);
+	rc = lfs_rmi_list(ctx, &st, &l, &lockfd, e);
 	if (!rc) {
 		at = lfs_meta_find_tag(l.v, l.n, ref, &k);
 		if (at < 0 && lfs_meta_find(l.v, l.n, ref) < 0 &&
@@ -79,6 +87,7 @@ static int lfs_rmi_untag(struct lfs_ctx *ctx, const char *ref,
 			fprintf(ctx->out, "Untagged: %s\n", tag);
 		free(tag);
 	}
+	lfs_store_records_unlock(lockfd);
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
 	return rc ? rc : at >= 0;
@@ -103,7 +112,7 @@ static int lfs_rmi_unused(struct lfs_ctx *ctx, const char *name,
 
 	*parent = NULL;
 	if (strncmp(name, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)) ||
-	    lfs_rmi_list(ctx, &st, &l, &e) ||
+	    lfs_rmi_list(ctx, &st, &l, NULL, &e) ||
 	    (at = lfs_meta_find(l.v, l.n, name)) < 0 || l.v[at]->tags.n ||
 	    lfs_meta_child(l.v, l.n, name) >= 0)
 		goto out;
@@ -142,7 +151,7 @@ static int lfs_rmi_layer(struct lfs_ctx *ctx, const char *ref)
 	long at = -1;
 	int rc;
 
-	rc = lfs_rmi_list(ctx, &st, &l, &e);
+	rc = lfs_rmi_list(ctx, &st, &l, NULL, &e);
 	if (!rc && (at = lfs_meta_lookup(l.v, l.n, ref)) >= 0) {
 		name = strdup(l.v[at]->ref);
 		parent = l.v[at]->parent ? strdup(l.v[at]->parent) : NULL;

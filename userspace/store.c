@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/layerfs.h>
+
 #include "fsdir.h"
 #include "store.h"
 #include "storeref.h"
@@ -228,12 +230,19 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 
 int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 {
+	struct stat sb;
 	int fd, rc = 0;
 
+	if (!lfs_key_valid(key))
+		return -EINVAL;
 	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (unlinkat(fd, "diff", AT_REMOVEDIR) && errno != ENOENT)
+	/* A layer's (empty) contents are not an unused upper's. */
+	if (!fstatat(fd, "meta.json", &sb, AT_SYMLINK_NOFOLLOW) ||
+	    errno != ENOENT)
+		rc = -ENOTEMPTY;
+	else if (unlinkat(fd, "diff", AT_REMOVEDIR) && errno != ENOENT)
 		rc = -errno;
 	close(fd);
 	if (!rc && unlinkat(st->layers_fd, key, AT_REMOVEDIR))
@@ -252,12 +261,14 @@ int lfs_store_write_atomic(int dirfd, const char *name,
 
 	if (lfs_buf_error(data))
 		return -ENOMEM;
-	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/*
+	 * A name of its own: with one fixed name, a second writer of @name
+	 * removed the first's file and the first renamed the second's,
+	 * unwritten yet, into place (and the second then failed).
+	 */
+	fd = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (off < data->len) {
 		ssize_t n = write(fd, data->data + off, data->len - off);
 
@@ -480,12 +491,13 @@ int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 	return 0;
 }
 
-int lfs_store_index_lock(const struct lfs_store *st)
+/* ROOT/@name, flock()ed exclusively: an fd, or -1. */
+static int lfs_store_flock(const struct lfs_store *st, const char *name)
 {
 	int fd;
 
-	fd = openat(st->fd, LFS_STORE_INDEX_LOCK, O_RDWR | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(st->fd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 	if (fd < 0)
 		return -1;
 	while (flock(fd, LOCK_EX)) {
@@ -497,7 +509,23 @@ int lfs_store_index_lock(const struct lfs_store *st)
 	return fd;
 }
 
+int lfs_store_index_lock(const struct lfs_store *st)
+{
+	return lfs_store_flock(st, LFS_STORE_INDEX_LOCK);
+}
+
 void lfs_store_index_unlock(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
+int lfs_store_records_lock(const struct lfs_store *st)
+{
+	return lfs_store_flock(st, LFS_STORE_RECORDS_LOCK);
+}
+
+void lfs_store_records_unlock(int lockfd)
 {
 	if (lockfd >= 0)
 		close(lockfd);
@@ -559,7 +587,8 @@ int lfs_store_usage(const char *dir, uint64_t *size, uint64_t *files)
 
 int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m)
 {
-	int rc;
+	struct lfs_meta now;
+	int rc, lockfd;
 
 	if (m->has_usage)
 		return 0;
@@ -568,8 +597,24 @@ int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m)
 		return rc;
 	m->has_usage = 1;
 	/* Only frozen contents keep their size: cache only those. */
-	if (m->flags & 1U)
-		lfs_store_layer_write_meta(st, m, NULL);
+	if (!(m->flags & LAYERFS_LAYER_F_FROZEN))
+		return 0;
+	/*
+	 * Into the record as it is now, not as @m was read: a tag made or
+	 * removed since stays so.
+	 */
+	lockfd = lfs_store_records_lock(st);
+	if (!lfs_store_layer_read_meta(st, m->key, &now, NULL)) {
+		if (!now.has_usage && !strcmp(now.ref, m->ref) &&
+		    !strcmp(now.diff, m->diff)) {
+			now.has_usage = 1;
+			now.size = m->size;
+			now.files = m->files;
+			lfs_store_layer_write_meta(st, &now, NULL);
+		}
+		lfs_meta_free(&now);
+	}
+	lfs_store_records_unlock(lockfd);
 	return 0;
 }
 
@@ -652,6 +697,9 @@ int lfs_store_view_read(struct lfs_store *st, const char *key,
 	close(fd);
 	if (!rc)
 		rc = lfs_view_meta_from_json(lfs_buf_str(&b), v, NULL);
+	/* Another view's record (copied, corrupt) is not this one's. */
+	if (!rc && strcmp(v->key, key))
+		rc = -EINVAL;
 	lfs_buf_free(&b);
 	if (rc)
 		lfs_view_meta_free(v);

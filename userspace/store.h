@@ -73,6 +73,27 @@ int lfs_store_lock_exclusive(struct lfs_store *st);
 int lfs_store_index_lock(const struct lfs_store *st);
 void lfs_store_index_unlock(int lockfd);
 
+/*
+ * ROOT/.records-lock: held (flock, exclusive) by whoever changes a record
+ * from what it read (a tag added or removed, a size cached, a layer
+ * removed once it was checked to have no tags, a view's record after a
+ * commit) or records a layer after finding it unrecorded (commit's and
+ * `layer add`'s ancestors), from the read to the write, so that two
+ * such changes at once neither lose one nor make two records of one
+ * layer.  Records written new under a new key (an import's) need not
+ * hold it.
+ */
+#define LFS_STORE_RECORDS_LOCK ".records-lock"
+
+/*
+ * Waits for and takes the records lock: a descriptor for
+ * lfs_store_records_unlock(), or -1 where the store cannot hold one
+ * (read-only: then no record is written either).  Not nested: a process
+ * that holds it waits for itself if it takes it again.
+ */
+int lfs_store_records_lock(const struct lfs_store *st);
+void lfs_store_records_unlock(int lockfd);
+
 /* A new random key (LFS_KEY_LEN + 1 bytes). */
 int lfs_store_new_key(char *key);
 
@@ -89,7 +110,8 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 
 /*
  * Removes ROOT/layers/@key if it holds nothing but an empty diff
- * directory (undoing lfs_store_layer_create*()); -ENOTEMPTY otherwise.
+ * directory (undoing lfs_store_layer_create*()); -ENOTEMPTY otherwise,
+ * the diff of a layer with a record (an empty layer) included.
  */
 int lfs_store_layer_discard(struct lfs_store *st, const char *key);
 
@@ -158,13 +180,16 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 int lfs_store_view_find(struct lfs_store *st, const char *work,
 			struct lfs_view_meta *v);
 
-/* Reads the record of store view @key (ROOT/views/KEY/view.json). */
+/* Reads the record of store view @key (ROOT/views/KEY/view.json);
+ * -EINVAL if it is not valid or is another key's. */
 int lfs_store_view_read(struct lfs_store *st, const char *key,
 			struct lfs_view_meta *v);
 
 /*
  * Writes @data to @name in directory @dirfd atomically: a temporary file
- * ".NAME.tmp", fsync, rename, fsync of the directory.
+ * of its own (lfs_tmp_create(): concurrent writers of @name never share
+ * one), fsync, rename, fsync of the directory.  The last rename wins: a
+ * change made from what the file held needs lfs_store_records_lock().
  */
 int lfs_store_write_atomic(int dirfd, const char *name,
 			   const struct lfs_buf *data);

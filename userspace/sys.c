@@ -18,6 +18,7 @@
 
 #include <linux/layerfs.h>
 
+#include "fsdir.h"
 #include "kmod.h"
 #include "sys.h"
 #include "viewinfo.h"
@@ -131,27 +132,68 @@ static int lfs_sys_mount_attrs(const struct lfs_mount_spec *spec, int mfd,
 			   "cannot set the mount flags (mount_setattr)");
 }
 
+/*
+ * The mount point of @spec, checked before the view is built: -1 (a path
+ * for move_mount(2)) or, with spec->target_nofollow, the directory opened
+ * without following a link (lfs_open_dir_nofollow()); or a negative errno
+ * in @e.
+ */
+static int lfs_sys_target(const struct lfs_mount_spec *spec, int *tfd,
+			  struct lfs_err *e)
+{
+	struct stat st;
+	int rc;
+
+	*tfd = -1;
+	if (spec->target_nofollow) {
+		rc = lfs_open_dir_nofollow(spec->target, 0, 0);
+		if (rc >= 0) {
+			*tfd = rc;
+			return 0;
+		}
+	} else if (stat(spec->target, &st)) {
+		rc = -errno;
+	} else {
+		rc = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	}
+	if (rc == -ENOENT)
+		return lfs_err_set(e, rc, "mount point does not exist");
+	if (rc == -ENOTDIR)
+		return lfs_err_set(e, rc, "mount point is not a directory");
+	if (rc == -ELOOP && spec->target_nofollow)
+		return lfs_err_set(e, rc, "a symbolic link on the mount point's path");
+	return rc ? lfs_err_set(e, rc, "cannot use the mount point") : 0;
+}
+
+/* Attaches the new view @mfd at the target (@tfd if >= 0). */
+static int lfs_sys_attach(const struct lfs_mount_spec *spec, int mfd, int tfd)
+{
+	if (tfd >= 0)
+		return move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH |
+				  MOVE_MOUNT_T_EMPTY_PATH) ? -errno : 0;
+	/* Like mount(2), follow a symbolic link at the mount point. */
+	return move_mount(mfd, "", AT_FDCWD, spec->target,
+			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) ?
+	       -errno : 0;
+}
+
 int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 		  struct lfs_err *e)
 {
-	struct stat st;
-	int fd, mfd, rc;
+	int fd, mfd, tfd, rc;
 	size_t i;
 
 	lfs_err_clear(e);
 	/* Refuse a bad mount point before building the view. */
-	if (stat(spec->target, &st)) {
-		rc = -errno;
-		return lfs_err_set(e, rc, rc == -ENOENT ?
-				   "mount point does not exist" :
-				   "cannot use the mount point");
-	}
-	if (!S_ISDIR(st.st_mode))
-		return lfs_err_set(e, -ENOTDIR, "mount point is not a directory");
-
+	rc = lfs_sys_target(spec, &tfd, e);
+	if (rc)
+		return rc;
 	fd = lfs_sys_fsopen(module_path, e);
-	if (fd < 0)
+	if (fd < 0) {
+		if (tfd >= 0)
+			close(tfd);
 		return fd;
+	}
 	rc = lfs_sys_set(fd, "source", spec->source ? spec->source : LFS_FSTYPE,
 			 e);
 	if (!rc && spec->image)
@@ -178,15 +220,17 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 		goto out;
 	}
 	rc = lfs_sys_mount_attrs(spec, mfd, e);
-	/* Like mount(2), follow a symbolic link at the mount point. */
-	if (!rc && move_mount(mfd, "", AT_FDCWD, spec->target,
-			      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS)) {
-		rc = lfs_err_set(e, -errno,
-				 "cannot attach the view to the mount point");
+	if (!rc) {
+		rc = lfs_sys_attach(spec, mfd, tfd);
+		if (rc)
+			lfs_err_set(e, rc,
+				    "cannot attach the view to the mount point");
 	}
 	close(mfd);
 out:
 	close(fd);
+	if (tfd >= 0)
+		close(tfd);
 	return rc;
 }
 

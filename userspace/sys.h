@@ -29,6 +29,13 @@ struct lfs_mount_spec {
 	const char *upper;	/* NULL: read-only */
 	const char *work;
 	/*
+	 * 1: @target is reached without following a symbolic link on any
+	 * of its components (lfs_open_dir_nofollow(): -ELOOP) and the view
+	 * is attached to the directory so opened, not to what the path
+	 * names by then.  0: as mount(8), links are followed.
+	 */
+	int target_nofollow;
+	/*
 	 * Called once the view is built, before it is attached, with its
 	 * device (new_encode_dev(), as LAYERFS_VIEW_A_DEV): fills the
 	 * MOUNT_ATTR_* bits to set and to clear on the new mount.  0, or a

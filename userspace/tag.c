@@ -81,13 +81,16 @@ int cmd_tag(struct lfs_ctx *ctx, int argc, char **argv)
 	char dst[LFS_REF_BUF];
 	const char *src;
 	long at = -1;
-	int rc;
+	int rc, lockfd = -1;
 
 	rc = lfs_tag_parse(ctx, argc, argv, dst, sizeof(dst));
 	if (rc != LFS_PARSED)
 		return rc;
 	src = argv[optind];
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
+	/* From the reading of the records to the writing of the one. */
+	if (!rc)
+		lockfd = lfs_store_records_lock(&st);
 	if (!rc)
 		rc = lfs_store_layer_list(&st, &l, &e);
 	if (rc == -ENOENT || (!rc && (at = lfs_meta_lookup(l.v, l.n, src)) < 0))
@@ -106,6 +109,7 @@ int cmd_tag(struct lfs_ctx *ctx, int argc, char **argv)
 	if (!rc)
 		fprintf(ctx->out, "%s: %s\n", dst, l.v[at]->ref);
 out:
+	lfs_store_records_unlock(lockfd);
 	if (rc < 0)
 		rc = lfs_err_report(ctx, &e);
 	lfs_meta_list_free(&l);

@@ -84,10 +84,15 @@ out:
 	lfs_views_free(&views);
 }
 
-/* After it: if the view is gone, its work, record and empty upper too. */
+/*
+ * After it: if the view is gone, its work, record and empty upper too:
+ * the upper its record names now (a commit made meanwhile moved the view
+ * to a new one, and made the old one a layer, which stays).
+ */
 static void lfs_umount_cleanup(struct lfs_ctx *ctx, struct lfs_umount_store *u)
 {
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	struct lfs_view_meta now;
 	size_t i;
 
 	if (!u->found || lfs_umount_views(ctx, &views))
@@ -95,8 +100,11 @@ static void lfs_umount_cleanup(struct lfs_ctx *ctx, struct lfs_umount_store *u)
 	for (i = 0; i < views.n; i++)
 		if (views.v[i].id == u->id)
 			goto out;	/* still mounted elsewhere */
-	lfs_store_view_remove(&u->st, u->vm.key);
-	lfs_store_layer_discard(&u->st, u->vm.upper_key);	/* if empty */
+	if (lfs_store_view_read(&u->st, u->vm.key, &now))
+		goto out;
+	lfs_store_view_remove(&u->st, now.key);
+	lfs_store_layer_discard(&u->st, now.upper_key);	/* if empty */
+	lfs_view_meta_free(&now);
 out:
 	lfs_views_free(&views);
 }

@@ -207,6 +207,30 @@ while [ "$(count_views '.mountpoints == []')" != 0 ] && [ $i -lt 50 ]; do
 done
 expect_eq "$(count_views '.mountpoints == []')" 0 "the detached view goes with its last user"
 expect_ok "$LAYERCTL" umount "$d/m3"
+
+# --- restore --views: on the recorded mountpoint, never through a link -------
+# It runs as root at boot; a user who owns a directory above a persisted
+# view's mountpoint can swap it for a symbolic link to, say, /etc/cron.d.
+mkdir -p "$d/pv/alice/view" "$d/pv/victim"
+pv=$(cd "$d/pv" && pwd -P)
+expect_ok "$LAYERCTL" mount --persist gakki/app:1.1 "$pv/alice/view"
+expect_ok umount "$pv/alice/view"	# as a reboot does: the record stays
+expect_ok "$LAYERCTL" restore --views
+expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$pv/alice/view")" layerfs \
+	"restore --views mounts the persisted view again"
+expect_eq "$(cat "$pv/alice/view/app.txt" 2>&1)" app "the restored view shows its image"
+expect_ok umount "$pv/alice/view"
+mv "$pv/alice" "$pv/alice.old"
+ln -s "$pv/victim" "$pv/alice"
+expect_fail "^layerctl: view '$pv/alice/view': cannot make the mountpoint: a symbolic link on its path \\(Too many levels of symbolic links\\)\$" \
+	"$LAYERCTL" restore --views
+expect_eq "$(ls -A "$pv/victim")" "" "restore made nothing through the link"
+mkdir "$pv/victim/view"
+expect_fail "^layerctl: view '$pv/alice/view': cannot make the mountpoint: a symbolic link on its path" \
+	"$LAYERCTL" restore --views
+expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$pv/victim/view")" "" \
+	"restore mounted nothing through the link"
+
 expect_eq "$("$LAYERCTL" view ls --json)" "[]" "no views left"
 expect_ok "$LAYERCTL" layer rm gakki/app:1.1
 expect_ok "$LAYERCTL" layer rm base:1

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -30,9 +31,11 @@
 #include "fake_nl.h"
 #include "fake_sys.h"
 #include "format.h"
+#include "fsdir.h"
 #include "jsonout.h"
 #include "msg.h"
 #include "namequeue.h"
+#include "parse.h"
 #include "regnames.h"
 #include "store.h"
 #include "storeref.h"
@@ -592,6 +595,60 @@ static int exists(const char *fmt, ...)
 	return !lstat(path, &st);
 }
 
+/* fsdir.c: a directory reached, and made, without following a link. */
+START_TEST(test_open_dir_nofollow)
+{
+	char base[PATH_MAX], path[PATH_MAX + 64];
+	struct stat st;
+	mode_t mask;
+	int fd;
+
+	ck_assert_ptr_nonnull(realpath(tmp, base));
+	ck_assert_int_lt(strlen(base), 200);
+	snprintf(path, sizeof(path), "%s/a/b/c", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 0, 0), -ENOENT);
+	fd = lfs_open_dir_nofollow(path, 1, 0750);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	mask = umask(0);
+	umask(mask);
+	ck_assert_int_eq(st.st_mode & 07777, 0750 & ~mask);
+	close(fd);
+	fd = lfs_open_dir_nofollow(path, 0, 0);		/* there now */
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s//a/b/c/", base);	/* slashes */
+	fd = lfs_open_dir_nofollow(path, 0, 0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(lfs_open_dir_nofollow("a/b", 1, 0755), -EINVAL);
+	snprintf(path, sizeof(path), "%s/a/../a/b", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -EINVAL);
+	snprintf(path, sizeof(path), "%s/a/./b", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -EINVAL);
+
+	/* Links: refused in the middle and at the end, nothing made. */
+	snprintf(path, sizeof(path), "%s/l", base);
+	ck_assert_int_eq(symlink("a/b", path), 0);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ELOOP);
+	snprintf(path, sizeof(path), "%s/l/new", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ELOOP);
+	ck_assert_int_eq(exists("%s/a/b/new", base), 0);
+	snprintf(path, sizeof(path), "%s/l/c", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 0, 0), -ELOOP);
+
+	/* A file on the way. */
+	snprintf(path, sizeof(path), "%s/f", base);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/f/x", base);
+	ck_assert_int_eq(lfs_open_dir_nofollow(path, 1, 0755), -ENOTDIR);
+}
+END_TEST
+
 START_TEST(test_store_files)
 {
 	struct lfs_store st = LFS_STORE_INIT;
@@ -635,7 +692,23 @@ START_TEST(test_store_files)
 	m->diff = strdup(diff);
 	m->flags = LAYERFS_LAYER_F_FROZEN;
 	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, &why), 0);
-	ck_assert_int_eq(exists("%s/layers/%s/.meta.json.tmp", root, key), 0);
+	/* No temporary file left: diff and the record only. */
+	{
+		char **names;
+		size_t n;
+		int kfd = openat(st.layers_fd, key, O_RDONLY | O_DIRECTORY |
+				 O_CLOEXEC);
+
+		ck_assert_int_ge(kfd, 0);
+		ck_assert_int_eq(lfs_dir_names(kfd, &names, &n), 0);
+		close(kfd);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_str_eq(names[0], "diff");
+		ck_assert_str_eq(names[1], "meta.json");
+		free(names[0]);
+		free(names[1]);
+		free(names);
+	}
 	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &back, &why), 0);
 	ck_assert_str_eq(back.ref, "app:1");
 	lfs_meta_free(&back);
@@ -985,6 +1058,75 @@ START_TEST(test_commit_store_view)
 }
 END_TEST
 
+/*
+ * Another commit of the same store view, right after this one in the
+ * kernel (the view's upper moves on to a third directory and its image to
+ * that commit's layer), whose process wrote the view's record first.
+ */
+static struct lfs_view_part *after_view;
+static char after_upper[256];
+
+static void commit_after(void)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1], *nu;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &nu, NULL), 0);
+	snprintf(after_upper, sizeof(after_upper), "%s", nu);
+	free(nu);
+	after_view->upper = after_upper;
+	after_view->image = "other:2";
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	free(vm.upper_key);
+	vm.upper_key = strdup(key);
+	free(vm.image);
+	vm.image = strdup("other:2");
+	vm.commits++;
+	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+}
+
+/*
+ * Commits of one view run one after the other in the kernel, but their
+ * processes write the view's record in either order: it must name the
+ * upper and the image the view has then (restore --views mounts the view
+ * again from it; umount gives back the upper it names).
+ */
+START_TEST(test_commit_view_record_order)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_view_part p;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1];
+
+	store_view(&p);
+	after_view = &p;
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	fake_nl.commit_hook = commit_after;
+	RUN("commit", "4", "app:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	ck_assert_int_eq(lfs_store_path_key(tmp, after_upper, key), 1);
+	ck_assert_str_eq(vm.upper_key, key);
+	ck_assert_str_eq(vm.image, "other:2");
+	ck_assert_uint_eq(vm.commits, 2);
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_commit_refused)
 {
 	struct lfs_view_part p;
@@ -1089,6 +1231,29 @@ static void put_meta(const char *ref, const char *parent, const char *base,
 {
 	put_meta_origin(ref, parent, base, created, NULL);
 }
+
+/*
+ * A layer name may have LAYERFS_NAME_MAX bytes; its record's entry in
+ * ROOT/refs is a file of that name, written through a temporary file whose
+ * name must fit NAME_MAX too.
+ */
+START_TEST(test_store_refs_long_name)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err why = LFS_ERR_INIT;
+	char ref[LAYERFS_NAME_MAX + 1], key[LFS_KEY_LEN + 1];
+
+	memset(ref, 'a', sizeof(ref) - 1);
+	ref[sizeof(ref) - 1] = '\0';
+	memcpy(ref + sizeof(ref) - 3, ":1", 2);
+	ck_assert_ptr_null(lfs_name_check(ref));
+	put_meta(ref, NULL, NULL, 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_ref_find(&st, ref, key, &why), 1);
+	ck_assert_int_eq(lfs_key_valid(key), 1);
+	lfs_store_close(&st);
+}
+END_TEST
 
 /*
  * ROOT/refs: one entry per record, written before it; a miss is trusted
@@ -1369,6 +1534,64 @@ START_TEST(test_restore_views)
 }
 END_TEST
 
+/*
+ * restore --views runs as root at boot on a mountpoint recorded as a path
+ * without symbolic links (realpath at `mount --persist`).  A directory on
+ * that path may belong to a user, who can replace what follows with a
+ * symbolic link to anywhere (/etc/cron.d): restore must then neither make
+ * directories through the link nor mount there.
+ */
+START_TEST(test_restore_views_symlink)
+{
+	char home[PATH_MAX], mnt[PATH_MAX], old[PATH_MAX + 8];
+	char victim[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX + 256];
+
+	snprintf(path, sizeof(path), "%s/home", tmp);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_ptr_nonnull(realpath(path, home));	/* tmp may be a symlink */
+	ck_assert_int_lt(strlen(home), 200);
+	snprintf(victim, sizeof(victim), "%s/victim", home);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(path, sizeof(path), "%s/alice", home);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(mnt, sizeof(mnt), "%s/alice/view", home);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	RUN("mount", "--persist", "tomcat:9", mnt);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.target_nofollow, 0);	/* mount: as mount(8) */
+
+	/* The recorded path, untouched: mounted, reached without links. */
+	fake_sys.mounts = 0;
+	RUN("restore", "--views");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(fake_sys.mounts, 1);
+	ck_assert_str_eq(fake_sys.target, mnt);
+	ck_assert_int_eq(fake_sys.target_nofollow, 1);
+
+	/* alice's directory swapped for a link; the view's directory gone. */
+	snprintf(old, sizeof(old), "%s/alice.old", home);
+	ck_assert_int_eq(rename(path, old), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	fake_sys.mounts = 0;
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(fake_sys.mounts, 0);
+	ck_assert_int_eq(exists("%s/view", victim), 0);
+	snprintf(want, sizeof(want),
+		 "layerctl: view '%s': cannot make the mountpoint: a symbolic link on its path (Too many levels of symbolic links)\n",
+		 mnt);
+	ck_assert_str_eq(r.err, want);
+
+	/* Also when the directory exists beyond the link. */
+	snprintf(path, sizeof(path), "%s/view", victim);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(fake_sys.mounts, 0);
+	ck_assert_str_eq(r.err, want);
+}
+END_TEST
+
 /* Views of imported layers are nosuid,nodev unless -o says otherwise. */
 START_TEST(test_mount_trust)
 {
@@ -1472,6 +1695,121 @@ START_TEST(test_umount_store_view_empty)
 	fake_nl.n_view_parts = 1;
 	RUN("umount", "--lazy", tmp);
 	ck_assert_int_eq(exists("%s", work), 1);
+}
+END_TEST
+
+/*
+ * What a `layerctl commit` of the view of store_view() does to the store
+ * while a `layerctl umount` of it runs: its upper, unchanged, becomes the
+ * layer app:2 (a record, the empty diff), the view goes on on a new
+ * upper, and its record says so.
+ */
+static void commit_meanwhile(void)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1], nkey[LFS_KEY_LEN + 1], *nu;
+	struct lfs_meta *m;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_path_key(st.root, upper, key), 1);
+	m = meta_new("app:2", key, NULL, 5);
+	free(m->diff);
+	m->diff = strdup(upper);
+	ck_assert_int_eq(lfs_store_layer_write_meta(&st, m, NULL), 0);
+	meta_del(m);
+	ck_assert_int_eq(lfs_store_layer_create(&st, nkey, &nu, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	free(vm.upper_key);
+	vm.upper_key = strdup(nkey);
+	ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
+	lfs_view_meta_free(&vm);
+	snprintf(upper, sizeof(upper), "%s", nu);	/* the view's now */
+	free(nu);
+	lfs_store_close(&st);
+}
+
+/*
+ * umount gives back the empty upper of the store view it unmounted: the
+ * one its record names once the view is gone, and only while it is no
+ * layer (a commit made meanwhile made the old one a layer).
+ */
+START_TEST(test_umount_commit_meanwhile)
+{
+	struct lfs_view_part p;
+	char first[256];
+	struct stat sb;
+
+	store_view(&p);
+	snprintf(first, sizeof(first), "%s", upper);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = 1;
+	fake_sys.umount_hook = commit_meanwhile;
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	/* The committed layer keeps its (empty) contents. */
+	ck_assert_msg(exists("%s", first), "the diff of layer app:2 was removed");
+	ck_assert_int_eq(exists("%s/../meta.json", first), 1);
+	/* The view's last upper, empty, goes with the view. */
+	ck_assert_int_eq(exists("%s", upper), 0);
+	ck_assert_int_eq(exists("%s", work), 0);
+}
+END_TEST
+
+/*
+ * A view record whose key is not its directory's (copied, or corrupt)
+ * makes umount remove nothing but what that directory holds.
+ */
+START_TEST(test_umount_record_key_mismatch)
+{
+	struct lfs_view_part p, other;
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	char key[LFS_KEY_LEN + 1], owork[256], oupper[256];
+	struct stat sb;
+
+	store_view(&other);		/* another view's directories */
+	snprintf(owork, sizeof(owork), "%s", work);
+	snprintf(oupper, sizeof(oupper), "%s", upper);
+	store_view(&p);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_view_find(&st, owork, &vm), 0);
+	snprintf(key, sizeof(key), "%s", vm.key);
+	lfs_view_meta_free(&vm);
+	ck_assert_int_eq(lfs_store_view_find(&st, work, &vm), 0);
+	free(vm.key);
+	vm.key = strdup(key);			/* names the other view */
+	ck_assert_int_eq(lfs_store_path_key(st.root, oupper, key), 1);
+	free(vm.upper_key);
+	vm.upper_key = strdup(key);		/* and its upper */
+	{
+		/* written into this view's directory */
+		struct lfs_buf b = LFS_BUF_INIT;
+		char dir[300];
+		int fd;
+
+		snprintf(dir, sizeof(dir), "%s/..", work);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(lfs_view_meta_to_json(&vm, &b), 0);
+		ck_assert_int_eq(lfs_store_write_atomic(fd, "view.json", &b), 0);
+		close(fd);
+		lfs_buf_free(&b);
+	}
+	lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = 1;
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(exists("%s", owork), "the other view's work was removed");
+	ck_assert_msg(exists("%s", oupper), "the other view's upper was removed");
 }
 END_TEST
 
@@ -1807,6 +2145,57 @@ START_TEST(test_layer_add_records)
 END_TEST
 
 /*
+ * Layers added at once on one parent that has no record yet (added in
+ * place before the store existed): each records the parent first
+ * (records are closed under ancestry), and it must get one record, not
+ * one per process (`rm` would remove one and restore bring the layer
+ * back from another).
+ */
+START_TEST(test_record_ancestors_concurrent)
+{
+	enum { PROCS = 8 };
+	static const struct lfs_layer base = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "base:1", .path = "/srv/base" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	char name[32], path[32];
+	int i, status, failed = 0;
+	pid_t pid[PROCS];
+	size_t k, nbase = 0;
+
+	put_meta("a:1", NULL, NULL, 1);		/* a store */
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	for (i = 0; i < PROCS; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i])
+			continue;
+		snprintf(name, sizeof(name), "c%d:1", i);
+		snprintf(path, sizeof(path), "/srv/c%d", i);
+		RUN("layer", "add", name, path, "--parent", "base:1");
+		if (r.rc)
+			fprintf(stderr, "layer add %s: %s", name, r.err);
+		_exit(!!r.rc);
+	}
+	for (i = 0; i < PROCS; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		failed += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
+	for (k = 0; k < l.n; k++)
+		nbase += !strcmp(l.v[k]->ref, "base:1");
+	ck_assert_uint_eq(l.n, 1 + PROCS + nbase);
+	ck_assert_msg(nbase == 1, "%zu records of base:1", nbase);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/*
  * images hides the unnamed lower layers others build on unless -a;
  * history and rm take REF for REF:latest.
  */
@@ -1909,6 +2298,77 @@ START_TEST(test_tag_rmi)
 }
 END_TEST
 
+/*
+ * Commands that change a record read it, change it and write it whole:
+ * two at once must not lose either change.  Processes tag one layer at
+ * the same time: every tag they were told was made is in the record.
+ */
+START_TEST(test_tag_concurrent)
+{
+	enum { PROCS = 4, EACH = 12 };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta m;
+	char name[32];
+	int i, k, status, failed = 0;
+	pid_t pid[PROCS];
+
+	put_meta("app:1", NULL, NULL, 1);
+	for (i = 0; i < PROCS; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i])
+			continue;
+		for (k = 0; k < EACH; k++) {
+			snprintf(name, sizeof(name), "t%d/n:%d", i, k);
+			RUN("tag", "app:1", name);
+			if (r.rc) {
+				fprintf(stderr, "tag %s: %s", name, r.err);
+				_exit(1);
+			}
+		}
+		_exit(0);
+	}
+	for (i = 0; i < PROCS; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		failed += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_ref_get(&st, "app:1", &m, NULL), 1);
+	ck_assert_uint_eq(m.tags.n, PROCS * EACH);
+	lfs_meta_free(&m);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/*
+ * `images` caches a frozen layer's size in its record, from the record it
+ * listed: a tag made since (or removed since) must stay as it is now.
+ */
+START_TEST(test_usage_keeps_tags)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_meta m;
+
+	put_meta("app:1", NULL, NULL, 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0]->has_usage, 0);
+	RUN("tag", "app:1", "web:1");		/* meanwhile */
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_layer_usage(&st, l.v[0]), 0);
+	ck_assert_int_eq(lfs_store_ref_get(&st, "app:1", &m, NULL), 1);
+	ck_assert_int_eq(m.has_usage, 1);	/* cached */
+	ck_assert_uint_eq(m.tags.n, 1);		/* and the tag kept */
+	ck_assert_str_eq(m.tags.v[0], "web:1");
+	lfs_meta_free(&m);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
 /* rmi keeps an unnamed lower layer another image or a view uses. */
 START_TEST(test_rmi_keeps_used)
 {
@@ -1960,6 +2420,7 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
 	tcase_add_test(files, test_store_files);
+	tcase_add_test(files, test_open_dir_nofollow);
 	suite_add_tcase(s, files);
 
 	tcase_add_test(msg, test_msg_commit_request);
@@ -1969,23 +2430,31 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(cmds, tmp_setup, cmd_teardown);
 	tcase_add_test(cmds, test_commit_store_view);
+	tcase_add_test(cmds, test_commit_view_record_order);
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);
 	tcase_add_test(cmds, test_store_refs);
+	tcase_add_test(cmds, test_store_refs_long_name);
 	tcase_add_test(cmds, test_restore_order);
 	tcase_add_test(cmds, test_restore_skip_and_fail);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_images_all_latest);
 	tcase_add_test(cmds, test_tag_rmi);
+	tcase_add_test(cmds, test_tag_concurrent);
+	tcase_add_test(cmds, test_usage_keeps_tags);
 	tcase_add_test(cmds, test_rmi_keeps_used);
 	tcase_add_test(cmds, test_mount_ref_store);
 	tcase_add_test(cmds, test_restore_views);
+	tcase_add_test(cmds, test_restore_views_symlink);
 	tcase_add_test(cmds, test_mount_trust);
 	tcase_add_test(cmds, test_layer_add_records);
+	tcase_add_test(cmds, test_record_ancestors_concurrent);
 	tcase_add_test(cmds, test_record_chain_once);
 	tcase_add_test(cmds, test_record_ancestors_once);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
+	tcase_add_test(cmds, test_umount_commit_meanwhile);
+	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
 	tcase_add_test(cmds, test_prune_other_paths);
 	suite_add_tcase(s, cmds);

@@ -216,6 +216,8 @@ int lfs_nl_view_commit(struct lfs_nl *nl, uint64_t view_id,
 	reply.parent = fake_nl.commit_parent;
 	reply.base = fake_nl.commit_nbase ? fake_nl.commit_base : NULL;
 	reply.nbase = fake_nl.commit_nbase;
+	if (fake_nl.commit_hook)
+		fake_nl.commit_hook();
 	if (created) {
 		*created = lfs_layer_dup(&reply);
 		if (!*created)

@@ -49,6 +49,8 @@ struct fake_nl {
 	uint64_t commit_view;		/* the last one's view id */
 	char *commit_new_upper;		/* its NEW_UPPER (copy) */
 	struct lfs_layer *commit_req;	/* its layer (copy) */
+	void (*commit_hook)(void);	/* called after a commit succeeded:
+					 * what another process does next */
 	/* LAYER_ADD: names of the added layers in order; ids from 100. */
 	struct lfs_strv added;
 };

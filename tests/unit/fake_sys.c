@@ -50,6 +50,7 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 	fake_sys.image = fake_dup(spec->image);
 	fake_sys.upper = fake_dup(spec->upper);
 	fake_sys.work = fake_dup(spec->work);
+	fake_sys.target_nofollow = spec->target_nofollow;
 	for (i = 0; i < spec->nlayers; i++)
 		if (lfs_strv_push(&fake_sys.layers, spec->layers[i]))
 			abort();
@@ -67,6 +68,8 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e)
 {
 	fake_sys.umounts++;
+	if (fake_sys.umount_hook)
+		fake_sys.umount_hook();
 	free(fake_sys.umount_target);
 	fake_sys.umount_target = fake_dup(target);
 	fake_sys.lazy = lazy;

@@ -18,6 +18,8 @@ struct fake_sys {
 	const char *umount_why;
 	int umount_clears_views;	/* a successful umount empties
 					 * fake_nl's view dump */
+	void (*umount_hook)(void);	/* called by lfs_sys_umount(): what
+					 * another process does meanwhile */
 	uint32_t mount_dev;		/* the new view's device, given to
 					 * spec->attrs */
 	const char *mountinfo;		/* lfs_sys_mountinfo()'s text... */
@@ -26,6 +28,7 @@ struct fake_sys {
 	/* Record (copies, freed by fake_sys_reset()). */
 	int mounts;			/* lfs_sys_mount() calls */
 	char *target, *source, *image, *upper, *work;
+	int target_nofollow;		/* spec->target_nofollow */
 	struct lfs_strv layers;		/* spec->layers of the last call */
 	const char *module;		/* module path it was given */
 	int attrs_called;		/* spec->attrs was called... */

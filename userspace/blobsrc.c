@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "blobsrc.h"
+#include "fsdir.h"
 #include "layerdg.h"
 #include "regcmd.h"
 
@@ -86,8 +87,8 @@ void lfs_blobsrc_record(const char *root, const char *host, const char *repo,
 	text = lfs_blobsrc_merge(old, digests, n, host, repo,
 				 LFS_BLOBSRC_MAX_LINES);
 	if (text)
-		lfs_reg_write_file(fd, LFS_BLOBSRC_FILE, text, strlen(text),
-				   0600);
+		lfs_write_file_atomic(fd, LFS_BLOBSRC_FILE, text,
+				      strlen(text), 0600);
 	free(text);
 	free(old);
 	close(fd);

@@ -241,8 +241,17 @@ int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
 /* ".BASE.XXXXXXXX.tmp": 14 bytes around BASE. */
 #define LFS_TMP_EXTRA 14
 
-int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
-		   int mode)
+/*
+ * Creates a new file beside @name (a name in @dirfd, or a path below it)
+ * for an atomic replacement: ".BASE.XXXXXXXX.tmp", random, O_EXCL, mode
+ * @mode (and the umask); BASE is cut so that the name fits NAME_MAX.  One
+ * this call made, never one somebody who can write the directory planted
+ * (who would read what is written or own the file it becomes), nor one
+ * another writer of @name is writing at the same time.  Its name (as
+ * @name's path) in @tmp; the fd or a negative errno.
+ */
+static int lfs_tmp_create(int dirfd, const char *name, char *tmp,
+			  size_t size, int mode)
 {
 	const char *base = strrchr(name, '/');
 	unsigned int tries, r;
@@ -266,6 +275,54 @@ int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
 			return fd >= 0 ? fd : -errno;
 	}
 	return -EEXIST;
+}
+
+/* fsync of the directory that holds @name in @dirfd. */
+static int lfs_fsync_parent(int dirfd, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	char dir[PATH_MAX];
+	int fd, rc = 0;
+
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == name)
+		strcpy(dir, "/");
+	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
+				  (int)(slash - name), name) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
+			  size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd, rc;
+
+	fd = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), (int)mode);
+	if (fd < 0)
+		return fd;
+	rc = fchmod(fd, mode) ? -errno : 0;	/* not the umask's */
+	if (!rc)
+		rc = lfs_write_all(fd, p, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && renameat(dirfd, tmp, dirfd, name))
+		rc = -errno;
+	if (rc) {
+		unlinkat(dirfd, tmp, 0);
+		return rc;
+	}
+	return lfs_fsync_parent(dirfd, name);
 }
 
 int lfs_open_regular(int dirfd, const char *name, struct stat *st)

@@ -32,16 +32,16 @@ int lfs_cmp_str(const void *a, const void *b);
 int lfs_rm_rf_at(int dirfd, const char *name);
 
 /*
- * Creates a new file beside @name (a name in @dirfd, or a path below it)
- * for an atomic replacement: ".BASE.XXXXXXXX.tmp", random, O_EXCL, mode
- * @mode (and the umask); BASE is cut so that the name fits NAME_MAX.  One
- * this call made, never one somebody who can write the directory planted
- * (who would read what is written or own the file it becomes), nor one
- * another writer of @name is writing at the same time.  Its name (as
- * @name's path) in @tmp; the fd or a negative errno.
+ * Replaces @name in @dirfd (a name, or a path below it whose directory
+ * exists) with the @len bytes at @p, mode exactly @mode, atomically and
+ * durably: a new temporary file beside it (lfs_tmp_create() in fsdir.c:
+ * random name, O_EXCL, never one somebody planted nor one another writer
+ * of @name is writing), a full write, fsync, rename over @name, fsync of
+ * the directory.  On failure @name is as it was and no temporary file is
+ * left.  0 or a negative errno.
  */
-int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
-		   int mode);
+int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
+			  size_t len, mode_t mode);
 
 /*
  * Opens @name in @dirfd for reading if it is a regular file, following no

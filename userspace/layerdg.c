@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "fsdir.h"
 #include "layerdg.h"
 #include "regcmd.h"
 
@@ -240,8 +241,8 @@ void lfs_layerdg_record(const char *root, const struct lfs_layerdg *r,
 		lfs_reg_read_file(fd, LFS_LAYERDG_FILE, &old, NULL);
 		text = lfs_lines_merge(old, add, LFS_LAYERDG_MAX_LINES);
 		if (text)
-			lfs_reg_write_file(fd, LFS_LAYERDG_FILE, text,
-					   strlen(text), 0600);
+			lfs_write_file_atomic(fd, LFS_LAYERDG_FILE, text,
+					      strlen(text), 0600);
 		close(fd);
 	}
 	free(text);

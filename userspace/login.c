@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "credhelper.h"
+#include "fsdir.h"
 #include "parse.h"
 #include "regcmd.h"
 
@@ -211,8 +212,8 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 		*slash = '/';
 	}
 	if (!rc)
-		rc = lfs_reg_write_file(AT_FDCWD, l->path, text, strlen(text),
-					0600);
+		rc = lfs_write_file_atomic(AT_FDCWD, l->path, text,
+					   strlen(text), 0600);
 	explicit_bzero(text, strlen(text));
 	free(text);
 	if (rc)

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "credhelper.h"
@@ -177,26 +176,6 @@ int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len)
 	if (len)
 		*len = got;
 	return 0;
-}
-
-int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
-		       int mode)
-{
-	char tmp[4096];
-	int fd, err = 0;
-
-	fd = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), mode);
-	if (fd < 0)
-		return fd;
-	if (fchmod(fd, mode) || (size_t)write(fd, p, len) != len || fsync(fd))
-		err = errno ? -errno : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name))
-		err = -errno;
-	if (err)
-		unlinkat(dirfd, tmp, 0);
-	return err;
 }
 
 /* A credential lookup's end: 0 found, 1 none (-ENOENT), -1 reported. */

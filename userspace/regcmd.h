@@ -129,8 +129,4 @@ void lfs_reg_tmpdir_remove(const char *path);
 /* Reads a whole small file (at most 4 MiB).  0 or a negative errno. */
 int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len);
 
-/* Writes @len bytes to @name in @dirfd (temporary, fsync, rename). */
-int lfs_reg_write_file(int dirfd, const char *name, const void *p, size_t len,
-		       int mode);
-
 #endif /* LAYERCTL_REGCMD_H */

@@ -255,42 +255,9 @@ int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 int lfs_store_write_atomic(int dirfd, const char *name,
 			   const struct lfs_buf *data)
 {
-	char tmp[NAME_MAX + 1];
-	size_t off = 0;
-	int fd, rc = 0;
-
 	if (lfs_buf_error(data))
 		return -ENOMEM;
-	/*
-	 * A name of its own: with one fixed name, a second writer of @name
-	 * removed the first's file and the first renamed the second's,
-	 * unwritten yet, into place (and the second then failed).
-	 */
-	fd = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), 0644);
-	if (fd < 0)
-		return fd;
-	while (off < data->len) {
-		ssize_t n = write(fd, data->data + off, data->len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (!rc && fsync(fd))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && renameat(dirfd, tmp, dirfd, name))
-		rc = -errno;
-	if (rc) {
-		unlinkat(dirfd, tmp, 0);
-		return rc;
-	}
-	return lfs_fsync_fd(dirfd);
+	return lfs_write_file_atomic(dirfd, name, data->data, data->len, 0644);
 }
 
 /* Reads the whole file @name of directory @dirfd, NUL-terminated. */

@@ -186,9 +186,10 @@ int lfs_store_view_read(struct lfs_store *st, const char *key,
 			struct lfs_view_meta *v);
 
 /*
- * Writes @data to @name in directory @dirfd atomically: a temporary file
- * of its own (lfs_tmp_create(): concurrent writers of @name never share
- * one), fsync, rename, fsync of the directory.  The last rename wins: a
+ * Writes @data to @name in directory @dirfd atomically, mode 0644
+ * (lfs_write_file_atomic(): a temporary file of its own, so concurrent
+ * writers of @name never share one; fsync, rename, fsync of the
+ * directory); -ENOMEM if @data failed to grow.  The last rename wins: a
  * change made from what the file held needs lfs_store_records_lock().
  */
 int lfs_store_write_atomic(int dirfd, const char *name,

@@ -648,7 +648,7 @@ START_TEST(test_write_file_fresh)
 	pfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	ck_assert_int_ge(pfd, 0);
 	ck_assert_int_eq(fstat(pfd, &pre), 0);
-	ck_assert_int_eq(lfs_reg_write_file(AT_FDCWD, path, "secret", 6, 0600),
+	ck_assert_int_eq(lfs_write_file_atomic(AT_FDCWD, path, "secret", 6, 0600),
 			 0);
 	ck_assert_int_eq(pread(pfd, buf, sizeof(buf), 0), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -656,7 +656,7 @@ START_TEST(test_write_file_fresh)
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	ck_assert_int_eq(st.st_size, 6);
 	/* again over an existing file: replaced, one file besides the plant */
-	ck_assert_int_eq(lfs_reg_write_file(AT_FDCWD, path, "other!!", 7, 0600),
+	ck_assert_int_eq(lfs_write_file_atomic(AT_FDCWD, path, "other!!", 7, 0600),
 			 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, 7);

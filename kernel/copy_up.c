@@ -404,8 +404,9 @@ static int layerfs_copy_meta(struct layerfs_copy *c)
  * Step 5, the point of no return: rename the copy into the parent's
  * upper.  If the name is gone meanwhile (unlinked or replaced;
  * layerfs_do_remove() drops it under li->lock), the copy only serves an
- * open file and must not bring the name back: it is unlinked from the
- * work directory instead, kept positive by the record's reference.
+ * open file, or a removed directory still in use (an open file's parent,
+ * a cwd), and must not bring the name back: it is removed from the work
+ * directory instead, kept positive by the record's reference.
  */
 static int layerfs_copy_move(struct layerfs_copy *c)
 {
@@ -415,7 +416,10 @@ static int layerfs_copy_move(struct layerfs_copy *c)
 
 	if (d_unhashed(c->dentry)) {
 		inode_lock_nested(d_inode(workdir), I_MUTEX_PARENT);
-		err = layerfs_vfs_unlink(d_inode(workdir), c->temp);
+		if (d_is_dir(c->temp))
+			err = layerfs_vfs_rmdir(d_inode(workdir), c->temp);
+		else
+			err = layerfs_vfs_unlink(d_inode(workdir), c->temp);
 		inode_unlock(d_inode(workdir));
 		return err;
 	}

@@ -19,6 +19,9 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
 #include <linux/xattr.h>
 
 #include "layerfs.h"
@@ -89,6 +92,89 @@ static int layerfs_create_real(struct inode *dir, struct dentry *dentry,
 	return err;
 }
 
+/* Set ACL xattr @name (system.posix_acl_*) of @dentry to @acl, if any. */
+static int layerfs_set_acl_xattr(struct dentry *dentry, const char *name,
+				 const struct posix_acl *acl)
+{
+	size_t size;
+	void *value;
+	int err;
+
+	if (!acl)
+		return 0;
+	size = posix_acl_xattr_size(acl->a_count);
+	value = kmalloc(size, GFP_KERNEL);
+	if (!value)
+		return -ENOMEM;
+	err = posix_acl_to_xattr(&init_user_ns, acl, value, size);
+	if (err >= 0)
+		err = layerfs_vfs_setxattr(dentry, name, value, size, 0);
+	kfree(value);
+	return err;
+}
+
+/*
+ * Make @temp in the work directory as @attr would be made in the upper
+ * directory @udir: an object made over a whiteout there, which is built
+ * in the work directory and exchanged with the whiteout.  The work
+ * directory is not set-group-ID and has no ACLs, so what @udir would give
+ * a new object is given here, as inode_init_owner() and
+ * posix_acl_create() give it (overlayfs: ovl_create_over_whiteout()): a
+ * set-group-ID @udir's group, and its set-group-ID bit to a directory; a
+ * default ACL's access and default ACLs, with the mode it gives (no
+ * umask).  A hard link is only linked.
+ */
+static int layerfs_create_temp_like(struct dentry *udir, struct inode *wdir,
+				    struct dentry *temp,
+				    const struct layerfs_cattr *attr)
+{
+	struct posix_acl *acl = NULL, *default_acl = NULL;
+	struct inode *dir = d_inode(udir), *inode;
+	struct layerfs_cattr a = *attr;
+	bool sgid = dir->i_mode & S_ISGID;
+	struct iattr ia = {};
+	int err;
+
+	if (attr->link)
+		return layerfs_create_real(wdir, temp, attr);
+	if (!IS_POSIXACL(dir))
+		a.mode &= ~current_umask();
+	err = posix_acl_create(dir, &a.mode, &default_acl, &acl);
+	if (err)
+		return err;
+	if (sgid && S_ISDIR(a.mode))
+		a.mode |= S_ISGID;
+	err = layerfs_create_real(wdir, temp, &a);
+	if (err)
+		goto out_release;
+
+	/* What the work directory's own rules made differently. */
+	inode = d_inode(temp);
+	if (sgid && !gid_eq(inode->i_gid, dir->i_gid)) {
+		ia.ia_valid |= ATTR_GID;
+		ia.ia_vfsgid = VFSGIDT_INIT(dir->i_gid);
+	}
+	if (!S_ISLNK(a.mode) && (inode->i_mode ^ a.mode) & 07777) {
+		ia.ia_valid |= ATTR_MODE;
+		ia.ia_mode = (inode->i_mode & S_IFMT) | (a.mode & 07777);
+	}
+	if (ia.ia_valid) {
+		inode_lock(inode);
+		err = layerfs_notify_change(temp, &ia);
+		inode_unlock(inode);
+	}
+	if (!err)
+		err = layerfs_set_acl_xattr(temp, XATTR_NAME_POSIX_ACL_ACCESS,
+					    acl);
+	if (!err)
+		err = layerfs_set_acl_xattr(temp, XATTR_NAME_POSIX_ACL_DEFAULT,
+					    default_acl);
+out_release:
+	posix_acl_release(acl);
+	posix_acl_release(default_acl);
+	return err;
+}
+
 static int layerfs_set_opaque(struct dentry *dentry)
 {
 	return layerfs_vfs_setxattr(dentry, LAYERFS_XATTR_OPAQUE, "y", 1, 0);
@@ -156,7 +242,7 @@ static int layerfs_exchange_new(struct layerfs_view *view, struct dentry *udir,
 	if (IS_ERR(temp))
 		goto out_dput_cur;
 	if (attr)
-		err = layerfs_create_real(wdir, temp, attr);
+		err = layerfs_create_temp_like(udir, wdir, temp, attr);
 	else
 		err = layerfs_vfs_whiteout(wdir, temp);
 	if (!err && opaque)

@@ -8,6 +8,7 @@
  * get a fresh inode per lookup.  Attributes are copied from the real inode
  * at creation and after every change made through the view.
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/fileattr.h>
@@ -455,9 +456,24 @@ static const char *layerfs_get_link(struct dentry *dentry, struct inode *inode,
 	return p;
 }
 
-/* Lists the real object's xattrs without overlay-private ones. */
+/*
+ * Whether listxattr() on a view shows name @s of the real object: never an
+ * overlay-private one, and a trusted.* one only to a caller who could list
+ * it on the real filesystem (CAP_SYS_ADMIN, @trusted).  The real list is
+ * made with the mounter's credentials, which may list them all.
+ */
+static bool layerfs_can_list(const char *s, bool trusted)
+{
+	if (layerfs_is_private_xattr(s))
+		return false;
+	return trusted || strncmp(s, XATTR_TRUSTED_PREFIX,
+				  XATTR_TRUSTED_PREFIX_LEN);
+}
+
+/* Lists the real object's xattrs the caller may see (layerfs_can_list()). */
 ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
+	bool trusted = ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 	const struct cred *old_cred;
 	struct path realpath;
 	ssize_t res, len;
@@ -478,7 +494,7 @@ ssize_t layerfs_listxattr(struct dentry *dentry, char *list, size_t size)
 		if (WARN_ON_ONCE(slen > len))
 			return -EIO;
 		len -= slen;
-		if (layerfs_is_private_xattr(s)) {
+		if (!layerfs_can_list(s, trusted)) {
 			res -= slen;
 			memmove(s, s + slen, len);
 		} else {

@@ -347,8 +347,33 @@ static int layerfs_view_mount_upper(struct fs_context *fc,
 }
 
 /*
+ * Remove the POSIX ACLs of the work directory @work: everything made there
+ * (copies, objects made over whiteouts) is renamed into the upper, and a
+ * default ACL that work/layerfs.work inherited from work/ would go along,
+ * giving the users it names access to every copied-up file (overlayfs
+ * removes them from its work directory too).  Caller holds write access
+ * to the upper mount.
+ */
+static int layerfs_workdir_drop_acls(struct dentry *work)
+{
+	static const char *const names[] = {
+		XATTR_NAME_POSIX_ACL_DEFAULT, XATTR_NAME_POSIX_ACL_ACCESS,
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		err = layerfs_vfs_removexattr(work, names[i]);
+		if (err && err != -ENODATA && err != -EOPNOTSUPP)
+			return err;
+	}
+	return 0;
+}
+
+/*
  * work/layerfs.work: an empty directory where copy-up and whiteouts are
- * prepared before being renamed into place.  Emptied at every mount.
+ * prepared before being renamed into place.  Emptied at every mount, and
+ * without ACLs (layerfs_workdir_drop_acls()).
  */
 static int layerfs_make_workdir(struct fs_context *fc,
 				struct layerfs_view *view)
@@ -391,6 +416,9 @@ static int layerfs_make_workdir(struct fs_context *fc,
 		err = -ENOTDIR;
 		goto out_dput;
 	}
+	err = layerfs_workdir_drop_acls(work);
+	if (err)
+		goto out_dput;
 	/* The upper must hold trusted.* xattrs: whiteouts need opaque dirs. */
 	err = layerfs_vfs_setxattr(work, LAYERFS_XATTR_OPAQUE, "y", 1, 0);
 	if (err) {

@@ -195,6 +195,13 @@ def main():
     with open(os.path.join(m, "log"), "w") as f:
         f.write("before\n")
 
+    # A file open for writing, unlinked, in a directory since removed.
+    os.makedirs(os.path.join(m, "gone"))
+    gfd = os.open(os.path.join(m, "gone/f"), os.O_RDWR | os.O_CREAT, 0o644)
+    os.write(gfd, b"g0\n")
+    os.unlink(os.path.join(m, "gone/f"))
+    os.rmdir(os.path.join(m, "gone"))
+
     # Open descriptors that live across the commit.
     wfd = os.open(os.path.join(m, "log"), os.O_RDWR | os.O_APPEND)
     rfd = os.open(os.path.join(m, "etc/os"), os.O_RDONLY)
@@ -290,6 +297,24 @@ def main():
           "read through an fd opened before commit")
     check(sorted(os.listdir(dfd)) == ["dir"], "readdir of a dir fd from before",
           str(os.listdir(dfd)))
+    # Its next write copies up the removed directory and the file, neither
+    # under a name (they have none), as native filesystems allow.
+    try:
+        os.write(gfd, b"g1\n")
+        got = os.pread(gfd, 100, 0)
+    except OSError as e:
+        got = "write: " + errno.errorcode.get(e.errno, str(e.errno))
+    check(got == b"g0\ng1\n",
+          "write after commit to an unlinked file in a removed directory",
+          repr(got))
+    os.close(gfd)
+    check("gone" not in os.listdir(m) and
+          not os.path.lexists(os.path.join(u[1], "gone")) and
+          os.listdir(os.path.join(w, "layerfs.work")) == [],
+          "the removed directory stays removed, nothing left in work",
+          "view: %s, upper: %s, work: %s" % (
+              sorted(os.listdir(m)), sorted(os.listdir(u[1])),
+              os.listdir(os.path.join(w, "layerfs.work"))))
     with open("f", "a") as f:                       # cwd from before
         f.write("gen1\n")
     with open(os.path.join(u[1], "new/dir/f")) as f:

@@ -4,7 +4,8 @@
 # Online commit, kernel side, through raw LAYERFS_CMD_VIEW_COMMIT requests
 # (nlcommit.py): the merged tree and inode numbers are the same before and
 # after; descriptors, a directory fd and a cwd from before keep working and
-# their changes land in the new upper; whiteouts, rename and mkdir over
+# their changes land in the new upper (a file unlinked in a directory since
+# removed is written without bringing either name back); whiteouts, rename and mkdir over
 # committed objects; a shared writable mapping refuses the commit (EBUSY
 # naming the file) and a committed file cannot be mapped shared until
 # written; every refusal (unknown view, read-only view, non-empty, missing,

@@ -10,7 +10,9 @@
 # on their own).  Then: copy-up kept every object's owner; a write by
 # a non-owner cleared setuid and setgid; immutable and append-only lower
 # files refuse what they refuse on overlayfs and keep their flags; the unlink
-# pass (sticky directories) agrees too.  A view of an indexed image (inodes
+# pass (sticky directories) agrees too; listxattr shows trusted.* names to
+# root only; a default ACL on the work directory reaches no copied-up object
+# (uid 1001, named in it, is still refused).  A view of an indexed image (inodes
 # made from the index's stat records) refuses on its immutable and
 # append-only files what the walked view of the same image refuses, and
 # copies nothing up for it.  Last, layerctl's commands as an
@@ -52,6 +54,14 @@ expect_ok "$TOOL" mkfixture "$E/lower"
 took "$t" "fixture"
 chattr +i "$E"/lower/imm/immutable-* && chattr +a "$E"/lower/imm/append-* ||
 	fail "chattr +i / +a on ext4"
+# Two world-readable files with a trusted.* and a user.* xattr (see
+# "trusted.* names" below).
+for f in tx tx-up; do
+	{ echo x >"$E/lower/$f" && chmod 644 "$E/lower/$f" &&
+		setfattr -n trusted.perm-secret -v s "$E/lower/$f" &&
+		setfattr -n user.perm-pub -v p "$E/lower/$f"; } ||
+		fail "xattrs on lower/$f"
+done
 
 expect_ok mount -t overlay perm-ovl \
 	-o "lowerdir=$E/lower,upperdir=$E/ou,workdir=$E/ow" "$E/om"
@@ -150,6 +160,63 @@ expect_same "$R/om.unlink.1001" "$R/lm.unlink.1001" "unlink as uid 1001: layerfs
 "$TOOL" snapshot "$E/om" >"$R/om.tree2"
 "$TOOL" snapshot "$E/lm" >"$R/lm.tree2"
 expect_same "$R/om.tree2" "$R/lm.tree2" "merged trees after unlinks: layerfs = overlayfs"
+
+# --- trusted.* names are the superuser's -------------------------------------
+# listxattr(2) on ext4 and tmpfs lists trusted.* names only to callers with
+# CAP_SYS_ADMIN.  A view lists the real object's names with the mounter's
+# credentials, so it must leave them out for anyone else itself, as
+# overlayfs does (ovl_can_list()): for a lower file, and for one copied up
+# (root sets a user.* xattr through the mount).  Root still sees them.
+lsx='import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))'
+for m in om lm; do
+	setfattr -n user.perm-up -v u "$E/$m/tx-up" || fail "$m: setfattr on tx-up"
+	for f in tx tx-up; do
+		echo "$f root: $(/usr/bin/python3 -c "$lsx" "$E/$m/$f" 2>&1)"
+		echo "$f 1000: $(as 1000 /usr/bin/python3 -c "$lsx" "$E/$m/$f" 2>&1)"
+	done >"$R/$m.lsx"
+done
+expect_eq "$(cat "$R/lm.lsx")" "tx root: trusted.perm-secret user.perm-pub
+tx 1000: user.perm-pub
+tx-up root: trusted.perm-secret user.perm-pub user.perm-up
+tx-up 1000: user.perm-pub user.perm-up" "layerfs: listxattr shows trusted.* names to root only"
+expect_same "$R/om.lsx" "$R/lm.lsx" "listxattr as root and as uid 1000: layerfs = overlayfs"
+
+# --- the work directory's ACLs stay out of the upper ---------------------------
+# Every copy-up is built in the work directory (work/layerfs.work) and
+# renamed into place.  A default ACL on the work directory given at mount
+# must not be inherited by the copies: it would give the users it names
+# access to every file copied up (overlayfs removes the ACLs of its own
+# work directory for this).  Lower: a file 0640 and a directory 0750 of
+# root's; the work directories of both mounts grant uid 1001 rwx by
+# default; root copies both up (touch); uid 1001 must still be refused,
+# and the copies must have the lower's ACLs (none), on both.
+A=$E/acl
+mkdir -p "$A/lower/d" "$A/lu" "$A/lw" "$A/lm" "$A/ou" "$A/ow" "$A/om"
+echo secret >"$A/lower/secret"
+chmod 640 "$A/lower/secret"
+chmod 750 "$A/lower/d"
+expect_ok setfacl -d -m u:1001:rwx "$A/lw"
+expect_ok setfacl -d -m u:1001:rwx "$A/ow"
+expect_ok "$LAYERCTL" layer add perm-acl "$A/lower"
+expect_ok "$LAYERCTL" mount --layers perm-acl --upper "$A/lu" --work "$A/lw" "$A/lm"
+expect_ok mount -t overlay perm-acl-ovl \
+	-o "lowerdir=$A/lower,upperdir=$A/ou,workdir=$A/ow" "$A/om"
+for m in om lm; do
+	if ! touch "$A/$m/secret" "$A/$m/d" || ! touch "$A/$m/d/new"; then
+		fail "$m: copy-up by touch"
+	fi
+done
+for m in om lm; do
+	expect_fail 'Permission denied' as 1001 cat "$A/$m/secret"
+	expect_fail 'Permission denied' as 1001 ls "$A/$m/d"
+done
+acls() { (cd "$1" && getfacl -n -p -c secret d d/new 2>&1); }
+expect_eq "$(acls "$A/lu")" "$(acls "$A/ou")" "copied-up objects' ACLs: layerfs = overlayfs"
+expect_eq "$(getfacl -n -p -c -s "$A/lu/secret" "$A/lu/d" "$A/lu/d/new" 2>&1)" "" \
+	"no extended ACL on the copied-up file and directory, nor on a file made in the directory"
+expect_ok "$LAYERCTL" umount "$A/lm"
+expect_ok umount "$A/om"
+expect_ok "$LAYERCTL" layer rm perm-acl
 
 # --- immutable and append-only files of an indexed image --------------------
 # A view of an indexed image makes the inode of a lower file from the

@@ -16,6 +16,11 @@
 # failure case): A/e moved over the whiteout C/y ends up an opaque, empty
 # directory; the lower C/y/inner stays hidden, also after a remount; and
 # the same steps on overlayfs give the same visible tree.
+#
+# Objects made over a whiteout (a file, a directory, a symlink, by uid
+# 1000): in a set-group-ID directory they get its group (a directory the
+# bit too), in a directory with a default ACL its ACLs and mode; owner,
+# mode and ACLs as on overlayfs.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +35,15 @@ echo lower-x >"$L/B/x"
 echo keep >"$L/B/keep"
 echo inner >"$L/C/y/inner"
 echo z >"$L/C/z"
+# For "objects made over a whiteout" below.
+mkdir -p "$L/S/d" "$L/Q/d"
+echo f >"$L/S/f"
+echo f >"$L/Q/f"
+ln -s f "$L/S/l"
+chown -R 0:1001 "$L/S"
+chmod 2777 "$L/S"
+chmod 777 "$L/Q"
+expect_ok setfacl -d -m u:1001:rwx "$L/Q"
 expect_ok "$LAYERCTL" layer add rw/lower "$L"
 
 # shellcheck disable=SC2317 # called by expect_ok
@@ -88,6 +102,38 @@ expect_ok mount_view
 expect_fail 'No such file' cat "$E/lm/C/y/inner"
 expect_eq "$(tree "$E/lm/C")" "$(tree "$E/om/C")" "after a remount: C: layerfs = overlayfs"
 diag "C: $(tree "$E/lm/C" | paste -s -d ' ')"
+
+# --- objects made over a whiteout ---------------------------------------------
+# A name removed from a lower directory and made again is built in the work
+# directory and exchanged with the whiteout.  It must come out as it would
+# in its own directory, as on overlayfs: in the set-group-ID directory S
+# (root:1001, 2777) owned by group 1001, and a directory set-group-ID too;
+# in Q (0777, default ACL u:1001:rwx) with the ACL the default gives and no
+# umask applied.  Done by uid 1000 (not in group 1001) with umask 022, for
+# a file, a directory and a symlink, and a name no layer has (g) as a
+# control.
+chmod 755 "$scratch"
+# shellcheck disable=SC2317 # called by expect_ok
+as() { _u=$1; shift; setpriv --reuid "$_u" --regid "$_u" --clear-groups -- "$@"; }
+remake='umask 022 && cd "$1" &&
+for d in S Q; do rm "$d/f" && rmdir "$d/d" && echo new >"$d/f" && mkdir "$d/d" &&
+	echo g >"$d/g" || exit 1; done && rm S/l && ln -s f S/l'
+# Owner, mode and ACL of each object, as the view shows it.
+made() {
+	(cd "$1" && for p in S/f S/d S/l S/g Q/f Q/d Q/g; do
+		stat -c '%n %u:%g %a' "$p"
+	done && getfacl -n -p -c Q/f Q/d Q/g) 2>&1
+}
+for m in lm om; do
+	expect_ok as 1000 sh -c "$remake" sh "$E/$m"
+done
+made "$E/om" >"$scratch/made.om"
+made "$E/lm" >"$scratch/made.lm"
+expect_match "$(cat "$scratch/made.om")" '^S/d 1000:1001 2755$' \
+	"overlayfs: a directory made over a whiteout in S is group 1001 and set-group-ID"
+expect_eq "$(cat "$scratch/made.lm")" "$(cat "$scratch/made.om")" \
+	"objects made over whiteouts: owner, mode, ACLs: layerfs = overlayfs"
+diag "layerfs: $(grep '^[SQ]/' "$scratch/made.lm" | paste -s -d ' ')"
 
 expect_ok "$LAYERCTL" umount "$E/lm"
 expect_ok umount "$E/om"

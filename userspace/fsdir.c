@@ -284,6 +284,8 @@ static int lfs_fsync_parent(int dirfd, const char *name)
 	char dir[PATH_MAX];
 	int fd, rc = 0;
 
+	if (!slash && dirfd != AT_FDCWD)	/* the store's records */
+		return fsync(dirfd) ? -errno : 0;
 	if (!slash)
 		strcpy(dir, ".");
 	else if (slash == name)

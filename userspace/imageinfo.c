@@ -44,8 +44,9 @@ static int lfs_inspect_chains(const struct lfs_inspect *in,
 	for (i = 0; i < in->n; i++)
 		if (lfs_oci_chain_id(i ? chains[i - 1] : NULL,
 				     in->layers[i].diff_id, chains[i]))
-			return lfs_err_set(e, -EINVAL, "layer '%s': bad diff_id '%s'",
-					   in->names[i], in->layers[i].diff_id);
+			return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "bad diff_id '%s'",
+							     in->layers[i].diff_id),
+					      "layer '%s'", in->names[i]);
 	return 0;
 }
 

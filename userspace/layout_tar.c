@@ -196,19 +196,20 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 
 	if (kind == LFS_MEMBER_DIR) {
 		if (type != AE_IFDIR)
-			return lfs_err_set(e, -EINVAL, "member '%s': not a directory",
-					   clean);
+			return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a directory"),
+					      "member '%s'", clean);
 		if (*clean && mkdirat(dirfd, clean, 0755) && errno != EEXIST)
 			return lfs_err_set(e, -errno, "member '%s'", clean);
 		return 0;
 	}
 	if (type != AE_IFREG)
-		return lfs_err_set(e, -EINVAL, "member '%s': not a regular file",
-				   clean);
+		return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a regular file"),
+				      "member '%s'", clean);
 	if (lim->max_entry_size && archive_entry_size_is_set(ent) &&
 	    (uint64_t)archive_entry_size(ent) > lim->max_entry_size)
-		return lfs_err_set(e, -EFBIG, "member '%s': larger than %llu bytes (--max-entry-size)",
-				   clean, (unsigned long long)lim->max_entry_size);
+		return lfs_err_prefix(e, lfs_err_set(e, -EFBIG, "larger than %llu bytes (--max-entry-size)",
+						     (unsigned long long)lim->max_entry_size),
+				      "member '%s'", clean);
 	if (lim->max_size && archive_entry_size_is_set(ent) &&
 	    (uint64_t)archive_entry_size(ent) > lim->max_size - *total)
 		return lfs_ltar_too_big(clean, lim, e);
@@ -272,8 +273,8 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 		kind = lfs_oci_layout_member(archive_entry_pathname(ent), clean,
 					     sizeof(clean));
 		if (kind == LFS_MEMBER_BAD)
-			rc = lfs_err_set(e, -EINVAL, "member '%s': unsafe path",
-					 archive_entry_pathname(ent));
+			rc = lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "unsafe path"),
+					    "member '%s'", archive_entry_pathname(ent));
 		else if (kind == LFS_MEMBER_OTHER)
 			archive_read_data_skip(a);
 		else

@@ -145,8 +145,8 @@ static int lfs_queue_below(struct lfs_nameq *q, struct lfs_namer *nm,
 	if (rc >= 0) {
 		rc = lfs_namer_base(nm, l, &base);
 		if (rc)
-			lfs_err_set(e, rc, "layer '%s': cannot name its BASE layers",
-				    l->name);
+			lfs_err_prefix(e, lfs_err_set(e, rc, "cannot name its BASE layers"),
+				       "layer '%s'", l->name);
 	}
 	for (i = 0; i < base.n && rc >= 0; i++)
 		rc = lfs_nameq_push(q, base.v[i]);
@@ -288,8 +288,8 @@ int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
 		if (rc) {
 			free(ids);
 			if (rc == -ENOENT)
-				return lfs_err_set(e, rc, "BASE layer '%s': not registered",
-						   m->base.v[i]);
+				return lfs_err_prefix(e, lfs_err_set(e, rc, "not registered"),
+						      "BASE layer '%s'", m->base.v[i]);
 			return lfs_err_set(e, rc, "BASE layer '%s'",
 					   m->base.v[i]);
 		}

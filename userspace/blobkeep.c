@@ -43,7 +43,7 @@ int lfs_keep_open(int rootfd, const char *digest, uint64_t size)
 	dfd = lfs_keep_dir(rootfd, 0);
 	if (dfd < 0)
 		return dfd;
-	fd = lfs_open_regular(dfd, name, &st);
+	fd = lfs_open_regular(dfd, name, 0, &st);
 	rc = fd < 0 ? fd : 0;
 	if (rc == -EINVAL || (!rc && (uint64_t)st.st_size != size)) {
 		/* not that blob: it goes */
@@ -234,7 +234,7 @@ int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)
 	struct stat sb;
 	int src, rc;
 
-	src = lfs_open_regular(dirfd, name, &sb);
+	src = lfs_open_regular(dirfd, name, 0, &sb);
 	if (src < 0)
 		return src;
 	w.dfd = lfs_keep_dir(rootfd, 1);

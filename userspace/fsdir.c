@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* File helpers: sorted names, recursive removal, full writes, regular opens (fsdir.h). */
+/* File helpers: sorted names, recursive removal, full writes, regular opens, fd paths (fsdir.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -327,19 +327,43 @@ int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
 	return lfs_fsync_parent(dirfd, name);
 }
 
-int lfs_open_regular(int dirfd, const char *name, struct stat *st)
+int lfs_fd_path(char *buf, size_t size, int fd, const char *name)
 {
-	int fd, rc;
+	int n;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	if (name)
+		n = snprintf(buf, size, "/proc/self/fd/%d/%s", fd, name);
+	else
+		n = snprintf(buf, size, "/proc/self/fd/%d", fd);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st)
+{
+	char proc[LFS_FD_PATH_MAX];
+	int pfd, rc;
+
+	/* O_PATH opens nothing: no FIFO waited on, no driver's open run */
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
 		return -errno;
-	if (fstat(fd, st))
+	if (fstat(pfd, st))
 		rc = -errno;
+	else if (S_ISLNK(st->st_mode))	/* O_PATH | O_NOFOLLOW: the link */
+		rc = -ELOOP;
 	else if (!S_ISREG(st->st_mode))
 		rc = -EINVAL;
 	else
-		return fd;
-	close(fd);
+		rc = lfs_fd_path(proc, sizeof(proc), pfd, NULL);
+	if (!rc) {
+		/* that inode, whatever @name holds by now */
+		rc = open(proc, O_RDONLY | O_CLOEXEC | flags);
+		if (rc < 0 && errno == EPERM && (flags & O_NOATIME))
+			rc = open(proc, O_RDONLY | O_CLOEXEC |
+				  (flags & ~O_NOATIME));
+		if (rc < 0)
+			rc = -errno;
+	}
+	close(pfd);
 	return rc;
 }

@@ -2,12 +2,13 @@
 /*
  * Helpers on file descriptors (fsdir.c): the sorted names of a directory,
  * the one recursive removal layerctl uses (the store's layers and views, a
- * failed import's partial tree), the one full write, and the one open of
- * a file that must be regular.
+ * failed import's partial tree), the one full write, the one open of a
+ * file that must be regular, and the one /proc/self/fd path of an fd.
  */
 #ifndef LAYERCTL_FSDIR_H
 #define LAYERCTL_FSDIR_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -44,12 +45,29 @@ int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
 			  size_t len, mode_t mode);
 
 /*
- * Opens @name in @dirfd for reading if it is a regular file, following no
- * symlink and waiting on no FIFO (O_NONBLOCK, which a regular file's reads
- * ignore): an fd with its stat in *@st, -EINVAL for another type, or
- * -errno.
+ * "/proc/self/fd/FD" (@name NULL) or "/proc/self/fd/FD/NAME" into @buf:
+ * a path to the object open as @fd, or to the entry @name of the
+ * directory open as @fd, that no change to the names above it redirects
+ * (for the calls that take no fd: lgetxattr(), linkat() of an fd without
+ * CAP_DAC_READ_SEARCH, a reopen).  LFS_FD_PATH_MAX holds any of them for
+ * a @name of at most NAME_MAX bytes.  0, or -ENAMETOOLONG if it does not
+ * fit @size (@buf then holds no usable path).
  */
-int lfs_open_regular(int dirfd, const char *name, struct stat *st);
+#define LFS_FD_PATH_MAX (sizeof("/proc/self/fd//") + 10 + NAME_MAX)
+int lfs_fd_path(char *buf, size_t size, int fd, const char *name);
+
+/*
+ * Opens @name in @dirfd (a name, or a path below it) for reading if it is
+ * a regular file, and opens nothing else: @name is reached O_PATH, which
+ * opens no object (no FIFO waited on or its writer woken, no device's
+ * open run: a tape would rewind), following no symlink as its last
+ * component; only a regular file is then opened, that same inode,
+ * through its lfs_fd_path() (so /proc must be mounted).  @flags: 0, or
+ * O_NOATIME (left out where the caller may not use it: not the file's
+ * owner).  An fd with the file's stat in *@st; -ELOOP for a symlink,
+ * -EINVAL for another non-regular type (*@st then tells which), or -errno.
+ */
+int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st);
 
 /* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
 int lfs_mkdir_p(const char *path, mode_t mode);

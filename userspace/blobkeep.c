@@ -218,14 +218,15 @@ static int lfs_keep_copy(int src, int dst)
  */
 static int lfs_keep_link(int src, struct lfs_keep_w *w)
 {
-	char proc[32];
+	char proc[LFS_FD_PATH_MAX];
+	int rc;
 
 	if (!linkat(src, "", w->dfd, w->tmp, AT_EMPTY_PATH))
 		return 0;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
-	if (!linkat(AT_FDCWD, proc, w->dfd, w->tmp, AT_SYMLINK_FOLLOW))
-		return 0;
-	return -errno;
+	rc = lfs_fd_path(proc, sizeof(proc), src, NULL);
+	if (!rc && linkat(AT_FDCWD, proc, w->dfd, w->tmp, AT_SYMLINK_FOLLOW))
+		rc = -errno;
+	return rc;
 }
 
 int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)

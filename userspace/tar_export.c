@@ -665,9 +665,11 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	/* Never a path from the root: an entry of @dirfd, whatever the
 	 * directories above it are by now (renamed, or made symlinks to
 	 * another tree by a layer's owner), and of any depth. */
-	if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd, name) < 0)
-		rc = -ENOMEM;
-	else
+	path = malloc(LFS_FD_PATH_MAX);	/* not on the recursion's stack */
+	rc = path ? lfs_fd_path(path, LFS_FD_PATH_MAX, dirfd, name) : -ENOMEM;
+	if (rc == -ENAMETOOLONG)
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-rc));
+	if (!rc)
 		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
 	free(path);
 	free(rel);

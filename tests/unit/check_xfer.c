@@ -777,6 +777,44 @@ START_TEST(test_open_regular_no_device)
 }
 END_TEST
 
+/* The one /proc/self/fd path: of an fd, of a name in it; never cut. */
+START_TEST(test_fd_path)
+{
+	char buf[LFS_FD_PATH_MAX], name[NAME_MAX + 1], small[20], l[64];
+	struct stat a, b;
+	ssize_t n;
+	int fd;
+
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), 7, NULL), 0);
+	ck_assert_str_eq(buf, "/proc/self/fd/7");
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), 12, "a b"), 0);
+	ck_assert_str_eq(buf, "/proc/self/fd/12/a b");
+	/* any name of NAME_MAX bytes, of any fd, fits LFS_FD_PATH_MAX */
+	memset(name, 'n', NAME_MAX);
+	name[NAME_MAX] = '\0';
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), 2147483647, name), 0);
+	ck_assert_uint_eq(strlen(buf), sizeof(buf) - 1);
+	/* what does not fit is refused, not cut */
+	ck_assert_int_eq(lfs_fd_path(small, sizeof(small), 12, "abcd"),
+			 -ENAMETOOLONG);
+	ck_assert_int_eq(lfs_fd_path(small, 15, 12, NULL), -ENAMETOOLONG);
+	ck_assert_int_eq(lfs_fd_path(small, 17, 12, NULL), 0);
+	/* and it names the fd's object, or an entry of the fd's directory */
+	fd = open("/tmp", O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), fd, NULL), 0);
+	n = readlink(buf, l, sizeof(l) - 1);
+	ck_assert_int_eq(n, 4);
+	l[n] = '\0';
+	ck_assert_str_eq(l, "/tmp");
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), fd, "."), 0);
+	ck_assert_int_eq(stat(buf, &a), 0);
+	ck_assert_int_eq(stat("/tmp", &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_write_file_fresh)
 {
 	char dir[] = "/tmp/regwrite-XXXXXX", path[96], tmp[96], buf[16];
@@ -1201,6 +1239,7 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_blobname);
 	tcase_add_test(tc, test_blobkeep);
 	tcase_add_test(tc, test_open_regular_no_device);
+	tcase_add_test(tc, test_fd_path);
 	tcase_add_test(tc, test_write_file_fresh);
 	tcase_add_test(tc, test_export_tee);
 	tcase_add_test(tc, test_tmpdir_prune);

@@ -3,7 +3,8 @@
  * Helpers on file descriptors (fsdir.c): the sorted names of a directory,
  * the one recursive removal layerctl uses (the store's layers and views, a
  * failed import's partial tree), the one full write, the one open of a
- * file that must be regular, and the one /proc/self/fd path of an fd.
+ * file that must be regular, the one /proc/self/fd path of an fd, and the
+ * two ways to reach a directory by path (why two: see lfs_mkdir_p()).
  */
 #ifndef LAYERCTL_FSDIR_H
 #define LAYERCTL_FSDIR_H
@@ -69,7 +70,26 @@ int lfs_fd_path(char *buf, size_t size, int fd, const char *name);
  */
 int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st);
 
-/* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
+/*
+ * Two ways to reach a directory by path, one component at a time from "/"
+ * (or ".") with the same walk (lfs_path_next() in fsdir.c), because they
+ * promise different things and one flag would have to change three rules
+ * of the walk, in the function whose point is never to follow a link:
+ * lfs_mkdir_p() goes where the path leads, as mkdir -p and the kernel do
+ * (links, "." and "..", a relative path), makes but neither opens nor
+ * checks its last component; lfs_open_dir_nofollow() refuses every link,
+ * "." and "..", and returns the last component open, a directory.  The
+ * first is for a path the caller chose (the store's root, which may lie
+ * under a link); the second for one somebody else could have changed
+ * since it was recorded (restore's mountpoints, made as root at boot).
+ */
+
+/*
+ * mkdir -p @path (absolute or relative, shorter than PATH_MAX) with @mode
+ * for what it makes, following links.  0, also if the last component is
+ * there already as something else (what opens it next finds out), or a
+ * negative errno: -ENOTDIR, -ENOENT (a dangling link) for one on the way.
+ */
 int lfs_mkdir_p(const char *path, mode_t mode);
 
 /*

@@ -649,6 +649,95 @@ START_TEST(test_open_dir_nofollow)
 }
 END_TEST
 
+/*
+ * fsdir.c: mkdir -p, through links (the store's root may lie under
+ * one), each component made if missing; what it gives when something
+ * else is on the way.
+ */
+START_TEST(test_mkdir_p)
+{
+	char base[PATH_MAX], path[PATH_MAX + 64], *longp;
+	struct stat st;
+	mode_t mask;
+	int cwd, fd;
+
+	ck_assert_ptr_nonnull(realpath(tmp, base));
+	ck_assert_int_lt(strlen(base), 200);
+	mask = umask(0);
+	umask(mask);
+	snprintf(path, sizeof(path), "%s/m/a/b", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0750), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0750 & ~mask);
+	snprintf(path, sizeof(path), "%s/m", base);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750 & ~mask);
+	/* there already, extra slashes, "." and "..": as the kernel walks */
+	snprintf(path, sizeof(path), "%s/m/a/b", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s//m//a/b/", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/m/../n/./o", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	ck_assert_int_eq(exists("%s/n/o", base), 1);
+	ck_assert_int_eq(lfs_mkdir_p("", 0755), 0);
+	/* a relative path, from the working directory */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(cwd, 0);
+	ck_assert_int_eq(chdir(base), 0);
+	ck_assert_int_eq(lfs_mkdir_p("r/s", 0755), 0);
+	ck_assert_int_eq(fchdir(cwd), 0);
+	close(cwd);
+	ck_assert_int_eq(exists("%s/r/s", base), 1);
+
+	/* links followed, on the way and at the end */
+	snprintf(path, sizeof(path), "%s/ln", base);
+	ck_assert_int_eq(symlink("m/a", path), 0);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ln/x/y", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	ck_assert_int_eq(exists("%s/m/a/x/y", base), 1);
+	snprintf(path, sizeof(path), "%s/ln/../z", base);	/* m/z */
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	ck_assert_int_eq(exists("%s/m/z", base), 1);
+	/* a dangling one on the way: -ENOENT; as the last: left as it is */
+	snprintf(path, sizeof(path), "%s/dang", base);
+	ck_assert_int_eq(symlink("nowhere", path), 0);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/dang/x", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), -ENOENT);
+	ck_assert_int_eq(exists("%s/nowhere", base), 0);
+
+	/*
+	 * A file on the way: -ENOTDIR; as the last component it is left as
+	 * it is, with 0, as it always was (lfs_store_open() then finds it
+	 * is no directory when it opens it).
+	 */
+	snprintf(path, sizeof(path), "%s/f", base);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/f/x", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), -ENOTDIR);
+
+	/* too long: a component, or the whole path (nothing made) */
+	longp = malloc(PATH_MAX + 1);
+	ck_assert_ptr_nonnull(longp);
+	snprintf(longp, PATH_MAX + 1, "%s/", base);
+	memset(longp + strlen(longp), 'c', NAME_MAX + 1);
+	longp[strlen(base) + 1 + NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(lfs_mkdir_p(longp, 0755), -ENAMETOOLONG);
+	snprintf(longp, PATH_MAX + 1, "%s/big/", base);
+	memset(longp + strlen(longp), 'd', PATH_MAX - strlen(longp));
+	longp[PATH_MAX] = '\0';
+	ck_assert_int_eq(lfs_mkdir_p(longp, 0755), -ENAMETOOLONG);
+	ck_assert_int_eq(exists("%s/big", base), 0);
+	free(longp);
+}
+END_TEST
+
 START_TEST(test_store_files)
 {
 	struct lfs_store st = LFS_STORE_INIT;
@@ -2421,6 +2510,7 @@ Suite *store_suite(void)
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
 	tcase_add_test(files, test_store_files);
 	tcase_add_test(files, test_open_dir_nofollow);
+	tcase_add_test(files, test_mkdir_p);
 	suite_add_tcase(s, files);
 
 	tcase_add_test(msg, test_msg_commit_request);

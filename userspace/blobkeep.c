@@ -43,7 +43,7 @@ int lfs_keep_open(int rootfd, const char *digest, uint64_t size)
 	dfd = lfs_keep_dir(rootfd, 0);
 	if (dfd < 0)
 		return dfd;
-	fd = lfs_open_regular(dfd, name, &st);
+	fd = lfs_open_regular(dfd, name, 0, &st);
 	rc = fd < 0 ? fd : 0;
 	if (rc == -EINVAL || (!rc && (uint64_t)st.st_size != size)) {
 		/* not that blob: it goes */
@@ -218,14 +218,15 @@ static int lfs_keep_copy(int src, int dst)
  */
 static int lfs_keep_link(int src, struct lfs_keep_w *w)
 {
-	char proc[32];
+	char proc[LFS_FD_PATH_MAX];
+	int rc;
 
 	if (!linkat(src, "", w->dfd, w->tmp, AT_EMPTY_PATH))
 		return 0;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
-	if (!linkat(AT_FDCWD, proc, w->dfd, w->tmp, AT_SYMLINK_FOLLOW))
-		return 0;
-	return -errno;
+	rc = lfs_fd_path(proc, sizeof(proc), src, NULL);
+	if (!rc && linkat(AT_FDCWD, proc, w->dfd, w->tmp, AT_SYMLINK_FOLLOW))
+		rc = -errno;
+	return rc;
 }
 
 int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)
@@ -234,7 +235,7 @@ int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest)
 	struct stat sb;
 	int src, rc;
 
-	src = lfs_open_regular(dirfd, name, &sb);
+	src = lfs_open_regular(dirfd, name, 0, &sb);
 	if (src < 0)
 		return src;
 	w.dfd = lfs_keep_dir(rootfd, 1);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* File helpers: sorted names, recursive removal, full writes, regular opens (fsdir.h). */
+/* File helpers: sorted names, recursive removal, full writes, regular opens, fd paths (fsdir.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -158,23 +158,62 @@ int lfs_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * The component walk both directory makers share: the next component of
+ * the path at *@p (slashes before it skipped) into @name, *@p moved past
+ * it.  Its length, 0 at the end of the path, or -ENAMETOOLONG.
+ */
+static int lfs_path_next(const char **p, char name[NAME_MAX + 1])
+{
+	size_t n;
+
+	*p += strspn(*p, "/");
+	n = strcspn(*p, "/");
+	if (n > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(name, *p, n);
+	name[n] = '\0';
+	*p += n;
+	return (int)n;
+}
+
+/* The start of @path's walk: "/" or, for a relative @path, ".". */
+static int lfs_path_start(const char *path)
+{
+	int fd = open(path[0] == '/' ? "/" : ".",
+		      O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int lfs_mkdir_p(const char *path, mode_t mode)
 {
-	char buf[PATH_MAX];
-	size_t i, len = strlen(path);
+	char name[NAME_MAX + 1];
+	const char *p = path;
+	int fd, next, n;
 
-	if (len >= sizeof(buf))
+	if (strlen(path) >= PATH_MAX)
 		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		buf[i] = path[i];
+	fd = lfs_path_start(path);
+	if (fd < 0)
+		return fd;
+	while ((n = lfs_path_next(&p, name)) > 0) {
+		if (mkdirat(fd, name, mode) && errno != EEXIST) {
+			n = -errno;
+			break;
+		}
+		if (!p[strspn(p, "/")])		/* the last: made, not entered */
+			break;
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0) {
+			n = -errno;
+			break;
+		}
+		close(fd);
+		fd = next;
 	}
-	return 0;
+	close(fd);
+	return n < 0 ? n : 0;
 }
 
 /* The component @name of @dirfd, opened; made first if missing and @create. */
@@ -206,36 +245,30 @@ int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
 {
 	char name[NAME_MAX + 1];
 	const char *p = path;
-	int fd, next;
-	size_t n;
+	int fd, next, n;
 
 	if (path[0] != '/')
 		return -EINVAL;
-	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = lfs_path_start(path);
 	if (fd < 0)
-		return -errno;
-	for (;;) {
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if (!n)
-			return fd;
-		if (n > NAME_MAX) {
-			close(fd);
-			return -ENAMETOOLONG;
-		}
-		memcpy(name, p, n);
-		name[n] = '\0';
-		p += n;
+		return fd;
+	while ((n = lfs_path_next(&p, name)) > 0) {
 		if (!strcmp(name, ".") || !strcmp(name, "..")) {
-			close(fd);
-			return -EINVAL;
+			n = -EINVAL;
+			break;
 		}
 		next = lfs_open_component(fd, name, create, mode);
+		if (next < 0) {
+			n = next;
+			break;
+		}
 		close(fd);
-		if (next < 0)
-			return next;
 		fd = next;
 	}
+	if (!n)
+		return fd;
+	close(fd);
+	return n;
 }
 
 /* ".BASE.XXXXXXXX.tmp": 14 bytes around BASE. */
@@ -327,19 +360,43 @@ int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
 	return lfs_fsync_parent(dirfd, name);
 }
 
-int lfs_open_regular(int dirfd, const char *name, struct stat *st)
+int lfs_fd_path(char *buf, size_t size, int fd, const char *name)
 {
-	int fd, rc;
+	int n;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	if (name)
+		n = snprintf(buf, size, "/proc/self/fd/%d/%s", fd, name);
+	else
+		n = snprintf(buf, size, "/proc/self/fd/%d", fd);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st)
+{
+	char proc[LFS_FD_PATH_MAX];
+	int pfd, rc;
+
+	/* O_PATH opens nothing: no FIFO waited on, no driver's open run */
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
 		return -errno;
-	if (fstat(fd, st))
+	if (fstat(pfd, st))
 		rc = -errno;
+	else if (S_ISLNK(st->st_mode))	/* O_PATH | O_NOFOLLOW: the link */
+		rc = -ELOOP;
 	else if (!S_ISREG(st->st_mode))
 		rc = -EINVAL;
 	else
-		return fd;
-	close(fd);
+		rc = lfs_fd_path(proc, sizeof(proc), pfd, NULL);
+	if (!rc) {
+		/* that inode, whatever @name holds by now */
+		rc = open(proc, O_RDONLY | O_CLOEXEC | flags);
+		if (rc < 0 && errno == EPERM && (flags & O_NOATIME))
+			rc = open(proc, O_RDONLY | O_CLOEXEC |
+				  (flags & ~O_NOATIME));
+		if (rc < 0)
+			rc = -errno;
+	}
+	close(pfd);
 	return rc;
 }

@@ -2,12 +2,14 @@
 /*
  * Helpers on file descriptors (fsdir.c): the sorted names of a directory,
  * the one recursive removal layerctl uses (the store's layers and views, a
- * failed import's partial tree), the one full write, and the one open of
- * a file that must be regular.
+ * failed import's partial tree), the one full write, the one open of a
+ * file that must be regular, the one /proc/self/fd path of an fd, and the
+ * two ways to reach a directory by path (why two: see lfs_mkdir_p()).
  */
 #ifndef LAYERCTL_FSDIR_H
 #define LAYERCTL_FSDIR_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -44,14 +46,50 @@ int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
 			  size_t len, mode_t mode);
 
 /*
- * Opens @name in @dirfd for reading if it is a regular file, following no
- * symlink and waiting on no FIFO (O_NONBLOCK, which a regular file's reads
- * ignore): an fd with its stat in *@st, -EINVAL for another type, or
- * -errno.
+ * "/proc/self/fd/FD" (@name NULL) or "/proc/self/fd/FD/NAME" into @buf:
+ * a path to the object open as @fd, or to the entry @name of the
+ * directory open as @fd, that no change to the names above it redirects
+ * (for the calls that take no fd: lgetxattr(), linkat() of an fd without
+ * CAP_DAC_READ_SEARCH, a reopen).  LFS_FD_PATH_MAX holds any of them for
+ * a @name of at most NAME_MAX bytes.  0, or -ENAMETOOLONG if it does not
+ * fit @size (@buf then holds no usable path).
  */
-int lfs_open_regular(int dirfd, const char *name, struct stat *st);
+#define LFS_FD_PATH_MAX (sizeof("/proc/self/fd//") + 10 + NAME_MAX)
+int lfs_fd_path(char *buf, size_t size, int fd, const char *name);
 
-/* mkdir -p @path with @mode for what it makes: 0 or a negative errno. */
+/*
+ * Opens @name in @dirfd (a name, or a path below it) for reading if it is
+ * a regular file, and opens nothing else: @name is reached O_PATH, which
+ * opens no object (no FIFO waited on or its writer woken, no device's
+ * open run: a tape would rewind), following no symlink as its last
+ * component; only a regular file is then opened, that same inode,
+ * through its lfs_fd_path() (so /proc must be mounted).  @flags: 0, or
+ * O_NOATIME (left out where the caller may not use it: not the file's
+ * owner).  An fd with the file's stat in *@st; -ELOOP for a symlink,
+ * -EINVAL for another non-regular type (*@st then tells which), or -errno.
+ */
+int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st);
+
+/*
+ * Two ways to reach a directory by path, one component at a time from "/"
+ * (or ".") with the same walk (lfs_path_next() in fsdir.c), because they
+ * promise different things and one flag would have to change three rules
+ * of the walk, in the function whose point is never to follow a link:
+ * lfs_mkdir_p() goes where the path leads, as mkdir -p and the kernel do
+ * (links, "." and "..", a relative path), makes but neither opens nor
+ * checks its last component; lfs_open_dir_nofollow() refuses every link,
+ * "." and "..", and returns the last component open, a directory.  The
+ * first is for a path the caller chose (the store's root, which may lie
+ * under a link); the second for one somebody else could have changed
+ * since it was recorded (restore's mountpoints, made as root at boot).
+ */
+
+/*
+ * mkdir -p @path (absolute or relative, shorter than PATH_MAX) with @mode
+ * for what it makes, following links.  0, also if the last component is
+ * there already as something else (what opens it next finds out), or a
+ * negative errno: -ENOTDIR, -ENOENT (a dangling link) for one on the way.
+ */
 int lfs_mkdir_p(const char *path, mode_t mode);
 
 /*

@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 
 #include "buf.h"
+#include "fsdir.h"
 #include "index_build.h"
 #include "store.h"
 
@@ -60,12 +61,12 @@ int lfs_index_read_file(int dirfd, const char *name, struct lfs_index *ix,
 	int fd, err;
 
 	memset(ix, 0, sizeof(*ix));
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return lfs_err_set(e, -errno, "cannot open the index");
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size < LAYERFS_INDEX_HEADER_SIZE) {
-		close(fd);
+	fd = lfs_open_regular(dirfd, name, 0, &st);
+	if (fd < 0 && fd != -EINVAL)
+		return lfs_err_set(e, fd, "cannot open the index");
+	if (fd < 0 || st.st_size < LAYERFS_INDEX_HEADER_SIZE) {
+		if (fd >= 0)
+			close(fd);
 		return lfs_err_set(e, -EINVAL, "not an index file");
 	}
 	buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -48,6 +48,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "fsdir.h"
 #include "index_build.h"
 
 #define LFS_XATTR_OPAQUE	"trusted.overlay.opaque"
@@ -97,17 +98,16 @@ static unsigned int lfs_mode_dtype(mode_t mode)
 static void lfs_read_origin(struct lfs_lent *e, int fd, int dirfd)
 {
 	unsigned char v[16];
-	char path[64 + 256];
+	char path[LFS_FD_PATH_MAX];
 	ssize_t n;
 	uint64_t ino;
 
-	if (fd >= 0) {
+	if (fd >= 0)
 		n = fgetxattr(fd, LFS_XATTR_ORIGIN, v, sizeof(v));
-	} else {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd,
-			 e->name);
+	else if (!lfs_fd_path(path, sizeof(path), dirfd, e->name))
 		n = lgetxattr(path, LFS_XATTR_ORIGIN, v, sizeof(v));
-	}
+	else
+		return;
 	if (n != sizeof(v))
 		return;
 	memcpy(&ino, v, sizeof(ino));

@@ -120,7 +120,7 @@ static int lfs_load_read(int dirfd, const char *name, const uint64_t *size,
 	int fd;
 
 	*out = NULL;
-	fd = lfs_open_regular(dirfd, name, &st);
+	fd = lfs_open_regular(dirfd, name, 0, &st);
 	if (fd < 0 && fd != -EINVAL)
 		return lfs_err_set(e, fd, "%s", name);
 	if (fd < 0 || (size && (uint64_t)st.st_size != *size) ||
@@ -357,7 +357,7 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 	int rc;
 
 	lfs_load_blob_path(path, sizeof(path), L->man.layers[i].digest);
-	im.fd = lfs_open_regular(L->dirfd, path, &sb);
+	im.fd = lfs_open_regular(L->dirfd, path, 0, &sb);
 	if (im.fd == -EINVAL) {
 		lfs_err_set(e, 0, "%s: not a regular file", path);
 		return lfs_err_prefix(e, -EINVAL, "load '%s'", L->what);

@@ -154,11 +154,10 @@ static int lfs_part_stale(int dfd, const char *name, time_t now,
 	struct stat st, cur;
 	int fd, stale = 0;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = lfs_open_regular(dfd, name, 0, &st);
 	if (fd < 0)
 		return 0;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
-	    st.st_mtim.tv_sec <= now - min_age &&
+	if (st.st_mtim.tv_sec <= now - min_age &&
 	    st.st_ctim.tv_sec <= now - min_age &&
 	    !flock(fd, LOCK_EX | LOCK_NB) &&
 	    !fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) &&

@@ -318,42 +318,28 @@ static int lfs_exp_marker(struct lfs_exp *x, const char *name,
 /*
  * Opens regular file @name of @dirfd, listed as @st, for reading
  * (O_NOATIME when allowed); the fd, or -errno with the reason in x->err.
- * The name is opened O_PATH first and only the object that has @st's
- * inode, and is a regular file, is opened for reading (through its
- * /proc/self/fd link): a FIFO or a device put in the file's place since
+ * lfs_open_regular() opens only a regular file, and this one only if it
+ * is still @st's inode: a FIFO or a device put in the file's place since
  * it was listed (a layer directory its owner can change) would have
  * blocked the export forever, or been opened as the device.
  */
 static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
 			const char *rel, const struct stat *st)
 {
-	char proc[32];
 	struct stat now;
-	int pfd, fd;
+	int fd;
 
-	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0 || fstat(pfd, &now)) {
-		fd = -errno;
-		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
-		if (pfd >= 0)
-			close(pfd);
-		return fd;
-	}
-	if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
-	    now.st_ino != st->st_ino) {
-		close(pfd);
+	fd = lfs_open_regular(dirfd, name, O_NOATIME, &now);
+	if (fd == -EINVAL || fd == -ELOOP ||
+	    (fd >= 0 && (now.st_dev != st->st_dev ||
+			 now.st_ino != st->st_ino))) {
+		if (fd >= 0)
+			close(fd);
 		lfs_err_set(x->err, 0, "'%s': replaced while being read", rel);
 		return -EIO;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = open(proc, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fd = -errno;
-		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
-	}
-	close(pfd);
+	if (fd < 0)
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-fd));
 	return fd;
 }
 
@@ -679,9 +665,11 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	/* Never a path from the root: an entry of @dirfd, whatever the
 	 * directories above it are by now (renamed, or made symlinks to
 	 * another tree by a layer's owner), and of any depth. */
-	if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd, name) < 0)
-		rc = -ENOMEM;
-	else
+	path = malloc(LFS_FD_PATH_MAX);	/* not on the recursion's stack */
+	rc = path ? lfs_fd_path(path, LFS_FD_PATH_MAX, dirfd, name) : -ENOMEM;
+	if (rc == -ENAMETOOLONG)
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-rc));
+	if (!rc)
 		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
 	free(path);
 	free(rel);

@@ -501,23 +501,22 @@ static int lfs_imp_xattrs(struct lfs_imp *m, struct archive_entry *e,
 	const char *xn;
 	const void *xv;
 	size_t xl;
-	char path[64 + NAME_MAX + 2];
+	char path[LFS_FD_PATH_MAX];
 	int r;
 
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &xn, &xv, &xl) == ARCHIVE_OK) {
 		if (fd >= 0) {
-			r = fsetxattr(fd, xn, xv, xl, 0);
+			r = fsetxattr(fd, xn, xv, xl, 0) ? -errno : 0;
 		} else {
-			snprintf(path, sizeof(path), "/proc/self/fd/%d/%s",
-				 pfd, name);
-			r = lsetxattr(path, xn, xv, xl, 0);
+			r = lfs_fd_path(path, sizeof(path), pfd, name);
+			if (!r && lsetxattr(path, xn, xv, xl, 0))
+				r = -errno;
 		}
 		if (r) {
-			r = -errno;
 			lfs_err_set(m->err, 0,
 				   "entry '%s': xattr '%s': %s", what, xn,
-				   strerror(errno));
+				   strerror(-r));
 			return r;
 		}
 	}

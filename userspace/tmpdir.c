@@ -107,11 +107,11 @@ static int lfs_tmpdir_stale(int rootfd, const char *name, time_t now,
 static int lfs_tmpdir_drop(int rootfd, const char *name, int dry,
 			   uint64_t *size, uint64_t *files)
 {
-	char path[64];
+	char path[LFS_FD_PATH_MAX];
 	uint64_t s = 0, f = 0;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", rootfd, name);
-	if (!lfs_store_usage(path, &s, &f)) {
+	if (!lfs_fd_path(path, sizeof(path), rootfd, name) &&
+	    !lfs_store_usage(path, &s, &f)) {
 		*size += s;
 		*files += f;
 	}

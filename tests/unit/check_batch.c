@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "parse.h"
+#include "run_cmd.h"
 #include "suites.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -232,28 +233,22 @@ END_TEST
 
 #define NOW (2000000000ULL * 1000000000ULL)
 
-static struct {
-	int rc;
-	char *out;
-	char *err;
-	size_t out_len;
-	size_t err_len;
-	char path[64];		/* a temporary batch file, if made */
-} r;
+static struct run_result r;
+static char batch_path[64];	/* a temporary batch file, if made */
 
 static void setup(void)
 {
 	fake_nl_reset();
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
+	batch_path[0] = '\0';
 }
 
 static void teardown(void)
 {
-	free(r.out);
-	free(r.err);
-	if (r.path[0])
-		unlink(r.path);
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
+	if (batch_path[0])
+		unlink(batch_path);
+	batch_path[0] = '\0';
 	fake_nl_reset();
 }
 
@@ -263,40 +258,12 @@ static void teardown(void)
  */
 static void run_in(const char *in, size_t in_len, const char *const *args)
 {
-	char *argv[16];
-	struct lfs_ctx ctx = { 0 };
-	FILE *out, *err, *input;
-	int argc = 0;
+	struct lfs_ctx ctx = { .now_ns = NOW };
 
-	argv[argc++] = (char *)"layerctl";
-	while (*args) {
-		ck_assert_int_lt(argc, 15);
-		argv[argc++] = (char *)*args++;
-	}
-	argv[argc] = NULL;
-	free(r.out);
-	free(r.err);
-	r.out = r.err = NULL;
 	fake_nl.opens = fake_nl.closes = fake_nl.requests = 0;
-	out = open_memstream(&r.out, &r.out_len);
-	err = open_memstream(&r.err, &r.err_len);
-	/* fmemopen() refuses a zero size. */
-	input = fmemopen((void *)(in_len ? in : "\n"), in_len ? in_len : 1, "r");
-	ck_assert_ptr_nonnull(out);
-	ck_assert_ptr_nonnull(err);
-	ck_assert_ptr_nonnull(input);
-	if (!in_len)
-		fgetc(input);
-	ctx.out = out;
-	ctx.err = err;
-	ctx.in = input;
-	ctx.now_ns = NOW;
-	r.rc = layerctl_run(&ctx, argc, argv);
+	ctx.in = input_of(in, in_len);
+	run_layerctl(&r, &ctx, args);
 	ck_assert_uint_eq(ctx.batch_line, 0);
-	lfs_ctx_close(&ctx);
-	fclose(input);
-	fclose(out);
-	fclose(err);
 }
 
 #define RUN_IN(in, ...) \
@@ -310,20 +277,20 @@ static int starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Writes @text to a new temporary file, named in r.path. */
+/* Writes @text to a new temporary file, named in batch_path. */
 static const char *batch_file(const char *text)
 {
 	FILE *f;
 	int fd;
 
-	snprintf(r.path, sizeof(r.path), "%s", "/tmp/layerctl-batch.XXXXXX");
-	fd = mkstemp(r.path);
+	snprintf(batch_path, sizeof(batch_path), "%s", "/tmp/layerctl-batch.XXXXXX");
+	fd = mkstemp(batch_path);
 	ck_assert_int_ge(fd, 0);
 	f = fdopen(fd, "w");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fputs(text, f) < 0, 0);
 	ck_assert_int_eq(fclose(f), 0);
-	return r.path;
+	return batch_path;
 }
 
 static const struct lfs_layer base = {

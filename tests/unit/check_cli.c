@@ -14,66 +14,38 @@
 
 #include "cmd.h"
 #include "fake_nl.h"
+#include "run_cmd.h"
 #include "suites.h"
 #include "usage_hint.h"
 
 #define NS 1000000000ULL
 #define NOW (2000000000ULL * NS)
 
-static struct {
-	int rc;
-	char *out;
-	char *err;
-	size_t out_len;
-	size_t err_len;
-	const char *env_module;	/* stands for $LAYERFS_MODULE */
-} r;
+static struct run_result r;
+static const char *env_module;	/* stands for $LAYERFS_MODULE */
 
 static void setup(void)
 {
 	fake_nl_reset();
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
+	env_module = NULL;
 }
 
 static void teardown(void)
 {
-	free(r.out);
-	free(r.err);
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
+	env_module = NULL;
 	fake_nl_reset();
 }
 
 /* Runs layerctl with the NULL-terminated arguments @args. */
 static void run(const char *const *args)
 {
-	char *argv[32];
-	struct lfs_ctx ctx = { 0 };
-	FILE *out, *err;
-	int argc = 0;
+	struct lfs_ctx ctx = { .module = env_module, .now_ns = NOW };
 
-	argv[argc++] = (char *)"layerctl";
-	while (*args) {
-		ck_assert_int_lt(argc, 31);
-		argv[argc++] = (char *)*args++;
-	}
-	argv[argc] = NULL;
-	free(r.out);
-	free(r.err);
-	r.out = r.err = NULL;
 	/* Count per run (requests, cmd and req keep the last request's). */
 	fake_nl.opens = fake_nl.closes = fake_nl.requests = 0;
-	out = open_memstream(&r.out, &r.out_len);
-	err = open_memstream(&r.err, &r.err_len);
-	ck_assert_ptr_nonnull(out);
-	ck_assert_ptr_nonnull(err);
-	ctx.out = out;
-	ctx.err = err;
-	ctx.module = r.env_module;
-	ctx.now_ns = NOW;
-	r.rc = layerctl_run(&ctx, argc, argv);
-	lfs_ctx_close(&ctx);
-	fclose(out);
-	fclose(err);
+	run_layerctl(&r, &ctx, args);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
@@ -447,13 +419,13 @@ START_TEST(test_module_option)
 	RUN("--module=/other.ko", "layer", "ls");
 	ck_assert_str_eq(fake_nl.module, "/other.ko");
 
-	r.env_module = "/env/layerfs.ko";
+	env_module = "/env/layerfs.ko";
 	RUN("layer", "ls");
 	ck_assert_str_eq(fake_nl.module, "/env/layerfs.ko");
 	RUN("--module", "/opt.ko", "layer", "ls");
 	ck_assert_str_eq(fake_nl.module, "/opt.ko");
 
-	r.env_module = "";
+	env_module = "";
 	RUN("layer", "ls");
 	ck_assert_ptr_null(fake_nl.module);
 }

@@ -15,82 +15,46 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "fake_sys.h"
+#include "run_cmd.h"
 #include "suites.h"
 #include "usage_hint.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static struct {
-	int rc;
-	char *out;
-	char *err;
-	size_t out_len;
-	size_t err_len;
-} r;
+static struct run_result r;
 
 static void setup(void)
 {
 	fake_nl_reset();
 	fake_sys_reset();
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
 }
 
 static void teardown(void)
 {
-	free(r.out);
-	free(r.err);
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
 	fake_nl_reset();
 	fake_sys_reset();
 }
 
 /*
- * Runs layerctl with @argc arguments @args (after "layerctl"), @input as
- * its standard input for "--batch -".
+ * Runs layerctl with the NULL-terminated @args (after "layerctl"), @input
+ * as its standard input for "--batch -".
  */
-static void run_argv(int argc, const char *const *args, const char *input)
+static void run_in(const char *const *args, const char *input)
 {
-	char **argv = calloc((size_t)argc + 2, sizeof(*argv));
 	struct lfs_ctx ctx = { 0 };
-	FILE *out, *err, *in = NULL;
-	int i;
 
-	ck_assert_ptr_nonnull(argv);
-	argv[0] = (char *)"layerctl";
-	for (i = 0; i < argc; i++)
-		argv[i + 1] = (char *)args[i];
-	free(r.out);
-	free(r.err);
-	r.out = r.err = NULL;
 	fake_nl.opens = fake_nl.closes = fake_nl.requests = 0;
 	fake_sys.mounts = fake_sys.umounts = fake_sys.mountinfo_reads = 0;
-	out = open_memstream(&r.out, &r.out_len);
-	err = open_memstream(&r.err, &r.err_len);
-	ck_assert_ptr_nonnull(out);
-	ck_assert_ptr_nonnull(err);
-	if (input) {
-		in = fmemopen((void *)input, strlen(input), "r");
-		ck_assert_ptr_nonnull(in);
-	}
-	ctx.out = out;
-	ctx.err = err;
-	ctx.in = in;
-	r.rc = layerctl_run(&ctx, argc + 1, argv);
-	lfs_ctx_close(&ctx);
-	fclose(out);
-	fclose(err);
-	if (in)
-		fclose(in);
-	free(argv);
+	if (input)
+		ctx.in = input_of(input, strlen(input));
+	run_layerctl(&r, &ctx, args);
 }
 
 static void run(const char *const *args)
 {
-	int argc = 0;
-
-	while (args[argc])
-		argc++;
-	run_argv(argc, args, NULL);
+	run_in(args, NULL);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
@@ -286,9 +250,9 @@ END_TEST
 START_TEST(test_mount_module)
 {
 	const char *args[] = { "--module", "/tmp/layerfs.ko", "mount",
-			       "--layers", "a", "/mnt" };
+			       "--layers", "a", "/mnt", NULL };
 
-	run_argv((int)N(args), args, NULL);
+	run(args);
 	assert_ok_quiet();
 	ck_assert_str_eq(fake_sys.module, "/tmp/layerfs.ko");
 }
@@ -411,9 +375,9 @@ END_TEST
 START_TEST(test_mount_batch)
 {
 	static const char *const want[] = { "gakki/app:1.1", "base" };
-	const char *args[] = { "--batch", "-" };
+	const char *args[] = { "--batch", "-", NULL };
 
-	run_argv(2, args,
+	run_in(args,
 		 "# two views\n"
 		 "mount --layers 'gakki/app\\:1.1:base' /a\n"
 		 "mount --layer gakki/app:1.1 --layer base /b -u /u -w /w\n");
@@ -424,7 +388,7 @@ START_TEST(test_mount_batch)
 
 	fake_sys.mount_err = -ENOENT;
 	fake_sys.mount_why = "unknown image 'nope'";
-	run_argv(2, args, "mount nope /a\n");
+	run_in(args, "mount nope /a\n");
 	assert_fails("layerctl: batch line 1: mount /a: unknown image 'nope' (No such file or directory)\n");
 }
 END_TEST

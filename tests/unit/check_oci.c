@@ -32,6 +32,7 @@
 #include "fake_nl.h"
 #include "oci.h"
 #include "ocitar.h"
+#include "run_cmd.h"
 #include "suites.h"
 
 /* ---- paths ---- */
@@ -1052,43 +1053,20 @@ static int exists_prefix(const char *dir, const char *prefix)
 	return found;
 }
 
-static struct {
-	int rc;
-	char *out, *err;
-	size_t out_len, err_len;
-} r;
+static struct run_result r;
 
 static void run(const char *const *args)
 {
-	char *argv[32];
-	struct lfs_ctx ctx = { 0 };
-	FILE *out, *err;
-	int argc = 0;
+	struct lfs_ctx ctx = { .now_ns = 2000000000ULL * 1000000000ULL };
 
-	argv[argc++] = (char *)"layerctl";
-	while (*args)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	free(r.out);
-	free(r.err);
-	out = open_memstream(&r.out, &r.out_len);
-	err = open_memstream(&r.err, &r.err_len);
-	ctx.out = out;
-	ctx.err = err;
-	ctx.now_ns = 2000000000ULL * 1000000000ULL;
-	r.rc = layerctl_run(&ctx, argc, argv);
-	lfs_ctx_close(&ctx);
-	fclose(out);
-	fclose(err);
+	run_layerctl(&r, &ctx, args);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
 
 static void cmd_teardown(void)
 {
-	free(r.out);
-	free(r.err);
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
 	tmp_teardown();
 }
 

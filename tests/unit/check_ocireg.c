@@ -28,6 +28,7 @@
 #include "ocireg_client.h"
 #include "ocitar.h"
 #include "pullpart.h"
+#include "run_cmd.h"
 #include "store.h"
 #include "storemeta.h"
 #include "suites.h"
@@ -1160,11 +1161,7 @@ END_TEST
 
 /* push and pull end to end: fake_nl.c for the kernel, fake_http.c for
  * the registry, the real save, load and store. */
-static struct {
-	int rc;
-	char *out, *err;
-	size_t out_len, err_len;
-} r;
+static struct run_result r;
 
 static char tmpdir[64];
 
@@ -1178,9 +1175,7 @@ static void cmd_setup(void)
 
 static void cmd_teardown(void)
 {
-	free(r.out);
-	free(r.err);
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
 	lfs_rm_rf_at(AT_FDCWD, tmpdir);
 	fake_nl_reset();
 	fake_http_reset();
@@ -1188,25 +1183,9 @@ static void cmd_teardown(void)
 
 static void run(const char *const *args)
 {
-	char *argv[32];
 	struct lfs_ctx ctx = { 0 };
-	FILE *out, *err;
-	int argc = 0;
 
-	argv[argc++] = (char *)"layerctl";
-	while (*args && argc < 31)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	free(r.out);
-	free(r.err);
-	out = open_memstream(&r.out, &r.out_len);
-	err = open_memstream(&r.err, &r.err_len);
-	ctx.out = out;
-	ctx.err = err;
-	r.rc = layerctl_run(&ctx, argc, argv);
-	lfs_ctx_close(&ctx);
-	fclose(out);
-	fclose(err);
+	run_layerctl(&r, &ctx, args);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })

@@ -37,6 +37,7 @@
 #include "namequeue.h"
 #include "parse.h"
 #include "regnames.h"
+#include "run_cmd.h"
 #include "store.h"
 #include "storeref.h"
 #include "store_reg.h"
@@ -649,6 +650,95 @@ START_TEST(test_open_dir_nofollow)
 }
 END_TEST
 
+/*
+ * fsdir.c: mkdir -p, through links (the store's root may lie under
+ * one), each component made if missing; what it gives when something
+ * else is on the way.
+ */
+START_TEST(test_mkdir_p)
+{
+	char base[PATH_MAX], path[PATH_MAX + 64], *longp;
+	struct stat st;
+	mode_t mask;
+	int cwd, fd;
+
+	ck_assert_ptr_nonnull(realpath(tmp, base));
+	ck_assert_int_lt(strlen(base), 200);
+	mask = umask(0);
+	umask(mask);
+	snprintf(path, sizeof(path), "%s/m/a/b", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0750), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0750 & ~mask);
+	snprintf(path, sizeof(path), "%s/m", base);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750 & ~mask);
+	/* there already, extra slashes, "." and "..": as the kernel walks */
+	snprintf(path, sizeof(path), "%s/m/a/b", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s//m//a/b/", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/m/../n/./o", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	ck_assert_int_eq(exists("%s/n/o", base), 1);
+	ck_assert_int_eq(lfs_mkdir_p("", 0755), 0);
+	/* a relative path, from the working directory */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(cwd, 0);
+	ck_assert_int_eq(chdir(base), 0);
+	ck_assert_int_eq(lfs_mkdir_p("r/s", 0755), 0);
+	ck_assert_int_eq(fchdir(cwd), 0);
+	close(cwd);
+	ck_assert_int_eq(exists("%s/r/s", base), 1);
+
+	/* links followed, on the way and at the end */
+	snprintf(path, sizeof(path), "%s/ln", base);
+	ck_assert_int_eq(symlink("m/a", path), 0);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ln/x/y", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	ck_assert_int_eq(exists("%s/m/a/x/y", base), 1);
+	snprintf(path, sizeof(path), "%s/ln/../z", base);	/* m/z */
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	ck_assert_int_eq(exists("%s/m/z", base), 1);
+	/* a dangling one on the way: -ENOENT; as the last: left as it is */
+	snprintf(path, sizeof(path), "%s/dang", base);
+	ck_assert_int_eq(symlink("nowhere", path), 0);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/dang/x", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), -ENOENT);
+	ck_assert_int_eq(exists("%s/nowhere", base), 0);
+
+	/*
+	 * A file on the way: -ENOTDIR; as the last component it is left as
+	 * it is, with 0, as it always was (lfs_store_open() then finds it
+	 * is no directory when it opens it).
+	 */
+	snprintf(path, sizeof(path), "%s/f", base);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/f/x", base);
+	ck_assert_int_eq(lfs_mkdir_p(path, 0755), -ENOTDIR);
+
+	/* too long: a component, or the whole path (nothing made) */
+	longp = malloc(PATH_MAX + 1);
+	ck_assert_ptr_nonnull(longp);
+	snprintf(longp, PATH_MAX + 1, "%s/", base);
+	memset(longp + strlen(longp), 'c', NAME_MAX + 1);
+	longp[strlen(base) + 1 + NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(lfs_mkdir_p(longp, 0755), -ENAMETOOLONG);
+	snprintf(longp, PATH_MAX + 1, "%s/big/", base);
+	memset(longp + strlen(longp), 'd', PATH_MAX - strlen(longp));
+	longp[PATH_MAX] = '\0';
+	ck_assert_int_eq(lfs_mkdir_p(longp, 0755), -ENAMETOOLONG);
+	ck_assert_int_eq(exists("%s/big", base), 0);
+	free(longp);
+}
+END_TEST
+
 START_TEST(test_store_files)
 {
 	struct lfs_store st = LFS_STORE_INIT;
@@ -870,50 +960,27 @@ END_TEST
 
 /* ---- commands end to end ---- */
 
-static struct {
-	int rc;
-	char *out, *err;
-	size_t out_len, err_len;
-	int interactive;	/* ctx.interactive */
-	const char *input;	/* ctx.in, if set */
-} r;
+static struct run_result r;
+static int run_interactive;		/* ctx.interactive */
+static const char *run_input;		/* ctx.in, if set */
 
+/* Runs layerctl --store TMP with the NULL-terminated @args. */
 static void run(const char *const *args)
 {
-	char *argv[32];
-	struct lfs_ctx ctx = { 0 };
-	FILE *out, *err;
-	int argc = 0;
+	const char *argv[32] = { "--store", tmp };
+	struct lfs_ctx ctx = { .now_ns = NOW, .interactive = run_interactive };
+	int argc = 2;
 
-	argv[argc++] = (char *)"layerctl";
-	argv[argc++] = (char *)"--store";
-	argv[argc++] = tmp;
 	while (*args) {
 		ck_assert_int_lt(argc, 31);
-		argv[argc++] = (char *)*args++;
+		argv[argc++] = *args++;
 	}
 	argv[argc] = NULL;
-	free(r.out);
-	free(r.err);
-	r.out = r.err = NULL;
 	fake_nl.opens = fake_nl.requests = 0;
 	fake_sys.mounts = 0;
-	out = open_memstream(&r.out, &r.out_len);
-	err = open_memstream(&r.err, &r.err_len);
-	ctx.out = out;
-	ctx.err = err;
-	ctx.now_ns = NOW;
-	ctx.interactive = r.interactive;
-	if (r.input) {
-		ctx.in = fmemopen((void *)r.input, strlen(r.input) + 1, "r");
-		ck_assert_ptr_nonnull(ctx.in);
-	}
-	r.rc = layerctl_run(&ctx, argc, argv);
-	lfs_ctx_close(&ctx);
-	if (ctx.in)
-		fclose(ctx.in);
-	fclose(out);
-	fclose(err);
+	if (run_input)
+		ctx.in = input_of(run_input, strlen(run_input) + 1);
+	run_layerctl(&r, &ctx, argv);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
@@ -921,9 +988,9 @@ static void run(const char *const *args)
 static void cmd_teardown(void)
 {
 	tmp_teardown();
-	free(r.out);
-	free(r.err);
-	memset(&r, 0, sizeof(r));
+	run_result_free(&r);
+	run_interactive = 0;
+	run_input = NULL;
 }
 
 /* A stored upper and its view, as `layerctl mount REF MNT` leaves them. */
@@ -959,6 +1026,23 @@ static void store_view(struct lfs_view_part *p)
 	p->nlayers = 1;
 	p->names = tomcat;
 	p->nnames = 1;
+}
+
+/*
+ * store_view() as `layerctl umount TMP` finds it: mounted on the store's
+ * filesystem (its dev), the one view the module lists; with @gone, the
+ * umount takes it off that list.
+ */
+static void umount_view(struct lfs_view_part *p, int gone)
+{
+	struct stat sb;
+
+	store_view(p);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p->dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = gone;
 }
 
 static size_t count_layers(void)
@@ -1640,15 +1724,10 @@ END_TEST
 START_TEST(test_umount_store_view)
 {
 	struct lfs_view_part p;
-	struct stat sb;
 	char key[LFS_KEY_LEN + 1];
 
-	store_view(&p);
+	umount_view(&p, 0);
 	ck_assert_int_eq(lfs_store_path_key(tmp, upper, key), 1);
-	ck_assert_int_eq(stat(tmp, &sb), 0);
-	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
-	fake_nl.view_parts[0] = &p;
-	fake_nl.n_view_parts = 1;
 	/* Still mounted elsewhere after the umount: nothing is removed. */
 	RUN("umount", tmp);
 	ck_assert_msg(r.rc == 0, "%s", r.err);
@@ -1674,14 +1753,8 @@ END_TEST
 START_TEST(test_umount_store_view_empty)
 {
 	struct lfs_view_part p;
-	struct stat sb;
 
-	store_view(&p);
-	ck_assert_int_eq(stat(tmp, &sb), 0);
-	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
-	fake_nl.view_parts[0] = &p;
-	fake_nl.n_view_parts = 1;
-	fake_sys.umount_clears_views = 1;
+	umount_view(&p, 1);
 	RUN("umount", tmp);
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_str_eq(r.err, "");
@@ -1690,9 +1763,7 @@ START_TEST(test_umount_store_view_empty)
 	ck_assert_int_eq(exists("%s", upper), 0);
 	ck_assert_uint_eq(count_dirs(), 0);
 	/* --lazy leaves the store alone (the view may live on). */
-	store_view(&p);
-	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
-	fake_nl.n_view_parts = 1;
+	umount_view(&p, 1);
 	RUN("umount", "--lazy", tmp);
 	ck_assert_int_eq(exists("%s", work), 1);
 }
@@ -1738,15 +1809,9 @@ START_TEST(test_umount_commit_meanwhile)
 {
 	struct lfs_view_part p;
 	char first[256];
-	struct stat sb;
 
-	store_view(&p);
+	umount_view(&p, 1);
 	snprintf(first, sizeof(first), "%s", upper);
-	ck_assert_int_eq(stat(tmp, &sb), 0);
-	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
-	fake_nl.view_parts[0] = &p;
-	fake_nl.n_view_parts = 1;
-	fake_sys.umount_clears_views = 1;
 	fake_sys.umount_hook = commit_meanwhile;
 	RUN("umount", tmp);
 	ck_assert_msg(r.rc == 0, "%s", r.err);
@@ -1769,12 +1834,11 @@ START_TEST(test_umount_record_key_mismatch)
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_view_meta vm;
 	char key[LFS_KEY_LEN + 1], owork[256], oupper[256];
-	struct stat sb;
 
 	store_view(&other);		/* another view's directories */
 	snprintf(owork, sizeof(owork), "%s", work);
 	snprintf(oupper, sizeof(oupper), "%s", upper);
-	store_view(&p);
+	umount_view(&p, 1);
 	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
 	ck_assert_int_eq(lfs_store_view_find(&st, owork, &vm), 0);
 	snprintf(key, sizeof(key), "%s", vm.key);
@@ -1801,11 +1865,6 @@ START_TEST(test_umount_record_key_mismatch)
 	}
 	lfs_view_meta_free(&vm);
 	lfs_store_close(&st);
-	ck_assert_int_eq(stat(tmp, &sb), 0);
-	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
-	fake_nl.view_parts[0] = &p;
-	fake_nl.n_view_parts = 1;
-	fake_sys.umount_clears_views = 1;
 	RUN("umount", tmp);
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_msg(exists("%s", owork), "the other view's work was removed");
@@ -1908,19 +1967,19 @@ START_TEST(test_prune)
 	ck_assert_msg(strstr(r.err, "nothing deleted: --force deletes them"), "%s", r.err);
 	ck_assert_uint_eq(count_dirs(), 6);
 	ck_assert_int_eq(exists("%s", rm_dir), 1);
-	r.interactive = 1;
-	r.input = "n\n";
+	run_interactive = 1;
+	run_input = "n\n";
 	RUN("prune");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "Delete them? [y/N] "), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "layerctl: prune: nothing deleted\n"), "%s", r.err);
 	ck_assert_uint_eq(count_dirs(), 6);
-	r.input = "";			/* end of input: no */
+	run_input = "";			/* end of input: no */
 	RUN("prune");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_uint_eq(count_dirs(), 6);
-	r.interactive = 0;
-	r.input = NULL;
+	run_interactive = 0;
+	run_input = NULL;
 
 	RUN("prune", "--json", "--force");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
@@ -2422,6 +2481,7 @@ Suite *store_suite(void)
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
 	tcase_add_test(files, test_store_files);
 	tcase_add_test(files, test_open_dir_nofollow);
+	tcase_add_test(files, test_mkdir_p);
 	suite_add_tcase(s, files);
 
 	tcase_add_test(msg, test_msg_commit_request);

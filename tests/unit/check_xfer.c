@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -635,6 +637,184 @@ static int file_is(int dirfd, const char *name, const char *want)
  * could write the directory, as in a shared REGISTRY_AUTH_FILE location)
  * must not receive the credentials nor become the file.
  */
+/*
+ * 1 if the inotify instance @in saw an open since last asked (its events
+ * drained; an IN_IGNORED, a watched node's deletion, is no open).
+ */
+static int was_opened(int in)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *ev;
+	ssize_t n, at;
+	int seen = 0;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (at = 0; at < n; at += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(buf + at);
+			if (ev->mask & IN_OPEN)
+				seen = 1;
+		}
+	return seen;
+}
+
+/* The node @name (@mode, @dev) made in @dirfd (path @dir), watched by @in. */
+static void put_node(int in, int dirfd, const char *dir, const char *name,
+		     mode_t mode, dev_t dev)
+{
+	char p[256];
+
+	ck_assert_int_eq(mknodat(dirfd, name, mode, dev), 0);
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	ck_assert_int_ge(inotify_add_watch(in, p, IN_OPEN), 0);
+}
+
+/*
+ * A character major no driver has now (Documentation/admin-guide/
+ * devices.txt: 60-63, 120-127 are for local use), or 0 if all have one.
+ */
+static unsigned int free_char_major(void)
+{
+	static const unsigned int local[] = { 60, 61, 62, 63, 120, 121, 122,
+					      123, 124, 125, 126, 127 };
+	unsigned int used[256] = { 0 }, m, i;
+	char line[128];
+	FILE *f = fopen("/proc/devices", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) && strncmp(line, "Block", 5))
+		if (sscanf(line, "%u", &m) == 1 && m < 256)
+			used[m] = 1;
+	fclose(f);
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (!used[local[i]])
+			return local[i];
+	return 0;
+}
+
+/*
+ * What stands where a regular file is expected (a kept blob, a layout's
+ * file kept) is opened only if it is one: never a FIFO (its open wakes a
+ * writer waiting on it), never a device (its open is the driver's to act
+ * on: a tape rewinds), not even to find out what it is.
+ */
+START_TEST(test_open_regular_no_device)
+{
+	char root[] = "/tmp/openreg-XXXXXX", keep[160], lay[160];
+	char dg[LFS_DIGEST_LEN], dg2[LFS_DIGEST_LEN];
+	char buf[16];
+	struct stat st;
+	unsigned int maj;
+	int rootfd, kfd, lfd, in, fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(rootfd, 0);
+	kfd = lfs_keep_dir(rootfd, 1);
+	ck_assert_int_ge(kfd, 0);
+	snprintf(keep, sizeof(keep), "%s/%s", root, LFS_KEEP_DIR);
+	snprintf(lay, sizeof(lay), "%s/layout", root);
+	ck_assert_int_eq(mkdir(lay, 0755), 0);
+	lfd = open(lay, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(lfd, 0);
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(in, 0);
+	lfs_oci_sha256_digest("hello", 5, dg);
+	lfs_oci_sha256_digest("other", 5, dg2);
+
+	/* a FIFO as the kept blob: not that blob (deleted), not opened */
+	put_node(in, kfd, keep, dg + 7, S_IFIFO | 0644, 0);
+	ck_assert_int_eq(lfs_keep_open(rootfd, dg, 5), -EBADMSG);
+	ck_assert_msg(!was_opened(in), "the FIFO kept as a blob was opened");
+	ck_assert_int_eq(faccessat(kfd, dg + 7, F_OK, 0), -1);
+	/* a FIFO as a layout's blob to keep: refused, not opened */
+	put_node(in, lfd, lay, "fifo", S_IFIFO | 0644, 0);
+	ck_assert_int_eq(lfs_keep_file(rootfd, lfd, "fifo", dg), -EINVAL);
+	ck_assert_msg(!was_opened(in), "the layout's FIFO was opened");
+
+	if (geteuid() == 0) {
+		/* a device node (/dev/null's numbers) as either: the same */
+		put_node(in, kfd, keep, dg + 7, S_IFCHR | 0666, makedev(1, 3));
+		ck_assert_int_eq(lfs_keep_open(rootfd, dg, 5), -EBADMSG);
+		ck_assert_msg(!was_opened(in), "the device kept as a blob was opened");
+		ck_assert_int_eq(faccessat(kfd, dg + 7, F_OK, 0), -1);
+		put_node(in, lfd, lay, "null", S_IFCHR | 0666, makedev(1, 3));
+		ck_assert_int_eq(lfs_keep_file(rootfd, lfd, "null", dg), -EINVAL);
+		ck_assert_msg(!was_opened(in), "the layout's device was opened");
+		/*
+		 * A device no driver serves: refused as not a regular file
+		 * (-EINVAL), not -ENXIO from an open that reached it.
+		 */
+		maj = free_char_major();
+		if (maj) {
+			put_node(in, lfd, lay, "nodrv", S_IFCHR | 0600,
+				 makedev(maj, 0));
+			ck_assert_int_eq(lfs_keep_file(rootfd, lfd, "nodrv", dg2),
+					 -EINVAL);
+			put_node(in, kfd, keep, dg2 + 7, S_IFCHR | 0600,
+				 makedev(maj, 0));
+			ck_assert_int_eq(lfs_keep_open(rootfd, dg2, 5), -EBADMSG);
+		}
+	}
+	/* the helper itself: a symlink is not followed, a file is opened */
+	put_file(lfd, "file", "hello", 5);
+	ck_assert_int_eq(symlinkat("file", lfd, "sym"), 0);
+	ck_assert_int_eq(lfs_open_regular(lfd, "sym", 0, &st), -ELOOP);
+	ck_assert_int_eq(lfs_open_regular(lfd, "fifo", 0, &st), -EINVAL);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(lfs_open_regular(lfd, "none", 0, &st), -ENOENT);
+	fd = lfs_open_regular(lfd, "file", O_NOATIME, &st);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 5);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	close(fd);
+	ck_assert_int_eq(entries_of(keep), 0);
+	close(in);
+	close(lfd);
+	close(kfd);
+	close(rootfd);
+	lfs_rm_rf_at(AT_FDCWD, root);
+}
+END_TEST
+
+/* The one /proc/self/fd path: of an fd, of a name in it; never cut. */
+START_TEST(test_fd_path)
+{
+	char buf[LFS_FD_PATH_MAX], name[NAME_MAX + 1], small[20], l[64];
+	struct stat a, b;
+	ssize_t n;
+	int fd;
+
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), 7, NULL), 0);
+	ck_assert_str_eq(buf, "/proc/self/fd/7");
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), 12, "a b"), 0);
+	ck_assert_str_eq(buf, "/proc/self/fd/12/a b");
+	/* any name of NAME_MAX bytes, of any fd, fits LFS_FD_PATH_MAX */
+	memset(name, 'n', NAME_MAX);
+	name[NAME_MAX] = '\0';
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), 2147483647, name), 0);
+	ck_assert_uint_eq(strlen(buf), sizeof(buf) - 1);
+	/* what does not fit is refused, not cut */
+	ck_assert_int_eq(lfs_fd_path(small, sizeof(small), 12, "abcd"),
+			 -ENAMETOOLONG);
+	ck_assert_int_eq(lfs_fd_path(small, 15, 12, NULL), -ENAMETOOLONG);
+	ck_assert_int_eq(lfs_fd_path(small, 17, 12, NULL), 0);
+	/* and it names the fd's object, or an entry of the fd's directory */
+	fd = open("/tmp", O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), fd, NULL), 0);
+	n = readlink(buf, l, sizeof(l) - 1);
+	ck_assert_int_eq(n, 4);
+	l[n] = '\0';
+	ck_assert_str_eq(l, "/tmp");
+	ck_assert_int_eq(lfs_fd_path(buf, sizeof(buf), fd, "."), 0);
+	ck_assert_int_eq(stat(buf, &a), 0);
+	ck_assert_int_eq(stat("/tmp", &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_write_file_fresh)
 {
 	char dir[] = "/tmp/regwrite-XXXXXX", path[96], tmp[96], buf[16];
@@ -1058,6 +1238,8 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_layerdg);
 	tcase_add_test(tc, test_blobname);
 	tcase_add_test(tc, test_blobkeep);
+	tcase_add_test(tc, test_open_regular_no_device);
+	tcase_add_test(tc, test_fd_path);
 	tcase_add_test(tc, test_write_file_fresh);
 	tcase_add_test(tc, test_export_tee);
 	tcase_add_test(tc, test_tmpdir_prune);

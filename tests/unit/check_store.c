@@ -1699,6 +1699,31 @@ START_TEST(test_umount_store_view_empty)
 END_TEST
 
 /*
+ * What umount found a store view at before the unmount is not what the
+ * kernel side checked and unmounted (MNT's path changed meanwhile, by
+ * whoever owns a directory on it): the store is left alone, the record
+ * and directories of the view found before stay.
+ */
+START_TEST(test_umount_other_view)
+{
+	struct lfs_view_part p;
+	struct stat sb;
+
+	store_view(&p);
+	ck_assert_int_eq(stat(tmp, &sb), 0);
+	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_sys.umount_clears_views = 1;
+	fake_sys.umount_dev = p.dev + 1;	/* another view */
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(exists("%s", work), "the view found before lost its work");
+	ck_assert_msg(exists("%s", upper), "the view found before lost its upper");
+}
+END_TEST
+
+/*
  * What a `layerctl commit` of the view of store_view() does to the store
  * while a `layerctl umount` of it runs: its upper, unchanged, becomes the
  * layer app:2 (a record, the empty diff), the view goes on on a new
@@ -2459,6 +2484,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_record_ancestors_once);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
+	tcase_add_test(cmds, test_umount_other_view);
 	tcase_add_test(cmds, test_umount_commit_meanwhile);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -1855,6 +1856,58 @@ START_TEST(test_save_planted_links)
 END_TEST
 
 /*
+ * A tree deeper than the soft limit of open files: walking it holds a
+ * descriptor per level (export, the index reader, diff), so trees about
+ * 1,000 levels deep failed with EMFILE under the usual 1,024.  layerctl
+ * raises the soft limit to the hard one first, as systemd's tools do.
+ * Here the soft limit is 64 and the tree 100 levels deep.
+ */
+START_TEST(test_cmd_export_deep)
+{
+	struct lfs_layer l = { 0 };
+	struct rlimit was, low;
+	char src[128], out[128];
+	int fd, next, i;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	if (was.rlim_max != RLIM_INFINITY && was.rlim_max < 1024)
+		return;		/* no room above 64 to raise it to */
+	mk("deep");
+	snprintf(src, sizeof(src), "%s/deep", tmpdir);
+	snprintf(out, sizeof(out), "%s/deep.tar", tmpdir);
+	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(next, 0);
+		close(fd);
+		fd = next;
+	}
+	next = openat(fd, "f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(next, 0);
+	close(next);
+	close(fd);
+	l.name = "deep:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	low = was;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	RUN("export", "deep:1", "-o", out);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &low), 0);
+	setrlimit(RLIMIT_NOFILE, &was);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(low.rlim_cur == low.rlim_max ||
+		      low.rlim_cur >= 1024 * 1024,
+		      "soft limit %llu, hard %llu",
+		      (unsigned long long)low.rlim_cur,
+		      (unsigned long long)low.rlim_max);
+}
+END_TEST
+
+/*
  * inspect: the digests are those save writes (the manifest digest in
  * index.json, the config digest in the manifest), the diff_ids and chain
  * ids bottom first, the config and its history; REF without a tag is
@@ -2479,6 +2532,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_save_planted_links);
 	tcase_add_test(tc, test_cmd_import_limits);
 	tcase_add_test(tc, test_cmd_sparse_export);
+	tcase_add_test(tc, test_cmd_export_deep);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);

@@ -1856,6 +1856,76 @@ START_TEST(test_save_planted_links)
 END_TEST
 
 /*
+ * Member paths up to PATH_MAX - 1 bytes (what import's path buffer
+ * holds): a tree with one of 4,095 bytes exports and imports; one of
+ * 4,096 (16 directories of 250 bytes and a file of 80) used to be
+ * exported, an archive import then refused ("name too long"): export
+ * refuses it, naming it.  A whiteout's ".wh." counts too.
+ */
+START_TEST(test_cmd_export_path_max)
+{
+	struct lfs_layer l = { 0 };
+	char src[128], out[128], store[128], name[256];
+	int fd, next, i;
+
+	mk("long");
+	snprintf(src, sizeof(src), "%s/long", tmpdir);
+	snprintf(out, sizeof(out), "%s/long.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	memset(name, 'd', 250);
+	name[250] = '\0';
+	for (i = 0; i < 16; i++) {	/* 16 * 251 - 1 = 4,015 bytes */
+		ck_assert_int_eq(mkdirat(fd, name, 0755), 0);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(next, 0);
+		close(fd);
+		fd = next;
+	}
+	memset(name, 'f', 79);		/* 4,015 + 1 + 79 = 4,095 */
+	name[79] = '\0';
+	next = openat(fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(next, 0);
+	close(next);
+	l.name = "long:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	RUN("export", "long:1", "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("--store", store, "import", out, "copy:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+
+	/* 4,096 bytes: refused by export, the path named */
+	ck_assert_int_eq(unlinkat(fd, name, 0), 0);
+	name[79] = 'g';
+	name[80] = '\0';
+	next = openat(fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(next, 0);
+	close(next);
+	unlink(out);
+	RUN("export", "long:1", "-o", out);
+	ck_assert_msg(r.rc == 1, "exported: %s", r.err);
+	ck_assert_msg(strstr(r.err, "layerctl: export 'long:1': 'dddd") &&
+		      strstr(r.err, "ffg': path of 4096 bytes, longer than 4095 bytes (import refuses it)\n"),
+		      "%s", r.err);
+	ck_assert_int_eq(access(out, F_OK), -1);
+
+	/* a whiteout ".wh.NAME" of 4,096 bytes, NAME of 4,092 */
+	ck_assert_int_eq(unlinkat(fd, name, 0), 0);
+	name[76] = '\0';
+	ck_assert_int_eq(mknodat(fd, name, S_IFCHR | 0600, makedev(0, 0)), 0);
+	RUN("export", "long:1", "-o", out);
+	ck_assert_msg(r.rc == 1, "exported: %s", r.err);
+	ck_assert_msg(strstr(r.err, "/.wh.ffff") &&
+		      strstr(r.err, "fff': path of 4096 bytes, longer than 4095 bytes (import refuses it)\n"),
+		      "%s", r.err);
+	close(fd);
+}
+END_TEST
+
+/*
  * A tree deeper than the soft limit of open files: walking it holds a
  * descriptor per level (export, the index reader, diff), so trees about
  * 1,000 levels deep failed with EMFILE under the usual 1,024.  layerctl
@@ -2533,6 +2603,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_import_limits);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);
+	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);

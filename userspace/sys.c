@@ -303,7 +303,7 @@ static int lfs_sys_umount_check(int pfd, const char *name, uint32_t *dev,
 int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
 		   struct lfs_err *e)
 {
-	char name[NAME_MAX + 1], via[64 + NAME_MAX];
+	char name[NAME_MAX + 1], via[LFS_FD_PATH_MAX];
 	int pfd, rc;
 
 	lfs_err_clear(e);
@@ -319,10 +319,10 @@ int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
 	 * the directory held open (a mount point cannot be renamed), the
 	 * name itself not followed.
 	 */
-	snprintf(via, sizeof(via), "/proc/self/fd/%d/%s", pfd, name);
-	if (!umount2(via, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)))
+	rc = lfs_fd_path(via, sizeof(via), pfd, name);
+	if (!rc && !umount2(via, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)))
 		goto out;
-	rc = lfs_err_set(e, -errno, "%s", "");
+	rc = lfs_err_set(e, rc ? rc : -errno, "%s", "");
 	if (rc == -EBUSY)
 		lfs_err_set(e, rc,
 			    "the view is in use (open files, working directories or mounts inside it); --lazy detaches it now and unmounts it when the last user goes");

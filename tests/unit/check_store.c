@@ -1860,14 +1860,8 @@ END_TEST
 START_TEST(test_umount_other_view)
 {
 	struct lfs_view_part p;
-	struct stat sb;
 
-	store_view(&p);
-	ck_assert_int_eq(stat(tmp, &sb), 0);
-	p.dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
-	fake_nl.view_parts[0] = &p;
-	fake_nl.n_view_parts = 1;
-	fake_sys.umount_clears_views = 1;
+	umount_view(&p, 1);
 	fake_sys.umount_dev = p.dev + 1;	/* another view */
 	RUN("umount", tmp);
 	ck_assert_msg(r.rc == 0, "%s", r.err);

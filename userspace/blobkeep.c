@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,9 +305,9 @@ int lfs_keep_stream(int fd, int out, char digest[LFS_DIGEST_LEN],
 }
 
 int lfs_keep_place(int rootfd, const char *digest, uint64_t size, int dirfd,
-		   const char *tmp, const char *name)
+		   const char *name)
 {
-	char got[LFS_DIGEST_LEN], kname[LFS_DIGEST_LEN];
+	char got[LFS_DIGEST_LEN], kname[LFS_DIGEST_LEN], tmp[NAME_MAX + 1];
 	int fd, kdir, out, rc;
 	uint64_t len;
 
@@ -323,17 +324,16 @@ int lfs_keep_place(int rootfd, const char *digest, uint64_t size, int dirfd,
 		rc = kdir;
 	lfs_blob_name(digest, kname, sizeof(kname));
 	if (!rc && linkat(kdir, kname, dirfd, name, 0) && errno != EEXIST) {
-		/* a copy, through @tmp */
-		out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-			     O_NOFOLLOW | O_CLOEXEC, 0644);
-		rc = out < 0 ? -errno : lfs_keep_copy(fd, out);
+		/* a copy, through a new temporary file */
+		out = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), 0644);
+		rc = out < 0 ? out : lfs_keep_copy(fd, out);
 		if (!rc && fsync(out))
 			rc = -errno;
 		if (out >= 0 && close(out) && !rc)
 			rc = -errno;
 		if (!rc && renameat(dirfd, tmp, dirfd, name))
 			rc = -errno;
-		if (rc)
+		if (rc && out >= 0)
 			unlinkat(dirfd, tmp, 0);
 	}
 	if (kdir >= 0)

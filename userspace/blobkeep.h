@@ -79,13 +79,13 @@ int lfs_keep_file(int rootfd, int dirfd, const char *name, const char *digest);
 
 /*
  * Kept blob @digest of @size bytes as the file @name of @dirfd (a hard
- * link when on the same filesystem, else a copy through @tmp, fsynced
- * and renamed), once its SHA-256 is found to be @digest.  0; -ENOENT if
- * none is kept; -EBADMSG if the kept one is not that blob (deleted);
- * another -errno.
+ * link when on the same filesystem, else a copy through a new temporary
+ * file beside it, lfs_tmp_create(): O_EXCL, fsynced and renamed), once
+ * its SHA-256 is found to be @digest.  0; -ENOENT if none is kept;
+ * -EBADMSG if the kept one is not that blob (deleted); another -errno.
  */
 int lfs_keep_place(int rootfd, const char *digest, uint64_t size, int dirfd,
-		   const char *tmp, const char *name);
+		   const char *name);
 
 /*
  * Keeps pull's partial download of blob @digest (pullpart.h), which

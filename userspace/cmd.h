@@ -91,8 +91,20 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv);
 /* "view" commands. */
 int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv);
 
-/* Runs layerctl: global options, then the command.  Returns the exit status. */
+/*
+ * Runs layerctl: global options, then the command.  Returns the exit
+ * status.  First raises the soft limit of open files (lfs_nofile_raise()).
+ */
 int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv);
+
+/*
+ * Raises the soft limit of open files (RLIMIT_NOFILE) to the hard limit,
+ * as systemd's tools do (layerctl calls no select(), so descriptors
+ * above 1,023 are harmless): walking a tree holds a descriptor
+ * per level (the index reader, export, diff), and trees about 1,000
+ * levels deep ran out of the usual soft limit of 1,024.  Best effort.
+ */
+void lfs_nofile_raise(void);
 
 /*
  * Runs one top-level command, argv[1] (argv[0] is ignored), without global

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fsdir.h"
+#include "tmpname.h"
 
 int lfs_cmp_str(const void *a, const void *b)
 {
@@ -271,37 +272,18 @@ int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
 	return n;
 }
 
-/* ".BASE.XXXXXXXX.tmp": 14 bytes around BASE. */
-#define LFS_TMP_EXTRA 14
-
-/*
- * Creates a new file beside @name (a name in @dirfd, or a path below it)
- * for an atomic replacement: ".BASE.XXXXXXXX.tmp", random, O_EXCL, mode
- * @mode (and the umask); BASE is cut so that the name fits NAME_MAX.  One
- * this call made, never one somebody who can write the directory planted
- * (who would read what is written or own the file it becomes), nor one
- * another writer of @name is writing at the same time.  Its name (as
- * @name's path) in @tmp; the fd or a negative errno.
- */
-static int lfs_tmp_create(int dirfd, const char *name, char *tmp,
-			  size_t size, int mode)
+int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
+		   int mode)
 {
-	const char *base = strrchr(name, '/');
 	unsigned int tries, r;
-	size_t blen;
-	int fd;
+	int fd, rc;
 
-	base = base ? base + 1 : name;
-	blen = strlen(base);
-	if (blen > NAME_MAX - LFS_TMP_EXTRA)
-		blen = NAME_MAX - LFS_TMP_EXTRA;
 	for (tries = 0; tries < 100; tries++) {
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 			r = (unsigned int)getpid() * 2654435761u + tries;
-		if ((size_t)snprintf(tmp, size, "%.*s.%.*s.%08x.tmp",
-				     (int)(base - name), name, (int)blen, base,
-				     r) >= size)
-			return -ENAMETOOLONG;
+		rc = lfs_tmp_name_make(tmp, size, name, r);
+		if (rc)
+			return rc;
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 			    O_CLOEXEC | O_NOFOLLOW, mode);
 		if (fd >= 0 || errno != EEXIST)

@@ -34,6 +34,19 @@ int lfs_cmp_str(const void *a, const void *b);
 int lfs_rm_rf_at(int dirfd, const char *name);
 
 /*
+ * Creates a new file beside @name (a name in @dirfd, or a path below it)
+ * to be renamed over it: tmpname.h's ".BASE.XXXXXXXX.tmp", random,
+ * O_EXCL|O_NOFOLLOW, mode @mode (and the umask), opened for writing.  One
+ * this call made, never one somebody who can write the directory planted
+ * (who would read what is written or own the file it becomes, or have it
+ * written through a link), nor one another writer of @name is writing at
+ * the same time.  Its name (as @name's path) in @tmp; the fd or a
+ * negative errno.
+ */
+int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
+		   int mode);
+
+/*
  * Replaces @name in @dirfd (a name, or a path below it whose directory
  * exists) with the @len bytes at @p, mode exactly @mode, atomically and
  * durably: a new temporary file beside it (lfs_tmp_create() in fsdir.c:

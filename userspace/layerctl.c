@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -84,6 +85,25 @@ static int lfs_usage_top(struct lfs_ctx *ctx)
 	return lfs_usage(ctx, lfs_usage_head, 1);
 }
 
+/*
+ * The highest soft limit of open files to ask for when the hard limit is
+ * unlimited (the kernel refuses more than fs.nr_open, 1M by default).
+ */
+#define LFS_NOFILE_MAX (1024 * 1024)
+
+void lfs_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (!setrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_max <= LFS_NOFILE_MAX)
+		return;
+	rl.rlim_cur = LFS_NOFILE_MAX;	/* above fs.nr_open */
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -100,6 +120,7 @@ int layerctl_run(struct lfs_ctx *ctx, int argc, char **argv)
 	char msg[256];
 	int c, force = 0, version = 0;
 
+	lfs_nofile_raise();
 	lfs_opt_reset();
 	/* '+': options end at the command, whose own options follow it. */
 	while ((c = getopt_long(argc, argv, "+:M:S:b:hV", opts, NULL)) != -1) {

@@ -2,6 +2,7 @@
 /* Argument parsing and value formatting helpers (see parse.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -240,4 +241,36 @@ int lfs_ref_latest(const char *ref, char *out, size_t len)
 			 "%s:" LFS_DEFAULT_TAG, ref);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int lfs_path_last(const char *path, char *parent, size_t plen, char *name,
+		  size_t nlen)
+{
+	size_t len = strlen(path), start, plen_used;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	start = len;
+	while (start && path[start - 1] != '/')
+		start--;
+	if (start == len || (len - start == 1 && path[start] == '.') ||
+	    (len - start == 2 && !strncmp(path + start, "..", 2)))
+		return -EINVAL;
+	if (len - start > NAME_MAX || len - start >= nlen)
+		return -ENAMETOOLONG;
+	memcpy(name, path + start, len - start);
+	name[len - start] = '\0';
+	/* the parent: without its trailing slashes, but "/" stays */
+	plen_used = start;
+	while (plen_used > 1 && path[plen_used - 1] == '/')
+		plen_used--;
+	if (!plen_used) {
+		path = ".";
+		plen_used = 1;
+	}
+	if (plen_used >= plen)
+		return -ENAMETOOLONG;
+	memcpy(parent, path, plen_used);
+	parent[plen_used] = '\0';
+	return 0;
 }

@@ -97,4 +97,14 @@ int lfs_time_ago(uint64_t then_ns, uint64_t now_ns, char *buf, size_t len);
  */
 int lfs_split_words(char *line, char **argv, const char **why);
 
+/*
+ * Splits @path at its last component (trailing slashes ignored): the
+ * directory that holds it into @parent ("." for a bare name, "/" at the
+ * root), its name into @name.  0; -EINVAL if there is no such name (an
+ * empty path, "/", or a last component "." or ".."); -ENAMETOOLONG if a
+ * part does not fit (@name: also if longer than NAME_MAX).
+ */
+int lfs_path_last(const char *path, char *parent, size_t plen, char *name,
+		  size_t nlen);
+
 #endif /* LAYERCTL_PARSE_H */

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "blobkeep.h"
 #include "cmd.h"
+#include "fsdir.h"
 #include "layerdg.h"
 #include "nl.h"
 #include "oci.h"
@@ -24,6 +26,7 @@
 #include "layout_tar.h"
 #include "parse.h"
 #include "regcmd.h"
+#include "save.h"
 
 static const char lfs_usage_save[] =
 	"Usage: layerctl save REF -o DIR [--gzip|--zstd|--uncompressed]\n"
@@ -93,17 +96,20 @@ static int lfs_save_blob(int blobfd, const char *text, char *digest,
 	return 0;
 }
 
-/* Exports @l as a blob; fills @ol. */
+/*
+ * Exports @l as a blob; fills @ol.  Through a new temporary file (never
+ * one planted by whoever can write the layout directory).
+ */
 static int lfs_save_layer(int blobfd, const struct lfs_layer *l,
 			  enum lfs_compress comp, struct lfs_oci_layer *ol,
 			  struct lfs_err *e)
 {
-	const char *tmp = ".tmp-layer";
+	char tmp[NAME_MAX + 1];
 	int fd, rc;
 
-	fd = openat(blobfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = lfs_tmp_create(blobfd, "layer", tmp, sizeof(tmp), 0644);
 	if (fd < 0)
-		return lfs_err_set(e, -errno, "cannot write a blob");
+		return lfs_err_set(e, fd, "cannot write a blob");
 	rc = lfs_oci_layer_blob(l, fd, comp, ol, e);
 	if (!rc && (fsync(fd) | close(fd) ||
 		    renameat(blobfd, tmp, blobfd, lfs_digest_hex(ol->digest)))) {
@@ -135,10 +141,12 @@ static int lfs_save_empty(int dirfd)
 /*
  * Creates @dir (*@created = 1) or accepts an existing empty directory
  * (*@ours = 1 either way: save may remove what it writes there), and
- * opens it and its blobs/sha256 (made if missing).
+ * opens it.  The one it made is opened without following a link (its
+ * parent's owner could have put one there meanwhile), and either way
+ * found empty through the fd that save then writes through.
  */
 static int lfs_save_mkdir(const char *dir, int *created, int *ours,
-			  int *dirfd, int *blobfd, struct lfs_err *e)
+			  int *dirfd, struct lfs_err *e)
 {
 	struct stat st;
 	int rc;
@@ -148,36 +156,54 @@ static int lfs_save_mkdir(const char *dir, int *created, int *ours,
 	if (!*created && (errno != EEXIST || stat(dir, &st) ||
 			  !S_ISDIR(st.st_mode)))
 		return lfs_err_set(e, errno ? -errno : -ENOTDIR, "%s", dir);
-	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		      (*created ? O_NOFOLLOW : 0));
 	if (*dirfd < 0)
 		return lfs_err_set(e, -errno, "%s", dir);
-	rc = *created ? 0 : lfs_save_empty(*dirfd);
+	rc = lfs_save_empty(*dirfd);
 	if (rc == -ENOTEMPTY)
 		return lfs_err_set(e, rc, "%s is not empty", dir);
 	if (rc)
 		return lfs_err_set(e, rc, "%s", dir);
 	*ours = 1;
-	if ((mkdirat(*dirfd, "blobs", 0755) && errno != EEXIST) ||
-	    (mkdirat(*dirfd, LFS_BLOB_DIR, 0755) && errno != EEXIST) ||
-	    (*blobfd = openat(*dirfd, LFS_BLOB_DIR, O_RDONLY | O_DIRECTORY |
-			      O_CLOEXEC)) < 0)
-		return lfs_err_set(e, -errno, "%s", dir);
 	return 0;
 }
 
-/* What the command line asks for. */
-struct lfs_save_args {
-	const char *ref;
-	const char *dir;
-	const char *archive;	/* FILE.tar, "-", or NULL: a directory */
-	enum lfs_compress comp;
-	struct lfs_platform plat;
-	int no_keep;		/* --no-keep-blob */
-	/* the store's kept blobs and records (blobkeep.h, layerdg.h) */
-	const char *root;
-	int rootfd;		/* -1: no store */
-	struct lfs_layerdg *dg;	/* per layer, bottom first: to record */
-};
+/*
+ * The directory @name of @dirfd, made if missing, opened without
+ * following a link: an fd, -ELOOP for a link (planted by the owner of
+ * the layout directory, who may be another user), or -errno.
+ */
+static int lfs_save_subdir(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdirat(dirfd, name, 0755) && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	/* O_DIRECTORY says ENOTDIR for a link too */
+	if (errno == ENOTDIR &&
+	    !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -errno;
+}
+
+/* blobs/sha256 of the layout @dirfd, made if missing: fd or -errno. */
+static int lfs_save_blobdir(int dirfd)
+{
+	int bfd = lfs_save_subdir(dirfd, "blobs"), fd;
+
+	if (bfd < 0)
+		return bfd;
+	fd = lfs_save_subdir(bfd, "sha256");
+	close(bfd);
+	return fd;
+}
 
 static int lfs_save_opts(struct lfs_ctx *ctx, int argc, char **argv,
 			 struct lfs_save_args *a, int *ncomp,
@@ -278,7 +304,7 @@ static int lfs_save_kept(int blobfd, const struct lfs_save_args *a,
 	if (a->rootfd < 0 || lfs_layerdg_key(l->path, l->created, dg->key) ||
 	    lfs_layerdg_lookup(a->root, dg->key, &r) ||
 	    strcmp(lfs_layerdg_media_type(r.media_type), mt) ||
-	    lfs_keep_place(a->rootfd, r.digest, r.size, blobfd, ".tmp-layer",
+	    lfs_keep_place(a->rootfd, r.digest, r.size, blobfd,
 			   lfs_digest_hex(r.digest)))
 		return 1;
 	lfs_layerdg_to_layer(&r, ol);	/* its media type is @mt */
@@ -368,21 +394,35 @@ static int lfs_save_image(int dirfd, int blobfd, const struct lfs_save_args *a,
 	return rc;
 }
 
+int lfs_save_layout(int dirfd, const struct lfs_save_args *a,
+		    const struct lfs_chain *chain, struct lfs_oci_layer *ol,
+		    char *cfg_digest, char *man_digest, struct lfs_err *e)
+{
+	int blobfd = lfs_save_blobdir(dirfd), rc;
+
+	if (blobfd < 0)
+		return lfs_err_set(e, blobfd, "%s", LFS_BLOB_DIR);
+	rc = lfs_save_layers(blobfd, a, chain, ol, e);
+	if (!rc)
+		rc = lfs_save_image(dirfd, blobfd, a, ol, chain->n, cfg_digest,
+				    man_digest, e);
+	close(blobfd);
+	return rc;
+}
+
 /* Writes the image of @chain into a->dir; on failure leaves it as it was. */
 static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 			  const struct lfs_chain *chain,
 			  struct lfs_oci_layer *ol, struct lfs_err *e)
 {
 	char cfg_digest[LFS_DIGEST_LEN], man_digest[LFS_DIGEST_LEN];
-	int dirfd = -1, blobfd = -1, created = 0, ours = 0, rc;
+	int dirfd = -1, created = 0, ours = 0, rc;
 	size_t i, n = chain->n;
 
-	rc = lfs_save_mkdir(a->dir, &created, &ours, &dirfd, &blobfd, e);
+	rc = lfs_save_mkdir(a->dir, &created, &ours, &dirfd, e);
 	if (!rc)
-		rc = lfs_save_layers(blobfd, a, chain, ol, e);
-	if (!rc)
-		rc = lfs_save_image(dirfd, blobfd, a, ol, n, cfg_digest,
-				    man_digest, e);
+		rc = lfs_save_layout(dirfd, a, chain, ol, cfg_digest,
+				     man_digest, e);
 	if (!rc) {
 		fprintf(ctx->err, "manifest %s\nconfig %s\n", man_digest,
 			cfg_digest);
@@ -399,8 +439,6 @@ static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 	}
 	if (rc && created)
 		rmdir(a->dir);
-	if (blobfd >= 0)
-		close(blobfd);
 	if (dirfd >= 0)
 		close(dirfd);
 	return rc;

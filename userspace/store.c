@@ -19,6 +19,7 @@
 
 #include "fsdir.h"
 #include "store.h"
+#include "tmpname.h"
 #include "storeref.h"
 
 const char *lfs_store_root(const char *opt)
@@ -228,6 +229,26 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 	return 0;
 }
 
+/*
+ * Deletes the store's own temporary files in @dirfd (tmpname.h: what a
+ * crash between a record's temporary file and its rename left), and
+ * nothing else.
+ */
+static void lfs_store_drop_tmps(int dirfd)
+{
+	char **names;
+	size_t n, i;
+
+	if (lfs_dir_names(dirfd, &names, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (lfs_tmp_name_is(names[i]))
+			unlinkat(dirfd, names[i], 0);
+		free(names[i]);
+	}
+	free(names);
+}
+
 int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 {
 	struct stat sb;
@@ -244,6 +265,8 @@ int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 		rc = -ENOTEMPTY;
 	else if (unlinkat(fd, "diff", AT_REMOVEDIR) && errno != ENOENT)
 		rc = -errno;
+	if (!rc)
+		lfs_store_drop_tmps(fd);
 	close(fd);
 	if (!rc && unlinkat(st->layers_fd, key, AT_REMOVEDIR))
 		rc = -errno;

@@ -110,7 +110,8 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 
 /*
  * Removes ROOT/layers/@key if it holds nothing but an empty diff
- * directory (undoing lfs_store_layer_create*()); -ENOTEMPTY otherwise,
+ * directory (undoing lfs_store_layer_create*()) and the store's own
+ * temporary files (tmpname.h: left by a crash); -ENOTEMPTY otherwise,
  * the diff of a layer with a record (an empty layer) included.
  */
 int lfs_store_layer_discard(struct lfs_store *st, const char *key);

@@ -7,8 +7,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -20,6 +22,7 @@
 
 #include "fsdir.h"
 #include "kmod.h"
+#include "parse.h"
 #include "sys.h"
 #include "viewinfo.h"
 
@@ -234,28 +237,97 @@ out:
 	return rc;
 }
 
-int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e)
+/*
+ * The directory that holds the mount point @target, opened (O_PATH; links
+ * on the way followed, once), and the mount point's name in it into
+ * @name.  A last component "." or ".." names the directory @target
+ * resolves to.  An fd or -errno (explained in @e).
+ */
+static int lfs_sys_umount_parent(const char *target, char *name, size_t len,
+				 struct lfs_err *e)
+{
+	char parent[PATH_MAX], *real = NULL;
+	int rc, fd;
+
+	rc = lfs_path_last(target, parent, sizeof(parent), name, len);
+	if (rc == -EINVAL) {
+		real = realpath(target, NULL);
+		if (!real)
+			return lfs_err_set(e, -errno, "%s", "");
+		rc = lfs_path_last(real, parent, sizeof(parent), name, len);
+		free(real);
+		if (rc == -EINVAL)	/* "/" */
+			return lfs_err_set(e, rc, "not a layerfs view");
+	}
+	if (rc)
+		return lfs_err_set(e, rc, "%s", "");
+	fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? lfs_err_set(e, -errno, "%s", "") : fd;
+}
+
+/*
+ * Whether @name in @pfd is the root of a layerfs mount, checked through
+ * an fd of it (a symbolic link is not followed): 0 with its device in
+ * *@dev, or -errno explained in @e.
+ */
+static int lfs_sys_umount_check(int pfd, const char *name, uint32_t *dev,
+				struct lfs_err *e)
 {
 	struct statx stx;
 	struct statfs sf;
-	int rc;
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lfs_err_set(e, -errno, "%s", "");
+	if (fstat(fd, &st) || fstatfs(fd, &sf))
+		rc = lfs_err_set(e, -errno, "%s", "");
+	else if (S_ISLNK(st.st_mode))
+		rc = lfs_err_set(e, -ELOOP,
+				 "a symbolic link (give the view's mount point itself)");
+	else if (sf.f_type != LAYERFS_SUPER_MAGIC)
+		rc = lfs_err_set(e, -EINVAL, "not a layerfs view");
+	else if (!statx(fd, "", AT_EMPTY_PATH | AT_NO_AUTOMOUNT, STATX_TYPE,
+			&stx) &&
+		 (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+		 !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		rc = lfs_err_set(e, -EINVAL,
+				 "not a mount point (a directory inside a layerfs view)");
+	*dev = lfs_dev_encode(major(st.st_dev), minor(st.st_dev));
+	/* not held during the unmount: the view would be busy */
+	close(fd);
+	return rc;
+}
+
+int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
+		   struct lfs_err *e)
+{
+	char name[NAME_MAX + 1], via[LFS_FD_PATH_MAX];
+	int pfd, rc;
 
 	lfs_err_clear(e);
-	if (statfs(target, &sf))
-		return lfs_err_set(e, -errno, "%s", "");
-	if (sf.f_type != LAYERFS_SUPER_MAGIC)
-		return lfs_err_set(e, -EINVAL, "not a layerfs view");
-	if (!statx(AT_FDCWD, target, AT_NO_AUTOMOUNT, STATX_TYPE, &stx) &&
-	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		return lfs_err_set(e, -EINVAL,
-				   "not a mount point (a directory inside a layerfs view)");
-	if (!umount2(target, lazy ? MNT_DETACH : 0))
-		return 0;
-	rc = lfs_err_set(e, -errno, "%s", "");
+	*dev = 0;
+	pfd = lfs_sys_umount_parent(target, name, sizeof(name), e);
+	if (pfd < 0)
+		return pfd;
+	rc = lfs_sys_umount_check(pfd, name, dev, e);
+	if (rc)
+		goto out;
+	/*
+	 * The mount checked, whatever the path names by now: its name in
+	 * the directory held open (a mount point cannot be renamed), the
+	 * name itself not followed.
+	 */
+	rc = lfs_fd_path(via, sizeof(via), pfd, name);
+	if (!rc && !umount2(via, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)))
+		goto out;
+	rc = lfs_err_set(e, rc ? rc : -errno, "%s", "");
 	if (rc == -EBUSY)
 		lfs_err_set(e, rc,
 			    "the view is in use (open files, working directories or mounts inside it); --lazy detaches it now and unmounts it when the last user goes");
+out:
+	close(pfd);
 	return rc;
 }
 

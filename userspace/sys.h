@@ -61,9 +61,16 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 /*
  * Unmounts the view mounted at @target (umount2(), MNT_DETACH if @lazy),
  * after checking that @target is the root of a layerfs mount: -EINVAL
- * with a reason otherwise.  EBUSY is explained.
+ * with a reason otherwise, -ELOOP if its last component is a symbolic
+ * link.  The check and the unmount are of the same mount whatever the
+ * path names meanwhile: the directory that holds the mount point is
+ * opened once, the mount point checked through an fd opened in it, and
+ * unmounted by its name in it (/proc/self/fd/N/NAME, UMOUNT_NOFOLLOW).
+ * *@dev: the device of the view checked (lfs_dev_encode()), 0 if none.
+ * EBUSY is explained.
  */
-int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e);
+int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
+		   struct lfs_err *e);
 
 /* Appends the contents of /proc/self/mountinfo to @out. */
 int lfs_sys_mountinfo(struct lfs_buf *out);

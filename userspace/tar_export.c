@@ -281,9 +281,32 @@ static int lfs_hl_add(struct lfs_exp *x, const struct stat *st,
 	return 0;
 }
 
+/*
+ * Refuses a member whose path import would refuse: longer than the
+ * PATH_MAX - 1 bytes its cleaned path may have (trailing slashes do not
+ * count).  The path is named by its start and its end.
+ */
+static int lfs_exp_path_fits(struct lfs_exp *x, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	while (len > 1 && name[len - 1] == '/')
+		len--;
+	if (len < PATH_MAX)
+		return 0;
+	lfs_err_set(x->err, 0,
+		    "'%.60s...%s': path of %zu bytes, longer than %d bytes (import refuses it)",
+		    name, name + len - 100, len, PATH_MAX - 1);
+	return -ENAMETOOLONG;
+}
+
 static int lfs_exp_header(struct lfs_exp *x, struct archive_entry *e,
 			  const char *rel)
 {
+	int rc = lfs_exp_path_fits(x, archive_entry_pathname(e));
+
+	if (rc)
+		return rc;
 	/* ARCHIVE_WARN: a name that is not UTF-8, written as binary */
 	if (archive_write_header(x->tar, e) < ARCHIVE_WARN) {
 		lfs_err_set(x->err, 0, "'%s': %s", rel,

@@ -18,7 +18,9 @@ static const char lfs_usage_umount[] =
 	"Usage: layerctl umount [--lazy] MNT\n"
 	"\n"
 	"Unmount the view mounted at MNT.  Refuses anything that is not the\n"
-	"mount point of a layerfs view.  The upper directory keeps the changes.\n"
+	"mount point of a layerfs view, and a symbolic link at MNT itself;\n"
+	"what is checked is what is unmounted, whatever MNT's path names\n"
+	"meanwhile.  The upper directory keeps the changes.\n"
 	"A view mounted with `layerctl mount REF MNT` also gives back its store\n"
 	"directories once it is gone: its work directory and record, and its\n"
 	"upper if nothing was changed since the last commit.\n"
@@ -33,6 +35,7 @@ struct lfs_umount_store {
 	struct lfs_store st;
 	struct lfs_view_meta vm;
 	uint64_t id;
+	uint32_t dev;		/* its device, as found at @mnt */
 	int found;
 };
 
@@ -75,9 +78,8 @@ static void lfs_umount_prepare(struct lfs_ctx *ctx, const char *mnt,
 		return;
 	if (lfs_umount_views(ctx, &views))
 		goto out;
-	u->id = lfs_umount_view_id(&views, lfs_dev_encode(major(sb.st_dev),
-							  minor(sb.st_dev)),
-				   &work);
+	u->dev = lfs_dev_encode(major(sb.st_dev), minor(sb.st_dev));
+	u->id = lfs_umount_view_id(&views, u->dev, &work);
 	if (u->id && work && !lfs_store_view_find(&u->st, work, &u->vm))
 		u->found = 1;
 out:
@@ -87,15 +89,18 @@ out:
 /*
  * After it: if the view is gone, its work, record and empty upper too:
  * the upper its record names now (a commit made meanwhile moved the view
- * to a new one, and made the old one a layer, which stays).
+ * to a new one, and made the old one a layer, which stays).  Only if the
+ * view unmounted (of device @dev) is the one found before: MNT may name
+ * another by then (its path changed meanwhile).
  */
-static void lfs_umount_cleanup(struct lfs_ctx *ctx, struct lfs_umount_store *u)
+static void lfs_umount_cleanup(struct lfs_ctx *ctx, struct lfs_umount_store *u,
+			       uint32_t dev)
 {
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_view_meta now;
 	size_t i;
 
-	if (!u->found || lfs_umount_views(ctx, &views))
+	if (!u->found || dev != u->dev || lfs_umount_views(ctx, &views))
 		goto out;
 	for (i = 0; i < views.n; i++)
 		if (views.v[i].id == u->id)
@@ -116,9 +121,10 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lfs_umount_store u = { LFS_STORE_INIT, { 0 }, 0, 0 };
+	struct lfs_umount_store u = { LFS_STORE_INIT, { 0 }, 0, 0, 0 };
 	struct lfs_err e = LFS_ERR_INIT;
 	int c, rc, lazy = 0;
+	uint32_t dev;
 
 	lfs_opt_reset();
 	while ((c = getopt_long(argc, argv, ":lh", opts, NULL)) != -1) {
@@ -141,9 +147,9 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 				       "unexpected argument '%s'", argv[optind + 1]);
 	if (!lazy)
 		lfs_umount_prepare(ctx, argv[optind], &u);
-	rc = lfs_sys_umount(argv[optind], lazy, &e);
+	rc = lfs_sys_umount(argv[optind], lazy, &dev, &e);
 	if (!rc)
-		lfs_umount_cleanup(ctx, &u);
+		lfs_umount_cleanup(ctx, &u, dev);
 	lfs_view_meta_free(&u.vm);
 	lfs_store_close(&u.st);
 	if (!rc)

@@ -184,6 +184,68 @@ expect_fail "^layerctl: umount $d/m1/etc: not a mount point .*\\(Invalid argumen
 expect_fail "^layerctl: umount $d/missing: No such file or directory\$" \
 	"$LAYERCTL" umount "$d/missing"
 
+# --- umount: what is checked is what is unmounted ------------------------------
+# A user who owns a directory on MNT's path could swap it for a symbolic
+# link between umount's check (a layerfs view's mount point) and its
+# umount2(2), which then unmounted what the new path names (root's
+# tmpfs, here).  A preloaded umount2() makes that swap first,
+# deterministically: the view checked must be the one unmounted.
+mkdir -p "$d/um/own/v" "$d/um/decoy/v"
+expect_ok "$LAYERCTL" mount --ro gakki/app:1.1 "$d/um/own/v"
+mount -t tmpfs decoy "$d/um/decoy/v"
+if command -v cc >/dev/null 2>&1; then
+	cat >"$d/um/swap.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* LFS_SWAP_DIR becomes a link to LFS_SWAP_TO, once, then the real call. */
+int umount2(const char *target, int flags)
+{
+	int (*real)(const char *, int) =
+		(int (*)(const char *, int))dlsym(RTLD_NEXT, "umount2");
+	const char *dir = getenv("LFS_SWAP_DIR"), *to = getenv("LFS_SWAP_TO");
+	char moved[4096];
+
+	if (dir && to) {
+		snprintf(moved, sizeof(moved), "%s.real", dir);
+		if (rename(dir, moved) || symlink(to, dir))
+			return -1;
+		unsetenv("LFS_SWAP_DIR");
+	}
+	return real(target, flags);
+}
+EOF
+	cc -shared -fPIC -o "$d/um/swap.so" "$d/um/swap.c"
+	expect_ok env LD_PRELOAD="$d/um/swap.so" LFS_SWAP_DIR="$d/um/own" \
+		LFS_SWAP_TO="$d/um/decoy" "$LAYERCTL" umount "$d/um/own/v"
+	expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$d/um/decoy/v")" tmpfs \
+		"umount left the mount swapped in after its check alone"
+	expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$d/um/own.real/v")" "" \
+		"umount unmounted the view it checked"
+	rm "$d/um/own"
+	mv "$d/um/own.real" "$d/um/own"
+	if mountpoint -q "$d/um/own/v"; then umount "$d/um/own/v"; fi
+	if ! mountpoint -q "$d/um/decoy/v"; then
+		mount -t tmpfs decoy "$d/um/decoy/v"
+	fi
+else
+	skip "umount: what is checked is what is unmounted" "no C compiler"
+fi
+# A symbolic link at MNT itself is not followed (UMOUNT_NOFOLLOW).
+expect_ok "$LAYERCTL" mount --ro gakki/app:1.1 "$d/um/own/v"
+ln -s "$d/um/own/v" "$d/um/link"
+expect_fail "^layerctl: umount $d/um/link: a symbolic link \\(give the view's mount point itself\\) \\(Too many levels of symbolic links\\)\$" \
+	"$LAYERCTL" umount "$d/um/link"
+expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$d/um/own/v")" layerfs \
+	"umount did not follow a link at MNT"
+expect_ok "$LAYERCTL" umount "$d/um/own/v/"
+expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$d/um/own/v")" "" \
+	"umount MNT/ unmounts the view"
+umount "$d/um/decoy/v"
+
 # --- busy and lazy unmounts -----------------------------------------------
 exec 3<"$d/m1/etc/os"
 expect_fail "^layerctl: umount $d/m1: the view is in use .*\\(Device or resource busy\\)\$" \

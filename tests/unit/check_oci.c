@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -28,8 +29,12 @@
 
 #include <linux/layerfs.h>
 
+#include "blobkeep.h"
 #include "cmd.h"
 #include "fake_nl.h"
+#include "fsdir.h"
+#include "platform.h"
+#include "save.h"
 #include "oci.h"
 #include "ocitar.h"
 #include "run_cmd.h"
@@ -1658,6 +1663,298 @@ START_TEST(test_cmd_save_load)
 }
 END_TEST
 
+/* ---- save into a directory its owner changes after the emptiness check ---- */
+
+/* The number of entries in @path (not "." or ".."). */
+static int count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * lfs_save_layout() of "base:1" into TMP/@dir (made empty, then @plant
+ * run in it, as the directory's owner would between save's emptiness
+ * check and its writes): its result.  @a: the store to keep blobs in, or
+ * none.
+ */
+static int save_planted(const char *dir, void (*plant)(const char *dir),
+			struct lfs_save_args *a, struct lfs_layer *l)
+{
+	struct lfs_layer *v[1] = { l };
+	struct lfs_chain chain = { v, 1 };
+	struct lfs_oci_layer ol[1];
+	struct lfs_layerdg dg[1];
+	struct lfs_err e = LFS_ERR_INIT;
+	char path[256], cfg[LFS_DIGEST_LEN], man[LFS_DIGEST_LEN];
+	int fd, rc;
+
+	memset(ol, 0, sizeof(ol));
+	memset(dg, 0, sizeof(dg));
+	a->dg = dg;
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	plant(path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	rc = lfs_save_layout(fd, a, &chain, ol, cfg, man, &e);
+	close(fd);
+	if (!rc && a->rootfd >= 0)
+		lfs_layerdg_record(a->root, dg, 1);
+	free((char *)ol[0].created_by);
+	return rc;
+}
+
+/* TMP/out: what save must not touch; TMP/out/victim a file in it. */
+static char out_dir[128], victim[160];
+
+static void plant_nothing(const char *dir)
+{
+	(void)dir;
+}
+
+static void plant_blobs_link(const char *dir)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/blobs", dir);
+	ck_assert_int_eq(symlink(out_dir, p), 0);
+}
+
+static void plant_sha256_link(const char *dir)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/blobs", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	ck_assert_int_eq(symlink(out_dir, p), 0);
+}
+
+/* blobs/sha256/.tmp-layer: a link to the victim, and a hard link to it. */
+static void plant_tmp_links(const char *dir)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/blobs", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/.tmp-layer", dir);
+	ck_assert_int_eq(symlink(victim, p), 0);
+}
+
+static void plant_tmp_hardlink(const char *dir)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/blobs", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/.tmp-layer", dir);
+	ck_assert_int_eq(link(victim, p), 0);
+}
+
+/* TMP/out holds the victim only, unchanged. */
+static void assert_out_untouched(const char *what)
+{
+	ck_assert_msg(count_entries(out_dir) == 1,
+		      "%s: save wrote %d entries into %s", what,
+		      count_entries(out_dir) - 1, out_dir);
+	ck_assert_msg(!strcmp(slurp(victim), "precious"),
+		      "%s: save wrote into %s", what, victim);
+}
+
+/*
+ * `layerctl save -o DIR` into an existing empty directory that another
+ * user owns: that user can plant links after save's emptiness check.
+ * blobs or blobs/sha256 as a symbolic link is refused; the temporary
+ * files are new (O_EXCL, random names): a link planted at a name save
+ * once used is neither followed nor written through.  Also for the kept
+ * blob copied in from a store on another filesystem (lfs_keep_place()).
+ */
+START_TEST(test_save_planted_links)
+{
+	struct lfs_save_args a = { .ref = "base:1", .comp = LFS_COMPRESS_NONE,
+				   .rootfd = -1 };
+	struct lfs_layer base = { 0 };
+	char bdir[128], store[64];
+	struct stat s1, s2;
+	int fd, rc;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	ck_assert_int_eq(lfs_platform_parse("linux/amd64", &a.plat), 0);
+	mk("out");
+	snprintf(out_dir, sizeof(out_dir), "%s/out", tmpdir);
+	snprintf(victim, sizeof(victim), "%s/victim", out_dir);
+	put("out/victim", "precious");
+
+	rc = save_planted("l1", plant_blobs_link, &a, &base);
+	assert_out_untouched("blobs -> OUT");
+	ck_assert_int_eq(rc, -ELOOP);
+	rc = save_planted("l2", plant_sha256_link, &a, &base);
+	assert_out_untouched("blobs/sha256 -> OUT");
+	ck_assert_int_eq(rc, -ELOOP);
+	rc = save_planted("l3", plant_tmp_links, &a, &base);
+	assert_out_untouched("blobs/sha256/.tmp-layer -> OUT/victim");
+	ck_assert_int_eq(rc, 0);
+	rc = save_planted("l4", plant_tmp_hardlink, &a, &base);
+	assert_out_untouched("blobs/sha256/.tmp-layer, a hard link to OUT/victim");
+	ck_assert_int_eq(rc, 0);
+
+	/* the kept blob, copied (another filesystem) through a temporary */
+	snprintf(store, sizeof(store), "/dev/shm/check-save.XXXXXX");
+	if (stat("/dev/shm", &s1) || stat(tmpdir, &s2) ||
+	    s1.st_dev == s2.st_dev || !mkdtemp(store))
+		return;		/* no second filesystem to copy across */
+	a.root = store;
+	a.rootfd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(a.rootfd, 0);
+	a.comp = LFS_COMPRESS_GZIP;
+	rc = save_planted("k1", plant_nothing, &a, &base);	/* kept */
+	ck_assert_int_eq(rc, 0);
+	fd = lfs_keep_dir(a.rootfd, 0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	rc = save_planted("k2", plant_tmp_hardlink, &a, &base);	/* placed */
+	close(a.rootfd);
+	lfs_rm_rf_at(AT_FDCWD, store);
+	assert_out_untouched("a kept blob's copy through .tmp-layer");
+	ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
+/*
+ * Member paths up to PATH_MAX - 1 bytes (what import's path buffer
+ * holds): a tree with one of 4,095 bytes exports and imports; one of
+ * 4,096 (16 directories of 250 bytes and a file of 80) used to be
+ * exported, an archive import then refused ("name too long"): export
+ * refuses it, naming it.  A whiteout's ".wh." counts too.
+ */
+START_TEST(test_cmd_export_path_max)
+{
+	struct lfs_layer l = { 0 };
+	char src[128], out[128], store[128], name[256];
+	int fd, next, i;
+
+	mk("long");
+	snprintf(src, sizeof(src), "%s/long", tmpdir);
+	snprintf(out, sizeof(out), "%s/long.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	memset(name, 'd', 250);
+	name[250] = '\0';
+	for (i = 0; i < 16; i++) {	/* 16 * 251 - 1 = 4,015 bytes */
+		ck_assert_int_eq(mkdirat(fd, name, 0755), 0);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(next, 0);
+		close(fd);
+		fd = next;
+	}
+	memset(name, 'f', 79);		/* 4,015 + 1 + 79 = 4,095 */
+	name[79] = '\0';
+	next = openat(fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(next, 0);
+	close(next);
+	l.name = "long:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	RUN("export", "long:1", "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	RUN("--store", store, "import", out, "copy:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+
+	/* 4,096 bytes: refused by export, the path named */
+	ck_assert_int_eq(unlinkat(fd, name, 0), 0);
+	name[79] = 'g';
+	name[80] = '\0';
+	next = openat(fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(next, 0);
+	close(next);
+	unlink(out);
+	RUN("export", "long:1", "-o", out);
+	ck_assert_msg(r.rc == 1, "exported: %s", r.err);
+	ck_assert_msg(strstr(r.err, "layerctl: export 'long:1': 'dddd") &&
+		      strstr(r.err, "ffg': path of 4096 bytes, longer than 4095 bytes (import refuses it)\n"),
+		      "%s", r.err);
+	ck_assert_int_eq(access(out, F_OK), -1);
+
+	/* a whiteout ".wh.NAME" of 4,096 bytes, NAME of 4,092 */
+	ck_assert_int_eq(unlinkat(fd, name, 0), 0);
+	name[76] = '\0';
+	ck_assert_int_eq(mknodat(fd, name, S_IFCHR | 0600, makedev(0, 0)), 0);
+	RUN("export", "long:1", "-o", out);
+	ck_assert_msg(r.rc == 1, "exported: %s", r.err);
+	ck_assert_msg(strstr(r.err, "/.wh.ffff") &&
+		      strstr(r.err, "fff': path of 4096 bytes, longer than 4095 bytes (import refuses it)\n"),
+		      "%s", r.err);
+	close(fd);
+}
+END_TEST
+
+/*
+ * A tree deeper than the soft limit of open files: walking it holds a
+ * descriptor per level (export, the index reader, diff), so trees about
+ * 1,000 levels deep failed with EMFILE under the usual 1,024.  layerctl
+ * raises the soft limit to the hard one first, as systemd's tools do.
+ * Here the soft limit is 64 and the tree 100 levels deep.
+ */
+START_TEST(test_cmd_export_deep)
+{
+	struct lfs_layer l = { 0 };
+	struct rlimit was, low;
+	char src[128], out[128];
+	int fd, next, i;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	if (was.rlim_max != RLIM_INFINITY && was.rlim_max < 1024)
+		return;		/* no room above 64 to raise it to */
+	mk("deep");
+	snprintf(src, sizeof(src), "%s/deep", tmpdir);
+	snprintf(out, sizeof(out), "%s/deep.tar", tmpdir);
+	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(next, 0);
+		close(fd);
+		fd = next;
+	}
+	next = openat(fd, "f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(next, 0);
+	close(next);
+	close(fd);
+	l.name = "deep:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	low = was;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	RUN("export", "deep:1", "-o", out);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &low), 0);
+	setrlimit(RLIMIT_NOFILE, &was);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(low.rlim_cur == low.rlim_max ||
+		      low.rlim_cur >= 1024 * 1024,
+		      "soft limit %llu, hard %llu",
+		      (unsigned long long)low.rlim_cur,
+		      (unsigned long long)low.rlim_max);
+}
+END_TEST
+
 /*
  * inspect: the digests are those save writes (the manifest digest in
  * index.json, the config digest in the manifest), the diff_ids and chain
@@ -2280,8 +2577,11 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_import);
 	tcase_add_test(tc, test_cmd_export_reserved);
 	tcase_add_test(tc, test_cmd_save_load);
+	tcase_add_test(tc, test_save_planted_links);
 	tcase_add_test(tc, test_cmd_import_limits);
 	tcase_add_test(tc, test_cmd_sparse_export);
+	tcase_add_test(tc, test_cmd_export_deep);
+	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <layerfs/refname.h>
@@ -337,12 +338,65 @@ END_TEST
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* ---- lfs_path_last(): umount's parent directory and last name ---- */
+
+static const struct {
+	const char *path, *parent, *name;	/* parent NULL: -EINVAL */
+} path_cases[] = {
+	{ "/mnt/v", "/mnt", "v" }, { "/mnt/v/", "/mnt", "v" },
+	{ "/mnt//v//", "/mnt", "v" }, { "/v", "/", "v" }, { "//v", "/", "v" },
+	{ "v", ".", "v" }, { "v/", ".", "v" }, { "a/b/c", "a/b", "c" },
+	{ "./v", ".", "v" }, { "../v", "..", "v" }, { ".v", ".", ".v" },
+	{ "/a/...", "/a", "..." },
+	{ "", NULL, NULL }, { "/", NULL, NULL }, { "//", NULL, NULL },
+	{ ".", NULL, NULL }, { "..", NULL, NULL }, { "/mnt/v/.", NULL, NULL },
+	{ "/mnt/..", NULL, NULL }, { "../", NULL, NULL },
+};
+
+START_TEST(test_path_last)
+{
+	char parent[64], name[64];
+	int rc = lfs_path_last(path_cases[_i].path, parent, sizeof(parent),
+			       name, sizeof(name));
+
+	if (!path_cases[_i].parent) {
+		ck_assert_msg(rc == -EINVAL, "'%s': %d", path_cases[_i].path, rc);
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s': %d", path_cases[_i].path, rc);
+	ck_assert_str_eq(parent, path_cases[_i].parent);
+	ck_assert_str_eq(name, path_cases[_i].name);
+}
+END_TEST
+
+START_TEST(test_path_last_long)
+{
+	char parent[8], name[300], path[600];
+
+	memset(path, 'a', 256);
+	snprintf(path + 256, sizeof(path) - 256, "/b");
+	ck_assert_int_eq(lfs_path_last(path, parent, sizeof(parent), name,
+				       sizeof(name)), -ENAMETOOLONG);
+	snprintf(path, sizeof(path), "/x/");
+	memset(path + 3, 'n', 256);
+	path[259] = '\0';	/* a name of 256 bytes: more than NAME_MAX */
+	ck_assert_int_eq(lfs_path_last(path, parent, sizeof(parent), name,
+				       sizeof(name)), -ENAMETOOLONG);
+	path[258] = '\0';	/* 255: fits */
+	ck_assert_int_eq(lfs_path_last(path, parent, sizeof(parent), name,
+				       sizeof(name)), 0);
+	ck_assert_str_eq(parent, "/x");
+	ck_assert_uint_eq(strlen(name), 255);
+}
+END_TEST
+
 Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *names = tcase_create("names");
 	TCase *opts = tcase_create("options");
 	TCase *times = tcase_create("times");
+	TCase *paths = tcase_create("paths");
 
 	tcase_add_loop_test(names, test_name_valid, 0, N(valid_names));
 	tcase_add_loop_test(names, test_name_invalid, 0, N(bad_names));
@@ -360,5 +414,9 @@ Suite *parse_suite(void)
 	tcase_add_loop_test(times, test_time_ago, 0, N(ago_cases));
 	tcase_add_test(times, test_time_ago_edges);
 	suite_add_tcase(s, times);
+
+	tcase_add_loop_test(paths, test_path_last, 0, N(path_cases));
+	tcase_add_test(paths, test_path_last_long);
+	suite_add_tcase(s, paths);
 	return s;
 }

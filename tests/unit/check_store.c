@@ -39,6 +39,7 @@
 #include "regnames.h"
 #include "run_cmd.h"
 #include "store.h"
+#include "tmpname.h"
 #include "storeref.h"
 #include "store_reg.h"
 #include "storemeta.h"
@@ -736,6 +737,87 @@ START_TEST(test_mkdir_p)
 	ck_assert_int_eq(lfs_mkdir_p(longp, 0755), -ENAMETOOLONG);
 	ck_assert_int_eq(exists("%s/big", base), 0);
 	free(longp);
+}
+END_TEST
+
+/* Writes the file ROOT/layers/@key/@name. */
+static void put_at(const char *root, const char *key, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/layers/%s/%s", root, key, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{", f);
+	fclose(f);
+}
+
+/* tmpname.h: the names lfs_tmp_create() makes, and only those, are its. */
+START_TEST(test_tmp_names)
+{
+	static const char *const not_tmp[] = {
+		".meta.json.tmp", ".meta.json.0BADF00D.tmp",
+		"meta.json.0badf00d.tmp", "..0badf00d.tmp", ".a.0badf00.tmp",
+		".a.0badf00d.tmpx", ".a.0badf00d0.tmp", ".a-0badf00d.tmp",
+		".a.0badf00g.tmp", "meta.json", ".tmp-layer", "",
+	};
+	char name[300], longname[300];
+	size_t i;
+
+	ck_assert_int_eq(lfs_tmp_name_make(name, sizeof(name), "meta.json",
+					   0x0badf00d), 0);
+	ck_assert_str_eq(name, ".meta.json.0badf00d.tmp");
+	ck_assert_int_eq(lfs_tmp_name_is(name), 1);
+	ck_assert_int_eq(lfs_tmp_name_make(name, sizeof(name), "a/b/view.json",
+					   0), 0);
+	ck_assert_str_eq(name, "a/b/.view.json.00000000.tmp");
+	ck_assert_int_eq(lfs_tmp_name_is(name + 4), 1);
+	ck_assert_int_eq(lfs_tmp_name_is(name), 0);	/* a path */
+	memset(longname, 'x', 255);
+	longname[255] = '\0';
+	ck_assert_int_eq(lfs_tmp_name_make(name, sizeof(name), longname,
+					   0xffffffff), 0);
+	ck_assert_uint_eq(strlen(name), 255);	/* cut to fit NAME_MAX */
+	ck_assert_int_eq(lfs_tmp_name_is(name), 1);
+	ck_assert_int_eq(lfs_tmp_name_make(name, 20, longname, 1),
+			 -ENAMETOOLONG);
+	for (i = 0; i < N(not_tmp); i++)
+		ck_assert_msg(!lfs_tmp_name_is(not_tmp[i]), "%s", not_tmp[i]);
+}
+END_TEST
+
+/*
+ * A crash between the temporary file of a record and its rename leaves
+ * it in ROOT/layers/KEY; the discard of an unchanged upper (umount, a
+ * failed commit or mount) removed diff and then failed on the directory
+ * (ENOTEMPTY) until prune.  Now the store's own temporary names go with
+ * it, and only those: any other name keeps the directory.
+ */
+START_TEST(test_discard_tmp_leftover)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err why = LFS_ERR_INIT;
+	char root[128], key[LFS_KEY_LEN + 1], k2[LFS_KEY_LEN + 1];
+	char name[64], *diff = NULL, *d2 = NULL;
+
+	snprintf(root, sizeof(root), "%s/s", tmp);
+	ck_assert_int_eq(lfs_store_open(&st, root, 1, &why), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, &why), 0);
+	ck_assert_int_eq(lfs_tmp_name_make(name, sizeof(name), "meta.json",
+					   0x12345678), 0);
+	put_at(root, key, name);
+	ck_assert_int_eq(lfs_store_layer_discard(&st, key), 0);
+	ck_assert_int_eq(exists("%s/layers/%s", root, key), 0);
+
+	ck_assert_int_eq(lfs_store_layer_create(&st, k2, &d2, &why), 0);
+	put_at(root, k2, name);
+	put_at(root, k2, ".meta.json.tmp");	/* not the helper's */
+	ck_assert_int_eq(lfs_store_layer_discard(&st, k2), -ENOTEMPTY);
+	ck_assert_int_eq(exists("%s/layers/%s/.meta.json.tmp", root, k2), 1);
+	free(diff);
+	free(d2);
+	lfs_store_close(&st);
 }
 END_TEST
 
@@ -1770,6 +1852,25 @@ START_TEST(test_umount_store_view_empty)
 END_TEST
 
 /*
+ * What umount found a store view at before the unmount is not what the
+ * kernel side checked and unmounted (MNT's path changed meanwhile, by
+ * whoever owns a directory on it): the store is left alone, the record
+ * and directories of the view found before stay.
+ */
+START_TEST(test_umount_other_view)
+{
+	struct lfs_view_part p;
+
+	umount_view(&p, 1);
+	fake_sys.umount_dev = p.dev + 1;	/* another view */
+	RUN("umount", tmp);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(exists("%s", work), "the view found before lost its work");
+	ck_assert_msg(exists("%s", upper), "the view found before lost its upper");
+}
+END_TEST
+
+/*
  * What a `layerctl commit` of the view of store_view() does to the store
  * while a `layerctl umount` of it runs: its upper, unchanged, becomes the
  * layer app:2 (a record, the empty diff), the view goes on on a new
@@ -2476,10 +2577,12 @@ Suite *store_suite(void)
 	tcase_add_test(meta, test_find_ref_intermediate);
 	tcase_add_test(meta, test_nameq);
 	tcase_add_test(meta, test_reg_names);
+	tcase_add_test(meta, test_tmp_names);
 	suite_add_tcase(s, meta);
 
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
 	tcase_add_test(files, test_store_files);
+	tcase_add_test(files, test_discard_tmp_leftover);
 	tcase_add_test(files, test_open_dir_nofollow);
 	tcase_add_test(files, test_mkdir_p);
 	suite_add_tcase(s, files);
@@ -2520,6 +2623,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_record_ancestors_once);
 	tcase_add_test(cmds, test_umount_store_view);
 	tcase_add_test(cmds, test_umount_store_view_empty);
+	tcase_add_test(cmds, test_umount_other_view);
 	tcase_add_test(cmds, test_umount_commit_meanwhile);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "fake_nl.h"
 #include "fake_sys.h"
@@ -65,8 +67,15 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 			   &fake_sys.attr_set, &fake_sys.attr_clr, e);
 }
 
-int lfs_sys_umount(const char *target, int lazy, struct lfs_err *e)
+int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
+		   struct lfs_err *e)
 {
+	struct stat st;
+
+	/* as sys.c: the device of what is checked and unmounted */
+	*dev = fake_sys.umount_dev;
+	if (!*dev && !stat(target, &st))
+		*dev = lfs_dev_encode(major(st.st_dev), minor(st.st_dev));
 	fake_sys.umounts++;
 	if (fake_sys.umount_hook)
 		fake_sys.umount_hook();

@@ -20,6 +20,8 @@ struct fake_sys {
 					 * fake_nl's view dump */
 	void (*umount_hook)(void);	/* called by lfs_sys_umount(): what
 					 * another process does meanwhile */
+	uint32_t umount_dev;		/* the device of the view it checked
+					 * and unmounted (0: the target's) */
 	uint32_t mount_dev;		/* the new view's device, given to
 					 * spec->attrs */
 	const char *mountinfo;		/* lfs_sys_mountinfo()'s text... */

@@ -25,6 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
 #include <linux/openat2.h>
 
 #include <archive.h>
@@ -154,9 +155,14 @@ static void *lfs_exp_worker(void *arg)
 	return NULL;
 }
 
-/* Adds the exportable xattrs of @path (entry @rel), sorted by name, to @e. */
+/*
+ * Adds the exportable xattrs of @path (entry @rel), sorted by name, to @e;
+ * the value of LFS_PROTATTR_XATTR, which is not one of them, to @prot
+ * (@protlen: its length, 0 without one).
+ */
 static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
-			  const char *rel, struct archive_entry *e)
+			  const char *rel, struct archive_entry *e,
+			  char prot[8], size_t *protlen)
 {
 	char *list = NULL, **names = NULL, *p, *val = NULL;
 	ssize_t len, vl;
@@ -182,9 +188,19 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (p = list; p < list + len; p += strlen(p) + 1)
+	for (p = list; p < list + len; p += strlen(p) + 1) {
 		if (*p && !lfs_oci_xattr_private(p))
 			names[n++] = p;
+		if (strcmp(p, LFS_PROTATTR_XATTR))
+			continue;
+		vl = lgetxattr(path, p, prot, 8);
+		if (vl > 0)
+			*protlen = (size_t)vl;
+		else if (vl < 0 && errno == ERANGE)
+			*protlen = 0;	/* not a value the kernel reads */
+		else if (vl < 0 && errno != ENODATA)
+			goto out_errno;
+	}
 	if (n)
 		qsort(names, n, sizeof(*names), lfs_cmp_str);
 	val = malloc(65536);
@@ -204,6 +220,11 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 		}
 		archive_entry_xattr_add_entry(e, names[i], val, (size_t)vl);
 	}
+	goto out;
+out_errno:
+	rc = -errno;
+	lfs_err_set(x->err, 0, "'%s': xattr '%s': %s", rel, LFS_PROTATTR_XATTR,
+		    strerror(errno));
 out:
 	free(val);
 	free(names);
@@ -527,6 +548,38 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
 /*
+ * The append-only and immutable flags of @name in @dirfd (entry @rel) as
+ * the file flags of @e, which the pax writer records as SCHILY.fflags:
+ * its real ones (statx attributes: no open) and those of its
+ * LFS_PROTATTR_XATTR @prot (@protlen bytes), which a view copying it up
+ * wrote instead.  Nothing for an object with neither.
+ */
+static int lfs_exp_fflags(struct lfs_exp *x, struct archive_entry *e,
+			  int dirfd, const char *name, const char *rel,
+			  const char *prot, size_t protlen)
+{
+	struct statx stx;
+	unsigned long real = 0, fl;
+
+	int rc;
+
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx)) {
+		rc = -errno;
+		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-rc));
+		return rc;
+	}
+	if (stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_APPEND)
+		real |= FS_APPEND_FL;
+	if (stx.stx_attributes_mask & stx.stx_attributes &
+	    STATX_ATTR_IMMUTABLE)
+		real |= FS_IMMUTABLE_FL;
+	fl = lfs_oci_protflags(real, prot, protlen);
+	if (fl)
+		archive_entry_set_fflags(e, fl, 0);
+	return 0;
+}
+
+/*
  * The header of the entry @rel (@path: its /proc/self/fd path) from @st:
  * owner, mode, mtime, xattrs, a symlink's target, a device's numbers.
  */
@@ -535,7 +588,8 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 			      const char *name, const char *rel,
 			      const char *path)
 {
-	char *lnk;
+	size_t protlen = 0;
+	char *lnk, prot[8];
 	ssize_t ll;
 	int rc;
 
@@ -545,12 +599,17 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 	archive_entry_set_gid(e, st->st_gid);
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	archive_entry_set_size(e, 0);
-	rc = lfs_exp_xattrs(x, path, rel, e);
+	rc = lfs_exp_xattrs(x, path, rel, e, prot, &protlen);
 	if (rc) {
 		if (!x->err || !x->err->msg[0])
 			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
 				    strerror(-rc));
 		return rc;
+	}
+	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
+		rc = lfs_exp_fflags(x, e, dirfd, name, rel, prot, protlen);
+		if (rc)
+			return rc;
 	}
 	if (S_ISLNK(st->st_mode)) {
 		/* On the heap: this frame may stay on the recursion's stack. */

@@ -278,9 +278,9 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	struct inode *inode;
 	int err;
 
-	old_cred = layerfs_override_creds(sb);
+	old_cred = layerfs_override_creds_light(sb);
 	err = layerfs_read_protattr(upper ?: lower, &prot);
-	revert_creds(old_cred);
+	layerfs_revert_creds_light(old_cred);
 	if (err) {
 		dput(upper);
 		dput(lower);

@@ -548,44 +548,50 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
 /*
- * The append-only and immutable flags of @name in @dirfd (entry @rel) as
- * the file flags of @e, which the pax writer records as SCHILY.fflags:
- * its real ones (statx attributes: no open) and those of its
- * LFS_PROTATTR_XATTR @prot (@protlen bytes), which a view copying it up
- * wrote instead.  Nothing for an object with neither.
+ * fstatat(2) of @name in @dirfd, not following it, made with statx(2),
+ * which gives with the same call the append-only and immutable flags
+ * (FS_APPEND_FL, FS_IMMUTABLE_FL) of the object, in @fl.  -1 and errno
+ * on failure.
  */
-static int lfs_exp_fflags(struct lfs_exp *x, struct archive_entry *e,
-			  int dirfd, const char *name, const char *rel,
-			  const char *prot, size_t protlen)
+static int lfs_exp_stat(int dirfd, const char *name, struct stat *st,
+			unsigned long *fl)
 {
 	struct statx stx;
-	unsigned long real = 0, fl;
+	__u64 attr;
 
-	int rc;
-
-	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx)) {
-		rc = -errno;
-		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-rc));
-		return rc;
-	}
-	if (stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_APPEND)
-		real |= FS_APPEND_FL;
-	if (stx.stx_attributes_mask & stx.stx_attributes &
-	    STATX_ATTR_IMMUTABLE)
-		real |= FS_IMMUTABLE_FL;
-	fl = lfs_oci_protflags(real, prot, protlen);
-	if (fl)
-		archive_entry_set_fflags(e, fl, 0);
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx))
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	st->st_ino = stx.stx_ino;
+	st->st_mode = stx.stx_mode;
+	st->st_nlink = stx.stx_nlink;
+	st->st_uid = stx.stx_uid;
+	st->st_gid = stx.stx_gid;
+	st->st_rdev = makedev(stx.stx_rdev_major, stx.stx_rdev_minor);
+	st->st_size = (off_t)stx.stx_size;
+	st->st_blksize = stx.stx_blksize;
+	st->st_blocks = (blkcnt_t)stx.stx_blocks;
+	st->st_atim.tv_sec = stx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = stx.stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = stx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = stx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = stx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = stx.stx_ctime.tv_nsec;
+	attr = stx.stx_attributes & stx.stx_attributes_mask;
+	*fl = (attr & STATX_ATTR_APPEND ? FS_APPEND_FL : 0) |
+	      (attr & STATX_ATTR_IMMUTABLE ? FS_IMMUTABLE_FL : 0);
 	return 0;
 }
 
 /*
- * The header of the entry @rel (@path: its /proc/self/fd path) from @st:
- * owner, mode, mtime, xattrs, a symlink's target, a device's numbers.
+ * The header of the entry @rel (@path: its /proc/self/fd path) from @st
+ * and @fl (lfs_exp_stat()): owner, mode, mtime, xattrs, a file's or
+ * directory's flags, a symlink's target, a device's numbers.
  */
 static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
-			      const struct stat *st, int dirfd,
-			      const char *name, const char *rel,
+			      const struct stat *st, unsigned long fl,
+			      int dirfd, const char *name, const char *rel,
 			      const char *path)
 {
 	size_t protlen = 0;
@@ -606,11 +612,14 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 				    strerror(-rc));
 		return rc;
 	}
-	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
-		rc = lfs_exp_fflags(x, e, dirfd, name, rel, prot, protlen);
-		if (rc)
-			return rc;
-	}
+	/*
+	 * The append-only and immutable flags: real (@fl), or kept by a view
+	 * in LFS_PROTATTR_XATTR; the pax writer records them as
+	 * SCHILY.fflags.
+	 */
+	fl = lfs_oci_protflags(fl, prot, protlen);
+	if (fl && (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)))
+		archive_entry_set_fflags(e, fl, 0);
 	if (S_ISLNK(st->st_mode)) {
 		/* On the heap: this frame may stay on the recursion's stack. */
 		lnk = malloc(PATH_MAX + 1);
@@ -675,7 +684,7 @@ static int lfs_exp_subdir(struct lfs_exp *x, int dirfd, const char *name,
 /* A node that is not a whiteout: its entry, data, and what is below it. */
 static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 			const char *rel, const char *path,
-			const struct stat *st)
+			const struct stat *st, unsigned long fl)
 {
 	struct archive_entry *e = archive_entry_new();
 	const char *first;
@@ -683,7 +692,7 @@ static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 
 	if (!e)
 		return -ENOMEM;
-	rc = lfs_exp_entry_fill(x, e, st, dirfd, name, rel, path);
+	rc = lfs_exp_entry_fill(x, e, st, fl, dirfd, name, rel, path);
 	if (!rc && !S_ISDIR(st->st_mode) && st->st_nlink > 1) {
 		first = lfs_hl_find(x, st);
 		if (first) {
@@ -713,10 +722,11 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 		       const char *name)
 {
 	char *rel = NULL, *path = NULL, *wh = NULL;
+	unsigned long fl;
 	struct stat st;
 	int rc;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+	if (lfs_exp_stat(dirfd, name, &st, &fl)) {
 		rc = -errno;
 		lfs_err_set(x->err, 0, "'%s%s': %s", prefix, name,
 			    strerror(errno));
@@ -741,7 +751,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd, name) < 0)
 		rc = -ENOMEM;
 	else
-		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
+		rc = lfs_exp_node(x, dirfd, name, rel, path, &st, fl);
 	free(path);
 	free(rel);
 	return rc;

@@ -282,17 +282,19 @@ static struct layerfs_layer **layerfs_commit_grow(struct layerfs_view *view,
 
 /*
  * The new upper's root takes the old one's owner, mode, times, xattrs
- * (ACLs among them) and protection flags, so that the view's root looks
- * the same after the commit as before.  Called with the superblock frozen:
+ * (ACLs among them) and append-only and immutable flags (@protp: those,
+ * for the view's root inode), so that the view's root looks the same
+ * after the commit as before.  Called with the superblock frozen:
  * nothing changes the old root meanwhile.  On failure the caller removes
  * the new upper; nothing of the view has changed.
  */
 static int layerfs_commit_copy_root(struct layerfs_view *view,
-				    struct dentry *new,
+				    struct dentry *new, unsigned int *protp,
 				    struct netlink_ext_ack *extack)
 {
 	struct path old = { .mnt = view->upper_mnt, .dentry = view->upper_root };
 	const struct cred *old_cred;
+	unsigned int prot = 0;
 	struct kstat stat;
 	int err;
 
@@ -307,9 +309,12 @@ static int layerfs_commit_copy_root(struct layerfs_view *view,
 		err = layerfs_copy_xattrs(old.dentry, new);
 	if (!err)
 		err = layerfs_copy_attrs(new, &stat);
-	/* Last: an immutable root refuses the changes above. */
+	/* As copy-up keeps them: in the xattr, not in the real inode. */
 	if (!err)
-		err = layerfs_copy_protattr(old.dentry, new);
+		err = layerfs_real_protflags(old.dentry, &prot);
+	if (!err && prot)
+		err = layerfs_write_protattr(new, prot);
+	*protp = prot;
 	revert_creds(old_cred);
 	mnt_drop_write(view->upper_mnt);
 out:
@@ -319,33 +324,12 @@ out:
 	return err;
 }
 
-/*
- * A refused commit leaves NEW_UPPER removable: the append-only and
- * immutable flags layerfs_commit_copy_root() gave it go again (it had
- * neither: layerfs_commit_new_upper() refuses one that has), so the
- * caller can delete it.  Best effort: the error already returned says
- * why the commit failed.
- */
-static void layerfs_commit_unprotect(struct layerfs_view *view,
-				     struct dentry *new)
-{
-	const struct cred *old_cred;
-
-	if (!(d_inode(new)->i_flags & (S_APPEND | S_IMMUTABLE)))
-		return;
-	if (mnt_want_write(view->upper_mnt))
-		return;
-	old_cred = layerfs_override_creds(view->sb);
-	layerfs_set_protattr(new, 0);
-	revert_creds(old_cred);
-	mnt_drop_write(view->upper_mnt);
-}
-
 struct layerfs_commit_new {
 	struct layerfs_layer *layer;	/* prepared, unpublished */
 	struct path upper;		/* NEW_UPPER */
 	char *upper_name;
 	struct layerfs_upper *root;	/* the root's new upper record */
+	unsigned int root_prot;		/* its LAYERFS_PROT_FLAGS */
 	struct layerfs_layer **committed;
 	unsigned int cap;
 	struct layerfs_retired_arr *retired;	/* for the array it replaces */
@@ -407,6 +391,7 @@ static int layerfs_commit_switch(struct layerfs_view *view,
 		WRITE_ONCE(root->origin_ino, d_inode(old_root)->i_ino);
 	}
 	n->root->prev = root->upper;
+	WRITE_ONCE(root->upper_prot, n->root_prot);
 	/* Pairs with layerfs_upper_rec(); readers see either record. */
 	smp_store_release(&root->upper, n->root);
 	WRITE_ONCE(view->gen, view->gen + 1);
@@ -483,9 +468,10 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 	 * (layerfs_mmap()).  The frozen view is enough: nothing changes the
 	 * old root meanwhile.
 	 */
-	err = layerfs_commit_copy_root(view, n->upper.dentry, extack);
+	err = layerfs_commit_copy_root(view, n->upper.dentry, &n->root_prot,
+				       extack);
 	if (err)
-		goto out_unprotect;
+		goto out_thaw;
 	down_write(&view->commit_sem);
 	err = layerfs_commit_check_maps(view, extack);
 	if (!err) {
@@ -498,9 +484,7 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 	if (!err)
 		layerfs_copyattr(d_inode(sb->s_root));
 	up_write(&view->commit_sem);
-out_unprotect:
-	if (err)
-		layerfs_commit_unprotect(view, n->upper.dentry);
+out_thaw:
 	layerfs_thaw_super(sb);
 	return err;
 }

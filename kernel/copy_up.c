@@ -14,7 +14,6 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/fileattr.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
@@ -157,40 +156,6 @@ out_fput:
 	return err;
 }
 
-/*
- * Sets @dst's append-only and immutable flags to those of @flags
- * (FS_APPEND_FL, FS_IMMUTABLE_FL), keeping its other flags.
- */
-int layerfs_set_protattr(struct dentry *dst, u32 flags)
-{
-	const u32 prot = FS_APPEND_FL | FS_IMMUTABLE_FL;
-	struct fileattr fa = {};
-	int err;
-
-	err = vfs_fileattr_get(dst, &fa);
-	if (err)
-		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
-	fileattr_fill_flags(&fa, (fa.flags & ~prot) | (flags & prot));
-	return layerfs_vfs_fileattr_set(dst, &fa);
-}
-
-/*
- * Append-only and immutable survive copy-up, as in overlayfs: set on the
- * copy once it is in place (may_delete() would refuse renaming it).
- */
-int layerfs_copy_protattr(struct dentry *src, struct dentry *dst)
-{
-	struct fileattr sfa = {};
-	int err;
-
-	if (!(d_inode(src)->i_flags & (S_APPEND | S_IMMUTABLE)))
-		return 0;
-	err = vfs_fileattr_get(src, &sfa);
-	if (err)
-		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
-	return layerfs_set_protattr(dst, sfa.flags);
-}
-
 /* Owner, then mode (chown clears set-id bits), then times. */
 int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat)
 {
@@ -288,6 +253,7 @@ struct layerfs_copy {
 	struct kstat pstat;		/* times of the parent's upper */
 	u64 origin_ino;			/* identity to keep, or 0 */
 	dev_t origin_dev;
+	unsigned int prot;		/* the source's LAYERFS_PROT_FLAGS */
 	struct dentry *temp;		/* the copy, in the work directory */
 };
 
@@ -311,6 +277,8 @@ static int layerfs_copy_prepare(struct layerfs_copy *c)
 		return err;
 	err = vfs_getattr(&c->lower, &c->stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
+	if (!err)
+		err = layerfs_real_protflags(c->lower.dentry, &c->prot);
 	if (err)
 		return err;
 	/* A committed upper keeps the identity it already carried. */
@@ -372,9 +340,13 @@ static int layerfs_copy_file_data(struct layerfs_copy *c)
 }
 
 /*
- * Step 4: xattrs, owner, mode, times and origin of the copy; the times of
- * the parent's upper, which the rename must not change (they are the
- * user's).
+ * Step 4: xattrs, owner, mode, times, origin and append-only and
+ * immutable flags of the copy; the times of the parent's upper, which the
+ * rename must not change (they are the user's).  The flags go to
+ * LAYERFS_XATTR_PROTATTR, as in overlayfs, not to the real inode: so the
+ * copy is protected before it has a name (a real immutable flag would
+ * make the rename fail), and an immutable directory's children can still
+ * be copied up into it.
  */
 static int layerfs_copy_meta(struct layerfs_copy *c)
 {
@@ -394,6 +366,8 @@ static int layerfs_copy_meta(struct layerfs_copy *c)
 		if (!err)
 			err = layerfs_set_impure(c->parent->dentry);
 	}
+	if (!err && c->prot)
+		err = layerfs_write_protattr(c->temp, c->prot);
 	if (!err)
 		err = vfs_getattr(&pupper, &c->pstat, STATX_ATIME | STATX_MTIME,
 				  AT_STATX_SYNC_AS_STAT);
@@ -455,6 +429,7 @@ static void layerfs_copy_publish(struct layerfs_copy *c,
 
 	li->origin_ino = c->origin_ino;
 	li->origin_dev = c->origin_dev;
+	WRITE_ONCE(li->upper_prot, c->prot);
 	rec->prev = li->upper;
 	/* Publish, origin first: pairs with layerfs_upper_rec(). */
 	smp_store_release(&li->upper, rec);
@@ -515,12 +490,6 @@ static int layerfs_copy_up_one(struct dentry *dentry)
 	if (err) {
 		layerfs_upper_free(rec);
 		goto out_cleanup;
-	}
-	/* (If this fails the copy is in place, unprotected: say so.) */
-	err = layerfs_copy_protattr(c.lower.dentry, c.temp);
-	if (err) {
-		layerfs_upper_free(rec);
-		goto out_dput_temp;
 	}
 	layerfs_copy_publish(&c, rec);
 	goto out_dput_temp;

@@ -21,6 +21,20 @@
 
 #include "layerfs.h"
 
+/*
+ * What LAYERFS_XATTR_PROTATTR of the real object layerfs_real_inode()
+ * finds gives @inode.
+ */
+static unsigned int layerfs_inode_protattr(struct inode *inode)
+{
+	struct layerfs_inode *li = LAYERFS_I(inode);
+
+	/* Pairs with the release that published the upper or the lower. */
+	if (layerfs_upper_rec(inode))
+		return READ_ONCE(li->upper_prot);
+	return layerfs_inode_lower(inode) ? READ_ONCE(li->lower_prot) : 0;
+}
+
 /* The real inode whose attributes the view inode shows. */
 static struct inode *layerfs_real_inode(struct inode *inode)
 {
@@ -73,8 +87,10 @@ void layerfs_copyattr(struct inode *inode)
 	inode->i_gid = real->i_gid;
 	inode->i_mode = real->i_mode;
 	layerfs_copy_times(inode, real);
-	inode->i_flags = (inode->i_flags & ~(S_APPEND | S_IMMUTABLE)) |
-			 (real->i_flags & (S_APPEND | S_IMMUTABLE));
+	/* The real flags (a layer made without layerfs), and the xattr's. */
+	inode->i_flags = (inode->i_flags & ~LAYERFS_PROT_FLAGS) |
+			 (real->i_flags & LAYERFS_PROT_FLAGS) |
+			 layerfs_inode_protattr(inode);
 	i_size_write(inode, i_size_read(real));
 }
 
@@ -124,6 +140,75 @@ u64 layerfs_read_origin(struct dentry *upper, dev_t *devp)
 	if (devp)
 		*devp = huge_decode_dev(le64_to_cpu(origin.dev));
 	return le64_to_cpu(origin.ino);
+}
+
+/*
+ * The flags (LAYERFS_PROT_FLAGS) that LAYERFS_XATTR_PROTATTR of real
+ * object @real gives, in @flags: none without one, nor, as in overlayfs,
+ * for a value other than letters 'a' (append-only) and 'i' (immutable),
+ * which is warned about.  0, or the error reading it.  Called with the
+ * mounter's credentials.
+ */
+int layerfs_read_protattr(struct dentry *real, unsigned int *flags)
+{
+	char buf[32];
+	ssize_t n, i;
+
+	*flags = 0;
+	n = layerfs_vfs_getxattr(real, LAYERFS_XATTR_PROTATTR, buf,
+				 sizeof(buf));
+	if (n == -ENODATA || n == -EOPNOTSUPP)
+		return 0;
+	if (n < 0 && n != -ERANGE)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (buf[i] == 'a')
+			*flags |= S_APPEND;
+		else if (buf[i] == 'i')
+			*flags |= S_IMMUTABLE;
+		else
+			break;
+	}
+	if (n <= 0 || i < n) {
+		pr_warn_ratelimited("layerfs: %pd2: %s value not understood (%zd bytes), ignored\n",
+				    real, LAYERFS_XATTR_PROTATTR, n);
+		*flags = 0;
+	}
+	return 0;
+}
+
+/*
+ * The append-only and immutable flags of real object @real, in @flags:
+ * its real inode's and its LAYERFS_XATTR_PROTATTR's.  0 or -errno.
+ * Called with the mounter's credentials.
+ */
+int layerfs_real_protflags(struct dentry *real, unsigned int *flags)
+{
+	int err = layerfs_read_protattr(real, flags);
+
+	*flags |= d_inode(real)->i_flags & LAYERFS_PROT_FLAGS;
+	return err;
+}
+
+/*
+ * Records @flags (LAYERFS_PROT_FLAGS) on upper object @upper in
+ * LAYERFS_XATTR_PROTATTR, as overlayfs writes it ('a', 'i'), removing it
+ * for none.  Called with the mounter's credentials.
+ */
+int layerfs_write_protattr(struct dentry *upper, unsigned int flags)
+{
+	char buf[2];
+	int len = 0, err;
+
+	if (flags & S_APPEND)
+		buf[len++] = 'a';
+	if (flags & S_IMMUTABLE)
+		buf[len++] = 'i';
+	if (len)
+		return layerfs_vfs_setxattr(upper, LAYERFS_XATTR_PROTATTR, buf,
+					    len, 0);
+	err = layerfs_vfs_removexattr(upper, LAYERFS_XATTR_PROTATTR);
+	return err == -ENODATA ? 0 : err;
 }
 
 /*
@@ -187,9 +272,20 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 {
 	struct inode *real = d_inode(upper ?: lower);
 	struct layerfs_upper *rec = NULL;
+	const struct cred *old_cred;
 	struct layerfs_inode *li;
+	unsigned int prot;
 	struct inode *inode;
+	int err;
 
+	old_cred = layerfs_override_creds_light(sb);
+	err = layerfs_read_protattr(upper ?: lower, &prot);
+	layerfs_revert_creds_light(old_cred);
+	if (err) {
+		dput(upper);
+		dput(lower);
+		return ERR_PTR(err);
+	}
 	if (upper) {
 		rec = layerfs_upper_alloc(upper, upper_gen, NULL);
 		if (!rec) {
@@ -220,10 +316,11 @@ struct inode *layerfs_get_inode(struct super_block *sb, umode_t mode,
 	li->upper = rec;
 	li->lower = lower;
 	li->lower_layer = lower_layer;
+	li->upper_prot = upper ? prot : 0;
+	li->lower_prot = upper ? 0 : prot;
 	li->origin_ino = 0;
 	if (upper || layerfs_layer_committed(lower_layer)) {
-		const struct cred *old_cred = layerfs_override_creds(sb);
-
+		old_cred = layerfs_override_creds(sb);
 		li->origin_ino = layerfs_read_origin(upper ?: lower,
 						     &li->origin_dev);
 		revert_creds(old_cred);
@@ -273,6 +370,8 @@ struct inode *layerfs_get_lazy_inode(struct super_block *sb,
 	li = LAYERFS_I(inode);
 	li->lazy = lz;
 	li->lower_layer = layerfs_vindex_layer(lz->vi, lz->ilayer);
+	li->upper_prot = 0;
+	li->lower_prot = 0;
 	li->origin_ino = 0;
 	inode->i_ino = le64_to_cpu(lz->e.ino);
 	set_nlink(inode, le32_to_cpu(st->nlink));
@@ -774,9 +873,14 @@ int layerfs_setattr(struct layerfs_idmap *idmap,
 	return err;
 }
 
-/* FS_IOC_GETFLAGS and FS_IOC_FSGETXATTR: the real object's. */
+/*
+ * FS_IOC_GETFLAGS and FS_IOC_FSGETXATTR: the real object's, with the
+ * view inode's append-only and immutable flags, which may be kept in
+ * LAYERFS_XATTR_PROTATTR rather than in the real inode.
+ */
 int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 {
+	struct inode *inode = d_inode(dentry);
 	const struct cred *old_cred;
 	struct path realpath;
 	int err;
@@ -787,29 +891,59 @@ int layerfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	err = vfs_fileattr_get(realpath.dentry, fa);
 	revert_creds(old_cred);
-	return err;
+	if (err)
+		return err;
+	if (IS_APPEND(inode)) {
+		fa->flags |= FS_APPEND_FL;
+		fa->fsx_xflags |= FS_XFLAG_APPEND;
+	}
+	if (IS_IMMUTABLE(inode)) {
+		fa->flags |= FS_IMMUTABLE_FL;
+		fa->fsx_xflags |= FS_XFLAG_IMMUTABLE;
+	}
+	return 0;
 }
 
-/* The caller passed the VFS checks on the view inode: copy up, then set. */
+/*
+ * The caller passed the VFS checks on the view inode: copy up, then set,
+ * as overlayfs does: the append-only and immutable flags go to
+ * LAYERFS_XATTR_PROTATTR (last: an upper with the real flags, which an
+ * older layerfs set, refuses xattr changes until they are cleared), every
+ * other flag to the real inode, which loses any real append-only or
+ * immutable flag.  The flags change only if everything else did.
+ */
 int layerfs_fileattr_set(struct layerfs_idmap *idmap,
 			 struct dentry *dentry, struct fileattr *fa)
 {
+	struct inode *inode = d_inode(dentry);
 	const struct cred *old_cred;
+	unsigned int prot = 0;
 	struct dentry *upper;
 	int err;
+
+	if (fa->flags & FS_APPEND_FL)
+		prot |= S_APPEND;
+	if (fa->flags & FS_IMMUTABLE_FL)
+		prot |= S_IMMUTABLE;
+	fa->flags &= ~(FS_APPEND_FL | FS_IMMUTABLE_FL);
+	fa->fsx_xflags &= ~(FS_XFLAG_APPEND | FS_XFLAG_IMMUTABLE);
 
 	err = layerfs_copy_up(dentry);
 	if (err)
 		return err;
-	upper = layerfs_inode_upper(d_inode(dentry));
+	upper = layerfs_inode_upper(inode);
 	err = mnt_want_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
 	if (err)
 		return err;
 	old_cred = layerfs_override_creds(dentry->d_sb);
 	err = layerfs_vfs_fileattr_set(upper, fa);
+	if (!err)
+		err = layerfs_write_protattr(upper, prot);
 	revert_creds(old_cred);
+	if (!err)
+		WRITE_ONCE(LAYERFS_I(inode)->upper_prot, prot);
 	mnt_drop_write(LAYERFS_V(dentry->d_sb)->upper_mnt);
-	layerfs_copyattr(d_inode(dentry));
+	layerfs_copyattr(inode);
 	return err;
 }
 

@@ -25,6 +25,15 @@
 #define LAYERFS_XATTR_PREFIX	"trusted.overlay."
 #define LAYERFS_XATTR_OPAQUE	LAYERFS_XATTR_PREFIX "opaque"
 /*
+ * The append-only ('a') and immutable ('i') flags of an upper object, kept
+ * here instead of in its real inode flags, as overlayfs does since 5.15:
+ * a real immutable flag would keep a copy from being renamed into place
+ * and an immutable directory's children from being copied up into it.
+ * Read on every real object, so a committed layer keeps its flags.
+ */
+#define LAYERFS_XATTR_PROTATTR	LAYERFS_XATTR_PREFIX "protattr"
+#define LAYERFS_PROT_FLAGS	(S_APPEND | S_IMMUTABLE)
+/*
  * layerfs's own metadata, ignored by overlayfs: the inode number and
  * device of the lower object an upper object was copied up from (struct
  * layerfs_origin), so that st_ino and st_dev do not change on copy-up.
@@ -247,6 +256,14 @@ struct layerfs_inode {
 	unsigned int lower_layer;
 	u64 origin_ino;			/* copied up from this ino, or 0 */
 	dev_t origin_dev;		/* ...on this device */
+	/*
+	 * The LAYERFS_PROT_FLAGS that LAYERFS_XATTR_PROTATTR gives the
+	 * newest upper object (the record @upper holds: set before it is
+	 * published, and by FS_IOC_SETFLAGS under the inode lock) and the
+	 * lower one (set before @lower is, and not changed).  READ_ONCE.
+	 */
+	unsigned int upper_prot;
+	unsigned int lower_prot;
 	struct mutex lock;		/* copy-up; llseek's position sync */
 	spinlock_t cache_lock;		/* @cache */
 	struct layerfs_dir_cache *cache;	/* readdir snapshot, or NULL */
@@ -529,6 +546,9 @@ struct layerfs_origin {
 } __packed;
 
 u64 layerfs_read_origin(struct dentry *upper, dev_t *devp);
+int layerfs_read_protattr(struct dentry *real, unsigned int *flags);
+int layerfs_real_protflags(struct dentry *real, unsigned int *flags);
+int layerfs_write_protattr(struct dentry *upper, unsigned int flags);
 u64 layerfs_ino(struct inode *inode, u64 real_ino);
 void layerfs_copyattr(struct inode *inode);
 int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
@@ -558,8 +578,6 @@ int layerfs_copy_up(struct dentry *dentry);
 struct dentry *layerfs_lookup_temp(struct dentry *workdir);
 int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
 int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat);
-int layerfs_set_protattr(struct dentry *dst, u32 flags);
-int layerfs_copy_protattr(struct dentry *src, struct dentry *dst);
 void layerfs_restore_times(struct dentry *dir, const struct kstat *stat);
 int layerfs_set_impure(struct dentry *upperdir);
 

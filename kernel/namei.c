@@ -356,7 +356,9 @@ int layerfs_resolve(struct inode *inode)
 	const struct layerfs_lazy *lz = li->lazy;
 	const struct cred *old_cred;
 	struct dentry *this;
+	unsigned int prot;
 	struct qstr name;
+	int err;
 
 	if (!lz || layerfs_inode_lower(inode))
 		return 0;
@@ -364,15 +366,22 @@ int layerfs_resolve(struct inode *inode)
 	old_cred = layerfs_override_creds(inode->i_sb);
 	this = layerfs_index_real(view, lz->vi, lz->pdir, lz->ilayer, &lz->e,
 				  &name);
+	err = IS_ERR(this) ? PTR_ERR(this) : layerfs_read_protattr(this, &prot);
 	revert_creds(old_cred);
 	if (IS_ERR(this))
 		return PTR_ERR(this);
+	if (err) {
+		dput(this);
+		return err;
+	}
 	if (!layerfs_index_agrees(view, lz->vi, lz->ilayer, &lz->e, this) ||
 	    S_DT(d_inode(this)->i_mode) != lz->e.type ||
 	    d_inode(this)->i_ino != le64_to_cpu(lz->e.ino)) {
 		dput(this);
 		return -EIO;
 	}
+	/* Every racer stores the same: the flags of the one object. */
+	WRITE_ONCE(li->lower_prot, prot);
 	/* Pairs with layerfs_inode_lower(). */
 	if (cmpxchg_release(&li->lower, NULL, this)) {
 		dput(this);
@@ -408,7 +417,8 @@ int layerfs_check_lazy_flags(struct inode *inode, unsigned int flags)
 	if (err)
 		return err;
 	real = d_inode(layerfs_inode_lower(inode));
-	return real->i_flags & flags ? -EPERM : 0;
+	flags &= real->i_flags | READ_ONCE(LAYERFS_I(inode)->lower_prot);
+	return flags ? -EPERM : 0;
 }
 
 struct dentry *layerfs_lookup(struct inode *dir, struct dentry *dentry,

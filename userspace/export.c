@@ -24,6 +24,8 @@ static const char lfs_usage_export[] =
 	"character devices as .wh.NAME whiteouts, opaque directories followed\n"
 	"by .wh..wh..opq, hard links inside the layer as tar hard links, xattrs\n"
 	"as SCHILY.xattr records (never trusted.overlay.* or trusted.layerfs.*),\n"
+	"append-only and immutable flags (real, or trusted.overlay.protattr,\n"
+	"where a view keeps those of its copies) as SCHILY.fflags sappnd, schg,\n"
 	"numeric owners, exact modes and mtimes, entries in sorted order: the\n"
 	"same tree always gives the same bytes, so the same digests.\n"
 	"\n"

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <json-c/json.h>
+#include <linux/fs.h>
 #include <openssl/evp.h>
 
 #include "jsonbuild.h"
@@ -124,6 +125,35 @@ int lfs_oci_xattr_private(const char *name)
 {
 	return !strncmp(name, "trusted.overlay.", 16) ||
 	       !strncmp(name, "trusted.layerfs.", 16);
+}
+
+unsigned long lfs_oci_protflags(unsigned long real, const char *v, size_t len)
+{
+	unsigned long fl = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (v[i] == 'a') {
+			fl |= FS_APPEND_FL;
+		} else if (v[i] == 'i') {
+			fl |= FS_IMMUTABLE_FL;
+		} else {
+			fl = 0;
+			break;
+		}
+	}
+	return fl | (real & (FS_APPEND_FL | FS_IMMUTABLE_FL));
+}
+
+size_t lfs_oci_protattr(unsigned long fl, char out[2])
+{
+	size_t n = 0;
+
+	if (fl & FS_APPEND_FL)
+		out[n++] = 'a';
+	if (fl & FS_IMMUTABLE_FL)
+		out[n++] = 'i';
+	return n;
 }
 
 void lfs_oci_digest_format(const unsigned char md[LFS_SHA256_LEN],

@@ -93,6 +93,29 @@ int lfs_oci_whiteout_name(const char *name, char *out, size_t len);
  */
 int lfs_oci_xattr_private(const char *name);
 
+/*
+ * The append-only and immutable flags of a layer object, which travel in
+ * a tarball as the entry's file flags (PAX SCHILY.fflags "sappnd",
+ * "schg", as bsdtar writes and restores them).  In a layer they are the
+ * object's real inode flags or, for an object a view copied up, the
+ * private xattr LFS_PROTATTR_XATTR: "a" and/or "i", as overlayfs writes it.
+ */
+#define LFS_PROTATTR_XATTR	"trusted.overlay.protattr"
+
+/*
+ * The flags (FS_APPEND_FL, FS_IMMUTABLE_FL) of an object whose real flags
+ * are @real (FS_IOC_GETFLAGS bits; only those two count) and whose
+ * LFS_PROTATTR_XATTR is @v of @len bytes (@len 0: none).  A value with
+ * any other byte gives no flags, as the kernel reads it.
+ */
+unsigned long lfs_oci_protflags(unsigned long real, const char *v, size_t len);
+
+/*
+ * The LFS_PROTATTR_XATTR value for flags @fl (the two above; others are
+ * ignored) into @out: its length, 0 for none.
+ */
+size_t lfs_oci_protattr(unsigned long fl, char out[2]);
+
 /* "sha256:" + lower-case hex of @md into @out (LFS_DIGEST_LEN bytes). */
 void lfs_oci_digest_format(const unsigned char md[LFS_SHA256_LEN],
 			   char out[LFS_DIGEST_LEN]);

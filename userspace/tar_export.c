@@ -25,6 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
 #include <linux/openat2.h>
 
 #include <archive.h>
@@ -154,9 +155,14 @@ static void *lfs_exp_worker(void *arg)
 	return NULL;
 }
 
-/* Adds the exportable xattrs of @path (entry @rel), sorted by name, to @e. */
+/*
+ * Adds the exportable xattrs of @path (entry @rel), sorted by name, to @e;
+ * the value of LFS_PROTATTR_XATTR, which is not one of them, to @prot
+ * (@protlen: its length, 0 without one).
+ */
 static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
-			  const char *rel, struct archive_entry *e)
+			  const char *rel, struct archive_entry *e,
+			  char prot[8], size_t *protlen)
 {
 	char *list = NULL, **names = NULL, *p, *val = NULL;
 	ssize_t len, vl;
@@ -182,9 +188,19 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (p = list; p < list + len; p += strlen(p) + 1)
+	for (p = list; p < list + len; p += strlen(p) + 1) {
 		if (*p && !lfs_oci_xattr_private(p))
 			names[n++] = p;
+		if (strcmp(p, LFS_PROTATTR_XATTR))
+			continue;
+		vl = lgetxattr(path, p, prot, 8);
+		if (vl > 0)
+			*protlen = (size_t)vl;
+		else if (vl < 0 && errno == ERANGE)
+			*protlen = 0;	/* not a value the kernel reads */
+		else if (vl < 0 && errno != ENODATA)
+			goto out_errno;
+	}
 	if (n)
 		qsort(names, n, sizeof(*names), lfs_cmp_str);
 	val = malloc(65536);
@@ -204,6 +220,11 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 		}
 		archive_entry_xattr_add_entry(e, names[i], val, (size_t)vl);
 	}
+	goto out;
+out_errno:
+	rc = -errno;
+	lfs_err_set(x->err, 0, "'%s': xattr '%s': %s", rel, LFS_PROTATTR_XATTR,
+		    strerror(errno));
 out:
 	free(val);
 	free(names);
@@ -536,15 +557,54 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix);
 
 /*
- * The header of the entry @rel (@path: its /proc/self/fd path) from @st:
- * owner, mode, mtime, xattrs, a symlink's target, a device's numbers.
+ * fstatat(2) of @name in @dirfd, not following it, made with statx(2),
+ * which gives with the same call the append-only and immutable flags
+ * (FS_APPEND_FL, FS_IMMUTABLE_FL) of the object, in @fl.  -1 and errno
+ * on failure.
+ */
+static int lfs_exp_stat(int dirfd, const char *name, struct stat *st,
+			unsigned long *fl)
+{
+	struct statx stx;
+	__u64 attr;
+
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx))
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	st->st_ino = stx.stx_ino;
+	st->st_mode = stx.stx_mode;
+	st->st_nlink = stx.stx_nlink;
+	st->st_uid = stx.stx_uid;
+	st->st_gid = stx.stx_gid;
+	st->st_rdev = makedev(stx.stx_rdev_major, stx.stx_rdev_minor);
+	st->st_size = (off_t)stx.stx_size;
+	st->st_blksize = stx.stx_blksize;
+	st->st_blocks = (blkcnt_t)stx.stx_blocks;
+	st->st_atim.tv_sec = stx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = stx.stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = stx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = stx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = stx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = stx.stx_ctime.tv_nsec;
+	attr = stx.stx_attributes & stx.stx_attributes_mask;
+	*fl = (attr & STATX_ATTR_APPEND ? FS_APPEND_FL : 0) |
+	      (attr & STATX_ATTR_IMMUTABLE ? FS_IMMUTABLE_FL : 0);
+	return 0;
+}
+
+/*
+ * The header of the entry @rel (@path: its /proc/self/fd path) from @st
+ * and @fl (lfs_exp_stat()): owner, mode, mtime, xattrs, a file's or
+ * directory's flags, a symlink's target, a device's numbers.
  */
 static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
-			      const struct stat *st, int dirfd,
-			      const char *name, const char *rel,
+			      const struct stat *st, unsigned long fl,
+			      int dirfd, const char *name, const char *rel,
 			      const char *path)
 {
-	char *lnk;
+	size_t protlen = 0;
+	char *lnk, prot[8];
 	ssize_t ll;
 	int rc;
 
@@ -554,13 +614,21 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 	archive_entry_set_gid(e, st->st_gid);
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	archive_entry_set_size(e, 0);
-	rc = lfs_exp_xattrs(x, path, rel, e);
+	rc = lfs_exp_xattrs(x, path, rel, e, prot, &protlen);
 	if (rc) {
 		if (!x->err || !x->err->msg[0])
 			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
 				    strerror(-rc));
 		return rc;
 	}
+	/*
+	 * The append-only and immutable flags: real (@fl), or kept by a view
+	 * in LFS_PROTATTR_XATTR; the pax writer records them as
+	 * SCHILY.fflags.
+	 */
+	fl = lfs_oci_protflags(fl, prot, protlen);
+	if (fl && (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)))
+		archive_entry_set_fflags(e, fl, 0);
 	if (S_ISLNK(st->st_mode)) {
 		/* On the heap: this frame may stay on the recursion's stack. */
 		lnk = malloc(PATH_MAX + 1);
@@ -625,7 +693,7 @@ static int lfs_exp_subdir(struct lfs_exp *x, int dirfd, const char *name,
 /* A node that is not a whiteout: its entry, data, and what is below it. */
 static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 			const char *rel, const char *path,
-			const struct stat *st)
+			const struct stat *st, unsigned long fl)
 {
 	struct archive_entry *e = archive_entry_new();
 	const char *first;
@@ -633,7 +701,7 @@ static int lfs_exp_node(struct lfs_exp *x, int dirfd, const char *name,
 
 	if (!e)
 		return -ENOMEM;
-	rc = lfs_exp_entry_fill(x, e, st, dirfd, name, rel, path);
+	rc = lfs_exp_entry_fill(x, e, st, fl, dirfd, name, rel, path);
 	if (!rc && !S_ISDIR(st->st_mode) && st->st_nlink > 1) {
 		first = lfs_hl_find(x, st);
 		if (first) {
@@ -663,10 +731,11 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 		       const char *name)
 {
 	char *rel = NULL, *path = NULL, *wh = NULL;
+	unsigned long fl;
 	struct stat st;
 	int rc;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+	if (lfs_exp_stat(dirfd, name, &st, &fl)) {
 		rc = -errno;
 		lfs_err_set(x->err, 0, "'%s%s': %s", prefix, name,
 			    strerror(errno));
@@ -693,7 +762,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	if (rc == -ENAMETOOLONG)
 		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-rc));
 	if (!rc)
-		rc = lfs_exp_node(x, dirfd, name, rel, path, &st);
+		rc = lfs_exp_node(x, dirfd, name, rel, path, &st, fl);
 	free(path);
 	free(rel);
 	return rc;

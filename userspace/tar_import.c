@@ -494,33 +494,59 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 	return fd;
 }
 
-/* Sets the entry's xattrs on (@fd) or on @name in @pfd. */
+/* Sets xattr @xn to @xv (@xl bytes) on @fd, or on @name in @pfd. */
+static int lfs_imp_setxattr(struct lfs_imp *m, int fd, int pfd,
+			    const char *name, const char *what,
+			    const char *xn, const void *xv, size_t xl)
+{
+	char path[LFS_FD_PATH_MAX];
+	int r;
+
+	if (fd >= 0) {
+		r = fsetxattr(fd, xn, xv, xl, 0) ? -errno : 0;
+	} else {
+		r = lfs_fd_path(path, sizeof(path), pfd, name);
+		if (!r && lsetxattr(path, xn, xv, xl, 0))
+			r = -errno;
+	}
+	if (r)
+		lfs_err_set(m->err, 0, "entry '%s': xattr '%s': %s", what, xn,
+			    strerror(-r));
+	return r;
+}
+
+/*
+ * Sets the entry's xattrs on (@fd) or on @name in @pfd; and, when run as
+ * root (the owners too), the append-only and immutable flags of a file or
+ * directory entry (SCHILY.fflags) as LFS_PROTATTR_XATTR, which a view
+ * reads as it reads the real flags, and which, unlike them, forbids
+ * nothing here (the directory's entries still to come, its times).
+ */
 static int lfs_imp_xattrs(struct lfs_imp *m, struct archive_entry *e,
 			  int fd, int pfd, const char *name, const char *what)
 {
+	unsigned long set, clear;
 	const char *xn;
 	const void *xv;
+	char prot[2];
 	size_t xl;
-	char path[LFS_FD_PATH_MAX];
 	int r;
 
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &xn, &xv, &xl) == ARCHIVE_OK) {
-		if (fd >= 0) {
-			r = fsetxattr(fd, xn, xv, xl, 0) ? -errno : 0;
-		} else {
-			r = lfs_fd_path(path, sizeof(path), pfd, name);
-			if (!r && lsetxattr(path, xn, xv, xl, 0))
-				r = -errno;
-		}
-		if (r) {
-			lfs_err_set(m->err, 0,
-				   "entry '%s': xattr '%s': %s", what, xn,
-				   strerror(-r));
+		r = lfs_imp_setxattr(m, fd, pfd, name, what, xn, xv, xl);
+		if (r)
 			return r;
-		}
 	}
-	return 0;
+	if (!m->opts->set_owner || (archive_entry_filetype(e) != AE_IFREG &&
+				    archive_entry_filetype(e) != AE_IFDIR))
+		return 0;
+	archive_entry_fflags(e, &set, &clear);
+	xl = lfs_oci_protattr(set, prot);
+	if (!xl)
+		return 0;
+	return lfs_imp_setxattr(m, fd, pfd, name, what, LFS_PROTATTR_XATTR,
+				prot, xl);
 }
 
 /* Checks the entry's xattrs before anything is created. */

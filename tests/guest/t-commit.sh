@@ -127,9 +127,10 @@ s0=$(state)
 expect_fail "^layerctl: view '$m': .*mm\\.bin.* \\(Device or resource busy\\)\$" \
 	"$LAYERCTL" commit "$m" busy:1
 expect_eq "$(state)" "$s0" "mmap EBUSY: nothing changed"
-# An append-only root: the commit gives NEW_UPPER that flag before the
-# mapping refuses it; the refused commit must leave NEW_UPPER removable
-# (layerctl removes it: nothing may be left in the store).
+# An append-only root: the commit gives NEW_UPPER that flag (in its
+# trusted.overlay.protattr) before the mapping refuses it; the refused
+# commit must leave NEW_UPPER removable (layerctl removes it: nothing may
+# be left in the store).
 if chattr +a "$m"; then
 	s0=$(state)
 	expect_fail "^layerctl: view '$m': .*mm\\.bin.* \\(Device or resource busy\\)\$" \

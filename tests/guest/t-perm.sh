@@ -15,7 +15,11 @@
 # (uid 1001, named in it, is still refused).  A view of an indexed image (inodes
 # made from the index's stat records) refuses on its immutable and
 # append-only files what the walked view of the same image refuses, and
-# copies nothing up for it.  Last, layerctl's commands as an
+# copies nothing up for it.  Immutable and append-only lower directories:
+# their writable children can be written, and the copies keep the flags in
+# trusted.overlay.protattr, as on overlayfs, across a new mount, a commit,
+# a mounter without CAP_LINUX_IMMUTABLE and a copy-up that runs out of
+# xattr space.  Last, layerctl's commands as an
 # unprivileged user, and netlink and mount(2) from a user namespace's root,
 # are refused with EPERM and change nothing, and fsopen("layerfs") from an
 # unprivileged user's own user namespace fails with EPERM
@@ -290,6 +294,228 @@ umount "$E/fi" "$E/fn"
 expect_ok "$LAYERCTL" layer rm perm-frozen
 chattr -i "$F"/i-* 2>/dev/null
 chattr -a "$F"/a-* 2>/dev/null
+
+# --- append-only and immutable directories across copy-up -------------------
+# overlayfs (5.15 on) keeps the append-only and immutable flags of a
+# copied-up object in the xattr trusted.overlay.protattr, not in the real
+# inode: a real immutable flag on the upper copy of a lower directory would
+# refuse the copy-up of its children, so a writable file in an immutable
+# lower directory could not be written through the view.  Lower: imd/
+# immutable (a 0666 file w, a file u, an immutable file imf, a directory
+# sub with a file f), apd/ append-only (w, u).  The same operations on both
+# mounts (write w and sub/f; create, mkdir, unlink, rename in imd/; write
+# imf; create and unlink in apd/; the flags each shows; chattr -i and +i of
+# imf and imd through the mount) must give the same results, and again
+# after both are mounted anew on their uppers; so must the real flags and
+# the protattr xattrs of the uppers.  layerfs only, after that: a commit
+# keeps the flags (a view of the committed layer refuses what the view
+# did); a view mounted without CAP_LINUX_IMMUTABLE protects its copies as
+# well (layerfs set the real flag once the copy was in place, and when
+# that failed, left the copy unprotected); and a copy-up whose protattr
+# does not fit in the upper (ENOSPC) is undone.
+P=$E/pa
+mkdir -p "$P/lower/imd/sub" "$P/lower/apd" "$P/lu" "$P/lw" "$P/lm" "$P/ou" "$P/ow" "$P/om"
+for d in imd apd; do
+	echo w >"$P/lower/$d/w" && chmod 666 "$P/lower/$d/w" && echo u >"$P/lower/$d/u" ||
+		fail "lower/$d"
+done
+echo i >"$P/lower/imd/imf"
+echo f >"$P/lower/imd/sub/f"
+if ! chattr +i "$P/lower/imd/imf" "$P/lower/imd" || ! chattr +a "$P/lower/apd"; then
+	fail "chattr +i / +a on the lower directories"
+fi
+# protops MNT KIND TAG: each operation of KIND (a: the first pass, b: the
+# checks after it) as "KIND OP PATH [ARG] RESULT"; the names it creates in
+# the b pass end in ".TAG", so that each b pass creates its own.
+protops() {
+	python3 - "$1" "$2" "$3" <<'PYEOF'
+import errno, fcntl, os, struct, sys
+d, phase, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+GET, SET = 0x80086601, 0x40086602      # FS_IOC_GETFLAGS, FS_IOC_SETFLAGS
+A, I = 0x20, 0x10                      # FS_APPEND_FL, FS_IMMUTABLE_FL
+
+def getflags(p):
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, GET, b"\0" * 8)[:4])[0]
+    finally:
+        os.close(fd)
+
+def do(op, rel, arg=None):
+    p = os.path.join(d, rel)
+    try:
+        r = "ok"
+        if op == "write":
+            fd = os.open(p, os.O_WRONLY | os.O_APPEND)
+            os.write(fd, b"x")
+            os.close(fd)
+        elif op == "create":
+            if phase == "b":
+                p += "." + tag
+            os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        elif op == "mkdir":
+            os.mkdir(p)
+        elif op == "unlink":
+            os.unlink(p)
+        elif op == "rename":
+            os.rename(p, p + ".mv")
+        elif op == "flags":
+            f = getflags(p)
+            r = ("a" if f & A else "-") + ("i" if f & I else "-")
+        elif op == "chattr":
+            f = getflags(p)
+            f = f | I if arg == "+i" else f & ~I
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                fcntl.ioctl(fd, SET, struct.pack("i", f) + b"\0" * 4)
+            finally:
+                os.close(fd)
+        elif op == "read":
+            with open(p) as f:
+                r = "ok " + f.read().replace("\n", "|")
+    except OSError as e:
+        r = errno.errorcode.get(e.errno, str(e.errno))
+    print(phase, op, rel, arg or "", r)
+
+if phase == "a":
+    do("write", "imd/w"); do("write", "imd/sub/f")
+    do("create", "imd/new"); do("mkdir", "imd/nd")
+    do("unlink", "imd/u"); do("rename", "imd/u"); do("write", "imd/imf")
+    do("write", "apd/w"); do("create", "apd/new"); do("unlink", "apd/u")
+    for p in ("imd", "imd/imf", "imd/w", "imd/sub", "apd", "apd/w"):
+        do("flags", p)
+    do("chattr", "imd/imf", "-i"); do("write", "imd/imf")
+    do("chattr", "imd/imf", "+i"); do("write", "imd/imf")
+    do("chattr", "imd", "-i"); do("create", "imd/new2")
+    do("chattr", "imd", "+i"); do("create", "imd/new3")
+    for p in ("imd", "imd/imf"):
+        do("flags", p)
+else:
+    for p in ("imd", "imd/imf", "imd/w", "apd"):
+        do("flags", p)
+    do("write", "imd/w"); do("create", "imd/new"); do("unlink", "imd/w")
+    do("mkdir", "imd/nd"); do("write", "imd/imf"); do("read", "imd/imf")
+    do("create", "apd/new"); do("unlink", "apd/w"); do("read", "imd/w")
+PYEOF
+}
+# upperflags UPPER: the real flags and protattr of the copied-up objects.
+upperflags() {
+	for f in imd imd/imf imd/w imd/sub apd apd/w; do
+		printf '%s %s %s\n' "$f" "$(lsattr -d "$1/$f" 2>&1 | awk '{ print substr($1, 5, 2) }')" \
+			"$(getfattr --only-values -n trusted.overlay.protattr "$1/$f" 2>/dev/null || echo none)"
+	done
+}
+expect_ok "$LAYERCTL" layer add pa-lower "$P/lower"
+pamount() {
+	mount -t overlay pa-ovl -o "lowerdir=$P/lower,upperdir=$P/ou,workdir=$P/ow" "$P/om" ||
+		fail "mount overlayfs on $P/om"
+	"$LAYERCTL" mount --layers pa-lower --upper "$P/lu" --work "$P/lw" "$P/lm" ||
+		fail "mount layerfs on $P/lm"
+}
+pamount
+protops "$P/om" a - >"$R/pa.om.a" 2>&1
+protops "$P/lm" a - >"$R/pa.lm.a" 2>&1
+expect_match "$(cat "$R/pa.om.a")" '^a write imd/w  ok$' \
+	"overlayfs: the writable file of an immutable directory can be written"
+expect_same "$R/pa.om.a" "$R/pa.lm.a" "immutable/append-only directories: layerfs = overlayfs"
+upperflags "$P/ou" >"$R/pa.ou.flags"
+upperflags "$P/lu" >"$R/pa.lu.flags"
+expect_same "$R/pa.ou.flags" "$R/pa.lu.flags" \
+	"uppers' real flags and trusted.overlay.protattr: layerfs = overlayfs"
+expect_match "$(cat "$R/pa.lu.flags")" '^imd -- i$' \
+	"the upper copy of imd/ is not immutable itself, its protattr says it is"
+# Mounted anew: the flags come back from the uppers.
+umount "$P/om" "$P/lm" || fail "umount $P/om $P/lm"
+pamount
+protops "$P/om" b b >"$R/pa.om.b" 2>&1
+protops "$P/lm" b b >"$R/pa.lm.b" 2>&1
+expect_match "$(cat "$R/pa.lm.b")" '^b create imd/new  EPERM$' \
+	"mounted anew: the copied-up immutable directory still refuses a new name"
+expect_same "$R/pa.om.b" "$R/pa.lm.b" "mounted anew: layerfs = overlayfs"
+umount "$P/om" || fail "umount $P/om"
+# A commit: a view of the new layer still shows and enforces the flags.
+expect_ok "$LAYERCTL" commit "$P/lm" pa-commit:1
+mkdir -p "$P/cm"
+expect_ok "$LAYERCTL" mount pa-commit:1 "$P/cm"
+protops "$P/cm" b c >"$R/pa.cm.b" 2>&1
+# (imd/w is one "x" longer: the b pass on the view wrote it before.)
+sed 's/^\(b read imd\/w  ok w|xx\)$/\1x/' "$R/pa.lm.b" >"$R/pa.lm.c"
+expect_same "$R/pa.lm.c" "$R/pa.cm.b" "a view of the committed layer: same flags, same refusals"
+expect_ok "$LAYERCTL" umount "$P/cm"
+expect_ok "$LAYERCTL" umount "$P/lm"
+# Without CAP_LINUX_IMMUTABLE (the mounter's credentials do the copy-up):
+# writing imd/w copies imd/ up, which must stay immutable, now and once
+# mounted anew.
+mkdir -p "$P/nu" "$P/nw" "$P/nm"
+if setpriv --bounding-set -linux_immutable -- \
+	mount -t layerfs -o "layers=pa-lower,upper=$P/nu,work=$P/nw" pa-nocap "$P/nm"; then
+	protops "$P/nm" b n1 >"$R/pa.nm.b" 2>&1
+	umount "$P/nm"
+	mount -t layerfs -o "layers=pa-lower,upper=$P/nu,work=$P/nw" pa-nocap "$P/nm" ||
+		fail "mount $P/nm again"
+	protops "$P/nm" b n2 >"$R/pa.nm.b2" 2>&1
+	umount "$P/nm"
+	grep -v ' read ' "$R/pa.lm.b" >"$R/pa.lm.b.f"
+	grep -v ' read ' "$R/pa.nm.b" >"$R/pa.nm.b.f"
+	expect_same "$R/pa.lm.b.f" "$R/pa.nm.b.f" \
+		"a view mounted without CAP_LINUX_IMMUTABLE: imd/ copied up, still immutable"
+	grep -v ' read ' "$R/pa.nm.b2" >"$R/pa.nm.b2.f"
+	expect_same "$R/pa.lm.b.f" "$R/pa.nm.b2.f" "...and once mounted anew"
+else
+	fail "mount layerfs without CAP_LINUX_IMMUTABLE"
+fi
+# A protattr that does not fit: xd/ immutable, with a user.* xattr so
+# large that the copy's other xattrs (it and trusted.layerfs.origin) still
+# fit on this filesystem but trusted.overlay.protattr does not.  Size found
+# on a probe directory of the upper's filesystem, set in the same order.
+# An ext4 of 128-byte inodes (no xattr in the inode) and 1 KiB blocks.
+X=$P/x
+mkdir -p "$X"
+truncate -s 16M "$scratch/x128.img"
+if ! mkfs.ext4 -q -F -I 128 -b 1024 "$scratch/x128.img" ||
+   ! mount -o loop "$scratch/x128.img" "$X"; then
+	echo "Bail out! cannot make and mount a small-inode ext4 image"
+	exit 1
+fi
+n=
+mkdir -p "$X/probe"
+for s in $(seq 800 4 1000); do
+	rmdir "$X/probe" && mkdir "$X/probe" || break
+	v=$(head -c "$s" /dev/zero | tr '\0' v)
+	setfattr -n user.big -v "$v" "$X/probe" 2>/dev/null || break
+	setfattr -n trusted.layerfs.origin -v 0x00112233445566778899aabbccddeeff "$X/probe" 2>/dev/null ||
+		break
+	if ! setfattr -n trusted.overlay.protattr -v i "$X/probe" 2>/dev/null; then
+		n=$s
+		break
+	fi
+done
+rmdir "$X/probe"
+if [ -n "$n" ]; then
+	mkdir -p "$P/xl/xd" "$X/xu" "$X/xw" "$P/xm"
+	echo w >"$P/xl/xd/w"
+	chmod 666 "$P/xl/xd/w"
+	setfattr -n user.big -v "$(head -c "$n" /dev/zero | tr '\0' v)" "$P/xl/xd" &&
+		chattr +i "$P/xl/xd" || fail "lower xd/"
+	expect_ok "$LAYERCTL" layer add pa-xl "$P/xl"
+	expect_ok mount -t layerfs -o "layers=pa-xl,upper=$X/xu,work=$X/xw" pa-xl "$P/xm"
+	expect_fail 'No space left on device' sh -c "echo x >>'$P/xm/xd/w'"
+	expect_eq "$(ls -A "$X/xu")" "" "the failed copy-up left nothing in the upper (user.big of $n bytes)"
+	expect_eq "$(ls -A "$X/xw/layerfs.work" 2>&1)" "" "nor in the work directory"
+	expect_fail 'Operation not permitted' touch "$P/xm/xd/new"
+	expect_eq "$(lsattr -d "$P/xm/xd" | awk '{ print substr($1, 5, 1) }')" i \
+		"xd/ is still immutable in the view"
+	umount "$P/xm"
+	expect_ok "$LAYERCTL" layer rm pa-xl
+	chattr -i "$P/xl/xd"
+else
+	fail "no user.* xattr size leaves room for the origin but not for protattr"
+fi
+umount "$X"
+expect_ok "$LAYERCTL" layer rm pa-commit:1
+expect_ok "$LAYERCTL" layer rm pa-lower
+chattr -i "$P/lower/imd/imf" "$P/lower/imd" 2>/dev/null
+chattr -a "$P/lower/apd" 2>/dev/null
 
 # --- control commands as an unprivileged user --------------------------------
 before=$("$LAYERCTL" layer ls --json)

@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 #include <archive_entry.h>
 
+#include <linux/fs.h>
 #include <linux/layerfs.h>
 
 #include "blobkeep.h"
@@ -124,6 +125,37 @@ START_TEST(test_whiteouts)
 	ck_assert_int_eq(lfs_oci_xattr_private("trusted.overlayx"), 0);
 	ck_assert_int_eq(lfs_oci_xattr_private("user.overlay.opaque"), 0);
 	ck_assert_int_eq(lfs_oci_xattr_private("security.capability"), 0);
+}
+END_TEST
+
+/* Append-only and immutable: real flags and trusted.overlay.protattr. */
+START_TEST(test_protflags)
+{
+	const unsigned long a = FS_APPEND_FL, i = FS_IMMUTABLE_FL;
+	char v[2];
+
+	ck_assert_str_eq(LFS_PROTATTR_XATTR, "trusted.overlay.protattr");
+	ck_assert_int_eq(lfs_oci_xattr_private(LFS_PROTATTR_XATTR), 1);
+	ck_assert_uint_eq(lfs_oci_protflags(0, NULL, 0), 0);
+	ck_assert_uint_eq(lfs_oci_protflags(0, "a", 1), a);
+	ck_assert_uint_eq(lfs_oci_protflags(0, "i", 1), i);
+	ck_assert_uint_eq(lfs_oci_protflags(0, "ai", 2), a | i);
+	ck_assert_uint_eq(lfs_oci_protflags(0, "ia", 2), a | i);
+	/* Real flags count; others than these two do not. */
+	ck_assert_uint_eq(lfs_oci_protflags(i | FS_NODUMP_FL, "a", 1), a | i);
+	ck_assert_uint_eq(lfs_oci_protflags(FS_NODUMP_FL, NULL, 0), 0);
+	/* A value the kernel does not understand is no flag at all. */
+	ck_assert_uint_eq(lfs_oci_protflags(0, "ix", 2), 0);
+	ck_assert_uint_eq(lfs_oci_protflags(a, "i\0", 2), a);
+
+	ck_assert_uint_eq(lfs_oci_protattr(0, v), 0);
+	ck_assert_uint_eq(lfs_oci_protattr(FS_NODUMP_FL, v), 0);
+	ck_assert_uint_eq(lfs_oci_protattr(a, v), 1);
+	ck_assert_int_eq(v[0], 'a');
+	ck_assert_uint_eq(lfs_oci_protattr(i, v), 1);
+	ck_assert_int_eq(v[0], 'i');
+	ck_assert_uint_eq(lfs_oci_protattr(a | i | FS_NODUMP_FL, v), 2);
+	ck_assert(v[0] == 'a' && v[1] == 'i');
 }
 END_TEST
 
@@ -678,6 +710,83 @@ START_TEST(test_roundtrip)
 	ck_assert_uint_eq(a.st_ino, b.st_ino);
 	snprintf(path, sizeof(path), "%s/dst/opq", tmpdir);
 	ck_assert_int_eq(getxattr(path, "trusted.overlay.opaque", err.msg, 4), 1);
+}
+END_TEST
+
+/*
+ * The append-only and immutable flags a view keeps in
+ * trusted.overlay.protattr of a layer's objects travel in the tarball as
+ * SCHILY.fflags (the private xattr itself never does), and come back from
+ * import as that xattr (run as root), so the same tree gives the same
+ * bytes again.  Such a layer was exported without its flags before.
+ */
+START_TEST(test_protattr_roundtrip)
+{
+	struct lfs_tar_import_opts o = { .set_owner = 1 };
+	struct lfs_err err = LFS_ERR_INIT;
+	struct lfs_tar_import_stats st;
+	struct lfs_tar_digests d1, d2;
+	char src[128], path[256], v[8], *p;
+	size_t len;
+	FILE *f;
+	int fd, n;
+
+	if (geteuid() != 0)	/* trusted.* xattrs */
+		return;
+	mk("src");
+	mk("src/imd");
+	mk("src/plain");
+	put("src/imd/w", "w\n");
+	put("src/apf", "a\n");
+	put("src/plain/f", "f\n");
+	snprintf(path, sizeof(path), "%s/src/imd", tmpdir);
+	ck_assert_int_eq(setxattr(path, LFS_PROTATTR_XATTR, "i", 1, 0), 0);
+	snprintf(path, sizeof(path), "%s/src/apf", tmpdir);
+	ck_assert_int_eq(setxattr(path, LFS_PROTATTR_XATTR, "a", 1, 0), 0);
+	/* Not a value the kernel reads: no flag. */
+	snprintf(path, sizeof(path), "%s/src/plain/f", tmpdir);
+	ck_assert_int_eq(setxattr(path, LFS_PROTATTR_XATTR, "x", 1, 0), 0);
+
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(path, sizeof(path), "%s/p.tar", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(lfs_tar_export(src, fd, LFS_COMPRESS_NONE, &d1, &err), 0);
+	close(fd);
+	f = fopen(path, "r");
+	len = fread(tarbuf, 1, sizeof(tarbuf), f);
+	fclose(f);
+	ck_assert_ptr_nonnull(memmem(tarbuf, len, "SCHILY.fflags=schg\n", 19));
+	ck_assert_ptr_nonnull(memmem(tarbuf, len, "SCHILY.fflags=sappnd\n", 21));
+	ck_assert_ptr_null(memmem(tarbuf, len, "protattr", 8));
+	/* Two flagged entries, no more. */
+	for (n = 0, p = tarbuf; (p = memmem(p, len - (size_t)(p - tarbuf),
+					    "SCHILY.fflags=", 14)); p++)
+		n++;
+	ck_assert_int_eq(n, 2);
+
+	snprintf(path, sizeof(path), "%s/dst", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(lfs_tar_import(-1, tarbuf, len, fd, &o, &st, &err), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/dst/imd", tmpdir);
+	ck_assert_int_eq(getxattr(path, LFS_PROTATTR_XATTR, v, sizeof(v)), 1);
+	ck_assert_int_eq(v[0], 'i');
+	snprintf(path, sizeof(path), "%s/dst/apf", tmpdir);
+	ck_assert_int_eq(getxattr(path, LFS_PROTATTR_XATTR, v, sizeof(v)), 1);
+	ck_assert_int_eq(v[0], 'a');
+	/* The xattr forbids nothing outside a view: the import wrote into imd. */
+	snprintf(path, sizeof(path), "%s/dst/imd/w", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/dst/plain/f", tmpdir);
+	ck_assert_int_eq(getxattr(path, LFS_PROTATTR_XATTR, v, sizeof(v)), -1);
+	ck_assert_int_eq(errno, ENODATA);
+
+	snprintf(path, sizeof(path), "%s/dst", tmpdir);
+	fd = open("/dev/null", O_WRONLY);
+	ck_assert_int_eq(lfs_tar_export(path, fd, LFS_COMPRESS_NONE, &d2, &err), 0);
+	close(fd);
+	ck_assert_str_eq(d2.diff_id, d1.diff_id);
 }
 END_TEST
 
@@ -2532,6 +2641,7 @@ Suite *oci_suite(void)
 			    sizeof(clean_bad) / sizeof(clean_bad[0]));
 	tcase_add_test(tc, test_clean_long);
 	tcase_add_test(tc, test_whiteouts);
+	tcase_add_test(tc, test_protflags);
 	tcase_add_test(tc, test_digests);
 	tcase_add_test(tc, test_time_parse);
 	tcase_add_test(tc, test_config_roundtrip);
@@ -2547,6 +2657,7 @@ Suite *oci_suite(void)
 	tc = tcase_create("tar");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_protattr_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_gzip_trailer);
 	tcase_add_loop_test(tc, test_bad, 0,

@@ -236,10 +236,11 @@
  * The commit also gives NEW_UPPER the owner, mode, times, xattrs (ACLs
  * among them) and append/immutable flags of the old upper's root, so the
  * view's root is unchanged; -EPERM, -EOPNOTSUPP or another error from the
- * upper filesystem if it cannot take them.  A commit refused after that
- * (a shared writable mapping, a name taken meanwhile) leaves NEW_UPPER
- * empty and without the append/immutable flags, so the caller can remove
- * it; its owner, mode and xattrs may be the root's.
+ * upper filesystem if it cannot take them.  The flags go to the xattr
+ * trusted.overlay.protattr, as on every copied-up object, never to the
+ * real inode, so a commit refused after that (a shared writable mapping,
+ * a name taken meanwhile) leaves NEW_UPPER empty and removable; its
+ * owner, mode and xattrs may be the root's.
  *
  * LAYERFS_CMD_LAYER_INDEX
  *   Gives a registered layer its flattened index (the file format:

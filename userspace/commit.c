@@ -11,6 +11,12 @@
  *    layer REF and switches the view, atomically, and syncs the upper);
  * 4. write ROOT/layers/KEY/meta.json (atomically) and the view's record.
  *
+ * A store upper's KEY is locked (lfs_store_layer_lock()) from before
+ * step 3 to the end of step 4, once the view is seen to be on it under
+ * the lock: a umount's discard of the upper waits for its record, and so
+ * does another commit of the view (which then finds the view on the new
+ * upper).  The record goes to the key of the upper the kernel committed.
+ *
  * A crash before step 4 completes leaves the old upper without a record:
  * to the store it is still an uncommitted upper, as before.  If the
  * kernel refuses, the new upper is removed again.
@@ -73,6 +79,7 @@ struct lfs_commit_plan {
 	int key_new;			/* ROOT/layers/KEY made for it */
 	char new_key[LFS_KEY_LEN + 1];	/* ROOT/layers/NEW, if in the store */
 	char *new_upper;
+	int lockfd;			/* ROOT/layers/KEY, locked, or -1 */
 };
 
 /* A sibling of the upper outside the store: UPPER@XXXXXXXX. */
@@ -115,15 +122,77 @@ static int lfs_commit_sibling(const char *upper, const char *work,
 	return 0;
 }
 
-static int lfs_commit_prepare(struct lfs_store *st, const struct lfs_view *v,
-			      struct lfs_commit_plan *p, struct lfs_err *e)
+/* Whether @upper is ROOT/layers/KEY/diff: then its KEY into @key. */
+static int lfs_commit_upper_key(const struct lfs_store *st, const char *upper,
+				char *key)
 {
 	char real[PATH_MAX];
+
+	return upper && realpath(upper, real) &&
+	       lfs_store_path_key(st->root, real, key);
+}
+
+/*
+ * The view @id's upper as the kernel has it now (a copy), or NULL if it
+ * cannot be listed or is gone (then the kernel refuses the commit).
+ */
+static char *lfs_commit_upper_now(struct lfs_nl *nl, uint64_t id)
+{
+	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	char *upper = NULL;
+	size_t i;
+
+	if (lfs_ctx_views(nl, &views, &e))
+		return NULL;
+	for (i = 0; i < views.n; i++)
+		if (views.v[i].id == id && views.v[i].upper)
+			upper = strdup(views.v[i].upper);
+	lfs_views_free(&views);
+	return upper;
+}
+
+/*
+ * Locks @p->key, the key of the view's store upper as listed, and sees
+ * under the lock whether the view is still on it: a commit that came
+ * between the listing and the lock moved it on to a new upper, whose
+ * key is then the one to lock.  Tried a few times; whatever it finds
+ * then, the record goes to the key of the upper committed
+ * (lfs_commit_got_key()).
+ */
+static void lfs_commit_lock_upper(struct lfs_store *st, struct lfs_nl *nl,
+				  const struct lfs_view *v,
+				  struct lfs_commit_plan *p)
+{
+	char key[LFS_KEY_LEN + 1];
+	char *now;
+	int tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		p->lockfd = lfs_store_layer_lock(st, p->key);
+		now = lfs_commit_upper_now(nl, v->id);
+		if (!now || !lfs_commit_upper_key(st, now, key) ||
+		    !strcmp(key, p->key)) {
+			free(now);
+			return;
+		}
+		free(now);
+		lfs_store_layer_unlock(p->lockfd);
+		p->lockfd = -1;
+		memcpy(p->key, key, sizeof(key));
+	}
+}
+
+static int lfs_commit_prepare(struct lfs_store *st, struct lfs_nl *nl,
+			      const struct lfs_view *v,
+			      struct lfs_commit_plan *p, struct lfs_err *e)
+{
 	int rc;
 
-	if (realpath(v->upper, real) &&
-	    lfs_store_path_key(st->root, real, p->key))
+	if (lfs_commit_upper_key(st, v->upper, p->key)) {
+		lfs_commit_lock_upper(st, nl, v, p);
 		return lfs_store_layer_create(st, p->new_key, &p->new_upper, e);
+	}
 	rc = lfs_commit_sibling(v->upper, v->work, &p->new_upper);
 	if (rc)
 		return lfs_err_set(e, rc, "cannot create the new upper directory");
@@ -145,6 +214,22 @@ static void lfs_commit_undo(struct lfs_store *st, struct lfs_commit_plan *p)
 		rmdir(p->new_upper);
 	if (p->key_new)
 		lfs_store_layer_discard(st, p->key);
+}
+
+/*
+ * After the kernel's commit: the key of the store upper it made the layer
+ * @got, into @p->key, if it is not the one listed and locked (a commit
+ * not made by layerctl moved the view on meanwhile): the record is that
+ * upper's.
+ */
+static void lfs_commit_got_key(const struct lfs_store *st,
+			       const struct lfs_layer *got,
+			       struct lfs_commit_plan *p)
+{
+	char key[LFS_KEY_LEN + 1];
+
+	if (!p->key_new && lfs_commit_upper_key(st, got->path, key))
+		memcpy(p->key, key, sizeof(key));
 }
 
 /* What the command line asks for. */
@@ -347,13 +432,15 @@ static int lfs_commit_kernel(struct lfs_nl *nl, struct lfs_store *st,
 			     struct lfs_commit_plan *p, struct lfs_layer **got,
 			     struct lfs_err *e)
 {
-	int rc = lfs_commit_prepare(st, v, p, e);
+	int rc = lfs_commit_prepare(st, nl, v, p, e);
 
 	if (!rc) {
 		rc = lfs_nl_view_commit(nl, v->id, p->new_upper, &a->req, got,
 					e);
 		if (rc < 0)
 			lfs_commit_undo(st, p);
+		else
+			lfs_commit_got_key(st, *got, p);
 	}
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", a->view) : 0;
 }
@@ -363,7 +450,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_commit_args a = { 0 };
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_commit_plan plan = { "", 0, "", NULL };
+	struct lfs_commit_plan plan = { "", 0, "", NULL, -1 };
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_layer *got = NULL;
 	const struct lfs_view *v = NULL;
@@ -387,8 +474,11 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 		if (rc)
 			lfs_err_prefix(&e, rc, "layer '%s'", got->name);
 	}
-	if (!rc) {
+	if (!rc)
 		lfs_commit_view_record(&st, nl, v, &plan, got);
+	/* Recorded (or failed): a discard of the upper may look now. */
+	lfs_store_layer_unlock(plan.lockfd);
+	if (!rc) {
 		rc = lfs_commit_print(ctx, &plan, got, a.json);
 		lfs_layer_index_commit(nl, &st, ctx->module, got, plan.key);
 	} else {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,34 +139,111 @@ static int lfs_save_empty(int dirfd)
 	return n ? -ENOTEMPTY : 0;
 }
 
+/* DIR, as save made or found it. */
+struct lfs_save_dir {
+	int fd;			/* DIR, open */
+	int parentfd;		/* the directory save made DIR in, or -1 */
+	char *base;		/* DIR's name there */
+	int ours;		/* save may remove what it writes in DIR */
+};
+
+#define LFS_SAVE_DIR_INIT { -1, -1, NULL, 0 }
+
 /*
- * Creates @dir (*@created = 1) or accepts an existing empty directory
- * (*@ours = 1 either way: save may remove what it writes there), and
- * opens it.  The one it made is opened without following a link (its
- * parent's owner could have put one there meanwhile), and either way
- * found empty through the fd that save then writes through.
+ * Makes @dir in its parent, held open in @d->parentfd, and opens it:
+ * -errno if it cannot be made.  The parent stays the one DIR was made in
+ * whatever its path names later (its owner may move it, or a directory
+ * above it), so that a failed save removes the directory it made, not
+ * another one of that name (lfs_save_unmake()).
  */
-static int lfs_save_mkdir(const char *dir, int *created, int *ours,
-			  int *dirfd, struct lfs_err *e)
+static int lfs_save_make(const char *dir, struct lfs_save_dir *d)
+{
+	char *p1 = strdup(dir), *p2 = strdup(dir);
+	int rc = -ENOMEM;
+
+	if (p1 && p2) {
+		/* O_PATH: mkdir(2) needs no read permission on it. */
+		d->parentfd = open(dirname(p1), O_PATH | O_DIRECTORY |
+				   O_CLOEXEC);
+		d->base = strdup(basename(p2));
+		if (d->parentfd < 0)
+			rc = -errno;
+		else if (!d->base)
+			rc = -ENOMEM;
+		else
+			rc = mkdirat(d->parentfd, d->base, 0755) ? -errno : 0;
+	}
+	free(p1);
+	free(p2);
+	if (!rc) {
+		/* No link: the parent's owner could have put one there. */
+		d->fd = openat(d->parentfd, d->base, O_RDONLY | O_DIRECTORY |
+			       O_NOFOLLOW | O_CLOEXEC);
+		return d->fd < 0 ? -errno : 0;
+	}
+	if (d->parentfd >= 0)
+		close(d->parentfd);
+	d->parentfd = -1;
+	return rc;
+}
+
+/*
+ * Removes the directory lfs_save_make() made, from the parent it made it
+ * in, if that still holds it under its name (else it is left: moved, it
+ * is its parent's owner's).
+ */
+static void lfs_save_unmake(const struct lfs_save_dir *d)
+{
+	struct stat made, now;
+
+	if (d->parentfd < 0 || d->fd < 0 || fstat(d->fd, &made) ||
+	    fstatat(d->parentfd, d->base, &now, AT_SYMLINK_NOFOLLOW) ||
+	    made.st_dev != now.st_dev || made.st_ino != now.st_ino)
+		return;
+	unlinkat(d->parentfd, d->base, AT_REMOVEDIR);
+}
+
+static void lfs_save_dir_close(struct lfs_save_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->parentfd >= 0)
+		close(d->parentfd);
+	free(d->base);
+	d->fd = d->parentfd = -1;
+	d->base = NULL;
+}
+
+/*
+ * Creates @dir (lfs_save_make()) or accepts an existing empty directory
+ * (@d->ours = 1 either way: save may remove what it writes there), and
+ * opens it.  Either way it is found empty through the fd that save then
+ * writes through.
+ */
+static int lfs_save_mkdir(const char *dir, struct lfs_save_dir *d,
+			  struct lfs_err *e)
 {
 	struct stat st;
 	int rc;
 
-	*created = mkdir(dir, 0755) == 0;
-	*ours = 0;
-	if (!*created && (errno != EEXIST || stat(dir, &st) ||
-			  !S_ISDIR(st.st_mode)))
-		return lfs_err_set(e, errno ? -errno : -ENOTDIR, "%s", dir);
-	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-		      (*created ? O_NOFOLLOW : 0));
-	if (*dirfd < 0)
-		return lfs_err_set(e, -errno, "%s", dir);
-	rc = lfs_save_empty(*dirfd);
+	rc = lfs_save_make(dir, d);
+	if (rc && d->parentfd >= 0)
+		return lfs_err_set(e, rc, "%s", dir);	/* made, not opened */
+	if (rc && (rc != -EEXIST || stat(dir, &st)))
+		return lfs_err_set(e, rc == -EEXIST ? -errno : rc, "%s", dir);
+	if (rc && !S_ISDIR(st.st_mode))
+		return lfs_err_set(e, -EEXIST, "%s", dir);
+	if (rc) {
+		d->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d->fd < 0)
+			return lfs_err_set(e, -errno, "%s", dir);
+	}
+	rc = lfs_save_empty(d->fd);
 	if (rc == -ENOTEMPTY)
 		return lfs_err_set(e, rc, "%s is not empty", dir);
 	if (rc)
 		return lfs_err_set(e, rc, "%s", dir);
-	*ours = 1;
+	d->ours = 1;
 	return 0;
 }
 
@@ -416,10 +494,12 @@ static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 			  struct lfs_oci_layer *ol, struct lfs_err *e)
 {
 	char cfg_digest[LFS_DIGEST_LEN], man_digest[LFS_DIGEST_LEN];
-	int dirfd = -1, created = 0, ours = 0, rc;
+	struct lfs_save_dir d = LFS_SAVE_DIR_INIT;
+	int dirfd, rc;
 	size_t i, n = chain->n;
 
-	rc = lfs_save_mkdir(a->dir, &created, &ours, &dirfd, e);
+	rc = lfs_save_mkdir(a->dir, &d, e);
+	dirfd = d.fd;
 	if (!rc)
 		rc = lfs_save_layout(dirfd, a, chain, ol, cfg_digest,
 				     man_digest, e);
@@ -430,17 +510,16 @@ static int lfs_save_write(struct lfs_ctx *ctx, const struct lfs_save_args *a,
 			fprintf(ctx->err, "layer %s diff_id %s %s\n",
 				ol[i].digest, ol[i].diff_id,
 				chain->v[n - 1 - i]->name);
-	} else if (ours) {
+	} else if (d.ours) {
 		/* leave DIR as it was */
 		unlinkat(dirfd, "index.json", 0);
 		unlinkat(dirfd, "oci-layout", 0);
 		unlinkat(dirfd, "manifest.json", 0);
 		lfs_rm_rf_at(dirfd, "blobs");
 	}
-	if (rc && created)
-		rmdir(a->dir);
-	if (dirfd >= 0)
-		close(dirfd);
+	if (rc)
+		lfs_save_unmake(&d);
+	lfs_save_dir_close(&d);
 	return rc;
 }
 

@@ -249,16 +249,50 @@ static void lfs_store_drop_tmps(int dirfd)
 	free(names);
 }
 
+/* flock(@fd, @op), again after a signal. */
+static int lfs_flock(int fd, int op)
+{
+	while (flock(fd, op))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int lfs_store_layer_lock(const struct lfs_store *st, const char *key)
+{
+	int fd, rc;
+
+	if (!lfs_key_valid(key))
+		return -EINVAL;
+	fd = openat(st->layers_fd, key,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = lfs_flock(fd, LOCK_EX);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+void lfs_store_layer_unlock(int lockfd)
+{
+	if (lockfd < 0)
+		return;
+	flock(lockfd, LOCK_UN);
+	close(lockfd);
+}
+
 int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 {
 	struct stat sb;
 	int fd, rc = 0;
 
-	if (!lfs_key_valid(key))
-		return -EINVAL;
-	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* KEY, locked: no commit of the upper in it is half-way. */
+	fd = lfs_store_layer_lock(st, key);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* A layer's (empty) contents are not an unused upper's. */
 	if (!fstatat(fd, "meta.json", &sb, AT_SYMLINK_NOFOLLOW) ||
 	    errno != ENOENT)
@@ -267,11 +301,11 @@ int lfs_store_layer_discard(struct lfs_store *st, const char *key)
 		rc = -errno;
 	if (!rc)
 		lfs_store_drop_tmps(fd);
-	close(fd);
 	if (!rc && unlinkat(st->layers_fd, key, AT_REMOVEDIR))
 		rc = -errno;
 	if (!rc)
 		lfs_fsync_fd(st->layers_fd);
+	lfs_store_layer_unlock(fd);
 	return rc;
 }
 

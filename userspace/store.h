@@ -109,10 +109,31 @@ int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
 int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err *e);
 
 /*
+ * ROOT/layers/@key itself, flock()ed exclusively: held by a commit of
+ * the view whose upper is ROOT/layers/KEY/diff from before the kernel
+ * makes that upper a layer until its record and the view's are written
+ * (commit.c), and by lfs_store_layer_discard() from its check that KEY
+ * has no record to the removal, so that a discard (umount of the view)
+ * never removes a layer's diff, or its directory, under a commit that
+ * has yet to write its record.  A descriptor for
+ * lfs_store_layer_unlock(), or a negative errno (-ENOENT: no such
+ * directory).  Whoever holds it may take the records lock, never the
+ * other way round: lfs_store_layer_discard() is not called under the
+ * records lock.  Not nested (as lfs_store_records_lock()).
+ */
+int lfs_store_layer_lock(const struct lfs_store *st, const char *key);
+
+/* Releases it (explicitly: a child forked meanwhile may share the
+ * descriptor). */
+void lfs_store_layer_unlock(int lockfd);
+
+/*
  * Removes ROOT/layers/@key if it holds nothing but an empty diff
  * directory (undoing lfs_store_layer_create*()) and the store's own
  * temporary files (tmpname.h: left by a crash); -ENOTEMPTY otherwise,
- * the diff of a layer with a record (an empty layer) included.
+ * the diff of a layer with a record (an empty layer) included.  Under
+ * the key's lock (lfs_store_layer_lock()): waits for a commit of the
+ * upper there to write its record.
  */
 int lfs_store_layer_discard(struct lfs_store *st, const char *key);
 

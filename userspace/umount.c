@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerctl umount [--lazy] MNT */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -92,25 +93,48 @@ out:
  * to a new one, and made the old one a layer, which stays).  Only if the
  * view unmounted (of device @dev) is the one found before: MNT may name
  * another by then (its path changed meanwhile).
+ *
+ * The upper first, the record after: a commit that made the upper a
+ * layer just before the unmount holds it (lfs_store_layer_lock()) until
+ * it has written the layer's record and the view's, which names the new
+ * upper then; the discard waits for it, finds the record and keeps the
+ * layer, and the new upper the view's record names now goes instead.
  */
 static void lfs_umount_cleanup(struct lfs_ctx *ctx, struct lfs_umount_store *u,
 			       uint32_t dev)
 {
 	struct lfs_view_list views = LFS_VIEW_LIST_INIT;
 	struct lfs_view_meta now;
+	char *gone = NULL;
 	size_t i;
+	int tries;
 
 	if (!u->found || dev != u->dev || lfs_umount_views(ctx, &views))
 		goto out;
 	for (i = 0; i < views.n; i++)
 		if (views.v[i].id == u->id)
 			goto out;	/* still mounted elsewhere */
-	if (lfs_store_view_read(&u->st, u->vm.key, &now))
-		goto out;
-	lfs_store_view_remove(&u->st, now.key);
-	lfs_store_layer_discard(&u->st, now.upper_key);	/* if empty */
+	for (tries = 0; tries < 8; tries++) {
+		if (lfs_store_view_read(&u->st, u->vm.key, &now))
+			goto out;
+		if (gone && !strcmp(gone, now.upper_key))
+			break;		/* kept: changed, or a layer */
+		free(gone);
+		gone = now.upper_key;
+		now.upper_key = NULL;
+		lfs_view_meta_free(&now);
+		/*
+		 * If empty.  Kept (-ENOTEMPTY): changed, or a layer now,
+		 * whose commit moved the record on to the new upper: again.
+		 */
+		if (lfs_store_layer_discard(&u->st, gone) != -ENOTEMPTY)
+			goto remove;
+	}
 	lfs_view_meta_free(&now);
+remove:
+	lfs_store_view_remove(&u->st, u->vm.key);
 out:
+	free(gone);
 	lfs_views_free(&views);
 }
 

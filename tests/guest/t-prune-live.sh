@@ -11,7 +11,8 @@
 # - a store view mounted in another mount namespace, through a path that
 #   does not exist in prune's namespace: prune keeps its upper too;
 # - once that namespace is gone (the view with it), prune deletes them;
-#   an upper no view uses is still deleted (prune is not blind).
+#   an upper no view uses is still deleted (prune is not blind);
+# - commits of store views against their umounts (below).
 #
 # guest-timeout: 600
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -93,6 +94,69 @@ done
 expect_ok L prune --force
 expect_eq "$([ -e "$store/layers/$k2" ] || echo deleted)" deleted "after the namespace is gone, prune deletes its view's upper"
 expect_eq "$([ -d "$store/layers/$k1/diff" ] && echo kept)" kept "...and still keeps the bind view's upper"
+
+# --- commit against umount ---------------------------------------------------
+# A commit of an unchanged store view while the view is unmounted: the
+# umount's discard of the upper its record names and the commit's turning
+# of that upper into a layer exclude each other (store.h,
+# lfs_store_layer_lock()).  In whatever order they come, a commit that
+# succeeds has its layer recorded with its diff, and umount gives back
+# the view's upper, or leaves it with the view's record to prune (before,
+# the umount could remove the diff of the new empty layer, and the commit
+# then failed to write its record, or wrote it into a directory without
+# diff).
+mkdir -p "$d/m4"
+committed=0
+refused=0
+for i in $(seq 1 20); do
+	L mount prune/base:1 "$d/m4" || { fail "mount $i"; break; }
+	L commit "$d/m4" "race/c:$i" >"$d/c.out" 2>"$d/c.err" &
+	cpid=$!
+	[ $((i % 2)) = 0 ] && sleep 0.0$((i % 10))
+	L umount "$d/m4" 2>"$d/u.err" || diag "umount $i: $(cat "$d/u.err")"
+	if wait "$cpid"; then
+		committed=$((committed + 1))
+	else
+		refused=$((refused + 1))
+		grep -q "view '$d/m4'" "$d/c.err" ||
+			fail "commit $i fails only for want of the view" "$(cat "$d/c.err")"
+	fi
+	mountpoint -q "$d/m4" && L umount "$d/m4"
+done
+diag "commit against umount: $committed committed, $refused found no view"
+expect_eq "$(L images --json | jq '[.[] | select(.ref | startswith("race/c:"))] | length')" \
+	"$committed" "every commit that succeeded recorded its layer"
+nodiff=
+for m in "$store"/layers/*/meta.json; do
+	diff=$(jq -r .diff "$m")
+	[ -d "$diff" ] || nodiff="$nodiff $m"
+done
+expect_eq "$nodiff" "" "every recorded layer has its diff"
+# An upper left behind is the one of a view record left behind: the
+# kernel keeps a view whose commit is running after its unmount, and
+# umount leaves a view it still lists to prune.
+left=
+for k in "$store"/layers/*; do
+	key=$(basename "$k")
+	if [ -e "$k/meta.json" ] || [ "$key" = "$k1" ]; then
+		continue
+	fi
+	named=no
+	for f in "$store"/views/*/view.json; do
+		[ "$(jq -r .upper_key "$f" 2>/dev/null)" = "$key" ] && named=yes
+	done
+	diag "left: layers/$key ($(find "$k" -mindepth 1 -maxdepth 1 -printf '%f ')), named by a view record: $named"
+	[ "$named" = yes ] || left="$left $key"
+done
+expect_eq "$left" "" "an upper left behind is a left view's, for prune"
+expect_ok L prune --force
+left=
+for k in "$store"/layers/*; do
+	[ -e "$k/meta.json" ] || [ "$(basename "$k")" = "$k1" ] || left="$left $k"
+done
+expect_eq "$left" "" "then prune leaves no upper of the unmounted views"
+expect_eq "$(L images --json | jq '[.[] | select(.ref | startswith("race/c:"))] | length')" \
+	"$committed" "and keeps every committed layer"
 
 expect_ok L umount "$d/m1"
 umount "$d/bind"

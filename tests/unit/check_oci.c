@@ -2473,6 +2473,76 @@ START_TEST(test_cmd_load_tag_name)
 }
 END_TEST
 
+
+/*
+ * The owner of DIR's parent moves it away while a save that made DIR
+ * runs, and puts a link to another directory in its place that holds an
+ * empty directory of DIR's name.  Here save is held at its read of the
+ * store's layer-digests (a FIFO) after it made DIR, until that is done
+ * and the layer it saves is gone (so that it fails); the FIFO's data
+ * then is no record (not a regular file).
+ */
+static void swap_parent_during_save(const char *x, const char *fifo,
+				    const char *layer)
+{
+	char out[300], moved[300], victim[256];
+	struct stat st;
+	int i, fd;
+
+	snprintf(out, sizeof(out), "%s/out", x);
+	snprintf(moved, sizeof(moved), "%s.moved", x);
+	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+	for (i = 0; i < 1000 && stat(out, &st); i++)
+		usleep(10000);
+	if (!rename(x, moved) && !symlink(victim, x))
+		lfs_rm_rf_at(AT_FDCWD, layer);
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	_exit(i < 1000 ? 0 : 1);
+}
+
+/*
+ * A save that made DIR and fails removes that directory, through the
+ * parent it made it in, not whatever DIR's path names by then.
+ */
+START_TEST(test_cmd_save_fail_removes_own_dir)
+{
+	char bdir[256], x[256], out[300], store[256], fifo[300], path[300];
+	struct lfs_layer base = { 0 };
+	int status;
+	pid_t pid;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	mk("x");
+	mk("victim");
+	mk("victim/out");
+	mk("store");
+	snprintf(x, sizeof(x), "%s/x", tmpdir);
+	snprintf(out, sizeof(out), "%s/out", x);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	snprintf(fifo, sizeof(fifo), "%s/layer-digests", store);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		swap_parent_during_save(x, fifo, bdir);
+	RUN("--store", store, "save", "base:1", "-o", out);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "save never made DIR: %d", status);
+	ck_assert_msg(r.rc == 1, "save did not fail: %s", r.err);
+	snprintf(path, sizeof(path), "%s/victim/out", tmpdir);
+	ck_assert_msg(!access(path, F_OK),
+		      "save removed the directory DIR's path names now: %s", r.err);
+	snprintf(path, sizeof(path), "%s/x.moved/out", tmpdir);
+	ck_assert_msg(access(path, F_OK),
+		      "save left the directory it made behind");
+}
+END_TEST
+
 /*
  * Loads @tar, rewritten as lzop's magic bytes and a header, with a fake
  * lzop on PATH that leaves a mark: 1 if it ran, 0 if not.
@@ -2696,6 +2766,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
 	tcase_add_test(tc, test_cmd_save_load_archive);
+	tcase_add_test(tc, test_cmd_save_fail_removes_own_dir);
 	tcase_add_test(tc, test_cmd_load_archive_total);
 	tcase_add_test(tc, test_cmd_load_chain_name);
 	tcase_add_test(tc, test_cmd_load_tag_name);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1926,6 +1927,207 @@ START_TEST(test_umount_commit_meanwhile)
 END_TEST
 
 /*
+ * A `layerctl umount` of the store view of a `layerctl commit` that runs
+ * while the commit is between the kernel's commit (the upper, unchanged,
+ * is the layer app:1 now, the view on its new upper) and the layer's
+ * record: a process of its own, forked from the kernel's commit; it is
+ * done at once unless it waits for the commit (then it goes on once the
+ * commit is done).
+ */
+static struct lfs_view_part *race_view;
+static char race_upper[256];
+static pid_t race_pid;
+static int race_status;
+
+static void umount_now(void)
+{
+	const char *args[] = { "--store", tmp, "umount", tmp, NULL };
+	struct lfs_ctx c = { .now_ns = NOW };
+	struct run_result cr = { 0 };
+
+	run_layerctl(&cr, &c, args);
+	if (cr.rc)
+		fputs(cr.err, stderr);
+	_exit(cr.rc ? 1 : 0);
+}
+
+static void umount_during_commit(void)
+{
+	int i;
+
+	/* The kernel has the view on the new upper now. */
+	snprintf(race_upper, sizeof(race_upper), "%s",
+		 fake_nl.commit_new_upper);
+	race_view->upper = race_upper;
+	race_pid = fork();
+	ck_assert_int_ge(race_pid, 0);
+	if (!race_pid)
+		umount_now();
+	for (i = 0; i < 100; i++) {
+		if (waitpid(race_pid, &race_status, WNOHANG) == race_pid) {
+			race_pid = 0;
+			return;
+		}
+		usleep(10000);
+	}
+}
+
+/*
+ * The umount's discard of the upper it finds in the view's record, still
+ * the old one, and the commit's making of it a layer exclude each other:
+ * the layer keeps its diff and gets its record, and the umount gives back
+ * the view's new upper, empty, with its work directory.
+ */
+START_TEST(test_commit_umount_race)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_view_part p;
+	char first[256];
+
+	umount_view(&p, 1);
+	snprintf(first, sizeof(first), "%s", upper);
+	race_view = &p;
+	race_pid = 0;
+	fake_nl.commit_path = first;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	fake_nl.commit_hook = umount_during_commit;
+	RUN("commit", "4", "app:1");
+	if (race_pid)
+		ck_assert_int_eq(waitpid(race_pid, &race_status, 0), race_pid);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(WIFEXITED(race_status) && !WEXITSTATUS(race_status),
+		      "umount: status %d", race_status);
+	ck_assert_msg(exists("%s", first), "the diff of layer app:1 was removed");
+	ck_assert_int_eq(exists("%s/../meta.json", first), 1);
+	ck_assert_uint_eq(count_layers(), 2);
+	/* The view's new upper, empty, and its work went with the view. */
+	ck_assert_msg(!exists("%s", race_upper), "the view's new upper stayed");
+	ck_assert_int_eq(exists("%s", work), 0);
+	ck_assert_uint_eq(count_dirs(), 2);	/* app:1's, tomcat:9's */
+}
+END_TEST
+
+/*
+ * A commit that listed the view of store_view() before another commit of
+ * it (app:1, whose record is written; the view is on the upper NEW now)
+ * made the upper a layer: the kernel commits NEW.  Its record goes into
+ * NEW, not over app:1's, and NEW is the upper it holds locked (against a
+ * discard by umount) while the kernel commits.
+ */
+static char stale_key[LFS_KEY_LEN + 1], stale_upper[256], stale_new[256];
+static int stale_locked = -1;
+
+static void stale_listing(int nth)
+{
+	race_view->upper = nth == 1 ? stale_upper : stale_new;
+}
+
+static void stale_commit_probe(void)
+{
+	char dir[300];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/..", stale_new);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	stale_locked = flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+}
+
+START_TEST(test_commit_stale_listing)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_part p;
+	struct lfs_meta m;
+	char key[LFS_KEY_LEN + 1];
+
+	umount_view(&p, 1);
+	snprintf(stale_upper, sizeof(stale_upper), "%s", upper);
+	ck_assert_int_eq(lfs_store_path_key(tmp, stale_upper, stale_key), 1);
+	commit_meanwhile();		/* app:2 of upper, view on NEW */
+	snprintf(stale_new, sizeof(stale_new), "%s", upper);
+	race_view = &p;
+	stale_locked = -1;
+	fake_nl.view_dump_hook = stale_listing;
+	fake_nl.commit_path = stale_new;
+	fake_nl.commit_parent = "app:2";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	fake_nl.commit_hook = stale_commit_probe;
+	RUN("commit", "4", "app:3");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, stale_key, &m, NULL), 0);
+	ck_assert_msg(!strcmp(m.ref, "app:2"), "app:2's record is %s's now",
+		      m.ref);
+	lfs_meta_free(&m);
+	ck_assert_int_eq(lfs_store_path_key(tmp, stale_new, key), 1);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &m, NULL), 0);
+	ck_assert_str_eq(m.ref, "app:3");
+	ck_assert_str_eq(m.diff, stale_new);
+	lfs_meta_free(&m);
+	lfs_store_close(&st);
+	ck_assert_msg(stale_locked == 1, "NEW was not locked during the commit");
+}
+END_TEST
+
+/*
+ * The same, the view still on the old upper when the commit looks under
+ * the lock, and moved on before its kernel commit (by a commit not made
+ * with layerctl, which takes no lock): the record still goes to the key
+ * of the upper the kernel committed.
+ */
+static void stale_always(int nth)
+{
+	(void)nth;
+	race_view->upper = stale_upper;
+}
+
+START_TEST(test_commit_record_key_kernels)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_part p;
+	struct lfs_meta m;
+	char key[LFS_KEY_LEN + 1];
+
+	umount_view(&p, 1);
+	snprintf(stale_upper, sizeof(stale_upper), "%s", upper);
+	ck_assert_int_eq(lfs_store_path_key(tmp, stale_upper, stale_key), 1);
+	commit_meanwhile();
+	snprintf(stale_new, sizeof(stale_new), "%s", upper);
+	race_view = &p;
+	fake_nl.view_dump_hook = stale_always;
+	fake_nl.commit_path = stale_new;
+	fake_nl.commit_parent = "app:2";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	RUN("commit", "4", "app:3");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, stale_key, &m, NULL), 0);
+	ck_assert_msg(!strcmp(m.ref, "app:2"), "app:2's record is %s's now",
+		      m.ref);
+	lfs_meta_free(&m);
+	ck_assert_int_eq(lfs_store_path_key(tmp, stale_new, key), 1);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &m, NULL), 0);
+	ck_assert_str_eq(m.ref, "app:3");
+	lfs_meta_free(&m);
+	lfs_store_close(&st);
+	ck_assert_ptr_nonnull(strstr(r.out, key));
+}
+END_TEST
+
+/*
  * A view record whose key is not its directory's (copied, or corrupt)
  * makes umount remove nothing but what that directory holds.
  */
@@ -2625,6 +2827,9 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_umount_store_view_empty);
 	tcase_add_test(cmds, test_umount_other_view);
 	tcase_add_test(cmds, test_umount_commit_meanwhile);
+	tcase_add_test(cmds, test_commit_umount_race);
+	tcase_add_test(cmds, test_commit_stale_listing);
+	tcase_add_test(cmds, test_commit_record_key_kernels);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
 	tcase_add_test(cmds, test_prune_other_paths);

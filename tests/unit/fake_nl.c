@@ -183,6 +183,9 @@ int lfs_nl_view_dump(struct lfs_nl *nl, lfs_view_part_cb cb, void *arg,
 	int rc = fake_request(LAYERFS_CMD_VIEW_GET, 1, NULL, e);
 
 	(void)nl;
+	fake_nl.view_dumps++;
+	if (fake_nl.view_dump_hook)
+		fake_nl.view_dump_hook(fake_nl.view_dumps);
 	for (i = 0; !rc && i < fake_nl.n_view_parts; i++)
 		rc = cb(fake_nl.view_parts[i], arg);
 	return rc && !fake_nl.err ? fake_fail(rc, NULL, e) : rc;

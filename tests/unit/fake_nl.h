@@ -51,6 +51,10 @@ struct fake_nl {
 	struct lfs_layer *commit_req;	/* its layer (copy) */
 	void (*commit_hook)(void);	/* called after a commit succeeded:
 					 * what another process does next */
+	void (*view_dump_hook)(int nth);	/* called before each view dump
+					 * (@nth from 1): what another
+					 * process does meanwhile */
+	int view_dumps;			/* view dumps */
 	/* LAYER_ADD: names of the added layers in order; ids from 100. */
 	struct lfs_strv added;
 };

@@ -81,6 +81,7 @@ struct lfs_load {
 	const char *dir;		/* the layout */
 	const char *what;		/* for messages: DIR or the archive */
 	const char *archive;		/* -i FILE, FILE, "-", or NULL */
+	int afd;			/* the archive FILE, opened; or -1 */
 	char *tmp;			/* the archive's layout, in the store */
 	const char *ref;		/* REF, or the manifest's name */
 	const char *platform;		/* --platform, or NULL */
@@ -487,28 +488,19 @@ static int lfs_load_is_file(const char *path)
 static int lfs_load_unpack(struct lfs_ctx *ctx, struct lfs_load *L,
 			   struct lfs_err *e)
 {
-	int fd = -1, dirfd, rc;
-	FILE *in = NULL;
+	FILE *in = L->afd < 0 ? (ctx->in ? ctx->in : stdin) : NULL;
+	int dirfd, rc;
 
 	L->tmp = lfs_reg_tmpdir(ctx, "load", ".load-", NULL);
 	if (!L->tmp)
 		return 1;
-	if (strcmp(L->archive, "-")) {
-		fd = open(L->archive, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return lfs_err_set(e, -errno, "%s", "");
-	} else {
-		in = ctx->in ? ctx->in : stdin;
-	}
 	dirfd = open(L->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		rc = lfs_err_set(e, -errno, "%s", L->tmp);
 	else
-		rc = lfs_layout_tar_read(in, fd, dirfd, &L->limits, e);
+		rc = lfs_layout_tar_read(in, L->afd, dirfd, &L->limits, e);
 	if (dirfd >= 0)
 		close(dirfd);
-	if (fd >= 0)
-		close(fd);
 	L->dir = L->tmp;
 	return rc;
 }
@@ -586,7 +578,8 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 
 int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 {
-	struct lfs_load L = { .limits = LFS_TAR_LIMITS_DEFAULT, .dirfd = -1 };
+	struct lfs_load L = { .limits = LFS_TAR_LIMITS_DEFAULT, .dirfd = -1,
+			      .afd = -1 };
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_nl *nl;
@@ -595,8 +588,18 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_load_parse(ctx, argc, argv, &L);
 	if (rc != LFS_PARSED)
 		return rc;
-	/* the store first: the archive is unpacked in it */
-	rc = L.archive ? lfs_ctx_store(ctx, &st, 1, &e) : 0;
+	/*
+	 * The archive FILE opened before anything is made (a missing one
+	 * leaves no store behind); then the store: it is unpacked in it.
+	 */
+	rc = 0;
+	if (L.archive && strcmp(L.archive, "-")) {
+		L.afd = open(L.archive, O_RDONLY | O_CLOEXEC);
+		if (L.afd < 0)
+			rc = lfs_err_set(&e, -errno, "%s", "");
+	}
+	if (!rc && L.archive)
+		rc = lfs_ctx_store(ctx, &st, 1, &e);
 	if (!rc && L.archive)
 		rc = lfs_load_unpack(ctx, &L, &e);
 	if (rc > 0)
@@ -622,6 +625,8 @@ out:
 	}
 	if (L.dirfd >= 0)
 		close(L.dirfd);
+	if (L.afd >= 0)
+		close(L.afd);
 	lfs_store_close(&st);
 	lfs_oci_manifest_free(&L.man);
 	lfs_oci_config_free(&L.cfg);

@@ -2651,6 +2651,21 @@ START_TEST(test_cmd_save_load_archive)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "img2.tar': not a tar archive"), "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 2);
+	/* a missing archive: refused before the store is made */
+	{
+		char nostore[PATH_MAX], missing[PATH_MAX], want[2 * PATH_MAX];
+		struct stat nst;
+
+		snprintf(nostore, sizeof(nostore), "%s/no-store", tmpdir);
+		snprintf(missing, sizeof(missing), "%s/missing.tar", tmpdir);
+		RUN("--store", nostore, "load", "-i", missing, "m:1");
+		ck_assert_int_eq(r.rc, 1);
+		snprintf(want, sizeof(want),
+			 "layerctl: load '%s': No such file or directory\n", missing);
+		ck_assert_str_eq(r.err, want);
+		ck_assert_msg(stat(nostore, &nst) && errno == ENOENT,
+			      "load of a missing archive made the store %s", nostore);
+	}
 	/*
 	 * Compressed with what only an outside program reads (lzop here):
 	 * refused without running the program an archive's first bytes name.

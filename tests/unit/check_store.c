@@ -1596,7 +1596,7 @@ START_TEST(test_mount_ref_store)
 	fake_sys.mount_err = -ENOENT;
 	fake_sys.mount_why = "unknown image 'nope:1'";
 	RUN("mount", "nope:1", "/mnt/x");
-	ck_assert_str_eq(r.err, "layerctl: mount /mnt/x: unknown image 'nope:1' (No such file or directory)\n");
+	ck_assert_str_eq(r.err, "layerctl: view '/mnt/x': unknown image 'nope:1' (No such file or directory)\n");
 	ck_assert_uint_eq(count_dirs(), 1);
 
 	/* --ro: read-only, no store. */

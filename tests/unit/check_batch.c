@@ -650,11 +650,11 @@ END_TEST
 START_TEST(test_batch_open_failure)
 {
 	fake_nl.open_err = -ENOENT;
-	fake_nl.open_msg = "cannot load module 'layerfs': not found";
+	fake_nl.open_msg = "module 'layerfs': not found";
 	BATCH("# first\nlayer ls\nlayer ls\n");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: batch line 2: cannot load module 'layerfs': not found\n");
+			 "layerctl: batch line 2: module 'layerfs': not found\n");
 	ck_assert_int_eq(fake_nl.requests, 0);
 }
 END_TEST

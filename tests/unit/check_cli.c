@@ -434,12 +434,12 @@ END_TEST
 START_TEST(test_open_failure)
 {
 	fake_nl.open_err = -ENOENT;
-	fake_nl.open_msg = "cannot load module 'layerfs': not found in /lib/modules/x";
+	fake_nl.open_msg = "module 'layerfs': not found in /lib/modules/x";
 	RUN("layer", "ls");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
-			 "layerctl: cannot load module 'layerfs': not found in /lib/modules/x\n");
+			 "layerctl: module 'layerfs': not found in /lib/modules/x\n");
 	ck_assert_int_eq(fake_nl.requests, 0);
 	ck_assert_int_eq(fake_nl.closes, 0);
 }
@@ -607,10 +607,10 @@ START_TEST(test_index_errors)
 			 "layerctl: layer 'base': cannot index: the layer is not frozen\n");
 	/* Module loading fails: its sentence, once. */
 	fake_nl.open_err = -ENOENT;
-	fake_nl.open_msg = "cannot load module 'layerfs': not found";
+	fake_nl.open_msg = "module 'layerfs': not found";
 	RUN("layer", "index", "base", "-o", "/tmp/layerctl-unit.index");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.err, "layerctl: cannot load module 'layerfs': not found\n");
+	ck_assert_str_eq(r.err, "layerctl: module 'layerfs': not found\n");
 }
 END_TEST
 

@@ -664,7 +664,10 @@ START_TEST(test_batch_usage_errors)
 	RUN_IN("", "-b", "/nonexistent/batch");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: cannot open batch file '/nonexistent/batch': No such file or directory\n");
+			 "layerctl: batch file '/nonexistent/batch': cannot open (No such file or directory)\n");
+	RUN_IN("", "-b", "/");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: batch file '/': cannot read (Is a directory)\n");
 
 	RUN_IN("", "-b");
 	ck_assert_int_eq(r.rc, 2);

@@ -142,7 +142,7 @@ expect_fail "^layerctl: view '$m': unknown layer 'nope' \\(No such file or direc
 	"$LAYERCTL" mount --layers 'base\:1:nope' "$m"
 expect_fail "^layerctl: view '$m': unknown image 'nope:2' \\(No such file or directory\\)\$" \
 	"$LAYERCTL" mount nope:2 "$m"
-expect_fail "^layerctl: invalid layer name 'Nope': " \
+expect_fail "^layerctl: layer 'Nope': invalid name: " \
 	"$LAYERCTL" mount --layers 'base\:1:Nope' "$m"
 expect_fail "appears twice.*Invalid argument" \
 	"$LAYERCTL" mount --layer base:1 --layer base:1 "$m"

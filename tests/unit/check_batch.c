@@ -465,7 +465,7 @@ START_TEST(test_batch_force)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
 			 "layerctl: batch line 1: layer 'nope': no such layer (No such file or directory)\n"
-			 "layerctl: batch line 4: invalid layer name 'Bad': each component must start with [a-z0-9]\n"
+			 "layerctl: batch line 4: layer 'Bad': invalid name: each component must start with [a-z0-9]\n"
 			 "layerctl: batch: 2 of 4 commands failed\n");
 	/* Every valid line was sent, over one socket. */
 	ck_assert_int_eq(fake_nl.requests, 3);

@@ -285,13 +285,13 @@ END_TEST
 START_TEST(test_mount_refusals)
 {
 	RUN("mount", "--layers", "a::b", "/mnt");
-	assert_refused("layerctl: invalid layer name '': empty name\n");
+	assert_refused("layerctl: layer '': invalid name: empty name\n");
 	RUN("mount", "--layers", "a:Bad", "/mnt");
-	assert_refused("layerctl: invalid layer name 'Bad': each component must start with [a-z0-9]\n");
+	assert_refused("layerctl: layer 'Bad': invalid name: each component must start with [a-z0-9]\n");
 	RUN("mount", "--layer", "gakki/app\\:1", "/mnt");
-	assert_refused("layerctl: invalid layer name 'gakki/app\\\\:1': only [a-z0-9._-] and '/' may appear before the tag\n");
+	assert_refused("layerctl: layer 'gakki/app\\\\:1': invalid name: only [a-z0-9._-] and '/' may appear before the tag\n");
 	RUN("mount", "Bad", "/mnt");
-	assert_refused("layerctl: invalid image name 'Bad': each component must start with [a-z0-9]\n");
+	assert_refused("layerctl: image 'Bad': invalid name: each component must start with [a-z0-9]\n");
 	RUN("mount", "-L", "a", "-u", "rel/u", "-w", "/w", "/mnt");
 	assert_refused("layerctl: view '/mnt': upper 'rel/u': not an absolute path\n");
 	RUN("mount", "-L", "a", "-u", "/u", "-w", "w", "/mnt");

@@ -1320,7 +1320,7 @@ START_TEST(test_commit_refused)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_ptr_nonnull(strstr(r.err, "': not a layerfs view (Invalid argument)\n"));
 	RUN("commit", "4", "Bad");
-	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: invalid layer name 'Bad'"));
+	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: layer 'Bad': invalid name"));
 	RUN("commit", "4");
 	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: commit: missing REF\n"));
 	ck_assert_int_eq(fake_nl.commits, 1);

@@ -605,6 +605,11 @@ START_TEST(test_index_errors)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
 			 "layerctl: layer 'base': cannot index: the layer is not frozen\n");
+	/* -o FILE whose directory is missing: the file is the subject */
+	RUN("layer", "index", "base", "-o", "/nonexistent/dir/x.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: index file '/nonexistent/dir/x.index': cannot open its directory (No such file or directory)\n");
 	/* Module loading fails: its sentence, once. */
 	fake_nl.open_err = -ENOENT;
 	fake_nl.open_msg = "module 'layerfs': not found";

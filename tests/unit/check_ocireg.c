@@ -1627,6 +1627,12 @@ START_TEST(test_cmd_usage)
 	RUN("save", "nope:1", "-o", "-");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: layer 'nope:1': no such layer (No such file or directory)\n");
+	/* an auth file that cannot be read: its subject, the reason, STRERROR */
+	setenv("REGISTRY_AUTH_FILE", "/", 1);
+	RUN("pull", "reg.io/app:1", "x:1");
+	unsetenv("REGISTRY_AUTH_FILE");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: auth file '/': cannot read (Is a directory)\n");
 	ck_assert_uint_eq(fake_http_nseen(), 0);
 }
 END_TEST

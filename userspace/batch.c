@@ -62,6 +62,17 @@ out:
 	return rc;
 }
 
+/* "batch file 'NAME': WHAT (STRERROR)" reported; returns 1. */
+static int lfs_batch_fail(struct lfs_ctx *ctx, const char *name,
+			  const char *what, int err)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+
+	lfs_err_prefix(&e, lfs_err_set(&e, -err, "%s", what),
+		       "batch file '%s'", name);
+	return lfs_err_report(ctx, &e);
+}
+
 int lfs_batch_stream(struct lfs_ctx *ctx, FILE *in, const char *name,
 		     int force)
 {
@@ -85,8 +96,7 @@ int lfs_batch_stream(struct lfs_ctx *ctx, FILE *in, const char *name,
 			break;
 	}
 	if (ferror(in))
-		rc = lfs_errorf(ctx, "batch file '%s': read error: %s", name,
-				strerror(errno));
+		rc = lfs_batch_fail(ctx, name, "cannot read", errno);
 	free(line);
 	if (failed && force)
 		lfs_errorf(ctx, "batch: %lu of %lu commands failed", failed,
@@ -104,8 +114,7 @@ int lfs_batch_run(struct lfs_ctx *ctx, const char *path, int force)
 					"-", force);
 	in = fopen(path, "re");
 	if (!in)
-		return lfs_errorf(ctx, "cannot open batch file '%s': %s", path,
-				  strerror(errno));
+		return lfs_batch_fail(ctx, path, "cannot open", errno);
 	rc = lfs_batch_stream(ctx, in, path, force);
 	fclose(in);
 	return rc;

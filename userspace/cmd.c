@@ -263,7 +263,7 @@ int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name)
 	if (!why)
 		return 0;
 	lfs_fmt_escaped(&b, name);
-	lfs_errorf(ctx, "invalid %s name '%s': %s", kind, lfs_buf_str(&b), why);
+	lfs_errorf(ctx, "%s '%s': invalid name: %s", kind, lfs_buf_str(&b), why);
 	lfs_buf_free(&b);
 	return 1;
 }
@@ -274,7 +274,7 @@ int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
 	if (lfs_check_name(ctx, kind, ref))
 		return 1;
 	if (lfs_ref_latest(ref, out, len) || lfs_name_check(out))
-		return lfs_errorf(ctx, "invalid %s name '%s:%s': %s", kind, ref,
+		return lfs_errorf(ctx, "%s '%s:%s': invalid name: %s", kind, ref,
 				  LFS_DEFAULT_TAG, "longer than 255 bytes");
 	return 0;
 }

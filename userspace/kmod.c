@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <libkmod.h>
 
@@ -24,9 +23,11 @@ static void lfs_kmod_log(void *data, int priority, const char *file, int line,
 	(void)args;
 }
 
+/* "module 'WHAT': cannot load (STRERROR)" (err.h's one model). */
 static int lfs_kmod_fail(struct lfs_err *e, const char *what, int rc)
 {
-	return lfs_err_set(e, rc, "cannot load module '%s'", what);
+	return lfs_err_prefix(e, lfs_err_set(e, rc, "cannot load"),
+			      "module '%s'", what);
 }
 
 static int lfs_kmod_insert_path(struct kmod_ctx *ctx, const char *path,
@@ -54,10 +55,10 @@ static int lfs_kmod_probe(struct kmod_ctx *ctx, struct lfs_err *e)
 
 	rc = kmod_load_resources(ctx);
 	if (rc < 0) {
-		lfs_err_set(e, 0,
-			    "cannot load module '%s': cannot read the module index in %s: %s (use --module PATH or LAYERFS_MODULE)",
-			    LFS_MODULE_NAME, kmod_get_dirname(ctx), strerror(-rc));
-		return rc;
+		lfs_err_set(e, rc,
+			    "cannot read the module index in %s; give --module PATH or set LAYERFS_MODULE",
+			    kmod_get_dirname(ctx));
+		return lfs_err_prefix(e, rc, "module '%s'", LFS_MODULE_NAME);
 	}
 	rc = kmod_module_new_from_lookup(ctx, LFS_MODULE_NAME, &list);
 	if (rc < 0)
@@ -82,8 +83,9 @@ static int lfs_kmod_probe(struct kmod_ctx *ctx, struct lfs_err *e)
 	kmod_module_unref_list(list);
 	if (!found) {
 		lfs_err_set(e, 0,
-			    "cannot load module '%s': not found in %s (use --module PATH or LAYERFS_MODULE)",
-			    LFS_MODULE_NAME, kmod_get_dirname(ctx));
+			    "not found in %s; give --module PATH or set LAYERFS_MODULE",
+			    kmod_get_dirname(ctx));
+		lfs_err_prefix(e, 0, "module '%s'", LFS_MODULE_NAME);
 		return -ENOENT;
 	}
 	if (rc < 0)

@@ -168,7 +168,7 @@ static int lfs_login_helper(struct lfs_ctx *ctx, struct lfs_login *l,
 	if (!rc)
 		rc = lfs_cred_helper_store(name, l->host, &l->cred, &e);
 	if (rc) {
-		lfs_err_prefix(&e, rc, "login: auth file '%s'", l->path);
+		lfs_err_prefix(&e, rc, "auth file '%s'", l->path);
 		return lfs_err_report(ctx, &e);
 	}
 	*done = 1;
@@ -190,9 +190,11 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	if (lfs_reg_auth_path(l->path, sizeof(l->path)))
 		return lfs_errorf(ctx, "login: no auth file: set REGISTRY_AUTH_FILE or HOME");
 	rc = lfs_reg_read_file(AT_FDCWD, l->path, &old, NULL);
-	if (rc && rc != -ENOENT)
-		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path,
-				  strerror(-rc));
+	if (rc && rc != -ENOENT) {
+		lfs_err_prefix(&e, lfs_err_set(&e, rc, "cannot read"),
+			       "auth file '%s'", l->path);
+		return lfs_err_report(ctx, &e);
+	}
 	if (lfs_login_helper(ctx, l, old, &done) || done) {
 		free(old);
 		return done ? 0 : 1;
@@ -201,7 +203,7 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	free(old);
 	rc = 0;
 	if (!text) {
-		lfs_err_prefix(&e, -EINVAL, "login: auth file '%s'", l->path);
+		lfs_err_prefix(&e, -EINVAL, "auth file '%s'", l->path);
 		return lfs_err_report(ctx, &e);
 	}
 	slash = strrchr(l->path, '/');
@@ -216,9 +218,11 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 					   strlen(text), 0600);
 	explicit_bzero(text, strlen(text));
 	free(text);
-	if (rc)
-		return lfs_errorf(ctx, "login: auth file '%s': %s", l->path,
-				  strerror(-rc));
+	if (rc) {
+		lfs_err_prefix(&e, lfs_err_set(&e, rc, "cannot write"),
+			       "auth file '%s'", l->path);
+		return lfs_err_report(ctx, &e);
+	}
 	fprintf(ctx->out, "%s: login succeeded; credentials stored in %s\n",
 		l->host, l->path);
 	return 0;

@@ -69,12 +69,12 @@ static const char lfs_usage_mount[] =
 /* The longest string fsconfig(2) passes (256 bytes with the NUL). */
 #define LFS_FSCONFIG_STR_MAX 255
 
-/* "mount MNT: KIND 'VALUE': REASON" into @e; returns -EINVAL. */
+/* "view 'MNT': KIND 'VALUE': REASON" into @e; returns -EINVAL. */
 static int lfs_mount_refuse(const char *mnt, const char *kind,
 			    const char *value, const char *reason,
 			    struct lfs_err *e)
 {
-	lfs_err_set(e, 0, "mount %s: %s '%s': %s", mnt, kind, value, reason);
+	lfs_err_set(e, 0, "view '%s': %s '%s': %s", mnt, kind, value, reason);
 	return -EINVAL;
 }
 
@@ -375,7 +375,7 @@ int cmd_mount(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_sys_mount(&a.spec, ctx->module, &e);
 		if (rc < 0) {
 			lfs_mount_unstore(&ms);
-			lfs_err_prefix(&e, rc, "mount %s", a.spec.target);
+			lfs_err_prefix(&e, rc, "view '%s'", a.spec.target);
 		}
 	}
 	if (rc)

@@ -115,10 +115,8 @@ static int lfs_push_chain(struct lfs_ctx *ctx, struct lfs_push *p)
 
 	if (lfs_ctx_nl(ctx, &nl, &e) ||
 	    lfs_ref_resolve(ctx, nl, p->ref, &p->name, &e) ||
-	    lfs_image_chain(nl, p->name, &p->chain, &e)) {
-		lfs_err_prefix(&e, e.code, "push");
+	    lfs_image_chain(nl, p->name, &p->chain, &e))
 		return lfs_err_report(ctx, &e);
-	}
 	p->ol = calloc(p->chain.n, sizeof(*p->ol));
 	p->dg = calloc(p->chain.n, sizeof(*p->dg));
 	if (!p->ol || !p->dg)

@@ -146,10 +146,15 @@ int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len)
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > LFS_REG_FILE_MAX) {
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	else if ((uint64_t)st.st_size > LFS_REG_FILE_MAX)
+		err = -EFBIG;
+	if (err) {
 		close(fd);
-		return -EFBIG;
+		return err;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
@@ -223,7 +228,9 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 	if (rc == -ENOENT)
 		return 1;
 	if (rc) {
-		lfs_errorf(ctx, "auth file '%s': %s", path, strerror(-rc));
+		lfs_err_prefix(&e, lfs_err_set(&e, rc, "cannot read"),
+			       "auth file '%s'", path);
+		lfs_err_report(ctx, &e);
 		return -1;
 	}
 	/* docker's order: credHelpers, credsStore, then auths */

@@ -158,10 +158,12 @@ static int lfs_rmi_layer(struct lfs_ctx *ctx, const char *ref)
 	}
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
+	if (!rc && !name)
+		rc = lfs_err_prefix(&e, lfs_err_set(&e, -ENOENT, "not in the store"),
+				    "image '%s'", ref);
 	if (rc)
 		return lfs_err_report(ctx, &e);
-	/* not in the store: rm says so */
-	rc = lfs_rmi_rm(ctx, name ? name : ref);
+	rc = lfs_rmi_rm(ctx, name);
 	while (!rc && parent && lfs_rmi_unused(ctx, parent, &next)) {
 		rc = lfs_rmi_rm(ctx, parent);
 		free(parent);

@@ -102,9 +102,8 @@ static int lfs_sys_fsopen(const char *module_path, struct lfs_err *e)
 		return fd;
 	rc = -errno;
 	if (rc == -ENODEV)
-		lfs_err_set(e, rc,
-			    "filesystem type '%s' is still unknown after loading the module",
-			    LFS_FSTYPE);
+		lfs_err_prefix(e, lfs_err_set(e, rc, "still unknown after loading the module"),
+			       "filesystem type '%s'", LFS_FSTYPE);
 	return rc;
 }
 

@@ -178,6 +178,6 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 	lfs_store_close(&u.st);
 	if (!rc)
 		return 0;
-	lfs_err_prefix(&e, rc, "umount %s", argv[optind]);
+	lfs_err_prefix(&e, rc, "view '%s'", argv[optind]);
 	return lfs_err_report(ctx, &e);
 }

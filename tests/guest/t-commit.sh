@@ -167,7 +167,7 @@ expect_fail "^layerctl: view '$d/t': not a layerfs view \\(Invalid argument\\)\$
 	"$LAYERCTL" commit "$d/t" x:1
 expect_fail "^layerctl: view '$m': .* \\(File exists\\)\$" \
 	"$LAYERCTL" commit "$m" tomcat:9
-expect_fail "^layerctl: invalid layer name 'Bad:1': " \
+expect_fail "^layerctl: layer 'Bad:1': invalid name: " \
 	"$LAYERCTL" commit "$m" Bad:1
 expect_fail "Operation not permitted" \
 	setpriv --reuid 65534 --regid 65534 --clear-groups "$LAYERCTL" commit "$m" x:1

@@ -515,7 +515,7 @@ expect_eq "$(cat "$_lib_tmp/out")" "$(printf 'Deleted: rmi/based:1\nDeleted: %s'
 	"rmi: the image and its unnamed lower layer no other image uses"
 expect_fail "$mid" L layer show "$mid"
 expect_ok L layer show "$bot"
-expect_fail "^layerctl: layer 'no/such:1': not in the store" L rmi no/such:1
+expect_fail "^layerctl: image 'no/such:1': not in the store \\(No such file or directory\\)\$" L rmi no/such:1
 
 expect_ok umount "$d/view"
 expect_ok unload_module

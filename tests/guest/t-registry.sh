@@ -52,9 +52,9 @@ expect_fail 'no such parent layer.*No such file or directory' \
 	"$LAYERCTL" layer add y "$d/y" --parent nope
 expect_fail 'own parent.*Too many levels of symbolic links' \
 	"$LAYERCTL" layer add z "$d/z" --parent z
-expect_fail 'invalid layer name' "$LAYERCTL" layer add Bad "$d/z"
-expect_fail 'invalid layer name' "$LAYERCTL" layer add 'a//b' "$d/z"
-expect_fail 'invalid layer name' "$LAYERCTL" layer add 'a:' "$d/z"
+expect_fail "^layerctl: layer 'Bad': invalid name: " "$LAYERCTL" layer add Bad "$d/z"
+expect_fail "^layerctl: layer 'a//b': invalid name: " "$LAYERCTL" layer add 'a//b' "$d/z"
+expect_fail "^layerctl: layer 'a:': invalid name: " "$LAYERCTL" layer add 'a:' "$d/z"
 expect_fail 'pseudo filesystem.*Operation not supported' \
 	"$LAYERCTL" layer add procdir /proc/self
 expect_fail 'parent or in the base of another layer.*Device or resource busy' \

@@ -41,7 +41,7 @@ echo app >"$d/app/app.txt"
 if [ -d /sys/module/layerfs ]; then
 	skip "mount loads the module" "layerfs is already loaded"
 else
-	expect_fail "^layerctl: mount $d/m1: unknown layer 'nope' \(No such file or directory\)\$" \
+	expect_fail "^layerctl: view '$d/m1': unknown layer 'nope' \(No such file or directory\)\$" \
 		"$LAYERCTL" --module "$MODULE" mount --layers nope "$d/m1"
 	expect_ok test -d /sys/module/layerfs
 fi
@@ -138,11 +138,11 @@ expect_fail 'Device or resource busy' "$LAYERCTL" layer rm base:1
 
 # --- refusals ---------------------------------------------------------------
 m=$d/m4
-expect_fail "^layerctl: mount $m: unknown layer 'nope' \\(No such file or directory\\)\$" \
+expect_fail "^layerctl: view '$m': unknown layer 'nope' \\(No such file or directory\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1:nope' "$m"
-expect_fail "^layerctl: mount $m: unknown image 'nope:2' \\(No such file or directory\\)\$" \
+expect_fail "^layerctl: view '$m': unknown image 'nope:2' \\(No such file or directory\\)\$" \
 	"$LAYERCTL" mount nope:2 "$m"
-expect_fail "^layerctl: invalid layer name 'Nope': " \
+expect_fail "^layerctl: layer 'Nope': invalid name: " \
 	"$LAYERCTL" mount --layers 'base\:1:Nope' "$m"
 expect_fail "appears twice.*Invalid argument" \
 	"$LAYERCTL" mount --layer base:1 --layer base:1 "$m"
@@ -150,21 +150,21 @@ expect_fail '^layerctl: mount: --upper and --work go together$' \
 	"$LAYERCTL" mount --layers 'base\:1' --upper "$d/u3" "$m"
 mount -t tmpfs t2 "$d/t2"
 mkdir "$d/t2/w"
-expect_fail "^layerctl: mount $m: upper and work must be on the same mount \\(Invalid argument\\)\$" \
+expect_fail "^layerctl: view '$m': upper and work must be on the same mount \\(Invalid argument\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' --upper "$d/u3" --work "$d/t2/w" "$m"
-expect_fail "^layerctl: mount $m: upper or work is in use by view [0-9]+ \\(Device or resource busy\\)\$" \
+expect_fail "^layerctl: view '$m': upper or work is in use by view [0-9]+ \\(Device or resource busy\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' --upper "$d/u1" --work "$d/w3" "$m"
-expect_fail "^layerctl: mount $m: upper or work is in use by view [0-9]+ \\(Device or resource busy\\)\$" \
+expect_fail "^layerctl: view '$m': upper or work is in use by view [0-9]+ \\(Device or resource busy\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' --upper "$d/u3" --work "$d/w1" "$m"
-expect_fail "^layerctl: mount $m: upper 'u3': not an absolute path\$" \
+expect_fail "^layerctl: view '$m': upper 'u3': not an absolute path\$" \
 	"$LAYERCTL" mount --layers 'base\:1' --upper u3 --work "$d/w3" "$m"
-expect_fail "^layerctl: mount $m: work 'w3': not an absolute path\$" \
+expect_fail "^layerctl: view '$m': work 'w3': not an absolute path\$" \
 	"$LAYERCTL" mount --layers 'base\:1' --upper "$d/u3" --work w3 "$m"
-expect_fail "^layerctl: mount $m: upper '$d/missing'.*\\(No such file or directory\\)\$" \
+expect_fail "^layerctl: view '$m': upper '$d/missing'.*\\(No such file or directory\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' --upper "$d/missing" --work "$d/w3" "$m"
-expect_fail "^layerctl: mount $d/missing: mount point does not exist \\(No such file or directory\\)\$" \
+expect_fail "^layerctl: view '$d/missing': mount point does not exist \\(No such file or directory\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' "$d/missing"
-expect_fail "^layerctl: mount $d/file: mount point is not a directory \\(Not a directory\\)\$" \
+expect_fail "^layerctl: view '$d/file': mount point is not a directory \\(Not a directory\\)\$" \
 	"$LAYERCTL" mount --layers 'base\:1' "$d/file"
 # work/layerfs.work that is not a directory is refused before it is
 # opened: whoever can write the work directory can leave a FIFO there,
@@ -177,11 +177,11 @@ expect_eq "$(awk -v m="$m" '$2 == m' /proc/self/mounts)" "" "refusals mounted no
 expect_eq "$(count_views 'true')" 3 "refusals left no view behind"
 umount "$d/t2"
 
-expect_fail "^layerctl: umount $d: not a layerfs view \\(Invalid argument\\)\$" \
+expect_fail "^layerctl: view '$d': not a layerfs view \\(Invalid argument\\)\$" \
 	"$LAYERCTL" umount "$d"
-expect_fail "^layerctl: umount $d/m1/etc: not a mount point .*\\(Invalid argument\\)\$" \
+expect_fail "^layerctl: view '$d/m1/etc': not a mount point .*\\(Invalid argument\\)\$" \
 	"$LAYERCTL" umount "$d/m1/etc"
-expect_fail "^layerctl: umount $d/missing: No such file or directory\$" \
+expect_fail "^layerctl: view '$d/missing': No such file or directory\$" \
 	"$LAYERCTL" umount "$d/missing"
 
 # --- umount: what is checked is what is unmounted ------------------------------
@@ -237,7 +237,7 @@ fi
 # A symbolic link at MNT itself is not followed (UMOUNT_NOFOLLOW).
 expect_ok "$LAYERCTL" mount --ro gakki/app:1.1 "$d/um/own/v"
 ln -s "$d/um/own/v" "$d/um/link"
-expect_fail "^layerctl: umount $d/um/link: a symbolic link \\(give the view's mount point itself\\) \\(Too many levels of symbolic links\\)\$" \
+expect_fail "^layerctl: view '$d/um/link': a symbolic link \\(give the view's mount point itself\\) \\(Too many levels of symbolic links\\)\$" \
 	"$LAYERCTL" umount "$d/um/link"
 expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$d/um/own/v")" layerfs \
 	"umount did not follow a link at MNT"
@@ -248,7 +248,7 @@ umount "$d/um/decoy/v"
 
 # --- busy and lazy unmounts -----------------------------------------------
 exec 3<"$d/m1/etc/os"
-expect_fail "^layerctl: umount $d/m1: the view is in use .*\\(Device or resource busy\\)\$" \
+expect_fail "^layerctl: view '$d/m1': the view is in use .*\\(Device or resource busy\\)\$" \
 	"$LAYERCTL" umount "$d/m1"
 exec 3<&-
 expect_ok "$LAYERCTL" umount "$d/m1"

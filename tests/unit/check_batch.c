@@ -465,7 +465,7 @@ START_TEST(test_batch_force)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
 			 "layerctl: batch line 1: layer 'nope': no such layer (No such file or directory)\n"
-			 "layerctl: batch line 4: invalid layer name 'Bad': each component must start with [a-z0-9]\n"
+			 "layerctl: batch line 4: layer 'Bad': invalid name: each component must start with [a-z0-9]\n"
 			 "layerctl: batch: 2 of 4 commands failed\n");
 	/* Every valid line was sent, over one socket. */
 	ck_assert_int_eq(fake_nl.requests, 3);
@@ -650,11 +650,11 @@ END_TEST
 START_TEST(test_batch_open_failure)
 {
 	fake_nl.open_err = -ENOENT;
-	fake_nl.open_msg = "cannot load module 'layerfs': not found";
+	fake_nl.open_msg = "module 'layerfs': not found";
 	BATCH("# first\nlayer ls\nlayer ls\n");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: batch line 2: cannot load module 'layerfs': not found\n");
+			 "layerctl: batch line 2: module 'layerfs': not found\n");
 	ck_assert_int_eq(fake_nl.requests, 0);
 }
 END_TEST
@@ -664,7 +664,10 @@ START_TEST(test_batch_usage_errors)
 	RUN_IN("", "-b", "/nonexistent/batch");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: cannot open batch file '/nonexistent/batch': No such file or directory\n");
+			 "layerctl: batch file '/nonexistent/batch': cannot open (No such file or directory)\n");
+	RUN_IN("", "-b", "/");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: batch file '/': cannot read (Is a directory)\n");
 
 	RUN_IN("", "-b");
 	ck_assert_int_eq(r.rc, 2);

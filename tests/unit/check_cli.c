@@ -311,22 +311,22 @@ START_TEST(test_add_invalid_names)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
-			 "layerctl: invalid layer name 'Bad': each component must start with [a-z0-9]\n");
+			 "layerctl: layer 'Bad': invalid name: each component must start with [a-z0-9]\n");
 	ck_assert_int_eq(fake_nl.opens, 0);
 
 	RUN("layer", "add", "base", "/srv/base", "--parent", "a:");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.err, "layerctl: invalid parent layer name 'a:': empty tag\n");
+	ck_assert_str_eq(r.err, "layerctl: parent layer 'a:': invalid name: empty tag\n");
 	ck_assert_int_eq(fake_nl.opens, 0);
 
 	RUN("layer", "add", "", "/srv/base");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.err, "layerctl: invalid layer name '': empty name\n");
+	ck_assert_str_eq(r.err, "layerctl: layer '': invalid name: empty name\n");
 
 	RUN("layer", "add", "a\x1b[2J", "/srv/base");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: invalid layer name 'a\\x1b[2J': only [a-z0-9._-] and '/' may appear before the tag\n");
+			 "layerctl: layer 'a\\x1b[2J': invalid name: only [a-z0-9._-] and '/' may appear before the tag\n");
 	ck_assert_int_eq(fake_nl.opens, 0);
 }
 END_TEST
@@ -345,7 +345,7 @@ START_TEST(test_add_name_boundaries)
 	name[256] = '\0';
 	RUN("layer", "add", name, "/p");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "': longer than 255 bytes\n") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "': invalid name: longer than 255 bytes\n") != NULL, "%s", r.err);
 
 	strcpy(tag, "a:");
 	memset(tag + 2, 'T', 128);
@@ -356,7 +356,7 @@ START_TEST(test_add_name_boundaries)
 	tag[131] = '\0';
 	RUN("layer", "add", tag, "/p");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "': tag longer than 128 characters\n") != NULL,
+	ck_assert_msg(strstr(r.err, "': invalid name: tag longer than 128 characters\n") != NULL,
 		      "%s", r.err);
 }
 END_TEST
@@ -434,12 +434,12 @@ END_TEST
 START_TEST(test_open_failure)
 {
 	fake_nl.open_err = -ENOENT;
-	fake_nl.open_msg = "cannot load module 'layerfs': not found in /lib/modules/x";
+	fake_nl.open_msg = "module 'layerfs': not found in /lib/modules/x";
 	RUN("layer", "ls");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
-			 "layerctl: cannot load module 'layerfs': not found in /lib/modules/x\n");
+			 "layerctl: module 'layerfs': not found in /lib/modules/x\n");
 	ck_assert_int_eq(fake_nl.requests, 0);
 	ck_assert_int_eq(fake_nl.closes, 0);
 }
@@ -512,7 +512,7 @@ START_TEST(test_rm_errors)
 	RUN("layer", "rm", "UPPER");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: invalid layer name 'UPPER': each component must start with [a-z0-9]\n");
+			 "layerctl: layer 'UPPER': invalid name: each component must start with [a-z0-9]\n");
 }
 END_TEST
 
@@ -605,12 +605,17 @@ START_TEST(test_index_errors)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
 			 "layerctl: layer 'base': cannot index: the layer is not frozen\n");
+	/* -o FILE whose directory is missing: the file is the subject */
+	RUN("layer", "index", "base", "-o", "/nonexistent/dir/x.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: index file '/nonexistent/dir/x.index': cannot open its directory (No such file or directory)\n");
 	/* Module loading fails: its sentence, once. */
 	fake_nl.open_err = -ENOENT;
-	fake_nl.open_msg = "cannot load module 'layerfs': not found";
+	fake_nl.open_msg = "module 'layerfs': not found";
 	RUN("layer", "index", "base", "-o", "/tmp/layerctl-unit.index");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.err, "layerctl: cannot load module 'layerfs': not found\n");
+	ck_assert_str_eq(r.err, "layerctl: module 'layerfs': not found\n");
 }
 END_TEST
 

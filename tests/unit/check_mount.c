@@ -285,19 +285,19 @@ END_TEST
 START_TEST(test_mount_refusals)
 {
 	RUN("mount", "--layers", "a::b", "/mnt");
-	assert_refused("layerctl: invalid layer name '': empty name\n");
+	assert_refused("layerctl: layer '': invalid name: empty name\n");
 	RUN("mount", "--layers", "a:Bad", "/mnt");
-	assert_refused("layerctl: invalid layer name 'Bad': each component must start with [a-z0-9]\n");
+	assert_refused("layerctl: layer 'Bad': invalid name: each component must start with [a-z0-9]\n");
 	RUN("mount", "--layer", "gakki/app\\:1", "/mnt");
-	assert_refused("layerctl: invalid layer name 'gakki/app\\\\:1': only [a-z0-9._-] and '/' may appear before the tag\n");
+	assert_refused("layerctl: layer 'gakki/app\\\\:1': invalid name: only [a-z0-9._-] and '/' may appear before the tag\n");
 	RUN("mount", "Bad", "/mnt");
-	assert_refused("layerctl: invalid image name 'Bad': each component must start with [a-z0-9]\n");
+	assert_refused("layerctl: image 'Bad': invalid name: each component must start with [a-z0-9]\n");
 	RUN("mount", "-L", "a", "-u", "rel/u", "-w", "/w", "/mnt");
-	assert_refused("layerctl: mount /mnt: upper 'rel/u': not an absolute path\n");
+	assert_refused("layerctl: view '/mnt': upper 'rel/u': not an absolute path\n");
 	RUN("mount", "-L", "a", "-u", "/u", "-w", "w", "/mnt");
-	assert_refused("layerctl: mount /mnt: work 'w': not an absolute path\n");
+	assert_refused("layerctl: view '/mnt': work 'w': not an absolute path\n");
 	RUN("mount", "-L", "a", "-n", "", "/mnt");
-	assert_refused("layerctl: mount /mnt: name '': empty\n");
+	assert_refused("layerctl: view '/mnt': name '': empty\n");
 }
 END_TEST
 
@@ -310,7 +310,7 @@ START_TEST(test_mount_fsconfig_limit)
 	dir[256] = '\0';	/* 256 bytes: one too many */
 	RUN("mount", "-L", "a", "-u", dir, "-w", "/w", "/m");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(starts_with(r.err, "layerctl: mount /m: upper '/ddd"), "%s", r.err);
+	ck_assert_msg(starts_with(r.err, "layerctl: view '/m': upper '/ddd"), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "': longer than 255 bytes, the most fsconfig(2) takes\n"),
 		      "%s", r.err);
 	ck_assert_int_eq(fake_sys.mounts, 0);
@@ -357,18 +357,18 @@ START_TEST(test_mount_kernel_errors)
 	fake_sys.mount_err = -ENOENT;
 	fake_sys.mount_why = "unknown layer 'x'";
 	RUN("mount", "--layers", "a:x", "/mnt");
-	assert_fails("layerctl: mount /mnt: unknown layer 'x' (No such file or directory)\n");
+	assert_fails("layerctl: view '/mnt': unknown layer 'x' (No such file or directory)\n");
 	ck_assert_int_eq(fake_sys.mounts, 1);
 
 	fake_sys.mount_err = -EBUSY;
 	fake_sys.mount_why = "upper or work is in use by view 1";
 	RUN("mount", "base", "/m\tx", "-u", "/u", "-w", "/w");
-	assert_fails("layerctl: mount /m\\tx: upper or work is in use by view 1 (Device or resource busy)\n");
+	assert_fails("layerctl: view '/m\\tx': upper or work is in use by view 1 (Device or resource busy)\n");
 
 	fake_sys.mount_err = -EPERM;
 	fake_sys.mount_why = NULL;
 	RUN("mount", "base", "/mnt");
-	assert_fails("layerctl: mount /mnt: Operation not permitted\n");
+	assert_fails("layerctl: view '/mnt': Operation not permitted\n");
 }
 END_TEST
 
@@ -389,7 +389,7 @@ START_TEST(test_mount_batch)
 	fake_sys.mount_err = -ENOENT;
 	fake_sys.mount_why = "unknown image 'nope'";
 	run_in(args, "mount nope /a\n");
-	assert_fails("layerctl: batch line 1: mount /a: unknown image 'nope' (No such file or directory)\n");
+	assert_fails("layerctl: batch line 1: view '/a': unknown image 'nope' (No such file or directory)\n");
 }
 END_TEST
 
@@ -418,17 +418,17 @@ START_TEST(test_umount_errors)
 	fake_sys.umount_err = -EINVAL;
 	fake_sys.umount_why = "not a layerfs view";
 	RUN("umount", "/tmp");
-	assert_fails("layerctl: umount /tmp: not a layerfs view (Invalid argument)\n");
+	assert_fails("layerctl: view '/tmp': not a layerfs view (Invalid argument)\n");
 
 	fake_sys.umount_err = -EBUSY;
 	fake_sys.umount_why = "the view is in use";
 	RUN("umount", "/mnt");
-	assert_fails("layerctl: umount /mnt: the view is in use (Device or resource busy)\n");
+	assert_fails("layerctl: view '/mnt': the view is in use (Device or resource busy)\n");
 
 	fake_sys.umount_err = -ENOENT;
 	fake_sys.umount_why = NULL;
 	RUN("umount", "/nope");
-	assert_fails("layerctl: umount /nope: No such file or directory\n");
+	assert_fails("layerctl: view '/nope': No such file or directory\n");
 
 	RUN("umount");
 	assert_bad_usage("layerctl: umount: missing MNT\n");

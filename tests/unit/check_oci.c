@@ -1213,7 +1213,7 @@ START_TEST(test_cmd_help)
 	ck_assert_msg(strstr(r.err, "load: unexpected argument 'b:1'"), "%s", r.err);
 	RUN("import", "x.tar", "Bad");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "invalid layer name 'Bad'"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "layer 'Bad': invalid name"), "%s", r.err);
 	ck_assert_int_eq(fake_nl.requests, 0);
 }
 END_TEST
@@ -2153,7 +2153,7 @@ START_TEST(test_cmd_inspect)
 	ck_assert_msg(strstr(r.err, "layerctl: inspect: missing REF"), "%s", r.err);
 	RUN("inspect", "Bad");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "invalid image name 'Bad'"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "image 'Bad': invalid name"), "%s", r.err);
 }
 END_TEST
 

@@ -1620,6 +1620,20 @@ START_TEST(test_cmd_usage)
 	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
 	ck_assert_int_eq(fake_nl.requests, 0);
 	ck_assert_uint_eq(fake_http_nseen(), 0);
+	/* an absent image: the line save prints, no "push: " in front */
+	RUN("push", "nope:1", "reg.io/app:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: layer 'nope:1': no such layer (No such file or directory)\n");
+	RUN("save", "nope:1", "-o", "-");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: layer 'nope:1': no such layer (No such file or directory)\n");
+	/* an auth file that cannot be read: its subject, the reason, STRERROR */
+	setenv("REGISTRY_AUTH_FILE", "/", 1);
+	RUN("pull", "reg.io/app:1", "x:1");
+	unsetenv("REGISTRY_AUTH_FILE");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: auth file '/': cannot read (Is a directory)\n");
+	ck_assert_uint_eq(fake_http_nseen(), 0);
 }
 END_TEST
 

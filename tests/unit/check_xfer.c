@@ -287,6 +287,7 @@ START_TEST(test_helper_run)
 	struct lfs_err e = LFS_ERR_INIT;
 	struct lfs_reg_cred c;
 	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL, path[4096];
+	char line[LFS_ERR_MAX + 64];
 
 	ck_assert_ptr_nonnull(mkdtemp(helper_dir));
 	snprintf(path, sizeof(path), "%s:%s", helper_dir, old ? old : "/bin:/usr/bin");
@@ -304,13 +305,15 @@ START_TEST(test_helper_run)
 	ck_assert_msg(strstr(e.msg, "'docker-credential-bad' failed (status 4): the keyring is locked"),
 		      "%s", e.msg);
 	ck_assert_int_eq(lfs_cred_helper_get("missing", "r.io", &c, &e), -ENOEXEC);
-	ck_assert_msg(strstr(e.msg, "cannot run it"), "%s", e.msg);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "credential helper 'docker-credential-missing': cannot run it (No such file or directory)");
 	/* on $PATH but not executable: found, not run */
 	write_helper("noexec", "exit 0");
 	snprintf(path, sizeof(path), "%s/docker-credential-noexec", helper_dir);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_eq(lfs_cred_helper_get("noexec", "r.io", &c, &e), -EACCES);
-	ck_assert_msg(strstr(e.msg, "cannot run it: Permission denied"), "%s", e.msg);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "credential helper 'docker-credential-noexec': cannot run it (Permission denied)");
 	/* store: the JSON on its standard input, success by its status */
 	snprintf(c.user, sizeof(c.user), "al\"ice");
 	snprintf(c.pass, sizeof(c.pass), "pw/1");

@@ -1848,8 +1848,11 @@ static void plant_sha256_link(const char *dir)
 	ck_assert_int_eq(symlink(out_dir, p), 0);
 }
 
-/* blobs/sha256/.tmp-layer: a link to the victim, and a hard link to it. */
-static void plant_tmp_links(const char *dir)
+/*
+ * blobs/sha256/.tmp-layer: a symbolic link to the victim (@hard 0), or a
+ * hard link to it.
+ */
+static void plant_tmp(const char *dir, int hard)
 {
 	char p[256];
 
@@ -1858,19 +1861,17 @@ static void plant_tmp_links(const char *dir)
 	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s/blobs/sha256/.tmp-layer", dir);
-	ck_assert_int_eq(symlink(victim, p), 0);
+	ck_assert_int_eq(hard ? link(victim, p) : symlink(victim, p), 0);
+}
+
+static void plant_tmp_links(const char *dir)
+{
+	plant_tmp(dir, 0);
 }
 
 static void plant_tmp_hardlink(const char *dir)
 {
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/blobs", dir);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/blobs/sha256/.tmp-layer", dir);
-	ck_assert_int_eq(link(victim, p), 0);
+	plant_tmp(dir, 1);
 }
 
 /* TMP/out holds the victim only, unchanged. */

@@ -2038,29 +2038,32 @@ static void stale_commit_probe(void)
 	close(fd);
 }
 
-START_TEST(test_commit_stale_listing)
+/*
+ * The stale-listing tests' run: view @p committed once meanwhile (app:2
+ * of its old upper, the view on NEW), listed through @hook, then
+ * `commit 4 app:3`; checks app:2's record is still under the old key and
+ * app:3's under NEW's, whose key goes into @key.
+ */
+static void stale_commit_run(struct lfs_view_part *p, void (*hook)(int),
+			     char key[LFS_KEY_LEN + 1])
 {
 	static const struct lfs_layer tomcat9 = {
 		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
 		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_store st = LFS_STORE_INIT;
-	struct lfs_view_part p;
 	struct lfs_meta m;
-	char key[LFS_KEY_LEN + 1];
 
-	umount_view(&p, 1);
+	umount_view(p, 1);
 	snprintf(stale_upper, sizeof(stale_upper), "%s", upper);
 	ck_assert_int_eq(lfs_store_path_key(tmp, stale_upper, stale_key), 1);
-	commit_meanwhile();		/* app:2 of upper, view on NEW */
+	commit_meanwhile();
 	snprintf(stale_new, sizeof(stale_new), "%s", upper);
-	race_view = &p;
-	stale_locked = -1;
-	fake_nl.view_dump_hook = stale_listing;
+	race_view = p;
+	fake_nl.view_dump_hook = hook;
 	fake_nl.commit_path = stale_new;
 	fake_nl.commit_parent = "app:2";
 	fake_nl.layers[0] = &tomcat9;
 	fake_nl.n_layers = 1;
-	fake_nl.commit_hook = stale_commit_probe;
 	RUN("commit", "4", "app:3");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
@@ -2074,6 +2077,16 @@ START_TEST(test_commit_stale_listing)
 	ck_assert_str_eq(m.diff, stale_new);
 	lfs_meta_free(&m);
 	lfs_store_close(&st);
+}
+
+START_TEST(test_commit_stale_listing)
+{
+	struct lfs_view_part p;
+	char key[LFS_KEY_LEN + 1];
+
+	stale_locked = -1;
+	fake_nl.commit_hook = stale_commit_probe;
+	stale_commit_run(&p, stale_listing, key);
 	ck_assert_msg(stale_locked == 1, "NEW was not locked during the commit");
 }
 END_TEST
@@ -2092,37 +2105,10 @@ static void stale_always(int nth)
 
 START_TEST(test_commit_record_key_kernels)
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
-	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_view_part p;
-	struct lfs_meta m;
 	char key[LFS_KEY_LEN + 1];
 
-	umount_view(&p, 1);
-	snprintf(stale_upper, sizeof(stale_upper), "%s", upper);
-	ck_assert_int_eq(lfs_store_path_key(tmp, stale_upper, stale_key), 1);
-	commit_meanwhile();
-	snprintf(stale_new, sizeof(stale_new), "%s", upper);
-	race_view = &p;
-	fake_nl.view_dump_hook = stale_always;
-	fake_nl.commit_path = stale_new;
-	fake_nl.commit_parent = "app:2";
-	fake_nl.layers[0] = &tomcat9;
-	fake_nl.n_layers = 1;
-	RUN("commit", "4", "app:3");
-	ck_assert_msg(r.rc == 0, "%s", r.err);
-	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
-	ck_assert_int_eq(lfs_store_layer_read_meta(&st, stale_key, &m, NULL), 0);
-	ck_assert_msg(!strcmp(m.ref, "app:2"), "app:2's record is %s's now",
-		      m.ref);
-	lfs_meta_free(&m);
-	ck_assert_int_eq(lfs_store_path_key(tmp, stale_new, key), 1);
-	ck_assert_int_eq(lfs_store_layer_read_meta(&st, key, &m, NULL), 0);
-	ck_assert_str_eq(m.ref, "app:3");
-	lfs_meta_free(&m);
-	lfs_store_close(&st);
+	stale_commit_run(&p, stale_always, key);
 	ck_assert_ptr_nonnull(strstr(r.out, key));
 }
 END_TEST

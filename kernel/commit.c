@@ -472,6 +472,22 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 				       extack);
 	if (err)
 		goto out_thaw;
+	/*
+	 * 6.1's emergency thaw (sysrq j) thaws every superblock with
+	 * thaw_super_locked(), past ->thaw_super: the view may have been
+	 * thawed since freeze_super(), and writers let in, whose changes to
+	 * the old upper would then go on through the switch into the
+	 * published layer.  The thaw takes s_umount for write: with it held
+	 * for read, the view stays as this check finds it until the switch
+	 * is done.  Nothing under it waits for the upper filesystem.
+	 */
+	down_read(&sb->s_umount);
+	if (READ_ONCE(sb->s_writers.frozen) != SB_FREEZE_COMPLETE) {
+		NL_SET_ERR_MSG(extack,
+			       "view was thawed during the commit (emergency thaw?)");
+		err = -EBUSY;
+		goto out_umount;
+	}
 	down_write(&view->commit_sem);
 	err = layerfs_commit_check_maps(view, extack);
 	if (!err) {
@@ -484,6 +500,8 @@ static int layerfs_commit_frozen(struct layerfs_view *view,
 	if (!err)
 		layerfs_copyattr(d_inode(sb->s_root));
 	up_write(&view->commit_sem);
+out_umount:
+	up_read(&sb->s_umount);
 out_thaw:
 	layerfs_thaw_super(sb);
 	return err;

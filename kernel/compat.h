@@ -419,7 +419,8 @@ static inline int layerfs_thaw_super(struct super_block *sb)
  * commit, which thaws it itself with thaw_super(): a thaw from userspace
  * is refused.  6.1's thaw_super() has no holder and would thaw the view
  * in the middle of its commit.  Emergency thaw (sysrq j) does not come
- * this way.
+ * this way: 6.1's thaws the view all the same, and the commit then fails
+ * (layerfs_commit_frozen()); 6.12's leaves a kernel holder's freeze alone.
  */
 #if LAYERFS_612
 static inline int layerfs_thaw_super_ioctl(struct super_block *sb,

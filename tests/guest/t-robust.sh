@@ -9,6 +9,7 @@
 # filesystem is refused with EROFS and changes nothing;
 # after remounting it read-write, writes work again; a commit waiting on
 # a frozen upper filesystem keeps the rest of generic netlink answering;
+# an emergency thaw (sysrq j) in the middle of a commit fails it cleanly;
 # remounting a view read-only writes its upper back.
 # (Busy and lazy unmounts are in t-view-cli.sh.)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -167,6 +168,88 @@ expect_match "$(cat "$s/fz-commit.out")" "^OK" "the commit completes after the t
 expect_eq "$(cat "$s/m1/fz.txt" 2>&1)" frozen "the view reads its file after the commit"
 expect_ok umount "$s/m1"
 expect_ok "$LAYERCTL" layer rm rb/fz:1
+expect_ok umount "$s/fz"
+
+# --- an emergency thaw in the middle of a commit ----------------------------
+# sysrq j thaws every frozen filesystem.  On 6.1 it calls thaw_super_locked()
+# itself, past the view's ->thaw_super (refusing FITHAW above), so it can
+# thaw a view that its commit holds frozen: the writes waiting on the view
+# then went into the upper the commit was turning into a layer, and the
+# commit published it all the same.  sysrq j thaws the upper's filesystem
+# first (the commit waits on it) and the view next, so the commit races the
+# view's thaw: if the thaw comes first the commit must fail (EBUSY, nothing
+# registered, the view stays on its upper, which has the writes); if the
+# commit's switch comes first it completes, and the writes, let through
+# only after it, are in the new upper, never in the layer.  6.12's
+# emergency thaw thaws only userspace freezes: the commit completes.
+mount_ext4 "$s/fz" 64M
+mkdir -p "$s/fz/u" "$s/fz/w" "$s/fz/u2"
+expect_ok "$LAYERCTL" mount --layers 'rb/base\:1' --upper "$s/fz/u" --work "$s/fz/w" "$s/m1"
+echo frozen >"$s/m1/fz.txt"
+vid=$("$LAYERCTL" view ls --json | jq ".[] | select(.mountpoints[0] == \"$s/m1\") | .id")
+nlayers=$("$LAYERCTL" layer ls --json | jq length)
+expect_ok fsfreeze -f "$s/fz"
+$PY "$ROOT/tests/guest/nlcommit.py" "$vid" "$s/fz/u2" rb/et:1 >"$s/et-commit.out" 2>&1 &
+cpid=$!
+sleep 3
+if kill -0 "$cpid" 2>/dev/null; then
+	pass "the commit waits while the upper's filesystem is frozen (emergency thaw)"
+else
+	fail "the commit waits while the upper's filesystem is frozen (emergency thaw)" \
+		"it ended: $(cat "$s/et-commit.out")"
+fi
+# Writers waiting on the view's freeze, ready to go at its thaw.
+wpids=
+for i in 1 2 3 4 5 6 7 8; do
+	sh -c 'echo mid >"$1"' sh "$s/m1/w$i.txt" 2>"$s/et-w$i.err" &
+	wpids="$wpids $!"
+done
+sleep 2
+# shellcheck disable=SC2086 # a list of pids
+if kill -0 $wpids 2>/dev/null; then
+	pass "writes in the view wait while its commit holds it frozen"
+else
+	fail "writes in the view wait while its commit holds it frozen" "one ended"
+fi
+echo j >/proc/sysrq-trigger
+wait "$cpid"
+for p in $wpids; do
+	wait "$p"
+done
+out=$(cat "$s/et-commit.out")
+n_old=$(find "$s/fz/u" -maxdepth 1 -name 'w*.txt' | wc -l)
+n_new=$(find "$s/fz/u2" -maxdepth 1 -name 'w*.txt' | wc -l)
+diag "after sysrq j: commit: $out; writes in the old upper: $n_old, in the new: $n_new"
+case $(uname -r) in
+6.12.*)
+	expect_match "$out" "^OK" "6.12: the commit completes, its freeze untouched by sysrq j"
+	;;
+esac
+case $out in
+OK*)
+	expect_ok "$LAYERCTL" layer show rb/et:1
+	expect_eq "$n_old" 0 "the committed layer holds none of the writes made after its freeze"
+	expect_eq "$n_new" 8 "the writes let through after the commit are in the new upper"
+	;;
+*)
+	expect_match "$out" "^ERR EBUSY .*thawed" \
+		"the commit fails (EBUSY) when an emergency thaw thawed the view under it"
+	expect_fail 'No such' "$LAYERCTL" layer show rb/et:1
+	expect_eq "$("$LAYERCTL" layer ls --json | jq length)" "$nlayers" \
+		"the commit thawed under registered no layer"
+	expect_match "$(awk -v m="$s/m1" '$2 == m { print $4 }' /proc/self/mounts)" \
+		"upper=$s/fz/u," "the commit thawed under left the view on its upper"
+	expect_eq "$n_old" 8 "the writes let through by the thaw are in the view's upper"
+	;;
+esac
+for i in 1 2 3 4 5 6 7 8; do
+	expect_eq "$(cat "$s/m1/w$i.txt" 2>&1)" mid "the view reads write $i after sysrq j"
+done
+expect_eq "$(cat "$s/m1/fz.txt" 2>&1)" frozen "the view reads its file after sysrq j"
+echo later >"$s/m1/later.txt"
+expect_eq "$(cat "$s/m1/later.txt" 2>&1)" later "the view takes writes after sysrq j"
+expect_ok umount "$s/m1"
+"$LAYERCTL" layer rm rb/et:1 >/dev/null 2>&1
 expect_ok umount "$s/fz"
 
 # --- remount,ro writes the view's upper back ------------------------------------

@@ -2071,6 +2071,56 @@ END_TEST
  * ids bottom first, the config and its history; REF without a tag is
  * REF:latest when no layer has the bare name.
  */
+/*
+ * A lookup the kernel refuses for a reason other than "no such layer":
+ * its extended ack is the reason shown (a BASE layer of an image, the
+ * parent of an import).
+ */
+START_TEST(test_cmd_lookup_extack)
+{
+	static uint64_t base_ids[1] = { 7 };
+	struct lfs_layer l = { 0 }, top = { 0 };
+	char src[128], out[160], store[160];
+
+	mk("src");
+	put("src/a", "a");
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(out, sizeof(out), "%s/a.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	l.name = "base:1";
+	l.path = src;
+	top.name = "app:1";
+	top.path = src;
+	top.base = base_ids;
+	top.nbase = 1;
+	fake_nl.layers[0] = &l;
+	fake_nl.layers[1] = &top;
+	fake_nl.n_layers = 2;
+	RUN("export", "base:1", "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+
+	fake_nl.get_fail_id = 7;
+	fake_nl.get_err = -EPERM;
+	fake_nl.get_extack = "denied by the policy";
+	RUN("inspect", "app:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: image 'app:1': BASE layer 7 of 'app:1': "
+			 "denied by the policy (Operation not permitted)\n");
+
+	fake_nl.get_fail_id = 0;
+	fake_nl.get_fail_name = "base:1";
+	fake_nl.get_err = -EACCES;
+	fake_nl.get_extack = "no access to the layer";
+	RUN("--store", store, "import", out, "copy:1", "--parent", "base:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: parent layer 'base:1': no access to the layer "
+			 "(Permission denied)\n");
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+}
+END_TEST
+
 START_TEST(test_cmd_inspect)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -2781,6 +2831,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
+	tcase_add_test(tc, test_cmd_lookup_extack);
 	tcase_add_test(tc, test_cmd_save_load_archive);
 	tcase_add_test(tc, test_cmd_save_fail_removes_own_dir);
 	tcase_add_test(tc, test_cmd_load_archive_total);

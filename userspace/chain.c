@@ -50,10 +50,10 @@ static int lfs_image_chain_base(struct lfs_nl *nl, const char *ref,
 	for (i = 0; i < l->nbase; i++) {
 		bk.has = LFS_HAS_ID;
 		bk.id = lfs_layer_base_id(l, i);
-		rc = lfs_nl_layer_lookup(nl, &bk, &b, NULL);
+		rc = lfs_nl_layer_lookup(nl, &bk, &b, e);
 		if (rc < 0) {
-			lfs_err_set(e, rc, "BASE layer %llu of '%s'",
-				    (unsigned long long)bk.id, l->name);
+			lfs_err_prefix(e, rc, "BASE layer %llu of '%s'",
+				       (unsigned long long)bk.id, l->name);
 			return lfs_err_prefix(e, rc, "image '%s'", ref);
 		}
 		if (lfs_chain_push(c, b)) {

@@ -365,14 +365,15 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
 	 * restore).  But a directory that exists and holds something else
 	 * is not an empty store: say so rather than list nothing.
 	 */
-	if (!create && rc == -ENOENT && !lfs_store_dir_foreign(root))
-		return lfs_err_set(e, -ENOENT, "store: no store at %s", root);
-	if (!create && rc == -ENOENT) {
-		lfs_err_set(e, 0, "store: %s: not a layerfs store (no layers/ and views/ directories)",
-			    root);
-		return -ENOTDIR;
+	if (!create && rc == -ENOENT && !lfs_store_dir_foreign(root)) {
+		lfs_err_set(e, -ENOENT, "no store here");
+		return lfs_err_prefix(e, -ENOENT, "store '%s'", root);
 	}
-	return lfs_err_prefix(e, rc, "store");
+	if (!create && rc == -ENOENT) {
+		lfs_err_set(e, 0, "not a layerfs store (no layers/ and views/ directories)");
+		return lfs_err_prefix(e, -ENOTDIR, "store '%s'", root);
+	}
+	return lfs_err_prefix(e, rc, "store '%s'", root);
 }
 
 struct lfs_view_dump {

@@ -353,13 +353,15 @@ int lfs_fd_path(char *buf, size_t size, int fd, const char *name)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st)
+/* lfs_open_regular(), @nofollow O_NOFOLLOW or 0 */
+static int lfs_open_regular_at(int dirfd, const char *name, int nofollow,
+			       int flags, struct stat *st)
 {
 	char proc[LFS_FD_PATH_MAX];
 	int pfd, rc;
 
 	/* O_PATH opens nothing: no FIFO waited on, no driver's open run */
-	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	pfd = openat(dirfd, name, O_PATH | nofollow | O_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
 	if (fstat(pfd, st))
@@ -381,4 +383,15 @@ int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st)
 	}
 	close(pfd);
 	return rc;
+}
+
+int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st)
+{
+	return lfs_open_regular_at(dirfd, name, O_NOFOLLOW, flags, st);
+}
+
+int lfs_open_regular_follow(int dirfd, const char *name, int flags,
+			    struct stat *st)
+{
+	return lfs_open_regular_at(dirfd, name, 0, flags, st);
 }

@@ -84,6 +84,15 @@ int lfs_fd_path(char *buf, size_t size, int fd, const char *name);
 int lfs_open_regular(int dirfd, const char *name, int flags, struct stat *st);
 
 /*
+ * lfs_open_regular() that follows symlinks, the last component's too (a
+ * file the user may keep as a link: ~/.docker/config.json), and still
+ * opens nothing but the regular file they lead to: -EINVAL for another
+ * type.
+ */
+int lfs_open_regular_follow(int dirfd, const char *name, int flags,
+			    struct stat *st);
+
+/*
  * Two ways to reach a directory by path, one component at a time from "/"
  * (or ".") with the same walk (lfs_path_next() in fsdir.c), because they
  * promise different things and one flag would have to change three rules

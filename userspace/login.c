@@ -191,7 +191,8 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 		return lfs_errorf(ctx, "login: no auth file: set REGISTRY_AUTH_FILE or HOME");
 	rc = lfs_reg_read_file(AT_FDCWD, l->path, &old, NULL);
 	if (rc && rc != -ENOENT) {
-		lfs_err_prefix(&e, lfs_err_set(&e, rc, "cannot read"),
+		lfs_err_prefix(&e, lfs_err_set(&e, rc, "%s", rc == -EINVAL ?
+						"not a regular file" : "cannot read"),
 			       "auth file '%s'", l->path);
 		return lfs_err_report(ctx, &e);
 	}

@@ -160,10 +160,10 @@ static int lfs_import_check_names(struct lfs_nl *nl, const struct lfs_import *im
 	if (!im->parent)
 		return 0;
 	lk.name = im->parent;
-	rc = lfs_nl_layer_lookup(nl, &lk, &got, NULL);
+	rc = lfs_nl_layer_lookup(nl, &lk, &got, e);
 	free(got);
-	if (rc)
-		lfs_err_set(e, rc, "%s", rc == -ENOENT ? "not registered" : "");
+	if (rc == -ENOENT)
+		lfs_err_set(e, rc, "not registered");
 	return rc ? lfs_err_prefix(e, rc, "parent layer '%s'", im->parent) : 0;
 }
 

@@ -136,25 +136,22 @@ int lfs_reg_auth_path(char *out, size_t len)
 
 int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	char *buf;
 	size_t got = 0;
 	ssize_t r;
 	int fd, err = 0;
 
 	*out = NULL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	/* a FIFO would block the open; a device's open is not run */
+	fd = lfs_open_regular_follow(dirfd, name, 0, &st);
+	if (fd == -EINVAL && S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		err = -errno;
-	else if (!S_ISREG(st.st_mode))
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-	else if ((uint64_t)st.st_size > LFS_REG_FILE_MAX)
-		err = -EFBIG;
-	if (err) {
+		return fd;
+	if ((uint64_t)st.st_size > LFS_REG_FILE_MAX) {
 		close(fd);
-		return err;
+		return -EFBIG;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
@@ -228,7 +225,8 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 	if (rc == -ENOENT)
 		return 1;
 	if (rc) {
-		lfs_err_prefix(&e, lfs_err_set(&e, rc, "cannot read"),
+		lfs_err_prefix(&e, lfs_err_set(&e, rc, "%s", rc == -EINVAL ?
+						"not a regular file" : "cannot read"),
 			       "auth file '%s'", path);
 		lfs_err_report(ctx, &e);
 		return -1;

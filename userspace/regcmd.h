@@ -126,7 +126,11 @@ char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,
 /* Removes directory @path and everything in it (best effort). */
 void lfs_reg_tmpdir_remove(const char *path);
 
-/* Reads a whole small file (at most 4 MiB).  0 or a negative errno. */
+/*
+ * Reads a whole small file (at most 4 MiB), following symlinks.  0 or a
+ * negative errno: -EISDIR for a directory, -EINVAL for another type that
+ * is not a regular file (neither opened: a FIFO does not block).
+ */
 int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len);
 
 #endif /* LAYERCTL_REGCMD_H */

@@ -56,30 +56,29 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 	st->root = NULL;
 	st->fd = st->layers_fd = st->views_fd = st->lock_fd = -1;
 	if (root[0] != '/') {
-		return lfs_err_set(e, -EINVAL, "%s: not an absolute path",
-				   root);
+		lfs_err_set(e, 0, "not an absolute path");
+		return -EINVAL;
 	}
 	if (create) {
 		rc = lfs_mkdir_p(root, 0700);
 		if (rc)
-			return lfs_err_set(e, rc, "cannot create %s",
-					root);
+			return lfs_err_set(e, rc, "cannot create");
 	}
 	if (!realpath(root, real))
-		return lfs_err_set(e, -errno, "%s", root);
+		return lfs_err_set(e, -errno, "%s", "");
 	st->root = strdup(real);
 	if (!st->root)
-		return -ENOMEM;
+		return lfs_err_set(e, -ENOMEM, "%s", "");
 	st->fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->fd < 0) {
-		rc = lfs_err_set(e, -errno, "%s", real);
+		rc = lfs_err_set(e, -errno, "%s", "");
 		goto fail;
 	}
 	if (create) {
 		if ((mkdirat(st->fd, "layers", 0700) && errno != EEXIST) ||
 		    (mkdirat(st->fd, "views", 0700) && errno != EEXIST)) {
 			rc = lfs_err_set(e, -errno,
-				      "cannot create %s/layers and views", real);
+					 "cannot create layers/ and views/");
 			goto fail;
 		}
 		lfs_fsync_fd(st->fd);
@@ -87,12 +86,12 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 	st->layers_fd = openat(st->fd, "layers",
 			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->layers_fd < 0) {
-		rc = lfs_err_set(e, -errno, "%s/layers", real);
+		rc = lfs_err_set(e, -errno, "cannot open layers/");
 		goto fail;
 	}
 	st->views_fd = openat(st->fd, "views", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->views_fd < 0) {
-		rc = lfs_err_set(e, -errno, "%s/views", real);
+		rc = lfs_err_set(e, -errno, "cannot open views/");
 		goto fail;
 	}
 	st->lock_fd = openat(st->fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC |

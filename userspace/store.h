@@ -37,7 +37,9 @@ const char *lfs_store_root(const char *opt);
 /*
  * Opens the store at @root.  With @create, makes ROOT, ROOT/layers and
  * ROOT/views as needed (mode 0700 for ROOT when new); without, fails with
- * -ENOENT if ROOT/layers is missing.
+ * -ENOENT if ROOT/layers is missing.  @e gets the reason only ("not an
+ * absolute path", "cannot create"): the caller names the store
+ * (lfs_ctx_store(): "store 'ROOT': ...").
  *
  * Every open store holds a shared flock() on ROOT/.lock until
  * lfs_store_close(), so that `layerctl prune` (lfs_store_lock_exclusive())

@@ -280,18 +280,17 @@ int lfs_store_register_layer(struct lfs_nl *nl, const struct lfs_meta *m,
 	if (m->base.n) {
 		ids = calloc(m->base.n, sizeof(*ids));
 		if (!ids)
-			return -ENOMEM;
+			return lfs_err_set(e, -ENOMEM, "layer '%s'", m->ref);
 	}
 	for (i = 0; i < m->base.n; i++) {
 		key.name = m->base.v[i];
-		rc = lfs_nl_layer_lookup(nl, &key, &got, NULL);
+		rc = lfs_nl_layer_lookup(nl, &key, &got, e);
 		if (rc) {
 			free(ids);
 			if (rc == -ENOENT)
-				return lfs_err_prefix(e, lfs_err_set(e, rc, "not registered"),
-						      "BASE layer '%s'", m->base.v[i]);
-			return lfs_err_set(e, rc, "BASE layer '%s'",
-					   m->base.v[i]);
+				lfs_err_set(e, rc, "not registered");
+			return lfs_err_prefix(e, rc, "BASE layer '%s'",
+					      m->base.v[i]);
 		}
 		ids[i] = got->id;
 		free(got);

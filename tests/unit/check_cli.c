@@ -168,7 +168,7 @@ END_TEST
  */
 START_TEST(test_store_not_a_store)
 {
-	char dir[] = "/tmp/check_cli.XXXXXX", sub[64], msg[160];
+	char dir[] = "/tmp/check_cli.XXXXXX", sub[64], sub2[80], msg[200];
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -178,7 +178,7 @@ START_TEST(test_store_not_a_store)
 	snprintf(sub, sizeof(sub), "%s/etc", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	snprintf(msg, sizeof(msg),
-		 "layerctl: store: %s: not a layerfs store (no layers/ and views/ directories)\n",
+		 "layerctl: store '%s': not a layerfs store (no layers/ and views/ directories)\n",
 		 dir);
 	RUN("--store", dir, "images");
 	ck_assert_int_eq(r.rc, 1);
@@ -217,8 +217,18 @@ START_TEST(test_store_not_a_store)
 	RUN("--store", sub, "images");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
-	ck_assert_ptr_nonnull(strstr(r.err, "layerctl: store: "));
+	snprintf(msg, sizeof(msg), "layerctl: store '%s': Not a directory\n", sub);
+	ck_assert_str_eq(r.err, msg);
+	snprintf(sub2, sizeof(sub2), "%s/store", sub);
+	RUN("--store", sub2, "import", "/dev/null", "x:1");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(msg, sizeof(msg),
+		 "layerctl: store '%s': cannot create (Not a directory)\n", sub2);
+	ck_assert_str_eq(r.err, msg);
 	ck_assert_int_eq(unlink(sub), 0);
+	RUN("--store", "relative", "images");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: store 'relative': not an absolute path\n");
 	ck_assert_int_eq(rmdir(dir), 0);
 	ck_assert_int_eq(fake_nl.opens, 0);
 }

@@ -2071,6 +2071,56 @@ END_TEST
  * ids bottom first, the config and its history; REF without a tag is
  * REF:latest when no layer has the bare name.
  */
+/*
+ * A lookup the kernel refuses for a reason other than "no such layer":
+ * its extended ack is the reason shown (a BASE layer of an image, the
+ * parent of an import).
+ */
+START_TEST(test_cmd_lookup_extack)
+{
+	static uint64_t base_ids[1] = { 7 };
+	struct lfs_layer l = { 0 }, top = { 0 };
+	char src[128], out[160], store[160];
+
+	mk("src");
+	put("src/a", "a");
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(out, sizeof(out), "%s/a.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	l.name = "base:1";
+	l.path = src;
+	top.name = "app:1";
+	top.path = src;
+	top.base = base_ids;
+	top.nbase = 1;
+	fake_nl.layers[0] = &l;
+	fake_nl.layers[1] = &top;
+	fake_nl.n_layers = 2;
+	RUN("export", "base:1", "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+
+	fake_nl.get_fail_id = 7;
+	fake_nl.get_err = -EPERM;
+	fake_nl.get_extack = "denied by the policy";
+	RUN("inspect", "app:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: image 'app:1': BASE layer 7 of 'app:1': "
+			 "denied by the policy (Operation not permitted)\n");
+
+	fake_nl.get_fail_id = 0;
+	fake_nl.get_fail_name = "base:1";
+	fake_nl.get_err = -EACCES;
+	fake_nl.get_extack = "no access to the layer";
+	RUN("--store", store, "import", out, "copy:1", "--parent", "base:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: parent layer 'base:1': no access to the layer "
+			 "(Permission denied)\n");
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+}
+END_TEST
+
 START_TEST(test_cmd_inspect)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -2478,18 +2528,26 @@ END_TEST
 /*
  * The owner of DIR's parent moves it away while a save that made DIR
  * runs, and puts a link to another directory in its place that holds an
- * empty directory of DIR's name.  Here save is held at its read of the
- * store's layer-digests (a FIFO) after it made DIR, until that is done
- * and the layer it saves is gone (so that it fails); the FIFO's data
- * then is no record (not a regular file).
+ * empty directory of DIR's name.  Here save is held at its open of the
+ * store's layer-digests after it made DIR, by a write lease this child
+ * holds on that file (a FIFO held it once: lfs_reg_read_file() now
+ * refuses one without opening it), until that is done and the layer it
+ * saves is gone (so that it fails).  The child writes a byte to @ready
+ * once it holds the lease.
  */
-static void swap_parent_during_save(const char *x, const char *fifo,
-				    const char *layer)
+static void swap_parent_during_save(const char *x, const char *dg,
+				    const char *layer, int ready)
 {
 	char out[300], moved[300], victim[256];
 	struct stat st;
 	int i, fd;
 
+	signal(SIGIO, SIG_IGN);		/* the lease break's notice */
+	fd = open(dg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) ||
+	    write(ready, "", 1) != 1)
+		_exit(2);
+	close(ready);
 	snprintf(out, sizeof(out), "%s/out", x);
 	snprintf(moved, sizeof(moved), "%s.moved", x);
 	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
@@ -2497,9 +2555,8 @@ static void swap_parent_during_save(const char *x, const char *fifo,
 		usleep(10000);
 	if (!rename(x, moved) && !symlink(victim, x))
 		lfs_rm_rf_at(AT_FDCWD, layer);
-	fd = open(fifo, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	close(fd);
 	_exit(i < 1000 ? 0 : 1);
 }
 
@@ -2509,9 +2566,10 @@ static void swap_parent_during_save(const char *x, const char *fifo,
  */
 START_TEST(test_cmd_save_fail_removes_own_dir)
 {
-	char bdir[256], x[256], out[300], store[256], fifo[300], path[300];
+	char bdir[256], x[256], out[300], store[256], dg[300], path[300];
 	struct lfs_layer base = { 0 };
-	int status;
+	int status, p[2];
+	char c;
 	pid_t pid;
 
 	base_layer(&base, bdir, sizeof(bdir));
@@ -2524,12 +2582,17 @@ START_TEST(test_cmd_save_fail_removes_own_dir)
 	snprintf(x, sizeof(x), "%s/x", tmpdir);
 	snprintf(out, sizeof(out), "%s/out", x);
 	snprintf(store, sizeof(store), "%s/store", tmpdir);
-	snprintf(fifo, sizeof(fifo), "%s/layer-digests", store);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	snprintf(dg, sizeof(dg), "%s/layer-digests", store);
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
-	if (!pid)
-		swap_parent_during_save(x, fifo, bdir);
+	if (!pid) {
+		close(p[0]);
+		swap_parent_during_save(x, dg, bdir, p[1]);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);	/* the lease is held */
+	close(p[0]);
 	RUN("--store", store, "save", "base:1", "-o", out);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && !WEXITSTATUS(status),
@@ -2781,6 +2844,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
+	tcase_add_test(tc, test_cmd_lookup_extack);
 	tcase_add_test(tc, test_cmd_save_load_archive);
 	tcase_add_test(tc, test_cmd_save_fail_removes_own_dir);
 	tcase_add_test(tc, test_cmd_load_archive_total);

@@ -1596,7 +1596,7 @@ END_TEST
 
 START_TEST(test_cmd_usage)
 {
-	char d[160];
+	char d[160], fifo[160], link[160], want[512];
 
 	RUN("push", "base:1");
 	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
@@ -1633,6 +1633,20 @@ START_TEST(test_cmd_usage)
 	unsetenv("REGISTRY_AUTH_FILE");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: auth file '/': cannot read (Is a directory)\n");
+	ck_assert_uint_eq(fake_http_nseen(), 0);
+	/* a FIFO (here through a link) as the auth file: refused at once */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	snprintf(link, sizeof(link), "%s/auth.json", tmpdir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(symlink(fifo, link), 0);
+	setenv("REGISTRY_AUTH_FILE", link, 1);
+	RUN("pull", "reg.io/app:1", "x:1");
+	unsetenv("REGISTRY_AUTH_FILE");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: auth file '%s': not a regular file (Invalid argument)\n",
+		 link);
+	ck_assert_str_eq(r.err, want);
 	ck_assert_uint_eq(fake_http_nseen(), 0);
 }
 END_TEST

@@ -562,6 +562,41 @@ START_TEST(test_reg_names)
 }
 END_TEST
 
+/*
+ * Registering a store layer whose BASE layer the kernel refuses to look up
+ * for a reason other than "no such layer": the kernel's extended ack is
+ * the reason shown.
+ */
+START_TEST(test_register_base_extack)
+{
+	struct lfs_meta m = { 0 };
+	struct lfs_err e = LFS_ERR_INIT;
+	char buf[LFS_ERR_MAX + 64];
+	int skipped = -1;
+
+	m.ref = (char *)"top:1";
+	m.diff = (char *)"/nonexistent/diff";
+	ck_assert_int_eq(lfs_strv_push(&m.base, "b:1"), 0);
+	fake_nl.get_fail_name = "b:1";
+	fake_nl.get_err = -EPERM;
+	fake_nl.get_extack = "denied by the policy";
+	ck_assert_int_eq(lfs_store_register_layer(NULL, &m, &skipped, &e),
+			 -EPERM);
+	ck_assert_str_eq(lfs_err_str(&e, buf, sizeof(buf)),
+			 "BASE layer 'b:1': denied by the policy (Operation not permitted)");
+	/* ENOENT still says it in the project's words */
+	fake_nl.get_err = -ENOENT;
+	fake_nl.get_extack = "no such layer";
+	ck_assert_int_eq(lfs_store_register_layer(NULL, &m, &skipped, &e),
+			 -ENOENT);
+	ck_assert_str_eq(lfs_err_str(&e, buf, sizeof(buf)),
+			 "BASE layer 'b:1': not registered (No such file or directory)");
+	ck_assert_int_eq(fake_nl.n_layers, 0);
+	ck_assert_int_eq(fake_nl.added.n, 0);
+	lfs_strv_free(&m.base);
+}
+END_TEST
+
 /* ---- store.c on a temporary directory ---- */
 
 static char tmp[64];
@@ -838,7 +873,7 @@ START_TEST(test_store_files)
 	snprintf(root, sizeof(root), "%s/a/b", tmp);
 	ck_assert_int_eq(lfs_store_open(&st, root, 0, &why), -ENOENT);
 	ck_assert_int_eq(lfs_store_open(&st, "rel", 1, &why), -EINVAL);
-	ck_assert_str_eq(why.msg, "rel: not an absolute path");
+	ck_assert_str_eq(why.msg, "not an absolute path");
 	ck_assert_int_eq(lfs_store_open(&st, root, 1, &why), 0);
 	ck_assert_str_eq(st.root, root);
 
@@ -2771,6 +2806,7 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(files, tmp_setup, tmp_teardown);
 	tcase_add_test(files, test_store_files);
+	tcase_add_test(files, test_register_base_extack);
 	tcase_add_test(files, test_discard_tmp_leftover);
 	tcase_add_test(files, test_open_dir_nofollow);
 	tcase_add_test(files, test_mkdir_p);

@@ -700,6 +700,49 @@ static unsigned int free_char_major(void)
  * writer waiting on it), never a device (its open is the driver's to act
  * on: a tape rewinds), not even to find out what it is.
  */
+/*
+ * lfs_reg_read_file() (the auth file, a store's blobsrc and layerdg
+ * records): it follows a symlink (~/.docker/config.json may be one), but
+ * a FIFO, directly or through a link, is refused at once and not opened
+ * (an open would wait for a writer: pull, push and login hung), as is a
+ * directory.
+ */
+START_TEST(test_read_file_not_regular)
+{
+	char root[] = "/tmp/readfile-XXXXXX";
+	char *text = NULL;
+	size_t len = 0;
+	int rootfd, in;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(rootfd, 0);
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(in, 0);
+	put_node(in, rootfd, root, "fifo", S_IFIFO | 0644, 0);
+	ck_assert_int_eq(symlinkat("fifo", rootfd, "to-fifo"), 0);
+	put_file(rootfd, "file", "{}", 2);
+	ck_assert_int_eq(symlinkat("file", rootfd, "to-file"), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "dir", 0755), 0);
+
+	ck_assert_int_eq(lfs_reg_read_file(rootfd, "fifo", &text, &len), -EINVAL);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(lfs_reg_read_file(rootfd, "to-fifo", &text, &len),
+			 -EINVAL);
+	ck_assert_ptr_null(text);
+	ck_assert_msg(!was_opened(in), "the FIFO was opened");
+	ck_assert_int_eq(lfs_reg_read_file(rootfd, "dir", &text, &len), -EISDIR);
+	ck_assert_int_eq(lfs_reg_read_file(rootfd, "none", &text, &len), -ENOENT);
+	ck_assert_int_eq(lfs_reg_read_file(rootfd, "to-file", &text, &len), 0);
+	ck_assert_str_eq(text, "{}");
+	ck_assert_uint_eq(len, 2);
+	free(text);
+	close(in);
+	close(rootfd);
+	lfs_rm_rf_at(AT_FDCWD, root);
+}
+END_TEST
+
 START_TEST(test_open_regular_no_device)
 {
 	char root[] = "/tmp/openreg-XXXXXX", keep[160], lay[160];
@@ -1242,6 +1285,7 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_blobname);
 	tcase_add_test(tc, test_blobkeep);
 	tcase_add_test(tc, test_open_regular_no_device);
+	tcase_add_test(tc, test_read_file_not_regular);
 	tcase_add_test(tc, test_fd_path);
 	tcase_add_test(tc, test_write_file_fresh);
 	tcase_add_test(tc, test_export_tee);

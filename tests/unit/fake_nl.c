@@ -153,7 +153,15 @@ int lfs_nl_layer_lookup(struct lfs_nl *nl, const struct lfs_layer *key,
 
 	(void)nl;
 	fake_nl.lookups++;
-	return rc ? rc : fake_reply(key, out, e);
+	if (rc)
+		return rc;
+	if (fake_nl.get_err &&
+	    ((fake_nl.get_fail_name && key->name &&
+	      !strcmp(key->name, fake_nl.get_fail_name)) ||
+	     (fake_nl.get_fail_id && (key->has & LFS_HAS_ID) &&
+	      key->id == fake_nl.get_fail_id)))
+		return fake_fail(fake_nl.get_err, fake_nl.get_extack, e);
+	return fake_reply(key, out, e);
 }
 
 int lfs_nl_layer_get(struct lfs_nl *nl, const struct lfs_layer *key,

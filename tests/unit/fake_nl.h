@@ -25,6 +25,10 @@ struct fake_nl {
 	size_t n_layers;		/* the registry for GET and dumps */
 	const struct lfs_view_part *view_parts[FAKE_NL_VIEW_PARTS_MAX];
 	size_t n_view_parts;		/* the messages of a view dump */
+	const char *get_fail_name;	/* a GET of this name... */
+	uint64_t get_fail_id;		/* ...or of this id (not 0)... */
+	int get_err;			/* ...fails with this... */
+	const char *get_extack;		/* ...and this extended ack */
 
 	/* Record. */
 	int opens;			/* lfs_nl_open() calls */

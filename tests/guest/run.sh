@@ -11,9 +11,10 @@
 # layerfs if the test left it loaded, then check the kernel
 # log of the test and the taint bits it added (tests/guest/klog-check.sh).
 # A test passes only if it exits 0, its kernel log is clean and it did not
-# leave layerfs loaded or mounted.  Prints "PASS NAME", "SKIP NAME: reason"
-# (a test that passed with every check skipped, e.g. t-failslab off the
-# debug kernel: not counted as passed) or "FAIL NAME: why" (with the test's
+# leave layerfs loaded or mounted.  Prints "PASS NAME (Ns)", "SKIP NAME (Ns):
+# reason" (a test that passed with every check skipped, e.g. t-failslab off
+# the debug kernel: not counted as passed) or "FAIL NAME (Ns): why" (N: the
+# test's wall time in seconds, for keeping the suite's time in check; with the test's
 # failed checks, output tail and bad log lines), and last "N passed,
 # N failed, N skipped"; exits 1 if any test failed.  Full per-test output
 # and kernel logs go to $LAYERFS_OUT/tests/ (guest-run.sh --keep keeps them).
@@ -87,11 +88,13 @@ for name in "${names[@]}"; do
 	taint_before=$(cat /proc/sys/kernel/tainted)
 
 	rc=0
+	t0=$(date +%s)
 	# A test may need longer: a "# guest-timeout: SECONDS" line raises it.
 	tlimit=$(sed -n 's/^# guest-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
 	[ -n "$tlimit" ] && [ "$tlimit" -gt "$limit" ] || tlimit=$limit
 	# shellcheck disable=SC2046 # the #! line is split into words on purpose
 	timeout -k 10 "$tlimit" $(interpreter "$t") "$t" >"$log" 2>&1 </dev/null || rc=$?
+	secs=$(($(date +%s) - t0))
 	left=0
 	unload_leftover || left=$?
 
@@ -110,18 +113,18 @@ for name in "${names[@]}"; do
 	[ "$kclean" = 1 ] || why+=("kernel log not clean")
 
 	if [ ${#why[@]} = 0 ] && all_skipped "$log"; then
-		echo "SKIP $name: $(grep -m 1 -E '^ok ' "$log" | sed 's/.* # SKIP *//')"
+		echo "SKIP $name (${secs}s): $(grep -m 1 -E '^ok ' "$log" | sed 's/.* # SKIP *//')"
 		skipped=$((skipped + 1))
 		continue
 	fi
 	if [ ${#why[@]} = 0 ]; then
-		echo "PASS $name"
+		echo "PASS $name (${secs}s)"
 		passed=$((passed + 1))
 		continue
 	fi
 	failed=$((failed + 1))
 	reason=$(printf '%s, ' "${why[@]}")
-	echo "FAIL $name: ${reason%, }"
+	echo "FAIL $name (${secs}s): ${reason%, }"
 	if [ "$(wc -l <"$log")" -le 40 ]; then
 		echo "--- $name: output ($log)"
 		cat "$log"

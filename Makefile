@@ -96,9 +96,12 @@ deps:
 # guests, and a machine's first run builds its Debian tree, 24 min; see
 # README "Installing").
 CHECK_BOOT ?= 0
+# Builds use every CPU; the tests themselves run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	$(MAKE) style
+	$(MAKE) -j$(JOBS) -C userspace layerctl ../tests/unit/check_layerctl
 	$(MAKE) unit
 	$(MAKE) fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
 	$(MAKE) deb deb-module

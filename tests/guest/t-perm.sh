@@ -11,8 +11,9 @@
 # a non-owner cleared setuid and setgid; immutable and append-only lower
 # files refuse what they refuse on overlayfs and keep their flags; the unlink
 # pass (sticky directories) agrees too; listxattr shows trusted.* names to
-# root only; a default ACL on the work directory reaches no copied-up object
-# (uid 1001, named in it, is still refused); a chmod through the view
+# root only; a copy-up onto a tmpfs upper without user.* xattrs (6.1) drops
+# them and succeeds; a default ACL on the work directory reaches no copied-up
+# object (uid 1001, named in it, is still refused); a chmod through the view
 # changes at once what a file's and a directory's ACL grant (its mask) to a
 # user it names, who had used it before.  A view of an indexed image (inodes
 # made from the index's stat records) refuses on its immutable and
@@ -186,6 +187,33 @@ tx 1000: user.perm-pub
 tx-up root: trusted.perm-secret user.perm-pub user.perm-up
 tx-up 1000: user.perm-pub user.perm-up" "layerfs: listxattr shows trusted.* names to root only"
 expect_same "$R/om.lsx" "$R/lm.lsx" "listxattr as root and as uid 1000: layerfs = overlayfs"
+
+# --- xattrs the upper cannot hold -------------------------------------------
+# A lower file on ext4 with a user.* and a trusted.* xattr, uppers on tmpfs,
+# which before 6.6 has no user.* xattrs.  Copy-up cannot keep the user.*
+# name there: overlayfs drops it (ovl_copy_xattr() ignores EOPNOTSUPP but
+# for ACLs and security.*) and the write succeeds; the view must do the
+# same, not fail the write, and keep what the upper can hold.
+X=$E/xattr-up
+T=$scratch/xattr-up
+mkdir -p "$X/lower" "$T/lu" "$T/lw" "$T/lm" "$T/ou" "$T/ow" "$T/om"
+echo x >"$X/lower/ux"
+{ setfattr -n user.lfs-u -v u "$X/lower/ux" && setfattr -n trusted.lfs-t -v t "$X/lower/ux"; } ||
+	fail "xattrs on xattr-up/lower/ux"
+expect_ok "$LAYERCTL" layer add perm-xattr-up "$X/lower"
+expect_ok "$LAYERCTL" mount --layers perm-xattr-up --upper "$T/lu" --work "$T/lw" "$T/lm"
+expect_ok mount -t overlay perm-xattr-ovl \
+	-o "lowerdir=$X/lower,upperdir=$T/ou,workdir=$T/ow" "$T/om"
+for m in om lm; do
+	expect_ok sh -c "echo y >>'$T/$m/ux'"
+done
+expect_eq "$(paste -s -d ' ' "$T/lm/ux" 2>&1)" "x y" "layerfs: the write to ux went through"
+xa() { getfattr --absolute-names -d -m '^(user|trusted)\.lfs-' "$1" 2>&1 | sed 1d; }
+expect_eq "$(xa "$T/lu/ux")" "$(xa "$T/ou/ux")" \
+	"xattrs of the copy on tmpfs: layerfs = overlayfs ($(xa "$T/lu/ux" | paste -s -d ' '))"
+expect_ok "$LAYERCTL" umount "$T/lm"
+expect_ok umount "$T/om"
+expect_ok "$LAYERCTL" layer rm perm-xattr-up
 
 # --- the work directory's ACLs stay out of the upper ---------------------------
 # Every copy-up is built in the work directory (work/layerfs.work) and

@@ -289,10 +289,15 @@ static int layerfs_copy_prepare(struct layerfs_copy *c)
 		return err;
 	err = vfs_getattr(&c->lower, &c->stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
-	if (!err)
-		err = layerfs_real_protflags(c->lower.dentry, &c->prot);
 	if (err)
 		return err;
+	/*
+	 * The source's flags: its real inode's, and those of its
+	 * LAYERFS_XATTR_PROTATTR, which the view inode holds already (read
+	 * at lookup or layerfs_resolve(), which layerfs_path_real() ran).
+	 */
+	c->prot = layerfs_inode_protattr(d_inode(c->dentry)) |
+		  (d_inode(c->lower.dentry)->i_flags & LAYERFS_PROT_FLAGS);
 	/* A committed upper keeps the identity it already carried. */
 	if (li->origin_ino) {
 		c->origin_ino = li->origin_ino;

@@ -23,9 +23,10 @@
 
 /*
  * What LAYERFS_XATTR_PROTATTR of the real object layerfs_real_inode()
- * finds gives @inode.
+ * finds gives @inode: read when that object was looked up or made, and
+ * kept in step with the changes made through the view.
  */
-static unsigned int layerfs_inode_protattr(struct inode *inode)
+unsigned int layerfs_inode_protattr(struct inode *inode)
 {
 	struct layerfs_inode *li = LAYERFS_I(inode);
 

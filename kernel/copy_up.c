@@ -16,6 +16,7 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
@@ -36,6 +37,18 @@ struct dentry *layerfs_lookup_temp(struct dentry *workdir)
 	len = snprintf(name, sizeof(name), "#%lx",
 		       atomic_long_inc_return(&layerfs_temp_counter));
 	return lookup_one_len(name, workdir, len);
+}
+
+/*
+ * Whether copy-up must fail when the upper cannot hold xattr @name at all
+ * (EOPNOTSUPP): for ACLs, which restrict access.  Any other name is left
+ * behind, as overlayfs does (a lower user.* xattr and a tmpfs upper
+ * before 6.6); security.* ones too: the upper's LSM labels the copy.
+ */
+static bool layerfs_must_copy_xattr(const char *name)
+{
+	return !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
+	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
 /* Copies every xattr but the overlay-private ones from @old to @new. */
@@ -84,9 +97,8 @@ retry:
 			goto retry;
 		}
 		err = layerfs_vfs_setxattr(new, name, value, size, 0);
-		if (err == -EOPNOTSUPP && !strncmp(name, XATTR_SECURITY_PREFIX,
-						   XATTR_SECURITY_PREFIX_LEN))
-			err = 0;	/* the upper's LSM labels it itself */
+		if (err == -EOPNOTSUPP && !layerfs_must_copy_xattr(name))
+			err = 0;
 		if (err)
 			break;
 	}
@@ -277,10 +289,15 @@ static int layerfs_copy_prepare(struct layerfs_copy *c)
 		return err;
 	err = vfs_getattr(&c->lower, &c->stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
-	if (!err)
-		err = layerfs_real_protflags(c->lower.dentry, &c->prot);
 	if (err)
 		return err;
+	/*
+	 * The source's flags: its real inode's, and those of its
+	 * LAYERFS_XATTR_PROTATTR, which the view inode holds already (read
+	 * at lookup or layerfs_resolve(), which layerfs_path_real() ran).
+	 */
+	c->prot = layerfs_inode_protattr(d_inode(c->dentry)) |
+		  (d_inode(c->lower.dentry)->i_flags & LAYERFS_PROT_FLAGS);
 	/* A committed upper keeps the identity it already carried. */
 	if (li->origin_ino) {
 		c->origin_ino = li->origin_ino;

@@ -591,7 +591,10 @@ struct layerfs_rename {
 };
 
 /*
- * Both names and both parents get an upper; a directory about to be
+ * Both parents and @old get an upper, and so does the object at the new
+ * name if it stays (an exchange) or is a directory; a non-directory the
+ * rename replaces is not copied up, as in overlayfs: its data would only
+ * cost time and space the upper may not have.  A directory about to be
  * replaced must look empty, and the whiteouts its upper may still hold
  * go first (the moved directory is made opaque later, so what they hid
  * stays hidden).  Copying up @old does not give its parent an upper when
@@ -608,7 +611,7 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 	err = layerfs_copy_up(r->old);
 	if (!err)
 		err = layerfs_copy_up(r->old->d_parent);
-	if (!err && d_is_positive(r->new))
+	if (!err && d_is_positive(r->new) && (r->exchange || r->new_is_dir))
 		err = layerfs_copy_up(r->new);
 	if (!err)
 		err = layerfs_copy_up(r->new->d_parent);
@@ -632,18 +635,18 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 /*
  * Whether @r->newdentry is what the view shows at the new name: the
  * name's upper, nothing, or a whiteout (noted in @r->new_whiteout); a
- * name only a committed layer has may have no upper yet.  -ESTALE if the
- * upper changed under the view.
+ * non-directory being replaced, or a name only a committed layer has, may
+ * have no upper.  -ESTALE if the upper changed under the view.
  */
 static int layerfs_rename_check_new(struct layerfs_rename *r)
 {
-	struct dentry *nd = r->newdentry;
+	struct dentry *nd = r->newdentry, *upper;
 
 	if (d_is_positive(r->new)) {
 		if (d_is_negative(nd) && !r->new_is_dir)
 			return 0;
-		return d_inode(nd) == d_inode(layerfs_inode_upper(d_inode(r->new))) ?
-			0 : -ESTALE;
+		upper = layerfs_inode_upper(d_inode(r->new));
+		return upper && d_inode(nd) == d_inode(upper) ? 0 : -ESTALE;
 	}
 	if (layerfs_is_whiteout(nd)) {
 		r->new_whiteout = true;

@@ -23,9 +23,10 @@
 
 /*
  * What LAYERFS_XATTR_PROTATTR of the real object layerfs_real_inode()
- * finds gives @inode.
+ * finds gives @inode: read when that object was looked up or made, and
+ * kept in step with the changes made through the view.
  */
-static unsigned int layerfs_inode_protattr(struct inode *inode)
+unsigned int layerfs_inode_protattr(struct inode *inode)
 {
 	struct layerfs_inode *li = LAYERFS_I(inode);
 
@@ -107,6 +108,19 @@ static int layerfs_inode_set(struct inode *inode, void *data)
 static void layerfs_init_ops(struct inode *inode, umode_t mode, dev_t rdev)
 {
 	inode->i_mode = mode;
+#ifdef CONFIG_FS_POSIX_ACL
+	/*
+	 * ACLs are the real inode's, which a chmod changes (its mask entry)
+	 * without telling the view: the VFS must ask layerfs_get_acl() every
+	 * time rather than keep a copy on the view inode, as for overlayfs.
+	 * Not for symlinks, which have no ACLs and no ->get_acl() to ask
+	 * (the RCU walk would call it unchecked).
+	 */
+	if (!S_ISLNK(mode)) {
+		inode->i_acl = ACL_DONT_CACHE;
+		inode->i_default_acl = ACL_DONT_CACHE;
+	}
+#endif
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		inode->i_op = &layerfs_file_inode_ops;
@@ -510,7 +524,7 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 	return err;
 }
 
-/* ACLs are the real inode's; the VFS caches them on the view inode. */
+/* ACLs are the real inode's, read each time (no copy on the view inode). */
 struct posix_acl *layerfs_get_acl(struct inode *inode, int type, bool rcu)
 {
 	const struct cred *old_cred;
@@ -710,13 +724,12 @@ static int layerfs_acl_change(struct dentry *dentry, int type,
 		if (err)
 			return err;
 	}
-	err = layerfs_xattr_change(dentry, inode,
-				   type == ACL_TYPE_ACCESS ?
-				   XATTR_NAME_POSIX_ACL_ACCESS :
-				   XATTR_NAME_POSIX_ACL_DEFAULT,
-				   value, size, flags);
-	forget_all_cached_acls(inode);
-	return err;
+	/* (Nothing to forget: view inodes cache no ACL, layerfs_init_ops().) */
+	return layerfs_xattr_change(dentry, inode,
+				    type == ACL_TYPE_ACCESS ?
+				    XATTR_NAME_POSIX_ACL_ACCESS :
+				    XATTR_NAME_POSIX_ACL_DEFAULT,
+				    value, size, flags);
 }
 
 /* setxattr(2) of an ACL name on 6.1 (an xattr handler): a valid ACL. */

@@ -548,6 +548,7 @@ struct layerfs_origin {
 u64 layerfs_read_origin(struct dentry *upper, dev_t *devp);
 int layerfs_read_protattr(struct dentry *real, unsigned int *flags);
 int layerfs_real_protflags(struct dentry *real, unsigned int *flags);
+unsigned int layerfs_inode_protattr(struct inode *inode);
 int layerfs_write_protattr(struct dentry *upper, unsigned int flags);
 u64 layerfs_ino(struct inode *inode, u64 real_ino);
 void layerfs_copyattr(struct inode *inode);

@@ -11,8 +11,11 @@
 # a non-owner cleared setuid and setgid; immutable and append-only lower
 # files refuse what they refuse on overlayfs and keep their flags; the unlink
 # pass (sticky directories) agrees too; listxattr shows trusted.* names to
-# root only; a default ACL on the work directory reaches no copied-up object
-# (uid 1001, named in it, is still refused).  A view of an indexed image (inodes
+# root only; a copy-up onto a tmpfs upper without user.* xattrs (6.1) drops
+# them and succeeds; a default ACL on the work directory reaches no copied-up
+# object (uid 1001, named in it, is still refused); a chmod through the view
+# changes at once what a file's and a directory's ACL grant (its mask) to a
+# user it names, who had used it before.  A view of an indexed image (inodes
 # made from the index's stat records) refuses on its immutable and
 # append-only files what the walked view of the same image refuses, and
 # copies nothing up for it.  Immutable and append-only lower directories:
@@ -185,6 +188,33 @@ tx-up root: trusted.perm-secret user.perm-pub user.perm-up
 tx-up 1000: user.perm-pub user.perm-up" "layerfs: listxattr shows trusted.* names to root only"
 expect_same "$R/om.lsx" "$R/lm.lsx" "listxattr as root and as uid 1000: layerfs = overlayfs"
 
+# --- xattrs the upper cannot hold -------------------------------------------
+# A lower file on ext4 with a user.* and a trusted.* xattr, uppers on tmpfs,
+# which before 6.6 has no user.* xattrs.  Copy-up cannot keep the user.*
+# name there: overlayfs drops it (ovl_copy_xattr() ignores EOPNOTSUPP but
+# for ACLs and security.*) and the write succeeds; the view must do the
+# same, not fail the write, and keep what the upper can hold.
+X=$E/xattr-up
+T=$scratch/xattr-up
+mkdir -p "$X/lower" "$T/lu" "$T/lw" "$T/lm" "$T/ou" "$T/ow" "$T/om"
+echo x >"$X/lower/ux"
+{ setfattr -n user.lfs-u -v u "$X/lower/ux" && setfattr -n trusted.lfs-t -v t "$X/lower/ux"; } ||
+	fail "xattrs on xattr-up/lower/ux"
+expect_ok "$LAYERCTL" layer add perm-xattr-up "$X/lower"
+expect_ok "$LAYERCTL" mount --layers perm-xattr-up --upper "$T/lu" --work "$T/lw" "$T/lm"
+expect_ok mount -t overlay perm-xattr-ovl \
+	-o "lowerdir=$X/lower,upperdir=$T/ou,workdir=$T/ow" "$T/om"
+for m in om lm; do
+	expect_ok sh -c "echo y >>'$T/$m/ux'"
+done
+expect_eq "$(paste -s -d ' ' "$T/lm/ux" 2>&1)" "x y" "layerfs: the write to ux went through"
+xa() { getfattr --absolute-names -d -m '^(user|trusted)\.lfs-' "$1" 2>&1 | sed 1d; }
+expect_eq "$(xa "$T/lu/ux")" "$(xa "$T/ou/ux")" \
+	"xattrs of the copy on tmpfs: layerfs = overlayfs ($(xa "$T/lu/ux" | paste -s -d ' '))"
+expect_ok "$LAYERCTL" umount "$T/lm"
+expect_ok umount "$T/om"
+expect_ok "$LAYERCTL" layer rm perm-xattr-up
+
 # --- the work directory's ACLs stay out of the upper ---------------------------
 # Every copy-up is built in the work directory (work/layerfs.work) and
 # renamed into place.  A default ACL on the work directory given at mount
@@ -221,6 +251,45 @@ expect_eq "$(getfacl -n -p -c -s "$A/lu/secret" "$A/lu/d" "$A/lu/d/new" 2>&1)" "
 expect_ok "$LAYERCTL" umount "$A/lm"
 expect_ok umount "$A/om"
 expect_ok "$LAYERCTL" layer rm perm-acl
+
+# --- chmod narrows (and widens) what an ACL grants ----------------------------
+# A chmod changes the ACL_MASK entry of an object with an ACL (the real
+# filesystem's posix_acl_chmod()), which bounds what named users and groups
+# get.  A view inode must not keep answering permission checks from an ACL
+# it read before the chmod: uid 1001, named rw (rwx) in the ACL of a 0664
+# file (0775 directory) of root's, writes (creates) once, which reads the
+# ACL; root then chmods to 0644 (0755) through the mount, and uid 1001 must
+# be refused, then chmods back to 0664 (0775), and uid 1001 must be let in.
+M=$E/aclmask
+mkdir -p "$M/lower/d" "$M/lu" "$M/lw" "$M/lm" "$M/ou" "$M/ow" "$M/om"
+echo data >"$M/lower/f"
+chmod 664 "$M/lower/f"
+chmod 775 "$M/lower/d"
+chmod 755 "$M/lower"
+expect_ok setfacl -m u:1001:rw "$M/lower/f"
+expect_ok setfacl -m u:1001:rwx "$M/lower/d"
+expect_ok "$LAYERCTL" layer add perm-aclmask "$M/lower"
+expect_ok "$LAYERCTL" mount --layers perm-aclmask --upper "$M/lu" --work "$M/lw" "$M/lm"
+expect_ok mount -t overlay perm-aclmask-ovl \
+	-o "lowerdir=$M/lower,upperdir=$M/ou,workdir=$M/ow" "$M/om"
+chmod 755 "$M/lm" "$M/om"
+for m in om lm; do
+	expect_ok as 1001 sh -c "echo one >>'$M/$m/f'"
+	expect_ok as 1001 touch "$M/$m/d/one"
+	expect_ok chmod 644 "$M/$m/f"
+	expect_ok chmod 755 "$M/$m/d"
+	expect_fail 'Permission denied' as 1001 sh -c "echo two >>'$M/$m/f'"
+	expect_fail 'Permission denied' as 1001 touch "$M/$m/d/two"
+	expect_ok chmod 664 "$M/$m/f"
+	expect_ok chmod 775 "$M/$m/d"
+	expect_ok as 1001 sh -c "echo three >>'$M/$m/f'"
+	expect_ok as 1001 touch "$M/$m/d/three"
+done
+expect_eq "$(cat "$M/lm/f")" "$(cat "$M/om/f")" "ACL mask: file contents layerfs = overlayfs"
+expect_eq "$(ls "$M/lm/d")" "$(ls "$M/om/d")" "ACL mask: directory entries layerfs = overlayfs"
+expect_ok "$LAYERCTL" umount "$M/lm"
+expect_ok umount "$M/om"
+expect_ok "$LAYERCTL" layer rm perm-aclmask
 
 # --- immutable and append-only files of an indexed image --------------------
 # A view of an indexed image makes the inode of a lower file from the

@@ -2149,6 +2149,56 @@ START_TEST(test_commit_record_key_kernels)
 END_TEST
 
 /*
+ * Other commits of the view keep moving it on to a new store upper each
+ * time the commit looks (under the lock of the upper it listed before):
+ * the commit never gets to hold the lock of the upper the view is on.
+ * It must give up, before the kernel's commit and with nothing left in
+ * the store, rather than commit unlocked (where a umount's discard could
+ * remove the diff of the layer before its record is written).
+ */
+static char moving_upper[16][256];
+
+static void moving_listing(int nth)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], *nu;
+
+	if (nth < 2)
+		return;
+	ck_assert_int_lt(nth, (int)N(moving_upper));
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &nu, NULL), 0);
+	snprintf(moving_upper[nth], sizeof(moving_upper[nth]), "%s", nu);
+	free(nu);
+	lfs_store_close(&st);
+	race_view->upper = moving_upper[nth];
+}
+
+START_TEST(test_commit_upper_keeps_moving)
+{
+	struct lfs_view_part p;
+	size_t dirs;
+
+	umount_view(&p, 1);
+	race_view = &p;
+	fake_nl.view_dump_hook = moving_listing;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	RUN("commit", "4", "app:1");
+	dirs = count_dirs();
+	ck_assert_msg(fake_nl.commits == 0, "committed without the lock of "
+		      "the view's upper");
+	ck_assert_int_ne(r.rc, 0);
+	ck_assert_str_eq(r.err, "layerctl: view '4': its upper keeps moving "
+			 "(other commits of it): try again (Resource "
+			 "temporarily unavailable)\n");
+	/* The view's upper (the last one listed) and each moved-to one. */
+	ck_assert_uint_eq(dirs, (size_t)fake_nl.view_dumps);
+	ck_assert_uint_eq(count_layers(), 0);
+}
+END_TEST
+
+/*
  * A view record whose key is not its directory's (copied, or corrupt)
  * makes umount remove nothing but what that directory holds.
  */
@@ -2853,6 +2903,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_commit_umount_race);
 	tcase_add_test(cmds, test_commit_stale_listing);
 	tcase_add_test(cmds, test_commit_record_key_kernels);
+	tcase_add_test(cmds, test_commit_upper_keeps_moving);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
 	tcase_add_test(cmds, test_prune_other_paths);

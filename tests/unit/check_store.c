@@ -2047,6 +2047,96 @@ START_TEST(test_commit_umount_race)
 END_TEST
 
 /*
+ * A `layerctl umount` of the store view while the kernel's commit of it
+ * runs: the commit holds the superblock active, so the view stays listed
+ * after the unmount until the kernel's commit returns (then it goes).
+ * Modelled by a marker file, there while the kernel commits: the umount,
+ * a process of its own forked from the kernel's commit, sees the view
+ * still listed after its unmount while the marker is there.
+ */
+static char kc_marker[300];
+
+static void umount_sees_kernel_commit(void)
+{
+	fake_sys.umount_clears_views = access(kc_marker, F_OK) != 0;
+}
+
+static void umount_in_kernel_commit(void)
+{
+	int fd, i;
+
+	snprintf(race_upper, sizeof(race_upper), "%s",
+		 fake_nl.commit_new_upper);
+	race_view->upper = race_upper;
+	fd = open(kc_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	race_pid = fork();
+	ck_assert_int_ge(race_pid, 0);
+	if (!race_pid)
+		umount_now();
+	for (i = 0; i < 100 && race_pid; i++) {
+		if (waitpid(race_pid, &race_status, WNOHANG) == race_pid)
+			race_pid = 0;
+		else
+			usleep(10000);
+	}
+	/* The kernel's commit returns; an unmounted view goes with it. */
+	unlink(kc_marker);
+	if (!race_pid)
+		fake_nl.n_view_parts = 0;
+}
+
+/*
+ * Such a umount gives back the view's store directories all the same
+ * (its record, its work and its upper, the commit's new one, empty),
+ * not leaving them to prune; the layer keeps its diff and record.
+ */
+START_TEST(test_umount_during_kernel_commit)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	struct lfs_view_part p;
+	char first[256];
+	int found;
+
+	umount_view(&p, 1);
+	snprintf(first, sizeof(first), "%s", upper);
+	snprintf(kc_marker, sizeof(kc_marker), "%s.in-commit", tmp);
+	race_view = &p;
+	race_pid = 0;
+	race_status = 0;
+	fake_sys.umount_hook = umount_sees_kernel_commit;
+	fake_nl.commit_path = first;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	fake_nl.commit_hook = umount_in_kernel_commit;
+	RUN("commit", "4", "app:1");
+	if (race_pid)
+		ck_assert_int_eq(waitpid(race_pid, &race_status, 0), race_pid);
+	unlink(kc_marker);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(WIFEXITED(race_status) && !WEXITSTATUS(race_status),
+		      "umount: status %d", race_status);
+	ck_assert_msg(exists("%s", first), "the diff of layer app:1 was removed");
+	ck_assert_int_eq(exists("%s/../meta.json", first), 1);
+	ck_assert_msg(!exists("%s", race_upper), "the view's new upper stayed");
+	ck_assert_msg(!exists("%s", work), "the view's work stayed");
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	found = !lfs_store_view_find(&st, work, &vm);
+	if (found)
+		lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+	ck_assert_msg(!found, "the view's record stayed");
+	ck_assert_uint_eq(count_dirs(), 2);	/* app:1's, tomcat:9's */
+}
+END_TEST
+
+/*
  * A commit that listed the view of store_view() before another commit of
  * it (app:1, whose record is written; the view is on the upper NEW now)
  * made the upper a layer: the kernel commits NEW.  Its record goes into
@@ -2904,6 +2994,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_commit_stale_listing);
 	tcase_add_test(cmds, test_commit_record_key_kernels);
 	tcase_add_test(cmds, test_commit_upper_keeps_moving);
+	tcase_add_test(cmds, test_umount_during_kernel_commit);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
 	tcase_add_test(cmds, test_prune_other_paths);

@@ -33,6 +33,7 @@
 #include "fake_sys.h"
 #include "format.h"
 #include "fsdir.h"
+#include "index_store.h"
 #include "jsonout.h"
 #include "msg.h"
 #include "namequeue.h"
@@ -692,6 +693,28 @@ END_TEST
  * one), each component made if missing; what it gives when something
  * else is on the way.
  */
+/*
+ * The index of a layer whose store directory is gone: the errno is the
+ * code, not glued into the text, so that a subject put in front reads
+ * "SUBJECT: REASON (STRERROR)".
+ */
+START_TEST(test_index_store_dir_gone)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
+	int rc;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	rc = lfs_layer_index_store(NULL, &st, "x:1", K1, &e);
+	ck_assert_int_eq(rc, -ENOENT);
+	lfs_err_prefix(&e, rc, "layer 'x:1'");
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "layer 'x:1': cannot open its store directory (No such file or directory)");
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_mkdir_p)
 {
 	char base[PATH_MAX], path[PATH_MAX + 64], *longp;
@@ -1261,6 +1284,50 @@ START_TEST(test_commit_store_view)
 END_TEST
 
 /*
+ * A commit whose layer cannot be indexed says so on stderr, in the error
+ * model (no parentheses but STRERROR's), and goes on.  Here the fake
+ * kernel does not know the new layer: the lookup's reason ends the line.
+ */
+START_TEST(test_commit_index_warning)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_view_part p;
+	char path[300], line[512];
+	int fd, saved;
+	FILE *f;
+
+	store_view(&p);
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	snprintf(path, sizeof(path), "%s.stderr", tmp);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	RUN("commit", "4", "app:1");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+	ck_assert_str_eq(line, "layerctl: layer 'app:1': not indexed, views walk its layers: no such layer\n");
+}
+END_TEST
+
+/*
  * Another commit of the same store view, right after this one in the
  * kernel (the view's upper moves on to a third directory and its image to
  * that commit's layer), whose process wrote the view's record first.
@@ -1574,6 +1641,49 @@ START_TEST(test_restore_skip_and_fail)
 	ck_assert_str_eq(fake_nl.add_req->parent, "c:1");
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
+}
+END_TEST
+
+/*
+ * restore's complaints about the store name it as their subject, as
+ * every other store error does: "store 'ROOT': REASON".
+ */
+START_TEST(test_restore_store_subject)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], vkey[LFS_KEY_LEN + 1], *u, *w, want[512];
+	int fd;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &u, NULL), 0);
+	fd = openat(st.layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	{
+		int mf = openat(fd, "meta.json", O_WRONLY | O_CREAT | O_CLOEXEC,
+				0644);
+
+		ck_assert_int_ge(mf, 0);
+		ck_assert_int_eq(write(mf, "{", 1), 1);
+		close(mf);
+	}
+	close(fd);
+	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL), 0);
+	{
+		struct lfs_view_meta vm = { vkey, NULL, (char *)"tomcat:9",
+					    key, 1, 0, 1, NULL };
+
+		ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
+	}
+	free(u);
+	free(w);
+	lfs_store_close(&st);
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: layer record '%s/layers/%s/meta.json': not JSON: unexpected end of data (Invalid argument)\n"
+		 "layerctl: view record '%s/views/%s/view.json': persisted without an absolute mountpoint\n",
+		 tmp, key, tmp, vkey);
+	ck_assert_str_eq(r.err, want);
 }
 END_TEST
 
@@ -2950,6 +3060,7 @@ Suite *store_suite(void)
 	tcase_add_test(files, test_discard_tmp_leftover);
 	tcase_add_test(files, test_open_dir_nofollow);
 	tcase_add_test(files, test_mkdir_p);
+	tcase_add_test(files, test_index_store_dir_gone);
 	suite_add_tcase(s, files);
 
 	tcase_add_test(msg, test_msg_commit_request);
@@ -2965,6 +3076,7 @@ Suite *store_suite(void)
 	tcase_set_timeout(cmds, 60);
 	tcase_add_checked_fixture(cmds, tmp_setup, cmd_teardown);
 	tcase_add_test(cmds, test_commit_store_view);
+	tcase_add_test(cmds, test_commit_index_warning);
 	tcase_add_test(cmds, test_commit_view_record_order);
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);
@@ -2972,6 +3084,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_store_refs_long_name);
 	tcase_add_test(cmds, test_restore_order);
 	tcase_add_test(cmds, test_restore_skip_and_fail);
+	tcase_add_test(cmds, test_restore_store_subject);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_images_all_latest);
 	tcase_add_test(cmds, test_tag_rmi);

@@ -187,7 +187,7 @@ static int lfs_commit_lock_upper(struct lfs_store *st, struct lfs_nl *nl,
 		memcpy(p->key, key, sizeof(key));
 	}
 	return lfs_err_set(e, -EAGAIN,
-			   "its upper keeps moving (other commits of it): try again");
+			   "its upper keeps moving, other commits of it run: try again");
 }
 
 static int lfs_commit_prepare(struct lfs_store *st, struct lfs_nl *nl,

@@ -2389,8 +2389,8 @@ START_TEST(test_commit_upper_keeps_moving)
 	ck_assert_msg(fake_nl.commits == 0, "committed without the lock of "
 		      "the view's upper");
 	ck_assert_int_ne(r.rc, 0);
-	ck_assert_str_eq(r.err, "layerctl: view '4': its upper keeps moving "
-			 "(other commits of it): try again (Resource "
+	ck_assert_str_eq(r.err, "layerctl: view '4': its upper keeps moving, "
+			 "other commits of it run: try again (Resource "
 			 "temporarily unavailable)\n");
 	/* The view's upper (the last one listed) and each moved-to one. */
 	ck_assert_uint_eq(dirs, (size_t)fake_nl.view_dumps);

@@ -228,16 +228,31 @@ static void lfs_commit_undo(struct lfs_store *st, struct lfs_commit_plan *p)
  * After the kernel's commit: the key of the store upper it made the layer
  * @got, into @p->key, if it is not the one listed and locked (a commit
  * not made by layerctl moved the view on meanwhile): the record is that
- * upper's.
+ * upper's.  If what it committed is outside the store (moved there by
+ * such a commit), a directory of its own for the record, as for a view
+ * whose upper is outside the store, never the listed key's (another
+ * layer's record may be there).
  */
-static void lfs_commit_got_key(const struct lfs_store *st,
-			       const struct lfs_layer *got,
-			       struct lfs_commit_plan *p)
+static int lfs_commit_got_key(struct lfs_store *st,
+			      const struct lfs_layer *got,
+			      struct lfs_commit_plan *p, struct lfs_err *e)
 {
 	char key[LFS_KEY_LEN + 1];
+	int rc;
 
-	if (!p->key_new && lfs_commit_upper_key(st, got->path, key))
+	if (p->key_new)
+		return 0;
+	if (lfs_commit_upper_key(st, got->path, key)) {
 		memcpy(p->key, key, sizeof(key));
+		return 0;
+	}
+	rc = lfs_store_layer_create_bare(st, key, e);
+	if (rc)
+		return lfs_err_prefix(e, rc, "layer '%s': committed, but not recorded",
+				      got->name);
+	memcpy(p->key, key, sizeof(key));
+	p->key_new = 1;
+	return 0;
 }
 
 /* What the command line asks for. */
@@ -445,10 +460,13 @@ static int lfs_commit_kernel(struct lfs_nl *nl, struct lfs_store *st,
 	if (!rc) {
 		rc = lfs_nl_view_commit(nl, v->id, p->new_upper, &a->req, got,
 					e);
-		if (rc < 0)
+		if (rc < 0) {
 			lfs_commit_undo(st, p);
-		else
-			lfs_commit_got_key(st, *got, p);
+		} else {
+			rc = lfs_commit_got_key(st, *got, p, e);
+			if (rc)
+				return rc;
+		}
 	}
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", a->view) : 0;
 }

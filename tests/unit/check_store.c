@@ -2349,6 +2349,54 @@ START_TEST(test_commit_record_key_kernels)
 END_TEST
 
 /*
+ * The same, the view moved meanwhile (by a commit not made with
+ * layerctl) to an upper outside the store, which the kernel commits: its
+ * record goes into a directory of its own, as a commit of a view whose
+ * upper is outside the store does, not over app:2's (the key locked).
+ */
+START_TEST(test_commit_record_key_outside)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_view_part p;
+	struct lfs_meta m;
+	char outside[300];
+	long at;
+
+	umount_view(&p, 1);
+	snprintf(stale_upper, sizeof(stale_upper), "%s", upper);
+	ck_assert_int_eq(lfs_store_path_key(tmp, stale_upper, stale_key), 1);
+	commit_meanwhile();		/* app:2 of the old upper */
+	snprintf(outside, sizeof(outside), "%s.outside", tmp);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	race_view = &p;
+	fake_nl.view_dump_hook = stale_always;
+	fake_nl.commit_path = outside;
+	fake_nl.commit_parent = "app:2";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	RUN("commit", "4", "app:3");
+	rmdir(outside);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, stale_key, &m, NULL), 0);
+	ck_assert_msg(!strcmp(m.ref, "app:2"), "app:2's record is %s's now",
+		      m.ref);
+	lfs_meta_free(&m);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
+	at = lfs_meta_find(l.v, l.n, "app:3");
+	ck_assert_int_ge(at, 0);
+	ck_assert_str_eq(l.v[at]->diff, outside);
+	ck_assert_str_ne(l.v[at]->key, stale_key);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/*
  * Other commits of the view keep moving it on to a new store upper each
  * time the commit looks (under the lock of the upper it listed before):
  * the commit never gets to hold the lock of the upper the view is on.
@@ -3106,6 +3154,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_commit_umount_race);
 	tcase_add_test(cmds, test_commit_stale_listing);
 	tcase_add_test(cmds, test_commit_record_key_kernels);
+	tcase_add_test(cmds, test_commit_record_key_outside);
 	tcase_add_test(cmds, test_commit_upper_keeps_moving);
 	tcase_add_test(cmds, test_umount_during_kernel_commit);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);

@@ -156,31 +156,38 @@ static char *lfs_commit_upper_now(struct lfs_nl *nl, uint64_t id)
  * Locks @p->key, the key of the view's store upper as listed, and sees
  * under the lock whether the view is still on it: a commit that came
  * between the listing and the lock moved it on to a new upper, whose
- * key is then the one to lock.  Tried a few times; whatever it finds
- * then, the record goes to the key of the upper committed
- * (lfs_commit_got_key()).
+ * key is then the one to lock.  Tried a few times: a view that other
+ * commits keep moving on is not committed (-EAGAIN), unlocked it would
+ * be open to a umount's discard of its upper.  Whatever the view is on
+ * when the kernel commits, the record goes to the key of the upper
+ * committed (lfs_commit_got_key()).
  */
-static void lfs_commit_lock_upper(struct lfs_store *st, struct lfs_nl *nl,
-				  const struct lfs_view *v,
-				  struct lfs_commit_plan *p)
+static int lfs_commit_lock_upper(struct lfs_store *st, struct lfs_nl *nl,
+				 const struct lfs_view *v,
+				 struct lfs_commit_plan *p, struct lfs_err *e)
 {
 	char key[LFS_KEY_LEN + 1];
 	char *now;
-	int tries;
+	int tries, fd;
 
 	for (tries = 0; tries < 8; tries++) {
-		p->lockfd = lfs_store_layer_lock(st, p->key);
+		fd = lfs_store_layer_lock(st, p->key);
+		if (fd < 0)
+			return lfs_err_set(e, fd, "cannot lock %s/layers/%s",
+					   st->root, p->key);
 		now = lfs_commit_upper_now(nl, v->id);
 		if (!now || !lfs_commit_upper_key(st, now, key) ||
 		    !strcmp(key, p->key)) {
 			free(now);
-			return;
+			p->lockfd = fd;
+			return 0;
 		}
 		free(now);
-		lfs_store_layer_unlock(p->lockfd);
-		p->lockfd = -1;
+		lfs_store_layer_unlock(fd);
 		memcpy(p->key, key, sizeof(key));
 	}
+	return lfs_err_set(e, -EAGAIN,
+			   "its upper keeps moving, other commits of it run: try again");
 }
 
 static int lfs_commit_prepare(struct lfs_store *st, struct lfs_nl *nl,
@@ -190,8 +197,9 @@ static int lfs_commit_prepare(struct lfs_store *st, struct lfs_nl *nl,
 	int rc;
 
 	if (lfs_commit_upper_key(st, v->upper, p->key)) {
-		lfs_commit_lock_upper(st, nl, v, p);
-		return lfs_store_layer_create(st, p->new_key, &p->new_upper, e);
+		rc = lfs_commit_lock_upper(st, nl, v, p, e);
+		return rc ? rc : lfs_store_layer_create(st, p->new_key,
+							&p->new_upper, e);
 	}
 	rc = lfs_commit_sibling(v->upper, v->work, &p->new_upper);
 	if (rc)
@@ -220,16 +228,31 @@ static void lfs_commit_undo(struct lfs_store *st, struct lfs_commit_plan *p)
  * After the kernel's commit: the key of the store upper it made the layer
  * @got, into @p->key, if it is not the one listed and locked (a commit
  * not made by layerctl moved the view on meanwhile): the record is that
- * upper's.
+ * upper's.  If what it committed is outside the store (moved there by
+ * such a commit), a directory of its own for the record, as for a view
+ * whose upper is outside the store, never the listed key's (another
+ * layer's record may be there).
  */
-static void lfs_commit_got_key(const struct lfs_store *st,
-			       const struct lfs_layer *got,
-			       struct lfs_commit_plan *p)
+static int lfs_commit_got_key(struct lfs_store *st,
+			      const struct lfs_layer *got,
+			      struct lfs_commit_plan *p, struct lfs_err *e)
 {
 	char key[LFS_KEY_LEN + 1];
+	int rc;
 
-	if (!p->key_new && lfs_commit_upper_key(st, got->path, key))
+	if (p->key_new)
+		return 0;
+	if (lfs_commit_upper_key(st, got->path, key)) {
 		memcpy(p->key, key, sizeof(key));
+		return 0;
+	}
+	rc = lfs_store_layer_create_bare(st, key, e);
+	if (rc)
+		return lfs_err_prefix(e, rc, "layer '%s': committed, but not recorded",
+				      got->name);
+	memcpy(p->key, key, sizeof(key));
+	p->key_new = 1;
+	return 0;
 }
 
 /* What the command line asks for. */
@@ -437,10 +460,13 @@ static int lfs_commit_kernel(struct lfs_nl *nl, struct lfs_store *st,
 	if (!rc) {
 		rc = lfs_nl_view_commit(nl, v->id, p->new_upper, &a->req, got,
 					e);
-		if (rc < 0)
+		if (rc < 0) {
 			lfs_commit_undo(st, p);
-		else
-			lfs_commit_got_key(st, *got, p);
+		} else {
+			rc = lfs_commit_got_key(st, *got, p, e);
+			if (rc)
+				return rc;
+		}
 	}
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", a->view) : 0;
 }

@@ -75,7 +75,7 @@ int lfs_images_load(struct lfs_ctx *ctx, struct lfs_store *st,
 		return lfs_err_report(ctx, &e);
 	}
 	for (i = 0; i < l->bad.n; i++)
-		lfs_errorf(ctx, "warning: store: %s", l->bad.v[i]);
+		lfs_errorf(ctx, "warning: %s", l->bad.v[i]);
 	return 0;
 }
 

@@ -95,7 +95,7 @@ static void lfs_index_bg_child(struct lfs_store *st, int lockfd,
 	if (rc < 0 && rc != LFS_INDEX_UNFROZEN) {
 		openlog("layerctl", LOG_PID, LOG_USER);
 		syslog(LOG_WARNING,
-		       "layer '%s': not indexed (views walk its layers): %s",
+		       "layer '%s': not indexed, views walk its layers: %s",
 		       ref, lfs_err_str(&e, line, sizeof(line)));
 		closelog();
 	}

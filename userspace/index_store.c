@@ -309,9 +309,7 @@ int lfs_layer_index_store(struct lfs_nl *nl, struct lfs_store *st,
 	keyfd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (keyfd < 0) {
 		rc = -errno;
-		lfs_err_set(e, 0, "cannot open its store directory: %s",
-			    strerror(-rc));
-		return rc;
+		return lfs_err_set(e, rc, "cannot open its store directory");
 	}
 	rc = lfs_layer_index_at(nl, st, ref, key, keyfd, LFS_INDEX_FILE, e);
 	close(keyfd);
@@ -367,7 +365,7 @@ static void lfs_layer_index_warn(const char *ref, struct lfs_err *e)
 {
 	char line[LFS_ERR_MAX + 64];
 
-	lfs_err_prefix(e, e->code, "layer '%s': not indexed (views walk its layers)",
+	lfs_err_prefix(e, e->code, "layer '%s': not indexed, views walk its layers",
 		       ref);
 	fprintf(stderr, "layerctl: %s\n", lfs_err_str(e, line, sizeof(line)));
 }

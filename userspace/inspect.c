@@ -137,7 +137,7 @@ static int lfs_inspect_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	for (i = optind; i < argc; i++)
 		if (lfs_check_name(ctx, "image", argv[i]))
 			return 1;
-	if (lfs_oci_platform(ctx, "inspect", platform, plat))
+	if (lfs_oci_platform(ctx, platform, plat))
 		return 1;
 	return LFS_PARSED;
 }
@@ -164,7 +164,7 @@ int cmd_inspect(struct lfs_ctx *ctx, int argc, char **argv)
 		lfs_json_array_end(&j);
 		rc = lfs_json_error(&j);
 		if (rc)
-			lfs_err_set(&e, rc, "inspect: cannot format the output");
+			lfs_err_set(&e, rc, "cannot format the output");
 	}
 	lfs_json_free(&j);
 	if (rc) {

@@ -491,7 +491,7 @@ static int lfs_load_unpack(struct lfs_ctx *ctx, struct lfs_load *L,
 	FILE *in = L->afd < 0 ? (ctx->in ? ctx->in : stdin) : NULL;
 	int dirfd, rc;
 
-	L->tmp = lfs_reg_tmpdir(ctx, "load", ".load-", NULL);
+	L->tmp = lfs_reg_tmpdir(ctx, ".load-", NULL);
 	if (!L->tmp)
 		return 1;
 	dirfd = open(L->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -561,12 +561,12 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	if (L->archive && !strcmp(L->archive, "-")) {
 		L->what = "standard input";
 		if (!ctx->in && isatty(STDIN_FILENO))
-			return lfs_errorf(ctx, "load: refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
+			return lfs_errorf(ctx, "refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
 	}
 	if (L->ref && lfs_check_new_ref(ctx, "layer", L->ref, L->name,
 					sizeof(L->name)))
 		return 1;
-	if (lfs_oci_platform(ctx, "load", L->platform, &L->plat))
+	if (lfs_oci_platform(ctx, L->platform, &L->plat))
 		return 1;
 	L->want.plat = &L->plat;
 	/* the manifest annotated REF as given, if any is */

@@ -103,7 +103,7 @@ static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
 	char *nl;
 
 	if (!l->password_stdin && !tty)
-		return lfs_errorf(ctx, "login: no terminal to ask the password on: use --password-stdin");
+		return lfs_errorf(ctx, "no terminal to ask the password on: use --password-stdin");
 	if (tty) {
 		fprintf(ctx->err, "Password: ");
 		fflush(ctx->err);
@@ -113,14 +113,14 @@ static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
 		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
 	}
 	if (!fgets(l->cred.pass, sizeof(l->cred.pass), in))
-		rc = lfs_errorf(ctx, "login: no password on standard input");
+		rc = lfs_errorf(ctx, "no password on standard input");
 	if (tty) {
 		tcsetattr(fileno(in), TCSAFLUSH, &old);
 		fputc('\n', ctx->err);
 	}
 	nl = strchr(l->cred.pass, '\n');
 	if (!rc && !nl && strlen(l->cred.pass) + 1 == sizeof(l->cred.pass))
-		rc = lfs_errorf(ctx, "login: password too long");
+		rc = lfs_errorf(ctx, "password too long");
 	if (nl)
 		*nl = '\0';
 	return rc;
@@ -134,7 +134,7 @@ static int lfs_login_check(struct lfs_ctx *ctx, struct lfs_login *l)
 	int rc;
 
 	if (strlen(l->user) >= sizeof(l->cred.user) || strchr(l->user, ':'))
-		return lfs_errorf(ctx, "login: user name '%s': too long or has a ':'",
+		return lfs_errorf(ctx, "user name '%s': too long or has a ':'",
 				  l->user);
 	snprintf(l->cred.user, sizeof(l->cred.user), "%s", l->user);
 	rc = lfs_reg_open(&reg, l->host, NULL,
@@ -143,7 +143,7 @@ static int lfs_login_check(struct lfs_ctx *ctx, struct lfs_login *l)
 	if (!rc)
 		rc = lfs_reg_ping(&reg);
 	if (rc)
-		lfs_reg_report(ctx, "login", &reg, rc);
+		lfs_reg_report(ctx, "registry", l->host, &reg, rc);
 	lfs_reg_close(&reg);
 	return rc ? 1 : 0;
 }
@@ -188,7 +188,7 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	int rc, done;
 
 	if (lfs_reg_auth_path(l->path, sizeof(l->path)))
-		return lfs_errorf(ctx, "login: no auth file: set REGISTRY_AUTH_FILE or HOME");
+		return lfs_errorf(ctx, "no auth file: set REGISTRY_AUTH_FILE or HOME");
 	rc = lfs_reg_read_file(AT_FDCWD, l->path, &old, NULL);
 	if (rc && rc != -ENOENT) {
 		lfs_err_prefix(&e, lfs_err_set(&e, rc, "%s", rc == -EINVAL ?

@@ -38,7 +38,7 @@ int lfs_oci_name_not_tag(const struct lfs_store *st, const char *name,
 	if (!lfs_store_layer_list(st, &l, &ignored))
 		i = lfs_meta_find_tag(l.v, l.n, name, NULL);
 	if (i >= 0) {
-		lfs_err_set(e, -EEXIST, "a tag of that name exists (of '%s')",
+		lfs_err_set(e, -EEXIST, "a tag of that name exists, of '%s'",
 			    l.v[i]->ref);
 		rc = lfs_err_prefix(e, -EEXIST, "layer '%s'", name);
 	}
@@ -76,7 +76,7 @@ int lfs_oci_limit_opt(struct lfs_ctx *ctx, const char *cmd, const char *usage,
 	return 0;
 }
 
-int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
+int lfs_oci_platform(struct lfs_ctx *ctx, const char *opt,
 		     struct lfs_platform *p)
 {
 	struct utsname u;
@@ -84,12 +84,11 @@ int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
 	if (opt) {
 		if (!lfs_platform_parse(opt, p))
 			return 0;
-		return lfs_errorf(ctx, "%s: platform '%s': not os/arch[/variant] (lower-case, e.g. linux/arm64/v8)",
-				  cmd, opt);
+		return lfs_errorf(ctx, "platform '%s': not os/arch[/variant], lower-case, e.g. linux/arm64/v8",
+				  opt);
 	}
 	if (uname(&u) || lfs_platform_from_machine("linux", u.machine, p))
-		return lfs_errorf(ctx, "%s: cannot tell this machine's platform: give --platform",
-				  cmd);
+		return lfs_errorf(ctx, "cannot tell this machine's platform: give --platform");
 	return 0;
 }
 

@@ -113,9 +113,9 @@ void lfs_oci_unimport(struct lfs_store *st, struct lfs_nl *nl,
 /*
  * The platform of save and load: @opt (--platform os/arch[/variant]) if
  * not NULL, else the running machine's (uname(2), as OCI names it).  0, or
- * 1 after reporting "layerctl: CMD: invalid platform '...'".
+ * 1 after reporting "layerctl: platform '...': not os/arch[/variant], ...".
  */
-int lfs_oci_platform(struct lfs_ctx *ctx, const char *cmd, const char *opt,
+int lfs_oci_platform(struct lfs_ctx *ctx, const char *opt,
 		     struct lfs_platform *p);
 
 /*

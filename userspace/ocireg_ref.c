@@ -119,7 +119,7 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, struct lfs_err *e)
 	slash = strchr(name, '/');
 	if (slash && lfs_is_host(name, (size_t)(slash - name))) {
 		if (!lfs_host_ok(name, (size_t)(slash - name))) {
-			lfs_err_set(e, 0, "invalid registry host (host[:port], [IPv6][:port])");
+			lfs_err_set(e, 0, "invalid registry host: host[:port] or [IPv6][:port]");
 			return -EINVAL;
 		}
 		memcpy(r->host, name, (size_t)(slash - name));
@@ -133,7 +133,7 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, struct lfs_err *e)
 	colon = strrchr(slash ? slash : path, ':');
 	if (colon) {
 		if (!lfs_tag_ok(colon + 1)) {
-			lfs_err_set(e, 0, "invalid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)");
+			lfs_err_set(e, 0, "invalid tag: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128 characters");
 			return -EINVAL;
 		}
 		strcpy(r->tag, colon + 1);
@@ -151,7 +151,7 @@ int lfs_reg_ref_parse(const char *s, struct lfs_reg_ref *r, struct lfs_err *e)
 		goto toolong;
 	}
 	if (!n || layerfs_ref_check(r->repo) || strchr(r->repo, ':')) {
-		lfs_err_set(e, 0, "invalid repository ([a-z0-9] components joined by '.', '_', '__', '-', separated by '/')");
+		lfs_err_set(e, 0, "invalid repository: [a-z0-9] components joined by '.', '_', '__' or '-', separated by '/'");
 		return -EINVAL;
 	}
 	return 0;

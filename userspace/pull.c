@@ -119,7 +119,7 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 
 	rc = lfs_reg_ref_parse(p->source, &p->from, &e);
 	if (rc) {
-		lfs_err_prefix(&e, rc, "pull: source '%s'", p->source);
+		lfs_err_prefix(&e, rc, "source '%s'", p->source);
 		return lfs_err_report(ctx, &e);
 	}
 	if (p->ref) {
@@ -127,16 +127,18 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 				      sizeof(p->name)))
 			return 1;
 	} else if (lfs_reg_local_name(&p->from, p->name, sizeof(p->name)))
-		return lfs_errorf(ctx, "pull: source '%s': cannot name the image after it: give REF",
+		return lfs_errorf(ctx, "source '%s': cannot name the image after it: give REF",
 				  p->source);
 	if (lfs_check_name(ctx, "layer", p->name) ||
-	    lfs_oci_platform(ctx, "pull", p->o.platform, &p->plat))
+	    lfs_oci_platform(ctx, p->o.platform, &p->plat))
 		return 1;
 	if (lfs_ctx_nl(ctx, &p->nl, &e))
 		return lfs_err_report(ctx, &e);
-	if (lfs_pull_registered(p, p->name))
-		return lfs_errorf(ctx, "pull: layer '%s': a layer of that name exists (File exists)",
-				  p->name);
+	if (lfs_pull_registered(p, p->name)) {
+		lfs_err_set(&e, -EEXIST, "a layer of that name exists");
+		lfs_err_prefix(&e, -EEXIST, "layer '%s'", p->name);
+		return lfs_err_report(ctx, &e);
+	}
 	return 0;
 }
 
@@ -148,11 +150,12 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	char ct[128], plat[96];
 	int rc;
 
-	if (lfs_reg_connect(ctx, "pull", &p->from, &p->o.conn, "pull", &p->reg))
+	if (lfs_reg_connect(ctx, "source", p->source, &p->from, &p->o.conn,
+			    "pull", &p->reg))
 		return 1;
 	if (lfs_reg_manifest_get(&p->reg, lfs_reg_ref_target(&p->from),
 				 &p->mtext, &p->mlen, ct, p->mdesc.digest))
-		return lfs_reg_report(ctx, "pull", &p->reg, -EIO);
+		return lfs_reg_report(ctx, "source", p->source, &p->reg, -EIO);
 	rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &e);
 	if (rc == 1) {
 		char want[LFS_DIGEST_LEN];
@@ -162,9 +165,10 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 		p->mtext = NULL;
 		if (lfs_reg_manifest_get(&p->reg, want, &p->mtext, &p->mlen,
 					 ct, p->mdesc.digest))
-			return lfs_reg_report(ctx, "pull", &p->reg, -EIO);
+			return lfs_reg_report(ctx, "source", p->source,
+					      &p->reg, -EIO);
 		if (p->mlen != p->mdesc.size)
-			return lfs_errorf(ctx, "pull: manifest %s: %zu bytes, the index says %llu",
+			return lfs_errorf(ctx, "manifest '%s': %zu bytes, the index says %llu",
 					  p->mdesc.digest, p->mlen,
 					  (unsigned long long)p->mdesc.size);
 		rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &e);
@@ -174,14 +178,14 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (rc < 0) {
 		lfs_platform_format(&p->plat, plat, sizeof(plat));
 		if (w.have[0])
-			return lfs_errorf(ctx, "pull: %s: no manifest for %s (it has %s; see --platform)",
+			return lfs_errorf(ctx, "source '%s': no manifest for %s (it has %s; see --platform)",
 					  p->source, plat, w.have);
 		/* The reason alone: the source names what it is about. */
-		return lfs_errorf(ctx, "pull: %s: %s", p->source, e.msg);
+		return lfs_errorf(ctx, "source '%s': %s", p->source, e.msg);
 	}
 	p->mdesc.size = p->mlen;
 	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e))
-		return lfs_errorf(ctx, "pull: manifest %s: %s", p->mdesc.digest,
+		return lfs_errorf(ctx, "manifest '%s': %s", p->mdesc.digest,
 				  e.msg);
 	return 0;
 }
@@ -197,17 +201,20 @@ static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
 	int fd, rc;
 
 	if (c->size > LFS_CONFIG_MAX)
-		return lfs_errorf(ctx, "pull: config %s: %llu bytes (at most 4 MiB)",
+		return lfs_errorf(ctx, "config '%s': %llu bytes, more than 4 MiB",
 				  c->digest, (unsigned long long)c->size);
 	row = lfs_xv_add(&p->view, c->digest, "Downloading", c->size, 1);
 	fd = memfd_create("config", MFD_CLOEXEC);
-	if (fd < 0)
-		return lfs_errorf(ctx, "pull: config: %s", strerror(errno));
+	if (fd < 0) {
+		lfs_err_set(&e, -errno, "cannot make a memory file for it");
+		lfs_err_prefix(&e, e.code, "config '%s'", c->digest);
+		return lfs_err_report(ctx, &e);
+	}
 	rc = lfs_reg_blob_fetch(&p->reg, c->digest, c->size, fd, &have);
 	if (rc) {
 		close(fd);
 		lfs_xv_finish(&p->view);
-		return lfs_reg_report(ctx, "pull", &p->reg, rc);
+		return lfs_reg_report(ctx, "source", p->source, &p->reg, rc);
 	}
 	text = calloc(1, c->size + 1);
 	rc = !text ? -ENOMEM :
@@ -216,9 +223,13 @@ static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (!rc && lfs_oci_parse_config(text, &p->cfg, &e))
 		rc = -EINVAL;
 	free(text);
-	if (rc)
-		return lfs_errorf(ctx, "pull: config %s: %s", c->digest,
-				  rc == -EINVAL ? e.msg : strerror(-rc));
+	if (rc) {
+		/* a parse error says it all; else the read's errno */
+		if (rc != -EINVAL)
+			lfs_err_set(&e, rc, "cannot read it");
+		lfs_err_prefix(&e, rc, "config '%s'", c->digest);
+		return lfs_err_report(ctx, &e);
+	}
 	lfs_xv_end(&p->view, row, "Download complete", "%s downloaded %llu bytes",
 		   c->digest, (unsigned long long)c->size);
 	p->fetched++;
@@ -237,7 +248,7 @@ static int lfs_pull_name(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i,
 
 	memcpy(prev, chain, sizeof(prev));
 	if (lfs_oci_chain_id(i ? prev : NULL, p->cfg.diff_ids[i], chain))
-		return lfs_errorf(ctx, "pull: config %s: bad diff_id",
+		return lfs_errorf(ctx, "config '%s': bad diff_id",
 				  p->man.config.digest);
 	if (i + 1 == p->man.n_layers) {
 		snprintf(l->name, sizeof(l->name), "%s", p->name);
@@ -265,7 +276,7 @@ static int lfs_pull_stage(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i)
 	}
 	if (lfs_store_layer_create(&p->st, l->key, &l->diff, &e)) {
 		l->key[0] = '\0';
-		lfs_err_prefix(&e, e.code, "pull: store");
+		lfs_err_prefix(&e, e.code, "store '%s'", p->st.root);
 		return lfs_err_report(ctx, &e);
 	}
 	l->row = lfs_xv_add(&p->view, dg, "Waiting", p->man.layers[i].size, 0);
@@ -286,24 +297,20 @@ static int lfs_pull_plan(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (!p->L || !p->todo ||
 	    lfs_xv_init(&p->view, ctx->out,
 			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
-		return lfs_errorf(ctx, "pull: out of memory");
+		return lfs_errorf(ctx, "out of memory");
 	if (lfs_ctx_store(ctx, &p->st, 1, &e))
 		return lfs_err_report(ctx, &e);
-	if (lfs_oci_name_not_tag(&p->st, p->name, &e)) {
-		lfs_err_prefix(&e, e.code, "pull");
+	if (lfs_oci_name_not_tag(&p->st, p->name, &e))
 		return lfs_err_report(ctx, &e);
-	}
 	if (lfs_pull_config(ctx, p))
 		return 1;
 	if (!n || p->cfg.n_diff_ids != n)
-		return lfs_errorf(ctx, "pull: the manifest lists %zu layers, the config %zu diff_ids",
-				  n, p->cfg.n_diff_ids);
+		return lfs_errorf(ctx, "manifest '%s': it lists %zu layers, its config %zu diff_ids",
+				  p->mdesc.digest, n, p->cfg.n_diff_ids);
 	rc = lfs_oci_chain_name_check(p->name, &p->cfg, top, &e);
 	if (rc) {
-		if (rc == -EPERM)
-			lfs_err_prefix(&e, rc, "pull");
-		else
-			lfs_err_prefix(&e, rc, "pull: config %s",
+		if (rc != -EPERM)
+			lfs_err_prefix(&e, rc, "config '%s'",
 				       p->man.config.digest);
 		return lfs_err_report(ctx, &e);
 	}
@@ -323,7 +330,7 @@ static int lfs_pull_run(struct lfs_ctx *ctx, struct lfs_pull *p)
 	lfs_xv_finish(&p->view);
 	if (!rc)
 		return 0;
-	lfs_err_prefix(&e, rc, "pull");
+	lfs_err_prefix(&e, rc, "source '%s'", p->source);
 	return lfs_err_report(ctx, &e);
 }
 
@@ -369,7 +376,7 @@ static int lfs_pull_register(struct lfs_ctx *ctx, struct lfs_pull *p)
 		lfs_oci_unimport(&p->st, p->nl, p->L[i].name, p->L[i].key);
 		p->L[i].key[0] = '\0';
 	}
-	lfs_err_prefix(&e, rc, "pull");
+	lfs_err_prefix(&e, rc, "source '%s'", p->source);
 	return lfs_err_report(ctx, &e);
 }
 

@@ -94,15 +94,15 @@ static int lfs_push_check(struct lfs_ctx *ctx, struct lfs_push *p)
 	int rc;
 
 	if (lfs_check_name(ctx, "layer", p->ref) ||
-	    lfs_oci_platform(ctx, "push", p->o.platform, &p->plat))
+	    lfs_oci_platform(ctx, p->o.platform, &p->plat))
 		return 1;
 	rc = lfs_reg_ref_parse(p->dest, &p->to, &e);
 	if (rc) {
-		lfs_err_prefix(&e, rc, "push: destination '%s'", p->dest);
+		lfs_err_prefix(&e, rc, "destination '%s'", p->dest);
 		return lfs_err_report(ctx, &e);
 	}
 	if (!p->to.tag[0])
-		return lfs_errorf(ctx, "push: destination '%s': give a tag (a digest names content, it cannot be pushed to)",
+		return lfs_errorf(ctx, "destination '%s': a digest names content, it cannot be pushed to: give a tag",
 				  p->dest);
 	return 0;
 }
@@ -120,7 +120,7 @@ static int lfs_push_chain(struct lfs_ctx *ctx, struct lfs_push *p)
 	p->ol = calloc(p->chain.n, sizeof(*p->ol));
 	p->dg = calloc(p->chain.n, sizeof(*p->dg));
 	if (!p->ol || !p->dg)
-		return lfs_errorf(ctx, "push: out of memory");
+		return lfs_errorf(ctx, "out of memory");
 	return 0;
 }
 
@@ -140,8 +140,8 @@ static int lfs_push_config(struct lfs_push *p, const char *cfg,
 		return rc < 0 ? rc : 0;
 	fd = memfd_create("config", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, cfg, len) != (ssize_t)len)
-		rc = lfs_err_set(&p->reg.err, fd < 0 ? -errno : -EIO, "config: %s",
-				 strerror(fd < 0 ? errno : EIO));
+		rc = lfs_err_set(&p->reg.err, fd < 0 ? -errno : -EIO,
+				 "config: cannot write it to a memory file");
 	if (!rc && !loc[0])
 		rc = lfs_reg_upload_start(&p->reg, digest, NULL, &mounted, loc);
 	if (!rc)
@@ -168,13 +168,13 @@ static int lfs_push_docs(struct lfs_ctx *ctx, struct lfs_push *p)
 				p->mdigest, &e);
 	if (rc) {
 		free(cfg);
-		lfs_err_prefix(&e, rc, "push");
+		lfs_err_prefix(&e, rc, "destination '%s'", p->dest);
 		return lfs_err_report(ctx, &e);
 	}
 	rc = lfs_push_config(p, cfg, p->cdigest, n);
 	free(cfg);
 	if (rc)
-		return lfs_reg_report(ctx, "push", &p->reg, rc);
+		return lfs_reg_report(ctx, "destination", p->dest, &p->reg, rc);
 	return 0;
 }
 
@@ -205,7 +205,7 @@ static int lfs_push_view(struct lfs_ctx *ctx, struct lfs_push *p)
 
 	if (lfs_xv_init(&p->view, ctx->out,
 			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
-		return lfs_errorf(ctx, "push: out of memory");
+		return lfs_errorf(ctx, "out of memory");
 	for (i = 0; i < n; i++)
 		lfs_xv_add(&p->view, p->chain.v[n - 1 - i]->name, "Waiting", 0, 0);
 	lfs_xv_add(&p->view, "config", "Waiting", 0, 0);
@@ -219,8 +219,8 @@ static int lfs_push_upload(struct lfs_ctx *ctx, struct lfs_push *p)
 	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
-	if (lfs_reg_connect(ctx, "push", &p->to, &p->o.conn, "pull,push",
-			    &p->reg) || lfs_push_view(ctx, p))
+	if (lfs_reg_connect(ctx, "destination", p->dest, &p->to, &p->o.conn,
+			    "pull,push", &p->reg) || lfs_push_view(ctx, p))
 		return 1;
 	p->root = lfs_store_root(ctx->store);
 	/*
@@ -233,7 +233,7 @@ static int lfs_push_upload(struct lfs_ctx *ctx, struct lfs_push *p)
 	rc = lfs_pool_run(&p->reg, p->o.jobs, p->chain.n, lfs_push_layer, p, &e);
 	if (rc) {
 		lfs_xv_finish(&p->view);
-		lfs_err_prefix(&e, rc, "push");
+		lfs_err_prefix(&e, rc, "destination '%s'", p->dest);
 		return lfs_err_report(ctx, &e);
 	}
 	rc = lfs_push_docs(ctx, p);
@@ -242,7 +242,7 @@ static int lfs_push_upload(struct lfs_ctx *ctx, struct lfs_push *p)
 		return rc;
 	if (lfs_reg_manifest_put(&p->reg, p->to.tag, LFS_MT_MANIFEST, p->mtext,
 				 strlen(p->mtext)))
-		return lfs_reg_report(ctx, "push", &p->reg, -EIO);
+		return lfs_reg_report(ctx, "destination", p->dest, &p->reg, -EIO);
 	lfs_push_record(p);
 	lfs_reg_ref_format(&p->to, where, sizeof(where));
 	fprintf(ctx->out, "%s: digest %s size %zu (%u blobs uploaded, %u present, %u mounted)\n",

@@ -261,7 +261,7 @@ static const char *lfs_reg_ca_for(const char *host, const char *opt,
 	return NULL;
 }
 
-int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
+int lfs_reg_connect(struct lfs_ctx *ctx, const char *what, const char *name,
 		    const struct lfs_reg_ref *r, const struct lfs_reg_conn *o,
 		    const char *actions, struct lfs_reg *reg)
 {
@@ -279,40 +279,45 @@ int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
 			  actions, rc ? NULL : &cred);
 	explicit_bzero(&cred, sizeof(cred));
 	if (rc) {
-		lfs_reg_report(ctx, cmd, reg, rc);
+		lfs_reg_report(ctx, what, name, reg, rc);
 		lfs_reg_close(reg);
 		return 1;
 	}
 	return 0;
 }
 
-int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
-		   int rc)
+int lfs_reg_report(struct lfs_ctx *ctx, const char *what, const char *name,
+		   struct lfs_reg *reg, int rc)
 {
-	lfs_err_prefix(&reg->err, rc, "%s", cmd);
+	lfs_err_prefix(&reg->err, rc, "%s '%s'", what, name);
 	return lfs_err_report(ctx, &reg->err);
 }
 
-char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,
+char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *prefix,
 		     const char *suffix)
 {
 	const char *root = lfs_store_root(ctx->store);
+	struct lfs_err e = LFS_ERR_INIT;
 	char *path = NULL;
 	int n;
 
 	if (mkdir(root, 0700) && errno != EEXIST) {
-		lfs_errorf(ctx, "%s: store '%s': %s", cmd, root, strerror(errno));
+		lfs_err_prefix(&e, lfs_err_set(&e, -errno, "cannot create it"),
+			       "store '%s'", root);
+		lfs_err_report(ctx, &e);
 		return NULL;
 	}
 	n = suffix ? asprintf(&path, "%s/%s%s", root, prefix, suffix) :
 		     asprintf(&path, "%s/%sXXXXXX", root, prefix);
 	if (n < 0) {
-		lfs_errorf(ctx, "%s: out of memory", cmd);
+		lfs_errorf(ctx, "out of memory");
 		return NULL;
 	}
 	if (suffix ? mkdir(path, 0700) && errno != EEXIST : !mkdtemp(path)) {
-		lfs_errorf(ctx, "%s: cannot make '%s': %s", cmd, path,
-			   strerror(errno));
+		lfs_err_prefix(&e, lfs_err_set(&e, -errno, "cannot create %s",
+					       path),
+			       "store '%s'", root);
+		lfs_err_report(ctx, &e);
 		free(path);
 		return NULL;
 	}

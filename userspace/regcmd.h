@@ -103,16 +103,18 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
  * Opens the client for @r (credentials looked up, insecure if marked).
  * 0, or 1 after reporting.
  */
-int lfs_reg_connect(struct lfs_ctx *ctx, const char *cmd,
+int lfs_reg_connect(struct lfs_ctx *ctx, const char *what, const char *name,
 		    const struct lfs_reg_ref *r, const struct lfs_reg_conn *o,
 		    const char *actions, struct lfs_reg *reg);
 
 /*
- * Reports why the last call on @reg failed ("CMD: SENTENCE", or "CMD:
- * STRERROR" for @rc if the client said nothing); returns 1.
+ * Reports why the last call on @reg failed: "WHAT 'NAME': SENTENCE", or
+ * "WHAT 'NAME': STRERROR" for @rc if the client said nothing, where WHAT
+ * 'NAME' is what the command works on ("source 'REF'", "registry
+ * 'HOST'"); returns 1.
  */
-int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
-		   int rc);
+int lfs_reg_report(struct lfs_ctx *ctx, const char *what, const char *name,
+		   struct lfs_reg *reg, int rc);
 
 /*
  * Makes ROOT/@prefix+@suffix in the store (the store root made if
@@ -120,7 +122,7 @@ int lfs_reg_report(struct lfs_ctx *ctx, const char *cmd, struct lfs_reg *reg,
  * NULL a unique name (mkdtemp).  An existing directory is reused.  NULL
  * after reporting.
  */
-char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *cmd, const char *prefix,
+char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *prefix,
 		     const char *suffix);
 
 /* Removes directory @path and everything in it (best effort). */

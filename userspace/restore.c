@@ -96,11 +96,11 @@ static int lfs_restore_plan(struct lfs_ctx *ctx, struct lfs_store *st,
 
 	rc = lfs_store_layer_list(st, l, &e);
 	if (rc) {
-		lfs_err_prefix(&e, rc, "store");
+		lfs_err_prefix(&e, rc, "store '%s'", st->root);
 		return lfs_err_report(ctx, &e);
 	}
 	for (i = 0; i < l->bad.n; i++) {
-		lfs_errorf(ctx, "store: %s", l->bad.v[i]);
+		lfs_errorf(ctx, "%s", l->bad.v[i]);
 		*failed = 1;
 	}
 	*order = calloc(l->n ? l->n : 1, sizeof(**order));
@@ -134,10 +134,13 @@ static int lfs_pviews_read(struct lfs_ctx *ctx, struct lfs_store *st,
 	fd = dup(st->views_fd);
 	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
+		struct lfs_err e = LFS_ERR_INIT;
+
+		lfs_err_set(&e, -errno, "cannot read its views directory");
 		if (fd >= 0)
 			close(fd);
-		return lfs_errorf(ctx, "store: %s/views: %s", st->root,
-				  strerror(errno));
+		lfs_err_prefix(&e, e.code, "store '%s'", st->root);
+		return lfs_err_report(ctx, &e);
 	}
 	while ((de = readdir(d))) {
 		if (!lfs_key_valid(de->d_name) ||
@@ -148,8 +151,8 @@ static int lfs_pviews_read(struct lfs_ctx *ctx, struct lfs_store *st,
 			continue;
 		}
 		if (!vm.mountpoint || vm.mountpoint[0] != '/' || !vm.image) {
-			rc = lfs_errorf(ctx, "store: view %s: persisted without %s",
-					de->d_name, vm.image ?
+			rc = lfs_errorf(ctx, "view record '%s/views/%s/view.json': persisted without %s",
+					st->root, de->d_name, vm.image ?
 					"an absolute mountpoint" : "an image");
 			lfs_view_meta_free(&vm);
 			continue;

@@ -356,12 +356,12 @@ static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		a->dir = NULL;
 	}
 	if (a->archive && !strcmp(a->archive, "-") && isatty(fileno(ctx->out)))
-		return lfs_errorf(ctx, "save: refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output");
+		return lfs_errorf(ctx, "refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output");
 	if (ncomp > 1)
 		return lfs_usage_error(ctx, "save", lfs_usage_save,
 				       "--gzip, --zstd and --uncompressed exclude each other");
 	a->ref = argv[optind];
-	if (lfs_oci_platform(ctx, "save", platform, &a->plat) ||
+	if (lfs_oci_platform(ctx, platform, &a->plat) ||
 	    lfs_check_name(ctx, "layer", a->ref))
 		return 1;
 	return LFS_PARSED;
@@ -568,7 +568,7 @@ static int lfs_save_archive(struct lfs_ctx *ctx, struct lfs_save_args *a,
 	char *tmp, *layout = NULL;
 	int rc, dirfd = -1;
 
-	tmp = lfs_reg_tmpdir(ctx, "save", ".save-", NULL);
+	tmp = lfs_reg_tmpdir(ctx, ".save-", NULL);
 	if (!tmp)
 		return 1;
 	if (asprintf(&layout, "%s/layout", tmp) < 0) {

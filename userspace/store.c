@@ -389,27 +389,28 @@ int lfs_store_layer_read_meta(const struct lfs_store *st, const char *key,
 
 	memset(m, 0, sizeof(*m));
 	fd = openat(st->layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return lfs_err_set(e, -errno, "%s/layers/%s", st->root,
-				key);
+	if (fd < 0) {
+		rc = lfs_err_set(e, -errno, "cannot open its directory");
+		goto out;
+	}
 	rc = lfs_read_file(fd, "meta.json", &b);
 	close(fd);
 	if (rc) {
 		lfs_buf_free(&b);
-		if (rc == -ENOENT)
-			return lfs_err_set(e, rc, "%s/layers/%s: no meta.json",
-					   st->root, key);
-		return lfs_err_set(e, rc, "%s/layers/%s/meta.json", st->root,
-				   key);
+		lfs_err_set(e, rc, rc == -ENOENT ? "missing" : "cannot read");
+		goto out;
 	}
 	rc = lfs_meta_from_json(lfs_buf_str(&b), m, e);
 	lfs_buf_free(&b);
 	if (!rc && strcmp(m->key, key))
 		rc = lfs_err_set(e, -EINVAL, "its key is %s", m->key);
-	if (rc) {
+	if (rc)
 		lfs_meta_free(m);
-		lfs_err_prefix(e, rc, "%s/layers/%s/meta.json", st->root, key);
-	}
+out:
+	/* The record is the subject: "layer record 'ROOT/layers/KEY/meta.json'". */
+	if (rc)
+		lfs_err_prefix(e, rc, "layer record '%s/layers/%s/meta.json'",
+			       st->root, key);
 	return rc;
 }
 

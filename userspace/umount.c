@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* layerctl umount [--lazy] MNT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,7 +25,8 @@ static const char lfs_usage_umount[] =
 	"meanwhile.  The upper directory keeps the changes.\n"
 	"A view mounted with `layerctl mount REF MNT` also gives back its store\n"
 	"directories once it is gone: its work directory and record, and its\n"
-	"upper if nothing was changed since the last commit.\n"
+	"upper if nothing was changed since the last commit.  It waits for a\n"
+	"`layerctl commit` of the view that is running to finish first.\n"
 	"\n"
 	"Options:\n"
 	"  -l, --lazy  detach the view now even if it is in use; it goes away\n"
@@ -88,6 +90,52 @@ out:
 }
 
 /*
+ * Before the unmount of the store view found: the lock of the upper its
+ * record names (lfs_store_layer_lock()), once the record, read again
+ * under it, still names that upper; a descriptor, or -1 (none held).
+ *
+ * A `layerctl commit` of the view holds that lock from before the
+ * kernel's commit until it has written the layer's record and the
+ * view's (naming the new upper): the unmount waits for it, then locks
+ * the new upper.  Unmounted during the kernel's commit instead, the view
+ * would stay listed until that commit returned (it keeps the superblock
+ * active), and lfs_umount_cleanup() would leave the view's record, work
+ * and new upper to prune.  A commit that comes after waits for this
+ * lock, then finds the view gone (the kernel refuses it).
+ *
+ * A view whose record keeps moving on (other commits) is unmounted
+ * unlocked after a few tries: nothing is lost then, at worst left to
+ * prune.
+ */
+static int lfs_umount_lock(struct lfs_umount_store *u)
+{
+	char key[LFS_KEY_LEN + 1];
+	struct lfs_view_meta now;
+	int fd, tries, same;
+
+	if (!u->found || !u->vm.upper_key)
+		return -1;
+	snprintf(key, sizeof(key), "%s", u->vm.upper_key);
+	for (tries = 0; tries < 8; tries++) {
+		fd = lfs_store_layer_lock(&u->st, key);
+		if (fd < 0)
+			return -1;
+		if (lfs_store_view_read(&u->st, u->vm.key, &now)) {
+			lfs_store_layer_unlock(fd);
+			return -1;
+		}
+		same = now.upper_key && !strcmp(now.upper_key, key);
+		if (!same && now.upper_key)
+			snprintf(key, sizeof(key), "%s", now.upper_key);
+		lfs_view_meta_free(&now);
+		if (same)
+			return fd;
+		lfs_store_layer_unlock(fd);
+	}
+	return -1;
+}
+
+/*
  * After it: if the view is gone, its work, record and empty upper too:
  * the upper its record names now (a commit made meanwhile moved the view
  * to a new one, and made the old one a layer, which stays).  Only if the
@@ -147,7 +195,7 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 	};
 	struct lfs_umount_store u = { LFS_STORE_INIT, { 0 }, 0, 0, 0 };
 	struct lfs_err e = LFS_ERR_INIT;
-	int c, rc, lazy = 0;
+	int c, rc, lazy = 0, lockfd = -1;
 	uint32_t dev;
 
 	lfs_opt_reset();
@@ -169,9 +217,13 @@ int cmd_umount(struct lfs_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return lfs_usage_error(ctx, "umount", lfs_usage_umount,
 				       "unexpected argument '%s'", argv[optind + 1]);
-	if (!lazy)
+	if (!lazy) {
 		lfs_umount_prepare(ctx, argv[optind], &u);
+		lockfd = lfs_umount_lock(&u);
+	}
 	rc = lfs_sys_umount(argv[optind], lazy, &dev, &e);
+	/* Before the cleanup, whose discard takes the lock itself. */
+	lfs_store_layer_unlock(lockfd);
 	if (!rc)
 		lfs_umount_cleanup(ctx, &u, dev);
 	lfs_view_meta_free(&u.vm);

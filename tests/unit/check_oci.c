@@ -2500,8 +2500,7 @@ START_TEST(test_cmd_load_tag_name)
 	/* the layout's annotation, then REF, name the tag: refused */
 	RUN("--store", store, "load", oci);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "layer 'web:prod': a tag of that name exists (of 'web:1')"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: layer 'web:prod': a tag of that name exists, of 'web:1' (File exists)\n");
 	ck_assert_uint_eq(fake_nl.added.n, 0);
 	RUN("--store", store, "load", oci, "web:prod");
 	ck_assert_int_eq(r.rc, 1);
@@ -2518,8 +2517,7 @@ START_TEST(test_cmd_load_tag_name)
 	/* import: the same, before the file is read */
 	RUN("--store", store, "import", oci, "web:prod");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "layer 'web:prod': a tag of that name exists (of 'web:1')"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: layer 'web:prod': a tag of that name exists, of 'web:1' (File exists)\n");
 	ck_assert_uint_eq(fake_nl.added.n, 0);
 }
 END_TEST

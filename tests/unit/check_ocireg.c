@@ -74,8 +74,16 @@ START_TEST(test_ref_parse)
 	ck_assert_int_eq(lfs_reg_ref_parse("", &r, &why), -EINVAL);
 	ck_assert_str_eq(why.msg, "empty reference");
 	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:.bad", &r, &why), -EINVAL);
+	/* A syntax hint is no STRERROR: after ": ", never in parentheses. */
 	ck_assert_str_eq(why.msg,
-			 "invalid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)");
+			 "invalid tag: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128 characters");
+	ck_assert_int_eq(lfs_reg_ref_parse("Upper/x", &r, &why), -EINVAL);
+	ck_assert_str_eq(why.msg,
+			 "invalid repository: [a-z0-9] components joined by '.', '_', '__' or '-', separated by '/'");
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io:99999x/a", &r, &why), -EINVAL);
+	ck_assert_str_eq(why.msg,
+			 "invalid registry host: host[:port] or [IPv6][:port]");
+	ck_assert_int_eq(lfs_reg_ref_parse("host.io/x:.bad", &r, &why), -EINVAL);
 	/* A reason, not an errno: the caller's subject leads it. */
 	ck_assert_int_eq(why.code, 0);
 	ck_assert_int_eq(lfs_reg_ref_parse("Upper/x", &r, &why), -EINVAL);
@@ -1453,8 +1461,7 @@ START_TEST(test_cmd_push_pull)
 	RUN("--store", store2, "pull", "--jobs", "1", "reg.io/app:1", "web:prod",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "layerctl: pull: layer 'web:prod': a tag of that name exists (of 'copy/app:1')"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: layer 'web:prod': a tag of that name exists, of 'copy/app:1' (File exists)\n");
 	ck_assert_uint_eq(fake_http_nseen(), 1);	/* the manifest only */
 
 	/* a corrupt layer: refused while it streams, nothing registered */
@@ -1484,7 +1491,7 @@ START_TEST(test_cmd_push_pull)
 	    "oci/chain:0000000000000000000000000000000000000000000000000000000000000007",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "layerctl: pull: layer name 'oci/chain:0000") &&
+	ck_assert_msg(strstr(r.err, "layerctl: layer name 'oci/chain:0000") &&
 		      strstr(r.err, "are reserved for the layer of that OCI chain id"),
 		      "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 1);
@@ -1603,16 +1610,22 @@ START_TEST(test_cmd_usage)
 	ck_assert_msg(strstr(r.err, "missing DEST"), "%s", r.err);
 	RUN("push", "base:1", "reg.io/Bad");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "destination 'reg.io/Bad': invalid repository"), "%s", r.err);
+	/* Registry commands: the subject first, no command name. */
+	ck_assert_str_eq(r.err, "layerctl: destination 'reg.io/Bad': invalid repository: [a-z0-9] components joined by '.', '_', '__' or '-', separated by '/'\n");
 	snprintf(d, sizeof(d), "reg.io/app@%s", D64);
 	RUN("push", "base:1", d);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "give a tag"), "%s", r.err);
+	snprintf(want, sizeof(want), "layerctl: destination '%s': a digest names content, it cannot be pushed to: give a tag\n", d);
+	ck_assert_str_eq(r.err, want);
 	RUN("pull");
 	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
 	RUN("pull", d);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "cannot name the image after it: give REF"), "%s", r.err);
+	snprintf(want, sizeof(want), "layerctl: source '%s': cannot name the image after it: give REF\n", d);
+	ck_assert_str_eq(r.err, want);
+	RUN("pull", "reg.io/app:.x", "x:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:.x': invalid tag: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128 characters\n");
 	RUN("login", "reg.io");
 	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
 	ck_assert_msg(strstr(r.err, "missing -u USER"), "%s", r.err);
@@ -1620,6 +1633,25 @@ START_TEST(test_cmd_usage)
 	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
 	ck_assert_int_eq(fake_nl.requests, 0);
 	ck_assert_uint_eq(fake_http_nseen(), 0);
+	/* a taken name: the layer is the subject */
+	{
+		static const struct lfs_layer x1 = { .has = LFS_HAS_ID, .id = 3,
+						     .name = "x:1", .path = "/x" };
+
+		fake_nl.layers[0] = &x1;
+		fake_nl.n_layers = 1;
+		RUN("pull", "reg.io/app:1", "x:1");
+		fake_nl.n_layers = 0;
+		ck_assert_int_eq(r.rc, 1);
+		ck_assert_str_eq(r.err, "layerctl: layer 'x:1': a layer of that name exists (File exists)\n");
+	}
+	/* what the registry says: the source is the subject */
+	fake_http_push(&(struct fake_http_resp){ .status = 404,
+		.body = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}" });
+	RUN("pull", "reg.io/app:1", "y:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': manifest 1: not found in reg.io/app: HTTP 404 (MANIFEST_UNKNOWN: manifest unknown)\n");
+	fake_http_reset();
 	/* an absent image: the line save prints, no "push: " in front */
 	RUN("push", "nope:1", "reg.io/app:1");
 	ck_assert_int_eq(r.rc, 1);

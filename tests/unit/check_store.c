@@ -33,6 +33,7 @@
 #include "fake_sys.h"
 #include "format.h"
 #include "fsdir.h"
+#include "index_store.h"
 #include "jsonout.h"
 #include "msg.h"
 #include "namequeue.h"
@@ -692,6 +693,28 @@ END_TEST
  * one), each component made if missing; what it gives when something
  * else is on the way.
  */
+/*
+ * The index of a layer whose store directory is gone: the errno is the
+ * code, not glued into the text, so that a subject put in front reads
+ * "SUBJECT: REASON (STRERROR)".
+ */
+START_TEST(test_index_store_dir_gone)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
+	int rc;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	rc = lfs_layer_index_store(NULL, &st, "x:1", K1, &e);
+	ck_assert_int_eq(rc, -ENOENT);
+	lfs_err_prefix(&e, rc, "layer 'x:1'");
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "layer 'x:1': cannot open its store directory (No such file or directory)");
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_mkdir_p)
 {
 	char base[PATH_MAX], path[PATH_MAX + 64], *longp;
@@ -1261,6 +1284,50 @@ START_TEST(test_commit_store_view)
 END_TEST
 
 /*
+ * A commit whose layer cannot be indexed says so on stderr, in the error
+ * model (no parentheses but STRERROR's), and goes on.  Here the fake
+ * kernel does not know the new layer: the lookup's reason ends the line.
+ */
+START_TEST(test_commit_index_warning)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_view_part p;
+	char path[300], line[512];
+	int fd, saved;
+	FILE *f;
+
+	store_view(&p);
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	snprintf(path, sizeof(path), "%s.stderr", tmp);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	RUN("commit", "4", "app:1");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+	ck_assert_str_eq(line, "layerctl: layer 'app:1': not indexed, views walk its layers: no such layer\n");
+}
+END_TEST
+
+/*
  * Another commit of the same store view, right after this one in the
  * kernel (the view's upper moves on to a third directory and its image to
  * that commit's layer), whose process wrote the view's record first.
@@ -1574,6 +1641,49 @@ START_TEST(test_restore_skip_and_fail)
 	ck_assert_str_eq(fake_nl.add_req->parent, "c:1");
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
+}
+END_TEST
+
+/*
+ * restore's complaints about the store name it as their subject, as
+ * every other store error does: "store 'ROOT': REASON".
+ */
+START_TEST(test_restore_store_subject)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], vkey[LFS_KEY_LEN + 1], *u, *w, want[512];
+	int fd;
+
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &u, NULL), 0);
+	fd = openat(st.layers_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	{
+		int mf = openat(fd, "meta.json", O_WRONLY | O_CREAT | O_CLOEXEC,
+				0644);
+
+		ck_assert_int_ge(mf, 0);
+		ck_assert_int_eq(write(mf, "{", 1), 1);
+		close(mf);
+	}
+	close(fd);
+	ck_assert_int_eq(lfs_store_view_create(&st, vkey, &w, NULL), 0);
+	{
+		struct lfs_view_meta vm = { vkey, NULL, (char *)"tomcat:9",
+					    key, 1, 0, 1, NULL };
+
+		ck_assert_int_eq(lfs_store_view_write_meta(&st, &vm, NULL), 0);
+	}
+	free(u);
+	free(w);
+	lfs_store_close(&st);
+	RUN("restore", "--views");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: layer record '%s/layers/%s/meta.json': not JSON: unexpected end of data (Invalid argument)\n"
+		 "layerctl: view record '%s/views/%s/view.json': persisted without an absolute mountpoint\n",
+		 tmp, key, tmp, vkey);
+	ck_assert_str_eq(r.err, want);
 }
 END_TEST
 
@@ -2047,6 +2157,96 @@ START_TEST(test_commit_umount_race)
 END_TEST
 
 /*
+ * A `layerctl umount` of the store view while the kernel's commit of it
+ * runs: the commit holds the superblock active, so the view stays listed
+ * after the unmount until the kernel's commit returns (then it goes).
+ * Modelled by a marker file, there while the kernel commits: the umount,
+ * a process of its own forked from the kernel's commit, sees the view
+ * still listed after its unmount while the marker is there.
+ */
+static char kc_marker[300];
+
+static void umount_sees_kernel_commit(void)
+{
+	fake_sys.umount_clears_views = access(kc_marker, F_OK) != 0;
+}
+
+static void umount_in_kernel_commit(void)
+{
+	int fd, i;
+
+	snprintf(race_upper, sizeof(race_upper), "%s",
+		 fake_nl.commit_new_upper);
+	race_view->upper = race_upper;
+	fd = open(kc_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	race_pid = fork();
+	ck_assert_int_ge(race_pid, 0);
+	if (!race_pid)
+		umount_now();
+	for (i = 0; i < 100 && race_pid; i++) {
+		if (waitpid(race_pid, &race_status, WNOHANG) == race_pid)
+			race_pid = 0;
+		else
+			usleep(10000);
+	}
+	/* The kernel's commit returns; an unmounted view goes with it. */
+	unlink(kc_marker);
+	if (!race_pid)
+		fake_nl.n_view_parts = 0;
+}
+
+/*
+ * Such a umount gives back the view's store directories all the same
+ * (its record, its work and its upper, the commit's new one, empty),
+ * not leaving them to prune; the layer keeps its diff and record.
+ */
+START_TEST(test_umount_during_kernel_commit)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_view_meta vm;
+	struct lfs_view_part p;
+	char first[256];
+	int found;
+
+	umount_view(&p, 1);
+	snprintf(first, sizeof(first), "%s", upper);
+	snprintf(kc_marker, sizeof(kc_marker), "%s.in-commit", tmp);
+	race_view = &p;
+	race_pid = 0;
+	race_status = 0;
+	fake_sys.umount_hook = umount_sees_kernel_commit;
+	fake_nl.commit_path = first;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	fake_nl.commit_hook = umount_in_kernel_commit;
+	RUN("commit", "4", "app:1");
+	if (race_pid)
+		ck_assert_int_eq(waitpid(race_pid, &race_status, 0), race_pid);
+	unlink(kc_marker);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(WIFEXITED(race_status) && !WEXITSTATUS(race_status),
+		      "umount: status %d", race_status);
+	ck_assert_msg(exists("%s", first), "the diff of layer app:1 was removed");
+	ck_assert_int_eq(exists("%s/../meta.json", first), 1);
+	ck_assert_msg(!exists("%s", race_upper), "the view's new upper stayed");
+	ck_assert_msg(!exists("%s", work), "the view's work stayed");
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	found = !lfs_store_view_find(&st, work, &vm);
+	if (found)
+		lfs_view_meta_free(&vm);
+	lfs_store_close(&st);
+	ck_assert_msg(!found, "the view's record stayed");
+	ck_assert_uint_eq(count_dirs(), 2);	/* app:1's, tomcat:9's */
+}
+END_TEST
+
+/*
  * A commit that listed the view of store_view() before another commit of
  * it (app:1, whose record is written; the view is on the upper NEW now)
  * made the upper a layer: the kernel commits NEW.  Its record goes into
@@ -2145,6 +2345,104 @@ START_TEST(test_commit_record_key_kernels)
 
 	stale_commit_run(&p, stale_always, key);
 	ck_assert_ptr_nonnull(strstr(r.out, key));
+}
+END_TEST
+
+/*
+ * The same, the view moved meanwhile (by a commit not made with
+ * layerctl) to an upper outside the store, which the kernel commits: its
+ * record goes into a directory of its own, as a commit of a view whose
+ * upper is outside the store does, not over app:2's (the key locked).
+ */
+START_TEST(test_commit_record_key_outside)
+{
+	static const struct lfs_layer tomcat9 = {
+		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+		.name = "tomcat:9", .path = "/srv/tomcat" };
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_meta_list l = LFS_META_LIST_INIT;
+	struct lfs_view_part p;
+	struct lfs_meta m;
+	char outside[300];
+	long at;
+
+	umount_view(&p, 1);
+	snprintf(stale_upper, sizeof(stale_upper), "%s", upper);
+	ck_assert_int_eq(lfs_store_path_key(tmp, stale_upper, stale_key), 1);
+	commit_meanwhile();		/* app:2 of the old upper */
+	snprintf(outside, sizeof(outside), "%s.outside", tmp);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	race_view = &p;
+	fake_nl.view_dump_hook = stale_always;
+	fake_nl.commit_path = outside;
+	fake_nl.commit_parent = "app:2";
+	fake_nl.layers[0] = &tomcat9;
+	fake_nl.n_layers = 1;
+	RUN("commit", "4", "app:3");
+	rmdir(outside);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_read_meta(&st, stale_key, &m, NULL), 0);
+	ck_assert_msg(!strcmp(m.ref, "app:2"), "app:2's record is %s's now",
+		      m.ref);
+	lfs_meta_free(&m);
+	ck_assert_int_eq(lfs_store_layer_list(&st, &l, NULL), 0);
+	at = lfs_meta_find(l.v, l.n, "app:3");
+	ck_assert_int_ge(at, 0);
+	ck_assert_str_eq(l.v[at]->diff, outside);
+	ck_assert_str_ne(l.v[at]->key, stale_key);
+	lfs_meta_list_free(&l);
+	lfs_store_close(&st);
+}
+END_TEST
+
+/*
+ * Other commits of the view keep moving it on to a new store upper each
+ * time the commit looks (under the lock of the upper it listed before):
+ * the commit never gets to hold the lock of the upper the view is on.
+ * It must give up, before the kernel's commit and with nothing left in
+ * the store, rather than commit unlocked (where a umount's discard could
+ * remove the diff of the layer before its record is written).
+ */
+static char moving_upper[16][256];
+
+static void moving_listing(int nth)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], *nu;
+
+	if (nth < 2)
+		return;
+	ck_assert_int_lt(nth, (int)N(moving_upper));
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 0, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &nu, NULL), 0);
+	snprintf(moving_upper[nth], sizeof(moving_upper[nth]), "%s", nu);
+	free(nu);
+	lfs_store_close(&st);
+	race_view->upper = moving_upper[nth];
+}
+
+START_TEST(test_commit_upper_keeps_moving)
+{
+	struct lfs_view_part p;
+	size_t dirs;
+
+	umount_view(&p, 1);
+	race_view = &p;
+	fake_nl.view_dump_hook = moving_listing;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	RUN("commit", "4", "app:1");
+	dirs = count_dirs();
+	ck_assert_msg(fake_nl.commits == 0, "committed without the lock of "
+		      "the view's upper");
+	ck_assert_int_ne(r.rc, 0);
+	ck_assert_str_eq(r.err, "layerctl: view '4': its upper keeps moving, "
+			 "other commits of it run: try again (Resource "
+			 "temporarily unavailable)\n");
+	/* The view's upper (the last one listed) and each moved-to one. */
+	ck_assert_uint_eq(dirs, (size_t)fake_nl.view_dumps);
+	ck_assert_uint_eq(count_layers(), 0);
 }
 END_TEST
 
@@ -2810,6 +3108,7 @@ Suite *store_suite(void)
 	tcase_add_test(files, test_discard_tmp_leftover);
 	tcase_add_test(files, test_open_dir_nofollow);
 	tcase_add_test(files, test_mkdir_p);
+	tcase_add_test(files, test_index_store_dir_gone);
 	suite_add_tcase(s, files);
 
 	tcase_add_test(msg, test_msg_commit_request);
@@ -2825,6 +3124,7 @@ Suite *store_suite(void)
 	tcase_set_timeout(cmds, 60);
 	tcase_add_checked_fixture(cmds, tmp_setup, cmd_teardown);
 	tcase_add_test(cmds, test_commit_store_view);
+	tcase_add_test(cmds, test_commit_index_warning);
 	tcase_add_test(cmds, test_commit_view_record_order);
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);
@@ -2832,6 +3132,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_store_refs_long_name);
 	tcase_add_test(cmds, test_restore_order);
 	tcase_add_test(cmds, test_restore_skip_and_fail);
+	tcase_add_test(cmds, test_restore_store_subject);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_images_all_latest);
 	tcase_add_test(cmds, test_tag_rmi);
@@ -2853,6 +3154,9 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_commit_umount_race);
 	tcase_add_test(cmds, test_commit_stale_listing);
 	tcase_add_test(cmds, test_commit_record_key_kernels);
+	tcase_add_test(cmds, test_commit_record_key_outside);
+	tcase_add_test(cmds, test_commit_upper_keeps_moving);
+	tcase_add_test(cmds, test_umount_during_kernel_commit);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
 	tcase_add_test(cmds, test_prune_other_paths);

@@ -46,7 +46,9 @@ static const char lfs_usage_pull[] =
 	"oci/chain:HEX is refused unless it is the image's own top chain id);\n"
 	"the others are downloaded several at once (see --jobs), each straight\n"
 	"into its extraction (gunzip, untar) in a new directory of the store,\n"
-	"within the limits (see --max-*), and into a partial download in the\n"
+	"within the limits (see --max-*; a layer whose manifest size is larger\n"
+	"than a layer within them can be compressed to is refused before it\n"
+	"is downloaded), and into a partial download in the\n"
 	"store (.partial/sha256-HEX.partial) until the blob is verified.  Every\n"
 	"blob is checked against its digest and size while it arrives, and\n"
 	"every layer against its config diff_id; only once all of them are in\n"
@@ -249,13 +251,22 @@ static int lfs_pull_name(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i,
 	return 0;
 }
 
-/* Layer @i: a row, and a staging directory unless it is shared. */
+/*
+ * Layer @i: a row, and a staging directory unless it is shared; one
+ * larger than a layer within the limits can be is refused before
+ * anything of it is downloaded or written (tarlimits.h).
+ */
 static int lfs_pull_stage(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i)
 {
 	struct lfs_pull_layer *l = &p->L[i];
 	const char *dg = p->man.layers[i].digest;
+	uint64_t max = lfs_tar_blob_max(&p->limits);
 	struct lfs_err e = LFS_ERR_INIT;
 
+	if (!l->shared && max && p->man.layers[i].size > max)
+		return lfs_errorf(ctx, "pull: layer %s: %llu bytes, more than a layer within the limits can be (%llu; --max-size, --max-entries)",
+				  dg, (unsigned long long)p->man.layers[i].size,
+				  (unsigned long long)max);
 	if (l->shared) {
 		l->row = lfs_xv_add(&p->view, dg, "", 0, 0);
 		lfs_xv_end(&p->view, l->row, "Already in the store",

@@ -170,21 +170,29 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 					  p->mdesc.digest, p->mlen,
 					  (unsigned long long)p->mdesc.size);
 		rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &e);
-		if (rc == 1)
-			rc = lfs_err_set(&e, -EINVAL, "the index names another index");
+		if (rc == 1) {
+			lfs_err_set(&e, 0, "the index names another index");
+			rc = -EINVAL;
+		}
 	}
+	/*
+	 * The registry's text (the index's platforms) through the reporter,
+	 * which escapes control characters, as every error of it is.
+	 */
 	if (rc < 0) {
 		lfs_platform_format(&p->plat, plat, sizeof(plat));
 		if (w.have[0])
-			return lfs_errorf(ctx, "pull: %s: no manifest for %s (it has %s; see --platform)",
-					  p->source, plat, w.have);
+			lfs_err_set(&e, 0, "no manifest for %s (it has %s; see --platform)",
+				    plat, w.have);
 		/* The reason alone: the source names what it is about. */
-		return lfs_errorf(ctx, "pull: %s: %s", p->source, e.msg);
+		lfs_err_prefix(&e, 0, "pull: %s", p->source);
+		return lfs_err_report(ctx, &e);
 	}
 	p->mdesc.size = p->mlen;
-	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e))
-		return lfs_errorf(ctx, "pull: manifest %s: %s", p->mdesc.digest,
-				  e.msg);
+	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e)) {
+		lfs_err_prefix(&e, 0, "pull: manifest %s", p->mdesc.digest);
+		return lfs_err_report(ctx, &e);
+	}
 	return 0;
 }
 
@@ -218,9 +226,12 @@ static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (!rc && lfs_oci_parse_config(text, &p->cfg, &e))
 		rc = -EINVAL;
 	free(text);
-	if (rc)
-		return lfs_errorf(ctx, "pull: config %s: %s", c->digest,
-				  rc == -EINVAL ? e.msg : strerror(-rc));
+	if (rc) {
+		if (rc != -EINVAL)
+			lfs_err_set(&e, 0, "%s", strerror(-rc));
+		lfs_err_prefix(&e, 0, "pull: config %s", c->digest);
+		return lfs_err_report(ctx, &e);
+	}
 	lfs_xv_end(&p->view, row, "Download complete", "%s downloaded %llu bytes",
 		   c->digest, (unsigned long long)c->size);
 	p->fetched++;

@@ -1718,6 +1718,31 @@ START_TEST(test_cmd_pull_blob_limits)
 }
 END_TEST
 
+/*
+ * An index's platform strings, a hostile registry's text, reach the
+ * terminal escaped like every other error text (they came out raw: an
+ * escape sequence in "os" retitled, or worse, the user's terminal).
+ */
+START_TEST(test_cmd_pull_index_escaped)
+{
+	char path[512];
+
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_INDEX,
+		.body = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,\"platform\":{\"os\":\"linux\\u001b]0;owned\\u0007\",\"architecture\":\"s390x\\n\",\"variant\":\"v\\u001b[2J\"}}]}" });
+	snprintf(path, sizeof(path), "%s/store", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "idx/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(!strchr(r.err, '\x1b') && !strchr(r.err, '\x07'),
+		      "raw control characters in: %s", r.err);
+	ck_assert_msg(strstr(r.err, "layerctl: pull: reg.io/app:1: no manifest for linux/amd64 (it has linux\\x1b]0;owned\\x07/s390x\\n/v\\x1b[2J; see --platform)\n"),
+		      "%s", r.err);
+	ck_assert_uint_eq(strchr(r.err, '\n') - r.err + 1, strlen(r.err));
+}
+END_TEST
+
 START_TEST(test_cmd_usage)
 {
 	char d[160], fifo[160], link[160], want[512];
@@ -1896,6 +1921,7 @@ Suite *ocireg_suite(void)
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
 	tcase_add_test(tc, test_cmd_pull_blob_limits);
+	tcase_add_test(tc, test_cmd_pull_index_escaped);
 	tcase_add_test(tc, test_cmd_usage);
 	tcase_add_test(tc, test_keep_prune_records);
 	suite_add_tcase(s, tc);

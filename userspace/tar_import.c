@@ -865,9 +865,12 @@ static int lfs_imp_dir_apply(struct lfs_imp *m, int fd, const char *rel,
 }
 
 /*
- * Directories keep an fd each down to this depth of the walk; deeper, a
- * directory is reopened by its path after each of its subdirectories (a
- * path of PATH_MAX may have 2048 components).
+ * Directories keep an fd and their own buffer of entries each down to
+ * this depth of the walk (64 x 32 KiB at most), so that coming back to
+ * one after a subdirectory reads on where it was; deeper, a directory is
+ * reopened by its path after each of its subdirectories and its entries
+ * read again from the position saved (a path of PATH_MAX may have 2048
+ * components).
  */
 #define LFS_WALK_FDS 64
 #define LFS_WALK_BUF 32768
@@ -876,7 +879,53 @@ struct lfs_walk_lvl {
 	int fd;			/* -1: closed, reopen by path */
 	off_t pos;		/* where to read its entries on */
 	size_t len;		/* of its path */
+	char *buf;		/* its own at depths < LFS_WALK_FDS, else NULL */
+	long n, off;		/* bytes in the buffer, of them consumed */
+	int at_pos;		/* the fd's offset is pos: no lseek() */
 };
+
+/*
+ * The next subdirectory in level @l's entries (read into @buf when all
+ * consumed): 1 and *@dep, 0 when there is none left, -errno.
+ */
+static int lfs_walk_next(struct lfs_walk_lvl *l, char *buf,
+			 struct dirent64 **dep)
+{
+	struct dirent64 *de;
+	struct stat st;
+	int isdir;
+
+	for (;;) {
+		if (l->off >= l->n) {
+			l->n = -1;
+			if (l->at_pos || lseek(l->fd, l->pos, SEEK_SET) >= 0)
+				l->n = syscall(SYS_getdents64, l->fd, buf,
+					       LFS_WALK_BUF);
+			l->off = 0;
+			l->at_pos = 1;
+			if (l->n < 0) {
+				l->n = 0;
+				return -errno;
+			}
+			if (!l->n)
+				return 0;
+		}
+		de = (struct dirent64 *)(buf + l->off);
+		l->off += de->d_reclen;
+		l->pos = de->d_off;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		isdir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN)
+			isdir = !fstatat(l->fd, de->d_name, &st,
+					 AT_SYMLINK_NOFOLLOW) &&
+				S_ISDIR(st.st_mode);
+		if (isdir) {
+			*dep = de;
+			return 1;
+		}
+	}
+}
 
 /*
  * The directories' modes, owners and times, set at the end so that their
@@ -893,9 +942,7 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 	char *buf;
 	char path[PATH_MAX];
 	size_t depth = 0, maxd = PATH_MAX / 2 + 2, applied = 0, nl, i;
-	struct stat st;
-	long n, off;
-	int rc = 0, fd, isdir;
+	int rc = 0, fd;
 
 	if (!m->n_dirs)
 		return 0;
@@ -907,9 +954,11 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 		return -ENOMEM;
 	}
 	path[0] = '\0';
-	lv[0].fd = dup(m->rootfd);
+	lv[0].buf = malloc(LFS_WALK_BUF);
+	lv[0].fd = lv[0].buf ? dup(m->rootfd) : -1;
 	if (lv[0].fd < 0) {
-		rc = -errno;
+		rc = lv[0].buf ? -errno : -ENOMEM;
+		free(lv[0].buf);
 		free(lv);
 		free(buf);
 		return rc;
@@ -919,6 +968,7 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 		struct dirent64 *de = NULL;
 
 		if (l->fd < 0) {
+			l->at_pos = 0;
 			l->fd = lfs_openat2(m->rootfd, path,
 					    LFS_DIRFLAGS | O_NOFOLLOW);
 			if (l->fd < 0) {
@@ -928,33 +978,14 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 				break;
 			}
 		}
-		n = -1;
-		if (lseek(l->fd, l->pos, SEEK_SET) >= 0)
-			n = syscall(SYS_getdents64, l->fd, buf, LFS_WALK_BUF);
-		if (n < 0) {
-			rc = -errno;
+		rc = lfs_walk_next(l, l->buf ? l->buf : buf, &de);
+		if (rc < 0) {
 			lfs_err_set(m->err, 0, "entry '%s': %s",
-				    *path ? path : ".", strerror(errno));
+				    *path ? path : ".", strerror(-rc));
 			break;
 		}
-		/* the next subdirectory from l->pos */
-		for (off = 0; off < n; off += de->d_reclen) {
-			de = (struct dirent64 *)(buf + off);
-			l->pos = de->d_off;
-			if (!strcmp(de->d_name, ".") ||
-			    !strcmp(de->d_name, ".."))
-				continue;
-			isdir = de->d_type == DT_DIR;
-			if (de->d_type == DT_UNKNOWN)
-				isdir = !fstatat(l->fd, de->d_name, &st,
-						 AT_SYMLINK_NOFOLLOW) &&
-					S_ISDIR(st.st_mode);
-			if (isdir)
-				break;
-		}
-		if (n > 0 && off >= n)
-			continue;	/* none in this read: read on */
-		if (n > 0) {
+		if (rc) {
+			rc = 0;
 			nl = strlen(de->d_name);
 			if (depth + 1 >= maxd ||
 			    l->len + !!l->len + nl >= sizeof(path)) {
@@ -974,13 +1005,26 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 					    strerror(errno));
 				break;
 			}
-			if (depth >= LFS_WALK_FDS) {
+			if (!l->buf) {
+				/* the shared buffer is the child's now */
 				close(l->fd);
 				l->fd = -1;
+				l->n = l->off = 0;
 			}
-			lv[depth + 1] = (struct lfs_walk_lvl){
-				.fd = fd, .len = l->len + !!l->len + nl };
-			depth++;
+			l = &lv[++depth];
+			if (depth < LFS_WALK_FDS && !l->buf)
+				l->buf = malloc(LFS_WALK_BUF);
+			l->fd = fd;
+			l->at_pos = 1;
+			l->pos = 0;
+			l->len = lv[depth - 1].len + !!lv[depth - 1].len + nl;
+			l->n = l->off = 0;
+			if (depth < LFS_WALK_FDS && !l->buf) {
+				rc = -ENOMEM;
+				lfs_err_set(m->err, 0, "entry '%s': %s", path,
+					    strerror(-rc));
+				break;
+			}
 			continue;
 		}
 		/* all its subdirectories done: the directory itself */
@@ -995,6 +1039,8 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 	for (i = 0; i <= depth; i++)
 		if (lv[i].fd >= 0)
 			close(lv[i].fd);
+	for (i = 0; i < LFS_WALK_FDS; i++)
+		free(lv[i].buf);
 	free(lv);
 	free(buf);
 	if (!rc && applied != m->n_dirs) {

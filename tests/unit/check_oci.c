@@ -1135,6 +1135,95 @@ START_TEST(test_import_dirmeta_deep)
 }
 END_TEST
 
+/*
+ * The walk that sets directories' metadata reads a directory's entries
+ * 32 KiB at a time and goes down into each subdirectory in between: a
+ * directory whose entries fill several such reads, at depth 1 (its fd
+ * and buffer kept while below) and at depth 100 (reopened and read again
+ * from the saved position after each subdirectory, whose own entries
+ * take the shared buffer meanwhile), with files between the
+ * subdirectories, gets every subdirectory's mode and time.
+ */
+#define WIDE_N 400
+START_TEST(test_import_dirmeta_wide)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	struct lfs_err err = LFS_ERR_INIT;
+	char path[1024], p[1400], pad[151];
+	size_t used = 0, bufsz = 24 << 20, len, c, k;
+	char *big = malloc(bufsz);
+	struct stat st;
+	int w;
+
+	ck_assert_ptr_nonnull(big);
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, big, bufsz, &used),
+			 ARCHIVE_OK);
+	for (w = 0; w < 2; w++) {
+		/* w 0: "w1"; 1: "c/d/.../d", 100 levels down */
+		len = (size_t)snprintf(path, sizeof(path), "%s", w ? "c" : "w1");
+		for (k = 0; k < (w ? 100u : 1u); k++) {
+			if (k)
+				len += (size_t)snprintf(path + len,
+							sizeof(path) - len, "/d");
+			ae = archive_entry_new();
+			archive_entry_set_pathname(ae, path);
+			archive_entry_set_filetype(ae, AE_IFDIR);
+			archive_entry_set_perm(ae, 0755);
+			ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+			archive_entry_free(ae);
+		}
+		for (c = 0; c < 2 * WIDE_N; c++) {
+			ae = archive_entry_new();
+			snprintf(p, sizeof(p), "%s/%c%04zu%s", path,
+				 c % 2 ? 'f' : 's', c / 2, pad);
+			archive_entry_set_pathname(ae, p);
+			archive_entry_set_filetype(ae, c % 2 ? AE_IFREG : AE_IFDIR);
+			archive_entry_set_perm(ae, c % 4 ? 0750 : 0705);
+			archive_entry_set_mtime(ae, 300000 + (time_t)c, 0);
+			ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+			archive_entry_free(ae);
+			/* entries of its own, read between its parent's */
+			for (k = 0; c % 2 == 0 && k < 8; k++) {
+				ae = archive_entry_new();
+				snprintf(p, sizeof(p), "%s/s%04zu%s/g%zu%s", path,
+					 c / 2, pad, k, pad);
+				archive_entry_set_pathname(ae, p);
+				archive_entry_set_filetype(ae, AE_IFREG);
+				archive_entry_set_perm(ae, 0644);
+				ck_assert_int_eq(archive_write_header(a, ae),
+						 ARCHIVE_OK);
+				archive_entry_free(ae);
+			}
+		}
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ck_assert_int_eq(import_mem(big, used, "t", 1, &err), 0);
+	free(big);
+	for (w = 0; w < 2; w++) {
+		len = (size_t)snprintf(path, sizeof(path), "%s/t/%s", tmpdir,
+				       w ? "c" : "w1");
+		for (k = 1; k < (w ? 100u : 1u); k++)
+			len += (size_t)snprintf(path + len, sizeof(path) - len,
+						"/d");
+		for (c = 0; c < 2 * WIDE_N; c += 2) {
+			snprintf(p, sizeof(p), "%s/s%04zu%s", path, c / 2, pad);
+			ck_assert_int_eq(lstat(p, &st), 0);
+			ck_assert_msg((st.st_mode & 07777) == (c % 4 ? 0750u : 0705u),
+				      "%s s%zu: mode %o", w ? "deep" : "top",
+				      c / 2, st.st_mode & 07777);
+			ck_assert_msg(st.st_mtime == 300000 + (time_t)c,
+				      "%s s%zu: mtime %ld", w ? "deep" : "top",
+				      c / 2, (long)st.st_mtime);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_truncated)
 {
 	struct tent e[1] = { { "f", AE_IFREG, NULL, 0, 0 } };
@@ -3002,6 +3091,7 @@ Suite *oci_suite(void)
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_import_dirmeta_deep);
+	tcase_add_test(tc, test_import_dirmeta_wide);
 	tcase_add_test(tc, test_rm_rf);
 	suite_add_tcase(s, tc);
 

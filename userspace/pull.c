@@ -46,7 +46,9 @@ static const char lfs_usage_pull[] =
 	"oci/chain:HEX is refused unless it is the image's own top chain id);\n"
 	"the others are downloaded several at once (see --jobs), each straight\n"
 	"into its extraction (gunzip, untar) in a new directory of the store,\n"
-	"within the limits (see --max-*), and into a partial download in the\n"
+	"within the limits (see --max-*; a layer whose manifest size is larger\n"
+	"than a layer within them can be compressed to is refused before it\n"
+	"is downloaded), and into a partial download in the\n"
 	"store (.partial/sha256-HEX.partial) until the blob is verified.  Every\n"
 	"blob is checked against its digest and size while it arrives, and\n"
 	"every layer against its config diff_id; only once all of them are in\n"
@@ -172,21 +174,29 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 					  p->mdesc.digest, p->mlen,
 					  (unsigned long long)p->mdesc.size);
 		rc = lfs_reg_pick(ct, p->mtext, &w, &p->mdesc, &e);
-		if (rc == 1)
-			rc = lfs_err_set(&e, -EINVAL, "the index names another index");
+		if (rc == 1) {
+			lfs_err_set(&e, 0, "the index names another index");
+			rc = -EINVAL;
+		}
 	}
+	/*
+	 * The registry's text (the index's platforms) through the reporter,
+	 * which escapes control characters, as every error of it is.
+	 */
 	if (rc < 0) {
 		lfs_platform_format(&p->plat, plat, sizeof(plat));
 		if (w.have[0])
-			return lfs_errorf(ctx, "source '%s': no manifest for %s (it has %s; see --platform)",
-					  p->source, plat, w.have);
+			lfs_err_set(&e, 0, "no manifest for %s (it has %s; see --platform)",
+				    plat, w.have);
 		/* The reason alone: the source names what it is about. */
-		return lfs_errorf(ctx, "source '%s': %s", p->source, e.msg);
+		lfs_err_prefix(&e, 0, "source '%s'", p->source);
+		return lfs_err_report(ctx, &e);
 	}
 	p->mdesc.size = p->mlen;
-	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e))
-		return lfs_errorf(ctx, "manifest '%s': %s", p->mdesc.digest,
-				  e.msg);
+	if (lfs_oci_parse_manifest(p->mtext, &p->man, &e)) {
+		lfs_err_prefix(&e, 0, "manifest '%s'", p->mdesc.digest);
+		return lfs_err_report(ctx, &e);
+	}
 	return 0;
 }
 
@@ -260,13 +270,22 @@ static int lfs_pull_name(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i,
 	return 0;
 }
 
-/* Layer @i: a row, and a staging directory unless it is shared. */
+/*
+ * Layer @i: a row, and a staging directory unless it is shared; one
+ * larger than a layer within the limits can be is refused before
+ * anything of it is downloaded or written (tarlimits.h).
+ */
 static int lfs_pull_stage(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i)
 {
 	struct lfs_pull_layer *l = &p->L[i];
 	const char *dg = p->man.layers[i].digest;
+	uint64_t max = lfs_tar_blob_max(&p->limits);
 	struct lfs_err e = LFS_ERR_INIT;
 
+	if (!l->shared && max && p->man.layers[i].size > max)
+		return lfs_errorf(ctx, "layer '%s': %llu bytes, more than the %llu a layer within --max-size and --max-entries can be",
+				  dg, (unsigned long long)p->man.layers[i].size,
+				  (unsigned long long)max);
 	if (l->shared) {
 		l->row = lfs_xv_add(&p->view, dg, "", 0, 0);
 		lfs_xv_end(&p->view, l->row, "Already in the store",

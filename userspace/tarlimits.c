@@ -43,3 +43,14 @@ uint64_t lfs_tar_stream_max(const struct lfs_tar_limits *l)
 	heads = l->max_entries * LFS_TAR_ENTRY_OVERHEAD + 10240;
 	return l->max_size > UINT64_MAX - heads ? UINT64_MAX : l->max_size + heads;
 }
+
+uint64_t lfs_tar_blob_max(const struct lfs_tar_limits *l)
+{
+	uint64_t s = lfs_tar_stream_max(l);
+
+	if (!s)
+		return 0;
+	if (s > UINT64_MAX - s / 128 - LFS_TAR_BLOB_SLACK)
+		return UINT64_MAX;
+	return s + s / 128 + LFS_TAR_BLOB_SLACK;
+}

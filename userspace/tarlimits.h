@@ -44,4 +44,19 @@ int lfs_size_parse(const char *s, uint64_t *out);
  */
 uint64_t lfs_tar_stream_max(const struct lfs_tar_limits *l);
 
+/* What a compressed blob may hold besides its tar stream's 1/128. */
+#define LFS_TAR_BLOB_SLACK		(64ULL << 10)
+
+/*
+ * The largest blob (tar, tar+gzip or tar+zstd) whose tar stream the limits
+ * allow: lfs_tar_stream_max() plus 1/128 of it plus LFS_TAR_BLOB_SLACK,
+ * more than deflate (under 1/3000, pgzip's blocks included) or zstd
+ * (1/256) adds to incompressible data; 0 (no bound) if the stream has
+ * none.  Saturates at UINT64_MAX.  pull refuses a layer that the manifest
+ * says is larger before downloading it: what it writes to the store (the
+ * partial download, the kept blob) is bounded by the limits, whatever
+ * the registry serves after the compressed stream.
+ */
+uint64_t lfs_tar_blob_max(const struct lfs_tar_limits *l);
+
 #endif /* LAYERCTL_TARLIMITS_H */

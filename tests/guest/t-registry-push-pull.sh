@@ -37,7 +37,8 @@
 # - a credential helper named in credHelpers (docker-credential-NAME on
 #   $PATH) is asked for the TLS registry's credentials, and they work;
 #   login stores them through it ('store'), the auth file unchanged;
-# - pull's --max-* limits reach the extraction;
+# - pull's --max-* limits reach the extraction, and a layer larger than
+#   they allow is refused before its download;
 # - kept blobs (ROOT/blobs/sha256/HEX): save keeps each layer's blob (a
 #   hard link) and a second save links it; push after save uploads the
 #   kept blobs ("(kept blob)") and pushes the image save wrote; a kept
@@ -175,6 +176,14 @@ expect_fail "app/data': 200000 bytes, more than 1024 \(--max-entry-size\)" \
 	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-entry-size 1K
 expect_fail "more than 2 entries \(--max-entries\)" \
 	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-entries 2
+# a layer whose blob is larger than any within the limits is refused
+# before it is downloaded (the top layer's: 200,000 random bytes;
+# --max-size 1 --max-entries 1 allow a blob of 141,905 bytes)
+expect_fail "layer 'sha256:[0-9a-f]{64}': [0-9]+ bytes, more than the 141905 a layer within --max-size and --max-entries can be" \
+	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-size 1 --max-entries 1
+[ ! -e "$d/store10/.partial" ] && [ ! -e "$d/store10/blobs" ] &&
+	pass "a layer refused for its size leaves no partial download or blob" ||
+	fail "a layer refused for its size leaves no partial download or blob" "$(ls -A "$d/store10")"
 expect_eq "$(registered)" "$before" "a pull over its limits registers nothing"
 out=$(LAYERFS_STORE=$d/store10 L pull $P/test/app:1 lim/app:1 --insecure --max-entry-size 1M --max-entries 100 --max-size 10M 2>&1)
 expect_eq "$?" 0 "a pull within its limits" || diag "$out"

@@ -953,6 +953,277 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/*
+ * The memory an import holds for each entry must not grow with the
+ * entry's path: a hostile layer of 10 million entries (the default limit)
+ * with 4 KB paths is small once compressed, and paths kept whole would
+ * take 40 GB.  An import of N entries under a deep directory (paths of
+ * about 3.5 KB) against one of N entries with short paths, each in a
+ * fresh child: the difference of their peak RSS, per entry.  Loop 0:
+ * regular files; 1: directories.
+ */
+#define MEM_N 10000
+
+static size_t mktar_gz_file(const char *file, int longpaths, int dirs)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	char deep[4096], path[4096 + 32], p[300];
+	size_t i, off = 0;
+	struct stat st;
+
+	deep[0] = '\0';
+	/* 14 components of 250 bytes: 3514 bytes */
+	for (i = 0; longpaths && i < 14; i++)
+		off += (size_t)snprintf(deep + off, sizeof(deep) - off,
+					"%s%0250zu", i ? "/" : "", i);
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, file);
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_filename(a, p), ARCHIVE_OK);
+	for (i = 0; i < MEM_N; i++) {
+		ae = archive_entry_new();
+		snprintf(path, sizeof(path), "%s%s%c%06zu", deep,
+			 *deep ? "/" : "", dirs ? 'd' : 'f', i);
+		archive_entry_set_pathname(ae, path);
+		archive_entry_set_filetype(ae, dirs ? AE_IFDIR : AE_IFREG);
+		archive_entry_set_perm(ae, dirs ? 0755 : 0644);
+		ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+		archive_entry_free(ae);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ck_assert_int_eq(stat(p, &st), 0);
+	return (size_t)st.st_size;
+}
+
+/* In a child: the import's peak RSS above the RSS before it, in bytes. */
+static long import_peak(const char *file, const char *name)
+{
+	int pfd[2], status;
+	long r = -1;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct lfs_tar_import_opts o = { 0 };
+		struct lfs_tar_import_stats st;
+		struct lfs_err err = LFS_ERR_INIT;
+		long pages = 0, res = 0;
+		struct rusage ru;
+		char p[300];
+		FILE *f;
+		int fd, dfd;
+
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, file);
+		fd = open(p, O_RDONLY);
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+		if (fd < 0 || mkdir(p, 0755))
+			_exit(1);
+		dfd = open(p, O_RDONLY | O_DIRECTORY);
+		f = fopen("/proc/self/statm", "r");
+		if (dfd < 0 || !f || fscanf(f, "%ld %ld", &pages, &res) != 2)
+			_exit(1);
+		fclose(f);
+		if (lfs_tar_import(fd, NULL, 0, dfd, &o, &st, &err)) {
+			fprintf(stderr, "import: %s\n", err.msg);
+			_exit(1);
+		}
+		getrusage(RUSAGE_SELF, &ru);
+		r = ru.ru_maxrss * 1024 - res * sysconf(_SC_PAGESIZE);
+		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], &r, sizeof(r)), sizeof(r));
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return r;
+}
+
+START_TEST(test_import_mem_per_entry)
+{
+	long shortp, longp;
+
+	mktar_gz_file("short.tgz", 0, _i);
+	mktar_gz_file("long.tgz", 1, _i);
+	shortp = import_peak("short.tgz", "s");
+	longp = import_peak("long.tgz", "l");
+	ck_assert_msg(longp - shortp < MEM_N * 256L,
+		      "%s: peak %ld bytes with short paths, %ld with 3.5 KB paths: %ld more per entry",
+		      _i ? "directories" : "files", shortp, longp,
+		      (longp - shortp) / MEM_N);
+}
+END_TEST
+
+/*
+ * Directories' modes and times are set at the end by a walk of the tree
+ * that keeps an fd a level only down to a depth, then reopens them by
+ * path: a chain of 150 directories (each after its child in the tar for
+ * the lower half), with 40 subdirectories and files at depth 120, all
+ * get their own mode and time.
+ */
+START_TEST(test_import_dirmeta_deep)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	struct lfs_err err = LFS_ERR_INIT;
+	char path[1024], p[1400];
+	size_t used = 0, i, k, c, len;
+	struct stat st;
+	int order;
+
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tarbuf, sizeof(tarbuf), &used),
+			 ARCHIVE_OK);
+	/* order 0: levels 0-74 parent first; 1: 149 down to 75 */
+	for (order = 0; order < 2; order++)
+		for (k = 0; k < 75; k++) {
+			i = order ? 149 - k : k;
+			for (len = 0, c = 0; c <= i; c++)
+				len += (size_t)snprintf(path + len, sizeof(path) - len,
+							"%sd", len ? "/" : "");
+			ae = archive_entry_new();
+			archive_entry_set_pathname(ae, path);
+			archive_entry_set_filetype(ae, AE_IFDIR);
+			archive_entry_set_perm(ae, i % 2 ? 0750 : 0705);
+			archive_entry_set_mtime(ae, 100000 + (time_t)i, 0);
+			ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+			archive_entry_free(ae);
+			if (i != 120)
+				continue;
+			for (c = 0; c < 40; c++) {
+				ae = archive_entry_new();
+				snprintf(p, sizeof(p), "%s/s%zu%s", path, c,
+					 c % 2 ? "/f" : "");
+				archive_entry_set_pathname(ae, p);
+				archive_entry_set_filetype(ae, c % 2 ? AE_IFREG : AE_IFDIR);
+				archive_entry_set_perm(ae, 0711);
+				archive_entry_set_mtime(ae, 200000 + (time_t)c, 0);
+				ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+				archive_entry_free(ae);
+			}
+		}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ck_assert_int_eq(import_mem(tarbuf, used, "t", 1, &err), 0);
+	for (i = 0; i < 150; i++) {
+		snprintf(p, sizeof(p), "%s/t", tmpdir);
+		for (k = 0; k <= i; k++)
+			strcat(p, "/d");
+		ck_assert_int_eq(lstat(p, &st), 0);
+		ck_assert_msg((st.st_mode & 07777) == (i % 2 ? 0750u : 0705u),
+			      "level %zu: mode %o", i, st.st_mode & 07777);
+		ck_assert_int_eq(st.st_mtime, 100000 + (time_t)i);
+		if (i != 120)
+			continue;
+		len = strlen(p);
+		for (k = 0; k < 40; k++) {
+			snprintf(p + len, sizeof(p) - len, "/s%zu", k);
+			ck_assert_int_eq(lstat(p, &st), 0);
+			ck_assert_msg((st.st_mode & 07777) == (k % 2 ? 0755u : 0711u),
+				      "s%zu: mode %o", k, st.st_mode & 07777);
+			if (k % 2 == 0)
+				ck_assert_int_eq(st.st_mtime, 200000 + (time_t)k);
+		}
+		p[len] = '\0';
+	}
+}
+END_TEST
+
+/*
+ * The walk that sets directories' metadata reads a directory's entries
+ * 32 KiB at a time and goes down into each subdirectory in between: a
+ * directory whose entries fill several such reads, at depth 1 (its fd
+ * and buffer kept while below) and at depth 100 (reopened and read again
+ * from the saved position after each subdirectory, whose own entries
+ * take the shared buffer meanwhile), with files between the
+ * subdirectories, gets every subdirectory's mode and time.
+ */
+#define WIDE_N 400
+START_TEST(test_import_dirmeta_wide)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	struct lfs_err err = LFS_ERR_INIT;
+	char path[1024], p[1400], pad[151];
+	size_t used = 0, bufsz = 24 << 20, len, c, k;
+	char *big = malloc(bufsz);
+	struct stat st;
+	int w;
+
+	ck_assert_ptr_nonnull(big);
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, big, bufsz, &used),
+			 ARCHIVE_OK);
+	for (w = 0; w < 2; w++) {
+		/* w 0: "w1"; 1: "c/d/.../d", 100 levels down */
+		len = (size_t)snprintf(path, sizeof(path), "%s", w ? "c" : "w1");
+		for (k = 0; k < (w ? 100u : 1u); k++) {
+			if (k)
+				len += (size_t)snprintf(path + len,
+							sizeof(path) - len, "/d");
+			ae = archive_entry_new();
+			archive_entry_set_pathname(ae, path);
+			archive_entry_set_filetype(ae, AE_IFDIR);
+			archive_entry_set_perm(ae, 0755);
+			ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+			archive_entry_free(ae);
+		}
+		for (c = 0; c < 2 * WIDE_N; c++) {
+			ae = archive_entry_new();
+			snprintf(p, sizeof(p), "%s/%c%04zu%s", path,
+				 c % 2 ? 'f' : 's', c / 2, pad);
+			archive_entry_set_pathname(ae, p);
+			archive_entry_set_filetype(ae, c % 2 ? AE_IFREG : AE_IFDIR);
+			archive_entry_set_perm(ae, c % 4 ? 0750 : 0705);
+			archive_entry_set_mtime(ae, 300000 + (time_t)c, 0);
+			ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+			archive_entry_free(ae);
+			/* entries of its own, read between its parent's */
+			for (k = 0; c % 2 == 0 && k < 8; k++) {
+				ae = archive_entry_new();
+				snprintf(p, sizeof(p), "%s/s%04zu%s/g%zu%s", path,
+					 c / 2, pad, k, pad);
+				archive_entry_set_pathname(ae, p);
+				archive_entry_set_filetype(ae, AE_IFREG);
+				archive_entry_set_perm(ae, 0644);
+				ck_assert_int_eq(archive_write_header(a, ae),
+						 ARCHIVE_OK);
+				archive_entry_free(ae);
+			}
+		}
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ck_assert_int_eq(import_mem(big, used, "t", 1, &err), 0);
+	free(big);
+	for (w = 0; w < 2; w++) {
+		len = (size_t)snprintf(path, sizeof(path), "%s/t/%s", tmpdir,
+				       w ? "c" : "w1");
+		for (k = 1; k < (w ? 100u : 1u); k++)
+			len += (size_t)snprintf(path + len, sizeof(path) - len,
+						"/d");
+		for (c = 0; c < 2 * WIDE_N; c += 2) {
+			snprintf(p, sizeof(p), "%s/s%04zu%s", path, c / 2, pad);
+			ck_assert_int_eq(lstat(p, &st), 0);
+			ck_assert_msg((st.st_mode & 07777) == (c % 4 ? 0750u : 0705u),
+				      "%s s%zu: mode %o", w ? "deep" : "top",
+				      c / 2, st.st_mode & 07777);
+			ck_assert_msg(st.st_mtime == 300000 + (time_t)c,
+				      "%s s%zu: mtime %ld", w ? "deep" : "top",
+				      c / 2, (long)st.st_mtime);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_truncated)
 {
 	struct tent e[1] = { { "f", AE_IFREG, NULL, 0, 0 } };
@@ -2801,6 +3072,13 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_docker_manifest);
 	suite_add_tcase(s, tc);
 
+	/* 2 x 2 imports of 10000 entries: seconds on a slow disk */
+	tc = tcase_create("tar-mem");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_import_mem_per_entry, 0, 2);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("tar");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_roundtrip);
@@ -2810,6 +3088,8 @@ Suite *oci_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_import_dirmeta_deep);
+	tcase_add_test(tc, test_import_dirmeta_wide);
 	tcase_add_test(tc, test_rm_rf);
 	suite_add_tcase(s, tc);
 

@@ -15,7 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <linux/layerfs.h>
+#include <zlib.h>
 
 #include "blobkeep.h"
 #include "cmd.h"
@@ -1601,6 +1604,152 @@ START_TEST(test_cmd_push_pull)
 }
 END_TEST
 
+/*
+ * A one-file layer as a registry serves it: the tar (for its diff_id)
+ * and its gzip, followed by @junk zero bytes and a copy of the gzip
+ * trailer (which the import compares with the last 8 bytes it reads).
+ * Returns the blob; the tar's digest into @diff_id.
+ */
+static char *junk_layer(size_t junk, size_t *len, char diff_id[LFS_DIGEST_LEN])
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	static char tar[16384];
+	size_t used = 0, cap = junk + (1 << 16), glen;
+	char *out = malloc(cap);
+	z_stream s = { 0 };
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tar, sizeof(tar), &used),
+			 ARCHIVE_OK);
+	archive_entry_set_pathname(e, "a");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 2);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, "a\n", 2), 2);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	archive_entry_free(e);
+	lfs_oci_sha256_digest(tar, used, diff_id);
+	ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, 31, 9,
+				      Z_DEFAULT_STRATEGY), Z_OK);
+	s.next_out = (unsigned char *)out;
+	s.avail_out = (uInt)cap;
+	s.next_in = (unsigned char *)tar;
+	s.avail_in = (uInt)used;
+	ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
+	glen = cap - s.avail_out;
+	deflateEnd(&s);
+	if (junk) {
+		memset(out + glen, 0, junk);
+		memcpy(out + glen + junk, out + glen - 8, 8);
+		glen += junk + 8;
+	}
+	*len = glen;
+	return out;
+}
+
+/* The manifest and config of the one layer @blob (@blen bytes). */
+static void junk_image(const char *blob, size_t blen, const char *diff_id,
+		       char *manifest, size_t mcap, char *config, size_t ccap)
+{
+	char cdg[LFS_DIGEST_LEN], ldg[LFS_DIGEST_LEN];
+
+	snprintf(config, ccap,
+		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
+		 diff_id);
+	lfs_oci_sha256_digest(config, strlen(config), cdg);
+	lfs_oci_sha256_digest(blob, blen, ldg);
+	snprintf(manifest, mcap,
+		 "{\"schemaVersion\":2,\"mediaType\":\"" LFS_MT_MANIFEST "\","
+		 "\"config\":{\"mediaType\":\"" LFS_MT_CONFIG "\",\"digest\":\"%s\",\"size\":%zu},"
+		 "\"layers\":[{\"mediaType\":\"" LFS_MT_LAYER_GZIP "\",\"digest\":\"%s\",\"size\":%zu}]}",
+		 cdg, strlen(config), ldg, blen);
+}
+
+/*
+ * A hostile registry's layer blob larger than any layer within the
+ * limits can be: a small gzip'ed tar and 512 KiB after it, its digest
+ * and size right in the manifest, pulled with --max-size 1K and
+ * --max-entries 4 (at most 273,408 bytes of tar).  Refused before it
+ * is downloaded: nothing fetched but the manifest and the config,
+ * nothing written to the store (pull wrote the manifest's size, however
+ * large, to its partial download, and kept the blob).  The same layer
+ * without the junk is pulled within those limits.
+ */
+START_TEST(test_cmd_pull_blob_limits)
+{
+	char manifest[1024], config[512], diff_id[LFS_DIGEST_LEN], path[512];
+	char *blob;
+	size_t blen;
+
+	blob = junk_layer(512 << 10, &blen, diff_id);
+	junk_image(blob, blen, diff_id, manifest, sizeof(manifest), config,
+		   sizeof(config));
+	fake_image(manifest, strlen(manifest), config, strlen(config));
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.body_len = blen });
+	snprintf(path, sizeof(path), "%s/store", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "--max-size", "1K",
+	    "--max-entries", "4", "reg.io/app:1", "junk/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 1, "rc %d: %s%s", r.rc, r.out, r.err);
+	ck_assert_msg(strstr(r.err, "layerctl: layer 'sha256:") &&
+		      strstr(r.err, "': 524378 bytes, more than the 341080 a layer within --max-size and --max-entries can be\n"),
+		      "%s", r.err);
+	ck_assert_uint_eq(fake_http_nseen(), 2);	/* manifest, config */
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+	snprintf(path, sizeof(path), "%s/store/layers", tmpdir);
+	ck_assert_int_eq(entries(path), 0);
+	snprintf(path, sizeof(path), "%s/store/.partial", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/store/blobs", tmpdir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	free(blob);
+
+	blob = junk_layer(0, &blen, diff_id);
+	junk_image(blob, blen, diff_id, manifest, sizeof(manifest), config,
+		   sizeof(config));
+	fake_image(manifest, strlen(manifest), config, strlen(config));
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.body_len = blen });
+	snprintf(path, sizeof(path), "%s/store", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "--max-size", "1K",
+	    "--max-entries", "4", "reg.io/app:1", "junk/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_uint_eq(fake_nl.added.n, 1);
+	free(blob);
+}
+END_TEST
+
+/*
+ * An index's platform strings, a hostile registry's text, reach the
+ * terminal escaped like every other error text (they came out raw: an
+ * escape sequence in "os" retitled, or worse, the user's terminal).
+ */
+START_TEST(test_cmd_pull_index_escaped)
+{
+	char path[512];
+
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_INDEX,
+		.body = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,\"platform\":{\"os\":\"linux\\u001b]0;owned\\u0007\",\"architecture\":\"s390x\\n\",\"variant\":\"v\\u001b[2J\"}}]}" });
+	snprintf(path, sizeof(path), "%s/store", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "idx/app:1",
+	    "--platform", "linux/amd64");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_msg(!strchr(r.err, '\x1b') && !strchr(r.err, '\x07'),
+		      "raw control characters in: %s", r.err);
+	ck_assert_msg(strstr(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64 (it has linux\\x1b]0;owned\\x07/s390x\\n/v\\x1b[2J; see --platform)\n"),
+		      "%s", r.err);
+	ck_assert_uint_eq(strchr(r.err, '\n') - r.err + 1, strlen(r.err));
+}
+END_TEST
+
 START_TEST(test_cmd_usage)
 {
 	char d[160], fifo[160], link[160], want[512];
@@ -1803,6 +1952,8 @@ Suite *ocireg_suite(void)
 	tc = tcase_create("commands");
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
+	tcase_add_test(tc, test_cmd_pull_blob_limits);
+	tcase_add_test(tc, test_cmd_pull_index_escaped);
 	tcase_add_test(tc, test_cmd_usage);
 	tcase_add_test(tc, test_keep_prune_records);
 	suite_add_tcase(s, tc);

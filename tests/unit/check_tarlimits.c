@@ -70,6 +70,29 @@ START_TEST(test_stream_max)
 }
 END_TEST
 
+/* The largest blob pull takes within the limits: the stream's, 1/128 more, 64 KiB. */
+START_TEST(test_blob_max)
+{
+	struct lfs_tar_limits l = { 1024, 1024, 4 };
+
+	ck_assert_uint_eq(lfs_tar_blob_max(&l), 273408 + 273408 / 128 + 65536);
+	l.max_size = 0;
+	ck_assert_uint_eq(lfs_tar_blob_max(&l), 0);
+	l.max_size = 1;
+	l.max_entries = 0;
+	ck_assert_uint_eq(lfs_tar_blob_max(&l), 0);
+	l.max_entries = UINT64_MAX;
+	ck_assert_uint_eq(lfs_tar_blob_max(&l), UINT64_MAX);
+	/* no wrap near the top: saturated */
+	l.max_entries = 1;
+	l.max_size = UINT64_MAX - (1ULL << 40) - 65536 - 10240;
+	ck_assert_uint_eq(lfs_tar_blob_max(&l), UINT64_MAX);
+	l.max_size = 1ULL << 56;
+	ck_assert_uint_eq(lfs_tar_blob_max(&l), (1ULL << 56) + 75776 +
+			  ((1ULL << 56) + 75776) / 128 + 65536);
+}
+END_TEST
+
 /* gzip of a small tar followed by @zeros zero bytes (after its end). */
 static unsigned char *bomb(size_t zeros, size_t *len)
 {
@@ -161,6 +184,7 @@ Suite *tarlimits_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_size_parse);
 	tcase_add_test(tc, test_stream_max);
+	tcase_add_test(tc, test_blob_max);
 	tcase_add_test(tc, test_bomb);
 	suite_add_tcase(s, tc);
 	return s;

@@ -591,10 +591,12 @@ struct layerfs_rename {
 };
 
 /*
- * Both parents and @old get an upper, and so does the object at the new
- * name if it stays (an exchange) or is a directory; a non-directory the
- * rename replaces is not copied up, as in overlayfs: its data would only
- * cost time and space the upper may not have.  A directory about to be
+ * Both names and both parents get an upper.  (A non-directory the rename
+ * replaces is copied up too, unlike overlayfs: without it a copy-up of
+ * that file running meanwhile, which takes no lock of the view's
+ * directories, may have linked the upper name before it sets the view
+ * inode's upper, and layerfs_rename_check_new() would see a stale
+ * name.)  A directory about to be
  * replaced must look empty, and the whiteouts its upper may still hold
  * go first (the moved directory is made opaque later, so what they hid
  * stays hidden).  Copying up @old does not give its parent an upper when
@@ -611,7 +613,7 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 	err = layerfs_copy_up(r->old);
 	if (!err)
 		err = layerfs_copy_up(r->old->d_parent);
-	if (!err && d_is_positive(r->new) && (r->exchange || r->new_is_dir))
+	if (!err && d_is_positive(r->new))
 		err = layerfs_copy_up(r->new);
 	if (!err)
 		err = layerfs_copy_up(r->new->d_parent);
@@ -635,8 +637,8 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 /*
  * Whether @r->newdentry is what the view shows at the new name: the
  * name's upper, nothing, or a whiteout (noted in @r->new_whiteout); a
- * non-directory being replaced, or a name only a committed layer has, may
- * have no upper.  -ESTALE if the upper changed under the view.
+ * name only a committed layer has may have no upper.  -ESTALE if the upper
+ * changed under the view.
  */
 static int layerfs_rename_check_new(struct layerfs_rename *r)
 {

@@ -21,10 +21,6 @@
 # 1000): in a set-group-ID directory they get its group (a directory the
 # bit too), in a directory with a default ACL its ACLs and mode; owner,
 # mode and ACLs as on overlayfs.
-#
-# A rename onto a lower file (at the top and in a directory) copies nothing
-# of that file up: with 4 MiB tmpfs uppers and an 8 MiB lower file, it
-# succeeds on both, as on overlayfs.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -139,45 +135,6 @@ expect_eq "$(cat "$scratch/made.lm")" "$(cat "$scratch/made.om")" \
 	"objects made over whiteouts: owner, mode, ACLs: layerfs = overlayfs"
 diag "layerfs: $(grep '^[SQ]/' "$scratch/made.lm" | paste -s -d ' ')"
 
-
-# --- a rename onto a lower file copies nothing of it up -----------------------
-# rename(2) onto a name whose file only a lower layer has replaces that
-# file: nothing of it is needed, and overlayfs copies up only the source.
-# The view must not copy the target up either: its data may be large (time)
-# and more than the upper has room for.  Uppers: 4 MiB tmpfs mounts; the
-# lower file: 8 MiB.  The rename must succeed on both, the name show the
-# moved file, and the upper hold no copy of the lower one.
-T=$scratch/rt
-mkdir -p "$E/big/d"
-dd if=/dev/urandom of="$E/big/big" bs=1M count=8 status=none
-cp "$E/big/big" "$E/big/d/big"
-expect_ok "$LAYERCTL" layer add rw/big "$E/big"
-for m in lm om; do
-	mkdir -p "$T/$m"
-	expect_ok mount -t tmpfs -o size=4M "rw-$m" "$T/$m"
-	mkdir -p "$T/$m/u" "$T/$m/w" "$T/$m/m"
-done
-expect_ok "$LAYERCTL" mount --layers rw/big --upper "$T/lm/u" --work "$T/lm/w" "$T/lm/m"
-expect_ok mount -t overlay rw-big-ovl \
-	-o "lowerdir=$E/big,upperdir=$T/om/u,workdir=$T/om/w" "$T/om/m"
-for m in om lm; do
-	if ! { echo new >"$T/$m/m/new" && echo new2 >"$T/$m/m/d/new2"; }; then
-		fail "$m: new files in a 4 MiB upper"
-	fi
-	expect_ok ren "$T/$m/m/new" "$T/$m/m/big"
-	expect_ok ren "$T/$m/m/d/new2" "$T/$m/m/d/big"
-	# (sizes first: the lower files are 8 MiB of random bytes)
-	expect_eq "$(stat -c %s "$T/$m/m/big" "$T/$m/m/d/big" 2>&1 | paste -s -d ' ')" "4 5" \
-		"$m: the renamed files replaced the lower ones (sizes)"
-	expect_eq "$(head -q -c 64 "$T/$m/m/big" "$T/$m/m/d/big" | tr -cd 'a-z0-9\n' | paste -s -d ' ')" \
-		"new new2" "$m: the renamed files replaced the lower ones (contents)"
-	expect_eq "$(du -sk "$T/$m/u" | cut -f1)" "$(du -sk "$T/om/u" | cut -f1)" \
-		"$m: upper usage as overlayfs's ($(du -sk "$T/$m/u" | cut -f1) KiB)"
-done
-expect_eq "$(tree "$T/lm/m")" "$(tree "$T/om/m")" "after renames onto lower files: layerfs = overlayfs"
-expect_ok "$LAYERCTL" umount "$T/lm/m"
-expect_ok umount "$T/om/m"
-expect_ok "$LAYERCTL" layer rm rw/big
 
 expect_ok "$LAYERCTL" umount "$E/lm"
 expect_ok umount "$E/om"

@@ -1283,6 +1283,11 @@ START_TEST(test_commit_store_view)
 }
 END_TEST
 
+/* The parent layer of the views the commit and umount tests make. */
+static const struct lfs_layer store_tomcat9 = {
+	.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
+	.name = "tomcat:9", .path = "/srv/tomcat" };
+
 /*
  * A commit whose layer cannot be indexed says so on stderr, in the error
  * model (no parentheses but STRERROR's), and goes on.  Here the fake
@@ -1290,9 +1295,6 @@ END_TEST
  */
 START_TEST(test_commit_index_warning)
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_view_part p;
 	char path[300], line[512];
 	int fd, saved;
@@ -1303,7 +1305,7 @@ START_TEST(test_commit_index_warning)
 	fake_nl.n_view_parts = 1;
 	fake_nl.commit_path = upper;
 	fake_nl.commit_parent = "tomcat:9";
-	fake_nl.layers[0] = &tomcat9;
+	fake_nl.layers[0] = &store_tomcat9;
 	fake_nl.n_layers = 1;
 	snprintf(path, sizeof(path), "%s.stderr", tmp);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1366,9 +1368,6 @@ static void commit_after(void)
  */
 START_TEST(test_commit_view_record_order)
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_view_part p;
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_view_meta vm;
@@ -1380,7 +1379,7 @@ START_TEST(test_commit_view_record_order)
 	fake_nl.n_view_parts = 1;
 	fake_nl.commit_path = upper;
 	fake_nl.commit_parent = "tomcat:9";
-	fake_nl.layers[0] = &tomcat9;
+	fake_nl.layers[0] = &store_tomcat9;
 	fake_nl.n_layers = 1;
 	fake_nl.commit_hook = commit_after;
 	RUN("commit", "4", "app:1");
@@ -2125,9 +2124,6 @@ static void umount_during_commit(void)
  */
 START_TEST(test_commit_umount_race)
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_view_part p;
 	char first[256];
 
@@ -2137,7 +2133,7 @@ START_TEST(test_commit_umount_race)
 	race_pid = 0;
 	fake_nl.commit_path = first;
 	fake_nl.commit_parent = "tomcat:9";
-	fake_nl.layers[0] = &tomcat9;
+	fake_nl.layers[0] = &store_tomcat9;
 	fake_nl.n_layers = 1;
 	fake_nl.commit_hook = umount_during_commit;
 	RUN("commit", "4", "app:1");
@@ -2204,9 +2200,6 @@ static void umount_in_kernel_commit(void)
  */
 START_TEST(test_umount_during_kernel_commit)
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_view_meta vm;
 	struct lfs_view_part p;
@@ -2222,7 +2215,7 @@ START_TEST(test_umount_during_kernel_commit)
 	fake_sys.umount_hook = umount_sees_kernel_commit;
 	fake_nl.commit_path = first;
 	fake_nl.commit_parent = "tomcat:9";
-	fake_nl.layers[0] = &tomcat9;
+	fake_nl.layers[0] = &store_tomcat9;
 	fake_nl.n_layers = 1;
 	fake_nl.commit_hook = umount_in_kernel_commit;
 	RUN("commit", "4", "app:1");
@@ -2282,9 +2275,6 @@ static void stale_commit_probe(void)
 static void stale_commit_run(struct lfs_view_part *p, void (*hook)(int),
 			     char key[LFS_KEY_LEN + 1])
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_meta m;
 
@@ -2297,7 +2287,7 @@ static void stale_commit_run(struct lfs_view_part *p, void (*hook)(int),
 	fake_nl.view_dump_hook = hook;
 	fake_nl.commit_path = stale_new;
 	fake_nl.commit_parent = "app:2";
-	fake_nl.layers[0] = &tomcat9;
+	fake_nl.layers[0] = &store_tomcat9;
 	fake_nl.n_layers = 1;
 	RUN("commit", "4", "app:3");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
@@ -2356,9 +2346,6 @@ END_TEST
  */
 START_TEST(test_commit_record_key_outside)
 {
-	static const struct lfs_layer tomcat9 = {
-		.has = LFS_HAS_ID | LFS_HAS_CREATED, .id = 1, .created = 5,
-		.name = "tomcat:9", .path = "/srv/tomcat" };
 	struct lfs_store st = LFS_STORE_INIT;
 	struct lfs_meta_list l = LFS_META_LIST_INIT;
 	struct lfs_view_part p;
@@ -2376,7 +2363,7 @@ START_TEST(test_commit_record_key_outside)
 	fake_nl.view_dump_hook = stale_always;
 	fake_nl.commit_path = outside;
 	fake_nl.commit_parent = "app:2";
-	fake_nl.layers[0] = &tomcat9;
+	fake_nl.layers[0] = &store_tomcat9;
 	fake_nl.n_layers = 1;
 	RUN("commit", "4", "app:3");
 	rmdir(outside);

@@ -591,12 +591,11 @@ struct layerfs_rename {
 };
 
 /*
- * Both names and both parents get an upper.  (A non-directory the rename
- * replaces is copied up too, unlike overlayfs: without it a copy-up of
- * that file running meanwhile, which takes no lock of the view's
- * directories, may have linked the upper name before it sets the view
- * inode's upper, and layerfs_rename_check_new() would see a stale
- * name.)  A directory about to be
+ * Both parents and @old get an upper, and so does the object at the new
+ * name if it stays (an exchange) or is a directory; a non-directory the
+ * rename replaces is not copied up, as in overlayfs: its data would only
+ * cost time and space the upper may not have (layerfs_rename() holds off
+ * a copy-up of it meanwhile).  A directory about to be
  * replaced must look empty, and the whiteouts its upper may still hold
  * go first (the moved directory is made opaque later, so what they hid
  * stays hidden).  Copying up @old does not give its parent an upper when
@@ -613,7 +612,7 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 	err = layerfs_copy_up(r->old);
 	if (!err)
 		err = layerfs_copy_up(r->old->d_parent);
-	if (!err && d_is_positive(r->new))
+	if (!err && d_is_positive(r->new) && (r->exchange || r->new_is_dir))
 		err = layerfs_copy_up(r->new);
 	if (!err)
 		err = layerfs_copy_up(r->new->d_parent);
@@ -637,8 +636,8 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 /*
  * Whether @r->newdentry is what the view shows at the new name: the
  * name's upper, nothing, or a whiteout (noted in @r->new_whiteout); a
- * name only a committed layer has may have no upper.  -ESTALE if the upper
- * changed under the view.
+ * non-directory being replaced, or a name only a committed layer has, may
+ * have no upper.  -ESTALE if the upper changed under the view.
  */
 static int layerfs_rename_check_new(struct layerfs_rename *r)
 {
@@ -781,6 +780,7 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 		.old_is_dir = d_is_dir(old),
 		.new_is_dir = d_is_positive(new) && d_is_dir(new),
 	};
+	struct mutex *target_lock = NULL;
 	const struct cred *old_cred;
 	struct dentry *trap;
 	int err;
@@ -804,6 +804,20 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 	err = mnt_want_write(view->upper_mnt);
 	if (err)
 		return err;
+	/*
+	 * A non-directory the rename replaces was not copied up.  Hold off a
+	 * copy-up of it (an opener's) until its name is gone, under its
+	 * copy-up lock as layerfs_do_remove() does, taken after the upper's
+	 * write access and before the upper's directory locks, as in a
+	 * copy-up: else the copy-up may have moved its copy into the upper
+	 * without yet publishing it (the check below fails with -ESTALE), or
+	 * find the name taken by the renamed file before the view's name is
+	 * dropped (the copy-up fails with -EEXIST).
+	 */
+	if (d_is_positive(new) && !r.exchange && !r.new_is_dir) {
+		target_lock = &LAYERFS_I(d_inode(new))->lock;
+		mutex_lock(target_lock);
+	}
 	old_cred = layerfs_override_creds(old->d_sb);
 	r.uold = layerfs_inode_upper(olddir);
 	r.unew = layerfs_inode_upper(newdir);
@@ -831,8 +845,11 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 out_revert:
 	revert_creds(old_cred);
 	mnt_drop_write(view->upper_mnt);
+	/* (It drops the new name: before a waiting copy-up goes on.) */
 	if (!err)
 		layerfs_rename_done(olddir, newdir, &r);
+	if (target_lock)
+		mutex_unlock(target_lock);
 	return err;
 }
 

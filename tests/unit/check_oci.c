@@ -1834,6 +1834,17 @@ static size_t mktar_sparse(int64_t size, char *buf, size_t cap)
 	return used;
 }
 
+/* stderr is the one line "layerctl: CMD 'FILE': REST". */
+static void assert_err_line(const char *cmd, const char *file,
+			    const char *rest)
+{
+	char want[1024];
+
+	snprintf(want, sizeof(want), "layerctl: %s '%s': %s\n", cmd, file,
+		 rest);
+	ck_assert_str_eq(r.err, want);
+}
+
 /*
  * Size limits while extracting (issue 12 item 9): a sparse entry declaring
  * 1 TiB is refused by default (the 64 GiB --max-entry-size), before
@@ -1842,7 +1853,7 @@ static size_t mktar_sparse(int64_t size, char *buf, size_t cap)
  */
 START_TEST(test_cmd_import_limits)
 {
-	char dir[160], want[512];
+	char dir[160];
 	const char *tar;
 	struct stat st;
 	size_t len;
@@ -1856,37 +1867,25 @@ START_TEST(test_cmd_import_limits)
 	snprintf(dir, sizeof(dir), "%s/x", tmpdir);
 	RUN("import", tar, "--dir", dir);
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: import '%s': entry 'big': 1099511627776 bytes, more than 68719476736: see --max-entry-size\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("import", tar, "entry 'big': 1099511627776 bytes, more than 68719476736: see --max-entry-size");
 	ck_assert_int_ne(stat(dir, &st), 0);
 
 	len = mktar(e, 3, tarbuf, sizeof(tarbuf));
 	tar = put_bytes("three.tar", tarbuf, len);
 	RUN("import", tar, "--dir", dir, "--max-entries", "2");
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: import '%s': entry 'c': more than 2 entries: see --max-entries\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("import", tar, "entry 'c': more than 2 entries: see --max-entries");
 	ck_assert_int_ne(stat(dir, &st), 0);
 	RUN("import", tar, "--dir", dir, "--max-size", "25");
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: import '%s': entry 'c': the layer would hold more than 25 bytes: see --max-size\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("import", tar, "entry 'c': the layer would hold more than 25 bytes: see --max-size");
 	ck_assert_int_ne(stat(dir, &st), 0);
 	RUN("import", tar, "--dir", dir, "--max-size", "30", "--max-entries=3",
 	    "--max-entry-size", "10");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
 	RUN("import", tar, "--dir", dir, "--max-entry-size", "9");
-	snprintf(want, sizeof(want),
-		 "layerctl: import '%s': entry 'a': 10 bytes, more than 9: see --max-entry-size\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("import", tar, "entry 'a': 10 bytes, more than 9: see --max-entry-size");
 	RUN("import", tar, "--dir", dir, "--max-size", "1X");
 	ck_assert_int_eq(r.rc, 2);
 	ck_assert_msg(strstr(r.err, "invalid size '1X'"), "%s", r.err);
@@ -1904,7 +1903,7 @@ START_TEST(test_cmd_import_errno)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
-	char dir[160], in[160], want[512];
+	char dir[160], in[160];
 	const char *tar;
 	size_t used = 0;
 
@@ -1924,19 +1923,13 @@ START_TEST(test_cmd_import_errno)
 	snprintf(dir, sizeof(dir), "%s/x", tmpdir);
 	RUN("import", tar, "--dir", dir);
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: import '%s': entry 'a': cannot set xattr 'foo.bar' (Operation not supported)\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("import", tar, "entry 'a': cannot set xattr 'foo.bar' (Operation not supported)");
 
 	mk("in");
 	snprintf(in, sizeof(in), "%s/in", tmpdir);
 	RUN("import", in, "--dir", dir);
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: import '%s': cannot read the input (Is a directory)\n",
-		 in);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("import", in, "cannot read the input (Is a directory)");
 }
 END_TEST
 
@@ -2330,11 +2323,29 @@ END_TEST
  * exported, an archive import then refused ("name too long"): export
  * refuses it, naming it.  A whiteout's ".wh." counts too.
  */
+/*
+ * export's refusal of test_cmd_export_path_max's path of 4,096 bytes (16
+ * directories of 250 'd's) ending in "/@last", on one line: named by its
+ * first 60 bytes and its last 100.
+ */
+static void assert_export_too_long(const char *last)
+{
+	char head[61], tail[320], want[768];
+
+	memset(head, 'd', 60);
+	head[60] = '\0';
+	memset(tail, 'd', 19);
+	snprintf(tail + 19, sizeof(tail) - 19, "/%s", last);
+	snprintf(want, sizeof(want),
+		 "layerctl: export 'long:1': file '%s...%s': 4096 bytes, longer than the 4095 bytes import takes\n",
+		 head, tail);
+	ck_assert_str_eq(r.err, want);
+}
+
 START_TEST(test_cmd_export_path_max)
 {
 	struct lfs_layer l = { 0 };
-	char src[128], out[128], store[128], name[256], want[320], line[768];
-	char head[61];
+	char src[128], out[128], store[128], name[256], wh[300];
 	int fd, next, i;
 
 	mk("long");
@@ -2376,15 +2387,7 @@ START_TEST(test_cmd_export_path_max)
 	unlink(out);
 	RUN("export", "long:1", "-o", out);
 	ck_assert_msg(r.rc == 1, "exported: %s", r.err);
-	/* named by its first 60 and its last 100 bytes */
-	memset(head, 'd', 60);
-	head[60] = '\0';
-	memset(want, 'd', 19);
-	snprintf(want + 19, sizeof(want) - 19, "/%s", name);
-	snprintf(line, sizeof(line),
-		 "layerctl: export 'long:1': file '%s...%s': 4096 bytes, longer than the 4095 bytes import takes\n",
-		 head, want);
-	ck_assert_str_eq(r.err, line);
+	assert_export_too_long(name);
 	ck_assert_int_eq(access(out, F_OK), -1);
 
 	/* a whiteout ".wh.NAME" of 4,096 bytes, NAME of 4,092 */
@@ -2393,12 +2396,8 @@ START_TEST(test_cmd_export_path_max)
 	ck_assert_int_eq(mknodat(fd, name, S_IFCHR | 0600, makedev(0, 0)), 0);
 	RUN("export", "long:1", "-o", out);
 	ck_assert_msg(r.rc == 1, "exported: %s", r.err);
-	memset(want, 'd', 19);
-	snprintf(want + 19, sizeof(want) - 19, "/.wh.%s", name);
-	snprintf(line, sizeof(line),
-		 "layerctl: export 'long:1': file '%s...%s': 4096 bytes, longer than the 4095 bytes import takes\n",
-		 head, want);
-	ck_assert_str_eq(r.err, line);
+	snprintf(wh, sizeof(wh), ".wh.%s", name);
+	assert_export_too_long(wh);
 	close(fd);
 }
 END_TEST
@@ -3138,7 +3137,7 @@ END_TEST
 START_TEST(test_cmd_load_archive_total)
 {
 	static char blob[3001];
-	char tar[128], store[128], tarbuf[16384], want[512];
+	char tar[128], store[128], tarbuf[16384];
 	struct tent big[] = {
 		{ "oci-layout", AE_IFREG, "{\"imageLayoutVersion\":\"1.0.0\"}", 0, 0 },
 		{ "blobs/sha256/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", AE_IFREG, blob, 0, 0 },
@@ -3158,26 +3157,17 @@ START_TEST(test_cmd_load_archive_total)
 	RUN("--store", store, "load", "-i", tar, "big:1",
 	    "--max-entry-size", "4000", "--max-size", "5000");
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: load '%s': member 'blobs/sha256/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb': the archive's members add up to more than 5000 bytes: see --max-size\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("load", tar, "member 'blobs/sha256/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb': the archive's members add up to more than 5000 bytes: see --max-size");
 	ck_assert_uint_eq(fake_nl.added.n, 0);
 	ck_assert_msg(!exists_prefix(store, ".load-"), "a .load- directory is left");
 	/* the other two limits, on the same model */
 	RUN("--store", store, "load", "-i", tar, "big:1",
 	    "--max-entry-size", "2000");
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: load '%s': member 'blobs/sha256/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': larger than 2000 bytes: see --max-entry-size\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("load", tar, "member 'blobs/sha256/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': larger than 2000 bytes: see --max-entry-size");
 	RUN("--store", store, "load", "-i", tar, "big:1", "--max-entries", "2");
 	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: load '%s': more than 2 members: see --max-entries\n",
-		 tar);
-	ck_assert_str_eq(r.err, want);
+	assert_err_line("load", tar, "more than 2 members: see --max-entries");
 	ck_assert_uint_eq(fake_nl.added.n, 0);
 }
 END_TEST

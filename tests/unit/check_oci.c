@@ -1723,6 +1723,31 @@ static const char *slurp(const char *path)
 	return buf;
 }
 
+static void assert_err_line(const char *cmd, const char *file,
+			    const char *rest);
+
+/*
+ * base:1 (base_layer(), in the fake kernel) saved as the layout TMP/oci,
+ * its path into @oci: its index.json, parsed (the caller puts it).
+ */
+static struct json_object *saved_base(struct lfs_layer *base, char *bdir,
+				      size_t blen, char *oci, size_t olen)
+{
+	struct json_object *idx;
+	char path[256];
+
+	base_layer(base, bdir, blen);
+	fake_nl.layers[0] = base;
+	fake_nl.n_layers = 1;
+	snprintf(oci, olen, "%s/oci", tmpdir);
+	RUN("save", "base:1", "-o", oci);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	idx = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(idx);
+	return idx;
+}
+
 /*
  * The platform is the machine's or --platform's, not always amd64 (issue
  * 12 item 12): save records it in the config and the index; load refuses
@@ -1732,26 +1757,20 @@ static const char *slurp(const char *path)
 START_TEST(test_cmd_platform)
 {
 	struct lfs_layer base = { 0 };
-	char bdir[128], oci[128], oci2[128], store[128], path[256];
+	char bdir[128], oci[128], oci2[128], store[128], path[256], want[96];
 	struct json_object *idx, *plat;
+	struct lfs_platform mine;
 	struct utsname u;
 	const char *other;
 
 	ck_assert_int_eq(uname(&u), 0);
 	other = strcmp(u.machine, "s390x") ? "s390x" : "riscv64";
-	base_layer(&base, bdir, sizeof(bdir));
-	fake_nl.layers[0] = &base;
-	fake_nl.n_layers = 1;
-	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	idx = saved_base(&base, bdir, sizeof(bdir), oci, sizeof(oci));
 	snprintf(oci2, sizeof(oci2), "%s/oci2", tmpdir);
 	snprintf(store, sizeof(store), "%s/store", tmpdir);
-	RUN("save", "base:1", "-o", oci);
-	ck_assert_msg(r.rc == 0, "%s", r.err);
 
 	/* The only manifest is for another architecture. */
 	snprintf(path, sizeof(path), "%s/index.json", oci);
-	idx = json_tokener_parse(slurp(path));
-	ck_assert_ptr_nonnull(idx);
 	plat = json_object_new_object();
 	json_object_object_add(plat, "architecture", json_object_new_string(other));
 	json_object_object_add(plat, "os", json_object_new_string("linux"));
@@ -1761,9 +1780,13 @@ START_TEST(test_cmd_platform)
 	json_object_put(idx);
 	RUN("--store", store, "load", oci, "copy:1");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "index.json: no manifest for linux/") &&
-		      strstr(r.err, other) && strstr(r.err, "see --platform"),
-		      "%s", r.err);
+	/* what it has before the hint, no parentheses (err.h) */
+	ck_assert_int_eq(lfs_platform_from_machine("linux", u.machine, &mine), 0);
+	lfs_platform_format(&mine, want, sizeof(want));
+	snprintf(path, sizeof(path),
+		 "index.json: no manifest for %s, it has linux/%s: see --platform",
+		 want, other);
+	assert_err_line("load", oci, path);
 	ck_assert_uint_eq(fake_nl.added.n, 0);
 	/* --platform takes it (the fake registry then fails the rest). */
 	snprintf(path, sizeof(path), "linux/%s", other);
@@ -3129,6 +3152,73 @@ START_TEST(test_cmd_save_load_archive)
 END_TEST
 
 /*
+ * load's errors about the layout's JSON blobs, on the error model: a blob
+ * whose content is not its digest (the content's digest after ', ', not
+ * in parentheses), a manifest that is not JSON (its digest quoted as the
+ * subject).
+ */
+START_TEST(test_cmd_load_json_blobs)
+{
+	struct lfs_layer base = { 0 };
+	char bdir[128], oci[128], store[128], path[512], text[512];
+	char man[LFS_DIGEST_LEN], cfg[LFS_DIGEST_LEN], got[LFS_DIGEST_LEN];
+	struct json_object *idx, *m, *o;
+	char *body;
+	size_t len;
+
+	idx = saved_base(&base, bdir, sizeof(bdir), oci, sizeof(oci));
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	m = json_object_array_get_idx(json_object_object_get(idx, "manifests"), 0);
+	snprintf(man, sizeof(man), "%s",
+		 json_object_get_string(json_object_object_get(m, "digest")));
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, man + 7);
+	o = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(o);
+	snprintf(cfg, sizeof(cfg), "%s", json_object_get_string(
+		json_object_object_get(json_object_object_get(o, "config"),
+				       "digest")));
+	json_object_put(o);
+
+	/* the config's first byte changed, its size kept */
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, cfg + 7);
+	body = strdup(slurp(path));
+	ck_assert_ptr_nonnull(body);
+	len = strlen(body);
+	body[0] = ' ';
+	lfs_oci_sha256_digest(body, len, got);
+	put_bytes("cfg", body, len);
+	free(body);
+	snprintf(text, sizeof(text), "%s/cfg", tmpdir);
+	ck_assert_int_eq(rename(text, path), 0);
+	RUN("--store", store, "load", oci, "copy:1");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(text, sizeof(text),
+		 "blobs/sha256/%s: digest mismatch, the content is %s",
+		 cfg + 7, got);
+	assert_err_line("load", oci, text);
+
+	/* a manifest that is not JSON, index.json naming it */
+	lfs_oci_sha256_digest("{", 1, got);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, got + 7);
+	put_bytes("man", "{", 1);
+	snprintf(text, sizeof(text), "%s/man", tmpdir);
+	ck_assert_int_eq(rename(text, path), 0);
+	json_object_object_add(m, "digest", json_object_new_string(got));
+	json_object_object_add(m, "size", json_object_new_int(1));
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+	json_object_put(idx);
+	RUN("--store", store, "load", oci, "copy:1");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(text, sizeof(text),
+		 "manifest '%s': not valid JSON",
+		 got);
+	assert_err_line("load", oci, text);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+}
+END_TEST
+
+/*
  * An archive's members are extracted before any digest is checked: each
  * within --max-entry-size, and all of them together within --max-size,
  * or an archive of many members each under the first could fill the
@@ -3254,6 +3344,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_save_load_archive);
 	tcase_add_test(tc, test_cmd_save_fail_removes_own_dir);
 	tcase_add_test(tc, test_cmd_load_archive_total);
+	tcase_add_test(tc, test_cmd_load_json_blobs);
 	tcase_add_test(tc, test_cmd_load_chain_name);
 	tcase_add_test(tc, test_cmd_load_tag_name);
 	tcase_add_test(tc, test_cmd_diff);

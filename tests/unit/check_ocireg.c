@@ -1599,8 +1599,7 @@ START_TEST(test_cmd_push_pull)
 	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "idx/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "no manifest for linux/amd64 (it has linux/s390x; see --platform)"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64, it has linux/s390x: see --platform\n");
 	free(bad);
 	free(layer);
 	free(config);
@@ -1751,8 +1750,7 @@ START_TEST(test_cmd_pull_index_escaped)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(!strchr(r.err, '\x1b') && !strchr(r.err, '\x07'),
 		      "raw control characters in: %s", r.err);
-	ck_assert_msg(strstr(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64 (it has linux\\x1b]0;owned\\x07/s390x\\n/v\\x1b[2J; see --platform)\n"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64, it has linux\\x1b]0;owned\\x07/s390x\\n/v\\x1b[2J: see --platform\n");
 	ck_assert_uint_eq(strchr(r.err, '\n') - r.err + 1, strlen(r.err));
 }
 END_TEST

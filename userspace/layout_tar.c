@@ -153,13 +153,17 @@ int lfs_layout_tar_write(int dirfd, FILE *out, int outfd, struct lfs_err *e)
 	return rc;
 }
 
-/* The error of a member that takes the archive's members past --max-size. */
+/*
+ * The error of a member that takes the archive's members past --max-size:
+ * a text that says it all (code 0), -EFBIG returned.
+ */
 static int lfs_ltar_too_big(const char *name, const struct lfs_tar_limits *lim,
 			    struct lfs_err *e)
 {
-	return lfs_err_set(e, -EFBIG,
-			   "member '%s': the archive's members add up to more than %llu bytes (--max-size)",
-			   name, (unsigned long long)lim->max_size);
+	lfs_err_set(e, 0,
+		    "member '%s': the archive's members add up to more than %llu bytes: see --max-size",
+		    name, (unsigned long long)lim->max_size);
+	return -EFBIG;
 }
 
 /*
@@ -206,10 +210,11 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 		return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a regular file"),
 				      "member '%s'", clean);
 	if (lim->max_entry_size && archive_entry_size_is_set(ent) &&
-	    (uint64_t)archive_entry_size(ent) > lim->max_entry_size)
-		return lfs_err_prefix(e, lfs_err_set(e, -EFBIG, "larger than %llu bytes (--max-entry-size)",
-						     (unsigned long long)lim->max_entry_size),
-				      "member '%s'", clean);
+	    (uint64_t)archive_entry_size(ent) > lim->max_entry_size) {
+		lfs_err_set(e, 0, "member '%s': larger than %llu bytes: see --max-entry-size",
+			    clean, (unsigned long long)lim->max_entry_size);
+		return -EFBIG;
+	}
 	if (lim->max_size && archive_entry_size_is_set(ent) &&
 	    (uint64_t)archive_entry_size(ent) > lim->max_size - *total)
 		return lfs_ltar_too_big(clean, lim, e);
@@ -266,8 +271,9 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 			break;
 		}
 		if (lim->max_entries && ++count > lim->max_entries) {
-			rc = lfs_err_set(e, -EFBIG, "more than %llu members (--max-entries)",
-					 (unsigned long long)lim->max_entries);
+			lfs_err_set(e, 0, "more than %llu members: see --max-entries",
+				    (unsigned long long)lim->max_entries);
+			rc = -EFBIG;
 			break;
 		}
 		kind = lfs_oci_layout_member(archive_entry_pathname(ent), clean,

@@ -176,7 +176,7 @@ static int lfs_load_json_blob(int dirfd, const struct lfs_oci_desc *desc,
 		return rc;
 	lfs_oci_sha256_digest(*out, len, got);
 	if (strcmp(got, desc->digest))
-		lfs_err_set(e, 0, "%s: digest mismatch (the content is %s)",
+		lfs_err_set(e, 0, "%s: digest mismatch, the content is %s",
 			    path, got);
 	else if (strlen(*out) != len)
 		lfs_err_set(e, 0, "%s: NUL byte in JSON", path);
@@ -216,7 +216,7 @@ static int lfs_load_pick(struct lfs_load *L, struct lfs_err *e)
 	if (rc && where) {
 		lfs_platform_format(w->plat, plat, sizeof(plat));
 		if (w->have[0])
-			lfs_err_set(e, 0, "%s: no manifest for %s (it has %s; see --platform)",
+			lfs_err_set(e, 0, "%s: no manifest for %s, it has %s: see --platform",
 				    where, plat, w->have);
 		else
 			lfs_err_prefix(e, rc, "%s", where);
@@ -262,11 +262,12 @@ static int lfs_load_manifest(struct lfs_load *L, struct lfs_err *e)
 
 	rc = lfs_load_json_blob(L->dirfd, &L->mdesc, &mtext, e);
 	if (!rc && lfs_oci_parse_manifest(mtext, &L->man, e))
-		rc = lfs_err_prefix(e, -EINVAL, "manifest %s", L->mdesc.digest);
+		rc = lfs_err_prefix(e, -EINVAL, "manifest '%s'",
+				    L->mdesc.digest);
 	if (!rc)
 		rc = lfs_load_json_blob(L->dirfd, &L->man.config, &ctext, e);
 	if (!rc && lfs_oci_parse_config(ctext, &L->cfg, e))
-		rc = lfs_err_prefix(e, -EINVAL, "config %s",
+		rc = lfs_err_prefix(e, -EINVAL, "config '%s'",
 				    L->man.config.digest);
 	free(mtext);
 	free(ctext);

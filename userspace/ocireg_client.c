@@ -35,15 +35,19 @@ static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
 	return err;
 }
 
-/* "HTTP 404 (BLOB_UNKNOWN: blob unknown to registry)" for @rs. */
+/*
+ * "HTTP 404, BLOB_UNKNOWN: blob unknown to registry" for @rs: the status,
+ * then what the registry says, if anything (no parentheses: the error
+ * model keeps them for the errno's text).
+ */
 static void lfs_reg_status_text(const struct lfs_http_resp *rs, char *out,
 				size_t len)
 {
 	char etext[512];
 
 	lfs_reg_error_text(rs->body, etext, sizeof(etext));
-	snprintf(out, len, "HTTP %ld%s%s%s", rs->status, etext[0] ? " (" : "",
-		 etext, etext[0] ? ")" : "");
+	snprintf(out, len, "HTTP %ld%s%s", rs->status, etext[0] ? ", " : "",
+		 etext);
 }
 
 /* An unexpected status as an error: -ENOENT for 404, else -EPROTO. */
@@ -343,7 +347,7 @@ int lfs_reg_blob_exists(struct lfs_reg *reg, const char *digest,
 	int rc;
 
 	*exists = 0;
-	snprintf(what, sizeof(what), "blob %s", digest);
+	snprintf(what, sizeof(what), "blob '%s'", digest);
 	if (lfs_reg_url_blob(reg->base, reg->repo, digest, url, sizeof(url)))
 		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
 	rq.method = "HEAD";
@@ -375,7 +379,7 @@ int lfs_reg_upload_start(struct lfs_reg *reg, const char *digest,
 	int rc;
 
 	*mounted = 0;
-	snprintf(what, sizeof(what), "blob %s", digest);
+	snprintf(what, sizeof(what), "blob '%s'", digest);
 	rc = from ? lfs_reg_url_mount(reg->base, reg->repo, digest, from, url,
 				      sizeof(url)) :
 		    lfs_reg_url_uploads(reg->base, reg->repo, url, sizeof(url));
@@ -557,7 +561,7 @@ int lfs_reg_upload_send(struct lfs_reg *reg, char *loc, const char *digest,
 	char what[LFS_DIGEST_LEN + 8];
 	int rc;
 
-	snprintf(what, sizeof(what), "blob %s", digest);
+	snprintf(what, sizeof(what), "blob '%s'", digest);
 	if (chunk && chunk < size) {
 		rc = lfs_reg_patch_all(reg, what, loc, fd, size, chunk);
 		return rc ? rc : lfs_reg_upload_put(reg, what, loc, digest, &rq);
@@ -936,7 +940,7 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	int rc = 0, tries;
 
-	snprintf(what, sizeof(what), "blob %s", digest);
+	snprintf(what, sizeof(what), "blob '%s'", digest);
 	if (lfs_reg_url_blob(reg->base, reg->repo, digest, url, sizeof(url)))
 		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
 	f.md = EVP_MD_CTX_new();
@@ -1029,7 +1033,7 @@ int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,
 	int rc;
 
 	*body = NULL;
-	snprintf(what, sizeof(what), "manifest %s", ref);
+	snprintf(what, sizeof(what), "manifest '%s'", ref);
 	if (lfs_reg_url_manifest(reg->base, reg->repo, ref, url, sizeof(url)))
 		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
 	rq.method = "GET";
@@ -1077,7 +1081,7 @@ int lfs_reg_manifest_put(struct lfs_reg *reg, const char *ref,
 	char url[LFS_REG_URL_MAX], ct[160], what[LFS_REG_TAG_MAX + 80];
 	int rc;
 
-	snprintf(what, sizeof(what), "manifest %s", ref);
+	snprintf(what, sizeof(what), "manifest '%s'", ref);
 	if (lfs_reg_url_manifest(reg->base, reg->repo, ref, url, sizeof(url)))
 		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: URL too long", what);
 	snprintf(ct, sizeof(ct), "Content-Type: %s", media_type);

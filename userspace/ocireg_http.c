@@ -20,6 +20,20 @@
 #endif
 
 #define LFS_HTTP_MAX_BODY	(4U << 20)
+
+/*
+ * A transfer slower than LFS_HTTP_LOW_SPEED bytes a second (up or down)
+ * for LFS_HTTP_LOW_SPEED_TIME seconds in a row fails ("Operation too
+ * slow"): a registry that trickles bytes holds a request for a minute,
+ * not for as long as it trickles (the floor was 1 byte a second, so a
+ * byte a second kept pull, push or login running forever).  1 KiB/s is
+ * below any link a layer could be pulled over.  The environment
+ * variable LAYERCTL_TEST_LOW_SPEED_TIME (1 to 60 seconds) shortens the
+ * window, for tests only (tests/unit/http-lowspeed.sh); it cannot
+ * lengthen it.
+ */
+#define LFS_HTTP_LOW_SPEED	1024L
+#define LFS_HTTP_LOW_SPEED_TIME	60L
 #define LFS_HTTP_ERR_BODY	(64U << 10)
 
 struct lfs_http {
@@ -218,6 +232,21 @@ done:
 	return n;
 }
 
+/* LFS_HTTP_LOW_SPEED_TIME, or the shorter window a test asks for. */
+static long lfs_http_low_speed_time(void)
+{
+	const char *v = getenv("LAYERCTL_TEST_LOW_SPEED_TIME");
+	char *end;
+	long t;
+
+	if (!v || !*v)
+		return LFS_HTTP_LOW_SPEED_TIME;
+	t = strtol(v, &end, 10);
+	if (*end || t < 1 || t > LFS_HTTP_LOW_SPEED_TIME)
+		return LFS_HTTP_LOW_SPEED_TIME;
+	return t;
+}
+
 /* The easy handle's options for @rq; the header list in *@hl. */
 static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 			  struct lfs_xfer *x, struct curl_slist **hl)
@@ -255,9 +284,8 @@ static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protos);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
 			 h->o.timeout_s ? h->o.timeout_s : 30L);
-	/* a transfer stalled for a minute fails */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, LFS_HTTP_LOW_SPEED);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, lfs_http_low_speed_time());
 	if (h->o.ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->o.ca_file);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, lfs_hdr_cb);

@@ -6,9 +6,13 @@
  * tar_export.c, import in tar_import.c, what they share in tar_common.c
  * (tarpriv.h); lfs_rm_rf_at() is in fsdir.h.
  *
- * Errors: functions return 0 or a negative errno and put one line that
- * says it all into @err (code 0, see err.h; e.g. "entry 'a/../b': '..'
- * component"), or only the errno when there is nothing to add.
+ * Errors: functions return 0 or a negative errno and put into @err (see
+ * err.h) one line that says it all (code 0; e.g. "entry 'a/../b': '..'
+ * component", "entry 'a': 10 bytes, more than 9: see --max-entry-size"),
+ * or what failed with the errno as the code (e.g. "entry 'a': cannot set
+ * xattr 'foo.bar'", "file 'b': cannot open it", "cannot write the
+ * tarball", "cannot read the input"; the reporter adds the errno's text),
+ * or only the errno when there is nothing to add.
  */
 #ifndef LAYERCTL_OCITAR_H
 #define LAYERCTL_OCITAR_H

@@ -186,7 +186,7 @@ static int lfs_pull_manifest(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (rc < 0) {
 		lfs_platform_format(&p->plat, plat, sizeof(plat));
 		if (w.have[0])
-			lfs_err_set(&e, 0, "no manifest for %s (it has %s; see --platform)",
+			lfs_err_set(&e, 0, "no manifest for %s, it has %s: see --platform",
 				    plat, w.have);
 		/* The reason alone: the source names what it is about. */
 		lfs_err_prefix(&e, 0, "source '%s'", p->source);

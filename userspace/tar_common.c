@@ -2,7 +2,7 @@
 /*
  * What tar export and import share (see tarpriv.h): the bounded queue
  * between the tar thread and the (de)compressing one, SHA-256, whole
- * writes, the UTF-8 locale for tar names.
+ * writes, the UTF-8 locale for tar names, the errno errors' form.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +15,19 @@
 #include <unistd.h>
 
 #include "tarpriv.h"
+
+int lfs_tar_errno(struct lfs_err *e, int rc, const char *kind,
+		  const char *name, const char *fmt, ...)
+{
+	char reason[LFS_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	lfs_err_set(e, rc, "%s", reason);
+	return lfs_err_prefix(e, rc, "%s '%s'", kind, name);
+}
 
 static void lfs_utf8_locale_once(void)
 {

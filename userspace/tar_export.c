@@ -213,18 +213,17 @@ static int lfs_exp_xattrs(struct lfs_exp *x, const char *path,
 		if (vl < 0) {
 			if (errno == ENODATA)
 				continue;
-			rc = -errno;
-			lfs_err_set(x->err, 0, "'%s': xattr '%s': %s",
-				   rel, names[i], strerror(errno));
+			rc = lfs_tar_errno(x->err, -errno, "file", rel,
+					   "cannot read its xattr '%s'",
+					   names[i]);
 			goto out;
 		}
 		archive_entry_xattr_add_entry(e, names[i], val, (size_t)vl);
 	}
 	goto out;
 out_errno:
-	rc = -errno;
-	lfs_err_set(x->err, 0, "'%s': xattr '%s': %s", rel, LFS_PROTATTR_XATTR,
-		    strerror(errno));
+	rc = lfs_tar_errno(x->err, -errno, "file", rel,
+			   "cannot read its xattr '%s'", LFS_PROTATTR_XATTR);
 out:
 	free(val);
 	free(names);
@@ -303,6 +302,28 @@ static int lfs_hl_add(struct lfs_exp *x, const struct stat *st,
 }
 
 /*
+ * Writing to @a failed while @rel (NULL: at the end) was written: the
+ * output's errno, the tarball's and not @rel's failure, else libarchive's
+ * reason, about @rel.  Returns the negative errno (-EIO for the latter).
+ */
+static int lfs_exp_write_err(struct lfs_exp *x, const char *rel,
+			     struct archive *a)
+{
+	int err = x->pipe.err ? x->pipe.err : x->io_err;
+	const char *why = archive_error_string(a);
+
+	if (err)
+		return lfs_err_set(x->err, -err, "cannot write the tarball");
+	if (!why)
+		why = "write error";
+	if (rel)
+		lfs_err_set(x->err, 0, "file '%s': %s", rel, why);
+	else
+		lfs_err_set(x->err, 0, "%s", why);
+	return -EIO;
+}
+
+/*
  * Refuses a member whose path import would refuse: longer than the
  * PATH_MAX - 1 bytes its cleaned path may have (trailing slashes do not
  * count).  The path is named by its start and its end.
@@ -316,7 +337,7 @@ static int lfs_exp_path_fits(struct lfs_exp *x, const char *name)
 	if (len < PATH_MAX)
 		return 0;
 	lfs_err_set(x->err, 0,
-		    "'%.60s...%s': path of %zu bytes, longer than %d bytes (import refuses it)",
+		    "file '%.60s...%s': %zu bytes, longer than the %d bytes import takes",
 		    name, name + len - 100, len, PATH_MAX - 1);
 	return -ENAMETOOLONG;
 }
@@ -329,12 +350,8 @@ static int lfs_exp_header(struct lfs_exp *x, struct archive_entry *e,
 	if (rc)
 		return rc;
 	/* ARCHIVE_WARN: a name that is not UTF-8, written as binary */
-	if (archive_write_header(x->tar, e) < ARCHIVE_WARN) {
-		lfs_err_set(x->err, 0, "'%s': %s", rel,
-			   x->io_err ? strerror(x->io_err) :
-			   archive_error_string(x->tar));
-		return x->io_err ? -x->io_err : -EIO;
-	}
+	if (archive_write_header(x->tar, e) < ARCHIVE_WARN)
+		return lfs_exp_write_err(x, rel, x->tar);
 	return 0;
 }
 
@@ -379,11 +396,12 @@ static int lfs_exp_open(struct lfs_exp *x, int dirfd, const char *name,
 			 now.st_ino != st->st_ino))) {
 		if (fd >= 0)
 			close(fd);
-		lfs_err_set(x->err, 0, "'%s': replaced while being read", rel);
+		lfs_err_set(x->err, 0, "file '%s': replaced while being read",
+			    rel);
 		return -EIO;
 	}
 	if (fd < 0)
-		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-fd));
+		lfs_tar_errno(x->err, fd, "file", rel, "cannot open it");
 	return fd;
 }
 
@@ -419,11 +437,9 @@ static int lfs_exp_sparse(struct lfs_exp *x, int fd, off_t size,
 		archive_entry_sparse_add_entry(e, data, hole - data);
 		data = hole;
 	}
-	if (data < 0 && errno != EINVAL && errno != ENXIO) {
-		lfs_err_set(x->err, 0, "'%s': seeking data: %s", rel,
-			   strerror(errno));
-		return -errno;
-	}
+	if (data < 0 && errno != EINVAL && errno != ENXIO)
+		return lfs_tar_errno(x->err, -errno, "file", rel,
+				     "cannot find its data");
 	if (data < 0 || !holes) {
 		archive_entry_sparse_clear(e);
 		return 0;
@@ -447,12 +463,8 @@ static int lfs_exp_hole(struct lfs_exp *x, off_t len, const char *rel)
 
 	for (; len > 0; len -= (off_t)n) {
 		n = (uint64_t)len > step ? step : (size_t)len;
-		if (archive_write_data(x->tar, z, n) != (la_ssize_t)n) {
-			lfs_err_set(x->err, 0, "'%s': %s", rel,
-				   x->io_err ? strerror(x->io_err) :
-				   archive_error_string(x->tar));
-			return x->io_err ? -x->io_err : -EIO;
-		}
+		if (archive_write_data(x->tar, z, n) != (la_ssize_t)n)
+			return lfs_exp_write_err(x, rel, x->tar);
 	}
 	return 0;
 }
@@ -468,17 +480,16 @@ static int lfs_exp_region(struct lfs_exp *x, int fd, off_t off, off_t len,
 			  (size_t)len, off);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			lfs_err_set(x->err, 0, "'%s': %s", rel,
-				   r ? strerror(errno) : "file shrank while being read");
-			return r ? -errno : -EIO;
+		if (r < 0)
+			return lfs_tar_errno(x->err, -errno, "file", rel,
+					     "cannot read it");
+		if (!r) {
+			lfs_err_set(x->err, 0,
+				    "file '%s': shrank while being read", rel);
+			return -EIO;
 		}
-		if (archive_write_data(x->tar, x->buf, (size_t)r) != r) {
-			lfs_err_set(x->err, 0, "'%s': %s", rel,
-				   x->io_err ? strerror(x->io_err) :
-				   archive_error_string(x->tar));
-			return x->io_err ? -x->io_err : -EIO;
-		}
+		if (archive_write_data(x->tar, x->buf, (size_t)r) != r)
+			return lfs_exp_write_err(x, rel, x->tar);
 		off += r;
 		len -= r;
 	}
@@ -504,11 +515,8 @@ static int lfs_exp_data(struct lfs_exp *x, int fd, off_t size,
 	if (!archive_entry_sparse_reset(e))
 		return lfs_exp_region(x, fd, 0, size, rel);
 	/* No byte yet: the sparse map, which leads the entry's data. */
-	if (archive_write_data(x->tar, x->buf, 0)) {
-		lfs_err_set(x->err, 0, "'%s': %s", rel, x->io_err ?
-			    strerror(x->io_err) : archive_error_string(x->tar));
-		return x->io_err ? -x->io_err : -EIO;
-	}
+	if (archive_write_data(x->tar, x->buf, 0))
+		return lfs_exp_write_err(x, rel, x->tar);
 	while (!rc && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK) {
 		if (!len && off == size)
 			break;
@@ -549,7 +557,7 @@ static int lfs_exp_reserved(struct lfs_exp *x, const char *prefix,
 	if (lfs_oci_whiteout_kind(name, NULL) == LFS_WH_NONE)
 		return 0;
 	lfs_err_set(x->err, 0,
-		   "'%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format (import would not read it back)",
+		   "file '%s%s': names starting with '%s' are reserved for whiteouts by the OCI layer format: import would not read it back",
 		   prefix, name, LFS_WH_PREFIX);
 	return 1;
 }
@@ -617,8 +625,8 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 	rc = lfs_exp_xattrs(x, path, rel, e, prot, &protlen);
 	if (rc) {
 		if (!x->err || !x->err->msg[0])
-			lfs_err_set(x->err, 0, "'%s': xattrs: %s", rel,
-				    strerror(-rc));
+			lfs_tar_errno(x->err, rc, "file", rel,
+				      "cannot read its xattrs");
 		return rc;
 	}
 	/*
@@ -636,8 +644,8 @@ static int lfs_exp_entry_fill(struct lfs_exp *x, struct archive_entry *e,
 			return -ENOMEM;
 		ll = readlinkat(dirfd, name, lnk, PATH_MAX);
 		if (ll < 0) {
-			rc = -errno;
-			lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
+			rc = lfs_tar_errno(x->err, -errno, "file", rel,
+					   "cannot read its target");
 			free(lnk);
 			return rc;
 		}
@@ -663,11 +671,9 @@ static int lfs_exp_subdir(struct lfs_exp *x, int dirfd, const char *name,
 
 	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
-	if (sub < 0) {
-		rc = -errno;
-		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(errno));
-		return rc;
-	}
+	if (sub < 0)
+		return lfs_tar_errno(x->err, -errno, "file", rel,
+				     "cannot open it");
 	if (lfs_is_opaque(sub)) {
 		if (asprintf(&sub_prefix, "%s/%s", rel, LFS_WH_OPAQUE) < 0) {
 			close(sub);
@@ -736,10 +742,8 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	int rc;
 
 	if (lfs_exp_stat(dirfd, name, &st, &fl)) {
-		rc = -errno;
-		lfs_err_set(x->err, 0, "'%s%s': %s", prefix, name,
-			    strerror(errno));
-		return rc;
+		rc = lfs_err_set(x->err, -errno, "cannot read its attributes");
+		return lfs_err_prefix(x->err, rc, "file '%s%s'", prefix, name);
 	}
 	if (lfs_exp_reserved(x, prefix, name))
 		return -EINVAL;
@@ -760,7 +764,7 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	path = malloc(LFS_FD_PATH_MAX);	/* not on the recursion's stack */
 	rc = path ? lfs_fd_path(path, LFS_FD_PATH_MAX, dirfd, name) : -ENOMEM;
 	if (rc == -ENAMETOOLONG)
-		lfs_err_set(x->err, 0, "'%s': %s", rel, strerror(-rc));
+		lfs_tar_errno(x->err, rc, "file", rel, "cannot open it");
 	if (!rc)
 		rc = lfs_exp_node(x, dirfd, name, rel, path, &st, fl);
 	free(path);
@@ -775,11 +779,9 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
 	int rc;
 
 	rc = lfs_dir_names(dirfd, &names, &n);
-	if (rc) {
-		lfs_err_set(x->err, 0, "'%s': %s", *prefix ? prefix : ".",
-			   strerror(-rc));
-		return rc;
-	}
+	if (rc)
+		return lfs_tar_errno(x->err, rc, "file", *prefix ? prefix : ".",
+				     "cannot list it");
 	for (i = 0; i < n && !rc; i++)
 		rc = lfs_exp_one(x, dirfd, prefix, names[i]);
 	for (i = 0; i < n; i++)
@@ -794,6 +796,8 @@ static int lfs_exp_dir(struct lfs_exp *x, int dirfd, const char *prefix)
  */
 static int lfs_exp_open_z(struct lfs_exp *x, enum lfs_compress c)
 {
+	int rc;
+
 	if (c == LFS_COMPRESS_GZIP) {
 		x->gz = lfs_pgz_new(LFS_PGZ_LEVEL, 0, lfs_exp_gz_out, x);
 		return x->gz ? 0 : -ENOMEM;
@@ -820,10 +824,9 @@ static int lfs_exp_open_z(struct lfs_exp *x, enum lfs_compress c)
 	}
 	if (lfs_pipe_init(&x->pipe))
 		return -ENOMEM;
-	if (pthread_create(&x->pipe.thr, NULL, lfs_exp_worker, x)) {
-		lfs_err_set(x->err, 0, "cannot start a thread");
-		return -EIO;
-	}
+	rc = pthread_create(&x->pipe.thr, NULL, lfs_exp_worker, x);
+	if (rc)
+		return lfs_err_set(x->err, -rc, "cannot start a thread");
 	x->pipe.started = 1;
 	return 0;
 }
@@ -848,25 +851,17 @@ static int lfs_exp_open_tar(struct lfs_exp *x)
 	return 0;
 }
 
-/* Why closing @a failed: the output's errno, else libarchive's text. */
-static int lfs_exp_close_err(struct lfs_exp *x, struct archive *a)
-{
-	int rc = x->pipe.err ? -x->pipe.err : x->io_err ? -x->io_err : -EIO;
-
-	lfs_err_set(x->err, 0, "%s", x->pipe.err || x->io_err ?
-		    strerror(-rc) : archive_error_string(a));
-	return rc;
-}
-
 /* Ends the tar, then the compressed stream after its last chunk. */
 static int lfs_exp_close(struct lfs_exp *x)
 {
+	int rc;
+
 	if (archive_write_close(x->tar) != ARCHIVE_OK)
-		return lfs_exp_close_err(x, x->tar);
-	if (x->gz && lfs_pgz_close(x->gz)) {
-		lfs_err_set(x->err, 0, "%s", strerror(x->io_err ? x->io_err : EIO));
-		return x->io_err ? -x->io_err : -EIO;
-	}
+		return lfs_exp_write_err(x, NULL, x->tar);
+	rc = x->gz ? lfs_pgz_close(x->gz) : 0;
+	if (rc)
+		return lfs_err_set(x->err, -(x->io_err ? x->io_err : rc),
+				   "cannot write the tarball");
 	if (!x->z)
 		return 0;
 	if (x->slot >= 0 && x->pipe.fill)
@@ -876,7 +871,7 @@ static int lfs_exp_close(struct lfs_exp *x)
 	pthread_join(x->pipe.thr, NULL);
 	x->pipe.started = 0;
 	if (x->pipe.err || archive_write_close(x->z) != ARCHIVE_OK)
-		return lfs_exp_close_err(x, x->z);
+		return lfs_exp_write_err(x, NULL, x->z);
 	return 0;
 }
 

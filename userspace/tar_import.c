@@ -323,7 +323,7 @@ static int lfs_imp_stream_over(struct lfs_imp *m)
 	if (!m->stream_max || m->tar_size <= m->stream_max)
 		return 0;
 	lfs_err_set(m->err, 0,
-		   "more than %llu bytes uncompressed, more than the limits allow (--max-size, --max-entries)",
+		   "more than %llu bytes uncompressed, more than the limits allow: see --max-size and --max-entries",
 		   (unsigned long long)m->stream_max);
 	return 1;
 }
@@ -344,13 +344,13 @@ static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
 	m->entries++;
 	if (l->max_entries && m->entries > l->max_entries) {
 		lfs_err_set(m->err, 0,
-			   "entry '%s': more than %llu entries (--max-entries)",
+			   "entry '%s': more than %llu entries: see --max-entries",
 			   name, (unsigned long long)l->max_entries);
 		return -EFBIG;
 	}
 	if (l->max_entry_size && sz > l->max_entry_size) {
 		lfs_err_set(m->err, 0,
-			   "entry '%s': %llu bytes, more than %llu (--max-entry-size)",
+			   "entry '%s': %llu bytes, more than %llu: see --max-entry-size",
 			   name, (unsigned long long)sz,
 			   (unsigned long long)l->max_entry_size);
 		return -EFBIG;
@@ -358,7 +358,7 @@ static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
 	m->declared += sz;
 	if (l->max_size && (m->declared > l->max_size || m->declared < sz)) {
 		lfs_err_set(m->err, 0,
-			   "entry '%s': the layer would hold more than %llu bytes (--max-size)",
+			   "entry '%s': the layer would hold more than %llu bytes: see --max-size",
 			   name, (unsigned long long)l->max_size);
 		return -EFBIG;
 	}
@@ -384,6 +384,41 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 	}
 	*buf = m->pipe.buf[slot];
 	return (la_ssize_t)m->pipe.len[slot];
+}
+
+/*
+ * A failed create of entry @rel (errno set): the conflict, a text that
+ * says it all, or errno's reason.
+ */
+static int lfs_imp_create_err(struct lfs_imp *m, const char *rel)
+{
+	if (errno == EEXIST) {
+		lfs_err_set(m->err, 0, "entry '%s': conflicts with an earlier entry",
+			    rel);
+		return -EEXIST;
+	}
+	return lfs_tar_errno(m->err, -errno, "entry", rel, "cannot create it");
+}
+
+/*
+ * The tar reader failed, in entry @what's data or (@what NULL) at a
+ * header: the stream went over the limits (-EFBIG), the input could not
+ * be read (its errno), or the archive is corrupt or truncated (@rc).
+ */
+static int lfs_imp_read_err(struct lfs_imp *m, const char *what, int rc)
+{
+	const char *why = archive_error_string(m->tar);
+
+	if (lfs_imp_stream_over(m))
+		return -EFBIG;
+	if (m->in_err)
+		rc = lfs_err_set(m->err, -m->in_err, "cannot read the input");
+	else
+		lfs_err_set(m->err, 0, "corrupt or truncated archive: %s",
+			    why ? why : "read error");
+	if (what)
+		lfs_err_prefix(m->err, rc, "entry '%s'", what);
+	return rc;
 }
 
 /*
@@ -527,15 +562,15 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 				   what);
 		else if (fd == -ELOOP)
 			lfs_err_set(m->err, 0,
-				   "entry '%s': path goes through a symlink (without openat2 none is followed)",
+				   "entry '%s': path goes through a symlink, and without openat2 none is followed",
 				   what);
 		else if (fd == -ENOTDIR)
 			lfs_err_set(m->err, 0,
 				   "entry '%s': a parent is not a directory",
 				   what);
 		else
-			lfs_err_set(m->err, 0, "entry '%s': %s", what,
-				   strerror(-fd));
+			lfs_tar_errno(m->err, fd, "entry", what,
+				      "cannot open its directory");
 		return fd;
 	}
 	if (m->pcache_fd >= 0)
@@ -567,8 +602,8 @@ static int lfs_imp_setxattr(struct lfs_imp *m, int fd, int pfd,
 			r = -errno;
 	}
 	if (r)
-		lfs_err_set(m->err, 0, "entry '%s': xattr '%s': %s", what, xn,
-			    strerror(-r));
+		lfs_tar_errno(m->err, r, "entry", what, "cannot set xattr '%s'",
+			      xn);
 	return r;
 }
 
@@ -663,9 +698,8 @@ static int lfs_imp_owner(struct lfs_imp *m, struct archive_entry *e, int fd,
 			 AT_SYMLINK_NOFOLLOW);
 	if (!r)
 		return 0;
-	r = -errno;
-	lfs_err_set(m->err, 0, "entry '%s': %s", what, strerror(errno));
-	return r;
+	return lfs_tar_errno(m->err, -errno, "entry", what,
+			     "cannot set its owner");
 }
 
 static int lfs_imp_mode_times(struct lfs_imp *m, struct archive_entry *e,
@@ -679,18 +713,16 @@ static int lfs_imp_mode_times(struct lfs_imp *m, struct archive_entry *e,
 	if (!is_link) {
 		r = fd >= 0 ? fchmod(fd, mode) : fchmodat(pfd, name, mode, 0);
 		if (r)
-			goto fail;
+			return lfs_tar_errno(m->err, -errno, "entry", what,
+					     "cannot set its mode");
 	}
 	lfs_entry_times(e, ts);
 	r = fd >= 0 ? futimens(fd, ts) :
 		utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
 	if (r)
-		goto fail;
+		return lfs_tar_errno(m->err, -errno, "entry", what,
+				     "cannot set its times");
 	return 0;
-fail:
-	r = -errno;
-	lfs_err_set(m->err, 0, "entry '%s': %s", what, strerror(errno));
-	return r;
 }
 
 /* All three, in that order. */
@@ -718,25 +750,14 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 
 	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		lfs_err_set(m->err, 0, "entry '%s': %s", what,
-			   errno == EEXIST ?
-			   "conflicts with an earlier entry" : strerror(errno));
-		return rc;
-	}
+	if (fd < 0)
+		return lfs_imp_create_err(m, what);
 	for (;;) {
 		r = archive_read_data_block(m->tar, &blk, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
-			rc = -EIO;
-			if (lfs_imp_stream_over(m))
-				rc = -EFBIG;
-			else
-				lfs_err_set(m->err, 0,
-					   "entry '%s': corrupt or truncated archive: %s",
-					   what, archive_error_string(m->tar));
+			rc = lfs_imp_read_err(m, what, -EIO);
 			goto out;
 		}
 		if (off < 0 || (size >= 0 && (int64_t)len > size - off)) {
@@ -752,9 +773,8 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0) {
-				rc = -errno;
-				lfs_err_set(m->err, 0, "entry '%s': %s",
-					   what, strerror(errno));
+				rc = lfs_tar_errno(m->err, -errno, "entry",
+						   what, "cannot write it");
 				goto out;
 			}
 			blk = (const char *)blk + w;
@@ -766,9 +786,8 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	}
 	/* A sparse entry may end in a hole: only then is the size short. */
 	if (size > 0 && end < size && ftruncate(fd, size)) {
-		rc = -errno;
-		lfs_err_set(m->err, 0, "entry '%s': %s", what,
-			   strerror(errno));
+		rc = lfs_tar_errno(m->err, -errno, "entry", what,
+				   "cannot set its size");
 		goto out;
 	}
 	if (size > 0)
@@ -812,12 +831,9 @@ static int lfs_imp_dir(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	int fd, rc;
 
 	if (*rel) {
-		if (mkdirat(pfd, name, 0700) && errno != EEXIST) {
-			rc = -errno;
-			lfs_err_set(m->err, 0, "entry '%s': %s", rel,
-				   strerror(errno));
-			return rc;
-		}
+		if (mkdirat(pfd, name, 0700) && errno != EEXIST)
+			return lfs_tar_errno(m->err, -errno, "entry", rel,
+					     "cannot create it");
 		/* An existing one must be a directory made for a child. */
 		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISDIR(st.st_mode)) {
@@ -830,12 +846,9 @@ static int lfs_imp_dir(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	} else {
 		fd = dup(m->rootfd);
 	}
-	if (fd < 0) {
-		rc = -errno;
-		lfs_err_set(m->err, 0, "entry '%s': %s", rel,
-			   strerror(errno));
-		return rc;
-	}
+	if (fd < 0)
+		return lfs_tar_errno(m->err, -errno, "entry", *rel ? rel : ".",
+				     "cannot open it");
 	rc = lfs_imp_xattrs(m, e, fd, -1, NULL, *rel ? rel : ".");
 	close(fd);
 	if (!rc)
@@ -855,11 +868,9 @@ static int lfs_imp_dir_apply(struct lfs_imp *m, int fd, const char *rel,
 		return 0;	/* made for a child (0755), or not a directory */
 	d = &m->dirs[se->dir];
 	if ((m->opts->set_owner && fchown(fd, d->uid, d->gid)) ||
-	    fchmod(fd, d->mode) || futimens(fd, d->ts)) {
-		rc = -errno;
-		lfs_err_set(m->err, 0, "entry '%s': %s", *rel ? rel : ".",
-			    strerror(errno));
-	}
+	    fchmod(fd, d->mode) || futimens(fd, d->ts))
+		rc = lfs_tar_errno(m->err, -errno, "entry", *rel ? rel : ".",
+				   "cannot set its owner, mode or times");
 	(*applied)++;
 	return rc;
 }
@@ -972,16 +983,16 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 			l->fd = lfs_openat2(m->rootfd, path,
 					    LFS_DIRFLAGS | O_NOFOLLOW);
 			if (l->fd < 0) {
-				rc = l->fd;
-				lfs_err_set(m->err, 0, "entry '%s': %s", path,
-					    strerror(-rc));
+				rc = lfs_tar_errno(m->err, l->fd, "entry",
+						   *path ? path : ".",
+						   "cannot open it");
 				break;
 			}
 		}
 		rc = lfs_walk_next(l, l->buf ? l->buf : buf, &de);
 		if (rc < 0) {
-			lfs_err_set(m->err, 0, "entry '%s': %s",
-				    *path ? path : ".", strerror(-rc));
+			lfs_tar_errno(m->err, rc, "entry", *path ? path : ".",
+				      "cannot read it");
 			break;
 		}
 		if (rc) {
@@ -989,9 +1000,10 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 			nl = strlen(de->d_name);
 			if (depth + 1 >= maxd ||
 			    l->len + !!l->len + nl >= sizeof(path)) {
-				rc = -ENAMETOOLONG;
-				lfs_err_set(m->err, 0, "entry '%s/%s': %s", path,
-					    de->d_name, strerror(-rc));
+				rc = lfs_err_set(m->err, -ENAMETOOLONG,
+						 "cannot walk below it");
+				lfs_err_prefix(m->err, rc, "entry '%s/%s'", path,
+					       de->d_name);
 				break;
 			}
 			fd = openat(l->fd, de->d_name,
@@ -1000,9 +1012,8 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 				path[l->len] = '/';
 			memcpy(path + l->len + !!l->len, de->d_name, nl + 1);
 			if (fd < 0) {
-				rc = -errno;
-				lfs_err_set(m->err, 0, "entry '%s': %s", path,
-					    strerror(errno));
+				rc = lfs_tar_errno(m->err, -errno, "entry",
+						   path, "cannot open it");
 				break;
 			}
 			if (!l->buf) {
@@ -1020,9 +1031,8 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 			l->len = lv[depth - 1].len + !!lv[depth - 1].len + nl;
 			l->n = l->off = 0;
 			if (depth < LFS_WALK_FDS && !l->buf) {
-				rc = -ENOMEM;
-				lfs_err_set(m->err, 0, "entry '%s': %s", path,
-					    strerror(-rc));
+				rc = lfs_tar_errno(m->err, -ENOMEM, "entry",
+						   path, "cannot read it");
 				break;
 			}
 			continue;
@@ -1052,15 +1062,6 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 	return rc;
 }
 
-/* A failed create of entry @rel: errno's reason, or the conflict. */
-static int lfs_imp_create_err(struct lfs_imp *m, const char *rel)
-{
-	int rc = -errno;
-
-	lfs_err_set(m->err, 0, "entry '%s': %s", rel, errno == EEXIST ?
-		    "conflicts with an earlier entry" : strerror(errno));
-	return rc;
-}
 
 /* An entry's name, cleaned: REL, its PARENT and its last component. */
 struct lfs_imp_name {
@@ -1137,7 +1138,7 @@ static int lfs_imp_check_type(struct lfs_imp *m, struct archive_entry *e,
 		return 0;
 	if (type == AE_IFCHR && archive_entry_rdev(e) == 0) {
 		lfs_err_set(m->err, 0,
-			    "entry '%s': a 0/0 character device is the layer's own whiteout format (a tarball says .wh.NAME)",
+			    "entry '%s': a 0/0 character device is the layer's own whiteout format: a tarball says .wh.NAME",
 			    rel);
 		return -EINVAL;
 	}
@@ -1198,12 +1199,9 @@ static int lfs_imp_whiteout(struct lfs_imp *m, struct archive_entry *e,
 	int rc = 0;
 
 	if (wk == LFS_WH_OPQ) {
-		if (fsetxattr(pfd, LFS_OPQ_XATTR, "y", 1, 0)) {
-			rc = -errno;
-			lfs_err_set(m->err, 0,
-				    "entry '%s': cannot mark the directory opaque: %s",
-				    rel, strerror(errno));
-		}
+		if (fsetxattr(pfd, LFS_OPQ_XATTR, "y", 1, 0))
+			rc = lfs_tar_errno(m->err, -errno, "entry", rel,
+					   "cannot mark its directory opaque");
 		return rc;
 	}
 	if (mknodat(pfd, target, S_IFCHR, makedev(0, 0)))
@@ -1240,12 +1238,10 @@ static int lfs_imp_hardlink(struct lfs_imp *m, int pfd,
 		*slash = '\0';
 	tpfd = slash ? lfs_openat2(m->rootfd, hrel, LFS_DIRFLAGS) :
 		dup(m->rootfd);
-	if (tpfd < 0) {
-		rc = slash ? tpfd : -errno;
-		lfs_err_set(m->err, 0, "entry '%s': hard link target: %s",
-			    n->rel, strerror(-rc));
-		return rc;
-	}
+	if (tpfd < 0)
+		return lfs_tar_errno(m->err, slash ? tpfd : -errno, "entry",
+				     n->rel,
+				     "cannot open the directory of its hard link's target");
 	rc = linkat(tpfd, slash ? slash + 1 : hrel, pfd, n->base, 0);
 	if (rc)
 		rc = lfs_imp_create_err(m, n->rel);
@@ -1336,6 +1332,7 @@ static int lfs_imp_drain(struct lfs_imp *m)
 static int lfs_imp_open(struct lfs_imp *m)
 {
 	struct archive_entry *e;
+	int rc;
 
 	m->crc = crc32(0L, Z_NULL, 0);
 	m->inbuf = m->fd >= 0 ? malloc(LFS_IO_CHUNK) : NULL;
@@ -1352,24 +1349,24 @@ static int lfs_imp_open(struct lfs_imp *m)
 	    archive_read_open(m->raw, m, NULL, lfs_imp_raw_cb,
 			      NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(m->raw, &e) != ARCHIVE_OK) {
+		if (m->in_err)
+			return lfs_err_set(m->err, -m->in_err,
+					   "cannot read the input");
 		lfs_err_set(m->err, 0, "not a tar, tar.gz or tar.zst stream: %s",
-			    m->in_err ? strerror(m->in_err) :
 			    archive_error_string(m->raw) ?
 			    archive_error_string(m->raw) : "empty input");
-		return m->in_err ? -m->in_err : -EINVAL;
+		return -EINVAL;
 	}
 	m->filter = archive_filter_code(m->raw, 0);
 	m->pipe.tap = m->filter != ARCHIVE_FILTER_NONE;
-	if (pthread_create(&m->pipe.thr, NULL, lfs_imp_worker, m)) {
-		lfs_err_set(m->err, 0, "cannot start a thread");
-		return -EINVAL;
-	}
+	rc = pthread_create(&m->pipe.thr, NULL, lfs_imp_worker, m);
+	if (rc)
+		return lfs_err_set(m->err, -rc, "cannot start a thread");
 	m->pipe.started = 1;
 	if (m->pipe.tap) {
-		if (pthread_create(&m->pipe.tap_thr, NULL, lfs_imp_hasher, m)) {
-			lfs_err_set(m->err, 0, "cannot start a thread");
-			return -EINVAL;
-		}
+		rc = pthread_create(&m->pipe.tap_thr, NULL, lfs_imp_hasher, m);
+		if (rc)
+			return lfs_err_set(m->err, -rc, "cannot start a thread");
 		m->pipe.tap_started = 1;
 	}
 	if (archive_read_support_format_tar(m->tar) != ARCHIVE_OK ||
@@ -1394,14 +1391,8 @@ static int lfs_imp_entries(struct lfs_imp *m)
 		r = archive_read_next_header(m->tar, &e);
 		if (r == ARCHIVE_EOF)
 			return 0;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			if (lfs_imp_stream_over(m))
-				return -EFBIG;
-			lfs_err_set(m->err, 0, "corrupt or truncated archive: %s",
-				    archive_error_string(m->tar) ?
-				    archive_error_string(m->tar) : "read error");
-			return m->in_err ? -m->in_err : -EINVAL;
-		}
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return lfs_imp_read_err(m, NULL, -EINVAL);
 		rc = lfs_imp_limits(m, e);
 		if (!rc)
 			rc = lfs_imp_entry(m, e);
@@ -1456,6 +1447,9 @@ static int lfs_imp_finish(struct lfs_imp *m)
 		m->pipe.tap_started = 0;
 	}
 	if (m->pipe.err) {
+		if (m->in_err)
+			return lfs_err_set(m->err, -m->in_err,
+					   "cannot read the input");
 		lfs_err_set(m->err, 0, "corrupt or truncated archive: %s",
 			    m->raw_err);
 		return -EINVAL;
@@ -1469,11 +1463,9 @@ static int lfs_imp_finish(struct lfs_imp *m)
 				m->blob_size += (uint64_t)r;
 			}
 		} while (r > 0 || (r < 0 && errno == EINTR));
-		if (r < 0) {
-			rc = -errno;
-			lfs_err_set(m->err, 0, "read: %s", strerror(errno));
-			return rc;
-		}
+		if (r < 0)
+			return lfs_err_set(m->err, -errno,
+					   "cannot read the input");
 	} else if (m->memoff < m->memlen) {
 		lfs_imp_tail(m, m->mem + m->memoff, m->memlen - m->memoff);
 		lfs_imp_blob(m, m->mem + m->memoff, m->memlen - m->memoff);

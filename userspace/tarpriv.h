@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "err.h"
 #include "fsdir.h"
 #include "oci.h"
 
@@ -28,6 +29,16 @@
  * than refuse every non-ASCII name in the "C" locale.
  */
 void lfs_utf8_locale(void);
+
+/*
+ * A system call's failure on @subject (@kind 'NAME', e.g. entry 'a/b')
+ * into @e: "KIND 'NAME': REASON" with @rc (a negative errno) as the code,
+ * so that the reporter ends the line with its text in parentheses
+ * (err.h).  Returns @rc.  @e may be NULL.
+ */
+int lfs_tar_errno(struct lfs_err *e, int rc, const char *kind,
+		  const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* A SHA-256 context, or NULL; its digest as "sha256:HEX" into @out. */
 EVP_MD_CTX *lfs_md_new(void);

@@ -172,9 +172,9 @@ section "pull limits"
 # the top layer (extracted: its base is registered) has app/data of
 # 200,000 bytes and 8 entries; load extracts within pull's limits
 before=$(registered)
-expect_fail "app/data': 200000 bytes, more than 1024 \(--max-entry-size\)" \
+expect_fail "entry 'app/data': 200000 bytes, more than 1024: see --max-entry-size" \
 	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-entry-size 1K
-expect_fail "more than 2 entries \(--max-entries\)" \
+expect_fail "': more than 2 entries: see --max-entries" \
 	env LAYERFS_STORE="$d/store10" "$LAYERCTL" pull $P/test/app:1 lim/app:1 --insecure --max-entries 2
 # a layer whose blob is larger than any within the limits is refused
 # before it is downloaded (the top layer's: 200,000 random bytes;
@@ -236,9 +236,9 @@ expect_fail "a layer of that name exists" env LAYERFS_STORE="$d/store2" "$LAYERC
 section "errors"
 before=$(registered)
 n2=$(ls -A "$d/store2/layers" | wc -l)
-expect_fail "manifest 1: not found in $P/test/nothing: HTTP 404 \((NAME_UNKNOWN|MANIFEST_UNKNOWN)" \
+expect_fail "manifest '1': not found in $P/test/nothing: HTTP 404, (NAME_UNKNOWN|MANIFEST_UNKNOWN): " \
 	env LAYERFS_STORE="$d/store2" "$LAYERCTL" pull $P/test/nothing:1 x/nothing:1 --insecure
-expect_fail "manifest nope: not found in $P/test/app: HTTP 404 \(MANIFEST_UNKNOWN" \
+expect_fail "manifest 'nope': not found in $P/test/app: HTTP 404, MANIFEST_UNKNOWN: " \
 	env LAYERFS_STORE="$d/store2" "$LAYERCTL" pull $P/test/app:nope x/nothing:1 --insecure
 expect_fail "source .*invalid repository" L pull $P/Bad/Name:1 --insecure
 expect_eq "$(registered)" "$before" "failed pulls register nothing"
@@ -261,7 +261,7 @@ L umount "$d/m5"
 
 start_proxy corrupt 5002
 before=$(registered)
-expect_fail "blob sha256:[0-9a-f]{64}: the download does not match its digest" \
+expect_fail "blob 'sha256:[0-9a-f]{64}': the download does not match its digest" \
 	env LAYERFS_STORE="$d/store6" "$LAYERCTL" pull 127.0.0.1:5002/test/app:1 bad/app:1 --insecure
 expect_eq "$(registered)" "$before" "a corrupted blob registers nothing"
 if [ -z "$(ls -A "$d/store6/layers" 2>/dev/null)" ] &&

@@ -35,6 +35,7 @@
 #include "store.h"
 #include "storemeta.h"
 #include "suites.h"
+#include "tar_fixture.h"
 
 static const char *const D64 =
 	"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -449,8 +450,7 @@ START_TEST(test_client_bearer)
 	ck_assert_int_eq(lfs_reg_manifest_get(&reg, "v2", &body, &len, ct, dg),
 			 -ENOENT);
 	ck_assert_str_eq(fake_http_header(3, "Authorization"), "Bearer T1");
-	ck_assert_msg(strstr(reg.err.msg, "MANIFEST_UNKNOWN: manifest unknown") &&
-		      strstr(reg.err.msg, "reg.io/app/web"), "%s", reg.err.msg);
+	ck_assert_str_eq(reg.err.msg, "manifest 'v2': not found in reg.io/app/web: HTTP 404, MANIFEST_UNKNOWN: manifest unknown");
 
 	/* a token the registry refuses again: no endless loop */
 	fake_http_push(&(struct fake_http_resp){ .status = 401,
@@ -586,7 +586,7 @@ START_TEST(test_client_basic)
 	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EBADMSG);
 	ck_assert_int_eq(exists, 0);
 	ck_assert_int_eq(lfs_reg_blob_exists(&reg, D64, 5, &exists), -EPROTO);
-	ck_assert_msg(strstr(reg.err.msg, "HTTP 500 (UNKNOWN: boom)"), "%s", reg.err.msg);
+	ck_assert_str_eq(reg.err.msg, "blob 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef': HTTP 500, UNKNOWN: boom");
 	lfs_reg_close(&reg);
 }
 END_TEST
@@ -782,7 +782,7 @@ START_TEST(test_client_fetch)
 	static const char blob[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	size_t len = strlen(blob);
 	struct lfs_reg reg;
-	char dg[LFS_DIGEST_LEN], got[64];
+	char dg[LFS_DIGEST_LEN], got[64], want[256];
 	uint64_t have;
 	int fd;
 
@@ -868,7 +868,11 @@ START_TEST(test_client_fetch)
 	fake_http_push(&(struct fake_http_resp){ .status = 404,
 		.body = "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}" });
 	ck_assert_int_eq(lfs_reg_blob_fetch(&reg, dg, len, fd, &have), -ENOENT);
-	ck_assert_msg(strstr(reg.err.msg, "BLOB_UNKNOWN"), "%s", reg.err.msg);
+	/* the subject quoted, the registry's code and message after ': ' */
+	snprintf(want, sizeof(want),
+		 "blob '%s': not found in reg.io/app/web: HTTP 404, BLOB_UNKNOWN: blob unknown to registry",
+		 dg);
+	ck_assert_str_eq(reg.err.msg, want);
 	close(fd);
 	lfs_reg_close(&reg);
 }
@@ -1595,8 +1599,7 @@ START_TEST(test_cmd_push_pull)
 	RUN("--store", path, "pull", "--jobs", "1", "reg.io/app:1", "idx/app:1",
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "no manifest for linux/amd64 (it has linux/s390x; see --platform)"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64, it has linux/s390x: see --platform\n");
 	free(bad);
 	free(layer);
 	free(config);
@@ -1612,36 +1615,12 @@ END_TEST
  */
 static char *junk_layer(size_t junk, size_t *len, char diff_id[LFS_DIGEST_LEN])
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
 	static char tar[16384];
-	size_t used = 0, cap = junk + (1 << 16), glen;
-	char *out = malloc(cap);
-	z_stream s = { 0 };
+	size_t used = tarfix_one_file(tar, sizeof(tar), "a\n", 2), glen;
+	char *out;
 
-	ck_assert_ptr_nonnull(out);
-	ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_open_memory(a, tar, sizeof(tar), &used),
-			 ARCHIVE_OK);
-	archive_entry_set_pathname(e, "a");
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, 2);
-	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_data(a, "a\n", 2), 2);
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	archive_entry_free(e);
 	lfs_oci_sha256_digest(tar, used, diff_id);
-	ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, 31, 9,
-				      Z_DEFAULT_STRATEGY), Z_OK);
-	s.next_out = (unsigned char *)out;
-	s.avail_out = (uInt)cap;
-	s.next_in = (unsigned char *)tar;
-	s.avail_in = (uInt)used;
-	ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
-	glen = cap - s.avail_out;
-	deflateEnd(&s);
+	out = (char *)tarfix_gzip(tar, used, 0, junk + 8, &glen);
 	if (junk) {
 		memset(out + glen, 0, junk);
 		memcpy(out + glen + junk, out + glen - 8, 8);
@@ -1670,6 +1649,37 @@ static void junk_image(const char *blob, size_t blen, const char *diff_id,
 }
 
 /*
+ * The fake registry serves reg.io/app:1, an image of the one layer
+ * junk_layer(@junk), for a pull.  Returns the blob, which the caller
+ * frees after the pull.
+ */
+static char *serve_junk(size_t junk)
+{
+	static char manifest[1024], config[512];
+	char diff_id[LFS_DIGEST_LEN], *blob;
+	size_t blen;
+
+	blob = junk_layer(junk, &blen, diff_id);
+	junk_image(blob, blen, diff_id, manifest, sizeof(manifest), config,
+		   sizeof(config));
+	fake_image(manifest, strlen(manifest), config, strlen(config));
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
+		.body_len = blen });
+	return blob;
+}
+
+/* Pulls reg.io/app:1 into TMP/store within --max-size 1K, --max-entries 4. */
+static void pull_junk_limited(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/store", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "--max-size", "1K",
+	    "--max-entries", "4", "reg.io/app:1", "junk/app:1",
+	    "--platform", "linux/amd64");
+}
+
+/*
  * A hostile registry's layer blob larger than any layer within the
  * limits can be: a small gzip'ed tar and 512 KiB after it, its digest
  * and size right in the manifest, pulled with --max-size 1K and
@@ -1681,20 +1691,11 @@ static void junk_image(const char *blob, size_t blen, const char *diff_id,
  */
 START_TEST(test_cmd_pull_blob_limits)
 {
-	char manifest[1024], config[512], diff_id[LFS_DIGEST_LEN], path[512];
+	char path[512];
 	char *blob;
-	size_t blen;
 
-	blob = junk_layer(512 << 10, &blen, diff_id);
-	junk_image(blob, blen, diff_id, manifest, sizeof(manifest), config,
-		   sizeof(config));
-	fake_image(manifest, strlen(manifest), config, strlen(config));
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
-		.body_len = blen });
-	snprintf(path, sizeof(path), "%s/store", tmpdir);
-	RUN("--store", path, "pull", "--jobs", "1", "--max-size", "1K",
-	    "--max-entries", "4", "reg.io/app:1", "junk/app:1",
-	    "--platform", "linux/amd64");
+	blob = serve_junk(512 << 10);
+	pull_junk_limited();
 	ck_assert_msg(r.rc == 1, "rc %d: %s%s", r.rc, r.out, r.err);
 	ck_assert_msg(strstr(r.err, "layerctl: layer 'sha256:") &&
 		      strstr(r.err, "': 524378 bytes, more than the 341080 a layer within --max-size and --max-entries can be\n"),
@@ -1709,18 +1710,23 @@ START_TEST(test_cmd_pull_blob_limits)
 	ck_assert_int_eq(access(path, F_OK), -1);
 	free(blob);
 
-	blob = junk_layer(0, &blen, diff_id);
-	junk_image(blob, blen, diff_id, manifest, sizeof(manifest), config,
-		   sizeof(config));
-	fake_image(manifest, strlen(manifest), config, strlen(config));
-	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = blob,
-		.body_len = blen });
-	snprintf(path, sizeof(path), "%s/store", tmpdir);
-	RUN("--store", path, "pull", "--jobs", "1", "--max-size", "1K",
-	    "--max-entries", "4", "reg.io/app:1", "junk/app:1",
-	    "--platform", "linux/amd64");
+	blob = serve_junk(0);
+	pull_junk_limited();
 	ck_assert_msg(r.rc == 0, "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 1);
+	free(blob);
+
+	/*
+	 * Within the blob's limit but not the entry's: refused as it is
+	 * extracted, the whole line on the error model (the hint after
+	 * ': ', no parentheses), as t-registry-push-pull.sh matches it.
+	 */
+	blob = serve_junk(0);
+	snprintf(path, sizeof(path), "%s/store2", tmpdir);
+	RUN("--store", path, "pull", "--jobs", "1", "--max-entry-size", "1",
+	    "reg.io/app:1", "junk/app:2", "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 1, "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': layer 'junk/app:2': entry 'a': 2 bytes, more than 1: see --max-entry-size\n");
 	free(blob);
 }
 END_TEST
@@ -1744,8 +1750,7 @@ START_TEST(test_cmd_pull_index_escaped)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(!strchr(r.err, '\x1b') && !strchr(r.err, '\x07'),
 		      "raw control characters in: %s", r.err);
-	ck_assert_msg(strstr(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64 (it has linux\\x1b]0;owned\\x07/s390x\\n/v\\x1b[2J; see --platform)\n"),
-		      "%s", r.err);
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64, it has linux\\x1b]0;owned\\x07/s390x\\n/v\\x1b[2J: see --platform\n");
 	ck_assert_uint_eq(strchr(r.err, '\n') - r.err + 1, strlen(r.err));
 }
 END_TEST
@@ -1799,7 +1804,7 @@ START_TEST(test_cmd_usage)
 		.body = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}" });
 	RUN("pull", "reg.io/app:1", "y:1");
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': manifest 1: not found in reg.io/app: HTTP 404 (MANIFEST_UNKNOWN: manifest unknown)\n");
+	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': manifest '1': not found in reg.io/app: HTTP 404, MANIFEST_UNKNOWN: manifest unknown\n");
 	fake_http_reset();
 	/* an absent image: the line save prints, no "push: " in front */
 	RUN("push", "nope:1", "reg.io/app:1");

@@ -17,6 +17,7 @@
 
 #include "ocitar.h"
 #include "suites.h"
+#include "tar_fixture.h"
 #include "tarlimits.h"
 
 START_TEST(test_size_parse)
@@ -93,52 +94,6 @@ START_TEST(test_blob_max)
 }
 END_TEST
 
-/* gzip of a small tar followed by @zeros zero bytes (after its end). */
-static unsigned char *bomb(size_t zeros, size_t *len)
-{
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-	static char tar[16384];
-	size_t used = 0, cap = (zeros >> 8) + (1 << 16);
-	unsigned char *out = malloc(cap), *z = calloc(1, 1 << 16);
-	z_stream s = { 0 };
-
-	ck_assert_ptr_nonnull(out);
-	ck_assert_ptr_nonnull(z);
-	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_open_memory(a, tar, sizeof(tar), &used),
-			 ARCHIVE_OK);
-	archive_entry_set_pathname(e, "a");
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, 1);
-	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_data(a, "a", 1), 1);
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	archive_entry_free(e);
-	ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, 31, 9,
-				      Z_DEFAULT_STRATEGY), Z_OK);
-	s.next_out = out;
-	s.avail_out = (uInt)cap;
-	s.next_in = (unsigned char *)tar;
-	s.avail_in = (uInt)used;
-	ck_assert_int_eq(deflate(&s, Z_NO_FLUSH), Z_OK);
-	while (zeros) {
-		size_t n = zeros > (1 << 16) ? (1 << 16) : zeros;
-
-		s.next_in = z;
-		s.avail_in = (uInt)n;
-		ck_assert_int_eq(deflate(&s, Z_NO_FLUSH), Z_OK);
-		zeros -= n;
-	}
-	ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
-	*len = cap - s.avail_out;
-	deflateEnd(&s);
-	free(z);
-	return out;
-}
-
 /*
  * A compressed bomb: 256 MiB of zeros after a one-file tar, some 250 KiB
  * of gzip.  Within limits that allow 1 MiB and 4 entries, the stream stops
@@ -152,17 +107,19 @@ START_TEST(test_bomb)
 	struct lfs_tar_import_stats st;
 	char dir[] = "/tmp/check-bomb.XXXXXX";
 	struct lfs_err err = LFS_ERR_INIT;
+	static char tar[16384];
 	unsigned char *gz;
 	size_t len;
 	int fd;
 
-	gz = bomb(256 << 20, &len);
+	len = tarfix_one_file(tar, sizeof(tar), "a", 1);
+	gz = tarfix_gzip(tar, len, 256 << 20, 0, &len);
 	ck_assert_uint_lt(len, 1 << 20);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	ck_assert_int_eq(lfs_tar_import(-1, gz, len, fd, &o, &st, &err),
 			 -EFBIG);
-	ck_assert_str_eq(err.msg, "more than 1320960 bytes uncompressed, more than the limits allow (--max-size, --max-entries)");
+	ck_assert_str_eq(err.msg, "more than 1320960 bytes uncompressed, more than the limits allow: see --max-size and --max-entries");
 	close(fd);
 	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
 	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check-bomb.XXXXXX")));

@@ -6,9 +6,11 @@
  * place, so a crash leaves either no upper object or a complete one; the
  * work directory is emptied at the next mount.
  *
- * Locking: li->lock serialises copy-up of one inode; parents are copied up
- * first, each under its own lock, never holding a child's.  The rename
- * takes lock_rename(workdir, upper parent) as any rename does.
+ * Locking: li->lock serialises copy-up of one inode, and holds it off
+ * while a removal or a rename takes the object's name away (dir.c);
+ * parents are copied up first, each under its own lock, never holding a
+ * child's.  The rename into place takes lock_rename(workdir, upper
+ * parent) as any rename does.
  */
 #include <linux/atomic.h>
 #include <linux/cred.h>

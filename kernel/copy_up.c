@@ -17,6 +17,7 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
@@ -51,8 +52,14 @@ static bool layerfs_must_copy_xattr(const char *name)
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
-/* Copies every xattr but the overlay-private ones from @old to @new. */
-int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
+/*
+ * Copies every xattr but the overlay-private ones from @old to @new.  For
+ * a copy-up (@copy_up), also but those an LSM discards, as overlayfs asks
+ * them (security_inode_copy_up_xattr()): EVM's security.evm signatures
+ * and HMACs bound to the lower inode (6.12), SELinux's and Smack's labels
+ * (the copy was labelled at creation, layerfs_copy_make_temp()).
+ */
+int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 {
 	ssize_t list_size, size, vsize = 0;
 	char *buf, *name, *value = NULL;
@@ -78,6 +85,15 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
 		list_size -= strlen(name) + 1;
 		if (layerfs_is_private_xattr(name))
 			continue;
+		if (copy_up) {
+			err = layerfs_security_copy_up_xattr(old, name);
+			if (err < 0)
+				break;
+			if (err) {
+				err = 0;
+				continue;	/* an LSM discards it */
+			}
+		}
 retry:
 		size = layerfs_vfs_getxattr(old, name, value, vsize);
 		if (size == -ERANGE)
@@ -310,12 +326,24 @@ static int layerfs_copy_prepare(struct layerfs_copy *c)
 	return 0;
 }
 
-/* Step 2: the empty temporary object in the work directory. */
+/*
+ * Step 2: the empty temporary object in the work directory, created with
+ * the credentials an LSM asks for (security_inode_copy_up(), as overlayfs:
+ * SELinux and Smack give the copy the view object's label), else the
+ * mounter's.
+ */
 static int layerfs_copy_make_temp(struct layerfs_copy *c)
 {
 	struct inode *wdir = d_inode(c->view->workdir);
+	const struct cred *old_cred = NULL;
+	struct cred *cu_cred = NULL;
 	int err;
 
+	err = security_inode_copy_up(c->dentry, &cu_cred);
+	if (err < 0)
+		return err;
+	if (cu_cred)
+		old_cred = override_creds(cu_cred);
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	c->temp = layerfs_lookup_temp(c->view->workdir);
 	if (IS_ERR(c->temp)) {
@@ -326,6 +354,10 @@ static int layerfs_copy_make_temp(struct layerfs_copy *c)
 					  c->temp);
 	}
 	inode_unlock(wdir);
+	if (cu_cred) {
+		revert_creds(old_cred);
+		put_cred(cu_cred);
+	}
 	return err;
 }
 
@@ -372,7 +404,7 @@ static int layerfs_copy_meta(struct layerfs_copy *c)
 	struct layerfs_origin origin;
 	int err;
 
-	err = layerfs_copy_xattrs(c->lower.dentry, c->temp);
+	err = layerfs_copy_xattrs(c->lower.dentry, c->temp, true);
 	if (!err)
 		err = layerfs_copy_attrs(c->temp, &c->stat);
 	if (!err && c->origin_ino) {

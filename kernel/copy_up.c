@@ -52,6 +52,17 @@ static bool layerfs_must_copy_xattr(const char *name)
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
+/* Makes *@value, of *@vsize bytes, hold at least @size bytes. */
+static int layerfs_xattr_buf_grow(char **value, ssize_t *vsize, ssize_t size)
+{
+	if (size <= *vsize)
+		return 0;
+	kvfree(*value);
+	*value = kvmalloc(size, GFP_KERNEL);
+	*vsize = *value ? size : 0;
+	return *value ? 0 : -ENOMEM;
+}
+
 /*
  * Copies every xattr but the overlay-private ones from @old to @new.  For
  * a copy-up (@copy_up), also but those an LSM discards, as overlayfs asks
@@ -63,6 +74,8 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 {
 	ssize_t list_size, size, vsize = 0;
 	char *buf, *name, *value = NULL;
+	unsigned int tries;
+	size_t slen;
 	int err = 0;
 
 	if (!(d_inode(old)->i_opflags & IOP_XATTR) ||
@@ -81,8 +94,14 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 		goto out_free;
 	}
 
-	for (name = buf; list_size > 0; name += strlen(name) + 1) {
-		list_size -= strlen(name) + 1;
+	for (name = buf; list_size > 0; name += slen) {
+		slen = strnlen(name, list_size) + 1;
+		/* A name without its NUL: the lower filesystem is broken. */
+		if (WARN_ON_ONCE(slen > list_size)) {
+			err = -EIO;
+			break;
+		}
+		list_size -= slen;
 		if (layerfs_is_private_xattr(name))
 			continue;
 		if (copy_up) {
@@ -94,22 +113,31 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 				continue;	/* an LSM discards it */
 			}
 		}
+		tries = 0;
 retry:
 		size = layerfs_vfs_getxattr(old, name, value, vsize);
-		if (size == -ERANGE)
+		if (size == -ERANGE && tries++ < 8) {
+			/*
+			 * It grew since it was measured: measure it and read
+			 * it again, also if it fits now (it shrank meanwhile):
+			 * the buffer still holds the previous xattr's value.
+			 */
 			size = layerfs_vfs_getxattr(old, name, NULL, 0);
+			if (size >= 0) {
+				err = layerfs_xattr_buf_grow(&value, &vsize, size);
+				if (err)
+					break;
+				goto retry;
+			}
+		}
 		if (size < 0) {
 			err = size;
 			break;
 		}
-		if (size > vsize) {
-			kvfree(value);
-			vsize = size;
-			value = kvmalloc(vsize, GFP_KERNEL);
-			if (!value) {
-				err = -ENOMEM;
+		if (size > vsize) {	/* measured only (no buffer yet) */
+			err = layerfs_xattr_buf_grow(&value, &vsize, size);
+			if (err)
 				break;
-			}
 			goto retry;
 		}
 		err = layerfs_vfs_setxattr(new, name, value, size, 0);

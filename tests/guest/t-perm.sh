@@ -268,6 +268,20 @@ evm5: security.evm=0x050201020304 user.lsm-keep=0x6b" \
 	;;
 esac
 expect_same "$R/lsm.ou" "$R/lsm.lu" "xattrs of the copies (security.evm): layerfs = overlayfs"
+# Values of growing sizes, listed in that order (the copy's buffer is too
+# small for each next one: getxattr fails with ERANGE, is measured again
+# and read again): each copy must have the lower's values, byte for byte.
+echo x >"$V/lower/xs"
+for n in 1:3 2:40 3:200 4:500; do
+	setfattr -n "user.s${n%%:*}" -v "$(head -c "${n#*:}" /dev/zero | tr '\0' v)" \
+		"$V/lower/xs" || fail "setfattr user.s${n%%:*} on lower/xs"
+done
+for m in om lm; do
+	expect_ok sh -c "echo y >>'$V/$m/xs'"
+done
+xs() { getfattr --absolute-names -d -m '^user\.s' "$1/xs" 2>&1 | sed '1d;/^$/d' | sort | cksum; }
+expect_eq "$(xs "$V/lu")" "$(xs "$V/lower")" "xattrs of growing sizes: the layerfs copy has the lower's"
+expect_eq "$(xs "$V/ou")" "$(xs "$V/lower")" "...as the overlayfs copy has"
 # errno of an append to file cu through each mount, with the hook failing.
 app='import errno, sys
 for m in sys.argv[1:]:

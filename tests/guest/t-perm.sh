@@ -14,7 +14,8 @@
 # root only; a copy-up onto a tmpfs upper without user.* xattrs (6.1) drops
 # them and succeeds; the LSMs decide as on overlayfs which xattrs a copy
 # keeps (EVM's security.evm on 6.12) and whether a copy-up may happen (a BPF
-# LSM program failing inode_copy_up, tests/guest/lsmdeny.py); a default ACL
+# LSM program failing inode_copy_up, tests/guest/lsmdeny.py), and whether a
+# new object may be made (dentry_create_files_as); a default ACL
 # on the work directory reaches no copied-up object (uid 1001, named in it,
 # is still refused); a chmod through the view
 # changes at once what a file's and a directory's ACL grant (its mask) to a
@@ -299,6 +300,23 @@ expect_eq "$(find "$V/ou" "$V/lu" -name cu)" "" "nothing copied up for cu"
 expect_eq "$(ls -A "$V/lw/layerfs.work" 2>&1)" "" "nor left in the work directory"
 expect_eq "$(/usr/bin/python3 -c "$app" "$V/om" "$V/lm" 2>&1)" "om ok
 lm ok" "without the program, the append to cu copies it up on both"
+# New objects: overlayfs asks security_dentry_create_files_as() (SELinux
+# and Smack label the object as the caller would have it); made to fail
+# with EPERM, creating file new must fail on both and leave nothing.
+mk='import errno, os, sys
+for m in sys.argv[1:]:
+    try:
+        os.close(os.open(m + "/new", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        print(m.rsplit("/", 1)[1], "ok")
+    except OSError as e:
+        print(m.rsplit("/", 1)[1], errno.errorcode.get(e.errno, e.errno))'
+out=$(/usr/bin/python3 "$ROOT/tests/guest/lsmdeny.py" dentry_create_files_as EPERM -- \
+	/usr/bin/python3 -c "$mk" "$V/om" "$V/lm" 2>&1)
+expect_eq "$out" "om EPERM
+lm EPERM" "dentry_create_files_as failing (BPF LSM): a create fails with EPERM on both"
+expect_eq "$(find "$V/ou" "$V/lu" -name new)" "" "nothing created in either upper"
+expect_eq "$(/usr/bin/python3 -c "$mk" "$V/om" "$V/lm" 2>&1)" "om ok
+lm ok" "without the program, the create succeeds on both"
 expect_ok "$LAYERCTL" umount "$V/lm"
 expect_ok umount "$V/om"
 expect_ok "$LAYERCTL" layer rm perm-lsm

@@ -284,9 +284,11 @@ static struct layerfs_layer **layerfs_commit_grow(struct layerfs_view *view,
  * The new upper's root takes the old one's owner, mode, times, xattrs
  * (ACLs among them) and append-only and immutable flags (@protp: those,
  * for the view's root inode), so that the view's root looks the same
- * after the commit as before.  Called with the superblock frozen:
- * nothing changes the old root meanwhile.  On failure the caller removes
- * the new upper; nothing of the view has changed.
+ * after the commit as before.  Not a copy-up: no LSM is asked to leave
+ * any xattr behind (layerfs_copy_xattrs()), the root keeps its labels.
+ * Called with the superblock frozen: nothing changes the old root
+ * meanwhile.  On failure the caller removes the new upper; nothing of the
+ * view has changed.
  */
 static int layerfs_commit_copy_root(struct layerfs_view *view,
 				    struct dentry *new, unsigned int *protp,
@@ -306,7 +308,7 @@ static int layerfs_commit_copy_root(struct layerfs_view *view,
 	err = vfs_getattr(&old, &stat, STATX_BASIC_STATS,
 			  AT_STATX_SYNC_AS_STAT);
 	if (!err)
-		err = layerfs_copy_xattrs(old.dentry, new);
+		err = layerfs_copy_xattrs(old.dentry, new, false);
 	if (!err)
 		err = layerfs_copy_attrs(new, &stat);
 	/* As copy-up keeps them: in the xattr, not in the real inode. */

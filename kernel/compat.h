@@ -30,6 +30,8 @@
  *   and friends refuse ACL names: the xattr wrappers below route them to
  *   vfs_get_acl()/vfs_set_acl()/vfs_remove_acl(), converting to and from
  *   the xattr form, so layerfs code handles ACLs as xattrs on both.
+ * - security_inode_copy_up_xattr(): 6.12 passes the source dentry too, and
+ *   an LSM discards an xattr with -ECANCELED where 6.1's returned 1.
  */
 #ifndef _LAYERFS_COMPAT_H
 #define _LAYERFS_COMPAT_H
@@ -40,6 +42,7 @@
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
@@ -259,6 +262,30 @@ static inline int layerfs_vfs_removexattr(struct dentry *dentry,
 		return vfs_remove_acl(LAYERFS_NOP_IDMAP, dentry, name);
 #endif
 	return vfs_removexattr(LAYERFS_NOP_IDMAP, dentry, name);
+}
+
+/*
+ * What the LSMs (SELinux, Smack, EVM) say of copying xattr @name of @src,
+ * a real lower object, up: 1 to leave it behind, 0 to copy it, or an error
+ * that fails the copy-up; as overlayfs reads security_inode_copy_up_xattr()
+ * on each kernel (6.12: discard is -ECANCELED, and 1 copies; 6.1: discard
+ * is 1).  -EOPNOTSUPP: no LSM knows the name, copy it.
+ */
+static inline int layerfs_security_copy_up_xattr(struct dentry *src,
+						 const char *name)
+{
+	int err;
+
+#if LAYERFS_612
+	err = security_inode_copy_up_xattr(src, name);
+	if (err == -ECANCELED)
+		return 1;
+	if (err > 0)
+		err = 0;
+#else
+	err = security_inode_copy_up_xattr(name);
+#endif
+	return err == -EOPNOTSUPP ? 0 : err;
 }
 
 /* 0 if @value (@size bytes) is a valid ACL in its xattr form. */

@@ -19,6 +19,7 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
@@ -53,11 +54,30 @@ static bool layerfs_must_copy_xattr(const char *name)
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
-/* Copies every xattr but the overlay-private ones from @old to @new. */
-int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
+/* Makes *@value, of *@vsize bytes, hold at least @size bytes. */
+static int layerfs_xattr_buf_grow(char **value, ssize_t *vsize, ssize_t size)
+{
+	if (size <= *vsize)
+		return 0;
+	kvfree(*value);
+	*value = kvmalloc(size, GFP_KERNEL);
+	*vsize = *value ? size : 0;
+	return *value ? 0 : -ENOMEM;
+}
+
+/*
+ * Copies every xattr but the overlay-private ones from @old to @new.  For
+ * a copy-up (@copy_up), also but those an LSM discards, as overlayfs asks
+ * them (security_inode_copy_up_xattr()): EVM's security.evm signatures
+ * and HMACs bound to the lower inode (6.12), SELinux's and Smack's labels
+ * (the copy was labelled at creation, layerfs_copy_make_temp()).
+ */
+int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 {
 	ssize_t list_size, size, vsize = 0;
 	char *buf, *name, *value = NULL;
+	unsigned int tries;
+	size_t slen;
 	int err = 0;
 
 	if (!(d_inode(old)->i_opflags & IOP_XATTR) ||
@@ -76,26 +96,50 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new)
 		goto out_free;
 	}
 
-	for (name = buf; list_size > 0; name += strlen(name) + 1) {
-		list_size -= strlen(name) + 1;
+	for (name = buf; list_size > 0; name += slen) {
+		slen = strnlen(name, list_size) + 1;
+		/* A name without its NUL: the lower filesystem is broken. */
+		if (WARN_ON_ONCE(slen > list_size)) {
+			err = -EIO;
+			break;
+		}
+		list_size -= slen;
 		if (layerfs_is_private_xattr(name))
 			continue;
+		if (copy_up) {
+			err = layerfs_security_copy_up_xattr(old, name);
+			if (err < 0)
+				break;
+			if (err) {
+				err = 0;
+				continue;	/* an LSM discards it */
+			}
+		}
+		tries = 0;
 retry:
 		size = layerfs_vfs_getxattr(old, name, value, vsize);
-		if (size == -ERANGE)
+		if (size == -ERANGE && tries++ < 8) {
+			/*
+			 * It grew since it was measured: measure it and read
+			 * it again, also if it fits now (it shrank meanwhile):
+			 * the buffer still holds the previous xattr's value.
+			 */
 			size = layerfs_vfs_getxattr(old, name, NULL, 0);
+			if (size >= 0) {
+				err = layerfs_xattr_buf_grow(&value, &vsize, size);
+				if (err)
+					break;
+				goto retry;
+			}
+		}
 		if (size < 0) {
 			err = size;
 			break;
 		}
-		if (size > vsize) {
-			kvfree(value);
-			vsize = size;
-			value = kvmalloc(vsize, GFP_KERNEL);
-			if (!value) {
-				err = -ENOMEM;
+		if (size > vsize) {	/* measured only (no buffer yet) */
+			err = layerfs_xattr_buf_grow(&value, &vsize, size);
+			if (err)
 				break;
-			}
 			goto retry;
 		}
 		err = layerfs_vfs_setxattr(new, name, value, size, 0);
@@ -312,12 +356,24 @@ static int layerfs_copy_prepare(struct layerfs_copy *c)
 	return 0;
 }
 
-/* Step 2: the empty temporary object in the work directory. */
+/*
+ * Step 2: the empty temporary object in the work directory, created with
+ * the credentials an LSM asks for (security_inode_copy_up(), as overlayfs:
+ * SELinux and Smack give the copy the view object's label), else the
+ * mounter's.
+ */
 static int layerfs_copy_make_temp(struct layerfs_copy *c)
 {
 	struct inode *wdir = d_inode(c->view->workdir);
+	const struct cred *old_cred = NULL;
+	struct cred *cu_cred = NULL;
 	int err;
 
+	err = security_inode_copy_up(c->dentry, &cu_cred);
+	if (err < 0)
+		return err;
+	if (cu_cred)
+		old_cred = override_creds(cu_cred);
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	c->temp = layerfs_lookup_temp(c->view->workdir);
 	if (IS_ERR(c->temp)) {
@@ -328,6 +384,10 @@ static int layerfs_copy_make_temp(struct layerfs_copy *c)
 					  c->temp);
 	}
 	inode_unlock(wdir);
+	if (cu_cred) {
+		revert_creds(old_cred);
+		put_cred(cu_cred);
+	}
 	return err;
 }
 
@@ -374,7 +434,7 @@ static int layerfs_copy_meta(struct layerfs_copy *c)
 	struct layerfs_origin origin;
 	int err;
 
-	err = layerfs_copy_xattrs(c->lower.dentry, c->temp);
+	err = layerfs_copy_xattrs(c->lower.dentry, c->temp, true);
 	if (!err)
 		err = layerfs_copy_attrs(c->temp, &c->stat);
 	if (!err && c->origin_ino) {

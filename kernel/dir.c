@@ -21,6 +21,7 @@
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/xattr.h>
 
@@ -36,16 +37,22 @@ struct layerfs_cattr {
 
 /*
  * Switch to the mounter's credentials with the caller's fsuid and fsgid,
- * so that new upper objects belong to the caller.
+ * so that the new upper object for @dentry, of @mode, belongs to the
+ * caller; and with what the LSMs make of the caller creating it
+ * (security_dentry_create_files_as(), as overlayfs asks: SELinux and Smack
+ * label the object as the caller's own, not as the mounter's), who may
+ * also refuse it.
  */
-static const struct cred *layerfs_creator_creds(struct super_block *sb)
+static const struct cred *layerfs_creator_creds(struct dentry *dentry,
+						umode_t mode)
 {
 	kuid_t fsuid = current_fsuid();
 	kgid_t fsgid = current_fsgid();
 	const struct cred *old_cred;
 	struct cred *cred;
+	int err;
 
-	old_cred = layerfs_override_creds(sb);
+	old_cred = layerfs_override_creds(dentry->d_sb);
 	cred = prepare_creds();
 	if (!cred) {
 		revert_creds(old_cred);
@@ -53,6 +60,13 @@ static const struct cred *layerfs_creator_creds(struct super_block *sb)
 	}
 	cred->fsuid = fsuid;
 	cred->fsgid = fsgid;
+	err = security_dentry_create_files_as(dentry, mode, &dentry->d_name,
+					      old_cred, cred);
+	if (err) {
+		put_cred(cred);
+		revert_creds(old_cred);
+		return ERR_PTR(err);
+	}
 	put_cred(override_creds(cred));
 	put_cred(cred);
 	return old_cred;
@@ -343,7 +357,7 @@ static int layerfs_create_object(struct inode *dir, struct dentry *dentry,
 	err = layerfs_dirop_begin(dentry);
 	if (err)
 		return err;
-	old_cred = layerfs_creator_creds(dentry->d_sb);
+	old_cred = layerfs_creator_creds(dentry, attr->mode);
 	if (IS_ERR(old_cred)) {
 		err = PTR_ERR(old_cred);
 		goto out_drop_write;

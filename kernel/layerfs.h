@@ -577,7 +577,7 @@ extern const struct inode_operations layerfs_dir_inode_ops;
 /* copy_up.c */
 int layerfs_copy_up(struct dentry *dentry);
 struct dentry *layerfs_lookup_temp(struct dentry *workdir);
-int layerfs_copy_xattrs(struct dentry *old, struct dentry *new);
+int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up);
 int layerfs_copy_attrs(struct dentry *new, const struct kstat *stat);
 void layerfs_restore_times(struct dentry *dir, const struct kstat *stat);
 int layerfs_set_impure(struct dentry *upperdir);

@@ -380,12 +380,15 @@ int layerfs_dir_check_empty(struct dentry *dentry)
 	return err;
 }
 
-static void layerfs_dir_cache_put(struct layerfs_dir_cache *c)
+/* Drops a reference to @c; true if that freed it. */
+static bool layerfs_dir_cache_put(struct layerfs_dir_cache *c)
 {
 	if (c && refcount_dec_and_test(&c->ref)) {
 		layerfs_dir_file_clear(c);
 		kfree(c);
+		return true;
 	}
+	return false;
 }
 
 static LIST_HEAD(layerfs_dir_lru);
@@ -435,15 +438,19 @@ static unsigned long layerfs_dir_shrink_count(struct shrinker *shrink,
 }
 
 /*
- * Drop up to sc->nr_to_scan of the oldest snapshots.  Open files keep
- * theirs (their own references); the next opener builds a new one.
+ * Look at up to sc->nr_to_scan of the oldest snapshots and drop them from
+ * their inodes.  Returns how many were freed: not those whose inode was
+ * busy (its cache_lock held: moved to the tail, looked at again last),
+ * nor those an open file still holds (freed at its last close; the next
+ * opener builds a new one).  SHRINK_STOP if every one looked at was busy:
+ * reclaim must not count on this cache for now.
  */
 static unsigned long layerfs_dir_shrink_scan(struct shrinker *shrink,
 					     struct shrink_control *sc)
 {
-	unsigned long freed = 0;
+	unsigned long scanned = 0, freed = 0, busy = 0;
 
-	while (freed < sc->nr_to_scan) {
+	while (scanned < sc->nr_to_scan) {
 		struct layerfs_dir_cache *c = NULL;
 		struct layerfs_inode *li;
 
@@ -457,15 +464,18 @@ static unsigned long layerfs_dir_shrink_scan(struct shrinker *shrink,
 			layerfs_dir_lru_count--;
 			spin_unlock(&li->cache_lock);
 		} else if (li) {
-			/* Busy: look at it again last. */
 			list_move_tail(&li->cache_lru, &layerfs_dir_lru);
+			busy++;
 		}
 		spin_unlock(&layerfs_dir_lru_lock);
 		if (!li)
 			break;
-		layerfs_dir_cache_put(c);
-		freed++;
+		scanned++;
+		if (layerfs_dir_cache_put(c))
+			freed++;
 	}
+	if (scanned && busy == scanned)
+		return SHRINK_STOP;
 	return freed;
 }
 

@@ -12,8 +12,12 @@
 # files refuse what they refuse on overlayfs and keep their flags; the unlink
 # pass (sticky directories) agrees too; listxattr shows trusted.* names to
 # root only; a copy-up onto a tmpfs upper without user.* xattrs (6.1) drops
-# them and succeeds; a default ACL on the work directory reaches no copied-up
-# object (uid 1001, named in it, is still refused); a chmod through the view
+# them and succeeds; the LSMs decide as on overlayfs which xattrs a copy
+# keeps (EVM's security.evm on 6.12) and whether a copy-up may happen (a BPF
+# LSM program failing inode_copy_up, tests/guest/lsmdeny.py), and whether a
+# new object may be made (dentry_create_files_as); a default ACL
+# on the work directory reaches no copied-up object (uid 1001, named in it,
+# is still refused); a chmod through the view
 # changes at once what a file's and a directory's ACL grant (its mask) to a
 # user it names, who had used it before.  A view of an indexed image (inodes
 # made from the index's stat records) refuses on its immutable and
@@ -214,6 +218,108 @@ expect_eq "$(xa "$T/lu/ux")" "$(xa "$T/ou/ux")" \
 expect_ok "$LAYERCTL" umount "$T/lm"
 expect_ok umount "$T/om"
 expect_ok "$LAYERCTL" layer rm perm-xattr-up
+
+# --- the LSMs' say in a copy-up ----------------------------------------------
+# overlayfs asks the LSMs about each copy-up: security_inode_copy_up(),
+# which may refuse it or give the creation of the copy other credentials
+# (SELinux, Smack: the overlay object's label), and for each xattr
+# security_inode_copy_up_xattr(), which may leave it behind.  The view
+# must ask them too.  EVM (6.12; 6.1's has no such hook) leaves behind a
+# security.evm signature of type 0x03 (EVM_IMA_XATTR_DIGSIG, made for the
+# lower inode) and lets a portable one (0x05) go up; root may set both
+# while EVM has no key.  Files evm3 and evm5 with those and a user.* xattr
+# are appended to through both mounts: the copies' xattrs must be the
+# same.  Then a BPF LSM program makes inode_copy_up fail with EPERM: an
+# append to file cu that needs a copy-up must fail with EPERM on both and
+# leave nothing in either upper; without the program, it succeeds.
+V=$E/lsm
+mkdir -p "$V/lower" "$V/lu" "$V/lw" "$V/lm" "$V/ou" "$V/ow" "$V/om"
+for f in evm3:0x03 evm5:0x05 cu:; do
+	n=${f%%:*} t=${f#*:}
+	if ! echo x >"$V/lower/$n" || ! setfattr -n user.lsm-keep -v k "$V/lower/$n"; then
+		fail "lower/$n"
+	fi
+	if [ -n "$t" ]; then
+		setfattr -n security.evm -v "${t}0201020304" "$V/lower/$n" ||
+			fail "setfattr -n security.evm -v ${t}... on lower/$n"
+	fi
+done
+expect_ok "$LAYERCTL" layer add perm-lsm "$V/lower"
+expect_ok "$LAYERCTL" mount --layers perm-lsm --upper "$V/lu" --work "$V/lw" "$V/lm"
+expect_ok mount -t overlay perm-lsm-ovl \
+	-o "lowerdir=$V/lower,upperdir=$V/ou,workdir=$V/ow" "$V/om"
+for m in om lm; do
+	expect_ok sh -c "echo y >>'$V/$m/evm3' && echo y >>'$V/$m/evm5'"
+done
+evmx() {
+	for f in evm3 evm5; do
+		printf '%s: %s\n' "$f" "$(getfattr --absolute-names -d -e hex \
+			-m '^(security\.evm|user\.lsm-)' "$1/$f" 2>&1 | sed '1d;/^$/d' | sort |
+			paste -s -d ' ')"
+	done
+}
+evmx "$V/ou" >"$R/lsm.ou"
+evmx "$V/lu" >"$R/lsm.lu"
+diag "overlayfs copies: $(paste -s -d ';' "$R/lsm.ou")"
+case $(uname -r) in
+6.12.*)
+	expect_eq "$(cat "$R/lsm.ou")" "evm3: user.lsm-keep=0x6b
+evm5: security.evm=0x050201020304 user.lsm-keep=0x6b" \
+		"overlayfs (6.12): EVM left the 0x03 signature behind, not the portable one"
+	;;
+esac
+expect_same "$R/lsm.ou" "$R/lsm.lu" "xattrs of the copies (security.evm): layerfs = overlayfs"
+# Values of growing sizes, listed in that order (the copy's buffer is too
+# small for each next one: getxattr fails with ERANGE, is measured again
+# and read again): each copy must have the lower's values, byte for byte.
+echo x >"$V/lower/xs"
+for n in 1:3 2:40 3:200 4:500; do
+	setfattr -n "user.s${n%%:*}" -v "$(head -c "${n#*:}" /dev/zero | tr '\0' v)" \
+		"$V/lower/xs" || fail "setfattr user.s${n%%:*} on lower/xs"
+done
+for m in om lm; do
+	expect_ok sh -c "echo y >>'$V/$m/xs'"
+done
+xs() { getfattr --absolute-names -d -m '^user\.s' "$1/xs" 2>&1 | sed '1d;/^$/d' | sort | cksum; }
+expect_eq "$(xs "$V/lu")" "$(xs "$V/lower")" "xattrs of growing sizes: the layerfs copy has the lower's"
+expect_eq "$(xs "$V/ou")" "$(xs "$V/lower")" "...as the overlayfs copy has"
+# errno of an append to file cu through each mount, with the hook failing.
+app='import errno, sys
+for m in sys.argv[1:]:
+    try:
+        with open(m + "/cu", "a") as f:
+            f.write("y\n")
+        print(m.rsplit("/", 1)[1], "ok")
+    except OSError as e:
+        print(m.rsplit("/", 1)[1], errno.errorcode.get(e.errno, e.errno))'
+out=$(/usr/bin/python3 "$ROOT/tests/guest/lsmdeny.py" inode_copy_up EPERM -- \
+	/usr/bin/python3 -c "$app" "$V/om" "$V/lm" 2>&1)
+expect_eq "$out" "om EPERM
+lm EPERM" "inode_copy_up failing (BPF LSM): the copy-up fails with EPERM on both"
+expect_eq "$(find "$V/ou" "$V/lu" -name cu)" "" "nothing copied up for cu"
+expect_eq "$(ls -A "$V/lw/layerfs.work" 2>&1)" "" "nor left in the work directory"
+expect_eq "$(/usr/bin/python3 -c "$app" "$V/om" "$V/lm" 2>&1)" "om ok
+lm ok" "without the program, the append to cu copies it up on both"
+# New objects: overlayfs asks security_dentry_create_files_as() (SELinux
+# and Smack label the object as the caller would have it); made to fail
+# with EPERM, creating file new must fail on both and leave nothing.
+mk='import errno, os, sys
+for m in sys.argv[1:]:
+    try:
+        os.close(os.open(m + "/new", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        print(m.rsplit("/", 1)[1], "ok")
+    except OSError as e:
+        print(m.rsplit("/", 1)[1], errno.errorcode.get(e.errno, e.errno))'
+out=$(/usr/bin/python3 "$ROOT/tests/guest/lsmdeny.py" dentry_create_files_as EPERM -- \
+	/usr/bin/python3 -c "$mk" "$V/om" "$V/lm" 2>&1)
+expect_eq "$out" "om EPERM
+lm EPERM" "dentry_create_files_as failing (BPF LSM): a create fails with EPERM on both"
+expect_eq "$(find "$V/ou" "$V/lu" -name new)" "" "nothing created in either upper"
+expect_eq "$(/usr/bin/python3 -c "$mk" "$V/om" "$V/lm" 2>&1)" "om ok
+lm ok" "without the program, the create succeeds on both"
+expect_ok "$LAYERCTL" umount "$V/lm"
+expect_ok umount "$V/om"
+expect_ok "$LAYERCTL" layer rm perm-lsm
 
 # --- the work directory's ACLs stay out of the upper ---------------------------
 # Every copy-up is built in the work directory (work/layerfs.work) and

@@ -43,6 +43,11 @@
 #    a kernel whose validator lacks one of its checks fails this;
 #  - an index whose file handles all name other files is accepted and the
 #    view is still right (handles are checked hints);
+#  - a layer edited behind its index's back (files moved out of it and
+#    rewritten, replaced, deleted, linked elsewhere), on tmpfs and on ext4
+#    with cold caches: a handle never brings in a file from outside the
+#    layer, a name the layer no longer matches is EIO (no oops), the rest
+#    reads as in overlayfs;
 #  - stat(2) of a lower file is answered from the index's stat record
 #    until the file is looked up for something else (its access time, the
 #    one attribute that can drift, shows which), then from the file.
@@ -322,6 +327,70 @@ out=$(python3 "$PY" compare "$d/sw" "$d/swno" --ino 2>&1)
 expect_eq "$?" 0 "wrong handles: the view is still the walked view (names, stat, ino, d_ino)" "$out"
 expect_eq "$(cat "$d/sw/d/e/f3")" 3 "... and each file's contents its own"
 umount "$d/sw" "$d/swno"
+
+# A handle names its object wherever that object is linked now, not where
+# it was when the index was built.  A frozen layer edited behind its
+# index's back (as root on the backing filesystem: a file moved out of the
+# layer and then rewritten, a file moved out and replaced by another)
+# must not make a view show an object that is no longer in the layer:
+# the name the index has is then an EIO (the walk finds nothing, or
+# another object), never the outside file's contents.  A file deleted from
+# the layer is an EIO too (its handle is stale and the walk finds
+# nothing).  A file that is still in the layer and has gained a link
+# elsewhere is still shown.  On
+# the scratch tmpfs (its dentries are always connected) and on ext4 with
+# the caches dropped after the edit (decoding gives a disconnected dentry).
+# Layer $1-m0 holds d/e/{moved,replaced,linked,kept,gone}, $1-m1 has d/e too,
+# so each of them is below its directory's topmost layer: the first open
+# reaches it by its handle.
+handle_confined() {
+	b=$2
+	mkdir -p "$b/l0/d/e" "$b/l1/d/e" "$b/out" "$b/ix" "$b/noix" "$b/ovl"
+	for f in moved replaced linked kept gone; do
+		echo "$f" >"$b/l0/d/e/$f"
+	done
+	echo top >"$b/l1/d/e/top"
+	expect_ok "$LAYERCTL" layer add --frozen "$1-m0" "$b/l0"
+	expect_ok "$LAYERCTL" layer add --frozen "$1-m1" "$b/l1" --parent "$1-m0"
+	expect_ok "$LAYERCTL" layer index "$1-m1" -o "$b/m1.index"
+	mv "$b/l0/d/e/moved" "$b/out/moved"
+	echo OUTSIDE >"$b/out/moved"	# the same inode, rewritten
+	mv "$b/l0/d/e/replaced" "$b/out/replaced"
+	echo OUTSIDE >"$b/out/replaced"
+	echo new >"$b/l0/d/e/replaced"
+	ln "$b/l0/d/e/linked" "$b/out/linked"
+	rm "$b/l0/d/e/gone"
+	[ "$1" = tmpfs ] || { sync; echo 3 >/proc/sys/vm/drop_caches; }
+	expect_ok mount -t layerfs -o "image=$1-m1" hc "$b/ix"
+	expect_ok mount -t layerfs -o "image=$1-m1,noindex" hcno "$b/noix"
+	expect_ok mount -t overlay -o "lowerdir=$b/l1:$b/l0" hcovl "$b/ovl"
+	expect_eq "$(view_indexed "$b/ix")" true "$1: the view of the edited layer uses its index"
+	for f in moved replaced; do
+		out=$(cat "$b/ix/d/e/$f" 2>&1)
+		expect_eq "$out" "cat: $b/ix/d/e/$f: Input/output error" \
+			"$1: a file moved out of its layer is EIO, not the outside file ($f)"
+	done
+	for f in replaced linked kept top; do
+		expect_eq "$(cat "$b/noix/d/e/$f")" "$(cat "$b/ovl/d/e/$f")" \
+			"$1: the walked view shows $f as overlayfs does"
+	done
+	for f in linked kept top; do
+		expect_eq "$(cat "$b/ix/d/e/$f")" "$(cat "$b/ovl/d/e/$f")" \
+			"$1: the indexed view shows $f as overlayfs does"
+	done
+	expect_ok test ! -e "$b/ovl/d/e/moved"
+	expect_ok test ! -e "$b/ovl/d/e/gone"
+	out=$(cat "$b/ix/d/e/gone" 2>&1)
+	expect_eq "$out" "cat: $b/ix/d/e/gone: Input/output error" \
+		"$1: a file deleted from its layer is EIO"
+	umount "$b/ix" "$b/noix" "$b/ovl"
+	expect_ok "$LAYERCTL" layer rm "$1-m1"
+	expect_ok "$LAYERCTL" layer rm "$1-m0"
+}
+handle_confined tmpfs "$d/hc"
+mount_ext4 "$d/hce" 64M
+handle_confined ext4 "$d/hce"
+umount "$d/hce"
 
 # --- store commits index their layers --------------------------------------
 umount "$d/ix" "$d/noix" "$d/ovl"

@@ -48,6 +48,9 @@
 #    with cold caches: a handle never brings in a file from outside the
 #    layer, a name the layer no longer matches is EIO (no oops), the rest
 #    reads as in overlayfs;
+#  - a layer added in place, removed, changed and added again gets a new
+#    index (the store's old one would be accepted by the kernel and show
+#    the old tree), and a commit over it is indexed over the new one;
 #  - stat(2) of a lower file is answered from the index's stat record
 #    until the file is looked up for something else (its access time, the
 #    one attribute that can drift, shows which), then from the file.
@@ -463,6 +466,43 @@ expect_eq "$(view_indexed "$d/bimg")" true "a view of an image with a BASE is in
 expect_eq "$(ls "$d/bimg" | tr '\n' ' ')" "bfile f f4 " "and shows the committed tree"
 umount "$d/bimg"
 expect_ok "$LAYERCTL" umount "$d/bv"
+
+# A layer added in place is recorded and indexed in the store.  Once it
+# is removed (`layer rm` leaves its directory and its record alone) its
+# directory is anyone's to change; added again, its index is built anew
+# for what the directory holds now (the kernel, which checks only which
+# directories an index names, would take the old one).
+mkdir -p "$d/inpl/sub" "$d/inplv" "$d/inplno"
+echo keep >"$d/inpl/sub/keep"
+echo old >"$d/inpl/sub/old"
+expect_ok "$LAYERCTL" layer add --frozen inpl "$d/inpl"
+expect_match "$("$LAYERCTL" layer show inpl)" 'flags: +frozen,indexed' \
+	"a layer added in place with a store is indexed"
+expect_ok "$LAYERCTL" layer rm inpl
+rm "$d/inpl/sub/old"
+echo new >"$d/inpl/sub/new"
+expect_ok "$LAYERCTL" layer add --frozen inpl "$d/inpl"
+expect_match "$("$LAYERCTL" layer show inpl)" 'flags: +frozen,indexed' \
+	"...and added again after a change, indexed again"
+expect_ok mount -t layerfs -o image=inpl inpl "$d/inplv"
+expect_ok mount -t layerfs -o image=inpl,noindex inplno "$d/inplno"
+expect_eq "$(view_indexed "$d/inplv")" true "its view is indexed"
+expect_eq "$(ls "$d/inplv/sub" | tr '\n' ' ')" "keep new " \
+	"the view shows what the directory holds now, not what it held when first indexed"
+expect_eq "$(cat "$d/inplv/sub/new" "$d/inplv/sub/keep" 2>&1)" "new
+keep" "...and reads it"
+out=$(python3 "$PY" compare "$d/inplv" "$d/inplno" --ino 2>&1)
+expect_eq "$?" 0 "...as the walked view does" "$out"
+# A layer committed over it is indexed over the new index, not the old.
+mkdir -p "$d/inplc" "$d/inplci"
+expect_ok "$LAYERCTL" mount inpl "$d/inplc"
+echo c >"$d/inplc/sub/c"
+expect_ok "$LAYERCTL" commit "$d/inplc" inplc:1
+expect_ok mount -t layerfs -o image=inplc:1 inplci "$d/inplci"
+expect_eq "$(view_indexed "$d/inplci"):$(ls "$d/inplci/sub" | tr '\n' ' ')" \
+	"true:c keep new " "a commit over it is indexed and shows the new tree"
+umount "$d/inplci" "$d/inplv" "$d/inplno"
+expect_ok "$LAYERCTL" umount "$d/inplc"
 
 # Tear down: every layer goes (the attached files are released with them).
 for m in $(grep ' layerfs ' /proc/mounts | cut -d' ' -f2); do umount "$m"; done

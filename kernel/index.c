@@ -606,19 +606,34 @@ out_free:
 }
 
 /*
- * Non-directory entry @e's object in the layer whose filesystem @mnt is,
- * by the file handle the index keeps for it: a dentry with a reference
- * (disconnected: exportfs_decode_fh() without an acceptance test does not
- * walk up to the root), NULL if the entry has no handle or the handle does
- * not give that object (the filesystem cannot decode it, it is stale, or
- * what it gives is not a linked non-directory of the entry's type and
- * inode number; an entry whose number is a copy-up origin is not checked
- * by handle at all), or an ERR_PTR if the index cannot be read.  On NULL the
- * caller walks the path.  Caller runs with the mounter's credentials.
+ * exportfs_decode_fh()'s acceptance test: a hashed dentry below the
+ * layer's directory @root.  A handle names its object wherever the object
+ * is linked now: one moved out of the layer since the index was built (or
+ * left linked only elsewhere) must not stand in for the layer's file.  An
+ * object known only by a disconnected dentry (not in the dcache under any
+ * directory: a cold inode of a disk filesystem) cannot be placed, so it is
+ * not accepted either, and the caller walks the path.
+ */
+static int layerfs_index_acceptable(void *root, struct dentry *dentry)
+{
+	return !d_unhashed(dentry) && is_subdir(dentry, root);
+}
+
+/*
+ * Non-directory entry @e's object in the layer whose directory is @root on
+ * the filesystem of @mnt, by the file handle the index keeps for it: a
+ * dentry with a reference, connected below @root
+ * (layerfs_index_acceptable()), NULL if the entry has no handle or the
+ * handle does not give that object (the filesystem cannot decode it, it
+ * is stale, what it gives is not in the dcache below @root, or is not a
+ * linked non-directory of the entry's type and inode number; an entry
+ * whose number is a copy-up origin is not checked by handle at all), or
+ * an ERR_PTR if the index cannot be read.  On NULL the caller walks the
+ * path.  Caller runs with the mounter's credentials.
  */
 struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 				    const struct layerfs_index_entry *e,
-				    struct vfsmount *mnt)
+				    struct vfsmount *mnt, struct dentry *root)
 {
 	u32 fh[LAYERFS_INDEX_FH_MAX / 4];
 	struct layerfs_index_src src;
@@ -636,7 +651,8 @@ struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 	if (err)
 		return ERR_PTR(err);
 	this = exportfs_decode_fh(mnt, (struct fid *)fh, e->fh_len / 4,
-				  le32_to_cpu(e->fh_type), NULL, NULL);
+				  le32_to_cpu(e->fh_type),
+				  layerfs_index_acceptable, root);
 	if (IS_ERR_OR_NULL(this))
 		return NULL;
 	inode = d_inode(this);

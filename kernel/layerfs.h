@@ -370,7 +370,7 @@ int layerfs_index_stat(const struct layerfs_index *ix,
 		       struct layerfs_index_stat *st);
 struct dentry *layerfs_index_object(const struct layerfs_index *ix,
 				    const struct layerfs_index_entry *e,
-				    struct vfsmount *mnt);
+				    struct vfsmount *mnt, struct dentry *root);
 struct dentry *layerfs_index_dir_in(const struct layerfs_index *ix, u32 dir,
 				    struct dentry *root);
 

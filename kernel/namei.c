@@ -206,8 +206,9 @@ static int layerfs_lookup_lazy(const struct layerfs_vindex *vi, u32 pdir,
 /*
  * The real object of entry @e, found in index directory @pdir: by the
  * handle the index keeps for a non-directory (one inode read, however
- * deep its path), or by the directory's path in the layer.  NULL if the
- * layer does not have it.
+ * deep its path) when what it gives is in the dcache below the layer's
+ * directory (layerfs_index_object()), else by the directory's path in the
+ * layer.  NULL if the layer does not have it.
  */
 static struct dentry *layerfs_index_real(struct layerfs_view *view,
 					 const struct layerfs_vindex *vi,
@@ -216,13 +217,14 @@ static struct dentry *layerfs_index_real(struct layerfs_view *view,
 					 const struct qstr *name)
 {
 	unsigned int layer = layerfs_vindex_layer(vi, ilayer);
-	struct dentry *dir, *this;
+	struct dentry *root, *dir, *this;
 
-	this = layerfs_index_object(vi->ix, e, layerfs_lower_mnt(view, layer));
+	root = layerfs_vindex_ilayer(view, vi, ilayer)->path.dentry;
+	this = layerfs_index_object(vi->ix, e, layerfs_lower_mnt(view, layer),
+				    root);
 	if (this)
 		return this;
-	dir = layerfs_index_dir_in(vi->ix, pdir,
-			layerfs_vindex_ilayer(view, vi, ilayer)->path.dentry);
+	dir = layerfs_index_dir_in(vi->ix, pdir, root);
 	if (IS_ERR(dir))
 		return dir;
 	this = layerfs_lookup_real(dir, name);
@@ -366,12 +368,16 @@ int layerfs_resolve(struct inode *inode)
 	old_cred = layerfs_override_creds(inode->i_sb);
 	this = layerfs_index_real(view, lz->vi, lz->pdir, lz->ilayer, &lz->e,
 				  &name);
-	err = IS_ERR(this) ? PTR_ERR(this) : layerfs_read_protattr(this, &prot);
+	/*
+	 * NULL: the layer no longer has the object (edited behind its
+	 * index's back); layerfs_index_agrees() says so below.
+	 */
+	err = IS_ERR_OR_NULL(this) ? PTR_ERR(this) :
+	      layerfs_read_protattr(this, &prot);
 	revert_creds(old_cred);
-	if (IS_ERR(this))
-		return PTR_ERR(this);
 	if (err) {
-		dput(this);
+		if (!IS_ERR(this))
+			dput(this);
 		return err;
 	}
 	if (!layerfs_index_agrees(view, lz->vi, lz->ilayer, &lz->e, this) ||

@@ -9,9 +9,14 @@
  * The index is built incrementally over the index of the layer below
  * (the parent's, in the store) when there is one: O(the layer's entries
  * plus the directories it touches); otherwise from every layer of the
- * image, bottom up.  An existing index file is offered to the kernel
- * first, and rebuilt if the kernel finds it stale (after a reboot device
- * numbers can change).
+ * image, bottom up.  An existing index file of a layer in the store is
+ * offered to the kernel first, and rebuilt if the kernel finds it stale
+ * (after a reboot device numbers can change).  The kernel checks that an
+ * index names the image's directories, not what they hold: a layer
+ * outside the store (added in place, a committed external upper), whose
+ * directory may have been changed while it was not registered, gets its
+ * index built anew each time it is registered, and its index file serves
+ * as the base of another layer's only while the kernel holds it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,8 +79,10 @@ static int lfs_index_of(const struct lfs_store *st, const struct lfs_layer *b,
 
 	if (!st)
 		return -ENOENT;
+	/* Outside the store: only the index this registration was given. */
 	if (lfs_store_key_of(st, b->path, key) &&
-	    lfs_store_ref_find(st, b->name, key, NULL) != 1)
+	    (!(b->flags & LAYERFS_LAYER_F_INDEXED) ||
+	     lfs_store_ref_find(st, b->name, key, NULL) != 1))
 		return -ENOENT;
 	snprintf(name, sizeof(name), "%s/%s", key, LFS_INDEX_FILE);
 	rc = lfs_index_read_file(st->layers_fd, name, ix, NULL);
@@ -266,11 +273,19 @@ static int lfs_index_attach(struct lfs_nl *nl, const struct lfs_store *st,
 			    const char *key, int dirfd, const char *file,
 			    struct lfs_err *e)
 {
-	char line[LFS_ERR_MAX + 64];
-	int rc;
+	char line[LFS_ERR_MAX + 64], skey[LFS_KEY_LEN + 1];
+	int rc = -ENOENT;
 
-	/* An index left from before (a restore): the kernel checks it. */
-	rc = lfs_index_give(nl, l, dirfd, file, e);
+	/*
+	 * An index left from before (a restore) of a layer in the store,
+	 * whose directory only layerctl changes: the kernel checks that it
+	 * names the image.  Not one of a layer outside the store, whose
+	 * directory may have changed since (between a `layer rm` and a
+	 * `layer add` of it again, or before a restore): the kernel would
+	 * take it all the same.
+	 */
+	if (st && !lfs_store_key_of(st, l->path, skey))
+		rc = lfs_index_give(nl, l, dirfd, file, e);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL)
 		rc = lfs_index_rebuild(nl, st, l, ref, key, dirfd, file, e);
 	/* "WHAT: STRERROR" as one text, for the caller's subject to lead. */

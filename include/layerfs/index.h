@@ -153,10 +153,12 @@
  * holding layer is not at hand costs one inode read instead of one lookup
  * per path component.  They are hints: the kernel uses the object a
  * handle gives only if it is a non-directory of the entry's type, linked,
- * with the entry's inode number (so an entry with LAYERFS_INDEX_E_ORIGIN,
- * whose number is not the object's, has no handle from layerctl, and the
- * kernel ignores one); otherwise, as for an entry without one or a
- * filesystem that cannot decode handles, it walks the path.  A layer
+ * held by the dcache below the layer's directory (not disconnected, not
+ * moved out of the layer since), with the entry's inode number (so an
+ * entry with LAYERFS_INDEX_E_ORIGIN, whose number is not the object's,
+ * has no handle from layerctl, and the kernel ignores one); otherwise, as
+ * for an entry without one or a filesystem that cannot decode handles, it
+ * walks the path.  A layer
  * copied to another filesystem gets another identity (the layer table),
  * so its old index is not used at all.
  *

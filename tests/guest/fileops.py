@@ -2,7 +2,8 @@
 #
 # Helper of tests/guest/t-fileops.sh: file operations (fsync, fallocate,
 # SEEK_DATA/HOLE, O_DIRECT, splice, copy_file_range, sendfile, locks, mmap,
-# statfs, st_ino across copy-up, truncate, O_APPEND, pread/pwrite past EOF)
+# statfs, st_ino across copy-up, truncate, O_APPEND, pread/pwrite past EOF,
+# first uses of read-only descriptors: layerfs opens the real file then)
 # run on an overlayfs mount and on a layerfs view of the same layers, results
 # compared.  One process for everything: every exec costs ~150 ms under TCG.
 #
@@ -24,6 +25,7 @@ import time
 
 NDATA = 120
 NSPARSE = 40
+NPRIV = 8
 DSIZE = 65536
 SSIZE = 8 << 20
 SPARSE_EXTENTS = ((0, 4096, b'A'), (4 << 20, 8192, b'B'))
@@ -51,6 +53,9 @@ def mkfixture(top, bottom):
         write_data(f'{bottom}/data.{i:03d}')
     for i in range(NSPARSE):
         write_sparse(f'{bottom}/sparse.{i:03d}')
+    for i in range(NPRIV):
+        write_data(f'{bottom}/private.{i:03d}')
+        os.chmod(f'{bottom}/private.{i:03d}', 0o600)
     os.mkdir(f'{bottom}/dir')
     with open(f'{bottom}/dir/f', 'w') as f:
         f.write('in dir\n')
@@ -129,12 +134,12 @@ def segments(fd):
 class Ctx:
     def __init__(self, mnt, upper, tmp):
         self.mnt, self.upper, self.tmp = mnt, upper, tmp
-        self.n = {'data': 0, 'sparse': 0, 'new': 0, 'tmp': 0}
+        self.n = {'data': 0, 'sparse': 0, 'private': 0, 'new': 0, 'tmp': 0}
 
     def lower(self, kind):
         i = self.n[kind]
         self.n[kind] += 1
-        lim = NDATA if kind == 'data' else NSPARSE
+        lim = {'data': NDATA, 'sparse': NSPARSE, 'private': NPRIV}[kind]
         if i >= lim:
             raise RuntimeError(f'fixture pool {kind} exhausted')
         return f'{self.mnt}/{kind}.{i:03d}'
@@ -144,7 +149,9 @@ class Ctx:
         i = self.n['new']
         self.n['new'] += 1
         p = f'{self.mnt}/new.{i:03d}'
-        (write_data if kind == 'data' else write_sparse)(p)
+        (write_sparse if kind == 'sparse' else write_data)(p)
+        if kind == 'private':
+            os.chmod(p, 0o600)
         return p
 
     def tmpfile(self, content=None):
@@ -675,6 +682,186 @@ def c_past_eof(ctx, get, kind):
     return r0, r1, up0, r2, w, st.st_size, seg, r3, fh(p), ctx.in_upper(p)
 
 
+FIONREAD = 0x541B
+FS_IOC_GETFLAGS = 0x80086601
+
+
+def _ioctl_int(fd, req):
+    buf = bytearray(8)
+    fcntl.ioctl(fd, req, buf)
+    return int.from_bytes(buf[:4], 'little')
+
+
+def _first_ops(ctx):
+    """(name, fn(fd)) for c_never_read: each is the fd's first use."""
+    def splice(fd):
+        r, w = os.pipe()
+        try:
+            return os.splice(fd, w, 1000, offset_src=10)
+        finally:
+            os.close(r)
+            os.close(w)
+
+    def to_tmp(how):
+        def op(fd):
+            t = os.open(ctx.tmpfile(), os.O_WRONLY)
+            try:
+                if how == 'cfr':
+                    return os.copy_file_range(fd, t, 3000, 5, 0)
+                return os.sendfile(t, fd, 7, 3000)
+            finally:
+                os.close(t)
+        return op
+
+    def mapped(fd):
+        m = mmap.mmap(fd, 0, mmap.MAP_PRIVATE, mmap.PROT_READ)
+        try:
+            return h(m[:100])
+        finally:
+            m.close()
+    return (('close', lambda fd: None),
+            ('fsync', os.fsync), ('fdatasync', os.fdatasync),
+            ('fadvise WILLNEED',
+             lambda fd: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)),
+            ('fadvise DONTNEED',
+             lambda fd: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)),
+            ('SEEK_END', lambda fd: os.lseek(fd, 0, os.SEEK_END)),
+            ('SEEK_SET', lambda fd: os.lseek(fd, 100, os.SEEK_SET)),
+            ('SEEK_CUR', lambda fd: os.lseek(fd, 0, os.SEEK_CUR)),
+            ('SEEK_DATA', lambda fd: os.lseek(fd, 0, os.SEEK_DATA)),
+            ('SEEK_HOLE', lambda fd: os.lseek(fd, 0, os.SEEK_HOLE)),
+            ('FIONREAD', lambda fd: _ioctl_int(fd, FIONREAD)),
+            ('FS_IOC_GETFLAGS', lambda fd: _ioctl_int(fd, FS_IOC_GETFLAGS)),
+            ('splice', splice), ('copy_file_range', to_tmp('cfr')),
+            ('sendfile', to_tmp('sendfile')), ('mmap', mapped),
+            ('fstat', lambda fd: os.fstat(fd).st_size))
+
+
+def c_never_read(ctx, get):
+    """
+    Each operation as the first use of a fresh O_RDONLY fd (layerfs opens
+    the real file only then), then a read of the whole file through it.
+    """
+    p = get(ctx, 'data')
+    out = []
+    for name, op in _first_ops(ctx):
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            out.append((name, R(op, fd), h(os.pread(fd, 2 * DSIZE, 0))))
+        finally:
+            os.close(fd)
+    return out, ctx.in_upper(p)
+
+
+def c_open_before_copy_up(ctx, get, read_first):
+    """
+    An O_RDONLY fd opened before another fd's write copies the file up
+    (read from once before, or never): what it reads after, and where.
+    """
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDONLY)
+    before = h(os.read(fd, 4)) if read_first else None
+    wfd = os.open(p, os.O_RDWR)
+    os.pwrite(wfd, b'NEWDATA!', 0)
+    os.pwrite(wfd, b'TAIL', DSIZE)
+    os.close(wfd)
+    after = (h(os.read(fd, 8)), os.lseek(fd, 0, os.SEEK_CUR),
+             os.fstat(fd).st_size, h(os.pread(fd, 2 * DSIZE, 0)))
+    os.close(fd)
+    return before, after, ctx.in_upper(p)
+
+
+def c_first_read_race(ctx, get):
+    """
+    Two threads' first reads of one fresh O_RDONLY fd at once (50 fds),
+    then of fresh fds racing another fd's copy-up of the file.
+    """
+    import threading
+    p = get(ctx, 'data')
+    want = h(data_bytes())
+    bad = []
+
+    def reader(fd, res, i, bar):
+        bar.wait()
+        res[i] = R(lambda: h(os.pread(fd, DSIZE, 0)))
+
+    for _ in range(50):
+        fd = os.open(p, os.O_RDONLY)
+        res, bar = [None, None], threading.Barrier(2)
+        ts = [threading.Thread(target=reader, args=(fd, res, i, bar))
+              for i in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        os.close(fd)
+        bad += [r for r in res if r != want]
+    q = get(ctx, 'data')
+    fds = [os.open(q, os.O_RDONLY) for _ in range(8)]
+    res, bar = [None] * 9, threading.Barrier(9)
+
+    def writer():
+        bar.wait()
+        wfd = os.open(q, os.O_RDWR)  # copies a lower file up
+        os.pwrite(wfd, b'APPENDED', DSIZE)
+        os.close(wfd)
+        res[8] = 'written'
+    ts = [threading.Thread(target=reader, args=(fds[i], res, i, bar))
+          for i in range(8)] + [threading.Thread(target=writer)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    bad += [r for r in res[:8] if r != want]
+    tails = {R(lambda: os.pread(fd, 100, DSIZE)) for fd in fds}
+    for fd in fds:
+        os.close(fd)
+    return len(bad), bad[:3], res[8], tails, ctx.in_upper(q)
+
+
+def c_first_read_other_creds(ctx, get):
+    """
+    A mode 0600 root file opened O_RDONLY by root, first read (and first
+    seek) by a child that has become uid/gid 65534: the real file is
+    opened with the mounter's credentials, as overlayfs opened it at open.
+    """
+    p = get(ctx, 'private')
+    fd = os.open(p, os.O_RDONLY)
+    fd2 = os.open(p, os.O_RDONLY)
+
+    def child():
+        os.setgroups([])
+        os.setresgid(65534, 65534, 65534)
+        os.setresuid(65534, 65534, 65534)
+        return (R(lambda: h(os.pread(fd, DSIZE, 0))),
+                R(os.lseek, fd2, 0, os.SEEK_END),
+                R(lambda: h(os.read(fd2, 10))),
+                R(os.open, p, os.O_RDONLY))
+    res = in_child(child)
+    os.close(fd)
+    os.close(fd2)
+    return res, oct(os.stat(p).st_mode), ctx.in_upper(p)
+
+
+def c_gone_before_first_read(ctx, get, how):
+    """
+    An O_RDONLY fd, never read, whose name is then removed or renamed
+    through the view (a lower file's rename copies it up): its first read
+    and seek after that, and fstat.
+    """
+    p = get(ctx, 'data')
+    fd = os.open(p, os.O_RDONLY)
+    if how == 'unlink':
+        os.unlink(p)
+    else:
+        os.rename(p, p + '.moved')
+    out = (R(lambda: h(os.pread(fd, 2 * DSIZE, 0))),
+           R(os.lseek, fd, 0, os.SEEK_END), os.fstat(fd).st_size,
+           os.path.lexists(p), R(fh, p + '.moved'))
+    os.close(fd)
+    return out
+
+
 def lower(ctx, kind):
     return ctx.lower(kind)
 
@@ -724,6 +911,19 @@ def cases():
         add('O_APPEND writes', c_append)
         add('pread/pwrite past EOF', c_past_eof, 'data')
         add('pread/pwrite past EOF sparse', c_past_eof, 'sparse')
+        add('first use of an O_RDONLY fd: each operation', c_never_read)
+        add('O_RDONLY fd opened before a copy-up, never read',
+            c_open_before_copy_up, False)
+        add('O_RDONLY fd opened before a copy-up, read before',
+            c_open_before_copy_up, True)
+        add('first reads of one fd racing, and racing a copy-up',
+            c_first_read_race)
+        add('first read by a process with other credentials',
+            c_first_read_other_creds)
+        add('first read after the name is unlinked',
+            c_gone_before_first_read, 'unlink')
+        add('first read after the name is renamed',
+            c_gone_before_first_read, 'rename')
     out.append(('telldir/seekdir/rewinddir on the merged root', c_seekdir,
                 lower, ()))
     out.append(('readdir while entries are added and removed',

@@ -6,7 +6,13 @@
 # file before and after copy-up, O_DIRECT, splice, copy_file_range,
 # sendfile, POSIX locks and flock from two processes, mmap MAP_SHARED,
 # statfs (the view reports its upper's values), st_dev/st_ino across
-# copy-up, ftruncate, O_APPEND, pread/pwrite past EOF -- each on a lower
+# copy-up, ftruncate, O_APPEND, pread/pwrite past EOF, and the lazy real
+# open of read-only descriptors (each operation above, fadvise, llseek,
+# ioctls and close as a descriptor's first use; a descriptor opened before
+# another one's write copies the file up; two threads' first reads at
+# once, and racing a copy-up; a first read by a process that has dropped
+# to uid 65534, of a mode 0600 file; a first read after the name is
+# unlinked or renamed) -- each on a lower
 # file (so copy-up is involved) and on an upper file, on an overlayfs mount
 # and on a layerfs view of the same two lower directories, each with its
 # own upper; results (return values, errno, resulting data) must match.

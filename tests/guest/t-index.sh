@@ -43,6 +43,14 @@
 #    a kernel whose validator lacks one of its checks fails this;
 #  - an index whose file handles all name other files is accepted and the
 #    view is still right (handles are checked hints);
+#  - a layer edited behind its index's back (files moved out of it and
+#    rewritten, replaced, deleted, linked elsewhere), on tmpfs and on ext4
+#    with cold caches: a handle never brings in a file from outside the
+#    layer, a name the layer no longer matches is EIO (no oops), the rest
+#    reads as in overlayfs;
+#  - a layer added in place, removed, changed and added again gets a new
+#    index (the store's old one would be accepted by the kernel and show
+#    the old tree), and a commit over it is indexed over the new one;
 #  - stat(2) of a lower file is answered from the index's stat record
 #    until the file is looked up for something else (its access time, the
 #    one attribute that can drift, shows which), then from the file.
@@ -323,6 +331,70 @@ expect_eq "$?" 0 "wrong handles: the view is still the walked view (names, stat,
 expect_eq "$(cat "$d/sw/d/e/f3")" 3 "... and each file's contents its own"
 umount "$d/sw" "$d/swno"
 
+# A handle names its object wherever that object is linked now, not where
+# it was when the index was built.  A frozen layer edited behind its
+# index's back (as root on the backing filesystem: a file moved out of the
+# layer and then rewritten, a file moved out and replaced by another)
+# must not make a view show an object that is no longer in the layer:
+# the name the index has is then an EIO (the walk finds nothing, or
+# another object), never the outside file's contents.  A file deleted from
+# the layer is an EIO too (its handle is stale and the walk finds
+# nothing).  A file that is still in the layer and has gained a link
+# elsewhere is still shown.  On
+# the scratch tmpfs (its dentries are always connected) and on ext4 with
+# the caches dropped after the edit (decoding gives a disconnected dentry).
+# Layer $1-m0 holds d/e/{moved,replaced,linked,kept,gone}, $1-m1 has d/e too,
+# so each of them is below its directory's topmost layer: the first open
+# reaches it by its handle.
+handle_confined() {
+	b=$2
+	mkdir -p "$b/l0/d/e" "$b/l1/d/e" "$b/out" "$b/ix" "$b/noix" "$b/ovl"
+	for f in moved replaced linked kept gone; do
+		echo "$f" >"$b/l0/d/e/$f"
+	done
+	echo top >"$b/l1/d/e/top"
+	expect_ok "$LAYERCTL" layer add --frozen "$1-m0" "$b/l0"
+	expect_ok "$LAYERCTL" layer add --frozen "$1-m1" "$b/l1" --parent "$1-m0"
+	expect_ok "$LAYERCTL" layer index "$1-m1" -o "$b/m1.index"
+	mv "$b/l0/d/e/moved" "$b/out/moved"
+	echo OUTSIDE >"$b/out/moved"	# the same inode, rewritten
+	mv "$b/l0/d/e/replaced" "$b/out/replaced"
+	echo OUTSIDE >"$b/out/replaced"
+	echo new >"$b/l0/d/e/replaced"
+	ln "$b/l0/d/e/linked" "$b/out/linked"
+	rm "$b/l0/d/e/gone"
+	[ "$1" = tmpfs ] || { sync; echo 3 >/proc/sys/vm/drop_caches; }
+	expect_ok mount -t layerfs -o "image=$1-m1" hc "$b/ix"
+	expect_ok mount -t layerfs -o "image=$1-m1,noindex" hcno "$b/noix"
+	expect_ok mount -t overlay -o "lowerdir=$b/l1:$b/l0" hcovl "$b/ovl"
+	expect_eq "$(view_indexed "$b/ix")" true "$1: the view of the edited layer uses its index"
+	for f in moved replaced; do
+		out=$(cat "$b/ix/d/e/$f" 2>&1)
+		expect_eq "$out" "cat: $b/ix/d/e/$f: Input/output error" \
+			"$1: a file moved out of its layer is EIO, not the outside file ($f)"
+	done
+	for f in replaced linked kept top; do
+		expect_eq "$(cat "$b/noix/d/e/$f")" "$(cat "$b/ovl/d/e/$f")" \
+			"$1: the walked view shows $f as overlayfs does"
+	done
+	for f in linked kept top; do
+		expect_eq "$(cat "$b/ix/d/e/$f")" "$(cat "$b/ovl/d/e/$f")" \
+			"$1: the indexed view shows $f as overlayfs does"
+	done
+	expect_ok test ! -e "$b/ovl/d/e/moved"
+	expect_ok test ! -e "$b/ovl/d/e/gone"
+	out=$(cat "$b/ix/d/e/gone" 2>&1)
+	expect_eq "$out" "cat: $b/ix/d/e/gone: Input/output error" \
+		"$1: a file deleted from its layer is EIO"
+	umount "$b/ix" "$b/noix" "$b/ovl"
+	expect_ok "$LAYERCTL" layer rm "$1-m1"
+	expect_ok "$LAYERCTL" layer rm "$1-m0"
+}
+handle_confined tmpfs "$d/hc"
+mount_ext4 "$d/hce" 64M
+handle_confined ext4 "$d/hce"
+umount "$d/hce"
+
 # --- store commits index their layers --------------------------------------
 umount "$d/ix" "$d/noix" "$d/ovl"
 mkdir -p "$d/base" "$d/cv"
@@ -394,6 +466,43 @@ expect_eq "$(view_indexed "$d/bimg")" true "a view of an image with a BASE is in
 expect_eq "$(ls "$d/bimg" | tr '\n' ' ')" "bfile f f4 " "and shows the committed tree"
 umount "$d/bimg"
 expect_ok "$LAYERCTL" umount "$d/bv"
+
+# A layer added in place is recorded and indexed in the store.  Once it
+# is removed (`layer rm` leaves its directory and its record alone) its
+# directory is anyone's to change; added again, its index is built anew
+# for what the directory holds now (the kernel, which checks only which
+# directories an index names, would take the old one).
+mkdir -p "$d/inpl/sub" "$d/inplv" "$d/inplno"
+echo keep >"$d/inpl/sub/keep"
+echo old >"$d/inpl/sub/old"
+expect_ok "$LAYERCTL" layer add --frozen inpl "$d/inpl"
+expect_match "$("$LAYERCTL" layer show inpl)" 'flags: +frozen,indexed' \
+	"a layer added in place with a store is indexed"
+expect_ok "$LAYERCTL" layer rm inpl
+rm "$d/inpl/sub/old"
+echo new >"$d/inpl/sub/new"
+expect_ok "$LAYERCTL" layer add --frozen inpl "$d/inpl"
+expect_match "$("$LAYERCTL" layer show inpl)" 'flags: +frozen,indexed' \
+	"...and added again after a change, indexed again"
+expect_ok mount -t layerfs -o image=inpl inpl "$d/inplv"
+expect_ok mount -t layerfs -o image=inpl,noindex inplno "$d/inplno"
+expect_eq "$(view_indexed "$d/inplv")" true "its view is indexed"
+expect_eq "$(ls "$d/inplv/sub" | tr '\n' ' ')" "keep new " \
+	"the view shows what the directory holds now, not what it held when first indexed"
+expect_eq "$(cat "$d/inplv/sub/new" "$d/inplv/sub/keep" 2>&1)" "new
+keep" "...and reads it"
+out=$(python3 "$PY" compare "$d/inplv" "$d/inplno" --ino 2>&1)
+expect_eq "$?" 0 "...as the walked view does" "$out"
+# A layer committed over it is indexed over the new index, not the old.
+mkdir -p "$d/inplc" "$d/inplci"
+expect_ok "$LAYERCTL" mount inpl "$d/inplc"
+echo c >"$d/inplc/sub/c"
+expect_ok "$LAYERCTL" commit "$d/inplc" inplc:1
+expect_ok mount -t layerfs -o image=inplc:1 inplci "$d/inplci"
+expect_eq "$(view_indexed "$d/inplci"):$(ls "$d/inplci/sub" | tr '\n' ' ')" \
+	"true:c keep new " "a commit over it is indexed and shows the new tree"
+umount "$d/inplci" "$d/inplv" "$d/inplno"
+expect_ok "$LAYERCTL" umount "$d/inplc"
 
 # Tear down: every layer goes (the attached files are released with them).
 for m in $(grep ' layerfs ' /proc/mounts | cut -d' ' -f2); do umount "$m"; done

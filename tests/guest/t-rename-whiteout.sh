@@ -189,18 +189,16 @@ expect_ok "$LAYERCTL" layer rm rw/big
 # 400 rounds of one thread appending to f$i while another renames n$i onto
 # it, one of them starting up to 4 ms late (a copy-up of the 32 KiB file
 # takes about that long under TCG); f$i must then hold n$i's text, with the
-# appended line or without it (appended to the replaced file).  overlayfs
-# is not the reference here: its copy-up fails the open with EEXIST when
-# the rename wins that race (6.1); its count goes to the log.
+# appended line or without it (appended to the replaced file).  Not run on
+# overlayfs, which is not the reference here: its copy-up fails the open
+# with EEXIST when the rename wins that race (6.1.0-57: 2 of 400 rounds).
 R=$scratch/rr
 mkdir -p "$E/race"
 head -c 32768 /dev/urandom >"$scratch/race.data"
 for i in $(seq 0 399); do cp "$scratch/race.data" "$E/race/f$i"; done
 expect_ok "$LAYERCTL" layer add rw/race "$E/race"
-mkdir -p "$R/lu" "$R/lw" "$R/lm" "$R/ou" "$R/ow" "$R/om"
+mkdir -p "$R/lu" "$R/lw" "$R/lm"
 expect_ok "$LAYERCTL" mount --layers rw/race --upper "$R/lu" --work "$R/lw" "$R/lm"
-expect_ok mount -t overlay rw-race-ovl \
-	-o "lowerdir=$E/race,upperdir=$R/ou,workdir=$R/ow" "$R/om"
 cat >"$scratch/race.py" <<'PY'
 import os, random, sys, threading, time
 m, bad = sys.argv[1], []
@@ -240,11 +238,11 @@ for i in range(400):
 print(f"{len(bad)} failed" + "".join(f"\n{b}" for b in bad[:10]))
 sys.exit(1 if bad else 0)
 PY
-diag "overlayfs: $(python3 "$scratch/race.py" "$R/om" | head -3 | paste -s -d ' ')"
 expect_ok python3 "$scratch/race.py" "$R/lm"
-expect_eq "$(tree "$R/lm")" "$(tree "$R/om")" "after the racing renames: the same names as overlayfs"
+expect_eq "$(find "$R/lm" -mindepth 1 -printf '%f\n' | sort | paste -s -d ' ')" \
+	"$(seq 0 399 | sed 's/^/f/' | sort | paste -s -d ' ')" \
+	"after the racing renames: f0..f399, no n\$i left"
 expect_ok "$LAYERCTL" umount "$R/lm"
-expect_ok umount "$R/om"
 expect_ok "$LAYERCTL" layer rm rw/race
 
 expect_ok "$LAYERCTL" umount "$E/lm"

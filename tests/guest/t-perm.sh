@@ -283,39 +283,36 @@ done
 xs() { getfattr --absolute-names -d -m '^user\.s' "$1/xs" 2>&1 | sed '1d;/^$/d' | sort | cksum; }
 expect_eq "$(xs "$V/lu")" "$(xs "$V/lower")" "xattrs of growing sizes: the layerfs copy has the lower's"
 expect_eq "$(xs "$V/ou")" "$(xs "$V/lower")" "...as the overlayfs copy has"
-# errno of an append to file cu through each mount, with the hook failing.
-app='import errno, sys
-for m in sys.argv[1:]:
+# What "append" (to file cu) or "create" (file new) gives through each
+# mount: "om ok" or "om EPERM", one line per mount.
+each='import errno, os, sys
+for m in sys.argv[2:]:
     try:
-        with open(m + "/cu", "a") as f:
-            f.write("y\n")
+        if sys.argv[1] == "append":
+            with open(m + "/cu", "a") as f:
+                f.write("y\n")
+        else:
+            os.close(os.open(m + "/new", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
         print(m.rsplit("/", 1)[1], "ok")
     except OSError as e:
         print(m.rsplit("/", 1)[1], errno.errorcode.get(e.errno, e.errno))'
 out=$(/usr/bin/python3 "$ROOT/tests/guest/lsmdeny.py" inode_copy_up EPERM -- \
-	/usr/bin/python3 -c "$app" "$V/om" "$V/lm" 2>&1)
+	/usr/bin/python3 -c "$each" append "$V/om" "$V/lm" 2>&1)
 expect_eq "$out" "om EPERM
 lm EPERM" "inode_copy_up failing (BPF LSM): the copy-up fails with EPERM on both"
 expect_eq "$(find "$V/ou" "$V/lu" -name cu)" "" "nothing copied up for cu"
 expect_eq "$(ls -A "$V/lw/layerfs.work" 2>&1)" "" "nor left in the work directory"
-expect_eq "$(/usr/bin/python3 -c "$app" "$V/om" "$V/lm" 2>&1)" "om ok
+expect_eq "$(/usr/bin/python3 -c "$each" append "$V/om" "$V/lm" 2>&1)" "om ok
 lm ok" "without the program, the append to cu copies it up on both"
 # New objects: overlayfs asks security_dentry_create_files_as() (SELinux
 # and Smack label the object as the caller would have it); made to fail
 # with EPERM, creating file new must fail on both and leave nothing.
-mk='import errno, os, sys
-for m in sys.argv[1:]:
-    try:
-        os.close(os.open(m + "/new", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
-        print(m.rsplit("/", 1)[1], "ok")
-    except OSError as e:
-        print(m.rsplit("/", 1)[1], errno.errorcode.get(e.errno, e.errno))'
 out=$(/usr/bin/python3 "$ROOT/tests/guest/lsmdeny.py" dentry_create_files_as EPERM -- \
-	/usr/bin/python3 -c "$mk" "$V/om" "$V/lm" 2>&1)
+	/usr/bin/python3 -c "$each" create "$V/om" "$V/lm" 2>&1)
 expect_eq "$out" "om EPERM
 lm EPERM" "dentry_create_files_as failing (BPF LSM): a create fails with EPERM on both"
 expect_eq "$(find "$V/ou" "$V/lu" -name new)" "" "nothing created in either upper"
-expect_eq "$(/usr/bin/python3 -c "$mk" "$V/om" "$V/lm" 2>&1)" "om ok
+expect_eq "$(/usr/bin/python3 -c "$each" create "$V/om" "$V/lm" 2>&1)" "om ok
 lm ok" "without the program, the create succeeds on both"
 expect_ok "$LAYERCTL" umount "$V/lm"
 expect_ok umount "$V/om"

@@ -22,7 +22,7 @@
  * - freeze protection: 6.8 moved file_start_write() into vfs_iter_write(),
  *   do_splice_direct() and vfs_clone_file_range(); callers must not hold
  *   it already (copy-up lets go of it around the data copy, as overlayfs).
- * - shrinkers: 6.7 allocates them.
+ * - shrinkers: 6.7 allocates them; 6.8 renamed list_lru_add() of an object.
  * - removed helpers: do_clone_file_range(), generic_file_splice_read(),
  *   generic_copy_file_range(), vfs_set_acl_prepare().
  * - POSIX ACLs: since 6.2 the VFS hands ACLs to ->set_acl() and
@@ -43,6 +43,7 @@
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/security.h>
+#include <linux/list_lru.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
@@ -334,44 +335,75 @@ static inline struct posix_acl *layerfs_get_inode_acl(struct inode *inode,
 
 /*
  * Shrinkers: 6.7 allocates them (shrinker_alloc()); 6.1 registers a
- * struct the caller provides, allocated here.  An ERR_PTR on failure.
+ * struct the caller provides, allocated here.  The shrinker is memory-
+ * cgroup and NUMA aware, and @lru is initialised as its per-cgroup list
+ * (list_lru_init_memcg() needs the shrinker's id: after allocation,
+ * before registration).  An ERR_PTR on failure, @lru untouched then.
+ * 6.8 renamed list_lru_add()/list_lru_del() of an object (the cgroup and
+ * node taken from the slab object holding @item) to the _obj forms.
  */
 static inline struct shrinker *
-layerfs_shrinker_create(const char *name,
+layerfs_shrinker_create(const char *name, struct list_lru *lru,
 			unsigned long (*count)(struct shrinker *,
 					       struct shrink_control *),
 			unsigned long (*scan)(struct shrinker *,
 					      struct shrink_control *))
 {
 	struct shrinker *s;
+	int err;
 
 #if LAYERFS_612
-	s = shrinker_alloc(0, "%s", name);
+	s = shrinker_alloc(SHRINKER_MEMCG_AWARE | SHRINKER_NUMA_AWARE, "%s",
+			   name);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->count_objects = count;
 	s->scan_objects = scan;
 	s->seeks = DEFAULT_SEEKS;
+	err = list_lru_init_memcg(lru, s);
+	if (err) {
+		shrinker_free(s);
+		return ERR_PTR(err);
+	}
 	shrinker_register(s);
 #else
-	int err;
-
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->count_objects = count;
 	s->scan_objects = scan;
 	s->seeks = DEFAULT_SEEKS;
+	s->flags = SHRINKER_MEMCG_AWARE | SHRINKER_NUMA_AWARE;
+	/*
+	 * 6.1 exports no way to get the id before the shrinker is live, so
+	 * the LRU starts without one and gets it once registered: nothing
+	 * is added to @lru before module init returns, and the id only
+	 * tells list_lru_add() which cgroup bit to set.
+	 */
+	err = list_lru_init_memcg(lru, NULL);
+	if (err)
+		goto out_free;
 	err = register_shrinker(s, "%s", name);
-	if (err) {
-		kfree(s);
-		return ERR_PTR(err);
-	}
+	if (err)
+		goto out_lru_destroy;
+#ifdef CONFIG_MEMCG_KMEM
+	lru->shrinker_id = s->id;
+#endif
 #endif
 	return s;
+
+#if !LAYERFS_612
+out_lru_destroy:
+	list_lru_destroy(lru);
+out_free:
+	kfree(s);
+	return ERR_PTR(err);
+#endif
 }
 
-static inline void layerfs_shrinker_destroy(struct shrinker *s)
+/* Unregisters @s, then destroys its (empty) @lru. */
+static inline void layerfs_shrinker_destroy(struct shrinker *s,
+					    struct list_lru *lru)
 {
 #if LAYERFS_612
 	shrinker_free(s);
@@ -379,7 +411,16 @@ static inline void layerfs_shrinker_destroy(struct shrinker *s)
 	unregister_shrinker(s);
 	kfree(s);
 #endif
+	list_lru_destroy(lru);
 }
+
+#if LAYERFS_612
+#define layerfs_lru_add_obj(lru, item)	list_lru_add_obj(lru, item)
+#define layerfs_lru_del_obj(lru, item)	list_lru_del_obj(lru, item)
+#else
+#define layerfs_lru_add_obj(lru, item)	list_lru_add(lru, item)
+#define layerfs_lru_del_obj(lru, item)	list_lru_del(lru, item)
+#endif
 
 /* Times */
 

@@ -267,7 +267,6 @@ struct layerfs_inode {
 	struct mutex lock;		/* copy-up; llseek's position sync */
 	spinlock_t cache_lock;		/* @cache */
 	struct layerfs_dir_cache *cache;	/* readdir snapshot, or NULL */
-	struct list_head cache_lru;	/* on the LRU iff @cache (readdir.c) */
 	u64 dir_version;		/* bumped by namespace changes */
 	struct list_head wmap_node;	/* view->wmapped, under wmap_lock */
 };

@@ -22,10 +22,15 @@
  * is immutable once built and freed with its last reference.
  *
  * Memory: snapshots are charged to the memory cgroup of the task that
- * built them, and the inodes holding one are on layerfs_dir_lru, oldest
- * first, so that the shrinker can drop snapshots no open file needs.
- * Lock order: li->cache_lock, then layerfs_dir_lru_lock; the shrinker,
- * which goes the other way, only trylocks li->cache_lock.
+ * built them, and a snapshot cached on an inode is on layerfs_dir_lru, a
+ * list per memory cgroup and node (the cgroup it is charged to), oldest
+ * first, so that the shrinker can drop snapshots no open file needs when
+ * that cgroup reaches its limit as well as under global pressure.
+ * Invariant: a snapshot is on the LRU iff it is its owner inode's
+ * li->cache; both change together under li->cache_lock.  Lock order:
+ * li->cache_lock, then the LRU's list lock; the shrinker, which goes the
+ * other way, only trylocks li->cache_lock.  An inode cannot go away under
+ * the shrinker: its teardown takes its snapshot off the LRU first.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -51,6 +56,8 @@ struct layerfs_dirent {
 
 struct layerfs_dir_cache {
 	refcount_t ref;
+	struct list_head lru;		/* on layerfs_dir_lru iff cached */
+	struct layerfs_inode *owner;	/* the inode it is cached on */
 	u64 version;			/* li->dir_version it was built at */
 	unsigned int count;		/* visible entries */
 	struct layerfs_dirent **ents;	/* visible entries, in list order */
@@ -380,20 +387,19 @@ int layerfs_dir_check_empty(struct dentry *dentry)
 	return err;
 }
 
+static struct kmem_cache *layerfs_dir_cachep;
+static struct list_lru layerfs_dir_lru;
+
 /* Drops a reference to @c; true if that freed it. */
 static bool layerfs_dir_cache_put(struct layerfs_dir_cache *c)
 {
 	if (c && refcount_dec_and_test(&c->ref)) {
 		layerfs_dir_file_clear(c);
-		kfree(c);
+		kmem_cache_free(layerfs_dir_cachep, c);
 		return true;
 	}
 	return false;
 }
-
-static LIST_HEAD(layerfs_dir_lru);
-static DEFINE_SPINLOCK(layerfs_dir_lru_lock);
-static unsigned long layerfs_dir_lru_count;
 
 /*
  * Replace @li's snapshot by @c (NULL: none), keeping the LRU in step;
@@ -407,16 +413,12 @@ static struct layerfs_dir_cache *layerfs_dir_cache_set(struct layerfs_inode *li,
 
 	lockdep_assert_held(&li->cache_lock);
 	li->cache = c;
-	spin_lock(&layerfs_dir_lru_lock);
-	if (!list_empty(&li->cache_lru)) {
-		list_del_init(&li->cache_lru);
-		layerfs_dir_lru_count--;
-	}
+	if (old)
+		layerfs_lru_del_obj(&layerfs_dir_lru, &old->lru);
 	if (c) {
-		list_add_tail(&li->cache_lru, &layerfs_dir_lru);
-		layerfs_dir_lru_count++;
+		c->owner = li;
+		layerfs_lru_add_obj(&layerfs_dir_lru, &c->lru);
 	}
-	spin_unlock(&layerfs_dir_lru_lock);
 	return old;
 }
 
@@ -434,13 +436,42 @@ void layerfs_dir_cache_free(struct layerfs_inode *li)
 static unsigned long layerfs_dir_shrink_count(struct shrinker *shrink,
 					      struct shrink_control *sc)
 {
-	return READ_ONCE(layerfs_dir_lru_count) ?: SHRINK_EMPTY;
+	return list_lru_shrink_count(&layerfs_dir_lru, sc) ?: SHRINK_EMPTY;
+}
+
+struct layerfs_dir_shrink {
+	struct list_head dispose;	/* taken from their inodes */
+	unsigned long busy;		/* skipped: inode's cache_lock held */
+};
+
+/*
+ * Under the LRU's list lock: take snapshot @item from its inode unless
+ * the inode is busy.  The owner is alive: its teardown must take the
+ * list lock to remove the snapshot.
+ */
+static enum lru_status layerfs_dir_isolate(struct list_head *item,
+					   struct list_lru_one *list,
+					   spinlock_t *lock, void *arg)
+{
+	struct layerfs_dir_cache *c = list_entry(item, typeof(*c), lru);
+	struct layerfs_dir_shrink *ds = arg;
+	struct layerfs_inode *li = c->owner;
+
+	if (!spin_trylock(&li->cache_lock)) {
+		ds->busy++;
+		return LRU_SKIP;
+	}
+	WARN_ON_ONCE(li->cache != c);
+	li->cache = NULL;
+	list_lru_isolate_move(list, item, &ds->dispose);
+	spin_unlock(&li->cache_lock);
+	return LRU_REMOVED;
 }
 
 /*
- * Look at up to sc->nr_to_scan of the oldest snapshots and drop them from
- * their inodes.  Returns how many were freed: not those whose inode was
- * busy (its cache_lock held: moved to the tail, looked at again last),
+ * Take up to sc->nr_to_scan of the oldest snapshots of sc's cgroup and
+ * node from their inodes.  Returns how many were freed: not those whose
+ * inode was busy (its cache_lock held: skipped, looked at again later),
  * nor those an open file still holds (freed at its last close; the next
  * opener builds a new one).  SHRINK_STOP if every one looked at was busy:
  * reclaim must not count on this cache for now.
@@ -448,33 +479,20 @@ static unsigned long layerfs_dir_shrink_count(struct shrinker *shrink,
 static unsigned long layerfs_dir_shrink_scan(struct shrinker *shrink,
 					     struct shrink_control *sc)
 {
-	unsigned long scanned = 0, freed = 0, busy = 0;
+	struct layerfs_dir_shrink ds = {
+		.dispose = LIST_HEAD_INIT(ds.dispose),
+	};
+	struct layerfs_dir_cache *c, *next;
+	unsigned long taken, freed = 0;
 
-	while (scanned < sc->nr_to_scan) {
-		struct layerfs_dir_cache *c = NULL;
-		struct layerfs_inode *li;
-
-		spin_lock(&layerfs_dir_lru_lock);
-		li = list_first_entry_or_null(&layerfs_dir_lru,
-					      struct layerfs_inode, cache_lru);
-		if (li && spin_trylock(&li->cache_lock)) {
-			c = li->cache;
-			li->cache = NULL;
-			list_del_init(&li->cache_lru);
-			layerfs_dir_lru_count--;
-			spin_unlock(&li->cache_lock);
-		} else if (li) {
-			list_move_tail(&li->cache_lru, &layerfs_dir_lru);
-			busy++;
-		}
-		spin_unlock(&layerfs_dir_lru_lock);
-		if (!li)
-			break;
-		scanned++;
+	taken = list_lru_shrink_walk(&layerfs_dir_lru, sc, layerfs_dir_isolate,
+				     &ds);
+	list_for_each_entry_safe(c, next, &ds.dispose, lru) {
+		list_del_init(&c->lru);
 		if (layerfs_dir_cache_put(c))
 			freed++;
 	}
-	if (scanned && busy == scanned)
+	if (!taken && ds.busy)
 		return SHRINK_STOP;
 	return freed;
 }
@@ -483,15 +501,26 @@ static struct shrinker *layerfs_dir_shrinker;
 
 int __init layerfs_readdir_init(void)
 {
-	layerfs_dir_shrinker = layerfs_shrinker_create("layerfs-readdir",
-						       layerfs_dir_shrink_count,
-						       layerfs_dir_shrink_scan);
-	return PTR_ERR_OR_ZERO(layerfs_dir_shrinker);
+	struct shrinker *s;
+
+	layerfs_dir_cachep = KMEM_CACHE(layerfs_dir_cache, SLAB_ACCOUNT);
+	if (!layerfs_dir_cachep)
+		return -ENOMEM;
+	s = layerfs_shrinker_create("layerfs-readdir", &layerfs_dir_lru,
+				    layerfs_dir_shrink_count,
+				    layerfs_dir_shrink_scan);
+	if (IS_ERR(s)) {
+		kmem_cache_destroy(layerfs_dir_cachep);
+		return PTR_ERR(s);
+	}
+	layerfs_dir_shrinker = s;
+	return 0;
 }
 
 void layerfs_readdir_exit(void)
 {
-	layerfs_shrinker_destroy(layerfs_dir_shrinker);
+	layerfs_shrinker_destroy(layerfs_dir_shrinker, &layerfs_dir_lru);
+	kmem_cache_destroy(layerfs_dir_cachep);
 }
 
 /* A namespace change in directory @dir: cached snapshots are stale. */
@@ -520,15 +549,18 @@ static struct layerfs_dir_cache *layerfs_dir_cache_get(struct dentry *dentry)
 	if (c)
 		return c;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	/* From the LRU's cache: its per-cgroup list exists for @c's cgroup. */
+	c = kmem_cache_alloc_lru(layerfs_dir_cachep, &layerfs_dir_lru,
+				 GFP_KERNEL | __GFP_ZERO);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&c->ref, 1);
+	INIT_LIST_HEAD(&c->lru);
 	c->version = version;
 	c->names = RB_ROOT;
 	err = layerfs_dir_build(dentry, c);
 	if (err) {
-		kfree(c);
+		kmem_cache_free(layerfs_dir_cachep, c);
 		return ERR_PTR(err);
 	}
 

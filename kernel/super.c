@@ -37,7 +37,6 @@ static struct inode *layerfs_alloc_inode(struct super_block *sb)
 	li->cache = NULL;
 	li->dir_version = 0;
 	INIT_LIST_HEAD(&li->wmap_node);
-	INIT_LIST_HEAD(&li->cache_lru);
 	spin_lock_init(&li->cache_lock);
 	mutex_init(&li->lock);
 	return &li->vfs_inode;

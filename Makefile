@@ -48,7 +48,7 @@ KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 # Debian 12's 6.12 LTS kernel (linux-image-6.12-amd64) and the guest tests
 # make check runs on it.
 KVER_612 ?= $(shell scripts/kver.sh 6.12 2>/dev/null)
-TESTS_612 ?= smoke semantics fileops commit-core perm robust
+TESTS_612 ?= smoke semantics fileops commit-core perm robust readdir-memcg
 KDIR ?= /lib/modules/$(KVER)/build
 # The module's DKMS name and version (userspace/layerctl.c's version).
 VERSION := $(shell scripts/module-src.sh --version 2>/dev/null)

@@ -110,8 +110,9 @@ check: deps
 	$(MAKE) guest-boots
 	$(if $(filter 1,$(CHECK_BOOT)),tests/guest/boots-installed.sh)
 
+# The runner and the scripts side by side (userspace/Makefile's check).
 unit:
-	$(MAKE) -C userspace check
+	$(MAKE) -j$(JOBS) -C userspace check
 
 # The import path under libFuzzer (tests/fuzz/): no crash, leak or write
 # outside the target directory.  Host only, no guest.

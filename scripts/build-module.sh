@@ -26,7 +26,7 @@ src=$root/build/kver-$kver/src
 "$root/scripts/module-src.sh" "$src"
 
 echo "build-module: building layerfs.ko against $kver" >&2
-make -C "$kdir" M="$src" modules >&2
+make -C "$kdir" M="$src" -j"$(nproc)" modules >&2
 ko=$src/kernel/layerfs.ko
 vermagic=$(modinfo -F vermagic "$ko")
 case $vermagic in

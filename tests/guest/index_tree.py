@@ -216,4 +216,5 @@ def main():
     sys.exit(__doc__)
 
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

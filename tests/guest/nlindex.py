@@ -9,30 +9,23 @@ t-index.sh, independent of layerctl.
       --closed, the number of a descriptor closed before the request) as
       the index of layer NAME; prints "OK" or
       "ERR <errno name> <extended ack>".
-  nlindex.py mutate IN OUT NAME FROM TO
-      for each seed FROM..TO-1: copies index IN to OUT with 1-3 bytes
+  nlindex.py corrupt IN OUT NAME COUNT LAYERCTL DIR PARENT MI MN
+      for each seed 0..COUNT-1: copies index IN to OUT with 1-3 bytes
       changed in one section (header, layer table, directory table,
       entries, names area: each as likely), recomputes the CRC, offers OUT
       to layer NAME as give does, and prints "SEED CLASS WHERE ANSWER":
       what the kernel must make of it, where the bytes fell, what it made
-      of it.  Stops after the first that NAME accepts (OUT is then that
-      one): NAME must lose its index before the next.  (One process for
-      many: the tests run in an emulator.)  CLASS is one of
-        structural  a field the format constrains: refused, EINVAL
-                    "bad index: <rule>";
-        identity    a layer's directory (inode, device, generation):
-                    refused, ESTALE (or EINVAL, by another rule);
-        free-exact  file handle bytes or types, a store key: may be
-                    accepted, and the view is then the walked view, inode
-                    numbers included (handles are checked hints; the
-                    kernel does not read the key);
-        free-any    also inode numbers, the origin flag (the kernel
-                    gives EIO for an object whose number is not the
-                    index's), names, a directory's layers or opaque flag, a
-                    stat record's values (the kernel answers stat from
-                    it): may be accepted; the view then differs from the
-                    walked one but must stay usable.
-      A free class may also be refused by a rule (a name out of order).
+      of it.  NAME must be without an index; one that NAME accepts gives
+      it one, so NAME is then removed and added again (LAYERCTL layer add
+      --frozen NAME DIR --parent PARENT; if that fails, "SEED readd -
+      ERR ..." and the seeds stop).  Before that, a seed of a free class
+      that was accepted has its view checked: NAME mounted on MI, and
+      noindex on MN, the first must be indexed, and its whole tree walk
+      (free-any: index_tree.py walk) or, caches dropped, equal the walked
+      view inode numbers included (free-exact: index_tree.py compare
+      --ino); ANSWER is then "OK" or "OK, but the view: WHAT IS WRONG".
+      (One process for all: under an emulator each python3 start and
+      import costs seconds.)  CLASS is one of
   nlindex.py crcflip IN OUT
       copies IN with one byte flipped and the CRC left as it was.
   nlindex.py handleswap IN OUT
@@ -246,6 +239,97 @@ def mutate(data, ix, dst, seed):
                                                 for _, w in found))
 
 
+# corrupt's own imports, not paid by the other commands (each import is
+# slow in an emulator).
+# pylint: disable=import-outside-toplevel
+
+
+def run(*cmd):
+    """Runs @cmd: None, or what went wrong."""
+    import subprocess
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, check=False)
+    if r.returncode == 0:
+        return None
+    out = r.stdout.decode(errors="replace").strip().splitlines()
+    return "%s: status %d%s" % (" ".join(cmd[:3]), r.returncode,
+                                ": " + out[-1] if out else "")
+
+
+def indexed(layerctl, mnt):
+    """Whether the view mounted at @mnt uses an index, as t-index.sh's
+    view_indexed says it: "true", "false" or ""."""
+    import json
+    import subprocess
+    try:
+        out = subprocess.run([layerctl, "view", "ls", "--json"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             check=False).stdout
+        return " ".join(str(v["indexed"]).lower() for v in json.loads(out)
+                        if mnt in v.get("mountpoints", []))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def accepted_view(cls, name, layerctl, mi, mn):
+    """Empty if the view of @name (whose index, of class @cls, was just
+    accepted) is as the class says, else what is wrong."""
+    import contextlib
+    import io
+    import traceback
+    import index_tree  # walk and compare
+    if run("mount", "-t", "layerfs", "-o", "image=" + name, "mi", mi):
+        return "no view"
+    wrong = []
+    if run("mount", "-t", "layerfs", "-o", "image=%s,noindex" % name, "mn",
+           mn):
+        wrong.append("no walked view")
+    if indexed(layerctl, mi) != "true":
+        wrong.append("not indexed")
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            if cls == "free-exact":
+                # cold: handles are used when a directory is not at hand
+                with open("/proc/sys/vm/drop_caches", "w") as f:
+                    f.write("3\n")
+                rc = index_tree.compare(mi, mn, True, index_tree.POOL)
+            else:
+                rc = index_tree.walk(mi)
+    except Exception:  # pylint: disable=broad-except
+        out.write(traceback.format_exc())
+        rc = 1
+    if rc:
+        wrong += out.getvalue().strip().splitlines()[-3:]
+    for m in (mi, mn):
+        err = run("umount", m)
+        if err:
+            wrong.append(err)
+    return " ".join(wrong)
+
+
+def corrupt(src, dst, name, count, layerctl, layer_dir, parent, mi, mn):
+    data = open(src, "rb").read()
+    ix = Index(data)
+    for seed in range(count):
+        what = mutate(data, ix, dst, seed)
+        out = give(name, dst)
+        if out != "OK":
+            print(seed, what, out, flush=True)
+            continue
+        if what.startswith("free-"):
+            wrong = accepted_view(what.split()[0], name, layerctl, mi, mn)
+            if wrong:
+                out = "OK, but the view: " + wrong
+        print(seed, what, out, flush=True)
+        err = run(layerctl, "layer", "rm", name) or \
+            run(layerctl, "layer", "add", "--frozen", name, layer_dir,
+                "--parent", parent)
+        if err:
+            print(seed, "readd - ERR", err, flush=True)
+            return
+
+
 def set_crc(data):
     struct.pack_into("<I", data, 12, crc32c(bytes(data[16:])))
 
@@ -282,15 +366,8 @@ def main():
     if len(a) >= 3 and a[0] == "give":
         mode = next((m for m in a[3:] if m in ("--wronly", "--closed")), "")
         print(give(a[1], a[2], "--rw" in a[3:], mode))
-    elif len(a) == 6 and a[0] == "mutate":
-        data = open(a[1], "rb").read()
-        ix = Index(data)
-        for seed in range(int(a[4]), int(a[5])):
-            what = mutate(data, ix, a[2], seed)
-            out = give(a[3], a[2])
-            print(seed, what, out, flush=True)
-            if out == "OK":
-                break
+    elif len(a) == 10 and a[0] == "corrupt":
+        corrupt(a[1], a[2], a[3], int(a[4]), a[5], a[6], a[7], a[8], a[9])
     elif len(a) == 3 and a[0] == "crcflip":
         crcflip(a[1], a[2])
     elif len(a) == 3 and a[0] == "handleswap":

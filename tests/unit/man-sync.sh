@@ -36,11 +36,52 @@ section() {
 }
 
 # options HELPTEXT: "-x" and "--long" of the Options: block, one a line.
+# (The lines below Options: indented by 2 to 6 spaces and starting with
+# '-', up to two spaces; each of their comma-separated forms up to '=' or a
+# space.)
 options() {
-	printf '%s\n' "$1" | awk '/^Options:$/ { on = 1; next } on' |
-		grep -E '^ {2,6}-' |
-		sed -E 's/^ +//; s/  .*//' | tr ',' '\n' |
-		sed -E 's/^ +//; s/[= ].*//' | grep -E '^-'
+	printf '%s\n' "$1" | awk '
+		/^Options:$/ { on = 1; next }
+		!on || !match($0, /^ +/) || RLENGTH < 2 || RLENGTH > 6 ||
+			substr($0, RLENGTH + 1, 1) != "-" { next }
+		{
+			s = substr($0, RLENGTH + 1)
+			sub(/  .*/, "", s)
+			n = split(s, form, ",")
+			for (i = 1; i <= n; i++) {
+				f = form[i]
+				sub(/^ +/, "", f)
+				sub(/[= ].*/, "", f)
+				if (f ~ /^-/)
+					print f
+			}
+		}'
+}
+
+# man_items SECTION: the --long forms of the items of a subsection (.B -x,
+# --long=ARG), one a line.
+man_items() {
+	printf '%s\n' "$1" | awk '
+		!/^\.B -/ { next }
+		{
+			n = split(substr($0, 4), form, ",")
+			for (i = 1; i <= n; i++) {
+				f = form[i]
+				sub(/^ +/, "", f)
+				sub(/[= ].*/, "", f)
+				if (f ~ /^--/)
+					print f
+			}
+		}'
+}
+
+# in_text TEXT OPT: OPT is in TEXT as a word of its own (not part of a
+# longer option or word: no letter or '-' on either side).  The matching is
+# bash's, not a grep an option: processes are what this script's time goes
+# to (it runs in make unit and in make deb).
+in_text() {
+	local re="(^|[^-a-z])$2([^-a-z]|\$)"
+	[[ $1 =~ $re ]]
 }
 
 # The dispatcher table: { "name", cmd_fn, "help" } lines.
@@ -49,13 +90,16 @@ top=$(sed -n 's/^\t{ "\([a-z-]*\)", cmd_[a-z_]*, .*/\1/p' "$root/userspace/layer
 # The table and the top-level help must agree.
 help_top=$("$lc" --help)
 for c in $top; do
-	printf '%s\n' "$help_top" | grep -qE "^  $c +" || problem "'$c' is in the table but not in 'layerctl --help'"
+	[[ $help_top =~ (^|$'\n')"  $c "+ ]] || problem "'$c' is in the table but not in 'layerctl --help'"
 done
 
+# Each command's --help, asked once.
+declare -A help
 cmds=()
 for c in $top; do
 	h=$("$lc" "$c" --help) || { problem "layerctl $c --help failed"; continue; }
-	if printf '%s\n' "$h" | grep -q '^Commands:$'; then
+	help[$c]=$h
+	if [[ $'\n'$h$'\n' == *$'\n''Commands:'$'\n'* ]]; then
 		subs=$(printf '%s\n' "$h" | awk '/^Commands:$/ { on = 1; next } on && /^$/ { on = 0 } on { print $1 }' | grep -vx help)
 		[ -n "$subs" ] || problem "layerctl $c: a group without commands"
 		for s in $subs; do
@@ -68,8 +112,12 @@ done
 
 checked=0
 for c in "${cmds[@]}"; do
-	# shellcheck disable=SC2086 # "layer add" is two words
-	h=$("$lc" $c --help) || { problem "layerctl $c --help failed"; continue; }
+	if [ -n "${help[$c]+set}" ]; then
+		h=${help[$c]}
+	else
+		# shellcheck disable=SC2086 # "layer add" is two words
+		h=$("$lc" $c --help) || { problem "layerctl $c --help failed"; continue; }
+	fi
 	sec=$(section "layerctl $c")
 	if [ -z "$sec" ]; then
 		problem "no subsection '.SS \"layerctl $c\"' in $(basename "$man")"
@@ -79,13 +127,12 @@ for c in "${cmds[@]}"; do
 	[ -n "$opts" ] || problem "layerctl $c --help lists no options (not even --help)"
 	for o in $opts; do
 		checked=$((checked + 1))
-		printf '%s\n' "$sec" | grep -qE -- "(^|[^-a-z])$o([^-a-z]|$)" ||
+		in_text "$sec" "$o" ||
 			problem "layerctl $c: option $o is not in its man page subsection"
 	done
 	# Items of the man page (.B -x, --long=ARG) that --help does not know.
-	for o in $(printf '%s\n' "$sec" | sed -n 's/^\.B \(-.*\)/\1/p' | tr ',' '\n' |
-		sed -E 's/^ +//; s/[= ].*//' | grep -E '^--'); do
-		printf '%s\n' "$opts" | grep -qx -- "$o" ||
+	for o in $(man_items "$sec"); do
+		[[ $'\n'$opts$'\n' == *$'\n'"$o"$'\n'* ]] ||
 			problem "layerctl $c: the man page lists $o, --help does not"
 	done
 done
@@ -94,7 +141,7 @@ done
 glob=$(section_sh() { printf '%s\n' "$plain" | awk '$0 == ".SH GLOBAL OPTIONS" { on = 1; next } /^\.SH / { on = 0 } on'; }; section_sh)
 for o in $(options "$help_top"); do
 	checked=$((checked + 1))
-	printf '%s\n' "$glob" | grep -qE -- "(^|[^-a-z])$o([^-a-z]|$)" ||
+	in_text "$glob" "$o" ||
 		problem "global option $o is not in GLOBAL OPTIONS"
 done
 

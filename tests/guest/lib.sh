@@ -32,6 +32,9 @@
 #   pass WHAT / fail WHAT [DETAIL...]  record a check decided by the test
 #   skip WHAT [REASON]               record a skipped check (counts as ok)
 #   mount_ext4 DIR SIZE              a fresh loop-mounted ext4 image on DIR
+#   merged_dirs NAME DIRS ENTRIES LEN  DIRS merged directories of ENTRIES
+#                                    names of LEN bytes, mounted on
+#                                    $scratch/m (see below)
 #   diag MSG...                      print a "# MSG" comment
 #   done_testing                     print the plan and exit: 0 if every
 #                                    check passed, else 1
@@ -234,6 +237,31 @@ mount_ext4() {
 		echo "Bail out! cannot make and mount an ext4 image"
 		exit 1
 	fi
+}
+
+# merged_dirs NAME DIRS ENTRIES LEN: layers NAME/a and NAME/b (in
+# $scratch/a and $scratch/b) each hold half of the ENTRIES names, LEN
+# bytes each, of every directory d000, d001, ... up to DIRS; a view of the
+# two is mounted on $scratch/m.  The caller unmounts it and removes the
+# layers.
+merged_dirs() {
+	mkdir -p "$scratch/a" "$scratch/b" "$scratch/m"
+	/usr/bin/python3 - "$scratch/a" "$scratch/b" "$2" "$3" "$4" <<'EOF'
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+dirs, entries, length = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+pad = "e" * (length - 5)
+for d in range(dirs):
+    for top in (a, b):
+        os.makedirs("%s/d%03d" % (top, d), exist_ok=True)
+    for i in range(entries):
+        top = a if i % 2 else b
+        os.close(os.open("%s/d%03d/%s%05d" % (top, d, pad, i),
+                         os.O_CREAT | os.O_WRONLY, 0o644))
+EOF
+	expect_ok "$LAYERCTL" layer add "$1/a" "$scratch/a"
+	expect_ok "$LAYERCTL" layer add "$1/b" "$scratch/b"
+	expect_ok mount -t layerfs -o "layers=$1/a:$1/b" v "$scratch/m"
 }
 
 load_module() {

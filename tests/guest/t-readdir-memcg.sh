@@ -24,7 +24,6 @@ s=$scratch
 PY=/usr/bin/python3
 load_module
 
-cg=''
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
 	cgroot=/sys/fs/cgroup
 else
@@ -36,33 +35,17 @@ if ! grep -qw memory "$cgroot/cgroup.controllers"; then
 	skip "no memory controller in cgroup2 (cgroup.controllers: $(cat "$cgroot/cgroup.controllers"))"
 	expect_ok unload_module
 	done_testing
-	exit 0
 fi
 echo +memory >"$cgroot/cgroup.subtree_control" 2>/dev/null
 cg=$cgroot/layerfs-memcg.$$
 mkdir "$cg"
 expect_ok test -e "$cg/memory.max"
-if [ "$(cat /proc/swaps | wc -l)" -gt 1 ]; then
+if [ "$(wc -l </proc/swaps)" -gt 1 ]; then
 	swapoff -a
 fi
 
 # Two layers, each with half of every directory's names: merged dirs.
-mkdir -p "$s/a" "$s/b" "$s/m"
-$PY - "$s/a" "$s/b" <<'EOF'
-import os, sys
-a, b = sys.argv[1], sys.argv[2]
-pad = "n" * 190
-for d in range(40):
-    for top in (a, b):
-        os.makedirs("%s/d%02d" % (top, d), exist_ok=True)
-    for i in range(1000):
-        top = a if i % 2 else b
-        os.close(os.open("%s/d%02d/%s%05d" % (top, d, pad, i),
-                         os.O_CREAT | os.O_WRONLY, 0o644))
-EOF
-expect_ok "$LAYERCTL" layer add memcg/a "$s/a"
-expect_ok "$LAYERCTL" layer add memcg/b "$s/b"
-expect_ok mount -t layerfs -o layers=memcg/a:memcg/b v "$s/m"
+merged_dirs memcg 40 1000 195
 
 # The task: joins the cgroup, pins, lists when told, reports what the
 # listing charged, then (told again) allocates that much and touches it.
@@ -76,11 +59,11 @@ with open(cg + "/cgroup.procs", "w") as f:
 def current():
     with open(cg + "/memory.current") as f:
         return int(f.read())
-fds = [os.open("%s/d%02d" % (m, d), os.O_PATH) for d in range(40)]
+fds = [os.open("%s/d%03d" % (m, d), os.O_PATH) for d in range(40)]
 with open(fifo) as f:
     f.read()
 before = current()
-n = sum(len(os.listdir("%s/d%02d" % (m, d))) for d in range(40))
+n = sum(len(os.listdir("%s/d%03d" % (m, d))) for d in range(40))
 grew = current() - before
 print("listed", n, "charged", grew, flush=True)
 with open(fifo) as f:
@@ -130,7 +113,7 @@ expect_eq "$oom" 0 "no OOM kill in the cgroup"
 
 kill "$task" 2>/dev/null
 wait "$task" 2>/dev/null
-expect_eq "$(ls "$s/m/d07" | wc -l)" 1000 "a listing after the reclaim is complete"
+expect_eq "$(ls "$s/m/d007" | wc -l)" 1000 "a listing after the reclaim is complete"
 rmdir "$cg"
 expect_ok umount "$s/m"
 expect_ok "$LAYERCTL" layer rm memcg/a

@@ -17,20 +17,7 @@ PY=/usr/bin/python3
 load_module
 
 # Two layers, each with half of every directory's names: merged dirs.
-mkdir -p "$s/a" "$s/b" "$s/m"
-$PY - "$s/a" "$s/b" <<'EOF'
-import os, sys
-a, b = sys.argv[1], sys.argv[2]
-for d in range(120):
-    for top in (a, b):
-        os.makedirs("%s/d%03d" % (top, d), exist_ok=True)
-    for i in range(300):
-        top = a if i % 2 else b
-        open("%s/d%03d/entry-with-a-longish-name-%05d" % (top, d, i), "w").close()
-EOF
-expect_ok "$LAYERCTL" layer add shrink/a "$s/a"
-expect_ok "$LAYERCTL" layer add shrink/b "$s/b"
-expect_ok mount -t layerfs -o layers=shrink/a:shrink/b v "$s/m"
+merged_dirs shrink 120 300 31
 
 # A process holding O_PATH descriptors on every directory (no snapshot
 # is built by O_PATH opens); it lists them when told to, then sleeps.

@@ -1253,6 +1253,28 @@ START_TEST(test_upload_stream)
 		lfs_reg_close(&creg);
 	}
 
+	/*
+	 * a stream that cannot be read: what failed, the errno as the code,
+	 * so that its text comes once, in parentheses (err.h), not glued
+	 * into a text of code 0
+	 */
+	{
+		struct lfs_err e;
+		char line[LFS_ERR_MAX + 64];
+
+		fake_http_reset();
+		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(lfs_reg_upload_stream(&reg, loc, "layer 'x'",
+						       fd, 8, &sent), -EISDIR);
+		ck_assert_uint_eq(fake_http_nseen(), 0);
+		e = reg.err;
+		lfs_err_prefix(&e, -EISDIR, "destination 'reg.io/app/web:1'");
+		ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+				 "destination 'reg.io/app/web:1': layer 'x': cannot read the data to upload (Is a directory)");
+		close(fd);
+	}
+
 	/* the registry says it has less than the chunk in memory holds */
 	fake_http_reset();
 	fd = pipe_of(blob, 20);

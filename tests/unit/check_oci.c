@@ -348,6 +348,12 @@ START_TEST(test_manifest_index)
 	ck_assert_int_eq(lfs_oci_parse_layout(lfs_oci_layout_json(), &why), 0);
 	ck_assert_int_eq(lfs_oci_parse_layout("{\"imageLayoutVersion\":\"2.0\"}", &why),
 			 -EINVAL);
+	/* what it has, then what it wants, after ': ' (err.h) */
+	ck_assert_str_eq(why.msg, "unsupported imageLayoutVersion '2.0': want 1.x");
+	ck_assert_int_eq(why.code, 0);
+	/* the file is the caller's subject (file 'oci-layout'): not again */
+	ck_assert_int_eq(lfs_oci_parse_layout("{}", &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "no imageLayoutVersion");
 	free(man);
 	free(idx);
 }

@@ -401,6 +401,11 @@ START_TEST(test_pick)
 				      &d, &why), 0);
 	ck_assert_str_eq(d.media_type, LFS_MT_MANIFEST);
 	ck_assert_int_eq(lfs_reg_pick("text/html", "{}", &w, &d, &why), -EINVAL);
+	/* the type quoted, why after ': ' (err.h) */
+	ck_assert_str_eq(why.msg, "unsupported manifest media type 'text/html': not an OCI or Docker v2 manifest or index");
+	ck_assert_int_eq(lfs_reg_pick(NULL, "{\"mediaType\":\"x/y\"}", &w, &d, &why),
+			 -EINVAL);
+	ck_assert_str_eq(why.msg, "unsupported manifest media type 'x/y': not an OCI or Docker v2 manifest or index");
 	ck_assert_int_eq(lfs_reg_pick(NULL, "not json", &w, &d, &why), -EINVAL);
 
 }

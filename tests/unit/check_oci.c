@@ -3166,6 +3166,32 @@ END_TEST
  * in parentheses), a manifest that is not JSON (its digest quoted as the
  * subject).
  */
+/*
+ * @bytes as a blob of layout @oci, named by @m (the first of @idx's
+ * manifests: its digest, size, and @media_type unless NULL), index.json
+ * written; its digest in @got.
+ */
+static void layout_names_blob(struct json_object *idx, struct json_object *m,
+			      const char *oci, const char *bytes,
+			      const char *media_type, char *got)
+{
+	char path[512], tmp[256];
+	size_t len = strlen(bytes);
+
+	lfs_oci_sha256_digest(bytes, len, got);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, got + 7);
+	put_bytes("blob", bytes, len);
+	snprintf(tmp, sizeof(tmp), "%s/blob", tmpdir);
+	ck_assert_int_eq(rename(tmp, path), 0);
+	if (media_type)
+		json_object_object_add(m, "mediaType",
+				       json_object_new_string(media_type));
+	json_object_object_add(m, "digest", json_object_new_string(got));
+	json_object_object_add(m, "size", json_object_new_int((int)len));
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+}
+
 START_TEST(test_cmd_load_json_blobs)
 {
 	struct lfs_layer base = { 0 };
@@ -3238,15 +3264,7 @@ START_TEST(test_cmd_load_json_blobs)
 	assert_err_line("load", oci, text);
 
 	/* a manifest that is not JSON, index.json naming it */
-	lfs_oci_sha256_digest("{", 1, got);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, got + 7);
-	put_bytes("man", "{", 1);
-	snprintf(text, sizeof(text), "%s/man", tmpdir);
-	ck_assert_int_eq(rename(text, path), 0);
-	json_object_object_add(m, "digest", json_object_new_string(got));
-	json_object_object_add(m, "size", json_object_new_int(1));
-	snprintf(path, sizeof(path), "%s/index.json", oci);
-	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+	layout_names_blob(idx, m, oci, "{", NULL, got);
 	RUN("--store", store, "load", oci, "copy:1");
 	ck_assert_int_eq(r.rc, 1);
 	snprintf(text, sizeof(text),
@@ -3255,16 +3273,7 @@ START_TEST(test_cmd_load_json_blobs)
 	assert_err_line("load", oci, text);
 
 	/* a nested index without manifests: the index named by its digest */
-	lfs_oci_sha256_digest("{}", 2, got);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, got + 7);
-	put_bytes("nested", "{}", 2);
-	snprintf(text, sizeof(text), "%s/nested", tmpdir);
-	ck_assert_int_eq(rename(text, path), 0);
-	json_object_object_add(m, "mediaType", json_object_new_string(LFS_MT_INDEX));
-	json_object_object_add(m, "digest", json_object_new_string(got));
-	json_object_object_add(m, "size", json_object_new_int(2));
-	snprintf(path, sizeof(path), "%s/index.json", oci);
-	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+	layout_names_blob(idx, m, oci, "{}", LFS_MT_INDEX, got);
 	RUN("--store", store, "load", oci, "copy:1");
 	ck_assert_int_eq(r.rc, 1);
 	snprintf(text, sizeof(text), "index '%s': index has no manifests array",

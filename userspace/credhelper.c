@@ -163,8 +163,8 @@ static int lfs_helper_failed(const char *name, int st, char *out,
 	/* the reporter escapes control characters */
 	out[strcspn(out, "\n")] = '\0';
 	out[200] = '\0';
-	lfs_err_set(e, 0, "credential helper 'docker-credential-%s' failed (%s %d)%s%s",
-		    name, WIFEXITED(st) ? "status" : "signal",
+	lfs_err_set(e, 0, "credential helper 'docker-credential-%s': %s %d%s%s",
+		    name, WIFEXITED(st) ? "failed with status" : "killed by signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 		    out[0] ? ": " : "", out);
 	return -EACCES;

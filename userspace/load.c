@@ -123,23 +123,23 @@ static int lfs_load_read(int dirfd, const char *name, const uint64_t *size,
 	*out = NULL;
 	fd = lfs_open_regular(dirfd, name, 0, &st);
 	if (fd < 0 && fd != -EINVAL)
-		return lfs_err_set(e, fd, "%s", name);
+		return lfs_err_set(e, fd, "file '%s'", name);
 	if (fd < 0 || (size && (uint64_t)st.st_size != *size) ||
 	    st.st_size > (off_t)LFS_JSON_BLOB_MAX) {
 		if (fd >= 0)
 			close(fd);
 		if (size)
-			lfs_err_set(e, 0, "%s: not a regular file of the size its descriptor gives (%llu bytes, at most 4 MiB)",
+			lfs_err_set(e, 0, "file '%s': not a regular file of the size its descriptor gives: %llu bytes, at most 4 MiB",
 				    name, (unsigned long long)*size);
 		else
-			lfs_err_set(e, 0, "%s: not a regular file of at most 4 MiB",
+			lfs_err_set(e, 0, "file '%s': not a regular file of at most 4 MiB",
 				    name);
 		return -EINVAL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		return lfs_err_set(e, -ENOMEM, "%s", name);
+		return lfs_err_set(e, -ENOMEM, "file '%s'", name);
 	}
 	while (len < (size_t)st.st_size) {
 		r = read(fd, buf + len, (size_t)st.st_size - len);
@@ -150,7 +150,7 @@ static int lfs_load_read(int dirfd, const char *name, const uint64_t *size,
 		len += (size_t)r;
 	}
 	if (len < (size_t)st.st_size)
-		lfs_err_set(e, r < 0 ? -errno : -EIO, "%s", name);
+		lfs_err_set(e, r < 0 ? -errno : -EIO, "file '%s'", name);
 	close(fd);
 	if (len < (size_t)st.st_size) {
 		free(buf);
@@ -176,10 +176,10 @@ static int lfs_load_json_blob(int dirfd, const struct lfs_oci_desc *desc,
 		return rc;
 	lfs_oci_sha256_digest(*out, len, got);
 	if (strcmp(got, desc->digest))
-		lfs_err_set(e, 0, "%s: digest mismatch, the content is %s",
+		lfs_err_set(e, 0, "file '%s': digest mismatch, the content is %s",
 			    path, got);
 	else if (strlen(*out) != len)
-		lfs_err_set(e, 0, "%s: NUL byte in JSON", path);
+		lfs_err_set(e, 0, "file '%s': NUL byte in JSON", path);
 	else
 		return 0;
 	free(*out);
@@ -196,7 +196,7 @@ static int lfs_load_pick(struct lfs_load *L, struct lfs_err *e)
 {
 	struct lfs_oci_want *w = &L->want;
 	char *index = NULL, *nested = NULL, *rn2 = NULL, plat[96];
-	const char *where = "index.json";
+	char where[LFS_DIGEST_LEN + 16] = "file 'index.json'";
 	size_t len;
 	int rc;
 
@@ -206,14 +206,14 @@ static int lfs_load_pick(struct lfs_load *L, struct lfs_err *e)
 	rc = lfs_oci_parse_index(index, w, &L->mdesc, &L->ref_name, e);
 	if (!rc && (!strcmp(L->mdesc.media_type, LFS_MT_INDEX) ||
 		    !strcmp(L->mdesc.media_type, LFS_MT_DOCKER_LIST))) {
-		where = "nested index";
+		snprintf(where, sizeof(where), "index '%s'", L->mdesc.digest);
 		rc = lfs_load_json_blob(L->dirfd, &L->mdesc, &nested, e);
 		if (!rc)
 			rc = lfs_oci_parse_index(nested, w, &L->mdesc, &rn2, e);
 		else
-			where = NULL;	/* its own message */
+			where[0] = '\0';	/* its own message */
 	}
-	if (rc && where) {
+	if (rc && where[0]) {
 		lfs_platform_format(w->plat, plat, sizeof(plat));
 		if (w->have[0])
 			lfs_err_set(e, 0, "%s: no manifest for %s, it has %s: see --platform",
@@ -246,7 +246,7 @@ static int lfs_load_name(struct lfs_load *L, struct lfs_err *e)
 		     lfs_name_check(L->name)))
 		why = "longer than 255 bytes with ':latest'";
 	if (why) {
-		lfs_err_set(e, 0, "the manifest's name '%s' is not a valid layer name (%s): give REF",
+		lfs_err_set(e, 0, "the manifest's name '%s' is not a valid layer name: %s: give REF",
 			    L->ref_name, why);
 		return -EINVAL;
 	}
@@ -303,7 +303,7 @@ static int lfs_load_plan(struct lfs_load *L, struct lfs_err *e)
 		return lfs_err_set(e, -errno, "%s", "");
 	rc = lfs_load_read(L->dirfd, "oci-layout", NULL, &layout, &len, e);
 	if (!rc && lfs_oci_parse_layout(layout, e))
-		rc = lfs_err_prefix(e, -EINVAL, "oci-layout");
+		rc = lfs_err_prefix(e, -EINVAL, "file 'oci-layout'");
 	free(layout);
 	if (!rc)
 		rc = lfs_load_pick(L, e);
@@ -361,11 +361,11 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 	lfs_load_blob_path(path, sizeof(path), L->man.layers[i].digest);
 	im.fd = lfs_open_regular(L->dirfd, path, 0, &sb);
 	if (im.fd == -EINVAL) {
-		lfs_err_set(e, 0, "%s: not a regular file", path);
+		lfs_err_set(e, 0, "file '%s': not a regular file", path);
 		return lfs_err_prefix(e, -EINVAL, "load '%s'", L->what);
 	}
 	if (im.fd < 0) {
-		lfs_err_set(e, im.fd, "%s", path);
+		lfs_err_set(e, im.fd, "file '%s'", path);
 		return lfs_err_prefix(e, e->code, "load '%s'", L->what);
 	}
 	im.what = path;
@@ -386,7 +386,7 @@ static int lfs_load_one(struct lfs_ctx *ctx, struct lfs_store *st,
 	if (d.blob_size != L->man.layers[i].size) {
 		lfs_oci_unimport(st, nl, L->names[i], L->keys[i]);
 		L->keys[i][0] = '\0';
-		lfs_err_set(e, 0, "load '%s': %s: %llu bytes, the manifest says %llu",
+		lfs_err_set(e, 0, "load '%s': file '%s': %llu bytes, the manifest says %llu",
 			    L->what, path, (unsigned long long)d.blob_size,
 			    (unsigned long long)L->man.layers[i].size);
 		return -EINVAL;

@@ -143,9 +143,11 @@ static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
 	int rc;
 
 	/* restore --views mounts it again from /: record an absolute path. */
-	if (persist && !realpath(spec->target, mnt))
-		return lfs_mount_refuse(spec->target, "mountpoint",
-					spec->target, strerror(errno), e);
+	if (persist && !realpath(spec->target, mnt)) {
+		rc = lfs_err_set(e, -errno, "cannot find its absolute path");
+		return lfs_err_prefix(e, rc, "view '%s': mountpoint '%s'",
+				      spec->target, spec->target);
+	}
 	rc = lfs_ctx_store(ctx, &ms->st, 1, e);
 	if (rc)
 		return rc;

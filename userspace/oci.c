@@ -553,10 +553,11 @@ int lfs_oci_parse_layout(const char *json, struct lfs_err *e)
 		return -EINVAL;
 	v = lfs_jstr(o, "imageLayoutVersion");
 	if (!v) {
-		lfs_err_set(e, 0, "oci-layout has no imageLayoutVersion");
+		lfs_err_set(e, 0, "no imageLayoutVersion");
 		rc = -EINVAL;
 	} else if (strncmp(v, "1.", 2)) {
-		lfs_err_set(e, 0, "unsupported imageLayoutVersion (want 1.x)");
+		lfs_err_set(e, 0, "unsupported imageLayoutVersion '%s': want 1.x",
+			    v);
 		rc = -EINVAL;
 	}
 	json_object_put(o);

@@ -585,11 +585,12 @@ int lfs_reg_pick(const char *content_type, const char *body,
 	if (!index)	/* the manifest's own media type */
 		snprintf(next->media_type, sizeof(next->media_type), "%s",
 			 *mt ? mt : LFS_MT_MANIFEST);
+	if (index < 0)	/* before o goes: mt may be its */
+		lfs_err_set(e, 0, "unsupported manifest media type '%s': not an OCI or Docker v2 manifest or index",
+			    mt);
 	json_object_put(o);
-	if (index < 0) {
-		lfs_err_set(e, 0, "unsupported manifest media type (not an OCI or Docker v2 manifest or index)");
+	if (index < 0)
 		return -EINVAL;
-	}
 	if (!index)
 		return 0;
 	rc = lfs_oci_parse_index(body, w, next, &rn, e);

@@ -19,19 +19,50 @@
 #define LFS_REG_RESUMES		3
 #define LFS_REG_MANIFEST_MAX	(4U << 20)
 
+static int lfs_reg_vfail(struct lfs_reg *reg, int err, int code,
+			 const char *fmt, va_list ap)
+{
+	char text[LFS_ERR_MAX];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	lfs_err_set(&reg->err, code, "%s", text);
+	return err;
+}
+
 static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Fails with @err, a sentence that says it all (it has the registry's
+ * reason): code 0.
+ */
 static int lfs_reg_fail(struct lfs_reg *reg, int err, const char *fmt, ...)
 {
-	char text[LFS_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	lfs_reg_vfail(reg, err, 0, fmt, ap);
 	va_end(ap);
-	/* The sentence says it all (it has the registry's reason). */
-	lfs_err_set(&reg->err, 0, "%s", text);
+	return err;
+}
+
+static int lfs_reg_fail_code(struct lfs_reg *reg, int err, int code,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Fails with @err, what was being done in the text and errno @code as the
+ * error's code (0: the text says it all), so that the reporter appends
+ * its strerror once (err.h).
+ */
+static int lfs_reg_fail_code(struct lfs_reg *reg, int err, int code,
+			     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lfs_reg_vfail(reg, err, code, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
@@ -84,11 +115,10 @@ int lfs_reg_open(struct lfs_reg *reg, const char *host, const char *repo,
 		reg->has_cred = 1;
 	}
 	if (lfs_reg_url_base(host, insecure, reg->base, sizeof(reg->base)))
-		return lfs_reg_fail(reg, -ENAMETOOLONG, "%s: host name too long",
-				    host);
+		return lfs_reg_fail(reg, -ENAMETOOLONG, "host name too long");
 	rc = lfs_http_open(&reg->http, &o);
 	if (rc)
-		return lfs_reg_fail(reg, rc, "%s: cannot set up HTTP", host);
+		return lfs_reg_fail_code(reg, rc, rc, "cannot set up HTTP");
 	return 0;
 }
 
@@ -135,13 +165,17 @@ static int lfs_reg_set_authz(struct lfs_reg *reg, const char *line, int basic)
 	return 0;
 }
 
-/* Fetches a Bearer token for challenge @c; sets reg->authz. */
-static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
+/*
+ * Fetches a Bearer token for challenge @c, for the request on @what;
+ * sets reg->authz.
+ */
+static int lfs_reg_token(struct lfs_reg *reg, const char *what,
+			 const struct lfs_reg_challenge *c)
 {
 	struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 	struct lfs_http_resp rs;
 	char url[LFS_REG_URL_MAX], scope[LFS_REG_REPO_MAX + 32];
-	char basic[2048], *tok, *line;
+	char basic[2048], svc[LFS_ERR_MAX + sizeof(c->realm)], *tok, *line;
 	struct lfs_err e = LFS_ERR_INIT;
 	int rc;
 
@@ -153,7 +187,7 @@ static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
 	if (lfs_reg_url_token(c, scope, url, sizeof(url)))
 		return lfs_reg_fail(reg, -EPROTO,
 				    "%s: unusable token realm '%s' in the challenge",
-				    reg->host, c->realm);
+				    what, c->realm);
 	/*
 	 * The password crosses the network in clear over plain HTTP: only to
 	 * the registry's own origin, which the user marked insecure.
@@ -162,30 +196,32 @@ static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
 	    !lfs_reg_url_same_origin(reg->base, c->realm))
 		return lfs_reg_fail(reg, -EACCES,
 				    "%s: token realm '%s' is plain HTTP on another host: credentials not sent",
-				    reg->host, c->realm);
+				    what, c->realm);
+	snprintf(svc, sizeof(svc), "%s: token service '%s'", what, c->realm);
 	rq.method = "GET";
 	rq.url = url;
 	if (reg->has_cred) {
 		if (lfs_reg_basic_header(&reg->cred, basic, sizeof(basic)))
 			return lfs_reg_fail(reg, -EINVAL, "%s: credentials too long",
-					    reg->host);
+					    what);
 		rq.headers[0] = basic;
 	}
 	rc = lfs_http_do(reg->http, &rq, &rs);
 	explicit_bzero(basic, sizeof(basic));
 	if (rc)
-		return lfs_reg_fail(reg, rc, "%s: token service %s: %s",
-				    reg->host, c->realm, rs.err);
+		return lfs_reg_fail(reg, rc, "%s: %s", svc, rs.err);
 	if (rs.status == 401 || rs.status == 403) {
 		lfs_http_resp_free(&rs);
-		return lfs_reg_fail(reg, -EACCES, reg->has_cred ?
-				    "%s: the token service refused user '%s': wrong user name or password (HTTP 401)" :
-				    "%s: the token service wants credentials%s: run 'layerctl login %s'",
-				    reg->host, reg->has_cred ? reg->cred.user : "",
-				    reg->host);
+		if (reg->has_cred)
+			return lfs_reg_fail(reg, -EACCES,
+					    "%s: user '%s': wrong user name or password: HTTP %ld",
+					    svc, reg->cred.user, rs.status);
+		return lfs_reg_fail(reg, -EACCES,
+				    "%s: needs a login: HTTP %ld: run 'layerctl login %s'",
+				    svc, rs.status, reg->host);
 	}
 	if (rs.status != 200) {
-		rc = lfs_reg_bad_status(reg, "token service", &rs);
+		rc = lfs_reg_bad_status(reg, svc, &rs);
 		lfs_http_resp_free(&rs);
 		return rc;
 	}
@@ -194,8 +230,7 @@ static int lfs_reg_token(struct lfs_reg *reg, const struct lfs_reg_challenge *c)
 	if (!tok || !line) {
 		rc = lfs_reg_fail(reg, -ENOMEM, "out of memory");
 	} else if (lfs_reg_token_parse(rs.body, tok, LFS_REG_TOKEN_MAX, &e)) {
-		rc = lfs_reg_fail(reg, -EPROTO, "%s: token service: %s",
-				  reg->host, e.msg);
+		rc = lfs_reg_fail(reg, -EPROTO, "%s: %s", svc, e.msg);
 	} else {
 		snprintf(line, LFS_REG_TOKEN_MAX + 32, "Authorization: Bearer %s",
 			 tok);
@@ -226,18 +261,18 @@ static int lfs_reg_authenticate(struct lfs_reg *reg, const char *what,
 	if (c.scheme == LFS_REG_AUTH_BEARER) {
 		if (reg->authz && !reg->authz_basic && strcmp(c.error, "insufficient_scope"))
 			return lfs_reg_fail(reg, -EACCES,
-					    "%s: the registry refused the token (HTTP 401)",
+					    "%s: the registry refused the token: HTTP 401",
 					    what);
-		return lfs_reg_token(reg, &c);
+		return lfs_reg_token(reg, what, &c);
 	}
 	if (!reg->has_cred)
 		return lfs_reg_fail(reg, -EACCES,
-				    "%s: %s needs a login (Basic realm \"%s\"): run 'layerctl login %s'",
-				    what, reg->host, c.realm, reg->host);
+				    "%s: the registry needs a login: HTTP 401, Basic realm '%s': run 'layerctl login %s'",
+				    what, c.realm, reg->host);
 	if (reg->authz_basic)
 		return lfs_reg_fail(reg, -EACCES,
-				    "%s: %s refused user '%s': wrong user name or password (HTTP 401)",
-				    what, reg->host, reg->cred.user);
+				    "%s: user '%s': wrong user name or password: HTTP 401",
+				    what, reg->cred.user);
 	rc = lfs_reg_basic_header(&reg->cred, basic, sizeof(basic));
 	if (!rc)
 		rc = lfs_reg_set_authz(reg, basic, 1);
@@ -250,7 +285,7 @@ static const char *lfs_reg_hint(const struct lfs_reg *reg, const char *err)
 {
 	if (strncmp(reg->base, "https:", 6) || !strstr(err, "wrong version number"))
 		return "";
-	return " (a plain-HTTP registry? only a host marked with --insecure is reached without TLS)";
+	return ": a plain-HTTP registry? only a host marked with --insecure is reached without TLS";
 }
 
 /*
@@ -267,8 +302,8 @@ static int lfs_reg_foreign_401(struct lfs_reg *reg, const char *what,
 
 	lfs_http_resp_free(rs);
 	return lfs_reg_fail(reg, -EACCES,
-			    "%s: %.*s asks for credentials (HTTP 401): %s's are not sent to another host",
-			    what, (int)(n ? n : strlen(url)), url, reg->host);
+			    "%s: host '%.*s' asks for credentials: HTTP 401: the registry's are not sent to another host",
+			    what, (int)(n ? n : strlen(url)), url);
 }
 
 /*
@@ -294,8 +329,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		rc = lfs_http_do(reg->http, rq, rs);
 		rq->headers[slot] = NULL;
 		if (rc)
-			return lfs_reg_fail(reg, rc, "%s: %s: %s%s", reg->host, what,
-					    rs->err, lfs_reg_hint(reg, rs->err));
+			return lfs_reg_fail(reg, rc, "%s: %s%s", what, rs->err,
+					    lfs_reg_hint(reg, rs->err));
 		if (rs->status != 401)
 			return 0;
 		if (!own || !lfs_reg_url_same_origin(reg->base, rs->url))
@@ -304,8 +339,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		if (tries == 2) {
 			lfs_http_resp_free(rs);
 			return lfs_reg_fail(reg, -EACCES,
-					    "%s: %s refused the credentials (HTTP 401)",
-					    what, reg->host);
+					    "%s: the registry refused the credentials: HTTP 401",
+					    what);
 		}
 		rc = lfs_reg_authenticate(reg, what, rs);
 		lfs_http_resp_free(rs);
@@ -314,8 +349,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		/* a streamed body is gone: the caller starts over */
 		if (rq->body_stream)
 			return lfs_reg_fail(reg, -EAGAIN,
-					    "%s: %s asked for credentials again during a streamed upload",
-					    what, reg->host);
+					    "%s: the registry asked for credentials again during a streamed upload",
+					    what);
 	}
 }
 
@@ -433,7 +468,7 @@ static int lfs_reg_upload_status(struct lfs_reg *reg, const char *what,
 	if (rs.status != 204 && rs.status != 200)
 		rc = lfs_reg_bad_status(reg, what, &rs);
 	else if (lfs_reg_range_next(rs.range, off))
-		rc = lfs_reg_fail(reg, -EPROTO, "%s: upload status without a usable Range ('%s')",
+		rc = lfs_reg_fail(reg, -EPROTO, "%s: upload status without a usable Range: '%s'",
 				  what, rs.range);
 	if (!rc)
 		rc = lfs_reg_next_loc(reg, what, &rs, loc);
@@ -607,8 +642,9 @@ static int lfs_reg_stream_chunks(struct lfs_reg *reg, const char *what,
 	while (!rc && n > 0) {
 		n = lfs_reg_read_full(fd, buf, chunk);
 		if (n < 0)
-			rc = lfs_reg_fail(reg, (int)n, "%s: %s", what,
-					  strerror((int)-n));
+			rc = lfs_reg_fail_code(reg, (int)n, (int)n,
+					       "%s: cannot read the data to upload",
+					       what);
 		for (at = off; !rc && at < off + (uint64_t)n;) {
 			struct lfs_http_req rq = LFS_HTTP_REQ_INIT;
 
@@ -676,6 +712,7 @@ struct lfs_fetch {
 	int tee;			/* part is written to */
 	uint64_t pending;		/* bytes of part not fed yet */
 	char why[192];			/* a sink's fatal error, or "" */
+	int why_code;			/* its errno, or 0: why says it all */
 };
 
 /* The blob's offset of the next byte to arrive. */
@@ -702,7 +739,9 @@ static int lfs_fetch_reset(struct lfs_fetch *f)
 		return 0;
 	}
 	f->have = 0;
-	if (ftruncate(f->fd, 0) || !EVP_DigestInit_ex(f->md, EVP_sha256(), NULL))
+	if (ftruncate(f->fd, 0))
+		return -errno;
+	if (!EVP_DigestInit_ex(f->md, EVP_sha256(), NULL))
 		return -EIO;
 	return 0;
 }
@@ -748,9 +787,10 @@ static int lfs_fetch_feed(struct lfs_fetch *f)
 			continue;
 		if (r <= 0) {
 			f->part->drop = 1;
+			f->why_code = r < 0 ? -errno : 0;
 			snprintf(f->why, sizeof(f->why),
-				 "cannot read the partial download an earlier pull left: %s",
-				 r < 0 ? strerror(errno) : "it is shorter than it was");
+				 "cannot read the partial download an earlier pull left%s",
+				 r < 0 ? "" : ": it is shorter than it was");
 			return -EIO;
 		}
 		rc = lfs_fetch_put(f, buf, (size_t)r);
@@ -775,7 +815,7 @@ static int lfs_fetch_begin(struct lfs_fetch *f, const struct lfs_http_resp *rs)
 	f->begun = 1;
 	if (rs->status == 200 && f->start && lfs_fetch_reset(f)) {
 		snprintf(f->why, sizeof(f->why),
-			 "the registry answered a range with the whole blob (HTTP 200), and the %llu bytes before are gone down the extraction",
+			 "the registry answered a range with the whole blob, HTTP 200, and the %llu bytes before are gone down the extraction",
 			 (unsigned long long)f->have);
 		return -ESPIPE;
 	}
@@ -783,7 +823,7 @@ static int lfs_fetch_begin(struct lfs_fetch *f, const struct lfs_http_resp *rs)
 		return 0;
 	if (!f->start) {
 		snprintf(f->why, sizeof(f->why),
-			 "a partial answer (206) to a whole request");
+			 "a partial answer, HTTP 206, to a whole request");
 		return -EPROTO;
 	}
 	if (lfs_reg_content_range(rs->content_range, &first, &last, &total) ||
@@ -792,7 +832,7 @@ static int lfs_fetch_begin(struct lfs_fetch *f, const struct lfs_http_resp *rs)
 		if (f->part)	/* a registry that cannot resume it */
 			f->part->drop = 1;
 		snprintf(f->why, sizeof(f->why),
-			 "a partial answer (206) with Content-Range '%s' to a request for bytes %llu- of %llu",
+			 "a partial answer, HTTP 206, with Content-Range '%s' to a request for bytes %llu- of %llu",
 			 rs->content_range, (unsigned long long)f->start,
 			 (unsigned long long)f->size);
 		return -EPROTO;
@@ -800,10 +840,10 @@ static int lfs_fetch_begin(struct lfs_fetch *f, const struct lfs_http_resp *rs)
 	return f->pending ? lfs_fetch_feed(f) : 0;
 }
 
-static int lfs_fetch_sink(void *arg, const struct lfs_http_resp *rs,
-			  const void *p, size_t n)
+static int lfs_fetch_sink_do(struct lfs_fetch *f,
+			     const struct lfs_http_resp *rs, const void *p,
+			     size_t n)
 {
-	struct lfs_fetch *f = arg;
 	ssize_t w;
 	size_t k;
 	int rc;
@@ -815,7 +855,7 @@ static int lfs_fetch_sink(void *arg, const struct lfs_http_resp *rs,
 	}
 	if (n > f->size - f->have) {
 		snprintf(f->why, sizeof(f->why),
-			 "more bytes than the manifest's size (%llu)",
+			 "more bytes than the manifest's size, %llu",
 			 (unsigned long long)f->size);
 		return -EBADMSG;
 	}
@@ -834,6 +874,23 @@ static int lfs_fetch_sink(void *arg, const struct lfs_http_resp *rs,
 	if (f->reg->progress)
 		f->reg->progress(f->reg->progress_arg, f->have);
 	return 0;
+}
+
+/*
+ * The transport's sink: a failure without a reason of its own is a
+ * write that failed, its errno the code (not the transport's text).
+ */
+static int lfs_fetch_sink(void *arg, const struct lfs_http_resp *rs,
+			  const void *p, size_t n)
+{
+	struct lfs_fetch *f = arg;
+	int rc = lfs_fetch_sink_do(f, rs, p, n);
+
+	if (rc && !f->why[0]) {
+		f->why_code = rc;
+		snprintf(f->why, sizeof(f->why), "cannot write the download");
+	}
+	return rc;
 }
 
 /* Hashes the first f->have bytes of f->fd (an earlier partial download). */
@@ -881,7 +938,8 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 	}
 	rc = lfs_reg_send(reg, &rq, &rs, what);
 	if (rc && f->why[0])
-		return lfs_reg_fail(reg, rc, "%s: %s", what, f->why);
+		return lfs_reg_fail_code(reg, rc, f->why_code, "%s: %s", what,
+					 f->why);
 	if (rc == -EIO)		/* the transfer broke: resume */
 		return 1;
 	if (rc)
@@ -889,8 +947,10 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 	if (rs.status == 416 && f->start) {
 		/* the range does not fit the blob: start over */
 		lfs_http_resp_free(&rs);
-		return lfs_fetch_reset(f) ? lfs_reg_fail(reg, -EIO, "%s: %s", what,
-							  strerror(EIO)) : 1;
+		rc = lfs_fetch_reset(f);
+		return rc ? lfs_reg_fail_code(reg, -EIO, rc,
+					      "%s: HTTP 416 to bytes %llu-, and the download cannot start over",
+					      what, (unsigned long long)f->start) : 1;
 	}
 	if (rs.status != 200 && rs.status != 206) {
 		rc = lfs_reg_bad_status(reg, what, &rs);
@@ -899,7 +959,7 @@ static int lfs_fetch_once(struct lfs_reg *reg, struct lfs_fetch *f,
 	}
 	lfs_http_resp_free(&rs);
 	if (rs.status == 206 && !f->start)
-		return lfs_reg_fail(reg, -EPROTO, "%s: a partial answer (206) to a whole request",
+		return lfs_reg_fail(reg, -EPROTO, "%s: a partial answer, HTTP 206, to a whole request",
 				    what);
 	return f->have < f->size ? 1 : 0;
 }
@@ -920,12 +980,12 @@ static int lfs_fetch_check(struct lfs_reg *reg, struct lfs_fetch *f,
 		return 0;
 	if (f->part && f->part->fed)
 		rc = lfs_reg_fail(reg, -EBADMSG,
-				  "%s: the download does not match its digest (got %s, %llu bytes, the first %llu of them from the partial download an earlier pull left, deleted now: pull again to download it whole)",
+				  "%s: the download does not match its digest: got %s, %llu bytes, the first %llu of them from the partial download an earlier pull left, deleted now: pull again to download it whole",
 				  what, got, (unsigned long long)f->have,
 				  (unsigned long long)f->part->fed);
 	else
 		rc = lfs_reg_fail(reg, -EBADMSG,
-				  "%s: the download does not match its digest (got %s, %llu bytes)",
+				  "%s: the download does not match its digest: got %s, %llu bytes",
 				  what, got, (unsigned long long)f->have);
 	lfs_fetch_reset(f);
 	return rc;
@@ -968,9 +1028,14 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 				  what);
 		goto out;
 	}
-	if (rc) {
-		lfs_reg_fail(reg, rc, "%s: %s", what,
-			     f.why[0] ? f.why : strerror(-rc));
+	if (rc && f.why[0]) {
+		lfs_reg_fail_code(reg, rc, f.why_code, "%s: %s", what, f.why);
+		goto out;
+	}
+	if (rc) {	/* the kept bytes could not be passed on */
+		lfs_reg_fail_code(reg, rc, rc,
+				  "%s: cannot pass on the partial download an earlier pull left",
+				  what);
 		goto out;
 	}
 	for (tries = 0; f.have < size; tries++) {
@@ -981,12 +1046,17 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 			break;
 		if (f.have == before && tries >= LFS_REG_RESUMES) {
 			char last[LFS_ERR_MAX];
+			const char *l = last;
+			size_t wl = strlen(what);
 
 			memcpy(last, reg->err.msg, sizeof(last));
+			/* the last failure without its subject, this blob */
+			if (!strncmp(l, what, wl) && !strncmp(l + wl, ": ", 2))
+				l += wl + 2;
 			rc = lfs_reg_fail(reg, -EIO,
-					  "%s: the transfer broke off at %llu of %llu bytes (%s)",
+					  "%s: the transfer broke off at %llu of %llu bytes: %s",
 					  what, (unsigned long long)lfs_fetch_at(&f),
-					  (unsigned long long)size, last);
+					  (unsigned long long)size, l);
 			break;
 		}
 		rc = 0;

@@ -8,7 +8,9 @@
  *
  * Every function returns 0 or a negative errno, and then leaves in reg->err
  * (struct lfs_err) a sentence naming what failed and why ("blob
- * sha256:...: 404 Not Found: BLOB_UNKNOWN: blob unknown to registry").  -EACCES:
+ * 'sha256:...': not found in HOST/REPO: HTTP 404, BLOB_UNKNOWN: blob unknown
+ * to registry"), code 0, or, for a system call's failure, what was being
+ * done with its errno as the code (err.h).  -EACCES:
  * authentication failed or is missing; -ENOENT: the registry does not
  * have it; -EBADMSG: content that does not match its digest or size;
  * -EPROTO: an answer the protocol does not allow; -EIO: the transport.

@@ -102,14 +102,14 @@ static int lfs_pull_outcome(struct lfs_reg *reg, int rc, struct lfs_pull_x *x,
 	return 0;
 }
 
-/* Tells in @e's text that @kept bytes stay for the next pull. */
+/* Tells in @e's text, after ': ', that @kept bytes stay for the next pull. */
 static void lfs_pull_kept(struct lfs_err *e, const char *root, uint64_t kept)
 {
 	size_t n = strlen(e->msg);
 
 	snprintf(e->msg + n, sizeof(e->msg) - n,
-		 " (%llu bytes of it kept in %s/" LFS_PART_DIR
-		 " for the next pull to resume)",
+		 ": %llu bytes of it kept in '%s/" LFS_PART_DIR
+		 "' for the next pull to resume",
 		 (unsigned long long)kept, root);
 }
 

@@ -38,9 +38,11 @@ static int lfs_rm_check(const struct lfs_meta_list *l, const char *ref,
 	if (*at < 0)
 		return lfs_err_set(e, -ENOENT, "not in the store");
 	ref = l->v[*at]->ref;
-	if (l->v[*at]->tags.n)
-		return lfs_err_set(e, -EBUSY, "tagged '%s' too (layerctl rmi %s first)",
-				   l->v[*at]->tags.v[0], l->v[*at]->tags.v[0]);
+	if (l->v[*at]->tags.n) {	/* the line says it all: code 0 */
+		lfs_err_set(e, 0, "tagged '%s' too: run 'layerctl rmi %s' first",
+			    l->v[*at]->tags.v[0], l->v[*at]->tags.v[0]);
+		return -EBUSY;
+	}
 	i = lfs_meta_child(l->v, l->n, ref);
 	if (i >= 0)
 		return lfs_err_set(e, -EBUSY, "stored layer '%s' builds on it",

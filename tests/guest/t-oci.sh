@@ -380,11 +380,11 @@ expect_eq "$(L layer ls --json | jq length)" "$nl_before" "load of a corrupt lay
 cp -a "$d/oci" "$d/oci-fifo"
 rm "$d/oci-fifo/blobs/sha256/${lay#sha256:}"
 mkfifo "$d/oci-fifo/blobs/sha256/${lay#sha256:}"
-expect_fail "^layerctl: load '.*': blobs/sha256/${lay#sha256:}: not a regular file" \
+expect_fail "^layerctl: load '.*': file 'blobs/sha256/${lay#sha256:}': not a regular file" \
 	timeout 60 "$LAYERCTL" load "$d/oci-fifo" fifo/app:1
 expect_eq "$(store_layers)" "$before" "load of a layout with a FIFO blob: nothing left in the store"
 expect_eq "$(L layer ls --json | jq length)" "$nl_before" "load of a layout with a FIFO blob: nothing registered"
-expect_fail "^layerctl: load '.*': oci-layout \(No such file or directory\)" L load "$d/tars"
+expect_fail "^layerctl: load '.*': file 'oci-layout' \(No such file or directory\)$" L load "$d/tars"
 
 section "inspect"
 # --- inspect: what save wrote ----------------------------------------------

@@ -123,7 +123,7 @@ section "plain registry"
 start_registry plain 127.0.0.1:5000
 P=127.0.0.1:5000
 
-expect_fail "plain-HTTP registry\?.*--insecure" L push rp/app:1 $P/test/app:1
+expect_fail ": a plain-HTTP registry\? only a host marked with --insecure is reached without TLS$" L push rp/app:1 $P/test/app:1
 expect_eq "$(uploads plain)" 0 "no upload without --insecure"
 
 out=$(L push rp/app:1 $P/test/app:1 --insecure 2>&1)
@@ -455,9 +455,9 @@ auth:
 S=127.0.0.1:5443
 
 expect_fail "certificate" L push rp/app:1 $S/test/app:1
-expect_fail "needs a login \(Basic realm \"layerfs-test\"\): run 'layerctl login $S'" \
+expect_fail "the registry needs a login: HTTP 401, Basic realm 'layerfs-test': run 'layerctl login $S'$" \
 	L push rp/app:1 $S/test/app:1 --ca-file "$d/ca.crt"
-expect_fail "refused user 'alice': wrong user name or password" \
+expect_fail "^layerctl: registry '$S': GET /v2/: user 'alice': wrong user name or password: HTTP 401$" \
 	sh -c "echo wrong | '$LAYERCTL' login $S -u alice --password-stdin --ca-file '$d/ca.crt'"
 [ ! -e "$REGISTRY_AUTH_FILE" ] && pass "a failed login stores nothing" ||
 	fail "a failed login stores nothing"
@@ -508,7 +508,7 @@ expect_eq "$(cat "$REGISTRY_AUTH_FILE")" "{\"credHelpers\":{\"$S\":\"lfstest\"}}
 
 before=$(registered)
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' $S "$(printf 'alice:wrong' | base64)" >"$REGISTRY_AUTH_FILE"
-expect_fail "refused user 'alice': wrong user name or password" \
+expect_fail "^layerctl: source '$S/test/app:2': .*: user 'alice': wrong user name or password: HTTP 401$" \
 	env LAYERFS_STORE="$d/store4" "$LAYERCTL" pull $S/test/app:2 bad/app:2 --ca-file "$d/ca.crt"
 expect_eq "$(registered)" "$before" "a pull with a wrong password registers nothing"
 [ -z "$(ls -A "$d/store4/layers" 2>/dev/null)" ] && pass "... and stores nothing" ||

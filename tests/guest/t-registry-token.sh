@@ -58,9 +58,9 @@ start_proxy token 5021
 T=127.0.0.1:5021
 log=$d/proxy-token.log
 
-expect_fail "the token service wants credentials.*run 'layerctl login $T'" \
+expect_fail "token service 'http://$T/token': needs a login: HTTP 401: run 'layerctl login $T'$" \
 	L push tk/app:1 $T/tok/app:1 --insecure --quiet
-expect_fail "the token service refused user 'tokuser': wrong user name or password" \
+expect_fail "^layerctl: registry '$T': GET /v2/: token service 'http://$T/token': user 'tokuser': wrong user name or password: HTTP 401$" \
 	sh -c "echo wrong | '$LAYERCTL' login $T -u tokuser --password-stdin --insecure"
 [ ! -e "$REGISTRY_AUTH_FILE" ] && pass "a failed login stores nothing" ||
 	fail "a failed login stores nothing"
@@ -110,9 +110,9 @@ O=127.0.0.1:5022
 olog=$d/proxy-offsite.log
 out=$(echo tokpass | L login $O -u tokuser --password-stdin --insecure 2>&1)
 expect_match "$out" "login succeeded" "login to a Basic registry"
-expect_fail "http://127\.0\.0\.1:5023 asks for credentials \(HTTP 401\): 127\.0\.0\.1:5022's are not sent to another host" \
+expect_fail "host 'http://127\.0\.0\.1:5023' asks for credentials: HTTP 401: the registry's are not sent to another host$" \
 	L push tk/app:1 $O/off/app:1 --insecure --quiet
-expect_fail "http://127\.0\.0\.1:5023 asks for credentials \(HTTP 401\)" \
+expect_fail "host 'http://127\.0\.0\.1:5023' asks for credentials: HTTP 401: the registry's are not sent to another host$" \
 	L pull $O/off/app:1 off/app:1 --insecure --quiet
 expect_match "$(cat "$olog")" "^offsite (PATCH|PUT) /v2/off/app/blobs/uploads/[^ ]* -$" \
 	"the upload went to the Location's host without credentials"

@@ -38,6 +38,7 @@
 #include "save.h"
 #include "oci.h"
 #include "ocitar.h"
+#include "parse.h"
 #include "run_cmd.h"
 #include "suites.h"
 
@@ -347,6 +348,12 @@ START_TEST(test_manifest_index)
 	ck_assert_int_eq(lfs_oci_parse_layout(lfs_oci_layout_json(), &why), 0);
 	ck_assert_int_eq(lfs_oci_parse_layout("{\"imageLayoutVersion\":\"2.0\"}", &why),
 			 -EINVAL);
+	/* what it has, then what it wants, after ': ' (err.h) */
+	ck_assert_str_eq(why.msg, "unsupported imageLayoutVersion '2.0': want 1.x");
+	ck_assert_int_eq(why.code, 0);
+	/* the file is the caller's subject (file 'oci-layout'): not again */
+	ck_assert_int_eq(lfs_oci_parse_layout("{}", &why), -EINVAL);
+	ck_assert_str_eq(why.msg, "no imageLayoutVersion");
 	free(man);
 	free(idx);
 }
@@ -1784,7 +1791,7 @@ START_TEST(test_cmd_platform)
 	ck_assert_int_eq(lfs_platform_from_machine("linux", u.machine, &mine), 0);
 	lfs_platform_format(&mine, want, sizeof(want));
 	snprintf(path, sizeof(path),
-		 "index.json: no manifest for %s, it has linux/%s: see --platform",
+		 "file 'index.json': no manifest for %s, it has linux/%s: see --platform",
 		 want, other);
 	assert_err_line("load", oci, path);
 	ck_assert_uint_eq(fake_nl.added.n, 0);
@@ -2162,9 +2169,11 @@ START_TEST(test_cmd_save_load)
 		fake_nl.n_layers = 2;
 	}
 
+	/* the file quoted, the errno's text once (err.h) */
 	RUN("load", tmpdir);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_msg(strstr(r.err, "oci-layout (No such file or directory)"), "%s", r.err);
+	assert_err_line("load", tmpdir,
+			"file 'oci-layout' (No such file or directory)");
 }
 END_TEST
 
@@ -3157,11 +3166,38 @@ END_TEST
  * in parentheses), a manifest that is not JSON (its digest quoted as the
  * subject).
  */
+/*
+ * @bytes as a blob of layout @oci, named by @m (the first of @idx's
+ * manifests: its digest, size, and @media_type unless NULL), index.json
+ * written; its digest in @got.
+ */
+static void layout_names_blob(struct json_object *idx, struct json_object *m,
+			      const char *oci, const char *bytes,
+			      const char *media_type, char *got)
+{
+	char path[512], tmp[256];
+	size_t len = strlen(bytes);
+
+	lfs_oci_sha256_digest(bytes, len, got);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, got + 7);
+	put_bytes("blob", bytes, len);
+	snprintf(tmp, sizeof(tmp), "%s/blob", tmpdir);
+	ck_assert_int_eq(rename(tmp, path), 0);
+	if (media_type)
+		json_object_object_add(m, "mediaType",
+				       json_object_new_string(media_type));
+	json_object_object_add(m, "digest", json_object_new_string(got));
+	json_object_object_add(m, "size", json_object_new_int((int)len));
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+}
+
 START_TEST(test_cmd_load_json_blobs)
 {
 	struct lfs_layer base = { 0 };
 	char bdir[128], oci[128], store[128], path[512], text[512];
 	char man[LFS_DIGEST_LEN], cfg[LFS_DIGEST_LEN], got[LFS_DIGEST_LEN];
+	char lay[LFS_DIGEST_LEN];
 	struct json_object *idx, *m, *o;
 	char *body;
 	size_t len;
@@ -3177,7 +3213,37 @@ START_TEST(test_cmd_load_json_blobs)
 	snprintf(cfg, sizeof(cfg), "%s", json_object_get_string(
 		json_object_object_get(json_object_object_get(o, "config"),
 				       "digest")));
+	snprintf(lay, sizeof(lay), "%s", json_object_get_string(
+		json_object_object_get(json_object_array_get_idx(
+			json_object_object_get(o, "layers"), 0), "digest")));
 	json_object_put(o);
+
+	/* a ref.name that is no layer name: why, then the hint, after ': ' */
+	o = json_object_new_object();
+	json_object_object_add(o, "org.opencontainers.image.ref.name",
+			       json_object_new_string("Bad:1"));
+	json_object_object_add(m, "annotations", o);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	ck_assert_int_eq(json_object_to_file(path, idx), 0);
+	RUN("--store", store, "load", oci);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(text, sizeof(text),
+		 "the manifest's name 'Bad:1' is not a valid layer name: %s: give REF",
+		 lfs_name_check("Bad:1"));
+	assert_err_line("load", oci, text);
+
+	/* the layer's blob a FIFO: the file quoted (err.h), not opened */
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, lay + 7);
+	snprintf(text, sizeof(text), "%s/lay", tmpdir);
+	ck_assert_int_eq(rename(path, text), 0);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	RUN("--store", store, "load", oci, "copy:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rename(text, path), 0);
+	snprintf(text, sizeof(text),
+		 "file 'blobs/sha256/%s': not a regular file", lay + 7);
+	assert_err_line("load", oci, text);
 
 	/* the config's first byte changed, its size kept */
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, cfg + 7);
@@ -3193,27 +3259,27 @@ START_TEST(test_cmd_load_json_blobs)
 	RUN("--store", store, "load", oci, "copy:1");
 	ck_assert_int_eq(r.rc, 1);
 	snprintf(text, sizeof(text),
-		 "blobs/sha256/%s: digest mismatch, the content is %s",
+		 "file 'blobs/sha256/%s': digest mismatch, the content is %s",
 		 cfg + 7, got);
 	assert_err_line("load", oci, text);
 
 	/* a manifest that is not JSON, index.json naming it */
-	lfs_oci_sha256_digest("{", 1, got);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci, got + 7);
-	put_bytes("man", "{", 1);
-	snprintf(text, sizeof(text), "%s/man", tmpdir);
-	ck_assert_int_eq(rename(text, path), 0);
-	json_object_object_add(m, "digest", json_object_new_string(got));
-	json_object_object_add(m, "size", json_object_new_int(1));
-	snprintf(path, sizeof(path), "%s/index.json", oci);
-	ck_assert_int_eq(json_object_to_file(path, idx), 0);
-	json_object_put(idx);
+	layout_names_blob(idx, m, oci, "{", NULL, got);
 	RUN("--store", store, "load", oci, "copy:1");
 	ck_assert_int_eq(r.rc, 1);
 	snprintf(text, sizeof(text),
 		 "manifest '%s': not valid JSON",
 		 got);
 	assert_err_line("load", oci, text);
+
+	/* a nested index without manifests: the index named by its digest */
+	layout_names_blob(idx, m, oci, "{}", LFS_MT_INDEX, got);
+	RUN("--store", store, "load", oci, "copy:1");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(text, sizeof(text), "index '%s': index has no manifests array",
+		 got);
+	assert_err_line("load", oci, text);
+	json_object_put(idx);
 	ck_assert_uint_eq(fake_nl.added.n, 0);
 }
 END_TEST

@@ -185,7 +185,8 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	}
 	if (r->fail_err) {
 		lfs_http_resp_free(rs);
-		snprintf(rs->err, sizeof(rs->err), "fake: connection reset");
+		snprintf(rs->err, sizeof(rs->err), "%s",
+			 r->fail_text ? r->fail_text : "fake: connection reset");
 		return r->fail_err;
 	}
 	return 0;

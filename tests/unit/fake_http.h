@@ -28,6 +28,7 @@ struct fake_http_resp {
 	 */
 	int fail_err;
 	size_t fail_after;
+	const char *fail_text;		/* its text; NULL: "fake: connection reset" */
 	int has_length;
 	uint64_t length;
 	/* where the answer came from (redirects followed); NULL: the request */

@@ -63,7 +63,7 @@ fail() {
 # 2-second window (the time to connect and a second of measuring aside)
 serve 16 4096
 login
-want="layerctl: registry '127.0.0.1:$port': 127.0.0.1:$port: GET /v2/: Operation too slow. Less than 1024 bytes/sec transferred the last 2 seconds"
+want="layerctl: registry '127.0.0.1:$port': GET /v2/: Operation too slow. Less than 1024 bytes/sec transferred the last 2 seconds"
 if [ "$rc" != 1 ] || [ "$secs" -gt 8 ]; then
 	fail "a trickle of 16 bytes/s"
 fi

@@ -17,7 +17,7 @@
 # access to the view, so that commit 2 waits in its freeze; then the
 # opener is let go.  While commit 2 waits, the opener's copy-up must wait
 # too: nothing may appear in UPPER1, the upper commit 2 is freezing.
-# Prints "ok DESC" / "not ok DESC: detail" lines and "# ..." comments.
+# Prints "ok DESC" / "not ok DESC: detail" lines (tap.py).
 import ctypes
 import os
 import select
@@ -28,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nlcommit  # noqa: E402
+from tap import check, failed  # noqa: E402
 
 VID, M, U1, U2 = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 FAN_CLASS_CONTENT = 0x4
@@ -41,20 +42,6 @@ EVENT = struct.Struct("IBBHQii")   # struct fanotify_event_metadata
 libc = ctypes.CDLL(None, use_errno=True)
 libc.fanotify_mark.argtypes = [ctypes.c_int, ctypes.c_uint, ctypes.c_uint64,
                                ctypes.c_int, ctypes.c_char_p]
-failed = 0
-
-
-def check(cond, desc, detail=""):
-    global failed
-    if not cond:
-        failed += 1
-    print(("ok %s" % desc) if cond else ("not ok %s: %s" % (desc, detail)))
-    sys.stdout.flush()
-
-
-def diag(msg):
-    print("# " + msg)
-    sys.stdout.flush()
 
 
 def readable(fd, timeout):
@@ -187,7 +174,7 @@ def main():
     check(os.path.exists(os.path.join(U2, "newfile")),
           "the data went to the new upper")
     os.close(hold)
-    return 1 if failed else 0
+    return 1 if failed() else 0
 
 
 if __name__ == "__main__":

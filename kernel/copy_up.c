@@ -77,6 +77,7 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 	ssize_t list_size, size, vsize = 0;
 	char *buf, *name, *value = NULL;
 	unsigned int tries;
+	bool measured;
 	size_t slen;
 	int err = 0;
 
@@ -117,6 +118,8 @@ int layerfs_copy_xattrs(struct dentry *old, struct dentry *new, bool copy_up)
 		}
 		tries = 0;
 retry:
+		/* Without a buffer yet, the call only measures. */
+		measured = !value;
 		size = layerfs_vfs_getxattr(old, name, value, vsize);
 		if (size == -ERANGE && tries++ < 8) {
 			/*
@@ -124,19 +127,15 @@ retry:
 			 * it again, also if it fits now (it shrank meanwhile):
 			 * the buffer still holds the previous xattr's value.
 			 */
+			measured = true;
 			size = layerfs_vfs_getxattr(old, name, NULL, 0);
-			if (size >= 0) {
-				err = layerfs_xattr_buf_grow(&value, &vsize, size);
-				if (err)
-					break;
-				goto retry;
-			}
 		}
 		if (size < 0) {
 			err = size;
 			break;
 		}
-		if (size > vsize) {	/* measured only (no buffer yet) */
+		/* (A measured 0 with no buffer: nothing to read.) */
+		if (measured && (size || value)) {
 			err = layerfs_xattr_buf_grow(&value, &vsize, size);
 			if (err)
 				break;

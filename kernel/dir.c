@@ -601,6 +601,7 @@ struct layerfs_rename {
 	struct dentry *uold, *unew;	/* the upper parents */
 	struct dentry *olddentry, *newdentry;	/* their children, or NULL */
 	bool exchange, old_lower, new_lower, old_is_dir, new_is_dir;
+	bool new_replaced;	/* a non-directory at the new name goes */
 	bool new_whiteout;	/* the upper holds a whiteout at the new name */
 };
 
@@ -626,7 +627,7 @@ static int layerfs_rename_prepare(const struct layerfs_rename *r)
 	err = layerfs_copy_up(r->old);
 	if (!err)
 		err = layerfs_copy_up(r->old->d_parent);
-	if (!err && d_is_positive(r->new) && (r->exchange || r->new_is_dir))
+	if (!err && d_is_positive(r->new) && !r->new_replaced)
 		err = layerfs_copy_up(r->new);
 	if (!err)
 		err = layerfs_copy_up(r->new->d_parent);
@@ -808,6 +809,7 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 					       S_APPEND | S_IMMUTABLE);
 	if (err)
 		return err;
+	r.new_replaced = d_is_positive(new) && !r.exchange && !r.new_is_dir;
 	if ((r.old_is_dir && layerfs_dir_has_lower(old)) ||
 	    (r.exchange && r.new_is_dir && layerfs_dir_has_lower(new)))
 		return -EXDEV;
@@ -828,7 +830,7 @@ static int layerfs_rename(struct layerfs_idmap *idmap,
 	 * find the name taken by the renamed file before the view's name is
 	 * dropped (the copy-up fails with -EEXIST).
 	 */
-	if (d_is_positive(new) && !r.exchange && !r.new_is_dir) {
+	if (r.new_replaced) {
 		target_lock = &LAYERFS_I(d_inode(new))->lock;
 		mutex_lock(target_lock);
 	}

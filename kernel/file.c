@@ -228,11 +228,15 @@ static struct file *layerfs_get_real(struct file *file)
  * view, so that a commit cannot freeze the upper under it; the VFS holds
  * that across ->open() only when it is about to truncate (do_open()),
  * and taking it again there could deadlock against a waiting freeze.
+ * It truncates only a file the open did not create: one it created
+ * (FMODE_CREATED; O_TRUNC stays in f_flags) can need a copy-up too, when
+ * a commit ran between the create and the open.
  */
 static int layerfs_open_copy_up(struct file *file)
 {
 	struct super_block *sb = file_inode(file)->i_sb;
-	bool held = file->f_flags & O_TRUNC;
+	bool held = (file->f_flags & O_TRUNC) &&
+		    !(file->f_mode & FMODE_CREATED);
 	int err;
 
 	if (!held)

@@ -35,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nlcommit  # noqa: E402
+from tap import check  # noqa: E402
 
 S, LAYERCTL, SECONDS = sys.argv[1], sys.argv[2], float(sys.argv[3])
 NBIG = int(os.environ.get("RACE_NBIG", "8"))
@@ -43,15 +44,6 @@ COMMITS = int(os.environ.get("RACE_COMMITS", "4"))    # per round
 WORKERS = int(os.environ.get("RACE_WORKERS", "2"))
 RACER_FILES = 2                                        # big0, big1
 libc = ctypes.CDLL(None, use_errno=True)
-failed = 0
-
-
-def check(cond, desc, detail=""):
-    global failed
-    if not cond:
-        failed += 1
-    print(("ok %s" % desc) if cond else ("not ok %s: %s" % (desc, detail)))
-    sys.stdout.flush()
 
 
 def diag(msg):

@@ -132,6 +132,12 @@ expect_bad "taint D (oops)" 128 "bit7(D)" "$clean"
 expect_bad "taint O+E+W" 12800 "bit9(W)" "$clean"
 expect_bad "taint L (soft lockup)" 16384 "bit14(L)" "$clean"
 expect_bad "taint bit 40" $((1 << 40)) "bit40" "$clean"
+# X: only with the fanotify message Debian's kernels print when they set it.
+expect_bad "taint X without its fanotify message" $((12288 | 65536)) "bit16(X)" "$clean"
+fan=$tmp/fanotify
+{ cat "$clean"; echo "[   30.000000] python3 (812): Using fanotify permission checks may lead to deadlock; tainting kernel"; } >"$fan"
+expect_clean "taint X with its fanotify message" $((12288 | 65536)) "$fan"
+expect_bad "taint X+W with the fanotify message" $((65536 | 512)) "bit9(W)" "$fan"
 
 # A non-numeric taint value is a usage error: exit 2, never "clean".
 rc=0

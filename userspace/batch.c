@@ -50,7 +50,7 @@ static int lfs_batch_line(struct lfs_ctx *ctx, char *line, size_t len,
 	*ran = 1;
 	if (argv[1][0] == '-') {
 		rc = lfs_errorf(ctx,
-				"'%s': a batch line must start with a command (global options go on the command line)",
+				"'%s': a batch line must start with a command: global options go on the command line",
 				argv[1]);
 		goto out;
 	}

@@ -370,7 +370,7 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
 		return lfs_err_prefix(e, -ENOENT, "store '%s'", root);
 	}
 	if (!create && rc == -ENOENT) {
-		lfs_err_set(e, 0, "not a layerfs store (no layers/ and views/ directories)");
+		lfs_err_set(e, 0, "not a layerfs store: no layers/ and views/ directories");
 		return lfs_err_prefix(e, -ENOTDIR, "store '%s'", root);
 	}
 	return lfs_err_prefix(e, rc, "store '%s'", root);

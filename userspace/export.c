@@ -141,7 +141,7 @@ static int lfs_export_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		return lfs_usage_error(ctx, "export", lfs_usage_export,
 				       "--json needs -o FILE (the tarball goes to standard output otherwise)");
 	if (!a->out && isatty(1))
-		return lfs_errorf(ctx, "export: refusing to write a tarball to a terminal (use -o FILE or a pipe)");
+		return lfs_errorf(ctx, "export: refusing to write a tarball to a terminal: use -o FILE or a pipe");
 	if (a->dir)
 		return LFS_PARSED;
 	a->ref = argv[optind];

@@ -102,7 +102,7 @@ int cmd_layer_index(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_index_to_file(ctx, nl, argv[optind], output);
 	rc = lfs_ctx_store(ctx, &st, 0, &e);
 	if (rc == -ENOENT)
-		return lfs_errorf(ctx, "layer '%s': no layer store to keep its index in (use -o FILE)",
+		return lfs_errorf(ctx, "layer '%s': no layer store to keep its index in: use -o FILE",
 				  argv[optind]);
 	if (rc)
 		return lfs_err_report(ctx, &e);

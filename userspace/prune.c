@@ -344,7 +344,7 @@ static int lfs_prune_confirm(struct lfs_ctx *ctx, struct lfs_prune *p)
 			return 0;
 		return lfs_errorf(ctx, "prune: nothing deleted");
 	}
-	return lfs_errorf(ctx, "prune: nothing deleted: --force deletes them (-n lists all prune would delete)");
+	return lfs_errorf(ctx, "prune: nothing deleted: --force deletes them, -n lists all prune would delete");
 }
 
 /* Deletes the layer directories without a record that nothing uses. */

@@ -284,7 +284,7 @@ static int lfs_sys_umount_check(int pfd, const char *name, uint32_t *dev,
 		rc = lfs_err_set(e, -errno, "%s", "");
 	else if (S_ISLNK(st.st_mode))
 		rc = lfs_err_set(e, -ELOOP,
-				 "a symbolic link (give the view's mount point itself)");
+				 "a symbolic link: give the view's mount point itself");
 	else if (sf.f_type != LAYERFS_SUPER_MAGIC)
 		rc = lfs_err_set(e, -EINVAL, "not a layerfs view");
 	else if (!statx(fd, "", AT_EMPTY_PATH | AT_NO_AUTOMOUNT, STATX_TYPE,
@@ -292,7 +292,7 @@ static int lfs_sys_umount_check(int pfd, const char *name, uint32_t *dev,
 		 (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
 		 !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
 		rc = lfs_err_set(e, -EINVAL,
-				 "not a mount point (a directory inside a layerfs view)");
+				 "not a mount point: a directory inside a layerfs view");
 	*dev = lfs_dev_encode(major(st.st_dev), minor(st.st_dev));
 	/* not held during the unmount: the view would be busy */
 	close(fd);
@@ -324,7 +324,7 @@ int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
 	rc = lfs_err_set(e, rc ? rc : -errno, "%s", "");
 	if (rc == -EBUSY)
 		lfs_err_set(e, rc,
-			    "the view is in use (open files, working directories or mounts inside it); --lazy detaches it now and unmounts it when the last user goes");
+			    "the view is in use: open files, working directories or mounts inside it: --lazy detaches it now and unmounts it when the last user goes");
 out:
 	close(pfd);
 	return rc;

@@ -179,7 +179,7 @@ umount "$d/t2"
 
 expect_fail "^layerctl: view '$d': not a layerfs view \\(Invalid argument\\)\$" \
 	"$LAYERCTL" umount "$d"
-expect_fail "^layerctl: view '$d/m1/etc': not a mount point .*\\(Invalid argument\\)\$" \
+expect_fail "^layerctl: view '$d/m1/etc': not a mount point: a directory inside a layerfs view \\(Invalid argument\\)\$" \
 	"$LAYERCTL" umount "$d/m1/etc"
 expect_fail "^layerctl: view '$d/missing': No such file or directory\$" \
 	"$LAYERCTL" umount "$d/missing"
@@ -237,7 +237,7 @@ fi
 # A symbolic link at MNT itself is not followed (UMOUNT_NOFOLLOW).
 expect_ok "$LAYERCTL" mount --ro gakki/app:1.1 "$d/um/own/v"
 ln -s "$d/um/own/v" "$d/um/link"
-expect_fail "^layerctl: view '$d/um/link': a symbolic link \\(give the view's mount point itself\\) \\(Too many levels of symbolic links\\)\$" \
+expect_fail "^layerctl: view '$d/um/link': a symbolic link: give the view's mount point itself \\(Too many levels of symbolic links\\)\$" \
 	"$LAYERCTL" umount "$d/um/link"
 expect_eq "$(findmnt -n -o FSTYPE --mountpoint "$d/um/own/v")" layerfs \
 	"umount did not follow a link at MNT"
@@ -248,7 +248,7 @@ umount "$d/um/decoy/v"
 
 # --- busy and lazy unmounts -----------------------------------------------
 exec 3<"$d/m1/etc/os"
-expect_fail "^layerctl: view '$d/m1': the view is in use .*\\(Device or resource busy\\)\$" \
+expect_fail "^layerctl: view '$d/m1': the view is in use: open files, working directories or mounts inside it: --lazy detaches it now and unmounts it when the last user goes \\(Device or resource busy\\)\$" \
 	"$LAYERCTL" umount "$d/m1"
 exec 3<&-
 expect_ok "$LAYERCTL" umount "$d/m1"

@@ -437,6 +437,19 @@ START_TEST(test_batch_output)
 }
 END_TEST
 
+/* A global option is not a command: the line says where it goes. */
+START_TEST(test_batch_global_option)
+{
+	registry();
+	BATCH("layer rm base\n"
+	      "--store /tmp layer rm app\n");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: batch line 2: '--store': a batch line must start with a command: global options go on the command line\n");
+	ck_assert_int_eq(fake_nl.requests, 1);
+}
+END_TEST
+
 START_TEST(test_batch_stops_at_first_failure)
 {
 	registry();
@@ -748,6 +761,7 @@ Suite *batch_suite(void)
 	tcase_add_test(run, test_batch_quoting);
 	tcase_add_test(run, test_batch_no_final_newline);
 	tcase_add_test(run, test_batch_output);
+	tcase_add_test(run, test_batch_global_option);
 	tcase_add_test(run, test_batch_stops_at_first_failure);
 	tcase_add_test(run, test_batch_force);
 	tcase_add_test(run, test_batch_kernel_error_extack);

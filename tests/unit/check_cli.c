@@ -178,7 +178,7 @@ START_TEST(test_store_not_a_store)
 	snprintf(sub, sizeof(sub), "%s/etc", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	snprintf(msg, sizeof(msg),
-		 "layerctl: store '%s': not a layerfs store (no layers/ and views/ directories)\n",
+		 "layerctl: store '%s': not a layerfs store: no layers/ and views/ directories\n",
 		 dir);
 	RUN("--store", dir, "images");
 	ck_assert_int_eq(r.rc, 1);
@@ -620,6 +620,12 @@ START_TEST(test_index_errors)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
 			 "layerctl: index file '/nonexistent/dir/x.index': cannot open its directory (No such file or directory)\n");
+	/* Without -o FILE the index goes to the store, which must exist. */
+	RUN("--store", "/nonexistent/layerctl-unit-store", "layer", "index",
+	    "base");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err,
+			 "layerctl: layer 'base': no layer store to keep its index in: use -o FILE\n");
 	/* Module loading fails: its sentence, once. */
 	fake_nl.open_err = -ENOENT;
 	fake_nl.open_msg = "module 'layerfs': not found";

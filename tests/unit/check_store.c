@@ -2580,7 +2580,8 @@ START_TEST(test_prune)
 		      "%s", r.err);
 	ck_assert_msg(strstr(r.err, gone_upper), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "/diff: 1 files, 11B\n"), "%s", r.err);
-	ck_assert_msg(strstr(r.err, "nothing deleted: --force deletes them"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "\nlayerctl: prune: nothing deleted: --force deletes them, -n lists all prune would delete\n"),
+		      "%s", r.err);
 	ck_assert_uint_eq(count_dirs(), 6);
 	ck_assert_int_eq(exists("%s", rm_dir), 1);
 	run_interactive = 1;

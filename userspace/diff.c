@@ -224,7 +224,7 @@ static int lfs_diff_entry(struct lfs_diff *d, int upfd, const char *upper,
 		goto out;
 	}
 	if (fstatat(upfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		rc = lfs_err_set(d->e, -errno, "%s", up);
+		rc = lfs_err_set(d->e, -errno, "upper '%s'", up);
 		goto out;
 	}
 	below = lfs_diff_below(lower, name, &bst, &where);
@@ -246,7 +246,7 @@ static int lfs_diff_entry(struct lfs_diff *d, int upfd, const char *upper,
 	subfd = openat(upfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		       O_CLOEXEC);
 	if (subfd < 0)
-		rc = lfs_err_set(d->e, -errno, "%s", up);
+		rc = lfs_err_set(d->e, -errno, "upper '%s'", up);
 	else
 		rc = lfs_diff_dir(d, subfd, up, path, &sub);
 out:
@@ -273,7 +273,7 @@ static int lfs_diff_dir(struct lfs_diff *d, int upfd, const char *upper,
 
 	rc = lfs_dir_names(upfd, &names, &n);
 	if (rc)
-		return lfs_err_set(d->e, rc, "%s", upper);
+		return lfs_err_set(d->e, rc, "upper '%s'", upper);
 	if (opaque && lower->n)
 		rc = lfs_diff_hidden(d, rel, lower, names, n);
 	if (rc && !d->e->code)
@@ -346,7 +346,7 @@ static int lfs_diff_view(struct lfs_nl *nl, const char *arg,
 		rc = lfs_diff_layers(nl, v, &lower, e);
 	if (!rc) {
 		upfd = open(v->upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = upfd < 0 ? lfs_err_set(e, -errno, "%s", v->upper) :
+		rc = upfd < 0 ? lfs_err_set(e, -errno, "upper '%s'", v->upper) :
 		     lfs_diff_dir(d, upfd, v->upper, "", &lower);
 		if (upfd >= 0)
 			close(upfd);

@@ -2706,7 +2706,7 @@ START_TEST(test_cmd_diff)
 	struct lfs_layer base = { 0 };
 	const char *names[] = { "base:1" };
 	struct lfs_view_part vp = { 0 };
-	char bdir[128], up[128], p[256];
+	char bdir[128], up[128], p[256], msg[400];
 	int wh;
 
 	base_layer(&base, bdir, sizeof(bdir));
@@ -2776,6 +2776,15 @@ START_TEST(test_cmd_diff)
 	RUN("diff", p);
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_msg(strstr(r.err, "not a layerfs view"), "%s", r.err);
+	/* The upper is gone: named, with the reason. */
+	snprintf(p, sizeof(p), "%s/gone", tmpdir);
+	vp.upper = p;
+	RUN("diff", "7");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(msg, sizeof(msg),
+		 "layerctl: view '7': upper '%s/gone' (No such file or directory)\n",
+		 tmpdir);
+	ck_assert_str_eq(r.err, msg);
 	vp.upper = NULL;
 	RUN("diff", "7");
 	ck_assert_int_eq(r.rc, 1);

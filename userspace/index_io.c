@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "fsdir.h"
 #include "index_build.h"
+#include "sys.h"
 #include "store.h"
 
 int lfs_layer_identity(int dirfd, const char *key,
@@ -100,12 +101,23 @@ static int lfs_index_build_buf(int layerfd, const char *key,
 	struct layerfs_index_layer id;
 	struct lfs_mtree t;
 	struct lfs_ldir top;
-	int err;
+	int err, cfd;
 
 	err = lfs_layer_identity(layerfd, key, &id);
 	if (err)
 		return lfs_err_set(e, err, "cannot identify the layer directory");
-	err = lfs_layer_read(layerfd, &top, e);
+	/*
+	 * Read as the kernel sees the layer: its lookups do not cross mount
+	 * points, so what is mounted inside the directory is not part of it
+	 * (read through, its names would be listed and its files' handles
+	 * decoded on the layer's filesystem).  Without a clone (no
+	 * CAP_SYS_ADMIN: nothing could attach the index anyway) the
+	 * directory as it is.
+	 */
+	cfd = lfs_sys_open_tree_clone(layerfd);
+	err = lfs_layer_read(cfd >= 0 ? cfd : layerfd, &top, e);
+	if (cfd >= 0)
+		close(cfd);
 	if (err)
 		return err;
 	err = lfs_index_merge(&t, &top, &id, parent);

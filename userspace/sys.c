@@ -2,7 +2,7 @@
 /*
  * Mounting and unmounting views, reading the mount table (see sys.h).
  * glibc 2.36 wraps the new mount API (fsopen, fsconfig, fsmount,
- * move_mount) in <sys/mount.h>.
+ * move_mount, open_tree) in <sys/mount.h>.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,6 +84,14 @@ static int lfs_sys_set(int fd, const char *key, const char *value, struct lfs_er
 	if (!e->msg[0])
 		lfs_err_set(e, err, "cannot set option %s=%s", key, value);
 	return err;
+}
+
+int lfs_sys_open_tree_clone(int dirfd)
+{
+	int fd = open_tree(dirfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+			   OPEN_TREE_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
 }
 
 /* fsopen("layerfs"), loading the module if the type is unknown. */

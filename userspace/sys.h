@@ -72,6 +72,16 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
 		   struct lfs_err *e);
 
+/*
+ * A new fd of directory @dirfd on a private clone of its mount alone
+ * (open_tree(2), OPEN_TREE_CLONE without AT_RECURSIVE): nothing mounted
+ * below the directory shows through it, just as the kernel's lookups in
+ * a layer do not cross mount points.  The clone goes away with the last
+ * fd opened through it.  A negative errno if it cannot be made (the
+ * caller lacks CAP_SYS_ADMIN, the kernel has no open_tree()).
+ */
+int lfs_sys_open_tree_clone(int dirfd);
+
 /* Appends the contents of /proc/self/mountinfo to @out. */
 int lfs_sys_mountinfo(struct lfs_buf *out);
 

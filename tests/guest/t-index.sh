@@ -55,6 +55,9 @@
 #    until the file is looked up for something else (its access time, the
 #    one attribute that can drift, shows which), then from the file.
 #    (compare's stat fields above: mode, owner, times, size, blocks.)
+#  - a layer with a filesystem mounted on one of its directories and a
+#    file bound over one of its files: its index shows what the kernel's
+#    lookups (which do not cross mount points) and the walked view show.
 # guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -175,6 +178,32 @@ expect_eq "$(stat -c %a "$d/srv/g"):$(cat "$d/srv/g")" "600:top" \
 	"chmod of a file known by its record copies it up"
 expect_eq "$(stat -c %a "$d/sr/l1/g")" 644 "...and leaves its layer alone"
 umount "$d/srv"
+
+# --- mounts inside a layer directory ----------------------------------------
+# The kernel looks names up in a layer without crossing mount points (as
+# overlayfs does in its layers): a filesystem mounted on a directory of
+# the layer, or a file bound over one of its files, is not part of it.
+# The index must show the tree the walk shows: the names and files below
+# the mounts, not the mounted ones.
+mkdir -p "$d/mp/l0/sub" "$d/mpv" "$d/mpno"
+echo under >"$d/mp/l0/sub/under"
+echo file >"$d/mp/l0/f"
+echo other-file >"$d/mp/other"
+expect_ok mount -t tmpfs mpfs "$d/mp/l0/sub"
+echo over >"$d/mp/l0/sub/over"
+expect_ok mount --bind "$d/mp/other" "$d/mp/l0/f"
+expect_ok "$LAYERCTL" layer add --frozen mp0 "$d/mp/l0"
+expect_ok "$LAYERCTL" layer index mp0 -o "$d/mp0.index"
+expect_ok mount -t layerfs -o image=mp0 mp "$d/mpv"
+expect_ok mount -t layerfs -o image=mp0,noindex mpno "$d/mpno"
+expect_eq "$(view_indexed "$d/mpv")" true "the view of a layer with mounts inside it is indexed"
+expect_eq "$(ls "$d/mpv/sub" | tr '\n' ' ')" "under " \
+	"its index lists the directory below a mount, not the mounted filesystem"
+expect_eq "$(stat -c %s "$d/mpv/f"):$(cat "$d/mpv/f" "$d/mpv/sub/under" 2>&1 | tr '\n' ' ')" \
+	"5:file under " "...and gives the files below the mounts, not the mounted ones"
+out=$(python3 "$PY" compare "$d/mpv" "$d/mpno" --ino 2>&1)
+expect_eq "$?" 0 "...as the walked view does" "$out"
+umount "$d/mpv" "$d/mpno" "$d/mp/l0/f" "$d/mp/l0/sub"
 
 # --- hostile and wrong index files ---------------------------------------
 # The file of an attached index cannot be written, by anyone.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Scripted stand-in for userspace/sys.c (see fake_sys.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,14 @@ int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
 	if (!fake_sys.umount_err && fake_sys.umount_clears_views)
 		fake_nl.n_view_parts = 0;	/* the view is gone */
 	return fake_sys.umount_err;
+}
+
+/* The unit tests' trees have no mounts inside: the directory itself. */
+int lfs_sys_open_tree_clone(int dirfd)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
 }
 
 int lfs_sys_mountinfo(struct lfs_buf *out)

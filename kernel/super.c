@@ -6,6 +6,8 @@
  * Views are kept on layerfs_views, under layerfs_registry_lock, so that the
  * registry can list them and refuse to hand one upper to two views.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs_context.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -485,6 +487,7 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct layerfs_fs_ctx *ctx = fc->fs_private;
 	struct layerfs_view *view;
 	struct dentry *root;
+	struct cred *cred;
 	unsigned int i;
 	int depth = 0;
 	int err;
@@ -540,9 +543,18 @@ static int layerfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ELOOP;
 	}
 
-	view->creator_cred = prepare_creds();
-	if (!view->creator_cred)
+	cred = prepare_creds();
+	if (!cred)
 		return -ENOMEM;
+	/*
+	 * The real objects are changed with these credentials on the
+	 * caller's behalf: as overlayfs, without CAP_SYS_RESOURCE, which
+	 * would lift the caller's disk quota (the upper's objects are the
+	 * caller's) and let a file's owner set what a filesystem keeps for
+	 * it (ext4's data-journaling flag).
+	 */
+	cap_lower(cred->cap_effective, CAP_SYS_RESOURCE);
+	view->creator_cred = cred;
 
 	if (view->upper_mnt) {
 		err = layerfs_make_workdir(fc, view);

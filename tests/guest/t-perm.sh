@@ -15,7 +15,10 @@
 # them and succeeds; the LSMs decide as on overlayfs which xattrs a copy
 # keeps (EVM's security.evm on 6.12) and whether a copy-up may happen (a BPF
 # LSM program failing inode_copy_up, tests/guest/lsmdeny.py), and whether a
-# new object may be made (dentry_create_files_as); a default ACL
+# new object may be made (dentry_create_files_as); the mounter's
+# credentials, with which the real objects change, lift no caller's disk
+# quota and let no file owner set ext4's data-journaling flag (both need
+# CAP_SYS_RESOURCE, which overlayfs drops from them); a default ACL
 # on the work directory reaches no copied-up object (uid 1001, named in it,
 # is still refused); a chmod through the view
 # changes at once what a file's and a directory's ACL grant (its mask) to a
@@ -317,6 +320,88 @@ lm ok" "without the program, the create succeeds on both"
 expect_ok "$LAYERCTL" umount "$V/lm"
 expect_ok umount "$V/om"
 expect_ok "$LAYERCTL" layer rm perm-lsm
+
+# --- the mounter's CAP_SYS_RESOURCE is not the caller's ---------------------
+# The real objects are changed with the mounter's credentials, which must
+# not lift the caller's disk quota or let a file's owner set what only
+# CAP_SYS_RESOURCE may: overlayfs drops that capability from its saved
+# credentials.  An ext4 with user quotas enforced; uid 1000 limited to
+# 2 MiB and 24 inodes, with a directory qd and a file qd/own of its own in
+# the lower.  Through each mount in turn (overlayfs, then the view) uid
+# 1000 sets the data-journaling flag (chattr +j, which ext4 reserves to
+# CAP_SYS_RESOURCE) on qd/own, writes 4 MiB and creates 48 files; each
+# mount's copies are removed before the next, so both start from the same
+# usage.  Each must refuse all three as ext4 itself does.
+Q=$scratch/q
+mkdir -p "$Q"
+truncate -s 64M "$scratch/quota.img"
+if ! mkfs.ext4 -q -F -O quota -E quotatype=usrquota "$scratch/quota.img" ||
+   ! mount -o loop,usrquota "$scratch/quota.img" "$Q"; then
+	echo "Bail out! cannot make and mount an ext4 image with user quotas"
+	exit 1
+fi
+chmod 755 "$Q"
+mkdir -p "$Q/lower/qd" "$Q/ou" "$Q/ow" "$Q/om" "$Q/lu" "$Q/lw" "$Q/lm"
+echo own >"$Q/lower/qd/own"
+chown -R 1000:1000 "$Q/lower/qd"
+# quotactl_fd(2) Q_SETQUOTA for USRQUOTA: blocks (KiB) and inodes.
+setq='import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+dq = ctypes.create_string_buffer(struct.pack("8QI4x", int(sys.argv[3]), 0, 0,
+                                             int(sys.argv[4]), 0, 0, 0, 0, 1 | 4))
+if libc.syscall(443, fd, ctypes.c_uint(0x800008 << 8), int(sys.argv[2]), dq) != 0:
+    sys.exit("quotactl_fd: " + os.strerror(ctypes.get_errno()))'
+expect_ok /usr/bin/python3 -c "$setq" "$Q" 1000 2048 24
+# What uid 1000 gets through mount $1: "chattr +j" (first: its copy-up
+# needs an inode of the quota), "write", "create", each with the first
+# errno or "ok", one per line.
+qops='import errno, fcntl, os, struct, sys
+d = sys.argv[1] + "/qd"
+def res(what, f):
+    try:
+        f()
+        print(what, "ok")
+    except OSError as e:
+        print(what, errno.errorcode.get(e.errno, e.errno))
+def write():
+    fd = os.open(d + "/big", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        for _ in range(64):
+            os.write(fd, b"q" * 65536)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(d + "/big")
+def create():
+    for i in range(48):
+        os.close(os.open("%s/f%02d" % (d, i), os.O_WRONLY | os.O_CREAT, 0o644))
+def journal():
+    fd = os.open(d + "/own", os.O_RDONLY)
+    try:
+        f = struct.unpack("i", fcntl.ioctl(fd, 0x80086601, b"\0" * 8)[:4])[0]
+        fcntl.ioctl(fd, 0x40086602, struct.pack("i", f | 0x4000) + b"\0" * 4)
+    finally:
+        os.close(fd)
+res("chattr +j", journal)
+res("write", write)
+res("create", create)'
+expect_ok mount -t overlay perm-quota-ovl \
+	-o "lowerdir=$Q/lower,upperdir=$Q/ou,workdir=$Q/ow" "$Q/om"
+as 1000 /usr/bin/python3 -c "$qops" "$Q/om" >"$R/quota.om" 2>&1
+expect_ok umount "$Q/om"
+rm -rf "$Q/ou/qd"
+expect_ok "$LAYERCTL" layer add perm-quota "$Q/lower"
+expect_ok "$LAYERCTL" mount --layers perm-quota --upper "$Q/lu" --work "$Q/lw" "$Q/lm"
+as 1000 /usr/bin/python3 -c "$qops" "$Q/lm" >"$R/quota.lm" 2>&1
+expect_eq "$(cat "$R/quota.om")" "chattr +j EPERM
+write EDQUOT
+create EDQUOT" "overlayfs: uid 1000's quota and ext4's chattr +j rule hold"
+expect_same "$R/quota.om" "$R/quota.lm" \
+	"layerfs: uid 1000's quota and chattr +j rule hold as on overlayfs"
+expect_ok "$LAYERCTL" umount "$Q/lm"
+expect_ok "$LAYERCTL" layer rm perm-quota
+expect_ok umount "$Q"
 
 # --- the work directory's ACLs stay out of the upper ---------------------------
 # Every copy-up is built in the work directory (work/layerfs.work) and

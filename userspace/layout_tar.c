@@ -233,39 +233,106 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 	return rc;
 }
 
-int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
-			const struct lfs_tar_limits *lim, struct lfs_err *e)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *ent;
-	char clean[512];
-	uint64_t count = 0, total = 0;
-	int rc = 0, r, kind;
+/*
+ * The archive is read in two: its decompression (format "raw"), and the
+ * tar of what that gives, fed by lfs_ltar_in_cb(), which counts what
+ * reading one member's headers takes of the tar stream: libarchive holds
+ * all of it in memory (a GNU sparse map, LFS_TAR_HEADER_MAX).
+ */
+struct lfs_ltar_in {
+	struct archive *raw;
+	char buf[LFS_IO_CHUNK];
+	uint64_t pos;		/* tar bytes passed on */
+	uint64_t hdr_start;	/* pos when a header's read began */
+	int in_hdr;		/* the tar reader reads a header */
+	int hdr_over;		/* it took over LFS_TAR_HEADER_MAX */
+};
 
-	if (!a)
-		return lfs_err_set(e, -ENOMEM, "tar");
-	lfs_utf8_locale();
+static la_ssize_t lfs_ltar_in_cb(struct archive *a, void *arg,
+				 const void **buf)
+{
+	struct lfs_ltar_in *in = arg;
+	la_ssize_t n = archive_read_data(in->raw, in->buf, sizeof(in->buf));
+
+	if (n < 0) {
+		archive_copy_error(a, in->raw);
+		return -1;
+	}
+	in->pos += (uint64_t)n;
+	if (in->in_hdr && in->pos - in->hdr_start > LFS_TAR_HEADER_MAX) {
+		in->hdr_over = 1;
+		archive_set_error(a, EFBIG, "headers too large");
+		return -1;
+	}
+	*buf = in->buf;
+	return n;
+}
+
+/* The decompressing reader of @in or @infd, then the tar reader @a on it. */
+static int lfs_ltar_open(struct archive *a, struct lfs_ltar_in *li, FILE *in,
+			 int infd, struct lfs_err *e)
+{
+	struct archive_entry *ent;
+	struct archive *raw = li->raw;
+
 	/*
 	 * Only the compressions docker load reads, all in-process: "all"
 	 * would hand an archive that names lzop, lrzip or grzip to that
 	 * program, found on PATH.
 	 */
-	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_xz(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(a) != ARCHIVE_OK) {
-		rc = lfs_ltar_error(a, e, "tar");
-		archive_read_free(a);
-		return rc;
-	}
+	if (archive_read_support_filter_gzip(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_bzip2(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(raw) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(raw) != ARCHIVE_OK)
+		return lfs_ltar_error(raw, e, "tar");
+	if ((in ? archive_read_open_FILE(raw, in) :
+		  archive_read_open_fd(raw, infd, LFS_IO_CHUNK)) != ARCHIVE_OK ||
+	    archive_read_next_header(raw, &ent) != ARCHIVE_OK)
+		return lfs_ltar_error(raw, e, "not a tar archive");
 	archive_read_support_format_tar(a);
-	if ((in ? archive_read_open_FILE(a, in) :
-		  archive_read_open_fd(a, infd, LFS_IO_CHUNK)) != ARCHIVE_OK) {
-		rc = lfs_ltar_error(a, e, "not a tar archive");
-		archive_read_free(a);
-		return rc;
+	if (archive_read_open(a, li, NULL, lfs_ltar_in_cb, NULL) != ARCHIVE_OK)
+		return lfs_ltar_error(a, e, "not a tar archive");
+	return 0;
+}
+
+int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
+			const struct lfs_tar_limits *lim, struct lfs_err *e)
+{
+	struct archive *a = archive_read_new();
+	struct lfs_ltar_in *li = calloc(1, sizeof(*li));
+	struct archive_entry *ent;
+	char clean[512];
+	uint64_t count = 0, total = 0;
+	int rc = 0, r, kind;
+
+	if (li)
+		li->raw = archive_read_new();
+	if (!a || !li || !li->raw) {
+		if (a)
+			archive_read_free(a);
+		if (li && li->raw)
+			archive_read_free(li->raw);
+		free(li);
+		return lfs_err_set(e, -ENOMEM, "tar");
 	}
-	while (!rc && (r = archive_read_next_header(a, &ent)) != ARCHIVE_EOF) {
+	lfs_utf8_locale();
+	rc = lfs_ltar_open(a, li, in, infd, e);
+	while (!rc) {
+		/* only the headers: what is left of the last member is read */
+		li->hdr_start = li->pos;
+		li->in_hdr = 1;
+		r = archive_read_next_header(a, &ent);
+		li->in_hdr = 0;
+		if (r == ARCHIVE_EOF)
+			break;
+		if (li->hdr_over) {
+			lfs_err_set(e, 0, "member %llu of the archive: its headers (PAX records, long names, sparse map) take more than %llu bytes",
+				    (unsigned long long)count + 1,
+				    (unsigned long long)LFS_TAR_HEADER_MAX);
+			rc = -EFBIG;
+			break;
+		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			rc = lfs_ltar_error(a, e, count ? "tar" : "not a tar archive");
 			break;
@@ -281,12 +348,14 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 		if (kind == LFS_MEMBER_BAD)
 			rc = lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "unsafe path"),
 					    "member '%s'", archive_entry_pathname(ent));
-		else if (kind == LFS_MEMBER_OTHER)
-			archive_read_data_skip(a);
-		else
+		else if (kind != LFS_MEMBER_OTHER)	/* others: skipped */
 			rc = lfs_ltar_member(a, ent, dirfd, clean, kind, lim,
 					     &total, e);
+		if (!rc && archive_read_data_skip(a) != ARCHIVE_OK)
+			rc = lfs_ltar_error(a, e, "tar");
 	}
 	archive_read_free(a);
+	archive_read_free(li->raw);
+	free(li);
 	return rc;
 }

@@ -2,19 +2,24 @@
 /*
  * Import size limits (tarlimits.c, and their checks in tar_import.c's
  * lfs_tar_import()): sizes as options give them, the bound on the
- * uncompressed stream, and a compressed bomb stopped by it.
+ * uncompressed stream, and a compressed bomb stopped by it; the bound
+ * on one entry's headers (a sparse map of empty regions), for import and
+ * for load's archives.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "layout_tar.h"
 #include "ocitar.h"
 #include "suites.h"
 #include "tar_fixture.h"
@@ -133,6 +138,107 @@ START_TEST(test_bomb)
 }
 END_TEST
 
+/*
+ * A sparse map of empty regions, 20 MiB of them in the tar: libarchive
+ * reads a map whole, with the entry's header, into some 50 bytes of
+ * memory for each 4 bytes ("0\n0\n"), a thousandfold compressed: 20 KiB
+ * of gzip held 250 MiB, and a few MiB would hold all the memory there
+ * is, whatever the limits.  An entry's headers may take LFS_TAR_HEADER_MAX
+ * of the stream.  _i 0: GNU sparse 1.0 (the map leads the data, as
+ * libarchive and GNU tar write it); 1: an old GNU 'S' entry (the map in
+ * extension blocks).
+ */
+START_TEST(test_sparse_map)
+{
+	struct lfs_tar_import_opts o = { .limits = LFS_TAR_LIMITS_DEFAULT };
+	struct lfs_tar_import_stats st;
+	char dir[] = "/tmp/check-sparse.XXXXXX";
+	struct lfs_err err = LFS_ERR_INIT;
+	size_t regions = _i ? (20 << 20) / 512 * 21 : (20 << 20) / 4, len;
+	char *tar;
+	int fd;
+
+	tar = tarfix_sparse_map(regions, _i, &len);
+	ck_assert_uint_gt(len, 20 << 20);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(lfs_tar_import(-1, tar, len, fd, &o, &st, &err),
+			 -EFBIG);
+	ck_assert_str_eq(err.msg, "entry 1 of the archive: its headers (PAX records, long names, sparse map) take more than 16777216 bytes");
+	close(fd);
+	free(tar);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+}
+END_TEST
+
+/*
+ * What an entry carries but the import does not extract (a PAX hard
+ * link's data, 20 MiB here) is skipped as its data, within the limits,
+ * not taken for the headers of the entry after it.
+ */
+START_TEST(test_header_after_skip)
+{
+	struct lfs_tar_import_opts o = { .limits = LFS_TAR_LIMITS_DEFAULT };
+	struct lfs_tar_import_stats st;
+	char dir[] = "/tmp/check-hlskip.XXXXXX", path[64];
+	struct lfs_err err = LFS_ERR_INIT;
+	struct stat sa, sb;
+	size_t len;
+	char *tar;
+	int fd;
+
+	tar = tarfix_hardlink_data(20 << 20, &len);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(lfs_tar_import(-1, tar, len, fd, &o, &st, &err), 0);
+	close(fd);
+	free(tar);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	ck_assert_int_eq(stat(path, &sa), 0);
+	snprintf(path, sizeof(path), "%s/b", dir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(sa.st_ino, sb.st_ino);
+	ck_assert_int_eq(sb.st_size, 1);
+	snprintf(path, sizeof(path), "%s/c", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+}
+END_TEST
+
+/*
+ * load of an archive reads each member's headers through libarchive as
+ * import does: the same map, gzip'ed (some 20 KiB), is refused at
+ * LFS_TAR_HEADER_MAX of the decompressed stream, before the member.
+ */
+START_TEST(test_layout_sparse_map)
+{
+	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
+	char dir[] = "/tmp/check-ltar.XXXXXX";
+	struct lfs_err err = LFS_ERR_INIT;
+	unsigned char *gz;
+	size_t len;
+	char *tar;
+	int fd, dfd;
+
+	tar = tarfix_sparse_map((20 << 20) / 4, 0, &len);
+	gz = tarfix_gzip(tar, len, 0, 0, &len);
+	free(tar);
+	ck_assert_uint_lt(len, 64 << 10);
+	fd = memfd_create("archive", 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, gz, len), (ssize_t)len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	free(gz);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(lfs_layout_tar_read(NULL, fd, dfd, &lim, &err), -EFBIG);
+	ck_assert_str_eq(err.msg, "member 1 of the archive: its headers (PAX records, long names, sparse map) take more than 16777216 bytes");
+	close(dfd);
+	close(fd);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+}
+END_TEST
+
 Suite *tarlimits_suite(void)
 {
 	Suite *s = suite_create("tarlimits");
@@ -143,6 +249,9 @@ Suite *tarlimits_suite(void)
 	tcase_add_test(tc, test_stream_max);
 	tcase_add_test(tc, test_blob_max);
 	tcase_add_test(tc, test_bomb);
+	tcase_add_loop_test(tc, test_sparse_map, 0, 2);
+	tcase_add_test(tc, test_header_after_skip);
+	tcase_add_test(tc, test_layout_sparse_map);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -493,22 +493,24 @@ static int lfs_open_nofollow(int dirfd, const char *path, int flags)
 	return fd;
 }
 
+/* openat2() failed with ENOSYS once: lfs_open_nofollow() from then on. */
+static int lfs_no_openat2;
+
 static int lfs_openat2(int dirfd, const char *path, int flags)
 {
-	static int no_openat2;
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
-	if (no_openat2)
+	if (lfs_no_openat2)
 		return lfs_open_nofollow(dirfd, path, flags);
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
 	if (fd < 0 && errno == ENOSYS) {
-		no_openat2 = 1;
+		lfs_no_openat2 = 1;
 		return lfs_open_nofollow(dirfd, path, flags);
 	}
 	return fd < 0 ? -errno : (int)fd;
@@ -580,9 +582,13 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 			lfs_err_set(m->err, 0,
 				   "entry '%s': path goes through a symlink that leaves the layer",
 				   what);
-		else if (fd == -ELOOP)
+		else if (fd == -ELOOP && lfs_no_openat2)
 			lfs_err_set(m->err, 0,
 				   "entry '%s': path goes through a symlink, and without openat2 none is followed",
+				   what);
+		else if (fd == -ELOOP)	/* openat2 follows 40 at most */
+			lfs_err_set(m->err, 0,
+				   "entry '%s': path goes through symlinks that loop or nest more than 40 deep",
 				   what);
 		else if (fd == -ENOTDIR)
 			lfs_err_set(m->err, 0,

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -28,6 +29,7 @@
 #include <archive_entry.h>
 
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <linux/layerfs.h>
 
 #include "blobkeep.h"
@@ -907,6 +909,10 @@ static const struct bad_case bad_cases[] = {
 	{ "symlink-up", { { "l", AE_IFLNK, "..", 0, 0 },
 			  { "l/x", AE_IFREG, "x", 0, 0 } }, 2,
 	  "entry 'l/x': path goes through a symlink that leaves the layer", 1 },
+	{ "symlink-loop", { { "l1", AE_IFLNK, "l2", 0, 0 },
+			    { "l2", AE_IFLNK, "l1", 0, 0 },
+			    { "l1/x", AE_IFREG, "x", 0, 0 } }, 3,
+	  "entry 'l1/x': path goes through symlinks that loop or nest more than 40 deep", 1 },
 	{ "dup", { { "a", AE_IFREG, "1", 0, 0 }, { "./a", AE_IFREG, "2", 0, 0 } }, 2,
 	  "entry 'a': duplicate entry", 1 },
 	{ "hardlink", { { "a", AE_IFREG, "nope", 1, 0 } }, 1,
@@ -920,6 +926,17 @@ static const struct bad_case bad_cases[] = {
 	{ "wh", { { ".wh..wh..plnk", AE_IFREG, "", 0, 0 } }, 1,
 	  "entry '.wh..wh..plnk': malformed whiteout name", 1 },
 };
+
+/* Whether this process has openat2() (valgrind does not know it). */
+static int have_openat2(void)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd >= 0)
+		close((int)fd);
+	return fd >= 0;
+}
 
 START_TEST(test_bad)
 {
@@ -952,8 +969,9 @@ START_TEST(test_bad)
 	}
 	ck_assert_int_ne(import_mem(tarbuf, len, "t", c->devices, &err), 0);
 	/* without openat2 (valgrind) a symlink on the way is refused as such */
-	if (strstr(c->msg, "symlink that leaves"))
-		ck_assert_msg(!strncmp(err.msg, c->msg, strlen("entry 'l/x': path goes through a symlink")),
+	if (strstr(c->msg, "path goes through ") && !have_openat2())
+		ck_assert_msg(!strncmp(err.msg, c->msg,
+				       (size_t)(strstr(c->msg, "through ") - c->msg)),
 			      "%s", err.msg);
 	else
 		ck_assert_str_eq(err.msg, c->msg);

@@ -100,39 +100,48 @@ START_TEST(test_blob_max)
 END_TEST
 
 /*
+ * Imports the @len bytes at @buf within @lim into a new directory made
+ * from the template @dir (which becomes its name); the import's result.
+ */
+static int import_tmp(const void *buf, size_t len,
+		      const struct lfs_tar_limits *lim, char *dir,
+		      struct lfs_tar_import_stats *st, struct lfs_err *err)
+{
+	struct lfs_tar_import_opts o = { .limits = *lim };
+	int fd, rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	rc = lfs_tar_import(-1, buf, len, fd, &o, st, err);
+	close(fd);
+	return rc;
+}
+
+/*
  * A compressed bomb: 256 MiB of zeros after a one-file tar, some 250 KiB
  * of gzip.  Within limits that allow 1 MiB and 4 entries, the stream stops
  * at lfs_tar_stream_max(); without limits it is read to the end.
  */
 START_TEST(test_bomb)
 {
-	struct lfs_tar_import_opts o = {
-		.limits = { 1 << 20, 1 << 20, 4 },
-	};
+	struct lfs_tar_limits lim = { 1 << 20, 1 << 20, 4 }, none = { 0 };
 	struct lfs_tar_import_stats st;
 	char dir[] = "/tmp/check-bomb.XXXXXX";
 	struct lfs_err err = LFS_ERR_INIT;
 	static char tar[16384];
 	unsigned char *gz;
 	size_t len;
-	int fd;
 
 	len = tarfix_one_file(tar, sizeof(tar), "a", 1);
 	gz = tarfix_gzip(tar, len, 256 << 20, 0, &len);
 	ck_assert_uint_lt(len, 1 << 20);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_eq(lfs_tar_import(-1, gz, len, fd, &o, &st, &err),
-			 -EFBIG);
+	ck_assert_int_eq(import_tmp(gz, len, &lim, dir, &st, &err), -EFBIG);
 	ck_assert_str_eq(err.msg, "more than 1320960 bytes uncompressed, more than the limits allow: see --max-size and --max-entries");
-	close(fd);
 	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check-bomb.XXXXXX")));
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	memset(&o.limits, 0, sizeof(o.limits));
-	ck_assert_int_eq(lfs_tar_import(-1, gz, len, fd, &o, &st, &err), 0);
+	strcpy(dir, "/tmp/check-bomb.XXXXXX");
+	ck_assert_int_eq(import_tmp(gz, len, &none, dir, &st, &err), 0);
 	ck_assert_uint_gt(st.d.tar_size, 256 << 20);
-	close(fd);
 	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
 	free(gz);
 }
@@ -150,22 +159,17 @@ END_TEST
  */
 START_TEST(test_sparse_map)
 {
-	struct lfs_tar_import_opts o = { .limits = LFS_TAR_LIMITS_DEFAULT };
+	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
 	struct lfs_tar_import_stats st;
 	char dir[] = "/tmp/check-sparse.XXXXXX";
 	struct lfs_err err = LFS_ERR_INIT;
 	size_t regions = _i ? (20 << 20) / 512 * 21 : (20 << 20) / 4, len;
 	char *tar;
-	int fd;
 
 	tar = tarfix_sparse_map(regions, _i, &len);
 	ck_assert_uint_gt(len, 20 << 20);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_eq(lfs_tar_import(-1, tar, len, fd, &o, &st, &err),
-			 -EFBIG);
+	ck_assert_int_eq(import_tmp(tar, len, &lim, dir, &st, &err), -EFBIG);
 	ck_assert_str_eq(err.msg, "entry 1 of the archive: its headers (PAX records, long names, sparse map) take more than 16777216 bytes");
-	close(fd);
 	free(tar);
 	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
 }
@@ -178,20 +182,16 @@ END_TEST
  */
 START_TEST(test_header_after_skip)
 {
-	struct lfs_tar_import_opts o = { .limits = LFS_TAR_LIMITS_DEFAULT };
+	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
 	struct lfs_tar_import_stats st;
 	char dir[] = "/tmp/check-hlskip.XXXXXX", path[64];
 	struct lfs_err err = LFS_ERR_INIT;
 	struct stat sa, sb;
 	size_t len;
 	char *tar;
-	int fd;
 
 	tar = tarfix_hardlink_data(20 << 20, &len);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_eq(lfs_tar_import(-1, tar, len, fd, &o, &st, &err), 0);
-	close(fd);
+	ck_assert_int_eq(import_tmp(tar, len, &lim, dir, &st, &err), 0);
 	free(tar);
 	snprintf(path, sizeof(path), "%s/a", dir);
 	ck_assert_int_eq(stat(path, &sa), 0);

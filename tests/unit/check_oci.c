@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -36,6 +37,7 @@
 #include "cmd.h"
 #include "fake_nl.h"
 #include "fsdir.h"
+#include "layout_tar.h"
 #include "platform.h"
 #include "save.h"
 #include "oci.h"
@@ -3356,6 +3358,74 @@ START_TEST(test_cmd_load_archive_total)
 END_TEST
 
 
+/*
+ * load's archive in each compression it reads (libarchive's filters;
+ * xz decoded by liblzma in layout_tar.c with its memory limit): the
+ * layout member comes out whole, other members are skipped; an xz
+ * archive cut short is refused.
+ */
+START_TEST(test_layout_tar_compressions)
+{
+	static const char *const names[] = { "none", "gzip", "bzip2", "xz", "zstd" };
+	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
+	struct lfs_err err = LFS_ERR_INIT;
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	char dir[256], path[300], got[64];
+	static char json[] = "{\"schemaVersion\":2,\"manifests\":[]}";
+	static char junk[200000];
+	size_t used = 0, i;
+	int fd, dfd, cut;
+	FILE *f;
+
+	ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	ck_assert_int_eq(_i == 0 ? ARCHIVE_OK :
+			 archive_write_add_filter_by_name(a, names[_i]), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tarbuf, sizeof(tarbuf),
+						   &used), ARCHIVE_OK);
+	for (i = 0; i < 2; i++) {
+		ae = archive_entry_new();
+		archive_entry_set_pathname(ae, i ? "index.json" : "junk");
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_size(ae, i ? (la_int64_t)strlen(json) :
+				       (la_int64_t)sizeof(junk));
+		ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+		archive_write_data(a, i ? json : junk, i ? strlen(json) : sizeof(junk));
+		archive_entry_free(ae);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	for (cut = 0; cut < (_i == 3 ? 2 : 1); cut++) {
+		snprintf(dir, sizeof(dir), "%s/l%d", tmpdir, cut);
+		ck_assert_int_eq(mkdir(dir, 0755), 0);
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		fd = memfd_create("archive", 0);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, tarbuf, used - (cut ? 40 : 0)),
+				 (ssize_t)(used - (cut ? 40 : 0)));
+		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+		if (cut) {
+			ck_assert_int_ne(lfs_layout_tar_read(NULL, fd, dfd, &lim, &err), 0);
+			ck_assert_msg(strstr(err.msg, "xz: truncated input"), "%s", err.msg);
+		} else {
+			ck_assert_int_eq(lfs_layout_tar_read(NULL, fd, dfd, &lim, &err), 0);
+			snprintf(path, sizeof(path), "%s/index.json", dir);
+			f = fopen(path, "r");
+			ck_assert_ptr_nonnull(f);
+			memset(got, 0, sizeof(got));
+			ck_assert_uint_eq(fread(got, 1, sizeof(got) - 1, f), strlen(json));
+			fclose(f);
+			ck_assert_str_eq(got, json);
+			snprintf(path, sizeof(path), "%s/junk", dir);
+			ck_assert_int_eq(access(path, F_OK), -1);
+		}
+		close(fd);
+		close(dfd);
+	}
+}
+END_TEST
+
 Suite *oci_suite(void)
 {
 	Suite *s = suite_create("oci");
@@ -3396,6 +3466,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_protattr_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_gzip_trailer);
+	tcase_add_loop_test(tc, test_layout_tar_compressions, 0, 5);
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);

@@ -206,36 +206,81 @@ START_TEST(test_header_after_skip)
 END_TEST
 
 /*
+ * lfs_layout_tar_read() of the @len bytes at @archive, from a memory
+ * file, within the default limits, into a temporary directory removed
+ * after; its result.
+ */
+static int layout_read_tmp(const void *archive, size_t len,
+			   struct lfs_err *err)
+{
+	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
+	char dir[] = "/tmp/check-ltar.XXXXXX";
+	int fd, dfd, rc;
+
+	fd = memfd_create("archive", 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, archive, len), (ssize_t)len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(dfd, 0);
+	rc = lfs_layout_tar_read(NULL, fd, dfd, &lim, err);
+	close(dfd);
+	close(fd);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+	return rc;
+}
+
+/*
  * load of an archive reads each member's headers through libarchive as
  * import does: the same map, gzip'ed (some 20 KiB), is refused at
  * LFS_TAR_HEADER_MAX of the decompressed stream, before the member.
  */
 START_TEST(test_layout_sparse_map)
 {
-	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
-	char dir[] = "/tmp/check-ltar.XXXXXX";
 	struct lfs_err err = LFS_ERR_INIT;
 	unsigned char *gz;
 	size_t len;
 	char *tar;
-	int fd, dfd;
 
 	tar = tarfix_sparse_map((20 << 20) / 4, 0, &len);
 	gz = tarfix_gzip(tar, len, 0, 0, &len);
 	free(tar);
 	ck_assert_uint_lt(len, 64 << 10);
-	fd = memfd_create("archive", 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, gz, len), (ssize_t)len);
-	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	free(gz);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_eq(lfs_layout_tar_read(NULL, fd, dfd, &lim, &err), -EFBIG);
+	ck_assert_int_eq(layout_read_tmp(gz, len, &err), -EFBIG);
 	ck_assert_str_eq(err.msg, "member 1 of the archive: its headers (PAX records, long names, sparse map) take more than 16777216 bytes");
-	close(dfd);
-	close(fd);
-	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, dir), 0);
+	free(gz);
+}
+END_TEST
+
+/*
+ * load of an xz archive: the decoder allocates the dictionary its block
+ * header names and fills it as the data comes out: a 30 KiB archive
+ * naming 4 GiB held 200 MiB for 200 MiB of zeros, and would hold 4 GiB
+ * for 4 GiB of them (liblzma through libarchive had no memory limit).
+ * A tar of a member 'a' of 3 MiB (skipped: not a layout member): read
+ * with the 1 MiB dictionary it was compressed with, refused when its
+ * header names 4 GiB - 1.
+ */
+START_TEST(test_layout_xz_memory)
+{
+	struct lfs_err err = LFS_ERR_INIT;
+	size_t n = 3 << 20, cap = n + 16384, tlen, len;
+	char *tar = malloc(cap), *zeros = calloc(1, n);
+	unsigned char *xz;
+
+	ck_assert_ptr_nonnull(tar);
+	ck_assert_ptr_nonnull(zeros);
+	tlen = tarfix_one_file(tar, cap, zeros, n);
+	free(zeros);
+	xz = tarfix_xz(tar, tlen, 0, &len);
+	ck_assert_int_eq(layout_read_tmp(xz, len, &err), 0);
+	free(xz);
+	xz = tarfix_xz(tar, tlen, 40, &len);
+	ck_assert_int_eq(layout_read_tmp(xz, len, &err), -EFBIG);
+	ck_assert_str_eq(err.msg, "xz stream: decompressing it takes 4097 MiB of memory, more than 256 MiB");
+	free(xz);
+	free(tar);
 }
 END_TEST
 
@@ -252,6 +297,7 @@ Suite *tarlimits_suite(void)
 	tcase_add_loop_test(tc, test_sparse_map, 0, 2);
 	tcase_add_test(tc, test_header_after_skip);
 	tcase_add_test(tc, test_layout_sparse_map);
+	tcase_add_test(tc, test_layout_xz_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Small gzip'ed tarballs for the tests (see tar_fixture.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
+#include <lzma.h>
 #include <zlib.h>
 
 #include "tar_fixture.h"
@@ -181,4 +183,54 @@ char *tarfix_hardlink_data(size_t n, size_t *out_len)
 	ck_assert_uint_le(off, cap);
 	*out_len = off;
 	return (char *)t;
+}
+
+/* A varint of the xz format at @p[*@i] (moved past it). */
+static uint64_t tarfix_xz_varint(const unsigned char *p, size_t *i)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	do
+		v |= (uint64_t)(p[*i] & 0x7f) << shift, shift += 7;
+	while (p[(*i)++] & 0x80);
+	return v;
+}
+
+unsigned char *tarfix_xz(const void *in, size_t len, int dict_prop,
+			 size_t *out_len)
+{
+	lzma_options_lzma opt;
+	lzma_filter f[2];
+	size_t cap = len + len / 2 + 4096, pos = 0, hsize, i;
+	unsigned char *out = malloc(cap), *h;
+	uint32_t crc;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(lzma_lzma_preset(&opt, 6), 0);
+	opt.dict_size = 1 << 20;
+	f[0].id = LZMA_FILTER_LZMA2;
+	f[0].options = &opt;
+	f[1].id = LZMA_VLI_UNKNOWN;
+	ck_assert_int_eq(lzma_stream_buffer_encode(f, LZMA_CHECK_CRC64, NULL,
+						   in, len, out, &pos, cap),
+			 LZMA_OK);
+	*out_len = pos;
+	if (!dict_prop)
+		return out;
+	/* the block header after the 12-byte stream header */
+	h = out + 12;
+	hsize = ((size_t)h[0] + 1) * 4;
+	i = 2;
+	if (h[1] & 0x40)	/* compressed size */
+		tarfix_xz_varint(h, &i);
+	if (h[1] & 0x80)	/* uncompressed size */
+		tarfix_xz_varint(h, &i);
+	ck_assert_uint_eq(tarfix_xz_varint(h, &i), LZMA_FILTER_LZMA2);
+	ck_assert_uint_eq(tarfix_xz_varint(h, &i), 1);	/* its props' size */
+	h[i] = (unsigned char)dict_prop;
+	crc = lzma_crc32(h, hsize - 4, 0);
+	for (i = 0; i < 4; i++)
+		h[hsize - 4 + i] = (unsigned char)(crc >> (8 * i));
+	return out;
 }

@@ -42,4 +42,14 @@ char *tarfix_sparse_map(size_t regions, int old, size_t *out_len);
  */
 char *tarfix_hardlink_data(size_t n, size_t *out_len);
 
+/*
+ * The xz (.xz, one block, LZMA2 with a 1 MiB dictionary) of @len bytes of
+ * @in, in a new buffer (the caller frees it), its length into *@out_len;
+ * @dict_prop not 0: the block header's dictionary size property set to
+ * it (40: 4 GiB - 1), its CRC-32 made right, which the data still
+ * decodes with: only what the decoder allocates changes.
+ */
+unsigned char *tarfix_xz(const void *in, size_t len, int dict_prop,
+			 size_t *out_len);
+
 #endif /* LAYERCTL_TEST_TAR_FIXTURE_H */

@@ -20,7 +20,7 @@ make gcc libc6-dev
 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
 libnl-3-dev libnl-genl-3-dev libkmod-dev libjson-c-dev check pkg-config
-libarchive-dev libssl-dev zlib1g-dev clang skopeo umoci
+libarchive-dev liblzma-dev libssl-dev zlib1g-dev clang skopeo umoci
 libcurl4-openssl-dev docker-registry apache2-utils openssl
 qemu-system-x86 busybox-static kmod cpio gzip xz-utils zstd
 coreutils util-linux attr acl e2fsprogs python3

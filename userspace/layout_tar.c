@@ -10,6 +10,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 
 #include "fsdir.h"
 #include "layout_tar.h"
@@ -233,39 +234,212 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 	return rc;
 }
 
+/*
+ * The memory the xz decoder may take: the dictionary an xz header names
+ * (xz -9 uses 64 MiB; a header may name 4 GiB), which it fills as the
+ * data comes out.
+ */
+#define LFS_LTAR_XZ_MEMLIMIT	(256ULL << 20)
+
+/*
+ * The archive is read in two: its decompression (format "raw", and xz
+ * here, with liblzma's memory limit, which libarchive does not set), and
+ * the tar of what that gives, fed by lfs_ltar_in_cb(), which counts what
+ * reading one member's headers takes of the tar stream: libarchive holds
+ * all of it in memory (a GNU sparse map, LFS_TAR_HEADER_MAX).
+ */
+struct lfs_ltar_in {
+	struct archive *raw;
+	int xz;			/* raw gives xz, decoded into buf by lz */
+	lzma_stream lz;
+	size_t pending;		/* raw bytes in xzbuf not yet handed on */
+	int raw_eof;
+	int xz_end;		/* lz has decoded it all */
+	uint64_t xz_need;	/* memory the xz stream needs, over the limit */
+	char buf[LFS_IO_CHUNK];
+	unsigned char xzbuf[LFS_IO_CHUNK];	/* what raw gave */
+	uint64_t pos;		/* tar bytes passed on */
+	uint64_t hdr_start;	/* pos when a header's read began */
+	int in_hdr;		/* the tar reader reads a header */
+	int hdr_over;		/* it took over LFS_TAR_HEADER_MAX */
+};
+
+/* Some of the xz stream decoded into in->buf: its length, 0 at the end. */
+static la_ssize_t lfs_ltar_xz(struct archive *a, struct lfs_ltar_in *in)
+{
+	lzma_ret r = LZMA_OK;
+	la_ssize_t n;
+
+	in->lz.next_out = (uint8_t *)in->buf;
+	in->lz.avail_out = sizeof(in->buf);
+	while (in->lz.avail_out == sizeof(in->buf) && !in->xz_end) {
+		if (!in->lz.avail_in && !in->raw_eof) {
+			n = archive_read_data(in->raw, in->xzbuf,
+					      sizeof(in->xzbuf));
+			if (n < 0) {
+				archive_copy_error(a, in->raw);
+				return -1;
+			}
+			in->raw_eof = !n;
+			in->lz.next_in = in->xzbuf;
+			in->lz.avail_in = (size_t)n;
+		}
+		r = lzma_code(&in->lz, in->raw_eof ? LZMA_FINISH : LZMA_RUN);
+		in->xz_end = r == LZMA_STREAM_END;
+		if (r == LZMA_MEMLIMIT_ERROR) {
+			in->xz_need = lzma_memusage(&in->lz);
+			archive_set_error(a, EFBIG, "xz: memory limit");
+			return -1;
+		}
+		if (r != LZMA_OK && r != LZMA_STREAM_END) {
+			archive_set_error(a, EILSEQ, "xz: %s",
+					  r == LZMA_BUF_ERROR ? "truncated input" :
+					  "corrupt data");
+			return -1;
+		}
+	}
+	return (la_ssize_t)(sizeof(in->buf) - in->lz.avail_out);
+}
+
+static la_ssize_t lfs_ltar_in_cb(struct archive *a, void *arg,
+				 const void **buf)
+{
+	struct lfs_ltar_in *in = arg;
+	la_ssize_t n;
+
+	if (in->xz) {
+		n = lfs_ltar_xz(a, in);
+	} else if (in->pending) {	/* what was read to tell xz */
+		memcpy(in->buf, in->xzbuf, in->pending);
+		n = (la_ssize_t)in->pending;
+		in->pending = 0;
+	} else {
+		n = archive_read_data(in->raw, in->buf, sizeof(in->buf));
+		if (n < 0)
+			archive_copy_error(a, in->raw);
+	}
+	if (n < 0)
+		return -1;
+	in->pos += (uint64_t)n;
+	if (in->in_hdr && in->pos - in->hdr_start > LFS_TAR_HEADER_MAX) {
+		in->hdr_over = 1;
+		archive_set_error(a, EFBIG, "headers too large");
+		return -1;
+	}
+	*buf = in->buf;
+	return n;
+}
+
+/*
+ * The first bytes that libarchive passes on as they are: an xz stream
+ * (its magic) is decoded by lfs_ltar_xz(), anything else handed to the
+ * tar reader as it is.
+ */
+static int lfs_ltar_sniff(struct lfs_ltar_in *li, struct lfs_err *e)
+{
+	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	la_ssize_t n;
+
+	if (archive_filter_code(li->raw, 0) != ARCHIVE_FILTER_NONE)
+		return 0;
+	n = archive_read_data(li->raw, li->xzbuf, sizeof(li->xzbuf));
+	if (n < 0)
+		return lfs_ltar_error(li->raw, e, "not a tar archive");
+	li->pending = (size_t)n;
+	if (li->pending < sizeof(magic) ||
+	    memcmp(li->xzbuf, magic, sizeof(magic)))
+		return 0;
+	if (lzma_stream_decoder(&li->lz, LFS_LTAR_XZ_MEMLIMIT,
+				LZMA_CONCATENATED) != LZMA_OK)
+		return lfs_err_set(e, -ENOMEM, "xz");
+	li->xz = 1;
+	li->lz.next_in = li->xzbuf;
+	li->lz.avail_in = li->pending;
+	li->pending = 0;
+	return 0;
+}
+
+/* 1 with the error in @e if the xz stream wanted more memory than allowed. */
+static int lfs_ltar_xz_over(const struct lfs_ltar_in *li, struct lfs_err *e)
+{
+	if (!li->xz_need)
+		return 0;
+	lfs_err_set(e, 0, "xz stream: decompressing it takes %llu MiB of memory, more than %llu MiB",
+		    (unsigned long long)((li->xz_need + (1 << 20) - 1) >> 20),
+		    (unsigned long long)(LFS_LTAR_XZ_MEMLIMIT >> 20));
+	return 1;
+}
+
+/* The decompressing reader of @in or @infd, then the tar reader @a on it. */
+static int lfs_ltar_open(struct archive *a, struct lfs_ltar_in *li, FILE *in,
+			 int infd, struct lfs_err *e)
+{
+	struct archive_entry *ent;
+	struct archive *raw = li->raw;
+	int rc;
+
+	/*
+	 * Only the compressions docker load reads, all in-process: "all"
+	 * would hand an archive that names lzop, lrzip or grzip to that
+	 * program, found on PATH.  xz: lfs_ltar_sniff().
+	 */
+	if (archive_read_support_filter_gzip(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_bzip2(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(raw) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(raw) != ARCHIVE_OK)
+		return lfs_ltar_error(raw, e, "tar");
+	if ((in ? archive_read_open_FILE(raw, in) :
+		  archive_read_open_fd(raw, infd, LFS_IO_CHUNK)) != ARCHIVE_OK ||
+	    archive_read_next_header(raw, &ent) != ARCHIVE_OK)
+		return lfs_ltar_error(raw, e, "not a tar archive");
+	rc = lfs_ltar_sniff(li, e);
+	if (rc)
+		return rc;
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, li, NULL, lfs_ltar_in_cb, NULL) != ARCHIVE_OK)
+		return lfs_ltar_error(a, e, "not a tar archive");
+	return 0;
+}
+
 int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 			const struct lfs_tar_limits *lim, struct lfs_err *e)
 {
 	struct archive *a = archive_read_new();
+	struct lfs_ltar_in *li = calloc(1, sizeof(*li));
 	struct archive_entry *ent;
 	char clean[512];
 	uint64_t count = 0, total = 0;
 	int rc = 0, r, kind;
 
-	if (!a)
+	if (li) {
+		li->lz = (lzma_stream)LZMA_STREAM_INIT;
+		li->raw = archive_read_new();
+	}
+	if (!a || !li || !li->raw) {
+		if (a)
+			archive_read_free(a);
+		if (li && li->raw)
+			archive_read_free(li->raw);
+		free(li);
 		return lfs_err_set(e, -ENOMEM, "tar");
+	}
 	lfs_utf8_locale();
-	/*
-	 * Only the compressions docker load reads, all in-process: "all"
-	 * would hand an archive that names lzop, lrzip or grzip to that
-	 * program, found on PATH.
-	 */
-	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_xz(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(a) != ARCHIVE_OK) {
-		rc = lfs_ltar_error(a, e, "tar");
-		archive_read_free(a);
-		return rc;
-	}
-	archive_read_support_format_tar(a);
-	if ((in ? archive_read_open_FILE(a, in) :
-		  archive_read_open_fd(a, infd, LFS_IO_CHUNK)) != ARCHIVE_OK) {
-		rc = lfs_ltar_error(a, e, "not a tar archive");
-		archive_read_free(a);
-		return rc;
-	}
-	while (!rc && (r = archive_read_next_header(a, &ent)) != ARCHIVE_EOF) {
+	rc = lfs_ltar_open(a, li, in, infd, e);
+	while (!rc) {
+		/* only the headers: what is left of the last member is read */
+		li->hdr_start = li->pos;
+		li->in_hdr = 1;
+		r = archive_read_next_header(a, &ent);
+		li->in_hdr = 0;
+		if (r == ARCHIVE_EOF)
+			break;
+		if (li->hdr_over) {
+			lfs_err_set(e, 0, "member %llu of the archive: its headers (PAX records, long names, sparse map) take more than %llu bytes",
+				    (unsigned long long)count + 1,
+				    (unsigned long long)LFS_TAR_HEADER_MAX);
+			rc = -EFBIG;
+			break;
+		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			rc = lfs_ltar_error(a, e, count ? "tar" : "not a tar archive");
 			break;
@@ -281,12 +455,19 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 		if (kind == LFS_MEMBER_BAD)
 			rc = lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "unsafe path"),
 					    "member '%s'", archive_entry_pathname(ent));
-		else if (kind == LFS_MEMBER_OTHER)
-			archive_read_data_skip(a);
-		else
+		else if (kind != LFS_MEMBER_OTHER)	/* others: skipped */
 			rc = lfs_ltar_member(a, ent, dirfd, clean, kind, lim,
 					     &total, e);
+		if (!rc && archive_read_data_skip(a) != ARCHIVE_OK)
+			rc = lfs_ltar_error(a, e, "tar");
 	}
+	/* wherever the decoder stopped (a header, a member's data) */
+	if (rc && lfs_ltar_xz_over(li, e))
+		rc = -EFBIG;
 	archive_read_free(a);
+	archive_read_free(li->raw);
+	if (li->xz)
+		lzma_end(&li->lz);
+	free(li);
 	return rc;
 }

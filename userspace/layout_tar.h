@@ -29,8 +29,10 @@ int lfs_layout_tar_write(int dirfd, FILE *out, int outfd, struct lfs_err *e);
  * member of the wrong type, one given twice, one larger than
  * @lim->max_entry_size, members larger than @lim->max_size together
  * (they are written before any digest is checked: this bounds what an
- * archive can take of the disk) or more than @lim->max_entries members
- * refuse the archive.  0, or a negative errno in @e ("member 'PATH': ...").
+ * archive can take of the disk), more than @lim->max_entries members or
+ * a member whose headers take more than LFS_TAR_HEADER_MAX of the tar
+ * stream (a sparse map libarchive would hold in memory) refuse the
+ * archive.  0, or a negative errno in @e ("member 'PATH': ...").
  */
 int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 			const struct lfs_tar_limits *lim, struct lfs_err *e);

@@ -208,6 +208,9 @@ struct lfs_imp {
 	size_t n_dirs, cap_dirs;
 	uint64_t entries, declared;	/* so far, against opts->limits */
 	uint64_t stream_max;		/* lfs_tar_stream_max(), 0: none */
+	uint64_t hdr_start;		/* tar_size when a header's read began */
+	int in_hdr;			/* the tar reader reads a header */
+	int hdr_over;			/* it took over LFS_TAR_HEADER_MAX */
 	char *pcache;		/* parent path whose fd is pcache_fd */
 	int pcache_fd;
 	struct lfs_err *err;	/* the caller's; may be NULL */
@@ -365,6 +368,23 @@ static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
 	return 0;
 }
 
+/*
+ * 1 (with the reason in m->err) if the header being read has taken more
+ * of the stream than LFS_TAR_HEADER_MAX: libarchive holds all of it in
+ * memory (a GNU sparse map, 50 bytes for every 4 of the stream).
+ */
+static int lfs_imp_header_over(struct lfs_imp *m)
+{
+	if (!m->in_hdr || m->tar_size - m->hdr_start <= LFS_TAR_HEADER_MAX)
+		return 0;
+	m->hdr_over = 1;
+	lfs_err_set(m->err, 0,
+		    "entry %llu of the archive: its headers (PAX records, long names, sparse map) take more than %llu bytes",
+		    (unsigned long long)m->entries + 1,
+		    (unsigned long long)LFS_TAR_HEADER_MAX);
+	return 1;
+}
+
 static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 				 const void **buf)
 {
@@ -378,7 +398,7 @@ static la_ssize_t lfs_imp_tar_cb(struct archive *a, void *arg,
 		return -1;
 	}
 	m->tar_size += m->pipe.len[slot];
-	if (lfs_imp_stream_over(m)) {
+	if (lfs_imp_stream_over(m) || lfs_imp_header_over(m)) {
 		archive_set_error(a, EFBIG, "%s", m->err ? m->err->msg : "");
 		return -1;
 	}
@@ -409,7 +429,7 @@ static int lfs_imp_read_err(struct lfs_imp *m, const char *what, int rc)
 {
 	const char *why = archive_error_string(m->tar);
 
-	if (lfs_imp_stream_over(m))
+	if (lfs_imp_stream_over(m) || m->hdr_over)
 		return -EFBIG;
 	if (m->in_err)
 		rc = lfs_err_set(m->err, -m->in_err, "cannot read the input");
@@ -473,22 +493,24 @@ static int lfs_open_nofollow(int dirfd, const char *path, int flags)
 	return fd;
 }
 
+/* openat2() failed with ENOSYS once: lfs_open_nofollow() from then on. */
+static int lfs_no_openat2;
+
 static int lfs_openat2(int dirfd, const char *path, int flags)
 {
-	static int no_openat2;
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
-	if (no_openat2)
+	if (lfs_no_openat2)
 		return lfs_open_nofollow(dirfd, path, flags);
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
 	if (fd < 0 && errno == ENOSYS) {
-		no_openat2 = 1;
+		lfs_no_openat2 = 1;
 		return lfs_open_nofollow(dirfd, path, flags);
 	}
 	return fd < 0 ? -errno : (int)fd;
@@ -560,9 +582,13 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 			lfs_err_set(m->err, 0,
 				   "entry '%s': path goes through a symlink that leaves the layer",
 				   what);
-		else if (fd == -ELOOP)
+		else if (fd == -ELOOP && lfs_no_openat2)
 			lfs_err_set(m->err, 0,
 				   "entry '%s': path goes through a symlink, and without openat2 none is followed",
+				   what);
+		else if (fd == -ELOOP)	/* openat2 follows 40 at most */
+			lfs_err_set(m->err, 0,
+				   "entry '%s': path goes through symlinks that loop or nest more than 40 deep",
 				   what);
 		else if (fd == -ENOTDIR)
 			lfs_err_set(m->err, 0,
@@ -1388,7 +1414,11 @@ static int lfs_imp_entries(struct lfs_imp *m)
 	int rc;
 
 	for (;;) {
+		/* only the headers: what is left of the last entry is read */
+		m->hdr_start = m->tar_size;
+		m->in_hdr = 1;
 		r = archive_read_next_header(m->tar, &e);
+		m->in_hdr = 0;
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
@@ -1396,6 +1426,10 @@ static int lfs_imp_entries(struct lfs_imp *m)
 		rc = lfs_imp_limits(m, e);
 		if (!rc)
 			rc = lfs_imp_entry(m, e);
+		/* data not extracted (a hard link's), within the limits */
+		if (!rc && archive_read_data_skip(m->tar) != ARCHIVE_OK)
+			rc = lfs_imp_read_err(m, archive_entry_pathname(e),
+					      -EIO);
 		if (rc)
 			return rc;
 	}

@@ -19,6 +19,17 @@
 /* What one entry may add to the tar stream besides its data (headers). */
 #define LFS_TAR_ENTRY_OVERHEAD		(64ULL << 10)
 
+/*
+ * What reading the headers of one entry may take of the tar stream.
+ * libarchive reads them into memory whole before it returns the entry:
+ * PAX records and GNU long names (at most 1 MiB each, which it checks)
+ * and a GNU sparse map, which it does not bound: a map of empty regions
+ * holds some 50 bytes of memory for each 4 bytes of it ("0\n0\n", format
+ * 1.0) and compresses a thousandfold.  16 MiB of headers hold some 200
+ * MiB of memory at most, and a real map of a million data regions.
+ */
+#define LFS_TAR_HEADER_MAX		(16ULL << 20)
+
 /* Limits on what a tarball may make; 0 means no limit. */
 struct lfs_tar_limits {
 	uint64_t max_size;	/* the files' sizes in all (holes included) */

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -28,12 +30,14 @@
 #include <archive_entry.h>
 
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <linux/layerfs.h>
 
 #include "blobkeep.h"
 #include "cmd.h"
 #include "fake_nl.h"
 #include "fsdir.h"
+#include "layout_tar.h"
 #include "platform.h"
 #include "save.h"
 #include "oci.h"
@@ -907,6 +911,10 @@ static const struct bad_case bad_cases[] = {
 	{ "symlink-up", { { "l", AE_IFLNK, "..", 0, 0 },
 			  { "l/x", AE_IFREG, "x", 0, 0 } }, 2,
 	  "entry 'l/x': path goes through a symlink that leaves the layer", 1 },
+	{ "symlink-loop", { { "l1", AE_IFLNK, "l2", 0, 0 },
+			    { "l2", AE_IFLNK, "l1", 0, 0 },
+			    { "l1/x", AE_IFREG, "x", 0, 0 } }, 3,
+	  "entry 'l1/x': path goes through symlinks that loop or nest more than 40 deep", 1 },
 	{ "dup", { { "a", AE_IFREG, "1", 0, 0 }, { "./a", AE_IFREG, "2", 0, 0 } }, 2,
 	  "entry 'a': duplicate entry", 1 },
 	{ "hardlink", { { "a", AE_IFREG, "nope", 1, 0 } }, 1,
@@ -920,6 +928,17 @@ static const struct bad_case bad_cases[] = {
 	{ "wh", { { ".wh..wh..plnk", AE_IFREG, "", 0, 0 } }, 1,
 	  "entry '.wh..wh..plnk': malformed whiteout name", 1 },
 };
+
+/* Whether this process has openat2() (valgrind does not know it). */
+static int have_openat2(void)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd >= 0)
+		close((int)fd);
+	return fd >= 0;
+}
 
 START_TEST(test_bad)
 {
@@ -952,8 +971,9 @@ START_TEST(test_bad)
 	}
 	ck_assert_int_ne(import_mem(tarbuf, len, "t", c->devices, &err), 0);
 	/* without openat2 (valgrind) a symlink on the way is refused as such */
-	if (strstr(c->msg, "symlink that leaves"))
-		ck_assert_msg(!strncmp(err.msg, c->msg, strlen("entry 'l/x': path goes through a symlink")),
+	if (strstr(c->msg, "path goes through ") && !have_openat2())
+		ck_assert_msg(!strncmp(err.msg, c->msg,
+				       (size_t)(strstr(c->msg, "through ") - c->msg)),
 			      "%s", err.msg);
 	else
 		ck_assert_str_eq(err.msg, c->msg);
@@ -3338,6 +3358,74 @@ START_TEST(test_cmd_load_archive_total)
 END_TEST
 
 
+/*
+ * load's archive in each compression it reads (libarchive's filters;
+ * xz decoded by liblzma in layout_tar.c with its memory limit): the
+ * layout member comes out whole, other members are skipped; an xz
+ * archive cut short is refused.
+ */
+START_TEST(test_layout_tar_compressions)
+{
+	static const char *const names[] = { "none", "gzip", "bzip2", "xz", "zstd" };
+	struct lfs_tar_limits lim = LFS_TAR_LIMITS_DEFAULT;
+	struct lfs_err err = LFS_ERR_INIT;
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	char dir[256], path[300], got[64];
+	static char json[] = "{\"schemaVersion\":2,\"manifests\":[]}";
+	static char junk[200000];
+	size_t used = 0, i;
+	int fd, dfd, cut;
+	FILE *f;
+
+	ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	ck_assert_int_eq(_i == 0 ? ARCHIVE_OK :
+			 archive_write_add_filter_by_name(a, names[_i]), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tarbuf, sizeof(tarbuf),
+						   &used), ARCHIVE_OK);
+	for (i = 0; i < 2; i++) {
+		ae = archive_entry_new();
+		archive_entry_set_pathname(ae, i ? "index.json" : "junk");
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_size(ae, i ? (la_int64_t)strlen(json) :
+				       (la_int64_t)sizeof(junk));
+		ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+		archive_write_data(a, i ? json : junk, i ? strlen(json) : sizeof(junk));
+		archive_entry_free(ae);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	for (cut = 0; cut < (_i == 3 ? 2 : 1); cut++) {
+		snprintf(dir, sizeof(dir), "%s/l%d", tmpdir, cut);
+		ck_assert_int_eq(mkdir(dir, 0755), 0);
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		fd = memfd_create("archive", 0);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, tarbuf, used - (cut ? 40 : 0)),
+				 (ssize_t)(used - (cut ? 40 : 0)));
+		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+		if (cut) {
+			ck_assert_int_ne(lfs_layout_tar_read(NULL, fd, dfd, &lim, &err), 0);
+			ck_assert_msg(strstr(err.msg, "xz: truncated input"), "%s", err.msg);
+		} else {
+			ck_assert_int_eq(lfs_layout_tar_read(NULL, fd, dfd, &lim, &err), 0);
+			snprintf(path, sizeof(path), "%s/index.json", dir);
+			f = fopen(path, "r");
+			ck_assert_ptr_nonnull(f);
+			memset(got, 0, sizeof(got));
+			ck_assert_uint_eq(fread(got, 1, sizeof(got) - 1, f), strlen(json));
+			fclose(f);
+			ck_assert_str_eq(got, json);
+			snprintf(path, sizeof(path), "%s/junk", dir);
+			ck_assert_int_eq(access(path, F_OK), -1);
+		}
+		close(fd);
+		close(dfd);
+	}
+}
+END_TEST
+
 Suite *oci_suite(void)
 {
 	Suite *s = suite_create("oci");
@@ -3378,6 +3466,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_protattr_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_gzip_trailer);
+	tcase_add_loop_test(tc, test_layout_tar_compressions, 0, 5);
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_truncated);

@@ -78,21 +78,31 @@ struct layerfs_upper *layerfs_upper_alloc(struct dentry *dentry,
 	return u;
 }
 
-void layerfs_copyattr(struct inode *inode)
+/*
+ * Shows the attributes of @real, whose LAYERFS_XATTR_PROTATTR gives
+ * @prot, on @inode: for an object not yet published in the view inode
+ * (layerfs_resolve()).
+ */
+void layerfs_copyattr_from(struct inode *inode, struct inode *real,
+			   unsigned int prot)
 {
-	struct inode *real = layerfs_real_inode(inode);
-
-	if (!real)
-		return;
 	inode->i_uid = real->i_uid;
 	inode->i_gid = real->i_gid;
 	inode->i_mode = real->i_mode;
 	layerfs_copy_times(inode, real);
 	/* The real flags (a layer made without layerfs), and the xattr's. */
 	inode->i_flags = (inode->i_flags & ~LAYERFS_PROT_FLAGS) |
-			 (real->i_flags & LAYERFS_PROT_FLAGS) |
-			 layerfs_inode_protattr(inode);
+			 (real->i_flags & LAYERFS_PROT_FLAGS) | prot;
 	i_size_write(inode, i_size_read(real));
+}
+
+void layerfs_copyattr(struct inode *inode)
+{
+	struct inode *real = layerfs_real_inode(inode);
+
+	if (real)
+		layerfs_copyattr_from(inode, real,
+				      layerfs_inode_protattr(inode));
 }
 
 static int layerfs_inode_test(struct inode *inode, void *data)
@@ -251,10 +261,11 @@ static bool layerfs_hash_inode(struct super_block *sb, struct dentry *upper,
 
 /*
  * A view whose layer is another view takes its own inode's lock, then, in
- * lookup or copy-up, the lock of an inode of the view below: the same lock
- * class to lockdep, which would report recursive locking.  Each stacking
- * depth gets its own classes, as overlayfs does; the depth is at most
- * FILESYSTEM_MAX_STACK_DEPTH (layerfs_fill_super refuses deeper).
+ * lookup, copy-up or layerfs_resolve(), the lock of an inode of the view
+ * below: the same lock class to lockdep, which would report recursive
+ * locking.  Each stacking depth gets its own classes, as overlayfs does;
+ * the depth is at most FILESYSTEM_MAX_STACK_DEPTH (layerfs_fill_super
+ * refuses deeper).
  */
 static void layerfs_lockdep_annotate(struct inode *inode, umode_t mode)
 {
@@ -262,6 +273,7 @@ static void layerfs_lockdep_annotate(struct inode *inode, umode_t mode)
 	static struct lock_class_key dir_key[FILESYSTEM_MAX_STACK_DEPTH];
 	static struct lock_class_key file_key[FILESYSTEM_MAX_STACK_DEPTH];
 	static struct lock_class_key copy_up_key[FILESYSTEM_MAX_STACK_DEPTH];
+	static struct lock_class_key resolve_key[FILESYSTEM_MAX_STACK_DEPTH];
 	int depth = inode->i_sb->s_stack_depth - 1;
 
 	if (depth < 0 || depth >= FILESYSTEM_MAX_STACK_DEPTH)
@@ -271,6 +283,9 @@ static void layerfs_lockdep_annotate(struct inode *inode, umode_t mode)
 	else
 		lockdep_set_class(&inode->i_rwsem, &file_key[depth]);
 	lockdep_set_class(&LAYERFS_I(inode)->lock, &copy_up_key[depth]);
+	if (LAYERFS_I(inode)->lazy)
+		lockdep_set_class(&LAYERFS_I(inode)->lazy->lock,
+				  &resolve_key[depth]);
 #endif
 }
 
@@ -380,9 +395,10 @@ struct inode *layerfs_get_lazy_inode(struct super_block *sb,
 		kfree(lz);
 		return ERR_PTR(-ENOMEM);
 	}
-	layerfs_lockdep_annotate(inode, mode);
 	li = LAYERFS_I(inode);
+	mutex_init(&lz->lock);
 	li->lazy = lz;
+	layerfs_lockdep_annotate(inode, mode);
 	li->lower_layer = layerfs_vindex_layer(lz->vi, lz->ilayer);
 	li->upper_prot = 0;
 	li->lower_prot = 0;
@@ -494,18 +510,23 @@ int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		upper_inode = d_inode(upper);
 	real = layerfs_real_inode(inode);
 	if (!real && LAYERFS_I(inode)->lazy && !(mask & MAY_NOT_BLOCK)) {
-		/*
-		 * Looks the object up; inode_permission() refuses writes to
-		 * an immutable inode.
-		 */
-		err = layerfs_check_lazy_flags(inode, mask & MAY_WRITE ?
-					       S_IMMUTABLE : 0);
+		/* Looks the object up. */
+		err = layerfs_resolve(inode);
 		if (err)
 			return err;
 		real = layerfs_real_inode(inode);
 	}
 	if (!real)
 		return -ECHILD;
+	/*
+	 * inode_permission() refused writes to an immutable inode before it
+	 * called us, but an inode made from an index stat record has its
+	 * flags only once layerfs_resolve() has run, which may have been
+	 * after that check (here, or in a racer): check them again.  @real
+	 * was loaded with acquire, after which they are set.
+	 */
+	if ((mask & MAY_WRITE) && LAYERFS_I(inode)->lazy && IS_IMMUTABLE(inode))
+		return -EPERM;
 
 	/* The caller against the view inode... */
 	err = layerfs_generic_permission(inode, mask);

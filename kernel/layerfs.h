@@ -226,10 +226,12 @@ struct layerfs_upper {
  * A lower non-directory whose lookup the index answered with its stat
  * record alone (namei.c): the view inode shows the record until something
  * needs the real object; layerfs_resolve() then finds it in its layer (by
- * handle, else by path) and sets layerfs_inode.lower.  Immutable; freed
- * with the inode.
+ * handle, else by path), copies its attributes and sets
+ * layerfs_inode.lower, under @lock.  Immutable but for @lock; freed with
+ * the inode.
  */
 struct layerfs_lazy {
+	struct mutex lock;		/* layerfs_resolve()'s only */
 	const struct layerfs_vindex *vi;	/* lives as long as the view */
 	u32 pdir;			/* the parent's directory in vi's index */
 	u32 ilayer;			/* the index layer holding the object */
@@ -245,8 +247,9 @@ struct layerfs_lazy {
  * never cleared; readers use layerfs_upper_rec() or layerfs_inode_upper().
  * @lower is the topmost lower object, fixed at creation, except for an
  * inode made from an index stat record (@lazy set): NULL until
- * layerfs_resolve() sets it, once (cmpxchg, release; read it with
- * layerfs_inode_lower()), then fixed.
+ * layerfs_resolve() sets it, once, under @lazy->lock and after the
+ * object's attributes are on the inode (release; read it with
+ * layerfs_inode_lower(), which then sees them), then fixed.
  */
 struct layerfs_inode {
 	struct inode vfs_inode;
@@ -289,7 +292,7 @@ static inline struct layerfs_entry *LAYERFS_E(const struct dentry *dentry)
 /* The lower object of @inode; NULL if none, or not resolved yet. */
 static inline struct dentry *layerfs_inode_lower(struct inode *inode)
 {
-	/* Pairs with cmpxchg_release() in layerfs_resolve(). */
+	/* Pairs with smp_store_release() in layerfs_resolve(). */
 	return smp_load_acquire(&LAYERFS_I(inode)->lower);
 }
 
@@ -550,6 +553,8 @@ int layerfs_real_protflags(struct dentry *real, unsigned int *flags);
 unsigned int layerfs_inode_protattr(struct inode *inode);
 int layerfs_write_protattr(struct dentry *upper, unsigned int flags);
 u64 layerfs_ino(struct inode *inode, u64 real_ino);
+void layerfs_copyattr_from(struct inode *inode, struct inode *real,
+			   unsigned int prot);
 void layerfs_copyattr(struct inode *inode);
 int layerfs_permission(struct layerfs_idmap *idmap, struct inode *inode,
 		       int mask);

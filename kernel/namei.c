@@ -349,13 +349,25 @@ static int layerfs_lookup_all(struct layerfs_dir_iter *it,
  * record alone (struct layerfs_lazy), and makes the view inode show the
  * object's own attributes.  0 (at once if there is nothing to find), or
  * -EIO if the layer no longer matches its index.  May sleep: not in RCU
- * walk.  Racing callers find the object each; the first one's is kept.
+ * walk.
+ *
+ * Locking and ordering: lz->lock serialises the callers.  The first one
+ * to take it finds the object, copies its attributes (inode flags
+ * included) onto the view inode, and only then publishes it in li->lower
+ * with smp_store_release(), which pairs with smp_load_acquire() in
+ * layerfs_inode_lower(): whoever sees li->lower set sees the attributes,
+ * and a caller that finds it unset waits on lz->lock until they are
+ * there, then returns.  Nothing else writes the attributes while
+ * li->lower is unset (a copy-up, which would, finds the lower object here
+ * first), and nothing here writes them once it is set, so a copy-up's
+ * are never overwritten.  lz->lock nests inside li->lock (copy-up calls
+ * this holding it); nothing of this inode is locked inside it.
  */
 int layerfs_resolve(struct inode *inode)
 {
 	struct layerfs_inode *li = LAYERFS_I(inode);
 	struct layerfs_view *view = LAYERFS_V(inode->i_sb);
-	const struct layerfs_lazy *lz = li->lazy;
+	struct layerfs_lazy *lz = li->lazy;
 	const struct cred *old_cred;
 	struct dentry *this;
 	unsigned int prot;
@@ -364,6 +376,10 @@ int layerfs_resolve(struct inode *inode)
 
 	if (!lz || layerfs_inode_lower(inode))
 		return 0;
+	mutex_lock(&lz->lock);
+	err = 0;
+	if (li->lower)		/* a racer did it while we waited */
+		goto out_unlock;
 	name = (struct qstr)QSTR_INIT(lz->name, lz->name_len);
 	old_cred = layerfs_override_creds(inode->i_sb);
 	this = layerfs_index_real(view, lz->vi, lz->pdir, lz->ilayer, &lz->e,
@@ -375,28 +391,29 @@ int layerfs_resolve(struct inode *inode)
 	err = IS_ERR_OR_NULL(this) ? PTR_ERR(this) :
 	      layerfs_read_protattr(this, &prot);
 	revert_creds(old_cred);
-	if (err) {
-		if (!IS_ERR(this))
-			dput(this);
-		return err;
-	}
+	if (err)
+		goto out_put;
 	if (!layerfs_index_agrees(view, lz->vi, lz->ilayer, &lz->e, this) ||
 	    S_DT(d_inode(this)->i_mode) != lz->e.type ||
 	    d_inode(this)->i_ino != le64_to_cpu(lz->e.ino)) {
-		dput(this);
-		return -EIO;
+		err = -EIO;
+		goto out_put;
 	}
-	/* Every racer stores the same: the flags of the one object. */
 	WRITE_ONCE(li->lower_prot, prot);
-	/* Pairs with layerfs_inode_lower(). */
-	if (cmpxchg_release(&li->lower, NULL, this)) {
-		dput(this);
-		return 0;
-	}
 	inode->i_generation = d_inode(this)->i_generation;
 	set_nlink(inode, d_inode(this)->i_nlink);
-	layerfs_copyattr(inode);
+	layerfs_copyattr_from(inode, d_inode(this), prot);
+	/* Last: see above.  Pairs with layerfs_inode_lower(). */
+	smp_store_release(&li->lower, this);
+	mutex_unlock(&lz->lock);
 	return 0;
+
+out_put:
+	if (!IS_ERR(this))
+		dput(this);
+out_unlock:
+	mutex_unlock(&lz->lock);
+	return err;
 }
 
 /*

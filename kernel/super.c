@@ -62,6 +62,8 @@ static void layerfs_destroy_inode(struct inode *inode)
 
 	layerfs_upper_free(li->upper);
 	dput(li->lower);
+	if (li->lazy)
+		mutex_destroy(&li->lazy->lock);
 	kfree(li->lazy);
 	layerfs_dir_cache_free(li);
 	mutex_destroy(&li->lock);

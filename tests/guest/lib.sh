@@ -198,6 +198,41 @@ relay_checks() {
 	done <"$1"
 }
 
+# The state letter of process $1 (/proc/PID/stat's third field, after the
+# command name in parentheses), or nothing if it has ended.
+_lib_pstate() {
+	sed -n 's/.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null
+}
+
+# Waits until every process named is asleep uninterruptibly (state D: a
+# writer held by a freeze, a commit held by a frozen filesystem) and each
+# still is half a second later; at most 10 seconds.  0 if so; 1 if one
+# ended or did not block so in time.  This replaces "still running after
+# N seconds", which costs N seconds and tells less.
+wait_blocked() {
+	_lib_n=100
+	while [ "$_lib_n" -gt 0 ]; do
+		_lib_all=1
+		for _lib_p in "$@"; do
+			case $(_lib_pstate "$_lib_p") in
+			D) ;;
+			'') return 1 ;;
+			*) _lib_all=0 ;;
+			esac
+		done
+		if [ "$_lib_all" = 1 ]; then
+			sleep 0.5
+			for _lib_p in "$@"; do
+				[ "$(_lib_pstate "$_lib_p")" = D ] || return 1
+			done
+			return 0
+		fi
+		sleep 0.1
+		_lib_n=$((_lib_n - 1))
+	done
+	return 1
+}
+
 # Bytes of kmalloc objects in use, unsettled (see kmalloc_settled).
 _lib_kmalloc_bytes() {
 	awk '$1 ~ /^kmalloc-/ { b += $2 * $4 } END { printf "%d\n", b }' /proc/slabinfo

@@ -102,8 +102,7 @@ expect_fail "Operation not supported" fsfreeze -f "$s/m1"
 expect_ok fsfreeze -f "$s/fz"
 $PY "$ROOT/tests/guest/nlcommit.py" "$vid" "$s/fz/u2" rb/fz:1 >"$s/fz-commit.out" 2>&1 &
 cpid=$!
-sleep 3
-if kill -0 "$cpid" 2>/dev/null; then
+if wait_blocked "$cpid"; then
 	pass "the commit waits while the upper's filesystem is frozen"
 else
 	fail "the commit waits while the upper's filesystem is frozen" \
@@ -139,8 +138,7 @@ fi
 # no holder, it did, and the view took changes in the middle of its commit.
 rm -f "$s/m1/no-such-file" &
 ppid=$!
-sleep 2
-if kill -0 "$ppid" 2>/dev/null; then
+if wait_blocked "$ppid"; then
 	pass "an unlink in the view waits while its commit holds it frozen"
 else
 	fail "an unlink in the view waits while its commit holds it frozen" "it ended"
@@ -152,8 +150,7 @@ else
 	expect_match "$(cat "$s/fz-thaw.err")" "Device or resource busy" \
 		"FITHAW of the view is refused (EBUSY) while a commit holds it frozen"
 fi
-sleep 2
-if kill -0 "$ppid" 2>/dev/null; then
+if wait_blocked "$ppid"; then
 	pass "after the FITHAW the view is still frozen (the unlink still waits)"
 else
 	fail "after the FITHAW the view is still frozen (the unlink still waits)" \
@@ -191,8 +188,7 @@ nlayers=$("$LAYERCTL" layer ls --json | jq length)
 expect_ok fsfreeze -f "$s/fz"
 $PY "$ROOT/tests/guest/nlcommit.py" "$vid" "$s/fz/u2" rb/et:1 >"$s/et-commit.out" 2>&1 &
 cpid=$!
-sleep 3
-if kill -0 "$cpid" 2>/dev/null; then
+if wait_blocked "$cpid"; then
 	pass "the commit waits while the upper's filesystem is frozen (emergency thaw)"
 else
 	fail "the commit waits while the upper's filesystem is frozen (emergency thaw)" \
@@ -204,9 +200,8 @@ for i in 1 2 3 4 5 6 7 8; do
 	sh -c 'echo mid >"$1"' sh "$s/m1/w$i.txt" 2>"$s/et-w$i.err" &
 	wpids="$wpids $!"
 done
-sleep 2
 # shellcheck disable=SC2086 # a list of pids
-if kill -0 $wpids 2>/dev/null; then
+if wait_blocked $wpids; then
 	pass "writes in the view wait while its commit holds it frozen"
 else
 	fail "writes in the view wait while its commit holds it frozen" "one ended"

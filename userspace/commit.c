@@ -506,7 +506,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 	lfs_store_layer_unlock(plan.lockfd);
 	if (!rc) {
 		rc = lfs_commit_print(ctx, &plan, got, a.json);
-		lfs_layer_index_commit(nl, &st, ctx->module, got, plan.key);
+		lfs_layer_index_commit(ctx, nl, &st, got, plan.key);
 	} else {
 		rc = lfs_err_report(ctx, &e);
 	}

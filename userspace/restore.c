@@ -71,7 +71,7 @@ static int lfs_restore_layers(struct lfs_ctx *ctx, struct lfs_nl *nl,
 			continue;
 		}
 		if (m->flags & LAYERFS_LAYER_F_FROZEN)
-			lfs_layer_index_try(nl, st, m->ref, m->key);
+			lfs_layer_index_try(ctx, nl, st, m->ref, m->key);
 		lfs_fmt_escaped(out, m->ref);
 		lfs_buf_puts(out, skip ? ": already registered\n" :
 			     ": registered\n");

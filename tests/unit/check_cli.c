@@ -601,6 +601,30 @@ END_TEST
 
 /* ---- layer index ---- */
 
+/* A frozen layer whose directory is not there. */
+static const struct lfs_layer gone = {
+	.has = LFS_HAS_ID | LFS_HAS_FLAGS, .id = 7, .name = "gone:1",
+	.path = "/nonexistent/layerctl-unit/gone",
+	.flags = LAYERFS_LAYER_F_FROZEN,
+};
+
+/*
+ * A frozen layer whose directory is gone: the errno stays the error's
+ * code, its text once, last, after the reason.
+ */
+START_TEST(test_index_layer_gone)
+{
+	registry();
+	fake_nl.layers[2] = &gone;
+	fake_nl.n_layers = 3;
+	RUN("layer", "index", "gone:1", "-o", "/tmp/layerctl-unit.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err,
+			 "layerctl: layer 'gone:1': cannot index: cannot open layer directory '/nonexistent/layerctl-unit/gone' (No such file or directory)\n");
+}
+END_TEST
+
 START_TEST(test_index_errors)
 {
 	registry();
@@ -609,7 +633,7 @@ START_TEST(test_index_errors)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
-			 "layerctl: layer 'missing': cannot index: no such layer\n");
+			 "layerctl: layer 'missing': cannot index: no such layer (No such file or directory)\n");
 	/* A layer that is not frozen has no index. */
 	RUN("layer", "index", "base", "-o", "/tmp/layerctl-unit.index");
 	ck_assert_int_eq(r.rc, 1);
@@ -772,6 +796,7 @@ Suite *cli_suite(void)
 	tcase_add_test(show, test_show_json);
 	tcase_add_test(show, test_show_errors);
 	tcase_add_test(show, test_index_errors);
+	tcase_add_test(show, test_index_layer_gone);
 
 	tcase_add_test(ls, test_ls_empty);
 	tcase_add_test(ls, test_ls);

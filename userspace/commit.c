@@ -428,7 +428,7 @@ static int lfs_commit_print(struct lfs_ctx *ctx, const struct lfs_commit_plan *p
 		lfs_fmt_escaped(&out, got->name);
 		lfs_buf_printf(&out, " %s\n", p->key);
 	}
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "commit", &out);
 	lfs_buf_free(&out);
 	return rc;
 }

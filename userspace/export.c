@@ -65,7 +65,7 @@ static int lfs_export_json(struct lfs_ctx *ctx, const struct lfs_tar_digests *d,
 	lfs_json_string(&j, lfs_oci_layer_media_type(c));
 	lfs_json_object_end(&j);
 	lfs_buf_putc(&out, '\n');
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "export", &out);
 	lfs_buf_free(&out);
 	return rc;
 }

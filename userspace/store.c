@@ -462,12 +462,16 @@ int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 
 	fd = openat(st->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_err_set(e, -errno, "%s/layers", st->root);
+		return lfs_err_set(e, -errno,
+				   "cannot read the layer records in '%s/layers'",
+				   st->root);
 	d = fdopendir(fd);
 	if (!d) {
 		rc = -errno;
 		close(fd);
-		return lfs_err_set(e, rc, "%s/layers", st->root);
+		return lfs_err_set(e, rc,
+				   "cannot read the layer records in '%s/layers'",
+				   st->root);
 	}
 	while ((de = readdir(d))) {
 		char reason[LFS_ERR_MAX + 64];
@@ -509,7 +513,9 @@ int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 	}
 	closedir(d);
 	if (rc)
-		return lfs_err_set(e, rc, "%s/layers", st->root);
+		return lfs_err_set(e, rc,
+				   "cannot read the layer records in '%s/layers'",
+				   st->root);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), lfs_cmp_created);
 	return 0;
@@ -566,12 +572,12 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err
 	rc = renameat(st->layers_fd, key, st->layers_fd, gone) ? -errno : 0;
 	lfs_store_index_unlock(lockfd);
 	if (rc)
-		return lfs_err_set(e, rc, "cannot remove %s/layers/%s",
+		return lfs_err_set(e, rc, "cannot remove '%s/layers/%s'",
 				st->root, key);
 	lfs_fsync_fd(st->layers_fd);
 	rc = lfs_rm_rf_at(st->layers_fd, gone);
 	if (rc)
-		lfs_err_set(e, rc, "cannot delete %s/layers/%s",
+		lfs_err_set(e, rc, "cannot delete '%s/layers/%s'",
 			 st->root, gone);
 	return rc;
 }

@@ -82,7 +82,7 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_err_report(ctx, &e);
 	} else {
 		lfs_view_ls_print(&out, &views, json);
-		rc = lfs_emit(ctx, &out);
+		rc = lfs_emit(ctx, "view ls", &out);
 	}
 	lfs_buf_free(&out);
 	lfs_views_free(&views);

@@ -625,6 +625,37 @@ START_TEST(test_index_layer_gone)
 }
 END_TEST
 
+/*
+ * A failed allocation (fake_alloc.h) at each allocation in turn: usage,
+ * help and layer index name what was being done and which object
+ * (run_nomem_lines()).
+ */
+START_TEST(test_cli_nomem)
+{
+	static const char *const usage[] = { "layer", "--help", NULL };
+	static const char *const help[] = { "help", "layer", "add", NULL };
+	static const char *const index[] = { "layer", "index", "gone:1", "-o",
+					     "/tmp/layerctl-unit.index", NULL };
+	char *lines;
+
+	registry();
+	fake_nl.layers[2] = &gone;
+	fake_nl.n_layers = 3;
+	run_nomem_lines(run, &r, usage, &lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: command 'layer': cannot make its usage (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+	run_nomem_lines(run, &r, help, &lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: command 'layer add': cannot show its help (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+	run_nomem_lines(run, &r, index, &lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: index file '/tmp/layerctl-unit.index': cannot find its directory (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+}
+END_TEST
+
 START_TEST(test_index_errors)
 {
 	registry();
@@ -751,7 +782,7 @@ START_TEST(test_ls_write_error)
 	lfs_ctx_close(&ctx);
 	fclose(full);
 	fclose(err);
-	ck_assert_str_eq(err_text, "layerctl: write error: No space left on device\n");
+	ck_assert_str_eq(err_text, "layerctl: command 'layer ls': cannot write its output (No space left on device)\n");
 	free(err_text);
 }
 END_TEST
@@ -797,6 +828,7 @@ Suite *cli_suite(void)
 	tcase_add_test(show, test_show_errors);
 	tcase_add_test(show, test_index_errors);
 	tcase_add_test(show, test_index_layer_gone);
+	tcase_add_test(show, test_cli_nomem);
 
 	tcase_add_test(ls, test_ls_empty);
 	tcase_add_test(ls, test_ls);

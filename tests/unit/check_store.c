@@ -1313,6 +1313,62 @@ START_TEST(test_commit_index_warning)
 END_TEST
 
 /*
+ * A failed allocation in the store's commands, at each allocation in
+ * turn (run_nomem_lines()), and the errors it gives.
+ */
+START_TEST(test_store_nomem)
+{
+	static const char *const images[] = { "images", NULL };
+	static const char *const history[] = { "history", "app:1", NULL };
+	static const char *const restore[] = { "restore", "--views", NULL };
+	static const char *const mount[] = { "mount", "-o", "nodev", "--layer",
+					     "tomcat:9", "/mnt/x", NULL };
+	static const char *const prune[] = { "prune", NULL };
+	struct lfs_view_part p;
+	char *lines, want[PATH_MAX + 128];
+
+	store_view(&p);
+	fake_nl.view_parts[0] = &p;
+	fake_nl.n_view_parts = 1;
+	fake_nl.commit_path = upper;
+	fake_nl.commit_parent = "tomcat:9";
+	fake_nl.layers[0] = &store_tomcat9;
+	fake_nl.n_layers = 1;
+	RUN("commit", "4", "app:1");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+
+	run_nomem_lines(run, &r, images, &lines);
+	snprintf(want, sizeof(want),
+		 "layerctl: store '%s': cannot list its images (Cannot allocate memory)",
+		 tmp);
+	ck_assert_msg(run_lines_have(lines, want), "%s", lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: command 'images': cannot make its output (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+	run_nomem_lines(run, &r, history, &lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: image 'app:1': cannot read its history (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+	run_nomem_lines(run, &r, restore, &lines);
+	snprintf(want, sizeof(want),
+		 "layerctl: store '%s': cannot order its layers (Cannot allocate memory)",
+		 tmp);
+	ck_assert_msg(run_lines_have(lines, want), "%s", lines);
+	free(lines);
+	run_nomem_lines(run, &r, mount, &lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: mount: option '-o nodev': cannot keep it (Cannot allocate memory)"),
+		      "%s", lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: mount: option '--layer tomcat:9': cannot keep it (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+	run_nomem_lines(run, &r, prune, &lines);
+	ck_assert_msg(run_lines_have(lines, "layerctl: prune: view '4': cannot note its directories (Cannot allocate memory)"),
+		      "%s", lines);
+	free(lines);
+}
+END_TEST
+
+/*
  * Another commit of the same store view, right after this one in the
  * kernel (the view's upper moves on to a third directory and its image to
  * that commit's layer), whose process wrote the view's record first.
@@ -3104,6 +3160,7 @@ Suite *store_suite(void)
 	tcase_add_checked_fixture(cmds, tmp_setup, cmd_teardown);
 	tcase_add_test(cmds, test_commit_store_view);
 	tcase_add_test(cmds, test_commit_index_warning);
+	tcase_add_test(cmds, test_store_nomem);
 	tcase_add_test(cmds, test_commit_view_record_order);
 	tcase_add_test(cmds, test_commit_refused);
 	tcase_add_test(cmds, test_commit_external_upper);

@@ -36,6 +36,14 @@ static int lfs_ltar_error(struct archive *a, struct lfs_err *e,
 	return lfs_err_set(e, -err, "%s: %s", what, text);
 }
 
+/* "KIND 'NAME': REASON" with the errno @code (err.h); returns @code. */
+static int lfs_ltar_fail(struct lfs_err *e, int code, const char *kind,
+			 const char *name, const char *reason)
+{
+	return lfs_err_prefix(e, lfs_err_set(e, code, "%s", reason), "%s '%s'",
+			      kind, name);
+}
+
 /* One header: @name, a directory if @size is negative. */
 static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 			   struct lfs_err *e)
@@ -44,7 +52,8 @@ static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 	int rc = 0;
 
 	if (!ent)
-		return lfs_err_set(e, -ENOMEM, "%s", name);
+		return lfs_ltar_fail(e, -ENOMEM, "member", name,
+				     "cannot make its header");
 	archive_entry_set_pathname(ent, name);
 	archive_entry_set_filetype(ent, size < 0 ? AE_IFDIR : AE_IFREG);
 	archive_entry_set_perm(ent, size < 0 ? 0755 : 0644);
@@ -58,7 +67,10 @@ static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 	return rc;
 }
 
-/* The file @name of @dirfd as the member @name (missing: -ENOENT). */
+/*
+ * The file @name of @dirfd as the member @name (missing: -ENOENT, said
+ * in @e as every failure).
+ */
 static int lfs_ltar_file(struct archive *a, int dirfd, const char *name,
 			 struct lfs_err *e)
 {
@@ -69,18 +81,24 @@ static int lfs_ltar_file(struct archive *a, int dirfd, const char *name,
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		rc = lfs_err_set(e, errno ? -errno : -EINVAL, "%s", name);
+		return lfs_ltar_fail(e, -errno, "file", name, "cannot read it");
+	if (fstat(fd, &st)) {
+		rc = lfs_ltar_fail(e, -errno, "file", name, "cannot read it");
 		close(fd);
 		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return lfs_ltar_fail(e, -EINVAL, "file", name,
+				     "not a regular file");
 	}
 	rc = lfs_ltar_header(a, name, st.st_size, e);
 	while (!rc && (n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = lfs_err_set(e, -errno, "%s", name);
+			rc = lfs_ltar_fail(e, -errno, "file", name,
+					   "cannot read it");
 		else if (archive_write_data(a, buf, (size_t)n) != n)
 			rc = lfs_ltar_error(a, e, name);
 	}
@@ -97,21 +115,20 @@ static int lfs_ltar_blobs(struct archive *a, int dirfd, struct lfs_err *e)
 
 	fd = openat(dirfd, LFS_BLOB_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_err_set(e, -errno, LFS_BLOB_DIR);
+		return lfs_ltar_fail(e, -errno, "directory", LFS_BLOB_DIR,
+				     "cannot read it");
 	rc = lfs_dir_names(fd, &names, &n);
 	close(fd);
 	if (rc)
-		return lfs_err_set(e, rc, LFS_BLOB_DIR);
+		return lfs_ltar_fail(e, rc, "directory", LFS_BLOB_DIR,
+				     "cannot read it");
 	rc = lfs_ltar_header(a, "blobs/", -1, e);
 	if (!rc)
 		rc = lfs_ltar_header(a, LFS_BLOB_DIR "/", -1, e);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), LFS_BLOB_DIR "/%s", names[i]);
-		if (!rc && names[i][0] != '.') {
+		if (!rc && names[i][0] != '.')
 			rc = lfs_ltar_file(a, dirfd, path, e);
-			if (rc == -ENOENT)
-				rc = lfs_err_set(e, rc, "%s", path);
-		}
 		free(names[i]);
 	}
 	free(names);
@@ -142,8 +159,10 @@ int lfs_layout_tar_write(int dirfd, FILE *out, int outfd, struct lfs_err *e)
 	for (i = 0, rc = 0; i < sizeof(top) / sizeof(top[0]) && !rc; i++) {
 		rc = lfs_ltar_file(a, dirfd, top[i], e);
 		/* manifest.json is optional */
-		if (rc == -ENOENT)
-			rc = i == 2 ? 0 : lfs_err_set(e, rc, "%s", top[i]);
+		if (rc == -ENOENT && i == 2) {
+			lfs_err_clear(e);
+			rc = 0;
+		}
 	}
 	if (!rc)
 		rc = lfs_ltar_blobs(a, dirfd, e);

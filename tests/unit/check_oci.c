@@ -35,6 +35,7 @@
 #include "fake_nl.h"
 #include "fsdir.h"
 #include "platform.h"
+#include "layout_tar.h"
 #include "save.h"
 #include "oci.h"
 #include "ocitar.h"
@@ -597,6 +598,41 @@ static void mk(const char *rel)
 	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 }
+
+/*
+ * The layout as one tar (layout_tar.c): a file it lacks or cannot take
+ * is named with what it is, the errno the code (err.h), never a bare
+ * name as the whole text.
+ */
+START_TEST(test_layout_tar_names)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
+	int dirfd, outfd;
+
+	dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	outfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(dirfd, 0);
+	ck_assert_int_ge(outfd, 0);
+	ck_assert_int_eq(lfs_layout_tar_write(dirfd, NULL, outfd, &e), -ENOENT);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "file 'oci-layout': cannot read it (No such file or directory)");
+	put("oci-layout", "{}");
+	mk("index.json");
+	lfs_err_clear(&e);
+	ck_assert_int_eq(lfs_layout_tar_write(dirfd, NULL, outfd, &e), -EINVAL);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "file 'index.json': not a regular file (Invalid argument)");
+	ck_assert_int_eq(unlinkat(dirfd, "index.json", AT_REMOVEDIR), 0);
+	put("index.json", "{}");
+	lfs_err_clear(&e);
+	ck_assert_int_eq(lfs_layout_tar_write(dirfd, NULL, outfd, &e), -ENOENT);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "directory 'blobs/sha256': cannot read it (No such file or directory)");
+	close(outfd);
+	close(dirfd);
+}
+END_TEST
 
 /* A tarball of the entries (path, type, data-or-link) into memory. */
 struct tent {
@@ -3376,6 +3412,7 @@ Suite *oci_suite(void)
 	/* (the dirmeta tests write thousands of entries: not 4 s on a busy machine) */
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_layout_tar_names);
 	tcase_add_test(tc, test_protattr_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_gzip_trailer);

@@ -636,23 +636,19 @@ START_TEST(test_cli_nomem)
 	static const char *const help[] = { "help", "layer", "add", NULL };
 	static const char *const index[] = { "layer", "index", "gone:1", "-o",
 					     "/tmp/layerctl-unit.index", NULL };
-	char *lines;
 
 	registry();
 	fake_nl.layers[2] = &gone;
 	fake_nl.n_layers = 3;
-	run_nomem_lines(run, &r, usage, &lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: command 'layer': cannot make its usage (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
-	run_nomem_lines(run, &r, help, &lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: command 'layer add': cannot show its help (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
-	run_nomem_lines(run, &r, index, &lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: index file '/tmp/layerctl-unit.index': cannot find its directory (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
+	run_nomem_want(run, &r, usage, (const char *const[]){
+		"layerctl: command 'layer': cannot make its usage (Cannot allocate memory)",
+		NULL });
+	run_nomem_want(run, &r, help, (const char *const[]){
+		"layerctl: command 'layer add': cannot show its help (Cannot allocate memory)",
+		NULL });
+	run_nomem_want(run, &r, index, (const char *const[]){
+		"layerctl: index file '/tmp/layerctl-unit.index': cannot find its directory (Cannot allocate memory)",
+		NULL });
 }
 END_TEST
 

@@ -1295,12 +1295,11 @@ static const struct lfs_layer store_tomcat9 = {
  * the errno's text once, and goes on.  Here the fake kernel does not
  * know the new layer.
  */
-START_TEST(test_commit_index_warning)
+/* Commits store view 4 of tomcat:9 (store_view()) as app:1. */
+static void commit_app1(struct lfs_view_part *p)
 {
-	struct lfs_view_part p;
-
-	store_view(&p);
-	fake_nl.view_parts[0] = &p;
+	store_view(p);
+	fake_nl.view_parts[0] = p;
 	fake_nl.n_view_parts = 1;
 	fake_nl.commit_path = upper;
 	fake_nl.commit_parent = "tomcat:9";
@@ -1308,6 +1307,13 @@ START_TEST(test_commit_index_warning)
 	fake_nl.n_layers = 1;
 	RUN("commit", "4", "app:1");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
+}
+
+START_TEST(test_commit_index_warning)
+{
+	struct lfs_view_part p;
+
+	commit_app1(&p);
 	ck_assert_str_eq(r.err, "layerctl: layer 'app:1': not indexed, views walk its layers: no such layer (No such file or directory)\n");
 }
 END_TEST
@@ -1324,47 +1330,30 @@ START_TEST(test_store_nomem)
 	static const char *const mount[] = { "mount", "-o", "nodev", "--layer",
 					     "tomcat:9", "/mnt/x", NULL };
 	static const char *const prune[] = { "prune", NULL };
+	char want[PATH_MAX + 128], want2[PATH_MAX + 128];
 	struct lfs_view_part p;
-	char *lines, want[PATH_MAX + 128];
 
-	store_view(&p);
-	fake_nl.view_parts[0] = &p;
-	fake_nl.n_view_parts = 1;
-	fake_nl.commit_path = upper;
-	fake_nl.commit_parent = "tomcat:9";
-	fake_nl.layers[0] = &store_tomcat9;
-	fake_nl.n_layers = 1;
-	RUN("commit", "4", "app:1");
-	ck_assert_msg(r.rc == 0, "%s", r.err);
-
-	run_nomem_lines(run, &r, images, &lines);
+	commit_app1(&p);
 	snprintf(want, sizeof(want),
 		 "layerctl: store '%s': cannot list its images (Cannot allocate memory)",
 		 tmp);
-	ck_assert_msg(run_lines_have(lines, want), "%s", lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: command 'images': cannot make its output (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
-	run_nomem_lines(run, &r, history, &lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: image 'app:1': cannot read its history (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
-	run_nomem_lines(run, &r, restore, &lines);
-	snprintf(want, sizeof(want),
+	run_nomem_want(run, &r, images, (const char *const[]){ want,
+		"layerctl: command 'images': cannot make its output (Cannot allocate memory)",
+		NULL });
+	run_nomem_want(run, &r, history, (const char *const[]){
+		"layerctl: image 'app:1': cannot read its history (Cannot allocate memory)",
+		NULL });
+	snprintf(want2, sizeof(want2),
 		 "layerctl: store '%s': cannot order its layers (Cannot allocate memory)",
 		 tmp);
-	ck_assert_msg(run_lines_have(lines, want), "%s", lines);
-	free(lines);
-	run_nomem_lines(run, &r, mount, &lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: mount: option '-o nodev': cannot keep it (Cannot allocate memory)"),
-		      "%s", lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: mount: option '--layer tomcat:9': cannot keep it (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
-	run_nomem_lines(run, &r, prune, &lines);
-	ck_assert_msg(run_lines_have(lines, "layerctl: prune: view '4': cannot note its directories (Cannot allocate memory)"),
-		      "%s", lines);
-	free(lines);
+	run_nomem_want(run, &r, restore, (const char *const[]){ want2, NULL });
+	run_nomem_want(run, &r, mount, (const char *const[]){
+		"layerctl: mount: option '-o nodev': cannot keep it (Cannot allocate memory)",
+		"layerctl: mount: option '--layer tomcat:9': cannot keep it (Cannot allocate memory)",
+		NULL });
+	run_nomem_want(run, &r, prune, (const char *const[]){
+		"layerctl: prune: view '4': cannot note its directories (Cannot allocate memory)",
+		NULL });
 }
 END_TEST
 

@@ -137,3 +137,16 @@ int run_lines_have(const char *lines, const char *want)
 			return 1;
 	return 0;
 }
+
+void run_nomem_want(void (*run)(const char *const *args),
+		    struct run_result *r, const char *const *args,
+		    const char *const *wants)
+{
+	char *lines;
+
+	run_nomem_lines(run, r, args, &lines);
+	for (; *wants; wants++)
+		ck_assert_msg(run_lines_have(lines, *wants), "%s: want %s in:\n%s",
+			      args[0], *wants, lines);
+	free(lines);
+}

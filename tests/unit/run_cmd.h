@@ -65,6 +65,14 @@ void run_nomem_lines(void (*run)(const char *const *args),
 /* Whether the lines @lines hold the whole line @want. */
 int run_lines_have(const char *lines, const char *want);
 
+/*
+ * run_nomem_lines(), and asserts that its lines hold each whole line of
+ * the NULL-terminated @wants.
+ */
+void run_nomem_want(void (*run)(const char *const *args),
+		    struct run_result *r, const char *const *args,
+		    const char *const *wants);
+
 /* Frees what @r holds and zeroes it. */
 void run_result_free(struct run_result *r);
 

@@ -1912,6 +1912,59 @@ static void assert_err_line(const char *cmd, const char *file,
 	ck_assert_str_eq(r.err, want);
 }
 
+/* The last line of @text, "\n" included. */
+static const char *last_line(const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n)
+		n--;
+	while (n && text[n - 1] != '\n')
+		n--;
+	return text + n;
+}
+
+/*
+ * save names the directory or archive it could not make, with what it
+ * is and the errno as the code (err.h), not the bare path as the text.
+ */
+START_TEST(test_save_names_target)
+{
+	struct lfs_layer base = { 0 };
+	char bdir[160], out[256], want[512];
+
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	/* the layout is made first (its digests on stderr), then the tar */
+	RUN("save", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(last_line(r.err), "layerctl: save 'base:1': archive '/nonexistent/layerctl-unit/x.tar': cannot create it (No such file or directory)\n");
+	RUN("save", "base:1", "-o", "/nonexistent/layerctl-unit/oci");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: save 'base:1': directory '/nonexistent/layerctl-unit/oci': cannot create it (No such file or directory)\n");
+	/* a file where the directory should be */
+	snprintf(out, sizeof(out), "%s/file", tmpdir);
+	put("file", "x");
+	RUN("save", "base:1", "-o", out);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: save 'base:1': directory '%s': not a directory (File exists)\n",
+		 out);
+	ck_assert_str_eq(r.err, want);
+	/* a directory that holds something */
+	mk("full");
+	put("full/x", "x");
+	snprintf(out, sizeof(out), "%s/full", tmpdir);
+	RUN("save", "base:1", "-o", out);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: save 'base:1': directory '%s' is not empty (Directory not empty)\n",
+		 out);
+	ck_assert_str_eq(r.err, want);
+}
+END_TEST
+
 /*
  * Size limits while extracting (issue 12 item 9): a sparse entry declaring
  * 1 TiB is refused by default (the 64 GiB --max-entry-size), before
@@ -3449,6 +3502,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_save_load);
 	tcase_add_test(tc, test_save_planted_links);
 	tcase_add_test(tc, test_cmd_import_limits);
+	tcase_add_test(tc, test_save_names_target);
 	tcase_add_test(tc, test_cmd_import_errno);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);

@@ -277,8 +277,7 @@ int lfs_nomem(struct lfs_ctx *ctx, const char *reason, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(subject, sizeof(subject), fmt, ap);
 	va_end(ap);
-	lfs_err_prefix(&e, lfs_err_set(&e, -ENOMEM, "%s", reason), "%s",
-		       subject);
+	lfs_err_named(&e, -ENOMEM, reason, "%s", subject);
 	return lfs_err_report(ctx, &e);
 }
 

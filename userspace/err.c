@@ -46,6 +46,21 @@ int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
+int lfs_err_named(struct lfs_err *e, int code, const char *reason,
+		  const char *fmt, ...)
+{
+	char subject[LFS_ERR_MAX];
+	va_list ap;
+
+	if (!e)
+		return code;
+	va_start(ap, fmt);
+	vsnprintf(subject, sizeof(subject), fmt, ap);
+	va_end(ap);
+	lfs_err_set(e, code, "%s", reason);
+	return lfs_err_prefix(e, code, "%s", subject);
+}
+
 const char *lfs_err_str(const struct lfs_err *e, char *buf, size_t len)
 {
 	const char *reason = strerror(e->code < 0 ? -e->code : e->code);

@@ -36,14 +36,6 @@ static int lfs_ltar_error(struct archive *a, struct lfs_err *e,
 	return lfs_err_set(e, -err, "%s: %s", what, text);
 }
 
-/* "KIND 'NAME': REASON" with the errno @code (err.h); returns @code. */
-static int lfs_ltar_fail(struct lfs_err *e, int code, const char *kind,
-			 const char *name, const char *reason)
-{
-	return lfs_err_prefix(e, lfs_err_set(e, code, "%s", reason), "%s '%s'",
-			      kind, name);
-}
-
 /* One header: @name, a directory if @size is negative. */
 static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 			   struct lfs_err *e)
@@ -52,8 +44,8 @@ static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 	int rc = 0;
 
 	if (!ent)
-		return lfs_ltar_fail(e, -ENOMEM, "member", name,
-				     "cannot make its header");
+		return lfs_err_named(e, -ENOMEM, "cannot make its header",
+				     "member '%s'", name);
 	archive_entry_set_pathname(ent, name);
 	archive_entry_set_filetype(ent, size < 0 ? AE_IFDIR : AE_IFREG);
 	archive_entry_set_perm(ent, size < 0 ? 0755 : 0644);
@@ -81,24 +73,26 @@ static int lfs_ltar_file(struct archive *a, int dirfd, const char *name,
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return lfs_ltar_fail(e, -errno, "file", name, "cannot read it");
+		return lfs_err_named(e, -errno, "cannot read it",
+				     "file '%s'", name);
 	if (fstat(fd, &st)) {
-		rc = lfs_ltar_fail(e, -errno, "file", name, "cannot read it");
+		rc = lfs_err_named(e, -errno, "cannot read it",
+				   "file '%s'", name);
 		close(fd);
 		return rc;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return lfs_ltar_fail(e, -EINVAL, "file", name,
-				     "not a regular file");
+		return lfs_err_named(e, -EINVAL, "not a regular file",
+				     "file '%s'", name);
 	}
 	rc = lfs_ltar_header(a, name, st.st_size, e);
 	while (!rc && (n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = lfs_ltar_fail(e, -errno, "file", name,
-					   "cannot read it");
+			rc = lfs_err_named(e, -errno, "cannot read it",
+					   "file '%s'", name);
 		else if (archive_write_data(a, buf, (size_t)n) != n)
 			rc = lfs_ltar_error(a, e, name);
 	}
@@ -115,13 +109,13 @@ static int lfs_ltar_blobs(struct archive *a, int dirfd, struct lfs_err *e)
 
 	fd = openat(dirfd, LFS_BLOB_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_ltar_fail(e, -errno, "directory", LFS_BLOB_DIR,
-				     "cannot read it");
+		return lfs_err_named(e, -errno, "cannot read it",
+				     "directory '%s'", LFS_BLOB_DIR);
 	rc = lfs_dir_names(fd, &names, &n);
 	close(fd);
 	if (rc)
-		return lfs_ltar_fail(e, rc, "directory", LFS_BLOB_DIR,
-				     "cannot read it");
+		return lfs_err_named(e, rc, "cannot read it",
+				     "directory '%s'", LFS_BLOB_DIR);
 	rc = lfs_ltar_header(a, "blobs/", -1, e);
 	if (!rc)
 		rc = lfs_ltar_header(a, LFS_BLOB_DIR "/", -1, e);

@@ -214,14 +214,6 @@ static void lfs_save_dir_close(struct lfs_save_dir *d)
 	d->base = NULL;
 }
 
-/* "KIND 'NAME': REASON" with the errno @code (err.h); returns @code. */
-static int lfs_save_fail(struct lfs_err *e, int code, const char *kind,
-			 const char *name, const char *reason)
-{
-	return lfs_err_prefix(e, lfs_err_set(e, code, "%s", reason), "%s '%s'",
-			      kind, name);
-}
-
 /*
  * Creates @dir (lfs_save_make()) or accepts an existing empty directory
  * (@d->ours = 1 either way: save may remove what it writes there), and
@@ -236,24 +228,26 @@ static int lfs_save_mkdir(const char *dir, struct lfs_save_dir *d,
 
 	rc = lfs_save_make(dir, d);
 	if (rc && d->parentfd >= 0)	/* made, not opened */
-		return lfs_save_fail(e, rc, "directory", dir, "cannot open it");
+		return lfs_err_named(e, rc, "cannot open it",
+				     "directory '%s'", dir);
 	if (rc && (rc != -EEXIST || stat(dir, &st)))
-		return lfs_save_fail(e, rc == -EEXIST ? -errno : rc,
-				     "directory", dir, "cannot create it");
+		return lfs_err_named(e, rc == -EEXIST ? -errno : rc,
+				     "cannot create it", "directory '%s'", dir);
 	if (rc && !S_ISDIR(st.st_mode))
-		return lfs_save_fail(e, -EEXIST, "directory", dir,
-				     "not a directory");
+		return lfs_err_named(e, -EEXIST, "not a directory",
+				     "directory '%s'", dir);
 	if (rc) {
 		d->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d->fd < 0)
-			return lfs_save_fail(e, -errno, "directory", dir,
-					     "cannot open it");
+			return lfs_err_named(e, -errno, "cannot open it",
+					     "directory '%s'", dir);
 	}
 	rc = lfs_save_empty(d->fd);
 	if (rc == -ENOTEMPTY)
 		return lfs_err_set(e, rc, "directory '%s' is not empty", dir);
 	if (rc)
-		return lfs_save_fail(e, rc, "directory", dir, "cannot read it");
+		return lfs_err_named(e, rc, "cannot read it",
+				     "directory '%s'", dir);
 	d->ours = 1;
 	return 0;
 }
@@ -490,8 +484,8 @@ int lfs_save_layout(int dirfd, const struct lfs_save_args *a,
 	int blobfd = lfs_save_blobdir(dirfd), rc;
 
 	if (blobfd < 0)
-		return lfs_save_fail(e, blobfd, "directory", LFS_BLOB_DIR,
-				     "cannot create it");
+		return lfs_err_named(e, blobfd, "cannot create it",
+				     "directory '%s'", LFS_BLOB_DIR);
 	rc = lfs_save_layers(blobfd, a, chain, ol, e);
 	if (!rc)
 		rc = lfs_save_image(dirfd, blobfd, a, ol, chain->n, cfg_digest,
@@ -550,25 +544,25 @@ static int lfs_save_tar_out(struct lfs_ctx *ctx, const char *archive,
 		return rc;
 	}
 	if (asprintf(&tmp, "%s.XXXXXX", archive) < 0)
-		return lfs_save_fail(e, -ENOMEM, "archive", archive,
-				     "cannot create it");
+		return lfs_err_named(e, -ENOMEM, "cannot create it",
+				     "archive '%s'", archive);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		rc = lfs_save_fail(e, -errno, "archive", archive,
-				   "cannot create it");
+		rc = lfs_err_named(e, -errno, "cannot create it",
+				   "archive '%s'", archive);
 		free(tmp);
 		return rc;
 	}
 	rc = lfs_layout_tar_write(dirfd, NULL, fd, e);
 	if (!rc && (fchmod(fd, 0644) || fsync(fd)))
-		rc = lfs_save_fail(e, -errno, "archive", archive,
-				   "cannot write it");
+		rc = lfs_err_named(e, -errno, "cannot write it",
+				   "archive '%s'", archive);
 	if (close(fd) && !rc)
-		rc = lfs_save_fail(e, -errno, "archive", archive,
-				   "cannot write it");
+		rc = lfs_err_named(e, -errno, "cannot write it",
+				   "archive '%s'", archive);
 	if (!rc && rename(tmp, archive))
-		rc = lfs_save_fail(e, -errno, "archive", archive,
-				   "cannot put it in place");
+		rc = lfs_err_named(e, -errno, "cannot put it in place",
+				   "archive '%s'", archive);
 	if (rc)
 		unlink(tmp);
 	free(tmp);
@@ -590,8 +584,8 @@ static int lfs_save_archive(struct lfs_ctx *ctx, struct lfs_save_args *a,
 	if (!tmp)
 		return 1;
 	if (asprintf(&layout, "%s/layout", tmp) < 0) {
-		rc = lfs_save_fail(e, -ENOMEM, "temporary directory", tmp,
-				   "cannot name the layout in it");
+		rc = lfs_err_named(e, -ENOMEM, "cannot name the layout in it",
+				   "temporary directory '%s'", tmp);
 		goto out;
 	}
 	a->dir = layout;
@@ -599,8 +593,8 @@ static int lfs_save_archive(struct lfs_ctx *ctx, struct lfs_save_args *a,
 	if (!rc) {
 		dirfd = open(layout, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)
-			rc = lfs_save_fail(e, -errno, "layout", layout,
-					   "cannot open it");
+			rc = lfs_err_named(e, -errno, "cannot open it",
+					   "layout '%s'", layout);
 	}
 	if (!rc)
 		rc = lfs_save_tar_out(ctx, a->archive, dirfd, e);

@@ -1925,8 +1925,9 @@ static const char *last_line(const char *text)
 }
 
 /*
- * save names the directory or archive it could not make, with what it
- * is and the errno as the code (err.h), not the bare path as the text.
+ * save and export name the directory, archive or file they could not
+ * make, with what it is and the errno as the code (err.h), not the bare
+ * path as the text.
  */
 START_TEST(test_save_names_target)
 {
@@ -1943,6 +1944,10 @@ START_TEST(test_save_names_target)
 	RUN("save", "base:1", "-o", "/nonexistent/layerctl-unit/oci");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: save 'base:1': directory '/nonexistent/layerctl-unit/oci': cannot create it (No such file or directory)\n");
+	/* export -o FILE in a directory that is not there */
+	RUN("export", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: export 'base:1': file '/nonexistent/layerctl-unit/x.tar': cannot create it (No such file or directory)\n");
 	/* a file where the directory should be */
 	snprintf(out, sizeof(out), "%s/file", tmpdir);
 	put("file", "x");

@@ -549,6 +549,7 @@ int lfs_ref_resolve(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
 	lfs_store_close(&st);
 	if (rc || i >= 0)
 		return *name || (*name = strdup(ref)) ? 0 :
-		       lfs_err_set(e, -ENOMEM, "%s", ref);
+		       lfs_err_named(e, -ENOMEM, "cannot resolve it",
+				     "image '%s'", ref);
 	return lfs_ref_resolve_nl(nl, ref, name, e);
 }

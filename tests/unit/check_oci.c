@@ -1971,6 +1971,32 @@ START_TEST(test_save_names_target)
 END_TEST
 
 /*
+ * save -o FILE.tar with an allocation failing, each in turn
+ * (run_nomem_want()): what was being done and to which object.
+ */
+START_TEST(test_save_nomem)
+{
+	static const char *save[] = { "--store", NULL, "save", "base:1", "-o",
+				      NULL, NULL };
+	struct lfs_layer base = { 0 };
+	char bdir[160], out[256], store[256], want[600];
+
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	snprintf(out, sizeof(out), "%s/x.tar", tmpdir);
+	save[1] = store;
+	save[5] = out;
+	snprintf(want, sizeof(want),
+		 "layerctl: store '%s': cannot name a temporary directory in it (Cannot allocate memory)",
+		 store);
+	run_nomem_want(run, &r, save, (const char *const[]){ want, NULL });
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+}
+END_TEST
+
+/*
  * Size limits while extracting (issue 12 item 9): a sparse entry declaring
  * 1 TiB is refused by default (the 64 GiB --max-entry-size), before
  * anything is written, and the new directory is removed; --max-entries
@@ -3508,6 +3534,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_save_planted_links);
 	tcase_add_test(tc, test_cmd_import_limits);
 	tcase_add_test(tc, test_save_names_target);
+	tcase_add_test(tc, test_save_nomem);
 	tcase_add_test(tc, test_cmd_import_errno);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);

@@ -1461,6 +1461,33 @@ static void flip_byte(const char *path, size_t off)
 	close(fd);
 }
 
+/*
+ * push with an allocation failing, each in turn (run_nomem_want()): the
+ * image and destination are named, never a bare "out of memory".  The
+ * fake registry answers nothing: a run that gets that far fails there.
+ */
+START_TEST(test_cmd_push_nomem)
+{
+	static const char *args[] = { "--store", NULL, "push", "--jobs", "1",
+				      "base:1", "reg.io/app:1", NULL };
+	struct lfs_layer l = { 0 };
+	char src[128], store[128];
+
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	ck_assert_int_eq(mkdir(src, 0755), 0);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	args[1] = store;
+	l.name = "base:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	run_nomem_want(run, &r, args, (const char *const[]){
+		"layerctl: image 'base:1': cannot plan its layers (Cannot allocate memory)",
+		"layerctl: destination 'reg.io/app:1': cannot show its progress (Cannot allocate memory)",
+		NULL });
+}
+END_TEST
+
 START_TEST(test_cmd_push_pull)
 {
 	struct lfs_layer l = { 0 };
@@ -2147,6 +2174,7 @@ Suite *ocireg_suite(void)
 	tc = tcase_create("commands");
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
+	tcase_add_test(tc, test_cmd_push_nomem);
 	tcase_add_test(tc, test_cmd_pull_blob_limits);
 	tcase_add_test(tc, test_cmd_pull_index_escaped);
 	tcase_add_test(tc, test_cmd_usage);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Allocation failures on demand (see fake_alloc.h). */
+#define _GNU_SOURCE	/* vasprintf() */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fake_alloc.h"
@@ -14,6 +17,9 @@ void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t size);
 char *__wrap_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+char *__wrap_strndup(const char *s, size_t n);
+int __wrap_asprintf(char **out, const char *fmt, ...);
 
 struct fake_alloc fake_alloc;
 
@@ -54,4 +60,23 @@ void *__wrap_realloc(void *p, size_t size)
 char *__wrap_strdup(const char *s)
 {
 	return fake_alloc_fails() ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+	return fake_alloc_fails() ? NULL : __real_strndup(s, n);
+}
+
+/* asprintf() as the C library's, through vasprintf() (not wrapped). */
+int __wrap_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (fake_alloc_fails())
+		return -1;
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	return n;
 }

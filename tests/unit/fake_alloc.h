@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Allocation failures on demand in the unit tests: the runner is linked
- * with --wrap for malloc, calloc, realloc and strdup (Makefile), so that
- * every call of those in layerctl's code (and the tests' and fakes') goes
- * through fake_alloc.c, which can fail one of them.  Allocations inside
- * the C library (asprintf(), open_memstream(), ...) are not counted.
+ * with --wrap for malloc, calloc, realloc, strdup, strndup and asprintf
+ * (Makefile), so that every call of those in layerctl's code (and the
+ * tests' and fakes') goes through fake_alloc.c, which can fail one of
+ * them.  Allocations inside the C library (open_memstream(), realpath(),
+ * ...) are not counted.
  */
 #ifndef LAYERCTL_FAKE_ALLOC_H
 #define LAYERCTL_FAKE_ALLOC_H

@@ -1391,6 +1391,14 @@ static void run(const char *const *args)
 	run_layerctl(&r, &ctx, args);
 }
 
+/* run() with @input as standard input (a stream, not a terminal). */
+static void run_input(const char *input, const char *const *args)
+{
+	struct lfs_ctx ctx = { .in = input_of(input, strlen(input)) };
+
+	run_layerctl(&r, &ctx, args);
+}
+
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
 
 /* A copy of the body of request @i. */
@@ -1466,6 +1474,34 @@ static void flip_byte(const char *path, size_t off)
  * image and destination are named, never a bare "out of memory".  The
  * fake registry answers nothing: a run that gets that far fails there.
  */
+/*
+ * login's password: the registry and the user are the subject, as of
+ * every login error (README).
+ */
+START_TEST(test_cmd_login_password)
+{
+	static const char *const ask[] = { "login", "reg.io", "-u", "alice",
+					   NULL };
+	static const char *const piped[] = { "login", "reg.io", "-u", "alice",
+					     "--password-stdin", NULL };
+	char long_pw[1100];
+
+	run_input("secret\n", ask);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: registry 'reg.io': user 'alice': no terminal to ask the password on: use --password-stdin\n");
+	run_input("", piped);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: registry 'reg.io': user 'alice': no password on standard input\n");
+	memset(long_pw, 'x', sizeof(long_pw) - 2);
+	long_pw[sizeof(long_pw) - 2] = '\n';
+	long_pw[sizeof(long_pw) - 1] = '\0';
+	run_input(long_pw, piped);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: registry 'reg.io': user 'alice': password longer than 1022 bytes\n");
+	ck_assert_uint_eq(fake_http_nseen(), 0);
+}
+END_TEST
+
 START_TEST(test_cmd_push_nomem)
 {
 	static const char *args[] = { "--store", NULL, "push", "--jobs", "1",
@@ -2175,6 +2211,7 @@ Suite *ocireg_suite(void)
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
 	tcase_add_test(tc, test_cmd_push_nomem);
+	tcase_add_test(tc, test_cmd_login_password);
 	tcase_add_test(tc, test_cmd_pull_blob_limits);
 	tcase_add_test(tc, test_cmd_pull_index_escaped);
 	tcase_add_test(tc, test_cmd_usage);

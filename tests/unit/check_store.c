@@ -1330,6 +1330,8 @@ START_TEST(test_store_nomem)
 	static const char *const mount[] = { "mount", "-o", "nodev", "--layer",
 					     "tomcat:9", "/mnt/x", NULL };
 	static const char *const prune[] = { "prune", NULL };
+	static const char *const view[] = { "mount", "tomcat:9", "/mnt/y",
+					    NULL };
 	char want[PATH_MAX + 128], want2[PATH_MAX + 128];
 	struct lfs_view_part p;
 
@@ -1351,6 +1353,8 @@ START_TEST(test_store_nomem)
 		"layerctl: mount: option '-o nodev': cannot keep it (Cannot allocate memory)",
 		"layerctl: mount: option '--layer tomcat:9': cannot keep it (Cannot allocate memory)",
 		NULL });
+	/* (a store view: its upper's name is random, the model is checked) */
+	run_nomem_want(run, &r, view, (const char *const[]){ NULL });
 	run_nomem_want(run, &r, prune, (const char *const[]){
 		"layerctl: prune: view '4': cannot note its directories (Cannot allocate memory)",
 		NULL });

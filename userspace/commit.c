@@ -440,9 +440,8 @@ static int lfs_commit_target(struct lfs_nl *nl, const char *arg,
 {
 	int rc = lfs_ctx_views(nl, views, e);
 
-	if (rc)
-		return rc;
-	rc = lfs_view_find(views, arg, v, e);
+	if (!rc)
+		rc = lfs_view_find(views, arg, v, e);
 	if (!rc && (!(*v)->upper || !(*v)->work))
 		rc = lfs_err_set(e, -EROFS, "read-only view, nothing to commit");
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", arg) : 0;

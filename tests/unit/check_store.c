@@ -1332,6 +1332,7 @@ START_TEST(test_store_nomem)
 	static const char *const prune[] = { "prune", NULL };
 	static const char *const view[] = { "mount", "tomcat:9", "/mnt/y",
 					    NULL };
+	static const char *const commit[] = { "commit", "4", "app:9", NULL };
 	char want[PATH_MAX + 128], want2[PATH_MAX + 128];
 	struct lfs_view_part p;
 
@@ -1355,6 +1356,10 @@ START_TEST(test_store_nomem)
 		NULL });
 	/* (a store view: its upper's name is random, the model is checked) */
 	run_nomem_want(run, &r, view, (const char *const[]){ NULL });
+	snprintf(want, sizeof(want),
+		 "layerctl: layer 'app:9': cannot write '%s/refs/app:9' (Cannot allocate memory)",
+		 tmp);
+	run_nomem_want(run, &r, commit, (const char *const[]){ want, NULL });
 	run_nomem_want(run, &r, prune, (const char *const[]){
 		"layerctl: prune: view '4': cannot note its directories (Cannot allocate memory)",
 		NULL });

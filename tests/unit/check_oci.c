@@ -1925,6 +1925,22 @@ static const char *last_line(const char *text)
 }
 
 /*
+ * save base:1 -o TMP/@rel fails with "layerctl: save 'base:1': " and
+ * @why, its %s the path.
+ */
+static void save_fails(const char *rel, const char *why)
+{
+	char out[256], text[600], want[700];
+
+	snprintf(out, sizeof(out), "%s/%s", tmpdir, rel);
+	RUN("save", "base:1", "-o", out);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(text, sizeof(text), why, out);
+	snprintf(want, sizeof(want), "layerctl: save 'base:1': %s\n", text);
+	ck_assert_str_eq(r.err, want);
+}
+
+/*
  * save and export name the directory, archive or file they could not
  * make, with what it is and the errno as the code (err.h), not the bare
  * path as the text.
@@ -1932,7 +1948,7 @@ static const char *last_line(const char *text)
 START_TEST(test_save_names_target)
 {
 	struct lfs_layer base = { 0 };
-	char bdir[160], out[256], want[512];
+	char bdir[160];
 
 	base_layer(&base, bdir, sizeof(bdir));
 	fake_nl.layers[0] = &base;
@@ -1949,24 +1965,12 @@ START_TEST(test_save_names_target)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: export 'base:1': file '/nonexistent/layerctl-unit/x.tar': cannot create it (No such file or directory)\n");
 	/* a file where the directory should be */
-	snprintf(out, sizeof(out), "%s/file", tmpdir);
 	put("file", "x");
-	RUN("save", "base:1", "-o", out);
-	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: save 'base:1': directory '%s': not a directory (File exists)\n",
-		 out);
-	ck_assert_str_eq(r.err, want);
+	save_fails("file", "directory '%s': not a directory (File exists)");
 	/* a directory that holds something */
 	mk("full");
 	put("full/x", "x");
-	snprintf(out, sizeof(out), "%s/full", tmpdir);
-	RUN("save", "base:1", "-o", out);
-	ck_assert_int_eq(r.rc, 1);
-	snprintf(want, sizeof(want),
-		 "layerctl: save 'base:1': directory '%s' is not empty (Directory not empty)\n",
-		 out);
-	ck_assert_str_eq(r.err, want);
+	save_fails("full", "directory '%s' is not empty (Directory not empty)");
 }
 END_TEST
 

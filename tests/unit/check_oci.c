@@ -1960,6 +1960,12 @@ START_TEST(test_save_names_target)
 	RUN("save", "base:1", "-o", "/nonexistent/layerctl-unit/oci");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: save 'base:1': directory '/nonexistent/layerctl-unit/oci': cannot create it (No such file or directory)\n");
+	/* a layer whose directory is gone */
+	base.path = "/nonexistent/layerctl-unit/base";
+	RUN("export", "base:1", "-o", "/dev/null");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: export 'base:1': cannot open directory '/nonexistent/layerctl-unit/base' (No such file or directory)\n");
+	base.path = bdir;
 	/* export -o FILE in a directory that is not there */
 	RUN("export", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");
 	ck_assert_int_eq(r.rc, 1);

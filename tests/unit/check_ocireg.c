@@ -1417,6 +1417,25 @@ static char *seen_body(size_t i, size_t *len)
 }
 
 /* The registry's next answers: a manifest, then its config. */
+/* What pull_run() serves: an image pushed before. */
+static struct {
+	const char *manifest, *config, *layer;
+	size_t mlen, clen, llen;
+} pull_img;
+
+static void fake_image(const char *manifest, size_t mlen, const char *config,
+		       size_t clen);
+
+/* run() with the fake registry serving pull_img anew. */
+static void pull_run(const char *const *args)
+{
+	fake_image(pull_img.manifest, pull_img.mlen, pull_img.config,
+		   pull_img.clen);
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = pull_img.layer, .body_len = pull_img.llen });
+	run(args);
+}
+
 static void fake_image(const char *manifest, size_t mlen, const char *config,
 		       size_t clen)
 {
@@ -1852,6 +1871,30 @@ START_TEST(test_cmd_push_pull)
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64, it has linux/s390x: see --platform\n");
+	/*
+	 * pull with an allocation failing, each in turn up to its plan
+	 * (run_nomem_want()): the source is named, never "out of memory"
+	 */
+	{
+		static const char *args[] = { "--store", NULL, "pull", "--jobs",
+			"1", "reg.io/app:1", "nomem/app:1", "--platform",
+			"linux/amd64", NULL };
+		char nstore[160];
+
+		pull_img.manifest = manifest;
+		pull_img.mlen = mlen;
+		pull_img.config = config;
+		pull_img.clen = clen;
+		pull_img.layer = layer;
+		pull_img.llen = llen;
+		snprintf(nstore, sizeof(nstore), "%s/store-nomem", tmpdir);
+		args[1] = nstore;
+		run_nomem_max = 100;
+		run_nomem_want(pull_run, &r, args, (const char *const[]){
+			"layerctl: source 'reg.io/app:1': cannot plan its layers (Cannot allocate memory)",
+			NULL });
+		run_nomem_max = 0;
+	}
 	free(bad);
 	free(layer);
 	free(config);

@@ -10,6 +10,7 @@
 #include "run_cmd.h"
 
 unsigned long run_fail_alloc;
+unsigned long run_nomem_max;
 
 void run_layerctl(struct run_result *r, struct lfs_ctx *ctx,
 		  const char *const *args)
@@ -76,7 +77,8 @@ size_t run_nomem_sweep(void (*run)(const char *const *args),
 	for (run_fail_alloc = 1; run_fail_alloc < 20000; run_fail_alloc++) {
 		run(args);
 		runs++;
-		if (!fake_alloc.failed)
+		if (!fake_alloc.failed ||
+		    (run_nomem_max && runs >= run_nomem_max))
 			break;
 		for (line = r->err; line && *line; line = next) {
 			next = strchr(line, '\n');

@@ -44,10 +44,11 @@ extern unsigned long run_fail_alloc;
 /*
  * Runs @run(@args) (a test's runner, leaving its result in @r) with its
  * first allocation failing, then its second, and so on until a run gets
- * through all of them; into *@lines (free() it) the distinct lines of
- * standard error of those runs that say "Cannot allocate memory".
- * Returns the number of runs.
+ * through all of them (or run_nomem_max runs, if not 0); into *@lines
+ * (free() it) the distinct lines of standard error of those runs that say
+ * "Cannot allocate memory".  Returns the number of runs.
  */
+extern unsigned long run_nomem_max;
 size_t run_nomem_sweep(void (*run)(const char *const *args),
 		       const char *const *args, struct run_result *r,
 		       char **lines);

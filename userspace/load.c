@@ -565,7 +565,7 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	if (L->archive && !strcmp(L->archive, "-")) {
 		L->what = "standard input";
 		if (!ctx->in && isatty(STDIN_FILENO))
-			return lfs_errorf(ctx, "refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
+			return lfs_errorf(ctx, "load: refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
 	}
 	if (L->ref && lfs_check_new_ref(ctx, "layer", L->ref, L->name,
 					sizeof(L->name)))

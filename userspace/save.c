@@ -361,7 +361,8 @@ static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		a->dir = NULL;
 	}
 	if (a->archive && !strcmp(a->archive, "-") && isatty(fileno(ctx->out)))
-		return lfs_errorf(ctx, "refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output");
+		return lfs_errorf(ctx, "save '%s': refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output",
+				  argv[optind]);
 	if (ncomp > 1)
 		return lfs_usage_error(ctx, "save", lfs_usage_save,
 				       "--gzip, --zstd and --uncompressed exclude each other");

@@ -1980,6 +1980,59 @@ START_TEST(test_save_names_target)
 }
 END_TEST
 
+/* A terminal (the slave of a new pseudo-terminal), its master in *@master. */
+static int open_tty(int *master)
+{
+	int fd;
+
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(*master, 0);
+	ck_assert_int_eq(grantpt(*master), 0);
+	ck_assert_int_eq(unlockpt(*master), 0);
+	fd = open(ptsname(*master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/*
+ * save and load refuse an archive to or from a terminal, naming the
+ * command as export does, the hint after ': '.
+ */
+START_TEST(test_archive_terminal)
+{
+	static const char *const save[] = { "layerctl", "save", "base:1", NULL };
+	struct lfs_ctx ctx = { 0 };
+	char *err = NULL;
+	size_t len = 0;
+	int master, tty, saved;
+	FILE *out;
+
+	tty = open_tty(&master);
+	out = fdopen(tty, "w");
+	ck_assert_ptr_nonnull(out);
+	ctx.out = out;
+	ctx.err = open_memstream(&err, &len);
+	ck_assert_int_eq(layerctl_run(&ctx, 3, (char **)save), 1);
+	fclose(ctx.err);
+	ck_assert_str_eq(err, "layerctl: save 'base:1': refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output\n");
+	free(err);
+	fclose(out);
+	close(master);
+
+	/* load from standard input, a terminal */
+	tty = open_tty(&master);
+	saved = dup(STDIN_FILENO);
+	ck_assert_int_eq(dup2(tty, STDIN_FILENO), STDIN_FILENO);
+	RUN("load");
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	close(tty);
+	close(master);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: load: refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input\n");
+}
+END_TEST
+
 /*
  * save -o FILE.tar with an allocation failing, each in turn
  * (run_nomem_want()): what was being done and to which object.
@@ -3545,6 +3598,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_import_limits);
 	tcase_add_test(tc, test_save_names_target);
 	tcase_add_test(tc, test_save_nomem);
+	tcase_add_test(tc, test_archive_terminal);
 	tcase_add_test(tc, test_cmd_import_errno);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);

@@ -135,5 +135,6 @@ int lfs_ref_resolve_nl(struct lfs_nl *nl, const char *ref, char **name,
 			ref = latest;
 	}
 	*name = strdup(ref);
-	return *name ? 0 : lfs_err_set(e, -ENOMEM, "%s", ref);
+	return *name ? 0 : lfs_err_named(e, -ENOMEM, "cannot resolve it",
+					 "image '%s'", ref);
 }

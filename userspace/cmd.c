@@ -44,16 +44,18 @@ static void lfs_group_usage(struct lfs_buf *b, const char *head,
 	}
 }
 
-static int lfs_group_usage_print(struct lfs_ctx *ctx, const char *head,
-				 const struct lfs_cmd *cmds, const char *tail,
-				 int bad)
+static int lfs_group_usage_print(struct lfs_ctx *ctx, const char *group,
+				 const char *head, const struct lfs_cmd *cmds,
+				 const char *tail, int bad)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
 	int rc;
 
 	lfs_group_usage(&b, head, cmds, tail);
 	if (lfs_buf_error(&b))
-		rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
+		rc = lfs_nomem(ctx, "cannot make its usage", "command '%.*s'",
+			       *group ? (int)strcspn(group, " ") : 8,
+			       *group ? group : "layerctl");
 	else
 		rc = lfs_usage(ctx, lfs_buf_str(&b), bad);
 	lfs_buf_free(&b);
@@ -69,8 +71,17 @@ static int lfs_dispatch_help(struct lfs_ctx *ctx, const char *group,
 	int i, rc;
 
 	av = calloc((size_t)argc + 2, sizeof(*av));
-	if (!av)
-		return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+	if (!av) {
+		char name[256];
+		size_t n = 0;
+
+		n += snprintf(name, sizeof(name), "%s", group);
+		for (i = 1; i < argc && n < sizeof(name); i++)
+			n += snprintf(name + n, sizeof(name) - n, "%s%s",
+				      argv[i], i + 1 < argc ? " " : "");
+		return lfs_nomem(ctx, "cannot show its help", "command '%s'",
+				 name);
+	}
 	for (i = 0; i < argc; i++)
 		av[i] = argv[i];
 	av[argc] = (char *)"--help";
@@ -96,10 +107,12 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 	}
 	name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
-		return lfs_group_usage_print(ctx, head, cmds, tail, 0);
+		return lfs_group_usage_print(ctx, group, head, cmds, tail,
+					     0);
 	if (!strcmp(name, "help")) {
 		if (argc == 2)
-			return lfs_group_usage_print(ctx, head, cmds, tail, 0);
+			return lfs_group_usage_print(ctx, group, head, cmds,
+						     tail, 0);
 		return lfs_dispatch_help(ctx, group, head, cmds, tail,
 					 argc - 1, argv + 1);
 	}
@@ -253,6 +266,19 @@ int lfs_err_report(struct lfs_ctx *ctx, const struct lfs_err *e)
 	fprintf(ctx->err, "%s\n", lfs_buf_error(&b) ? line : lfs_buf_str(&b));
 	lfs_buf_free(&b);
 	return 1;
+}
+
+int lfs_nomem(struct lfs_ctx *ctx, const char *reason, const char *fmt, ...)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char subject[LFS_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(subject, sizeof(subject), fmt, ap);
+	va_end(ap);
+	lfs_err_named(&e, -ENOMEM, reason, "%s", subject);
+	return lfs_err_report(ctx, &e);
 }
 
 int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name)
@@ -444,12 +470,20 @@ uint64_t lfs_ctx_now(const struct lfs_ctx *ctx)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int lfs_emit(struct lfs_ctx *ctx, const struct lfs_buf *b)
+int lfs_emit(struct lfs_ctx *ctx, const char *command,
+	     const struct lfs_buf *b)
 {
+	struct lfs_err e = LFS_ERR_INIT;
+
 	if (lfs_buf_error(b))
-		return lfs_errorf(ctx, "%s", strerror(ENOMEM));
-	if (b->len && fwrite(b->data, 1, b->len, ctx->out) != b->len)
-		return lfs_errorf(ctx, "write error: %s", strerror(errno));
+		return lfs_nomem(ctx, "cannot make its output", "command '%s'",
+				 command);
+	if (b->len && fwrite(b->data, 1, b->len, ctx->out) != b->len) {
+		lfs_err_prefix(&e, lfs_err_set(&e, errno ? -errno : -EIO,
+					       "cannot write its output"),
+			       "command '%s'", command);
+		return lfs_err_report(ctx, &e);
+	}
 	return 0;
 }
 
@@ -515,6 +549,7 @@ int lfs_ref_resolve(struct lfs_ctx *ctx, struct lfs_nl *nl, const char *ref,
 	lfs_store_close(&st);
 	if (rc || i >= 0)
 		return *name || (*name = strdup(ref)) ? 0 :
-		       lfs_err_set(e, -ENOMEM, "%s", ref);
+		       lfs_err_named(e, -ENOMEM, "cannot resolve it",
+				     "image '%s'", ref);
 	return lfs_ref_resolve_nl(nl, ref, name, e);
 }

@@ -159,6 +159,14 @@ int lfs_errorf(struct lfs_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * "layerctl: SUBJECT: REASON (Cannot allocate memory)": an allocation
+ * failed while doing @reason to the object the formatted @fmt names.
+ * Returns 1.
+ */
+int lfs_nomem(struct lfs_ctx *ctx, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
  * Reports @e: "layerctl: " (and "batch line N: " in a batch), then @e as
  * lfs_err_str() renders it, control characters escaped (see err.h).
  * Returns 1.  The one reporter of failures that have an error value.
@@ -260,7 +268,12 @@ void lfs_ctx_close(struct lfs_ctx *ctx);
 /* Now, in ns since the epoch (ctx->now_ns if set). */
 uint64_t lfs_ctx_now(const struct lfs_ctx *ctx);
 
-/* Writes @b to ctx->out; 0, or 1 after reporting a failure. */
-int lfs_emit(struct lfs_ctx *ctx, const struct lfs_buf *b);
+/*
+ * Writes @b, the output of @command ("layer ls"), to ctx->out; 0, or 1
+ * after reporting a failure ("command 'layer ls': cannot write its
+ * output (STRERROR)").
+ */
+int lfs_emit(struct lfs_ctx *ctx, const char *command,
+	     const struct lfs_buf *b);
 
 #endif /* LAYERCTL_CMD_H */

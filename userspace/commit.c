@@ -428,7 +428,7 @@ static int lfs_commit_print(struct lfs_ctx *ctx, const struct lfs_commit_plan *p
 		lfs_fmt_escaped(&out, got->name);
 		lfs_buf_printf(&out, " %s\n", p->key);
 	}
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "commit", &out);
 	lfs_buf_free(&out);
 	return rc;
 }
@@ -440,9 +440,8 @@ static int lfs_commit_target(struct lfs_nl *nl, const char *arg,
 {
 	int rc = lfs_ctx_views(nl, views, e);
 
-	if (rc)
-		return rc;
-	rc = lfs_view_find(views, arg, v, e);
+	if (!rc)
+		rc = lfs_view_find(views, arg, v, e);
 	if (!rc && (!(*v)->upper || !(*v)->work))
 		rc = lfs_err_set(e, -EROFS, "read-only view, nothing to commit");
 	return rc ? lfs_err_prefix(e, rc, "view '%s'", arg) : 0;
@@ -506,7 +505,7 @@ int cmd_commit(struct lfs_ctx *ctx, int argc, char **argv)
 	lfs_store_layer_unlock(plan.lockfd);
 	if (!rc) {
 		rc = lfs_commit_print(ctx, &plan, got, a.json);
-		lfs_layer_index_commit(nl, &st, ctx->module, got, plan.key);
+		lfs_layer_index_commit(ctx, nl, &st, got, plan.key);
 	} else {
 		rc = lfs_err_report(ctx, &e);
 	}

@@ -376,7 +376,7 @@ int cmd_diff(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_err_report(ctx, &e);
 	} else {
 		lfs_fmt_changes(&out, &d.ch, json);
-		rc = lfs_emit(ctx, &out);
+		rc = lfs_emit(ctx, "diff", &out);
 	}
 	lfs_changes_free(&d.ch);
 	lfs_buf_free(&out);

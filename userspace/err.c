@@ -20,16 +20,13 @@ int lfs_err_set(struct lfs_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
+/* lfs_err_prefix() with its arguments in @ap. */
+static int lfs_err_vprefix(struct lfs_err *e, int code, const char *fmt,
+			   va_list ap)
 {
 	char subject[LFS_ERR_MAX], text[2 * LFS_ERR_MAX + 2];
-	va_list ap;
 
-	if (!e)
-		return code;
-	va_start(ap, fmt);
 	vsnprintf(subject, sizeof(subject), fmt, ap);
-	va_end(ap);
 	if (!e->code && !e->msg[0]) {
 		e->code = code;
 		snprintf(e->msg, sizeof(e->msg), "%s", subject);
@@ -43,6 +40,32 @@ int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
 	memcpy(e->msg, text, sizeof(e->msg) - 1);
 	e->msg[sizeof(e->msg) - 1] = '\0';
 	e->reason = 1;
+	return code;
+}
+
+int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return code;
+	va_start(ap, fmt);
+	lfs_err_vprefix(e, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int lfs_err_named(struct lfs_err *e, int code, const char *reason,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		lfs_err_set(e, code, "%s", reason);
+		va_start(ap, fmt);
+		lfs_err_vprefix(e, code, fmt, ap);
+		va_end(ap);
+	}
 	return code;
 }
 

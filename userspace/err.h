@@ -51,6 +51,15 @@ int lfs_err_prefix(struct lfs_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * Sets @e to "SUBJECT: @reason" with @code, SUBJECT formatted from @fmt
+ * ("file '%s'"), as lfs_err_set() then lfs_err_prefix() would: shown
+ * "SUBJECT: REASON (STRERROR)".  Returns @code.  @e may be NULL.
+ */
+int lfs_err_named(struct lfs_err *e, int code, const char *reason,
+		  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * @e as one line, as the reporter shows it after "layerctl: " (without
  * escaping): "MSG (STRERROR)", "MSG: STRERROR" or "MSG" (see above), into
  * @buf; returns @buf.

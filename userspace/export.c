@@ -65,7 +65,7 @@ static int lfs_export_json(struct lfs_ctx *ctx, const struct lfs_tar_digests *d,
 	lfs_json_string(&j, lfs_oci_layer_media_type(c));
 	lfs_json_object_end(&j);
 	lfs_buf_putc(&out, '\n');
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "export", &out);
 	lfs_buf_free(&out);
 	return rc;
 }
@@ -165,17 +165,20 @@ static int lfs_outfile_open(struct lfs_outfile *o, struct lfs_err *e)
 		return 0;
 	if (asprintf(&o->tmp, "%s.tmp-XXXXXX", o->path) < 0) {
 		o->tmp = NULL;
-		return lfs_err_set(e, -ENOMEM, "%s", "");
+		return lfs_err_named(e, -ENOMEM, "cannot create it",
+				     "file '%s'", o->path);
 	}
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
-		lfs_err_set(e, -errno, "cannot create %s", o->tmp);
+		lfs_err_named(e, -errno, "cannot create it",
+			      "file '%s'", o->path);
 		free(o->tmp);
 		o->tmp = NULL;
 		return e->code;
 	}
 	if (fchmod(o->fd, 0644))
-		return lfs_err_set(e, -errno, "%s", o->tmp);
+		return lfs_err_named(e, -errno, "cannot create it",
+				     "file '%s'", o->path);
 	return 0;
 }
 
@@ -188,9 +191,11 @@ static int lfs_outfile_commit(struct lfs_outfile *o, struct lfs_err *e)
 	rc = fsync(o->fd) || close(o->fd) ? -errno : 0;
 	o->fd = -1;
 	if (rc)
-		return lfs_err_set(e, rc, "%s", o->path);
+		return lfs_err_named(e, rc, "cannot write it",
+				     "file '%s'", o->path);
 	if (rename(o->tmp, o->path))
-		return lfs_err_set(e, -errno, "cannot rename to %s", o->path);
+		return lfs_err_named(e, -errno, "cannot put it in place",
+				     "file '%s'", o->path);
 	free(o->tmp);
 	o->tmp = NULL;
 	return 0;

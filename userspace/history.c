@@ -50,7 +50,8 @@ int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
 		goto out;
 	chain = calloc(l.n ? l.n : 1, sizeof(*chain));
 	if (!chain) {
-		rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
+		rc = lfs_nomem(ctx, "cannot read its history", "image '%s'",
+			       ref);
 		goto out;
 	}
 	at = lfs_meta_lookup(l.v, l.n, ref);
@@ -65,7 +66,7 @@ int cmd_history(struct lfs_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < n; i++)
 		lfs_store_layer_usage(&st, l.v[chain[i]]);
 	lfs_fmt_history(&out, l.v, chain, n, lfs_ctx_now(ctx), json);
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "history", &out);
 out:
 	free(chain);
 	lfs_buf_free(&out);

@@ -98,7 +98,8 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv)
 	if (!rc) {
 		shown = calloc(l.n ? l.n : 1, sizeof(*shown));
 		if (!shown)
-			rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
+			rc = lfs_nomem(ctx, "cannot list its images",
+				       "store '%s'", st.root);
 	}
 	if (!rc) {
 		for (i = 0; i < l.n; i++) {
@@ -108,7 +109,7 @@ int cmd_images(struct lfs_ctx *ctx, int argc, char **argv)
 			shown[n++] = l.v[i];
 		}
 		lfs_fmt_images(&out, shown, n, lfs_ctx_now(ctx), json);
-		rc = lfs_emit(ctx, &out);
+		rc = lfs_emit(ctx, "images", &out);
 	}
 	free(shown);
 	lfs_buf_free(&out);

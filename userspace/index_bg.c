@@ -33,6 +33,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "err.h"
 #include "layerinfo.h"
 #include "index_store.h"
@@ -93,10 +94,9 @@ static void lfs_index_bg_child(struct lfs_store *st, int lockfd,
 	if (!rc)
 		rc = lfs_layer_index_store(nl, st, ref, key, &e);
 	if (rc < 0 && rc != LFS_INDEX_UNFROZEN) {
+		lfs_layer_index_why(ref, &e);
 		openlog("layerctl", LOG_PID, LOG_USER);
-		syslog(LOG_WARNING,
-		       "layer '%s': not indexed, views walk its layers: %s",
-		       ref, lfs_err_str(&e, line, sizeof(line)));
+		syslog(LOG_WARNING, "%s", lfs_err_str(&e, line, sizeof(line)));
 		closelog();
 	}
 	lfs_nl_close(nl);
@@ -169,8 +169,8 @@ out:
 }
 
 /* Builds the index in a detached process, unless that cannot start. */
-static void lfs_layer_index_bg(struct lfs_nl *nl, struct lfs_store *st,
-			       const char *module, const char *ref,
+static void lfs_layer_index_bg(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			       struct lfs_store *st, const char *ref,
 			       const char *key)
 {
 	int lockfd, status;
@@ -189,25 +189,25 @@ static void lfs_layer_index_bg(struct lfs_nl *nl, struct lfs_store *st,
 		setsid();
 		if (fork() > 0)
 			_exit(0);
-		lfs_index_bg_child(st, lockfd, module, ref, key);
+		lfs_index_bg_child(st, lockfd, ctx->module, ref, key);
 	}
 	/* The builder holds the lock now: the same open file. */
 	lfs_store_index_unlock(lockfd);
 	if (pid < 0) {
 		/* Cannot detach: build it here. */
-		lfs_layer_index_try(nl, st, ref, key);
+		lfs_layer_index_try(ctx, nl, st, ref, key);
 		return;
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 }
 
-void lfs_layer_index_commit(struct lfs_nl *nl, struct lfs_store *st,
-			    const char *module, const struct lfs_layer *l,
+void lfs_layer_index_commit(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			    struct lfs_store *st, const struct lfs_layer *l,
 			    const char *key)
 {
 	if (lfs_tree_within(l->path, LFS_INDEX_FG_ENTRIES))
-		lfs_layer_index_try(nl, st, l->name, key);
+		lfs_layer_index_try(ctx, nl, st, l->name, key);
 	else
-		lfs_layer_index_bg(nl, st, module, l->name, key);
+		lfs_layer_index_bg(ctx, nl, st, l->name, key);
 }

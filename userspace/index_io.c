@@ -153,7 +153,11 @@ static int lfs_index_build_from(const int *layerfds, const char *const *paths,
 		fd = layerfds ? layerfds[i] :
 		     open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
-			err = lfs_err_set(e, -errno,
+			err = paths ?
+			      lfs_err_set(e, -errno,
+					  "cannot open layer directory '%s'",
+					  paths[i]) :
+			      lfs_err_set(e, -EBADF,
 					  "cannot open a layer directory");
 			break;
 		}

@@ -155,7 +155,8 @@ static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
 		return lfs_index_scratch(st, c, dirfd, file, e);
 	layerfd = open(c->v[0]->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (layerfd < 0) {
-		rc = lfs_err_set(e, -errno, "cannot open the layer directory");
+		rc = lfs_err_set(e, -errno, "cannot open layer directory '%s'",
+				 c->v[0]->path);
 		lfs_index_close(&below);
 		return rc;
 	}
@@ -165,24 +166,14 @@ static int lfs_index_make(const struct lfs_store *st, const struct lfs_chain *c,
 	return rc;
 }
 
-/*
- * The registered layer @ref in *@l (free() it), or -errno with the
- * kernel's reason (or strerror) as the whole text of @e.
- */
-static int lfs_layer_get_why(struct lfs_nl *nl, const char *ref,
-			     struct lfs_layer **l, struct lfs_err *e)
+/* The registered layer @ref in *@l (free() it), or -errno in @e. */
+static int lfs_layer_get(struct lfs_nl *nl, const char *ref,
+			 struct lfs_layer **l, struct lfs_err *e)
 {
 	struct lfs_layer k = { 0 };
-	int rc;
 
 	k.name = ref;
-	rc = lfs_nl_layer_lookup(nl, &k, l, e);
-	if (rc && e) {
-		if (!e->msg[0])
-			lfs_err_set(e, rc, "%s", strerror(-rc));
-		e->code = 0;
-	}
-	return rc;
+	return lfs_nl_layer_lookup(nl, &k, l, e);
 }
 
 /* Offers @dirfd/@file to the kernel for @l. */
@@ -194,7 +185,8 @@ static int lfs_index_give(struct lfs_nl *nl, const struct lfs_layer *l,
 
 	fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_err_set(e, -errno, "%s", "");
+		return lfs_err_set(e, -errno, "cannot open index file '%s'",
+				   file);
 	key.has = LFS_HAS_ID;
 	key.id = l->id;
 	rc = lfs_nl_layer_index(nl, &key, fd, NULL, e);
@@ -273,7 +265,7 @@ static int lfs_index_attach(struct lfs_nl *nl, const struct lfs_store *st,
 			    const char *key, int dirfd, const char *file,
 			    struct lfs_err *e)
 {
-	char line[LFS_ERR_MAX + 64], skey[LFS_KEY_LEN + 1];
+	char skey[LFS_KEY_LEN + 1];
 	int rc = -ENOENT;
 
 	/*
@@ -288,9 +280,6 @@ static int lfs_index_attach(struct lfs_nl *nl, const struct lfs_store *st,
 		rc = lfs_index_give(nl, l, dirfd, file, e);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -EINVAL)
 		rc = lfs_index_rebuild(nl, st, l, ref, key, dirfd, file, e);
-	/* "WHAT: STRERROR" as one text, for the caller's subject to lead. */
-	if (rc && e)
-		lfs_err_set(e, 0, "%s", lfs_err_str(e, line, sizeof(line)));
 	return rc;
 }
 
@@ -301,7 +290,7 @@ int lfs_layer_index_at(struct lfs_nl *nl, const struct lfs_store *st,
 	struct lfs_layer *l = NULL;
 	int rc;
 
-	rc = lfs_layer_get_why(nl, ref, &l, e);
+	rc = lfs_layer_get(nl, ref, &l, e);
 	if (rc)
 		return rc;
 	if (l->flags & LAYERFS_LAYER_F_INDEXED) {
@@ -336,10 +325,9 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 			     const char *ref, char *key, struct lfs_err *e)
 {
 	struct lfs_layer *l = NULL;
-	char line[LFS_ERR_MAX + 64];
 	int rc;
 
-	rc = lfs_layer_get_why(nl, ref, &l, e);
+	rc = lfs_layer_get(nl, ref, &l, e);
 	if (rc)
 		return rc;
 	rc = lfs_store_key_of(st, l->path, key);
@@ -347,8 +335,6 @@ static int lfs_store_key_ref(struct lfs_nl *nl, struct lfs_store *st,
 	if (!rc)
 		return 0;
 	rc = lfs_store_ref_find(st, ref, key, e);
-	if (rc < 0)
-		lfs_err_set(e, 0, "%s", lfs_err_str(e, line, sizeof(line)));
 	if (!rc) {
 		lfs_err_set(e, 0, "not recorded in the store %s", st->root);
 		rc = -ENOENT;
@@ -372,21 +358,15 @@ int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
 	return rc;
 }
 
-/*
- * Warns on stderr that @ref has no index, @e saying why: a layer without
- * an index works, views of it walk its layers.
- */
-static void lfs_layer_index_warn(const char *ref, struct lfs_err *e)
+void lfs_layer_index_why(const char *ref, struct lfs_err *e)
 {
-	char line[LFS_ERR_MAX + 64];
-
-	lfs_err_prefix(e, e->code, "layer '%s': not indexed, views walk its layers",
-		       ref);
-	fprintf(stderr, "layerctl: %s\n", lfs_err_str(e, line, sizeof(line)));
+	lfs_err_prefix(e, e->code,
+		       "layer '%s': not indexed, views walk its layers", ref);
 }
 
-void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
-			 const char *ref, const char *key)
+void lfs_layer_index_try(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			 struct lfs_store *st, const char *ref,
+			 const char *key)
 {
 	struct lfs_err e = LFS_ERR_INIT;
 	int rc, lockfd;
@@ -399,6 +379,8 @@ void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
 		rc = lfs_layer_index_ref(nl, st, ref, &e);
 	}
 	/* Not for a layer of the image that is not frozen (from layer add). */
-	if (rc < 0 && rc != LFS_INDEX_UNFROZEN)
-		lfs_layer_index_warn(ref, &e);
+	if (rc < 0 && rc != LFS_INDEX_UNFROZEN) {
+		lfs_layer_index_why(ref, &e);
+		lfs_err_report(ctx, &e);
+	}
 }

@@ -53,11 +53,21 @@ int lfs_layer_index_ref(struct lfs_nl *nl, struct lfs_store *st,
 /*
  * lfs_layer_index_store() (lfs_layer_index_ref() if @key is NULL) for the
  * commands that index by themselves: if it fails, but for
- * LFS_INDEX_UNFROZEN, a warning on stderr that @ref has no index and why
- * (a layer without one works: views of it walk its layers).
+ * LFS_INDEX_UNFROZEN, a warning that @ref has no index and why (a layer
+ * without one works: views of it walk its layers), reported on ctx->err
+ * as errors are (lfs_err_report()).
  */
-void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
-			 const char *ref, const char *key);
+struct lfs_ctx;
+void lfs_layer_index_try(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			 struct lfs_store *st, const char *ref,
+			 const char *key);
+
+/*
+ * Puts "layer 'REF': not indexed, views walk its layers" in front of
+ * @e, the reason indexing failed: the warning of lfs_layer_index_try()
+ * and of the detached build (syslog).
+ */
+void lfs_layer_index_why(const char *ref, struct lfs_err *e);
 
 /*
  * The index of the layer @l a commit just made (store key @key), as
@@ -75,8 +85,8 @@ void lfs_layer_index_try(struct lfs_nl *nl, struct lfs_store *st,
  */
 int lfs_tree_within(const char *dir, size_t limit);
 struct lfs_layer;
-void lfs_layer_index_commit(struct lfs_nl *nl, struct lfs_store *st,
-			    const char *module, const struct lfs_layer *l,
+void lfs_layer_index_commit(struct lfs_ctx *ctx, struct lfs_nl *nl,
+			    struct lfs_store *st, const struct lfs_layer *l,
 			    const char *key);
 
 #endif /* LAYERCTL_INDEX_STORE_H */

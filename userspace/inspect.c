@@ -171,7 +171,7 @@ int cmd_inspect(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_err_report(ctx, &e);
 	} else {
 		lfs_buf_putc(&out, '\n');
-		rc = lfs_emit(ctx, &out);
+		rc = lfs_emit(ctx, "inspect", &out);
 	}
 	lfs_buf_free(&out);
 	return rc;

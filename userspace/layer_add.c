@@ -66,7 +66,7 @@ static int lfs_layer_add_record(struct lfs_ctx *ctx, struct lfs_nl *nl,
 		rc = 0;
 	lfs_store_records_unlock(lockfd);
 	if (!rc && (l->flags & LAYERFS_LAYER_F_FROZEN))
-		lfs_layer_index_try(nl, &st, l->name, NULL);
+		lfs_layer_index_try(ctx, nl, &st, l->name, NULL);
 	lfs_store_close(&st);
 	if (!rc)
 		return 0;

@@ -43,7 +43,8 @@ static int lfs_index_to_file(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	if (!d || !b) {
 		free(d);
 		free(b);
-		return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+		return lfs_nomem(ctx, "cannot find its directory",
+				 "index file '%s'", path);
 	}
 	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {

@@ -91,7 +91,7 @@ int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	} else {
 		lfs_fmt_table(&out, list.v, list.n, lfs_ctx_now(ctx));
 	}
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "layer ls", &out);
 	lfs_buf_free(&out);
 	lfs_list_free(&list);
 	return rc;

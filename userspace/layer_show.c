@@ -58,7 +58,7 @@ int cmd_layer_show(struct lfs_ctx *ctx, int argc, char **argv)
 	} else {
 		lfs_fmt_show(&out, layer);
 	}
-	rc = lfs_emit(ctx, &out);
+	rc = lfs_emit(ctx, "layer show", &out);
 	lfs_buf_free(&out);
 	free(layer);
 	return rc;

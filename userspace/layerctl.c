@@ -198,8 +198,11 @@ int main(int argc, char **argv)
 	rc = layerctl_run(&ctx, argc, argv);
 	lfs_ctx_close(&ctx);
 	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "layerctl: write error: %s\n", strerror(errno));
-		rc = 1;
+		struct lfs_err e = LFS_ERR_INIT;
+
+		lfs_err_named(&e, errno ? -errno : -EIO, "cannot write it",
+			      "standard output");
+		rc = lfs_err_report(&ctx, &e);
 	}
 	return rc;
 }

@@ -45,7 +45,8 @@ static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 	int rc = 0;
 
 	if (!ent)
-		return lfs_err_set(e, -ENOMEM, "%s", name);
+		return lfs_err_named(e, -ENOMEM, "cannot make its header",
+				     "member '%s'", name);
 	archive_entry_set_pathname(ent, name);
 	archive_entry_set_filetype(ent, size < 0 ? AE_IFDIR : AE_IFREG);
 	archive_entry_set_perm(ent, size < 0 ? 0755 : 0644);
@@ -59,7 +60,10 @@ static int lfs_ltar_header(struct archive *a, const char *name, int64_t size,
 	return rc;
 }
 
-/* The file @name of @dirfd as the member @name (missing: -ENOENT). */
+/*
+ * The file @name of @dirfd as the member @name (missing: -ENOENT, said
+ * in @e as every failure).
+ */
 static int lfs_ltar_file(struct archive *a, int dirfd, const char *name,
 			 struct lfs_err *e)
 {
@@ -70,18 +74,26 @@ static int lfs_ltar_file(struct archive *a, int dirfd, const char *name,
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		rc = lfs_err_set(e, errno ? -errno : -EINVAL, "%s", name);
+		return lfs_err_named(e, -errno, "cannot read it",
+				     "file '%s'", name);
+	if (fstat(fd, &st)) {
+		rc = lfs_err_named(e, -errno, "cannot read it",
+				   "file '%s'", name);
 		close(fd);
 		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return lfs_err_named(e, -EINVAL, "not a regular file",
+				     "file '%s'", name);
 	}
 	rc = lfs_ltar_header(a, name, st.st_size, e);
 	while (!rc && (n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = lfs_err_set(e, -errno, "%s", name);
+			rc = lfs_err_named(e, -errno, "cannot read it",
+					   "file '%s'", name);
 		else if (archive_write_data(a, buf, (size_t)n) != n)
 			rc = lfs_ltar_error(a, e, name);
 	}
@@ -98,21 +110,20 @@ static int lfs_ltar_blobs(struct archive *a, int dirfd, struct lfs_err *e)
 
 	fd = openat(dirfd, LFS_BLOB_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_err_set(e, -errno, LFS_BLOB_DIR);
+		return lfs_err_named(e, -errno, "cannot read it",
+				     "directory '%s'", LFS_BLOB_DIR);
 	rc = lfs_dir_names(fd, &names, &n);
 	close(fd);
 	if (rc)
-		return lfs_err_set(e, rc, LFS_BLOB_DIR);
+		return lfs_err_named(e, rc, "cannot read it",
+				     "directory '%s'", LFS_BLOB_DIR);
 	rc = lfs_ltar_header(a, "blobs/", -1, e);
 	if (!rc)
 		rc = lfs_ltar_header(a, LFS_BLOB_DIR "/", -1, e);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), LFS_BLOB_DIR "/%s", names[i]);
-		if (!rc && names[i][0] != '.') {
+		if (!rc && names[i][0] != '.')
 			rc = lfs_ltar_file(a, dirfd, path, e);
-			if (rc == -ENOENT)
-				rc = lfs_err_set(e, rc, "%s", path);
-		}
 		free(names[i]);
 	}
 	free(names);
@@ -143,8 +154,10 @@ int lfs_layout_tar_write(int dirfd, FILE *out, int outfd, struct lfs_err *e)
 	for (i = 0, rc = 0; i < sizeof(top) / sizeof(top[0]) && !rc; i++) {
 		rc = lfs_ltar_file(a, dirfd, top[i], e);
 		/* manifest.json is optional */
-		if (rc == -ENOENT)
-			rc = i == 2 ? 0 : lfs_err_set(e, rc, "%s", top[i]);
+		if (rc == -ENOENT && i == 2) {
+			lfs_err_clear(e);
+			rc = 0;
+		}
 	}
 	if (!rc)
 		rc = lfs_ltar_blobs(a, dirfd, e);

@@ -288,7 +288,8 @@ static int lfs_load_manifest(struct lfs_load *L, struct lfs_err *e)
 	L->names = calloc(L->n, sizeof(*L->names));
 	L->keys = calloc(L->n, sizeof(*L->keys));
 	if (!L->names || !L->keys)
-		return lfs_err_set(e, -ENOMEM, "%s", "");
+		return lfs_err_set(e, -ENOMEM, "cannot note its %zu layers",
+				   L->n);
 	return 0;
 }
 
@@ -498,7 +499,9 @@ static int lfs_load_unpack(struct lfs_ctx *ctx, struct lfs_load *L,
 		return 1;
 	dirfd = open(L->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		rc = lfs_err_set(e, -errno, "%s", L->tmp);
+		rc = lfs_err_set(e, -errno,
+				 "cannot open the temporary directory '%s'",
+				 L->tmp);
 	else
 		rc = lfs_layout_tar_read(in, L->afd, dirfd, &L->limits, e);
 	if (dirfd >= 0)
@@ -563,7 +566,7 @@ static int lfs_load_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	if (L->archive && !strcmp(L->archive, "-")) {
 		L->what = "standard input";
 		if (!ctx->in && isatty(STDIN_FILENO))
-			return lfs_errorf(ctx, "refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
+			return lfs_errorf(ctx, "load: refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input");
 	}
 	if (L->ref && lfs_check_new_ref(ctx, "layer", L->ref, L->name,
 					sizeof(L->name)))

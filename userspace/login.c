@@ -103,7 +103,8 @@ static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
 	char *nl;
 
 	if (!l->password_stdin && !tty)
-		return lfs_errorf(ctx, "no terminal to ask the password on: use --password-stdin");
+		return lfs_errorf(ctx, "registry '%s': user '%s': no terminal to ask the password on: use --password-stdin",
+				  l->host, l->user);
 	if (tty) {
 		fprintf(ctx->err, "Password: ");
 		fflush(ctx->err);
@@ -113,14 +114,16 @@ static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
 		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
 	}
 	if (!fgets(l->cred.pass, sizeof(l->cred.pass), in))
-		rc = lfs_errorf(ctx, "no password on standard input");
+		rc = lfs_errorf(ctx, "registry '%s': user '%s': no password on standard input",
+				l->host, l->user);
 	if (tty) {
 		tcsetattr(fileno(in), TCSAFLUSH, &old);
 		fputc('\n', ctx->err);
 	}
 	nl = strchr(l->cred.pass, '\n');
 	if (!rc && !nl && strlen(l->cred.pass) + 1 == sizeof(l->cred.pass))
-		rc = lfs_errorf(ctx, "password too long");
+		rc = lfs_errorf(ctx, "registry '%s': user '%s': password longer than %zu bytes",
+				l->host, l->user, sizeof(l->cred.pass) - 2);
 	if (nl)
 		*nl = '\0';
 	return rc;
@@ -188,7 +191,8 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	int rc, done;
 
 	if (lfs_reg_auth_path(l->path, sizeof(l->path)))
-		return lfs_errorf(ctx, "no auth file: set REGISTRY_AUTH_FILE or HOME");
+		return lfs_errorf(ctx, "registry '%s': no auth file to store the credentials in: set REGISTRY_AUTH_FILE or HOME",
+				  l->host);
 	rc = lfs_reg_read_file(AT_FDCWD, l->path, &old, NULL);
 	if (rc && rc != -ENOENT) {
 		lfs_err_prefix(&e, lfs_err_set(&e, rc, "%s", rc == -EINVAL ?

@@ -144,9 +144,9 @@ static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
 
 	/* restore --views mounts it again from /: record an absolute path. */
 	if (persist && !realpath(spec->target, mnt)) {
-		rc = lfs_err_set(e, -errno, "cannot find its absolute path");
-		return lfs_err_prefix(e, rc, "view '%s': mountpoint '%s'",
-				      spec->target, spec->target);
+		rc = lfs_err_set(e, -errno,
+				 "cannot find the mount point's absolute path");
+		return lfs_err_prefix(e, rc, "view '%s'", spec->target);
 	}
 	rc = lfs_ctx_store(ctx, &ms->st, 1, e);
 	if (rc)
@@ -242,7 +242,9 @@ static int lfs_mount_opt(struct lfs_ctx *ctx, int c, char **argv,
 		a->given = 1;
 		if ((c == 'L' ? lfs_layers_split(optarg, &a->layers) :
 		     lfs_strv_push(&a->layers, optarg)) < 0)
-			return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+			return lfs_nomem(ctx, "cannot keep it",
+					 "mount: option '--%s %s'",
+					 c == 'L' ? "layers" : "layer", optarg);
 		return LFS_PARSED;
 	case 'u':
 		a->spec.upper = optarg;
@@ -267,7 +269,8 @@ static int lfs_mount_opt(struct lfs_ctx *ctx, int c, char **argv,
 			lfs_buf_putc(&a->options, ',');
 		lfs_buf_puts(&a->options, optarg);
 		if (lfs_buf_error(&a->options))
-			return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+			return lfs_nomem(ctx, "cannot keep it",
+					 "mount: option '-o %s'", optarg);
 		return LFS_PARSED;
 	case 'h':
 		return lfs_usage(ctx, lfs_usage_mount, 0);

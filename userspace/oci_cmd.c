@@ -255,7 +255,7 @@ int lfs_oci_register_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 	m.origin = (char *)im->origin;
 	rc = lfs_import_record(st, nl, im, &m, e);
 	if (!rc)
-		lfs_layer_index_try(nl, st, im->ref, key);
+		lfs_layer_index_try(ctx, nl, st, im->ref, key);
 	return rc;
 }
 

@@ -154,13 +154,18 @@ static int lfs_prune_in_use(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	size_t i;
 	int rc;
 
-	if (lfs_ctx_views(nl, &views, &e))
+	if (lfs_ctx_views(nl, &views, &e)) {
+		lfs_err_prefix(&e, e.code, "prune");
 		return lfs_err_report(ctx, &e);
+	}
 	for (i = 0; i < views.n; i++) {
 		if (lfs_prune_keep_path(p, views.v[i].upper) ||
 		    lfs_prune_keep_path(p, views.v[i].work)) {
+			rc = lfs_nomem(ctx, "cannot note its directories",
+				       "prune: view '%llu'",
+				       (unsigned long long)views.v[i].id);
 			lfs_views_free(&views);
-			return lfs_errorf(ctx, "prune: %s", strerror(ENOMEM));
+			return rc;
 		}
 	}
 	lfs_views_free(&views);
@@ -237,7 +242,7 @@ static int lfs_prune_views(struct lfs_prune *p)
 			continue;
 		r = lfs_store_view_remove(p->st, names.v[i]);
 		if (r) {
-			lfs_err_set(&p->e, r, "cannot delete %s/views/%s",
+			lfs_err_set(&p->e, r, "cannot delete '%s/views/%s'",
 				    p->st->root, names.v[i]);
 			p->failed = 1;
 		}
@@ -311,7 +316,9 @@ static int lfs_prune_confirm(struct lfs_ctx *ctx, struct lfs_prune *p)
 	lfs_strv_free(&names);
 	if (rc) {
 		lfs_strv_free(&changed);
-		lfs_err_set(&p->e, rc, "prune");
+		lfs_err_prefix(&p->e, lfs_err_set(&p->e, rc,
+						  "cannot list the changed uppers"),
+			       "prune: store '%s'", p->st->root);
 		return lfs_err_report(ctx, &p->e);
 	}
 	if (!changed.n)
@@ -411,7 +418,7 @@ static int lfs_prune_tmps(struct lfs_prune *p)
 	p->nfiles += p->parts.n;
 	if (failed) {
 		p->failed = 1;
-		lfs_err_set(&p->e, -EIO, "cannot delete a temporary directory or partial download of %s",
+		lfs_err_set(&p->e, -EIO, "cannot delete a temporary directory or partial download of '%s'",
 			    p->st->root);
 	}
 	return rc;
@@ -428,7 +435,7 @@ static int lfs_prune_blobs(struct lfs_prune *p, struct lfs_nl *nl)
 	p->nfiles += p->blobs.n;
 	if (failed) {
 		p->failed = 1;
-		lfs_err_set(&p->e, -EIO, "cannot delete a kept blob of %s",
+		lfs_err_set(&p->e, -EIO, "cannot delete a kept blob of '%s'",
 			    p->st->root);
 	}
 	return rc;
@@ -615,7 +622,9 @@ static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
 	if (!rc)
 		rc = lfs_prune_blobs(p, nl);
 	if (rc) {
-		lfs_err_set(&p->e, rc, "prune");
+		lfs_err_prefix(&p->e, lfs_err_set(&p->e, rc,
+						  "cannot list what to delete"),
+			       "prune: store '%s'", p->st->root);
 		return lfs_err_report(ctx, &p->e);
 	}
 	return 0;
@@ -660,7 +669,7 @@ int cmd_prune(struct lfs_ctx *ctx, int argc, char **argv)
 			lfs_prune_json(&p, &out);
 		else
 			lfs_prune_text(&p, &out);
-		rc = lfs_emit(ctx, &out);
+		rc = lfs_emit(ctx, "prune", &out);
 	}
 	if (!rc && p.failed) {
 		lfs_err_prefix(&p.e, p.e.code, "prune");

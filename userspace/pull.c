@@ -316,7 +316,8 @@ static int lfs_pull_plan(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (!p->L || !p->todo ||
 	    lfs_xv_init(&p->view, ctx->out,
 			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
-		return lfs_errorf(ctx, "out of memory");
+		return lfs_nomem(ctx, "cannot plan its layers", "source '%s'",
+				 p->source);
 	if (lfs_ctx_store(ctx, &p->st, 1, &e))
 		return lfs_err_report(ctx, &e);
 	if (lfs_oci_name_not_tag(&p->st, p->name, &e))

@@ -120,7 +120,8 @@ static int lfs_push_chain(struct lfs_ctx *ctx, struct lfs_push *p)
 	p->ol = calloc(p->chain.n, sizeof(*p->ol));
 	p->dg = calloc(p->chain.n, sizeof(*p->dg));
 	if (!p->ol || !p->dg)
-		return lfs_errorf(ctx, "out of memory");
+		return lfs_nomem(ctx, "cannot plan its layers", "image '%s'",
+				 p->name);
 	return 0;
 }
 
@@ -205,7 +206,8 @@ static int lfs_push_view(struct lfs_ctx *ctx, struct lfs_push *p)
 
 	if (lfs_xv_init(&p->view, ctx->out,
 			lfs_xv_mode_for(ctx->out, p->o.quiet), n + 1))
-		return lfs_errorf(ctx, "out of memory");
+		return lfs_nomem(ctx, "cannot show its progress",
+				 "destination '%s'", p->dest);
 	for (i = 0; i < n; i++)
 		lfs_xv_add(&p->view, p->chain.v[n - 1 - i]->name, "Waiting", 0, 0);
 	lfs_xv_add(&p->view, "config", "Waiting", 0, 0);

@@ -310,7 +310,8 @@ char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *prefix,
 	n = suffix ? asprintf(&path, "%s/%s%s", root, prefix, suffix) :
 		     asprintf(&path, "%s/%sXXXXXX", root, prefix);
 	if (n < 0) {
-		lfs_errorf(ctx, "out of memory");
+		lfs_nomem(ctx, "cannot name a temporary directory in it",
+			  "store '%s'", root);
 		return NULL;
 	}
 	if (suffix ? mkdir(path, 0700) && errno != EEXIST : !mkdtemp(path)) {

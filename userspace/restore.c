@@ -71,7 +71,7 @@ static int lfs_restore_layers(struct lfs_ctx *ctx, struct lfs_nl *nl,
 			continue;
 		}
 		if (m->flags & LAYERFS_LAYER_F_FROZEN)
-			lfs_layer_index_try(nl, st, m->ref, m->key);
+			lfs_layer_index_try(ctx, nl, st, m->ref, m->key);
 		lfs_fmt_escaped(out, m->ref);
 		lfs_buf_puts(out, skip ? ": already registered\n" :
 			     ": registered\n");
@@ -105,7 +105,8 @@ static int lfs_restore_plan(struct lfs_ctx *ctx, struct lfs_store *st,
 	}
 	*order = calloc(l->n ? l->n : 1, sizeof(**order));
 	if (!*order)
-		return lfs_errorf(ctx, "%s", strerror(ENOMEM));
+		return lfs_nomem(ctx, "cannot order its layers", "store '%s'",
+				 st->root);
 	rc = lfs_meta_order(l->v, l->n, *order, &e);
 	return rc ? lfs_err_report(ctx, &e) : 0;
 }
@@ -160,7 +161,9 @@ static int lfs_pviews_read(struct lfs_ctx *ctx, struct lfs_store *st,
 		nv = realloc(pv->v, (pv->n + 1) * sizeof(*nv));
 		if (!nv) {
 			lfs_view_meta_free(&vm);
-			rc = lfs_errorf(ctx, "%s", strerror(ENOMEM));
+			rc = lfs_nomem(ctx, "cannot keep it",
+				       "view record '%s/views/%s/view.json'",
+				       st->root, de->d_name);
 			break;
 		}
 		pv->v = nv;
@@ -279,7 +282,7 @@ static int lfs_restore_views(struct lfs_ctx *ctx, struct lfs_store *st)
 	}
 	lfs_buf_printf(&out, "restored %zu views (%zu mounted already)\n",
 		       done, live);
-	failed = lfs_emit(ctx, &out) || failed;
+	failed = lfs_emit(ctx, "restore", &out) || failed;
 out:
 	for (i = 0; i < pv.n; i++)
 		lfs_view_meta_free(&pv.v[i]);
@@ -335,7 +338,7 @@ int cmd_restore(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_err_report(ctx, &e);
 	if (!rc) {
 		failed |= lfs_restore_layers(ctx, nl, &st, &l, order, &out);
-		rc = lfs_emit(ctx, &out) || failed;
+		rc = lfs_emit(ctx, "restore", &out) || failed;
 		/* After the layers: a view's image must be registered. */
 		if (views && lfs_restore_views(ctx, &st))
 			rc = 1;

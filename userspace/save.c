@@ -114,7 +114,7 @@ static int lfs_save_layer(int blobfd, const struct lfs_layer *l,
 	rc = lfs_oci_layer_blob(l, fd, comp, ol, e);
 	if (!rc && (fsync(fd) | close(fd) ||
 		    renameat(blobfd, tmp, blobfd, lfs_digest_hex(ol->digest)))) {
-		rc = lfs_err_set(e, -errno, "%s", "");
+		rc = lfs_err_set(e, -errno, "cannot write its blob");
 		lfs_err_prefix(e, rc, "layer '%s'", l->name);
 	} else if (rc) {
 		close(fd);
@@ -227,22 +227,27 @@ static int lfs_save_mkdir(const char *dir, struct lfs_save_dir *d,
 	int rc;
 
 	rc = lfs_save_make(dir, d);
-	if (rc && d->parentfd >= 0)
-		return lfs_err_set(e, rc, "%s", dir);	/* made, not opened */
+	if (rc && d->parentfd >= 0)	/* made, not opened */
+		return lfs_err_named(e, rc, "cannot open it",
+				     "directory '%s'", dir);
 	if (rc && (rc != -EEXIST || stat(dir, &st)))
-		return lfs_err_set(e, rc == -EEXIST ? -errno : rc, "%s", dir);
+		return lfs_err_named(e, rc == -EEXIST ? -errno : rc,
+				     "cannot create it", "directory '%s'", dir);
 	if (rc && !S_ISDIR(st.st_mode))
-		return lfs_err_set(e, -EEXIST, "%s", dir);
+		return lfs_err_named(e, -EEXIST, "not a directory",
+				     "directory '%s'", dir);
 	if (rc) {
 		d->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d->fd < 0)
-			return lfs_err_set(e, -errno, "%s", dir);
+			return lfs_err_named(e, -errno, "cannot open it",
+					     "directory '%s'", dir);
 	}
 	rc = lfs_save_empty(d->fd);
 	if (rc == -ENOTEMPTY)
-		return lfs_err_set(e, rc, "%s is not empty", dir);
+		return lfs_err_set(e, rc, "directory '%s' is not empty", dir);
 	if (rc)
-		return lfs_err_set(e, rc, "%s", dir);
+		return lfs_err_named(e, rc, "cannot read it",
+				     "directory '%s'", dir);
 	d->ours = 1;
 	return 0;
 }
@@ -356,7 +361,8 @@ static int lfs_save_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		a->dir = NULL;
 	}
 	if (a->archive && !strcmp(a->archive, "-") && isatty(fileno(ctx->out)))
-		return lfs_errorf(ctx, "refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output");
+		return lfs_errorf(ctx, "save '%s': refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output",
+				  argv[optind]);
 	if (ncomp > 1)
 		return lfs_usage_error(ctx, "save", lfs_usage_save,
 				       "--gzip, --zstd and --uncompressed exclude each other");
@@ -479,7 +485,8 @@ int lfs_save_layout(int dirfd, const struct lfs_save_args *a,
 	int blobfd = lfs_save_blobdir(dirfd), rc;
 
 	if (blobfd < 0)
-		return lfs_err_set(e, blobfd, "%s", LFS_BLOB_DIR);
+		return lfs_err_named(e, blobfd, "cannot create it",
+				     "directory '%s'", LFS_BLOB_DIR);
 	rc = lfs_save_layers(blobfd, a, chain, ol, e);
 	if (!rc)
 		rc = lfs_save_image(dirfd, blobfd, a, ol, chain->n, cfg_digest,
@@ -533,24 +540,30 @@ static int lfs_save_tar_out(struct lfs_ctx *ctx, const char *archive,
 	if (!strcmp(archive, "-")) {
 		rc = lfs_layout_tar_write(dirfd, ctx->out, -1, e);
 		if (!rc && fflush(ctx->out))
-			rc = lfs_err_set(e, -errno, "standard output");
+			rc = lfs_err_set(e, -errno,
+					 "cannot write the archive to standard output");
 		return rc;
 	}
 	if (asprintf(&tmp, "%s.XXXXXX", archive) < 0)
-		return lfs_err_set(e, -ENOMEM, "%s", archive);
+		return lfs_err_named(e, -ENOMEM, "cannot create it",
+				     "archive '%s'", archive);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		rc = lfs_err_set(e, -errno, "%s", archive);
+		rc = lfs_err_named(e, -errno, "cannot create it",
+				   "archive '%s'", archive);
 		free(tmp);
 		return rc;
 	}
 	rc = lfs_layout_tar_write(dirfd, NULL, fd, e);
 	if (!rc && (fchmod(fd, 0644) || fsync(fd)))
-		rc = lfs_err_set(e, -errno, "%s", archive);
+		rc = lfs_err_named(e, -errno, "cannot write it",
+				   "archive '%s'", archive);
 	if (close(fd) && !rc)
-		rc = lfs_err_set(e, -errno, "%s", archive);
+		rc = lfs_err_named(e, -errno, "cannot write it",
+				   "archive '%s'", archive);
 	if (!rc && rename(tmp, archive))
-		rc = lfs_err_set(e, -errno, "%s", archive);
+		rc = lfs_err_named(e, -errno, "cannot put it in place",
+				   "archive '%s'", archive);
 	if (rc)
 		unlink(tmp);
 	free(tmp);
@@ -572,7 +585,8 @@ static int lfs_save_archive(struct lfs_ctx *ctx, struct lfs_save_args *a,
 	if (!tmp)
 		return 1;
 	if (asprintf(&layout, "%s/layout", tmp) < 0) {
-		rc = lfs_err_set(e, -ENOMEM, "%s", tmp);
+		rc = lfs_err_named(e, -ENOMEM, "cannot name the layout in it",
+				   "temporary directory '%s'", tmp);
 		goto out;
 	}
 	a->dir = layout;
@@ -580,7 +594,8 @@ static int lfs_save_archive(struct lfs_ctx *ctx, struct lfs_save_args *a,
 	if (!rc) {
 		dirfd = open(layout, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)
-			rc = lfs_err_set(e, -errno, "%s", layout);
+			rc = lfs_err_named(e, -errno, "cannot open it",
+					   "layout '%s'", layout);
 	}
 	if (!rc)
 		rc = lfs_save_tar_out(ctx, a->archive, dirfd, e);
@@ -628,7 +643,8 @@ int cmd_save(struct lfs_ctx *ctx, int argc, char **argv)
 	ol = calloc(chain.n, sizeof(*ol));
 	a.dg = calloc(chain.n, sizeof(*a.dg));
 	if (!ol || !a.dg)
-		rc = lfs_err_set(&e, -ENOMEM, "%s", "");
+		rc = lfs_err_set(&e, -ENOMEM, "cannot note its %zu layers",
+				 chain.n);
 	else if (a.archive)
 		rc = lfs_save_archive(ctx, &a, &chain, ol, &e);
 	else

@@ -181,8 +181,8 @@ static int lfs_store_new_pair(struct lfs_store *st, int parent_fd,
 	*path = NULL;
 	rc = lfs_store_new_dir(parent_fd, key);
 	if (rc)
-		return lfs_err_set(e, rc, "cannot create a directory in %s/%s",
-				st->root, sub);
+		return lfs_err_set(e, rc, "cannot create a directory in '%s/%s'",
+				   st->root, sub);
 	fd = openat(parent_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
@@ -206,8 +206,8 @@ undo_all:
 	}
 undo:
 	unlinkat(parent_fd, key, AT_REMOVEDIR);
-	return lfs_err_set(e, rc, "cannot create %s/%s/%s/%s", st->root,
-			sub, key, name);
+	return lfs_err_set(e, rc, "cannot create '%s/%s/%s/%s'", st->root,
+			   sub, key, name);
 }
 
 int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
@@ -223,8 +223,9 @@ int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err 
 	int rc = lfs_store_new_dir(st->layers_fd, key);
 
 	if (rc)
-		return lfs_err_set(e, rc, "cannot create a directory in %s/layers",
-				st->root);
+		return lfs_err_set(e, rc,
+				   "cannot create a directory in '%s/layers'",
+				   st->root);
 	return 0;
 }
 
@@ -359,7 +360,8 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 	rc = lfs_meta_to_json(m, &b);
 	if (rc) {
 		lfs_buf_free(&b);
-		return lfs_err_set(e, rc, "layer record %s", m->key);
+		return lfs_err_set(e, rc, "layer record '%s': cannot encode it",
+				   m->key);
 	}
 	/* The entry by name first: a record never lacks one (storeref.h). */
 	rc = m->ref ? lfs_store_ref_set(st, m->ref, m->key, e) : 0;
@@ -376,8 +378,8 @@ int lfs_store_layer_write_meta(struct lfs_store *st, const struct lfs_meta *m,
 	}
 	lfs_buf_free(&b);
 	if (rc)
-		return lfs_err_set(e, rc, "cannot write %s/layers/%s/meta.json",
-				st->root, m->key);
+		return lfs_err_set(e, rc, "cannot write '%s/layers/%s/meta.json'",
+				   st->root, m->key);
 	return 0;
 }
 
@@ -462,12 +464,16 @@ int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 
 	fd = openat(st->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lfs_err_set(e, -errno, "%s/layers", st->root);
+		return lfs_err_set(e, -errno,
+				   "cannot read the layer records in '%s/layers'",
+				   st->root);
 	d = fdopendir(fd);
 	if (!d) {
 		rc = -errno;
 		close(fd);
-		return lfs_err_set(e, rc, "%s/layers", st->root);
+		return lfs_err_set(e, rc,
+				   "cannot read the layer records in '%s/layers'",
+				   st->root);
 	}
 	while ((de = readdir(d))) {
 		char reason[LFS_ERR_MAX + 64];
@@ -509,7 +515,9 @@ int lfs_store_layer_list(const struct lfs_store *st, struct lfs_meta_list *l,
 	}
 	closedir(d);
 	if (rc)
-		return lfs_err_set(e, rc, "%s/layers", st->root);
+		return lfs_err_set(e, rc,
+				   "cannot read the layer records in '%s/layers'",
+				   st->root);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), lfs_cmp_created);
 	return 0;
@@ -566,12 +574,12 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err
 	rc = renameat(st->layers_fd, key, st->layers_fd, gone) ? -errno : 0;
 	lfs_store_index_unlock(lockfd);
 	if (rc)
-		return lfs_err_set(e, rc, "cannot remove %s/layers/%s",
+		return lfs_err_set(e, rc, "cannot remove '%s/layers/%s'",
 				st->root, key);
 	lfs_fsync_fd(st->layers_fd);
 	rc = lfs_rm_rf_at(st->layers_fd, gone);
 	if (rc)
-		lfs_err_set(e, rc, "cannot delete %s/layers/%s",
+		lfs_err_set(e, rc, "cannot delete '%s/layers/%s'",
 			 st->root, gone);
 	return rc;
 }
@@ -680,8 +688,8 @@ int lfs_store_view_write_meta(struct lfs_store *st,
 	}
 	lfs_buf_free(&b);
 	if (rc)
-		return lfs_err_set(e, rc, "cannot write %s/views/%s/view.json",
-				st->root, v->key);
+		return lfs_err_set(e, rc, "cannot write '%s/views/%s/view.json'",
+				   st->root, v->key);
 	return 0;
 }
 

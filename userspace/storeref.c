@@ -37,13 +37,14 @@ int lfs_store_ref_set(const struct lfs_store *st, const char *ref, const char *k
 				      "layer '%s'", ref);
 	fd = lfs_refs_dir(st);
 	if (fd < 0)
-		return lfs_err_set(e, fd, "%s/%s", st->root, LFS_REFS_DIR);
+		return lfs_err_set(e, fd, "cannot open '%s/%s'", st->root,
+				   LFS_REFS_DIR);
 	lfs_buf_printf(&b, "%s\n", key);
 	rc = lfs_store_write_atomic(fd, name, &b);
 	lfs_buf_free(&b);
 	close(fd);
 	if (rc)
-		return lfs_err_set(e, rc, "cannot write %s/%s/%s", st->root,
+		return lfs_err_set(e, rc, "cannot write '%s/%s/%s'", st->root,
 				   LFS_REFS_DIR, name);
 	return 0;
 }
@@ -148,7 +149,8 @@ int lfs_store_ref_get(const struct lfs_store *st, const char *ref,
 		close(fd);
 	/* The record, read again from the key the whole store gave. */
 	if (rc == 1 && !m->ref && !lfs_refs_confirm(st, key, ref, m))
-		rc = lfs_err_set(e, -EIO, "%s/layers/%s/meta.json: unreadable",
+		rc = lfs_err_set(e, -EIO,
+				 "layer record '%s/layers/%s/meta.json': unreadable",
 				 st->root, key);
 	return rc;
 }

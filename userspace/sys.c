@@ -126,9 +126,8 @@ static int lfs_sys_mount_attrs(const struct lfs_mount_spec *spec, int mfd,
 
 	if (!spec->attrs)
 		return 0;
-	if (fstat(mfd, &st)) {
+	if (fstat(mfd, &st))
 		return lfs_err_set(e, -errno, "cannot stat the new view");
-	}
 	rc = spec->attrs(spec->attrs_arg,
 			 lfs_dev_encode(major(st.st_dev), minor(st.st_dev)),
 			 &set, &clr, e);
@@ -138,8 +137,7 @@ static int lfs_sys_mount_attrs(const struct lfs_mount_spec *spec, int mfd,
 	attr.attr_clr = clr;
 	if (!mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)))
 		return 0;
-	return lfs_err_set(e, -errno,
-			   "cannot set the mount flags (mount_setattr)");
+	return lfs_err_set(e, -errno, "cannot set the mount flags");
 }
 
 /*

@@ -928,7 +928,9 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 	x.md_blob = lfs_md_new();
 	if (x.buf && x.md_tar && x.md_blob) {
 		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = rootfd < 0 ? lfs_err_set(err, -errno, "%s", "") : 0;
+		rc = rootfd < 0 ?
+		     lfs_err_set(err, -errno, "cannot open directory '%s'",
+				 root) : 0;
 	}
 	if (!rc && c != LFS_COMPRESS_NONE)
 		rc = lfs_exp_open_z(&x, c);
@@ -948,7 +950,7 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 		d->blob_size = x.blob_size;
 	}
 	if (rc && err && !err->msg[0])
-		lfs_err_set(err, rc, "%s", "");
+		lfs_err_set(err, rc, "cannot make the tar of '%s'", root);
 	if (tee_err)
 		*tee_err = x.tee_err;
 	if (rootfd >= 0)

@@ -36,7 +36,7 @@ static int lfs_view_ls_load(struct lfs_nl *nl, struct lfs_view_list *views,
 		rc = lfs_views_set_mountpoints(views, lfs_buf_str(&mountinfo));
 	lfs_buf_free(&mountinfo);
 	if (rc < 0) {
-		lfs_err_set(e, rc, "cannot read /proc/self/mountinfo");
+		lfs_err_set(e, rc, "cannot read '/proc/self/mountinfo'");
 		lfs_err_prefix(e, rc, "cannot list views");
 	}
 	return rc;
@@ -82,7 +82,7 @@ int cmd_view_ls(struct lfs_ctx *ctx, int argc, char **argv)
 		rc = lfs_err_report(ctx, &e);
 	} else {
 		lfs_view_ls_print(&out, &views, json);
-		rc = lfs_emit(ctx, &out);
+		rc = lfs_emit(ctx, "view ls", &out);
 	}
 	lfs_buf_free(&out);
 	lfs_views_free(&views);

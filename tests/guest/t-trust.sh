@@ -13,7 +13,8 @@
 #   for a view of a local layer committed on top of an imported one;
 # - a local layer (layer add) keeps setuid by default; -o nosuid removes it;
 # - view ls and view ls --json show the mount flags;
-# - -o ro, noexec, noatime are applied; an unknown flag is refused.
+# - -o ro, noexec, noatime are applied; an unknown flag is refused;
+# - a mount_setattr(2) that fails (sysdeny.py) is one error line.
 #
 # guest-timeout: 600
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -126,6 +127,13 @@ expect_fail 'Read-only file system' touch "$m/new"
 expect_match "$(vflags "$m")" '(^|,)ro(,|$)' "view ls --json shows ro"
 expect_match "$(vflags "$m")" '(^|,)noatime(,|$)' "view ls --json shows noatime"
 expect_ok L umount "$m"
+
+# --- flags that cannot be set: the view's error, the errno once ------------
+out=$(/usr/bin/python3 "$ROOT/tests/guest/sysdeny.py" mount_setattr EPERM -- \
+	"$LAYERCTL" mount --ro trust/img:1 "$m" 2>&1)
+expect_eq "$out" "layerctl: view '$m': cannot set the mount flags (Operation not permitted)" \
+	"mount_setattr(2) failing: the view, what failed, the errno's text once"
+expect_eq "$(awk -v m="$m" '$2 == m' /proc/mounts)" "" "... and nothing is mounted"
 
 # --- bad flags ---------------------------------------------------------------
 expect_fail "mount option 'bogus'" L mount --layer trust/local:1 -o nosuid,bogus "$m"

@@ -601,6 +601,57 @@ END_TEST
 
 /* ---- layer index ---- */
 
+/* A frozen layer whose directory is not there. */
+static const struct lfs_layer gone = {
+	.has = LFS_HAS_ID | LFS_HAS_FLAGS, .id = 7, .name = "gone:1",
+	.path = "/nonexistent/layerctl-unit/gone",
+	.flags = LAYERFS_LAYER_F_FROZEN,
+};
+
+/*
+ * A frozen layer whose directory is gone: the errno stays the error's
+ * code, its text once, last, after the reason.
+ */
+START_TEST(test_index_layer_gone)
+{
+	registry();
+	fake_nl.layers[2] = &gone;
+	fake_nl.n_layers = 3;
+	RUN("layer", "index", "gone:1", "-o", "/tmp/layerctl-unit.index");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err,
+			 "layerctl: layer 'gone:1': cannot index: cannot open layer directory '/nonexistent/layerctl-unit/gone' (No such file or directory)\n");
+}
+END_TEST
+
+/*
+ * A failed allocation (fake_alloc.h) at each allocation in turn: usage,
+ * help and layer index name what was being done and which object
+ * (run_nomem_lines()).
+ */
+START_TEST(test_cli_nomem)
+{
+	static const char *const usage[] = { "layer", "--help", NULL };
+	static const char *const help[] = { "help", "layer", "add", NULL };
+	static const char *const index[] = { "layer", "index", "gone:1", "-o",
+					     "/tmp/layerctl-unit.index", NULL };
+
+	registry();
+	fake_nl.layers[2] = &gone;
+	fake_nl.n_layers = 3;
+	run_nomem_want(run, &r, usage, (const char *const[]){
+		"layerctl: command 'layer': cannot make its usage (Cannot allocate memory)",
+		NULL });
+	run_nomem_want(run, &r, help, (const char *const[]){
+		"layerctl: command 'layer add': cannot show its help (Cannot allocate memory)",
+		NULL });
+	run_nomem_want(run, &r, index, (const char *const[]){
+		"layerctl: index file '/tmp/layerctl-unit.index': cannot find its directory (Cannot allocate memory)",
+		NULL });
+}
+END_TEST
+
 START_TEST(test_index_errors)
 {
 	registry();
@@ -609,7 +660,7 @@ START_TEST(test_index_errors)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
-			 "layerctl: layer 'missing': cannot index: no such layer\n");
+			 "layerctl: layer 'missing': cannot index: no such layer (No such file or directory)\n");
 	/* A layer that is not frozen has no index. */
 	RUN("layer", "index", "base", "-o", "/tmp/layerctl-unit.index");
 	ck_assert_int_eq(r.rc, 1);
@@ -727,7 +778,7 @@ START_TEST(test_ls_write_error)
 	lfs_ctx_close(&ctx);
 	fclose(full);
 	fclose(err);
-	ck_assert_str_eq(err_text, "layerctl: write error: No space left on device\n");
+	ck_assert_str_eq(err_text, "layerctl: command 'layer ls': cannot write its output (No space left on device)\n");
 	free(err_text);
 }
 END_TEST
@@ -772,6 +823,8 @@ Suite *cli_suite(void)
 	tcase_add_test(show, test_show_json);
 	tcase_add_test(show, test_show_errors);
 	tcase_add_test(show, test_index_errors);
+	tcase_add_test(show, test_index_layer_gone);
+	tcase_add_test(show, test_cli_nomem);
 
 	tcase_add_test(ls, test_ls_empty);
 	tcase_add_test(ls, test_ls);

@@ -44,6 +44,23 @@ START_TEST(test_subject_before_reason)
 }
 END_TEST
 
+/* lfs_err_named(): "KIND 'NAME': REASON (STRERROR)" in one call. */
+START_TEST(test_named)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
+
+	ck_assert_int_eq(lfs_err_named(&e, -ENOENT, "cannot create it",
+				       "archive '%s'", "/x/a.tar"), -ENOENT);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "archive '/x/a.tar': cannot create it (No such file or directory)");
+	lfs_err_prefix(&e, e.code, "save '%s'", "app:1");
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "save 'app:1': archive '/x/a.tar': cannot create it (No such file or directory)");
+	ck_assert_int_eq(lfs_err_named(NULL, -EIO, "r", "s"), -EIO);
+}
+END_TEST
+
 START_TEST(test_subject_alone)
 {
 	struct lfs_err e = LFS_ERR_INIT;
@@ -148,6 +165,7 @@ Suite *err_suite(void)
 
 	tcase_add_test(tc, test_set_returns_code);
 	tcase_add_test(tc, test_subject_before_reason);
+	tcase_add_test(tc, test_named);
 	tcase_add_test(tc, test_subject_alone);
 	tcase_add_test(tc, test_text_says_it_all);
 	tcase_add_test(tc, test_long_text_is_cut);

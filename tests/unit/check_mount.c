@@ -536,7 +536,7 @@ START_TEST(test_view_ls_errors)
 	views();
 	fake_sys.mountinfo_err = -ENOENT;
 	RUN("view", "ls", "--json");
-	assert_fails("layerctl: cannot list views: cannot read /proc/self/mountinfo (No such file or directory)\n");
+	assert_fails("layerctl: cannot list views: cannot read '/proc/self/mountinfo' (No such file or directory)\n");
 
 	RUN("view", "ls", "x");
 	assert_bad_usage("layerctl: view ls: unexpected argument 'x'\n");

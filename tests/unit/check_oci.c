@@ -39,6 +39,7 @@
 #include "fsdir.h"
 #include "layout_tar.h"
 #include "platform.h"
+#include "layout_tar.h"
 #include "save.h"
 #include "oci.h"
 #include "ocitar.h"
@@ -601,6 +602,41 @@ static void mk(const char *rel)
 	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 }
+
+/*
+ * The layout as one tar (layout_tar.c): a file it lacks or cannot take
+ * is named with what it is, the errno the code (err.h), never a bare
+ * name as the whole text.
+ */
+START_TEST(test_layout_tar_names)
+{
+	struct lfs_err e = LFS_ERR_INIT;
+	char line[LFS_ERR_MAX + 64];
+	int dirfd, outfd;
+
+	dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	outfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(dirfd, 0);
+	ck_assert_int_ge(outfd, 0);
+	ck_assert_int_eq(lfs_layout_tar_write(dirfd, NULL, outfd, &e), -ENOENT);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "file 'oci-layout': cannot read it (No such file or directory)");
+	put("oci-layout", "{}");
+	mk("index.json");
+	lfs_err_clear(&e);
+	ck_assert_int_eq(lfs_layout_tar_write(dirfd, NULL, outfd, &e), -EINVAL);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "file 'index.json': not a regular file (Invalid argument)");
+	ck_assert_int_eq(unlinkat(dirfd, "index.json", AT_REMOVEDIR), 0);
+	put("index.json", "{}");
+	lfs_err_clear(&e);
+	ck_assert_int_eq(lfs_layout_tar_write(dirfd, NULL, outfd, &e), -ENOENT);
+	ck_assert_str_eq(lfs_err_str(&e, line, sizeof(line)),
+			 "directory 'blobs/sha256': cannot read it (No such file or directory)");
+	close(outfd);
+	close(dirfd);
+}
+END_TEST
 
 /* A tarball of the entries (path, type, data-or-link) into memory. */
 struct tent {
@@ -1594,7 +1630,8 @@ START_TEST(test_cmd_export_import)
 	RUN("--store", store, "import", out, "copy:1", "--parent", "base:1",
 	    "-a", "me");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
-	ck_assert_msg(!strncmp(r.err, "diff_id sha256:", 15), "%s", r.err);
+	/* the fake kernel does not know the new layer: no index for it */
+	ck_assert_msg(!strncmp(r.err, "layerctl: layer 'copy:1': not indexed, views walk its layers: no such layer (No such file or directory)\ndiff_id sha256:", 119), "%s", r.err);
 	ck_assert_uint_eq(fake_nl.added.n, 1);
 	ck_assert_str_eq(fake_nl.added.v[0], "copy:1");
 	ck_assert_str_eq(fake_nl.add_req->parent, "base:1");
@@ -1894,6 +1931,153 @@ static void assert_err_line(const char *cmd, const char *file,
 		 rest);
 	ck_assert_str_eq(r.err, want);
 }
+
+/* The last line of @text, "\n" included. */
+static const char *last_line(const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n)
+		n--;
+	while (n && text[n - 1] != '\n')
+		n--;
+	return text + n;
+}
+
+/*
+ * save base:1 -o TMP/@rel fails with "layerctl: save 'base:1': " and
+ * @why, its %s the path.
+ */
+static void save_fails(const char *rel, const char *why)
+{
+	char out[256], text[600], want[700];
+
+	snprintf(out, sizeof(out), "%s/%s", tmpdir, rel);
+	RUN("save", "base:1", "-o", out);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(text, sizeof(text), why, out);
+	snprintf(want, sizeof(want), "layerctl: save 'base:1': %s\n", text);
+	ck_assert_str_eq(r.err, want);
+}
+
+/*
+ * save and export name the directory, archive or file they could not
+ * make, with what it is and the errno as the code (err.h), not the bare
+ * path as the text.
+ */
+START_TEST(test_save_names_target)
+{
+	struct lfs_layer base = { 0 };
+	char bdir[160];
+
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	/* the layout is made first (its digests on stderr), then the tar */
+	RUN("save", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(last_line(r.err), "layerctl: save 'base:1': archive '/nonexistent/layerctl-unit/x.tar': cannot create it (No such file or directory)\n");
+	RUN("save", "base:1", "-o", "/nonexistent/layerctl-unit/oci");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: save 'base:1': directory '/nonexistent/layerctl-unit/oci': cannot create it (No such file or directory)\n");
+	/* a layer whose directory is gone */
+	base.path = "/nonexistent/layerctl-unit/base";
+	RUN("export", "base:1", "-o", "/dev/null");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: export 'base:1': cannot open directory '/nonexistent/layerctl-unit/base' (No such file or directory)\n");
+	base.path = bdir;
+	/* export -o FILE in a directory that is not there */
+	RUN("export", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: export 'base:1': file '/nonexistent/layerctl-unit/x.tar': cannot create it (No such file or directory)\n");
+	/* a file where the directory should be */
+	put("file", "x");
+	save_fails("file", "directory '%s': not a directory (File exists)");
+	/* a directory that holds something */
+	mk("full");
+	put("full/x", "x");
+	save_fails("full", "directory '%s' is not empty (Directory not empty)");
+}
+END_TEST
+
+/* A terminal (the slave of a new pseudo-terminal), its master in *@master. */
+static int open_tty(int *master)
+{
+	int fd;
+
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(*master, 0);
+	ck_assert_int_eq(grantpt(*master), 0);
+	ck_assert_int_eq(unlockpt(*master), 0);
+	fd = open(ptsname(*master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/*
+ * save and load refuse an archive to or from a terminal, naming the
+ * command as export does, the hint after ': '.
+ */
+START_TEST(test_archive_terminal)
+{
+	static const char *const save[] = { "layerctl", "save", "base:1", NULL };
+	struct lfs_ctx ctx = { 0 };
+	char *err = NULL;
+	size_t len = 0;
+	int master, tty, saved;
+	FILE *out;
+
+	tty = open_tty(&master);
+	out = fdopen(tty, "w");
+	ck_assert_ptr_nonnull(out);
+	ctx.out = out;
+	ctx.err = open_memstream(&err, &len);
+	ck_assert_int_eq(layerctl_run(&ctx, 3, (char **)save), 1);
+	fclose(ctx.err);
+	ck_assert_str_eq(err, "layerctl: save 'base:1': refusing to write an archive to a terminal: give -o FILE.tar or redirect standard output\n");
+	free(err);
+	fclose(out);
+	close(master);
+
+	/* load from standard input, a terminal */
+	tty = open_tty(&master);
+	saved = dup(STDIN_FILENO);
+	ck_assert_int_eq(dup2(tty, STDIN_FILENO), STDIN_FILENO);
+	RUN("load");
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	close(tty);
+	close(master);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: load: refusing to read an archive from a terminal: give DIR, -i FILE.tar or redirect standard input\n");
+}
+END_TEST
+
+/*
+ * save -o FILE.tar with an allocation failing, each in turn
+ * (run_nomem_want()): what was being done and to which object.
+ */
+START_TEST(test_save_nomem)
+{
+	static const char *save[] = { "--store", NULL, "save", "base:1", "-o",
+				      NULL, NULL };
+	struct lfs_layer base = { 0 };
+	char bdir[160], out[256], store[256], want[600];
+
+	base_layer(&base, bdir, sizeof(bdir));
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	snprintf(out, sizeof(out), "%s/x.tar", tmpdir);
+	save[1] = store;
+	save[5] = out;
+	snprintf(want, sizeof(want),
+		 "layerctl: store '%s': cannot name a temporary directory in it (Cannot allocate memory)",
+		 store);
+	run_nomem_want(run, &r, save, (const char *const[]){ want, NULL });
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+}
+END_TEST
 
 /*
  * Size limits while extracting (issue 12 item 9): a sparse entry declaring
@@ -3463,6 +3647,7 @@ Suite *oci_suite(void)
 	/* (the dirmeta tests write thousands of entries: not 4 s on a busy machine) */
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_layout_tar_names);
 	tcase_add_test(tc, test_protattr_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_gzip_trailer);
@@ -3500,6 +3685,9 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_save_load);
 	tcase_add_test(tc, test_save_planted_links);
 	tcase_add_test(tc, test_cmd_import_limits);
+	tcase_add_test(tc, test_save_names_target);
+	tcase_add_test(tc, test_save_nomem);
+	tcase_add_test(tc, test_archive_terminal);
 	tcase_add_test(tc, test_cmd_import_errno);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);

@@ -1391,6 +1391,14 @@ static void run(const char *const *args)
 	run_layerctl(&r, &ctx, args);
 }
 
+/* run() with @input as standard input (a stream, not a terminal). */
+static void run_input(const char *input, const char *const *args)
+{
+	struct lfs_ctx ctx = { .in = input_of(input, strlen(input)) };
+
+	run_layerctl(&r, &ctx, args);
+}
+
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
 
 /* A copy of the body of request @i. */
@@ -1409,6 +1417,25 @@ static char *seen_body(size_t i, size_t *len)
 }
 
 /* The registry's next answers: a manifest, then its config. */
+/* What pull_run() serves: an image pushed before. */
+static struct {
+	const char *manifest, *config, *layer;
+	size_t mlen, clen, llen;
+} pull_img;
+
+static void fake_image(const char *manifest, size_t mlen, const char *config,
+		       size_t clen);
+
+/* run() with the fake registry serving pull_img anew. */
+static void pull_run(const char *const *args)
+{
+	fake_image(pull_img.manifest, pull_img.mlen, pull_img.config,
+		   pull_img.clen);
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = pull_img.layer, .body_len = pull_img.llen });
+	run(args);
+}
+
 static void fake_image(const char *manifest, size_t mlen, const char *config,
 		       size_t clen)
 {
@@ -1460,6 +1487,61 @@ static void flip_byte(const char *path, size_t off)
 	ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)off), 1);
 	close(fd);
 }
+
+/*
+ * push with an allocation failing, each in turn (run_nomem_want()): the
+ * image and destination are named, never a bare "out of memory".  The
+ * fake registry answers nothing: a run that gets that far fails there.
+ */
+/*
+ * login's password: the registry and the user are the subject, as of
+ * every login error (README).
+ */
+START_TEST(test_cmd_login_password)
+{
+	static const char *const ask[] = { "login", "reg.io", "-u", "alice",
+					   NULL };
+	static const char *const piped[] = { "login", "reg.io", "-u", "alice",
+					     "--password-stdin", NULL };
+	char long_pw[1100];
+
+	run_input("secret\n", ask);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: registry 'reg.io': user 'alice': no terminal to ask the password on: use --password-stdin\n");
+	run_input("", piped);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: registry 'reg.io': user 'alice': no password on standard input\n");
+	memset(long_pw, 'x', sizeof(long_pw) - 2);
+	long_pw[sizeof(long_pw) - 2] = '\n';
+	long_pw[sizeof(long_pw) - 1] = '\0';
+	run_input(long_pw, piped);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: registry 'reg.io': user 'alice': password longer than 1022 bytes\n");
+	ck_assert_uint_eq(fake_http_nseen(), 0);
+}
+END_TEST
+
+START_TEST(test_cmd_push_nomem)
+{
+	static const char *args[] = { "--store", NULL, "push", "--jobs", "1",
+				      "base:1", "reg.io/app:1", NULL };
+	struct lfs_layer l = { 0 };
+	char src[128], store[128];
+
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	ck_assert_int_eq(mkdir(src, 0755), 0);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	args[1] = store;
+	l.name = "base:1";
+	l.path = src;
+	fake_nl.layers[0] = &l;
+	fake_nl.n_layers = 1;
+	run_nomem_want(run, &r, args, (const char *const[]){
+		"layerctl: image 'base:1': cannot plan its layers (Cannot allocate memory)",
+		"layerctl: destination 'reg.io/app:1': cannot show its progress (Cannot allocate memory)",
+		NULL });
+}
+END_TEST
 
 START_TEST(test_cmd_push_pull)
 {
@@ -1789,6 +1871,30 @@ START_TEST(test_cmd_push_pull)
 	    "--platform", "linux/amd64");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: source 'reg.io/app:1': no manifest for linux/amd64, it has linux/s390x: see --platform\n");
+	/*
+	 * pull with an allocation failing, each in turn up to its plan
+	 * (run_nomem_want()): the source is named, never "out of memory"
+	 */
+	{
+		static const char *args[] = { "--store", NULL, "pull", "--jobs",
+			"1", "reg.io/app:1", "nomem/app:1", "--platform",
+			"linux/amd64", NULL };
+		char nstore[160];
+
+		pull_img.manifest = manifest;
+		pull_img.mlen = mlen;
+		pull_img.config = config;
+		pull_img.clen = clen;
+		pull_img.layer = layer;
+		pull_img.llen = llen;
+		snprintf(nstore, sizeof(nstore), "%s/store-nomem", tmpdir);
+		args[1] = nstore;
+		run_nomem_max = 100;
+		run_nomem_want(pull_run, &r, args, (const char *const[]){
+			"layerctl: source 'reg.io/app:1': cannot plan its layers (Cannot allocate memory)",
+			NULL });
+		run_nomem_max = 0;
+	}
 	free(bad);
 	free(layer);
 	free(config);
@@ -2147,6 +2253,8 @@ Suite *ocireg_suite(void)
 	tc = tcase_create("commands");
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
+	tcase_add_test(tc, test_cmd_push_nomem);
+	tcase_add_test(tc, test_cmd_login_password);
 	tcase_add_test(tc, test_cmd_pull_blob_limits);
 	tcase_add_test(tc, test_cmd_pull_index_escaped);
 	tcase_add_test(tc, test_cmd_usage);

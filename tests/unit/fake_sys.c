@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 
 #include "fake_nl.h"
+#include "fake_alloc.h"
 #include "fake_sys.h"
 #include "sys.h"
 
@@ -43,6 +44,7 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 	size_t i;
 
 	fake_sys.mounts++;
+	fake_alloc.paused++;	/* the record, not the mount, allocates */
 	free(fake_sys.target);
 	free(fake_sys.source);
 	free(fake_sys.image);
@@ -59,6 +61,7 @@ int lfs_sys_mount(const struct lfs_mount_spec *spec, const char *module_path,
 		if (lfs_strv_push(&fake_sys.layers, spec->layers[i]))
 			abort();
 	fake_sys.module = module_path;
+	fake_alloc.paused--;
 	fake_why(e, fake_sys.mount_err, fake_sys.mount_err ? fake_sys.mount_why : NULL);
 	if (fake_sys.mount_err || !spec->attrs)
 		return fake_sys.mount_err;

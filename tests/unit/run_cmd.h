@@ -35,6 +35,45 @@ void run_layerctl(struct run_result *r, struct lfs_ctx *ctx,
  */
 FILE *input_of(const char *p, size_t len);
 
+/*
+ * The run's allocation of this number (from 1) fails (fake_alloc.h), if
+ * not 0.
+ */
+extern unsigned long run_fail_alloc;
+
+/*
+ * Runs @run(@args) (a test's runner, leaving its result in @r) with its
+ * first allocation failing, then its second, and so on until a run gets
+ * through all of them (or run_nomem_max runs, if not 0); into *@lines
+ * (free() it) the distinct lines of standard error of those runs that say
+ * "Cannot allocate memory".  Returns the number of runs.
+ */
+extern unsigned long run_nomem_max;
+size_t run_nomem_sweep(void (*run)(const char *const *args),
+		       const char *const *args, struct run_result *r,
+		       char **lines);
+
+/*
+ * run_nomem_sweep(), then checks that every line it gives names what
+ * failed (err.h): "layerctl: SUBJECT: REASON (Cannot allocate memory)",
+ * or "layerctl: ...'NAME'...: Cannot allocate memory", no path outside
+ * quotes; never a bare "layerctl: Cannot allocate memory".
+ */
+void run_nomem_lines(void (*run)(const char *const *args),
+		     struct run_result *r, const char *const *args,
+		     char **lines);
+
+/* Whether the lines @lines hold the whole line @want. */
+int run_lines_have(const char *lines, const char *want);
+
+/*
+ * run_nomem_lines(), and asserts that its lines hold each whole line of
+ * the NULL-terminated @wants.
+ */
+void run_nomem_want(void (*run)(const char *const *args),
+		    struct run_result *r, const char *const *args,
+		    const char *const *wants);
+
 /* Frees what @r holds and zeroes it. */
 void run_result_free(struct run_result *r);
 

@@ -88,10 +88,21 @@ static int lfs_sys_set(int fd, const char *key, const char *value, struct lfs_er
 
 int lfs_sys_open_tree_clone(int dirfd)
 {
-	int fd = open_tree(dirfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
-			   OPEN_TREE_CLOEXEC);
+	int tree, fd, err;
 
-	return fd < 0 ? -errno : fd;
+	tree = open_tree(dirfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+			 OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return -errno;
+	/*
+	 * open_tree() gives an O_PATH fd, which cannot be read: a directory
+	 * opened through it.  Closing @tree detaches the clone, which stays
+	 * usable through @fd, as a lazily unmounted tree does.
+	 */
+	fd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	close(tree);
+	return err ? err : fd;
 }
 
 /* fsopen("layerfs"), loading the module if the type is unknown. */

@@ -73,8 +73,8 @@ int lfs_sys_umount(const char *target, int lazy, uint32_t *dev,
 		   struct lfs_err *e);
 
 /*
- * A new fd of directory @dirfd on a private clone of its mount alone
- * (open_tree(2), OPEN_TREE_CLONE without AT_RECURSIVE): nothing mounted
+ * A new fd (O_RDONLY) of directory @dirfd on a private clone of its mount
+ * alone (open_tree(2), OPEN_TREE_CLONE without AT_RECURSIVE): nothing mounted
  * below the directory shows through it, just as the kernel's lookups in
  * a layer do not cross mount points.  The clone goes away with the last
  * fd opened through it.  A negative errno if it cannot be made (the

@@ -36,6 +36,7 @@
 #include "fsdir.h"
 #include "ocitar.h"
 #include "pgzip.h"
+#include "sys.h"
 #include "tarpriv.h"
 
 /* The most bytes of a hole passed to libarchive at once (it takes INT_MAX). */
@@ -912,7 +913,7 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 	struct lfs_exp x = {
 		.outfd = outfd, .err = err, .slot = -1, .teefd = teefd,
 	};
-	int rootfd = -1, rc = -ENOMEM;
+	int rootfd = -1, cfd, rc = -ENOMEM;
 
 	if (err)
 		lfs_err_clear(err);
@@ -931,6 +932,19 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 		rc = rootfd < 0 ?
 		     lfs_err_set(err, -errno, "cannot open directory '%s'",
 				 root) : 0;
+	}
+	/*
+	 * The layer as views see it (their lookups do not cross mount
+	 * points): through a clone of its mount alone, nothing mounted
+	 * inside it is exported.  Without one (no CAP_SYS_ADMIN) the
+	 * directory as it is.
+	 */
+	if (!rc) {
+		cfd = lfs_sys_open_tree_clone(rootfd);
+		if (cfd >= 0) {
+			close(rootfd);
+			rootfd = cfd;
+		}
 	}
 	if (!rc && c != LFS_COMPRESS_NONE)
 		rc = lfs_exp_open_z(&x, c);

@@ -56,8 +56,9 @@
 #    one attribute that can drift, shows which), then from the file.
 #    (compare's stat fields above: mode, owner, times, size, blocks.)
 #  - a layer with a filesystem mounted on one of its directories and a
-#    file bound over one of its files: its index shows what the kernel's
-#    lookups (which do not cross mount points) and the walked view show.
+#    file bound over one of its files: its index and its export show what
+#    the kernel's lookups (which do not cross mount points) and the walked
+#    view show.
 # guest-timeout: 900
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -203,6 +204,10 @@ expect_eq "$(stat -c %s "$d/mpv/f"):$(cat "$d/mpv/f" "$d/mpv/sub/under" 2>&1 | t
 	"5:file under " "...and gives the files below the mounts, not the mounted ones"
 out=$(python3 "$PY" compare "$d/mpv" "$d/mpno" --ino 2>&1)
 expect_eq "$?" 0 "...as the walked view does" "$out"
+# export (and so save and push) gives the layer as views show it too.
+expect_ok "$LAYERCTL" export mp0 -o "$d/mp0.tar"
+expect_eq "$(tar -tf "$d/mp0.tar" | sort | tr '\n' ' '):$(tar -xOf "$d/mp0.tar" f)" \
+	"f sub/ sub/under :file" "export of the layer holds what is below the mounts"
 umount "$d/mpv" "$d/mpno" "$d/mp/l0/f" "$d/mp/l0/sub"
 
 # --- hostile and wrong index files ---------------------------------------

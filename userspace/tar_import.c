@@ -859,23 +859,36 @@ out:
 	return rc;
 }
 
+/*
+ * Array @v (*@cap elements of @size bytes, @n used) with room for one
+ * more: the array (moved, *@cap updated), or NULL (out of memory, @v
+ * left as it was).
+ */
+static void *lfs_imp_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : 64;
+	v = realloc(v, ncap * size);
+	if (v)
+		*cap = ncap;
+	return v;
+}
+
 static int lfs_imp_dirmeta(struct lfs_imp *m, struct archive_entry *e,
 			   const char *rel)
 {
 	struct lfs_seen_ent *se = lfs_seen_find(&m->seen, rel);
 	struct lfs_dirmeta *nd, *d;
-	size_t ncap;
 
 	if (!se || se->kind != SEEN_DIR || m->n_dirs >= UINT32_MAX)
 		return -ENOMEM;
-	if (m->n_dirs == m->cap_dirs) {
-		ncap = m->cap_dirs ? m->cap_dirs * 2 : 64;
-		nd = realloc(m->dirs, ncap * sizeof(*nd));
-		if (!nd)
-			return -ENOMEM;
-		m->dirs = nd;
-		m->cap_dirs = ncap;
-	}
+	nd = lfs_imp_grow(m->dirs, &m->cap_dirs, m->n_dirs, sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	m->dirs = nd;
 	d = &m->dirs[m->n_dirs];
 	d->mode = archive_entry_perm(e) & 07777;
 	d->uid = archive_entry_uid(e);
@@ -890,19 +903,14 @@ static int lfs_imp_linkdir(struct lfs_imp *m, int fd, const char *rel)
 {
 	struct lfs_linkdir *nl, *l;
 	struct stat st;
-	size_t ncap;
 
 	if (fstat(fd, &st))
 		return lfs_tar_errno(m->err, -errno, "entry", rel,
 				     "cannot read its attributes");
-	if (m->n_ldirs == m->cap_ldirs) {
-		ncap = m->cap_ldirs ? m->cap_ldirs * 2 : 16;
-		nl = realloc(m->ldirs, ncap * sizeof(*nl));
-		if (!nl)
-			return -ENOMEM;
-		m->ldirs = nl;
-		m->cap_ldirs = ncap;
-	}
+	nl = lfs_imp_grow(m->ldirs, &m->cap_ldirs, m->n_ldirs, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	m->ldirs = nl;
 	l = &m->ldirs[m->n_ldirs];
 	l->rel = strdup(rel);
 	if (!l->rel)

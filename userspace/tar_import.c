@@ -183,6 +183,21 @@ struct lfs_dirmeta {
 	struct timespec ts[2];
 };
 
+/*
+ * A directory entry whose path goes through a symlink of the layer
+ * ("l/x", l -> d): the walk finds it by another path (d/x), so it is
+ * found by its inode, and its name is kept for errors (a rare case: a
+ * hostile layer's many such entries cost their names, within the limits
+ * on entries and header sizes).
+ */
+struct lfs_linkdir {
+	dev_t dev;
+	ino_t ino;
+	uint32_t dir;		/* index into lfs_imp.dirs */
+	int done;		/* applied by the walk */
+	char *rel;		/* the entry's name */
+};
+
 struct lfs_imp {
 	/* input */
 	int fd;
@@ -206,6 +221,8 @@ struct lfs_imp {
 	struct lfs_seen seen;
 	struct lfs_dirmeta *dirs;
 	size_t n_dirs, cap_dirs;
+	struct lfs_linkdir *ldirs;	/* sorted by inode, then dir */
+	size_t n_ldirs, cap_ldirs;
 	uint64_t entries, declared;	/* so far, against opts->limits */
 	uint64_t stream_max;		/* lfs_tar_stream_max(), 0: none */
 	uint64_t hdr_start;		/* tar_size when a header's read began */
@@ -213,6 +230,8 @@ struct lfs_imp {
 	int hdr_over;			/* it took over LFS_TAR_HEADER_MAX */
 	char *pcache;		/* parent path whose fd is pcache_fd */
 	int pcache_fd;
+	int pcache_link;	/* that path goes through a symlink */
+	int parent_link;	/* so does the last lfs_imp_parent()'s */
 	struct lfs_err *err;	/* the caller's; may be NULL */
 };
 
@@ -496,11 +515,13 @@ static int lfs_open_nofollow(int dirfd, const char *path, int flags)
 /* openat2() failed with ENOSYS once: lfs_open_nofollow() from then on. */
 static int lfs_no_openat2;
 
-static int lfs_openat2(int dirfd, const char *path, int flags)
+/* @resolve: RESOLVE_* flags on top of beneath and no magic links. */
+static int lfs_openat2_res(int dirfd, const char *path, int flags,
+			   uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 	long fd;
 
@@ -516,24 +537,37 @@ static int lfs_openat2(int dirfd, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+static int lfs_openat2(int dirfd, const char *path, int flags)
+{
+	return lfs_openat2_res(dirfd, path, flags, 0);
+}
+
 #define LFS_DIRFLAGS (O_RDONLY | O_DIRECTORY)
 
 /*
  * An fd of directory @rel (beneath the root), creating missing components
- * as 0755 directories if @create.  The fd belongs to the cache: do not
- * close it.
+ * as 0755 directories if @create; m->parent_link set if @rel goes
+ * through a symlink.  The fd belongs to the cache: do not close it.
  */
 static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 			  const char *what)
 {
 	char *p, *s;
-	int fd, pfd, rc;
+	int fd, pfd, rc, link = 0;
 
+	m->parent_link = 0;
 	if (!*rel)
 		return m->rootfd;
-	if (m->pcache && !strcmp(m->pcache, rel))
+	if (m->pcache && !strcmp(m->pcache, rel)) {
+		m->parent_link = m->pcache_link;
 		return m->pcache_fd;
-	fd = lfs_openat2(m->rootfd, rel, LFS_DIRFLAGS);
+	}
+	/* no symlink on the way, the common case: one lookup */
+	fd = lfs_openat2_res(m->rootfd, rel, LFS_DIRFLAGS, RESOLVE_NO_SYMLINKS);
+	if (fd == -ELOOP && !lfs_no_openat2) {
+		link = 1;
+		fd = lfs_openat2(m->rootfd, rel, LFS_DIRFLAGS);
+	}
 	if (fd == -ENOENT && create) {
 		p = strdup(rel);
 		if (!p)
@@ -609,6 +643,7 @@ static int lfs_imp_parent(struct lfs_imp *m, const char *rel, int create,
 		return -ENOMEM;
 	}
 	m->pcache_fd = fd;
+	m->pcache_link = m->parent_link = link;
 	return fd;
 }
 
@@ -824,29 +859,67 @@ out:
 	return rc;
 }
 
+/*
+ * Array @v (*@cap elements of @size bytes, @n used) with room for one
+ * more: the array (moved, *@cap updated), or NULL (out of memory, @v
+ * left as it was).
+ */
+static void *lfs_imp_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : 64;
+	v = realloc(v, ncap * size);
+	if (v)
+		*cap = ncap;
+	return v;
+}
+
 static int lfs_imp_dirmeta(struct lfs_imp *m, struct archive_entry *e,
 			   const char *rel)
 {
 	struct lfs_seen_ent *se = lfs_seen_find(&m->seen, rel);
 	struct lfs_dirmeta *nd, *d;
-	size_t ncap;
 
 	if (!se || se->kind != SEEN_DIR || m->n_dirs >= UINT32_MAX)
 		return -ENOMEM;
-	if (m->n_dirs == m->cap_dirs) {
-		ncap = m->cap_dirs ? m->cap_dirs * 2 : 64;
-		nd = realloc(m->dirs, ncap * sizeof(*nd));
-		if (!nd)
-			return -ENOMEM;
-		m->dirs = nd;
-		m->cap_dirs = ncap;
-	}
+	nd = lfs_imp_grow(m->dirs, &m->cap_dirs, m->n_dirs, sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	m->dirs = nd;
 	d = &m->dirs[m->n_dirs];
 	d->mode = archive_entry_perm(e) & 07777;
 	d->uid = archive_entry_uid(e);
 	d->gid = archive_entry_gid(e);
 	lfs_entry_times(e, d->ts);
 	se->dir = (uint32_t)m->n_dirs++;
+	return 0;
+}
+
+/* Directory @rel (open as @fd), just recorded, by its inode. */
+static int lfs_imp_linkdir(struct lfs_imp *m, int fd, const char *rel)
+{
+	struct lfs_linkdir *nl, *l;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return lfs_tar_errno(m->err, -errno, "entry", rel,
+				     "cannot read its attributes");
+	nl = lfs_imp_grow(m->ldirs, &m->cap_ldirs, m->n_ldirs, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	m->ldirs = nl;
+	l = &m->ldirs[m->n_ldirs];
+	l->rel = strdup(rel);
+	if (!l->rel)
+		return -ENOMEM;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	l->dir = (uint32_t)(m->n_dirs - 1);
+	l->done = 0;
+	m->n_ldirs++;
 	return 0;
 }
 
@@ -876,29 +949,89 @@ static int lfs_imp_dir(struct lfs_imp *m, struct archive_entry *e, int pfd,
 		return lfs_tar_errno(m->err, -errno, "entry", *rel ? rel : ".",
 				     "cannot open it");
 	rc = lfs_imp_xattrs(m, e, fd, -1, NULL, *rel ? rel : ".");
-	close(fd);
 	if (!rc)
 		rc = lfs_imp_dirmeta(m, e, rel);
+	if (!rc && *rel && m->parent_link)
+		rc = lfs_imp_linkdir(m, fd, rel);
+	close(fd);
 	return rc;
 }
 
-/* Sets directory @rel (open as @fd) as the layer says, if it is an entry. */
+/* Sets directory @fd as entry @rel's record @dir says. */
+static int lfs_imp_dir_set(struct lfs_imp *m, int fd, uint32_t dir,
+			   const char *rel)
+{
+	struct lfs_dirmeta *d = &m->dirs[dir];
+
+	if ((m->opts->set_owner && fchown(fd, d->uid, d->gid)) ||
+	    fchmod(fd, d->mode) || futimens(fd, d->ts))
+		return lfs_tar_errno(m->err, -errno, "entry",
+				     *rel ? rel : ".",
+				     "cannot set its owner, mode or times");
+	return 0;
+}
+
+static int lfs_linkdir_cmp(const void *a, const void *b)
+{
+	const struct lfs_linkdir *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
+}
+
+/*
+ * Sets directory @rel (open as @fd) as the layer says, if it is an entry
+ * by that path or by a path through a symlink: its records in the order
+ * of the entries, so that the last one's attributes stay.
+ */
 static int lfs_imp_dir_apply(struct lfs_imp *m, int fd, const char *rel,
 			     size_t *applied)
 {
 	struct lfs_seen_ent *se = lfs_seen_find(&m->seen, rel);
-	struct lfs_dirmeta *d;
-	int rc = 0;
+	struct lfs_linkdir *l = NULL, *end = NULL;
+	size_t lo = 0, hi = m->n_ldirs, mid;
+	int has_path = se && se->kind == SEEN_DIR, rc;
+	struct stat st;
 
-	if (!se || se->kind != SEEN_DIR)
-		return 0;	/* made for a child (0755), or not a directory */
-	d = &m->dirs[se->dir];
-	if ((m->opts->set_owner && fchown(fd, d->uid, d->gid)) ||
-	    fchmod(fd, d->mode) || futimens(fd, d->ts))
-		rc = lfs_tar_errno(m->err, -errno, "entry", *rel ? rel : ".",
-				   "cannot set its owner, mode or times");
-	(*applied)++;
-	return rc;
+	if (m->n_ldirs) {
+		if (fstat(fd, &st))
+			return lfs_tar_errno(m->err, -errno, "entry",
+					     *rel ? rel : ".",
+					     "cannot read its attributes");
+		/* the first of this inode's records */
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (m->ldirs[mid].dev < st.st_dev ||
+			    (m->ldirs[mid].dev == st.st_dev &&
+			     m->ldirs[mid].ino < st.st_ino))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		l = end = &m->ldirs[lo];
+		while (end < m->ldirs + m->n_ldirs && end->dev == st.st_dev &&
+		       end->ino == st.st_ino)
+			end++;
+	}
+	for (;;) {
+		/* the path's record before a later one through a symlink */
+		if (has_path && (l == end || se->dir < l->dir)) {
+			rc = lfs_imp_dir_set(m, fd, se->dir, rel);
+			has_path = 0;
+		} else if (l != end) {
+			rc = lfs_imp_dir_set(m, fd, l->dir, l->rel);
+			l->done = 1;
+			l++;
+		} else {
+			return 0;	/* made for a child (0755), or done */
+		}
+		if (rc)
+			return rc;
+		(*applied)++;
+	}
 }
 
 /*
@@ -983,6 +1116,8 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 
 	if (!m->n_dirs)
 		return 0;
+	if (m->n_ldirs)
+		qsort(m->ldirs, m->n_ldirs, sizeof(*m->ldirs), lfs_linkdir_cmp);
 	lv = calloc(maxd, sizeof(*lv));
 	buf = malloc(LFS_WALK_BUF);
 	if (!lv || !buf) {
@@ -1080,9 +1215,16 @@ static int lfs_imp_apply_dirs(struct lfs_imp *m)
 	free(lv);
 	free(buf);
 	if (!rc && applied != m->n_dirs) {
-		lfs_err_set(m->err, 0,
-			    "%zu directories of the layer were not found at the end",
-			    m->n_dirs - applied);
+		for (i = 0; i < m->n_ldirs && m->ldirs[i].done; i++)
+			;
+		if (i < m->n_ldirs)
+			lfs_err_set(m->err, 0,
+				    "entry '%s': its directory was not found at the end, to set its owner, mode and times",
+				    m->ldirs[i].rel);
+		else
+			lfs_err_set(m->err, 0,
+				    "%zu directories of the layer were not found at the end",
+				    m->n_dirs - applied);
 		rc = -EIO;
 	}
 	return rc;
@@ -1543,6 +1685,9 @@ static void lfs_imp_free(struct lfs_imp *m)
 	EVP_MD_CTX_free(m->md_tar);
 	lfs_seen_free(&m->seen);
 	free(m->dirs);
+	while (m->n_ldirs)
+		free(m->ldirs[--m->n_ldirs].rel);
+	free(m->ldirs);
 	if (m->pcache_fd >= 0)
 		close(m->pcache_fd);
 	free(m->pcache);

@@ -1199,6 +1199,88 @@ START_TEST(test_import_dirmeta_deep)
 END_TEST
 
 /*
+ * A directory entry whose path goes through a symlink of the layer that
+ * stays inside it ("l/x/", l -> d) is made where the path resolves
+ * (d/x), as a file on such a path is, and as containerd and docker
+ * resolve it: its mode and times are set at the end there, even though
+ * the walk that sets them finds it by another path.  The same directory
+ * named twice (through a symlink, then plainly; through two symlinks)
+ * gets the attributes of its last entry.
+ */
+struct dirlink_ent {
+	const char *path;
+	mode_t type;		/* AE_IFDIR, AE_IFLNK, AE_IFREG */
+	const char *target;	/* AE_IFLNK */
+	mode_t perm;
+	time_t mtime;
+};
+
+static const struct dirlink_ent dirlink_ents[] = {
+	{ "d", AE_IFDIR, NULL, 0755, 100 },
+	{ "l", AE_IFLNK, "d", 0777, 100 },
+	{ "l/x", AE_IFDIR, NULL, 0710, 200 },
+	{ "l/x/f", AE_IFREG, NULL, 0644, 200 },
+	{ "l/x/z", AE_IFDIR, NULL, 0750, 300 },
+	{ "l2", AE_IFLNK, "d/x", 0777, 100 },
+	{ "l2/z", AE_IFDIR, NULL, 0705, 400 },
+	{ "l/w", AE_IFDIR, NULL, 0711, 500 },
+	{ "d/w", AE_IFDIR, NULL, 0701, 600 },
+	{ "l2/z/g", AE_IFREG, NULL, 0644, 200 },
+};
+
+START_TEST(test_import_dir_via_symlink)
+{
+	static const struct { const char *path; mode_t mode; time_t mtime; }
+	want[] = {
+		{ "d/x", 0710, 200 }, { "d/x/z", 0705, 400 },
+		{ "d/w", 0701, 600 }, { "d", 0755, 100 },
+	};
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	struct lfs_err err = LFS_ERR_INIT;
+	char p[512], line[512];
+	size_t used = 0, i;
+	struct stat st;
+	int rc;
+
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tarbuf, sizeof(tarbuf), &used),
+			 ARCHIVE_OK);
+	for (i = 0; i < sizeof(dirlink_ents) / sizeof(dirlink_ents[0]); i++) {
+		ae = archive_entry_new();
+		archive_entry_set_pathname(ae, dirlink_ents[i].path);
+		archive_entry_set_filetype(ae, dirlink_ents[i].type);
+		archive_entry_set_perm(ae, dirlink_ents[i].perm);
+		archive_entry_set_mtime(ae, dirlink_ents[i].mtime, 0);
+		if (dirlink_ents[i].target)
+			archive_entry_set_symlink(ae, dirlink_ents[i].target);
+		ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+		archive_entry_free(ae);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	rc = import_mem(tarbuf, used, "t", 1, &err);
+	if (!have_openat2()) {
+		/* without openat2 (valgrind) no symlink on the way is followed */
+		ck_assert_str_eq(lfs_err_str(&err, line, sizeof(line)),
+				 "entry 'l/x': path goes through a symlink, and without openat2 none is followed");
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s", lfs_err_str(&err, line, sizeof(line)));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(p, sizeof(p), "%s/t/%s", tmpdir, want[i].path);
+		ck_assert_int_eq(lstat(p, &st), 0);
+		ck_assert_msg(S_ISDIR(st.st_mode) &&
+			      (st.st_mode & 07777) == want[i].mode &&
+			      st.st_mtime == want[i].mtime,
+			      "%s: mode %o mtime %lld, want %o %lld", want[i].path,
+			      st.st_mode & 07777, (long long)st.st_mtime,
+			      want[i].mode, (long long)want[i].mtime);
+	}
+}
+END_TEST
+
+/*
  * The walk that sets directories' metadata reads a directory's entries
  * 32 KiB at a time and goes down into each subdirectory in between: a
  * directory whose entries fill several such reads, at depth 1 (its fd
@@ -3657,6 +3739,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_import_dirmeta_deep);
 	tcase_add_test(tc, test_import_dirmeta_wide);
+	tcase_add_test(tc, test_import_dir_via_symlink);
 	tcase_add_test(tc, test_rm_rf);
 	suite_add_tcase(s, tc);
 

@@ -479,9 +479,9 @@ int lfs_emit(struct lfs_ctx *ctx, const char *command,
 		return lfs_nomem(ctx, "cannot make its output", "command '%s'",
 				 command);
 	if (b->len && fwrite(b->data, 1, b->len, ctx->out) != b->len) {
-		lfs_err_prefix(&e, lfs_err_set(&e, errno ? -errno : -EIO,
-					       "cannot write its output"),
-			       "command '%s'", command);
+		lfs_err_named(&e, errno ? -errno : -EIO,
+			      "cannot write its output", "command '%s'",
+			      command);
 		return lfs_err_report(ctx, &e);
 	}
 	return 0;

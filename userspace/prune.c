@@ -316,9 +316,8 @@ static int lfs_prune_confirm(struct lfs_ctx *ctx, struct lfs_prune *p)
 	lfs_strv_free(&names);
 	if (rc) {
 		lfs_strv_free(&changed);
-		lfs_err_prefix(&p->e, lfs_err_set(&p->e, rc,
-						  "cannot list the changed uppers"),
-			       "prune: store '%s'", p->st->root);
+		lfs_err_named(&p->e, rc, "cannot list the changed uppers",
+			      "prune: store '%s'", p->st->root);
 		return lfs_err_report(ctx, &p->e);
 	}
 	if (!changed.n)
@@ -622,9 +621,8 @@ static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
 	if (!rc)
 		rc = lfs_prune_blobs(p, nl);
 	if (rc) {
-		lfs_err_prefix(&p->e, lfs_err_set(&p->e, rc,
-						  "cannot list what to delete"),
-			       "prune: store '%s'", p->st->root);
+		lfs_err_named(&p->e, rc, "cannot list what to delete",
+			      "prune: store '%s'", p->st->root);
 		return lfs_err_report(ctx, &p->e);
 	}
 	return 0;

@@ -272,9 +272,7 @@ struct lfs_ltar_in {
 	char buf[LFS_IO_CHUNK];
 	unsigned char xzbuf[LFS_IO_CHUNK];	/* what raw gave */
 	uint64_t pos;		/* tar bytes passed on */
-	uint64_t hdr_start;	/* pos when a header's read began */
-	int in_hdr;		/* the tar reader reads a header */
-	int hdr_over;		/* it took over LFS_TAR_HEADER_MAX */
+	struct lfs_tar_hdr hdr;	/* the headers read, by pos */
 };
 
 /* Some of the xz stream decoded into in->buf: its length, 0 at the end. */
@@ -334,8 +332,7 @@ static la_ssize_t lfs_ltar_in_cb(struct archive *a, void *arg,
 	if (n < 0)
 		return -1;
 	in->pos += (uint64_t)n;
-	if (in->in_hdr && in->pos - in->hdr_start > LFS_TAR_HEADER_MAX) {
-		in->hdr_over = 1;
+	if (lfs_tar_hdr_check(&in->hdr, in->pos)) {
 		archive_set_error(a, EFBIG, "headers too large");
 		return -1;
 	}
@@ -440,13 +437,12 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 	rc = lfs_ltar_open(a, li, in, infd, e);
 	while (!rc) {
 		/* only the headers: what is left of the last member is read */
-		li->hdr_start = li->pos;
-		li->in_hdr = 1;
+		lfs_tar_hdr_begin(&li->hdr, li->pos);
 		r = archive_read_next_header(a, &ent);
-		li->in_hdr = 0;
+		lfs_tar_hdr_end(&li->hdr);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (li->hdr_over) {
+		if (li->hdr.over) {
 			lfs_err_set(e, 0, "member %llu of the archive: its headers (PAX records, long names, sparse map) take more than %llu bytes",
 				    (unsigned long long)count + 1,
 				    (unsigned long long)LFS_TAR_HEADER_MAX);

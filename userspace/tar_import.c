@@ -225,9 +225,7 @@ struct lfs_imp {
 	size_t n_ldirs, cap_ldirs;
 	uint64_t entries, declared;	/* so far, against opts->limits */
 	uint64_t stream_max;		/* lfs_tar_stream_max(), 0: none */
-	uint64_t hdr_start;		/* tar_size when a header's read began */
-	int in_hdr;			/* the tar reader reads a header */
-	int hdr_over;			/* it took over LFS_TAR_HEADER_MAX */
+	struct lfs_tar_hdr hdr;		/* the headers read, by tar_size */
 	char *pcache;		/* parent path whose fd is pcache_fd */
 	int pcache_fd;
 	int pcache_link;	/* that path goes through a symlink */
@@ -394,9 +392,8 @@ static int lfs_imp_limits(struct lfs_imp *m, struct archive_entry *e)
  */
 static int lfs_imp_header_over(struct lfs_imp *m)
 {
-	if (!m->in_hdr || m->tar_size - m->hdr_start <= LFS_TAR_HEADER_MAX)
+	if (!lfs_tar_hdr_check(&m->hdr, m->tar_size))
 		return 0;
-	m->hdr_over = 1;
 	lfs_err_set(m->err, 0,
 		    "entry %llu of the archive: its headers (PAX records, long names, sparse map) take more than %llu bytes",
 		    (unsigned long long)m->entries + 1,
@@ -448,7 +445,7 @@ static int lfs_imp_read_err(struct lfs_imp *m, const char *what, int rc)
 {
 	const char *why = archive_error_string(m->tar);
 
-	if (lfs_imp_stream_over(m) || m->hdr_over)
+	if (lfs_imp_stream_over(m) || m->hdr.over)
 		return -EFBIG;
 	if (m->in_err)
 		rc = lfs_err_set(m->err, -m->in_err, "cannot read the input");
@@ -1557,10 +1554,9 @@ static int lfs_imp_entries(struct lfs_imp *m)
 
 	for (;;) {
 		/* only the headers: what is left of the last entry is read */
-		m->hdr_start = m->tar_size;
-		m->in_hdr = 1;
+		lfs_tar_hdr_begin(&m->hdr, m->tar_size);
 		r = archive_read_next_header(m->tar, &e);
-		m->in_hdr = 0;
+		lfs_tar_hdr_end(&m->hdr);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)

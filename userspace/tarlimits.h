@@ -30,6 +30,39 @@
  */
 #define LFS_TAR_HEADER_MAX		(16ULL << 20)
 
+/*
+ * One entry's headers against LFS_TAR_HEADER_MAX: the reader calls
+ * lfs_tar_hdr_begin() with the tar stream's position before
+ * archive_read_next_header() and lfs_tar_hdr_end() after it, and its
+ * read callback lfs_tar_hdr_check() with the position after each block
+ * it hands on: 1 (and @over kept) when the headers being read have taken
+ * more than LFS_TAR_HEADER_MAX.
+ */
+struct lfs_tar_hdr {
+	uint64_t start;		/* the position when the read began */
+	int reading;		/* archive_read_next_header() runs */
+	int over;		/* a header went over LFS_TAR_HEADER_MAX */
+};
+
+static inline void lfs_tar_hdr_begin(struct lfs_tar_hdr *h, uint64_t pos)
+{
+	h->start = pos;
+	h->reading = 1;
+}
+
+static inline void lfs_tar_hdr_end(struct lfs_tar_hdr *h)
+{
+	h->reading = 0;
+}
+
+static inline int lfs_tar_hdr_check(struct lfs_tar_hdr *h, uint64_t pos)
+{
+	if (!h->reading || pos - h->start <= LFS_TAR_HEADER_MAX)
+		return 0;
+	h->over = 1;
+	return 1;
+}
+
 /* Limits on what a tarball may make; 0 means no limit. */
 struct lfs_tar_limits {
 	uint64_t max_size;	/* the files' sizes in all (holes included) */

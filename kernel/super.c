@@ -254,7 +254,15 @@ static int layerfs_view_take_layers(struct fs_context *fc,
 		layerfs_layer_use(layer);
 		view->layers[view->nlayers++] = layer;
 	}
-	view->noindex = ctx->noindex;
+	/*
+	 * An index answers lookups and listings without the mounter's search
+	 * and read permission on the lower directories it covers (it was
+	 * built by someone who could read them all): only a mounter who may
+	 * read and search everything uses one; others walk, and each real
+	 * directory is checked as overlayfs checks it.
+	 */
+	view->noindex = ctx->noindex ||
+			!has_capability_noaudit(current, CAP_DAC_READ_SEARCH);
 	if (view->nlayers)
 		layerfs_vindex_adopt(view, view->layers[0]);
 out_unlock:

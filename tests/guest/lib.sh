@@ -299,6 +299,12 @@ EOF
 	expect_ok mount -t layerfs -o "layers=$1/a:$1/b" v "$scratch/m"
 }
 
+# "true" or "false": whether the view mounted at $1 uses an index.
+view_indexed() {
+	"$LAYERCTL" view ls --json | jq -r --arg m "$1" \
+		'[.[] | select(.mountpoints // [] | index([$m])) | .indexed | tostring] | join(" ")'
+}
+
 load_module() {
 	if ! insmod "$MODULE"; then
 		echo "Bail out! cannot load $MODULE"

@@ -71,12 +71,6 @@ load_module
 d=$scratch
 N=64
 
-# "true" or "false": whether the view mounted at $1 uses an index.
-view_indexed() {
-	"$LAYERCTL" view ls --json | jq -r --arg m "$1" \
-		'[.[] | select(.mountpoints // [] | index([$m])) | .indexed | tostring] | join(" ")'
-}
-
 # --- a deep random chain ------------------------------------------------
 expect_ok python3 "$PY" gen "$d/c" $N 7
 {

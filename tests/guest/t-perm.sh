@@ -29,7 +29,9 @@
 # their writable children can be written, and the copies keep the flags in
 # trusted.overlay.protattr, as on overlayfs, across a new mount, a commit,
 # a mounter without CAP_LINUX_IMMUTABLE and a copy-up that runs out of
-# xattr space.  Last, layerctl's commands as an
+# xattr space.  A mounter without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
+# gets what overlayfs gives it: no listing of a directory it may not read,
+# no name below one it may not search, with or without an index.  Last, layerctl's commands as an
 # unprivileged user, and netlink and mount(2) from a user namespace's root,
 # are refused with EPERM and change nothing, and fsopen("layerfs") from an
 # unprivileged user's own user namespace fails with EPERM
@@ -773,6 +775,63 @@ expect_ok "$LAYERCTL" layer rm pa-commit:1
 expect_ok "$LAYERCTL" layer rm pa-lower
 chattr -i "$P/lower/imd/imf" "$P/lower/imd" 2>/dev/null
 chattr -a "$P/lower/apd" 2>/dev/null
+
+# --- a mounter without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH --------------
+# The mounter's credentials read the layers, so what they may not read must
+# not be read for any caller: overlayfs checks them on every real directory
+# it lists (ovl_path_open(), its half of the fix of CVE-2020-16120) and on
+# every directory it searches.  Lower l0 has d/ (0700, uid 2000: such a
+# mounter can neither read nor search it) below l1's d/ (0755).  Root, with
+# every capability, lists d/ and reads d/pub and d/secret through overlayfs,
+# a walked view and a view of the same image with an index (built by root,
+# who could read it all), all read-only (overlayfs cannot make its work
+# directory for such a mounter): the answers must be overlayfs's, which are
+# written out here so that this cannot pass with the capabilities held.
+D=$scratch/dac
+mkdir -p "$D"/l0/d "$D"/l1/d "$D"/om "$D"/lm "$D"/im "$D"/fm
+echo secret >"$D/l0/d/secret"
+echo pub >"$D/l1/d/pub"
+chown -R 2000:2000 "$D/l0/d"
+chmod 600 "$D/l0/d/secret"
+chmod 700 "$D/l0/d"
+cp -a "$D/l0" "$D/i0"
+cp -a "$D/l1" "$D/i1"
+# dacops MNT: one line per operation, "ok ..." or the error's reason.
+dacops() {
+	for op in "ls $1/d" "cat $1/d/pub" "cat $1/d/secret"; do
+		if out=$($op 2>&1); then
+			echo "${op%% *} ${op##*/}: ok" $out
+		else
+			echo "${op%% *} ${op##*/}: ${out##*: }"
+		fi
+	done
+}
+nodac() { setpriv --bounding-set -dac_override,-dac_read_search -- "$@"; }
+expect_ok nodac mount -t overlay -o "lowerdir=$D/l1:$D/l0" dac "$D/om"
+dacops "$D/om" >"$D/o.out"
+expect_eq "$(cat "$D/o.out")" "ls d: Permission denied
+cat pub: ok pub
+cat secret: Permission denied" "overlayfs mounted without DAC capabilities: refuses what its mounter cannot read"
+expect_ok "$LAYERCTL" layer add dac-l0 "$D/l0"
+expect_ok "$LAYERCTL" layer add dac-l1 "$D/l1" --parent dac-l0
+expect_ok nodac mount -t layerfs -o layers=dac-l1:dac-l0 dac "$D/lm"
+dacops "$D/lm" >"$D/l.out"
+expect_same "$D/o.out" "$D/l.out" "a walked view mounted without DAC capabilities: as overlayfs"
+expect_ok "$LAYERCTL" layer add --frozen dac-i0 "$D/i0"
+expect_ok "$LAYERCTL" layer add --frozen dac-i1 "$D/i1" --parent dac-i0
+expect_ok "$LAYERCTL" layer index dac-i1 -o "$D/i1.index"
+expect_ok nodac mount -t layerfs -o image=dac-i1 dac "$D/im"
+dacops "$D/im" >"$D/i.out"
+expect_same "$D/o.out" "$D/i.out" "a view of an indexed image mounted without DAC capabilities: as overlayfs"
+# It walks the layers: its index would answer for the mounter's search
+# and read permissions on every lower directory without asking.  A mounter
+# who may read everything uses the index.
+expect_eq "$(view_indexed "$D/im")" false "...which does not use the index"
+expect_match "$(grep " $D/im " /proc/mounts)" noindex "...and says so in its mount options"
+expect_ok mount -t layerfs -o image=dac-i1 dac "$D/fm"
+expect_eq "$(view_indexed "$D/fm")" true "a view of it mounted with them uses the index"
+for m in om lm im fm; do expect_ok umount "$D/$m"; done
+for l in dac-l1 dac-l0 dac-i1 dac-i0; do expect_ok "$LAYERCTL" layer rm "$l"; done
 
 # --- control commands as an unprivileged user --------------------------------
 before=$("$LAYERCTL" layer ls --json)

@@ -67,6 +67,20 @@ static int lfs_reg_fail_code(struct lfs_reg *reg, int err, int code,
 }
 
 /*
+ * The transport's failure @rc of the request @what: its words, and @hint
+ * after them; the errno as the code when the words are what it was doing
+ * (rs->err_what: reading the data to upload, keeping the response), so
+ * that the reporter appends its strerror once.
+ */
+static int lfs_reg_fail_transport(struct lfs_reg *reg, int rc,
+				  const struct lfs_http_resp *rs,
+				  const char *what, const char *hint)
+{
+	return lfs_reg_fail_code(reg, rc, rs->err_what ? rc : 0, "%s: %s%s",
+				 what, rs->err, hint);
+}
+
+/*
  * "HTTP 404, BLOB_UNKNOWN: blob unknown to registry" for @rs: the status,
  * then what the registry says, if anything (no parentheses: the error
  * model keeps them for the errno's text).
@@ -209,7 +223,7 @@ static int lfs_reg_token(struct lfs_reg *reg, const char *what,
 	rc = lfs_http_do(reg->http, &rq, &rs);
 	explicit_bzero(basic, sizeof(basic));
 	if (rc)
-		return lfs_reg_fail(reg, rc, "%s: %s", svc, rs.err);
+		return lfs_reg_fail_transport(reg, rc, &rs, svc, "");
 	if (rs.status == 401 || rs.status == 403) {
 		lfs_http_resp_free(&rs);
 		if (reg->has_cred)
@@ -329,8 +343,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		rc = lfs_http_do(reg->http, rq, rs);
 		rq->headers[slot] = NULL;
 		if (rc)
-			return lfs_reg_fail(reg, rc, "%s: %s%s", what, rs->err,
-					    lfs_reg_hint(reg, rs->err));
+			return lfs_reg_fail_transport(reg, rc, rs, what,
+						      lfs_reg_hint(reg, rs->err));
 		if (rs->status != 401)
 			return 0;
 		if (!own || !lfs_reg_url_same_origin(reg->base, rs->url))

@@ -256,7 +256,8 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	}
 	rc = lfs_http_setup(h, rq, &x, &hl);
 	if (rc) {
-		snprintf(rs->err, sizeof(rs->err), "out of memory");
+		snprintf(rs->err, sizeof(rs->err), "cannot set up the request");
+		rs->err_what = 1;
 		return rc;
 	}
 	cc = curl_easy_perform(h->curl);

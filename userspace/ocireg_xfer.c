@@ -106,10 +106,17 @@ size_t lfs_http_xfer_write(struct lfs_http_xfer *x, long status,
 
 int lfs_http_xfer_fail(struct lfs_http_xfer *x)
 {
+	static const char *const what[] = {
+		[LFS_HTTP_XFER_SINK] = "cannot pass on the response",
+		[LFS_HTTP_XFER_READ] = "cannot read the data to upload",
+		[LFS_HTTP_XFER_NOMEM] = "cannot keep the response in memory",
+		[LFS_HTTP_XFER_BIG] = "response too large",
+	};
 	struct lfs_http_resp *rs = x->rs;
 
-	snprintf(rs->err, sizeof(rs->err), "%s",
-		 x->err == -EFBIG ? "response too large" : strerror(-x->err));
+	/* "response too large" says it all; the others are what was done */
+	snprintf(rs->err, sizeof(rs->err), "%s", what[x->why]);
+	rs->err_what = x->why != LFS_HTTP_XFER_BIG;
 	lfs_http_resp_free(rs);
 	return x->err;
 }

@@ -53,8 +53,8 @@ size_t lfs_http_xfer_write(struct lfs_http_xfer *x, long status,
 			   const char *p, size_t n);
 
 /*
- * Ends a transfer that x->err stopped: rs->err says what failed
- * (ocireg_http.h), the body is freed.  Returns x->err.
+ * Ends a transfer that x->err stopped: rs->err and rs->err_what say
+ * what failed (ocireg_http.h), the body is freed.  Returns x->err.
  */
 int lfs_http_xfer_fail(struct lfs_http_xfer *x);
 

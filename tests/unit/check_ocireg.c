@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "fsdir.h"
 #include "layerdg.h"
+#include "fake_alloc.h"
 #include "fake_http.h"
 #include "fake_nl.h"
 #include "oci.h"
@@ -677,6 +678,51 @@ START_TEST(test_client_transport)
 	ck_assert_int_eq(lfs_reg_ping(&reg), -EIO);
 	assert_reg_err(&reg, "GET /v2/: Connection refused");
 	lfs_reg_close(&reg);
+}
+END_TEST
+
+/*
+ * A failure on our side of the transport (ocireg_xfer.c, which the fake
+ * runs as the real one does): what was being done, named with the
+ * request, and the errno as the code, its text once (not glued into the
+ * text with code 0).
+ */
+START_TEST(test_client_transport_ours)
+{
+	struct lfs_reg reg;
+	char want[512];
+	int dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ck_assert_int_ge(dirfd, 0);
+	open_reg(&reg, NULL);
+	/* the data to upload cannot be read */
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/u" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, D64, dirfd, 11), -EISDIR);
+	snprintf(want, sizeof(want),
+		 "blob '%s': cannot read the data to upload (Is a directory)", D64);
+	assert_reg_err(&reg, want);
+	/* ... nor the stream: no answer is waited for */
+	fake_http_reset();
+	{
+		char loc[] = "https://reg.io/v2/app/web/blobs/uploads/u1";
+		uint64_t sent = 1;
+
+		ck_assert_int_eq(lfs_reg_upload_stream(&reg, loc, "layer 'base'",
+						       dirfd, 0, &sent), -EISDIR);
+		ck_assert_uint_eq(sent, 0);
+	}
+	assert_reg_err(&reg, "layer 'base': cannot read the data to upload (Is a directory)");
+	/* the answer cannot be kept */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = "{}" });
+	fake_alloc_fail(1);
+	ck_assert_int_eq(lfs_reg_ping(&reg), -ENOMEM);
+	ck_assert(fake_alloc.failed);
+	fake_alloc_fail(0);
+	assert_reg_err(&reg, "GET /v2/: cannot keep the response in memory (Cannot allocate memory)");
+	lfs_reg_close(&reg);
+	close(dirfd);
 }
 END_TEST
 
@@ -2241,6 +2287,7 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_http_realm);
 	tcase_add_test(tc, test_client_basic);
 	tcase_add_test(tc, test_client_transport);
+	tcase_add_test(tc, test_client_transport_ours);
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_other_origin);
 	tcase_add_test(tc, test_client_redirect_401);

@@ -8,8 +8,6 @@
 
 #include "kmod.h"
 
-#define LFS_MODULE_NAME "layerfs"
-
 /* libkmod logs to stderr by default: keep quiet, errors are reported here. */
 static void lfs_kmod_log(void *data, int priority, const char *file, int line,
 			 const char *fn, const char *format, va_list args)

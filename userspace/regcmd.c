@@ -315,9 +315,14 @@ char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *prefix,
 		return NULL;
 	}
 	if (suffix ? mkdir(path, 0700) && errno != EEXIST : !mkdtemp(path)) {
-		lfs_err_prefix(&e, lfs_err_set(&e, -errno, "cannot create %s",
-					       path),
-			       "store '%s'", root);
+		/* the subject names the store: its path not again */
+		if (suffix)
+			lfs_err_set(&e, -errno, "cannot create its directory '%s%s'",
+				    prefix, suffix);
+		else
+			lfs_err_set(&e, -errno,
+				    "cannot create a temporary directory in it");
+		lfs_err_prefix(&e, e.code, "store '%s'", root);
 		lfs_err_report(ctx, &e);
 		free(path);
 		return NULL;

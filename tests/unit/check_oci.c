@@ -2067,6 +2067,24 @@ START_TEST(test_save_names_target)
 	RUN("export", "base:1", "-o", "/dev/null");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: export 'base:1': cannot open directory '/nonexistent/layerctl-unit/base' (No such file or directory)\n");
+	/* a store that is a file: its path named once, by the subject */
+	{
+		char store[128], out[128], want[256];
+
+		put("store-file", "x");
+		snprintf(store, sizeof(store), "%s/store-file", tmpdir);
+		snprintf(out, sizeof(out), "%s/saved.tar", tmpdir);
+		RUN("--store", store, "save", "base:1", "-o", out);
+		ck_assert_int_eq(r.rc, 1);
+		snprintf(want, sizeof(want),
+			 "layerctl: store '%s': cannot create a temporary directory in it (Not a directory)\n",
+			 store);
+		ck_assert_str_eq(last_line(r.err), want);
+	}
+	/* export --dir of one that is not there: the subject names it once */
+	RUN("export", "--dir", "/nonexistent/layerctl-unit/base", "-o", "/dev/null");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: export '/nonexistent/layerctl-unit/base': cannot open the directory (No such file or directory)\n");
 	base.path = bdir;
 	/* export -o FILE in a directory that is not there */
 	RUN("export", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");

@@ -143,9 +143,8 @@ static int lfs_helper_run(const char *name, const char *verb, const char *in,
 		/* configured but missing is an error, as for docker */
 		rc = errno == ENOENT ? -ENOEXEC : -errno;
 		/* the text says why exec failed (ENOENT): the caller gets rc */
-		lfs_err_prefix(e, lfs_err_set(e, rc == -ENOEXEC ? -ENOENT : rc,
-					      "cannot run it"),
-			       "credential helper '%s'", prog);
+		lfs_err_named(e, rc == -ENOEXEC ? -ENOENT : rc, "cannot run it",
+			      "credential helper '%s'", prog);
 	} else {
 		lfs_helper_talk(in_fd, out_fd, in, out, LFS_HELPER_OUT_MAX);
 		close(out_fd);

@@ -424,8 +424,8 @@ int lfs_reg_auth_helper(const char *json, const char *host, char *name,
 	if (!n || !*n)
 		rc = lfs_err_set(e, -ENOENT, "no credential helper");
 	else if (!lfs_helper_name_ok(n) || strlen(n) >= len)
-		rc = lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a plain name"),
-				    "credential helper name '%s'", n);
+		rc = lfs_err_named(e, -EINVAL, "not a plain name",
+				   "credential helper name '%s'", n);
 	else
 		snprintf(name, len, "%s", n);
 	json_object_put(o);

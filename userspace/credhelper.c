@@ -176,7 +176,9 @@ int lfs_cred_helper_get(const char *name, const char *host,
 	int st = 0, rc;
 
 	if (!out)
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_named(e, -ENOMEM, "cannot run it",
+				     "credential helper 'docker-credential-%s'",
+				     name);
 	rc = lfs_helper_run(name, "get", lfs_reg_helper_server(host), out, &st,
 			    e);
 	if (rc)
@@ -206,7 +208,9 @@ int lfs_cred_helper_store(const char *name, const char *host,
 	out = in ? malloc(LFS_HELPER_OUT_MAX) : NULL;
 	if (!out) {
 		free(in);
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_named(e, -ENOMEM, "cannot run it",
+				     "credential helper 'docker-credential-%s'",
+				     name);
 	}
 	rc = lfs_helper_run(name, "store", in, out, &st, e);
 	if (!rc && !(WIFEXITED(st) && !WEXITSTATUS(st)))

@@ -500,7 +500,7 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 		o = json_object_new_object();
 	}
 	if (!o) {
-		lfs_err_set(e, 0, "out of memory");
+		lfs_err_set(e, -ENOMEM, "cannot add the credentials to it");
 		return NULL;
 	}
 	if (!json_object_object_get_ex(o, "auths", &auths) ||
@@ -521,7 +521,7 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
 	if (!out)
-		lfs_err_set(e, 0, "out of memory");
+		lfs_err_set(e, -ENOMEM, "cannot add the credentials to it");
 	explicit_bzero(plain, sizeof(plain));
 	explicit_bzero(b64, sizeof(b64));
 	json_object_put(o);

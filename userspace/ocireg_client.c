@@ -147,7 +147,8 @@ int lfs_reg_clone(struct lfs_reg *dst, const struct lfs_reg *src)
 		dst->authz = strdup(src->authz);
 		dst->authz_basic = src->authz_basic;
 		if (!dst->authz)
-			rc = lfs_reg_fail(dst, -ENOMEM, "out of memory");
+			rc = lfs_reg_fail_code(dst, -ENOMEM, -ENOMEM,
+					       "cannot copy the authorization");
 	}
 	return rc;
 }
@@ -169,7 +170,8 @@ static int lfs_reg_set_authz(struct lfs_reg *reg, const char *line, int basic)
 	char *a = strdup(line);
 
 	if (!a)
-		return lfs_reg_fail(reg, -ENOMEM, "out of memory");
+		return lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+					 "cannot keep the authorization");
 	if (reg->authz) {
 		explicit_bzero(reg->authz, strlen(reg->authz));
 		free(reg->authz);
@@ -242,7 +244,8 @@ static int lfs_reg_token(struct lfs_reg *reg, const char *what,
 	tok = malloc(LFS_REG_TOKEN_MAX);
 	line = malloc(LFS_REG_TOKEN_MAX + 32);
 	if (!tok || !line) {
-		rc = lfs_reg_fail(reg, -ENOMEM, "out of memory");
+		rc = lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+				       "%s: cannot hold the token", svc);
 	} else if (lfs_reg_token_parse(rs.body, tok, LFS_REG_TOKEN_MAX, &e)) {
 		rc = lfs_reg_fail(reg, -EPROTO, "%s: %s", svc, e.msg);
 	} else {
@@ -650,7 +653,9 @@ static int lfs_reg_stream_chunks(struct lfs_reg *reg, const char *what,
 	char *buf = malloc(chunk);
 	uint64_t off = 0, at;
 	ssize_t n = 1;
-	int rc = buf ? 0 : lfs_reg_fail(reg, -ENOMEM, "%s: out of memory", what);
+	int rc = buf ? 0 : lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+					     "%s: cannot hold a chunk to upload",
+					     what);
 	int stuck = 0;
 
 	while (!rc && n > 0) {
@@ -1135,7 +1140,8 @@ int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,
 	if (!rs.body) {
 		rs.body = strdup("");
 		if (!rs.body)
-			return lfs_reg_fail(reg, -ENOMEM, "out of memory");
+			return lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+						 "%s: cannot keep it", what);
 	}
 	lfs_oci_sha256_digest(rs.body, rs.body_len, digest);
 	if ((!lfs_oci_digest_parse(ref, NULL) && strcmp(ref, digest)) ||

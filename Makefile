@@ -110,9 +110,11 @@ check: deps
 	$(MAKE) guest-boots
 	$(if $(filter 1,$(CHECK_BOOT)),tests/guest/boots-installed.sh)
 
-# The runner and the scripts side by side (userspace/Makefile's check).
+# The runner and the scripts side by side (userspace/Makefile's check),
+# and the bench report's targets on fabricated results (no guest).
 unit:
 	$(MAKE) -j$(JOBS) -C userspace check
+	$(MAKE) -C tests/bench check
 
 # The import path under libFuzzer (tests/fuzz/): no crash, leak or write
 # outside the target directory.  Host only, no guest.

@@ -68,8 +68,7 @@ static int lfs_batch_fail(struct lfs_ctx *ctx, const char *name,
 {
 	struct lfs_err e = LFS_ERR_INIT;
 
-	lfs_err_prefix(&e, lfs_err_set(&e, -err, "%s", what),
-		       "batch file '%s'", name);
+	lfs_err_named(&e, -err, what, "batch file '%s'", name);
 	return lfs_err_report(ctx, &e);
 }
 

@@ -18,6 +18,7 @@
 #include "chain.h"
 #include "cmd.h"
 #include "format.h"
+#include "kmod.h"
 #include "nl.h"
 #include "parse.h"
 #include "store.h"
@@ -414,6 +415,17 @@ static int lfs_view_collect(const struct lfs_view_part *part, void *arg)
 	return lfs_views_add(d->list, part, &d->e);
 }
 
+int lfs_err_list(struct lfs_err *e, int rc, const char *what)
+{
+	if (!e)
+		return rc;
+	if (e->msg[0])
+		lfs_err_prefix(e, rc, "cannot list its %s", what);
+	else
+		lfs_err_set(e, rc, "cannot list its %s", what);
+	return lfs_err_prefix(e, rc, "module '%s'", LFS_MODULE_NAME);
+}
+
 int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
 		  struct lfs_err *e)
 {
@@ -426,7 +438,7 @@ int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
 		/* A defect found while assembling is ours to explain. */
 		if (dump.e.msg[0])
 			*e = dump.e;
-		return lfs_err_prefix(e, rc, "cannot list views");
+		return lfs_err_list(e, rc, "views");
 	}
 	lfs_views_finish(l);
 	return 0;

@@ -229,9 +229,16 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
 		  struct lfs_err *e);
 
 /*
+ * A listing of the module's @what ("layers", "views") that failed with
+ * @rc, in @e (may be NULL): "module 'layerfs': cannot list its WHAT",
+ * before the kernel's reason if @e has one.  Returns @rc.
+ */
+int lfs_err_list(struct lfs_err *e, int rc, const char *what);
+
+/*
  * The mounted views (a VIEW_GET dump) into @l; 0, or a negative errno in
- * @e ("cannot list views: ...", and @l is then empty).  Free @l with
- * lfs_views_free().
+ * @e ("module 'layerfs': cannot list its views: ...", and @l is then
+ * empty).  Free @l with lfs_views_free().
  */
 int lfs_ctx_views(struct lfs_nl *nl, struct lfs_view_list *l,
 		  struct lfs_err *e);

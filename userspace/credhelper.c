@@ -143,9 +143,8 @@ static int lfs_helper_run(const char *name, const char *verb, const char *in,
 		/* configured but missing is an error, as for docker */
 		rc = errno == ENOENT ? -ENOEXEC : -errno;
 		/* the text says why exec failed (ENOENT): the caller gets rc */
-		lfs_err_prefix(e, lfs_err_set(e, rc == -ENOEXEC ? -ENOENT : rc,
-					      "cannot run it"),
-			       "credential helper '%s'", prog);
+		lfs_err_named(e, rc == -ENOEXEC ? -ENOENT : rc, "cannot run it",
+			      "credential helper '%s'", prog);
 	} else {
 		lfs_helper_talk(in_fd, out_fd, in, out, LFS_HELPER_OUT_MAX);
 		close(out_fd);
@@ -177,7 +176,9 @@ int lfs_cred_helper_get(const char *name, const char *host,
 	int st = 0, rc;
 
 	if (!out)
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_named(e, -ENOMEM, "cannot run it",
+				     "credential helper 'docker-credential-%s'",
+				     name);
 	rc = lfs_helper_run(name, "get", lfs_reg_helper_server(host), out, &st,
 			    e);
 	if (rc)
@@ -207,7 +208,9 @@ int lfs_cred_helper_store(const char *name, const char *host,
 	out = in ? malloc(LFS_HELPER_OUT_MAX) : NULL;
 	if (!out) {
 		free(in);
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_named(e, -ENOMEM, "cannot run it",
+				     "credential helper 'docker-credential-%s'",
+				     name);
 	}
 	rc = lfs_helper_run(name, "store", in, out, &st, e);
 	if (!rc && !(WIFEXITED(st) && !WEXITSTATUS(st)))

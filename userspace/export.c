@@ -233,7 +233,7 @@ int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
 	struct lfs_outfile o = { NULL, NULL, -1 };
 	struct lfs_tar_digests d;
 	struct lfs_nl *nl;
-	int rc;
+	int rc, dirfd;
 
 	rc = lfs_export_parse(ctx, argc, argv, &a);
 	if (rc != LFS_PARSED)
@@ -246,9 +246,18 @@ int cmd_export(struct lfs_ctx *ctx, int argc, char **argv)
 		a.dir = layer->path;
 	}
 	o.path = a.out;
-	rc = lfs_outfile_open(&o, &e);
+	/* the subject names a --dir directory: the text need not again */
+	dirfd = open(a.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 && a.ref)
+		rc = lfs_err_set(&e, -errno, "cannot open directory '%s'", a.dir);
+	else if (dirfd < 0)
+		rc = lfs_err_set(&e, -errno, "cannot open the directory");
+	else
+		rc = lfs_outfile_open(&o, &e);
 	if (!rc)
-		rc = lfs_tar_export(a.dir, o.fd, a.comp, &d, &e);
+		rc = lfs_tar_export_at(dirfd, o.fd, a.comp, &d, &e);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (!rc)
 		rc = lfs_outfile_commit(&o, &e);
 	if (rc) {

@@ -126,7 +126,8 @@ static int lfs_index_build_buf(int layerfd, const char *key,
 		lfs_mtree_free(&t);
 	}
 	if (err)
-		lfs_err_set(e, err, "%s", err == -ENOMEM ? "out of memory" :
+		lfs_err_set(e, err, "%s", err == -ENOMEM ?
+			    "cannot build the index" :
 			    "the chain exceeds the index format's limits");
 	lfs_ldir_free(&top);
 	return err;

@@ -117,7 +117,7 @@ static int lfs_index_scratch(const struct lfs_store *st,
 	int rc;
 
 	if (!keys || !kp || !paths) {
-		rc = lfs_err_set(e, -ENOMEM, "out of memory");
+		rc = lfs_err_set(e, -ENOMEM, "cannot list the chain's layers");
 		goto out;
 	}
 	for (i = 0; i < c->n; i++) {

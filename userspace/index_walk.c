@@ -215,7 +215,8 @@ static int lfs_read_one(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
 	if (!ent) {
 		why = layerfs_index_name_check(name, strlen(name));
 		return why ? lfs_err_set(e, -EINVAL, "%s", why) :
-			     lfs_err_set(e, -ENOMEM, "out of memory");
+			     lfs_err_set(e, -ENOMEM,
+					 "cannot index an entry of the layer");
 	}
 	if (type == LAYERFS_INDEX_DT_DIR)
 		return lfs_read_subdir(w, dirfd, ent, depth + 1, e);
@@ -229,7 +230,8 @@ static int lfs_read_one(struct lfs_walk *w, int dirfd, struct lfs_ldir *d,
 		return 0;
 	lfs_index_stat_from(&rec, &st);
 	if (lfs_read_fh(ent, dirfd) || lfs_lent_set_stat(ent, &rec) == -ENOMEM)
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_set(e, -ENOMEM,
+				   "cannot index an entry of the layer");
 	return 0;
 }
 
@@ -304,7 +306,8 @@ static int lfs_dlist_read(int dirfd, struct lfs_dlist *l, struct lfs_err *e)
 		}
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
 		    lfs_dlist_add(l, de->d_ino, de->d_name))
-			err = lfs_err_set(e, -ENOMEM, "out of memory");
+			err = lfs_err_set(e, -ENOMEM,
+					  "cannot read a directory of the layer");
 	}
 	closedir(dir);
 	return err;

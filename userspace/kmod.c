@@ -8,8 +8,6 @@
 
 #include "kmod.h"
 
-#define LFS_MODULE_NAME "layerfs"
-
 /* libkmod logs to stderr by default: keep quiet, errors are reported here. */
 static void lfs_kmod_log(void *data, int priority, const char *file, int line,
 			 const char *fn, const char *format, va_list args)
@@ -26,8 +24,7 @@ static void lfs_kmod_log(void *data, int priority, const char *file, int line,
 /* "module 'WHAT': cannot load (STRERROR)" (err.h's one model). */
 static int lfs_kmod_fail(struct lfs_err *e, const char *what, int rc)
 {
-	return lfs_err_prefix(e, lfs_err_set(e, rc, "cannot load"),
-			      "module '%s'", what);
+	return lfs_err_named(e, rc, "cannot load", "module '%s'", what);
 }
 
 static int lfs_kmod_insert_path(struct kmod_ctx *ctx, const char *path,

@@ -48,8 +48,8 @@ static int lfs_index_to_file(struct lfs_ctx *ctx, struct lfs_nl *nl,
 	}
 	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		lfs_err_prefix(&e, lfs_err_set(&e, -errno, "cannot open its directory"),
-			       "index file '%s'", path);
+		lfs_err_named(&e, -errno, "cannot open its directory",
+			      "index file '%s'", path);
 		rc = lfs_err_report(ctx, &e);
 	} else {
 		rc = lfs_layer_index_at(nl, NULL, ref, NULL, dirfd, basename(b),

@@ -74,7 +74,7 @@ int cmd_layer_ls(struct lfs_ctx *ctx, int argc, char **argv)
 	rc = lfs_nl_layer_dump(nl, lfs_list_add, &list, &e);
 	if (rc < 0) {
 		lfs_list_free(&list);
-		lfs_err_prefix(&e, rc, "cannot list layers");
+		lfs_err_list(&e, rc, "layers");
 		return lfs_err_report(ctx, &e);
 	}
 

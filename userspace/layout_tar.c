@@ -214,15 +214,15 @@ static int lfs_ltar_member(struct archive *a, struct archive_entry *ent,
 
 	if (kind == LFS_MEMBER_DIR) {
 		if (type != AE_IFDIR)
-			return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a directory"),
-					      "member '%s'", clean);
+			return lfs_err_named(e, -EINVAL, "not a directory",
+					     "member '%s'", clean);
 		if (*clean && mkdirat(dirfd, clean, 0755) && errno != EEXIST)
 			return lfs_err_set(e, -errno, "member '%s'", clean);
 		return 0;
 	}
 	if (type != AE_IFREG)
-		return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a regular file"),
-				      "member '%s'", clean);
+		return lfs_err_named(e, -EINVAL, "not a regular file",
+				     "member '%s'", clean);
 	if (lim->max_entry_size && archive_entry_size_is_set(ent) &&
 	    (uint64_t)archive_entry_size(ent) > lim->max_entry_size) {
 		lfs_err_set(e, 0, "member '%s': larger than %llu bytes: see --max-entry-size",
@@ -462,8 +462,9 @@ int lfs_layout_tar_read(FILE *in, int infd, int dirfd,
 		kind = lfs_oci_layout_member(archive_entry_pathname(ent), clean,
 					     sizeof(clean));
 		if (kind == LFS_MEMBER_BAD)
-			rc = lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "unsafe path"),
-					    "member '%s'", archive_entry_pathname(ent));
+			rc = lfs_err_named(e, -EINVAL, "unsafe path",
+					   "member '%s'",
+					   archive_entry_pathname(ent));
 		else if (kind != LFS_MEMBER_OTHER)	/* others: skipped */
 			rc = lfs_ltar_member(a, ent, dirfd, clean, kind, lim,
 					     &total, e);

@@ -195,9 +195,9 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 				  l->host);
 	rc = lfs_reg_read_file(AT_FDCWD, l->path, &old, NULL);
 	if (rc && rc != -ENOENT) {
-		lfs_err_prefix(&e, lfs_err_set(&e, rc, "%s", rc == -EINVAL ?
-						"not a regular file" : "cannot read"),
-			       "auth file '%s'", l->path);
+		lfs_err_named(&e, rc,
+			      rc == -EINVAL ? "not a regular file" : "cannot read",
+			      "auth file '%s'", l->path);
 		return lfs_err_report(ctx, &e);
 	}
 	if (lfs_login_helper(ctx, l, old, &done) || done) {
@@ -224,8 +224,8 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 	explicit_bzero(text, strlen(text));
 	free(text);
 	if (rc) {
-		lfs_err_prefix(&e, lfs_err_set(&e, rc, "cannot write"),
-			       "auth file '%s'", l->path);
+		lfs_err_named(&e, rc, "cannot write", "auth file '%s'",
+			      l->path);
 		return lfs_err_report(ctx, &e);
 	}
 	fprintf(ctx->out, "%s: login succeeded; credentials stored in %s\n",

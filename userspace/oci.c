@@ -692,10 +692,8 @@ int lfs_oci_parse_index(const char *json, struct lfs_oci_want *w,
 	rn = lfs_desc_ref_name(pick);
 	if (rn) {
 		*ref_name = strdup(rn);
-		if (!*ref_name) {
-			lfs_err_set(e, 0, "out of memory");
-			rc = -ENOMEM;
-		}
+		if (!*ref_name)
+			rc = lfs_err_set(e, -ENOMEM, "cannot keep its ref name");
 	}
 out:
 	json_object_put(o);
@@ -730,8 +728,7 @@ int lfs_oci_parse_manifest(const char *json, struct lfs_oci_manifest *m,
 	if (n) {
 		m->layers = calloc(n, sizeof(*m->layers));
 		if (!m->layers) {
-			lfs_err_set(e, 0, "out of memory");
-			rc = -ENOMEM;
+			rc = lfs_err_set(e, -ENOMEM, "cannot hold its layers");
 			goto out;
 		}
 	}
@@ -796,8 +793,7 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 		c->diff_ids = calloc(n, sizeof(*c->diff_ids));
 		c->hist = calloc(n, sizeof(*c->hist));
 		if (!c->diff_ids || !c->hist) {
-			lfs_err_set(e, 0, "out of memory");
-			rc = -ENOMEM;
+			rc = lfs_err_set(e, -ENOMEM, "cannot hold its layers");
 			goto out;
 		}
 	}
@@ -831,8 +827,7 @@ int lfs_oci_parse_config(const char *json, struct lfs_oci_config *c,
 		j++;
 	}
 	if (oom) {
-		lfs_err_set(e, 0, "out of memory");
-		rc = -ENOMEM;
+		rc = lfs_err_set(e, -ENOMEM, "cannot hold its history");
 		goto out;
 	}
 	rc = 0;

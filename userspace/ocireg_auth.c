@@ -424,8 +424,8 @@ int lfs_reg_auth_helper(const char *json, const char *host, char *name,
 	if (!n || !*n)
 		rc = lfs_err_set(e, -ENOENT, "no credential helper");
 	else if (!lfs_helper_name_ok(n) || strlen(n) >= len)
-		rc = lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a plain name"),
-				    "credential helper name '%s'", n);
+		rc = lfs_err_named(e, -EINVAL, "not a plain name",
+				   "credential helper name '%s'", n);
 	else
 		snprintf(name, len, "%s", n);
 	json_object_put(o);
@@ -500,7 +500,7 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 		o = json_object_new_object();
 	}
 	if (!o) {
-		lfs_err_set(e, 0, "out of memory");
+		lfs_err_set(e, -ENOMEM, "cannot add the credentials to it");
 		return NULL;
 	}
 	if (!json_object_object_get_ex(o, "auths", &auths) ||
@@ -521,7 +521,7 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
 	if (!out)
-		lfs_err_set(e, 0, "out of memory");
+		lfs_err_set(e, -ENOMEM, "cannot add the credentials to it");
 	explicit_bzero(plain, sizeof(plain));
 	explicit_bzero(b64, sizeof(b64));
 	json_object_put(o);

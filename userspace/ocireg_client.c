@@ -67,6 +67,20 @@ static int lfs_reg_fail_code(struct lfs_reg *reg, int err, int code,
 }
 
 /*
+ * The transport's failure @rc of the request @what: its words, and @hint
+ * after them; the errno as the code when the words are what it was doing
+ * (rs->err_what: reading the data to upload, keeping the response), so
+ * that the reporter appends its strerror once.
+ */
+static int lfs_reg_fail_transport(struct lfs_reg *reg, int rc,
+				  const struct lfs_http_resp *rs,
+				  const char *what, const char *hint)
+{
+	return lfs_reg_fail_code(reg, rc, rs->err_what ? rc : 0, "%s: %s%s",
+				 what, rs->err, hint);
+}
+
+/*
  * "HTTP 404, BLOB_UNKNOWN: blob unknown to registry" for @rs: the status,
  * then what the registry says, if anything (no parentheses: the error
  * model keeps them for the errno's text).
@@ -133,7 +147,8 @@ int lfs_reg_clone(struct lfs_reg *dst, const struct lfs_reg *src)
 		dst->authz = strdup(src->authz);
 		dst->authz_basic = src->authz_basic;
 		if (!dst->authz)
-			rc = lfs_reg_fail(dst, -ENOMEM, "out of memory");
+			rc = lfs_reg_fail_code(dst, -ENOMEM, -ENOMEM,
+					       "cannot copy the authorization");
 	}
 	return rc;
 }
@@ -155,7 +170,8 @@ static int lfs_reg_set_authz(struct lfs_reg *reg, const char *line, int basic)
 	char *a = strdup(line);
 
 	if (!a)
-		return lfs_reg_fail(reg, -ENOMEM, "out of memory");
+		return lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+					 "cannot keep the authorization");
 	if (reg->authz) {
 		explicit_bzero(reg->authz, strlen(reg->authz));
 		free(reg->authz);
@@ -209,7 +225,7 @@ static int lfs_reg_token(struct lfs_reg *reg, const char *what,
 	rc = lfs_http_do(reg->http, &rq, &rs);
 	explicit_bzero(basic, sizeof(basic));
 	if (rc)
-		return lfs_reg_fail(reg, rc, "%s: %s", svc, rs.err);
+		return lfs_reg_fail_transport(reg, rc, &rs, svc, "");
 	if (rs.status == 401 || rs.status == 403) {
 		lfs_http_resp_free(&rs);
 		if (reg->has_cred)
@@ -228,7 +244,8 @@ static int lfs_reg_token(struct lfs_reg *reg, const char *what,
 	tok = malloc(LFS_REG_TOKEN_MAX);
 	line = malloc(LFS_REG_TOKEN_MAX + 32);
 	if (!tok || !line) {
-		rc = lfs_reg_fail(reg, -ENOMEM, "out of memory");
+		rc = lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+				       "%s: cannot hold the token", svc);
 	} else if (lfs_reg_token_parse(rs.body, tok, LFS_REG_TOKEN_MAX, &e)) {
 		rc = lfs_reg_fail(reg, -EPROTO, "%s: %s", svc, e.msg);
 	} else {
@@ -329,8 +346,8 @@ static int lfs_reg_send(struct lfs_reg *reg, struct lfs_http_req *rq,
 		rc = lfs_http_do(reg->http, rq, rs);
 		rq->headers[slot] = NULL;
 		if (rc)
-			return lfs_reg_fail(reg, rc, "%s: %s%s", what, rs->err,
-					    lfs_reg_hint(reg, rs->err));
+			return lfs_reg_fail_transport(reg, rc, rs, what,
+						      lfs_reg_hint(reg, rs->err));
 		if (rs->status != 401)
 			return 0;
 		if (!own || !lfs_reg_url_same_origin(reg->base, rs->url))
@@ -636,7 +653,9 @@ static int lfs_reg_stream_chunks(struct lfs_reg *reg, const char *what,
 	char *buf = malloc(chunk);
 	uint64_t off = 0, at;
 	ssize_t n = 1;
-	int rc = buf ? 0 : lfs_reg_fail(reg, -ENOMEM, "%s: out of memory", what);
+	int rc = buf ? 0 : lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+					     "%s: cannot hold a chunk to upload",
+					     what);
 	int stuck = 0;
 
 	while (!rc && n > 0) {
@@ -1121,7 +1140,8 @@ int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,
 	if (!rs.body) {
 		rs.body = strdup("");
 		if (!rs.body)
-			return lfs_reg_fail(reg, -ENOMEM, "out of memory");
+			return lfs_reg_fail_code(reg, -ENOMEM, -ENOMEM,
+						 "%s: cannot keep it", what);
 	}
 	lfs_oci_sha256_digest(rs.body, rs.body_len, digest);
 	if ((!lfs_oci_digest_parse(ref, NULL) && strcmp(ref, digest)) ||

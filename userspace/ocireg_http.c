@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The registry client's HTTP transport, with libcurl: the only file that
- * uses it.  See ocireg_http.h.  The unit tests link fake_http.c instead.
+ * uses it.  See ocireg_http.h.  The unit tests link fake_http.c instead;
+ * the bodies' callbacks are ocireg_xfer.c's, which both run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,17 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "ocireg_http.h"
+#include "ocireg_xfer.h"
 
 #ifndef LAYERCTL_VERSION
 #define LAYERCTL_VERSION "0.1.0"
 #endif
-
-#define LFS_HTTP_MAX_BODY	(4U << 20)
 
 /*
  * A transfer slower than LFS_HTTP_LOW_SPEED bytes a second (up or down)
@@ -34,21 +33,16 @@
  */
 #define LFS_HTTP_LOW_SPEED	1024L
 #define LFS_HTTP_LOW_SPEED_TIME	60L
-#define LFS_HTTP_ERR_BODY	(64U << 10)
 
 struct lfs_http {
 	CURL *curl;
 	struct lfs_http_opts o;
 };
 
-/* One transfer's state, shared by the callbacks. */
+/* One transfer's state, shared by the callbacks: the bodies' is @b's. */
 struct lfs_xfer {
 	struct lfs_http *h;
-	const struct lfs_http_req *rq;
-	struct lfs_http_resp *rs;
-	uint64_t sent;		/* body bytes read so far */
-	size_t cap;		/* of rs->body */
-	int sink_err;
+	struct lfs_http_xfer b;
 };
 
 int lfs_http_open(struct lfs_http **hp, const struct lfs_http_opts *o)
@@ -112,7 +106,7 @@ static int lfs_hdr_take(const char *p, size_t n, const char *name, char *out,
 static size_t lfs_hdr_cb(char *p, size_t size, size_t nitems, void *arg)
 {
 	struct lfs_xfer *x = arg;
-	struct lfs_http_resp *rs = x->rs;
+	struct lfs_http_resp *rs = x->b.rs;
 	size_t n = size * nitems;
 	char num[32];
 
@@ -148,88 +142,18 @@ static size_t lfs_hdr_cb(char *p, size_t size, size_t nitems, void *arg)
 static size_t lfs_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct lfs_xfer *x = arg;
-	const struct lfs_http_req *rq = x->rq;
-	struct lfs_http_resp *rs = x->rs;
-	size_t n = size * nmemb, max;
 	long code = 0;
-	char *nb;
 
 	curl_easy_getinfo(x->h->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (code >= 200 && code < 300 && rq->sink) {
-		rs->status = code;
-		x->sink_err = rq->sink(rq->sink_arg, rs, p, n);
-		return x->sink_err ? 0 : n;
-	}
-	max = code >= 200 && code < 300 ?
-	      (rq->max_body ? rq->max_body : LFS_HTTP_MAX_BODY) :
-	      LFS_HTTP_ERR_BODY;
-	if (rs->body_len + n > max) {
-		if (code >= 200 && code < 300) {
-			x->sink_err = -EFBIG;
-			return 0;
-		}
-		n = max - rs->body_len;	/* an error body: keep its start */
-		if (!n)
-			return size * nmemb;
-	}
-	if (rs->body_len + n + 1 > x->cap) {
-		size_t cap = (rs->body_len + n + 1) * 2;
-
-		nb = realloc(rs->body, cap);
-		if (!nb) {
-			x->sink_err = -ENOMEM;
-			return 0;
-		}
-		rs->body = nb;
-		x->cap = cap;
-	}
-	memcpy(rs->body + rs->body_len, p, n);
-	rs->body_len += n;
-	rs->body[rs->body_len] = '\0';
-	return size * nmemb;
+	return lfs_http_xfer_write(&x->b, code, p, size * nmemb);
 }
 
 static size_t lfs_read_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct lfs_xfer *x = arg;
-	const struct lfs_http_req *rq = x->rq;
-	size_t n = size * nmemb;
-	uint64_t total = rq->body_fd >= 0 ? rq->body_fd_len : rq->body_len;
-	ssize_t r;
+	size_t n = lfs_http_xfer_read(&x->b, p, size * nmemb);
 
-	if (rq->body_stream) {
-		do
-			r = read(rq->body_fd, p, n);
-		while (r < 0 && errno == EINTR);
-		if (r < 0) {
-			x->sink_err = -errno;
-			return CURL_READFUNC_ABORT;
-		}
-		n = (size_t)r;
-		goto done;
-	}
-	if (n > total - x->sent)
-		n = (size_t)(total - x->sent);
-	if (!n)
-		return 0;
-	if (rq->body_fd < 0) {
-		memcpy(p, (const char *)rq->body + x->sent, n);
-	} else {
-		do
-			r = pread(rq->body_fd, p, n,
-				  (off_t)(rq->body_fd_off + x->sent));
-		while (r < 0 && errno == EINTR);
-		if (r <= 0) {
-			x->sink_err = r < 0 ? -errno : -EIO;
-			return CURL_READFUNC_ABORT;
-		}
-		n = (size_t)r;
-	}
-done:
-	x->sent += n;
-	if (rq->progress)
-		rq->progress(rq->progress_arg, x->sent);
-	return n;
+	return n == LFS_HTTP_XFER_ABORT ? CURL_READFUNC_ABORT : n;
 }
 
 /* LFS_HTTP_LOW_SPEED_TIME, or the shorter window a test asks for. */
@@ -292,7 +216,7 @@ static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, lfs_write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->rs->err);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->b.rs->err);
 	if (get) {
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
@@ -318,7 +242,7 @@ static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 		struct lfs_http_resp *rs)
 {
-	struct lfs_xfer x = { .h = h, .rq = rq, .rs = rs };
+	struct lfs_xfer x = { .h = h, .b = { .rq = rq, .rs = rs } };
 	struct curl_slist *hl = NULL;
 	char *eff = NULL;
 	CURLcode cc;
@@ -332,20 +256,20 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	}
 	rc = lfs_http_setup(h, rq, &x, &hl);
 	if (rc) {
-		snprintf(rs->err, sizeof(rs->err), "out of memory");
+		snprintf(rs->err, sizeof(rs->err), "cannot set up the request");
+		rs->err_what = 1;
 		return rc;
 	}
 	cc = curl_easy_perform(h->curl);
 	curl_slist_free_all(hl);
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
-	if (x.sink_err) {
+	if (x.b.err) {
+		/* what stopped it here, unless libcurl's words are of another failure */
 		if (!rs->err[0] || cc == CURLE_WRITE_ERROR ||
 		    cc == CURLE_ABORTED_BY_CALLBACK || cc == CURLE_READ_ERROR)
-			snprintf(rs->err, sizeof(rs->err), "%s",
-				 x.sink_err == -EFBIG ? "response too large" :
-				 strerror(-x.sink_err));
+			return lfs_http_xfer_fail(&x.b);
 		lfs_http_resp_free(rs);
-		return x.sink_err;
+		return x.b.err;
 	}
 	if (cc != CURLE_OK) {
 		if (!rs->err[0])

@@ -69,7 +69,13 @@ struct lfs_http_resp {
 	int has_length;
 	char *body;			/* NUL-terminated; free() */
 	size_t body_len;
-	char err[256];			/* the transport's reason for a failure */
+	/*
+	 * A failure: the transport's words for it (libcurl's, which say it
+	 * all), or, with @err_what, what it was doing ("cannot read the data
+	 * to upload"), the errno returned being the reason.
+	 */
+	char err[256];
+	int err_what;
 	/* the URL that answered: the request's, or where redirects led */
 	char url[4096];
 };
@@ -82,8 +88,9 @@ void lfs_http_close(struct lfs_http *h);
  * Sends @rq and fills @rs (free its body with lfs_http_resp_free()).
  * 0 when a response arrived, whatever its status; else a negative errno
  * with rs->err: -EIO (connection, TLS: the transport's words), -EFBIG (a
- * body over max_body), -EPERM (a plain-HTTP URL without allow_http), or
- * the sink's error.  Redirects of GET and HEAD are followed (HTTPS only,
+ * body over max_body), -EPERM (a plain-HTTP URL without allow_http), or,
+ * with rs->err_what, the errno of what failed on our side: the sink's
+ * error, a read of the body to send, an allocation.  Redirects of GET and HEAD are followed (HTTPS only,
  * unless allow_http), without the Authorization header on another host;
  * rs->url tells where they led.
  */

@@ -49,6 +49,14 @@ int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
 		   struct lfs_tar_digests *d, struct lfs_err *err);
 
 /*
+ * lfs_tar_export() of the directory open at @dirfd (left open), for a
+ * caller that names it: no error names the directory itself ("cannot
+ * make the tar", "file 'a/b': ...").
+ */
+int lfs_tar_export_at(int dirfd, int outfd, enum lfs_compress c,
+		      struct lfs_tar_digests *d, struct lfs_err *err);
+
+/*
  * lfs_tar_export(), the blob also written to @teefd as it is made (push
  * keeps what it uploads: blobkeep.h).  A write to @teefd that fails stops
  * the copy, not the export: *@tee_err (if not NULL) receives its errno,

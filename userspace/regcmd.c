@@ -225,9 +225,9 @@ int lfs_reg_cred_find(struct lfs_ctx *ctx, const char *host,
 	if (rc == -ENOENT)
 		return 1;
 	if (rc) {
-		lfs_err_prefix(&e, lfs_err_set(&e, rc, "%s", rc == -EINVAL ?
-						"not a regular file" : "cannot read"),
-			       "auth file '%s'", path);
+		lfs_err_named(&e, rc,
+			      rc == -EINVAL ? "not a regular file" : "cannot read",
+			      "auth file '%s'", path);
 		lfs_err_report(ctx, &e);
 		return -1;
 	}
@@ -302,8 +302,8 @@ char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *prefix,
 	int n;
 
 	if (mkdir(root, 0700) && errno != EEXIST) {
-		lfs_err_prefix(&e, lfs_err_set(&e, -errno, "cannot create it"),
-			       "store '%s'", root);
+		lfs_err_named(&e, -errno, "cannot create it", "store '%s'",
+			      root);
 		lfs_err_report(ctx, &e);
 		return NULL;
 	}
@@ -315,9 +315,14 @@ char *lfs_reg_tmpdir(struct lfs_ctx *ctx, const char *prefix,
 		return NULL;
 	}
 	if (suffix ? mkdir(path, 0700) && errno != EEXIST : !mkdtemp(path)) {
-		lfs_err_prefix(&e, lfs_err_set(&e, -errno, "cannot create %s",
-					       path),
-			       "store '%s'", root);
+		/* the subject names the store: its path not again */
+		if (suffix)
+			lfs_err_set(&e, -errno, "cannot create its directory '%s%s'",
+				    prefix, suffix);
+		else
+			lfs_err_set(&e, -errno,
+				    "cannot create a temporary directory in it");
+		lfs_err_prefix(&e, e.code, "store '%s'", root);
 		lfs_err_report(ctx, &e);
 		free(path);
 		return NULL;

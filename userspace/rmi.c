@@ -159,8 +159,8 @@ static int lfs_rmi_layer(struct lfs_ctx *ctx, const char *ref)
 	lfs_meta_list_free(&l);
 	lfs_store_close(&st);
 	if (!rc && !name)
-		rc = lfs_err_prefix(&e, lfs_err_set(&e, -ENOENT, "not in the store"),
-				    "image '%s'", ref);
+		rc = lfs_err_named(&e, -ENOENT, "not in the store",
+				   "image '%s'", ref);
 	if (rc)
 		return lfs_err_report(ctx, &e);
 	rc = lfs_rmi_rm(ctx, name);

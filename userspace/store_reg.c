@@ -145,8 +145,8 @@ static int lfs_queue_below(struct lfs_nameq *q, struct lfs_namer *nm,
 	if (rc >= 0) {
 		rc = lfs_namer_base(nm, l, &base);
 		if (rc)
-			lfs_err_prefix(e, lfs_err_set(e, rc, "cannot name its BASE layers"),
-				       "layer '%s'", l->name);
+			lfs_err_named(e, rc, "cannot name its BASE layers",
+				      "layer '%s'", l->name);
 	}
 	for (i = 0; i < base.n && rc >= 0; i++)
 		rc = lfs_nameq_push(q, base.v[i]);

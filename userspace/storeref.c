@@ -33,8 +33,8 @@ int lfs_store_ref_set(const struct lfs_store *st, const char *ref, const char *k
 	int fd, rc;
 
 	if (lfs_ref_file_name(ref, name, sizeof(name)))
-		return lfs_err_prefix(e, lfs_err_set(e, -EINVAL, "not a layer name"),
-				      "layer '%s'", ref);
+		return lfs_err_named(e, -EINVAL, "not a layer name",
+				     "layer '%s'", ref);
 	fd = lfs_refs_dir(st);
 	if (fd < 0)
 		return lfs_err_set(e, fd, "cannot open '%s/%s'", st->root,

@@ -121,8 +121,8 @@ static int lfs_sys_fsopen(const char *module_path, struct lfs_err *e)
 		return fd;
 	rc = -errno;
 	if (rc == -ENODEV)
-		lfs_err_prefix(e, lfs_err_set(e, rc, "still unknown after loading the module"),
-			       "filesystem type '%s'", LFS_FSTYPE);
+		lfs_err_named(e, rc, "still unknown after loading the module",
+			      "filesystem type '%s'", LFS_FSTYPE);
 	return rc;
 }
 

@@ -94,8 +94,8 @@ int cmd_tag(struct lfs_ctx *ctx, int argc, char **argv)
 	if (!rc)
 		rc = lfs_store_layer_list(&st, &l, &e);
 	if (rc == -ENOENT || (!rc && (at = lfs_meta_lookup(l.v, l.n, src)) < 0))
-		rc = lfs_err_prefix(&e, lfs_err_set(&e, -ENOENT, "not in the store"),
-				    "image '%s'", src);
+		rc = lfs_err_named(&e, -ENOENT, "not in the store",
+				   "image '%s'", src);
 	if (rc)
 		goto out;
 	rc = lfs_tag_free(ctx, &l, dst, &e);

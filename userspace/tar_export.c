@@ -900,20 +900,19 @@ static void lfs_exp_free(struct lfs_exp *x)
 		munmap((void *)x->zeros, LFS_HOLE_STEP);
 }
 
-int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
-		   struct lfs_tar_digests *d, struct lfs_err *err)
-{
-	return lfs_tar_export_tee(root, outfd, -1, c, d, NULL, err);
-}
-
-int lfs_tar_export_tee(const char *root, int outfd, int teefd,
-		       enum lfs_compress c, struct lfs_tar_digests *d,
-		       int *tee_err, struct lfs_err *err)
+/*
+ * The tar of the directory open at @rootfd (left open), as
+ * lfs_tar_export_tee() makes it; an error without a text of its own
+ * leaves @err empty.
+ */
+static int lfs_exp_run(int rootfd, int outfd, int teefd, enum lfs_compress c,
+		       struct lfs_tar_digests *d, int *tee_err,
+		       struct lfs_err *err)
 {
 	struct lfs_exp x = {
 		.outfd = outfd, .err = err, .slot = -1, .teefd = teefd,
 	};
-	int rootfd = -1, cfd, rc = -ENOMEM;
+	int cfd = -1, rc = -ENOMEM;
 
 	if (err)
 		lfs_err_clear(err);
@@ -927,31 +926,22 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 		x.zeros = NULL;
 	x.md_tar = lfs_md_new();
 	x.md_blob = lfs_md_new();
-	if (x.buf && x.md_tar && x.md_blob) {
-		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = rootfd < 0 ?
-		     lfs_err_set(err, -errno, "cannot open directory '%s'",
-				 root) : 0;
-	}
+	if (x.buf && x.md_tar && x.md_blob)
+		rc = 0;
 	/*
 	 * The layer as views see it (their lookups do not cross mount
 	 * points): through a clone of its mount alone, nothing mounted
 	 * inside it is exported.  Without one (no CAP_SYS_ADMIN) the
 	 * directory as it is.
 	 */
-	if (!rc) {
+	if (!rc)
 		cfd = lfs_sys_open_tree_clone(rootfd);
-		if (cfd >= 0) {
-			close(rootfd);
-			rootfd = cfd;
-		}
-	}
 	if (!rc && c != LFS_COMPRESS_NONE)
 		rc = lfs_exp_open_z(&x, c);
 	if (!rc)
 		rc = lfs_exp_open_tar(&x);
 	if (!rc)
-		rc = lfs_exp_dir(&x, rootfd, "");
+		rc = lfs_exp_dir(&x, cfd >= 0 ? cfd : rootfd, "");
 	if (!rc)
 		rc = lfs_exp_close(&x);
 	if (!rc) {
@@ -963,12 +953,46 @@ int lfs_tar_export_tee(const char *root, int outfd, int teefd,
 		d->tar_size = x.tar_size;
 		d->blob_size = x.blob_size;
 	}
-	if (rc && err && !err->msg[0])
-		lfs_err_set(err, rc, "cannot make the tar of '%s'", root);
 	if (tee_err)
 		*tee_err = x.tee_err;
-	if (rootfd >= 0)
-		close(rootfd);
+	if (cfd >= 0)
+		close(cfd);
 	lfs_exp_free(&x);
+	return rc;
+}
+
+int lfs_tar_export(const char *root, int outfd, enum lfs_compress c,
+		   struct lfs_tar_digests *d, struct lfs_err *err)
+{
+	return lfs_tar_export_tee(root, outfd, -1, c, d, NULL, err);
+}
+
+int lfs_tar_export_tee(const char *root, int outfd, int teefd,
+		       enum lfs_compress c, struct lfs_tar_digests *d,
+		       int *tee_err, struct lfs_err *err)
+{
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (rootfd < 0) {
+		rc = lfs_err_set(err, -errno, "cannot open directory '%s'", root);
+		memset(d, 0, sizeof(*d));
+		if (tee_err)
+			*tee_err = 0;
+		return rc;
+	}
+	rc = lfs_exp_run(rootfd, outfd, teefd, c, d, tee_err, err);
+	if (rc && err && !err->msg[0])
+		lfs_err_set(err, rc, "cannot make the tar of '%s'", root);
+	close(rootfd);
+	return rc;
+}
+
+int lfs_tar_export_at(int dirfd, int outfd, enum lfs_compress c,
+		      struct lfs_tar_digests *d, struct lfs_err *err)
+{
+	int rc = lfs_exp_run(dirfd, outfd, -1, c, d, NULL, err);
+
+	if (rc && err && !err->msg[0])
+		lfs_err_set(err, rc, "cannot make the tar");
 	return rc;
 }

@@ -32,13 +32,15 @@ static int lfs_view_ls_load(struct lfs_nl *nl, struct lfs_view_list *views,
 	if (rc)
 		return rc;
 	rc = lfs_sys_mountinfo(&mountinfo);
-	if (!rc)
-		rc = lfs_views_set_mountpoints(views, lfs_buf_str(&mountinfo));
-	lfs_buf_free(&mountinfo);
 	if (rc < 0) {
-		lfs_err_set(e, rc, "cannot read '/proc/self/mountinfo'");
-		lfs_err_prefix(e, rc, "cannot list views");
+		lfs_err_named(e, rc, "cannot read it", "file '%s'",
+			      "/proc/self/mountinfo");
+	} else {
+		rc = lfs_views_set_mountpoints(views, lfs_buf_str(&mountinfo));
+		if (rc < 0)
+			lfs_err_list(e, rc, "views");
 	}
+	lfs_buf_free(&mountinfo);
 	return rc;
 }
 

@@ -85,7 +85,7 @@ int lfs_pool_run(struct lfs_reg *reg, unsigned int jobs, size_t n,
 		jobs = (unsigned int)n;
 	w = calloc(jobs ? jobs : 1, sizeof(*w));
 	if (!w)
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_set(e, -ENOMEM, "cannot start the transfers");
 	pthread_mutex_init(&p.mu, NULL);
 	/* the clones before any thread runs: @reg changes as it is used */
 	for (i = 1; i < jobs; i++, cloned++) {

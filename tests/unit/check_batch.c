@@ -509,7 +509,7 @@ START_TEST(test_batch_kernel_error_extack)
 	BATCH("layer ls\n");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err,
-			 "layerctl: batch line 1: cannot list layers: Operation not permitted\n");
+			 "layerctl: batch line 1: module 'layerfs': cannot list its layers (Operation not permitted)\n");
 }
 END_TEST
 

@@ -741,14 +741,14 @@ START_TEST(test_ls_errors)
 	RUN("layer", "ls");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
-	ck_assert_str_eq(r.err, "layerctl: cannot list layers: Operation not permitted\n");
+	ck_assert_str_eq(r.err, "layerctl: module 'layerfs': cannot list its layers (Operation not permitted)\n");
 
 	fake_nl.extack = "denied";
 	RUN("layer", "ls", "--json");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
-			 "layerctl: cannot list layers: denied (Operation not permitted)\n");
+			 "layerctl: module 'layerfs': cannot list its layers: denied (Operation not permitted)\n");
 
 	RUN("layer", "ls", "extra");
 	assert_bad_usage("layerctl: layer ls: unexpected argument 'extra'\n");

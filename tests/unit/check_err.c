@@ -61,6 +61,39 @@ START_TEST(test_named)
 }
 END_TEST
 
+/*
+ * lfs_err_named() is lfs_err_prefix(e, lfs_err_set(e, code, reason), ...)
+ * in one call, whatever the code (0 too) and whatever @e held: the same
+ * code, reason flag and text, so that the sites spelling out the pair
+ * can call it and keep their texts.
+ */
+START_TEST(test_named_is_prefix_set)
+{
+	static const int codes[] = { 0, -EINVAL, -ENOENT, -ENOMEM };
+	size_t i, held;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		for (held = 0; held < 2; held++) {
+			struct lfs_err a = LFS_ERR_INIT, b = LFS_ERR_INIT;
+			int ra, rb;
+
+			if (held) {
+				lfs_err_set(&a, -EIO, "earlier");
+				lfs_err_set(&b, -EIO, "earlier");
+			}
+			ra = lfs_err_named(&a, codes[i], "not in the store",
+					   "image '%s'", "app:1");
+			rb = lfs_err_prefix(&b, lfs_err_set(&b, codes[i],
+							    "not in the store"),
+					    "image '%s'", "app:1");
+			ck_assert_int_eq(ra, rb);
+			ck_assert_int_eq(a.code, b.code);
+			ck_assert_int_eq(a.reason, b.reason);
+			ck_assert_str_eq(a.msg, b.msg);
+		}
+}
+END_TEST
+
 START_TEST(test_subject_alone)
 {
 	struct lfs_err e = LFS_ERR_INIT;
@@ -166,6 +199,7 @@ Suite *err_suite(void)
 	tcase_add_test(tc, test_set_returns_code);
 	tcase_add_test(tc, test_subject_before_reason);
 	tcase_add_test(tc, test_named);
+	tcase_add_test(tc, test_named_is_prefix_set);
 	tcase_add_test(tc, test_subject_alone);
 	tcase_add_test(tc, test_text_says_it_all);
 	tcase_add_test(tc, test_long_text_is_cut);

@@ -34,6 +34,7 @@
 #include "fsdir.h"
 #include "index_build.h"
 #include "index_store.h"
+#include "run_cmd.h"
 #include "suites.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -962,6 +963,58 @@ static void walk_tree_make(struct chain *c)
  * The same tree, whiteouts, opaque marks, origins, handles and stat
  * records from 1 thread as from 2, 3, 8 and the default; no fd left open.
  */
+/* A layer read on one thread, allocations failing one by one. */
+static int read_nomem(void *arg, struct lfs_err *e)
+{
+	struct lfs_ldir d;
+	int rc = lfs_layer_read_jobs(*(const int *)arg, &d, 1, e);
+
+	if (!rc)
+		lfs_ldir_free(&d);
+	return rc;
+}
+
+/* A base layer's index built, allocations failing one by one. */
+static int build_nomem(void *arg, struct lfs_err *e)
+{
+	void *buf = NULL;
+	size_t len;
+	int rc = lfs_index_build_chain(arg, NULL, 1, &buf, &len, e);
+
+	free(buf);
+	return rc;
+}
+
+/*
+ * Reading a layer and building its index: a failed allocation says what
+ * was being done, the errno as the code, never "out of memory"
+ * (nomem_sweep_call()).
+ */
+START_TEST(test_read_nomem)
+{
+	char root[] = "/tmp/layerctl-ixnomem.XXXXXX", path[64];
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/d", root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/d/b", root);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/a", root);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	nomem_sweep_call(read_nomem, &fd, 200);
+	nomem_sweep_call(build_nomem, &fd, 200);
+	close(fd);
+	ck_assert_int_eq(lfs_rm_rf_at(AT_FDCWD, root), 0);
+}
+END_TEST
+
 START_TEST(test_read_jobs)
 {
 	static const unsigned int jobs[] = { 2, 3, 8, 0, 1 };
@@ -1756,6 +1809,7 @@ Suite *index_suite(void)
 	tcase_add_test(chains, test_handles);
 	tcase_add_test(chains, test_stat_records);
 	tcase_add_test(chains, test_read_jobs);
+	tcase_add_test(chains, test_read_nomem);
 	tcase_add_test(chains, test_read_jobs_error);
 	tcase_add_test(chains, test_read_deep);
 	tcase_add_test(chains, test_tree_within);

@@ -523,20 +523,23 @@ START_TEST(test_view_ls_errors)
 	fake_nl.err = -EPERM;
 	fake_nl.extack = "CAP_SYS_ADMIN required";
 	RUN("view", "ls");
-	assert_fails("layerctl: cannot list views: CAP_SYS_ADMIN required (Operation not permitted)\n");
+	assert_fails("layerctl: module 'layerfs': cannot list its views: CAP_SYS_ADMIN required (Operation not permitted)\n");
+	fake_nl.extack = NULL;
+	RUN("view", "ls");
+	assert_fails("layerctl: module 'layerfs': cannot list its views (Operation not permitted)\n");
 	fake_nl_reset();
 
 	/* The second message of view 1 without the first. */
 	fake_nl.view_parts[0] = &web2;
 	fake_nl.n_view_parts = 1;
 	RUN("view", "ls");
-	assert_fails("layerctl: cannot list views: malformed reply: view 1 continues at layer 2 without its start (Bad message)\n");
+	assert_fails("layerctl: module 'layerfs': cannot list its views: malformed reply: view 1 continues at layer 2 without its start (Bad message)\n");
 	fake_nl_reset();
 
 	views();
 	fake_sys.mountinfo_err = -ENOENT;
 	RUN("view", "ls", "--json");
-	assert_fails("layerctl: cannot list views: cannot read '/proc/self/mountinfo' (No such file or directory)\n");
+	assert_fails("layerctl: file '/proc/self/mountinfo': cannot read it (No such file or directory)\n");
 
 	RUN("view", "ls", "x");
 	assert_bad_usage("layerctl: view ls: unexpected argument 'x'\n");

@@ -364,6 +364,67 @@ START_TEST(test_manifest_index)
 }
 END_TEST
 
+/* What test_parse_nomem() parses: an index's pick, a manifest, a config. */
+struct parse_case {
+	enum { PARSE_INDEX, PARSE_MANIFEST, PARSE_CONFIG } kind;
+	const char *json;
+};
+
+/* @arg's document parsed, allocations failing one by one. */
+static int parse_nomem(void *arg, struct lfs_err *e)
+{
+	const struct parse_case *pc = arg;
+	struct lfs_oci_manifest m;
+	struct lfs_oci_config c;
+	struct lfs_oci_desc d;
+	char *rn = NULL;
+	int rc;
+
+	switch (pc->kind) {
+	case PARSE_INDEX:
+		rc = pick(pc->json, "a", &amd64, &d, &rn, e);
+		free(rn);
+		break;
+	case PARSE_MANIFEST:
+		rc = lfs_oci_parse_manifest(pc->json, &m, e);
+		if (!rc)
+			lfs_oci_manifest_free(&m);
+		break;
+	default:
+		rc = lfs_oci_parse_config(pc->json, &c, e);
+		if (!rc)
+			lfs_oci_config_free(&c);
+	}
+	return rc;
+}
+
+/*
+ * The parsers' allocations: what was being done, the errno as the code,
+ * never "out of memory" with code 0 (nomem_sweep_call()).
+ */
+START_TEST(test_parse_nomem)
+{
+	static const char idx[] =
+		"{\"manifests\":[{\"mediaType\":\"m\",\"digest\":\"" ABC_SHA
+		"\",\"size\":1,\"annotations\":{\"" LFS_ANNOT_REF_NAME "\":\"a\"}}]}";
+	static const char cfg[] =
+		"{\"rootfs\":{\"diff_ids\":[\"" ABC_SHA "\",\"" EMPTY_SHA "\"]},"
+		"\"history\":[{\"author\":\"alice\",\"comment\":\"the base\"},"
+		"{\"created_by\":\"layerfs layer app:1\"}]}";
+	static const char man[] =
+		"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"c\",\"digest\":\""
+		ABC_SHA "\",\"size\":1},\"layers\":[{\"mediaType\":\"l\","
+		"\"digest\":\"" EMPTY_SHA "\",\"size\":2}]}";
+	struct parse_case cases[] = {
+		{ PARSE_INDEX, idx }, { PARSE_MANIFEST, man }, { PARSE_CONFIG, cfg },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		nomem_sweep_call(parse_nomem, &cases[i], 50);
+}
+END_TEST
+
 START_TEST(test_index_pick)
 {
 	static const char two[] =
@@ -2067,6 +2128,24 @@ START_TEST(test_save_names_target)
 	RUN("export", "base:1", "-o", "/dev/null");
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.err, "layerctl: export 'base:1': cannot open directory '/nonexistent/layerctl-unit/base' (No such file or directory)\n");
+	/* a store that is a file: its path named once, by the subject */
+	{
+		char store[128], out[128], want[256];
+
+		put("store-file", "x");
+		snprintf(store, sizeof(store), "%s/store-file", tmpdir);
+		snprintf(out, sizeof(out), "%s/saved.tar", tmpdir);
+		RUN("--store", store, "save", "base:1", "-o", out);
+		ck_assert_int_eq(r.rc, 1);
+		snprintf(want, sizeof(want),
+			 "layerctl: store '%s': cannot create a temporary directory in it (Not a directory)\n",
+			 store);
+		ck_assert_str_eq(last_line(r.err), want);
+	}
+	/* export --dir of one that is not there: the subject names it once */
+	RUN("export", "--dir", "/nonexistent/layerctl-unit/base", "-o", "/dev/null");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: export '/nonexistent/layerctl-unit/base': cannot open the directory (No such file or directory)\n");
 	base.path = bdir;
 	/* export -o FILE in a directory that is not there */
 	RUN("export", "base:1", "-o", "/nonexistent/layerctl-unit/x.tar");
@@ -3709,6 +3788,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_time_parse);
 	tcase_add_test(tc, test_config_roundtrip);
 	tcase_add_test(tc, test_config_parse);
+	tcase_add_test(tc, test_parse_nomem);
 	tcase_add_test(tc, test_manifest_index);
 	tcase_add_test(tc, test_index_pick);
 	tcase_add_test(tc, test_platform);

@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "fsdir.h"
 #include "layerdg.h"
+#include "fake_alloc.h"
 #include "fake_http.h"
 #include "fake_nl.h"
 #include "oci.h"
@@ -680,6 +681,51 @@ START_TEST(test_client_transport)
 }
 END_TEST
 
+/*
+ * A failure on our side of the transport (ocireg_xfer.c, which the fake
+ * runs as the real one does): what was being done, named with the
+ * request, and the errno as the code, its text once (not glued into the
+ * text with code 0).
+ */
+START_TEST(test_client_transport_ours)
+{
+	struct lfs_reg reg;
+	char want[512];
+	int dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ck_assert_int_ge(dirfd, 0);
+	open_reg(&reg, NULL);
+	/* the data to upload cannot be read */
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = "/u" });
+	fake_http_push(&(struct fake_http_resp){ .status = 201 });
+	ck_assert_int_eq(lfs_reg_blob_upload(&reg, D64, dirfd, 11), -EISDIR);
+	snprintf(want, sizeof(want),
+		 "blob '%s': cannot read the data to upload (Is a directory)", D64);
+	assert_reg_err(&reg, want);
+	/* ... nor the stream: no answer is waited for */
+	fake_http_reset();
+	{
+		char loc[] = "https://reg.io/v2/app/web/blobs/uploads/u1";
+		uint64_t sent = 1;
+
+		ck_assert_int_eq(lfs_reg_upload_stream(&reg, loc, "layer 'base'",
+						       dirfd, 0, &sent), -EISDIR);
+		ck_assert_uint_eq(sent, 0);
+	}
+	assert_reg_err(&reg, "layer 'base': cannot read the data to upload (Is a directory)");
+	/* the answer cannot be kept */
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 200, .body = "{}" });
+	fake_alloc_fail(1);
+	ck_assert_int_eq(lfs_reg_ping(&reg), -ENOMEM);
+	ck_assert(fake_alloc.failed);
+	fake_alloc_fail(0);
+	assert_reg_err(&reg, "GET /v2/: cannot keep the response in memory (Cannot allocate memory)");
+	lfs_reg_close(&reg);
+	close(dirfd);
+}
+END_TEST
+
 static int tmpfile_with(const char *data, size_t len)
 {
 	char path[] = "/tmp/layerctl-ocireg.XXXXXX";
@@ -698,6 +744,79 @@ static uint64_t fd_size(int fd)
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	return (uint64_t)st.st_size;
 }
+
+/*
+ * The client's own allocations, failing one by one (nomem_sweep_call()):
+ * a token flow (the token, the Authorization kept), an empty manifest,
+ * a clone, a stream in chunks.  Each failure says what was being done,
+ * the errno as the code, never "out of memory" with code 0.
+ */
+static int client_nomem_steps(void *arg, struct lfs_err *e)
+{
+	static const struct lfs_reg_cred cred = { "alice", "secret" };
+	char loc[] = "https://reg.io/v2/app/web/blobs/uploads/u1";
+	char *body = NULL, ct[128], dg[LFS_DIGEST_LEN];
+	int fd = *(const int *)arg, rc;
+	struct lfs_reg reg, dst;
+	uint64_t sent;
+	size_t len;
+
+	fake_http_reset();
+	rc = lfs_reg_open(&reg, "reg.io", "app/web", 0, NULL, "pull", &cred);
+	fake_http_push(&(struct fake_http_resp){ .status = 401,
+		.www_authenticate = "Bearer realm=\"https://auth.io/token\",service=\"reg\"" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.body = "{\"token\":\"T1\"}" });
+	fake_http_push(&(struct fake_http_resp){ .status = 200,
+		.content_type = LFS_MT_MANIFEST });
+	if (!rc)
+		rc = lfs_reg_manifest_get(&reg, "v1", &body, &len, ct, dg);
+	free(body);
+	if (!rc) {
+		rc = lfs_reg_clone(&dst, &reg);
+		if (rc)
+			reg.err = dst.err;
+		lfs_reg_close(&dst);
+	}
+	fake_http_reset();
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = loc });
+	fake_http_push(&(struct fake_http_resp){ .status = 202, .location = loc });
+	/* (no ck_assert() while allocations fail: it allocates) */
+	if (!rc && lseek(fd, 0, SEEK_SET))
+		rc = -errno;
+	if (!rc)
+		rc = lfs_reg_upload_stream(&reg, loc, "layer 'base'", fd, 4,
+					   &sent);
+	*e = reg.err;
+	lfs_reg_close(&reg);
+	return rc;
+}
+
+START_TEST(test_client_nomem)
+{
+	int fd = tmpfile_with("12345678", 8);
+
+	ck_assert_int_eq(client_nomem_steps(&fd, &(struct lfs_err)LFS_ERR_INIT), 0);
+	nomem_sweep_call(client_nomem_steps, &fd, 200);
+	close(fd);
+}
+END_TEST
+
+/* The auth file's new text, its allocations failing one by one. */
+static int auth_store_nomem(void *arg, struct lfs_err *e)
+{
+	static const struct lfs_reg_cred cred = { "alice", "secret" };
+	char *text = lfs_reg_auth_store(arg, "h.io", &cred, e);
+
+	free(text);
+	return text ? 0 : -ENOMEM;
+}
+
+START_TEST(test_auth_store_nomem)
+{
+	nomem_sweep_call(auth_store_nomem, "{\"auths\":{}}", 50);
+}
+END_TEST
 
 START_TEST(test_client_upload)
 {
@@ -2241,6 +2360,9 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_http_realm);
 	tcase_add_test(tc, test_client_basic);
 	tcase_add_test(tc, test_client_transport);
+	tcase_add_test(tc, test_client_transport_ours);
+	tcase_add_test(tc, test_client_nomem);
+	tcase_add_test(tc, test_auth_store_nomem);
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_other_origin);
 	tcase_add_test(tc, test_client_redirect_401);

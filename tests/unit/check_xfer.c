@@ -31,6 +31,7 @@
 #include "ocitar.h"
 #include "pullpart.h"
 #include "regcmd.h"
+#include "run_cmd.h"
 #include "store.h"
 #include "suites.h"
 #include "fake_nl.h"
@@ -281,6 +282,27 @@ static void write_helper(const char *name, const char *body)
 	fclose(f);
 	ck_assert_int_eq(chmod(path, 0755), 0);
 }
+
+/* Asking a helper (none such), allocations failing one by one. */
+static int helper_nomem(void *arg, struct lfs_err *e)
+{
+	static const struct lfs_reg_cred in = { "alice", "secret" };
+	struct lfs_reg_cred c;
+
+	return arg ? lfs_cred_helper_store("layerctl-none", "r.io", &in, e) :
+		     lfs_cred_helper_get("layerctl-none", "r.io", &c, e);
+}
+
+/*
+ * The helper's answer cannot be held: the helper named, the errno as the
+ * code, never "out of memory" (nomem_sweep_call()).
+ */
+START_TEST(test_helper_nomem)
+{
+	nomem_sweep_call(helper_nomem, NULL, 20);
+	nomem_sweep_call(helper_nomem, "store", 20);
+}
+END_TEST
 
 START_TEST(test_helper_run)
 {
@@ -1306,6 +1328,7 @@ Suite *xfer_suite(void)
 	tcase_add_test(tc, test_size_range_mount_url);
 	tcase_add_test(tc, test_helper_config);
 	tcase_add_test(tc, test_helper_run);
+	tcase_add_test(tc, test_helper_nomem);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_upload_chunks_mount);
 	tcase_add_test(tc, test_upload_stream);

@@ -2,7 +2,9 @@
 /*
  * The fake HTTP transport (see fake_http.h): answers lfs_http_do() from
  * a queue, bodies in 7-byte pieces so that the client's streaming code
- * sees many calls.
+ * sees many calls.  The bodies go through the real transport's code
+ * (ocireg_xfer.c): the request's read out as libcurl would, the answer's
+ * kept or passed on, their failures worded as the real ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,8 +14,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "fake_alloc.h"
 #include "fake_http.h"
 #include "ocireg_http.h"
+#include "ocireg_xfer.h"
 
 struct lfs_http {
 	int dummy;
@@ -88,61 +92,62 @@ void lfs_http_resp_free(struct lfs_http_resp *rs)
 	rs->body_len = 0;
 }
 
-static void fake_record(const struct lfs_http_req *rq)
+/*
+ * Records @rq, its body read out through @x as the real transport reads
+ * it (ocireg_xfer.c): 0, or LFS_HTTP_XFER_ABORT with x->err.
+ */
+static size_t fake_record(const struct lfs_http_req *rq,
+			  struct lfs_http_xfer *x)
 {
-	struct fake_http_seen *s;
-	size_t i;
+	struct fake_http_seen *s = NULL, scratch;
+	char buf[4096];
+	size_t i, n;
+	char *nb;
 
-	if (n_seen >= FAKE_HTTP_MAX)
-		return;
-	s = &seen[n_seen++];
+	if (n_seen < FAKE_HTTP_MAX)
+		s = &seen[n_seen++];
+	else
+		s = memset(&scratch, 0, sizeof(scratch));
 	snprintf(s->method, sizeof(s->method), "%s", rq->method);
 	snprintf(s->url, sizeof(s->url), "%s", rq->url);
 	for (i = 0; i < 8 && rq->headers[i]; i++)
 		snprintf(s->headers[s->n_headers++], sizeof(s->headers[0]), "%s",
 			 rq->headers[i]);
-	if (rq->body_fd >= 0 && rq->body_stream) {
-		char buf[4096];
-		ssize_t r;
-
-		while ((r = read(rq->body_fd, buf, sizeof(buf))) > 0) {
-			s->body = realloc(s->body, s->body_len + (size_t)r + 1);
-			if (!s->body)
-				break;
-			memcpy(s->body + s->body_len, buf, (size_t)r);
-			s->body_len += (size_t)r;
-			s->body[s->body_len] = '\0';
-		}
-	} else if (rq->body_fd >= 0) {
-		s->body = calloc(1, rq->body_fd_len + 1);
-		if (s->body && pread(rq->body_fd, s->body, rq->body_fd_len,
-					(off_t)rq->body_fd_off) ==
-		    (ssize_t)rq->body_fd_len)
-			s->body_len = rq->body_fd_len;
-	} else if (rq->body) {
-		s->body = calloc(1, rq->body_len + 1);
-		if (s->body) {
-			memcpy(s->body, rq->body, rq->body_len);
-			s->body_len = rq->body_len;
-		}
+	if (rq->body_fd < 0 && !rq->body)
+		return 0;
+	/* the record's allocations are the fake's, not layerctl's */
+	fake_alloc.paused++;
+	s->body = calloc(1, 1);
+	fake_alloc.paused--;
+	while ((n = lfs_http_xfer_read(x, buf, sizeof(buf))) &&
+	       n != LFS_HTTP_XFER_ABORT) {
+		fake_alloc.paused++;
+		nb = s->body ? realloc(s->body, s->body_len + n + 1) : NULL;
+		fake_alloc.paused--;
+		if (!nb)
+			continue;
+		s->body = nb;
+		memcpy(s->body + s->body_len, buf, n);
+		s->body_len += n;
+		s->body[s->body_len] = '\0';
 	}
+	if (s == &scratch)
+		free(s->body);
+	return n;
 }
 
 int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 		struct lfs_http_resp *rs)
 {
+	struct lfs_http_xfer x = { .rq = rq, .rs = rs };
 	const struct fake_http_resp *r;
 	size_t len, off, n;
-	int rc;
 
 	(void)h;
 	memset(rs, 0, sizeof(*rs));
-	fake_record(rq);
-	/* a body sent whole: as the transport tells it */
-	if (rq->progress && (rq->body_fd >= 0 || rq->body))
-		rq->progress(rq->progress_arg, rq->body_stream ?
-			     seen[n_seen - 1].body_len : rq->body_fd >= 0 ?
-			     rq->body_fd_len : rq->body_len);
+	/* the body, sent before any answer */
+	if (fake_record(rq, &x))
+		return lfs_http_xfer_fail(&x);
 	if (q_head == q_tail) {
 		snprintf(rs->err, sizeof(rs->err), "fake: no scripted response");
 		return -EIO;
@@ -166,22 +171,15 @@ int lfs_http_do(struct lfs_http *h, const struct lfs_http_req *rq,
 	len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
 	if (r->fail_err && r->fail_after < len)
 		len = r->fail_after;
-	if (r->status >= 200 && r->status < 300 && rq->sink) {
-		for (off = 0; off < len; off += n) {
-			n = len - off < 7 ? len - off : 7;
-			rc = rq->sink(rq->sink_arg, rs, r->body + off, n);
-			if (rc) {
-				snprintf(rs->err, sizeof(rs->err), "sink: %d", rc);
-				return rc;
-			}
-		}
-	} else if (r->body) {
-		rs->body = malloc(len + 1);
-		if (!rs->body)
-			return -ENOMEM;
-		memcpy(rs->body, r->body, len);
-		rs->body[len] = '\0';
-		rs->body_len = len;
+	/*
+	 * The body as the real transport takes it (ocireg_xfer.c): a 2xx's
+	 * to the request's sink in 7-byte pieces, any other kept whole.
+	 */
+	for (off = 0; off < len; off += n) {
+		n = r->status >= 200 && r->status < 300 && rq->sink &&
+		    len - off > 7 ? 7 : len - off;
+		if (lfs_http_xfer_write(&x, r->status, r->body + off, n) != n)
+			return lfs_http_xfer_fail(&x);
 	}
 	if (r->fail_err) {
 		lfs_http_resp_free(rs);

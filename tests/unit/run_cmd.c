@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The unit tests' one harness for a run of layerctl (run_cmd.h). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +85,9 @@ size_t run_nomem_sweep(void (*run)(const char *const *args),
 			next = strchr(line, '\n');
 			next = next ? next + 1 : line + strlen(line);
 			if (!memmem(line, (size_t)(next - line),
-				    "Cannot allocate memory", 22))
+				    "Cannot allocate memory", 22) &&
+			    !memmem(line, (size_t)(next - line),
+				    "out of memory", 13))
 				continue;
 			fflush(f);
 			seen = *lines;
@@ -121,6 +124,7 @@ void run_nomem_lines(void (*run)(const char *const *args),
 			else if (*p == '/' && !quoted)
 				slash = 1;
 		ck_assert_msg(!strncmp(line, "layerctl: ", 10) && !slash &&
+			      !memmem(line, n, "out of memory", 13) &&
 			      ((n > 36 && !strncmp(next - 26, " (Cannot allocate memory)\n", 26) &&
 				memmem(line + 10, n - 36, ": ", 2)) ||
 			       (n > 25 && !strncmp(next - 25, ": Cannot allocate memory\n", 25) &&
@@ -151,4 +155,31 @@ void run_nomem_want(void (*run)(const char *const *args),
 		ck_assert_msg(run_lines_have(lines, *wants), "%s: want %s in:\n%s",
 			      args[0], *wants, lines);
 	free(lines);
+}
+
+size_t nomem_sweep_call(int (*fn)(void *arg, struct lfs_err *e), void *arg,
+			size_t max)
+{
+	char line[LFS_ERR_MAX + 64];
+	size_t n;
+	int rc, failed;
+
+	for (n = 1; n <= max; n++) {
+		struct lfs_err e = LFS_ERR_INIT;
+
+		fake_alloc_fail(n);
+		rc = fn(arg, &e);
+		failed = fake_alloc.failed;
+		fake_alloc_fail(0);
+		if (!failed)
+			break;
+		if (!rc)
+			continue;	/* the failure was coped with */
+		lfs_err_str(&e, line, sizeof(line));
+		ck_assert_msg(!strstr(line, "out of memory") && e.msg[0] &&
+			      (rc != -ENOMEM || e.code == -ENOMEM),
+			      "allocation %zu failing: rc %d: %s", n, rc, line);
+	}
+	ck_assert_msg(n > 1 && n <= max, "%zu calls", n);
+	return n;
 }

@@ -46,7 +46,7 @@ extern unsigned long run_fail_alloc;
  * first allocation failing, then its second, and so on until a run gets
  * through all of them (or run_nomem_max runs, if not 0); into *@lines
  * (free() it) the distinct lines of standard error of those runs that say
- * "Cannot allocate memory".  Returns the number of runs.
+ * "Cannot allocate memory" or "out of memory".  Returns the number of runs.
  */
 extern unsigned long run_nomem_max;
 size_t run_nomem_sweep(void (*run)(const char *const *args),
@@ -57,7 +57,8 @@ size_t run_nomem_sweep(void (*run)(const char *const *args),
  * run_nomem_sweep(), then checks that every line it gives names what
  * failed (err.h): "layerctl: SUBJECT: REASON (Cannot allocate memory)",
  * or "layerctl: ...'NAME'...: Cannot allocate memory", no path outside
- * quotes; never a bare "layerctl: Cannot allocate memory".
+ * quotes; never a bare "layerctl: Cannot allocate memory", never "out of
+ * memory" (the errno's text in the error's, not its code).
  */
 void run_nomem_lines(void (*run)(const char *const *args),
 		     struct run_result *r, const char *const *args,
@@ -73,6 +74,17 @@ int run_lines_have(const char *lines, const char *want);
 void run_nomem_want(void (*run)(const char *const *args),
 		    struct run_result *r, const char *const *args,
 		    const char *const *wants);
+
+/*
+ * Calls @fn(@arg, @e) with its first allocation failing, then its second,
+ * and so on until a call gets through all of them (at most @max calls,
+ * and more than one); a call that fails after its allocation failed must
+ * leave in @e what it was doing, -ENOMEM as the code if it returned that,
+ * and never "out of memory" (err.h: the errno's text is the printer's).
+ * Returns the number of calls.
+ */
+size_t nomem_sweep_call(int (*fn)(void *arg, struct lfs_err *e), void *arg,
+			size_t max);
 
 /* Frees what @r holds and zeroes it. */
 void run_result_free(struct run_result *r);

@@ -195,7 +195,10 @@ expect_ok "$LAYERCTL" layer rm rw/big
 R=$scratch/rr
 mkdir -p "$E/race"
 head -c 32768 /dev/urandom >"$scratch/race.data"
-for i in $(seq 0 399); do cp "$scratch/race.data" "$E/race/f$i"; done
+# The 400 copies by one tee (a cp each was 400 execs: seconds under TCG).
+set --
+for i in $(seq 0 399); do set -- "$@" "$E/race/f$i"; done
+tee "$@" <"$scratch/race.data" >/dev/null
 expect_ok "$LAYERCTL" layer add rw/race "$E/race"
 mkdir -p "$R/lu" "$R/lw" "$R/lm"
 expect_ok "$LAYERCTL" mount --layers rw/race --upper "$R/lu" --work "$R/lw" "$R/lm"

@@ -195,6 +195,7 @@ int lfs_oci_extract(const struct lfs_import *im, const char *diff, int sync,
 		.diff_id_checked = im->diff_id != NULL,
 		.limits = im->limits,
 		.feed = im->feed,
+		.writeback = sync,
 	};
 	int rootfd, rc;
 

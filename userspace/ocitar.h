@@ -73,6 +73,12 @@ struct lfs_tar_import_opts {
 	 */
 	int diff_id_checked;
 	struct lfs_tar_limits limits;	/* checked while extracting */
+	/*
+	 * the caller syncs the filesystem once it is done (pull, load,
+	 * import into the store): each file's writeback is started as soon
+	 * as it is written, so that the sync has little left to wait for
+	 */
+	int writeback;
 	/* the input, if not NULL (then @fd and @mem are not used) */
 	struct lfs_tar_feed *feed;
 };

@@ -879,6 +879,9 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	if (size > 0)
 		m->st->size += (uint64_t)size;
 	rc = lfs_imp_meta(m, e, fd, -1, NULL, 0, 1, what);
+	/* its data on the way to the disk now, not all at the final sync */
+	if (!rc && size > 0 && m->opts->writeback)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 out:
 	close(fd);
 	return rc;

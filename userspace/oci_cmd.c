@@ -194,6 +194,8 @@ int lfs_oci_extract(const struct lfs_import *im, const char *diff, int sync,
 		.blob_checked = im->blob_checked,
 		.diff_id_checked = im->diff_id != NULL,
 		.limits = im->limits,
+		.feed = im->feed,
+		.writeback = sync,
 	};
 	int rootfd, rc;
 

@@ -21,6 +21,7 @@
 struct lfs_import {
 	const char *what;	/* for messages: the file's name */
 	int fd;			/* the tarball */
+	struct lfs_tar_feed *feed;	/* or, if not NULL, this stream */
 	const char *ref;
 	const char *parent;	/* NULL: none */
 	const char *author;

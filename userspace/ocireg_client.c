@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "fsdir.h"
 #include "ocireg_client.h"
 
 #define LFS_REG_TOKEN_MAX	8192
@@ -724,7 +725,9 @@ struct lfs_fetch {
 	int fd;
 	EVP_MD_CTX *md;
 	uint64_t have, size, start;	/* start: the range asked for */
-	int stream;			/* @fd is a pipe: written in order */
+	int stream;			/* passed on in order, to @out */
+	lfs_reg_out_fn out;
+	void *out_arg;
 	int begun;			/* this answer's body has begun */
 	/* stream: the copy kept for a later pull; NULL: none */
 	struct lfs_reg_part *part;
@@ -749,7 +752,7 @@ static void lfs_fetch_untee(struct lfs_fetch *f)
 
 static int lfs_fetch_reset(struct lfs_fetch *f)
 {
-	if (f->stream) {	/* what went down the pipe stays there */
+	if (f->stream) {	/* what was passed on stays there */
 		if (f->have)
 			return -ESPIPE;
 		f->pending = 0;		/* the kept bytes are of no use */
@@ -765,16 +768,28 @@ static int lfs_fetch_reset(struct lfs_fetch *f)
 	return 0;
 }
 
-/* Writes @n bytes at @p to the pipe or file, at f->have. */
+/* The stream into the pipe @arg (an fd): written whole. */
+static int lfs_fetch_fd_out(void *arg, const void *p, size_t n)
+{
+	return lfs_write_all(*(int *)arg, p, n);
+}
+
+/* Hashes @n bytes at @p and passes them on, or writes them at f->have. */
 static int lfs_fetch_put(struct lfs_fetch *f, const char *s, size_t n)
 {
 	ssize_t w;
+	int rc;
 
 	if (!EVP_DigestUpdate(f->md, s, n))
 		return -EIO;
+	if (f->stream) {
+		rc = f->out(f->out_arg, s, n);
+		if (!rc)
+			f->have += n;
+		return rc;
+	}
 	while (n) {
-		w = f->stream ? write(f->fd, s, n) :
-				pwrite(f->fd, s, n, (off_t)f->have);
+		w = pwrite(f->fd, s, n, (off_t)f->have);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -1012,10 +1027,11 @@ static int lfs_fetch_check(struct lfs_reg *reg, struct lfs_fetch *f,
 
 static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 			 uint64_t size, int fd, uint64_t *have,
-			 struct lfs_reg_part *part)
+			 struct lfs_reg_part *part, lfs_reg_out_fn out,
+			 void *out_arg)
 {
 	struct lfs_fetch f = { .reg = reg, .fd = fd, .size = size,
-				.have = *have };
+				.have = *have, .out = out, .out_arg = out_arg };
 	char url[LFS_REG_URL_MAX], what[LFS_DIGEST_LEN + 8];
 	int rc = 0, tries;
 
@@ -1099,17 +1115,26 @@ out:
 int lfs_reg_blob_fetch(struct lfs_reg *reg, const char *digest, uint64_t size,
 		       int fd, uint64_t *have)
 {
-	return lfs_reg_fetch(reg, digest, size, fd, have, NULL);
+	return lfs_reg_fetch(reg, digest, size, fd, have, NULL, NULL, NULL);
+}
+
+int lfs_reg_blob_stream_to(struct lfs_reg *reg, const char *digest,
+			   uint64_t size, lfs_reg_out_fn out, void *arg,
+			   struct lfs_reg_part *part, uint64_t *have)
+{
+	struct lfs_reg_part none = { .fd = -1 };
+
+	*have = 0;
+	return lfs_reg_fetch(reg, digest, size, -1, have, part ? part : &none,
+			     out, arg);
 }
 
 int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
 			uint64_t size, int fd, struct lfs_reg_part *part,
 			uint64_t *have)
 {
-	struct lfs_reg_part none = { .fd = -1 };
-
-	*have = 0;
-	return lfs_reg_fetch(reg, digest, size, fd, have, part ? part : &none);
+	return lfs_reg_blob_stream_to(reg, digest, size, lfs_fetch_fd_out, &fd,
+				      part, have);
 }
 
 int lfs_reg_manifest_get(struct lfs_reg *reg, const char *ref, char **body,

@@ -157,6 +157,17 @@ int lfs_reg_blob_stream(struct lfs_reg *reg, const char *digest,
 			uint64_t *have);
 
 /*
+ * Where lfs_reg_blob_stream_to() passes the blob: @n bytes at @p, in
+ * order; 0, or a negative errno that fails the download.
+ */
+typedef int (*lfs_reg_out_fn)(void *arg, const void *p, size_t n);
+
+/* lfs_reg_blob_stream(), the stream passed to @out(@arg, ...). */
+int lfs_reg_blob_stream_to(struct lfs_reg *reg, const char *digest,
+			   uint64_t size, lfs_reg_out_fn out, void *arg,
+			   struct lfs_reg_part *part, uint64_t *have);
+
+/*
  * GETs manifest @ref (a tag or digest) with every media type accepted.
  * *@body (malloc()ed, NUL-terminated, at most 4 MiB), its @len, its
  * @content_type and @digest (sha256 of the body; checked against @ref

@@ -156,6 +156,8 @@ static size_t lfs_read_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n == LFS_HTTP_XFER_ABORT ? CURL_READFUNC_ABORT : n;
 }
 
+#define LFS_HTTP_RECV_BUF (256 * 1024)
+
 /* LFS_HTTP_LOW_SPEED_TIME, or the shorter window a test asks for. */
 static long lfs_http_low_speed_time(void)
 {
@@ -217,6 +219,13 @@ static int lfs_http_setup(struct lfs_http *h, const struct lfs_http_req *rq,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, lfs_write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->b.rs->err);
+	/*
+	 * A blob's body in pieces of up to LFS_HTTP_RECV_BUF rather than
+	 * curl's 16 KiB: a fraction of the system calls and callbacks
+	 * (each piece is hashed, kept and passed on).
+	 */
+	if (rq->sink)
+		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)LFS_HTTP_RECV_BUF);
 	if (get) {
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);

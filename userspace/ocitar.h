@@ -81,6 +81,14 @@ struct lfs_tar_import_opts {
 	 */
 	int diff_id_checked;
 	struct lfs_tar_limits limits;	/* checked while extracting */
+	/*
+	 * the caller syncs the filesystem once it is done (pull, load,
+	 * import into the store): each file's writeback is started as soon
+	 * as it is written, so that the sync has little left to wait for
+	 */
+	int writeback;
+	/* the input, if not NULL (then @fd and @mem are not used) */
+	struct lfs_tar_feed *feed;
 };
 
 struct lfs_tar_import_stats {
@@ -90,8 +98,37 @@ struct lfs_tar_import_stats {
 };
 
 /*
- * Extracts the tarball (plain, gzip or zstd: detected) read from @fd, or
- * from @mem/@memlen if @fd < 0, into the empty directory @rootfd, in one
+ * A stream handed to lfs_tar_import() by another thread (pull: as the
+ * blob arrives), in place of a pipe: the producer's bytes are copied once,
+ * into the buffers the import decompresses from, where a pipe copies them
+ * into the kernel and out again.  One producer, the import the consumer.
+ */
+struct lfs_tar_feed;
+
+/* A new feed, or NULL (out of memory). */
+struct lfs_tar_feed *lfs_tar_feed_new(void);
+/*
+ * Producer: @n bytes at @p, in order; waits while the import is behind.
+ * Once the consumer has stopped (lfs_tar_feed_stop()) they are dropped:
+ * the producer goes on to its own end (pull checks the blob's digest).
+ */
+void lfs_tar_feed_write(struct lfs_tar_feed *f, const void *p, size_t n);
+/*
+ * Consumer: done with it (the import returned, or never started): the
+ * producer no longer waits.
+ */
+void lfs_tar_feed_stop(struct lfs_tar_feed *f);
+/*
+ * Producer: the end of the stream; @err: an errno, the stream broke off
+ * (the import fails reading it), or 0.
+ */
+void lfs_tar_feed_close(struct lfs_tar_feed *f, int err);
+/* Once both sides are done with it. */
+void lfs_tar_feed_free(struct lfs_tar_feed *f);
+
+/*
+ * Extracts the tarball (plain, gzip or zstd: detected) read from
+ * opts->feed, else from @fd, or from @mem/@memlen if @fd < 0, into the empty directory @rootfd, in one
  * pass: ".wh.NAME" becomes a 0/0 character device, ".wh..wh..opq" the
  * xattr trusted.overlay.opaque=y on its directory.  Every name is resolved
  * beneath @rootfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), last

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One layer of layerctl pull: its blob downloaded into a pipe that a
- * thread extracts from as the bytes arrive (gunzip, untar) into the
+ * One layer of layerctl pull: its blob downloaded into a feed (ocitar.h:
+ * the extraction's own buffers) that a thread extracts from as the bytes
+ * arrive (gunzip, untar) into the
  * layer's staging directory in the store; the download checks the blob's
  * digest and size, the extraction the diff_id.  What arrives is kept
  * in the store too (pullpart.h) until the blob is verified, so that a
@@ -23,8 +24,6 @@
 #include "pull.h"
 #include "pullpart.h"
 
-#define LFS_PULL_PIPE (1 << 20)
-
 /* The extracting thread's work. */
 struct lfs_pull_x {
 	struct lfs_import im;
@@ -35,39 +34,32 @@ struct lfs_pull_x {
 	pthread_t thr;
 };
 
-/* Reads @fd to its end: the download goes on to check its digest. */
-static void lfs_pull_drain(int fd)
-{
-	char buf[65536];
-	ssize_t r;
-
-	do
-		r = read(fd, buf, sizeof(buf));
-	while (r > 0 || (r < 0 && errno == EINTR));
-}
-
 static void *lfs_pull_x_thread(void *arg)
 {
 	struct lfs_pull_x *x = arg;
 
 	x->rc = lfs_oci_extract(&x->im, x->diff, 1, x->ist, &x->e);
-	if (x->rc)
-		lfs_pull_drain(x->im.fd);
-	close(x->im.fd);
+	/* what comes now is dropped: the download goes on to its digest */
+	lfs_tar_feed_stop(x->im.feed);
 	return NULL;
 }
 
-/* The extraction of layer @i from a new pipe; its write end in @wfd. */
+static int lfs_pull_feed(void *arg, const void *p, size_t n)
+{
+	lfs_tar_feed_write(arg, p, n);
+	return 0;
+}
+
+/* The extraction of layer @i from a new feed. */
 static int lfs_pull_x_start(struct lfs_pull *p, size_t i, struct lfs_pull_x *x,
-			    int *wfd, struct lfs_err *e)
+			    struct lfs_err *e)
 {
 	struct lfs_pull_layer *l = &p->L[i];
-	int fds[2];
 
-	if (pipe2(fds, O_CLOEXEC))
-		return lfs_err_set(e, -errno, "pipe");
-	fcntl(fds[1], F_SETPIPE_SZ, LFS_PULL_PIPE);	/* best effort */
-	x->im.fd = fds[0];
+	x->im.fd = -1;
+	x->im.feed = lfs_tar_feed_new();
+	if (!x->im.feed)
+		return lfs_err_set(e, -ENOMEM, "out of memory");
 	x->im.what = p->man.layers[i].digest;
 	x->im.limits = p->limits;
 	/* the download checks the blob's digest: not hashed twice */
@@ -75,10 +67,8 @@ static int lfs_pull_x_start(struct lfs_pull *p, size_t i, struct lfs_pull_x *x,
 	x->im.diff_id = p->cfg.diff_ids[i];
 	x->diff = l->diff;
 	x->ist = &l->ist;
-	*wfd = fds[1];
 	if (pthread_create(&x->thr, NULL, lfs_pull_x_thread, x)) {
-		close(fds[0]);
-		close(fds[1]);
+		lfs_tar_feed_free(x->im.feed);
 		return lfs_err_set(e, -EAGAIN, "cannot start a thread");
 	}
 	return 0;
@@ -123,9 +113,9 @@ int lfs_pull_layer(void *arg, size_t i, struct lfs_reg *reg,
 	struct lfs_pull_x x = { 0 };
 	struct lfs_reg_part part;
 	uint64_t have = 0, kept;
-	int wfd = -1, rc;
+	int rc;
 
-	rc = lfs_pull_x_start(p, li, &x, &wfd, e);
+	rc = lfs_pull_x_start(p, li, &x, e);
 	if (rc)
 		return rc;
 	/* none (another pull holds it, the store is read-only): no copy */
@@ -133,10 +123,13 @@ int lfs_pull_layer(void *arg, size_t i, struct lfs_reg *reg,
 	lfs_xv_set(&p->view, ref.row, "Downloading", d->size, 1);
 	reg->progress = lfs_xv_hook;
 	reg->progress_arg = &ref;
-	rc = lfs_reg_blob_stream(reg, d->digest, d->size, wfd, &part, &have);
+	rc = lfs_reg_blob_stream_to(reg, d->digest, d->size, lfs_pull_feed,
+				    x.im.feed, &part, &have);
 	reg->progress = NULL;
-	close(wfd);
+	/* a download that failed: the extraction fails at the break */
+	lfs_tar_feed_close(x.im.feed, rc ? EIO : 0);
 	pthread_join(x.thr, NULL);
+	lfs_tar_feed_free(x.im.feed);
 	rc = lfs_pull_outcome(reg, rc, &x, p->L[li].name, e);
 	/* the blob, verified and extracted: kept (best effort) */
 	if (rc || p->o.no_keep || !part.whole ||

@@ -205,3 +205,74 @@ void lfs_pipe_cancel(struct lfs_pipe *p, int err)
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
+
+int lfs_pipe_write(struct lfs_pipe *p, int *slot, const void *buf, size_t n)
+{
+	size_t k;
+
+	while (n) {
+		if (*slot < 0) {
+			*slot = lfs_pipe_slot(p);
+			if (*slot < 0)
+				return -1;
+			p->fill = 0;
+		}
+		k = LFS_PIPE_CHUNK - p->fill;
+		if (k > n)
+			k = n;
+		memcpy(p->buf[*slot] + p->fill, buf, k);
+		p->fill += k;
+		buf = (const char *)buf + k;
+		n -= k;
+		if (p->fill == LFS_PIPE_CHUNK) {
+			lfs_pipe_push(p, *slot, p->fill);
+			*slot = -1;
+		}
+	}
+	return 0;
+}
+
+void lfs_pipe_end(struct lfs_pipe *p, int *slot, int err)
+{
+	if (*slot >= 0 && p->fill)
+		lfs_pipe_push(p, *slot, p->fill);
+	*slot = -1;
+	lfs_pipe_close(p, err);
+}
+
+struct lfs_tar_feed *lfs_tar_feed_new(void)
+{
+	struct lfs_tar_feed *f = calloc(1, sizeof(*f));
+
+	if (f && lfs_pipe_init(&f->q)) {
+		free(f);
+		return NULL;
+	}
+	if (f)
+		f->slot = -1;
+	return f;
+}
+
+void lfs_tar_feed_write(struct lfs_tar_feed *f, const void *p, size_t n)
+{
+	/* -1: the import stopped, the rest is dropped */
+	lfs_pipe_write(&f->q, &f->slot, p, n);
+}
+
+void lfs_tar_feed_stop(struct lfs_tar_feed *f)
+{
+	lfs_pipe_cancel(&f->q, 0);
+}
+
+void lfs_tar_feed_close(struct lfs_tar_feed *f, int err)
+{
+	lfs_pipe_end(&f->q, &f->slot, err);
+}
+
+void lfs_tar_feed_free(struct lfs_tar_feed *f)
+{
+	if (!f)
+		return;
+	lfs_pipe_destroy(&f->q);
+	free(f);
+}

@@ -106,9 +106,6 @@ static la_ssize_t lfs_exp_tar_cb(struct archive *a, void *arg,
 {
 	struct lfs_exp *x = arg;
 
-	const char *c = buf;
-	size_t k, left = n;
-
 	(void)a;
 	EVP_DigestUpdate(x->md_tar, buf, n);
 	x->tar_size += n;
@@ -117,25 +114,8 @@ static la_ssize_t lfs_exp_tar_cb(struct archive *a, void *arg,
 	if (!x->z)
 		return lfs_exp_blob_cb(a, arg, buf, n);
 	/* into the queue of the compressing thread, a chunk at a time */
-	while (left) {
-		if (x->slot < 0) {
-			x->slot = lfs_pipe_slot(&x->pipe);
-			if (x->slot < 0)
-				return -1;
-			x->pipe.fill = 0;
-		}
-		k = LFS_PIPE_CHUNK - x->pipe.fill;
-		if (k > left)
-			k = left;
-		memcpy(x->pipe.buf[x->slot] + x->pipe.fill, c, k);
-		x->pipe.fill += k;
-		c += k;
-		left -= k;
-		if (x->pipe.fill == LFS_PIPE_CHUNK) {
-			lfs_pipe_push(&x->pipe, x->slot, x->pipe.fill);
-			x->slot = -1;
-		}
-	}
+	if (lfs_pipe_write(&x->pipe, &x->slot, buf, n))
+		return -1;
 	return (la_ssize_t)n;
 }
 
@@ -865,10 +845,7 @@ static int lfs_exp_close(struct lfs_exp *x)
 				   "cannot write the tarball");
 	if (!x->z)
 		return 0;
-	if (x->slot >= 0 && x->pipe.fill)
-		lfs_pipe_push(&x->pipe, x->slot, x->pipe.fill);
-	x->slot = -1;
-	lfs_pipe_close(&x->pipe, 0);
+	lfs_pipe_end(&x->pipe, &x->slot, 0);
 	pthread_join(x->pipe.thr, NULL);
 	x->pipe.started = 0;
 	if (x->pipe.err || archive_write_close(x->z) != ARCHIVE_OK)

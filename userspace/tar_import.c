@@ -200,6 +200,7 @@ struct lfs_linkdir {
 
 struct lfs_imp {
 	/* input */
+	struct lfs_tar_feed *feed;	/* from it if not NULL */
 	int fd;
 	const unsigned char *mem;
 	size_t memlen, memoff;
@@ -265,6 +266,26 @@ static void *lfs_imp_hasher(void *arg)
 	return NULL;
 }
 
+/*
+ * The next piece of the feed into *@buf (valid until the next call), its
+ * length, 0 at its end, or -1 (m->in_err set) if it broke off.
+ */
+static ssize_t lfs_imp_feed_next(struct lfs_imp *m, const void **buf)
+{
+	struct lfs_pipe *q = &m->feed->q;
+	int slot = lfs_pipe_pop(q);
+
+	*buf = NULL;
+	if (slot >= 0) {
+		*buf = q->buf[slot];
+		return (ssize_t)q->len[slot];
+	}
+	if (!q->err)
+		return 0;
+	m->in_err = q->err;
+	return -1;
+}
+
 /* The input into the blob's digest, unless the caller checks it. */
 static void lfs_imp_blob(struct lfs_imp *m, const void *p, size_t n)
 {
@@ -281,7 +302,14 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 	size_t n;
 
 	(void)a;
-	if (m->fd < 0) {
+	if (m->feed) {
+		r = lfs_imp_feed_next(m, buf);
+		if (r < 0) {
+			archive_set_error(a, m->in_err, "read: %s",
+					  strerror(m->in_err));
+			return -1;
+		}
+	} else if (m->fd < 0) {
 		n = m->memlen - m->memoff;
 		if (n > LFS_IO_CHUNK)
 			n = LFS_IO_CHUNK;
@@ -851,6 +879,9 @@ static int lfs_imp_file(struct lfs_imp *m, struct archive_entry *e, int pfd,
 	if (size > 0)
 		m->st->size += (uint64_t)size;
 	rc = lfs_imp_meta(m, e, fd, -1, NULL, 0, 1, what);
+	/* its data on the way to the disk now, not all at the final sync */
+	if (!rc && size > 0 && m->opts->writeback)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 out:
 	close(fd);
 	return rc;
@@ -1626,17 +1657,20 @@ static int lfs_imp_finish(struct lfs_imp *m)
 			    m->raw_err);
 		return -EINVAL;
 	}
-	if (m->fd >= 0) {
+	if (m->feed || m->fd >= 0) {
+		const void *p = m->inbuf;
+
 		do {
-			r = read(m->fd, m->inbuf, LFS_IO_CHUNK);
+			r = m->feed ? lfs_imp_feed_next(m, &p) :
+			    read(m->fd, m->inbuf, LFS_IO_CHUNK);
 			if (r > 0) {
-				lfs_imp_tail(m, m->inbuf, (size_t)r);
-				lfs_imp_blob(m, m->inbuf, (size_t)r);
+				lfs_imp_tail(m, p, (size_t)r);
+				lfs_imp_blob(m, p, (size_t)r);
 				m->blob_size += (uint64_t)r;
 			}
-		} while (r > 0 || (r < 0 && errno == EINTR));
+		} while (r > 0 || (r < 0 && !m->feed && errno == EINTR));
 		if (r < 0)
-			return lfs_err_set(m->err, -errno,
+			return lfs_err_set(m->err, m->feed ? -m->in_err : -errno,
 					   "cannot read the input");
 	} else if (m->memoff < m->memlen) {
 		lfs_imp_tail(m, m->mem + m->memoff, m->memlen - m->memoff);
@@ -1695,7 +1729,8 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		   struct lfs_tar_import_stats *st, struct lfs_err *err)
 {
 	struct lfs_imp m = {
-		.fd = fd, .mem = mem, .memlen = memlen, .rootfd = rootfd,
+		.feed = opts->feed, .fd = opts->feed ? -1 : fd,
+		.mem = mem, .memlen = memlen, .rootfd = rootfd,
 		.opts = opts, .st = st, .pcache_fd = -1,
 		.err = err,
 	};

@@ -93,6 +93,14 @@ void lfs_pipe_push(struct lfs_pipe *p, int slot, size_t len);
 /* Producer: done (@err: failed with that errno). */
 void lfs_pipe_close(struct lfs_pipe *p, int err);
 /*
+ * Producer: @n bytes at @buf copied into slots, a slot published once
+ * full; *@slot is the one being filled (p->fill bytes), -1 for none.
+ * 0, or -1 if the consumer cancelled (the rest is not copied).
+ */
+int lfs_pipe_write(struct lfs_pipe *p, int *slot, const void *buf, size_t n);
+/* Producer: publishes the slot being filled, if any, then closes. */
+void lfs_pipe_end(struct lfs_pipe *p, int *slot, int err);
+/*
  * Consumer: releases the slot it held and waits for the next one.  Its
  * index, or -1 at the end (p->err set if the producer failed).
  */
@@ -101,5 +109,15 @@ int lfs_pipe_pop(struct lfs_pipe *p);
 int lfs_pipe_tap_pop(struct lfs_pipe *p);
 /* Consumer: gives up; the producer and the tap stop at their next slot. */
 void lfs_pipe_cancel(struct lfs_pipe *p, int err);
+
+/*
+ * ocitar.h's feed: a queue whose producer fills slot @slot (-1: none yet)
+ * up to q.fill bytes before it publishes it.  The consumer's slot stays
+ * valid until its next pop, as libarchive's read callback needs.
+ */
+struct lfs_tar_feed {
+	struct lfs_pipe q;
+	int slot;
+};
 
 #endif /* LAYERCTL_TARPRIV_H */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -757,7 +758,7 @@ static int import_mem(const char *buf, size_t len, const char *name,
 	return rc;
 }
 
-static char tarbuf[1 << 20];
+static char tarbuf[4 << 20];
 
 START_TEST(test_roundtrip)
 {
@@ -945,6 +946,96 @@ START_TEST(test_import_blob_checked)
 		/* gzip: not hashed; plain: the blob is the tar, its diff_id */
 		ck_assert_str_eq(st.d.digest, c ? d.digest : "");
 		ck_assert_uint_eq(st.d.blob_size, len);
+	}
+}
+END_TEST
+
+static const char *put_bytes(const char *name, const void *buf, size_t len);
+
+/* A producer thread: tarbuf[0..len) into a feed in pieces of 1000 bytes. */
+struct feed_arg {
+	struct lfs_tar_feed *f;
+	size_t len;
+	int err;	/* closed with it */
+};
+
+static void *feed_thread(void *arg)
+{
+	struct feed_arg *a = arg;
+	size_t off, k;
+
+	for (off = 0; off < a->len; off += k) {
+		k = a->len - off < 1000 ? a->len - off : 1000;
+		lfs_tar_feed_write(a->f, tarbuf + off, k);
+	}
+	lfs_tar_feed_close(a->f, a->err);
+	return NULL;
+}
+
+/*
+ * A feed (pull's input): what another thread writes is extracted as a
+ * file would be; a feed closed with an error fails the import; once the
+ * consumer stopped, the producer's writes are dropped, not waited on.
+ */
+START_TEST(test_import_feed)
+{
+	struct lfs_tar_import_opts o = { 0 };
+	struct lfs_tar_import_stats st;
+	struct lfs_tar_digests d;
+	struct lfs_err err = LFS_ERR_INIT;
+	struct feed_arg a = { 0 };
+	char path[256], got[8192];
+	static char big[300][8192];
+	uint32_t x = 1;
+	pthread_t thr;
+	size_t len, i, j;
+	int fd, c, rc;
+
+	mk("src");
+	/* incompressible: more than the feed holds (1 MiB) */
+	for (i = 0; i < 300; i++) {
+		for (j = 0; j < sizeof(big[i]); j++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			big[i][j] = (char)x;
+		}
+		snprintf(path, sizeof(path), "src/f%03zu", i);
+		put_bytes(path, big[i], sizeof(big[i]));
+	}
+	len = export_src("feed.gz", LFS_COMPRESS_GZIP, &d);
+	ck_assert_uint_gt(len, 2 << 20);
+	/* c: 0 whole, 1 broken off at half (EIO), 2 not read at all */
+	for (c = 0; c < 3; c++) {
+		a.f = lfs_tar_feed_new();
+		ck_assert_ptr_nonnull(a.f);
+		a.len = c == 1 ? len / 2 : len;
+		a.err = c == 1 ? EIO : 0;
+		o.feed = a.f;
+		snprintf(path, sizeof(path), "%s/feed%d", tmpdir, c);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		fd = open(path, O_RDONLY | O_DIRECTORY);
+		ck_assert_int_eq(pthread_create(&thr, NULL, feed_thread, &a), 0);
+		rc = c == 2 ? 0 : lfs_tar_import(-1, NULL, 0, fd, &o, &st, &err);
+		lfs_tar_feed_stop(a.f);
+		ck_assert_int_eq(pthread_join(thr, NULL), 0);
+		lfs_tar_feed_free(a.f);
+		close(fd);
+		if (c == 0) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(st.d.diff_id, d.diff_id);
+			ck_assert_str_eq(st.d.digest, d.digest);
+			ck_assert_uint_eq(st.d.blob_size, len);
+			snprintf(path, sizeof(path), "%s/feed0/f299", tmpdir);
+			fd = open(path, O_RDONLY);
+			ck_assert_int_eq(read(fd, got, sizeof(got)), sizeof(got));
+			close(fd);
+			ck_assert_int_eq(memcmp(got, big[299], sizeof(got)), 0);
+		} else if (c == 1) {
+			ck_assert_int_eq(rc, -EIO);
+			/* the break falls in f148's data */
+			ck_assert_str_eq(err.msg, "entry 'f148': cannot read the input");
+		}
 	}
 }
 END_TEST
@@ -3812,6 +3903,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_layout_tar_names);
 	tcase_add_test(tc, test_protattr_roundtrip);
 	tcase_add_test(tc, test_import_blob_checked);
+	tcase_add_test(tc, test_import_feed);
 	tcase_add_test(tc, test_import_gzip_trailer);
 	tcase_add_loop_test(tc, test_layout_tar_compressions, 0, 5);
 	tcase_add_loop_test(tc, test_bad, 0,

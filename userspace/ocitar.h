@@ -128,9 +128,10 @@ void lfs_tar_feed_free(struct lfs_tar_feed *f);
 
 /*
  * Extracts the tarball (plain, gzip or zstd: detected) read from
- * opts->feed, else from @fd, or from @mem/@memlen if @fd < 0, into the empty directory @rootfd, in one
- * pass: ".wh.NAME" becomes a 0/0 character device, ".wh..wh..opq" the
- * xattr trusted.overlay.opaque=y on its directory.  Every name is resolved
+ * opts->feed, else from @fd, or from @mem/@memlen if @fd < 0, into the
+ * empty directory @rootfd, in one pass: ".wh.NAME" becomes a 0/0
+ * character device, ".wh..wh..opq" the xattr trusted.overlay.opaque=y on
+ * its directory.  Every name is resolved
  * beneath @rootfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), last
  * components are never followed, and an entry is refused (-EINVAL, or the
  * errno of the failed call) for: an absolute path, a '..' component, a

@@ -205,12 +205,15 @@ _lib_pstate() {
 }
 
 # Waits until every process named is asleep uninterruptibly (state D: a
-# writer held by a freeze, a commit held by a frozen filesystem) and each
-# still is half a second later; at most 10 seconds.  0 if so; 1 if one
-# ended or did not block so in time.  This replaces "still running after
-# N seconds", which costs N seconds and tells less.
+# writer held by a freeze, a commit held by a frozen filesystem) in six
+# samples in a row, 0.1 s apart (half a second: the short D of a process
+# reading its libraries or a page under TCG does not count, and polling
+# goes on after it); at most 10 seconds.  0 if so; 1 if one ended or did
+# not block so in time.  This replaces "still running after N seconds",
+# which costs N seconds and tells less.
 wait_blocked() {
 	_lib_n=100
+	_lib_held=0
 	while [ "$_lib_n" -gt 0 ]; do
 		_lib_all=1
 		for _lib_p in "$@"; do
@@ -221,11 +224,10 @@ wait_blocked() {
 			esac
 		done
 		if [ "$_lib_all" = 1 ]; then
-			sleep 0.5
-			for _lib_p in "$@"; do
-				[ "$(_lib_pstate "$_lib_p")" = D ] || return 1
-			done
-			return 0
+			_lib_held=$((_lib_held + 1))
+			[ "$_lib_held" -ge 6 ] && return 0
+		else
+			_lib_held=0
 		fi
 		sleep 0.1
 		_lib_n=$((_lib_n - 1))

@@ -1041,7 +1041,7 @@ static int lfs_reg_fetch(struct lfs_reg *reg, const char *digest,
 	f.md = EVP_MD_CTX_new();
 	if (!f.md || !EVP_DigestInit_ex(f.md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(f.md);
-		return lfs_reg_fail(reg, -ENOMEM, "%s: out of memory", what);
+		return lfs_reg_fail(reg, -ENOMEM, "%s: cannot start its SHA-256", what);
 	}
 	if (part) {		/* a stream, with a kept copy */
 		f.stream = 1;

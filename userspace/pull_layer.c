@@ -59,7 +59,7 @@ static int lfs_pull_x_start(struct lfs_pull *p, size_t i, struct lfs_pull_x *x,
 	x->im.fd = -1;
 	x->im.feed = lfs_tar_feed_new();
 	if (!x->im.feed)
-		return lfs_err_set(e, -ENOMEM, "out of memory");
+		return lfs_err_set(e, -ENOMEM, "cannot make the extraction's buffers");
 	x->im.what = p->man.layers[i].digest;
 	x->im.limits = p->limits;
 	/* the download checks the blob's digest: not hashed twice */

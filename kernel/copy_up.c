@@ -160,14 +160,9 @@ static int layerfs_copy_data(const struct path *lower, struct file *new_file,
 	struct file *old_file;
 	loff_t pos = 0, data, hole, end;
 	bool seek = true;
-	int err;
+	int err = 0;
 
-	/* dentry_open() checks nothing: the mounter must be able to read it. */
-	err = layerfs_inode_permission(d_inode(lower->dentry),
-				       MAY_READ | MAY_OPEN);
-	if (err)
-		return err;
-	old_file = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+	old_file = layerfs_open_lower(lower, O_RDONLY | O_LARGEFILE);
 	if (IS_ERR(old_file))
 		return PTR_ERR(old_file);
 

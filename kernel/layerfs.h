@@ -517,6 +517,7 @@ bool layerfs_dir_iter_next(struct layerfs_dir_iter *it, struct path *path,
 			   unsigned int *layer, bool *upper);
 struct layerfs_entry *layerfs_entry_alloc(unsigned int numlower);
 void layerfs_entry_free(struct layerfs_entry *entry);
+struct file *layerfs_open_lower(const struct path *path, int flags);
 int layerfs_read_names(struct vfsmount *mnt, struct dentry *dir,
 		       struct list_head *names);
 void layerfs_free_names(struct list_head *names);

@@ -158,16 +158,9 @@ static int layerfs_read_source(struct layerfs_fill_ctx *c,
 	struct file *file;
 	int err;
 
-	/*
-	 * dentry_open() checks nothing: the mounter must be allowed to read
-	 * every part of a merged directory (as overlayfs, ovl_path_open()).
-	 */
-	err = layerfs_inode_permission(d_inode(realdir->dentry),
-				       MAY_READ | MAY_OPEN);
-	if (err)
-		return err;
-	file = dentry_open(realdir, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
-			   current_cred());
+	/* The mounter must be allowed to read every part of the merge. */
+	file = layerfs_open_lower(realdir,
+				  O_RDONLY | O_DIRECTORY | O_LARGEFILE);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	c->ctx.pos = 0;

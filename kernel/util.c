@@ -311,6 +311,23 @@ static bool layerfs_names_actor(struct dir_context *ctx, const char *name,
 }
 
 /*
+ * @path of a layer opened for reading (@flags: O_RDONLY and the like) with
+ * the current credentials, once they may read it: dentry_open() checks
+ * nothing, and a mounter must not read through a view what it may not
+ * read itself (as overlayfs, ovl_path_open()).
+ */
+struct file *layerfs_open_lower(const struct path *path, int flags)
+{
+	int err;
+
+	err = layerfs_inode_permission(d_inode(path->dentry),
+				       MAY_READ | MAY_OPEN);
+	if (err)
+		return ERR_PTR(err);
+	return dentry_open(path, flags, current_cred());
+}
+
+/*
  * The names in real directory @dir on @mnt (without "." and ".."),
  * appended to @names; free them with layerfs_free_names() also on error.
  * The caller must not hold the directory's lock.

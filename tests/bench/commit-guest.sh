@@ -206,7 +206,12 @@ timed_commit() {
 }
 
 ratio_of() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo > 0) printf "%.2f", hi / lo; else print "n/a" }'; }
-flat() { awk -v r="$1" 'BEGIN { print (r != "n/a" && r <= 1.5) ? "met" : "NOT met" }'; }
+# verdict R LIMIT: is the ratio R at most LIMIT?  A ratio over a time of
+# 0 ms is n/a (ratio_of, div): no verdict, and not "NOT met".
+verdict() { awk -v r="$1" -v l="$2" 'BEGIN { if (r == "n/a") print "n/a: a time of 0 ms"; else print (r + 0 <= l + 0) ? "met" : "NOT met" }'; }
+flat() { verdict "$1" 1.5; }
+# json_num R: R as a JSON number, null for n/a.
+json_num() { if [ "$1" = n/a ]; then echo null; else echo "$1"; fi; }
 
 export LAYERFS_STORE=$d/store-s
 mkdir -p "$LAYERFS_STORE/layers" "$LAYERFS_STORE/views" "$d/adds"
@@ -331,6 +336,9 @@ done
 "$L" umount /tmp/bench-m
 view_json='' view_com=() view_rows=() view_look=() native_look=()
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# worst_of A B: the larger ratio; n/a if either is (one unmeasured count
+# leaves the worst unknown).
+worst_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else print (b + 0 > a + 0) ? b : a }'; }
 # One row of the view table after E=$1 earlier commits, commit time $2.
 look_row() {
 	printf '%-9s %10s %11s %10s %10s %9s %9s %9s  ' "$1" "$2" "${look_ms[$1]}" \
@@ -360,8 +368,8 @@ native_ratio=$(ratio_of "${native_ms[0]}" "${native_look[@]}")
 # bench's cold-lookup target).
 worst_fresh=0 worst_native=0
 for e in 0 $view_counts; do
-	worst_fresh=$(awk -v a="$worst_fresh" -v b="$(div "${look_ms[$e]}" "${fresh_ms[$e]}")" 'BEGIN { print (b > a) ? b : a }')
-	worst_native=$(awk -v a="$worst_native" -v b="$(div "${look_ms[$e]}" "${native_ms[$e]}")" 'BEGIN { print (b > a) ? b : a }')
+	worst_fresh=$(worst_of "$worst_fresh" "$(div "${look_ms[$e]}" "${fresh_ms[$e]}")")
+	worst_native=$(worst_of "$worst_native" "$(div "${look_ms[$e]}" "${native_ms[$e]}")")
 done
 
 echo
@@ -379,14 +387,14 @@ printf '%s\n' "$(look_row 0 -)"
 printf '%s\n' "${view_rows[@]}"
 echo "largest / smallest commit time: $view_ratio (flat = about 1; target <= 1.5: $(flat "$view_ratio"))"
 echo "cold absent lookups, committed / never committed, worst of every count: $worst_fresh (target <= 1.5: $(flat "$worst_fresh"))"
-echo "cold absent lookups, committed / native, worst of every count: $worst_native (target <= 2: $(awk -v r="$worst_native" 'BEGIN { print (r <= 2) ? "met" : "NOT met" }'))"
+echo "cold absent lookups, committed / native, worst of every count: $worst_native (target <= 2: $(verdict "$worst_native" 2))"
 echo "largest / smallest cold absent lookup time as the root grows: committed view $look_ratio, native $native_ratio (not a target)"
 echo "bench-commit: guest time $(($(date +%s) - t_start)) s"
 printf 'BENCH-JSON {"kernel":"%s","quick":%s,"reps":%s,"small":{"bytes":1048500,"files":100,"tar_sha256_ms":%s,"commit_ms":%s,"index_ready_ms":%s,"runs":"%s"},"big":{"bytes":%s,"files":%s,"tar_sha256_ms":%s,"commit_ms":%s,"index_ready_ms":%s},"commit_ratio_big_small":%s,"tar_over_commit_big":%s,"store_series":[%s],"store_ratio_max_min":%s,"view_series":[%s],"view_ratio_max_min":%s,"lookup_after_commits_ratio_max_min":%s,"lookup_committed_over_fresh_max":%s,"lookup_committed_over_native_max":%s,"lookup_native_ratio_max_min":%s}\n' \
 	"$(uname -r)" "$quick" "$reps" "$s_tar" "$s_com" "$s_ix" "${small[*]}" "$((big_files * 10737))" "$big_files" "$b_tar" "$b_com" "$b_ix" "$size_ratio" "$tar_ratio" \
-	"$store_json" "$( [ "$store_ratio" = n/a ] && echo null || echo "$store_ratio")" \
-	"$view_json" "$( [ "$view_ratio" = n/a ] && echo null || echo "$view_ratio")" \
-	"$( [ "$look_ratio" = n/a ] && echo null || echo "$look_ratio")" \
-	"$worst_fresh" "$worst_native" "$( [ "$native_ratio" = n/a ] && echo null || echo "$native_ratio")"
+	"$store_json" "$(json_num "$store_ratio")" \
+	"$view_json" "$(json_num "$view_ratio")" \
+	"$(json_num "$look_ratio")" \
+	"$(json_num "$worst_fresh")" "$(json_num "$worst_native")" "$(json_num "$native_ratio")"
 rmmod layerfs
 umount "$d"

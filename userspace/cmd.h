@@ -80,6 +80,7 @@ int cmd_load(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_push(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_pull(struct lfs_ctx *ctx, int argc, char **argv);
 int cmd_login(struct lfs_ctx *ctx, int argc, char **argv);
+int cmd_logout(struct lfs_ctx *ctx, int argc, char **argv);
 
 /* "layer" commands. */
 int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv);

@@ -220,3 +220,22 @@ int lfs_cred_helper_store(const char *name, const char *host,
 	free(out);
 	return rc;
 }
+
+int lfs_cred_helper_erase(const char *name, const char *host,
+			  struct lfs_err *e)
+{
+	char *out = malloc(LFS_HELPER_OUT_MAX);
+	int st = 0, rc;
+
+	if (!out)
+		return lfs_err_named(e, -ENOMEM, "cannot run it",
+				     "credential helper 'docker-credential-%s'",
+				     name);
+	rc = lfs_helper_run(name, "erase", lfs_reg_helper_server(host), out,
+			    &st, e);
+	if (!rc && !(WIFEXITED(st) && !WEXITSTATUS(st)))
+		rc = strstr(out, "credentials not found") ? -ENOENT :
+		     lfs_helper_failed(name, st, out, e);
+	free(out);
+	return rc;
+}

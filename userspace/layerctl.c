@@ -50,6 +50,7 @@ static const struct lfs_cmd lfs_commands[] = {
 	{ "push", cmd_push, "Upload an image to an OCI registry" },
 	{ "pull", cmd_pull, "Download an image from an OCI registry" },
 	{ "login", cmd_login, "Store credentials for an OCI registry" },
+	{ "logout", cmd_logout, "Forget the credentials for an OCI registry" },
 #endif
 	{ NULL, NULL, NULL }
 };

@@ -214,6 +214,15 @@ char *lfs_reg_auth_store(const char *json, const char *host,
 			 const struct lfs_reg_cred *c, struct lfs_err *e);
 
 /*
+ * The auth file @json without any auths entry for @host (keys compared
+ * as for lookups: scheme and path dropped, docker.io's aliases as
+ * docker.io), everything else kept; how many went in *@removed.
+ * malloc()ed text, or NULL with why in @e (-EINVAL: not a JSON object).
+ */
+char *lfs_reg_auth_remove(const char *json, const char *host, int *removed,
+			  struct lfs_err *e);
+
+/*
  * The credential helper for @host in a docker config.json: credHelpers
  * HOST (keys as for auths), else credsStore; its NAME (docker-credential-
  * NAME) into @name.  0, -ENOENT (none), -EINVAL (not a plain name).

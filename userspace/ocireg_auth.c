@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "ocireg.h"
+#include "strv.h"
 
 static int lfs_is_space(char c)
 {
@@ -524,6 +525,44 @@ out:
 		lfs_err_set(e, -ENOMEM, "cannot add the credentials to it");
 	explicit_bzero(plain, sizeof(plain));
 	explicit_bzero(b64, sizeof(b64));
+	json_object_put(o);
+	return out;
+}
+
+char *lfs_reg_auth_remove(const char *json, const char *host, int *removed,
+			  struct lfs_err *e)
+{
+	char want[LFS_REG_HOST_MAX], have[LFS_REG_HOST_MAX];
+	struct json_object *o = lfs_jparse_obj(json), *auths;
+	struct lfs_strv gone = LFS_STRV_INIT;
+	char *out = NULL;
+	size_t i;
+
+	*removed = 0;
+	if (!o) {
+		lfs_err_set(e, -EINVAL, "not a JSON object");
+		return NULL;
+	}
+	lfs_auth_key_host(host, want, sizeof(want));
+	if (json_object_object_get_ex(o, "auths", &auths) &&
+	    json_object_is_type(auths, json_type_object)) {
+		/* not deleted inside the walk: that frees the walk's entry */
+		json_object_object_foreach(auths, key, val) {
+			(void)val;
+			lfs_auth_key_host(key, have, sizeof(have));
+			if (!strcasecmp(have, want) && lfs_strv_push(&gone, key))
+				goto out;
+		}
+		for (i = 0; i < gone.n; i++)
+			json_object_object_del(auths, gone.v[i]);
+	}
+	*removed = (int)gone.n;
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+out:
+	if (!out)
+		lfs_err_set(e, -ENOMEM, "cannot remove the credentials from it");
+	lfs_strv_free(&gone);
 	json_object_put(o);
 	return out;
 }

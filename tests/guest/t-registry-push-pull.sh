@@ -15,7 +15,8 @@
 # - without --insecure no plain HTTP is spoken; without the CA no TLS;
 # - login with a wrong password fails and stores nothing; with the right
 #   one it stores the auth file with mode 0600, and push and pull then
-#   work against the authenticated registry;
+#   work against the authenticated registry; logout removes them (the
+#   file stays 0600) and push needs a login again;
 # - a wrong password in the auth file, an unknown repository and an
 #   unknown tag each fail with a clear message and register nothing;
 # - through tests/guest/faultyproxy.py: blob transfers that break off
@@ -478,6 +479,12 @@ expect_ok env LAYERFS_STORE="$d/store3" "$LAYERCTL" mount --ro tls/app:2 "$d/m3"
 same_tree "$d/m2" "$d/m3" "the image pulled over TLS has the pushed tree"
 L umount "$d/m2"
 L umount "$d/m3"
+out=$(L logout $S 2>&1)
+expect_eq "$out" "$S: credentials removed from $REGISTRY_AUTH_FILE" "logout"
+expect_eq "$(stat -c %a "$REGISTRY_AUTH_FILE" 2>&1) $(jq -c .auths "$REGISTRY_AUTH_FILE")" "600 {}" \
+	"... leaves the auth file mode 0600 without the host's entry"
+expect_fail "the registry needs a login: HTTP 401, Basic realm 'layerfs-test': run 'layerctl login $S'$" \
+	L push rp/app:1 $S/test/app:3 --ca-file "$d/ca.crt"
 
 section "credential helper"
 mkdir -p "$d/bin"

@@ -5,7 +5,7 @@
 # `make LAYERCTL_OCI=0` in a copy of userspace/ (the tree's objects are not
 # touched) must build with -Werror, link none of libarchive, libcrypto,
 # zlib and libcurl (nor load libarchive, libxml2, ICU or libcurl), leave
-# export, import, save, load, push, pull, login and inspect out of `layerctl
+# export, import, save, load, push, pull, login, logout and inspect out of `layerctl
 # --help`, refuse them as unknown commands (exit 2), and keep the other
 # commands.  Prints the two binaries' sizes and their runtime libraries'
 # total size (ldd, symlinks resolved); exits 1 on any problem.
@@ -47,7 +47,7 @@ for l in libarchive libxml2 libicu libcurl; do
 	! grep -q "$l" <<<"$libs" || problem "loads $l"
 done
 help=$("$small" --help 2>&1)
-for c in export import save load push pull login inspect; do
+for c in export import save load push pull login logout inspect; do
 	! grep -qE "^  $c( |$)" <<<"$help" || problem "--help lists $c"
 	"$small" "$c" --help >/dev/null 2>&1
 	rc=$?

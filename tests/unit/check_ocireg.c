@@ -32,6 +32,7 @@
 #include "ocireg_client.h"
 #include "ocitar.h"
 #include "pullpart.h"
+#include "regcmd.h"
 #include "run_cmd.h"
 #include "store.h"
 #include "storemeta.h"
@@ -815,6 +816,74 @@ static int auth_store_nomem(void *arg, struct lfs_err *e)
 START_TEST(test_auth_store_nomem)
 {
 	nomem_sweep_call(auth_store_nomem, "{\"auths\":{}}", 50);
+}
+END_TEST
+
+/* logout's file half: every key naming the host goes, nothing else. */
+START_TEST(test_auth_remove)
+{
+	static const char docker[] =
+		"{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"dTE6cDE=\"},"
+		"\"docker.io\":{\"auth\":\"dTE6cDE=\"},"
+		"\"http://Reg.IO:5000/v2/\":{\"auth\":\"dTI6cDI=\"},"
+		"\"reg.io:5000\":{\"auth\":\"dTI6cDI=\"},"
+		"\"reg.io\":{\"auth\":\"dTM6cDM=\"}},"
+		"\"credHelpers\":{\"x.io\":\"pass\"},\"psFormat\":\"t\"}";
+	struct lfs_err why = LFS_ERR_INIT;
+	struct lfs_reg_cred c;
+	int removed = -1;
+	char *text;
+
+	text = lfs_reg_auth_remove(docker, "reg.io:5000", &removed, &why);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(removed, 2);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "reg.io:5000", &c, &why),
+			 -ENOENT);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "reg.io", &c, &why), 0);
+	ck_assert_str_eq(c.user, "u3");
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "docker.io", &c, &why), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\"credHelpers\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"psFormat\""));
+	free(text);
+	/* docker.io's aliases go with it */
+	text = lfs_reg_auth_remove(docker, "docker.io", &removed, &why);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(removed, 2);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "docker.io", &c, &why),
+			 -ENOENT);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "reg.io", &c, &why), 0);
+	free(text);
+	/* none: the same entries, 0 removed */
+	text = lfs_reg_auth_remove(docker, "other.io", &removed, &why);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(removed, 0);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "reg.io:5000", &c, &why), 0);
+	free(text);
+	text = lfs_reg_auth_remove("{}", "a.io", &removed, &why);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(removed, 0);
+	free(text);
+	ck_assert_ptr_null(lfs_reg_auth_remove("[1]", "a.io", &removed, &why));
+	ck_assert_int_eq(why.code, -EINVAL);
+	ck_assert_str_eq(why.msg, "not a JSON object");
+}
+END_TEST
+
+/* The auth file's new text, its allocations failing one by one. */
+static int auth_remove_nomem(void *arg, struct lfs_err *e)
+{
+	int removed;
+	char *text = lfs_reg_auth_remove(arg, "h.io", &removed, e);
+
+	free(text);
+	return text ? 0 : -ENOMEM;
+}
+
+START_TEST(test_auth_remove_nomem)
+{
+	nomem_sweep_call(auth_remove_nomem,
+			 "{\"auths\":{\"h.io\":{\"auth\":\"YTpi\"},\"https://h.io\":{}}}",
+			 50);
 }
 END_TEST
 
@@ -1640,6 +1709,111 @@ START_TEST(test_cmd_login_password)
 }
 END_TEST
 
+/* Writes @text to @path with mode @mode. */
+static void put_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * logout: the host's entries leave the auth file (mode 0600, the rest
+ * kept); a credential helper the file names is told to erase them; with
+ * nothing stored it says so and succeeds, as docker logout.
+ */
+START_TEST(test_cmd_logout)
+{
+	char auth[128], bin[128], helper[192], seen[192], want[1024], path[4096];
+	const char *old_path = getenv("PATH");
+	struct lfs_reg_cred c;
+	struct lfs_err e = LFS_ERR_INIT;
+	struct stat sb;
+	char *text;
+
+	snprintf(auth, sizeof(auth), "%s/auth.json", tmpdir);
+	setenv("REGISTRY_AUTH_FILE", auth, 1);
+	RUN("logout", "reg.io:5000");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.out, "reg.io:5000: not logged in\n");
+	ck_assert_int_eq(access(auth, F_OK), -1);
+
+	put_file(auth, "{\"auths\":{\"reg.io:5000\":{\"auth\":\"YTpi\"},"
+		 "\"https://reg.io:5000/v1/\":{\"auth\":\"YTpi\"},"
+		 "\"b.io\":{\"auth\":\"YzpkCg==\"}},\"x\":1}", 0644);
+	RUN("logout", "reg.io:5000");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.err, "");
+	snprintf(want, sizeof(want), "reg.io:5000: credentials removed from %s\n", auth);
+	ck_assert_str_eq(r.out, want);
+	ck_assert_int_eq(stat(auth, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 07777, 0600);
+	ck_assert_int_eq(lfs_reg_read_file(AT_FDCWD, auth, &text, NULL), 0);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "reg.io:5000", &c, &e), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(text, "\"b.io\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"x\""));
+	free(text);
+	RUN("logout", "reg.io:5000");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.out, "reg.io:5000: not logged in\n");
+
+	/* a helper named by the file: told to erase, given the server */
+	snprintf(bin, sizeof(bin), "%s/bin", tmpdir);
+	ck_assert_int_eq(mkdir(bin, 0755), 0);
+	snprintf(helper, sizeof(helper), "%s/docker-credential-lfsunit", bin);
+	snprintf(seen, sizeof(seen), "%s/seen", tmpdir);
+	snprintf(want, sizeof(want),
+		 "#!/bin/sh\n{ echo \"$1\"; cat; } >'%s'\n"
+		 "case $(cat '%s.mode' 2>/dev/null) in\n"
+		 "none) echo 'credentials not found in native keychain'; exit 1;;\n"
+		 "fail) echo 'the keyring is locked'; exit 3;;\nesac\n",
+		 seen, seen);
+	put_file(helper, want, 0755);
+	snprintf(path, sizeof(path), "%s:%s", bin, old_path ? old_path : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	put_file(auth, "{\"credHelpers\":{\"reg.io\":\"lfsunit\"},"
+		 "\"auths\":{\"reg.io\":{\"auth\":\"YTpi\"}}}", 0600);
+	RUN("logout", "reg.io");
+	ck_assert_int_eq(r.rc, 0);
+	snprintf(want, sizeof(want),
+		 "reg.io: credentials erased by docker-credential-lfsunit\n"
+		 "reg.io: credentials removed from %s\n", auth);
+	ck_assert_str_eq(r.out, want);
+	ck_assert_int_eq(lfs_reg_read_file(AT_FDCWD, seen, &text, NULL), 0);
+	ck_assert_str_eq(text, "erase\nreg.io");
+	free(text);
+	snprintf(path, sizeof(path), "%s.mode", seen);
+	put_file(path, "none", 0644);
+	RUN("logout", "reg.io");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.out, "reg.io: not logged in\n");
+	put_file(path, "fail", 0644);
+	RUN("logout", "reg.io");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.out, "");
+	snprintf(want, sizeof(want),
+		 "layerctl: auth file '%s': credential helper 'docker-credential-lfsunit': failed with status 3: the keyring is locked\n",
+		 auth);
+	ck_assert_str_eq(r.err, want);
+	setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
+
+	/* not an auth file, or not a host */
+	put_file(auth, "[1]", 0600);
+	RUN("logout", "reg.io");
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want), "layerctl: auth file '%s': not a JSON object (Invalid argument)\n", auth);
+	ck_assert_str_eq(r.err, want);
+	unsetenv("REGISTRY_AUTH_FILE");
+	RUN("logout", "reg.io/x");
+	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
+	RUN("logout");
+	ck_assert_int_eq(r.rc, LFS_EXIT_USAGE);
+	ck_assert_uint_eq(fake_http_nseen(), 0);
+}
+END_TEST
+
 START_TEST(test_cmd_push_nomem)
 {
 	static const char *args[] = { "--store", NULL, "push", "--jobs", "1",
@@ -2363,6 +2537,8 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_transport_ours);
 	tcase_add_test(tc, test_client_nomem);
 	tcase_add_test(tc, test_auth_store_nomem);
+	tcase_add_test(tc, test_auth_remove);
+	tcase_add_test(tc, test_auth_remove_nomem);
 	tcase_add_test(tc, test_client_upload);
 	tcase_add_test(tc, test_client_other_origin);
 	tcase_add_test(tc, test_client_redirect_401);
@@ -2373,10 +2549,13 @@ Suite *ocireg_suite(void)
 	tcase_add_test(tc, test_client_manifest_digest);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("commands");
+	/* whole pushes and pulls: check's 4 s is too short on a busy host */
+	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
 	tcase_add_test(tc, test_cmd_push_pull);
 	tcase_add_test(tc, test_cmd_push_nomem);
 	tcase_add_test(tc, test_cmd_login_password);
+	tcase_add_test(tc, test_cmd_logout);
 	tcase_add_test(tc, test_cmd_pull_blob_limits);
 	tcase_add_test(tc, test_cmd_pull_index_escaped);
 	tcase_add_test(tc, test_cmd_usage);

@@ -169,6 +169,13 @@ static int lfs_helper_failed(const char *name, int st, char *out,
 	return -EACCES;
 }
 
+/* No memory to talk to helper @name: -ENOMEM, why in @e. */
+static int lfs_helper_nomem(const char *name, struct lfs_err *e)
+{
+	return lfs_err_named(e, -ENOMEM, "cannot run it",
+			     "credential helper 'docker-credential-%s'", name);
+}
+
 int lfs_cred_helper_get(const char *name, const char *host,
 			struct lfs_reg_cred *c, struct lfs_err *e)
 {
@@ -176,9 +183,7 @@ int lfs_cred_helper_get(const char *name, const char *host,
 	int st = 0, rc;
 
 	if (!out)
-		return lfs_err_named(e, -ENOMEM, "cannot run it",
-				     "credential helper 'docker-credential-%s'",
-				     name);
+		return lfs_helper_nomem(name, e);
 	rc = lfs_helper_run(name, "get", lfs_reg_helper_server(host), out, &st,
 			    e);
 	if (rc)
@@ -208,9 +213,7 @@ int lfs_cred_helper_store(const char *name, const char *host,
 	out = in ? malloc(LFS_HELPER_OUT_MAX) : NULL;
 	if (!out) {
 		free(in);
-		return lfs_err_named(e, -ENOMEM, "cannot run it",
-				     "credential helper 'docker-credential-%s'",
-				     name);
+		return lfs_helper_nomem(name, e);
 	}
 	rc = lfs_helper_run(name, "store", in, out, &st, e);
 	if (!rc && !(WIFEXITED(st) && !WEXITSTATUS(st)))
@@ -228,9 +231,7 @@ int lfs_cred_helper_erase(const char *name, const char *host,
 	int st = 0, rc;
 
 	if (!out)
-		return lfs_err_named(e, -ENOMEM, "cannot run it",
-				     "credential helper 'docker-credential-%s'",
-				     name);
+		return lfs_helper_nomem(name, e);
 	rc = lfs_helper_run(name, "erase", lfs_reg_helper_server(host), out,
 			    &st, e);
 	if (!rc && !(WIFEXITED(st) && !WEXITSTATUS(st)))

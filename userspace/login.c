@@ -88,10 +88,7 @@ static int lfs_login_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		return lfs_usage_error(ctx, "login", lfs_usage_login,
 				       "missing -u USER");
 	l->host = argv[optind];
-	if (!*l->host || strpbrk(l->host, "/@ \t"))
-		return lfs_usage_error(ctx, "login", lfs_usage_login,
-				       "HOST '%s' is not host[:port]", l->host);
-	return 0;
+	return lfs_reg_host_operand(ctx, "login", lfs_usage_login, l->host);
 }
 
 /* One line from @in, without its newline, echo off if a terminal. */

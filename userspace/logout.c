@@ -118,9 +118,9 @@ int cmd_logout(struct lfs_ctx *ctx, int argc, char **argv)
 		return lfs_usage_error(ctx, "logout", lfs_usage_logout,
 				       "unexpected argument '%s'", argv[optind + 1]);
 	host = argv[optind];
-	if (!*host || strpbrk(host, "/@ \t"))
-		return lfs_usage_error(ctx, "logout", lfs_usage_logout,
-				       "HOST '%s' is not host[:port]", host);
+	rc = lfs_reg_host_operand(ctx, "logout", lfs_usage_logout, host);
+	if (rc)
+		return rc;
 
 	if (lfs_reg_auth_path(path, sizeof(path)))
 		return lfs_errorf(ctx, "registry '%s': no auth file to remove the credentials from: set REGISTRY_AUTH_FILE or HOME",

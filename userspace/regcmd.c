@@ -116,6 +116,15 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 	return LFS_PARSED;
 }
 
+int lfs_reg_host_operand(struct lfs_ctx *ctx, const char *cmd,
+			 const char *usage, const char *host)
+{
+	if (!*host || strpbrk(host, "/@ \t"))
+		return lfs_usage_error(ctx, cmd, usage,
+				       "HOST '%s' is not host[:port]", host);
+	return 0;
+}
+
 int lfs_reg_auth_path(char *out, size_t len)
 {
 	const char *p = getenv("REGISTRY_AUTH_FILE");

@@ -89,6 +89,13 @@ int lfs_reg_parse_opts(struct lfs_ctx *ctx, const char *cmd,
 		       const char *usage, int argc, char **argv,
 		       struct lfs_reg_xfer_opts *o);
 
+/*
+ * The HOST[:PORT] operand of login and logout: 0 if it is one, else the
+ * usage error reported (LFS_EXIT_USAGE).
+ */
+int lfs_reg_host_operand(struct lfs_ctx *ctx, const char *cmd,
+			 const char *usage, const char *host);
+
 /* The auth file login writes and lookups read first. */
 int lfs_reg_auth_path(char *out, size_t len);
 

@@ -1115,6 +1115,18 @@ static const struct bad_case bad_cases[] = {
 	  "entry 'w': a 0/0 character device is the layer's own whiteout format: a tarball says .wh.NAME", 1 },
 	{ "wh", { { ".wh..wh..plnk", AE_IFREG, "", 0, 0 } }, 1,
 	  "entry '.wh..wh..plnk': malformed whiteout name", 1 },
+	/*
+	 * A whiteout name as a directory on the path would make a directory
+	 * of that name, which export (save, push) then refuses, and which
+	 * other tools read back as a whiteout.
+	 */
+	{ "wh-dir", { { "a/.wh.x/y", AE_IFREG, "y", 0, 0 } }, 1,
+	  "entry 'a/.wh.x/y': its directory '.wh.x' has a name reserved for whiteouts by the OCI layer format (.wh.*)", 1 },
+	{ "opq-dir", { { ".wh..wh..opq/y", AE_IFREG, "y", 0, 0 } }, 1,
+	  "entry '.wh..wh..opq/y': its directory '.wh..wh..opq' has a name reserved for whiteouts by the OCI layer format (.wh.*)", 1 },
+	{ "wh-dir-hardlink", { { "f", AE_IFREG, "f", 0, 0 },
+			       { "d/.wh.x/h", AE_IFREG, "f", 1, 0 } }, 2,
+	  "entry 'd/.wh.x/h': its directory '.wh.x' has a name reserved for whiteouts by the OCI layer format (.wh.*)", 1 },
 };
 
 /* Whether this process has openat2() (valgrind does not know it). */

@@ -3364,6 +3364,63 @@ START_TEST(test_cmd_load_chain_name)
 END_TEST
 
 /*
+ * load and pull use a registered oci/chain:HEX layer as that chain id's,
+ * unchecked (test_cmd_load_chain_name): no other command may give a
+ * layer or an image such a name, or a later pull or load of an image
+ * with that chain would build on whatever it holds.  import, commit,
+ * layer add and tag refuse it before any work (no netlink request), the
+ * name given with or without a tag.
+ */
+START_TEST(test_cmd_chain_name_reserved)
+{
+	struct lfs_layer base = { 0 };
+	char src[128], out[160], store[160], chain[80], want[300], path[200];
+	FILE *f;
+
+	mk("src");
+	put("src/a", "a");
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(out, sizeof(out), "%s/a.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	snprintf(path, sizeof(path), "%s/x.tar", tmpdir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	base.name = "base:1";
+	base.path = src;
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	RUN("export", "base:1", "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(chain, sizeof(chain), "oci/chain:%064d", 7);
+	snprintf(want, sizeof(want),
+		 "layerctl: layer '%s': names oci/chain:HEX are reserved for the layers load and pull name after their OCI chain id\n",
+		 chain);
+	fake_nl.requests = 0;
+	RUN("--store", store, "import", out, chain);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, want);
+	RUN("--store", store, "import", out, "oci/chain");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: layer 'oci/chain:latest': names oci/chain:HEX are reserved for the layers load and pull name after their OCI chain id\n");
+	RUN("--store", store, "commit", "/mnt", chain);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, want);
+	RUN("layer", "add", chain, src);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, want);
+	RUN("--store", store, "tag", "base:1", chain);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: image '%s': names oci/chain:HEX are reserved for the layers load and pull name after their OCI chain id\n",
+		 chain);
+	ck_assert_str_eq(r.err, want);
+	ck_assert_int_eq(fake_nl.requests, 0);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+}
+END_TEST
+
+/*
  * A tag (layerctl tag) is a name too: load must not register a layer
  * under it, as it does not under a registered layer's name; a layer of
  * that name would take the tag's place wherever the name is looked up
@@ -3968,6 +4025,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_load_json_blobs);
 	tcase_add_test(tc, test_cmd_load_chain_name);
 	tcase_add_test(tc, test_cmd_load_tag_name);
+	tcase_add_test(tc, test_cmd_chain_name_reserved);
 	tcase_add_test(tc, test_cmd_diff);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1815,6 +1816,78 @@ static void cmd_teardown(void)
 	run_result_free(&r);
 	tmp_teardown();
 }
+
+/*
+ * import --dir removes DIR on failure, also for a caller without
+ * CAP_DAC_OVERRIDE (--dir needs no module, so any user runs it): a
+ * layer's read-only directory (0555, as many images have) with an entry
+ * in it could not be emptied, and DIR stayed, half made.  The import
+ * fails at the end (a --digest that does not match), after the
+ * directories got their modes.  Run as user 65534 when run as root.
+ */
+START_TEST(test_cmd_import_dir_readonly)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	char base[160], tar[200], out[200];
+	size_t used = 0;
+	int status;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(base, sizeof(base), "%s/nr", tmpdir);
+	ck_assert_int_eq(mkdir(base, 0755), 0);
+	ck_assert_int_eq(chmod(tmpdir, 0711), 0);
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(base, 65534, 65534), 0);
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tarbuf, sizeof(tarbuf),
+						   &used), ARCHIVE_OK);
+	ae = archive_entry_new();
+	archive_entry_set_pathname(ae, "d");
+	archive_entry_set_filetype(ae, AE_IFDIR);
+	archive_entry_set_perm(ae, 0555);
+	ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, "d/f");
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0444);
+	archive_entry_set_size(ae, 1);
+	ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, "x", 1), 1);
+	archive_entry_free(ae);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	snprintf(tar, sizeof(tar), "%s/ro.tar", base);
+	f = fopen(tar, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(tarbuf, 1, used, f), used);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s/out", base);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		if (geteuid() == 0 &&
+		    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(3);
+		RUN("import", tar, "--dir", out, "--digest",
+		    "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+		if (r.rc != 1 || !strstr(r.err, "digest mismatch")) {
+			fprintf(stderr, "import: %d: %s", r.rc, r.err);
+			_exit(2);
+		}
+		if (!access(out, F_OK)) {
+			fprintf(stderr, "import --dir failed and left '%s'\n", out);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child: status %d (1: the directory was left)", status);
+}
+END_TEST
 
 START_TEST(test_cmd_help)
 {
@@ -4013,6 +4086,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_save_nomem);
 	tcase_add_test(tc, test_archive_terminal);
 	tcase_add_test(tc, test_cmd_import_errno);
+	tcase_add_test(tc, test_cmd_import_dir_readonly);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);
 	tcase_add_test(tc, test_cmd_export_path_max);

@@ -306,6 +306,15 @@ int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
 	return 0;
 }
 
+int lfs_check_not_chain(struct lfs_ctx *ctx, const char *kind,
+			const char *name)
+{
+	if (strncmp(name, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)))
+		return 0;
+	return lfs_errorf(ctx, "%s '%s': names " LFS_CHAIN_PREFIX "HEX are reserved for the layers load and pull name after their OCI chain id",
+			  kind, name);
+}
+
 int lfs_text_fits(const char *text)
 {
 	return !text || strlen(text) <= LAYERFS_TEXT_MAX;

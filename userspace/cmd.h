@@ -186,6 +186,16 @@ int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name);
 int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
 		      char *out, size_t len);
 
+/*
+ * Refuses @name (a new layer's or image's, as it will be registered or
+ * recorded) if it is one of the names load and pull give the layers they
+ * share by OCI chain id (LFS_CHAIN_PREFIX), which they use unchecked: 0,
+ * or 1 after reporting.  load and pull check their own (oci.h,
+ * lfs_oci_chain_name_check()).
+ */
+int lfs_check_not_chain(struct lfs_ctx *ctx, const char *kind,
+			const char *name);
+
 /* Whether @text (an author or a message; NULL: none) fits a layer. */
 int lfs_text_fits(const char *text);
 

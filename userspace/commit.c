@@ -304,7 +304,8 @@ static int lfs_commit_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	a->view = argv[optind];
 	a->req.name = a->name;
 	return lfs_check_new_ref(ctx, "layer", argv[optind + 1], a->name,
-				 sizeof(a->name)) ? 1 : LFS_PARSED;
+				 sizeof(a->name)) ||
+	       lfs_check_not_chain(ctx, "layer", a->name) ? 1 : LFS_PARSED;
 }
 
 /*

@@ -85,6 +85,13 @@ static int lfs_rm_rf_dir(int fd, dev_t dev)
 	struct stat st;
 	int sub, rc, r = 0;
 
+	/*
+	 * Its entries go only if it may be written and searched: a layer's
+	 * read-only directory (0555) of a caller without CAP_DAC_OVERRIDE
+	 * is made 0700 first (its owner may; it goes anyway).
+	 */
+	if (!fstat(fd, &st) && (st.st_mode & S_IRWXU) != S_IRWXU)
+		fchmod(fd, (st.st_mode & 07777) | S_IRWXU);
 	rc = lfs_dir_names(fd, &names, &n);
 	if (rc)
 		return rc;

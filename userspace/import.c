@@ -165,7 +165,8 @@ static int lfs_import_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	im->ref = NULL;
 	if (!*dir) {
 		if (lfs_check_new_ref(ctx, "layer", argv[optind + 1], ref,
-				      LFS_REF_BUF))
+				      LFS_REF_BUF) ||
+		    lfs_check_not_chain(ctx, "layer", ref))
 			return 1;
 		im->ref = ref;
 	}

@@ -138,6 +138,7 @@ int cmd_layer_add(struct lfs_ctx *ctx, int argc, char **argv)
 	if (rc != LFS_PARSED)
 		return rc;
 	if (lfs_check_name(ctx, "layer", layer.name) ||
+	    lfs_check_not_chain(ctx, "layer", layer.name) ||
 	    (layer.parent && lfs_check_name(ctx, "parent layer", layer.parent)))
 		return 1;
 	if (lfs_check_texts(layer.name, layer.author, layer.message, &e))

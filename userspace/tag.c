@@ -45,7 +45,8 @@ static int lfs_tag_parse(struct lfs_ctx *ctx, int argc, char **argv,
 		return lfs_usage_error(ctx, "tag", lfs_usage_tag,
 				       "unexpected argument '%s'", argv[optind + 2]);
 	if (lfs_check_name(ctx, "image", argv[optind]) ||
-	    lfs_check_new_ref(ctx, "image", argv[optind + 1], dst, len))
+	    lfs_check_new_ref(ctx, "image", argv[optind + 1], dst, len) ||
+	    lfs_check_not_chain(ctx, "image", dst))
 		return 1;
 	return LFS_PARSED;
 }

@@ -1266,6 +1266,31 @@ struct lfs_imp_name {
 	const char *base;
 };
 
+/*
+ * The directories on @n's path: none may have a whiteout's name (".wh.*"),
+ * which a layer cannot hold as a directory (export, save and push refuse
+ * it; other tools would read it back as a whiteout), and which the
+ * entry's parents would otherwise be made with.
+ */
+static int lfs_imp_name_dirs(struct lfs_imp *m, const struct lfs_imp_name *n)
+{
+	const char *c = n->parent;
+	size_t len;
+
+	while (*c) {
+		len = strcspn(c, "/");
+		if (!strncmp(c, LFS_WH_PREFIX, strlen(LFS_WH_PREFIX))) {
+			lfs_err_set(m->err, 0,
+				    "entry '%s': its directory '%.*s' has a name reserved for whiteouts by the OCI layer format (%s*)",
+				    n->rel, (int)len, c, LFS_WH_PREFIX);
+			return -EINVAL;
+		}
+		c += len;
+		c += *c == '/';
+	}
+	return 0;
+}
+
 static int lfs_imp_name(struct lfs_imp *m, const char *raw,
 			struct lfs_imp_name *n)
 {
@@ -1296,7 +1321,7 @@ static int lfs_imp_name(struct lfs_imp *m, const char *raw,
 		lfs_err_set(m->err, 0, "entry '%s': name too long", n->rel);
 		return -ENAMETOOLONG;
 	}
-	return 0;
+	return lfs_imp_name_dirs(m, n);
 }
 
 /* The root directory itself ("./"). */

@@ -91,6 +91,10 @@ bad = {
     "chardev": ([info("dev", tarfile.CHRTYPE, devmajor=1, devminor=3)], "device node|Operation not permitted"),
     "whiteout-dev": ([info("w", tarfile.CHRTYPE, devmajor=0, devminor=0)], "whiteout format"),
     "bad-whiteout": ([info(".wh..wh.plnk")], "malformed whiteout"),
+    # a whiteout's name as a directory: the layer would hold a directory
+    # '.wh.x', which export refuses and other tools read as a whiteout
+    "whiteout-dir": ([info("a/.wh.x/y", data=b"y")], "reserved for whiteouts"),
+    "opaque-dir": ([info(".wh..wh..opq/y", data=b"y")], "reserved for whiteouts"),
     "private-xattr": ([info("a", data=b"", pax_headers={"SCHILY.xattr.trusted.overlay.opaque": "y"})],
                       "layer-private xattr"),
     # a PAX sparse entry (GNU 0.1) of 4 data bytes declaring 1 TiB: over

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1115,6 +1116,18 @@ static const struct bad_case bad_cases[] = {
 	  "entry 'w': a 0/0 character device is the layer's own whiteout format: a tarball says .wh.NAME", 1 },
 	{ "wh", { { ".wh..wh..plnk", AE_IFREG, "", 0, 0 } }, 1,
 	  "entry '.wh..wh..plnk': malformed whiteout name", 1 },
+	/*
+	 * A whiteout name as a directory on the path would make a directory
+	 * of that name, which export (save, push) then refuses, and which
+	 * other tools read back as a whiteout.
+	 */
+	{ "wh-dir", { { "a/.wh.x/y", AE_IFREG, "y", 0, 0 } }, 1,
+	  "entry 'a/.wh.x/y': its directory '.wh.x' has a name reserved for whiteouts by the OCI layer format (.wh.*)", 1 },
+	{ "opq-dir", { { ".wh..wh..opq/y", AE_IFREG, "y", 0, 0 } }, 1,
+	  "entry '.wh..wh..opq/y': its directory '.wh..wh..opq' has a name reserved for whiteouts by the OCI layer format (.wh.*)", 1 },
+	{ "wh-dir-hardlink", { { "f", AE_IFREG, "f", 0, 0 },
+			       { "d/.wh.x/h", AE_IFREG, "f", 1, 0 } }, 2,
+	  "entry 'd/.wh.x/h': its directory '.wh.x' has a name reserved for whiteouts by the OCI layer format (.wh.*)", 1 },
 };
 
 /* Whether this process has openat2() (valgrind does not know it). */
@@ -1803,6 +1816,78 @@ static void cmd_teardown(void)
 	run_result_free(&r);
 	tmp_teardown();
 }
+
+/*
+ * import --dir removes DIR on failure, also for a caller without
+ * CAP_DAC_OVERRIDE (--dir needs no module, so any user runs it): a
+ * layer's read-only directory (0555, as many images have) with an entry
+ * in it could not be emptied, and DIR stayed, half made.  The import
+ * fails at the end (a --digest that does not match), after the
+ * directories got their modes.  Run as user 65534 when run as root.
+ */
+START_TEST(test_cmd_import_dir_readonly)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae;
+	char base[160], tar[200], out[200];
+	size_t used = 0;
+	int status;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(base, sizeof(base), "%s/nr", tmpdir);
+	ck_assert_int_eq(mkdir(base, 0755), 0);
+	ck_assert_int_eq(chmod(tmpdir, 0711), 0);
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(base, 65534, 65534), 0);
+	ck_assert_int_eq(archive_write_set_format_pax(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, tarbuf, sizeof(tarbuf),
+						   &used), ARCHIVE_OK);
+	ae = archive_entry_new();
+	archive_entry_set_pathname(ae, "d");
+	archive_entry_set_filetype(ae, AE_IFDIR);
+	archive_entry_set_perm(ae, 0555);
+	ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, "d/f");
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0444);
+	archive_entry_set_size(ae, 1);
+	ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, "x", 1), 1);
+	archive_entry_free(ae);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	snprintf(tar, sizeof(tar), "%s/ro.tar", base);
+	f = fopen(tar, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(tarbuf, 1, used, f), used);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s/out", base);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		if (geteuid() == 0 &&
+		    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(3);
+		RUN("import", tar, "--dir", out, "--digest",
+		    "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+		if (r.rc != 1 || !strstr(r.err, "digest mismatch")) {
+			fprintf(stderr, "import: %d: %s", r.rc, r.err);
+			_exit(2);
+		}
+		if (!access(out, F_OK)) {
+			fprintf(stderr, "import --dir failed and left '%s'\n", out);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child: status %d (1: the directory was left)", status);
+}
+END_TEST
 
 START_TEST(test_cmd_help)
 {
@@ -3352,6 +3437,63 @@ START_TEST(test_cmd_load_chain_name)
 END_TEST
 
 /*
+ * load and pull use a registered oci/chain:HEX layer as that chain id's,
+ * unchecked (test_cmd_load_chain_name): no other command may give a
+ * layer or an image such a name, or a later pull or load of an image
+ * with that chain would build on whatever it holds.  import, commit,
+ * layer add and tag refuse it before any work (no netlink request), the
+ * name given with or without a tag.
+ */
+START_TEST(test_cmd_chain_name_reserved)
+{
+	struct lfs_layer base = { 0 };
+	char src[128], out[160], store[160], chain[80], want[300], path[200];
+	FILE *f;
+
+	mk("src");
+	put("src/a", "a");
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(out, sizeof(out), "%s/a.tar", tmpdir);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	snprintf(path, sizeof(path), "%s/x.tar", tmpdir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	base.name = "base:1";
+	base.path = src;
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	RUN("export", "base:1", "-o", out);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(chain, sizeof(chain), "oci/chain:%064d", 7);
+	snprintf(want, sizeof(want),
+		 "layerctl: layer '%s': names oci/chain:HEX are reserved for the layers load and pull name after their OCI chain id\n",
+		 chain);
+	fake_nl.requests = 0;
+	RUN("--store", store, "import", out, chain);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, want);
+	RUN("--store", store, "import", out, "oci/chain");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: layer 'oci/chain:latest': names oci/chain:HEX are reserved for the layers load and pull name after their OCI chain id\n");
+	RUN("--store", store, "commit", "/mnt", chain);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, want);
+	RUN("layer", "add", chain, src);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, want);
+	RUN("--store", store, "tag", "base:1", chain);
+	ck_assert_int_eq(r.rc, 1);
+	snprintf(want, sizeof(want),
+		 "layerctl: image '%s': names oci/chain:HEX are reserved for the layers load and pull name after their OCI chain id\n",
+		 chain);
+	ck_assert_str_eq(r.err, want);
+	ck_assert_int_eq(fake_nl.requests, 0);
+	ck_assert_uint_eq(fake_nl.added.n, 0);
+}
+END_TEST
+
+/*
  * A tag (layerctl tag) is a name too: load must not register a layer
  * under it, as it does not under a registered layer's name; a layer of
  * that name would take the tag's place wherever the name is looked up
@@ -3944,6 +4086,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_save_nomem);
 	tcase_add_test(tc, test_archive_terminal);
 	tcase_add_test(tc, test_cmd_import_errno);
+	tcase_add_test(tc, test_cmd_import_dir_readonly);
 	tcase_add_test(tc, test_cmd_sparse_export);
 	tcase_add_test(tc, test_cmd_export_deep);
 	tcase_add_test(tc, test_cmd_export_path_max);
@@ -3956,6 +4099,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_load_json_blobs);
 	tcase_add_test(tc, test_cmd_load_chain_name);
 	tcase_add_test(tc, test_cmd_load_tag_name);
+	tcase_add_test(tc, test_cmd_chain_name_reserved);
 	tcase_add_test(tc, test_cmd_diff);
 	suite_add_tcase(s, tc);
 	return s;

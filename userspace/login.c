@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,11 +92,58 @@ static int lfs_login_parse(struct lfs_ctx *ctx, int argc, char **argv,
 	return lfs_reg_host_operand(ctx, "login", lfs_usage_login, l->host);
 }
 
+/*
+ * The terminal whose echo the prompt turned off, and its settings before:
+ * a signal that ends layerctl at the prompt (Ctrl-C, SIGTERM, a hang-up)
+ * restores them first, so that the shell gets its echo back.
+ */
+static const int lfs_prompt_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define LFS_PROMPT_NSIG (sizeof(lfs_prompt_signals) / sizeof(lfs_prompt_signals[0]))
+static int lfs_prompt_fd = -1;
+static struct termios lfs_prompt_saved;
+
+static void lfs_prompt_signal(int sig)
+{
+	/* tcsetattr(), signal() and raise() are async-signal-safe */
+	if (lfs_prompt_fd >= 0)
+		tcsetattr(lfs_prompt_fd, TCSAFLUSH, &lfs_prompt_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Echo off on terminal @fd until lfs_prompt_end(); 0 or -1 (errno). */
+static int lfs_prompt_begin(int fd, struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = lfs_prompt_signal };
+	struct termios quiet;
+	size_t i;
+
+	if (tcgetattr(fd, &lfs_prompt_saved))
+		return -1;
+	lfs_prompt_fd = fd;
+	for (i = 0; i < LFS_PROMPT_NSIG; i++)
+		sigaction(lfs_prompt_signals[i], &sa, &old[i]);
+	quiet = lfs_prompt_saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	return 0;
+}
+
+static void lfs_prompt_end(const struct sigaction *old)
+{
+	size_t i;
+
+	tcsetattr(lfs_prompt_fd, TCSAFLUSH, &lfs_prompt_saved);
+	for (i = 0; i < LFS_PROMPT_NSIG; i++)
+		sigaction(lfs_prompt_signals[i], &old[i], NULL);
+	lfs_prompt_fd = -1;
+}
+
 /* One line from @in, without its newline, echo off if a terminal. */
 static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
 {
 	FILE *in = ctx->in ? ctx->in : stdin;
-	struct termios old, quiet;
+	struct sigaction old[LFS_PROMPT_NSIG];
 	int tty = !l->password_stdin && isatty(fileno(in)), rc = 0;
 	char *nl;
 
@@ -105,16 +153,13 @@ static int lfs_login_read_password(struct lfs_ctx *ctx, struct lfs_login *l)
 	if (tty) {
 		fprintf(ctx->err, "Password: ");
 		fflush(ctx->err);
-		tcgetattr(fileno(in), &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
+		tty = !lfs_prompt_begin(fileno(in), old);
 	}
 	if (!fgets(l->cred.pass, sizeof(l->cred.pass), in))
 		rc = lfs_errorf(ctx, "registry '%s': user '%s': no password on standard input",
 				l->host, l->user);
 	if (tty) {
-		tcsetattr(fileno(in), TCSAFLUSH, &old);
+		lfs_prompt_end(old);
 		fputc('\n', ctx->err);
 	}
 	nl = strchr(l->cred.pass, '\n');

@@ -1080,6 +1080,97 @@ START_TEST(test_import_gzip_trailer)
 }
 END_TEST
 
+/* A producer thread: tarbuf[3..len) into a pipe, once the import has begun. */
+struct pipe_arg {
+	int fd;
+	size_t len;
+};
+
+static void *pipe_thread(void *arg)
+{
+	struct pipe_arg *a = arg;
+	size_t off;
+	ssize_t w;
+
+	usleep(100 * 1000);
+	for (off = 3; off < a->len; off += (size_t)w) {
+		w = write(a->fd, tarbuf + off, a->len - off);
+		if (w <= 0)
+			break;
+	}
+	close(a->fd);
+	return NULL;
+}
+
+/*
+ * How a gzip stream ends: cut short, it fails at the cut (in the entry
+ * being extracted); a second gzip member after the first is refused
+ * (OCI blobs are one member); a first read of 3 bytes (a pipe) is still
+ * told from the rest and extracted.
+ */
+START_TEST(test_import_gzip_ends)
+{
+	struct lfs_tar_import_opts o = { .diff_id_checked = 1 };
+	struct lfs_tar_import_stats st;
+	struct lfs_tar_digests d;
+	struct lfs_err err = LFS_ERR_INIT;
+	struct pipe_arg a;
+	static char big[1 << 20];
+	char path[256];
+	uint32_t x = 1;
+	pthread_t thr;
+	size_t len, i;
+	int fd, c, rc, p[2];
+
+	mk("src");
+	for (i = 0; i < sizeof(big) - 1; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		big[i] = 'a' + x % 26;
+	}
+	put("src/f", big);
+	len = export_src("e.gz", LFS_COMPRESS_GZIP, &d);
+	/* the second member: the first again */
+	memcpy(tarbuf + len, tarbuf, len);
+	for (c = 0; c < 3; c++) {
+		snprintf(path, sizeof(path), "%s/e%d", tmpdir, c);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		fd = open(path, O_RDONLY | O_DIRECTORY);
+		if (c == 2) {
+			ck_assert_int_eq(pipe(p), 0);
+			ck_assert_int_eq(write(p[1], tarbuf, 3), 3);
+			a.fd = p[1];
+			a.len = len;
+			ck_assert_int_eq(pthread_create(&thr, NULL, pipe_thread,
+							&a), 0);
+			rc = lfs_tar_import(p[0], NULL, 0, fd, &o, &st, &err);
+			pthread_join(thr, NULL);
+			close(p[0]);
+		} else {
+			rc = lfs_tar_import(-1, tarbuf, c ? 2 * len : len / 2,
+					    fd, &o, &st, &err);
+		}
+		close(fd);
+		if (c == 0) {
+			ck_assert_int_eq(rc, -EIO);
+			ck_assert_str_eq(err.msg,
+					 "entry 'f': corrupt or truncated archive: truncated gzip input");
+		} else if (c == 1) {
+			ck_assert_int_eq(rc, -EINVAL);
+			snprintf(path, sizeof(path),
+				 "corrupt archive: %zu bytes after the end of the gzip stream",
+				 len);
+			ck_assert_str_eq(err.msg, path);
+		} else {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(st.d.diff_id, d.diff_id);
+			ck_assert_str_eq(st.d.digest, d.digest);
+		}
+	}
+}
+END_TEST
+
 struct bad_case {
 	const char *name;
 	struct tent e[3];
@@ -3905,6 +3996,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_feed);
 	tcase_add_test(tc, test_import_gzip_trailer);
+	tcase_add_test(tc, test_import_gzip_ends);
 	tcase_add_loop_test(tc, test_layout_tar_compressions, 0, 5);
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));

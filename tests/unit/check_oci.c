@@ -952,6 +952,19 @@ END_TEST
 
 static const char *put_bytes(const char *name, const void *buf, size_t len);
 
+/* @n bytes of xorshift32 from *@x into @buf, each taken modulo @mod (0: none). */
+static void fill_xorshift(char *buf, size_t n, uint32_t *x, unsigned int mod)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 17;
+		*x ^= *x << 5;
+		buf[i] = mod ? (char)('a' + *x % mod) : (char)*x;
+	}
+}
+
 /* A producer thread: tarbuf[0..len) into a feed in pieces of 1000 bytes. */
 struct feed_arg {
 	struct lfs_tar_feed *f;
@@ -988,18 +1001,13 @@ START_TEST(test_import_feed)
 	static char big[640][8192];
 	uint32_t x = 1;
 	pthread_t thr;
-	size_t len, i, j;
+	size_t len, i;
 	int fd, c, rc;
 
 	mk("src");
 	/* incompressible: more than the feed holds (4 MiB) */
 	for (i = 0; i < 640; i++) {
-		for (j = 0; j < sizeof(big[i]); j++) {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			big[i][j] = (char)x;
-		}
+		fill_xorshift(big[i], sizeof(big[i]), &x, 0);
 		snprintf(path, sizeof(path), "src/f%03zu", i);
 		put_bytes(path, big[i], sizeof(big[i]));
 	}
@@ -1106,6 +1114,24 @@ static void *pipe_thread(void *arg)
 	return NULL;
 }
 
+/* lfs_tar_import() of tarbuf[0..len) from a pipe whose first read is 3 bytes. */
+static int import_pipe(size_t len, int rootfd, const struct lfs_tar_import_opts *o,
+		       struct lfs_tar_import_stats *st, struct lfs_err *err)
+{
+	struct pipe_arg a = { .len = len };
+	pthread_t thr;
+	int p[2], rc;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], tarbuf, 3), 3);
+	a.fd = p[1];
+	ck_assert_int_eq(pthread_create(&thr, NULL, pipe_thread, &a), 0);
+	rc = lfs_tar_import(p[0], NULL, 0, rootfd, o, st, err);
+	pthread_join(thr, NULL);
+	close(p[0]);
+	return rc;
+}
+
 /*
  * How a gzip stream ends: cut short, it fails at the cut (in the entry
  * being extracted); a second gzip member after the first is refused
@@ -1118,21 +1144,15 @@ START_TEST(test_import_gzip_ends)
 	struct lfs_tar_import_stats st;
 	struct lfs_tar_digests d;
 	struct lfs_err err = LFS_ERR_INIT;
-	struct pipe_arg a;
 	static char big[1 << 20];
 	char path[256];
 	uint32_t x = 1;
-	pthread_t thr;
-	size_t len, i;
-	int fd, c, rc, p[2];
+	size_t len;
+	int fd, c, rc;
 
 	mk("src");
-	for (i = 0; i < sizeof(big) - 1; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		big[i] = 'a' + x % 26;
-	}
+	/* letters: a text file, compressed, 1 MiB */
+	fill_xorshift(big, sizeof(big) - 1, &x, 26);
 	put("src/f", big);
 	len = export_src("e.gz", LFS_COMPRESS_GZIP, &d);
 	/* the second member: the first again */
@@ -1141,20 +1161,11 @@ START_TEST(test_import_gzip_ends)
 		snprintf(path, sizeof(path), "%s/e%d", tmpdir, c);
 		ck_assert_int_eq(mkdir(path, 0755), 0);
 		fd = open(path, O_RDONLY | O_DIRECTORY);
-		if (c == 2) {
-			ck_assert_int_eq(pipe(p), 0);
-			ck_assert_int_eq(write(p[1], tarbuf, 3), 3);
-			a.fd = p[1];
-			a.len = len;
-			ck_assert_int_eq(pthread_create(&thr, NULL, pipe_thread,
-							&a), 0);
-			rc = lfs_tar_import(p[0], NULL, 0, fd, &o, &st, &err);
-			pthread_join(thr, NULL);
-			close(p[0]);
-		} else {
+		if (c == 2)
+			rc = import_pipe(len, fd, &o, &st, &err);
+		else
 			rc = lfs_tar_import(-1, tarbuf, c ? 2 * len : len / 2,
 					    fd, &o, &st, &err);
-		}
 		close(fd);
 		if (c == 0) {
 			ck_assert_int_eq(rc, -EIO);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * OCI layer tarball -> layer directory (lfs_tar_import(), see ocitar.h):
- * one libarchive reader (format "raw", filters gzip/zstd) on its own
- * thread whose input callback hashes the blob, feeding a second reader
- * (format tar) and a third thread, the queue's tap, which hashes the
+ * a decompressing thread (zlib's inflate() for gzip, straight into the
+ * queue's slots; else one libarchive reader, format "raw", filter zstd)
+ * whose input hashes the blob, feeding a tar reader (libarchive, format
+ * tar) and a third thread, the queue's tap, which hashes the
  * decompressed tar while the tar reader extracts it.  Entries
  * are created with *at() calls relative to directory fds opened with
  * openat2() beneath the layer root.
@@ -205,7 +206,11 @@ struct lfs_imp {
 	const unsigned char *mem;
 	size_t memlen, memoff;
 	unsigned char *inbuf;	/* LFS_IO_CHUNK, for fd input */
-	struct archive *raw;	/* decompressor */
+	const void *peek;	/* the first piece, read to tell gzip ... */
+	ssize_t peek_len;	/* ... its length; -1: handed on */
+	struct archive *raw;	/* decompressor, but for gzip */
+	z_stream zs;		/* gzip's, if zs_on */
+	int zs_on;
 	struct archive *tar;
 	EVP_MD_CTX *md_blob, *md_tar;
 	uint64_t blob_size, tar_size;
@@ -294,21 +299,20 @@ static void lfs_imp_blob(struct lfs_imp *m, const void *p, size_t n)
 		EVP_DigestUpdate(m->md_blob, p, n);
 }
 
-static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
-				 const void **buf)
+/*
+ * The next piece of the input into *@buf (valid until the next call),
+ * hashed into the blob's digest and counted: its length, 0 at the end,
+ * or -1 (m->in_err set).
+ */
+static ssize_t lfs_imp_in(struct lfs_imp *m, const void **buf)
 {
-	struct lfs_imp *m = arg;
 	ssize_t r;
 	size_t n;
 
-	(void)a;
 	if (m->feed) {
 		r = lfs_imp_feed_next(m, buf);
-		if (r < 0) {
-			archive_set_error(a, m->in_err, "read: %s",
-					  strerror(m->in_err));
+		if (r < 0)
 			return -1;
-		}
 	} else if (m->fd < 0) {
 		n = m->memlen - m->memoff;
 		if (n > LFS_IO_CHUNK)
@@ -322,7 +326,6 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 		while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			m->in_err = errno;
-			archive_set_error(a, errno, "read: %s", strerror(errno));
 			return -1;
 		}
 		*buf = m->inbuf;
@@ -330,6 +333,24 @@ static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
 	lfs_imp_tail(m, *buf, (size_t)r);
 	lfs_imp_blob(m, *buf, (size_t)r);
 	m->blob_size += (uint64_t)r;
+	return r;
+}
+
+/* libarchive's input: the piece read first, then the rest. */
+static la_ssize_t lfs_imp_raw_cb(struct archive *a, void *arg,
+				 const void **buf)
+{
+	struct lfs_imp *m = arg;
+	ssize_t r = m->peek_len;
+
+	if (r >= 0) {
+		*buf = m->peek;
+		m->peek_len = -1;
+		return r;
+	}
+	r = lfs_imp_in(m, buf);
+	if (r < 0)
+		archive_set_error(a, m->in_err, "read: %s", strerror(m->in_err));
 	return r;
 }
 
@@ -363,6 +384,96 @@ static void *lfs_imp_worker(void *arg)
 		}
 		lfs_pipe_push(&m->pipe, slot, (size_t)r);
 	}
+}
+
+/*
+ * The decompressing thread for gzip: inflates the input into the queue's
+ * slots (no copy between the two) to the end of the first gzip member.
+ * The trailer is read, not checked: lfs_imp_gzip_trailer() does that with
+ * the tap's CRC-32, as for any input.  What follows the member is left to
+ * lfs_imp_finish(), which hashes it with the blob and refuses it: an OCI
+ * layer is one gzip member, and a tool that reads on into a second one
+ * would see another layer than this one.
+ */
+static void *lfs_imp_inflater(void *arg)
+{
+	struct lfs_imp *m = arg;
+	z_stream *z = &m->zs;
+	int slot, zr = Z_OK, err = 0;
+	const void *p;
+	ssize_t r;
+
+	while (!err && zr != Z_STREAM_END) {
+		slot = lfs_pipe_slot(&m->pipe);
+		if (slot < 0)
+			return NULL;
+		z->next_out = m->pipe.buf[slot];
+		z->avail_out = LFS_PIPE_CHUNK;
+		while (!err && z->avail_out && zr != Z_STREAM_END) {
+			if (!z->avail_in) {
+				r = lfs_imp_in(m, &p);
+				if (r <= 0) {
+					err = m->in_err ? m->in_err : EIO;
+					snprintf(m->raw_err, sizeof(m->raw_err),
+						 "truncated gzip input");
+					break;
+				}
+				z->next_in = (Bytef *)p;
+				z->avail_in = (uInt)r;
+			}
+			zr = inflate(z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END) {
+				err = EIO;
+				snprintf(m->raw_err, sizeof(m->raw_err),
+					 "gzip decompression failed: %s",
+					 z->msg ? z->msg : "no progress");
+			}
+		}
+		/*
+		 * Not what came before a break (as libarchive's reader); none:
+		 * the trailer alone (the tar reader takes 0 for the end)
+		 */
+		if (!err && z->avail_out < LFS_PIPE_CHUNK)
+			lfs_pipe_push(&m->pipe, slot,
+				      LFS_PIPE_CHUNK - z->avail_out);
+	}
+	lfs_pipe_close(&m->pipe, err);
+	return NULL;
+}
+
+/*
+ * A gzip member's start, as libarchive's gzip reader tells it: magic,
+ * method deflate, no reserved flag.
+ */
+static int lfs_imp_is_gzip(const unsigned char *p, ssize_t n)
+{
+	return n >= 4 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8 &&
+	       !(p[3] & 0xe0);
+}
+
+/*
+ * The first piece of the input read: gzip is inflated by
+ * lfs_imp_inflater(), anything else by libarchive's raw reader (zstd,
+ * plain tar, or refused).  0 or an error.
+ */
+static int lfs_imp_open_gzip(struct lfs_imp *m, int *gzip)
+{
+	m->peek_len = lfs_imp_in(m, &m->peek);
+	if (m->peek_len < 0)
+		return lfs_err_set(m->err, -m->in_err, "cannot read the input");
+	*gzip = lfs_imp_is_gzip(m->peek, m->peek_len);
+	if (!*gzip)
+		return 0;
+	/* gzip only (15 + 16); the trailer is lfs_imp_gzip_trailer()'s */
+	if (inflateInit2(&m->zs, 15 + 16) != Z_OK)
+		return lfs_err_set(m->err, -ENOMEM, "cannot make the extraction's buffers");
+	m->zs_on = 1;
+	inflateValidate(&m->zs, 0);
+	m->zs.next_in = (Bytef *)m->peek;
+	m->zs.avail_in = (uInt)m->peek_len;
+	m->peek_len = -1;
+	m->filter = ARCHIVE_FILTER_GZIP;
+	return 0;
 }
 
 /* 1 (with the reason in m->err) if the stream is longer than allowed. */
@@ -1553,7 +1664,7 @@ static int lfs_imp_drain(struct lfs_imp *m)
 static int lfs_imp_open(struct lfs_imp *m)
 {
 	struct archive_entry *e;
-	int rc;
+	int rc, gzip = 0;
 
 	m->crc = crc32(0L, Z_NULL, 0);
 	m->inbuf = m->fd >= 0 ? malloc(LFS_IO_CHUNK) : NULL;
@@ -1564,6 +1675,11 @@ static int lfs_imp_open(struct lfs_imp *m)
 	if ((m->fd >= 0 && !m->inbuf) || !m->md_blob || !m->md_tar ||
 	    !m->raw || !m->tar || lfs_pipe_init(&m->pipe))
 		return -ENOMEM;
+	rc = lfs_imp_open_gzip(m, &gzip);
+	if (rc)
+		return rc;
+	if (gzip)
+		goto threads;
 	if (archive_read_support_filter_gzip(m->raw) != ARCHIVE_OK ||
 	    archive_read_support_filter_zstd(m->raw) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(m->raw) != ARCHIVE_OK ||
@@ -1579,8 +1695,10 @@ static int lfs_imp_open(struct lfs_imp *m)
 		return -EINVAL;
 	}
 	m->filter = archive_filter_code(m->raw, 0);
+threads:
 	m->pipe.tap = m->filter != ARCHIVE_FILTER_NONE;
-	rc = pthread_create(&m->pipe.thr, NULL, lfs_imp_worker, m);
+	rc = pthread_create(&m->pipe.thr, NULL,
+			    gzip ? lfs_imp_inflater : lfs_imp_worker, m);
 	if (rc)
 		return lfs_err_set(m->err, -rc, "cannot start a thread");
 	m->pipe.started = 1;
@@ -1658,11 +1776,13 @@ static int lfs_imp_gzip_trailer(struct lfs_imp *m)
 /*
  * After the last entry: the tar padding, the decompressing thread's end,
  * the rest of the input after the compressed stream (hashed with the
- * blob), the gzip trailer.
+ * blob; none after a gzip stream inflated here), the gzip trailer.
  */
 static int lfs_imp_finish(struct lfs_imp *m)
 {
-	la_ssize_t r;
+	uint64_t after;
+	const void *p;
+	ssize_t r;
 	int rc;
 
 	rc = lfs_imp_drain(m);
@@ -1682,25 +1802,19 @@ static int lfs_imp_finish(struct lfs_imp *m)
 			    m->raw_err);
 		return -EINVAL;
 	}
-	if (m->feed || m->fd >= 0) {
-		const void *p = m->inbuf;
-
-		do {
-			r = m->feed ? lfs_imp_feed_next(m, &p) :
-			    read(m->fd, m->inbuf, LFS_IO_CHUNK);
-			if (r > 0) {
-				lfs_imp_tail(m, p, (size_t)r);
-				lfs_imp_blob(m, p, (size_t)r);
-				m->blob_size += (uint64_t)r;
-			}
-		} while (r > 0 || (r < 0 && !m->feed && errno == EINTR));
-		if (r < 0)
-			return lfs_err_set(m->err, m->feed ? -m->in_err : -errno,
-					   "cannot read the input");
-	} else if (m->memoff < m->memlen) {
-		lfs_imp_tail(m, m->mem + m->memoff, m->memlen - m->memoff);
-		lfs_imp_blob(m, m->mem + m->memoff, m->memlen - m->memoff);
-		m->blob_size += m->memlen - m->memoff;
+	after = m->zs_on ? m->zs.avail_in : 0;
+	do {
+		r = lfs_imp_in(m, &p);
+		if (r > 0)
+			after += (uint64_t)r;
+	} while (r > 0);
+	if (r < 0)
+		return lfs_err_set(m->err, -m->in_err, "cannot read the input");
+	if (m->zs_on && after) {
+		lfs_err_set(m->err, 0,
+			    "corrupt archive: %llu bytes after the end of the gzip stream",
+			    (unsigned long long)after);
+		return -EINVAL;
 	}
 	return lfs_imp_gzip_trailer(m);
 }
@@ -1736,6 +1850,8 @@ static void lfs_imp_free(struct lfs_imp *m)
 		archive_read_free(m->tar);
 	if (m->raw)
 		archive_read_free(m->raw);
+	if (m->zs_on)
+		inflateEnd(&m->zs);
 	EVP_MD_CTX_free(m->md_blob);
 	EVP_MD_CTX_free(m->md_tar);
 	lfs_seen_free(&m->seen);
@@ -1757,7 +1873,7 @@ int lfs_tar_import(int fd, const void *mem, size_t memlen, int rootfd,
 		.feed = opts->feed, .fd = opts->feed ? -1 : fd,
 		.mem = mem, .memlen = memlen, .rootfd = rootfd,
 		.opts = opts, .st = st, .pcache_fd = -1,
-		.err = err,
+		.err = err, .peek_len = -1,
 	};
 	int rc;
 

@@ -759,7 +759,7 @@ static int import_mem(const char *buf, size_t len, const char *name,
 	return rc;
 }
 
-static char tarbuf[4 << 20];
+static char tarbuf[8 << 20];
 
 START_TEST(test_roundtrip)
 {
@@ -953,6 +953,19 @@ END_TEST
 
 static const char *put_bytes(const char *name, const void *buf, size_t len);
 
+/* @n bytes of xorshift32 from *@x into @buf, each taken modulo @mod (0: none). */
+static void fill_xorshift(char *buf, size_t n, uint32_t *x, unsigned int mod)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 17;
+		*x ^= *x << 5;
+		buf[i] = mod ? (char)('a' + *x % mod) : (char)*x;
+	}
+}
+
 /* A producer thread: tarbuf[0..len) into a feed in pieces of 1000 bytes. */
 struct feed_arg {
 	struct lfs_tar_feed *f;
@@ -986,26 +999,21 @@ START_TEST(test_import_feed)
 	struct lfs_err err = LFS_ERR_INIT;
 	struct feed_arg a = { 0 };
 	char path[256], got[8192];
-	static char big[300][8192];
+	static char big[640][8192];
 	uint32_t x = 1;
 	pthread_t thr;
-	size_t len, i, j;
+	size_t len, i;
 	int fd, c, rc;
 
 	mk("src");
-	/* incompressible: more than the feed holds (1 MiB) */
-	for (i = 0; i < 300; i++) {
-		for (j = 0; j < sizeof(big[i]); j++) {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			big[i][j] = (char)x;
-		}
+	/* incompressible: more than the feed holds (4 MiB) */
+	for (i = 0; i < 640; i++) {
+		fill_xorshift(big[i], sizeof(big[i]), &x, 0);
 		snprintf(path, sizeof(path), "src/f%03zu", i);
 		put_bytes(path, big[i], sizeof(big[i]));
 	}
 	len = export_src("feed.gz", LFS_COMPRESS_GZIP, &d);
-	ck_assert_uint_gt(len, 2 << 20);
+	ck_assert_uint_gt(len, 5 << 20);
 	/* c: 0 whole, 1 broken off at half (EIO), 2 not read at all */
 	for (c = 0; c < 3; c++) {
 		a.f = lfs_tar_feed_new();
@@ -1027,15 +1035,19 @@ START_TEST(test_import_feed)
 			ck_assert_str_eq(st.d.diff_id, d.diff_id);
 			ck_assert_str_eq(st.d.digest, d.digest);
 			ck_assert_uint_eq(st.d.blob_size, len);
-			snprintf(path, sizeof(path), "%s/feed0/f299", tmpdir);
+			snprintf(path, sizeof(path), "%s/feed0/f639", tmpdir);
 			fd = open(path, O_RDONLY);
 			ck_assert_int_eq(read(fd, got, sizeof(got)), sizeof(got));
 			close(fd);
-			ck_assert_int_eq(memcmp(got, big[299], sizeof(got)), 0);
+			ck_assert_int_eq(memcmp(got, big[639], sizeof(got)), 0);
 		} else if (c == 1) {
 			ck_assert_int_eq(rc, -EIO);
-			/* the break falls in f148's data */
-			ck_assert_str_eq(err.msg, "entry 'f148': cannot read the input");
+			/*
+			 * the break, half-way, is in the data of f319 or so;
+			 * the tar reader stops at the end of the last whole
+			 * slot of the queue (256 KiB) before it
+			 */
+			ck_assert_str_eq(err.msg, "entry 'f296': cannot read the input");
 		}
 	}
 }
@@ -1076,6 +1088,100 @@ START_TEST(test_import_gzip_trailer)
 			ck_assert_int_eq(rc, -EINVAL);
 			ck_assert_str_eq(err.msg,
 					 "corrupt archive: the gzip CRC-32 or length does not match the data");
+		}
+	}
+}
+END_TEST
+
+/* A producer thread: tarbuf[3..len) into a pipe, once the import has begun. */
+struct pipe_arg {
+	int fd;
+	size_t len;
+};
+
+static void *pipe_thread(void *arg)
+{
+	struct pipe_arg *a = arg;
+	size_t off;
+	ssize_t w;
+
+	usleep(100 * 1000);
+	for (off = 3; off < a->len; off += (size_t)w) {
+		w = write(a->fd, tarbuf + off, a->len - off);
+		if (w <= 0)
+			break;
+	}
+	close(a->fd);
+	return NULL;
+}
+
+/* lfs_tar_import() of tarbuf[0..len) from a pipe whose first read is 3 bytes. */
+static int import_pipe(size_t len, int rootfd, const struct lfs_tar_import_opts *o,
+		       struct lfs_tar_import_stats *st, struct lfs_err *err)
+{
+	struct pipe_arg a = { .len = len };
+	pthread_t thr;
+	int p[2], rc;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], tarbuf, 3), 3);
+	a.fd = p[1];
+	ck_assert_int_eq(pthread_create(&thr, NULL, pipe_thread, &a), 0);
+	rc = lfs_tar_import(p[0], NULL, 0, rootfd, o, st, err);
+	pthread_join(thr, NULL);
+	close(p[0]);
+	return rc;
+}
+
+/*
+ * How a gzip stream ends: cut short, it fails at the cut (in the entry
+ * being extracted); a second gzip member after the first is refused
+ * (OCI blobs are one member); a first read of 3 bytes (a pipe) is still
+ * told from the rest and extracted.
+ */
+START_TEST(test_import_gzip_ends)
+{
+	struct lfs_tar_import_opts o = { .diff_id_checked = 1 };
+	struct lfs_tar_import_stats st;
+	struct lfs_tar_digests d;
+	struct lfs_err err = LFS_ERR_INIT;
+	static char big[1 << 20];
+	char path[256];
+	uint32_t x = 1;
+	size_t len;
+	int fd, c, rc;
+
+	mk("src");
+	/* letters: a text file, compressed, 1 MiB */
+	fill_xorshift(big, sizeof(big) - 1, &x, 26);
+	put("src/f", big);
+	len = export_src("e.gz", LFS_COMPRESS_GZIP, &d);
+	/* the second member: the first again */
+	memcpy(tarbuf + len, tarbuf, len);
+	for (c = 0; c < 3; c++) {
+		snprintf(path, sizeof(path), "%s/e%d", tmpdir, c);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		fd = open(path, O_RDONLY | O_DIRECTORY);
+		if (c == 2)
+			rc = import_pipe(len, fd, &o, &st, &err);
+		else
+			rc = lfs_tar_import(-1, tarbuf, c ? 2 * len : len / 2,
+					    fd, &o, &st, &err);
+		close(fd);
+		if (c == 0) {
+			ck_assert_int_eq(rc, -EIO);
+			ck_assert_str_eq(err.msg,
+					 "entry 'f': corrupt or truncated archive: truncated gzip input");
+		} else if (c == 1) {
+			ck_assert_int_eq(rc, -EINVAL);
+			snprintf(path, sizeof(path),
+				 "corrupt archive: %zu bytes after the end of the gzip stream",
+				 len);
+			ck_assert_str_eq(err.msg, path);
+		} else {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(st.d.diff_id, d.diff_id);
+			ck_assert_str_eq(st.d.digest, d.digest);
 		}
 	}
 }
@@ -4047,6 +4153,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_import_blob_checked);
 	tcase_add_test(tc, test_import_feed);
 	tcase_add_test(tc, test_import_gzip_trailer);
+	tcase_add_test(tc, test_import_gzip_ends);
 	tcase_add_loop_test(tc, test_layout_tar_compressions, 0, 5);
 	tcase_add_loop_test(tc, test_bad, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));

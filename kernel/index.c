@@ -11,8 +11,10 @@
  * the index then describes the image for the index's whole life.  Reads go
  * through the file's page cache (layerfs_index_src_read()), shared by every
  * view of the image, and every read and every number read is checked again,
- * so even an index changed behind our back gives wrong names, never an
- * out-of-bounds access.
+ * so even an index changed behind our back (deny_write_access() guards the
+ * inode we were given, not, for a file of a stacked filesystem, the real
+ * one below it) gives wrong names, never an out-of-bounds access, an
+ * unknown file type or a name no directory may hold.
  *
  * Which index a view uses, and how its layers map to the view's: see
  * viewindex.c.
@@ -378,7 +380,7 @@ unsigned int layerfs_index_nlayers(const struct layerfs_index *ix)
  * Looks @name up in directory @dir of @ix: 1 and the entry in @out, 0 if
  * absent, or a negative errno.  The entry's numbers are checked against
  * the index's bounds again here, so that a file changed since validation
- * cannot send a caller out of bounds.
+ * cannot send a caller out of bounds or give an unknown type.
  */
 int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 		       const char *name, unsigned int len,
@@ -397,7 +399,8 @@ int layerfs_index_find(const struct layerfs_index *ix, u32 dir,
 	layerfs_index_vsrc_done(&v);
 	if (ret <= 0)
 		return ret;
-	if (le32_to_cpu(out->layer) >= ix->nlayers ||
+	if (!layerfs_index_type_ok(out->type) ||
+	    le32_to_cpu(out->layer) >= ix->nlayers ||
 	    le32_to_cpu(out->bottom) >= ix->nlayers ||
 	    (out->type == DT_DIR && le32_to_cpu(out->dir) >= ix->ndirs))
 		return -EIO;
@@ -502,7 +505,13 @@ int layerfs_index_list(const struct layerfs_index *ix, u32 dir,
 					 name, e.name_len);
 		if (err)
 			break;
-		if (!e.name_len) {
+		/*
+		 * As validated, or the file changed since: then no name a
+		 * directory may not hold ('/', NUL, "." or "..") and no
+		 * unknown type may reach the listing.
+		 */
+		if (layerfs_index_name_check(name, e.name_len) ||
+		    !layerfs_index_type_ok(e.type)) {
 			err = -EIO;
 			break;
 		}

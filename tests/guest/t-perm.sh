@@ -31,7 +31,8 @@
 # a mounter without CAP_LINUX_IMMUTABLE and a copy-up that runs out of
 # xattr space.  A mounter without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
 # gets what overlayfs gives it: no listing of a directory it may not read,
-# no name below one it may not search, with or without an index.  Last, layerctl's commands as an
+# no name below one it may not search, with or without an index, and no
+# copy-up of a file it may not read.  Last, layerctl's commands as an
 # unprivileged user, and netlink and mount(2) from a user namespace's root,
 # are refused with EPERM and change nothing, and fsopen("layerfs") from an
 # unprivileged user's own user namespace fails with EPERM
@@ -842,6 +843,39 @@ expect_match "$(grep " $D/im " /proc/mounts)" noindex "...and says so in its mou
 expect_ok mount -t layerfs -o image=dac-i1 dac "$D/fm"
 expect_eq "$(view_indexed "$D/fm")" true "a view of it mounted with them uses the index"
 for m in om lm im fm; do expect_ok umount "$D/$m"; done
+# A writable view, same mounter: a copy-up reads its source with the
+# mounter's credentials, so it must not copy what they may not read
+# (ovl_path_open() again, on overlayfs's copy-up source).  l0/nr is 0600,
+# uid 2000, in a directory anyone may search.  Such a mounter can copy up
+# only through a work directory it may write: overlayfs makes its own anew
+# (mode 0) at every mount, a view keeps work/layerfs.work, here 0700 and
+# the mounter's.  Root, with every capability, changes nr's mode (setattr
+# asks no read permission: a copy made so would then be read through the
+# view), links it and renames it: each copies nr up, and each must fail
+# as reading it does, leaving nothing behind.
+echo not-readable >"$D/l0/nr"
+chown 2000:2000 "$D/l0/nr"
+chmod 600 "$D/l0/nr"
+mkdir -p "$D/u" "$D/w/layerfs.work" "$D/wm"
+chmod 700 "$D/w/layerfs.work"
+expect_ok nodac mount -t layerfs -o "layers=dac-l1:dac-l0,upper=$D/u,work=$D/w" dac "$D/wm"
+for op in "chmod 644 $D/wm/nr" "cat $D/wm/nr" "ln $D/wm/nr $D/wm/nr2" \
+	"mv $D/wm/nr $D/wm/nr3"; do
+	if out=$($op 2>&1); then
+		echo "${op%% *}: ok" $out
+	else
+		echo "${op%% *}: ${out##*: }"
+	fi
+done >"$D/cu.out"
+expect_eq "$(cat "$D/cu.out")" "chmod: Permission denied
+cat: Permission denied
+ln: Permission denied
+mv: Permission denied" \
+	"a writable view mounted without DAC capabilities copies up nothing its mounter cannot read"
+expect_eq "$(ls -A "$D/u" "$D/w/layerfs.work" 2>&1)" "$D/u:
+
+$D/w/layerfs.work:" "...and leaves nothing in its upper and work directories"
+expect_ok umount "$D/wm"
 for l in dac-l1 dac-l0 dac-i1 dac-i0; do expect_ok "$LAYERCTL" layer rm "$l"; done
 
 # --- control commands as an unprivileged user --------------------------------

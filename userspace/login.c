@@ -228,7 +228,7 @@ static int lfs_login_helper(struct lfs_ctx *ctx, struct lfs_login *l,
  */
 static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 {
-	char *old = NULL, *text, *slash;
+	char *old = NULL, *text, *slash, target[4096];
 	struct lfs_err e = LFS_ERR_INIT;
 	int rc, done;
 
@@ -261,8 +261,10 @@ static int lfs_login_store(struct lfs_ctx *ctx, struct lfs_login *l)
 		*slash = '/';
 	}
 	if (!rc)
-		rc = lfs_write_file_atomic(AT_FDCWD, l->path, text,
-					   strlen(text), 0600);
+		rc = lfs_write_file_atomic(AT_FDCWD,
+					   lfs_reg_auth_target(l->path, target,
+							       sizeof(target)),
+					   text, strlen(text), 0600);
 	explicit_bzero(text, strlen(text));
 	free(text);
 	if (rc) {

@@ -69,8 +69,8 @@ static int lfs_logout_file(struct lfs_ctx *ctx, const char *path,
 			   const char *text, const char *host)
 {
 	struct lfs_err e = LFS_ERR_INIT;
+	char *out, target[4096];
 	int removed, rc;
-	char *out;
 
 	out = lfs_reg_auth_remove(text, host, &removed, &e);
 	if (!out) {
@@ -78,8 +78,10 @@ static int lfs_logout_file(struct lfs_ctx *ctx, const char *path,
 		lfs_err_report(ctx, &e);
 		return -1;
 	}
-	rc = removed ? lfs_write_file_atomic(AT_FDCWD, path, out, strlen(out),
-					     0600) : 0;
+	rc = removed ? lfs_write_file_atomic(AT_FDCWD,
+					     lfs_reg_auth_target(path, target,
+								 sizeof(target)),
+					     out, strlen(out), 0600) : 0;
 	explicit_bzero(out, strlen(out));
 	free(out);
 	if (rc) {

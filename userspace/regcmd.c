@@ -143,6 +143,23 @@ int lfs_reg_auth_path(char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+const char *lfs_reg_auth_target(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) || !S_ISLNK(st.st_mode))
+		return path;
+	real = realpath(path, NULL);
+	if (!real || strlen(real) >= len) {
+		free(real);
+		return path;
+	}
+	snprintf(buf, len, "%s", real);
+	free(real);
+	return buf;
+}
+
 int lfs_reg_read_file(int dirfd, const char *name, char **out, size_t *len)
 {
 	struct stat st = { 0 };

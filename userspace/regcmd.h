@@ -100,6 +100,14 @@ int lfs_reg_host_operand(struct lfs_ctx *ctx, const char *cmd,
 int lfs_reg_auth_path(char *out, size_t len);
 
 /*
+ * Where to write the auth file @path: the file a symbolic link at @path
+ * leads to (into @buf), so that login and logout keep a link (dotfiles
+ * kept elsewhere) as docker does; else @path itself (a dangling link is
+ * replaced).
+ */
+const char *lfs_reg_auth_target(const char *path, char *buf, size_t len);
+
+/*
  * Looks up the credentials of @host: 0 (found), 1 (none: anonymous), or
  * -1 after reporting a malformed auth file.
  */

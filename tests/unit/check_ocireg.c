@@ -1727,6 +1727,7 @@ static void put_file(const char *path, const char *text, mode_t mode)
 START_TEST(test_cmd_logout)
 {
 	char auth[128], bin[128], helper[192], seen[192], want[1024], path[4096];
+	char real[160];
 	const char *old_path = getenv("PATH");
 	struct lfs_reg_cred c;
 	struct lfs_err e = LFS_ERR_INIT;
@@ -1758,6 +1759,21 @@ START_TEST(test_cmd_logout)
 	RUN("logout", "reg.io:5000");
 	ck_assert_int_eq(r.rc, 0);
 	ck_assert_str_eq(r.out, "reg.io:5000: not logged in\n");
+
+	/* an auth file that is a symbolic link stays one: its file changes */
+	snprintf(real, sizeof(real), "%s/dotfiles", tmpdir);
+	ck_assert_int_eq(mkdir(real, 0700), 0);
+	snprintf(real, sizeof(real), "%s/dotfiles/auth.json", tmpdir);
+	put_file(real, "{\"auths\":{\"reg.io:5000\":{\"auth\":\"YTpi\"}}}", 0600);
+	ck_assert_int_eq(unlink(auth), 0);
+	ck_assert_int_eq(symlink("dotfiles/auth.json", auth), 0);
+	RUN("logout", "reg.io:5000");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(lstat(auth, &sb), 0);
+	ck_assert_msg(S_ISLNK(sb.st_mode), "logout replaced the link %s", auth);
+	ck_assert_int_eq(lfs_reg_read_file(AT_FDCWD, real, &text, NULL), 0);
+	ck_assert_int_eq(lfs_reg_auth_lookup(text, "reg.io:5000", &c, &e), -ENOENT);
+	free(text);
 
 	/* a helper named by the file: told to erase, given the server */
 	snprintf(bin, sizeof(bin), "%s/bin", tmpdir);

@@ -309,7 +309,7 @@ int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
 int lfs_check_not_chain(struct lfs_ctx *ctx, const char *kind,
 			const char *name)
 {
-	if (strncmp(name, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)))
+	if (!lfs_is_chain_name(name))
 		return 0;
 	return lfs_errorf(ctx, "%s '%s': names " LFS_CHAIN_PREFIX "HEX are reserved for the layers load and pull name after their OCI chain id",
 			  kind, name);

@@ -185,7 +185,7 @@ int lfs_meta_intermediate(struct lfs_meta *const *m, size_t n, size_t i)
 	const char *ref = m[i]->ref;
 	size_t k, b;
 
-	if (strncmp(ref, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)))
+	if (!lfs_is_chain_name(ref))
 		return 0;
 	for (k = 0; k < n; k++) {
 		if (k == i)

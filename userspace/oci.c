@@ -245,7 +245,7 @@ int lfs_oci_chain_name_check(const char *name, const struct lfs_oci_config *c,
 			return -EINVAL;
 		}
 	}
-	if (strncmp(name, LFS_CHAIN_PREFIX, pl) ||
+	if (!lfs_is_chain_name(name) ||
 	    !strcmp(name + pl, lfs_digest_hex(chain)))
 		return 0;
 	lfs_err_set(e, 0, "layer name '%s': names " LFS_CHAIN_PREFIX "HEX are reserved for the layer of that OCI chain id, and this image's top layer is " LFS_CHAIN_PREFIX "%s",

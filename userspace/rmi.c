@@ -111,7 +111,7 @@ static int lfs_rmi_unused(struct lfs_ctx *ctx, const char *name,
 	int ok = 0;
 
 	*parent = NULL;
-	if (strncmp(name, LFS_CHAIN_PREFIX, strlen(LFS_CHAIN_PREFIX)) ||
+	if (!lfs_is_chain_name(name) ||
 	    lfs_rmi_list(ctx, &st, &l, NULL, &e) ||
 	    (at = lfs_meta_find(l.v, l.n, name)) < 0 || l.v[at]->tags.n ||
 	    lfs_meta_child(l.v, l.n, name) >= 0)

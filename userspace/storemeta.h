@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "err.h"
@@ -191,6 +192,12 @@ long lfs_meta_lookup(struct lfs_meta *const *m, size_t n, const char *ref);
  * as docker's <none> intermediate images.
  */
 #define LFS_CHAIN_PREFIX "oci/chain:"
+
+/* 1 if @name is one of those (starts with LFS_CHAIN_PREFIX), else 0. */
+static inline int lfs_is_chain_name(const char *name)
+{
+	return !strncmp(name, LFS_CHAIN_PREFIX, sizeof(LFS_CHAIN_PREFIX) - 1);
+}
 
 /*
  * 1 if @m[i] is an intermediate layer that `images` hides without -a:

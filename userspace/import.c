@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "dirguard.h"
 #include "nl.h"
 #include "oci.h"
 #include "oci_cmd.h"
@@ -26,7 +27,8 @@ static const char lfs_usage_import[] =
 	"owners and append-only and immutable flags (SCHILY.fflags, kept as\n"
 	"trusted.overlay.protattr; both when run as root), modes and times are\n"
 	"kept.  The layer goes to STORE/layers/KEY/diff with its record\n"
-	"STORE/layers/KEY/meta.json.\n"
+	"STORE/layers/KEY/meta.json; it is extracted in STORE/layers/.new-KEY,\n"
+	"which an import killed half-way leaves for 'layerctl prune'.\n"
 	"\n"
 	"Refused, with nothing registered and the new directory removed:\n"
 	"absolute paths, '..' components, paths through symlinks that leave\n"
@@ -41,7 +43,8 @@ static const char lfs_usage_import[] =
 	"With --dir, the tarball is extracted the same way into the new\n"
 	"directory DIR (which must not exist), without the store or the\n"
 	"registry (no module needed; used by the benchmark); on failure DIR is\n"
-	"removed.\n"
+	"removed, also when layerctl is killed half-way (Ctrl-C, SIGTERM,\n"
+	"SIGKILL: a watcher process removes it).\n"
 	"\n"
 	"Options:\n"
 	"  -p, --parent=REF       the layer this one builds on\n"
@@ -55,19 +58,30 @@ static const char lfs_usage_import[] =
 	LFS_OCI_LIMIT_HELP
 	"  -h, --help             show this help\n";
 
-/* import --dir: extract only, into the new directory @dir. */
+/*
+ * import --dir: extract only, into the new directory @dir, which goes
+ * unless the import completes, even if layerctl dies of a signal
+ * (dirguard.h).
+ */
 static int lfs_import_dir(const struct lfs_import *im, const char *dir,
 			  struct lfs_tar_digests *d, struct lfs_err *e)
 {
+	struct lfs_dirguard g = LFS_DIRGUARD_INIT;
 	struct lfs_tar_import_stats st;
 	int rc;
 
 	if (mkdir(dir, 0755))
 		return lfs_err_set(e, -errno, "cannot create %s", dir);
-	rc = lfs_oci_extract(im, dir, 0, &st, e);
+	rc = lfs_dirguard_start(&g, dir);
+	if (rc)
+		lfs_err_set(e, rc, "cannot watch %s", dir);
+	else
+		rc = lfs_oci_extract(im, dir, 0, &st, e);
 	if (rc)
 		lfs_rm_rf_at(AT_FDCWD, dir);
-	*d = st.d;
+	else
+		*d = st.d;
+	lfs_dirguard_end(&g);
 	return rc;
 }
 

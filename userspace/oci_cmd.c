@@ -274,18 +274,19 @@ int lfs_oci_import_layer(struct lfs_ctx *ctx, struct lfs_store *st,
 	rc = lfs_import_check_names(nl, im, e);
 	if (rc)
 		return rc;
-	rc = lfs_store_layer_create(st, key, &diff, e);
-	if (rc) {
-		key[0] = '\0';
+	rc = lfs_store_layer_create_new(st, key, &diff, e);
+	if (rc)
 		return lfs_err_prefix(e, rc, "store");
-	}
 	/* the contents are on disk before the record that names them */
 	rc = lfs_oci_extract(im, diff, 1, &ist, e);
 	if (rc) {
 		lfs_err_prefix(e, rc, "import '%s'", im->what);
 	} else {
 		*d = ist.d;
-		rc = lfs_oci_register_layer(ctx, st, nl, im, key, diff, &ist, e);
+		rc = lfs_store_layer_publish(st, key, &diff, e);
+		if (!rc)
+			rc = lfs_oci_register_layer(ctx, st, nl, im, key, diff,
+						    &ist, e);
 	}
 	if (rc) {
 		lfs_store_layer_remove(st, key, NULL);

@@ -14,6 +14,9 @@
  *                       unless a mounted view or a registered layer uses
  *                       a path inside it
  *   ROOT/layers/.rm-KEY a removal that was interrupted
+ *   ROOT/layers/.new-KEY
+ *                       an import, load or pull that was interrupted
+ *                       while it extracted the layer (store.h)
  *   ROOT/.push-*, .pull-*, .save-*, .load-*
  *                       what a push, pull, save or load that crashed left,
  *                       unless a running one holds it (tmpdir.h's rule)
@@ -75,7 +78,9 @@ static const char lfs_usage_prune[] =
 	"behind: their records and work directories, and their uppers with\n"
 	"the changes that were never committed.  Also deletes the new upper\n"
 	"of a commit that did not complete, what an interrupted `layerctl\n"
-	"rm` left, the temporary directories of a push, pull, save or load\n"
+	"rm` left, the layer directory an import, load or pull killed while\n"
+	"it extracted left (layers/.new-KEY), the temporary directories of a\n"
+	"push, pull, save or load\n"
 	"that did not complete (.push-*, .pull-*, .save-*, .load-*), and the\n"
 	"partial downloads a pull that broke off kept for the next to resume\n"
 	"(.partial/*): those no running command holds (each holds a lock on\n"
@@ -183,7 +188,10 @@ static int lfs_prune_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of @dirfd's entries that are keys (or ".rm-KEY" with @rm). */
+/*
+ * Sorted names of @dirfd's entries that are keys (or ".rm-KEY" and
+ * ".new-KEY" with @rm: lfs_store_hidden_key()).
+ */
 static int lfs_prune_list(int dirfd, int rm, struct lfs_strv *out)
 {
 	struct dirent *de;
@@ -203,8 +211,8 @@ static int lfs_prune_list(int dirfd, int rm, struct lfs_strv *out)
 	while ((de = readdir(d))) {
 		const char *key = de->d_name;
 
-		if (rm && !strncmp(key, ".rm-", 4))
-			key += 4;
+		if (rm && lfs_store_hidden_key(key))
+			key = lfs_store_hidden_key(key);
 		if (!lfs_key_valid(key))
 			continue;
 		rc = lfs_strv_push(out, de->d_name);

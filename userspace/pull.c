@@ -293,8 +293,7 @@ static int lfs_pull_stage(struct lfs_ctx *ctx, struct lfs_pull *p, size_t i)
 		p->skipped++;
 		return 0;
 	}
-	if (lfs_store_layer_create(&p->st, l->key, &l->diff, &e)) {
-		l->key[0] = '\0';
+	if (lfs_store_layer_create_new(&p->st, l->key, &l->diff, &e)) {
 		lfs_err_prefix(&e, e.code, "store '%s'", p->st.root);
 		return lfs_err_report(ctx, &e);
 	}
@@ -371,8 +370,10 @@ static int lfs_pull_register_one(struct lfs_ctx *ctx, struct lfs_pull *p,
 	im.author = lfs_text_fits(h->author) ? h->author : NULL;
 	im.message = lfs_text_fits(h->comment) ? h->comment : NULL;
 	im.created = h->created_ns;
-	rc = lfs_oci_register_layer(ctx, &p->st, p->nl, &im, l->key, l->diff,
-				    &l->ist, e);
+	rc = lfs_store_layer_publish(&p->st, l->key, &l->diff, e);
+	if (!rc)
+		rc = lfs_oci_register_layer(ctx, &p->st, p->nl, &im, l->key,
+					    l->diff, &l->ist, e);
 	if (!rc)
 		l->registered = 1;
 	return rc;

@@ -218,6 +218,82 @@ int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
 				  key, diff, e);
 }
 
+int lfs_store_layer_create_new(struct lfs_store *st, char *key, char **diff,
+			       struct lfs_err *e)
+{
+	char name[sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN];
+	struct stat sb;
+	int tries, fd, rc;
+
+	*diff = NULL;
+	/* KEY is free as both names: the rename to KEY must not fail */
+	for (tries = 0; tries < 8; tries++) {
+		rc = lfs_store_new_key(key);
+		if (rc)
+			goto fail;
+		snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
+		if (!fstatat(st->layers_fd, key, &sb, AT_SYMLINK_NOFOLLOW)) {
+			rc = -EEXIST;
+			continue;
+		}
+		rc = lfs_mkdirat_sync(st->layers_fd, name, 0700);
+		if (rc != -EEXIST)
+			break;
+	}
+	if (rc)
+		goto fail;
+	fd = openat(st->layers_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	rc = fd < 0 ? -errno : lfs_mkdirat_sync(fd, "diff", 0755);
+	if (fd >= 0)
+		close(fd);
+	if (!rc && asprintf(diff, "%s/layers/%s/diff", st->root, name) < 0) {
+		*diff = NULL;
+		rc = -ENOMEM;
+	}
+	if (!rc)
+		return 0;
+	lfs_rm_rf_at(st->layers_fd, name);
+fail:
+	key[0] = '\0';
+	return lfs_err_set(e, rc, "cannot create a directory in '%s/layers'",
+			   st->root);
+}
+
+int lfs_store_layer_publish(struct lfs_store *st, const char *key,
+			    char **diff, struct lfs_err *e)
+{
+	char name[sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN];
+	char *path;
+	int rc;
+
+	snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
+	if (asprintf(&path, "%s/layers/%s/diff", st->root, key) < 0)
+		return lfs_err_set(e, -ENOMEM, "cannot rename '%s/layers/%s'",
+				   st->root, name);
+	rc = renameat2(st->layers_fd, name, st->layers_fd, key,
+		       RENAME_NOREPLACE) ? -errno : 0;
+	if (rc == -EINVAL) {
+		/* a filesystem without RENAME_NOREPLACE: KEY was free */
+		struct stat sb;
+
+		rc = -EEXIST;
+		if (fstatat(st->layers_fd, key, &sb, AT_SYMLINK_NOFOLLOW))
+			rc = renameat(st->layers_fd, name, st->layers_fd,
+				      key) ? -errno : 0;
+	}
+	if (!rc)
+		rc = lfs_fsync_fd(st->layers_fd);
+	if (rc) {
+		free(path);
+		return lfs_err_set(e, rc, "cannot rename '%s/layers/%s' to '%s'",
+				   st->root, name, key);
+	}
+	free(*diff);
+	*diff = path;
+	return 0;
+}
+
 int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err *e)
 {
 	int rc = lfs_store_new_dir(st->layers_fd, key);
@@ -572,6 +648,14 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err
 	lockfd = lfs_store_index_lock(st);
 	snprintf(gone, sizeof(gone), ".rm-%s", key);
 	rc = renameat(st->layers_fd, key, st->layers_fd, gone) ? -errno : 0;
+	if (rc == -ENOENT) {
+		/* one that lfs_store_layer_create_new() made, not published */
+		char name[sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN];
+
+		snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
+		rc = renameat(st->layers_fd, name, st->layers_fd, gone) ?
+		     -errno : 0;
+	}
 	lfs_store_index_unlock(lockfd);
 	if (rc)
 		return lfs_err_set(e, rc, "cannot remove '%s/layers/%s'",
@@ -584,9 +668,24 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err
 	return rc;
 }
 
+const char *lfs_store_hidden_key(const char *name)
+{
+	static const char *const prefixes[] = { ".rm-", LFS_NEW_PREFIX };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (!strncmp(name, prefixes[i], n) && lfs_key_valid(name + n))
+			return name + n;
+	}
+	return NULL;
+}
+
 int lfs_store_remove_hidden(struct lfs_store *st, const char *name)
 {
-	if (strncmp(name, ".rm-", 4) || !lfs_key_valid(name + 4))
+	const char *key = lfs_store_hidden_key(name);
+
+	if (!key)
 		return -EINVAL;
 	return lfs_rm_rf_at(st->layers_fd, name);
 }

@@ -106,6 +106,32 @@ int lfs_store_new_key(char *key);
 int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
 			   struct lfs_err *e);
 
+/*
+ * A layer that import, load or pull extracts is made in
+ * ROOT/layers/.new-KEY and renamed KEY once all its files are on disk,
+ * just before its record is written: what a signal or a crash leaves
+ * half extracted is then a .new-KEY, which prune deletes as it deletes a
+ * .rm-KEY, never an uncommitted upper (a KEY without a record) whose
+ * changes prune keeps without -f.  Writers hold the store's shared lock,
+ * so prune (exclusive) never sees one that is being written.
+ */
+#define LFS_NEW_PREFIX ".new-"
+
+/*
+ * Creates ROOT/layers/.new-KEY/diff, empty, for a new random KEY (copied
+ * to @key) free as KEY too; *@diff receives the path of that diff (free()
+ * it).  lfs_store_layer_remove(@key) removes it too.
+ */
+int lfs_store_layer_create_new(struct lfs_store *st, char *key, char **diff,
+			       struct lfs_err *e);
+
+/*
+ * Renames ROOT/layers/.new-@key to @key (not over anything) and syncs
+ * layers/; *@diff is freed and receives the new diff's path.
+ */
+int lfs_store_layer_publish(struct lfs_store *st, const char *key,
+			    char **diff, struct lfs_err *e);
+
 /* Creates ROOT/layers/KEY (no diff: for a layer whose contents live
  * elsewhere). */
 int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err *e);
@@ -171,8 +197,14 @@ void lfs_meta_list_free(struct lfs_meta_list *l);
  */
 int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err *e);
 
-/* Deletes ROOT/layers/@name, a ".rm-KEY" left by an interrupted
- * lfs_store_layer_remove(). */
+/*
+ * The KEY of @name if it is a ".rm-KEY" (left by an interrupted
+ * lfs_store_layer_remove()) or a ".new-KEY" (an extraction that never
+ * completed), else NULL.
+ */
+const char *lfs_store_hidden_key(const char *name);
+
+/* Deletes ROOT/layers/@name, one of those. */
 int lfs_store_remove_hidden(struct lfs_store *st, const char *name);
 
 /* Bytes in regular files and symlinks, and non-directory entries, under

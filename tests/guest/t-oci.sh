@@ -195,6 +195,44 @@ expect_fail "^layerctl: layer 'oci/copy:1': a layer of that name exists" L impor
 expect_fail "^layerctl: layer 'nope:1': no such layer" L export nope:1 -o "$d/x.tar"
 expect_fail "^layerctl: import '$d/none.tar': No such file" L import "$d/none.tar" oci/x:1
 
+# --- an import that is killed half-way ----------------------------------------
+# Its layer directory is ROOT/layers/.new-KEY until every file is on disk:
+# what a signal or a crash leaves is garbage that prune deletes without
+# -f, never mistaken for a view's uncommitted upper (which prune keeps
+# unless -f).  Each in its own store: nothing else there for prune.
+mkdir -p "$d/kil"
+head -c 300000 /dev/urandom >"$d/kil/one"
+head -c 300000 /dev/urandom >"$d/kil/two"
+tar -C "$d/kil" -cf "$d/kil.tar" one two
+for sig in TERM KILL; do
+	ks=$d/killed-$sig
+	# the first file whole, the second cut, and the input held open
+	{
+		head -c 400000 "$d/kil.tar"
+		sleep 60 &
+		echo $! >"$d/kil.sleep"
+		wait
+	} |
+		LAYERFS_STORE=$ks "$LAYERCTL" import - oci/killed:1 &
+	feeder=$!
+	_i=0
+	until [ -n "$(find "$ks/layers" -mindepth 3 -name one 2>/dev/null)" ] ||
+		[ $_i -ge 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	pid=$(pgrep -f "import - oci/killed:1" | head -n 1)
+	expect_match "$(find "$ks/layers" -mindepth 3 -name one 2>/dev/null)" "/diff/one$" \
+		"SIG$sig: the import has written its first file"
+	[ -n "$pid" ] && kill -s "$sig" "$pid"
+	kill "$(cat "$d/kil.sleep")" 2>/dev/null
+	wait "$feeder" 2>/dev/null
+	out=$(LAYERFS_STORE=$ks L prune </dev/null 2>&1)
+	expect_eq "$?" 0 "SIG$sig during an import: prune deletes what it left, without -f" || diag "$out"
+	expect_eq "$(ls -A "$ks/layers")" "" "... and nothing is left in layers/"
+	expect_fail "no such layer" L layer show oci/killed:1
+done
+
 section "malformed tarballs"
 # --- malformed tarballs -----------------------------------------------------
 mkdir -p "$d/tars"

@@ -880,6 +880,58 @@ START_TEST(test_discard_tmp_leftover)
 }
 END_TEST
 
+/*
+ * import, load and pull extract into ROOT/layers/.new-KEY and rename it
+ * KEY only once the files are all there: a KEY without a record is an
+ * upper whose changes prune keeps without -f, a .new-KEY is garbage.
+ */
+START_TEST(test_store_layer_new_publish)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	struct lfs_err why = LFS_ERR_INIT;
+	char root[128], want[256], key[LFS_KEY_LEN + 1], k2[LFS_KEY_LEN + 1];
+	char *diff = NULL, *d2 = NULL;
+
+	snprintf(root, sizeof(root), "%s/n", tmp);
+	ck_assert_int_eq(lfs_store_open(&st, root, 1, &why), 0);
+	ck_assert_int_eq(lfs_store_layer_create_new(&st, key, &diff, &why), 0);
+	ck_assert_int_eq(lfs_key_valid(key), 1);
+	snprintf(want, sizeof(want), "%s/layers/.new-%s/diff", root, key);
+	ck_assert_str_eq(diff, want);
+	ck_assert_int_eq(exists("%s/layers/.new-%s/diff", root, key), 1);
+	ck_assert_int_eq(exists("%s/layers/%s", root, key), 0);
+	snprintf(want, sizeof(want), ".new-%s", key);
+	put_at(root, want, "f");	/* a file: it moves with the directory */
+
+	ck_assert_int_eq(lfs_store_layer_publish(&st, key, &diff, &why), 0);
+	snprintf(want, sizeof(want), "%s/layers/%s/diff", root, key);
+	ck_assert_str_eq(diff, want);
+	ck_assert_int_eq(exists("%s/layers/%s/diff", root, key), 1);
+	ck_assert_int_eq(exists("%s/layers/%s/f", root, key), 1);
+	ck_assert_int_eq(exists("%s/layers/.new-%s", root, key), 0);
+	/* not twice */
+	ck_assert_int_eq(lfs_store_layer_publish(&st, key, &diff, &why), -ENOENT);
+
+	/* one never published: removed by its KEY */
+	ck_assert_int_eq(lfs_store_layer_create_new(&st, k2, &d2, &why), 0);
+	ck_assert_int_eq(lfs_store_layer_remove(&st, k2, &why), 0);
+	ck_assert_int_eq(exists("%s/layers/.new-%s", root, k2), 0);
+	ck_assert_int_eq(lfs_store_layer_remove(&st, key, &why), 0);
+	ck_assert_int_eq(exists("%s/layers/%s", root, key), 0);
+
+	ck_assert_str_eq(lfs_store_hidden_key(".new-0123456789abcdef0123456789abcdef"),
+			 "0123456789abcdef0123456789abcdef");
+	ck_assert_str_eq(lfs_store_hidden_key(".rm-0123456789abcdef0123456789abcdef"),
+			 "0123456789abcdef0123456789abcdef");
+	ck_assert_ptr_null(lfs_store_hidden_key("0123456789abcdef0123456789abcdef"));
+	ck_assert_ptr_null(lfs_store_hidden_key(".new-x"));
+	ck_assert_ptr_null(lfs_store_hidden_key(".old-0123456789abcdef0123456789abcdef"));
+	free(diff);
+	free(d2);
+	lfs_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_store_files)
 {
 	struct lfs_store st = LFS_STORE_INIT;
@@ -3139,6 +3191,7 @@ Suite *store_suite(void)
 	tcase_add_test(files, test_store_files);
 	tcase_add_test(files, test_register_base_extack);
 	tcase_add_test(files, test_discard_tmp_leftover);
+	tcase_add_test(files, test_store_layer_new_publish);
 	tcase_add_test(files, test_open_dir_nofollow);
 	tcase_add_test(files, test_mkdir_p);
 	tcase_add_test(files, test_index_store_dir_gone);

@@ -324,20 +324,87 @@ static int lfs_fsync_parent(int dirfd, const char *name)
 	return rc;
 }
 
+/* The contents of a new file: mode exactly @mode, @len bytes, synced. */
+static int lfs_fill_synced(int fd, const void *p, size_t len, mode_t mode)
+{
+	int rc = fchmod(fd, mode) ? -errno : 0;	/* not the umask's */
+
+	if (!rc)
+		rc = lfs_write_all(fd, p, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	return rc;
+}
+
+/*
+ * The new contents in an unnamed file (O_TMPFILE) in @name's directory,
+ * named (a temporary name, through /proc/self/fd: linkat()'s
+ * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH) only once written and synced,
+ * then renamed over @name: a signal that ends the process while it writes
+ * or syncs leaves nothing.  -EOPNOTSUPP if the filesystem, the kernel or
+ * a missing /proc cannot do it before anything is written, for the caller
+ * to use a named temporary file.
+ */
+static int lfs_write_tmpfile(int dirfd, const char *name, const void *p,
+			     size_t len, mode_t mode)
+{
+	const char *slash = strrchr(name, '/');
+	char dir[PATH_MAX], tmp[PATH_MAX], proc[LFS_FD_PATH_MAX];
+	int fd, rc, tries, linked = 0;
+	unsigned int r;
+
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == name)
+		strcpy(dir, "/");
+	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
+				  (int)(slash - name), name) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (fd < 0)
+		return errno == EOPNOTSUPP || errno == EISDIR ||
+		       errno == EINVAL ? -EOPNOTSUPP : -errno;
+	rc = lfs_fd_path(proc, sizeof(proc), fd, NULL);
+	if (!rc && access(proc, F_OK))
+		rc = -EOPNOTSUPP;		/* no /proc */
+	if (!rc)
+		rc = lfs_fill_synced(fd, p, len, mode);
+	for (tries = 0; !rc && !linked && tries < 100; tries++) {
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (unsigned int)getpid() * 2654435761u + tries;
+		rc = lfs_tmp_name_make(tmp, sizeof(tmp), name, r);
+		if (!rc && !linkat(AT_FDCWD, proc, dirfd, tmp,
+				   AT_SYMLINK_FOLLOW))
+			linked = 1;
+		else if (!rc && errno != EEXIST)
+			rc = -errno;
+	}
+	if (!rc && !linked)
+		rc = -EEXIST;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && renameat(dirfd, tmp, dirfd, name)) {
+		rc = -errno;
+		unlinkat(dirfd, tmp, 0);
+	}
+	return rc;
+}
+
 int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
 			  size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	int fd, rc;
 
+	rc = lfs_write_tmpfile(dirfd, name, p, len, mode);
+	if (!rc)
+		return lfs_fsync_parent(dirfd, name);
+	if (rc != -EOPNOTSUPP)
+		return rc;
 	fd = lfs_tmp_create(dirfd, name, tmp, sizeof(tmp), (int)mode);
 	if (fd < 0)
 		return fd;
-	rc = fchmod(fd, mode) ? -errno : 0;	/* not the umask's */
-	if (!rc)
-		rc = lfs_write_all(fd, p, len);
-	if (!rc && fsync(fd))
-		rc = -errno;
+	rc = lfs_fill_synced(fd, p, len, mode);
 	if (close(fd) && !rc)
 		rc = -errno;
 	if (!rc && renameat(dirfd, tmp, dirfd, name))

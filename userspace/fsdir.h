@@ -49,11 +49,15 @@ int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
 /*
  * Replaces @name in @dirfd (a name, or a path below it whose directory
  * exists) with the @len bytes at @p, mode exactly @mode, atomically and
- * durably: a new temporary file beside it (lfs_tmp_create() in fsdir.c:
- * random name, O_EXCL, never one somebody planted nor one another writer
- * of @name is writing), a full write, fsync, rename over @name, fsync of
- * the directory.  On failure @name is as it was and no temporary file is
- * left.  0 or a negative errno.
+ * durably: a new unnamed file in its directory (O_TMPFILE), a full write,
+ * fsync, a link under a temporary name beside it (random, never one
+ * somebody planted nor one another writer of @name is writing), rename
+ * over @name, fsync of the directory; where O_TMPFILE or /proc is
+ * missing, a new temporary file beside it from the start
+ * (lfs_tmp_create(): O_EXCL) instead.  On failure @name is as it was and
+ * no temporary file is left; a signal that ends the process while it
+ * writes or syncs leaves none either (with O_TMPFILE).  0 or a negative
+ * errno.
  */
 int lfs_write_file_atomic(int dirfd, const char *name, const void *p,
 			  size_t len, mode_t mode);

@@ -59,16 +59,31 @@ static void lfs_dirguard_watch(int sock, int parent, const char *name,
 	_exit(0);
 }
 
-/* Closes every descriptor but @a and @b (the watcher's own). */
+/*
+ * Closes descriptors @from to @to (inclusive), those above 2 only; none
+ * if @to < @from.
+ */
+static void lfs_dirguard_close_range(long from, long to)
+{
+	long fd;
+
+	if (from < 3)
+		from = 3;
+	if (to < from || !close_range((unsigned int)from, (unsigned int)to, 0))
+		return;
+	/* a kernel before 5.9 */
+	for (fd = from; fd <= to && fd < 65536; fd++)
+		close((int)fd);
+}
+
+/* Closes every descriptor above 2 but @a and @b (the watcher's own). */
 static void lfs_dirguard_close_others(int a, int b)
 {
-	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+	long lo = a < b ? a : b, hi = a < b ? b : a;
 
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < max; fd++)
-		if (fd != a && fd != b)
-			close(fd);
+	lfs_dirguard_close_range(3, lo - 1);
+	lfs_dirguard_close_range(lo + 1, hi - 1);
+	lfs_dirguard_close_range(hi + 1, (long)~0U);
 }
 
 int lfs_dirguard_start(struct lfs_dirguard *g, const char *dir)

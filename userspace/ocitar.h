@@ -3,8 +3,9 @@
  * OCI layer tarballs <-> layer directories (overlayfs format), with
  * libarchive and OpenSSL's SHA-256: the file I/O behind export, import,
  * save, load and tests/fuzz/fuzz_import.c.  No netlink.  Export is in
- * tar_export.c, import in tar_import.c, what they share in tar_common.c
- * (tarpriv.h); lfs_rm_rf_at() is in fsdir.h.
+ * tar_export.c, import in tar_import.c (with tar_import_in.c,
+ * tar_import_dirs.c and tar_seen.c: tarimp.h), what they share in
+ * tar_common.c (tarpriv.h); lfs_rm_rf_at() is in fsdir.h.
  *
  * Errors: functions return 0 or a negative errno and put into @err (see
  * err.h) one line that says it all (code 0; e.g. "entry 'a/../b': '..'

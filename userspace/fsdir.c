@@ -299,22 +299,32 @@ int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
 	return -EEXIST;
 }
 
-/* fsync of the directory that holds @name in @dirfd. */
-static int lfs_fsync_parent(int dirfd, const char *name)
+/* The directory of @name ("." for a bare name) into @dir (PATH_MAX). */
+static int lfs_name_dir(const char *name, char *dir)
 {
 	const char *slash = strrchr(name, '/');
-	char dir[PATH_MAX];
-	int fd, rc = 0;
 
-	if (!slash && dirfd != AT_FDCWD)	/* the store's records */
-		return fsync(dirfd) ? -errno : 0;
 	if (!slash)
 		strcpy(dir, ".");
 	else if (slash == name)
 		strcpy(dir, "/");
-	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
-				  (int)(slash - name), name) >= sizeof(dir))
+	else if (snprintf(dir, PATH_MAX, "%.*s", (int)(slash - name),
+			  name) >= PATH_MAX)
 		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* fsync of the directory that holds @name in @dirfd. */
+static int lfs_fsync_parent(int dirfd, const char *name)
+{
+	char dir[PATH_MAX];
+	int fd, rc;
+
+	if (!strchr(name, '/') && dirfd != AT_FDCWD)	/* the store's records */
+		return fsync(dirfd) ? -errno : 0;
+	rc = lfs_name_dir(name, dir);
+	if (rc)
+		return rc;
 	fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -348,18 +358,13 @@ static int lfs_fill_synced(int fd, const void *p, size_t len, mode_t mode)
 static int lfs_write_tmpfile(int dirfd, const char *name, const void *p,
 			     size_t len, mode_t mode)
 {
-	const char *slash = strrchr(name, '/');
 	char dir[PATH_MAX], tmp[PATH_MAX], proc[LFS_FD_PATH_MAX];
 	int fd, rc, tries, linked = 0;
 	unsigned int r;
 
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == name)
-		strcpy(dir, "/");
-	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
-				  (int)(slash - name), name) >= sizeof(dir))
-		return -ENAMETOOLONG;
+	rc = lfs_name_dir(name, dir);
+	if (rc)
+		return rc;
 	fd = openat(dirfd, dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd < 0)
 		return errno == EOPNOTSUPP || errno == EISDIR ||

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A directory removed if its maker dies before it is complete: see
- * dirguard.h.
+ * Directories removed if their maker dies before letting them go: see
+ * dirguard.h.  Messages to the watcher, each ending in a NUL (names hold
+ * any byte but NUL and '/'): "+DEV INO NAME" guard (hexadecimal), "-NAME"
+ * let go, "." the end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,20 +27,79 @@ static const int lfs_dirguard_ignored[] = {
 	SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGTERM, SIGPIPE
 };
 
-/*
- * The watcher: @sock its end, @parent the guarded directory's parent,
- * @name its name there, @want its identity.  Never returns.
- */
-static void lfs_dirguard_watch(int sock, int parent, const char *name,
-			       const struct stat *want)
+struct lfs_guarded {
+	char *name;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The watcher's list of what it guards. */
+struct lfs_guard_list {
+	struct lfs_guarded *v;
+	size_t n, cap;
+};
+
+/* Message "+DEV INO NAME" (without its '+'). */
+static void lfs_guard_list_add(struct lfs_guard_list *l, const char *msg)
+{
+	unsigned long long dev, ino;
+	struct lfs_guarded *nv;
+	int at = 0;
+
+	if (sscanf(msg, "%llx %llx %n", &dev, &ino, &at) != 2 || !at)
+		return;
+	if (l->n == l->cap) {
+		nv = realloc(l->v, (l->cap ? l->cap * 2 : 8) * sizeof(*nv));
+		if (!nv)
+			return;
+		l->v = nv;
+		l->cap = l->cap ? l->cap * 2 : 8;
+	}
+	l->v[l->n].name = strdup(msg + at);
+	if (!l->v[l->n].name)
+		return;
+	l->v[l->n].dev = (dev_t)dev;
+	l->v[l->n].ino = (ino_t)ino;
+	l->n++;
+}
+
+static void lfs_guard_list_drop(struct lfs_guard_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name)) {
+			free(l->v[i].name);
+			l->v[i] = l->v[--l->n];
+			return;
+		}
+}
+
+/* What is still guarded, if each is still the directory it was. */
+static void lfs_guard_list_remove_all(const struct lfs_guard_list *l,
+				      int parent)
 {
 	struct stat now;
-	char c;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!fstatat(parent, l->v[i].name, &now, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISDIR(now.st_mode) && now.st_dev == l->v[i].dev &&
+		    now.st_ino == l->v[i].ino)
+			lfs_rm_rf_at(parent, l->v[i].name);
+}
+
+/* The watcher: @sock its end, @parent the watched directory.  No return. */
+static void lfs_dirguard_watch(int sock, int parent)
+{
+	struct lfs_guard_list l = { NULL, 0, 0 };
+	char buf[4 * (NAME_MAX + 40)];
+	size_t have = 0, used;
 	ssize_t n;
+	char *end;
 	size_t i;
 	int null;
 
-	/* SIGTERM too: a kill of the whole group must still leave it */
 	for (i = 0; i < sizeof(lfs_dirguard_ignored) /
 		    sizeof(lfs_dirguard_ignored[0]); i++)
 		signal(lfs_dirguard_ignored[i], SIG_IGN);
@@ -47,15 +110,29 @@ static void lfs_dirguard_watch(int sock, int parent, const char *name,
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	do
-		n = read(sock, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1)
-		_exit(0);
-	if (!fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW) &&
-	    S_ISDIR(now.st_mode) && now.st_dev == want->st_dev &&
-	    now.st_ino == want->st_ino)
-		lfs_rm_rf_at(parent, name);
+	for (;;) {
+		n = read(sock, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		used = 0;
+		while ((end = memchr(buf + used, '\0', have - used))) {
+			if (buf[used] == '.')
+				_exit(0);
+			if (buf[used] == '+')
+				lfs_guard_list_add(&l, buf + used + 1);
+			else if (buf[used] == '-')
+				lfs_guard_list_drop(&l, buf + used + 1);
+			used = (size_t)(end - buf) + 1;
+		}
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (have == sizeof(buf))
+			break;		/* not the caller's: cannot be */
+	}
+	lfs_guard_list_remove_all(&l, parent);
 	_exit(0);
 }
 
@@ -76,63 +153,123 @@ static void lfs_dirguard_close_range(long from, long to)
 		close((int)fd);
 }
 
-/* Closes every descriptor above 2 but @a and @b (the watcher's own). */
-static void lfs_dirguard_close_others(int a, int b)
+/* Closes every descriptor above 2 but those in @keep (sorted, -1 none). */
+static void lfs_dirguard_close_others(int keep[3])
 {
-	long lo = a < b ? a : b, hi = a < b ? b : a;
+	long last = 2;
+	int i;
 
-	lfs_dirguard_close_range(3, lo - 1);
-	lfs_dirguard_close_range(lo + 1, hi - 1);
-	lfs_dirguard_close_range(hi + 1, (long)~0U);
+	for (i = 0; i < 3; i++) {
+		if (keep[i] < 0)
+			continue;
+		lfs_dirguard_close_range(last + 1, keep[i] - 1L);
+		last = keep[i];
+	}
+	lfs_dirguard_close_range(last + 1, (long)~0U);
 }
 
-int lfs_dirguard_start(struct lfs_dirguard *g, const char *dir)
+static int lfs_int_cmp(const void *a, const void *b)
 {
-	char *dcopy = strdup(dir), *bcopy = strdup(dir);
-	int sv[2] = { -1, -1 }, parent = -1, rc = 0;
-	const char *name;
-	struct stat want;
+	return *(const int *)a - *(const int *)b;
+}
 
-	g->pid = -1;
-	g->fd = -1;
-	if (!dcopy || !bcopy) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	name = basename(bcopy);
-	parent = open(dirname(dcopy), O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (parent < 0 || fstatat(parent, name, &want, AT_SYMLINK_NOFOLLOW)) {
-		rc = -errno;
-		goto out_close;
-	}
-	if (!S_ISDIR(want.st_mode)) {
-		rc = -ENOTDIR;
-		goto out_close;
-	}
+int lfs_dirguard_start(struct lfs_dirguard *g, int parent, int keep)
+{
+	int sv[2], fds[3], rc;
+
+	*g = (struct lfs_dirguard)LFS_DIRGUARD_INIT;
+	g->parent = fcntl(parent, F_DUPFD_CLOEXEC, 3);
+	if (g->parent < 0)
+		return -errno;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		rc = -errno;
-		goto out_close;
+		goto out_parent;
 	}
 	g->pid = fork();
 	if (g->pid < 0) {
 		rc = -errno;
-		goto out_close;
+		close(sv[0]);
+		close(sv[1]);
+		goto out_parent;
 	}
 	if (g->pid == 0) {
 		close(sv[0]);
-		lfs_dirguard_close_others(sv[1], parent);
-		lfs_dirguard_watch(sv[1], parent, name, &want);
+		fds[0] = sv[1];
+		fds[1] = parent;
+		fds[2] = keep;
+		qsort(fds, 3, sizeof(fds[0]), lfs_int_cmp);
+		lfs_dirguard_close_others(fds);
+		lfs_dirguard_watch(sv[1], parent);
 	}
+	close(sv[1]);
 	g->fd = sv[0];
-	sv[0] = -1;
-out_close:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	return 0;
+out_parent:
+	close(g->parent);
+	g->parent = -1;
+	return rc;
+}
+
+/* Message @head @name, with its NUL, to the watcher. */
+static int lfs_dirguard_send(struct lfs_dirguard *g, const char *head,
+			     const char *name)
+{
+	char msg[NAME_MAX + 48];
+	size_t hl = strlen(head), len = strlen(name);
+
+	if (g->fd < 0)
+		return -EBADF;
+	if (len > NAME_MAX || strchr(name, '/') || hl > 40)
+		return -EINVAL;
+	memcpy(msg, head, hl);
+	memcpy(msg + hl, name, len + 1);
+	len += hl + 1;
+	/* not SIGPIPE if the watcher is gone */
+	if (send(g->fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return -EPIPE;
+	return 0;
+}
+
+int lfs_dirguard_add(struct lfs_dirguard *g, const char *name)
+{
+	char head[48];
+	struct stat st;
+
+	if (g->fd < 0)
+		return -EBADF;
+	if (strchr(name, '/'))
+		return -EINVAL;
+	/* this directory, as it is now: not what may take its name later */
+	if (fstatat(g->parent, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	snprintf(head, sizeof(head), "+%llx %llx ",
+		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	return lfs_dirguard_send(g, head, name);
+}
+
+void lfs_dirguard_let_go(struct lfs_dirguard *g, const char *name)
+{
+	lfs_dirguard_send(g, "-", name);
+}
+
+int lfs_dirguard_dir(struct lfs_dirguard *g, const char *dir)
+{
+	char *dcopy = strdup(dir), *bcopy = strdup(dir);
+	int parent = -1, rc = -ENOMEM;
+
+	if (!dcopy || !bcopy)
+		goto out;
+	parent = open(dirname(dcopy), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rc = parent < 0 ? -errno : lfs_dirguard_start(g, parent, -1);
+	if (!rc)
+		rc = lfs_dirguard_add(g, basename(bcopy));
+	if (rc)
+		lfs_dirguard_end(g);
+out:
 	if (parent >= 0)
 		close(parent);
-out_free:
 	free(dcopy);
 	free(bcopy);
 	return rc;
@@ -141,8 +278,7 @@ out_free:
 void lfs_dirguard_end(struct lfs_dirguard *g)
 {
 	if (g->fd >= 0) {
-		/* not SIGPIPE if the watcher is gone */
-		send(g->fd, "k", 1, MSG_NOSIGNAL);
+		send(g->fd, ".", 2, MSG_NOSIGNAL);
 		close(g->fd);
 		g->fd = -1;
 	}
@@ -150,4 +286,7 @@ void lfs_dirguard_end(struct lfs_dirguard *g)
 		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	g->pid = -1;
+	if (g->parent >= 0)
+		close(g->parent);
+	g->parent = -1;
 }

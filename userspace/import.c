@@ -72,7 +72,7 @@ static int lfs_import_dir(const struct lfs_import *im, const char *dir,
 
 	if (mkdir(dir, 0755))
 		return lfs_err_set(e, -errno, "cannot create %s", dir);
-	rc = lfs_dirguard_start(&g, dir);
+	rc = lfs_dirguard_dir(&g, dir);
 	if (rc)
 		lfs_err_set(e, rc, "cannot watch %s", dir);
 	else

@@ -55,6 +55,7 @@ int lfs_store_open(struct lfs_store *st, const char *root, int create,
 
 	st->root = NULL;
 	st->fd = st->layers_fd = st->views_fd = st->lock_fd = -1;
+	st->guard = (struct lfs_dirguard)LFS_DIRGUARD_INIT;
 	if (root[0] != '/') {
 		lfs_err_set(e, 0, "not an absolute path");
 		return -EINVAL;
@@ -113,6 +114,7 @@ fail:
 
 void lfs_store_close(struct lfs_store *st)
 {
+	lfs_dirguard_end(&st->guard);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	if (st->views_fd >= 0)
@@ -251,8 +253,14 @@ int lfs_store_layer_create_new(struct lfs_store *st, char *key, char **diff,
 		*diff = NULL;
 		rc = -ENOMEM;
 	}
-	if (!rc)
+	if (!rc) {
+		/* best effort: prune deletes what a kill leaves otherwise */
+		if (st->guard.fd < 0)
+			lfs_dirguard_start(&st->guard, st->layers_fd,
+					   st->lock_fd);
+		lfs_dirguard_add(&st->guard, name);
 		return 0;
+	}
 	lfs_rm_rf_at(st->layers_fd, name);
 fail:
 	key[0] = '\0';
@@ -289,6 +297,7 @@ int lfs_store_layer_publish(struct lfs_store *st, const char *key,
 		return lfs_err_set(e, rc, "cannot rename '%s/layers/%s' to '%s'",
 				   st->root, name, key);
 	}
+	lfs_dirguard_let_go(&st->guard, name);
 	free(*diff);
 	*diff = path;
 	return 0;
@@ -655,6 +664,8 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err
 		snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
 		rc = renameat(st->layers_fd, name, st->layers_fd, gone) ?
 		     -errno : 0;
+		if (!rc)
+			lfs_dirguard_let_go(&st->guard, name);
 	}
 	lfs_store_index_unlock(lockfd);
 	if (rc)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "dirguard.h"
 #include "err.h"
 #include "layerinfo.h"
 #include "storemeta.h"
@@ -26,9 +27,10 @@ struct lfs_store {
 	int layers_fd;		/* ROOT/layers */
 	int views_fd;		/* ROOT/views */
 	int lock_fd;		/* ROOT/.lock, flock()ed shared; -1 if none */
+	struct lfs_dirguard guard;	/* layers/.new-KEY (see below) */
 };
 
-#define LFS_STORE_INIT { NULL, -1, -1, -1, -1 }
+#define LFS_STORE_INIT { NULL, -1, -1, -1, -1, LFS_DIRGUARD_INIT }
 
 /* The store root to use: @opt (--store) if set, else $LAYERFS_STORE, else
  * LFS_STORE_DEFAULT. */
@@ -113,7 +115,12 @@ int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
  * half extracted is then a .new-KEY, which prune deletes as it deletes a
  * .rm-KEY, never an uncommitted upper (a KEY without a record) whose
  * changes prune keeps without -f.  Writers hold the store's shared lock,
- * so prune (exclusive) never sees one that is being written.
+ * so prune (exclusive) never sees one that is being written.  And the
+ * store's watcher (dirguard.h, started by the first, holding the lock
+ * while it works) deletes the .new-KEY directories not yet renamed when
+ * the process dies, so that a pull interrupted by Ctrl-C leaves nothing
+ * for prune either; without one (fork failed) prune still does.
+ * lfs_store_close() ends the watch.
  */
 #define LFS_NEW_PREFIX ".new-"
 

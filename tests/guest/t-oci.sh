@@ -197,9 +197,10 @@ expect_fail "^layerctl: import '$d/none.tar': No such file" L import "$d/none.ta
 
 # --- an import that is killed half-way ----------------------------------------
 # Its layer directory is ROOT/layers/.new-KEY until every file is on disk:
-# what a signal or a crash leaves is garbage that prune deletes without
-# -f, never mistaken for a view's uncommitted upper (which prune keeps
-# unless -f).  Each in its own store: nothing else there for prune.
+# a watcher process deletes it when layerctl dies (SIGTERM, SIGKILL), and
+# what a crash would leave is garbage that prune deletes without -f, never
+# mistaken for a view's uncommitted upper (which prune keeps unless -f).
+# Each in its own store: nothing else there for prune.
 mkdir -p "$d/kil"
 head -c 300000 /dev/urandom >"$d/kil/one"
 head -c 300000 /dev/urandom >"$d/kil/two"
@@ -227,6 +228,13 @@ for sig in TERM KILL; do
 	[ -n "$pid" ] && kill -s "$sig" "$pid"
 	kill "$(cat "$d/kil.sleep")" 2>/dev/null
 	wait "$feeder" 2>/dev/null
+	# the store's watcher (dirguard.h) deletes layers/.new-KEY
+	_i=0
+	while [ -n "$(ls -A "$ks/layers")" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	expect_eq "$(ls -A "$ks/layers")" "" "SIG$sig during an import: its layer directory goes without a prune"
 	out=$(LAYERFS_STORE=$ks L prune </dev/null 2>&1)
 	expect_eq "$?" 0 "SIG$sig during an import: prune deletes what it left, without -f" || diag "$out"
 	expect_eq "$(ls -A "$ks/layers")" "" "... and nothing is left in layers/"

@@ -29,6 +29,7 @@
 #include <netlink/msg.h>
 
 #include "cmd.h"
+#include "dirguard.h"
 #include "fake_nl.h"
 #include "fake_sys.h"
 #include "format.h"
@@ -929,6 +930,60 @@ START_TEST(test_store_layer_new_publish)
 	free(diff);
 	free(d2);
 	lfs_store_close(&st);
+}
+END_TEST
+
+/*
+ * dirguard.c: what the watcher deletes when its caller dies (its socket
+ * closed without the end): the names still guarded that are still the
+ * directories they were; nothing once the caller ended the watch.
+ */
+START_TEST(test_dirguard)
+{
+	struct lfs_dirguard g = LFS_DIRGUARD_INIT;
+	char base[256];
+	int dfd, st;
+
+	snprintf(base, sizeof(base), "%s/g", tmp);
+	ck_assert_int_eq(mkdir(base, 0700), 0);
+	dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(mkdirat(dfd, "a", 0700), 0);
+	ck_assert_int_eq(mkdirat(dfd, "a/sub", 0700), 0);
+	ck_assert_int_eq(mkdirat(dfd, "b", 0700), 0);
+	ck_assert_int_eq(mkdirat(dfd, "c", 0700), 0);
+	ck_assert_int_eq(mkdirat(dfd, "d\nx", 0700), 0);
+
+	ck_assert_int_eq(lfs_dirguard_start(&g, dfd, -1), 0);
+	ck_assert_int_eq(lfs_dirguard_add(&g, "a"), 0);
+	ck_assert_int_eq(lfs_dirguard_add(&g, "b"), 0);
+	ck_assert_int_eq(lfs_dirguard_add(&g, "c"), 0);
+	ck_assert_int_eq(lfs_dirguard_add(&g, "d\nx"), 0);
+	ck_assert_int_eq(lfs_dirguard_add(&g, "a/sub"), -EINVAL);
+	lfs_dirguard_let_go(&g, "b");
+	/* c is another directory now (both live at once: another inode) */
+	ck_assert_int_eq(mkdirat(dfd, "x", 0700), 0);
+	ck_assert_int_eq(renameat(dfd, "x", dfd, "c"), 0);
+	/* the caller "dies": its end closed without the end message */
+	close(g.fd);
+	ck_assert_int_eq(waitpid(g.pid, &st, 0), g.pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	g.fd = -1;
+	g.pid = -1;
+	lfs_dirguard_end(&g);		/* its dup of the directory */
+	ck_assert_int_eq(exists("%s/a", base), 0);
+	ck_assert_int_eq(exists("%s/d\nx", base), 0);
+	ck_assert_int_eq(exists("%s/b", base), 1);
+	ck_assert_int_eq(exists("%s/c", base), 1);
+
+	/* ended: nothing deleted */
+	ck_assert_int_eq(lfs_dirguard_start(&g, dfd, -1), 0);
+	ck_assert_int_eq(lfs_dirguard_add(&g, "b"), 0);
+	lfs_dirguard_end(&g);
+	ck_assert_int_eq(g.pid, -1);
+	ck_assert_int_eq(exists("%s/b", base), 1);
+	lfs_dirguard_end(&g);		/* twice: nothing */
+	close(dfd);
 }
 END_TEST
 
@@ -3192,6 +3247,7 @@ Suite *store_suite(void)
 	tcase_add_test(files, test_register_base_extack);
 	tcase_add_test(files, test_discard_tmp_leftover);
 	tcase_add_test(files, test_store_layer_new_publish);
+	tcase_add_test(files, test_dirguard);
 	tcase_add_test(files, test_open_dir_nofollow);
 	tcase_add_test(files, test_mkdir_p);
 	tcase_add_test(files, test_index_store_dir_gone);

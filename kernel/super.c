@@ -383,13 +383,25 @@ static int layerfs_workdir_drop_acls(struct dentry *work)
 
 /*
  * work/layerfs.work: an empty directory where copy-up and whiteouts are
- * prepared before being renamed into place.  Emptied at every mount, and
- * without ACLs (layerfs_workdir_drop_acls()).
+ * prepared before being renamed into place, reachable by no one but an
+ * admin: made anew at every mount, mode 0 and the mounter's, without ACLs
+ * (layerfs_workdir_drop_acls()).  One left by an earlier mount is emptied
+ * and removed first, as overlayfs's ovl_workdir_create() does with its
+ * own, rather than reused: its mode, owner and ACLs may be anyone's (a
+ * directory left 0777, or owned by whoever had it before), and its owner
+ * could chmod it back after a mere chmod and chown; removing it also cuts
+ * off descriptors opened to it earlier.  Caller runs with the mounter's
+ * credentials and holds no lock.
  */
 static int layerfs_make_workdir(struct fs_context *fc,
 				struct layerfs_view *view)
 {
 	struct inode *dir = d_inode(view->work_orig.dentry);
+	struct iattr attr = {
+		.ia_valid = ATTR_MODE,
+		.ia_mode = S_IFDIR | 0,
+	};
+	bool removed = false;
 	struct dentry *work;
 	int err;
 
@@ -397,6 +409,7 @@ static int layerfs_make_workdir(struct fs_context *fc,
 	if (err)
 		return err;
 	inode_lock_nested(dir, I_MUTEX_PARENT);
+lookup:
 	work = lookup_one_len(LAYERFS_WORKDIR_NAME, view->work_orig.dentry,
 			      strlen(LAYERFS_WORKDIR_NAME));
 	if (IS_ERR(work)) {
@@ -406,28 +419,47 @@ static int layerfs_make_workdir(struct fs_context *fc,
 	if (d_is_positive(work)) {
 		/*
 		 * Not opened unless a directory: a FIFO's open would wait
-		 * for a writer, a device's would open the device.
+		 * for a writer, a device's would open the device.  Found
+		 * again after removing it (with @dir locked): refused.
 		 */
 		err = -ENOTDIR;
 		if (!d_is_dir(work))
 			goto out_dput;
+		err = -EEXIST;
+		if (removed)
+			goto out_dput;
 		err = layerfs_workdir_clean(view, work);
 		if (err)
 			goto out_dput;
-	} else {
-		err = layerfs_vfs_mkdir(dir, work, 0);
+		err = layerfs_vfs_rmdir(dir, work);
 		if (err)
 			goto out_dput;
-		if (d_unhashed(work) || d_is_negative(work)) {
-			err = -EINVAL;
-			goto out_dput;
-		}
+		dput(work);
+		removed = true;
+		goto lookup;
+	}
+	err = layerfs_vfs_mkdir(dir, work, 0);
+	if (err)
+		goto out_dput;
+	if (d_unhashed(work) || d_is_negative(work)) {
+		err = -EINVAL;
+		goto out_dput;
 	}
 	if (!d_is_dir(work)) {
 		err = -ENOTDIR;
 		goto out_dput;
 	}
 	err = layerfs_workdir_drop_acls(work);
+	if (err)
+		goto out_dput;
+	/*
+	 * Mode 0 whatever mkdir kept: a set-group-ID work/ passes S_ISGID
+	 * on, which would give its group to every object made here
+	 * (layerfs_create_temp_like() counts on a work directory without).
+	 */
+	inode_lock(d_inode(work));
+	err = layerfs_notify_change(work, &attr);
+	inode_unlock(d_inode(work));
 	if (err)
 		goto out_dput;
 	/* The upper must hold trusted.* xattrs: whiteouts need opaque dirs. */

@@ -20,7 +20,8 @@
 # quota and let no file owner set ext4's data-journaling flag (both need
 # CAP_SYS_RESOURCE, which overlayfs drops from them); a default ACL
 # on the work directory reaches no copied-up object (uid 1001, named in it,
-# is still refused); a chmod through the view
+# is still refused); an old work directory open to others is removed and
+# made anew, mode 0 and the mounter's, as overlayfs's; a chmod through the view
 # changes at once what a file's and a directory's ACL grant (its mask) to a
 # user it names, who had used it before.  A view of an indexed image (inodes
 # made from the index's stat records) refuses on its immutable and
@@ -454,6 +455,69 @@ expect_ok "$LAYERCTL" umount "$A/lm"
 expect_ok umount "$A/om"
 expect_ok "$LAYERCTL" layer rm perm-acl
 
+# --- an old work directory is made anew ---------------------------------------
+# Copies are built in the work directory before they are renamed into
+# place, so no one but the mounter may reach it.  One left by an earlier
+# mount, or made by someone else, may be open to others: here mode 0777
+# and set-group-ID, uid and gid 2000's, with a file of theirs in it, held
+# open, in a set-group-ID work/ of group 3000 (whose S_ISGID mkdir passes
+# on to a new directory).  Overlayfs removes its work/work at mount and
+# makes a new one, mode 0, the mounter's (ovl_workdir_create()); a view
+# must do as much with work/layerfs.work: afterwards both are empty,
+# d--------- and root's (of group 3000, work/'s), uid 2000 can neither
+# list them nor make anything in them, and the open descriptors lead to
+# the removed directories.  An object made over a whiteout is built there
+# too (layerfs_create_temp_like()), and must not take the group of a
+# set-group-ID work directory: root's new g is of root's group.
+O=$E/oldwork
+mkdir -p "$O/lower" "$O/lu" "$O/lw/layerfs.work" "$O/lm" \
+	"$O/ou" "$O/ow/work" "$O/om"
+echo data >"$O/lower/f"
+echo data >"$O/lower/g"
+for d in "$O/lw/layerfs.work" "$O/ow/work"; do
+	echo planted >"$d/planted"
+	chown -R 2000:2000 "$d"
+	chmod 2777 "$d"
+done
+chgrp 3000 "$O/lw" "$O/ow"
+chmod g+s "$O/lw" "$O/ow"
+sleep 60 3<"$O/lw/layerfs.work" 4<"$O/ow/work" &
+holder=$!
+expect_ok "$LAYERCTL" layer add perm-oldwork "$O/lower"
+expect_ok "$LAYERCTL" mount --layers perm-oldwork --upper "$O/lu" --work "$O/lw" "$O/lm"
+expect_ok mount -t overlay perm-oldwork-ovl \
+	-o "lowerdir=$O/lower,upperdir=$O/ou,workdir=$O/ow" "$O/om"
+# workstate DIR FD: mode and owner, entries, uid 2000's ls and touch in
+# it, and where the holder's descriptor FD leads now (after DIR).
+workstate() {
+	stat -c '%A %u:%g' "$1"
+	ls -A "$1"
+	as 2000 ls -A "$1" 2>&1 | sed 's/.*: //'
+	as 2000 touch "$1/x" 2>&1 | sed 's/.*: //'
+	readlink "/proc/$holder/fd/$2" | sed "s|^$1||"
+}
+expect_eq "$(workstate "$O/ow/work" 4)" "d--------- 0:3000
+Permission denied
+Permission denied
+ (deleted)" "overlayfs makes its old work directory anew: mode 0, root's, empty"
+expect_eq "$(workstate "$O/lw/layerfs.work" 3)" "$(workstate "$O/ow/work" 4)" \
+	"layerfs makes its old work directory anew as overlayfs does"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+for m in om lm; do
+	echo new >"$O/$m/f" || fail "$m: copy-up by write"
+	if ! rm "$O/$m/g" || ! echo new >"$O/$m/g"; then
+		fail "$m: g made again over a whiteout"
+	fi
+done
+expect_eq "$(cat "$O/lu/f" "$O/ou/f" 2>&1)" "new
+new" "both copy up through their new work directories"
+expect_eq "$(stat -c '%u:%g' "$O/ou/g" "$O/lu/g" 2>&1)" "0:0
+0:0" "a file made over a whiteout is the caller's, group too, on both"
+expect_ok "$LAYERCTL" umount "$O/lm"
+expect_ok umount "$O/om"
+expect_ok "$LAYERCTL" layer rm perm-oldwork
+
 # --- chmod narrows (and widens) what an ACL grants ----------------------------
 # A chmod changes the ACL_MASK entry of an object with an ACL (the real
 # filesystem's posix_acl_chmod()), which bounds what named users and groups
@@ -847,18 +911,22 @@ for m in om lm im fm; do expect_ok umount "$D/$m"; done
 # mounter's credentials, so it must not copy what they may not read
 # (ovl_path_open() again, on overlayfs's copy-up source).  l0/nr is 0600,
 # uid 2000, in a directory anyone may search.  Such a mounter can copy up
-# only through a work directory it may write: overlayfs makes its own anew
-# (mode 0) at every mount, a view keeps work/layerfs.work, here 0700 and
-# the mounter's.  Root, with every capability, changes nr's mode (setattr
-# asks no read permission: a copy made so would then be read through the
-# view), links it and renames it: each copies nr up, and each must fail
-# as reading it does, leaving nothing behind.
+# only through a work directory it may write, and both overlayfs and a
+# view make theirs anew at every mount, mode 0 (see "an old work directory
+# is made anew" above): root, with every capability, opens the view's
+# work/layerfs.work to its owner, the mounter, after the mount (0700).
+# Root then changes nr's mode (setattr asks no read permission: a copy
+# made so would then be read through the view), links it and renames it:
+# each copies nr up, and each must fail as reading it does, leaving
+# nothing behind.
 echo not-readable >"$D/l0/nr"
 chown 2000:2000 "$D/l0/nr"
 chmod 600 "$D/l0/nr"
-mkdir -p "$D/u" "$D/w/layerfs.work" "$D/wm"
-chmod 700 "$D/w/layerfs.work"
+mkdir -p "$D/u" "$D/w" "$D/wm"
 expect_ok nodac mount -t layerfs -o "layers=dac-l1:dac-l0,upper=$D/u,work=$D/w" dac "$D/wm"
+expect_eq "$(stat -c '%a %u' "$D/w/layerfs.work" 2>&1)" "0 0" \
+	"the view made its work directory: mode 0, the mounter's"
+expect_ok chmod 700 "$D/w/layerfs.work"
 for op in "chmod 644 $D/wm/nr" "cat $D/wm/nr" "ln $D/wm/nr $D/wm/nr2" \
 	"mv $D/wm/nr $D/wm/nr3"; do
 	if out=$($op 2>&1); then

@@ -137,54 +137,18 @@ void lfs_json_key(struct lfs_json *j, const char *key)
 		j->nomem = 1;
 }
 
-/*
- * Length of the valid UTF-8 sequence at @s (1..4), or 0 if the bytes there
- * do not form one (overlong forms, surrogates and code points above
- * U+10FFFF are invalid).
- */
-static size_t lfs_utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] > 0x9f)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && s[1] > 0x8f)
-			return 0;	/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
 /* @s with every byte that is not part of valid UTF-8 as U+FFFD. */
 static struct json_object *lfs_json_new_string(const char *str)
 {
 	static const char fffd[] = "\xef\xbf\xbd";
-	const unsigned char *s = (const unsigned char *)str;
+	const char *s = str, *end = str + strlen(str);
 	struct lfs_buf b = LFS_BUF_INIT;
 	struct json_object *v;
 	size_t n;
 
-	while (*s) {
-		n = lfs_utf8_len(s);
+	while (s < end) {
+		n = lfs_utf8_len(s, (size_t)(end - s));
 		if (n) {
-			/* A NUL ends the sequence check early, never read past it. */
 			lfs_buf_put(&b, s, n);
 			s += n;
 		} else {

@@ -3348,6 +3348,64 @@ START_TEST(test_cmd_diff_swapped)
 }
 END_TEST
 
+/*
+ * diff's output for file names a user of the view chose: in the listing,
+ * control characters (C0, DEL, and C1 such as 0xc2 0x9b, the 8-bit CSI)
+ * and bytes that are not UTF-8 are escaped, so that no name reaches the
+ * terminal raw or splits a line; with --json, every string is valid JSON
+ * (RFC 8259: control characters as \uXXXX, '"' and '\' escaped, bytes
+ * that are not UTF-8 as U+FFFD).  Whole outputs.
+ */
+START_TEST(test_cmd_diff_names)
+{
+	struct lfs_layer base = { 0 };
+	const char *names[] = { "base:1" };
+	struct lfs_view_part vp = { 0 };
+	char bdir[128], up[128];
+
+	base_layer(&base, bdir, sizeof(bdir));
+	mk("up");
+	put("up/csi\xc2\x9b" "2J", "x");
+	put("up/esc\x1b]0;t\x07", "x");
+	put("up/nl\nA fake", "x");
+	put("up/q\"b\\s", "x");
+	put("up/raw\xff\x9b", "x");
+	put("up/caf\xc3\xa9", "x");
+	snprintf(up, sizeof(up), "%s/up", tmpdir);
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	vp.id = 7;
+	vp.nlayers = 1;
+	vp.source = "layerfs";
+	vp.upper = up;
+	vp.work = up;
+	vp.names = names;
+	vp.nnames = 1;
+	fake_nl.view_parts[0] = &vp;
+	fake_nl.n_view_parts = 1;
+
+	RUN("diff", "7");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "A /caf\xc3\xa9\n"
+			 "A /csi\\xc2\\x9b" "2J\n"
+			 "A /esc\\x1b]0;t\\x07\n"
+			 "A /nl\\nA fake\n"
+			 "A /q\"b\\\\s\n"
+			 "A /raw\\xff\\x9b\n");
+	ck_assert_str_eq(r.err, "");
+	RUN("diff", "--json", "7");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "[{\"kind\":\"A\",\"path\":\"/caf\xc3\xa9\"},"
+			 "{\"kind\":\"A\",\"path\":\"/csi\xc2\x9b" "2J\"},"
+			 "{\"kind\":\"A\",\"path\":\"/esc\\u001b]0;t\\u0007\"},"
+			 "{\"kind\":\"A\",\"path\":\"/nl\\nA fake\"},"
+			 "{\"kind\":\"A\",\"path\":\"/q\\\"b\\\\s\"},"
+			 "{\"kind\":\"A\",\"path\":\"/raw\xef\xbf\xbd\xef\xbf\xbd\"}]\n");
+}
+END_TEST
+
 START_TEST(test_cmd_diff)
 {
 	struct lfs_layer base = { 0 };
@@ -4208,6 +4266,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_load_tag_name);
 	tcase_add_test(tc, test_cmd_chain_name_reserved);
 	tcase_add_test(tc, test_cmd_diff);
+	tcase_add_test(tc, test_cmd_diff_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2946,6 +2946,41 @@ START_TEST(test_images_all_latest)
 }
 END_TEST
 
+/*
+ * A record images cannot read is a warning that quotes what it found (an
+ * unknown flag): escaped as every error line is, so that a record (a
+ * store another user can write, --store) cannot put control sequences on
+ * the terminal.  The whole line.
+ */
+START_TEST(test_images_bad_record_escaped)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], *diff, path[PATH_MAX], want[PATH_MAX + 256];
+	FILE *f;
+
+	put_meta("app:1", NULL, NULL, 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, NULL), 0);
+	snprintf(path, sizeof(path), "%s/layers/%s/meta.json", tmp, key);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"version\":1,\"ref\":\"app:2\",\"key\":\"%s\","
+		"\"created_ns\":1,\"flags\":[\"\\u001b]0;owned\\u0007\\u001b[2J\"],"
+		"\"diff\":\"%s\"}", key, diff);
+	fclose(f);
+	free(diff);
+	lfs_store_close(&st);
+	RUN("images");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(want, sizeof(want),
+		 "layerctl: warning: layer record '%s/layers/%s/meta.json': "
+		 "unknown flag \"\\x1b]0;owned\\x07\\x1b[2J\" (Invalid argument)\n",
+		 tmp, key);
+	ck_assert_str_eq(r.err, want);
+	ck_assert_ptr_nonnull(strstr(r.out, "app:1"));
+}
+END_TEST
+
 
 /*
  * tag SRC DST: a name in the record; images lists it, history and rm
@@ -3169,6 +3204,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_store_subject);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_images_all_latest);
+	tcase_add_test(cmds, test_images_bad_record_escaped);
 	tcase_add_test(cmds, test_tag_rmi);
 	tcase_add_test(cmds, test_tag_concurrent);
 	tcase_add_test(cmds, test_usage_keeps_tags);

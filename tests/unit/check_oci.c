@@ -3276,6 +3276,79 @@ START_TEST(test_cmd_inspect)
 }
 END_TEST
 
+/* Whether the @n bytes at @s are valid UTF-8 throughout. */
+static int utf8_valid(const char *s, size_t n)
+{
+	size_t k;
+
+	while (n) {
+		k = lfs_utf8_len(s, n);
+		if (!k)
+			return 0;
+		s += k;
+		n -= k;
+	}
+	return 1;
+}
+
+/*
+ * An author or a message that is not UTF-8 (commit -m takes any bytes; a
+ * loaded image's history too): the config save writes and inspect prints
+ * is valid JSON (RFC 8259: UTF-8) with each stray byte as U+FFFD, as
+ * every other string of layerctl's JSON output; control characters are
+ * escaped by the JSON writer.
+ */
+START_TEST(test_cmd_inspect_utf8)
+{
+	struct lfs_layer base = { 0 };
+	struct json_object *doc, *h, *idx, *man;
+	char bdir[128], oci[128], path[256];
+	const char *text;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	base.author = "Jos\xe9 \xff";
+	base.message = "caf\xe9\n\x1b[1mbold";
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	RUN("inspect", "base:1", "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(utf8_valid(r.out, r.out_len), "not UTF-8: %s", r.out);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "%s", r.out);
+	doc = json_tokener_parse(r.out);
+	ck_assert_ptr_nonnull(doc);
+	h = json_object_array_get_idx(json_object_object_get(
+		json_object_array_get_idx(doc, 0), "history"), 0);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(h, "author")),
+			 "Jos\xef\xbf\xbd \xef\xbf\xbd");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(h, "comment")),
+			 "caf\xef\xbf\xbd\n\x1b[1mbold");
+	json_object_put(doc);
+
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	RUN("save", "base:1", "-o", oci, "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	idx = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(idx);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci,
+		 json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(json_object_object_get(idx, "manifests"), 0),
+			"digest")) + strlen("sha256:"));
+	man = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(man);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci,
+		 json_object_get_string(json_object_object_get(
+			json_object_object_get(man, "config"), "digest")) +
+		 strlen("sha256:"));
+	text = slurp(path);
+	ck_assert_msg(utf8_valid(text, strlen(text)), "config not UTF-8: %s", text);
+	ck_assert_msg(strstr(text, "\"author\":\"Jos\xef\xbf\xbd \xef\xbf\xbd\""),
+		      "%s", text);
+	json_object_put(man);
+	json_object_put(idx);
+}
+END_TEST
+
 /*
  * diff: the view's upper against its layers: a file only in the upper is
  * A, one the layers have too is C (and so is its directory), a whiteout
@@ -4257,6 +4330,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
+	tcase_add_test(tc, test_cmd_inspect_utf8);
 	tcase_add_test(tc, test_cmd_lookup_extack);
 	tcase_add_test(tc, test_cmd_save_load_archive);
 	tcase_add_test(tc, test_cmd_save_fail_removes_own_dir);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -1104,12 +1105,14 @@ END_TEST
 static struct run_result r;
 static int run_interactive;		/* ctx.interactive */
 static const char *run_input;		/* ctx.in, if set */
+static uint64_t run_now;		/* ctx.now_ns, if set (else NOW) */
 
 /* Runs layerctl --store TMP with the NULL-terminated @args. */
 static void run(const char *const *args)
 {
 	const char *argv[32] = { "--store", tmp };
-	struct lfs_ctx ctx = { .now_ns = NOW, .interactive = run_interactive };
+	struct lfs_ctx ctx = { .now_ns = run_now ? run_now : NOW,
+			       .interactive = run_interactive };
 	int argc = 2;
 
 	while (*args) {
@@ -2538,6 +2541,39 @@ static void put_file(const char *dir, const char *name)
 	fclose(f);
 }
 
+/*
+ * prune names the temporary directories it deletes as it found them in
+ * the store (".pull-" and anything): escaped, as every name it prints.
+ * Their age is taken against the command's "now" (ctx->now_ns, the clock
+ * when 0), here an hour after the clock.
+ */
+START_TEST(test_prune_tmp_name_escaped)
+{
+	char path[512];
+
+	put_meta("a:1", NULL, NULL, 1);
+	snprintf(path, sizeof(path), "%s/.pull-\x1b[2J\xc2\x9b" "0m", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	run_now = ((uint64_t)time(NULL) + 3600) * 1000000000ULL;
+	RUN("prune", "--dry-run", "--json");
+	run_now = 0;
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "{\"dry_run\":true,\"views\":[],\"uppers\":[],"
+			 "\"temporary\":[\".pull-\\u001b[2J\xc2\x9b" "0m\"],"
+			 "\"partial_downloads\":[],\"kept_blobs\":[],\"size\":0,"
+			 "\"files\":0}\n");
+	run_now = ((uint64_t)time(NULL) + 3600) * 1000000000ULL;
+	RUN("prune", "--dry-run");
+	run_now = 0;
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "would delete temporary directory .pull-\\x1b[2J\\xc2\\x9b0m\n"
+			 "would free 0 views, 0 uppers and 1 temporary directories: 0 files, 0B\n");
+	ck_assert_int_eq(exists("%s", path), 1);
+}
+END_TEST
+
 START_TEST(test_prune)
 {
 	static const char *used[] = { "a:1" };
@@ -3229,6 +3265,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_umount_during_kernel_commit);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
+	tcase_add_test(cmds, test_prune_tmp_name_escaped);
 	tcase_add_test(cmds, test_prune_other_paths);
 	suite_add_tcase(s, cmds);
 	return s;

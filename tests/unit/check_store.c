@@ -479,6 +479,41 @@ START_TEST(test_fmt_images_history)
 }
 END_TEST
 
+/*
+ * history with an author and a message an image brought (load, pull):
+ * quotes, backslashes, C0 and C1 controls and a byte that is not UTF-8.
+ * The table escapes them (one line per layer, nothing raw for the
+ * terminal); the JSON escapes them as RFC 8259 says, the stray byte as
+ * U+FFFD.  Whole outputs.
+ */
+START_TEST(test_fmt_history_hostile)
+{
+	struct lfs_meta *m[1];
+	struct lfs_buf b = LFS_BUF_INIT;
+	size_t chain[1] = { 0 };
+
+	m[0] = meta_new("app:1", K1, NULL, NOW - 2 * MIN);
+	m[0]->author = strdup("Eve \"x\" \\ \x1b[31m\xc2\x9b\xff");
+	m[0]->message = strdup("one\r\ntwo\t\x07\x7f");
+	lfs_fmt_history(&b, m, chain, 1, NOW, 0);
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"LAYER          REF     CREATED         AUTHOR                            SIZE   MESSAGE\n"
+		"0123456789ab   app:1   2 minutes ago   Eve \"x\" \\\\ \\x1b[31m\\xc2\\x9b\\xff   -      one\\r\\ntwo\\t\\x07\\x7f\n");
+	lfs_buf_reset(&b);
+	lfs_fmt_history(&b, m, chain, 1, NOW, 1);
+	/* RFC 8259 escapes U+0000..U+001F; DEL and C1 may stay. */
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"[{\"ref\":\"app:1\",\"key\":\"" K1 "\",\"parent\":null,"
+		"\"author\":\"Eve \\\"x\\\" \\\\ \\u001b[31m\xc2\x9b\xef\xbf\xbd\","
+		"\"message\":\"one\\r\\ntwo\\t\\u0007\x7f\","
+		"\"created\":\"2027-01-15T07:58:00.000000000Z\","
+		"\"created_ns\":1799999880000000000,"
+		"\"diff\":\"/s/layers/" K1 "/diff\"}]\n");
+	lfs_buf_free(&b);
+	meta_del(m[0]);
+}
+END_TEST
+
 /* ---- namequeue.c, regnames.c: an ancestor walk's names ---- */
 
 /* Each name handed out once, first pushed first; done names never. */
@@ -3200,6 +3235,7 @@ Suite *store_suite(void)
 	tcase_add_test(meta, test_chain);
 	tcase_add_test(meta, test_fmt_size);
 	tcase_add_test(meta, test_fmt_images_history);
+	tcase_add_test(meta, test_fmt_history_hostile);
 	tcase_add_test(meta, test_find_ref_intermediate);
 	tcase_add_test(meta, test_nameq);
 	tcase_add_test(meta, test_reg_names);

@@ -423,8 +423,8 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
 	 * is not an empty store: say so rather than list nothing.
 	 */
 	if (!create && rc == -ENOENT && !lfs_store_dir_foreign(root)) {
-		lfs_err_set(e, -ENOENT, "no store here");
-		return lfs_err_prefix(e, -ENOENT, "store '%s'", root);
+		return lfs_err_named(e, -ENOENT, "no store here", "store '%s'",
+				     root);
 	}
 	if (!create && rc == -ENOENT) {
 		lfs_err_set(e, 0, "not a layerfs store: no layers/ and views/ directories");

@@ -3189,6 +3189,27 @@ START_TEST(test_cmd_lookup_extack)
 }
 END_TEST
 
+/*
+ * A parent chain that never ends (a layer its own parent, as a broken
+ * registry would answer): the image is named with the reason, whole line.
+ */
+START_TEST(test_cmd_chain_no_end)
+{
+	struct lfs_layer loop = { 0 };
+	char dir[128];
+
+	base_layer(&loop, dir, sizeof(dir));
+	loop.name = "loop:1";
+	loop.parent = "loop:1";
+	fake_nl.layers[0] = &loop;
+	fake_nl.n_layers = 1;
+	RUN("inspect", "loop:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: image 'loop:1': the parent chain does "
+			 "not end (Too many levels of symbolic links)\n");
+}
+END_TEST
+
 START_TEST(test_cmd_inspect)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -4330,6 +4351,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
+	tcase_add_test(tc, test_cmd_chain_no_end);
 	tcase_add_test(tc, test_cmd_inspect_utf8);
 	tcase_add_test(tc, test_cmd_lookup_extack);
 	tcase_add_test(tc, test_cmd_save_load_archive);

@@ -3443,6 +3443,26 @@ START_TEST(test_cmd_diff_swapped)
 END_TEST
 
 /*
+ * The view diff looks at: ID 7, upper (and work) @up, one layer, @base
+ * (named @names[0]), registered in the fake kernel.
+ */
+static void diff_view(struct lfs_layer *base, struct lfs_view_part *vp,
+		      const char **names, char *up)
+{
+	fake_nl.layers[0] = base;
+	fake_nl.n_layers = 1;
+	vp->id = 7;
+	vp->nlayers = 1;
+	vp->source = "layerfs";
+	vp->upper = up;
+	vp->work = up;
+	vp->names = names;
+	vp->nnames = 1;
+	fake_nl.view_parts[0] = vp;
+	fake_nl.n_view_parts = 1;
+}
+
+/*
  * diff's output for file names a user of the view chose: in the listing,
  * control characters (C0, DEL, and C1 such as 0xc2 0x9b, the 8-bit CSI)
  * and bytes that are not UTF-8 are escaped, so that no name reaches the
@@ -3466,17 +3486,7 @@ START_TEST(test_cmd_diff_names)
 	put("up/raw\xff\x9b", "x");
 	put("up/caf\xc3\xa9", "x");
 	snprintf(up, sizeof(up), "%s/up", tmpdir);
-	fake_nl.layers[0] = &base;
-	fake_nl.n_layers = 1;
-	vp.id = 7;
-	vp.nlayers = 1;
-	vp.source = "layerfs";
-	vp.upper = up;
-	vp.work = up;
-	vp.names = names;
-	vp.nnames = 1;
-	fake_nl.view_parts[0] = &vp;
-	fake_nl.n_view_parts = 1;
+	diff_view(&base, &vp, names, up);
 
 	RUN("diff", "7");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
@@ -3531,17 +3541,7 @@ START_TEST(test_cmd_diff)
 	wh = wh && mknod(p, S_IFCHR | 0600, 0) == 0;
 	snprintf(p, sizeof(p), "%s/up/var", tmpdir);
 	wh = wh && setxattr(p, "trusted.overlay.opaque", "y", 1, 0) == 0;
-	fake_nl.layers[0] = &base;
-	fake_nl.n_layers = 1;
-	vp.id = 7;
-	vp.nlayers = 1;
-	vp.source = "layerfs";
-	vp.upper = up;
-	vp.work = up;
-	vp.names = names;
-	vp.nnames = 1;
-	fake_nl.view_parts[0] = &vp;
-	fake_nl.n_view_parts = 1;
+	diff_view(&base, &vp, names, up);
 
 	RUN("diff", "7");
 	ck_assert_msg(r.rc == 0, "%s", r.err);

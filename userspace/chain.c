@@ -81,8 +81,8 @@ int lfs_image_chain(struct lfs_nl *nl, const char *ref, struct lfs_chain *c,
 		}
 		if (c->n >= LAYERFS_LAYERS_MAX) {
 			free(l);
-			rc = lfs_err_set(e, -ELOOP, "the parent chain does not end");
-			lfs_err_prefix(e, rc, "image '%s'", ref);
+			rc = lfs_err_named(e, -ELOOP, "the parent chain does not end",
+					   "image '%s'", ref);
 			break;
 		}
 		if (lfs_chain_push(c, l)) {

@@ -189,11 +189,36 @@ static void lfs_report_prefix(struct lfs_ctx *ctx)
 		fprintf(ctx->err, "batch line %lu: ", ctx->batch_line);
 }
 
+/*
+ * The rest of an error line after its prefix: @text escaped
+ * (lfs_fmt_escaped()) and a newline.  Should the escaped copy fail to be
+ * made, @text goes with every byte that is not printable ASCII as '?':
+ * never raw.
+ */
+static void lfs_report_text(struct lfs_ctx *ctx, const char *text)
+{
+	struct lfs_buf b = LFS_BUF_INIT;
+	const char *p;
+
+	lfs_fmt_escaped(&b, text);
+	if (!lfs_buf_error(&b)) {
+		fprintf(ctx->err, "%s\n", lfs_buf_str(&b));
+	} else {
+		for (p = text; *p; p++)
+			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', ctx->err);
+		fputc('\n', ctx->err);
+	}
+	lfs_buf_free(&b);
+}
+
+/* "layerctl: [batch line N: ]TEXT": @fmt's text, escaped. */
 static void lfs_vreport(struct lfs_ctx *ctx, const char *fmt, va_list ap)
 {
+	char text[2 * LFS_ERR_MAX];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
 	lfs_report_prefix(ctx);
-	vfprintf(ctx->err, fmt, ap);
-	fputc('\n', ctx->err);
+	lfs_report_text(ctx, text);
 }
 
 int lfs_errorf(struct lfs_ctx *ctx, const char *fmt, ...)
@@ -209,14 +234,17 @@ int lfs_errorf(struct lfs_ctx *ctx, const char *fmt, ...)
 int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
 		    const char *usage, const char *fmt, ...)
 {
+	char text[2 * LFS_ERR_MAX];
+	size_t n;
 	va_list ap;
 
-	lfs_report_prefix(ctx);
-	fprintf(ctx->err, "%s: ", command);
+	snprintf(text, sizeof(text), "%s: ", command);
+	n = strlen(text);
 	va_start(ap, fmt);
-	vfprintf(ctx->err, fmt, ap);
+	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
 	va_end(ap);
-	fputc('\n', ctx->err);
+	lfs_report_prefix(ctx);
+	lfs_report_text(ctx, text);
 	return lfs_usage(ctx, usage, 1);
 }
 
@@ -260,12 +288,9 @@ int lfs_parse_common_opts(struct lfs_ctx *ctx, const char *cmd,
 int lfs_err_report(struct lfs_ctx *ctx, const struct lfs_err *e)
 {
 	char line[LFS_ERR_MAX + 64];
-	struct lfs_buf b = LFS_BUF_INIT;
 
-	lfs_fmt_escaped(&b, lfs_err_str(e, line, sizeof(line)));
 	lfs_report_prefix(ctx);
-	fprintf(ctx->err, "%s\n", lfs_buf_error(&b) ? line : lfs_buf_str(&b));
-	lfs_buf_free(&b);
+	lfs_report_text(ctx, lfs_err_str(e, line, sizeof(line)));
 	return 1;
 }
 
@@ -284,15 +309,11 @@ int lfs_nomem(struct lfs_ctx *ctx, const char *reason, const char *fmt, ...)
 
 int lfs_check_name(struct lfs_ctx *ctx, const char *kind, const char *name)
 {
-	struct lfs_buf b = LFS_BUF_INIT;
 	const char *why = lfs_name_check(name);
 
 	if (!why)
 		return 0;
-	lfs_fmt_escaped(&b, name);
-	lfs_errorf(ctx, "%s '%s': invalid name: %s", kind, lfs_buf_str(&b), why);
-	lfs_buf_free(&b);
-	return 1;
+	return lfs_errorf(ctx, "%s '%s': invalid name: %s", kind, name, why);
 }
 
 int lfs_check_new_ref(struct lfs_ctx *ctx, const char *kind, const char *ref,
@@ -402,8 +423,8 @@ int lfs_ctx_store(struct lfs_ctx *ctx, struct lfs_store *st, int create,
 	 * is not an empty store: say so rather than list nothing.
 	 */
 	if (!create && rc == -ENOENT && !lfs_store_dir_foreign(root)) {
-		lfs_err_set(e, -ENOENT, "no store here");
-		return lfs_err_prefix(e, -ENOENT, "store '%s'", root);
+		return lfs_err_named(e, -ENOENT, "no store here", "store '%s'",
+				     root);
 	}
 	if (!create && rc == -ENOENT) {
 		lfs_err_set(e, 0, "not a layerfs store: no layers/ and views/ directories");

@@ -143,8 +143,8 @@ int lfs_dispatch(struct lfs_ctx *ctx, const char *group, const char *head,
 int lfs_usage(struct lfs_ctx *ctx, const char *usage, int bad);
 
 /*
- * "layerctl: COMMAND: REASON" and the hint to ctx->err; returns
- * LFS_EXIT_USAGE.  Here and below, in a batch "layerctl: " is followed by
+ * "layerctl: COMMAND: REASON" (escaped, as by lfs_errorf()) and the hint
+ * to ctx->err; returns LFS_EXIT_USAGE.  Here and below, in a batch "layerctl: " is followed by
  * "batch line N: ".
  */
 int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
@@ -155,7 +155,10 @@ int lfs_usage_error(struct lfs_ctx *ctx, const char *command,
 int lfs_usage_opt(struct lfs_ctx *ctx, const char *command, const char *usage,
 		  int c, char **argv, const struct option *longopts);
 
-/* "layerctl: TEXT" to ctx->err; returns 1. */
+/*
+ * "layerctl: TEXT" to ctx->err, TEXT escaped as lfs_err_report() escapes
+ * (its arguments may be names from records or the command line); returns 1.
+ */
 int lfs_errorf(struct lfs_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -10,11 +10,38 @@
 #include "parse.h"
 #include "table.h"
 
+/*
+ * Appends what starts at the byte >= 0x80 at @s (@n bytes left) and
+ * returns how many bytes it took: a UTF-8 sequence as it is, but a C1
+ * control (U+0080..U+009F, 0xc2 0x80..0x9f: 0xc2 0x9b is the 8-bit CSI)
+ * as its bytes escaped, and a byte that starts no valid sequence as \xNN.
+ */
+static size_t lfs_fmt_escaped_high(struct lfs_buf *b, const unsigned char *s,
+				   size_t n)
+{
+	size_t len = lfs_utf8_len((const char *)s, n), i;
+
+	if (len && !(s[0] == 0xc2 && s[1] <= 0x9f)) {
+		lfs_buf_put(b, s, len);
+		return len;
+	}
+	len = len ? len : 1;
+	for (i = 0; i < len; i++)
+		lfs_buf_printf(b, "\\x%02x", s[i]);
+	return len;
+}
+
 void lfs_fmt_escapedn(struct lfs_buf *b, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t len;
 
-	for (; n--; s++) {
+	for (; n; n -= len, s += len) {
+		len = 1;
+		if (*s >= 0x80) {
+			len = lfs_fmt_escaped_high(b, s, n);
+			continue;
+		}
 		switch (*s) {
 		case '\\':
 			lfs_buf_puts(b, "\\\\");

@@ -7,7 +7,10 @@
  *
  * Control characters in names, paths, authors and messages are shown
  * escaped ("\n", "\t", "\x1b", ...) so that no layer can corrupt the
- * table or the terminal; "\\" stands for a backslash.
+ * table or the terminal; "\\" stands for a backslash.  So are, byte by
+ * byte as "\xNN", the C1 controls (U+0080..U+009F, which terminals
+ * honour: "\xc2\x9b" is CSI) and bytes that are not valid UTF-8, as ls
+ * and git show them; other valid UTF-8 is printed as it is.
  */
 #ifndef LAYERCTL_FORMAT_H
 #define LAYERCTL_FORMAT_H
@@ -20,7 +23,8 @@
 #include "storemeta.h"
 #include "viewinfo.h"
 
-/* Appends @s with control characters and backslashes escaped. */
+/* Appends @s with control characters, bytes that are not UTF-8 and
+ * backslashes escaped. */
 void lfs_fmt_escaped(struct lfs_buf *b, const char *s);
 /* The same for the first @n bytes of @s (which may hold a NUL). */
 void lfs_fmt_escapedn(struct lfs_buf *b, const char *s, size_t n);

@@ -23,6 +23,17 @@ int lfs_jadd(struct json_object *o, const char *key, struct json_object *v);
 /* Adds member @key: the string @s, or nothing if @s is NULL. */
 int lfs_jadd_str(struct json_object *o, const char *key, const char *s);
 
+/*
+ * A new json-c string of @s with each byte that is not part of valid
+ * UTF-8 replaced by U+FFFD, so that the JSON written is valid (RFC 8259
+ * wants UTF-8): for free text (authors, messages, file names).  NULL if
+ * out of memory.
+ */
+struct json_object *lfs_jnew_utf8(const char *s);
+
+/* Adds member @key: lfs_jnew_utf8(@s), or nothing if @s is NULL. */
+int lfs_jadd_utf8(struct json_object *o, const char *key, const char *s);
+
 /* Appends @v to array @a. */
 int lfs_jappend(struct json_object *a, struct json_object *v);
 

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <linux/layerfs.h>
 
+#include "jsonbuild.h"
 #include "jsonout.h"
 #include "parse.h"
 
@@ -137,70 +138,9 @@ void lfs_json_key(struct lfs_json *j, const char *key)
 		j->nomem = 1;
 }
 
-/*
- * Length of the valid UTF-8 sequence at @s (1..4), or 0 if the bytes there
- * do not form one (overlong forms, surrogates and code points above
- * U+10FFFF are invalid).
- */
-static size_t lfs_utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] > 0x9f)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && s[1] > 0x8f)
-			return 0;	/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
-/* @s with every byte that is not part of valid UTF-8 as U+FFFD. */
-static struct json_object *lfs_json_new_string(const char *str)
-{
-	static const char fffd[] = "\xef\xbf\xbd";
-	const unsigned char *s = (const unsigned char *)str;
-	struct lfs_buf b = LFS_BUF_INIT;
-	struct json_object *v;
-	size_t n;
-
-	while (*s) {
-		n = lfs_utf8_len(s);
-		if (n) {
-			/* A NUL ends the sequence check early, never read past it. */
-			lfs_buf_put(&b, s, n);
-			s += n;
-		} else {
-			lfs_buf_puts(&b, fffd);
-			s++;
-		}
-	}
-	v = lfs_buf_error(&b) ? NULL :
-	    json_object_new_string_len(b.data ? b.data : "", (int)b.len);
-	lfs_buf_free(&b);
-	return v;
-}
-
 void lfs_json_string(struct lfs_json *j, const char *s)
 {
-	lfs_json_add(j, lfs_json_new_string(s), 0);
+	lfs_json_add(j, lfs_jnew_utf8(s), 0);
 }
 
 void lfs_json_u64(struct lfs_json *j, uint64_t v)
@@ -218,12 +158,36 @@ void lfs_json_null(struct lfs_json *j)
 	lfs_json_add(j, NULL, 1);
 }
 
+/*
+ * The JSON document @text, its strings checked to be UTF-8; NULL if it is
+ * not such a document, or out of memory (*@nomem set).
+ */
+static struct json_object *lfs_json_parse_utf8(const char *text, int *nomem)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *doc;
+
+	if (!tok) {
+		*nomem = 1;
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+	doc = json_tokener_parse_ex(tok, text, -1);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(doc);
+		doc = NULL;
+	}
+	json_tokener_free(tok);
+	return doc;
+}
+
 int lfs_json_text(struct lfs_json *j, const char *text, const char *member)
 {
-	struct json_object *doc = json_tokener_parse(text), *v = doc;
+	int nomem = 0;
+	struct json_object *doc = lfs_json_parse_utf8(text, &nomem), *v = doc;
 
 	if (!doc)
-		return -EINVAL;
+		return nomem ? -ENOMEM : -EINVAL;
 	if (member) {
 		if (!json_object_is_type(doc, json_type_object) ||
 		    !json_object_object_get_ex(doc, member, &v)) {

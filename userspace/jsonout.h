@@ -61,7 +61,8 @@ void lfs_json_created(struct lfs_json *j, uint64_t ns);
 /*
  * Adds the JSON document @text as a value, or with @member (not NULL)
  * the value of that member of the object @text is (null if it has none).
- * 0, or -EINVAL if @text is not JSON (nothing is added).
+ * 0, or -EINVAL if @text is not JSON or has a string that is not UTF-8,
+ * or -ENOMEM (nothing is added).
  */
 int lfs_json_text(struct lfs_json *j, const char *text, const char *member);
 /* 0, -ENOMEM (buffer) or -EINVAL (unbalanced or too deep nesting). */

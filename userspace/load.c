@@ -413,8 +413,8 @@ static int lfs_load_layers(struct lfs_ctx *ctx, struct lfs_store *st,
 	k.name = L->ref;
 	if (!lfs_nl_layer_lookup(nl, &k, &got, NULL)) {
 		free(got);
-		lfs_err_set(e, -EEXIST, "a layer of that name exists");
-		return lfs_err_prefix(e, -EEXIST, "layer '%s'", L->ref);
+		return lfs_err_named(e, -EEXIST, "a layer of that name exists",
+				     "layer '%s'", L->ref);
 	}
 	rc = lfs_oci_name_not_tag(st, L->ref, e);
 	if (rc)

@@ -58,8 +58,8 @@ static int lfs_order_visit(struct lfs_meta *const *m, size_t n, size_t i,
 	if (state[i] == 2)
 		return 0;
 	if (state[i] == 1) {
-		lfs_err_set(e, -ELOOP, "a parent cycle in the store");
-		return lfs_err_prefix(e, -ELOOP, "layer '%s'", l->ref);
+		return lfs_err_named(e, -ELOOP, "a parent cycle in the store",
+				     "layer '%s'", l->ref);
 	}
 	state[i] = 1;
 	if (l->parent) {

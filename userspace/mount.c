@@ -144,9 +144,9 @@ static int lfs_mount_store(struct lfs_ctx *ctx, struct lfs_mount_store *ms,
 
 	/* restore --views mounts it again from /: record an absolute path. */
 	if (persist && !realpath(spec->target, mnt)) {
-		rc = lfs_err_set(e, -errno,
-				 "cannot find the mount point's absolute path");
-		return lfs_err_prefix(e, rc, "view '%s'", spec->target);
+		return lfs_err_named(e, -errno,
+				     "cannot find the mount point's absolute path",
+				     "view '%s'", spec->target);
 	}
 	rc = lfs_ctx_store(ctx, &ms->st, 1, e);
 	if (rc)

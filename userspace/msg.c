@@ -92,11 +92,11 @@ struct nl_msg *lfs_msg_view_commit(int family, uint64_t view_id,
 	if (!nest ||
 	    nla_put_u64(msg, LAYERFS_VIEW_A_ID, view_id) < 0 ||
 	    (new_upper &&
-	     nla_put_string(msg, LAYERFS_VIEW_A_NEW_UPPER, new_upper) < 0)) {
+	     nla_put_string(msg, LAYERFS_VIEW_A_NEW_UPPER, new_upper) < 0) ||
+	    nla_nest_end(msg, nest) < 0) {
 		nlmsg_free(msg);
 		return NULL;
 	}
-	nla_nest_end(msg, nest);
 	return lfs_msg_end(msg, layer);
 }
 
@@ -139,8 +139,11 @@ int lfs_msg_put_layer(struct nl_msg *msg, const struct lfs_layer *l)
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
-	nla_nest_end(msg, nest);
-	return 0;
+	/*
+	 * A nest longer than an attribute can say (nla_len is 16 bits):
+	 * libnl cancels it, which must not leave a request without it.
+	 */
+	return nla_nest_end(msg, nest) < 0 ? -EMSGSIZE : 0;
 }
 
 /* How one attribute type must look in a reply. */

@@ -394,17 +394,16 @@ int lfs_nl_open(struct lfs_nl **nlp, const char *module_path,
 		rc = genl_ctrl_resolve(nl->sk, LAYERFS_GENL_NAME);
 		if (rc == -NLE_OBJ_NOTFOUND) {
 			rc = -ENOENT;
-			lfs_err_set(e, 0, "still missing after loading the module");
-			lfs_err_prefix(e, 0, "generic netlink family '%s'",
-				       LAYERFS_GENL_NAME);
+			lfs_err_named(e, 0, "still missing after loading the module",
+				      "generic netlink family '%s'",
+				      LAYERFS_GENL_NAME);
 			goto fail;
 		}
 	}
 	if (rc < 0) {
 		rc = lfs_msg_nlerr_to_errno(rc);
-		lfs_err_set(e, rc, "cannot resolve");
-		lfs_err_prefix(e, rc, "generic netlink family '%s'",
-			       LAYERFS_GENL_NAME);
+		lfs_err_named(e, rc, "cannot resolve",
+			      "generic netlink family '%s'", LAYERFS_GENL_NAME);
 		goto fail;
 	}
 	nl->family = rc;

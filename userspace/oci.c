@@ -325,7 +325,7 @@ char *lfs_oci_config_json(const struct lfs_oci_layer *layers, size_t n,
 		goto out;
 	}
 	if (n && (lfs_jadd_time(c, "created", layers[n - 1].created_ns) ||
-		  lfs_jadd_str(c, "author", layers[n - 1].author))) {
+		  lfs_jadd_utf8(c, "author", layers[n - 1].author))) {
 		json_object_put(rootfs);
 		json_object_put(hist);
 		goto out;
@@ -347,9 +347,9 @@ char *lfs_oci_config_json(const struct lfs_oci_layer *layers, size_t n,
 		if (!h)
 			goto out;
 		if (lfs_jadd_time(h, "created", layers[i].created_ns) ||
-		    lfs_jadd_str(h, "created_by", layers[i].created_by) ||
-		    lfs_jadd_str(h, "author", layers[i].author) ||
-		    lfs_jadd_str(h, "comment", layers[i].comment)) {
+		    lfs_jadd_utf8(h, "created_by", layers[i].created_by) ||
+		    lfs_jadd_utf8(h, "author", layers[i].author) ||
+		    lfs_jadd_utf8(h, "comment", layers[i].comment)) {
 			json_object_put(h);
 			goto out;
 		}

@@ -150,8 +150,8 @@ static int lfs_import_check_names(struct lfs_nl *nl, const struct lfs_import *im
 	rc = lfs_nl_layer_lookup(nl, &lk, &got, e);
 	free(got);
 	if (!rc) {
-		lfs_err_set(e, -EEXIST, "a layer of that name exists");
-		return lfs_err_prefix(e, -EEXIST, "layer '%s'", im->ref);
+		return lfs_err_named(e, -EEXIST, "a layer of that name exists",
+				     "layer '%s'", im->ref);
 	}
 	if (rc != -ENOENT)
 		return lfs_err_prefix(e, rc, "layer '%s'", im->ref);

@@ -274,3 +274,33 @@ int lfs_path_last(const char *path, char *parent, size_t plen, char *name,
 	parent[plen_used] = '\0';
 	return 0;
 }
+
+size_t lfs_utf8_len(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[0];
+	size_t len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xf0 && s[1] < 0x90))
+		return 0;	/* overlong */
+	if (c == 0xed && s[1] > 0x9f)
+		return 0;	/* a surrogate */
+	if (c == 0xf4 && s[1] > 0x8f)
+		return 0;	/* above U+10FFFF */
+	return len;
+}

@@ -107,4 +107,12 @@ int lfs_split_words(char *line, char **argv, const char **why);
 int lfs_path_last(const char *path, char *parent, size_t plen, char *name,
 		  size_t nlen);
 
+/*
+ * Length of the valid UTF-8 sequence at @s (1..4), looking at no more than
+ * the @n bytes there (n > 0), or 0 if those bytes do not start one:
+ * overlong forms, surrogates, code points above U+10FFFF and a sequence
+ * cut short are invalid.  A NUL is a sequence of its own (1).
+ */
+size_t lfs_utf8_len(const char *s, size_t n);
+
 #endif /* LAYERCTL_PARSE_H */

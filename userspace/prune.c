@@ -412,15 +412,18 @@ static int lfs_prune_layers(struct lfs_prune *p)
 	return rc;
 }
 
-/* The temporary directories of crashed commands (tmpdir.h). */
-static int lfs_prune_tmps(struct lfs_prune *p)
+/*
+ * The temporary directories of crashed commands (tmpdir.h), their age
+ * against @now (seconds since the epoch).
+ */
+static int lfs_prune_tmps(struct lfs_prune *p, time_t now)
 {
 	int failed = 0, rc;
 
-	rc = lfs_tmpdir_prune(p->st->fd, time(NULL), LFS_TMPDIR_MIN_AGE,
+	rc = lfs_tmpdir_prune(p->st->fd, now, LFS_TMPDIR_MIN_AGE,
 			      p->dry, &p->tmps, &p->size, &p->nfiles, &failed);
 	if (!rc)
-		rc = lfs_part_prune(p->st->fd, time(NULL), LFS_PART_MIN_AGE,
+		rc = lfs_part_prune(p->st->fd, now, LFS_PART_MIN_AGE,
 				    p->dry, &p->parts, &p->size, &failed);
 	p->nfiles += p->parts.n;
 	if (failed) {
@@ -474,9 +477,12 @@ static void lfs_prune_text(const struct lfs_prune *p, struct lfs_buf *out)
 		lfs_fmt_size(out, p->uppers[i].size);
 		lfs_buf_putc(out, '\n');
 	}
-	for (i = 0; i < p->tmps.n; i++)
-		lfs_buf_printf(out, "%s temporary directory %s\n", verb,
-			       p->tmps.v[i]);
+	for (i = 0; i < p->tmps.n; i++) {
+		/* ".pull-" and whatever followed, as found in the store */
+		lfs_buf_printf(out, "%s temporary directory ", verb);
+		lfs_fmt_escaped(out, p->tmps.v[i]);
+		lfs_buf_putc(out, '\n');
+	}
 	for (i = 0; i < p->parts.n; i++)
 		lfs_buf_printf(out, "%s partial download %s\n", verb,
 			       p->parts.v[i]);
@@ -625,7 +631,7 @@ static int lfs_prune_run(struct lfs_ctx *ctx, struct lfs_prune *p, int force)
 	if (!rc)
 		rc = lfs_prune_layers(p);
 	if (!rc)
-		rc = lfs_prune_tmps(p);
+		rc = lfs_prune_tmps(p, (time_t)(lfs_ctx_now(ctx) / 1000000000ULL));
 	if (!rc)
 		rc = lfs_prune_blobs(p, nl);
 	if (rc) {

@@ -137,8 +137,8 @@ static int lfs_pull_check(struct lfs_ctx *ctx, struct lfs_pull *p)
 	if (lfs_ctx_nl(ctx, &p->nl, &e))
 		return lfs_err_report(ctx, &e);
 	if (lfs_pull_registered(p, p->name)) {
-		lfs_err_set(&e, -EEXIST, "a layer of that name exists");
-		lfs_err_prefix(&e, -EEXIST, "layer '%s'", p->name);
+		lfs_err_named(&e, -EEXIST, "a layer of that name exists",
+			      "layer '%s'", p->name);
 		return lfs_err_report(ctx, &e);
 	}
 	return 0;
@@ -216,8 +216,8 @@ static int lfs_pull_config(struct lfs_ctx *ctx, struct lfs_pull *p)
 	row = lfs_xv_add(&p->view, c->digest, "Downloading", c->size, 1);
 	fd = memfd_create("config", MFD_CLOEXEC);
 	if (fd < 0) {
-		lfs_err_set(&e, -errno, "cannot make a memory file for it");
-		lfs_err_prefix(&e, e.code, "config '%s'", c->digest);
+		lfs_err_named(&e, -errno, "cannot make a memory file for it",
+			      "config '%s'", c->digest);
 		return lfs_err_report(ctx, &e);
 	}
 	rc = lfs_reg_blob_fetch(&p->reg, c->digest, c->size, fd, &have);

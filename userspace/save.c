@@ -114,8 +114,8 @@ static int lfs_save_layer(int blobfd, const struct lfs_layer *l,
 	rc = lfs_oci_layer_blob(l, fd, comp, ol, e);
 	if (!rc && (fsync(fd) | close(fd) ||
 		    renameat(blobfd, tmp, blobfd, lfs_digest_hex(ol->digest)))) {
-		rc = lfs_err_set(e, -errno, "cannot write its blob");
-		lfs_err_prefix(e, rc, "layer '%s'", l->name);
+		rc = lfs_err_named(e, -errno, "cannot write its blob",
+				   "layer '%s'", l->name);
 	} else if (rc) {
 		close(fd);
 	}

@@ -723,8 +723,8 @@ static int lfs_exp_one(struct lfs_exp *x, int dirfd, const char *prefix,
 	int rc;
 
 	if (lfs_exp_stat(dirfd, name, &st, &fl)) {
-		rc = lfs_err_set(x->err, -errno, "cannot read its attributes");
-		return lfs_err_prefix(x->err, rc, "file '%s%s'", prefix, name);
+		return lfs_err_named(x->err, -errno, "cannot read its attributes",
+				     "file '%s%s'", prefix, name);
 	}
 	if (lfs_exp_reserved(x, prefix, name))
 		return -EINVAL;

@@ -24,6 +24,45 @@ START_TEST(test_escaped)
 }
 END_TEST
 
+/*
+ * Bytes >= 0x80: valid UTF-8 passes through, but a C1 control (U+0080 to
+ * U+009F: 0xc2 0x9b is the 8-bit CSI, which terminals honour as ESC '[')
+ * is shown as its two bytes, and each byte that is not part of valid
+ * UTF-8 as \xNN, as ls and git do: neither reaches the terminal raw, and
+ * two names that differ in such bytes stay apart.
+ */
+START_TEST(test_escaped_c1_invalid)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "\xc2\x9b" "2J", "\\xc2\\x9b" "2J" },
+		{ "a\xc2\x85" "b\xc2\x80\xc2\x9f", "a\\xc2\\x85" "b\\xc2\\x80\\xc2\\x9f" },
+		{ "\xc2\xa0\xc2\xa9 caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xb3",
+		  "\xc2\xa0\xc2\xa9 caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xb3" },
+		{ "\x9b" "31m", "\\x9b" "31m" },
+		{ "\xff\xfe", "\\xff\\xfe" },
+		{ "a\xc3", "a\\xc3" },
+		{ "\xc3(", "\\xc3(" },
+		{ "\xc0\xaf", "\\xc0\\xaf" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },
+		{ "\xe6\x97", "\\xe6\\x97" },
+	};
+	struct lfs_buf b = LFS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lfs_buf_reset(&b);
+		lfs_fmt_escaped(&b, cases[i].in);
+		ck_assert_str_eq(lfs_buf_str(&b), cases[i].out);
+	}
+	/* The counted form: a NUL inside, and a sequence cut by the count. */
+	lfs_buf_reset(&b);
+	lfs_fmt_escapedn(&b, "\xc3\xa9\0\xc3\xa9", 4);
+	ck_assert_str_eq(lfs_buf_str(&b), "\xc3\xa9\\x00\\xc3");
+	lfs_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_flags)
 {
 	struct lfs_buf b = LFS_BUF_INIT;
@@ -206,6 +245,7 @@ Suite *format_suite(void)
 	TCase *table = tcase_create("table");
 
 	tcase_add_test(basic, test_escaped);
+	tcase_add_test(basic, test_escaped_c1_invalid);
 	tcase_add_test(basic, test_flags);
 	suite_add_tcase(s, basic);
 	tcase_add_test(show, test_show_full);

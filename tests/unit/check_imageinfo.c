@@ -190,10 +190,22 @@ START_TEST(test_json_text)
 	lfs_json_key(&j, "d");
 	ck_assert_int_eq(lfs_json_text(&j, "{oops", NULL), -EINVAL);
 	lfs_json_null(&j);
+	/* Strings must be UTF-8 (RFC 8259): the output stays valid. */
+	lfs_json_key(&j, "e");
+	ck_assert_int_eq(lfs_json_text(&j, "{\"m\": \"caf\xe9\"}", NULL),
+			 -EINVAL);
+	lfs_json_null(&j);
+	lfs_json_key(&j, "f");
+	ck_assert_int_eq(lfs_json_text(&j, "{\"\xff\": 1}", NULL), -EINVAL);
+	lfs_json_null(&j);
+	lfs_json_key(&j, "g");
+	ck_assert_int_eq(lfs_json_text(&j, "{\"m\": \"caf\xc3\xa9 \\u001b\"}",
+				       "m"), 0);
 	lfs_json_object_end(&j);
 	ck_assert_int_eq(lfs_json_error(&j), 0);
 	ck_assert_str_eq(lfs_buf_str(&b),
-			 "{\"a\":[1,{\"x\":true}],\"b\":[2],\"c\":null,\"d\":null}");
+			 "{\"a\":[1,{\"x\":true}],\"b\":[2],\"c\":null,\"d\":null,"
+			 "\"e\":null,\"f\":null,\"g\":\"caf\xc3\xa9 \\u001b\"}");
 	lfs_json_free(&j);
 	lfs_buf_free(&b);
 }

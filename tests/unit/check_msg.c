@@ -373,6 +373,57 @@ START_TEST(test_round_trip_limits)
 }
 END_TEST
 
+/*
+ * A member too long for a netlink attribute (nla_len is 16 bits: at most
+ * 65535 bytes with its header, for the LAYER nest as a whole too), e.g.
+ * the path of a store record: no request is made (NULL, as for any layer
+ * that does not fit), never one with the nest dropped or a length cut
+ * short that would make the kernel read the rest as other attributes.
+ */
+START_TEST(test_request_attr_too_long)
+{
+	static char path[70000];
+	struct lfs_layer in = { .name = "base", .path = path };
+	struct nlattr *attrs;
+	struct genlmsghdr *gh;
+	struct nl_msg *msg;
+	size_t room;
+
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_ADD, 0, &in);
+	if (msg) {
+		gh = nlmsg_data(nlmsg_hdr(msg));
+		attrs = genlmsg_attrdata(gh, 0);
+		ck_abort_msg("a request of %d attribute bytes, the first (type %d) "
+			     "%u bytes long, for a %zu-byte path",
+			     genlmsg_attrlen(gh, 0),
+			     genlmsg_attrlen(gh, 0) ? nla_type(attrs) : -1,
+			     genlmsg_attrlen(gh, 0) ? attrs->nla_len : 0,
+			     strlen(path));
+	}
+	msg = lfs_msg_view_commit(FAMILY, 3, path, NULL);
+	ck_assert_ptr_null(msg);
+
+	/*
+	 * The longest that fits: a nest of 65532 bytes (the most a 16-bit
+	 * length says, aligned), to the byte; @room is the PATH's payload.
+	 */
+	room = 65532 - NLA_HDRLEN - NLA_ALIGN(NLA_HDRLEN + 5) - NLA_HDRLEN;
+	path[room - 1] = '\0';
+	msg = lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_ADD, 0, &in);
+	ck_assert_ptr_nonnull(msg);
+	gh = nlmsg_data(nlmsg_hdr(msg));
+	attrs = genlmsg_attrdata(gh, 0);
+	ck_assert_uint_eq(attrs->nla_len, 65532);
+	nlmsg_free(msg);
+	path[room - 1] = 'p';
+	path[room] = '\0';
+	ck_assert_ptr_null(lfs_msg_request(FAMILY, LAYERFS_CMD_LAYER_ADD, 0,
+					   &in));
+}
+END_TEST
+
 START_TEST(test_parse_empty_name)
 {
 	const struct lfs_layer in = { .has = LFS_HAS_ID, .id = 1,
@@ -696,6 +747,7 @@ Suite *msg_suite(void)
 	tcase_add_test(build, test_request_layout);
 	tcase_add_test(build, test_request_dump);
 	tcase_add_test(build, test_request_only_present_members);
+	tcase_add_test(build, test_request_attr_too_long);
 	suite_add_tcase(s, build);
 
 	tcase_add_loop_test(status, test_status, 0,

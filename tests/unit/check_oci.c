@@ -3189,6 +3189,27 @@ START_TEST(test_cmd_lookup_extack)
 }
 END_TEST
 
+/*
+ * A parent chain that never ends (a layer its own parent, as a broken
+ * registry would answer): the image is named with the reason, whole line.
+ */
+START_TEST(test_cmd_chain_no_end)
+{
+	struct lfs_layer loop = { 0 };
+	char dir[128];
+
+	base_layer(&loop, dir, sizeof(dir));
+	loop.name = "loop:1";
+	loop.parent = "loop:1";
+	fake_nl.layers[0] = &loop;
+	fake_nl.n_layers = 1;
+	RUN("inspect", "loop:1");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_str_eq(r.err, "layerctl: image 'loop:1': the parent chain does "
+			 "not end (Too many levels of symbolic links)\n");
+}
+END_TEST
+
 START_TEST(test_cmd_inspect)
 {
 	struct lfs_layer base = { 0 }, top = { 0 };
@@ -3276,6 +3297,79 @@ START_TEST(test_cmd_inspect)
 }
 END_TEST
 
+/* Whether the @n bytes at @s are valid UTF-8 throughout. */
+static int utf8_valid(const char *s, size_t n)
+{
+	size_t k;
+
+	while (n) {
+		k = lfs_utf8_len(s, n);
+		if (!k)
+			return 0;
+		s += k;
+		n -= k;
+	}
+	return 1;
+}
+
+/*
+ * An author or a message that is not UTF-8 (commit -m takes any bytes; a
+ * loaded image's history too): the config save writes and inspect prints
+ * is valid JSON (RFC 8259: UTF-8) with each stray byte as U+FFFD, as
+ * every other string of layerctl's JSON output; control characters are
+ * escaped by the JSON writer.
+ */
+START_TEST(test_cmd_inspect_utf8)
+{
+	struct lfs_layer base = { 0 };
+	struct json_object *doc, *h, *idx, *man;
+	char bdir[128], oci[128], path[256];
+	const char *text;
+
+	base_layer(&base, bdir, sizeof(bdir));
+	base.author = "Jos\xe9 \xff";
+	base.message = "caf\xe9\n\x1b[1mbold";
+	fake_nl.layers[0] = &base;
+	fake_nl.n_layers = 1;
+	RUN("inspect", "base:1", "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_msg(utf8_valid(r.out, r.out_len), "not UTF-8: %s", r.out);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "%s", r.out);
+	doc = json_tokener_parse(r.out);
+	ck_assert_ptr_nonnull(doc);
+	h = json_object_array_get_idx(json_object_object_get(
+		json_object_array_get_idx(doc, 0), "history"), 0);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(h, "author")),
+			 "Jos\xef\xbf\xbd \xef\xbf\xbd");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(h, "comment")),
+			 "caf\xef\xbf\xbd\n\x1b[1mbold");
+	json_object_put(doc);
+
+	snprintf(oci, sizeof(oci), "%s/oci", tmpdir);
+	RUN("save", "base:1", "-o", oci, "--platform", "linux/amd64");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/index.json", oci);
+	idx = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(idx);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci,
+		 json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(json_object_object_get(idx, "manifests"), 0),
+			"digest")) + strlen("sha256:"));
+	man = json_tokener_parse(slurp(path));
+	ck_assert_ptr_nonnull(man);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", oci,
+		 json_object_get_string(json_object_object_get(
+			json_object_object_get(man, "config"), "digest")) +
+		 strlen("sha256:"));
+	text = slurp(path);
+	ck_assert_msg(utf8_valid(text, strlen(text)), "config not UTF-8: %s", text);
+	ck_assert_msg(strstr(text, "\"author\":\"Jos\xef\xbf\xbd \xef\xbf\xbd\""),
+		      "%s", text);
+	json_object_put(man);
+	json_object_put(idx);
+}
+END_TEST
+
 /*
  * diff: the view's upper against its layers: a file only in the upper is
  * A, one the layers have too is C (and so is its directory), a whiteout
@@ -3348,6 +3442,74 @@ START_TEST(test_cmd_diff_swapped)
 }
 END_TEST
 
+/*
+ * The view diff looks at: ID 7, upper (and work) @up, one layer, @base
+ * (named @names[0]), registered in the fake kernel.
+ */
+static void diff_view(struct lfs_layer *base, struct lfs_view_part *vp,
+		      const char **names, char *up)
+{
+	fake_nl.layers[0] = base;
+	fake_nl.n_layers = 1;
+	vp->id = 7;
+	vp->nlayers = 1;
+	vp->source = "layerfs";
+	vp->upper = up;
+	vp->work = up;
+	vp->names = names;
+	vp->nnames = 1;
+	fake_nl.view_parts[0] = vp;
+	fake_nl.n_view_parts = 1;
+}
+
+/*
+ * diff's output for file names a user of the view chose: in the listing,
+ * control characters (C0, DEL, and C1 such as 0xc2 0x9b, the 8-bit CSI)
+ * and bytes that are not UTF-8 are escaped, so that no name reaches the
+ * terminal raw or splits a line; with --json, every string is valid JSON
+ * (RFC 8259: control characters as \uXXXX, '"' and '\' escaped, bytes
+ * that are not UTF-8 as U+FFFD).  Whole outputs.
+ */
+START_TEST(test_cmd_diff_names)
+{
+	struct lfs_layer base = { 0 };
+	const char *names[] = { "base:1" };
+	struct lfs_view_part vp = { 0 };
+	char bdir[128], up[128];
+
+	base_layer(&base, bdir, sizeof(bdir));
+	mk("up");
+	put("up/csi\xc2\x9b" "2J", "x");
+	put("up/esc\x1b]0;t\x07", "x");
+	put("up/nl\nA fake", "x");
+	put("up/q\"b\\s", "x");
+	put("up/raw\xff\x9b", "x");
+	put("up/caf\xc3\xa9", "x");
+	snprintf(up, sizeof(up), "%s/up", tmpdir);
+	diff_view(&base, &vp, names, up);
+
+	RUN("diff", "7");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "A /caf\xc3\xa9\n"
+			 "A /csi\\xc2\\x9b" "2J\n"
+			 "A /esc\\x1b]0;t\\x07\n"
+			 "A /nl\\nA fake\n"
+			 "A /q\"b\\\\s\n"
+			 "A /raw\\xff\\x9b\n");
+	ck_assert_str_eq(r.err, "");
+	RUN("diff", "--json", "7");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "[{\"kind\":\"A\",\"path\":\"/caf\xc3\xa9\"},"
+			 "{\"kind\":\"A\",\"path\":\"/csi\xc2\x9b" "2J\"},"
+			 "{\"kind\":\"A\",\"path\":\"/esc\\u001b]0;t\\u0007\"},"
+			 "{\"kind\":\"A\",\"path\":\"/nl\\nA fake\"},"
+			 "{\"kind\":\"A\",\"path\":\"/q\\\"b\\\\s\"},"
+			 "{\"kind\":\"A\",\"path\":\"/raw\xef\xbf\xbd\xef\xbf\xbd\"}]\n");
+}
+END_TEST
+
 START_TEST(test_cmd_diff)
 {
 	struct lfs_layer base = { 0 };
@@ -3379,17 +3541,7 @@ START_TEST(test_cmd_diff)
 	wh = wh && mknod(p, S_IFCHR | 0600, 0) == 0;
 	snprintf(p, sizeof(p), "%s/up/var", tmpdir);
 	wh = wh && setxattr(p, "trusted.overlay.opaque", "y", 1, 0) == 0;
-	fake_nl.layers[0] = &base;
-	fake_nl.n_layers = 1;
-	vp.id = 7;
-	vp.nlayers = 1;
-	vp.source = "layerfs";
-	vp.upper = up;
-	vp.work = up;
-	vp.names = names;
-	vp.nnames = 1;
-	fake_nl.view_parts[0] = &vp;
-	fake_nl.n_view_parts = 1;
+	diff_view(&base, &vp, names, up);
 
 	RUN("diff", "7");
 	ck_assert_msg(r.rc == 0, "%s", r.err);
@@ -4199,6 +4351,8 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_export_path_max);
 	tcase_add_test(tc, test_cmd_platform);
 	tcase_add_test(tc, test_cmd_inspect);
+	tcase_add_test(tc, test_cmd_chain_no_end);
+	tcase_add_test(tc, test_cmd_inspect_utf8);
 	tcase_add_test(tc, test_cmd_lookup_extack);
 	tcase_add_test(tc, test_cmd_save_load_archive);
 	tcase_add_test(tc, test_cmd_save_fail_removes_own_dir);
@@ -4208,6 +4362,7 @@ Suite *oci_suite(void)
 	tcase_add_test(tc, test_cmd_load_tag_name);
 	tcase_add_test(tc, test_cmd_chain_name_reserved);
 	tcase_add_test(tc, test_cmd_diff);
+	tcase_add_test(tc, test_cmd_diff_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

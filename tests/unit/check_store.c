@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/layerfs.h>
@@ -476,6 +477,41 @@ START_TEST(test_fmt_images_history)
 	lfs_buf_free(&b);
 	meta_del(m[0]);
 	meta_del(m[1]);
+}
+END_TEST
+
+/*
+ * history with an author and a message an image brought (load, pull):
+ * quotes, backslashes, C0 and C1 controls and a byte that is not UTF-8.
+ * The table escapes them (one line per layer, nothing raw for the
+ * terminal); the JSON escapes them as RFC 8259 says, the stray byte as
+ * U+FFFD.  Whole outputs.
+ */
+START_TEST(test_fmt_history_hostile)
+{
+	struct lfs_meta *m[1];
+	struct lfs_buf b = LFS_BUF_INIT;
+	size_t chain[1] = { 0 };
+
+	m[0] = meta_new("app:1", K1, NULL, NOW - 2 * MIN);
+	m[0]->author = strdup("Eve \"x\" \\ \x1b[31m\xc2\x9b\xff");
+	m[0]->message = strdup("one\r\ntwo\t\x07\x7f");
+	lfs_fmt_history(&b, m, chain, 1, NOW, 0);
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"LAYER          REF     CREATED         AUTHOR                            SIZE   MESSAGE\n"
+		"0123456789ab   app:1   2 minutes ago   Eve \"x\" \\\\ \\x1b[31m\\xc2\\x9b\\xff   -      one\\r\\ntwo\\t\\x07\\x7f\n");
+	lfs_buf_reset(&b);
+	lfs_fmt_history(&b, m, chain, 1, NOW, 1);
+	/* RFC 8259 escapes U+0000..U+001F; DEL and C1 may stay. */
+	ck_assert_str_eq(lfs_buf_str(&b),
+		"[{\"ref\":\"app:1\",\"key\":\"" K1 "\",\"parent\":null,"
+		"\"author\":\"Eve \\\"x\\\" \\\\ \\u001b[31m\xc2\x9b\xef\xbf\xbd\","
+		"\"message\":\"one\\r\\ntwo\\t\\u0007\x7f\","
+		"\"created\":\"2027-01-15T07:58:00.000000000Z\","
+		"\"created_ns\":1799999880000000000,"
+		"\"diff\":\"/s/layers/" K1 "/diff\"}]\n");
+	lfs_buf_free(&b);
+	meta_del(m[0]);
 }
 END_TEST
 
@@ -1211,12 +1247,14 @@ END_TEST
 static struct run_result r;
 static int run_interactive;		/* ctx.interactive */
 static const char *run_input;		/* ctx.in, if set */
+static uint64_t run_now;		/* ctx.now_ns, if set (else NOW) */
 
 /* Runs layerctl --store TMP with the NULL-terminated @args. */
 static void run(const char *const *args)
 {
 	const char *argv[32] = { "--store", tmp };
-	struct lfs_ctx ctx = { .now_ns = NOW, .interactive = run_interactive };
+	struct lfs_ctx ctx = { .now_ns = run_now ? run_now : NOW,
+			       .interactive = run_interactive };
 	int argc = 2;
 
 	while (*args) {
@@ -2645,6 +2683,39 @@ static void put_file(const char *dir, const char *name)
 	fclose(f);
 }
 
+/*
+ * prune names the temporary directories it deletes as it found them in
+ * the store (".pull-" and anything): escaped, as every name it prints.
+ * Their age is taken against the command's "now" (ctx->now_ns, the clock
+ * when 0), here an hour after the clock.
+ */
+START_TEST(test_prune_tmp_name_escaped)
+{
+	char path[512];
+
+	put_meta("a:1", NULL, NULL, 1);
+	snprintf(path, sizeof(path), "%s/.pull-\x1b[2J\xc2\x9b" "0m", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	run_now = ((uint64_t)time(NULL) + 3600) * 1000000000ULL;
+	RUN("prune", "--dry-run", "--json");
+	run_now = 0;
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "{\"dry_run\":true,\"views\":[],\"uppers\":[],"
+			 "\"temporary\":[\".pull-\\u001b[2J\xc2\x9b" "0m\"],"
+			 "\"partial_downloads\":[],\"kept_blobs\":[],\"size\":0,"
+			 "\"files\":0}\n");
+	run_now = ((uint64_t)time(NULL) + 3600) * 1000000000ULL;
+	RUN("prune", "--dry-run");
+	run_now = 0;
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.out,
+			 "would delete temporary directory .pull-\\x1b[2J\\xc2\\x9b0m\n"
+			 "would free 0 views, 0 uppers and 1 temporary directories: 0 files, 0B\n");
+	ck_assert_int_eq(exists("%s", path), 1);
+}
+END_TEST
+
 START_TEST(test_prune)
 {
 	static const char *used[] = { "a:1" };
@@ -3053,6 +3124,41 @@ START_TEST(test_images_all_latest)
 }
 END_TEST
 
+/*
+ * A record images cannot read is a warning that quotes what it found (an
+ * unknown flag): escaped as every error line is, so that a record (a
+ * store another user can write, --store) cannot put control sequences on
+ * the terminal.  The whole line.
+ */
+START_TEST(test_images_bad_record_escaped)
+{
+	struct lfs_store st = LFS_STORE_INIT;
+	char key[LFS_KEY_LEN + 1], *diff, path[PATH_MAX], want[PATH_MAX + 256];
+	FILE *f;
+
+	put_meta("app:1", NULL, NULL, 1);
+	ck_assert_int_eq(lfs_store_open(&st, tmp, 1, NULL), 0);
+	ck_assert_int_eq(lfs_store_layer_create(&st, key, &diff, NULL), 0);
+	snprintf(path, sizeof(path), "%s/layers/%s/meta.json", tmp, key);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"version\":1,\"ref\":\"app:2\",\"key\":\"%s\","
+		"\"created_ns\":1,\"flags\":[\"\\u001b]0;owned\\u0007\\u001b[2J\"],"
+		"\"diff\":\"%s\"}", key, diff);
+	fclose(f);
+	free(diff);
+	lfs_store_close(&st);
+	RUN("images");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	snprintf(want, sizeof(want),
+		 "layerctl: warning: layer record '%s/layers/%s/meta.json': "
+		 "unknown flag \"\\x1b]0;owned\\x07\\x1b[2J\" (Invalid argument)\n",
+		 tmp, key);
+	ck_assert_str_eq(r.err, want);
+	ck_assert_ptr_nonnull(strstr(r.out, "app:1"));
+}
+END_TEST
+
 
 /*
  * tag SRC DST: a name in the record; images lists it, history and rm
@@ -3236,6 +3342,7 @@ Suite *store_suite(void)
 	tcase_add_test(meta, test_chain);
 	tcase_add_test(meta, test_fmt_size);
 	tcase_add_test(meta, test_fmt_images_history);
+	tcase_add_test(meta, test_fmt_history_hostile);
 	tcase_add_test(meta, test_find_ref_intermediate);
 	tcase_add_test(meta, test_nameq);
 	tcase_add_test(meta, test_reg_names);
@@ -3278,6 +3385,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_restore_store_subject);
 	tcase_add_test(cmds, test_rm);
 	tcase_add_test(cmds, test_images_all_latest);
+	tcase_add_test(cmds, test_images_bad_record_escaped);
 	tcase_add_test(cmds, test_tag_rmi);
 	tcase_add_test(cmds, test_tag_concurrent);
 	tcase_add_test(cmds, test_usage_keeps_tags);
@@ -3302,6 +3410,7 @@ Suite *store_suite(void)
 	tcase_add_test(cmds, test_umount_during_kernel_commit);
 	tcase_add_test(cmds, test_umount_record_key_mismatch);
 	tcase_add_test(cmds, test_prune);
+	tcase_add_test(cmds, test_prune_tmp_name_escaped);
 	tcase_add_test(cmds, test_prune_other_paths);
 	suite_add_tcase(s, cmds);
 	return s;

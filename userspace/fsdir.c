@@ -279,24 +279,43 @@ int lfs_open_dir_nofollow(const char *path, int create, mode_t mode)
 	return n;
 }
 
-int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
-		   int mode)
+/*
+ * A random temporary name for @name (tmpname.h) into @tmp, given to
+ * @place(@dirfd, @tmp, @arg), which makes the entry: its result (>= 0, or
+ * a negative errno), another name after -EEXIST, up to 100 of them.
+ */
+static int lfs_tmp_place(int dirfd, const char *name, char *tmp, size_t size,
+			 int (*place)(int dirfd, const char *tmp, void *arg),
+			 void *arg)
 {
 	unsigned int tries, r;
-	int fd, rc;
+	int rc;
 
 	for (tries = 0; tries < 100; tries++) {
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 			r = (unsigned int)getpid() * 2654435761u + tries;
 		rc = lfs_tmp_name_make(tmp, size, name, r);
-		if (rc)
+		if (!rc)
+			rc = place(dirfd, tmp, arg);
+		if (rc != -EEXIST)
 			return rc;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-			    O_CLOEXEC | O_NOFOLLOW, mode);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
 	}
 	return -EEXIST;
+}
+
+/* lfs_tmp_create()'s: a new file of mode *@arg, open for writing. */
+static int lfs_tmp_open(int dirfd, const char *tmp, void *arg)
+{
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+			O_NOFOLLOW, *(int *)arg);
+
+	return fd >= 0 ? fd : -errno;
+}
+
+int lfs_tmp_create(int dirfd, const char *name, char *tmp, size_t size,
+		   int mode)
+{
+	return lfs_tmp_place(dirfd, name, tmp, size, lfs_tmp_open, &mode);
 }
 
 /* The directory of @name ("." for a bare name) into @dir (PATH_MAX). */
@@ -346,6 +365,12 @@ static int lfs_fill_synced(int fd, const void *p, size_t len, mode_t mode)
 	return rc;
 }
 
+/* lfs_write_tmpfile()'s: the unnamed file (/proc/self/fd/N: @arg) named. */
+static int lfs_tmp_link(int dirfd, const char *tmp, void *arg)
+{
+	return linkat(AT_FDCWD, arg, dirfd, tmp, AT_SYMLINK_FOLLOW) ? -errno : 0;
+}
+
 /*
  * The new contents in an unnamed file (O_TMPFILE) in @name's directory,
  * named (a temporary name, through /proc/self/fd: linkat()'s
@@ -359,8 +384,7 @@ static int lfs_write_tmpfile(int dirfd, const char *name, const void *p,
 			     size_t len, mode_t mode)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX], proc[LFS_FD_PATH_MAX];
-	int fd, rc, tries, linked = 0;
-	unsigned int r;
+	int fd, rc;
 
 	rc = lfs_name_dir(name, dir);
 	if (rc)
@@ -374,18 +398,9 @@ static int lfs_write_tmpfile(int dirfd, const char *name, const void *p,
 		rc = -EOPNOTSUPP;		/* no /proc */
 	if (!rc)
 		rc = lfs_fill_synced(fd, p, len, mode);
-	for (tries = 0; !rc && !linked && tries < 100; tries++) {
-		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-			r = (unsigned int)getpid() * 2654435761u + tries;
-		rc = lfs_tmp_name_make(tmp, sizeof(tmp), name, r);
-		if (!rc && !linkat(AT_FDCWD, proc, dirfd, tmp,
-				   AT_SYMLINK_FOLLOW))
-			linked = 1;
-		else if (!rc && errno != EEXIST)
-			rc = -errno;
-	}
-	if (!rc && !linked)
-		rc = -EEXIST;
+	if (!rc)
+		rc = lfs_tmp_place(dirfd, name, tmp, sizeof(tmp), lfs_tmp_link,
+				   proc);
 	if (close(fd) && !rc)
 		rc = -errno;
 	if (!rc && renameat(dirfd, tmp, dirfd, name)) {

@@ -209,10 +209,9 @@ static int lfs_prune_list(int dirfd, int rm, struct lfs_strv *out)
 	/* The dup shares @dirfd's offset: an earlier listing left it at the end. */
 	rewinddir(d);
 	while ((de = readdir(d))) {
-		const char *key = de->d_name;
+		const char *hidden = rm ? lfs_store_hidden_key(de->d_name) : NULL;
+		const char *key = hidden ? hidden : de->d_name;
 
-		if (rm && lfs_store_hidden_key(key))
-			key = lfs_store_hidden_key(key);
 		if (!lfs_key_valid(key))
 			continue;
 		rc = lfs_strv_push(out, de->d_name);

@@ -157,35 +157,55 @@ int lfs_store_new_key(char *key)
 	return 0;
 }
 
-/* A new ROOT/SUB/KEY directory (random KEY, retried on collision). */
-static int lfs_store_new_dir(int parent_fd, char *key)
+/* @key's directory name with @prefix ("", or LFS_NEW_PREFIX) into @out. */
+static void lfs_store_key_name(char out[LFS_NEW_NAME_LEN], const char *prefix,
+			       const char *key)
 {
+	snprintf(out, LFS_NEW_NAME_LEN, "%s%s", prefix, key);
+}
+
+/*
+ * A new ROOT/SUB/PREFIXKEY directory (random KEY, retried on collision);
+ * with a @prefix, KEY is free as a name of its own too, so that a rename
+ * to KEY cannot fail.
+ */
+static int lfs_store_new_dir(int parent_fd, const char *prefix, char *key)
+{
+	char name[LFS_NEW_NAME_LEN];
+	struct stat sb;
 	int tries, rc;
 
 	for (tries = 0; tries < 8; tries++) {
 		rc = lfs_store_new_key(key);
 		if (rc)
 			return rc;
-		rc = lfs_mkdirat_sync(parent_fd, key, 0700);
+		if (*prefix &&
+		    !fstatat(parent_fd, key, &sb, AT_SYMLINK_NOFOLLOW))
+			continue;
+		lfs_store_key_name(name, prefix, key);
+		rc = lfs_mkdirat_sync(parent_fd, name, 0700);
 		if (rc != -EEXIST)
 			return rc;
 	}
 	return -EEXIST;
 }
 
-/* ROOT/SUB/KEY/NAME: a new empty directory @name in a new KEY. */
+/* ROOT/SUB/PREFIXKEY/NAME: a new empty directory @name in a new KEY. */
 static int lfs_store_new_pair(struct lfs_store *st, int parent_fd,
-			      const char *sub, const char *name, mode_t mode,
-			      char *key, char **path, struct lfs_err *e)
+			      const char *sub, const char *prefix,
+			      const char *name, mode_t mode, char *key,
+			      char **path, struct lfs_err *e)
 {
+	char dname[LFS_NEW_NAME_LEN];
 	int fd, rc;
 
 	*path = NULL;
-	rc = lfs_store_new_dir(parent_fd, key);
+	rc = lfs_store_new_dir(parent_fd, prefix, key);
 	if (rc)
 		return lfs_err_set(e, rc, "cannot create a directory in '%s/%s'",
 				   st->root, sub);
-	fd = openat(parent_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	lfs_store_key_name(dname, prefix, key);
+	fd = openat(parent_fd, dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		goto undo;
@@ -194,88 +214,60 @@ static int lfs_store_new_pair(struct lfs_store *st, int parent_fd,
 	close(fd);
 	if (rc)
 		goto undo;
-	if (asprintf(path, "%s/%s/%s/%s", st->root, sub, key, name) < 0) {
+	if (asprintf(path, "%s/%s/%s/%s", st->root, sub, dname, name) < 0) {
 		*path = NULL;
 		rc = -ENOMEM;
 		goto undo_all;
 	}
 	return 0;
 undo_all:
-	fd = openat(parent_fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(parent_fd, dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		unlinkat(fd, name, AT_REMOVEDIR);
 		close(fd);
 	}
 undo:
-	unlinkat(parent_fd, key, AT_REMOVEDIR);
+	unlinkat(parent_fd, dname, AT_REMOVEDIR);
 	return lfs_err_set(e, rc, "cannot create '%s/%s/%s/%s'", st->root,
-			   sub, key, name);
+			   sub, dname, name);
 }
 
 int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
 			   struct lfs_err *e)
 {
 	/* The diff is a layer's root directory: readable by all. */
-	return lfs_store_new_pair(st, st->layers_fd, "layers", "diff", 0755,
-				  key, diff, e);
+	return lfs_store_new_pair(st, st->layers_fd, "layers", "", "diff",
+				  0755, key, diff, e);
 }
 
 int lfs_store_layer_create_new(struct lfs_store *st, char *key, char **diff,
 			       struct lfs_err *e)
 {
-	char name[sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN];
-	struct stat sb;
-	int tries, fd, rc;
+	char name[LFS_NEW_NAME_LEN];
+	int rc;
 
-	*diff = NULL;
-	/* KEY is free as both names: the rename to KEY must not fail */
-	for (tries = 0; tries < 8; tries++) {
-		rc = lfs_store_new_key(key);
-		if (rc)
-			goto fail;
-		snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
-		if (!fstatat(st->layers_fd, key, &sb, AT_SYMLINK_NOFOLLOW)) {
-			rc = -EEXIST;
-			continue;
-		}
-		rc = lfs_mkdirat_sync(st->layers_fd, name, 0700);
-		if (rc != -EEXIST)
-			break;
+	rc = lfs_store_new_pair(st, st->layers_fd, "layers", LFS_NEW_PREFIX,
+				"diff", 0755, key, diff, e);
+	if (rc) {
+		key[0] = '\0';
+		return rc;
 	}
-	if (rc)
-		goto fail;
-	fd = openat(st->layers_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-	rc = fd < 0 ? -errno : lfs_mkdirat_sync(fd, "diff", 0755);
-	if (fd >= 0)
-		close(fd);
-	if (!rc && asprintf(diff, "%s/layers/%s/diff", st->root, name) < 0) {
-		*diff = NULL;
-		rc = -ENOMEM;
-	}
-	if (!rc) {
-		/* best effort: prune deletes what a kill leaves otherwise */
-		if (st->guard.fd < 0)
-			lfs_dirguard_start(&st->guard, st->layers_fd,
-					   st->lock_fd);
-		lfs_dirguard_add(&st->guard, name);
-		return 0;
-	}
-	lfs_rm_rf_at(st->layers_fd, name);
-fail:
-	key[0] = '\0';
-	return lfs_err_set(e, rc, "cannot create a directory in '%s/layers'",
-			   st->root);
+	/* best effort: prune deletes what a kill leaves otherwise */
+	if (st->guard.fd < 0)
+		lfs_dirguard_start(&st->guard, st->layers_fd, st->lock_fd);
+	lfs_store_key_name(name, LFS_NEW_PREFIX, key);
+	lfs_dirguard_add(&st->guard, name);
+	return 0;
 }
 
 int lfs_store_layer_publish(struct lfs_store *st, const char *key,
 			    char **diff, struct lfs_err *e)
 {
-	char name[sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN];
+	char name[LFS_NEW_NAME_LEN];
 	char *path;
 	int rc;
 
-	snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
+	lfs_store_key_name(name, LFS_NEW_PREFIX, key);
 	if (asprintf(&path, "%s/layers/%s/diff", st->root, key) < 0)
 		return lfs_err_set(e, -ENOMEM, "cannot rename '%s/layers/%s'",
 				   st->root, name);
@@ -305,7 +297,7 @@ int lfs_store_layer_publish(struct lfs_store *st, const char *key,
 
 int lfs_store_layer_create_bare(struct lfs_store *st, char *key, struct lfs_err *e)
 {
-	int rc = lfs_store_new_dir(st->layers_fd, key);
+	int rc = lfs_store_new_dir(st->layers_fd, "", key);
 
 	if (rc)
 		return lfs_err_set(e, rc,
@@ -659,9 +651,9 @@ int lfs_store_layer_remove(struct lfs_store *st, const char *key, struct lfs_err
 	rc = renameat(st->layers_fd, key, st->layers_fd, gone) ? -errno : 0;
 	if (rc == -ENOENT) {
 		/* one that lfs_store_layer_create_new() made, not published */
-		char name[sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN];
+		char name[LFS_NEW_NAME_LEN];
 
-		snprintf(name, sizeof(name), LFS_NEW_PREFIX "%s", key);
+		lfs_store_key_name(name, LFS_NEW_PREFIX, key);
 		rc = renameat(st->layers_fd, name, st->layers_fd, gone) ?
 		     -errno : 0;
 		if (!rc)
@@ -763,7 +755,7 @@ int lfs_store_layer_usage(struct lfs_store *st, struct lfs_meta *m)
 int lfs_store_view_create(struct lfs_store *st, char *vkey, char **work,
 			  struct lfs_err *e)
 {
-	return lfs_store_new_pair(st, st->views_fd, "views", "work", 0700,
+	return lfs_store_new_pair(st, st->views_fd, "views", "", "work", 0700,
 				  vkey, work, e);
 }
 

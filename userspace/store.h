@@ -123,6 +123,8 @@ int lfs_store_layer_create(struct lfs_store *st, char *key, char **diff,
  * lfs_store_close() ends the watch.
  */
 #define LFS_NEW_PREFIX ".new-"
+/* ".new-KEY" and its NUL */
+#define LFS_NEW_NAME_LEN (sizeof(LFS_NEW_PREFIX) + LFS_KEY_LEN)
 
 /*
  * Creates ROOT/layers/.new-KEY/diff, empty, for a new random KEY (copied
